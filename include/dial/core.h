@@ -1,0 +1,144 @@
+/*
+ * dial/core.h: the context, status codes, random streams and named tensors.
+ *
+ * Every library call takes a dial_ctx. The context carries the seed, the
+ * thread budget, the log callback and the message of the last error; it is
+ * the only state a call may read besides its arguments (no mutable globals),
+ * so two contexts can be used from two threads at once. One context must not
+ * be used by two threads at the same time.
+ */
+#ifndef DIAL_CORE_H
+#define DIAL_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DIAL_VERSION_STRING "0.1.0"
+
+/* Return code of every fallible library call. The human-readable message is
+ * kept on the context (dial_ctx_error). */
+typedef enum dial_status {
+    DIAL_OK = 0,
+    DIAL_ERR_NOMEM,       /* an allocation failed */
+    DIAL_ERR_IO,          /* a file could not be opened, read or written */
+    DIAL_ERR_DATA,        /* malformed or unusable data (CSV, LIBSVM, target) */
+    DIAL_ERR_KNOB,        /* a hyperparameter is unknown, mistyped, out of range or inactive */
+    DIAL_ERR_ARGUMENT,    /* a caller passed an invalid argument (not a knob) */
+    DIAL_ERR_FORMAT,      /* a model file is damaged, truncated or unsupported */
+    DIAL_ERR_NUMERIC,     /* a fit failed numerically (singular matrix, NaN) */
+    DIAL_ERR_UNSUPPORTED, /* the model cannot do this task */
+    DIAL_ERR_INTERNAL     /* a bug in dial */
+} dial_status;
+
+/* A short constant name of a status ("out of memory", "data error", ...). */
+const char *dial_status_name(dial_status status);
+
+typedef enum dial_log_level { DIAL_LOG_DEBUG, DIAL_LOG_INFO, DIAL_LOG_WARN } dial_log_level;
+
+/* Receives the library's log lines (warnings such as unseen categorical
+ * levels). The library never prints; without a callback, logs are dropped. */
+typedef void (*dial_log_fn)(void *user, dial_log_level level, const char *message);
+
+typedef struct dial_ctx dial_ctx;
+
+/* Creates a context with seed 0, a thread budget of 1 and no log callback.
+ * Returns NULL when out of memory. Free with dial_ctx_free. */
+dial_ctx *dial_ctx_new(void);
+/* A new context with the same seed, log callback and the given thread
+ * budget, for a worker thread. Returns NULL when out of memory. */
+dial_ctx *dial_ctx_clone(const dial_ctx *ctx, int threads);
+/* Frees a context; NULL is harmless. */
+void dial_ctx_free(dial_ctx *ctx);
+
+void dial_ctx_set_seed(dial_ctx *ctx, uint64_t seed);
+uint64_t dial_ctx_seed(const dial_ctx *ctx);
+/* Total number of threads the library may use for one call (>= 1). */
+void dial_ctx_set_threads(dial_ctx *ctx, int threads);
+int dial_ctx_threads(const dial_ctx *ctx);
+void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user);
+
+/* The message of the last error on this context, "" if none. The string is
+ * owned by the context and valid until the next failing call. */
+const char *dial_ctx_error(const dial_ctx *ctx);
+/* Clears the last error. */
+void dial_ctx_clear_error(dial_ctx *ctx);
+
+/* Records a formatted message as the last error and returns status, so a
+ * failure reads `return dial_fail(ctx, DIAL_ERR_DATA, "...", ...);`. */
+dial_status dial_fail(dial_ctx *ctx, dial_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+dial_status dial_failv(dial_ctx *ctx, dial_status status, const char *fmt, va_list args);
+/* Sends one formatted line to the log callback, if any. */
+void dial_log(dial_ctx *ctx, dial_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- random streams ---------------------------------------------------
+ * xoshiro256** seeded through splitmix64. dial_rng_stream(seed, id) gives
+ * independent, reproducible streams: the stream of fold 3 or trial 17 depends
+ * only on (seed, id), never on which thread or worker runs it. */
+typedef struct dial_rng {
+    uint64_t s[4];
+} dial_rng;
+
+dial_rng dial_rng_stream(uint64_t seed, uint64_t stream_id);
+uint64_t dial_rng_next(dial_rng *rng);
+/* Uniform double in [0, 1). */
+double dial_rng_uniform(dial_rng *rng);
+/* Uniform integer in [0, n), unbiased; n must be > 0. */
+uint64_t dial_rng_below(dial_rng *rng, uint64_t n);
+/* Standard normal deviate. */
+double dial_rng_normal(dial_rng *rng);
+/* Fisher-Yates shuffle of an index array. */
+void dial_rng_shuffle(dial_rng *rng, size_t *items, size_t n);
+
+/* ---- parallel loops ---------------------------------------------------
+ * Runs body(arg, begin, end, worker) over [0, n) split into contiguous chunks
+ * on at most `threads` threads (the calling thread is one of them). Returns
+ * the first non-OK status a body returned; the message is on ctx. A body must
+ * not touch ctx: it reports errors through its own arg. */
+typedef dial_status (*dial_range_fn)(void *arg, size_t begin, size_t end, int worker);
+dial_status dial_parallel_for(dial_ctx *ctx, int threads, size_t n, dial_range_fn body, void *arg);
+
+/* ---- named tensors ----------------------------------------------------
+ * What a model learned is a set of named, dense, row-major tensors. The same
+ * set is what the model file stores. */
+typedef enum dial_dtype { DIAL_F64 = 0, DIAL_I64 = 1 } dial_dtype;
+
+#define DIAL_TENSOR_MAX_DIMS 4
+#define DIAL_TENSOR_NAME_MAX 64
+
+typedef struct dial_tensor {
+    char name[DIAL_TENSOR_NAME_MAX];
+    dial_dtype dtype;
+    int ndim;                           /* 0 (scalar) .. DIAL_TENSOR_MAX_DIMS */
+    size_t shape[DIAL_TENSOR_MAX_DIMS]; /* unused dims are 1 */
+    void *data;                         /* owned; double* or int64_t* */
+} dial_tensor;
+
+typedef struct dial_tensors {
+    size_t count, capacity;
+    dial_tensor *items;
+} dial_tensors;
+
+size_t dial_dtype_size(dial_dtype dtype);
+/* Number of elements (product of the shape). */
+size_t dial_tensor_size(const dial_tensor *t);
+/* Adds a zero-filled tensor and returns its data through *data. Fails with
+ * DIAL_ERR_ARGUMENT on a duplicate or too long name. The set owns the data. */
+dial_status dial_tensors_add(dial_ctx *ctx, dial_tensors *set, const char *name, dial_dtype dtype,
+                             int ndim, const size_t *shape, void **data);
+/* The tensor with that name, or NULL. */
+const dial_tensor *dial_tensors_find(const dial_tensors *set, const char *name);
+/* Frees every tensor and the array; the set is left empty and reusable. */
+void dial_tensors_clear(dial_tensors *set);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

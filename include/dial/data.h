@@ -1,0 +1,131 @@
+/*
+ * dial/data.h: tables read from CSV or LIBSVM files, the dataset a model is
+ * fitted on (features and a target), and row views (folds) that never copy.
+ */
+#ifndef DIAL_DATA_H
+#define DIAL_DATA_H
+
+#include "dial/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- columns and tables ---------------------------------------------- */
+
+typedef enum dial_column_type { DIAL_COLUMN_NUMERIC = 0, DIAL_COLUMN_CATEGORICAL = 1 } dial_column_type;
+
+/* One column. Numeric: values[i] is the number, NaN when missing.
+ * Categorical: values[i] is the level index (0 .. n_levels-1) as a double,
+ * NaN when missing; levels are in order of first appearance. */
+typedef struct dial_column {
+    char *name;
+    dial_column_type type;
+    double *values; /* n_rows entries, owned */
+    size_t n_levels;
+    char **levels; /* n_levels strings, owned; NULL for numeric */
+} dial_column;
+
+typedef struct dial_table {
+    size_t n_rows, n_cols;
+    dial_column *cols; /* n_cols columns, owned */
+    bool has_header;   /* false when column names were made up ("V1", ...) */
+} dial_table;
+
+/* Frees a table and its columns; NULL is harmless. */
+void dial_table_free(dial_table *table);
+/* Index of the column with that name, or -1. */
+long dial_table_find(const dial_table *table, const char *name);
+
+/* ---- CSV ----------------------------------------------------------------
+ * RFC 4180 (quoted fields with separators, doubled quotes and newlines),
+ * CRLF or LF, an optional UTF-8 byte-order mark, a header row. Missing values:
+ * empty, NA, NaN, ?, null. Column types are inferred: a column is numeric
+ * when its values parse as numbers; a column that is numeric except for a
+ * few stray values ("12.5x") is an error naming the column, line and value,
+ * never a silent switch to categorical. */
+typedef enum dial_header_mode { DIAL_HEADER_AUTO = 0, DIAL_HEADER_YES, DIAL_HEADER_NO } dial_header_mode;
+
+typedef struct dial_csv_options {
+    char separator;          /* 0: detect among ',' ';' '\t' */
+    dial_header_mode header; /* AUTO: the first row is a header unless every field is a number */
+} dial_csv_options;
+
+/* Reads a CSV file ("-" for standard input). On success *out owns a new
+ * table. On error returns DIAL_ERR_IO or DIAL_ERR_DATA with a message such
+ * as "data.csv:17:3: expected 5 fields, found 4". options may be NULL. */
+dial_status dial_csv_read(dial_ctx *ctx, const char *path, const dial_csv_options *options,
+                          dial_table **out);
+/* The same from memory; name is used in messages. */
+dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes, size_t length,
+                           const dial_csv_options *options, dial_table **out);
+
+/* ---- LIBSVM -------------------------------------------------------------
+ * "label index:value index:value ..." with 1-based increasing indices;
+ * absent features are 0. The table has columns "label", "f1" .. "fN", with
+ * the label first. */
+dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out);
+dial_status dial_libsvm_parse(dial_ctx *ctx, const char *name, const char *bytes, size_t length,
+                              dial_table **out);
+
+/* Reads CSV or LIBSVM, chosen by the extension (.libsvm, .svm, .svmlight,
+ * .txt with "label i:v" lines) or by content. */
+dial_status dial_table_read(dial_ctx *ctx, const char *path, const dial_csv_options *options,
+                            dial_table **out);
+
+/* ---- datasets -------------------------------------------------------- */
+
+typedef enum dial_task { DIAL_TASK_AUTO = 0, DIAL_TASK_CLASSIFICATION, DIAL_TASK_REGRESSION } dial_task;
+
+const char *dial_task_name(dial_task task);
+
+/* Features and target drawn from a table, which the dataset borrows (the
+ * table must outlive it). features[j] points into the table. For
+ * classification y[i] is the class index (0 .. n_classes-1) and class_names
+ * the label of each class; for regression y[i] is the value. */
+typedef struct dial_dataset {
+    const dial_table *table;
+    size_t n_rows;
+    size_t n_features;
+    const dial_column **features; /* owned array of borrowed pointers */
+    long target_index;            /* column index in table, -1 if none */
+    char *target_name;            /* owned, NULL if none */
+    dial_task task;
+    double *y; /* owned, NULL if no target */
+    size_t n_classes;
+    char **class_names; /* owned */
+} dial_dataset;
+
+/* Builds a dataset from a table. target: a column name, a 1-based index as
+ * text ("5"), or NULL for the last column. task AUTO infers it: a
+ * categorical target, or a numeric one with only integer values and at most
+ * 30 distinct values, is classification; otherwise regression. Errors
+ * (DIAL_ERR_DATA): a target that does not exist (the message lists the
+ * columns), a missing target value (its line), a classification target with
+ * one class, an infinite feature value (row and column). */
+dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, const char *target,
+                                    dial_task task, dial_dataset **out);
+/* A dataset of features only (no target), e.g. for prediction. */
+dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, dial_dataset **out);
+/* Frees a dataset (not its table); NULL is harmless. */
+void dial_dataset_free(dial_dataset *data);
+
+/* A subset of a dataset's rows, e.g. a fold: no data is copied. rows is
+ * borrowed. A NULL rows means all rows 0 .. n-1. */
+typedef struct dial_view {
+    const dial_dataset *data;
+    const size_t *rows;
+    size_t n;
+} dial_view;
+
+/* The view of all rows. */
+dial_view dial_view_all(const dial_dataset *data);
+/* Row index in the dataset of the i-th row of the view. */
+static inline size_t dial_view_row(const dial_view *view, size_t i) {
+    return view->rows ? view->rows[i] : i;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

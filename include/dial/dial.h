@@ -1,0 +1,13 @@
+/* dial: train machine-learning models and tune their hyperparameters.
+ * The one header to include. */
+#ifndef DIAL_H
+#define DIAL_H
+
+#include "dial/core.h"
+#include "dial/data.h"
+#include "dial/eval.h"
+#include "dial/knobs.h"
+#include "dial/model.h"
+#include "dial/modelfile.h"
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * dial/eval.h: metrics, splitters and the cross-validation runner.
+ */
+#ifndef DIAL_EVAL_H
+#define DIAL_EVAL_H
+
+#include "dial/core.h"
+#include "dial/data.h"
+#include "dial/knobs.h"
+#include "dial/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- metrics --------------------------------------------------------- */
+
+typedef enum dial_metric {
+    DIAL_METRIC_ACCURACY = 0,
+    DIAL_METRIC_BALANCED_ACCURACY,
+    DIAL_METRIC_LOG_LOSS,
+    DIAL_METRIC_ROC_AUC, /* binary, or macro one-vs-rest for multiclass */
+    DIAL_METRIC_F1,      /* binary (class index 1 positive), or macro for multiclass */
+    DIAL_METRIC_RMSE,
+    DIAL_METRIC_MAE,
+    DIAL_METRIC_R2,
+    DIAL_METRIC_COUNT
+} dial_metric;
+
+/* "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse",
+ * "mae", "r2". */
+const char *dial_metric_name(dial_metric metric);
+/* Parses a metric name; fails with DIAL_ERR_ARGUMENT listing the names. */
+dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
+bool dial_metric_greater_is_better(dial_metric metric);
+/* Whether the metric needs class probabilities (log_loss, roc_auc). */
+bool dial_metric_needs_proba(dial_metric metric);
+/* The task the metric applies to. */
+dial_task dial_metric_task(dial_metric metric);
+/* The default metric of a task: accuracy or r2. */
+dial_metric dial_metric_default(dial_task task);
+
+/* Scores predictions. y_true and y_pred hold class indices (classification)
+ * or values (regression); proba is n x n_classes (NULL unless the metric
+ * needs it). Fails with DIAL_ERR_ARGUMENT when n is 0 or the metric does not
+ * fit the task. */
+dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
+                              const double *y_pred, const double *proba, size_t n,
+                              size_t n_classes, double *score);
+
+/* ---- splitters ------------------------------------------------------- */
+
+typedef struct dial_split {
+    size_t *train, *test; /* owned row indices into the dataset, ascending */
+    size_t n_train, n_test;
+    size_t repeat, fold;
+} dial_split;
+
+typedef struct dial_splits {
+    size_t count;
+    dial_split *items; /* owned */
+} dial_splits;
+
+/* K-fold cross-validation repeated `repeats` times, each repeat shuffled
+ * with its own stream of seed. Stratified keeps each class's share in
+ * every fold (classification only). Fails with DIAL_ERR_ARGUMENT when folds
+ * < 2 or folds > rows (or, stratified, when every class has fewer members
+ * than folds, naming the smallest class). */
+dial_status dial_split_kfold(dial_ctx *ctx, const dial_dataset *data, size_t folds, size_t repeats,
+                             bool stratified, uint64_t seed, dial_splits *out);
+/* One shuffled split with test_fraction of the rows (0 < f < 1) held out,
+ * stratified when asked. */
+dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double test_fraction,
+                               bool stratified, uint64_t seed, dial_splits *out);
+void dial_splits_free(dial_splits *splits);
+
+/* ---- cross-validation ------------------------------------------------ */
+
+typedef struct dial_cv_result {
+    dial_metric metric;
+    size_t n_scores;
+    double *scores; /* one per split, in split order; owned */
+    double mean, std; /* std: population standard deviation over scores */
+} dial_cv_result;
+
+/* Fits and scores the model on every split, splits in parallel up to the
+ * context's thread budget. Scores are the same whatever the thread count.
+ * Free the result with dial_cv_result_free. */
+dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
+                        const dial_dataset *data, const dial_splits *splits, dial_metric metric,
+                        dial_cv_result *out);
+void dial_cv_result_free(dial_cv_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,130 @@
+/*
+ * dial/knobs.h: the hyperparameter schema.
+ *
+ * Each model declares one static table of dial_knob_spec. That table drives
+ * validation (with messages that name the knob and its valid range), the
+ * CLI's `-s name=value`, `dial knobs MODEL`, the record of hyperparameters in
+ * the model file and the tuner's default search space.
+ */
+#ifndef DIAL_KNOBS_H
+#define DIAL_KNOBS_H
+
+#include "dial/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dial_knob_type {
+    DIAL_KNOB_FLOAT = 0,
+    DIAL_KNOB_INT,
+    DIAL_KNOB_BOOL,
+    DIAL_KNOB_CHOICE
+} dial_knob_type;
+
+const char *dial_knob_type_name(dial_knob_type type); /* "float", "int", "bool", "choice" */
+
+/* Bounds: a knob value v is valid when lower <= v <= upper, or lower < v
+ * when lower_open (and likewise for upper). Infinite bounds mean none. */
+typedef struct dial_knob_spec {
+    const char *name;
+    dial_knob_type type;
+    const char *default_text;   /* "1.0", "5", "true", "l2" */
+    double lower, upper;        /* valid bounds (FLOAT, INT) */
+    bool lower_open, upper_open;
+    const char *const *choices; /* NULL-terminated (CHOICE) */
+    bool has_search_range;      /* a sensible default search range exists */
+    double search_low, search_high; /* FLOAT, INT; CHOICE and BOOL search all values */
+    bool log_scale;             /* search on a log scale */
+    const char *condition;      /* "" or "knob=value" or "knob=v1|v2": active only then */
+    const char *doc;            /* one line: what it controls (and the source of its range) */
+} dial_knob_spec;
+
+/* The value of one knob: number for FLOAT and INT, 0/1 for BOOL, the index
+ * into choices for CHOICE. */
+typedef struct dial_knob_value {
+    double number;
+    bool set_by_user; /* given explicitly (not the default) */
+} dial_knob_value;
+
+/* The knob values of one model: a values array parallel to its spec table.
+ * model_name appears in messages ("unknown knob 'gama' for svm"). */
+typedef struct dial_knobs {
+    const char *model_name;
+    const dial_knob_spec *specs;
+    size_t n;
+    dial_knob_value *values; /* owned */
+} dial_knobs;
+
+/* Fills *knobs with every default of the table. Returns DIAL_ERR_NOMEM or
+ * DIAL_ERR_INTERNAL (a default that does not parse: a bug in the table).
+ * Free with dial_knobs_free. */
+dial_status dial_knobs_init(dial_ctx *ctx, const char *model_name, const dial_knob_spec *specs,
+                            size_t n, dial_knobs *knobs);
+void dial_knobs_free(dial_knobs *knobs);
+dial_status dial_knobs_copy(dial_ctx *ctx, const dial_knobs *from, dial_knobs *to);
+
+/* Index of the knob, or -1. */
+long dial_knobs_find(const dial_knobs *knobs, const char *name);
+
+/* Parses and sets one knob from text. Errors (DIAL_ERR_KNOB), messages exact:
+ *   unknown knob 'gama' for svm; did you mean 'gamma'?
+ *   unknown knob 'zzz' for svm; known knobs: C, kernel, ...
+ *   knob 'C' = -1 is out of range: must be > 0
+ *   knob 'l1_ratio' = 2 is out of range: must be in [0, 1]
+ *   knob 'k' expects an integer, got '2.5'
+ *   knob 'C' expects a number, got 'abc'
+ *   knob 'fit_intercept' expects true or false, got 'maybe'
+ *   knob 'penalty' = 'l3' is not one of: l2, l1, none            */
+dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name, const char *text);
+/* Parses "name=value" and sets it. */
+dial_status dial_knobs_set_assignment(dial_ctx *ctx, dial_knobs *knobs, const char *assignment);
+/* Sets a knob from a number (FLOAT/INT/BOOL, or a CHOICE index), validated
+ * like dial_knobs_set. */
+dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, const char *name, double value);
+
+/* Whether knob i is active under the current values of the others. */
+bool dial_knobs_active(const dial_knobs *knobs, size_t i);
+/* Checks that no knob the user set is inactive:
+ *   knob 'p' is inactive: it applies only when metric=minkowski          */
+dial_status dial_knobs_check(dial_ctx *ctx, const dial_knobs *knobs);
+
+/* Typed getters; the name must exist in the table (a bug otherwise: they
+ * return 0 / "" for an unknown name). */
+double dial_knobs_float(const dial_knobs *knobs, const char *name);
+long dial_knobs_int(const dial_knobs *knobs, const char *name);
+bool dial_knobs_bool(const dial_knobs *knobs, const char *name);
+const char *dial_knobs_choice(const dial_knobs *knobs, const char *name);
+
+/* Writes the value of knob i as text ("0.5", "7", "true", "l2") into buf;
+ * floats are printed so that they parse back to the same double. */
+void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size);
+/* Writes the valid bounds of a spec as text: "> 0", "[0, 1]", ">= 1",
+ * "any", or the choices "l2, l1, none". */
+void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size);
+
+/* The knobs every model shares, for preprocessing the features. Each model
+ * table starts with them; scale_default is the model's documented default
+ * ("standard", "minmax" or "none"). */
+extern const char *const dial_impute_choices[];
+extern const char *const dial_scale_choices[];
+#define DIAL_PREPROCESS_KNOBS(scale_default)                                                      \
+    {.name = "impute",                                                                           \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = "mean",                                                                     \
+     .choices = dial_impute_choices,                                                             \
+     .condition = "",                                                                            \
+     .doc = "how missing feature values are filled: the training mean, median, most frequent "   \
+            "value, or none (a missing value is then an error)"},                                \
+    {.name = "scale",                                                                            \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = scale_default,                                                          \
+     .choices = dial_scale_choices,                                                              \
+     .condition = "",                                                                            \
+     .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax "    \
+            "([0, 1]) or none"}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

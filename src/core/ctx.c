@@ -1,0 +1,86 @@
+/* The context: seed, thread budget, log callback and the last error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dial/core.h"
+
+#define DIAL_ERROR_MAX 1024
+
+struct dial_ctx {
+    uint64_t seed;
+    int threads;
+    dial_log_fn log_fn;
+    void *log_user;
+    char error[DIAL_ERROR_MAX];
+};
+
+dial_ctx *dial_ctx_new(void) {
+    dial_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx) ctx->threads = 1;
+    return ctx;
+}
+
+dial_ctx *dial_ctx_clone(const dial_ctx *parent, int threads) {
+    dial_ctx *ctx = dial_ctx_new();
+    if (!ctx) return NULL;
+    ctx->seed = parent->seed;
+    ctx->log_fn = parent->log_fn;
+    ctx->log_user = parent->log_user;
+    ctx->threads = threads < 1 ? 1 : threads;
+    return ctx;
+}
+
+void dial_ctx_free(dial_ctx *ctx) { free(ctx); }
+
+void dial_ctx_set_seed(dial_ctx *ctx, uint64_t seed) { ctx->seed = seed; }
+uint64_t dial_ctx_seed(const dial_ctx *ctx) { return ctx->seed; }
+void dial_ctx_set_threads(dial_ctx *ctx, int threads) { ctx->threads = threads < 1 ? 1 : threads; }
+int dial_ctx_threads(const dial_ctx *ctx) { return ctx->threads; }
+
+void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user) {
+    ctx->log_fn = fn;
+    ctx->log_user = user;
+}
+
+const char *dial_ctx_error(const dial_ctx *ctx) { return ctx->error; }
+void dial_ctx_clear_error(dial_ctx *ctx) { ctx->error[0] = '\0'; }
+
+dial_status dial_failv(dial_ctx *ctx, dial_status status, const char *fmt, va_list args) {
+    vsnprintf(ctx->error, sizeof ctx->error, fmt, args);
+    return status;
+}
+
+dial_status dial_fail(dial_ctx *ctx, dial_status status, const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    dial_failv(ctx, status, fmt, args);
+    va_end(args);
+    return status;
+}
+
+void dial_log(dial_ctx *ctx, dial_log_level level, const char *fmt, ...) {
+    if (!ctx->log_fn) return;
+    char line[DIAL_ERROR_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(line, sizeof line, fmt, args);
+    va_end(args);
+    ctx->log_fn(ctx->log_user, level, line);
+}
+
+const char *dial_status_name(dial_status status) {
+    switch (status) {
+    case DIAL_OK: return "ok";
+    case DIAL_ERR_NOMEM: return "out of memory";
+    case DIAL_ERR_IO: return "input/output error";
+    case DIAL_ERR_DATA: return "data error";
+    case DIAL_ERR_KNOB: return "knob error";
+    case DIAL_ERR_ARGUMENT: return "invalid argument";
+    case DIAL_ERR_FORMAT: return "model file error";
+    case DIAL_ERR_NUMERIC: return "numerical failure";
+    case DIAL_ERR_UNSUPPORTED: return "unsupported";
+    case DIAL_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}

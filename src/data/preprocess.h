@@ -1,0 +1,50 @@
+/*
+ * Preprocessing with learned state: imputation of missing values, one-hot
+ * encoding of categorical columns, and scaling. What it learns is kept as
+ * tensors beside the model's own, so `dial inspect` shows it and the model
+ * file saves it:
+ *   preprocess.fill    [n_features]  value put in place of a missing one:
+ *                                    the number, or the level index of a
+ *                                    categorical feature (absent if impute=none)
+ *   preprocess.center  [n_inputs]    x' = (x - center) / scale: the mean and
+ *   preprocess.scale   [n_inputs]    standard deviation (standard) or the
+ *                                    minimum and range (minmax); absent if none
+ * n_inputs counts one column per numeric feature and one per level of each
+ * categorical feature.
+ */
+#ifndef DIAL_PREPROCESS_H
+#define DIAL_PREPROCESS_H
+
+#include "dial/data.h"
+
+typedef enum dial_impute { DIAL_IMPUTE_MEAN = 0, DIAL_IMPUTE_MEDIAN, DIAL_IMPUTE_MOST_FREQUENT, DIAL_IMPUTE_NONE } dial_impute;
+typedef enum dial_scale { DIAL_SCALE_NONE = 0, DIAL_SCALE_STANDARD, DIAL_SCALE_MINMAX } dial_scale;
+
+/* The schema of one raw feature as the model records it. */
+typedef struct dial_feature {
+    char *name;
+    dial_column_type type;
+    size_t n_levels;
+    char **levels;
+} dial_feature;
+
+/* Number of design-matrix columns the features expand to. */
+size_t dial_preprocess_n_inputs(const dial_feature *features, size_t n_features);
+
+/* Learns fill values and scaling from the rows of train, whose features are
+ * described by features (same order), and adds the tensors above to
+ * *learned. */
+dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale scale,
+                                const dial_feature *features, size_t n_features,
+                                const dial_view *train, dial_tensors *learned);
+
+/* Builds the design matrix of the rows of view: *x is malloc'ed, rows->n x
+ * n_inputs, row-major; free it with free. Categorical levels of the view's
+ * columns are matched to the feature's levels by name; an unseen level
+ * encodes as all zeros and is counted in *unseen (may be NULL). A missing
+ * value without a fill tensor is a DIAL_ERR_DATA naming the row and column. */
+dial_status dial_preprocess_transform(dial_ctx *ctx, const dial_feature *features,
+                                      size_t n_features, const dial_tensors *learned,
+                                      const dial_view *rows, double **x, size_t *unseen);
+
+#endif

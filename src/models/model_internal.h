@@ -1,0 +1,29 @@
+/*
+ * The fitted model's layout, shared by models/model.c (fit, predict, bind)
+ * and modelfile/ (save, load). Nothing else looks inside a dial_model.
+ */
+#ifndef DIAL_MODEL_INTERNAL_H
+#define DIAL_MODEL_INTERNAL_H
+
+#include "data/preprocess.h"
+#include "dial/model.h"
+
+struct dial_model {
+    const dial_model_family *family;
+    dial_knobs knobs; /* owned copy, the knobs of the fit */
+    dial_task task;
+    size_t n_classes;
+    char **class_names; /* n_classes, owned */
+    char *target_name;  /* owned */
+    size_t n_features;
+    dial_feature *features; /* raw feature schema, owned */
+    size_t n_inputs;        /* design-matrix columns */
+    dial_tensors tensors;   /* preprocess.* and the family's tensors */
+    dial_model_facts facts;
+};
+
+/* An empty model (calloc'ed); free with dial_model_free, which frees any
+ * field that is set. */
+dial_model *dial_model_alloc(void);
+
+#endif
