@@ -1,0 +1,42 @@
+/* Helpers shared by the cmocka tests. Include after <cmocka.h>'s
+ * prerequisites; this header includes them itself. */
+#ifndef DIAL_TEST_SUPPORT_H
+#define DIAL_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dial/dial.h"
+
+/* Fails the test with the context's message when call is not DIAL_OK. */
+#define assert_dial_ok(ctx, call)                                                                \
+    do {                                                                                         \
+        dial_status assert_status_ = (call);                                                     \
+        if (assert_status_ != DIAL_OK)                                                           \
+            fail_msg("%s returned %s: %s", #call, dial_status_name(assert_status_),              \
+                     dial_ctx_error(ctx));                                                       \
+    } while (0)
+
+/* Asserts that call fails with status and exactly the message expected. */
+#define assert_dial_error(ctx, call, status, expected)                                           \
+    do {                                                                                         \
+        dial_status assert_status_ = (call);                                                     \
+        assert_int_equal(assert_status_, (status));                                              \
+        assert_string_equal(dial_ctx_error(ctx), (expected));                                    \
+    } while (0)
+
+/* A context with seed 1 and one thread; free with dial_ctx_free. */
+dial_ctx *test_ctx(void);
+/* Reads a whole file (malloc'ed, NUL-terminated) or fails the test. */
+char *test_read_file(const char *path, size_t *length);
+/* Writes bytes to a new temporary file and returns its malloc'ed path. */
+char *test_write_temp(const char *bytes, size_t length, const char *suffix);
+/* Loads a CSV and builds a dataset with the given target, or fails the
+ * test. *table must be freed after the dataset. */
+dial_dataset *test_load_dataset(dial_ctx *ctx, const char *path, const char *target,
+                                dial_table **table);
+
+#endif
