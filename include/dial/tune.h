@@ -1,0 +1,195 @@
+/*
+ * dial/tune.h: studies, trials, search spaces, samplers and storages.
+ *
+ * A study is a named search: a direction, a sampler, a storage and its
+ * trials. Two ways to drive it, as in Optuna:
+ *   define-by-run: dial_study_optimize(study, objective, user, n_trials),
+ *     where the objective calls dial_trial_suggest_float(trial, "lr", 1e-5,
+ *     1e-1, DIAL_LOG) and friends and returns the value;
+ *   ask-and-tell: dial_study_ask gives a trial, the caller suggests and
+ *     evaluates, dial_study_tell reports its value.
+ * The value a sampler gives trial n depends only on (study seed, n) and, for
+ * the grid, n's position in the grid: the same seed gives the same trials
+ * whatever the number of workers.
+ */
+#ifndef DIAL_TUNE_H
+#define DIAL_TUNE_H
+
+#include "dial/core.h"
+#include "dial/knobs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dial_direction { DIAL_MINIMIZE = 0, DIAL_MAXIMIZE = 1 } dial_direction;
+
+typedef enum dial_trial_state {
+    DIAL_TRIAL_RUNNING = 0,
+    DIAL_TRIAL_COMPLETE,
+    DIAL_TRIAL_PRUNED,
+    DIAL_TRIAL_FAILED
+} dial_trial_state;
+
+/* "running", "complete", "pruned", "failed" */
+const char *dial_trial_state_name(dial_trial_state state);
+
+/* Flags of dial_trial_suggest_float / _int. */
+enum { DIAL_LINEAR = 0, DIAL_LOG = 1 };
+
+/* ---- search spaces ----------------------------------------------------- */
+
+typedef enum dial_param_kind { DIAL_PARAM_FLOAT = 0, DIAL_PARAM_INT, DIAL_PARAM_CHOICE } dial_param_kind;
+
+/* The distribution of one searched parameter. A CHOICE value is the index
+ * into choices; a fixed parameter always takes `low` (or choice index low). */
+typedef struct dial_param {
+    char *name; /* owned */
+    dial_param_kind kind;
+    double low, high; /* inclusive; for CHOICE 0 .. n_choices-1 */
+    double step;      /* INT or FLOAT grid step; 0 = none (INT: 1) */
+    bool log;
+    bool fixed;
+    size_t n_choices;
+    char **choices;  /* owned, CHOICE only */
+    char *condition; /* owned, "" or "knob=v1|v2" (from the knob table) */
+} dial_param;
+
+typedef struct dial_space {
+    size_t n;
+    dial_param *params; /* owned */
+} dial_space;
+
+/* The default space of a model: every knob of the table with a default
+ * search range (CHOICE and BOOL knobs search all values only when they have
+ * has_search_range set). */
+dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_space *out);
+/* Overrides or adds one parameter from text, validated against the knob
+ * table (the same messages as dial_knobs_set; DIAL_ERR_KNOB):
+ *   C=1e-3..1e3:log     float range on a log scale
+ *   k=1..50             integer range (the knob is INT)
+ *   k=1..50:step=2      with a step
+ *   weights=uniform,distance   choices
+ *   alpha=0.1           fixed */
+dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
+                           const char *item);
+/* The same for a JSON object {"C": "1e-3..1e3:log", "k": [1, 50], ...}. */
+dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
+                                const char *json_text);
+long dial_space_find(const dial_space *space, const char *name);
+void dial_space_free(dial_space *space);
+
+/* ---- trials -------------------------------------------------------------- */
+
+typedef struct dial_study dial_study;
+typedef struct dial_trial dial_trial;
+
+/* One finished or running trial as stored. params holds the values drawn
+ * (CHOICE: index); absent parameters (inactive conditions) are not listed. */
+typedef struct dial_trial_record {
+    int64_t number;
+    dial_trial_state state;
+    double value; /* NaN unless complete */
+    size_t n_params;
+    char **param_names; /* owned */
+    double *param_values;
+    dial_param_kind *param_kinds;
+    char **param_texts; /* owned: value as text ("0.5", "7", "uniform") */
+    size_t n_intermediate;
+    int64_t *intermediate_steps;
+    double *intermediate_values;
+    double started_at, finished_at; /* unix seconds; finished 0 while running */
+} dial_trial_record;
+
+void dial_trial_record_clear(dial_trial_record *record);
+
+typedef struct dial_trial_list {
+    size_t count;
+    dial_trial_record *items; /* owned, ascending number */
+} dial_trial_list;
+
+void dial_trial_list_free(dial_trial_list *list);
+
+/* Draws a float in [low, high] (on a log scale with DIAL_LOG, then low > 0).
+ * Suggesting the same name twice in a trial returns the same value. */
+dial_status dial_trial_suggest_float(dial_trial *trial, const char *name, double low, double high,
+                                     int flags, double *value);
+dial_status dial_trial_suggest_int(dial_trial *trial, const char *name, int64_t low, int64_t high,
+                                   int flags, int64_t *value);
+/* Draws one of n choices; *index receives its index. */
+dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
+                                      const char *const *choices, size_t n, size_t *index);
+/* Records an intermediate value (a fold's score, an epoch's loss); durable
+ * when it returns. */
+dial_status dial_trial_report(dial_trial *trial, int64_t step, double value);
+/* Whether the study's pruner says to stop this trial now (false without a
+ * pruner). */
+bool dial_trial_should_prune(dial_trial *trial);
+int64_t dial_trial_number(const dial_trial *trial);
+/* The context the objective should use for this trial: its seed is derived
+ * from (study seed, trial number), its thread budget is the trial's share. */
+dial_ctx *dial_trial_ctx(dial_trial *trial);
+
+/* ---- studies ------------------------------------------------------------- */
+
+typedef enum dial_sampler_kind { DIAL_SAMPLER_RANDOM = 0, DIAL_SAMPLER_GRID, DIAL_SAMPLER_QMC } dial_sampler_kind;
+
+typedef struct dial_study_options {
+    const char *name;      /* study name; NULL = "default" */
+    const char *storage;   /* NULL or "" = in memory; else a SQLite file path */
+    dial_direction direction;
+    dial_sampler_kind sampler;
+    const dial_space *space; /* needed by GRID (and used by QMC for dimensions); may be NULL */
+    size_t grid_points;      /* points per continuous parameter for GRID; 0 = 10 */
+    uint64_t seed;
+    double heartbeat_seconds; /* a running trial silent this long is stale; 0 = 60 */
+} dial_study_options;
+
+/* Creates the study, or opens it when the storage already has one of that
+ * name (then the direction must match). The study keeps a copy of the
+ * options. Free with dial_study_free (the stored study persists). */
+dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out);
+void dial_study_free(dial_study *study);
+
+/* Returns the value of one trial, or a non-OK status to mark it failed (the
+ * message on dial_trial_ctx(trial) is kept). Return DIAL_ERR_PRUNED... see
+ * dial_trial_should_prune: an objective that stops early sets *pruned. */
+typedef dial_status (*dial_objective_fn)(void *user, dial_trial *trial, double *value, bool *pruned);
+
+/* Runs trials until the study holds n_trials finished ones (complete,
+ * pruned or failed; counting those of other workers and earlier runs), the
+ * timeout passes (seconds, 0 = none), or *stop becomes true (may be NULL;
+ * set it from a signal handler for a clean Ctrl-C). jobs trials run at once,
+ * each with a context of threads_per_trial threads. */
+typedef struct dial_optimize_options {
+    int64_t n_trials;
+    double timeout_seconds;
+    int jobs;
+    volatile int *stop;
+    /* Called after each finished trial (from the thread that ran it, under a
+     * lock so calls never overlap); may be NULL. */
+    void (*on_trial)(void *user, const dial_study *study, const dial_trial_record *trial);
+    void *on_trial_user;
+} dial_optimize_options;
+
+dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective_fn objective,
+                                void *user, const dial_optimize_options *options);
+
+/* Ask-and-tell. ask starts a new trial (NULL via *out with DIAL_OK when the
+ * study already has max_trials finished or running trials, max_trials 0 =
+ * no limit). tell finishes it with a state and value and frees the trial. */
+dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials, dial_trial **out);
+dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
+                            dial_trial_state state, double value);
+
+/* Reading a study (also while other workers write it). */
+dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out);
+/* The best complete trial; DIAL_ERR_ARGUMENT "the study has no complete trial" if none. */
+dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out);
+dial_direction dial_study_direction(const dial_study *study);
+const char *dial_study_name(const dial_study *study);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

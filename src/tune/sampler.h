@@ -1,0 +1,31 @@
+/*
+ * Samplers (internal): where a trial's parameter values come from.
+ * A value depends only on (seed, trial number, the parameter) and, for the
+ * grid, the trial number's position in the middle-out grid order, so the
+ * same seed gives the same trials on one worker or many.
+ */
+#ifndef DIAL_SAMPLER_H
+#define DIAL_SAMPLER_H
+
+#include "dial/tune.h"
+
+typedef struct dial_sampler dial_sampler;
+
+/* space may be NULL for RANDOM (pure define-by-run) but is required for
+ * GRID (every combination is enumerated up front) and used by QMC to give
+ * each parameter its dimension (parameters outside the space fall back to
+ * random draws). grid_points: values per continuous parameter (0 = 10).
+ * The sampler keeps its own copy of what it needs from space. */
+dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                const dial_space *space, size_t grid_points, dial_sampler **out);
+void dial_sampler_free(dial_sampler *sampler);
+
+/* The value of parameter `param` for trial `number` (CHOICE: the index). */
+dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                                 const dial_param *param, double *value);
+
+/* GRID: the number of grid points (a study of a grid ends there); other
+ * samplers: 0 (no natural end). */
+int64_t dial_sampler_grid_size(const dial_sampler *sampler);
+
+#endif
