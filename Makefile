@@ -61,8 +61,10 @@ fuzz:
 	@set -e; for target in $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//'); do \
 		corpus=$$(mktemp -d); cp -r fuzz/corpus/$${target#fuzz_}/. $$corpus/ 2>/dev/null || true; \
 		echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
-		build-fuzz/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 $$corpus 2>&1 | tail -n 3; \
-		rm -rf $$corpus; \
+		status=0; build-fuzz/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$corpus \
+			> build-fuzz/$$target.log 2>&1 || status=$$?; \
+		tail -n 2 build-fuzz/$$target.log; rm -rf $$corpus; \
+		if [ $$status -ne 0 ]; then tail -n 60 build-fuzz/$$target.log; exit $$status; fi; \
 	done
 
 bench: all

@@ -1,8 +1,8 @@
 /*
  * dial/modelfile.h: reading and writing .dial model files.
  *
- * Layout (all integers little-endian):
- *   magic      8 bytes  "\x89DIAL\r\n\x1a\n" (catches newline and 7-bit mangling)
+ * Layout (all integers little-endian; docs/modelfile.md has every field):
+ *   magic      9 bytes  "\x89DIAL\r\n\x1a\n" (catches newline and 7-bit mangling)
  *   version    u32      format version (DIAL_MODELFILE_VERSION)
  *   flags      u32      0
  *   header_len u64      length of the JSON header
@@ -12,8 +12,8 @@
  *                       byte length)
  *   padding    zeros to a multiple of 64 bytes
  *   tensors    each at its offset, 64-byte aligned
- *   checksum   u64      FNV-1a... see src/modelfile for the exact function,
- *                       over every byte before it
+ *   checksum   u64      CRC-64/XZ (src/modelfile/checksum.h) of every byte
+ *                       before it
  *
  * Loading never trusts a count: every size is checked against the file's
  * length and against caps before anything is allocated; a damaged,
@@ -32,12 +32,22 @@ extern "C" {
 #define DIAL_MODELFILE_VERSION 1
 
 /* Writes the model to path ("-" for standard output), atomically: to a
- * temporary file renamed over path, so a crash never leaves half a file. */
+ * temporary file "path.tmp-XXXXXX" beside it, flushed to disk and renamed
+ * over path, so a crash never leaves half a file. Errors: DIAL_ERR_IO (the
+ * message names the file and the system's reason), DIAL_ERR_DATA (a name
+ * that is not UTF-8), DIAL_ERR_NOMEM. */
 dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
-/* Reads a model file. On success *out owns a new model. */
+/* Reads a model file ("-" for standard input; at most 4 GiB). On success
+ * *out owns a new model (free with dial_model_free); on error *out is NULL
+ * and the status is DIAL_ERR_IO (cannot open or read) or DIAL_ERR_FORMAT
+ * (not a model file, newer, truncated, damaged or inconsistent; the message
+ * starts with path). */
 dial_status dial_model_load(dial_ctx *ctx, const char *path, dial_model **out);
 
-/* The same in memory. save_buffer: *bytes is malloc'ed, free it with free. */
+/* The same in memory. save_buffer: *bytes is malloc'ed, free it with free;
+ * the same model always gives the same bytes. load_buffer does every check
+ * of dial_model_load and borrows bytes only for the call; name is what
+ * messages call the input. */
 dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsigned char **bytes,
                                    size_t *length);
 dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsigned char *bytes,

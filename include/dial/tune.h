@@ -99,6 +99,10 @@ typedef struct dial_trial_record {
     int64_t *intermediate_steps;
     double *intermediate_values;
     double started_at, finished_at; /* unix seconds; finished 0 while running */
+    bool stale;    /* failed because its worker stopped sending heartbeats; its
+                    * params were queued for another trial, and it does not
+                    * count toward n_trials */
+    char *message; /* owned: why a failed trial failed; NULL otherwise */
 } dial_trial_record;
 
 void dial_trial_record_clear(dial_trial_record *record);

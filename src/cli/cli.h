@@ -1,0 +1,186 @@
+/*
+ * The dial program's shared pieces: the subcommands, the common options, the
+ * exit statuses and the helpers that turn library errors into one line on
+ * stderr. Unlike the library, the CLI may print and exit.
+ *
+ * Exit status: 0 success, 2 usage error (bad option or value, unknown model,
+ * knob or metric, missing argument), 1 anything else. Every failure prints
+ * exactly one line on stderr, prefixed "dial: ".
+ */
+#ifndef DIAL_CLI_H
+#define DIAL_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dial/dial.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+
+/* ---- subcommands ----------------------------------------------------------
+ * Each receives the arguments after its name (argv[0] is the command name)
+ * and returns the exit status. */
+int cli_cmd_models(int argc, char **argv);
+int cli_cmd_knobs(int argc, char **argv);
+int cli_cmd_fit(int argc, char **argv);
+int cli_cmd_predict(int argc, char **argv);
+int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_cv(int argc, char **argv);
+
+/* ---- common options -------------------------------------------------------
+ * One parser for every subcommand; each says which options it accepts, so
+ * `dial models --folds 3` is a usage error rather than silently ignored. */
+enum cli_option_id {
+    CLI_OPT_TARGET = 1u << 0,
+    CLI_OPT_SET = 1u << 1,
+    CLI_OPT_OUTPUT = 1u << 2,
+    CLI_OPT_FOLDS = 1u << 3,
+    CLI_OPT_REPEATS = 1u << 4,
+    CLI_OPT_METRIC = 1u << 5,
+    CLI_OPT_SEED = 1u << 6,
+    CLI_OPT_JOBS = 1u << 7,
+    CLI_OPT_JSON = 1u << 8,
+    CLI_OPT_PROBA = 1u << 9,
+    CLI_OPT_TASK = 1u << 10,
+    CLI_OPT_SEP = 1u << 11,
+    CLI_OPT_NO_HEADER = 1u << 12,
+    CLI_OPT_HELP = 1u << 13
+};
+
+/* The options that read a data file. */
+#define CLI_OPTS_DATA (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER)
+
+#define CLI_MAX_POSITIONAL 4
+
+typedef struct cli_options {
+    const char *target; /* NULL: the last column */
+    const char **sets;  /* the -s NAME=VALUE assignments, in order; owned array */
+    size_t n_sets;
+    const char *output; /* NULL: the command's default */
+    size_t folds;       /* 5 */
+    size_t repeats;     /* 1 */
+    const char *metric; /* NULL: the task's default */
+    uint64_t seed;      /* 0 */
+    int jobs;           /* the number of online CPUs */
+    bool json, proba, no_header, help;
+    dial_task task; /* AUTO */
+    char separator; /* 0: detect */
+    const char *positional[CLI_MAX_POSITIONAL];
+    size_t n_positional;
+} cli_options;
+
+/* What a subcommand accepts and how its help reads. */
+typedef struct cli_command {
+    const char *name;
+    const char *usage;             /* "dial fit MODEL DATA [options]" */
+    const char *const *positional; /* names of the required arguments, e.g. "MODEL" */
+    size_t n_positional;
+    unsigned options; /* CLI_OPT_* bits */
+    const char *help; /* the whole --help text */
+} cli_command;
+
+/* Parses argv (argv[0] is the command name) into *opts. Returns -1 when the
+ * command should go on, or an exit status: 0 after printing --help, 2 after
+ * printing a usage error. Free *opts with cli_options_free either way. */
+int cli_parse(const cli_command *command, int argc, char **argv, cli_options *opts);
+void cli_options_free(cli_options *opts);
+
+/* ---- errors and the library context ---------------------------------------- */
+
+/* Prints "dial: " and the formatted message on one line to stderr and
+ * returns exit_status, so a failure reads `return cli_error(2, "...")`. */
+int cli_error(int exit_status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the context's last error and returns the exit status of status:
+ * 2 for knob and argument errors (the user's command line), 1 otherwise. */
+int cli_fail(dial_ctx *ctx, dial_status status);
+/* The exit status a library status maps to. */
+int cli_exit_status(dial_status status);
+/* A context with the options' seed and thread budget whose warnings go to
+ * stderr as "dial: warning: ...". Exits on allocation failure. */
+dial_ctx *cli_context(const cli_options *opts);
+
+/* Allocation that exits with "dial: out of memory" instead of returning NULL. */
+void *cli_alloc(size_t count, size_t size);
+char *cli_strdup(const char *s);
+/* A malloc'ed formatted string. */
+char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- data with the common options ---------------------------------------- */
+
+/* Reads a CSV or LIBSVM file with --sep and --no-header. */
+dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *path,
+                           dial_table **out);
+/* Reads a file and builds a dataset with --target and --task. On success the
+ * caller frees *data, then *table. */
+dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
+                             dial_table **table, dial_dataset **data);
+/* Looks up the model, sets its knobs from the -s assignments and checks
+ * them. On success the caller frees *knobs. */
+dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,
+                            const dial_model_family **family, dial_knobs *knobs);
+/* Fails with DIAL_ERR_ARGUMENT when the family cannot do the dataset's task,
+ * saying how to fix it. */
+dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
+                           const dial_dataset *data);
+/* "classification", "regression" or "classification, regression". */
+const char *cli_tasks_text(unsigned tasks);
+
+/* ---- output ----------------------------------------------------------------- */
+
+/* Opens path for writing ("-" or NULL: stdout). Prints the error and returns
+ * NULL on failure. */
+FILE *cli_open_output(const char *path);
+/* Closes what cli_open_output opened (flushing stdout); returns false and
+ * prints the error when the write failed. */
+bool cli_close_output(FILE *out, const char *path);
+/* The path as a message shows it: "standard input" for "-". */
+const char *cli_display_path(const char *path);
+/* Writes one CSV field, quoted when it needs to be. */
+void cli_write_csv_field(FILE *out, const char *text);
+/* Formats a double so that it reads back as the same double, shortest form. */
+void cli_format_double(double value, char *buf, size_t size);
+/* "0.412 ms", "12.3 ms" or "2.051 s": a malloc'ed duration. */
+char *cli_duration_text(double seconds);
+/* Prints text word-wrapped to width columns, each line indented by indent. */
+void cli_print_wrapped(FILE *out, const char *text, size_t indent, size_t width);
+
+/* Width of the terminal dial lays its tables out for. */
+#define CLI_WIDTH 100
+
+/* An aligned text table whose cells wrap when the table would be wider than
+ * CLI_WIDTH, with an optional note (a knob's doc) on its own line(s) under a
+ * row. */
+#define CLI_TABLE_MAX_COLS 8
+typedef struct cli_table {
+    size_t n_cols, n_rows, capacity;
+    char **cells;                   /* n_rows x n_cols, owned */
+    char **notes;                   /* n_rows, owned, may be NULL */
+    bool wrap[CLI_TABLE_MAX_COLS];  /* the column may be wrapped to fit */
+    bool right[CLI_TABLE_MAX_COLS]; /* right-aligned (numbers) */
+} cli_table;
+
+void cli_table_init(cli_table *table, size_t n_cols);
+/* Adds a row of n_cols cells (copied; NULL prints as empty). */
+void cli_table_add(cli_table *table, const char *const *cells);
+/* Attaches a note to the last row. */
+void cli_table_note(cli_table *table, const char *note);
+void cli_table_print(const cli_table *table, FILE *out, size_t indent);
+void cli_table_free(cli_table *table);
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+#include <jansson.h>
+
+/* A JSON number, or null for NaN and infinities (which JSON lacks). */
+json_t *cli_json_number(double value);
+/* Prints value indented, with a newline, and releases it. precision: 17 for
+ * values that must read back exactly, fewer for readable summaries. */
+void cli_json_print(json_t *value, FILE *out, int precision);
+/* A u64 as a JSON integer, or as a decimal string when jansson's signed
+ * integer cannot hold it. */
+json_t *cli_json_u64(uint64_t value);
+/* The value of knob i as JSON: a number, a bool or the choice's name. */
+json_t *cli_json_knob_value(const dial_knobs *knobs, size_t i);
+
+#endif

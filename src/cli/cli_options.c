@@ -1,0 +1,232 @@
+/* The common options of every subcommand: one table, one parser, one
+ * message per mistake. A hand-written parser (rather than getopt_long) so
+ * that each error is exactly one line that names the command. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+
+typedef struct cli_option_def {
+    unsigned id;
+    const char *long_name;
+    char short_name; /* 0: none */
+    bool has_value;
+} cli_option_def;
+
+static const cli_option_def option_defs[] = {
+    {CLI_OPT_TARGET, "target", 't', true},
+    {CLI_OPT_SET, "set", 's', true},
+    {CLI_OPT_OUTPUT, "output", 'o', true},
+    {CLI_OPT_FOLDS, "folds", 0, true},
+    {CLI_OPT_REPEATS, "repeats", 0, true},
+    {CLI_OPT_METRIC, "metric", 'm', true},
+    {CLI_OPT_SEED, "seed", 0, true},
+    {CLI_OPT_JOBS, "jobs", 'j', true},
+    {CLI_OPT_JSON, "json", 0, false},
+    {CLI_OPT_PROBA, "proba", 0, false},
+    {CLI_OPT_TASK, "task", 0, true},
+    {CLI_OPT_SEP, "sep", 0, true},
+    {CLI_OPT_NO_HEADER, "no-header", 0, false},
+    {CLI_OPT_HELP, "help", 'h', false},
+};
+
+#define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
+
+static int online_cpus(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+/* A usage error that names the option and suggests the closest option the
+ * command accepts. */
+static int unknown_option(const cli_command *command, const char *arg) {
+    const char *names[N_OPTION_DEFS];
+    size_t n = 0;
+    for (size_t i = 0; i < N_OPTION_DEFS; i++)
+        if (command->options & option_defs[i].id) names[n++] = option_defs[i].long_name;
+    const char *word = arg;
+    while (*word == '-') word++;
+    char name[64];
+    size_t length = strcspn(word, "=");
+    if (length >= sizeof name) length = sizeof name - 1;
+    memcpy(name, word, length);
+    name[length] = '\0';
+    const char *closest = arg[1] == '-' && name[0] ? dial_closest_name(name, names, n) : NULL;
+    if (closest)
+        return cli_error(CLI_EXIT_USAGE, "unknown option '%s' for %s; did you mean '--%s'?", arg,
+                         command->name, closest);
+    return cli_error(CLI_EXIT_USAGE, "unknown option '%s' for %s; see 'dial %s --help'", arg,
+                     command->name, command->name);
+}
+
+static bool parse_count(const char *text, long long min, long long max, long long *out) {
+    if (!*text) return false;
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno || *end || value < min || value > max) return false;
+    *out = value;
+    return true;
+}
+
+/* Stores the value of one option; returns -1 or the usage exit status. */
+static int set_option(const cli_option_def *def, const char *value, cli_options *opts) {
+    long long number;
+    switch (def->id) {
+    case CLI_OPT_TARGET: opts->target = value; break;
+    case CLI_OPT_SET: opts->sets[opts->n_sets++] = value; break;
+    case CLI_OPT_OUTPUT: opts->output = value; break;
+    case CLI_OPT_METRIC: opts->metric = value; break;
+    case CLI_OPT_FOLDS:
+        if (!parse_count(value, 2, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--folds expects an integer >= 2, got '%s'", value);
+        opts->folds = (size_t)number;
+        break;
+    case CLI_OPT_REPEATS:
+        if (!parse_count(value, 1, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--repeats expects an integer >= 1, got '%s'", value);
+        opts->repeats = (size_t)number;
+        break;
+    case CLI_OPT_JOBS:
+        if (!parse_count(value, 1, 1024, &number))
+            return cli_error(CLI_EXIT_USAGE, "--jobs expects an integer in [1, 1024], got '%s'",
+                             value);
+        opts->jobs = (int)number;
+        break;
+    case CLI_OPT_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long seed = strtoull(value, &end, 10);
+        if (!*value || *value == '-' || *value == '+' || *end || errno)
+            return cli_error(CLI_EXIT_USAGE, "--seed expects a non-negative integer, got '%s'",
+                             value);
+        opts->seed = (uint64_t)seed;
+        break;
+    }
+    case CLI_OPT_TASK:
+        if (strcmp(value, "classification") == 0)
+            opts->task = DIAL_TASK_CLASSIFICATION;
+        else if (strcmp(value, "regression") == 0)
+            opts->task = DIAL_TASK_REGRESSION;
+        else if (strcmp(value, "auto") == 0)
+            opts->task = DIAL_TASK_AUTO;
+        else
+            return cli_error(CLI_EXIT_USAGE,
+                             "--task expects classification, regression or auto, got '%s'", value);
+        break;
+    case CLI_OPT_SEP:
+        if (strcmp(value, "\\t") == 0 || strcmp(value, "tab") == 0)
+            opts->separator = '\t';
+        else if (strlen(value) == 1 && value[0] != '"' && value[0] != '\n' && value[0] != '\r')
+            opts->separator = value[0];
+        else
+            return cli_error(CLI_EXIT_USAGE, "--sep expects one character (or 'tab'), got '%s'",
+                             value);
+        break;
+    case CLI_OPT_JSON: opts->json = true; break;
+    case CLI_OPT_PROBA: opts->proba = true; break;
+    case CLI_OPT_NO_HEADER: opts->no_header = true; break;
+    case CLI_OPT_HELP: opts->help = true; break;
+    }
+    return -1;
+}
+
+static const cli_option_def *find_long(const char *name, size_t length) {
+    for (size_t i = 0; i < N_OPTION_DEFS; i++)
+        if (strlen(option_defs[i].long_name) == length &&
+            strncmp(option_defs[i].long_name, name, length) == 0)
+            return &option_defs[i];
+    return NULL;
+}
+
+static const cli_option_def *find_short(char name) {
+    for (size_t i = 0; i < N_OPTION_DEFS; i++)
+        if (option_defs[i].short_name == name) return &option_defs[i];
+    return NULL;
+}
+
+/* --help wins over every other mistake on the line, as in git. */
+static bool asks_for_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    }
+    return false;
+}
+
+static int positional_error(const cli_command *command, const char *what, const char *arg) {
+    if (arg)
+        return cli_error(CLI_EXIT_USAGE, "unexpected argument '%s' for %s; usage: %s", arg,
+                         command->name, command->usage);
+    return cli_error(CLI_EXIT_USAGE, "missing %s for %s; usage: %s", what, command->name,
+                     command->usage);
+}
+
+int cli_parse(const cli_command *command, int argc, char **argv, cli_options *opts) {
+    memset(opts, 0, sizeof *opts);
+    opts->folds = 5;
+    opts->repeats = 1;
+    opts->jobs = online_cpus();
+    opts->task = DIAL_TASK_AUTO;
+    opts->sets = cli_alloc((size_t)argc + 1, sizeof *opts->sets);
+
+    if (asks_for_help(argc, argv)) {
+        fputs(command->help, stdout);
+        return CLI_EXIT_OK;
+    }
+
+    bool options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!options_done && strcmp(arg, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (options_done || arg[0] != '-' || arg[1] == '\0') {
+            if (opts->n_positional >= command->n_positional)
+                return positional_error(command, NULL, arg);
+            opts->positional[opts->n_positional++] = arg;
+            continue;
+        }
+        const cli_option_def *def;
+        const char *value = NULL;
+        char shown[80]; /* the option as the user should see it in a message */
+        if (arg[1] == '-') {
+            const char *name = arg + 2;
+            size_t length = strcspn(name, "=");
+            def = find_long(name, length);
+            if (!def || !(command->options & def->id)) return unknown_option(command, arg);
+            snprintf(shown, sizeof shown, "--%s", def->long_name);
+            if (name[length] == '=') {
+                if (!def->has_value)
+                    return cli_error(CLI_EXIT_USAGE, "option '%s' takes no value", shown);
+                value = name + length + 1;
+            }
+        } else {
+            def = find_short(arg[1]);
+            if (!def || !(command->options & def->id)) return unknown_option(command, arg);
+            snprintf(shown, sizeof shown, "-%c", def->short_name);
+            if (arg[2] != '\0') {
+                if (!def->has_value) return unknown_option(command, arg);
+                value = arg + 2;
+            }
+        }
+        if (def->has_value && !value) {
+            if (i + 1 >= argc) return cli_error(CLI_EXIT_USAGE, "option '%s' needs a value", shown);
+            value = argv[++i];
+        }
+        int status = set_option(def, value, opts);
+        if (status >= 0) return status;
+    }
+    if (opts->n_positional < command->n_positional)
+        return positional_error(command, command->positional[opts->n_positional], NULL);
+    return -1;
+}
+
+void cli_options_free(cli_options *opts) {
+    free(opts->sets);
+    opts->sets = NULL;
+}

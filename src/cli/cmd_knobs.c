@@ -1,0 +1,228 @@
+/* dial knobs MODEL: the dashboard of one model. Every hyperparameter with
+ * its type, default, valid bounds, default search range and condition, then
+ * the parameters the fit learns. All of it read from the model's knob table,
+ * the one source of truth. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command knobs_command = {
+    .name = "knobs",
+    .usage = "dial knobs MODEL [--json]",
+    .positional = (const char *const[]){"MODEL"},
+    .n_positional = 1,
+    .options = CLI_OPT_JSON | CLI_OPT_HELP,
+    .help =
+        "Usage: dial knobs MODEL [--json]\n"
+        "\n"
+        "Shows the hyperparameters (knobs) of a model: type, default, valid values, the\n"
+        "default search range a tuner uses and when the knob applies; then the parameters\n"
+        "the fit learns from the data. Set knobs in other commands with -s NAME=VALUE.\n"
+        "\n"
+        "Options:\n"
+        "  --json        the same as one JSON object: {\"model\", \"summary\", \"tasks\",\n"
+        "                \"knobs\": [{\"name\", \"type\", \"default\", \"bounds\", \"search\",\n"
+        "                \"choices\", \"condition\", \"doc\"}], \"parameters\", \"preprocess\",\n"
+        "                \"nonparametric\"}; search is {\"low\", \"high\", \"log\"} or null,\n"
+        "                choices lists the values of a choice or bool knob, else null\n"
+        "  -h, --help    this help\n"
+        "\n"
+        "Example:\n"
+        "  dial knobs logistic\n"
+        "  dial knobs knn --json\n",
+};
+
+/* What every model learns besides its own tensors: the preprocessing. */
+static const dial_param_doc preprocess_docs[] = {
+    {"preprocess.fill", "n_features",
+     "the value that replaces a missing feature (a mean, median or most frequent value; "
+     "absent when impute=none)"},
+    {"preprocess.center", "n_inputs",
+     "what the scaler subtracts: the mean (scale=standard) or the minimum (scale=minmax); "
+     "absent when scale=none"},
+    {"preprocess.scale", "n_inputs",
+     "what the scaler divides by: the standard deviation (standard) or the range (minmax)"},
+};
+
+#define N_PREPROCESS_DOCS (sizeof preprocess_docs / sizeof preprocess_docs[0])
+
+static bool is_power_of_ten(double x) {
+    if (!(x > 0)) return false;
+    double exponent = round(log10(x));
+    return fabs(x - pow(10, exponent)) <= 1e-12 * x;
+}
+
+static void format_bound(const dial_knob_spec *spec, double value, char *buf, size_t size) {
+    if (spec->type == DIAL_KNOB_INT)
+        snprintf(buf, size, "%.0f", value);
+    else if (spec->log_scale && is_power_of_ten(value) && (value < 1e-3 || value > 1e3))
+        snprintf(buf, size, "%.0e", value);
+    else
+        snprintf(buf, size, "%g", value);
+}
+
+static void search_text(const dial_knob_spec *spec, char *buf, size_t size) {
+    if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL) {
+        snprintf(buf, size, "all values");
+    } else if (!spec->has_search_range) {
+        snprintf(buf, size, "-");
+    } else {
+        char low[32], high[32];
+        format_bound(spec, spec->search_low, low, sizeof low);
+        format_bound(spec, spec->search_high, high, sizeof high);
+        snprintf(buf, size, "%s .. %s%s", low, high, spec->log_scale ? " log" : "");
+    }
+}
+
+static void print_knobs_text(const dial_model_family *family, const dial_knobs *knobs) {
+    printf("%s: %s\n", family->name, family->summary);
+    printf("tasks: %s%s\n", cli_tasks_text(family->tasks),
+           family->has_proba ? "; predicts class probabilities (--proba)" : "");
+    printf("\nKnobs (set with -s NAME=VALUE)\n");
+    cli_table table;
+    cli_table_init(&table, 6);
+    table.wrap[3] = table.wrap[4] = table.wrap[5] = true;
+    cli_table_add(&table, (const char *[]){"NAME", "TYPE", "DEFAULT", "VALID", "SEARCH", "ACTIVE"});
+    for (size_t i = 0; i < knobs->n; i++) {
+        const dial_knob_spec *spec = &knobs->specs[i];
+        char bounds[256], search[96], condition[160];
+        dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+        search_text(spec, search, sizeof search);
+        if (spec->condition && spec->condition[0])
+            snprintf(condition, sizeof condition, "when %s", spec->condition);
+        else
+            snprintf(condition, sizeof condition, "always");
+        cli_table_add(&table, (const char *[]){spec->name, dial_knob_type_name(spec->type),
+                                               spec->default_text, bounds, search, condition});
+        cli_table_note(&table, spec->doc);
+    }
+    cli_table_print(&table, stdout, 2);
+    cli_table_free(&table);
+
+    printf("\nLearned parameters\n");
+    if (family->params && family->n_params) {
+        cli_table_init(&table, 3);
+        table.wrap[1] = table.wrap[2] = true;
+        cli_table_add(&table, (const char *[]){"NAME", "SHAPE", "MEANING"});
+        for (size_t i = 0; i < family->n_params; i++)
+            cli_table_add(&table, (const char *[]){family->params[i].name, family->params[i].shape,
+                                                   family->params[i].doc});
+        cli_table_print(&table, stdout, 2);
+        cli_table_free(&table);
+    } else {
+        char *text = cli_format("nonparametric: %s",
+                                family->nonparametric_doc ? family->nonparametric_doc : "");
+        cli_print_wrapped(stdout, text, 2, CLI_WIDTH);
+        free(text);
+    }
+    printf("\nLearned by the preprocessing of every model (n_inputs counts one column per\n"
+           "numeric feature and one per level of each categorical one)\n");
+    cli_table_init(&table, 3);
+    table.wrap[2] = true;
+    for (size_t i = 0; i < N_PREPROCESS_DOCS; i++)
+        cli_table_add(&table, (const char *[]){preprocess_docs[i].name, preprocess_docs[i].shape,
+                                               preprocess_docs[i].doc});
+    cli_table_print(&table, stdout, 2);
+    cli_table_free(&table);
+
+    bool classifies = family->tasks & DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION);
+    const char *example_data = classifies ? "data/iris.csv" : "data/diabetes.csv";
+    const char *example_knob = NULL, *example_value = NULL;
+    for (size_t i = 0; i < knobs->n && !example_knob; i++) {
+        const dial_knob_spec *spec = &knobs->specs[i];
+        if (strcmp(spec->name, "impute") != 0 && strcmp(spec->name, "scale") != 0 &&
+            !(spec->condition && spec->condition[0])) {
+            example_knob = spec->name;
+            example_value = spec->default_text;
+        }
+    }
+    printf("\nExample:\n  dial cv %s %s", family->name, example_data);
+    if (example_knob) printf(" -s %s=%s", example_knob, example_value);
+    printf("\n");
+}
+
+static json_t *search_json(const dial_knob_spec *spec) {
+    if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL || !spec->has_search_range)
+        return json_null();
+    if (spec->type == DIAL_KNOB_INT)
+        return json_pack("{s:I, s:I, s:b}", "low", (json_int_t)spec->search_low, "high",
+                         (json_int_t)spec->search_high, "log", spec->log_scale);
+    return json_pack("{s:o, s:o, s:b}", "low", cli_json_number(spec->search_low), "high",
+                     cli_json_number(spec->search_high), "log", spec->log_scale);
+}
+
+static json_t *choices_json(const dial_knob_spec *spec) {
+    if (spec->type == DIAL_KNOB_BOOL) return json_pack("[s, s]", "false", "true");
+    if (spec->type != DIAL_KNOB_CHOICE || !spec->choices) return json_null();
+    json_t *list = json_array();
+    for (const char *const *choice = spec->choices; *choice; choice++)
+        json_array_append_new(list, json_string(*choice));
+    return list;
+}
+
+static json_t *params_json(const dial_param_doc *docs, size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; docs && i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", docs[i].name, "shape",
+                                              docs[i].shape, "doc", docs[i].doc));
+    return list;
+}
+
+static json_t *knobs_json(const dial_model_family *family, const dial_knobs *knobs) {
+    json_t *tasks = json_array();
+    if (family->tasks & DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION))
+        json_array_append_new(tasks, json_string("classification"));
+    if (family->tasks & DIAL_TASK_BIT(DIAL_TASK_REGRESSION))
+        json_array_append_new(tasks, json_string("regression"));
+    json_t *list = json_array();
+    for (size_t i = 0; i < knobs->n; i++) {
+        const dial_knob_spec *spec = &knobs->specs[i];
+        char bounds[256];
+        dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+        bool conditional = spec->condition && spec->condition[0];
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s}", "name", spec->name, "type",
+                      dial_knob_type_name(spec->type), "default", cli_json_knob_value(knobs, i),
+                      "bounds", bounds, "search", search_json(spec), "choices", choices_json(spec),
+                      "condition", conditional ? json_string(spec->condition) : json_null(), "doc",
+                      spec->doc ? spec->doc : ""));
+    }
+    bool nonparametric = !family->params || !family->n_params;
+    json_t *object =
+        json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:b}", "model", family->name, "summary",
+                  family->summary, "tasks", tasks, "proba", family->has_proba, "knobs", list,
+                  "parameters", params_json(family->params, family->n_params), "preprocess",
+                  params_json(preprocess_docs, N_PREPROCESS_DOCS), "nonparametric", nonparametric);
+    if (object && nonparametric && family->nonparametric_doc)
+        json_object_set_new(object, "nonparametric_doc", json_string(family->nonparametric_doc));
+    return object;
+}
+
+int cli_cmd_knobs(int argc, char **argv) {
+    cli_options opts;
+    int status = cli_parse(&knobs_command, argc, argv, &opts);
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
+    dial_ctx *ctx = cli_context(&opts);
+    const dial_model_family *family;
+    dial_knobs knobs;
+    dial_status result = cli_model_knobs(ctx, &opts, opts.positional[0], &family, &knobs);
+    if (result != DIAL_OK) {
+        status = cli_fail(ctx, result);
+    } else {
+        if (opts.json)
+            cli_json_print(knobs_json(family, &knobs), stdout, 15);
+        else
+            print_knobs_text(family, &knobs);
+        dial_knobs_free(&knobs);
+        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+    dial_ctx_free(ctx);
+    cli_options_free(&opts);
+    return status;
+}

@@ -1,0 +1,128 @@
+/* dial predict MODEL.dial DATA: predictions for new rows from a saved model,
+ * never refitting. Columns are matched by name, so their order and any extra
+ * columns in DATA do not matter. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command predict_command = {
+    .name = "predict",
+    .usage = "dial predict MODEL.dial DATA [options]",
+    .positional = (const char *const[]){"MODEL.dial", "DATA"},
+    .n_positional = 2,
+    .options = CLI_OPT_OUTPUT | CLI_OPT_PROBA | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_JOBS |
+               CLI_OPT_HELP,
+    .help = "Usage: dial predict MODEL.dial DATA [options]\n"
+            "\n"
+            "Predicts every row of DATA with a model saved by 'dial fit', without refitting.\n"
+            "The model's feature columns are found in DATA by name (any order; extra columns,\n"
+            "the target's included, are ignored); a file without a header must hold exactly\n"
+            "the model's features, in the training order. Writes CSV with a header: one column\n"
+            "named after the target with the predicted class label or value.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE   where to write the predictions (default: stdout)\n"
+            "  --proba             also write one column per class, proba_<class>, with the\n"
+            "                      predicted probability (classifiers that have them)\n"
+            "  --sep CHAR          the CSV separator of DATA (default: detect , ; or tab)\n"
+            "  --no-header         the first row of DATA is data, not column names\n"
+            "  -j, --jobs N        threads to use (default: the number of CPUs)\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "Example:\n"
+            "  dial fit logistic data/breast_cancer.csv --target diagnosis -o bc.dial\n"
+            "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv --proba\n",
+};
+
+static void write_predictions(FILE *out, const dial_model *model, size_t n_rows,
+                              const double *value, const double *proba) {
+    bool classifier = dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION;
+    size_t n_classes = dial_model_n_classes(model);
+    const char *target = dial_model_target_name(model);
+    cli_write_csv_field(out, target && target[0] ? target : "prediction");
+    for (size_t c = 0; proba && c < n_classes; c++) {
+        fputc(',', out);
+        char *name = cli_format("proba_%s", dial_model_class_name(model, c));
+        cli_write_csv_field(out, name);
+        free(name);
+    }
+    fputc('\n', out);
+    char number[40];
+    for (size_t i = 0; i < n_rows; i++) {
+        if (classifier) {
+            double k = value[i];
+            bool known = k >= 0 && k < (double)n_classes;
+            cli_write_csv_field(out, known ? dial_model_class_name(model, (size_t)k) : "");
+        } else {
+            cli_format_double(value[i], number, sizeof number);
+            fputs(number, out);
+        }
+        for (size_t c = 0; proba && c < n_classes; c++) {
+            snprintf(number, sizeof number, "%.6g", proba[i * n_classes + c]);
+            fputc(',', out);
+            fputs(number, out);
+        }
+        fputc('\n', out);
+    }
+}
+
+int cli_cmd_predict(int argc, char **argv) {
+    cli_options opts;
+    int status = cli_parse(&predict_command, argc, argv, &opts);
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
+    const char *model_path = opts.positional[0], *data_path = opts.positional[1];
+    dial_ctx *ctx = cli_context(&opts);
+    dial_model *model = NULL;
+    dial_table *table = NULL;
+    dial_dataset *data = NULL;
+    double *value = NULL, *proba = NULL;
+
+    dial_status result = dial_model_load(ctx, model_path, &model);
+    if (result != DIAL_OK) {
+        status = cli_fail(ctx, result);
+        goto done;
+    }
+    if (opts.proba && (dial_model_get_task(model) != DIAL_TASK_CLASSIFICATION ||
+                       !dial_model_get_family(model)->has_proba)) {
+        status = cli_error(
+            CLI_EXIT_USAGE, "--proba needs a classifier with probabilities; %s is %s", model_path,
+            dial_model_get_task(model) != DIAL_TASK_CLASSIFICATION ? "a regression model"
+                                                                   : "a classifier without them");
+        goto done;
+    }
+    result = cli_read_table(ctx, &opts, data_path, &table);
+    if (result == DIAL_OK) result = dial_model_bind(ctx, model, table, &data);
+    if (result == DIAL_OK) {
+        value = cli_alloc(data->n_rows, sizeof *value);
+        if (opts.proba)
+            proba = cli_alloc(data->n_rows * dial_model_n_classes(model), sizeof *proba);
+        dial_view all = dial_view_all(data);
+        result = dial_model_predict(ctx, model, &all, value, proba);
+    }
+    if (result != DIAL_OK) {
+        status = cli_fail(ctx, result);
+        goto done;
+    }
+    /* Opened only now, so a failure above leaves no half-written file. */
+    FILE *out = cli_open_output(opts.output);
+    if (!out) {
+        status = CLI_EXIT_FAILURE;
+        goto done;
+    }
+    write_predictions(out, model, data->n_rows, value, proba);
+    status = cli_close_output(out, opts.output) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+
+done:
+    free(value);
+    free(proba);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+    cli_options_free(&opts);
+    return status;
+}

@@ -1,0 +1,199 @@
+/* The cross-validation runner: fit on each split's train rows, score on its
+ * test rows, splits in parallel. A split's result depends only on the
+ * context's seed and the split's number, never on which worker ran it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "dial/eval.h"
+
+/* A split's model seed is drawn from its own stream; the stream ids are
+ * offset so they do not coincide with the splitter's repeat streams when
+ * both use the context's seed. */
+#define CV_SEED_STREAM_BASE 0x6376000000000000ULL /* "cv" */
+
+typedef struct cv_job {
+    const dial_ctx *parent;
+    const dial_model_family *family;
+    const dial_knobs *knobs;
+    const dial_dataset *data;
+    const dial_splits *splits;
+    dial_metric metric;
+    int threads_per_fit;
+    double *scores;
+    dial_status *status; /* per split; DIAL_OK until it fails */
+    char **message;      /* per split: malloc'ed error message of a failed split */
+} cv_job;
+
+/* Fits and scores split i on worker's context. */
+static dial_status cv_run_split(dial_ctx *worker, const cv_job *job, size_t i) {
+    const dial_split *split = &job->splits->items[i];
+    const dial_dataset *data = job->data;
+    bool want_proba = dial_metric_needs_proba(job->metric);
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+
+    dial_rng seeds = dial_rng_stream(dial_ctx_seed(job->parent), CV_SEED_STREAM_BASE + i);
+    dial_ctx_set_seed(worker, dial_rng_next(&seeds));
+
+    dial_view train = {data, split->train, split->n_train};
+    dial_view test = {data, split->test, split->n_test};
+    dial_model *model = NULL;
+    dial_status status = dial_model_fit(worker, job->family, job->knobs, &train, &model);
+    if (status != DIAL_OK) return status;
+
+    double *y_true = malloc(split->n_test * sizeof *y_true);
+    double *value = malloc(split->n_test * sizeof *value);
+    double *proba = want_proba ? malloc(split->n_test * n_classes * sizeof *proba) : NULL;
+    if (!y_true || !value || (want_proba && !proba)) {
+        status =
+            dial_fail(worker, DIAL_ERR_NOMEM, "out of memory predicting %zu rows", split->n_test);
+    } else {
+        for (size_t j = 0; j < split->n_test; j++) y_true[j] = data->y[split->test[j]];
+        status = dial_model_predict(worker, model, &test, value, proba);
+        if (status == DIAL_OK)
+            status = dial_metric_score(worker, job->metric, y_true, value, proba, split->n_test,
+                                       n_classes, &job->scores[i]);
+    }
+    free(y_true);
+    free(value);
+    free(proba);
+    dial_model_free(model);
+    return status;
+}
+
+/* Runs splits [begin, end) on a context of its own (a body must not touch
+ * the caller's), stopping at the first failure and keeping its message.
+ * The clone shares the caller's log callback, which workers may therefore
+ * call at the same time. */
+static dial_status cv_run_range(void *arg, size_t begin, size_t end, int worker_index) {
+    const cv_job *job = arg;
+    dial_ctx *worker = dial_ctx_clone(job->parent, job->threads_per_fit);
+    if (!worker) {
+        job->status[begin] = DIAL_ERR_NOMEM;
+        return DIAL_ERR_NOMEM;
+    }
+    dial_status status = DIAL_OK;
+    for (size_t i = begin; i < end && status == DIAL_OK; i++) {
+        status = cv_run_split(worker, job, i);
+        if (status != DIAL_OK) {
+            job->status[i] = status;
+            job->message[i] = dial_strdup(dial_ctx_error(worker));
+        }
+    }
+    dial_ctx_free(worker);
+    return status;
+}
+
+static dial_status cv_check(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
+                            const dial_dataset *data, const dial_splits *splits,
+                            dial_metric metric) {
+    if (!family || !knobs || !data)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_cv_run needs a model family, knobs and data");
+    if ((unsigned)metric >= DIAL_METRIC_COUNT)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
+    const char *name = dial_metric_name(metric);
+    if (!data->y)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs a dataset with a target");
+    if (dial_metric_task(metric) != data->task)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "metric '%s' is for %s, but '%s' is a %s target",
+                         name, dial_task_name(dial_metric_task(metric)),
+                         data->target_name ? data->target_name : "the target",
+                         dial_task_name(data->task));
+    if (!(family->tasks & DIAL_TASK_BIT(data->task)))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "model '%s' does not do %s", family->name,
+                         dial_task_name(data->task));
+    if (dial_metric_needs_proba(metric) && !family->has_proba)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "metric '%s' needs class probabilities, which %s does not give", name,
+                         family->name);
+    if (!splits || splits->count == 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs at least one split");
+    for (size_t i = 0; i < splits->count; i++) {
+        const dial_split *split = &splits->items[i];
+        if (split->n_train == 0 || split->n_test == 0)
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT, "split %zu has %zu train and %zu test rows", i,
+                             split->n_train, split->n_test);
+        /* splits made for another dataset would read past the rows */
+        for (size_t j = 0; j < split->n_train; j++)
+            if (split->train[j] >= data->n_rows)
+                return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                                 "split %zu refers to row %zu, but the dataset has %zu rows", i,
+                                 split->train[j], data->n_rows);
+        for (size_t j = 0; j < split->n_test; j++)
+            if (split->test[j] >= data->n_rows)
+                return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                                 "split %zu refers to row %zu, but the dataset has %zu rows", i,
+                                 split->test[j], data->n_rows);
+    }
+    return DIAL_OK;
+}
+
+void dial_cv_result_free(dial_cv_result *result) {
+    if (!result) return;
+    free(result->scores);
+    result->scores = NULL;
+    result->n_scores = 0;
+}
+
+dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
+                        const dial_dataset *data, const dial_splits *splits, dial_metric metric,
+                        dial_cv_result *out) {
+    memset(out, 0, sizeof *out);
+    out->metric = metric;
+    dial_status status = cv_check(ctx, family, knobs, data, splits, metric);
+    if (status != DIAL_OK) return status;
+
+    size_t n = splits->count;
+    int budget = dial_ctx_threads(ctx);
+    int workers = (size_t)budget < n ? budget : (int)n;
+    cv_job job = {
+        .parent = ctx,
+        .family = family,
+        .knobs = knobs,
+        .data = data,
+        .splits = splits,
+        .metric = metric,
+        /* Threads the splits leave idle go to the fits, within the budget. */
+        .threads_per_fit = budget / workers,
+        .scores = calloc(n, sizeof(double)),
+        .status = calloc(n, sizeof(dial_status)),
+        .message = calloc(n, sizeof(char *)),
+    };
+    if (!job.scores || !job.status || !job.message) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu splits", n);
+        goto done;
+    }
+
+    status = dial_parallel_for(ctx, workers, n, cv_run_range, &job);
+    /* Report the failed split with the smallest number: every split before
+     * it ran, whatever the thread count, so the message is reproducible. */
+    for (size_t i = 0; i < n; i++) {
+        if (job.status[i] == DIAL_OK) continue;
+        const dial_split *split = &splits->items[i];
+        status = dial_fail(ctx, job.status[i], "split %zu (repeat %zu, fold %zu): %s", i,
+                           split->repeat, split->fold,
+                           job.message[i] ? job.message[i] : dial_status_name(job.status[i]));
+        goto done;
+    }
+    if (status != DIAL_OK) goto done; /* the loop itself failed; ctx has its message */
+
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) sum += job.scores[i];
+    double mean = sum / (double)n, squares = 0;
+    for (size_t i = 0; i < n; i++) squares += (job.scores[i] - mean) * (job.scores[i] - mean);
+    out->scores = job.scores;
+    job.scores = NULL;
+    out->n_scores = n;
+    out->mean = mean;
+    out->std = sqrt(squares / (double)n);
+
+done:
+    free(job.scores);
+    free(job.status);
+    if (job.message)
+        for (size_t i = 0; i < n; i++) free(job.message[i]);
+    free(job.message);
+    return status;
+}

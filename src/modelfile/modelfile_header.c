@@ -1,0 +1,460 @@
+/*
+ * Decoding the JSON header of a .dial file into the model's schema: family,
+ * knobs, task, classes, features and training facts. Every field is checked
+ * for presence and kind, every name against what this dial knows, and the
+ * knobs against the family's own table, as if the user had typed them.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "modelfile/modelfile_internal.h"
+#include "modelfile/modelfile_reader.h"
+
+static const char *kind_name(dial_modelfile_kind kind) {
+    switch (kind) {
+    case DIAL_MODELFILE_OBJECT: return "an object";
+    case DIAL_MODELFILE_ARRAY: return "an array";
+    case DIAL_MODELFILE_STRING: return "a string";
+    case DIAL_MODELFILE_INTEGER: return "an integer";
+    case DIAL_MODELFILE_NUMBER: return "a number";
+    case DIAL_MODELFILE_BOOL: return "true or false";
+    }
+    return "?";
+}
+
+static const char *json_kind_name(const json_t *value) {
+    switch (json_typeof(value)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a real number";
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+static bool is_kind(const json_t *value, dial_modelfile_kind kind) {
+    switch (kind) {
+    case DIAL_MODELFILE_OBJECT: return json_is_object(value);
+    case DIAL_MODELFILE_ARRAY: return json_is_array(value);
+    case DIAL_MODELFILE_STRING: return json_is_string(value);
+    case DIAL_MODELFILE_INTEGER: return json_is_integer(value);
+    case DIAL_MODELFILE_NUMBER: return json_is_number(value);
+    case DIAL_MODELFILE_BOOL: return json_is_boolean(value);
+    }
+    return false;
+}
+
+/* "facts" + "seed" -> "facts.seed"; at the top the key alone. */
+static void field_path(char *buf, size_t size, const char *path, const char *key) {
+    if (path[0]) snprintf(buf, size, "%s.%s", path, key);
+    else snprintf(buf, size, "%s", key);
+}
+
+dial_status dial_modelfile_member(const dial_modelfile_reader *r, const json_t *object,
+                                  const char *path, const char *key, dial_modelfile_kind kind,
+                                  bool optional, json_t **out) {
+    char field[160];
+    field_path(field, sizeof field, path, key);
+    json_t *value = json_object_get(object, key);
+    *out = NULL;
+    if (!value) {
+        if (optional) return DIAL_OK;
+        return dial_modelfile_fail(r, "header field '%s' is missing", field);
+    }
+    if (!is_kind(value, kind))
+        return dial_modelfile_fail(r, "header field '%s' must be %s, found %s", field,
+                                   kind_name(kind), json_kind_name(value));
+    *out = value;
+    return DIAL_OK;
+}
+
+dial_status dial_modelfile_string(const dial_modelfile_reader *r, const json_t *object,
+                                  const char *path, const char *key, const char **out) {
+    json_t *value;
+    dial_status status = dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_STRING, false, &value);
+    *out = status == DIAL_OK ? json_string_value(value) : NULL;
+    return status;
+}
+
+dial_status dial_modelfile_count(const dial_modelfile_reader *r, const json_t *object,
+                                 const char *path, const char *key, uint64_t max, uint64_t *out) {
+    json_t *value;
+    dial_status status = dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_INTEGER, false, &value);
+    if (status != DIAL_OK) return status;
+    json_int_t n = json_integer_value(value);
+    if (n < 0 || (uint64_t)n > max) {
+        char field[160];
+        field_path(field, sizeof field, path, key);
+        return dial_modelfile_fail(r, "header field '%s' = %" JSON_INTEGER_FORMAT
+                                      " is out of range: must be in [0, %" PRIu64 "]",
+                                   field, n, max);
+    }
+    *out = (uint64_t)n;
+    return DIAL_OK;
+}
+
+static dial_status out_of_memory(const dial_modelfile_reader *r) {
+    return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
+}
+
+/* A string copied out of the JSON, which is freed before the model is. */
+static dial_status copy_text(const dial_modelfile_reader *r, const char *text, char **out) {
+    *out = dial_strdup(text);
+    return *out ? DIAL_OK : out_of_memory(r);
+}
+
+/* n pointers, zeroed; never NULL when it succeeds, even for n = 0. */
+static dial_status alloc_array(const dial_modelfile_reader *r, size_t n, size_t size, void **out) {
+    *out = calloc(n ? n : 1, size);
+    return *out ? DIAL_OK : out_of_memory(r);
+}
+
+static dial_status decode_identity(const dial_modelfile_reader *r, const json_t *header,
+                                   dial_model *model) {
+    const char *format, *family_name;
+    dial_status status = dial_modelfile_string(r, header, "", "format", &format);
+    if (status != DIAL_OK) return status;
+    char quoted[80];
+    if (strcmp(format, DIAL_MODELFILE_FORMAT_NAME) != 0)
+        return dial_modelfile_fail(r, "header field 'format' is '%s', expected '%s'",
+                                   dial_modelfile_printable(format, quoted, sizeof quoted),
+                                   DIAL_MODELFILE_FORMAT_NAME);
+    status = dial_modelfile_string(r, header, "", "model", &family_name);
+    if (status != DIAL_OK) return status;
+    if (dial_modelfile_printable(family_name, quoted, sizeof quoted) != family_name)
+        return dial_modelfile_fail(r, "header field 'model' is '%s', not a model name", quoted);
+    /* The lookup's message lists the models this dial knows. */
+    status = dial_model_family_lookup(r->ctx, family_name, &model->family);
+    if (status != DIAL_OK) return dial_modelfile_wrap(r, status);
+    uint64_t model_version;
+    status = dial_modelfile_count(r, header, "", "model_version", UINT32_MAX, &model_version);
+    if (status != DIAL_OK) return status;
+    if (model_version > DIAL_MODELFILE_MODEL_VERSION)
+        return dial_modelfile_fail(r,
+                                   "%s model version %" PRIu64 " is newer than this dial supports "
+                                   "(%d); upgrade dial",
+                                   family_name, model_version, DIAL_MODELFILE_MODEL_VERSION);
+    if (model_version == 0)
+        return dial_modelfile_fail(r, "header field 'model_version' = 0 is out of range: must be "
+                                      ">= 1");
+    return DIAL_OK;
+}
+
+/* A double as the writer stores it: a JSON number, or "inf", "-inf" or
+ * "nan", which JSON has no numbers for. */
+static bool decode_double(const json_t *value, double *out) {
+    const char *text = json_is_string(value) ? json_string_value(value) : "";
+    if (json_is_number(value)) *out = json_number_value(value);
+    else if (strcmp(text, "inf") == 0) *out = INFINITY;
+    else if (strcmp(text, "-inf") == 0) *out = -INFINITY;
+    else if (strcmp(text, "nan") == 0) *out = NAN;
+    else return false;
+    return true;
+}
+
+/* A knob's value in the header has the JSON kind of its type; the value is
+ * then set through the knob table, which checks the range exactly as for a
+ * value the user typed. */
+static dial_status decode_knob(const dial_modelfile_reader *r, dial_knobs *knobs, const char *name,
+                               const json_t *value) {
+    char quoted[80];
+    if (dial_modelfile_printable(name, quoted, sizeof quoted) != name)
+        return dial_modelfile_fail(r, "unknown knob '%s' for %s", quoted, knobs->model_name);
+    long i = dial_knobs_find(knobs, name);
+    if (i < 0) {
+        /* The knob layer words the error and suggests a near name. */
+        if (dial_knobs_set_number(r->ctx, knobs, name, 0) != DIAL_OK)
+            return dial_modelfile_wrap(r, DIAL_ERR_KNOB);
+        return dial_modelfile_fail(r, "unknown knob '%s' for %s", name, knobs->model_name);
+    }
+    const dial_knob_spec *spec = &knobs->specs[i];
+    dial_status status;
+    switch (spec->type) {
+    case DIAL_KNOB_FLOAT: {
+        double number;
+        if (!decode_double(value, &number))
+            return dial_modelfile_fail(r, "knob '%s' must be a number, found %s", name,
+                                       json_kind_name(value));
+        status = dial_knobs_set_number(r->ctx, knobs, name, number);
+        break;
+    }
+    case DIAL_KNOB_INT:
+        if (!json_is_number(value))
+            return dial_modelfile_fail(r, "knob '%s' must be an integer, found %s", name,
+                                       json_kind_name(value));
+        status = dial_knobs_set_number(r->ctx, knobs, name, json_number_value(value));
+        break;
+    case DIAL_KNOB_BOOL:
+        if (!json_is_boolean(value))
+            return dial_modelfile_fail(r, "knob '%s' must be true or false, found %s", name,
+                                       json_kind_name(value));
+        status = dial_knobs_set_number(r->ctx, knobs, name, json_is_true(value) ? 1 : 0);
+        break;
+    case DIAL_KNOB_CHOICE:
+        if (!json_is_string(value))
+            return dial_modelfile_fail(r, "knob '%s' must be a string, found %s", name,
+                                       json_kind_name(value));
+        status = dial_knobs_set(r->ctx, knobs, name, json_string_value(value));
+        break;
+    default: return dial_modelfile_fail(r, "knob '%s' has an unknown type", name);
+    }
+    return status == DIAL_OK ? DIAL_OK : dial_modelfile_wrap(r, status);
+}
+
+/* Knobs the header leaves out keep their defaults, so a file from before a
+ * family gained a knob still loads; a knob the family does not have is an
+ * error. */
+static dial_status decode_knobs(const dial_modelfile_reader *r, const json_t *header,
+                                dial_model *model) {
+    json_t *values, *set;
+    dial_status status = dial_modelfile_member(r, header, "", "knobs", DIAL_MODELFILE_OBJECT, false, &values);
+    if (status == DIAL_OK)
+        status = dial_modelfile_member(r, header, "", "knobs_set", DIAL_MODELFILE_ARRAY, true, &set);
+    if (status != DIAL_OK) return status;
+    status = dial_model_knobs_init(r->ctx, model->family, &model->knobs);
+    if (status != DIAL_OK) return dial_modelfile_wrap(r, status);
+    const char *name;
+    json_t *value;
+    json_object_foreach(values, name, value) {
+        status = decode_knob(r, &model->knobs, name, value);
+        if (status != DIAL_OK) return status;
+    }
+    /* Which knobs the user chose, as opposed to defaults, is recorded apart
+     * from the values: `dial inspect` shows it, and the activity check
+     * below applies to them alone. */
+    for (size_t i = 0; i < model->knobs.n; i++) model->knobs.values[i].set_by_user = false;
+    size_t k;
+    json_array_foreach(set, k, value) {
+        long i = json_is_string(value) ? dial_knobs_find(&model->knobs, json_string_value(value)) : -1;
+        if (i < 0)
+            return dial_modelfile_fail(r, "header field 'knobs_set[%zu]' must name a knob of %s",
+                                       k, model->family->name);
+        model->knobs.values[i].set_by_user = true;
+    }
+    status = dial_knobs_check(r->ctx, &model->knobs);
+    return status == DIAL_OK ? DIAL_OK : dial_modelfile_wrap(r, status);
+}
+
+static dial_status decode_task(const dial_modelfile_reader *r, const json_t *header,
+                               dial_model *model) {
+    const char *task, *target;
+    char quoted[80];
+    dial_status status = dial_modelfile_string(r, header, "", "task", &task);
+    if (status != DIAL_OK) return status;
+    if (strcmp(task, "classification") == 0) model->task = DIAL_TASK_CLASSIFICATION;
+    else if (strcmp(task, "regression") == 0) model->task = DIAL_TASK_REGRESSION;
+    else
+        return dial_modelfile_fail(r, "header field 'task' is '%s', expected 'classification' or "
+                                      "'regression'",
+                                   dial_modelfile_printable(task, quoted, sizeof quoted));
+    if (!(model->family->tasks & DIAL_TASK_BIT(model->task)))
+        return dial_modelfile_fail(r, "model '%s' does not do %s", model->family->name, task);
+    status = dial_modelfile_string(r, header, "", "target", &target);
+    if (status == DIAL_OK) status = copy_text(r, target, &model->target_name);
+    return status;
+}
+
+/* Each element of array must be a string; path names the array. */
+static dial_status decode_strings(const dial_modelfile_reader *r, const json_t *array,
+                                  const char *path, char ***out, size_t *count) {
+    size_t n = json_array_size(array);
+    dial_status status = alloc_array(r, n, sizeof(char *), (void **)out);
+    if (status != DIAL_OK) return status;
+    /* Counted as filled, so a failure halfway frees what was copied. */
+    *count = n;
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(array, i);
+        if (!json_is_string(item))
+            return dial_modelfile_fail(r, "header field '%s[%zu]' must be a string, found %s", path,
+                                       i, json_kind_name(item));
+        status = copy_text(r, json_string_value(item), &(*out)[i]);
+        if (status != DIAL_OK) return status;
+    }
+    return DIAL_OK;
+}
+
+static dial_status decode_classes(const dial_modelfile_reader *r, const json_t *header,
+                                  dial_model *model) {
+    json_t *classes;
+    dial_status status = dial_modelfile_member(r, header, "", "classes", DIAL_MODELFILE_ARRAY, false, &classes);
+    if (status != DIAL_OK) return status;
+    size_t n = json_array_size(classes);
+    if (model->task == DIAL_TASK_CLASSIFICATION && n < 2)
+        return dial_modelfile_fail(r, "a classification model needs at least 2 classes, the "
+                                      "header lists %zu",
+                                   n);
+    if (model->task == DIAL_TASK_REGRESSION && n != 0)
+        return dial_modelfile_fail(r, "a regression model has no classes, the header lists %zu", n);
+    return decode_strings(r, classes, "classes", &model->class_names, &model->n_classes);
+}
+
+static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *item,
+                                  const char *path, dial_feature *feature) {
+    if (!json_is_object(item))
+        return dial_modelfile_fail(r, "header field '%s' must be an object, found %s", path,
+                                   json_kind_name(item));
+    const char *name, *type;
+    char quoted[80];
+    dial_status status = dial_modelfile_string(r, item, path, "name", &name);
+    if (status == DIAL_OK) status = copy_text(r, name, &feature->name);
+    if (status == DIAL_OK) status = dial_modelfile_string(r, item, path, "type", &type);
+    if (status != DIAL_OK) return status;
+    if (strcmp(type, "numeric") == 0) feature->type = DIAL_COLUMN_NUMERIC;
+    else if (strcmp(type, "categorical") == 0) feature->type = DIAL_COLUMN_CATEGORICAL;
+    else
+        return dial_modelfile_fail(r, "header field '%s.type' is '%s', expected 'numeric' or "
+                                      "'categorical'",
+                                   path, dial_modelfile_printable(type, quoted, sizeof quoted));
+    json_t *levels;
+    bool categorical = feature->type == DIAL_COLUMN_CATEGORICAL;
+    status = dial_modelfile_member(r, item, path, "levels", DIAL_MODELFILE_ARRAY, !categorical, &levels);
+    if (status != DIAL_OK) return status;
+    if (!categorical) {
+        if (json_array_size(levels) > 0)
+            return dial_modelfile_fail(r, "header field '%s.levels': numeric feature '%s' has no "
+                                          "levels, the header lists %zu",
+                                       path, dial_modelfile_printable(name, quoted, sizeof quoted),
+                                       json_array_size(levels));
+        return DIAL_OK;
+    }
+    char levels_path[160];
+    snprintf(levels_path, sizeof levels_path, "%s.levels", path);
+    return decode_strings(r, levels, levels_path, &feature->levels, &feature->n_levels);
+}
+
+static dial_status decode_features(const dial_modelfile_reader *r, const json_t *header,
+                                   dial_model *model) {
+    json_t *features;
+    dial_status status = dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false, &features);
+    if (status != DIAL_OK) return status;
+    size_t n = json_array_size(features);
+    status = alloc_array(r, n, sizeof(dial_feature), (void **)&model->features);
+    if (status != DIAL_OK) return status;
+    model->n_features = n;
+    char path[64];
+    for (size_t j = 0; j < n && status == DIAL_OK; j++) {
+        snprintf(path, sizeof path, "features[%zu]", j);
+        status = decode_feature(r, json_array_get(features, j), path, &model->features[j]);
+    }
+    if (status != DIAL_OK) return status;
+    /* The design matrix's width follows from the schema; the header states
+     * it too, so a file whose schema and tensors drifted apart is caught. */
+    uint64_t n_inputs;
+    status = dial_modelfile_count(r, header, "", "n_inputs", SIZE_MAX, &n_inputs);
+    if (status != DIAL_OK) return status;
+    size_t expected = dial_preprocess_n_inputs(model->features, model->n_features);
+    if (n_inputs != expected)
+        return dial_modelfile_fail(r, "header field 'n_inputs' is %" PRIu64 " but the features "
+                                      "expand to %zu inputs",
+                                   n_inputs, expected);
+    model->n_inputs = expected;
+    return DIAL_OK;
+}
+
+static bool parse_hex64(const char *text, uint64_t *out) {
+    uint64_t v = 0;
+    size_t n = 0;
+    for (; text[n]; n++) {
+        char c = text[n];
+        int digit = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+        if (digit < 0 || n >= 16) return false;
+        v = v << 4 | (uint64_t)digit;
+    }
+    *out = v;
+    return n == 16;
+}
+
+/* A seed is an integer, or decimal text when it is above what a JSON
+ * integer holds here (2^63 - 1). */
+static dial_status decode_seed(const dial_modelfile_reader *r, const json_t *value, uint64_t *out) {
+    if (json_is_integer(value) && json_integer_value(value) >= 0) {
+        *out = (uint64_t)json_integer_value(value);
+        return DIAL_OK;
+    }
+    if (json_is_string(value)) {
+        const char *text = json_string_value(value);
+        uint64_t v = 0;
+        size_t n = 0;
+        for (; text[n] >= '0' && text[n] <= '9'; n++) {
+            unsigned digit = (unsigned)(text[n] - '0');
+            if (v > (UINT64_MAX - digit) / 10) break;
+            v = v * 10 + digit;
+        }
+        if (n > 0 && text[n] == '\0') {
+            *out = v;
+            return DIAL_OK;
+        }
+    }
+    return dial_modelfile_fail(r, "header field 'facts.seed' must be an integer in [0, 2^64), "
+                                  "found %s",
+                               json_kind_name(value));
+}
+
+static dial_status decode_facts(const dial_modelfile_reader *r, const json_t *header,
+                                dial_model *model) {
+    dial_model_facts *facts = &model->facts;
+    json_t *object, *value;
+    const char *text;
+    uint64_t n;
+    dial_status status = dial_modelfile_member(r, header, "", "facts", DIAL_MODELFILE_OBJECT, false, &object);
+    if (status == DIAL_OK) status = dial_modelfile_count(r, object, "facts", "n_rows", SIZE_MAX, &n);
+    if (status != DIAL_OK) return status;
+    facts->n_rows = (size_t)n;
+    value = json_object_get(object, "seed");
+    if (!value) return dial_modelfile_fail(r, "header field 'facts.seed' is missing");
+    status = decode_seed(r, value, &facts->seed);
+    /* The ISO 8601 time is for people; the unix time is what is kept. */
+    if (status == DIAL_OK) status = dial_modelfile_string(r, object, "facts", "fitted_at", &text);
+    if (status == DIAL_OK)
+        status = dial_modelfile_member(r, object, "facts", "fitted_at_unix", DIAL_MODELFILE_INTEGER,
+                                       false, &value);
+    if (status != DIAL_OK) return status;
+    facts->fitted_at = (int64_t)json_integer_value(value);
+    /* decode_double fails only where the member check below words why. */
+    if (!decode_double(json_object_get(object, "fit_seconds"), &facts->fit_seconds))
+        return dial_modelfile_member(r, object, "facts", "fit_seconds", DIAL_MODELFILE_NUMBER,
+                                     false, &value);
+    status = dial_modelfile_string(r, object, "facts", "data_fingerprint", &text);
+    if (status != DIAL_OK) return status;
+    char quoted[80];
+    if (!parse_hex64(text, &facts->data_fingerprint))
+        return dial_modelfile_fail(r, "header field 'facts.data_fingerprint' is '%s', expected 16 "
+                                      "hexadecimal digits",
+                                   dial_modelfile_printable(text, quoted, sizeof quoted));
+    status = dial_modelfile_string(r, object, "facts", "dial_version", &text);
+    if (status != DIAL_OK) return status;
+    if (strlen(text) >= sizeof facts->dial_version)
+        return dial_modelfile_fail(r, "header field 'facts.dial_version' is longer than %zu bytes",
+                                   sizeof facts->dial_version - 1);
+    snprintf(facts->dial_version, sizeof facts->dial_version, "%s", text);
+    return DIAL_OK;
+}
+
+dial_status dial_modelfile_decode_header(const dial_modelfile_reader *r, const json_t *header,
+                                         dial_model *model) {
+    json_t *tuning;
+    dial_status status = decode_identity(r, header, model);
+    if (status == DIAL_OK) status = decode_task(r, header, model);
+    if (status == DIAL_OK) status = decode_knobs(r, header, model);
+    if (status == DIAL_OK) status = decode_classes(r, header, model);
+    if (status == DIAL_OK) status = decode_features(r, header, model);
+    if (status == DIAL_OK) status = decode_facts(r, header, model);
+    /* The tuning record is the tuner's to read; here it must only be
+     * well-formed: null, or an object. */
+    if (status == DIAL_OK && (tuning = json_object_get(header, "tuning")) && !json_is_null(tuning) &&
+        !json_is_object(tuning))
+        status = dial_modelfile_fail(r, "header field 'tuning' must be null or an object, found %s",
+                                     json_kind_name(tuning));
+    return status;
+}

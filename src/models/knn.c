@@ -1,0 +1,901 @@
+/*
+ * k-nearest neighbours: classification by a (weighted) vote of the k training
+ * rows nearest to a query, regression by their (weighted) mean.
+ *
+ * The model is nonparametric: fit keeps the training rows ("x", "y") and
+ * predict searches them. Two exact searches give the same neighbours:
+ *  - brute force, which for the euclidean metric computes a block of
+ *    ||x||^2 - 2 q.x with one dgemm and keeps the candidates whose distance
+ *    could reach the current k nearest, then recomputes their exact distance;
+ *  - a kd-tree built inside predict from the stored rows (so a loaded model
+ *    predicts exactly as the fitted one), for low dimension.
+ * Every kept distance is computed by the same function, and neighbours are
+ * ordered by (distance, training row index), so ties always go to the row
+ * that comes first and both searches agree to the last bit.
+ */
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dial/model.h"
+
+static const char *const knn_weight_choices[] = {"uniform", "distance", NULL};
+static const char *const knn_metric_choices[] = {"euclidean", "manhattan", "minkowski", NULL};
+static const char *const knn_algorithm_choices[] = {"auto", "brute", "kd_tree", NULL};
+
+static const dial_knob_spec knn_knobs[] = {
+    DIAL_PREPROCESS_KNOBS("standard"),
+    {.name = "k",
+     .type = DIAL_KNOB_INT,
+     .default_text = "5",
+     .lower = 1,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 1,
+     .search_high = 50,
+     .condition = "",
+     .doc = "number of neighbours that vote (or are averaged); all training rows when k exceeds "
+            "their number"},
+    {.name = "weights",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "uniform",
+     .choices = knn_weight_choices,
+     .condition = "",
+     .doc = "weight of each neighbour: uniform, or distance (1/d; exact matches take all the "
+            "weight)"},
+    {.name = "metric",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "euclidean",
+     .choices = knn_metric_choices,
+     .condition = "",
+     .doc = "distance between rows: euclidean, manhattan (sum of absolute differences) or "
+            "minkowski with power p"},
+    {.name = "p",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "2",
+     .lower = 1,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 1,
+     .search_high = 5,
+     .condition = "metric=minkowski",
+     .doc = "power of the minkowski distance (1 is manhattan, 2 euclidean)"},
+    {.name = "algorithm",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "auto",
+     .choices = knn_algorithm_choices,
+     .condition = "",
+     .doc = "neighbour search: brute force, kd_tree, or auto (kd_tree up to 15 features, brute "
+            "beyond); all give the same neighbours"},
+};
+
+/* ---- distances ----------------------------------------------------------
+ * A "reduced" distance orders rows like the true one and is cheaper: the
+ * squared euclidean distance, the manhattan distance, and the sum of
+ * |difference|^p for minkowski. */
+
+typedef enum knn_metric { KNN_EUCLIDEAN, KNN_MANHATTAN, KNN_MINKOWSKI } knn_metric;
+
+typedef struct knn_distance {
+    knn_metric metric;
+    double p;
+    int p_int; /* p when it is a small integer (powers by multiplication), else 0 */
+} knn_distance;
+
+static inline double knn_power(const knn_distance *m, double a) {
+    if (m->p_int) {
+        double r = a;
+        for (int i = 1; i < m->p_int; i++) r *= a;
+        return r;
+    }
+    return pow(a, m->p);
+}
+
+/* The reduced distance of a and b, or some value above bound as soon as the
+ * partial sum exceeds it: the terms are never negative, so such a row could
+ * not be kept anyway, and a row that is kept gets the full, exact sum. */
+static double knn_reduced(const knn_distance *m, const double *a, const double *b, size_t d,
+                          double bound) {
+    double s = 0;
+    size_t t = 0;
+    switch (m->metric) {
+    case KNN_EUCLIDEAN:
+        while (t < d) {
+            size_t stop = t + 8 < d ? t + 8 : d;
+            for (; t < stop; t++) {
+                double v = a[t] - b[t];
+                s += v * v;
+            }
+            if (s > bound) return s;
+        }
+        return s;
+    case KNN_MANHATTAN:
+        while (t < d) {
+            size_t stop = t + 8 < d ? t + 8 : d;
+            for (; t < stop; t++) s += fabs(a[t] - b[t]);
+            if (s > bound) return s;
+        }
+        return s;
+    case KNN_MINKOWSKI:
+        while (t < d) {
+            size_t stop = t + 4 < d ? t + 4 : d;
+            for (; t < stop; t++) s += knn_power(m, fabs(a[t] - b[t]));
+            if (s > bound) return s;
+        }
+        return s;
+    }
+    return s;
+}
+
+static double knn_true_distance(const knn_distance *m, double reduced) {
+    switch (m->metric) {
+    case KNN_EUCLIDEAN: return sqrt(reduced);
+    case KNN_MANHATTAN: return reduced;
+    case KNN_MINKOWSKI: return pow(reduced, 1.0 / m->p);
+    }
+    return reduced;
+}
+
+/* ---- the k nearest so far: a max-heap on (distance, index) -------------- */
+
+static inline int knn_before(double da, size_t ia, double db, size_t ib) {
+    return da < db || (da == db && ia < ib);
+}
+
+typedef struct knn_heap {
+    double *dist;
+    size_t *index;
+    size_t size, cap;
+} knn_heap;
+
+/* The distance a row must not exceed to enter: +inf until the heap is full. */
+static inline double knn_heap_worst(const knn_heap *h) {
+    return h->size < h->cap ? INFINITY : h->dist[0];
+}
+
+static void knn_heap_push(knn_heap *h, double dist, size_t index) {
+    size_t i;
+    if (h->size < h->cap) {
+        i = h->size++;
+        while (i > 0) {
+            size_t parent = (i - 1) / 2;
+            if (!knn_before(h->dist[parent], h->index[parent], dist, index)) break;
+            h->dist[i] = h->dist[parent];
+            h->index[i] = h->index[parent];
+            i = parent;
+        }
+    } else {
+        if (!knn_before(dist, index, h->dist[0], h->index[0])) return;
+        i = 0;
+        for (;;) {
+            size_t child = 2 * i + 1;
+            if (child >= h->size) break;
+            if (child + 1 < h->size && knn_before(h->dist[child], h->index[child],
+                                                  h->dist[child + 1], h->index[child + 1]))
+                child++;
+            if (!knn_before(dist, index, h->dist[child], h->index[child])) break;
+            h->dist[i] = h->dist[child];
+            h->index[i] = h->index[child];
+            i = child;
+        }
+    }
+    h->dist[i] = dist;
+    h->index[i] = index;
+}
+
+/* Sorts the heap's entries nearest first (insertion sort: k is small). */
+static void knn_heap_sort(knn_heap *h) {
+    for (size_t i = 1; i < h->size; i++) {
+        double dist = h->dist[i];
+        size_t index = h->index[i], j = i;
+        for (; j > 0 && knn_before(dist, index, h->dist[j - 1], h->index[j - 1]); j--) {
+            h->dist[j] = h->dist[j - 1];
+            h->index[j] = h->index[j - 1];
+        }
+        h->dist[j] = dist;
+        h->index[j] = index;
+    }
+}
+
+/* ---- kd-tree -------------------------------------------------------------
+ * Median splits on the dimension of largest spread, a bounding box per node.
+ * The box's distance to a query is the reduced distance to the query clamped
+ * into the box, computed by the same function as a row's: rounding is
+ * monotonic, so it never exceeds the distance of a row inside the box and
+ * pruning never loses a neighbour. */
+
+enum { KNN_LEAF_SIZE = 24 };
+
+typedef struct knn_kdnode {
+    size_t start, end;  /* rows order[start .. end) */
+    size_t left, right; /* children; 0 for a leaf (the root is never a child) */
+} knn_kdnode;
+
+typedef struct knn_kdtree {
+    size_t n_nodes, capacity, depth;
+    knn_kdnode *nodes;
+    double *lo, *hi; /* n_nodes x d boxes */
+    double *points;  /* the rows in tree order, n x d */
+    size_t *order;   /* training index of each row in tree order */
+} knn_kdtree;
+
+static void knn_kdtree_free(knn_kdtree *tree) {
+    free(tree->nodes);
+    free(tree->lo);
+    free(tree->hi);
+    free(tree->points);
+    free(tree->order);
+}
+
+static inline int knn_kd_less(const double *x, size_t d, size_t dim, size_t a, size_t b) {
+    double va = x[a * d + dim], vb = x[b * d + dim];
+    return va < vb || (va == vb && a < b);
+}
+
+/* Moves the row of rank nth (by coordinate dim, then index) to order[nth],
+ * smaller ones before it and larger after (quickselect; the keys are
+ * distinct, so duplicates cost nothing). */
+static void knn_kd_select(const double *x, size_t d, size_t dim, size_t *order, size_t start,
+                          size_t end, size_t nth) {
+    ptrdiff_t lo = (ptrdiff_t)start, hi = (ptrdiff_t)end - 1, target = (ptrdiff_t)nth;
+    while (hi > lo) {
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        /* median of three as the pivot */
+        size_t a = order[lo], b = order[mid], c = order[hi], pivot;
+        if (knn_kd_less(x, d, dim, a, b))
+            pivot = knn_kd_less(x, d, dim, b, c) ? b : (knn_kd_less(x, d, dim, a, c) ? c : a);
+        else
+            pivot = knn_kd_less(x, d, dim, a, c) ? a : (knn_kd_less(x, d, dim, b, c) ? c : b);
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (knn_kd_less(x, d, dim, order[i], pivot)) i++;
+            while (knn_kd_less(x, d, dim, pivot, order[j])) j--;
+            if (i <= j) {
+                size_t t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (target <= j)
+            hi = j;
+        else if (target >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Adds the node of rows order[start .. end) and its subtree; returns its
+ * index, or (size_t)-1 when out of memory. */
+static size_t knn_kd_build(knn_kdtree *tree, const double *x, size_t d, size_t start, size_t end,
+                           size_t depth) {
+    if (tree->n_nodes == tree->capacity) {
+        size_t capacity = tree->capacity ? 2 * tree->capacity : 64;
+        knn_kdnode *nodes = realloc(tree->nodes, capacity * sizeof *nodes);
+        if (nodes) tree->nodes = nodes;
+        double *lo = realloc(tree->lo, capacity * d * sizeof *lo);
+        if (lo) tree->lo = lo;
+        double *hi = realloc(tree->hi, capacity * d * sizeof *hi);
+        if (hi) tree->hi = hi;
+        if (!nodes || !lo || !hi) return (size_t)-1;
+        tree->capacity = capacity;
+    }
+    size_t node = tree->n_nodes++;
+    if (depth > tree->depth) tree->depth = depth;
+    double *lo = tree->lo + node * d, *hi = tree->hi + node * d;
+    for (size_t t = 0; t < d; t++) lo[t] = hi[t] = x[tree->order[start] * d + t];
+    for (size_t i = start + 1; i < end; i++) {
+        const double *row = x + tree->order[i] * d;
+        for (size_t t = 0; t < d; t++) {
+            if (row[t] < lo[t]) lo[t] = row[t];
+            if (row[t] > hi[t]) hi[t] = row[t];
+        }
+    }
+    size_t dim = 0;
+    double spread = -1;
+    for (size_t t = 0; t < d; t++)
+        if (hi[t] - lo[t] > spread) spread = hi[t] - lo[t], dim = t;
+    tree->nodes[node] = (knn_kdnode){start, end, 0, 0};
+    if (end - start <= KNN_LEAF_SIZE || spread <= 0) return node;
+
+    size_t mid = start + (end - start) / 2;
+    knn_kd_select(x, d, dim, tree->order, start, end, mid);
+    size_t left = knn_kd_build(tree, x, d, start, mid, depth + 1);
+    if (left == (size_t)-1) return left;
+    size_t right = knn_kd_build(tree, x, d, mid, end, depth + 1);
+    if (right == (size_t)-1) return right;
+    tree->nodes[node].left = left;
+    tree->nodes[node].right = right;
+    return node;
+}
+
+static dial_status knn_kdtree_build(dial_ctx *ctx, const double *x, size_t n, size_t d,
+                                    knn_kdtree *tree) {
+    memset(tree, 0, sizeof *tree);
+    tree->order = malloc(n * sizeof *tree->order);
+    tree->points = malloc(n * d * sizeof *tree->points);
+    if (!tree->order || !tree->points) goto nomem;
+    for (size_t i = 0; i < n; i++) tree->order[i] = i;
+    if (knn_kd_build(tree, x, d, 0, n, 0) == (size_t)-1) goto nomem;
+    for (size_t i = 0; i < n; i++)
+        memcpy(tree->points + i * d, x + tree->order[i] * d, d * sizeof(double));
+    return DIAL_OK;
+nomem:
+    knn_kdtree_free(tree);
+    return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory building a kd-tree of %zu rows", n);
+}
+
+/* ---- the search ------------------------------------------------------- */
+
+/* Queries are handled in blocks: a block's k-nearest heaps stay in cache
+ * while the training rows stream past in tiles. */
+enum { KNN_QUERY_BLOCK = 64, KNN_TRAIN_TILE = 256, KNN_LANES = 32 };
+/* Distance between two features' rows of a transposed tile: padded so the
+ * features of one row do not all fall in the same cache sets. */
+enum { KNN_TILE_STRIDE = KNN_TRAIN_TILE + 8 };
+
+typedef enum knn_weighting { KNN_UNIFORM, KNN_DISTANCE } knn_weighting;
+
+typedef struct knn_search {
+    knn_distance metric;
+    knn_weighting weighting;
+    size_t k; /* at most n_train */
+    const double *train, *train_y;
+    size_t n_train, d;
+    dial_task task;
+    size_t n_classes;
+    const double *queries;
+    size_t n_queries;
+    const knn_kdtree *tree;    /* NULL: brute force */
+    const double *train_norms; /* ||x||^2 of each row, brute euclidean by dgemm only */
+    double max_train_norm;
+    const double *tiles; /* the rows transposed tile by tile (d x KNN_TRAIN_TILE each), or NULL */
+    dial_predict_output out;
+    char *scratch; /* per worker, scratch_size bytes each */
+    size_t scratch_size;
+} knn_search;
+
+typedef struct knn_worker {
+    double *heap_dist;  /* KNN_QUERY_BLOCK x k */
+    size_t *heap_index; /* KNN_QUERY_BLOCK x k */
+    double *tile;       /* KNN_QUERY_BLOCK x KNN_TRAIN_TILE dot products (dgemm) */
+    uint32_t *cand;     /* KNN_TRAIN_TILE candidate rows of a tile */
+    double *cand_dist;  /* and their estimated distances */
+    double *select;     /* a copy of those, for selecting the k-th */
+    double *votes;      /* n_classes */
+    double *clamped;    /* d: a query clamped into a kd box */
+    size_t *stack;      /* kd nodes still to visit */
+    double *stack_dist; /* their box distances */
+} knn_worker;
+
+static size_t knn_align(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+static size_t knn_scratch_layout(const knn_search *s, knn_worker *w, char *base) {
+    size_t at = 0, stack = s->tree ? 2 * (s->tree->depth + 2) : 0;
+#define KNN_PLACE(field, count)                      \
+    do {                                             \
+        if (base) w->field = (void *)(base + at);    \
+        at += knn_align((count) * sizeof *w->field); \
+    } while (0)
+    KNN_PLACE(heap_dist, KNN_QUERY_BLOCK * s->k);
+    KNN_PLACE(heap_index, KNN_QUERY_BLOCK * s->k);
+    KNN_PLACE(tile, s->train_norms ? (size_t)KNN_QUERY_BLOCK * KNN_TRAIN_TILE : 1);
+    KNN_PLACE(cand, KNN_TRAIN_TILE);
+    KNN_PLACE(cand_dist, KNN_TRAIN_TILE);
+    KNN_PLACE(select, KNN_TRAIN_TILE);
+    KNN_PLACE(votes, s->n_classes + 1);
+    KNN_PLACE(clamped, s->d);
+    KNN_PLACE(stack, stack + 1);
+    KNN_PLACE(stack_dist, stack + 1);
+#undef KNN_PLACE
+    return at;
+}
+
+static knn_heap knn_worker_heap(const knn_search *s, const knn_worker *w, size_t slot) {
+    return (knn_heap){w->heap_dist + slot * s->k, w->heap_index + slot * s->k, 0, s->k};
+}
+
+/* Brute euclidean over the queries [q0, q1) (at most one block): the dgemm
+ * gives -2 q.x for a tile of rows, ||x||^2 - 2 q.x + ||q||^2 estimates each
+ * squared distance, and a row whose estimate is within the rounding error
+ * of the k-th nearest so far gets its exact distance. */
+static void knn_brute_euclidean(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
+                                size_t q1) {
+    size_t nq = q1 - q0, d = s->d;
+    const double *queries = s->queries + q0 * d;
+    double query_norm[KNN_QUERY_BLOCK];
+    for (size_t i = 0; i < nq; i++) {
+        double n2 = 0;
+        for (size_t t = 0; t < d; t++) n2 += queries[i * d + t] * queries[i * d + t];
+        query_norm[i] = n2;
+    }
+    /* Error of the estimate: each of the three terms is a sum of d products
+     * whose rounding error is below d eps times its magnitude, which is
+     * bounded by ||q||^2 + ||x||^2; the margin is generous. */
+    const double slack = (8.0 * (double)d + 32.0) * DBL_EPSILON;
+    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
+        size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)nj, (int)d, -2.0,
+                    queries, (int)d, s->train + j0 * d, (int)d, 0.0, w->tile, (int)nj);
+        const double *norms = s->train_norms + j0;
+        for (size_t i = 0; i < nq; i++) {
+            knn_heap *h = &heaps[i];
+            const double *row = w->tile + i * nj;
+            const double *q = queries + i * d;
+            double worst = knn_heap_worst(h);
+            double limit = worst - query_norm[i] +
+                           slack * (query_norm[i] + s->max_train_norm + (isinf(worst) ? 0 : worst));
+            for (size_t j = 0; j < nj; j++) {
+                if (row[j] + norms[j] > limit) continue;
+                double exact = knn_reduced(&s->metric, q, s->train + (j0 + j) * d, d, worst);
+                knn_heap_push(h, exact, j0 + j);
+                double now = knn_heap_worst(h);
+                if (now != worst) {
+                    worst = now;
+                    limit =
+                        worst - query_norm[i] + slack * (query_norm[i] + s->max_train_norm + worst);
+                }
+            }
+        }
+    }
+}
+
+/* The tile kernels are compiled for several instruction sets (chosen when
+ * the library loads, where the compiler and loader support it): wider
+ * vectors make them several times faster than the baseline's. */
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(DIAL_NO_MULTIVERSION)
+#if __has_attribute(target_clones)
+#define KNN_MULTIVERSION __attribute__((target_clones("default", "avx2", "avx512f")))
+#endif
+#endif
+#ifndef KNN_MULTIVERSION
+#define KNN_MULTIVERSION
+#endif
+
+/* Estimates the reduced distance from q to each row of one transposed tile
+ * and lists in cand (and cand_dist) the rows whose estimate is at most
+ * limit (and their estimates); returns their number. KNN_LANES rows at a time keep independent sums in registers. The
+ * kernel is stamped out once per metric. */
+#define KNN_TILE_KERNEL(name, extra_param, term)                                                   \
+    KNN_MULTIVERSION static size_t name(const double *q, const double *tile, size_t d, size_t nj, \
+                                        extra_param, double limit, uint32_t *cand,                \
+                                        double *cand_dist) {                                      \
+        size_t found = 0;                                                                          \
+        for (size_t j = 0; j < nj; j += KNN_LANES) {                                               \
+            double acc[KNN_LANES] = {0};                                                           \
+            for (size_t t = 0; t < d; t++) {                                                       \
+                const double *col = tile + t * KNN_TILE_STRIDE + j;                                \
+                for (size_t u = 0; u < KNN_LANES; u++) {                                           \
+                    double a = fabs(q[t] - col[u]);                                                \
+                    acc[u] += term;                                                                \
+                }                                                                                  \
+            }                                                                                      \
+            int any = 0;                                                                           \
+            for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;                         \
+            if (!any) continue;                                                                    \
+            for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)                                   \
+                if (acc[u] <= limit) {                                                             \
+                    cand[found] = (uint32_t)(j + u);                                               \
+                    cand_dist[found++] = acc[u];                                                   \
+                }                                                                                  \
+        }                                                                                          \
+        return found;                                                                              \
+    }
+
+static inline double knn_int_power(double a, int p) {
+    double r = a;
+    for (int i = 1; i < p; i++) r *= a;
+    return r;
+}
+
+KNN_TILE_KERNEL(knn_tile_euclidean, int unused, a *a)
+KNN_TILE_KERNEL(knn_tile_manhattan, int unused, a)
+KNN_TILE_KERNEL(knn_tile_power, int p, knn_int_power(a, p))
+
+/* Brute force through the transposed tiles: the vectorised sums estimate
+ * every distance (the compiler may round them differently, e.g. with fused
+ * multiply-adds), and a row whose estimate is within that rounding of the
+ * k-th nearest so far gets its exact distance from knn_reduced. */
+/* The k-th smallest of values[0 .. n) (0 < k <= n); reorders values. */
+static double knn_kth_smallest(double *values, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1, target = k - 1;
+    while (lo < hi) {
+        double pivot = values[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (values[i] < pivot) i++;
+            while (values[j] > pivot) j--;
+            if (i <= j) {
+                double t = values[i];
+                values[i] = values[j];
+                values[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (target <= j && j < hi)
+            hi = j;
+        else if (target >= i)
+            lo = i;
+        else
+            break;
+    }
+    return values[target];
+}
+
+static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
+                            size_t q1) {
+    size_t d = s->d;
+    const double slack = (4.0 * (double)d + 8.0) * DBL_EPSILON;
+    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
+        size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
+        size_t lanes = (nj + KNN_LANES - 1) / KNN_LANES * KNN_LANES;
+        const double *tile = s->tiles + j0 / KNN_TRAIN_TILE * KNN_TILE_STRIDE * d;
+        for (size_t i = q0; i < q1; i++) {
+            const double *q = s->queries + i * d;
+            knn_heap *h = &heaps[i - q0];
+            double worst = knn_heap_worst(h), limit = worst + slack * worst + DBL_MIN;
+            size_t found = 0;
+            switch (s->metric.metric) {
+            case KNN_EUCLIDEAN:
+                found = knn_tile_euclidean(q, tile, d, lanes, 0, limit, w->cand, w->cand_dist);
+                break;
+            case KNN_MANHATTAN:
+                found = knn_tile_manhattan(q, tile, d, lanes, 0, limit, w->cand, w->cand_dist);
+                break;
+            case KNN_MINKOWSKI:
+                found = knn_tile_power(q, tile, d, lanes, s->metric.p_int, limit, w->cand,
+                                       w->cand_dist);
+                break;
+            }
+            /* An empty heap lets every row of the first tile through: only
+             * those whose estimate is near the k smallest estimates can be
+             * among the k nearest, so only they need an exact distance. */
+            if (h->size == 0 && found > h->cap) {
+                memcpy(w->select, w->cand_dist, found * sizeof *w->select);
+                double kth = knn_kth_smallest(w->select, found, h->cap);
+                limit = kth + 2 * slack * kth + DBL_MIN;
+            }
+            for (size_t c = 0; c < found; c++) {
+                if (w->cand_dist[c] > limit) continue;
+                size_t j = j0 + w->cand[c];
+                double exact = knn_reduced(&s->metric, q, s->train + j * d, d, worst);
+                if (exact > worst) continue;
+                knn_heap_push(h, exact, j);
+                worst = knn_heap_worst(h);
+            }
+        }
+    }
+}
+
+/* Brute force for the other metrics, tile by tile so the rows stay in cache
+ * across a block of queries. */
+static void knn_brute_general(const knn_search *s, knn_heap *heaps, size_t q0, size_t q1) {
+    size_t d = s->d;
+    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
+        size_t j1 = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train : j0 + KNN_TRAIN_TILE;
+        for (size_t i = q0; i < q1; i++) {
+            knn_heap *h = &heaps[i - q0];
+            const double *q = s->queries + i * d;
+            double worst = knn_heap_worst(h);
+            for (size_t j = j0; j < j1; j++) {
+                double dist = knn_reduced(&s->metric, q, s->train + j * d, d, worst);
+                if (dist > worst) continue;
+                knn_heap_push(h, dist, j);
+                worst = knn_heap_worst(h);
+            }
+        }
+    }
+}
+
+static double knn_box_distance(const knn_search *s, knn_worker *w, const double *q, size_t node) {
+    const double *lo = s->tree->lo + node * s->d, *hi = s->tree->hi + node * s->d;
+    for (size_t t = 0; t < s->d; t++)
+        w->clamped[t] = q[t] < lo[t] ? lo[t] : (q[t] > hi[t] ? hi[t] : q[t]);
+    return knn_reduced(&s->metric, q, w->clamped, s->d, INFINITY);
+}
+
+/* Depth first, nearer child first; a subtree whose box is farther than the
+ * k-th nearest so far is skipped (a box at exactly that distance is still
+ * visited: one of its rows may win the tie by index). */
+static void knn_kd_query(const knn_search *s, knn_worker *w, knn_heap *h, const double *q) {
+    const knn_kdtree *tree = s->tree;
+    size_t top = 0, d = s->d;
+    w->stack[top] = 0;
+    w->stack_dist[top++] = 0;
+    while (top > 0) {
+        top--;
+        size_t node = w->stack[top];
+        double worst = knn_heap_worst(h);
+        if (w->stack_dist[top] > worst) continue;
+        const knn_kdnode *n = &tree->nodes[node];
+        if (n->left == 0) {
+            for (size_t i = n->start; i < n->end; i++) {
+                double dist = knn_reduced(&s->metric, q, tree->points + i * d, d, worst);
+                if (dist > worst) continue;
+                knn_heap_push(h, dist, tree->order[i]);
+                worst = knn_heap_worst(h);
+            }
+            continue;
+        }
+        double dl = knn_box_distance(s, w, q, n->left), dr = knn_box_distance(s, w, q, n->right);
+        size_t near = dl <= dr ? n->left : n->right, far = dl <= dr ? n->right : n->left;
+        double dnear = dl <= dr ? dl : dr, dfar = dl <= dr ? dr : dl;
+        if (dfar <= worst) {
+            w->stack[top] = far;
+            w->stack_dist[top++] = dfar;
+        }
+        if (dnear <= worst) {
+            w->stack[top] = near;
+            w->stack_dist[top++] = dnear;
+        }
+    }
+}
+
+/* Turns the k nearest of query i into its prediction. */
+static void knn_answer(const knn_search *s, knn_worker *w, knn_heap *h, size_t i) {
+    knn_heap_sort(h);
+    size_t k = h->size;
+    double *weight = h->dist; /* the distances are not needed after this */
+    if (s->weighting == KNN_UNIFORM) {
+        for (size_t j = 0; j < k; j++) weight[j] = 1;
+    } else {
+        int exact = 0;
+        for (size_t j = 0; j < k; j++) {
+            weight[j] = knn_true_distance(&s->metric, h->dist[j]);
+            if (weight[j] == 0) exact = 1;
+        }
+        /* As scikit-learn: when a training row matches exactly, the exact
+         * matches share all the weight. */
+        for (size_t j = 0; j < k; j++) weight[j] = exact ? (weight[j] == 0 ? 1 : 0) : 1 / weight[j];
+    }
+    if (s->task == DIAL_TASK_REGRESSION) {
+        double sum = 0, total = 0;
+        for (size_t j = 0; j < k; j++) {
+            sum += weight[j] * s->train_y[h->index[j]];
+            total += weight[j];
+        }
+        s->out.value[i] = sum / total;
+        return;
+    }
+    double *votes = w->votes;
+    for (size_t c = 0; c < s->n_classes; c++) votes[c] = 0;
+    double total = 0;
+    for (size_t j = 0; j < k; j++) {
+        votes[(size_t)s->train_y[h->index[j]]] += weight[j];
+        total += weight[j];
+    }
+    size_t best = 0; /* a tied vote goes to the smallest class index */
+    for (size_t c = 1; c < s->n_classes; c++)
+        if (votes[c] > votes[best]) best = c;
+    s->out.value[i] = (double)best;
+    if (s->out.proba)
+        for (size_t c = 0; c < s->n_classes; c++)
+            s->out.proba[i * s->n_classes + c] = votes[c] / total;
+}
+
+static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int worker) {
+    const knn_search *s = arg;
+    knn_worker w = {0};
+    knn_scratch_layout(s, &w, s->scratch + (size_t)worker * s->scratch_size);
+    knn_heap heaps[KNN_QUERY_BLOCK];
+    for (size_t block = begin; block < end; block++) {
+        size_t q0 = block * KNN_QUERY_BLOCK;
+        size_t q1 = s->n_queries - q0 < KNN_QUERY_BLOCK ? s->n_queries : q0 + KNN_QUERY_BLOCK;
+        for (size_t i = 0; i < q1 - q0; i++) heaps[i] = knn_worker_heap(s, &w, i);
+        if (s->tree)
+            for (size_t i = q0; i < q1; i++)
+                knn_kd_query(s, &w, &heaps[i - q0], s->queries + i * s->d);
+        else if (s->tiles)
+            knn_brute_tiles(s, &w, heaps, q0, q1);
+        else if (s->train_norms)
+            knn_brute_euclidean(s, &w, heaps, q0, q1);
+        else
+            knn_brute_general(s, heaps, q0, q1);
+        for (size_t i = q0; i < q1; i++) knn_answer(s, &w, &heaps[i - q0], i);
+    }
+    return DIAL_OK;
+}
+
+/* ---- the family ------------------------------------------------------- */
+
+static dial_status knn_check_target(dial_ctx *ctx, const char *who, const double *y, size_t n,
+                                    dial_task task, size_t n_classes, dial_status status) {
+    for (size_t i = 0; i < n; i++) {
+        if (task == DIAL_TASK_CLASSIFICATION) {
+            if (!(y[i] >= 0 && y[i] < (double)n_classes && y[i] == floor(y[i])))
+                return dial_fail(ctx, status,
+                                 "knn: %s of row %zu is %g, expected a class index in 0..%zu", who,
+                                 i, y[i], n_classes - 1);
+        } else if (!isfinite(y[i])) {
+            return dial_fail(ctx, status, "knn: %s of row %zu is %g, expected a finite number", who,
+                             i, y[i]);
+        }
+    }
+    return DIAL_OK;
+}
+
+static dial_status knn_check_features(dial_ctx *ctx, const double *x, size_t n, size_t d) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < d; t++)
+            if (!isfinite(x[i * d + t]))
+                return dial_fail(ctx, DIAL_ERR_DATA,
+                                 "knn: feature %zu of row %zu is %g; impute missing values first",
+                                 t, i, x[i * d + t]);
+    return DIAL_OK;
+}
+
+static dial_status knn_check_task(dial_ctx *ctx, dial_task task, size_t n_classes) {
+    if (task == DIAL_TASK_REGRESSION) return DIAL_OK;
+    if (task == DIAL_TASK_CLASSIFICATION && n_classes >= 1) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "knn: the task must be classification (with at least one class) or "
+                     "regression, got %s with %zu classes",
+                     dial_task_name(task), n_classes);
+}
+
+/* Keeps copies of the training rows: they are what the model predicts from. */
+static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                           dial_tensors *learned) {
+    dial_status status = knn_check_task(ctx, in->task, in->n_classes);
+    if (status != DIAL_OK) return status;
+    if (in->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "knn: no training rows");
+    if (in->n_features == 0)
+        return dial_fail(ctx, DIAL_ERR_DATA, "knn: no features to measure distances on");
+    status = knn_check_features(ctx, in->x, in->n_rows, in->n_features);
+    if (status != DIAL_OK) return status;
+    status =
+        knn_check_target(ctx, "target", in->y, in->n_rows, in->task, in->n_classes, DIAL_ERR_DATA);
+    if (status != DIAL_OK) return status;
+
+    double *x, *y;
+    size_t shape[2] = {in->n_rows, in->n_features};
+    status = dial_tensors_add(ctx, learned, "x", DIAL_F64, 2, shape, (void **)&x);
+    if (status != DIAL_OK) return status;
+    status = dial_tensors_add(ctx, learned, "y", DIAL_F64, 1, shape, (void **)&y);
+    if (status != DIAL_OK) return status;
+    memcpy(x, in->x, in->n_rows * in->n_features * sizeof *x);
+    memcpy(y, in->y, in->n_rows * sizeof *y);
+    (void)knobs;
+    return DIAL_OK;
+}
+
+/* The stored rows, checked: they may come from a file. */
+static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
+                                    const dial_fit_input *in, const dial_tensor **x,
+                                    const dial_tensor **y) {
+    *x = dial_tensors_find(learned, "x");
+    *y = dial_tensors_find(learned, "y");
+    if (!*x) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'x' is missing");
+    if (!*y) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'y' is missing");
+    if ((*x)->dtype != DIAL_F64 || (*x)->ndim != 2 || (*x)->shape[0] == 0 ||
+        (*x)->shape[1] != in->n_features)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "knn: the learned tensor 'x' must be f64 of shape [rows x %zu] with at "
+                         "least one row",
+                         in->n_features);
+    if ((*y)->dtype != DIAL_F64 || (*y)->ndim != 1 || (*y)->shape[0] != (*x)->shape[0])
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "knn: the learned tensor 'y' must be f64 of shape [%zu], one value per "
+                         "row of 'x'",
+                         (*x)->shape[0]);
+    dial_status status = knn_check_target(ctx, "learned tensor 'y'", (*y)->data, (*y)->shape[0],
+                                          in->task, in->n_classes, DIAL_ERR_FORMAT);
+    if (status != DIAL_OK) return status;
+    for (size_t i = 0; i < dial_tensor_size(*x); i++)
+        if (!isfinite(((const double *)(*x)->data)[i]))
+            return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'x' holds %g at %zu",
+                             ((const double *)(*x)->data)[i], i);
+    return DIAL_OK;
+}
+
+static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                               const dial_fit_input *in, dial_predict_output *out) {
+    dial_status status = knn_check_task(ctx, in->task, in->n_classes);
+    if (status != DIAL_OK) return status;
+    if (in->task == DIAL_TASK_REGRESSION && out->proba)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "knn: no class probabilities in regression");
+    const dial_tensor *tx, *ty;
+    status = knn_learned_rows(ctx, learned, in, &tx, &ty);
+    if (status != DIAL_OK) return status;
+    if (in->n_rows == 0) return DIAL_OK;
+    status = knn_check_features(ctx, in->x, in->n_rows, in->n_features);
+    if (status != DIAL_OK) return status;
+
+    knn_search s = {.train = tx->data,
+                    .train_y = ty->data,
+                    .n_train = tx->shape[0],
+                    .d = tx->shape[1],
+                    .task = in->task,
+                    .n_classes = in->task == DIAL_TASK_CLASSIFICATION ? in->n_classes : 0,
+                    .queries = in->x,
+                    .n_queries = in->n_rows,
+                    .out = *out};
+    long k = dial_knobs_int(knobs, "k");
+    s.k = k < 1 ? 1 : ((size_t)k > s.n_train ? s.n_train : (size_t)k);
+    s.weighting =
+        strcmp(dial_knobs_choice(knobs, "weights"), "distance") == 0 ? KNN_DISTANCE : KNN_UNIFORM;
+    const char *metric = dial_knobs_choice(knobs, "metric");
+    s.metric.metric = strcmp(metric, "manhattan") == 0   ? KNN_MANHATTAN
+                      : strcmp(metric, "minkowski") == 0 ? KNN_MINKOWSKI
+                                                         : KNN_EUCLIDEAN;
+    if (s.metric.metric == KNN_MINKOWSKI) {
+        double p = dial_knobs_float(knobs, "p");
+        s.metric.p = p;
+        /* The same distances, computed faster (scikit-learn does the same). */
+        if (p == 1) s.metric.metric = KNN_MANHATTAN;
+        if (p == 2) s.metric.metric = KNN_EUCLIDEAN;
+        if (p == floor(p) && p <= 16) s.metric.p_int = (int)p;
+    }
+    const char *algorithm = dial_knobs_choice(knobs, "algorithm");
+    int use_tree = strcmp(algorithm, "kd_tree") == 0 ||
+                   (strcmp(algorithm, "auto") == 0 && s.d <= 15 && s.k < s.n_train / 2);
+
+    knn_kdtree tree;
+    double *norms = NULL, *tiles = NULL;
+    const char *brute_env = getenv("KNN_BRUTE"); /* BENCH ONLY */
+    if (use_tree) {
+        status = knn_kdtree_build(ctx, s.train, s.n_train, s.d, &tree);
+        if (status != DIAL_OK) return status;
+        s.tree = &tree;
+    } else if (!(brute_env && brute_env[0] == 'g') && (s.metric.metric != KNN_MINKOWSKI || s.metric.p_int)) {
+        size_t n_tiles = (s.n_train + KNN_TRAIN_TILE - 1) / KNN_TRAIN_TILE;
+        tiles = calloc(n_tiles * KNN_TILE_STRIDE * s.d, sizeof *tiles);
+        if (!tiles) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory");
+        for (size_t j = 0; j < s.n_train; j++) {
+            double *tile = tiles + (j / KNN_TRAIN_TILE) * KNN_TILE_STRIDE * s.d;
+            for (size_t t = 0; t < s.d; t++)
+                tile[t * KNN_TILE_STRIDE + j % KNN_TRAIN_TILE] = s.train[j * s.d + t];
+        }
+        s.tiles = tiles;
+    } else if (s.metric.metric == KNN_EUCLIDEAN) {
+        norms = malloc(s.n_train * sizeof *norms);
+        if (!norms) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory");
+        for (size_t j = 0; j < s.n_train; j++) {
+            double n2 = 0;
+            for (size_t t = 0; t < s.d; t++) n2 += s.train[j * s.d + t] * s.train[j * s.d + t];
+            norms[j] = n2;
+            if (n2 > s.max_train_norm) s.max_train_norm = n2;
+        }
+        s.train_norms = norms;
+    }
+
+    size_t n_blocks = (s.n_queries + KNN_QUERY_BLOCK - 1) / KNN_QUERY_BLOCK;
+    int threads = dial_ctx_threads(ctx);
+    if ((size_t)threads > n_blocks) threads = (int)n_blocks;
+    s.scratch_size = knn_scratch_layout(&s, &(knn_worker){0}, NULL);
+    s.scratch = aligned_alloc(64, s.scratch_size * (size_t)threads);
+    if (!s.scratch) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory for the neighbour search");
+    } else {
+        status = dial_parallel_for(ctx, threads, n_blocks, knn_search_blocks, &s);
+    }
+    free(s.scratch);
+    free(norms);
+    free(tiles);
+    if (use_tree) knn_kdtree_free(&tree);
+    return status;
+}
+
+static const char knn_nonparametric_doc[] =
+    "keeps the training rows after preprocessing: \"x\" [n_rows x n_features] and \"y\" [n_rows] "
+    "(class index or value); a prediction searches them for the k nearest";
+
+const dial_model_family dial_model_knn = {
+    .name = "knn",
+    .summary = "k-nearest neighbours: vote or mean of the k closest training rows",
+    .tasks = DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | DIAL_TASK_BIT(DIAL_TASK_REGRESSION),
+    .has_proba = true,
+    .knobs = knn_knobs,
+    .n_knobs = sizeof knn_knobs / sizeof knn_knobs[0],
+    .params = NULL,
+    .n_params = 0,
+    .nonparametric_doc = knn_nonparametric_doc,
+    .fit = knn_fit,
+    .predict = knn_predict,
+};

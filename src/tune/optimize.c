@@ -1,0 +1,248 @@
+/* The executor: runs a study's trials on `jobs` threads until the study
+ * holds n_trials trials, the timeout passes or the stop flag is raised.
+ *
+ * Each worker thread allocates a trial from the storage, runs the objective
+ * with the trial's own context and stores the outcome; the calling thread
+ * meanwhile refreshes the heartbeats of the running trials, so other
+ * processes can tell a long trial from a dead one. Stopping never
+ * interrupts a trial: workers stop taking new ones, and every trial that
+ * ran is stored. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tune/record.h"
+#include "tune/study_internal.h"
+
+typedef struct run_state {
+    dial_study *study;
+    dial_objective_fn objective;
+    void *user;
+    const dial_optimize_options *options;
+    int64_t limit;
+    int threads_per_trial;
+    double deadline; /* monotonic seconds; 0 = none */
+
+    pthread_mutex_t lock; /* guards what follows, and serialises on_trial */
+    pthread_cond_t changed;
+    int workers_left;
+    dial_status status; /* the first storage error of any worker */
+    char message[1024];
+    int64_t *running; /* trial ids running on this handle, one slot per worker */
+} run_state;
+
+typedef struct worker {
+    run_state *run;
+    int slot;
+    dial_ctx *ctx; /* for storage errors; never shared between threads */
+    pthread_t thread;
+    bool started;
+} worker;
+
+static double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+static bool should_stop(run_state *run) {
+    if (run->options->stop && *run->options->stop) return true;
+    if (run->deadline > 0 && monotonic_seconds() >= run->deadline) return true;
+    pthread_mutex_lock(&run->lock);
+    bool failed = run->status != DIAL_OK;
+    pthread_mutex_unlock(&run->lock);
+    return failed;
+}
+
+static void record_error(run_state *run, dial_ctx *ctx, dial_status status) {
+    pthread_mutex_lock(&run->lock);
+    if (run->status == DIAL_OK) {
+        run->status = status;
+        snprintf(run->message, sizeof run->message, "%s", dial_ctx_error(ctx));
+    }
+    pthread_mutex_unlock(&run->lock);
+}
+
+static void set_running(run_state *run, int slot, int64_t trial_id) {
+    pthread_mutex_lock(&run->lock);
+    run->running[slot] = trial_id;
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Runs the objective on one trial and decides its outcome. */
+static dial_trial_state run_objective(run_state *run, dial_trial *trial, double *value,
+                                      char *message, size_t size) {
+    *value = NAN;
+    bool pruned = false;
+    dial_ctx_clear_error(trial->ctx);
+    dial_status status = run->objective(run->user, trial, value, &pruned);
+    if (status != DIAL_OK) {
+        const char *error = dial_ctx_error(trial->ctx);
+        snprintf(message, size, "%s", error[0] ? error : dial_status_name(status));
+        return DIAL_TRIAL_FAILED;
+    }
+    if (pruned) return DIAL_TRIAL_PRUNED;
+    if (isnan(*value)) {
+        snprintf(message, size, "the objective returned nan");
+        return DIAL_TRIAL_FAILED;
+    }
+    return DIAL_TRIAL_COMPLETE;
+}
+
+static void *worker_main(void *p) {
+    worker *self = p;
+    run_state *run = self->run;
+    char message[1024];
+    while (!should_stop(run)) {
+        dial_trial *trial = NULL;
+        dial_status status = dial_study_start_trial(self->ctx, run->study, run->limit,
+                                                    run->threads_per_trial, &trial);
+        if (status != DIAL_OK) {
+            record_error(run, self->ctx, status);
+            break;
+        }
+        if (!trial) break; /* the study has its trials */
+        set_running(run, self->slot, trial->trial_id);
+
+        double value;
+        message[0] = '\0';
+        dial_trial_state state = run_objective(run, trial, &value, message, sizeof message);
+        status = dial_study_finish_trial(self->ctx, run->study, trial, state, value,
+                                         state == DIAL_TRIAL_FAILED ? message : NULL);
+        set_running(run, self->slot, -1);
+        if (status != DIAL_OK) {
+            record_error(run, self->ctx, status);
+            dial_trial_free(trial);
+            break;
+        }
+        if (run->options->on_trial) {
+            pthread_mutex_lock(&run->lock);
+            run->options->on_trial(run->options->on_trial_user, run->study, &trial->record);
+            pthread_mutex_unlock(&run->lock);
+        }
+        dial_trial_free(trial);
+    }
+    pthread_mutex_lock(&run->lock);
+    run->workers_left--;
+    pthread_cond_broadcast(&run->changed);
+    pthread_mutex_unlock(&run->lock);
+    return NULL;
+}
+
+/* Waits until every worker is done, refreshing heartbeats meanwhile. */
+static void keep_alive(run_state *run, dial_ctx *ctx, int jobs) {
+    /* Four beats per heartbeat period: a trial is called stale only after
+     * several missed beats. */
+    double interval = fmax(run->study->heartbeat_seconds / 4, 0.001);
+    int64_t *ids = calloc((size_t)jobs, sizeof *ids);
+    pthread_mutex_lock(&run->lock);
+    while (run->workers_left > 0) {
+        double wake = monotonic_seconds() + interval;
+        struct timespec until = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
+        pthread_cond_timedwait(&run->changed, &run->lock, &until);
+        if (run->workers_left == 0 || !ids) continue;
+        size_t n = 0;
+        for (int i = 0; i < jobs; i++)
+            if (run->running[i] >= 0) ids[n++] = run->running[i];
+        pthread_mutex_unlock(&run->lock);
+        dial_status status = n ? dial_study_heartbeat(ctx, run->study, ids, n) : DIAL_OK;
+        if (status != DIAL_OK) record_error(run, ctx, status);
+        pthread_mutex_lock(&run->lock);
+    }
+    pthread_mutex_unlock(&run->lock);
+    free(ids);
+}
+
+static dial_status check_options(dial_ctx *ctx, const dial_study *study,
+                                 const dial_optimize_options *options) {
+    if (!options) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_optimize needs options");
+    if (options->n_trials < 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "n_trials = %lld is out of range: must be >= 0 (0 = no limit)",
+                         (long long)options->n_trials);
+    if (!(options->timeout_seconds >= 0))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "timeout = %g s is out of range: must be >= 0 (0 = none)",
+                         options->timeout_seconds);
+    if (options->jobs < 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "jobs = %d is out of range: must be >= 1 (0 = 1)", options->jobs);
+    if (options->n_trials == 0 && options->timeout_seconds == 0 && !options->stop &&
+        study->grid_size == 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "n_trials = 0 (no limit) needs a timeout, a stop flag or a grid to end "
+                         "the run");
+    return DIAL_OK;
+}
+
+dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective_fn objective,
+                                void *user, const dial_optimize_options *options) {
+    if (!objective)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_optimize needs an objective");
+    dial_status status = check_options(ctx, study, options);
+    if (status != DIAL_OK) return status;
+    int jobs = options->jobs > 0 ? options->jobs : 1;
+    int threads = dial_ctx_threads(ctx) / jobs;
+
+    run_state run = {.study = study,
+                     .objective = objective,
+                     .user = user,
+                     .options = options,
+                     .limit = dial_study_trial_limit(study, options->n_trials),
+                     .threads_per_trial = threads > 1 ? threads : 1,
+                     .deadline = options->timeout_seconds > 0
+                                     ? monotonic_seconds() + options->timeout_seconds
+                                     : 0,
+                     .workers_left = jobs,
+                     .status = DIAL_OK};
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_mutex_init(&run.lock, NULL);
+    pthread_cond_init(&run.changed, &attributes);
+    pthread_condattr_destroy(&attributes);
+
+    worker *workers = calloc((size_t)jobs, sizeof *workers);
+    run.running = malloc((size_t)jobs * sizeof *run.running);
+    dial_ctx *keeper = dial_ctx_clone(ctx, 1);
+    bool ready = workers && run.running && keeper;
+    for (int i = 0; ready && i < jobs; i++) {
+        run.running[i] = -1;
+        workers[i] = (worker){.run = &run, .slot = i, .ctx = dial_ctx_clone(ctx, 1)};
+        if (!workers[i].ctx) ready = false;
+    }
+    if (!ready) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting %d jobs", jobs);
+    } else {
+        /* A worker whose thread cannot start is simply one job fewer; with
+         * no thread at all the calling thread runs the trials itself. */
+        int started = 0;
+        for (int i = 0; i < jobs; i++) {
+            workers[i].started =
+                pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
+            if (workers[i].started) started++;
+        }
+        pthread_mutex_lock(&run.lock);
+        run.workers_left -= jobs - started;
+        pthread_mutex_unlock(&run.lock);
+        if (started == 0) {
+            run.workers_left = 1;
+            worker_main(&workers[0]);
+        } else {
+            keep_alive(&run, keeper, jobs);
+        }
+        for (int i = 0; i < jobs; i++)
+            if (workers[i].started) pthread_join(workers[i].thread, NULL);
+        if (run.status != DIAL_OK) status = dial_fail(ctx, run.status, "%s", run.message);
+    }
+    for (int i = 0; workers && i < jobs; i++) dial_ctx_free(workers[i].ctx);
+    free(workers);
+    free(run.running);
+    dial_ctx_free(keeper);
+    pthread_cond_destroy(&run.changed);
+    pthread_mutex_destroy(&run.lock);
+    return status;
+}

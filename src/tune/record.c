@@ -1,0 +1,242 @@
+/* Trial records: the params, intermediate values and outcome of a trial as
+ * storages return them. Arrays grow to powers of two so that appending is
+ * amortised O(1) without storing a capacity in the public struct. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/text.h"
+#include "tune/record.h"
+
+/* The capacity an array of count items has: 0, or a power of two >= 4. */
+static size_t capacity_for(size_t count) {
+    if (count == 0) return 0;
+    size_t capacity = 4;
+    while (capacity < count) capacity *= 2;
+    return capacity;
+}
+
+/* Whether appending to an array of count items needs more room. */
+static bool needs_growth(size_t count) { return capacity_for(count) == count; }
+
+static bool grow(void **array, size_t item_size, size_t capacity) {
+    void *bigger = realloc(*array, capacity * item_size);
+    if (!bigger) return false;
+    *array = bigger;
+    return true;
+}
+
+const char *dial_trial_state_name(dial_trial_state state) {
+    switch (state) {
+    case DIAL_TRIAL_RUNNING: return "running";
+    case DIAL_TRIAL_COMPLETE: return "complete";
+    case DIAL_TRIAL_PRUNED: return "pruned";
+    case DIAL_TRIAL_FAILED: return "failed";
+    }
+    return "unknown";
+}
+
+bool dial_trial_state_parse(const char *name, dial_trial_state *out) {
+    static const dial_trial_state states[] = {DIAL_TRIAL_RUNNING, DIAL_TRIAL_COMPLETE,
+                                              DIAL_TRIAL_PRUNED, DIAL_TRIAL_FAILED};
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        if (strcmp(name, dial_trial_state_name(states[i])) == 0) {
+            *out = states[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *dial_param_kind_name(dial_param_kind kind) {
+    switch (kind) {
+    case DIAL_PARAM_FLOAT: return "float";
+    case DIAL_PARAM_INT: return "int";
+    case DIAL_PARAM_CHOICE: return "choice";
+    }
+    return "unknown";
+}
+
+bool dial_param_kind_parse(const char *name, dial_param_kind *out) {
+    static const dial_param_kind kinds[] = {DIAL_PARAM_FLOAT, DIAL_PARAM_INT, DIAL_PARAM_CHOICE};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(name, dial_param_kind_name(kinds[i])) == 0) {
+            *out = kinds[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+void dial_format_param_value(dial_param_kind kind, double value, char *buf, size_t size) {
+    if (kind == DIAL_PARAM_INT && isfinite(value)) {
+        snprintf(buf, size, "%lld", (long long)value);
+        return;
+    }
+    if (!isfinite(value)) {
+        snprintf(buf, size, "%s", isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
+        return;
+    }
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(buf, size, "%.*g", precision, value);
+        if (strtod(buf, NULL) == value) return;
+    }
+}
+
+void dial_trial_record_clear(dial_trial_record *record) {
+    if (!record) return;
+    for (size_t i = 0; i < record->n_params; i++) {
+        free(record->param_names[i]);
+        free(record->param_texts[i]);
+    }
+    free(record->param_names);
+    free(record->param_values);
+    free(record->param_kinds);
+    free(record->param_texts);
+    free(record->intermediate_steps);
+    free(record->intermediate_values);
+    free(record->message);
+    *record = (dial_trial_record){0};
+}
+
+void dial_trial_list_free(dial_trial_list *list) {
+    if (!list) return;
+    for (size_t i = 0; i < list->count; i++) dial_trial_record_clear(&list->items[i]);
+    free(list->items);
+    *list = (dial_trial_list){0};
+}
+
+dial_trial_record *dial_trial_list_push(dial_trial_list *list) {
+    if (needs_growth(list->count)) {
+        size_t capacity = list->count == 0 ? 4 : list->count * 2;
+        if (!grow((void **)&list->items, sizeof *list->items, capacity)) return NULL;
+    }
+    dial_trial_record *record = &list->items[list->count++];
+    *record = (dial_trial_record){0};
+    return record;
+}
+
+long dial_record_find_param(const dial_trial_record *record, const char *name) {
+    for (size_t i = 0; i < record->n_params; i++)
+        if (strcmp(record->param_names[i], name) == 0) return (long)i;
+    return -1;
+}
+
+bool dial_record_add_param(dial_trial_record *record, const char *name, dial_param_kind kind,
+                           double value, const char *text) {
+    size_t n = record->n_params;
+    if (needs_growth(n)) {
+        size_t capacity = n == 0 ? 4 : n * 2;
+        if (!grow((void **)&record->param_names, sizeof(char *), capacity) ||
+            !grow((void **)&record->param_values, sizeof(double), capacity) ||
+            !grow((void **)&record->param_kinds, sizeof(dial_param_kind), capacity) ||
+            !grow((void **)&record->param_texts, sizeof(char *), capacity))
+            return false;
+    }
+    char *name_copy = dial_strdup(name);
+    char *text_copy = dial_strdup(text ? text : "");
+    if (!name_copy || !text_copy) {
+        free(name_copy);
+        free(text_copy);
+        return false;
+    }
+    record->param_names[n] = name_copy;
+    record->param_values[n] = value;
+    record->param_kinds[n] = kind;
+    record->param_texts[n] = text_copy;
+    record->n_params = n + 1;
+    return true;
+}
+
+bool dial_record_set_param(dial_trial_record *record, const char *name, dial_param_kind kind,
+                           double value, const char *text) {
+    long at = dial_record_find_param(record, name);
+    if (at < 0) return dial_record_add_param(record, name, kind, value, text);
+    char *text_copy = dial_strdup(text ? text : "");
+    if (!text_copy) return false;
+    free(record->param_texts[at]);
+    record->param_texts[at] = text_copy;
+    record->param_values[at] = value;
+    record->param_kinds[at] = kind;
+    return true;
+}
+
+bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, double value) {
+    for (size_t i = record->n_intermediate; i-- > 0;) {
+        if (record->intermediate_steps[i] == step) {
+            record->intermediate_values[i] = value;
+            return true;
+        }
+    }
+    size_t n = record->n_intermediate;
+    if (needs_growth(n)) {
+        size_t capacity = n == 0 ? 4 : n * 2;
+        if (!grow((void **)&record->intermediate_steps, sizeof(int64_t), capacity) ||
+            !grow((void **)&record->intermediate_values, sizeof(double), capacity))
+            return false;
+    }
+    record->intermediate_steps[n] = step;
+    record->intermediate_values[n] = value;
+    record->n_intermediate = n + 1;
+    return true;
+}
+
+bool dial_record_set_message(dial_trial_record *record, const char *message) {
+    char *copy = NULL;
+    if (message && !(copy = dial_strdup(message))) return false;
+    free(record->message);
+    record->message = copy;
+    return true;
+}
+
+bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
+    *to = (dial_trial_record){0};
+    to->number = from->number;
+    to->state = from->state;
+    to->value = from->value;
+    to->started_at = from->started_at;
+    to->finished_at = from->finished_at;
+    to->stale = from->stale;
+    size_t params = capacity_for(from->n_params);
+    size_t steps = capacity_for(from->n_intermediate);
+    if (params) {
+        to->param_names = calloc(params, sizeof(char *));
+        to->param_values = malloc(params * sizeof(double));
+        to->param_kinds = malloc(params * sizeof(dial_param_kind));
+        to->param_texts = calloc(params, sizeof(char *));
+        if (!to->param_names || !to->param_values || !to->param_kinds || !to->param_texts)
+            goto nomem;
+    }
+    for (size_t i = 0; i < from->n_params; i++) {
+        to->param_names[i] = dial_strdup(from->param_names[i]);
+        to->param_texts[i] = dial_strdup(from->param_texts[i]);
+        to->param_values[i] = from->param_values[i];
+        to->param_kinds[i] = from->param_kinds[i];
+        to->n_params = i + 1;
+        if (!to->param_names[i] || !to->param_texts[i]) goto nomem;
+    }
+    if (steps) {
+        to->intermediate_steps = malloc(steps * sizeof(int64_t));
+        to->intermediate_values = malloc(steps * sizeof(double));
+        if (!to->intermediate_steps || !to->intermediate_values) goto nomem;
+        memcpy(to->intermediate_steps, from->intermediate_steps,
+               from->n_intermediate * sizeof(int64_t));
+        memcpy(to->intermediate_values, from->intermediate_values,
+               from->n_intermediate * sizeof(double));
+        to->n_intermediate = from->n_intermediate;
+    }
+    if (from->message && !(to->message = dial_strdup(from->message))) goto nomem;
+    return true;
+nomem:
+    /* n_params already counts a half-filled slot, so clearing frees it. */
+    dial_trial_record_clear(to);
+    return false;
+}
+
+double dial_tune_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}

@@ -1,0 +1,44 @@
+/*
+ * Trial records (internal): building, copying and freeing the
+ * dial_trial_record that storages return and the executor reports.
+ */
+#ifndef DIAL_TUNE_RECORD_H
+#define DIAL_TUNE_RECORD_H
+
+#include "dial/tune.h"
+
+/* Appends a param (name and text copied). Returns false when out of memory,
+ * leaving the record unchanged. */
+bool dial_record_add_param(dial_trial_record *record, const char *name, dial_param_kind kind,
+                           double value, const char *text);
+/* Sets the value of a param that exists, or appends it. */
+bool dial_record_set_param(dial_trial_record *record, const char *name, dial_param_kind kind,
+                           double value, const char *text);
+/* Index of the param with that name, or -1. */
+long dial_record_find_param(const dial_trial_record *record, const char *name);
+/* Records the intermediate value of a step, replacing an earlier one of the
+ * same step. Returns false when out of memory. */
+bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, double value);
+/* Sets the message (copied; NULL clears it). Returns false when out of memory. */
+bool dial_record_set_message(dial_trial_record *record, const char *message);
+/* Deep copy of from into *to (which is overwritten). Returns false when out
+ * of memory, leaving *to empty. */
+bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from);
+/* Appends a zeroed record to a list and returns it, or NULL when out of
+ * memory. The list grows geometrically. */
+dial_trial_record *dial_trial_list_push(dial_trial_list *list);
+
+/* Writes a param value as text: the shortest "%.*g" that reads back to the
+ * same double for FLOAT, the integer for INT. */
+void dial_format_param_value(dial_param_kind kind, double value, char *buf, size_t size);
+/* "float", "int", "choice", and back; false for an unknown name. */
+const char *dial_param_kind_name(dial_param_kind kind);
+bool dial_param_kind_parse(const char *name, dial_param_kind *out);
+/* Parses a state name; false for an unknown one. */
+bool dial_trial_state_parse(const char *name, dial_trial_state *out);
+
+/* Wall-clock time in unix seconds (heartbeats are compared across
+ * processes, so this is CLOCK_REALTIME). */
+double dial_tune_now(void);
+
+#endif

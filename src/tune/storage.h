@@ -1,0 +1,103 @@
+/*
+ * Study storages (internal): where studies and their trials live.
+ *
+ * Every backend (in memory, SQLite, later PostgreSQL) fills one table of
+ * function pointers, so the study and the executor never know which one
+ * they talk to. A storage handle belongs to one study handle, which
+ * serialises the calls (one mutex per study handle): a backend need not be
+ * thread-safe itself, but must be safe against other processes when it is
+ * shared (SQLite: transactions, busy timeout and retries).
+ *
+ * The rules every backend keeps, so that workers never lose or repeat work:
+ *   - A trial number is allocated in the same atomic step that marks stale
+ *     trials failed, checks the study's trial budget and pops the queue of
+ *     fixed params; numbers are 0-based, unique and never reused.
+ *   - The budget counts finished trials (complete, pruned, failed by the
+ *     objective) plus running ones, of every worker, but not stale ones.
+ *   - A stale trial (running, heartbeat older than heartbeat_seconds) is
+ *     marked failed and stale, and its params are queued: the next trial
+ *     allocated takes exactly those params instead of the sampler's.
+ *   - A trial that takes no params from the queue takes the next sample
+ *     index, the number the sampler is asked for. Without stale trials the
+ *     sample index is the trial number; a queued trial does not consume one,
+ *     so a grid still runs every point after a worker died.
+ *   - Each call that writes is durable when it returns (SQLite: its own
+ *     committed transaction).
+ */
+#ifndef DIAL_TUNE_STORAGE_H
+#define DIAL_TUNE_STORAGE_H
+
+#include "dial/tune.h"
+
+/* What start_trial needs to know. */
+typedef struct dial_storage_start {
+    int64_t max_trials;       /* 0 = no limit */
+    double heartbeat_seconds; /* > 0 */
+    double now;               /* unix seconds */
+} dial_storage_start;
+
+/* What start_trial allocated. record holds number, state RUNNING,
+ * started_at and the params taken from the queue (already stored with the
+ * trial). The caller owns record (dial_trial_record_clear). */
+typedef struct dial_storage_trial {
+    bool allocated; /* false: the study already has max_trials trials */
+    int64_t trial_id;
+    int64_t sample; /* sample index, or -1 when the params came from the queue */
+    size_t n_marked_stale;
+    dial_trial_record record;
+} dial_storage_trial;
+
+typedef struct dial_storage_ops {
+    /* Short name for messages ("memory", "sqlite"). */
+    const char *kind;
+    /* Opens study `name`, creating it with `direction` when absent. Fails
+     * (DIAL_ERR_ARGUMENT) when it exists with the other direction. */
+    dial_status (*open_study)(dial_ctx *ctx, void *self, const char *name,
+                              dial_direction direction, int64_t *study_id);
+    /* Allocates the next trial of the study (see the rules above). */
+    dial_status (*start_trial)(dial_ctx *ctx, void *self, int64_t study_id,
+                               const dial_storage_start *request, dial_storage_trial *out);
+    /* Stores one param of a running trial (replacing one of the same name);
+     * position orders the params as they were suggested. */
+    dial_status (*set_param)(dial_ctx *ctx, void *self, int64_t trial_id, size_t position,
+                             const char *name, dial_param_kind kind, double value,
+                             const char *text);
+    /* Stores an intermediate value (replacing one of the same step) and
+     * refreshes the trial's heartbeat. */
+    dial_status (*report)(dial_ctx *ctx, void *self, int64_t trial_id, int64_t step, double value,
+                          double now);
+    /* Refreshes the heartbeat of running trials, in one write. */
+    dial_status (*heartbeat)(dial_ctx *ctx, void *self, const int64_t *trial_ids, size_t n,
+                             double now);
+    /* Finishes a running trial: state COMPLETE (value finite or infinite),
+     * PRUNED or FAILED (message may be NULL). When another worker declared
+     * the trial stale meanwhile, it stays failed and stale (its params run
+     * in another trial) and *was_stale is set. */
+    dial_status (*finish)(dial_ctx *ctx, void *self, int64_t trial_id, dial_trial_state state,
+                          double value, const char *message, double now, bool *was_stale);
+    /* Every trial of the study, ascending number. */
+    dial_status (*trials)(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out);
+    /* The best complete trial (lowest number among ties); *found false if none. */
+    dial_status (*best)(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
+                        dial_trial_record *out, bool *found);
+    /* Finished (not stale) and running trials of the study. */
+    dial_status (*counts)(dial_ctx *ctx, void *self, int64_t study_id, int64_t *finished,
+                          int64_t *running);
+    void (*close)(void *self);
+} dial_storage_ops;
+
+typedef struct dial_storage {
+    const dial_storage_ops *ops;
+    void *self;
+} dial_storage;
+
+/* A fresh in-memory storage (its studies live as long as the handle). */
+dial_status dial_storage_memory_open(dial_ctx *ctx, dial_storage *out);
+/* Opens or creates a SQLite study file at path. Errors: a missing
+ * directory, a file that is not a dial study database, a schema version
+ * this dial does not read (DIAL_ERR_IO or DIAL_ERR_FORMAT). */
+dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_storage *out);
+/* Closes the storage; a zeroed storage is harmless. */
+void dial_storage_close(dial_storage *storage);
+
+#endif

@@ -1,0 +1,300 @@
+/* Studies: opening or resuming one in a storage, starting and finishing
+ * its trials, ask-and-tell, and reading it back. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "tune/record.h"
+#include "tune/study_internal.h"
+
+#define DEFAULT_HEARTBEAT_SECONDS 60.0
+
+/* ---- the study's own copy of the space ---------------------------------- */
+
+static void space_copy_free(dial_space *space) {
+    for (size_t i = 0; i < space->n; i++) {
+        dial_param *param = &space->params[i];
+        free(param->name);
+        for (size_t c = 0; c < param->n_choices; c++) free(param->choices[c]);
+        free(param->choices);
+        free(param->condition);
+    }
+    free(space->params);
+    *space = (dial_space){0};
+}
+
+static bool space_copy(dial_space *to, const dial_space *from) {
+    *to = (dial_space){0};
+    if (!from || from->n == 0) return true;
+    to->params = calloc(from->n, sizeof *to->params);
+    if (!to->params) return false;
+    for (size_t i = 0; i < from->n; i++) {
+        const dial_param *source = &from->params[i];
+        dial_param *param = &to->params[i];
+        to->n = i + 1;
+        *param = *source;
+        param->name = NULL;
+        param->choices = NULL;
+        param->condition = NULL;
+        param->n_choices = 0;
+        if (!(param->name = dial_strdup(source->name ? source->name : ""))) goto nomem;
+        if (!(param->condition = dial_strdup(source->condition ? source->condition : "")))
+            goto nomem;
+        if (source->n_choices) {
+            if (!(param->choices = calloc(source->n_choices, sizeof(char *)))) goto nomem;
+            for (size_t c = 0; c < source->n_choices; c++) {
+                param->n_choices = c + 1;
+                if (!(param->choices[c] = dial_strdup(source->choices[c]))) goto nomem;
+            }
+        }
+    }
+    return true;
+nomem:
+    space_copy_free(to);
+    return false;
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+static dial_status study_nomem(dial_ctx *ctx) {
+    return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening a study");
+}
+
+dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
+    *out = NULL;
+    if (!options) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_open needs options");
+    const char *name = options->name ? options->name : "default";
+    if (name[0] == '\0') return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a study name cannot be empty");
+    if (options->direction != DIAL_MINIMIZE && options->direction != DIAL_MAXIMIZE)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "study direction %d is not DIAL_MINIMIZE or DIAL_MAXIMIZE",
+                         (int)options->direction);
+    if (!(options->heartbeat_seconds >= 0) || isinf(options->heartbeat_seconds))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "heartbeat_seconds = %g is out of range: must be >= 0 (0 = 60)",
+                         options->heartbeat_seconds);
+
+    dial_study *study = calloc(1, sizeof *study);
+    if (!study) return study_nomem(ctx);
+    study->direction = options->direction;
+    study->sampler_kind = options->sampler;
+    study->grid_points = options->grid_points;
+    study->seed = options->seed;
+    study->heartbeat_seconds =
+        options->heartbeat_seconds > 0 ? options->heartbeat_seconds : DEFAULT_HEARTBEAT_SECONDS;
+    bool in_memory = !options->storage || options->storage[0] == '\0';
+    if (pthread_mutex_init(&study->lock, NULL) != 0) {
+        free(study);
+        return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
+    }
+    if (!(study->name = dial_strdup(name)) ||
+        (!in_memory && !(study->storage_path = dial_strdup(options->storage))) ||
+        !space_copy(&study->space, options->space)) {
+        dial_study_free(study);
+        return study_nomem(ctx);
+    }
+
+    dial_status status = dial_sampler_create(ctx, options->sampler, options->seed, options->space,
+                                             options->grid_points, &study->sampler);
+    if (status == DIAL_OK) {
+        study->grid_size = dial_sampler_grid_size(study->sampler);
+        status = in_memory ? dial_storage_memory_open(ctx, &study->storage)
+                           : dial_storage_sqlite_open(ctx, options->storage, &study->storage);
+    }
+    if (status == DIAL_OK)
+        status = study->storage.ops->open_study(ctx, study->storage.self, study->name,
+                                                study->direction, &study->study_id);
+    if (status != DIAL_OK) {
+        dial_study_free(study);
+        return status;
+    }
+    *out = study;
+    return DIAL_OK;
+}
+
+void dial_study_free(dial_study *study) {
+    if (!study) return;
+    dial_storage_close(&study->storage);
+    dial_sampler_free(study->sampler);
+    space_copy_free(&study->space);
+    free(study->name);
+    free(study->storage_path);
+    pthread_mutex_destroy(&study->lock);
+    free(study);
+}
+
+dial_direction dial_study_direction(const dial_study *study) { return study->direction; }
+const char *dial_study_name(const dial_study *study) { return study->name; }
+
+/* ---- trials ----------------------------------------------------------------- */
+
+uint64_t dial_trial_seed(uint64_t study_seed, int64_t number) {
+    dial_rng rng = dial_rng_stream(study_seed, DIAL_TRIAL_SEED_STREAM + (uint64_t)number);
+    return dial_rng_next(&rng);
+}
+
+int64_t dial_study_trial_limit(const dial_study *study, int64_t max_trials) {
+    if (study->grid_size > 0 && (max_trials <= 0 || max_trials > study->grid_size))
+        return study->grid_size;
+    return max_trials > 0 ? max_trials : 0;
+}
+
+dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max_trials,
+                                   int threads, dial_trial **out) {
+    *out = NULL;
+    dial_storage_start request = {dial_study_trial_limit(study, max_trials),
+                                  study->heartbeat_seconds, dial_tune_now()};
+    dial_storage_trial started;
+    pthread_mutex_lock(&study->lock);
+    dial_status status =
+        study->storage.ops->start_trial(ctx, study->storage.self, study->study_id, &request,
+                                        &started);
+    pthread_mutex_unlock(&study->lock);
+    if (status != DIAL_OK) return status;
+    if (started.n_marked_stale > 0)
+        dial_log(ctx, DIAL_LOG_WARN,
+                 "study '%s': %zu running trial(s) sent no heartbeat for %g s; marked them "
+                 "failed and queued their params to run again",
+                 study->name, started.n_marked_stale, study->heartbeat_seconds);
+    if (!started.allocated) return DIAL_OK;
+
+    dial_trial *trial = calloc(1, sizeof *trial);
+    dial_ctx *trial_ctx = dial_ctx_clone(ctx, threads);
+    if (!trial || !trial_ctx) {
+        free(trial);
+        dial_ctx_free(trial_ctx);
+        /* Leave no orphan running: it would hold a place in the budget
+         * until it went stale. */
+        bool was_stale = false;
+        pthread_mutex_lock(&study->lock);
+        study->storage.ops->finish(ctx, study->storage.self, started.trial_id, DIAL_TRIAL_FAILED,
+                                   NAN, "out of memory starting the trial", dial_tune_now(),
+                                   &was_stale);
+        pthread_mutex_unlock(&study->lock);
+        dial_trial_record_clear(&started.record);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
+    }
+    dial_ctx_set_seed(trial_ctx, dial_trial_seed(study->seed, started.record.number));
+    trial->study = study;
+    trial->trial_id = started.trial_id;
+    trial->sample = started.sample;
+    trial->ctx = trial_ctx;
+    trial->record = started.record;
+    *out = trial;
+    return DIAL_OK;
+}
+
+dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial *trial,
+                                    dial_trial_state state, double value, const char *message) {
+    double now = dial_tune_now();
+    bool was_stale = false;
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->finish(ctx, study->storage.self, trial->trial_id,
+                                                    state, value, message, now, &was_stale);
+    pthread_mutex_unlock(&study->lock);
+    if (status != DIAL_OK) return status;
+    dial_trial_record *record = &trial->record;
+    record->finished_at = now;
+    if (was_stale) {
+        record->state = DIAL_TRIAL_FAILED;
+        record->stale = true;
+        record->value = NAN;
+        dial_record_set_message(record, "stale: another worker declared it dead before it "
+                                        "finished; its params run again in a later trial");
+        dial_log(ctx, DIAL_LOG_WARN,
+                 "study '%s': trial %lld finished after it was declared stale (no heartbeat for "
+                 "%g s); its params run again in another trial",
+                 study->name, (long long)record->number, study->heartbeat_seconds);
+        return DIAL_OK;
+    }
+    record->state = state;
+    record->value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
+    if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(record, message))
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
+    return DIAL_OK;
+}
+
+dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t *trial_ids,
+                                 size_t n) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status =
+        study->storage.ops->heartbeat(ctx, study->storage.self, trial_ids, n, dial_tune_now());
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
+/* ---- ask and tell ----------------------------------------------------------- */
+
+dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
+                           dial_trial **out) {
+    *out = NULL;
+    if (max_trials < 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "max_trials = %lld is out of range: must be >= 0 (0 = no limit)",
+                         (long long)max_trials);
+    return dial_study_start_trial(ctx, study, max_trials, dial_ctx_threads(ctx), out);
+}
+
+dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
+                            dial_trial_state state, double value) {
+    if (!trial) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_tell needs a trial");
+    if (trial->study != study) {
+        dial_trial_free(trial);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "trial %lld belongs to study '%s', not to '%s'",
+                         (long long)trial->record.number, trial->study->name, study->name);
+    }
+    dial_status argument = DIAL_OK;
+    char message[160];
+    const char *reason = NULL;
+    int told = (int)state;
+    if (state == DIAL_TRIAL_COMPLETE && isnan(value)) {
+        state = DIAL_TRIAL_FAILED;
+        reason = "the objective returned nan";
+    } else if (state == DIAL_TRIAL_FAILED) {
+        const char *error = dial_ctx_error(trial->ctx);
+        reason = error[0] ? error : "the objective failed (no message)";
+    } else if (state != DIAL_TRIAL_COMPLETE && state != DIAL_TRIAL_PRUNED) {
+        /* Finish it anyway: a trial left running would hold a place in the
+         * budget until it went stale. */
+        snprintf(message, sizeof message,
+                 "told with state %s; a trial ends complete, pruned or failed",
+                 dial_trial_state_name(state));
+        argument = DIAL_ERR_ARGUMENT;
+        state = DIAL_TRIAL_FAILED;
+        reason = message;
+    }
+    dial_status status = dial_study_finish_trial(ctx, study, trial, state, value, reason);
+    int64_t number = trial->record.number;
+    dial_trial_free(trial);
+    if (status != DIAL_OK) return status;
+    if (argument != DIAL_OK)
+        return dial_fail(ctx, argument,
+                         "trial %lld was told with state %s; a trial ends complete, pruned or "
+                         "failed (it is recorded as failed)",
+                         (long long)number, dial_trial_state_name((dial_trial_state)told));
+    return DIAL_OK;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status =
+        study->storage.ops->trials(ctx, study->storage.self, study->study_id, out);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
+dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out) {
+    bool found = false;
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->best(ctx, study->storage.self, study->study_id,
+                                                  study->direction, out, &found);
+    pthread_mutex_unlock(&study->lock);
+    if (status != DIAL_OK) return status;
+    if (!found) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the study has no complete trial");
+    return DIAL_OK;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Failures: a usage mistake exits 2, any other failure 1, and either prints
+# exactly one line on stderr that says what to fix.
+set -u
+DIAL=${1:?usage: test_errors.sh /path/to/dial}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+current=""
+
+fail() {
+    echo "FAIL: $current: $*" >&2
+    exit 1
+}
+# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr,
+# and checks that a failure wrote nothing to stdout.
+check() {
+    local want_status=$1 want_err=$2
+    shift 2
+    current="dial $*"
+    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
+    local status=$?
+    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
+    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
+    [[ $want_status -eq 0 || ! -s "$TMP/out" ]] || fail "a failure wrote to stdout: $(head -3 "$TMP/out")"
+    passed=$((passed + 1))
+}
+
+IRIS=data/iris.csv
+
+# ---- usage errors: exit 2
+check 2 "dial: unknown model 'svmm'; models are: linear, logistic, naive_bayes, knn" cv svmm $IRIS
+check 2 "dial: unknown model 'knnn'; did you mean 'knn'? models are: linear, logistic, naive_bayes, knn" fit knnn $IRIS
+check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" cv knn $IRIS -s weight=distance
+check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" fit knn $IRIS -s weight=distance -o "$TMP/m.dial"
+check 2 "dial: knob 'k' = 0 is out of range: must be >= 1" cv knn $IRIS -s k=0
+check 2 "dial: knob 'k' expects an integer, got '2.5'" cv knn $IRIS -s k=2.5
+check 2 "dial: knob 'weights' = 'far' is not one of: uniform, distance" cv knn $IRIS -s weights=far
+check 2 "dial: knob 'p' is inactive: it applies only when metric=minkowski" cv knn $IRIS -s p=3
+check 2 "dial: knob 'C' = -1 is out of range: must be > 0" fit logistic $IRIS -s C=-1
+check 2 "dial: unknown option '--bogus' for cv; see 'dial cv --help'" cv knn $IRIS --bogus
+check 2 "dial: unknown option '--fold' for cv; did you mean '--folds'?" cv knn $IRIS --fold 3
+check 2 "dial: unknown option '-x' for fit; see 'dial fit --help'" fit knn $IRIS -x
+check 2 "dial: unknown option '--proba' for cv; see 'dial cv --help'" cv knn $IRIS --proba
+check 2 "dial: missing DATA for fit; usage: dial fit MODEL DATA [options]" fit knn
+check 2 "dial: missing MODEL for cv; usage: dial cv MODEL DATA [options]" cv
+check 2 "dial: missing DATA for predict; usage: dial predict MODEL.dial DATA [options]" predict model.dial
+check 2 "dial: missing MODEL.dial for inspect; usage: dial inspect MODEL.dial [--json]" inspect
+check 2 "dial: unexpected argument 'extra' for cv; usage: dial cv MODEL DATA [options]" cv knn $IRIS extra
+check 2 "dial: option '-o' needs a value" fit knn $IRIS -o
+check 2 "dial: option '--target' needs a value" cv knn $IRIS --target
+check 2 "dial: --folds expects an integer >= 2, got '1'" cv knn $IRIS --folds 1
+check 2 "dial: --folds expects an integer >= 2, got 'five'" cv knn $IRIS --folds five
+check 2 "dial: --repeats expects an integer >= 1, got '0'" cv knn $IRIS --repeats 0
+check 2 "dial: --jobs expects an integer in [1, 1024], got '0'" cv knn $IRIS --jobs 0
+check 2 "dial: --seed expects a non-negative integer, got '-1'" cv knn $IRIS --seed -1
+check 2 "dial: --task expects classification, regression or auto, got 'clustering'" cv knn $IRIS --task clustering
+check 2 "dial: --sep expects one character (or 'tab'), got ';;'" cv knn $IRIS --sep ';;'
+check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2" \
+    cv knn $IRIS --metric acuracy
+check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
+    cv knn $IRIS --metric rmse
+check 2 "dial: logistic does classification only, but the target 'progression' is a regression target; choose another model (see 'dial models') or pass --task classification" \
+    fit logistic data/diabetes.csv -o "$TMP/m.dial"
+check 2 "dial: linear does regression only, but the target 'species' is a classification target; choose another model (see 'dial models') or pass --task regression" \
+    cv linear $IRIS
+
+# ---- data errors: exit 1, one line naming the file, line, column or value
+printf 'a,b,c\n1,2,x\n4,5\n' >"$TMP/ragged.csv"
+check 1 "dial: $TMP/ragged.csv:3: expected 3 fields, found 2" fit knn "$TMP/ragged.csv" -o "$TMP/m.dial"
+: >"$TMP/empty.csv"
+check 1 "dial: $TMP/empty.csv: the file is empty" fit knn "$TMP/empty.csv" -o "$TMP/m.dial"
+printf 'a,b,c\n' >"$TMP/header.csv"
+check 1 "dial: $TMP/header.csv: the file has a header but no data rows" cv knn "$TMP/header.csv"
+{
+    echo 'a,b,c'
+    for i in $(seq 1 30); do
+        if [[ $i -eq 17 ]]; then echo "$i,12.5x,y"; else echo "$i,$((i * 2)).5,$((i % 2))"; fi
+    done
+} >"$TMP/stray.csv"
+check 1 "dial: $TMP/stray.csv:18:2: column 'b' is numeric but this value is not a number: '12.5x'" \
+    fit knn "$TMP/stray.csv" -o "$TMP/m.dial"
+check 1 "dial: target column 'nope' not found; columns are: sepal_length, sepal_width, petal_length, petal_width, species" \
+    cv knn $IRIS --target nope
+check 1 "dial: target column 9 is out of range: the file has 5 columns" cv knn $IRIS --target 9
+printf 'a,b,c\n1,2,x\n3,4,x\n5,6,x\n' >"$TMP/oneclass.csv"
+check 1 "dial: target 'c' has a single class ('x'): classification needs at least two" \
+    fit knn "$TMP/oneclass.csv" -o "$TMP/m.dial"
+printf 'a,b,c\n1,2,x\ninf,4,y\n3,5,x\n' >"$TMP/inf.csv"
+check 1 "dial: feature 'a' has an infinite value on row 2" fit knn "$TMP/inf.csv" -o "$TMP/m.dial"
+printf 'a,b,c\n1,2,x\nNA,4,y\n3,5,x\n4,4,y\n' >"$TMP/na.csv"
+check 1 "dial: feature 'a' is missing on row 2 and impute=none; set impute to mean, median or most_frequent, or remove the row" \
+    fit knn "$TMP/na.csv" -s impute=none -o "$TMP/m.dial"
+check 0 "" fit knn "$TMP/na.csv" -o "$TMP/m.dial"
+check 1 "dial: $TMP/nonexistent.csv: cannot open the file: No such file or directory" \
+    cv knn "$TMP/nonexistent.csv"
+[[ ! -e "$TMP/nonexistent.csv" ]] || fail "a failed command created its data file"
+check 1 "dial: cannot write '$TMP/no/such/dir/p.csv': No such file or directory" \
+    predict "$TMP/m.dial" "$TMP/na.csv" -o "$TMP/no/such/dir/p.csv"
+
+echo "$passed passed, 0 failed"

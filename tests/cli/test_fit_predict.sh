@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# dial fit, predict and inspect: a round trip on breast_cancer, column
+# binding by name, headerless files, probabilities, and damaged model files.
+set -u
+DIAL=${1:?usage: test_fit_predict.sh /path/to/dial}
+PYTHON=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+current=""
+BC=data/breast_cancer.csv
+
+fail() {
+    echo "FAIL: $current: $*" >&2
+    exit 1
+}
+# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
+check() {
+    local want_status=$1 want_err=$2
+    shift 2
+    current="dial $*"
+    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
+    local status=$?
+    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
+    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
+    passed=$((passed + 1))
+}
+# check_error STATUS REGEX ARGS...: fails with STATUS and exactly one stderr line, "dial: " and
+# matching the extended REGEX (for messages that hold a temporary path).
+check_error() {
+    local want_status=$1 pattern=$2
+    shift 2
+    current="dial $*"
+    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
+    local status=$?
+    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
+    [[ $(wc -l <"$TMP/err") -eq 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
+    grep -qE -- "^dial: $pattern" "$TMP/err" || fail "stderr '$(cat "$TMP/err")' does not match '$pattern'"
+    passed=$((passed + 1))
+}
+has() {
+    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
+    passed=$((passed + 1))
+}
+has_line() {
+    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
+    passed=$((passed + 1))
+}
+json_ok() {
+    "$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
+    passed=$((passed + 1))
+}
+# same FILE1 FILE2: the files are byte for byte equal.
+same() {
+    cmp -s "$1" "$2" || fail "$1 and $2 differ"
+    passed=$((passed + 1))
+}
+
+# ---- fit
+check 0 "" fit logistic $BC --target diagnosis -s C=0.5 -o "$TMP/bc.dial"
+has "fitted logistic on $BC"
+has_line "^  rows +569$"
+has_line "^  features +30$"
+has_line "^  target +diagnosis: classification, 2 classes \((malignant, benign|benign, malignant)\)$"
+has_line "^  knobs set +C=0.5$"
+has_line "^  training accuracy +0\.9[5-9][0-9]+ "
+has_line "^  saved to +$TMP/bc.dial$"
+[[ -s "$TMP/bc.dial" ]] || fail "no model file"
+
+check 0 "" fit logistic $BC --target diagnosis -s C=0.5 -o "$TMP/bc2.dial" --json
+json_ok 'j["model"] == "logistic" and j["rows"] == 569 and j["features"] == 30'
+json_ok 'sorted(j["classes"]) == ["benign", "malignant"] and j["knobs"]["C"] == 0.5'
+json_ok 'j["metric"] == "accuracy" and j["training_score"] > 0.95'
+
+# Without -o, the model goes to MODEL.dial in the current directory, and dial says so.
+ln -s "$PWD/data" "$TMP/data"
+current="dial fit knn data/iris.csv (default output)"
+(cd "$TMP" && "$DIAL" fit knn data/iris.csv -s k=7 >"$TMP/out" 2>"$TMP/err") || fail "exit $?: $(cat "$TMP/err")"
+[[ -s "$TMP/knn.dial" ]] || fail "no knn.dial in the current directory"
+has_line "^  saved to +knn.dial \(the default; choose with -o FILE\)$"
+
+# Regression: the target's default is the last column, the score r2.
+check 0 "" fit linear data/diabetes.csv -o "$TMP/diabetes.dial"
+has_line "^  target +progression: regression$"
+has_line "^  training r2 +0\.[0-9]+ "
+
+# ---- predict
+check 0 "" predict "$TMP/bc.dial" $BC -o "$TMP/pred.csv"
+[[ $(wc -l <"$TMP/pred.csv") -eq 570 ]] || fail "predictions have $(wc -l <"$TMP/pred.csv") lines, expected 570"
+[[ $(head -1 "$TMP/pred.csv") == diagnosis ]] || fail "header is '$(head -1 "$TMP/pred.csv")'"
+accuracy=$(cut -d, -f31 $BC | paste -d, - "$TMP/pred.csv" |
+    awk -F, 'NR > 1 { n++; if ($1 == $2) right++ } END { printf "%.4f", right / n }')
+awk -v a="$accuracy" 'BEGIN { exit !(a > 0.95) }' || fail "accuracy of the predictions is $accuracy"
+passed=$((passed + 2))
+
+# To stdout by default, the same bytes.
+check 0 "" predict "$TMP/bc.dial" $BC
+same "$TMP/out" "$TMP/pred.csv"
+
+# Columns in another order, plus one the model does not know: the same predictions.
+awk -F, 'BEGIN { OFS = "," } { line = ""; for (i = NF; i >= 1; i--) line = line $i ","; print line (NR == 1 ? "extra" : NR) }' \
+    $BC >"$TMP/shuffled.csv"
+check 0 "" predict "$TMP/bc.dial" "$TMP/shuffled.csv" -o "$TMP/pred_shuffled.csv"
+same "$TMP/pred.csv" "$TMP/pred_shuffled.csv"
+
+# A file without a header binds by position when it holds exactly the features.
+tail -n +2 $BC | cut -d, -f1-30 >"$TMP/headerless.csv"
+check 0 "" predict "$TMP/bc.dial" "$TMP/headerless.csv" -o "$TMP/pred_headerless.csv"
+same "$TMP/pred.csv" "$TMP/pred_headerless.csv"
+check 0 "" predict "$TMP/bc.dial" "$TMP/headerless.csv" --no-header -o "$TMP/pred_noheader.csv"
+same "$TMP/pred.csv" "$TMP/pred_noheader.csv"
+
+# A missing column is named.
+cut -d, -f2-31 $BC >"$TMP/missing.csv"
+check_error 1 ".*mean_radius" predict "$TMP/bc.dial" "$TMP/missing.csv"
+[[ ! -s "$TMP/out" ]] || fail "a failed predict wrote to stdout"
+
+# Probabilities: one column per class, each row summing to 1.
+check 0 "" predict "$TMP/bc.dial" $BC --proba -o "$TMP/proba.csv"
+header=$(head -1 "$TMP/proba.csv")
+[[ $header == "diagnosis,proba_malignant,proba_benign" || $header == "diagnosis,proba_benign,proba_malignant" ]] ||
+    fail "proba header is '$header'"
+awk -F, 'NR > 1 { s = $2 + $3; if (s < 0.999 || s > 1.001) bad++ } END { exit bad > 0 }' "$TMP/proba.csv" ||
+    fail "probabilities do not sum to 1"
+cut -d, -f1 "$TMP/proba.csv" >"$TMP/proba_labels.csv"
+same "$TMP/pred.csv" "$TMP/proba_labels.csv"
+passed=$((passed + 2))
+check 2 "dial: --proba needs a classifier with probabilities; $TMP/diabetes.dial is a regression model" \
+    predict "$TMP/diabetes.dial" data/diabetes.csv --proba
+
+# Regression predictions are numbers under the target's name.
+check 0 "" predict "$TMP/diabetes.dial" data/diabetes.csv -o "$TMP/pred_diabetes.csv"
+[[ $(head -1 "$TMP/pred_diabetes.csv") == progression ]] || fail "regression header"
+[[ $(wc -l <"$TMP/pred_diabetes.csv") -eq 443 ]] || fail "regression rows"
+sed -n 2p "$TMP/pred_diabetes.csv" | grep -qE '^-?[0-9.]+(e[-+][0-9]+)?$' || fail "not a number: $(sed -n 2p "$TMP/pred_diabetes.csv")"
+passed=$((passed + 3))
+
+# ---- inspect
+check 0 "" inspect "$TMP/bc.dial"
+has_line "^  model +logistic \(classification\)"
+has_line "^  target +diagnosis$"
+has_line "^  classes +(malignant, benign|benign, malignant)$"
+has_line "^  trained +569 rows, seed 0, "
+has_line "^  C +0\.5 +1(\.0)? +\*$"
+has_line "^  impute +mean +mean$"
+has "preprocess.center"
+has "the mean the scaler learned"
+has "the standard deviation the scaler learned"
+has "mean_radius"
+has_line "^  coef "
+
+check 0 "" inspect "$TMP/bc.dial" --json
+json_ok 'j["model"] == "logistic" and j["task"] == "classification" and j["target"] == "diagnosis"'
+json_ok 'sorted(j["classes"]) == ["benign", "malignant"] and j["facts"]["rows"] == 569'
+json_ok 'j["knobs"]["C"] == 0.5 and j["knobs_set"] == ["C"]'
+json_ok 'all(set(t) >= {"name", "dtype", "shape", "values"} for t in j["tensors"])'
+json_ok 'all(len(t["values"]) == __import__("math").prod(t["shape"]) for t in j["tensors"])'
+json_ok '[t["shape"] for t in j["tensors"] if t["name"] == "preprocess.center"] == [[30]]'
+
+check 0 "" fit logistic data/iris.csv -o "$TMP/iris.dial"
+check 0 "" inspect "$TMP/iris.dial"
+has "setosa"
+has "petal_width"
+
+# ---- damaged model files: one clear line, exit 1, never a crash
+head -c 100 "$TMP/bc.dial" >"$TMP/truncated.dial"
+check_error 1 ".+" inspect "$TMP/truncated.dial"
+check_error 1 ".+" predict "$TMP/truncated.dial" $BC
+size=$(wc -c <"$TMP/bc.dial")
+for offset in 3 $((size / 2)) $((size - 3)); do
+    cp "$TMP/bc.dial" "$TMP/flipped.dial"
+    byte=$(od -An -tu1 -j "$offset" -N1 "$TMP/flipped.dial" | tr -d ' ')
+    printf "\\$(printf '%03o' $((byte ^ 16)))" | dd of="$TMP/flipped.dial" bs=1 seek="$offset" conv=notrunc status=none
+    cmp -s "$TMP/bc.dial" "$TMP/flipped.dial" && fail "the byte at $offset was not flipped"
+    check_error 1 ".+" inspect "$TMP/flipped.dial"
+    check_error 1 ".+" predict "$TMP/flipped.dial" $BC
+done
+: >"$TMP/empty.dial"
+check_error 1 ".+" inspect "$TMP/empty.dial"
+check_error 1 ".+" inspect "$TMP/nonexistent.dial"
+check_error 1 ".+" predict $BC $BC
+
+echo "$passed passed, 0 failed"

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# dial models and dial knobs: the registry and each model's knob dashboard,
+# as a table and as JSON.
+set -u
+DIAL=${1:?usage: test_knobs.sh /path/to/dial}
+PYTHON=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+current=""
+
+fail() {
+    echo "FAIL: $current: $*" >&2
+    exit 1
+}
+# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
+check() {
+    local want_status=$1 want_err=$2
+    shift 2
+    current="dial $*"
+    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
+    local status=$?
+    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
+    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
+    passed=$((passed + 1))
+}
+# has TEXT: the last command's stdout contains TEXT.
+has() {
+    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
+    passed=$((passed + 1))
+}
+# has_line REGEX: some line of the last command's stdout matches the extended REGEX.
+has_line() {
+    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
+    passed=$((passed + 1))
+}
+# json_ok PYTHON-EXPRESSION: the last stdout is JSON and the expression on it (as j) is true.
+json_ok() {
+    "$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
+    passed=$((passed + 1))
+}
+# fits_width: no line of the last stdout is wider than 100 columns.
+fits_width() {
+    local widest
+    widest=$(awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$TMP/out")
+    [[ $widest -le 100 ]] || fail "a line is $widest columns wide"
+    passed=$((passed + 1))
+}
+
+# ---- dial models
+check 0 "" models
+for model in linear logistic naive_bayes knn; do has_line "^$model +(classification|regression)"; done
+has_line "^logistic +classification "
+has_line "^linear +regression "
+has_line "^knn +classification, regression "
+fits_width
+check 0 "" models --json
+json_ok '{m["name"] for m in j} >= {"linear", "logistic", "naive_bayes", "knn"}'
+json_ok 'all(m["summary"] and m["tasks"] for m in j)'
+
+# ---- dial knobs: the table
+check 0 "" knobs logistic
+has "logistic: "
+has_line "^  NAME +TYPE +DEFAULT +VALID +SEARCH +ACTIVE$"
+has_line "^  impute +choice +mean +mean, median, most_frequent, none +all values +always$"
+has_line "^  C +float "
+has "Learned parameters"
+has_line "^  coef "
+has "preprocess.center"
+fits_width
+
+check 0 "" knobs knn
+has_line "^  k +int +5 +>= 1 +1 \.\. [0-9]+ +always$"
+has_line "^  p +float .*when metric=minkowski$"
+has "nonparametric: "
+fits_width
+
+for model in linear naive_bayes; do
+    check 0 "" knobs "$model"
+    has "Learned parameters"
+    fits_width
+done
+
+# ---- dial knobs --json: the same, machine-readable
+check 0 "" knobs logistic --json
+json_ok 'j["model"] == "logistic" and j["tasks"] == ["classification"] and j["summary"]'
+json_ok 'set(k["name"] for k in j["knobs"]) >= {"impute", "scale", "C"}'
+json_ok 'all(set(k) >= {"name", "type", "default", "bounds", "search", "choices", "condition", "doc"} for k in j["knobs"])'
+json_ok '[k for k in j["knobs"] if k["name"] == "impute"][0]["choices"] == ["mean", "median", "most_frequent", "none"]'
+json_ok '[k for k in j["knobs"] if k["name"] == "C"][0]["bounds"] == "> 0"'
+json_ok '[k for k in j["knobs"] if k["name"] == "C"][0]["search"]["log"] is True'
+json_ok 'j["nonparametric"] is False and [p["name"] for p in j["parameters"]].count("coef") == 1'
+json_ok 'all(set(p) == {"name", "shape", "doc"} for p in j["parameters"])'
+
+check 0 "" knobs knn --json
+json_ok 'j["nonparametric"] is True and j["parameters"] == []'
+json_ok '[k for k in j["knobs"] if k["name"] == "p"][0]["condition"] == "metric=minkowski"'
+json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["default"] == 5'
+json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["condition"] is None'
+
+# ---- mistakes
+check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn" knobs logistik
+check 2 "dial: missing MODEL for knobs; usage: dial knobs MODEL [--json]" knobs
+check 2 "dial: unexpected argument 'svm' for knobs; usage: dial knobs MODEL [--json]" knobs knn svm
+check 2 "dial: unknown option '--jsn' for knobs; did you mean '--json'?" knobs knn --jsn
+check 2 "dial: unknown option '--folds' for models; see 'dial models --help'" models --folds 3
+check 2 "dial: option '--json' takes no value" models --json=yes
+
+echo "$passed passed, 0 failed"

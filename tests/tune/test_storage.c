@@ -1,0 +1,317 @@
+/* The storage contract (src/tune/storage.h), run against every backend:
+ * each test runs once in memory and once on a SQLite file. Time is passed
+ * in explicitly, so staleness is tested without waiting. */
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tune/record.h"
+#include "tune/storage.h"
+
+typedef struct fixture {
+    bool sqlite;
+    char *path;
+    dial_ctx *ctx;
+    dial_storage storage;
+    int64_t study;
+} fixture;
+
+static int open_fixture(void **state, bool sqlite) {
+    fixture *f = calloc(1, sizeof *f);
+    f->sqlite = sqlite;
+    f->ctx = test_ctx();
+    if (sqlite) {
+        f->path = test_write_temp("", 0, ".db");
+        assert_dial_ok(f->ctx, dial_storage_sqlite_open(f->ctx, f->path, &f->storage));
+    } else {
+        assert_dial_ok(f->ctx, dial_storage_memory_open(f->ctx, &f->storage));
+    }
+    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE,
+                                                      &f->study));
+    *state = f;
+    return 0;
+}
+
+static int setup_memory(void **state) { return open_fixture(state, false); }
+static int setup_sqlite(void **state) { return open_fixture(state, true); }
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    dial_storage_close(&f->storage);
+    if (f->path) {
+        char wal[300];
+        unlink(f->path);
+        snprintf(wal, sizeof wal, "%s-wal", f->path);
+        unlink(wal);
+        snprintf(wal, sizeof wal, "%s-shm", f->path);
+        unlink(wal);
+        free(f->path);
+    }
+    dial_ctx_free(f->ctx);
+    free(f);
+    return 0;
+}
+
+/* Starts a trial at time now with a 10 s heartbeat; fails the test if the
+ * storage refuses. */
+static dial_storage_trial start(fixture *f, int64_t max_trials, double now) {
+    dial_storage_start request = {max_trials, 10.0, now};
+    dial_storage_trial started;
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->start_trial(f->ctx, f->storage.self, f->study, &request, &started));
+    return started;
+}
+
+static void finish(fixture *f, int64_t trial_id, dial_trial_state state, double value,
+                   double now) {
+    bool was_stale = true;
+    assert_dial_ok(f->ctx, f->storage.ops->finish(f->ctx, f->storage.self, trial_id, state, value,
+                                                  state == DIAL_TRIAL_FAILED ? "it broke" : NULL,
+                                                  now, &was_stale));
+    assert_false(was_stale);
+}
+
+static void set_param(fixture *f, int64_t trial_id, size_t position, const char *name,
+                      double value) {
+    char text[64];
+    dial_format_param_value(DIAL_PARAM_FLOAT, value, text, sizeof text);
+    assert_dial_ok(f->ctx, f->storage.ops->set_param(f->ctx, f->storage.self, trial_id, position,
+                                                     name, DIAL_PARAM_FLOAT, value, text));
+}
+
+static void test_trials_are_numbered_from_zero_with_matching_sample_index(void **state) {
+    fixture *f = *state;
+    for (int64_t i = 0; i < 3; i++) {
+        dial_storage_trial t = start(f, 0, 100.0);
+        assert_true(t.allocated);
+        assert_int_equal(t.record.number, i);
+        assert_int_equal(t.sample, i);
+        assert_int_equal(t.record.state, DIAL_TRIAL_RUNNING);
+        assert_int_equal(t.record.n_params, 0);
+        dial_trial_record_clear(&t.record);
+    }
+}
+
+static void test_budget_counts_running_and_finished_trials(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 2, 100.0);
+    dial_storage_trial b = start(f, 2, 100.0);
+    dial_storage_trial c = start(f, 2, 100.0);
+    assert_true(a.allocated && b.allocated);
+    assert_false(c.allocated);
+    finish(f, a.trial_id, DIAL_TRIAL_FAILED, NAN, 101.0);
+    dial_storage_trial d = start(f, 2, 102.0);
+    assert_false(d.allocated); /* a failed trial counts too */
+    dial_storage_trial e = start(f, 3, 102.0);
+    assert_true(e.allocated);
+    assert_int_equal(e.record.number, 2);
+    int64_t finished = -1, running = -1;
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->counts(f->ctx, f->storage.self, f->study, &finished, &running));
+    assert_int_equal(finished, 1);
+    assert_int_equal(running, 2);
+    dial_trial_record_clear(&a.record);
+    dial_trial_record_clear(&b.record);
+    dial_trial_record_clear(&e.record);
+}
+
+static void test_finished_trial_keeps_params_values_and_message(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    set_param(f, a.trial_id, 0, "lr", 0.001);
+    assert_dial_ok(f->ctx, f->storage.ops->set_param(f->ctx, f->storage.self, a.trial_id, 1,
+                                                     "kernel", DIAL_PARAM_CHOICE, 1, "rbf"));
+    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 0, 0.9,
+                                                  100.5));
+    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.7,
+                                                  100.6));
+    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.6,
+                                                  100.7));
+    finish(f, a.trial_id, DIAL_TRIAL_COMPLETE, 0.6, 101.0);
+    dial_storage_trial b = start(f, 0, 102.0);
+    finish(f, b.trial_id, DIAL_TRIAL_FAILED, NAN, 103.0);
+
+    dial_trial_list list;
+    assert_dial_ok(f->ctx, f->storage.ops->trials(f->ctx, f->storage.self, f->study, &list));
+    assert_int_equal(list.count, 2);
+    dial_trial_record *r = &list.items[0];
+    assert_int_equal(r->state, DIAL_TRIAL_COMPLETE);
+    assert_true(r->value == 0.6);
+    assert_int_equal(r->n_params, 2);
+    assert_string_equal(r->param_names[0], "lr");
+    assert_true(r->param_values[0] == 0.001);
+    assert_string_equal(r->param_texts[0], "0.001");
+    assert_int_equal(r->param_kinds[1], DIAL_PARAM_CHOICE);
+    assert_string_equal(r->param_texts[1], "rbf");
+    assert_int_equal(r->n_intermediate, 2);
+    assert_int_equal(r->intermediate_steps[1], 1);
+    assert_true(r->intermediate_values[1] == 0.6);
+    assert_true(r->started_at == 100.0 && r->finished_at == 101.0);
+    assert_null(r->message);
+    assert_false(r->stale);
+    assert_int_equal(list.items[1].state, DIAL_TRIAL_FAILED);
+    assert_true(isnan(list.items[1].value));
+    assert_string_equal(list.items[1].message, "it broke");
+    dial_trial_list_free(&list);
+    dial_trial_record_clear(&a.record);
+    dial_trial_record_clear(&b.record);
+}
+
+static void test_best_is_lowest_value_then_lowest_number(void **state) {
+    fixture *f = *state;
+    const double values[] = {3.0, 1.0, 2.0, 1.0};
+    for (int i = 0; i < 4; i++) {
+        dial_storage_trial t = start(f, 0, 100.0);
+        set_param(f, t.trial_id, 0, "x", values[i] * 10);
+        finish(f, t.trial_id, DIAL_TRIAL_COMPLETE, values[i], 101.0);
+        dial_trial_record_clear(&t.record);
+    }
+    dial_storage_trial pruned = start(f, 0, 100.0);
+    finish(f, pruned.trial_id, DIAL_TRIAL_PRUNED, 0.0, 101.0);
+    dial_trial_record_clear(&pruned.record);
+    dial_trial_record best;
+    bool found = false;
+    assert_dial_ok(f->ctx, f->storage.ops->best(f->ctx, f->storage.self, f->study, DIAL_MINIMIZE,
+                                                &best, &found));
+    assert_true(found);
+    assert_int_equal(best.number, 1);
+    assert_true(best.value == 1.0);
+    assert_int_equal(best.n_params, 1);
+    assert_true(best.param_values[0] == 10.0);
+    dial_trial_record_clear(&best);
+}
+
+static void test_best_of_an_empty_study_is_not_found(void **state) {
+    fixture *f = *state;
+    dial_trial_record best;
+    bool found = true;
+    assert_dial_ok(f->ctx, f->storage.ops->best(f->ctx, f->storage.self, f->study, DIAL_MINIMIZE,
+                                                &best, &found));
+    assert_false(found);
+}
+
+static void test_stale_trial_is_failed_and_its_params_go_to_the_next_trial(void **state) {
+    fixture *f = *state;
+    dial_storage_trial done = start(f, 0, 100.0);
+    finish(f, done.trial_id, DIAL_TRIAL_COMPLETE, 1.0, 100.5);
+    dial_storage_trial dead = start(f, 0, 101.0);
+    set_param(f, dead.trial_id, 0, "x", 0.25);
+    set_param(f, dead.trial_id, 1, "y", 7.5);
+    dial_storage_trial alive = start(f, 0, 105.0);
+    assert_int_equal(alive.sample, 2);
+
+    /* At 112 the dead trial (heartbeat 101) is 11 s silent, the live one
+     * (105) only 7 s. */
+    dial_storage_trial rerun = start(f, 5, 112.0);
+    assert_true(rerun.allocated);
+    assert_int_equal(rerun.n_marked_stale, 1);
+    assert_int_equal(rerun.record.number, 3);
+    assert_int_equal(rerun.sample, -1);
+    assert_int_equal(rerun.record.n_params, 2);
+    assert_string_equal(rerun.record.param_names[0], "x");
+    assert_true(rerun.record.param_values[0] == 0.25);
+    assert_string_equal(rerun.record.param_names[1], "y");
+    assert_string_equal(rerun.record.param_texts[1], "7.5");
+
+    /* The queue is empty again: the next trial samples, and takes the next
+     * sample index (3), not its number (4). */
+    dial_storage_trial next = start(f, 0, 112.0);
+    assert_int_equal(next.record.number, 4);
+    assert_int_equal(next.sample, 3);
+    assert_int_equal(next.record.n_params, 0);
+
+    /* The stale trial no longer counts: 1 finished + 3 running. */
+    int64_t finished = -1, running = -1;
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->counts(f->ctx, f->storage.self, f->study, &finished, &running));
+    assert_int_equal(finished, 1);
+    assert_int_equal(running, 3);
+
+    dial_trial_list list;
+    assert_dial_ok(f->ctx, f->storage.ops->trials(f->ctx, f->storage.self, f->study, &list));
+    assert_int_equal(list.count, 5);
+    assert_int_equal(list.items[1].state, DIAL_TRIAL_FAILED);
+    assert_true(list.items[1].stale);
+    assert_string_equal(list.items[1].message, "stale: no heartbeat for 10 s (its worker "
+                                               "stopped); its params run again in a later trial");
+    assert_false(list.items[2].stale);
+    assert_int_equal(list.items[3].n_params, 2);
+    dial_trial_list_free(&list);
+
+    /* The dead worker, back from the dead, cannot finish it any more. */
+    bool was_stale = false;
+    assert_dial_ok(f->ctx, f->storage.ops->finish(f->ctx, f->storage.self, dead.trial_id,
+                                                  DIAL_TRIAL_COMPLETE, 0.5, NULL, 113.0,
+                                                  &was_stale));
+    assert_true(was_stale);
+    dial_trial_record_clear(&done.record);
+    dial_trial_record_clear(&dead.record);
+    dial_trial_record_clear(&alive.record);
+    dial_trial_record_clear(&rerun.record);
+    dial_trial_record_clear(&next.record);
+}
+
+static void test_report_refreshes_the_heartbeat(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 0, 1.0, 108.0));
+    dial_storage_trial b = start(f, 0, 115.0); /* 7 s after the report: alive */
+    assert_int_equal(b.n_marked_stale, 0);
+    int64_t ids[] = {a.trial_id, b.trial_id};
+    assert_dial_ok(f->ctx, f->storage.ops->heartbeat(f->ctx, f->storage.self, ids, 2, 120.0));
+    dial_storage_trial c = start(f, 0, 129.0);
+    assert_int_equal(c.n_marked_stale, 0);
+    dial_storage_trial d = start(f, 0, 131.0);
+    assert_int_equal(d.n_marked_stale, 2);
+    dial_trial_record_clear(&a.record);
+    dial_trial_record_clear(&b.record);
+    dial_trial_record_clear(&c.record);
+    dial_trial_record_clear(&d.record);
+}
+
+static void test_trial_that_died_before_any_param_is_not_queued(void **state) {
+    fixture *f = *state;
+    dial_storage_trial dead = start(f, 0, 100.0);
+    dial_storage_trial next = start(f, 0, 200.0);
+    assert_int_equal(next.n_marked_stale, 1);
+    assert_int_equal(next.sample, 1);
+    assert_int_equal(next.record.n_params, 0);
+    dial_trial_record_clear(&dead.record);
+    dial_trial_record_clear(&next.record);
+}
+
+static void test_finishing_twice_is_refused(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    finish(f, a.trial_id, DIAL_TRIAL_COMPLETE, 1.0, 101.0);
+    bool was_stale = false;
+    assert_dial_error(f->ctx,
+                      f->storage.ops->finish(f->ctx, f->storage.self, a.trial_id,
+                                             DIAL_TRIAL_COMPLETE, 2.0, NULL, 102.0, &was_stale),
+                      DIAL_ERR_ARGUMENT, "trial 0 is already complete");
+    dial_trial_record_clear(&a.record);
+}
+
+#define BOTH(test)                                                                                 \
+    cmocka_unit_test_setup_teardown(test, setup_memory, teardown),                                 \
+        cmocka_unit_test_setup_teardown(test, setup_sqlite, teardown)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        BOTH(test_trials_are_numbered_from_zero_with_matching_sample_index),
+        BOTH(test_budget_counts_running_and_finished_trials),
+        BOTH(test_finished_trial_keeps_params_values_and_message),
+        BOTH(test_best_is_lowest_value_then_lowest_number),
+        BOTH(test_best_of_an_empty_study_is_not_found),
+        BOTH(test_stale_trial_is_failed_and_its_params_go_to_the_next_trial),
+        BOTH(test_report_refreshes_the_heartbeat),
+        BOTH(test_trial_that_died_before_any_param_is_not_queued),
+        BOTH(test_finishing_twice_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

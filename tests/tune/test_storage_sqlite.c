@@ -1,0 +1,386 @@
+/* Studies in a SQLite file: resuming, several studies per file, the errors
+ * of a wrong file, and worker processes: four at once on one study, and a
+ * worker killed with SIGKILL in the middle of a trial. */
+#define _DEFAULT_SOURCE /* mkdtemp */
+#include "test_support.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dial/tune.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    dial_ctx *ctx;
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/dial-study-XXXXXX");
+    if (!mkdtemp(f->dir)) return -1;
+    snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
+    f->ctx = test_ctx();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    DIR *dir = opendir(f->dir);
+    struct dirent *entry;
+    while (dir && (entry = readdir(dir))) {
+        if (entry->d_name[0] == '.') continue;
+        char file[400];
+        snprintf(file, sizeof file, "%s/%s", f->dir, entry->d_name);
+        unlink(file);
+    }
+    if (dir) closedir(dir);
+    rmdir(f->dir);
+    dial_ctx_free(f->ctx);
+    free(f);
+    return 0;
+}
+
+static dial_status open_named(dial_ctx *ctx, const char *path, const char *name,
+                              dial_direction direction, double heartbeat, dial_study **out) {
+    dial_study_options options = {.name = name,
+                                  .storage = path,
+                                  .direction = direction,
+                                  .sampler = DIAL_SAMPLER_RANDOM,
+                                  .seed = 7,
+                                  .heartbeat_seconds = heartbeat};
+    return dial_study_open(ctx, &options, out);
+}
+
+static dial_study *open_study(fixture *f, const char *name) {
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, name, DIAL_MINIMIZE, 0, &study));
+    return study;
+}
+
+static dial_status sum_of_squares(void *user, dial_trial *trial, double *value, bool *pruned) {
+    double x, y;
+    dial_status status = dial_trial_suggest_float(trial, "x", -1, 1, DIAL_LINEAR, &x);
+    if (status == DIAL_OK) status = dial_trial_suggest_float(trial, "y", -1, 1, DIAL_LINEAR, &y);
+    if (status == DIAL_OK) status = dial_trial_report(trial, 0, x);
+    if (status != DIAL_OK) return status;
+    *value = x * x + y * y;
+    return DIAL_OK;
+}
+
+static void optimize(dial_ctx *ctx, dial_study *study, int64_t n, int jobs) {
+    dial_optimize_options options = {.n_trials = n, .jobs = jobs};
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, sum_of_squares, NULL, &options));
+}
+
+static dial_trial_list trials_of(dial_ctx *ctx, dial_study *study) {
+    dial_trial_list list;
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    return list;
+}
+
+static void test_study_is_resumed_from_the_file(void **state) {
+    fixture *f = *state;
+    dial_study *study = open_study(f, "resume");
+    optimize(f->ctx, study, 5, 1);
+    dial_trial_list before = trials_of(f->ctx, study);
+    dial_study_free(study);
+
+    study = open_study(f, "resume");
+    dial_trial_list after = trials_of(f->ctx, study);
+    assert_int_equal(after.count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(after.items[i].number, (int64_t)i);
+        assert_int_equal(after.items[i].state, DIAL_TRIAL_COMPLETE);
+        assert_true(after.items[i].value == before.items[i].value);
+        assert_int_equal(after.items[i].n_params, 2);
+        assert_true(after.items[i].param_values[1] == before.items[i].param_values[1]);
+        assert_string_equal(after.items[i].param_texts[0], before.items[i].param_texts[0]);
+        assert_int_equal(after.items[i].n_intermediate, 1);
+    }
+    dial_trial_list_free(&after);
+    optimize(f->ctx, study, 8, 2);
+    after = trials_of(f->ctx, study);
+    assert_int_equal(after.count, 8);
+    dial_trial_list_free(&after);
+    dial_trial_list_free(&before);
+    dial_study_free(study);
+}
+
+static void test_several_named_studies_share_one_file(void **state) {
+    fixture *f = *state;
+    dial_study *a = open_study(f, "a"), *b = open_study(f, "b");
+    optimize(f->ctx, a, 3, 1);
+    optimize(f->ctx, b, 2, 1);
+    optimize(f->ctx, a, 4, 1);
+    dial_trial_list la = trials_of(f->ctx, a), lb = trials_of(f->ctx, b);
+    assert_int_equal(la.count, 4);
+    assert_int_equal(lb.count, 2);
+    assert_int_equal(la.items[3].number, 3);
+    assert_int_equal(lb.items[1].number, 1);
+    dial_trial_list_free(&la);
+    dial_trial_list_free(&lb);
+    dial_study_free(a);
+    dial_study_free(b);
+}
+
+static void test_resuming_with_the_other_direction_is_refused(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MAXIMIZE, 0, &study));
+    dial_study_free(study);
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "study 'x' in %s was created to maximize; cannot resume it to minimize", f->path);
+    assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_ARGUMENT, expected);
+    assert_null(study);
+}
+
+static void test_storage_in_a_missing_directory_is_refused(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    char path[200], expected[400];
+    snprintf(path, sizeof path, "%s/no/such/s.db", f->dir);
+    snprintf(expected, sizeof expected,
+             "cannot open study storage %s: directory '%s/no/such' does not exist", path, f->dir);
+    assert_dial_error(f->ctx, open_named(f->ctx, path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_IO, expected);
+}
+
+static void test_a_file_that_is_not_sqlite_is_refused(void **state) {
+    fixture *f = *state;
+    FILE *file = fopen(f->path, "w");
+    for (int i = 0; i < 100; i++) fputs("number,state,value\n", file);
+    fclose(file);
+    dial_study *study = NULL;
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s is not a dial study database: it is not an SQLite file", f->path);
+    assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_FORMAT, expected);
+}
+
+static void run_sql(const char *path, const char *sql) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_an_sqlite_file_of_another_program_is_refused(void **state) {
+    fixture *f = *state;
+    run_sql(f->path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
+    dial_study *study = NULL;
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s is not a dial study database: it has tables but no dial_schema table", f->path);
+    assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_FORMAT, expected);
+}
+
+static void test_another_schema_version_is_refused(void **state) {
+    fixture *f = *state;
+    dial_study *study = open_study(f, "x");
+    dial_study_free(study);
+    run_sql(f->path, "UPDATE dial_schema SET version = 99");
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s has study schema version 99; this dial %s reads version 1", f->path,
+             DIAL_VERSION_STRING);
+    study = NULL;
+    assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_FORMAT, expected);
+}
+
+static void test_a_report_is_visible_to_other_workers_at_once(void **state) {
+    fixture *f = *state;
+    dial_study *writer = open_study(f, "live"), *reader = open_study(f, "live");
+    dial_trial *trial = NULL;
+    assert_dial_ok(f->ctx, dial_study_ask(f->ctx, writer, 0, &trial));
+    double x;
+    assert_dial_ok(f->ctx, dial_trial_suggest_float(trial, "x", 0, 1, DIAL_LINEAR, &x));
+    assert_dial_ok(f->ctx, dial_trial_report(trial, 0, 0.75));
+    dial_trial_list list = trials_of(f->ctx, reader);
+    assert_int_equal(list.count, 1);
+    assert_int_equal(list.items[0].state, DIAL_TRIAL_RUNNING);
+    assert_true(list.items[0].param_values[0] == x);
+    assert_int_equal(list.items[0].n_intermediate, 1);
+    assert_true(list.items[0].intermediate_values[0] == 0.75);
+    dial_trial_list_free(&list);
+    /* The reader's budget counts the writer's running trial. */
+    dial_trial *none = NULL;
+    assert_dial_ok(f->ctx, dial_study_ask(f->ctx, reader, 1, &none));
+    assert_null(none);
+    dial_fail(dial_trial_ctx(trial), DIAL_ERR_DATA, "fold 2 has no row of class 'setosa'");
+    assert_dial_ok(f->ctx, dial_study_tell(f->ctx, writer, trial, DIAL_TRIAL_FAILED, NAN));
+    dial_study_free(writer);
+
+    list = trials_of(f->ctx, reader);
+    assert_int_equal(list.items[0].state, DIAL_TRIAL_FAILED);
+    assert_string_equal(list.items[0].message, "fold 2 has no row of class 'setosa'");
+    dial_trial_list_free(&list);
+    dial_study_free(reader);
+}
+
+/* ---- worker processes ----------------------------------------------------- */
+
+/* Runs in a child: opens the study and optimizes it to n trials. */
+static int worker_process(const char *path, int64_t n, int jobs, int start_fd) {
+    char go;
+    if (start_fd >= 0 && read(start_fd, &go, 1) < 0) return 3;
+    dial_ctx *ctx = dial_ctx_new();
+    dial_ctx_set_threads(ctx, jobs);
+    dial_study *study = NULL;
+    dial_status status = open_named(ctx, path, "shared", DIAL_MINIMIZE, 0, &study);
+    if (status == DIAL_OK) {
+        dial_optimize_options options = {.n_trials = n, .jobs = jobs};
+        status = dial_study_optimize(ctx, study, sum_of_squares, NULL, &options);
+    }
+    if (status != DIAL_OK) fprintf(stderr, "worker %d: %s\n", (int)getpid(), dial_ctx_error(ctx));
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+    return status == DIAL_OK ? 0 : 1;
+}
+
+static void test_four_processes_share_one_study_exactly(void **state) {
+    fixture *f = *state;
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t children[4];
+    for (int i = 0; i < 4; i++) {
+        children[i] = fork();
+        assert_true(children[i] >= 0);
+        if (children[i] == 0) {
+            close(gate[1]);
+            _exit(worker_process(f->path, 40, 1 + i % 2, gate[0]));
+        }
+    }
+    close(gate[0]);
+    close(gate[1]); /* every child starts now */
+    for (int i = 0; i < 4; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(children[i], &status, 0), children[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "shared", DIAL_MINIMIZE, 0, &study));
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 40);
+    for (size_t i = 0; i < list.count; i++) {
+        assert_int_equal(list.items[i].number, (int64_t)i);
+        assert_int_equal(list.items[i].state, DIAL_TRIAL_COMPLETE);
+        assert_false(list.items[i].stale);
+    }
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+}
+
+#define KILLED_AT 5
+#define KILL_TRIALS 12
+
+/* Runs in the doomed child: trial KILLED_AT dies mid-trial. */
+static dial_status dies_mid_trial(void *user, dial_trial *trial, double *value, bool *pruned) {
+    dial_status status = sum_of_squares(user, trial, value, pruned);
+    if (dial_trial_number(trial) == KILLED_AT) raise(SIGKILL);
+    return status;
+}
+
+static void test_killed_worker_loses_nothing_and_its_params_run_once_more(void **state) {
+    fixture *f = *state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dial_ctx *ctx = dial_ctx_new();
+        dial_study *study = NULL;
+        if (open_named(ctx, f->path, "kill", DIAL_MINIMIZE, 0, &study) != DIAL_OK) _exit(2);
+        dial_optimize_options options = {.n_trials = KILL_TRIALS, .jobs = 1};
+        dial_study_optimize(ctx, study, dies_mid_trial, NULL, &options);
+        _exit(1); /* not reached: the trial kills its process */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+
+    /* The next run waits only 10 ms of silence before calling a trial dead. */
+    struct timespec pause = {0, 30 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "kill", DIAL_MINIMIZE, 0.01, &study));
+    dial_trial_list before = trials_of(f->ctx, study);
+    assert_int_equal(before.count, KILLED_AT + 1);
+    assert_int_equal(before.items[KILLED_AT].state, DIAL_TRIAL_RUNNING);
+    assert_int_equal(before.items[KILLED_AT].n_params, 2);
+    optimize(f->ctx, study, KILL_TRIALS, 1);
+    dial_trial_list after = trials_of(f->ctx, study);
+
+    assert_int_equal(after.count, KILL_TRIALS + 1);
+    size_t finished = 0;
+    for (size_t i = 0; i < after.count; i++) {
+        const dial_trial_record *r = &after.items[i];
+        if (i == KILLED_AT) {
+            assert_int_equal(r->state, DIAL_TRIAL_FAILED);
+            assert_true(r->stale);
+            continue;
+        }
+        assert_int_equal(r->state, DIAL_TRIAL_COMPLETE);
+        assert_false(r->stale);
+        finished++;
+        if (i < KILLED_AT) assert_true(r->value == before.items[i].value); /* nothing lost */
+    }
+    assert_int_equal(finished, KILL_TRIALS);
+    /* Every complete param set is distinct, and the killed trial's set is
+     * among them exactly once. */
+    const dial_trial_record *killed = &before.items[KILLED_AT];
+    int reruns = 0;
+    for (size_t i = 0; i < after.count; i++) {
+        const dial_trial_record *r = &after.items[i];
+        if (r->state != DIAL_TRIAL_COMPLETE) continue;
+        if (r->param_values[0] == killed->param_values[0] &&
+            r->param_values[1] == killed->param_values[1])
+            reruns++;
+        for (size_t j = i + 1; j < after.count; j++)
+            if (after.items[j].state == DIAL_TRIAL_COMPLETE)
+                assert_false(after.items[j].param_values[0] == r->param_values[0] &&
+                             after.items[j].param_values[1] == r->param_values[1]);
+    }
+    assert_int_equal(reruns, 1);
+    dial_trial_list_free(&before);
+    dial_trial_list_free(&after);
+    dial_study_free(study);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_study_is_resumed_from_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_several_named_studies_share_one_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_resuming_with_the_other_direction_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_storage_in_a_missing_directory_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_file_that_is_not_sqlite_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_sqlite_file_of_another_program_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_another_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_report_is_visible_to_other_workers_at_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_four_processes_share_one_study_exactly, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_killed_worker_loses_nothing_and_its_params_run_once_more, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
