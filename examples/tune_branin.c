@@ -44,10 +44,8 @@ int main(void) {
     dial_ctx_set_threads(ctx, 2);
 
     /* In memory; give .storage a file name to keep the study in SQLite. */
-    dial_study_options options = {.name = "branin",
-                                  .direction = DIAL_MINIMIZE,
-                                  .sampler = DIAL_SAMPLER_RANDOM,
-                                  .seed = 2024};
+    dial_study_options options = {
+        .name = "branin", .direction = DIAL_MINIMIZE, .sampler = DIAL_SAMPLER_RANDOM, .seed = 2024};
     dial_study *study = NULL;
     dial_trial_record best = {0};
     int exit_status = 1;

@@ -77,6 +77,9 @@ dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *k
 dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
                                 const char *json_text);
 long dial_space_find(const dial_space *space, const char *name);
+/* Deep copy of from into *to (overwritten). On error (DIAL_ERR_NOMEM) *to
+ * is left empty. Free with dial_space_free. */
+dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);
 void dial_space_free(dial_space *space);
 
 /* ---- trials -------------------------------------------------------------- */

@@ -5,6 +5,9 @@
 
 #include "cli/cli.h"
 
+/* The narrowest a prose column is made before other columns wrap. */
+#define CLI_PROSE_MIN 30
+
 /* Splits text into lines of at most width characters, breaking at spaces
  * (a word longer than width is cut). Returns the number of lines; *lines is
  * malloc'ed, each line too. An empty text is one empty line. */
@@ -116,6 +119,16 @@ static void column_widths(const cli_table *table, size_t indent, size_t *width) 
             if (word > minimum[c]) minimum[c] = word;
         }
         if (!table->wrap[c]) minimum[c] = width[c];
+    }
+    /* The last column usually holds prose (a doc), which wraps better than
+     * short codes do, so it gives way first, down to a readable width. */
+    size_t last = table->n_cols - 1;
+    size_t prose_minimum = minimum[last] > CLI_PROSE_MIN ? minimum[last] : CLI_PROSE_MIN;
+    for (;;) {
+        size_t total = indent;
+        for (size_t c = 0; c < table->n_cols; c++) total += width[c] + (c ? 2 : 0);
+        if (total <= CLI_WIDTH || !table->wrap[last] || width[last] <= prose_minimum) break;
+        width[last]--;
     }
     for (;;) {
         size_t total = indent;

@@ -92,6 +92,9 @@ static const char *const *dimension_names(const tensor_labels *labels, const cha
     if (per_feature && n == labels->n_features) return labels->features;
     if (labels->inputs.n && n == labels->inputs.n) return (const char *const *)labels->inputs.names;
     if (labels->n_classes && n == labels->n_classes) return labels->classes;
+    /* A binary classifier keeps one score, that of the second class. */
+    if (labels->n_classes == 2 && n == 1 && strncmp(tensor, "preprocess.", 11) != 0)
+        return labels->classes + 1;
     if (n == labels->n_features) return labels->features;
     return NULL;
 }
@@ -227,8 +230,7 @@ static char *tensor_doc(const dial_model *model, const char *name) {
                           minmax ? "range (max - min)" : "standard deviation", scale);
     const dial_model_family *family = dial_model_get_family(model);
     for (size_t i = 0; family->params && i < family->n_params; i++)
-        if (strcmp(family->params[i].name, name) == 0)
-            return cli_format("%s (%s)", family->params[i].doc, family->params[i].shape);
+        if (strcmp(family->params[i].name, name) == 0) return cli_strdup(family->params[i].doc);
     return cli_strdup("");
 }
 
@@ -425,7 +427,7 @@ int cli_cmd_inspect(int argc, char **argv) {
         for (size_t i = 0; i < labels.n_classes; i++) classes[i] = dial_model_class_name(model, i);
         labels.features = features;
         labels.classes = classes;
-        print_inspect_text(opts.positional[0], model, &labels);
+        print_inspect_text(cli_display_path(opts.positional[0]), model, &labels);
         free(features);
         free(classes);
         free_names(&labels.inputs);

@@ -984,11 +984,10 @@ static dial_status csv_read_names(csv_reader *reader, csv_scan *scan, csv_work *
         if (step >= CSV_FIELD_UNTERMINATED) {
             for (size_t i = 0; i < count; i++) free(names[i]);
             free(names);
-            csv_error error = {step == CSV_FIELD_UNTERMINATED ? CSV_ERROR_UNTERMINATED
-                                                              : CSV_ERROR_AFTER_QUOTE,
-                               0, count + 1, 0, (unsigned char)*scan->p};
-            return csv_report(reader, &error,
-                              step == CSV_FIELD_UNTERMINATED ? field.line : scan->line);
+            bool unterminated = step == CSV_FIELD_UNTERMINATED;
+            csv_error error = {unterminated ? CSV_ERROR_UNTERMINATED : CSV_ERROR_AFTER_QUOTE, 0,
+                               count + 1, 0, unterminated ? 0 : (unsigned char)*scan->p};
+            return csv_report(reader, &error, unterminated ? field.line : scan->line);
         }
         const char *text;
         size_t length;

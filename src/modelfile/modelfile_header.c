@@ -54,8 +54,10 @@ static bool is_kind(const json_t *value, dial_modelfile_kind kind) {
 
 /* "facts" + "seed" -> "facts.seed"; at the top the key alone. */
 static void field_path(char *buf, size_t size, const char *path, const char *key) {
-    if (path[0]) snprintf(buf, size, "%s.%s", path, key);
-    else snprintf(buf, size, "%s", key);
+    if (path[0])
+        snprintf(buf, size, "%s.%s", path, key);
+    else
+        snprintf(buf, size, "%s", key);
 }
 
 dial_status dial_modelfile_member(const dial_modelfile_reader *r, const json_t *object,
@@ -79,7 +81,8 @@ dial_status dial_modelfile_member(const dial_modelfile_reader *r, const json_t *
 dial_status dial_modelfile_string(const dial_modelfile_reader *r, const json_t *object,
                                   const char *path, const char *key, const char **out) {
     json_t *value;
-    dial_status status = dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_STRING, false, &value);
+    dial_status status =
+        dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_STRING, false, &value);
     *out = status == DIAL_OK ? json_string_value(value) : NULL;
     return status;
 }
@@ -87,14 +90,16 @@ dial_status dial_modelfile_string(const dial_modelfile_reader *r, const json_t *
 dial_status dial_modelfile_count(const dial_modelfile_reader *r, const json_t *object,
                                  const char *path, const char *key, uint64_t max, uint64_t *out) {
     json_t *value;
-    dial_status status = dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_INTEGER, false, &value);
+    dial_status status =
+        dial_modelfile_member(r, object, path, key, DIAL_MODELFILE_INTEGER, false, &value);
     if (status != DIAL_OK) return status;
     json_int_t n = json_integer_value(value);
     if (n < 0 || (uint64_t)n > max) {
         char field[160];
         field_path(field, sizeof field, path, key);
-        return dial_modelfile_fail(r, "header field '%s' = %" JSON_INTEGER_FORMAT
-                                      " is out of range: must be in [0, %" PRIu64 "]",
+        return dial_modelfile_fail(r,
+                                   "header field '%s' = %" JSON_INTEGER_FORMAT
+                                   " is out of range: must be in [0, %" PRIu64 "]",
                                    field, n, max);
     }
     *out = (uint64_t)n;
@@ -152,11 +157,16 @@ static dial_status decode_identity(const dial_modelfile_reader *r, const json_t 
  * "nan", which JSON has no numbers for. */
 static bool decode_double(const json_t *value, double *out) {
     const char *text = json_is_string(value) ? json_string_value(value) : "";
-    if (json_is_number(value)) *out = json_number_value(value);
-    else if (strcmp(text, "inf") == 0) *out = INFINITY;
-    else if (strcmp(text, "-inf") == 0) *out = -INFINITY;
-    else if (strcmp(text, "nan") == 0) *out = NAN;
-    else return false;
+    if (json_is_number(value))
+        *out = json_number_value(value);
+    else if (strcmp(text, "inf") == 0)
+        *out = INFINITY;
+    else if (strcmp(text, "-inf") == 0)
+        *out = -INFINITY;
+    else if (strcmp(text, "nan") == 0)
+        *out = NAN;
+    else
+        return false;
     return true;
 }
 
@@ -215,9 +225,11 @@ static dial_status decode_knob(const dial_modelfile_reader *r, dial_knobs *knobs
 static dial_status decode_knobs(const dial_modelfile_reader *r, const json_t *header,
                                 dial_model *model) {
     json_t *values, *set;
-    dial_status status = dial_modelfile_member(r, header, "", "knobs", DIAL_MODELFILE_OBJECT, false, &values);
+    dial_status status =
+        dial_modelfile_member(r, header, "", "knobs", DIAL_MODELFILE_OBJECT, false, &values);
     if (status == DIAL_OK)
-        status = dial_modelfile_member(r, header, "", "knobs_set", DIAL_MODELFILE_ARRAY, true, &set);
+        status =
+            dial_modelfile_member(r, header, "", "knobs_set", DIAL_MODELFILE_ARRAY, true, &set);
     if (status != DIAL_OK) return status;
     status = dial_model_knobs_init(r->ctx, model->family, &model->knobs);
     if (status != DIAL_OK) return dial_modelfile_wrap(r, status);
@@ -233,10 +245,11 @@ static dial_status decode_knobs(const dial_modelfile_reader *r, const json_t *he
     for (size_t i = 0; i < model->knobs.n; i++) model->knobs.values[i].set_by_user = false;
     size_t k;
     json_array_foreach(set, k, value) {
-        long i = json_is_string(value) ? dial_knobs_find(&model->knobs, json_string_value(value)) : -1;
+        long i =
+            json_is_string(value) ? dial_knobs_find(&model->knobs, json_string_value(value)) : -1;
         if (i < 0)
-            return dial_modelfile_fail(r, "header field 'knobs_set[%zu]' must name a knob of %s",
-                                       k, model->family->name);
+            return dial_modelfile_fail(r, "header field 'knobs_set[%zu]' must name a knob of %s", k,
+                                       model->family->name);
         model->knobs.values[i].set_by_user = true;
     }
     status = dial_knobs_check(r->ctx, &model->knobs);
@@ -249,11 +262,14 @@ static dial_status decode_task(const dial_modelfile_reader *r, const json_t *hea
     char quoted[80];
     dial_status status = dial_modelfile_string(r, header, "", "task", &task);
     if (status != DIAL_OK) return status;
-    if (strcmp(task, "classification") == 0) model->task = DIAL_TASK_CLASSIFICATION;
-    else if (strcmp(task, "regression") == 0) model->task = DIAL_TASK_REGRESSION;
+    if (strcmp(task, "classification") == 0)
+        model->task = DIAL_TASK_CLASSIFICATION;
+    else if (strcmp(task, "regression") == 0)
+        model->task = DIAL_TASK_REGRESSION;
     else
-        return dial_modelfile_fail(r, "header field 'task' is '%s', expected 'classification' or "
-                                      "'regression'",
+        return dial_modelfile_fail(r,
+                                   "header field 'task' is '%s', expected 'classification' or "
+                                   "'regression'",
                                    dial_modelfile_printable(task, quoted, sizeof quoted));
     if (!(model->family->tasks & DIAL_TASK_BIT(model->task)))
         return dial_modelfile_fail(r, "model '%s' does not do %s", model->family->name, task);
@@ -284,12 +300,14 @@ static dial_status decode_strings(const dial_modelfile_reader *r, const json_t *
 static dial_status decode_classes(const dial_modelfile_reader *r, const json_t *header,
                                   dial_model *model) {
     json_t *classes;
-    dial_status status = dial_modelfile_member(r, header, "", "classes", DIAL_MODELFILE_ARRAY, false, &classes);
+    dial_status status =
+        dial_modelfile_member(r, header, "", "classes", DIAL_MODELFILE_ARRAY, false, &classes);
     if (status != DIAL_OK) return status;
     size_t n = json_array_size(classes);
     if (model->task == DIAL_TASK_CLASSIFICATION && n < 2)
-        return dial_modelfile_fail(r, "a classification model needs at least 2 classes, the "
-                                      "header lists %zu",
+        return dial_modelfile_fail(r,
+                                   "a classification model needs at least 2 classes, the "
+                                   "header lists %zu",
                                    n);
     if (model->task == DIAL_TASK_REGRESSION && n != 0)
         return dial_modelfile_fail(r, "a regression model has no classes, the header lists %zu", n);
@@ -307,20 +325,25 @@ static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *
     if (status == DIAL_OK) status = copy_text(r, name, &feature->name);
     if (status == DIAL_OK) status = dial_modelfile_string(r, item, path, "type", &type);
     if (status != DIAL_OK) return status;
-    if (strcmp(type, "numeric") == 0) feature->type = DIAL_COLUMN_NUMERIC;
-    else if (strcmp(type, "categorical") == 0) feature->type = DIAL_COLUMN_CATEGORICAL;
+    if (strcmp(type, "numeric") == 0)
+        feature->type = DIAL_COLUMN_NUMERIC;
+    else if (strcmp(type, "categorical") == 0)
+        feature->type = DIAL_COLUMN_CATEGORICAL;
     else
-        return dial_modelfile_fail(r, "header field '%s.type' is '%s', expected 'numeric' or "
-                                      "'categorical'",
+        return dial_modelfile_fail(r,
+                                   "header field '%s.type' is '%s', expected 'numeric' or "
+                                   "'categorical'",
                                    path, dial_modelfile_printable(type, quoted, sizeof quoted));
     json_t *levels;
     bool categorical = feature->type == DIAL_COLUMN_CATEGORICAL;
-    status = dial_modelfile_member(r, item, path, "levels", DIAL_MODELFILE_ARRAY, !categorical, &levels);
+    status =
+        dial_modelfile_member(r, item, path, "levels", DIAL_MODELFILE_ARRAY, !categorical, &levels);
     if (status != DIAL_OK) return status;
     if (!categorical) {
         if (json_array_size(levels) > 0)
-            return dial_modelfile_fail(r, "header field '%s.levels': numeric feature '%s' has no "
-                                          "levels, the header lists %zu",
+            return dial_modelfile_fail(r,
+                                       "header field '%s.levels': numeric feature '%s' has no "
+                                       "levels, the header lists %zu",
                                        path, dial_modelfile_printable(name, quoted, sizeof quoted),
                                        json_array_size(levels));
         return DIAL_OK;
@@ -333,7 +356,8 @@ static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *
 static dial_status decode_features(const dial_modelfile_reader *r, const json_t *header,
                                    dial_model *model) {
     json_t *features;
-    dial_status status = dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false, &features);
+    dial_status status =
+        dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false, &features);
     if (status != DIAL_OK) return status;
     size_t n = json_array_size(features);
     status = alloc_array(r, n, sizeof(dial_feature), (void **)&model->features);
@@ -352,8 +376,9 @@ static dial_status decode_features(const dial_modelfile_reader *r, const json_t 
     if (status != DIAL_OK) return status;
     size_t expected = dial_preprocess_n_inputs(model->features, model->n_features);
     if (n_inputs != expected)
-        return dial_modelfile_fail(r, "header field 'n_inputs' is %" PRIu64 " but the features "
-                                      "expand to %zu inputs",
+        return dial_modelfile_fail(r,
+                                   "header field 'n_inputs' is %" PRIu64 " but the features "
+                                   "expand to %zu inputs",
                                    n_inputs, expected);
     model->n_inputs = expected;
     return DIAL_OK;
@@ -396,8 +421,9 @@ static dial_status decode_seed(const dial_modelfile_reader *r, const json_t *val
             return DIAL_OK;
         }
     }
-    return dial_modelfile_fail(r, "header field 'facts.seed' must be an integer in [0, 2^64), "
-                                  "found %s",
+    return dial_modelfile_fail(r,
+                               "header field 'facts.seed' must be an integer in [0, 2^64), "
+                               "found %s",
                                json_kind_name(value));
 }
 
@@ -407,8 +433,10 @@ static dial_status decode_facts(const dial_modelfile_reader *r, const json_t *he
     json_t *object, *value;
     const char *text;
     uint64_t n;
-    dial_status status = dial_modelfile_member(r, header, "", "facts", DIAL_MODELFILE_OBJECT, false, &object);
-    if (status == DIAL_OK) status = dial_modelfile_count(r, object, "facts", "n_rows", SIZE_MAX, &n);
+    dial_status status =
+        dial_modelfile_member(r, header, "", "facts", DIAL_MODELFILE_OBJECT, false, &object);
+    if (status == DIAL_OK)
+        status = dial_modelfile_count(r, object, "facts", "n_rows", SIZE_MAX, &n);
     if (status != DIAL_OK) return status;
     facts->n_rows = (size_t)n;
     value = json_object_get(object, "seed");
@@ -429,8 +457,9 @@ static dial_status decode_facts(const dial_modelfile_reader *r, const json_t *he
     if (status != DIAL_OK) return status;
     char quoted[80];
     if (!parse_hex64(text, &facts->data_fingerprint))
-        return dial_modelfile_fail(r, "header field 'facts.data_fingerprint' is '%s', expected 16 "
-                                      "hexadecimal digits",
+        return dial_modelfile_fail(r,
+                                   "header field 'facts.data_fingerprint' is '%s', expected 16 "
+                                   "hexadecimal digits",
                                    dial_modelfile_printable(text, quoted, sizeof quoted));
     status = dial_modelfile_string(r, object, "facts", "dial_version", &text);
     if (status != DIAL_OK) return status;
@@ -452,8 +481,8 @@ dial_status dial_modelfile_decode_header(const dial_modelfile_reader *r, const j
     if (status == DIAL_OK) status = decode_facts(r, header, model);
     /* The tuning record is the tuner's to read; here it must only be
      * well-formed: null, or an object. */
-    if (status == DIAL_OK && (tuning = json_object_get(header, "tuning")) && !json_is_null(tuning) &&
-        !json_is_object(tuning))
+    if (status == DIAL_OK && (tuning = json_object_get(header, "tuning")) &&
+        !json_is_null(tuning) && !json_is_object(tuning))
         status = dial_modelfile_fail(r, "header field 'tuning' must be null or an object, found %s",
                                      json_kind_name(tuning));
     return status;

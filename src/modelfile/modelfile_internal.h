@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* As PNG's: a byte with the high bit set (lost in a 7-bit transfer), the
- * name, \r\n and a lone \n (either changes under newline conversion) and
- * ^Z (stops a DOS `type`). "\x89" is split from "DIAL" because a hex escape
- * would swallow the 'D'. */
-#define DIAL_MODELFILE_MAGIC "\x89" "DIAL\r\n\x1a\n"
+/* As PNG's: 0x89 (octal 211), a byte whose high bit a 7-bit transfer
+ * clears; the name; \r\n and a lone \n, which newline conversions change;
+ * ^Z (octal 032), which stops a DOS `type`. Octal escapes, because a hex
+ * escape would swallow the 'D'. */
+#define DIAL_MODELFILE_MAGIC "\211DIAL\r\n\032\n"
 #define DIAL_MODELFILE_MAGIC_SIZE 9
 /* magic, u32 version, u32 flags, u64 header length; the integers are read
  * byte by byte, so that they are not 4- or 8-aligned does not matter. */

@@ -128,7 +128,8 @@ dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *
 /* Reads all of fd into a malloc'ed buffer, refusing more than the cap. */
 static dial_status read_capped(dial_ctx *ctx, int fd, const char *path, unsigned char **out,
                                size_t *length) {
-    const uint64_t cap = DIAL_MODELFILE_MAX_FILE < SIZE_MAX / 2 ? DIAL_MODELFILE_MAX_FILE : SIZE_MAX / 2;
+    const uint64_t cap =
+        DIAL_MODELFILE_MAX_FILE < SIZE_MAX / 2 ? DIAL_MODELFILE_MAX_FILE : SIZE_MAX / 2;
     char text[128];
     struct stat info;
     size_t capacity = 1 << 16;

@@ -50,19 +50,23 @@ const char *dial_modelfile_printable(const char *text, char *buf, size_t size) {
  * transfer does, since the fix is then to copy it again in binary mode. */
 static dial_status fail_bad_magic(const dial_modelfile_reader *r, const unsigned char *bytes,
                                   size_t length) {
-    static const char crlf_to_lf[] = "\x89" "DIAL\n\x1a\n";
+    static const char crlf_to_lf[] = "\211DIAL\n\032\n";
     /* unix2dos leaves the \r\n alone; a naive converter doubles its \r. */
-    static const char lf_to_crlf[] = "\x89" "DIAL\r\n\x1a\r\n";
-    static const char lf_to_crlf_naive[] = "\x89" "DIAL\r\r\n\x1a\r\n";
+    static const char lf_to_crlf[] = "\211DIAL\r\n\032\r\n";
+    static const char lf_to_crlf_naive[] = "\211DIAL\r\r\n\032\r\n";
     if (length >= sizeof crlf_to_lf - 1 && memcmp(bytes, crlf_to_lf, sizeof crlf_to_lf - 1) == 0)
-        return dial_modelfile_fail(r, "not a dial model file (bad magic): it was mangled by newline "
-                                      "conversion (\\r\\n became \\n); copy it again in binary mode");
-    if ((length >= sizeof lf_to_crlf - 1 && memcmp(bytes, lf_to_crlf, sizeof lf_to_crlf - 1) == 0) ||
+        return dial_modelfile_fail(r,
+                                   "not a dial model file (bad magic): it was mangled by newline "
+                                   "conversion (\\r\\n became \\n); copy it again in binary mode");
+    if ((length >= sizeof lf_to_crlf - 1 &&
+         memcmp(bytes, lf_to_crlf, sizeof lf_to_crlf - 1) == 0) ||
         (length >= sizeof lf_to_crlf_naive - 1 &&
          memcmp(bytes, lf_to_crlf_naive, sizeof lf_to_crlf_naive - 1) == 0))
-        return dial_modelfile_fail(r, "not a dial model file (bad magic): it was mangled by newline "
-                                      "conversion (\\n became \\r\\n); copy it again in binary mode");
-    if (bytes[0] == 0x09 && memcmp(bytes + 1, &DIAL_MODELFILE_MAGIC[1], DIAL_MODELFILE_MAGIC_SIZE - 1) == 0)
+        return dial_modelfile_fail(r,
+                                   "not a dial model file (bad magic): it was mangled by newline "
+                                   "conversion (\\n became \\r\\n); copy it again in binary mode");
+    if (bytes[0] == 0x09 &&
+        memcmp(bytes + 1, &DIAL_MODELFILE_MAGIC[1], DIAL_MODELFILE_MAGIC_SIZE - 1) == 0)
         return dial_modelfile_fail(r, "not a dial model file (bad magic): its first byte lost its "
                                       "high bit in a 7-bit transfer; copy it again in binary mode");
     return dial_modelfile_fail(r, "not a dial model file (bad magic)");
@@ -78,8 +82,9 @@ static bool checksum_matches(const unsigned char *bytes, uint64_t checksum_offse
  * header before the checksum is checked is only to tell a file cut short
  * from a damaged one; nothing the header says is used before the checksum
  * agrees, and the header is checked field by field after that. */
-static dial_status check_whole_and_intact(const dial_modelfile_reader *r, const unsigned char *bytes,
-                                          size_t length, uint64_t expected_length) {
+static dial_status check_whole_and_intact(const dial_modelfile_reader *r,
+                                          const unsigned char *bytes, size_t length,
+                                          uint64_t expected_length) {
     uint64_t checksum_offset = length - DIAL_MODELFILE_CHECKSUM_SIZE;
     if (expected_length && expected_length != length) {
         /* A cut file rarely still ends in its own checksum; a crafted file
@@ -145,22 +150,27 @@ dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsign
         return dial_modelfile_fail(&r,
                                    "truncated: the file has %zu bytes but its %" PRIu64
                                    "-byte header needs at least %" PRIu64,
-                                   length, header_length, data_start + DIAL_MODELFILE_CHECKSUM_SIZE);
+                                   length, header_length,
+                                   data_start + DIAL_MODELFILE_CHECKSUM_SIZE);
 
     json_error_t error;
     json_t *header = json_loadb((const char *)bytes + DIAL_MODELFILE_PREFIX_SIZE,
                                 (size_t)header_length, JSON_REJECT_DUPLICATES, &error);
     dial_status status =
         check_whole_and_intact(&r, bytes, length, described_length(header, data_start));
+    /* jansson quotes the text near the error, which may hold a newline. */
+    char near[JSON_ERROR_TEXT_LENGTH + 4];
     if (status == DIAL_OK && !header)
         status = dial_modelfile_fail(&r, "the header is not valid JSON: line %d, column %d: %s",
-                                     error.line, error.column, error.text);
+                                     error.line, error.column,
+                                     dial_modelfile_printable(error.text, near, sizeof near));
     if (status == DIAL_OK && !json_is_object(header))
         status = dial_modelfile_fail(&r, "the header must be a JSON object, found an array");
     dial_model *model = NULL;
     if (status == DIAL_OK) {
         model = dial_model_alloc();
-        if (!model) status = dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r.name);
+        if (!model)
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r.name);
     }
     if (status == DIAL_OK) status = dial_modelfile_decode_header(&r, header, model);
     if (status == DIAL_OK)

@@ -31,7 +31,8 @@ static void format_shape(const tensor_entry *e, char *buf, size_t size) {
 static dial_status decode_shape(const dial_modelfile_reader *r, const json_t *item,
                                 const char *path, const char *name, tensor_entry *e) {
     json_t *shape;
-    dial_status status = dial_modelfile_member(r, item, path, "shape", DIAL_MODELFILE_ARRAY, false, &shape);
+    dial_status status =
+        dial_modelfile_member(r, item, path, "shape", DIAL_MODELFILE_ARRAY, false, &shape);
     if (status != DIAL_OK) return status;
     size_t ndim = json_array_size(shape);
     if (ndim > DIAL_TENSOR_MAX_DIMS)
@@ -42,8 +43,9 @@ static dial_status decode_shape(const dial_modelfile_reader *r, const json_t *it
         json_t *dim = json_array_get(shape, d);
         if (!json_is_integer(dim) || json_integer_value(dim) < 0 ||
             (uint64_t)json_integer_value(dim) > SIZE_MAX)
-            return dial_modelfile_fail(r, "tensor '%s': dimension %zu of its shape must be an "
-                                          "integer >= 0",
+            return dial_modelfile_fail(r,
+                                       "tensor '%s': dimension %zu of its shape must be an "
+                                       "integer >= 0",
                                        name, d + 1);
         e->shape[d] = (size_t)json_integer_value(dim);
     }
@@ -68,15 +70,18 @@ static dial_status decode_entry(const dial_modelfile_reader *r, const json_t *it
     const char *dtype;
     status = dial_modelfile_string(r, item, path, "dtype", &dtype);
     if (status != DIAL_OK) return status;
-    if (strcmp(dtype, "f64") == 0) e->dtype = DIAL_F64;
-    else if (strcmp(dtype, "i64") == 0) e->dtype = DIAL_I64;
+    if (strcmp(dtype, "f64") == 0)
+        e->dtype = DIAL_F64;
+    else if (strcmp(dtype, "i64") == 0)
+        e->dtype = DIAL_I64;
     else
         return dial_modelfile_fail(r, "tensor '%s' has dtype '%s', expected 'f64' or 'i64'", name,
                                    dial_modelfile_printable(dtype, quoted, sizeof quoted));
     status = decode_shape(r, item, path, name, e);
     if (status == DIAL_OK)
         status = dial_modelfile_count(r, item, path, "offset", INT64_MAX, &e->offset);
-    if (status == DIAL_OK) status = dial_modelfile_count(r, item, path, "bytes", INT64_MAX, &e->bytes);
+    if (status == DIAL_OK)
+        status = dial_modelfile_count(r, item, path, "bytes", INT64_MAX, &e->bytes);
     if (status != DIAL_OK) return status;
 
     /* The element count saturates rather than wraps: a shape whose product
@@ -84,27 +89,33 @@ static dial_status decode_entry(const dial_modelfile_reader *r, const json_t *it
     uint64_t elements = 1, element_size = dial_dtype_size(e->dtype);
     bool empty = false;
     for (int d = 0; d < e->ndim; d++) {
-        if (e->shape[d] == 0) empty = true;
-        else if (elements > UINT64_MAX / e->shape[d]) elements = UINT64_MAX;
-        else elements *= e->shape[d];
+        if (e->shape[d] == 0)
+            empty = true;
+        else if (elements > UINT64_MAX / e->shape[d])
+            elements = UINT64_MAX;
+        else
+            elements *= e->shape[d];
     }
     if (empty) elements = 0;
     char shape_text[128];
     format_shape(e, shape_text, sizeof shape_text);
     if (elements > data_bytes / element_size)
-        return dial_modelfile_fail(r, "tensor '%s' has shape %s, more %s values than the file's "
-                                      "%" PRIu64 " bytes of tensor data hold",
+        return dial_modelfile_fail(r,
+                                   "tensor '%s' has shape %s, more %s values than the file's "
+                                   "%" PRIu64 " bytes of tensor data hold",
                                    name, shape_text, dtype, data_bytes);
     if (e->bytes != elements * element_size)
-        return dial_modelfile_fail(r, "tensor '%s' declares %" PRIu64 " bytes but its shape %s of "
-                                      "%s needs %" PRIu64,
+        return dial_modelfile_fail(r,
+                                   "tensor '%s' declares %" PRIu64 " bytes but its shape %s of "
+                                   "%s needs %" PRIu64,
                                    name, e->bytes, shape_text, dtype, elements * element_size);
     if (e->offset % DIAL_MODELFILE_ALIGN != 0)
         return dial_modelfile_fail(r, "tensor '%s' is at offset %" PRIu64 ", not a multiple of %d",
                                    name, e->offset, DIAL_MODELFILE_ALIGN);
     if (e->offset > data_bytes || e->bytes > data_bytes - e->offset)
-        return dial_modelfile_fail(r, "tensor '%s' (%" PRIu64 " bytes at offset %" PRIu64 ") runs "
-                                      "past the end of the tensor data (%" PRIu64 " bytes)",
+        return dial_modelfile_fail(r,
+                                   "tensor '%s' (%" PRIu64 " bytes at offset %" PRIu64 ") runs "
+                                   "past the end of the tensor data (%" PRIu64 " bytes)",
                                    name, e->bytes, e->offset, data_bytes);
     return DIAL_OK;
 }
@@ -116,14 +127,15 @@ static int compare_names(const void *a, const void *b) {
 static dial_status check_unique_names(const dial_modelfile_reader *r, const tensor_entry *entries,
                                       size_t n) {
     const tensor_entry **sorted = calloc(n ? n : 1, sizeof *sorted);
-    if (!sorted) return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
+    if (!sorted)
+        return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
     for (size_t i = 0; i < n; i++) sorted[i] = &entries[i];
     qsort(sorted, n, sizeof *sorted, compare_names);
     dial_status status = DIAL_OK;
     for (size_t i = 1; i < n && status == DIAL_OK; i++)
         if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
-            status = dial_modelfile_fail(r, "tensor '%s' appears twice in the index",
-                                         sorted[i]->name);
+            status =
+                dial_modelfile_fail(r, "tensor '%s' appears twice in the index", sorted[i]->name);
     free(sorted);
     return status;
 }
@@ -148,8 +160,9 @@ static dial_status check_preprocess_entry(const dial_modelfile_reader *r, const 
     if (e->dtype != DIAL_F64 || e->ndim != 1 || e->shape[0] != expected) {
         char shape_text[128];
         format_shape(e, shape_text, sizeof shape_text);
-        return dial_modelfile_fail(r, "tensor '%s' has %s shape %s, expected f64 [%zu] (one per "
-                                      "%s)",
+        return dial_modelfile_fail(r,
+                                   "tensor '%s' has %s shape %s, expected f64 [%zu] (one per "
+                                   "%s)",
                                    e->name, e->dtype == DIAL_F64 ? "f64" : "i64", shape_text,
                                    expected, what);
     }
@@ -168,8 +181,9 @@ static dial_status check_fill_values(const dial_modelfile_reader *r, const dial_
         double v = values[j];
         char quoted[80];
         if (!(v >= 0 && v < (double)f->n_levels && v == floor(v)))
-            return dial_modelfile_fail(r, "tensor 'preprocess.fill' gives feature '%s' the fill "
-                                          "level %g, but it has %zu levels",
+            return dial_modelfile_fail(r,
+                                       "tensor 'preprocess.fill' gives feature '%s' the fill "
+                                       "level %g, but it has %zu levels",
                                        dial_modelfile_printable(f->name, quoted, sizeof quoted), v,
                                        f->n_levels);
     }
@@ -181,8 +195,10 @@ static void decode_data(const tensor_entry *e, const unsigned char *data, void *
     const unsigned char *p = data + e->offset;
     for (size_t i = 0; i < n; i++) {
         uint64_t bits = dial_modelfile_get_u64(p + 8 * i);
-        if (e->dtype == DIAL_I64) ((int64_t *)out)[i] = (int64_t)bits;
-        else memcpy(&((double *)out)[i], &bits, sizeof bits);
+        if (e->dtype == DIAL_I64)
+            ((int64_t *)out)[i] = (int64_t)bits;
+        else
+            memcpy(&((double *)out)[i], &bits, sizeof bits);
     }
 }
 
@@ -194,8 +210,9 @@ dial_status dial_modelfile_decode_tensors(const dial_modelfile_reader *r, const 
     dial_status status = dial_modelfile_count(r, header, "", "data_bytes", INT64_MAX, &declared);
     if (status != DIAL_OK) return status;
     if (declared != data_bytes)
-        return dial_modelfile_fail(r, "header field 'data_bytes' is %" PRIu64 " but the file holds "
-                                      "%" PRIu64 " bytes of tensor data",
+        return dial_modelfile_fail(r,
+                                   "header field 'data_bytes' is %" PRIu64 " but the file holds "
+                                   "%" PRIu64 " bytes of tensor data",
                                    declared, data_bytes);
     status = dial_modelfile_member(r, header, "", "tensors", DIAL_MODELFILE_ARRAY, false, &index);
     if (status != DIAL_OK) return status;
@@ -204,7 +221,8 @@ dial_status dial_modelfile_decode_tensors(const dial_modelfile_reader *r, const 
         return dial_modelfile_fail(r, "the header lists %zu tensors, more than the limit of %d", n,
                                    DIAL_MODELFILE_MAX_TENSORS);
     tensor_entry *entries = calloc(n ? n : 1, sizeof *entries);
-    if (!entries) return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
+    if (!entries)
+        return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
     uint64_t previous_end = 0;
     for (size_t i = 0; i < n && status == DIAL_OK; i++) {
         tensor_entry *e = &entries[i];
@@ -212,8 +230,9 @@ dial_status dial_modelfile_decode_tensors(const dial_modelfile_reader *r, const 
         /* The writer lays tensors out in index order; holding readers to
          * that keeps two entries from sharing bytes. */
         if (status == DIAL_OK && e->offset < previous_end)
-            status = dial_modelfile_fail(r, "tensor '%s' at offset %" PRIu64 " overlaps tensor '%s' "
-                                            "before it, which ends at %" PRIu64,
+            status = dial_modelfile_fail(r,
+                                         "tensor '%s' at offset %" PRIu64 " overlaps tensor '%s' "
+                                         "before it, which ends at %" PRIu64,
                                          e->name, e->offset, entries[i - 1].name, previous_end);
         if (status == DIAL_OK && strncmp(e->name, "preprocess.", 11) == 0)
             status = check_preprocess_entry(r, e, model);
@@ -224,8 +243,10 @@ dial_status dial_modelfile_decode_tensors(const dial_modelfile_reader *r, const 
         void *out = NULL;
         status = dial_tensors_add(r->ctx, &model->tensors, entries[i].name, entries[i].dtype,
                                   entries[i].ndim, entries[i].shape, &out);
-        if (status != DIAL_OK) status = dial_modelfile_wrap(r, status);
-        else decode_data(&entries[i], data, out);
+        if (status != DIAL_OK)
+            status = dial_modelfile_wrap(r, status);
+        else
+            decode_data(&entries[i], data, out);
     }
     if (status == DIAL_OK) status = check_fill_values(r, model);
     free(entries);

@@ -89,8 +89,10 @@ static json_t *json_double(double value) {
 static dial_status encode_knobs(dial_ctx *ctx, const dial_knobs *knobs, json_t *root) {
     json_t *values = json_object(), *set = json_array();
     dial_status status = json_put(ctx, root, "knobs", values);
-    if (status == DIAL_OK) status = json_put(ctx, root, "knobs_set", set);
-    else json_decref(set);
+    if (status == DIAL_OK)
+        status = json_put(ctx, root, "knobs_set", set);
+    else
+        json_decref(set);
     for (size_t i = 0; i < knobs->n && status == DIAL_OK; i++) {
         const dial_knob_spec *spec = &knobs->specs[i];
         double v = knobs->values[i].number;
@@ -132,7 +134,8 @@ static dial_status encode_features(dial_ctx *ctx, const dial_model *model, json_
         if (status == DIAL_OK) status = json_put(ctx, feature, "name", name);
         if (status != DIAL_OK) break;
         bool categorical = f->type == DIAL_COLUMN_CATEGORICAL;
-        status = json_put(ctx, feature, "type", json_string(categorical ? "categorical" : "numeric"));
+        status =
+            json_put(ctx, feature, "type", json_string(categorical ? "categorical" : "numeric"));
         if (status != DIAL_OK || !categorical) continue;
         json_t *levels = json_array();
         status = json_put(ctx, feature, "levels", levels);
@@ -166,8 +169,8 @@ static void format_utc(int64_t unix_time, char *buf, size_t size) {
     int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
     int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
     int64_t year = year_of_era + era * 400 + (month <= 2);
-    snprintf(buf, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64
-                        ":%02" PRId64 "Z",
+    snprintf(buf, size,
+             "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64 ":%02" PRId64 "Z",
              year, month, day, seconds / 3600, seconds / 60 % 60, seconds % 60);
 }
 
@@ -175,7 +178,8 @@ static dial_status encode_facts(dial_ctx *ctx, const dial_model_facts *facts, js
     json_t *object = json_object();
     dial_status status = json_put(ctx, root, "facts", object);
     char text[64];
-    if (status == DIAL_OK) status = json_put(ctx, object, "n_rows", json_integer((json_int_t)facts->n_rows));
+    if (status == DIAL_OK)
+        status = json_put(ctx, object, "n_rows", json_integer((json_int_t)facts->n_rows));
     /* JSON integers are signed 64-bit here; a larger seed is kept as text. */
     if (status == DIAL_OK) {
         snprintf(text, sizeof text, "%" PRIu64, facts->seed);
@@ -186,15 +190,18 @@ static dial_status encode_facts(dial_ctx *ctx, const dial_model_facts *facts, js
     format_utc(facts->fitted_at, text, sizeof text);
     if (status == DIAL_OK) status = json_put(ctx, object, "fitted_at", json_string(text));
     if (status == DIAL_OK)
-        status = json_put(ctx, object, "fitted_at_unix", json_integer((json_int_t)facts->fitted_at));
-    if (status == DIAL_OK) status = json_put(ctx, object, "fit_seconds", json_double(facts->fit_seconds));
+        status =
+            json_put(ctx, object, "fitted_at_unix", json_integer((json_int_t)facts->fitted_at));
+    if (status == DIAL_OK)
+        status = json_put(ctx, object, "fit_seconds", json_double(facts->fit_seconds));
     snprintf(text, sizeof text, "%016" PRIx64, facts->data_fingerprint);
     if (status == DIAL_OK) status = json_put(ctx, object, "data_fingerprint", json_string(text));
     char version[sizeof facts->dial_version + 1];
     memcpy(version, facts->dial_version, sizeof facts->dial_version);
     version[sizeof facts->dial_version] = '\0';
     json_t *version_json = NULL;
-    if (status == DIAL_OK) status = json_text(ctx, version, "the fit's dial version", &version_json);
+    if (status == DIAL_OK)
+        status = json_text(ctx, version, "the fit's dial version", &version_json);
     if (status == DIAL_OK) status = json_put(ctx, object, "dial_version", version_json);
     return status;
 }
@@ -236,17 +243,20 @@ static dial_status encode_tensor_index(dial_ctx *ctx, const dial_tensors *tensor
         status = json_text(ctx, t->name, what, &name);
         if (status == DIAL_OK) status = json_put(ctx, entry, "name", name);
         if (status == DIAL_OK)
-            status = json_put(ctx, entry, "dtype", json_string(t->dtype == DIAL_I64 ? "i64" : "f64"));
-        if (status == DIAL_OK) status = json_put(ctx, entry, "shape", shape);
-        else json_decref(shape);
+            status =
+                json_put(ctx, entry, "dtype", json_string(t->dtype == DIAL_I64 ? "i64" : "f64"));
+        if (status == DIAL_OK)
+            status = json_put(ctx, entry, "shape", shape);
+        else
+            json_decref(shape);
         for (int d = 0; d < t->ndim && status == DIAL_OK; d++)
             status = json_append(ctx, shape, json_integer((json_int_t)t->shape[d]));
         if (status == DIAL_OK)
             status = json_put(ctx, entry, "offset", json_integer((json_int_t)offsets[i]));
         if (status == DIAL_OK)
-            status = json_put(ctx, entry, "bytes",
-                              json_integer((json_int_t)(dial_tensor_size(t) *
-                                                        dial_dtype_size(t->dtype))));
+            status = json_put(
+                ctx, entry, "bytes",
+                json_integer((json_int_t)(dial_tensor_size(t) * dial_dtype_size(t->dtype))));
     }
     return status;
 }
@@ -256,15 +266,19 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     const char *task = model->task == DIAL_TASK_REGRESSION ? "regression" : "classification";
     json_t *target = NULL, *classes = json_array();
     dial_status status = json_put(ctx, root, "format", json_string(DIAL_MODELFILE_FORMAT_NAME));
-    if (status == DIAL_OK) status = json_put(ctx, root, "dial_version", json_string(DIAL_VERSION_STRING));
+    if (status == DIAL_OK)
+        status = json_put(ctx, root, "dial_version", json_string(DIAL_VERSION_STRING));
     if (status == DIAL_OK) status = json_put(ctx, root, "model", json_string(model->family->name));
     if (status == DIAL_OK)
         status = json_put(ctx, root, "model_version", json_integer(DIAL_MODELFILE_MODEL_VERSION));
     if (status == DIAL_OK) status = json_put(ctx, root, "task", json_string(task));
-    if (status == DIAL_OK) status = json_text(ctx, model->target_name, "the target's name", &target);
+    if (status == DIAL_OK)
+        status = json_text(ctx, model->target_name, "the target's name", &target);
     if (status == DIAL_OK) status = json_put(ctx, root, "target", target);
-    if (status == DIAL_OK) status = json_put(ctx, root, "classes", classes);
-    else json_decref(classes);
+    if (status == DIAL_OK)
+        status = json_put(ctx, root, "classes", classes);
+    else
+        json_decref(classes);
     char what[64];
     for (size_t c = 0; c < model->n_classes && status == DIAL_OK; c++) {
         json_t *name = NULL;
@@ -274,11 +288,13 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     }
     if (status == DIAL_OK) status = encode_knobs(ctx, &model->knobs, root);
     if (status == DIAL_OK) status = encode_features(ctx, model, root);
-    if (status == DIAL_OK) status = json_put(ctx, root, "n_inputs", json_integer((json_int_t)model->n_inputs));
+    if (status == DIAL_OK)
+        status = json_put(ctx, root, "n_inputs", json_integer((json_int_t)model->n_inputs));
     if (status == DIAL_OK) status = encode_facts(ctx, &model->facts, root);
     /* The tuning result that chose the knobs: written by the tuner's save. */
     if (status == DIAL_OK) status = json_put(ctx, root, "tuning", json_null());
-    if (status == DIAL_OK) status = json_put(ctx, root, "data_bytes", json_integer((json_int_t)data_bytes));
+    if (status == DIAL_OK)
+        status = json_put(ctx, root, "data_bytes", json_integer((json_int_t)data_bytes));
     if (status == DIAL_OK) status = encode_tensor_index(ctx, &model->tensors, offsets, root);
     return status;
 }
@@ -290,8 +306,10 @@ static void encode_tensor_data(const dial_tensor *t, unsigned char *out) {
     size_t n = dial_tensor_size(t);
     for (size_t i = 0; i < n; i++) {
         uint64_t bits;
-        if (t->dtype == DIAL_I64) bits = (uint64_t)((const int64_t *)t->data)[i];
-        else memcpy(&bits, &((const double *)t->data)[i], sizeof bits);
+        if (t->dtype == DIAL_I64)
+            bits = (uint64_t)((const int64_t *)t->data)[i];
+        else
+            memcpy(&bits, &((const double *)t->data)[i], sizeof bits);
         dial_modelfile_put_u64(out + 8 * i, bits);
     }
 }
@@ -306,8 +324,9 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     json_t *root = json_object();
     char *header = NULL;
     uint64_t data_bytes = 0;
-    dial_status status = offsets && root ? DIAL_OK
-                                         : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
+    dial_status status = offsets && root
+                             ? DIAL_OK
+                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
     if (status == DIAL_OK) status = layout_tensors(ctx, &model->tensors, offsets, &data_bytes);
     if (status == DIAL_OK) status = encode_header(ctx, model, offsets, data_bytes, root);
     if (status == DIAL_OK) {
@@ -320,7 +339,8 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
                            "cannot save the model: its JSON header would be %zu bytes, over the "
                            "%" PRIu64 " MiB limit (a categorical feature with very many levels?)",
                            header_length, DIAL_MODELFILE_MAX_HEADER >> 20);
-    uint64_t data_start = dial_modelfile_align(DIAL_MODELFILE_PREFIX_SIZE + (uint64_t)header_length);
+    uint64_t data_start =
+        dial_modelfile_align(DIAL_MODELFILE_PREFIX_SIZE + (uint64_t)header_length);
     uint64_t total = data_start + data_bytes + DIAL_MODELFILE_CHECKSUM_SIZE;
     if (status == DIAL_OK && total > SIZE_MAX)
         status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -330,8 +350,8 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
         /* calloc: the padding between the parts must be zeros. */
         file = calloc((size_t)total, 1);
         if (!file)
-            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model (%" PRIu64 " bytes)",
-                               total);
+            status = dial_fail(ctx, DIAL_ERR_NOMEM,
+                               "out of memory saving the model (%" PRIu64 " bytes)", total);
     }
     if (status == DIAL_OK) {
         memcpy(file, DIAL_MODELFILE_MAGIC, DIAL_MODELFILE_MAGIC_SIZE);

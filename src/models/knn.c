@@ -465,7 +465,7 @@ static void knn_brute_euclidean(const knn_search *s, knn_worker *w, knn_heap *he
                                         extra_param, double limit, uint32_t *cand,                \
                                         double *cand_dist) {                                      \
         size_t found = 0;                                                                          \
-        for (size_t j = 0; j < nj; j += KNN_LANES) {                                               \
+        for (size_t j = 0; j < nj; j += KNN_LANES) { /* the tile is padded to whole lanes */     \
             double acc[KNN_LANES] = {0};                                                           \
             for (size_t t = 0; t < d; t++) {                                                       \
                 const double *col = tile + t * KNN_TILE_STRIDE + j;                                \
@@ -534,7 +534,6 @@ static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps,
     const double slack = (4.0 * (double)d + 8.0) * DBL_EPSILON;
     for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
         size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
-        size_t lanes = (nj + KNN_LANES - 1) / KNN_LANES * KNN_LANES;
         const double *tile = s->tiles + j0 / KNN_TRAIN_TILE * KNN_TILE_STRIDE * d;
         for (size_t i = q0; i < q1; i++) {
             const double *q = s->queries + i * d;
@@ -543,13 +542,13 @@ static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps,
             size_t found = 0;
             switch (s->metric.metric) {
             case KNN_EUCLIDEAN:
-                found = knn_tile_euclidean(q, tile, d, lanes, 0, limit, w->cand, w->cand_dist);
+                found = knn_tile_euclidean(q, tile, d, nj, 0, limit, w->cand, w->cand_dist);
                 break;
             case KNN_MANHATTAN:
-                found = knn_tile_manhattan(q, tile, d, lanes, 0, limit, w->cand, w->cand_dist);
+                found = knn_tile_manhattan(q, tile, d, nj, 0, limit, w->cand, w->cand_dist);
                 break;
             case KNN_MINKOWSKI:
-                found = knn_tile_power(q, tile, d, lanes, s->metric.p_int, limit, w->cand,
+                found = knn_tile_power(q, tile, d, nj, s->metric.p_int, limit, w->cand,
                                        w->cand_dist);
                 break;
             }

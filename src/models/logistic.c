@@ -136,21 +136,19 @@ static size_t logistic_blocks(size_t n) {
     return blocks;
 }
 
-/* e^x for x <= 0, within about 1 ulp, without branches so that a loop over
- * it vectorises: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series
- * to degree 13 (truncation below 1e-17), 2^k put in the exponent bits by
- * hand. Below -708 it returns about 3e-308 instead of a subnormal. */
+/* e^x for -708 <= x <= 0, within about 1 ulp, without branches so that a
+ * loop over it vectorises: x = k ln2 + r with |r| <= ln2 / 2, e^r by its
+ * Taylor series to degree 13 (truncation below 1e-17), 2^k put in the
+ * exponent bits by hand. */
 static inline double logistic_exp_nonpositive(double x) {
     const double shifter = 0x1.8p52; /* adding it rounds to an integer */
-    x = x < -708.0 ? -708.0 : x;
     double kd = x * 0x1.71547652b82fep0 + shifter; /* log2(e) */
     uint64_t bits;
     memcpy(&bits, &kd, sizeof bits);
     kd -= shifter;
     /* ln 2 split in two so that k ln2_hi is exact */
     double r = (x - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10;
-    double poly =
-        1.0 / 6227020800.0; /* 1/13! then Horner down to 1 */
+    double poly = 1.0 / 6227020800.0; /* 1/13!, then Horner's rule down to 1 */
     poly = poly * r + 1.0 / 479001600.0;
     poly = poly * r + 1.0 / 39916800.0;
     poly = poly * r + 1.0 / 3628800.0;
@@ -181,7 +179,7 @@ static double logistic_chunk_loss(const logistic_problem *lp, double *z, size_t 
         for (size_t i = 0; i < m; i++) {
             double wi = weight ? weight[i] : 1.0;
             double t = label[i] == 1 ? 1.0 : 0.0, s = z[i];
-            double e = logistic_exp_nonpositive(-fabs(s));
+            double e = fabs(s) < 708.0 ? logistic_exp_nonpositive(-fabs(s)) : 0.0;
             double prob = s >= 0 ? 1 / (1 + e) : e / (1 + e);
             z[i] = wi * (prob - t);
             loss += wi * ((s > 0 ? s : 0) + log1p(e) - t * s);
@@ -192,12 +190,19 @@ static double logistic_chunk_loss(const logistic_problem *lp, double *z, size_t 
         double *zi = z + i * rows;
         double wi = weight ? weight[i] : 1.0;
         size_t yi = (size_t)label[i];
-        double top = zi[0];
-        for (size_t k = 1; k < rows; k++) top = zi[k] > top ? zi[k] : top;
+        double top = zi[0], bottom = zi[0];
+        for (size_t k = 1; k < rows; k++) {
+            top = zi[k] > top ? zi[k] : top;
+            bottom = zi[k] < bottom ? zi[k] : bottom;
+        }
         double z_label = zi[yi], sum = 0;
-        /* Two loops: the first vectorises, the sum (kept in order) does not. */
+        /* Scores more than 708 below the top weigh less than 1e-307: they
+         * are raised to that so the exponential stays in its range. The
+         * common case has no such score and a loop that vectorises. */
+        if (bottom - top < -708.0)
+            for (size_t k = 0; k < rows; k++) zi[k] = zi[k] - top < -708.0 ? top - 708.0 : zi[k];
         for (size_t k = 0; k < rows; k++) zi[k] = logistic_exp_nonpositive(zi[k] - top);
-        for (size_t k = 0; k < rows; k++) sum += zi[k];
+        for (size_t k = 0; k < rows; k++) sum += zi[k]; /* in order, not vectorised */
         double scale = wi / sum;
         for (size_t k = 0; k < rows; k++) zi[k] *= scale;
         zi[yi] -= wi;
@@ -543,6 +548,8 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
         sv->f = sv->best_f;
         if (logistic_small_decrease(f_old, f_new)) converged = true;
     }
+    dial_log(ctx, DIAL_LOG_DEBUG, "logistic: %ld iterations, %ld evaluations of the loss", iter,
+             sv->evals);
     if (!converged)
         dial_log(ctx, DIAL_LOG_WARN,
                  "logistic: did not converge in %ld iterations (largest gradient component %g, "

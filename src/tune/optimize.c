@@ -168,8 +168,8 @@ static dial_status check_options(dial_ctx *ctx, const dial_study *study,
                          "timeout = %g s is out of range: must be >= 0 (0 = none)",
                          options->timeout_seconds);
     if (options->jobs < 0)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "jobs = %d is out of range: must be >= 1 (0 = 1)", options->jobs);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "jobs = %d is out of range: must be >= 1 (0 = 1)",
+                         options->jobs);
     if (options->n_trials == 0 && options->timeout_seconds == 0 && !options->stop &&
         study->grid_size == 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,

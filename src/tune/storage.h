@@ -52,8 +52,8 @@ typedef struct dial_storage_ops {
     const char *kind;
     /* Opens study `name`, creating it with `direction` when absent. Fails
      * (DIAL_ERR_ARGUMENT) when it exists with the other direction. */
-    dial_status (*open_study)(dial_ctx *ctx, void *self, const char *name,
-                              dial_direction direction, int64_t *study_id);
+    dial_status (*open_study)(dial_ctx *ctx, void *self, const char *name, dial_direction direction,
+                              int64_t *study_id);
     /* Allocates the next trial of the study (see the rules above). */
     dial_status (*start_trial)(dial_ctx *ctx, void *self, int64_t study_id,
                                const dial_storage_start *request, dial_storage_trial *out);

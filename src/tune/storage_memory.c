@@ -323,4 +323,3 @@ dial_status dial_storage_memory_open(dial_ctx *ctx, dial_storage *out) {
     out->self = store;
     return DIAL_OK;
 }
-

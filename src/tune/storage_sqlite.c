@@ -69,8 +69,8 @@ static const char schema_sql[] =
     "  message TEXT,\n"
     "  UNIQUE (study_id, number)\n"
     ");\n"
-    "CREATE INDEX trials_by_heartbeat ON trials (study_id, state, heartbeat);\n"
-    "CREATE INDEX trials_by_value ON trials (study_id, state, value, number);\n"
+    "CREATE INDEX trials_running ON trials (study_id, heartbeat) WHERE state = 'running';\n"
+    "CREATE INDEX trials_complete ON trials (study_id, value, number) WHERE state = 'complete';\n"
     "CREATE TABLE trial_params (\n"
     "  trial_id INTEGER NOT NULL REFERENCES trials (trial_id),\n"
     "  position INTEGER NOT NULL,\n"
@@ -279,8 +279,7 @@ static dial_status sqlite_error(dial_ctx *ctx, const sqlite_storage *store, int 
     switch (rc & 0xff) {
     case SQLITE_NOTADB:
         return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "%s is not a dial study database: it is not an SQLite file",
-                         store->path);
+                         "%s is not a dial study database: it is not an SQLite file", store->path);
     case SQLITE_CORRUPT:
         return dial_fail(ctx, DIAL_ERR_FORMAT, "study storage %s is damaged (%s) while %s",
                          store->path, message, what);
@@ -370,10 +369,10 @@ static int setup_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_stat
         sqlite3_finalize(stmt);
         if (rc != SQLITE_ROW) return rc;
         if (version != SCHEMA_VERSION) {
-            *status = dial_fail(ctx, DIAL_ERR_FORMAT,
-                                "%s has study schema version %lld; this dial %s reads version %d",
-                                store->path, (long long)version, DIAL_VERSION_STRING,
-                                SCHEMA_VERSION);
+            *status =
+                dial_fail(ctx, DIAL_ERR_FORMAT,
+                          "%s has study schema version %lld; this dial %s reads version %d",
+                          store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
             return TXN_FAILED;
         }
     }
@@ -422,13 +421,12 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
      * and the clock separate them. */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    store->jitter = dial_rng_stream((uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30),
-                                    (uint64_t)getpid());
+    store->jitter =
+        dial_rng_stream((uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30), (uint64_t)getpid());
 
     /* The study handle serialises the calls on this connection. */
-    int rc = sqlite3_open_v2(path, &store->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         dial_status status =
             store->db ? sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db), "opening it")
@@ -442,8 +440,8 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
         rc = sqlite3_prepare_v3(store->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &store->statements[i], NULL);
         if (rc != SQLITE_OK)
-            status = sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db),
-                                  "preparing its statements");
+            status =
+                sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db), "preparing its statements");
     }
     if (status != DIAL_OK) {
         sqlite_close(store);
@@ -793,8 +791,8 @@ static int finish_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_statu
             arg->was_stale = true;
             return run_id(store, COMMIT);
         }
-        *status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld is already %s",
-                            (long long)number, dial_trial_state_name(state));
+        *status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld is already %s", (long long)number,
+                            dial_trial_state_name(state));
         return TXN_FAILED;
     }
     sqlite3_stmt *finish = statement(store, TRIAL_FINISH);

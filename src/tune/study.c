@@ -148,9 +148,8 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
                                   study->heartbeat_seconds, dial_tune_now()};
     dial_storage_trial started;
     pthread_mutex_lock(&study->lock);
-    dial_status status =
-        study->storage.ops->start_trial(ctx, study->storage.self, study->study_id, &request,
-                                        &started);
+    dial_status status = study->storage.ops->start_trial(ctx, study->storage.self, study->study_id,
+                                                         &request, &started);
     pthread_mutex_unlock(&study->lock);
     if (status != DIAL_OK) return status;
     if (started.n_marked_stale > 0)
@@ -227,8 +226,7 @@ dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t
 
 /* ---- ask and tell ----------------------------------------------------------- */
 
-dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
-                           dial_trial **out) {
+dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials, dial_trial **out) {
     *out = NULL;
     if (max_trials < 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -242,8 +240,7 @@ dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
     if (!trial) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_tell needs a trial");
     if (trial->study != study) {
         dial_trial_free(trial);
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "trial %lld belongs to study '%s', not to '%s'",
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld belongs to study '%s', not to '%s'",
                          (long long)trial->record.number, trial->study->name, study->name);
     }
     dial_status argument = DIAL_OK;
@@ -282,8 +279,7 @@ dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
 
 dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out) {
     pthread_mutex_lock(&study->lock);
-    dial_status status =
-        study->storage.ops->trials(ctx, study->storage.self, study->study_id, out);
+    dial_status status = study->storage.ops->trials(ctx, study->storage.self, study->study_id, out);
     pthread_mutex_unlock(&study->lock);
     return status;
 }

@@ -63,8 +63,8 @@ static const dial_param *space_find(const dial_space *space, const char *name) {
 }
 
 /* A value the trial already holds, checked against how it is asked now. */
-static dial_status reuse(dial_trial *trial, long at, const char *function,
-                         const dial_param *asked, const char *const *choices, double *value) {
+static dial_status reuse(dial_trial *trial, long at, const char *function, const dial_param *asked,
+                         const char *const *choices, double *value) {
     const dial_trial_record *record = &trial->record;
     if (record->param_kinds[at] != asked->kind)
         return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
@@ -81,8 +81,8 @@ static dial_status reuse(dial_trial *trial, long at, const char *function,
         choices_text(choices, asked->n_choices, list, sizeof list);
         return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
                          "%s '%s': trial %lld already has it as '%s', which is not one of: %s",
-                         function, asked->name, (long long)record->number,
-                         record->param_texts[at], list);
+                         function, asked->name, (long long)record->number, record->param_texts[at],
+                         list);
     }
     *value = (double)index;
     return DIAL_OK;
@@ -100,9 +100,9 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
     if (!param) {
         param = asked;
     } else if (param->kind != asked->kind) {
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "%s '%s': the study's space has it as %s, not %s", function, asked->name,
-                         kind_article(param->kind), kind_article(asked->kind));
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s '%s': the study's space has it as %s, not %s",
+                         function, asked->name, kind_article(param->kind),
+                         kind_article(asked->kind));
     }
     /* A queued trial that asks for a parameter its params lack (a branch
      * the stale trial never reached) draws it by its number. */
@@ -141,8 +141,7 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
 
     size_t position = trial->record.n_params;
     if (!dial_record_add_param(&trial->record, asked->name, asked->kind, drawn, stored_text))
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory storing parameter '%s'",
-                         asked->name);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory storing parameter '%s'", asked->name);
     pthread_mutex_lock(&study->lock);
     status = study->storage.ops->set_param(ctx, study->storage.self, trial->trial_id, position,
                                            asked->name, asked->kind, drawn, stored_text);
@@ -154,8 +153,7 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
 
 static dial_status check_name(dial_trial *trial, const char *function, const char *name) {
     if (!name || name[0] == '\0')
-        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s: a parameter needs a name",
-                         function);
+        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s: a parameter needs a name", function);
     return DIAL_OK;
 }
 
@@ -180,8 +178,8 @@ dial_status dial_trial_suggest_float(dial_trial *trial, const char *name, double
                          "%s '%s': low and high must be finite numbers, got %g and %g", function,
                          name, low, high);
     if (low > high)
-        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
-                         "%s '%s': low = %g is above high = %g", function, name, low, high);
+        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s '%s': low = %g is above high = %g",
+                         function, name, low, high);
     if (flags == DIAL_LOG && low <= 0)
         return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
                          "%s '%s': a log scale needs low > 0, got low = %g", function, name, low);
@@ -203,9 +201,8 @@ dial_status dial_trial_suggest_int(dial_trial *trial, const char *name, int64_t 
     if (status == DIAL_OK) status = check_flags(trial, function, name, flags);
     if (status != DIAL_OK) return status;
     if (low > high)
-        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
-                         "%s '%s': low = %lld is above high = %lld", function, name,
-                         (long long)low, (long long)high);
+        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s '%s': low = %lld is above high = %lld",
+                         function, name, (long long)low, (long long)high);
     if (flags == DIAL_LOG && low < 1)
         return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
                          "%s '%s': a log scale needs low >= 1, got low = %lld", function, name,
@@ -235,8 +232,8 @@ dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
                          function, name);
     for (size_t i = 0; i < n; i++)
         if (!choices[i])
-            return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s '%s': choice %zu is NULL",
-                             function, name, i);
+            return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s '%s': choice %zu is NULL", function,
+                             name, i);
     dial_param asked = {.name = (char *)name,
                         .kind = DIAL_PARAM_CHOICE,
                         .low = 0,

@@ -3,6 +3,7 @@
 # its reproducibility: the seed decides the scores, the thread count never.
 set -u
 DIAL=${1:?usage: test_cv.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
 PYTHON=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -107,5 +108,19 @@ json_ok 'j["metric"] == "roc_auc" and j["mean"] > 0.98'
 # Target by 1-based index: column 5 of iris is species.
 check 0 "" cv knn data/iris.csv --target 5 -s k=7 --json
 json_ok 'j["target"] == "species"'
+
+# --task overrides the guess: sex (1 or 2) is a class unless told otherwise.
+check 0 "" cv knn data/diabetes.csv --target sex --json
+json_ok 'j["metric"] == "accuracy" and j["stratified"] is True'
+check 0 "" cv knn data/diabetes.csv --target sex --task regression --json
+json_ok 'j["metric"] == "r2" and j["stratified"] is False'
+# Other separators: the same data with semicolons, detected or named.
+tr ',' ';' <data/iris.csv >"$TMP/iris_semicolon.csv"
+check 0 "" cv "${IRIS[@]}" --json
+keep comma.json
+check 0 "" cv knn "$TMP/iris_semicolon.csv" --target species -s k=7 --folds 5 --repeats 3 --metric accuracy --json
+json_ok 'abs(j["mean"] - json.load(open(sys.argv[1].replace("/out", "/comma.json")))["mean"]) == 0'
+check 0 "" cv knn "$TMP/iris_semicolon.csv" --sep ';' --target species -s k=7 --json
+json_ok 'len(j["scores"]) == 5'
 
 echo "$passed passed, 0 failed"

@@ -3,6 +3,7 @@
 # exactly one line on stderr that says what to fix.
 set -u
 DIAL=${1:?usage: test_errors.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 passed=0

@@ -3,6 +3,7 @@
 # binding by name, headerless files, probabilities, and damaged model files.
 set -u
 DIAL=${1:?usage: test_fit_predict.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
 PYTHON=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -112,6 +113,14 @@ same "$TMP/pred.csv" "$TMP/pred_headerless.csv"
 check 0 "" predict "$TMP/bc.dial" "$TMP/headerless.csv" --no-header -o "$TMP/pred_noheader.csv"
 same "$TMP/pred.csv" "$TMP/pred_noheader.csv"
 
+# With the target too, where it was in training; its text first row needs --no-header.
+tail -n +2 $BC >"$TMP/headerless_target.csv"
+check 0 "" predict "$TMP/bc.dial" "$TMP/headerless_target.csv" --no-header -o "$TMP/pred_headerless_target.csv"
+same "$TMP/pred.csv" "$TMP/pred_headerless_target.csv"
+tail -n +2 $BC | cut -d, -f1-29 >"$TMP/headerless_short.csv"
+check 1 "dial: the input has no header and 29 columns; the model needs 30 (its features) or 31 (with the target 'diagnosis' as column 31)" \
+    predict "$TMP/bc.dial" "$TMP/headerless_short.csv"
+
 # A missing column is named.
 cut -d, -f2-31 $BC >"$TMP/missing.csv"
 check_error 1 ".*mean_radius" predict "$TMP/bc.dial" "$TMP/missing.csv"
@@ -136,6 +145,25 @@ check 0 "" predict "$TMP/diabetes.dial" data/diabetes.csv -o "$TMP/pred_diabetes
 [[ $(wc -l <"$TMP/pred_diabetes.csv") -eq 443 ]] || fail "regression rows"
 sed -n 2p "$TMP/pred_diabetes.csv" | grep -qE '^-?[0-9.]+(e[-+][0-9]+)?$' || fail "not a number: $(sed -n 2p "$TMP/pred_diabetes.csv")"
 passed=$((passed + 3))
+
+# Unseen categorical levels still predict (as all-zero one-hot columns), with one warning.
+check 0 "" fit logistic data/credit_data.csv --target Status -o "$TMP/credit.dial"
+{
+    head -1 data/credit_data.csv
+    sed -n '2,6p' data/credit_data.csv | sed 's/"rent"/"castle"/; s/"freelance"/"astronaut"/'
+} >"$TMP/unseen.csv"
+check 0 "dial: warning: 6 values of categorical features were levels unseen in training; encoded as all zeros" \
+    predict "$TMP/credit.dial" "$TMP/unseen.csv"
+[[ $(wc -l <"$TMP/out") -eq 6 ]] || fail "expected a header and 5 predictions: $(cat "$TMP/out")"
+passed=$((passed + 1))
+
+# Data from standard input.
+current="dial predict bc.dial - < breast_cancer.csv"
+"$DIAL" predict "$TMP/bc.dial" - <$BC >"$TMP/pred_stdin.csv" 2>"$TMP/err" || fail "exit $?: $(cat "$TMP/err")"
+same "$TMP/pred.csv" "$TMP/pred_stdin.csv"
+current="dial fit knn - < iris.csv"
+"$DIAL" fit knn - -o "$TMP/stdin.dial" <data/iris.csv >"$TMP/out" 2>"$TMP/err" || fail "exit $?: $(cat "$TMP/err")"
+has "fitted knn on standard input"
 
 # ---- inspect
 check 0 "" inspect "$TMP/bc.dial"
@@ -163,6 +191,13 @@ check 0 "" fit logistic data/iris.csv -o "$TMP/iris.dial"
 check 0 "" inspect "$TMP/iris.dial"
 has "setosa"
 has "petal_width"
+
+# -o - writes the model itself to stdout (no summary), which inspect and predict read from stdin.
+current="dial fit knn iris -o - | dial inspect -"
+"$DIAL" fit knn data/iris.csv -s k=7 -o - 2>"$TMP/err" | "$DIAL" inspect - >"$TMP/out" 2>>"$TMP/err" ||
+    fail "exit $?: $(cat "$TMP/err")"
+[[ ! -s "$TMP/err" ]] || fail "stderr: $(cat "$TMP/err")"
+has_line "^  k +7 +5 +\*$"
 
 # ---- damaged model files: one clear line, exit 1, never a crash
 head -c 100 "$TMP/bc.dial" >"$TMP/truncated.dial"

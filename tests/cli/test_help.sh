@@ -4,6 +4,7 @@
 # usage errors of the dispatcher itself.
 set -u
 DIAL=${1:?usage: test_help.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 passed=0

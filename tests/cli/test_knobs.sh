@@ -3,6 +3,7 @@
 # as a table and as JSON.
 set -u
 DIAL=${1:?usage: test_knobs.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
 PYTHON=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -64,7 +65,7 @@ json_ok 'all(m["summary"] and m["tasks"] for m in j)'
 check 0 "" knobs logistic
 has "logistic: "
 has_line "^  NAME +TYPE +DEFAULT +VALID +SEARCH +ACTIVE$"
-has_line "^  impute +choice +mean +mean, median, most_frequent, none +all values +always$"
+has_line "^  impute +choice +mean +mean, median,( most_frequent, none)? +all values +always$"
 has_line "^  C +float "
 has "Learned parameters"
 has_line "^  coef "

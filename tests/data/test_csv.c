@@ -533,6 +533,144 @@ static void a_quoted_field_of_ten_megabytes_is_one_level(void **state) {
     free(csv);
 }
 
+/* ---- threads ---------------------------------------------------------- */
+
+static void assert_tables_equal(const dial_table *a, const dial_table *b) {
+    assert_int_equal(a->n_rows, b->n_rows);
+    assert_int_equal(a->n_cols, b->n_cols);
+    assert_int_equal(a->has_header, b->has_header);
+    for (size_t j = 0; j < a->n_cols; j++) {
+        const dial_column *x = &a->cols[j], *y = &b->cols[j];
+        assert_string_equal(x->name, y->name);
+        assert_int_equal(x->type, y->type);
+        assert_int_equal(x->n_levels, y->n_levels);
+        for (size_t k = 0; k < x->n_levels; k++) assert_string_equal(x->levels[k], y->levels[k]);
+        for (size_t i = 0; i < a->n_rows; i++) {
+            if (isnan(x->values[i])) assert_true(isnan(y->values[i]));
+            else assert_true(x->values[i] == y->values[i]);
+        }
+    }
+}
+
+/* About 7 MB: enough for several chunks. Column "late" is numeric for the
+ * first 40% of the rows and mostly text after, so the first chunk sees it
+ * numeric; "rare" is missing until the last rows; quoted fields hold
+ * separators. */
+static char *big_csv(size_t n_rows, size_t *length) {
+    size_t size = 64 + n_rows * 80;
+    char *csv = malloc(size);
+    assert_non_null(csv);
+    size_t at = (size_t)snprintf(csv, size, "x,c,late,rare,q\n");
+    for (size_t i = 0; i < n_rows; i++) {
+        char late[32], rare[32];
+        if (i < n_rows * 2 / 5) snprintf(late, sizeof late, "%zu.5", i % 97);
+        else snprintf(late, sizeof late, "L%zu", i % 13);
+        if (i + 50 < n_rows) snprintf(rare, sizeof rare, "NA");
+        else snprintf(rare, sizeof rare, "r%zu", i % 7);
+        at += (size_t)snprintf(csv + at, size - at, "%zu.%03zu,lvl%zu,%s,%s,\"a,%zu\"\"\"\n",
+                               i, i % 1000, (i * 7919) % (1 + i / 1000), late, rare, i % 5);
+    }
+    *length = at;
+    return csv;
+}
+
+static dial_table *parse_threads(const char *csv, size_t length, int threads) {
+    dial_ctx *ctx = test_ctx();
+    dial_ctx_set_threads(ctx, threads);
+    dial_table *table = NULL;
+    assert_dial_ok(ctx, dial_csv_parse(ctx, "big.csv", csv, length, NULL, &table));
+    dial_ctx_free(ctx);
+    return table;
+}
+
+static void threaded_reads_equal_single_threaded_reads(void **state) {
+    (void)state;
+    size_t length;
+    char *csv = big_csv(200000, &length);
+    assert_true(length > (4u << 20));
+    dial_table *one = parse_threads(csv, length, 1);
+    assert_int_equal(one->n_rows, 200000);
+    assert_int_equal(one->cols[0].type, DIAL_COLUMN_NUMERIC);
+    assert_int_equal(one->cols[1].type, DIAL_COLUMN_CATEGORICAL);
+    assert_int_equal(one->cols[2].type, DIAL_COLUMN_CATEGORICAL);
+    assert_string_equal(one->cols[2].levels[0], "0.5");
+    assert_int_equal(one->cols[2].n_levels, 97 + 13);
+    assert_int_equal(one->cols[3].n_levels, 7);
+    assert_string_equal(one->cols[4].levels[0], "a,0\"");
+    for (int threads = 2; threads <= 4; threads++) {
+        dial_table *many = parse_threads(csv, length, threads);
+        assert_tables_equal(one, many);
+        dial_table_free(many);
+    }
+    dial_table_free(one);
+    free(csv);
+}
+
+static void threaded_errors_name_the_same_line_as_single_threaded(void **state) {
+    (void)state;
+    size_t length;
+    char *csv = big_csv(200000, &length);
+    /* Drop the last field (the quoted one) of line 180001. */
+    char *line = csv;
+    for (int i = 1; i < 180001; i++) line = strchr(line, '\n') + 1;
+    char *eol = strchr(line, '\n');
+    char *comma = eol;
+    while (comma[0] != ',' || comma[1] != '"') comma--;
+    memmove(comma, eol, (size_t)(csv + length - eol));
+    length -= (size_t)(eol - comma);
+    for (int threads = 1; threads <= 3; threads++) {
+        dial_ctx *ctx = test_ctx();
+        dial_ctx_set_threads(ctx, threads);
+        dial_table *table = NULL;
+        assert_dial_error(ctx, dial_csv_parse(ctx, "big.csv", csv, length, NULL, &table),
+                          DIAL_ERR_DATA, "big.csv:180001: expected 5 fields, found 4");
+        dial_ctx_free(ctx);
+    }
+    free(csv);
+}
+
+static void threaded_stray_text_names_the_same_line_as_single_threaded(void **state) {
+    (void)state;
+    size_t length;
+    char *csv = big_csv(200000, &length);
+    /* The x of line 190001, "189999.999", becomes "189999.99x". */
+    char *line = csv;
+    for (int i = 1; i < 190001; i++) line = strchr(line, '\n') + 1;
+    char *comma = strchr(line, ',');
+    comma[-1] = 'x';
+    for (int threads = 1; threads <= 3; threads++) {
+        dial_ctx *ctx = test_ctx();
+        dial_ctx_set_threads(ctx, threads);
+        dial_table *table = NULL;
+        assert_dial_error(ctx, dial_csv_parse(ctx, "big.csv", csv, length, NULL, &table),
+                          DIAL_ERR_DATA,
+                          "big.csv:190001:1: column 'x' is numeric but this value is not a "
+                          "number: '189999.99x'");
+        dial_ctx_free(ctx);
+    }
+    free(csv);
+}
+
+static void a_cut_inside_a_quoted_field_gives_the_same_table(void **state) {
+    (void)state;
+    /* One quoted field of 4 MB made of short lines spans every cut. */
+    size_t text_length = 4u << 20;
+    size_t size = text_length + 128;
+    char *csv = malloc(size);
+    assert_non_null(csv);
+    size_t at = (size_t)snprintf(csv, size, "a,b\n1,x\n2,\"");
+    for (size_t i = 0; i < text_length; i++) csv[at + i] = "9,9\n"[i % 4];
+    at += text_length;
+    at += (size_t)snprintf(csv + at, size - at, "\"\n3,y\n");
+    dial_table *one = parse_threads(csv, at, 1);
+    assert_int_equal(one->n_rows, 3);
+    dial_table *two = parse_threads(csv, at, 2);
+    assert_tables_equal(one, two);
+    dial_table_free(one);
+    dial_table_free(two);
+    free(csv);
+}
+
 /* ---- errors ----------------------------------------------------------- */
 
 static void a_short_row_names_its_line_and_the_field_counts(void **state) {
@@ -749,6 +887,10 @@ int main(void) {
         cmocka_unit_test(parsed_numbers_equal_strtod),
         cmocka_unit_test(a_row_of_ten_megabytes_is_read),
         cmocka_unit_test(a_quoted_field_of_ten_megabytes_is_one_level),
+        cmocka_unit_test(threaded_reads_equal_single_threaded_reads),
+        cmocka_unit_test(threaded_errors_name_the_same_line_as_single_threaded),
+        cmocka_unit_test(threaded_stray_text_names_the_same_line_as_single_threaded),
+        cmocka_unit_test(a_cut_inside_a_quoted_field_gives_the_same_table),
         cmocka_unit_test(a_short_row_names_its_line_and_the_field_counts),
         cmocka_unit_test(a_long_row_names_its_line_and_the_field_counts),
         cmocka_unit_test(line_numbers_count_newlines_inside_quotes_and_blank_lines),

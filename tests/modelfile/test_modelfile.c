@@ -99,7 +99,7 @@ static model_bytes assemble(json_t *header, const unsigned char *data, size_t da
     model_bytes file = {.length = data_start + data_bytes + 8};
     file.bytes = calloc(file.length, 1);
     assert_non_null(file.bytes);
-    memcpy(file.bytes, "\x89" "DIAL\r\n\x1a\n", 9);
+    memcpy(file.bytes, "\211DIAL\r\n\032\n", 9);
     file.bytes[9] = 1;
     put_u64(file.bytes + 17, header_length);
     memcpy(file.bytes + 25, text, header_length);
@@ -139,7 +139,8 @@ static json_t *tensor_entry(json_t *header, const char *name) {
 static void assert_load_fails(const model_bytes *file, const char *expected) {
     dial_ctx *ctx = test_ctx();
     dial_model *model = (dial_model *)1;
-    assert_dial_error(ctx, dial_model_load_buffer(ctx, "model.dial", file->bytes, file->length, &model),
+    assert_dial_error(ctx,
+                      dial_model_load_buffer(ctx, "model.dial", file->bytes, file->length, &model),
                       DIAL_ERR_FORMAT, expected);
     assert_null(model);
     dial_ctx_free(ctx);
@@ -245,7 +246,8 @@ static void test_checksum_is_crc64_xz(void **state) {
     uint64_t crc = ~0ull;
     for (size_t i = 0; i < sizeof block; i++) {
         crc ^= block[i];
-        for (int bit = 0; bit < 8; bit++) crc = (crc & 1) ? (crc >> 1) ^ 0xC96C5795D7870F42ull : crc >> 1;
+        for (int bit = 0; bit < 8; bit++)
+            crc = (crc & 1) ? (crc >> 1) ^ 0xC96C5795D7870F42ull : crc >> 1;
     }
     assert_true(whole == ~crc);
 }
@@ -320,15 +322,17 @@ static dial_model *hand_built_model(dial_ctx *ctx) {
     uint64_t nan_bits = 0x7FF8000000C0FFEEull;
     double payload_nan;
     memcpy(&payload_nan, &nan_bits, sizeof payload_nan);
-    const double values[12] = {-0.0, 5e-324, INFINITY, -INFINITY, payload_nan, DBL_MAX,
+    const double values[12] = {-0.0, 5e-324,  INFINITY, -INFINITY,         payload_nan, DBL_MAX,
                                0.1,  1.0 / 3, -DBL_MIN, 3.141592653589793, 1e-300,      -1};
     memcpy(d, values, sizeof values);
     size_t one[1] = {3};
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &model->tensors, "ints", DIAL_I64, 1, one, (void **)&k));
+    assert_dial_ok(ctx,
+                   dial_tensors_add(ctx, &model->tensors, "ints", DIAL_I64, 1, one, (void **)&k));
     k[0] = INT64_MIN;
     k[1] = INT64_MAX;
     k[2] = -1;
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &model->tensors, "scalar", DIAL_F64, 0, NULL, (void **)&d));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, &model->tensors, "scalar", DIAL_F64, 0, NULL, (void **)&d));
     *d = 42;
     size_t empty[2] = {0, 5};
     assert_dial_ok(ctx, dial_tensors_add(ctx, &model->tensors, "empty", DIAL_F64, 2, empty, NULL));
@@ -347,7 +351,8 @@ static void test_a_hand_built_model_round_trips_to_the_bit(void **state) {
     dial_model *model = hand_built_model(ctx);
     model_bytes file = save(ctx, model);
     dial_model *loaded = NULL;
-    assert_dial_ok(ctx, dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+    assert_dial_ok(ctx,
+                   dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
     assert_same_model(model, loaded);
     free(file.bytes);
     dial_model_free(loaded);
@@ -360,7 +365,8 @@ static void test_saving_a_loaded_model_gives_the_same_bytes(void **state) {
     dial_ctx *ctx = test_ctx();
     model_bytes file = saved_iris_knn(ctx);
     dial_model *loaded = NULL;
-    assert_dial_ok(ctx, dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+    assert_dial_ok(ctx,
+                   dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
     model_bytes again = save(ctx, loaded);
     assert_int_equal(file.length, again.length);
     assert_memory_equal(file.bytes, again.bytes, file.length);
@@ -376,14 +382,25 @@ static void test_float_knobs_round_trip_exactly(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_model *model = hand_built_model(ctx);
-    const double values[] = {0.1,     1.0 / 3,     2.0 / 3,  5e-324, DBL_MIN,
-                             DBL_MAX, 1e-9,        1e23,     0.3,    1 + DBL_EPSILON,
-                             0,       4.35,        123456789.123456789};
+    const double values[] = {0.1,
+                             1.0 / 3,
+                             2.0 / 3,
+                             5e-324,
+                             DBL_MIN,
+                             DBL_MAX,
+                             1e-9,
+                             1e23,
+                             0.3,
+                             1 + DBL_EPSILON,
+                             0,
+                             4.35,
+                             123456789.123456789};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         assert_dial_ok(ctx, dial_knobs_set_number(ctx, &model->knobs, "var_smoothing", values[i]));
         model_bytes file = save(ctx, model);
         dial_model *loaded = NULL;
-        assert_dial_ok(ctx, dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+        assert_dial_ok(ctx,
+                       dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
         double back = dial_knobs_float(&loaded->knobs, "var_smoothing");
         assert_memory_equal(&back, &values[i], sizeof back);
         dial_model_free(loaded);
@@ -398,7 +415,8 @@ static void test_knobs_keep_which_ones_the_user_set(void **state) {
     dial_ctx *ctx = test_ctx();
     model_bytes file = saved_iris_knn(ctx);
     dial_model *loaded = NULL;
-    assert_dial_ok(ctx, dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+    assert_dial_ok(ctx,
+                   dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
     const dial_knobs *knobs = dial_model_get_knobs(loaded);
     assert_int_equal(dial_knobs_int(knobs, "k"), 7);
     assert_string_equal(dial_knobs_choice(knobs, "weights"), "distance");
@@ -416,8 +434,11 @@ static void test_the_layout_is_little_endian_and_aligned(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_model *model = hand_built_model(ctx);
     model_bytes file = save(ctx, model);
-    assert_memory_equal(file.bytes, "\x89" "DIAL\r\n\x1a\n", 9);
-    assert_memory_equal(file.bytes + 9, "\x01\0\0\0" "\0\0\0\0", 8);
+    assert_memory_equal(file.bytes, "\211DIAL\r\n\032\n", 9);
+    assert_memory_equal(file.bytes + 9,
+                        "\x01\0\0\0"
+                        "\0\0\0\0",
+                        8);
     size_t start = data_start_of(&file);
     assert_int_equal(start % 64, 0);
     for (size_t i = 25 + (size_t)get_u64(file.bytes + 17); i < start; i++)
@@ -427,7 +448,8 @@ static void test_the_layout_is_little_endian_and_aligned(void **state) {
     assert_string_equal(json_string_value(json_object_get(header, "model")), "naive_bayes");
     assert_int_equal(json_integer_value(json_object_get(header, "model_version")), 1);
     json_t *facts = json_object_get(header, "facts");
-    assert_string_equal(json_string_value(json_object_get(facts, "fitted_at")), "2023-11-14T22:13:20Z");
+    assert_string_equal(json_string_value(json_object_get(facts, "fitted_at")),
+                        "2023-11-14T22:13:20Z");
     assert_string_equal(json_string_value(json_object_get(facts, "seed")), "18446744073709551615");
     assert_string_equal(json_string_value(json_object_get(facts, "data_fingerprint")),
                         "0123456789abcdef");
@@ -439,10 +461,12 @@ static void test_the_layout_is_little_endian_and_aligned(void **state) {
     assert_string_equal(json_string_value(json_object_get(ints, "dtype")), "i64");
     /* INT64_MIN, INT64_MAX, -1 as two's complement, least significant byte first */
     assert_memory_equal(file.bytes + start + offset,
-                        "\0\0\0\0\0\0\0\x80" "\xff\xff\xff\xff\xff\xff\xff\x7f"
+                        "\0\0\0\0\0\0\0\x80"
+                        "\xff\xff\xff\xff\xff\xff\xff\x7f"
                         "\xff\xff\xff\xff\xff\xff\xff\xff",
                         24);
-    size_t scalar = (size_t)json_integer_value(json_object_get(tensor_entry(header, "scalar"), "offset"));
+    size_t scalar =
+        (size_t)json_integer_value(json_object_get(tensor_entry(header, "scalar"), "offset"));
     assert_memory_equal(file.bytes + start + scalar, "\0\0\0\0\0\0\x45\x40", 8); /* 42.0 */
     assert_true(get_u64(file.bytes + file.length - 8) ==
                 dial_modelfile_checksum(file.bytes, file.length - 8));
@@ -508,7 +532,75 @@ static void test_loading_a_missing_file_is_an_io_error(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_model *model = NULL;
     assert_dial_error(ctx, dial_model_load(ctx, "/nonexistent-dial-dir/model.dial", &model),
-                      DIAL_ERR_IO, "cannot open /nonexistent-dial-dir/model.dial: No such file or directory");
+                      DIAL_ERR_IO,
+                      "cannot open /nonexistent-dial-dir/model.dial: No such file or directory");
+    dial_ctx_free(ctx);
+}
+
+static void test_save_to_dash_writes_standard_output(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = fit_iris_knn(ctx);
+    char *path = test_write_temp("", 0, ".dial");
+    fflush(stdout);
+    int saved_stdout = dup(STDOUT_FILENO);
+    FILE *out = fopen(path, "wb");
+    dup2(fileno(out), STDOUT_FILENO);
+    dial_status status = dial_model_save(ctx, model, "-");
+    fflush(stdout);
+    dup2(saved_stdout, STDOUT_FILENO);
+    close(saved_stdout);
+    fclose(out);
+    assert_dial_ok(ctx, status);
+    model_bytes expected = save(ctx, model);
+    size_t length;
+    char *written = test_read_file(path, &length);
+    assert_int_equal(length, expected.length);
+    assert_memory_equal(written, expected.bytes, length);
+    free(written);
+    free(expected.bytes);
+    unlink(path);
+    free(path);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
+static void test_load_from_dash_reads_standard_input(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    model_bytes file = saved_iris_knn(ctx);
+    char *path = test_write_temp((const char *)file.bytes, file.length, ".dial");
+    int saved_stdin = dup(STDIN_FILENO);
+    FILE *in = fopen(path, "rb");
+    dup2(fileno(in), STDIN_FILENO);
+    dial_model *loaded = NULL;
+    dial_status status = dial_model_load(ctx, "-", &loaded);
+    dup2(saved_stdin, STDIN_FILENO);
+    close(saved_stdin);
+    fclose(in);
+    assert_dial_ok(ctx, status);
+    assert_string_equal(dial_model_get_family(loaded)->name, "knn");
+    dial_model_free(loaded);
+    unlink(path);
+    free(path);
+    free(file.bytes);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_name_that_is_not_utf8_cannot_be_saved(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = hand_built_model(ctx);
+    free(model->features[0].name);
+    model->features[0].name = strdup("caf\xe9"); /* Latin-1 */
+    unsigned char *bytes = (unsigned char *)1;
+    size_t length = 1;
+    assert_dial_error(ctx, dial_model_save_buffer(ctx, model, &bytes, &length), DIAL_ERR_DATA,
+                      "cannot save the model: the name of feature 1 is not valid UTF-8 text, "
+                      "which a model file requires; re-encode the data as UTF-8");
+    assert_null(bytes);
+    assert_int_equal(length, 0);
+    dial_model_free(model);
     dial_ctx_free(ctx);
 }
 
@@ -525,7 +617,7 @@ static void test_a_csv_file_is_not_a_model(void **state) {
 
 static void test_a_short_file_is_not_a_model(void **state) {
     (void)state;
-    model_bytes file = {.bytes = (unsigned char *)"\x89" "DIAL\r\n", .length = 7};
+    model_bytes file = {.bytes = (unsigned char *)"\211DIAL\r\n", .length = 7};
     assert_load_fails(&file, "model.dial: not a dial model file (too short: 7 bytes)");
 }
 
@@ -539,8 +631,40 @@ static void test_newline_conversion_is_named(void **state) {
         if (!(file.bytes[i] == '\r' && i + 1 < file.length && file.bytes[i + 1] == '\n'))
             file.bytes[out++] = file.bytes[i];
     file.length = out;
-    assert_load_fails(&file, "model.dial: not a dial model file (bad magic): it was mangled by "
-                             "newline conversion (\\r\\n became \\n); copy it again in binary mode");
+    assert_load_fails(&file,
+                      "model.dial: not a dial model file (bad magic): it was mangled by "
+                      "newline conversion (\\r\\n became \\n); copy it again in binary mode");
+    free(file.bytes);
+    dial_ctx_free(ctx);
+}
+
+static void test_dos_newline_conversion_is_named(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    model_bytes file = saved_iris_knn(ctx);
+    /* What unix2dos does: every \n that is not already after \r gets one. */
+    unsigned char *converted = malloc(2 * file.length);
+    size_t out = 0;
+    for (size_t i = 0; i < file.length; i++) {
+        if (file.bytes[i] == '\n' && (i == 0 || file.bytes[i - 1] != '\r')) converted[out++] = '\r';
+        converted[out++] = file.bytes[i];
+    }
+    model_bytes mangled = {converted, out};
+    assert_load_fails(&mangled, "model.dial: not a dial model file (bad magic): it was mangled by "
+                                "newline conversion (\\n became \\r\\n); copy it again in binary "
+                                "mode");
+    free(converted);
+    free(file.bytes);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_seven_bit_transfer_is_named(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    model_bytes file = saved_iris_knn(ctx);
+    for (size_t i = 0; i < file.length; i++) file.bytes[i] &= 0x7F;
+    assert_load_fails(&file, "model.dial: not a dial model file (bad magic): its first byte lost "
+                             "its high bit in a 7-bit transfer; copy it again in binary mode");
     free(file.bytes);
     dial_ctx_free(ctx);
 }
@@ -594,12 +718,17 @@ static void test_every_damaged_byte_is_refused(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     model_bytes file = saved_iris_knn(ctx);
-    static const unsigned char flips[] = {0x01, 0x80, 0xFF};
+    /* Every byte inverted; single low and high bits too, at every byte of
+     * the prefix and header (where the parsing is) and a dense sample of
+     * the tensor data (where the checksum alone can tell). */
+    static const unsigned char flips[] = {0xFF, 0x01, 0x80};
+    size_t start = data_start_of(&file);
     for (size_t i = 0; i < file.length; i++)
-        for (size_t f = 0; f < sizeof flips; f++) {
+        for (size_t f = 0; f < (i < start || i % 8 == 5 ? sizeof flips : 1); f++) {
             file.bytes[i] ^= flips[f];
             dial_model *model = (dial_model *)1;
-            dial_status status = dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &model);
+            dial_status status =
+                dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &model);
             if (status != DIAL_ERR_FORMAT)
                 fail_msg("byte %zu ^ 0x%02x: status %d", i, flips[f], status);
             assert_null(model);
@@ -658,8 +787,9 @@ static void test_a_tensor_claiming_2_to_the_40_values_is_refused_by_name(void **
 
 static void claim_overflowing_shape(json_t *header) {
     json_t *x = tensor_entry(header, "x");
-    json_object_set_new(x, "shape", json_pack("[IIII]", (json_int_t)1 << 32, (json_int_t)1 << 32,
-                                              (json_int_t)1 << 32, (json_int_t)0));
+    json_object_set_new(x, "shape",
+                        json_pack("[IIII]", (json_int_t)1 << 32, (json_int_t)1 << 32,
+                                  (json_int_t)1 << 32, (json_int_t)0));
 }
 
 static void test_a_shape_whose_product_overflows_with_a_zero_is_checked_exactly(void **state) {
@@ -679,7 +809,8 @@ static void misalign_x(json_t *header) {
 
 static void move_y_past_the_end(json_t *header) {
     json_t *y = tensor_entry(header, "y");
-    json_object_set_new(y, "offset", json_integer(json_integer_value(json_object_get(header, "data_bytes"))));
+    json_object_set_new(y, "offset",
+                        json_integer(json_integer_value(json_object_get(header, "data_bytes"))));
 }
 
 static void overlap_y_with_x(json_t *header) {
@@ -704,8 +835,9 @@ static void unknown_dtype(json_t *header) {
 }
 
 static void long_name(json_t *header) {
-    json_object_set_new(tensor_entry(header, "y"), "name",
-                        json_string("a_name_that_is_far_too_long_for_a_tensor_of_dial_12345678901234567890"));
+    json_object_set_new(
+        tensor_entry(header, "y"), "name",
+        json_string("a_name_that_is_far_too_long_for_a_tensor_of_dial_12345678901234567890"));
 }
 
 static void bad_preprocess_shape(json_t *header) {
@@ -731,7 +863,8 @@ static void test_the_tensor_index_is_checked_entry_by_entry(void **state) {
         {five_dimensions, 0, "model.dial: tensor 'y' has 5 dimensions, at most 4"},
         {unknown_dtype, 0, "model.dial: tensor 'y' has dtype 'f32', expected 'f64' or 'i64'"},
         {long_name, 0,
-         "model.dial: tensor name 'a_name_that_is_far_too_long_for_a_tensor_of_dial_12345678901234567890' "
+         "model.dial: tensor name "
+         "'a_name_that_is_far_too_long_for_a_tensor_of_dial_12345678901234567890' "
          "in 'tensors[5]' must be 1 to 63 printable bytes"},
         {bad_preprocess_shape, 0,
          "model.dial: tensor 'preprocess.center' has f64 shape [3], expected f64 [4] (one per "
@@ -745,7 +878,9 @@ static void test_the_tensor_index_is_checked_entry_by_entry(void **state) {
     dial_ctx_free(ctx);
 }
 
-static void unknown_family(json_t *header) { json_object_set_new(header, "model", json_string("knnn")); }
+static void unknown_family(json_t *header) {
+    json_object_set_new(header, "model", json_string("knnn"));
+}
 static void newer_model_version(json_t *header) {
     json_object_set_new(header, "model_version", json_integer(3));
 }
@@ -767,9 +902,13 @@ static void inactive_knob_set(json_t *header) {
 static void one_class(json_t *header) {
     json_object_set_new(header, "classes", json_pack("[s]", "setosa"));
 }
-static void wrong_n_inputs(json_t *header) { json_object_set_new(header, "n_inputs", json_integer(5)); }
+static void wrong_n_inputs(json_t *header) {
+    json_object_set_new(header, "n_inputs", json_integer(5));
+}
 static void no_facts(json_t *header) { json_object_del(header, "facts"); }
-static void text_n_inputs(json_t *header) { json_object_set_new(header, "n_inputs", json_string("4")); }
+static void text_n_inputs(json_t *header) {
+    json_object_set_new(header, "n_inputs", json_string("4"));
+}
 static void regression_task(json_t *header) {
     json_object_set_new(header, "task", json_string("ranking"));
 }
@@ -844,12 +983,13 @@ static void test_a_header_that_is_not_json_gives_line_and_column(void **state) {
     size_t header_length = strlen(text), data_start = (25 + header_length + 63) / 64 * 64;
     model_bytes file = {.length = data_start + 8};
     file.bytes = calloc(file.length, 1);
-    memcpy(file.bytes, "\x89" "DIAL\r\n\x1a\n\x01", 10);
+    memcpy(file.bytes, "\211DIAL\r\n\032\n\x01", 10);
     put_u64(file.bytes + 17, header_length);
     memcpy(file.bytes + 25, text, header_length);
     put_u64(file.bytes + data_start, dial_modelfile_checksum(file.bytes, data_start));
-    assert_load_fails(&file, "model.dial: the header is not valid JSON: line 3, column 6: string or "
-                             "'}' expected near 'oops'");
+    assert_load_fails(&file,
+                      "model.dial: the header is not valid JSON: line 3, column 6: string or "
+                      "'}' expected near 'oops'");
     free(file.bytes);
 }
 
@@ -859,7 +999,7 @@ static void test_a_header_with_a_duplicate_key_is_refused(void **state) {
     size_t header_length = strlen(text), data_start = (25 + header_length + 63) / 64 * 64;
     model_bytes file = {.length = data_start + 8};
     file.bytes = calloc(file.length, 1);
-    memcpy(file.bytes, "\x89" "DIAL\r\n\x1a\n\x01", 10);
+    memcpy(file.bytes, "\211DIAL\r\n\032\n\x01", 10);
     put_u64(file.bytes + 17, header_length);
     memcpy(file.bytes + 25, text, header_length);
     put_u64(file.bytes + data_start, dial_modelfile_checksum(file.bytes, data_start));
@@ -893,9 +1033,14 @@ int main(void) {
         cmocka_unit_test(test_save_replaces_the_file_and_leaves_no_temporary),
         cmocka_unit_test(test_save_into_a_missing_directory_is_an_io_error),
         cmocka_unit_test(test_loading_a_missing_file_is_an_io_error),
+        cmocka_unit_test(test_save_to_dash_writes_standard_output),
+        cmocka_unit_test(test_load_from_dash_reads_standard_input),
+        cmocka_unit_test(test_a_name_that_is_not_utf8_cannot_be_saved),
         cmocka_unit_test(test_a_csv_file_is_not_a_model),
         cmocka_unit_test(test_a_short_file_is_not_a_model),
         cmocka_unit_test(test_newline_conversion_is_named),
+        cmocka_unit_test(test_dos_newline_conversion_is_named),
+        cmocka_unit_test(test_a_seven_bit_transfer_is_named),
         cmocka_unit_test(test_a_newer_format_version_asks_for_an_upgrade),
         cmocka_unit_test(test_every_truncation_is_refused_as_truncated),
         cmocka_unit_test(test_every_damaged_byte_is_refused),

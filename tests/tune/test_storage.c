@@ -30,8 +30,8 @@ static int open_fixture(void **state, bool sqlite) {
     } else {
         assert_dial_ok(f->ctx, dial_storage_memory_open(f->ctx, &f->storage));
     }
-    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE,
-                                                      &f->study));
+    assert_dial_ok(
+        f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE, &f->study));
     *state = f;
     return 0;
 }
@@ -61,13 +61,12 @@ static int teardown(void **state) {
 static dial_storage_trial start(fixture *f, int64_t max_trials, double now) {
     dial_storage_start request = {max_trials, 10.0, now};
     dial_storage_trial started;
-    assert_dial_ok(f->ctx,
-                   f->storage.ops->start_trial(f->ctx, f->storage.self, f->study, &request, &started));
+    assert_dial_ok(
+        f->ctx, f->storage.ops->start_trial(f->ctx, f->storage.self, f->study, &request, &started));
     return started;
 }
 
-static void finish(fixture *f, int64_t trial_id, dial_trial_state state, double value,
-                   double now) {
+static void finish(fixture *f, int64_t trial_id, dial_trial_state state, double value, double now) {
     bool was_stale = true;
     assert_dial_ok(f->ctx, f->storage.ops->finish(f->ctx, f->storage.self, trial_id, state, value,
                                                   state == DIAL_TRIAL_FAILED ? "it broke" : NULL,
@@ -125,12 +124,12 @@ static void test_finished_trial_keeps_params_values_and_message(void **state) {
     set_param(f, a.trial_id, 0, "lr", 0.001);
     assert_dial_ok(f->ctx, f->storage.ops->set_param(f->ctx, f->storage.self, a.trial_id, 1,
                                                      "kernel", DIAL_PARAM_CHOICE, 1, "rbf"));
-    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 0, 0.9,
-                                                  100.5));
-    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.7,
-                                                  100.6));
-    assert_dial_ok(f->ctx, f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.6,
-                                                  100.7));
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 0, 0.9, 100.5));
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.7, 100.6));
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->report(f->ctx, f->storage.self, a.trial_id, 1, 0.6, 100.7));
     finish(f, a.trial_id, DIAL_TRIAL_COMPLETE, 0.6, 101.0);
     dial_storage_trial b = start(f, 0, 102.0);
     finish(f, b.trial_id, DIAL_TRIAL_FAILED, NAN, 103.0);
@@ -244,9 +243,9 @@ static void test_stale_trial_is_failed_and_its_params_go_to_the_next_trial(void 
 
     /* The dead worker, back from the dead, cannot finish it any more. */
     bool was_stale = false;
-    assert_dial_ok(f->ctx, f->storage.ops->finish(f->ctx, f->storage.self, dead.trial_id,
-                                                  DIAL_TRIAL_COMPLETE, 0.5, NULL, 113.0,
-                                                  &was_stale));
+    assert_dial_ok(f->ctx,
+                   f->storage.ops->finish(f->ctx, f->storage.self, dead.trial_id,
+                                          DIAL_TRIAL_COMPLETE, 0.5, NULL, 113.0, &was_stale));
     assert_true(was_stale);
     dial_trial_record_clear(&done.record);
     dial_trial_record_clear(&dead.record);
@@ -297,8 +296,8 @@ static void test_finishing_twice_is_refused(void **state) {
     dial_trial_record_clear(&a.record);
 }
 
-#define BOTH(test)                                                                                 \
-    cmocka_unit_test_setup_teardown(test, setup_memory, teardown),                                 \
+#define BOTH(test)                                                 \
+    cmocka_unit_test_setup_teardown(test, setup_memory, teardown), \
         cmocka_unit_test_setup_teardown(test, setup_sqlite, teardown)
 
 int main(void) {

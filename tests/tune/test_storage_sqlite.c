@@ -153,8 +153,8 @@ static void test_storage_in_a_missing_directory_is_refused(void **state) {
     snprintf(path, sizeof path, "%s/no/such/s.db", f->dir);
     snprintf(expected, sizeof expected,
              "cannot open study storage %s: directory '%s/no/such' does not exist", path, f->dir);
-    assert_dial_error(f->ctx, open_named(f->ctx, path, "x", DIAL_MINIMIZE, 0, &study),
-                      DIAL_ERR_IO, expected);
+    assert_dial_error(f->ctx, open_named(f->ctx, path, "x", DIAL_MINIMIZE, 0, &study), DIAL_ERR_IO,
+                      expected);
 }
 
 static void test_a_file_that_is_not_sqlite_is_refused(void **state) {
@@ -164,8 +164,8 @@ static void test_a_file_that_is_not_sqlite_is_refused(void **state) {
     fclose(file);
     dial_study *study = NULL;
     char expected[256];
-    snprintf(expected, sizeof expected,
-             "%s is not a dial study database: it is not an SQLite file", f->path);
+    snprintf(expected, sizeof expected, "%s is not a dial study database: it is not an SQLite file",
+             f->path);
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
                       DIAL_ERR_FORMAT, expected);
 }
@@ -364,14 +364,12 @@ static void test_killed_worker_loses_nothing_and_its_params_run_once_more(void *
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_study_is_resumed_from_the_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_several_named_studies_share_one_file, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_several_named_studies_share_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resuming_with_the_other_direction_is_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_storage_in_a_missing_directory_is_refused, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_a_file_that_is_not_sqlite_is_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_file_that_is_not_sqlite_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_sqlite_file_of_another_program_is_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_another_schema_version_is_refused, setup, teardown),

@@ -125,10 +125,14 @@ static void test_space_parameter_takes_precedence_over_the_call(void **state) {
     char *choices[] = {"distance"};
     dial_param params[] = {
         {.name = "x", .kind = DIAL_PARAM_FLOAT, .low = 10, .high = 11, .condition = ""},
-        {.name = "k", .kind = DIAL_PARAM_INT, .low = 7, .high = 7, .fixed = true,
+        {.name = "k", .kind = DIAL_PARAM_INT, .low = 7, .high = 7, .fixed = true, .condition = ""},
+        {.name = "weights",
+         .kind = DIAL_PARAM_CHOICE,
+         .low = 0,
+         .high = 0,
+         .n_choices = 1,
+         .choices = choices,
          .condition = ""},
-        {.name = "weights", .kind = DIAL_PARAM_CHOICE, .low = 0, .high = 0, .n_choices = 1,
-         .choices = choices, .condition = ""},
     };
     dial_space space = {3, params};
     dial_study *study = open_study(ctx, DIAL_MINIMIZE, &space);
@@ -193,8 +197,8 @@ static void test_same_name_as_another_kind_is_an_error(void **state) {
     snprintf(expected, sizeof expected,
              "suggest_choice 'c': trial 0 already has it as '%s', which is not one of: p, q",
              choices[c]);
-    assert_dial_error(tctx, dial_trial_suggest_choice(trial, "c", others, 2, &c),
-                      DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(tctx, dial_trial_suggest_choice(trial, "c", others, 2, &c), DIAL_ERR_ARGUMENT,
+                      expected);
     assert_dial_ok(ctx, dial_study_tell(ctx, study, trial, DIAL_TRIAL_COMPLETE, x));
     dial_study_free(study);
     dial_ctx_free(ctx);
@@ -211,7 +215,8 @@ static void test_bad_suggestion_arguments_are_rejected(void **state) {
     assert_dial_error(tctx, dial_trial_suggest_float(trial, "lr", 1, 0.5, DIAL_LINEAR, &x),
                       DIAL_ERR_ARGUMENT, "suggest_float 'lr': low = 1 is above high = 0.5");
     assert_dial_error(tctx, dial_trial_suggest_float(trial, "lr", 0, 1, DIAL_LOG, &x),
-                      DIAL_ERR_ARGUMENT, "suggest_float 'lr': a log scale needs low > 0, got low = 0");
+                      DIAL_ERR_ARGUMENT,
+                      "suggest_float 'lr': a log scale needs low > 0, got low = 0");
     assert_dial_error(tctx, dial_trial_suggest_float(trial, "lr", 0, INFINITY, DIAL_LINEAR, &x),
                       DIAL_ERR_ARGUMENT,
                       "suggest_float 'lr': low and high must be finite numbers, got 0 and inf");
@@ -220,7 +225,8 @@ static void test_bad_suggestion_arguments_are_rejected(void **state) {
     assert_dial_error(tctx, dial_trial_suggest_int(trial, "k", 5, 1, DIAL_LINEAR, &k),
                       DIAL_ERR_ARGUMENT, "suggest_int 'k': low = 5 is above high = 1");
     assert_dial_error(tctx, dial_trial_suggest_int(trial, "k", 0, 10, DIAL_LOG, &k),
-                      DIAL_ERR_ARGUMENT, "suggest_int 'k': a log scale needs low >= 1, got low = 0");
+                      DIAL_ERR_ARGUMENT,
+                      "suggest_int 'k': a log scale needs low >= 1, got low = 0");
     assert_dial_error(tctx, dial_trial_suggest_choice(trial, "c", NULL, 0, &c), DIAL_ERR_ARGUMENT,
                       "suggest_choice 'c': needs at least one choice");
     assert_dial_error(tctx, dial_trial_suggest_float(trial, "", 0, 1, DIAL_LINEAR, &x),
@@ -257,10 +263,10 @@ static void test_best_follows_the_direction(void **state) {
     dial_study *high = open_study(ctx, DIAL_MAXIMIZE, NULL);
     const double values[] = {0.5, 0.2, 0.9, 0.4};
     for (int i = 0; i < 4; i++) {
-        assert_dial_ok(ctx, dial_study_tell(ctx, low, ask(ctx, low), DIAL_TRIAL_COMPLETE,
-                                            values[i]));
-        assert_dial_ok(ctx, dial_study_tell(ctx, high, ask(ctx, high), DIAL_TRIAL_COMPLETE,
-                                            values[i]));
+        assert_dial_ok(ctx,
+                       dial_study_tell(ctx, low, ask(ctx, low), DIAL_TRIAL_COMPLETE, values[i]));
+        assert_dial_ok(ctx,
+                       dial_study_tell(ctx, high, ask(ctx, high), DIAL_TRIAL_COMPLETE, values[i]));
     }
     dial_trial_record best;
     assert_dial_ok(ctx, dial_study_best(ctx, low, &best));

@@ -1,0 +1,150 @@
+/*
+ * Samplers: making one, and sending each request to the kind asked for.
+ * The sampler keeps its own copy of the space so that the caller may free
+ * or change theirs; every request is then a pure function of (seed, trial
+ * number, parameter), which is what lets many workers share one study.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune/sampler_internal.h"
+
+/* Checks that a parameter can be sampled; the study layer builds spaces
+ * from many places (knob tables, the CLI, C callers). */
+static dial_status check_param(dial_ctx *ctx, const dial_param *param) {
+    const char *name = param->name ? param->name : "";
+    if (!name[0])
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a search space parameter needs a name");
+    switch (param->kind) {
+    case DIAL_PARAM_FLOAT:
+    case DIAL_PARAM_INT: break;
+    case DIAL_PARAM_CHOICE:
+        if (param->n_choices == 0 || !param->choices)
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "search space parameter '%s' is a choice with no choices", name);
+        for (size_t c = 0; c < param->n_choices; c++)
+            if (!param->choices[c])
+                return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                                 "search space parameter '%s': choice %zu is NULL", name, c);
+        if (!(param->low >= 0 && param->high <= (double)(param->n_choices - 1)))
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "search space parameter '%s': choice indices %g..%g are out of "
+                             "range: must be in [0, %zu]",
+                             name, param->low, param->high, param->n_choices - 1);
+        break;
+    default:
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "search space parameter '%s' has unknown kind %d",
+                         name, (int)param->kind);
+    }
+    if (!isfinite(param->low) || !isfinite(param->high))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "search space parameter '%s': low and high must be finite, got %g and %g",
+                         name, param->low, param->high);
+    if (param->low > param->high)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "search space parameter '%s': low = %g is above high = %g", name,
+                         param->low, param->high);
+    if (param->log && param->kind != DIAL_PARAM_CHOICE && param->low <= 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "search space parameter '%s': a log scale needs low > 0, got low = %g",
+                         name, param->low);
+    if (!(param->step >= 0) || isinf(param->step))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "search space parameter '%s': step = %g must be >= 0 (0 = none)", name,
+                         param->step);
+    return DIAL_OK;
+}
+
+static dial_status check_space(dial_ctx *ctx, const dial_space *space) {
+    for (size_t i = 0; i < space->n; i++) {
+        dial_status status = check_param(ctx, &space->params[i]);
+        if (status != DIAL_OK) return status;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(space->params[j].name, space->params[i].name) == 0)
+                return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                                 "search space parameter '%s' is listed twice",
+                                 space->params[i].name);
+    }
+    return DIAL_OK;
+}
+
+dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                const dial_space *space, size_t grid_points, dial_sampler **out) {
+    *out = NULL;
+    if (kind != DIAL_SAMPLER_RANDOM && kind != DIAL_SAMPLER_GRID && kind != DIAL_SAMPLER_QMC)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "sampler %d is not DIAL_SAMPLER_RANDOM, DIAL_SAMPLER_GRID or "
+                         "DIAL_SAMPLER_QMC",
+                         (int)kind);
+    if (kind == DIAL_SAMPLER_GRID && (!space || space->n == 0))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "the grid sampler needs a search space with at least one parameter");
+    if (space && space->n && !space->params)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a search space of %zu parameters has none",
+                         space->n);
+    if (space) {
+        dial_status status = check_space(ctx, space);
+        if (status != DIAL_OK) return status;
+    }
+    dial_sampler *sampler = calloc(1, sizeof *sampler);
+    if (!sampler) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
+    sampler->kind = kind;
+    sampler->seed = seed;
+    sampler->grid_points = grid_points ? grid_points : 10;
+    dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
+    if (status == DIAL_OK && kind == DIAL_SAMPLER_GRID) status = dial_grid_build(ctx, sampler);
+    if (status == DIAL_OK && kind == DIAL_SAMPLER_QMC) status = dial_qmc_init(ctx, sampler);
+    if (status != DIAL_OK) {
+        dial_sampler_free(sampler);
+        return status;
+    }
+    *out = sampler;
+    return DIAL_OK;
+}
+
+void dial_sampler_free(dial_sampler *sampler) {
+    if (!sampler) return;
+    dial_grid_free(sampler->grid);
+    free(sampler->directions);
+    free(sampler->scramble_keys);
+    dial_space_free(&sampler->space);
+    free(sampler);
+}
+
+dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                                 const dial_param *param, double *value) {
+    if (!sampler || !param || !param->name)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_sampler_suggest needs a sampler and a "
+                                                 "named parameter");
+    if (number < 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial number %lld is negative",
+                         (long long)number);
+    /* The sampler's own copy is the distribution of record: for grid and
+     * qmc its position in the space is the parameter's dimension. */
+    long index = dial_space_find(&sampler->space, param->name);
+    if (index >= 0 && sampler->space.params[index].kind != param->kind) index = -1;
+    const dial_param *own = index >= 0 ? &sampler->space.params[index] : param;
+    switch (sampler->kind) {
+    case DIAL_SAMPLER_GRID:
+        if (index >= 0) {
+            *value = dial_grid_value(sampler->grid, number, (size_t)index);
+            return DIAL_OK;
+        }
+        break;
+    case DIAL_SAMPLER_QMC:
+        if (index >= 0 && (size_t)index < sampler->n_dimensions) {
+            *value = dial_sampler_from_unit(own, dial_qmc_unit(sampler, number, (size_t)index));
+            return DIAL_OK;
+        }
+        break;
+    case DIAL_SAMPLER_RANDOM: break;
+    }
+    /* Random draws, and the fallback for a parameter the space lacks. */
+    *value = dial_sampler_random_value(sampler->seed, number, own);
+    return DIAL_OK;
+}
+
+int64_t dial_sampler_grid_size(const dial_sampler *sampler) {
+    return sampler && sampler->grid ? dial_grid_size(sampler->grid) : 0;
+}

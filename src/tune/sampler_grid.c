@@ -1,0 +1,437 @@
+/*
+ * Grid search: every combination of the parameters' values, in an order
+ * that spans the whole grid early, so that a search stopped after a few
+ * trials has still seen every part of every range.
+ *
+ * Values of one parameter: every integer of an INT range (or every step),
+ * grid_points values evenly spaced over a FLOAT range (on the log scale when
+ * it is logarithmic, both ends included), every choice, one fixed value.
+ *
+ * Order along one parameter: LIBSVM's grid.py (permute_sequence): the middle
+ * value first, then the middles of the two halves, then of the quarters,
+ * interleaving left and right. A value's *level* is how deep in that
+ * recursion it was picked (the middle is level 0, the middles of the halves
+ * level 1, ...), its *rank* its position in the order.
+ *
+ * Order of combinations, by these keys in turn:
+ *   1. the largest level of its values: the grid is refined level by level,
+ *      every coarse sub-grid finished before a finer one starts (grid.py
+ *      does the same by growing a box of the first values of each axis);
+ *   2. more values at that largest level first: within a refinement the
+ *      points new along every axis (the corners of the coarse cells) come
+ *      before those that repeat a value already tried;
+ *   3. the largest rank, then the ranks in space order: ties broken
+ *      middle-out again, deterministically.
+ * On an 11 x 11 grid the first trials are (5,5), (2,2), (2,8), (8,2), (8,8),
+ * then the edges of the 3 x 3 sub-grid: four trials already reach both
+ * halves of both axes, where ordering by the largest rank alone would spend
+ * them on (5,5), (5,2), (2,5), (2,2) and never leave the lower half.
+ *
+ * Conditional parameters: a parameter whose condition names a choice of the
+ * space is left out of the combinations where that choice deactivates it
+ * (its value is not multiplied in), so the grid is the union over the
+ * active combinations and holds no duplicate point. A condition on a knob
+ * outside the space is taken to hold.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune/sampler_internal.h"
+
+/* A grid larger than this could never be searched to the end; refusing it
+ * up front also bounds the memory of the enumeration. */
+#define GRID_MAX_POINTS (1u << 20)
+
+struct dial_grid {
+    size_t n_params;
+    int64_t size;
+    size_t *n_values;
+    double **values;   /* per parameter, in increasing (or listed) order */
+    unsigned **level;  /* per parameter and value */
+    unsigned **rank;   /* per parameter and value */
+    size_t *middle;    /* per parameter: the value of rank 0 */
+    int32_t *points;   /* size x n_params value indices, -1 = inactive */
+};
+
+void dial_grid_free(dial_grid *grid) {
+    if (!grid) return;
+    for (size_t i = 0; i < grid->n_params; i++) {
+        if (grid->values) free(grid->values[i]);
+        if (grid->level) free(grid->level[i]);
+        if (grid->rank) free(grid->rank[i]);
+    }
+    free(grid->values);
+    free(grid->level);
+    free(grid->rank);
+    free(grid->n_values);
+    free(grid->middle);
+    free(grid->points);
+    free(grid);
+}
+
+int64_t dial_grid_size(const dial_grid *grid) { return grid ? grid->size : 0; }
+
+double dial_grid_value(const dial_grid *grid, int64_t number, size_t index) {
+    int64_t row = number % grid->size;
+    int32_t v = grid->points[(size_t)row * grid->n_params + index];
+    size_t at = v >= 0 ? (size_t)v : grid->middle[index];
+    return grid->values[index][at];
+}
+
+/* ---- the values of one parameter ----------------------------------------- */
+
+static double value_count(const dial_param *param, size_t grid_points) {
+    if (param->fixed || param->low == param->high) return 1;
+    switch (param->kind) {
+    case DIAL_PARAM_CHOICE: return param->high - param->low + 1;
+    case DIAL_PARAM_INT: {
+        double low = ceil(param->low), high = floor(param->high);
+        double step = param->step >= 1 ? floor(param->step) : 1;
+        return low <= high ? floor((high - low) / step) + 1 : 1;
+    }
+    case DIAL_PARAM_FLOAT:
+        if (param->step > 0) return dial_sampler_step_count(param->low, param->high, param->step);
+        return (double)grid_points;
+    }
+    return 1;
+}
+
+static void fill_values(const dial_param *param, size_t count, double *out) {
+    if (count == 1 && (param->fixed || param->low == param->high)) {
+        out[0] = param->low;
+        return;
+    }
+    double low = param->low, high = param->high;
+    switch (param->kind) {
+    case DIAL_PARAM_CHOICE:
+        for (size_t k = 0; k < count; k++) out[k] = low + (double)k;
+        return;
+    case DIAL_PARAM_INT: {
+        double step = param->step >= 1 ? floor(param->step) : 1;
+        for (size_t k = 0; k < count; k++) out[k] = ceil(low) + (double)k * step;
+        return;
+    }
+    case DIAL_PARAM_FLOAT:
+        if (param->step > 0) {
+            for (size_t k = 0; k < count; k++) out[k] = fmin(low + (double)k * param->step, high);
+            return;
+        }
+        if (count == 1) { /* the middle of the range, on its scale */
+            out[0] = param->log ? sqrt(low) * sqrt(high) : low + (high - low) / 2;
+            return;
+        }
+        for (size_t k = 0; k < count; k++) {
+            double t = (double)k / (double)(count - 1);
+            out[k] = param->log ? exp(log(low) + t * (log(high) - log(low)))
+                                : low + t * (high - low);
+        }
+        /* The ends exactly as given, not as exp(log(x)) rounds them. */
+        out[0] = low;
+        out[count - 1] = high;
+        return;
+    }
+}
+
+/* grid.py's permute_sequence on the value indices [lo, hi): writes the
+ * order into order[lo .. hi) (scratch[lo .. hi) is work space) and the
+ * recursion depth of each value into level. */
+static void middle_out(size_t lo, size_t hi, unsigned depth, size_t *order, size_t *scratch,
+                       unsigned *level) {
+    if (lo >= hi) return;
+    size_t mid = lo + (hi - lo) / 2;
+    level[mid] = depth;
+    middle_out(lo, mid, depth + 1, order, scratch, level);
+    middle_out(mid + 1, hi, depth + 1, order, scratch, level);
+    size_t out = lo, left = lo, right = mid + 1;
+    scratch[out++] = mid;
+    while (left < mid || right < hi) {
+        if (left < mid) scratch[out++] = order[left++];
+        if (right < hi) scratch[out++] = order[right++];
+    }
+    memcpy(order + lo, scratch + lo, (hi - lo) * sizeof *order);
+}
+
+static dial_status too_large(dial_ctx *ctx) {
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "the grid has more than %u points: narrow the space, use fewer grid points "
+                     "or a step, or sample it with random or qmc",
+                     GRID_MAX_POINTS);
+}
+
+static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space *space,
+                                size_t grid_points) {
+    size_t n = space->n;
+    grid->n_values = calloc(n, sizeof *grid->n_values);
+    grid->middle = calloc(n, sizeof *grid->middle);
+    grid->values = calloc(n, sizeof *grid->values);
+    grid->level = calloc(n, sizeof *grid->level);
+    grid->rank = calloc(n, sizeof *grid->rank);
+    if (!grid->n_values || !grid->middle || !grid->values || !grid->level || !grid->rank)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+    for (size_t i = 0; i < n; i++) {
+        const dial_param *param = &space->params[i];
+        double count = value_count(param, grid_points);
+        if (!(count >= 1)) count = 1;
+        if (count > GRID_MAX_POINTS) return too_large(ctx);
+        size_t m = (size_t)count;
+        grid->n_values[i] = m;
+        grid->values[i] = malloc(m * sizeof(double));
+        grid->level[i] = malloc(m * sizeof(unsigned));
+        grid->rank[i] = malloc(m * sizeof(unsigned));
+        size_t *order = malloc(2 * m * sizeof(size_t));
+        if (!grid->values[i] || !grid->level[i] || !grid->rank[i] || !order) {
+            free(order);
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+        }
+        fill_values(param, m, grid->values[i]);
+        middle_out(0, m, 0, order, order + m, grid->level[i]);
+        for (size_t r = 0; r < m; r++) grid->rank[i][order[r]] = (unsigned)r;
+        grid->middle[i] = order[0];
+        free(order);
+    }
+    return DIAL_OK;
+}
+
+/* ---- conditions ------------------------------------------------------------ */
+
+/* Whether value is among the '|'-separated alternatives. */
+static bool alternatives_contain(const char *alternatives, const char *value) {
+    size_t length = strlen(value);
+    for (const char *p = alternatives;;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == length && strncmp(p, value, n) == 0) return true;
+        if (!bar) return false;
+        p = bar + 1;
+    }
+}
+
+/* What the enumeration needs to know about conditions. */
+typedef struct grid_conditions {
+    long *controller; /* per parameter: the space index of the choice it depends on, or -1 */
+    bool **allowed;   /* per parameter: per value index of its controller, active or not */
+    size_t *order;    /* parameters, every controller before its dependents */
+} grid_conditions;
+
+static void conditions_free(grid_conditions *c, size_t n) {
+    if (c->allowed)
+        for (size_t i = 0; i < n; i++) free(c->allowed[i]);
+    free(c->allowed);
+    free(c->controller);
+    free(c->order);
+}
+
+static dial_status build_conditions(dial_ctx *ctx, const dial_grid *grid, const dial_space *space,
+                                    grid_conditions *c) {
+    size_t n = space->n;
+    c->controller = malloc(n * sizeof *c->controller);
+    c->allowed = calloc(n, sizeof *c->allowed);
+    c->order = malloc(n * sizeof *c->order);
+    bool *placed = calloc(n, sizeof *placed);
+    if (!c->controller || !c->allowed || !c->order || !placed) {
+        free(placed);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->controller[i] = -1;
+        const char *condition = space->params[i].condition;
+        const char *eq = condition ? strchr(condition, '=') : NULL;
+        if (!eq || eq == condition) continue;
+        long j = -1;
+        for (size_t k = 0; k < n; k++) {
+            const char *name = space->params[k].name;
+            if (strlen(name) == (size_t)(eq - condition) &&
+                strncmp(name, condition, (size_t)(eq - condition)) == 0)
+                j = (long)k;
+        }
+        if (j < 0 || (size_t)j == i || space->params[j].kind != DIAL_PARAM_CHOICE) continue;
+        c->controller[i] = j;
+        size_t m = grid->n_values[j];
+        if (!(c->allowed[i] = malloc(m * sizeof(bool)))) {
+            free(placed);
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+        }
+        const dial_param *control = &space->params[j];
+        for (size_t v = 0; v < m; v++) {
+            size_t choice = (size_t)grid->values[j][v];
+            c->allowed[i][v] =
+                choice < control->n_choices && alternatives_contain(eq + 1, control->choices[choice]);
+        }
+    }
+    /* Controllers first. A cycle (a faulty table) cannot be ordered: its
+     * parameters are then taken as always active. */
+    size_t count = 0;
+    while (count < n) {
+        bool progress = false;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i]) continue;
+            long j = c->controller[i];
+            if (j >= 0 && !placed[j]) continue;
+            placed[i] = true;
+            c->order[count++] = i;
+            progress = true;
+        }
+        if (progress) continue;
+        for (size_t i = 0; i < n; i++)
+            if (!placed[i]) {
+                c->controller[i] = -1;
+                break;
+            }
+    }
+    free(placed);
+    return DIAL_OK;
+}
+
+/* ---- enumeration ------------------------------------------------------------ */
+
+typedef struct grid_walk {
+    dial_grid *grid;
+    const grid_conditions *conditions;
+    int32_t *current; /* the combination being built */
+    size_t capacity;  /* of grid->points, in points */
+    bool overflow, nomem;
+} grid_walk;
+
+static void walk(grid_walk *w, size_t position) {
+    dial_grid *grid = w->grid;
+    size_t n = grid->n_params;
+    if (w->overflow || w->nomem) return;
+    if (position == n) {
+        if ((size_t)grid->size >= GRID_MAX_POINTS) {
+            w->overflow = true;
+            return;
+        }
+        if ((size_t)grid->size == w->capacity) {
+            size_t capacity = w->capacity ? 2 * w->capacity : 64;
+            int32_t *points = realloc(grid->points, capacity * n * sizeof *points);
+            if (!points) {
+                w->nomem = true;
+                return;
+            }
+            grid->points = points;
+            w->capacity = capacity;
+        }
+        memcpy(grid->points + (size_t)grid->size * n, w->current, n * sizeof *w->current);
+        grid->size++;
+        return;
+    }
+    size_t p = w->conditions->order[position];
+    long j = w->conditions->controller[p];
+    bool active = j < 0 || (w->current[j] >= 0 && w->conditions->allowed[p][w->current[j]]);
+    if (!active) {
+        w->current[p] = -1;
+        walk(w, position + 1);
+        return;
+    }
+    for (size_t v = 0; v < grid->n_values[p]; v++) {
+        w->current[p] = (int32_t)v;
+        walk(w, position + 1);
+    }
+}
+
+/* ---- ordering ------------------------------------------------------------------ */
+
+typedef struct grid_key {
+    unsigned top_level;  /* the largest level of the point's values */
+    unsigned at_top;     /* how many values have that level */
+    unsigned top_rank;   /* the largest rank */
+} grid_key;
+
+static int compare_points(const dial_grid *grid, const grid_key *keys, size_t a, size_t b) {
+    const grid_key *ka = &keys[a], *kb = &keys[b];
+    if (ka->top_level != kb->top_level) return ka->top_level < kb->top_level ? -1 : 1;
+    if (ka->at_top != kb->at_top) return ka->at_top > kb->at_top ? -1 : 1;
+    if (ka->top_rank != kb->top_rank) return ka->top_rank < kb->top_rank ? -1 : 1;
+    const int32_t *pa = grid->points + a * grid->n_params, *pb = grid->points + b * grid->n_params;
+    for (size_t i = 0; i < grid->n_params; i++) {
+        long ra = pa[i] >= 0 ? (long)grid->rank[i][pa[i]] : -1;
+        long rb = pb[i] >= 0 ? (long)grid->rank[i][pb[i]] : -1;
+        if (ra != rb) return ra < rb ? -1 : 1;
+    }
+    return 0;
+}
+
+/* A stable merge sort of point indices (qsort has no context argument). */
+static void merge_sort(const dial_grid *grid, const grid_key *keys, size_t *items, size_t *scratch,
+                       size_t n) {
+    if (n < 2) return;
+    size_t half = n / 2;
+    merge_sort(grid, keys, items, scratch, half);
+    merge_sort(grid, keys, items + half, scratch, n - half);
+    size_t i = 0, j = half, out = 0;
+    while (i < half && j < n)
+        scratch[out++] = compare_points(grid, keys, items[j], items[i]) < 0 ? items[j++] : items[i++];
+    while (i < half) scratch[out++] = items[i++];
+    while (j < n) scratch[out++] = items[j++];
+    memcpy(items, scratch, n * sizeof *items);
+}
+
+static dial_status order_points(dial_ctx *ctx, dial_grid *grid) {
+    size_t size = (size_t)grid->size, n = grid->n_params;
+    grid_key *keys = malloc(size * sizeof *keys);
+    size_t *items = malloc(size * sizeof *items);
+    size_t *scratch = malloc(size * sizeof *scratch);
+    int32_t *sorted = malloc(size * n * sizeof *sorted);
+    dial_status status = DIAL_OK;
+    if (!keys || !items || !scratch || !sorted) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ordering the grid");
+        goto done;
+    }
+    for (size_t p = 0; p < size; p++) {
+        grid_key key = {0, 0, 0};
+        const int32_t *point = grid->points + p * n;
+        for (size_t i = 0; i < n; i++) {
+            if (point[i] < 0) continue;
+            unsigned level = grid->level[i][point[i]], rank = grid->rank[i][point[i]];
+            if (level > key.top_level) {
+                key.top_level = level;
+                key.at_top = 0;
+            }
+            if (level == key.top_level) key.at_top++;
+            if (rank > key.top_rank) key.top_rank = rank;
+        }
+        keys[p] = key;
+        items[p] = p;
+    }
+    merge_sort(grid, keys, items, scratch, size);
+    for (size_t p = 0; p < size; p++)
+        memcpy(sorted + p * n, grid->points + items[p] * n, n * sizeof *sorted);
+    free(grid->points);
+    grid->points = sorted;
+    sorted = NULL;
+done:
+    free(keys);
+    free(items);
+    free(scratch);
+    free(sorted);
+    return status;
+}
+
+dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
+    const dial_space *space = &sampler->space;
+    dial_grid *grid = calloc(1, sizeof *grid);
+    if (!grid) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+    grid->n_params = space->n;
+    sampler->grid = grid;
+    dial_status status = build_values(ctx, grid, space, sampler->grid_points);
+    if (status != DIAL_OK) return status;
+
+    grid_conditions conditions = {0};
+    status = build_conditions(ctx, grid, space, &conditions);
+    if (status == DIAL_OK) {
+        grid_walk w = {.grid = grid, .conditions = &conditions};
+        w.current = malloc(space->n * sizeof *w.current);
+        if (!w.current) {
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+        } else {
+            walk(&w, 0);
+            if (w.nomem) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+            else if (w.overflow) status = too_large(ctx);
+        }
+        free(w.current);
+    }
+    conditions_free(&conditions, space->n);
+    if (status == DIAL_OK) status = order_points(ctx, grid);
+    return status;
+}

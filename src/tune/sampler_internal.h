@@ -1,0 +1,64 @@
+/*
+ * Samplers (internal to sampler*.c): the sampler handle and what the three
+ * samplers share. sampler.c dispatches; sampler_random.c maps a unit value
+ * to a parameter's scale and draws independent values; sampler_grid.c
+ * enumerates and orders the grid; sampler_qmc.c gives scrambled Sobol
+ * points.
+ */
+#ifndef DIAL_TUNE_SAMPLER_INTERNAL_H
+#define DIAL_TUNE_SAMPLER_INTERNAL_H
+
+#include "tune/sampler.h"
+
+/* The grid, built once when the sampler is made (sampler_grid.c). */
+typedef struct dial_grid dial_grid;
+
+/* Dimensions with Joe and Kuo's direction numbers; parameters beyond them
+ * fall back to random draws. */
+#define DIAL_SOBOL_DIMENSIONS 40
+#define DIAL_SOBOL_BITS 32
+
+struct dial_sampler {
+    dial_sampler_kind kind;
+    uint64_t seed;
+    dial_space space; /* own copy; n = 0 without one */
+    size_t grid_points;
+    dial_grid *grid; /* GRID only */
+    /* QMC only: direction numbers per dimension, and the scrambling key
+     * of each dimension (from the seed). */
+    uint32_t (*directions)[DIAL_SOBOL_BITS];
+    uint64_t *scramble_keys;
+    size_t n_dimensions;
+};
+
+/* ---- sampler_random.c ---- */
+
+/* Maps u in [0, 1) onto the parameter's distribution: uniform on its scale
+ * (log scale when param->log), integers and steps rounded so that both ends
+ * are reachable, a choice index for CHOICE, low for a fixed parameter. */
+double dial_sampler_from_unit(const dial_param *param, double u);
+/* How many of low, low + step, low + 2 step, ... lie in [low, high]. */
+double dial_sampler_step_count(double low, double high, double step);
+/* The random draw of param for trial number: depends only on (seed,
+ * number, param->name). */
+double dial_sampler_random_value(uint64_t seed, int64_t number, const dial_param *param);
+
+/* ---- sampler_grid.c ---- */
+
+/* Enumerates and orders the grid of the sampler's space; sets sampler->grid. */
+dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler);
+void dial_grid_free(dial_grid *grid);
+int64_t dial_grid_size(const dial_grid *grid);
+/* The value of space parameter `index` at grid point number (mod size). An
+ * inactive parameter at that point gets its middle value. */
+double dial_grid_value(const dial_grid *grid, int64_t number, size_t index);
+
+/* ---- sampler_qmc.c ---- */
+
+/* Fills directions and scramble_keys of a QMC sampler. */
+dial_status dial_qmc_init(dial_ctx *ctx, dial_sampler *sampler);
+/* Scrambled Sobol coordinate `dimension` (< n_dimensions) of point number,
+ * in (0, 1). */
+double dial_qmc_unit(const dial_sampler *sampler, int64_t number, size_t dimension);
+
+#endif
