@@ -61,8 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         dial_table *a = NULL, *b = NULL;
         dial_ctx_clear_error(one);
         dial_ctx_clear_error(three);
-        dial_status sa = dial_csv_parse(one, "fuzz.csv", (const char *)data, size, &variants[v], &a);
-        dial_status sb = dial_csv_parse(three, "fuzz.csv", (const char *)data, size, &variants[v], &b);
+        dial_status sa =
+            dial_csv_parse(one, "fuzz.csv", (const char *)data, size, &variants[v], &a);
+        dial_status sb =
+            dial_csv_parse(three, "fuzz.csv", (const char *)data, size, &variants[v], &b);
         if (sa != sb) abort();
         if (sa == DIAL_OK) {
             check_table(a);

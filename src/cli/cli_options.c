@@ -157,10 +157,12 @@ static bool asks_for_help(int argc, char **argv) {
     return false;
 }
 
-static int positional_error(const cli_command *command, const char *what, const char *arg) {
-    if (arg)
-        return cli_error(CLI_EXIT_USAGE, "unexpected argument '%s' for %s; usage: %s", arg,
-                         command->name, command->usage);
+static int unexpected_argument(const cli_command *command, const char *arg) {
+    return cli_error(CLI_EXIT_USAGE, "unexpected argument '%s' for %s; usage: %s", arg,
+                     command->name, command->usage);
+}
+
+static int missing_argument(const cli_command *command, const char *what) {
     return cli_error(CLI_EXIT_USAGE, "missing %s for %s; usage: %s", what, command->name,
                      command->usage);
 }
@@ -187,7 +189,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
         }
         if (options_done || arg[0] != '-' || arg[1] == '\0') {
             if (opts->n_positional >= command->n_positional)
-                return positional_error(command, NULL, arg);
+                return unexpected_argument(command, arg);
             opts->positional[opts->n_positional++] = arg;
             continue;
         }
@@ -222,7 +224,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
         if (status >= 0) return status;
     }
     if (opts->n_positional < command->n_positional)
-        return positional_error(command, command->positional[opts->n_positional], NULL);
+        return missing_argument(command, command->positional[opts->n_positional]);
     return -1;
 }
 

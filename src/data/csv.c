@@ -146,8 +146,10 @@ static int csv_classify(csv_work *work, const char *text, size_t length, double 
         while (p < end && (unsigned)(*p - '0') < 10) {
             /* Saturate: beyond this the value is 0 or infinite anyway, and
              * strtod decides which. */
-            if (written < 100000) written = written * 10 + (*p - '0');
-            else exact = false;
+            if (written < 100000)
+                written = written * 10 + (*p - '0');
+            else
+                exact = false;
             p++;
         }
         exponent += exponent_negative ? -written : written;
@@ -156,7 +158,8 @@ static int csv_classify(csv_work *work, const char *text, size_t length, double 
 
     if (exact && mantissa < (UINT64_C(1) << 53) && exponent >= -22 && exponent <= 22) {
         double value = (double)mantissa;
-        value = exponent >= 0 ? value * csv_exact_powers[exponent] : value / csv_exact_powers[-exponent];
+        value = exponent >= 0 ? value * csv_exact_powers[exponent]
+                              : value / csv_exact_powers[-exponent];
         *out = negative ? -value : value;
         return CSV_NUMBER;
     }
@@ -283,12 +286,18 @@ static char csv_detect_separator(const char *p, const char *end) {
     bool quoted = false;
     for (; p < end; p++) {
         char c = *p;
-        if (c == '"') quoted = !quoted;
-        else if (quoted) continue;
-        else if (c == '\n' || c == '\r') break;
-        else if (c == ',') commas++;
-        else if (c == ';') semicolons++;
-        else if (c == '\t') tabs++;
+        if (c == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (c == '\n' || c == '\r')
+            break;
+        else if (c == ',')
+            commas++;
+        else if (c == ';')
+            semicolons++;
+        else if (c == '\t')
+            tabs++;
     }
     if (commas >= semicolons && commas >= tabs) return ',';
     return semicolons >= tabs ? ';' : '\t';
@@ -506,8 +515,8 @@ typedef struct csv_column {
     double *values;
     csv_levels *levels; /* NULL until the column holds a categorical value */
     size_t n_numbers, n_texts;
-    size_t text_line;  /* where the first non-number is (chunk line) */
-    char *text_sample; /* it, printable and shortened for a message; NULL until seen */
+    size_t text_line;   /* where the first non-number is (chunk line) */
+    char *text_sample;  /* it, printable and shortened for a message; NULL until seen */
     unsigned char mode; /* of the chunk's first non-missing value */
 } csv_column;
 
@@ -542,8 +551,8 @@ typedef struct csv_reader {
     const char *name;
     char separator;
     size_t n_cols;
-    const char *body_end;  /* end of the bytes */
-    size_t body_line;      /* file line where the records after the header start */
+    const char *body_end; /* end of the bytes */
+    size_t body_line;     /* file line where the records after the header start */
     csv_chunk *chunks;
     size_t n_chunks;
 } csv_reader;
@@ -571,7 +580,8 @@ static char *csv_sample(const char *text, size_t length) {
 }
 
 static dial_status csv_out_of_memory(const csv_reader *reader) {
-    return dial_fail(reader->ctx, DIAL_ERR_NOMEM, "%s: out of memory reading the file", reader->name);
+    return dial_fail(reader->ctx, DIAL_ERR_NOMEM, "%s: out of memory reading the file",
+                     reader->name);
 }
 
 /* Puts one value into column j at the chunk's current row. Returns false
@@ -590,7 +600,8 @@ static inline bool csv_take(csv_chunk *chunk, csv_work *work, size_t j, const cs
         return true;
     }
     if (col->mode == CSV_UNDECIDED) col->mode = kind == CSV_NUMBER ? CSV_NUMERIC : CSV_CATEGORICAL;
-    if (kind == CSV_NUMBER) col->n_numbers++;
+    if (kind == CSV_NUMBER)
+        col->n_numbers++;
     else if (col->n_texts++ == 0) {
         col->text_line = field->line;
         col->text_sample = csv_sample(text, length);
@@ -654,7 +665,8 @@ static void csv_chunk_parse(const csv_reader *reader, csv_chunk *chunk, csv_work
     /* The scanner may run past the chunk's end: a record that starts in it
      * ends wherever it ends. */
     csv_scan scan;
-    csv_scan_init(&scan, chunk->begin, (size_t)(reader->body_end - chunk->begin), reader->separator);
+    csv_scan_init(&scan, chunk->begin, (size_t)(reader->body_end - chunk->begin),
+                  reader->separator);
     csv_field field;
     while (scan.p < chunk->end) {
         if (csv_scan_blank_line(&scan)) continue;
@@ -740,8 +752,10 @@ static dial_status csv_report(const csv_reader *reader, const csv_error *error, 
     case CSV_ERROR_AFTER_QUOTE: {
         char found[8];
         unsigned char c = error->found_char;
-        if (c >= 0x20 && c < 0x7f) snprintf(found, sizeof found, "'%c'", c);
-        else snprintf(found, sizeof found, "0x%02x", c);
+        if (c >= 0x20 && c < 0x7f)
+            snprintf(found, sizeof found, "'%c'", c);
+        else
+            snprintf(found, sizeof found, "0x%02x", c);
         const char *separator = csv_separator_name(reader->separator);
         char quoted_separator[8];
         if (!separator) {
@@ -779,7 +793,8 @@ static bool csv_cut_chunks(csv_reader *reader, const char *begin, const char *en
 }
 
 static void csv_free_chunks(csv_reader *reader) {
-    for (size_t t = 0; t < reader->n_chunks; t++) csv_chunk_release(&reader->chunks[t], reader->n_cols);
+    for (size_t t = 0; t < reader->n_chunks; t++)
+        csv_chunk_release(&reader->chunks[t], reader->n_cols);
     free(reader->chunks);
     reader->chunks = NULL;
     reader->n_chunks = 0;
@@ -997,8 +1012,10 @@ static dial_status csv_read_names(csv_reader *reader, csv_scan *scan, csv_work *
         if (count == capacity) {
             capacity *= 2;
             char **grown = realloc(names, capacity * sizeof *names);
-            if (grown) names = grown;
-            else capacity = 0;
+            if (grown)
+                names = grown;
+            else
+                capacity = 0;
         }
         if (capacity && csv_field_text(work, &field, &text, &length)) {
             kind = csv_classify(work, text, length, &number);
@@ -1123,8 +1140,8 @@ static dial_status csv_parse_records(csv_reader *reader, const char *begin, char
     size_t n_rows = 0;
     for (size_t t = 0; t < reader->n_chunks; t++) n_rows += reader->chunks[t].n_rows;
     if (status == DIAL_OK && !*retry && n_rows == 0) {
-        status = dial_fail(reader->ctx, DIAL_ERR_DATA,
-                           "%s: the file has a header but no data rows", reader->name);
+        status = dial_fail(reader->ctx, DIAL_ERR_DATA, "%s: the file has a header but no data rows",
+                           reader->name);
     }
     if (status == DIAL_OK && !*retry)
         status = csv_decide_types(reader, names, first_lines, results);
@@ -1149,14 +1166,15 @@ static dial_status csv_parse_all(csv_reader *reader, const char *bytes, size_t l
                                  const dial_csv_options *options, dial_table **out) {
     const char *end = bytes + length;
     if (length >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) bytes += 3;
-    reader->separator = options && options->separator ? options->separator
-                                                      : csv_detect_separator(bytes, end);
+    reader->separator =
+        options && options->separator ? options->separator : csv_detect_separator(bytes, end);
     reader->body_end = end;
     dial_header_mode header = options ? options->header : DIAL_HEADER_AUTO;
 
     csv_scan scan;
     csv_scan_init(&scan, bytes, (size_t)(end - bytes), reader->separator);
-    while (scan.p < scan.end && csv_scan_blank_line(&scan)) {}
+    while (scan.p < scan.end && csv_scan_blank_line(&scan)) {
+    }
     if (scan.p == scan.end)
         return dial_fail(reader->ctx, DIAL_ERR_DATA, "%s: the file is empty", reader->name);
 
@@ -1199,13 +1217,15 @@ dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes, s
     *out = NULL;
     if (!name) name = "<memory>";
     if (!bytes && length) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s: no bytes to read", name);
-    if (options && (options->separator == '"' || options->separator == '\n' ||
-                    options->separator == '\r')) {
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "the CSV separator cannot be a quote or a line end; use ',', ';' or a tab");
+    if (options &&
+        (options->separator == '"' || options->separator == '\n' || options->separator == '\r')) {
+        return dial_fail(
+            ctx, DIAL_ERR_ARGUMENT,
+            "the CSV separator cannot be a quote or a line end; use ',', ';' or a tab");
     }
     if (options && (options->header < DIAL_HEADER_AUTO || options->header > DIAL_HEADER_NO))
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "invalid CSV header mode %d", (int)options->header);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "invalid CSV header mode %d",
+                         (int)options->header);
     csv_reader reader = {.ctx = ctx, .name = name};
     return csv_parse_all(&reader, bytes ? bytes : "", length, options, out);
 }

@@ -173,9 +173,9 @@ static dial_status libsvm_parse_line(libsvm_parser *parser, const char *line_sta
         size_t column = (size_t)(token - line_start) + 1;
         const char *colon = memchr(token, ':', (size_t)(p - token));
         if (!colon) {
-            return dial_fail(parser->ctx, DIAL_ERR_DATA, "%s:%zu:%zu: expected index:value, found '%s'",
-                             parser->name, line, column,
-                             libsvm_sample(token, (size_t)(p - token), sample));
+            return dial_fail(parser->ctx, DIAL_ERR_DATA,
+                             "%s:%zu:%zu: expected index:value, found '%s'", parser->name, line,
+                             column, libsvm_sample(token, (size_t)(p - token), sample));
         }
         uint64_t index = 0;
         const char *digit = token;
@@ -244,8 +244,10 @@ static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
     for (size_t j = 0; j < n_cols && ok; j++) {
         dial_column *col = &table->cols[j];
         char name[32];
-        if (j == 0) snprintf(name, sizeof name, "label");
-        else snprintf(name, sizeof name, "f%zu", j);
+        if (j == 0)
+            snprintf(name, sizeof name, "label");
+        else
+            snprintf(name, sizeof name, "f%zu", j);
         col->name = malloc(strlen(name) + 1);
         col->type = DIAL_COLUMN_NUMERIC;
         col->values = j == 0 ? malloc(parser->n_rows * sizeof(double))

@@ -101,13 +101,15 @@ static dial_status table_load(dial_ctx *ctx, const char *path, table_bytes *file
         if (!table_read_fd(STDIN_FILENO, &file->bytes, &file->length)) {
             if (errno == ENOMEM)
                 return dial_fail(ctx, DIAL_ERR_NOMEM, "<stdin>: out of memory reading the input");
-            return dial_fail(ctx, DIAL_ERR_IO, "<stdin>: cannot read the input: %s", strerror(errno));
+            return dial_fail(ctx, DIAL_ERR_IO, "<stdin>: cannot read the input: %s",
+                             strerror(errno));
         }
         return DIAL_OK;
     }
     file->name = path;
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return dial_fail(ctx, DIAL_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
+    if (fd < 0)
+        return dial_fail(ctx, DIAL_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
     struct stat info;
     if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size >= TABLE_MAP_MIN_BYTES &&
         (uintmax_t)info.st_size <= SIZE_MAX) {
@@ -132,8 +134,10 @@ static dial_status table_load(dial_ctx *ctx, const char *path, table_bytes *file
 }
 
 static void table_unload(table_bytes *file) {
-    if (file->mapped_length) munmap(file->bytes, file->mapped_length);
-    else free(file->bytes);
+    if (file->mapped_length)
+        munmap(file->bytes, file->mapped_length);
+    else
+        free(file->bytes);
     *file = (table_bytes){0};
 }
 
@@ -223,7 +227,8 @@ dial_status dial_table_read(dial_ctx *ctx, const char *path, const dial_csv_opti
     bool csv_by_name = table_has_suffix(path, ".csv") || table_has_suffix(path, ".tsv");
     if (!csv_by_name && table_looks_libsvm(file.bytes, file.length))
         status = dial_libsvm_parse(ctx, file.name, file.bytes, file.length, out);
-    else status = dial_csv_parse(ctx, file.name, file.bytes, file.length, options, out);
+    else
+        status = dial_csv_parse(ctx, file.name, file.bytes, file.length, options, out);
     table_unload(&file);
     return status;
 }

@@ -340,6 +340,18 @@ enum { KNN_TILE_STRIDE = KNN_TRAIN_TILE + 8 };
 
 typedef enum knn_weighting { KNN_UNIFORM, KNN_DISTANCE } knn_weighting;
 
+/* Four queries and their candidate rows, for the dot-product kernels. */
+typedef struct knn_quad {
+    const double *q[4];
+    double norm[4], limit[4];
+    size_t found[4];
+    uint32_t *cand[4];
+    double *estimate[4];
+} knn_quad;
+
+typedef void (*knn_dots_fn)(knn_quad *quad, const double *tile, const double *norms, size_t d,
+                            size_t nj);
+
 typedef struct knn_search {
     knn_distance metric;
     knn_weighting weighting;
@@ -350,10 +362,11 @@ typedef struct knn_search {
     size_t n_classes;
     const double *queries;
     size_t n_queries;
-    const knn_kdtree *tree;    /* NULL: brute force */
-    const double *train_norms; /* ||x||^2 of each row, brute euclidean by dgemm only */
+    const knn_kdtree *tree; /* NULL: brute force */
+    const double *tiles; /* the rows transposed tile by tile (d x KNN_TILE_STRIDE each), or NULL */
+    const double *train_norms; /* ||x||^2 of each row, +inf past the last (euclidean) */
     double max_train_norm;
-    const double *tiles; /* the rows transposed tile by tile (d x KNN_TRAIN_TILE each), or NULL */
+    knn_dots_fn dots;
     dial_predict_output out;
     char *scratch; /* per worker, scratch_size bytes each */
     size_t scratch_size;
@@ -362,8 +375,7 @@ typedef struct knn_search {
 typedef struct knn_worker {
     double *heap_dist;  /* KNN_QUERY_BLOCK x k */
     size_t *heap_index; /* KNN_QUERY_BLOCK x k */
-    double *tile;       /* KNN_QUERY_BLOCK x KNN_TRAIN_TILE dot products (dgemm) */
-    uint32_t *cand;     /* KNN_TRAIN_TILE candidate rows of a tile */
+    uint32_t *cand;     /* 4 x KNN_TRAIN_TILE candidate rows of a tile */
     double *cand_dist;  /* and their estimated distances */
     double *select;     /* a copy of those, for selecting the k-th */
     double *votes;      /* n_classes */
@@ -383,9 +395,8 @@ static size_t knn_scratch_layout(const knn_search *s, knn_worker *w, char *base)
     } while (0)
     KNN_PLACE(heap_dist, KNN_QUERY_BLOCK * s->k);
     KNN_PLACE(heap_index, KNN_QUERY_BLOCK * s->k);
-    KNN_PLACE(tile, s->train_norms ? (size_t)KNN_QUERY_BLOCK * KNN_TRAIN_TILE : 1);
-    KNN_PLACE(cand, KNN_TRAIN_TILE);
-    KNN_PLACE(cand_dist, KNN_TRAIN_TILE);
+    KNN_PLACE(cand, 4 * KNN_TRAIN_TILE);
+    KNN_PLACE(cand_dist, 4 * KNN_TRAIN_TILE);
     KNN_PLACE(select, KNN_TRAIN_TILE);
     KNN_PLACE(votes, s->n_classes + 1);
     KNN_PLACE(clamped, s->d);
@@ -399,91 +410,47 @@ static knn_heap knn_worker_heap(const knn_search *s, const knn_worker *w, size_t
     return (knn_heap){w->heap_dist + slot * s->k, w->heap_index + slot * s->k, 0, s->k};
 }
 
-/* Brute euclidean over the queries [q0, q1) (at most one block): the dgemm
- * gives -2 q.x for a tile of rows, ||x||^2 - 2 q.x + ||q||^2 estimates each
- * squared distance, and a row whose estimate is within the rounding error
- * of the k-th nearest so far gets its exact distance. */
-static void knn_brute_euclidean(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
-                                size_t q1) {
-    size_t nq = q1 - q0, d = s->d;
-    const double *queries = s->queries + q0 * d;
-    double query_norm[KNN_QUERY_BLOCK];
-    for (size_t i = 0; i < nq; i++) {
-        double n2 = 0;
-        for (size_t t = 0; t < d; t++) n2 += queries[i * d + t] * queries[i * d + t];
-        query_norm[i] = n2;
-    }
-    /* Error of the estimate: each of the three terms is a sum of d products
-     * whose rounding error is below d eps times its magnitude, which is
-     * bounded by ||q||^2 + ||x||^2; the margin is generous. */
-    const double slack = (8.0 * (double)d + 32.0) * DBL_EPSILON;
-    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
-        size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)nj, (int)d, -2.0,
-                    queries, (int)d, s->train + j0 * d, (int)d, 0.0, w->tile, (int)nj);
-        const double *norms = s->train_norms + j0;
-        for (size_t i = 0; i < nq; i++) {
-            knn_heap *h = &heaps[i];
-            const double *row = w->tile + i * nj;
-            const double *q = queries + i * d;
-            double worst = knn_heap_worst(h);
-            double limit = worst - query_norm[i] +
-                           slack * (query_norm[i] + s->max_train_norm + (isinf(worst) ? 0 : worst));
-            for (size_t j = 0; j < nj; j++) {
-                if (row[j] + norms[j] > limit) continue;
-                double exact = knn_reduced(&s->metric, q, s->train + (j0 + j) * d, d, worst);
-                knn_heap_push(h, exact, j0 + j);
-                double now = knn_heap_worst(h);
-                if (now != worst) {
-                    worst = now;
-                    limit =
-                        worst - query_norm[i] + slack * (query_norm[i] + s->max_train_norm + worst);
-                }
-            }
-        }
-    }
-}
-
 /* The tile kernels are compiled for several instruction sets (chosen when
- * the library loads, where the compiler and loader support it): wider
- * vectors make them several times faster than the baseline's. */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(DIAL_NO_MULTIVERSION)
-#if __has_attribute(target_clones)
+ * the library loads, or when the search starts, where the compiler
+ * supports it): wider vectors make them several times faster than the
+ * baseline's. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(DIAL_NO_MULTIVERSION)
+#define KNN_X86_DISPATCH 1
 #define KNN_MULTIVERSION __attribute__((target_clones("default", "avx2", "avx512f")))
-#endif
-#endif
-#ifndef KNN_MULTIVERSION
+#else
+#define KNN_X86_DISPATCH 0
 #define KNN_MULTIVERSION
 #endif
 
 /* Estimates the reduced distance from q to each row of one transposed tile
  * and lists in cand (and cand_dist) the rows whose estimate is at most
- * limit (and their estimates); returns their number. KNN_LANES rows at a time keep independent sums in registers. The
- * kernel is stamped out once per metric. */
-#define KNN_TILE_KERNEL(name, extra_param, term)                                                   \
+ * limit (and their estimates); returns their number. KNN_LANES rows at a time keep independent sums
+ * in registers. The kernel is stamped out once per metric. */
+#define KNN_TILE_KERNEL(name, extra_param, term)                                                  \
     KNN_MULTIVERSION static size_t name(const double *q, const double *tile, size_t d, size_t nj, \
                                         extra_param, double limit, uint32_t *cand,                \
                                         double *cand_dist) {                                      \
-        size_t found = 0;                                                                          \
-        for (size_t j = 0; j < nj; j += KNN_LANES) { /* the tile is padded to whole lanes */     \
-            double acc[KNN_LANES] = {0};                                                           \
-            for (size_t t = 0; t < d; t++) {                                                       \
-                const double *col = tile + t * KNN_TILE_STRIDE + j;                                \
-                for (size_t u = 0; u < KNN_LANES; u++) {                                           \
-                    double a = fabs(q[t] - col[u]);                                                \
-                    acc[u] += term;                                                                \
-                }                                                                                  \
-            }                                                                                      \
-            int any = 0;                                                                           \
-            for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;                         \
-            if (!any) continue;                                                                    \
-            for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)                                   \
-                if (acc[u] <= limit) {                                                             \
-                    cand[found] = (uint32_t)(j + u);                                               \
-                    cand_dist[found++] = acc[u];                                                   \
-                }                                                                                  \
-        }                                                                                          \
-        return found;                                                                              \
+        size_t found = 0;                                                                         \
+        for (size_t j = 0; j < nj; j += KNN_LANES) { /* the tile is padded to whole lanes */      \
+            double acc[KNN_LANES] = {0};                                                          \
+            for (size_t t = 0; t < d; t++) {                                                      \
+                const double *col = tile + t * KNN_TILE_STRIDE + j;                               \
+                for (size_t u = 0; u < KNN_LANES; u++) {                                          \
+                    double a = fabs(q[t] - col[u]);                                               \
+                    acc[u] += term;                                                               \
+                }                                                                                 \
+            }                                                                                     \
+            int any = 0;                                                                          \
+            for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;                        \
+            if (!any) continue;                                                                   \
+            for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)                                  \
+                if (acc[u] <= limit) {                                                            \
+                    cand[found] = (uint32_t)(j + u);                                              \
+                    cand_dist[found++] = acc[u];                                                  \
+                }                                                                                 \
+        }                                                                                         \
+        return found;                                                                             \
     }
 
 static inline double knn_int_power(double a, int p) {
@@ -528,6 +495,138 @@ static double knn_kth_smallest(double *values, size_t n, size_t k) {
     return values[target];
 }
 
+/* Squared euclidean distances by the identity ||q - x||^2 = ||q||^2 +
+ * ||x||^2 - 2 q.x, four queries at a time: one multiply-add per feature
+ * instead of three operations, and each column of the tile loaded serves the
+ * four queries. Rows whose estimate is at most the query's limit become
+ * candidates. Stamped out for AVX-512 and AVX2 with fused multiply-adds
+ * (picked at run time) and for any machine. */
+
+#define KNN_QUAD_COLLECT(r, acc, lanes)                                \
+    do {                                                               \
+        double est[lanes];                                             \
+        int any = 0;                                                   \
+        for (size_t u = 0; u < lanes; u++) {                           \
+            est[u] = quad->norm[r] + norms[j + u] - 2 * acc[u];        \
+            any |= est[u] <= quad->limit[r];                           \
+        }                                                              \
+        if (any)                                                       \
+            for (size_t u = 0; u < lanes; u++)                         \
+                if (est[u] <= quad->limit[r]) {                        \
+                    quad->cand[r][quad->found[r]] = (uint32_t)(j + u); \
+                    quad->estimate[r][quad->found[r]++] = est[u];      \
+                }                                                      \
+    } while (0)
+
+/* norms: ||x||^2 of the tile's rows, +inf for the padding past nj. */
+#define KNN_DOTS_KERNEL(name, attributes, lanes, MULADD)                                           \
+    attributes static void name(knn_quad *quad, const double *tile, const double *norms, size_t d, \
+                                size_t nj) {                                                       \
+        for (size_t j = 0; j < nj; j += lanes) {                                                   \
+            double a0[lanes] = {0}, a1[lanes] = {0}, a2[lanes] = {0}, a3[lanes] = {0};             \
+            for (size_t t = 0; t < d; t++) {                                                       \
+                const double *col = tile + t * KNN_TILE_STRIDE + j;                                \
+                double b0 = quad->q[0][t], b1 = quad->q[1][t], b2 = quad->q[2][t],                 \
+                       b3 = quad->q[3][t];                                                         \
+                for (size_t u = 0; u < lanes; u++) {                                               \
+                    a0[u] = MULADD(b0, col[u], a0[u]);                                             \
+                    a1[u] = MULADD(b1, col[u], a1[u]);                                             \
+                    a2[u] = MULADD(b2, col[u], a2[u]);                                             \
+                    a3[u] = MULADD(b3, col[u], a3[u]);                                             \
+                }                                                                                  \
+            }                                                                                      \
+            KNN_QUAD_COLLECT(0, a0, lanes);                                                        \
+            KNN_QUAD_COLLECT(1, a1, lanes);                                                        \
+            KNN_QUAD_COLLECT(2, a2, lanes);                                                        \
+            KNN_QUAD_COLLECT(3, a3, lanes);                                                        \
+        }                                                                                          \
+    }
+
+#define KNN_MULTIPLY_ADD(a, b, c) ((a) * (b) + (c))
+KNN_DOTS_KERNEL(knn_dots_plain, , 4, KNN_MULTIPLY_ADD)
+#if KNN_X86_DISPATCH
+KNN_DOTS_KERNEL(knn_dots_avx2, __attribute__((target("avx2,fma"))), 8, fma)
+KNN_DOTS_KERNEL(knn_dots_avx512, __attribute__((target("avx512f,fma"))), 16, fma)
+#endif
+
+static knn_dots_fn knn_dots_pick(void) {
+#if KNN_X86_DISPATCH
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return knn_dots_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return knn_dots_avx2;
+#endif
+    return knn_dots_plain;
+}
+
+/* Offers the candidates of one tile to a query's heap. An estimate is within
+ * slack * (base + distance) of the exact distance (base is 0 for the direct
+ * sums, ||q||^2 + max ||x||^2 for the dot products), so a row passes only if
+ * its estimate could be within the k nearest, and then gets its exact
+ * distance from knn_reduced. */
+static void knn_offer(const knn_search *s, knn_worker *w, knn_heap *h, const double *q, size_t j0,
+                      const uint32_t *cand, const double *estimate, size_t found, double slack,
+                      double base) {
+    double worst = knn_heap_worst(h), limit = INFINITY;
+    /* An empty heap lets every row of the first tile through: only those
+     * whose estimate is near the k smallest estimates can be among the k
+     * nearest. */
+    if (h->size == 0 && found > h->cap) {
+        memcpy(w->select, estimate, found * sizeof *w->select);
+        double kth = knn_kth_smallest(w->select, found, h->cap);
+        limit = kth + 4 * slack * (base + fabs(kth)) + DBL_MIN;
+    }
+    for (size_t c = 0; c < found; c++) {
+        if (estimate[c] > limit) continue;
+        size_t j = j0 + cand[c];
+        double exact = knn_reduced(&s->metric, q, s->train + j * s->d, s->d, worst);
+        if (exact > worst) continue;
+        knn_heap_push(h, exact, j);
+        worst = knn_heap_worst(h);
+    }
+}
+
+/* The limit of an estimate for a row that could still enter the heap. */
+static double knn_limit(const knn_heap *h, double slack, double base) {
+    double worst = knn_heap_worst(h);
+    return worst + slack * (base + worst) + DBL_MIN;
+}
+
+/* Brute euclidean through the dot-product kernel, four queries at a time. */
+static void knn_brute_dots(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
+                           size_t q1) {
+    size_t d = s->d;
+    const double slack = (4.0 * (double)d + 8.0) * DBL_EPSILON;
+    double norm[KNN_QUERY_BLOCK];
+    for (size_t i = q0; i < q1; i++) {
+        double n2 = 0;
+        for (size_t t = 0; t < d; t++) n2 += s->queries[i * d + t] * s->queries[i * d + t];
+        norm[i - q0] = n2;
+    }
+    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
+        size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
+        const double *tile = s->tiles + j0 / KNN_TRAIN_TILE * KNN_TILE_STRIDE * d;
+        for (size_t i = q0; i < q1; i += 4) {
+            knn_quad quad;
+            for (size_t r = 0; r < 4; r++) {
+                /* a short last group repeats its last query */
+                size_t at = i + r < q1 ? i + r : q1 - 1;
+                quad.q[r] = s->queries + at * d;
+                quad.norm[r] = norm[at - q0];
+                quad.limit[r] =
+                    knn_limit(&heaps[at - q0], slack, norm[at - q0] + s->max_train_norm);
+                quad.found[r] = 0;
+                quad.cand[r] = w->cand + r * KNN_TRAIN_TILE;
+                quad.estimate[r] = w->cand_dist + r * KNN_TRAIN_TILE;
+            }
+            s->dots(&quad, tile, s->train_norms + j0, d, nj);
+            for (size_t r = 0; r < 4 && i + r < q1; r++)
+                knn_offer(s, w, &heaps[i + r - q0], quad.q[r], j0, quad.cand[r], quad.estimate[r],
+                          quad.found[r], slack, norm[i + r - q0] + s->max_train_norm);
+        }
+    }
+}
+
+/* Brute force through the transposed tiles with the direct sums (manhattan,
+ * minkowski with a whole p). */
 static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
                             size_t q1) {
     size_t d = s->d;
@@ -538,7 +637,7 @@ static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps,
         for (size_t i = q0; i < q1; i++) {
             const double *q = s->queries + i * d;
             knn_heap *h = &heaps[i - q0];
-            double worst = knn_heap_worst(h), limit = worst + slack * worst + DBL_MIN;
+            double limit = knn_limit(h, slack, 0);
             size_t found = 0;
             switch (s->metric.metric) {
             case KNN_EUCLIDEAN:
@@ -548,26 +647,11 @@ static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps,
                 found = knn_tile_manhattan(q, tile, d, nj, 0, limit, w->cand, w->cand_dist);
                 break;
             case KNN_MINKOWSKI:
-                found = knn_tile_power(q, tile, d, nj, s->metric.p_int, limit, w->cand,
-                                       w->cand_dist);
+                found =
+                    knn_tile_power(q, tile, d, nj, s->metric.p_int, limit, w->cand, w->cand_dist);
                 break;
             }
-            /* An empty heap lets every row of the first tile through: only
-             * those whose estimate is near the k smallest estimates can be
-             * among the k nearest, so only they need an exact distance. */
-            if (h->size == 0 && found > h->cap) {
-                memcpy(w->select, w->cand_dist, found * sizeof *w->select);
-                double kth = knn_kth_smallest(w->select, found, h->cap);
-                limit = kth + 2 * slack * kth + DBL_MIN;
-            }
-            for (size_t c = 0; c < found; c++) {
-                if (w->cand_dist[c] > limit) continue;
-                size_t j = j0 + w->cand[c];
-                double exact = knn_reduced(&s->metric, q, s->train + j * d, d, worst);
-                if (exact > worst) continue;
-                knn_heap_push(h, exact, j);
-                worst = knn_heap_worst(h);
-            }
+            knn_offer(s, w, h, q, j0, w->cand, w->cand_dist, found, slack, 0);
         }
     }
 }
@@ -690,10 +774,10 @@ static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int wo
         if (s->tree)
             for (size_t i = q0; i < q1; i++)
                 knn_kd_query(s, &w, &heaps[i - q0], s->queries + i * s->d);
+        else if (s->train_norms)
+            knn_brute_dots(s, &w, heaps, q0, q1);
         else if (s->tiles)
             knn_brute_tiles(s, &w, heaps, q0, q1);
-        else if (s->train_norms)
-            knn_brute_euclidean(s, &w, heaps, q0, q1);
         else
             knn_brute_general(s, heaps, q0, q1);
         for (size_t i = q0; i < q1; i++) knn_answer(s, &w, &heaps[i - q0], i);
@@ -793,6 +877,42 @@ static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
     return DIAL_OK;
 }
 
+/* Lays the training rows out in transposed tiles for the brute-force
+ * kernels, and for the euclidean metric their squared norms. */
+static dial_status knn_tiles_build(dial_ctx *ctx, knn_search *s, double **tiles, double **norms) {
+    size_t n_tiles = (s->n_train + KNN_TRAIN_TILE - 1) / KNN_TRAIN_TILE, d = s->d;
+    *tiles = calloc(n_tiles * KNN_TILE_STRIDE * d, sizeof **tiles);
+    const char *env = getenv("KNN_BRUTE"); /* BENCH ONLY */
+    int dots = s->metric.metric == KNN_EUCLIDEAN && !(env && env[0] == 'd');
+    *norms = dots ? malloc(n_tiles * KNN_TRAIN_TILE * sizeof **norms) : NULL;
+    if (!*tiles || (dots && !*norms)) {
+        free(*tiles);
+        free(*norms);
+        *tiles = *norms = NULL;
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory laying out %zu training rows",
+                         s->n_train);
+    }
+    for (size_t j = 0; j < s->n_train; j++) {
+        double *tile = *tiles + j / KNN_TRAIN_TILE * KNN_TILE_STRIDE * d;
+        for (size_t t = 0; t < d; t++)
+            tile[t * KNN_TILE_STRIDE + j % KNN_TRAIN_TILE] = s->train[j * d + t];
+    }
+    s->tiles = *tiles;
+    if (!dots) return DIAL_OK;
+    for (size_t j = 0; j < n_tiles * KNN_TRAIN_TILE; j++) {
+        double n2 = INFINITY; /* padding rows are never candidates */
+        if (j < s->n_train) {
+            n2 = 0;
+            for (size_t t = 0; t < d; t++) n2 += s->train[j * d + t] * s->train[j * d + t];
+            if (n2 > s->max_train_norm) s->max_train_norm = n2;
+        }
+        (*norms)[j] = n2;
+    }
+    s->train_norms = *norms;
+    s->dots = knn_dots_pick();
+    return DIAL_OK;
+}
+
 static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                                const dial_fit_input *in, dial_predict_output *out) {
     dial_status status = knn_check_task(ctx, in->task, in->n_classes);
@@ -837,31 +957,13 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
 
     knn_kdtree tree;
     double *norms = NULL, *tiles = NULL;
-    const char *brute_env = getenv("KNN_BRUTE"); /* BENCH ONLY */
     if (use_tree) {
         status = knn_kdtree_build(ctx, s.train, s.n_train, s.d, &tree);
         if (status != DIAL_OK) return status;
         s.tree = &tree;
-    } else if (!(brute_env && brute_env[0] == 'g') && (s.metric.metric != KNN_MINKOWSKI || s.metric.p_int)) {
-        size_t n_tiles = (s.n_train + KNN_TRAIN_TILE - 1) / KNN_TRAIN_TILE;
-        tiles = calloc(n_tiles * KNN_TILE_STRIDE * s.d, sizeof *tiles);
-        if (!tiles) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory");
-        for (size_t j = 0; j < s.n_train; j++) {
-            double *tile = tiles + (j / KNN_TRAIN_TILE) * KNN_TILE_STRIDE * s.d;
-            for (size_t t = 0; t < s.d; t++)
-                tile[t * KNN_TILE_STRIDE + j % KNN_TRAIN_TILE] = s.train[j * s.d + t];
-        }
-        s.tiles = tiles;
-    } else if (s.metric.metric == KNN_EUCLIDEAN) {
-        norms = malloc(s.n_train * sizeof *norms);
-        if (!norms) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory");
-        for (size_t j = 0; j < s.n_train; j++) {
-            double n2 = 0;
-            for (size_t t = 0; t < s.d; t++) n2 += s.train[j * s.d + t] * s.train[j * s.d + t];
-            norms[j] = n2;
-            if (n2 > s.max_train_norm) s.max_train_norm = n2;
-        }
-        s.train_norms = norms;
+    } else if (s.metric.metric != KNN_MINKOWSKI || s.metric.p_int) {
+        status = knn_tiles_build(ctx, &s, &tiles, &norms);
+        if (status != DIAL_OK) return status;
     }
 
     size_t n_blocks = (s.n_queries + KNN_QUERY_BLOCK - 1) / KNN_QUERY_BLOCK;

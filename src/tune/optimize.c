@@ -1,10 +1,11 @@
 /* The executor: runs a study's trials on `jobs` threads until the study
  * holds n_trials trials, the timeout passes or the stop flag is raised.
  *
- * Each worker thread allocates a trial from the storage, runs the objective
- * with the trial's own context and stores the outcome; the calling thread
- * meanwhile refreshes the heartbeats of the running trials, so other
- * processes can tell a long trial from a dead one. Stopping never
+ * Each worker (the calling thread and jobs - 1 threads) allocates a trial
+ * from the storage, runs the objective with the trial's own context and
+ * stores the outcome; a heart thread meanwhile refreshes the heartbeats of
+ * the running trials, so other processes can tell a long trial from a dead
+ * one. Stopping never
  * interrupts a trial: workers stop taking new ones, and every trial that
  * ran is stored. */
 #include <math.h>
@@ -27,8 +28,8 @@ typedef struct run_state {
     double deadline; /* monotonic seconds; 0 = none */
 
     pthread_mutex_t lock; /* guards what follows, and serialises on_trial */
-    pthread_cond_t changed;
-    int workers_left;
+    pthread_cond_t changed; /* signalled when the run is over */
+    bool over;
     dial_status status; /* the first storage error of any worker */
     char message[1024];
     int64_t *running; /* trial ids running on this handle, one slot per worker */
@@ -38,7 +39,7 @@ typedef struct worker {
     run_state *run;
     int slot;
     dial_ctx *ctx; /* for storage errors; never shared between threads */
-    pthread_t thread;
+    pthread_t thread; /* workers 1 .. jobs-1; worker 0 is the calling thread */
     bool started;
 } worker;
 
@@ -125,35 +126,40 @@ static void *worker_main(void *p) {
         }
         dial_trial_free(trial);
     }
-    pthread_mutex_lock(&run->lock);
-    run->workers_left--;
-    pthread_cond_broadcast(&run->changed);
-    pthread_mutex_unlock(&run->lock);
     return NULL;
 }
 
-/* Waits until every worker is done, refreshing heartbeats meanwhile. */
-static void keep_alive(run_state *run, dial_ctx *ctx, int jobs) {
+typedef struct heart {
+    run_state *run;
+    dial_ctx *ctx;
+    int jobs;
+    int64_t *ids;
+} heart;
+
+/* Refreshes the heartbeats of the running trials until the run is over. */
+static void *heart_main(void *p) {
+    heart *self = p;
+    run_state *run = self->run;
     /* Four beats per heartbeat period: a trial is called stale only after
      * several missed beats. */
     double interval = fmax(run->study->heartbeat_seconds / 4, 0.001);
-    int64_t *ids = calloc((size_t)jobs, sizeof *ids);
     pthread_mutex_lock(&run->lock);
-    while (run->workers_left > 0) {
+    while (!run->over) {
         double wake = monotonic_seconds() + interval;
         struct timespec until = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
         pthread_cond_timedwait(&run->changed, &run->lock, &until);
-        if (run->workers_left == 0 || !ids) continue;
+        if (run->over) break;
         size_t n = 0;
-        for (int i = 0; i < jobs; i++)
-            if (run->running[i] >= 0) ids[n++] = run->running[i];
+        for (int i = 0; i < self->jobs; i++)
+            if (run->running[i] >= 0) self->ids[n++] = run->running[i];
+        if (n == 0) continue;
         pthread_mutex_unlock(&run->lock);
-        dial_status status = n ? dial_study_heartbeat(ctx, run->study, ids, n) : DIAL_OK;
-        if (status != DIAL_OK) record_error(run, ctx, status);
+        dial_status status = dial_study_heartbeat(self->ctx, run->study, self->ids, n);
+        if (status != DIAL_OK) record_error(run, self->ctx, status);
         pthread_mutex_lock(&run->lock);
     }
     pthread_mutex_unlock(&run->lock);
-    free(ids);
+    return NULL;
 }
 
 static dial_status check_options(dial_ctx *ctx, const dial_study *study,
@@ -196,7 +202,6 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
                      .deadline = options->timeout_seconds > 0
                                      ? monotonic_seconds() + options->timeout_seconds
                                      : 0,
-                     .workers_left = jobs,
                      .status = DIAL_OK};
     pthread_condattr_t attributes;
     pthread_condattr_init(&attributes);
@@ -207,8 +212,11 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
 
     worker *workers = calloc((size_t)jobs, sizeof *workers);
     run.running = malloc((size_t)jobs * sizeof *run.running);
-    dial_ctx *keeper = dial_ctx_clone(ctx, 1);
-    bool ready = workers && run.running && keeper;
+    heart beat = {.run = &run,
+                  .ctx = dial_ctx_clone(ctx, 1),
+                  .jobs = jobs,
+                  .ids = malloc((size_t)jobs * sizeof *beat.ids)};
+    bool ready = workers && run.running && beat.ctx && beat.ids;
     for (int i = 0; ready && i < jobs; i++) {
         run.running[i] = -1;
         workers[i] = (worker){.run = &run, .slot = i, .ctx = dial_ctx_clone(ctx, 1)};
@@ -217,31 +225,34 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
     if (!ready) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting %d jobs", jobs);
     } else {
-        /* A worker whose thread cannot start is simply one job fewer; with
-         * no thread at all the calling thread runs the trials itself. */
-        int started = 0;
-        for (int i = 0; i < jobs; i++) {
+        /* The calling thread is worker 0, so one job starts at once; a job
+         * whose thread cannot start is one job fewer, and without the
+         * heart thread trials get heartbeats only from their reports. */
+        pthread_t heart_thread;
+        bool beating = pthread_create(&heart_thread, NULL, heart_main, &beat) == 0;
+        if (!beating)
+            dial_log(ctx, DIAL_LOG_WARN,
+                     "study '%s': cannot start the heartbeat thread; a trial longer than %g s "
+                     "without reports may be taken for dead by other workers",
+                     dial_study_name(study), study->heartbeat_seconds);
+        for (int i = 1; i < jobs; i++)
             workers[i].started =
                 pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
-            if (workers[i].started) started++;
-        }
-        pthread_mutex_lock(&run.lock);
-        run.workers_left -= jobs - started;
-        pthread_mutex_unlock(&run.lock);
-        if (started == 0) {
-            run.workers_left = 1;
-            worker_main(&workers[0]);
-        } else {
-            keep_alive(&run, keeper, jobs);
-        }
-        for (int i = 0; i < jobs; i++)
+        worker_main(&workers[0]);
+        for (int i = 1; i < jobs; i++)
             if (workers[i].started) pthread_join(workers[i].thread, NULL);
+        pthread_mutex_lock(&run.lock);
+        run.over = true;
+        pthread_cond_broadcast(&run.changed);
+        pthread_mutex_unlock(&run.lock);
+        if (beating) pthread_join(heart_thread, NULL);
         if (run.status != DIAL_OK) status = dial_fail(ctx, run.status, "%s", run.message);
     }
     for (int i = 0; workers && i < jobs; i++) dial_ctx_free(workers[i].ctx);
     free(workers);
     free(run.running);
-    dial_ctx_free(keeper);
+    free(beat.ids);
+    dial_ctx_free(beat.ctx);
     pthread_cond_destroy(&run.changed);
     pthread_mutex_destroy(&run.lock);
     return status;

@@ -79,10 +79,10 @@ void dial_format_param_value(dial_param_kind kind, double value, char *buf, size
         snprintf(buf, size, "%s", isnan(value) ? "nan" : value > 0 ? "inf" : "-inf");
         return;
     }
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(buf, size, "%.*g", precision, value);
-        if (strtod(buf, NULL) == value) return;
-    }
+    /* Most values a person chose (0.001, 2.5) read back from 15 digits;
+     * a random draw needs 17, which always reads back. */
+    snprintf(buf, size, "%.15g", value);
+    if (strtod(buf, NULL) != value) snprintf(buf, size, "%.17g", value);
 }
 
 void dial_trial_record_clear(dial_trial_record *record) {

@@ -28,8 +28,9 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from);
  * memory. The list grows geometrically. */
 dial_trial_record *dial_trial_list_push(dial_trial_list *list);
 
-/* Writes a param value as text: the shortest "%.*g" that reads back to the
- * same double for FLOAT, the integer for INT. */
+/* Writes a param value as text: for FLOAT 15 significant digits when they
+ * read back to the same double, else 17 (which always do); for INT the
+ * integer. */
 void dial_format_param_value(dial_param_kind kind, double value, char *buf, size_t size);
 /* "float", "int", "choice", and back; false for an unknown name. */
 const char *dial_param_kind_name(dial_param_kind kind);

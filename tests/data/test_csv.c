@@ -82,9 +82,8 @@ static void credit_data_missing_values_per_column_match_pandas(void **state) {
     assert_dial_ok(ctx, dial_csv_read(ctx, "data/credit_data.csv", NULL, &table));
     assert_int_equal(table->n_rows, 4454);
     assert_int_equal(table->n_cols, 14);
-    const char *names[] = {"Status", "Seniority", "Home",   "Time",    "Age",
-                           "Marital", "Records",  "Job",    "Expenses", "Income",
-                           "Assets", "Debt",      "Amount", "Price"};
+    const char *names[] = {"Status", "Seniority", "Home",   "Time",   "Age",  "Marital", "Records",
+                           "Job",    "Expenses",  "Income", "Assets", "Debt", "Amount",  "Price"};
     size_t missing[] = {0, 0, 6, 0, 0, 1, 0, 2, 0, 381, 47, 18, 0, 0};
     size_t rows_with_missing = 0;
     for (size_t j = 0; j < 14; j++) {
@@ -196,7 +195,10 @@ static void crlf_and_lf_line_ends_read_the_same(void **state) {
 static void a_byte_order_mark_is_skipped(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_table *table = parse(ctx, "\xEF\xBB\xBF" "first,second\n1,2\n", NULL);
+    dial_table *table = parse(ctx,
+                              "\xEF\xBB\xBF"
+                              "first,second\n1,2\n",
+                              NULL);
     assert_string_equal(table->cols[0].name, "first");
     assert_true(table->cols[0].values[0] == 1);
     dial_table_free(table);
@@ -409,8 +411,10 @@ static void a_column_that_starts_numeric_and_is_mostly_text_is_categorical(void 
     assert_levels(&table->cols[0], levels, 5);
     double expected[] = {0, 1, NAN, 2, 3, 0, 2, 4};
     for (size_t i = 0; i < 8; i++) {
-        if (isnan(expected[i])) assert_true(isnan(table->cols[0].values[i]));
-        else assert_true(table->cols[0].values[i] == expected[i]);
+        if (isnan(expected[i]))
+            assert_true(isnan(table->cols[0].values[i]));
+        else
+            assert_true(table->cols[0].values[i] == expected[i]);
     }
     assert_int_equal(table->cols[1].type, DIAL_COLUMN_NUMERIC);
     dial_table_free(table);
@@ -430,16 +434,30 @@ static void an_all_missing_column_is_numeric(void **state) {
 /* Random decimal texts of every shape; each must parse to strtod's double. */
 static void parsed_numbers_equal_strtod(void **state) {
     (void)state;
-    const char *fixed[] = {"0.1", "0.3", "1e23", "9007199254740993", "9007199254740992",
-                           "2.2250738585072011e-308", "2.2250738585072014e-308", "4.9e-324",
-                           "2.4703282292062327e-324", "1.7976931348623157e308",
-                           "1.7976931348623159e308", "1e-400", "123456789012345678901234567890",
-                           "0.000000000000000000000000000001", "1e22", "1e-22", "123456789e-22",
-                           "8.98846567431158e307", "3.14159265358979323846264338327950288",
-                           "0.30000000000000004", "1e0000000000000000000000000001"};
+    const char *fixed[] = {"0.1",
+                           "0.3",
+                           "1e23",
+                           "9007199254740993",
+                           "9007199254740992",
+                           "2.2250738585072011e-308",
+                           "2.2250738585072014e-308",
+                           "4.9e-324",
+                           "2.4703282292062327e-324",
+                           "1.7976931348623157e308",
+                           "1.7976931348623159e308",
+                           "1e-400",
+                           "123456789012345678901234567890",
+                           "0.000000000000000000000000000001",
+                           "1e22",
+                           "1e-22",
+                           "123456789e-22",
+                           "8.98846567431158e307",
+                           "3.14159265358979323846264338327950288",
+                           "0.30000000000000004",
+                           "1e0000000000000000000000000001"};
     size_t n_fixed = sizeof fixed / sizeof fixed[0], n_random = 50000;
     size_t n = n_fixed + n_random;
-    char (*texts)[80] = malloc(n * sizeof *texts);
+    char(*texts)[80] = malloc(n * sizeof *texts);
     assert_non_null(texts);
     dial_rng rng = dial_rng_stream(7, 0);
     for (size_t i = 0; i < n; i++) {
@@ -455,7 +473,8 @@ static void parsed_numbers_equal_strtod(void **state) {
         for (size_t d = 0; d < int_digits; d++) t[at++] = (char)('0' + dial_rng_below(&rng, 10));
         if (frac_digits) {
             t[at++] = '.';
-            for (size_t d = 0; d < frac_digits; d++) t[at++] = (char)('0' + dial_rng_below(&rng, 10));
+            for (size_t d = 0; d < frac_digits; d++)
+                t[at++] = (char)('0' + dial_rng_below(&rng, 10));
         }
         if (dial_rng_below(&rng, 2) == 0) {
             long exponent = (long)dial_rng_below(&rng, 700) - 350;
@@ -468,7 +487,8 @@ static void parsed_numbers_equal_strtod(void **state) {
     char *csv = malloc(size);
     assert_non_null(csv);
     size_t used = (size_t)snprintf(csv, size, "x\n");
-    for (size_t i = 0; i < n; i++) used += (size_t)snprintf(csv + used, size - used, "%s\n", texts[i]);
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(csv + used, size - used, "%s\n", texts[i]);
 
     dial_ctx *ctx = test_ctx();
     dial_table *table = parse(ctx, csv, NULL);
@@ -546,8 +566,10 @@ static void assert_tables_equal(const dial_table *a, const dial_table *b) {
         assert_int_equal(x->n_levels, y->n_levels);
         for (size_t k = 0; k < x->n_levels; k++) assert_string_equal(x->levels[k], y->levels[k]);
         for (size_t i = 0; i < a->n_rows; i++) {
-            if (isnan(x->values[i])) assert_true(isnan(y->values[i]));
-            else assert_true(x->values[i] == y->values[i]);
+            if (isnan(x->values[i]))
+                assert_true(isnan(y->values[i]));
+            else
+                assert_true(x->values[i] == y->values[i]);
         }
     }
 }
@@ -563,12 +585,16 @@ static char *big_csv(size_t n_rows, size_t *length) {
     size_t at = (size_t)snprintf(csv, size, "x,c,late,rare,q\n");
     for (size_t i = 0; i < n_rows; i++) {
         char late[32], rare[32];
-        if (i < n_rows * 2 / 5) snprintf(late, sizeof late, "%zu.5", i % 97);
-        else snprintf(late, sizeof late, "L%zu", i % 13);
-        if (i + 50 < n_rows) snprintf(rare, sizeof rare, "NA");
-        else snprintf(rare, sizeof rare, "r%zu", i % 7);
-        at += (size_t)snprintf(csv + at, size - at, "%zu.%03zu,lvl%zu,%s,%s,\"a,%zu\"\"\"\n",
-                               i, i % 1000, (i * 7919) % (1 + i / 1000), late, rare, i % 5);
+        if (i < n_rows * 2 / 5)
+            snprintf(late, sizeof late, "%zu.5", i % 97);
+        else
+            snprintf(late, sizeof late, "L%zu", i % 13);
+        if (i + 50 < n_rows)
+            snprintf(rare, sizeof rare, "NA");
+        else
+            snprintf(rare, sizeof rare, "r%zu", i % 7);
+        at += (size_t)snprintf(csv + at, size - at, "%zu.%03zu,lvl%zu,%s,%s,\"a,%zu\"\"\"\n", i,
+                               i % 1000, (i * 7919) % (1 + i / 1000), late, rare, i % 5);
     }
     *length = at;
     return csv;
@@ -728,7 +754,8 @@ static void a_stray_text_in_a_numeric_column_names_line_column_and_value(void **
     char csv[1024];
     size_t at = (size_t)snprintf(csv, sizeof csv, "sepal_length,sepal_width\n");
     for (int i = 2; i <= 20; i++)
-        at += (size_t)snprintf(csv + at, sizeof csv - at, "%d.5,%s\n", i, i == 12 ? "12.5x" : "3.0");
+        at +=
+            (size_t)snprintf(csv + at, sizeof csv - at, "%d.5,%s\n", i, i == 12 ? "12.5x" : "3.0");
     parse_fails(csv, DIAL_ERR_DATA,
                 "t.csv:12:2: column 'sepal_width' is numeric but this value is not a number: "
                 "'12.5x'");
@@ -767,7 +794,8 @@ static void text_after_a_closing_quote_is_an_error(void **state) {
 
 static void a_duplicate_column_name_is_an_error(void **state) {
     (void)state;
-    parse_fails("a,b,a\n1,2,3\n", DIAL_ERR_DATA, "t.csv:1:3: duplicate column name 'a' (also column 1)");
+    parse_fails("a,b,a\n1,2,3\n", DIAL_ERR_DATA,
+                "t.csv:1:3: duplicate column name 'a' (also column 1)");
 }
 
 static void a_separator_that_is_a_quote_is_an_invalid_argument(void **state) {

@@ -38,8 +38,8 @@ static void heart_scale_has_270_rows_a_label_and_13_features(void **state) {
     for (size_t j = 0; j < 14; j++) assert_int_equal(table->cols[j].type, DIAL_COLUMN_NUMERIC);
     /* +1 1:0.708333 2:1 3:1 4:-0.320755 5:-0.105023 6:-1 7:1 8:-0.419847 9:-1
      * 10:-0.225806 12:1 13:-1 (feature 11 absent, so 0) */
-    double first[] = {1,  0.708333,  1, 1, -0.320755, -0.105023, -1, 1,
-                      -0.419847, -1, -0.225806, 0, 1, -1};
+    double first[] = {1, 0.708333,  1,  1,         -0.320755, -0.105023, -1,
+                      1, -0.419847, -1, -0.225806, 0,         1,         -1};
     for (size_t j = 0; j < 14; j++) assert_true(table->cols[j].values[0] == first[j]);
     size_t positive = 0;
     for (size_t i = 0; i < table->n_rows; i++) {
@@ -106,7 +106,8 @@ static void absent_features_are_zero_and_columns_reach_the_largest_index(void **
 static void comments_blank_lines_crlf_and_tabs_are_accepted(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_table *table = parse(ctx, "# header comment\r\n\r\n+1\t1:1  2:2 # trailing\r\n   \n-1 2:3\r\n");
+    dial_table *table =
+        parse(ctx, "# header comment\r\n\r\n+1\t1:1  2:2 # trailing\r\n   \n-1 2:3\r\n");
     assert_int_equal(table->n_rows, 2);
     assert_int_equal(table->n_cols, 3);
     assert_true(table->cols[0].values[0] == 1 && table->cols[0].values[1] == -1);
@@ -117,7 +118,8 @@ static void comments_blank_lines_crlf_and_tabs_are_accepted(void **state) {
 
 static void a_bad_index_names_line_and_column(void **state) {
     (void)state;
-    parse_fails("1 1:1\n1 1:1 x:2\n", "t.libsvm:2:7: expected a feature index (an integer >= 1), found 'x'");
+    parse_fails("1 1:1\n1 1:1 x:2\n",
+                "t.libsvm:2:7: expected a feature index (an integer >= 1), found 'x'");
     parse_fails("1 0:1\n", "t.libsvm:1:3: expected a feature index (an integer >= 1), found '0'");
     parse_fails("1 -3:1\n", "t.libsvm:1:3: expected a feature index (an integer >= 1), found '-3'");
     parse_fails("1 2000000:1\n",
