@@ -8,9 +8,11 @@
  * storing its value. For each trial count (default 1000 and 10000) and each
  * storage (in memory; SQLite in a fresh file under DIR, default /tmp) it
  * runs a fresh study with dial_study_optimize, one job, and prints one JSON
- * object with, per run, the mean microseconds per trial over the whole run
- * and over its first and last 1,000 trials (equal when the cost does not
- * grow with the study).
+ * object with, per run, the mean wall-clock microseconds per trial over the
+ * whole run and over its first and last 1,000 trials (equal when the cost
+ * does not grow with the study), and the same two windows in CPU time of
+ * the thread that runs the trials, which a busy machine disturbs less (but
+ * which leaves out waiting for the disk).
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,12 +29,21 @@
 typedef struct clock_marks {
     int64_t n_trials;
     int64_t done;
-    double first_window_end, last_window_start, end;
+    double first_window_end, last_window_start, end; /* wall clock */
+    double cpu_start, cpu_first_window_end, cpu_last_window_start, cpu_end;
 } clock_marks;
 
 static double seconds_now(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* CPU time of the calling thread, which runs the trials with one job: it
+ * leaves out the time other processes on a busy machine take. */
+static double cpu_seconds_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
@@ -52,9 +63,16 @@ static void mark(void *user, const dial_study *study, const dial_trial_record *t
     (void)trial;
     clock_marks *marks = user;
     marks->done++;
-    double now = seconds_now();
-    if (marks->done == WINDOW) marks->first_window_end = now;
-    if (marks->done == marks->n_trials - WINDOW) marks->last_window_start = now;
+    /* Clocks are read only at the two marks: reading the CPU clock is a
+     * system call, which would add to the very cost being measured. */
+    if (marks->done == WINDOW) {
+        marks->first_window_end = seconds_now();
+        marks->cpu_first_window_end = cpu_seconds_now();
+    }
+    if (marks->done == marks->n_trials - WINDOW) {
+        marks->last_window_start = seconds_now();
+        marks->cpu_last_window_start = cpu_seconds_now();
+    }
 }
 
 static void remove_study_file(const char *path) {
@@ -80,21 +98,29 @@ static bool run_one(dial_sampler_kind sampler, const char *sampler_name, const c
     dial_optimize_options run = {
         .n_trials = n_trials, .jobs = 1, .on_trial = mark, .on_trial_user = &marks};
     double started = seconds_now();
+    marks.cpu_start = cpu_seconds_now();
     dial_status status = dial_study_open(ctx, &options, &study);
     if (status == DIAL_OK) status = dial_study_optimize(ctx, study, sum_of_squares, NULL, &run);
     marks.end = seconds_now();
+    marks.cpu_end = cpu_seconds_now();
     if (status != DIAL_OK) {
         fprintf(stderr, "tune_overhead: %s\n", dial_ctx_error(ctx));
     } else {
         double whole = (marks.end - started) / (double)n_trials * 1e6;
         double head = (marks.first_window_end - started) / WINDOW * 1e6;
-        double tail =
-            n_trials > WINDOW ? (marks.end - marks.last_window_start) / WINDOW * 1e6 : head;
+        double tail = (marks.end - marks.last_window_start) / WINDOW * 1e6;
+        double cpu_head = (marks.cpu_first_window_end - marks.cpu_start) / WINDOW * 1e6;
+        double cpu_tail = (marks.cpu_end - marks.cpu_last_window_start) / WINDOW * 1e6;
+        if (n_trials <= WINDOW) {
+            tail = head;
+            cpu_tail = cpu_head;
+        }
         printf("%s    {\"storage\": \"%s\", \"sampler\": \"%s\", \"trials\": %lld, "
                "\"us_per_trial\": %.2f, \"first_%d_us_per_trial\": %.2f, "
-               "\"last_%d_us_per_trial\": %.2f}",
+               "\"last_%d_us_per_trial\": %.2f, \"first_%d_cpu_us_per_trial\": %.2f, "
+               "\"last_%d_cpu_us_per_trial\": %.2f}",
                first ? "" : ",\n", storage ? "sqlite" : "memory", sampler_name, (long long)n_trials,
-               whole, WINDOW, head, WINDOW, tail);
+               whole, WINDOW, head, WINDOW, tail, WINDOW, cpu_head, WINDOW, cpu_tail);
         fflush(stdout);
     }
     dial_study_free(study);

@@ -38,13 +38,25 @@ typedef struct dial_knob_spec {
     bool log_scale;             /* search on a log scale */
     const char *condition;      /* "" or "knob=value" or "knob=v1|v2": active only then */
     const char *doc;            /* one line: what it controls (and the source of its range) */
+    /* FLOAT or INT only: when not NULL the knob is a list of 1 to
+     * DIAL_KNOB_LIST_MAX values written with commas ("128,64"), each within
+     * the bounds, and this names one value in messages ("layer"). A tuner
+     * that sees only the type and search range searches lists of one. */
+    const char *list_item;
 } dial_knob_spec;
 
+/* Most values a list knob holds. */
+#define DIAL_KNOB_LIST_MAX 16
+
 /* The value of one knob: number for FLOAT and INT, 0/1 for BOOL, the index
- * into choices for CHOICE. */
+ * into choices for CHOICE. A list knob keeps its values in items (stored
+ * inline, so a value copies with memcpy and needs no free) and its first
+ * value in number. */
 typedef struct dial_knob_value {
     double number;
     bool set_by_user; /* given explicitly (not the default) */
+    size_t n_items;   /* list knobs: how many values; 0 for other knobs */
+    double items[DIAL_KNOB_LIST_MAX];
 } dial_knob_value;
 
 /* The knob values of one model: a values array parallel to its spec table.
@@ -80,8 +92,13 @@ dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name, c
 /* Parses "name=value" and sets it. */
 dial_status dial_knobs_set_assignment(dial_ctx *ctx, dial_knobs *knobs, const char *assignment);
 /* Sets a knob from a number (FLOAT/INT/BOOL, or a CHOICE index), validated
- * like dial_knobs_set. */
+ * like dial_knobs_set; a list knob becomes a list of that one value. */
 dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, const char *name, double value);
+/* Sets a list knob from n values, each validated like dial_knobs_set
+ * (DIAL_ERR_KNOB when n is 0 or above DIAL_KNOB_LIST_MAX, or the knob is
+ * not a list). */
+dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *name,
+                                const double *items, size_t n);
 
 /* Whether knob i is active under the current values of the others. */
 bool dial_knobs_active(const dial_knobs *knobs, size_t i);
@@ -95,12 +112,17 @@ double dial_knobs_float(const dial_knobs *knobs, const char *name);
 long dial_knobs_int(const dial_knobs *knobs, const char *name);
 bool dial_knobs_bool(const dial_knobs *knobs, const char *name);
 const char *dial_knobs_choice(const dial_knobs *knobs, const char *name);
+/* The values of a list knob: returns how many and points *items at them
+ * (owned by knobs, valid until the knob changes). Any other knob reads as a
+ * list of its one number; an unknown name gives 0. */
+size_t dial_knobs_list(const dial_knobs *knobs, const char *name, const double **items);
 
-/* Writes the value of knob i as text ("0.5", "7", "true", "l2") into buf;
- * floats are printed so that they parse back to the same double. */
+/* Writes the value of knob i as text ("0.5", "7", "true", "l2", "128,64")
+ * into buf; floats are printed so that they parse back to the same double. */
 void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size);
 /* Writes the valid bounds of a spec as text: "> 0", "[0, 1]", ">= 1",
- * "any", or the choices "l2, l1, none". */
+ * "any", the choices "l2, l1, none", or for a list "1 to 16 layers, each in
+ * [1, 100000]". */
 void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size);
 
 /* The knobs every model shares, for preprocessing the features. Each model

@@ -340,17 +340,9 @@ enum { KNN_TILE_STRIDE = KNN_TRAIN_TILE + 8 };
 
 typedef enum knn_weighting { KNN_UNIFORM, KNN_DISTANCE } knn_weighting;
 
-/* Four queries and their candidate rows, for the dot-product kernels. */
-typedef struct knn_quad {
-    const double *q[4];
-    double norm[4], limit[4];
-    size_t found[4];
-    uint32_t *cand[4];
-    double *estimate[4];
-} knn_quad;
-
-typedef void (*knn_dots_fn)(knn_quad *quad, const double *tile, const double *norms, size_t d,
-                            size_t nj);
+/* A dot-product kernel: see KNN_DOTS_KERNEL. */
+typedef void (*knn_dots_fn)(const double *const *q, const double *tile, size_t d, size_t nj,
+                            double *dots);
 
 typedef struct knn_search {
     knn_distance metric;
@@ -375,7 +367,8 @@ typedef struct knn_search {
 typedef struct knn_worker {
     double *heap_dist;  /* KNN_QUERY_BLOCK x k */
     size_t *heap_index; /* KNN_QUERY_BLOCK x k */
-    uint32_t *cand;     /* 4 x KNN_TRAIN_TILE candidate rows of a tile */
+    double *dots;       /* 4 x KNN_TRAIN_TILE dot products */
+    uint32_t *cand;     /* KNN_TRAIN_TILE candidate rows of a tile */
     double *cand_dist;  /* and their estimated distances */
     double *select;     /* a copy of those, for selecting the k-th */
     double *votes;      /* n_classes */
@@ -395,8 +388,9 @@ static size_t knn_scratch_layout(const knn_search *s, knn_worker *w, char *base)
     } while (0)
     KNN_PLACE(heap_dist, KNN_QUERY_BLOCK * s->k);
     KNN_PLACE(heap_index, KNN_QUERY_BLOCK * s->k);
-    KNN_PLACE(cand, 4 * KNN_TRAIN_TILE);
-    KNN_PLACE(cand_dist, 4 * KNN_TRAIN_TILE);
+    KNN_PLACE(dots, 4 * KNN_TRAIN_TILE);
+    KNN_PLACE(cand, KNN_TRAIN_TILE);
+    KNN_PLACE(cand_dist, KNN_TRAIN_TILE);
     KNN_PLACE(select, KNN_TRAIN_TILE);
     KNN_PLACE(votes, s->n_classes + 1);
     KNN_PLACE(clamped, s->d);
@@ -502,44 +496,30 @@ static double knn_kth_smallest(double *values, size_t n, size_t k) {
  * candidates. Stamped out for AVX-512 and AVX2 with fused multiply-adds
  * (picked at run time) and for any machine. */
 
-#define KNN_QUAD_COLLECT(r, acc, lanes)                                \
-    do {                                                               \
-        double est[lanes];                                             \
-        int any = 0;                                                   \
-        for (size_t u = 0; u < lanes; u++) {                           \
-            est[u] = quad->norm[r] + norms[j + u] - 2 * acc[u];        \
-            any |= est[u] <= quad->limit[r];                           \
-        }                                                              \
-        if (any)                                                       \
-            for (size_t u = 0; u < lanes; u++)                         \
-                if (est[u] <= quad->limit[r]) {                        \
-                    quad->cand[r][quad->found[r]] = (uint32_t)(j + u); \
-                    quad->estimate[r][quad->found[r]++] = est[u];      \
-                }                                                      \
-    } while (0)
-
-/* norms: ||x||^2 of the tile's rows, +inf for the padding past nj. */
-#define KNN_DOTS_KERNEL(name, attributes, lanes, MULADD)                                           \
-    attributes static void name(knn_quad *quad, const double *tile, const double *norms, size_t d, \
-                                size_t nj) {                                                       \
-        for (size_t j = 0; j < nj; j += lanes) {                                                   \
-            double a0[lanes] = {0}, a1[lanes] = {0}, a2[lanes] = {0}, a3[lanes] = {0};             \
-            for (size_t t = 0; t < d; t++) {                                                       \
-                const double *col = tile + t * KNN_TILE_STRIDE + j;                                \
-                double b0 = quad->q[0][t], b1 = quad->q[1][t], b2 = quad->q[2][t],                 \
-                       b3 = quad->q[3][t];                                                         \
-                for (size_t u = 0; u < lanes; u++) {                                               \
-                    a0[u] = MULADD(b0, col[u], a0[u]);                                             \
-                    a1[u] = MULADD(b1, col[u], a1[u]);                                             \
-                    a2[u] = MULADD(b2, col[u], a2[u]);                                             \
-                    a3[u] = MULADD(b3, col[u], a3[u]);                                             \
-                }                                                                                  \
-            }                                                                                      \
-            KNN_QUAD_COLLECT(0, a0, lanes);                                                        \
-            KNN_QUAD_COLLECT(1, a1, lanes);                                                        \
-            KNN_QUAD_COLLECT(2, a2, lanes);                                                        \
-            KNN_QUAD_COLLECT(3, a3, lanes);                                                        \
-        }                                                                                          \
+/* Writes the dot products of four queries with the rows of one tile to
+ * dots (4 x KNN_TRAIN_TILE), lanes rows at a time. */
+#define KNN_DOTS_KERNEL(name, attributes, lanes, MULADD)                                         \
+    attributes static void name(const double *const *q, const double *tile, size_t d, size_t nj, \
+                                double *dots) {                                                  \
+        for (size_t j = 0; j < nj; j += lanes) {                                                 \
+            double a0[lanes] = {0}, a1[lanes] = {0}, a2[lanes] = {0}, a3[lanes] = {0};           \
+            for (size_t t = 0; t < d; t++) {                                                     \
+                const double *col = tile + t * KNN_TILE_STRIDE + j;                              \
+                double b0 = q[0][t], b1 = q[1][t], b2 = q[2][t], b3 = q[3][t];                   \
+                for (size_t u = 0; u < lanes; u++) {                                             \
+                    a0[u] = MULADD(b0, col[u], a0[u]);                                           \
+                    a1[u] = MULADD(b1, col[u], a1[u]);                                           \
+                    a2[u] = MULADD(b2, col[u], a2[u]);                                           \
+                    a3[u] = MULADD(b3, col[u], a3[u]);                                           \
+                }                                                                                \
+            }                                                                                    \
+            for (size_t u = 0; u < lanes; u++) {                                                 \
+                dots[j + u] = a0[u];                                                             \
+                dots[KNN_TRAIN_TILE + j + u] = a1[u];                                            \
+                dots[2 * KNN_TRAIN_TILE + j + u] = a2[u];                                        \
+                dots[3 * KNN_TRAIN_TILE + j + u] = a3[u];                                        \
+            }                                                                                    \
+        }                                                                                        \
     }
 
 #define KNN_MULTIPLY_ADD(a, b, c) ((a) * (b) + (c))
@@ -555,6 +535,27 @@ static knn_dots_fn knn_dots_pick(void) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return knn_dots_avx2;
 #endif
     return knn_dots_plain;
+}
+
+/* Lists the rows of a tile whose estimate ||q||^2 + ||x||^2 - 2 q.x is at
+ * most limit (norms: ||x||^2 of the tile's rows, +inf for the padding). */
+KNN_MULTIVERSION static size_t knn_collect(const double *dots, const double *norms, double norm,
+                                           double limit, size_t nj, uint32_t *cand,
+                                           double *estimate) {
+    size_t hits = 0;
+    for (size_t j = 0; j < nj; j++) {
+        double e = norm + norms[j] - 2 * dots[j];
+        estimate[j] = e;
+        hits += e <= limit;
+    }
+    if (hits == 0) return 0; /* the common case, once the heap is full */
+    size_t found = 0;
+    for (size_t j = 0; j < nj; j++)
+        if (estimate[j] <= limit) {
+            cand[found] = (uint32_t)j;
+            estimate[found++] = estimate[j];
+        }
+    return found;
 }
 
 /* Offers the candidates of one tile to a query's heap. An estimate is within
@@ -605,22 +606,18 @@ static void knn_brute_dots(const knn_search *s, knn_worker *w, knn_heap *heaps, 
         size_t nj = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train - j0 : KNN_TRAIN_TILE;
         const double *tile = s->tiles + j0 / KNN_TRAIN_TILE * KNN_TILE_STRIDE * d;
         for (size_t i = q0; i < q1; i += 4) {
-            knn_quad quad;
-            for (size_t r = 0; r < 4; r++) {
-                /* a short last group repeats its last query */
-                size_t at = i + r < q1 ? i + r : q1 - 1;
-                quad.q[r] = s->queries + at * d;
-                quad.norm[r] = norm[at - q0];
-                quad.limit[r] =
-                    knn_limit(&heaps[at - q0], slack, norm[at - q0] + s->max_train_norm);
-                quad.found[r] = 0;
-                quad.cand[r] = w->cand + r * KNN_TRAIN_TILE;
-                quad.estimate[r] = w->cand_dist + r * KNN_TRAIN_TILE;
+            const double *quad[4];
+            for (size_t r = 0; r < 4; r++) /* a short last group repeats its last query */
+                quad[r] = s->queries + (i + r < q1 ? i + r : q1 - 1) * d;
+            s->dots(quad, tile, d, nj, w->dots);
+            for (size_t r = 0; r < 4 && i + r < q1; r++) {
+                knn_heap *h = &heaps[i + r - q0];
+                double base = norm[i + r - q0] + s->max_train_norm;
+                size_t found =
+                    knn_collect(w->dots + r * KNN_TRAIN_TILE, s->train_norms + j0, norm[i + r - q0],
+                                knn_limit(h, slack, base), nj, w->cand, w->cand_dist);
+                knn_offer(s, w, h, quad[r], j0, w->cand, w->cand_dist, found, slack, base);
             }
-            s->dots(&quad, tile, s->train_norms + j0, d, nj);
-            for (size_t r = 0; r < 4 && i + r < q1; r++)
-                knn_offer(s, w, &heaps[i + r - q0], quad.q[r], j0, quad.cand[r], quad.estimate[r],
-                          quad.found[r], slack, norm[i + r - q0] + s->max_train_norm);
         }
     }
 }

@@ -22,6 +22,7 @@
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,8 +256,7 @@ static dial_status linear_coordinate_descent(dial_ctx *ctx, const linear_problem
     memset(w, 0, p * sizeof *w);
     double gap_tol = tol * lp->y_norm2, gap = 0;
     bool converged = false;
-    long sweep;
-    for (sweep = 0; sweep < max_iter && !converged; sweep++) {
+    for (long sweep = 0; sweep < max_iter && !converged; sweep++) {
         double w_max = 0, change_max = 0;
         for (size_t j = 0; j < p; j++) {
             double g_jj = lp->gram[j * p + j];
@@ -280,9 +280,9 @@ static dial_status linear_coordinate_descent(dial_ctx *ctx, const linear_problem
     free(h);
     if (!converged)
         dial_log(ctx, DIAL_LOG_WARN,
-                 "linear: coordinate descent did not converge in %ld sweeps (duality gap %g, "
-                 "target %g); raise max_iter or tol",
-                 sweep, gap, gap_tol);
+                 "linear: coordinate descent stopped at max_iter=%ld before converging (duality "
+                 "gap %g, target %g); raise max_iter or tol",
+                 max_iter, gap, gap_tol);
     return DIAL_OK;
 }
 
@@ -341,16 +341,30 @@ static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     return status;
 }
 
-/* The tensor called name, checked to be a float vector of length size. */
+/* Writes a tensor's shape as "[3]" or "[2 x 4]". */
+static void linear_shape_text(const dial_tensor *t, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int d = 0; d < t->ndim && used < size; d++)
+        used += (size_t)snprintf(buf + used, size - used, d ? " x %zu" : "%zu", t->shape[d]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+}
+
+/* The tensor called name, checked to be a float64 vector of length size:
+ * tensors may come from a file, so nothing about them is taken on trust. */
 static dial_status linear_tensor(dial_ctx *ctx, const dial_tensors *learned, const char *name,
                                  size_t size, const double **out) {
     const dial_tensor *t = dial_tensors_find(learned, name);
     if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "linear model has no tensor '%s'", name);
-    if (t->dtype != DIAL_F64 || t->ndim != 1 || t->shape[0] != size || !t->data)
+    if (t->dtype != DIAL_F64)
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "linear model tensor '%s' is int64; expected float64",
+                         name);
+    if (t->ndim != 1 || t->shape[0] != size || !t->data) {
+        char shape[96];
+        linear_shape_text(t, shape, sizeof shape);
         return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "linear model tensor '%s' should be %zu float64 values; found %s of %zu",
-                         name, size, t->dtype == DIAL_F64 ? "float64" : "int64",
-                         dial_tensor_size(t));
+                         "linear model tensor '%s' has shape %s; expected [%zu]", name, shape,
+                         size);
+    }
     *out = t->data;
     return DIAL_OK;
 }

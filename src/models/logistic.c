@@ -25,6 +25,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -546,15 +547,15 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
         memcpy(sv->theta, sv->best, dim * sizeof *sv->theta);
         memcpy(sv->grad, sv->best_grad, dim * sizeof *sv->grad);
         sv->f = sv->best_f;
-        if (logistic_small_decrease(f_old, f_new)) converged = true;
+        if (!owlqn && logistic_small_decrease(f_old, f_new)) converged = true;
     }
     dial_log(ctx, DIAL_LOG_DEBUG, "logistic: %ld iterations, %ld evaluations of the loss", iter,
              sv->evals);
     if (!converged)
         dial_log(ctx, DIAL_LOG_WARN,
-                 "logistic: did not converge in %ld iterations (largest gradient component %g, "
-                 "tol %g); raise max_iter or tol",
-                 iter, logistic_max_abs(owlqn ? sv->pseudo : sv->grad, dim), tol);
+                 "logistic: stopped at max_iter=%ld before converging (largest gradient "
+                 "component %g, tol %g); raise max_iter or tol",
+                 max_iter, logistic_max_abs(owlqn ? sv->pseudo : sv->grad, dim), tol);
     return DIAL_OK;
 }
 
@@ -709,21 +710,34 @@ static dial_status logistic_score_chunks(void *arg, size_t begin, size_t end, in
     return DIAL_OK;
 }
 
-/* The tensor called name, checked to be float64 of the given shape. */
+/* Writes a tensor's shape as "[3]" or "[2 x 4]". */
+static void logistic_shape_text(const dial_tensor *t, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int d = 0; d < t->ndim && used < size; d++)
+        used += (size_t)snprintf(buf + used, size - used, d ? " x %zu" : "%zu", t->shape[d]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+}
+
+/* The tensor called name, checked to be float64 of shape [rows] (ndim 1) or
+ * [rows x cols] (ndim 2): tensors may come from a file, so nothing about
+ * them is taken on trust. */
 static dial_status logistic_tensor(dial_ctx *ctx, const dial_tensors *learned, const char *name,
                                    int ndim, size_t rows, size_t cols, const double **out) {
     const dial_tensor *t = dial_tensors_find(learned, name);
     if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "logistic model has no tensor '%s'", name);
-    bool ok = t->dtype == DIAL_F64 && t->ndim == ndim && t->shape[0] == rows && t->data &&
-              (ndim == 1 || t->shape[1] == cols);
-    if (!ok) {
-        if (ndim == 1)
-            return dial_fail(ctx, DIAL_ERR_FORMAT,
-                             "logistic model tensor '%s' should be %zu float64 values", name,
-                             rows);
+    if (t->dtype != DIAL_F64)
         return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "logistic model tensor '%s' should be %zu x %zu float64 values", name,
-                         rows, cols);
+                         "logistic model tensor '%s' is int64; expected float64", name);
+    if (t->ndim != ndim || t->shape[0] != rows || (ndim == 2 && t->shape[1] != cols) ||
+        !t->data) {
+        char shape[96], expected[64];
+        logistic_shape_text(t, shape, sizeof shape);
+        if (ndim == 1)
+            snprintf(expected, sizeof expected, "[%zu]", rows);
+        else
+            snprintf(expected, sizeof expected, "[%zu x %zu]", rows, cols);
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "logistic model tensor '%s' has shape %s; expected %s",
+                         name, shape, expected);
     }
     *out = t->data;
     return DIAL_OK;
@@ -732,11 +746,12 @@ static dial_status logistic_tensor(dial_ctx *ctx, const dial_tensors *learned, c
 static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
                                     const dial_tensors *learned, const dial_fit_input *in,
                                     dial_predict_output *out) {
+    /* The number of weight rows follows from the classes; a caller that does
+     * not know them (n_classes 0) takes the tensor's word for it. */
     const dial_tensor *coef_tensor = dial_tensors_find(learned, "coef");
-    size_t rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 0;
-    if (in->n_classes >= 2) rows = in->n_classes == 2 ? 1 : in->n_classes;
-    if (rows == 0)
-        return dial_fail(ctx, DIAL_ERR_FORMAT, "logistic model has no usable tensor 'coef'");
+    size_t rows = in->n_classes == 2 ? 1 : in->n_classes;
+    if (in->n_classes < 2) rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 1;
+    if (rows == 0) rows = 1;
     const double *coef = NULL, *intercept = NULL;
     dial_status status = logistic_tensor(ctx, learned, "coef", 2, rows, in->n_features, &coef);
     if (status == DIAL_OK)

@@ -14,8 +14,7 @@
  * from many places (knob tables, the CLI, C callers). */
 static dial_status check_param(dial_ctx *ctx, const dial_param *param) {
     const char *name = param->name ? param->name : "";
-    if (!name[0])
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a search space parameter needs a name");
+    if (!name[0]) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a search space parameter needs a name");
     switch (param->kind) {
     case DIAL_PARAM_FLOAT:
     case DIAL_PARAM_INT: break;
@@ -115,8 +114,9 @@ void dial_sampler_free(dial_sampler *sampler) {
 dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                                  const dial_param *param, double *value) {
     if (!sampler || !param || !param->name)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_sampler_suggest needs a sampler and a "
-                                                 "named parameter");
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_sampler_suggest needs a sampler and a "
+                         "named parameter");
     if (number < 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial number %lld is negative",
                          (long long)number);

@@ -47,11 +47,11 @@ struct dial_grid {
     size_t n_params;
     int64_t size;
     size_t *n_values;
-    double **values;   /* per parameter, in increasing (or listed) order */
-    unsigned **level;  /* per parameter and value */
-    unsigned **rank;   /* per parameter and value */
-    size_t *middle;    /* per parameter: the value of rank 0 */
-    int32_t *points;   /* size x n_params value indices, -1 = inactive */
+    double **values;  /* per parameter, in increasing (or listed) order */
+    unsigned **level; /* per parameter and value */
+    unsigned **rank;  /* per parameter and value */
+    size_t *middle;   /* per parameter: the value of rank 0 */
+    int32_t *points;  /* size x n_params value indices, -1 = inactive */
 };
 
 void dial_grid_free(dial_grid *grid) {
@@ -123,8 +123,8 @@ static void fill_values(const dial_param *param, size_t count, double *out) {
         }
         for (size_t k = 0; k < count; k++) {
             double t = (double)k / (double)(count - 1);
-            out[k] = param->log ? exp(log(low) + t * (log(high) - log(low)))
-                                : low + t * (high - low);
+            out[k] =
+                param->log ? exp(log(low) + t * (log(high) - log(low))) : low + t * (high - low);
         }
         /* The ends exactly as given, not as exp(log(x)) rounds them. */
         out[0] = low;
@@ -255,8 +255,8 @@ static dial_status build_conditions(dial_ctx *ctx, const dial_grid *grid, const 
         const dial_param *control = &space->params[j];
         for (size_t v = 0; v < m; v++) {
             size_t choice = (size_t)grid->values[j][v];
-            c->allowed[i][v] =
-                choice < control->n_choices && alternatives_contain(eq + 1, control->choices[choice]);
+            c->allowed[i][v] = choice < control->n_choices &&
+                               alternatives_contain(eq + 1, control->choices[choice]);
         }
     }
     /* Controllers first. A cycle (a faulty table) cannot be ordered: its
@@ -333,9 +333,9 @@ static void walk(grid_walk *w, size_t position) {
 /* ---- ordering ------------------------------------------------------------------ */
 
 typedef struct grid_key {
-    unsigned top_level;  /* the largest level of the point's values */
-    unsigned at_top;     /* how many values have that level */
-    unsigned top_rank;   /* the largest rank */
+    unsigned top_level; /* the largest level of the point's values */
+    unsigned at_top;    /* how many values have that level */
+    unsigned top_rank;  /* the largest rank */
 } grid_key;
 
 static int compare_points(const dial_grid *grid, const grid_key *keys, size_t a, size_t b) {
@@ -361,7 +361,8 @@ static void merge_sort(const dial_grid *grid, const grid_key *keys, size_t *item
     merge_sort(grid, keys, items + half, scratch, n - half);
     size_t i = 0, j = half, out = 0;
     while (i < half && j < n)
-        scratch[out++] = compare_points(grid, keys, items[j], items[i]) < 0 ? items[j++] : items[i++];
+        scratch[out++] =
+            compare_points(grid, keys, items[j], items[i]) < 0 ? items[j++] : items[i++];
     while (i < half) scratch[out++] = items[i++];
     while (j < n) scratch[out++] = items[j++];
     memcpy(items, scratch, n * sizeof *items);
@@ -426,8 +427,10 @@ dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
         } else {
             walk(&w, 0);
-            if (w.nomem) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
-            else if (w.overflow) status = too_large(ctx);
+            if (w.nomem)
+                status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
+            else if (w.overflow)
+                status = too_large(ctx);
         }
         free(w.current);
     }

@@ -57,6 +57,10 @@ double dial_grid_value(const dial_grid *grid, int64_t number, size_t index);
 
 /* Fills directions and scramble_keys of a QMC sampler. */
 dial_status dial_qmc_init(dial_ctx *ctx, dial_sampler *sampler);
+/* The unscrambled Sobol coordinate `dimension` of point index, as 32 bits
+ * (point index in binary order: the XOR of the direction numbers of its
+ * bits). */
+uint32_t dial_qmc_sobol(const dial_sampler *sampler, uint64_t index, size_t dimension);
 /* Scrambled Sobol coordinate `dimension` (< n_dimensions) of point number,
  * in (0, 1). */
 double dial_qmc_unit(const dial_sampler *sampler, int64_t number, size_t dimension);

@@ -135,12 +135,16 @@ static uint32_t owen_scramble(uint32_t x, uint64_t key) {
     return out;
 }
 
-double dial_qmc_unit(const dial_sampler *sampler, int64_t number, size_t dimension) {
+uint32_t dial_qmc_sobol(const dial_sampler *sampler, uint64_t index, size_t dimension) {
     const uint32_t *v = sampler->directions[dimension];
-    uint64_t index = (uint64_t)number;
     uint32_t x = 0;
     for (int b = 0; b < DIAL_SOBOL_BITS && index; b++, index >>= 1)
         if (index & 1) x ^= v[b];
+    return x;
+}
+
+double dial_qmc_unit(const dial_sampler *sampler, int64_t number, size_t dimension) {
+    uint32_t x = dial_qmc_sobol(sampler, (uint64_t)number, dimension);
     x = owen_scramble(x, sampler->scramble_keys[dimension]);
     /* The centre of the point's 2^-32 cell: never exactly 0 or 1. */
     return ((double)x + 0.5) * 0x1.0p-32;

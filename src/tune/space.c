@@ -268,7 +268,8 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     const char *colon = strchr(item->value, ':');
     size_t range_length = colon ? (size_t)(colon - item->value) : strlen(item->value);
     char range[SPACE_TEXT_MAX], low_text[SPACE_TEXT_MAX], high_text[SPACE_TEXT_MAX];
-    if (!trim_copy(item->value, range_length, range, sizeof range)) return malformed(ctx, item->text);
+    if (!trim_copy(item->value, range_length, range, sizeof range))
+        return malformed(ctx, item->text);
     const char *dots = strstr(range, "..");
     if (!dots || !trim_copy(range, (size_t)(dots - range), low_text, sizeof low_text) ||
         !trim_copy(dots + 2, strlen(dots + 2), high_text, sizeof high_text) || !low_text[0] ||
@@ -280,8 +281,7 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     for (const char *p = colon; p; p = strchr(p + 1, ':')) {
         const char *next = strchr(p + 1, ':');
         char option[SPACE_TEXT_MAX];
-        if (!trim_copy(p + 1, next ? (size_t)(next - p - 1) : strlen(p + 1), option,
-                       sizeof option))
+        if (!trim_copy(p + 1, next ? (size_t)(next - p - 1) : strlen(p + 1), option, sizeof option))
             return malformed(ctx, item->text);
         if (strcmp(option, "log") == 0 && !log_scale) {
             log_scale = true;
@@ -298,8 +298,9 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL) {
         char bounds[SPACE_TEXT_MAX];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
-        return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': expects one or more of: %s, got the "
-                                             "range '%s'",
+        return dial_fail(ctx, DIAL_ERR_KNOB,
+                         "space for '%s': expects one or more of: %s, got the "
+                         "range '%s'",
                          name, bounds, range);
     }
     bool integer = spec->type == DIAL_KNOB_INT;
@@ -311,7 +312,8 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     if (!within_bounds(spec, low) || !within_bounds(spec, high)) {
         char bounds[SPACE_TEXT_MAX];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
-        bool too_large = integer && !(fabs(low) <= SPACE_INT_LIMIT && fabs(high) <= SPACE_INT_LIMIT);
+        bool too_large =
+            integer && !(fabs(low) <= SPACE_INT_LIMIT && fabs(high) <= SPACE_INT_LIMIT);
         return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': %s is out of range: must be %s%s",
                          name, range, bounds, too_large ? " and at most 2^53 in magnitude" : "");
     }
@@ -326,8 +328,9 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     if (has_step) {
         bool ok = integer ? parse_integer(step_text, &step) : parse_float(step_text, &step);
         if (!ok || !(step > 0) || !isfinite(step))
-            return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': step must be a positive %s, got "
-                                                 "'%s'",
+            return dial_fail(ctx, DIAL_ERR_KNOB,
+                             "space for '%s': step must be a positive %s, got "
+                             "'%s'",
                              name, integer ? "integer" : "number", step_text);
         if (log_scale)
             return dial_fail(ctx, DIAL_ERR_KNOB,
@@ -482,8 +485,7 @@ static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t 
     case DIAL_KNOB_FLOAT:
     case DIAL_KNOB_INT:
         if (!isfinite(spec->search_low) || !isfinite(spec->search_high) ||
-            !(spec->search_low < spec->search_high) ||
-            (spec->log_scale && spec->search_low <= 0) ||
+            !(spec->search_low < spec->search_high) || (spec->log_scale && spec->search_low <= 0) ||
             (spec->type == DIAL_KNOB_INT && (spec->search_low != floor(spec->search_low) ||
                                              spec->search_high != floor(spec->search_high))))
             return dial_fail(ctx, DIAL_ERR_INTERNAL,
@@ -500,7 +502,8 @@ static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t 
     case DIAL_KNOB_CHOICE: {
         const char *const *choices = spec->type == DIAL_KNOB_BOOL ? bool_choices : spec->choices;
         size_t n = 0;
-        if (spec->type == DIAL_KNOB_BOOL) n = 2;
+        if (spec->type == DIAL_KNOB_BOOL)
+            n = 2;
         else
             while (choices && choices[n]) n++;
         if (n == 0)
@@ -550,7 +553,8 @@ dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_s
     for (size_t i = 0; i < knobs->n; i++) n += knobs->specs[i].has_search_range;
     if (n == 0) return DIAL_OK;
     out->params = calloc(n, sizeof *out->params);
-    if (!out->params) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
+    if (!out->params)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
     for (size_t i = 0; i < knobs->n; i++) {
         if (!knobs->specs[i].has_search_range) continue;
         dial_status status = default_param(ctx, knobs, i, &out->params[out->n]);
@@ -709,7 +713,7 @@ static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_kno
         snprintf(item_text, sizeof item_text, "%s=%s", name, text);
         return space_set_value(ctx, space, knobs, &item, NULL, 0);
     }
-    char (*pieces)[SPACE_TEXT_MAX] = malloc(n * sizeof *pieces);
+    char(*pieces)[SPACE_TEXT_MAX] = malloc(n * sizeof *pieces);
     const char **list = malloc(n * sizeof *list);
     if (!pieces || !list) {
         free(pieces);
@@ -732,8 +736,8 @@ dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_kno
     json_error_t error;
     json_t *root = json_loads(json_text ? json_text : "", JSON_REJECT_DUPLICATES, &error);
     if (!root)
-        return dial_fail(ctx, DIAL_ERR_KNOB, "bad space JSON at line %d, column %d: %s",
-                         error.line, error.column, error.text);
+        return dial_fail(ctx, DIAL_ERR_KNOB, "bad space JSON at line %d, column %d: %s", error.line,
+                         error.column, error.text);
     if (!json_is_object(root)) {
         dial_status status =
             dial_fail(ctx, DIAL_ERR_KNOB,

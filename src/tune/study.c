@@ -11,51 +11,6 @@
 
 #define DEFAULT_HEARTBEAT_SECONDS 60.0
 
-/* ---- the study's own copy of the space ---------------------------------- */
-
-static void space_copy_free(dial_space *space) {
-    for (size_t i = 0; i < space->n; i++) {
-        dial_param *param = &space->params[i];
-        free(param->name);
-        for (size_t c = 0; c < param->n_choices; c++) free(param->choices[c]);
-        free(param->choices);
-        free(param->condition);
-    }
-    free(space->params);
-    *space = (dial_space){0};
-}
-
-static bool space_copy(dial_space *to, const dial_space *from) {
-    *to = (dial_space){0};
-    if (!from || from->n == 0) return true;
-    to->params = calloc(from->n, sizeof *to->params);
-    if (!to->params) return false;
-    for (size_t i = 0; i < from->n; i++) {
-        const dial_param *source = &from->params[i];
-        dial_param *param = &to->params[i];
-        to->n = i + 1;
-        *param = *source;
-        param->name = NULL;
-        param->choices = NULL;
-        param->condition = NULL;
-        param->n_choices = 0;
-        if (!(param->name = dial_strdup(source->name ? source->name : ""))) goto nomem;
-        if (!(param->condition = dial_strdup(source->condition ? source->condition : "")))
-            goto nomem;
-        if (source->n_choices) {
-            if (!(param->choices = calloc(source->n_choices, sizeof(char *)))) goto nomem;
-            for (size_t c = 0; c < source->n_choices; c++) {
-                param->n_choices = c + 1;
-                if (!(param->choices[c] = dial_strdup(source->choices[c]))) goto nomem;
-            }
-        }
-    }
-    return true;
-nomem:
-    space_copy_free(to);
-    return false;
-}
-
 /* ---- opening -------------------------------------------------------------- */
 
 static dial_status study_nomem(dial_ctx *ctx) {
@@ -90,14 +45,16 @@ dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, di
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
     }
     if (!(study->name = dial_strdup(name)) ||
-        (!in_memory && !(study->storage_path = dial_strdup(options->storage))) ||
-        !space_copy(&study->space, options->space)) {
+        (!in_memory && !(study->storage_path = dial_strdup(options->storage)))) {
         dial_study_free(study);
         return study_nomem(ctx);
     }
 
+    /* The sampler checks the space; the study keeps its own copy to look
+     * parameters up by name. */
     dial_status status = dial_sampler_create(ctx, options->sampler, options->seed, options->space,
                                              options->grid_points, &study->sampler);
+    if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
     if (status == DIAL_OK) {
         study->grid_size = dial_sampler_grid_size(study->sampler);
         status = in_memory ? dial_storage_memory_open(ctx, &study->storage)
@@ -118,7 +75,7 @@ void dial_study_free(dial_study *study) {
     if (!study) return;
     dial_storage_close(&study->storage);
     dial_sampler_free(study->sampler);
-    space_copy_free(&study->space);
+    dial_space_free(&study->space);
     free(study->name);
     free(study->storage_path);
     pthread_mutex_destroy(&study->lock);
@@ -239,9 +196,15 @@ dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
                             dial_trial_state state, double value) {
     if (!trial) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_tell needs a trial");
     if (trial->study != study) {
+        /* Finish it where it belongs, so it does not hold a place in that
+         * study's budget until it goes stale. */
+        dial_study_finish_trial(ctx, trial->study, trial, DIAL_TRIAL_FAILED, NAN,
+                                "told to another study");
+        dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                  "trial %lld belongs to study '%s', not to '%s' (it is recorded as failed)",
+                  (long long)trial->record.number, trial->study->name, study->name);
         dial_trial_free(trial);
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld belongs to study '%s', not to '%s'",
-                         (long long)trial->record.number, trial->study->name, study->name);
+        return DIAL_ERR_ARGUMENT;
     }
     dial_status argument = DIAL_OK;
     char message[160];

@@ -56,12 +56,6 @@ static long choice_index(const char *const *choices, size_t n, const char *text)
     return -1;
 }
 
-static const dial_param *space_find(const dial_space *space, const char *name) {
-    for (size_t i = 0; i < space->n; i++)
-        if (strcmp(space->params[i].name, name) == 0) return &space->params[i];
-    return NULL;
-}
-
 /* A value the trial already holds, checked against how it is asked now. */
 static dial_status reuse(dial_trial *trial, long at, const char *function, const dial_param *asked,
                          const char *const *choices, double *value) {
@@ -96,7 +90,8 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
     long at = dial_record_find_param(&trial->record, asked->name);
     if (at >= 0) return reuse(trial, at, function, asked, choices, value);
 
-    const dial_param *param = space_find(&study->space, asked->name);
+    long in_space = dial_space_find(&study->space, asked->name);
+    const dial_param *param = in_space >= 0 ? &study->space.params[in_space] : NULL;
     if (!param) {
         param = asked;
     } else if (param->kind != asked->kind) {

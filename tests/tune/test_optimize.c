@@ -275,6 +275,83 @@ static void test_unbounded_run_is_refused(void **state) {
     dial_ctx_free(ctx);
 }
 
+static char *grid_modes[] = {"a", "b", "c"};
+static dial_param grid_params[] = {
+    {.name = "k", .kind = DIAL_PARAM_INT, .low = 1, .high = 4, .condition = ""},
+    {.name = "mode", .kind = DIAL_PARAM_CHOICE, .low = 0, .high = 2, .n_choices = 3,
+     .choices = grid_modes, .condition = ""},
+};
+
+static dial_status grid_objective(void *user, dial_trial *trial, double *value, bool *pruned) {
+    static const char *const modes[] = {"a", "b", "c"};
+    int64_t k;
+    size_t mode;
+    dial_status status = dial_trial_suggest_int(trial, "k", 1, 100, DIAL_LINEAR, &k);
+    if (status == DIAL_OK) status = dial_trial_suggest_choice(trial, "mode", modes, 3, &mode);
+    *value = (double)k * 10 + (double)mode;
+    return status;
+}
+
+static void test_grid_study_runs_every_point_once_then_ends(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_space space = {2, grid_params};
+    dial_study_options study_options = {
+        .name = "grid", .sampler = DIAL_SAMPLER_GRID, .space = &space, .seed = 5};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &study_options, &study));
+    /* No n_trials: the grid bounds the run. */
+    dial_optimize_options options = {.n_trials = 0, .jobs = 2};
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, grid_objective, NULL, &options));
+    dial_trial_list list;
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    assert_int_equal(list.count, 12);
+    bool seen[5][3] = {{false}};
+    for (size_t i = 0; i < list.count; i++) {
+        int k = (int)(list.items[i].value / 10), mode = (int)list.items[i].value % 10;
+        assert_true(k >= 1 && k <= 4 && mode >= 0 && mode <= 2);
+        assert_false(seen[k][mode]);
+        seen[k][mode] = true;
+    }
+    dial_trial_list_free(&list);
+    options.n_trials = 50;
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, grid_objective, NULL, &options));
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    assert_int_equal(list.count, 12);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+}
+
+static void test_qmc_with_jobs_1_and_2_gives_the_same_trials(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_ctx_set_threads(ctx, 2);
+    dial_param params[] = {
+        {.name = "x", .kind = DIAL_PARAM_FLOAT, .low = -5, .high = 5, .condition = ""},
+        {.name = "y", .kind = DIAL_PARAM_FLOAT, .low = 1e-3, .high = 1e3, .log = true,
+         .condition = ""},
+    };
+    dial_space space = {2, params};
+    dial_study_options study_options = {
+        .name = "qmc", .sampler = DIAL_SAMPLER_QMC, .space = &space, .seed = 11};
+    dial_study *one = NULL, *two = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &study_options, &one));
+    assert_dial_ok(ctx, dial_study_open(ctx, &study_options, &two));
+    dial_trial_list a = run(ctx, one, 32, 1);
+    dial_trial_list b = run(ctx, two, 32, 2);
+    assert_int_equal(a.count, 32);
+    assert_int_equal(b.count, 32);
+    for (size_t i = 0; i < a.count; i++) {
+        assert_true(a.items[i].value == b.items[i].value);
+        for (size_t p = 0; p < a.items[i].n_params; p++)
+            assert_true(a.items[i].param_values[p] == b.items[i].param_values[p]);
+    }
+    dial_trial_list_free(&a);
+    dial_trial_list_free(&b);
+    dial_study_free(one);
+    dial_study_free(two);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_optimize_runs_n_trials_numbered_from_zero),
@@ -286,6 +363,8 @@ int main(void) {
         cmocka_unit_test(test_timeout_ends_the_run_keeping_every_trial),
         cmocka_unit_test(test_on_trial_is_called_once_per_finished_trial),
         cmocka_unit_test(test_unbounded_run_is_refused),
+        cmocka_unit_test(test_grid_study_runs_every_point_once_then_ends),
+        cmocka_unit_test(test_qmc_with_jobs_1_and_2_gives_the_same_trials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

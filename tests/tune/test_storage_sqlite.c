@@ -361,6 +361,81 @@ static void test_killed_worker_loses_nothing_and_its_params_run_once_more(void *
     dial_study_free(study);
 }
 
+static char *grid_modes[] = {"a", "b", "c"};
+static dial_param grid_params[] = {
+    {.name = "k", .kind = DIAL_PARAM_INT, .low = 1, .high = 4, .condition = ""},
+    {.name = "mode", .kind = DIAL_PARAM_CHOICE, .low = 0, .high = 2, .n_choices = 3,
+     .choices = grid_modes, .condition = ""},
+};
+
+static dial_status open_grid(dial_ctx *ctx, const char *path, double heartbeat,
+                             dial_study **out) {
+    dial_space space = {2, grid_params};
+    dial_study_options options = {.name = "grid",
+                                  .storage = path,
+                                  .sampler = DIAL_SAMPLER_GRID,
+                                  .space = &space,
+                                  .seed = 3,
+                                  .heartbeat_seconds = heartbeat};
+    return dial_study_open(ctx, &options, out);
+}
+
+/* value = 10 k + mode index, so a value names its grid point. */
+static dial_status grid_point(void *user, dial_trial *trial, double *value, bool *pruned) {
+    static const char *const modes[] = {"a", "b", "c"};
+    int64_t k;
+    size_t mode;
+    dial_status status = dial_trial_suggest_int(trial, "k", 1, 4, DIAL_LINEAR, &k);
+    if (status == DIAL_OK) status = dial_trial_suggest_choice(trial, "mode", modes, 3, &mode);
+    if (status == DIAL_OK) status = dial_trial_report(trial, 0, (double)k);
+    *value = (double)k * 10 + (double)mode;
+    if (user && dial_trial_number(trial) == KILLED_AT) raise(SIGKILL);
+    return status;
+}
+
+static void test_killed_worker_in_a_grid_still_leaves_every_point_run_once(void **state) {
+    fixture *f = *state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dial_ctx *ctx = dial_ctx_new();
+        dial_study *study = NULL;
+        if (open_grid(ctx, f->path, 0, &study) != DIAL_OK) _exit(2);
+        dial_optimize_options options = {.jobs = 1};
+        dial_study_optimize(ctx, study, grid_point, "die", &options);
+        _exit(1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+
+    struct timespec pause = {0, 30 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_grid(f->ctx, f->path, 0.01, &study));
+    dial_optimize_options options = {.jobs = 2};
+    assert_dial_ok(f->ctx, dial_study_optimize(f->ctx, study, grid_point, NULL, &options));
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 13);
+    bool seen[5][3] = {{false}};
+    int complete = 0;
+    for (size_t i = 0; i < list.count; i++) {
+        const dial_trial_record *r = &list.items[i];
+        if (i == KILLED_AT) {
+            assert_true(r->stale);
+            continue;
+        }
+        assert_int_equal(r->state, DIAL_TRIAL_COMPLETE);
+        int k = (int)(r->value / 10), mode = (int)r->value % 10;
+        assert_false(seen[k][mode]);
+        seen[k][mode] = true;
+        complete++;
+    }
+    assert_int_equal(complete, 12);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_study_is_resumed_from_the_file, setup, teardown),
@@ -379,6 +454,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_killed_worker_loses_nothing_and_its_params_run_once_more, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_killed_worker_in_a_grid_still_leaves_every_point_run_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,24 @@ static void test_telling_running_records_a_failure_and_is_an_error(void **state)
     dial_ctx_free(ctx);
 }
 
+static void test_telling_a_trial_to_another_study_is_an_error(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_study *a = open_study(ctx, DIAL_MINIMIZE, NULL);
+    dial_study_options options = {.name = "other"};
+    dial_study *b = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &b));
+    assert_dial_error(ctx, dial_study_tell(ctx, b, ask(ctx, a), DIAL_TRIAL_COMPLETE, 1.0),
+                      DIAL_ERR_ARGUMENT,
+                      "trial 0 belongs to study 'test', not to 'other' (it is recorded as failed)");
+    dial_trial_list list;
+    assert_dial_ok(ctx, dial_study_trials(ctx, a, &list));
+    assert_int_equal(list.items[0].state, DIAL_TRIAL_FAILED);
+    dial_trial_list_free(&list);
+    dial_study_free(a);
+    dial_study_free(b);
+    dial_ctx_free(ctx);
+}
+
 static void test_ask_gives_no_trial_past_max_trials(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_study *study = open_study(ctx, DIAL_MINIMIZE, NULL);
@@ -419,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_told_nan_is_a_failed_trial),
         cmocka_unit_test(test_told_failure_keeps_the_trial_context_message),
         cmocka_unit_test(test_telling_running_records_a_failure_and_is_an_error),
+        cmocka_unit_test(test_telling_a_trial_to_another_study_is_an_error),
         cmocka_unit_test(test_ask_gives_no_trial_past_max_trials),
         cmocka_unit_test(test_abandoned_trial_goes_stale_and_its_params_run_again),
         cmocka_unit_test(test_bad_options_are_rejected),

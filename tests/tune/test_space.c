@@ -1,0 +1,620 @@
+/* Search spaces: the default space of a knob table, items in text and JSON,
+ * and every message a bad space gives. */
+#include "test_support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dial/tune.h"
+
+static const char *const kernel_choices[] = {"linear", "rbf", "poly", NULL};
+
+/* An SVM-like table: a searched choice, a searched bool, conditional knobs
+ * (one nested under another's value) and knobs without a search range. */
+static const dial_knob_spec svm_knobs[] = {
+    DIAL_PREPROCESS_KNOBS("standard"),
+    {.name = "C",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "1",
+     .lower = 0,
+     .lower_open = true,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 0x1p-5,
+     .search_high = 0x1p15,
+     .log_scale = true,
+     .condition = "",
+     .doc = "penalty (LIBSVM guide's range)"},
+    {.name = "kernel",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "rbf",
+     .choices = kernel_choices,
+     .has_search_range = true,
+     .condition = "",
+     .doc = "kernel"},
+    {.name = "gamma",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "0.1",
+     .lower = 0,
+     .lower_open = true,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 0x1p-15,
+     .search_high = 0x1p3,
+     .log_scale = true,
+     .condition = "kernel=rbf|poly",
+     .doc = "kernel width"},
+    {.name = "degree",
+     .type = DIAL_KNOB_INT,
+     .default_text = "3",
+     .lower = 1,
+     .upper = 10,
+     .has_search_range = true,
+     .search_low = 2,
+     .search_high = 5,
+     .condition = "kernel=poly",
+     .doc = "polynomial degree"},
+    {.name = "shrinking",
+     .type = DIAL_KNOB_BOOL,
+     .default_text = "true",
+     .has_search_range = true,
+     .condition = "",
+     .doc = "shrinking heuristic"},
+    {.name = "tol",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "1e-3",
+     .lower = 0,
+     .lower_open = true,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "stopping tolerance"},
+};
+
+static const dial_knob_spec bad_range_knobs[] = {
+    {.name = "C",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "1",
+     .lower = 0,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 0,
+     .search_high = 10,
+     .log_scale = true,
+     .condition = "",
+     .doc = "a log range from 0: a bug in the table"},
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static dial_knobs model_knobs(dial_ctx *ctx, const char *model) {
+    const dial_model_family *family = dial_model_family_find(model);
+    assert_non_null(family);
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, family, &knobs));
+    return knobs;
+}
+
+static dial_knobs svm(dial_ctx *ctx) {
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_knobs_init(ctx, "svm", svm_knobs,
+                                        sizeof svm_knobs / sizeof svm_knobs[0], &knobs));
+    return knobs;
+}
+
+static const dial_param *find(const dial_space *space, const char *name) {
+    long i = dial_space_find(space, name);
+    if (i < 0) fail_msg("no parameter '%s' in the space", name);
+    return &space->params[i];
+}
+
+/* Sets one item on an empty space and returns the space. */
+static dial_space one_item(dial_ctx *ctx, const dial_knobs *knobs, const char *item) {
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, knobs, item));
+    return space;
+}
+
+/* Asserts that an item fails with exactly the message expected and leaves
+ * the space as it was. */
+static void assert_item_error(dial_ctx *ctx, const dial_knobs *knobs, const char *item,
+                              const char *expected) {
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, knobs, &space));
+    size_t n = space.n;
+    assert_dial_error(ctx, dial_space_set(ctx, &space, knobs, item), DIAL_ERR_KNOB, expected);
+    assert_int_equal(space.n, n);
+    dial_space_free(&space);
+}
+
+static void assert_json_error(dial_ctx *ctx, const dial_knobs *knobs, const char *json,
+                              const char *expected) {
+    dial_space space = {0};
+    assert_dial_error(ctx, dial_space_set_json(ctx, &space, knobs, json), DIAL_ERR_KNOB, expected);
+    assert_int_equal(space.n, 0);
+    dial_space_free(&space);
+}
+
+/* ---- the default space ------------------------------------------------------ */
+
+static void test_default_space_of_logistic_is_C_on_a_log_scale(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_int_equal(space.n, 1);
+    const dial_param *c = find(&space, "C");
+    assert_int_equal(c->kind, DIAL_PARAM_FLOAT);
+    assert_true(c->low == 1e-4 && c->high == 1e4);
+    assert_true(c->log);
+    assert_false(c->fixed);
+    assert_string_equal(c->condition, "penalty=l2|l1");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_of_knn_leaves_out_p_while_the_metric_is_euclidean(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_int_equal(space.n, 1);
+    const dial_param *k = find(&space, "k");
+    assert_int_equal(k->kind, DIAL_PARAM_INT);
+    assert_true(k->low == 1 && k->high == 50);
+    assert_false(k->log);
+    assert_int_equal(dial_space_find(&space, "p"), -1);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_of_knn_has_p_when_the_metric_is_minkowski(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "metric", "minkowski"));
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_int_equal(space.n, 2);
+    const dial_param *p = find(&space, "p");
+    assert_true(p->low == 1 && p->high == 5);
+    assert_string_equal(p->condition, "metric=minkowski");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_searches_every_value_of_choice_and_bool_knobs(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = svm(ctx);
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    /* In table order; tol has no search range. */
+    assert_int_equal(space.n, 5);
+    const char *names[] = {"C", "kernel", "gamma", "degree", "shrinking"};
+    for (size_t i = 0; i < 5; i++) assert_string_equal(space.params[i].name, names[i]);
+    const dial_param *kernel = find(&space, "kernel");
+    assert_int_equal(kernel->kind, DIAL_PARAM_CHOICE);
+    assert_int_equal(kernel->n_choices, 3);
+    assert_string_equal(kernel->choices[2], "poly");
+    assert_true(kernel->low == 0 && kernel->high == 2);
+    const dial_param *shrinking = find(&space, "shrinking");
+    assert_int_equal(shrinking->kind, DIAL_PARAM_CHOICE);
+    assert_int_equal(shrinking->n_choices, 2);
+    assert_string_equal(shrinking->choices[0], "false");
+    assert_string_equal(shrinking->choices[1], "true");
+    assert_string_equal(find(&space, "degree")->condition, "kernel=poly");
+    assert_int_equal(find(&space, "degree")->kind, DIAL_PARAM_INT);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_with_a_bad_table_range_is_an_internal_error(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_knobs_init(ctx, "broken", bad_range_knobs, 1, &knobs));
+    dial_space space;
+    assert_dial_error(ctx, dial_space_from_knobs(ctx, &knobs, &space), DIAL_ERR_INTERNAL,
+                      "knob table of broken: search range 0..10:log of knob 'C' is not a valid "
+                      "range");
+    assert_int_equal(space.n, 0);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* ---- items --------------------------------------------------------------------- */
+
+static void test_log_float_range_is_parsed(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    dial_space space = one_item(ctx, &knobs, "C=1e-3..1e3:log");
+    assert_int_equal(space.n, 1);
+    const dial_param *c = &space.params[0];
+    assert_string_equal(c->name, "C");
+    assert_int_equal(c->kind, DIAL_PARAM_FLOAT);
+    assert_true(c->low == 1e-3 && c->high == 1e3 && c->log && c->step == 0 && !c->fixed);
+    assert_string_equal(c->condition, "penalty=l2|l1");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_integer_range_is_parsed_with_and_without_a_step(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space = one_item(ctx, &knobs, " k = 1..50 ");
+    assert_int_equal(space.params[0].kind, DIAL_PARAM_INT);
+    assert_true(space.params[0].low == 1 && space.params[0].high == 50);
+    assert_true(space.params[0].step == 0 && !space.params[0].log);
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "k=1..50:step=2"));
+    assert_int_equal(space.n, 1); /* replaced, not added */
+    assert_true(space.params[0].step == 2);
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "k=1..100:log"));
+    assert_true(space.params[0].log && space.params[0].high == 100);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_float_range_takes_a_step(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "linear");
+    dial_space space = one_item(ctx, &knobs, "l1_ratio=0..1:step=0.25");
+    assert_true(space.params[0].step == 0.25);
+    assert_int_equal(space.params[0].kind, DIAL_PARAM_FLOAT);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_choices_are_parsed_in_the_order_given(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space = one_item(ctx, &knobs, "weights=distance, uniform");
+    const dial_param *w = &space.params[0];
+    assert_int_equal(w->kind, DIAL_PARAM_CHOICE);
+    assert_int_equal(w->n_choices, 2);
+    assert_string_equal(w->choices[0], "distance");
+    assert_string_equal(w->choices[1], "uniform");
+    assert_true(w->low == 0 && w->high == 1 && !w->fixed);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_bool_choices_are_written_as_true_and_false(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    dial_space space = one_item(ctx, &knobs, "fit_intercept=True,0");
+    const dial_param *f = &space.params[0];
+    assert_int_equal(f->kind, DIAL_PARAM_CHOICE);
+    assert_string_equal(f->choices[0], "true");
+    assert_string_equal(f->choices[1], "false");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_list_of_numbers_is_a_choice_among_them(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space = one_item(ctx, &knobs, "k=1,3,5");
+    const dial_param *k = &space.params[0];
+    assert_int_equal(k->kind, DIAL_PARAM_CHOICE);
+    assert_int_equal(k->n_choices, 3);
+    assert_string_equal(k->choices[1], "3");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_one_value_is_fixed(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    dial_space space = one_item(ctx, &knobs, "tol=1e-3");
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "max_iter=200"));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "penalty=l1"));
+    const dial_param *tol = find(&space, "tol");
+    assert_int_equal(tol->kind, DIAL_PARAM_FLOAT);
+    assert_true(tol->fixed && tol->low == 1e-3 && tol->high == 1e-3);
+    const dial_param *max_iter = find(&space, "max_iter");
+    assert_int_equal(max_iter->kind, DIAL_PARAM_INT);
+    assert_true(max_iter->fixed && max_iter->low == 200);
+    const dial_param *penalty = find(&space, "penalty");
+    assert_int_equal(penalty->kind, DIAL_PARAM_CHOICE);
+    assert_true(penalty->fixed && penalty->low == 0 && penalty->high == 0);
+    assert_int_equal(penalty->n_choices, 1);
+    assert_string_equal(penalty->choices[0], "l1");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_set_overrides_a_default_in_place_and_appends_a_new_knob(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = svm(ctx);
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "gamma=1e-4..1:log"));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "tol=1e-4..1e-2:log"));
+    assert_int_equal(space.n, 6);
+    assert_string_equal(space.params[2].name, "gamma");
+    assert_true(space.params[2].low == 1e-4);
+    assert_string_equal(space.params[2].condition, "kernel=rbf|poly");
+    assert_string_equal(space.params[5].name, "tol");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_searching_a_controlling_knob_brings_in_its_dependents(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_int_equal(dial_space_find(&space, "p"), -1);
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "metric=euclidean,minkowski"));
+    assert_int_equal(space.n, 3);
+    const dial_param *p = find(&space, "p");
+    assert_true(p->low == 1 && p->high == 5);
+    assert_string_equal(p->condition, "metric=minkowski");
+    /* A metric that cannot activate p brings nothing. */
+    dial_space other;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &other));
+    assert_dial_ok(ctx, dial_space_set(ctx, &other, &knobs, "metric=euclidean,manhattan"));
+    assert_int_equal(dial_space_find(&other, "p"), -1);
+    dial_space_free(&other);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_user_range_of_a_dependent_is_kept(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space = one_item(ctx, &knobs, "p=1..3");
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "metric=minkowski"));
+    assert_int_equal(space.n, 2);
+    assert_true(find(&space, "p")->high == 3);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+static void test_unknown_knob_suggests_the_closest_name(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "penalti=l1,l2",
+                      "unknown knob 'penalti' for logistic; did you mean 'penalty'?");
+    assert_item_error(ctx, &knobs, "zzzzzzzzzz=1..2",
+                      "unknown knob 'zzzzzzzzzz' for logistic; known knobs: impute, scale, C, "
+                      "penalty, class_weight, fit_intercept, tol, max_iter");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_range_outside_the_knob_bounds_is_refused(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "C=0..10", "space for 'C': 0..10 is out of range: must be > 0");
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "linear");
+    assert_item_error(ctx, &knobs, "l1_ratio=0.5..2",
+                      "space for 'l1_ratio': 0.5..2 is out of range: must be in [0, 1]");
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "knn");
+    assert_item_error(ctx, &knobs, "k=0..10", "space for 'k': 0..10 is out of range: must be >= 1");
+    assert_item_error(ctx, &knobs, "k=1..99999999999999999999",
+                      "space for 'k': 1..99999999999999999999 is out of range: must be >= 1 and "
+                      "at most 2^53 in magnitude");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_integer_knob_refuses_a_float_range(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    assert_item_error(ctx, &knobs, "k=1.5..3", "space for 'k': expects integers, got '1.5..3'");
+    assert_item_error(ctx, &knobs, "k=1..1e2", "space for 'k': expects integers, got '1..1e2'");
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "C=a..3", "space for 'C': expects numbers, got 'a..3'");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_empty_range_is_refused(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "C=10..1",
+                      "space for 'C': 10..1 needs low < high (for one value write C=10)");
+    assert_item_error(ctx, &knobs, "C=2..2",
+                      "space for 'C': 2..2 needs low < high (for one value write C=2)");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_log_scale_needs_a_positive_low(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "linear");
+    assert_item_error(ctx, &knobs, "l1_ratio=0..1:log",
+                      "space for 'l1_ratio': a log scale needs low > 0, got 0..1");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_bad_steps_are_refused(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    assert_item_error(ctx, &knobs, "k=1..50:step=1.5",
+                      "space for 'k': step must be a positive integer, got '1.5'");
+    assert_item_error(ctx, &knobs, "k=1..50:step=0",
+                      "space for 'k': step must be a positive integer, got '0'");
+    assert_item_error(ctx, &knobs, "k=1..50:log:step=2",
+                      "space for 'k': a step cannot be combined with a log scale");
+    assert_item_error(ctx, &knobs, "k=1..5:step=10",
+                      "space for 'k': step 10 is wider than the range 1..5");
+    assert_item_error(ctx, &knobs, "p=1..5:step=-1",
+                      "space for 'p': step must be a positive number, got '-1'");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_unknown_choice_is_refused_with_the_words_of_set(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    assert_item_error(ctx, &knobs, "weights=uniform,far",
+                      "knob 'weights' = 'far' is not one of: uniform, distance");
+    assert_item_error(ctx, &knobs, "weights=uniform,uniform",
+                      "space for 'weights': 'uniform' is listed twice");
+    assert_item_error(ctx, &knobs, "weights=1..3",
+                      "space for 'weights': expects one or more of: uniform, distance, got the "
+                      "range '1..3'");
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "fit_intercept=true,maybe",
+                      "knob 'fit_intercept' expects true or false, got 'maybe'");
+    assert_item_error(ctx, &knobs, "C=-1", "knob 'C' = -1 is out of range: must be > 0");
+    assert_item_error(ctx, &knobs, "max_iter=2.5", "knob 'max_iter' expects an integer, got '2.5'");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_malformed_items_are_refused(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    const char *items[] = {
+        "C=1..",           "C",       "=1..2",       "C=",           "C=..2", "C=1..10:lg",
+        "C=1..10:log:log", "C=1...5", "penalty=l1,", "C=1..10:step="};
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        char expected[256];
+        snprintf(expected, sizeof expected,
+                 "bad space item '%s': expected name=low..high[:log][:step=S], name=a,b,c or "
+                 "name=value",
+                 items[i]);
+        assert_item_error(ctx, &knobs, items[i], expected);
+    }
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* ---- JSON ---------------------------------------------------------------------------- */
+
+static void test_json_sets_many_knobs_at_once(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_set_json(ctx, &space, &knobs,
+                                            "{\"k\": [1, 50], \"weights\": [\"uniform\", "
+                                            "\"distance\"], \"p\": \"1..4:step=0.5\", "
+                                            "\"metric\": \"minkowski\"}"));
+    assert_int_equal(space.n, 4);
+    const dial_param *k = &space.params[0];
+    assert_string_equal(k->name, "k");
+    assert_true(k->kind == DIAL_PARAM_INT && k->low == 1 && k->high == 50);
+    assert_int_equal(space.params[1].n_choices, 2);
+    assert_true(space.params[2].step == 0.5);
+    assert_true(space.params[3].fixed);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "logistic");
+    assert_dial_ok(ctx, dial_space_set_json(ctx, &space, &knobs,
+                                            "{\"C\": \"1e-3..1e3:log\", \"tol\": 0.001, "
+                                            "\"fit_intercept\": [true, false], \"max_iter\": 50}"));
+    assert_int_equal(space.n, 4);
+    assert_true(space.params[0].log && space.params[0].low == 1e-3);
+    assert_true(space.params[1].fixed && space.params[1].low == 0.001);
+    assert_string_equal(space.params[2].choices[1], "false");
+    assert_true(space.params[3].kind == DIAL_PARAM_INT && space.params[3].low == 50);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_json_errors_are_clear_and_leave_the_space_unchanged(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "knn");
+    assert_json_error(ctx, &knobs, "{\"k\": [1, 50",
+                      "bad space JSON at line 1, column 12: ']' expected near end of file");
+    assert_json_error(ctx, &knobs, "[1, 2]",
+                      "bad space JSON: expected an object such as {\"C\": \"1e-3..1e3:log\"}, got "
+                      "a list");
+    assert_json_error(ctx, &knobs, "{\"k\": [1, 3, 5]}",
+                      "space for 'k': a list of numbers is a range [low, high], got 3 numbers; "
+                      "write a list of values as text, as in \"1,3,5\"");
+    assert_json_error(ctx, &knobs, "{\"k\": {\"low\": 1}}",
+                      "space for 'k': expected \"low..high[:log][:step=S]\", [low, high], a list "
+                      "of values or one value, got an object");
+    assert_json_error(ctx, &knobs, "{\"weights\": []}", "space for 'weights': the list is empty");
+    assert_json_error(ctx, &knobs, "{\"k\": [1.5, 3]}",
+                      "space for 'k': expects integers, got '1.5..3'");
+    assert_json_error(ctx, &knobs, "{\"kk\": [1, 3]}",
+                      "unknown knob 'kk' for knn; did you mean 'k'?");
+    assert_json_error(ctx, &knobs, "{\"k\": \"1..\"}",
+                      "bad space item 'k=1..': expected name=low..high[:log][:step=S], name=a,b,c "
+                      "or name=value");
+    /* A later bad item undoes the earlier good ones. */
+    assert_json_error(ctx, &knobs, "{\"k\": [1, 9], \"weights\": [\"far\"]}",
+                      "knob 'weights' = 'far' is not one of: uniform, distance");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* ---- copying and freeing --------------------------------------------------------------- */
+
+static void test_copy_is_deep_and_free_is_safe(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = svm(ctx);
+    dial_space space, copy;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_dial_ok(ctx, dial_space_copy(ctx, &space, &copy));
+    dial_space_free(&space);
+    assert_int_equal(space.n, 0);
+    assert_int_equal(copy.n, 5);
+    assert_string_equal(copy.params[1].choices[1], "rbf");
+    assert_string_equal(copy.params[2].condition, "kernel=rbf|poly");
+    assert_int_equal(dial_space_find(&copy, "shrinking"), 4);
+    assert_int_equal(dial_space_find(&copy, "nope"), -1);
+    dial_space_free(&copy);
+    dial_space_free(&copy);
+    dial_space_free(NULL);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_space_of_logistic_is_C_on_a_log_scale),
+        cmocka_unit_test(test_default_space_of_knn_leaves_out_p_while_the_metric_is_euclidean),
+        cmocka_unit_test(test_default_space_of_knn_has_p_when_the_metric_is_minkowski),
+        cmocka_unit_test(test_default_space_searches_every_value_of_choice_and_bool_knobs),
+        cmocka_unit_test(test_default_space_with_a_bad_table_range_is_an_internal_error),
+        cmocka_unit_test(test_log_float_range_is_parsed),
+        cmocka_unit_test(test_integer_range_is_parsed_with_and_without_a_step),
+        cmocka_unit_test(test_float_range_takes_a_step),
+        cmocka_unit_test(test_choices_are_parsed_in_the_order_given),
+        cmocka_unit_test(test_bool_choices_are_written_as_true_and_false),
+        cmocka_unit_test(test_a_list_of_numbers_is_a_choice_among_them),
+        cmocka_unit_test(test_one_value_is_fixed),
+        cmocka_unit_test(test_set_overrides_a_default_in_place_and_appends_a_new_knob),
+        cmocka_unit_test(test_searching_a_controlling_knob_brings_in_its_dependents),
+        cmocka_unit_test(test_a_user_range_of_a_dependent_is_kept),
+        cmocka_unit_test(test_unknown_knob_suggests_the_closest_name),
+        cmocka_unit_test(test_range_outside_the_knob_bounds_is_refused),
+        cmocka_unit_test(test_integer_knob_refuses_a_float_range),
+        cmocka_unit_test(test_empty_range_is_refused),
+        cmocka_unit_test(test_log_scale_needs_a_positive_low),
+        cmocka_unit_test(test_bad_steps_are_refused),
+        cmocka_unit_test(test_unknown_choice_is_refused_with_the_words_of_set),
+        cmocka_unit_test(test_malformed_items_are_refused),
+        cmocka_unit_test(test_json_sets_many_knobs_at_once),
+        cmocka_unit_test(test_json_errors_are_clear_and_leave_the_space_unchanged),
+        cmocka_unit_test(test_copy_is_deep_and_free_is_safe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
