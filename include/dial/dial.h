@@ -9,5 +9,6 @@
 #include "dial/knobs.h"
 #include "dial/model.h"
 #include "dial/modelfile.h"
+#include "dial/tune.h"
 
 #endif

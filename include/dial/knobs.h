@@ -87,7 +87,11 @@ long dial_knobs_find(const dial_knobs *knobs, const char *name);
  *   knob 'k' expects an integer, got '2.5'
  *   knob 'C' expects a number, got 'abc'
  *   knob 'fit_intercept' expects true or false, got 'maybe'
- *   knob 'penalty' = 'l3' is not one of: l2, l1, none            */
+ *   knob 'penalty' = 'l3' is not one of: l2, l1, none
+ * and for a list knob:
+ *   knob 'hidden' = '128,0' is out of range: each layer must be in [1, 100000]
+ *   knob 'hidden' expects integers separated by commas, got '128,x'
+ *   knob 'hidden' = '1,1,...' has 17 layers: at most 16                */
 dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name, const char *text);
 /* Parses "name=value" and sets it. */
 dial_status dial_knobs_set_assignment(dial_ctx *ctx, dial_knobs *knobs, const char *assignment);

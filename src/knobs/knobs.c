@@ -88,16 +88,8 @@ static bool equal_ignoring_case(const char *a, const char *b) {
 
 /* ---- bounds ------------------------------------------------------------ */
 
-void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size) {
-    if (!size) return;
-    if (spec->type == DIAL_KNOB_CHOICE) {
-        list_choices(spec, buf, size);
-        return;
-    }
-    if (spec->type == DIAL_KNOB_BOOL) {
-        snprintf(buf, size, "true, false");
-        return;
-    }
+/* The bounds of one number of the spec: "> 0", "in [0, 1]", "any". */
+static void number_bounds_text(const dial_knob_spec *spec, char *buf, size_t size) {
     bool has_lower = isfinite(spec->lower), has_upper = isfinite(spec->upper);
     if (has_lower && has_upper)
         snprintf(buf, size, "in %c%g, %g%c", spec->lower_open ? '(' : '[', spec->lower, spec->upper,
@@ -108,6 +100,29 @@ void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t si
         snprintf(buf, size, "%s %g", spec->upper_open ? "<" : "<=", spec->upper);
     else
         snprintf(buf, size, "any");
+}
+
+static bool is_list(const dial_knob_spec *spec) {
+    return spec->list_item != NULL && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+}
+
+void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size) {
+    if (!size) return;
+    if (is_list(spec)) {
+        char each[128];
+        number_bounds_text(spec, each, sizeof each);
+        snprintf(buf, size, "1 to %d %ss, each %s", DIAL_KNOB_LIST_MAX, spec->list_item, each);
+        return;
+    }
+    if (spec->type == DIAL_KNOB_CHOICE) {
+        list_choices(spec, buf, size);
+        return;
+    }
+    if (spec->type == DIAL_KNOB_BOOL) {
+        snprintf(buf, size, "true, false");
+        return;
+    }
+    number_bounds_text(spec, buf, size);
 }
 
 /* Whether a number lies within the spec's bounds. An infinite value is valid
@@ -125,20 +140,27 @@ static bool within_bounds(const dial_knob_spec *spec, double v) {
 /* Integers are kept in a double, exact up to 2^53. */
 #define KNOB_INT_LIMIT 9007199254740992.0
 
-/* Checks number against the spec's bounds; value_text is what the user wrote.
- * On failure writes the message into why. */
+/* Checks number against the spec's bounds; value_text is what the user wrote
+ * (for a list knob, the whole list). On failure writes the message into why. */
 static dial_status check_range(const dial_knob_spec *spec, double number, const char *value_text,
                                char *why, size_t why_size) {
     bool too_large = spec->type == DIAL_KNOB_INT && !(fabs(number) <= KNOB_INT_LIMIT);
     if (within_bounds(spec, number) && !too_large) return DIAL_OK;
     char bounds[128];
-    dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+    number_bounds_text(spec, bounds, sizeof bounds);
     /* An infinite value past an infinite, open bound breaks no finite bound:
      * say what is wrong with it. */
     bool infinite_past_open_end = isinf(number) && isinf(number > 0 ? spec->upper : spec->lower);
     const char *extra = too_large                ? "at most 2^53 in magnitude"
                         : infinite_past_open_end ? "finite"
                                                  : NULL;
+    if (is_list(spec)) {
+        bool no_bound = strcmp(bounds, "any") == 0;
+        snprintf(why, why_size, "knob '%s' = '%s' is out of range: each %s must be %s%s%s",
+                 spec->name, value_text, spec->list_item, no_bound ? "" : bounds,
+                 extra && !no_bound ? " and " : "", extra ? extra : "");
+        return DIAL_ERR_KNOB;
+    }
     if (!extra)
         snprintf(why, why_size, "knob '%s' = %s is out of range: must be %s", spec->name,
                  value_text, bounds);
@@ -238,6 +260,56 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
     dial_status status = check_range(spec, v, text, why, why_size);
     if (status == DIAL_OK) *out = v;
     return status;
+}
+
+/* Parses a list knob's text ("128,64") into out: every value must parse as
+ * the spec's type and lie within its bounds. On failure writes the message
+ * into why. */
+static dial_status parse_list(const dial_knob_spec *spec, const char *text, dial_knob_value *out,
+                              char *why, size_t why_size) {
+    size_t count = 1;
+    for (const char *p = text; *p; p++) count += *p == ',';
+    if (count > DIAL_KNOB_LIST_MAX) {
+        snprintf(why, why_size, "knob '%s' = '%s' has %zu %ss: at most %d", spec->name, text, count,
+                 spec->list_item, DIAL_KNOB_LIST_MAX);
+        return DIAL_ERR_KNOB;
+    }
+    bool integer = spec->type == DIAL_KNOB_INT;
+    const char *p = text;
+    for (size_t n = 0; n < count; n++) {
+        const char *comma = strchr(p, ',');
+        size_t length = comma ? (size_t)(comma - p) : strlen(p);
+        char item[KNOB_TEXT_MAX];
+        trim_copy(p, length, item, sizeof item);
+        double v = 0;
+        bool overflow = false;
+        if (integer ? !parse_integer(item, &v, &overflow) : !parse_float(item, &v)) {
+            snprintf(why, why_size, "knob '%s' expects %s separated by commas, got '%s'",
+                     spec->name, integer ? "integers" : "numbers", text);
+            return DIAL_ERR_KNOB;
+        }
+        if (overflow) v = item[0] == '-' ? -INFINITY : INFINITY;
+        dial_status status = check_range(spec, v, text, why, why_size);
+        if (status != DIAL_OK) return status;
+        out->items[n] = v;
+        p = comma ? comma + 1 : p + length;
+    }
+    out->n_items = count;
+    out->number = out->items[0];
+    return DIAL_OK;
+}
+
+/* Parses text (already trimmed) as the value of any knob into *out, leaving
+ * its set_by_user alone. */
+static dial_status parse_knob(const dial_knob_spec *spec, const char *text, dial_knob_value *out,
+                              char *why, size_t why_size) {
+    if (is_list(spec)) return parse_list(spec, text, out, why, why_size);
+    double v = 0;
+    dial_status status = parse_value(spec, text, &v, why, why_size);
+    if (status != DIAL_OK) return status;
+    out->number = v;
+    out->n_items = 0;
+    return DIAL_OK;
 }
 
 /* Validates a number given directly (no text): the same rules as text. */
@@ -392,8 +464,14 @@ dial_status dial_knobs_init(dial_ctx *ctx, const char *model_name, const dial_kn
         char text[KNOB_TEXT_MAX], why[KNOB_MESSAGE_MAX];
         const char *default_text = specs[i].default_text ? specs[i].default_text : "";
         trim_copy(default_text, strlen(default_text), text, sizeof text);
-        dial_status status =
-            parse_value(&specs[i], text, &knobs->values[i].number, why, sizeof why);
+        if (specs[i].list_item && !is_list(&specs[i])) {
+            dial_knobs_free(knobs);
+            return dial_fail(ctx, DIAL_ERR_INTERNAL,
+                             "knob table of %s: knob '%s' is a list of %s values; a list holds "
+                             "float or int values",
+                             model_name, specs[i].name, dial_knob_type_name(specs[i].type));
+        }
+        dial_status status = parse_knob(&specs[i], text, &knobs->values[i], why, sizeof why);
         if (status != DIAL_OK) {
             dial_knobs_free(knobs);
             return dial_fail(ctx, DIAL_ERR_INTERNAL, "knob table of %s: bad default: %s",
@@ -462,11 +540,11 @@ dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name, c
     if (i < 0) return unknown_knob(ctx, knobs, name);
     char trimmed[KNOB_TEXT_MAX], why[KNOB_MESSAGE_MAX];
     trim_copy(text, strlen(text), trimmed, sizeof trimmed);
-    double v;
-    dial_status status = parse_value(&knobs->specs[i], trimmed, &v, why, sizeof why);
+    dial_knob_value value = {0};
+    dial_status status = parse_knob(&knobs->specs[i], trimmed, &value, why, sizeof why);
     if (status != DIAL_OK) return dial_fail(ctx, status, "%s", why);
-    knobs->values[i].number = v;
-    knobs->values[i].set_by_user = true;
+    value.set_by_user = true;
+    knobs->values[i] = value;
     return DIAL_OK;
 }
 
@@ -490,6 +568,33 @@ dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, const char *
     if (status != DIAL_OK) return dial_fail(ctx, status, "%s", why);
     knobs->values[i].number = value;
     knobs->values[i].set_by_user = true;
+    if (is_list(&knobs->specs[i])) {
+        knobs->values[i].items[0] = value;
+        knobs->values[i].n_items = 1;
+    }
+    return DIAL_OK;
+}
+
+dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *name,
+                                const double *items, size_t n) {
+    long i = dial_knobs_find(knobs, name);
+    if (i < 0) return unknown_knob(ctx, knobs, name);
+    const dial_knob_spec *spec = &knobs->specs[i];
+    if (!is_list(spec))
+        return dial_fail(ctx, DIAL_ERR_KNOB, "knob '%s' of %s takes one value, not a list",
+                         spec->name, knobs->model_name);
+    if (n == 0 || n > DIAL_KNOB_LIST_MAX)
+        return dial_fail(ctx, DIAL_ERR_KNOB, "knob '%s' has %zu %ss: it takes 1 to %d",
+                         spec->name, n, spec->list_item, DIAL_KNOB_LIST_MAX);
+    dial_knob_value value = {.set_by_user = true, .n_items = n};
+    for (size_t k = 0; k < n; k++) {
+        char why[KNOB_MESSAGE_MAX];
+        dial_status status = check_number(spec, items[k], why, sizeof why);
+        if (status != DIAL_OK) return dial_fail(ctx, status, "%s", why);
+        value.items[k] = items[k];
+    }
+    value.number = items[0];
+    knobs->values[i] = value;
     return DIAL_OK;
 }
 
@@ -526,12 +631,46 @@ const char *dial_knobs_choice(const dial_knobs *knobs, const char *name) {
     return knobs->specs[i].choices[(size_t)index];
 }
 
+size_t dial_knobs_list(const dial_knobs *knobs, const char *name, const double **items) {
+    long i = dial_knobs_find(knobs, name);
+    *items = NULL;
+    if (i < 0) return 0;
+    const dial_knob_value *value = &knobs->values[i];
+    if (!is_list(&knobs->specs[i]) || value->n_items == 0) {
+        *items = &value->number;
+        return 1;
+    }
+    *items = value->items;
+    return value->n_items;
+}
+
+/* Writes a list knob's values joined by commas. */
+static void format_list(const dial_knob_spec *spec, const dial_knob_value *value, char *buf,
+                        size_t size) {
+    size_t used = 0;
+    size_t n = value->n_items ? value->n_items : 1;
+    for (size_t k = 0; k < n; k++) {
+        char item[64];
+        double v = value->n_items ? value->items[k] : value->number;
+        if (spec->type == DIAL_KNOB_INT)
+            snprintf(item, sizeof item, "%.0f", v);
+        else
+            format_shortest(v, item, sizeof item);
+        if (k) append(buf, size, &used, ",");
+        append(buf, size, &used, item);
+    }
+}
+
 void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size) {
     if (!size) return;
     buf[0] = '\0';
     if (i >= knobs->n) return;
     const dial_knob_spec *spec = &knobs->specs[i];
     double v = knobs->values[i].number;
+    if (is_list(spec)) {
+        format_list(spec, &knobs->values[i], buf, size);
+        return;
+    }
     switch (spec->type) {
     case DIAL_KNOB_FLOAT: format_shortest(v, buf, size); break;
     case DIAL_KNOB_INT: snprintf(buf, size, "%.0f", v); break;

@@ -447,15 +447,35 @@ static knn_heap knn_worker_heap(const knn_search *s, const knn_worker *w, size_t
         return found;                                                                             \
     }
 
-static inline double knn_int_power(double a, int p) {
-    double r = a;
-    for (int i = 1; i < p; i++) r *= a;
-    return r;
-}
-
 KNN_TILE_KERNEL(knn_tile_euclidean, int unused, a *a)
 KNN_TILE_KERNEL(knn_tile_manhattan, int unused, a)
-KNN_TILE_KERNEL(knn_tile_power, int p, knn_int_power(a, p))
+/* The same for minkowski with a whole p: the powers by repeated products,
+ * the loop over p outside the lanes so that they stay vectorised. */
+KNN_MULTIVERSION static size_t knn_tile_power(const double *q, const double *tile, size_t d,
+                                              size_t nj, int p, double limit, uint32_t *cand,
+                                              double *cand_dist) {
+    size_t found = 0;
+    for (size_t j = 0; j < nj; j += KNN_LANES) {
+        double acc[KNN_LANES] = {0};
+        for (size_t t = 0; t < d; t++) {
+            const double *col = tile + t * KNN_TILE_STRIDE + j;
+            double a[KNN_LANES], r[KNN_LANES];
+            for (size_t u = 0; u < KNN_LANES; u++) r[u] = a[u] = fabs(q[t] - col[u]);
+            for (int i = 1; i < p; i++)
+                for (size_t u = 0; u < KNN_LANES; u++) r[u] *= a[u];
+            for (size_t u = 0; u < KNN_LANES; u++) acc[u] += r[u];
+        }
+        int any = 0;
+        for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;
+        if (!any) continue;
+        for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)
+            if (acc[u] <= limit) {
+                cand[found] = (uint32_t)(j + u);
+                cand_dist[found++] = acc[u];
+            }
+    }
+    return found;
+}
 
 /* Brute force through the transposed tiles: the vectorised sums estimate
  * every distance (the compiler may round them differently, e.g. with fused

@@ -110,8 +110,8 @@ static void linear_problem_free(linear_problem *lp) {
     free(lp->q);
 }
 
-static dial_status linear_problem_build(dial_ctx *ctx, const dial_fit_input *in,
-                                        bool fit_intercept, linear_problem *lp) {
+static dial_status linear_problem_build(dial_ctx *ctx, const dial_fit_input *in, bool fit_intercept,
+                                        linear_problem *lp) {
     size_t n = in->n_rows, p = in->n_features;
     *lp = (linear_problem){.n = n, .p = p};
     lp->xc = malloc(n * p * sizeof *lp->xc + 1);
@@ -144,8 +144,8 @@ static dial_status linear_problem_build(dial_ctx *ctx, const dial_fit_input *in,
         size_t rows = n - start < block ? n - start : block;
         const double *xb = lp->xc + start * p;
         double beta = start == 0 ? 0.0 : 1.0;
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, xb, (int)p,
-                    beta, lp->gram, (int)p);
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, xb, (int)p, beta,
+                    lp->gram, (int)p);
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)p, 1.0, xb, (int)p, lp->yc + start,
                     1, beta, lp->q, 1);
     }
@@ -293,8 +293,7 @@ static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                          "model 'linear' does regression only, not %s; use 'logistic' for "
                          "classification",
                          dial_task_name(in->task));
-    if (in->n_rows == 0)
-        return dial_fail(ctx, DIAL_ERR_DATA, "linear: no training rows to fit on");
+    if (in->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "linear: no training rows to fit on");
     double alpha = dial_knobs_float(knobs, "alpha");
     double l1_ratio = dial_knobs_float(knobs, "l1_ratio");
     bool fit_intercept = dial_knobs_bool(knobs, "fit_intercept");
@@ -356,8 +355,8 @@ static dial_status linear_tensor(dial_ctx *ctx, const dial_tensors *learned, con
     const dial_tensor *t = dial_tensors_find(learned, name);
     if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "linear model has no tensor '%s'", name);
     if (t->dtype != DIAL_F64)
-        return dial_fail(ctx, DIAL_ERR_FORMAT, "linear model tensor '%s' is int64; expected float64",
-                         name);
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "linear model tensor '%s' is int64; expected float64", name);
     if (t->ndim != 1 || t->shape[0] != size || !t->data) {
         char shape[96];
         linear_shape_text(t, shape, sizeof shape);

@@ -108,7 +108,7 @@ typedef struct logistic_problem {
     size_t n, p;
     size_t rows; /* weight rows: 1 for two classes, else n_classes */
     bool fit_intercept;
-    double l2; /* 1/C for l2, else 0 */
+    double l2;  /* 1/C for l2, else 0 */
     size_t dim; /* rows * p + (fit_intercept ? rows : 0) */
     size_t n_blocks, chunk_rows;
     int threads;
@@ -142,7 +142,7 @@ static size_t logistic_blocks(size_t n) {
  * Taylor series to degree 13 (truncation below 1e-17), 2^k put in the
  * exponent bits by hand. */
 static inline double logistic_exp_nonpositive(double x) {
-    const double shifter = 0x1.8p52; /* adding it rounds to an integer */
+    const double shifter = 0x1.8p52;               /* adding it rounds to an integer */
     double kd = x * 0x1.71547652b82fep0 + shifter; /* log2(e) */
     uint64_t bits;
     memcpy(&bits, &kd, sizeof bits);
@@ -228,21 +228,21 @@ static dial_status logistic_block(void *arg, size_t begin, size_t end, int worke
             for (size_t i = 0; i < m; i++)
                 for (size_t k = 0; k < rows; k++) z[i * rows + k] = b ? b[k] : 0.0;
             if (rows == 1)
-                cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)p, 1.0, xs, (int)p, w, 1,
-                            1.0, z, 1);
+                cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)p, 1.0, xs, (int)p, w, 1, 1.0,
+                            z, 1);
             else
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)p,
-                            1.0, xs, (int)p, w, (int)p, 1.0, z, (int)rows);
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)p, 1.0,
+                            xs, (int)p, w, (int)p, 1.0, z, (int)rows);
             loss += logistic_chunk_loss(lp, z, start, m);
             if (b)
                 for (size_t i = 0; i < m; i++)
                     for (size_t k = 0; k < rows; k++) part[wsize + k] += z[i * rows + k];
             if (rows == 1)
-                cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, xs, (int)p, z, 1,
-                            1.0, part, 1);
+                cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, xs, (int)p, z, 1, 1.0,
+                            part, 1);
             else
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)p, (int)m,
-                            1.0, z, (int)rows, xs, (int)p, 1.0, part, (int)p);
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)p, (int)m, 1.0,
+                            z, (int)rows, xs, (int)p, 1.0, part, (int)p);
         }
         part[lp->dim] = loss;
     }
@@ -363,8 +363,7 @@ static void logistic_keep_trial(logistic_solver *sv) {
 
 /* Minimiser of the cubic through (a, fa, da) and (b, fb, db), kept inside
  * the middle 80% of the interval; bisection when the cubic has none. */
-static double logistic_cubic_step(double a, double fa, double da, double b, double fb,
-                                  double db) {
+static double logistic_cubic_step(double a, double fa, double da, double b, double fb, double db) {
     double lo = a < b ? a : b, hi = a < b ? b : a, width = hi - lo;
     double d1 = da + db - 3 * (fa - fb) / (a - b);
     double disc = d1 * d1 - da * db;
@@ -401,8 +400,7 @@ static dial_status logistic_line_search(dial_ctx *ctx, logistic_solver *sv, doub
         dial_status status = logistic_try(ctx, sv, a, &slope);
         if (status != DIAL_OK) return status;
         double fa = sv->trial_f;
-        if (!isfinite(fa) || !isfinite(slope) || fa > f0 + LOGISTIC_ARMIJO * a * d0 ||
-            fa >= f_lo) {
+        if (!isfinite(fa) || !isfinite(slope) || fa > f0 + LOGISTIC_ARMIJO * a * d0 || fa >= f_lo) {
             a_hi = a, f_hi = isfinite(fa) ? fa : DBL_MAX, d_hi = isfinite(slope) ? slope : 0;
             bracketed = true;
             continue;
@@ -421,11 +419,13 @@ static dial_status logistic_line_search(dial_ctx *ctx, logistic_solver *sv, doub
     return DIAL_OK;
 }
 
-static bool logistic_small_decrease(double f_old, double f_new) {
+/* Whether a step lowered the objective by at most ftol relative to its
+ * size (scipy's L-BFGS-B test). */
+static bool logistic_small_decrease(double f_old, double f_new, double ftol) {
     double scale = fabs(f_old);
     if (fabs(f_new) > scale) scale = fabs(f_new);
     if (scale < 1) scale = 1;
-    return (f_old - f_new) <= LOGISTIC_FTOL * scale;
+    return (f_old - f_new) <= ftol * scale;
 }
 
 /* The pseudo-gradient of f + l1 ||W||_1: the steepest descent direction
@@ -479,8 +479,7 @@ static dial_status logistic_orthant_search(dial_ctx *ctx, logistic_solver *sv, d
             decrease += sv->pseudo[j] * (v - sv->theta[j]);
         }
         sv->evals++;
-        dial_status status =
-            logistic_eval(ctx, sv->lp, sv->trial, &sv->trial_f, sv->trial_grad);
+        dial_status status = logistic_eval(ctx, sv->lp, sv->trial, &sv->trial_f, sv->trial_grad);
         if (status != DIAL_OK) return status;
         double trial_big = sv->trial_f + sv->l1 * logistic_l1_norm(sv, sv->trial);
         if (isfinite(trial_big) && trial_big <= big_f + LOGISTIC_ARMIJO * decrease) {
@@ -490,6 +489,23 @@ static dial_status logistic_orthant_search(dial_ctx *ctx, logistic_solver *sv, d
         }
     }
     return DIAL_OK;
+}
+
+/* Keeps the OWL-QN direction from leaving 0 the wrong way: a weight at 0 may
+ * move only against its pseudo-gradient. Andrew and Gao also drop every
+ * component whose sign disagrees with the pseudo-gradient's; that spoils the
+ * quasi-Newton step on collinear inputs, so it is done only when the milder
+ * rule does not leave a descent direction. */
+static void logistic_orthant_direction(logistic_solver *sv, const double *pg) {
+    size_t dim = sv->lp->dim, wsize = sv->lp->rows * sv->lp->p;
+    double slope = 0;
+    for (size_t j = 0; j < dim; j++) {
+        if (j < wsize && sv->theta[j] == 0 && sv->dir[j] * pg[j] >= 0) sv->dir[j] = 0;
+        slope += sv->dir[j] * pg[j];
+    }
+    if (slope < 0) return;
+    for (size_t j = 0; j < dim; j++)
+        if (sv->dir[j] * pg[j] >= 0) sv->dir[j] = 0;
 }
 
 /* L-BFGS (l1 = 0) or OWL-QN (l1 > 0) from theta = 0. */
@@ -514,9 +530,7 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
         }
         if (iter >= max_iter) break;
         logistic_direction(&sv->mem, g, sv->dir);
-        if (owlqn)
-            for (size_t j = 0; j < dim; j++)
-                if (sv->dir[j] * g[j] >= 0) sv->dir[j] = 0;
+        if (owlqn) logistic_orthant_direction(sv, g);
         /* The first step has no curvature yet: scale it to unit length, as
          * L-BFGS-B does. */
         double a0 = 1;
@@ -541,13 +555,22 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
             sv->step[j] = sv->best[j] - sv->theta[j];
             sv->dir[j] = sv->best_grad[j] - sv->grad[j];
         }
+        /* Weights held at 0 did not move: their gradient change would teach
+         * the memory a coupling that the projected step never uses, and make
+         * the steps on the free weights too long (collinear inputs). */
+        if (owlqn)
+            for (size_t j = 0; j < sv->lp->rows * sv->lp->p; j++)
+                if (sv->theta[j] == 0 && sv->best[j] == 0) sv->dir[j] = 0;
         logistic_memory_push(&sv->mem, sv->step, sv->dir);
         double f_old = sv->f + sv->l1 * logistic_l1_norm(sv, sv->theta);
         double f_new = sv->best_f + sv->l1 * logistic_l1_norm(sv, sv->best);
         memcpy(sv->theta, sv->best, dim * sizeof *sv->theta);
         memcpy(sv->grad, sv->best_grad, dim * sizeof *sv->grad);
         sv->f = sv->best_f;
-        if (!owlqn && logistic_small_decrease(f_old, f_new)) converged = true;
+        /* OWL-QN stops on the pseudo-gradient alone, unless rounding stalls
+         * it; L-BFGS also stops like scikit-learn's when progress is slow. */
+        if (logistic_small_decrease(f_old, f_new, owlqn ? 4 * DBL_EPSILON : LOGISTIC_FTOL))
+            converged = true;
     }
     dial_log(ctx, DIAL_LOG_DEBUG, "logistic: %ld iterations, %ld evaluations of the loss", iter,
              sv->evals);
@@ -571,8 +594,7 @@ static double *logistic_class_weights(const dial_fit_input *in) {
         return NULL;
     }
     for (size_t i = 0; i < n; i++) count[(size_t)in->y[i]] += 1;
-    for (size_t i = 0; i < n; i++)
-        weight[i] = (double)n / ((double)k * count[(size_t)in->y[i]]);
+    for (size_t i = 0; i < n; i++) weight[i] = (double)n / ((double)k * count[(size_t)in->y[i]]);
     free(count);
     return weight;
 }
@@ -632,8 +654,8 @@ static dial_status logistic_fit(dial_ctx *ctx, const dial_knobs *knobs, const di
                            in->n_rows, p);
     } else {
         sv.mem.y_rows = sv.mem.s_rows + LOGISTIC_MEMORY * dim;
-        double **slots[] = {&sv.theta, &sv.grad,  &sv.trial, &sv.trial_grad, &sv.best,
-                            &sv.best_grad, &sv.dir, &sv.step, &sv.pseudo};
+        double **slots[] = {&sv.theta,     &sv.grad, &sv.trial, &sv.trial_grad, &sv.best,
+                            &sv.best_grad, &sv.dir,  &sv.step,  &sv.pseudo};
         for (size_t s = 0; s < sizeof slots / sizeof slots[0]; s++) *slots[s] = work + s * dim;
         status = logistic_minimise(ctx, &sv, tol, max_iter);
     }
@@ -681,8 +703,8 @@ static dial_status logistic_score_chunks(void *arg, size_t begin, size_t end, in
         const double *xs = sc->x + start * p;
         for (size_t i = 0; i < m; i++) memcpy(z + i * rows, sc->intercept, rows * sizeof *z);
         if (p)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)p, 1.0,
-                        xs, (int)p, sc->coef, (int)p, 1.0, z, (int)rows);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)p, 1.0, xs,
+                        (int)p, sc->coef, (int)p, 1.0, z, (int)rows);
         for (size_t i = 0; i < m; i++) {
             const double *zi = z + i * rows;
             double *proba = sc->out->proba ? sc->out->proba + (start + i) * classes : NULL;
@@ -728,16 +750,16 @@ static dial_status logistic_tensor(dial_ctx *ctx, const dial_tensors *learned, c
     if (t->dtype != DIAL_F64)
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "logistic model tensor '%s' is int64; expected float64", name);
-    if (t->ndim != ndim || t->shape[0] != rows || (ndim == 2 && t->shape[1] != cols) ||
-        !t->data) {
+    if (t->ndim != ndim || t->shape[0] != rows || (ndim == 2 && t->shape[1] != cols) || !t->data) {
         char shape[96], expected[64];
         logistic_shape_text(t, shape, sizeof shape);
         if (ndim == 1)
             snprintf(expected, sizeof expected, "[%zu]", rows);
         else
             snprintf(expected, sizeof expected, "[%zu x %zu]", rows, cols);
-        return dial_fail(ctx, DIAL_ERR_FORMAT, "logistic model tensor '%s' has shape %s; expected %s",
-                         name, shape, expected);
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "logistic model tensor '%s' has shape %s; expected %s", name, shape,
+                         expected);
     }
     *out = t->data;
     return DIAL_OK;

@@ -70,6 +70,27 @@ bool dial_param_kind_parse(const char *name, dial_param_kind *out) {
     return false;
 }
 
+/* Whether 15 significant digits read back to value: 1 yes, 0 no, -1 when
+ * this cannot tell. It rounds |value| to a 15-digit integer m with an exact
+ * power of ten p (1e0 .. 1e22) and checks that m / p (or m * p), which IEEE
+ * arithmetic rounds correctly, is value again: exactly the test strtod
+ * would make on the printed digits, without printing and parsing (the two
+ * dominate the cost of a trial in memory). */
+static int fits_15_digits(double value) {
+    static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double magnitude = fabs(value);
+    if (magnitude == 0) return 1;
+    int shift = 14 - (int)floor(log10(magnitude));
+    if (shift < -22 || shift > 22) return -1;
+    double power = powers[shift < 0 ? -shift : shift];
+    double digits = nearbyint(shift >= 0 ? magnitude * power : magnitude / power);
+    /* log10 may misjudge the exponent by one next to a power of ten. */
+    if (digits >= 1e15 || digits < 1e13) return -1;
+    return (shift >= 0 ? digits / power : digits * power) == magnitude;
+}
+
 void dial_format_param_value(dial_param_kind kind, double value, char *buf, size_t size) {
     if (kind == DIAL_PARAM_INT && isfinite(value)) {
         snprintf(buf, size, "%lld", (long long)value);
@@ -81,8 +102,13 @@ void dial_format_param_value(dial_param_kind kind, double value, char *buf, size
     }
     /* Most values a person chose (0.001, 2.5) read back from 15 digits;
      * a random draw needs 17, which always reads back. */
-    snprintf(buf, size, "%.15g", value);
-    if (strtod(buf, NULL) != value) snprintf(buf, size, "%.17g", value);
+    int short_enough = fits_15_digits(value);
+    if (short_enough < 0) {
+        snprintf(buf, size, "%.15g", value);
+        short_enough = strtod(buf, NULL) == value;
+        if (short_enough) return;
+    }
+    snprintf(buf, size, short_enough ? "%.15g" : "%.17g", value);
 }
 
 void dial_trial_record_clear(dial_trial_record *record) {

@@ -115,8 +115,7 @@ dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int
                                  const dial_param *param, double *value) {
     if (!sampler || !param || !param->name)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "dial_sampler_suggest needs a sampler and a "
-                         "named parameter");
+                         "dial_sampler_suggest needs a sampler and a named parameter");
     if (number < 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial number %lld is negative",
                          (long long)number);

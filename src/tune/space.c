@@ -299,9 +299,8 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
         char bounds[SPACE_TEXT_MAX];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
         return dial_fail(ctx, DIAL_ERR_KNOB,
-                         "space for '%s': expects one or more of: %s, got the "
-                         "range '%s'",
-                         name, bounds, range);
+                         "space for '%s': expects one or more of: %s, got the range '%s'", name,
+                         bounds, range);
     }
     bool integer = spec->type == DIAL_KNOB_INT;
     double low, high;
@@ -310,8 +309,12 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
         return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': expects %s, got '%s'", name,
                          integer ? "integers" : "numbers", range);
     if (!within_bounds(spec, low) || !within_bounds(spec, high)) {
+        /* A range of a list knob searches lists of one value: give the
+         * bounds of one value, not of a list. */
+        dial_knob_spec one_value = *spec;
+        one_value.list_item = NULL;
         char bounds[SPACE_TEXT_MAX];
-        dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+        dial_knob_spec_bounds_text(&one_value, bounds, sizeof bounds);
         bool too_large =
             integer && !(fabs(low) <= SPACE_INT_LIMIT && fabs(high) <= SPACE_INT_LIMIT);
         return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': %s is out of range: must be %s%s",
@@ -329,9 +332,8 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
         bool ok = integer ? parse_integer(step_text, &step) : parse_float(step_text, &step);
         if (!ok || !(step > 0) || !isfinite(step))
             return dial_fail(ctx, DIAL_ERR_KNOB,
-                             "space for '%s': step must be a positive %s, got "
-                             "'%s'",
-                             name, integer ? "integer" : "number", step_text);
+                             "space for '%s': step must be a positive %s, got '%s'", name,
+                             integer ? "integer" : "number", step_text);
         if (log_scale)
             return dial_fail(ctx, DIAL_ERR_KNOB,
                              "space for '%s': a step cannot be combined with a log scale", name);
@@ -384,8 +386,10 @@ static dial_status parse_list(dial_ctx *ctx, space_target *target, const char *c
     param->high = (double)(n - 1);
     if (n == 1) {
         param->fixed = true;
-        /* One number stays a number, so the trial records 0.1, not "0.1". */
-        if (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT) {
+        /* One number stays a number, so the trial records 0.1, not "0.1";
+         * a list of several ("128,64") stays text. */
+        if ((spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT) &&
+            !strchr(param->choices[0], ',')) {
             for (size_t c = 0; c < param->n_choices; c++) free(param->choices[c]);
             free(param->choices);
             param->choices = NULL;
@@ -397,11 +401,11 @@ static dial_status parse_list(dial_ctx *ctx, space_target *target, const char *c
     return DIAL_OK;
 }
 
-/* Splits text at commas and parses the pieces as a list. */
+/* Splits text at separator and parses the pieces as a list. */
 static dial_status parse_list_text(dial_ctx *ctx, space_target *target, const space_item *item,
-                                   dial_param *param) {
+                                   char separator, dial_param *param) {
     size_t n = 1;
-    for (const char *p = item->value; *p; p++) n += *p == ',';
+    for (const char *p = item->value; *p; p++) n += *p == separator;
     char *copy = dial_strdup(item->value);
     const char **pieces = malloc(n * sizeof *pieces);
     if (!copy || !pieces) {
@@ -412,14 +416,14 @@ static dial_status parse_list_text(dial_ctx *ctx, space_target *target, const sp
     dial_status status = DIAL_OK;
     char *p = copy;
     for (size_t i = 0; i < n; i++) {
-        char *comma = strchr(p, ',');
-        if (comma) *comma = '\0';
+        char *cut = strchr(p, separator);
+        if (cut) *cut = '\0';
         char *end = p + strlen(p);
         while (isspace((unsigned char)*p)) p++;
         while (end > p && isspace((unsigned char)end[-1])) *--end = '\0';
         if (!*p) status = malformed(ctx, item->text);
         pieces[i] = p;
-        p = comma ? comma + 1 : end;
+        p = cut ? cut + 1 : end;
     }
     if (status == DIAL_OK) status = parse_list(ctx, target, pieces, n, param);
     free(pieces);
@@ -430,7 +434,12 @@ static dial_status parse_list_text(dial_ctx *ctx, space_target *target, const sp
 static dial_status parse_value(dial_ctx *ctx, space_target *target, const space_item *item,
                                dial_param *param) {
     if (strstr(item->value, "..")) return parse_range(ctx, target, item, param);
-    return parse_list_text(ctx, target, item, param);
+    /* A list knob's value has commas of its own ("128,64": two layers), so
+     * its alternatives are separated by bars: hidden=64|128,64. */
+    const dial_knob_spec *spec = target->spec;
+    bool list_knob =
+        spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+    return parse_list_text(ctx, target, item, list_knob ? '|' : ',', param);
 }
 
 /* ---- conditions -------------------------------------------------------------------- */

@@ -16,21 +16,21 @@ extern const dial_model_family dial_model_linear;
 /* scikit-learn's coefficients on the standardised diabetes training rows. */
 static const double ols_coef[N_DIABETES_FEATURES] = {
     -2.5221848200160699, -9.7290598117621183, 24.522262567188132, 15.104954694355992,
-    -40.232420831418978, 26.040447110604369, 2.8774457101237072, 3.6723296810083945,
+    -40.232420831418978, 26.040447110604369,  2.8774457101237072, 3.6723296810083945,
     38.756489105040913,  3.9718837921679575};
 static const double ols_intercept = 150.518413597734;
 /* Ridge(alpha = 0.1 * 353) */
 static const double ridge_coef[N_DIABETES_FEATURES] = {
-    -1.3437504332974723, -8.4458577671155037, 23.241133193937994, 13.940621637960524,
+    -1.3437504332974723, -8.4458577671155037, 23.241133193937994,  13.940621637960524,
     -4.2641020470390165, -2.8641870854092741, -9.8477390654770716, 3.3666585182854654,
     22.020215157280269,  4.968801293136921};
 /* ElasticNet(alpha=0.1, l1_ratio=0.5) and Lasso(alpha=0.1) run to tol 1e-12 */
 static const double enet_coef[N_DIABETES_FEATURES] = {
-    -1.6568380031414556, -8.8812376947378553, 24.094929566867737, 14.344864742477329,
+    -1.6568380031414556, -8.8812376947378553,  24.094929566867737,  14.344864742477329,
     -6.93356991209086,   -0.73238783230110716, -9.6937739426715002, 2.2252699283252091,
     24.252739749840316,  4.589267658304502};
 static const double lasso_coef[N_DIABETES_FEATURES] = {
-    -2.2528679980547088, -9.4637883525567901, 24.69495697986002,  14.881838317695944,
+    -2.2528679980547088, -9.4637883525567901, 24.69495697986002,   14.881838317695944,
     -29.640714651087031, 17.606248309896028,  -1.4769777351152935, 2.4472957474713879,
     34.708318222129158,  3.9700410302707292};
 
@@ -199,10 +199,10 @@ static void test_elastic_net_reaches_scikit_learn_optimum(void **state) {
     dial_ctx *ctx = test_ctx();
     split_data s;
     dial_tensors learned = {0};
-    fit_diabetes(ctx,
-                 (const char *const[]){"alpha=0.1", "l1_ratio=0.5", "tol=1e-12", "max_iter=100000",
-                                       NULL},
-                 &s, &learned);
+    fit_diabetes(
+        ctx,
+        (const char *const[]){"alpha=0.1", "l1_ratio=0.5", "tol=1e-12", "max_iter=100000", NULL},
+        &s, &learned);
     assert_close(tensor_data(&learned, "coef", s.d), enet_coef, s.d, 1e-6, "coef");
     dial_tensors_clear(&learned);
     free_split(&s);
@@ -214,10 +214,9 @@ static void test_lasso_reaches_scikit_learn_optimum(void **state) {
     dial_ctx *ctx = test_ctx();
     split_data s;
     dial_tensors learned = {0};
-    fit_diabetes(ctx,
-                 (const char *const[]){"alpha=0.1", "l1_ratio=1", "tol=1e-12", "max_iter=100000",
-                                       NULL},
-                 &s, &learned);
+    fit_diabetes(
+        ctx, (const char *const[]){"alpha=0.1", "l1_ratio=1", "tol=1e-12", "max_iter=100000", NULL},
+        &s, &learned);
     assert_close(tensor_data(&learned, "coef", s.d), lasso_coef, s.d, 1e-6, "coef");
     dial_tensors_clear(&learned);
     free_split(&s);
@@ -239,8 +238,8 @@ static void test_r2_matches_scikit_learn_on_diabetes(void **state) {
     };
     dial_ctx *ctx = test_ctx();
     for (size_t r = 0; r < sizeof refs / sizeof refs[0]; r++) {
-        double r2 = pipeline_r2(ctx, (const char *const[]){refs[r].alpha, refs[r].l1_ratio, NULL},
-                                NULL);
+        double r2 =
+            pipeline_r2(ctx, (const char *const[]){refs[r].alpha, refs[r].l1_ratio, NULL}, NULL);
         if (fabs(r2 - refs[r].r2) > 0.01)
             fail_msg("%s %s: R^2 %.10f, scikit-learn %.10f", refs[r].alpha, refs[r].l1_ratio, r2,
                      refs[r].r2);
@@ -320,8 +319,8 @@ static void test_predict_is_the_intercept_plus_the_weighted_sum(void **state) {
     dial_tensors learned = {0};
     double *data = NULL;
     size_t coef_shape[1] = {2}, intercept_shape[1] = {1};
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 1, coef_shape,
-                                         (void **)&data));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 1, coef_shape, (void **)&data));
     memcpy(data, coef, sizeof coef);
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
@@ -376,8 +375,7 @@ static void test_classification_is_refused(void **state) {
     dial_knobs knobs = make_knobs(ctx, NULL);
     dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
-    assert_dial_error(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned),
-                      DIAL_ERR_UNSUPPORTED,
+    assert_dial_error(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned), DIAL_ERR_UNSUPPORTED,
                       "model 'linear' does regression only, not classification; use 'logistic' "
                       "for classification");
     assert_int_equal(learned.count, 0);
@@ -392,10 +390,10 @@ static void test_predict_without_coef_is_a_format_error(void **state) {
     dial_knobs knobs = make_knobs(ctx, NULL);
     dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0};
     dial_tensors learned = {0};
-    assert_dial_error(ctx,
-                      dial_model_linear.predict(ctx, &knobs, &learned, &in,
-                                                &(dial_predict_output){value, NULL}),
-                      DIAL_ERR_FORMAT, "linear model has no tensor 'coef'");
+    assert_dial_error(
+        ctx,
+        dial_model_linear.predict(ctx, &knobs, &learned, &in, &(dial_predict_output){value, NULL}),
+        DIAL_ERR_FORMAT, "linear model has no tensor 'coef'");
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
 }
@@ -407,14 +405,13 @@ static void test_predict_with_coef_of_the_wrong_length_is_a_format_error(void **
     dial_knobs knobs = make_knobs(ctx, NULL);
     dial_tensors learned = {0};
     size_t shape[1] = {3};
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 1, shape,
-                                         (void **)&data));
+    assert_dial_ok(ctx,
+                   dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 1, shape, (void **)&data));
     dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0};
-    assert_dial_error(ctx,
-                      dial_model_linear.predict(ctx, &knobs, &learned, &in,
-                                                &(dial_predict_output){value, NULL}),
-                      DIAL_ERR_FORMAT,
-                      "linear model tensor 'coef' has shape [3]; expected [1]");
+    assert_dial_error(
+        ctx,
+        dial_model_linear.predict(ctx, &knobs, &learned, &in, &(dial_predict_output){value, NULL}),
+        DIAL_ERR_FORMAT, "linear model tensor 'coef' has shape [3]; expected [1]");
     dial_tensors_clear(&learned);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);

@@ -89,8 +89,8 @@ static void assert_matches(const reference *refs, size_t n, const char *const *s
         double accuracy, loss;
         assert_dial_ok(ctx, dial_metric_score(ctx, DIAL_METRIC_ACCURACY, f.truth, f.value, NULL,
                                               f.n_test, f.n_classes, &accuracy));
-        assert_dial_ok(ctx, dial_metric_score(ctx, DIAL_METRIC_LOG_LOSS, f.truth, f.value,
-                                              f.proba, f.n_test, f.n_classes, &loss));
+        assert_dial_ok(ctx, dial_metric_score(ctx, DIAL_METRIC_LOG_LOSS, f.truth, f.value, f.proba,
+                                              f.n_test, f.n_classes, &loss));
         if (fabs(accuracy - refs[r].accuracy) > 0.01 ||
             (check_loss && fabs(loss - refs[r].log_loss) > 0.01 * refs[r].log_loss))
             fail_msg("%s: accuracy %.6f log loss %.6f, scikit-learn %.6f and %.6f", refs[r].path,
@@ -162,8 +162,8 @@ static void test_no_penalty_matches_scikit_learn_accuracy(void **state) {
         {"data/iris.csv", "species", 0.966667, 0.052290},
         {"data/digits.csv", "digit", 0.969444, 0.360473},
     };
-    assert_matches(refs, N_REFS(refs), (const char *const[]){"penalty=none", "max_iter=10000", NULL},
-                   false);
+    assert_matches(refs, N_REFS(refs),
+                   (const char *const[]){"penalty=none", "max_iter=10000", NULL}, false);
 }
 
 /* ---- what the fit learns -------------------------------------------------- */
@@ -200,7 +200,8 @@ static void test_more_classes_learn_one_row_per_class(void **state) {
 static void test_probabilities_sum_to_one_and_pick_the_class(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    const char *sets[][2] = {{"data/wine.csv", "cultivar"}, {"data/breast_cancer.csv", "diagnosis"}};
+    const char *sets[][2] = {{"data/wine.csv", "cultivar"},
+                             {"data/breast_cancer.csv", "diagnosis"}};
     for (size_t d = 0; d < 2; d++) {
         fitted f = fit_split(ctx, sets[d][0], sets[d][1], NULL);
         for (size_t i = 0; i < f.n_test; i++) {
@@ -220,8 +221,8 @@ static void test_probabilities_sum_to_one_and_pick_the_class(void **state) {
 }
 
 static size_t count_zero_weights(dial_ctx *ctx, const char *c) {
-    fitted f = fit_split(ctx, "data/digits.csv", "digit",
-                         (const char *const[]){"penalty=l1", c, NULL});
+    fitted f =
+        fit_split(ctx, "data/digits.csv", "digit", (const char *const[]){"penalty=l1", c, NULL});
     const dial_tensor *coef = find_tensor(&f, "coef");
     size_t zeros = 0;
     for (size_t j = 0; j < dial_tensor_size(coef); j++) zeros += ((double *)coef->data)[j] == 0.0;
@@ -259,9 +260,8 @@ static void test_l1_fit_meets_the_optimality_conditions(void **state) {
         for (size_t i = 0; i < n; i++) x[i * p + j] = (v[i] - mean) / sqrt(var / (double)n);
     }
     memcpy(y, data->y, n * sizeof *y);
-    dial_knobs knobs =
-        make_knobs(ctx, (const char *const[]){"penalty=l1", "C=0.5", "tol=1e-8", "max_iter=5000",
-                                              NULL});
+    dial_knobs knobs = make_knobs(
+        ctx, (const char *const[]){"penalty=l1", "C=0.5", "tol=1e-8", "max_iter=5000", NULL});
     dial_fit_input in = {x, n, p, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
@@ -275,7 +275,7 @@ static void test_l1_fit_meets_the_optimality_conditions(void **state) {
         for (size_t j = 0; j < p; j++) g[j] += residual * x[i * p + j];
         g[p] += residual;
     }
-    const double lambda = 2.0, slack = 1e-3;
+    const double lambda = 2.0, slack = 1e-5;
     size_t zeros = 0;
     for (size_t j = 0; j < p; j++) {
         if (w[j] == 0) {
@@ -305,8 +305,7 @@ static void test_same_result_on_one_and_two_threads(void **state) {
     fitted second = fit_split(ctx, "data/digits.csv", "digit", NULL);
     const dial_tensor *a = find_tensor(&first, "coef"), *b = find_tensor(&second, "coef");
     assert_memory_equal(a->data, b->data, dial_tensor_size(a) * sizeof(double));
-    assert_memory_equal(first.proba, second.proba,
-                        first.n_test * first.n_classes * sizeof(double));
+    assert_memory_equal(first.proba, second.proba, first.n_test * first.n_classes * sizeof(double));
     free_fitted(&first);
     free_fitted(&second);
     dial_ctx_free(ctx);
@@ -330,7 +329,8 @@ static void test_iterations_cut_short_are_logged(void **state) {
     char message[512] = "";
     dial_ctx *ctx = test_ctx();
     dial_ctx_set_log(ctx, collect_log, message);
-    fitted f = fit_split(ctx, "data/digits.csv", "digit", (const char *const[]){"max_iter=3", NULL});
+    fitted f =
+        fit_split(ctx, "data/digits.csv", "digit", (const char *const[]){"max_iter=3", NULL});
     const char *expected = "logistic: stopped at max_iter=3 before converging";
     if (strncmp(message, expected, strlen(expected)) != 0)
         fail_msg("logged '%s', expected it to start with '%s'", message, expected);
@@ -344,8 +344,8 @@ static void test_known_weights_predict_through_the_sigmoid(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_tensors learned = {0};
     size_t coef_shape[2] = {1, 2}, intercept_shape[1] = {1};
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 2, coef_shape,
-                                         (void **)&data));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 2, coef_shape, (void **)&data));
     data[0] = 2, data[1] = 3;
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
@@ -417,8 +417,8 @@ static void test_predict_with_too_few_weight_rows_is_a_format_error(void **state
     dial_knobs knobs = make_knobs(ctx, NULL);
     dial_tensors learned = {0};
     size_t coef_shape[2] = {1, 1}, intercept_shape[1] = {1};
-    assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 2, coef_shape,
-                                         (void **)&data));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 2, coef_shape, (void **)&data));
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
     dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 3};

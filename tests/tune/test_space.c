@@ -72,6 +72,22 @@ static const dial_knob_spec svm_knobs[] = {
      .doc = "stopping tolerance"},
 };
 
+/* A knob whose value is a list ("128,64": two hidden layers). */
+static const dial_knob_spec mlp_knobs[] = {
+    {.name = "hidden",
+     .type = DIAL_KNOB_INT,
+     .default_text = "100",
+     .lower = 1,
+     .upper = 100000,
+     .has_search_range = true,
+     .search_low = 16,
+     .search_high = 256,
+     .log_scale = true,
+     .condition = "",
+     .doc = "units of each hidden layer",
+     .list_item = "layer"},
+};
+
 static const dial_knob_spec bad_range_knobs[] = {
     {.name = "C",
      .type = DIAL_KNOB_FLOAT,
@@ -384,6 +400,37 @@ static void test_a_user_range_of_a_dependent_is_kept(void **state) {
     dial_ctx_free(ctx);
 }
 
+static void test_list_knob_values_are_separated_by_bars(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_knobs_init(ctx, "mlp", mlp_knobs, 1, &knobs));
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    /* The default range searches lists of one layer. */
+    assert_int_equal(space.params[0].kind, DIAL_PARAM_INT);
+    assert_true(space.params[0].low == 16 && space.params[0].high == 256 && space.params[0].log);
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "hidden=128,64"));
+    const dial_param *hidden = &space.params[0];
+    assert_int_equal(hidden->kind, DIAL_PARAM_CHOICE);
+    assert_true(hidden->fixed);
+    assert_string_equal(hidden->choices[0], "128,64");
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "hidden=64 | 128,64"));
+    hidden = &space.params[0];
+    assert_int_equal(hidden->n_choices, 2);
+    assert_string_equal(hidden->choices[0], "64");
+    assert_string_equal(hidden->choices[1], "128,64");
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "hidden=32"));
+    assert_int_equal(space.params[0].kind, DIAL_PARAM_INT);
+    assert_true(space.params[0].fixed && space.params[0].low == 32);
+    assert_item_error(ctx, &knobs, "hidden=0..10",
+                      "space for 'hidden': 0..10 is out of range: must be in [1, 100000]");
+    assert_item_error(ctx, &knobs, "hidden=64|128,0",
+                      "knob 'hidden' = '128,0' is out of range: each layer must be in [1, 100000]");
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
 /* ---- errors ---------------------------------------------------------------------- */
 
 static void test_unknown_knob_suggests_the_closest_name(void **state) {
@@ -604,6 +651,7 @@ int main(void) {
         cmocka_unit_test(test_set_overrides_a_default_in_place_and_appends_a_new_knob),
         cmocka_unit_test(test_searching_a_controlling_knob_brings_in_its_dependents),
         cmocka_unit_test(test_a_user_range_of_a_dependent_is_kept),
+        cmocka_unit_test(test_list_knob_values_are_separated_by_bars),
         cmocka_unit_test(test_unknown_knob_suggests_the_closest_name),
         cmocka_unit_test(test_range_outside_the_knob_bounds_is_refused),
         cmocka_unit_test(test_integer_knob_refuses_a_float_range),

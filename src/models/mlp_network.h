@@ -1,0 +1,83 @@
+/*
+ * The shape of a multilayer perceptron and its forward pass, shared by the
+ * trainer (models/mlp_train.c) and prediction (models/mlp.c).
+ *
+ * All weights and biases live in one flat vector, layer by layer: the weight
+ * matrix of layer l (sizes[l] x sizes[l+1], row-major, so that a row of
+ * inputs times it gives the layer's outputs) and then its bias vector. The
+ * optimiser sees only that vector.
+ *
+ * Rows go through the network in blocks of at most block_rows: few enough
+ * that each BLAS call stays below OpenBLAS's threading threshold (about 2^18
+ * multiply-adds), so OpenBLAS never starts threads of its own and the
+ * context's thread budget is the only one spent.
+ */
+#ifndef DIAL_MLP_NETWORK_H
+#define DIAL_MLP_NETWORK_H
+
+#include "dial/core.h"
+#include "dial/knobs.h"
+
+/* Weight layers: every hidden layer and the output layer. */
+#define DIAL_MLP_MAX_LAYERS (DIAL_KNOB_LIST_MAX + 1)
+
+/* In the order of the activation knob's choices. */
+typedef enum dial_mlp_activation {
+    DIAL_MLP_RELU = 0,
+    DIAL_MLP_TANH,
+    DIAL_MLP_LOGISTIC
+} dial_mlp_activation;
+
+typedef enum dial_mlp_output {
+    DIAL_MLP_SOFTMAX = 0, /* classification: class probabilities */
+    DIAL_MLP_IDENTITY     /* regression: the value */
+} dial_mlp_output;
+
+typedef struct dial_mlp_network {
+    size_t n_layers;                        /* weight layers, 1 .. DIAL_MLP_MAX_LAYERS */
+    size_t sizes[DIAL_MLP_MAX_LAYERS + 1];  /* units: inputs, each hidden layer, outputs */
+    size_t weight_at[DIAL_MLP_MAX_LAYERS];  /* offsets in the flat parameter vector */
+    size_t bias_at[DIAL_MLP_MAX_LAYERS];
+    size_t n_params;
+    size_t n_weights;                       /* of n_params, those in weight matrices */
+    size_t unit_at[DIAL_MLP_MAX_LAYERS];    /* layer l's outputs start at block_rows * unit_at[l] */
+    size_t n_units;                         /* outputs of all layers together */
+    size_t widest;                          /* most units of any layer, inputs included */
+    size_t block_rows;                      /* rows per BLAS call */
+    dial_mlp_activation activation;
+    dial_mlp_output output;
+} dial_mlp_network;
+
+/* Lays out a network with n_hidden hidden layers (n_hidden + 1 <=
+ * DIAL_MLP_MAX_LAYERS). */
+void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_t *hidden,
+                             size_t n_hidden, size_t n_outputs, dial_mlp_activation activation,
+                             dial_mlp_output output);
+
+/* Glorot uniform initialisation as scikit-learn's: every weight and bias of
+ * layer l drawn from U(-b, b), b = sqrt(f / (fan_in + fan_out)), f = 2 for
+ * the logistic activation and 6 otherwise. */
+void dial_mlp_network_init(const dial_mlp_network *net, dial_rng *rng, double *params);
+
+/* Scratch for the activations of one block: block_rows * n_units doubles. */
+size_t dial_mlp_block_scratch(const dial_mlp_network *net);
+
+/* The outputs of layer l (0-based weight layer) for a block in acts. */
+static inline double *dial_mlp_layer_out(const dial_mlp_network *net, double *acts, size_t l) {
+    return acts + net->block_rows * net->unit_at[l];
+}
+
+/* Runs m <= block_rows rows of x (m x sizes[0], row stride sizes[0])
+ * through the network, leaving every layer's outputs in acts (layer l's at
+ * dial_mlp_layer_out, m x sizes[l+1]); the last is softmax probabilities or
+ * values. masks, when not NULL, holds for each hidden layer l a pointer to
+ * m x sizes[l+1] dropout factors (0 or 1/(1-p)) that multiply its outputs. */
+void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
+                            size_t m, double *acts, const double *const *masks);
+
+/* Multiplies the gradient with respect to the m x n outputs a of a hidden
+ * layer by the derivative of the activation, read from a itself. */
+void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a, double *grad,
+                                  size_t count);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * Kernel values for the SVM (internal to src/models/svm*.c):
+ *  - the four kernel functions, computed from dot products so that a whole
+ *    row or block of kernel values is one BLAS call plus a pass over it;
+ *  - an LRU cache of float rows sized by a byte budget;
+ *  - the matrices Q of the two duals the solver works on, as rows served
+ *    from that cache: C-SVC's Q_ij = y_i y_j K(x_i, x_j) and epsilon-SVR's
+ *    2l x 2l matrix built from the l x l kernel.
+ *
+ * A matrix owns a copy of the rows it needs (in the solver's order), so it
+ * never points into the caller's data once made. The kernel rows are
+ * computed on demand; a shared source of kernel rows (one kernel cache for
+ * every fold and trial of a tuning run) would plug in where a matrix fills
+ * a missing row (svm_kernel.c, the *_fill functions).
+ */
+#ifndef DIAL_SVM_KERNEL_H
+#define DIAL_SVM_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "models/svm_solver.h"
+
+typedef enum dial_svm_kernel_type {
+    DIAL_SVM_LINEAR = 0, /* x.z */
+    DIAL_SVM_RBF,        /* exp(-gamma |x - z|^2) */
+    DIAL_SVM_POLY,       /* (gamma x.z + coef0)^degree */
+    DIAL_SVM_SIGMOID     /* tanh(gamma x.z + coef0) */
+} dial_svm_kernel_type;
+
+typedef struct dial_svm_kernel {
+    dial_svm_kernel_type type;
+    double gamma, coef0;
+    int degree;
+} dial_svm_kernel;
+
+/* Squared norm of each of the n rows of x (n x d, row-major). */
+void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms);
+
+/* K(a, x_j) for the m rows x_j of x (m x d, row-major) into out[j]. norms
+ * are the rows' squared norms and norm_a a's (used by rbf only). */
+void dial_svm_kernel_row(const dial_svm_kernel *kernel, const double *a, double norm_a,
+                         const double *x, const double *norms, size_t m, size_t d, double *out);
+
+/* K(a_i, b_j) for the ma rows of a and the mb rows of b into out (ma x mb,
+ * row-major). */
+void dial_svm_kernel_block(const dial_svm_kernel *kernel, const double *a, const double *norms_a,
+                           size_t ma, const double *b, const double *norms_b, size_t mb, size_t d,
+                           double *out);
+
+/* ---- the LRU cache of rows ---------------------------------------------- */
+
+typedef struct dial_svm_cache dial_svm_cache;
+
+/* A cache of up to n_rows rows of floats, holding at most budget floats in
+ * all (never less than two full rows of n_rows). NULL when out of memory. */
+dial_svm_cache *dial_svm_cache_new(size_t n_rows, size_t budget);
+void dial_svm_cache_free(dial_svm_cache *cache);
+/* Row `row` with room for len entries, made the most recently used; the
+ * first *valid entries hold what was stored before (the caller fills the
+ * rest and the row then counts as valid up to len). Evicts the least
+ * recently used rows for room, never the row returned by the previous call.
+ * NULL when out of memory. */
+float *dial_svm_cache_row(dial_svm_cache *cache, size_t row, size_t len, size_t *valid);
+/* Exchanges rows i and j and entries i and j of every row (the solver's
+ * shrinking reorders its variables). A row holding one of the two entries
+ * but not the other is cut short before it. */
+void dial_svm_cache_swap(dial_svm_cache *cache, size_t i, size_t j);
+
+/* ---- the matrices of the duals -------------------------------------------- */
+
+typedef struct dial_svm_matrix dial_svm_matrix;
+
+/* Q of a C-SVC over the l rows `rows` of x (x has d columns) with labels y
+ * (+1 or -1). Copies what it needs. NULL when out of memory. */
+dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double *x, size_t d,
+                                     const size_t *rows, size_t l, const signed char *y,
+                                     size_t cache_bytes);
+/* Q of an epsilon-SVR over the l rows of x (2l variables: i and i + l are
+ * row i's alpha and alpha*). NULL when out of memory. */
+dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
+                                     size_t l, size_t cache_bytes);
+void dial_svm_matrix_free(dial_svm_matrix *matrix);
+/* The solver's view of the matrix; valid while the matrix lives. */
+dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix);
+
+#endif
