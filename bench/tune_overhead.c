@@ -53,8 +53,9 @@ static dial_status sum_of_squares(void *user, dial_trial *trial, double *value, 
     double x, y;
     dial_status status = dial_trial_suggest_float(trial, "x", -10, 10, DIAL_LINEAR, &x);
     if (status == DIAL_OK) status = dial_trial_suggest_float(trial, "y", -10, 10, DIAL_LINEAR, &y);
+    if (status != DIAL_OK) return status;
     *value = x * x + y * y;
-    return status;
+    return DIAL_OK;
 }
 
 /* Notes the time when the first window ends and the last one starts. */

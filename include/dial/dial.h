@@ -10,5 +10,6 @@
 #include "dial/model.h"
 #include "dial/modelfile.h"
 #include "dial/tune.h"
+#include "dial/tune_model.h"
 
 #endif

@@ -129,6 +129,14 @@ const dial_knobs *dial_model_get_knobs(const dial_model *model);
  * family's. */
 const dial_tensors *dial_model_get_tensors(const dial_model *model);
 const dial_model_facts *dial_model_get_facts(const dial_model *model);
+/* The tuning record that chose the knobs, as the text of a JSON object
+ * (study, trial, metric, cross-validated score, ...; see
+ * dial/tune_model.h), or NULL when the knobs were not tuned. Owned by the
+ * model; the model file keeps it. */
+const char *dial_model_get_tuning(const dial_model *model);
+/* Sets (a copy of) the tuning record; NULL clears it. The text must be a
+ * JSON object: dial_model_save fails with DIAL_ERR_ARGUMENT otherwise. */
+dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);
 dial_task dial_model_get_task(const dial_model *model);
 size_t dial_model_n_classes(const dial_model *model);
 /* Label of class i (as in the training target). */

@@ -156,6 +156,18 @@ typedef struct dial_study_options {
  * name (then the direction must match). The study keeps a copy of the
  * options. Free with dial_study_free (the stored study persists). */
 dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out);
+/* Opens a study that exists in a SQLite file, with the direction it was
+ * created with, to read it (`dial trials`, `dial best`); to run more trials
+ * open it with dial_study_open and its options. name NULL picks the file's
+ * only study, or "default" when it has several. Never creates anything.
+ * Errors: no such file (DIAL_ERR_IO), not a dial study database
+ * (DIAL_ERR_FORMAT), no such study, naming those the file holds
+ * (DIAL_ERR_ARGUMENT). Free with dial_study_free. */
+dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name,
+                            dial_study **out);
+/* The names of the studies in a SQLite file, ascending; *names is owned by
+ * the caller (free each, then the array). Never creates anything. */
+dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n);
 void dial_study_free(dial_study *study);
 
 /* Returns the value of one trial, or a non-OK status to mark it failed (the

@@ -27,6 +27,9 @@ int cli_cmd_fit(int argc, char **argv);
 int cli_cmd_predict(int argc, char **argv);
 int cli_cmd_inspect(int argc, char **argv);
 int cli_cmd_cv(int argc, char **argv);
+int cli_cmd_tune(int argc, char **argv);
+int cli_cmd_trials(int argc, char **argv);
+int cli_cmd_best(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -45,7 +48,21 @@ enum cli_option_id {
     CLI_OPT_TASK = 1u << 10,
     CLI_OPT_SEP = 1u << 11,
     CLI_OPT_NO_HEADER = 1u << 12,
-    CLI_OPT_HELP = 1u << 13
+    CLI_OPT_HELP = 1u << 13,
+    /* dial tune, trials and best */
+    CLI_OPT_QUIET = 1u << 14,
+    CLI_OPT_TRIALS = 1u << 15,
+    CLI_OPT_TIMEOUT = 1u << 16,
+    CLI_OPT_SAMPLER = 1u << 17,
+    CLI_OPT_SPACE = 1u << 18,
+    CLI_OPT_SPACE_FILE = 1u << 19,
+    CLI_OPT_GRID_POINTS = 1u << 20,
+    CLI_OPT_CV = 1u << 21,
+    CLI_OPT_HOLDOUT = 1u << 22,
+    CLI_OPT_NESTED = 1u << 23,
+    CLI_OPT_STUDY = 1u << 24,
+    CLI_OPT_STUDY_NAME = 1u << 25,
+    CLI_OPT_CSV = 1u << 26
 };
 
 /* The options that read a data file. */
@@ -68,6 +85,18 @@ typedef struct cli_options {
     char separator; /* 0: detect */
     const char *positional[CLI_MAX_POSITIONAL];
     size_t n_positional;
+    /* dial tune, trials and best */
+    bool quiet, csv;
+    int64_t trials;            /* 0: the command's default */
+    double timeout;            /* seconds; 0: none */
+    dial_sampler_kind sampler; /* RANDOM */
+    const char **spaces;       /* the --space items, in order; owned array */
+    size_t n_spaces;
+    const char *space_file;
+    size_t grid_points; /* 0: 10 */
+    double holdout;     /* 0: none */
+    size_t nested;      /* 0: none */
+    const char *study, *study_name;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -168,6 +197,29 @@ void cli_table_note(cli_table *table, const char *note);
 void cli_table_print(const cli_table *table, FILE *out, size_t indent);
 void cli_table_free(cli_table *table);
 
+/* ---- studies (dial tune, trials, best) ------------------------------------------ */
+
+/* Opens study `name` of a SQLite study file for reading, or the file's only
+ * study when name is NULL. Fails (without creating anything) when the file
+ * or the study does not exist; DIAL_ERR_ARGUMENT when the name is missing or
+ * ambiguous (the message lists the file's studies). */
+dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, dial_study **out);
+/* "k=3, weights=distance": a trial's params, floats to 4 significant
+ * digits; "(none)" without params. malloc'ed. */
+char *cli_trial_params_text(const dial_trial_record *trial);
+/* Seconds a trial took (so far, while it runs). */
+double cli_trial_seconds(const dial_trial_record *trial);
+/* Population standard deviation of a trial's intermediate values (its fold
+ * scores); NaN without any. */
+double cli_trial_std(const dial_trial_record *trial);
+/* "0.4 s", "12 s", "3 min 5 s", "2 h 10 min": a malloc'ed duration for
+ * progress lines. */
+char *cli_seconds_text(double seconds);
+/* Complete trials of a list, best first (ties: lower number first). Returns
+ * how many; *out is malloc'ed and points into list. */
+size_t cli_trials_ranked(const dial_trial_list *list, dial_direction direction,
+                         const dial_trial_record ***out);
+
 /* ---- JSON -------------------------------------------------------------------- */
 
 #include <jansson.h>
@@ -182,5 +234,10 @@ void cli_json_print(json_t *value, FILE *out, int precision);
 json_t *cli_json_u64(uint64_t value);
 /* The value of knob i as JSON: a number, a bool or the choice's name. */
 json_t *cli_json_knob_value(const dial_knobs *knobs, size_t i);
+/* A trial's params as a JSON object: numbers, true/false, or the text of a
+ * choice (a choice among numbers, such as k=1,3,5, as a number). */
+json_t *cli_json_trial_params(const dial_trial_record *trial);
+/* A trial's intermediate values as [{"step", "value"}, ...]. */
+json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
 
 #endif

@@ -31,6 +31,19 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_SEP, "sep", 0, true},
     {CLI_OPT_NO_HEADER, "no-header", 0, false},
     {CLI_OPT_HELP, "help", 'h', false},
+    {CLI_OPT_QUIET, "quiet", 0, false},
+    {CLI_OPT_TRIALS, "trials", 0, true},
+    {CLI_OPT_TIMEOUT, "timeout", 0, true},
+    {CLI_OPT_SAMPLER, "sampler", 0, true},
+    {CLI_OPT_SPACE, "space", 0, true},
+    {CLI_OPT_SPACE_FILE, "space-file", 0, true},
+    {CLI_OPT_GRID_POINTS, "grid-points", 0, true},
+    {CLI_OPT_CV, "cv", 0, true},
+    {CLI_OPT_HOLDOUT, "holdout", 0, true},
+    {CLI_OPT_NESTED, "nested", 0, true},
+    {CLI_OPT_STUDY, "study", 0, true},
+    {CLI_OPT_STUDY_NAME, "study-name", 0, true},
+    {CLI_OPT_CSV, "csv", 0, false},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -70,6 +83,94 @@ static bool parse_count(const char *text, long long min, long long max, long lon
     if (errno || *end || value < min || value > max) return false;
     *out = value;
     return true;
+}
+
+/* A duration: seconds, or a number with s, m or h ("90", "90s", "10m",
+ * "1.5h"); false unless it is positive and finite. */
+static bool parse_duration(const char *text, double *seconds) {
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (end == text || errno || !(value > 0) || value > 1e9) return false;
+    double unit = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        unit = 60, end++;
+    else if (*end == 'h')
+        unit = 3600, end++;
+    if (*end) return false;
+    *seconds = value * unit;
+    return true;
+}
+
+/* The options of dial tune, trials and best; returns -1 or the usage exit
+ * status. */
+static int set_tune_option(const cli_option_def *def, const char *value, cli_options *opts) {
+    long long number;
+    switch (def->id) {
+    case CLI_OPT_QUIET: opts->quiet = true; break;
+    case CLI_OPT_CSV: opts->csv = true; break;
+    case CLI_OPT_TRIALS:
+        if (!parse_count(value, 1, INT64_MAX, &number))
+            return cli_error(CLI_EXIT_USAGE, "--trials expects an integer >= 1, got '%s'", value);
+        opts->trials = (int64_t)number;
+        break;
+    case CLI_OPT_TIMEOUT:
+        if (!parse_duration(value, &opts->timeout))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--timeout expects a duration such as 90, 90s, 10m or 1h, got '%s'",
+                             value);
+        break;
+    case CLI_OPT_SAMPLER:
+        if (strcmp(value, "random") == 0)
+            opts->sampler = DIAL_SAMPLER_RANDOM;
+        else if (strcmp(value, "grid") == 0)
+            opts->sampler = DIAL_SAMPLER_GRID;
+        else if (strcmp(value, "qmc") == 0)
+            opts->sampler = DIAL_SAMPLER_QMC;
+        else
+            return cli_error(CLI_EXIT_USAGE, "--sampler expects grid, random or qmc, got '%s'",
+                             value);
+        break;
+    case CLI_OPT_SPACE: opts->spaces[opts->n_spaces++] = value; break;
+    case CLI_OPT_SPACE_FILE: opts->space_file = value; break;
+    case CLI_OPT_GRID_POINTS:
+        if (!parse_count(value, 1, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--grid-points expects an integer >= 1, got '%s'",
+                             value);
+        opts->grid_points = (size_t)number;
+        break;
+    case CLI_OPT_CV:
+        if (!parse_count(value, 2, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--cv expects an integer >= 2 (the folds), got '%s'",
+                             value);
+        opts->folds = (size_t)number;
+        break;
+    case CLI_OPT_HOLDOUT: {
+        char *end;
+        errno = 0;
+        double fraction = strtod(value, &end);
+        if (end == value || *end || errno || !(fraction > 0 && fraction < 1))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--holdout expects a fraction between 0 and 1 such as 0.2, got '%s'",
+                             value);
+        opts->holdout = fraction;
+        break;
+    }
+    case CLI_OPT_NESTED:
+        if (!parse_count(value, 2, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--nested expects an integer >= 2 (the outer folds), got '%s'", value);
+        opts->nested = (size_t)number;
+        break;
+    case CLI_OPT_STUDY: opts->study = value; break;
+    case CLI_OPT_STUDY_NAME:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--study-name cannot be empty");
+        opts->study_name = value;
+        break;
+    }
+    return -1;
 }
 
 /* Stores the value of one option; returns -1 or the usage exit status. */
@@ -130,6 +231,7 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_PROBA: opts->proba = true; break;
     case CLI_OPT_NO_HEADER: opts->no_header = true; break;
     case CLI_OPT_HELP: opts->help = true; break;
+    default: return set_tune_option(def, value, opts);
     }
     return -1;
 }
@@ -174,6 +276,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     opts->jobs = online_cpus();
     opts->task = DIAL_TASK_AUTO;
     opts->sets = cli_alloc((size_t)argc + 1, sizeof *opts->sets);
+    opts->spaces = cli_alloc((size_t)argc + 1, sizeof *opts->spaces);
 
     if (asks_for_help(argc, argv)) {
         fputs(command->help, stdout);
@@ -231,4 +334,6 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
 void cli_options_free(cli_options *opts) {
     free(opts->sets);
     opts->sets = NULL;
+    free(opts->spaces);
+    opts->spaces = NULL;
 }

@@ -17,16 +17,18 @@ static const cli_command inspect_command = {
     .options = CLI_OPT_JSON | CLI_OPT_HELP,
     .help = "Usage: dial inspect MODEL.dial [--json]\n"
             "\n"
-            "Shows a model saved by 'dial fit': the model, task, target and classes, facts\n"
-            "about the fit (rows, seed, time, dial version), the knobs it was trained with\n"
+            "Shows a model saved by 'dial fit' or 'dial tune': the model, task, target and\n"
+            "classes, facts about the fit (rows, seed, time, dial version), which tuning\n"
+            "study and trial chose its knobs, the knobs it was trained with\n"
             "beside their defaults, and every parameter it learned (the preprocessing's\n"
             "preprocess.* tensors included) with its shape and its first values.\n"
             "\n"
             "Options:\n"
             "  --json        one JSON object: {\"model\", \"task\", \"target\", \"classes\",\n"
-            "                \"features\", \"facts\", \"knobs\", \"knobs_set\", \"tensors\": "
-            "[{\"name\",\n"
-            "                \"dtype\", \"shape\", \"values\"}]} with every value of every tensor\n"
+            "                \"features\", \"facts\", \"knobs\", \"knobs_set\", \"tuning\",\n"
+            "                \"tensors\": [{\"name\", \"dtype\", \"shape\", \"values\"}]} with\n"
+            "                every value of every tensor; \"tuning\" is null unless 'dial\n"
+            "                tune' chose the knobs\n"
             "  -h, --help    this help\n"
             "\n"
             "Example:\n"
@@ -290,6 +292,45 @@ static char *features_text(const dial_model *model) {
     return text;
 }
 
+/* Which study and trial chose the knobs, from the tuning record, or NULL
+ * when the knobs were not tuned. */
+static char *tuning_text(const dial_model *model) {
+    const char *record = dial_model_get_tuning(model);
+    json_t *tuning = record ? json_loads(record, 0, NULL) : NULL;
+    if (!tuning) return NULL;
+    const char *file = json_string_value(json_object_get(tuning, "study_file"));
+    const char *name = json_string_value(json_object_get(tuning, "study_name"));
+    const char *metric = json_string_value(json_object_get(tuning, "metric"));
+    json_t *holdout = json_object_get(tuning, "holdout");
+    json_t *nested = json_object_get(tuning, "nested");
+    long long repeats = (long long)json_integer_value(json_object_get(tuning, "repeats"));
+    char *text = cli_format(
+        "trial %lld of study %s %s%s: %s %.4f (std %.4f over %lld folds%s; best of %lld trials)",
+        (long long)json_integer_value(json_object_get(tuning, "trial")), name ? name : "?",
+        file ? "in " : "(in memory)", file ? file : "", metric ? metric : "score",
+        json_number_value(json_object_get(tuning, "cv_value")),
+        json_number_value(json_object_get(tuning, "cv_std")),
+        (long long)json_integer_value(json_object_get(tuning, "folds")) * (repeats > 1 ? repeats : 1),
+        repeats > 1 ? ", repeated" : "",
+        (long long)json_integer_value(json_object_get(tuning, "n_trials")));
+    if (json_is_object(holdout)) {
+        char *longer = cli_format("%s; holdout %.4f on %lld rows", text,
+                                  json_number_value(json_object_get(holdout, "score")),
+                                  (long long)json_integer_value(json_object_get(holdout, "rows")));
+        free(text);
+        text = longer;
+    }
+    if (json_is_object(nested)) {
+        char *longer = cli_format("%s; nested %lld-fold %.4f", text,
+                                  (long long)json_integer_value(json_object_get(nested, "folds")),
+                                  json_number_value(json_object_get(nested, "mean")));
+        free(text);
+        text = longer;
+    }
+    json_decref(tuning);
+    return text;
+}
+
 static void print_inspect_text(const char *path, const dial_model *model,
                                const tensor_labels *labels) {
     const dial_model_family *family = dial_model_get_family(model);
@@ -318,6 +359,9 @@ static void print_inspect_text(const char *path, const dial_model *model,
     cli_table_add(&table, (const char *[]){"features", features});
     cli_table_add(&table, (const char *[]){"trained", trained});
     cli_table_add(&table, (const char *[]){"data hash", fingerprint});
+    char *tuned = tuning_text(model);
+    if (tuned) cli_table_add(&table, (const char *[]){"tuned", tuned});
+    free(tuned);
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
     free(model_text);
@@ -394,11 +438,14 @@ static json_t *inspect_json(const dial_model *model) {
     json_t *tensor_list = json_array();
     for (size_t i = 0; i < tensors->count; i++)
         json_array_append_new(tensor_list, tensor_json(&tensors->items[i]));
+    const char *record = dial_model_get_tuning(model);
+    json_t *tuning = record ? json_loads(record, 0, NULL) : NULL;
     return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
+        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
         dial_model_get_family(model)->name, "task", dial_task_name(dial_model_get_task(model)),
         "target", dial_model_target_name(model), "classes", classes, "features", features, "facts",
-        facts_json, "knobs", knob_values, "knobs_set", set, "tensors", tensor_list);
+        facts_json, "knobs", knob_values, "knobs_set", set, "tuning",
+        tuning ? tuning : json_null(), "tensors", tensor_list);
 }
 
 int cli_cmd_inspect(int argc, char **argv) {

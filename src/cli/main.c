@@ -19,6 +19,9 @@ static const subcommand subcommands[] = {
     {"predict", cli_cmd_predict, "predict new data with a saved model (no refit)"},
     {"inspect", cli_cmd_inspect, "show what a saved model learned and the knobs that produced it"},
     {"cv", cli_cmd_cv, "estimate a model's score by repeated k-fold cross-validation"},
+    {"tune", cli_cmd_tune, "search a model's knobs for the best cross-validated score"},
+    {"trials", cli_cmd_trials, "list the trials of a tuning study"},
+    {"best", cli_cmd_best, "show the best trial of a tuning study and its knobs"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -40,6 +43,7 @@ static void print_help(FILE *out) {
           "  dial cv logistic data/breast_cancer.csv --target diagnosis -s C=0.5\n"
           "  dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o bc.dial\n"
           "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv\n"
+          "  dial tune knn data/iris.csv --target species --trials 40 --study iris.db -o iris.dial\n"
           "\n"
           "Exit status: 0 on success, 2 on a usage error (bad option, unknown model, knob or\n"
           "metric, missing argument), 1 on any other error; errors are one line on stderr.\n",
@@ -88,6 +92,6 @@ int main(int argc, char **argv) {
         return cli_error(CLI_EXIT_USAGE, "unknown command '%s'; did you mean '%s'?", name, closest);
     return cli_error(CLI_EXIT_USAGE,
                      "unknown command '%s'; commands: models, knobs, fit, predict, "
-                     "inspect, cv",
+                     "inspect, cv, tune, trials, best",
                      name);
 }

@@ -906,28 +906,26 @@ static dial_status csv_decide_types(const csv_reader *reader, char **names,
     return status;
 }
 
-/* Puts the chunks' columns together in file order: values are copied (or,
- * for one chunk, taken over), a chunk's local levels are mapped to the
- * file-wide ones, and the categorical columns a chunk saw as numeric are
- * read again. */
+/* Puts the chunks' columns together in file order. The first chunk's
+ * arrays grow to hold every row (a realloc, which for large blocks moves
+ * pages rather than bytes) and its levels are the first file-wide ones; the
+ * other chunks' values are copied after them, their local levels mapped to
+ * the file-wide ones. Categorical columns a chunk saw as numeric are read
+ * again. */
 static bool csv_merge_columns(csv_reader *reader, csv_result *results, size_t n_rows,
                               csv_work *work) {
     size_t n_cols = reader->n_cols;
-    bool single = reader->n_chunks == 1;
     bool *again = calloc(n_cols ? n_cols : 1, sizeof *again);
     if (!again) return false;
     for (size_t j = 0; j < n_cols; j++) {
-        if (single) {
-            csv_column *col = &reader->chunks[0].cols[j];
-            results[j].values = col->values;
-            col->values = NULL;
-            if (results[j].categorical && col->mode == CSV_CATEGORICAL) {
-                results[j].levels = col->levels;
-                col->levels = NULL;
-            }
-        } else {
-            results[j].values = malloc((n_rows ? n_rows : 1) * sizeof(double));
-            if (!results[j].values) goto fail;
+        csv_column *first = &reader->chunks[0].cols[j];
+        double *values = realloc(first->values, (n_rows ? n_rows : 1) * sizeof *values);
+        if (!values) goto fail;
+        results[j].values = values;
+        first->values = NULL;
+        if (results[j].categorical && first->mode == CSV_CATEGORICAL) {
+            results[j].levels = first->levels;
+            first->levels = NULL;
         }
         if (results[j].categorical && !results[j].levels && !(results[j].levels = csv_levels_new()))
             goto fail;
@@ -943,7 +941,7 @@ static bool csv_merge_columns(csv_reader *reader, csv_result *results, size_t n_
             double *to = results[j].values + offset;
             again[j] = results[j].categorical && col->mode == CSV_NUMERIC;
             any_again = any_again || again[j];
-            if (single || again[j]) continue;
+            if (t == 0 || again[j]) continue;
             if (!results[j].categorical || col->mode != CSV_CATEGORICAL) {
                 memcpy(to, col->values, chunk->n_rows * sizeof *to);
                 continue;

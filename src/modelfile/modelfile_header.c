@@ -485,5 +485,13 @@ dial_status dial_modelfile_decode_header(const dial_modelfile_reader *r, const j
         !json_is_null(tuning) && !json_is_object(tuning))
         status = dial_modelfile_fail(r, "header field 'tuning' must be null or an object, found %s",
                                      json_kind_name(tuning));
+    /* Kept as text, so that saving the loaded model writes it back. */
+    if (status == DIAL_OK && tuning && json_is_object(tuning)) {
+        char *text = json_dumps(tuning, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        if (!text)
+            return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory reading the tuning record",
+                             r->name);
+        model->tuning_json = text;
+    }
     return status;
 }

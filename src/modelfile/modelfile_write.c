@@ -261,6 +261,20 @@ static dial_status encode_tensor_index(dial_ctx *ctx, const dial_tensors *tensor
     return status;
 }
 
+static dial_status encode_tuning(dial_ctx *ctx, const dial_model *model, json_t *root) {
+    if (!model->tuning_json) return json_put(ctx, root, "tuning", json_null());
+    json_error_t error;
+    json_t *tuning = json_loads(model->tuning_json, JSON_REJECT_DUPLICATES, &error);
+    if (!tuning || !json_is_object(tuning)) {
+        json_decref(tuning);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "the model's tuning record is not a JSON object (%s); see "
+                         "dial_model_set_tuning",
+                         tuning ? "another JSON value" : error.text);
+    }
+    return json_put(ctx, root, "tuning", tuning);
+}
+
 static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const uint64_t *offsets,
                                  uint64_t data_bytes, json_t *root) {
     const char *task = model->task == DIAL_TASK_REGRESSION ? "regression" : "classification";
@@ -291,8 +305,8 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     if (status == DIAL_OK)
         status = json_put(ctx, root, "n_inputs", json_integer((json_int_t)model->n_inputs));
     if (status == DIAL_OK) status = encode_facts(ctx, &model->facts, root);
-    /* The tuning result that chose the knobs: written by the tuner's save. */
-    if (status == DIAL_OK) status = json_put(ctx, root, "tuning", json_null());
+    /* The tuning result that chose the knobs, kept as the tuner wrote it. */
+    if (status == DIAL_OK) status = encode_tuning(ctx, model, root);
     if (status == DIAL_OK)
         status = json_put(ctx, root, "data_bytes", json_integer((json_int_t)data_bytes));
     if (status == DIAL_OK) status = encode_tensor_index(ctx, &model->tensors, offsets, root);

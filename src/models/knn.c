@@ -4,16 +4,19 @@
  *
  * The model is nonparametric: fit keeps the training rows ("x", "y") and
  * predict searches them. Two exact searches give the same neighbours:
- *  - brute force, which for the euclidean metric computes a block of
- *    ||x||^2 - 2 q.x with one dgemm and keeps the candidates whose distance
- *    could reach the current k nearest, then recomputes their exact distance;
+ *  - brute force over tiles of transposed training rows with vectorised
+ *    kernels; for the euclidean metric the kernel estimates ||q||^2 +
+ *    ||x||^2 - 2 q.x four queries at a time (the identity a dgemm would
+ *    use: measured faster than OpenBLAS here, whose runtime detection may
+ *    fall back to a generic kernel), and the rows whose estimate could be
+ *    among the k nearest get their exact distance, so that cancellation
+ *    never changes the order;
  *  - a kd-tree built inside predict from the stored rows (so a loaded model
  *    predicts exactly as the fitted one), for low dimension.
- * Every kept distance is computed by the same function, and neighbours are
+ * Every kept distance is computed by the same arithmetic, and neighbours are
  * ordered by (distance, training row index), so ties always go to the row
  * that comes first and both searches agree to the last bit.
  */
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -67,7 +70,7 @@ static const dial_knob_spec knn_knobs[] = {
      .default_text = "auto",
      .choices = knn_algorithm_choices,
      .condition = "",
-     .doc = "neighbour search: brute force, kd_tree, or auto (kd_tree up to 15 features, brute "
+     .doc = "neighbour search: brute force, kd_tree, or auto (kd_tree up to 8 features, brute "
             "beyond); all give the same neighbours"},
 };
 
@@ -93,40 +96,59 @@ static inline double knn_power(const knn_distance *m, double a) {
     return pow(a, m->p);
 }
 
-/* The reduced distance of a and b, or some value above bound as soon as the
- * partial sum exceeds it: the terms are never negative, so such a row could
- * not be kept anyway, and a row that is kept gets the full, exact sum. */
+/* The reduced distance of a row a to a row b, or of a query a to the box
+ * [lo, hi] (a clamped into the box stands for b), or some value above bound
+ * as soon as the partial sum exceeds it: the terms are never negative, so
+ * such a row could not be kept anyway, and a row that is kept gets the full,
+ * exact sum. One function per metric and per kind, written so that the box
+ * and the row sums round alike: rounding is monotonic, so the box's
+ * distance never exceeds that of a row inside it. */
+static inline double knn_clamp(double v, double lo, double hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+#define KNN_DEFINE_DISTANCES(suffix, step, TERM)                                                   \
+    static inline double knn_row_##suffix(const knn_distance *m, const double *a, const double *b, \
+                                          size_t d, double bound) {                                \
+        double s = 0;                                                                              \
+        size_t t = 0;                                                                              \
+        (void)m;                                                                                   \
+        while (t < d) {                                                                            \
+            size_t stop = t + step < d ? t + step : d;                                             \
+            for (; t < stop; t++) s += TERM(m, a[t] - b[t]);                                       \
+            if (s > bound) return s;                                                               \
+        }                                                                                          \
+        return s;                                                                                  \
+    }                                                                                              \
+    static inline double knn_box_##suffix(const knn_distance *m, const double *a,                  \
+                                          const double *lo, const double *hi, size_t d,            \
+                                          double bound) {                                          \
+        double s = 0;                                                                              \
+        size_t t = 0;                                                                              \
+        (void)m;                                                                                   \
+        while (t < d) {                                                                            \
+            size_t stop = t + step < d ? t + step : d;                                             \
+            for (; t < stop; t++) s += TERM(m, a[t] - knn_clamp(a[t], lo[t], hi[t]));              \
+            if (s > bound) return s;                                                               \
+        }                                                                                          \
+        return s;                                                                                  \
+    }
+
+#define KNN_TERM_SQUARE(m, v) ((v) * (v))
+#define KNN_TERM_ABS(m, v) fabs(v)
+#define KNN_TERM_POWER(m, v) knn_power(m, fabs(v))
+KNN_DEFINE_DISTANCES(euclidean, 8, KNN_TERM_SQUARE)
+KNN_DEFINE_DISTANCES(manhattan, 8, KNN_TERM_ABS)
+KNN_DEFINE_DISTANCES(minkowski, 4, KNN_TERM_POWER)
+
 static double knn_reduced(const knn_distance *m, const double *a, const double *b, size_t d,
                           double bound) {
-    double s = 0;
-    size_t t = 0;
     switch (m->metric) {
-    case KNN_EUCLIDEAN:
-        while (t < d) {
-            size_t stop = t + 8 < d ? t + 8 : d;
-            for (; t < stop; t++) {
-                double v = a[t] - b[t];
-                s += v * v;
-            }
-            if (s > bound) return s;
-        }
-        return s;
-    case KNN_MANHATTAN:
-        while (t < d) {
-            size_t stop = t + 8 < d ? t + 8 : d;
-            for (; t < stop; t++) s += fabs(a[t] - b[t]);
-            if (s > bound) return s;
-        }
-        return s;
-    case KNN_MINKOWSKI:
-        while (t < d) {
-            size_t stop = t + 4 < d ? t + 4 : d;
-            for (; t < stop; t++) s += knn_power(m, fabs(a[t] - b[t]));
-            if (s > bound) return s;
-        }
-        return s;
+    case KNN_EUCLIDEAN: return knn_row_euclidean(m, a, b, d, bound);
+    case KNN_MANHATTAN: return knn_row_manhattan(m, a, b, d, bound);
+    case KNN_MINKOWSKI: return knn_row_minkowski(m, a, b, d, bound);
     }
-    return s;
+    return INFINITY;
 }
 
 static double knn_true_distance(const knn_distance *m, double reduced) {
@@ -155,47 +177,52 @@ static inline double knn_heap_worst(const knn_heap *h) {
     return h->size < h->cap ? INFINITY : h->dist[0];
 }
 
-static void knn_heap_push(knn_heap *h, double dist, size_t index) {
-    size_t i;
-    if (h->size < h->cap) {
-        i = h->size++;
-        while (i > 0) {
-            size_t parent = (i - 1) / 2;
-            if (!knn_before(h->dist[parent], h->index[parent], dist, index)) break;
-            h->dist[i] = h->dist[parent];
-            h->index[i] = h->index[parent];
-            i = parent;
-        }
-    } else {
-        if (!knn_before(dist, index, h->dist[0], h->index[0])) return;
-        i = 0;
-        for (;;) {
-            size_t child = 2 * i + 1;
-            if (child >= h->size) break;
-            if (child + 1 < h->size && knn_before(h->dist[child], h->index[child],
-                                                  h->dist[child + 1], h->index[child + 1]))
-                child++;
-            if (!knn_before(dist, index, h->dist[child], h->index[child])) break;
-            h->dist[i] = h->dist[child];
-            h->index[i] = h->index[child];
-            i = child;
-        }
+/* Puts (dist, index) at the root's place and lets it sink among the first
+ * size entries. */
+static void knn_heap_sink(knn_heap *h, size_t size, double dist, size_t index) {
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= size) break;
+        if (child + 1 < size &&
+            knn_before(h->dist[child], h->index[child], h->dist[child + 1], h->index[child + 1]))
+            child++;
+        if (!knn_before(dist, index, h->dist[child], h->index[child])) break;
+        h->dist[i] = h->dist[child];
+        h->index[i] = h->index[child];
+        i = child;
     }
     h->dist[i] = dist;
     h->index[i] = index;
 }
 
-/* Sorts the heap's entries nearest first (insertion sort: k is small). */
+static void knn_heap_push(knn_heap *h, double dist, size_t index) {
+    if (h->size == h->cap) {
+        if (knn_before(dist, index, h->dist[0], h->index[0]))
+            knn_heap_sink(h, h->size, dist, index);
+        return;
+    }
+    size_t i = h->size++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!knn_before(h->dist[parent], h->index[parent], dist, index)) break;
+        h->dist[i] = h->dist[parent];
+        h->index[i] = h->index[parent];
+        i = parent;
+    }
+    h->dist[i] = dist;
+    h->index[i] = index;
+}
+
+/* Sorts the heap's entries nearest first: the farthest goes to the end,
+ * again and again (heapsort, as k may be as large as the training set). */
 static void knn_heap_sort(knn_heap *h) {
-    for (size_t i = 1; i < h->size; i++) {
-        double dist = h->dist[i];
-        size_t index = h->index[i], j = i;
-        for (; j > 0 && knn_before(dist, index, h->dist[j - 1], h->index[j - 1]); j--) {
-            h->dist[j] = h->dist[j - 1];
-            h->index[j] = h->index[j - 1];
-        }
-        h->dist[j] = dist;
-        h->index[j] = index;
+    for (size_t end = h->size; end > 1; end--) {
+        double dist = h->dist[end - 1];
+        size_t index = h->index[end - 1];
+        h->dist[end - 1] = h->dist[0];
+        h->index[end - 1] = h->index[0];
+        knn_heap_sink(h, end - 1, dist, index);
     }
 }
 
@@ -206,7 +233,7 @@ static void knn_heap_sort(knn_heap *h) {
  * monotonic, so it never exceeds the distance of a row inside the box and
  * pruning never loses a neighbour. */
 
-enum { KNN_LEAF_SIZE = 24 };
+enum { KNN_LEAF_SIZE = 24, KNN_AUTO_TREE_FEATURES = 8 };
 
 typedef struct knn_kdnode {
     size_t start, end;  /* rows order[start .. end) */
@@ -331,8 +358,9 @@ nomem:
 
 /* ---- the search ------------------------------------------------------- */
 
-/* Queries are handled in blocks: a block's k-nearest heaps stay in cache
- * while the training rows stream past in tiles. */
+/* Queries are handled in blocks (of at most KNN_QUERY_BLOCK, fewer when k
+ * is large): a block's k-nearest heaps stay in cache while the training rows
+ * stream past in tiles. */
 enum { KNN_QUERY_BLOCK = 64, KNN_TRAIN_TILE = 256, KNN_LANES = 32 };
 /* Distance between two features' rows of a transposed tile: padded so the
  * features of one row do not all fall in the same cache sets. */
@@ -347,7 +375,8 @@ typedef void (*knn_dots_fn)(const double *const *q, const double *tile, size_t d
 typedef struct knn_search {
     knn_distance metric;
     knn_weighting weighting;
-    size_t k; /* at most n_train */
+    size_t k;     /* at most n_train */
+    size_t block; /* queries per block */
     const double *train, *train_y;
     size_t n_train, d;
     dial_task task;
@@ -365,14 +394,13 @@ typedef struct knn_search {
 } knn_search;
 
 typedef struct knn_worker {
-    double *heap_dist;  /* KNN_QUERY_BLOCK x k */
-    size_t *heap_index; /* KNN_QUERY_BLOCK x k */
+    double *heap_dist;  /* block x k */
+    size_t *heap_index; /* block x k */
     double *dots;       /* 4 x KNN_TRAIN_TILE dot products */
     uint32_t *cand;     /* KNN_TRAIN_TILE candidate rows of a tile */
     double *cand_dist;  /* and their estimated distances */
     double *select;     /* a copy of those, for selecting the k-th */
     double *votes;      /* n_classes */
-    double *clamped;    /* d: a query clamped into a kd box */
     size_t *stack;      /* kd nodes still to visit */
     double *stack_dist; /* their box distances */
 } knn_worker;
@@ -386,14 +414,13 @@ static size_t knn_scratch_layout(const knn_search *s, knn_worker *w, char *base)
         if (base) w->field = (void *)(base + at);    \
         at += knn_align((count) * sizeof *w->field); \
     } while (0)
-    KNN_PLACE(heap_dist, KNN_QUERY_BLOCK * s->k);
-    KNN_PLACE(heap_index, KNN_QUERY_BLOCK * s->k);
+    KNN_PLACE(heap_dist, s->block * s->k);
+    KNN_PLACE(heap_index, s->block * s->k);
     KNN_PLACE(dots, 4 * KNN_TRAIN_TILE);
     KNN_PLACE(cand, KNN_TRAIN_TILE);
     KNN_PLACE(cand_dist, KNN_TRAIN_TILE);
     KNN_PLACE(select, KNN_TRAIN_TILE);
     KNN_PLACE(votes, s->n_classes + 1);
-    KNN_PLACE(clamped, s->d);
     KNN_PLACE(stack, stack + 1);
     KNN_PLACE(stack_dist, stack + 1);
 #undef KNN_PLACE
@@ -417,38 +444,33 @@ static knn_heap knn_worker_heap(const knn_search *s, const knn_worker *w, size_t
 #define KNN_MULTIVERSION
 #endif
 
-/* Estimates the reduced distance from q to each row of one transposed tile
- * and lists in cand (and cand_dist) the rows whose estimate is at most
- * limit (and their estimates); returns their number. KNN_LANES rows at a time keep independent sums
- * in registers. The kernel is stamped out once per metric. */
-#define KNN_TILE_KERNEL(name, extra_param, term)                                                  \
-    KNN_MULTIVERSION static size_t name(const double *q, const double *tile, size_t d, size_t nj, \
-                                        extra_param, double limit, uint32_t *cand,                \
-                                        double *cand_dist) {                                      \
-        size_t found = 0;                                                                         \
-        for (size_t j = 0; j < nj; j += KNN_LANES) { /* the tile is padded to whole lanes */      \
-            double acc[KNN_LANES] = {0};                                                          \
-            for (size_t t = 0; t < d; t++) {                                                      \
-                const double *col = tile + t * KNN_TILE_STRIDE + j;                               \
-                for (size_t u = 0; u < KNN_LANES; u++) {                                          \
-                    double a = fabs(q[t] - col[u]);                                               \
-                    acc[u] += term;                                                               \
-                }                                                                                 \
-            }                                                                                     \
-            int any = 0;                                                                          \
-            for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;                        \
-            if (!any) continue;                                                                   \
-            for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)                                  \
-                if (acc[u] <= limit) {                                                            \
-                    cand[found] = (uint32_t)(j + u);                                              \
-                    cand_dist[found++] = acc[u];                                                  \
-                }                                                                                 \
-        }                                                                                         \
-        return found;                                                                             \
+/* Estimates the manhattan distance from q to each row of one transposed
+ * tile and lists in cand (and cand_dist) the rows whose estimate is at most
+ * limit (and their estimates); returns their number. KNN_LANES rows at a
+ * time keep independent sums in registers; the tile is padded to whole
+ * lanes. */
+KNN_MULTIVERSION static size_t knn_tile_manhattan(const double *q, const double *tile, size_t d,
+                                                  size_t nj, double limit, uint32_t *cand,
+                                                  double *cand_dist) {
+    size_t found = 0;
+    for (size_t j = 0; j < nj; j += KNN_LANES) {
+        double acc[KNN_LANES] = {0};
+        for (size_t t = 0; t < d; t++) {
+            const double *col = tile + t * KNN_TILE_STRIDE + j;
+            for (size_t u = 0; u < KNN_LANES; u++) acc[u] += fabs(q[t] - col[u]);
+        }
+        int any = 0;
+        for (size_t u = 0; u < KNN_LANES; u++) any |= acc[u] <= limit;
+        if (!any) continue;
+        for (size_t u = 0; u < KNN_LANES && j + u < nj; u++)
+            if (acc[u] <= limit) {
+                cand[found] = (uint32_t)(j + u);
+                cand_dist[found++] = acc[u];
+            }
     }
+    return found;
+}
 
-KNN_TILE_KERNEL(knn_tile_euclidean, int unused, a *a)
-KNN_TILE_KERNEL(knn_tile_manhattan, int unused, a)
 /* The same for minkowski with a whole p: the powers by repeated products,
  * the loop over p outside the lanes so that they stay vectorised. */
 KNN_MULTIVERSION static size_t knn_tile_power(const double *q, const double *tile, size_t d,
@@ -477,10 +499,6 @@ KNN_MULTIVERSION static size_t knn_tile_power(const double *q, const double *til
     return found;
 }
 
-/* Brute force through the transposed tiles: the vectorised sums estimate
- * every distance (the compiler may round them differently, e.g. with fused
- * multiply-adds), and a row whose estimate is within that rounding of the
- * k-th nearest so far gets its exact distance from knn_reduced. */
 /* The k-th smallest of values[0 .. n) (0 < k <= n); reorders values. */
 static double knn_kth_smallest(double *values, size_t n, size_t k) {
     size_t lo = 0, hi = n - 1, target = k - 1;
@@ -512,12 +530,10 @@ static double knn_kth_smallest(double *values, size_t n, size_t k) {
 /* Squared euclidean distances by the identity ||q - x||^2 = ||q||^2 +
  * ||x||^2 - 2 q.x, four queries at a time: one multiply-add per feature
  * instead of three operations, and each column of the tile loaded serves the
- * four queries. Rows whose estimate is at most the query's limit become
- * candidates. Stamped out for AVX-512 and AVX2 with fused multiply-adds
- * (picked at run time) and for any machine. */
-
-/* Writes the dot products of four queries with the rows of one tile to
- * dots (4 x KNN_TRAIN_TILE), lanes rows at a time. */
+ * four queries. The kernel writes the dot products of four queries with the
+ * rows of one tile to dots (4 x KNN_TRAIN_TILE), lanes rows at a time; it is
+ * stamped out for AVX-512 and AVX2 with fused multiply-adds (picked at run
+ * time) and for any machine. */
 #define KNN_DOTS_KERNEL(name, attributes, lanes, MULADD)                                         \
     attributes static void name(const double *const *q, const double *tile, size_t d, size_t nj, \
                                 double *dots) {                                                  \
@@ -643,7 +659,9 @@ static void knn_brute_dots(const knn_search *s, knn_worker *w, knn_heap *heaps, 
 }
 
 /* Brute force through the transposed tiles with the direct sums (manhattan,
- * minkowski with a whole p). */
+ * or minkowski with a whole p). The vectorised sums may round differently
+ * from knn_reduced (another order, fused multiply-adds), so they only pick
+ * the candidates, as the dot products do. */
 static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps, size_t q0,
                             size_t q1) {
     size_t d = s->d;
@@ -655,26 +673,18 @@ static void knn_brute_tiles(const knn_search *s, knn_worker *w, knn_heap *heaps,
             const double *q = s->queries + i * d;
             knn_heap *h = &heaps[i - q0];
             double limit = knn_limit(h, slack, 0);
-            size_t found = 0;
-            switch (s->metric.metric) {
-            case KNN_EUCLIDEAN:
-                found = knn_tile_euclidean(q, tile, d, nj, 0, limit, w->cand, w->cand_dist);
-                break;
-            case KNN_MANHATTAN:
-                found = knn_tile_manhattan(q, tile, d, nj, 0, limit, w->cand, w->cand_dist);
-                break;
-            case KNN_MINKOWSKI:
-                found =
-                    knn_tile_power(q, tile, d, nj, s->metric.p_int, limit, w->cand, w->cand_dist);
-                break;
-            }
+            size_t found =
+                s->metric.metric == KNN_MINKOWSKI
+                    ? knn_tile_power(q, tile, d, nj, s->metric.p_int, limit, w->cand, w->cand_dist)
+                    : knn_tile_manhattan(q, tile, d, nj, limit, w->cand, w->cand_dist);
             knn_offer(s, w, h, q, j0, w->cand, w->cand_dist, found, slack, 0);
         }
     }
 }
 
-/* Brute force for the other metrics, tile by tile so the rows stay in cache
- * across a block of queries. */
+/* Brute force for minkowski with a fractional p (pow is too slow to
+ * estimate every distance first): tile by tile so the rows stay in cache
+ * across a block of queries, each sum abandoned as soon as it is too far. */
 static void knn_brute_general(const knn_search *s, knn_heap *heaps, size_t q0, size_t q1) {
     size_t d = s->d;
     for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
@@ -693,47 +703,59 @@ static void knn_brute_general(const knn_search *s, knn_heap *heaps, size_t q0, s
     }
 }
 
-static double knn_box_distance(const knn_search *s, knn_worker *w, const double *q, size_t node) {
-    const double *lo = s->tree->lo + node * s->d, *hi = s->tree->hi + node * s->d;
-    for (size_t t = 0; t < s->d; t++)
-        w->clamped[t] = q[t] < lo[t] ? lo[t] : (q[t] > hi[t] ? hi[t] : q[t]);
-    return knn_reduced(&s->metric, q, w->clamped, s->d, INFINITY);
-}
-
 /* Depth first, nearer child first; a subtree whose box is farther than the
  * k-th nearest so far is skipped (a box at exactly that distance is still
- * visited: one of its rows may win the tie by index). */
+ * visited: one of its rows may win the tie by index). Stamped out per
+ * metric so the distances inline. */
+#define KNN_DEFINE_KD_QUERY(suffix)                                                               \
+    static void knn_kd_query_##suffix(const knn_search *s, knn_worker *w, knn_heap *h,            \
+                                      const double *q) {                                          \
+        const knn_kdtree *tree = s->tree;                                                         \
+        const knn_distance *m = &s->metric;                                                       \
+        size_t top = 0, d = s->d;                                                                 \
+        w->stack[top] = 0;                                                                        \
+        w->stack_dist[top++] = 0;                                                                 \
+        while (top > 0) {                                                                         \
+            top--;                                                                                \
+            size_t node = w->stack[top];                                                          \
+            double worst = knn_heap_worst(h);                                                     \
+            if (w->stack_dist[top] > worst) continue;                                             \
+            const knn_kdnode *n = &tree->nodes[node];                                             \
+            if (n->left == 0) {                                                                   \
+                for (size_t i = n->start; i < n->end; i++) {                                      \
+                    double dist = knn_row_##suffix(m, q, tree->points + i * d, d, worst);         \
+                    if (dist > worst) continue;                                                   \
+                    knn_heap_push(h, dist, tree->order[i]);                                       \
+                    worst = knn_heap_worst(h);                                                    \
+                }                                                                                 \
+                continue;                                                                         \
+            }                                                                                     \
+            double dl =                                                                           \
+                knn_box_##suffix(m, q, tree->lo + n->left * d, tree->hi + n->left * d, d, worst); \
+            double dr = knn_box_##suffix(m, q, tree->lo + n->right * d, tree->hi + n->right * d,  \
+                                         d, worst);                                               \
+            size_t near = dl <= dr ? n->left : n->right, far = dl <= dr ? n->right : n->left;     \
+            double dnear = dl <= dr ? dl : dr, dfar = dl <= dr ? dr : dl;                         \
+            if (dfar <= worst) {                                                                  \
+                w->stack[top] = far;                                                              \
+                w->stack_dist[top++] = dfar;                                                      \
+            }                                                                                     \
+            if (dnear <= worst) {                                                                 \
+                w->stack[top] = near;                                                             \
+                w->stack_dist[top++] = dnear;                                                     \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
+KNN_DEFINE_KD_QUERY(euclidean)
+KNN_DEFINE_KD_QUERY(manhattan)
+KNN_DEFINE_KD_QUERY(minkowski)
+
 static void knn_kd_query(const knn_search *s, knn_worker *w, knn_heap *h, const double *q) {
-    const knn_kdtree *tree = s->tree;
-    size_t top = 0, d = s->d;
-    w->stack[top] = 0;
-    w->stack_dist[top++] = 0;
-    while (top > 0) {
-        top--;
-        size_t node = w->stack[top];
-        double worst = knn_heap_worst(h);
-        if (w->stack_dist[top] > worst) continue;
-        const knn_kdnode *n = &tree->nodes[node];
-        if (n->left == 0) {
-            for (size_t i = n->start; i < n->end; i++) {
-                double dist = knn_reduced(&s->metric, q, tree->points + i * d, d, worst);
-                if (dist > worst) continue;
-                knn_heap_push(h, dist, tree->order[i]);
-                worst = knn_heap_worst(h);
-            }
-            continue;
-        }
-        double dl = knn_box_distance(s, w, q, n->left), dr = knn_box_distance(s, w, q, n->right);
-        size_t near = dl <= dr ? n->left : n->right, far = dl <= dr ? n->right : n->left;
-        double dnear = dl <= dr ? dl : dr, dfar = dl <= dr ? dr : dl;
-        if (dfar <= worst) {
-            w->stack[top] = far;
-            w->stack_dist[top++] = dfar;
-        }
-        if (dnear <= worst) {
-            w->stack[top] = near;
-            w->stack_dist[top++] = dnear;
-        }
+    switch (s->metric.metric) {
+    case KNN_EUCLIDEAN: knn_kd_query_euclidean(s, w, h, q); break;
+    case KNN_MANHATTAN: knn_kd_query_manhattan(s, w, h, q); break;
+    case KNN_MINKOWSKI: knn_kd_query_minkowski(s, w, h, q); break;
     }
 }
 
@@ -785,8 +807,8 @@ static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int wo
     knn_scratch_layout(s, &w, s->scratch + (size_t)worker * s->scratch_size);
     knn_heap heaps[KNN_QUERY_BLOCK];
     for (size_t block = begin; block < end; block++) {
-        size_t q0 = block * KNN_QUERY_BLOCK;
-        size_t q1 = s->n_queries - q0 < KNN_QUERY_BLOCK ? s->n_queries : q0 + KNN_QUERY_BLOCK;
+        size_t q0 = block * s->block;
+        size_t q1 = s->n_queries - q0 < s->block ? s->n_queries : q0 + s->block;
         for (size_t i = 0; i < q1 - q0; i++) heaps[i] = knn_worker_heap(s, &w, i);
         if (s->tree)
             for (size_t i = q0; i < q1; i++)
@@ -899,8 +921,7 @@ static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
 static dial_status knn_tiles_build(dial_ctx *ctx, knn_search *s, double **tiles, double **norms) {
     size_t n_tiles = (s->n_train + KNN_TRAIN_TILE - 1) / KNN_TRAIN_TILE, d = s->d;
     *tiles = calloc(n_tiles * KNN_TILE_STRIDE * d, sizeof **tiles);
-    const char *env = getenv("KNN_BRUTE"); /* BENCH ONLY */
-    int dots = s->metric.metric == KNN_EUCLIDEAN && !(env && env[0] == 'd');
+    int dots = s->metric.metric == KNN_EUCLIDEAN;
     *norms = dots ? malloc(n_tiles * KNN_TRAIN_TILE * sizeof **norms) : NULL;
     if (!*tiles || (dots && !*norms)) {
         free(*tiles);
@@ -968,9 +989,13 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
         if (p == 2) s.metric.metric = KNN_EUCLIDEAN;
         if (p == floor(p) && p <= 16) s.metric.p_int = (int)p;
     }
+    /* auto: measured on this code, a kd-tree beats brute force up to about
+     * 8 features (on isotropic data; real data of low intrinsic dimension
+     * can favour it further), and brute force wins beyond. */
     const char *algorithm = dial_knobs_choice(knobs, "algorithm");
-    int use_tree = strcmp(algorithm, "kd_tree") == 0 ||
-                   (strcmp(algorithm, "auto") == 0 && s.d <= 15 && s.k < s.n_train / 2);
+    int use_tree =
+        strcmp(algorithm, "kd_tree") == 0 ||
+        (strcmp(algorithm, "auto") == 0 && s.d <= KNN_AUTO_TREE_FEATURES && s.k < s.n_train / 2);
 
     knn_kdtree tree;
     double *norms = NULL, *tiles = NULL;
@@ -983,7 +1008,12 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
         if (status != DIAL_OK) return status;
     }
 
-    size_t n_blocks = (s.n_queries + KNN_QUERY_BLOCK - 1) / KNN_QUERY_BLOCK;
+    /* about 4 MB of heaps per worker at most, and never fewer than 4 queries
+     * per block (the dot-product kernel's group) */
+    s.block = KNN_QUERY_BLOCK;
+    while (s.block > 4 && s.block * s.k * (sizeof(double) + sizeof(size_t)) > ((size_t)4 << 20))
+        s.block /= 2;
+    size_t n_blocks = (s.n_queries + s.block - 1) / s.block;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > n_blocks) threads = (int)n_blocks;
     s.scratch_size = knn_scratch_layout(&s, &(knn_worker){0}, NULL);

@@ -41,7 +41,7 @@ static const dial_knob_spec linear_knobs[] = {
      .log_scale = true,
      .condition = "",
      .doc = "strength of the penalty, 0 for ordinary least squares (searched 1e-4..1e2 on a log "
-            "scale, the span of glmnet's default path, lambda.min.ratio 1e-4)"},
+            "scale: six decades, as glmnet's default path, lambda.min.ratio 1e-4)"},
     {.name = "l1_ratio",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "0",
@@ -51,8 +51,8 @@ static const dial_knob_spec linear_knobs[] = {
      .search_low = 0,
      .search_high = 1,
      .condition = "",
-     .doc = "share of the L1 part of the penalty: 0 ridge, 1 lasso, between elastic net "
-            "(glmnet's alpha, searched over all of [0, 1])"},
+     .doc = "share of the L1 part of the penalty: 0 ridge (scikit-learn's Ridge with alpha * "
+            "n_rows), 1 lasso, between elastic net (glmnet's alpha; searched over [0, 1])"},
     {.name = "fit_intercept",
      .type = DIAL_KNOB_BOOL,
      .default_text = "true",
@@ -140,7 +140,7 @@ static dial_status linear_problem_build(dial_ctx *ctx, const dial_fit_input *in,
         lp->yc[i] = in->y[i] - lp->y_mean;
     }
     size_t block = linear_block_rows(p);
-    for (size_t start = 0; start < n; start += block) {
+    for (size_t start = 0; p > 0 && start < n; start += block) {
         size_t rows = n - start < block ? n - start : block;
         const double *xb = lp->xc + start * p;
         double beta = start == 0 ? 0.0 : 1.0;

@@ -94,6 +94,7 @@ static const dial_param_doc logistic_params[] = {
 
 #define LOGISTIC_MEMORY 10
 #define LOGISTIC_MAX_BLOCKS 16
+#define LOGISTIC_PARALLEL_WORK ((size_t)1 << 19)
 /* scipy's L-BFGS-B default factr 1e7 times the machine epsilon. */
 #define LOGISTIC_FTOL 2.220446049250313e-09
 #define LOGISTIC_ARMIJO 1e-4
@@ -197,12 +198,13 @@ static double logistic_chunk_loss(const logistic_problem *lp, double *z, size_t 
             bottom = zi[k] < bottom ? zi[k] : bottom;
         }
         double z_label = zi[yi], sum = 0;
+        for (size_t k = 0; k < rows; k++) zi[k] -= top;
         /* Scores more than 708 below the top weigh less than 1e-307: they
          * are raised to that so the exponential stays in its range. The
-         * common case has no such score and a loop that vectorises. */
+         * common case has no such score, and loops that vectorise. */
         if (bottom - top < -708.0)
-            for (size_t k = 0; k < rows; k++) zi[k] = zi[k] - top < -708.0 ? top - 708.0 : zi[k];
-        for (size_t k = 0; k < rows; k++) zi[k] = logistic_exp_nonpositive(zi[k] - top);
+            for (size_t k = 0; k < rows; k++) zi[k] = zi[k] < -708.0 ? -708.0 : zi[k];
+        for (size_t k = 0; k < rows; k++) zi[k] = logistic_exp_nonpositive(zi[k]);
         for (size_t k = 0; k < rows; k++) sum += zi[k]; /* in order, not vectorised */
         double scale = wi / sum;
         for (size_t k = 0; k < rows; k++) zi[k] *= scale;
@@ -227,20 +229,22 @@ static dial_status logistic_block(void *arg, size_t begin, size_t end, int worke
             const double *xs = lp->x + start * p;
             for (size_t i = 0; i < m; i++)
                 for (size_t k = 0; k < rows; k++) z[i * rows + k] = b ? b[k] : 0.0;
-            if (rows == 1)
+            /* Without inputs there are only intercepts (BLAS refuses empty
+             * matrices). */
+            if (p > 0 && rows == 1)
                 cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)p, 1.0, xs, (int)p, w, 1, 1.0,
                             z, 1);
-            else
+            else if (p > 0)
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)p, 1.0,
                             xs, (int)p, w, (int)p, 1.0, z, (int)rows);
             loss += logistic_chunk_loss(lp, z, start, m);
             if (b)
                 for (size_t i = 0; i < m; i++)
                     for (size_t k = 0; k < rows; k++) part[wsize + k] += z[i * rows + k];
-            if (rows == 1)
+            if (p > 0 && rows == 1)
                 cblas_dgemv(CblasRowMajor, CblasTrans, (int)m, (int)p, 1.0, xs, (int)p, z, 1, 1.0,
                             part, 1);
-            else
+            else if (p > 0)
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)p, (int)m, 1.0,
                             z, (int)rows, xs, (int)p, 1.0, part, (int)p);
         }
@@ -638,6 +642,9 @@ static dial_status logistic_fit(dial_ctx *ctx, const dial_knobs *knobs, const di
                            .threads = dial_ctx_threads(ctx)};
     lp.dim = rows * p + (lp.fit_intercept ? rows : 0);
     if ((size_t)lp.threads > lp.n_blocks) lp.threads = (int)lp.n_blocks;
+    /* Below about half a million multiply-adds per pass, starting threads costs
+     * more than it saves. */
+    if (lp.n * (p > 0 ? p : 1) * rows < LOGISTIC_PARALLEL_WORK) lp.threads = 1;
     logistic_solver sv = {.lp = &lp, .l1 = strcmp(penalty, "l1") == 0 ? 1 / c : 0};
     sv.mem.dim = lp.dim;
 
@@ -791,6 +798,7 @@ static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
     size_t chunks = (sc.n + sc.chunk_rows - 1) / sc.chunk_rows;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > chunks) threads = (int)chunks;
+    if (sc.n * (sc.p > 0 ? sc.p : 1) * rows < LOGISTIC_PARALLEL_WORK) threads = 1;
     sc.scratch = malloc((size_t)threads * sc.chunk_rows * rows * sizeof *sc.scratch);
     if (!sc.scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting logistic");
     status = dial_parallel_for(ctx, threads, chunks, logistic_score_chunks, &sc);

@@ -75,9 +75,18 @@ static inline double *dial_mlp_layer_out(const dial_mlp_network *net, double *ac
 void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
                             size_t m, double *acts, const double *const *masks);
 
-/* Multiplies the gradient with respect to the m x n outputs a of a hidden
- * layer by the derivative of the activation, read from a itself. */
-void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a, double *grad,
-                                  size_t count);
+/* Runs n rows of x through the network on at most threads threads and
+ * writes the last layer's outputs (n x outputs) to out. scratch holds
+ * threads * dial_mlp_block_scratch(net) doubles. */
+dial_status dial_mlp_forward_rows(dial_ctx *ctx, int threads, const dial_mlp_network *net,
+                                  const double *params, const double *x, size_t n, double *out,
+                                  double *scratch);
+
+/* Turns the gradient with respect to count outputs a of a hidden layer into
+ * the gradient with respect to its inputs: multiplies it by the derivative
+ * of the activation, read from a itself, and by the dropout factors mask
+ * that multiplied a (NULL when none did). */
+void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a,
+                                  const double *mask, double *grad, size_t count);
 
 #endif

@@ -85,6 +85,7 @@ void dial_model_free(dial_model *model) {
         }
     free(model->features);
     dial_tensors_clear(&model->tensors);
+    free(model->tuning_json);
     free(model);
 }
 
@@ -452,6 +453,16 @@ const dial_model_family *dial_model_get_family(const dial_model *model) { return
 const dial_knobs *dial_model_get_knobs(const dial_model *model) { return &model->knobs; }
 const dial_tensors *dial_model_get_tensors(const dial_model *model) { return &model->tensors; }
 const dial_model_facts *dial_model_get_facts(const dial_model *model) { return &model->facts; }
+const char *dial_model_get_tuning(const dial_model *model) { return model->tuning_json; }
+
+dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text) {
+    char *copy = NULL;
+    if (json_text && !(copy = dial_strdup(json_text)))
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
+    free(model->tuning_json);
+    model->tuning_json = copy;
+    return DIAL_OK;
+}
 dial_task dial_model_get_task(const dial_model *model) { return model->task; }
 size_t dial_model_n_classes(const dial_model *model) { return model->n_classes; }
 

@@ -20,6 +20,7 @@ struct dial_model {
     size_t n_inputs;        /* design-matrix columns */
     dial_tensors tensors;   /* preprocess.* and the family's tensors */
     dial_model_facts facts;
+    char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
 };
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any

@@ -7,12 +7,16 @@ extern const dial_model_family dial_model_linear;
 extern const dial_model_family dial_model_logistic;
 extern const dial_model_family dial_model_naive_bayes;
 extern const dial_model_family dial_model_knn;
+extern const dial_model_family dial_model_svm;
+extern const dial_model_family dial_model_mlp;
 
 static const dial_model_family *const registry[] = {
     &dial_model_linear,
     &dial_model_logistic,
     &dial_model_naive_bayes,
     &dial_model_knn,
+    &dial_model_svm,
+    &dial_model_mlp,
 };
 
 size_t dial_model_family_count(void) { return sizeof registry / sizeof registry[0]; }

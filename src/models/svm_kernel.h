@@ -37,11 +37,6 @@ typedef struct dial_svm_kernel {
 /* Squared norm of each of the n rows of x (n x d, row-major). */
 void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms);
 
-/* K(a, x_j) for the m rows x_j of x (m x d, row-major) into out[j]. norms
- * are the rows' squared norms and norm_a a's (used by rbf only). */
-void dial_svm_kernel_row(const dial_svm_kernel *kernel, const double *a, double norm_a,
-                         const double *x, const double *norms, size_t m, size_t d, double *out);
-
 /* K(a_i, b_j) for the ma rows of a and the mb rows of b into out (ma x mb,
  * row-major). */
 void dial_svm_kernel_block(const dial_svm_kernel *kernel, const double *a, const double *norms_a,

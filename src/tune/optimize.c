@@ -27,7 +27,7 @@ typedef struct run_state {
     int threads_per_trial;
     double deadline; /* monotonic seconds; 0 = none */
 
-    pthread_mutex_t lock; /* guards what follows, and serialises on_trial */
+    pthread_mutex_t lock;   /* guards what follows, and serialises on_trial */
     pthread_cond_t changed; /* signalled when the run is over */
     bool over;
     dial_status status; /* the first storage error of any worker */
@@ -38,7 +38,7 @@ typedef struct run_state {
 typedef struct worker {
     run_state *run;
     int slot;
-    dial_ctx *ctx; /* for storage errors; never shared between threads */
+    dial_ctx *ctx;    /* for storage errors; never shared between threads */
     pthread_t thread; /* workers 1 .. jobs-1; worker 0 is the calling thread */
     bool started;
 } worker;

@@ -54,6 +54,10 @@ typedef struct dial_storage_ops {
      * (DIAL_ERR_ARGUMENT) when it exists with the other direction. */
     dial_status (*open_study)(dial_ctx *ctx, void *self, const char *name, dial_direction direction,
                               int64_t *study_id);
+    /* Every study of the storage, ascending name, with its direction;
+     * the caller frees each name and both arrays. */
+    dial_status (*studies)(dial_ctx *ctx, void *self, char ***names, dial_direction **directions,
+                           size_t *n);
     /* Allocates the next trial of the study (see the rules above). */
     dial_status (*start_trial)(dial_ctx *ctx, void *self, int64_t study_id,
                                const dial_storage_start *request, dial_storage_trial *out);

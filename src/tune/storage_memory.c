@@ -63,6 +63,30 @@ static dial_status memory_open_study(dial_ctx *ctx, void *self, const char *name
     return DIAL_OK;
 }
 
+static dial_status memory_studies(dial_ctx *ctx, void *self, char ***names,
+                                  dial_direction **directions, size_t *n) {
+    memory_storage *store = self;
+    *names = NULL;
+    *directions = NULL;
+    *n = 0;
+    if (!store->has_study) return DIAL_OK;
+    *names = malloc(sizeof **names);
+    *directions = malloc(sizeof **directions);
+    char *name = dial_strdup(store->name);
+    if (!*names || !*directions || !name) {
+        free(*names);
+        free(*directions);
+        free(name);
+        *names = NULL;
+        *directions = NULL;
+        return memory_nomem(ctx);
+    }
+    (*names)[0] = name;
+    (*directions)[0] = store->direction;
+    *n = 1;
+    return DIAL_OK;
+}
+
 static void running_remove(memory_storage *store, size_t index) {
     size_t slot = store->trials[index].running_slot;
     size_t last = store->running[--store->n_running];
@@ -303,6 +327,7 @@ static void memory_close(void *self) {
 static const dial_storage_ops memory_ops = {
     .kind = "memory",
     .open_study = memory_open_study,
+    .studies = memory_studies,
     .start_trial = memory_start_trial,
     .set_param = memory_set_param,
     .report = memory_report,

@@ -109,6 +109,7 @@ enum statement {
     ROLLBACK,
     STUDY_FIND,
     STUDY_INSERT,
+    STUDY_LIST,
     STALE_FIND,
     STALE_MARK,
     QUEUE_PUSH,
@@ -147,6 +148,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [ROLLBACK] = "ROLLBACK",
     [STUDY_FIND] = "SELECT study_id, direction FROM studies WHERE name = ?1",
     [STUDY_INSERT] = "INSERT INTO studies (name, direction, created_at) VALUES (?1, ?2, ?3)",
+    [STUDY_LIST] = "SELECT name, direction FROM studies ORDER BY name",
     [STALE_FIND] = "SELECT trial_id, number FROM trials "
                    "WHERE study_id = ?1 AND state = 'running' AND heartbeat < ?2",
     [STALE_MARK] = "UPDATE trials SET state = 'failed', stale = 1, finished_at = ?2, "
@@ -499,6 +501,56 @@ static dial_status sqlite_open_study(dial_ctx *ctx, void *self, const char *name
     open_study_arg arg = {name, direction, 0};
     dial_status status = transact(ctx, self, "opening the study", open_study_body, &arg);
     *study_id = arg.study_id;
+    return status;
+}
+
+static int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status);
+
+typedef struct studies_arg {
+    char **names;
+    dial_direction *directions;
+    size_t n, capacity;
+} studies_arg;
+
+static void studies_clear(studies_arg *arg) {
+    for (size_t i = 0; i < arg->n; i++) free(arg->names[i]);
+    free(arg->names);
+    free(arg->directions);
+    *arg = (studies_arg){0};
+}
+
+static int studies_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    studies_arg *arg = p;
+    studies_clear(arg);
+    sqlite3_stmt *list = statement(store, STUDY_LIST);
+    int rc;
+    while ((rc = next_row(list)) == SQLITE_ROW) {
+        if (arg->n == arg->capacity) {
+            size_t capacity = arg->capacity ? arg->capacity * 2 : 8;
+            char **names = realloc(arg->names, capacity * sizeof *names);
+            if (names) arg->names = names;
+            dial_direction *directions = realloc(arg->directions, capacity * sizeof *directions);
+            if (directions) arg->directions = directions;
+            if (!names || !directions) return nomem(ctx, list, status);
+            arg->capacity = capacity;
+        }
+        char *name = dial_strdup(column_text(list, 0));
+        if (!name) return nomem(ctx, list, status);
+        arg->names[arg->n] = name;
+        arg->directions[arg->n++] =
+            strcmp(column_text(list, 1), "maximize") == 0 ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static dial_status sqlite_studies(dial_ctx *ctx, void *self, char ***names,
+                                  dial_direction **directions, size_t *n) {
+    studies_arg arg = {0};
+    dial_status status = transact(ctx, self, "listing its studies", studies_body, &arg);
+    if (status != DIAL_OK) studies_clear(&arg);
+    *names = arg.names;
+    *directions = arg.directions;
+    *n = arg.n;
     return status;
 }
 
@@ -1000,6 +1052,7 @@ static dial_status sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, in
 static const dial_storage_ops sqlite_ops = {
     .kind = "sqlite",
     .open_study = sqlite_open_study,
+    .studies = sqlite_studies,
     .start_trial = sqlite_start_trial,
     .set_param = sqlite_set_param,
     .report = sqlite_report,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/text.h"
 #include "tune/record.h"
@@ -69,6 +70,93 @@ dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, di
     }
     *out = study;
     return DIAL_OK;
+}
+
+/* ---- reading a study file ---------------------------------------------- */
+
+/* Reading never creates a file: the path must name an existing one. */
+static dial_status check_study_file(dial_ctx *ctx, const char *storage) {
+    if (!storage || storage[0] == '\0')
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "reading a study needs a study file");
+    struct stat info;
+    if (stat(storage, &info) != 0)
+        return dial_fail(ctx, DIAL_ERR_IO, "cannot open study file %s: no such file", storage);
+    if (!S_ISREG(info.st_mode))
+        return dial_fail(ctx, DIAL_ERR_IO, "cannot open study file %s: not a regular file",
+                         storage);
+    return DIAL_OK;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static dial_status list_studies(dial_ctx *ctx, const char *storage, char ***names,
+                                dial_direction **directions, size_t *n) {
+    *names = NULL;
+    *directions = NULL;
+    *n = 0;
+    dial_status status = check_study_file(ctx, storage);
+    dial_storage store = {0};
+    if (status == DIAL_OK) status = dial_storage_sqlite_open(ctx, storage, &store);
+    if (status == DIAL_OK) status = store.ops->studies(ctx, store.self, names, directions, n);
+    dial_storage_close(&store);
+    return status;
+}
+
+dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n) {
+    dial_direction *directions = NULL;
+    dial_status status = list_studies(ctx, storage, names, &directions, n);
+    free(directions);
+    return status;
+}
+
+/* "a, b, c" (shortened past a few hundred characters) for messages. */
+static void names_text(char **names, size_t n, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < size; i++) {
+        int written = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", names[i]);
+        if (written < 0) break;
+        used += (size_t)written;
+    }
+}
+
+dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name,
+                            dial_study **out) {
+    *out = NULL;
+    char **names = NULL;
+    dial_direction *directions = NULL;
+    size_t n = 0;
+    dial_status status = list_studies(ctx, storage, &names, &directions, &n);
+    if (status != DIAL_OK) return status;
+    long pick = -1;
+    const char *wanted = name ? name : n == 1 ? names[0] : "default";
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], wanted) == 0) pick = (long)i;
+    if (pick < 0) {
+        char list[400];
+        names_text(names, n, list, sizeof list);
+        if (n == 0)
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s holds no study", storage);
+        else if (name)
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; it holds: %s",
+                               storage, name, list);
+        else
+            status =
+                dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                          "%s holds several studies (%s); name the one to read", storage, list);
+    } else {
+        dial_study_options options = {.name = names[pick],
+                                      .storage = storage,
+                                      .direction = directions[pick],
+                                      .sampler = DIAL_SAMPLER_RANDOM};
+        status = dial_study_open(ctx, &options, out);
+    }
+    free_names(names, n);
+    free(directions);
+    return status;
 }
 
 void dial_study_free(dial_study *study) {

@@ -383,6 +383,23 @@ static void test_classification_is_refused(void **state) {
     dial_ctx_free(ctx);
 }
 
+static void test_the_pipeline_refuses_a_classification_target(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
+    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_view all = dial_view_all(data);
+    dial_model *model = NULL;
+    assert_int_equal(dial_model_fit(ctx, &dial_model_linear, &knobs, &all, &model),
+                     DIAL_ERR_UNSUPPORTED);
+    assert_null(model);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 static void test_predict_without_coef_is_a_format_error(void **state) {
     (void)state;
     double x[2] = {0, 1}, value[2];
@@ -477,6 +494,7 @@ int main(void) {
         cmocka_unit_test(test_same_result_on_one_and_two_threads),
         cmocka_unit_test(test_coordinate_descent_cut_short_is_logged),
         cmocka_unit_test(test_classification_is_refused),
+        cmocka_unit_test(test_the_pipeline_refuses_a_classification_target),
         cmocka_unit_test(test_predict_without_coef_is_a_format_error),
         cmocka_unit_test(test_predict_with_coef_of_the_wrong_length_is_a_format_error),
         cmocka_unit_test(test_defaults_are_ordinary_least_squares),

@@ -297,6 +297,8 @@ static void test_l1_fit_meets_the_optimality_conditions(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* digits (1437 x 64 x 10 classes) is large enough for the fit to use both
+ * threads. */
 static void test_same_result_on_one_and_two_threads(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -359,6 +361,36 @@ static void test_known_weights_predict_through_the_sigmoid(void **state) {
     assert_float_equal(proba[1], 1 / (1 + exp(-1.0)), 1e-15);
     assert_float_equal(proba[3], 1 / (1 + exp(4.0)), 1e-15);
     assert_float_equal(proba[0] + proba[1], 1.0, 1e-15);
+    dial_tensors_clear(&learned);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_without_intercept_the_intercepts_are_zero(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    fitted f = fit_split(ctx, "data/wine.csv", "cultivar",
+                         (const char *const[]){"fit_intercept=false", NULL});
+    const dial_tensor *intercept = find_tensor(&f, "intercept");
+    for (size_t k = 0; k < 3; k++) assert_true(((double *)intercept->data)[k] == 0.0);
+    free_fitted(&f);
+    dial_ctx_free(ctx);
+}
+
+static void test_without_inputs_the_intercept_is_the_log_odds(void **state) {
+    (void)state;
+    double x[1] = {0}, y[4] = {1, 1, 0, 1}, value[1], proba[2];
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"tol=1e-10", NULL});
+    dial_fit_input in = {x, 4, 0, y, DIAL_TASK_CLASSIFICATION, 2};
+    dial_tensors learned = {0};
+    assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
+    assert_float_equal(*(double *)dial_tensors_find(&learned, "intercept")->data, log(3.0), 1e-8);
+    dial_fit_input one = {x, 1, 0, NULL, DIAL_TASK_CLASSIFICATION, 2};
+    assert_dial_ok(ctx, dial_model_logistic.predict(ctx, &knobs, &learned, &one,
+                                                    &(dial_predict_output){value, proba}));
+    assert_float_equal(value[0], 1.0, 0);
+    assert_float_equal(proba[1], 0.75, 1e-8);
     dial_tensors_clear(&learned);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
@@ -512,6 +544,8 @@ int main(void) {
         cmocka_unit_test(test_refitting_with_the_same_seed_gives_the_same_model),
         cmocka_unit_test(test_iterations_cut_short_are_logged),
         cmocka_unit_test(test_known_weights_predict_through_the_sigmoid),
+        cmocka_unit_test(test_without_intercept_the_intercepts_are_zero),
+        cmocka_unit_test(test_without_inputs_the_intercept_is_the_log_odds),
         cmocka_unit_test(test_regression_is_refused),
         cmocka_unit_test(test_a_class_index_out_of_range_is_a_data_error),
         cmocka_unit_test(test_predict_without_coef_is_a_format_error),

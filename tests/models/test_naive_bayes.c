@@ -395,6 +395,73 @@ static void test_negative_var_smoothing_is_refused_by_the_knobs(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* ---- through the pipeline --------------------------------------------- */
+
+/* Fits naive_bayes through dial_model_fit on the fixed split's training rows
+ * and checks accuracy and log loss on its test rows against scikit-learn;
+ * the model, saved and loaded, must predict exactly the same. */
+static void assert_pipeline_matches(const reference *ref) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, ref->path, ref->target, &table);
+    size_t n = data->n_rows, c = data->n_classes, *tr = malloc(n * sizeof *tr),
+           *te = malloc(n * sizeof *te), a = 0, b = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 5 == 0)
+            te[b++] = i;
+        else
+            tr[a++] = i;
+    }
+    dial_view train = {data, tr, a}, test = {data, te, b};
+    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_model *model = NULL, *loaded = NULL;
+    assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_naive_bayes, &knobs, &train, &model));
+    double *value = malloc(b * sizeof(double)), *proba = malloc(b * c * sizeof(double));
+    double *value2 = malloc(b * sizeof(double)), *proba2 = malloc(b * c * sizeof(double));
+    double *truth = malloc(b * sizeof(double));
+    assert_dial_ok(ctx, dial_model_predict(ctx, model, &test, value, proba));
+    unsigned char *bytes = NULL;
+    size_t length = 0;
+    assert_dial_ok(ctx, dial_model_save_buffer(ctx, model, &bytes, &length));
+    assert_dial_ok(ctx, dial_model_load_buffer(ctx, "nb.dial", bytes, length, &loaded));
+    assert_dial_ok(ctx, dial_model_predict(ctx, loaded, &test, value2, proba2));
+    assert_memory_equal(value, value2, b * sizeof(double));
+    assert_memory_equal(proba, proba2, b * c * sizeof(double));
+
+    for (size_t i = 0; i < b; i++) truth[i] = data->y[te[i]];
+    double accuracy, loss = log_loss(truth, proba, b, c);
+    assert_dial_ok(
+        ctx, dial_metric_score(ctx, DIAL_METRIC_ACCURACY, truth, value, NULL, b, c, &accuracy));
+    if (fabs(accuracy - ref->accuracy) > 0.01 || fabs(loss - ref->log_loss) > 0.01 * ref->log_loss)
+        fail_msg("%s: accuracy %.6f log loss %.6f, scikit-learn %.6f and %.6f", ref->path, accuracy,
+                 loss, ref->accuracy, ref->log_loss);
+    free(bytes);
+    free(value);
+    free(value2);
+    free(proba);
+    free(proba2);
+    free(truth);
+    free(tr);
+    free(te);
+    dial_model_free(loaded);
+    dial_model_free(model);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+static void test_pipeline_matches_sklearn_and_survives_saving(void **state) {
+    (void)state;
+    static const reference refs[] = {
+        {"data/iris.csv", "species", 0.966667, 0.114948},
+        {"data/wine.csv", "cultivar", 0.944444, 0.225030},
+        {"data/breast_cancer.csv", "diagnosis", 0.921053, 0.973390},
+        {"data/digits.csv", "digit", 0.827778, 3.494422},
+    };
+    for (size_t r = 0; r < sizeof refs / sizeof refs[0]; r++) assert_pipeline_matches(&refs[r]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accuracy_and_log_loss_match_sklearn),
@@ -409,6 +476,7 @@ int main(void) {
         cmocka_unit_test(test_predict_without_var_is_a_format_error),
         cmocka_unit_test(test_predict_rejects_a_negative_variance),
         cmocka_unit_test(test_negative_var_smoothing_is_refused_by_the_knobs),
+        cmocka_unit_test(test_pipeline_matches_sklearn_and_survives_saving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,8 +278,13 @@ static void test_unbounded_run_is_refused(void **state) {
 static char *grid_modes[] = {"a", "b", "c"};
 static dial_param grid_params[] = {
     {.name = "k", .kind = DIAL_PARAM_INT, .low = 1, .high = 4, .condition = ""},
-    {.name = "mode", .kind = DIAL_PARAM_CHOICE, .low = 0, .high = 2, .n_choices = 3,
-     .choices = grid_modes, .condition = ""},
+    {.name = "mode",
+     .kind = DIAL_PARAM_CHOICE,
+     .low = 0,
+     .high = 2,
+     .n_choices = 3,
+     .choices = grid_modes,
+     .condition = ""},
 };
 
 static dial_status grid_objective(void *user, dial_trial *trial, double *value, bool *pruned) {
@@ -288,8 +293,9 @@ static dial_status grid_objective(void *user, dial_trial *trial, double *value, 
     size_t mode;
     dial_status status = dial_trial_suggest_int(trial, "k", 1, 100, DIAL_LINEAR, &k);
     if (status == DIAL_OK) status = dial_trial_suggest_choice(trial, "mode", modes, 3, &mode);
+    if (status != DIAL_OK) return status;
     *value = (double)k * 10 + (double)mode;
-    return status;
+    return DIAL_OK;
 }
 
 static void test_grid_study_runs_every_point_once_then_ends(void **state) {
@@ -327,7 +333,11 @@ static void test_qmc_with_jobs_1_and_2_gives_the_same_trials(void **state) {
     dial_ctx_set_threads(ctx, 2);
     dial_param params[] = {
         {.name = "x", .kind = DIAL_PARAM_FLOAT, .low = -5, .high = 5, .condition = ""},
-        {.name = "y", .kind = DIAL_PARAM_FLOAT, .low = 1e-3, .high = 1e3, .log = true,
+        {.name = "y",
+         .kind = DIAL_PARAM_FLOAT,
+         .low = 1e-3,
+         .high = 1e3,
+         .log = true,
          .condition = ""},
     };
     dial_space space = {2, params};

@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,8 @@ static void test_every_text_reads_back_to_its_value(void **state) {
     dial_rng rng = dial_rng_stream(5, 0);
     char text[64], fifteen[64];
     for (int i = 0; i < 200000; i++) {
-        double value = (dial_rng_uniform(&rng) - 0.5) * pow(10, (double)dial_rng_below(&rng, 80) - 40);
+        double value =
+            (dial_rng_uniform(&rng) - 0.5) * pow(10, (double)dial_rng_below(&rng, 80) - 40);
         if (i % 2) value = round(value * 1e6) / 1e6;
         dial_format_param_value(DIAL_PARAM_FLOAT, value, text, sizeof text);
         assert_true(strtod(text, NULL) == value);
@@ -79,8 +81,8 @@ static void test_records_grow_copy_and_replace(void **state) {
 static void test_names_of_states_and_kinds_read_back(void **state) {
     dial_trial_state parsed_state;
     for (int s = DIAL_TRIAL_RUNNING; s <= DIAL_TRIAL_FAILED; s++) {
-        assert_true(dial_trial_state_parse(dial_trial_state_name((dial_trial_state)s),
-                                           &parsed_state));
+        assert_true(
+            dial_trial_state_parse(dial_trial_state_name((dial_trial_state)s), &parsed_state));
         assert_int_equal(parsed_state, s);
     }
     assert_string_equal(dial_trial_state_name(DIAL_TRIAL_PRUNED), "pruned");

@@ -289,6 +289,26 @@ static void test_four_processes_share_one_study_exactly(void **state) {
 #define KILLED_AT 5
 #define KILL_TRIALS 12
 
+/* After a worker died: opens the study with a 10 ms heartbeat, once the
+ * dead trial has been silent longer than that, and runs one trial by ask
+ * and tell. Starting it sweeps the dead trial and takes its params. The
+ * caller then goes on with the default heartbeat (60 s), so no live trial
+ * of a slow or busy machine is taken for dead. */
+static void sweep_dead_trial(fixture *f, dial_study *swept, dial_objective_fn objective) {
+    dial_trial *trial = NULL;
+    assert_dial_ok(f->ctx, dial_study_ask(f->ctx, swept, 0, &trial));
+    assert_non_null(trial);
+    double value = NAN;
+    bool pruned = false;
+    assert_dial_ok(f->ctx, objective(NULL, trial, &value, &pruned));
+    assert_dial_ok(f->ctx, dial_study_tell(f->ctx, swept, trial, DIAL_TRIAL_COMPLETE, value));
+}
+
+static void wait_past_a_10_ms_heartbeat(void) {
+    struct timespec pause = {0, 30 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+}
+
 /* Runs in the doomed child: trial KILLED_AT dies mid-trial. */
 static dial_status dies_mid_trial(void *user, dial_trial *trial, double *value, bool *pruned) {
     dial_status status = sum_of_squares(user, trial, value, pruned);
@@ -313,16 +333,17 @@ static void test_killed_worker_loses_nothing_and_its_params_run_once_more(void *
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGKILL);
 
-    /* The next run waits only 10 ms of silence before calling a trial dead. */
-    struct timespec pause = {0, 30 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    wait_past_a_10_ms_heartbeat();
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "kill", DIAL_MINIMIZE, 0.01, &study));
     dial_trial_list before = trials_of(f->ctx, study);
     assert_int_equal(before.count, KILLED_AT + 1);
     assert_int_equal(before.items[KILLED_AT].state, DIAL_TRIAL_RUNNING);
     assert_int_equal(before.items[KILLED_AT].n_params, 2);
-    optimize(f->ctx, study, KILL_TRIALS, 1);
+    sweep_dead_trial(f, study, sum_of_squares);
+    dial_study_free(study);
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "kill", DIAL_MINIMIZE, 0, &study));
+    optimize(f->ctx, study, KILL_TRIALS, 2);
     dial_trial_list after = trials_of(f->ctx, study);
 
     assert_int_equal(after.count, KILL_TRIALS + 1);
@@ -364,12 +385,16 @@ static void test_killed_worker_loses_nothing_and_its_params_run_once_more(void *
 static char *grid_modes[] = {"a", "b", "c"};
 static dial_param grid_params[] = {
     {.name = "k", .kind = DIAL_PARAM_INT, .low = 1, .high = 4, .condition = ""},
-    {.name = "mode", .kind = DIAL_PARAM_CHOICE, .low = 0, .high = 2, .n_choices = 3,
-     .choices = grid_modes, .condition = ""},
+    {.name = "mode",
+     .kind = DIAL_PARAM_CHOICE,
+     .low = 0,
+     .high = 2,
+     .n_choices = 3,
+     .choices = grid_modes,
+     .condition = ""},
 };
 
-static dial_status open_grid(dial_ctx *ctx, const char *path, double heartbeat,
-                             dial_study **out) {
+static dial_status open_grid(dial_ctx *ctx, const char *path, double heartbeat, dial_study **out) {
     dial_space space = {2, grid_params};
     dial_study_options options = {.name = "grid",
                                   .storage = path,
@@ -388,6 +413,7 @@ static dial_status grid_point(void *user, dial_trial *trial, double *value, bool
     dial_status status = dial_trial_suggest_int(trial, "k", 1, 4, DIAL_LINEAR, &k);
     if (status == DIAL_OK) status = dial_trial_suggest_choice(trial, "mode", modes, 3, &mode);
     if (status == DIAL_OK) status = dial_trial_report(trial, 0, (double)k);
+    if (status != DIAL_OK) return status;
     *value = (double)k * 10 + (double)mode;
     if (user && dial_trial_number(trial) == KILLED_AT) raise(SIGKILL);
     return status;
@@ -409,10 +435,12 @@ static void test_killed_worker_in_a_grid_still_leaves_every_point_run_once(void 
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFSIGNALED(status));
 
-    struct timespec pause = {0, 30 * 1000 * 1000};
-    nanosleep(&pause, NULL);
+    wait_past_a_10_ms_heartbeat();
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, open_grid(f->ctx, f->path, 0.01, &study));
+    sweep_dead_trial(f, study, grid_point);
+    dial_study_free(study);
+    assert_dial_ok(f->ctx, open_grid(f->ctx, f->path, 0, &study));
     dial_optimize_options options = {.jobs = 2};
     assert_dial_ok(f->ctx, dial_study_optimize(f->ctx, study, grid_point, NULL, &options));
     dial_trial_list list = trials_of(f->ctx, study);
@@ -436,6 +464,73 @@ static void test_killed_worker_in_a_grid_still_leaves_every_point_run_once(void 
     dial_study_free(study);
 }
 
+static void test_a_study_is_loaded_with_the_direction_it_was_created_with(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "up", DIAL_MAXIMIZE, 0, &study));
+    optimize(f->ctx, study, 3, 1);
+    dial_trial_record best;
+    assert_dial_ok(f->ctx, dial_study_best(f->ctx, study, &best));
+    dial_study_free(study);
+
+    dial_study *loaded = NULL;
+    assert_dial_ok(f->ctx, dial_study_load(f->ctx, f->path, NULL, &loaded));
+    assert_string_equal(dial_study_name(loaded), "up");
+    assert_int_equal(dial_study_direction(loaded), DIAL_MAXIMIZE);
+    dial_trial_record again;
+    assert_dial_ok(f->ctx, dial_study_best(f->ctx, loaded, &again));
+    assert_int_equal(again.number, best.number);
+    assert_true(again.value == best.value);
+    dial_trial_list list = trials_of(f->ctx, loaded);
+    assert_int_equal(list.count, 3);
+    dial_trial_list_free(&list);
+    dial_trial_record_clear(&best);
+    dial_trial_record_clear(&again);
+    dial_study_free(loaded);
+}
+
+static void test_loading_needs_a_name_when_the_file_holds_several_studies(void **state) {
+    fixture *f = *state;
+    dial_study *a = open_study(f, "b"), *b = open_study(f, "a");
+    dial_study_free(a);
+    dial_study_free(b);
+    char **names = NULL;
+    size_t n = 0;
+    assert_dial_ok(f->ctx, dial_study_names(f->ctx, f->path, &names, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "a");
+    assert_string_equal(names[1], "b");
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+
+    dial_study *study = NULL;
+    char expected[300];
+    snprintf(expected, sizeof expected, "%s holds several studies (a, b); name the one to read",
+             f->path);
+    assert_dial_error(f->ctx, dial_study_load(f->ctx, f->path, NULL, &study), DIAL_ERR_ARGUMENT,
+                      expected);
+    snprintf(expected, sizeof expected, "%s has no study 'c'; it holds: a, b", f->path);
+    assert_dial_error(f->ctx, dial_study_load(f->ctx, f->path, "c", &study), DIAL_ERR_ARGUMENT,
+                      expected);
+    assert_null(study);
+    assert_dial_ok(f->ctx, dial_study_load(f->ctx, f->path, "b", &study));
+    assert_string_equal(dial_study_name(study), "b");
+    dial_study_free(study);
+}
+
+static void test_loading_a_missing_file_creates_nothing(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    char expected[300];
+    snprintf(expected, sizeof expected, "cannot open study file %s: no such file", f->path);
+    assert_dial_error(f->ctx, dial_study_load(f->ctx, f->path, NULL, &study), DIAL_ERR_IO,
+                      expected);
+    char **names = NULL;
+    size_t n = 0;
+    assert_dial_error(f->ctx, dial_study_names(f->ctx, f->path, &names, &n), DIAL_ERR_IO, expected);
+    assert_int_equal(access(f->path, F_OK), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_study_is_resumed_from_the_file, setup, teardown),
@@ -456,6 +551,12 @@ int main(void) {
             test_killed_worker_loses_nothing_and_its_params_run_once_more, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_killed_worker_in_a_grid_still_leaves_every_point_run_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_study_is_loaded_with_the_direction_it_was_created_with, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_loading_needs_a_name_when_the_file_holds_several_studies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loading_a_missing_file_creates_nothing, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Times dial's mlp against scikit-learn's MLPClassifier, 5-fold CV, one run.
+
+usage: /usr/bin/python3 bench/mlp_vs_sklearn.py DIAL [--data DIR] [--jobs N]
+                                                [--repeats N] [--fashion]
+
+DIAL is the dial program of a Release build (e.g. build/dial). Both sides
+train the same network the same way: one hidden layer of 100 relu units,
+adam (learning rate 1e-3, beta1 0.9, beta2 0.999, eps 1e-8), L2 alpha 1e-4,
+minibatches of 200 rows, 200 epochs, features standardised on each training
+fold. scikit-learn is told never to stop early (n_iter_no_change larger than
+the epochs, tol 0), so both run all 200 epochs.
+
+Cases:
+  digits         data/digits.csv (1797 x 64, 10 classes), 5-fold stratified CV
+  fashion_mnist  with --fashion: a 10,000-row sample (seed 0) of the
+                 Fashion-MNIST training images (/work/shared/data), 784 pixels
+                 scaled to [0, 1], 5-fold stratified CV
+
+What is timed: the wall time of the whole cross-validation. dial: the
+`dial cv mlp ... --jobs N` process (reading the CSV included, a few
+milliseconds); scikit-learn: cross_val_score on arrays already in memory.
+The folds differ (each side shuffles with its own generator) but have the
+same sizes and class shares; the accuracies are the mean over the 5 folds.
+
+Threads: OPENBLAS_NUM_THREADS is left unset for both. dial gets --jobs N
+(default 2, the machine's cores): it runs folds in parallel, each fit on
+its own thread, and keeps every BLAS call small enough that OpenBLAS does
+not start threads of its own. scikit-learn runs with n_jobs=None (one fold
+at a time) and numpy's OpenBLAS uses its default threads.
+Prints one line per case: seconds of each, the ratio dial / scikit-learn
+(below 0.5 meets the goal of issue 4) and both mean accuracies.
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+HIDDEN = 100
+EPOCHS = 200
+BATCH = 200
+FOLDS = 5
+DIAL_KNOBS = [f"hidden={HIDDEN}", f"epochs={EPOCHS}", f"batch_size={BATCH}", "solver=adam",
+              "learning_rate=1e-3", "alpha=1e-4", "activation=relu"]
+
+
+def sklearn_model():
+    mlp = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="adam",
+                        alpha=1e-4, batch_size=BATCH, learning_rate_init=1e-3,
+                        max_iter=EPOCHS, n_iter_no_change=EPOCHS + 1, tol=0.0,
+                        random_state=0)
+    return make_pipeline(StandardScaler(), mlp)
+
+
+def run_sklearn(x, y, repeats):
+    best, scores = float("inf"), None
+    for _ in range(repeats):
+        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores = cross_val_score(sklearn_model(), x, y, cv=folds, scoring="accuracy")
+        best = min(best, time.perf_counter() - start)
+    return best, float(np.mean(scores))
+
+
+def run_dial(dial, csv, target, jobs, repeats):
+    command = [dial, "cv", "mlp", csv, "--target", target, "--folds", str(FOLDS), "--jobs",
+               str(jobs), "--json"]
+    for knob in DIAL_KNOBS:
+        command += ["-s", knob]
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            sys.exit(f"dial failed: {' '.join(command)}\n{done.stderr}")
+        result = json.loads(done.stdout)
+        best = min(best, elapsed)
+    return best, result["mean"]
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def fashion_sample(data_dir, workdir):
+    folder = os.path.join(data_dir, "fashion_mnist")
+    images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"))
+    rows = np.random.RandomState(0).choice(len(labels), 10000, replace=False)
+    x = images[rows].reshape(len(rows), -1).astype(float) / 255.0
+    y = labels[rows].astype(int)
+    frame = pd.DataFrame(x, columns=[f"p{i}" for i in range(x.shape[1])])
+    frame["label"] = y
+    csv = os.path.join(workdir, "fashion_mnist_10k.csv")
+    frame.to_csv(csv, index=False, float_format="%.6g")
+    return csv, x, y
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dial")
+    parser.add_argument("--data", default=None, help="folder of the large datasets")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--fashion", action="store_true")
+    args = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    data_dir = args.data or next((d for d in ["/work/shared/data",
+                                              os.path.join(root, "..", "shared", "data")]
+                                  if os.path.isdir(d)), None)
+
+    print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
+          f"dial --jobs {args.jobs}, best of {args.repeats}")
+    print(f"{'case':14s} {'dial s':>8s} {'sklearn s':>10s} {'ratio':>6s} "
+          f"{'dial acc':>9s} {'sklearn acc':>12s}")
+    with tempfile.TemporaryDirectory() as workdir:
+        frame = pd.read_csv(os.path.join(root, "data", "digits.csv"))
+        cases = [("digits", os.path.join(root, "data", "digits.csv"), "digit",
+                  frame.drop(columns=["digit"]).values.astype(float), frame["digit"].values)]
+        if args.fashion:
+            if not data_dir:
+                sys.exit("--fashion needs the shared data folder (--data DIR)")
+            csv, x, y = fashion_sample(data_dir, workdir)
+            cases.append(("fashion_mnist", csv, "label", x, y))
+        for name, csv, target, x, y in cases:
+            dial_seconds, dial_accuracy = run_dial(args.dial, csv, target, args.jobs, args.repeats)
+            sk_seconds, sk_accuracy = run_sklearn(x, y, args.repeats)
+            print(f"{name:14s} {dial_seconds:8.2f} {sk_seconds:10.2f} "
+                  f"{dial_seconds / sk_seconds:6.2f} {dial_accuracy:9.4f} {sk_accuracy:12.4f}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+/*
+ * dial/tune_model.h: tuning the knobs of a built-in model, as `dial tune`
+ * does.
+ *
+ * The objective of a trial is the mean cross-validated score of the model
+ * with the trial's knobs, over folds made once per search: every trial is
+ * scored on the same rows, so trials are compared fairly, and each fold's
+ * score is reported as an intermediate value (step = fold index) for
+ * pruners. Around that objective, dial_tune_model runs the whole procedure:
+ * the search, optionally a stratified holdout the search never sees, or a
+ * nested cross-validation whose outer folds each run a fresh search, then a
+ * refit of the best knobs that records how they were chosen.
+ *
+ * The fits of a trial use the same seeds whatever the trial (from the
+ * setup's seed and the fold), so `dial cv MODEL DATA -s <knobs> --seed N
+ * --folds K` reproduces the score of a trial searched on all rows.
+ */
+#ifndef DIAL_TUNE_MODEL_H
+#define DIAL_TUNE_MODEL_H
+
+#include "dial/eval.h"
+#include "dial/model.h"
+#include "dial/tune.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What one search scores. */
+typedef struct dial_tune_setup {
+    const dial_model_family *family;
+    const dial_knobs *knobs; /* fixed knobs: every trial starts from a copy */
+    const dial_space *space; /* the searched knobs (may be empty) */
+    dial_metric metric;
+    size_t folds;   /* 0 = 5 */
+    size_t repeats; /* 0 = 1 */
+    uint64_t seed;  /* seed of the folds, of the fits and of the sampler */
+} dial_tune_setup;
+
+/* ---- the objective --------------------------------------------------------- */
+
+typedef struct dial_model_objective dial_model_objective;
+
+/* Prepares the objective on rows[0 .. n_rows) of data (rows NULL: every
+ * row): checks the metric against the task and the family, and makes the
+ * folds (stratified for classification). Copies what it needs from setup
+ * and rows; borrows data, which must outlive it. Errors: DIAL_ERR_ARGUMENT
+ * (a metric for the other task, a metric needing probabilities the family
+ * lacks, too few rows of a class for the folds), DIAL_ERR_NOMEM. Free with
+ * dial_model_objective_free. */
+dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
+                                        const dial_dataset *data, const size_t *rows,
+                                        size_t n_rows, dial_model_objective **out);
+void dial_model_objective_free(dial_model_objective *objective);
+
+/* A dial_objective_fn; pass the objective as user. Sets the knobs from the
+ * trial's suggestions (a knob whose condition fails is not asked for), fits
+ * and scores every fold, reports each score, and returns the mean. Returns
+ * the error of a failing fit (the trial fails with its message). Safe to
+ * call from several threads at once. */
+dial_status dial_model_objective_run(void *objective, dial_trial *trial, double *value,
+                                     bool *pruned);
+
+/* The folds: row indices into the dataset (never outside the objective's
+ * rows). Owned by the objective. */
+const dial_splits *dial_model_objective_splits(const dial_model_objective *objective);
+
+/* The knobs a trial ran with: the fixed knobs with the record's params set.
+ * On success *out is a new set (dial_knobs_free). DIAL_ERR_KNOB when a param
+ * does not fit the knob table (a study made for another model). */
+dial_status dial_model_objective_knobs(dial_ctx *ctx, const dial_model_objective *objective,
+                                       const dial_trial_record *record, dial_knobs *out);
+
+/* ---- the procedure --------------------------------------------------------- */
+
+/* Told before each search starts. */
+typedef struct dial_tune_search {
+    const char *study_name;
+    size_t outer;        /* 0: the main search; k >= 1: outer fold k of a nested run */
+    size_t n_outer;      /* outer folds of a nested run, else 0 */
+    size_t n_rows;       /* rows the search sees */
+    int64_t n_trials;    /* finished trials the study is brought to (0: no limit) */
+    int64_t n_finished;  /* finished trials it already held (a resumed study) */
+    const dial_trial_record *best; /* its best complete trial so far, or NULL */
+} dial_tune_search;
+
+typedef struct dial_tune_options {
+    const char *study_name; /* NULL: the family's name */
+    const char *storage;    /* NULL: in memory; else a SQLite file path */
+    dial_sampler_kind sampler;
+    size_t grid_points; /* 0 = 10 */
+    /* n_trials (0: the grid's size, or no limit), jobs, stop and on_trial
+     * as for dial_study_optimize. timeout_seconds bounds the whole run: a
+     * nested run gives each of its searches an equal share. */
+    dial_optimize_options optimize;
+    double holdout; /* fraction of rows set aside before the search; 0: none */
+    size_t nested;  /* outer folds of a nested cross-validation; 0: none */
+    bool refit;     /* refit the best on the search's rows (always with holdout) */
+    void (*on_search)(void *user, const dial_tune_search *search);
+    void *on_search_user;
+} dial_tune_options;
+
+typedef struct dial_tune_result {
+    dial_direction direction;
+    char *study_name;       /* owned */
+    dial_trial_list trials; /* every trial of the main study */
+    dial_trial_record best; /* its best complete trial */
+    double best_std;        /* population std of the best's fold scores */
+    dial_knobs best_knobs;  /* the knobs of the best trial */
+    int64_t n_finished;     /* finished trials of the main study */
+    int64_t n_new;          /* of which this run added */
+    bool stopped;           /* the stop flag or the timeout ended the run early */
+    size_t *search_rows;    /* rows the main search saw, ascending */
+    size_t n_search_rows;
+    /* holdout (n_holdout 0 without one) */
+    size_t *holdout_rows;
+    size_t n_holdout;
+    double holdout_score; /* NaN without a holdout */
+    /* nested: outer_splits holds the outer folds; n_outer of them ran
+     * (fewer than asked when stopped) */
+    dial_splits outer_splits;
+    size_t n_outer;
+    double *outer_scores;    /* n_outer: the refit inner best scored on the outer test rows */
+    double *inner_best;      /* n_outer: best value of each inner search */
+    char **outer_studies;    /* n_outer study names */
+    double nested_mean, nested_std, inner_best_mean; /* NaN without nested */
+    dial_model *model; /* the refit, tuning record set; NULL unless refit */
+} dial_tune_result;
+
+/* Tunes setup->family on data (which must have a target): runs the search
+ * in the study options name (created or resumed), then the holdout or the
+ * nested estimate when asked, then the refit. On success *out owns
+ * everything it holds (dial_tune_result_free); even a stopped run is a
+ * success when the main study has a complete trial. Errors: those of
+ * dial_model_objective_create and dial_study_open, DIAL_ERR_ARGUMENT for
+ * holdout outside (0, 1), nested of 1, both at once, or no complete trial
+ * (the message gives the first failure), and the fit's errors of the
+ * refit. On error *out is left empty. */
+dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
+                            const dial_tune_options *options, dial_tune_result *out);
+void dial_tune_result_free(dial_tune_result *result);
+
+/* ---- study files ------------------------------------------------------------- */
+
+typedef struct dial_study_summary {
+    char *name; /* owned */
+    dial_direction direction;
+    int64_t n_finished, n_running;
+} dial_study_summary;
+
+/* Lists the studies of a SQLite study file, oldest first, without changing
+ * the file (opened read-only). On success *out is a malloc'ed array of *n
+ * summaries (dial_study_summaries_free). Errors: DIAL_ERR_IO (the file does
+ * not exist or cannot be read), DIAL_ERR_FORMAT (not a dial study file). */
+dial_status dial_study_catalog(dial_ctx *ctx, const char *path, dial_study_summary **out,
+                               size_t *n);
+void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

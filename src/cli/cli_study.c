@@ -1,0 +1,170 @@
+/* What dial tune, trials and best share about studies: opening a study
+ * file for reading, and showing a trial's knobs, scores and time the same
+ * way in every command. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "cli/cli.h"
+
+/* "knn, knn-outer-1, ..." */
+static char *study_names_text(const dial_study_summary *studies, size_t n) {
+    char *text = cli_strdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *longer = cli_format("%s%s%s", text, i ? ", " : "", studies[i].name);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
+dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, dial_study **out) {
+    *out = NULL;
+    dial_study_summary *studies = NULL;
+    size_t n = 0;
+    dial_status status = dial_study_catalog(ctx, path, &studies, &n);
+    if (status != DIAL_OK) return status;
+    const dial_study_summary *found = NULL;
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(studies[i].name, name) == 0) found = &studies[i];
+    if (!name && n == 1) found = &studies[0];
+    if (!found) {
+        char *names = study_names_text(studies, n);
+        if (n == 0)
+            status = dial_fail(ctx, DIAL_ERR_DATA, "%s holds no study yet", path);
+        else if (name)
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; its studies: %s",
+                               path, name, names);
+        else
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                               "%s holds %zu studies (%s); choose one with --study-name", path, n,
+                               names);
+        free(names);
+    } else {
+        dial_study_options options = {
+            .name = found->name, .storage = path, .direction = found->direction};
+        status = dial_study_open(ctx, &options, out);
+    }
+    dial_study_summaries_free(studies, n);
+    return status;
+}
+
+char *cli_trial_params_text(const dial_trial_record *trial) {
+    if (trial->n_params == 0) return cli_strdup("(none)");
+    char *text = cli_strdup("");
+    for (size_t i = 0; i < trial->n_params; i++) {
+        char value[64];
+        if (trial->param_kinds[i] == DIAL_PARAM_FLOAT)
+            snprintf(value, sizeof value, "%.4g", trial->param_values[i]);
+        else
+            snprintf(value, sizeof value, "%s", trial->param_texts[i] ? trial->param_texts[i] : "");
+        char *longer =
+            cli_format("%s%s%s=%s", text, i ? ", " : "", trial->param_names[i], value);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
+static double now_seconds(void) {
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    return (double)now.tv_sec + (double)now.tv_usec * 1e-6;
+}
+
+double cli_trial_seconds(const dial_trial_record *trial) {
+    double end = trial->finished_at > 0 ? trial->finished_at : now_seconds();
+    double seconds = end - trial->started_at;
+    return seconds > 0 ? seconds : 0;
+}
+
+double cli_trial_std(const dial_trial_record *trial) {
+    size_t n = trial->n_intermediate;
+    if (n == 0) return NAN;
+    double sum = 0, squares = 0;
+    for (size_t i = 0; i < n; i++) sum += trial->intermediate_values[i];
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++)
+        squares += (trial->intermediate_values[i] - mean) * (trial->intermediate_values[i] - mean);
+    return sqrt(squares / (double)n);
+}
+
+char *cli_seconds_text(double seconds) {
+    if (!(seconds >= 0)) seconds = 0;
+    if (seconds < 0.0995) return cli_format("%.*f ms", seconds < 0.00995 ? 1 : 0, seconds * 1e3);
+    if (seconds < 9.95) return cli_format("%.1f s", seconds);
+    if (seconds < 59.5) return cli_format("%.0f s", seconds);
+    long whole = (long)(seconds + 0.5);
+    if (whole < 3600) return cli_format("%ld min %ld s", whole / 60, whole % 60);
+    return cli_format("%ld h %ld min", whole / 3600, whole % 3600 / 60);
+}
+
+/* qsort passes no user pointer, so each item carries the direction. */
+typedef struct ranked_item {
+    const dial_trial_record *trial;
+    dial_direction direction;
+} ranked_item;
+
+static int compare_ranked(const void *a, const void *b) {
+    const ranked_item *x = a, *y = b;
+    double u = x->trial->value, v = y->trial->value;
+    if (u != v) {
+        bool better = x->direction == DIAL_MAXIMIZE ? u > v : u < v;
+        return better ? -1 : 1;
+    }
+    return x->trial->number < y->trial->number ? -1 : x->trial->number > y->trial->number;
+}
+
+size_t cli_trials_ranked(const dial_trial_list *list, dial_direction direction,
+                         const dial_trial_record ***out) {
+    ranked_item *items = cli_alloc(list->count, sizeof *items);
+    size_t n = 0;
+    for (size_t i = 0; i < list->count; i++)
+        if (list->items[i].state == DIAL_TRIAL_COMPLETE && !isnan(list->items[i].value))
+            items[n++] = (ranked_item){&list->items[i], direction};
+    qsort(items, n, sizeof *items, compare_ranked);
+    const dial_trial_record **ranked = cli_alloc(n, sizeof *ranked);
+    for (size_t i = 0; i < n; i++) ranked[i] = items[i].trial;
+    free(items);
+    *out = ranked;
+    return n;
+}
+
+/* A choice's text as JSON: a number or boolean when it reads as one. */
+static json_t *choice_json(const char *text) {
+    if (strcmp(text, "true") == 0) return json_true();
+    if (strcmp(text, "false") == 0) return json_false();
+    char *end;
+    double number = strtod(text, &end);
+    if (end != text && *end == '\0' && isfinite(number)) {
+        bool integral = strpbrk(text, ".eEnN") == NULL && fabs(number) < 9e15;
+        return integral ? json_integer((json_int_t)number) : json_real(number);
+    }
+    return json_string(text);
+}
+
+json_t *cli_json_trial_params(const dial_trial_record *trial) {
+    json_t *object = json_object();
+    for (size_t i = 0; i < trial->n_params; i++) {
+        json_t *value;
+        switch (trial->param_kinds[i]) {
+        case DIAL_PARAM_INT: value = json_integer((json_int_t)trial->param_values[i]); break;
+        case DIAL_PARAM_FLOAT: value = cli_json_number(trial->param_values[i]); break;
+        default:
+            value = choice_json(trial->param_texts[i] ? trial->param_texts[i] : "");
+            break;
+        }
+        json_object_set_new(object, trial->param_names[i], value);
+    }
+    return object;
+}
+
+json_t *cli_json_trial_intermediate(const dial_trial_record *trial) {
+    json_t *steps = json_array();
+    for (size_t i = 0; i < trial->n_intermediate; i++)
+        json_array_append_new(steps, json_pack("{s:I, s:o}", "step",
+                                               (json_int_t)trial->intermediate_steps[i], "value",
+                                               cli_json_number(trial->intermediate_values[i])));
+    return steps;
+}

@@ -1,0 +1,194 @@
+/* dial trials FILE: every trial of a study, as a table, JSON or CSV: its
+ * number, state, value, knobs, per-fold values and duration. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command trials_command = {
+    .name = "trials",
+    .usage = "dial trials FILE [--json | --csv] [--study-name NAME]",
+    .positional = (const char *const[]){"FILE"},
+    .n_positional = 1,
+    .options = CLI_OPT_JSON | CLI_OPT_CSV | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
+    .help =
+        "Usage: dial trials FILE [--json | --csv] [--study-name NAME]\n"
+        "\n"
+        "Lists every trial of a study kept in FILE (the SQLite file of 'dial tune --study\n"
+        "FILE'), in the order they started: number, state (complete, pruned, failed or\n"
+        "running), value (the mean cross-validated score), its standard deviation over\n"
+        "folds, the knobs, the value of each fold and the duration; a failed trial shows\n"
+        "why. Reads the file without changing it, also while a tuning run writes it.\n"
+        "\n"
+        "Options:\n"
+        "  --study-name NAME   the study to read (default: the file's only study; a file\n"
+        "                      with several names them)\n"
+        "  --json              one JSON object: {\"study\", \"direction\", \"trials\":\n"
+        "                      [{\"number\", \"state\", \"value\", \"knobs\", \"intermediate\":\n"
+        "                      [{\"step\", \"value\"}], \"duration\", \"message\"}]}\n"
+        "  --csv               one row per trial: number,state,value,duration, then one\n"
+        "                      column per knob (empty where a trial does not have it)\n"
+        "  -h, --help          this help\n"
+        "\n"
+        "Example:\n"
+        "  dial tune knn data/iris.csv --target species --trials 20 --study iris.db\n"
+        "  dial trials iris.db --csv > trials.csv\n",
+};
+
+static char *folds_text(const dial_trial_record *trial) {
+    char *text = cli_strdup("");
+    for (size_t i = 0; i < trial->n_intermediate; i++) {
+        char *longer = cli_format("%s%s%.4f", text, i ? " " : "", trial->intermediate_values[i]);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
+static void print_trials_text(const char *path, const dial_study *study,
+                              const dial_trial_list *list) {
+    size_t counts[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < list->count; i++) counts[list->items[i].state]++;
+    printf("study %s in %s: %zu trials (%zu complete, %zu pruned, %zu failed, %zu running); %s "
+           "is better\n",
+           dial_study_name(study), path, list->count, counts[DIAL_TRIAL_COMPLETE],
+           counts[DIAL_TRIAL_PRUNED], counts[DIAL_TRIAL_FAILED], counts[DIAL_TRIAL_RUNNING],
+           dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
+    if (list->count == 0) return;
+    printf("\n");
+    cli_table table;
+    cli_table_init(&table, 7);
+    table.right[0] = table.right[2] = table.right[3] = table.right[6] = true;
+    table.wrap[4] = table.wrap[5] = true;
+    cli_table_add(&table,
+                  (const char *[]){"TRIAL", "STATE", "VALUE", "STD", "KNOBS", "FOLDS", "TIME"});
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        char *number = cli_format("%lld", (long long)trial->number);
+        double std = cli_trial_std(trial);
+        char *value = isnan(trial->value) ? cli_strdup("-") : cli_format("%.4f", trial->value);
+        char *spread = isnan(std) ? cli_strdup("-") : cli_format("%.4f", std);
+        char *knobs = cli_trial_params_text(trial);
+        char *folds = folds_text(trial);
+        char *seconds = cli_seconds_text(cli_trial_seconds(trial));
+        const char *state = dial_trial_state_name(trial->state);
+        cli_table_add(&table,
+                      (const char *[]){number, state, value, spread, knobs, folds, seconds});
+        if (trial->message) cli_table_note(&table, trial->message);
+        free(number);
+        free(value);
+        free(spread);
+        free(knobs);
+        free(folds);
+        free(seconds);
+    }
+    cli_table_print(&table, stdout, 2);
+    cli_table_free(&table);
+}
+
+static json_t *trials_json(const dial_study *study, const dial_trial_list *list) {
+    json_t *trials = json_array();
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        json_t *item = json_pack(
+            "{s:I, s:s, s:o, s:o, s:o, s:o}", "number", (json_int_t)trial->number, "state",
+            dial_trial_state_name(trial->state), "value", cli_json_number(trial->value), "knobs",
+            cli_json_trial_params(trial), "intermediate", cli_json_trial_intermediate(trial),
+            "duration",
+            trial->finished_at > 0 ? cli_json_number(cli_trial_seconds(trial)) : json_null());
+        if (trial->message) json_object_set_new(item, "message", json_string(trial->message));
+        json_array_append_new(trials, item);
+    }
+    return json_pack("{s:s, s:s, s:o}", "study", dial_study_name(study), "direction",
+                     dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize",
+                     "trials", trials);
+}
+
+/* The knobs' names in order of first appearance. */
+static size_t knob_columns(const dial_trial_list *list, const char ***out) {
+    size_t n = 0, capacity = 8;
+    const char **names = cli_alloc(capacity, sizeof *names);
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        for (size_t p = 0; p < trial->n_params; p++) {
+            bool seen = false;
+            for (size_t c = 0; c < n && !seen; c++)
+                seen = strcmp(names[c], trial->param_names[p]) == 0;
+            if (seen) continue;
+            if (n == capacity) {
+                const char **grown = cli_alloc(capacity * 2, sizeof *grown);
+                memcpy(grown, names, n * sizeof *names);
+                free(names);
+                names = grown;
+                capacity *= 2;
+            }
+            names[n++] = trial->param_names[p];
+        }
+    }
+    *out = names;
+    return n;
+}
+
+static void print_trials_csv(const dial_trial_list *list) {
+    const char **columns = NULL;
+    size_t n_columns = knob_columns(list, &columns);
+    fputs("number,state,value,duration", stdout);
+    for (size_t c = 0; c < n_columns; c++) {
+        fputc(',', stdout);
+        cli_write_csv_field(stdout, columns[c]);
+    }
+    fputc('\n', stdout);
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        char value[40] = "", duration[40] = "";
+        if (!isnan(trial->value)) cli_format_double(trial->value, value, sizeof value);
+        if (trial->finished_at > 0)
+            snprintf(duration, sizeof duration, "%.6f", cli_trial_seconds(trial));
+        printf("%lld,%s,%s,%s", (long long)trial->number, dial_trial_state_name(trial->state),
+               value, duration);
+        for (size_t c = 0; c < n_columns; c++) {
+            fputc(',', stdout);
+            for (size_t p = 0; p < trial->n_params; p++)
+                if (strcmp(trial->param_names[p], columns[c]) == 0)
+                    cli_write_csv_field(stdout, trial->param_texts[p] ? trial->param_texts[p] : "");
+        }
+        fputc('\n', stdout);
+    }
+    free(columns);
+}
+
+int cli_cmd_trials(int argc, char **argv) {
+    cli_options opts;
+    int status = cli_parse(&trials_command, argc, argv, &opts);
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
+    if (opts.json && opts.csv) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE, "--json and --csv cannot be combined; choose one");
+    }
+    const char *path = opts.positional[0];
+    dial_ctx *ctx = cli_context(&opts);
+    dial_study *study = NULL;
+    dial_trial_list trials = {0, NULL};
+    dial_status result = cli_open_study(ctx, path, opts.study_name, &study);
+    if (result == DIAL_OK) result = dial_study_trials(ctx, study, &trials);
+    if (result != DIAL_OK) {
+        status = cli_fail(ctx, result);
+    } else {
+        if (opts.json)
+            cli_json_print(trials_json(study, &trials), stdout, 17);
+        else if (opts.csv)
+            print_trials_csv(&trials);
+        else
+            print_trials_text(path, study, &trials);
+        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+    dial_trial_list_free(&trials);
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+    cli_options_free(&opts);
+    return status;
+}

@@ -1,0 +1,771 @@
+/* dial tune MODEL DATA: searches a model's knobs for the best
+ * cross-validated score, shows the leaderboard and refits the best. The
+ * search itself is the library's (dial_tune_model); this file builds the
+ * space from the options, reports progress and prints the outcome. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const cli_command tune_command = {
+    .name = "tune",
+    .usage = "dial tune MODEL DATA [options]",
+    .positional = (const char *const[]){"MODEL", "DATA"},
+    .n_positional = 2,
+    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_REPEATS | CLI_OPT_METRIC |
+               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_QUIET |
+               CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
+               CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_CV | CLI_OPT_HOLDOUT |
+               CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
+    .help =
+        "Usage: dial tune MODEL DATA [options]\n"
+        "\n"
+        "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
+        "trial sets the searched knobs, fits the model on all folds but one and scores the\n"
+        "fold left out, for every fold; its value is the mean score. The folds are made\n"
+        "once, so every trial is scored on the same rows. The space is the model's default\n"
+        "search ranges ('dial knobs MODEL') less the knobs fixed with -s, changed by\n"
+        "--space. At the end: the 10 best trials, the best knobs, and with -o a refit of\n"
+        "the best on all the rows, whose model file records how its knobs were chosen.\n"
+        "\n"
+        "With --study FILE every finished trial is kept in a SQLite file: the same command\n"
+        "run again continues a stopped search (--trials counts the study's total), and\n"
+        "several runs at once share the work. Ctrl-C stops cleanly: running trials finish\n"
+        "and every completed one is kept; a second Ctrl-C exits at once.\n"
+        "\n"
+        "Search:\n"
+        "  --space NAME=VALUES   search a knob over VALUES instead of its default range\n"
+        "                        (repeatable): C=1e-3..1e3:log, k=1..50, k=1..50:step=2,\n"
+        "                        weights=uniform,distance, alpha=0.1 (fixed); see\n"
+        "                        docs/search-spaces.md\n"
+        "  --space-file FILE     the same for many knobs, from a JSON object\n"
+        "  -s, --set NAME=VALUE  fix a knob for every trial (it leaves the space)\n"
+        "  --sampler NAME        random (default), grid (every combination, the middle\n"
+        "                        of each range first) or qmc (scrambled Sobol points)\n"
+        "  --trials N            finished trials to bring the study to (default: the whole\n"
+        "                        grid for grid, else 50; no limit with --timeout alone)\n"
+        "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
+        "  --grid-points N       values of a continuous knob in a grid (default 10)\n"
+        "  --seed N              seed of the folds, the fits and the sampler (default 0)\n"
+        "  -j, --jobs N          trials run at once (default: the number of CPUs)\n"
+        "\n"
+        "Scoring:\n"
+        "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
+        "                        classification (default accuracy); rmse, mae, r2 for\n"
+        "                        regression (default r2)\n"
+        "  --cv K                folds (default 5, stratified for classification)\n"
+        "  --repeats R           repeats of the K folds, each shuffled anew (default 1)\n"
+        "  --holdout F           set a stratified fraction F of the rows aside before the\n"
+        "                        search, which never sees them; the best knobs, refitted\n"
+        "                        on the other rows, are scored on them\n"
+        "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
+        "                        outer fold runs its own search on its training rows and\n"
+        "                        scores the refitted best on its test rows\n"
+        "\n"
+        "Study and output:\n"
+        "  --study FILE          keep the trials in a SQLite file (default: in memory)\n"
+        "  --study-name NAME     the study in FILE (default: the model's name); --nested\n"
+        "                        adds NAME-outer-1 .. NAME-outer-K\n"
+        "  -o, --output FILE     refit the best on all the rows and save it\n"
+        "  --json                the summary as one JSON object: {\"best_value\",\n"
+        "                        \"best_knobs\", \"best_number\", \"best_std\", \"trials\",\n"
+        "                        \"leaderboard\", ...}, with \"holdout_score\" or \"nested\":\n"
+        "                        {\"mean\", \"std\", \"scores\", \"inner_best_mean\"}\n"
+        "  --quiet               no progress on stderr (a bar on a terminal, else one line\n"
+        "                        per trial)\n"
+        "  -t, --target COLUMN   the column to predict (default: the last column)\n"
+        "  --task TASK           classification, regression or auto (default: auto)\n"
+        "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
+        "  --no-header           the first row is data, not column names\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "Example:\n"
+        "  dial tune knn data/iris.csv --target species --trials 40 --holdout 0.2\n"
+        "  dial tune logistic data/breast_cancer.csv --target diagnosis --sampler grid "
+        "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n",
+};
+
+/* Trials of a random or qmc search without --trials or --timeout. */
+#define DEFAULT_TRIALS 50
+/* Rows of the leaderboard. */
+#define LEADERBOARD_SIZE 10
+
+/* ---- Ctrl-C ------------------------------------------------------------------ */
+
+/* A signal handler can reach nothing but static storage, so the stop flag
+ * the executor polls lives here (the library itself has no such state).
+ * SA_RESETHAND restores the default action: a second Ctrl-C ends the
+ * process at once. */
+static volatile int interrupted;
+
+static void on_interrupt(int signal_number) {
+    (void)signal_number;
+    interrupted = 1;
+}
+
+/* ---- warnings ------------------------------------------------------------------ */
+
+/* The fits of a search can warn hundreds of times (a solver stopping at
+ * max_iter in some corner of the space): the first warning is kept and the
+ * others counted, and one line is printed when the search is over. Trials
+ * run on several threads, hence the lock. */
+typedef struct warning_log {
+    pthread_mutex_t lock;
+    size_t count;
+    char first[512];
+} warning_log;
+
+static void collect_warning(void *user, dial_log_level level, const char *message) {
+    warning_log *log = user;
+    if (level != DIAL_LOG_WARN) return;
+    pthread_mutex_lock(&log->lock);
+    if (log->count++ == 0) snprintf(log->first, sizeof log->first, "%s", message);
+    pthread_mutex_unlock(&log->lock);
+}
+
+static void print_warnings(const warning_log *log) {
+    if (log->count == 1) fprintf(stderr, "dial: warning: %s\n", log->first);
+    if (log->count > 1)
+        fprintf(stderr, "dial: warning: %s (and %zu more warnings from the fits of the search)\n",
+                log->first, log->count - 1);
+}
+
+/* ---- the space --------------------------------------------------------------- */
+
+static void remove_param(dial_space *space, size_t i) {
+    dial_param *param = &space->params[i];
+    free(param->name);
+    for (size_t c = 0; c < param->n_choices; c++) free(param->choices[c]);
+    free(param->choices);
+    free(param->condition);
+    memmove(param, param + 1, (space->n - i - 1) * sizeof *param);
+    space->n--;
+}
+
+/* The knob a condition ("metric=minkowski") depends on. */
+static void condition_knob(const char *condition, char *name, size_t size) {
+    const char *eq = condition ? strchr(condition, '=') : NULL;
+    size_t length = eq ? (size_t)(eq - condition) : 0;
+    if (length >= size) length = size - 1;
+    memcpy(name, condition ? condition : "", length);
+    name[length] = '\0';
+}
+
+/* Takes the knobs fixed with -s out of the default space, then the knobs
+ * that only applied under a value the fixed ones no longer have. */
+static void drop_fixed(dial_space *space, const dial_knobs *knobs) {
+    for (size_t i = space->n; i-- > 0;) {
+        long k = dial_knobs_find(knobs, space->params[i].name);
+        if (k >= 0 && knobs->values[k].set_by_user) remove_param(space, i);
+    }
+    for (bool dropped = true; dropped;) {
+        dropped = false;
+        for (size_t i = 0; i < space->n && !dropped; i++) {
+            char controller[128];
+            condition_knob(space->params[i].condition, controller, sizeof controller);
+            if (!controller[0] || dial_space_find(space, controller) >= 0) continue;
+            long k = dial_knobs_find(knobs, space->params[i].name);
+            if (k >= 0 && !dial_knobs_active(knobs, (size_t)k)) {
+                remove_param(space, i);
+                dropped = true;
+            }
+        }
+    }
+}
+
+/* The -s assignment of a knob, for messages. */
+static const char *fixed_assignment(const cli_options *opts, const char *name) {
+    size_t length = strlen(name);
+    const char *found = NULL;
+    for (size_t i = 0; i < opts->n_sets; i++) {
+        const char *set = opts->sets[i];
+        while (isspace((unsigned char)*set)) set++;
+        if (strncmp(set, name, length) == 0 &&
+            (set[length] == '=' || isspace((unsigned char)set[length])))
+            found = opts->sets[i];
+    }
+    return found;
+}
+
+static dial_status read_space_file(dial_ctx *ctx, const char *path, char **text) {
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return dial_fail(ctx, DIAL_ERR_IO, "cannot read space file %s: %s", path, strerror(errno));
+    size_t length = 0, capacity = 4096;
+    char *buffer = cli_alloc(capacity, 1);
+    size_t got;
+    while ((got = fread(buffer + length, 1, capacity - length - 1, file)) > 0) {
+        length += got;
+        if (length + 1 == capacity) {
+            char *grown = cli_alloc(capacity * 2, 1);
+            memcpy(grown, buffer, length);
+            free(buffer);
+            buffer = grown;
+            capacity *= 2;
+        }
+    }
+    bool failed = ferror(file) != 0;
+    fclose(file);
+    if (failed) {
+        free(buffer);
+        return dial_fail(ctx, DIAL_ERR_IO, "cannot read space file %s: read error", path);
+    }
+    buffer[length] = '\0';
+    *text = buffer;
+    return DIAL_OK;
+}
+
+/* The default space after -s, then --space-file, then each --space. A knob
+ * both fixed and searched is a mistake to point out, not to resolve. */
+static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dial_knobs *knobs,
+                               dial_space *space) {
+    dial_status status = dial_space_from_knobs(ctx, knobs, space);
+    if (status != DIAL_OK) return status;
+    drop_fixed(space, knobs);
+    if (opts->space_file) {
+        char *text = NULL;
+        status = read_space_file(ctx, opts->space_file, &text);
+        if (status == DIAL_OK) status = dial_space_set_json(ctx, space, knobs, text);
+        free(text);
+        for (size_t i = 0; status == DIAL_OK && i < space->n; i++) {
+            long k = dial_knobs_find(knobs, space->params[i].name);
+            if (k >= 0 && knobs->values[k].set_by_user)
+                status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                                   "knob '%s' is fixed with -s %s and searched in %s; drop one",
+                                   space->params[i].name,
+                                   fixed_assignment(opts, space->params[i].name),
+                                   opts->space_file);
+        }
+    }
+    for (size_t i = 0; status == DIAL_OK && i < opts->n_spaces; i++) {
+        const char *item = opts->spaces[i];
+        char name[128];
+        size_t skip = strspn(item, " \t"), length = strcspn(item + skip, "= \t");
+        if (length >= sizeof name) length = sizeof name - 1;
+        memcpy(name, item + skip, length);
+        name[length] = '\0';
+        long k = dial_knobs_find(knobs, name);
+        if (k >= 0 && knobs->values[k].set_by_user)
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                               "knob '%s' is fixed with -s %s and searched with --space %s; drop "
+                               "one",
+                               name, fixed_assignment(opts, name), item);
+        else
+            status = dial_space_set(ctx, space, knobs, item);
+    }
+    if (status == DIAL_OK && space->n == 0)
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                           "nothing to search: %s has no knob with a default search range left "
+                           "once -s fixed its knobs; add one with --space NAME=RANGE",
+                           knobs->model_name);
+    return status;
+}
+
+/* "k=1..50, weights=uniform,distance" */
+static char *space_text(const dial_space *space) {
+    char *text = cli_strdup("");
+    for (size_t i = 0; i < space->n; i++) {
+        const dial_param *param = &space->params[i];
+        char *value;
+        if (param->kind == DIAL_PARAM_CHOICE) {
+            bool bars = false;
+            for (size_t c = 0; c < param->n_choices; c++) bars |= strchr(param->choices[c], ',') != NULL;
+            value = cli_strdup("");
+            for (size_t c = 0; c < param->n_choices; c++) {
+                char *longer = cli_format("%s%s%s", value, c ? (bars ? "|" : ",") : "",
+                                          param->choices[c]);
+                free(value);
+                value = longer;
+            }
+        } else if (param->fixed || param->low == param->high) {
+            value = cli_format("%g", param->low);
+        } else {
+            char step[48] = "";
+            if (param->step > 0) snprintf(step, sizeof step, ":step=%g", param->step);
+            value = cli_format("%g..%g%s%s", param->low, param->high, param->log ? ":log" : "",
+                               step);
+        }
+        char *longer = cli_format("%s%s%s=%s", text, i ? ", " : "", param->name, value);
+        free(value);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+typedef struct progress {
+    bool quiet, terminal;
+    const char *metric;
+    dial_direction direction;
+    double timeout; /* seconds per search; 0 = none */
+    /* the current search */
+    size_t outer, n_outer;
+    int64_t total, done, done_before;
+    double started; /* monotonic seconds */
+    bool has_best;
+    double best;
+    char *best_knobs;
+    bool bar_shown;
+} progress;
+
+static double monotonic_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+static void clear_bar(progress *p) {
+    if (!p->bar_shown) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    p->bar_shown = false;
+}
+
+static void outer_prefix(const progress *p, char *buf, size_t size) {
+    if (p->outer)
+        snprintf(buf, size, "outer %zu/%zu: ", p->outer, p->n_outer);
+    else
+        buf[0] = '\0';
+}
+
+/* One line, redrawn in place: trials done, a bar, the best so far and its
+ * knobs, the time spent and an estimate of the time left. */
+static void draw_bar(progress *p) {
+    double elapsed = monotonic_now() - p->started;
+    int64_t ran = p->done - p->done_before;
+    double left = NAN;
+    if (p->total > 0 && ran > 0) left = elapsed / (double)ran * (double)(p->total - p->done);
+    if (p->timeout > 0) left = isnan(left) ? p->timeout - elapsed : fmin(left, p->timeout - elapsed);
+    char prefix[64], bar[24], count[64];
+    outer_prefix(p, prefix, sizeof prefix);
+    size_t width = sizeof bar - 3;
+    size_t filled = p->total > 0 ? (size_t)((double)width * (double)p->done / (double)p->total) : 0;
+    if (filled > width) filled = width;
+    bar[0] = '[';
+    for (size_t i = 0; i < width; i++) bar[1 + i] = i < filled ? '#' : '.';
+    bar[width + 1] = ']';
+    bar[width + 2] = '\0';
+    if (p->total > 0)
+        snprintf(count, sizeof count, "%lld/%lld %s", (long long)p->done, (long long)p->total, bar);
+    else
+        snprintf(count, sizeof count, "%lld trials", (long long)p->done);
+    char *spent = cli_seconds_text(elapsed);
+    char *remaining = isnan(left) ? cli_strdup("?") : cli_seconds_text(fmax(left, 0));
+    char *best = p->has_best ? cli_format("best %s %.4f (%s)", p->metric, p->best, p->best_knobs)
+                             : cli_format("no complete trial yet");
+    char line[1024];
+    snprintf(line, sizeof line, "%s%s  %s, ~%s left  %s", prefix, count, spent, remaining, best);
+    line[CLI_WIDTH - 1] = '\0';
+    fprintf(stderr, "\r%s\033[K", line);
+    fflush(stderr);
+    p->bar_shown = true;
+    free(spent);
+    free(remaining);
+    free(best);
+}
+
+static bool better(const progress *p, double value) {
+    if (!p->has_best) return true;
+    return p->direction == DIAL_MAXIMIZE ? value > p->best : value < p->best;
+}
+
+static void note_best(progress *p, const dial_trial_record *trial) {
+    if (!trial || trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value) ||
+        !better(p, trial->value))
+        return;
+    p->has_best = true;
+    p->best = trial->value;
+    free(p->best_knobs);
+    p->best_knobs = cli_trial_params_text(trial);
+}
+
+static void on_search(void *user, const dial_tune_search *search) {
+    progress *p = user;
+    clear_bar(p);
+    p->outer = search->outer;
+    p->n_outer = search->n_outer;
+    p->total = search->n_trials;
+    p->done = p->done_before = search->n_finished;
+    p->started = monotonic_now();
+    p->has_best = false;
+    free(p->best_knobs);
+    p->best_knobs = NULL;
+    note_best(p, search->best);
+    if (p->quiet) return;
+    if (search->outer)
+        fprintf(stderr, "outer fold %zu of %zu: a search on its %zu training rows (study %s)\n",
+                search->outer, search->n_outer, search->n_rows, search->study_name);
+    if (search->n_finished > 0)
+        fprintf(stderr, "study %s holds %lld finished trials; continuing to %lld\n",
+                search->study_name, (long long)search->n_finished, (long long)search->n_trials);
+    if (p->terminal) draw_bar(p);
+}
+
+static void on_trial(void *user, const dial_study *study, const dial_trial_record *trial) {
+    (void)study;
+    progress *p = user;
+    if (!trial->stale) p->done++;
+    note_best(p, trial);
+    if (p->quiet) return;
+    if (p->terminal) {
+        draw_bar(p);
+        return;
+    }
+    char prefix[64];
+    outer_prefix(p, prefix, sizeof prefix);
+    char *knobs = cli_trial_params_text(trial);
+    char *seconds = cli_seconds_text(cli_trial_seconds(trial));
+    if (trial->state == DIAL_TRIAL_COMPLETE)
+        fprintf(stderr, "%strial %lld complete: %s %.4f (%s) %s\n", prefix,
+                (long long)trial->number, p->metric, trial->value, knobs, seconds);
+    else
+        fprintf(stderr, "%strial %lld %s: %s (%s) %s\n", prefix, (long long)trial->number,
+                dial_trial_state_name(trial->state),
+                trial->message ? trial->message : "no message", knobs, seconds);
+    fflush(stderr);
+    free(knobs);
+    free(seconds);
+}
+
+/* ---- the outcome ------------------------------------------------------------------ */
+
+typedef struct tune_report {
+    const char *model_name, *data_path, *output;
+    const cli_options *opts;
+    const dial_dataset *data;
+    const dial_space *space;
+    dial_metric metric;
+    const dial_tune_result *result;
+} tune_report;
+
+static void upper_case(const char *text, char *buf, size_t size) {
+    size_t i = 0;
+    for (; text[i] && i + 1 < size; i++) buf[i] = (char)toupper((unsigned char)text[i]);
+    buf[i] = '\0';
+}
+
+static void print_leaderboard(const tune_report *report) {
+    const dial_tune_result *result = report->result;
+    const dial_trial_record **ranked = NULL;
+    size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
+    size_t shown = n < LEADERBOARD_SIZE ? n : LEADERBOARD_SIZE;
+    size_t failed = 0, pruned = 0;
+    for (size_t i = 0; i < result->trials.count; i++) {
+        failed += result->trials.items[i].state == DIAL_TRIAL_FAILED &&
+                  !result->trials.items[i].stale;
+        pruned += result->trials.items[i].state == DIAL_TRIAL_PRUNED;
+    }
+    printf("\nTop %zu of %lld trials (%zu complete, %zu pruned, %zu failed)\n", shown,
+           (long long)result->n_finished, n, pruned, failed);
+    char metric[64];
+    upper_case(dial_metric_name(report->metric), metric, sizeof metric);
+    cli_table table;
+    cli_table_init(&table, 5);
+    table.right[0] = table.right[1] = table.right[2] = table.right[4] = true;
+    table.wrap[3] = true;
+    cli_table_add(&table, (const char *[]){"TRIAL", metric, "STD", "KNOBS", "TIME"});
+    for (size_t i = 0; i < shown; i++) {
+        const dial_trial_record *trial = ranked[i];
+        char *number = cli_format("%lld", (long long)trial->number);
+        char *value = cli_format("%.4f", trial->value);
+        double std = cli_trial_std(trial);
+        char *spread = isnan(std) ? cli_strdup("-") : cli_format("%.4f", std);
+        char *knobs = cli_trial_params_text(trial);
+        char *seconds = cli_seconds_text(cli_trial_seconds(trial));
+        cli_table_add(&table, (const char *[]){number, value, spread, knobs, seconds});
+        free(number);
+        free(value);
+        free(spread);
+        free(knobs);
+        free(seconds);
+    }
+    cli_table_print(&table, stdout, 2);
+    cli_table_free(&table);
+    free(ranked);
+}
+
+static void print_scores(const double *scores, size_t n) {
+    for (size_t i = 0; i < n; i++) printf("%s%.4f", i ? " " : "", scores[i]);
+}
+
+static void print_tune_text(const tune_report *report) {
+    const cli_options *opts = report->opts;
+    const dial_tune_result *result = report->result;
+    const dial_dataset *data = report->data;
+    const char *metric = dial_metric_name(report->metric);
+    static const char *const samplers[] = {"random", "grid", "qmc"};
+    bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
+
+    printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
+           data->n_rows, data->target_name, dial_task_name(data->task));
+    char *space = space_text(report->space);
+    printf("space: %s\n", space);
+    free(space);
+    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s", samplers[opts->sampler],
+           (unsigned long long)opts->seed, opts->folds, stratified ? " (stratified)" : "");
+    if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
+    printf("; %s (%s is better)\n", metric,
+           result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
+    if (opts->study)
+        printf("study: %s in %s (%lld trials, %lld of them in this run)\n", result->study_name,
+               opts->study, (long long)result->n_finished, (long long)result->n_new);
+    else
+        printf("study: %s in memory (%lld trials)\n", result->study_name,
+               (long long)result->n_finished);
+    if (result->n_holdout)
+        printf("holdout: %zu rows set aside before the search, which saw the other %zu\n",
+               result->n_holdout, result->n_search_rows);
+
+    print_leaderboard(report);
+
+    const dial_trial_record *best = &result->best;
+    char *knobs = cli_trial_params_text(best);
+    printf("\nbest: trial %lld, %s %.4f", (long long)best->number, metric, best->value);
+    if (best->n_intermediate > 1)
+        printf(" \u00b1 %.4f over %zu folds", result->best_std, best->n_intermediate);
+    printf("\n  %s\n", knobs);
+    free(knobs);
+    if (result->n_holdout)
+        printf("holdout: %s %.4f on the %zu rows the search never saw (cross-validated %.4f)\n",
+               metric, result->holdout_score, result->n_holdout, best->value);
+    if (opts->nested) {
+        if (result->n_outer) {
+            printf("nested %zu-fold: %s %.4f \u00b1 %.4f (outer folds: ", opts->nested, metric,
+                   result->nested_mean, result->nested_std);
+            print_scores(result->outer_scores, result->n_outer);
+            printf(")\n  estimates how tuning, then fitting, does on new data; the inner "
+                   "searches' best\n  values average %.4f (optimistic: each is the best of many "
+                   "noisy scores)\n",
+                   result->inner_best_mean);
+            if (result->n_outer < opts->nested)
+                printf("  only %zu of %zu outer folds ran before the run stopped\n",
+                       result->n_outer, opts->nested);
+        } else {
+            printf("nested %zu-fold: not run (the run stopped first)\n", opts->nested);
+        }
+    }
+    if (report->output)
+        printf("refit on %zu rows: saved to %s\n", result->n_search_rows, report->output);
+    else
+        printf("not saved: add -o FILE to refit the best on all %zu rows and save it\n",
+               result->n_search_rows);
+    if (result->stopped)
+        printf("stopped early: %s\n",
+               opts->study ? "run the same command again to continue the study"
+                           : "the study was in memory; use --study FILE to keep and continue "
+                             "one");
+}
+
+static json_t *leaderboard_json(const dial_tune_result *result) {
+    const dial_trial_record **ranked = NULL;
+    size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && i < LEADERBOARD_SIZE; i++)
+        json_array_append_new(
+            list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
+                            "value", cli_json_number(ranked[i]->value), "std",
+                            cli_json_number(cli_trial_std(ranked[i])), "knobs",
+                            cli_json_trial_params(ranked[i]), "duration",
+                            cli_json_number(cli_trial_seconds(ranked[i]))));
+    free(ranked);
+    return list;
+}
+
+static json_t *doubles_json(const double *values, size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(list, cli_json_number(values[i]));
+    return list;
+}
+
+static json_t *tune_json(const tune_report *report) {
+    const cli_options *opts = report->opts;
+    const dial_tune_result *result = report->result;
+    static const char *const samplers[] = {"random", "grid", "qmc"};
+    /* The best knobs typed by the knob table: true, 7, "distance". */
+    json_t *best_knobs = json_object();
+    for (size_t i = 0; i < result->best.n_params; i++) {
+        long k = dial_knobs_find(&result->best_knobs, result->best.param_names[i]);
+        if (k >= 0)
+            json_object_set_new(best_knobs, result->best.param_names[i],
+                                cli_json_knob_value(&result->best_knobs, (size_t)k));
+    }
+    json_t *root = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
+        report->model_name, "data", report->data_path, "target", report->data->target_name,
+        "metric", dial_metric_name(report->metric), "direction",
+        result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "sampler",
+        samplers[opts->sampler], "folds", (json_int_t)opts->folds, "repeats",
+        (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+        opts->study ? json_string(opts->study) : json_null(), "study_name", result->study_name,
+        "trials", (json_int_t)result->n_finished, "new_trials", (json_int_t)result->n_new,
+        "stopped", result->stopped);
+    json_object_set_new(root, "best_number", json_integer((json_int_t)result->best.number));
+    json_object_set_new(root, "best_value", cli_json_number(result->best.value));
+    json_object_set_new(root, "best_std", cli_json_number(result->best_std));
+    json_object_set_new(root, "best_knobs", best_knobs);
+    json_object_set_new(root, "leaderboard", leaderboard_json(result));
+    json_object_set_new(root, "output", report->output ? json_string(report->output) : json_null());
+    if (result->n_holdout) {
+        json_object_set_new(root, "holdout_score", cli_json_number(result->holdout_score));
+        json_object_set_new(root, "holdout_rows", json_integer((json_int_t)result->n_holdout));
+    }
+    if (opts->nested) {
+        json_t *studies = json_array();
+        for (size_t i = 0; i < result->n_outer; i++)
+            json_array_append_new(studies, json_string(result->outer_studies[i]));
+        json_object_set_new(
+            root, "nested",
+            json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "folds",
+                      (json_int_t)opts->nested, "completed", (json_int_t)result->n_outer, "mean",
+                      cli_json_number(result->nested_mean), "std",
+                      cli_json_number(result->nested_std), "scores",
+                      doubles_json(result->outer_scores, result->n_outer), "inner_best",
+                      doubles_json(result->inner_best, result->n_outer), "inner_best_mean",
+                      cli_json_number(result->inner_best_mean), "studies", studies));
+    }
+    return root;
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_dataset *data,
+                                 dial_metric *metric) {
+    if (!opts->metric) {
+        *metric = dial_metric_default(data->task);
+        return DIAL_OK;
+    }
+    return dial_metric_parse(ctx, opts->metric, metric);
+}
+
+int cli_cmd_tune(int argc, char **argv) {
+    cli_options opts;
+    int status = cli_parse(&tune_command, argc, argv, &opts);
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
+    if (opts.holdout > 0 && opts.nested > 0) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE, "--holdout and --nested cannot be combined; choose one");
+    }
+    if (opts.output && strcmp(opts.output, "-") == 0 && opts.json) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE,
+                         "-o - writes the model to stdout, where --json would go; choose one");
+    }
+    const char *model_name = opts.positional[0];
+    const char *data_path = cli_display_path(opts.positional[1]);
+    dial_ctx *ctx = cli_context(&opts);
+    warning_log warnings = {.count = 0};
+    pthread_mutex_init(&warnings.lock, NULL);
+    dial_ctx_set_log(ctx, collect_warning, &warnings);
+    const dial_model_family *family = NULL;
+    dial_knobs knobs = {0};
+    dial_space space = {0, NULL};
+    dial_table *table = NULL;
+    dial_dataset *data = NULL;
+    dial_metric metric = DIAL_METRIC_ACCURACY;
+    dial_tune_result result;
+    memset(&result, 0, sizeof result);
+    progress watch = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1};
+
+    dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
+    if (outcome == DIAL_OK) outcome = build_space(ctx, &opts, &knobs, &space);
+    if (outcome == DIAL_OK) outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
+    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
+
+    bool stopped_by_user = false;
+    if (outcome == DIAL_OK) {
+        int64_t n_trials = opts.trials;
+        if (n_trials == 0 && opts.sampler != DIAL_SAMPLER_GRID && opts.timeout == 0)
+            n_trials = DEFAULT_TRIALS;
+        dial_tune_setup setup = {.family = family,
+                                 .knobs = &knobs,
+                                 .space = &space,
+                                 .metric = metric,
+                                 .folds = opts.folds,
+                                 .repeats = opts.repeats,
+                                 .seed = opts.seed};
+        watch.metric = dial_metric_name(metric);
+        watch.direction =
+            dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
+        watch.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
+        dial_tune_options options = {
+            .study_name = opts.study_name,
+            .storage = opts.study,
+            .sampler = opts.sampler,
+            .grid_points = opts.grid_points,
+            .optimize = {.n_trials = n_trials,
+                         .timeout_seconds = opts.timeout,
+                         .jobs = opts.jobs,
+                         .stop = &interrupted,
+                         .on_trial = on_trial,
+                         .on_trial_user = &watch},
+            .holdout = opts.holdout,
+            .nested = opts.nested,
+            .refit = opts.output != NULL,
+            .on_search = on_search,
+            .on_search_user = &watch,
+        };
+        struct sigaction action, previous;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_interrupt;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        interrupted = 0;
+        sigaction(SIGINT, &action, &previous);
+        outcome = dial_tune_model(ctx, &setup, data, &options, &result);
+        sigaction(SIGINT, &previous, NULL);
+        stopped_by_user = interrupted != 0;
+        clear_bar(&watch);
+        print_warnings(&warnings);
+    }
+    if (outcome == DIAL_OK && opts.output) outcome = dial_model_save(ctx, result.model, opts.output);
+
+    if (outcome != DIAL_OK) {
+        status = cli_fail(ctx, outcome);
+    } else {
+        tune_report report = {.model_name = family->name,
+                              .data_path = data_path,
+                              .output = opts.output,
+                              .opts = &opts,
+                              .data = data,
+                              .space = &space,
+                              .metric = metric,
+                              .result = &result};
+        if (opts.output && strcmp(opts.output, "-") == 0) {
+            /* the model went to stdout: nothing else may */
+        } else if (opts.json) {
+            cli_json_print(tune_json(&report), stdout, 17);
+        } else {
+            print_tune_text(&report);
+        }
+        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        if (status == CLI_EXIT_OK && stopped_by_user)
+            status = cli_error(CLI_EXIT_FAILURE,
+                               "interrupted after %lld trials; %s", (long long)result.n_finished,
+                               opts.study ? "every completed trial is kept: run the same command "
+                                            "again to continue"
+                                          : "the study was in memory");
+    }
+    free(watch.best_knobs);
+    pthread_mutex_destroy(&warnings.lock);
+    dial_tune_result_free(&result);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+    cli_options_free(&opts);
+    return status;
+}

@@ -1,0 +1,459 @@
+/*
+ * Kernel values for the SVM: the kernel functions over BLAS dot products,
+ * the LRU cache of rows, and the matrices Q of the C-SVC and epsilon-SVR
+ * duals served from it (see svm_kernel.h).
+ *
+ * rbf uses |x - z|^2 = |x|^2 + |z|^2 - 2 x.z with the squared norms computed
+ * once, so a row of kernel values is one matrix-vector product and a pass of
+ * exponentials. BLAS calls are kept small enough that OpenBLAS runs them on
+ * the calling thread (it starts threads of its own above about 2304 x 4
+ * elements for a matrix-vector product and 2^18 multiply-adds for a
+ * matrix-matrix one): the thread budget is dial's to spend, on pairs of
+ * classes or folds, and the values do not depend on OpenBLAS's threads.
+ */
+#include "models/svm_kernel.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SVM_GEMM_ELEMENTS 262144 /* OpenBLAS's single-thread limit for dgemm, multiply-adds */
+
+/* The loops that compute kernel rows are compiled for several instruction
+ * sets and the best the processor has is picked when the library loads
+ * (all give the same bits: C11 mode does not fuse multiply-adds, and each
+ * sum runs in the same order). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__SANITIZE_ADDRESS__)
+#define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SVM_VECTOR_CLONES
+#endif
+
+void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms) {
+    for (size_t i = 0; i < n; i++) {
+        const double *row = x + i * d;
+        double s = 0;
+        for (size_t t = 0; t < d; t++) s += row[t] * row[t];
+        norms[i] = s;
+    }
+}
+
+/* e^x for -708 <= x <= 0, without branches so that a loop over it
+ * vectorises: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor
+ * polynomial of degree 12 (relative error below 2e-16 there), 2^k written
+ * into the exponent bits. */
+static inline double svm_exp_nonpositive(double x) {
+    const double round_shift = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds */
+    double shifted = x * 1.4426950408889634 + round_shift; /* x / ln 2 */
+    uint64_t k_bits;
+    memcpy(&k_bits, &shifted, sizeof k_bits);
+    double k = shifted - round_shift;
+    /* ln 2 in two parts, the first with trailing zero bits so k ln2_hi is exact */
+    double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    double e = 1.0 / 479001600.0; /* 1/12! */
+    e = e * r + 1.0 / 39916800.0;
+    e = e * r + 1.0 / 3628800.0;
+    e = e * r + 1.0 / 362880.0;
+    e = e * r + 1.0 / 40320.0;
+    e = e * r + 1.0 / 5040.0;
+    e = e * r + 1.0 / 720.0;
+    e = e * r + 1.0 / 120.0;
+    e = e * r + 1.0 / 24.0;
+    e = e * r + 1.0 / 6.0;
+    e = e * r + 0.5;
+    e = e * r + 1.0;
+    e = e * r + 1.0;
+    /* k sits in the low bits of shifted; moved into the exponent field */
+    uint64_t scale_bits = (k_bits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &scale_bits, sizeof scale);
+    return e * scale;
+}
+
+/* rbf from dot products: exp(-gamma (|a|^2 + |x_j|^2 - 2 a.x_j)). Three
+ * passes, each simple enough to vectorise: the distance (never below 0,
+ * which rounding could give for a row and itself), the exponent (never
+ * below -708, where e^x leaves the normal range; e^-708 is 3e-308, as good
+ * as 0 in any sum), then the exponential. */
+SVM_VECTOR_CLONES static void svm_rbf_finish(double *restrict v, size_t m, double norm_a,
+                                             const double *restrict norms, double gamma) {
+    for (size_t j = 0; j < m; j++) {
+        double distance = norm_a + norms[j] - 2 * v[j];
+        v[j] = distance > 0 ? distance : 0;
+    }
+    for (size_t j = 0; j < m; j++) {
+        double x = -gamma * v[j];
+        v[j] = x < -708.0 ? -708.0 : x;
+    }
+    for (size_t j = 0; j < m; j++) v[j] = svm_exp_nonpositive(v[j]);
+}
+
+static double svm_power(double base, int degree) {
+    double result = 1;
+    for (int e = degree; e > 0; e >>= 1) {
+        if (e & 1) result *= base;
+        base *= base;
+    }
+    return result;
+}
+
+/* Turns the dot products v[j] = a.x_j into kernel values in place. */
+static void svm_kernel_finish(const dial_svm_kernel *kernel, double *v, size_t m, double norm_a,
+                              const double *norms) {
+    double gamma = kernel->gamma, coef0 = kernel->coef0;
+    switch (kernel->type) {
+    case DIAL_SVM_LINEAR: return;
+    case DIAL_SVM_RBF: svm_rbf_finish(v, m, norm_a, norms, gamma); return;
+    case DIAL_SVM_POLY:
+        for (size_t j = 0; j < m; j++) v[j] = svm_power(gamma * v[j] + coef0, kernel->degree);
+        return;
+    case DIAL_SVM_SIGMOID:
+        for (size_t j = 0; j < m; j++) v[j] = tanh(gamma * v[j] + coef0);
+        return;
+    }
+}
+
+/* out[j] = a.x_j for the rows [from, from + count) of a matrix stored by
+ * columns (feature t of row j at xt[t ld + j]): a pass per feature over
+ * contiguous memory, four features at a time, each sum in feature order. */
+SVM_VECTOR_CLONES static void svm_dots(const double *restrict xt, size_t ld, size_t d,
+                                       const double *restrict a, size_t from, size_t count,
+                                       double *restrict out) {
+    for (size_t j = 0; j < count; j++) out[j] = 0;
+    size_t t = 0;
+    for (; t + 4 <= d; t += 4) {
+        const double *c0 = xt + t * ld + from, *c1 = c0 + ld, *c2 = c1 + ld, *c3 = c2 + ld;
+        double a0 = a[t], a1 = a[t + 1], a2 = a[t + 2], a3 = a[t + 3];
+        for (size_t j = 0; j < count; j++) {
+            double s = out[j];
+            s += a0 * c0[j];
+            s += a1 * c1[j];
+            s += a2 * c2[j];
+            s += a3 * c3[j];
+            out[j] = s;
+        }
+    }
+    for (; t < d; t++) {
+        const double *c0 = xt + t * ld + from;
+        double a0 = a[t];
+        for (size_t j = 0; j < count; j++) out[j] += a0 * c0[j];
+    }
+}
+
+void dial_svm_kernel_block(const dial_svm_kernel *kernel, const double *a, const double *norms_a,
+                           size_t ma, const double *b, const double *norms_b, size_t mb, size_t d,
+                           double *out) {
+    if (d == 0) {
+        memset(out, 0, ma * mb * sizeof *out);
+    } else {
+        /* tiles of at most SVM_GEMM_ELEMENTS multiply-adds */
+        size_t tile_a = ma < 64 ? (ma ? ma : 1) : 64;
+        size_t tile_b = SVM_GEMM_ELEMENTS / (tile_a * d);
+        if (tile_b < 1) tile_b = 1;
+        for (size_t i = 0; i < ma; i += tile_a) {
+            size_t ra = ma - i < tile_a ? ma - i : tile_a;
+            for (size_t j = 0; j < mb; j += tile_b) {
+                size_t rb = mb - j < tile_b ? mb - j : tile_b;
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ra, (int)rb, (int)d, 1.0,
+                            a + i * d, (int)d, b + j * d, (int)d, 0.0, out + i * mb + j, (int)mb);
+            }
+        }
+    }
+    for (size_t i = 0; i < ma; i++)
+        svm_kernel_finish(kernel, out + i * mb, mb, norms_a ? norms_a[i] : 0, norms_b);
+}
+
+/* ---- the LRU cache ----------------------------------------------------------
+ * Rows live on a circular doubly linked list in order of use, the least
+ * recently used first after the sentinel (index n). Each row is its own
+ * allocation of `size` floats, of which the first `len` are valid. */
+
+typedef struct svm_cache_row {
+    float *data;
+    size_t size, len;
+    size_t prev, next; /* list links; prev == SIZE_MAX when not on the list */
+} svm_cache_row;
+
+struct dial_svm_cache {
+    size_t n;
+    size_t free_floats; /* what the budget still allows */
+    svm_cache_row *rows; /* n + 1, the last is the sentinel */
+};
+
+#define SVM_UNLINKED SIZE_MAX
+
+dial_svm_cache *dial_svm_cache_new(size_t n_rows, size_t budget) {
+    dial_svm_cache *cache = calloc(1, sizeof *cache);
+    if (!cache) return NULL;
+    cache->rows = calloc(n_rows + 1, sizeof *cache->rows);
+    if (!cache->rows) {
+        free(cache);
+        return NULL;
+    }
+    cache->n = n_rows;
+    /* two full rows always fit: the solver holds two rows at a time */
+    cache->free_floats = budget > 2 * n_rows ? budget : 2 * n_rows;
+    for (size_t i = 0; i < n_rows; i++) cache->rows[i].prev = SVM_UNLINKED;
+    cache->rows[n_rows].prev = cache->rows[n_rows].next = n_rows;
+    return cache;
+}
+
+void dial_svm_cache_free(dial_svm_cache *cache) {
+    if (!cache) return;
+    for (size_t i = 0; i < cache->n; i++) free(cache->rows[i].data);
+    free(cache->rows);
+    free(cache);
+}
+
+static void svm_cache_unlink(dial_svm_cache *cache, size_t i) {
+    svm_cache_row *row = &cache->rows[i];
+    if (row->prev == SVM_UNLINKED) return;
+    cache->rows[row->prev].next = row->next;
+    cache->rows[row->next].prev = row->prev;
+    row->prev = row->next = SVM_UNLINKED;
+}
+
+/* Links row i as the most recently used (just before the sentinel). */
+static void svm_cache_link(dial_svm_cache *cache, size_t i) {
+    size_t sentinel = cache->n;
+    svm_cache_row *row = &cache->rows[i];
+    row->next = sentinel;
+    row->prev = cache->rows[sentinel].prev;
+    cache->rows[row->prev].next = i;
+    cache->rows[sentinel].prev = i;
+}
+
+float *dial_svm_cache_row(dial_svm_cache *cache, size_t i, size_t len, size_t *valid) {
+    svm_cache_row *row = &cache->rows[i];
+    svm_cache_unlink(cache, i);
+    if (row->size < len) {
+        size_t more = len - row->size, sentinel = cache->n;
+        /* the row itself is off the list, so it is never the one evicted */
+        while (cache->free_floats < more && cache->rows[sentinel].next != sentinel) {
+            size_t old = cache->rows[sentinel].next;
+            svm_cache_unlink(cache, old);
+            free(cache->rows[old].data);
+            cache->free_floats += cache->rows[old].size;
+            cache->rows[old].data = NULL;
+            cache->rows[old].size = cache->rows[old].len = 0;
+        }
+        float *data = realloc(row->data, len * sizeof *data);
+        if (!data) {
+            if (row->data) svm_cache_link(cache, i);
+            return NULL;
+        }
+        row->data = data;
+        cache->free_floats -= cache->free_floats < more ? cache->free_floats : more;
+        row->size = len;
+    }
+    *valid = row->len < len ? row->len : len;
+    if (row->len < len) row->len = len;
+    svm_cache_link(cache, i);
+    return row->data;
+}
+
+void dial_svm_cache_swap(dial_svm_cache *cache, size_t i, size_t j) {
+    if (i == j) return;
+    svm_cache_row *a = &cache->rows[i], *b = &cache->rows[j];
+    bool a_linked = a->prev != SVM_UNLINKED, b_linked = b->prev != SVM_UNLINKED;
+    svm_cache_unlink(cache, i);
+    svm_cache_unlink(cache, j);
+    svm_cache_row held = *a;
+    *a = *b;
+    *b = held;
+    if (b_linked) svm_cache_link(cache, i);
+    if (a_linked) svm_cache_link(cache, j);
+    size_t lo = i < j ? i : j, hi = i < j ? j : i, sentinel = cache->n;
+    for (size_t h = cache->rows[sentinel].next; h != sentinel; h = cache->rows[h].next) {
+        svm_cache_row *row = &cache->rows[h];
+        if (row->len > hi) {
+            float t = row->data[lo];
+            row->data[lo] = row->data[hi];
+            row->data[hi] = t;
+        } else if (row->len > lo) {
+            row->len = lo; /* holds lo's entry but not hi's: keep what is still right */
+        }
+    }
+}
+
+/* ---- the matrices of the duals ---------------------------------------------------
+ * A matrix keeps its rows by columns (xt, d x l: feature t of row i at
+ * xt[t l + i]) so that a row of kernel values is a few passes over
+ * contiguous memory (svm_dots). */
+
+struct dial_svm_matrix {
+    dial_svm_q q;
+    dial_svm_kernel kernel;
+    size_t l, d;    /* data rows and their width */
+    double *xt;     /* d x l: for SVC in the solver's order, for SVR in the original one */
+    double *norms;  /* l */
+    double *diag;   /* the diagonal of Q: l (SVC) or 2l (SVR) */
+    double *values; /* l: kernel values being computed */
+    double *query;  /* d: the row whose kernel values are computed */
+    dial_svm_cache *cache;
+    /* SVC: the label of each position (+1.0 or -1.0). SVR: the sign (+1 for
+     * alpha, -1 for alpha*) and data row of each of the 2l positions. */
+    double *label;
+    size_t *index;
+    float *buffers[2]; /* SVR: rows of Q handed out, alternately */
+    int next_buffer;
+};
+
+/* K(x_i, x_j) for j in [from, from + count) into m->values. */
+static void svm_matrix_kernel(dial_svm_matrix *m, size_t i, size_t from, size_t count) {
+    size_t l = m->l, d = m->d;
+    for (size_t t = 0; t < d; t++) m->query[t] = m->xt[t * l + i];
+    svm_dots(m->xt, l, d, m->query, from, count, m->values);
+    svm_kernel_finish(&m->kernel, m->values, count, m->norms[i], m->norms + from);
+}
+
+SVM_VECTOR_CLONES static void svm_signed_floats(float *restrict out, const double *restrict values,
+                                                const double *restrict label, double sign,
+                                                size_t count) {
+    for (size_t j = 0; j < count; j++) out[j] = (float)(sign * label[j] * values[j]);
+}
+
+/* Q row i of a C-SVC: kernel values of position i against [valid, len),
+ * times the labels, after the cached prefix. */
+static const float *svm_svc_row(void *self, size_t i, size_t len) {
+    dial_svm_matrix *m = self;
+    size_t valid = 0;
+    float *row = dial_svm_cache_row(m->cache, i, len, &valid);
+    if (!row || valid >= len) return row;
+    svm_matrix_kernel(m, i, valid, len - valid);
+    svm_signed_floats(row + valid, m->values, m->label + valid, m->label[i], len - valid);
+    return row;
+}
+
+static void svm_swap_doubles(double *v, size_t i, size_t j) {
+    double held = v[i];
+    v[i] = v[j];
+    v[j] = held;
+}
+
+static void svm_svc_swap(void *self, size_t i, size_t j) {
+    dial_svm_matrix *m = self;
+    dial_svm_cache_swap(m->cache, i, j);
+    for (size_t t = 0; t < m->d; t++) svm_swap_doubles(m->xt + t * m->l, i, j);
+    svm_swap_doubles(m->norms, i, j);
+    svm_swap_doubles(m->label, i, j);
+}
+
+/* Q row i of an epsilon-SVR from the kernel row of its data row (cached
+ * whole, in the original order): Q_ij = s_i s_j K(x_index[i], x_index[j]). */
+static const float *svm_svr_row(void *self, size_t i, size_t len) {
+    dial_svm_matrix *m = self;
+    size_t real = m->index[i], valid = 0, l = m->l;
+    float *kernel_row = dial_svm_cache_row(m->cache, real, l, &valid);
+    if (!kernel_row) return NULL;
+    if (valid < l) {
+        svm_matrix_kernel(m, real, valid, l - valid);
+        for (size_t j = valid; j < l; j++) kernel_row[j] = (float)m->values[j - valid];
+    }
+    float *out = m->buffers[m->next_buffer];
+    m->next_buffer ^= 1;
+    double si = m->label[i];
+    for (size_t j = 0; j < len; j++)
+        out[j] = (float)(si * m->label[j] * (double)kernel_row[m->index[j]]);
+    return out;
+}
+
+static void svm_svr_swap(void *self, size_t i, size_t j) {
+    dial_svm_matrix *m = self;
+    svm_swap_doubles(m->label, i, j);
+    size_t held = m->index[i];
+    m->index[i] = m->index[j];
+    m->index[j] = held;
+}
+
+void dial_svm_matrix_free(dial_svm_matrix *m) {
+    if (!m) return;
+    free(m->xt);
+    free(m->norms);
+    free(m->diag);
+    free(m->values);
+    free(m->query);
+    free(m->label);
+    free(m->index);
+    free(m->buffers[0]);
+    free(m->buffers[1]);
+    dial_svm_cache_free(m->cache);
+    free(m);
+}
+
+/* A matrix of l data rows with room for `variables` variables; copies
+ * row rows[i] (or i when rows is NULL) of x into column storage and
+ * computes the norms and the kernel's diagonal. NULL when out of memory. */
+static dial_svm_matrix *svm_matrix_new(const dial_svm_kernel *kernel, const double *x, size_t d,
+                                       const size_t *rows, size_t l, size_t variables,
+                                       size_t cache_bytes) {
+    dial_svm_matrix *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    size_t n = l ? l : 1, nv = variables ? variables : 1;
+    m->kernel = *kernel;
+    m->l = l;
+    m->d = d;
+    m->xt = malloc(n * (d ? d : 1) * sizeof *m->xt);
+    m->norms = malloc(n * sizeof *m->norms);
+    m->diag = malloc(nv * sizeof *m->diag);
+    m->values = malloc(n * sizeof *m->values);
+    m->query = malloc((d ? d : 1) * sizeof *m->query);
+    m->label = malloc(nv * sizeof *m->label);
+    m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
+    if (!m->xt || !m->norms || !m->diag || !m->values || !m->query || !m->label || !m->cache) {
+        dial_svm_matrix_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < l; i++) {
+        const double *row = x + (rows ? rows[i] : i) * d;
+        double norm = 0;
+        for (size_t t = 0; t < d; t++) {
+            m->xt[t * l + i] = row[t];
+            norm += row[t] * row[t];
+        }
+        m->norms[i] = norm;
+    }
+    /* K(x_i, x_i) from the norms: rbf's is 1 */
+    memcpy(m->diag, m->norms, l * sizeof *m->diag);
+    if (kernel->type == DIAL_SVM_RBF)
+        for (size_t i = 0; i < l; i++) m->diag[i] = 1;
+    else
+        svm_kernel_finish(kernel, m->diag, l, 0, m->norms);
+    return m;
+}
+
+dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double *x, size_t d,
+                                     const size_t *rows, size_t l, const signed char *y,
+                                     size_t cache_bytes) {
+    dial_svm_matrix *m = svm_matrix_new(kernel, x, d, rows, l, l, cache_bytes);
+    if (!m) return NULL;
+    for (size_t i = 0; i < l; i++) m->label[i] = y[i] > 0 ? 1.0 : -1.0;
+    m->q = (dial_svm_q){.self = m, .row = svm_svc_row, .swap = svm_svc_swap, .diag = m->diag};
+    return m;
+}
+
+dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
+                                     size_t l, size_t cache_bytes) {
+    dial_svm_matrix *m = svm_matrix_new(kernel, x, d, NULL, l, 2 * l, cache_bytes);
+    if (!m) return NULL;
+    size_t n = l ? l : 1;
+    m->index = malloc(2 * n * sizeof *m->index);
+    m->buffers[0] = malloc(2 * n * sizeof(float));
+    m->buffers[1] = malloc(2 * n * sizeof(float));
+    if (!m->index || !m->buffers[0] || !m->buffers[1]) {
+        dial_svm_matrix_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < l; i++) {
+        m->diag[i + l] = m->diag[i];
+        m->label[i] = 1;
+        m->label[i + l] = -1;
+        m->index[i] = m->index[i + l] = i;
+    }
+    m->q = (dial_svm_q){.self = m, .row = svm_svr_row, .swap = svm_svr_swap, .diag = m->diag};
+    return m;
+}
+
+dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix) { return &matrix->q; }

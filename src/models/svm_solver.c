@@ -1,0 +1,452 @@
+/*
+ * SMO for the SVM duals (see svm_solver.h), written from the published
+ * descriptions:
+ *
+ *  - Working set: i maximises -y_t G_t over I_up = {t : a_t < C_t, y_t = 1
+ *    or a_t > 0, y_t = -1}; j minimises -b_it^2 / a_it over the t of
+ *    I_low = {t : a_t < C_t, y_t = -1 or a_t > 0, y_t = 1} with
+ *    b_it = -y_i G_i + y_t G_t > 0, where a_it = K_ii + K_tt - 2 K_it (or a
+ *    small tau when that is not positive, for kernels that are not positive
+ *    semi-definite). That is the gain of the two-variable step to second
+ *    order (Fan, Chen and Lin 2005, "WSS 2"). Stop when
+ *    m(a) - M(a) = max_{I_up} -y G - min_{I_low} -y G < eps.
+ *  - Step: a_i += y_i d, a_j -= y_j d with d = b_ij / a_ij, clipped so both
+ *    stay in their box; a variable that reaches a bound is set to it exactly.
+ *  - Shrinking (Chang and Lin 2011, section 5.1): every min(l, 1000)
+ *    iterations, a variable at a bound whose -y G says it cannot be part of
+ *    a violating pair leaves the active set (the first positions). The
+ *    first time m - M <= 10 eps, every variable comes back once, as the
+ *    early guesses may have been wrong.
+ *  - Gradient reconstruction (section 5.2): G_bar_t = sum over a_s = C_s of
+ *    C_s Q_ts is kept for every t, so the gradient of the variables that
+ *    left is G_bar + p + the free variables' part, computed once at the end.
+ *  - rho: the mean of y_t G_t over the free variables, or the middle of the
+ *    interval the bounded ones allow when none is free.
+ */
+#include "models/svm_solver.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The passes over all active variables are compiled for several
+ * instruction sets, the best picked when the library loads; each gives the
+ * same bits (C11 mode fuses no multiply-add and the arithmetic is per
+ * element). Their conditions are written as bit masks because the
+ * compiler vectorises those and not branches on doubles. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__SANITIZE_ADDRESS__)
+#define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SVM_VECTOR_CLONES
+#endif
+
+#define SVM_TAU 1e-12          /* curvature used when a_ij <= 0 */
+#define SVM_SHRINK_PERIOD 1000 /* iterations between two shrinkings, at most */
+#define SVM_NONE SIZE_MAX
+
+enum { SVM_AT_LOWER = 0, SVM_AT_UPPER = 1, SVM_FREE = 2 };
+
+typedef struct svm_smo {
+    size_t l, active;
+    dial_svm_q *q;
+    double eps;
+    double *alpha, *G, *G_bar, *p, *C, *diag; /* in the current order */
+    double *y;                                /* +1.0 or -1.0 */
+    unsigned char *state;
+    int64_t *up, *low;   /* all ones when the variable is in I_up, I_low; else 0 */
+    double *scan, *scan2; /* l each: the working-set selection's per-variable values */
+    size_t *original; /* original index of each position */
+    bool unshrunk;
+} svm_smo;
+
+static unsigned char svm_state(double alpha, double c) {
+    return alpha >= c ? SVM_AT_UPPER : alpha <= 0 ? SVM_AT_LOWER : SVM_FREE;
+}
+
+static bool svm_in_up(const svm_smo *s, size_t t) { return s->up[t] != 0; }
+static bool svm_in_low(const svm_smo *s, size_t t) { return s->low[t] != 0; }
+
+/* Sets the state of variable t from its alpha, and its I_up and I_low
+ * masks. */
+static void svm_set_state(svm_smo *s, size_t t) {
+    unsigned char state = svm_state(s->alpha[t], s->C[t]);
+    s->state[t] = state;
+    bool positive = s->y[t] > 0;
+    bool up = positive ? state != SVM_AT_UPPER : state != SVM_AT_LOWER;
+    bool low = positive ? state != SVM_AT_LOWER : state != SVM_AT_UPPER;
+    s->up[t] = up ? -1 : 0;
+    s->low[t] = low ? -1 : 0;
+}
+
+static inline int64_t svm_bits(double v) {
+    int64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+
+static inline double svm_from_bits(int64_t bits) {
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* v where mask is all ones, w where it is 0. */
+static inline double svm_blend(int64_t mask, double v, double w) {
+    return svm_from_bits((svm_bits(v) & mask) | (svm_bits(w) & ~mask));
+}
+
+/* All ones when v > 0 (for a double, its bits as an integer are > 0). */
+static inline int64_t svm_positive(double v) { return -(int64_t)(svm_bits(v) > 0); }
+
+static void svm_swap_doubles(double *v, size_t i, size_t j) {
+    double t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+}
+
+static void svm_swap_positions(svm_smo *s, size_t i, size_t j) {
+    s->q->swap(s->q->self, i, j);
+    svm_swap_doubles(s->alpha, i, j);
+    svm_swap_doubles(s->G, i, j);
+    svm_swap_doubles(s->G_bar, i, j);
+    svm_swap_doubles(s->p, i, j);
+    svm_swap_doubles(s->C, i, j);
+    svm_swap_doubles(s->diag, i, j);
+    svm_swap_doubles(s->y, i, j);
+    int64_t mask = s->up[i];
+    s->up[i] = s->up[j];
+    s->up[j] = mask;
+    mask = s->low[i];
+    s->low[i] = s->low[j];
+    s->low[j] = mask;
+    unsigned char state = s->state[i];
+    s->state[i] = s->state[j];
+    s->state[j] = state;
+    size_t o = s->original[i];
+    s->original[i] = s->original[j];
+    s->original[j] = o;
+}
+
+/* Recomputes G of the positions [active, l) from G_bar and the free
+ * variables, by whichever way needs fewer kernel values. */
+static dial_status svm_reconstruct_gradient(svm_smo *s) {
+    size_t l = s->l, active = s->active;
+    if (active == l) return DIAL_OK;
+    for (size_t t = active; t < l; t++) s->G[t] = s->G_bar[t] + s->p[t];
+    size_t n_free = 0;
+    for (size_t j = 0; j < active; j++)
+        if (s->state[j] == SVM_FREE) n_free++;
+    if ((double)n_free * (double)l > 2.0 * (double)active * (double)(l - active)) {
+        for (size_t t = active; t < l; t++) {
+            const float *row = s->q->row(s->q->self, t, active);
+            if (!row) return DIAL_ERR_NOMEM;
+            double sum = 0;
+            for (size_t j = 0; j < active; j++)
+                if (s->state[j] == SVM_FREE) sum += s->alpha[j] * (double)row[j];
+            s->G[t] += sum;
+        }
+    } else {
+        for (size_t j = 0; j < active; j++) {
+            if (s->state[j] != SVM_FREE) continue;
+            const float *row = s->q->row(s->q->self, j, l);
+            if (!row) return DIAL_ERR_NOMEM;
+            double a = s->alpha[j];
+            for (size_t t = active; t < l; t++) s->G[t] += a * (double)row[t];
+        }
+    }
+    return DIAL_OK;
+}
+
+/* The largest -y G over I_up (gmax) and y G over I_low (gmax2) among the
+ * active variables: the violation is gmax + gmax2. */
+static void svm_violation(const svm_smo *s, double *gmax, double *gmax2) {
+    double up = -INFINITY, low = -INFINITY;
+    for (size_t t = 0; t < s->active; t++) {
+        double v = s->y[t] > 0 ? -s->G[t] : s->G[t]; /* -y_t G_t */
+        if (svm_in_up(s, t) && v > up) up = v;
+        if (svm_in_low(s, t) && -v > low) low = -v;
+    }
+    *gmax = up;
+    *gmax2 = low;
+}
+
+/* Whether a variable at a bound cannot be in a violating pair now. */
+static bool svm_can_shrink(const svm_smo *s, size_t t, double gmax, double gmax2) {
+    double g = s->G[t];
+    if (s->state[t] == SVM_AT_UPPER) return s->y[t] > 0 ? -g > gmax : -g > gmax2;
+    if (s->state[t] == SVM_AT_LOWER) return s->y[t] > 0 ? g > gmax2 : g > gmax;
+    return false;
+}
+
+static dial_status svm_shrink(svm_smo *s) {
+    double gmax, gmax2;
+    svm_violation(s, &gmax, &gmax2);
+    if (!s->unshrunk && gmax + gmax2 <= s->eps * 10) {
+        s->unshrunk = true;
+        dial_status status = svm_reconstruct_gradient(s);
+        if (status != DIAL_OK) return status;
+        s->active = s->l;
+    }
+    for (size_t t = 0; t < s->active; t++) {
+        if (!svm_can_shrink(s, t, gmax, gmax2)) continue;
+        s->active--;
+        /* move the last active variable that stays into position t */
+        while (s->active > t) {
+            if (!svm_can_shrink(s, s->active, gmax, gmax2)) {
+                svm_swap_positions(s, t, s->active);
+                break;
+            }
+            s->active--;
+        }
+    }
+    return DIAL_OK;
+}
+
+/* scan[t] = -y_t G_t for t in I_up, -inf otherwise. */
+SVM_VECTOR_CLONES static void svm_scan_up(double *restrict scan, const double *restrict y,
+                                          const double *restrict G, const int64_t *restrict up,
+                                          size_t m) {
+    for (size_t t = 0; t < m; t++) scan[t] = svm_blend(up[t], -y[t] * G[t], -INFINITY);
+}
+
+/* For i chosen with -y_i G_i = gmax: gain[t] = -b_it^2 / a_it for the t of
+ * I_low with b_it > 0 (else 1, above every real gain, which is <= 0), and
+ * yg[t] = y_t G_t in I_low (else -inf). */
+SVM_VECTOR_CLONES static void svm_scan_low(double *restrict gain, double *restrict yg,
+                                           const double *restrict y, const double *restrict G,
+                                           const double *restrict diag, const float *restrict qi,
+                                           const int64_t *restrict low, double gmax,
+                                           double diag_i, double y_i, size_t m) {
+    for (size_t t = 0; t < m; t++) {
+        double ygt = y[t] * G[t];
+        double b = gmax + ygt;
+        /* K_it = y_i y_t Q_it */
+        double a = diag_i + diag[t] - 2.0 * y_i * y[t] * (double)qi[t];
+        a = svm_blend(svm_positive(a), a, SVM_TAU);
+        gain[t] = svm_blend(low[t] & svm_positive(b), -(b * b) / a, 1.0);
+        yg[t] = svm_blend(low[t], ygt, -INFINITY);
+    }
+}
+
+/* Fan, Chen and Lin's WSS 2 over the active variables. Sets *optimal when
+ * the violation is below eps (or no pair is left). */
+static dial_status svm_select(svm_smo *s, size_t *out_i, size_t *out_j, bool *optimal) {
+    size_t active = s->active, i = SVM_NONE, j = SVM_NONE;
+    double gmax = -INFINITY, gmax2 = -INFINITY;
+    svm_scan_up(s->scan, s->y, s->G, s->up, active);
+    for (size_t t = 0; t < active; t++)
+        if (s->scan[t] > gmax) {
+            gmax = s->scan[t];
+            i = t;
+        }
+    if (i != SVM_NONE) {
+        const float *qi = s->q->row(s->q->self, i, active);
+        if (!qi) return DIAL_ERR_NOMEM;
+        svm_scan_low(s->scan, s->scan2, s->y, s->G, s->diag, qi, s->low, gmax, s->diag[i],
+                     s->y[i], active);
+        double best = INFINITY;
+        for (size_t t = 0; t < active; t++) {
+            if (s->scan2[t] > gmax2) gmax2 = s->scan2[t];
+            if (s->scan[t] <= best) {
+                best = s->scan[t];
+                j = t;
+            }
+        }
+        if (!(best <= 0)) j = SVM_NONE; /* no t of I_low with b_it > 0 */
+    }
+    *optimal = gmax + gmax2 < s->eps || j == SVM_NONE;
+    *out_i = i;
+    *out_j = j;
+    return DIAL_OK;
+}
+
+SVM_VECTOR_CLONES static void svm_update_gradient(double *restrict G, const float *restrict qi,
+                                                  const float *restrict qj, double delta_i,
+                                                  double delta_j, size_t m) {
+    for (size_t t = 0; t < m; t++) G[t] += (double)qi[t] * delta_i + (double)qj[t] * delta_j;
+}
+
+/* Adds C_t Q_t to (sign > 0) or takes it from G_bar. */
+static dial_status svm_update_g_bar(svm_smo *s, size_t t, double sign) {
+    const float *row = s->q->row(s->q->self, t, s->l);
+    if (!row) return DIAL_ERR_NOMEM;
+    double c = sign * s->C[t];
+    for (size_t k = 0; k < s->l; k++) s->G_bar[k] += c * (double)row[k];
+    return DIAL_OK;
+}
+
+/* One SMO step on the pair (i, j). */
+static dial_status svm_step(svm_smo *s, size_t i, size_t j) {
+    size_t active = s->active;
+    const float *qi = s->q->row(s->q->self, i, active);
+    if (!qi) return DIAL_ERR_NOMEM;
+    const float *qj = s->q->row(s->q->self, j, active);
+    if (!qj) return DIAL_ERR_NOMEM;
+    double yi = s->y[i], yj = s->y[j];
+    double a = s->diag[i] + s->diag[j] - 2.0 * yi * yj * (double)qi[j];
+    if (a <= 0) a = SVM_TAU;
+    double b = -yi * s->G[i] + yj * s->G[j];
+    double room_i = yi > 0 ? s->C[i] - s->alpha[i] : s->alpha[i];
+    double room_j = yj > 0 ? s->alpha[j] : s->C[j] - s->alpha[j];
+    /* the step b / a, or the largest that keeps both in their box */
+    double d = b / a;
+    bool clip_i = room_i <= d, clip_j = room_j <= d;
+    if (clip_i || clip_j) {
+        d = room_i < room_j ? room_i : room_j;
+        clip_i = room_i <= d;
+        clip_j = room_j <= d;
+    }
+    double old_i = s->alpha[i], old_j = s->alpha[j];
+    s->alpha[i] = clip_i ? (yi > 0 ? s->C[i] : 0) : old_i + yi * d;
+    s->alpha[j] = clip_j ? (yj > 0 ? 0 : s->C[j]) : old_j - yj * d;
+    double delta_i = s->alpha[i] - old_i, delta_j = s->alpha[j] - old_j;
+    svm_update_gradient(s->G, qi, qj, delta_i, delta_j, active);
+
+    unsigned char was_i = s->state[i], was_j = s->state[j];
+    svm_set_state(s, i);
+    svm_set_state(s, j);
+    dial_status status = DIAL_OK;
+    if ((was_i == SVM_AT_UPPER) != (s->state[i] == SVM_AT_UPPER))
+        status = svm_update_g_bar(s, i, s->state[i] == SVM_AT_UPPER ? 1 : -1);
+    if (status == DIAL_OK && (was_j == SVM_AT_UPPER) != (s->state[j] == SVM_AT_UPPER))
+        status = svm_update_g_bar(s, j, s->state[j] == SVM_AT_UPPER ? 1 : -1);
+    return status;
+}
+
+static double svm_rho(const svm_smo *s) {
+    double upper = INFINITY, lower = -INFINITY, sum = 0;
+    size_t n_free = 0;
+    for (size_t t = 0; t < s->active; t++) {
+        double yg = s->y[t] * s->G[t];
+        unsigned char state = s->state[t];
+        if (state == SVM_FREE) {
+            sum += yg;
+            n_free++;
+        } else if ((state == SVM_AT_UPPER) == (s->y[t] < 0)) {
+            /* upper with y = -1, or lower with y = +1: rho <= y G */
+            if (yg < upper) upper = yg;
+        } else if (yg > lower) {
+            lower = yg;
+        }
+    }
+    if (n_free > 0) return sum / (double)n_free;
+    if (isinf(upper) && isinf(lower)) return 0;
+    if (isinf(upper)) return lower;
+    if (isinf(lower)) return upper;
+    return (upper + lower) / 2;
+}
+
+static void svm_smo_free(svm_smo *s) {
+    free(s->alpha);
+    free(s->G);
+    free(s->G_bar);
+    free(s->p);
+    free(s->C);
+    free(s->diag);
+    free(s->y);
+    free(s->state);
+    free(s->up);
+    free(s->low);
+    free(s->scan);
+    free(s->scan2);
+    free(s->original);
+}
+
+/* Copies the problem in and computes the gradient of the starting point. */
+static dial_status svm_smo_init(svm_smo *s, const dial_svm_dual *dual, dial_svm_q *q,
+                                const double *alpha) {
+    size_t l = dual->l, n = l ? l : 1;
+    *s = (svm_smo){.l = l, .active = l, .q = q, .eps = dual->eps};
+    s->alpha = malloc(n * sizeof *s->alpha);
+    s->G = malloc(n * sizeof *s->G);
+    s->G_bar = calloc(n, sizeof *s->G_bar);
+    s->p = malloc(n * sizeof *s->p);
+    s->C = malloc(n * sizeof *s->C);
+    s->diag = malloc(n * sizeof *s->diag);
+    s->y = malloc(n * sizeof *s->y);
+    s->state = malloc(n * sizeof *s->state);
+    s->original = malloc(n * sizeof *s->original);
+    s->up = malloc(n * sizeof *s->up);
+    s->low = malloc(n * sizeof *s->low);
+    s->scan = malloc(n * sizeof *s->scan);
+    s->scan2 = malloc(n * sizeof *s->scan2);
+    if (!s->alpha || !s->G || !s->G_bar || !s->p || !s->C || !s->diag || !s->y || !s->state ||
+        !s->original || !s->up || !s->low || !s->scan || !s->scan2)
+        return DIAL_ERR_NOMEM;
+    memcpy(s->alpha, alpha, l * sizeof *s->alpha);
+    memcpy(s->p, dual->p, l * sizeof *s->p);
+    memcpy(s->C, dual->upper, l * sizeof *s->C);
+    memcpy(s->diag, q->diag, l * sizeof *s->diag);
+    memcpy(s->G, dual->p, l * sizeof *s->G);
+    for (size_t t = 0; t < l; t++) {
+        s->y[t] = dual->y[t] > 0 ? 1.0 : -1.0;
+        s->original[t] = t;
+        svm_set_state(s, t);
+    }
+    /* a warm start: G = p + Q a over the nonzero a */
+    for (size_t t = 0; t < l; t++) {
+        if (s->state[t] == SVM_AT_LOWER) continue;
+        const float *row = q->row(q->self, t, l);
+        if (!row) return DIAL_ERR_NOMEM;
+        double a = s->alpha[t], c = s->C[t];
+        for (size_t k = 0; k < l; k++) s->G[k] += a * (double)row[k];
+        if (s->state[t] == SVM_AT_UPPER)
+            for (size_t k = 0; k < l; k++) s->G_bar[k] += c * (double)row[k];
+    }
+    return DIAL_OK;
+}
+
+dial_status dial_svm_dual_solve(const dial_svm_dual *dual, dial_svm_q *q, double *alpha,
+                                dial_svm_dual_result *result) {
+    *result = (dial_svm_dual_result){0};
+    svm_smo s;
+    dial_status status = svm_smo_init(&s, dual, q, alpha);
+    size_t l = dual->l;
+    size_t period = l < SVM_SHRINK_PERIOD ? l : SVM_SHRINK_PERIOD;
+    size_t counter = period + 1;
+    long iter = 0;
+    bool converged = false;
+    while (status == DIAL_OK && l > 0) {
+        if (--counter == 0) {
+            counter = period;
+            if (dual->shrinking) status = svm_shrink(&s);
+            if (status != DIAL_OK) break;
+        }
+        size_t i, j;
+        bool optimal;
+        status = svm_select(&s, &i, &j, &optimal);
+        if (status != DIAL_OK) break;
+        if (optimal) {
+            /* optimal on the active set: check it on all of them */
+            status = svm_reconstruct_gradient(&s);
+            if (status != DIAL_OK) break;
+            s.active = l;
+            status = svm_select(&s, &i, &j, &optimal);
+            if (status != DIAL_OK) break;
+            if (optimal) {
+                converged = true;
+                break;
+            }
+            counter = 1; /* shrink again at the next iteration */
+        }
+        if (iter >= dual->max_iter) break;
+        iter++;
+        status = svm_step(&s, i, j);
+    }
+    if (status == DIAL_OK && !converged && l > 0) {
+        status = svm_reconstruct_gradient(&s);
+        s.active = l;
+        result->hit_max_iter = true;
+    }
+    if (status == DIAL_OK) {
+        result->rho = svm_rho(&s);
+        result->iterations = iter;
+        double objective = 0;
+        for (size_t t = 0; t < l; t++) objective += s.alpha[t] * (s.G[t] + s.p[t]);
+        result->objective = objective / 2;
+        for (size_t t = 0; t < l; t++) alpha[s.original[t]] = s.alpha[t];
+    }
+    svm_smo_free(&s);
+    return status;
+}

@@ -1,0 +1,394 @@
+/*
+ * The built-in objective: a trial's value is the mean cross-validated score
+ * of a model family with the trial's knobs.
+ *
+ * Everything that does not depend on the knobs is made once, when the
+ * objective is created, and shared by every trial: the folds (so trials are
+ * compared on the same rows), the views of their rows, the targets of their
+ * test rows and the seed of each fold's fit. The fits of every trial use
+ * the same seeds, so two trials differ only by their knobs, and `dial cv`
+ * with the same seed and knobs reproduces a trial's score.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune/objective.h"
+
+/* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
+ * so that `dial cv --seed N -s <best knobs>` gives the best trial's score. */
+#define OBJECTIVE_FOLD_SEED_STREAM 0x6376000000000000ULL
+
+/* One fold, ready for every trial. */
+typedef struct objective_fold {
+    dial_view train, test;
+    uint64_t fit_seed;
+    /* Prepare once, fit many (a later issue): state that depends on the
+     * fold's rows but not on the knobs belongs here, made in
+     * objective_prepare_fold and read by the fits of every trial: kNN
+     * neighbour lists up to the largest k of the space, SVM kernel rows
+     * for a given gamma, tree feature bins. */
+} objective_fold;
+
+struct dial_model_objective {
+    const dial_model_family *family;
+    dial_knobs knobs; /* the fixed knobs, owned */
+    dial_space space; /* owned */
+    size_t *order;    /* space indices, a knob's controlling knob before it */
+    dial_metric metric;
+    const dial_dataset *data;
+    size_t *rows; /* the rows the objective sees, ascending, owned */
+    size_t n_rows;
+    dial_splits splits; /* row indices of data */
+    objective_fold *folds;
+};
+
+/* ---- scoring -------------------------------------------------------------- */
+
+dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
+                                       const dial_view *test, dial_metric metric, double *score) {
+    const dial_dataset *data = test->data;
+    size_t n = test->n;
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    bool want_proba = dial_metric_needs_proba(metric);
+    double *y_true = malloc((n ? n : 1) * sizeof *y_true);
+    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *proba = want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba)
+                               : NULL;
+    dial_status status;
+    if (!y_true || !value || (want_proba && !proba)) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
+    } else {
+        for (size_t i = 0; i < n; i++) y_true[i] = data->y[dial_view_row(test, i)];
+        status = dial_model_predict(ctx, model, test, value, proba);
+        if (status == DIAL_OK)
+            status = dial_metric_score(ctx, metric, y_true, value, proba, n, n_classes, score);
+    }
+    free(y_true);
+    free(value);
+    free(proba);
+    return status;
+}
+
+dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
+                                        const dial_dataset *data, dial_metric metric) {
+    if ((unsigned)metric >= DIAL_METRIC_COUNT)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
+    if (!data->y)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
+    if (dial_metric_task(metric) != data->task)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' is for %s, but the target '%s' is a %s target",
+                         dial_metric_name(metric), dial_task_name(dial_metric_task(metric)),
+                         data->target_name ? data->target_name : "?", dial_task_name(data->task));
+    if (!(family->tasks & DIAL_TASK_BIT(data->task)))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s does not do %s", family->name,
+                         dial_task_name(data->task));
+    if (dial_metric_needs_proba(metric) && !family->has_proba)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' needs class probabilities, which %s does not predict",
+                         dial_metric_name(metric), family->name);
+    return DIAL_OK;
+}
+
+double dial_objective_fold_std(const dial_trial_record *record) {
+    size_t n = record->n_intermediate;
+    if (n == 0) return NAN;
+    double sum = 0, squares = 0;
+    for (size_t i = 0; i < n; i++) sum += record->intermediate_values[i];
+    double mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double d = record->intermediate_values[i] - mean;
+        squares += d * d;
+    }
+    return sqrt(squares / (double)n);
+}
+
+/* ---- creating ------------------------------------------------------------- */
+
+/* The knob a condition "knob=v1|v2" names, copied into name. */
+static void condition_knob(const char *condition, char *name, size_t size) {
+    const char *eq = condition ? strchr(condition, '=') : NULL;
+    size_t length = eq ? (size_t)(eq - condition) : 0;
+    if (length >= size) length = size - 1;
+    memcpy(name, condition, length);
+    name[length] = '\0';
+}
+
+/* Orders the space so that a knob whose condition names another knob of
+ * the space comes after it: whether the knob is active is then known when
+ * its turn comes. A cycle (a bug in a knob table) keeps the space order. */
+static size_t *order_params(const dial_space *space) {
+    size_t n = space->n;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    bool *placed = calloc(n ? n : 1, sizeof *placed);
+    if (!order || !placed) {
+        free(order);
+        free(placed);
+        return NULL;
+    }
+    size_t done = 0;
+    while (done < n) {
+        size_t before = done;
+        for (size_t i = 0; i < n; i++) {
+            if (placed[i]) continue;
+            char controller[128];
+            condition_knob(space->params[i].condition, controller, sizeof controller);
+            long at = controller[0] ? dial_space_find(space, controller) : -1;
+            if (at >= 0 && (size_t)at != i && !placed[at]) continue;
+            placed[i] = true;
+            order[done++] = i;
+        }
+        if (done == before)
+            for (size_t i = 0; i < n; i++)
+                if (!placed[i]) {
+                    placed[i] = true;
+                    order[done++] = i;
+                }
+    }
+    free(placed);
+    return order;
+}
+
+static int compare_rows(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rows the objective sees, sorted and checked. */
+static dial_status copy_rows(dial_ctx *ctx, const dial_dataset *data, const size_t *rows,
+                             size_t n_rows, dial_model_objective *objective) {
+    size_t n = rows ? n_rows : data->n_rows;
+    objective->rows = malloc((n ? n : 1) * sizeof *objective->rows);
+    if (!objective->rows) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
+    for (size_t i = 0; i < n; i++) objective->rows[i] = rows ? rows[i] : i;
+    if (rows) qsort(objective->rows, n, sizeof *objective->rows, compare_rows);
+    for (size_t i = 0; i < n; i++) {
+        if (objective->rows[i] >= data->n_rows)
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "row %zu is out of range: the dataset has %zu rows",
+                             objective->rows[i], data->n_rows);
+        if (i && objective->rows[i] == objective->rows[i - 1])
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT, "row %zu is listed twice",
+                             objective->rows[i]);
+    }
+    objective->n_rows = n;
+    return DIAL_OK;
+}
+
+/* Folds over the objective's rows: split a dataset that has only those
+ * rows' targets (the splitter reads nothing else), then map the indices
+ * back to rows of data. */
+static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective, size_t folds,
+                               size_t repeats, uint64_t seed) {
+    const dial_dataset *data = objective->data;
+    size_t n = objective->n_rows;
+    dial_dataset subset = *data;
+    double *y = malloc((n ? n : 1) * sizeof *y);
+    if (!y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
+    for (size_t i = 0; i < n; i++) y[i] = data->y[objective->rows[i]];
+    subset.n_rows = n;
+    subset.y = y;
+    dial_status status =
+        dial_split_kfold(ctx, &subset, folds, repeats, data->task == DIAL_TASK_CLASSIFICATION,
+                         seed, &objective->splits);
+    free(y);
+    if (status != DIAL_OK) return status;
+    for (size_t s = 0; s < objective->splits.count; s++) {
+        dial_split *split = &objective->splits.items[s];
+        for (size_t j = 0; j < split->n_train; j++)
+            split->train[j] = objective->rows[split->train[j]];
+        for (size_t j = 0; j < split->n_test; j++)
+            split->test[j] = objective->rows[split->test[j]];
+    }
+    return DIAL_OK;
+}
+
+/* The place where knob-independent state of a fold is prepared; see
+ * objective_fold. */
+static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_objective *objective,
+                                          size_t index, objective_fold *fold) {
+    const dial_split *split = &objective->splits.items[index];
+    fold->train = (dial_view){objective->data, split->train, split->n_train};
+    fold->test = (dial_view){objective->data, split->test, split->n_test};
+    dial_rng seeds = dial_rng_stream(dial_ctx_seed(ctx), OBJECTIVE_FOLD_SEED_STREAM + index);
+    fold->fit_seed = dial_rng_next(&seeds);
+    return DIAL_OK;
+}
+
+dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
+                                        const dial_dataset *data, const size_t *rows,
+                                        size_t n_rows, dial_model_objective **out) {
+    *out = NULL;
+    if (!setup || !setup->family || !setup->knobs || !data)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_model_objective_create needs a setup with a family and knobs, "
+                         "and data");
+    dial_status status = dial_objective_check_metric(ctx, setup->family, data, setup->metric);
+    if (status != DIAL_OK) return status;
+    dial_model_objective *objective = calloc(1, sizeof *objective);
+    if (!objective) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+    objective->family = setup->family;
+    objective->metric = setup->metric;
+    objective->data = data;
+    status = dial_knobs_copy(ctx, setup->knobs, &objective->knobs);
+    if (status == DIAL_OK && setup->space)
+        status = dial_space_copy(ctx, setup->space, &objective->space);
+    if (status == DIAL_OK && !(objective->order = order_params(&objective->space)))
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+    if (status == DIAL_OK) status = copy_rows(ctx, data, rows, n_rows, objective);
+    if (status == DIAL_OK)
+        status = make_splits(ctx, objective, setup->folds ? setup->folds : 5,
+                             setup->repeats ? setup->repeats : 1, setup->seed);
+    if (status == DIAL_OK &&
+        !(objective->folds = calloc(objective->splits.count, sizeof *objective->folds)))
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+    if (status == DIAL_OK) {
+        /* The fold seeds come from the setup's seed, whatever ctx holds. */
+        dial_ctx *seeded = dial_ctx_clone(ctx, 1);
+        if (!seeded) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+        if (seeded) dial_ctx_set_seed(seeded, setup->seed);
+        for (size_t f = 0; status == DIAL_OK && f < objective->splits.count; f++) {
+            status = objective_prepare_fold(seeded, objective, f, &objective->folds[f]);
+            if (status != DIAL_OK) dial_fail(ctx, status, "%s", dial_ctx_error(seeded));
+        }
+        dial_ctx_free(seeded);
+    }
+    if (status != DIAL_OK) {
+        dial_model_objective_free(objective);
+        return status;
+    }
+    *out = objective;
+    return DIAL_OK;
+}
+
+void dial_model_objective_free(dial_model_objective *objective) {
+    if (!objective) return;
+    dial_knobs_free(&objective->knobs);
+    dial_space_free(&objective->space);
+    free(objective->order);
+    free(objective->rows);
+    dial_splits_free(&objective->splits);
+    free(objective->folds);
+    free(objective);
+}
+
+const dial_splits *dial_model_objective_splits(const dial_model_objective *objective) {
+    return &objective->splits;
+}
+
+/* ---- a trial -------------------------------------------------------------- */
+
+/* Asks the trial for each searched knob that is active under the knobs set
+ * so far, and sets it: choices by their text (a list of numbers too, so
+ * "3" sets k exactly as -s k=3 would), ranges by their number. */
+static dial_status suggest_knobs(const dial_model_objective *objective, dial_trial *trial,
+                                 dial_knobs *knobs) {
+    dial_ctx *ctx = dial_trial_ctx(trial);
+    for (size_t k = 0; k < objective->space.n; k++) {
+        const dial_param *param = &objective->space.params[objective->order[k]];
+        long index = dial_knobs_find(knobs, param->name);
+        if (index < 0)
+            return dial_fail(ctx, DIAL_ERR_KNOB, "the search space names knob '%s', which %s lacks",
+                             param->name, objective->family->name);
+        if (!dial_knobs_active(knobs, (size_t)index)) continue;
+        int flags = param->log ? DIAL_LOG : DIAL_LINEAR;
+        dial_status status = DIAL_OK;
+        switch (param->kind) {
+        case DIAL_PARAM_CHOICE: {
+            size_t pick = 0;
+            status = dial_trial_suggest_choice(trial, param->name,
+                                               (const char *const *)param->choices,
+                                               param->n_choices, &pick);
+            if (status == DIAL_OK)
+                status = dial_knobs_set(ctx, knobs, param->name, param->choices[pick]);
+            break;
+        }
+        case DIAL_PARAM_INT: {
+            int64_t value = 0;
+            status = dial_trial_suggest_int(trial, param->name, (int64_t)param->low,
+                                            (int64_t)param->high, flags, &value);
+            if (status == DIAL_OK)
+                status = dial_knobs_set_number(ctx, knobs, param->name, (double)value);
+            break;
+        }
+        case DIAL_PARAM_FLOAT: {
+            double value = 0;
+            status =
+                dial_trial_suggest_float(trial, param->name, param->low, param->high, flags, &value);
+            if (status == DIAL_OK) status = dial_knobs_set_number(ctx, knobs, param->name, value);
+            break;
+        }
+        }
+        if (status != DIAL_OK) return status;
+    }
+    return DIAL_OK;
+}
+
+/* Fits on the fold's training rows and scores its test rows. */
+static dial_status score_fold(dial_ctx *ctx, const dial_model_objective *objective,
+                              const dial_knobs *knobs, const objective_fold *fold,
+                              double *score) {
+    dial_model *model = NULL;
+    dial_ctx_set_seed(ctx, fold->fit_seed);
+    dial_status status = dial_model_fit(ctx, objective->family, knobs, &fold->train, &model);
+    if (status == DIAL_OK)
+        status = dial_objective_score_model(ctx, model, &fold->test, objective->metric, score);
+    dial_model_free(model);
+    return status;
+}
+
+dial_status dial_model_objective_run(void *user, dial_trial *trial, double *value, bool *pruned) {
+    const dial_model_objective *objective = user;
+    dial_ctx *ctx = dial_trial_ctx(trial);
+    dial_knobs knobs;
+    dial_status status = dial_knobs_copy(ctx, &objective->knobs, &knobs);
+    if (status != DIAL_OK) return status;
+    status = suggest_knobs(objective, trial, &knobs);
+    /* The folds run on a context of their own, whose seed each fold sets;
+     * the trial's context keeps its seed and receives any error. */
+    dial_ctx *fold_ctx = status == DIAL_OK ? dial_ctx_clone(ctx, dial_ctx_threads(ctx)) : NULL;
+    if (status == DIAL_OK && !fold_ctx)
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
+    size_t n = objective->splits.count, done = 0;
+    double sum = 0;
+    for (size_t f = 0; status == DIAL_OK && f < n; f++) {
+        double score = NAN;
+        status = score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
+        if (status != DIAL_OK) {
+            dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
+            break;
+        }
+        status = dial_trial_report(trial, (int64_t)f, score);
+        sum += score;
+        done++;
+        if (status == DIAL_OK && f + 1 < n && dial_trial_should_prune(trial)) {
+            *pruned = true;
+            break;
+        }
+    }
+    if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
+    dial_ctx_free(fold_ctx);
+    dial_knobs_free(&knobs);
+    return status;
+}
+
+dial_status dial_model_objective_knobs(dial_ctx *ctx, const dial_model_objective *objective,
+                                       const dial_trial_record *record, dial_knobs *out) {
+    dial_status status = dial_knobs_copy(ctx, &objective->knobs, out);
+    for (size_t i = 0; status == DIAL_OK && i < record->n_params; i++) {
+        const char *name = record->param_names[i];
+        if (record->param_kinds[i] == DIAL_PARAM_CHOICE)
+            status = dial_knobs_set(ctx, out, name, record->param_texts[i]);
+        else
+            status = dial_knobs_set_number(ctx, out, name, record->param_values[i]);
+    }
+    if (status == DIAL_OK) return DIAL_OK;
+    dial_knobs_free(out);
+    if (status == DIAL_ERR_NOMEM) return status;
+    char why[512]; /* the message is rewritten in place: copy it first */
+    snprintf(why, sizeof why, "%s", dial_ctx_error(ctx));
+    return dial_fail(ctx, status, "trial %lld of the study does not fit %s: %s",
+                     (long long)record->number, objective->family->name, why);
+}

@@ -1,0 +1,24 @@
+/*
+ * The built-in objective (internal): what objective.c shares with the
+ * procedures of tune_model.c. The public side is dial/tune_model.h.
+ */
+#ifndef DIAL_TUNE_OBJECTIVE_H
+#define DIAL_TUNE_OBJECTIVE_H
+
+#include "dial/tune_model.h"
+
+/* Predicts the rows of test with model and scores them with metric
+ * (probabilities are predicted when the metric needs them). */
+dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
+                                       const dial_view *test, dial_metric metric, double *score);
+
+/* Checks that metric fits the dataset's task and the family (the words of
+ * dial cv): DIAL_ERR_ARGUMENT otherwise. */
+dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
+                                        const dial_dataset *data, dial_metric metric);
+
+/* The population standard deviation of a trial's intermediate values (its
+ * fold scores); NaN when it has none. */
+double dial_objective_fold_std(const dial_trial_record *record);
+
+#endif

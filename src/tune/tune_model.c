@@ -1,0 +1,433 @@
+/*
+ * Tuning a built-in model, the whole procedure: the search, the estimates
+ * that do not fool the user, and the refit.
+ *
+ *   search   one study (created or resumed) whose trials the built-in
+ *            objective scores on folds of the search's rows;
+ *   holdout  a stratified fraction of the rows is set aside before the
+ *            search, which never sees it; the best knobs, refitted on the
+ *            search's rows, are scored on it;
+ *   nested   an outer k-fold around the search: each outer fold runs a
+ *            fresh search on its training rows, in a study of its own
+ *            ("NAME-outer-K"), refits that search's best on them and scores
+ *            the outer test rows. The mean outer score estimates how well
+ *            "tune, then fit" does on new data; the inner best values,
+ *            chosen as the maximum of many noisy scores, are optimistic.
+ *   refit    the best knobs fitted on every row the search saw, carrying a
+ *            tuning record (study, trial, metric, scores) into the model
+ *            file.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/text.h"
+#include "tune/objective.h"
+#include "tune/study_internal.h"
+
+/* The stream of the outer folds' shuffle, apart from the inner folds'. */
+#define NESTED_OUTER_STREAM 0x6f75746572000000ULL /* "outer" */
+
+/* What one search leaves. */
+typedef struct search_outcome {
+    dial_trial_list trials;
+    dial_trial_record best;
+    bool has_best;
+    dial_knobs knobs; /* of the best trial */
+    int64_t n_finished, n_new;
+    bool stopped;
+} search_outcome;
+
+static void search_outcome_free(search_outcome *outcome) {
+    dial_trial_list_free(&outcome->trials);
+    dial_trial_record_clear(&outcome->best);
+    dial_knobs_free(&outcome->knobs);
+    memset(outcome, 0, sizeof *outcome);
+}
+
+static bool stop_raised(const dial_tune_options *options) {
+    return options->optimize.stop && *options->optimize.stop;
+}
+
+/* Finished trials: complete, pruned or failed by the objective; a stale
+ * trial (its worker died) ran again as another, so it does not count. */
+static void count_trials(const dial_trial_list *list, int64_t *finished, int64_t *running) {
+    *finished = *running = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        if (trial->state == DIAL_TRIAL_RUNNING)
+            (*running)++;
+        else if (!trial->stale)
+            (*finished)++;
+    }
+}
+
+/* The best complete trial of a list, the lowest number among ties (as the
+ * storages choose), or NULL. */
+static const dial_trial_record *list_best(const dial_trial_list *list, dial_direction direction) {
+    const dial_trial_record *best = NULL;
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        if (trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value)) continue;
+        if (!best || (direction == DIAL_MAXIMIZE ? trial->value > best->value
+                                                 : trial->value < best->value))
+            best = trial;
+    }
+    return best;
+}
+
+/* Runs (or resumes) the search of study `name` on rows of data. A study
+ * with no complete trial is not an error here: has_best tells. */
+static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup,
+                              const dial_dataset *data, const size_t *rows, size_t n_rows,
+                              const dial_tune_options *options, dial_direction direction,
+                              const char *name, size_t outer, double timeout,
+                              search_outcome *out) {
+    memset(out, 0, sizeof *out);
+    dial_model_objective *objective = NULL;
+    dial_study *study = NULL;
+    dial_trial_list before = {0, NULL};
+    dial_status status = dial_model_objective_create(ctx, setup, data, rows, n_rows, &objective);
+    dial_study_options study_options = {.name = name,
+                                        .storage = options->storage,
+                                        .direction = direction,
+                                        .sampler = options->sampler,
+                                        .space = setup->space,
+                                        .grid_points = options->grid_points,
+                                        .seed = setup->seed};
+    if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
+    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &before);
+    int64_t finished_before = 0, running = 0;
+    count_trials(&before, &finished_before, &running);
+
+    dial_optimize_options run = options->optimize;
+    run.timeout_seconds = timeout;
+    if (status == DIAL_OK && options->on_search) {
+        dial_tune_search search = {.study_name = name,
+                                   .outer = outer,
+                                   .n_outer = options->nested,
+                                   .n_rows = n_rows,
+                                   .n_trials = dial_study_trial_limit(study, run.n_trials),
+                                   .n_finished = finished_before,
+                                   .best = list_best(&before, direction)};
+        options->on_search(options->on_search_user, &search);
+    }
+    if (status == DIAL_OK && !stop_raised(options))
+        status = dial_study_optimize(ctx, study, dial_model_objective_run, objective, &run);
+    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &out->trials);
+    if (status == DIAL_OK) {
+        count_trials(&out->trials, &out->n_finished, &running);
+        out->n_new = out->n_finished - finished_before;
+        int64_t limit = dial_study_trial_limit(study, run.n_trials);
+        out->stopped = stop_raised(options) || (limit > 0 && out->n_finished + running < limit);
+        const dial_trial_record *best = list_best(&out->trials, direction);
+        if (best) {
+            status = dial_study_best(ctx, study, &out->best);
+            out->has_best = status == DIAL_OK;
+        }
+    }
+    if (status == DIAL_OK && out->has_best)
+        status = dial_model_objective_knobs(ctx, objective, &out->best, &out->knobs);
+    dial_trial_list_free(&before);
+    dial_study_free(study);
+    dial_model_objective_free(objective);
+    if (status != DIAL_OK) search_outcome_free(out);
+    return status;
+}
+
+/* Why a study has no complete trial: the first failure's message. */
+static dial_status no_complete_trial(dial_ctx *ctx, const char *name,
+                                     const search_outcome *outcome) {
+    for (size_t i = 0; i < outcome->trials.count; i++) {
+        const dial_trial_record *trial = &outcome->trials.items[i];
+        if (trial->state == DIAL_TRIAL_FAILED && trial->message)
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "no trial of study '%s' completed; trial %lld failed: %s", name,
+                             (long long)trial->number, trial->message);
+    }
+    if (outcome->stopped)
+        return dial_fail(ctx, DIAL_ERR_DATA, "study '%s' was stopped before any trial completed",
+                         name);
+    return dial_fail(ctx, DIAL_ERR_DATA, "no trial of study '%s' completed", name);
+}
+
+/* Fits the knobs on rows and, when test is given, scores it. */
+static dial_status refit(dial_ctx *ctx, const dial_tune_setup *setup, const dial_knobs *knobs,
+                         const dial_view *train, const dial_view *test, double *score,
+                         dial_model **model) {
+    *model = NULL;
+    dial_status status = dial_model_fit(ctx, setup->family, knobs, train, model);
+    if (status == DIAL_OK && test)
+        status = dial_objective_score_model(ctx, *model, test, setup->metric, score);
+    if (status != DIAL_OK) {
+        dial_model_free(*model);
+        *model = NULL;
+    }
+    return status;
+}
+
+static void mean_std(const double *values, size_t n, double *mean, double *std) {
+    if (n == 0) {
+        *mean = *std = NAN;
+        return;
+    }
+    double sum = 0, squares = 0;
+    for (size_t i = 0; i < n; i++) sum += values[i];
+    *mean = sum / (double)n;
+    for (size_t i = 0; i < n; i++) squares += (values[i] - *mean) * (values[i] - *mean);
+    *std = sqrt(squares / (double)n);
+}
+
+/* ---- nested cross-validation ------------------------------------------------ */
+
+static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
+                              const dial_tune_options *options, double timeout,
+                              dial_tune_result *out) {
+    size_t k = options->nested;
+    dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
+    dial_status status =
+        dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
+                         dial_rng_next(&outer_seed), &out->outer_splits);
+    if (status != DIAL_OK) return status;
+    out->outer_scores = calloc(k, sizeof *out->outer_scores);
+    out->inner_best = calloc(k, sizeof *out->inner_best);
+    out->outer_studies = calloc(k, sizeof *out->outer_studies);
+    if (!out->outer_scores || !out->inner_best || !out->outer_studies)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
+    for (size_t f = 0; f < k && status == DIAL_OK; f++) {
+        if (stop_raised(options)) {
+            out->stopped = true;
+            break;
+        }
+        const dial_split *split = &out->outer_splits.items[f];
+        char *name = malloc(strlen(out->study_name) + 32);
+        if (!name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
+        sprintf(name, "%s-outer-%zu", out->study_name, f + 1);
+        search_outcome inner;
+        status = run_search(ctx, setup, data, split->train, split->n_train, options,
+                            out->direction, name, f + 1, timeout, &inner);
+        if (status == DIAL_OK && !inner.has_best) {
+            if (inner.stopped) {
+                out->stopped = true;
+                search_outcome_free(&inner);
+                free(name);
+                break;
+            }
+            char why[1024];
+            no_complete_trial(ctx, name, &inner);
+            snprintf(why, sizeof why, "%s", dial_ctx_error(ctx));
+            status = dial_fail(ctx, DIAL_ERR_DATA, "outer fold %zu of %zu: %s", f + 1, k, why);
+        }
+        if (status == DIAL_OK) {
+            dial_view train = {data, split->train, split->n_train};
+            dial_view test = {data, split->test, split->n_test};
+            dial_model *model = NULL;
+            status = refit(ctx, setup, &inner.knobs, &train, &test, &out->outer_scores[f], &model);
+            dial_model_free(model);
+        }
+        if (status == DIAL_OK) {
+            out->inner_best[f] = inner.best.value;
+            out->outer_studies[f] = name;
+            name = NULL;
+            out->n_outer = f + 1;
+            out->stopped |= inner.stopped;
+        }
+        free(name);
+        search_outcome_free(&inner);
+    }
+    if (status != DIAL_OK) return status;
+    double ignored;
+    mean_std(out->outer_scores, out->n_outer, &out->nested_mean, &out->nested_std);
+    mean_std(out->inner_best, out->n_outer, &out->inner_best_mean, &ignored);
+    return DIAL_OK;
+}
+
+/* ---- the tuning record ---------------------------------------------------------- */
+
+static const char *sampler_name(dial_sampler_kind kind) {
+    switch (kind) {
+    case DIAL_SAMPLER_RANDOM: return "random";
+    case DIAL_SAMPLER_GRID: return "grid";
+    case DIAL_SAMPLER_QMC: return "qmc";
+    }
+    return "unknown";
+}
+
+static json_t *json_number_or_null(double value) {
+    return isfinite(value) ? json_real(value) : json_null();
+}
+
+static json_t *json_u64(uint64_t value) {
+    if (value <= (uint64_t)INT64_MAX) return json_integer((json_int_t)value);
+    char text[32];
+    snprintf(text, sizeof text, "%" PRIu64, value);
+    return json_string(text);
+}
+
+/* The record the model file keeps: which study and trial chose the knobs,
+ * and how well they did. */
+static dial_status set_tuning_record(dial_ctx *ctx, const dial_tune_setup *setup,
+                                     const dial_tune_options *options,
+                                     const dial_tune_result *result) {
+    json_t *root = json_object();
+    if (!root) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
+    bool ok = true;
+    ok &= json_object_set_new(root, "study_file", options->storage && options->storage[0]
+                                                      ? json_string(options->storage)
+                                                      : json_null()) == 0;
+    ok &= json_object_set_new(root, "study_name", json_string(result->study_name)) == 0;
+    ok &= json_object_set_new(root, "trial", json_integer(result->best.number)) == 0;
+    ok &= json_object_set_new(root, "metric", json_string(dial_metric_name(setup->metric))) == 0;
+    ok &= json_object_set_new(root, "direction",
+                              json_string(result->direction == DIAL_MAXIMIZE ? "maximize"
+                                                                             : "minimize")) == 0;
+    ok &= json_object_set_new(root, "cv_value", json_number_or_null(result->best.value)) == 0;
+    ok &= json_object_set_new(root, "cv_std", json_number_or_null(result->best_std)) == 0;
+    ok &= json_object_set_new(root, "folds", json_integer(setup->folds ? (json_int_t)setup->folds
+                                                                       : 5)) == 0;
+    ok &= json_object_set_new(root, "repeats",
+                              json_integer(setup->repeats ? (json_int_t)setup->repeats : 1)) == 0;
+    ok &= json_object_set_new(root, "n_trials", json_integer(result->n_finished)) == 0;
+    ok &= json_object_set_new(root, "sampler", json_string(sampler_name(options->sampler))) == 0;
+    ok &= json_object_set_new(root, "seed", json_u64(setup->seed)) == 0;
+    ok &= json_object_set_new(root, "rows", json_integer((json_int_t)result->n_search_rows)) == 0;
+    if (result->n_holdout)
+        ok &= json_object_set_new(root, "holdout",
+                                  json_pack("{s:f, s:I, s:o}", "fraction", options->holdout, "rows",
+                                            (json_int_t)result->n_holdout, "score",
+                                            json_number_or_null(result->holdout_score))) == 0;
+    if (result->n_outer) {
+        json_t *scores = json_array();
+        for (size_t i = 0; scores && i < result->n_outer; i++)
+            json_array_append_new(scores, json_number_or_null(result->outer_scores[i]));
+        ok &= json_object_set_new(
+                  root, "nested",
+                  json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "folds", (json_int_t)options->nested,
+                            "completed", (json_int_t)result->n_outer, "mean",
+                            json_number_or_null(result->nested_mean), "std",
+                            json_number_or_null(result->nested_std), "inner_best_mean",
+                            json_number_or_null(result->inner_best_mean), "scores", scores)) == 0;
+    }
+    char *text = ok ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(root);
+    if (!text) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
+    dial_status status = dial_model_set_tuning(ctx, result->model, text);
+    free(text);
+    return status;
+}
+
+/* ---- the procedure -------------------------------------------------------------- */
+
+static dial_status check_options(dial_ctx *ctx, const dial_tune_setup *setup,
+                                 const dial_dataset *data, const dial_tune_options *options) {
+    if (!setup || !setup->family || !setup->knobs || !data || !options)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_tune_model needs a setup with a family and knobs, data and options");
+    if (options->holdout != 0 && !(options->holdout > 0 && options->holdout < 1))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "holdout = %g is out of range: must be a fraction in (0, 1)",
+                         options->holdout);
+    if (options->nested == 1)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "nested = 1 is out of range: a nested cross-validation needs at least 2 "
+                         "outer folds");
+    if (options->holdout != 0 && options->nested != 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "a holdout and a nested cross-validation cannot be combined: choose one");
+    return dial_objective_check_metric(ctx, setup->family, data, setup->metric);
+}
+
+/* The search's rows: all, or those a stratified holdout leaves. */
+static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
+                               const dial_dataset *data, const dial_tune_options *options,
+                               dial_tune_result *out) {
+    if (options->holdout == 0) {
+        out->search_rows = malloc((data->n_rows ? data->n_rows : 1) * sizeof *out->search_rows);
+        if (!out->search_rows) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the rows");
+        for (size_t i = 0; i < data->n_rows; i++) out->search_rows[i] = i;
+        out->n_search_rows = data->n_rows;
+        return DIAL_OK;
+    }
+    dial_splits holdout = {0, NULL};
+    dial_status status = dial_split_holdout(ctx, data, options->holdout,
+                                            data->task == DIAL_TASK_CLASSIFICATION, setup->seed,
+                                            &holdout);
+    if (status != DIAL_OK) return status;
+    dial_split *split = &holdout.items[0];
+    out->search_rows = split->train;
+    out->n_search_rows = split->n_train;
+    out->holdout_rows = split->test;
+    out->n_holdout = split->n_test;
+    split->train = split->test = NULL;
+    dial_splits_free(&holdout);
+    return DIAL_OK;
+}
+
+dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
+                            const dial_tune_options *options, dial_tune_result *out) {
+    memset(out, 0, sizeof *out);
+    out->holdout_score = out->nested_mean = out->nested_std = out->inner_best_mean = NAN;
+    dial_status status = check_options(ctx, setup, data, options);
+    if (status != DIAL_OK) return status;
+    out->direction = dial_metric_greater_is_better(setup->metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
+    out->study_name = dial_strdup(options->study_name ? options->study_name : setup->family->name);
+    if (!out->study_name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the study");
+    /* Each search of a nested run gets an equal share of the time. */
+    double timeout = options->optimize.timeout_seconds;
+    if (timeout > 0) timeout /= (double)(1 + options->nested);
+
+    status = choose_rows(ctx, setup, data, options, out);
+    search_outcome main_search = {0};
+    if (status == DIAL_OK)
+        status = run_search(ctx, setup, data, out->search_rows, out->n_search_rows, options,
+                            out->direction, out->study_name, 0, timeout, &main_search);
+    if (status == DIAL_OK && !main_search.has_best)
+        status = no_complete_trial(ctx, out->study_name, &main_search);
+    if (status == DIAL_OK) {
+        out->trials = main_search.trials;
+        out->best = main_search.best;
+        out->best_knobs = main_search.knobs;
+        out->n_finished = main_search.n_finished;
+        out->n_new = main_search.n_new;
+        out->stopped = main_search.stopped;
+        out->best_std = dial_objective_fold_std(&out->best);
+        memset(&main_search, 0, sizeof main_search);
+    }
+    search_outcome_free(&main_search);
+
+    if (status == DIAL_OK && (options->refit || out->n_holdout)) {
+        dial_view train = {data, out->search_rows, out->n_search_rows};
+        dial_view test = {data, out->holdout_rows, out->n_holdout};
+        status = refit(ctx, setup, &out->best_knobs, &train, out->n_holdout ? &test : NULL,
+                       &out->holdout_score, &out->model);
+    }
+    if (status == DIAL_OK && options->nested && !out->stopped)
+        status = run_nested(ctx, setup, data, options, timeout, out);
+    if (status == DIAL_OK && out->model) status = set_tuning_record(ctx, setup, options, out);
+    if (status != DIAL_OK) dial_tune_result_free(out);
+    return status;
+}
+
+void dial_tune_result_free(dial_tune_result *result) {
+    if (!result) return;
+    free(result->study_name);
+    dial_trial_list_free(&result->trials);
+    dial_trial_record_clear(&result->best);
+    dial_knobs_free(&result->best_knobs);
+    free(result->search_rows);
+    free(result->holdout_rows);
+    dial_splits_free(&result->outer_splits);
+    free(result->outer_scores);
+    free(result->inner_best);
+    if (result->outer_studies)
+        for (size_t i = 0; i < result->n_outer; i++) free(result->outer_studies[i]);
+    free(result->outer_studies);
+    dial_model_free(result->model);
+    memset(result, 0, sizeof *result);
+    result->holdout_score = result->nested_mean = result->nested_std = NAN;
+    result->inner_best_mean = NAN;
+}
