@@ -470,6 +470,7 @@ static void test_dual_coef_layout_reproduces_the_decisions(void **state) {
         size_t best = 0;
         for (size_t c = 1; c < 3; c++)
             if (votes[c] > votes[best]) best = c;
+        if (value[r] != (double)best) fprintf(stderr, "r=%zu value %g best %zu votes %d %d %d\n", r, value[r], best, votes[0], votes[1], votes[2]);
         assert_true(value[r] == (double)best);
     }
     assert_true(value[0] == 0 && value[1] == 1 && value[2] == 2);
