@@ -49,8 +49,8 @@ typedef struct dial_model_objective dial_model_objective;
  * lacks, too few rows of a class for the folds), DIAL_ERR_NOMEM. Free with
  * dial_model_objective_free. */
 dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
-                                        const dial_dataset *data, const size_t *rows,
-                                        size_t n_rows, dial_model_objective **out);
+                                        const dial_dataset *data, const size_t *rows, size_t n_rows,
+                                        dial_model_objective **out);
 void dial_model_objective_free(dial_model_objective *objective);
 
 /* A dial_objective_fn; pass the objective as user. Sets the knobs from the
@@ -76,11 +76,11 @@ dial_status dial_model_objective_knobs(dial_ctx *ctx, const dial_model_objective
 /* Told before each search starts. */
 typedef struct dial_tune_search {
     const char *study_name;
-    size_t outer;        /* 0: the main search; k >= 1: outer fold k of a nested run */
-    size_t n_outer;      /* outer folds of a nested run, else 0 */
-    size_t n_rows;       /* rows the search sees */
-    int64_t n_trials;    /* finished trials the study is brought to (0: no limit) */
-    int64_t n_finished;  /* finished trials it already held (a resumed study) */
+    size_t outer;                  /* 0: the main search; k >= 1: outer fold k of a nested run */
+    size_t n_outer;                /* outer folds of a nested run, else 0 */
+    size_t n_rows;                 /* rows the search sees */
+    int64_t n_trials;              /* finished trials the study is brought to (0: no limit) */
+    int64_t n_finished;            /* finished trials it already held (a resumed study) */
     const dial_trial_record *best; /* its best complete trial so far, or NULL */
 } dial_tune_search;
 
@@ -120,9 +120,9 @@ typedef struct dial_tune_result {
      * (fewer than asked when stopped) */
     dial_splits outer_splits;
     size_t n_outer;
-    double *outer_scores;    /* n_outer: the refit inner best scored on the outer test rows */
-    double *inner_best;      /* n_outer: best value of each inner search */
-    char **outer_studies;    /* n_outer study names */
+    double *outer_scores; /* n_outer: the refit inner best scored on the outer test rows */
+    double *inner_best;   /* n_outer: best value of each inner search */
+    char **outer_studies; /* n_outer study names */
     double nested_mean, nested_std, inner_best_mean; /* NaN without nested */
     dial_model *model; /* the refit, tuning record set; NULL unless refit */
 } dial_tune_result;
@@ -139,22 +139,6 @@ typedef struct dial_tune_result {
 dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
                             const dial_tune_options *options, dial_tune_result *out);
 void dial_tune_result_free(dial_tune_result *result);
-
-/* ---- study files ------------------------------------------------------------- */
-
-typedef struct dial_study_summary {
-    char *name; /* owned */
-    dial_direction direction;
-    int64_t n_finished, n_running;
-} dial_study_summary;
-
-/* Lists the studies of a SQLite study file, oldest first, without changing
- * the file (opened read-only). On success *out is a malloc'ed array of *n
- * summaries (dial_study_summaries_free). Errors: DIAL_ERR_IO (the file does
- * not exist or cannot be read), DIAL_ERR_FORMAT (not a dial study file). */
-dial_status dial_study_catalog(dial_ctx *ctx, const char *path, dial_study_summary **out,
-                               size_t *n);
-void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
 
 #ifdef __cplusplus
 }

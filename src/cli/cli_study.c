@@ -8,45 +8,37 @@
 
 #include "cli/cli.h"
 
-/* "knn, knn-outer-1, ..." */
-static char *study_names_text(const dial_study_summary *studies, size_t n) {
-    char *text = cli_strdup("");
-    for (size_t i = 0; i < n; i++) {
-        char *longer = cli_format("%s%s%s", text, i ? ", " : "", studies[i].name);
-        free(text);
-        text = longer;
-    }
-    return text;
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
 }
 
 dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, dial_study **out) {
     *out = NULL;
-    dial_study_summary *studies = NULL;
+    if (name) return dial_study_load(ctx, path, name, out);
+    /* Without a name the file's only study is meant; the library would
+     * try "default" among several, where the user needs --study-name. */
+    char **names = NULL;
     size_t n = 0;
-    dial_status status = dial_study_catalog(ctx, path, &studies, &n);
+    dial_status status = dial_study_names(ctx, path, &names, &n);
     if (status != DIAL_OK) return status;
-    const dial_study_summary *found = NULL;
-    for (size_t i = 0; name && i < n; i++)
-        if (strcmp(studies[i].name, name) == 0) found = &studies[i];
-    if (!name && n == 1) found = &studies[0];
-    if (!found) {
-        char *names = study_names_text(studies, n);
-        if (n == 0)
-            status = dial_fail(ctx, DIAL_ERR_DATA, "%s holds no study yet", path);
-        else if (name)
-            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; its studies: %s",
-                               path, name, names);
-        else
-            status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                               "%s holds %zu studies (%s); choose one with --study-name", path, n,
-                               names);
-        free(names);
+    if (n == 1) {
+        status = dial_study_load(ctx, path, names[0], out);
+    } else if (n == 0) {
+        status = dial_fail(ctx, DIAL_ERR_DATA, "%s holds no study yet", path);
     } else {
-        dial_study_options options = {
-            .name = found->name, .storage = path, .direction = found->direction};
-        status = dial_study_open(ctx, &options, out);
+        char *list = cli_strdup("");
+        for (size_t i = 0; i < n; i++) {
+            char *longer = cli_format("%s%s%s", list, i ? ", " : "", names[i]);
+            free(list);
+            list = longer;
+        }
+        status =
+            dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                      "%s holds %zu studies (%s); choose one with --study-name", path, n, list);
+        free(list);
     }
-    dial_study_summaries_free(studies, n);
+    free_names(names, n);
     return status;
 }
 
@@ -59,8 +51,7 @@ char *cli_trial_params_text(const dial_trial_record *trial) {
             snprintf(value, sizeof value, "%.4g", trial->param_values[i]);
         else
             snprintf(value, sizeof value, "%s", trial->param_texts[i] ? trial->param_texts[i] : "");
-        char *longer =
-            cli_format("%s%s%s=%s", text, i ? ", " : "", trial->param_names[i], value);
+        char *longer = cli_format("%s%s%s=%s", text, i ? ", " : "", trial->param_names[i], value);
         free(text);
         text = longer;
     }
@@ -151,9 +142,7 @@ json_t *cli_json_trial_params(const dial_trial_record *trial) {
         switch (trial->param_kinds[i]) {
         case DIAL_PARAM_INT: value = json_integer((json_int_t)trial->param_values[i]); break;
         case DIAL_PARAM_FLOAT: value = cli_json_number(trial->param_values[i]); break;
-        default:
-            value = choice_json(trial->param_texts[i] ? trial->param_texts[i] : "");
-            break;
+        default: value = choice_json(trial->param_texts[i] ? trial->param_texts[i] : ""); break;
         }
         json_object_set_new(object, trial->param_names[i], value);
     }

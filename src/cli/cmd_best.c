@@ -50,13 +50,12 @@ static void print_best_text(const char *path, const dial_study *study, int64_t n
 }
 
 static json_t *best_json(const dial_study *study, const dial_trial_record *best) {
-    return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study),
-                     "direction",
-                     dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize",
-                     "number", (json_int_t)best->number, "value", cli_json_number(best->value),
-                     "std", cli_json_number(cli_trial_std(best)), "knobs",
-                     cli_json_trial_params(best), "intermediate", cli_json_trial_intermediate(best),
-                     "duration", cli_json_number(cli_trial_seconds(best)));
+    return json_pack(
+        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study), "direction",
+        dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize", "number",
+        (json_int_t)best->number, "value", cli_json_number(best->value), "std",
+        cli_json_number(cli_trial_std(best)), "knobs", cli_json_trial_params(best), "intermediate",
+        cli_json_trial_intermediate(best), "duration", cli_json_number(cli_trial_seconds(best)));
 }
 
 int cli_cmd_best(int argc, char **argv) {

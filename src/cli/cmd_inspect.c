@@ -310,7 +310,8 @@ static char *tuning_text(const dial_model *model) {
         file ? "in " : "(in memory)", file ? file : "", metric ? metric : "score",
         json_number_value(json_object_get(tuning, "cv_value")),
         json_number_value(json_object_get(tuning, "cv_std")),
-        (long long)json_integer_value(json_object_get(tuning, "folds")) * (repeats > 1 ? repeats : 1),
+        (long long)json_integer_value(json_object_get(tuning, "folds")) *
+            (repeats > 1 ? repeats : 1),
         repeats > 1 ? ", repeated" : "",
         (long long)json_integer_value(json_object_get(tuning, "n_trials")));
     if (json_is_object(holdout)) {
@@ -440,12 +441,12 @@ static json_t *inspect_json(const dial_model *model) {
         json_array_append_new(tensor_list, tensor_json(&tensors->items[i]));
     const char *record = dial_model_get_tuning(model);
     json_t *tuning = record ? json_loads(record, 0, NULL) : NULL;
-    return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
-        dial_model_get_family(model)->name, "task", dial_task_name(dial_model_get_task(model)),
-        "target", dial_model_target_name(model), "classes", classes, "features", features, "facts",
-        facts_json, "knobs", knob_values, "knobs_set", set, "tuning",
-        tuning ? tuning : json_null(), "tensors", tensor_list);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
+                     dial_model_get_family(model)->name, "task",
+                     dial_task_name(dial_model_get_task(model)), "target",
+                     dial_model_target_name(model), "classes", classes, "features", features,
+                     "facts", facts_json, "knobs", knob_values, "knobs_set", set, "tuning",
+                     tuning ? tuning : json_null(), "tensors", tensor_list);
 }
 
 int cli_cmd_inspect(int argc, char **argv) {

@@ -24,72 +24,71 @@ static const cli_command tune_command = {
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_CV | CLI_OPT_HOLDOUT |
                CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
-    .help =
-        "Usage: dial tune MODEL DATA [options]\n"
-        "\n"
-        "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
-        "trial sets the searched knobs, fits the model on all folds but one and scores the\n"
-        "fold left out, for every fold; its value is the mean score. The folds are made\n"
-        "once, so every trial is scored on the same rows. The space is the model's default\n"
-        "search ranges ('dial knobs MODEL') less the knobs fixed with -s, changed by\n"
-        "--space. At the end: the 10 best trials, the best knobs, and with -o a refit of\n"
-        "the best on all the rows, whose model file records how its knobs were chosen.\n"
-        "\n"
-        "With --study FILE every finished trial is kept in a SQLite file: the same command\n"
-        "run again continues a stopped search (--trials counts the study's total), and\n"
-        "several runs at once share the work. Ctrl-C stops cleanly: running trials finish\n"
-        "and every completed one is kept; a second Ctrl-C exits at once.\n"
-        "\n"
-        "Search:\n"
-        "  --space NAME=VALUES   search a knob over VALUES instead of its default range\n"
-        "                        (repeatable): C=1e-3..1e3:log, k=1..50, k=1..50:step=2,\n"
-        "                        weights=uniform,distance, alpha=0.1 (fixed); see\n"
-        "                        docs/search-spaces.md\n"
-        "  --space-file FILE     the same for many knobs, from a JSON object\n"
-        "  -s, --set NAME=VALUE  fix a knob for every trial (it leaves the space)\n"
-        "  --sampler NAME        random (default), grid (every combination, the middle\n"
-        "                        of each range first) or qmc (scrambled Sobol points)\n"
-        "  --trials N            finished trials to bring the study to (default: the whole\n"
-        "                        grid for grid, else 50; no limit with --timeout alone)\n"
-        "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
-        "  --grid-points N       values of a continuous knob in a grid (default 10)\n"
-        "  --seed N              seed of the folds, the fits and the sampler (default 0)\n"
-        "  -j, --jobs N          trials run at once (default: the number of CPUs)\n"
-        "\n"
-        "Scoring:\n"
-        "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
-        "                        classification (default accuracy); rmse, mae, r2 for\n"
-        "                        regression (default r2)\n"
-        "  --cv K                folds (default 5, stratified for classification)\n"
-        "  --repeats R           repeats of the K folds, each shuffled anew (default 1)\n"
-        "  --holdout F           set a stratified fraction F of the rows aside before the\n"
-        "                        search, which never sees them; the best knobs, refitted\n"
-        "                        on the other rows, are scored on them\n"
-        "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
-        "                        outer fold runs its own search on its training rows and\n"
-        "                        scores the refitted best on its test rows\n"
-        "\n"
-        "Study and output:\n"
-        "  --study FILE          keep the trials in a SQLite file (default: in memory)\n"
-        "  --study-name NAME     the study in FILE (default: the model's name); --nested\n"
-        "                        adds NAME-outer-1 .. NAME-outer-K\n"
-        "  -o, --output FILE     refit the best on all the rows and save it\n"
-        "  --json                the summary as one JSON object: {\"best_value\",\n"
-        "                        \"best_knobs\", \"best_number\", \"best_std\", \"trials\",\n"
-        "                        \"leaderboard\", ...}, with \"holdout_score\" or \"nested\":\n"
-        "                        {\"mean\", \"std\", \"scores\", \"inner_best_mean\"}\n"
-        "  --quiet               no progress on stderr (a bar on a terminal, else one line\n"
-        "                        per trial)\n"
-        "  -t, --target COLUMN   the column to predict (default: the last column)\n"
-        "  --task TASK           classification, regression or auto (default: auto)\n"
-        "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
-        "  --no-header           the first row is data, not column names\n"
-        "  -h, --help            this help\n"
-        "\n"
-        "Example:\n"
-        "  dial tune knn data/iris.csv --target species --trials 40 --holdout 0.2\n"
-        "  dial tune logistic data/breast_cancer.csv --target diagnosis --sampler grid "
-        "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n",
+    .help = "Usage: dial tune MODEL DATA [options]\n"
+            "\n"
+            "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
+            "trial sets the searched knobs, fits the model on all folds but one and scores the\n"
+            "fold left out, for every fold; its value is the mean score. The folds are made\n"
+            "once, so every trial is scored on the same rows. The space is the model's default\n"
+            "search ranges ('dial knobs MODEL') less the knobs fixed with -s, changed by\n"
+            "--space. At the end: the 10 best trials, the best knobs, and with -o a refit of\n"
+            "the best on all the rows, whose model file records how its knobs were chosen.\n"
+            "\n"
+            "With --study FILE every finished trial is kept in a SQLite file: the same command\n"
+            "run again continues a stopped search (--trials counts the study's total), and\n"
+            "several runs at once share the work. Ctrl-C stops cleanly: running trials finish\n"
+            "and every completed one is kept; a second Ctrl-C exits at once.\n"
+            "\n"
+            "Search:\n"
+            "  --space NAME=VALUES   search a knob over VALUES instead of its default range\n"
+            "                        (repeatable): C=1e-3..1e3:log, k=1..50, k=1..50:step=2,\n"
+            "                        weights=uniform,distance, alpha=0.1 (fixed); see\n"
+            "                        docs/search-spaces.md\n"
+            "  --space-file FILE     the same for many knobs, from a JSON object\n"
+            "  -s, --set NAME=VALUE  fix a knob for every trial (it leaves the space)\n"
+            "  --sampler NAME        random (default), grid (every combination, the middle\n"
+            "                        of each range first) or qmc (scrambled Sobol points)\n"
+            "  --trials N            finished trials to bring the study to (default: the whole\n"
+            "                        grid for grid, else 50; no limit with --timeout alone)\n"
+            "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
+            "  --grid-points N       values of a continuous knob in a grid (default 10)\n"
+            "  --seed N              seed of the folds, the fits and the sampler (default 0)\n"
+            "  -j, --jobs N          trials run at once (default: the number of CPUs)\n"
+            "\n"
+            "Scoring:\n"
+            "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
+            "                        classification (default accuracy); rmse, mae, r2 for\n"
+            "                        regression (default r2)\n"
+            "  --cv K                folds (default 5, stratified for classification)\n"
+            "  --repeats R           repeats of the K folds, each shuffled anew (default 1)\n"
+            "  --holdout F           set a stratified fraction F of the rows aside before the\n"
+            "                        search, which never sees them; the best knobs, refitted\n"
+            "                        on the other rows, are scored on them\n"
+            "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
+            "                        outer fold runs its own search on its training rows and\n"
+            "                        scores the refitted best on its test rows\n"
+            "\n"
+            "Study and output:\n"
+            "  --study FILE          keep the trials in a SQLite file (default: in memory)\n"
+            "  --study-name NAME     the study in FILE (default: the model's name); --nested\n"
+            "                        adds NAME-outer-1 .. NAME-outer-K\n"
+            "  -o, --output FILE     refit the best on all the rows and save it\n"
+            "  --json                the summary as one JSON object: {\"best_value\",\n"
+            "                        \"best_knobs\", \"best_number\", \"best_std\", \"trials\",\n"
+            "                        \"leaderboard\", ...}, with \"holdout_score\" or \"nested\":\n"
+            "                        {\"mean\", \"std\", \"scores\", \"inner_best_mean\"}\n"
+            "  --quiet               no progress on stderr (a bar on a terminal, else one line\n"
+            "                        per trial)\n"
+            "  -t, --target COLUMN   the column to predict (default: the last column)\n"
+            "  --task TASK           classification, regression or auto (default: auto)\n"
+            "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
+            "  --no-header           the first row is data, not column names\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "Example:\n"
+            "  dial tune knn data/iris.csv --target species --trials 40 --holdout 0.2\n"
+            "  dial tune logistic data/breast_cancer.csv --target diagnosis --sampler grid "
+            "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n",
 };
 
 /* Trials of a random or qmc search without --trials or --timeout. */
@@ -158,24 +157,33 @@ static void condition_knob(const char *condition, char *name, size_t size) {
     name[length] = '\0';
 }
 
-/* Takes the knobs fixed with -s out of the default space, then the knobs
- * that only applied under a value the fixed ones no longer have. */
 static void drop_fixed(dial_space *space, const dial_knobs *knobs) {
     for (size_t i = space->n; i-- > 0;) {
         long k = dial_knobs_find(knobs, space->params[i].name);
         if (k >= 0 && knobs->values[k].set_by_user) remove_param(space, i);
     }
+}
+
+/* Whether param i of the space can never apply: its condition names a knob
+ * outside the space whose value turns it off. */
+static bool never_active(const dial_space *space, const dial_knobs *knobs, size_t i) {
+    char controller[128];
+    condition_knob(space->params[i].condition, controller, sizeof controller);
+    if (!controller[0] || dial_space_find(space, controller) >= 0) return false;
+    long k = dial_knobs_find(knobs, space->params[i].name);
+    return k >= 0 && !dial_knobs_active(knobs, (size_t)k);
+}
+
+/* Takes the knobs fixed with -s out of the default space, then the knobs
+ * that only applied under a value the fixed ones no longer have. */
+static void drop_fixed_and_unreachable(dial_space *space, const dial_knobs *knobs) {
+    drop_fixed(space, knobs);
     for (bool dropped = true; dropped;) {
         dropped = false;
         for (size_t i = 0; i < space->n && !dropped; i++) {
-            char controller[128];
-            condition_knob(space->params[i].condition, controller, sizeof controller);
-            if (!controller[0] || dial_space_find(space, controller) >= 0) continue;
-            long k = dial_knobs_find(knobs, space->params[i].name);
-            if (k >= 0 && !dial_knobs_active(knobs, (size_t)k)) {
-                remove_param(space, i);
-                dropped = true;
-            }
+            if (!never_active(space, knobs, i)) continue;
+            remove_param(space, i);
+            dropped = true;
         }
     }
 }
@@ -228,7 +236,7 @@ static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dia
                                dial_space *space) {
     dial_status status = dial_space_from_knobs(ctx, knobs, space);
     if (status != DIAL_OK) return status;
-    drop_fixed(space, knobs);
+    drop_fixed_and_unreachable(space, knobs);
     if (opts->space_file) {
         char *text = NULL;
         status = read_space_file(ctx, opts->space_file, &text);
@@ -240,8 +248,7 @@ static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dia
                 status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
                                    "knob '%s' is fixed with -s %s and searched in %s; drop one",
                                    space->params[i].name,
-                                   fixed_assignment(opts, space->params[i].name),
-                                   opts->space_file);
+                                   fixed_assignment(opts, space->params[i].name), opts->space_file);
         }
     }
     for (size_t i = 0; status == DIAL_OK && i < opts->n_spaces; i++) {
@@ -260,6 +267,19 @@ static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dia
         else
             status = dial_space_set(ctx, space, knobs, item);
     }
+    /* Searching a knob brings in the knobs that depend on it with their
+     * default ranges (dial_space_set), the fixed ones too: keep those fixed. */
+    if (status == DIAL_OK) drop_fixed(space, knobs);
+    for (size_t i = 0; status == DIAL_OK && i < space->n; i++)
+        if (never_active(space, knobs, i)) {
+            const dial_param *param = &space->params[i];
+            char controller[128];
+            condition_knob(param->condition, controller, sizeof controller);
+            status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                               "knob '%s' is searched but never applies: it applies only when %s; "
+                               "set %s with -s or search it with --space",
+                               param->name, param->condition, controller);
+        }
     if (status == DIAL_OK && space->n == 0)
         status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
                            "nothing to search: %s has no knob with a default search range left "
@@ -276,11 +296,12 @@ static char *space_text(const dial_space *space) {
         char *value;
         if (param->kind == DIAL_PARAM_CHOICE) {
             bool bars = false;
-            for (size_t c = 0; c < param->n_choices; c++) bars |= strchr(param->choices[c], ',') != NULL;
+            for (size_t c = 0; c < param->n_choices; c++)
+                bars |= strchr(param->choices[c], ',') != NULL;
             value = cli_strdup("");
             for (size_t c = 0; c < param->n_choices; c++) {
-                char *longer = cli_format("%s%s%s", value, c ? (bars ? "|" : ",") : "",
-                                          param->choices[c]);
+                char *longer =
+                    cli_format("%s%s%s", value, c ? (bars ? "|" : ",") : "", param->choices[c]);
                 free(value);
                 value = longer;
             }
@@ -289,8 +310,8 @@ static char *space_text(const dial_space *space) {
         } else {
             char step[48] = "";
             if (param->step > 0) snprintf(step, sizeof step, ":step=%g", param->step);
-            value = cli_format("%g..%g%s%s", param->low, param->high, param->log ? ":log" : "",
-                               step);
+            value =
+                cli_format("%g..%g%s%s", param->low, param->high, param->log ? ":log" : "", step);
         }
         char *longer = cli_format("%s%s%s=%s", text, i ? ", " : "", param->name, value);
         free(value);
@@ -337,6 +358,12 @@ static void outer_prefix(const progress *p, char *buf, size_t size) {
         buf[0] = '\0';
 }
 
+/* Seconds as the bar shows them: tenths below ten seconds, never ms. */
+static char *bar_seconds(double seconds) {
+    if (!(seconds >= 0)) seconds = 0;
+    return seconds < 9.95 ? cli_format("%.1f s", seconds) : cli_seconds_text(seconds);
+}
+
 /* One line, redrawn in place: trials done, a bar, the best so far and its
  * knobs, the time spent and an estimate of the time left. */
 static void draw_bar(progress *p) {
@@ -344,7 +371,8 @@ static void draw_bar(progress *p) {
     int64_t ran = p->done - p->done_before;
     double left = NAN;
     if (p->total > 0 && ran > 0) left = elapsed / (double)ran * (double)(p->total - p->done);
-    if (p->timeout > 0) left = isnan(left) ? p->timeout - elapsed : fmin(left, p->timeout - elapsed);
+    if (p->timeout > 0)
+        left = isnan(left) ? p->timeout - elapsed : fmin(left, p->timeout - elapsed);
     char prefix[64], bar[24], count[64];
     outer_prefix(p, prefix, sizeof prefix);
     size_t width = sizeof bar - 3;
@@ -358,8 +386,8 @@ static void draw_bar(progress *p) {
         snprintf(count, sizeof count, "%lld/%lld %s", (long long)p->done, (long long)p->total, bar);
     else
         snprintf(count, sizeof count, "%lld trials", (long long)p->done);
-    char *spent = cli_seconds_text(elapsed);
-    char *remaining = isnan(left) ? cli_strdup("?") : cli_seconds_text(fmax(left, 0));
+    char *spent = bar_seconds(elapsed);
+    char *remaining = isnan(left) ? cli_strdup("?") : bar_seconds(fmax(left, 0));
     char *best = p->has_best ? cli_format("best %s %.4f (%s)", p->metric, p->best, p->best_knobs)
                              : cli_format("no complete trial yet");
     char line[1024];
@@ -429,8 +457,8 @@ static void on_trial(void *user, const dial_study *study, const dial_trial_recor
                 (long long)trial->number, p->metric, trial->value, knobs, seconds);
     else
         fprintf(stderr, "%strial %lld %s: %s (%s) %s\n", prefix, (long long)trial->number,
-                dial_trial_state_name(trial->state),
-                trial->message ? trial->message : "no message", knobs, seconds);
+                dial_trial_state_name(trial->state), trial->message ? trial->message : "no message",
+                knobs, seconds);
     fflush(stderr);
     free(knobs);
     free(seconds);
@@ -460,8 +488,8 @@ static void print_leaderboard(const tune_report *report) {
     size_t shown = n < LEADERBOARD_SIZE ? n : LEADERBOARD_SIZE;
     size_t failed = 0, pruned = 0;
     for (size_t i = 0; i < result->trials.count; i++) {
-        failed += result->trials.items[i].state == DIAL_TRIAL_FAILED &&
-                  !result->trials.items[i].stale;
+        failed +=
+            result->trials.items[i].state == DIAL_TRIAL_FAILED && !result->trials.items[i].stale;
         pruned += result->trials.items[i].state == DIAL_TRIAL_PRUNED;
     }
     printf("\nTop %zu of %lld trials (%zu complete, %zu pruned, %zu failed)\n", shown,
@@ -570,12 +598,12 @@ static json_t *leaderboard_json(const dial_tune_result *result) {
     size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
     json_t *list = json_array();
     for (size_t i = 0; i < n && i < LEADERBOARD_SIZE; i++)
-        json_array_append_new(
-            list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
-                            "value", cli_json_number(ranked[i]->value), "std",
-                            cli_json_number(cli_trial_std(ranked[i])), "knobs",
-                            cli_json_trial_params(ranked[i]), "duration",
-                            cli_json_number(cli_trial_seconds(ranked[i]))));
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number",
+                                              (json_int_t)ranked[i]->number, "value",
+                                              cli_json_number(ranked[i]->value), "std",
+                                              cli_json_number(cli_trial_std(ranked[i])), "knobs",
+                                              cli_json_trial_params(ranked[i]), "duration",
+                                              cli_json_number(cli_trial_seconds(ranked[i]))));
     free(ranked);
     return list;
 }
@@ -598,16 +626,16 @@ static json_t *tune_json(const tune_report *report) {
             json_object_set_new(best_knobs, result->best.param_names[i],
                                 cli_json_knob_value(&result->best_knobs, (size_t)k));
     }
-    json_t *root = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
-        report->model_name, "data", report->data_path, "target", report->data->target_name,
-        "metric", dial_metric_name(report->metric), "direction",
-        result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "sampler",
-        samplers[opts->sampler], "folds", (json_int_t)opts->folds, "repeats",
-        (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
-        opts->study ? json_string(opts->study) : json_null(), "study_name", result->study_name,
-        "trials", (json_int_t)result->n_finished, "new_trials", (json_int_t)result->n_new,
-        "stopped", result->stopped);
+    json_t *root =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
+                  report->model_name, "data", report->data_path, "target",
+                  report->data->target_name, "metric", dial_metric_name(report->metric),
+                  "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
+                  "sampler", samplers[opts->sampler], "folds", (json_int_t)opts->folds, "repeats",
+                  (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+                  opts->study ? json_string(opts->study) : json_null(), "study_name",
+                  result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
+                  (json_int_t)result->n_new, "stopped", result->stopped);
     json_object_set_new(root, "best_number", json_integer((json_int_t)result->best.number));
     json_object_set_new(root, "best_value", cli_json_number(result->best.value));
     json_object_set_new(root, "best_std", cli_json_number(result->best_std));
@@ -624,8 +652,8 @@ static json_t *tune_json(const tune_report *report) {
             json_array_append_new(studies, json_string(result->outer_studies[i]));
         json_object_set_new(
             root, "nested",
-            json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "folds",
-                      (json_int_t)opts->nested, "completed", (json_int_t)result->n_outer, "mean",
+            json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "folds", (json_int_t)opts->nested,
+                      "completed", (json_int_t)result->n_outer, "mean",
                       cli_json_number(result->nested_mean), "std",
                       cli_json_number(result->nested_std), "scores",
                       doubles_json(result->outer_scores, result->n_outer), "inner_best",
@@ -680,7 +708,8 @@ int cli_cmd_tune(int argc, char **argv) {
 
     dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
     if (outcome == DIAL_OK) outcome = build_space(ctx, &opts, &knobs, &space);
-    if (outcome == DIAL_OK) outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    if (outcome == DIAL_OK)
+        outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
 
@@ -697,8 +726,7 @@ int cli_cmd_tune(int argc, char **argv) {
                                  .repeats = opts.repeats,
                                  .seed = opts.seed};
         watch.metric = dial_metric_name(metric);
-        watch.direction =
-            dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
+        watch.direction = dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
         watch.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
         dial_tune_options options = {
             .study_name = opts.study_name,
@@ -730,7 +758,8 @@ int cli_cmd_tune(int argc, char **argv) {
         clear_bar(&watch);
         print_warnings(&warnings);
     }
-    if (outcome == DIAL_OK && opts.output) outcome = dial_model_save(ctx, result.model, opts.output);
+    if (outcome == DIAL_OK && opts.output)
+        outcome = dial_model_save(ctx, result.model, opts.output);
 
     if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);
@@ -752,8 +781,8 @@ int cli_cmd_tune(int argc, char **argv) {
         }
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         if (status == CLI_EXIT_OK && stopped_by_user)
-            status = cli_error(CLI_EXIT_FAILURE,
-                               "interrupted after %lld trials; %s", (long long)result.n_finished,
+            status = cli_error(CLI_EXIT_FAILURE, "interrupted after %lld trials; %s",
+                               (long long)result.n_finished,
                                opts.study ? "every completed trial is kept: run the same command "
                                             "again to continue"
                                           : "the study was in memory");

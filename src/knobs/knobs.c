@@ -103,7 +103,8 @@ static void number_bounds_text(const dial_knob_spec *spec, char *buf, size_t siz
 }
 
 static bool is_list(const dial_knob_spec *spec) {
-    return spec->list_item != NULL && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+    return spec->list_item != NULL &&
+           (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
 }
 
 void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size) {
@@ -584,8 +585,8 @@ dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *na
         return dial_fail(ctx, DIAL_ERR_KNOB, "knob '%s' of %s takes one value, not a list",
                          spec->name, knobs->model_name);
     if (n == 0 || n > DIAL_KNOB_LIST_MAX)
-        return dial_fail(ctx, DIAL_ERR_KNOB, "knob '%s' has %zu %ss: it takes 1 to %d",
-                         spec->name, n, spec->list_item, DIAL_KNOB_LIST_MAX);
+        return dial_fail(ctx, DIAL_ERR_KNOB, "knob '%s' has %zu %ss: it takes 1 to %d", spec->name,
+                         n, spec->list_item, DIAL_KNOB_LIST_MAX);
     dial_knob_value value = {.set_by_user = true, .n_items = n};
     for (size_t k = 0; k < n; k++) {
         char why[KNOB_MESSAGE_MAX];

@@ -213,8 +213,8 @@ static dial_status mlp_check_input(dial_ctx *ctx, const dial_fit_input *in) {
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "mlp does classification or regression, not %s",
                          dial_task_name(in->task));
     if (in->n_classes < 2)
-        return dial_fail(ctx, DIAL_ERR_DATA, "mlp needs at least 2 classes in the target, found %zu",
-                         in->n_classes);
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "mlp needs at least 2 classes in the target, found %zu", in->n_classes);
     for (size_t i = 0; i < in->n_rows; i++) {
         double label = in->y[i];
         if (!(label >= 0 && label < (double)in->n_classes && label == floor(label)))
@@ -270,7 +270,8 @@ static dial_status mlp_holdout(dial_ctx *ctx, const dial_fit_input *in, double f
     if (in->task == DIAL_TASK_CLASSIFICATION) {
         /* A stable counting sort by class keeps the shuffled order within
          * each class. */
-        size_t *start = calloc(in->n_classes + 1, sizeof *start), *sorted = malloc(n * sizeof *sorted);
+        size_t *start = calloc(in->n_classes + 1, sizeof *start),
+               *sorted = malloc(n * sizeof *sorted);
         if (!start || !sorted) {
             free(start);
             free(sorted);
@@ -324,7 +325,8 @@ static dial_status mlp_options(dial_ctx *ctx, const dial_knobs *knobs, size_t n_
     long i = dial_knobs_find(knobs, "batch_size");
     double batch = knobs->values[i].number;
     if (batch > (double)n_train) {
-        if (!knobs->values[i].set_by_user) batch = (double)n_train;
+        if (!knobs->values[i].set_by_user)
+            batch = (double)n_train;
         else if (early)
             return dial_fail(ctx, DIAL_ERR_KNOB,
                              "knob 'batch_size' = %.0f is larger than the %zu training rows left "
@@ -397,8 +399,8 @@ static dial_status mlp_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     for (size_t l = 0; l < n_hidden && l < DIAL_KNOB_LIST_MAX; l++)
         hidden[l] = (size_t)hidden_values[l];
     if (status == DIAL_OK && (n_hidden < 1 || n_hidden > DIAL_KNOB_LIST_MAX))
-        status = dial_fail(ctx, DIAL_ERR_INTERNAL, "mlp: %zu hidden layers: a bug in dial",
-                           n_hidden);
+        status =
+            dial_fail(ctx, DIAL_ERR_INTERNAL, "mlp: %zu hidden layers: a bug in dial", n_hidden);
     dial_mlp_network net;
     dial_mlp_network_layout(
         &net, in->n_features, hidden, n_hidden, regression ? 1 : in->n_classes,

@@ -9,8 +9,9 @@
 
 /* OpenBLAS runs a dgemm on one thread when m n k is at most this. */
 #define MLP_BLAS_SERIAL_WORK 262144
-/* Blocks never shrink below this many rows, even when a wide layer then
- * crosses the threshold above: a dgemm of a handful of rows is too slow. */
+/* Blocks never shrink below this many rows: a wider layer's products are
+ * cut into tiles of columns instead (dial_mlp_gemm), as a dgemm of a
+ * handful of rows is slow. */
 #define MLP_MIN_BLOCK_ROWS 32
 #define MLP_MAX_BLOCK_ROWS 256
 
@@ -54,6 +55,35 @@ void dial_mlp_network_init(const dial_mlp_network *net, dial_rng *rng, double *p
         double *w = params + net->weight_at[l], *b = params + net->bias_at[l];
         for (size_t k = 0; k < in * out; k++) w[k] = bound * (2 * dial_rng_uniform(rng) - 1);
         for (size_t k = 0; k < out; k++) b[k] = bound * (2 * dial_rng_uniform(rng) - 1);
+    }
+}
+
+void dial_mlp_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const double *a,
+                   size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return;
+    }
+    /* Tiles of C: whole rows when a row block's m k is small enough, then
+     * as many columns as keep m n k within the serial work. */
+    size_t rows = MLP_BLAS_SERIAL_WORK / k;
+    if (rows < 1) rows = 1;
+    if (rows > m) rows = m;
+    size_t cols = MLP_BLAS_SERIAL_WORK / (rows * k);
+    if (cols < 1) cols = 1;
+    if (cols > n) cols = n;
+    for (size_t i0 = 0; i0 < m; i0 += rows) {
+        size_t mi = m - i0 < rows ? m - i0 : rows;
+        const double *a_rows = trans_a ? a + i0 : a + i0 * lda;
+        for (size_t j0 = 0; j0 < n; j0 += cols) {
+            size_t nj = n - j0 < cols ? n - j0 : cols;
+            const double *b_cols = trans_b ? b + j0 * ldb : b + j0;
+            cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                        trans_b ? CblasTrans : CblasNoTrans, (int)mi, (int)nj, (int)k, 1.0, a_rows,
+                        (int)lda, b_cols, (int)ldb, beta, c + i0 * ldc + j0, (int)ldc);
+        }
     }
 }
 
@@ -126,10 +156,8 @@ void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, c
         double *z = dial_mlp_layer_out(net, acts, l);
         const double *bias = params + net->bias_at[l];
         for (size_t i = 0; i < m; i++) memcpy(z + i * n_out, bias, n_out * sizeof *z);
-        if (n_in > 0)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n_out, (int)n_in,
-                        1.0, in, (int)n_in, params + net->weight_at[l], (int)n_out, 1.0, z,
-                        (int)n_out);
+        dial_mlp_gemm(false, false, m, n_out, n_in, in, n_in, params + net->weight_at[l], n_out,
+                      1.0, z, n_out);
         bool last = l + 1 == net->n_layers;
         if (!last) {
             activation_forward(net->activation, z, m * n_out);

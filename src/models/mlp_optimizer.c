@@ -39,11 +39,12 @@ void dial_mlp_optimizer_step(dial_mlp_optimizer *opt, double lr, const double *g
         opt->beta1_power *= MLP_ADAM_BETA1;
         opt->beta2_power *= MLP_ADAM_BETA2;
         double rate = lr * sqrt(1 - opt->beta2_power) / (1 - opt->beta1_power);
-        double *m = opt->first, *v = opt->second;
+        double *restrict m = opt->first, *restrict v = opt->second, *restrict theta = params;
+        const double *restrict grad = g;
         for (size_t k = 0; k < n; k++) {
-            m[k] = MLP_ADAM_BETA1 * m[k] + (1 - MLP_ADAM_BETA1) * g[k];
-            v[k] = MLP_ADAM_BETA2 * v[k] + (1 - MLP_ADAM_BETA2) * g[k] * g[k];
-            params[k] -= rate * m[k] / (sqrt(v[k]) + MLP_ADAM_EPSILON);
+            m[k] = MLP_ADAM_BETA1 * m[k] + (1 - MLP_ADAM_BETA1) * grad[k];
+            v[k] = MLP_ADAM_BETA2 * v[k] + (1 - MLP_ADAM_BETA2) * grad[k] * grad[k];
+            theta[k] -= rate * m[k] / (sqrt(v[k]) + MLP_ADAM_EPSILON);
         }
         return;
     }

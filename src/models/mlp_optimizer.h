@@ -19,10 +19,10 @@ typedef enum dial_mlp_schedule {
 
 typedef struct dial_mlp_optimizer {
     dial_mlp_solver solver;
-    size_t n;                   /* parameters */
-    double momentum;            /* sgd */
-    bool nesterov;              /* sgd */
-    double *first, *second;     /* adam: the moment estimates; sgd: first is the velocity */
+    size_t n;                        /* parameters */
+    double momentum;                 /* sgd */
+    bool nesterov;                   /* sgd */
+    double *first, *second;          /* adam: the moment estimates; sgd: first is the velocity */
     double beta1_power, beta2_power; /* adam: beta^t after t steps */
 } dial_mlp_optimizer;
 

@@ -21,7 +21,6 @@
  */
 #include "models/mlp_train.h"
 
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -108,18 +107,15 @@ static void mlp_lane_blocks(mlp_trainer *tr, size_t lane_index) {
             size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
             const double *in = l == 0 ? x : dial_mlp_layer_out(net, lane->acts, l - 1);
             double *gw = lane->grad + net->weight_at[l], *gb = lane->grad + net->bias_at[l];
-            if (n_in > 0)
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_in, (int)n_out,
-                            (int)mb, 1.0, in, (int)n_in, delta, (int)n_out, first ? 0.0 : 1.0,
-                            gw, (int)n_out);
+            dial_mlp_gemm(true, false, n_in, n_out, mb, in, n_in, delta, n_out, first ? 0.0 : 1.0,
+                          gw, n_out);
             if (first) memset(gb, 0, n_out * sizeof *gb);
             for (size_t i = 0; i < mb; i++)
                 for (size_t k = 0; k < n_out; k++) gb[k] += delta[i * n_out + k];
             if (l == 0) break;
             double *back = lane->delta[l % 2];
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mb, (int)n_in, (int)n_out,
-                        1.0, delta, (int)n_out, tr->params + net->weight_at[l], (int)n_out, 0.0,
-                        back, (int)n_in);
+            dial_mlp_gemm(false, true, mb, n_in, n_out, delta, n_out,
+                          tr->params + net->weight_at[l], n_out, 0.0, back, n_in);
             dial_mlp_activation_backward(net->activation, in, tr->masks ? mask_at[l - 1] : NULL,
                                          back, mb * n_in);
             delta = back;
@@ -227,12 +223,11 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     size_t hidden_units = net->n_units - net->sizes[net->n_layers];
     size_t blocks = (tr->batch_size + net->block_rows - 1) / net->block_rows;
     size_t lanes = blocks < MLP_LANES ? blocks : MLP_LANES;
-    size_t lane_size = dial_mlp_block_scratch(net) + 2 * net->block_rows * net->widest +
-                       net->n_params;
+    size_t lane_size =
+        dial_mlp_block_scratch(net) + 2 * net->block_rows * net->widest + net->n_params;
     size_t total = tr->batch_size * (net->sizes[0] + 1) +
                    (tr->options->dropout > 0 ? tr->batch_size * hidden_units : 0) +
-                   lanes * lane_size +
-                   rows->n_valid * net->sizes[net->n_layers] +
+                   lanes * lane_size + rows->n_valid * net->sizes[net->n_layers] +
                    (rows->n_valid ? (size_t)tr->threads * dial_mlp_block_scratch(net) : 0) +
                    (tr->options->early_stopping ? net->n_params : 0);
     tr->memory = malloc((total + 1) * sizeof *tr->memory);
@@ -292,9 +287,8 @@ static dial_status mlp_epochs(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_optimizer
             dial_status status = mlp_step(ctx, tr, opt, &dropout_rng, start, m, lr, &loss);
             if (status != DIAL_OK) return status;
         }
-        dial_mlp_epoch_report report = {.epoch = epoch + 1,
-                                        .train_loss = loss / (double)rows->n,
-                                        .validation_score = NAN};
+        dial_mlp_epoch_report report = {
+            .epoch = epoch + 1, .train_loss = loss / (double)rows->n, .validation_score = NAN};
         summary->epochs_run = epoch + 1;
         summary->train_loss = report.train_loss;
         if (!isfinite(report.train_loss))

@@ -35,8 +35,8 @@ typedef struct dial_mlp_options {
     dial_mlp_solver solver;
     double learning_rate;
     dial_mlp_schedule schedule;
-    double momentum; /* sgd */
-    bool nesterov;   /* sgd */
+    double momentum;   /* sgd */
+    bool nesterov;     /* sgd */
     size_t batch_size; /* 1 .. training rows */
     size_t epochs;
     double alpha;   /* L2 penalty: alpha / (2 m) ||W||^2 per minibatch of m rows */
@@ -47,7 +47,7 @@ typedef struct dial_mlp_options {
     bool early_stopping;
     size_t patience;
     double tol;
-    uint64_t seed; /* shuffling and dropout draw from streams of it */
+    uint64_t seed;              /* shuffling and dropout draw from streams of it */
     dial_mlp_epoch_fn on_epoch; /* may be NULL */
     void *on_epoch_user;
 } dial_mlp_options;
@@ -64,9 +64,9 @@ typedef struct dial_mlp_rows {
 /* What the run did, for the log. */
 typedef struct dial_mlp_summary {
     size_t epochs_run;
-    size_t best_epoch;        /* the epoch whose weights were kept */
-    double train_loss;        /* of the last epoch run */
-    double validation_score;  /* of the best epoch; NaN without validation rows */
+    size_t best_epoch;       /* the epoch whose weights were kept */
+    double train_loss;       /* of the last epoch run */
+    double validation_score; /* of the best epoch; NaN without validation rows */
 } dial_mlp_summary;
 
 /* Trains params (initialised, net->n_params values) in place on rows with

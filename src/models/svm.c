@@ -292,8 +292,7 @@ typedef struct svm_work {
 } svm_work;
 
 /* Decision values of the rows `test` of x under the model (rows, y, alpha,
- * rho) of a C-SVC: sum y_i alpha_i K(x_i, x) - rho, a block of rows at a
- * time. */
+ * rho) of a C-SVC: sum y_i alpha_i K(x_i, x) - rho. */
 static dial_status svm_decisions(const svm_settings *st, const double *x, size_t d,
                                  const size_t *rows, const signed char *y, const double *alpha,
                                  size_t l, double rho, const size_t *test, size_t n_test,
@@ -301,13 +300,11 @@ static dial_status svm_decisions(const svm_settings *st, const double *x, size_t
     size_t n_sv = 0;
     for (size_t i = 0; i < l; i++) n_sv += alpha[i] > 0;
     size_t m = n_sv ? n_sv : 1, width = d ? d : 1;
-    double *sv = malloc(m * width * sizeof *sv);
+    double *sv = malloc(m * width * sizeof *sv), *svt = malloc(m * width * sizeof *svt);
     double *coef = malloc(m * sizeof *coef), *norms = malloc(m * sizeof *norms);
-    double *block = malloc(SVM_PREDICT_BLOCK * width * sizeof *block);
-    double *block_norms = malloc(SVM_PREDICT_BLOCK * sizeof *block_norms);
-    double *values = malloc(SVM_PREDICT_BLOCK * m * sizeof *values);
+    double *values = malloc(m * sizeof *values);
     dial_status status = DIAL_ERR_NOMEM;
-    if (sv && coef && norms && block && block_norms && values) {
+    if (sv && svt && coef && norms && values) {
         size_t k = 0;
         for (size_t i = 0; i < l; i++) {
             if (!(alpha[i] > 0)) continue;
@@ -315,26 +312,20 @@ static dial_status svm_decisions(const svm_settings *st, const double *x, size_t
             coef[k++] = y[i] * alpha[i];
         }
         dial_svm_kernel_norms(sv, n_sv, d, norms);
-        for (size_t first = 0; first < n_test; first += SVM_PREDICT_BLOCK) {
-            size_t count = n_test - first < SVM_PREDICT_BLOCK ? n_test - first : SVM_PREDICT_BLOCK;
-            for (size_t r = 0; r < count; r++)
-                memcpy(block + r * d, x + test[first + r] * d, d * sizeof *block);
-            dial_svm_kernel_norms(block, count, d, block_norms);
-            dial_svm_kernel_block(&st->kernel, block, block_norms, count, sv, norms, n_sv, d,
-                                  values);
-            for (size_t r = 0; r < count; r++) {
-                double sum = 0;
-                for (size_t v = 0; v < n_sv; v++) sum += coef[v] * values[r * n_sv + v];
-                dec[first + r] = sum - rho;
-            }
+        dial_svm_transpose(sv, n_sv, d, svt);
+        for (size_t r = 0; r < n_test; r++) {
+            const double *row = x + test[r] * d;
+            double norm = 0;
+            dial_svm_kernel_norms(row, 1, d, &norm);
+            dial_svm_kernel_columns(&st->kernel, svt, norms, n_sv, d, row, norm, values);
+            dec[r] = dial_svm_dot(coef, values, n_sv) - rho;
         }
         status = DIAL_OK;
     }
     free(sv);
+    free(svt);
     free(coef);
     free(norms);
-    free(block);
-    free(block_norms);
     free(values);
     return status;
 }
@@ -373,8 +364,8 @@ static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, boo
             status = svm_solve_classes(w->settings, w->x, w->d, train, y, n_train, pair->c_s,
                                        pair->c_t, w->cache_bytes, alpha, &rho, hit_max_iter);
             if (status == DIAL_OK)
-                status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho,
-                                       test, last - first, dec);
+                status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho, test,
+                                       last - first, dec);
         }
     }
     free(train);
@@ -535,8 +526,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const 
             status = dial_fail(ctx, jobs[j].status,
                                "svm: out of memory solving classes %zu and %zu (%zu rows); "
                                "lower cache_mb",
-                               pairs[jobs[j].pair].s, pairs[jobs[j].pair].t,
-                               pairs[jobs[j].pair].l);
+                               pairs[jobs[j].pair].s, pairs[jobs[j].pair].t, pairs[jobs[j].pair].l);
         stopped += jobs[j].hit_max_iter;
     }
     free(jobs);
@@ -563,8 +553,8 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const 
 
 /* ---- the learned tensors ------------------------------------------------------ */
 
-static dial_status svm_add(dial_ctx *ctx, dial_tensors *learned, const char *name,
-                           dial_dtype dtype, int ndim, size_t rows, size_t cols, void **data) {
+static dial_status svm_add(dial_ctx *ctx, dial_tensors *learned, const char *name, dial_dtype dtype,
+                           int ndim, size_t rows, size_t cols, void **data) {
     size_t shape[2] = {rows, cols};
     return dial_tensors_add(ctx, learned, name, dtype, ndim, shape, data);
 }
@@ -598,11 +588,11 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const svm_settings *st,
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "dual_coef", DIAL_F64, 2, k - 1, n_sv, (void **)&coef);
     if (status == DIAL_OK)
-        status =
-            svm_add(ctx, learned, "intercept", DIAL_F64, 1, n_pairs, 1, (void **)&intercept);
+        status = svm_add(ctx, learned, "intercept", DIAL_F64, 1, n_pairs, 1, (void **)&intercept);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "support", DIAL_I64, 1, n_sv, 1, (void **)&support);
-    if (status == DIAL_OK) status = svm_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
+    if (status == DIAL_OK)
+        status = svm_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
     if (status != DIAL_OK) {
         free(column);
         return status;
@@ -695,8 +685,8 @@ static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
                               .shrinking = st->shrinking};
         status = dial_svm_dual_solve(&dual, dial_svm_matrix_q(matrix), alpha, &result);
         if (status != DIAL_OK)
-            status = dial_fail(ctx, status, "svm: out of memory solving %zu rows; lower cache_mb",
-                               l);
+            status =
+                dial_fail(ctx, status, "svm: out of memory solving %zu rows; lower cache_mb", l);
     }
     dial_svm_matrix_free(matrix);
     free(p);
@@ -721,7 +711,8 @@ static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
         status = svm_add(ctx, learned, "n_support", DIAL_I64, 1, 1, 1, (void **)&n_support);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "support", DIAL_I64, 1, n_sv, 1, (void **)&support);
-    if (status == DIAL_OK) status = svm_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
+    if (status == DIAL_OK)
+        status = svm_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
     if (status == DIAL_OK) {
         size_t v = 0;
         for (size_t i = 0; i < l; i++) {
@@ -767,7 +758,8 @@ static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
                        .c = dial_knobs_float(knobs, "C"),
                        .epsilon = dial_knobs_float(knobs, "epsilon"),
                        .tol = dial_knobs_float(knobs, "tol"),
-                       .balanced = strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0,
+                       .balanced =
+                           strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0,
                        .shrinking = dial_knobs_bool(knobs, "shrinking"),
                        .probability = dial_knobs_bool(knobs, "probability") &&
                                       in->task == DIAL_TASK_CLASSIFICATION,
@@ -799,8 +791,9 @@ static dial_status svm_tensor(dial_ctx *ctx, const dial_tensors *learned, const 
         return dial_fail(ctx, DIAL_ERR_FORMAT, "svm model tensor '%s' should be %zu %s values",
                          name, rows, type);
     if (!ok)
-        return dial_fail(ctx, DIAL_ERR_FORMAT, "svm model tensor '%s' should be %zu x %zu %s values",
-                         name, rows, cols, type);
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "svm model tensor '%s' should be %zu x %zu %s values", name, rows, cols,
+                         type);
     *out = t->data;
     return DIAL_OK;
 }
@@ -812,7 +805,16 @@ typedef struct svm_model {
     const double *sv, *coef, *intercept, *prob_a, *prob_b;
     size_t *first; /* n_classes + 1: each class's first support vector */
     double *sv_norms;
+    double *svt; /* the support vectors kept by columns (d x n_sv) */
 } svm_model;
+
+static void svm_model_free(svm_model *m) {
+    free(m->first);
+    free(m->sv_norms);
+    free(m->svt);
+    m->first = NULL;
+    m->sv_norms = m->svt = NULL;
+}
 
 static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
                                   const dial_tensors *learned, const dial_fit_input *in,
@@ -839,8 +841,7 @@ static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
     if (status == DIAL_OK)
         status = svm_tensor(ctx, learned, "intercept", DIAL_F64, 1, m->n_pairs, 1, &data);
     m->intercept = data;
-    if (status == DIAL_OK)
-        status = svm_tensor(ctx, learned, "n_support", DIAL_I64, 1, k, 1, &data);
+    if (status == DIAL_OK) status = svm_tensor(ctx, learned, "n_support", DIAL_I64, 1, k, 1, &data);
     const int64_t *n_support = data;
     if (status == DIAL_OK) status = svm_tensor(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, &data);
     const double *gamma = data;
@@ -863,16 +864,15 @@ static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
     }
     m->first = calloc(k + 1, sizeof *m->first);
     m->sv_norms = malloc((m->n_sv ? m->n_sv : 1) * sizeof *m->sv_norms);
-    if (!m->first || !m->sv_norms) {
-        free(m->first);
-        free(m->sv_norms);
+    m->svt = malloc((m->n_sv ? m->n_sv : 1) * (m->d ? m->d : 1) * sizeof *m->svt);
+    if (!m->first || !m->sv_norms || !m->svt) {
+        svm_model_free(m);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting");
     }
     uint64_t total = 0;
     for (size_t c = 0; c < k; c++) {
         if (n_support[c] < 0 || (uint64_t)n_support[c] > m->n_sv - total) {
-            free(m->first);
-            free(m->sv_norms);
+            svm_model_free(m);
             return dial_fail(ctx, DIAL_ERR_FORMAT,
                              "svm model tensor 'n_support' is inconsistent: class %zu has %lld "
                              "support vectors, but only %zu are left of %zu",
@@ -882,14 +882,14 @@ static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
         m->first[c + 1] = (size_t)total;
     }
     if (total != m->n_sv) {
-        free(m->first);
-        free(m->sv_norms);
+        svm_model_free(m);
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "svm model tensor 'n_support' adds up to %llu support vectors, but "
                          "'support_vectors' has %zu",
                          (unsigned long long)total, m->n_sv);
     }
     dial_svm_kernel_norms(m->sv, m->n_sv, m->d, m->sv_norms);
+    dial_svm_transpose(m->sv, m->n_sv, m->d, m->svt);
     return DIAL_OK;
 }
 
@@ -913,10 +913,10 @@ static void svm_classify_row(const svm_model *m, const double *values, double *w
     for (size_t s = 0; s < k; s++) {
         for (size_t t = s + 1; t < k; t++, p++) {
             const double *coef_s = m->coef + (t - 1) * n_sv, *coef_t = m->coef + s * n_sv;
-            double sum = 0;
-            for (size_t v = m->first[s]; v < m->first[s + 1]; v++) sum += coef_s[v] * values[v];
-            for (size_t v = m->first[t]; v < m->first[t + 1]; v++) sum += coef_t[v] * values[v];
-            double dec = sum + m->intercept[p];
+            size_t from_s = m->first[s], from_t = m->first[t];
+            double sum_s = dial_svm_dot(coef_s + from_s, values + from_s, m->first[s + 1] - from_s);
+            double sum_t = dial_svm_dot(coef_t + from_t, values + from_t, m->first[t + 1] - from_t);
+            double dec = sum_s + sum_t + m->intercept[p];
             votes[dec > 0 ? s : t] += 1;
             if (proba) {
                 double q = dial_svm_platt_probability(dec, m->prob_a[p], m->prob_b[p]);
@@ -945,26 +945,21 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     const svm_model *m = sc->m;
     size_t d = m->d, n_sv = m->n_sv, k = m->n_classes;
     double *values = sc->scratch + (size_t)worker * sc->scratch_size;
-    double *norms = values + SVM_PREDICT_BLOCK * (n_sv ? n_sv : 1);
-    double *work = norms + SVM_PREDICT_BLOCK;
-    for (size_t block = begin; block < end; block++) {
-        size_t first = block * SVM_PREDICT_BLOCK;
-        size_t rows = sc->n - first < SVM_PREDICT_BLOCK ? sc->n - first : SVM_PREDICT_BLOCK;
-        const double *x = sc->x + first * d;
-        dial_svm_kernel_norms(x, rows, d, norms);
-        dial_svm_kernel_block(&m->kernel, x, norms, rows, m->sv, m->sv_norms, n_sv, d, values);
-        for (size_t i = 0; i < rows; i++) {
-            const double *row = values + i * n_sv;
-            double *value = sc->out->value + first + i;
-            if (m->regression) {
-                double sum = 0;
-                for (size_t v = 0; v < n_sv; v++) sum += m->coef[v] * row[v];
-                *value = sum + m->intercept[0];
-                continue;
-            }
-            double *proba = sc->out->proba ? sc->out->proba + (first + i) * k : NULL;
-            svm_classify_row(m, row, work, value, proba);
+    double *work = values + (n_sv ? n_sv : 1);
+    size_t first = begin * SVM_PREDICT_BLOCK;
+    size_t last = end * SVM_PREDICT_BLOCK < sc->n ? end * SVM_PREDICT_BLOCK : sc->n;
+    for (size_t i = first; i < last; i++) {
+        const double *x = sc->x + i * d;
+        double norm = 0;
+        dial_svm_kernel_norms(x, 1, d, &norm);
+        dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, n_sv, d, x, norm, values);
+        double *value = sc->out->value + i;
+        if (m->regression) {
+            *value = dial_svm_dot(m->coef, values, n_sv) + m->intercept[0];
+            continue;
         }
+        double *proba = sc->out->proba ? sc->out->proba + i * k : NULL;
+        svm_classify_row(m, values, work, value, proba);
     }
     return DIAL_OK;
 }
@@ -979,27 +974,21 @@ static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
     size_t k = m.n_classes;
-    /* kernel values of a block, its rows' norms, then r, the coupling's
-     * work and the votes */
-    size_t scratch_size = SVM_PREDICT_BLOCK * (m.n_sv ? m.n_sv : 1) + SVM_PREDICT_BLOCK +
-                          2 * k * k + 2 * k;
-    svm_scorer sc = {.m = &m,
-                     .x = in->x,
-                     .n = in->n_rows,
-                     .out = out,
-                     .scratch_size = scratch_size};
+    /* kernel values of a row, then r, the coupling's work and the votes */
+    size_t scratch_size = (m.n_sv ? m.n_sv : 1) + 2 * k * k + 2 * k;
+    svm_scorer sc = {
+        .m = &m, .x = in->x, .n = in->n_rows, .out = out, .scratch_size = scratch_size};
     sc.scratch = malloc((size_t)threads * scratch_size * sizeof *sc.scratch);
     if (!sc.scratch) {
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting %zu rows",
-                           in->n_rows);
+        status =
+            dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting %zu rows", in->n_rows);
     } else {
         dial_predict_output target = {.value = out->value, .proba = want_proba ? out->proba : NULL};
         sc.out = &target;
         status = dial_parallel_for(ctx, threads, blocks, svm_score_blocks, &sc);
     }
     free(sc.scratch);
-    free(m.first);
-    free(m.sv_norms);
+    svm_model_free(&m);
     return status;
 }
 

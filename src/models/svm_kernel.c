@@ -4,28 +4,26 @@
  * duals served from it (see svm_kernel.h).
  *
  * rbf uses |x - z|^2 = |x|^2 + |z|^2 - 2 x.z with the squared norms computed
- * once, so a row of kernel values is one matrix-vector product and a pass of
- * exponentials. BLAS calls are kept small enough that OpenBLAS runs them on
- * the calling thread (it starts threads of its own above about 2304 x 4
- * elements for a matrix-vector product and 2^18 multiply-adds for a
- * matrix-matrix one): the thread budget is dial's to spend, on pairs of
- * classes or folds, and the values do not depend on OpenBLAS's threads.
+ * once, so a row of kernel values is a matrix-vector product and a pass of
+ * exponentials. The rows are kept by columns (feature-major) so that the
+ * product is a few passes over contiguous memory that the compiler
+ * vectorises; that is also why no BLAS is called here: the loops run on the
+ * calling thread (the thread budget is dial's, spent on pairs of classes or
+ * folds) and give the same bits on every processor and thread count.
  */
 #include "models/svm_kernel.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SVM_GEMM_ELEMENTS 262144 /* OpenBLAS's single-thread limit for dgemm, multiply-adds */
-
 /* The loops that compute kernel rows are compiled for several instruction
  * sets and the best the processor has is picked when the library loads
  * (all give the same bits: C11 mode does not fuse multiply-adds, and each
  * sum runs in the same order). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
@@ -45,7 +43,7 @@ void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms) {
  * polynomial of degree 12 (relative error below 2e-16 there), 2^k written
  * into the exponent bits. */
 static inline double svm_exp_nonpositive(double x) {
-    const double round_shift = 6755399441055744.0; /* 1.5 * 2^52: adding it rounds */
+    const double round_shift = 6755399441055744.0;         /* 1.5 * 2^52: adding it rounds */
     double shifted = x * 1.4426950408889634 + round_shift; /* x / ln 2 */
     uint64_t k_bits;
     memcpy(&k_bits, &shifted, sizeof k_bits);
@@ -142,27 +140,28 @@ SVM_VECTOR_CLONES static void svm_dots(const double *restrict xt, size_t ld, siz
     }
 }
 
-void dial_svm_kernel_block(const dial_svm_kernel *kernel, const double *a, const double *norms_a,
-                           size_t ma, const double *b, const double *norms_b, size_t mb, size_t d,
-                           double *out) {
-    if (d == 0) {
-        memset(out, 0, ma * mb * sizeof *out);
-    } else {
-        /* tiles of at most SVM_GEMM_ELEMENTS multiply-adds */
-        size_t tile_a = ma < 64 ? (ma ? ma : 1) : 64;
-        size_t tile_b = SVM_GEMM_ELEMENTS / (tile_a * d);
-        if (tile_b < 1) tile_b = 1;
-        for (size_t i = 0; i < ma; i += tile_a) {
-            size_t ra = ma - i < tile_a ? ma - i : tile_a;
-            for (size_t j = 0; j < mb; j += tile_b) {
-                size_t rb = mb - j < tile_b ? mb - j : tile_b;
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ra, (int)rb, (int)d, 1.0,
-                            a + i * d, (int)d, b + j * d, (int)d, 0.0, out + i * mb + j, (int)mb);
-            }
-        }
-    }
-    for (size_t i = 0; i < ma; i++)
-        svm_kernel_finish(kernel, out + i * mb, mb, norms_a ? norms_a[i] : 0, norms_b);
+void dial_svm_kernel_columns(const dial_svm_kernel *kernel, const double *xt, const double *norms,
+                             size_t n, size_t d, const double *a, double norm_a, double *out) {
+    svm_dots(xt, n, d, a, 0, n, out);
+    svm_kernel_finish(kernel, out, n, norm_a, norms);
+}
+
+void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < d; t++) xt[t * n + i] = x[i * d + t];
+}
+
+SVM_VECTOR_CLONES double dial_svm_dot(const double *restrict a, const double *restrict b,
+                                      size_t n) {
+    /* eight lanes, added in a fixed order: the same sum on every processor */
+    double lane[8] = {0};
+    size_t t = 0;
+    for (; t + 8 <= n; t += 8)
+        for (size_t k = 0; k < 8; k++) lane[k] += a[t + k] * b[t + k];
+    double sum =
+        ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    for (; t < n; t++) sum += a[t] * b[t];
+    return sum;
 }
 
 /* ---- the LRU cache ----------------------------------------------------------
@@ -178,7 +177,7 @@ typedef struct svm_cache_row {
 
 struct dial_svm_cache {
     size_t n;
-    size_t free_floats; /* what the budget still allows */
+    size_t free_floats;  /* what the budget still allows */
     svm_cache_row *rows; /* n + 1, the last is the sentinel */
 };
 

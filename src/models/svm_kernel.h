@@ -37,11 +37,17 @@ typedef struct dial_svm_kernel {
 /* Squared norm of each of the n rows of x (n x d, row-major). */
 void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms);
 
-/* K(a_i, b_j) for the ma rows of a and the mb rows of b into out (ma x mb,
- * row-major). */
-void dial_svm_kernel_block(const dial_svm_kernel *kernel, const double *a, const double *norms_a,
-                           size_t ma, const double *b, const double *norms_b, size_t mb, size_t d,
-                           double *out);
+/* K(a, x_j) for the n rows x_j kept by columns in xt (d x n: feature t of
+ * row j at xt[t n + j]) into out[j]; norms are the rows' squared norms and
+ * norm_a a's (used by rbf only). */
+void dial_svm_kernel_columns(const dial_svm_kernel *kernel, const double *xt, const double *norms,
+                             size_t n, size_t d, const double *a, double norm_a, double *out);
+/* xt (d x n) = the n rows of x (n x d) kept by columns. */
+void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt);
+
+/* The dot product of a and b (n entries), summed in eight interleaved
+ * lanes so that it vectorises; the result does not depend on the processor. */
+double dial_svm_dot(const double *a, const double *b, size_t n);
 
 /* ---- the LRU cache of rows ---------------------------------------------- */
 

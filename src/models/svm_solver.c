@@ -35,7 +35,8 @@
  * same bits (C11 mode fuses no multiply-add and the arithmetic is per
  * element). Their conditions are written as bit masks because the
  * compiler vectorises those and not branches on doubles. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
@@ -54,9 +55,9 @@ typedef struct svm_smo {
     double *alpha, *G, *G_bar, *p, *C, *diag; /* in the current order */
     double *y;                                /* +1.0 or -1.0 */
     unsigned char *state;
-    int64_t *up, *low;   /* all ones when the variable is in I_up, I_low; else 0 */
+    int64_t *up, *low;    /* all ones when the variable is in I_up, I_low; else 0 */
     double *scan, *scan2; /* l each: the working-set selection's per-variable values */
-    size_t *original; /* original index of each position */
+    size_t *original;     /* original index of each position */
     bool unshrunk;
 } svm_smo;
 
@@ -216,8 +217,8 @@ SVM_VECTOR_CLONES static void svm_scan_up(double *restrict scan, const double *r
 SVM_VECTOR_CLONES static void svm_scan_low(double *restrict gain, double *restrict yg,
                                            const double *restrict y, const double *restrict G,
                                            const double *restrict diag, const float *restrict qi,
-                                           const int64_t *restrict low, double gmax,
-                                           double diag_i, double y_i, size_t m) {
+                                           const int64_t *restrict low, double gmax, double diag_i,
+                                           double y_i, size_t m) {
     for (size_t t = 0; t < m; t++) {
         double ygt = y[t] * G[t];
         double b = gmax + ygt;
@@ -229,30 +230,95 @@ SVM_VECTOR_CLONES static void svm_scan_low(double *restrict gain, double *restri
     }
 }
 
+/* The reductions over a scan run in SVM_LANES independent lanes, combined
+ * at the end: one running maximum would make every element wait for the
+ * comparison before it. */
+#define SVM_LANES 8
+
+/* The first position of the largest of v[0..m) (SVM_NONE if none is above
+ * -inf) into *at, its value into *top. */
+static void svm_argmax(const double *v, size_t m, size_t *at, double *top) {
+    double best[SVM_LANES];
+    size_t where[SVM_LANES];
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        best[k] = -INFINITY;
+        where[k] = SVM_NONE;
+    }
+    size_t t = 0;
+    for (; t + SVM_LANES <= m; t += SVM_LANES)
+        for (size_t k = 0; k < SVM_LANES; k++)
+            if (v[t + k] > best[k]) {
+                best[k] = v[t + k];
+                where[k] = t + k;
+            }
+    for (size_t k = 0; t + k < m; k++)
+        if (v[t + k] > best[k]) {
+            best[k] = v[t + k];
+            where[k] = t + k;
+        }
+    *top = -INFINITY;
+    *at = SVM_NONE;
+    for (size_t k = 0; k < SVM_LANES; k++)
+        if (where[k] != SVM_NONE && (best[k] > *top || (best[k] == *top && where[k] < *at))) {
+            *top = best[k];
+            *at = where[k];
+        }
+}
+
+/* The last position of the smallest of gain[0..m) into *at and its value
+ * into *low; the largest of yg into *high. */
+static void svm_argmin_max(const double *gain, const double *yg, size_t m, size_t *at, double *low,
+                           double *high) {
+    double best[SVM_LANES], top[SVM_LANES];
+    size_t where[SVM_LANES];
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        best[k] = INFINITY;
+        top[k] = -INFINITY;
+        where[k] = SVM_NONE;
+    }
+    size_t t = 0;
+    for (; t + SVM_LANES <= m; t += SVM_LANES)
+        for (size_t k = 0; k < SVM_LANES; k++) {
+            if (gain[t + k] <= best[k]) {
+                best[k] = gain[t + k];
+                where[k] = t + k;
+            }
+            if (yg[t + k] > top[k]) top[k] = yg[t + k];
+        }
+    for (size_t k = 0; t + k < m; k++) {
+        if (gain[t + k] <= best[k]) {
+            best[k] = gain[t + k];
+            where[k] = t + k;
+        }
+        if (yg[t + k] > top[k]) top[k] = yg[t + k];
+    }
+    *low = INFINITY;
+    *high = -INFINITY;
+    *at = SVM_NONE;
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        if (top[k] > *high) *high = top[k];
+        if (where[k] != SVM_NONE &&
+            (best[k] < *low || (best[k] == *low && (*at == SVM_NONE || where[k] > *at)))) {
+            *low = best[k];
+            *at = where[k];
+        }
+    }
+}
+
 /* Fan, Chen and Lin's WSS 2 over the active variables. Sets *optimal when
  * the violation is below eps (or no pair is left). */
 static dial_status svm_select(svm_smo *s, size_t *out_i, size_t *out_j, bool *optimal) {
     size_t active = s->active, i = SVM_NONE, j = SVM_NONE;
     double gmax = -INFINITY, gmax2 = -INFINITY;
     svm_scan_up(s->scan, s->y, s->G, s->up, active);
-    for (size_t t = 0; t < active; t++)
-        if (s->scan[t] > gmax) {
-            gmax = s->scan[t];
-            i = t;
-        }
+    svm_argmax(s->scan, active, &i, &gmax);
     if (i != SVM_NONE) {
         const float *qi = s->q->row(s->q->self, i, active);
         if (!qi) return DIAL_ERR_NOMEM;
-        svm_scan_low(s->scan, s->scan2, s->y, s->G, s->diag, qi, s->low, gmax, s->diag[i],
-                     s->y[i], active);
-        double best = INFINITY;
-        for (size_t t = 0; t < active; t++) {
-            if (s->scan2[t] > gmax2) gmax2 = s->scan2[t];
-            if (s->scan[t] <= best) {
-                best = s->scan[t];
-                j = t;
-            }
-        }
+        svm_scan_low(s->scan, s->scan2, s->y, s->G, s->diag, qi, s->low, gmax, s->diag[i], s->y[i],
+                     active);
+        double best;
+        svm_argmin_max(s->scan, s->scan2, active, &j, &best, &gmax2);
         if (!(best <= 0)) j = SVM_NONE; /* no t of I_low with b_it > 0 */
     }
     *optimal = gmax + gmax2 < s->eps || j == SVM_NONE;

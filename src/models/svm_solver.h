@@ -38,12 +38,12 @@ typedef struct dial_svm_q {
 } dial_svm_q;
 
 typedef struct dial_svm_dual {
-    size_t l;                /* number of variables */
-    const double *p;         /* linear term, l */
-    const signed char *y;    /* +1 or -1, l */
-    const double *upper;     /* C_t, l, each > 0 */
-    double eps;              /* stop when the maximal violation m(a) - M(a) < eps */
-    long max_iter;           /* at most this many iterations (>= 1) */
+    size_t l;             /* number of variables */
+    const double *p;      /* linear term, l */
+    const signed char *y; /* +1 or -1, l */
+    const double *upper;  /* C_t, l, each > 0 */
+    double eps;           /* stop when the maximal violation m(a) - M(a) < eps */
+    long max_iter;        /* at most this many iterations (>= 1) */
     bool shrinking;
 } dial_svm_dual;
 

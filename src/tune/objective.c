@@ -54,8 +54,8 @@ dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
     bool want_proba = dial_metric_needs_proba(metric);
     double *y_true = malloc((n ? n : 1) * sizeof *y_true);
     double *value = malloc((n ? n : 1) * sizeof *value);
-    double *proba = want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba)
-                               : NULL;
+    double *proba =
+        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
     dial_status status;
     if (!y_true || !value || (want_proba && !proba)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
@@ -75,8 +75,7 @@ dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *
                                         const dial_dataset *data, dial_metric metric) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
-    if (!data->y)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
+    if (!data->y) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
     if (dial_metric_task(metric) != data->task)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "metric '%s' is for %s, but the target '%s' is a %s target",
@@ -170,8 +169,7 @@ static dial_status copy_rows(dial_ctx *ctx, const dial_dataset *data, const size
                              "row %zu is out of range: the dataset has %zu rows",
                              objective->rows[i], data->n_rows);
         if (i && objective->rows[i] == objective->rows[i - 1])
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT, "row %zu is listed twice",
-                             objective->rows[i]);
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT, "row %zu is listed twice", objective->rows[i]);
     }
     objective->n_rows = n;
     return DIAL_OK;
@@ -191,16 +189,15 @@ static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective, s
     subset.n_rows = n;
     subset.y = y;
     dial_status status =
-        dial_split_kfold(ctx, &subset, folds, repeats, data->task == DIAL_TASK_CLASSIFICATION,
-                         seed, &objective->splits);
+        dial_split_kfold(ctx, &subset, folds, repeats, data->task == DIAL_TASK_CLASSIFICATION, seed,
+                         &objective->splits);
     free(y);
     if (status != DIAL_OK) return status;
     for (size_t s = 0; s < objective->splits.count; s++) {
         dial_split *split = &objective->splits.items[s];
         for (size_t j = 0; j < split->n_train; j++)
             split->train[j] = objective->rows[split->train[j]];
-        for (size_t j = 0; j < split->n_test; j++)
-            split->test[j] = objective->rows[split->test[j]];
+        for (size_t j = 0; j < split->n_test; j++) split->test[j] = objective->rows[split->test[j]];
     }
     return DIAL_OK;
 }
@@ -218,8 +215,8 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
 }
 
 dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
-                                        const dial_dataset *data, const size_t *rows,
-                                        size_t n_rows, dial_model_objective **out) {
+                                        const dial_dataset *data, const size_t *rows, size_t n_rows,
+                                        dial_model_objective **out) {
     *out = NULL;
     if (!setup || !setup->family || !setup->knobs || !data)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -280,6 +277,15 @@ const dial_splits *dial_model_objective_splits(const dial_model_objective *objec
 
 /* ---- a trial -------------------------------------------------------------- */
 
+/* A knob fixed by the caller applies where it is active: a searched
+ * controller that turns it off in a trial (-s C=2 with penalty=none
+ * searched) is no reason to fail the trial, as dial_knobs_check would. */
+static void release_inactive(dial_knobs *knobs) {
+    for (size_t i = 0; i < knobs->n; i++)
+        if (knobs->values[i].set_by_user && !dial_knobs_active(knobs, i))
+            knobs->values[i].set_by_user = false;
+}
+
 /* Asks the trial for each searched knob that is active under the knobs set
  * so far, and sets it: choices by their text (a list of numbers too, so
  * "3" sets k exactly as -s k=3 would), ranges by their number. */
@@ -298,9 +304,8 @@ static dial_status suggest_knobs(const dial_model_objective *objective, dial_tri
         switch (param->kind) {
         case DIAL_PARAM_CHOICE: {
             size_t pick = 0;
-            status = dial_trial_suggest_choice(trial, param->name,
-                                               (const char *const *)param->choices,
-                                               param->n_choices, &pick);
+            status = dial_trial_suggest_choice(
+                trial, param->name, (const char *const *)param->choices, param->n_choices, &pick);
             if (status == DIAL_OK)
                 status = dial_knobs_set(ctx, knobs, param->name, param->choices[pick]);
             break;
@@ -315,21 +320,21 @@ static dial_status suggest_knobs(const dial_model_objective *objective, dial_tri
         }
         case DIAL_PARAM_FLOAT: {
             double value = 0;
-            status =
-                dial_trial_suggest_float(trial, param->name, param->low, param->high, flags, &value);
+            status = dial_trial_suggest_float(trial, param->name, param->low, param->high, flags,
+                                              &value);
             if (status == DIAL_OK) status = dial_knobs_set_number(ctx, knobs, param->name, value);
             break;
         }
         }
         if (status != DIAL_OK) return status;
     }
+    release_inactive(knobs);
     return DIAL_OK;
 }
 
 /* Fits on the fold's training rows and scores its test rows. */
 static dial_status score_fold(dial_ctx *ctx, const dial_model_objective *objective,
-                              const dial_knobs *knobs, const objective_fold *fold,
-                              double *score) {
+                              const dial_knobs *knobs, const objective_fold *fold, double *score) {
     dial_model *model = NULL;
     dial_ctx_set_seed(ctx, fold->fit_seed);
     dial_status status = dial_model_fit(ctx, objective->family, knobs, &fold->train, &model);
@@ -384,7 +389,10 @@ dial_status dial_model_objective_knobs(dial_ctx *ctx, const dial_model_objective
         else
             status = dial_knobs_set_number(ctx, out, name, record->param_values[i]);
     }
-    if (status == DIAL_OK) return DIAL_OK;
+    if (status == DIAL_OK) {
+        release_inactive(out);
+        return DIAL_OK;
+    }
     dial_knobs_free(out);
     if (status == DIAL_ERR_NOMEM) return status;
     char why[512]; /* the message is rewritten in place: copy it first */

@@ -3,11 +3,10 @@
  *
  * Each worker (the calling thread and jobs - 1 threads) allocates a trial
  * from the storage, runs the objective with the trial's own context and
- * stores the outcome; a heart thread meanwhile refreshes the heartbeats of
+ * stores the outcome. A heart thread meanwhile refreshes the heartbeats of
  * the running trials, so other processes can tell a long trial from a dead
- * one. Stopping never
- * interrupts a trial: workers stop taking new ones, and every trial that
- * ran is stored. */
+ * one. Stopping never interrupts a trial: workers stop taking new ones, and
+ * every trial that ran is stored. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +17,27 @@
 #include "tune/record.h"
 #include "tune/study_internal.h"
 
+/* The heart: what the heartbeat thread shares with the run. It lives on the
+ * heap, owned by the run and by the thread, and the last one out frees it.
+ * So the run never waits for the thread to be scheduled just to exit (on a
+ * busy machine that costs milliseconds per dial_study_optimize call); it
+ * waits only for a heartbeat in flight, which touches the study. */
+typedef struct heart {
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* the run is over, or a heartbeat ended */
+    int owners;
+    bool over;    /* set by the run: the thread must not touch the study */
+    bool beating; /* a heartbeat is being written */
+    dial_study *study;
+    dial_ctx *ctx;
+    double interval;
+    int jobs;
+    int64_t *running; /* trial id per worker slot, -1 when idle */
+    int64_t *ids;
+    dial_status status; /* the first failed heartbeat */
+    char message[1024];
+} heart;
+
 typedef struct run_state {
     dial_study *study;
     dial_objective_fn objective;
@@ -26,13 +46,11 @@ typedef struct run_state {
     int64_t limit;
     int threads_per_trial;
     double deadline; /* monotonic seconds; 0 = none */
+    heart *heart;
 
-    pthread_mutex_t lock;   /* guards what follows, and serialises on_trial */
-    pthread_cond_t changed; /* signalled when the run is over */
-    bool over;
-    dial_status status; /* the first storage error of any worker */
+    pthread_mutex_t lock; /* guards what follows, and serialises on_trial */
+    dial_status status;   /* the first storage error of any worker */
     char message[1024];
-    int64_t *running; /* trial ids running on this handle, one slot per worker */
 } run_state;
 
 typedef struct worker {
@@ -49,12 +67,115 @@ static double monotonic_seconds(void) {
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* ---- the heart ---------------------------------------------------------- */
+
+static void heart_free(heart *self) {
+    pthread_cond_destroy(&self->changed);
+    pthread_mutex_destroy(&self->lock);
+    dial_ctx_free(self->ctx);
+    free(self->running);
+    free(self->ids);
+    free(self);
+}
+
+static heart *heart_new(dial_ctx *ctx, dial_study *study, int jobs) {
+    heart *self = calloc(1, sizeof *self);
+    if (!self) return NULL;
+    self->running = malloc((size_t)jobs * sizeof *self->running);
+    self->ids = malloc((size_t)jobs * sizeof *self->ids);
+    self->ctx = dial_ctx_clone(ctx, 1);
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    bool locks = pthread_mutex_init(&self->lock, NULL) == 0;
+    bool cond = locks && pthread_cond_init(&self->changed, &attributes) == 0;
+    pthread_condattr_destroy(&attributes);
+    if (!self->running || !self->ids || !self->ctx || !cond) {
+        if (locks) pthread_mutex_destroy(&self->lock);
+        dial_ctx_free(self->ctx);
+        free(self->running);
+        free(self->ids);
+        free(self);
+        return NULL;
+    }
+    for (int i = 0; i < jobs; i++) self->running[i] = -1;
+    self->owners = 1;
+    self->study = study;
+    self->jobs = jobs;
+    /* Four beats per heartbeat period: a trial is called stale only after
+     * several missed beats. */
+    self->interval = fmax(study->heartbeat_seconds / 4, 0.001);
+    self->status = DIAL_OK;
+    return self;
+}
+
+/* Gives up one owner's share; called with the lock held, returns unlocked. */
+static void heart_release(heart *self) {
+    bool last = --self->owners == 0;
+    pthread_mutex_unlock(&self->lock);
+    if (last) heart_free(self);
+}
+
+static void *heart_main(void *p) {
+    heart *self = p;
+    pthread_mutex_lock(&self->lock);
+    while (!self->over) {
+        double wake = monotonic_seconds() + self->interval;
+        struct timespec until = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
+        pthread_cond_timedwait(&self->changed, &self->lock, &until);
+        if (self->over) break;
+        size_t n = 0;
+        for (int i = 0; i < self->jobs; i++)
+            if (self->running[i] >= 0) self->ids[n++] = self->running[i];
+        if (n == 0) continue;
+        self->beating = true;
+        pthread_mutex_unlock(&self->lock);
+        dial_status status = dial_study_heartbeat(self->ctx, self->study, self->ids, n);
+        pthread_mutex_lock(&self->lock);
+        self->beating = false;
+        if (status != DIAL_OK && self->status == DIAL_OK) {
+            self->status = status;
+            snprintf(self->message, sizeof self->message, "%s", dial_ctx_error(self->ctx));
+        }
+        pthread_cond_broadcast(&self->changed);
+    }
+    heart_release(self);
+    return NULL;
+}
+
+/* Ends the heart's use of the study: after this the run may return. Copies
+ * a heartbeat failure into *status and message when there is no earlier
+ * error. */
+static void heart_stop(heart *self, dial_status *status, char *message, size_t size) {
+    pthread_mutex_lock(&self->lock);
+    self->over = true;
+    pthread_cond_broadcast(&self->changed);
+    while (self->beating) pthread_cond_wait(&self->changed, &self->lock);
+    if (*status == DIAL_OK && self->status != DIAL_OK) {
+        *status = self->status;
+        snprintf(message, size, "%s", self->message);
+    }
+    heart_release(self);
+}
+
+static void set_running(run_state *run, int slot, int64_t trial_id) {
+    heart *self = run->heart;
+    pthread_mutex_lock(&self->lock);
+    self->running[slot] = trial_id;
+    pthread_mutex_unlock(&self->lock);
+}
+
+/* ---- the workers -------------------------------------------------------- */
+
 static bool should_stop(run_state *run) {
     if (run->options->stop && *run->options->stop) return true;
     if (run->deadline > 0 && monotonic_seconds() >= run->deadline) return true;
     pthread_mutex_lock(&run->lock);
     bool failed = run->status != DIAL_OK;
     pthread_mutex_unlock(&run->lock);
+    pthread_mutex_lock(&run->heart->lock);
+    failed = failed || run->heart->status != DIAL_OK;
+    pthread_mutex_unlock(&run->heart->lock);
     return failed;
 }
 
@@ -64,12 +185,6 @@ static void record_error(run_state *run, dial_ctx *ctx, dial_status status) {
         run->status = status;
         snprintf(run->message, sizeof run->message, "%s", dial_ctx_error(ctx));
     }
-    pthread_mutex_unlock(&run->lock);
-}
-
-static void set_running(run_state *run, int slot, int64_t trial_id) {
-    pthread_mutex_lock(&run->lock);
-    run->running[slot] = trial_id;
     pthread_mutex_unlock(&run->lock);
 }
 
@@ -129,38 +244,7 @@ static void *worker_main(void *p) {
     return NULL;
 }
 
-typedef struct heart {
-    run_state *run;
-    dial_ctx *ctx;
-    int jobs;
-    int64_t *ids;
-} heart;
-
-/* Refreshes the heartbeats of the running trials until the run is over. */
-static void *heart_main(void *p) {
-    heart *self = p;
-    run_state *run = self->run;
-    /* Four beats per heartbeat period: a trial is called stale only after
-     * several missed beats. */
-    double interval = fmax(run->study->heartbeat_seconds / 4, 0.001);
-    pthread_mutex_lock(&run->lock);
-    while (!run->over) {
-        double wake = monotonic_seconds() + interval;
-        struct timespec until = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
-        pthread_cond_timedwait(&run->changed, &run->lock, &until);
-        if (run->over) break;
-        size_t n = 0;
-        for (int i = 0; i < self->jobs; i++)
-            if (run->running[i] >= 0) self->ids[n++] = run->running[i];
-        if (n == 0) continue;
-        pthread_mutex_unlock(&run->lock);
-        dial_status status = dial_study_heartbeat(self->ctx, run->study, self->ids, n);
-        if (status != DIAL_OK) record_error(run, self->ctx, status);
-        pthread_mutex_lock(&run->lock);
-    }
-    pthread_mutex_unlock(&run->lock);
-    return NULL;
-}
+/* ---- the run ------------------------------------------------------------ */
 
 static dial_status check_options(dial_ctx *ctx, const dial_study *study,
                                  const dial_optimize_options *options) {
@@ -202,58 +286,44 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
                      .deadline = options->timeout_seconds > 0
                                      ? monotonic_seconds() + options->timeout_seconds
                                      : 0,
+                     .heart = heart_new(ctx, study, jobs),
                      .status = DIAL_OK};
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_mutex_init(&run.lock, NULL);
-    pthread_cond_init(&run.changed, &attributes);
-    pthread_condattr_destroy(&attributes);
-
     worker *workers = calloc((size_t)jobs, sizeof *workers);
-    run.running = malloc((size_t)jobs * sizeof *run.running);
-    heart beat = {.run = &run,
-                  .ctx = dial_ctx_clone(ctx, 1),
-                  .jobs = jobs,
-                  .ids = malloc((size_t)jobs * sizeof *beat.ids)};
-    bool ready = workers && run.running && beat.ctx && beat.ids;
+    bool ready = workers && run.heart && pthread_mutex_init(&run.lock, NULL) == 0;
+    bool locked = ready;
     for (int i = 0; ready && i < jobs; i++) {
-        run.running[i] = -1;
         workers[i] = (worker){.run = &run, .slot = i, .ctx = dial_ctx_clone(ctx, 1)};
         if (!workers[i].ctx) ready = false;
     }
     if (!ready) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting %d jobs", jobs);
+        if (run.heart) heart_free(run.heart);
     } else {
         /* The calling thread is worker 0, so one job starts at once; a job
          * whose thread cannot start is one job fewer, and without the
          * heart thread trials get heartbeats only from their reports. */
         pthread_t heart_thread;
-        bool beating = pthread_create(&heart_thread, NULL, heart_main, &beat) == 0;
-        if (!beating)
+        run.heart->owners = 2;
+        if (pthread_create(&heart_thread, NULL, heart_main, run.heart) == 0) {
+            pthread_detach(heart_thread);
+        } else {
+            run.heart->owners = 1;
             dial_log(ctx, DIAL_LOG_WARN,
                      "study '%s': cannot start the heartbeat thread; a trial longer than %g s "
                      "without reports may be taken for dead by other workers",
                      dial_study_name(study), study->heartbeat_seconds);
+        }
         for (int i = 1; i < jobs; i++)
             workers[i].started =
                 pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) == 0;
         worker_main(&workers[0]);
         for (int i = 1; i < jobs; i++)
             if (workers[i].started) pthread_join(workers[i].thread, NULL);
-        pthread_mutex_lock(&run.lock);
-        run.over = true;
-        pthread_cond_broadcast(&run.changed);
-        pthread_mutex_unlock(&run.lock);
-        if (beating) pthread_join(heart_thread, NULL);
+        heart_stop(run.heart, &run.status, run.message, sizeof run.message);
         if (run.status != DIAL_OK) status = dial_fail(ctx, run.status, "%s", run.message);
     }
     for (int i = 0; workers && i < jobs; i++) dial_ctx_free(workers[i].ctx);
     free(workers);
-    free(run.running);
-    free(beat.ids);
-    dial_ctx_free(beat.ctx);
-    pthread_cond_destroy(&run.changed);
-    pthread_mutex_destroy(&run.lock);
+    if (locked) pthread_mutex_destroy(&run.lock);
     return status;
 }

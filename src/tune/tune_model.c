@@ -73,8 +73,8 @@ static const dial_trial_record *list_best(const dial_trial_list *list, dial_dire
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
         if (trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value)) continue;
-        if (!best || (direction == DIAL_MAXIMIZE ? trial->value > best->value
-                                                 : trial->value < best->value))
+        if (!best ||
+            (direction == DIAL_MAXIMIZE ? trial->value > best->value : trial->value < best->value))
             best = trial;
     }
     return best;
@@ -82,11 +82,10 @@ static const dial_trial_record *list_best(const dial_trial_list *list, dial_dire
 
 /* Runs (or resumes) the search of study `name` on rows of data. A study
  * with no complete trial is not an error here: has_best tells. */
-static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup,
-                              const dial_dataset *data, const size_t *rows, size_t n_rows,
-                              const dial_tune_options *options, dial_direction direction,
-                              const char *name, size_t outer, double timeout,
-                              search_outcome *out) {
+static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
+                              const size_t *rows, size_t n_rows, const dial_tune_options *options,
+                              dial_direction direction, const char *name, size_t outer,
+                              double timeout, search_outcome *out) {
     memset(out, 0, sizeof *out);
     dial_model_objective *objective = NULL;
     dial_study *study = NULL;
@@ -189,9 +188,8 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
                               dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
-    dial_status status =
-        dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
-                         dial_rng_next(&outer_seed), &out->outer_splits);
+    dial_status status = dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
+                                          dial_rng_next(&outer_seed), &out->outer_splits);
     if (status != DIAL_OK) return status;
     out->outer_scores = calloc(k, sizeof *out->outer_scores);
     out->inner_best = calloc(k, sizeof *out->inner_best);
@@ -208,8 +206,8 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
         if (!name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
         sprintf(name, "%s-outer-%zu", out->study_name, f + 1);
         search_outcome inner;
-        status = run_search(ctx, setup, data, split->train, split->n_train, options,
-                            out->direction, name, f + 1, timeout, &inner);
+        status = run_search(ctx, setup, data, split->train, split->n_train, options, out->direction,
+                            name, f + 1, timeout, &inner);
         if (status == DIAL_OK && !inner.has_best) {
             if (inner.stopped) {
                 out->stopped = true;
@@ -276,19 +274,20 @@ static dial_status set_tuning_record(dial_ctx *ctx, const dial_tune_setup *setup
     json_t *root = json_object();
     if (!root) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
     bool ok = true;
-    ok &= json_object_set_new(root, "study_file", options->storage && options->storage[0]
-                                                      ? json_string(options->storage)
-                                                      : json_null()) == 0;
+    ok &=
+        json_object_set_new(root, "study_file",
+                            options->storage && options->storage[0] ? json_string(options->storage)
+                                                                    : json_null()) == 0;
     ok &= json_object_set_new(root, "study_name", json_string(result->study_name)) == 0;
     ok &= json_object_set_new(root, "trial", json_integer(result->best.number)) == 0;
     ok &= json_object_set_new(root, "metric", json_string(dial_metric_name(setup->metric))) == 0;
-    ok &= json_object_set_new(root, "direction",
-                              json_string(result->direction == DIAL_MAXIMIZE ? "maximize"
-                                                                             : "minimize")) == 0;
+    ok &= json_object_set_new(
+              root, "direction",
+              json_string(result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize")) == 0;
     ok &= json_object_set_new(root, "cv_value", json_number_or_null(result->best.value)) == 0;
     ok &= json_object_set_new(root, "cv_std", json_number_or_null(result->best_std)) == 0;
-    ok &= json_object_set_new(root, "folds", json_integer(setup->folds ? (json_int_t)setup->folds
-                                                                       : 5)) == 0;
+    ok &= json_object_set_new(root, "folds",
+                              json_integer(setup->folds ? (json_int_t)setup->folds : 5)) == 0;
     ok &= json_object_set_new(root, "repeats",
                               json_integer(setup->repeats ? (json_int_t)setup->repeats : 1)) == 0;
     ok &= json_object_set_new(root, "n_trials", json_integer(result->n_finished)) == 0;
@@ -353,9 +352,8 @@ static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
         return DIAL_OK;
     }
     dial_splits holdout = {0, NULL};
-    dial_status status = dial_split_holdout(ctx, data, options->holdout,
-                                            data->task == DIAL_TASK_CLASSIFICATION, setup->seed,
-                                            &holdout);
+    dial_status status = dial_split_holdout(
+        ctx, data, options->holdout, data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
     if (status != DIAL_OK) return status;
     dial_split *split = &holdout.items[0];
     out->search_rows = split->train;

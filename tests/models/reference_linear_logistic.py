@@ -19,7 +19,7 @@ dial's knobs map onto scikit-learn as follows:
   logistic penalty=l1 C=c        -> LogisticRegression(penalty="l1", solver="saga")
 For l1 the figure is that of the optimum (saga run to tol 1e-6, 1e-5 on
 digits where a tighter one takes minutes), since saga at its default
-tolerance stops far from it. The whole script takes about three minutes.
+tolerance stops far from it. The whole script takes about two minutes.
 """
 import warnings
 

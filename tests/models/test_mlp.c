@@ -143,9 +143,10 @@ static void hidden_refuses_what_is_not_a_list_of_integers(void **state) {
                       "knob 'hidden' expects integers separated by commas, got '128,,64'");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", ""), DIAL_ERR_KNOB,
                       "knob 'hidden' expects integers separated by commas, got ''");
-    assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"),
-                      DIAL_ERR_KNOB,
-                      "knob 'hidden' = '1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1' has 17 layers: at most 16");
+    assert_dial_error(
+        ctx, dial_knobs_set(ctx, &knobs, "hidden", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"),
+        DIAL_ERR_KNOB,
+        "knob 'hidden' = '1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1' has 17 layers: at most 16");
     /* a failed setting leaves the value alone */
     const double *items = NULL;
     assert_int_equal(dial_knobs_list(&knobs, "hidden", &items), 1);
@@ -166,9 +167,9 @@ static void hidden_set_from_numbers_and_copied_keeps_every_layer(void **state) {
     assert_dial_ok(ctx, dial_knobs_set_number(ctx, &knobs, "hidden", 50)); /* a list of one */
     assert_int_equal(dial_knobs_list(&knobs, "hidden", &items), 1);
     assert_true(items[0] == 50);
-    assert_dial_error(ctx, dial_knobs_set_list(ctx, &knobs, "hidden", (const double[]){8, 1e6}, 2),
-                      DIAL_ERR_KNOB,
-                      "knob 'hidden' = '1000000' is out of range: each layer must be in [1, 100000]");
+    assert_dial_error(
+        ctx, dial_knobs_set_list(ctx, &knobs, "hidden", (const double[]){8, 1e6}, 2), DIAL_ERR_KNOB,
+        "knob 'hidden' = '1000000' is out of range: each layer must be in [1, 100000]");
     assert_dial_error(ctx, dial_knobs_set_list(ctx, &knobs, "epochs", (const double[]){8}, 1),
                       DIAL_ERR_KNOB, "knob 'epochs' of mlp takes one value, not a list");
     dial_knobs_free(&knobs);
@@ -203,8 +204,8 @@ static void same_seed_gives_bit_identical_weights(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"hidden=64,32", "epochs=5", "dropout=0.2",
-                                                        NULL});
+    dial_knobs knobs =
+        make_knobs(ctx, (const char *[]){"hidden=64,32", "epochs=5", "dropout=0.2", NULL});
     dial_model *a = NULL, *b = NULL, *other = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &a));
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &b));
@@ -271,8 +272,8 @@ static void every_solver_activation_and_schedule_learns_digits(void **state) {
         for (size_t k = 0; k < 4 && cases[c][k]; k++) settings[2 + k] = cases[c][k];
         dial_knobs knobs = make_knobs(ctx, settings);
         double accuracy = holdout_score(ctx, &h, &knobs);
-        if (accuracy < 0.93) fail_msg("case %zu (%s, %s): accuracy %g", c, cases[c][0], cases[c][1],
-                                      accuracy);
+        if (accuracy < 0.93)
+            fail_msg("case %zu (%s, %s): accuracy %g", c, cases[c][0], cases[c][1], accuracy);
         dial_knobs_free(&knobs);
     }
     free_holdout(&h);
@@ -330,8 +331,7 @@ static void early_stopping_stops_early_and_keeps_the_best_epoch(void **state) {
     char line[256] = "";
     dial_ctx_set_log(ctx, keep_mlp_line, line);
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(
-        ctx, (const char *[]){"early_stopping=true", "epochs=500", NULL});
+    dial_knobs knobs = make_knobs(ctx, (const char *[]){"early_stopping=true", "epochs=500", NULL});
     assert_true(holdout_score(ctx, &h, &knobs) >= 0.95);
     size_t run = 0, kept = 0;
     assert_int_equal(sscanf(line, "mlp: %zu epochs, kept epoch %zu", &run, &kept), 2);
@@ -379,7 +379,8 @@ static void batch_size_larger_than_the_training_rows_is_an_error(void **state) {
     dial_knobs knobs = make_knobs(ctx, (const char *[]){"batch_size=500", NULL});
     dial_model *model = NULL;
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &model),
-                      DIAL_ERR_KNOB, "knob 'batch_size' = 500 is larger than the 353 training rows");
+                      DIAL_ERR_KNOB,
+                      "knob 'batch_size' = 500 is larger than the 353 training rows");
     assert_null(model);
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "batch_size", "350"));
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "early_stopping", "true"));
@@ -421,11 +422,15 @@ static void sgd_knobs_are_inactive_under_adam(void **state) {
 static void early_stopping_on_too_few_rows_is_an_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(
-        ctx, (const char *[]){"early_stopping=true", "validation_fraction=0.9", NULL});
+    dial_knobs knobs =
+        make_knobs(ctx, (const char *[]){"early_stopping=true", "validation_fraction=0.9", NULL});
     const double x[] = {0, 1, 2, 3}, y[] = {0, 1, 0, 1};
-    dial_fit_input in = {.x = x, .n_rows = 4, .n_features = 1, .y = y,
-                         .task = DIAL_TASK_CLASSIFICATION, .n_classes = 2};
+    dial_fit_input in = {.x = x,
+                         .n_rows = 4,
+                         .n_features = 1,
+                         .y = y,
+                         .task = DIAL_TASK_CLASSIFICATION,
+                         .n_classes = 2};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_mlp.fit(ctx, &knobs, &in, &learned), DIAL_ERR_DATA,
                       "mlp: early_stopping holds out validation_fraction=0.9 of the 4 training "
@@ -442,19 +447,21 @@ static void add_layer(dial_ctx *ctx, dial_tensors *set, size_t l, size_t in, siz
     char name[DIAL_TENSOR_NAME_MAX];
     double *data = NULL;
     snprintf(name, sizeof name, "layer%zu.weight", l);
-    assert_dial_ok(ctx, dial_tensors_add(ctx, set, name, DIAL_F64, 2, (size_t[]){in, out},
-                                         (void **)&data));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, set, name, DIAL_F64, 2, (size_t[]){in, out}, (void **)&data));
     for (size_t k = 0; k < in * out; k++) data[k] = 0.1;
     snprintf(name, sizeof name, "layer%zu.bias", l);
-    assert_dial_ok(ctx, dial_tensors_add(ctx, set, name, DIAL_F64, 1, (size_t[]){out},
-                                         (void **)&data));
+    assert_dial_ok(ctx,
+                   dial_tensors_add(ctx, set, name, DIAL_F64, 1, (size_t[]){out}, (void **)&data));
 }
 
 static dial_status predict_three_rows(dial_ctx *ctx, const dial_tensors *set, size_t n_classes) {
     dial_knobs knobs = make_knobs(ctx, NULL);
     const double x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     double value[3], proba[6];
-    dial_fit_input in = {.x = x, .n_rows = 3, .n_features = 3,
+    dial_fit_input in = {.x = x,
+                         .n_rows = 3,
+                         .n_features = 3,
                          .task = n_classes ? DIAL_TASK_CLASSIFICATION : DIAL_TASK_REGRESSION,
                          .n_classes = n_classes};
     dial_predict_output out = {.value = value, .proba = n_classes ? proba : NULL};
@@ -575,8 +582,7 @@ static void toy_init(toy *t) {
         t->x[2 * i + 1] = dial_rng_normal(&rng);
         t->y[i] = t->x[2 * i] + t->x[2 * i + 1] > 0;
     }
-    dial_mlp_network_layout(&t->net, 2, (const size_t[]){8}, 1, 2, DIAL_MLP_RELU,
-                            DIAL_MLP_SOFTMAX);
+    dial_mlp_network_layout(&t->net, 2, (const size_t[]){8}, 1, 2, DIAL_MLP_RELU, DIAL_MLP_SOFTMAX);
     t->params = malloc(t->net.n_params * sizeof *t->params);
     dial_rng init = dial_rng_stream(7, 1);
     dial_mlp_network_init(&t->net, &init, t->params);
@@ -601,8 +607,8 @@ static void the_epoch_hook_gets_every_validation_score(void **state) {
     dial_mlp_options options = toy_options();
     options.on_epoch = record_epoch;
     options.on_epoch_user = &log;
-    dial_mlp_rows rows = {.x = t.x, .y = t.y, .n = 150, .x_valid = t.x + 300, .y_valid = t.y + 150,
-                          .n_valid = 50};
+    dial_mlp_rows rows = {
+        .x = t.x, .y = t.y, .n = 150, .x_valid = t.x + 300, .y_valid = t.y + 150, .n_valid = 50};
     dial_mlp_summary summary;
     assert_dial_ok(ctx, dial_mlp_train(ctx, &t.net, &options, &rows, t.params, &summary));
     assert_int_equal(log.calls, 40);
@@ -648,8 +654,8 @@ static void early_stopping_stops_after_patience_epochs_without_gain(void **state
     options.tol = 1; /* no epoch can gain that much accuracy: stop after epoch 4 */
     options.on_epoch = record_epoch;
     options.on_epoch_user = &log;
-    dial_mlp_rows rows = {.x = t.x, .y = t.y, .n = 150, .x_valid = t.x + 300, .y_valid = t.y + 150,
-                          .n_valid = 50};
+    dial_mlp_rows rows = {
+        .x = t.x, .y = t.y, .n = 150, .x_valid = t.x + 300, .y_valid = t.y + 150, .n_valid = 50};
     dial_mlp_summary summary;
     assert_dial_ok(ctx, dial_mlp_train(ctx, &t.net, &options, &rows, t.params, &summary));
     assert_int_equal(summary.epochs_run, 4);

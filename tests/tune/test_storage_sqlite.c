@@ -531,6 +531,34 @@ static void test_loading_a_missing_file_creates_nothing(void **state) {
     assert_int_equal(access(f->path, F_OK), -1);
 }
 
+static dial_status sleeps_past_the_heartbeat(void *user, dial_trial *trial, double *value,
+                                             bool *pruned) {
+    dial_status status = sum_of_squares(user, trial, value, pruned);
+    struct timespec pause = {0, 600 * 1000 * 1000}; /* 1.5 heartbeat periods */
+    nanosleep(&pause, NULL);
+    return status;
+}
+
+/* Trials longer than the heartbeat period, with no reports while they
+ * sleep: the executor's heartbeats keep the other job from taking them for
+ * dead. */
+static void test_optimize_keeps_long_trials_alive(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_named(f->ctx, f->path, "long", DIAL_MINIMIZE, 0.4, &study));
+    dial_optimize_options options = {.n_trials = 4, .jobs = 2};
+    assert_dial_ok(f->ctx,
+                   dial_study_optimize(f->ctx, study, sleeps_past_the_heartbeat, NULL, &options));
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 4);
+    for (size_t i = 0; i < list.count; i++) {
+        assert_int_equal(list.items[i].state, DIAL_TRIAL_COMPLETE);
+        assert_false(list.items[i].stale);
+    }
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_study_is_resumed_from_the_file, setup, teardown),
@@ -557,6 +585,7 @@ int main(void) {
             test_loading_needs_a_name_when_the_file_holds_several_studies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loading_a_missing_file_creates_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_optimize_keeps_long_trials_alive, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

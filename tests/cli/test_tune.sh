@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# dial tune, trials and best: the known scores on the bundled data, the text
+# and JSON outputs, reproducibility whatever --jobs, studies that resume,
+# holdout and nested estimates, progress lines, Ctrl-C, the tuned model file,
+# and one clear error line for every bad option or space.
+set -u
+DIAL=${1:?usage: test_tune.sh /path/to/dial}
+DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
+PYTHON=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+current=""
+
+fail() {
+    echo "FAIL: $current: $*" >&2
+    exit 1
+}
+# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr;
+# a failure must write nothing on stdout.
+check() {
+    local want_status=$1 want_err=$2
+    shift 2
+    current="dial $*"
+    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
+    local status=$?
+    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
+    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
+    [[ $want_status -eq 0 || ! -s "$TMP/out" ]] || fail "a failure wrote to stdout: $(head -3 "$TMP/out")"
+    passed=$((passed + 1))
+}
+has() {
+    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
+    passed=$((passed + 1))
+}
+has_line() {
+    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
+    passed=$((passed + 1))
+}
+json_ok() {
+    "$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
+    passed=$((passed + 1))
+}
+keep() { cp "$TMP/out" "$TMP/$1"; }
+# trials_without_durations FILE: the trials of `dial trials --json` minus what timing decides.
+trials_without_durations() {
+    "$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+for t in j["trials"]:
+    del t["duration"]
+print(json.dumps(j, sort_keys=True))' "$1"
+}
+
+IRIS=(knn data/iris.csv --target species)
+WINE=(logistic data/wine.csv --target cultivar)
+
+# ---- the known scores
+check 0 "" tune logistic data/breast_cancer.csv --target diagnosis --sampler grid \
+    --space 'C=1e-2..1e2:log' --grid-points 17 -s max_iter=1000 --seed 4 --jobs 2 --json --quiet
+json_ok 'j["trials"] == 17 and j["best_value"] >= 0.975 and j["metric"] == "accuracy"'
+check 0 "" tune knn data/digits.csv --target digit --sampler grid --space k=1..4 -s scale=none \
+    --jobs 2 --json --quiet
+json_ok 'j["trials"] == 4 and j["best_value"] >= 0.985'
+
+# ---- text output
+check 0 "" tune "${IRIS[@]}" --trials 12 --seed 1 --quiet
+has "knn on data/iris.csv (150 rows, target species, classification)"
+has "space: k=1..50"
+has "search: random sampler, seed 1; 5-fold cross-validation (stratified); accuracy (higher is better)"
+has "study: knn in memory (12 trials)"
+has "Top 10 of 12 trials (12 complete, 0 pruned, 0 failed)"
+has_line "^  TRIAL  ACCURACY     STD  KNOBS +TIME$"
+has_line "^best: trial [0-9]+, accuracy 0\.9[0-9]{3} ± 0\.[0-9]{4} over 5 folds$"
+has_line "^  k=[0-9]+$"
+has "not saved: add -o FILE to refit the best on all 150 rows and save it"
+
+# ---- JSON, and the same trials in the study file
+check 0 "" tune "${IRIS[@]}" --trials 12 --seed 1 --quiet --json --study "$TMP/iris.db" -o "$TMP/iris.dial"
+keep tune.json
+json_ok 'j["trials"] == 12 and j["new_trials"] == 12 and j["stopped"] is False'
+json_ok 'j["study"].endswith("iris.db") and j["study_name"] == "knn" and j["output"].endswith("iris.dial")'
+json_ok 'j["best_value"] == j["leaderboard"][0]["value"] and j["best_number"] == j["leaderboard"][0]["number"]'
+json_ok 'len(j["leaderboard"]) == 10 and all(a["value"] >= b["value"] for a, b in zip(j["leaderboard"], j["leaderboard"][1:]))'
+json_ok 'set(j["best_knobs"]) == {"k"} and isinstance(j["best_knobs"]["k"], int)'
+check 0 "" best "$TMP/iris.db" --json
+json_ok 'set(j) >= {"number", "value", "knobs"} and j["study"] == "knn" and j["direction"] == "maximize"'
+json_ok 'j["number"] == json.load(open(sys.argv[1].replace("/out", "/tune.json")))["best_number"]'
+json_ok 'j["value"] == json.load(open(sys.argv[1].replace("/out", "/tune.json")))["best_value"]'
+json_ok 'len(j["intermediate"]) == 5 and abs(sum(s["value"] for s in j["intermediate"]) / 5 - j["value"]) < 1e-12'
+check 0 "" best "$TMP/iris.db"
+has_line "^best of study knn in .*iris.db \(12 trials; higher is better\)$"
+has_line "^  knobs: k=[0-9]+$"
+check 0 "" trials "$TMP/iris.db" --json
+json_ok 'j["study"] == "knn" and j["direction"] == "maximize" and [t["number"] for t in j["trials"]] == list(range(12))'
+json_ok 'all(t["state"] == "complete" and set(t) >= {"number", "state", "value", "knobs", "intermediate", "duration"} for t in j["trials"])'
+json_ok 'all([s["step"] for s in t["intermediate"]] == [0, 1, 2, 3, 4] for t in j["trials"])'
+check 0 "" trials "$TMP/iris.db" --csv
+has_line "^number,state,value,duration,k$"
+[[ $(wc -l <"$TMP/out") -eq 13 ]] || fail "expected a header and 12 rows"
+has_line "^0,complete,0\.[0-9]+,[0-9.]+,[0-9]+$"
+check 0 "" trials "$TMP/iris.db"
+has_line "^study knn in .*iris.db: 12 trials \(12 complete, 0 pruned, 0 failed, 0 running\); higher is better$"
+has_line "^  TRIAL  STATE +VALUE +STD  KNOBS +FOLDS +TIME$"
+
+# The refit model says where its knobs came from, and dial cv reproduces the score.
+check 0 "" inspect "$TMP/iris.dial" --json
+json_ok 'j["tuning"]["study_name"] == "knn" and j["tuning"]["study_file"].endswith("iris.db")'
+json_ok 'j["tuning"]["trial"] == json.load(open(sys.argv[1].replace("/out", "/tune.json")))["best_number"]'
+json_ok 'j["tuning"]["n_trials"] == 12 and j["tuning"]["metric"] == "accuracy" and j["tuning"]["folds"] == 5'
+json_ok 'j["knobs"]["k"] == json.load(open(sys.argv[1].replace("/out", "/tune.json")))["best_knobs"]["k"]'
+best_k=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["best_knobs"]["k"])' "$TMP/tune.json")
+check 0 "" cv "${IRIS[@]}" -s "k=$best_k" --seed 1 --json
+json_ok 'abs(j["mean"] - json.load(open(sys.argv[1].replace("/out", "/tune.json")))["best_value"]) < 1e-12'
+check 0 "" inspect "$TMP/iris.dial"
+has_line "^  tuned +trial [0-9]+ of study knn in "
+tr -s ' \n' ' ' <"$TMP/out" >"$TMP/flat"
+grep -qE "iris.db: accuracy 0\.9[0-9]{3} \(std 0\.[0-9]{4} over 5 folds; best of 12 trials\)" "$TMP/flat" ||
+    fail "the tuned row says: $(grep -A1 tuned "$TMP/out")"
+passed=$((passed + 1))
+
+# ---- resuming: --trials is the study's total
+check 0 "" tune "${IRIS[@]}" --trials 12 --seed 1 --quiet --json --study "$TMP/iris.db"
+json_ok 'j["trials"] == 12 and j["new_trials"] == 0'
+check 0 "" tune "${IRIS[@]}" --trials 15 --seed 1 --quiet --json --study "$TMP/iris.db"
+json_ok 'j["trials"] == 15 and j["new_trials"] == 3'
+check 0 "" trials "$TMP/iris.db" --json
+json_ok 'len(j["trials"]) == 15 and len({t["number"] for t in j["trials"]}) == 15'
+
+# ---- the same seed gives the same trials with --jobs 1 and --jobs 2
+check 0 "" tune "${WINE[@]}" --trials 10 --seed 3 --space 'C=1e-3..1e3:log' --space penalty=l2,l1 -s max_iter=1000 --study "$TMP/one.db" --jobs 1 --quiet
+check 0 "" tune "${WINE[@]}" --trials 10 --seed 3 --space 'C=1e-3..1e3:log' --space penalty=l2,l1 -s max_iter=1000 --study "$TMP/two.db" --jobs 2 --quiet
+check 0 "" trials "$TMP/one.db" --json
+trials_without_durations "$TMP/out" >"$TMP/one.txt"
+check 0 "" trials "$TMP/two.db" --json
+trials_without_durations "$TMP/out" >"$TMP/two.txt"
+cmp -s "$TMP/one.txt" "$TMP/two.txt" || fail "--jobs 1 and --jobs 2 gave different trials: $(diff "$TMP/one.txt" "$TMP/two.txt" | head -3)"
+passed=$((passed + 1))
+
+# ---- grid: its size is the default number of trials
+check 0 "" tune "${WINE[@]}" --sampler grid --space 'C=1e-3..1e3:log' --grid-points 7 --quiet --json
+json_ok 'j["trials"] == 7 and j["sampler"] == "grid"'
+json_ok 'sorted(round(__import__("math").log10(t["knobs"]["C"]), 9) for t in j["leaderboard"]) == [-3, -2, -1, 0, 1, 2, 3]'
+
+# ---- holdout and nested
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --quiet --json
+json_ok '0.85 <= j["holdout_score"] <= 1 and j["holdout_rows"] == 30'
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --quiet
+has_line "^holdout: accuracy [01]\.[0-9]{4} on the 30 rows the search never saw \(cross-validated 0\.[0-9]{4}\)$"
+has "not saved: add -o FILE to refit the best on all 120 rows and save it"
+check 0 "" tune "${WINE[@]}" --trials 6 --nested 3 --study "$TMP/nested.db" --quiet --json
+json_ok 'j["nested"]["completed"] == 3 and len(j["nested"]["scores"]) == 3'
+json_ok 'abs(j["nested"]["mean"] - sum(j["nested"]["scores"]) / 3) < 1e-12'
+json_ok 'abs(j["nested"]["inner_best_mean"] - sum(j["nested"]["inner_best"]) / 3) < 1e-12'
+json_ok 'j["nested"]["studies"] == ["logistic-outer-1", "logistic-outer-2", "logistic-outer-3"]'
+for k in 1 2 3; do
+    check 0 "" trials "$TMP/nested.db" --study-name "logistic-outer-$k" --json
+    json_ok "j[\"study\"] == \"logistic-outer-$k\" and len(j[\"trials\"]) == 6"
+done
+check 2 "dial: $TMP/nested.db holds 4 studies (logistic, logistic-outer-1, logistic-outer-2, logistic-outer-3); choose one with --study-name" \
+    trials "$TMP/nested.db"
+check 0 "" tune "${WINE[@]}" --trials 6 --nested 3 --quiet
+has_line "^nested 3-fold: accuracy 0\.[0-9]{4} ± 0\.[0-9]{4} \(outer folds: [01]\.[0-9]{4} [01]\.[0-9]{4} [01]\.[0-9]{4}\)$"
+
+# ---- progress: one line per trial when stderr is not a terminal, none with --quiet
+current="progress lines"
+"$DIAL" tune "${IRIS[@]}" --trials 5 --space k=3..9 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
+[[ $(wc -l <"$TMP/err") -eq 5 ]] || fail "expected 5 progress lines: $(cat "$TMP/err")"
+grep -qE '^trial [0-4] complete: accuracy 0\.[0-9]{4} \(k=[3-9]\) [0-9.]+ m?s$' "$TMP/err" ||
+    fail "bad progress line: $(head -1 "$TMP/err")"
+passed=$((passed + 1))
+
+# ---- a study without a complete trial
+check 1 "dial: no trial of study 'knn' completed; trial 0 failed: fold 1 of 5: feature 'Home' is missing on row 1677 and impute=none; set impute to mean, median or most_frequent, or remove the row" \
+    tune knn data/credit_data.csv --target Status -s impute=none --space k=1..5 --trials 2 --jobs 1 --quiet --study "$TMP/failed.db"
+check 1 "dial: study 'knn' in $TMP/failed.db has no complete trial yet (2 trials: 2 failed, 0 running)" \
+    best "$TMP/failed.db"
+check 0 "" trials "$TMP/failed.db" --json
+json_ok 'all(t["state"] == "failed" and t["value"] is None and "impute=none" in t["message"] for t in j["trials"])'
+
+# ---- Ctrl-C: running trials finish, completed ones are kept, a rerun continues
+current="Ctrl-C"
+"$DIAL" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 6 --jobs 1 \
+    --study "$TMP/stop.db" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+for _ in $(seq 1 600); do
+    grep -q "complete" "$TMP/err" 2>/dev/null && break
+    sleep 0.05
+done
+kill -INT $pid
+wait $pid
+status=$?
+[[ $status -eq 1 ]] || fail "exit status $status after Ctrl-C, expected 1; stderr: $(cat "$TMP/err")"
+grep -qE "^dial: interrupted after [1-5] trials; every completed trial is kept: run the same command again to continue$" "$TMP/err" ||
+    fail "no interruption message: $(tail -2 "$TMP/err")"
+grep -q "stopped early: run the same command again to continue the study" "$TMP/out" || fail "no summary after Ctrl-C"
+passed=$((passed + 1))
+check 0 "" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 6 --jobs 1 \
+    --study "$TMP/stop.db" --quiet --json
+json_ok 'j["trials"] == 6 and 1 <= j["new_trials"] <= 5 and j["stopped"] is False'
+
+# ---- one clear error line for every bad option and space (exit 2)
+check 2 "dial: unknown knob 'kk' for knn; did you mean 'k'?" tune "${IRIS[@]}" --space kk=1..5
+check 2 "dial: unknown knob 'gama' for knn; known knobs: impute, scale, k, weights, metric, p, algorithm" tune "${IRIS[@]}" --space gama=1..2
+check 2 "dial: space for 'k': 0..10 is out of range: must be >= 1" tune "${IRIS[@]}" --space k=0..10
+check 2 "dial: space for 'C': 0..10 is out of range: must be > 0" tune "${WINE[@]}" --space C=0..10
+check 2 "dial: knob 'weights' = 'far' is not one of: uniform, distance" tune "${IRIS[@]}" --space weights=uniform,far
+check 2 "dial: bad space item 'k=1..': expected name=low..high[:log][:step=S], name=a,b,c or name=value" tune "${IRIS[@]}" --space k=1..
+echo '{"k": [1, 3, 5]}' >"$TMP/space.json"
+check 2 "dial: space for 'k': a list of numbers is a range [low, high], got 3 numbers; write a list of values as text, as in \"1,3,5\"" \
+    tune "${IRIS[@]}" --space-file "$TMP/space.json"
+check 2 "dial: knob 'k' is fixed with -s k=3 and searched with --space k=1..5; drop one" tune "${IRIS[@]}" -s k=3 --space k=1..5
+check 2 "dial: knob 'p' is searched but never applies: it applies only when metric=minkowski; set metric with -s or search it with --space" \
+    tune "${IRIS[@]}" --space p=1..3
+check 2 "dial: nothing to search: knn has no knob with a default search range left once -s fixed its knobs; add one with --space NAME=RANGE" \
+    tune "${IRIS[@]}" -s k=3
+check 2 "dial: --holdout expects a fraction between 0 and 1 such as 0.2, got '1.5'" tune "${IRIS[@]}" --holdout 1.5
+check 2 "dial: --holdout expects a fraction between 0 and 1 such as 0.2, got '0'" tune "${IRIS[@]}" --holdout 0
+check 2 "dial: --nested expects an integer >= 2 (the outer folds), got '1'" tune "${IRIS[@]}" --nested 1
+check 2 "dial: --holdout and --nested cannot be combined; choose one" tune "${IRIS[@]}" --holdout 0.2 --nested 3
+check 2 "dial: --sampler expects grid, random or qmc, got 'foo'" tune "${IRIS[@]}" --sampler foo
+check 2 "dial: --trials expects an integer >= 1, got '0'" tune "${IRIS[@]}" --trials 0
+check 2 "dial: --timeout expects a duration such as 90, 90s, 10m or 1h, got 'soon'" tune "${IRIS[@]}" --timeout soon
+check 2 "dial: --timeout expects a duration such as 90, 90s, 10m or 1h, got '10x'" tune "${IRIS[@]}" --timeout 10x
+check 2 "dial: --cv expects an integer >= 2 (the folds), got '1'" tune "${IRIS[@]}" --cv 1
+check 2 "dial: --grid-points expects an integer >= 1, got '0'" tune "${IRIS[@]}" --grid-points 0
+check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" tune "${IRIS[@]}" --metric rmse
+check 2 "dial: unknown option '--folds' for tune; see 'dial tune --help'" tune "${IRIS[@]}" --folds 3
+check 2 "dial: missing DATA for tune; usage: dial tune MODEL DATA [options]" tune knn
+check 2 "dial: --json and --csv cannot be combined; choose one" trials "$TMP/iris.db" --json --csv
+check 2 "dial: $TMP/iris.db has no study 'svm'; it holds: knn" best "$TMP/iris.db" --study-name svm
+check 1 "dial: cannot open study file $TMP/none.db: no such file" trials "$TMP/none.db"
+check 1 "dial: cannot read space file $TMP/none.json: No such file or directory" tune "${IRIS[@]}" --space-file "$TMP/none.json"
+# The timeout forms are accepted.
+for timeout in 90 90s 10m 1h 1.5h; do
+    check 0 "" tune "${IRIS[@]}" --trials 2 --timeout "$timeout" --quiet --json
+done
+
+echo "$passed passed, 0 failed"
