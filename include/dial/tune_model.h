@@ -133,9 +133,9 @@ typedef struct dial_tune_result {
  * everything it holds (dial_tune_result_free); even a stopped run is a
  * success when the main study has a complete trial. Errors: those of
  * dial_model_objective_create and dial_study_open, DIAL_ERR_ARGUMENT for
- * holdout outside (0, 1), nested of 1, both at once, or no complete trial
- * (the message gives the first failure), and the fit's errors of the
- * refit. On error *out is left empty. */
+ * holdout outside (0, 1), nested of 1, or both at once; DIAL_ERR_DATA when
+ * the main study (or an outer fold's) has no complete trial, the message
+ * giving the first failure; and the refit's fit errors. On error *out is left empty. */
 dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
                             const dial_tune_options *options, dial_tune_result *out);
 void dial_tune_result_free(dial_tune_result *result);

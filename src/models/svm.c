@@ -178,7 +178,8 @@ static const dial_param_doc svm_params[] = {
 
 #define SVM_PLATT_FOLDS 5
 #define SVM_PLATT_STREAM UINT64_C(0x73766d0000000000) /* "svm" */
-#define SVM_PREDICT_BLOCK 64
+#define SVM_PREDICT_BLOCK 64                          /* rows per unit of parallel work */
+#define SVM_QUERY_ROWS 8 /* rows whose kernel values are computed together */
 #define SVM_PROBABILITY_FLOOR 1e-7
 
 typedef struct svm_settings {
@@ -302,9 +303,10 @@ static dial_status svm_decisions(const svm_settings *st, const double *x, size_t
     size_t m = n_sv ? n_sv : 1, width = d ? d : 1;
     double *sv = malloc(m * width * sizeof *sv), *svt = malloc(m * width * sizeof *svt);
     double *coef = malloc(m * sizeof *coef), *norms = malloc(m * sizeof *norms);
-    double *values = malloc(m * sizeof *values);
+    double *values = malloc(SVM_QUERY_ROWS * m * sizeof *values);
+    double *query = malloc(SVM_QUERY_ROWS * width * sizeof *query);
     dial_status status = DIAL_ERR_NOMEM;
-    if (sv && svt && coef && norms && values) {
+    if (sv && svt && coef && norms && values && query) {
         size_t k = 0;
         for (size_t i = 0; i < l; i++) {
             if (!(alpha[i] > 0)) continue;
@@ -313,15 +315,20 @@ static dial_status svm_decisions(const svm_settings *st, const double *x, size_t
         }
         dial_svm_kernel_norms(sv, n_sv, d, norms);
         dial_svm_transpose(sv, n_sv, d, svt);
-        for (size_t r = 0; r < n_test; r++) {
-            const double *row = x + test[r] * d;
-            double norm = 0;
-            dial_svm_kernel_norms(row, 1, d, &norm);
-            dial_svm_kernel_columns(&st->kernel, svt, norms, n_sv, d, row, norm, values);
-            dec[r] = dial_svm_dot(coef, values, n_sv) - rho;
+        for (size_t first = 0; first < n_test; first += SVM_QUERY_ROWS) {
+            size_t count = n_test - first < SVM_QUERY_ROWS ? n_test - first : SVM_QUERY_ROWS;
+            double query_norms[SVM_QUERY_ROWS];
+            for (size_t r = 0; r < count; r++)
+                memcpy(query + r * d, x + test[first + r] * d, d * sizeof *query);
+            dial_svm_kernel_norms(query, count, d, query_norms);
+            dial_svm_kernel_columns(&st->kernel, svt, norms, n_sv, d, query, query_norms, count,
+                                    values);
+            for (size_t r = 0; r < count; r++)
+                dec[first + r] = dial_svm_dot(coef, values + r * n_sv, n_sv) - rho;
         }
         status = DIAL_OK;
     }
+    free(query);
     free(sv);
     free(svt);
     free(coef);
@@ -945,21 +952,25 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     const svm_model *m = sc->m;
     size_t d = m->d, n_sv = m->n_sv, k = m->n_classes;
     double *values = sc->scratch + (size_t)worker * sc->scratch_size;
-    double *work = values + (n_sv ? n_sv : 1);
+    double *work = values + SVM_QUERY_ROWS * (n_sv ? n_sv : 1);
     size_t first = begin * SVM_PREDICT_BLOCK;
     size_t last = end * SVM_PREDICT_BLOCK < sc->n ? end * SVM_PREDICT_BLOCK : sc->n;
-    for (size_t i = first; i < last; i++) {
+    for (size_t i = first; i < last; i += SVM_QUERY_ROWS) {
+        size_t count = last - i < SVM_QUERY_ROWS ? last - i : SVM_QUERY_ROWS;
         const double *x = sc->x + i * d;
-        double norm = 0;
-        dial_svm_kernel_norms(x, 1, d, &norm);
-        dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, n_sv, d, x, norm, values);
-        double *value = sc->out->value + i;
-        if (m->regression) {
-            *value = dial_svm_dot(m->coef, values, n_sv) + m->intercept[0];
-            continue;
+        double norms[SVM_QUERY_ROWS];
+        dial_svm_kernel_norms(x, count, d, norms);
+        dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, n_sv, d, x, norms, count, values);
+        for (size_t r = 0; r < count; r++) {
+            const double *row = values + r * n_sv;
+            double *value = sc->out->value + i + r;
+            if (m->regression) {
+                *value = dial_svm_dot(m->coef, row, n_sv) + m->intercept[0];
+                continue;
+            }
+            double *proba = sc->out->proba ? sc->out->proba + (i + r) * k : NULL;
+            svm_classify_row(m, row, work, value, proba);
         }
-        double *proba = sc->out->proba ? sc->out->proba + i * k : NULL;
-        svm_classify_row(m, values, work, value, proba);
     }
     return DIAL_OK;
 }
@@ -974,8 +985,9 @@ static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
     size_t k = m.n_classes;
-    /* kernel values of a row, then r, the coupling's work and the votes */
-    size_t scratch_size = (m.n_sv ? m.n_sv : 1) + 2 * k * k + 2 * k;
+    /* kernel values of SVM_QUERY_ROWS rows, then r, the coupling's work and
+     * the votes */
+    size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + 2 * k * k + 2 * k;
     svm_scorer sc = {
         .m = &m, .x = in->x, .n = in->n_rows, .out = out, .scratch_size = scratch_size};
     sc.scratch = malloc((size_t)threads * scratch_size * sizeof *sc.scratch);

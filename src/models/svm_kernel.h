@@ -37,11 +37,12 @@ typedef struct dial_svm_kernel {
 /* Squared norm of each of the n rows of x (n x d, row-major). */
 void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms);
 
-/* K(a, x_j) for the n rows x_j kept by columns in xt (d x n: feature t of
- * row j at xt[t n + j]) into out[j]; norms are the rows' squared norms and
- * norm_a a's (used by rbf only). */
+/* K(a_r, x_j) for the m rows a_r of a (m x d, row-major, squared norms
+ * norms_a) and the n rows x_j kept by columns in xt (d x n: feature t of
+ * row j at xt[t n + j], squared norms norms) into out (m x n). */
 void dial_svm_kernel_columns(const dial_svm_kernel *kernel, const double *xt, const double *norms,
-                             size_t n, size_t d, const double *a, double norm_a, double *out);
+                             size_t n, size_t d, const double *a, const double *norms_a, size_t m,
+                             double *out);
 /* xt (d x n) = the n rows of x (n x d) kept by columns. */
 void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt);
 
