@@ -128,14 +128,17 @@ typedef struct dial_tune_result {
 } dial_tune_result;
 
 /* Tunes setup->family on data (which must have a target): runs the search
- * in the study options name (created or resumed), then the holdout or the
- * nested estimate when asked, then the refit. On success *out owns
- * everything it holds (dial_tune_result_free); even a stopped run is a
+ * in study options->study_name (created, or resumed from the storage),
+ * refits the best knobs when asked (always with a holdout, which the refit
+ * is then scored on), then runs the nested estimate when asked, its outer
+ * searches reporting to the same on_search and on_trial. On success *out
+ * owns everything it holds (dial_tune_result_free); a stopped run is a
  * success when the main study has a complete trial. Errors: those of
- * dial_model_objective_create and dial_study_open, DIAL_ERR_ARGUMENT for
+ * dial_model_objective_create and dial_study_open; DIAL_ERR_ARGUMENT for a
  * holdout outside (0, 1), nested of 1, or both at once; DIAL_ERR_DATA when
  * the main study (or an outer fold's) has no complete trial, the message
- * giving the first failure; and the refit's fit errors. On error *out is left empty. */
+ * giving the first failure; the refit's fit errors. On error *out is left
+ * empty. */
 dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
                             const dial_tune_options *options, dial_tune_result *out);
 void dial_tune_result_free(dial_tune_result *result);

@@ -181,7 +181,7 @@ json_ok 'all(t["state"] == "failed" and t["value"] is None and "impute=none" in 
 
 # ---- Ctrl-C: running trials finish, completed ones are kept, a rerun continues
 current="Ctrl-C"
-"$DIAL" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 6 --jobs 1 \
+"$DIAL" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 4 --jobs 1 \
     --study "$TMP/stop.db" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 for _ in $(seq 1 600); do
@@ -192,13 +192,13 @@ kill -INT $pid
 wait $pid
 status=$?
 [[ $status -eq 1 ]] || fail "exit status $status after Ctrl-C, expected 1; stderr: $(cat "$TMP/err")"
-grep -qE "^dial: interrupted after [1-5] trials; every completed trial is kept: run the same command again to continue$" "$TMP/err" ||
+grep -qE "^dial: interrupted after [1-3] trials; every completed trial is kept: run the same command again to continue$" "$TMP/err" ||
     fail "no interruption message: $(tail -2 "$TMP/err")"
 grep -q "stopped early: run the same command again to continue the study" "$TMP/out" || fail "no summary after Ctrl-C"
 passed=$((passed + 1))
-check 0 "" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 6 --jobs 1 \
+check 0 "" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 4 --jobs 1 \
     --study "$TMP/stop.db" --quiet --json
-json_ok 'j["trials"] == 6 and 1 <= j["new_trials"] <= 5 and j["stopped"] is False'
+json_ok 'j["trials"] == 4 and 1 <= j["new_trials"] <= 3 and j["stopped"] is False'
 
 # ---- one clear error line for every bad option and space (exit 2)
 check 2 "dial: unknown knob 'kk' for knn; did you mean 'k'?" tune "${IRIS[@]}" --space kk=1..5
