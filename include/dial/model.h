@@ -70,6 +70,25 @@ typedef struct dial_model_family {
      * with DIAL_ERR_FORMAT otherwise: they may come from a file. */
     dial_status (*predict)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                            const dial_fit_input *in, dial_predict_output *out);
+
+    /* Optional, for tuning: "prepare once, fit many" (DESIGN.md). Work on
+     * one cross-validation fold that depends only on the data and on the
+     * knobs named in prepare_knobs (NULL-terminated) is done once by
+     * prepare_fold and shared by every trial that agrees on those knobs
+     * (and on impute and scale, which the caller handles). knobs_max holds,
+     * for each searched knob, the largest value the search may ask for (so
+     * kNN can find the neighbours of the largest k once). predict_fold then
+     * predicts the fold's test rows for one trial's knobs from the fold
+     * state alone; it may run on several threads at once, so it must not
+     * change the state. All three are NULL when the family has no such
+     * path; the tuner then fits and predicts every trial in full. */
+    const char *const *prepare_knobs;
+    dial_status (*prepare_fold)(dial_ctx *ctx, const dial_knobs *knobs, const dial_knobs *knobs_max,
+                                const dial_fit_input *train, const dial_fit_input *test,
+                                void **fold_state);
+    dial_status (*predict_fold)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                                dial_predict_output *out);
+    void (*free_fold)(void *fold_state);
 } dial_model_family;
 
 /* ---- the registry ---------------------------------------------------- */

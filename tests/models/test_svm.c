@@ -14,6 +14,8 @@
 
 #include "dial/eval.h"
 #include "dial/modelfile.h"
+#include "models/svm_kernel.h"
+#include "models/svm_solver.h"
 
 extern const dial_model_family dial_model_svm;
 
@@ -717,6 +719,108 @@ static void test_a_constant_target_gives_no_support_vectors(void **state) {
     free(path);
 }
 
+/* ---- the solver ------------------------------------------------------------ */
+
+/* Solves iris's versicolor against virginica (standardised by hand) at C
+ * from alpha (zeros or a previous solution). */
+static dial_svm_dual_result solve_iris_pair(double c, double *alpha) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
+    size_t l = 0, d = data->n_features, rows[100];
+    double x[150 * 4], p[100], upper[100];
+    signed char y[100];
+    for (size_t i = 0; i < data->n_rows; i++) {
+        if (data->y[i] == 0) continue;
+        for (size_t t = 0; t < d; t++) x[i * d + t] = data->features[t]->values[i];
+        y[l] = data->y[i] == 1 ? 1 : -1;
+        p[l] = -1;
+        upper[l] = c;
+        rows[l++] = i;
+    }
+    dial_svm_kernel kernel = {.type = DIAL_SVM_RBF, .gamma = 0.5};
+    dial_svm_matrix *matrix = dial_svm_matrix_svc(&kernel, x, d, rows, l, y, 1 << 20);
+    assert_non_null(matrix);
+    dial_svm_dual dual = {.l = l,
+                          .p = p,
+                          .y = y,
+                          .upper = upper,
+                          .eps = 1e-6,
+                          .max_iter = 1000000,
+                          .shrinking = true};
+    dial_svm_dual_result result;
+    assert_int_equal(dial_svm_dual_solve(&dual, dial_svm_matrix_q(matrix), alpha, &result),
+                     DIAL_OK);
+    dial_svm_matrix_free(matrix);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+    return result;
+}
+
+/* A solution for a smaller C is feasible for a larger one: starting there
+ * reaches the same optimum in fewer iterations (the path along C that
+ * tuning walks). */
+static void test_solver_warm_start_reaches_the_same_optimum(void **state) {
+    (void)state;
+    double warm[100] = {0}, cold[100] = {0};
+    solve_iris_pair(1, warm);
+    dial_svm_dual_result from_warm = solve_iris_pair(4, warm);
+    dial_svm_dual_result from_zero = solve_iris_pair(4, cold);
+    assert_true(fabs(from_warm.objective - from_zero.objective) <=
+                1e-6 * fabs(from_zero.objective));
+    assert_true(fabs(from_warm.rho - from_zero.rho) < 1e-4);
+    assert_true(from_warm.iterations < from_zero.iterations);
+    assert_false(from_warm.hit_max_iter || from_zero.hit_max_iter);
+}
+
+static void test_cache_keeps_rows_and_evicts_the_least_recently_used(void **state) {
+    (void)state;
+    /* room for exactly two rows of 4 */
+    dial_svm_cache *cache = dial_svm_cache_new(4, 8);
+    assert_non_null(cache);
+    size_t valid = 99;
+    float *a = dial_svm_cache_row(cache, 0, 4, &valid);
+    assert_int_equal(valid, 0);
+    for (int k = 0; k < 4; k++) a[k] = (float)k;
+    float *b = dial_svm_cache_row(cache, 1, 4, &valid);
+    assert_int_equal(valid, 0);
+    for (int k = 0; k < 4; k++) b[k] = (float)(10 + k);
+    a = dial_svm_cache_row(cache, 0, 4, &valid); /* row 0 is now the most recent */
+    assert_int_equal(valid, 4);
+    assert_true(a[3] == 3);
+    dial_svm_cache_row(cache, 2, 4, &valid); /* evicts row 1 */
+    assert_int_equal(valid, 0);
+    dial_svm_cache_row(cache, 0, 4, &valid);
+    assert_int_equal(valid, 4);
+    dial_svm_cache_row(cache, 1, 4, &valid);
+    assert_int_equal(valid, 0);
+    dial_svm_cache_free(cache);
+}
+
+static void test_cache_swap_exchanges_rows_and_entries(void **state) {
+    (void)state;
+    dial_svm_cache *cache = dial_svm_cache_new(4, 64);
+    size_t valid;
+    float *row = dial_svm_cache_row(cache, 0, 4, &valid);
+    for (int k = 0; k < 4; k++) row[k] = (float)k;
+    row = dial_svm_cache_row(cache, 3, 2, &valid); /* holds entries 0 and 1 only */
+    row[0] = 30;
+    row[1] = 31;
+    dial_svm_cache_swap(cache, 1, 2);
+    row = dial_svm_cache_row(cache, 0, 4, &valid);
+    assert_int_equal(valid, 4);
+    assert_true(row[1] == 2 && row[2] == 1);
+    row = dial_svm_cache_row(cache, 3, 4, &valid); /* entry 1 moved away: cut before it */
+    assert_int_equal(valid, 1);
+    assert_true(row[0] == 30);
+    dial_svm_cache_swap(cache, 0, 3);
+    row = dial_svm_cache_row(cache, 3, 4, &valid);
+    assert_int_equal(valid, 4);
+    assert_true(row[0] == 3 && row[3] == 0);
+    dial_svm_cache_free(cache);
+}
+
 /* ---- knobs --------------------------------------------------------------- */
 
 static void test_negative_c_is_a_knob_error(void **state) {
@@ -946,6 +1050,9 @@ int main(void) {
         cmocka_unit_test(test_model_file_round_trips_and_predicts_the_same),
         cmocka_unit_test(test_a_class_missing_from_the_training_rows_is_never_predicted),
         cmocka_unit_test(test_a_constant_target_gives_no_support_vectors),
+        cmocka_unit_test(test_solver_warm_start_reaches_the_same_optimum),
+        cmocka_unit_test(test_cache_keeps_rows_and_evicts_the_least_recently_used),
+        cmocka_unit_test(test_cache_swap_exchanges_rows_and_entries),
         cmocka_unit_test(test_negative_c_is_a_knob_error),
         cmocka_unit_test(test_degree_with_an_rbf_kernel_is_an_inactive_knob),
         cmocka_unit_test(test_gamma_with_a_linear_kernel_is_an_inactive_knob),
