@@ -220,10 +220,11 @@ static void lookup_suggests_the_closest_name(void **state) {
     const dial_model_family *family = NULL;
     assert_dial_error(ctx, dial_model_family_lookup(ctx, "knm", &family), DIAL_ERR_ARGUMENT,
                       "unknown model 'knm'; did you mean 'knn'? models are: linear, logistic, "
-                      "naive_bayes, knn");
+                      "naive_bayes, knn, svm, mlp");
     assert_null(family);
-    assert_dial_error(ctx, dial_model_family_lookup(ctx, "forest", &family), DIAL_ERR_ARGUMENT,
-                      "unknown model 'forest'; models are: linear, logistic, naive_bayes, knn");
+    assert_dial_error(ctx, dial_model_family_lookup(ctx, "bagging", &family), DIAL_ERR_ARGUMENT,
+                      "unknown model 'bagging'; models are: linear, logistic, naive_bayes, knn, "
+                      "svm, mlp");
     dial_ctx_free(ctx);
 }
 
