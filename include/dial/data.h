@@ -13,7 +13,10 @@ extern "C" {
 
 /* ---- columns and tables ---------------------------------------------- */
 
-typedef enum dial_column_type { DIAL_COLUMN_NUMERIC = 0, DIAL_COLUMN_CATEGORICAL = 1 } dial_column_type;
+typedef enum dial_column_type {
+    DIAL_COLUMN_NUMERIC = 0,
+    DIAL_COLUMN_CATEGORICAL = 1
+} dial_column_type;
 
 /* One column. Numeric: values[i] is the number, NaN when missing.
  * Categorical: values[i] is the level index (0 .. n_levels-1) as a double,
@@ -44,7 +47,11 @@ long dial_table_find(const dial_table *table, const char *name);
  * when its values parse as numbers; a column that is numeric except for a
  * few stray values ("12.5x") is an error naming the column, line and value,
  * never a silent switch to categorical. */
-typedef enum dial_header_mode { DIAL_HEADER_AUTO = 0, DIAL_HEADER_YES, DIAL_HEADER_NO } dial_header_mode;
+typedef enum dial_header_mode {
+    DIAL_HEADER_AUTO = 0,
+    DIAL_HEADER_YES,
+    DIAL_HEADER_NO
+} dial_header_mode;
 
 typedef struct dial_csv_options {
     char separator;          /* 0: detect among ',' ';' '\t' */
@@ -75,7 +82,11 @@ dial_status dial_table_read(dial_ctx *ctx, const char *path, const dial_csv_opti
 
 /* ---- datasets -------------------------------------------------------- */
 
-typedef enum dial_task { DIAL_TASK_AUTO = 0, DIAL_TASK_CLASSIFICATION, DIAL_TASK_REGRESSION } dial_task;
+typedef enum dial_task {
+    DIAL_TASK_AUTO = 0,
+    DIAL_TASK_CLASSIFICATION,
+    DIAL_TASK_REGRESSION
+} dial_task;
 
 const char *dial_task_name(dial_task task);
 

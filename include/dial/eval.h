@@ -45,8 +45,8 @@ dial_metric dial_metric_default(dial_task task);
  * needs it). Fails with DIAL_ERR_ARGUMENT when n is 0 or the metric does not
  * fit the task. */
 dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
-                              const double *y_pred, const double *proba, size_t n,
-                              size_t n_classes, double *score);
+                              const double *y_pred, const double *proba, size_t n, size_t n_classes,
+                              double *score);
 
 /* ---- splitters ------------------------------------------------------- */
 
@@ -79,7 +79,7 @@ void dial_splits_free(dial_splits *splits);
 typedef struct dial_cv_result {
     dial_metric metric;
     size_t n_scores;
-    double *scores; /* one per split, in split order; owned */
+    double *scores;   /* one per split, in split order; owned */
     double mean, std; /* std: population standard deviation over scores */
 } dial_cv_result;
 

@@ -29,15 +29,15 @@ const char *dial_knob_type_name(dial_knob_type type); /* "float", "int", "bool",
 typedef struct dial_knob_spec {
     const char *name;
     dial_knob_type type;
-    const char *default_text;   /* "1.0", "5", "true", "l2" */
-    double lower, upper;        /* valid bounds (FLOAT, INT) */
+    const char *default_text; /* "1.0", "5", "true", "l2" */
+    double lower, upper;      /* valid bounds (FLOAT, INT) */
     bool lower_open, upper_open;
-    const char *const *choices; /* NULL-terminated (CHOICE) */
-    bool has_search_range;      /* a sensible default search range exists */
+    const char *const *choices;     /* NULL-terminated (CHOICE) */
+    bool has_search_range;          /* a sensible default search range exists */
     double search_low, search_high; /* FLOAT, INT; CHOICE and BOOL search all values */
-    bool log_scale;             /* search on a log scale */
-    const char *condition;      /* "" or "knob=value" or "knob=v1|v2": active only then */
-    const char *doc;            /* one line: what it controls (and the source of its range) */
+    bool log_scale;                 /* search on a log scale */
+    const char *condition;          /* "" or "knob=value" or "knob=v1|v2": active only then */
+    const char *doc;                /* one line: what it controls (and the source of its range) */
     /* FLOAT or INT only: when not NULL the knob is a list of 1 to
      * DIAL_KNOB_LIST_MAX values written with commas ("128,64"), each within
      * the bounds, and this names one value in messages ("layer"). A tuner
@@ -134,21 +134,20 @@ void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t si
  * ("standard", "minmax" or "none"). */
 extern const char *const dial_impute_choices[];
 extern const char *const dial_scale_choices[];
-#define DIAL_PREPROCESS_KNOBS(scale_default)                                                      \
-    {.name = "impute",                                                                           \
-     .type = DIAL_KNOB_CHOICE,                                                                   \
-     .default_text = "mean",                                                                     \
-     .choices = dial_impute_choices,                                                             \
-     .condition = "",                                                                            \
-     .doc = "how missing feature values are filled: the training mean, median, most frequent "   \
-            "value, or none (a missing value is then an error)"},                                \
-    {.name = "scale",                                                                            \
-     .type = DIAL_KNOB_CHOICE,                                                                   \
-     .default_text = scale_default,                                                          \
-     .choices = dial_scale_choices,                                                              \
-     .condition = "",                                                                            \
-     .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax "    \
-            "([0, 1]) or none"}
+#define DIAL_PREPROCESS_KNOBS(scale_default)                                                    \
+    {.name = "impute",                                                                          \
+     .type = DIAL_KNOB_CHOICE,                                                                  \
+     .default_text = "mean",                                                                    \
+     .choices = dial_impute_choices,                                                            \
+     .condition = "",                                                                           \
+     .doc = "how missing feature values are filled: the training mean, median, most frequent "  \
+            "value, or none (a missing value is then an error)"},                               \
+    {                                                                                           \
+        .name = "scale", .type = DIAL_KNOB_CHOICE, .default_text = scale_default,               \
+        .choices = dial_scale_choices, .condition = "",                                         \
+        .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax " \
+               "([0, 1]) or none"                                                               \
+    }
 
 #ifdef __cplusplus
 }

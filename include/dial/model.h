@@ -81,7 +81,12 @@ typedef struct dial_model_family {
      * predicts the fold's test rows for one trial's knobs from the fold
      * state alone; it may run on several threads at once, so it must not
      * change the state. All three are NULL when the family has no such
-     * path; the tuner then fits and predicts every trial in full. */
+     * path; the tuner then fits and predicts every trial in full. The
+     * tuner keeps train and test (their x and y) alive until free_fold, so
+     * the state may borrow them. predict_fold fails with
+     * DIAL_ERR_UNSUPPORTED for knobs the state cannot answer (beyond
+     * knobs_max), and the tuner then fits that fold in full; so it does
+     * when prepare_fold fails. */
     const char *const *prepare_knobs;
     dial_status (*prepare_fold)(dial_ctx *ctx, const dial_knobs *knobs, const dial_knobs *knobs_max,
                                 const dial_fit_input *train, const dial_fit_input *test,
@@ -89,6 +94,14 @@ typedef struct dial_model_family {
     dial_status (*predict_fold)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
                                 dial_predict_output *out);
     void (*free_fold)(void *fold_state);
+
+    /* Optional (NULL: none): checks learned tensors read from a model file
+     * before the model is handed out, so a hostile file is refused at load
+     * time rather than at the first prediction. in describes the inputs
+     * (n_features, task, n_classes; x and y are NULL, n_rows is 0). Fails
+     * with DIAL_ERR_FORMAT and a message naming what is wrong. */
+    dial_status (*validate)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                            const dial_fit_input *in);
 } dial_model_family;
 
 /* ---- the registry ---------------------------------------------------- */

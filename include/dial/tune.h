@@ -39,7 +39,11 @@ enum { DIAL_LINEAR = 0, DIAL_LOG = 1 };
 
 /* ---- search spaces ----------------------------------------------------- */
 
-typedef enum dial_param_kind { DIAL_PARAM_FLOAT = 0, DIAL_PARAM_INT, DIAL_PARAM_CHOICE } dial_param_kind;
+typedef enum dial_param_kind {
+    DIAL_PARAM_FLOAT = 0,
+    DIAL_PARAM_INT,
+    DIAL_PARAM_CHOICE
+} dial_param_kind;
 
 /* The distribution of one searched parameter. A CHOICE value is the index
  * into choices; a fixed parameter always takes `low` (or choice index low). */
@@ -102,10 +106,10 @@ typedef struct dial_trial_record {
     int64_t *intermediate_steps;
     double *intermediate_values;
     double started_at, finished_at; /* unix seconds; finished 0 while running */
-    bool stale;    /* failed because its worker stopped sending heartbeats; its
-                    * params were queued for another trial, and it does not
-                    * count toward n_trials */
-    char *message; /* owned: why a failed trial failed; NULL otherwise */
+    bool stale;                     /* failed because its worker stopped sending heartbeats; its
+                                     * params were queued for another trial, and it does not
+                                     * count toward n_trials */
+    char *message;                  /* owned: why a failed trial failed; NULL otherwise */
 } dial_trial_record;
 
 void dial_trial_record_clear(dial_trial_record *record);
@@ -139,11 +143,15 @@ dial_ctx *dial_trial_ctx(dial_trial *trial);
 
 /* ---- studies ------------------------------------------------------------- */
 
-typedef enum dial_sampler_kind { DIAL_SAMPLER_RANDOM = 0, DIAL_SAMPLER_GRID, DIAL_SAMPLER_QMC } dial_sampler_kind;
+typedef enum dial_sampler_kind {
+    DIAL_SAMPLER_RANDOM = 0,
+    DIAL_SAMPLER_GRID,
+    DIAL_SAMPLER_QMC
+} dial_sampler_kind;
 
 typedef struct dial_study_options {
-    const char *name;      /* study name; NULL = "default" */
-    const char *storage;   /* NULL or "" = in memory; else a SQLite file path */
+    const char *name;    /* study name; NULL = "default" */
+    const char *storage; /* NULL or "" = in memory; else a SQLite file path */
     dial_direction direction;
     dial_sampler_kind sampler;
     const dial_space *space; /* needed by GRID (and used by QMC for dimensions); may be NULL */
@@ -163,8 +171,7 @@ dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, di
  * Errors: no such file (DIAL_ERR_IO), not a dial study database
  * (DIAL_ERR_FORMAT), no such study, naming those the file holds
  * (DIAL_ERR_ARGUMENT). Free with dial_study_free. */
-dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name,
-                            dial_study **out);
+dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name, dial_study **out);
 /* The names of the studies in a SQLite file, ascending; *names is owned by
  * the caller (free each, then the array). Never creates anything. */
 dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n);
@@ -173,7 +180,8 @@ void dial_study_free(dial_study *study);
 /* Returns the value of one trial, or a non-OK status to mark it failed (the
  * message on dial_trial_ctx(trial) is kept). Return DIAL_ERR_PRUNED... see
  * dial_trial_should_prune: an objective that stops early sets *pruned. */
-typedef dial_status (*dial_objective_fn)(void *user, dial_trial *trial, double *value, bool *pruned);
+typedef dial_status (*dial_objective_fn)(void *user, dial_trial *trial, double *value,
+                                         bool *pruned);
 
 /* Runs trials until the study holds n_trials finished ones (complete,
  * pruned or failed; counting those of other workers and earlier runs), the

@@ -4,7 +4,9 @@
 
 #include "dial/core.h"
 
-size_t dial_dtype_size(dial_dtype dtype) { return dtype == DIAL_I64 ? sizeof(int64_t) : sizeof(double); }
+size_t dial_dtype_size(dial_dtype dtype) {
+    return dtype == DIAL_I64 ? sizeof(int64_t) : sizeof(double);
+}
 
 size_t dial_tensor_size(const dial_tensor *t) {
     size_t n = 1;

@@ -15,7 +15,8 @@ size_t dial_edit_distance(const char *a, const char *b) {
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t above = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost =
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
             size_t best = diagonal + cost;
             if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
             if (above + 1 < best) best = above + 1;

@@ -17,7 +17,12 @@
 
 #include "dial/data.h"
 
-typedef enum dial_impute { DIAL_IMPUTE_MEAN = 0, DIAL_IMPUTE_MEDIAN, DIAL_IMPUTE_MOST_FREQUENT, DIAL_IMPUTE_NONE } dial_impute;
+typedef enum dial_impute {
+    DIAL_IMPUTE_MEAN = 0,
+    DIAL_IMPUTE_MEDIAN,
+    DIAL_IMPUTE_MOST_FREQUENT,
+    DIAL_IMPUTE_NONE
+} dial_impute;
 typedef enum dial_scale { DIAL_SCALE_NONE = 0, DIAL_SCALE_STANDARD, DIAL_SCALE_MINMAX } dial_scale;
 
 /* The schema of one raw feature as the model records it. */

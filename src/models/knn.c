@@ -389,6 +389,11 @@ typedef struct knn_search {
     double max_train_norm;
     knn_dots_fn dots;
     dial_predict_output out;
+    /* prepare_fold: instead of predicting, keep each query's k nearest
+     * (n_queries x k, nearest first) and how many it has */
+    size_t *keep_index;
+    double *keep_dist; /* true distances */
+    size_t *keep_count;
     char *scratch; /* per worker, scratch_size bytes each */
     size_t scratch_size;
 } knn_search;
@@ -759,19 +764,18 @@ static void knn_kd_query(const knn_search *s, knn_worker *w, knn_heap *h, const 
     }
 }
 
-/* Turns the k nearest of query i into its prediction. */
-static void knn_answer(const knn_search *s, knn_worker *w, knn_heap *h, size_t i) {
-    knn_heap_sort(h);
-    size_t k = h->size;
-    double *weight = h->dist; /* the distances are not needed after this */
+/* Turns the k nearest of query i (index, nearest first) into its
+ * prediction. weight holds their true distances when the weighting is by
+ * distance and receives the weights (any content otherwise). The one
+ * arithmetic of both predict and predict_fold, so they agree to the bit. */
+static void knn_vote(const knn_search *s, double *votes, const size_t *index, double *weight,
+                     size_t k, size_t i) {
     if (s->weighting == KNN_UNIFORM) {
         for (size_t j = 0; j < k; j++) weight[j] = 1;
     } else {
         int exact = 0;
-        for (size_t j = 0; j < k; j++) {
-            weight[j] = knn_true_distance(&s->metric, h->dist[j]);
+        for (size_t j = 0; j < k; j++)
             if (weight[j] == 0) exact = 1;
-        }
         /* As scikit-learn: when a training row matches exactly, the exact
          * matches share all the weight. */
         for (size_t j = 0; j < k; j++) weight[j] = exact ? (weight[j] == 0 ? 1 : 0) : 1 / weight[j];
@@ -779,17 +783,16 @@ static void knn_answer(const knn_search *s, knn_worker *w, knn_heap *h, size_t i
     if (s->task == DIAL_TASK_REGRESSION) {
         double sum = 0, total = 0;
         for (size_t j = 0; j < k; j++) {
-            sum += weight[j] * s->train_y[h->index[j]];
+            sum += weight[j] * s->train_y[index[j]];
             total += weight[j];
         }
         s->out.value[i] = sum / total;
         return;
     }
-    double *votes = w->votes;
     for (size_t c = 0; c < s->n_classes; c++) votes[c] = 0;
     double total = 0;
     for (size_t j = 0; j < k; j++) {
-        votes[(size_t)s->train_y[h->index[j]]] += weight[j];
+        votes[(size_t)s->train_y[index[j]]] += weight[j];
         total += weight[j];
     }
     size_t best = 0; /* a tied vote goes to the smallest class index */
@@ -799,6 +802,28 @@ static void knn_answer(const knn_search *s, knn_worker *w, knn_heap *h, size_t i
     if (s->out.proba)
         for (size_t c = 0; c < s->n_classes; c++)
             s->out.proba[i * s->n_classes + c] = votes[c] / total;
+}
+
+/* Sorts the k nearest of query i and predicts from them, or, when the
+ * search keeps lists (prepare_fold), stores them: indices and true
+ * distances, nearest first. */
+static void knn_answer(const knn_search *s, knn_worker *w, knn_heap *h, size_t i) {
+    knn_heap_sort(h);
+    size_t k = h->size;
+    if (s->keep_index) {
+        size_t *index = s->keep_index + i * s->k;
+        double *dist = s->keep_dist + i * s->k;
+        for (size_t j = 0; j < k; j++) {
+            index[j] = h->index[j];
+            dist[j] = knn_true_distance(&s->metric, h->dist[j]);
+        }
+        s->keep_count[i] = k;
+        return;
+    }
+    /* the reduced distances are not needed after this */
+    if (s->weighting == KNN_DISTANCE)
+        for (size_t j = 0; j < k; j++) h->dist[j] = knn_true_distance(&s->metric, h->dist[j]);
+    knn_vote(s, w->votes, h->index, h->dist, k, i);
 }
 
 static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int worker) {
@@ -951,6 +976,77 @@ static dial_status knn_tiles_build(dial_ctx *ctx, knn_search *s, double **tiles,
     return DIAL_OK;
 }
 
+/* The distance and the weighting the knobs ask for. */
+static void knn_configure(const dial_knobs *knobs, knn_search *s) {
+    s->weighting =
+        strcmp(dial_knobs_choice(knobs, "weights"), "distance") == 0 ? KNN_DISTANCE : KNN_UNIFORM;
+    const char *metric = dial_knobs_choice(knobs, "metric");
+    s->metric = (knn_distance){.metric = strcmp(metric, "manhattan") == 0   ? KNN_MANHATTAN
+                                         : strcmp(metric, "minkowski") == 0 ? KNN_MINKOWSKI
+                                                                            : KNN_EUCLIDEAN};
+    if (s->metric.metric == KNN_MINKOWSKI) {
+        double p = dial_knobs_float(knobs, "p");
+        s->metric.p = p;
+        /* The same distances, computed faster (scikit-learn does the same). */
+        if (p == 1) s->metric.metric = KNN_MANHATTAN;
+        if (p == 2) s->metric.metric = KNN_EUCLIDEAN;
+        if (p == floor(p) && p <= 16) s->metric.p_int = (int)p;
+    }
+}
+
+/* k as predict uses it: at least 1, at most the training rows. */
+static size_t knn_effective_k(long k, size_t n_train) {
+    return k < 1 ? 1 : ((size_t)k > n_train ? n_train : (size_t)k);
+}
+
+/* Finds the s->k nearest training rows of every query and answers each
+ * (knn_answer), with the search the algorithm knob picks; s is set up but
+ * for the search structures, which live only during the call. */
+static dial_status knn_search_run(dial_ctx *ctx, const char *algorithm, knn_search *s) {
+    /* auto: measured on this code, a kd-tree beats brute force up to about
+     * 8 features (on isotropic data; real data of low intrinsic dimension
+     * can favour it further), and brute force wins beyond. */
+    int use_tree =
+        strcmp(algorithm, "kd_tree") == 0 ||
+        (strcmp(algorithm, "auto") == 0 && s->d <= KNN_AUTO_TREE_FEATURES && s->k < s->n_train / 2);
+
+    knn_kdtree tree;
+    double *norms = NULL, *tiles = NULL;
+    dial_status status = DIAL_OK;
+    if (use_tree) {
+        status = knn_kdtree_build(ctx, s->train, s->n_train, s->d, &tree);
+        if (status != DIAL_OK) return status;
+        s->tree = &tree;
+    } else if (s->metric.metric != KNN_MINKOWSKI || s->metric.p_int) {
+        status = knn_tiles_build(ctx, s, &tiles, &norms);
+        if (status != DIAL_OK) return status;
+    }
+
+    /* about 4 MB of heaps per worker at most, and never fewer than 4 queries
+     * per block (the dot-product kernel's group) */
+    s->block = KNN_QUERY_BLOCK;
+    while (s->block > 4 && s->block * s->k * (sizeof(double) + sizeof(size_t)) > ((size_t)4 << 20))
+        s->block /= 2;
+    size_t n_blocks = (s->n_queries + s->block - 1) / s->block;
+    int threads = dial_ctx_threads(ctx);
+    if ((size_t)threads > n_blocks) threads = (int)n_blocks;
+    s->scratch_size = knn_scratch_layout(s, &(knn_worker){0}, NULL);
+    s->scratch = aligned_alloc(64, s->scratch_size * (size_t)threads);
+    if (!s->scratch) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory for the neighbour search");
+    } else {
+        status = dial_parallel_for(ctx, threads, n_blocks, knn_search_blocks, s);
+    }
+    free(s->scratch);
+    s->scratch = NULL;
+    free(norms);
+    free(tiles);
+    s->tiles = s->train_norms = NULL;
+    if (use_tree) knn_kdtree_free(&tree);
+    s->tree = NULL;
+    return status;
+}
+
 static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                                const dial_fit_input *in, dial_predict_output *out) {
     dial_status status = knn_check_task(ctx, in->task, in->n_classes);
@@ -973,61 +1069,149 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
                     .queries = in->x,
                     .n_queries = in->n_rows,
                     .out = *out};
-    long k = dial_knobs_int(knobs, "k");
-    s.k = k < 1 ? 1 : ((size_t)k > s.n_train ? s.n_train : (size_t)k);
-    s.weighting =
-        strcmp(dial_knobs_choice(knobs, "weights"), "distance") == 0 ? KNN_DISTANCE : KNN_UNIFORM;
-    const char *metric = dial_knobs_choice(knobs, "metric");
-    s.metric.metric = strcmp(metric, "manhattan") == 0   ? KNN_MANHATTAN
-                      : strcmp(metric, "minkowski") == 0 ? KNN_MINKOWSKI
-                                                         : KNN_EUCLIDEAN;
-    if (s.metric.metric == KNN_MINKOWSKI) {
-        double p = dial_knobs_float(knobs, "p");
-        s.metric.p = p;
-        /* The same distances, computed faster (scikit-learn does the same). */
-        if (p == 1) s.metric.metric = KNN_MANHATTAN;
-        if (p == 2) s.metric.metric = KNN_EUCLIDEAN;
-        if (p == floor(p) && p <= 16) s.metric.p_int = (int)p;
-    }
-    /* auto: measured on this code, a kd-tree beats brute force up to about
-     * 8 features (on isotropic data; real data of low intrinsic dimension
-     * can favour it further), and brute force wins beyond. */
-    const char *algorithm = dial_knobs_choice(knobs, "algorithm");
-    int use_tree =
-        strcmp(algorithm, "kd_tree") == 0 ||
-        (strcmp(algorithm, "auto") == 0 && s.d <= KNN_AUTO_TREE_FEATURES && s.k < s.n_train / 2);
+    s.k = knn_effective_k(dial_knobs_int(knobs, "k"), s.n_train);
+    knn_configure(knobs, &s);
+    return knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s);
+}
 
-    knn_kdtree tree;
-    double *norms = NULL, *tiles = NULL;
-    if (use_tree) {
-        status = knn_kdtree_build(ctx, s.train, s.n_train, s.d, &tree);
-        if (status != DIAL_OK) return status;
-        s.tree = &tree;
-    } else if (s.metric.metric != KNN_MINKOWSKI || s.metric.p_int) {
-        status = knn_tiles_build(ctx, &s, &tiles, &norms);
-        if (status != DIAL_OK) return status;
-    }
+/* ---- prepare once, fit many -----------------------------------------------
+ * For tuning: the neighbours of a fold's test rows depend on the metric
+ * (and p) but not on k or the weights. prepare_fold finds, for every test
+ * row, its K nearest training rows once, K the largest k the search may
+ * ask for, and keeps them sorted by (distance, index) as predict orders
+ * them; the k nearest are then the first k of that list, so predict_fold
+ * answers any k <= K and either weighting by knn_vote, the arithmetic of
+ * predict, and the predictions are those of a full fit and predict to the
+ * bit. The algorithm knob is among the prepare knobs only because it is a
+ * search option: every algorithm finds the same neighbours. */
 
-    /* about 4 MB of heaps per worker at most, and never fewer than 4 queries
-     * per block (the dot-product kernel's group) */
-    s.block = KNN_QUERY_BLOCK;
-    while (s.block > 4 && s.block * s.k * (sizeof(double) + sizeof(size_t)) > ((size_t)4 << 20))
-        s.block /= 2;
-    size_t n_blocks = (s.n_queries + s.block - 1) / s.block;
-    int threads = dial_ctx_threads(ctx);
-    if ((size_t)threads > n_blocks) threads = (int)n_blocks;
-    s.scratch_size = knn_scratch_layout(&s, &(knn_worker){0}, NULL);
-    s.scratch = aligned_alloc(64, s.scratch_size * (size_t)threads);
-    if (!s.scratch) {
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory for the neighbour search");
-    } else {
-        status = dial_parallel_for(ctx, threads, n_blocks, knn_search_blocks, &s);
+static const char *const knn_prepare_knobs[] = {"metric", "p", "algorithm", NULL};
+
+/* Lists larger than this are not kept: the tuner then fits every trial in
+ * full, whose search holds only a block of queries' heaps at a time. */
+#define KNN_FOLD_MAX_BYTES ((size_t)1 << 30)
+
+typedef struct knn_fold {
+    size_t n_test, n_train, k_max; /* k_max: the K of the lists */
+    dial_task task;
+    size_t n_classes;
+    knn_distance metric; /* what the lists were measured with */
+    size_t *index;       /* n_test x k_max training rows, nearest first */
+    double *dist;        /* n_test x k_max true distances */
+    size_t *count;       /* n_test: entries of each list (k_max) */
+    double *train_y;     /* n_train: class index or value */
+} knn_fold;
+
+static void knn_free_fold(void *state) {
+    knn_fold *fold = state;
+    if (!fold) return;
+    free(fold->index);
+    free(fold->dist);
+    free(fold->count);
+    free(fold->train_y);
+    free(fold);
+}
+
+static dial_status knn_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_knobs *knobs_max, const dial_fit_input *train,
+                                    const dial_fit_input *test, void **fold_state) {
+    *fold_state = NULL;
+    dial_status status = knn_check_task(ctx, train->task, train->n_classes);
+    if (status != DIAL_OK) return status;
+    if (train->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "knn: no training rows");
+    if (train->n_features == 0 || test->n_features != train->n_features)
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "knn: the fold has %zu training and %zu test features; expected the "
+                         "same number, at least 1",
+                         train->n_features, test->n_features);
+    status = knn_check_features(ctx, train->x, train->n_rows, train->n_features);
+    if (status == DIAL_OK)
+        status = knn_check_features(ctx, test->x, test->n_rows, test->n_features);
+    if (status == DIAL_OK)
+        status = knn_check_target(ctx, "target", train->y, train->n_rows, train->task,
+                                  train->n_classes, DIAL_ERR_DATA);
+    if (status != DIAL_OK) return status;
+
+    long k = dial_knobs_int(knobs, "k"), k_max = knobs_max ? dial_knobs_int(knobs_max, "k") : k;
+    size_t big_k = knn_effective_k(k_max > k ? k_max : k, train->n_rows);
+    size_t n_test = test->n_rows;
+    if (n_test && big_k > KNN_FOLD_MAX_BYTES / n_test / (sizeof(double) + sizeof(size_t)))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "knn: the lists of the %zu nearest of %zu test rows would exceed %zu MiB",
+                         big_k, n_test, KNN_FOLD_MAX_BYTES >> 20);
+    knn_fold *fold = calloc(1, sizeof *fold);
+    if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory preparing a fold");
+    size_t cells = n_test * big_k;
+    fold->index = malloc((cells ? cells : 1) * sizeof *fold->index);
+    fold->dist = malloc((cells ? cells : 1) * sizeof *fold->dist);
+    fold->count = calloc(n_test ? n_test : 1, sizeof *fold->count);
+    fold->train_y = malloc(train->n_rows * sizeof *fold->train_y);
+    if (!fold->index || !fold->dist || !fold->count || !fold->train_y) {
+        knn_free_fold(fold);
+        return dial_fail(ctx, DIAL_ERR_NOMEM,
+                         "knn: out of memory for the %zu nearest of %zu test rows", big_k, n_test);
     }
-    free(s.scratch);
-    free(norms);
-    free(tiles);
-    if (use_tree) knn_kdtree_free(&tree);
-    return status;
+    memcpy(fold->train_y, train->y, train->n_rows * sizeof *fold->train_y);
+    fold->n_test = n_test;
+    fold->n_train = train->n_rows;
+    fold->k_max = big_k;
+    fold->task = train->task;
+    fold->n_classes = train->task == DIAL_TASK_CLASSIFICATION ? train->n_classes : 0;
+
+    knn_search s = {.train = train->x,
+                    .train_y = train->y,
+                    .n_train = train->n_rows,
+                    .d = train->n_features,
+                    .task = fold->task,
+                    .n_classes = fold->n_classes,
+                    .queries = test->x,
+                    .n_queries = n_test,
+                    .k = big_k,
+                    .keep_index = fold->index,
+                    .keep_dist = fold->dist,
+                    .keep_count = fold->count};
+    knn_configure(knobs, &s);
+    fold->metric = s.metric;
+    status = n_test ? knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s) : DIAL_OK;
+    if (status != DIAL_OK) {
+        knn_free_fold(fold);
+        return status;
+    }
+    *fold_state = fold;
+    return DIAL_OK;
+}
+
+static dial_status knn_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *state,
+                                    dial_predict_output *out) {
+    const knn_fold *fold = state;
+    if (fold->task == DIAL_TASK_REGRESSION && out->proba)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "knn: no class probabilities in regression");
+    knn_search s = {.train_y = fold->train_y,
+                    .n_train = fold->n_train,
+                    .task = fold->task,
+                    .n_classes = fold->n_classes,
+                    .out = *out};
+    knn_configure(knobs, &s);
+    if (s.metric.metric != fold->metric.metric ||
+        (s.metric.metric == KNN_MINKOWSKI && s.metric.p != fold->metric.p))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "knn: the fold was prepared for another metric than '%s'",
+                         dial_knobs_choice(knobs, "metric"));
+    size_t k = knn_effective_k(dial_knobs_int(knobs, "k"), fold->n_train);
+    if (k > fold->k_max)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "knn: the fold was prepared for k up to %zu, not %zu", fold->k_max, k);
+    double *weight = malloc((k + fold->n_classes + 1) * sizeof *weight);
+    if (!weight) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory predicting a fold");
+    double *votes = weight + k;
+    for (size_t i = 0; i < fold->n_test; i++) {
+        size_t n = fold->count[i] < k ? fold->count[i] : k;
+        if (s.weighting == KNN_DISTANCE)
+            memcpy(weight, fold->dist + i * fold->k_max, n * sizeof *weight);
+        knn_vote(&s, votes, fold->index + i * fold->k_max, weight, n, i);
+    }
+    free(weight);
+    return DIAL_OK;
 }
 
 static const char knn_nonparametric_doc[] =
@@ -1046,4 +1230,8 @@ const dial_model_family dial_model_knn = {
     .nonparametric_doc = knn_nonparametric_doc,
     .fit = knn_fit,
     .predict = knn_predict,
+    .prepare_knobs = knn_prepare_knobs,
+    .prepare_fold = knn_prepare_fold,
+    .predict_fold = knn_predict_fold,
+    .free_fold = knn_free_fold,
 };

@@ -30,7 +30,6 @@ void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_
         size_t in = net->sizes[l], out = net->sizes[l + 1];
         net->weight_at[l] = at;
         at += in * out;
-        net->n_weights += in * out;
         net->bias_at[l] = at;
         at += out;
         net->unit_at[l] = units;

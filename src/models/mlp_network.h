@@ -41,11 +41,10 @@ typedef struct dial_mlp_network {
     size_t weight_at[DIAL_MLP_MAX_LAYERS]; /* offsets in the flat parameter vector */
     size_t bias_at[DIAL_MLP_MAX_LAYERS];
     size_t n_params;
-    size_t n_weights;                    /* of n_params, those in weight matrices */
     size_t unit_at[DIAL_MLP_MAX_LAYERS]; /* layer l's outputs start at block_rows * unit_at[l] */
     size_t n_units;                      /* outputs of all layers together */
     size_t widest;                       /* most units of any layer, inputs included */
-    size_t block_rows;                   /* rows per BLAS call */
+    size_t block_rows;                   /* rows a block sends through the network at once */
     dial_mlp_activation activation;
     dial_mlp_output output;
 } dial_mlp_network;

@@ -17,7 +17,9 @@
  * each lane runs the forward and backward pass of its blocks and sums their
  * gradients in block order, and the lanes' sums are added in lane order.
  * Threads take whole lanes, so the arithmetic, and the weights, are the same
- * for any thread count.
+ * for any thread count. The dropout factors of a minibatch are drawn from
+ * one stream before the lanes start, for the same reason. Every buffer is
+ * allocated once, before the first epoch.
  */
 #include "models/mlp_train.h"
 

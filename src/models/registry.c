@@ -9,6 +9,9 @@ extern const dial_model_family dial_model_naive_bayes;
 extern const dial_model_family dial_model_knn;
 extern const dial_model_family dial_model_svm;
 extern const dial_model_family dial_model_mlp;
+extern const dial_model_family dial_model_tree;
+extern const dial_model_family dial_model_forest;
+extern const dial_model_family dial_model_gbdt;
 
 static const dial_model_family *const registry[] = {
     &dial_model_linear,
@@ -17,6 +20,9 @@ static const dial_model_family *const registry[] = {
     &dial_model_knn,
     &dial_model_svm,
     &dial_model_mlp,
+    &dial_model_tree,
+    &dial_model_forest,
+    &dial_model_gbdt,
 };
 
 size_t dial_model_family_count(void) { return sizeof registry / sizeof registry[0]; }

@@ -17,6 +17,14 @@
  * from the pairs' sigmoids by pairwise coupling; the class predicted is
  * still the vote's.
  *
+ * Prepare once, fit many (what tuning will build on): the solver starts
+ * from any feasible alpha, so a fit at a larger C can start from the
+ * solution at a smaller one (the pairs' alpha are kept until the tensors
+ * are made), and a dual's matrix computes a missing kernel row in one place
+ * (svm_matrix_kernel in svm_kernel.c), where rows of a kernel cache shared
+ * by the folds and trials of one dataset and kernel would be gathered
+ * instead.
+ *
  * The learned tensors follow LIBSVM's model (and scikit-learn's SVC):
  *   support_vectors [n_sv x n_inputs]  grouped by class, in class order,
  *                                      each class's in training-row order
@@ -579,31 +587,38 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const svm_settings *st,
         for (size_t q = 0; q < pairs[p].l; q++)
             if (pairs[p].alpha[q] > 0) column[pairs[p].rows[q]] = 0;
     /* columns in class order, each class's rows in training order */
-    size_t n_sv = 0;
-    int64_t *n_support = NULL;
-    dial_status status = svm_add(ctx, learned, "n_support", DIAL_I64, 1, k, 1, (void **)&n_support);
-    for (size_t c = 0; c < k && status == DIAL_OK; c++)
+    size_t n_sv = 0, *per_class = calloc(k, sizeof *per_class);
+    if (!per_class) {
+        free(column);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
+    }
+    for (size_t c = 0; c < k; c++)
         for (size_t i = 0; i < n; i++)
             if ((size_t)in->y[i] == c && column[i] != SIZE_MAX) {
                 column[i] = n_sv++;
-                n_support[c]++;
+                per_class[c]++;
             }
     double *sv = NULL, *coef = NULL, *intercept = NULL, *gamma = NULL;
-    int64_t *support = NULL;
-    if (status == DIAL_OK)
-        status = svm_add(ctx, learned, "support_vectors", DIAL_F64, 2, n_sv, d, (void **)&sv);
+    int64_t *support = NULL, *n_support = NULL;
+    dial_status status =
+        svm_add(ctx, learned, "support_vectors", DIAL_F64, 2, n_sv, d, (void **)&sv);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "dual_coef", DIAL_F64, 2, k - 1, n_sv, (void **)&coef);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "intercept", DIAL_F64, 1, n_pairs, 1, (void **)&intercept);
+    if (status == DIAL_OK)
+        status = svm_add(ctx, learned, "n_support", DIAL_I64, 1, k, 1, (void **)&n_support);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "support", DIAL_I64, 1, n_sv, 1, (void **)&support);
     if (status == DIAL_OK)
         status = svm_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
     if (status != DIAL_OK) {
         free(column);
+        free(per_class);
         return status;
     }
+    for (size_t c = 0; c < k; c++) n_support[c] = (int64_t)per_class[c];
+    free(per_class);
     for (size_t i = 0; i < n; i++) {
         if (column[i] == SIZE_MAX) continue;
         memcpy(sv + column[i] * d, in->x + i * d, d * sizeof *sv);

@@ -22,11 +22,22 @@
  * sets and the best the processor has is picked when the library loads
  * (all give the same bits: C11 mode does not fuse multiply-adds, and each
  * sum runs in the same order). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
+#endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(__SANITIZE_ADDRESS__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
+#endif
+
+/* The exponential below is inlined even in debug builds, where a call per
+ * kernel value would make the tests crawl. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SVM_INLINE static inline __attribute__((always_inline))
+#else
+#define SVM_INLINE static inline
 #endif
 
 void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms) {
@@ -42,7 +53,7 @@ void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms) {
  * vectorises: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor
  * polynomial of degree 12 (relative error below 2e-16 there), 2^k written
  * into the exponent bits. */
-static inline double svm_exp_nonpositive(double x) {
+SVM_INLINE double svm_exp_nonpositive(double x) {
     const double round_shift = 6755399441055744.0;         /* 1.5 * 2^52: adding it rounds */
     double shifted = x * 1.4426950408889634 + round_shift; /* x / ln 2 */
     uint64_t k_bits;
@@ -197,8 +208,8 @@ void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt) {
         for (size_t t = 0; t < d; t++) xt[t * n + i] = x[i * d + t];
 }
 
-SVM_VECTOR_CLONES double dial_svm_dot(const double *restrict a, const double *restrict b,
-                                      size_t n) {
+SVM_VECTOR_CLONES static double svm_dot(const double *restrict a, const double *restrict b,
+                                        size_t n) {
     /* eight lanes, added in a fixed order: the same sum on every processor */
     double lane[8] = {0};
     size_t t = 0;
@@ -209,6 +220,10 @@ SVM_VECTOR_CLONES double dial_svm_dot(const double *restrict a, const double *re
     for (; t < n; t++) sum += a[t] * b[t];
     return sum;
 }
+
+/* Clones are kept static: clang 14 does not resolve a call to a cloned
+ * function declared without the attribute in a header. */
+double dial_svm_dot(const double *a, const double *b, size_t n) { return svm_dot(a, b, n); }
 
 /* ---- the LRU cache ----------------------------------------------------------
  * Rows live on a circular doubly linked list in order of use, the least

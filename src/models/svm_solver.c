@@ -35,11 +35,22 @@
  * same bits (C11 mode fuses no multiply-add and the arithmetic is per
  * element). Their conditions are written as bit masks because the
  * compiler vectorises those and not branches on doubles. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
+#endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(__SANITIZE_ADDRESS__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
+#endif
+
+/* The small helpers of those passes are inlined even in debug builds, where
+ * a call per element would make the tests crawl. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SVM_INLINE static inline __attribute__((always_inline))
+#else
+#define SVM_INLINE static inline
 #endif
 
 #define SVM_TAU 1e-12          /* curvature used when a_ij <= 0 */
@@ -80,25 +91,25 @@ static void svm_set_state(svm_smo *s, size_t t) {
     s->low[t] = low ? -1 : 0;
 }
 
-static inline int64_t svm_bits(double v) {
+SVM_INLINE int64_t svm_bits(double v) {
     int64_t bits;
     memcpy(&bits, &v, sizeof bits);
     return bits;
 }
 
-static inline double svm_from_bits(int64_t bits) {
+SVM_INLINE double svm_from_bits(int64_t bits) {
     double v;
     memcpy(&v, &bits, sizeof v);
     return v;
 }
 
 /* v where mask is all ones, w where it is 0. */
-static inline double svm_blend(int64_t mask, double v, double w) {
+SVM_INLINE double svm_blend(int64_t mask, double v, double w) {
     return svm_from_bits((svm_bits(v) & mask) | (svm_bits(w) & ~mask));
 }
 
 /* All ones when v > 0 (for a double, its bits as an integer are > 0). */
-static inline int64_t svm_positive(double v) { return -(int64_t)(svm_bits(v) > 0); }
+SVM_INLINE int64_t svm_positive(double v) { return -(int64_t)(svm_bits(v) > 0); }
 
 static void svm_swap_doubles(double *v, size_t i, size_t j) {
     double t = v[i];

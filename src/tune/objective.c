@@ -8,28 +8,76 @@
  * test rows and the seed of each fold's fit. The fits of every trial use
  * the same seeds, so two trials differ only by their knobs, and `dial cv`
  * with the same seed and knobs reproduces a trial's score.
+ *
+ * Prepare once, fit many (DESIGN.md): when the family has prepare_fold,
+ * what a fold's fit depends on besides the knobs that vary cheaply is
+ * made once and shared by the trials that agree on it. A cache per fold
+ * holds entries keyed by the values of impute, scale and the family's
+ * prepare_knobs (an inactive knob matches any value); an entry keeps the
+ * fold's preprocessed training and test matrices and the family's fold
+ * state, prepared for knobs_max: the trial's knobs with every searched
+ * numeric knob at the top of its range. The first trial that needs an
+ * entry builds it under the cache's lock (a trial needing it meanwhile
+ * builds another fold's entry, or waits); predict_fold then runs without
+ * the lock. Predictions are those of a full fit, so scores are identical
+ * with or without the cache. Whenever the prepared path cannot answer
+ * (preparing failed, or predict_fold says DIAL_ERR_UNSUPPORTED) the fold is
+ * fitted in full, which also gives any error its usual words.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/preprocess.h"
 #include "tune/objective.h"
 
 /* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
  * so that `dial cv --seed N -s <best knobs>` gives the best trial's score. */
 #define OBJECTIVE_FOLD_SEED_STREAM 0x6376000000000000ULL
 
+/* Entries each fold's cache keeps: a search over preprocessing variants
+ * or metrics keeps the 4 most recently used per fold (beyond that an entry
+ * is rebuilt when it is needed again), so memory stays bounded at about 4
+ * x folds x (the data as doubles, twice, plus the family's state). */
+#define OBJECTIVE_PREPARED_PER_FOLD 4
+
 /* One fold, ready for every trial. */
 typedef struct objective_fold {
     dial_view train, test;
+    double *test_y; /* the targets of the test rows, owned */
     uint64_t fit_seed;
-    /* Prepare once, fit many (a later issue): state that depends on the
-     * fold's rows but not on the knobs belongs here, made in
-     * objective_prepare_fold and read by the fits of every trial: kNN
-     * neighbour lists up to the largest k of the space, SVM kernel rows
-     * for a given gamma, tree feature bins. */
 } objective_fold;
+
+typedef enum prepared_state {
+    PREPARED_BUILDING, /* a trial is making it; others wait or help */
+    PREPARED_READY,    /* fold_state answers predict_fold */
+    PREPARED_FULL      /* preparing failed: trials fit this fold in full */
+} prepared_state;
+
+/* One fold preprocessed and prepared for one key. */
+typedef struct prepared {
+    struct prepared *next; /* in its fold's list, most recently used first */
+    double *key;           /* owned */
+    size_t key_length;
+    prepared_state state;
+    int users;                          /* trials holding it: it is never evicted meanwhile */
+    dial_tensors preprocess;            /* what preprocessing learned on the training rows */
+    double *train_x, *train_y, *test_x; /* owned; outlive fold_state */
+    dial_fit_input train, test;
+    void *fold_state;
+} prepared;
+
+typedef struct prepared_cache {
+    pthread_mutex_t lock; /* guards every list and entry header */
+    pthread_cond_t built; /* an entry left PREPARED_BUILDING */
+    bool enabled;
+    size_t n_folds;
+    prepared **lists; /* per fold */
+    size_t *counts;   /* entries per fold */
+    size_t builds;    /* entries built, for the tests */
+} prepared_cache;
 
 struct dial_model_objective {
     const dial_model_family *family;
@@ -42,6 +90,12 @@ struct dial_model_objective {
     size_t n_rows;
     dial_splits splits; /* row indices of data */
     objective_fold *folds;
+    /* prepare once, fit many: NULL when the family has no prepare_fold */
+    prepared_cache *cache;
+    dial_feature *features; /* the data's schema, names and levels borrowed */
+    size_t n_inputs;
+    long *key_knobs; /* impute, scale and the family's prepare_knobs, by index */
+    size_t n_key_knobs;
 };
 
 /* ---- scoring -------------------------------------------------------------- */
@@ -202,8 +256,7 @@ static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective, s
     return DIAL_OK;
 }
 
-/* The place where knob-independent state of a fold is prepared; see
- * objective_fold. */
+/* What a fold holds for every trial, whatever its knobs. */
 static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_objective *objective,
                                           size_t index, objective_fold *fold) {
     const dial_split *split = &objective->splits.items[index];
@@ -211,7 +264,94 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
     fold->test = (dial_view){objective->data, split->test, split->n_test};
     dial_rng seeds = dial_rng_stream(dial_ctx_seed(ctx), OBJECTIVE_FOLD_SEED_STREAM + index);
     fold->fit_seed = dial_rng_next(&seeds);
+    fold->test_y = malloc((split->n_test ? split->n_test : 1) * sizeof *fold->test_y);
+    if (!fold->test_y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a fold");
+    for (size_t i = 0; i < split->n_test; i++) fold->test_y[i] = objective->data->y[split->test[i]];
     return DIAL_OK;
+}
+
+/* The cache of a family with a prepare path: the data's schema as the
+ * preprocessing reads it, the knobs of the key, and empty lists. */
+static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *objective) {
+    const dial_model_family *family = objective->family;
+    const dial_dataset *data = objective->data;
+    if (!family->prepare_fold || !family->predict_fold || !family->free_fold) return DIAL_OK;
+    size_t n_prepare = 0;
+    while (family->prepare_knobs && family->prepare_knobs[n_prepare]) n_prepare++;
+    objective->features =
+        calloc(data->n_features ? data->n_features : 1, sizeof *objective->features);
+    objective->key_knobs = malloc((n_prepare + 2) * sizeof *objective->key_knobs);
+    prepared_cache *cache = calloc(1, sizeof *cache);
+    if (cache) {
+        cache->lists = calloc(objective->splits.count, sizeof *cache->lists);
+        cache->counts = calloc(objective->splits.count, sizeof *cache->counts);
+    }
+    if (!objective->features || !objective->key_knobs || !cache || !cache->lists ||
+        !cache->counts) {
+        if (cache) {
+            free(cache->lists);
+            free(cache->counts);
+        }
+        free(cache);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective's cache");
+    }
+    if (pthread_mutex_init(&cache->lock, NULL) != 0) {
+        free(cache->lists);
+        free(cache->counts);
+        free(cache);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "could not make a lock for the objective's cache");
+    }
+    if (pthread_cond_init(&cache->built, NULL) != 0) {
+        pthread_mutex_destroy(&cache->lock);
+        free(cache->lists);
+        free(cache->counts);
+        free(cache);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "could not make a lock for the objective's cache");
+    }
+    cache->enabled = true;
+    cache->n_folds = objective->splits.count;
+    objective->cache = cache;
+    for (size_t j = 0; j < data->n_features; j++) {
+        const dial_column *col = data->features[j];
+        bool categorical = col->type == DIAL_COLUMN_CATEGORICAL;
+        objective->features[j] = (dial_feature){.name = col->name,
+                                                .type = col->type,
+                                                .n_levels = categorical ? col->n_levels : 0,
+                                                .levels = categorical ? col->levels : NULL};
+    }
+    objective->n_inputs = dial_preprocess_n_inputs(objective->features, data->n_features);
+    const char *names[2] = {"impute", "scale"};
+    for (size_t i = 0; i < n_prepare + 2; i++) {
+        long at =
+            dial_knobs_find(&objective->knobs, i < 2 ? names[i] : family->prepare_knobs[i - 2]);
+        if (at >= 0) objective->key_knobs[objective->n_key_knobs++] = at;
+    }
+    return DIAL_OK;
+}
+
+static void prepared_free(const dial_model_family *family, prepared *entry) {
+    if (!entry) return;
+    if (entry->fold_state) family->free_fold(entry->fold_state);
+    dial_tensors_clear(&entry->preprocess);
+    free(entry->train_x);
+    free(entry->train_y);
+    free(entry->test_x);
+    free(entry->key);
+    free(entry);
+}
+
+static void objective_cache_free(const dial_model_family *family, prepared_cache *cache) {
+    if (!cache) return;
+    for (size_t f = 0; f < cache->n_folds; f++)
+        for (prepared *entry = cache->lists[f], *next; entry; entry = next) {
+            next = entry->next;
+            prepared_free(family, entry);
+        }
+    pthread_cond_destroy(&cache->built);
+    pthread_mutex_destroy(&cache->lock);
+    free(cache->lists);
+    free(cache->counts);
+    free(cache);
 }
 
 dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
@@ -252,6 +392,7 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         }
         dial_ctx_free(seeded);
     }
+    if (status == DIAL_OK) status = objective_cache_create(ctx, objective);
     if (status != DIAL_OK) {
         dial_model_objective_free(objective);
         return status;
@@ -266,9 +407,29 @@ void dial_model_objective_free(dial_model_objective *objective) {
     dial_space_free(&objective->space);
     free(objective->order);
     free(objective->rows);
+    objective_cache_free(objective->family, objective->cache);
+    free(objective->features);
+    free(objective->key_knobs);
+    for (size_t f = 0; objective->folds && f < objective->splits.count; f++)
+        free(objective->folds[f].test_y);
     dial_splits_free(&objective->splits);
     free(objective->folds);
     free(objective);
+}
+
+void dial_objective_set_prepare(dial_model_objective *objective, bool enabled) {
+    if (objective->cache) objective->cache->enabled = enabled;
+}
+
+void dial_objective_cache_stats(const dial_model_objective *objective, size_t *entries,
+                                size_t *builds) {
+    *entries = *builds = 0;
+    prepared_cache *cache = objective->cache;
+    if (!cache) return;
+    pthread_mutex_lock(&cache->lock);
+    for (size_t f = 0; f < cache->n_folds; f++) *entries += cache->counts[f];
+    *builds = cache->builds;
+    pthread_mutex_unlock(&cache->lock);
 }
 
 const dial_splits *dial_model_objective_splits(const dial_model_objective *objective) {
@@ -344,6 +505,288 @@ static dial_status score_fold(dial_ctx *ctx, const dial_model_objective *objecti
     return status;
 }
 
+/* ---- prepare once, fit many ------------------------------------------------ */
+
+/* The key of a trial's knobs: for each key knob whether it is active and,
+ * if so, its value (a list knob's items too). -0 is 0: they preprocess
+ * alike. Returns NULL when out of memory. */
+static double *make_key(const dial_model_objective *objective, const dial_knobs *knobs,
+                        size_t *length) {
+    double *key = malloc((objective->n_key_knobs * (3 + DIAL_KNOB_LIST_MAX) + 1) * sizeof *key);
+    if (!key) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < objective->n_key_knobs; i++) {
+        size_t at = (size_t)objective->key_knobs[i];
+        const dial_knob_value *value = &knobs->values[at];
+        bool active = dial_knobs_active(knobs, at);
+        key[n++] = active;
+        if (!active) continue;
+        key[n++] = value->number == 0 ? 0 : value->number;
+        key[n++] = (double)value->n_items;
+        for (size_t j = 0; j < value->n_items; j++)
+            key[n++] = value->items[j] == 0 ? 0 : value->items[j];
+    }
+    *length = n;
+    return key;
+}
+
+/* The largest knobs the search may ask for, as prepare_fold expects them:
+ * the trial's knobs with each searched numeric knob (a range, or choices
+ * that are all numbers) at its largest value. */
+static dial_status make_knobs_max(dial_ctx *ctx, const dial_model_objective *objective,
+                                  const dial_knobs *knobs, dial_knobs *out) {
+    dial_status status = dial_knobs_copy(ctx, knobs, out);
+    if (status != DIAL_OK) return status;
+    for (size_t k = 0; k < objective->space.n; k++) {
+        const dial_param *param = &objective->space.params[k];
+        long at = dial_knobs_find(out, param->name);
+        if (at < 0 || !dial_knobs_active(out, (size_t)at)) continue;
+        const dial_knob_spec *spec = &out->specs[at];
+        if ((spec->type != DIAL_KNOB_FLOAT && spec->type != DIAL_KNOB_INT) || spec->list_item)
+            continue;
+        double top = param->fixed ? param->low : param->high;
+        if (param->kind == DIAL_PARAM_CHOICE) {
+            bool numbers = param->n_choices > 0;
+            top = -INFINITY;
+            for (size_t c = 0; numbers && c < param->n_choices; c++) {
+                char *end = NULL;
+                double v = strtod(param->choices[c], &end);
+                numbers = end != param->choices[c] && *end == '\0';
+                if (numbers && v > top) top = v;
+            }
+            if (!numbers) continue;
+        }
+        /* A top the knob refuses keeps the trial's value: prepare_fold
+         * then covers this trial at least, and predict_fold says when a
+         * trial needs more (DIAL_ERR_UNSUPPORTED: a full fit). */
+        if (dial_knobs_set_number(ctx, out, param->name, top) != DIAL_OK) dial_ctx_clear_error(ctx);
+    }
+    return DIAL_OK;
+}
+
+/* The choice of a knob as an index into choices; fallback when the family
+ * has no such knob (as dial_model_fit reads impute and scale). */
+static int choice_index(const dial_knobs *knobs, const char *name, const char *const *choices,
+                        int fallback) {
+    const char *value = dial_knobs_choice(knobs, name);
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(choices[i], value) == 0) return i;
+    return fallback;
+}
+
+/* Preprocesses fold f as dial_model_fit and dial_model_predict would and
+ * lets the family prepare it. Runs without the cache's lock: the entry is
+ * BUILDING, so no one else touches it. Returns whether it worked; a
+ * failure is not an error (the fold is then fitted in full). */
+static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                           const dial_knobs *knobs, prepared *entry) {
+    const objective_fold *fold = &objective->folds[f];
+    const dial_dataset *data = objective->data;
+    dial_ctx_set_seed(ctx, fold->fit_seed);
+    dial_impute impute =
+        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
+    dial_scale scale =
+        (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+    dial_status status = dial_preprocess_fit(ctx, impute, scale, objective->features,
+                                             data->n_features, &fold->train, &entry->preprocess);
+    if (status == DIAL_OK)
+        status = dial_preprocess_transform(ctx, objective->features, data->n_features,
+                                           &entry->preprocess, &fold->train, &entry->train_x, NULL);
+    if (status == DIAL_OK)
+        status = dial_preprocess_transform(ctx, objective->features, data->n_features,
+                                           &entry->preprocess, &fold->test, &entry->test_x, NULL);
+    if (status == DIAL_OK && !(entry->train_y = malloc(fold->train.n * sizeof *entry->train_y)))
+        status = DIAL_ERR_NOMEM;
+    dial_knobs knobs_max = {0};
+    if (status == DIAL_OK) status = make_knobs_max(ctx, objective, knobs, &knobs_max);
+    if (status == DIAL_OK) {
+        for (size_t i = 0; i < fold->train.n; i++)
+            entry->train_y[i] = data->y[dial_view_row(&fold->train, i)];
+        size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+        entry->train = (dial_fit_input){.x = entry->train_x,
+                                        .n_rows = fold->train.n,
+                                        .n_features = objective->n_inputs,
+                                        .y = entry->train_y,
+                                        .task = data->task,
+                                        .n_classes = n_classes};
+        entry->test = (dial_fit_input){.x = entry->test_x,
+                                       .n_rows = fold->test.n,
+                                       .n_features = objective->n_inputs,
+                                       .y = NULL,
+                                       .task = data->task,
+                                       .n_classes = n_classes};
+        status = objective->family->prepare_fold(ctx, knobs, &knobs_max, &entry->train,
+                                                 &entry->test, &entry->fold_state);
+    }
+    dial_knobs_free(&knobs_max);
+    if (status == DIAL_OK) return true;
+    if (entry->fold_state) objective->family->free_fold(entry->fold_state);
+    entry->fold_state = NULL;
+    dial_tensors_clear(&entry->preprocess);
+    free(entry->train_x);
+    free(entry->train_y);
+    free(entry->test_x);
+    entry->train_x = entry->train_y = entry->test_x = NULL;
+    dial_ctx_clear_error(ctx);
+    return false;
+}
+
+static prepared *cache_find(const prepared_cache *cache, size_t f, const double *key,
+                            size_t length) {
+    for (prepared *entry = cache->lists[f]; entry; entry = entry->next)
+        if (entry->key_length == length && memcmp(entry->key, key, length * sizeof *key) == 0)
+            return entry;
+    return NULL;
+}
+
+/* Moves an entry to the front of its fold's list (most recently used). */
+static void cache_touch(prepared_cache *cache, size_t f, prepared *entry) {
+    prepared **link = &cache->lists[f];
+    while (*link != entry) link = &(*link)->next;
+    *link = entry->next;
+    entry->next = cache->lists[f];
+    cache->lists[f] = entry;
+}
+
+/* A new BUILDING entry at the front of fold f's list, held by the caller;
+ * NULL when out of memory. */
+static prepared *cache_insert(prepared_cache *cache, size_t f, const double *key, size_t length) {
+    prepared *entry = calloc(1, sizeof *entry);
+    double *copy = malloc((length ? length : 1) * sizeof *copy);
+    if (!entry || !copy) {
+        free(entry);
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, key, length * sizeof *key);
+    entry->key = copy;
+    entry->key_length = length;
+    entry->state = PREPARED_BUILDING;
+    entry->users = 1;
+    entry->next = cache->lists[f];
+    cache->lists[f] = entry;
+    cache->counts[f]++;
+    return entry;
+}
+
+/* Drops the least recently used entries of fold f that no trial holds
+ * while the fold has more than OBJECTIVE_PREPARED_PER_FOLD. */
+static void cache_evict(const dial_model_family *family, prepared_cache *cache, size_t f) {
+    while (cache->counts[f] > OBJECTIVE_PREPARED_PER_FOLD) {
+        prepared **victim = NULL;
+        for (prepared **link = &cache->lists[f]; *link; link = &(*link)->next)
+            if ((*link)->users == 0) victim = link;
+        if (!victim) return;
+        prepared *entry = *victim;
+        *victim = entry->next;
+        cache->counts[f]--;
+        prepared_free(family, entry);
+    }
+}
+
+/* Builds a held BUILDING entry of fold f, publishes the outcome and wakes
+ * the trials waiting for it. Called and returns with the lock held. */
+static void cache_build(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                        const dial_knobs *knobs, prepared *entry) {
+    prepared_cache *cache = objective->cache;
+    pthread_mutex_unlock(&cache->lock);
+    bool ready = prepared_build(ctx, objective, f, knobs, entry);
+    pthread_mutex_lock(&cache->lock);
+    entry->state = ready ? PREPARED_READY : PREPARED_FULL;
+    cache->builds++;
+    pthread_cond_broadcast(&cache->built);
+}
+
+/* The entry of fold f for key, held by the caller (prepared_release), or
+ * NULL when out of memory. When another trial is building it, this trial
+ * builds the entry of a fold that has none for the key rather than wait
+ * idle: with two trials at once, the folds are prepared two at a time. */
+static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                                  const dial_knobs *knobs, const double *key, size_t length) {
+    prepared_cache *cache = objective->cache;
+    pthread_mutex_lock(&cache->lock);
+    prepared *entry = NULL;
+    for (;;) {
+        entry = cache_find(cache, f, key, length);
+        if (entry && entry->state != PREPARED_BUILDING) {
+            entry->users++;
+            cache_touch(cache, f, entry);
+            break;
+        }
+        if (!entry) {
+            entry = cache_insert(cache, f, key, length);
+            if (entry) {
+                cache_build(ctx, objective, f, knobs, entry);
+                cache_evict(objective->family, cache, f);
+            }
+            break;
+        }
+        prepared *other = NULL;
+        size_t g = f;
+        for (size_t step = 1; step < cache->n_folds && !other; step++) {
+            g = (f + step) % cache->n_folds;
+            if (!cache_find(cache, g, key, length)) other = cache_insert(cache, g, key, length);
+        }
+        if (other) {
+            cache_build(ctx, objective, g, knobs, other);
+            other->users--;
+            cache_evict(objective->family, cache, g);
+            continue;
+        }
+        pthread_cond_wait(&cache->built, &cache->lock);
+    }
+    pthread_mutex_unlock(&cache->lock);
+    return entry;
+}
+
+static void prepared_release(const dial_model_objective *objective, size_t f, prepared *entry) {
+    prepared_cache *cache = objective->cache;
+    pthread_mutex_lock(&cache->lock);
+    entry->users--;
+    cache_evict(objective->family, cache, f);
+    pthread_mutex_unlock(&cache->lock);
+}
+
+/* Scores fold f from its prepared entry: predict_fold and the metric, no
+ * fit. Falls back to the full fit when the entry could not be prepared or
+ * predict_fold cannot answer these knobs. */
+static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective *objective,
+                                       const dial_knobs *knobs, size_t f, const double *key,
+                                       size_t key_length, double *score) {
+    const objective_fold *fold = &objective->folds[f];
+    prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length);
+    if (!entry || entry->state != PREPARED_READY) {
+        if (entry) prepared_release(objective, f, entry);
+        return score_fold(ctx, objective, knobs, fold, score);
+    }
+    const dial_dataset *data = objective->data;
+    size_t n = fold->test.n;
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    bool want_proba = dial_metric_needs_proba(objective->metric);
+    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *proba =
+        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
+    dial_status status;
+    if (!value || (want_proba && !proba)) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
+    } else {
+        dial_ctx_set_seed(ctx, fold->fit_seed);
+        dial_predict_output out = {value, proba};
+        status = objective->family->predict_fold(ctx, knobs, entry->fold_state, &out);
+    }
+    prepared_release(objective, f, entry);
+    if (status == DIAL_ERR_UNSUPPORTED) {
+        dial_ctx_clear_error(ctx);
+        status = score_fold(ctx, objective, knobs, fold, score);
+    } else if (status == DIAL_OK) {
+        status = dial_metric_score(ctx, objective->metric, fold->test_y, value, proba, n, n_classes,
+                                   score);
+    }
+    free(value);
+    free(proba);
+    return status;
+}
+
 dial_status dial_model_objective_run(void *user, dial_trial *trial, double *value, bool *pruned) {
     const dial_model_objective *objective = user;
     dial_ctx *ctx = dial_trial_ctx(trial);
@@ -356,11 +799,21 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     dial_ctx *fold_ctx = status == DIAL_OK ? dial_ctx_clone(ctx, dial_ctx_threads(ctx)) : NULL;
     if (status == DIAL_OK && !fold_ctx)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
+    /* Knobs that dial_model_fit would refuse take the full path, which
+     * refuses them with its words. */
+    double *key = NULL;
+    size_t key_length = 0;
+    if (status == DIAL_OK && objective->cache && objective->cache->enabled) {
+        if (dial_knobs_check(fold_ctx, &knobs) == DIAL_OK)
+            key = make_key(objective, &knobs, &key_length);
+        dial_ctx_clear_error(fold_ctx);
+    }
     size_t n = objective->splits.count, done = 0;
     double sum = 0;
     for (size_t f = 0; status == DIAL_OK && f < n; f++) {
         double score = NAN;
-        status = score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
+        status = key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length, &score)
+                     : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
         if (status != DIAL_OK) {
             dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
             break;
@@ -374,6 +827,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
         }
     }
     if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
+    free(key);
     dial_ctx_free(fold_ctx);
     dial_knobs_free(&knobs);
     return status;

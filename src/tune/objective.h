@@ -21,4 +21,14 @@ dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *
  * fold scores); NaN when it has none. */
 double dial_objective_fold_std(const dial_trial_record *record);
 
+/* Turns the prepare-once path (see objective.c) on, as it is by default,
+ * or off, so that every fold of every trial is fitted in full; for the
+ * tests that compare the two. Call it before any trial runs. */
+void dial_objective_set_prepare(dial_model_objective *objective, bool enabled);
+
+/* How many prepared fold entries the objective holds now, and how many it
+ * has built; both 0 for a family without prepare_fold. */
+void dial_objective_cache_stats(const dial_model_objective *objective, size_t *entries,
+                                size_t *builds);
+
 #endif

@@ -102,7 +102,7 @@ json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["default"] == 5'
 json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["condition"] is None'
 
 # ---- mistakes
-check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn, svm, mlp" knobs logistik
+check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt" knobs logistik
 check 2 "dial: missing MODEL for knobs; usage: dial knobs MODEL [--json]" knobs
 check 2 "dial: unexpected argument 'svm' for knobs; usage: dial knobs MODEL [--json]" knobs knn svm
 check 2 "dial: unknown option '--jsn' for knobs; did you mean '--json'?" knobs knn --jsn

@@ -12,20 +12,20 @@
 #include "dial/dial.h"
 
 /* Fails the test with the context's message when call is not DIAL_OK. */
-#define assert_dial_ok(ctx, call)                                                                \
-    do {                                                                                         \
-        dial_status assert_status_ = (call);                                                     \
-        if (assert_status_ != DIAL_OK)                                                           \
-            fail_msg("%s returned %s: %s", #call, dial_status_name(assert_status_),              \
-                     dial_ctx_error(ctx));                                                       \
+#define assert_dial_ok(ctx, call)                                                   \
+    do {                                                                            \
+        dial_status assert_status_ = (call);                                        \
+        if (assert_status_ != DIAL_OK)                                              \
+            fail_msg("%s returned %s: %s", #call, dial_status_name(assert_status_), \
+                     dial_ctx_error(ctx));                                          \
     } while (0)
 
 /* Asserts that call fails with status and exactly the message expected. */
-#define assert_dial_error(ctx, call, status, expected)                                           \
-    do {                                                                                         \
-        dial_status assert_status_ = (call);                                                     \
-        assert_int_equal(assert_status_, (status));                                              \
-        assert_string_equal(dial_ctx_error(ctx), (expected));                                    \
+#define assert_dial_error(ctx, call, status, expected)        \
+    do {                                                      \
+        dial_status assert_status_ = (call);                  \
+        assert_int_equal(assert_status_, (status));           \
+        assert_string_equal(dial_ctx_error(ctx), (expected)); \
     } while (0)
 
 /* A context with seed 1 and one thread; free with dial_ctx_free. */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "dial/tune_model.h"
+#include "tune/objective.h"
 
 typedef struct fixture {
     dial_ctx *ctx;
@@ -249,6 +250,183 @@ static void test_same_seed_gives_the_same_trials_with_one_job_or_two(void **stat
     }
     dial_trial_list_free(&one);
     dial_trial_list_free(&two);
+    teardown(&f);
+}
+
+/* ---- prepare once, fit many --------------------------------------------------- */
+
+/* What one run of a study over the objective left. */
+typedef struct prepared_run {
+    dial_trial_list trials;
+    size_t entries, builds; /* the objective's cache after the run */
+} prepared_run;
+
+/* Runs a fresh in-memory study on rows[0 .. n_rows) (NULL: every row) with
+ * the prepare-once path on or off. */
+static prepared_run run_prepared(fixture *f, const dial_tune_setup *s, const size_t *rows,
+                                 size_t n_rows, int64_t n_trials, int jobs,
+                                 dial_sampler_kind sampler, bool prepare) {
+    dial_model_objective *objective = NULL;
+    assert_dial_ok(f->ctx,
+                   dial_model_objective_create(f->ctx, s, f->data, rows, n_rows, &objective));
+    dial_objective_set_prepare(objective, prepare);
+    dial_study_options options = {
+        .name = "p",
+        .direction = dial_metric_greater_is_better(s->metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE,
+        .sampler = sampler,
+        .space = s->space,
+        .seed = s->seed};
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, dial_study_open(f->ctx, &options, &study));
+    dial_ctx_set_threads(f->ctx, jobs);
+    dial_optimize_options run = {.n_trials = n_trials, .jobs = jobs};
+    assert_dial_ok(f->ctx,
+                   dial_study_optimize(f->ctx, study, dial_model_objective_run, objective, &run));
+    prepared_run out;
+    assert_dial_ok(f->ctx, dial_study_trials(f->ctx, study, &out.trials));
+    dial_objective_cache_stats(objective, &out.entries, &out.builds);
+    dial_study_free(study);
+    dial_model_objective_free(objective);
+    return out;
+}
+
+/* Same trials, same knobs, same fold scores and values, to the bit; the
+ * same failures with the same messages. */
+static void assert_same_trials(const dial_trial_list *a, const dial_trial_list *b) {
+    assert_int_equal(a->count, b->count);
+    for (size_t t = 0; t < a->count; t++) {
+        const dial_trial_record *x = &a->items[t], *y = &b->items[t];
+        assert_int_equal(x->number, y->number);
+        assert_int_equal(x->state, y->state);
+        assert_int_equal(x->n_params, y->n_params);
+        for (size_t p = 0; p < x->n_params; p++)
+            assert_string_equal(x->param_texts[p], y->param_texts[p]);
+        if (x->state == DIAL_TRIAL_COMPLETE)
+            assert_memory_equal(&x->value, &y->value, sizeof(double));
+        assert_int_equal(x->n_intermediate, y->n_intermediate);
+        if (x->n_intermediate)
+            assert_memory_equal(x->intermediate_values, y->intermediate_values,
+                                x->n_intermediate * sizeof(double));
+        if (x->message || y->message) {
+            assert_non_null(x->message);
+            assert_non_null(y->message);
+            assert_string_equal(x->message, y->message);
+        }
+    }
+}
+
+static void free_runs(prepared_run *a, prepared_run *b) {
+    dial_trial_list_free(&a->trials);
+    dial_trial_list_free(&b->trials);
+}
+
+static void assert_prepared_equals_full(const char *path, const char *target, dial_metric metric,
+                                        const char *const *sets, const char *const *items,
+                                        int64_t n_trials, size_t n_rows) {
+    fixture f;
+    setup(&f, path, target, "knn", sets, items);
+    dial_tune_setup s = tune_setup(&f, metric, 7);
+    size_t *rows = NULL;
+    if (n_rows) {
+        rows = malloc(n_rows * sizeof *rows);
+        for (size_t i = 0; i < n_rows; i++) rows[i] = i;
+    }
+    prepared_run with = run_prepared(&f, &s, rows, n_rows, n_trials, 1, DIAL_SAMPLER_RANDOM, true);
+    prepared_run without =
+        run_prepared(&f, &s, rows, n_rows, n_trials, 1, DIAL_SAMPLER_RANDOM, false);
+    assert_true(with.builds > 0);
+    assert_int_equal(without.builds, 0);
+    assert_same_trials(&with.trials, &without.trials);
+    free_runs(&with, &without);
+    free(rows);
+    teardown(&f);
+}
+
+static void test_prepared_folds_score_as_full_fits_over_k_weights_metric_and_scale(void **state) {
+    static const char *const items[] = {
+        "k=1..30", "weights=uniform,distance",   "metric=euclidean,manhattan,minkowski",
+        "p=1..4",  "scale=standard,minmax,none", NULL};
+    assert_prepared_equals_full("data/iris.csv", "species", DIAL_METRIC_ACCURACY, NULL, items, 24,
+                                0);
+}
+
+static void test_prepared_folds_score_probabilities_as_full_fits(void **state) {
+    static const char *const items[] = {"k=1..30", "weights=uniform,distance", NULL};
+    assert_prepared_equals_full("data/wine.csv", "cultivar", DIAL_METRIC_LOG_LOSS, NULL, items, 8,
+                                0);
+}
+
+static void test_prepared_folds_score_regression_as_full_fits(void **state) {
+    static const char *const items[] = {"k=1..30", "weights=uniform,distance",
+                                        "metric=euclidean,manhattan", NULL};
+    assert_prepared_equals_full("data/diabetes.csv", "progression", DIAL_METRIC_RMSE, NULL, items,
+                                10, 0);
+}
+
+/* Categorical columns (one-hot) and missing values (imputed) go through
+ * the cache's preprocessing as through dial_model_fit's. */
+static void test_prepared_folds_preprocess_as_full_fits(void **state) {
+    static const char *const items[] = {"k=1..20", "impute=mean,median,most_frequent",
+                                        "scale=standard,minmax", NULL};
+    assert_prepared_equals_full("data/credit_data.csv", "Status", DIAL_METRIC_ACCURACY, NULL, items,
+                                8, 600);
+}
+
+/* A fold that cannot be prepared is fitted in full, which fails with its
+ * usual words. */
+static void test_a_fold_that_cannot_be_prepared_fails_as_a_full_fit(void **state) {
+    static const char *const sets[] = {"impute=none", NULL};
+    static const char *const items[] = {"k=1..5", NULL};
+    assert_prepared_equals_full("data/credit_data.csv", "Status", DIAL_METRIC_ACCURACY, sets, items,
+                                2, 600);
+}
+
+static void test_prepared_trials_are_the_same_with_one_job_or_two(void **state) {
+    static const char *const items[] = {"k=1..30", "weights=uniform,distance",
+                                        "metric=euclidean,manhattan", NULL};
+    fixture f;
+    setup(&f, "data/wine.csv", "cultivar", "knn", NULL, items);
+    dial_tune_setup s = tune_setup(&f, DIAL_METRIC_ACCURACY, 3);
+    prepared_run one = run_prepared(&f, &s, NULL, 0, 16, 1, DIAL_SAMPLER_RANDOM, true);
+    prepared_run two = run_prepared(&f, &s, NULL, 0, 16, 2, DIAL_SAMPLER_RANDOM, true);
+    prepared_run full = run_prepared(&f, &s, NULL, 0, 16, 2, DIAL_SAMPLER_RANDOM, false);
+    assert_same_trials(&one.trials, &two.trials);
+    assert_same_trials(&one.trials, &full.trials);
+    free_runs(&one, &two);
+    dial_trial_list_free(&full.trials);
+    teardown(&f);
+}
+
+/* One neighbour search per fold for every k of the grid, even with two
+ * trials asking for a fold at once (one builds, the other waits or builds
+ * another fold). */
+static void test_a_search_over_k_prepares_each_fold_once(void **state) {
+    static const char *const items[] = {"k=1..30", "weights=uniform,distance", NULL};
+    fixture f;
+    setup(&f, "data/iris.csv", "species", "knn", NULL, items);
+    dial_tune_setup s = tune_setup(&f, DIAL_METRIC_ACCURACY, 2);
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        prepared_run run = run_prepared(&f, &s, NULL, 0, 0, jobs, DIAL_SAMPLER_GRID, true);
+        assert_int_equal(run.trials.count, 60);
+        assert_int_equal(run.builds, 5);
+        assert_int_equal(run.entries, 5);
+        dial_trial_list_free(&run.trials);
+    }
+    teardown(&f);
+}
+
+/* Many preprocessing variants and metrics: the cache keeps at most 4 per
+ * fold, the most recently used. */
+static void test_the_cache_keeps_at_most_four_variants_per_fold(void **state) {
+    static const char *const items[] = {"k=1..10", "metric=euclidean,manhattan,minkowski", "p=1..4",
+                                        "scale=standard,minmax,none", NULL};
+    fixture f;
+    setup(&f, "data/iris.csv", "species", "knn", NULL, items);
+    dial_tune_setup s = tune_setup(&f, DIAL_METRIC_ACCURACY, 9);
+    prepared_run run = run_prepared(&f, &s, NULL, 0, 30, 2, DIAL_SAMPLER_RANDOM, true);
+    assert_true(run.builds > 20);
+    assert_true(run.entries <= 20);
+    dial_trial_list_free(&run.trials);
     teardown(&f);
 }
 
@@ -508,6 +686,14 @@ int main(void) {
         cmocka_unit_test(test_a_trial_reports_each_fold_and_returns_their_mean_as_dial_cv_would),
         cmocka_unit_test(test_a_conditional_knob_is_absent_where_its_condition_fails),
         cmocka_unit_test(test_same_seed_gives_the_same_trials_with_one_job_or_two),
+        cmocka_unit_test(test_prepared_folds_score_as_full_fits_over_k_weights_metric_and_scale),
+        cmocka_unit_test(test_prepared_folds_score_probabilities_as_full_fits),
+        cmocka_unit_test(test_prepared_folds_score_regression_as_full_fits),
+        cmocka_unit_test(test_prepared_folds_preprocess_as_full_fits),
+        cmocka_unit_test(test_a_fold_that_cannot_be_prepared_fails_as_a_full_fit),
+        cmocka_unit_test(test_prepared_trials_are_the_same_with_one_job_or_two),
+        cmocka_unit_test(test_a_search_over_k_prepares_each_fold_once),
+        cmocka_unit_test(test_the_cache_keeps_at_most_four_variants_per_fold),
         cmocka_unit_test(test_logistic_on_breast_cancer_reaches_0_975_mean_cv_accuracy),
         cmocka_unit_test(test_knn_on_digits_reaches_0_985_mean_cv_accuracy),
         cmocka_unit_test(test_holdout_rows_never_reach_a_trial),

@@ -1,0 +1,264 @@
+/*
+ * CART (Breiman, Friedman, Olshen and Stone, Classification and Regression
+ * Trees, 1984): the tree builder shared by the tree and forest families
+ * (internal to src/models/).
+ *
+ *  - dial_cart_data: the training features prepared once per fit. Each
+ *    feature's distinct training values are sorted and every row gets the
+ *    rank of its value as a 16-bit code, so split finding never sorts
+ *    doubles: a node's rows are put in feature order by a counting sort (or
+ *    a radix sort when the node is small beside the number of values).
+ *    With at most 65536 distinct values, which covers nearly every tabular
+ *    column, this is exact: the candidate thresholds are those of an exact
+ *    CART, the midpoints between consecutive distinct values in the node,
+ *    as scikit-learn's. A feature with more values is cut into 65535
+ *    quantile bins, and its thresholds lie between consecutive bins.
+ *  - dial_cart_grow: one tree, grown depth first with the rows of each node
+ *    partitioned in place, optionally pruned by minimal cost-complexity.
+ *    All its randomness (which features a node may split on) comes from
+ *    the stream it is given, so a tree depends only on its data, weights
+ *    and stream.
+ *  - the node arrays as named tensors, their checks (they may come from a
+ *    hostile file), prediction and impurity importance.
+ *
+ * Node layout: parallel arrays in preorder (a node's children come after it,
+ * its left subtree before its right one). feature[i] is -1 for a leaf;
+ * otherwise a row goes left when x[feature] <= threshold. value[i] holds
+ * the class probabilities (n_classes columns) or the prediction (one
+ * column: the mean, or the median for absolute_error) of every node, so a
+ * pruned node needs nothing new.
+ */
+#ifndef DIAL_CART_H
+#define DIAL_CART_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dial/model.h"
+
+/* ---- the knobs the tree families share ---------------------------------- */
+
+extern const char *const dial_cart_criterion_choices[];
+extern const char *const dial_cart_max_features_choices[];
+extern const char *const dial_cart_class_weight_choices[];
+
+#define DIAL_CART_CRITERION_KNOB                                                                  \
+    {.name = "criterion",                                                                        \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = "auto",                                                                     \
+     .choices = dial_cart_criterion_choices,                                                     \
+     .condition = "",                                                                            \
+     .doc = "impurity a split lowers: gini or entropy (classification), squared_error or "       \
+            "absolute_error (regression); auto is gini or squared_error"}
+
+/* max_features is mtry: how many features, drawn at random, a node may
+ * split on. A choice names the rule; fraction and count take their number
+ * from the knob of that name. */
+#define DIAL_CART_MAX_FEATURES_KNOBS(default_rule, search)                                        \
+    {.name = "max_features",                                                                     \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = default_rule,                                                               \
+     .choices = dial_cart_max_features_choices,                                                  \
+     .has_search_range = search,                                                                 \
+     .condition = "",                                                                            \
+     .doc = "features drawn at random as split candidates at each node (mtry): all, sqrt or "    \
+            "log2 of their number, a fraction or a count (the knobs below), or auto (sqrt for "  \
+            "classification, all for regression, as Breiman's forests)"},                        \
+    {.name = "max_features_fraction",                                                            \
+     .type = DIAL_KNOB_FLOAT,                                                                    \
+     .default_text = "0.5",                                                                      \
+     .lower = 0,                                                                                 \
+     .lower_open = true,                                                                         \
+     .upper = 1,                                                                                 \
+     .has_search_range = true,                                                                   \
+     .search_low = 0.05,                                                                         \
+     .search_high = 1,                                                                           \
+     .condition = "max_features=fraction",                                                       \
+     .doc = "share of the features drawn at each node (at least one)"},                          \
+    {.name = "max_features_count",                                                               \
+     .type = DIAL_KNOB_INT,                                                                      \
+     .default_text = "1",                                                                        \
+     .lower = 1,                                                                                 \
+     .upper = INFINITY,                                                                          \
+     .condition = "max_features=count",                                                          \
+     .doc = "number of features drawn at each node; at most the number of inputs"}
+
+#define DIAL_CART_CLASS_WEIGHT_KNOB                                                               \
+    {.name = "class_weight",                                                                     \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = "none",                                                                     \
+     .choices = dial_cart_class_weight_choices,                                                  \
+     .condition = "",                                                                            \
+     .doc = "weight of each training row in the impurities: none (1), or balanced (n / "         \
+            "(n_classes * class count), as scikit-learn's); classification only"}
+
+typedef enum dial_cart_criterion {
+    DIAL_CART_GINI = 0,
+    DIAL_CART_ENTROPY,
+    DIAL_CART_SQUARED_ERROR,
+    DIAL_CART_ABSOLUTE_ERROR
+} dial_cart_criterion;
+
+/* What a family's knobs ask of each tree. */
+typedef struct dial_cart_params {
+    dial_cart_criterion criterion;
+    size_t max_depth; /* SIZE_MAX: unlimited */
+    size_t min_samples_split, min_samples_leaf;
+    size_t max_features; /* features drawn per node, 1 .. n_features */
+    double min_impurity_decrease;
+    double ccp_alpha; /* 0: no pruning */
+    bool balanced;    /* class_weight=balanced */
+} dial_cart_params;
+
+/* Reads the shared knobs of family (named in messages) for the input in.
+ * Knobs a family lacks (ccp_alpha, min_impurity_decrease) read as 0.
+ * Fails with DIAL_ERR_KNOB when the criterion does not fit the task, when
+ * class_weight is set for regression, or when max_features_count exceeds
+ * the inputs. */
+dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family,
+                                        const dial_knobs *knobs, const dial_fit_input *in,
+                                        dial_cart_params *out);
+
+/* ---- training data -------------------------------------------------------- */
+
+typedef struct dial_cart_data {
+    size_t n_rows, n_features;
+    size_t n_classes;  /* 0 for regression */
+    const double *y;   /* borrowed: the value (regression) */
+    uint32_t *label;   /* owned: the class of each row (classification) */
+    uint16_t *codes;   /* owned: n_features x n_rows, the bin of each value */
+    size_t *bin_start; /* owned: n_features + 1 offsets into bin_low and bin_high */
+    double *bin_low, *bin_high; /* owned: smallest and largest training value of each bin */
+} dial_cart_data;
+
+/* Checks the input (finite features, a valid target; family names the
+ * model in messages) and bins its features. Free with dial_cart_data_free
+ * (also after a failure). */
+dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial_fit_input *in,
+                                   dial_cart_data *out);
+void dial_cart_data_free(dial_cart_data *data);
+
+/* The per-class weights of class_weight=balanced (n_classes entries, to be
+ * freed), or NULL when out of memory. */
+double *dial_cart_balanced_weights(const dial_cart_data *data);
+
+/* ---- growing a tree ------------------------------------------------------- */
+
+typedef struct dial_cart_tree {
+    size_t n_nodes, capacity, n_outputs;
+    int64_t *feature, *left, *right, *n_samples;
+    double *threshold, *impurity, *weighted_n;
+    double *value; /* n_nodes x n_outputs */
+} dial_cart_tree;
+
+void dial_cart_tree_free(dial_cart_tree *tree);
+
+/* Scratch for growing trees on one thread; NULL when out of memory. */
+typedef struct dial_cart_workspace dial_cart_workspace;
+dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data);
+void dial_cart_workspace_free(dial_cart_workspace *ws);
+
+/* Grows (and, when params->ccp_alpha > 0, prunes) a tree on the rows whose
+ * weight is above 0 (weight: n_rows entries, e.g. bootstrap counts times
+ * class weights). *tree must be zeroed or freed; on success it holds the
+ * nodes. Returns DIAL_ERR_NOMEM without a message (no context: it may run
+ * on a worker thread); the caller words it. */
+dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
+                           const dial_cart_params *params, const double *weight, dial_rng *rng,
+                           dial_cart_tree *tree);
+
+/* Impurity importance (mean decrease in impurity, weighted by the rows that
+ * reach each node) of each feature, normalised to sum to 1; all zero for a
+ * tree that is a single leaf. */
+void dial_cart_importance(const dial_cart_tree *tree, size_t n_features, double *out);
+
+/* ---- trees as tensors ----------------------------------------------------- */
+
+/* A read-only view of one tree's nodes (child indices local to the tree). */
+typedef struct dial_cart_view {
+    size_t n_nodes, n_outputs;
+    const int64_t *feature, *left, *right, *n_samples;
+    const double *threshold, *impurity, *value;
+} dial_cart_view;
+
+/* The leaf a row x reaches. The view must have been checked. */
+static inline size_t dial_cart_leaf(const dial_cart_view *tree, const double *x) {
+    size_t node = 0;
+    while (tree->left[node] >= 0)
+        node = (size_t)(x[tree->feature[node]] <= tree->threshold[node] ? tree->left[node]
+                                                                          : tree->right[node]);
+    return node;
+}
+
+static inline dial_cart_view dial_cart_tree_view(const dial_cart_tree *tree) {
+    return (dial_cart_view){tree->n_nodes, tree->n_outputs, tree->feature, tree->left,
+                            tree->right,   tree->n_samples, tree->threshold, tree->impurity,
+                            tree->value};
+}
+
+/* A tree laid out for prediction: 16 bytes a node, in preorder so that a
+ * node's left child is the next node. For a split (feature >= 0), next is
+ * the right child. For a leaf, next is the index of its row in the view's
+ * value, and feature is -1, or -2 - c when that row is all 0 but a 1 in
+ * column c (a pure leaf of a classifier): adding 1 to column c then gives
+ * the same sum as adding the row, without reading it. */
+typedef struct dial_cart_packed {
+    double threshold;
+    int32_t feature;
+    uint32_t next;
+} dial_cart_packed;
+
+/* Packs a checked tree into out (at most tree->n_nodes entries; stack is
+ * scratch of 2 x tree->n_nodes entries); returns how many nodes it wrote
+ * (those reachable from the root). */
+size_t dial_cart_pack(const dial_cart_view *tree, dial_cart_packed *out, uint32_t *stack);
+
+/* The packed index of the leaf a row x reaches. */
+static inline uint32_t dial_cart_packed_leaf(const dial_cart_packed *nodes, const double *x) {
+    uint32_t i = 0;
+    while (nodes[i].feature >= 0)
+        i = x[nodes[i].feature] <= nodes[i].threshold ? i + 1 : nodes[i].next;
+    return i;
+}
+
+/* Adds the value of a packed leaf to sum (n_outputs entries). */
+static inline void dial_cart_packed_add(const dial_cart_packed *leaf, const double *value,
+                                        size_t n_outputs, double *sum) {
+    if (leaf->feature <= -2) {
+        sum[-2 - leaf->feature] += 1.0;
+        return;
+    }
+    const double *row = value + (size_t)leaf->next * n_outputs;
+    for (size_t c = 0; c < n_outputs; c++) sum[c] += row[c];
+}
+
+/* Adds the node tensors of n_trees trees, concatenated: feature, threshold,
+ * left, right, value, n_samples, impurity; with tree_offset, also
+ * "tree_offset" [n_trees + 1], where tree t's nodes start (its child
+ * indices count from there). */
+dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_tree *trees,
+                                  size_t n_trees, bool tree_offset);
+
+/* The trees of a set of learned tensors, checked as coming from a hostile
+ * file: every tensor present with its dtype and shape, and for every node
+ * a feature in range, children both -1 (a leaf) or both inside its own tree
+ * and after it (so a walk always ends), no node the child of two, a
+ * threshold that is a number and values that are finite (probabilities in
+ * [0, 1] for a classifier). */
+typedef struct dial_cart_forest {
+    size_t n_trees, n_nodes, n_outputs;
+    const int64_t *offset; /* n_trees + 1 entries; NULL for a lone tree */
+    const int64_t *feature, *left, *right, *n_samples;
+    const double *threshold, *impurity, *value;
+    const double *importance; /* n_features */
+} dial_cart_forest;
+
+dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial_tensors *learned,
+                                   const dial_fit_input *in, bool tree_offset,
+                                   dial_cart_forest *out);
+/* Tree t of a checked set. */
+dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * Feature bins of gradient boosting (internal to src/models/gbdt*.c).
+ *
+ * Each feature's values are cut into at most max_bins quantile bins, once
+ * per dataset (or per cross-validation fold): bin b holds the values v with
+ * edge[b-1] < v <= edge[b], where the edges are midpoints between
+ * consecutive distinct training values and the last bin is unbounded. A
+ * tree then works on one byte per value. A missing value (NaN) gets a code
+ * of its own, one past the feature's last value bin, so every feature has
+ * n_values + 1 histogram slots. Because codes are bytes, a feature has at
+ * most 255 value bins.
+ *
+ * A split "code <= b" sends the same rows left as "value <= edge[b]" on the
+ * raw value, which is what a saved model stores as its threshold: a model
+ * predicts from raw (preprocessed) values exactly as it routed the binned
+ * training rows.
+ */
+#ifndef DIAL_GBDT_BINS_H
+#define DIAL_GBDT_BINS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dial/core.h"
+
+/* Most value bins of a feature: code 255 must stay free for a missing value
+ * of a feature with 255 value bins. */
+#define DIAL_GBDT_MAX_VALUE_BINS 255
+
+typedef struct dial_gbdt_bins {
+    size_t n_features;
+    uint16_t *n_values;  /* value bins of each feature (>= 1); code n_values[f] is "missing" */
+    size_t *slot;        /* first histogram slot of each feature; slot[n_features] is the total */
+    size_t *edge_start;  /* feature f's n_values[f] - 1 edges at edges + edge_start[f] */
+    double *edges;       /* upper edge of every bin but the last of each feature */
+    bool *any_missing;   /* whether the rows the bins were fitted on had a missing value */
+} dial_gbdt_bins;
+
+/* Learns the edges of the n_features columns of x (n_rows x n_features,
+ * row-major, NaN for missing), with at most max_bins value bins per feature
+ * (capped at DIAL_GBDT_MAX_VALUE_BINS), on up to threads threads. Fails with
+ * DIAL_ERR_DATA on an infinite value (naming its row and feature) or
+ * DIAL_ERR_NOMEM. On success *bins owns its arrays: free with
+ * dial_gbdt_bins_free. */
+dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, size_t n_features,
+                               int max_bins, int threads, dial_gbdt_bins *bins);
+
+/* Codes the rows of x (n_rows x bins->n_features, row-major) with the
+ * edges: *codes is malloc'ed, column-major (feature f's codes at
+ * *codes + f * n_rows); free it with free. An infinite value codes like the
+ * largest or smallest finite one. Fails only with DIAL_ERR_NOMEM. */
+dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const double *x,
+                                size_t n_rows, int threads, uint8_t **codes);
+
+/* The raw value a split "code <= bin" of feature f compares with: the
+ * bin's upper edge, or +inf for the last bin. */
+double dial_gbdt_bins_threshold(const dial_gbdt_bins *bins, size_t f, unsigned bin);
+
+/* Frees the arrays; the struct is left zeroed. NULL arrays are harmless. */
+void dial_gbdt_bins_free(dial_gbdt_bins *bins);
+
+#endif

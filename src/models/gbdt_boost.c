@@ -1,0 +1,412 @@
+/*
+ * The boosting loop: each round computes the derivatives of the loss at the
+ * current scores, grows one tree per score on them, and adds the trees'
+ * leaf values to the scores of every row.
+ *
+ * A tree's own rows get their leaf's value straight from the partition the
+ * tree was grown with; the other rows (left out by subsampling, or held out
+ * for early stopping) walk the tree on their codes, which route them as the
+ * raw values would.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/gbdt_boost.h"
+
+/* Rows per block of the derivative computation. */
+#define BOOST_BLOCK 4096
+
+/* One thread's tools for growing trees. */
+typedef struct boost_worker {
+    dial_gbdt_grower *grower;
+    uint32_t *sample;   /* the rows of one tree */
+    uint32_t *features; /* the features of one tree */
+    size_t *pick;       /* every feature index, for drawing a subset */
+    double *residual;   /* absolute error: a leaf's residuals */
+} boost_worker;
+
+/* One tree's nodes, kept until the round's trees are appended in order. */
+typedef struct boost_tree {
+    dial_gbdt_node *nodes;
+    size_t n, capacity;
+} boost_tree;
+
+typedef struct boost_state {
+    const dial_gbdt_params *params;
+    const dial_gbdt_bins *bins;
+    const uint8_t *codes;
+    const double *y;
+    size_t n, n_features, n_scores, n_classes;
+    const uint32_t *fit_rows; /* rows trees are grown on, ascending */
+    size_t n_fit;
+    double *margin;        /* n_scores x n */
+    dial_gbdt_pair *pairs; /* n_scores x n */
+    boost_worker *workers;
+    boost_tree *trees; /* one per score, this round */
+    size_t round;
+    int tree_threads;
+    dial_ctx *ctx; /* for the trees' own parallel loops (tree_threads > 1 only) */
+    double *loss_scratch; /* threads x loss_scratch_size */
+    size_t loss_scratch_size;
+} boost_state;
+
+void dial_gbdt_forest_free(dial_gbdt_forest *forest) {
+    free(forest->base);
+    free(forest->nodes);
+    free(forest->tree_offset);
+    memset(forest, 0, sizeof *forest);
+}
+
+/* ---- walking a tree on codes ------------------------------------------------------ */
+
+static inline double boost_walk(const dial_gbdt_node *nodes, const dial_gbdt_bins *bins,
+                                const uint8_t *codes, size_t stride, size_t row) {
+    const dial_gbdt_node *node = nodes;
+    while (node->feature >= 0) {
+        unsigned code = codes[(size_t)node->feature * stride + row];
+        bool left = code == bins->n_values[node->feature] ? node->default_left : code <= node->bin;
+        node = nodes + (left ? node->left : node->right);
+    }
+    return node->value;
+}
+
+void dial_gbdt_forest_add_round(const dial_gbdt_forest *forest, const dial_gbdt_bins *bins,
+                                const uint8_t *codes, size_t n, size_t round, double *margin) {
+    size_t k_n = forest->n_scores;
+    for (size_t k = 0; k < k_n; k++) {
+        const dial_gbdt_node *nodes = forest->nodes + forest->tree_offset[round * k_n + k];
+        double *mk = margin + k * n;
+        for (size_t i = 0; i < n; i++) mk[i] += boost_walk(nodes, bins, codes, n, i);
+    }
+}
+
+void dial_gbdt_forest_margins(const dial_gbdt_forest *forest, const dial_gbdt_bins *bins,
+                              const uint8_t *codes, size_t n, size_t rounds, double *margin) {
+    size_t k_n = forest->n_scores;
+    if (rounds > forest->n_rounds) rounds = forest->n_rounds;
+    for (size_t k = 0; k < k_n; k++)
+        for (size_t i = 0; i < n; i++) margin[k * n + i] = forest->base[k];
+    for (size_t r = 0; r < rounds; r++) dial_gbdt_forest_add_round(forest, bins, codes, n, r, margin);
+}
+
+/* ---- one tree ------------------------------------------------------------------- */
+
+/* The rows of the tree: every fitted row, or each with probability
+ * subsample (in row order, so the draw depends only on the stream). */
+static size_t boost_sample(const boost_state *s, dial_rng *rng, uint32_t *sample) {
+    double rate = s->params->subsample;
+    if (rate >= 1) {
+        memcpy(sample, s->fit_rows, s->n_fit * sizeof *sample);
+        return s->n_fit;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < s->n_fit; i++)
+        if (dial_rng_uniform(rng) < rate) sample[m++] = s->fit_rows[i];
+    return m;
+}
+
+static int boost_compare_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The features of the tree: all, or floor(colsample * n) of them (at least
+ * one) drawn without replacement, ascending. */
+static size_t boost_features(const boost_state *s, dial_rng *rng, boost_worker *w) {
+    size_t d = s->n_features;
+    size_t want = (size_t)floor(s->params->colsample * (double)d);
+    if (want < 1) want = 1;
+    if (want >= d) {
+        for (size_t f = 0; f < d; f++) w->features[f] = (uint32_t)f;
+        return d;
+    }
+    for (size_t f = 0; f < d; f++) w->pick[f] = f;
+    for (size_t j = 0; j < want; j++) {
+        size_t other = j + (size_t)dial_rng_below(rng, d - j);
+        size_t t = w->pick[j];
+        w->pick[j] = w->pick[other];
+        w->pick[other] = t;
+        w->features[j] = (uint32_t)w->pick[j];
+    }
+    qsort(w->features, want, sizeof *w->features, boost_compare_u32);
+    return want;
+}
+
+/* The absolute error's leaves move to the median residual of their rows
+ * (the Newton step of sign gradients is no estimate of the step size). */
+static void boost_refresh_leaves(const boost_state *s, boost_worker *w, const double *margin) {
+    size_t n_nodes;
+    dial_gbdt_node *nodes = dial_gbdt_grower_nodes_mutable(w->grower);
+    dial_gbdt_grower_nodes(w->grower, &n_nodes);
+    const uint32_t *rows = dial_gbdt_grower_rows(w->grower);
+    for (size_t t = 0; t < n_nodes; t++) {
+        dial_gbdt_node *node = &nodes[t];
+        if (node->feature >= 0) continue;
+        size_t m = 0;
+        for (uint32_t i = node->begin; i < node->end; i++)
+            w->residual[m++] = s->y[rows[i]] - margin[rows[i]];
+        node->value = s->params->tree.learning_rate * dial_gbdt_median(w->residual, m);
+    }
+}
+
+/* Adds the tree's values to the scores of every row. */
+static void boost_update(const boost_state *s, const dial_gbdt_node *nodes, size_t n_nodes,
+                         const uint32_t *rows, const uint32_t *sample, size_t m, double *margin) {
+    for (size_t t = 0; t < n_nodes; t++) {
+        const dial_gbdt_node *node = &nodes[t];
+        if (node->feature >= 0) continue;
+        double value = node->value;
+        for (uint32_t i = node->begin; i < node->end; i++) margin[rows[i]] += value;
+    }
+    if (m == s->n) return;
+    size_t next = 0; /* rows outside the sample, by merging with it */
+    for (size_t r = 0; r < s->n; r++) {
+        if (next < m && sample[next] == r) {
+            next++;
+            continue;
+        }
+        margin[r] += boost_walk(nodes, s->bins, s->codes, s->n, r);
+    }
+}
+
+static dial_status boost_keep_tree(boost_tree *tree, const dial_gbdt_node *nodes, size_t n) {
+    if (n > tree->capacity) {
+        dial_gbdt_node *grown = realloc(tree->nodes, n * sizeof *grown);
+        if (!grown) return DIAL_ERR_NOMEM;
+        tree->nodes = grown;
+        tree->capacity = n;
+    }
+    memcpy(tree->nodes, nodes, n * sizeof *nodes);
+    tree->n = n;
+    return DIAL_OK;
+}
+
+/* Grows the trees of scores [begin, end) of the current round. */
+static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int worker) {
+    boost_state *s = arg;
+    boost_worker *w = &s->workers[worker];
+    for (size_t k = begin; k < end; k++) {
+        dial_rng rng = dial_rng_stream(s->params->seed,
+                                       DIAL_GBDT_STREAM_TREES + s->round * s->n_scores + k);
+        size_t m = boost_sample(s, &rng, w->sample);
+        size_t n_features = boost_features(s, &rng, w);
+        dial_gbdt_tree_input in = {
+            .data = {s->bins, s->codes, s->n, s->pairs + k * s->n},
+            .rows = w->sample,
+            .n_rows = m,
+            .features = w->features,
+            .n_features = n_features,
+        };
+        dial_status status =
+            dial_gbdt_grow(s->ctx, w->grower, &s->params->tree, &in, s->tree_threads);
+        if (status != DIAL_OK) return status;
+        double *margin = s->margin + k * s->n;
+        if (s->params->loss == DIAL_GBDT_ABSOLUTE) boost_refresh_leaves(s, w, margin);
+        size_t n_nodes;
+        const dial_gbdt_node *nodes = dial_gbdt_grower_nodes(w->grower, &n_nodes);
+        boost_update(s, nodes, n_nodes, dial_gbdt_grower_rows(w->grower), w->sample, m, margin);
+        status = boost_keep_tree(&s->trees[k], nodes, n_nodes);
+        if (status != DIAL_OK) return status;
+    }
+    return DIAL_OK;
+}
+
+static dial_status boost_gradients(void *arg, size_t begin, size_t end, int worker) {
+    boost_state *s = arg;
+    size_t first = begin * BOOST_BLOCK, last = end * BOOST_BLOCK < s->n ? end * BOOST_BLOCK : s->n;
+    const dial_gbdt_params *p = s->params;
+    double *scratch = s->loss_scratch + (size_t)worker * s->loss_scratch_size;
+    dial_gbdt_loss_gradients(p->loss, p->huber_delta, s->y, s->margin, s->n, s->n_scores, first,
+                             last, s->pairs, scratch);
+    return DIAL_OK;
+}
+
+/* ---- the forest ----------------------------------------------------------------- */
+
+static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree *trees) {
+    size_t k_n = forest->n_scores, added = 0;
+    for (size_t k = 0; k < k_n; k++) added += trees[k].n;
+    if (forest->n_nodes + added > forest->node_capacity) {
+        size_t capacity = forest->node_capacity ? 2 * forest->node_capacity : 1024;
+        while (capacity < forest->n_nodes + added) capacity *= 2;
+        dial_gbdt_node *nodes = realloc(forest->nodes, capacity * sizeof *nodes);
+        if (!nodes) return DIAL_ERR_NOMEM;
+        forest->nodes = nodes;
+        forest->node_capacity = capacity;
+    }
+    size_t n_trees = (forest->n_rounds + 1) * k_n;
+    if (n_trees + 1 > forest->tree_capacity) {
+        size_t capacity = forest->tree_capacity ? 2 * forest->tree_capacity : 256;
+        while (capacity < n_trees + 1) capacity *= 2;
+        size_t *offset = realloc(forest->tree_offset, capacity * sizeof *offset);
+        if (!offset) return DIAL_ERR_NOMEM;
+        forest->tree_offset = offset;
+        forest->tree_capacity = capacity;
+    }
+    for (size_t k = 0; k < k_n; k++) {
+        memcpy(forest->nodes + forest->n_nodes, trees[k].nodes, trees[k].n * sizeof *trees[k].nodes);
+        forest->n_nodes += trees[k].n;
+        forest->tree_offset[forest->n_rounds * k_n + k + 1] = forest->n_nodes;
+    }
+    forest->n_rounds++;
+    return DIAL_OK;
+}
+
+/* Splits the rows into fitted and validation rows (both ascending). */
+static dial_status boost_validation_split(const dial_gbdt_params *p, size_t n, uint32_t *fit,
+                                          size_t *n_fit, size_t **validation, size_t *n_valid) {
+    size_t held = (size_t)floor(p->validation_fraction * (double)n + 0.5);
+    if (held < 1) held = 1;
+    if (held > n - 1) held = n - 1;
+    size_t *order = malloc(n * sizeof *order);
+    bool *is_held = calloc(n, sizeof *is_held);
+    *validation = malloc(held * sizeof **validation);
+    if (!order || !is_held || !*validation) {
+        free(order);
+        free(is_held);
+        free(*validation);
+        *validation = NULL;
+        return DIAL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    dial_rng rng = dial_rng_stream(p->seed, DIAL_GBDT_STREAM_VALIDATION);
+    dial_rng_shuffle(&rng, order, n);
+    for (size_t i = 0; i < held; i++) is_held[order[i]] = true;
+    *n_fit = *n_valid = 0;
+    for (size_t i = 0; i < n; i++)
+        if (is_held[i])
+            (*validation)[(*n_valid)++] = i;
+        else
+            fit[(*n_fit)++] = (uint32_t)i;
+    free(order);
+    free(is_held);
+    return DIAL_OK;
+}
+
+dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
+                            const dial_gbdt_bins *bins, const uint8_t *codes, size_t n_rows,
+                            const double *y, size_t n_classes, dial_gbdt_forest *forest) {
+    memset(forest, 0, sizeof *forest);
+    size_t n = n_rows, k_n = dial_gbdt_loss_scores(params->loss, n_classes);
+    size_t d = bins->n_features;
+    int threads = params->threads < 1 ? 1 : params->threads;
+    int n_workers = k_n > 1 && threads > 1 ? (threads < (int)k_n ? threads : (int)k_n) : 1;
+    boost_state s = {
+        .params = params,
+        .bins = bins,
+        .codes = codes,
+        .y = y,
+        .n = n,
+        .n_features = d,
+        .n_scores = k_n,
+        .n_classes = n_classes,
+        .tree_threads = n_workers > 1 ? 1 : threads,
+        .ctx = ctx,
+    };
+    dial_status status = DIAL_OK;
+    uint32_t *fit_rows = malloc((n ? n : 1) * sizeof *fit_rows);
+    size_t *validation = NULL, n_valid = 0;
+    s.margin = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *s.margin);
+    s.pairs = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *s.pairs);
+    s.workers = calloc((size_t)n_workers, sizeof *s.workers);
+    s.loss_scratch_size = dial_gbdt_loss_scratch(params->loss, k_n);
+    s.loss_scratch = malloc(((size_t)threads * s.loss_scratch_size + 1) * sizeof *s.loss_scratch);
+    s.trees = calloc(k_n, sizeof *s.trees);
+    forest->n_scores = k_n;
+    forest->base = malloc(k_n * sizeof *forest->base);
+    forest->tree_offset = malloc(sizeof *forest->tree_offset);
+    forest->tree_capacity = 1;
+    if (!fit_rows || !s.margin || !s.pairs || !s.workers || !s.loss_scratch || !s.trees ||
+        !forest->base ||
+        !forest->tree_offset)
+        goto nomem;
+    forest->tree_offset[0] = 0;
+    for (int t = 0; t < n_workers; t++) {
+        boost_worker *w = &s.workers[t];
+        w->grower = dial_gbdt_grower_new(bins, n);
+        w->sample = malloc((n ? n : 1) * sizeof *w->sample);
+        w->features = malloc((d ? d : 1) * sizeof *w->features);
+        w->pick = malloc((d ? d : 1) * sizeof *w->pick);
+        w->residual = params->loss == DIAL_GBDT_ABSOLUTE ? malloc((n ? n : 1) * sizeof(double))
+                                                         : NULL;
+        if (!w->grower || !w->sample || !w->features || !w->pick ||
+            (params->loss == DIAL_GBDT_ABSOLUTE && !w->residual))
+            goto nomem;
+    }
+
+    bool early = params->early_stopping_rounds > 0 && n >= 2;
+    if (early) {
+        if (boost_validation_split(params, n, fit_rows, &s.n_fit, &validation, &n_valid) !=
+            DIAL_OK)
+            goto nomem;
+    } else {
+        for (size_t i = 0; i < n; i++) fit_rows[i] = (uint32_t)i;
+        s.n_fit = n;
+    }
+    s.fit_rows = fit_rows;
+    {
+        size_t *fit_index = malloc((s.n_fit ? s.n_fit : 1) * sizeof *fit_index);
+        if (!fit_index) goto nomem;
+        for (size_t i = 0; i < s.n_fit; i++) fit_index[i] = fit_rows[i];
+        status = dial_gbdt_loss_base(ctx, params->loss, y, fit_index, s.n_fit, n_classes,
+                                     forest->base);
+        free(fit_index);
+        if (status != DIAL_OK) goto done;
+    }
+    for (size_t k = 0; k < k_n; k++)
+        for (size_t i = 0; i < n; i++) s.margin[k * n + i] = forest->base[k];
+
+    size_t n_blocks = (n + BOOST_BLOCK - 1) / BOOST_BLOCK;
+    int gradient_threads = n * k_n >= ((size_t)1 << 15) ? threads : 1;
+    double best_loss = INFINITY;
+    size_t best_rounds = 0;
+    for (size_t round = 0; round < params->n_estimators; round++) {
+        s.round = round;
+        status = dial_parallel_for(ctx, gradient_threads, n_blocks, boost_gradients, &s);
+        if (status != DIAL_OK) goto done;
+        if (n_workers > 1)
+            status = dial_parallel_for(ctx, n_workers, k_n, boost_grow_scores, &s);
+        else
+            status = boost_grow_scores(&s, 0, k_n, 0);
+        if (status == DIAL_OK) status = boost_append_round(forest, s.trees);
+        if (status == DIAL_ERR_NOMEM) goto nomem;
+        if (status != DIAL_OK) goto done;
+        if (!early) continue;
+        double loss = dial_gbdt_loss_value(params->loss, params->huber_delta, y, s.margin, n, k_n,
+                                           validation, n_valid);
+        if (loss < best_loss) {
+            best_loss = loss;
+            best_rounds = round + 1;
+        } else if (round + 1 - best_rounds >= params->early_stopping_rounds) {
+            break;
+        }
+    }
+    if (early && best_rounds < forest->n_rounds) {
+        forest->n_rounds = best_rounds;
+        forest->n_nodes = forest->tree_offset[best_rounds * k_n];
+    }
+    goto done;
+nomem:
+    status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory boosting on %zu rows", n);
+done:
+    if (s.workers)
+        for (int t = 0; t < n_workers; t++) {
+            dial_gbdt_grower_free(s.workers[t].grower);
+            free(s.workers[t].sample);
+            free(s.workers[t].features);
+            free(s.workers[t].pick);
+            free(s.workers[t].residual);
+        }
+    if (s.trees)
+        for (size_t k = 0; k < k_n; k++) free(s.trees[k].nodes);
+    free(s.workers);
+    free(s.trees);
+    free(s.margin);
+    free(s.pairs);
+    free(s.loss_scratch);
+    free(fit_rows);
+    free(validation);
+    if (status != DIAL_OK) dial_gbdt_forest_free(forest);
+    return status;
+}

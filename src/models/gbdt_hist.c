@@ -1,0 +1,91 @@
+/*
+ * Gradient histograms: the inner loop of gradient boosting.
+ *
+ * Codes are column-major, so a feature's codes of a node's (ascending) rows
+ * are read with short forward jumps. Features are taken four at a time, so
+ * a row's derivatives are loaded and widened to double once for four
+ * features, and the four slot updates are independent: a run of rows in
+ * one bin makes each update wait for the previous one to the same slot,
+ * and four such chains overlap where one would stall.
+ */
+#include <string.h>
+
+#include "models/gbdt_hist.h"
+
+/* Adds rows into the slots of four features (h0 .. h3, codes c0 .. c3). */
+static void hist_four(const uint8_t *restrict c0, const uint8_t *restrict c1,
+                      const uint8_t *restrict c2, const uint8_t *restrict c3,
+                      dial_gbdt_sum *restrict h0, dial_gbdt_sum *restrict h1,
+                      dial_gbdt_sum *restrict h2, dial_gbdt_sum *restrict h3,
+                      const uint32_t *restrict rows, size_t m,
+                      const dial_gbdt_pair *restrict pairs) {
+    if (rows) {
+        for (size_t i = 0; i < m; i++) {
+            uint32_t r = rows[i];
+            double g = pairs[r].g, h = pairs[r].h;
+            dial_gbdt_sum *s0 = h0 + c0[r], *s1 = h1 + c1[r], *s2 = h2 + c2[r], *s3 = h3 + c3[r];
+            s0->g += g, s0->h += h;
+            s1->g += g, s1->h += h;
+            s2->g += g, s2->h += h;
+            s3->g += g, s3->h += h;
+        }
+    } else {
+        for (size_t r = 0; r < m; r++) {
+            double g = pairs[r].g, h = pairs[r].h;
+            dial_gbdt_sum *s0 = h0 + c0[r], *s1 = h1 + c1[r], *s2 = h2 + c2[r], *s3 = h3 + c3[r];
+            s0->g += g, s0->h += h;
+            s1->g += g, s1->h += h;
+            s2->g += g, s2->h += h;
+            s3->g += g, s3->h += h;
+        }
+    }
+}
+
+static void hist_one(const uint8_t *restrict c0, dial_gbdt_sum *restrict h0,
+                     const uint32_t *restrict rows, size_t m,
+                     const dial_gbdt_pair *restrict pairs) {
+    if (rows) {
+        for (size_t i = 0; i < m; i++) {
+            uint32_t r = rows[i];
+            dial_gbdt_sum *s0 = h0 + c0[r];
+            s0->g += pairs[r].g, s0->h += pairs[r].h;
+        }
+    } else {
+        for (size_t r = 0; r < m; r++) {
+            dial_gbdt_sum *s0 = h0 + c0[r];
+            s0->g += pairs[r].g, s0->h += pairs[r].h;
+        }
+    }
+}
+
+void dial_gbdt_hist_build(const dial_gbdt_hist_input *in, const uint32_t *features,
+                          size_t n_features, const uint32_t *rows, size_t m, dial_gbdt_sum *hist) {
+    const size_t *slot = in->bins->slot;
+    for (size_t j = 0; j < n_features; j++) {
+        uint32_t f = features[j];
+        memset(hist + slot[f], 0, (slot[f + 1] - slot[f]) * sizeof *hist);
+    }
+    size_t j = 0;
+    for (; j + 4 <= n_features; j += 4) {
+        uint32_t f0 = features[j], f1 = features[j + 1], f2 = features[j + 2], f3 = features[j + 3];
+        hist_four(in->codes + (size_t)f0 * in->n_rows, in->codes + (size_t)f1 * in->n_rows,
+                  in->codes + (size_t)f2 * in->n_rows, in->codes + (size_t)f3 * in->n_rows,
+                  hist + slot[f0], hist + slot[f1], hist + slot[f2], hist + slot[f3], rows, m,
+                  in->pairs);
+    }
+    for (; j < n_features; j++) {
+        uint32_t f = features[j];
+        hist_one(in->codes + (size_t)f * in->n_rows, hist + slot[f], rows, m, in->pairs);
+    }
+}
+
+void dial_gbdt_hist_subtract(const dial_gbdt_bins *bins, const uint32_t *features,
+                             size_t n_features, dial_gbdt_sum *parent, const dial_gbdt_sum *child) {
+    for (size_t j = 0; j < n_features; j++) {
+        uint32_t f = features[j];
+        for (size_t s = bins->slot[f]; s < bins->slot[f + 1]; s++) {
+            parent[s].g -= child[s].g;
+            parent[s].h -= child[s].h;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/*
+ * Gradient histograms of gradient boosting (internal to src/models/gbdt*.c):
+ * for each feature and bin, the sums of the first and second derivatives
+ * of the rows of one tree node.
+ *
+ * A histogram has one slot per bin of every feature (dial_gbdt_bins.slot);
+ * only the slots of the features a tree may split on are ever filled. The
+ * sums of each slot are added in the order of the node's rows, whatever the
+ * thread that builds it, so histograms are the same on any thread count.
+ */
+#ifndef DIAL_GBDT_HIST_H
+#define DIAL_GBDT_HIST_H
+
+#include <stdint.h>
+
+#include "models/gbdt_bins.h"
+#include "models/gbdt_loss.h"
+
+typedef struct dial_gbdt_sum {
+    double g, h;
+} dial_gbdt_sum;
+
+/* Where a node's rows and derivatives are. */
+typedef struct dial_gbdt_hist_input {
+    const dial_gbdt_bins *bins;
+    const uint8_t *codes;         /* column-major, n_rows per feature */
+    size_t n_rows;                /* rows of the coded matrix */
+    const dial_gbdt_pair *pairs;  /* derivatives of every row of the coded matrix */
+} dial_gbdt_hist_input;
+
+/* Fills the slots of features[0 .. n_features) of hist with the sums over
+ * rows[0 .. m) (ascending row numbers; NULL means rows 0 .. m-1). */
+void dial_gbdt_hist_build(const dial_gbdt_hist_input *in, const uint32_t *features,
+                          size_t n_features, const uint32_t *rows, size_t m, dial_gbdt_sum *hist);
+
+/* parent -= child over the slots of features[0 .. n_features): what is left
+ * is the histogram of the parent's other child. */
+void dial_gbdt_hist_subtract(const dial_gbdt_bins *bins, const uint32_t *features,
+                             size_t n_features, dial_gbdt_sum *parent, const dial_gbdt_sum *child);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * Split finding of gradient boosting (internal to src/models/gbdt*.c): the
+ * second-order gain of XGBoost (Chen and Guestrin, 2016), with an L1 term:
+ *
+ *   score(G, H) = T(G)^2 / (H + lambda),  T(G) = sign(G) max(|G| - alpha, 0)
+ *   gain = score(G_left, H_left) + score(G_right, H_right) - score(G, H)
+ *   leaf weight = -T(G) / (H + lambda)
+ *
+ * over the sums G and H of the first and second derivatives of the rows on
+ * each side (the gain is twice the drop of the regularised loss, as
+ * XGBoost reports it and compares with its gamma).
+ */
+#ifndef DIAL_GBDT_SPLIT_H
+#define DIAL_GBDT_SPLIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/gbdt_bins.h"
+#include "models/gbdt_hist.h"
+
+typedef struct dial_gbdt_split_params {
+    double lambda, alpha;
+    double min_child_weight; /* least sum of hessians on each side */
+    double min_split_gain;   /* a split must gain more than this (and more than 1e-6) */
+} dial_gbdt_split_params;
+
+/* The best split of a node: rows with code <= bin go left, missing values
+ * go left when default_left. feature is -1 when there is none. */
+typedef struct dial_gbdt_split {
+    double gain;
+    int32_t feature;
+    uint8_t bin;
+    bool default_left;
+    dial_gbdt_sum left, right;
+} dial_gbdt_split;
+
+/* The weight of a leaf with sums g, h. */
+double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h);
+
+/* The best split of the node whose sums are total and histogram hist on
+ * feature f, or a split with feature -1 when no split gains enough. Ties go
+ * to the smaller bin, and missing values to the right before the left. */
+dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p,
+                                        const dial_gbdt_bins *bins, uint32_t f,
+                                        const dial_gbdt_sum *hist, dial_gbdt_sum total);
+
+#endif

@@ -1,0 +1,463 @@
+/*
+ * Growing one tree of gradient boosting: partitions, histograms by
+ * subtraction, splits level by level or best first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/gbdt_tree.h"
+
+/* Below this many slot updates (rows times features) a step runs on the
+ * calling thread: starting threads costs more than it saves. */
+#define TREE_PARALLEL_WORK ((size_t)1 << 17)
+/* Features per histogram work item: the kernel's group. */
+#define TREE_FEATURE_GROUP 4
+
+/* One histogram to build from rows, or one feature of a child to finish
+ * (subtract, when its histogram is its parent's minus its sibling's, then
+ * search for a split). */
+typedef struct tree_item {
+    int32_t node;
+    uint32_t first; /* index into the tree's feature list */
+    uint32_t count;
+} tree_item;
+
+struct dial_gbdt_grower {
+    const dial_gbdt_bins *bins;
+    size_t n_slots;
+    uint32_t *rows, *tmp; /* n_rows each */
+    dial_gbdt_node *nodes;
+    dial_gbdt_sum **hist;   /* per node: its histogram, NULL when it has none */
+    dial_gbdt_sum **sibling; /* per node: the sibling to subtract, NULL when built */
+    dial_gbdt_split *best;  /* per node: its best split */
+    size_t n_nodes, node_capacity;
+    dial_gbdt_sum **pool; /* free histogram buffers */
+    size_t n_pool, pool_capacity;
+    int32_t *pending, *batch, *children; /* node lists */
+    tree_item *items;
+    size_t item_capacity;
+    dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
+    size_t feature_best_capacity;
+    /* what the current step's parallel bodies read */
+    const dial_gbdt_tree_params *params;
+    const dial_gbdt_tree_input *in;
+    size_t n_items;
+};
+
+dial_gbdt_grower *dial_gbdt_grower_new(const dial_gbdt_bins *bins, size_t n_rows) {
+    dial_gbdt_grower *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->bins = bins;
+    g->n_slots = bins->slot[bins->n_features];
+    g->rows = malloc((n_rows ? n_rows : 1) * sizeof *g->rows);
+    g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
+    if (!g->rows || !g->tmp) {
+        dial_gbdt_grower_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void dial_gbdt_grower_free(dial_gbdt_grower *g) {
+    if (!g) return;
+    for (size_t i = 0; i < g->n_nodes; i++) free(g->hist[i]);
+    for (size_t i = 0; i < g->n_pool; i++) free(g->pool[i]);
+    free(g->pool);
+    free(g->rows);
+    free(g->tmp);
+    free(g->nodes);
+    free(g->hist);
+    free(g->sibling);
+    free(g->best);
+    free(g->pending);
+    free(g->batch);
+    free(g->children);
+    free(g->items);
+    free(g->feature_best);
+    free(g);
+}
+
+const dial_gbdt_node *dial_gbdt_grower_nodes(const dial_gbdt_grower *g, size_t *n_nodes) {
+    *n_nodes = g->n_nodes;
+    return g->nodes;
+}
+
+dial_gbdt_node *dial_gbdt_grower_nodes_mutable(dial_gbdt_grower *g) { return g->nodes; }
+
+const uint32_t *dial_gbdt_grower_rows(const dial_gbdt_grower *g) { return g->rows; }
+
+/* ---- buffers ------------------------------------------------------------------ */
+
+static dial_gbdt_sum *tree_take(dial_gbdt_grower *g) {
+    if (g->n_pool) return g->pool[--g->n_pool];
+    return malloc((g->n_slots ? g->n_slots : 1) * sizeof(dial_gbdt_sum));
+}
+
+static dial_status tree_release(dial_gbdt_grower *g, dial_gbdt_sum *buffer) {
+    if (!buffer) return DIAL_OK;
+    if (g->n_pool == g->pool_capacity) {
+        size_t capacity = g->pool_capacity ? 2 * g->pool_capacity : 16;
+        dial_gbdt_sum **pool = realloc(g->pool, capacity * sizeof *pool);
+        if (!pool) {
+            free(buffer);
+            return DIAL_ERR_NOMEM;
+        }
+        g->pool = pool;
+        g->pool_capacity = capacity;
+    }
+    g->pool[g->n_pool++] = buffer;
+    return DIAL_OK;
+}
+
+/* Room for two more nodes (a split's children) in every per-node array. */
+static dial_status tree_reserve_nodes(dial_gbdt_grower *g, size_t more) {
+    if (g->n_nodes + more <= g->node_capacity) return DIAL_OK;
+    size_t capacity = g->node_capacity ? 2 * g->node_capacity : 64;
+    while (capacity < g->n_nodes + more) capacity *= 2;
+    dial_gbdt_node *nodes = realloc(g->nodes, capacity * sizeof *nodes);
+    if (nodes) g->nodes = nodes;
+    dial_gbdt_sum **hist = realloc(g->hist, capacity * sizeof *hist);
+    if (hist) g->hist = hist;
+    dial_gbdt_sum **sibling = realloc(g->sibling, capacity * sizeof *sibling);
+    if (sibling) g->sibling = sibling;
+    dial_gbdt_split *best = realloc(g->best, capacity * sizeof *best);
+    if (best) g->best = best;
+    int32_t *pending = realloc(g->pending, capacity * sizeof *pending);
+    if (pending) g->pending = pending;
+    int32_t *batch = realloc(g->batch, capacity * sizeof *batch);
+    if (batch) g->batch = batch;
+    int32_t *children = realloc(g->children, capacity * sizeof *children);
+    if (children) g->children = children;
+    if (!nodes || !hist || !sibling || !best || !pending || !batch || !children)
+        return DIAL_ERR_NOMEM;
+    g->node_capacity = capacity;
+    return DIAL_OK;
+}
+
+static dial_status tree_reserve_items(dial_gbdt_grower *g, size_t n_items, size_t n_best) {
+    if (n_items > g->item_capacity) {
+        tree_item *items = realloc(g->items, n_items * sizeof *items);
+        if (!items) return DIAL_ERR_NOMEM;
+        g->items = items;
+        g->item_capacity = n_items;
+    }
+    if (n_best > g->feature_best_capacity) {
+        dial_gbdt_split *best = realloc(g->feature_best, n_best * sizeof *best);
+        if (!best) return DIAL_ERR_NOMEM;
+        g->feature_best = best;
+        g->feature_best_capacity = n_best;
+    }
+    return DIAL_OK;
+}
+
+/* ---- nodes ----------------------------------------------------------------------- */
+
+static void tree_make_node(dial_gbdt_grower *g, const dial_gbdt_tree_params *p, int32_t id,
+                           uint32_t begin, uint32_t end, dial_gbdt_sum sum, uint16_t depth) {
+    g->nodes[id] = (dial_gbdt_node){
+        .feature = -1,
+        .depth = depth,
+        .left = -1,
+        .right = -1,
+        .begin = begin,
+        .end = end,
+        .value = p->learning_rate * dial_gbdt_leaf_weight(&p->split, sum.g, sum.h),
+        .sum = sum,
+    };
+    g->hist[id] = NULL;
+    g->sibling[id] = NULL;
+    g->best[id] = (dial_gbdt_split){.feature = -1};
+}
+
+/* Whether a node could be split at all: room below it, two rows, and
+ * enough hessian for two children. */
+static bool tree_expandable(const dial_gbdt_tree_params *p, const dial_gbdt_node *node) {
+    if (p->max_depth > 0 && node->depth >= p->max_depth) return false;
+    return node->end - node->begin >= 2 && node->sum.h >= 2 * p->split.min_child_weight;
+}
+
+/* Splits node's rows stably: left-going rows stay in place in order, the
+ * others gather in tmp and follow them. Returns the number going left. */
+static uint32_t tree_partition(dial_gbdt_grower *g, const dial_gbdt_tree_input *in,
+                               const dial_gbdt_node *node) {
+    const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
+    unsigned missing = g->bins->n_values[node->feature], bin = node->bin;
+    unsigned default_left = node->default_left;
+    uint32_t *rows = g->rows + node->begin, *tmp = g->tmp + node->begin;
+    uint32_t m = node->end - node->begin, n_left = 0, n_right = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = rows[i];
+        unsigned code = codes[r];
+        unsigned left = code == missing ? default_left : code <= bin;
+        /* n_left <= i: the slot written was already read */
+        rows[n_left] = r;
+        tmp[n_right] = r;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + n_left, tmp, n_right * sizeof *rows);
+    return n_left;
+}
+
+/* ---- the parallel steps ---------------------------------------------------------- */
+
+static dial_status tree_build_items(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    dial_gbdt_grower *g = arg;
+    const dial_gbdt_tree_input *in = g->in;
+    for (size_t k = begin; k < end; k++) {
+        const tree_item *item = &g->items[k];
+        const dial_gbdt_node *node = &g->nodes[item->node];
+        const uint32_t *rows = g->rows + node->begin;
+        size_t m = node->end - node->begin;
+        /* the root on every row reads codes and derivatives straight */
+        if (m == in->data.n_rows && node->begin == 0 && in->n_rows == in->data.n_rows) rows = NULL;
+        dial_gbdt_hist_build(&in->data, in->features + item->first, item->count, rows, m,
+                             g->hist[item->node]);
+    }
+    return DIAL_OK;
+}
+
+static dial_status tree_finish_items(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    dial_gbdt_grower *g = arg;
+    const dial_gbdt_tree_input *in = g->in;
+    for (size_t k = begin; k < end; k++) {
+        const tree_item *item = &g->items[k];
+        int32_t id = item->node;
+        dial_gbdt_sum *hist = g->hist[id];
+        for (uint32_t j = item->first; j < item->first + item->count; j++) {
+            uint32_t f = in->features[j];
+            if (g->sibling[id]) dial_gbdt_hist_subtract(g->bins, &f, 1, hist, g->sibling[id]);
+            g->feature_best[k * TREE_FEATURE_GROUP + (j - item->first)] =
+                dial_gbdt_split_feature(&g->params->split, g->bins, f, hist, g->nodes[id].sum);
+        }
+    }
+    return DIAL_OK;
+}
+
+static dial_status tree_run(dial_ctx *ctx, dial_gbdt_grower *g, size_t work, int threads,
+                            dial_range_fn body) {
+    if (threads <= 1 || work < TREE_PARALLEL_WORK) return body(g, 0, g->n_items, 0);
+    return dial_parallel_for(ctx, threads, g->n_items, body, g);
+}
+
+/* Builds the histograms of nodes[0 .. n) from their rows (those with a
+ * NULL sibling), subtracts for the others, and finds every node's best
+ * split. */
+static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g,
+                                              const int32_t *nodes, size_t n, int threads) {
+    const dial_gbdt_tree_input *in = g->in;
+    size_t groups = (in->n_features + TREE_FEATURE_GROUP - 1) / TREE_FEATURE_GROUP;
+    dial_status status = tree_reserve_items(g, n * groups, n * groups * TREE_FEATURE_GROUP);
+    if (status != DIAL_OK) return status;
+    size_t work = 0;
+    g->n_items = 0;
+    for (size_t c = 0; c < n; c++) {
+        int32_t id = nodes[c];
+        if (g->sibling[id]) continue;
+        for (size_t q = 0; q < groups; q++) {
+            uint32_t first = (uint32_t)(q * TREE_FEATURE_GROUP);
+            uint32_t count = (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP
+                                            ? in->n_features - first
+                                            : TREE_FEATURE_GROUP);
+            g->items[g->n_items++] = (tree_item){id, first, count};
+        }
+        work += (size_t)(g->nodes[id].end - g->nodes[id].begin) * in->n_features;
+    }
+    status = tree_run(ctx, g, work, threads, tree_build_items);
+    if (status != DIAL_OK) return status;
+
+    g->n_items = 0;
+    for (size_t c = 0; c < n; c++)
+        for (size_t q = 0; q < groups; q++) {
+            uint32_t first = (uint32_t)(q * TREE_FEATURE_GROUP);
+            uint32_t count = (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP
+                                            ? in->n_features - first
+                                            : TREE_FEATURE_GROUP);
+            g->items[g->n_items++] = (tree_item){nodes[c], first, count};
+        }
+    work = n * (g->n_slots / (g->bins->n_features ? g->bins->n_features : 1) + 1) *
+           in->n_features;
+    status = tree_run(ctx, g, work, threads, tree_finish_items);
+    if (status != DIAL_OK) return status;
+
+    /* Each node's best over its features, in feature order. */
+    for (size_t c = 0; c < n; c++) {
+        int32_t id = nodes[c];
+        dial_gbdt_split best = {.feature = -1};
+        for (size_t j = 0; j < in->n_features; j++) {
+            const dial_gbdt_split *s =
+                &g->feature_best[(c * groups + j / TREE_FEATURE_GROUP) * TREE_FEATURE_GROUP +
+                                 j % TREE_FEATURE_GROUP];
+            if (s->feature >= 0 && (best.feature < 0 || s->gain > best.gain)) best = *s;
+        }
+        g->best[id] = best;
+        g->sibling[id] = NULL;
+    }
+    return DIAL_OK;
+}
+
+/* ---- growing --------------------------------------------------------------------- */
+
+/* Splits every node of the batch, then gives each child that may split a
+ * histogram and a best split. Children with a split join pending. */
+static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n_batch,
+                                    size_t *n_pending, size_t *n_leaves, int threads) {
+    const dial_gbdt_tree_params *p = g->params;
+    dial_status status = tree_reserve_nodes(g, 2 * n_batch);
+    if (status != DIAL_OK) return status;
+    for (size_t b = 0; b < n_batch; b++) {
+        int32_t id = g->batch[b];
+        dial_gbdt_node *node = &g->nodes[id];
+        const dial_gbdt_split *s = &g->best[id];
+        node->feature = s->feature;
+        node->bin = s->bin;
+        node->default_left = s->default_left;
+        node->gain = s->gain;
+        uint32_t n_left = tree_partition(g, g->in, node);
+        int32_t left = (int32_t)g->n_nodes, right = left + 1;
+        g->n_nodes += 2;
+        node->left = left;
+        node->right = right;
+        uint16_t depth = (uint16_t)(node->depth + 1);
+        tree_make_node(g, p, left, node->begin, node->begin + n_left, s->left, depth);
+        tree_make_node(g, p, right, node->begin + n_left, node->end, s->right, depth);
+        (*n_leaves)++;
+    }
+    bool room = p->max_leaves <= 0 || *n_leaves < (size_t)p->max_leaves;
+    size_t n_children = 0;
+    for (size_t b = 0; b < n_batch; b++) {
+        int32_t id = g->batch[b];
+        dial_gbdt_node *node = &g->nodes[id];
+        int32_t left = node->left, right = node->right;
+        bool need_left = room && tree_expandable(p, &g->nodes[left]);
+        bool need_right = room && tree_expandable(p, &g->nodes[right]);
+        dial_gbdt_sum *parent = g->hist[id];
+        g->hist[id] = NULL;
+        if (!need_left && !need_right) {
+            status = tree_release(g, parent);
+            if (status != DIAL_OK) return status;
+            continue;
+        }
+        const dial_gbdt_node *l = &g->nodes[left], *r = &g->nodes[right];
+        int32_t small = l->end - l->begin <= r->end - r->begin ? left : right;
+        int32_t large = small == left ? right : left;
+        bool need_large = small == left ? need_right : need_left;
+        g->hist[small] = tree_take(g);
+        if (!g->hist[small]) return DIAL_ERR_NOMEM;
+        g->children[n_children++] = small;
+        if (need_large) {
+            g->hist[large] = parent;
+            g->sibling[large] = g->hist[small];
+            g->children[n_children++] = large;
+        } else {
+            status = tree_release(g, parent);
+            if (status != DIAL_OK) return status;
+        }
+    }
+    /* Every histogram built from rows is complete before any subtraction
+     * reads it: all builds run before all finishing steps. */
+    status = tree_histograms_and_splits(ctx, g, g->children, n_children, threads);
+    if (status != DIAL_OK) return status;
+    /* A child that was built only for its sibling's subtraction, or has
+     * no split, gives its buffer back. */
+    for (size_t c = 0; c < n_children; c++) {
+        int32_t id = g->children[c];
+        if (tree_expandable(p, &g->nodes[id]) && g->best[id].feature >= 0)
+            g->pending[(*n_pending)++] = id;
+    }
+    for (size_t c = 0; c < n_children; c++) {
+        int32_t id = g->children[c];
+        bool keep = tree_expandable(p, &g->nodes[id]) && g->best[id].feature >= 0;
+        if (!keep) {
+            status = tree_release(g, g->hist[id]);
+            g->hist[id] = NULL;
+            if (status != DIAL_OK) return status;
+        }
+    }
+    return DIAL_OK;
+}
+
+/* Moves the nodes to split next from pending into batch; returns how many. */
+static size_t tree_next_batch(dial_gbdt_grower *g, size_t *n_pending, size_t n_leaves) {
+    const dial_gbdt_tree_params *p = g->params;
+    if (*n_pending == 0) return 0;
+    if (p->max_leaves <= 0) {
+        /* depth-wise: the whole level, in node order */
+        size_t n = *n_pending;
+        memcpy(g->batch, g->pending, n * sizeof *g->batch);
+        *n_pending = 0;
+        for (size_t i = 1; i < n; i++) /* insertion sort: short, nearly sorted */
+            for (size_t j = i; j > 0 && g->batch[j - 1] > g->batch[j]; j--) {
+                int32_t t = g->batch[j];
+                g->batch[j] = g->batch[j - 1];
+                g->batch[j - 1] = t;
+            }
+        return n;
+    }
+    if (n_leaves >= (size_t)p->max_leaves) return 0;
+    size_t pick = 0;
+    for (size_t i = 1; i < *n_pending; i++) {
+        double a = g->best[g->pending[i]].gain, b = g->best[g->pending[pick]].gain;
+        if (a > b || (a == b && g->pending[i] < g->pending[pick])) pick = i;
+    }
+    g->batch[0] = g->pending[pick];
+    g->pending[pick] = g->pending[--*n_pending];
+    return 1;
+}
+
+dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_tree_params *params,
+                           const dial_gbdt_tree_input *in, int threads) {
+    /* Buffers of the last tree go back to the pool. */
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (g->hist[i]) {
+            dial_status status = tree_release(g, g->hist[i]);
+            g->hist[i] = NULL;
+            if (status != DIAL_OK) return status;
+        }
+    g->n_nodes = 0;
+    g->params = params;
+    g->in = in;
+    dial_status status = tree_reserve_nodes(g, 1);
+    if (status != DIAL_OK) return status;
+    memcpy(g->rows, in->rows, in->n_rows * sizeof *g->rows);
+    dial_gbdt_sum sum = {0, 0};
+    for (size_t i = 0; i < in->n_rows; i++) {
+        const dial_gbdt_pair *pair = &in->data.pairs[in->rows[i]];
+        sum.g += pair->g;
+        sum.h += pair->h;
+    }
+    g->n_nodes = 1;
+    tree_make_node(g, params, 0, 0, (uint32_t)in->n_rows, sum, 0);
+    size_t n_pending = 0, n_leaves = 1;
+    if (tree_expandable(params, &g->nodes[0]) && in->n_features > 0 &&
+        (params->max_leaves <= 0 || params->max_leaves > 1)) {
+        g->hist[0] = tree_take(g);
+        if (!g->hist[0]) return DIAL_ERR_NOMEM;
+        int32_t root = 0;
+        status = tree_histograms_and_splits(ctx, g, &root, 1, threads);
+        if (status != DIAL_OK) return status;
+        if (g->best[0].feature >= 0)
+            g->pending[n_pending++] = 0;
+        else {
+            status = tree_release(g, g->hist[0]);
+            g->hist[0] = NULL;
+            if (status != DIAL_OK) return status;
+        }
+    }
+    for (;;) {
+        size_t n_batch = tree_next_batch(g, &n_pending, n_leaves);
+        if (n_batch == 0) break;
+        status = tree_split_batch(ctx, g, n_batch, &n_pending, &n_leaves, threads);
+        if (status != DIAL_OK) return status;
+    }
+    /* Leaf-wise growth may stop with leaves still holding histograms. */
+    for (size_t i = 0; i < n_pending; i++) {
+        int32_t id = g->pending[i];
+        status = tree_release(g, g->hist[id]);
+        g->hist[id] = NULL;
+        if (status != DIAL_OK) return status;
+    }
+    return DIAL_OK;
+}

@@ -1,0 +1,199 @@
+/*
+ * tree: one CART decision tree (Breiman, Friedman, Olshen and Stone, 1984),
+ * for classification (gini or entropy) and regression (squared or absolute
+ * error), as scikit-learn's DecisionTreeClassifier and
+ * DecisionTreeRegressor: grown depth first until its leaves are pure or
+ * too small, then optionally pruned by minimal cost-complexity (ccp_alpha).
+ * Split finding, growth and the node arrays live in cart.c, shared with the
+ * forest.
+ *
+ * Ties between equally good splits go to the feature drawn first: features
+ * are drawn in an order from the context's seed (stream 0), so a tree is
+ * reproducible, and differs from scikit-learn's only where two splits tie.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cart.h"
+
+static const dial_knob_spec tree_knobs[] = {
+    DIAL_PREPROCESS_KNOBS("none"),
+    DIAL_CART_CRITERION_KNOB,
+    {.name = "max_depth",
+     .type = DIAL_KNOB_INT,
+     .default_text = "0",
+     .lower = 0,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 1,
+     .search_high = 30,
+     .condition = "",
+     .doc = "deepest level a node may sit at (the root is level 0); 0 grows until the leaves are "
+            "pure or too small to split"},
+    {.name = "min_samples_split",
+     .type = DIAL_KNOB_INT,
+     .default_text = "2",
+     .lower = 2,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "fewest training rows a node needs to be split"},
+    {.name = "min_samples_leaf",
+     .type = DIAL_KNOB_INT,
+     .default_text = "1",
+     .lower = 1,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 1,
+     .search_high = 50,
+     .log_scale = true,
+     .condition = "",
+     .doc = "fewest training rows each child of a split must keep; larger values smooth the "
+            "model"},
+    DIAL_CART_MAX_FEATURES_KNOBS("all", false),
+    {.name = "min_impurity_decrease",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "0",
+     .lower = 0,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "a split is made only if it lowers the impurity, weighted by the share of training "
+            "rows in the node, by at least this much"},
+    {.name = "ccp_alpha",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "0",
+     .lower = 0,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "complexity cost per leaf of minimal cost-complexity pruning (Breiman et al. 1984): "
+            "after growing, subtrees whose impurity gain per extra leaf is at most this are cut; "
+            "0 prunes nothing"},
+    DIAL_CART_CLASS_WEIGHT_KNOB,
+};
+
+static const dial_param_doc tree_params[] = {
+    {"feature", "n_nodes", "the input each node splits on; -1 for a leaf"},
+    {"threshold", "n_nodes",
+     "a row goes to the left child when its input is <= threshold (the midpoint between two "
+     "training values); 0 for a leaf"},
+    {"left", "n_nodes", "index of the left child, -1 for a leaf; a child comes after its parent"},
+    {"right", "n_nodes", "index of the right child, -1 for a leaf"},
+    {"value", "n_nodes x n_classes (x 1 for regression)",
+     "what the node predicts: the class shares of its training rows (weighted), or their mean "
+     "(median for absolute_error)"},
+    {"n_samples", "n_nodes", "training rows that reach the node"},
+    {"impurity", "n_nodes", "the node's impurity under the criterion"},
+    {"importance", "n_inputs",
+     "impurity importance: how much the splits on each input lower the weighted impurity, "
+     "normalised to sum to 1"},
+};
+
+/* Per-row weights: the class weight of each row, or 1. NULL when out of
+ * memory. */
+static double *tree_row_weights(const dial_cart_data *data, bool balanced) {
+    double *weight = malloc(data->n_rows * sizeof *weight);
+    double *by_class = balanced ? dial_cart_balanced_weights(data) : NULL;
+    if (!weight || (balanced && !by_class)) {
+        free(weight);
+        free(by_class);
+        return NULL;
+    }
+    for (size_t i = 0; i < data->n_rows; i++) weight[i] = by_class ? by_class[data->label[i]] : 1;
+    free(by_class);
+    return weight;
+}
+
+static dial_status tree_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                            dial_tensors *learned) {
+    dial_cart_params params;
+    dial_status status = dial_cart_params_from_knobs(ctx, "tree", knobs, in, &params);
+    if (status != DIAL_OK) return status;
+    dial_cart_data data;
+    status = dial_cart_data_prepare(ctx, "tree", in, &data);
+    if (status != DIAL_OK) return status;
+    double *weight = tree_row_weights(&data, params.balanced);
+    dial_cart_workspace *ws = dial_cart_workspace_new(&data);
+    double *importance = NULL;
+    dial_cart_tree tree = {0};
+    if (!weight || !ws) {
+        status = DIAL_ERR_NOMEM;
+    } else {
+        dial_rng rng = dial_rng_stream(dial_ctx_seed(ctx), 0);
+        status = dial_cart_grow(ws, &data, &params, weight, &rng, &tree);
+    }
+    if (status != DIAL_OK) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory growing a tree on %zu x %zu",
+                           in->n_rows, in->n_features);
+    } else {
+        status = dial_cart_tensors_add(ctx, learned, &tree, 1, false);
+    }
+    if (status == DIAL_OK) {
+        size_t shape[1] = {in->n_features};
+        status =
+            dial_tensors_add(ctx, learned, "importance", DIAL_F64, 1, shape, (void **)&importance);
+    }
+    if (status == DIAL_OK) dial_cart_importance(&tree, in->n_features, importance);
+    dial_cart_tree_free(&tree);
+    dial_cart_workspace_free(ws);
+    free(weight);
+    dial_cart_data_free(&data);
+    return status;
+}
+
+static dial_status tree_validate(dial_ctx *ctx, const dial_knobs *knobs,
+                                 const dial_tensors *learned, const dial_fit_input *in) {
+    dial_cart_forest nodes;
+    (void)knobs;
+    return dial_cart_tensors_read(ctx, "tree", learned, in, false, &nodes);
+}
+
+static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                                const dial_fit_input *in, dial_predict_output *out) {
+    bool classification = in->task == DIAL_TASK_CLASSIFICATION;
+    if (!classification && out->proba)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "tree: no class probabilities in regression");
+    dial_cart_forest nodes;
+    dial_status status = dial_cart_tensors_read(ctx, "tree", learned, in, false, &nodes);
+    if (status != DIAL_OK) return status;
+    (void)knobs;
+    dial_cart_view tree = dial_cart_forest_tree(&nodes, 0);
+    dial_cart_packed *packed = malloc(tree.n_nodes * sizeof *packed);
+    uint32_t *stack = malloc(2 * tree.n_nodes * sizeof *stack);
+    if (!packed || !stack) {
+        free(packed);
+        free(stack);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory predicting");
+    }
+    dial_cart_pack(&tree, packed, stack);
+    size_t k = tree.n_outputs, d = in->n_features;
+    for (size_t i = 0; i < in->n_rows; i++) {
+        const double *value = tree.value + packed[dial_cart_packed_leaf(packed, in->x + i * d)].next * k;
+        if (!classification) {
+            out->value[i] = value[0];
+            continue;
+        }
+        size_t best = 0; /* a tie goes to the first class, as numpy's argmax */
+        for (size_t c = 1; c < k; c++)
+            if (value[c] > value[best]) best = c;
+        out->value[i] = (double)best;
+        if (out->proba) memcpy(out->proba + i * k, value, k * sizeof *value);
+    }
+    free(packed);
+    free(stack);
+    return DIAL_OK;
+}
+
+const dial_model_family dial_model_tree = {
+    .name = "tree",
+    .summary = "decision tree (CART): axis-aligned if/else splits, optionally pruned",
+    .tasks = DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | DIAL_TASK_BIT(DIAL_TASK_REGRESSION),
+    .has_proba = true,
+    .knobs = tree_knobs,
+    .n_knobs = sizeof tree_knobs / sizeof tree_knobs[0],
+    .params = tree_params,
+    .n_params = sizeof tree_params / sizeof tree_params[0],
+    .nonparametric_doc = NULL,
+    .fit = tree_fit,
+    .predict = tree_predict,
+    .validate = tree_validate,
+};
