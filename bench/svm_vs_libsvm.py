@@ -85,10 +85,15 @@ def main():
     span = np.where(high > low, high - low, 1.0)
     x = -1.0 + 2.0 * (x - low) / span
 
-    work = tempfile.mkdtemp(prefix="svm-bench-")
+    with tempfile.TemporaryDirectory(prefix="svm-bench-") as work:
+        benchmark(args, x, y, frame.columns[:-1], work)
+
+
+def benchmark(args, x, y, feature_names, work):
+    """Writes the scaled data into work, times the three programs, prints the table."""
     csv_path = os.path.join(work, "satimage_scaled.csv")
     svm_path = os.path.join(work, "satimage_scaled.libsvm")
-    scaled = pd.DataFrame(x, columns=frame.columns[:-1])
+    scaled = pd.DataFrame(x, columns=feature_names)
     scaled["classes"] = y
     scaled.to_csv(csv_path, index=False, float_format="%.17g")
     with open(svm_path, "w") as f:

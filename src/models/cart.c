@@ -41,7 +41,7 @@ const char *const dial_cart_class_weight_choices[] = {"none", "balanced", NULL};
 /* Codes are 16 bits: at most this many bins per feature. */
 #define CART_MAX_BINS 65536u
 /* Nodes with at most this many rows are sorted by insertion. */
-#define CART_INSERTION_ROWS 32
+#define CART_INSERTION_ROWS 24
 
 /* ---- knobs ----------------------------------------------------------------- */
 
@@ -288,6 +288,8 @@ struct dial_cart_workspace {
     cart_frame *stack;
     size_t stack_capacity;
     double root_weight;
+    double total_sq; /* gini: sum of the squared class weights of the node */
+    dial_cart_tree tree; /* the tree being grown */
 };
 
 void dial_cart_workspace_free(dial_cart_workspace *ws) {
@@ -299,6 +301,7 @@ void dial_cart_workspace_free(dial_cart_workspace *ws) {
                      ws->rank_y,     ws->rank_w,     ws->fen_all_w,  ws->fen_all_s,
                      ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
+    dial_cart_tree_free(&ws->tree);
     free(ws);
 }
 
@@ -442,6 +445,7 @@ static void cart_node_stats(dial_cart_workspace *ws, const dial_cart_data *data,
         double impurity_sum = 0;
         if (params->criterion == DIAL_CART_GINI) {
             for (size_t c = 0; c < k; c++) impurity_sum += ws->total[c] * ws->total[c];
+            ws->total_sq = impurity_sum;
             *impurity = 1.0 - impurity_sum / (w_total * w_total);
         } else {
             for (size_t c = 0; c < k; c++)
@@ -498,7 +502,13 @@ static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, 
     if (lo == hi) return false;
     uint32_t *order = ws->order;
     size_t range = (size_t)(hi - lo) + 1;
-    if (n <= CART_INSERTION_ROWS) {
+    if (range <= 2 * n + 64) {
+        uint32_t *bucket = ws->bucket;
+        memset(bucket, 0, (range + 1) * sizeof *bucket);
+        for (size_t k = 0; k < n; k++) bucket[codes[k] - lo + 1]++;
+        for (size_t b = 1; b <= range; b++) bucket[b] += bucket[b - 1];
+        for (size_t k = 0; k < n; k++) order[bucket[codes[k] - lo]++] = (uint32_t)k;
+    } else if (n <= CART_INSERTION_ROWS) {
         for (size_t i = 0; i < n; i++) {
             uint32_t key = (uint32_t)i;
             uint16_t kc = codes[i];
@@ -509,12 +519,6 @@ static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, 
             }
             order[j] = key;
         }
-    } else if (range <= 2 * n + 256) {
-        uint32_t *bucket = ws->bucket;
-        memset(bucket, 0, (range + 1) * sizeof *bucket);
-        for (size_t k = 0; k < n; k++) bucket[codes[k] - lo + 1]++;
-        for (size_t b = 1; b <= range; b++) bucket[b] += bucket[b - 1];
-        for (size_t k = 0; k < n; k++) order[bucket[codes[k] - lo]++] = (uint32_t)k;
     } else {
         /* two stable passes over the low then the high byte of code - lo */
         uint32_t *bucket = ws->bucket, *tmp = ws->order_tmp;
@@ -576,17 +580,19 @@ static inline void cart_consider_sorted(cart_split *best, const dial_cart_worksp
 static void cart_scan_gini(dial_cart_workspace *ws, size_t f, size_t n, double w_node,
                            size_t msl, cart_split *best) {
     size_t k_classes = ws->n_classes;
-    double *left = ws->left, *right = ws->right, sq_left = 0, sq_right = 0, w_left = 0;
-    memset(left, 0, k_classes * sizeof *left);
-    memcpy(right, ws->total, k_classes * sizeof *right);
-    for (size_t c = 0; c < k_classes; c++) sq_right += right[c] * right[c];
+    double *left = ws->left, sq_left = 0, sq_right = ws->total_sq, w_left = 0;
+    const double *total = ws->total;
+    /* a small node clears only the classes it holds */
+    if (n < k_classes)
+        for (size_t k = 0; k < n; k++) left[ws->node_label[k]] = 0;
+    else
+        memset(left, 0, k_classes * sizeof *left);
     for (size_t j = 0; j + 1 < n; j++) {
         uint32_t k = ws->order[j], c = ws->node_label[k];
-        double w = ws->node_w[k], l = left[c], r = right[c];
+        double w = ws->node_w[k], l = left[c], r = total[c] - l;
         sq_left += w * (2 * l + w);
         sq_right -= w * (2 * r - w);
         left[c] = l + w;
-        right[c] = r - w;
         w_left += w;
         int at = cart_boundary(ws, j, n, msl);
         if (at < 0) break;
@@ -759,10 +765,10 @@ static bool cart_scan_histogram(dial_cart_workspace *ws, const dial_cart_data *d
         memset(left, 0, k * sizeof *left);
         memset(xl, 0, k * sizeof *xl);
         memcpy(right, ws->total, k * sizeof *right);
-        for (size_t c = 0; c < k; c++) {
-            sq_right += right[c] * right[c];
-            t_right += xr[c] = cart_xlogx(right[c]);
-        }
+        if (params->criterion == DIAL_CART_GINI)
+            sq_right = ws->total_sq;
+        else
+            for (size_t c = 0; c < k; c++) t_right += xr[c] = cart_xlogx(right[c]);
     }
     size_t n_left = 0, previous = lo;
     for (size_t b = lo; b <= hi; b++) {
@@ -881,22 +887,23 @@ static void cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
     *n_constants = total_constants;
 }
 
-/* Moves the node's rows whose code is at most split->code_left first. */
+/* Moves the node's rows whose code is at most split->code_left first,
+ * keeping their order: each row is written to both sides and only the
+ * count of its side moves on, so no branch waits on a coin toss. */
 static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
                            const cart_split *split, size_t start, size_t end) {
     const uint16_t *column = data->codes + split->feature * data->n_rows;
-    uint32_t *samples = ws->samples;
-    size_t lo = start, hi = end;
-    while (lo < hi) {
-        if (column[samples[lo]] <= split->code_left) {
-            lo++;
-        } else {
-            hi--;
-            uint32_t t = samples[lo];
-            samples[lo] = samples[hi];
-            samples[hi] = t;
-        }
+    uint32_t *samples = ws->samples + start, *right = ws->order_tmp;
+    size_t n_left = 0, n_right = 0;
+    for (size_t i = 0; i < end - start; i++) {
+        uint32_t row = samples[i];
+        size_t goes_left = column[row] <= split->code_left;
+        samples[n_left] = row;
+        right[n_right] = row;
+        n_left += goes_left;
+        n_right += 1 - goes_left;
     }
+    memcpy(samples + n_left, right, n_right * sizeof *right);
 }
 
 /* The midpoint of the largest value on the left and the smallest on the
@@ -1022,10 +1029,36 @@ done:
 
 /* ---- growing ---------------------------------------------------------------------- */
 
+/* A copy of the grown tree in arrays of its exact size; false when out of
+ * memory. */
+static bool cart_tree_copy(const dial_cart_tree *from, dial_cart_tree *to) {
+    *to = (dial_cart_tree){.n_outputs = from->n_outputs};
+    if (!cart_tree_reserve(to, from->n_nodes ? from->n_nodes : 1)) {
+        dial_cart_tree_free(to);
+        return false;
+    }
+    size_t m = from->n_nodes;
+    to->n_nodes = m;
+    memcpy(to->feature, from->feature, m * sizeof *to->feature);
+    memcpy(to->left, from->left, m * sizeof *to->left);
+    memcpy(to->right, from->right, m * sizeof *to->right);
+    memcpy(to->n_samples, from->n_samples, m * sizeof *to->n_samples);
+    memcpy(to->threshold, from->threshold, m * sizeof *to->threshold);
+    memcpy(to->impurity, from->impurity, m * sizeof *to->impurity);
+    memcpy(to->weighted_n, from->weighted_n, m * sizeof *to->weighted_n);
+    memcpy(to->value, from->value, m * from->n_outputs * sizeof *to->value);
+    return true;
+}
+
 dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
                            const dial_cart_params *params, const double *weight, dial_rng *rng,
-                           dial_cart_tree *tree) {
-    *tree = (dial_cart_tree){.n_outputs = data->n_classes ? data->n_classes : 1};
+                           dial_cart_tree *out) {
+    /* grown in the workspace's arrays, which keep their capacity from tree
+     * to tree, and copied out at its exact size */
+    dial_cart_tree *tree = &ws->tree;
+    *out = (dial_cart_tree){.n_outputs = data->n_classes ? data->n_classes : 1};
+    tree->n_nodes = 0;
+    tree->n_outputs = out->n_outputs;
     size_t n = 0;
     for (size_t i = 0; i < data->n_rows; i++)
         if (weight[i] > 0) ws->samples[n++] = (uint32_t)i;
@@ -1078,9 +1111,9 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
         if (!cart_push(ws, &top, right) || !cart_push(ws, &top, left)) goto nomem;
     }
     if (params->ccp_alpha > 0 && cart_prune(tree, params->ccp_alpha) != DIAL_OK) goto nomem;
+    if (!cart_tree_copy(tree, out)) goto nomem;
     return DIAL_OK;
 nomem:
-    dial_cart_tree_free(tree);
     return DIAL_ERR_NOMEM;
 }
 
@@ -1340,12 +1373,11 @@ size_t dial_cart_pack(const dial_cart_view *tree, dial_cart_packed *out, uint32_
         out[at].threshold = tree->threshold[node];
         if (tree->left[node] < 0) {
             const double *row = tree->value + (size_t)node * tree->n_outputs;
-            size_t ones = 0, one = 0, zeros = 0;
-            for (size_t c = 0; c < tree->n_outputs; c++) {
-                if (row[c] == 1.0) ones++, one = c;
-                zeros += row[c] == 0.0;
-            }
-            bool pure = ones == 1 && zeros + 1 == tree->n_outputs && one < INT32_MAX - 2;
+            size_t nonzero = 0, one = 0;
+            for (size_t c = 0; c < tree->n_outputs; c++) nonzero += row[c] != 0.0;
+            if (nonzero == 1)
+                while (row[one] == 0.0) one++;
+            bool pure = nonzero == 1 && row[one] == 1.0 && one < INT32_MAX - 2;
             out[at].feature = pure ? -2 - (int32_t)one : -1;
             out[at].next = node;
             continue;

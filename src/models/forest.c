@@ -205,7 +205,7 @@ static bool forest_pack(forest_packed *p, const dial_cart_view *trees, size_t n_
 /* Rows go through the trees a block at a time, every tree in order for the
  * block, so a tree stays in cache while it serves the block and each row's
  * sum is added up in the same order whatever the thread. */
-enum { FOREST_BLOCK = 64 };
+enum { FOREST_BLOCK = 64, FOREST_LANES = 8 };
 
 typedef struct forest_summer {
     const forest_packed *packed;
@@ -232,11 +232,32 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
             const dial_cart_packed *nodes = p->nodes + p->start[t];
             const double *value = p->value[t];
             const uint64_t *bag = s->in_bag ? s->in_bag + t * s->words : NULL;
-            for (size_t r = r0; r < r1; r++) {
-                if (bag && (bag[r / 64] >> (r % 64) & 1)) continue;
-                const dial_cart_packed *leaf = nodes + dial_cart_packed_leaf(nodes, s->x + r * d);
-                dial_cart_packed_add(leaf, value, k, sum + (r - r0) * k);
-                if (s->votes) s->votes[r]++;
+            size_t rows[FOREST_BLOCK], m = 0;
+            for (size_t r = r0; r < r1; r++)
+                if (!bag || !(bag[r / 64] >> (r % 64) & 1)) rows[m++] = r;
+            /* FOREST_LANES rows walk down the tree together, so that the
+             * memory waits of one overlap those of the others */
+            for (size_t g = 0; g < m; g += FOREST_LANES) {
+                size_t lanes = m - g < FOREST_LANES ? m - g : FOREST_LANES;
+                uint32_t at[FOREST_LANES] = {0};
+                const double *xs[FOREST_LANES];
+                for (size_t l = 0; l < lanes; l++) xs[l] = s->x + rows[g + l] * d;
+                for (bool moving = true; moving;) {
+                    moving = false;
+                    for (size_t l = 0; l < lanes; l++) {
+                        const dial_cart_packed *node = nodes + at[l];
+                        if (node->feature < 0) continue;
+                        /* a mask rather than a branch: the way is a coin toss */
+                        uint32_t right = 0u - (uint32_t)!(xs[l][node->feature] <= node->threshold);
+                        at[l] = ((at[l] + 1) & ~right) | (node->next & right);
+                        moving = true;
+                    }
+                }
+                for (size_t l = 0; l < lanes; l++) {
+                    size_t r = rows[g + l];
+                    dial_cart_packed_add(nodes + at[l], value, k, sum + (r - r0) * k);
+                    if (s->votes) s->votes[r]++;
+                }
             }
         }
         if (!s->out) continue;

@@ -27,6 +27,11 @@ size_t dial_gbdt_loss_scores(dial_gbdt_loss loss, size_t n_classes) {
     return loss == DIAL_GBDT_SOFTMAX ? n_classes : 1;
 }
 
+/* The larger of x and c, within an ulp of the larger magnitude, without a
+ * comparison: GCC keeps comparisons of doubles out of vectorised loops
+ * unless told that they cannot trap. */
+static inline double loss_max(double x, double c) { return 0.5 * ((x + c) + fabs(x - c)); }
+
 /* e^x for x <= 0 (clamped at -700), to about 1e-15 relative: x = k ln2 + r
  * with |r| <= ln2 / 2, e^r by Taylor's series to degree 12, and 2^k written
  * into the exponent bits. Integer work stays in 64-bit lanes (no
@@ -34,7 +39,7 @@ size_t dial_gbdt_loss_scores(dial_gbdt_loss loss, size_t n_classes) {
  * 1.5 * 2^52 rounds x log2(e) to the integer k and leaves k in the low
  * bits of the sum's representation. */
 static inline double loss_exp(double x) {
-    x = x < -700.0 ? -700.0 : x;
+    x = loss_max(x, -700.0);
     const double round_shift = 6755399441055744.0; /* 1.5 * 2^52 */
     double shifted = x * 1.4426950408889634 + round_shift;
     double k = shifted - round_shift;
@@ -150,6 +155,26 @@ dial_status dial_gbdt_loss_base(dial_ctx *ctx, dial_gbdt_loss loss, const double
 
 /* ---- derivatives ------------------------------------------------------------ */
 
+/* e[i] = exp(margin[i] - top[i]) and sum[i] += e[i], over m rows. */
+static void loss_exp_rows(const double *restrict margin, const double *restrict top,
+                          double *restrict e, double *restrict sum, size_t m) {
+    for (size_t i = 0; i < m; i++) {
+        e[i] = loss_exp(margin[i] - top[i]);
+        sum[i] += e[i];
+    }
+}
+
+/* One class's derivatives from its exponentials e and the rows' 1 / sum;
+ * the row's own class gets its -1 afterwards. */
+static void loss_softmax_pairs(const double *restrict e, const double *restrict inverse,
+                               dial_gbdt_pair *restrict pairs, size_t m) {
+    for (size_t i = 0; i < m; i++) {
+        double p = e[i] * inverse[i];
+        pairs[i].g = (float)p;
+        pairs[i].h = (float)loss_max(2.0 * p * (1.0 - p), LOSS_MIN_HESSIAN);
+    }
+}
+
 /* The softmax of rows [begin, begin + m): each exponential is taken once
  * and kept in e (n_scores x LOSS_BLOCK). */
 static void loss_softmax_block(const double *y, const double *margin, size_t n, size_t n_scores,
@@ -160,24 +185,14 @@ static void loss_softmax_block(const double *y, const double *margin, size_t n, 
         const double *mk = margin + k * n + begin;
         for (size_t i = 0; i < m; i++) top[i] = mk[i] > top[i] ? mk[i] : top[i];
     }
-    for (size_t k = 0; k < n_scores; k++) {
-        const double *mk = margin + k * n + begin;
-        double *ek = e + k * LOSS_BLOCK;
-        for (size_t i = 0; i < m; i++) {
-            ek[i] = loss_exp(mk[i] - top[i]);
-            sum[i] += ek[i];
-        }
-    }
+    for (size_t k = 0; k < n_scores; k++)
+        loss_exp_rows(margin + k * n + begin, top, e + k * LOSS_BLOCK, sum, m);
     for (size_t i = 0; i < m; i++) sum[i] = 1.0 / sum[i];
-    for (size_t k = 0; k < n_scores; k++) {
-        const double *ek = e + k * LOSS_BLOCK, *yk = y + begin;
-        dial_gbdt_pair *pk = pairs + k * n + begin;
-        for (size_t i = 0; i < m; i++) {
-            double p = ek[i] * sum[i];
-            double h = 2.0 * p * (1.0 - p);
-            pk[i].g = (float)(p - (yk[i] == (double)k ? 1.0 : 0.0));
-            pk[i].h = (float)(h > LOSS_MIN_HESSIAN ? h : LOSS_MIN_HESSIAN);
-        }
+    for (size_t k = 0; k < n_scores; k++)
+        loss_softmax_pairs(e + k * LOSS_BLOCK, sum, pairs + k * n + begin, m);
+    for (size_t i = 0; i < m; i++) {
+        size_t c = (size_t)y[begin + i];
+        pairs[c * n + begin + i].g = (float)(e[c * LOSS_BLOCK + i] * sum[i] - 1.0);
     }
 }
 
