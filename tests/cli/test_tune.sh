@@ -181,7 +181,9 @@ json_ok 'all(t["state"] == "failed" and t["value"] is None and "impute=none" in 
 
 # ---- Ctrl-C: running trials finish, completed ones are kept, a rerun continues
 current="Ctrl-C"
-"$DIAL" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 4 --jobs 1 \
+# svm has no prepare-once path, so each trial takes long enough (about a
+# second) for the signal to land mid-run.
+"$DIAL" tune svm data/digits.csv --target digit --space C=1..100:log --trials 4 --jobs 1 \
     --study "$TMP/stop.db" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 for _ in $(seq 1 600); do
@@ -196,7 +198,7 @@ grep -qE "^dial: interrupted after [1-3] trials; every completed trial is kept: 
     fail "no interruption message: $(tail -2 "$TMP/err")"
 grep -q "stopped early: run the same command again to continue the study" "$TMP/out" || fail "no summary after Ctrl-C"
 passed=$((passed + 1))
-check 0 "" tune knn data/digits.csv --target digit -s scale=none --space k=1..3 --trials 4 --jobs 1 \
+check 0 "" tune svm data/digits.csv --target digit --space C=1..100:log --trials 4 --jobs 1 \
     --study "$TMP/stop.db" --quiet --json
 json_ok 'j["trials"] == 4 and 1 <= j["new_trials"] <= 3 and j["stopped"] is False'
 
