@@ -67,11 +67,17 @@ fuzz:
 		if [ $$status -ne 0 ]; then tail -n 60 build-fuzz/$$target.log; exit $$status; fi; \
 	done
 
+# Every benchmark runs dial and its peer in the same run on the same data and
+# prints both figures and their ratio; bench/RESULTS.md keeps the latest.
+PY = /usr/bin/python3
 bench: all
 	@$(DEPS) build bench
 	cmake --build $(BUILD) --target bench_programs -j $(JOBS)
-	/usr/bin/python3 bench/models_vs_sklearn.py $(BUILD)/bench_models
-	/usr/bin/python3 bench/csv_vs_pandas.py $(BUILD)/bench_csv
+	$(PY) bench/models_vs_sklearn.py $(BUILD)/bench_models
+	$(PY) bench/csv_vs_pandas.py --bench $(BUILD)/bench_csv
+	$(PY) bench/tune_vs_optuna.py $(BUILD)/tune_overhead
+	$(PY) bench/svm_vs_libsvm.py $(DIAL)
+	$(PY) bench/mlp_vs_sklearn.py $(DIAL)
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
