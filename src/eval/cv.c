@@ -2,6 +2,7 @@
  * test rows, splits in parallel. A split's result depends only on the
  * context's seed and the split's number, never on which worker ran it. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,9 @@ typedef struct cv_job {
     dial_metric metric;
     int threads_per_fit;
     double *scores;
-    dial_status *status; /* per split; DIAL_OK until it fails */
-    char **message;      /* per split: malloc'ed error message of a failed split */
+    dial_status *status;      /* per split; DIAL_OK until it fails */
+    char **message;           /* per split: malloc'ed error message of a failed split */
+    atomic_size_t next_split; /* the next split a worker takes */
 } cv_job;
 
 /* Fits and scores split i on worker's context. */
@@ -62,27 +64,28 @@ static dial_status cv_run_split(dial_ctx *worker, const cv_job *job, size_t i) {
     return status;
 }
 
-/* Runs splits [begin, end) on a context of its own (a body must not touch
- * the caller's), stopping at the first failure and keeping its message.
+/* One worker: takes the next split not yet taken until none is left, on a
+ * context of its own (a body must not touch the caller's). Handing out
+ * splits one at a time keeps both threads busy when the splits do not
+ * divide evenly (5 folds on 2 threads). Every split runs even after one
+ * fails, so the failure reported is the same whatever the thread count.
  * The clone shares the caller's log callback, which workers may therefore
  * call at the same time. */
-static dial_status cv_run_range(void *arg, size_t begin, size_t end, int worker_index) {
-    const cv_job *job = arg;
+static dial_status cv_run_worker(void *arg, size_t begin, size_t end, int worker_index) {
+    cv_job *job = arg;
     dial_ctx *worker = dial_ctx_clone(job->parent, job->threads_per_fit);
-    if (!worker) {
-        job->status[begin] = DIAL_ERR_NOMEM;
-        return DIAL_ERR_NOMEM;
-    }
-    dial_status status = DIAL_OK;
-    for (size_t i = begin; i < end && status == DIAL_OK; i++) {
-        status = cv_run_split(worker, job, i);
+    if (!worker) return DIAL_ERR_NOMEM;
+    for (;;) {
+        size_t i = atomic_fetch_add(&job->next_split, 1);
+        if (i >= job->splits->count) break;
+        dial_status status = cv_run_split(worker, job, i);
         if (status != DIAL_OK) {
             job->status[i] = status;
             job->message[i] = dial_strdup(dial_ctx_error(worker));
         }
     }
     dial_ctx_free(worker);
-    return status;
+    return DIAL_OK;
 }
 
 static dial_status cv_check(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
@@ -166,7 +169,10 @@ dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const di
         goto done;
     }
 
-    status = dial_parallel_for(ctx, workers, n, cv_run_range, &job);
+    atomic_init(&job.next_split, 0);
+    status = dial_parallel_for(ctx, workers, (size_t)workers, cv_run_worker, &job);
+    if (status == DIAL_ERR_NOMEM)
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a worker");
     /* Report the failed split with the smallest number: every split before
      * it ran, whatever the thread count, so the message is reproducible. */
     for (size_t i = 0; i < n; i++) {

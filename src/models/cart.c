@@ -1242,8 +1242,8 @@ static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool fores
                                  cart_node_name(who, sizeof who, family, forest, t, i), c);
             if (parent[c] >= 0)
                 return dial_fail(ctx, DIAL_ERR_FORMAT,
-                                 "%s has the child index %" PRId64 " of node %" PRId64
-                                 " too: a node has one parent",
+                                 "%s has a child index %" PRId64 " that is already a child of "
+                                 "node %" PRId64 " (a node has one parent)",
                                  cart_node_name(who, sizeof who, family, forest, t, i), c,
                                  parent[c]);
             parent[c] = (int64_t)i;

@@ -506,8 +506,8 @@ static void test_predict_refuses_crafted_nodes_with_words(void **state) {
     dial_tensors set = {0};
     crafted_tree(ctx, &set);
     assert_dial_ok(ctx, dial_model_tree.predict(ctx, &knobs, &set, &in, &out));
-    /* 3 <= 0? no: right to 2; 3 <= 2? no: 6; 3 <= 6: 13, a leaf of class 0 */
-    assert_true(value[0] == 1.0 && proba[1] == 1.0);
+    /* 3 <= 0? no: right to 2; 3 <= 2? no: 6; 3 <= 6: left to 13, a leaf of class 0 */
+    assert_true(value[0] == 0.0 && proba[0] == 1.0 && proba[1] == 0.0);
 
     int64_t *left = dial_tensors_find(&set, "left")->data;
     left[5] = 99;
@@ -515,7 +515,8 @@ static void test_predict_refuses_crafted_nodes_with_words(void **state) {
                       "tree node 5 has a child index 99 outside the 17 nodes");
     left[5] = 12; /* node 12 is node 5's right child too */
     assert_dial_error(ctx, dial_model_tree.predict(ctx, &knobs, &set, &in, &out), DIAL_ERR_FORMAT,
-                      "tree node 5 has the child index 12 of node 5 too: a node has one parent");
+                      "tree node 5 has a child index 12 that is already a child of node 5 (a "
+                      "node has one parent)");
     left[5] = 3; /* node 3 is node 1's */
     assert_dial_error(ctx, dial_model_tree.predict(ctx, &knobs, &set, &in, &out), DIAL_ERR_FORMAT,
                       "tree node 5 has a child index 3 that does not come after it (a child "
