@@ -78,6 +78,7 @@ bench: all
 	$(PY) bench/tune_vs_optuna.py $(BUILD)/tune_overhead
 	$(PY) bench/svm_vs_libsvm.py $(DIAL)
 	$(PY) bench/mlp_vs_sklearn.py $(DIAL)
+	$(PY) bench/knn_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -170,6 +170,39 @@ static bool decode_double(const json_t *value, double *out) {
     return true;
 }
 
+/* A list knob's value is an array of numbers ("hidden": [128, 64]), set
+ * through dial_knobs_set_list, which checks each as a typed one. A lone
+ * number reads as a list of one, as it does from `-s hidden=128`. */
+static dial_status decode_knob_list(const dial_modelfile_reader *r, dial_knobs *knobs,
+                                    const dial_knob_spec *spec, const json_t *value) {
+    bool integer = spec->type == DIAL_KNOB_INT;
+    const char *what = integer ? "integers" : "numbers";
+    double items[DIAL_KNOB_LIST_MAX];
+    dial_status status;
+    if (json_is_number(value)) {
+        status = dial_knobs_set_number(r->ctx, knobs, spec->name, json_number_value(value));
+        return status == DIAL_OK ? DIAL_OK : dial_modelfile_wrap(r, status);
+    }
+    if (!json_is_array(value))
+        return dial_modelfile_fail(r, "knob '%s' must be an array of %s, found %s", spec->name,
+                                   what, json_kind_name(value));
+    size_t n = json_array_size(value);
+    if (n == 0 || n > DIAL_KNOB_LIST_MAX)
+        return dial_modelfile_fail(r, "knob '%s' has %zu %ss: it takes 1 to %d", spec->name, n,
+                                   spec->list_item, DIAL_KNOB_LIST_MAX);
+    for (size_t k = 0; k < n; k++) {
+        const json_t *item = json_array_get(value, k);
+        bool ok = integer ? json_is_number(item) : decode_double(item, &items[k]);
+        if (!ok)
+            return dial_modelfile_fail(r, "knob '%s' %s %zu must be %s, found %s", spec->name,
+                                       spec->list_item, k + 1,
+                                       integer ? "an integer" : "a number", json_kind_name(item));
+        if (integer) items[k] = json_number_value(item);
+    }
+    status = dial_knobs_set_list(r->ctx, knobs, spec->name, items, n);
+    return status == DIAL_OK ? DIAL_OK : dial_modelfile_wrap(r, status);
+}
+
 /* A knob's value in the header has the JSON kind of its type; the value is
  * then set through the knob table, which checks the range exactly as for a
  * value the user typed. */
@@ -186,6 +219,8 @@ static dial_status decode_knob(const dial_modelfile_reader *r, dial_knobs *knobs
         return dial_modelfile_fail(r, "unknown knob '%s' for %s", name, knobs->model_name);
     }
     const dial_knob_spec *spec = &knobs->specs[i];
+    if (spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT))
+        return decode_knob_list(r, knobs, spec, value);
     dial_status status;
     switch (spec->type) {
     case DIAL_KNOB_FLOAT: {

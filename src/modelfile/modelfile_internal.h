@@ -1,11 +1,12 @@
 /*
  * What the writer and the reader of .dial files share (internal): the fixed
- * prefix, the caps a reader enforces, and little-endian byte access that
- * does not depend on the host's byte order.
+ * prefix, the caps a reader enforces, little-endian byte access that does
+ * not depend on the host's byte order, and the header's JSON text.
  */
 #ifndef DIAL_MODELFILE_INTERNAL_H
 #define DIAL_MODELFILE_INTERNAL_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,15 @@
 /* Values of the header's "format" and "model_version" fields. */
 #define DIAL_MODELFILE_FORMAT_NAME "dial-model"
 #define DIAL_MODELFILE_MODEL_VERSION 1
+
+/* The header's text: root laid out as json_dumps(JSON_INDENT(2)) does, but
+ * each real spelled with the fewest of 15, 16 or 17 significant digits that
+ * read back as the same double (1e-9, not 1.0000000000000001e-9). Returns
+ * a malloc'ed string (free it with free), or NULL when out of memory. */
+char *dial_modelfile_json_dumps(const json_t *root);
+/* A finite double as that text, as jansson spells reals ("0.5", "1e-9",
+ * "2.0"), into buf (40 bytes hold any). */
+void dial_modelfile_format_real(double value, char *buf, size_t size);
 
 static inline uint64_t dial_modelfile_align(uint64_t n) {
     return (n + (DIAL_MODELFILE_ALIGN - 1)) & ~(uint64_t)(DIAL_MODELFILE_ALIGN - 1);

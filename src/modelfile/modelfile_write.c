@@ -77,13 +77,35 @@ static dial_status json_append(dial_ctx *ctx, json_t *array, json_t *value) {
     return DIAL_OK;
 }
 
-/* A double as JSON: a number when finite; jansson prints reals with 17
- * significant digits, which parse back to the same double. The non-finite
- * values JSON cannot hold are written as the strings "inf", "-inf", "nan". */
+/* A double as JSON: a number when finite (the header's text spells it
+ * with the fewest digits that read back as the same double). The
+ * non-finite values JSON cannot hold are written as the strings "inf",
+ * "-inf", "nan". */
 static json_t *json_double(double value) {
     if (isnan(value)) return json_string("nan");
     if (isinf(value)) return json_string(value > 0 ? "inf" : "-inf");
     return json_real(value);
+}
+
+/* One number of a FLOAT or INT knob: an integer knob as a JSON integer
+ * while one holds it. */
+static json_t *knob_number(const dial_knob_spec *spec, double v) {
+    if (spec->type == DIAL_KNOB_INT && v >= -9.2e18 && v <= 9.2e18)
+        return json_integer((json_int_t)v);
+    return json_double(v);
+}
+
+/* A list knob ("hidden": [128, 64]) as an array of its numbers. */
+static json_t *knob_list(const dial_knobs *knobs, size_t i) {
+    const double *items = NULL;
+    size_t n = dial_knobs_list(knobs, knobs->specs[i].name, &items);
+    json_t *array = json_array();
+    for (size_t k = 0; array && k < n; k++)
+        if (json_array_append_new(array, knob_number(&knobs->specs[i], items[k])) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    return array;
 }
 
 static dial_status encode_knobs(dial_ctx *ctx, const dial_knobs *knobs, json_t *root) {
@@ -96,12 +118,11 @@ static dial_status encode_knobs(dial_ctx *ctx, const dial_knobs *knobs, json_t *
     for (size_t i = 0; i < knobs->n && status == DIAL_OK; i++) {
         const dial_knob_spec *spec = &knobs->specs[i];
         double v = knobs->values[i].number;
+        bool list = spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
         json_t *value = NULL;
         switch (spec->type) {
-        case DIAL_KNOB_FLOAT: value = json_double(v); break;
-        case DIAL_KNOB_INT:
-            value = (v >= -9.2e18 && v <= 9.2e18) ? json_integer((json_int_t)v) : json_double(v);
-            break;
+        case DIAL_KNOB_FLOAT:
+        case DIAL_KNOB_INT: value = list ? knob_list(knobs, i) : knob_number(spec, v); break;
         case DIAL_KNOB_BOOL: value = json_boolean(v != 0); break;
         case DIAL_KNOB_CHOICE: {
             size_t n_choices = 0;
@@ -344,7 +365,7 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     if (status == DIAL_OK) status = layout_tensors(ctx, &model->tensors, offsets, &data_bytes);
     if (status == DIAL_OK) status = encode_header(ctx, model, offsets, data_bytes, root);
     if (status == DIAL_OK) {
-        header = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        header = dial_modelfile_json_dumps(root);
         if (!header) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
     }
     size_t header_length = header ? strlen(header) : 0;

@@ -280,6 +280,7 @@ struct dial_cart_workspace {
     uint32_t *bucket;      /* CART_MAX_BINS + 1 counters */
     double *hist;          /* bins x classes (or x 2) of one feature, at most n_rows */
     size_t *features;      /* a permutation of the features, constants first */
+    size_t *constants;     /* the known constants of the nodes on the path, in order */
     double *total, *left, *right, *xlogx_left, *xlogx_right; /* per class */
     /* absolute_error: the node's rows ranked by y, and Fenwick trees */
     uint32_t *rank;
@@ -299,7 +300,8 @@ void dial_cart_workspace_free(dial_cart_workspace *ws) {
                      ws->features,   ws->total,      ws->left,       ws->right,
                      ws->xlogx_left, ws->xlogx_right, ws->rank,      ws->by_y,
                      ws->rank_y,     ws->rank_w,     ws->fen_all_w,  ws->fen_all_s,
-                     ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist};
+                     ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist,
+                     ws->constants};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     dial_cart_tree_free(&ws->tree);
     free(ws);
@@ -320,6 +322,7 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data) {
               (ws->bucket = malloc((CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
               (ws->hist = malloc(n * sizeof *ws->hist)) &&
               (ws->features = malloc((data->n_features + 1) * sizeof *ws->features)) &&
+              (ws->constants = malloc((data->n_features + 1) * sizeof *ws->constants)) &&
               (ws->total = malloc(k * sizeof *ws->total)) &&
               (ws->left = malloc(k * sizeof *ws->left)) &&
               (ws->right = malloc(k * sizeof *ws->right)) &&
@@ -884,6 +887,11 @@ static void cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
             break;
         }
     }
+    /* a node below this one may have swapped this node's known constants
+     * with its own; put them back in their order, which the siblings and
+     * children of this node rely on, and record those found here */
+    memcpy(features, ws->constants, known * sizeof *features);
+    memcpy(ws->constants + known, features + known, found_constants * sizeof *features);
     *n_constants = total_constants;
 }
 

@@ -109,10 +109,9 @@ static model_bytes assemble(json_t *header, const unsigned char *data, size_t da
     return file;
 }
 
-/* The saved iris model with its header edited by edit; data_bytes may grow
- * the tensor data with zeros. */
-static model_bytes crafted(dial_ctx *ctx, void (*edit)(json_t *header), size_t extra_data) {
-    model_bytes file = saved_iris_knn(ctx);
+/* A saved file (which it frees) with its header edited by edit;
+ * extra_data grows the tensor data with zeros. */
+static model_bytes crafted_from(model_bytes file, void (*edit)(json_t *header), size_t extra_data) {
     json_t *header = header_of(&file);
     edit(header);
     size_t start = data_start_of(&file), data_bytes = file.length - 8 - start;
@@ -123,6 +122,11 @@ static model_bytes crafted(dial_ctx *ctx, void (*edit)(json_t *header), size_t e
     json_decref(header);
     free(file.bytes);
     return out;
+}
+
+/* The saved iris kNN model with its header edited by edit. */
+static model_bytes crafted(dial_ctx *ctx, void (*edit)(json_t *header), size_t extra_data) {
+    return crafted_from(saved_iris_knn(ctx), edit, extra_data);
 }
 
 static json_t *tensor_entry(json_t *header, const char *name) {
@@ -162,8 +166,11 @@ static void assert_same_model(const dial_model *a, const dial_model *b) {
     assert_ptr_equal(a->family, b->family);
     assert_int_equal(a->knobs.n, b->knobs.n);
     for (size_t i = 0; i < a->knobs.n; i++) {
-        assert_memory_equal(&a->knobs.values[i].number, &b->knobs.values[i].number, sizeof(double));
-        assert_int_equal(a->knobs.values[i].set_by_user, b->knobs.values[i].set_by_user);
+        const dial_knob_value *x = &a->knobs.values[i], *y = &b->knobs.values[i];
+        assert_memory_equal(&x->number, &y->number, sizeof(double));
+        assert_int_equal(x->set_by_user, y->set_by_user);
+        assert_int_equal(x->n_items, y->n_items);
+        assert_memory_equal(x->items, y->items, x->n_items * sizeof(double));
     }
     assert_int_equal(a->task, b->task);
     assert_int_equal(a->n_classes, b->n_classes);
@@ -376,8 +383,7 @@ static void test_saving_a_loaded_model_gives_the_same_bytes(void **state) {
     dial_ctx_free(ctx);
 }
 
-/* Float knobs are JSON numbers printed with 17 significant digits, which
- * read back as the same double. */
+/* Float knobs are JSON numbers that read back as the same double. */
 static void test_float_knobs_round_trip_exactly(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -424,6 +430,162 @@ static void test_knobs_keep_which_ones_the_user_set(void **state) {
     assert_false(knobs->values[dial_knobs_find(knobs, "metric")].set_by_user);
     dial_model_free(loaded);
     free(file.bytes);
+    dial_ctx_free(ctx);
+}
+
+/* The text of a top-level member of the header's "knobs": the token after
+ * `"name": ` up to the end of its line, without a trailing comma. */
+static void knob_text_in_header(const model_bytes *file, const char *name, char *out,
+                                size_t size) {
+    size_t length = (size_t)get_u64(file->bytes + 17);
+    char *header = calloc(length + 1, 1);
+    memcpy(header, file->bytes + 25, length);
+    char key[80];
+    snprintf(key, sizeof key, "\"%s\": ", name);
+    const char *at = strstr(header, key);
+    if (!at) fail_msg("the header has no knob %s", name);
+    at += strlen(key);
+    size_t n = strcspn(at, ",\n");
+    assert_true(n < size);
+    memcpy(out, at, n);
+    out[n] = '\0';
+    free(header);
+}
+
+/* Reals get the fewest digits that read back exactly, so the header shows
+ * 1e-9 as 1e-9, not as 1.0000000000000001e-9. */
+static void test_float_knobs_are_written_with_the_fewest_exact_digits(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = hand_built_model(ctx);
+    struct {
+        double value;
+        const char *text;
+    } cases[] = {
+        {1e-9, "1e-9"},
+        {0.1, "0.1"},
+        {1.0 / 3, "0.3333333333333333"},
+        {0x1p-30, "9.313225746154785e-10"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {2, "2.0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_dial_ok(ctx,
+                       dial_knobs_set_number(ctx, &model->knobs, "var_smoothing", cases[i].value));
+        model_bytes file = save(ctx, model);
+        char text[64];
+        knob_text_in_header(&file, "var_smoothing", text, sizeof text);
+        assert_string_equal(text, cases[i].text);
+        dial_model *loaded = NULL;
+        assert_dial_ok(ctx,
+                       dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+        double back = dial_knobs_float(&loaded->knobs, "var_smoothing");
+        assert_memory_equal(&back, &cases[i].value, sizeof back);
+        model_bytes again = save(ctx, loaded);
+        assert_int_equal(file.length, again.length);
+        assert_memory_equal(file.bytes, again.bytes, file.length);
+        free(again.bytes);
+        dial_model_free(loaded);
+        free(file.bytes);
+    }
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
+static dial_model *fit_iris_mlp_16_8(dial_ctx *ctx) {
+    static const char *const settings[] = {"hidden=16,8", "epochs=30", NULL};
+    return fit(ctx, "mlp", "data/iris.csv", "species", settings);
+}
+
+static void test_an_mlp_with_two_hidden_layers_round_trips_bit_for_bit(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = fit_iris_mlp_16_8(ctx);
+    /* Knobs (compared item by item) and predictions, through a file. */
+    assert_round_trip_predicts_bit_for_bit(ctx, model, "data/iris.csv");
+    model_bytes file = save(ctx, model);
+    json_t *header = header_of(&file);
+    json_t *hidden = json_object_get(json_object_get(header, "knobs"), "hidden");
+    assert_true(json_is_array(hidden));
+    assert_int_equal(json_array_size(hidden), 2);
+    assert_int_equal(json_integer_value(json_array_get(hidden, 0)), 16);
+    assert_int_equal(json_integer_value(json_array_get(hidden, 1)), 8);
+    json_decref(header);
+    dial_model *loaded = NULL;
+    assert_dial_ok(ctx,
+                   dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+    const double *layers = NULL;
+    assert_int_equal(dial_knobs_list(dial_model_get_knobs(loaded), "hidden", &layers), 2);
+    assert_true(layers[0] == 16 && layers[1] == 8);
+    model_bytes again = save(ctx, loaded);
+    assert_int_equal(file.length, again.length);
+    assert_memory_equal(file.bytes, again.bytes, file.length);
+    free(again.bytes);
+    free(file.bytes);
+    dial_model_free(loaded);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
+/* A file from before list knobs were arrays wrote the first value alone;
+ * it reads as a list of one, as `-s hidden=16` does. */
+static void hidden_as_one_number(json_t *header) {
+    json_object_set_new(json_object_get(header, "knobs"), "hidden", json_integer(16));
+}
+
+static void test_a_list_knob_written_as_one_number_is_a_list_of_one(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = fit_iris_mlp_16_8(ctx);
+    model_bytes file = crafted_from(save(ctx, model), hidden_as_one_number, 0);
+    dial_model *loaded = NULL;
+    assert_dial_ok(ctx,
+                   dial_model_load_buffer(ctx, "model.dial", file.bytes, file.length, &loaded));
+    const double *layers = NULL;
+    assert_int_equal(dial_knobs_list(dial_model_get_knobs(loaded), "hidden", &layers), 1);
+    assert_true(layers[0] == 16);
+    free(file.bytes);
+    dial_model_free(loaded);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
+static void set_hidden(json_t *header, json_t *value) {
+    json_object_set_new(json_object_get(header, "knobs"), "hidden", value);
+}
+static void hidden_empty(json_t *header) { set_hidden(header, json_array()); }
+static void hidden_17_layers(json_t *header) {
+    json_t *layers = json_array();
+    for (int i = 0; i < 17; i++) json_array_append_new(layers, json_integer(4));
+    set_hidden(header, layers);
+}
+static void hidden_zero_layer(json_t *header) { set_hidden(header, json_pack("[ii]", 16, 0)); }
+static void hidden_text_layer(json_t *header) { set_hidden(header, json_pack("[is]", 16, "8")); }
+static void hidden_fraction(json_t *header) { set_hidden(header, json_pack("[if]", 16, 2.5)); }
+static void hidden_as_text(json_t *header) { set_hidden(header, json_string("16,8")); }
+
+static void test_a_bad_list_knob_in_the_header_is_named(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = fit_iris_mlp_16_8(ctx);
+    struct {
+        void (*edit)(json_t *);
+        const char *expected;
+    } cases[] = {
+        {hidden_empty, "model.dial: knob 'hidden' has 0 layers: it takes 1 to 16"},
+        {hidden_17_layers, "model.dial: knob 'hidden' has 17 layers: it takes 1 to 16"},
+        {hidden_zero_layer,
+         "model.dial: knob 'hidden' = '0' is out of range: each layer must be in [1, 100000]"},
+        {hidden_text_layer, "model.dial: knob 'hidden' layer 2 must be an integer, found a string"},
+        {hidden_fraction, "model.dial: knob 'hidden' expects an integer, got '2.5'"},
+        {hidden_as_text, "model.dial: knob 'hidden' must be an array of integers, found a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        model_bytes file = crafted_from(save(ctx, model), cases[i].edit, 0);
+        assert_load_fails(&file, cases[i].expected);
+        free(file.bytes);
+    }
+    dial_model_free(model);
     dial_ctx_free(ctx);
 }
 
@@ -1029,6 +1191,10 @@ int main(void) {
         cmocka_unit_test(test_saving_a_loaded_model_gives_the_same_bytes),
         cmocka_unit_test(test_float_knobs_round_trip_exactly),
         cmocka_unit_test(test_knobs_keep_which_ones_the_user_set),
+        cmocka_unit_test(test_float_knobs_are_written_with_the_fewest_exact_digits),
+        cmocka_unit_test(test_an_mlp_with_two_hidden_layers_round_trips_bit_for_bit),
+        cmocka_unit_test(test_a_list_knob_written_as_one_number_is_a_list_of_one),
+        cmocka_unit_test(test_a_bad_list_knob_in_the_header_is_named),
         cmocka_unit_test(test_the_layout_is_little_endian_and_aligned),
         cmocka_unit_test(test_save_replaces_the_file_and_leaves_no_temporary),
         cmocka_unit_test(test_save_into_a_missing_directory_is_an_io_error),

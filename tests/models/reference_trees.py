@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.metrics import accuracy_score, mean_squared_error
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -65,6 +65,7 @@ CASES = [
     ("data/breast_cancer.csv", "diagnosis", DecisionTreeClassifier,
      {"min_impurity_decrease": 0.01}),
     ("data/breast_cancer.csv", "diagnosis", DecisionTreeClassifier, {"min_samples_leaf": 5}),
+    ("data/diabetes.csv", "progression", DecisionTreeRegressor, {"max_depth": 3}),
     ("data/diabetes.csv", "progression", DecisionTreeRegressor, {"max_depth": 4}),
     ("data/diabetes.csv", "progression", DecisionTreeRegressor, {"ccp_alpha": 50.0}),
     ("data/diabetes.csv", "progression", DecisionTreeRegressor,
@@ -76,8 +77,11 @@ for path, target, model, kwargs in CASES:
     fitted = model(random_state=0, **kwargs).fit(x, y)
     print(f"{path} {kwargs}: nodes {sorted(counts)}, root feature {fitted.tree_.feature[0]} "
           f"threshold {fitted.tree_.threshold[0]!r}")
-    if kwargs in ({"max_depth": 4}, {"min_impurity_decrease": 0.01}):
-        print("  importance", ", ".join(f"{v!r}" for v in fitted.feature_importances_))
+    if kwargs in ({"max_depth": 3}, {"min_impurity_decrease": 0.01}):
+        distinct = {tuple(model(random_state=s, **kwargs).fit(x, y).feature_importances_)
+                    for s in SEEDS}
+        print(f"  importance (the same for {len(distinct)} seed(s) of {len(SEEDS)}):",
+              ", ".join(f"{v!r}" for v in fitted.feature_importances_))
 
 print("/* Held-out rows of data/ files */")
 x_train, y_train, x_test, y_test = split("data/diabetes.csv", "progression")
@@ -86,6 +90,9 @@ for kwargs in ({"max_depth": 4}, {"max_depth": 4, "criterion": "absolute_error"}
                                .fit(x_train, y_train).predict(x_test), squared=False)
             for s in SEEDS]
     print(f"diabetes tree {kwargs}: test RMSE {spread(rmse)}")
+rmse = [mean_squared_error(y_test, RandomForestRegressor(100, random_state=s, n_jobs=2)
+                           .fit(x_train, y_train).predict(x_test), squared=False) for s in SEEDS]
+print(f"diabetes forest of 100: test RMSE {spread(rmse)}")
 x_train, y_train, x_test, y_test = split("data/digits.csv", "digit")
 accuracy = [accuracy_score(y_test, DecisionTreeClassifier(random_state=s).fit(x_train, y_train)
                            .predict(x_test)) for s in SEEDS]
