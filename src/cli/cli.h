@@ -62,7 +62,9 @@ enum cli_option_id {
     CLI_OPT_NESTED = 1u << 23,
     CLI_OPT_STUDY = 1u << 24,
     CLI_OPT_STUDY_NAME = 1u << 25,
-    CLI_OPT_CSV = 1u << 26
+    CLI_OPT_CSV = 1u << 26,
+    /* dial inspect */
+    CLI_OPT_TREE = 1u << 27
 };
 
 /* The options that read a data file. */
@@ -97,6 +99,9 @@ typedef struct cli_options {
     double holdout;     /* 0: none */
     size_t nested;      /* 0: none */
     const char *study, *study_name;
+    /* dial inspect --tree[=N] */
+    bool tree;
+    size_t tree_index; /* 0: the first tree */
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -197,6 +202,13 @@ void cli_table_note(cli_table *table, const char *note);
 void cli_table_print(const cli_table *table, FILE *out, size_t indent);
 void cli_table_free(cli_table *table);
 
+/* ---- dial inspect --tree ---------------------------------------------------- */
+
+/* Prints tree number tree_index of a tree or forest model as if/else rules
+ * over the feature and class names. Returns the exit status, after one
+ * line on stderr when the model has no trees or no tree of that number. */
+int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out);
+
 /* ---- studies (dial tune, trials, best) ------------------------------------------ */
 
 /* Opens study `name` of a SQLite study file for reading, or the file's only
@@ -232,11 +244,18 @@ void cli_json_print(json_t *value, FILE *out, int precision);
 /* A u64 as a JSON integer, or as a decimal string when jansson's signed
  * integer cannot hold it. */
 json_t *cli_json_u64(uint64_t value);
-/* The value of knob i as JSON: a number, a bool or the choice's name. */
+/* The value of knob i as JSON: a number, a bool or the choice's name; a
+ * list knob as an array of numbers ([128, 64]). */
 json_t *cli_json_knob_value(const dial_knobs *knobs, size_t i);
 /* A trial's params as a JSON object: numbers, true/false, or the text of a
- * choice (a choice among numbers, such as k=1,3,5, as a number). */
+ * choice (a choice among numbers, such as k=1,3,5, as a number; one of
+ * several numbers, such as the hidden=64|128,64 of a list knob, as an
+ * array). A trial record does not know its model, so a list of one reads
+ * as a number here; cli_json_trial_knobs knows better. */
 json_t *cli_json_trial_params(const dial_trial_record *trial);
+/* The same, typed by the knob table (NULL: as cli_json_trial_params): a
+ * param that is a list knob is always an array, [64] as well as [128, 64]. */
+json_t *cli_json_trial_knobs(const dial_trial_record *trial, const dial_knobs *knobs);
 /* A trial's intermediate values as [{"step", "value"}, ...]. */
 json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
 

@@ -24,14 +24,26 @@ json_t *cli_json_u64(uint64_t value) {
     return json_string(text);
 }
 
+/* One number of a FLOAT or INT knob. */
+static json_t *knob_number(const dial_knob_spec *spec, double number) {
+    return spec->type == DIAL_KNOB_INT ? json_integer((json_int_t)number) : cli_json_number(number);
+}
+
 json_t *cli_json_knob_value(const dial_knobs *knobs, size_t i) {
     const dial_knob_spec *spec = &knobs->specs[i];
     double number = knobs->values[i].number;
+    if (spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT)) {
+        const double *items = NULL;
+        size_t n = dial_knobs_list(knobs, spec->name, &items);
+        json_t *list = json_array();
+        for (size_t k = 0; k < n; k++) json_array_append_new(list, knob_number(spec, items[k]));
+        return list;
+    }
     switch (spec->type) {
     case DIAL_KNOB_INT: return json_integer((json_int_t)number);
     case DIAL_KNOB_BOOL: return json_boolean(number != 0);
     case DIAL_KNOB_CHOICE: return json_string(dial_knobs_choice(knobs, spec->name));
     case DIAL_KNOB_FLOAT: break;
     }
-    return cli_json_number(number);
+    return knob_number(spec, number);
 }

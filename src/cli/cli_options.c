@@ -44,9 +44,14 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_STUDY, "study", 0, true},
     {CLI_OPT_STUDY_NAME, "study-name", 0, true},
     {CLI_OPT_CSV, "csv", 0, false},
+    {CLI_OPT_TREE, "tree", 0, false},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
+
+/* An option whose value may be left out: "--tree", "--tree=N" or "--tree N"
+ * when N is a number. */
+static bool optional_value(const cli_option_def *def) { return def->id == CLI_OPT_TREE; }
 
 static int online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -231,6 +236,13 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_PROBA: opts->proba = true; break;
     case CLI_OPT_NO_HEADER: opts->no_header = true; break;
     case CLI_OPT_HELP: opts->help = true; break;
+    case CLI_OPT_TREE:
+        opts->tree = true;
+        if (value && !parse_count(value, 0, INT64_MAX, &number))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--tree expects a tree number (0 for the first), got '%s'", value);
+        opts->tree_index = value ? (size_t)number : 0;
+        break;
     default: return set_tune_option(def, value, opts);
     }
     return -1;
@@ -306,7 +318,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
             if (!def || !(command->options & def->id)) return unknown_option(command, arg);
             snprintf(shown, sizeof shown, "--%s", def->long_name);
             if (name[length] == '=') {
-                if (!def->has_value)
+                if (!def->has_value && !optional_value(def))
                     return cli_error(CLI_EXIT_USAGE, "option '%s' takes no value", shown);
                 value = name + length + 1;
             }
@@ -319,6 +331,9 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
                 value = arg + 2;
             }
         }
+        if (optional_value(def) && !value && i + 1 < argc && argv[i + 1][0] >= '0' &&
+            argv[i + 1][0] <= '9' && strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]))
+            value = argv[++i];
         if (def->has_value && !value) {
             if (i + 1 >= argc) return cli_error(CLI_EXIT_USAGE, "option '%s' needs a value", shown);
             value = argv[++i];

@@ -1,6 +1,7 @@
 /* What dial tune, trials and best share about studies: opening a study
  * file for reading, and showing a trial's knobs, scores and time the same
  * way in every command. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,31 +123,77 @@ size_t cli_trials_ranked(const dial_trial_list *list, dial_direction direction,
     return n;
 }
 
-/* A choice's text as JSON: a number or boolean when it reads as one. */
+/* A number as JSON: an integer when written as one. */
+static json_t *number_json(const char *text, double number) {
+    bool integral = strpbrk(text, ".eEnN") == NULL && fabs(number) < 9e15;
+    return integral ? json_integer((json_int_t)number) : json_real(number);
+}
+
+/* Text of numbers separated by commas ("128,64", or "64") as a JSON array,
+ * or NULL when it is something else. */
+static json_t *number_list_json(const char *text) {
+    json_t *list = json_array();
+    for (const char *p = text;;) {
+        char *end;
+        double number = strtod(p, &end);
+        bool blank = end == p || isspace((unsigned char)*p);
+        if (blank || !isfinite(number) || (*end != ',' && *end != '\0')) {
+            json_decref(list);
+            return NULL;
+        }
+        char item[64];
+        size_t length = (size_t)(end - p) < sizeof item ? (size_t)(end - p) : sizeof item - 1;
+        memcpy(item, p, length);
+        item[length] = '\0';
+        json_array_append_new(list, number_json(item, number));
+        if (*end == '\0') return list;
+        p = end + 1;
+    }
+}
+
+/* A choice's text as JSON: a number or boolean when it reads as one, an
+ * array when it is a list of numbers ("128,64", a list knob's value). */
 static json_t *choice_json(const char *text) {
     if (strcmp(text, "true") == 0) return json_true();
     if (strcmp(text, "false") == 0) return json_false();
     char *end;
     double number = strtod(text, &end);
-    if (end != text && *end == '\0' && isfinite(number)) {
-        bool integral = strpbrk(text, ".eEnN") == NULL && fabs(number) < 9e15;
-        return integral ? json_integer((json_int_t)number) : json_real(number);
-    }
-    return json_string(text);
+    if (end != text && *end == '\0' && isfinite(number)) return number_json(text, number);
+    json_t *list = strchr(text, ',') ? number_list_json(text) : NULL;
+    return list ? list : json_string(text);
 }
 
-json_t *cli_json_trial_params(const dial_trial_record *trial) {
+/* Whether the table has a list knob of that name. */
+static bool is_list_knob(const dial_knobs *knobs, const char *name) {
+    long k = knobs ? dial_knobs_find(knobs, name) : -1;
+    if (k < 0) return false;
+    const dial_knob_spec *spec = &knobs->specs[k];
+    return spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+}
+
+json_t *cli_json_trial_knobs(const dial_trial_record *trial, const dial_knobs *knobs) {
     json_t *object = json_object();
     for (size_t i = 0; i < trial->n_params; i++) {
-        json_t *value;
+        const char *text = trial->param_texts[i] ? trial->param_texts[i] : "";
+        json_t *value = NULL;
         switch (trial->param_kinds[i]) {
         case DIAL_PARAM_INT: value = json_integer((json_int_t)trial->param_values[i]); break;
         case DIAL_PARAM_FLOAT: value = cli_json_number(trial->param_values[i]); break;
-        default: value = choice_json(trial->param_texts[i] ? trial->param_texts[i] : ""); break;
+        default: value = choice_json(text); break;
+        }
+        if (is_list_knob(knobs, trial->param_names[i]) && !json_is_array(value)) {
+            /* A range searches lists of one; so may a choice ("64|128,64"). */
+            json_t *list = json_array();
+            json_array_append_new(list, value);
+            value = list;
         }
         json_object_set_new(object, trial->param_names[i], value);
     }
     return object;
+}
+
+json_t *cli_json_trial_params(const dial_trial_record *trial) {
+    return cli_json_trial_knobs(trial, NULL);
 }
 
 json_t *cli_json_trial_intermediate(const dial_trial_record *trial) {

@@ -11,11 +11,11 @@
 
 static const cli_command inspect_command = {
     .name = "inspect",
-    .usage = "dial inspect MODEL.dial [--json]",
+    .usage = "dial inspect MODEL.dial [--json | --tree[=N]]",
     .positional = (const char *const[]){"MODEL.dial"},
     .n_positional = 1,
-    .options = CLI_OPT_JSON | CLI_OPT_HELP,
-    .help = "Usage: dial inspect MODEL.dial [--json]\n"
+    .options = CLI_OPT_JSON | CLI_OPT_TREE | CLI_OPT_HELP,
+    .help = "Usage: dial inspect MODEL.dial [--json | --tree[=N]]\n"
             "\n"
             "Shows a model saved by 'dial fit' or 'dial tune': the model, task, target and\n"
             "classes, facts about the fit (rows, seed, time, dial version), which tuning\n"
@@ -29,11 +29,15 @@ static const cli_command inspect_command = {
             "                \"tensors\": [{\"name\", \"dtype\", \"shape\", \"values\"}]} with\n"
             "                every value of every tensor; \"tuning\" is null unless 'dial\n"
             "                tune' chose the knobs\n"
+            "  --tree[=N]    for a tree or forest model, tree N (default 0, the first) as\n"
+            "                if/else rules over the feature and class names\n"
             "  -h, --help    this help\n"
             "\n"
             "Example:\n"
             "  dial fit logistic data/iris.csv -o iris.dial\n"
-            "  dial inspect iris.dial\n",
+            "  dial inspect iris.dial\n"
+            "  dial fit tree data/iris.csv -s max_depth=3 -o tree.dial\n"
+            "  dial inspect tree.dial --tree\n",
 };
 
 /* Tensors with at most this many values are shown whole. */
@@ -461,6 +465,12 @@ int cli_cmd_inspect(int argc, char **argv) {
     dial_status result = dial_model_load(ctx, opts.positional[0], &model);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
+    } else if (opts.tree && opts.json) {
+        status = cli_error(CLI_EXIT_USAGE, "--tree prints rules as text; leave out --json (the "
+                                           "JSON holds the node tensors)");
+    } else if (opts.tree) {
+        status = cli_print_tree_rules(model, opts.tree_index, stdout);
+        if (status == CLI_EXIT_OK && !cli_close_output(stdout, "-")) status = CLI_EXIT_FAILURE;
     } else if (opts.json) {
         cli_json_print(inspect_json(model), stdout, 17);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;

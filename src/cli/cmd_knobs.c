@@ -14,24 +14,26 @@ static const cli_command knobs_command = {
     .positional = (const char *const[]){"MODEL"},
     .n_positional = 1,
     .options = CLI_OPT_JSON | CLI_OPT_HELP,
-    .help =
-        "Usage: dial knobs MODEL [--json]\n"
-        "\n"
-        "Shows the hyperparameters (knobs) of a model: type, default, valid values, the\n"
-        "default search range a tuner uses and when the knob applies; then the parameters\n"
-        "the fit learns from the data. Set knobs in other commands with -s NAME=VALUE.\n"
-        "\n"
-        "Options:\n"
-        "  --json        the same as one JSON object: {\"model\", \"summary\", \"tasks\",\n"
-        "                \"knobs\": [{\"name\", \"type\", \"default\", \"bounds\", \"search\",\n"
-        "                \"choices\", \"condition\", \"doc\"}], \"parameters\", \"preprocess\",\n"
-        "                \"nonparametric\"}; search is {\"low\", \"high\", \"log\"} or null,\n"
-        "                choices lists the values of a choice or bool knob, else null\n"
-        "  -h, --help    this help\n"
-        "\n"
-        "Example:\n"
-        "  dial knobs logistic\n"
-        "  dial knobs knn --json\n",
+    .help = "Usage: dial knobs MODEL [--json]\n"
+            "\n"
+            "Shows the hyperparameters (knobs) of a model: type, default, valid values, the\n"
+            "default search range a tuner uses and when the knob applies; then the parameters\n"
+            "the fit learns from the data. Set knobs in other commands with -s NAME=VALUE.\n"
+            "\n"
+            "Options:\n"
+            "  --json        the same as one JSON object: {\"model\", \"summary\", \"tasks\",\n"
+            "                \"knobs\": [{\"name\", \"type\", \"list_item\", \"default\",\n"
+            "                \"bounds\", \"search\", \"choices\", \"condition\", \"doc\"}],\n"
+            "                \"parameters\", \"preprocess\", \"nonparametric\"}; search is\n"
+            "                {\"low\", \"high\", \"log\"} or null, choices lists the values of a\n"
+            "                choice or bool knob, else null; a list knob (type int list in\n"
+            "                the table) has list_item naming one value (\"layer\"), else\n"
+            "                null, and an array as default\n"
+            "  -h, --help    this help\n"
+            "\n"
+            "Example:\n"
+            "  dial knobs logistic\n"
+            "  dial knobs knn --json\n",
 };
 
 /* What every model learns besides its own tensors: the preprocessing. */
@@ -63,6 +65,15 @@ static void format_bound(const dial_knob_spec *spec, double value, char *buf, si
         snprintf(buf, size, "%g", value);
 }
 
+static bool is_list_knob(const dial_knob_spec *spec) {
+    return spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+}
+
+/* "float", "int", ..., or "int list" for a knob that holds a list. */
+static void type_text(const dial_knob_spec *spec, char *buf, size_t size) {
+    snprintf(buf, size, "%s%s", dial_knob_type_name(spec->type), is_list_knob(spec) ? " list" : "");
+}
+
 static void search_text(const dial_knob_spec *spec, char *buf, size_t size) {
     if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL) {
         snprintf(buf, size, "all values");
@@ -87,15 +98,16 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
     cli_table_add(&table, (const char *[]){"NAME", "TYPE", "DEFAULT", "VALID", "SEARCH", "ACTIVE"});
     for (size_t i = 0; i < knobs->n; i++) {
         const dial_knob_spec *spec = &knobs->specs[i];
-        char bounds[256], search[96], condition[160];
+        char bounds[256], search[96], condition[160], type[32];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+        type_text(spec, type, sizeof type);
         search_text(spec, search, sizeof search);
         if (spec->condition && spec->condition[0])
             snprintf(condition, sizeof condition, "when %s", spec->condition);
         else
             snprintf(condition, sizeof condition, "always");
-        cli_table_add(&table, (const char *[]){spec->name, dial_knob_type_name(spec->type),
-                                               spec->default_text, bounds, search, condition});
+        cli_table_add(&table, (const char *[]){spec->name, type, spec->default_text, bounds, search,
+                                               condition});
         cli_table_note(&table, spec->doc);
     }
     cli_table_print(&table, stdout, 2);
@@ -183,12 +195,13 @@ static json_t *knobs_json(const dial_model_family *family, const dial_knobs *kno
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
         bool conditional = spec->condition && spec->condition[0];
         json_array_append_new(
-            list,
-            json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s}", "name", spec->name, "type",
-                      dial_knob_type_name(spec->type), "default", cli_json_knob_value(knobs, i),
-                      "bounds", bounds, "search", search_json(spec), "choices", choices_json(spec),
-                      "condition", conditional ? json_string(spec->condition) : json_null(), "doc",
-                      spec->doc ? spec->doc : ""));
+            list, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name", spec->name,
+                            "type", dial_knob_type_name(spec->type), "list_item",
+                            is_list_knob(spec) ? json_string(spec->list_item) : json_null(),
+                            "default", cli_json_knob_value(knobs, i), "bounds", bounds, "search",
+                            search_json(spec), "choices", choices_json(spec), "condition",
+                            conditional ? json_string(spec->condition) : json_null(), "doc",
+                            spec->doc ? spec->doc : ""));
     }
     bool nonparametric = !family->params || !family->n_params;
     json_t *object =

@@ -42,8 +42,9 @@ static const cli_command tune_command = {
             "Search:\n"
             "  --space NAME=VALUES   search a knob over VALUES instead of its default range\n"
             "                        (repeatable): C=1e-3..1e3:log, k=1..50, k=1..50:step=2,\n"
-            "                        weights=uniform,distance, alpha=0.1 (fixed); see\n"
-            "                        docs/search-spaces.md\n"
+            "                        weights=uniform,distance, alpha=0.1 (fixed); a list\n"
+            "                        knob separates its alternatives with |:\n"
+            "                        'hidden=64|128,64'; see docs/search-spaces.md\n"
             "  --space-file FILE     the same for many knobs, from a JSON object\n"
             "  -s, --set NAME=VALUE  fix a knob for every trial (it leaves the space)\n"
             "  --sampler NAME        random (default), grid (every combination, the middle\n"
@@ -598,12 +599,12 @@ static json_t *leaderboard_json(const dial_tune_result *result) {
     size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
     json_t *list = json_array();
     for (size_t i = 0; i < n && i < LEADERBOARD_SIZE; i++)
-        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number",
-                                              (json_int_t)ranked[i]->number, "value",
-                                              cli_json_number(ranked[i]->value), "std",
-                                              cli_json_number(cli_trial_std(ranked[i])), "knobs",
-                                              cli_json_trial_params(ranked[i]), "duration",
-                                              cli_json_number(cli_trial_seconds(ranked[i]))));
+        json_array_append_new(
+            list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
+                            "value", cli_json_number(ranked[i]->value), "std",
+                            cli_json_number(cli_trial_std(ranked[i])), "knobs",
+                            cli_json_trial_knobs(ranked[i], &result->best_knobs), "duration",
+                            cli_json_number(cli_trial_seconds(ranked[i]))));
     free(ranked);
     return list;
 }

@@ -195,8 +195,8 @@ static dial_status decode_knob_list(const dial_modelfile_reader *r, dial_knobs *
         bool ok = integer ? json_is_number(item) : decode_double(item, &items[k]);
         if (!ok)
             return dial_modelfile_fail(r, "knob '%s' %s %zu must be %s, found %s", spec->name,
-                                       spec->list_item, k + 1,
-                                       integer ? "an integer" : "a number", json_kind_name(item));
+                                       spec->list_item, k + 1, integer ? "an integer" : "a number",
+                                       json_kind_name(item));
         if (integer) items[k] = json_number_value(item);
     }
     status = dial_knobs_set_list(r->ctx, knobs, spec->name, items, n);

@@ -141,9 +141,7 @@ static void put_value(json_text *out, const json_t *value, size_t depth) {
         put_text(out, "]");
         return;
     }
-    case JSON_STRING:
-        put_string(out, json_string_value(value), json_string_length(value));
-        return;
+    case JSON_STRING: put_string(out, json_string_value(value), json_string_length(value)); return;
     case JSON_INTEGER:
         snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
         put_text(out, number);

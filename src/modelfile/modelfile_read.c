@@ -178,9 +178,8 @@ dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsign
             &r, header, bytes + data_start,
             (uint64_t)length - DIAL_MODELFILE_CHECKSUM_SIZE - data_start, model);
     if (status == DIAL_OK && model->family->validate) {
-        dial_fit_input shape = {.n_features = model->n_inputs,
-                                .task = model->task,
-                                .n_classes = model->n_classes};
+        dial_fit_input shape = {
+            .n_features = model->n_inputs, .task = model->task, .n_classes = model->n_classes};
         status = model->family->validate(ctx, &model->knobs, &model->tensors, &shape);
         if (status != DIAL_OK) status = dial_modelfile_wrap(&r, status);
     }

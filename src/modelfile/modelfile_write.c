@@ -118,7 +118,8 @@ static dial_status encode_knobs(dial_ctx *ctx, const dial_knobs *knobs, json_t *
     for (size_t i = 0; i < knobs->n && status == DIAL_OK; i++) {
         const dial_knob_spec *spec = &knobs->specs[i];
         double v = knobs->values[i].number;
-        bool list = spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
+        bool list =
+            spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
         json_t *value = NULL;
         switch (spec->type) {
         case DIAL_KNOB_FLOAT:

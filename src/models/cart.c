@@ -51,7 +51,7 @@ static double cart_knob(const dial_knobs *knobs, const char *name, double fallba
 }
 
 static size_t cart_max_features(const char *rule, const dial_knobs *knobs, size_t n_features,
-                                 bool classification) {
+                                bool classification) {
     double n = (double)n_features, m = n;
     if (strcmp(rule, "auto") == 0) rule = classification ? "sqrt" : "all";
     if (strcmp(rule, "sqrt") == 0)
@@ -67,9 +67,8 @@ static size_t cart_max_features(const char *rule, const dial_knobs *knobs, size_
     return (size_t)m;
 }
 
-dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family,
-                                        const dial_knobs *knobs, const dial_fit_input *in,
-                                        dial_cart_params *out) {
+dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family, const dial_knobs *knobs,
+                                        const dial_fit_input *in, dial_cart_params *out) {
     bool classification = in->task == DIAL_TASK_CLASSIFICATION;
     const char *criterion = dial_knobs_choice(knobs, "criterion");
     *out = (dial_cart_params){0};
@@ -105,7 +104,8 @@ dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family,
     out->ccp_alpha = cart_knob(knobs, "ccp_alpha", 0);
 
     long weight = dial_knobs_find(knobs, "class_weight");
-    out->balanced = weight >= 0 && strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0;
+    out->balanced =
+        weight >= 0 && strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0;
     if (out->balanced && !classification)
         return dial_fail(ctx, DIAL_ERR_KNOB,
                          "%s: class_weight=balanced applies to classification only; use "
@@ -113,7 +113,8 @@ dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family,
                          family);
 
     const char *rule = dial_knobs_choice(knobs, "max_features");
-    if (strcmp(rule, "count") == 0 && cart_knob(knobs, "max_features_count", 1) > (double)in->n_features)
+    if (strcmp(rule, "count") == 0 &&
+        cart_knob(knobs, "max_features_count", 1) > (double)in->n_features)
         return dial_fail(ctx, DIAL_ERR_KNOB,
                          "%s: knob 'max_features_count' = %.0f is more than the %zu inputs; use "
                          "at most %zu or max_features=all",
@@ -270,17 +271,17 @@ typedef struct cart_frame {
 
 struct dial_cart_workspace {
     size_t n_rows, n_features, n_classes;
-    uint32_t *samples;     /* the tree's rows, each node's a contiguous run */
-    uint32_t *order;       /* node-local positions in code order */
-    uint32_t *order_tmp;   /* radix sort */
-    uint16_t *node_codes;  /* code of each node-local position for one feature */
-    uint32_t *node_label;  /* class of each node-local position */
-    double *node_y;        /* value of each node-local position (regression) */
-    double *node_w;        /* weight of each node-local position */
-    uint32_t *bucket;      /* CART_MAX_BINS + 1 counters */
-    double *hist;          /* bins x classes (or x 2) of one feature, at most n_rows */
-    size_t *features;      /* a permutation of the features, constants first */
-    size_t *constants;     /* the known constants of the nodes on the path, in order */
+    uint32_t *samples;    /* the tree's rows, each node's a contiguous run */
+    uint32_t *order;      /* node-local positions in code order */
+    uint32_t *order_tmp;  /* radix sort */
+    uint16_t *node_codes; /* code of each node-local position for one feature */
+    uint32_t *node_label; /* class of each node-local position */
+    double *node_y;       /* value of each node-local position (regression) */
+    double *node_w;       /* weight of each node-local position */
+    uint32_t *bucket;     /* CART_MAX_BINS + 1 counters */
+    double *hist;         /* bins x classes (or x 2) of one feature, at most n_rows */
+    size_t *features;     /* a permutation of the features, constants first */
+    size_t *constants;    /* the known constants of the nodes on the path, in order */
     double *total, *left, *right, *xlogx_left, *xlogx_right; /* per class */
     /* absolute_error: the node's rows ranked by y, and Fenwick trees */
     uint32_t *rank;
@@ -289,19 +290,18 @@ struct dial_cart_workspace {
     cart_frame *stack;
     size_t stack_capacity;
     double root_weight;
-    double total_sq; /* gini: sum of the squared class weights of the node */
+    double total_sq;     /* gini: sum of the squared class weights of the node */
     dial_cart_tree tree; /* the tree being grown */
 };
 
 void dial_cart_workspace_free(dial_cart_workspace *ws) {
     if (!ws) return;
-    void *owned[] = {ws->samples,    ws->order,      ws->order_tmp,  ws->node_codes,
-                     ws->node_label, ws->node_y,     ws->node_w,     ws->bucket,
-                     ws->features,   ws->total,      ws->left,       ws->right,
-                     ws->xlogx_left, ws->xlogx_right, ws->rank,      ws->by_y,
-                     ws->rank_y,     ws->rank_w,     ws->fen_all_w,  ws->fen_all_s,
-                     ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist,
-                     ws->constants};
+    void *owned[] = {
+        ws->samples,    ws->order,      ws->order_tmp,  ws->node_codes,  ws->node_label,
+        ws->node_y,     ws->node_w,     ws->bucket,     ws->features,    ws->total,
+        ws->left,       ws->right,      ws->xlogx_left, ws->xlogx_right, ws->rank,
+        ws->by_y,       ws->rank_y,     ws->rank_w,     ws->fen_all_w,   ws->fen_all_s,
+        ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist,        ws->constants};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     dial_cart_tree_free(&ws->tree);
     free(ws);
@@ -580,8 +580,8 @@ static inline void cart_consider_sorted(cart_split *best, const dial_cart_worksp
                   proxy);
 }
 
-static void cart_scan_gini(dial_cart_workspace *ws, size_t f, size_t n, double w_node,
-                           size_t msl, cart_split *best) {
+static void cart_scan_gini(dial_cart_workspace *ws, size_t f, size_t n, double w_node, size_t msl,
+                           cart_split *best) {
     size_t k_classes = ws->n_classes;
     double *left = ws->left, sq_left = 0, sq_right = ws->total_sq, w_left = 0;
     const double *total = ws->total;
@@ -599,7 +599,8 @@ static void cart_scan_gini(dial_cart_workspace *ws, size_t f, size_t n, double w
         w_left += w;
         int at = cart_boundary(ws, j, n, msl);
         if (at < 0) break;
-        if (at) cart_consider_sorted(best, ws, f, j, sq_left / w_left + sq_right / (w_node - w_left));
+        if (at)
+            cart_consider_sorted(best, ws, f, j, sq_left / w_left + sq_right / (w_node - w_left));
     }
 }
 
@@ -627,7 +628,8 @@ static void cart_scan_entropy(dial_cart_workspace *ws, size_t f, size_t n, doubl
         if (at < 0) break;
         if (at)
             cart_consider_sorted(best, ws, f, j,
-                          t_left - cart_xlogx(w_left) + t_right - cart_xlogx(w_node - w_left));
+                                 t_left - cart_xlogx(w_left) + t_right -
+                                     cart_xlogx(w_node - w_left));
     }
 }
 
@@ -644,7 +646,7 @@ static void cart_scan_squared(dial_cart_workspace *ws, size_t f, size_t n, doubl
         if (at) {
             double s_right = sum_node - s_left;
             cart_consider_sorted(best, ws, f, j,
-                          s_left * s_left / w_left + s_right * s_right / (w_node - w_left));
+                                 s_left * s_left / w_left + s_right * s_right / (w_node - w_left));
         }
     }
 }
@@ -681,8 +683,8 @@ static size_t cart_fen_search(const double *a, const double *minus, size_t n, si
 /* Sum of w |y - median| of one side: a the side's weights and sums by rank
  * (less minus), w and s its totals. */
 static double cart_fen_deviation(const dial_cart_workspace *ws, const double *fw, const double *fs,
-                                 const double *mw, const double *ms, size_t n, size_t top,
-                                 double w, double s) {
+                                 const double *mw, const double *ms, size_t n, size_t top, double w,
+                                 double s) {
     size_t r = cart_fen_search(fw, mw, n, top, w / 2);
     double m = ws->rank_y[r];
     double w_low = cart_fen_prefix(fw, mw, r + 1), s_low = cart_fen_prefix(fs, ms, r + 1);
@@ -715,11 +717,11 @@ static void cart_scan_absolute(dial_cart_workspace *ws, size_t f, size_t n, doub
         int at = cart_boundary(ws, j, n, msl);
         if (at < 0) break;
         if (!at) continue;
-        double dev_left = cart_fen_deviation(ws, ws->fen_left_w, ws->fen_left_s, NULL, NULL, n,
-                                             top, w_left, s_left);
+        double dev_left = cart_fen_deviation(ws, ws->fen_left_w, ws->fen_left_s, NULL, NULL, n, top,
+                                             w_left, s_left);
         double dev_right =
-            cart_fen_deviation(ws, ws->fen_all_w, ws->fen_all_s, ws->fen_left_w, ws->fen_left_s,
-                               n, top, w_node - w_left, sum_node - s_left);
+            cart_fen_deviation(ws, ws->fen_all_w, ws->fen_all_s, ws->fen_left_w, ws->fen_left_s, n,
+                               top, w_node - w_left, sum_node - s_left);
         cart_consider_sorted(best, ws, f, j, -(dev_left + dev_right));
     }
 }
@@ -847,8 +849,8 @@ static void cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
     while (f_i > total_constants &&
            (visited < params->max_features || visited <= found_constants + drawn_constants)) {
         visited++;
-        size_t f_j = drawn_constants +
-                     (size_t)dial_rng_below(rng, f_i - found_constants - drawn_constants);
+        size_t f_j =
+            drawn_constants + (size_t)dial_rng_below(rng, f_i - found_constants - drawn_constants);
         if (f_j < known) {
             size_t t = features[drawn_constants];
             features[drawn_constants] = features[f_j];
@@ -861,9 +863,9 @@ static void cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         size_t bins = data->bin_start[f + 1] - data->bin_start[f];
         bool histogram = params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
                          bins * (data->n_classes ? data->n_classes : 2) <= n;
-        bool varies = histogram ? cart_scan_histogram(ws, data, params, f, start, n, w_node,
-                                                      sum_node, best)
-                                : cart_sort_node(ws, data, f, start, n);
+        bool varies =
+            histogram ? cart_scan_histogram(ws, data, params, f, start, n, w_node, sum_node, best)
+                      : cart_sort_node(ws, data, f, start, n);
         if (!varies) {
             features[f_j] = features[total_constants];
             features[total_constants] = f;
@@ -1086,9 +1088,12 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
         double *value = tree->value + tree->n_nodes * tree->n_outputs;
         cart_node_stats(ws, data, params, weight, frame.start, count, &w_node, &impurity, value);
         int64_t id = cart_tree_add(tree, count, w_node, impurity);
-        if (frame.parent < 0) ws->root_weight = w_node;
-        else if (frame.is_left) tree->left[frame.parent] = id;
-        else tree->right[frame.parent] = id;
+        if (frame.parent < 0)
+            ws->root_weight = w_node;
+        else if (frame.is_left)
+            tree->left[frame.parent] = id;
+        else
+            tree->right[frame.parent] = id;
 
         bool leaf = frame.depth >= params->max_depth || count < params->min_samples_split ||
                     count < 2 * params->min_samples_leaf || impurity <= CART_EPSILON;
@@ -1102,13 +1107,13 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
             /* the children's statistics as they will compute them */
             double w_left, w_right, imp_left, imp_right, regression_value;
             double *scratch = data->n_classes ? ws->xlogx_left : &regression_value;
-            cart_node_stats(ws, data, params, weight, frame.start, split.n_left, &w_left,
-                            &imp_left, scratch);
+            cart_node_stats(ws, data, params, weight, frame.start, split.n_left, &w_left, &imp_left,
+                            scratch);
             cart_node_stats(ws, data, params, weight, frame.start + split.n_left,
                             count - split.n_left, &w_right, &imp_right, scratch);
-            double improvement = w_node / ws->root_weight *
-                                 (impurity - w_right / w_node * imp_right -
-                                  w_left / w_node * imp_left);
+            double improvement =
+                w_node / ws->root_weight *
+                (impurity - w_right / w_node * imp_right - w_left / w_node * imp_left);
             if (improvement + CART_EPSILON < params->min_impurity_decrease) continue;
         }
         tree->feature[id] = (int64_t)split.feature;
@@ -1213,8 +1218,8 @@ static dial_status cart_tensor(dial_ctx *ctx, const char *family, const dial_ten
 }
 
 /* Writes "tree node 5" or "forest tree 3 node 5" into buf. */
-static const char *cart_node_name(char *buf, size_t size, const char *family, bool forest,
-                                  size_t t, size_t i) {
+static const char *cart_node_name(char *buf, size_t size, const char *family, bool forest, size_t t,
+                                  size_t i) {
     if (forest)
         snprintf(buf, size, "%s tree %zu node %zu", family, t, i);
     else
@@ -1302,7 +1307,8 @@ dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial
     if (classification && in->n_classes < 1)
         return dial_fail(ctx, DIAL_ERR_FORMAT, "%s model: a classifier needs classes", family);
     const dial_tensor *feature = dial_tensors_find(learned, "feature");
-    if (!feature) return dial_fail(ctx, DIAL_ERR_FORMAT, "%s model has no tensor 'feature'", family);
+    if (!feature)
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "%s model has no tensor 'feature'", family);
     if (feature->ndim != 1 || feature->shape[0] == 0)
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "%s model tensor 'feature' must be int64 of shape [n_nodes] with at least "
@@ -1312,10 +1318,10 @@ dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial
     size_t n_outputs = classification ? in->n_classes : 1;
     const void *p = NULL;
     dial_status status;
-#define CART_READ(name, dtype, ndim, rows, cols, per, field)                                       \
-    if ((status = cart_tensor(ctx, family, learned, name, dtype, ndim, rows, cols, per, &p)) !=    \
-        DIAL_OK)                                                                                   \
-        return status;                                                                             \
+#define CART_READ(name, dtype, ndim, rows, cols, per, field)                                    \
+    if ((status = cart_tensor(ctx, family, learned, name, dtype, ndim, rows, cols, per, &p)) != \
+        DIAL_OK)                                                                                \
+        return status;                                                                          \
     out->field = p;
     CART_READ("feature", DIAL_I64, 1, n, 0, "node", feature)
     CART_READ("threshold", DIAL_F64, 1, n, 0, "node", threshold)

@@ -44,55 +44,51 @@ extern const char *const dial_cart_criterion_choices[];
 extern const char *const dial_cart_max_features_choices[];
 extern const char *const dial_cart_class_weight_choices[];
 
-#define DIAL_CART_CRITERION_KNOB                                                                  \
-    {.name = "criterion",                                                                        \
-     .type = DIAL_KNOB_CHOICE,                                                                   \
-     .default_text = "auto",                                                                     \
-     .choices = dial_cart_criterion_choices,                                                     \
-     .condition = "",                                                                            \
-     .doc = "impurity a split lowers: gini or entropy (classification), squared_error or "       \
-            "absolute_error (regression); auto is gini or squared_error"}
+#define DIAL_CART_CRITERION_KNOB                                                              \
+    {                                                                                         \
+        .name = "criterion", .type = DIAL_KNOB_CHOICE, .default_text = "auto",                \
+        .choices = dial_cart_criterion_choices, .condition = "",                              \
+        .doc = "impurity a split lowers: gini or entropy (classification), squared_error or " \
+               "absolute_error (regression); auto is gini or squared_error"                   \
+    }
 
 /* max_features is mtry: how many features, drawn at random, a node may
  * split on. A choice names the rule; fraction and count take their number
  * from the knob of that name. */
-#define DIAL_CART_MAX_FEATURES_KNOBS(default_rule, search)                                        \
-    {.name = "max_features",                                                                     \
-     .type = DIAL_KNOB_CHOICE,                                                                   \
-     .default_text = default_rule,                                                               \
-     .choices = dial_cart_max_features_choices,                                                  \
-     .has_search_range = search,                                                                 \
-     .condition = "",                                                                            \
-     .doc = "features drawn at random as split candidates at each node (mtry): all, sqrt or "    \
-            "log2 of their number, a fraction or a count (the knobs below), or auto (sqrt for "  \
-            "classification, all for regression, as Breiman's forests)"},                        \
-    {.name = "max_features_fraction",                                                            \
-     .type = DIAL_KNOB_FLOAT,                                                                    \
-     .default_text = "0.5",                                                                      \
-     .lower = 0,                                                                                 \
-     .lower_open = true,                                                                         \
-     .upper = 1,                                                                                 \
-     .has_search_range = true,                                                                   \
-     .search_low = 0.05,                                                                         \
-     .search_high = 1,                                                                           \
-     .condition = "max_features=fraction",                                                       \
-     .doc = "share of the features drawn at each node (at least one)"},                          \
-    {.name = "max_features_count",                                                               \
-     .type = DIAL_KNOB_INT,                                                                      \
-     .default_text = "1",                                                                        \
-     .lower = 1,                                                                                 \
-     .upper = INFINITY,                                                                          \
-     .condition = "max_features=count",                                                          \
-     .doc = "number of features drawn at each node; at most the number of inputs"}
+#define DIAL_CART_MAX_FEATURES_KNOBS(default_rule, search)                                      \
+    {.name = "max_features",                                                                    \
+     .type = DIAL_KNOB_CHOICE,                                                                  \
+     .default_text = default_rule,                                                              \
+     .choices = dial_cart_max_features_choices,                                                 \
+     .has_search_range = search,                                                                \
+     .condition = "",                                                                           \
+     .doc = "features drawn at random as split candidates at each node (mtry): all, sqrt or "   \
+            "log2 of their number, a fraction or a count (the knobs below), or auto (sqrt for " \
+            "classification, all for regression, as Breiman's forests)"},                       \
+        {.name = "max_features_fraction",                                                       \
+         .type = DIAL_KNOB_FLOAT,                                                               \
+         .default_text = "0.5",                                                                 \
+         .lower = 0,                                                                            \
+         .lower_open = true,                                                                    \
+         .upper = 1,                                                                            \
+         .has_search_range = true,                                                              \
+         .search_low = 0.05,                                                                    \
+         .search_high = 1,                                                                      \
+         .condition = "max_features=fraction",                                                  \
+         .doc = "share of the features drawn at each node (at least one)"},                     \
+    {                                                                                           \
+        .name = "max_features_count", .type = DIAL_KNOB_INT, .default_text = "1", .lower = 1,   \
+        .upper = INFINITY, .condition = "max_features=count",                                   \
+        .doc = "number of features drawn at each node; at most the number of inputs"            \
+    }
 
-#define DIAL_CART_CLASS_WEIGHT_KNOB                                                               \
-    {.name = "class_weight",                                                                     \
-     .type = DIAL_KNOB_CHOICE,                                                                   \
-     .default_text = "none",                                                                     \
-     .choices = dial_cart_class_weight_choices,                                                  \
-     .condition = "",                                                                            \
-     .doc = "weight of each training row in the impurities: none (1), or balanced (n / "         \
-            "(n_classes * class count), as scikit-learn's); classification only"}
+#define DIAL_CART_CLASS_WEIGHT_KNOB                                                         \
+    {                                                                                       \
+        .name = "class_weight", .type = DIAL_KNOB_CHOICE, .default_text = "none",           \
+        .choices = dial_cart_class_weight_choices, .condition = "",                         \
+        .doc = "weight of each training row in the impurities: none (1), or balanced (n / " \
+               "(n_classes * class count), as scikit-learn's); classification only"         \
+    }
 
 typedef enum dial_cart_criterion {
     DIAL_CART_GINI = 0,
@@ -117,19 +113,18 @@ typedef struct dial_cart_params {
  * Fails with DIAL_ERR_KNOB when the criterion does not fit the task, when
  * class_weight is set for regression, or when max_features_count exceeds
  * the inputs. */
-dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family,
-                                        const dial_knobs *knobs, const dial_fit_input *in,
-                                        dial_cart_params *out);
+dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family, const dial_knobs *knobs,
+                                        const dial_fit_input *in, dial_cart_params *out);
 
 /* ---- training data -------------------------------------------------------- */
 
 typedef struct dial_cart_data {
     size_t n_rows, n_features;
-    size_t n_classes;  /* 0 for regression */
-    const double *y;   /* borrowed: the value (regression) */
-    uint32_t *label;   /* owned: the class of each row (classification) */
-    uint16_t *codes;   /* owned: n_features x n_rows, the bin of each value */
-    size_t *bin_start; /* owned: n_features + 1 offsets into bin_low and bin_high */
+    size_t n_classes;           /* 0 for regression */
+    const double *y;            /* borrowed: the value (regression) */
+    uint32_t *label;            /* owned: the class of each row (classification) */
+    uint16_t *codes;            /* owned: n_features x n_rows, the bin of each value */
+    size_t *bin_start;          /* owned: n_features + 1 offsets into bin_low and bin_high */
     double *bin_low, *bin_high; /* owned: smallest and largest training value of each bin */
 } dial_cart_data;
 
@@ -188,14 +183,14 @@ static inline size_t dial_cart_leaf(const dial_cart_view *tree, const double *x)
     size_t node = 0;
     while (tree->left[node] >= 0)
         node = (size_t)(x[tree->feature[node]] <= tree->threshold[node] ? tree->left[node]
-                                                                          : tree->right[node]);
+                                                                        : tree->right[node]);
     return node;
 }
 
 static inline dial_cart_view dial_cart_tree_view(const dial_cart_tree *tree) {
-    return (dial_cart_view){tree->n_nodes, tree->n_outputs, tree->feature, tree->left,
-                            tree->right,   tree->n_samples, tree->threshold, tree->impurity,
-                            tree->value};
+    return (dial_cart_view){tree->n_nodes,   tree->n_outputs, tree->feature,
+                            tree->left,      tree->right,     tree->n_samples,
+                            tree->threshold, tree->impurity,  tree->value};
 }
 
 /* A tree laid out for prediction: 16 bytes a node, in preorder so that a

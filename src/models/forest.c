@@ -213,8 +213,8 @@ typedef struct forest_summer {
     size_t n_rows, n_features;
     const uint64_t *in_bag; /* out-of-bag sums: skip the trees that drew the row */
     size_t words;
-    double *sum;     /* out-of-bag: n_rows x n_outputs; predict: threads x block scratch */
-    size_t *votes;   /* out-of-bag: trees that left each row out */
+    double *sum;              /* out-of-bag: n_rows x n_outputs; predict: threads x block scratch */
+    size_t *votes;            /* out-of-bag: trees that left each row out */
     dial_predict_output *out; /* predict: where the averages go */
     bool classification;
 } forest_summer;
@@ -248,7 +248,7 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
                         const dial_cart_packed *node = nodes + at[l];
                         if (node->feature < 0) continue;
                         /* a mask rather than a branch: the way is a coin toss */
-                        uint32_t right = 0u - (uint32_t)!(xs[l][node->feature] <= node->threshold);
+                        uint32_t right = 0u - (uint32_t) !(xs[l][node->feature] <= node->threshold);
                         at[l] = ((at[l] + 1) & ~right) | (node->next & right);
                         moving = true;
                     }
@@ -350,8 +350,8 @@ static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const di
     double *importance = NULL, *one = NULL;
     size_t d = in->n_features, shape[1] = {d}, used = 0;
     if (status == DIAL_OK)
-        status = dial_tensors_add(ctx, learned, "importance", DIAL_F64, 1, shape,
-                                  (void **)&importance);
+        status =
+            dial_tensors_add(ctx, learned, "importance", DIAL_F64, 1, shape, (void **)&importance);
     if (status == DIAL_OK && !(one = malloc((d ? d : 1) * sizeof *one)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the importances");
     /* as scikit-learn: the mean over the trees that split at all, renormalised */
@@ -362,7 +362,8 @@ static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const di
         used++;
     }
     double total = 0;
-    for (size_t f = 0; status == DIAL_OK && f < d; f++) total += importance[f] /= (double)(used ? used : 1);
+    for (size_t f = 0; status == DIAL_OK && f < d; f++)
+        total += importance[f] /= (double)(used ? used : 1);
     for (size_t f = 0; status == DIAL_OK && total > 0 && f < d; f++) importance[f] /= total;
     free(one);
     if (status == DIAL_OK && b->bootstrap) {
@@ -370,7 +371,8 @@ static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const di
         size_t oob_shape[1] = {1};
         status = forest_oob_score(ctx, b, in, &score);
         if (status == DIAL_OK)
-            status = dial_tensors_add(ctx, learned, "oob_score", DIAL_F64, 1, oob_shape, (void **)&oob);
+            status =
+                dial_tensors_add(ctx, learned, "oob_score", DIAL_F64, 1, oob_shape, (void **)&oob);
         if (status == DIAL_OK) oob[0] = score;
     }
     return status;

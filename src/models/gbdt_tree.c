@@ -38,6 +38,8 @@ struct dial_gbdt_grower {
     size_t item_capacity;
     dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
     size_t feature_best_capacity;
+    dial_gbdt_sum *spare; /* a scratch histogram per thread */
+    int spare_threads;
     /* what the current step's parallel bodies read */
     const dial_gbdt_tree_params *params;
     const dial_gbdt_tree_input *in;
@@ -74,6 +76,7 @@ void dial_gbdt_grower_free(dial_gbdt_grower *g) {
     free(g->children);
     free(g->items);
     free(g->feature_best);
+    free(g->spare);
     free(g);
 }
 
@@ -202,8 +205,8 @@ static uint32_t tree_partition(dial_gbdt_grower *g, const dial_gbdt_tree_input *
 /* ---- the parallel steps ---------------------------------------------------------- */
 
 static dial_status tree_build_items(void *arg, size_t begin, size_t end, int worker) {
-    (void)worker;
     dial_gbdt_grower *g = arg;
+    dial_gbdt_sum *spare = g->spare + (size_t)worker * g->n_slots;
     const dial_gbdt_tree_input *in = g->in;
     for (size_t k = begin; k < end; k++) {
         const tree_item *item = &g->items[k];
@@ -213,7 +216,7 @@ static dial_status tree_build_items(void *arg, size_t begin, size_t end, int wor
         /* the root on every row reads codes and derivatives straight */
         if (m == in->data.n_rows && node->begin == 0 && in->n_rows == in->data.n_rows) rows = NULL;
         dial_gbdt_hist_build(&in->data, in->features + item->first, item->count, rows, m,
-                             g->hist[item->node]);
+                             g->hist[item->node], spare);
     }
     return DIAL_OK;
 }
@@ -238,7 +241,15 @@ static dial_status tree_finish_items(void *arg, size_t begin, size_t end, int wo
 
 static dial_status tree_run(dial_ctx *ctx, dial_gbdt_grower *g, size_t work, int threads,
                             dial_range_fn body) {
-    if (threads <= 1 || work < TREE_PARALLEL_WORK) return body(g, 0, g->n_items, 0);
+    if (work < TREE_PARALLEL_WORK) threads = 1;
+    if (threads > g->spare_threads) {
+        dial_gbdt_sum *spare =
+            realloc(g->spare, (size_t)threads * (g->n_slots ? g->n_slots : 1) * sizeof *spare);
+        if (!spare) return DIAL_ERR_NOMEM;
+        g->spare = spare;
+        g->spare_threads = threads;
+    }
+    if (threads <= 1) return body(g, 0, g->n_items, 0);
     return dial_parallel_for(ctx, threads, g->n_items, body, g);
 }
 
@@ -422,12 +433,23 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_t
     dial_status status = tree_reserve_nodes(g, 1);
     if (status != DIAL_OK) return status;
     memcpy(g->rows, in->rows, in->n_rows * sizeof *g->rows);
-    dial_gbdt_sum sum = {0, 0};
-    for (size_t i = 0; i < in->n_rows; i++) {
+    /* four running sums, added at the end: the chain of one would wait on
+     * every addition */
+    dial_gbdt_sum part[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    size_t i = 0;
+    for (; i + 4 <= in->n_rows; i += 4)
+        for (size_t k = 0; k < 4; k++) {
+            const dial_gbdt_pair *pair = &in->data.pairs[in->rows[i + k]];
+            part[k].g += pair->g;
+            part[k].h += pair->h;
+        }
+    for (; i < in->n_rows; i++) {
         const dial_gbdt_pair *pair = &in->data.pairs[in->rows[i]];
-        sum.g += pair->g;
-        sum.h += pair->h;
+        part[0].g += pair->g;
+        part[0].h += pair->h;
     }
+    dial_gbdt_sum sum = {(part[0].g + part[1].g) + (part[2].g + part[3].g),
+                         (part[0].h + part[1].h) + (part[2].h + part[3].h)};
     g->n_nodes = 1;
     tree_make_node(g, params, 0, 0, (uint32_t)in->n_rows, sum, 0);
     size_t n_pending = 0, n_leaves = 1;
@@ -453,8 +475,8 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_t
         if (status != DIAL_OK) return status;
     }
     /* Leaf-wise growth may stop with leaves still holding histograms. */
-    for (size_t i = 0; i < n_pending; i++) {
-        int32_t id = g->pending[i];
+    for (size_t p = 0; p < n_pending; p++) {
+        int32_t id = g->pending[p];
         status = tree_release(g, g->hist[id]);
         g->hist[id] = NULL;
         if (status != DIAL_OK) return status;

@@ -167,7 +167,8 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     dial_cart_pack(&tree, packed, stack);
     size_t k = tree.n_outputs, d = in->n_features;
     for (size_t i = 0; i < in->n_rows; i++) {
-        const double *value = tree.value + packed[dial_cart_packed_leaf(packed, in->x + i * d)].next * k;
+        const double *value =
+            tree.value + packed[dial_cart_packed_leaf(packed, in->x + i * d)].next * k;
         if (!classification) {
             out->value[i] = value[0];
             continue;

@@ -678,6 +678,18 @@ static bool json_scalar_text(const json_t *value, char *buf, size_t size) {
     return true;
 }
 
+/* An array of numbers as the text of a list knob's value: "128,64". */
+static void json_list_text(const json_t *array, char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < json_array_size(array); k++) {
+        char number[64];
+        json_scalar_text(json_array_get(array, k), number, sizeof number);
+        if (k) append(buf, size, &used, ",");
+        append(buf, size, &used, number);
+    }
+}
+
 static dial_status json_bad_value(dial_ctx *ctx, const char *name, const json_t *value) {
     return dial_fail(ctx, DIAL_ERR_KNOB,
                      "space for '%s': expected \"low..high[:log][:step=S]\", [low, high], a list "
@@ -701,8 +713,21 @@ static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_kno
     if (!json_is_array(value)) return json_bad_value(ctx, name, value);
     size_t n = json_array_size(value), numbers = 0;
     if (n == 0) return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': the list is empty", name);
+    long index = dial_knobs_find(knobs, name);
+    const dial_knob_spec *spec = index >= 0 ? &knobs->specs[index] : NULL;
+    bool list_knob =
+        spec && spec->list_item && (spec->type == DIAL_KNOB_FLOAT || spec->type == DIAL_KNOB_INT);
     for (size_t i = 0; i < n; i++) {
         const json_t *element = json_array_get(value, i);
+        /* A list knob's value may itself be a list: [[64], [128, 64]]. */
+        if (list_knob && json_is_array(element)) {
+            for (size_t k = 0; k < json_array_size(element); k++)
+                if (!json_is_number(json_array_get(element, k)))
+                    return dial_fail(ctx, DIAL_ERR_KNOB,
+                                     "space for '%s': each %s of a list is a number, got %s", name,
+                                     spec->list_item, json_type_words(json_array_get(element, k)));
+            continue;
+        }
         if (!json_is_string(element) && !json_is_number(element) && !json_is_boolean(element))
             return json_bad_value(ctx, name, element);
         numbers += json_is_number(element);
@@ -730,7 +755,11 @@ static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_kno
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a search space");
     }
     for (size_t i = 0; i < n; i++) {
-        json_scalar_text(json_array_get(value, i), pieces[i], sizeof pieces[i]);
+        const json_t *element = json_array_get(value, i);
+        if (json_is_array(element))
+            json_list_text(element, pieces[i], sizeof pieces[i]);
+        else
+            json_scalar_text(element, pieces[i], sizeof pieces[i]);
         list[i] = pieces[i];
     }
     snprintf(item_text, sizeof item_text, "%s=[...]", name);

@@ -69,6 +69,12 @@ json_ok 'abs(j["mean"] - sum(j["scores"]) / 15) < 1e-12'
 json_ok 'abs(j["std"] - (sum((s - j["mean"]) ** 2 for s in j["scores"]) / 15) ** 0.5) < 1e-12'
 json_ok 'j["knobs"]["k"] == 7 and j["seed"] == 0 and j["stratified"] is True'
 
+# A list knob is a JSON array; its text form stays comma-separated.
+check 0 "" cv mlp data/iris.csv --target species -s hidden=16,8 -s epochs=10 --folds 3 --json
+json_ok 'j["knobs"]["hidden"] == [16, 8] and j["knobs"]["epochs"] == 10'
+check 0 "" cv mlp data/iris.csv --target species -s hidden=16,8 -s epochs=10 --folds 3
+has "knobs set: hidden=16,8, epochs=10"
+
 # ---- reproducibility
 check 0 "" cv "${IRIS[@]}" --json --jobs 1
 keep jobs1.json

@@ -46,7 +46,12 @@ check 2 "dial: unknown option '--proba' for cv; see 'dial cv --help'" cv knn $IR
 check 2 "dial: missing DATA for fit; usage: dial fit MODEL DATA [options]" fit knn
 check 2 "dial: missing MODEL for cv; usage: dial cv MODEL DATA [options]" cv
 check 2 "dial: missing DATA for predict; usage: dial predict MODEL.dial DATA [options]" predict model.dial
-check 2 "dial: missing MODEL.dial for inspect; usage: dial inspect MODEL.dial [--json]" inspect
+check 2 "dial: missing MODEL.dial for inspect; usage: dial inspect MODEL.dial [--json | --tree[=N]]" inspect
+SEEDS=fuzz/corpus/modelfile
+check 2 "dial: --tree 3 is out of range: the forest has 3 trees (0 to 2)" inspect $SEEDS/forest_iris40.dial --tree 3
+check 2 "dial: --tree expects a tree number (0 for the first), got 'x'" inspect $SEEDS/forest_iris40.dial --tree=x
+check 2 "dial: model 'knn' has no trees; --tree shows the rules of tree and forest models" inspect $SEEDS/knn_iris15.dial --tree
+check 1 "dial: $SEEDS/tree_bad_child.dial: tree node 2 has a child index 99 outside the 5 nodes" inspect $SEEDS/tree_bad_child.dial --tree
 check 2 "dial: unexpected argument 'extra' for cv; usage: dial cv MODEL DATA [options]" cv knn $IRIS extra
 check 2 "dial: option '-o' needs a value" fit knn $IRIS -o
 check 2 "dial: option '--target' needs a value" cv knn $IRIS --target

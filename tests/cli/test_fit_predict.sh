@@ -199,6 +199,25 @@ current="dial fit knn iris -o - | dial inspect -"
 [[ ! -s "$TMP/err" ]] || fail "stderr: $(cat "$TMP/err")"
 has_line "^  k +7 +5 +\*$"
 
+# A list knob (mlp's hidden layers) is a JSON array in fit, inspect and the model file, and
+# a model saved with one predicts the same after loading.
+check 0 "" fit mlp data/iris.csv --target species -s hidden=16,8 -s epochs=20 -s alpha=1e-9 \
+    -o "$TMP/mlp.dial" --json
+json_ok 'j["knobs"]["hidden"] == [16, 8] and j["knobs"]["alpha"] == 1e-9'
+check 0 "" inspect "$TMP/mlp.dial"
+has_line "^  hidden +16,8 +100 +\*$"
+check 0 "" inspect "$TMP/mlp.dial" --json
+json_ok 'j["knobs"]["hidden"] == [16, 8] and j["knobs"]["epochs"] == 20'
+json_ok 'j["knobs_set"] == ["hidden", "epochs", "alpha"]'
+grep -qF '"alpha": 1e-9,' "$TMP/mlp.dial" || fail "the model file does not spell alpha as 1e-9"
+grep -qF '"hidden": [' "$TMP/mlp.dial" || fail "the model file does not hold hidden as an array"
+passed=$((passed + 2))
+check 0 "" predict "$TMP/mlp.dial" data/iris.csv --proba -o "$TMP/mlp_pred.csv"
+current="dial fit mlp ... -o - | dial predict - (the same model from a pipe)"
+"$DIAL" fit mlp data/iris.csv --target species -s hidden=16,8 -s epochs=20 -s alpha=1e-9 -o - 2>"$TMP/err" |
+    "$DIAL" predict - data/iris.csv --proba >"$TMP/mlp_pred2.csv" 2>>"$TMP/err" || fail "exit $?: $(cat "$TMP/err")"
+same "$TMP/mlp_pred.csv" "$TMP/mlp_pred2.csv"
+
 # ---- damaged model files: one clear line, exit 1, never a crash
 head -c 100 "$TMP/bc.dial" >"$TMP/truncated.dial"
 check_error 1 ".+" inspect "$TMP/truncated.dial"

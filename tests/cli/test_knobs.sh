@@ -84,6 +84,12 @@ for model in linear naive_bayes; do
     fits_width
 done
 
+# A list knob says so in its type: mlp's hidden layers.
+check 0 "" knobs mlp
+has_line "^  hidden +int list +100 +1 to 16 layers, "
+has_line "^  epochs +int +200 "
+fits_width
+
 # ---- dial knobs --json: the same, machine-readable
 check 0 "" knobs logistic --json
 json_ok 'j["model"] == "logistic" and j["tasks"] == ["classification"] and j["summary"]'
@@ -100,6 +106,14 @@ json_ok 'j["nonparametric"] is True and j["parameters"] == []'
 json_ok '[k for k in j["knobs"] if k["name"] == "p"][0]["condition"] == "metric=minkowski"'
 json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["default"] == 5'
 json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["condition"] is None'
+
+# A list knob's default is an array; list_item names one of its values.
+check 0 "" knobs mlp --json
+json_ok '[k for k in j["knobs"] if k["name"] == "hidden"][0]["default"] == [100]'
+json_ok '[k for k in j["knobs"] if k["name"] == "hidden"][0]["type"] == "int"'
+json_ok '[k for k in j["knobs"] if k["name"] == "hidden"][0]["list_item"] == "layer"'
+json_ok 'all(k["list_item"] is None for k in j["knobs"] if k["name"] != "hidden")'
+json_ok '[k for k in j["knobs"] if k["name"] == "learning_rate"][0]["default"] == 0.001'
 
 # ---- mistakes
 check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt" knobs logistik

@@ -143,6 +143,37 @@ check 0 "" tune "${WINE[@]}" --sampler grid --space 'C=1e-3..1e3:log' --grid-poi
 json_ok 'j["trials"] == 7 and j["sampler"] == "grid"'
 json_ok 'sorted(round(__import__("math").log10(t["knobs"]["C"]), 9) for t in j["leaderboard"]) == [-3, -2, -1, 0, 1, 2, 3]'
 
+# ---- a list knob: mlp's hidden layers, alternatives separated by '|'
+MLP=(mlp data/iris.csv --target species -s epochs=20)
+check 0 "" tune "${MLP[@]}" --space 'hidden=8|16,8' --trials 2 --study "$TMP/mlp.db" --quiet --json
+json_ok 'j["trials"] == 2 and all(t["knobs"]["hidden"] in ([8], [16, 8]) for t in j["leaderboard"])'
+json_ok 'j["best_knobs"]["hidden"] == j["leaderboard"][0]["knobs"]["hidden"]'
+check 0 "" trials "$TMP/mlp.db" --json
+json_ok 'len(j["trials"]) == 2 and all(t["state"] == "complete" for t in j["trials"])'
+json_ok 'all(t["knobs"]["hidden"] in (8, [16, 8]) for t in j["trials"])'
+# The grid tries each alternative once; a several-layer one is an array everywhere.
+check 0 "" tune "${MLP[@]}" --sampler grid --space 'hidden=8|16,8' -s learning_rate=0.01 -s alpha=1e-4 \
+    --study "$TMP/grid.db" -o "$TMP/mlp.dial" --quiet --json
+keep mlp_tune.json
+json_ok 'j["trials"] == 2 and set(j["best_knobs"]) == {"hidden"}'
+json_ok 'sorted(t["knobs"]["hidden"] for t in j["leaderboard"]) == [[8], [16, 8]]'
+check 0 "" trials "$TMP/grid.db" --json
+json_ok 'sorted(str(t["knobs"]["hidden"]) for t in j["trials"]) == ["8", "[16, 8]"]'
+check 0 "" trials "$TMP/grid.db" --csv
+has_line '^[01],complete,0\.[0-9]+,[0-9.]+,"16,8"$'
+has_line '^[01],complete,0\.[0-9]+,[0-9.]+,8$'
+check 0 "" best "$TMP/grid.db" --json
+json_ok 'j["knobs"]["hidden"] in (8, [16, 8])'
+check 0 "" inspect "$TMP/mlp.dial" --json
+json_ok 'j["knobs"]["hidden"] == json.load(open(sys.argv[1].replace("/out", "/mlp_tune.json")))["best_knobs"]["hidden"]'
+# A space file gives the alternatives as arrays.
+echo '{"hidden": [[8], [16, 8]]}' >"$TMP/hidden.json"
+check 0 "" tune "${MLP[@]}" --sampler grid --space-file "$TMP/hidden.json" -s learning_rate=0.01 -s alpha=1e-4 \
+    --quiet --json
+json_ok 'sorted(t["knobs"]["hidden"] for t in j["leaderboard"]) == [[8], [16, 8]]'
+check 2 "dial: knob 'hidden' = '16,0' is out of range: each layer must be in [1, 100000]" \
+    tune "${MLP[@]}" --space 'hidden=8|16,0'
+
 # ---- holdout and nested
 check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --quiet --json
 json_ok '0.85 <= j["holdout_score"] <= 1 and j["holdout_rows"] == 30'

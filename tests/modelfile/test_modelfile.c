@@ -435,8 +435,7 @@ static void test_knobs_keep_which_ones_the_user_set(void **state) {
 
 /* The text of a top-level member of the header's "knobs": the token after
  * `"name": ` up to the end of its line, without a trailing comma. */
-static void knob_text_in_header(const model_bytes *file, const char *name, char *out,
-                                size_t size) {
+static void knob_text_in_header(const model_bytes *file, const char *name, char *out, size_t size) {
     size_t length = (size_t)get_u64(file->bytes + 17);
     char *header = calloc(length + 1, 1);
     memcpy(header, file->bytes + 25, length);

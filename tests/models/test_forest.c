@@ -57,8 +57,7 @@ static const char *shared_file(const char *name, char *buf, size_t size) {
         fclose(f);
         return buf;
     }
-    print_message("skipped: %s is not there (the shared data folder beside the repository)\n",
-                  buf);
+    print_message("skipped: %s is not there (the shared data folder beside the repository)\n", buf);
     return NULL;
 }
 
@@ -90,10 +89,9 @@ static double holdout_score(const char *path, const char *target, const char *co
     assert_dial_ok(ctx, dial_model_predict(ctx, model, &test_view, y_pred, NULL));
     bool classification = data->task == DIAL_TASK_CLASSIFICATION;
     double score;
-    assert_dial_ok(ctx, dial_metric_score(ctx, classification ? DIAL_METRIC_ACCURACY
-                                                              : DIAL_METRIC_RMSE,
-                                          y_true, y_pred, NULL, n_test,
-                                          classification ? data->n_classes : 0, &score));
+    assert_dial_ok(ctx, dial_metric_score(
+                            ctx, classification ? DIAL_METRIC_ACCURACY : DIAL_METRIC_RMSE, y_true,
+                            y_pred, NULL, n_test, classification ? data->n_classes : 0, &score));
     if (predictions)
         *predictions = y_pred;
     else
@@ -109,8 +107,8 @@ static double holdout_score(const char *path, const char *target, const char *co
     return score;
 }
 
-static double mean_holdout_score(const char *path, const char *target,
-                                 const char *const *settings, uint64_t seeds) {
+static double mean_holdout_score(const char *path, const char *target, const char *const *settings,
+                                 uint64_t seeds) {
     double sum = 0;
     for (uint64_t seed = 1; seed <= seeds; seed++)
         sum += holdout_score(path, target, settings, seed, 2, NULL);
@@ -173,8 +171,8 @@ static void test_another_seed_gives_another_forest(void **state) {
 
 static void test_digits_accuracy_with_30_trees_matches_scikit_learn(void **state) {
     (void)state;
-    double accuracy =
-        mean_holdout_score("data/digits.csv", "digit", (const char *const[]){"n_estimators=30", NULL}, 3);
+    double accuracy = mean_holdout_score("data/digits.csv", "digit",
+                                         (const char *const[]){"n_estimators=30", NULL}, 3);
     print_message("digits: accuracy %.6f, scikit-learn 0.964722\n", accuracy);
     assert_true(fabs(accuracy - 0.964722) < 0.01);
 }
@@ -186,8 +184,8 @@ static void test_diabetes_rmse_with_100_trees_is_within_2_percent_of_scikit_lear
     assert_true(fabs(rmse / 56.947390 - 1) < 0.02);
 }
 
-static void test_letter_accuracy_with_30_trees_is_within_half_a_point_of_scikit_learn(
-    void **state) {
+static void
+test_letter_accuracy_with_30_trees_is_within_half_a_point_of_scikit_learn(void **state) {
     (void)state;
     char path[256];
     if (!shared_file("letter.csv", path, sizeof path)) skip();
@@ -197,8 +195,8 @@ static void test_letter_accuracy_with_30_trees_is_within_half_a_point_of_scikit_
     assert_true(fabs(accuracy - 0.959300) < 0.005);
 }
 
-static void test_satimage_accuracy_with_30_trees_is_within_half_a_point_of_scikit_learn(
-    void **state) {
+static void
+test_satimage_accuracy_with_30_trees_is_within_half_a_point_of_scikit_learn(void **state) {
     (void)state;
     char path[256];
     if (!shared_file("satimage.csv", path, sizeof path)) skip();
@@ -299,20 +297,20 @@ static void test_mtry_knobs_are_checked_against_the_inputs(void **state) {
     dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
     dial_view all = dial_view_all(data);
     dial_model *model = NULL;
-    dial_knobs knobs =
-        forest_knobs(ctx, (const char *const[]){"max_features=count", "max_features_count=5", NULL});
+    dial_knobs knobs = forest_knobs(
+        ctx, (const char *const[]){"max_features=count", "max_features_count=5", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "forest: knob 'max_features_count' = 5 is more than the 4 inputs; use at "
                       "most 4 or max_features=all");
     assert_null(model);
     dial_knobs_free(&knobs);
-    static const char *const rules[][3] = {{"max_features=sqrt", NULL, NULL},
-                                           {"max_features=log2", NULL, NULL},
-                                           {"max_features=all", NULL, NULL},
-                                           {"max_features=fraction", "max_features_fraction=0.3",
-                                            NULL},
-                                           {"max_features=count", "max_features_count=4", NULL}};
+    static const char *const rules[][3] = {
+        {"max_features=sqrt", NULL, NULL},
+        {"max_features=log2", NULL, NULL},
+        {"max_features=all", NULL, NULL},
+        {"max_features=fraction", "max_features_fraction=0.3", NULL},
+        {"max_features=count", "max_features_count=4", NULL}};
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         const char *settings[4] = {"n_estimators=3", rules[r][0], rules[r][1], NULL};
         knobs = forest_knobs(ctx, settings);

@@ -59,8 +59,7 @@ static const char *shared_file(const char *name, char *buf, size_t size) {
         fclose(f);
         return buf;
     }
-    print_message("skipped: %s is not there (the shared data folder beside the repository)\n",
-                  buf);
+    print_message("skipped: %s is not there (the shared data folder beside the repository)\n", buf);
     return NULL;
 }
 
@@ -90,10 +89,9 @@ static double holdout_score(const char *path, const char *target, const char *co
     assert_dial_ok(ctx, dial_model_predict(ctx, model, &test_view, y_pred, NULL));
     bool classification = data->task == DIAL_TASK_CLASSIFICATION;
     double score;
-    assert_dial_ok(ctx, dial_metric_score(ctx, classification ? DIAL_METRIC_ACCURACY
-                                                              : DIAL_METRIC_RMSE,
-                                          y_true, y_pred, NULL, n_test,
-                                          classification ? data->n_classes : 0, &score));
+    assert_dial_ok(ctx, dial_metric_score(
+                            ctx, classification ? DIAL_METRIC_ACCURACY : DIAL_METRIC_RMSE, y_true,
+                            y_pred, NULL, n_test, classification ? data->n_classes : 0, &score));
     dial_model_free(model);
     dial_knobs_free(&knobs);
     free(train);
@@ -227,9 +225,11 @@ static void test_a_pruned_tree_keeps_its_nodes_in_preorder(void **state) {
 
 static void test_min_impurity_decrease_gives_scikit_learns_tree_and_importances(void **state) {
     (void)state;
-    static const double expected[30] = {
-        [1] = 0.03450931385700574,  [7] = 0.035210218344562186, [20] = 0.7691879645847058,
-        [21] = 0.04266467426665019, [27] = 0.11842782894707611};
+    static const double expected[30] = {[1] = 0.03450931385700574,
+                                        [7] = 0.035210218344562186,
+                                        [20] = 0.7691879645847058,
+                                        [21] = 0.04266467426665019,
+                                        [27] = 0.11842782894707611};
     dial_ctx *ctx = test_ctx();
     dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
                                 (const char *const[]){"min_impurity_decrease=0.01", NULL});
@@ -258,8 +258,9 @@ static void test_min_samples_leaf_keeps_that_many_rows_in_every_leaf(void **stat
  * only the held-out figure is compared. */
 static void test_a_shallow_regression_tree_matches_scikit_learn(void **state) {
     (void)state;
-    static const double expected[10] = {0.02078003835653888, 0.0, 0.37584937246690475, 0.0, 0.0,
-                                        0.0, 0.021069918051207757, 0.0, 0.5823006711253487, 0.0};
+    static const double expected[10] = {
+        0.02078003835653888,  0.0, 0.37584937246690475, 0.0, 0.0, 0.0,
+        0.021069918051207757, 0.0, 0.5823006711253487,  0.0};
     dial_ctx *ctx = test_ctx();
     dial_model *model = fit_all(ctx, "data/diabetes.csv", "progression",
                                 (const char *const[]){"max_depth=3", NULL});
@@ -387,8 +388,8 @@ static void test_the_same_seed_gives_the_same_tree_with_random_features(void **s
 static void test_a_model_file_round_trips_bit_for_bit(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/credit_data.csv", "Status",
-                                (const char *const[]){"max_depth=6", NULL});
+    dial_model *model =
+        fit_all(ctx, "data/credit_data.csv", "Status", (const char *const[]){"max_depth=6", NULL});
     unsigned char *bytes = NULL, *again = NULL;
     size_t length = 0, length_again = 0;
     assert_dial_ok(ctx, dial_model_save_buffer(ctx, model, &bytes, &length));
@@ -407,8 +408,8 @@ static void test_a_model_file_round_trips_bit_for_bit(void **state) {
 
 /* The loader's word on a model whose tensor `name` got entry `node` set to
  * value. */
-static void assert_refused_at_load(dial_ctx *ctx, dial_model *model, const char *name,
-                                   size_t node, int64_t value, const char *expected) {
+static void assert_refused_at_load(dial_ctx *ctx, dial_model *model, const char *name, size_t node,
+                                   int64_t value, const char *expected) {
     dial_tensor *t = (dial_tensor *)dial_tensors_find(&model->tensors, name);
     assert_non_null(t);
     ((int64_t *)t->data)[node] = value;
@@ -475,18 +476,19 @@ static void crafted_tree(dial_ctx *ctx, dial_tensors *set) {
     size_t shape[2] = {N, 2}, one[1] = {2};
     int64_t *feature, *left, *right, *n_samples;
     double *threshold, *value, *impurity, *importance;
-    assert_dial_ok(ctx, dial_tensors_add(ctx, set, "feature", DIAL_I64, 1, shape, (void **)&feature));
     assert_dial_ok(ctx,
-                   dial_tensors_add(ctx, set, "threshold", DIAL_F64, 1, shape, (void **)&threshold));
+                   dial_tensors_add(ctx, set, "feature", DIAL_I64, 1, shape, (void **)&feature));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, set, "threshold", DIAL_F64, 1, shape, (void **)&threshold));
     assert_dial_ok(ctx, dial_tensors_add(ctx, set, "left", DIAL_I64, 1, shape, (void **)&left));
     assert_dial_ok(ctx, dial_tensors_add(ctx, set, "right", DIAL_I64, 1, shape, (void **)&right));
     assert_dial_ok(ctx, dial_tensors_add(ctx, set, "value", DIAL_F64, 2, shape, (void **)&value));
-    assert_dial_ok(ctx,
-                   dial_tensors_add(ctx, set, "n_samples", DIAL_I64, 1, shape, (void **)&n_samples));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, set, "n_samples", DIAL_I64, 1, shape, (void **)&n_samples));
     assert_dial_ok(ctx,
                    dial_tensors_add(ctx, set, "impurity", DIAL_F64, 1, shape, (void **)&impurity));
-    assert_dial_ok(ctx,
-                   dial_tensors_add(ctx, set, "importance", DIAL_F64, 1, one, (void **)&importance));
+    assert_dial_ok(
+        ctx, dial_tensors_add(ctx, set, "importance", DIAL_F64, 1, one, (void **)&importance));
     for (size_t i = 0; i < N; i++) {
         bool split = i < 8;
         feature[i] = split ? (int64_t)(i % 2) : -1;
@@ -504,11 +506,8 @@ static void test_predict_refuses_crafted_nodes_with_words(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = tree_knobs(ctx, NULL);
     double x[2] = {3, 4}, value[1], proba[2];
-    dial_fit_input in = {.x = x,
-                         .n_rows = 1,
-                         .n_features = 2,
-                         .task = DIAL_TASK_CLASSIFICATION,
-                         .n_classes = 2};
+    dial_fit_input in = {
+        .x = x, .n_rows = 1, .n_features = 2, .task = DIAL_TASK_CLASSIFICATION, .n_classes = 2};
     dial_predict_output out = {value, proba};
     dial_tensors set = {0};
     crafted_tree(ctx, &set);
@@ -587,8 +586,8 @@ static void test_the_criterion_must_fit_the_task(void **state) {
                       "tree: class_weight=balanced applies to classification only; use "
                       "class_weight=none for regression");
     dial_knobs_free(&knobs);
-    knobs = tree_knobs(ctx, (const char *const[]){"max_features=count", "max_features_count=11",
-                                                  NULL});
+    knobs =
+        tree_knobs(ctx, (const char *const[]){"max_features=count", "max_features_count=11", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "tree: knob 'max_features_count' = 11 is more than the 10 inputs; use at "

@@ -431,6 +431,153 @@ static void test_list_knob_values_are_separated_by_bars(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* The list a knob holds after a trial sets it from a choice's text, as
+ * the tuner's objective does. */
+static size_t list_after_setting(dial_ctx *ctx, const dial_knobs *knobs, const char *text,
+                                 double *items) {
+    dial_knobs trial;
+    assert_dial_ok(ctx, dial_knobs_copy(ctx, knobs, &trial));
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &trial, "hidden", text));
+    const double *values = NULL;
+    size_t n = dial_knobs_list(&trial, "hidden", &values);
+    memcpy(items, values, n * sizeof *items);
+    dial_knobs_free(&trial);
+    return n;
+}
+
+static void test_mlp_hidden_alternatives_set_a_trials_knobs_as_lists(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "mlp");
+    dial_space space = one_item(ctx, &knobs, "hidden=8|16,8");
+    const dial_param *hidden = find(&space, "hidden");
+    assert_int_equal(hidden->kind, DIAL_PARAM_CHOICE);
+    assert_false(hidden->fixed);
+    assert_int_equal(hidden->n_choices, 2);
+    assert_string_equal(hidden->choices[0], "8");
+    assert_string_equal(hidden->choices[1], "16,8");
+    double items[DIAL_KNOB_LIST_MAX];
+    assert_int_equal(list_after_setting(ctx, &knobs, hidden->choices[0], items), 1);
+    assert_true(items[0] == 8);
+    assert_int_equal(list_after_setting(ctx, &knobs, hidden->choices[1], items), 2);
+    assert_true(items[0] == 16 && items[1] == 8);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_mlp_hidden_range_searches_lists_of_one_layer(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "mlp");
+    dial_space space = one_item(ctx, &knobs, "hidden=16..512:log");
+    const dial_param *hidden = find(&space, "hidden");
+    assert_int_equal(hidden->kind, DIAL_PARAM_INT);
+    assert_true(hidden->low == 16 && hidden->high == 512 && hidden->log);
+    /* A trial's draw is set as a number: a list of that one layer. */
+    dial_knobs trial;
+    assert_dial_ok(ctx, dial_knobs_copy(ctx, &knobs, &trial));
+    assert_dial_ok(ctx, dial_knobs_set_number(ctx, &trial, "hidden", 90));
+    const double *layers = NULL;
+    assert_int_equal(dial_knobs_list(&trial, "hidden", &layers), 1);
+    assert_true(layers[0] == 90);
+    dial_knobs_free(&trial);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* Text with bars, a list of texts and a list of arrays say the same. */
+static void test_json_gives_list_knob_alternatives_as_text_or_arrays(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "mlp");
+    static const char *const forms[] = {
+        "{\"hidden\": \"8|16,8\"}",
+        "{\"hidden\": [\"8\", \"16,8\"]}",
+        "{\"hidden\": [[8], [16, 8]]}",
+        "{\"hidden\": [8, [16, 8]]}",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        dial_space space = {0};
+        assert_dial_ok(ctx, dial_space_set_json(ctx, &space, &knobs, forms[i]));
+        const dial_param *hidden = find(&space, "hidden");
+        assert_int_equal(hidden->kind, DIAL_PARAM_CHOICE);
+        assert_int_equal(hidden->n_choices, 2);
+        assert_string_equal(hidden->choices[0], "8");
+        assert_string_equal(hidden->choices[1], "16,8");
+        dial_space_free(&space);
+    }
+    /* Two numbers stay a range, as for any number knob. */
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_set_json(ctx, &space, &knobs, "{\"hidden\": [16, 64]}"));
+    assert_int_equal(find(&space, "hidden")->kind, DIAL_PARAM_INT);
+    dial_space_free(&space);
+    assert_json_error(ctx, &knobs, "{\"hidden\": [[16, 0]]}",
+                      "knob 'hidden' = '16,0' is out of range: each layer must be in [1, 100000]");
+    assert_json_error(ctx, &knobs, "{\"hidden\": [[16, \"8\"]]}",
+                      "space for 'hidden': each layer of a list is a number, got a string");
+    assert_json_error(ctx, &knobs, "{\"hidden\": [[8], [8]]}",
+                      "space for 'hidden': '8' is listed twice");
+    dial_knobs_free(&knobs);
+    /* Only a list knob takes arrays as values. */
+    knobs = model_knobs(ctx, "knn");
+    assert_json_error(ctx, &knobs, "{\"k\": [[1], [3]]}",
+                      "space for 'k': expected \"low..high[:log][:step=S]\", [low, high], a list "
+                      "of values or one value, got a list");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* The whole path of `dial tune mlp --space 'hidden=8|16,8'`: every trial
+ * runs with its alternative as the list it names, and the best knobs hold
+ * the best trial's list. */
+static void test_a_tuned_mlp_runs_each_hidden_alternative_as_a_list(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
+    const dial_model_family *mlp = dial_model_family_find("mlp");
+    dial_knobs knobs = model_knobs(ctx, "mlp");
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "epochs", "5"));
+    dial_space space = one_item(ctx, &knobs, "hidden=8|16,8");
+    dial_tune_setup setup = {.family = mlp,
+                             .knobs = &knobs,
+                             .space = &space,
+                             .metric = DIAL_METRIC_ACCURACY,
+                             .folds = 3,
+                             .seed = 4};
+    dial_tune_options options = {.sampler = DIAL_SAMPLER_GRID, .optimize = {.jobs = 1}};
+    dial_tune_result result;
+    assert_dial_ok(ctx, dial_tune_model(ctx, &setup, data, &options, &result));
+    assert_int_equal(result.trials.count, 2);
+    dial_model_objective *objective = NULL;
+    assert_dial_ok(ctx, dial_model_objective_create(ctx, &setup, data, NULL, 0, &objective));
+    bool seen[2] = {false, false};
+    for (size_t t = 0; t < result.trials.count; t++) {
+        const dial_trial_record *trial = &result.trials.items[t];
+        assert_int_equal(trial->state, DIAL_TRIAL_COMPLETE);
+        assert_int_equal(trial->n_params, 1);
+        assert_string_equal(trial->param_names[0], "hidden");
+        bool two = strcmp(trial->param_texts[0], "16,8") == 0;
+        assert_true(two || strcmp(trial->param_texts[0], "8") == 0);
+        seen[two] = true;
+        dial_knobs ran;
+        assert_dial_ok(ctx, dial_model_objective_knobs(ctx, objective, trial, &ran));
+        const double *layers = NULL;
+        assert_int_equal(dial_knobs_list(&ran, "hidden", &layers), two ? 2 : 1);
+        assert_true(layers[0] == (two ? 16 : 8));
+        dial_knobs_free(&ran);
+    }
+    assert_true(seen[0] && seen[1]);
+    dial_model_objective_free(objective);
+    const double *best = NULL;
+    size_t n_best = dial_knobs_list(&result.best_knobs, "hidden", &best);
+    assert_int_equal(n_best, strcmp(result.best.param_texts[0], "16,8") == 0 ? 2 : 1);
+    dial_tune_result_free(&result);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 /* ---- errors ---------------------------------------------------------------------- */
 
 static void test_unknown_knob_suggests_the_closest_name(void **state) {
@@ -652,6 +799,10 @@ int main(void) {
         cmocka_unit_test(test_searching_a_controlling_knob_brings_in_its_dependents),
         cmocka_unit_test(test_a_user_range_of_a_dependent_is_kept),
         cmocka_unit_test(test_list_knob_values_are_separated_by_bars),
+        cmocka_unit_test(test_mlp_hidden_alternatives_set_a_trials_knobs_as_lists),
+        cmocka_unit_test(test_mlp_hidden_range_searches_lists_of_one_layer),
+        cmocka_unit_test(test_json_gives_list_knob_alternatives_as_text_or_arrays),
+        cmocka_unit_test(test_a_tuned_mlp_runs_each_hidden_alternative_as_a_list),
         cmocka_unit_test(test_unknown_knob_suggests_the_closest_name),
         cmocka_unit_test(test_range_outside_the_knob_bounds_is_refused),
         cmocka_unit_test(test_integer_knob_refuses_a_float_range),
