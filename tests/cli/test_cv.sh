@@ -1,46 +1,8 @@
 #!/usr/bin/env bash
 # dial cv: repeated k-fold cross-validation, its text and JSON output, and
 # its reproducibility: the seed decides the scores, the thread count never.
-set -u
-DIAL=${1:?usage: test_cv.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-PYTHON=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    passed=$((passed + 1))
-}
-has() {
-    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-    passed=$((passed + 1))
-}
-has_line() {
-    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
-    passed=$((passed + 1))
-}
-json_ok() {
-    "$PYTHON" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
-    passed=$((passed + 1))
-}
-# keep NAME: saves the last stdout as $TMP/NAME.
-keep() { cp "$TMP/out" "$TMP/$1"; }
 same() {
     cmp -s "$TMP/$1" "$TMP/$2" || fail "$1 and $2 differ: $(diff "$TMP/$1" "$TMP/$2" | head -5)"
     passed=$((passed + 1))
@@ -129,4 +91,4 @@ json_ok 'abs(j["mean"] - json.load(open(sys.argv[1].replace("/out", "/comma.json
 check 0 "" cv knn "$TMP/iris_semicolon.csv" --sep ';' --target species -s k=7 --json
 json_ok 'len(j["scores"]) == 5'
 
-echo "$passed passed, 0 failed"
+finish

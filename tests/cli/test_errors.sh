@@ -1,31 +1,8 @@
 #!/usr/bin/env bash
 # Failures: a usage mistake exits 2, any other failure 1, and either prints
 # exactly one line on stderr that says what to fix.
-set -u
-DIAL=${1:?usage: test_errors.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr,
-# and checks that a failure wrote nothing to stdout.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    [[ $want_status -eq 0 || ! -s "$TMP/out" ]] || fail "a failure wrote to stdout: $(head -3 "$TMP/out")"
-    passed=$((passed + 1))
-}
 
 IRIS=data/iris.csv
 
@@ -104,4 +81,4 @@ check 1 "dial: $TMP/nonexistent.csv: cannot open the file: No such file or direc
 check 1 "dial: cannot write '$TMP/no/such/dir/p.csv': No such file or directory" \
     predict "$TMP/m.dial" "$TMP/na.csv" -o "$TMP/no/such/dir/p.csv"
 
-echo "$passed passed, 0 failed"
+finish

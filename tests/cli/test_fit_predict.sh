@@ -1,31 +1,9 @@
 #!/usr/bin/env bash
 # dial fit, predict and inspect: a round trip on breast_cancer, column
 # binding by name, headerless files, probabilities, and damaged model files.
-set -u
-DIAL=${1:?usage: test_fit_predict.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-PYTHON=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 BC=data/breast_cancer.csv
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    passed=$((passed + 1))
-}
 # check_error STATUS REGEX ARGS...: fails with STATUS and exactly one stderr line, "dial: " and
 # matching the extended REGEX (for messages that hold a temporary path).
 check_error() {
@@ -37,20 +15,6 @@ check_error() {
     [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
     [[ $(wc -l <"$TMP/err") -eq 1 ]] || fail "stderr is not one line: $(cat "$TMP/err")"
     grep -qE -- "^dial: $pattern" "$TMP/err" || fail "stderr '$(cat "$TMP/err")' does not match '$pattern'"
-    passed=$((passed + 1))
-}
-has() {
-    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-    passed=$((passed + 1))
-}
-has_line() {
-    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
-    passed=$((passed + 1))
-}
-json_ok() {
-    "$PYTHON" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
     passed=$((passed + 1))
 }
 # same FILE1 FILE2: the files are byte for byte equal.
@@ -236,4 +200,4 @@ check_error 1 ".+" inspect "$TMP/empty.dial"
 check_error 1 ".+" inspect "$TMP/nonexistent.dial"
 check_error 1 ".+" predict $BC $BC
 
-echo "$passed passed, 0 failed"
+finish

@@ -2,34 +2,8 @@
 # The dial program's entry points: global --help and --version, every
 # subcommand's --help (exit 0, a usage line and a working example), and the
 # usage errors of the dispatcher itself.
-set -u
-DIAL=${1:?usage: test_help.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    passed=$((passed + 1))
-}
-# has TEXT: the last command's stdout contains TEXT.
-has() {
-    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-    passed=$((passed + 1))
-}
 
 check 0 "" --help
 has "Usage: dial COMMAND"
@@ -69,4 +43,4 @@ check 2 "dial: unknown command 'fitt'; did you mean 'fit'?" fitt
 check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, predict, inspect, cv, tune, trials, best" zzzzzzzz
 check 2 "dial: unknown option '--bogus'; see 'dial --help'" --bogus
 
-echo "$passed passed, 0 failed"
+finish

@@ -1,47 +1,8 @@
 #!/usr/bin/env bash
 # dial models and dial knobs: the registry and each model's knob dashboard,
 # as a table and as JSON.
-set -u
-DIAL=${1:?usage: test_knobs.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-PYTHON=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    passed=$((passed + 1))
-}
-# has TEXT: the last command's stdout contains TEXT.
-has() {
-    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-    passed=$((passed + 1))
-}
-# has_line REGEX: some line of the last command's stdout matches the extended REGEX.
-has_line() {
-    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
-    passed=$((passed + 1))
-}
-# json_ok PYTHON-EXPRESSION: the last stdout is JSON and the expression on it (as j) is true.
-json_ok() {
-    "$PYTHON" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
-    passed=$((passed + 1))
-}
 # fits_width: no line of the last stdout is wider than 100 columns.
 fits_width() {
     local widest
@@ -123,4 +84,4 @@ check 2 "dial: unknown option '--jsn' for knobs; did you mean '--json'?" knobs k
 check 2 "dial: unknown option '--folds' for models; see 'dial models --help'" models --folds 3
 check 2 "dial: option '--json' takes no value" models --json=yes
 
-echo "$passed passed, 0 failed"
+finish

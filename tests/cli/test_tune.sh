@@ -3,47 +3,8 @@
 # and JSON outputs, reproducibility whatever --jobs, studies that resume,
 # holdout and nested estimates, progress lines, Ctrl-C, the tuned model file,
 # and one clear error line for every bad option or space.
-set -u
-DIAL=${1:?usage: test_tune.sh /path/to/dial}
-DIAL=$(cd "$(dirname "$DIAL")" && pwd)/$(basename "$DIAL")
-PYTHON=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-current=""
+source "$(dirname "$0")/lib.sh" "$@"
 
-fail() {
-    echo "FAIL: $current: $*" >&2
-    exit 1
-}
-# check STATUS STDERR ARGS...: runs dial ARGS, compares the exit status and the whole stderr;
-# a failure must write nothing on stdout.
-check() {
-    local want_status=$1 want_err=$2
-    shift 2
-    current="dial $*"
-    "$DIAL" "$@" >"$TMP/out" 2>"$TMP/err"
-    local status=$?
-    [[ $status -eq $want_status ]] || fail "exit status $status, expected $want_status; stderr: $(cat "$TMP/err")"
-    [[ "$(cat "$TMP/err")" == "$want_err" ]] || fail "stderr was '$(cat "$TMP/err")', expected '$want_err'"
-    [[ $want_status -eq 0 || ! -s "$TMP/out" ]] || fail "a failure wrote to stdout: $(head -3 "$TMP/out")"
-    passed=$((passed + 1))
-}
-has() {
-    grep -qF -- "$1" "$TMP/out" || fail "stdout lacks '$1'"
-    passed=$((passed + 1))
-}
-has_line() {
-    grep -qE -- "$1" "$TMP/out" || fail "no stdout line matches '$1'"
-    passed=$((passed + 1))
-}
-json_ok() {
-    "$PYTHON" -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMP/out" "$1" || fail "JSON check failed: $1"
-    passed=$((passed + 1))
-}
-keep() { cp "$TMP/out" "$TMP/$1"; }
 # trials_without_durations FILE: the trials of `dial trials --json` minus what timing decides.
 trials_without_durations() {
     "$PYTHON" -c 'import json, sys
@@ -270,4 +231,4 @@ for timeout in 90 90s 10m 1h 1.5h; do
     check 0 "" tune "${IRIS[@]}" --trials 2 --timeout "$timeout" --quiet --json
 done
 
-echo "$passed passed, 0 failed"
+finish
