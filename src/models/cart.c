@@ -42,6 +42,9 @@ const char *const dial_cart_class_weight_choices[] = {"none", "balanced", NULL};
 #define CART_MAX_BINS 65536u
 /* Nodes with at most this many rows are sorted by insertion. */
 #define CART_INSERTION_ROWS 24
+/* A node uses histograms for a feature when its bins times its classes are
+ * at most this many times its rows (measured on letter and satimage). */
+#define CART_HISTOGRAM_ROWS 4
 
 /* ---- knobs ----------------------------------------------------------------- */
 
@@ -320,7 +323,7 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data) {
               (ws->node_codes = malloc(n * sizeof *ws->node_codes)) &&
               (ws->node_w = malloc(n * sizeof *ws->node_w)) &&
               (ws->bucket = malloc((CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
-              (ws->hist = malloc(n * sizeof *ws->hist)) &&
+              (ws->hist = malloc(CART_HISTOGRAM_ROWS * n * sizeof *ws->hist)) &&
               (ws->features = malloc((data->n_features + 1) * sizeof *ws->features)) &&
               (ws->constants = malloc((data->n_features + 1) * sizeof *ws->constants)) &&
               (ws->total = malloc(k * sizeof *ws->total)) &&
@@ -862,7 +865,7 @@ static void cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         size_t f = features[f_j];
         size_t bins = data->bin_start[f + 1] - data->bin_start[f];
         bool histogram = params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
-                         bins * (data->n_classes ? data->n_classes : 2) <= n;
+                         bins * (data->n_classes ? data->n_classes : 2) <= CART_HISTOGRAM_ROWS * n;
         bool varies =
             histogram ? cart_scan_histogram(ws, data, params, f, start, n, w_node, sum_node, best)
                       : cart_sort_node(ws, data, f, start, n);

@@ -29,12 +29,9 @@ typedef struct dial_gbdt_hist_input {
 } dial_gbdt_hist_input;
 
 /* Fills the slots of features[0 .. n_features) of hist with the sums over
- * rows[0 .. m) (ascending row numbers; NULL means rows 0 .. m-1). spare is
- * a histogram's worth of scratch: large nodes sum every other row apart
- * there, then add the two. */
+ * rows[0 .. m) (ascending row numbers; NULL means rows 0 .. m-1). */
 void dial_gbdt_hist_build(const dial_gbdt_hist_input *in, const uint32_t *features,
-                          size_t n_features, const uint32_t *rows, size_t m, dial_gbdt_sum *hist,
-                          dial_gbdt_sum *spare);
+                          size_t n_features, const uint32_t *rows, size_t m, dial_gbdt_sum *hist);
 
 /* parent -= child over the slots of features[0 .. n_features): what is left
  * is the histogram of the parent's other child. */

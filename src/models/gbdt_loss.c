@@ -32,8 +32,9 @@ size_t dial_gbdt_loss_scores(dial_gbdt_loss loss, size_t n_classes) {
  * unless told that they cannot trap. */
 static inline double loss_max(double x, double c) { return 0.5 * ((x + c) + fabs(x - c)); }
 
-/* e^x for x <= 0 (clamped at -700), to about 1e-15 relative: x = k ln2 + r
- * with |r| <= ln2 / 2, e^r by Taylor's series to degree 12, and 2^k written
+/* e^x for x <= 0 (clamped at -700), to about 1e-11 relative (the
+ * derivatives it feeds are stored as floats): x = k ln2 + r with
+ * |r| <= ln2 / 2, e^r by Taylor's series to degree 9, and 2^k written
  * into the exponent bits. Integer work stays in 64-bit lanes (no
  * double-to-integer conversion, which SSE2 cannot vectorise): adding
  * 1.5 * 2^52 rounds x log2(e) to the integer k and leaves k in the low
@@ -44,10 +45,7 @@ static inline double loss_exp(double x) {
     double shifted = x * 1.4426950408889634 + round_shift;
     double k = shifted - round_shift;
     double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
-    double p = 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
+    double p = 1.0 / 362880.0;
     p = p * r + 1.0 / 40320.0;
     p = p * r + 1.0 / 5040.0;
     p = p * r + 1.0 / 720.0;

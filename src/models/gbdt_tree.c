@@ -38,8 +38,6 @@ struct dial_gbdt_grower {
     size_t item_capacity;
     dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
     size_t feature_best_capacity;
-    dial_gbdt_sum *spare; /* a scratch histogram per thread */
-    int spare_threads;
     /* what the current step's parallel bodies read */
     const dial_gbdt_tree_params *params;
     const dial_gbdt_tree_input *in;
@@ -76,7 +74,6 @@ void dial_gbdt_grower_free(dial_gbdt_grower *g) {
     free(g->children);
     free(g->items);
     free(g->feature_best);
-    free(g->spare);
     free(g);
 }
 
@@ -205,8 +202,8 @@ static uint32_t tree_partition(dial_gbdt_grower *g, const dial_gbdt_tree_input *
 /* ---- the parallel steps ---------------------------------------------------------- */
 
 static dial_status tree_build_items(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
     dial_gbdt_grower *g = arg;
-    dial_gbdt_sum *spare = g->spare + (size_t)worker * g->n_slots;
     const dial_gbdt_tree_input *in = g->in;
     for (size_t k = begin; k < end; k++) {
         const tree_item *item = &g->items[k];
@@ -216,7 +213,7 @@ static dial_status tree_build_items(void *arg, size_t begin, size_t end, int wor
         /* the root on every row reads codes and derivatives straight */
         if (m == in->data.n_rows && node->begin == 0 && in->n_rows == in->data.n_rows) rows = NULL;
         dial_gbdt_hist_build(&in->data, in->features + item->first, item->count, rows, m,
-                             g->hist[item->node], spare);
+                             g->hist[item->node]);
     }
     return DIAL_OK;
 }
@@ -241,15 +238,7 @@ static dial_status tree_finish_items(void *arg, size_t begin, size_t end, int wo
 
 static dial_status tree_run(dial_ctx *ctx, dial_gbdt_grower *g, size_t work, int threads,
                             dial_range_fn body) {
-    if (work < TREE_PARALLEL_WORK) threads = 1;
-    if (threads > g->spare_threads) {
-        dial_gbdt_sum *spare =
-            realloc(g->spare, (size_t)threads * (g->n_slots ? g->n_slots : 1) * sizeof *spare);
-        if (!spare) return DIAL_ERR_NOMEM;
-        g->spare = spare;
-        g->spare_threads = threads;
-    }
-    if (threads <= 1) return body(g, 0, g->n_items, 0);
+    if (threads <= 1 || work < TREE_PARALLEL_WORK) return body(g, 0, g->n_items, 0);
     return dial_parallel_for(ctx, threads, g->n_items, body, g);
 }
 

@@ -4,9 +4,10 @@ dial. Run from the repository root:
 /usr/bin/python3 tests/models/reference_model.py
 
 1. The data fingerprint of dial_model_fit: 64-bit FNV-1a over, row by row,
-   each feature value (missing: byte 0; number: byte 1 and the 8 bytes of the
-   double, little-endian, -0 as +0; text: byte 2, the UTF-8 text, byte 0),
-   then the target (a class label as text, a regression value as a number).
+   each feature value, then the target (a class label as text, a regression
+   value as a number). A number (-0 as +0) is one step on its 64-bit pattern
+   followed by h ^= h >> 32; a missing value the same on 0x7ff8000000000001;
+   text byte-wise steps over byte 2, the UTF-8 text and byte 0.
 2. The test's "class mean" family is a nearest centroid classifier on the
    preprocessed inputs, which is scikit-learn's NearestCentroid after dial's
    pipeline (SimpleImputer -> OneHotEncoder -> StandardScaler); the number of
@@ -28,13 +29,18 @@ def fnv(h, data):
     return h
 
 
-def value_bytes(v, categorical):
+def fnv_word(h, word):
+    h = ((h ^ word) * FNV_PRIME) & MASK
+    return h ^ (h >> 32)
+
+
+def hash_value(h, v, categorical):
     if v is None or (isinstance(v, float) and np.isnan(v)):
-        return b"\x00"
+        return fnv_word(h, 0x7FF8000000000001)
     if categorical:
-        return b"\x02" + str(v).encode() + b"\x00"
+        return fnv(h, b"\x02" + str(v).encode() + b"\x00")
     v = float(v)
-    return b"\x01" + struct.pack("<d", 0.0 if v == 0 else v)
+    return fnv_word(h, struct.unpack("<Q", struct.pack("<d", 0.0 if v == 0 else v))[0])
 
 
 def fingerprint(frame, target, classification):
@@ -44,8 +50,8 @@ def fingerprint(frame, target, classification):
     for row in frame.itertuples(index=False):
         values = dict(zip(frame.columns, row))
         for c in features:
-            h = fnv(h, value_bytes(values[c], kinds[c]))
-        h = fnv(h, value_bytes(values[target], classification))
+            h = hash_value(h, values[c], kinds[c])
+        h = hash_value(h, values[target], classification)
     return h
 
 

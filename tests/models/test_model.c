@@ -564,8 +564,8 @@ static void fingerprint_matches_the_reference(void **state) {
     (void)state;
     const char *paths[] = {"data/iris.csv", "data/credit_data.csv", "data/diabetes.csv"};
     const char *targets[] = {NULL, "Status", NULL};
-    const uint64_t expected[] = {0x99a44bdc15873b36ull, 0x61c7af0ebc2c8a15ull,
-                                 0x0e8cec499df5e5e1ull};
+    const uint64_t expected[] = {0x8f944fc0ebbce225ull, 0x69695cbac7faea53ull,
+                                 0x6b61bd2925ee0d59ull};
     for (size_t k = 0; k < 3; k++) {
         fitted f = fit_file(paths[k], targets[k]);
         assert_int_equal(dial_model_get_facts(f.model)->data_fingerprint, expected[k]);
