@@ -79,6 +79,7 @@ bench: all
 	$(PY) bench/svm_vs_libsvm.py $(DIAL)
 	$(PY) bench/mlp_vs_sklearn.py $(DIAL)
 	$(PY) bench/knn_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
+	$(PY) bench/forest_vs_sklearn.py $(DIAL)
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

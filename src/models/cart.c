@@ -2,13 +2,17 @@
  * CART: binned training data, split finding, tree growth, cost-complexity
  * pruning, importance, and the node tensors with their checks. See cart.h.
  *
- * Split finding at a node, for each candidate feature: the codes of the
- * node's rows are gathered, the rows put in code order (counting sort over
- * the node's code range, or a two-pass radix sort when that range is wide
- * beside the node, or insertion sort for a handful of rows), then one scan
- * moves the rows from the right child to the left one and scores every
- * boundary between two codes, each in O(1) (O(log n) for absolute_error)
- * from running sums:
+ * Split finding at a node, for each candidate feature, one of two ways:
+ *  - a node with many rows beside the feature's bins (times the classes)
+ *    adds each row's weight to its bin's histogram (per class, or with w y)
+ *    in one pass, then scans the bins in order;
+ *  - otherwise the codes of the node's rows are gathered, the rows put in
+ *    code order (counting sort over the node's code range, or a two-pass
+ *    radix sort when that range is wide beside the node, or insertion sort
+ *    for a handful of rows), and one scan moves the rows from the right
+ *    child to the left one.
+ * Either way every boundary between two codes is scored in O(1) (O(log n)
+ * for absolute_error, which always sorts) from running sums:
  *   gini           sum_c L_c^2 / w_L + sum_c R_c^2 / w_R (maximised), the
  *                  proxy scikit-learn uses for the weighted Gini impurity;
  *   entropy        sum_c L_c ln L_c - w_L ln w_L + (same on the right);
@@ -44,7 +48,7 @@ const char *const dial_cart_class_weight_choices[] = {"none", "balanced", NULL};
 #define CART_INSERTION_ROWS 24
 /* A node uses histograms for a feature when its bins times its classes are
  * at most this many times its rows (measured on letter and satimage). */
-#define CART_HISTOGRAM_ROWS 4
+#define CART_HISTOGRAM_ROWS 2
 
 /* ---- knobs ----------------------------------------------------------------- */
 
@@ -52,6 +56,10 @@ static double cart_knob(const dial_knobs *knobs, const char *name, double fallba
     long i = dial_knobs_find(knobs, name);
     return i < 0 ? fallback : knobs->values[i].number;
 }
+
+/* A count knob as a size, with values beyond any data read as "no limit"
+ * (a double past 2^63 does not convert). */
+static size_t cart_count(double v) { return v >= 1e15 ? (size_t)1e15 : v <= 0 ? 0 : (size_t)v; }
 
 static size_t cart_max_features(const char *rule, const dial_knobs *knobs, size_t n_features,
                                 bool classification) {
@@ -98,9 +106,9 @@ dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family, const
                          family, criterion);
 
     double depth = cart_knob(knobs, "max_depth", 0);
-    out->max_depth = depth <= 0 ? SIZE_MAX : (size_t)depth;
-    out->min_samples_split = (size_t)cart_knob(knobs, "min_samples_split", 2);
-    out->min_samples_leaf = (size_t)cart_knob(knobs, "min_samples_leaf", 1);
+    out->max_depth = depth <= 0 ? SIZE_MAX : cart_count(depth);
+    out->min_samples_split = cart_count(cart_knob(knobs, "min_samples_split", 2));
+    out->min_samples_leaf = cart_count(cart_knob(knobs, "min_samples_leaf", 1));
     if (out->min_samples_split < 2) out->min_samples_split = 2;
     if (out->min_samples_leaf < 1) out->min_samples_leaf = 1;
     out->min_impurity_decrease = cart_knob(knobs, "min_impurity_decrease", 0);
@@ -322,7 +330,7 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data) {
               (ws->order_tmp = malloc(n * sizeof *ws->order_tmp)) &&
               (ws->node_codes = malloc(n * sizeof *ws->node_codes)) &&
               (ws->node_w = malloc(n * sizeof *ws->node_w)) &&
-              (ws->bucket = malloc((CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
+              (ws->bucket = malloc(2 * (CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
               (ws->hist = malloc(CART_HISTOGRAM_ROWS * n * sizeof *ws->hist)) &&
               (ws->features = malloc((data->n_features + 1) * sizeof *ws->features)) &&
               (ws->constants = malloc((data->n_features + 1) * sizeof *ws->constants)) &&
@@ -405,7 +413,7 @@ static int64_t cart_tree_add(dial_cart_tree *tree, size_t n_samples, double weig
 static double cart_xlogx(double v) { return v > 0 ? v * log(v) : 0; }
 
 /* Sorts the node's positions by y and fills the rank arrays (absolute
- * error); returns the total weight and sum of w y through *w and *s. */
+ * error): rank of each position, and y and weight by rank. */
 static void cart_rank_node(dial_cart_workspace *ws, size_t n) {
     for (size_t k = 0; k < n; k++) ws->by_y[k] = (cart_pair){ws->node_y[k], (uint32_t)k};
     qsort(ws->by_y, n, sizeof *ws->by_y, cart_pair_compare);
@@ -509,11 +517,18 @@ static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, 
     uint32_t *order = ws->order;
     size_t range = (size_t)(hi - lo) + 1;
     if (range <= 2 * n + 64) {
-        uint32_t *bucket = ws->bucket;
-        memset(bucket, 0, (range + 1) * sizeof *bucket);
-        for (size_t k = 0; k < n; k++) bucket[codes[k] - lo + 1]++;
-        for (size_t b = 1; b <= range; b++) bucket[b] += bucket[b - 1];
-        for (size_t k = 0; k < n; k++) order[bucket[codes[k] - lo]++] = (uint32_t)k;
+        /* two sets of counters, for even and odd rows: runs of equal codes
+         * then do not wait on one counter */
+        uint32_t *bucket = ws->bucket, *odd = ws->bucket + range + 1;
+        memset(bucket, 0, 2 * (range + 1) * sizeof *bucket);
+        size_t k = 0;
+        for (; k + 1 < n; k += 2) {
+            bucket[codes[k] - lo + 1]++;
+            odd[codes[k + 1] - lo + 1]++;
+        }
+        if (k < n) bucket[codes[k] - lo + 1]++;
+        for (size_t b = 1; b <= range; b++) bucket[b] += bucket[b - 1] + odd[b];
+        for (k = 0; k < n; k++) order[bucket[codes[k] - lo]++] = (uint32_t)k;
     } else if (n <= CART_INSERTION_ROWS) {
         for (size_t i = 0; i < n; i++) {
             uint32_t key = (uint32_t)i;
@@ -1273,7 +1288,7 @@ static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool fores
             return dial_fail(ctx, DIAL_ERR_FORMAT,
                              "%s is a leaf but splits on feature %" PRId64 " (a leaf has -1)",
                              cart_node_name(who, sizeof who, family, forest, t, i), f);
-        if (l != -1 && (f < 0 || (uint64_t)f >= in->n_features))
+        if (l != -1 && (f < 0 || (uint64_t)f >= in->n_features || f > INT32_MAX))
             return dial_fail(ctx, DIAL_ERR_FORMAT,
                              "%s splits on feature %" PRId64 " but the model has %zu inputs",
                              cart_node_name(who, sizeof who, family, forest, t, i), f,

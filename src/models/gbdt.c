@@ -214,7 +214,7 @@ static dial_status gbdt_resolve_loss(dial_ctx *ctx, const dial_knobs *knobs, dia
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "gbdt: classification needs at least two classes, got %zu", n_classes);
     if (strcmp(name, "auto") == 0) {
-        *loss = !classification ? DIAL_GBDT_SQUARED
+        *loss = !classification  ? DIAL_GBDT_SQUARED
                 : n_classes == 2 ? DIAL_GBDT_LOGISTIC
                                  : DIAL_GBDT_SOFTMAX;
         return DIAL_OK;
@@ -235,9 +235,9 @@ static dial_status gbdt_resolve_loss(dial_ctx *ctx, const dial_knobs *knobs, dia
                          "knob 'loss' = 'logistic' needs two classes, but the target has %zu: "
                          "use softmax or auto",
                          n_classes);
-    *loss = strcmp(name, "logistic") == 0        ? DIAL_GBDT_LOGISTIC
-            : strcmp(name, "softmax") == 0       ? DIAL_GBDT_SOFTMAX
-            : strcmp(name, "squared_error") == 0 ? DIAL_GBDT_SQUARED
+    *loss = strcmp(name, "logistic") == 0         ? DIAL_GBDT_LOGISTIC
+            : strcmp(name, "softmax") == 0        ? DIAL_GBDT_SOFTMAX
+            : strcmp(name, "squared_error") == 0  ? DIAL_GBDT_SQUARED
             : strcmp(name, "absolute_error") == 0 ? DIAL_GBDT_ABSOLUTE
                                                   : DIAL_GBDT_HUBER;
     return DIAL_OK;
@@ -340,8 +340,8 @@ static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *fores
     dial_status status =
         dial_tensors_add(ctx, learned, "tree_offset", DIAL_I64, 1, shape_offset, (void **)&offset);
     if (status == DIAL_OK)
-        status = dial_tensors_add(ctx, learned, "feature", DIAL_I64, 1, shape_nodes,
-                                  (void **)&feature);
+        status =
+            dial_tensors_add(ctx, learned, "feature", DIAL_I64, 1, shape_nodes, (void **)&feature);
     if (status == DIAL_OK)
         status = dial_tensors_add(ctx, learned, "threshold", DIAL_F64, 1, shape_nodes,
                                   (void **)&threshold);
@@ -351,14 +351,12 @@ static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *fores
     if (status == DIAL_OK)
         status = dial_tensors_add(ctx, learned, "left", DIAL_I64, 1, shape_nodes, (void **)&left);
     if (status == DIAL_OK)
-        status =
-            dial_tensors_add(ctx, learned, "right", DIAL_I64, 1, shape_nodes, (void **)&right);
+        status = dial_tensors_add(ctx, learned, "right", DIAL_I64, 1, shape_nodes, (void **)&right);
+    if (status == DIAL_OK)
+        status = dial_tensors_add(ctx, learned, "value", DIAL_F64, 1, shape_nodes, (void **)&value);
     if (status == DIAL_OK)
         status =
-            dial_tensors_add(ctx, learned, "value", DIAL_F64, 1, shape_nodes, (void **)&value);
-    if (status == DIAL_OK)
-        status = dial_tensors_add(ctx, learned, "base_score", DIAL_F64, 1, shape_base,
-                                  (void **)&base);
+            dial_tensors_add(ctx, learned, "base_score", DIAL_F64, 1, shape_base, (void **)&base);
     if (status == DIAL_OK)
         status = dial_tensors_add(ctx, learned, "importance_gain", DIAL_F64, 1, shape_inputs,
                                   (void **)&importance);
@@ -400,8 +398,8 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     dial_gbdt_forest forest = {0};
     status = dial_gbdt_bins_code(ctx, &bins, in->x, in->n_rows, params.threads, &codes);
     if (status == DIAL_OK)
-        status = dial_gbdt_boost(ctx, &params, &bins, codes, in->n_rows, in->y, in->n_classes,
-                                 &forest);
+        status =
+            dial_gbdt_boost(ctx, &params, &bins, codes, in->n_rows, in->y, in->n_classes, &forest);
     free(codes);
     if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, learned);
     dial_gbdt_forest_free(&forest);
@@ -444,8 +442,8 @@ static dial_status gbdt_tensor(dial_ctx *ctx, const dial_tensors *learned, const
                          dtype == DIAL_F64 ? "float64" : "int64");
     if (t->ndim != 1 || !t->data || (n != SIZE_MAX && t->shape[0] != n)) {
         if (n == SIZE_MAX)
-            return dial_fail(ctx, DIAL_ERR_FORMAT,
-                             "gbdt model tensor '%s' must have one dimension", name);
+            return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model tensor '%s' must have one dimension",
+                             name);
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "gbdt model tensor '%s' must have one dimension of %zu", name, n);
     }
@@ -501,8 +499,7 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "left", DIAL_I64, n_nodes, &left);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "right", DIAL_I64, n_nodes, &right);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "value", DIAL_F64, n_nodes, &value);
-    if (status == DIAL_OK)
-        status = gbdt_tensor(ctx, learned, "base_score", DIAL_F64, k_n, &base);
+    if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "base_score", DIAL_F64, k_n, &base);
     if (status != DIAL_OK) return status;
     const double *b = base->data;
     for (size_t k = 0; k < k_n; k++)
@@ -544,11 +541,11 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                                    "the model has %zu inputs",
                                    (long long)j, t, (long long)fe[i], in->n_features);
             } else if (le[i] <= j || le[i] >= size || ri[i] <= j || ri[i] >= size) {
-                status = dial_fail(ctx, DIAL_ERR_FORMAT,
-                                   "gbdt model: node %lld of tree %zu has children (%lld, %lld); "
-                                   "each must come after it and before %lld, the tree's size",
-                                   (long long)j, t, (long long)le[i], (long long)ri[i],
-                                   (long long)size);
+                status =
+                    dial_fail(ctx, DIAL_ERR_FORMAT,
+                              "gbdt model: node %lld of tree %zu has children (%lld, %lld); "
+                              "each must come after it and before %lld, the tree's size",
+                              (long long)j, t, (long long)le[i], (long long)ri[i], (long long)size);
             } else if (isnan(th[i]) || (dl[i] != 0 && dl[i] != 1)) {
                 status = dial_fail(ctx, DIAL_ERR_FORMAT,
                                    "gbdt model: node %lld of tree %zu has threshold %g and "
@@ -671,7 +668,8 @@ static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
                              "%zu",
                              s, rounds[s]);
         if (outs[s].proba && in->task != DIAL_TASK_CLASSIFICATION)
-            return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no class probabilities in regression");
+            return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                             "gbdt: no class probabilities in regression");
     }
     gbdt_forest_view view;
     dial_status status = gbdt_view(ctx, knobs, learned, in, &view);
@@ -694,8 +692,8 @@ static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
     pr.scratch =
         malloc((size_t)threads * view.n_scores * (GBDT_PREDICT_BLOCK + 1) * sizeof *pr.scratch);
     if (!pr.scratch)
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows",
-                           in->n_rows);
+        status =
+            dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", in->n_rows);
     else
         status = dial_parallel_for(ctx, threads, n_blocks, gbdt_predict_blocks, &pr);
     free(pr.scratch);
@@ -807,7 +805,8 @@ dial_status dial_gbdt_fold_staged(dial_ctx *ctx, const dial_knobs *knobs, const 
                              "%zu",
                              s, rounds[s]);
         if (outs[s].proba && fold->task != DIAL_TASK_CLASSIFICATION)
-            return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no class probabilities in regression");
+            return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                             "gbdt: no class probabilities in regression");
     }
     dial_gbdt_params params;
     dial_status status = gbdt_resolve(ctx, knobs, fold->task, fold->n_classes, &params);
@@ -842,8 +841,8 @@ dial_status dial_gbdt_fold_staged(dial_ctx *ctx, const dial_knobs *knobs, const 
     return status;
 }
 
-static dial_status gbdt_predict_fold(dial_ctx *ctx, const dial_knobs *knobs,
-                                     const void *fold_state, dial_predict_output *out) {
+static dial_status gbdt_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                                     dial_predict_output *out) {
     size_t all = SIZE_MAX;
     return dial_gbdt_fold_staged(ctx, knobs, fold_state, &all, 1, out);
 }

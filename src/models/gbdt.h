@@ -32,7 +32,6 @@ dial_status dial_gbdt_predict_staged(dial_ctx *ctx, const dial_knobs *knobs,
  * then the test rows' predictions after each stage. The fold state is only
  * read. */
 dial_status dial_gbdt_fold_staged(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                  const size_t *rounds, size_t n_stages,
-                                  dial_predict_output *outs);
+                                  const size_t *rounds, size_t n_stages, dial_predict_output *outs);
 
 #endif

@@ -29,11 +29,11 @@
 
 typedef struct dial_gbdt_bins {
     size_t n_features;
-    uint16_t *n_values;  /* value bins of each feature (>= 1); code n_values[f] is "missing" */
-    size_t *slot;        /* first histogram slot of each feature; slot[n_features] is the total */
-    size_t *edge_start;  /* feature f's n_values[f] - 1 edges at edges + edge_start[f] */
-    double *edges;       /* upper edge of every bin but the last of each feature */
-    bool *any_missing;   /* whether the rows the bins were fitted on had a missing value */
+    uint16_t *n_values; /* value bins of each feature (>= 1); code n_values[f] is "missing" */
+    size_t *slot;       /* first histogram slot of each feature; slot[n_features] is the total */
+    size_t *edge_start; /* feature f's n_values[f] - 1 edges at edges + edge_start[f] */
+    double *edges;      /* upper edge of every bin but the last of each feature */
+    bool *any_missing;  /* whether the rows the bins were fitted on had a missing value */
 } dial_gbdt_bins;
 
 /* Learns the edges of the n_features columns of x (n_rows x n_features,

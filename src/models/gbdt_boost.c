@@ -46,7 +46,7 @@ typedef struct boost_state {
     boost_tree *trees; /* one per score, this round */
     size_t round;
     int tree_threads;
-    dial_ctx *ctx; /* for the trees' own parallel loops (tree_threads > 1 only) */
+    dial_ctx *ctx;        /* for the trees' own parallel loops (tree_threads > 1 only) */
     double *loss_scratch; /* threads x loss_scratch_size */
     size_t loss_scratch_size;
 } boost_state;
@@ -87,7 +87,8 @@ void dial_gbdt_forest_margins(const dial_gbdt_forest *forest, const dial_gbdt_bi
     if (rounds > forest->n_rounds) rounds = forest->n_rounds;
     for (size_t k = 0; k < k_n; k++)
         for (size_t i = 0; i < n; i++) margin[k * n + i] = forest->base[k];
-    for (size_t r = 0; r < rounds; r++) dial_gbdt_forest_add_round(forest, bins, codes, n, r, margin);
+    for (size_t r = 0; r < rounds; r++)
+        dial_gbdt_forest_add_round(forest, bins, codes, n, r, margin);
 }
 
 /* ---- one tree ------------------------------------------------------------------- */
@@ -187,8 +188,8 @@ static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int wo
     boost_state *s = arg;
     boost_worker *w = &s->workers[worker];
     for (size_t k = begin; k < end; k++) {
-        dial_rng rng = dial_rng_stream(s->params->seed,
-                                       DIAL_GBDT_STREAM_TREES + s->round * s->n_scores + k);
+        dial_rng rng =
+            dial_rng_stream(s->params->seed, DIAL_GBDT_STREAM_TREES + s->round * s->n_scores + k);
         size_t m = boost_sample(s, &rng, w->sample);
         size_t n_features = boost_features(s, &rng, w);
         dial_gbdt_tree_input in = {
@@ -245,7 +246,8 @@ static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree
         forest->tree_capacity = capacity;
     }
     for (size_t k = 0; k < k_n; k++) {
-        memcpy(forest->nodes + forest->n_nodes, trees[k].nodes, trees[k].n * sizeof *trees[k].nodes);
+        memcpy(forest->nodes + forest->n_nodes, trees[k].nodes,
+               trees[k].n * sizeof *trees[k].nodes);
         forest->n_nodes += trees[k].n;
         forest->tree_offset[forest->n_rounds * k_n + k + 1] = forest->n_nodes;
     }
@@ -318,8 +320,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
     forest->tree_offset = malloc(sizeof *forest->tree_offset);
     forest->tree_capacity = 1;
     if (!fit_rows || !s.margin || !s.pairs || !s.workers || !s.loss_scratch || !s.trees ||
-        !forest->base ||
-        !forest->tree_offset)
+        !forest->base || !forest->tree_offset)
         goto nomem;
     forest->tree_offset[0] = 0;
     for (int t = 0; t < n_workers; t++) {
@@ -328,8 +329,8 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
         w->sample = malloc((n ? n : 1) * sizeof *w->sample);
         w->features = malloc((d ? d : 1) * sizeof *w->features);
         w->pick = malloc((d ? d : 1) * sizeof *w->pick);
-        w->residual = params->loss == DIAL_GBDT_ABSOLUTE ? malloc((n ? n : 1) * sizeof(double))
-                                                         : NULL;
+        w->residual =
+            params->loss == DIAL_GBDT_ABSOLUTE ? malloc((n ? n : 1) * sizeof(double)) : NULL;
         if (!w->grower || !w->sample || !w->features || !w->pick ||
             (params->loss == DIAL_GBDT_ABSOLUTE && !w->residual))
             goto nomem;
@@ -337,8 +338,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
 
     bool early = params->early_stopping_rounds > 0 && n >= 2;
     if (early) {
-        if (boost_validation_split(params, n, fit_rows, &s.n_fit, &validation, &n_valid) !=
-            DIAL_OK)
+        if (boost_validation_split(params, n, fit_rows, &s.n_fit, &validation, &n_valid) != DIAL_OK)
             goto nomem;
     } else {
         for (size_t i = 0; i < n; i++) fit_rows[i] = (uint32_t)i;
@@ -349,8 +349,8 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
         size_t *fit_index = malloc((s.n_fit ? s.n_fit : 1) * sizeof *fit_index);
         if (!fit_index) goto nomem;
         for (size_t i = 0; i < s.n_fit; i++) fit_index[i] = fit_rows[i];
-        status = dial_gbdt_loss_base(ctx, params->loss, y, fit_index, s.n_fit, n_classes,
-                                     forest->base);
+        status =
+            dial_gbdt_loss_base(ctx, params->loss, y, fit_index, s.n_fit, n_classes, forest->base);
         free(fit_index);
         if (status != DIAL_OK) goto done;
     }

@@ -29,8 +29,8 @@ typedef struct dial_gbdt_params {
     double huber_delta;
     size_t n_estimators;
     dial_gbdt_tree_params tree;
-    double subsample; /* share of the rows each tree sees, (0, 1] */
-    double colsample; /* share of the features each tree may split on, (0, 1] */
+    double subsample;             /* share of the rows each tree sees, (0, 1] */
+    double colsample;             /* share of the features each tree may split on, (0, 1] */
     size_t early_stopping_rounds; /* 0: off */
     double validation_fraction;
     uint64_t seed;

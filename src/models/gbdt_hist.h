@@ -23,9 +23,9 @@ typedef struct dial_gbdt_sum {
 /* Where a node's rows and derivatives are. */
 typedef struct dial_gbdt_hist_input {
     const dial_gbdt_bins *bins;
-    const uint8_t *codes;         /* column-major, n_rows per feature */
-    size_t n_rows;                /* rows of the coded matrix */
-    const dial_gbdt_pair *pairs;  /* derivatives of every row of the coded matrix */
+    const uint8_t *codes;        /* column-major, n_rows per feature */
+    size_t n_rows;               /* rows of the coded matrix */
+    const dial_gbdt_pair *pairs; /* derivatives of every row of the coded matrix */
 } dial_gbdt_hist_input;
 
 /* Fills the slots of features[0 .. n_features) of hist with the sums over

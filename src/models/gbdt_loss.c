@@ -218,7 +218,8 @@ void dial_gbdt_loss_gradients(dial_gbdt_loss loss, double delta, const double *y
         }
         return;
     case DIAL_GBDT_SQUARED:
-        for (size_t i = begin; i < end; i++) pairs[i] = (dial_gbdt_pair){(float)(margin[i] - y[i]), 1};
+        for (size_t i = begin; i < end; i++)
+            pairs[i] = (dial_gbdt_pair){(float)(margin[i] - y[i]), 1};
         return;
     case DIAL_GBDT_ABSOLUTE:
         for (size_t i = begin; i < end; i++) {
@@ -247,7 +248,8 @@ static double loss_row(dial_gbdt_loss loss, double delta, const double *y, const
     }
     case DIAL_GBDT_SOFTMAX: {
         double top = margin[i], sum = 0;
-        for (size_t k = 1; k < n_scores; k++) top = margin[k * n + i] > top ? margin[k * n + i] : top;
+        for (size_t k = 1; k < n_scores; k++)
+            top = margin[k * n + i] > top ? margin[k * n + i] : top;
         for (size_t k = 0; k < n_scores; k++) sum += exp(margin[k * n + i] - top);
         size_t c = (size_t)y[i];
         return top + log(sum) - margin[(c < n_scores ? c : 0) * n + i];

@@ -23,11 +23,11 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
     return d > 0 ? -split_threshold_l1(g, p->alpha) / d : 0;
 }
 
-dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p,
-                                        const dial_gbdt_bins *bins, uint32_t f,
-                                        const dial_gbdt_sum *hist, dial_gbdt_sum total) {
+dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                        uint32_t f, const dial_gbdt_sum *hist,
+                                        dial_gbdt_sum total) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
-                                                                        : SPLIT_MIN_GAIN,
+                                                                       : SPLIT_MIN_GAIN,
                             .feature = -1};
     const dial_gbdt_sum *h = hist + bins->slot[f];
     unsigned n_values = bins->n_values[f];
@@ -46,7 +46,8 @@ dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p,
         bool missing_left = pass == 1;
         dial_gbdt_sum left = missing_left ? missing : (dial_gbdt_sum){0, 0};
         /* With the missing rows on the right, "every value left" splits too. */
-        unsigned begin = missing_left ? 0 : first, end = has_missing && !missing_left ? last + 1 : last;
+        unsigned begin = missing_left ? 0 : first,
+                 end = has_missing && !missing_left ? last + 1 : last;
         for (unsigned b = 0; b < begin; b++) left.g += h[b].g, left.h += h[b].h;
         for (unsigned b = begin; b < end; b++) {
             left.g += h[b].g;
@@ -54,7 +55,8 @@ dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p,
             dial_gbdt_sum right = {total.g - left.g, total.h - left.h};
             if (left.h < mcw) continue;
             if (right.h < mcw) break;
-            double gain = split_score(p, left.g, left.h) + split_score(p, right.g, right.h) - parent;
+            double gain =
+                split_score(p, left.g, left.h) + split_score(p, right.g, right.h) - parent;
             if (gain > best.gain) {
                 best.gain = gain;
                 best.feature = (int32_t)f;

@@ -41,8 +41,7 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
 /* The best split of the node whose sums are total and histogram hist on
  * feature f, or a split with feature -1 when no split gains enough. Ties go
  * to the smaller bin, and missing values to the right before the left. */
-dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p,
-                                        const dial_gbdt_bins *bins, uint32_t f,
-                                        const dial_gbdt_sum *hist, dial_gbdt_sum total);
+dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                        uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total);
 
 #endif

@@ -27,9 +27,9 @@ struct dial_gbdt_grower {
     size_t n_slots;
     uint32_t *rows, *tmp; /* n_rows each */
     dial_gbdt_node *nodes;
-    dial_gbdt_sum **hist;   /* per node: its histogram, NULL when it has none */
+    dial_gbdt_sum **hist;    /* per node: its histogram, NULL when it has none */
     dial_gbdt_sum **sibling; /* per node: the sibling to subtract, NULL when built */
-    dial_gbdt_split *best;  /* per node: its best split */
+    dial_gbdt_split *best;   /* per node: its best split */
     size_t n_nodes, node_capacity;
     dial_gbdt_sum **pool; /* free histogram buffers */
     size_t n_pool, pool_capacity;
@@ -109,7 +109,7 @@ static dial_status tree_release(dial_gbdt_grower *g, dial_gbdt_sum *buffer) {
     return DIAL_OK;
 }
 
-/* Room for two more nodes (a split's children) in every per-node array. */
+/* Room for more nodes in every per-node array. */
 static dial_status tree_reserve_nodes(dial_gbdt_grower *g, size_t more) {
     if (g->n_nodes + more <= g->node_capacity) return DIAL_OK;
     size_t capacity = g->node_capacity ? 2 * g->node_capacity : 64;
@@ -258,9 +258,9 @@ static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g
         if (g->sibling[id]) continue;
         for (size_t q = 0; q < groups; q++) {
             uint32_t first = (uint32_t)(q * TREE_FEATURE_GROUP);
-            uint32_t count = (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP
-                                            ? in->n_features - first
-                                            : TREE_FEATURE_GROUP);
+            uint32_t count =
+                (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP ? in->n_features - first
+                                                                       : TREE_FEATURE_GROUP);
             g->items[g->n_items++] = (tree_item){id, first, count};
         }
         work += (size_t)(g->nodes[id].end - g->nodes[id].begin) * in->n_features;
@@ -272,13 +272,12 @@ static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g
     for (size_t c = 0; c < n; c++)
         for (size_t q = 0; q < groups; q++) {
             uint32_t first = (uint32_t)(q * TREE_FEATURE_GROUP);
-            uint32_t count = (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP
-                                            ? in->n_features - first
-                                            : TREE_FEATURE_GROUP);
+            uint32_t count =
+                (uint32_t)(in->n_features - first < TREE_FEATURE_GROUP ? in->n_features - first
+                                                                       : TREE_FEATURE_GROUP);
             g->items[g->n_items++] = (tree_item){nodes[c], first, count};
         }
-    work = n * (g->n_slots / (g->bins->n_features ? g->bins->n_features : 1) + 1) *
-           in->n_features;
+    work = n * (g->n_slots / (g->bins->n_features ? g->bins->n_features : 1) + 1) * in->n_features;
     status = tree_run(ctx, g, work, threads, tree_finish_items);
     if (status != DIAL_OK) return status;
 
@@ -345,7 +344,10 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
         int32_t large = small == left ? right : left;
         bool need_large = small == left ? need_right : need_left;
         g->hist[small] = tree_take(g);
-        if (!g->hist[small]) return DIAL_ERR_NOMEM;
+        if (!g->hist[small]) {
+            free(parent);
+            return DIAL_ERR_NOMEM;
+        }
         g->children[n_children++] = small;
         if (need_large) {
             g->hist[large] = parent;

@@ -33,13 +33,13 @@ static bool file_exists(const char *path) {
 }
 
 /* Skips the test, saying why, when a large dataset is not there. */
-#define SKIP_WITHOUT(path)                                                                         \
-    do {                                                                                           \
-        if (!file_exists(path)) {                                                                  \
-            print_message("skipped: %s is missing (the large datasets live in ../shared/data)\n",  \
-                          path);                                                                   \
-            skip();                                                                                \
-        }                                                                                          \
+#define SKIP_WITHOUT(path)                                                                        \
+    do {                                                                                          \
+        if (!file_exists(path)) {                                                                 \
+            print_message("skipped: %s is missing (the large datasets live in ../shared/data)\n", \
+                          path);                                                                  \
+            skip();                                                                               \
+        }                                                                                         \
     } while (0)
 
 static split_data load_split(const char *path, const char *target, dial_task task) {
@@ -110,8 +110,8 @@ static void fit(const split_data *s, const char *const *settings, int threads,
 }
 
 /* Predicts the test rows (value, and proba when not NULL). */
-static void predict(const split_data *s, const char *const *settings,
-                    const dial_tensors *learned, double *value, double *proba) {
+static void predict(const split_data *s, const char *const *settings, const dial_tensors *learned,
+                    double *value, double *proba) {
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = make_knobs(ctx, settings);
     dial_fit_input test = test_input(s);
@@ -209,8 +209,8 @@ static void diamonds_rmse_is_within_two_percent_of_xgboost(void **state) {
     assert_dial_ok(ctx, dial_model_predict(ctx, model, &test_view, value, NULL));
     for (size_t i = 0; i < n_test; i++) truth[i] = data->y[test[i]];
     double rmse;
-    assert_dial_ok(ctx, dial_metric_score(ctx, DIAL_METRIC_RMSE, truth, value, NULL, n_test, 0,
-                                          &rmse));
+    assert_dial_ok(ctx,
+                   dial_metric_score(ctx, DIAL_METRIC_RMSE, truth, value, NULL, n_test, 0, &rmse));
     print_message("diamonds rmse %.6f, XGBoost 564.505067\n", rmse);
     assert_true(fabs(rmse - 564.505067) <= 0.02 * 564.505067);
     free(value);
@@ -255,8 +255,8 @@ static void missing_values_match_xgboost_on_breast_cancer(void **state) {
 static void absolute_error_mae_is_within_two_percent_of_scikit_learn(void **state) {
     (void)state;
     split_data s = load_split("data/diabetes.csv", "progression", DIAL_TASK_AUTO);
-    static const char *const settings[] = {"loss=absolute_error", "n_estimators=50",
-                                           "max_depth=3", "learning_rate=0.1", NULL};
+    static const char *const settings[] = {"loss=absolute_error", "n_estimators=50", "max_depth=3",
+                                           "learning_rate=0.1", NULL};
     double mae = score(&s, settings, DIAL_METRIC_MAE);
     print_message("diabetes absolute error mae %.6f, scikit-learn 48.465428\n", mae);
     assert_true(fabs(mae - 48.465428) <= 0.02 * 48.465428);
@@ -278,8 +278,12 @@ static void a_stump_splits_on_the_separating_feature_at_the_midpoint(void **stat
         x[i * D + 1] = y[i] == 1 ? 1.0 : 0.0;
         x[i * D + 2] = dial_rng_normal(&rng);
     }
-    split_data s = {.n_train = N, .d = D, .n_classes = 2, .task = DIAL_TASK_CLASSIFICATION,
-                    .x_train = x, .y_train = y};
+    split_data s = {.n_train = N,
+                    .d = D,
+                    .n_classes = 2,
+                    .task = DIAL_TASK_CLASSIFICATION,
+                    .x_train = x,
+                    .y_train = y};
     static const char *const settings[] = {"n_estimators=1", "max_depth=1", NULL};
     dial_tensors learned = {0};
     fit(&s, settings, 1, &learned);
@@ -309,8 +313,12 @@ static void a_missing_value_follows_the_side_learned_for_it(void **state) {
         x[i * D] = y[i] == 1 ? (i % 2 ? NAN : 5.0 + (double)(i % 7)) : (double)(i % 4);
         x[i * D + 1] = (double)(i % 5);
     }
-    split_data s = {.n_train = N, .d = D, .n_classes = 2, .task = DIAL_TASK_CLASSIFICATION,
-                    .x_train = x, .y_train = y};
+    split_data s = {.n_train = N,
+                    .d = D,
+                    .n_classes = 2,
+                    .task = DIAL_TASK_CLASSIFICATION,
+                    .x_train = x,
+                    .y_train = y};
     static const char *const settings[] = {"impute=none", "n_estimators=5", "max_depth=1", NULL};
     dial_tensors learned = {0};
     fit(&s, settings, 1, &learned);
@@ -390,8 +398,7 @@ static void another_seed_gives_another_subsampled_model(void **state) {
 /* ---- the model file ----------------------------------------------------------------- */
 
 static dial_model *fit_model(dial_ctx *ctx, const char *path, const char *target,
-                             const char *const *settings, dial_table **table,
-                             dial_dataset **data) {
+                             const char *const *settings, dial_table **table, dial_dataset **data) {
     *data = test_load_dataset(ctx, path, target, table);
     dial_knobs knobs = make_knobs(ctx, settings);
     dial_view all = dial_view_all(*data);
@@ -418,8 +425,10 @@ static void a_model_file_round_trips_bit_for_bit(void **state) {
     assert_int_equal(length, length_again);
     assert_memory_equal(bytes, again, length);
     dial_view all = dial_view_all(data);
-    double *p1 = malloc(data->n_rows * 3 * sizeof(double)), *v1 = malloc(data->n_rows * sizeof(double));
-    double *p2 = malloc(data->n_rows * 3 * sizeof(double)), *v2 = malloc(data->n_rows * sizeof(double));
+    double *p1 = malloc(data->n_rows * 3 * sizeof(double)),
+           *v1 = malloc(data->n_rows * sizeof(double));
+    double *p2 = malloc(data->n_rows * 3 * sizeof(double)),
+           *v2 = malloc(data->n_rows * sizeof(double));
     assert_dial_ok(ctx, dial_model_predict(ctx, model, &all, v1, p1));
     assert_dial_ok(ctx, dial_model_predict(ctx, loaded, &all, v2, p2));
     assert_memory_equal(v1, v2, data->n_rows * sizeof(double));
@@ -475,8 +484,7 @@ static void a_child_index_out_of_range_is_a_format_error(void **state) {
     assert_dial_error(ctx, dial_model_gbdt.predict(ctx, &knobs, &learned, &test, &out),
                       DIAL_ERR_FORMAT, expected);
     left[node] = (int64_t)node; /* a loop onto itself */
-    assert_int_equal(dial_model_gbdt.predict(ctx, &knobs, &learned, &test, &out),
-                     DIAL_ERR_FORMAT);
+    assert_int_equal(dial_model_gbdt.predict(ctx, &knobs, &learned, &test, &out), DIAL_ERR_FORMAT);
     left[node] = saved;
 
     saved = feature[node];
@@ -545,8 +553,8 @@ static void staged_predictions_equal_smaller_fits(void **state) {
     for (int i = 0; i < 3; i++) {
         char n_estimators[32];
         snprintf(n_estimators, sizeof n_estimators, "n_estimators=%zu", rounds[i]);
-        const char *const small[] = {n_estimators, "max_depth=3", "subsample=0.8",
-                                     "colsample=0.7", NULL};
+        const char *const small[] = {n_estimators, "max_depth=3", "subsample=0.8", "colsample=0.7",
+                                     NULL};
         dial_tensors alone = {0};
         fit(&s, small, 1, &alone);
         double v[40], p[40 * 3];
@@ -556,10 +564,9 @@ static void staged_predictions_equal_smaller_fits(void **state) {
         dial_tensors_clear(&alone);
     }
     const size_t backwards[] = {4, 2};
-    assert_dial_error(ctx,
-                      dial_gbdt_predict_staged(ctx, &knobs, &learned, &test, backwards, 2, outs),
-                      DIAL_ERR_ARGUMENT,
-                      "gbdt: staged rounds must be positive and increasing; stage 1 is 2");
+    assert_dial_error(
+        ctx, dial_gbdt_predict_staged(ctx, &knobs, &learned, &test, backwards, 2, outs),
+        DIAL_ERR_ARGUMENT, "gbdt: staged rounds must be positive and increasing; stage 1 is 2");
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
     dial_tensors_clear(&learned);
@@ -573,8 +580,7 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     (void)state;
     split_data s = load_split("data/breast_cancer.csv", "diagnosis", DIAL_TASK_AUTO);
     dial_ctx *ctx = test_ctx();
-    static const char *const settings[] = {"n_estimators=15", "max_depth=4", "subsample=0.7",
-                                           NULL};
+    static const char *const settings[] = {"n_estimators=15", "max_depth=4", "subsample=0.7", NULL};
     dial_knobs knobs = make_knobs(ctx, settings);
     dial_fit_input train = train_input(&s), test = test_input(&s);
     void *fold = NULL;
@@ -695,9 +701,9 @@ static void huber_resists_outliers_better_than_the_squared_error(void **state) {
     (void)state;
     split_data s = load_split("data/diabetes.csv", "progression", DIAL_TASK_AUTO);
     for (size_t i = 0; i < s.n_train; i += 10) s.y_train[i] += 3000;
-    static const char *const squared[] = {"loss=squared_error", "n_estimators=40",
-                                          "max_depth=3", "learning_rate=0.1", NULL};
-    static const char *const huber[] = {"loss=huber", "huber_delta=50", "n_estimators=40",
+    static const char *const squared[] = {"loss=squared_error", "n_estimators=40", "max_depth=3",
+                                          "learning_rate=0.1", NULL};
+    static const char *const huber[] = {"loss=huber",  "huber_delta=50",    "n_estimators=40",
                                         "max_depth=3", "learning_rate=0.1", NULL};
     double mae_squared = score(&s, squared, DIAL_METRIC_MAE);
     double mae_huber = score(&s, huber, DIAL_METRIC_MAE);
@@ -795,8 +801,12 @@ static void an_infinite_feature_is_a_data_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     double x[6] = {1, 2, 3, INFINITY, 5, 6}, y[3] = {0, 1, 0};
-    split_data s = {.n_train = 3, .d = 2, .n_classes = 2, .task = DIAL_TASK_CLASSIFICATION,
-                    .x_train = x, .y_train = y};
+    split_data s = {.n_train = 3,
+                    .d = 2,
+                    .n_classes = 2,
+                    .task = DIAL_TASK_CLASSIFICATION,
+                    .x_train = x,
+                    .y_train = y};
     assert_dial_error(ctx, fit_status(ctx, &s, NULL), DIAL_ERR_DATA,
                       "gbdt: feature 1 of row 1 is inf");
     dial_ctx_free(ctx);
