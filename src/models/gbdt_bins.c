@@ -95,10 +95,15 @@ static size_t bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, doub
 
 /* ---- fitting --------------------------------------------------------------- */
 
+/* Features whose values are gathered in one pass over the rows: a row's
+ * values of 8 features share a cache line of the row-major matrix, where
+ * one feature at a time would read a line per value. */
+#define BINS_FEATURE_BLOCK 8
+
 typedef struct bins_job {
     const double *x;
     size_t n_rows, n_features, max_bins;
-    uint64_t *scratch;     /* threads x 2 n_rows keys */
+    uint64_t *scratch;     /* threads x (BINS_FEATURE_BLOCK + 1) n_rows keys */
     double *feature_edges; /* n_features x (max_bins - 1) */
     uint16_t *n_values;
     bool *any_missing;
@@ -108,23 +113,35 @@ typedef struct bins_job {
 static dial_status bins_fit_features(void *arg, size_t begin, size_t end, int worker) {
     bins_job *job = arg;
     size_t n = job->n_rows, d = job->n_features;
-    uint64_t *keys = job->scratch + (size_t)worker * 2 * n, *tmp = keys + n;
-    for (size_t f = begin; f < end; f++) {
-        size_t m = 0;
-        job->first_infinite[f] = SIZE_MAX;
-        job->any_missing[f] = false;
-        for (size_t i = 0; i < n; i++) {
-            double v = job->x[i * d + f];
-            if (isnan(v)) {
-                job->any_missing[f] = true;
-                continue;
-            }
-            if (isinf(v) && job->first_infinite[f] == SIZE_MAX) job->first_infinite[f] = i;
-            keys[m++] = bins_key(v);
+    uint64_t *keys = job->scratch + (size_t)worker * (BINS_FEATURE_BLOCK + 1) * n;
+    uint64_t *tmp = keys + BINS_FEATURE_BLOCK * n;
+    for (size_t block = begin; block < end; block++) {
+        size_t f0 = block * BINS_FEATURE_BLOCK;
+        size_t width = d - f0 < BINS_FEATURE_BLOCK ? d - f0 : BINS_FEATURE_BLOCK;
+        size_t m[BINS_FEATURE_BLOCK] = {0};
+        for (size_t j = 0; j < width; j++) {
+            job->first_infinite[f0 + j] = SIZE_MAX;
+            job->any_missing[f0 + j] = false;
         }
-        const uint64_t *sorted = m ? bins_radix_sort(keys, tmp, m) : keys;
-        double *edges = job->feature_edges + f * (job->max_bins - 1);
-        job->n_values[f] = (uint16_t)(bins_edges(sorted, m, job->max_bins, edges) + 1);
+        for (size_t i = 0; i < n; i++) {
+            const double *row = job->x + i * d + f0;
+            for (size_t j = 0; j < width; j++) {
+                double v = row[j];
+                if (isnan(v)) {
+                    job->any_missing[f0 + j] = true;
+                    continue;
+                }
+                if (isinf(v) && job->first_infinite[f0 + j] == SIZE_MAX)
+                    job->first_infinite[f0 + j] = i;
+                keys[j * n + m[j]++] = bins_key(v);
+            }
+        }
+        for (size_t j = 0; j < width; j++) {
+            uint64_t *column = keys + j * n;
+            const uint64_t *sorted = m[j] ? bins_radix_sort(column, tmp, m[j]) : column;
+            double *edges = job->feature_edges + (f0 + j) * (job->max_bins - 1);
+            job->n_values[f0 + j] = (uint16_t)(bins_edges(sorted, m[j], job->max_bins, edges) + 1);
+        }
     }
     return DIAL_OK;
 }
@@ -144,10 +161,12 @@ dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, si
     size_t cap = max_bins < 2 ? 2 : (size_t)max_bins;
     if (cap > DIAL_GBDT_MAX_VALUE_BINS) cap = DIAL_GBDT_MAX_VALUE_BINS;
     size_t d = n_features ? n_features : 1;
-    if ((size_t)threads > d) threads = (int)d;
+    size_t n_blocks = (n_features + BINS_FEATURE_BLOCK - 1) / BINS_FEATURE_BLOCK;
+    if ((size_t)threads > n_blocks) threads = n_blocks ? (int)n_blocks : 1;
     if (threads < 1) threads = 1;
     bins_job job = {.x = x, .n_rows = n_rows, .n_features = n_features, .max_bins = cap};
-    job.scratch = malloc((size_t)threads * 2 * (n_rows ? n_rows : 1) * sizeof *job.scratch);
+    job.scratch = malloc((size_t)threads * (BINS_FEATURE_BLOCK + 1) * (n_rows ? n_rows : 1) *
+                         sizeof *job.scratch);
     job.feature_edges = malloc(d * (cap - 1) * sizeof *job.feature_edges);
     job.first_infinite = malloc(d * sizeof *job.first_infinite);
     bins->n_features = n_features;
@@ -164,7 +183,7 @@ dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, si
     }
     job.n_values = bins->n_values;
     job.any_missing = bins->any_missing;
-    status = dial_parallel_for(ctx, threads, n_features, bins_fit_features, &job);
+    status = dial_parallel_for(ctx, threads, n_blocks, bins_fit_features, &job);
     if (status != DIAL_OK) goto done;
     /* The first infinite value in row order, whatever the thread count. */
     size_t bad_row = SIZE_MAX, bad_feature = 0;
@@ -202,6 +221,10 @@ done:
 
 /* ---- coding ------------------------------------------------------------------ */
 
+/* Rows coded together: their values of one feature, a stride apart in the
+ * row-major matrix, stay in cache from one feature to the next. */
+#define BINS_CODE_ROWS 64
+
 typedef struct code_job {
     const dial_gbdt_bins *bins;
     const double *x;
@@ -209,31 +232,37 @@ typedef struct code_job {
     uint8_t *codes;
 } code_job;
 
-/* The bin of v: the first edge it does not exceed, or the last bin. */
-static inline unsigned bins_find(const double *edges, unsigned n_edges, double v) {
-    unsigned lo = 0, hi = n_edges;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (v <= edges[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
+/* The bin of v: the number of edges below it (so v <= edge[bin], or the
+ * last bin), by a binary search whose steps do not branch on the data. */
+static inline unsigned bins_find(const double *edges, size_t n_edges, double v) {
+    if (n_edges == 0) return 0;
+    const double *base = edges;
+    size_t n = n_edges;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half - 1] < v ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return (unsigned)(base - edges) + (*base < v);
 }
 
-static dial_status bins_code_features(void *arg, size_t begin, size_t end, int worker) {
+static dial_status bins_code_rows(void *arg, size_t begin, size_t end, int worker) {
     (void)worker;
     const code_job *job = arg;
     const dial_gbdt_bins *bins = job->bins;
     size_t d = bins->n_features, n = job->n_rows;
-    for (size_t f = begin; f < end; f++) {
-        const double *edges = bins->edges + bins->edge_start[f];
-        unsigned n_edges = (unsigned)bins->n_values[f] - 1, missing = bins->n_values[f];
-        uint8_t *out = job->codes + f * n;
-        for (size_t i = 0; i < n; i++) {
-            double v = job->x[i * d + f];
-            out[i] = (uint8_t)(isnan(v) ? missing : bins_find(edges, n_edges, v));
+    for (size_t block = begin; block < end; block++) {
+        size_t i0 = block * BINS_CODE_ROWS;
+        size_t i1 = n - i0 < BINS_CODE_ROWS ? n : i0 + BINS_CODE_ROWS;
+        for (size_t f = 0; f < d; f++) {
+            const double *edges = bins->edges + bins->edge_start[f];
+            size_t n_edges = (size_t)bins->n_values[f] - 1;
+            unsigned missing = bins->n_values[f];
+            uint8_t *out = job->codes + f * n;
+            for (size_t i = i0; i < i1; i++) {
+                double v = job->x[i * d + f];
+                out[i] = (uint8_t)(isnan(v) ? missing : bins_find(edges, n_edges, v));
+            }
         }
     }
     return DIAL_OK;
@@ -244,11 +273,12 @@ dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const
     size_t d = bins->n_features;
     *codes = malloc(n_rows * d > 0 ? n_rows * d : 1);
     if (!*codes)
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory coding %zu x %zu values", n_rows,
-                         d);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory coding %zu x %zu values",
+                         n_rows, d);
     code_job job = {bins, x, n_rows, *codes};
     if (n_rows * d < ((size_t)1 << 16)) threads = 1;
-    dial_status status = dial_parallel_for(ctx, threads, d, bins_code_features, &job);
+    size_t n_blocks = (n_rows + BINS_CODE_ROWS - 1) / BINS_CODE_ROWS;
+    dial_status status = dial_parallel_for(ctx, threads, n_blocks, bins_code_rows, &job);
     if (status != DIAL_OK) {
         free(*codes);
         *codes = NULL;
