@@ -115,7 +115,8 @@ const dial_model_family *dial_model_family_find(const char *name);
 dial_status dial_model_family_lookup(dial_ctx *ctx, const char *name,
                                      const dial_model_family **out);
 /* The family's knobs, set to their defaults. */
-dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family, dial_knobs *knobs);
+dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family,
+                                  dial_knobs *knobs);
 
 /* ---- fitted models --------------------------------------------------- */
 
@@ -123,12 +124,12 @@ typedef struct dial_model dial_model;
 
 /* What the model file records about the fit. */
 typedef struct dial_model_facts {
-    size_t n_rows;               /* training rows */
-    uint64_t seed;               /* the context's seed at fit time */
-    int64_t fitted_at;           /* unix time */
-    double fit_seconds;          /* wall time of the fit */
-    uint64_t data_fingerprint;   /* hash of the training features and target */
-    char dial_version[16];       /* DIAL_VERSION_STRING of the fit */
+    size_t n_rows;             /* training rows */
+    uint64_t seed;             /* the context's seed at fit time */
+    int64_t fitted_at;         /* unix time */
+    double fit_seconds;        /* wall time of the fit */
+    uint64_t data_fingerprint; /* hash of the training features and target */
+    char dial_version[16];     /* DIAL_VERSION_STRING of the fit */
 } dial_model_facts;
 
 /* Fits the preprocessing and the family's estimator on the rows of train

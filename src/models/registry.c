@@ -14,15 +14,9 @@ extern const dial_model_family dial_model_forest;
 extern const dial_model_family dial_model_gbdt;
 
 static const dial_model_family *const registry[] = {
-    &dial_model_linear,
-    &dial_model_logistic,
-    &dial_model_naive_bayes,
-    &dial_model_knn,
-    &dial_model_svm,
-    &dial_model_mlp,
-    &dial_model_tree,
-    &dial_model_forest,
-    &dial_model_gbdt,
+    &dial_model_linear, &dial_model_logistic, &dial_model_naive_bayes,
+    &dial_model_knn,    &dial_model_svm,      &dial_model_mlp,
+    &dial_model_tree,   &dial_model_forest,   &dial_model_gbdt,
 };
 
 size_t dial_model_family_count(void) { return sizeof registry / sizeof registry[0]; }
