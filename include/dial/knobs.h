@@ -43,6 +43,11 @@ typedef struct dial_knob_spec {
      * the bounds, and this names one value in messages ("layer"). A tuner
      * that sees only the type and search range searches lists of one. */
     const char *list_item;
+    /* FLOAT only: a word that stands for special_value, accepted by
+     * dial_knobs_set and printed by dial_knobs_format (svm's gamma=scale,
+     * whose value 0 means "derive it from the data"). */
+    const char *special_word;
+    double special_value;
 } dial_knob_spec;
 
 /* Most values a list knob holds. */

@@ -124,6 +124,10 @@ void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t si
         return;
     }
     number_bounds_text(spec, buf, size);
+    if (spec->special_word) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size > used ? size - used : 0, " or %s", spec->special_word);
+    }
 }
 
 /* Whether a number lies within the spec's bounds. An infinite value is valid
@@ -221,8 +225,16 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
     double v = 0;
     switch (spec->type) {
     case DIAL_KNOB_FLOAT:
+        if (spec->special_word && strcmp(text, spec->special_word) == 0) {
+            *out = spec->special_value;
+            return DIAL_OK;
+        }
         if (!parse_float(text, &v)) {
-            snprintf(why, why_size, "knob '%s' expects a number, got '%s'", spec->name, text);
+            if (spec->special_word)
+                snprintf(why, why_size, "knob '%s' expects a number or '%s', got '%s'", spec->name,
+                         spec->special_word, text);
+            else
+                snprintf(why, why_size, "knob '%s' expects a number, got '%s'", spec->name, text);
             return DIAL_ERR_KNOB;
         }
         break;
@@ -673,7 +685,12 @@ void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size
         return;
     }
     switch (spec->type) {
-    case DIAL_KNOB_FLOAT: format_shortest(v, buf, size); break;
+    case DIAL_KNOB_FLOAT:
+        if (spec->special_word && v == spec->special_value)
+            snprintf(buf, size, "%s", spec->special_word);
+        else
+            format_shortest(v, buf, size);
+        break;
     case DIAL_KNOB_INT: snprintf(buf, size, "%.0f", v); break;
     case DIAL_KNOB_BOOL: snprintf(buf, size, "%s", v != 0 ? "true" : "false"); break;
     case DIAL_KNOB_CHOICE:

@@ -87,7 +87,9 @@ static const dial_knob_spec svm_knobs[] = {
             "coef0)^degree, sigmoid tanh(gamma x.z + coef0)"},
     {.name = "gamma",
      .type = DIAL_KNOB_FLOAT,
-     .default_text = "0",
+     .default_text = "scale",
+     .special_word = "scale",
+     .special_value = 0,
      .lower = 0,
      .upper = INFINITY,
      .upper_open = true,
@@ -96,7 +98,7 @@ static const dial_knob_spec svm_knobs[] = {
      .search_high = 8,
      .log_scale = true,
      .condition = "kernel=rbf|poly|sigmoid",
-     .doc = "kernel width; 0 means 'scale': 1 / (n_inputs x variance of the preprocessed "
+     .doc = "kernel width; 'scale' (or 0) is 1 / (n_inputs x variance of the preprocessed "
             "training matrix), scikit-learn's default (searched 2^-15..2^3 on a log scale: Hsu, "
             "Chang and Lin, A Practical Guide to Support Vector Classification)"},
     {.name = "degree",

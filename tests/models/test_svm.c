@@ -870,14 +870,23 @@ static void test_gamma_with_a_linear_kernel_is_an_inactive_knob(void **state) {
 
 /* gamma is a number; 0 stands for scikit-learn's 'scale'. The knob layer
  * reads floats only, so the word itself is refused. */
-static void test_gamma_takes_zero_for_scale_not_the_word(void **state) {
+static void test_gamma_takes_the_word_scale_or_zero(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs;
+    char text[32];
     assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_svm, &knobs));
     assert_true(dial_knobs_float(&knobs, "gamma") == 0);
-    assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "gamma", "scale"), DIAL_ERR_KNOB,
-                      "knob 'gamma' expects a number, got 'scale'");
+    long gamma = dial_knobs_find(&knobs, "gamma");
+    dial_knobs_format(&knobs, (size_t)gamma, text, sizeof text);
+    assert_string_equal(text, "scale");
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "gamma", "0.25"));
+    dial_knobs_format(&knobs, (size_t)gamma, text, sizeof text);
+    assert_string_equal(text, "0.25");
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "gamma", "scale"));
+    assert_true(dial_knobs_float(&knobs, "gamma") == 0);
+    assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "gamma", "auto"), DIAL_ERR_KNOB,
+                      "knob 'gamma' expects a number or 'scale', got 'auto'");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "gamma", "-0.5"), DIAL_ERR_KNOB,
                       "knob 'gamma' = -0.5 is out of range: must be >= 0");
     dial_knobs_free(&knobs);
@@ -1058,7 +1067,7 @@ int main(void) {
         cmocka_unit_test(test_negative_c_is_a_knob_error),
         cmocka_unit_test(test_degree_with_an_rbf_kernel_is_an_inactive_knob),
         cmocka_unit_test(test_gamma_with_a_linear_kernel_is_an_inactive_knob),
-        cmocka_unit_test(test_gamma_takes_zero_for_scale_not_the_word),
+        cmocka_unit_test(test_gamma_takes_the_word_scale_or_zero),
         cmocka_unit_test(test_search_ranges_follow_the_libsvm_guide),
         cmocka_unit_test(test_max_iter_stops_the_solver_with_a_warning),
         cmocka_unit_test(test_predict_without_support_vectors_is_a_format_error),
