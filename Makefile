@@ -80,6 +80,7 @@ bench: all
 	$(PY) bench/mlp_vs_sklearn.py $(DIAL)
 	$(PY) bench/knn_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
 	$(PY) bench/forest_vs_sklearn.py $(DIAL)
+	$(PY) bench/gbdt_vs_xgboost.py $(DIAL)
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -91,6 +91,41 @@ dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const di
                         dial_cv_result *out);
 void dial_cv_result_free(dial_cv_result *result);
 
+/* ---- permutation importance ------------------------------------------ */
+
+/* How much a fitted model's score drops when one feature's values are
+ * shuffled across the rows: per raw feature, the mean and standard
+ * deviation over the repeats of (baseline - permuted score), the sign
+ * flipped for metrics where lower is better, so a bigger importance always
+ * means a more important feature and about 0 an unused one. */
+typedef struct dial_importance_result {
+    dial_metric metric;
+    double baseline;    /* the model's score on the unshuffled data */
+    size_t n_features;  /* the model's raw features, in its order */
+    size_t repeats;     /* shuffles per feature */
+    double *mean, *std; /* n_features each; std: population std over repeats; owned */
+    double *importance; /* n_features x repeats, row-major: each repeat's value; owned */
+} dial_importance_result;
+
+/* Permutation importance of every raw feature of model on data, whose
+ * features are in the model's order (the fitted dataset, or one made by
+ * dial_model_bind) and whose y holds the target as the model encodes it
+ * (class indices of the model's classes, or values). Repeat r of feature j
+ * shuffles with dial_rng_stream(seed, j * repeats + r) a copy of that
+ * column alone (the caller's table is never modified), so results depend
+ * on seed only, not on the thread count; features are scored in parallel
+ * within dial_ctx_threads(ctx). Errors: DIAL_ERR_ARGUMENT for a dataset
+ * without a target, repeats < 1, a metric for the other task or a target
+ * outside the model's classes; DIAL_ERR_UNSUPPORTED for a probability
+ * metric on a model without probabilities; and any error of
+ * dial_model_predict. On success free *out with
+ * dial_importance_result_free; on error *out holds nothing to free. */
+dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
+                                        const dial_dataset *data, dial_metric metric,
+                                        size_t repeats, uint64_t seed, dial_importance_result *out);
+/* Frees the arrays of a result; NULL is harmless. */
+void dial_importance_result_free(dial_importance_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,7 @@ int cli_cmd_cv(int argc, char **argv);
 int cli_cmd_tune(int argc, char **argv);
 int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
+int cli_cmd_importance(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so

@@ -22,6 +22,7 @@ static const subcommand subcommands[] = {
     {"tune", cli_cmd_tune, "search a model's knobs for the best cross-validated score"},
     {"trials", cli_cmd_trials, "list the trials of a tuning study"},
     {"best", cli_cmd_best, "show the best trial of a tuning study and its knobs"},
+    {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -34,7 +35,7 @@ static void print_help(FILE *out) {
           "Commands:\n",
           out);
     for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-        fprintf(out, "  %-9s %s\n", subcommands[i].name, subcommands[i].summary);
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     fputs("\n"
           "Run 'dial COMMAND --help' for the options and an example of each command.\n"
           "\n"

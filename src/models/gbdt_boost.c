@@ -382,7 +382,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
             break;
         }
     }
-    if (early && best_rounds < forest->n_rounds) {
+    if (early && best_rounds >= 1 && best_rounds < forest->n_rounds) {
         forest->n_rounds = best_rounds;
         forest->n_nodes = forest->tree_offset[best_rounds * k_n];
     }

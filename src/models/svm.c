@@ -237,13 +237,16 @@ static double svm_gamma_scale(const dial_fit_input *in) {
 
 /* ---- solving one two-class problem ------------------------------------------ */
 
-/* A C-SVC on the l rows `rows` of x: alpha (l) and rho of its solution. */
+/* A C-SVC on the l rows `rows` of x: alpha (l) and rho of its solution.
+ * With gram (the kernel of every row of x), no kernel value is computed. */
 static dial_status svm_solve_classes(const svm_settings *st, const double *x, size_t d,
-                                     const size_t *rows, const signed char *y, size_t l,
-                                     double c_pos, double c_neg, size_t cache_bytes, double *alpha,
-                                     double *rho, bool *hit_max_iter) {
+                                     const dial_svm_gram *gram, const size_t *rows,
+                                     const signed char *y, size_t l, double c_pos, double c_neg,
+                                     size_t cache_bytes, double *alpha, double *rho,
+                                     bool *hit_max_iter) {
     size_t n = l ? l : 1;
-    dial_svm_matrix *matrix = dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
+    dial_svm_matrix *matrix = gram ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes)
+                                   : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
     double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
     dial_status status = DIAL_ERR_NOMEM;
     if (matrix && p && upper) {
@@ -303,6 +306,7 @@ typedef struct svm_work {
     const svm_settings *settings;
     const double *x;
     size_t d;
+    const dial_svm_gram *gram; /* NULL: kernel values are computed */
     svm_pair *pairs;
     svm_job *jobs;
     size_t n_jobs;
@@ -386,8 +390,9 @@ static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, boo
             status = DIAL_OK;
         } else {
             double rho = 0;
-            status = svm_solve_classes(w->settings, w->x, w->d, train, y, n_train, pair->c_s,
-                                       pair->c_t, w->cache_bytes, alpha, &rho, hit_max_iter);
+            status = svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train,
+                                       pair->c_s, pair->c_t, w->cache_bytes, alpha, &rho,
+                                       hit_max_iter);
             if (status == DIAL_OK)
                 status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho, test,
                                        last - first, dec);
@@ -413,9 +418,9 @@ static dial_status svm_work_body(void *arg, size_t begin, size_t end, int worker
         svm_job *job = &w->jobs[k];
         svm_pair *pair = &w->pairs[job->pair];
         if (job->fold < 0)
-            job->status = svm_solve_classes(w->settings, w->x, w->d, pair->rows, pair->y, pair->l,
-                                            pair->c_s, pair->c_t, w->cache_bytes, pair->alpha,
-                                            &pair->rho, &job->hit_max_iter);
+            job->status = svm_solve_classes(w->settings, w->x, w->d, w->gram, pair->rows, pair->y,
+                                            pair->l, pair->c_s, pair->c_t, w->cache_bytes,
+                                            pair->alpha, &pair->rho, &job->hit_max_iter);
         else
             job->status = svm_run_fold(w, pair, job->fold, &job->hit_max_iter);
     }
@@ -518,7 +523,7 @@ static dial_status svm_pairs_make(dial_ctx *ctx, const svm_settings *st, const d
 
 /* Solves every pair (and its Platt folds) on the thread budget. */
 static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const dial_fit_input *in,
-                                   svm_pair *pairs, size_t n_pairs) {
+                                   const dial_svm_gram *gram, svm_pair *pairs, size_t n_pairs) {
     size_t per_pair = st->probability ? 1 + SVM_PLATT_FOLDS : 1, n_jobs = n_pairs * per_pair;
     svm_job *jobs = calloc(n_jobs ? n_jobs : 1, sizeof *jobs);
     if (!jobs) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory for %zu jobs", n_jobs);
@@ -539,6 +544,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const 
     svm_work w = {.settings = st,
                   .x = in->x,
                   .d = in->n_features,
+                  .gram = gram,
                   .pairs = pairs,
                   .jobs = jobs,
                   .n_jobs = n_jobs,
@@ -676,12 +682,13 @@ static dial_status svm_check_finite(dial_ctx *ctx, const dial_tensors *learned) 
 /* ---- fit ------------------------------------------------------------------------ */
 
 static dial_status svm_fit_classifier(dial_ctx *ctx, const svm_settings *st,
-                                      const dial_fit_input *in, dial_tensors *learned) {
+                                      const dial_fit_input *in, const dial_svm_gram *gram,
+                                      dial_tensors *learned) {
     size_t k = in->n_classes, n_pairs = k * (k - 1) / 2;
     svm_pair *pairs = NULL;
     dial_status status = svm_pairs_make(ctx, st, in, &pairs);
     if (status != DIAL_OK) return status;
-    status = svm_pairs_solve(ctx, st, in, pairs, n_pairs);
+    status = svm_pairs_solve(ctx, st, in, gram, pairs, n_pairs);
     if (status == DIAL_OK) status = svm_classifier_tensors(ctx, st, in, pairs, n_pairs, learned);
     svm_pairs_free(pairs, n_pairs);
     return status;
@@ -690,9 +697,11 @@ static dial_status svm_fit_classifier(dial_ctx *ctx, const svm_settings *st,
 /* epsilon-SVR: variables i (alpha) and i + l (alpha*) of row i, with
  * p = epsilon - y_i and epsilon + y_i, labels +1 and -1. */
 static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
-                                     const dial_fit_input *in, dial_tensors *learned) {
+                                     const dial_fit_input *in, const dial_svm_gram *gram,
+                                     dial_tensors *learned) {
     size_t l = in->n_rows, d = in->n_features, n = 2 * l;
-    dial_svm_matrix *matrix = dial_svm_matrix_svr(&st->kernel, in->x, d, l, st->cache_bytes);
+    dial_svm_matrix *matrix = gram ? dial_svm_matrix_svr_gram(gram)
+                                   : dial_svm_matrix_svr(&st->kernel, in->x, d, l, st->cache_bytes);
     double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
     double *alpha = calloc(n, sizeof *alpha);
     signed char *y = malloc(n * sizeof *y);
@@ -762,8 +771,30 @@ static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
     return status;
 }
 
-static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
-                           dial_tensors *learned) {
+/* The settings of the knobs for the training matrix in (gamma=scale
+ * resolved on it). */
+static svm_settings svm_settings_of(const dial_knobs *knobs, const dial_fit_input *in) {
+    svm_settings st = {.kernel = svm_kernel_of(knobs),
+                       .c = dial_knobs_float(knobs, "C"),
+                       .epsilon = dial_knobs_float(knobs, "epsilon"),
+                       .tol = dial_knobs_float(knobs, "tol"),
+                       .balanced =
+                           strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0,
+                       .shrinking = dial_knobs_bool(knobs, "shrinking"),
+                       .probability = dial_knobs_bool(knobs, "probability") &&
+                                      in->task == DIAL_TASK_CLASSIFICATION,
+                       .max_iter = dial_knobs_int(knobs, "max_iter")};
+    double gamma = dial_knobs_float(knobs, "gamma");
+    st.kernel.gamma = gamma > 0 ? gamma : svm_gamma_scale(in);
+    double cache = dial_knobs_float(knobs, "cache_mb") * 1048576.0;
+    st.cache_bytes = cache < (double)(SIZE_MAX / 2) ? (size_t)cache : SIZE_MAX / 2;
+    return st;
+}
+
+/* Fits on in, reading the kernel values from gram (the Gram matrix of
+ * in's rows under the knobs' kernel) when it is not NULL. */
+static dial_status svm_fit_with(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                                const dial_svm_gram *gram, dial_tensors *learned) {
     if (in->task != DIAL_TASK_CLASSIFICATION && in->task != DIAL_TASK_REGRESSION)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm does classification or regression, not %s",
                          dial_task_name(in->task));
@@ -786,25 +817,17 @@ static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
                 return dial_fail(ctx, DIAL_ERR_DATA, "svm: target of row %zu is %g", i + 1,
                                  in->y[i]);
     }
-    svm_settings st = {.kernel = svm_kernel_of(knobs),
-                       .c = dial_knobs_float(knobs, "C"),
-                       .epsilon = dial_knobs_float(knobs, "epsilon"),
-                       .tol = dial_knobs_float(knobs, "tol"),
-                       .balanced =
-                           strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0,
-                       .shrinking = dial_knobs_bool(knobs, "shrinking"),
-                       .probability = dial_knobs_bool(knobs, "probability") &&
-                                      in->task == DIAL_TASK_CLASSIFICATION,
-                       .max_iter = dial_knobs_int(knobs, "max_iter")};
-    double gamma = dial_knobs_float(knobs, "gamma");
-    st.kernel.gamma = gamma > 0 ? gamma : svm_gamma_scale(in);
-    double cache = dial_knobs_float(knobs, "cache_mb") * 1048576.0;
-    st.cache_bytes = cache < (double)(SIZE_MAX / 2) ? (size_t)cache : SIZE_MAX / 2;
+    svm_settings st = svm_settings_of(knobs, in);
     dial_status status = in->task == DIAL_TASK_CLASSIFICATION
-                             ? svm_fit_classifier(ctx, &st, in, learned)
-                             : svm_fit_regressor(ctx, &st, in, learned);
+                             ? svm_fit_classifier(ctx, &st, in, gram, learned)
+                             : svm_fit_regressor(ctx, &st, in, gram, learned);
     if (status == DIAL_OK) status = svm_check_finite(ctx, learned);
     return status;
+}
+
+static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                           dial_tensors *learned) {
+    return svm_fit_with(ctx, knobs, in, NULL, learned);
 }
 
 /* ---- predict ---------------------------------------------------------------------- */
@@ -929,6 +952,12 @@ typedef struct svm_scorer {
     const svm_model *m;
     const double *x;
     size_t n;
+    /* prepared fold: the kernel of every row against every training row
+     * (n x n_train) and each support vector's training row, read instead
+     * of computing values from x */
+    const double *kernel;
+    size_t n_train;
+    const int64_t *support;
     dial_predict_output *out;
     double *scratch; /* per worker */
     size_t scratch_size;
@@ -982,10 +1011,19 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     size_t last = end * SVM_PREDICT_BLOCK < sc->n ? end * SVM_PREDICT_BLOCK : sc->n;
     for (size_t i = first; i < last; i += SVM_QUERY_ROWS) {
         size_t count = last - i < SVM_QUERY_ROWS ? last - i : SVM_QUERY_ROWS;
-        const double *x = sc->x + i * d;
-        double norms[SVM_QUERY_ROWS];
-        dial_svm_kernel_norms(x, count, d, norms);
-        dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, n_sv, d, x, norms, count, values);
+        if (sc->kernel) {
+            for (size_t r = 0; r < count; r++) {
+                const double *from = sc->kernel + (i + r) * sc->n_train;
+                for (size_t v = 0; v < n_sv; v++)
+                    values[r * n_sv + v] = from[sc->support[v]];
+            }
+        } else {
+            const double *x = sc->x + i * d;
+            double norms[SVM_QUERY_ROWS];
+            dial_svm_kernel_norms(x, count, d, norms);
+            dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, n_sv, d, x, norms, count,
+                                    values);
+        }
         for (size_t r = 0; r < count; r++) {
             const double *row = values + r * n_sv;
             double *value = sc->out->value + i + r;
@@ -1000,8 +1038,12 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     return DIAL_OK;
 }
 
-static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
-                               const dial_fit_input *in, dial_predict_output *out) {
+/* Predicts the rows of in; with kernel (in's rows against the n_train
+ * training rows), from those values: a prepared fold. */
+static dial_status svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_tensors *learned, const dial_fit_input *in,
+                                    const double *kernel, size_t n_train,
+                                    dial_predict_output *out) {
     bool want_proba = out->proba != NULL && in->task == DIAL_TASK_CLASSIFICATION;
     svm_model m;
     dial_status status = svm_model_read(ctx, knobs, learned, in, want_proba, &m);
@@ -1013,8 +1055,27 @@ static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     /* kernel values of SVM_QUERY_ROWS rows, then r, the coupling's work and
      * the votes */
     size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + 2 * k * k + 2 * k;
-    svm_scorer sc = {
-        .m = &m, .x = in->x, .n = in->n_rows, .out = out, .scratch_size = scratch_size};
+    svm_scorer sc = {.m = &m,
+                     .x = in->x,
+                     .n = in->n_rows,
+                     .kernel = kernel,
+                     .n_train = n_train,
+                     .out = out,
+                     .scratch_size = scratch_size};
+    if (kernel) {
+        const void *support = NULL;
+        status = svm_tensor(ctx, learned, "support", DIAL_I64, 1, m.n_sv, 1, &support);
+        sc.support = support;
+        for (size_t v = 0; status == DIAL_OK && v < m.n_sv; v++)
+            if (sc.support[v] < 0 || (uint64_t)sc.support[v] >= n_train)
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "svm model tensor 'support' names row %lld of %zu",
+                                   (long long)sc.support[v], n_train);
+        if (status != DIAL_OK) {
+            svm_model_free(&m);
+            return status;
+        }
+    }
     sc.scratch = malloc((size_t)threads * scratch_size * sizeof *sc.scratch);
     if (!sc.scratch) {
         status =
@@ -1026,6 +1087,112 @@ static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     }
     free(sc.scratch);
     svm_model_free(&m);
+    return status;
+}
+
+static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                               const dial_fit_input *in, dial_predict_output *out) {
+    return svm_predict_with(ctx, knobs, learned, in, NULL, 0, out);
+}
+
+/* ---- prepare once, fit many ---------------------------------------------------
+ * What a fold's trials share when they agree on the kernel: the Gram
+ * matrix of the training rows and the kernel of every test row against
+ * every training row. predict_fold then solves the trial's duals from the
+ * Gram matrix (its C, class_weight, epsilon, tol, ... are free) and scores
+ * the test rows from the test kernel: no kernel value is computed per
+ * trial. Both hold each value as a full fit computes it, so the model and
+ * its predictions are a full fit's to the bit. */
+
+/* Gram matrix and test kernel together; a fold needing more is fitted in
+ * full (for digits' 5 folds, 12 MB each). */
+#define SVM_PREPARE_MAX_BYTES (512.0 * 1048576.0)
+
+static const char *const svm_prepare_knobs[] = {"kernel", "gamma", "degree", "coef0", NULL};
+
+typedef struct svm_fold {
+    dial_fit_input train, test; /* borrowed: the tuner keeps them alive */
+    dial_svm_gram *gram;
+    double *test_kernel; /* n_test x n_train */
+} svm_fold;
+
+static void svm_free_fold(void *state) {
+    svm_fold *fold = state;
+    if (!fold) return;
+    dial_svm_gram_free(fold->gram);
+    free(fold->test_kernel);
+    free(fold);
+}
+
+static bool svm_same_kernel(const dial_svm_kernel *a, const dial_svm_kernel *b) {
+    if (a->type != b->type) return false;
+    if (a->type == DIAL_SVM_LINEAR) return true;
+    if (a->gamma != b->gamma) return false;
+    if (a->type == DIAL_SVM_RBF) return true;
+    return a->coef0 == b->coef0 && (a->type != DIAL_SVM_POLY || a->degree == b->degree);
+}
+
+static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_knobs *knobs_max, const dial_fit_input *train,
+                                    const dial_fit_input *test, void **fold_state) {
+    (void)knobs_max; /* nothing prepared depends on C or the other free knobs */
+    *fold_state = NULL;
+    if ((train->task != DIAL_TASK_CLASSIFICATION && train->task != DIAL_TASK_REGRESSION) ||
+        train->n_rows == 0)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for this fold");
+    size_t n = train->n_rows, m = test->n_rows, d = train->n_features;
+    double bytes = (double)n * (double)n * sizeof(float) + (double)m * (double)n * sizeof(double);
+    if (bytes > SVM_PREPARE_MAX_BYTES)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "svm: the kernel of a fold of %zu training rows would take %.0f MiB, "
+                         "above %.0f MiB; trials fit it in full",
+                         n, bytes / 1048576.0, SVM_PREPARE_MAX_BYTES / 1048576.0);
+    svm_settings st = svm_settings_of(knobs, train);
+    svm_fold *fold = calloc(1, sizeof *fold);
+    if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
+    fold->train = *train;
+    fold->test = *test;
+    fold->gram = dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d);
+    size_t nn = n ? n : 1, width = d ? d : 1;
+    fold->test_kernel = malloc((m ? m : 1) * nn * sizeof *fold->test_kernel);
+    double *xt = malloc(nn * width * sizeof *xt), *norms = malloc(nn * sizeof *norms);
+    double *test_norms = malloc((m ? m : 1) * sizeof *test_norms);
+    dial_status status = DIAL_OK;
+    if (!fold->gram || !fold->test_kernel || !xt || !norms || !test_norms) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows",
+                           n);
+    } else {
+        /* the values svm_predict computes, against every training row */
+        dial_svm_transpose(train->x, n, d, xt);
+        dial_svm_kernel_norms(train->x, n, d, norms);
+        dial_svm_kernel_norms(test->x, m, d, test_norms);
+        dial_svm_kernel_columns(&st.kernel, xt, norms, n, d, test->x, test_norms, m,
+                                fold->test_kernel);
+    }
+    free(xt);
+    free(norms);
+    free(test_norms);
+    if (status != DIAL_OK) {
+        svm_free_fold(fold);
+        return status;
+    }
+    *fold_state = fold;
+    return DIAL_OK;
+}
+
+static dial_status svm_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *state,
+                                    dial_predict_output *out) {
+    const svm_fold *fold = state;
+    svm_settings st = svm_settings_of(knobs, &fold->train);
+    if (!svm_same_kernel(&st.kernel, &fold->gram->kernel))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "svm: the fold was prepared for another kernel than the trial's");
+    dial_tensors learned = {0};
+    dial_status status = svm_fit_with(ctx, knobs, &fold->train, fold->gram, &learned);
+    if (status == DIAL_OK)
+        status = svm_predict_with(ctx, knobs, &learned, &fold->test, fold->test_kernel,
+                                  fold->train.n_rows, out);
+    dial_tensors_clear(&learned);
     return status;
 }
 
@@ -1042,4 +1209,8 @@ const dial_model_family dial_model_svm = {
     .nonparametric_doc = NULL,
     .fit = svm_fit,
     .predict = svm_predict,
+    .prepare_knobs = svm_prepare_knobs,
+    .prepare_fold = NULL,
+    .predict_fold = svm_predict_fold,
+    .free_fold = svm_free_fold,
 };

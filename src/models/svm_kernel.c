@@ -359,6 +359,9 @@ struct dial_svm_matrix {
     size_t *index;
     float *buffers[2]; /* SVR: rows of Q handed out, alternately */
     int next_buffer;
+    /* with a Gram matrix: its values instead of xt and norms; index holds
+     * the Gram row of each position (SVC and SVR alike) */
+    const dial_svm_gram *gram;
 };
 
 /* K(x_i, x_j) for j in [from, from + count) into m->values. */
@@ -517,3 +520,162 @@ dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double
 }
 
 dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix) { return &matrix->q; }
+
+/* ---- the Gram matrix and the matrices read from it ---------------------------
+ * A value is computed as a dual's row computes it (svm_dots and
+ * svm_kernel_finish give each entry the same bits whichever rows are
+ * computed together), then rounded to float as the row cache rounds it:
+ * y_i y_j K is then the same float either way, as rounding is symmetric. */
+
+#define SVM_GRAM_BLOCK 32 /* rows computed together */
+
+typedef struct svm_gram_work {
+    dial_svm_gram *gram;
+    const double *x, *xt, *norms;
+    size_t d;
+    double *values; /* per worker: SVM_GRAM_BLOCK x n */
+} svm_gram_work;
+
+static dial_status svm_gram_rows(void *arg, size_t begin, size_t end, int worker) {
+    svm_gram_work *w = arg;
+    size_t n = w->gram->n, d = w->d;
+    double *values = w->values + (size_t)worker * SVM_GRAM_BLOCK * n;
+    for (size_t b = begin; b < end; b++) {
+        size_t first = b * SVM_GRAM_BLOCK;
+        size_t count = n - first < SVM_GRAM_BLOCK ? n - first : SVM_GRAM_BLOCK;
+        dial_svm_kernel_columns(&w->gram->kernel, w->xt, w->norms, n, d, w->x + first * d,
+                                w->norms + first, count, values);
+        float *out = w->gram->k + first * n;
+        for (size_t k = 0; k < count * n; k++) out[k] = (float)values[k];
+    }
+    return DIAL_OK;
+}
+
+void dial_svm_gram_free(dial_svm_gram *gram) {
+    if (!gram) return;
+    free(gram->k);
+    free(gram->diag);
+    free(gram);
+}
+
+dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kernel *kernel,
+                                 const double *x, size_t n, size_t d) {
+    size_t blocks = (n + SVM_GRAM_BLOCK - 1) / SVM_GRAM_BLOCK;
+    if (threads < 1) threads = 1;
+    if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
+    size_t m = n ? n : 1, width = d ? d : 1;
+    dial_svm_gram *gram = calloc(1, sizeof *gram);
+    double *xt = malloc(m * width * sizeof *xt), *norms = malloc(m * sizeof *norms);
+    double *values = malloc((size_t)threads * SVM_GRAM_BLOCK * m * sizeof *values);
+    if (gram) {
+        gram->kernel = *kernel;
+        gram->n = n;
+        gram->k = malloc(m * m * sizeof *gram->k);
+        gram->diag = malloc(m * sizeof *gram->diag);
+    }
+    dial_status status = DIAL_ERR_NOMEM;
+    if (gram && gram->k && gram->diag && xt && norms && values) {
+        dial_svm_transpose(x, n, d, xt);
+        dial_svm_kernel_norms(x, n, d, norms);
+        /* the diagonal as svm_matrix_new makes it */
+        memcpy(gram->diag, norms, n * sizeof *gram->diag);
+        if (kernel->type == DIAL_SVM_RBF)
+            for (size_t i = 0; i < n; i++) gram->diag[i] = 1;
+        else
+            svm_kernel_finish(kernel, gram->diag, n, 0, norms);
+        svm_gram_work w = {.gram = gram, .x = x, .xt = xt, .norms = norms, .d = d, .values = values};
+        status = dial_parallel_for(ctx, threads, blocks, svm_gram_rows, &w);
+    }
+    free(xt);
+    free(norms);
+    free(values);
+    if (status != DIAL_OK) {
+        dial_svm_gram_free(gram);
+        return NULL;
+    }
+    return gram;
+}
+
+/* Q row i of a C-SVC read from the Gram matrix after the cached prefix. */
+static const float *svm_svc_gram_row(void *self, size_t i, size_t len) {
+    dial_svm_matrix *m = self;
+    size_t valid = 0;
+    float *row = dial_svm_cache_row(m->cache, i, len, &valid);
+    if (!row || valid >= len) return row;
+    const float *k = m->gram->k + m->index[i] * m->gram->n;
+    double si = m->label[i];
+    for (size_t j = valid; j < len; j++)
+        row[j] = (float)(si * m->label[j] * (double)k[m->index[j]]);
+    return row;
+}
+
+static void svm_gram_swap(void *self, size_t i, size_t j) {
+    dial_svm_matrix *m = self;
+    if (m->cache) dial_svm_cache_swap(m->cache, i, j);
+    svm_swap_doubles(m->label, i, j);
+    size_t held = m->index[i];
+    m->index[i] = m->index[j];
+    m->index[j] = held;
+}
+
+dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
+                                          const signed char *y, size_t cache_bytes) {
+    dial_svm_matrix *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    size_t n = l ? l : 1;
+    m->gram = gram;
+    m->kernel = gram->kernel;
+    m->l = l;
+    m->diag = malloc(n * sizeof *m->diag);
+    m->label = malloc(n * sizeof *m->label);
+    m->index = malloc(n * sizeof *m->index);
+    m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
+    if (!m->diag || !m->label || !m->index || !m->cache) {
+        dial_svm_matrix_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < l; i++) {
+        m->index[i] = rows[i];
+        m->diag[i] = gram->diag[rows[i]];
+        m->label[i] = y[i] > 0 ? 1.0 : -1.0;
+    }
+    m->q = (dial_svm_q){.self = m, .row = svm_svc_gram_row, .swap = svm_gram_swap, .diag = m->diag};
+    return m;
+}
+
+/* Q row i of an epsilon-SVR: the Gram row of its data row is whole already. */
+static const float *svm_svr_gram_row(void *self, size_t i, size_t len) {
+    dial_svm_matrix *m = self;
+    const float *k = m->gram->k + m->index[i] * m->gram->n;
+    float *out = m->buffers[m->next_buffer];
+    m->next_buffer ^= 1;
+    double si = m->label[i];
+    for (size_t j = 0; j < len; j++) out[j] = (float)(si * m->label[j] * (double)k[m->index[j]]);
+    return out;
+}
+
+dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram) {
+    dial_svm_matrix *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    size_t l = gram->n, n = 2 * (l ? l : 1);
+    m->gram = gram;
+    m->kernel = gram->kernel;
+    m->l = l;
+    m->diag = malloc(n * sizeof *m->diag);
+    m->label = malloc(n * sizeof *m->label);
+    m->index = malloc(n * sizeof *m->index);
+    m->buffers[0] = malloc(n * sizeof(float));
+    m->buffers[1] = malloc(n * sizeof(float));
+    if (!m->diag || !m->label || !m->index || !m->buffers[0] || !m->buffers[1]) {
+        dial_svm_matrix_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < l; i++) {
+        m->diag[i] = m->diag[i + l] = gram->diag[i];
+        m->label[i] = 1;
+        m->label[i + l] = -1;
+        m->index[i] = m->index[i + l] = i;
+    }
+    m->q = (dial_svm_q){.self = m, .row = svm_svr_gram_row, .swap = svm_gram_swap, .diag = m->diag};
+    return m;
+}

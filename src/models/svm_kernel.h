@@ -9,9 +9,10 @@
  *
  * A matrix owns a copy of the rows it needs (in the solver's order), so it
  * never points into the caller's data once made. The kernel rows are
- * computed on demand; a shared source of kernel rows (one kernel cache for
- * every fold and trial of a tuning run) would plug in where a matrix fills
- * a missing row (svm_kernel.c, the *_fill functions).
+ * computed on demand, or read from a Gram matrix computed once (tuning:
+ * every trial of a fold with the same kernel shares it). A Gram matrix
+ * holds each value as the float a computed row would hold, so a dual
+ * solved from either is the same to the bit.
  */
 #ifndef DIAL_SVM_KERNEL_H
 #define DIAL_SVM_KERNEL_H
@@ -69,6 +70,24 @@ float *dial_svm_cache_row(dial_svm_cache *cache, size_t row, size_t len, size_t 
  * but not the other is cut short before it. */
 void dial_svm_cache_swap(dial_svm_cache *cache, size_t i, size_t j);
 
+/* ---- the Gram matrix ------------------------------------------------------ */
+
+/* K(x_i, x_j) of n rows, each as the float a dual's cached row holds, and
+ * K(x_i, x_i) as its diagonal holds it. */
+typedef struct dial_svm_gram {
+    dial_svm_kernel kernel;
+    size_t n;
+    float *k;     /* n x n, row-major */
+    double *diag; /* n */
+} dial_svm_gram;
+
+/* The Gram matrix of the n rows of x (n x d), computed on up to `threads`
+ * threads of ctx (the values do not depend on their number). NULL when
+ * out of memory. */
+dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kernel *kernel,
+                                 const double *x, size_t n, size_t d);
+void dial_svm_gram_free(dial_svm_gram *gram);
+
 /* ---- the matrices of the duals -------------------------------------------- */
 
 typedef struct dial_svm_matrix dial_svm_matrix;
@@ -82,6 +101,12 @@ dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double
  * row i's alpha and alpha*). NULL when out of memory. */
 dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
                                      size_t l, size_t cache_bytes);
+/* Q of a C-SVC as above, its kernel values read from gram (which must
+ * outlive the matrix; rows index its rows). NULL when out of memory. */
+dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows,
+                                          size_t l, const signed char *y, size_t cache_bytes);
+/* Q of an epsilon-SVR over every row of gram. NULL when out of memory. */
+dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram);
 void dial_svm_matrix_free(dial_svm_matrix *matrix);
 /* The solver's view of the matrix; valid while the matrix lives. */
 dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix);

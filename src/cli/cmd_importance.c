@@ -1,0 +1,314 @@
+/* dial importance MODEL.dial DATA: which features a saved model relies on,
+ * measured by how much its score drops when each one is shuffled
+ * (permutation importance), beside the impurity or gain importance a tree
+ * model learned, when it has one. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command importance_command = {
+    .name = "importance",
+    .usage = "dial importance MODEL.dial DATA [options]",
+    .positional = (const char *const[]){"MODEL.dial", "DATA"},
+    .n_positional = 2,
+    .options = CLI_OPT_TARGET | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_REPEATS | CLI_OPT_METRIC |
+               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP,
+    .help =
+        "Usage: dial importance MODEL.dial DATA [options]\n"
+        "\n"
+        "Ranks the features of a model saved by 'dial fit' or 'dial tune' by permutation\n"
+        "importance: the model scores DATA as it is (the baseline), then once more for\n"
+        "each feature and repeat with that feature's values shuffled across the rows; a\n"
+        "feature's importance is how much the score gets worse (baseline minus shuffled\n"
+        "score, the other way round for rmse, mae and log_loss), so about 0 means the\n"
+        "model does not use it and a negative value is noise. Use rows the model was not\n"
+        "fitted on to see what generalises. The model's features are found in DATA by\n"
+        "name, as in 'dial predict'. Tree, forest and gbdt models also show the\n"
+        "importance they learned (impurity decrease or gain, summing to 1), in the\n"
+        "impurity column. The result depends only on --seed, never on --jobs.\n"
+        "\n"
+        "Options:\n"
+        "  -t, --target COLUMN   the true values: a name or a 1-based index (default: the\n"
+        "                        column named like the model's target; in a file without\n"
+        "                        a header, the target's column in training)\n"
+        "  --repeats R           shuffles per feature (default 5)\n"
+        "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
+        "                        classification (default accuracy); rmse, mae, r2 for\n"
+        "                        regression (default r2)\n"
+        "  --seed N              seed of the shuffles (default 0)\n"
+        "  --sep CHAR            the CSV separator of DATA (default: detect , ; or tab)\n"
+        "  --no-header           the first row of DATA is data, not column names\n"
+        "  -j, --jobs N          threads to use (default: the number of CPUs)\n"
+        "  --json                one JSON object: {\"model\", \"model_file\", \"data\",\n"
+        "                        \"target\", \"metric\", \"baseline\", \"repeats\", \"seed\",\n"
+        "                        \"features\": [{\"name\", \"mean\", \"std\", \"impurity\"}]},\n"
+        "                        features by mean, largest first; impurity is null for\n"
+        "                        models without one\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "Example:\n"
+        "  dial fit tree data/iris.csv --target species -s max_depth=3 -o iris.dial\n"
+        "  dial importance iris.dial data/iris.csv --repeats 10\n",
+};
+
+#define BAR_WIDTH 40
+
+/* Whether --repeats was on the command line: the parser's default (1) is
+ * that of dial cv, too few shuffles for a stable importance. */
+static bool repeats_given(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) return false;
+        if (strcmp(argv[i], "--repeats") == 0 || strncmp(argv[i], "--repeats=", 10) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The column holding the true values: --target, or else the model's
+ * target when DATA has a column of that name. position_text (of
+ * POSITION_TEXT_SIZE bytes) holds a 1-based column number when that is the
+ * answer. */
+#define POSITION_TEXT_SIZE 32
+static dial_status choose_target(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
+                                 const dial_table *table, const char *data_path,
+                                 char *position_text, const char **target) {
+    if (opts->target) {
+        *target = opts->target;
+        return DIAL_OK;
+    }
+    const char *name = dial_model_target_name(model);
+    if (name && dial_table_find(table, name) >= 0) {
+        *target = name;
+        return DIAL_OK;
+    }
+    /* A file without a header holding the features and the target: the
+     * target is where it was in training, as dial_model_bind assumes. */
+    size_t n_features = dial_model_n_features(model);
+    if (!table->has_header && table->n_cols == n_features + 1) {
+        const dial_tensor *t =
+            dial_tensors_find(dial_model_get_tensors(model), "schema.target_column");
+        int64_t recorded =
+            t && t->dtype == DIAL_I64 && dial_tensor_size(t) == 1 ? *(const int64_t *)t->data : -1;
+        size_t position =
+            recorded >= 0 && (uint64_t)recorded <= n_features ? (size_t)recorded : n_features;
+        snprintf(position_text, POSITION_TEXT_SIZE, "%zu", position + 1);
+        *target = position_text;
+        return DIAL_OK;
+    }
+    return dial_fail(ctx, DIAL_ERR_DATA,
+                     "%s has no column '%s' (the model's target); name the column of true "
+                     "values with --target",
+                     data_path, name ? name : "");
+}
+
+/* The bound features of the model with the true values as the model
+ * encodes them: class indices of the model's own classes (matched by
+ * label), or values. */
+static dial_status attach_target(dial_ctx *ctx, const dial_model *model, const dial_table *table,
+                                 const char *target, dial_dataset *bound) {
+    dial_task task = dial_model_get_task(model);
+    dial_dataset *truth = NULL;
+    dial_status status = dial_dataset_from_table(ctx, table, target, task, &truth);
+    if (status != DIAL_OK) return status;
+    size_t n = truth->n_rows;
+    double *y = cli_alloc(n ? n : 1, sizeof *y);
+    size_t n_model = dial_model_n_classes(model);
+    for (size_t i = 0; i < n && status == DIAL_OK; i++) {
+        if (task != DIAL_TASK_CLASSIFICATION) {
+            y[i] = truth->y[i];
+            continue;
+        }
+        const char *label = truth->class_names[(size_t)truth->y[i]];
+        size_t c = 0;
+        while (c < n_model && (!dial_model_class_name(model, c) ||
+                               strcmp(dial_model_class_name(model, c), label) != 0))
+            c++;
+        if (c == n_model)
+            status = dial_fail(ctx, DIAL_ERR_DATA,
+                               "target '%s' has class '%s' on row %zu, which the model was not "
+                               "trained on",
+                               truth->target_name, label, i + 1);
+        y[i] = (double)c;
+    }
+    if (status == DIAL_OK) {
+        bound->y = y;
+        bound->task = task;
+        bound->n_classes = task == DIAL_TASK_CLASSIFICATION ? n_model : 0;
+        bound->target_index = truth->target_index;
+        bound->target_name = cli_strdup(truth->target_name);
+    } else {
+        free(y);
+    }
+    dial_dataset_free(truth);
+    return status;
+}
+
+static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
+                                 dial_metric *metric) {
+    if (!opts->metric) {
+        *metric = dial_metric_default(dial_model_get_task(model));
+        return DIAL_OK;
+    }
+    return dial_metric_parse(ctx, opts->metric, metric);
+}
+
+/* The impurity or gain importance the model learned, summed over the
+ * one-hot inputs of each raw feature; NULL when it has none or its length
+ * does not match the features. malloc'ed. */
+static double *learned_importance(const dial_model *model) {
+    const dial_tensors *tensors = dial_model_get_tensors(model);
+    const dial_tensor *t = dial_tensors_find(tensors, "importance");
+    if (!t) t = dial_tensors_find(tensors, "importance_gain");
+    if (!t || t->dtype != DIAL_F64 || dial_tensor_size(t) != dial_model_n_inputs(model))
+        return NULL;
+    size_t n_features = dial_model_n_features(model), input = 0;
+    double *sums = cli_alloc(n_features ? n_features : 1, sizeof *sums);
+    const double *values = t->data;
+    for (size_t j = 0; j < n_features; j++) {
+        size_t width = dial_model_feature_type(model, j) == DIAL_COLUMN_CATEGORICAL
+                           ? dial_model_feature_n_levels(model, j)
+                           : 1;
+        if (input + width > dial_tensor_size(t)) {
+            free(sums);
+            return NULL;
+        }
+        for (size_t k = 0; k < width; k++) sums[j] += values[input + k];
+        input += width;
+    }
+    if (input != dial_tensor_size(t)) {
+        free(sums);
+        return NULL;
+    }
+    return sums;
+}
+
+/* Largest mean first; ties keep the model's feature order. Insertion sort:
+ * qsort has no context argument in C11 and a model has few features. */
+static void rank_features(const dial_importance_result *result, size_t *order) {
+    size_t n = result->n_features;
+    for (size_t j = 0; j < n; j++) {
+        size_t k = j;
+        while (k > 0 && result->mean[order[k - 1]] < result->mean[j]) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = j;
+    }
+}
+
+static void print_text(const char *model_path, const char *data_path, const dial_model *model,
+                       const dial_dataset *data, const cli_options *opts, size_t repeats,
+                       const dial_importance_result *result, const size_t *order,
+                       const double *impurity) {
+    dial_metric metric = result->metric;
+    printf("permutation importance of %s (%s) on %s (%zu rows, target %s)\n",
+           dial_model_get_family(model)->name, model_path, data_path, data->n_rows,
+           data->target_name);
+    printf("metric %s (%s is better): baseline %.4f; %zu repeat%s, seed %" PRIu64 "\n\n",
+           dial_metric_name(metric), dial_metric_greater_is_better(metric) ? "higher" : "lower",
+           result->baseline, repeats, repeats == 1 ? "" : "s", opts->seed);
+
+    size_t n = result->n_features, name_width = strlen("feature");
+    double largest = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t length = strlen(dial_model_feature_name(model, j));
+        if (length > name_width) name_width = length;
+        if (result->mean[j] > largest) largest = result->mean[j];
+    }
+    printf("  %-*s  %18s", (int)name_width, "feature", "mean \u00b1 std");
+    if (impurity) printf("  %8s", "impurity");
+    printf("\n");
+    for (size_t rank = 0; rank < n; rank++) {
+        size_t j = order[rank];
+        double mean = result->mean[j];
+        char bar[BAR_WIDTH + 1] = "";
+        size_t length = largest > 0 && mean > 0 ? (size_t)lround(BAR_WIDTH * mean / largest) : 0;
+        memset(bar, '#', length);
+        bar[length] = '\0';
+        printf("  %-*s  %8.4f \u00b1 %6.4f", (int)name_width, dial_model_feature_name(model, j),
+               mean, result->std[j]);
+        if (impurity) printf("  %8.4f", impurity[j]);
+        printf("%s%s\n", length ? "  " : "", bar);
+    }
+}
+
+static json_t *importance_json(const char *model_path, const char *data_path,
+                               const dial_model *model, const dial_dataset *data,
+                               const cli_options *opts, size_t repeats,
+                               const dial_importance_result *result, const size_t *order,
+                               const double *impurity) {
+    json_t *features = json_array();
+    for (size_t rank = 0; rank < result->n_features; rank++) {
+        size_t j = order[rank];
+        json_array_append_new(
+            features,
+            json_pack("{s:s, s:o, s:o, s:o}", "name", dial_model_feature_name(model, j), "mean",
+                      cli_json_number(result->mean[j]), "std", cli_json_number(result->std[j]),
+                      "impurity", impurity ? cli_json_number(impurity[j]) : json_null()));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o}", "model",
+                     dial_model_get_family(model)->name, "model_file", model_path, "data",
+                     data_path, "target", data->target_name, "metric",
+                     dial_metric_name(result->metric), "baseline",
+                     cli_json_number(result->baseline), "repeats", (json_int_t)repeats, "seed",
+                     cli_json_u64(opts->seed), "features", features);
+}
+
+int cli_cmd_importance(int argc, char **argv) {
+    cli_options opts;
+    int status = cli_parse(&importance_command, argc, argv, &opts);
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
+    const char *model_path = cli_display_path(opts.positional[0]);
+    const char *data_path = cli_display_path(opts.positional[1]);
+    size_t repeats = repeats_given(argc, argv) ? opts.repeats : 5;
+    dial_ctx *ctx = cli_context(&opts);
+    dial_model *model = NULL;
+    dial_table *table = NULL;
+    dial_dataset *data = NULL;
+    dial_importance_result result = {0};
+    dial_metric metric = DIAL_METRIC_ACCURACY;
+    const char *target = NULL;
+    char position_text[POSITION_TEXT_SIZE];
+
+    dial_status outcome = dial_model_load(ctx, opts.positional[0], &model);
+    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, model, &metric);
+    if (outcome == DIAL_OK) outcome = cli_read_table(ctx, &opts, opts.positional[1], &table);
+    if (outcome == DIAL_OK)
+        outcome = choose_target(ctx, &opts, model, table, data_path, position_text, &target);
+    if (outcome == DIAL_OK) outcome = dial_model_bind(ctx, model, table, &data);
+    if (outcome == DIAL_OK) outcome = attach_target(ctx, model, table, target, data);
+    if (outcome == DIAL_OK)
+        outcome =
+            dial_importance_permutation(ctx, model, data, metric, repeats, opts.seed, &result);
+
+    if (outcome != DIAL_OK) {
+        status = cli_fail(ctx, outcome);
+    } else {
+        size_t *order = cli_alloc(result.n_features ? result.n_features : 1, sizeof *order);
+        rank_features(&result, order);
+        double *impurity = learned_importance(model);
+        if (opts.json)
+            cli_json_print(importance_json(model_path, data_path, model, data, &opts, repeats,
+                                           &result, order, impurity),
+                           stdout, 15);
+        else
+            print_text(model_path, data_path, model, data, &opts, repeats, &result, order,
+                       impurity);
+        free(impurity);
+        free(order);
+        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
+    dial_importance_result_free(&result);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+    cli_options_free(&opts);
+    return status;
+}

@@ -1,0 +1,300 @@
+/* svm's prepare-once path for tuning (prepare_fold, predict_fold): the
+ * Gram matrix of a fold's training rows and the kernel of its test rows
+ * against them are computed once per kernel, then any C, class_weight,
+ * epsilon, tol or probability is solved and predicted from them, to the
+ * bit as a full fit and predict with the same knobs would.
+ *
+ * The split is fixed: rows with index % 5 == 0 test, the others train;
+ * every feature is scaled to [-1, 1] over all rows (the LIBSVM guide's
+ * scaling, so that its gammas apply). */
+#include "test_support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const dial_model_family dial_model_svm;
+
+/* One fold as the family sees it. */
+typedef struct fold_data {
+    dial_fit_input train, test;
+    double *x_train, *y_train, *x_test;
+    size_t n_classes; /* 0 in regression */
+} fold_data;
+
+static fold_data load_fold(const char *path, const char *target) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
+    size_t d = data->n_features, n_test = (data->n_rows + 4) / 5;
+    size_t n_train = data->n_rows - n_test;
+    fold_data f = {.x_train = malloc(n_train * d * sizeof(double)),
+                   .y_train = malloc(n_train * sizeof(double)),
+                   .x_test = malloc(n_test * d * sizeof(double)),
+                   .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
+    assert_non_null(f.x_train);
+    assert_non_null(f.y_train);
+    assert_non_null(f.x_test);
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < data->n_rows; i++) {
+        double *row = i % 5 == 0 ? f.x_test + b++ * d : f.x_train + a * d;
+        for (size_t j = 0; j < d; j++) {
+            const double *v = data->features[j]->values;
+            double low = v[0], high = v[0];
+            for (size_t r = 1; r < data->n_rows; r++) {
+                low = v[r] < low ? v[r] : low;
+                high = v[r] > high ? v[r] : high;
+            }
+            row[j] = high > low ? 2 * (v[i] - low) / (high - low) - 1 : 0;
+        }
+        if (i % 5 != 0) f.y_train[a++] = data->y[i];
+    }
+    f.train = (dial_fit_input){.x = f.x_train,
+                               .n_rows = n_train,
+                               .n_features = d,
+                               .y = f.y_train,
+                               .task = data->task,
+                               .n_classes = f.n_classes};
+    f.test = f.train;
+    f.test.x = f.x_test;
+    f.test.n_rows = n_test;
+    f.test.y = NULL;
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+    return f;
+}
+
+static void free_fold(fold_data *f) {
+    free(f->x_train);
+    free(f->y_train);
+    free(f->x_test);
+}
+
+/* svm's knobs with "name=value" settings (NULL-terminated), checked. */
+static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_svm, &knobs));
+    for (size_t i = 0; settings && settings[i]; i++)
+        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
+    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
+    return knobs;
+}
+
+/* Sets "name=value" assignments (NULL-terminated) on knobs. */
+static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *settings) {
+    for (size_t i = 0; settings && settings[i]; i++)
+        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, knobs, settings[i]));
+    assert_dial_ok(ctx, dial_knobs_check(ctx, knobs));
+}
+
+static void *prepare(dial_ctx *ctx, const fold_data *f, const dial_knobs *knobs) {
+    void *state = NULL;
+    assert_dial_ok(ctx, dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
+    assert_non_null(state);
+    return state;
+}
+
+/* For the kernel of kernel_settings and each trial of trials (a
+ * NULL-separated list of assignments, ended by two NULLs): predict_fold's
+ * values (and probabilities when asked) are fit and predict's, bit for
+ * bit, from one fold state for every trial. */
+static void assert_fold_path_is_the_full_path(const char *path, const char *target,
+                                              const char *const *kernel_settings,
+                                              const char *const *trials, bool with_proba) {
+    dial_ctx *ctx = test_ctx();
+    fold_data f = load_fold(path, target);
+    dial_knobs base = make_knobs(ctx, kernel_settings);
+    void *state = prepare(ctx, &f, &base);
+    size_t n = f.test.n_rows, c = with_proba ? f.n_classes : 0;
+    double *value_full = malloc(n * sizeof(double)), *value_fold = malloc(n * sizeof(double));
+    double *proba_full = c ? malloc(n * c * sizeof(double)) : NULL;
+    double *proba_fold = c ? malloc(n * c * sizeof(double)) : NULL;
+    for (const char *const *trial = trials; *trial; trial++) {
+        dial_knobs knobs = make_knobs(ctx, kernel_settings);
+        set_all(ctx, &knobs, trial);
+        dial_tensors learned = {0};
+        dial_ctx_set_seed(ctx, 7);
+        assert_dial_ok(ctx, dial_model_svm.fit(ctx, &knobs, &f.train, &learned));
+        dial_predict_output out_full = {value_full, proba_full}, out_fold = {value_fold, proba_fold};
+        assert_dial_ok(ctx, dial_model_svm.predict(ctx, &knobs, &learned, &f.test, &out_full));
+        memset(value_fold, 0xff, n * sizeof(double));
+        dial_ctx_set_seed(ctx, 7);
+        assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, state, &out_fold));
+        if (memcmp(value_full, value_fold, n * sizeof(double)) != 0)
+            fail_msg("%s, %s %s: predict_fold's values differ", path, trial[0],
+                     trial[1] ? trial[1] : "");
+        if (c && memcmp(proba_full, proba_fold, n * c * sizeof(double)) != 0)
+            fail_msg("%s, %s: predict_fold's probabilities differ", path, trial[0]);
+        dial_tensors_clear(&learned);
+        dial_knobs_free(&knobs);
+        while (*trial) trial++; /* to the NULL ending this trial */
+    }
+    free(value_full);
+    free(value_fold);
+    free(proba_full);
+    free(proba_fold);
+    dial_knobs_free(&base);
+    dial_model_svm.free_fold(state);
+    free_fold(&f);
+    dial_ctx_free(ctx);
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+static const char *const c_trials[] = {"C=0.03125", NULL, "C=1", NULL, "C=8", NULL,
+                                       "C=512",     NULL, NULL};
+/* The same with Platt sigmoids: the probabilities follow the decision
+ * values, so they differ at the last bit if those do. */
+static const char *const c_trials_proba[] = {
+    "C=0.03125", "probability=true", NULL, "C=1",   "probability=true", NULL,
+    "C=8",       "probability=true", NULL, "C=512", "probability=true", NULL, NULL};
+
+static void test_heart_scale_rbf_matches_a_full_fit_for_every_c_and_gamma(void **state) {
+    (void)state;
+    static const char *const gammas[] = {"gamma=0.0078125", "gamma=0.125", "gamma=2"};
+    for (size_t g = 0; g < 3; g++) {
+        const char *kernel[] = {"kernel=rbf", gammas[g], "scale=none", NULL};
+        assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, c_trials,
+                                          false);
+        assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel,
+                                          c_trials_proba, true);
+    }
+}
+
+static void test_heart_scale_gamma_scale_matches_a_full_fit(void **state) {
+    (void)state;
+    const char *kernel[] = {"kernel=rbf", "gamma=scale", NULL};
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, c_trials, false);
+}
+
+static void test_heart_scale_other_kernels_match_a_full_fit(void **state) {
+    (void)state;
+    static const char *const trials[] = {"C=0.5", NULL, "C=4", NULL, NULL};
+    const char *linear[] = {"kernel=linear", NULL};
+    const char *poly[] = {"kernel=poly", "gamma=0.1", "degree=2", "coef0=1", NULL};
+    const char *sigmoid[] = {"kernel=sigmoid", "gamma=0.01", "coef0=-0.5", NULL};
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", linear, trials, false);
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", poly, trials, false);
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", sigmoid, trials, false);
+}
+
+static void test_solver_knobs_vary_freely_on_one_fold_state(void **state) {
+    (void)state;
+    static const char *const trials[] = {"C=2",       "class_weight=balanced", NULL,
+                                         "C=2",       "tol=0.1",               NULL,
+                                         "C=2",       "shrinking=false",       NULL,
+                                         "cache_mb=0.01", NULL,                NULL};
+    const char *kernel[] = {"kernel=rbf", "gamma=0.5", NULL};
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, trials, false);
+}
+
+static void test_probabilities_match_a_full_fit(void **state) {
+    (void)state;
+    static const char *const trials[] = {"C=1", "probability=true", NULL,
+                                         "C=16", "probability=true", NULL, NULL};
+    const char *kernel[] = {"kernel=rbf", "gamma=0.125", NULL};
+    assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, trials, true);
+    assert_fold_path_is_the_full_path("data/wine.csv", "cultivar", kernel, trials, true);
+}
+
+static void test_digits_multiclass_matches_a_full_fit(void **state) {
+    (void)state;
+    static const char *const trials[] = {"C=1", NULL, "C=32", NULL, NULL};
+    static const char *const proba[] = {"C=4", "probability=true", NULL, NULL};
+    static const char *const gammas[] = {"gamma=0.001953125", "gamma=0.03125"};
+    for (size_t g = 0; g < 2; g++) {
+        const char *kernel[] = {"kernel=rbf", gammas[g], NULL};
+        assert_fold_path_is_the_full_path("data/digits.csv", "digit", kernel, trials, false);
+    }
+    const char *kernel[] = {"kernel=rbf", "gamma=0.03125", NULL};
+    assert_fold_path_is_the_full_path("data/digits.csv", "digit", kernel, proba, true);
+}
+
+/* ---- regression ----------------------------------------------------------- */
+
+static void test_svr_on_diabetes_matches_a_full_fit(void **state) {
+    (void)state;
+    static const char *const trials[] = {"C=1",  NULL, "C=100", "epsilon=5", NULL,
+                                         "C=1000", "epsilon=0.1", NULL, NULL};
+    const char *rbf[] = {"kernel=rbf", "gamma=0.5", NULL};
+    const char *linear[] = {"kernel=linear", NULL};
+    assert_fold_path_is_the_full_path("data/diabetes.csv", "progression", rbf, trials, false);
+    assert_fold_path_is_the_full_path("data/diabetes.csv", "progression", linear, trials, false);
+}
+
+/* ---- what the state cannot answer --------------------------------------- */
+
+static void test_another_kernel_is_unsupported(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    fold_data f = load_fold("data/heart_scale.libsvm", "label");
+    const char *settings[] = {"kernel=rbf", "gamma=0.5", NULL};
+    dial_knobs knobs = make_knobs(ctx, settings);
+    void *fold = prepare(ctx, &f, &knobs);
+    double *value = malloc(f.test.n_rows * sizeof(double));
+    dial_predict_output out = {value, NULL};
+    const char *other[] = {"gamma=0.25", NULL};
+    set_all(ctx, &knobs, other);
+    assert_dial_error(ctx, dial_model_svm.predict_fold(ctx, &knobs, fold, &out),
+                      DIAL_ERR_UNSUPPORTED,
+                      "svm: the fold was prepared for another kernel than the trial's");
+    free(value);
+    dial_knobs_free(&knobs);
+    dial_model_svm.free_fold(fold);
+    free_fold(&f);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_fold_beyond_the_memory_budget_is_unsupported(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    size_t n = 12000;
+    double *x = calloc(n, sizeof(double)), *y = calloc(n, sizeof(double));
+    for (size_t i = 0; i < n; i++) y[i] = (double)(i % 2);
+    dial_fit_input train = {.x = x,
+                            .n_rows = n,
+                            .n_features = 1,
+                            .y = y,
+                            .task = DIAL_TASK_CLASSIFICATION,
+                            .n_classes = 2};
+    dial_fit_input test = train;
+    test.n_rows = 10;
+    test.y = NULL;
+    dial_knobs knobs = make_knobs(ctx, NULL);
+    void *fold = NULL;
+    assert_dial_error(ctx, dial_model_svm.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold),
+                      DIAL_ERR_UNSUPPORTED,
+                      "svm: the kernel of a fold of 12000 training rows would take 550 MiB, "
+                      "above 512 MiB; trials fit it in full");
+    assert_null(fold);
+    dial_knobs_free(&knobs);
+    free(x);
+    free(y);
+    dial_ctx_free(ctx);
+}
+
+static void test_prepare_knobs_are_the_kernel_knobs(void **state) {
+    (void)state;
+    static const char *const expected[] = {"kernel", "gamma", "degree", "coef0"};
+    const char *const *names = dial_model_svm.prepare_knobs;
+    assert_non_null(names);
+    for (size_t i = 0; i < 4; i++) assert_string_equal(names[i], expected[i]);
+    assert_null(names[4]);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heart_scale_rbf_matches_a_full_fit_for_every_c_and_gamma),
+        cmocka_unit_test(test_heart_scale_gamma_scale_matches_a_full_fit),
+        cmocka_unit_test(test_heart_scale_other_kernels_match_a_full_fit),
+        cmocka_unit_test(test_solver_knobs_vary_freely_on_one_fold_state),
+        cmocka_unit_test(test_probabilities_match_a_full_fit),
+        cmocka_unit_test(test_digits_multiclass_matches_a_full_fit),
+        cmocka_unit_test(test_svr_on_diabetes_matches_a_full_fit),
+        cmocka_unit_test(test_another_kernel_is_unsupported),
+        cmocka_unit_test(test_a_fold_beyond_the_memory_budget_is_unsupported),
+        cmocka_unit_test(test_prepare_knobs_are_the_kernel_knobs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
