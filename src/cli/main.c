@@ -91,8 +91,11 @@ int main(int argc, char **argv) {
     const char *closest = dial_closest_name(name, names, N_SUBCOMMANDS);
     if (closest)
         return cli_error(CLI_EXIT_USAGE, "unknown command '%s'; did you mean '%s'?", name, closest);
-    return cli_error(CLI_EXIT_USAGE,
-                     "unknown command '%s'; commands: models, knobs, fit, predict, "
-                     "inspect, cv, tune, trials, best",
-                     name);
+    /* The list comes from the command table, so a new command joins it. */
+    char list[256] = "";
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+    }
+    return cli_error(CLI_EXIT_USAGE, "unknown command '%s'; commands: %s", name, list);
 }
