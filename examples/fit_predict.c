@@ -9,6 +9,8 @@
  * Build against an installed dial:  cc fit_predict.c $(pkg-config --cflags --libs dial)
  * Run from the repository root, where data/iris.csv is.
  */
+/* mkstemp is POSIX: ask for it, since a plain `cc -std=c11` does not. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
