@@ -139,19 +139,20 @@ void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t si
  * ("standard", "minmax" or "none"). */
 extern const char *const dial_impute_choices[];
 extern const char *const dial_scale_choices[];
-#define DIAL_PREPROCESS_KNOBS(scale_default)                                                    \
-    {.name = "impute",                                                                          \
-     .type = DIAL_KNOB_CHOICE,                                                                  \
-     .default_text = "mean",                                                                    \
-     .choices = dial_impute_choices,                                                            \
-     .condition = "",                                                                           \
-     .doc = "how missing feature values are filled: the training mean, median, most frequent "  \
-            "value, or none (a missing value is then an error)"},                               \
-    {                                                                                           \
-        .name = "scale", .type = DIAL_KNOB_CHOICE, .default_text = scale_default,               \
-        .choices = dial_scale_choices, .condition = "",                                         \
-        .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax " \
-               "([0, 1]) or none"                                                               \
+#define DIAL_PREPROCESS_KNOBS(scale_default)                                                     \
+    {.name = "impute",                                                                           \
+     .type = DIAL_KNOB_CHOICE,                                                                   \
+     .default_text = "mean",                                                                     \
+     .choices = dial_impute_choices,                                                             \
+     .condition = "",                                                                            \
+     .doc = "how missing feature values are filled: the training mean, median, most frequent "   \
+            "value, or none (a missing value is then an error, except for a model that handles " \
+            "them itself: gbdt)"},                                                               \
+    {                                                                                            \
+        .name = "scale", .type = DIAL_KNOB_CHOICE, .default_text = scale_default,                \
+        .choices = dial_scale_choices, .condition = "",                                          \
+        .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax "  \
+               "([0, 1]) or none"                                                                \
     }
 
 #ifdef __cplusplus

@@ -53,6 +53,10 @@ typedef struct dial_model_family {
     const char *summary; /* one line for `dial models` */
     unsigned tasks;      /* DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | ... */
     bool has_proba;      /* can predict class probabilities */
+    /* Handles missing feature values itself (gbdt: each split learns which
+     * side they go to): with impute=none they reach fit and predict as NaN
+     * instead of failing. */
+    bool handles_missing;
     const dial_knob_spec *knobs;
     size_t n_knobs;
     const dial_param_doc *params; /* NULL for a nonparametric model */

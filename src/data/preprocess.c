@@ -118,8 +118,8 @@ static dial_status missing_error(dial_ctx *ctx, const dial_feature *feature, siz
  * n_inputs), filling missing values from fill (NULL: a missing value is an
  * error). Counts unseen levels into *unseen. */
 static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_features,
-                          const double *fill, const dial_view *view, double *x, size_t n_inputs,
-                          size_t *unseen) {
+                          const double *fill, bool keep_missing, const dial_view *view, double *x,
+                          size_t n_inputs, size_t *unseen) {
     const dial_dataset *data = view->data;
     size_t offset = 0;
     for (size_t j = 0; j < n_features; j++) {
@@ -132,8 +132,10 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
                 size_t row = dial_view_row(view, i);
                 double v = col->values[row];
                 if (isnan(v)) {
-                    if (!fill) return missing_error(ctx, feature, row);
-                    v = fill[j];
+                    if (fill)
+                        v = fill[j];
+                    else if (!keep_missing)
+                        return missing_error(ctx, feature, row);
                 } else if (isinf(v)) {
                     return dial_fail(ctx, DIAL_ERR_DATA,
                                      "feature '%s' has an infinite value on row %zu", feature->name,
@@ -154,6 +156,7 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
             memset(out, 0, feature->n_levels * sizeof *out);
             size_t level;
             if (isnan(v)) {
+                if (!fill && keep_missing) continue; /* all zeros */
                 if (!fill) {
                     level_map_free(&map);
                     return missing_error(ctx, feature, row);
@@ -242,7 +245,7 @@ static dial_status fit_fill(dial_ctx *ctx, dial_impute impute, const dial_featur
                             size_t n_features, const dial_view *train, dial_tensors *learned,
                             double **fill_out) {
     *fill_out = NULL;
-    if (impute == DIAL_IMPUTE_NONE) return DIAL_OK;
+    if (impute == DIAL_IMPUTE_NONE || impute == DIAL_IMPUTE_KEEP) return DIAL_OK;
     size_t shape[1] = {n_features};
     double *fill = NULL;
     dial_status status =
@@ -292,30 +295,43 @@ static dial_status fit_scaling(dial_ctx *ctx, dial_scale scale, const double *x,
         status =
             dial_tensors_add(ctx, learned, PREPROCESS_SCALE, DIAL_F64, 1, shape, (void **)&spread);
     if (status != DIAL_OK) return status;
+    /* Missing values (NaN, only with DIAL_IMPUTE_KEEP) are left out: the
+     * scaling is learned from the values present. */
     for (size_t k = 0; k < n_inputs; k++) {
+        size_t m = 0;
         if (scale == DIAL_SCALE_STANDARD) {
             double sum = 0;
-            for (size_t i = 0; i < n; i++) sum += x[i * n_inputs + k];
-            double mean = n ? sum / (double)n : 0;
+            for (size_t i = 0; i < n; i++) {
+                double v = x[i * n_inputs + k];
+                if (isnan(v)) continue;
+                sum += v;
+                m++;
+            }
+            double mean = m ? sum / (double)m : 0;
             /* Two passes with the correction term: accurate even when the
              * mean is large against the spread. */
             double squares = 0, correction = 0;
             for (size_t i = 0; i < n; i++) {
-                double d = x[i * n_inputs + k] - mean;
+                double v = x[i * n_inputs + k];
+                if (isnan(v)) continue;
+                double d = v - mean;
                 squares += d * d;
                 correction += d;
             }
-            double variance = n ? (squares - correction * correction / (double)n) / (double)n : 0;
+            double variance = m ? (squares - correction * correction / (double)m) / (double)m : 0;
             if (variance < 0) variance = 0;
             center[k] = mean;
-            spread[k] = is_constant(variance, mean, n) ? 1 : sqrt(variance);
+            spread[k] = is_constant(variance, mean, m) ? 1 : sqrt(variance);
         } else {
-            double lo = n ? x[k] : 0, hi = lo;
-            for (size_t i = 1; i < n; i++) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < n; i++) {
                 double v = x[i * n_inputs + k];
+                if (isnan(v)) continue;
                 if (v < lo) lo = v;
                 if (v > hi) hi = v;
+                m++;
             }
+            if (!m) lo = hi = 0;
             center[k] = lo;
             spread[k] = hi - lo > 0 ? hi - lo : 1;
         }
@@ -342,7 +358,7 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
                                 const dial_view *train, dial_tensors *learned) {
     dial_status status = check_view(ctx, n_features, train);
     if (status != DIAL_OK) return status;
-    if (impute > DIAL_IMPUTE_NONE || scale > DIAL_SCALE_MINMAX)
+    if (impute > DIAL_IMPUTE_KEEP || scale > DIAL_SCALE_MINMAX)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown imputation %d or scaling %d", (int)impute,
                          (int)scale);
     double *fill = NULL;
@@ -351,6 +367,7 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
     /* Without scaling nothing more is learned; with impute=none the rows are
      * still walked so that a missing value fails at fit time, not later. */
     if (scale == DIAL_SCALE_NONE && impute != DIAL_IMPUTE_NONE) return DIAL_OK;
+    bool keep_missing = impute == DIAL_IMPUTE_KEEP;
     size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
     if (train->n && n_inputs > SIZE_MAX / sizeof(double) / train->n)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "the design matrix of %zu x %zu is too large",
@@ -358,7 +375,7 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
     size_t cells = train->n * n_inputs;
     double *x = malloc((cells ? cells : 1) * sizeof *x);
     if (!x) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the design matrix");
-    status = expand(ctx, features, n_features, fill, train, x, n_inputs, NULL);
+    status = expand(ctx, features, n_features, fill, keep_missing, train, x, n_inputs, NULL);
     if (status == DIAL_OK && scale != DIAL_SCALE_NONE)
         status = fit_scaling(ctx, scale, x, train->n, n_inputs, learned);
     free(x);
@@ -414,6 +431,14 @@ static dial_status load_state(dial_ctx *ctx, const dial_feature *features, size_
 dial_status dial_preprocess_transform(dial_ctx *ctx, const dial_feature *features,
                                       size_t n_features, const dial_tensors *learned,
                                       const dial_view *rows, double **x, size_t *unseen) {
+    return dial_preprocess_transform_missing(ctx, features, n_features, learned, rows, false, x,
+                                             unseen);
+}
+
+dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature *features,
+                                              size_t n_features, const dial_tensors *learned,
+                                              const dial_view *rows, bool keep_missing, double **x,
+                                              size_t *unseen) {
     *x = NULL;
     if (unseen) *unseen = 0;
     dial_status status = check_view(ctx, n_features, rows);
@@ -428,7 +453,7 @@ dial_status dial_preprocess_transform(dial_ctx *ctx, const dial_feature *feature
     size_t cells = rows->n * n_inputs;
     double *out = malloc((cells ? cells : 1) * sizeof *out);
     if (!out) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the design matrix");
-    status = expand(ctx, features, n_features, fill, rows, out, n_inputs, unseen);
+    status = expand(ctx, features, n_features, fill, keep_missing, rows, out, n_inputs, unseen);
     if (status != DIAL_OK) {
         free(out);
         return status;

@@ -21,7 +21,12 @@ typedef enum dial_impute {
     DIAL_IMPUTE_MEAN = 0,
     DIAL_IMPUTE_MEDIAN,
     DIAL_IMPUTE_MOST_FREQUENT,
-    DIAL_IMPUTE_NONE
+    DIAL_IMPUTE_NONE,
+    /* Not a knob value: impute=none for a family that handles missing
+     * values itself (dial_model_family.handles_missing). A missing number
+     * stays NaN, a missing category encodes as all zeros, and scaling is
+     * learned from the values present. */
+    DIAL_IMPUTE_KEEP
 } dial_impute;
 typedef enum dial_scale { DIAL_SCALE_NONE = 0, DIAL_SCALE_STANDARD, DIAL_SCALE_MINMAX } dial_scale;
 
@@ -51,5 +56,11 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
 dial_status dial_preprocess_transform(dial_ctx *ctx, const dial_feature *features,
                                       size_t n_features, const dial_tensors *learned,
                                       const dial_view *rows, double **x, size_t *unseen);
+/* The same, where keep_missing (fitted with DIAL_IMPUTE_KEEP) lets a
+ * missing value through as DIAL_IMPUTE_KEEP describes instead of failing. */
+dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature *features,
+                                              size_t n_features, const dial_tensors *learned,
+                                              const dial_view *rows, bool keep_missing, double **x,
+                                              size_t *unseen);
 
 #endif

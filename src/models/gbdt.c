@@ -853,6 +853,7 @@ const dial_model_family dial_model_gbdt = {
                "and regression",
     .tasks = DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | DIAL_TASK_BIT(DIAL_TASK_REGRESSION),
     .has_proba = true,
+    .handles_missing = true,
     .knobs = gbdt_knobs,
     .n_knobs = sizeof gbdt_knobs / sizeof gbdt_knobs[0],
     .params = gbdt_params,

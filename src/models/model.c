@@ -234,19 +234,25 @@ static dial_status check_fit_arguments(dial_ctx *ctx, const dial_model_family *f
     return DIAL_OK;
 }
 
+dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs) {
+    dial_impute impute =
+        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
+    return impute == DIAL_IMPUTE_NONE && family->handles_missing ? DIAL_IMPUTE_KEEP : impute;
+}
+
 /* Preprocesses the training rows and runs the family's estimator. */
 static dial_status fit_pipeline(dial_ctx *ctx, dial_model *model, const dial_view *train) {
     const dial_knobs *knobs = &model->knobs;
-    dial_impute impute =
-        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
+    dial_impute impute = dial_model_impute(model->family, knobs);
     dial_scale scale =
         (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
     dial_status status = dial_preprocess_fit(ctx, impute, scale, model->features, model->n_features,
                                              train, &model->tensors);
     double *x = NULL;
     if (status == DIAL_OK)
-        status = dial_preprocess_transform(ctx, model->features, model->n_features, &model->tensors,
-                                           train, &x, NULL);
+        status = dial_preprocess_transform_missing(ctx, model->features, model->n_features,
+                                                   &model->tensors, train,
+                                                   impute == DIAL_IMPUTE_KEEP, &x, NULL);
     if (status != DIAL_OK) return status;
     double *y = malloc(train->n * sizeof *y);
     if (!y) {
@@ -318,8 +324,9 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
     if (rows->n == 0) return DIAL_OK;
     double *x = NULL;
     size_t unseen = 0;
-    dial_status status = dial_preprocess_transform(ctx, model->features, model->n_features,
-                                                   &model->tensors, rows, &x, &unseen);
+    bool keep_missing = dial_model_impute(model->family, &model->knobs) == DIAL_IMPUTE_KEEP;
+    dial_status status = dial_preprocess_transform_missing(
+        ctx, model->features, model->n_features, &model->tensors, rows, keep_missing, &x, &unseen);
     if (status != DIAL_OK) return status;
     if (unseen == 1)
         dial_log(ctx, DIAL_LOG_WARN,

@@ -23,6 +23,12 @@ struct dial_model {
     char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
 };
 
+/* The imputation the knobs ask for: DIAL_IMPUTE_KEEP in place of
+ * DIAL_IMPUTE_NONE when the family handles missing values itself. Shared by
+ * the fit pipeline and the tuner's prepared folds, so both treat a missing
+ * value alike. */
+dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs);
+
 /* An empty model (calloc'ed); free with dial_model_free, which frees any
  * field that is set. */
 dial_model *dial_model_alloc(void);

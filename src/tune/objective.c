@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "data/preprocess.h"
+#include "models/model_internal.h"
 #include "tune/objective.h"
 
 /* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
@@ -583,18 +584,20 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
     const objective_fold *fold = &objective->folds[f];
     const dial_dataset *data = objective->data;
     dial_ctx_set_seed(ctx, fold->fit_seed);
-    dial_impute impute =
-        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
+    dial_impute impute = dial_model_impute(objective->family, knobs);
+    bool keep_missing = impute == DIAL_IMPUTE_KEEP;
     dial_scale scale =
         (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
     dial_status status = dial_preprocess_fit(ctx, impute, scale, objective->features,
                                              data->n_features, &fold->train, &entry->preprocess);
     if (status == DIAL_OK)
-        status = dial_preprocess_transform(ctx, objective->features, data->n_features,
-                                           &entry->preprocess, &fold->train, &entry->train_x, NULL);
+        status = dial_preprocess_transform_missing(ctx, objective->features, data->n_features,
+                                                   &entry->preprocess, &fold->train, keep_missing,
+                                                   &entry->train_x, NULL);
     if (status == DIAL_OK)
-        status = dial_preprocess_transform(ctx, objective->features, data->n_features,
-                                           &entry->preprocess, &fold->test, &entry->test_x, NULL);
+        status = dial_preprocess_transform_missing(ctx, objective->features, data->n_features,
+                                                   &entry->preprocess, &fold->test, keep_missing,
+                                                   &entry->test_x, NULL);
     if (status == DIAL_OK && !(entry->train_y = malloc(fold->train.n * sizeof *entry->train_y)))
         status = DIAL_ERR_NOMEM;
     dial_knobs knobs_max = {0};

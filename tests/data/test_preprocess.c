@@ -494,8 +494,52 @@ static void damaged_tensors_are_a_format_error(void **state) {
     unload(&l);
 }
 
+/* ---- missing values kept for a family that handles them ----------------------- */
+
+static void keep_missing_passes_nan_and_zeros_and_scales_on_values_present(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    /* x has a missing value on the second row, c on the third. */
+    dial_table *table = parse_csv(ctx, "x,c,y\n1,a,0\nNA,b,1\n3,,0\n5,a,1\n");
+    dial_dataset *data = NULL;
+    assert_dial_ok(ctx, dial_dataset_from_table(ctx, table, "y", DIAL_TASK_AUTO, &data));
+    dial_feature *features = features_of(data);
+    dial_view all = dial_view_all(data);
+    dial_tensors learned = {0};
+    assert_dial_ok(ctx, dial_preprocess_fit(ctx, DIAL_IMPUTE_KEEP, DIAL_SCALE_STANDARD, features,
+                                            data->n_features, &all, &learned));
+    assert_null(dial_tensors_find(&learned, "preprocess.fill"));
+    /* The mean and sd of x are those of 1, 3 and 5, the values present. */
+    const double *center = dial_tensors_find(&learned, "preprocess.center")->data;
+    const double *scale = dial_tensors_find(&learned, "preprocess.scale")->data;
+    assert_close(center[0], 3, 1e-15);
+    assert_close(scale[0], sqrt(8.0 / 3.0), 1e-15);
+    double *x = NULL;
+    assert_dial_ok(ctx, dial_preprocess_transform_missing(ctx, features, data->n_features, &learned,
+                                                          &all, true, &x, NULL));
+    /* Inputs: x, c=a, c=b. */
+    assert_true(isnan(x[1 * 3 + 0]));
+    assert_close(x[2 * 3 + 0], 0, 1e-15);
+    assert_true(!isnan(x[2 * 3 + 1]) && !isnan(x[2 * 3 + 2]));
+    assert_close(x[2 * 3 + 1] * scale[1] + center[1], 0, 1e-15); /* all zeros before scaling */
+    assert_close(x[2 * 3 + 2] * scale[2] + center[2], 0, 1e-15);
+    free(x);
+    /* Without keep_missing the same rows are an error naming the row. */
+    assert_dial_error(
+        ctx, dial_preprocess_transform(ctx, features, data->n_features, &learned, &all, &x, NULL),
+        DIAL_ERR_DATA,
+        "feature 'x' is missing on row 2 and impute=none; set impute to mean, "
+        "median or most_frequent, or remove the row");
+    dial_tensors_clear(&learned);
+    free(features);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keep_missing_passes_nan_and_zeros_and_scales_on_values_present),
         cmocka_unit_test(n_inputs_counts_one_column_per_level),
         cmocka_unit_test(wine_standard_scaling_matches_scikit_learn),
         cmocka_unit_test(wine_minmax_scaling_matches_scikit_learn),
