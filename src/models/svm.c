@@ -17,13 +17,14 @@
  * from the pairs' sigmoids by pairwise coupling; the class predicted is
  * still the vote's.
  *
- * Prepare once, fit many (what tuning will build on): the solver starts
- * from any feasible alpha, so a fit at a larger C can start from the
- * solution at a smaller one (the pairs' alpha are kept until the tensors
- * are made), and a dual's matrix computes a missing kernel row in one place
- * (svm_matrix_kernel in svm_kernel.c), where rows of a kernel cache shared
- * by the folds and trials of one dataset and kernel would be gathered
- * instead.
+ * Prepare once, fit many (tuning; see the end of this file): the trials
+ * of a fold that agree on the kernel (kernel, gamma, degree, coef0) share
+ * its Gram matrix and the kernel of its test rows, so a trial only solves
+ * its duals (any C, class_weight, epsilon, tol, ...) and predicts, with no
+ * kernel value computed, and gets a full fit's predictions to the bit. The
+ * solver also starts from any feasible alpha (a warm start along C is
+ * possible, though the tuner does not hand one trial's solution to the
+ * next).
  *
  * The learned tensors follow LIBSVM's model (and scikit-learn's SVC):
  *   support_vectors [n_sv x n_inputs]  grouped by class, in class order,
@@ -245,8 +246,9 @@ static dial_status svm_solve_classes(const svm_settings *st, const double *x, si
                                      size_t cache_bytes, double *alpha, double *rho,
                                      bool *hit_max_iter) {
     size_t n = l ? l : 1;
-    dial_svm_matrix *matrix = gram ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes)
-                                   : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
+    dial_svm_matrix *matrix = gram
+                                  ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes)
+                                  : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
     double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
     dial_status status = DIAL_ERR_NOMEM;
     if (matrix && p && upper) {
@@ -390,9 +392,9 @@ static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, boo
             status = DIAL_OK;
         } else {
             double rho = 0;
-            status = svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train,
-                                       pair->c_s, pair->c_t, w->cache_bytes, alpha, &rho,
-                                       hit_max_iter);
+            status =
+                svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train, pair->c_s,
+                                  pair->c_t, w->cache_bytes, alpha, &rho, hit_max_iter);
             if (status == DIAL_OK)
                 status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho, test,
                                        last - first, dec);
@@ -1014,8 +1016,7 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
         if (sc->kernel) {
             for (size_t r = 0; r < count; r++) {
                 const double *from = sc->kernel + (i + r) * sc->n_train;
-                for (size_t v = 0; v < n_sv; v++)
-                    values[r * n_sv + v] = from[sc->support[v]];
+                for (size_t v = 0; v < n_sv; v++) values[r * n_sv + v] = from[sc->support[v]];
             }
         } else {
             const double *x = sc->x + i * d;
@@ -1159,8 +1160,8 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     double *test_norms = malloc((m ? m : 1) * sizeof *test_norms);
     dial_status status = DIAL_OK;
     if (!fold->gram || !fold->test_kernel || !xt || !norms || !test_norms) {
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows",
-                           n);
+        status =
+            dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows", n);
     } else {
         /* the values svm_predict computes, against every training row */
         dial_svm_transpose(train->x, n, d, xt);
@@ -1210,7 +1211,7 @@ const dial_model_family dial_model_svm = {
     .fit = svm_fit,
     .predict = svm_predict,
     .prepare_knobs = svm_prepare_knobs,
-    .prepare_fold = NULL,
+    .prepare_fold = svm_prepare_fold,
     .predict_fold = svm_predict_fold,
     .free_fold = svm_free_fold,
 };

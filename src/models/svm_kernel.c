@@ -26,7 +26,7 @@
 #pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
 #endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
@@ -362,6 +362,7 @@ struct dial_svm_matrix {
     /* with a Gram matrix: its values instead of xt and norms; index holds
      * the Gram row of each position (SVC and SVR alike) */
     const dial_svm_gram *gram;
+    float *sign; /* SVC with a Gram matrix: label as a float */
 };
 
 /* K(x_i, x_j) for j in [from, from + count) into m->values. */
@@ -440,6 +441,7 @@ void dial_svm_matrix_free(dial_svm_matrix *m) {
     free(m->query);
     free(m->label);
     free(m->index);
+    free(m->sign);
     free(m->buffers[0]);
     free(m->buffers[1]);
     dial_svm_cache_free(m->cache);
@@ -536,6 +538,11 @@ typedef struct svm_gram_work {
     double *values; /* per worker: SVM_GRAM_BLOCK x n */
 } svm_gram_work;
 
+/* Rows [first, first + count) of the Gram matrix from column first on:
+ * the upper triangle and the diagonal block. The kernel is symmetric to
+ * the bit (the products of a dot commute and are summed in feature order;
+ * the norms' sum commutes), so the lower triangle is a copy, written
+ * here too. */
 static dial_status svm_gram_rows(void *arg, size_t begin, size_t end, int worker) {
     svm_gram_work *w = arg;
     size_t n = w->gram->n, d = w->d;
@@ -543,10 +550,24 @@ static dial_status svm_gram_rows(void *arg, size_t begin, size_t end, int worker
     for (size_t b = begin; b < end; b++) {
         size_t first = b * SVM_GRAM_BLOCK;
         size_t count = n - first < SVM_GRAM_BLOCK ? n - first : SVM_GRAM_BLOCK;
-        dial_svm_kernel_columns(&w->gram->kernel, w->xt, w->norms, n, d, w->x + first * d,
-                                w->norms + first, count, values);
-        float *out = w->gram->k + first * n;
-        for (size_t k = 0; k < count * n; k++) out[k] = (float)values[k];
+        size_t width = n - first;
+        size_t r = 0;
+        for (; r + 4 <= count; r += 4)
+            svm_dots4(w->xt + first, n, d, w->x + (first + r) * d, width, values + r * width);
+        for (; r < count; r++)
+            svm_dots(w->xt, n, d, w->x + (first + r) * d, first, width, values + r * width);
+        for (r = 0; r < count; r++) {
+            double *v = values + r * width;
+            svm_kernel_finish(&w->gram->kernel, v, width, w->norms[first + r], w->norms + first);
+            float *out = w->gram->k + (first + r) * n + first;
+            for (size_t j = 0; j < width; j++) out[j] = (float)v[j];
+        }
+        /* and the same values down the block's columns: count consecutive
+         * floats of each later row, which no other block writes */
+        for (size_t j = count; j < width; j++) {
+            float *out = w->gram->k + (first + j) * n + first;
+            for (r = 0; r < count; r++) out[r] = (float)values[r * width + j];
+        }
     }
     return DIAL_OK;
 }
@@ -583,7 +604,8 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
             for (size_t i = 0; i < n; i++) gram->diag[i] = 1;
         else
             svm_kernel_finish(kernel, gram->diag, n, 0, norms);
-        svm_gram_work w = {.gram = gram, .x = x, .xt = xt, .norms = norms, .d = d, .values = values};
+        svm_gram_work w = {
+            .gram = gram, .x = x, .xt = xt, .norms = norms, .d = d, .values = values};
         status = dial_parallel_for(ctx, threads, blocks, svm_gram_rows, &w);
     }
     free(xt);
@@ -596,6 +618,22 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
     return gram;
 }
 
+/* out[j] = s sign[j] k[index[j]]: multiplying a float by +-1 is exact, so
+ * this is the float of s sign[j] K that a computed row holds. */
+static void svm_gather_signed(float *restrict out, const float *restrict k,
+                              const size_t *restrict index, const float *restrict sign, float s,
+                              size_t count) {
+    size_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        float k0 = k[index[j]], k1 = k[index[j + 1]], k2 = k[index[j + 2]], k3 = k[index[j + 3]];
+        out[j] = s * sign[j] * k0;
+        out[j + 1] = s * sign[j + 1] * k1;
+        out[j + 2] = s * sign[j + 2] * k2;
+        out[j + 3] = s * sign[j + 3] * k3;
+    }
+    for (; j < count; j++) out[j] = s * sign[j] * k[index[j]];
+}
+
 /* Q row i of a C-SVC read from the Gram matrix after the cached prefix. */
 static const float *svm_svc_gram_row(void *self, size_t i, size_t len) {
     dial_svm_matrix *m = self;
@@ -603,15 +641,18 @@ static const float *svm_svc_gram_row(void *self, size_t i, size_t len) {
     float *row = dial_svm_cache_row(m->cache, i, len, &valid);
     if (!row || valid >= len) return row;
     const float *k = m->gram->k + m->index[i] * m->gram->n;
-    double si = m->label[i];
-    for (size_t j = valid; j < len; j++)
-        row[j] = (float)(si * m->label[j] * (double)k[m->index[j]]);
+    svm_gather_signed(row + valid, k, m->index + valid, m->sign + valid, m->sign[i], len - valid);
     return row;
 }
 
 static void svm_gram_swap(void *self, size_t i, size_t j) {
     dial_svm_matrix *m = self;
     if (m->cache) dial_svm_cache_swap(m->cache, i, j);
+    if (m->sign) {
+        float held = m->sign[i];
+        m->sign[i] = m->sign[j];
+        m->sign[j] = held;
+    }
     svm_swap_doubles(m->label, i, j);
     size_t held = m->index[i];
     m->index[i] = m->index[j];
@@ -629,8 +670,9 @@ dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_
     m->diag = malloc(n * sizeof *m->diag);
     m->label = malloc(n * sizeof *m->label);
     m->index = malloc(n * sizeof *m->index);
+    m->sign = malloc(n * sizeof *m->sign);
     m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
-    if (!m->diag || !m->label || !m->index || !m->cache) {
+    if (!m->diag || !m->label || !m->index || !m->sign || !m->cache) {
         dial_svm_matrix_free(m);
         return NULL;
     }
@@ -638,6 +680,7 @@ dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_
         m->index[i] = rows[i];
         m->diag[i] = gram->diag[rows[i]];
         m->label[i] = y[i] > 0 ? 1.0 : -1.0;
+        m->sign[i] = y[i] > 0 ? 1.0f : -1.0f;
     }
     m->q = (dial_svm_q){.self = m, .row = svm_svc_gram_row, .swap = svm_gram_swap, .diag = m->diag};
     return m;

@@ -103,8 +103,8 @@ dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double
                                      size_t l, size_t cache_bytes);
 /* Q of a C-SVC as above, its kernel values read from gram (which must
  * outlive the matrix; rows index its rows). NULL when out of memory. */
-dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows,
-                                          size_t l, const signed char *y, size_t cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
+                                          const signed char *y, size_t cache_bytes);
 /* Q of an epsilon-SVR over every row of gram. NULL when out of memory. */
 dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram);
 void dial_svm_matrix_free(dial_svm_matrix *matrix);

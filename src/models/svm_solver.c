@@ -39,7 +39,7 @@
 #pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
 #endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SVM_VECTOR_CLONES
@@ -246,6 +246,75 @@ SVM_VECTOR_CLONES static void svm_scan_low(double *restrict gain, double *restri
  * comparison before it. */
 #define SVM_LANES 8
 
+/* The lanes as vectors: a comparison gives a mask per lane (all ones or
+ * 0) and the masks blend values and positions, so a lane keeps exactly what
+ * the scalar `if (v > best) { best = v; where = t; }` would. */
+typedef double svm_lanes_d __attribute__((vector_size(SVM_LANES * sizeof(double))));
+typedef int64_t svm_lanes_i __attribute__((vector_size(SVM_LANES * sizeof(int64_t))));
+
+#define SVM_LANES_BLEND(mask, v, w) \
+    ((svm_lanes_d)(((svm_lanes_i)(v) & (mask)) | ((svm_lanes_i)(w) & ~(mask))))
+
+/* Runs the full blocks of SVM_LANES of v: the largest of each lane (strictly
+ * larger replaces, so the first position wins) into best and where. */
+SVM_VECTOR_CLONES static size_t svm_lanes_max(const double *restrict v, size_t m, double *best,
+                                              size_t *where) {
+    svm_lanes_d b;
+    svm_lanes_i w, index;
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        b[k] = best[k];
+        w[k] = (int64_t)where[k];
+        index[k] = (int64_t)k;
+    }
+    size_t t = 0;
+    for (; t + SVM_LANES <= m; t += SVM_LANES) {
+        svm_lanes_d x;
+        memcpy(&x, v + t, sizeof x);
+        svm_lanes_i above = x > b;
+        b = SVM_LANES_BLEND(above, x, b);
+        w = (index & above) | (w & ~above);
+        index += SVM_LANES;
+    }
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        best[k] = b[k];
+        where[k] = (size_t)w[k];
+    }
+    return t;
+}
+
+/* The same for argmin_max: the smallest gain of each lane (the last
+ * position wins: <=) and the largest yg. */
+SVM_VECTOR_CLONES static size_t svm_lanes_min_max(const double *restrict gain,
+                                                  const double *restrict yg, size_t m, double *best,
+                                                  size_t *where, double *top) {
+    svm_lanes_d b, h;
+    svm_lanes_i w, index;
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        b[k] = best[k];
+        h[k] = top[k];
+        w[k] = (int64_t)where[k];
+        index[k] = (int64_t)k;
+    }
+    size_t t = 0;
+    for (; t + SVM_LANES <= m; t += SVM_LANES) {
+        svm_lanes_d g, y;
+        memcpy(&g, gain + t, sizeof g);
+        memcpy(&y, yg + t, sizeof y);
+        svm_lanes_i below = g <= b;
+        b = SVM_LANES_BLEND(below, g, b);
+        w = (index & below) | (w & ~below);
+        svm_lanes_i higher = y > h;
+        h = SVM_LANES_BLEND(higher, y, h);
+        index += SVM_LANES;
+    }
+    for (size_t k = 0; k < SVM_LANES; k++) {
+        best[k] = b[k];
+        top[k] = h[k];
+        where[k] = (size_t)w[k];
+    }
+    return t;
+}
+
 /* The first position of the largest of v[0..m) (SVM_NONE if none is above
  * -inf) into *at, its value into *top. */
 static void svm_argmax(const double *v, size_t m, size_t *at, double *top) {
@@ -255,13 +324,7 @@ static void svm_argmax(const double *v, size_t m, size_t *at, double *top) {
         best[k] = -INFINITY;
         where[k] = SVM_NONE;
     }
-    size_t t = 0;
-    for (; t + SVM_LANES <= m; t += SVM_LANES)
-        for (size_t k = 0; k < SVM_LANES; k++)
-            if (v[t + k] > best[k]) {
-                best[k] = v[t + k];
-                where[k] = t + k;
-            }
+    size_t t = svm_lanes_max(v, m, best, where);
     for (size_t k = 0; t + k < m; k++)
         if (v[t + k] > best[k]) {
             best[k] = v[t + k];
@@ -287,15 +350,7 @@ static void svm_argmin_max(const double *gain, const double *yg, size_t m, size_
         top[k] = -INFINITY;
         where[k] = SVM_NONE;
     }
-    size_t t = 0;
-    for (; t + SVM_LANES <= m; t += SVM_LANES)
-        for (size_t k = 0; k < SVM_LANES; k++) {
-            if (gain[t + k] <= best[k]) {
-                best[k] = gain[t + k];
-                where[k] = t + k;
-            }
-            if (yg[t + k] > top[k]) top[k] = yg[t + k];
-        }
+    size_t t = svm_lanes_min_max(gain, yg, m, best, where, top);
     for (size_t k = 0; t + k < m; k++) {
         if (gain[t + k] <= best[k]) {
             best[k] = gain[t + k];

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dial/tune_model.h"
+#include "tune/objective.h"
+
 extern const dial_model_family dial_model_svm;
 
 /* One fold as the family sees it. */
@@ -90,7 +93,8 @@ static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *setting
 
 static void *prepare(dial_ctx *ctx, const fold_data *f, const dial_knobs *knobs) {
     void *state = NULL;
-    assert_dial_ok(ctx, dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
+    assert_dial_ok(ctx,
+                   dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
     assert_non_null(state);
     return state;
 }
@@ -116,7 +120,8 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
         dial_tensors learned = {0};
         dial_ctx_set_seed(ctx, 7);
         assert_dial_ok(ctx, dial_model_svm.fit(ctx, &knobs, &f.train, &learned));
-        dial_predict_output out_full = {value_full, proba_full}, out_fold = {value_fold, proba_fold};
+        dial_predict_output out_full = {value_full, proba_full},
+                            out_fold = {value_fold, proba_fold};
         assert_dial_ok(ctx, dial_model_svm.predict(ctx, &knobs, &learned, &f.test, &out_full));
         memset(value_fold, 0xff, n * sizeof(double));
         dial_ctx_set_seed(ctx, 7);
@@ -142,13 +147,14 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
 
 /* ---- classification ----------------------------------------------------- */
 
-static const char *const c_trials[] = {"C=0.03125", NULL, "C=1", NULL, "C=8", NULL,
-                                       "C=512",     NULL, NULL};
+static const char *const c_trials[] = {"C=0.03125", NULL,    "C=1", NULL, "C=8",
+                                       NULL,        "C=512", NULL,  NULL};
 /* The same with Platt sigmoids: the probabilities follow the decision
  * values, so they differ at the last bit if those do. */
 static const char *const c_trials_proba[] = {
     "C=0.03125", "probability=true", NULL, "C=1",   "probability=true", NULL,
-    "C=8",       "probability=true", NULL, "C=512", "probability=true", NULL, NULL};
+    "C=8",       "probability=true", NULL, "C=512", "probability=true", NULL,
+    NULL};
 
 static void test_heart_scale_rbf_matches_a_full_fit_for_every_c_and_gamma(void **state) {
     (void)state;
@@ -181,18 +187,17 @@ static void test_heart_scale_other_kernels_match_a_full_fit(void **state) {
 
 static void test_solver_knobs_vary_freely_on_one_fold_state(void **state) {
     (void)state;
-    static const char *const trials[] = {"C=2",       "class_weight=balanced", NULL,
-                                         "C=2",       "tol=0.1",               NULL,
-                                         "C=2",       "shrinking=false",       NULL,
-                                         "cache_mb=0.01", NULL,                NULL};
+    static const char *const trials[] = {
+        "C=2", "class_weight=balanced", NULL, "C=2",           "tol=0.1", NULL,
+        "C=2", "shrinking=false",       NULL, "cache_mb=0.01", NULL,      NULL};
     const char *kernel[] = {"kernel=rbf", "gamma=0.5", NULL};
     assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, trials, false);
 }
 
 static void test_probabilities_match_a_full_fit(void **state) {
     (void)state;
-    static const char *const trials[] = {"C=1", "probability=true", NULL,
-                                         "C=16", "probability=true", NULL, NULL};
+    static const char *const trials[] = {
+        "C=1", "probability=true", NULL, "C=16", "probability=true", NULL, NULL};
     const char *kernel[] = {"kernel=rbf", "gamma=0.125", NULL};
     assert_fold_path_is_the_full_path("data/heart_scale.libsvm", "label", kernel, trials, true);
     assert_fold_path_is_the_full_path("data/wine.csv", "cultivar", kernel, trials, true);
@@ -215,8 +220,8 @@ static void test_digits_multiclass_matches_a_full_fit(void **state) {
 
 static void test_svr_on_diabetes_matches_a_full_fit(void **state) {
     (void)state;
-    static const char *const trials[] = {"C=1",  NULL, "C=100", "epsilon=5", NULL,
-                                         "C=1000", "epsilon=0.1", NULL, NULL};
+    static const char *const trials[] = {"C=1",    NULL,          "C=100", "epsilon=5", NULL,
+                                         "C=1000", "epsilon=0.1", NULL,    NULL};
     const char *rbf[] = {"kernel=rbf", "gamma=0.5", NULL};
     const char *linear[] = {"kernel=linear", NULL};
     assert_fold_path_is_the_full_path("data/diabetes.csv", "progression", rbf, trials, false);
@@ -283,6 +288,77 @@ static void test_prepare_knobs_are_the_kernel_knobs(void **state) {
     assert_null(names[4]);
 }
 
+/* ---- through the tuner ------------------------------------------------------- */
+
+/* A grid search over C and gamma with the prepared path on or off; the
+ * objective's cache builds into *builds. */
+static dial_trial_list run_grid(dial_ctx *ctx, const dial_dataset *data, const dial_knobs *knobs,
+                                const dial_space *space, bool prepare, size_t *builds) {
+    dial_tune_setup setup = {.family = &dial_model_svm,
+                             .knobs = knobs,
+                             .space = space,
+                             .metric = DIAL_METRIC_ACCURACY,
+                             .folds = 5,
+                             .repeats = 1,
+                             .seed = 3};
+    dial_model_objective *objective = NULL;
+    assert_dial_ok(ctx, dial_model_objective_create(ctx, &setup, data, NULL, 0, &objective));
+    dial_objective_set_prepare(objective, prepare);
+    dial_study_options options = {.name = "svm",
+                                  .direction = DIAL_MAXIMIZE,
+                                  .sampler = DIAL_SAMPLER_GRID,
+                                  .space = space,
+                                  .seed = 3};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
+    dial_optimize_options run = {.n_trials = 6, .jobs = 2};
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, dial_model_objective_run, objective, &run));
+    dial_trial_list trials;
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &trials));
+    size_t entries = 0;
+    dial_objective_cache_stats(objective, &entries, builds);
+    dial_study_free(study);
+    dial_model_objective_free(objective);
+    return trials;
+}
+
+static void test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_ctx_set_threads(ctx, 2);
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/heart_scale.libsvm", "label", &table);
+    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "C=0.5,8,128"));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "gamma=0.5,0.03125"));
+    size_t builds_with = 0, builds_without = 0;
+    dial_trial_list with = run_grid(ctx, data, &knobs, &space, true, &builds_with);
+    dial_trial_list without = run_grid(ctx, data, &knobs, &space, false, &builds_without);
+    assert_int_equal(builds_with, 10); /* 5 folds x 2 gammas, whatever the C */
+    assert_int_equal(builds_without, 0);
+    assert_int_equal(with.count, 6);
+    assert_int_equal(without.count, 6);
+    for (size_t t = 0; t < with.count; t++) {
+        const dial_trial_record *a = &with.items[t], *b = &without.items[t];
+        assert_int_equal(a->state, DIAL_TRIAL_COMPLETE);
+        assert_int_equal(a->n_params, b->n_params);
+        for (size_t p = 0; p < a->n_params; p++)
+            assert_string_equal(a->param_texts[p], b->param_texts[p]);
+        assert_memory_equal(&a->value, &b->value, sizeof(double));
+        assert_int_equal(a->n_intermediate, b->n_intermediate);
+        assert_memory_equal(a->intermediate_values, b->intermediate_values,
+                            a->n_intermediate * sizeof(double));
+    }
+    dial_trial_list_free(&with);
+    dial_trial_list_free(&without);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heart_scale_rbf_matches_a_full_fit_for_every_c_and_gamma),
@@ -295,6 +371,7 @@ int main(void) {
         cmocka_unit_test(test_another_kernel_is_unsupported),
         cmocka_unit_test(test_a_fold_beyond_the_memory_budget_is_unsupported),
         cmocka_unit_test(test_prepare_knobs_are_the_kernel_knobs),
+        cmocka_unit_test(test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
