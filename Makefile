@@ -77,6 +77,7 @@ bench: all
 	$(PY) bench/csv_vs_pandas.py --bench $(BUILD)/bench_csv
 	$(PY) bench/tune_vs_optuna.py $(BUILD)/tune_overhead
 	$(PY) bench/svm_vs_libsvm.py $(DIAL)
+	$(PY) bench/svm_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
 	$(PY) bench/mlp_vs_sklearn.py $(DIAL)
 	$(PY) bench/knn_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
 	$(PY) bench/forest_vs_sklearn.py $(DIAL)
