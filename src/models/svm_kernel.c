@@ -22,23 +22,7 @@
  * sets and the best the processor has is picked when the library loads
  * (all give the same bits: C11 mode does not fuse multiply-adds, and each
  * sum runs in the same order). */
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SVM_VECTOR_CLONES
-#endif
-
-/* The exponential below is inlined even in debug builds, where a call per
- * kernel value would make the tests crawl. */
-#if defined(__GNUC__) || defined(__clang__)
-#define SVM_INLINE static inline __attribute__((always_inline))
-#else
-#define SVM_INLINE static inline
-#endif
+#include "models/svm_vector.h"
 
 void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms) {
     for (size_t i = 0; i < n; i++) {

@@ -35,23 +35,7 @@
  * same bits (C11 mode fuses no multiply-add and the arithmetic is per
  * element). Their conditions are written as bit masks because the
  * compiler vectorises those and not branches on doubles. */
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SVM_VECTOR_CLONES
-#endif
-
-/* The small helpers of those passes are inlined even in debug builds, where
- * a call per element would make the tests crawl. */
-#if defined(__GNUC__) || defined(__clang__)
-#define SVM_INLINE static inline __attribute__((always_inline))
-#else
-#define SVM_INLINE static inline
-#endif
+#include "models/svm_vector.h"
 
 #define SVM_TAU 1e-12          /* curvature used when a_ij <= 0 */
 #define SVM_SHRINK_PERIOD 1000 /* iterations between two shrinkings, at most */

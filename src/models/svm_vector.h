@@ -1,0 +1,27 @@
+/*
+ * How the SVM's hot loops are compiled (internal): several instruction-set
+ * copies of a function, the best picked when the library loads, all giving
+ * the same bits (C11 mode fuses no multiply-add; clang is told not to), and
+ * small helpers inlined even in debug builds, where a call per element would
+ * make the tests crawl. Shared by svm_kernel.c and svm_solver.c.
+ */
+#ifndef DIAL_SVM_VECTOR_H
+#define DIAL_SVM_VECTOR_H
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* gcc's C11 mode never fuses; clang would, per clone */
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define SVM_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SVM_VECTOR_CLONES
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SVM_INLINE static inline __attribute__((always_inline))
+#else
+#define SVM_INLINE static inline
+#endif
+
+#endif
