@@ -82,6 +82,7 @@ bench: all
 	$(PY) bench/knn_grid_vs_sklearn.py $(DIAL) $(BUILD)/tune_folds
 	$(PY) bench/forest_vs_sklearn.py $(DIAL)
 	$(PY) bench/gbdt_vs_xgboost.py $(DIAL)
+	$(PY) bench/gbdt_tune_vs_xgboost.py $(DIAL) $(BUILD)/tune_folds
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
