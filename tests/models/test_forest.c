@@ -19,31 +19,6 @@ extern const dial_model_family dial_model_forest;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static dial_knobs forest_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_forest, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
-/* A forest fitted on every row of a CSV file with the context's seed and
- * threads. */
-static dial_model *fit_all(dial_ctx *ctx, const char *path, const char *target,
-                           const char *const *settings) {
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    dial_knobs knobs = forest_knobs(ctx, settings);
-    dial_view all = dial_view_all(data);
-    dial_model *model = NULL;
-    assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &all, &model));
-    dial_knobs_free(&knobs);
-    dial_dataset_free(data);
-    dial_table_free(table);
-    return model;
-}
-
 static const dial_tensor *tensor(const dial_model *model, const char *name) {
     const dial_tensor *t = dial_tensors_find(dial_model_get_tensors(model), name);
     assert_non_null(t);
@@ -82,7 +57,7 @@ static double holdout_score(const char *path, const char *target, const char *co
             train[n_train++] = i;
         }
     }
-    dial_knobs knobs = forest_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_forest, settings);
     dial_view train_view = {data, train, n_train}, test_view = {data, test, n_test};
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &train_view, &model));
@@ -131,11 +106,12 @@ static void test_the_same_seed_gives_the_same_forest_with_1_2_or_3_threads(void 
     (void)state;
     static const char *const settings[] = {"n_estimators=20", NULL};
     dial_ctx *ctx = test_ctx();
-    dial_model *one = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *one = test_fit_file(ctx, &dial_model_forest, "data/digits.csv", "digit", settings);
     dial_ctx_set_threads(ctx, 2);
-    dial_model *two = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *two = test_fit_file(ctx, &dial_model_forest, "data/digits.csv", "digit", settings);
     dial_ctx_set_threads(ctx, 3);
-    dial_model *three = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *three =
+        test_fit_file(ctx, &dial_model_forest, "data/digits.csv", "digit", settings);
     assert_same_tensors(dial_model_get_tensors(one), dial_model_get_tensors(two));
     assert_same_tensors(dial_model_get_tensors(one), dial_model_get_tensors(three));
     dial_model_free(one);
@@ -156,9 +132,9 @@ static void test_another_seed_gives_another_forest(void **state) {
     (void)state;
     static const char *const settings[] = {"n_estimators=5", NULL};
     dial_ctx *ctx = test_ctx();
-    dial_model *a = fit_all(ctx, "data/wine.csv", "cultivar", settings);
+    dial_model *a = test_fit_file(ctx, &dial_model_forest, "data/wine.csv", "cultivar", settings);
     dial_ctx_set_seed(ctx, 2);
-    dial_model *b = fit_all(ctx, "data/wine.csv", "cultivar", settings);
+    dial_model *b = test_fit_file(ctx, &dial_model_forest, "data/wine.csv", "cultivar", settings);
     const dial_tensor *ta = tensor(a, "n_samples"), *tb = tensor(b, "n_samples");
     assert_true(ta->shape[0] != tb->shape[0] ||
                 memcmp(ta->data, tb->data, ta->shape[0] * sizeof(int64_t)) != 0);
@@ -222,7 +198,7 @@ static void test_the_out_of_bag_score_matches_scikit_learns(void **state) {
         for (size_t i = 0; i < data->n_rows; i++)
             if (i % 5 != 0) train[n_train++] = i;
         dial_view view = {data, train, n_train};
-        dial_knobs knobs = forest_knobs(ctx, NULL);
+        dial_knobs knobs = test_knobs(ctx, &dial_model_forest, NULL);
         dial_model *model = NULL;
         assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &view, &model));
         const dial_tensor *oob = tensor(model, "oob_score");
@@ -244,8 +220,9 @@ static void test_the_out_of_bag_score_matches_scikit_learns(void **state) {
 static void test_without_bootstrap_every_tree_sees_every_row(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/iris.csv", "species",
-                                (const char *const[]){"n_estimators=4", "bootstrap=false", NULL});
+    dial_model *model =
+        test_fit_file(ctx, &dial_model_forest, "data/iris.csv", "species",
+                      (const char *const[]){"n_estimators=4", "bootstrap=false", NULL});
     assert_null(dial_tensors_find(dial_model_get_tensors(model), "oob_score"));
     const int64_t *offset = tensor(model, "tree_offset")->data;
     const int64_t *n_samples = tensor(model, "n_samples")->data;
@@ -259,8 +236,9 @@ static void test_without_bootstrap_every_tree_sees_every_row(void **state) {
 static void test_max_samples_shrinks_each_bootstrap(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/iris.csv", "species",
-                                (const char *const[]){"n_estimators=10", "max_samples=0.5", NULL});
+    dial_model *model =
+        test_fit_file(ctx, &dial_model_forest, "data/iris.csv", "species",
+                      (const char *const[]){"n_estimators=10", "max_samples=0.5", NULL});
     const int64_t *offset = tensor(model, "tree_offset")->data;
     const int64_t *n_samples = tensor(model, "n_samples")->data;
     for (size_t t = 0; t < 10; t++) {
@@ -274,8 +252,8 @@ static void test_max_samples_shrinks_each_bootstrap(void **state) {
 static void test_importances_are_averaged_over_the_trees_and_sum_to_one(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"n_estimators=10", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_forest, "data/breast_cancer.csv",
+                                      "diagnosis", (const char *const[]){"n_estimators=10", NULL});
     const dial_tensor *t = tensor(model, "importance");
     assert_int_equal(t->shape[0], 30);
     double sum = 0;
@@ -297,8 +275,9 @@ static void test_mtry_knobs_are_checked_against_the_inputs(void **state) {
     dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
     dial_view all = dial_view_all(data);
     dial_model *model = NULL;
-    dial_knobs knobs = forest_knobs(
-        ctx, (const char *const[]){"max_features=count", "max_features_count=5", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_forest,
+                   (const char *const[]){"max_features=count", "max_features_count=5", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "forest: knob 'max_features_count' = 5 is more than the 4 inputs; use at "
@@ -313,7 +292,7 @@ static void test_mtry_knobs_are_checked_against_the_inputs(void **state) {
         {"max_features=count", "max_features_count=4", NULL}};
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         const char *settings[4] = {"n_estimators=3", rules[r][0], rules[r][1], NULL};
-        knobs = forest_knobs(ctx, settings);
+        knobs = test_knobs(ctx, &dial_model_forest, settings);
         assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_forest, &knobs, &all, &model));
         dial_model_free(model);
         model = NULL;
@@ -329,8 +308,8 @@ static void test_mtry_knobs_are_checked_against_the_inputs(void **state) {
 static void test_a_model_file_round_trips_bit_for_bit(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/credit_data.csv", "Status",
-                                (const char *const[]){"n_estimators=8", "max_depth=8", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_forest, "data/credit_data.csv", "Status",
+                                      (const char *const[]){"n_estimators=8", "max_depth=8", NULL});
     unsigned char *bytes = NULL, *again = NULL;
     size_t length = 0, length_again = 0;
     assert_dial_ok(ctx, dial_model_save_buffer(ctx, model, &bytes, &length));
@@ -362,8 +341,8 @@ static void assert_refused_at_load(dial_ctx *ctx, dial_model *model, const char 
 static void test_a_child_outside_its_own_tree_is_refused_at_load_time(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model =
-        fit_all(ctx, "data/iris.csv", "species", (const char *const[]){"n_estimators=3", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_forest, "data/iris.csv", "species",
+                                      (const char *const[]){"n_estimators=3", NULL});
     const int64_t *offset = tensor(model, "tree_offset")->data;
     int64_t *left = (int64_t *)((dial_tensor *)dial_tensors_find(&model->tensors, "left"))->data;
     size_t size = (size_t)(offset[2] - offset[1]);
@@ -381,8 +360,8 @@ static void test_a_child_outside_its_own_tree_is_refused_at_load_time(void **sta
 static void test_tree_offsets_that_do_not_rise_are_refused_at_load_time(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model =
-        fit_all(ctx, "data/iris.csv", "species", (const char *const[]){"n_estimators=3", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_forest, "data/iris.csv", "species",
+                                      (const char *const[]){"n_estimators=3", NULL});
     int64_t *offset =
         (int64_t *)((dial_tensor *)dial_tensors_find(&model->tensors, "tree_offset"))->data;
     offset[2] = offset[1];

@@ -78,16 +78,6 @@ static void free_split(split_data *s) {
     free(s->y_test);
 }
 
-/* gbdt's knobs with the given "name=value" settings (NULL-terminated). */
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_gbdt, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 static dial_fit_input train_input(const split_data *s) {
     return (dial_fit_input){s->x_train, s->n_train, s->d, s->y_train, s->task, s->n_classes};
 }
@@ -102,7 +92,7 @@ static void fit(const split_data *s, const char *const *settings, int threads,
                 dial_tensors *learned) {
     dial_ctx *ctx = test_ctx();
     dial_ctx_set_threads(ctx, threads);
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(s);
     assert_dial_ok(ctx, dial_model_gbdt.fit(ctx, &knobs, &train, learned));
     dial_knobs_free(&knobs);
@@ -113,7 +103,7 @@ static void fit(const split_data *s, const char *const *settings, int threads,
 static void predict(const split_data *s, const char *const *settings, const dial_tensors *learned,
                     double *value, double *proba) {
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input test = test_input(s);
     dial_predict_output out = {value, proba};
     assert_dial_ok(ctx, dial_model_gbdt.predict(ctx, &knobs, learned, &test, &out));
@@ -200,7 +190,7 @@ static void diamonds_rmse_is_within_two_percent_of_xgboost(void **state) {
     }
     static const char *const settings[] = {"n_estimators=50", "max_depth=6", "learning_rate=0.3",
                                            NULL};
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_view train_view = {data, train, n_train}, test_view = {data, test, n_test};
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_gbdt, &knobs, &train_view, &model));
@@ -379,7 +369,7 @@ static void another_seed_gives_another_subsampled_model(void **state) {
     split_data s = load_split("data/diabetes.csv", "progression", DIAL_TASK_AUTO);
     static const char *const settings[] = {"n_estimators=5", "subsample=0.5", NULL};
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&s);
     dial_tensors a = {0}, b = {0};
     assert_dial_ok(ctx, dial_model_gbdt.fit(ctx, &knobs, &train, &a));
@@ -400,7 +390,7 @@ static void another_seed_gives_another_subsampled_model(void **state) {
 static dial_model *fit_model(dial_ctx *ctx, const char *path, const char *target,
                              const char *const *settings, dial_table **table, dial_dataset **data) {
     *data = test_load_dataset(ctx, path, target, table);
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_view all = dial_view_all(*data);
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_gbdt, &knobs, &all, &model));
@@ -469,7 +459,7 @@ static void a_child_index_out_of_range_is_a_format_error(void **state) {
     int64_t *right = (int64_t *)tensor(&learned, "right")->data;
     int64_t *feature = (int64_t *)tensor(&learned, "feature")->data;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input test = test_input(&s);
     double value[30];
     dial_predict_output out = {value, NULL};
@@ -547,7 +537,7 @@ static void staged_predictions_equal_smaller_fits(void **state) {
     dial_predict_output outs[3];
     for (int i = 0; i < 3; i++) outs[i] = (dial_predict_output){value[i], proba[i]};
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, big);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, big);
     dial_fit_input test = test_input(&s);
     assert_dial_ok(ctx, dial_gbdt_predict_staged(ctx, &knobs, &learned, &test, rounds, 3, outs));
     for (int i = 0; i < 3; i++) {
@@ -581,7 +571,7 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     split_data s = load_split("data/breast_cancer.csv", "diagnosis", DIAL_TASK_AUTO);
     dial_ctx *ctx = test_ctx();
     static const char *const settings[] = {"n_estimators=15", "max_depth=4", "subsample=0.7", NULL};
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&s), test = test_input(&s);
     void *fold = NULL;
     assert_non_null(dial_model_gbdt.prepare_knobs);
@@ -714,7 +704,7 @@ static void huber_resists_outliers_better_than_the_squared_error(void **state) {
 /* ---- knobs ----------------------------------------------------------------------------- */
 
 static dial_status fit_status(dial_ctx *ctx, const split_data *s, const char *const *settings) {
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(s);
     dial_tensors learned = {0};
     dial_status status = dial_model_gbdt.fit(ctx, &knobs, &train, &learned);

@@ -67,17 +67,6 @@ static void free_split(split_data *s) {
     free(s->y_test);
 }
 
-/* knn's knobs with the given "name=value" settings (NULL-terminated). */
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(
-        ctx, dial_knobs_init(ctx, "knn", dial_model_knn.knobs, dial_model_knn.n_knobs, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 static dial_fit_input train_input(const split_data *s) {
     return (dial_fit_input){s->x_train, s->n_train, s->d, s->y_train, s->task, s->n_classes};
 }
@@ -90,7 +79,7 @@ static dial_fit_input test_input(const split_data *s) {
  * proba when not NULL). */
 static void fit_predict(dial_ctx *ctx, const split_data *s, const char *const *settings,
                         double *value, double *proba) {
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, settings);
     dial_tensors learned = {0};
     dial_fit_input train = train_input(s), test = test_input(s);
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
@@ -279,7 +268,8 @@ static void test_equal_distances_go_to_the_first_training_row(void **state) {
     const double x[] = {1, -1, 5}, y[] = {2, 1, 0}, query[] = {0};
     const char *algorithms[] = {"algorithm=brute", "algorithm=kd_tree"};
     for (size_t a = 0; a < 2; a++) {
-        dial_knobs knobs = make_knobs(ctx, (const char *const[]){"k=1", algorithms[a], NULL});
+        dial_knobs knobs =
+            test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=1", algorithms[a], NULL});
         dial_tensors learned = {0};
         dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3};
         dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3};
@@ -298,7 +288,7 @@ static void test_tied_vote_goes_to_the_smallest_class(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {1, 2, 10}, y[] = {2, 1, 0}, query[] = {1.5};
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"k=2", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=2", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3};
     dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3};
@@ -317,7 +307,8 @@ static void test_exact_match_takes_all_the_distance_weight(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {0, 0.1, 0.2, 5}, y[] = {1, 0, 0, 1}, query[] = {0};
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"k=3", "weights=distance", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=3", "weights=distance", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2};
@@ -336,7 +327,8 @@ static void test_distance_weighted_regression_is_the_weighted_mean(void **state)
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {1, 3, 10}, y[] = {10, 20, 1000}, query[] = {0};
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"k=2", "weights=distance", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=2", "weights=distance", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = {x, 3, 1, y, DIAL_TASK_REGRESSION, 0};
     dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_REGRESSION, 0};
@@ -398,7 +390,7 @@ static void test_fit_keeps_copies_of_the_training_rows(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     double x[] = {1, 2, 3, 4, 5, 6}, y[] = {0, 1, 1};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 3, 2, y, DIAL_TASK_CLASSIFICATION, 2};
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
@@ -426,7 +418,7 @@ static void test_fit_keeps_copies_of_the_training_rows(void **state) {
 static void test_predict_without_x_is_a_format_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     double *y;
     assert_dial_ok(ctx,
@@ -447,7 +439,7 @@ static void test_predict_rejects_rows_of_another_width(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {1, 2, 3, 4}, y[] = {0, 1}, query[] = {1, 2, 3};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 2, 2, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_fit_input test = {query, 1, 3, NULL, DIAL_TASK_CLASSIFICATION, 2};
@@ -468,7 +460,7 @@ static void test_predict_rejects_a_stored_class_out_of_range(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {1, 2}, y[] = {0, 1}, query[] = {1};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
@@ -488,7 +480,7 @@ static void test_fit_rejects_a_missing_feature_value(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {1, NAN}, y[] = {0, 1};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     assert_dial_error(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned), DIAL_ERR_DATA,
@@ -501,7 +493,7 @@ static void test_fit_rejects_a_missing_feature_value(void **state) {
 static void test_k_zero_is_refused_by_the_knobs(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "k", "0"), DIAL_ERR_KNOB,
                       "knob 'k' = 0 is out of range: must be >= 1");
     dial_knobs_free(&knobs);
@@ -511,7 +503,7 @@ static void test_k_zero_is_refused_by_the_knobs(void **state) {
 static void test_p_with_euclidean_metric_is_refused_by_the_check(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "p", "3"));
     assert_dial_error(ctx, dial_knobs_check(ctx, &knobs), DIAL_ERR_KNOB,
                       "knob 'p' is inactive: it applies only when metric=minkowski");
@@ -544,7 +536,7 @@ static double pipeline_score(const char *path, const char *target, const char *c
     dial_dataset *data = test_load_dataset(ctx, path, target, &table);
     dial_view train, test;
     split_views(data, &train, &test);
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_knn, settings);
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_knn, &knobs, &train, &model));
     bool classes = data->task == DIAL_TASK_CLASSIFICATION;

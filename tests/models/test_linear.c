@@ -89,15 +89,6 @@ static void free_split(split_data *s) {
     free(s->y_test);
 }
 
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_linear, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 static dial_fit_input train_input(const split_data *s) {
     return (dial_fit_input){s->x_train, s->n_train, s->d, s->y_train, DIAL_TASK_REGRESSION, 0};
 }
@@ -106,7 +97,7 @@ static dial_fit_input train_input(const split_data *s) {
 static void fit_diabetes(dial_ctx *ctx, const char *const *settings, split_data *s,
                          dial_tensors *learned) {
     *s = load_standardised("data/diabetes.csv", "progression");
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, settings);
     dial_fit_input in = train_input(s);
     assert_dial_ok(ctx, dial_model_linear.fit(ctx, &knobs, &in, learned));
     dial_knobs_free(&knobs);
@@ -141,7 +132,7 @@ static double pipeline_r2(dial_ctx *ctx, const char *const *settings, double *co
             test_rows[n_test++] = i;
     }
     dial_view train = {data, train_rows, n_train}, test = {data, test_rows, n_test};
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, settings);
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_linear, &knobs, &train, &model));
     double *value = malloc(n_test * sizeof *value), *truth = malloc(n_test * sizeof *truth);
@@ -268,7 +259,7 @@ static void test_duplicate_columns_give_the_minimum_norm_solution(void **state) 
         y[i] = 2 * x[2 * i] + 1;
     }
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_fit_input in = {x, 6, 2, y, DIAL_TASK_REGRESSION, 0};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned));
@@ -325,7 +316,7 @@ static void test_predict_is_the_intercept_plus_the_weighted_sum(void **state) {
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
     memcpy(data, intercept, sizeof intercept);
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_REGRESSION, 0};
     assert_dial_ok(ctx, dial_model_linear.predict(ctx, &knobs, &learned, &in,
                                                   &(dial_predict_output){value, NULL}));
@@ -372,7 +363,7 @@ static void test_classification_is_refused(void **state) {
     (void)state;
     double x[2] = {0, 1}, y[2] = {0, 1};
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned), DIAL_ERR_UNSUPPORTED,
@@ -388,7 +379,7 @@ static void test_the_pipeline_refuses_a_classification_target(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_view all = dial_view_all(data);
     dial_model *model = NULL;
     assert_int_equal(dial_model_fit(ctx, &dial_model_linear, &knobs, &all, &model),
@@ -404,7 +395,7 @@ static void test_predict_without_coef_is_a_format_error(void **state) {
     (void)state;
     double x[2] = {0, 1}, value[2];
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0};
     dial_tensors learned = {0};
     assert_dial_error(
@@ -419,7 +410,7 @@ static void test_predict_with_coef_of_the_wrong_length_is_a_format_error(void **
     (void)state;
     double x[2] = {0, 1}, value[2], *data = NULL;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     dial_tensors learned = {0};
     size_t shape[1] = {3};
     assert_dial_ok(ctx,
@@ -439,7 +430,7 @@ static void test_predict_with_coef_of_the_wrong_length_is_a_format_error(void **
 static void test_defaults_are_ordinary_least_squares(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     assert_true(dial_knobs_float(&knobs, "alpha") == 0.0);
     assert_true(dial_knobs_float(&knobs, "l1_ratio") == 0.0);
     assert_true(dial_knobs_bool(&knobs, "fit_intercept"));
@@ -453,7 +444,7 @@ static void test_defaults_are_ordinary_least_squares(void **state) {
 static void test_knob_table_refuses_out_of_range_values(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "alpha", "-1"), DIAL_ERR_KNOB,
                       "knob 'alpha' = -1 is out of range: must be >= 0");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "l1_ratio", "2"), DIAL_ERR_KNOB,

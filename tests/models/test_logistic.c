@@ -13,15 +13,6 @@ extern const dial_model_family dial_model_logistic;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_logistic, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 /* A model fitted through dial_model_fit on the training rows of a dataset,
  * with its test rows' truth, predictions and probabilities. */
 typedef struct fitted {
@@ -45,7 +36,7 @@ static fitted fit_split(dial_ctx *ctx, const char *path, const char *target,
             test_rows[f.n_test++] = i;
     }
     dial_view train = {f.data, train_rows, n_train}, test = {f.data, test_rows, f.n_test};
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, settings);
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_logistic, &knobs, &train, &f.model));
     f.n_classes = f.data->n_classes;
     f.truth = malloc(f.n_test * sizeof *f.truth);
@@ -260,8 +251,9 @@ static void test_l1_fit_meets_the_optimality_conditions(void **state) {
         for (size_t i = 0; i < n; i++) x[i * p + j] = (v[i] - mean) / sqrt(var / (double)n);
     }
     memcpy(y, data->y, n * sizeof *y);
-    dial_knobs knobs = make_knobs(
-        ctx, (const char *const[]){"penalty=l1", "C=0.5", "tol=1e-8", "max_iter=5000", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_logistic,
+                   (const char *const[]){"penalty=l1", "C=0.5", "tol=1e-8", "max_iter=5000", NULL});
     dial_fit_input in = {x, n, p, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
@@ -352,7 +344,7 @@ static void test_known_weights_predict_through_the_sigmoid(void **state) {
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
     data[0] = -1;
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_CLASSIFICATION, 2};
     assert_dial_ok(ctx, dial_model_logistic.predict(ctx, &knobs, &learned, &in,
                                                     &(dial_predict_output){value, proba}));
@@ -381,7 +373,8 @@ static void test_without_inputs_the_intercept_is_the_log_odds(void **state) {
     (void)state;
     double x[1] = {0}, y[4] = {1, 1, 0, 1}, value[1], proba[2];
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"tol=1e-10", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_logistic, (const char *const[]){"tol=1e-10", NULL});
     dial_fit_input in = {x, 4, 0, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
@@ -402,7 +395,7 @@ static void test_regression_is_refused(void **state) {
     (void)state;
     double x[2] = {0, 1}, y[2] = {0.5, 1.5};
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     dial_fit_input in = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned),
@@ -418,7 +411,7 @@ static void test_a_class_index_out_of_range_is_a_data_error(void **state) {
     (void)state;
     double x[2] = {0, 1}, y[2] = {0, 5};
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned), DIAL_ERR_DATA,
@@ -431,7 +424,7 @@ static void test_predict_without_coef_is_a_format_error(void **state) {
     (void)state;
     double x[2] = {0, 1}, value[2];
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 2};
     dial_tensors learned = {0};
     assert_dial_error(ctx,
@@ -446,7 +439,7 @@ static void test_predict_with_too_few_weight_rows_is_a_format_error(void **state
     (void)state;
     double x[2] = {0, 1}, value[2], *data = NULL;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     dial_tensors learned = {0};
     size_t coef_shape[2] = {1, 1}, intercept_shape[1] = {1};
     assert_dial_ok(
@@ -469,7 +462,7 @@ static void test_predict_with_too_few_weight_rows_is_a_format_error(void **state
 static void test_defaults_are_scikit_learns(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     assert_true(dial_knobs_float(&knobs, "C") == 1.0);
     assert_string_equal(dial_knobs_choice(&knobs, "penalty"), "l2");
     assert_string_equal(dial_knobs_choice(&knobs, "class_weight"), "none");
@@ -483,7 +476,7 @@ static void test_defaults_are_scikit_learns(void **state) {
 static void test_knob_table_refuses_a_negative_C(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "C", "-1"), DIAL_ERR_KNOB,
                       "knob 'C' = -1 is out of range: must be > 0");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "C", "0"), DIAL_ERR_KNOB,
@@ -495,7 +488,7 @@ static void test_knob_table_refuses_a_negative_C(void **state) {
 static void test_knob_table_refuses_an_unknown_penalty(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "penalty", "l3"), DIAL_ERR_KNOB,
                       "knob 'penalty' = 'l3' is not one of: l2, l1, none");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "class_weight", "auto"), DIAL_ERR_KNOB,
@@ -507,7 +500,8 @@ static void test_knob_table_refuses_an_unknown_penalty(void **state) {
 static void test_C_is_inactive_without_a_penalty(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"penalty=none", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_logistic, (const char *const[]){"penalty=none", NULL});
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "C", "2"));
     assert_dial_error(ctx, dial_knobs_check(ctx, &knobs), DIAL_ERR_KNOB,
                       "knob 'C' is inactive: it applies only when penalty=l2|l1");

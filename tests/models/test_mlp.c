@@ -17,16 +17,6 @@ extern const dial_model_family dial_model_mlp;
 
 /* ---- helpers -------------------------------------------------------- */
 
-/* mlp's knobs with the given "name=value" settings (NULL-terminated). */
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_mlp, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 /* A dataset with its holdout split: test rows have index % 5 == 0. */
 typedef struct holdout {
     dial_table *table;
@@ -96,7 +86,7 @@ static void assert_same_tensors(const dial_tensors *a, const dial_tensors *b) {
 static void hidden_takes_a_list_of_layer_sizes(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"hidden= 128, 64 ", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, (const char *[]){"hidden= 128, 64 ", NULL});
     const double *items = NULL;
     assert_int_equal(dial_knobs_list(&knobs, "hidden", &items), 2);
     assert_true(items[0] == 128 && items[1] == 64);
@@ -111,7 +101,7 @@ static void hidden_takes_a_list_of_layer_sizes(void **state) {
 static void hidden_defaults_to_one_layer_of_100(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     const double *items = NULL;
     assert_int_equal(dial_knobs_list(&knobs, "hidden", &items), 1);
     assert_true(items[0] == 100);
@@ -122,7 +112,7 @@ static void hidden_defaults_to_one_layer_of_100(void **state) {
 static void hidden_zero_names_the_bounds_of_a_layer(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", "0"), DIAL_ERR_KNOB,
                       "knob 'hidden' = '0' is out of range: each layer must be in [1, 100000]");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", "64,0"), DIAL_ERR_KNOB,
@@ -136,7 +126,7 @@ static void hidden_zero_names_the_bounds_of_a_layer(void **state) {
 static void hidden_refuses_what_is_not_a_list_of_integers(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", "128,6.5"), DIAL_ERR_KNOB,
                       "knob 'hidden' expects integers separated by commas, got '128,6.5'");
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "hidden", "128,,64"), DIAL_ERR_KNOB,
@@ -158,7 +148,7 @@ static void hidden_refuses_what_is_not_a_list_of_integers(void **state) {
 static void hidden_set_from_numbers_and_copied_keeps_every_layer(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL), copy;
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL), copy;
     assert_dial_ok(ctx, dial_knobs_set_list(ctx, &knobs, "hidden", (const double[]){32, 16, 8}, 3));
     assert_dial_ok(ctx, dial_knobs_copy(ctx, &knobs, &copy));
     const double *items = NULL;
@@ -185,7 +175,8 @@ static void digits_five_fold_accuracy_is_at_least_0_97(void **state) {
     dial_ctx_set_threads(ctx, 2); /* scores do not depend on it */
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, "data/digits.csv", "digit", &table);
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"hidden=100", "epochs=200", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_mlp, (const char *[]){"hidden=100", "epochs=200", NULL});
     dial_splits splits;
     assert_dial_ok(ctx, dial_split_kfold(ctx, data, 5, 1, true, 1, &splits));
     dial_cv_result result;
@@ -204,8 +195,8 @@ static void same_seed_gives_bit_identical_weights(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
-    dial_knobs knobs =
-        make_knobs(ctx, (const char *[]){"hidden=64,32", "epochs=5", "dropout=0.2", NULL});
+    dial_knobs knobs = test_knobs(
+        ctx, &dial_model_mlp, (const char *[]){"hidden=64,32", "epochs=5", "dropout=0.2", NULL});
     dial_model *a = NULL, *b = NULL, *other = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &a));
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &b));
@@ -227,8 +218,9 @@ static void thread_count_does_not_change_the_weights(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"hidden=48,24", "epochs=3", "dropout=0.1",
-                                                        "early_stopping=true", NULL});
+    dial_knobs knobs = test_knobs(
+        ctx, &dial_model_mlp,
+        (const char *[]){"hidden=48,24", "epochs=3", "dropout=0.1", "early_stopping=true", NULL});
     dial_model *one = NULL, *three = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &one));
     dial_ctx_set_threads(ctx, 3);
@@ -247,7 +239,7 @@ static void diabetes_regression_r2_is_within_the_band_of_scikit_learn(void **sta
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/diabetes.csv", "progression");
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     double r2 = holdout_score(ctx, &h, &knobs);
     assert_true(r2 >= 0.40);
     assert_true(r2 <= 0.54);
@@ -270,7 +262,7 @@ static void every_solver_activation_and_schedule_learns_digits(void **state) {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *settings[6] = {"epochs=30", "batch_size=64"};
         for (size_t k = 0; k < 4 && cases[c][k]; k++) settings[2 + k] = cases[c][k];
-        dial_knobs knobs = make_knobs(ctx, settings);
+        dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, settings);
         double accuracy = holdout_score(ctx, &h, &knobs);
         if (accuracy < 0.93)
             fail_msg("case %zu (%s, %s): accuracy %g", c, cases[c][0], cases[c][1], accuracy);
@@ -284,7 +276,7 @@ static void probabilities_sum_to_one_and_agree_with_the_class(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/iris.csv", "species");
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"epochs=50", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, (const char *[]){"epochs=50", NULL});
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &model));
     size_t n = h.test.n, k = 3;
@@ -312,7 +304,7 @@ static void default_batch_size_shrinks_to_small_data(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/iris.csv", "species"); /* 120 training rows */
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"epochs=300", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, (const char *[]){"epochs=300", NULL});
     assert_true(holdout_score(ctx, &h, &knobs) >= 0.9);
     dial_knobs_free(&knobs);
     free_holdout(&h);
@@ -331,7 +323,8 @@ static void early_stopping_stops_early_and_keeps_the_best_epoch(void **state) {
     char line[256] = "";
     dial_ctx_set_log(ctx, keep_mlp_line, line);
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"early_stopping=true", "epochs=500", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp,
+                                  (const char *[]){"early_stopping=true", "epochs=500", NULL});
     assert_true(holdout_score(ctx, &h, &knobs) >= 0.95);
     size_t run = 0, kept = 0;
     assert_int_equal(sscanf(line, "mlp: %zu epochs, kept epoch %zu", &run, &kept), 2);
@@ -348,7 +341,8 @@ static void a_saved_model_predicts_exactly_as_the_fitted_one(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/diabetes.csv", "progression");
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"hidden=32,16", "epochs=20", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_mlp, (const char *[]){"hidden=32,16", "epochs=20", NULL});
     dial_model *model = NULL, *loaded = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &model));
     unsigned char *bytes = NULL;
@@ -376,7 +370,7 @@ static void batch_size_larger_than_the_training_rows_is_an_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     holdout h = load_holdout(ctx, "data/diabetes.csv", "progression"); /* 353 training rows */
-    dial_knobs knobs = make_knobs(ctx, (const char *[]){"batch_size=500", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, (const char *[]){"batch_size=500", NULL});
     dial_model *model = NULL;
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &model),
                       DIAL_ERR_KNOB,
@@ -396,7 +390,7 @@ static void batch_size_larger_than_the_training_rows_is_an_error(void **state) {
 static void dropout_of_one_is_out_of_range(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "dropout", "1"), DIAL_ERR_KNOB,
                       "knob 'dropout' = 1 is out of range: must be in [0, 1)");
     dial_knobs_free(&knobs);
@@ -406,12 +400,12 @@ static void dropout_of_one_is_out_of_range(void **state) {
 static void sgd_knobs_are_inactive_under_adam(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "momentum", "0.5"));
     assert_dial_error(ctx, dial_knobs_check(ctx, &knobs), DIAL_ERR_KNOB,
                       "knob 'momentum' is inactive: it applies only when solver=sgd");
     dial_knobs_free(&knobs);
-    knobs = make_knobs(ctx, NULL);
+    knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "patience", "5"));
     assert_dial_error(ctx, dial_knobs_check(ctx, &knobs), DIAL_ERR_KNOB,
                       "knob 'patience' is inactive: it applies only when early_stopping=true");
@@ -423,7 +417,8 @@ static void early_stopping_on_too_few_rows_is_an_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs =
-        make_knobs(ctx, (const char *[]){"early_stopping=true", "validation_fraction=0.9", NULL});
+        test_knobs(ctx, &dial_model_mlp,
+                   (const char *[]){"early_stopping=true", "validation_fraction=0.9", NULL});
     const double x[] = {0, 1, 2, 3}, y[] = {0, 1, 0, 1};
     dial_fit_input in = {.x = x,
                          .n_rows = 4,
@@ -456,7 +451,7 @@ static void add_layer(dial_ctx *ctx, dial_tensors *set, size_t l, size_t in, siz
 }
 
 static dial_status predict_three_rows(dial_ctx *ctx, const dial_tensors *set, size_t n_classes) {
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     const double x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     double value[3], proba[6];
     dial_fit_input in = {.x = x,

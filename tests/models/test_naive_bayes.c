@@ -49,16 +49,6 @@ static void free_split(split_data *s) {
     free(s->y_test);
 }
 
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_knobs_init(ctx, "naive_bayes", dial_model_naive_bayes.knobs,
-                                        dial_model_naive_bayes.n_knobs, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 static dial_fit_input train_input(const split_data *s) {
     return (dial_fit_input){s->x_train,  s->n_train, s->d, s->y_train, DIAL_TASK_CLASSIFICATION,
                             s->n_classes};
@@ -96,7 +86,7 @@ static void assert_matches(const reference *refs, size_t n, const char *const *s
     dial_ctx *ctx = test_ctx();
     for (size_t r = 0; r < n; r++) {
         split_data s = load_split(refs[r].path, refs[r].target);
-        dial_knobs knobs = make_knobs(ctx, settings);
+        dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, settings);
         dial_tensors learned = {0};
         dial_fit_input train = train_input(&s), test = test_input(&s);
         double *value = malloc(s.n_test * sizeof(double));
@@ -152,7 +142,7 @@ static void test_iris_setosa_parameters_match_sklearn(void **state) {
     static const double var[] = {0.124693753046, 0.131443753046, 0.0304750030455, 0.0119437530455};
     dial_ctx *ctx = test_ctx();
     split_data s = load_split("data/iris.csv", "species");
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = train_input(&s);
     assert_dial_ok(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned));
@@ -175,7 +165,8 @@ static void test_learned_means_and_variances_are_the_per_class_ones(void **state
     (void)state;
     dial_ctx *ctx = test_ctx();
     split_data s = load_split("data/wine.csv", "cultivar");
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"var_smoothing=0.001", NULL});
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes,
+                                  (const char *const[]){"var_smoothing=0.001", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = train_input(&s);
     assert_dial_ok(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned));
@@ -230,7 +221,7 @@ static void test_probabilities_survive_huge_log_likelihoods(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     split_data s = load_split("data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = train_input(&s), test = test_input(&s);
     double *value = malloc(s.n_test * sizeof(double));
@@ -259,7 +250,7 @@ static void test_predictions_do_not_depend_on_thread_count(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     split_data s = load_split("data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = train_input(&s), test = test_input(&s);
     size_t n = s.n_test;
@@ -288,7 +279,8 @@ static void test_class_absent_from_training_is_never_predicted(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {0, 1, 10, 11}, y[] = {0, 0, 2, 2}, query[] = {5, 0.5, 10.5};
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"priors=uniform", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_naive_bayes, (const char *const[]){"priors=uniform", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 3};
     dial_fit_input test = {query, 3, 1, NULL, DIAL_TASK_CLASSIFICATION, 3};
@@ -311,7 +303,8 @@ static void test_zero_variance_without_smoothing_is_a_numeric_error(void **state
     (void)state;
     dial_ctx *ctx = test_ctx();
     split_data s = load_split("data/digits.csv", "digit");
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"var_smoothing=0", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_naive_bayes, (const char *const[]){"var_smoothing=0", NULL});
     dial_tensors learned = {0};
     dial_fit_input train = train_input(&s);
     /* pixel_0_0 is blank in every image */
@@ -329,7 +322,7 @@ static void test_regression_is_unsupported(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {0, 1}, y[] = {0.5, 1.5};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0};
     assert_dial_error(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned),
@@ -344,7 +337,7 @@ static void test_regression_is_unsupported(void **state) {
 static void test_predict_without_var_is_a_format_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     double *data;
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "class_prior", DIAL_F64, 1, (size_t[]){2},
@@ -367,7 +360,7 @@ static void test_predict_rejects_a_negative_variance(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const double x[] = {0, 1, 10, 11}, y[] = {0, 0, 1, 1}, query[] = {3};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
     dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2};
     dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2};
@@ -388,7 +381,7 @@ static void test_predict_rejects_a_negative_variance(void **state) {
 static void test_negative_var_smoothing_is_refused_by_the_knobs(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     assert_dial_error(ctx, dial_knobs_set(ctx, &knobs, "var_smoothing", "-1"), DIAL_ERR_KNOB,
                       "knob 'var_smoothing' = -1 is out of range: must be >= 0");
     dial_knobs_free(&knobs);
@@ -413,7 +406,7 @@ static void assert_pipeline_matches(const reference *ref) {
             tr[a++] = i;
     }
     dial_view train = {data, tr, a}, test = {data, te, b};
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_model *model = NULL, *loaded = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_naive_bayes, &knobs, &train, &model));
     double *value = malloc(b * sizeof(double)), *proba = malloc(b * c * sizeof(double));

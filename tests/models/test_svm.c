@@ -25,15 +25,6 @@ extern const dial_model_family dial_model_svm;
 
 /* svm's knobs with the given "name=value" settings (NULL-terminated),
  * checked. */
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_svm, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 /* The five folds row % 5 == fold, as reference_svm.py makes them. */
 static dial_splits modulo_folds(size_t n) {
     dial_splits splits = {.count = 5, .items = calloc(5, sizeof(dial_split))};
@@ -61,7 +52,7 @@ static double modulo_cv_accuracy(const char *path, const char *target,
     dial_ctx *ctx = test_ctx();
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     dial_splits splits = modulo_folds(data->n_rows);
     dial_cv_result result;
     assert_dial_ok(ctx, dial_cv_run(ctx, &dial_model_svm, &knobs, data, &splits,
@@ -89,7 +80,7 @@ static dial_model *fit_file(dial_ctx *ctx, const char *path, const char *target,
     *n_train = 0;
     for (size_t i = 0; i < n; i++)
         if (!holdout || i % 5 != 0) (*train_rows)[(*n_train)++] = i;
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     dial_view train = {*data, *train_rows, *n_train};
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_svm, &knobs, &train, &model));
@@ -452,7 +443,8 @@ static void test_tensors_have_libsvm_shapes(void **state) {
 static void test_dual_coef_layout_reproduces_the_decisions(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, (const char *const[]){"kernel=linear", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_svm, (const char *const[]){"kernel=linear", NULL});
     /* three classes on a line, one feature */
     const double x[] = {0, 0.5, 1, 3, 3.5, 4, 7, 7.5, 8}, y[] = {0, 0, 0, 1, 1, 1, 2, 2, 2};
     const double query[] = {0.2, 3.7, 7.9, 1.7, 5.9};
@@ -669,7 +661,7 @@ static void test_model_file_round_trips_and_predicts_the_same(void **state) {
 static void test_a_class_missing_from_the_training_rows_is_never_predicted(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     const double x[] = {0, 0.3, 0.6, 3, 3.3, 3.6}, y[] = {0, 0, 0, 2, 2, 2};
     const double query[] = {0.1, 3.5, 1.8};
     dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3};
@@ -948,7 +940,7 @@ static void test_max_iter_stops_the_solver_with_a_warning(void **state) {
 static void predict_after(void (*edit)(dial_tensors *), const char *const *settings,
                           bool want_proba, dial_status status, const char *message) {
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     const double x[] = {0, 0.2, 1, 1.2, 2, 2.2}, y[] = {0, 0, 1, 1, 2, 2};
     dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3};
     dial_fit_input test = {x, 6, 1, NULL, DIAL_TASK_CLASSIFICATION, 3};

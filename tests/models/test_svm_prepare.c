@@ -74,16 +74,6 @@ static void free_fold(fold_data *f) {
     free(f->x_test);
 }
 
-/* svm's knobs with "name=value" settings (NULL-terminated), checked. */
-static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_svm, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
 /* Sets "name=value" assignments (NULL-terminated) on knobs. */
 static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *settings) {
     for (size_t i = 0; settings && settings[i]; i++)
@@ -108,14 +98,14 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
                                               const char *const *trials, bool with_proba) {
     dial_ctx *ctx = test_ctx();
     fold_data f = load_fold(path, target);
-    dial_knobs base = make_knobs(ctx, kernel_settings);
+    dial_knobs base = test_knobs(ctx, &dial_model_svm, kernel_settings);
     void *state = prepare(ctx, &f, &base);
     size_t n = f.test.n_rows, c = with_proba ? f.n_classes : 0;
     double *value_full = malloc(n * sizeof(double)), *value_fold = malloc(n * sizeof(double));
     double *proba_full = c ? malloc(n * c * sizeof(double)) : NULL;
     double *proba_fold = c ? malloc(n * c * sizeof(double)) : NULL;
     for (const char *const *trial = trials; *trial; trial++) {
-        dial_knobs knobs = make_knobs(ctx, kernel_settings);
+        dial_knobs knobs = test_knobs(ctx, &dial_model_svm, kernel_settings);
         set_all(ctx, &knobs, trial);
         dial_tensors learned = {0};
         dial_ctx_set_seed(ctx, 7);
@@ -235,7 +225,7 @@ static void test_another_kernel_is_unsupported(void **state) {
     dial_ctx *ctx = test_ctx();
     fold_data f = load_fold("data/heart_scale.libsvm", "label");
     const char *settings[] = {"kernel=rbf", "gamma=0.5", NULL};
-    dial_knobs knobs = make_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
     double *value = malloc(f.test.n_rows * sizeof(double));
     dial_predict_output out = {value, NULL};
@@ -266,7 +256,7 @@ static void test_a_fold_beyond_the_memory_budget_is_unsupported(void **state) {
     dial_fit_input test = train;
     test.n_rows = 10;
     test.y = NULL;
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     void *fold = NULL;
     assert_dial_error(ctx, dial_model_svm.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold),
                       DIAL_ERR_UNSUPPORTED,
@@ -328,7 +318,7 @@ static void test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once(
     dial_ctx_set_threads(ctx, 2);
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, "data/heart_scale.libsvm", "label", &table);
-    dial_knobs knobs = make_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     dial_space space = {0};
     assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "C=0.5,8,128"));
     assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "gamma=0.5,0.03125"));

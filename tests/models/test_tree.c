@@ -16,31 +16,6 @@ extern const dial_model_family dial_model_tree;
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* The tree's knobs with "name=value" settings (NULL-terminated). */
-static dial_knobs tree_knobs(dial_ctx *ctx, const char *const *settings) {
-    dial_knobs knobs;
-    assert_dial_ok(ctx, dial_model_knobs_init(ctx, &dial_model_tree, &knobs));
-    for (size_t i = 0; settings && settings[i]; i++)
-        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
-    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
-    return knobs;
-}
-
-/* A tree fitted on every row of a CSV file. */
-static dial_model *fit_all(dial_ctx *ctx, const char *path, const char *target,
-                           const char *const *settings) {
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    dial_knobs knobs = tree_knobs(ctx, settings);
-    dial_view all = dial_view_all(data);
-    dial_model *model = NULL;
-    assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model));
-    dial_knobs_free(&knobs);
-    dial_dataset_free(data);
-    dial_table_free(table);
-    return model;
-}
-
 static const dial_tensor *tensor(const dial_model *model, const char *name) {
     const dial_tensor *t = dial_tensors_find(dial_model_get_tensors(model), name);
     assert_non_null(t);
@@ -82,7 +57,7 @@ static double holdout_score(const char *path, const char *target, const char *co
             train[n_train++] = i;
         }
     }
-    dial_knobs knobs = tree_knobs(ctx, settings);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_tree, settings);
     dial_view train_view = {data, train, n_train}, test_view = {data, test, n_test};
     dial_model *model = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &train_view, &model));
@@ -133,7 +108,8 @@ static void test_a_stump_splits_on_the_separating_feature_at_the_midpoint(void *
                          .y = y,
                          .task = DIAL_TASK_CLASSIFICATION,
                          .n_classes = 2};
-    dial_knobs knobs = tree_knobs(ctx, (const char *const[]){"max_depth=1", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_tree, (const char *const[]){"max_depth=1", NULL});
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_tree.fit(ctx, &knobs, &in, &learned));
     const int64_t *feature = dial_tensors_find(&learned, "feature")->data;
@@ -165,7 +141,8 @@ static void test_a_stump_splits_on_the_separating_feature_at_the_midpoint(void *
 static void test_breast_cancer_tree_has_scikit_learns_43_nodes_and_root(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis", NULL);
+    dial_model *model =
+        test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis", NULL);
     assert_int_equal(node_count(model), 43);
     assert_int_equal(((const int64_t *)tensor(model, "feature")->data)[0], 20);
     /* scikit-learn's 16.795000076293945 is the midpoint of float32 values */
@@ -177,8 +154,8 @@ static void test_breast_cancer_tree_has_scikit_learns_43_nodes_and_root(void **s
 static void test_entropy_tree_has_scikit_learns_39_nodes_and_root(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"criterion=entropy", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis",
+                                      (const char *const[]){"criterion=entropy", NULL});
     assert_int_equal(node_count(model), 39);
     assert_int_equal(((const int64_t *)tensor(model, "feature")->data)[0], 22);
     assert_true(fabs(((const double *)tensor(model, "threshold")->data)[0] - 105.95) < 1e-6);
@@ -189,12 +166,12 @@ static void test_entropy_tree_has_scikit_learns_39_nodes_and_root(void **state) 
 static void test_cost_complexity_pruning_keeps_scikit_learns_nodes(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"ccp_alpha=0.01", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis",
+                                      (const char *const[]){"ccp_alpha=0.01", NULL});
     assert_int_equal(node_count(model), 11);
     dial_model_free(model);
-    model = fit_all(ctx, "data/diabetes.csv", "progression",
-                    (const char *const[]){"ccp_alpha=50", NULL});
+    model = test_fit_file(ctx, &dial_model_tree, "data/diabetes.csv", "progression",
+                          (const char *const[]){"ccp_alpha=50", NULL});
     assert_int_equal(node_count(model), 39);
     dial_model_free(model);
     dial_ctx_free(ctx);
@@ -204,8 +181,8 @@ static void test_cost_complexity_pruning_keeps_scikit_learns_nodes(void **state)
 static void test_a_pruned_tree_keeps_its_nodes_in_preorder(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/diabetes.csv", "progression",
-                                (const char *const[]){"ccp_alpha=50", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/diabetes.csv", "progression",
+                                      (const char *const[]){"ccp_alpha=50", NULL});
     const int64_t *left = tensor(model, "left")->data, *right = tensor(model, "right")->data;
     const int64_t *feature = tensor(model, "feature")->data;
     size_t n = node_count(model), leaves = 0;
@@ -231,8 +208,8 @@ static void test_min_impurity_decrease_gives_scikit_learns_tree_and_importances(
                                         [21] = 0.04266467426665019,
                                         [27] = 0.11842782894707611};
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"min_impurity_decrease=0.01", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis",
+                                      (const char *const[]){"min_impurity_decrease=0.01", NULL});
     assert_int_equal(node_count(model), 11);
     const double *importance = tensor(model, "importance")->data;
     for (size_t f = 0; f < 30; f++) assert_true(fabs(importance[f] - expected[f]) < 1e-12);
@@ -243,8 +220,8 @@ static void test_min_impurity_decrease_gives_scikit_learns_tree_and_importances(
 static void test_min_samples_leaf_keeps_that_many_rows_in_every_leaf(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"min_samples_leaf=5", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis",
+                                      (const char *const[]){"min_samples_leaf=5", NULL});
     assert_int_equal(node_count(model), 29);
     const int64_t *feature = tensor(model, "feature")->data;
     const int64_t *n_samples = tensor(model, "n_samples")->data;
@@ -262,14 +239,14 @@ static void test_a_shallow_regression_tree_matches_scikit_learn(void **state) {
         0.02078003835653888,  0.0, 0.37584937246690475, 0.0, 0.0, 0.0,
         0.021069918051207757, 0.0, 0.5823006711253487,  0.0};
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/diabetes.csv", "progression",
-                                (const char *const[]){"max_depth=3", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/diabetes.csv", "progression",
+                                      (const char *const[]){"max_depth=3", NULL});
     assert_int_equal(node_count(model), 15);
     const double *importance = tensor(model, "importance")->data;
     for (size_t f = 0; f < 10; f++) assert_true(fabs(importance[f] - expected[f]) < 1e-12);
     dial_model_free(model);
-    model = fit_all(ctx, "data/diabetes.csv", "progression",
-                    (const char *const[]){"max_depth=4", NULL});
+    model = test_fit_file(ctx, &dial_model_tree, "data/diabetes.csv", "progression",
+                          (const char *const[]){"max_depth=4", NULL});
     assert_int_equal(node_count(model), 31);
     dial_model_free(model);
     double rmse = holdout_score("data/diabetes.csv", "progression",
@@ -283,7 +260,8 @@ static void test_absolute_error_tree_matches_scikit_learn(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     static const char *const settings[] = {"criterion=absolute_error", "max_depth=4", NULL};
-    dial_model *model = fit_all(ctx, "data/diabetes.csv", "progression", settings);
+    dial_model *model =
+        test_fit_file(ctx, &dial_model_tree, "data/diabetes.csv", "progression", settings);
     assert_int_equal(node_count(model), 31);
     /* the root predicts the median of the 442 targets: the mean of the
      * 221st and 222nd, 140 and 141 */
@@ -297,8 +275,8 @@ static void test_absolute_error_tree_matches_scikit_learn(void **state) {
 static void test_balanced_class_weights_balance_the_root(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/breast_cancer.csv", "diagnosis",
-                                (const char *const[]){"class_weight=balanced", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/breast_cancer.csv", "diagnosis",
+                                      (const char *const[]){"class_weight=balanced", NULL});
     const double *value = tensor(model, "value")->data;
     assert_true(fabs(value[0] - 0.5) < 1e-12 && fabs(value[1] - 0.5) < 1e-12);
     assert_true(fabs(((const double *)tensor(model, "impurity")->data)[0] - 0.5) < 1e-12);
@@ -309,7 +287,7 @@ static void test_balanced_class_weights_balance_the_root(void **state) {
 static void test_importances_sum_to_one(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/wine.csv", "cultivar", NULL);
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/wine.csv", "cultivar", NULL);
     const dial_tensor *t = tensor(model, "importance");
     assert_int_equal(t->shape[0], 13);
     double sum = 0;
@@ -368,12 +346,12 @@ static void test_the_same_seed_gives_the_same_tree_with_random_features(void **s
     (void)state;
     dial_ctx *ctx = test_ctx();
     static const char *const settings[] = {"max_features=sqrt", NULL};
-    dial_model *a = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *a = test_fit_file(ctx, &dial_model_tree, "data/digits.csv", "digit", settings);
     dial_ctx_set_threads(ctx, 2);
-    dial_model *b = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *b = test_fit_file(ctx, &dial_model_tree, "data/digits.csv", "digit", settings);
     assert_same_tensors(dial_model_get_tensors(a), dial_model_get_tensors(b));
     dial_ctx_set_seed(ctx, 2);
-    dial_model *c = fit_all(ctx, "data/digits.csv", "digit", settings);
+    dial_model *c = test_fit_file(ctx, &dial_model_tree, "data/digits.csv", "digit", settings);
     const dial_tensor *ta = tensor(a, "feature"), *tc = tensor(c, "feature");
     assert_true(ta->shape[0] != tc->shape[0] ||
                 memcmp(ta->data, tc->data, ta->shape[0] * sizeof(int64_t)) != 0);
@@ -388,8 +366,8 @@ static void test_the_same_seed_gives_the_same_tree_with_random_features(void **s
 static void test_a_model_file_round_trips_bit_for_bit(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model =
-        fit_all(ctx, "data/credit_data.csv", "Status", (const char *const[]){"max_depth=6", NULL});
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/credit_data.csv", "Status",
+                                      (const char *const[]){"max_depth=6", NULL});
     unsigned char *bytes = NULL, *again = NULL;
     size_t length = 0, length_again = 0;
     assert_dial_ok(ctx, dial_model_save_buffer(ctx, model, &bytes, &length));
@@ -435,7 +413,7 @@ static size_t an_internal_node(const dial_model *model) {
 static void test_a_child_index_outside_the_nodes_is_refused_at_load_time(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/iris.csv", "species", NULL);
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/iris.csv", "species", NULL);
     size_t node = an_internal_node(model), n = node_count(model);
     char expected[256];
     snprintf(expected, sizeof expected,
@@ -448,7 +426,7 @@ static void test_a_child_index_outside_the_nodes_is_refused_at_load_time(void **
 static void test_a_child_that_points_back_is_refused_at_load_time(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/iris.csv", "species", NULL);
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/iris.csv", "species", NULL);
     size_t node = an_internal_node(model);
     char expected[256];
     snprintf(expected, sizeof expected,
@@ -463,7 +441,7 @@ static void test_a_child_that_points_back_is_refused_at_load_time(void **state) 
 static void test_a_split_on_a_feature_the_model_lacks_is_refused_at_load_time(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_model *model = fit_all(ctx, "data/iris.csv", "species", NULL);
+    dial_model *model = test_fit_file(ctx, &dial_model_tree, "data/iris.csv", "species", NULL);
     assert_refused_at_load(ctx, model, "feature", 0, 4,
                            "bad.dial: tree node 0 splits on feature 4 but the model has 4 inputs");
     dial_model_free(model);
@@ -504,7 +482,7 @@ static void crafted_tree(dial_ctx *ctx, dial_tensors *set) {
 static void test_predict_refuses_crafted_nodes_with_words(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = tree_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_tree, NULL);
     double x[2] = {3, 4}, value[1], proba[2];
     dial_fit_input in = {
         .x = x, .n_rows = 1, .n_features = 2, .task = DIAL_TASK_CLASSIFICATION, .n_classes = 2};
@@ -549,7 +527,7 @@ static void test_predict_refuses_crafted_nodes_with_words(void **state) {
 static void test_predict_refuses_missing_or_misshapen_tensors(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_knobs knobs = tree_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_tree, NULL);
     double x[2] = {3, 4}, value[1];
     dial_fit_input in = {.x = x, .n_rows = 1, .n_features = 2, .task = DIAL_TASK_REGRESSION};
     dial_predict_output out = {value, NULL};
@@ -574,20 +552,21 @@ static void test_the_criterion_must_fit_the_task(void **state) {
     dial_dataset *data = test_load_dataset(ctx, "data/diabetes.csv", "progression", &table);
     dial_view all = dial_view_all(data);
     dial_model *model = NULL;
-    dial_knobs knobs = tree_knobs(ctx, (const char *const[]){"criterion=gini", NULL});
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_tree, (const char *const[]){"criterion=gini", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "tree: criterion 'gini' is for classification; for regression use "
                       "squared_error or absolute_error (or auto)");
     dial_knobs_free(&knobs);
-    knobs = tree_knobs(ctx, (const char *const[]){"class_weight=balanced", NULL});
+    knobs = test_knobs(ctx, &dial_model_tree, (const char *const[]){"class_weight=balanced", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "tree: class_weight=balanced applies to classification only; use "
                       "class_weight=none for regression");
     dial_knobs_free(&knobs);
-    knobs =
-        tree_knobs(ctx, (const char *const[]){"max_features=count", "max_features_count=11", NULL});
+    knobs = test_knobs(ctx, &dial_model_tree,
+                       (const char *const[]){"max_features=count", "max_features_count=11", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "tree: knob 'max_features_count' = 11 is more than the 10 inputs; use at "
@@ -599,7 +578,8 @@ static void test_the_criterion_must_fit_the_task(void **state) {
 
     data = test_load_dataset(ctx, "data/iris.csv", "species", &table);
     all = dial_view_all(data);
-    knobs = tree_knobs(ctx, (const char *const[]){"criterion=absolute_error", NULL});
+    knobs =
+        test_knobs(ctx, &dial_model_tree, (const char *const[]){"criterion=absolute_error", NULL});
     assert_dial_error(ctx, dial_model_fit(ctx, &dial_model_tree, &knobs, &all, &model),
                       DIAL_ERR_KNOB,
                       "tree: criterion 'absolute_error' is for regression; for classification "
@@ -620,7 +600,7 @@ static void test_a_missing_value_without_imputation_is_refused(void **state) {
                          .y = y,
                          .task = DIAL_TASK_CLASSIFICATION,
                          .n_classes = 2};
-    dial_knobs knobs = tree_knobs(ctx, NULL);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_tree, NULL);
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_tree.fit(ctx, &knobs, &in, &learned), DIAL_ERR_DATA,
                       "tree: feature 1 of row 0 is nan; impute missing values first");

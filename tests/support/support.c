@@ -46,3 +46,26 @@ dial_dataset *test_load_dataset(dial_ctx *ctx, const char *path, const char *tar
     assert_dial_ok(ctx, dial_dataset_from_table(ctx, *table, target, DIAL_TASK_AUTO, &data));
     return data;
 }
+
+dial_knobs test_knobs(dial_ctx *ctx, const dial_model_family *family, const char *const *settings) {
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, family, &knobs));
+    for (size_t i = 0; settings && settings[i]; i++)
+        assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, settings[i]));
+    assert_dial_ok(ctx, dial_knobs_check(ctx, &knobs));
+    return knobs;
+}
+
+dial_model *test_fit_file(dial_ctx *ctx, const dial_model_family *family, const char *path,
+                          const char *target, const char *const *settings) {
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
+    dial_knobs knobs = test_knobs(ctx, family, settings);
+    dial_view all = dial_view_all(data);
+    dial_model *model = NULL;
+    assert_dial_ok(ctx, dial_model_fit(ctx, family, &knobs, &all, &model));
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    return model;
+}

@@ -39,4 +39,11 @@ char *test_write_temp(const char *bytes, size_t length, const char *suffix);
 dial_dataset *test_load_dataset(dial_ctx *ctx, const char *path, const char *target,
                                 dial_table **table);
 
+/* A family's knobs with "name=value" settings (NULL-terminated, may be
+ * NULL) applied and checked, or fails the test; free with dial_knobs_free. */
+dial_knobs test_knobs(dial_ctx *ctx, const dial_model_family *family, const char *const *settings);
+/* A model of family fitted on every row of a CSV file, or fails the test. */
+dial_model *test_fit_file(dial_ctx *ctx, const dial_model_family *family, const char *path,
+                          const char *target, const char *const *settings);
+
 #endif
