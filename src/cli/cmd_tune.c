@@ -268,9 +268,6 @@ static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dia
         else
             status = dial_space_set(ctx, space, knobs, item);
     }
-    /* Searching a knob brings in the knobs that depend on it with their
-     * default ranges (dial_space_set), the fixed ones too: keep those fixed. */
-    if (status == DIAL_OK) drop_fixed(space, knobs);
     for (size_t i = 0; status == DIAL_OK && i < space->n; i++)
         if (never_active(space, knobs, i)) {
             const dial_param *param = &space->params[i];

@@ -579,7 +579,8 @@ dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_s
 
 /* After knob `set` was put in the space, adds the knobs that depend on it
  * (and on those, in turn) with their default ranges, when they have one, are
- * not in the space yet and their condition can now hold. */
+ * not in the space yet, were not fixed by the caller (set_by_user: `-s`) and
+ * their condition can now hold. */
 static dial_status add_dependents(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
                                   size_t set) {
     bool *added = calloc(knobs->n, sizeof *added);
@@ -589,7 +590,7 @@ static dial_status add_dependents(dial_ctx *ctx, dial_space *space, const dial_k
     for (bool more = true; more && status == DIAL_OK;) {
         more = false;
         for (size_t i = 0; i < knobs->n && status == DIAL_OK; i++) {
-            if (added[i] || !knobs->specs[i].has_search_range ||
+            if (added[i] || !knobs->specs[i].has_search_range || knobs->values[i].set_by_user ||
                 dial_space_find(space, knobs->specs[i].name) >= 0)
                 continue;
             bool depends = false;

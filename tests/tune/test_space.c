@@ -781,8 +781,25 @@ static void test_copy_is_deep_and_free_is_safe(void **state) {
     dial_ctx_free(ctx);
 }
 
+static void searching_a_knob_leaves_out_its_dependents_fixed_by_the_user(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "penalty=l2,none"));
+    assert_true(dial_space_find(&space, "C") >= 0); /* brought in with its default range */
+    dial_space_free(&space);
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "C", "2"));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "penalty=l2,none"));
+    assert_true(dial_space_find(&space, "C") < 0); /* fixed with -s: stays fixed */
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(searching_a_knob_leaves_out_its_dependents_fixed_by_the_user),
         cmocka_unit_test(test_default_space_of_logistic_is_C_on_a_log_scale),
         cmocka_unit_test(test_default_space_of_knn_leaves_out_p_while_the_metric_is_euclidean),
         cmocka_unit_test(test_default_space_of_knn_has_p_when_the_metric_is_minkowski),
