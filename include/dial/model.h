@@ -99,6 +99,40 @@ typedef struct dial_model_family {
                                 dial_predict_output *out);
     void (*free_fold)(void *fold_state);
 
+    /* Optional, with prepare_fold: a path along one knob (gbdt's
+     * n_estimators, mlp's epochs), where the model after m steps of a fit
+     * with path_knob = N is, bit for bit, the model fitted with
+     * path_knob = m and the same other knobs. predict_fold_path fits once
+     * with knobs (whose path_knob is steps[n_steps - 1]) and calls
+     * on_step(user, s, out) with the fold's test predictions after
+     * steps[s], for s = 0 .. n_steps - 1 in order (steps ascending, each
+     * >= 1); out's buffers are the family's, valid during the call. A
+     * status other than DIAL_OK from on_step stops the fit and is
+     * returned. DIAL_ERR_UNSUPPORTED when these knobs break the path (a
+     * schedule that depends on the total): the tuner then calls
+     * predict_fold. Like predict_fold, it only reads the fold state. */
+    const char *path_knob;
+    dial_status (*predict_fold_path)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                                     const size_t *steps, size_t n_steps,
+                                     dial_status (*on_step)(void *user, size_t s,
+                                                            const dial_predict_output *out),
+                                     void *user);
+
+    /* Optional, with prepare_fold: warm starts along warm_knob (svm's C).
+     * predict_fold_warm predicts like predict_fold but starts its solver
+     * from warm: a solution it returned for the same fold state and the
+     * same knobs except a smaller warm_knob (NULL: a cold start, which
+     * must give predict_fold's predictions exactly). It returns its own
+     * solution in *solution (NULL when it keeps none), freed with
+     * free_warm. The tuner chains solutions along the increasing values a
+     * grid asks for, always from the same predecessor, so a trial's score
+     * does not depend on which trials ran before it. Only reads the fold
+     * state. DIAL_ERR_UNSUPPORTED: the tuner calls predict_fold. */
+    const char *warm_knob;
+    dial_status (*predict_fold_warm)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                                     const void *warm, void **solution, dial_predict_output *out);
+    void (*free_warm)(void *solution);
+
     /* Optional (NULL: none): checks learned tensors read from a model file
      * before the model is handed out, so a hostile file is refused at load
      * time rather than at the first prediction. in describes the inputs

@@ -61,6 +61,12 @@ void dial_model_objective_free(dial_model_objective *objective);
 dial_status dial_model_objective_run(void *objective, dial_trial *trial, double *value,
                                      bool *pruned);
 
+/* The search space to open the study with: the setup's, with the grid
+ * roles (dial_grid_role) that make a grid visit trials in the order that
+ * shares the most prepared work (the family's prepare knobs slowest, its
+ * path or warm knob fastest). Owned by the objective. */
+const dial_space *dial_model_objective_space(const dial_model_objective *objective);
+
 /* The folds: row indices into the dataset (never outside the objective's
  * rows). Owned by the objective. */
 const dial_splits *dial_model_objective_splits(const dial_model_objective *objective);

@@ -23,6 +23,18 @@
  * with or without the cache. Whenever the prepared path cannot answer
  * (preparing failed, or predict_fold says DIAL_ERR_UNSUPPORTED) the fold is
  * fitted in full, which also gives any error its usual words.
+ *
+ * Chains along one knob: within an entry, a family with a path knob
+ * (gbdt's n_estimators, mlp's epochs) or a warm knob (svm's C) shares more.
+ * A memo per fold and per value of every other knob keeps scores along the
+ * chain knob. Path: one fit at the largest value the search may ask for
+ * (the grid's top; else the trial's own value) scores every smaller value
+ * as well, so the trials that differ only there cost one fit. Warm: the
+ * values a grid asks for (or a list of numbers) form a ladder, and the
+ * solution at each rung starts from the solution at the rung below, always
+ * the same one, so a trial's score does not depend on which trials ran
+ * first. A trial whose memo another trial is extending scores its other
+ * folds meanwhile, and waits only when every fold it lacks is busy.
  */
 #include <math.h>
 #include <pthread.h>
@@ -33,6 +45,7 @@
 #include "data/preprocess.h"
 #include "models/model_internal.h"
 #include "tune/objective.h"
+#include "tune/sampler_internal.h"
 
 /* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
  * so that `dial cv --seed N -s <best knobs>` gives the best trial's score. */
@@ -57,6 +70,22 @@ typedef enum prepared_state {
     PREPARED_FULL      /* preparing failed: trials fit this fold in full */
 } prepared_state;
 
+/* Scores along the chain knob, for one fold, one entry and one value of
+ * every other knob. */
+typedef struct memo {
+    struct memo *next;
+    double *key; /* owned */
+    size_t key_length;
+    bool busy;        /* a trial is extending it: others score other folds */
+    bool unsupported; /* the family cannot chain these knobs */
+    double *scores;   /* owned; path: by step - 1 (NaN: not asked); warm: by rung */
+    size_t n_scores;
+    void *solution; /* warm: the solution at rung n_scores - 1 */
+} memo;
+
+/* Memos an entry keeps; beyond that the oldest idle one goes. */
+#define OBJECTIVE_MEMOS_PER_ENTRY 256
+
 /* One fold preprocessed and prepared for one key. */
 typedef struct prepared {
     struct prepared *next; /* in its fold's list, most recently used first */
@@ -68,6 +97,8 @@ typedef struct prepared {
     double *train_x, *train_y, *test_x; /* owned; outlive fold_state */
     dial_fit_input train, test;
     void *fold_state;
+    memo *memos; /* newest first */
+    size_t n_memos;
 } prepared;
 
 typedef struct prepared_cache {
@@ -75,9 +106,11 @@ typedef struct prepared_cache {
     pthread_cond_t built; /* an entry left PREPARED_BUILDING */
     bool enabled;
     size_t n_folds;
-    prepared **lists; /* per fold */
-    size_t *counts;   /* entries per fold */
-    size_t builds;    /* entries built, for the tests */
+    prepared **lists;  /* per fold */
+    size_t *counts;    /* entries per fold */
+    size_t builds;     /* entries built, for the tests */
+    uint64_t settled;  /* memos that stopped being busy: a waiting trial looks again */
+    size_t chain_fits; /* path fits and warm rungs solved, for the tests */
 } prepared_cache;
 
 struct dial_model_objective {
@@ -97,7 +130,21 @@ struct dial_model_objective {
     size_t n_inputs;
     long *key_knobs; /* impute, scale and the family's prepare_knobs, by index */
     size_t n_key_knobs;
+    /* chains: chain_knob is the searched path or warm knob (-1: none) */
+    long chain_knob;
+    bool warm; /* the chain is a warm ladder, else a path */
+    const dial_param *chain_param;
+    long *memo_knobs; /* every knob but chain_knob, by index */
+    size_t n_memo_knobs;
+    size_t *path_steps; /* path, a choice: its steps ascending (NULL: an int range) */
+    size_t n_path_steps;
+    bool path_to_top; /* path: fit to the largest step the search may ask for */
+    double *ladder;   /* warm: the rungs ascending */
+    size_t n_ladder;
 };
+
+static dial_status chain_setup(dial_ctx *ctx, dial_model_objective *objective,
+                               dial_sampler_kind sampler, size_t grid_points);
 
 /* ---- scoring -------------------------------------------------------------- */
 
@@ -271,6 +318,32 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
     return DIAL_OK;
 }
 
+static bool names_contain(const char *const *names, const char *name) {
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcmp(names[i], name) == 0) return true;
+    return false;
+}
+
+/* Asks the grid for the order that shares the most: the knobs of a
+ * prepared entry vary slowest, the chain knob fastest (a path from its
+ * top, a warm ladder from its bottom). */
+static void mark_grid_roles(dial_model_objective *objective) {
+    const dial_model_family *family = objective->family;
+    static const char *const preprocessing[] = {"impute", "scale", NULL};
+    for (size_t i = 0; objective->cache && i < objective->space.n; i++) {
+        dial_param *param = &objective->space.params[i];
+        if (names_contain(preprocessing, param->name) ||
+            names_contain(family->prepare_knobs, param->name))
+            param->grid_role = DIAL_GRID_OUTER;
+        else if (family->path_knob && family->predict_fold_path &&
+                 strcmp(family->path_knob, param->name) == 0)
+            param->grid_role = DIAL_GRID_DESCENDING;
+        else if (family->warm_knob && family->predict_fold_warm &&
+                 strcmp(family->warm_knob, param->name) == 0)
+            param->grid_role = DIAL_GRID_ASCENDING;
+    }
+}
+
 /* The cache of a family with a prepare path: the data's schema as the
  * preprocessing reads it, the knobs of the key, and empty lists. */
 static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *objective) {
@@ -330,8 +403,19 @@ static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *o
     return DIAL_OK;
 }
 
+static void memo_free(const dial_model_family *family, memo *m) {
+    if (m->solution && family->free_warm) family->free_warm(m->solution);
+    free(m->scores);
+    free(m->key);
+    free(m);
+}
+
 static void prepared_free(const dial_model_family *family, prepared *entry) {
     if (!entry) return;
+    for (memo *m = entry->memos, *next; m; m = next) {
+        next = m->next;
+        memo_free(family, m);
+    }
     if (entry->fold_state) family->free_fold(entry->fold_state);
     dial_tensors_clear(&entry->preprocess);
     free(entry->train_x);
@@ -393,7 +477,12 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         }
         dial_ctx_free(seeded);
     }
+    objective->chain_knob = -1;
     if (status == DIAL_OK) status = objective_cache_create(ctx, objective);
+    if (status == DIAL_OK) {
+        mark_grid_roles(objective);
+        status = chain_setup(ctx, objective, DIAL_SAMPLER_RANDOM, 0);
+    }
     if (status != DIAL_OK) {
         dial_model_objective_free(objective);
         return status;
@@ -411,6 +500,9 @@ void dial_model_objective_free(dial_model_objective *objective) {
     objective_cache_free(objective->family, objective->cache);
     free(objective->features);
     free(objective->key_knobs);
+    free(objective->memo_knobs);
+    free(objective->path_steps);
+    free(objective->ladder);
     for (size_t f = 0; objective->folds && f < objective->splits.count; f++)
         free(objective->folds[f].test_y);
     dial_splits_free(&objective->splits);
@@ -420,6 +512,28 @@ void dial_model_objective_free(dial_model_objective *objective) {
 
 void dial_objective_set_prepare(dial_model_objective *objective, bool enabled) {
     if (objective->cache) objective->cache->enabled = enabled;
+}
+
+dial_status dial_objective_set_sampler(dial_ctx *ctx, dial_model_objective *objective,
+                                       dial_sampler_kind sampler, size_t grid_points) {
+    return chain_setup(ctx, objective, sampler, grid_points);
+}
+
+void dial_objective_set_chains(dial_model_objective *objective, bool enabled) {
+    if (!enabled) objective->chain_knob = -1;
+}
+
+size_t dial_objective_chain_fits(const dial_model_objective *objective) {
+    prepared_cache *cache = objective->cache;
+    if (!cache) return 0;
+    pthread_mutex_lock(&cache->lock);
+    size_t fits = cache->chain_fits;
+    pthread_mutex_unlock(&cache->lock);
+    return fits;
+}
+
+const dial_space *dial_model_objective_space(const dial_model_objective *objective) {
+    return &objective->space;
 }
 
 void dial_objective_cache_stats(const dial_model_objective *objective, size_t *entries,
@@ -511,13 +625,13 @@ static dial_status score_fold(dial_ctx *ctx, const dial_model_objective *objecti
 /* The key of a trial's knobs: for each key knob whether it is active and,
  * if so, its value (a list knob's items too). -0 is 0: they preprocess
  * alike. Returns NULL when out of memory. */
-static double *make_key(const dial_model_objective *objective, const dial_knobs *knobs,
+static double *make_key(const long *indices, size_t n_indices, const dial_knobs *knobs,
                         size_t *length) {
-    double *key = malloc((objective->n_key_knobs * (3 + DIAL_KNOB_LIST_MAX) + 1) * sizeof *key);
+    double *key = malloc((n_indices * (3 + DIAL_KNOB_LIST_MAX) + 1) * sizeof *key);
     if (!key) return NULL;
     size_t n = 0;
-    for (size_t i = 0; i < objective->n_key_knobs; i++) {
-        size_t at = (size_t)objective->key_knobs[i];
+    for (size_t i = 0; i < n_indices; i++) {
+        size_t at = (size_t)indices[i];
         const dial_knob_value *value = &knobs->values[at];
         bool active = dial_knobs_active(knobs, at);
         key[n++] = active;
@@ -750,17 +864,367 @@ static void prepared_release(const dial_model_objective *objective, size_t f, pr
     pthread_mutex_unlock(&cache->lock);
 }
 
+/* ---- chains along one knob ----------------------------------------------- */
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts values ascending and drops repeats; false when one is not a
+ * number. */
+static bool sort_unique(double *values, size_t *n) {
+    for (size_t i = 0; i < *n; i++)
+        if (isnan(values[i])) return false;
+    qsort(values, *n, sizeof *values, compare_doubles);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (kept == 0 || values[i] != values[kept - 1]) values[kept++] = values[i];
+    *n = kept;
+    return true;
+}
+
+/* Picks the chain knob from the family's hooks and the space: a searched
+ * path knob, or a searched warm knob whose values are known in advance (a
+ * list of numbers, or a range under the grid sampler). */
+static dial_status chain_setup(dial_ctx *ctx, dial_model_objective *objective,
+                               dial_sampler_kind sampler, size_t grid_points) {
+    const dial_model_family *family = objective->family;
+    objective->chain_knob = -1;
+    free(objective->path_steps);
+    free(objective->ladder);
+    free(objective->memo_knobs);
+    objective->path_steps = NULL;
+    objective->ladder = NULL;
+    objective->memo_knobs = NULL;
+    objective->n_path_steps = objective->n_ladder = objective->n_memo_knobs = 0;
+    if (!objective->cache) return DIAL_OK;
+    const char *name = NULL;
+    bool warm = false;
+    if (family->path_knob && family->predict_fold_path) {
+        name = family->path_knob;
+    } else if (family->warm_knob && family->predict_fold_warm && family->free_warm) {
+        name = family->warm_knob;
+        warm = true;
+    }
+    long in_space = name ? dial_space_find(&objective->space, name) : -1;
+    long at = name ? dial_knobs_find(&objective->knobs, name) : -1;
+    if (in_space < 0 || at < 0) return DIAL_OK;
+    const dial_param *param = &objective->space.params[in_space];
+    if (param->fixed) return DIAL_OK;
+    bool grid = sampler == DIAL_SAMPLER_GRID;
+    size_t n = 0;
+    double *numbers = NULL;
+    if (param->kind == DIAL_PARAM_CHOICE || (warm && grid)) {
+        numbers = dial_grid_param_numbers(param, grid_points, &n);
+        if (!numbers) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+        if (!sort_unique(numbers, &n)) {
+            free(numbers);
+            return DIAL_OK; /* a choice that is not a number: no chain */
+        }
+    } else if (warm || param->kind != DIAL_PARAM_INT) {
+        return DIAL_OK; /* a continuous range sampled at random: every value is new */
+    }
+    if (warm) {
+        objective->ladder = numbers;
+        objective->n_ladder = n;
+    } else if (numbers) {
+        objective->path_steps = malloc((n ? n : 1) * sizeof *objective->path_steps);
+        for (size_t i = 0; objective->path_steps && i < n; i++) {
+            if (!(numbers[i] >= 1 && numbers[i] == floor(numbers[i]))) {
+                free(numbers);
+                free(objective->path_steps);
+                objective->path_steps = NULL;
+                return DIAL_OK;
+            }
+            objective->path_steps[i] = (size_t)numbers[i];
+        }
+        free(numbers);
+        if (!objective->path_steps)
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+        objective->n_path_steps = n;
+    }
+    objective->path_to_top = !warm && (grid || param->kind == DIAL_PARAM_CHOICE);
+    objective->memo_knobs =
+        malloc((objective->knobs.n ? objective->knobs.n : 1) * sizeof *objective->memo_knobs);
+    if (!objective->memo_knobs)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+    for (size_t i = 0; i < objective->knobs.n; i++)
+        if ((long)i != at) objective->memo_knobs[objective->n_memo_knobs++] = (long)i;
+    objective->chain_knob = at;
+    objective->warm = warm;
+    objective->chain_param = param;
+    return DIAL_OK;
+}
+
+static memo *memo_find(const prepared *entry, const double *key, size_t length) {
+    for (memo *m = entry->memos; m; m = m->next)
+        if (m->key_length == length && memcmp(m->key, key, length * sizeof *key) == 0) return m;
+    return NULL;
+}
+
+/* A new memo at the front of the entry's list, dropping the oldest idle
+ * one beyond OBJECTIVE_MEMOS_PER_ENTRY; NULL when out of memory. */
+static memo *memo_insert(const dial_model_family *family, prepared *entry, const double *key,
+                         size_t length) {
+    memo *m = calloc(1, sizeof *m);
+    double *copy = malloc((length ? length : 1) * sizeof *copy);
+    if (!m || !copy) {
+        free(m);
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, key, length * sizeof *key);
+    m->key = copy;
+    m->key_length = length;
+    m->next = entry->memos;
+    entry->memos = m;
+    if (++entry->n_memos > OBJECTIVE_MEMOS_PER_ENTRY) {
+        memo **victim = NULL;
+        for (memo **link = &entry->memos; *link; link = &(*link)->next)
+            if (!(*link)->busy && *link != m) victim = link;
+        if (victim) {
+            memo *old = *victim;
+            *victim = old->next;
+            entry->n_memos--;
+            memo_free(family, old);
+        }
+    }
+    return m;
+}
+
+/* Marks a memo idle again and wakes the trials waiting for one. Called
+ * with the cache's lock held. */
+static void memo_settle(prepared_cache *cache, memo *m) {
+    m->busy = false;
+    cache->settled++;
+    pthread_cond_broadcast(&cache->built);
+}
+
+/* What predict_fold_path's steps score into. */
+typedef struct path_collector {
+    const dial_model_objective *objective;
+    const objective_fold *fold;
+    dial_ctx *ctx;
+    const size_t *steps;
+    double *scores; /* by step - 1 */
+} path_collector;
+
+static dial_status collect_step(void *user, size_t s, const dial_predict_output *out) {
+    path_collector *c = user;
+    const dial_model_objective *objective = c->objective;
+    const dial_dataset *data = objective->data;
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    if (dial_metric_needs_proba(objective->metric) && !out->proba) return DIAL_ERR_UNSUPPORTED;
+    return dial_metric_score(c->ctx, objective->metric, c->fold->test_y, out->value, out->proba,
+                             c->fold->test.n, n_classes, &c->scores[c->steps[s] - 1]);
+}
+
+/* The steps one path fit answers for a trial at step v, ascending and
+ * ending at the fit's n: a list's steps up to its top, or the integers of
+ * the range up to its top (under a grid) or to v. *steps is malloc'ed;
+ * NULL when out of memory. */
+static size_t *path_steps_for(const dial_model_objective *objective, size_t v, size_t *n) {
+    size_t *steps;
+    if (objective->path_steps) {
+        size_t count = objective->n_path_steps;
+        steps = malloc(count * sizeof *steps);
+        if (steps) memcpy(steps, objective->path_steps, count * sizeof *steps);
+        *n = count;
+        return steps;
+    }
+    const dial_param *param = objective->chain_param;
+    double low = fmax(1, ceil(param->low));
+    double high = objective->path_to_top ? floor(param->high) : (double)v;
+    if (high < (double)v) high = (double)v;
+    /* a range too long to score every step of: the trial's step alone */
+    if (!(high - low < 65536) || low > (double)v) low = high = (double)v;
+    size_t first = (size_t)low, count = (size_t)(high - low) + 1;
+    steps = malloc(count * sizeof *steps);
+    for (size_t i = 0; steps && i < count; i++) steps[i] = first + i;
+    *n = count;
+    return steps;
+}
+
+/* The path memo m's score at step v: one fit that scores every step the
+ * search may ask for. Runs without the lock; m is busy and held. */
+static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                               const dial_knobs *knobs, const prepared *entry, size_t v,
+                               double **scores, size_t *n_scores) {
+    size_t n_steps = 0;
+    size_t *steps = path_steps_for(objective, v, &n_steps);
+    size_t top = steps ? steps[n_steps - 1] : 0;
+    double *out = steps ? malloc(top * sizeof *out) : NULL;
+    dial_knobs at_top = {0};
+    dial_status status = out ? dial_knobs_copy(ctx, knobs, &at_top) : DIAL_ERR_NOMEM;
+    if (status == DIAL_OK)
+        status = dial_knobs_set_number(ctx, &at_top, objective->chain_param->name, (double)top);
+    if (status == DIAL_OK) {
+        for (size_t i = 0; i < top; i++) out[i] = NAN;
+        path_collector collector = {objective, &objective->folds[f], ctx, steps, out};
+        dial_ctx_set_seed(ctx, objective->folds[f].fit_seed);
+        status = objective->family->predict_fold_path(ctx, &at_top, entry->fold_state, steps,
+                                                      n_steps, collect_step, &collector);
+    }
+    dial_knobs_free(&at_top);
+    free(steps);
+    if (status != DIAL_OK) {
+        free(out);
+        return status;
+    }
+    *scores = out;
+    *n_scores = top;
+    return DIAL_OK;
+}
+
+/* The warm memo m's scores from rung `from` to rung `to`, each solution
+ * starting from the one below. Runs without the lock (m is busy); updates
+ * m's solution and scores as it goes, which no one else reads meanwhile. */
+static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                               const dial_knobs *knobs, const prepared *entry, memo *m, size_t to) {
+    const objective_fold *fold = &objective->folds[f];
+    const dial_dataset *data = objective->data;
+    size_t n = fold->test.n;
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    bool want_proba = dial_metric_needs_proba(objective->metric);
+    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *proba =
+        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
+    double *scores = realloc(m->scores, (to + 1) * sizeof *scores);
+    if (scores) m->scores = scores;
+    dial_knobs rung = {0};
+    dial_status status = value && (!want_proba || proba) && scores
+                             ? dial_knobs_copy(ctx, knobs, &rung)
+                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
+    for (size_t r = m->n_scores; status == DIAL_OK && r <= to; r++) {
+        status =
+            dial_knobs_set_number(ctx, &rung, objective->chain_param->name, objective->ladder[r]);
+        void *solution = NULL;
+        dial_predict_output out = {value, proba};
+        dial_ctx_set_seed(ctx, fold->fit_seed);
+        if (status == DIAL_OK)
+            status = objective->family->predict_fold_warm(ctx, &rung, entry->fold_state,
+                                                          m->solution, &solution, &out);
+        if (status == DIAL_OK)
+            status = dial_metric_score(ctx, objective->metric, fold->test_y, value, proba, n,
+                                       n_classes, &m->scores[r]);
+        if (status != DIAL_OK) {
+            if (solution) objective->family->free_warm(solution);
+            break;
+        }
+        if (m->solution) objective->family->free_warm(m->solution);
+        m->solution = solution;
+        m->n_scores = r + 1;
+    }
+    dial_knobs_free(&rung);
+    free(value);
+    free(proba);
+    return status;
+}
+
+/* The rung of value in the ladder, or -1. */
+static long ladder_rung(const dial_model_objective *objective, double value) {
+    size_t lo = 0, hi = objective->n_ladder;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (objective->ladder[mid] < value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < objective->n_ladder && objective->ladder[lo] == value ? (long)lo : -1;
+}
+
+/* Scores fold f along the chain from the held entry. *busy: another trial
+ * is extending the memo this one needs (nothing done; try another fold).
+ * DIAL_ERR_UNSUPPORTED: the chain cannot answer these knobs (the caller
+ * uses predict_fold). */
+static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
+                               const dial_knobs *knobs, prepared *entry, double *score,
+                               bool *busy) {
+    size_t at = (size_t)objective->chain_knob;
+    if (!dial_knobs_active(knobs, at)) return DIAL_ERR_UNSUPPORTED;
+    double value = knobs->values[at].number;
+    long rung = -1;
+    if (objective->warm) {
+        rung = ladder_rung(objective, value);
+        if (rung < 0) return DIAL_ERR_UNSUPPORTED;
+    } else if (!(value >= 1)) {
+        return DIAL_ERR_UNSUPPORTED;
+    }
+    size_t v = objective->warm ? (size_t)rung : (size_t)value - 1; /* the score's index */
+    size_t key_length = 0;
+    double *key = make_key(objective->memo_knobs, objective->n_memo_knobs, knobs, &key_length);
+    if (!key) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+    prepared_cache *cache = objective->cache;
+    pthread_mutex_lock(&cache->lock);
+    memo *m = memo_find(entry, key, key_length);
+    dial_status status = DIAL_OK;
+    if (m && m->unsupported) {
+        status = DIAL_ERR_UNSUPPORTED;
+    } else if (m && m->busy) { /* its scores are being rewritten */
+        *busy = true;
+    } else if (m && v < m->n_scores && !isnan(m->scores[v])) {
+        *score = m->scores[v];
+    } else {
+        if (!m) m = memo_insert(objective->family, entry, key, key_length);
+        if (!m) {
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+        } else {
+            m->busy = true;
+            pthread_mutex_unlock(&cache->lock);
+            double *scores = NULL;
+            size_t n_scores = 0;
+            size_t rungs_before = m->n_scores;
+            if (objective->warm)
+                status = warm_extend(ctx, objective, f, knobs, entry, m, v);
+            else
+                status =
+                    path_extend(ctx, objective, f, knobs, entry, (size_t)value, &scores, &n_scores);
+            pthread_mutex_lock(&cache->lock);
+            cache->chain_fits += objective->warm ? m->n_scores - rungs_before : (scores != NULL);
+            if (scores) {
+                /* a fit to a new top replaces the scores, keeping those it did not ask */
+                for (size_t i = 0; i < m->n_scores && i < n_scores; i++)
+                    if (isnan(scores[i])) scores[i] = m->scores[i];
+                free(m->scores);
+                m->scores = scores;
+                m->n_scores = n_scores;
+            }
+            if (status == DIAL_ERR_UNSUPPORTED) m->unsupported = true;
+            if (status == DIAL_OK) {
+                if (v < m->n_scores && !isnan(m->scores[v]))
+                    *score = m->scores[v];
+                else
+                    status = DIAL_ERR_UNSUPPORTED; /* the family skipped the step */
+            }
+            memo_settle(cache, m);
+        }
+    }
+    pthread_mutex_unlock(&cache->lock);
+    free(key);
+    return status;
+}
+
 /* Scores fold f from its prepared entry: predict_fold and the metric, no
  * fit. Falls back to the full fit when the entry could not be prepared or
  * predict_fold cannot answer these knobs. */
 static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective *objective,
                                        const dial_knobs *knobs, size_t f, const double *key,
-                                       size_t key_length, double *score) {
+                                       size_t key_length, double *score, bool *busy) {
     const objective_fold *fold = &objective->folds[f];
     prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length);
     if (!entry || entry->state != PREPARED_READY) {
         if (entry) prepared_release(objective, f, entry);
         return score_fold(ctx, objective, knobs, fold, score);
+    }
+    if (objective->chain_knob >= 0) {
+        dial_status chained = chain_score(ctx, objective, f, knobs, entry, score, busy);
+        if (chained != DIAL_ERR_UNSUPPORTED) {
+            prepared_release(objective, f, entry);
+            return chained;
+        }
+        dial_ctx_clear_error(ctx);
     }
     const dial_dataset *data = objective->data;
     size_t n = fold->test.n;
@@ -808,28 +1272,51 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     size_t key_length = 0;
     if (status == DIAL_OK && objective->cache && objective->cache->enabled) {
         if (dial_knobs_check(fold_ctx, &knobs) == DIAL_OK)
-            key = make_key(objective, &knobs, &key_length);
+            key = make_key(objective->key_knobs, objective->n_key_knobs, &knobs, &key_length);
         dial_ctx_clear_error(fold_ctx);
     }
     size_t n = objective->splits.count, done = 0;
     double sum = 0;
-    for (size_t f = 0; status == DIAL_OK && f < n; f++) {
-        double score = NAN;
-        status = key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length, &score)
-                     : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
-        if (status != DIAL_OK) {
-            dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
-            break;
+    bool *scored = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scored) : NULL;
+    if (status == DIAL_OK && !scored)
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
+    /* Folds in order, except that a fold whose chain another trial is
+     * extending waits until a pass has nothing else left to do. */
+    while (status == DIAL_OK && done < n && !*pruned) {
+        uint64_t settled = 0;
+        if (key) {
+            pthread_mutex_lock(&objective->cache->lock);
+            settled = objective->cache->settled;
+            pthread_mutex_unlock(&objective->cache->lock);
         }
-        status = dial_trial_report(trial, (int64_t)f, score);
-        sum += score;
-        done++;
-        if (status == DIAL_OK && f + 1 < n && dial_trial_should_prune(trial)) {
-            *pruned = true;
-            break;
+        bool progressed = false;
+        for (size_t f = 0; status == DIAL_OK && f < n && !*pruned; f++) {
+            if (scored[f]) continue;
+            double score = NAN;
+            bool busy = false;
+            status = key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length,
+                                               &score, &busy)
+                         : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
+            if (status != DIAL_OK) {
+                dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
+                break;
+            }
+            if (busy) continue;
+            scored[f] = progressed = true;
+            status = dial_trial_report(trial, (int64_t)f, score);
+            sum += score;
+            done++;
+            if (status == DIAL_OK && done < n && dial_trial_should_prune(trial)) *pruned = true;
+        }
+        if (status == DIAL_OK && !progressed && done < n) {
+            pthread_mutex_lock(&objective->cache->lock);
+            while (objective->cache->settled == settled)
+                pthread_cond_wait(&objective->cache->built, &objective->cache->lock);
+            pthread_mutex_unlock(&objective->cache->lock);
         }
     }
     if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
+    free(scored);
     free(key);
     dial_ctx_free(fold_ctx);
     dial_knobs_free(&knobs);

@@ -26,6 +26,21 @@ double dial_objective_fold_std(const dial_trial_record *record);
  * tests that compare the two. Call it before any trial runs. */
 void dial_objective_set_prepare(dial_model_objective *objective, bool enabled);
 
+/* Tells the objective how the study samples (before any trial runs): under
+ * the grid sampler, a warm knob searched over a range chains along the
+ * grid's values, and a path fit goes to the top of its range. Errors:
+ * DIAL_ERR_NOMEM. */
+dial_status dial_objective_set_sampler(dial_ctx *ctx, dial_model_objective *objective,
+                                       dial_sampler_kind sampler, size_t grid_points);
+
+/* Turns the chains along a path or warm knob off (they are on by
+ * default), so that each trial's folds use predict_fold; for the tests
+ * that compare the two. Call it before any trial runs. */
+void dial_objective_set_chains(dial_model_objective *objective, bool enabled);
+
+/* How many path fits and warm rungs the chains have run (0 without). */
+size_t dial_objective_chain_fits(const dial_model_objective *objective);
+
 /* How many prepared fold entries the objective holds now, and how many it
  * has built; both 0 for a family without prepare_fold. */
 void dial_objective_cache_stats(const dial_model_objective *objective, size_t *entries,

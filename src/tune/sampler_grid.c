@@ -27,6 +27,16 @@
  * halves of both axes, where ordering by the largest rank alone would spend
  * them on (5,5), (5,2), (2,5), (2,2) and never leave the lower half.
  *
+ * Roles (dial_grid_role): a tuner that shares work between trials marks
+ * parameters OUTER (the prepared state of svm's kernel, kNN's neighbour
+ * lists) or ASCENDING / DESCENDING (svm's C, warm-started from the
+ * previous C; gbdt's n_estimators, whose largest fit answers every smaller
+ * one). Then the order is, by these keys in turn: the OUTER values' ranks
+ * in space order (groups of trials sharing them come together, the groups
+ * middle-out), the keys above over the SPREAD parameters alone, then the
+ * ASCENDING / DESCENDING values in that order of their numbers (a choice
+ * that is not a number counts by its position).
+ *
  * Conditional parameters: a parameter whose condition names a choice of the
  * space is left out of the combinations where that choice deactivates it
  * (its value is not multiplied in), so the grid is the union over the
@@ -51,7 +61,9 @@ struct dial_grid {
     unsigned **level; /* per parameter and value */
     unsigned **rank;  /* per parameter and value */
     size_t *middle;   /* per parameter: the value of rank 0 */
-    int32_t *points;  /* size x n_params value indices, -1 = inactive */
+    dial_grid_role *role;
+    double **number; /* per parameter and value: what ASCENDING orders by */
+    int32_t *points; /* size x n_params value indices, -1 = inactive */
 };
 
 void dial_grid_free(dial_grid *grid) {
@@ -65,6 +77,9 @@ void dial_grid_free(dial_grid *grid) {
     free(grid->level);
     free(grid->rank);
     free(grid->n_values);
+    for (size_t i = 0; grid->number && i < grid->n_params; i++) free(grid->number[i]);
+    free(grid->number);
+    free(grid->role);
     free(grid->middle);
     free(grid->points);
     free(grid);
@@ -167,7 +182,10 @@ static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space
     grid->values = calloc(n, sizeof *grid->values);
     grid->level = calloc(n, sizeof *grid->level);
     grid->rank = calloc(n, sizeof *grid->rank);
-    if (!grid->n_values || !grid->middle || !grid->values || !grid->level || !grid->rank)
+    grid->role = calloc(n, sizeof *grid->role);
+    grid->number = calloc(n, sizeof *grid->number);
+    if (!grid->n_values || !grid->middle || !grid->values || !grid->level || !grid->rank ||
+        !grid->role || !grid->number)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
     for (size_t i = 0; i < n; i++) {
         const dial_param *param = &space->params[i];
@@ -179,18 +197,48 @@ static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space
         grid->values[i] = malloc(m * sizeof(double));
         grid->level[i] = malloc(m * sizeof(unsigned));
         grid->rank[i] = malloc(m * sizeof(unsigned));
+        grid->number[i] = malloc(m * sizeof(double));
         size_t *order = malloc(2 * m * sizeof(size_t));
-        if (!grid->values[i] || !grid->level[i] || !grid->rank[i] || !order) {
+        if (!grid->values[i] || !grid->level[i] || !grid->rank[i] || !grid->number[i] || !order) {
             free(order);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
         }
         fill_values(param, m, grid->values[i]);
+        grid->role[i] = param->grid_role;
+        for (size_t v = 0; v < m; v++) {
+            double x = grid->values[i][v];
+            if (param->kind == DIAL_PARAM_CHOICE) {
+                size_t c = (size_t)x;
+                char *end = NULL;
+                double parsed = c < param->n_choices ? strtod(param->choices[c], &end) : NAN;
+                if (end && end != param->choices[c] && *end == '\0') x = parsed;
+            }
+            grid->number[i][v] = x; /* a choice that is no number: its position */
+        }
         middle_out(0, m, 0, order, order + m, grid->level[i]);
         for (size_t r = 0; r < m; r++) grid->rank[i][order[r]] = (unsigned)r;
         grid->middle[i] = order[0];
         free(order);
     }
     return DIAL_OK;
+}
+
+double *dial_grid_param_numbers(const dial_param *param, size_t grid_points, size_t *n) {
+    double count = value_count(param, grid_points ? grid_points : 10);
+    if (!(count >= 1)) count = 1;
+    if (count > GRID_MAX_POINTS) return NULL;
+    size_t m = (size_t)count;
+    double *values = malloc(m * sizeof *values);
+    if (!values) return NULL;
+    fill_values(param, m, values);
+    for (size_t v = 0; param->kind == DIAL_PARAM_CHOICE && v < m; v++) {
+        size_t c = (size_t)values[v];
+        char *end = NULL;
+        double parsed = c < param->n_choices ? strtod(param->choices[c], &end) : NAN;
+        values[v] = end && end != param->choices[c] && *end == '\0' ? parsed : NAN;
+    }
+    *n = m;
+    return values;
 }
 
 /* ---- conditions ------------------------------------------------------------ */
@@ -338,18 +386,48 @@ typedef struct grid_key {
     unsigned top_rank;  /* the largest rank */
 } grid_key;
 
+/* The rank of a point's value of parameter i; -1 when inactive. */
+static long point_rank(const dial_grid *grid, const int32_t *point, size_t i) {
+    return point[i] >= 0 ? (long)grid->rank[i][point[i]] : -1;
+}
+
+static int compare_ranks(const dial_grid *grid, const int32_t *pa, const int32_t *pb,
+                         dial_grid_role role) {
+    for (size_t i = 0; i < grid->n_params; i++) {
+        if (grid->role[i] != role) continue;
+        long ra = point_rank(grid, pa, i), rb = point_rank(grid, pb, i);
+        if (ra != rb) return ra < rb ? -1 : 1;
+    }
+    return 0;
+}
+
+/* ASCENDING and DESCENDING parameters by their numbers, in space order; an
+ * inactive value comes first. */
+static int compare_numbers(const dial_grid *grid, const int32_t *pa, const int32_t *pb) {
+    for (size_t i = 0; i < grid->n_params; i++) {
+        dial_grid_role role = grid->role[i];
+        if (role != DIAL_GRID_ASCENDING && role != DIAL_GRID_DESCENDING) continue;
+        if ((pa[i] < 0) != (pb[i] < 0)) return pa[i] < 0 ? -1 : 1;
+        if (pa[i] < 0) continue;
+        double xa = grid->number[i][pa[i]], xb = grid->number[i][pb[i]];
+        if (xa == xb) continue;
+        bool less = role == DIAL_GRID_ASCENDING ? xa < xb : xa > xb;
+        return less ? -1 : 1;
+    }
+    return 0;
+}
+
 static int compare_points(const dial_grid *grid, const grid_key *keys, size_t a, size_t b) {
+    const int32_t *pa = grid->points + a * grid->n_params, *pb = grid->points + b * grid->n_params;
+    int outer = compare_ranks(grid, pa, pb, DIAL_GRID_OUTER);
+    if (outer) return outer;
     const grid_key *ka = &keys[a], *kb = &keys[b];
     if (ka->top_level != kb->top_level) return ka->top_level < kb->top_level ? -1 : 1;
     if (ka->at_top != kb->at_top) return ka->at_top > kb->at_top ? -1 : 1;
     if (ka->top_rank != kb->top_rank) return ka->top_rank < kb->top_rank ? -1 : 1;
-    const int32_t *pa = grid->points + a * grid->n_params, *pb = grid->points + b * grid->n_params;
-    for (size_t i = 0; i < grid->n_params; i++) {
-        long ra = pa[i] >= 0 ? (long)grid->rank[i][pa[i]] : -1;
-        long rb = pb[i] >= 0 ? (long)grid->rank[i][pb[i]] : -1;
-        if (ra != rb) return ra < rb ? -1 : 1;
-    }
-    return 0;
+    int spread = compare_ranks(grid, pa, pb, DIAL_GRID_SPREAD);
+    if (spread) return spread;
+    return compare_numbers(grid, pa, pb);
 }
 
 /* A stable merge sort of point indices (qsort has no context argument). */
@@ -383,7 +461,7 @@ static dial_status order_points(dial_ctx *ctx, dial_grid *grid) {
         grid_key key = {0, 0, 0};
         const int32_t *point = grid->points + p * n;
         for (size_t i = 0; i < n; i++) {
-            if (point[i] < 0) continue;
+            if (point[i] < 0 || grid->role[i] != DIAL_GRID_SPREAD) continue;
             unsigned level = grid->level[i][point[i]], rank = grid->rank[i][point[i]];
             if (level > key.top_level) {
                 key.top_level = level;

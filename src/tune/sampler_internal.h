@@ -52,6 +52,11 @@ int64_t dial_grid_size(const dial_grid *grid);
 /* The value of space parameter `index` at grid point number (mod size). An
  * inactive parameter at that point gets its middle value. */
 double dial_grid_value(const dial_grid *grid, int64_t number, size_t index);
+/* The values the grid gives param, as numbers, ascending as the grid lists
+ * them (a choice that is not a number is NaN); *n receives their count.
+ * NULL when out of memory or beyond the grid's size limit. The tuner uses
+ * them to chain warm starts along the values a grid will ask for. */
+double *dial_grid_param_numbers(const dial_param *param, size_t grid_points, size_t *n);
 
 /* ---- sampler_qmc.c ---- */
 

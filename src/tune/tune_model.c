@@ -98,6 +98,10 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                         .space = setup->space,
                                         .grid_points = options->grid_points,
                                         .seed = setup->seed};
+    if (status == DIAL_OK) {
+        study_options.space = dial_model_objective_space(objective);
+        status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
+    }
     if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
     if (status == DIAL_OK) status = dial_study_trials(ctx, study, &before);
     int64_t finished_before = 0, running = 0;

@@ -334,6 +334,62 @@ static void test_grid_finishes_each_coarse_grid_before_refining(void **state) {
     dial_ctx_free(ctx);
 }
 
+static void test_grid_outer_role_keeps_trials_sharing_its_value_together(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param params[] = {int_param("gamma", 0, 4, 0, false), int_param("C", 0, 10, 0, false)};
+    params[0].grid_role = DIAL_GRID_OUTER;
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 0);
+    /* gamma changes only every 11 trials, its groups middle-out as grid.py
+     * orders 0..4: 2, 1, 4, 0, 3 */
+    const double groups[] = {2, 1, 4, 0, 3};
+    for (int64_t n = 0; n < 55; n++)
+        assert_true(suggest(ctx, sampler, n, &params[0]) == groups[n / 11]);
+    /* within a group the spread parameter keeps its middle-out order */
+    const double first[] = {5, 2, 8, 1, 7};
+    for (int64_t n = 0; n < 5; n++) assert_true(suggest(ctx, sampler, n, &params[1]) == first[n]);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_grid_ascending_and_descending_roles_vary_fastest_in_their_order(void **state) {
+    dial_ctx *ctx = test_ctx();
+    char *c_values[] = {"8", "0.5", "2", "32"}; /* listed out of order on purpose */
+    dial_param params[] = {int_param("gamma", 0, 2, 0, false), choice_param("C", c_values, 4, ""),
+                           int_param("rounds", 1, 3, 0, false)};
+    params[0].grid_role = DIAL_GRID_OUTER;
+    params[1].grid_role = DIAL_GRID_ASCENDING;
+    params[2].grid_role = DIAL_GRID_DESCENDING;
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 3, 0);
+    assert_int_equal(dial_sampler_grid_size(sampler), 36);
+    /* the first group: gamma 1, C by its number (0.5, 2, 8, 32: choices 1,
+     * 2, 0, 3), rounds from 3 down to 1 for each C */
+    const double c_index[] = {1, 2, 0, 3};
+    for (int64_t n = 0; n < 12; n++) {
+        assert_true(suggest(ctx, sampler, n, &params[0]) == 1);
+        assert_true(suggest(ctx, sampler, n, &params[1]) == c_index[n / 3]);
+        assert_true(suggest(ctx, sampler, n, &params[2]) == (double)(3 - n % 3));
+    }
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_grid_param_numbers_reads_choices_as_numbers(void **state) {
+    (void)state;
+    char *choices[] = {"8", "0.5", "auto"};
+    dial_param c = choice_param("C", choices, 3, "");
+    size_t n = 0;
+    double *values = dial_grid_param_numbers(&c, 10, &n);
+    assert_non_null(values);
+    assert_int_equal(n, 3);
+    assert_true(values[0] == 8 && values[1] == 0.5 && isnan(values[2]));
+    free(values);
+    dial_param gamma = float_param("gamma", 1e-3, 1e3, true);
+    values = dial_grid_param_numbers(&gamma, 7, &n);
+    assert_int_equal(n, 7);
+    assert_true(values[0] == 1e-3 && values[6] == 1e3 && fabs(values[3] - 1) < 1e-12);
+    free(values);
+}
+
 static void test_grid_float_values_include_both_ends_on_a_log_scale(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param c = float_param("C", 1e-3, 1e3, true);
@@ -723,6 +779,9 @@ int main(void) {
         cmocka_unit_test(test_grid_orders_one_axis_middle_out_like_grid_py),
         cmocka_unit_test(test_grid_first_four_trials_reach_both_halves_of_each_axis),
         cmocka_unit_test(test_grid_finishes_each_coarse_grid_before_refining),
+        cmocka_unit_test(test_grid_outer_role_keeps_trials_sharing_its_value_together),
+        cmocka_unit_test(test_grid_ascending_and_descending_roles_vary_fastest_in_their_order),
+        cmocka_unit_test(test_grid_param_numbers_reads_choices_as_numbers),
         cmocka_unit_test(test_grid_float_values_include_both_ends_on_a_log_scale),
         cmocka_unit_test(test_grid_does_not_multiply_inactive_parameters),
         cmocka_unit_test(test_grid_counts_a_condition_on_an_inactive_controller_as_false),
