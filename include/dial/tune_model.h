@@ -13,7 +13,9 @@
  *
  * The fits of a trial use the same seeds whatever the trial (from the
  * setup's seed and the fold), so `dial cv MODEL DATA -s <knobs> --seed N
- * --folds K` reproduces the score of a trial searched on all rows.
+ * --folds K` reproduces the score of a trial searched on all rows (to the
+ * solver's tolerance when the trial was warm-started along a ladder of a
+ * warm knob, such as svm's C in a grid).
  */
 #ifndef DIAL_TUNE_MODEL_H
 #define DIAL_TUNE_MODEL_H
