@@ -1184,12 +1184,23 @@ static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *object
             pthread_mutex_lock(&cache->lock);
             cache->chain_fits += objective->warm ? m->n_scores - rungs_before : (scores != NULL);
             if (scores) {
-                /* a fit to a new top replaces the scores, keeping those it did not ask */
-                for (size_t i = 0; i < m->n_scores && i < n_scores; i++)
-                    if (isnan(scores[i])) scores[i] = m->scores[i];
-                free(m->scores);
-                m->scores = scores;
-                m->n_scores = n_scores;
+                /* the new fit's scores join the old: a step either asked is kept */
+                size_t length = n_scores > m->n_scores ? n_scores : m->n_scores;
+                double *merged =
+                    length > n_scores ? realloc(scores, length * sizeof *merged) : scores;
+                if (merged) {
+                    for (size_t i = 0; i < length; i++)
+                        if (i >= n_scores)
+                            merged[i] = m->scores[i];
+                        else if (isnan(merged[i]) && i < m->n_scores)
+                            merged[i] = m->scores[i];
+                    free(m->scores);
+                    m->scores = merged;
+                    m->n_scores = length;
+                } else {
+                    free(scores);
+                    status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+                }
             }
             if (status == DIAL_ERR_UNSUPPORTED) m->unsupported = true;
             if (status == DIAL_OK) {
