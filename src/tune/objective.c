@@ -1289,7 +1289,8 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     size_t n = objective->splits.count, done = 0;
     double sum = 0;
     bool *scored = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scored) : NULL;
-    if (status == DIAL_OK && !scored)
+    double *scores = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scores) : NULL;
+    if (status == DIAL_OK && (!scored || !scores))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
     /* Folds in order, except that a fold whose chain another trial is
      * extending waits until a pass has nothing else left to do. */
@@ -1315,7 +1316,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             if (busy) continue;
             scored[f] = progressed = true;
             status = dial_trial_report(trial, (int64_t)f, score);
-            sum += score;
+            scores[f] = score;
             done++;
             if (status == DIAL_OK && done < n && dial_trial_should_prune(trial)) *pruned = true;
         }
@@ -1326,8 +1327,12 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             pthread_mutex_unlock(&objective->cache->lock);
         }
     }
+    /* summed in fold order, whatever order the folds were scored in */
+    for (size_t f = 0; status == DIAL_OK && f < n; f++)
+        if (scored[f]) sum += scores[f];
     if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
     free(scored);
+    free(scores);
     free(key);
     dial_ctx_free(fold_ctx);
     dial_knobs_free(&knobs);

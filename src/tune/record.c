@@ -203,8 +203,16 @@ bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, doubl
             !grow((void **)&record->intermediate_values, sizeof(double), capacity))
             return false;
     }
-    record->intermediate_steps[n] = step;
-    record->intermediate_values[n] = value;
+    /* kept in step order, whatever order the steps were reported in (a
+     * trial may score its folds out of order) */
+    size_t at = n;
+    while (at > 0 && record->intermediate_steps[at - 1] > step) {
+        record->intermediate_steps[at] = record->intermediate_steps[at - 1];
+        record->intermediate_values[at] = record->intermediate_values[at - 1];
+        at--;
+    }
+    record->intermediate_steps[at] = step;
+    record->intermediate_values[at] = value;
     record->n_intermediate = n + 1;
     return true;
 }
