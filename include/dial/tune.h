@@ -119,6 +119,13 @@ typedef struct dial_trial_record {
     size_t n_intermediate;
     int64_t *intermediate_steps;
     double *intermediate_values;
+    /* The trial's scores along its model's path knob (gbdt's n_estimators,
+     * mlp's epochs), when the tuner scored one: path_values[i] is the mean
+     * over the folds after path_steps[i] steps (rounds, epochs), ascending;
+     * the last is the trial's own value of the knob. Empty otherwise. */
+    size_t n_path;
+    int64_t *path_steps;
+    double *path_values;
     double started_at, finished_at; /* unix seconds; finished 0 while running */
     bool stale;                     /* failed because its worker stopped sending heartbeats; its
                                      * params were queued for another trial, and it does not
@@ -147,6 +154,12 @@ dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
 /* Records an intermediate value (a fold's score, an epoch's loss); durable
  * when it returns. */
 dial_status dial_trial_report(dial_trial *trial, int64_t step, double value);
+/* Records the trial's scores along its model's path knob (see
+ * dial_trial_record.path_steps), replacing any it had: steps ascending,
+ * each >= 1. Durable when it returns. Errors: DIAL_ERR_ARGUMENT (steps not
+ * ascending), DIAL_ERR_NOMEM, the storage's. */
+dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, const double *values,
+                                   size_t n);
 /* Whether the study's pruner says to stop this trial now (false without a
  * pruner). */
 bool dial_trial_should_prune(dial_trial *trial);

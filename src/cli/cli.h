@@ -228,6 +228,9 @@ double cli_trial_std(const dial_trial_record *trial);
 /* "0.4 s", "12 s", "3 min 5 s", "2 h 10 min": a malloc'ed duration for
  * progress lines. */
 char *cli_seconds_text(double seconds);
+/* Index of the best value of a trial's path for the direction (the lowest
+ * step among ties; NaN never wins), or -1 when the path has no value. */
+long cli_trial_best_path_step(const dial_trial_record *trial, dial_direction direction);
 /* Complete trials of a list, best first (ties: lower number first). Returns
  * how many; *out is malloc'ed and points into list. */
 size_t cli_trials_ranked(const dial_trial_list *list, dial_direction direction,
@@ -259,5 +262,8 @@ json_t *cli_json_trial_params(const dial_trial_record *trial);
 json_t *cli_json_trial_knobs(const dial_trial_record *trial, const dial_knobs *knobs);
 /* A trial's intermediate values as [{"step", "value"}, ...]. */
 json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
+/* A trial's scores along its model's path knob as [{"step", "value"}, ...];
+ * [] when it has none. */
+json_t *cli_json_trial_path(const dial_trial_record *trial);
 
 #endif

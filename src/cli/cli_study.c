@@ -1,6 +1,6 @@
 /* What dial tune, trials and best share about studies: opening a study
- * file for reading, and showing a trial's knobs, scores and time the same
- * way in every command. */
+ * file for reading, and showing a trial's knobs, scores, path and time the
+ * same way in every command. */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -90,6 +90,17 @@ char *cli_seconds_text(double seconds) {
     long whole = (long)(seconds + 0.5);
     if (whole < 3600) return cli_format("%ld min %ld s", whole / 60, whole % 60);
     return cli_format("%ld h %ld min", whole / 3600, whole % 3600 / 60);
+}
+
+long cli_trial_best_path_step(const dial_trial_record *trial, dial_direction direction) {
+    long best = -1;
+    for (size_t i = 0; i < trial->n_path; i++) {
+        double value = trial->path_values[i];
+        if (isnan(value)) continue;
+        double held = best < 0 ? NAN : trial->path_values[best];
+        if (best < 0 || (direction == DIAL_MAXIMIZE ? value > held : value < held)) best = (long)i;
+    }
+    return best;
 }
 
 /* qsort passes no user pointer, so each item carries the direction. */
@@ -202,5 +213,14 @@ json_t *cli_json_trial_intermediate(const dial_trial_record *trial) {
         json_array_append_new(steps, json_pack("{s:I, s:o}", "step",
                                                (json_int_t)trial->intermediate_steps[i], "value",
                                                cli_json_number(trial->intermediate_values[i])));
+    return steps;
+}
+
+json_t *cli_json_trial_path(const dial_trial_record *trial) {
+    json_t *steps = json_array();
+    for (size_t i = 0; i < trial->n_path; i++)
+        json_array_append_new(steps,
+                              json_pack("{s:I, s:o}", "step", (json_int_t)trial->path_steps[i],
+                                        "value", cli_json_number(trial->path_values[i])));
     return steps;
 }

@@ -15,15 +15,17 @@ static const cli_command best_command = {
             "\n"
             "Shows the best complete trial of a study kept in FILE (the SQLite file of 'dial\n"
             "tune --study FILE'): its number, its value (the mean cross-validated score) with\n"
-            "the standard deviation over folds, its time and its knobs. Reads the file\n"
-            "without changing it, also while a tuning run writes it.\n"
+            "the standard deviation over folds, its time and its knobs, and, when the\n"
+            "tuner scored its model along a path knob (gbdt's n_estimators, mlp's epochs),\n"
+            "the best point of that path. Reads the file without changing it, also while a\n"
+            "tuning run writes it.\n"
             "\n"
             "Options:\n"
             "  --study-name NAME   the study to read (default: the file's only study; a file\n"
             "                      with several names them)\n"
             "  --json              one JSON object: {\"study\", \"direction\", \"number\",\n"
             "                      \"value\", \"std\", \"knobs\", \"intermediate\": [{\"step\",\n"
-            "                      \"value\"}], \"duration\"}\n"
+            "                      \"value\"}], \"path\": [{\"step\", \"value\"}], \"duration\"}\n"
             "  -h, --help          this help\n"
             "\n"
             "Exit status: 1 when the study has no complete trial yet.\n"
@@ -45,17 +47,24 @@ static void print_best_text(const char *path, const dial_study *study, int64_t n
         printf(" \u00b1 %.4f over %zu folds", cli_trial_std(best), best->n_intermediate);
     printf(", %s\n", seconds);
     printf("  knobs: %s\n", knobs);
+    long at = cli_trial_best_path_step(best, dial_study_direction(study));
+    if (at >= 0)
+        printf("  path: %zu steps, best %.4f at step %lld\n", best->n_path, best->path_values[at],
+               (long long)best->path_steps[at]);
+    else if (best->n_path > 0)
+        printf("  path: %zu steps, none with a value\n", best->n_path);
     free(knobs);
     free(seconds);
 }
 
 static json_t *best_json(const dial_study *study, const dial_trial_record *best) {
     return json_pack(
-        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study), "direction",
-        dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize", "number",
-        (json_int_t)best->number, "value", cli_json_number(best->value), "std",
+        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study),
+        "direction", dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize",
+        "number", (json_int_t)best->number, "value", cli_json_number(best->value), "std",
         cli_json_number(cli_trial_std(best)), "knobs", cli_json_trial_params(best), "intermediate",
-        cli_json_trial_intermediate(best), "duration", cli_json_number(cli_trial_seconds(best)));
+        cli_json_trial_intermediate(best), "path", cli_json_trial_path(best), "duration",
+        cli_json_number(cli_trial_seconds(best)));
 }
 
 int cli_cmd_best(int argc, char **argv) {

@@ -26,7 +26,9 @@ static const cli_command trials_command = {
         "                      with several names them)\n"
         "  --json              one JSON object: {\"study\", \"direction\", \"trials\":\n"
         "                      [{\"number\", \"state\", \"value\", \"knobs\", \"intermediate\":\n"
-        "                      [{\"step\", \"value\"}], \"duration\", \"message\"}]}\n"
+        "                      [{\"step\", \"value\"}], \"path\": [{\"step\", \"value\"}],\n"
+        "                      \"duration\", \"message\"}]}; path: the trial's scores\n"
+        "                      along its model's path knob ([] when none)\n"
         "  --csv               one row per trial: number,state,value,duration, then one\n"
         "                      column per knob (empty where a trial does not have it)\n"
         "  -h, --help          this help\n"
@@ -92,10 +94,10 @@ static json_t *trials_json(const dial_study *study, const dial_trial_list *list)
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
         json_t *item = json_pack(
-            "{s:I, s:s, s:o, s:o, s:o, s:o}", "number", (json_int_t)trial->number, "state",
+            "{s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "number", (json_int_t)trial->number, "state",
             dial_trial_state_name(trial->state), "value", cli_json_number(trial->value), "knobs",
             cli_json_trial_params(trial), "intermediate", cli_json_trial_intermediate(trial),
-            "duration",
+            "path", cli_json_trial_path(trial), "duration",
             trial->finished_at > 0 ? cli_json_number(cli_trial_seconds(trial)) : json_null());
         if (trial->message) json_object_set_new(item, "message", json_string(trial->message));
         json_array_append_new(trials, item);

@@ -1135,13 +1135,15 @@ static long ladder_rung(const dial_model_objective *objective, double value) {
     return lo < objective->n_ladder && objective->ladder[lo] == value ? (long)lo : -1;
 }
 
-/* Scores fold f along the chain from the held entry. *busy: another trial
+/* Scores fold f along the chain from the held entry; for a path, path
+ * (when not NULL) receives the scores of steps 1 .. the trial's value
+ * (NaN where not asked). *busy: another trial
  * is extending the memo this one needs (nothing done; try another fold).
  * DIAL_ERR_UNSUPPORTED: the chain cannot answer these knobs (the caller
  * uses predict_fold). */
 static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
                                const dial_knobs *knobs, prepared *entry, double *score,
-                               bool *busy) {
+                               double *path, bool *busy) {
     size_t at = (size_t)objective->chain_knob;
     if (!dial_knobs_active(knobs, at)) return DIAL_ERR_UNSUPPORTED;
     double value = knobs->values[at].number;
@@ -1212,6 +1214,8 @@ static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *object
             memo_settle(cache, m);
         }
     }
+    if (status == DIAL_OK && m && !*busy && path && !objective->warm)
+        for (size_t i = 0; i <= v; i++) path[i] = i < m->n_scores ? m->scores[i] : NAN;
     pthread_mutex_unlock(&cache->lock);
     free(key);
     return status;
@@ -1222,7 +1226,7 @@ static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *object
  * predict_fold cannot answer these knobs. */
 static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective *objective,
                                        const dial_knobs *knobs, size_t f, const double *key,
-                                       size_t key_length, double *score, bool *busy) {
+                                       size_t key_length, double *score, double *path, bool *busy) {
     const objective_fold *fold = &objective->folds[f];
     prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length);
     if (!entry || entry->state != PREPARED_READY) {
@@ -1230,7 +1234,7 @@ static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective
         return score_fold(ctx, objective, knobs, fold, score);
     }
     if (objective->chain_knob >= 0) {
-        dial_status chained = chain_score(ctx, objective, f, knobs, entry, score, busy);
+        dial_status chained = chain_score(ctx, objective, f, knobs, entry, score, path, busy);
         if (chained != DIAL_ERR_UNSUPPORTED) {
             prepared_release(objective, f, entry);
             return chained;
@@ -1265,6 +1269,40 @@ static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective
     return status;
 }
 
+/* The steps of a path trial's fold scores (n_folds x steps, NaN where not
+ * asked or where a fold was fitted in full) that every fold scored, each
+ * with its mean over the folds, recorded as the trial's path. */
+static dial_status report_path(dial_trial *trial, const double *paths, size_t n_folds,
+                               size_t steps) {
+    int64_t *at = malloc((steps ? steps : 1) * sizeof *at);
+    double *mean = malloc((steps ? steps : 1) * sizeof *mean);
+    size_t n = 0;
+    for (size_t s = 0; at && mean && s < steps; s++) {
+        double sum = 0;
+        for (size_t f = 0; f < n_folds; f++) sum += paths[f * steps + s];
+        if (isnan(sum)) continue;
+        at[n] = (int64_t)s + 1;
+        mean[n++] = sum / (double)n_folds;
+    }
+    dial_status status =
+        !at || !mean ? dial_fail(dial_trial_ctx(trial), DIAL_ERR_NOMEM, "out of memory for a path")
+        : n          ? dial_trial_report_path(trial, at, mean, n)
+                     : DIAL_OK;
+    free(at);
+    free(mean);
+    return status;
+}
+
+/* How many path steps a trial of these knobs scores (its path knob's
+ * value), or 0 when it has no path. */
+static size_t path_length(const dial_model_objective *objective, const dial_knobs *knobs) {
+    if (objective->chain_knob < 0 || objective->warm) return 0;
+    size_t at = (size_t)objective->chain_knob;
+    double value = knobs->values[at].number;
+    bool usable = dial_knobs_active(knobs, at) && value >= 1 && value <= 1e6;
+    return usable ? (size_t)value : 0;
+}
+
 dial_status dial_model_objective_run(void *user, dial_trial *trial, double *value, bool *pruned) {
     const dial_model_objective *objective = user;
     dial_ctx *ctx = dial_trial_ctx(trial);
@@ -1290,7 +1328,10 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     double sum = 0;
     bool *scored = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scored) : NULL;
     double *scores = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scores) : NULL;
-    if (status == DIAL_OK && (!scored || !scores))
+    size_t steps = key ? path_length(objective, &knobs) : 0;
+    double *paths = steps ? malloc(n * steps * sizeof *paths) : NULL;
+    for (size_t i = 0; paths && i < n * steps; i++) paths[i] = NAN;
+    if (status == DIAL_OK && (!scored || !scores || (steps && !paths)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
     /* Folds in order, except that a fold whose chain another trial is
      * extending waits until a pass has nothing else left to do. */
@@ -1307,7 +1348,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             double score = NAN;
             bool busy = false;
             status = key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length,
-                                               &score, &busy)
+                                               &score, paths ? paths + f * steps : NULL, &busy)
                          : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
             if (status != DIAL_OK) {
                 dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
@@ -1331,6 +1372,8 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     for (size_t f = 0; status == DIAL_OK && f < n; f++)
         if (scored[f]) sum += scores[f];
     if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
+    if (status == DIAL_OK && paths && done == n) status = report_path(trial, paths, n, steps);
+    free(paths);
     free(scored);
     free(scores);
     free(key);

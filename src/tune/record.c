@@ -1,4 +1,4 @@
-/* Trial records: the params, intermediate values and outcome of a trial as
+/* Trial records: the params, intermediate values, path and outcome of a trial as
  * storages return them. Arrays grow to powers of two so that appending is
  * amortised O(1) without storing a capacity in the public struct. */
 #include <math.h>
@@ -123,6 +123,8 @@ void dial_trial_record_clear(dial_trial_record *record) {
     free(record->param_texts);
     free(record->intermediate_steps);
     free(record->intermediate_values);
+    free(record->path_steps);
+    free(record->path_values);
     free(record->message);
     *record = (dial_trial_record){0};
 }
@@ -217,6 +219,46 @@ bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, doubl
     return true;
 }
 
+bool dial_record_set_path(dial_trial_record *record, const int64_t *steps, const double *values,
+                          size_t n) {
+    int64_t *new_steps = NULL;
+    double *new_values = NULL;
+    /* Room for capacity_for(n), so that appending to a path set here
+     * follows the same growth rule as one built by appending. */
+    size_t capacity = capacity_for(n);
+    if (capacity) {
+        new_steps = malloc(capacity * sizeof *new_steps);
+        new_values = malloc(capacity * sizeof *new_values);
+        if (!new_steps || !new_values) {
+            free(new_steps);
+            free(new_values);
+            return false;
+        }
+        memcpy(new_steps, steps, n * sizeof *new_steps);
+        memcpy(new_values, values, n * sizeof *new_values);
+    }
+    free(record->path_steps);
+    free(record->path_values);
+    record->path_steps = new_steps;
+    record->path_values = new_values;
+    record->n_path = n;
+    return true;
+}
+
+bool dial_record_append_path(dial_trial_record *record, int64_t step, double value) {
+    size_t n = record->n_path;
+    if (needs_growth(n)) {
+        size_t capacity = n == 0 ? 4 : n * 2;
+        if (!grow((void **)&record->path_steps, sizeof(int64_t), capacity) ||
+            !grow((void **)&record->path_values, sizeof(double), capacity))
+            return false;
+    }
+    record->path_steps[n] = step;
+    record->path_values[n] = value;
+    record->n_path = n + 1;
+    return true;
+}
+
 bool dial_record_set_message(dial_trial_record *record, const char *message) {
     char *copy = NULL;
     if (message && !(copy = dial_strdup(message))) return false;
@@ -261,6 +303,9 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
                from->n_intermediate * sizeof(double));
         to->n_intermediate = from->n_intermediate;
     }
+    if (from->n_path &&
+        !dial_record_set_path(to, from->path_steps, from->path_values, from->n_path))
+        goto nomem;
     if (from->message && !(to->message = dial_strdup(from->message))) goto nomem;
     return true;
 nomem:

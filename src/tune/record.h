@@ -19,6 +19,14 @@ long dial_record_find_param(const dial_trial_record *record, const char *name);
 /* Records the intermediate value of a step, replacing an earlier one of the
  * same step. Returns false when out of memory. */
 bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, double value);
+/* Replaces the record's path (see dial_trial_record.path_steps) with a
+ * copy of n steps and values; n 0 empties it. The caller checks the steps.
+ * Returns false when out of memory, leaving the record unchanged. */
+bool dial_record_set_path(dial_trial_record *record, const int64_t *steps, const double *values,
+                          size_t n);
+/* Appends one step to the record's path, for readers that get a path row
+ * by row in ascending step order. Returns false when out of memory. */
+bool dial_record_append_path(dial_trial_record *record, int64_t step, double value);
 /* Sets the message (copied; NULL clears it). Returns false when out of memory. */
 bool dial_record_set_message(dial_trial_record *record, const char *message);
 /* Deep copy of from into *to (which is overwritten). Returns false when out

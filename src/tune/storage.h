@@ -70,6 +70,10 @@ typedef struct dial_storage_ops {
      * refreshes the trial's heartbeat. */
     dial_status (*report)(dial_ctx *ctx, void *self, int64_t trial_id, int64_t step, double value,
                           double now);
+    /* Replaces the trial's whole path (steps ascending, each >= 1; n 0
+     * empties it) in one durable write, and refreshes its heartbeat. */
+    dial_status (*report_path)(dial_ctx *ctx, void *self, int64_t trial_id, const int64_t *steps,
+                               const double *values, size_t n, double now);
     /* Refreshes the heartbeat of running trials, in one write. */
     dial_status (*heartbeat)(dial_ctx *ctx, void *self, const int64_t *trial_ids, size_t n,
                              double now);
@@ -97,9 +101,10 @@ typedef struct dial_storage {
 
 /* A fresh in-memory storage (its studies live as long as the handle). */
 dial_status dial_storage_memory_open(dial_ctx *ctx, dial_storage *out);
-/* Opens or creates a SQLite study file at path. Errors: a missing
- * directory, a file that is not a dial study database, a schema version
- * this dial does not read (DIAL_ERR_IO or DIAL_ERR_FORMAT). */
+/* Opens or creates a SQLite study file at path; a file of schema version 1
+ * (before trial paths) is upgraded in place. Errors: a missing directory, a
+ * file that is not a dial study database, a schema version this dial does
+ * not read (newer, or below 1) (DIAL_ERR_IO or DIAL_ERR_FORMAT). */
 dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_storage *out);
 /* Closes the storage; a zeroed storage is harmless. */
 void dial_storage_close(dial_storage *storage);

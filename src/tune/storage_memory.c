@@ -172,10 +172,15 @@ static dial_status memory_start_trial(dial_ctx *ctx, void *self, int64_t study_i
         trial->record = *entry;
         free(trial->record.intermediate_steps);
         free(trial->record.intermediate_values);
+        free(trial->record.path_steps);
+        free(trial->record.path_values);
         free(trial->record.message);
         trial->record.intermediate_steps = NULL;
         trial->record.intermediate_values = NULL;
         trial->record.n_intermediate = 0;
+        trial->record.path_steps = NULL;
+        trial->record.path_values = NULL;
+        trial->record.n_path = 0;
         trial->record.message = NULL;
         trial->record.stale = false;
         trial->sample = -1;
@@ -225,6 +230,16 @@ static dial_status memory_report(dial_ctx *ctx, void *self, int64_t trial_id, in
     memory_trial *trial = memory_find(ctx, self, trial_id);
     if (!trial) return DIAL_ERR_INTERNAL;
     if (!dial_record_set_intermediate(&trial->record, step, value)) return memory_nomem(ctx);
+    if (trial->record.state == DIAL_TRIAL_RUNNING) trial->heartbeat = now;
+    return DIAL_OK;
+}
+
+static dial_status memory_report_path(dial_ctx *ctx, void *self, int64_t trial_id,
+                                      const int64_t *steps, const double *values, size_t n,
+                                      double now) {
+    memory_trial *trial = memory_find(ctx, self, trial_id);
+    if (!trial) return DIAL_ERR_INTERNAL;
+    if (!dial_record_set_path(&trial->record, steps, values, n)) return memory_nomem(ctx);
     if (trial->record.state == DIAL_TRIAL_RUNNING) trial->heartbeat = now;
     return DIAL_OK;
 }
@@ -331,6 +346,7 @@ static const dial_storage_ops memory_ops = {
     .start_trial = memory_start_trial,
     .set_param = memory_set_param,
     .report = memory_report,
+    .report_path = memory_report_path,
     .heartbeat = memory_heartbeat,
     .finish = memory_finish,
     .trials = memory_trials,

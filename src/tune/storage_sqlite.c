@@ -2,7 +2,7 @@
  * open with `sqlite3`, shared by any number of worker processes.
  *
  * Durability: every write is its own committed transaction (a trial start,
- * a param, a report, a finish), in WAL journal mode with synchronous=NORMAL.
+ * a param, a report, a path, a finish), in WAL journal mode with synchronous=NORMAL.
  * A committed transaction is in the write-ahead log before COMMIT returns,
  * so it survives the death of the process at any moment (kill -9, the
  * failure the heartbeats are there for). What NORMAL gives up against FULL
@@ -36,15 +36,29 @@
 #include "tune/record.h"
 #include "tune/storage.h"
 
-#define SCHEMA_VERSION 1
+/* Version 2 added trial_path; a version-1 file gains it when opened. */
+#define SCHEMA_VERSION 2
+#define SCHEMA_TEXT_OF(version) #version
+#define SCHEMA_TEXT(version) SCHEMA_TEXT_OF(version)
+#define SCHEMA_VERSION_TEXT SCHEMA_TEXT(SCHEMA_VERSION) /* "2", for the SQL below */
 /* How long the busy handler waits for a lock before the retry loop takes
  * over, and how long the retry loop keeps trying. */
 #define BUSY_TIMEOUT_MS 1000
 #define RETRY_SECONDS 120.0
 
+/* The table of version 2, in the form that both creates a new file and
+ * upgrades a version-1 one. */
+#define TRIAL_PATH_SQL                                            \
+    "CREATE TABLE IF NOT EXISTS trial_path (\n"                   \
+    "  trial_id INTEGER NOT NULL REFERENCES trials (trial_id),\n" \
+    "  step INTEGER NOT NULL,\n"                                  \
+    "  value REAL,\n"                                             \
+    "  PRIMARY KEY (trial_id, step)\n"                            \
+    ") WITHOUT ROWID;\n"
+
 static const char schema_sql[] =
     "CREATE TABLE dial_schema (version INTEGER NOT NULL);\n"
-    "INSERT INTO dial_schema (version) VALUES (1);\n"
+    "INSERT INTO dial_schema (version) VALUES (" SCHEMA_VERSION_TEXT ");\n"
     "CREATE TABLE studies (\n"
     "  study_id INTEGER PRIMARY KEY,\n"
     "  name TEXT NOT NULL UNIQUE,\n"
@@ -100,7 +114,10 @@ static const char schema_sql[] =
     "  value REAL NOT NULL,\n"
     "  text TEXT NOT NULL,\n"
     "  PRIMARY KEY (queue_id, name)\n"
-    ") WITHOUT ROWID;\n";
+    ") WITHOUT ROWID;\n" TRIAL_PATH_SQL;
+
+static const char upgrade_from_1_sql[] =
+    TRIAL_PATH_SQL "UPDATE dial_schema SET version = " SCHEMA_VERSION_TEXT ";\n";
 
 enum statement {
     BEGIN_WRITE,
@@ -125,6 +142,8 @@ enum statement {
     STUDY_STARTED,
     PARAM_SET,
     VALUE_SET,
+    PATH_CLEAR,
+    PATH_SET,
     HEARTBEAT,
     TRIAL_STATE,
     TRIAL_FINISH,
@@ -132,12 +151,14 @@ enum statement {
     LIST_TRIALS,
     LIST_PARAMS,
     LIST_VALUES,
+    LIST_PATHS,
     BEST_MIN,
     BEST_MAX,
     BEST_TRIAL,
     TRIAL_ROW,
     TRIAL_PARAMS,
     TRIAL_VALUES,
+    TRIAL_PATH,
     STATEMENT_COUNT
 };
 
@@ -176,6 +197,8 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [PARAM_SET] = "INSERT OR REPLACE INTO trial_params (trial_id, position, name, kind, value, "
                   "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [VALUE_SET] = "INSERT OR REPLACE INTO trial_values (trial_id, step, value) VALUES (?1, ?2, ?3)",
+    [PATH_CLEAR] = "DELETE FROM trial_path WHERE trial_id = ?1",
+    [PATH_SET] = "INSERT INTO trial_path (trial_id, step, value) VALUES (?1, ?2, ?3)",
     [HEARTBEAT] = "UPDATE trials SET heartbeat = ?2 WHERE trial_id = ?1 AND state = 'running'",
     [TRIAL_STATE] = "SELECT study_id, number, state, stale FROM trials WHERE trial_id = ?1",
     [TRIAL_FINISH] = "UPDATE trials SET state = ?2, value = ?3, finished_at = ?4, message = ?5 "
@@ -190,6 +213,9 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [LIST_VALUES] = "SELECT t.number, v.step, v.value FROM trials t "
                     "JOIN trial_values v ON v.trial_id = t.trial_id WHERE t.study_id = ?1 "
                     "ORDER BY t.number, v.step",
+    [LIST_PATHS] = "SELECT t.number, p.step, p.value FROM trials t "
+                   "JOIN trial_path p ON p.trial_id = t.trial_id WHERE t.study_id = ?1 "
+                   "ORDER BY t.number, p.step",
     [BEST_MIN] = "SELECT min(value) FROM trials WHERE study_id = ?1 AND state = 'complete'",
     [BEST_MAX] = "SELECT max(value) FROM trials WHERE study_id = ?1 AND state = 'complete'",
     [BEST_TRIAL] = "SELECT trial_id FROM trials WHERE study_id = ?1 AND state = 'complete' "
@@ -199,6 +225,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [TRIAL_PARAMS] = "SELECT name, kind, value, text FROM trial_params WHERE trial_id = ?1 "
                      "ORDER BY position",
     [TRIAL_VALUES] = "SELECT step, value FROM trial_values WHERE trial_id = ?1 ORDER BY step",
+    [TRIAL_PATH] = "SELECT step, value FROM trial_path WHERE trial_id = ?1 ORDER BY step",
 };
 
 typedef struct sqlite_storage {
@@ -370,12 +397,28 @@ static int setup_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_stat
         int64_t version = sqlite3_column_int64(stmt, 0);
         sqlite3_finalize(stmt);
         if (rc != SQLITE_ROW) return rc;
-        if (version != SCHEMA_VERSION) {
+        if (version > SCHEMA_VERSION) {
             *status =
                 dial_fail(ctx, DIAL_ERR_FORMAT,
-                          "%s has study schema version %lld; this dial %s reads version %d",
+                          "%s has study schema version %lld, from a newer dial; this dial %s "
+                          "reads versions 1 to %d: open it with a newer dial",
                           store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
             return TXN_FAILED;
+        }
+        if (version < 1) {
+            *status =
+                dial_fail(ctx, DIAL_ERR_FORMAT,
+                          "%s has study schema version %lld; this dial %s reads versions 1 "
+                          "to %d",
+                          store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
+            return TXN_FAILED;
+        }
+        /* Under the write lock taken above, so of several processes
+         * opening a version-1 file at once exactly one upgrades it and the
+         * others find version 2. Older versions are only ever added to. */
+        if (version == 1) {
+            rc = sqlite3_exec(store->db, upgrade_from_1_sql, NULL, NULL, NULL);
+            if (rc != SQLITE_OK) return rc;
         }
     }
     return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
@@ -783,6 +826,44 @@ static dial_status sqlite_report(dial_ctx *ctx, void *self, int64_t trial_id, in
     return transact(ctx, self, "storing an intermediate value", report_body, &arg);
 }
 
+typedef struct path_arg {
+    int64_t trial_id;
+    const int64_t *steps;
+    const double *values;
+    size_t n;
+    double now;
+} path_arg;
+
+/* The old path goes and the new one comes in one transaction, so a reader
+ * sees one whole path or the other, never a mix. */
+static int path_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    path_arg *arg = p;
+    int rc = run_id(store, BEGIN_WRITE);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_stmt *clear = statement(store, PATH_CLEAR);
+    sqlite3_bind_int64(clear, 1, arg->trial_id);
+    if ((rc = run(clear)) != SQLITE_OK) return rc;
+    for (size_t i = 0; i < arg->n; i++) {
+        sqlite3_stmt *set = statement(store, PATH_SET);
+        sqlite3_bind_int64(set, 1, arg->trial_id);
+        sqlite3_bind_int64(set, 2, arg->steps[i]);
+        bind_number(set, 3, arg->values[i]);
+        if ((rc = run(set)) != SQLITE_OK) return rc;
+    }
+    sqlite3_stmt *beat = statement(store, HEARTBEAT);
+    sqlite3_bind_int64(beat, 1, arg->trial_id);
+    sqlite3_bind_double(beat, 2, arg->now);
+    if ((rc = run(beat)) != SQLITE_OK) return rc;
+    return run_id(store, COMMIT);
+}
+
+static dial_status sqlite_report_path(dial_ctx *ctx, void *self, int64_t trial_id,
+                                      const int64_t *steps, const double *values, size_t n,
+                                      double now) {
+    path_arg arg = {trial_id, steps, values, n, now};
+    return transact(ctx, self, "storing a trial's path", path_body, &arg);
+}
+
 typedef struct heartbeat_arg {
     const int64_t *trial_ids;
     size_t n;
@@ -950,6 +1031,18 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
             return nomem(ctx, values, status);
     }
     if (rc != SQLITE_DONE) return rc;
+
+    sqlite3_stmt *paths = statement(store, LIST_PATHS);
+    sqlite3_bind_int64(paths, 1, arg->study_id);
+    record = NULL;
+    while ((rc = next_row(paths)) == SQLITE_ROW) {
+        int64_t number = sqlite3_column_int64(paths, 0);
+        if (!record || record->number != number) record = find_number(arg->out, number);
+        if (record && !dial_record_append_path(record, sqlite3_column_int64(paths, 1),
+                                               column_number(paths, 2)))
+            return nomem(ctx, paths, status);
+    }
+    if (rc != SQLITE_DONE) return rc;
     return run_id(store, COMMIT);
 }
 
@@ -1009,6 +1102,13 @@ static int best_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
                                           column_number(values, 1)))
             return nomem(ctx, values, status);
     if (rc != SQLITE_DONE) return rc;
+    sqlite3_stmt *path = statement(store, TRIAL_PATH);
+    sqlite3_bind_int64(path, 1, trial_id);
+    while ((rc = next_row(path)) == SQLITE_ROW)
+        if (!dial_record_append_path(arg->out, sqlite3_column_int64(path, 0),
+                                     column_number(path, 1)))
+            return nomem(ctx, path, status);
+    if (rc != SQLITE_DONE) return rc;
     if ((rc = run_id(store, COMMIT)) != SQLITE_OK) return rc;
     arg->found = true;
     return SQLITE_OK;
@@ -1056,6 +1156,7 @@ static const dial_storage_ops sqlite_ops = {
     .start_trial = sqlite_start_trial,
     .set_param = sqlite_set_param,
     .report = sqlite_report,
+    .report_path = sqlite_report_path,
     .heartbeat = sqlite_heartbeat,
     .finish = sqlite_finish,
     .trials = sqlite_trials,

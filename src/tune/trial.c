@@ -255,3 +255,27 @@ dial_status dial_trial_report(dial_trial *trial, int64_t step, double value) {
     pthread_mutex_unlock(&study->lock);
     return status;
 }
+
+dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, const double *values,
+                                   size_t n) {
+    if (!trial) return DIAL_ERR_ARGUMENT;
+    dial_study *study = trial->study;
+    if (n > 0 && (!steps || !values))
+        return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
+                         "report_path: %zu path steps given without their %s", n,
+                         steps ? "values" : "steps");
+    for (size_t i = 0; i < n; i++)
+        if (steps[i] < 1 || (i > 0 && steps[i] <= steps[i - 1]))
+            return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
+                             "path steps must be ascending and at least 1");
+    if (!dial_record_set_path(&trial->record, steps, values, n))
+        return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory recording a path of %zu steps",
+                         n);
+    /* The storage call refreshes the heartbeat too: a long fit that only
+     * reports its path at the end still counts as alive from then on. */
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->report_path(
+        trial->ctx, study->storage.self, trial->trial_id, steps, values, n, dial_tune_now());
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}

@@ -286,6 +286,33 @@ static void test_a_path_range_under_random_sampling_reuses_longer_fits(void **st
     free_run(&plain);
 }
 
+static void test_a_path_trial_records_the_mean_score_of_every_step_it_scored(void **state) {
+    (void)state;
+    static const char *const items[] = {"rounds=1,5,20", "offset=0.5", NULL};
+    chain_run chained = run(&toy_path_family, items, DIAL_SAMPLER_GRID, 0, 1, true);
+    chain_run plain = run(&toy_path_family, items, DIAL_SAMPLER_GRID, 0, 1, false);
+    for (size_t t = 0; t < chained.trials.count; t++) {
+        const dial_trial_record *trial = &chained.trials.items[t];
+        int64_t rounds = atoi(param_text(trial, "rounds"));
+        /* the steps the list asks for, up to the trial's own */
+        int64_t expected[] = {1, 5, 20};
+        size_t n = rounds == 1 ? 1 : rounds == 5 ? 2 : 3;
+        assert_int_equal(trial->n_path, n);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(trial->path_steps[i], expected[i]);
+            /* each step's mean is the value of the trial at that step */
+            for (size_t u = 0; u < plain.trials.count; u++)
+                if (atoi(param_text(&plain.trials.items[u], "rounds")) == expected[i])
+                    assert_memory_equal(&trial->path_values[i], &plain.trials.items[u].value,
+                                        sizeof(double));
+        }
+        assert_memory_equal(&trial->path_values[n - 1], &trial->value, sizeof(double));
+        assert_int_equal(plain.trials.items[t].n_path, 0); /* no chain, no path */
+    }
+    free_run(&chained);
+    free_run(&plain);
+}
+
 /* ---- warm ladders ------------------------------------------------------------ */
 
 static void test_a_warm_ladder_starts_each_rung_from_the_rung_below(void **state) {
@@ -339,6 +366,7 @@ int main(void) {
         cmocka_unit_test(test_a_path_grid_fits_once_per_value_of_the_other_knobs),
         cmocka_unit_test(test_a_path_grid_with_two_jobs_scores_as_one_job),
         cmocka_unit_test(test_a_path_range_under_random_sampling_reuses_longer_fits),
+        cmocka_unit_test(test_a_path_trial_records_the_mean_score_of_every_step_it_scored),
         cmocka_unit_test(test_a_warm_ladder_starts_each_rung_from_the_rung_below),
         cmocka_unit_test(test_a_warm_ladder_does_not_depend_on_the_order_of_the_trials),
         cmocka_unit_test(test_a_warm_knob_over_a_range_chains_only_under_the_grid),

@@ -78,6 +78,42 @@ static void test_records_grow_copy_and_replace(void **state) {
     assert_null(copy.message);
 }
 
+static void test_a_path_is_copied_replaced_and_cleared(void **state) {
+    dial_trial_record record = {0};
+    const int64_t steps[] = {10, 20, 50};
+    const double values[] = {0.8, 0.85, 0.84};
+    assert_true(dial_record_set_path(&record, steps, values, 3));
+    dial_trial_record copy;
+    assert_true(dial_record_copy(&copy, &record));
+    /* Replacing shrinks the path of the record and leaves the copy alone. */
+    const int64_t fewer_steps[] = {5};
+    const double fewer_values[] = {0.7};
+    assert_true(dial_record_set_path(&record, fewer_steps, fewer_values, 1));
+    assert_int_equal(record.n_path, 1);
+    assert_int_equal(record.path_steps[0], 5);
+    assert_true(record.path_values[0] == 0.7);
+    assert_int_equal(copy.n_path, 3);
+    assert_int_equal(copy.path_steps[2], 50);
+    assert_true(copy.path_values[1] == 0.85);
+    /* A path read back row by row grows past the size it was set with. */
+    for (int64_t step = 60; step <= 200; step += 10)
+        assert_true(dial_record_append_path(&copy, step, (double)step / 1000));
+    assert_int_equal(copy.n_path, 18);
+    assert_int_equal(copy.path_steps[17], 200);
+    assert_true(copy.path_values[17] == 0.2);
+    assert_true(copy.path_values[0] == 0.8);
+    /* An empty path empties it. */
+    assert_true(dial_record_set_path(&record, NULL, NULL, 0));
+    assert_int_equal(record.n_path, 0);
+    assert_null(record.path_steps);
+    assert_null(record.path_values);
+    dial_trial_record_clear(&copy);
+    assert_int_equal(copy.n_path, 0);
+    assert_null(copy.path_steps);
+    assert_null(copy.path_values);
+    dial_trial_record_clear(&record);
+}
+
 static void test_names_of_states_and_kinds_read_back(void **state) {
     dial_trial_state parsed_state;
     for (int s = DIAL_TRIAL_RUNNING; s <= DIAL_TRIAL_FAILED; s++) {
@@ -99,6 +135,7 @@ int main(void) {
         cmocka_unit_test(test_values_that_need_17_digits_get_them),
         cmocka_unit_test(test_every_text_reads_back_to_its_value),
         cmocka_unit_test(test_records_grow_copy_and_replace),
+        cmocka_unit_test(test_a_path_is_copied_replaced_and_cleared),
         cmocka_unit_test(test_names_of_states_and_kinds_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

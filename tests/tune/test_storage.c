@@ -296,6 +296,104 @@ static void test_finishing_twice_is_refused(void **state) {
     dial_trial_record_clear(&a.record);
 }
 
+static void report_path(fixture *f, int64_t trial_id, const int64_t *steps, const double *values,
+                        size_t n, double now) {
+    assert_dial_ok(f->ctx, f->storage.ops->report_path(f->ctx, f->storage.self, trial_id, steps,
+                                                       values, n, now));
+}
+
+static void test_a_path_is_replaced_whole_and_read_with_the_trial(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    const int64_t long_steps[] = {1, 2, 3, 4};
+    const double long_values[] = {0.5, 0.4, 0.3, 0.35};
+    report_path(f, a.trial_id, long_steps, long_values, 4, 100.5);
+    const int64_t steps[] = {10, 25, 100};
+    const double values[] = {0.3, NAN, 0.25};
+    report_path(f, a.trial_id, steps, values, 3, 100.6);
+    finish(f, a.trial_id, DIAL_TRIAL_COMPLETE, 0.25, 101.0);
+    dial_storage_trial b = start(f, 0, 102.0);
+    finish(f, b.trial_id, DIAL_TRIAL_COMPLETE, 0.5, 103.0);
+
+    dial_trial_list list;
+    assert_dial_ok(f->ctx, f->storage.ops->trials(f->ctx, f->storage.self, f->study, &list));
+    assert_int_equal(list.count, 2);
+    const dial_trial_record *r = &list.items[0];
+    assert_int_equal(r->n_path, 3);
+    for (size_t i = 0; i < 3; i++) assert_int_equal(r->path_steps[i], steps[i]);
+    assert_true(r->path_values[0] == 0.3);
+    assert_true(isnan(r->path_values[1]));
+    assert_true(r->path_values[2] == 0.25);
+    assert_int_equal(list.items[1].n_path, 0);
+    assert_null(list.items[1].path_steps);
+    dial_trial_list_free(&list);
+
+    dial_trial_record best;
+    bool found = false;
+    assert_dial_ok(f->ctx, f->storage.ops->best(f->ctx, f->storage.self, f->study, DIAL_MINIMIZE,
+                                                &best, &found));
+    assert_true(found);
+    assert_int_equal(best.number, 0);
+    assert_int_equal(best.n_path, 3);
+    assert_int_equal(best.path_steps[2], 100);
+    assert_true(best.path_values[2] == 0.25);
+    dial_trial_record_clear(&best);
+    dial_trial_record_clear(&a.record);
+    dial_trial_record_clear(&b.record);
+}
+
+static void test_an_empty_path_removes_the_one_stored(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    const int64_t steps[] = {1, 2};
+    const double values[] = {0.5, 0.4};
+    report_path(f, a.trial_id, steps, values, 2, 100.5);
+    report_path(f, a.trial_id, NULL, NULL, 0, 100.6);
+    dial_trial_list list;
+    assert_dial_ok(f->ctx, f->storage.ops->trials(f->ctx, f->storage.self, f->study, &list));
+    assert_int_equal(list.items[0].n_path, 0);
+    dial_trial_list_free(&list);
+    dial_trial_record_clear(&a.record);
+}
+
+static void test_reporting_a_path_refreshes_the_heartbeat(void **state) {
+    fixture *f = *state;
+    dial_storage_trial a = start(f, 0, 100.0);
+    const int64_t steps[] = {1};
+    const double values[] = {0.5};
+    report_path(f, a.trial_id, steps, values, 1, 108.0);
+    dial_storage_trial b = start(f, 0, 115.0); /* 7 s after the path: alive */
+    assert_int_equal(b.n_marked_stale, 0);
+    dial_storage_trial c = start(f, 0, 119.0); /* 11 s after: stale */
+    assert_int_equal(c.n_marked_stale, 1);
+    dial_trial_record_clear(&a.record);
+    dial_trial_record_clear(&b.record);
+    dial_trial_record_clear(&c.record);
+}
+
+/* The trial that reruns a stale trial's params starts with no path: the
+ * path belonged to the dead run. */
+static void test_a_rerun_of_a_stale_trial_starts_without_its_path(void **state) {
+    fixture *f = *state;
+    dial_storage_trial dead = start(f, 0, 100.0);
+    set_param(f, dead.trial_id, 0, "x", 0.25);
+    const int64_t steps[] = {1, 2};
+    const double values[] = {0.5, 0.4};
+    report_path(f, dead.trial_id, steps, values, 2, 100.0);
+    dial_storage_trial rerun = start(f, 0, 120.0);
+    assert_int_equal(rerun.n_marked_stale, 1);
+    assert_int_equal(rerun.record.n_params, 1);
+    assert_int_equal(rerun.record.n_path, 0);
+    dial_trial_list list;
+    assert_dial_ok(f->ctx, f->storage.ops->trials(f->ctx, f->storage.self, f->study, &list));
+    assert_int_equal(list.count, 2);
+    assert_int_equal(list.items[0].n_path, 2); /* the stale trial keeps what it scored */
+    assert_int_equal(list.items[1].n_path, 0);
+    dial_trial_list_free(&list);
+    dial_trial_record_clear(&dead.record);
+    dial_trial_record_clear(&rerun.record);
+}
+
 #define BOTH(test)                                                 \
     cmocka_unit_test_setup_teardown(test, setup_memory, teardown), \
         cmocka_unit_test_setup_teardown(test, setup_sqlite, teardown)
@@ -311,6 +409,10 @@ int main(void) {
         BOTH(test_report_refreshes_the_heartbeat),
         BOTH(test_trial_that_died_before_any_param_is_not_queued),
         BOTH(test_finishing_twice_is_refused),
+        BOTH(test_a_path_is_replaced_whole_and_read_with_the_trial),
+        BOTH(test_an_empty_path_removes_the_one_stored),
+        BOTH(test_reporting_a_path_refreshes_the_heartbeat),
+        BOTH(test_a_rerun_of_a_stale_trial_starts_without_its_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

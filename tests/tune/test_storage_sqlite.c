@@ -1,6 +1,7 @@
 /* Studies in a SQLite file: resuming, several studies per file, the errors
- * of a wrong file, and worker processes: four at once on one study, and a
- * worker killed with SIGKILL in the middle of a trial. */
+ * of a wrong file, trial paths and the upgrade of files made before them,
+ * and worker processes: four at once on one study, and a worker killed
+ * with SIGKILL in the middle of a trial. */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include "test_support.h"
 
@@ -188,18 +189,264 @@ static void test_an_sqlite_file_of_another_program_is_refused(void **state) {
                       DIAL_ERR_FORMAT, expected);
 }
 
-static void test_another_schema_version_is_refused(void **state) {
+static void test_a_newer_schema_version_is_refused(void **state) {
     fixture *f = *state;
     dial_study *study = open_study(f, "x");
     dial_study_free(study);
     run_sql(f->path, "UPDATE dial_schema SET version = 99");
     char expected[256];
     snprintf(expected, sizeof expected,
-             "%s has study schema version 99; this dial %s reads version 1", f->path,
+             "%s has study schema version 99, from a newer dial; this dial %s reads versions 1 "
+             "to 2: open it with a newer dial",
+             f->path, DIAL_VERSION_STRING);
+    study = NULL;
+    assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
+                      DIAL_ERR_FORMAT, expected);
+    assert_dial_error(f->ctx, dial_study_load(f->ctx, f->path, "x", &study), DIAL_ERR_FORMAT,
+                      expected);
+}
+
+static void test_a_schema_version_below_1_is_refused(void **state) {
+    fixture *f = *state;
+    dial_study *study = open_study(f, "x");
+    dial_study_free(study);
+    run_sql(f->path, "UPDATE dial_schema SET version = 0");
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s has study schema version 0; this dial %s reads versions 1 to 2", f->path,
              DIAL_VERSION_STRING);
     study = NULL;
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
                       DIAL_ERR_FORMAT, expected);
+}
+
+/* ---- paths and the version-1 files made before them ----------------------- */
+
+/* The schema as dial wrote it before trial paths (version 1), verbatim. */
+static const char version_1_schema[] =
+    "CREATE TABLE dial_schema (version INTEGER NOT NULL);\n"
+    "INSERT INTO dial_schema (version) VALUES (1);\n"
+    "CREATE TABLE studies (\n"
+    "  study_id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  direction TEXT NOT NULL CHECK (direction IN ('minimize', 'maximize')),\n"
+    "  created_at REAL NOT NULL,\n"
+    "  next_number INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_sample INTEGER NOT NULL DEFAULT 0,\n"
+    "  n_running INTEGER NOT NULL DEFAULT 0,\n"
+    "  n_finished INTEGER NOT NULL DEFAULT 0\n"
+    ");\n"
+    "CREATE TABLE trials (\n"
+    "  trial_id INTEGER PRIMARY KEY,\n"
+    "  study_id INTEGER NOT NULL REFERENCES studies (study_id),\n"
+    "  number INTEGER NOT NULL,\n"
+    "  sample INTEGER,\n"
+    "  state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'pruned', 'failed')),\n"
+    "  value REAL,\n"
+    "  started_at REAL NOT NULL,\n"
+    "  finished_at REAL,\n"
+    "  heartbeat REAL NOT NULL,\n"
+    "  stale INTEGER NOT NULL DEFAULT 0,\n"
+    "  message TEXT,\n"
+    "  UNIQUE (study_id, number)\n"
+    ");\n"
+    "CREATE INDEX trials_running ON trials (study_id, heartbeat) WHERE state = 'running';\n"
+    "CREATE INDEX trials_complete ON trials (study_id, value, number) WHERE state = 'complete';\n"
+    "CREATE TABLE trial_params (\n"
+    "  trial_id INTEGER NOT NULL REFERENCES trials (trial_id),\n"
+    "  position INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('float', 'int', 'choice')),\n"
+    "  value REAL NOT NULL,\n"
+    "  text TEXT NOT NULL,\n"
+    "  PRIMARY KEY (trial_id, name)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE trial_values (\n"
+    "  trial_id INTEGER NOT NULL REFERENCES trials (trial_id),\n"
+    "  step INTEGER NOT NULL,\n"
+    "  value REAL,\n"
+    "  PRIMARY KEY (trial_id, step)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE param_queue (\n"
+    "  queue_id INTEGER PRIMARY KEY,\n"
+    "  study_id INTEGER NOT NULL REFERENCES studies (study_id),\n"
+    "  from_number INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX param_queue_by_study ON param_queue (study_id, queue_id);\n"
+    "CREATE TABLE param_queue_params (\n"
+    "  queue_id INTEGER NOT NULL REFERENCES param_queue (queue_id),\n"
+    "  position INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('float', 'int', 'choice')),\n"
+    "  value REAL NOT NULL,\n"
+    "  text TEXT NOT NULL,\n"
+    "  PRIMARY KEY (queue_id, name)\n"
+    ") WITHOUT ROWID;\n";
+
+/* Two finished trials of study 'old' as a version-1 dial left them. */
+static const char version_1_trials[] =
+    "INSERT INTO studies (study_id, name, direction, created_at, next_number, next_sample,\n"
+    "  n_running, n_finished) VALUES (1, 'old', 'minimize', 1700000000, 2, 2, 0, 2);\n"
+    "INSERT INTO trials (trial_id, study_id, number, sample, state, value, started_at,\n"
+    "  finished_at, heartbeat) VALUES\n"
+    "  (1, 1, 0, 0, 'complete', 0.5, 1700000001, 1700000002, 1700000002),\n"
+    "  (2, 1, 1, 1, 'complete', 0.25, 1700000003, 1700000004, 1700000004);\n"
+    "INSERT INTO trial_params VALUES (1, 0, 'x', 'float', 0.5, '0.5'),\n"
+    "  (2, 0, 'x', 'float', 0.25, '0.25');\n"
+    "INSERT INTO trial_values VALUES (1, 0, 0.5), (2, 0, 0.25);\n";
+
+/* The file's schema version, and whether it has the trial_path table. */
+static int64_t file_version(const char *path, bool *has_path_table) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT group_concat(version) FROM dial_schema), "
+                                        "(SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'trial_path')",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    /* group_concat: one row of the version, never two */
+    const char *versions = (const char *)sqlite3_column_text(stmt, 0);
+    assert_non_null(versions);
+    assert_null(strchr(versions, ','));
+    int64_t version = strtoll(versions, NULL, 10);
+    *has_path_table = sqlite3_column_int64(stmt, 1) == 1;
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return version;
+}
+
+/* x*x + y*y, reporting a path that falls to it over three steps. */
+static dial_status sum_of_squares_with_path(void *user, dial_trial *trial, double *value,
+                                            bool *pruned) {
+    dial_status status = sum_of_squares(user, trial, value, pruned);
+    if (status != DIAL_OK) return status;
+    const int64_t steps[] = {10, 20, 30};
+    const double values[] = {*value + 2, *value + 1, *value};
+    return dial_trial_report_path(trial, steps, values, 3);
+}
+
+static void expect_path_of_value(const dial_trial_record *trial) {
+    assert_int_equal(trial->n_path, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(trial->path_steps[i], 10 * (int64_t)(i + 1));
+        assert_true(trial->path_values[i] == trial->value + (double)(2 - i));
+    }
+}
+
+static void test_a_path_survives_closing_and_reopening_the_file(void **state) {
+    fixture *f = *state;
+    dial_study *study = open_study(f, "paths");
+    bool has_path_table = false;
+    assert_int_equal(file_version(f->path, &has_path_table), 2); /* a new file */
+    assert_true(has_path_table);
+    dial_optimize_options options = {.n_trials = 4, .jobs = 2};
+    assert_dial_ok(f->ctx,
+                   dial_study_optimize(f->ctx, study, sum_of_squares_with_path, NULL, &options));
+    dial_study_free(study);
+
+    dial_study *loaded = NULL;
+    assert_dial_ok(f->ctx, dial_study_load(f->ctx, f->path, "paths", &loaded));
+    dial_trial_list list = trials_of(f->ctx, loaded);
+    assert_int_equal(list.count, 4);
+    for (size_t i = 0; i < list.count; i++) expect_path_of_value(&list.items[i]);
+    dial_trial_list_free(&list);
+    dial_trial_record best;
+    assert_dial_ok(f->ctx, dial_study_best(f->ctx, loaded, &best));
+    expect_path_of_value(&best);
+    dial_trial_record_clear(&best);
+    dial_study_free(loaded);
+}
+
+static void test_a_version_1_file_gains_the_path_table_and_keeps_its_trials(void **state) {
+    fixture *f = *state;
+    run_sql(f->path, version_1_schema);
+    run_sql(f->path, version_1_trials);
+    bool has_path_table = true;
+    assert_int_equal(file_version(f->path, &has_path_table), 1);
+    assert_false(has_path_table);
+
+    dial_study *study = open_study(f, "old");
+    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_true(has_path_table);
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 2);
+    assert_true(list.items[0].value == 0.5);
+    assert_true(list.items[1].value == 0.25);
+    assert_string_equal(list.items[1].param_texts[0], "0.25");
+    assert_int_equal(list.items[1].n_intermediate, 1);
+    assert_int_equal(list.items[0].n_path, 0);
+    assert_int_equal(list.items[1].n_path, 0);
+    dial_trial_list_free(&list);
+
+    /* The study goes on, with paths, from where the old dial left it. */
+    dial_optimize_options options = {.n_trials = 3, .jobs = 1};
+    assert_dial_ok(f->ctx,
+                   dial_study_optimize(f->ctx, study, sum_of_squares_with_path, NULL, &options));
+    list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 3);
+    assert_int_equal(list.items[2].number, 2);
+    expect_path_of_value(&list.items[2]);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+}
+
+/* Runs in a child: opens study 'old' when the gate opens and optimizes it
+ * to n trials with paths. */
+static int path_worker_process(const char *path, int64_t n, int start_fd) {
+    char go;
+    if (read(start_fd, &go, 1) < 0) return 3;
+    dial_ctx *ctx = dial_ctx_new();
+    dial_study *study = NULL;
+    dial_status status = open_named(ctx, path, "old", DIAL_MINIMIZE, 0, &study);
+    if (status == DIAL_OK) {
+        dial_optimize_options options = {.n_trials = n, .jobs = 1};
+        status = dial_study_optimize(ctx, study, sum_of_squares_with_path, NULL, &options);
+    }
+    if (status != DIAL_OK) fprintf(stderr, "worker %d: %s\n", (int)getpid(), dial_ctx_error(ctx));
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+    return status == DIAL_OK ? 0 : 1;
+}
+
+static void test_processes_opening_a_version_1_file_at_once_upgrade_it_once(void **state) {
+    fixture *f = *state;
+    run_sql(f->path, version_1_schema);
+    run_sql(f->path, version_1_trials);
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t children[4];
+    for (int i = 0; i < 4; i++) {
+        children[i] = fork();
+        assert_true(children[i] >= 0);
+        if (children[i] == 0) {
+            close(gate[1]);
+            _exit(path_worker_process(f->path, 14, gate[0]));
+        }
+    }
+    close(gate[0]);
+    close(gate[1]); /* every child opens the file now */
+    for (int i = 0; i < 4; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(children[i], &status, 0), children[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    bool has_path_table = false;
+    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_true(has_path_table);
+    dial_study *study = open_study(f, "old");
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 14);
+    assert_int_equal(list.items[0].n_path, 0);
+    for (size_t i = 2; i < list.count; i++) {
+        assert_int_equal(list.items[i].state, DIAL_TRIAL_COMPLETE);
+        expect_path_of_value(&list.items[i]);
+    }
+    dial_trial_list_free(&list);
+    dial_study_free(study);
 }
 
 static void test_a_report_is_visible_to_other_workers_at_once(void **state) {
@@ -570,7 +817,14 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_a_file_that_is_not_sqlite_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_sqlite_file_of_another_program_is_refused, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_another_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_newer_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_schema_version_below_1_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_path_survives_closing_and_reopening_the_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_version_1_file_gains_the_path_table_and_keeps_its_trials, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_processes_opening_a_version_1_file_at_once_upgrade_it_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_report_is_visible_to_other_workers_at_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_four_processes_share_one_study_exactly, setup,
