@@ -5,6 +5,8 @@ the same folds, in the same run.
 
 usage: /usr/bin/python3 bench/gbdt_tune_vs_xgboost.py DIAL TUNE_FOLDS [DATA_DIR]
            [--trials 30] [--seed 0] [--space NAME=VALUES ...]
+           [--grid | --grid-only] [--grid-estimators 50,100,150,200]
+           [--grid-rates 0.1,0.3] [--grid-depths 4,6] [--grid-jobs 1]
 
 DIAL is the dial program (build/dial), TUNE_FOLDS the tune_folds program
 (build/tune_folds); DATA_DIR holds letter.csv (20,000 x 16, 26 classes,
@@ -69,6 +71,26 @@ Both use the machine's 2 cores.
 Prints both times, the ratio XGBoost / dial (above 1: dial is faster; goal
 3), both best CV accuracies with their knobs, the mean and largest
 absolute difference of the per-trial accuracies, and a JSON line at the end.
+
+--grid adds a second part (--grid-only runs it alone): staged predictions
+at work. A grid over n_estimators x learning_rate x max_depth (default
+50,100,150,200 x 0.1,0.3 x 4,6; the other knobs fixed at their defaults
+with -s, so both sides fit the same model),
+
+    dial tune gbdt letter.csv --target lettr --sampler grid --cv 5
+        --jobs J --seed S --space n_estimators=50,100,150,200
+        --space learning_rate=0.1,0.3 --space max_depth=4,6
+        -s min_child_weight=1 -s lambda=1 -s subsample=1 -s colsample=1
+        --study TMP/grid.db --quiet --json
+
+where one fit per fold and (learning_rate, max_depth) of the largest
+n_estimators scores every smaller one (the family's predict_fold_path),
+against XGBoost doing the same: one xgb.cv per (learning_rate, max_depth)
+with num_boost_round = the largest n_estimators on dial's folds, whose
+per-round history (test-merror-mean) gives the score of every smaller
+n_estimators too. Both timed from reading the CSV. J defaults to 1: the
+trials of one path wait for its single fit, so dial gives that fit both
+threads instead of running two trials at once.
 """
 import argparse
 import json
@@ -165,6 +187,98 @@ def run_xgboost(path, fold_of, trials, seed):
     return time.perf_counter() - start, scores, int(x.shape[1])
 
 
+def grid_values(text, kind):
+    return [kind(v) for v in text.split(",") if v.strip()]
+
+
+def grid_command(dial, path, seed, jobs, estimators, rates, depths, study):
+    join = lambda values: ",".join(str(v) for v in values)
+    return [dial, "tune", "gbdt", path, "--target", TARGET, "--sampler", "grid", "--cv", "5",
+            "--jobs", str(jobs), "--seed", str(seed),
+            "--space", "n_estimators=" + join(estimators),
+            "--space", "learning_rate=" + join(rates),
+            "--space", "max_depth=" + join(depths),
+            "-s", "min_child_weight=1", "-s", "lambda=1", "-s", "subsample=1",
+            "-s", "colsample=1", "--study", study, "--quiet", "--json"]
+
+
+def run_xgboost_grid(path, fold_of, estimators, rates, depths, seed):
+    """One xgb.cv per (learning_rate, max_depth) with the most rounds; its
+    history scores every n_estimators. Seconds and {(n, rate, depth): accuracy}."""
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    codes, _ = pd.factorize(frame[TARGET], sort=True)
+    x = frame.drop(columns=TARGET).to_numpy(dtype=np.float32)
+    dtrain = xgb.DMatrix(x, label=codes.astype(np.float32), nthread=2)
+    folds = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f))
+             for f in range(5)]
+    top = max(estimators)
+    scores = {}
+    for rate in rates:
+        for depth in depths:
+            params, _ = xgboost_params({"learning_rate": rate, "max_depth": depth}, seed)
+            history = xgb.cv(params, dtrain, num_boost_round=top, folds=folds,
+                             metrics="merror", as_pandas=True, seed=seed)
+            errors = history["test-merror-mean"].to_numpy()
+            for n in estimators:
+                scores[(n, rate, depth)] = 1.0 - float(errors[n - 1])
+    return time.perf_counter() - start, scores
+
+
+def grid_part(args, path, fold_of):
+    estimators = grid_values(args.grid_estimators, int)
+    rates = grid_values(args.grid_rates, float)
+    depths = grid_values(args.grid_depths, int)
+    with tempfile.TemporaryDirectory() as directory:
+        study = os.path.join(directory, "grid.db")
+        command = grid_command(args.dial, path, args.seed, args.grid_jobs, estimators, rates,
+                               depths, study)
+        dial_seconds, summary = run_dial(command)
+        trials = dial_trials(args.dial, study)
+    size = len(estimators) * len(rates) * len(depths)
+    if len(trials) != size:
+        sys.exit("dial's grid study holds %d complete trials, not %d" % (len(trials), size))
+    xgb_seconds, xgb_scores = run_xgboost_grid(path, fold_of, estimators, rates, depths,
+                                               args.seed)
+    rows = []
+    for trial in trials:
+        k = trial["knobs"]
+        key = (int(k["n_estimators"]), float(k["learning_rate"]), int(k["max_depth"]))
+        rows.append((key, float(trial["value"]), xgb_scores[key]))
+    rows.sort()
+    differences = np.array([abs(d - x) for _, d, x in rows])
+    ratio = xgb_seconds / dial_seconds
+    shown = [os.path.basename(c) if i == 0 else c for i, c in enumerate(command)]
+    shown[shown.index("--study") + 1] = "TMP/grid.db"
+    print("grid: n_estimators %s x learning_rate %s x max_depth %s = %d configurations, "
+          "5 folds (dial's), seed %d" % (args.grid_estimators, args.grid_rates,
+                                        args.grid_depths, size, args.seed))
+    print("dial:    %s" % " ".join(shown))
+    print("XGBoost: read_csv + DMatrix + one xgb.cv(num_boost_round=%d) per (learning_rate, "
+          "max_depth), every n_estimators from its per-round history" % max(estimators))
+    print()
+    print("%-5s %6s %6s %9s %9s %9s" % ("n", "rate", "depth", "dial", "XGBoost", "|diff|"))
+    for (n, rate, depth), d, x in rows:
+        print("%-5d %6.3g %6d %9.5f %9.5f %9.5f" % (n, rate, depth, d, x, abs(d - x)))
+    best_dial = max(rows, key=lambda r: r[1])
+    best_xgb = max(rows, key=lambda r: r[2])
+    print()
+    print("%-8s %10s %14s  %s" % ("", "seconds", "best accuracy", "n, rate, depth"))
+    print("%-8s %10.2f %14.5f  %s" % ("dial", dial_seconds, best_dial[1], best_dial[0]))
+    print("%-8s %10.2f %14.5f  %s" % ("XGBoost", xgb_seconds, best_xgb[2], best_xgb[0]))
+    print()
+    print("grid: dial is %.2fx faster end to end; per-configuration accuracy: mean |dial - "
+          "XGBoost| %.5f, largest %.5f; dial's summary best %.5f" %
+          (ratio, float(differences.mean()), float(differences.max()),
+           float(summary["best_value"])))
+    return {"grid_estimators": estimators, "grid_rates": rates, "grid_depths": depths,
+            "grid_jobs": args.grid_jobs, "grid_dial_seconds": dial_seconds,
+            "grid_xgboost_seconds": xgb_seconds, "grid_ratio": ratio,
+            "grid_dial_best": best_dial[1], "grid_xgboost_best": best_xgb[2],
+            "grid_mean_abs_difference": float(differences.mean()),
+            "grid_max_abs_difference": float(differences.max())}
+
+
 def knob_text(knobs):
     parts = []
     for name, value in knobs.items():
@@ -182,6 +296,13 @@ def main():
     parser.add_argument("--space", action="append", default=None,
                         help="dial's --space, repeatable (default: %s)" %
                         " ".join(DEFAULT_SPACE))
+    parser.add_argument("--grid", action="store_true",
+                        help="add the grid part: staged predictions against xgb.cv's history")
+    parser.add_argument("--grid-only", action="store_true", help="run the grid part alone")
+    parser.add_argument("--grid-estimators", default="50,100,150,200")
+    parser.add_argument("--grid-rates", default="0.1,0.3")
+    parser.add_argument("--grid-depths", default="4,6")
+    parser.add_argument("--grid-jobs", type=int, default=1)
     args = parser.parse_args()
     space = args.space if args.space else DEFAULT_SPACE
     path = os.path.join(args.data_dir, "letter.csv")
@@ -191,6 +312,12 @@ def main():
     fold_of = np.array([int(line) for line in output.split()])
     if fold_of.min() < 0 or len(set(fold_of.tolist())) != 5:
         sys.exit("tune_folds gave an incomplete fold assignment")
+
+    if args.grid_only:
+        figures = grid_part(args, path, fold_of)
+        print()
+        print(json.dumps(figures))
+        return
 
     with tempfile.TemporaryDirectory() as directory:
         study = os.path.join(directory, "g.db")
@@ -250,6 +377,9 @@ def main():
                "mean_abs_difference": float(differences.mean()),
                "max_abs_difference": float(differences.max()),
                "xgboost_version": xgb.__version__}
+    if args.grid:
+        print()
+        figures.update(grid_part(args, path, fold_of))
     print()
     print(json.dumps(figures))
 

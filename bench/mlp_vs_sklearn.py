@@ -2,7 +2,7 @@
 """Times dial's mlp against scikit-learn's MLPClassifier, in one run.
 
 usage: /usr/bin/python3 bench/mlp_vs_sklearn.py DIAL [--jobs N] [--repeats N]
-                                                [--fashion [--data DIR]]
+                                                [--fashion [--data DIR] [--seeds N]]
 
 DIAL is the dial program of a Release build (e.g. build/dial); with
 --fashion, bench_models from the same build folder is used too. Both sides
@@ -27,12 +27,18 @@ Cases:
                  bench_models (2 threads, fit + predict, CSV reading not
                  timed); scikit-learn: fit + predict of the pipeline.
 
+  --seeds N      with --fashion: the accuracy of each side over seeds
+                 1..N (dial fit --seed S and dial predict on the same
+                 8,000 / 2,000 rows; MLPClassifier(random_state=S)), untimed,
+                 with their means: one seed's accuracy on 2,000 rows moves
+                 by a few tenths of a point with the initial weights alone.
+
 Threads: OPENBLAS_NUM_THREADS is left unset for both. dial gets --jobs N
 (default 2, the machine's cores): dial cv runs folds in parallel, one thread
-per fit, and a single fit spreads each minibatch over its threads; every
-BLAS call is kept small enough that OpenBLAS does not start threads of its
-own. scikit-learn runs with n_jobs=None (one fold at a time) and numpy's
-OpenBLAS uses its default threads.
+per fit, and a single fit spreads each minibatch over its threads. dial's
+MLP does its matrix products with its own kernels, not OpenBLAS's (see
+src/models/mlp_gemm.h). scikit-learn runs with n_jobs=None (one fold at a
+time) and numpy's OpenBLAS uses its default threads.
 
 Prints one line per case: wall seconds of each and their ratio dial /
 scikit-learn (below 0.5 meets the goal of issue 4), the CPU seconds (user +
@@ -68,11 +74,11 @@ DIAL_KNOBS = [f"hidden={HIDDEN}", f"epochs={EPOCHS}", f"batch_size={BATCH}", "so
               "learning_rate=1e-3", "alpha=1e-4", "activation=relu"]
 
 
-def sklearn_model():
+def sklearn_model(seed=0):
     mlp = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="adam",
                         alpha=1e-4, batch_size=BATCH, learning_rate_init=1e-3,
                         max_iter=EPOCHS, n_iter_no_change=EPOCHS + 1, tol=0.0,
-                        random_state=0)
+                        random_state=seed)
     return make_pipeline(StandardScaler(), mlp)
 
 
@@ -139,6 +145,35 @@ def run_sklearn_holdout(x, y, repeats):
     return best, best_cpu, accuracy
 
 
+def seed_accuracies(dial, csv, x, y, seeds, workdir):
+    """Untimed: each side's holdout accuracy for seeds 1..seeds."""
+    frame = pd.read_csv(csv)
+    test = np.arange(len(frame)) % 5 == 0
+    train_csv, test_csv = os.path.join(workdir, "train.csv"), os.path.join(workdir, "test.csv")
+    frame[~test].to_csv(train_csv, index=False)
+    frame[test].to_csv(test_csv, index=False)
+    model, predictions = os.path.join(workdir, "mlp.dial"), os.path.join(workdir, "pred.csv")
+    dial_scores, sk_scores = [], []
+    for seed in range(1, seeds + 1):
+        command = [dial, "fit", "mlp", train_csv, "--target", "label", "--seed", str(seed),
+                   "-o", model]
+        for knob in DIAL_KNOBS:
+            command += ["-s", knob]
+        for step in (command, [dial, "predict", model, test_csv, "-o", predictions]):
+            done = subprocess.run(step, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"dial failed: {' '.join(step)}\n{done.stderr}")
+        predicted = pd.read_csv(predictions)["label"].values
+        dial_scores.append(float(np.mean(predicted == y[test])))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted = sklearn_model(seed).fit(x[~test], y[~test])
+        sk_scores.append(float(np.mean(fitted.predict(x[test]) == y[test])))
+        print(f"  seed {seed}: dial {dial_scores[-1]:.4f}  sklearn {sk_scores[-1]:.4f}", flush=True)
+    print(f"  mean over {seeds} seeds: dial {np.mean(dial_scores):.4f}  "
+          f"sklearn {np.mean(sk_scores):.4f}", flush=True)
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()
@@ -168,6 +203,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--fashion", action="store_true")
+    parser.add_argument("--seeds", type=int, default=0)
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     data_dir = args.data or next((d for d in ["/work/shared/data",
@@ -195,6 +231,10 @@ def main():
             csv, x, y = fashion_sample(data_dir, workdir)
             dial = run_dial_holdout(bench_models, csv, "label", args.repeats)
             report("fashion_mnist", dial, run_sklearn_holdout(x, y, args.repeats))
+            if args.seeds:
+                print(f"fashion_mnist accuracy over seeds (untimed, {HIDDEN} units, "
+                      f"{EPOCHS} epochs):", flush=True)
+                seed_accuracies(args.dial, csv, x, y, args.seeds, workdir)
 
 
 def report(name, dial, sk):

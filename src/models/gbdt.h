@@ -1,12 +1,15 @@
 /*
- * Histogram gradient boosting, the family dial_model_gbdt: its staged
- * predictions, for the tuner (internal).
+ * Histogram gradient boosting, the family dial_model_gbdt, and its staged
+ * predictions (internal).
  *
  * One fit with n_estimators = N answers every smaller n_estimators: the
  * prediction after m rounds of a forest of N rounds is the prediction of a
  * forest fitted with n_estimators = m (same seed and other knobs), since
- * round m never depends on later rounds. (With early stopping the forest
- * may stop early; later stages then repeat its last round.)
+ * round m never depends on later rounds. The tuner takes that path through
+ * the family's predict_fold_path (path_knob "n_estimators"), which streams
+ * the test rows' predictions round by round. Early stopping breaks it:
+ * the kept rounds are those up to the best of all the rounds run, so the
+ * path refuses it (DIAL_ERR_UNSUPPORTED).
  */
 #ifndef DIAL_GBDT_H
 #define DIAL_GBDT_H
@@ -26,12 +29,5 @@ dial_status dial_gbdt_predict_staged(dial_ctx *ctx, const dial_knobs *knobs,
                                      const dial_tensors *learned, const dial_fit_input *in,
                                      const size_t *rounds, size_t n_stages,
                                      dial_predict_output *outs);
-
-/* The same for the test rows of a fold made by the family's prepare_fold:
- * one fit with the knobs (whose n_estimators should be the largest stage),
- * then the test rows' predictions after each stage. The fold state is only
- * read. */
-dial_status dial_gbdt_fold_staged(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                  const size_t *rounds, size_t n_stages, dial_predict_output *outs);
 
 #endif

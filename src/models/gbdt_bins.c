@@ -271,10 +271,11 @@ static dial_status bins_code_rows(void *arg, size_t begin, size_t end, int worke
 dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const double *x,
                                 size_t n_rows, int threads, uint8_t **codes) {
     size_t d = bins->n_features;
-    *codes = malloc(n_rows * d > 0 ? n_rows * d : 1);
+    *codes = malloc(n_rows * d + DIAL_GBDT_CODES_PAD);
     if (!*codes)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory coding %zu x %zu values", n_rows,
                          d);
+    memset(*codes + n_rows * d, 0, DIAL_GBDT_CODES_PAD);
     code_job job = {bins, x, n_rows, *codes};
     if (n_rows * d < ((size_t)1 << 16)) threads = 1;
     size_t n_blocks = (n_rows + BINS_CODE_ROWS - 1) / BINS_CODE_ROWS;

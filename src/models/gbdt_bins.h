@@ -27,6 +27,10 @@
  * of a feature with 255 value bins. */
 #define DIAL_GBDT_MAX_VALUE_BINS 255
 
+/* Bytes after the end of every coded matrix (zeros): a vector gather reads
+ * a row's code as the first byte of a four-byte word. */
+#define DIAL_GBDT_CODES_PAD 4
+
 typedef struct dial_gbdt_bins {
     size_t n_features;
     uint16_t *n_values; /* value bins of each feature (>= 1); code n_values[f] is "missing" */
@@ -47,7 +51,8 @@ dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, si
 
 /* Codes the rows of x (n_rows x bins->n_features, row-major) with the
  * edges: *codes is malloc'ed, column-major (feature f's codes at
- * *codes + f * n_rows); free it with free. An infinite value codes like the
+ * *codes + f * n_rows), followed by DIAL_GBDT_CODES_PAD zeros; free it
+ * with free. An infinite value codes like the
  * largest or smallest finite one. Fails only with DIAL_ERR_NOMEM. */
 dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const double *x,
                                 size_t n_rows, int threads, uint8_t **codes);

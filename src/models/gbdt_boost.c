@@ -4,9 +4,10 @@
  * leaf values to the scores of every row.
  *
  * A tree's own rows get their leaf's value straight from the partition the
- * tree was grown with; the other rows (left out by subsampling, or held out
- * for early stopping) walk the tree on their codes, which route them as the
- * raw values would.
+ * tree was grown with; so do the other rows (left out by subsampling, held
+ * out for early stopping, or extra rows that are only predicted), which
+ * the grower partitions alongside as passive rows: their codes route them
+ * as the raw values would.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 typedef struct boost_worker {
     dial_gbdt_grower *grower;
     uint32_t *sample;   /* the rows of one tree */
+    uint32_t *others;   /* the rows left out of it: its passive rows */
     uint32_t *features; /* the features of one tree */
     size_t *pick;       /* every feature index, for drawing a subset */
     double *residual;   /* absolute error: a leaf's residuals */
@@ -29,7 +31,9 @@ typedef struct boost_worker {
 /* One tree's nodes, kept until the round's trees are appended in order. */
 typedef struct boost_tree {
     dial_gbdt_node *nodes;
+    dial_gbdt_walk_node *walk;
     size_t n, capacity;
+    uint32_t depth;
 } boost_tree;
 
 typedef struct boost_state {
@@ -38,6 +42,8 @@ typedef struct boost_state {
     const uint8_t *codes;
     const double *y;
     size_t n, n_features, n_scores, n_classes;
+    size_t n_extra, stride;   /* extra rows, and rows of codes (n + n_extra) */
+    double *extra;            /* n_scores x n_extra */
     const uint32_t *fit_rows; /* rows trees are grown on, ascending */
     size_t n_fit;
     double *margin;        /* n_scores x n */
@@ -54,56 +60,135 @@ typedef struct boost_state {
 void dial_gbdt_forest_free(dial_gbdt_forest *forest) {
     free(forest->base);
     free(forest->nodes);
+    free(forest->walk);
     free(forest->tree_offset);
+    free(forest->depth);
     memset(forest, 0, sizeof *forest);
 }
 
 /* ---- walking a tree on codes ------------------------------------------------------ */
 
-static inline double boost_walk(const dial_gbdt_node *nodes, const dial_gbdt_bins *bins,
-                                const uint8_t *codes, size_t stride, size_t row) {
-    const dial_gbdt_node *node = nodes;
-    while (node->feature >= 0) {
-        unsigned code = codes[(size_t)node->feature * stride + row];
-        bool left = code == bins->n_values[node->feature] ? node->default_left : code <= node->bin;
-        node = nodes + (left ? node->left : node->right);
+/* The walk nodes of a grown tree (children relative to its first node);
+ * returns its depth. */
+static uint32_t boost_walk_nodes(const dial_gbdt_bins *bins, const dial_gbdt_node *nodes, size_t n,
+                                 dial_gbdt_walk_node *walk) {
+    uint32_t depth = 0;
+    for (size_t t = 0; t < n; t++) {
+        const dial_gbdt_node *node = &nodes[t];
+        if (node->depth > depth) depth = node->depth;
+        if (node->feature < 0) {
+            walk[t] = (dial_gbdt_walk_node){.feature = 0,
+                                            .bin = 0xFFFF,
+                                            .missing = 0xFFFF,
+                                            .left = (uint32_t)t,
+                                            .right = (uint32_t)t,
+                                            .value = node->value};
+            continue;
+        }
+        uint16_t missing = node->default_left ? bins->n_values[node->feature] : 0xFFFF;
+        walk[t] = (dial_gbdt_walk_node){.feature = (uint32_t)node->feature,
+                                        .bin = node->bin,
+                                        .missing = missing,
+                                        .left = (uint32_t)node->left,
+                                        .right = (uint32_t)node->right,
+                                        .value = node->value};
     }
-    return node->value;
+    return depth;
 }
 
-void dial_gbdt_forest_add_round(const dial_gbdt_forest *forest, const dial_gbdt_bins *bins,
-                                const uint8_t *codes, size_t n, size_t round, double *margin) {
+static inline uint32_t boost_step(const dial_gbdt_walk_node *node, const uint8_t *codes, size_t n,
+                                  size_t row) {
+    unsigned code = codes[(size_t)node->feature * n + row];
+    unsigned left = (code <= node->bin) | (code == node->missing);
+    return left ? node->left : node->right;
+}
+
+/* Adds the tree's values to margin[i] for rows 0 .. m-1 of column-major
+ * codes (stride rows per feature), four rows at a time so that their walks
+ * overlap. */
+static void boost_walk_add(const dial_gbdt_walk_node *nodes, uint32_t depth, const uint8_t *codes,
+                           size_t stride, size_t m, double *margin) {
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        uint32_t a = 0, b = 0, c = 0, d = 0;
+        for (uint32_t step = 0; step < depth; step++) {
+            a = boost_step(nodes + a, codes, stride, i);
+            b = boost_step(nodes + b, codes, stride, i + 1);
+            c = boost_step(nodes + c, codes, stride, i + 2);
+            d = boost_step(nodes + d, codes, stride, i + 3);
+        }
+        margin[i] += nodes[a].value;
+        margin[i + 1] += nodes[b].value;
+        margin[i + 2] += nodes[c].value;
+        margin[i + 3] += nodes[d].value;
+    }
+    for (; i < m; i++) {
+        uint32_t a = 0;
+        for (uint32_t step = 0; step < depth; step++) a = boost_step(nodes + a, codes, stride, i);
+        margin[i] += nodes[a].value;
+    }
+}
+
+void dial_gbdt_forest_add_round(const dial_gbdt_forest *forest, const uint8_t *codes, size_t stride,
+                                size_t n, size_t round, double *margin) {
     size_t k_n = forest->n_scores;
     for (size_t k = 0; k < k_n; k++) {
-        const dial_gbdt_node *nodes = forest->nodes + forest->tree_offset[round * k_n + k];
-        double *mk = margin + k * n;
-        for (size_t i = 0; i < n; i++) mk[i] += boost_walk(nodes, bins, codes, n, i);
+        size_t tree = round * k_n + k;
+        boost_walk_add(forest->walk + forest->tree_offset[tree], forest->depth[tree], codes, stride,
+                       n, margin + k * n);
     }
 }
 
-void dial_gbdt_forest_margins(const dial_gbdt_forest *forest, const dial_gbdt_bins *bins,
-                              const uint8_t *codes, size_t n, size_t rounds, double *margin) {
+void dial_gbdt_forest_margins(const dial_gbdt_forest *forest, const uint8_t *codes, size_t stride,
+                              size_t n, size_t rounds, double *margin) {
     size_t k_n = forest->n_scores;
     if (rounds > forest->n_rounds) rounds = forest->n_rounds;
     for (size_t k = 0; k < k_n; k++)
         for (size_t i = 0; i < n; i++) margin[k * n + i] = forest->base[k];
     for (size_t r = 0; r < rounds; r++)
-        dial_gbdt_forest_add_round(forest, bins, codes, n, r, margin);
+        dial_gbdt_forest_add_round(forest, codes, stride, n, r, margin);
 }
 
 /* ---- one tree ------------------------------------------------------------------- */
 
-/* The rows of the tree: every fitted row, or each with probability
- * subsample (in row order, so the draw depends only on the stream). */
-static size_t boost_sample(const boost_state *s, dial_rng *rng, uint32_t *sample) {
+/* The rows of the tree, each fitted row with probability subsample (in
+ * row order, so the draw depends only on the stream), and its passive
+ * rows: every other row of the coded matrix, ascending. Returns the
+ * number drawn; *n_passive gets the other count. */
+static size_t boost_sample(const boost_state *s, dial_rng *rng, uint32_t *sample, uint32_t *passive,
+                           size_t *n_passive) {
     double rate = s->params->subsample;
+    size_t m = 0, p = 0;
+    bool every_row_fitted = s->n_fit == s->n;
     if (rate >= 1) {
         memcpy(sample, s->fit_rows, s->n_fit * sizeof *sample);
-        return s->n_fit;
+        m = s->n_fit;
+    } else {
+        /* dial_rng_uniform(rng) < rate, that is (next >> 11) 2^-53 < rate,
+         * on integers: the same draw, without the conversion per row */
+        uint64_t below = (uint64_t)ceil(ldexp(rate, 53));
+        for (size_t i = 0; i < s->n_fit; i++) {
+            uint32_t drawn = (dial_rng_next(rng) >> 11) < below;
+            sample[m] = passive[p] = s->fit_rows[i];
+            m += drawn;
+            p += 1 - drawn;
+        }
     }
-    size_t m = 0;
-    for (size_t i = 0; i < s->n_fit; i++)
-        if (dial_rng_uniform(rng) < rate) sample[m++] = s->fit_rows[i];
+    if (!every_row_fitted) {
+        /* the rows held out for early stopping interleave with the fitted
+         * ones: merge the sample with every row instead */
+        sample[m] = UINT32_MAX; /* a sentinel past the end: no branch on the draw */
+        size_t next = 0;
+        p = 0;
+        for (size_t r = 0; r < s->n; r++) {
+            size_t in_sample = sample[next] == r;
+            passive[p] = (uint32_t)r;
+            p += 1 - in_sample;
+            next += in_sample;
+        }
+    }
+    for (size_t r = s->n; r < s->stride; r++) passive[p++] = (uint32_t)r;
+    *n_passive = p;
     return m;
 }
 
@@ -151,35 +236,35 @@ static void boost_refresh_leaves(const boost_state *s, boost_worker *w, const do
     }
 }
 
-/* Adds the tree's values to the scores of every row. */
-static void boost_update(const boost_state *s, const dial_gbdt_node *nodes, size_t n_nodes,
-                         const uint32_t *rows, const uint32_t *sample, size_t m, double *margin) {
-    for (size_t t = 0; t < n_nodes; t++) {
-        const dial_gbdt_node *node = &nodes[t];
+/* Adds the tree's leaf values to the scores of every row: the fitted rows'
+ * in margin, the extra rows' in extra. */
+static void boost_update(const boost_state *s, const boost_tree *tree, const uint32_t *rows,
+                         const uint32_t *passive, double *margin, double *extra) {
+    uint32_t n = (uint32_t)s->n;
+    for (size_t t = 0; t < tree->n; t++) {
+        const dial_gbdt_node *node = &tree->nodes[t];
         if (node->feature >= 0) continue;
         double value = node->value;
         for (uint32_t i = node->begin; i < node->end; i++) margin[rows[i]] += value;
-    }
-    if (m == s->n) return;
-    size_t next = 0; /* rows outside the sample, by merging with it */
-    for (size_t r = 0; r < s->n; r++) {
-        if (next < m && sample[next] == r) {
-            next++;
-            continue;
-        }
-        margin[r] += boost_walk(nodes, s->bins, s->codes, s->n, r);
+        uint32_t i = node->pbegin; /* ascending: the fitted rows come first */
+        for (; i < node->pend && passive[i] < n; i++) margin[passive[i]] += value;
+        for (; i < node->pend; i++) extra[passive[i] - n] += value;
     }
 }
 
-static dial_status boost_keep_tree(boost_tree *tree, const dial_gbdt_node *nodes, size_t n) {
+static dial_status boost_keep_tree(const dial_gbdt_bins *bins, boost_tree *tree,
+                                   const dial_gbdt_node *nodes, size_t n) {
     if (n > tree->capacity) {
         dial_gbdt_node *grown = realloc(tree->nodes, n * sizeof *grown);
-        if (!grown) return DIAL_ERR_NOMEM;
-        tree->nodes = grown;
+        if (grown) tree->nodes = grown;
+        dial_gbdt_walk_node *walk = realloc(tree->walk, n * sizeof *walk);
+        if (walk) tree->walk = walk;
+        if (!grown || !walk) return DIAL_ERR_NOMEM;
         tree->capacity = n;
     }
     memcpy(tree->nodes, nodes, n * sizeof *nodes);
     tree->n = n;
+    tree->depth = boost_walk_nodes(bins, nodes, n, tree->walk);
     return DIAL_OK;
 }
 
@@ -190,14 +275,17 @@ static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int wo
     for (size_t k = begin; k < end; k++) {
         dial_rng rng =
             dial_rng_stream(s->params->seed, DIAL_GBDT_STREAM_TREES + s->round * s->n_scores + k);
-        size_t m = boost_sample(s, &rng, w->sample);
+        size_t n_passive;
+        size_t m = boost_sample(s, &rng, w->sample, w->others, &n_passive);
         size_t n_features = boost_features(s, &rng, w);
         dial_gbdt_tree_input in = {
-            .data = {s->bins, s->codes, s->n, s->pairs + k * s->n},
+            .data = {s->bins, s->codes, s->stride, s->pairs + k * s->n},
             .rows = w->sample,
             .n_rows = m,
             .features = w->features,
             .n_features = n_features,
+            .passive = w->others,
+            .n_passive = n_passive,
         };
         dial_status status =
             dial_gbdt_grow(s->ctx, w->grower, &s->params->tree, &in, s->tree_threads);
@@ -206,9 +294,10 @@ static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int wo
         if (s->params->loss == DIAL_GBDT_ABSOLUTE) boost_refresh_leaves(s, w, margin);
         size_t n_nodes;
         const dial_gbdt_node *nodes = dial_gbdt_grower_nodes(w->grower, &n_nodes);
-        boost_update(s, nodes, n_nodes, dial_gbdt_grower_rows(w->grower), w->sample, m, margin);
-        status = boost_keep_tree(&s->trees[k], nodes, n_nodes);
+        status = boost_keep_tree(s->bins, &s->trees[k], nodes, n_nodes);
         if (status != DIAL_OK) return status;
+        boost_update(s, &s->trees[k], dial_gbdt_grower_rows(w->grower),
+                     dial_gbdt_grower_passive(w->grower), margin, s->extra + k * s->n_extra);
     }
     return DIAL_OK;
 }
@@ -232,8 +321,10 @@ static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree
         size_t capacity = forest->node_capacity ? 2 * forest->node_capacity : 1024;
         while (capacity < forest->n_nodes + added) capacity *= 2;
         dial_gbdt_node *nodes = realloc(forest->nodes, capacity * sizeof *nodes);
-        if (!nodes) return DIAL_ERR_NOMEM;
-        forest->nodes = nodes;
+        if (nodes) forest->nodes = nodes;
+        dial_gbdt_walk_node *walk = realloc(forest->walk, capacity * sizeof *walk);
+        if (walk) forest->walk = walk;
+        if (!nodes || !walk) return DIAL_ERR_NOMEM;
         forest->node_capacity = capacity;
     }
     size_t n_trees = (forest->n_rounds + 1) * k_n;
@@ -241,13 +332,17 @@ static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree
         size_t capacity = forest->tree_capacity ? 2 * forest->tree_capacity : 256;
         while (capacity < n_trees + 1) capacity *= 2;
         size_t *offset = realloc(forest->tree_offset, capacity * sizeof *offset);
-        if (!offset) return DIAL_ERR_NOMEM;
-        forest->tree_offset = offset;
+        if (offset) forest->tree_offset = offset;
+        uint32_t *depth = realloc(forest->depth, capacity * sizeof *depth);
+        if (depth) forest->depth = depth;
+        if (!offset || !depth) return DIAL_ERR_NOMEM;
         forest->tree_capacity = capacity;
     }
     for (size_t k = 0; k < k_n; k++) {
         memcpy(forest->nodes + forest->n_nodes, trees[k].nodes,
                trees[k].n * sizeof *trees[k].nodes);
+        memcpy(forest->walk + forest->n_nodes, trees[k].walk, trees[k].n * sizeof *trees[k].walk);
+        forest->depth[forest->n_rounds * k_n + k] = trees[k].depth;
         forest->n_nodes += trees[k].n;
         forest->tree_offset[forest->n_rounds * k_n + k + 1] = forest->n_nodes;
     }
@@ -287,19 +382,25 @@ static dial_status boost_validation_split(const dial_gbdt_params *p, size_t n, u
 }
 
 dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
-                            const dial_gbdt_bins *bins, const uint8_t *codes, size_t n_rows,
-                            const double *y, size_t n_classes, dial_gbdt_forest *forest) {
+                            const dial_gbdt_boost_data *data, dial_gbdt_forest *forest) {
     memset(forest, 0, sizeof *forest);
-    size_t n = n_rows, k_n = dial_gbdt_loss_scores(params->loss, n_classes);
+    const dial_gbdt_bins *bins = data->bins;
+    const double *y = data->y;
+    size_t n_classes = data->n_classes;
+    size_t n = data->n_rows, k_n = dial_gbdt_loss_scores(params->loss, n_classes);
+    size_t stride = n + data->n_extra;
     size_t d = bins->n_features;
     int threads = params->threads < 1 ? 1 : params->threads;
     int n_workers = k_n > 1 && threads > 1 ? (threads < (int)k_n ? threads : (int)k_n) : 1;
     boost_state s = {
         .params = params,
         .bins = bins,
-        .codes = codes,
+        .codes = data->codes,
         .y = y,
         .n = n,
+        .n_extra = data->n_extra,
+        .stride = stride,
+        .extra = data->extra_margin,
         .n_features = d,
         .n_scores = k_n,
         .n_classes = n_classes,
@@ -318,20 +419,22 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
     forest->n_scores = k_n;
     forest->base = malloc(k_n * sizeof *forest->base);
     forest->tree_offset = malloc(sizeof *forest->tree_offset);
+    forest->depth = malloc(sizeof *forest->depth);
     forest->tree_capacity = 1;
     if (!fit_rows || !s.margin || !s.pairs || !s.workers || !s.loss_scratch || !s.trees ||
-        !forest->base || !forest->tree_offset)
+        !forest->base || !forest->tree_offset || !forest->depth)
         goto nomem;
     forest->tree_offset[0] = 0;
     for (int t = 0; t < n_workers; t++) {
         boost_worker *w = &s.workers[t];
-        w->grower = dial_gbdt_grower_new(bins, n);
-        w->sample = malloc((n ? n : 1) * sizeof *w->sample);
+        w->grower = dial_gbdt_grower_new(bins, stride);
+        w->sample = malloc((n + 1) * sizeof *w->sample); /* and a sentinel */
+        w->others = malloc((stride ? stride : 1) * sizeof *w->others);
         w->features = malloc((d ? d : 1) * sizeof *w->features);
         w->pick = malloc((d ? d : 1) * sizeof *w->pick);
         w->residual =
             params->loss == DIAL_GBDT_ABSOLUTE ? malloc((n ? n : 1) * sizeof(double)) : NULL;
-        if (!w->grower || !w->sample || !w->features || !w->pick ||
+        if (!w->grower || !w->sample || !w->others || !w->features || !w->pick ||
             (params->loss == DIAL_GBDT_ABSOLUTE && !w->residual))
             goto nomem;
     }
@@ -356,6 +459,8 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
     }
     for (size_t k = 0; k < k_n; k++)
         for (size_t i = 0; i < n; i++) s.margin[k * n + i] = forest->base[k];
+    for (size_t k = 0; k < k_n; k++)
+        for (size_t i = 0; i < s.n_extra; i++) s.extra[k * s.n_extra + i] = forest->base[k];
 
     size_t n_blocks = (n + BOOST_BLOCK - 1) / BOOST_BLOCK;
     int gradient_threads = n * k_n >= ((size_t)1 << 15) ? threads : 1;
@@ -371,6 +476,8 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
             status = boost_grow_scores(&s, 0, k_n, 0);
         if (status == DIAL_OK) status = boost_append_round(forest, s.trees);
         if (status == DIAL_ERR_NOMEM) goto nomem;
+        if (status == DIAL_OK && params->on_round)
+            status = params->on_round(params->on_round_user, forest, round);
         if (status != DIAL_OK) goto done;
         if (!early) continue;
         double loss = dial_gbdt_loss_value(params->loss, params->huber_delta, y, s.margin, n, k_n,
@@ -394,12 +501,16 @@ done:
         for (int t = 0; t < n_workers; t++) {
             dial_gbdt_grower_free(s.workers[t].grower);
             free(s.workers[t].sample);
+            free(s.workers[t].others);
             free(s.workers[t].features);
             free(s.workers[t].pick);
             free(s.workers[t].residual);
         }
     if (s.trees)
-        for (size_t k = 0; k < k_n; k++) free(s.trees[k].nodes);
+        for (size_t k = 0; k < k_n; k++) {
+            free(s.trees[k].nodes);
+            free(s.trees[k].walk);
+        }
     free(s.workers);
     free(s.trees);
     free(s.margin);

@@ -2,7 +2,8 @@
  * Gradient histograms: the inner loop of gradient boosting.
  *
  * Codes are column-major, so a feature's codes of a node's (ascending) rows
- * are read with short forward jumps. Features are taken four at a time, so
+ * are read with short forward jumps. Features are taken four at a time (the
+ * last one to three together), so
  * a row's derivatives are loaded and widened to double once for four
  * features, and the four slot updates are independent: a run of rows in
  * one bin makes each update wait for the previous one to the same slot,
@@ -41,20 +42,44 @@ static void hist_four(const uint8_t *restrict c0, const uint8_t *restrict c1,
     }
 }
 
+/* Adds rows into the slots of one feature. */
 static void hist_one(const uint8_t *restrict c0, dial_gbdt_sum *restrict h0,
                      const uint32_t *restrict rows, size_t m,
                      const dial_gbdt_pair *restrict pairs) {
-    if (rows) {
-        for (size_t i = 0; i < m; i++) {
-            uint32_t r = rows[i];
-            dial_gbdt_sum *s0 = h0 + c0[r];
-            s0->g += pairs[r].g, s0->h += pairs[r].h;
-        }
-    } else {
-        for (size_t r = 0; r < m; r++) {
-            dial_gbdt_sum *s0 = h0 + c0[r];
-            s0->g += pairs[r].g, s0->h += pairs[r].h;
-        }
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = rows ? rows[i] : (uint32_t)i;
+        dial_gbdt_sum *s0 = h0 + c0[r];
+        s0->g += pairs[r].g, s0->h += pairs[r].h;
+    }
+}
+
+/* Adds rows into the slots of two features. */
+static void hist_two(const uint8_t *restrict c0, const uint8_t *restrict c1,
+                     dial_gbdt_sum *restrict h0, dial_gbdt_sum *restrict h1,
+                     const uint32_t *restrict rows, size_t m,
+                     const dial_gbdt_pair *restrict pairs) {
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = rows ? rows[i] : (uint32_t)i;
+        double g = pairs[r].g, h = pairs[r].h;
+        dial_gbdt_sum *s0 = h0 + c0[r], *s1 = h1 + c1[r];
+        s0->g += g, s0->h += h;
+        s1->g += g, s1->h += h;
+    }
+}
+
+/* Adds rows into the slots of three features. */
+static void hist_three(const uint8_t *restrict c0, const uint8_t *restrict c1,
+                       const uint8_t *restrict c2, dial_gbdt_sum *restrict h0,
+                       dial_gbdt_sum *restrict h1, dial_gbdt_sum *restrict h2,
+                       const uint32_t *restrict rows, size_t m,
+                       const dial_gbdt_pair *restrict pairs) {
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = rows ? rows[i] : (uint32_t)i;
+        double g = pairs[r].g, h = pairs[r].h;
+        dial_gbdt_sum *s0 = h0 + c0[r], *s1 = h1 + c1[r], *s2 = h2 + c2[r];
+        s0->g += g, s0->h += h;
+        s1->g += g, s1->h += h;
+        s2->g += g, s2->h += h;
     }
 }
 
@@ -73,9 +98,19 @@ void dial_gbdt_hist_build(const dial_gbdt_hist_input *in, const uint32_t *featur
                   hist + slot[f0], hist + slot[f1], hist + slot[f2], hist + slot[f3], rows, m,
                   in->pairs);
     }
-    for (; j < n_features; j++) {
-        uint32_t f = features[j];
-        hist_one(in->codes + (size_t)f * in->n_rows, hist + slot[f], rows, m, in->pairs);
+    /* the last one to three features in one pass over the rows */
+    const uint8_t *c[3];
+    dial_gbdt_sum *h[3];
+    for (size_t q = 0; j + q < n_features; q++) {
+        uint32_t f = features[j + q];
+        c[q] = in->codes + (size_t)f * in->n_rows;
+        h[q] = hist + slot[f];
+    }
+    switch (n_features - j) {
+    case 3: hist_three(c[0], c[1], c[2], h[0], h[1], h[2], rows, m, in->pairs); break;
+    case 2: hist_two(c[0], c[1], h[0], h[1], rows, m, in->pairs); break;
+    case 1: hist_one(c[0], h[0], rows, m, in->pairs); break;
+    default: break;
     }
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "models/gbdt_loss.h"
+#include "models/svm_vector.h" /* how hot loops are compiled: one copy per instruction set */
 
 #define LOSS_MIN_HESSIAN 1e-16
 #define LOSS_BLOCK 64
@@ -30,7 +31,7 @@ size_t dial_gbdt_loss_scores(dial_gbdt_loss loss, size_t n_classes) {
 /* The larger of x and c, within an ulp of the larger magnitude, without a
  * comparison: GCC keeps comparisons of doubles out of vectorised loops
  * unless told that they cannot trap. */
-static inline double loss_max(double x, double c) { return 0.5 * ((x + c) + fabs(x - c)); }
+SVM_INLINE double loss_max(double x, double c) { return 0.5 * ((x + c) + fabs(x - c)); }
 
 /* e^x for x <= 0 (clamped at -700), to about 1e-11 relative (the
  * derivatives it feeds are stored as floats): x = k ln2 + r with
@@ -39,7 +40,7 @@ static inline double loss_max(double x, double c) { return 0.5 * ((x + c) + fabs
  * double-to-integer conversion, which SSE2 cannot vectorise): adding
  * 1.5 * 2^52 rounds x log2(e) to the integer k and leaves k in the low
  * bits of the sum's representation. */
-static inline double loss_exp(double x) {
+SVM_INLINE double loss_exp(double x) {
     x = loss_max(x, -700.0);
     const double round_shift = 6755399441055744.0; /* 1.5 * 2^52 */
     double shifted = x * 1.4426950408889634 + round_shift;
@@ -154,8 +155,8 @@ dial_status dial_gbdt_loss_base(dial_ctx *ctx, dial_gbdt_loss loss, const double
 /* ---- derivatives ------------------------------------------------------------ */
 
 /* e[i] = exp(margin[i] - top[i]) and sum[i] += e[i], over m rows. */
-static void loss_exp_rows(const double *restrict margin, const double *restrict top,
-                          double *restrict e, double *restrict sum, size_t m) {
+SVM_INLINE void loss_exp_rows(const double *restrict margin, const double *restrict top,
+                              double *restrict e, double *restrict sum, size_t m) {
     for (size_t i = 0; i < m; i++) {
         e[i] = loss_exp(margin[i] - top[i]);
         sum[i] += e[i];
@@ -164,8 +165,8 @@ static void loss_exp_rows(const double *restrict margin, const double *restrict 
 
 /* One class's derivatives from its exponentials e and the rows' 1 / sum;
  * the row's own class gets its -1 afterwards. */
-static void loss_softmax_pairs(const double *restrict e, const double *restrict inverse,
-                               dial_gbdt_pair *restrict pairs, size_t m) {
+SVM_INLINE void loss_softmax_pairs(const double *restrict e, const double *restrict inverse,
+                                   dial_gbdt_pair *restrict pairs, size_t m) {
     for (size_t i = 0; i < m; i++) {
         double p = e[i] * inverse[i];
         pairs[i].g = (float)p;
@@ -175,6 +176,7 @@ static void loss_softmax_pairs(const double *restrict e, const double *restrict 
 
 /* The softmax of rows [begin, begin + m): each exponential is taken once
  * and kept in e (n_scores x LOSS_BLOCK). */
+SVM_VECTOR_CLONES
 static void loss_softmax_block(const double *y, const double *margin, size_t n, size_t n_scores,
                                size_t begin, size_t m, dial_gbdt_pair *pairs, double *e) {
     double top[LOSS_BLOCK], sum[LOSS_BLOCK];

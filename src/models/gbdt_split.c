@@ -3,26 +3,27 @@
  * missing values, as XGBoost's exact greedy search over bin boundaries.
  */
 #include "models/gbdt_split.h"
+#include "models/svm_vector.h" /* how hot loops are compiled: one copy per instruction set */
 
 /* XGBoost's kRtEps: a split that gains less is no split. */
 #define SPLIT_MIN_GAIN 1e-6
 
-static inline double split_threshold_l1(double g, double alpha) {
+SVM_INLINE double split_threshold_l1(double g, double alpha) {
     if (g > alpha) return g - alpha;
     if (g < -alpha) return g + alpha;
     return 0;
 }
 
-static inline double split_score(const dial_gbdt_split_params *p, double g, double h) {
+SVM_INLINE double split_score(const dial_gbdt_split_params *p, double g, double h) {
     double t = split_threshold_l1(g, p->alpha), d = h + p->lambda;
     return d > 0 ? t * t / d : 0;
 }
 
 /* gain[k] = score(left) + score(right) for each candidate k, where the
  * right side is total minus the left. */
-static void split_gains(const dial_gbdt_split_params *p, dial_gbdt_sum total,
-                        const double *restrict left_g, const double *restrict left_h,
-                        double *restrict gain, size_t count) {
+SVM_INLINE void split_gains(const dial_gbdt_split_params *p, dial_gbdt_sum total,
+                            const double *restrict left_g, const double *restrict left_h,
+                            double *restrict gain, size_t count) {
     double lambda = p->lambda;
     if (p->alpha == 0) {
         for (size_t k = 0; k < count; k++) {
@@ -42,9 +43,11 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
     return d > 0 ? -split_threshold_l1(g, p->alpha) / d : 0;
 }
 
-dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
-                                        uint32_t f, const dial_gbdt_sum *hist,
-                                        dial_gbdt_sum total) {
+/* One copy per instruction set, so static: clang binds the copies of an
+ * exported function only where every declaration names them. */
+SVM_VECTOR_CLONES
+static dial_gbdt_split split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                     uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
                                                                        : SPLIT_MIN_GAIN,
                             .feature = -1};
@@ -99,4 +102,10 @@ dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const d
         }
     }
     return best;
+}
+
+dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                        uint32_t f, const dial_gbdt_sum *hist,
+                                        dial_gbdt_sum total) {
+    return split_feature(p, bins, f, hist, total);
 }

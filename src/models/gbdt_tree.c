@@ -7,6 +7,12 @@
 
 #include "models/gbdt_tree.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#include <immintrin.h>
+#define TREE_AVX512 1
+#endif
+
 /* Below this many slot updates (rows times features) a step runs on the
  * calling thread: starting threads costs more than it saves. */
 #define TREE_PARALLEL_WORK ((size_t)1 << 17)
@@ -25,7 +31,8 @@ typedef struct tree_item {
 struct dial_gbdt_grower {
     const dial_gbdt_bins *bins;
     size_t n_slots;
-    uint32_t *rows, *tmp; /* n_rows each */
+    uint32_t *rows, *tmp;     /* n_rows each */
+    uint32_t *passive, *ptmp; /* n_rows each */
     dial_gbdt_node *nodes;
     dial_gbdt_sum **hist;    /* per node: its histogram, NULL when it has none */
     dial_gbdt_sum **sibling; /* per node: the sibling to subtract, NULL when built */
@@ -51,7 +58,9 @@ dial_gbdt_grower *dial_gbdt_grower_new(const dial_gbdt_bins *bins, size_t n_rows
     g->n_slots = bins->slot[bins->n_features];
     g->rows = malloc((n_rows ? n_rows : 1) * sizeof *g->rows);
     g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
-    if (!g->rows || !g->tmp) {
+    g->passive = malloc((n_rows ? n_rows : 1) * sizeof *g->passive);
+    g->ptmp = malloc((n_rows ? n_rows : 1) * sizeof *g->ptmp);
+    if (!g->rows || !g->tmp || !g->passive || !g->ptmp) {
         dial_gbdt_grower_free(g);
         return NULL;
     }
@@ -65,6 +74,8 @@ void dial_gbdt_grower_free(dial_gbdt_grower *g) {
     free(g->pool);
     free(g->rows);
     free(g->tmp);
+    free(g->passive);
+    free(g->ptmp);
     free(g->nodes);
     free(g->hist);
     free(g->sibling);
@@ -85,6 +96,8 @@ const dial_gbdt_node *dial_gbdt_grower_nodes(const dial_gbdt_grower *g, size_t *
 dial_gbdt_node *dial_gbdt_grower_nodes_mutable(dial_gbdt_grower *g) { return g->nodes; }
 
 const uint32_t *dial_gbdt_grower_rows(const dial_gbdt_grower *g) { return g->rows; }
+
+const uint32_t *dial_gbdt_grower_passive(const dial_gbdt_grower *g) { return g->passive; }
 
 /* ---- buffers ------------------------------------------------------------------ */
 
@@ -153,7 +166,8 @@ static dial_status tree_reserve_items(dial_gbdt_grower *g, size_t n_items, size_
 /* ---- nodes ----------------------------------------------------------------------- */
 
 static void tree_make_node(dial_gbdt_grower *g, const dial_gbdt_tree_params *p, int32_t id,
-                           uint32_t begin, uint32_t end, dial_gbdt_sum sum, uint16_t depth) {
+                           uint32_t begin, uint32_t end, uint32_t pbegin, uint32_t pend,
+                           dial_gbdt_sum sum, uint16_t depth) {
     g->nodes[id] = (dial_gbdt_node){
         .feature = -1,
         .depth = depth,
@@ -161,6 +175,8 @@ static void tree_make_node(dial_gbdt_grower *g, const dial_gbdt_tree_params *p, 
         .right = -1,
         .begin = begin,
         .end = end,
+        .pbegin = pbegin,
+        .pend = pend,
         .value = p->learning_rate * dial_gbdt_leaf_weight(&p->split, sum.g, sum.h),
         .sum = sum,
     };
@@ -176,15 +192,13 @@ static bool tree_expandable(const dial_gbdt_tree_params *p, const dial_gbdt_node
     return node->end - node->begin >= 2 && node->sum.h >= 2 * p->split.min_child_weight;
 }
 
-/* Splits node's rows stably: left-going rows stay in place in order, the
- * others gather in tmp and follow them. Returns the number going left. */
-static uint32_t tree_partition(dial_gbdt_grower *g, const dial_gbdt_tree_input *in,
-                               const dial_gbdt_node *node) {
-    const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
-    unsigned missing = g->bins->n_values[node->feature], bin = node->bin;
-    unsigned default_left = node->default_left;
-    uint32_t *rows = g->rows + node->begin, *tmp = g->tmp + node->begin;
-    uint32_t m = node->end - node->begin, n_left = 0, n_right = 0;
+/* Splits rows[0 .. m) stably: left-going rows (code <= bin, or the missing
+ * code when default_left) stay in place in order, the others gather in tmp
+ * and follow them. Returns the number going left. */
+static uint32_t tree_partition_scalar(const uint8_t *codes, unsigned missing, unsigned bin,
+                                      unsigned default_left, uint32_t *rows, uint32_t *tmp,
+                                      uint32_t m) {
+    uint32_t n_left = 0, n_right = 0;
     for (uint32_t i = 0; i < m; i++) {
         uint32_t r = rows[i];
         unsigned code = codes[r];
@@ -199,6 +213,60 @@ static uint32_t tree_partition(dial_gbdt_grower *g, const dial_gbdt_tree_input *
     return n_left;
 }
 
+#ifdef TREE_AVX512
+/* The same, sixteen rows at a time: their codes gathered (four bytes from
+ * each row's code on, hence the padding after every coded matrix), the
+ * left-going ones packed in order into one whole vector stored at
+ * rows + n_left, the others into one at tmp + n_right: as both counts are
+ * at most i, each store lies within the sixteen slots just read (or
+ * before them). */
+__attribute__((target("avx512f"))) static uint32_t
+tree_partition_avx512(const uint8_t *codes, unsigned missing, unsigned bin, unsigned default_left,
+                      uint32_t *rows, uint32_t *tmp, uint32_t m) {
+    const __m512i low_byte = _mm512_set1_epi32(0xFF), bins = _mm512_set1_epi32((int)bin);
+    const __m512i missing_code = _mm512_set1_epi32((int)missing);
+    uint32_t n_left = 0, n_right = 0, i = 0;
+    for (; i + 16 <= m; i += 16) {
+        __m512i r = _mm512_loadu_si512(rows + i);
+        __m512i code =
+            _mm512_and_si512(_mm512_i32gather_epi32(r, (const void *)codes, 1), low_byte);
+        __mmask16 left = _mm512_cmple_epu32_mask(code, bins);
+        if (default_left) left |= _mm512_cmpeq_epi32_mask(code, missing_code);
+        _mm512_storeu_si512(rows + n_left, _mm512_maskz_compress_epi32(left, r));
+        _mm512_storeu_si512(tmp + n_right, _mm512_maskz_compress_epi32((__mmask16)~left, r));
+        unsigned count = (unsigned)__builtin_popcount(left);
+        n_left += count;
+        n_right += 16 - count;
+    }
+    for (; i < m; i++) {
+        uint32_t r = rows[i];
+        unsigned code = codes[r];
+        unsigned left = code == missing ? default_left : code <= bin;
+        rows[n_left] = r;
+        tmp[n_right] = r;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + n_left, tmp, n_right * sizeof *rows);
+    return n_left;
+}
+#endif
+
+/* Splits rows[0 .. m) stably by the node's split. Returns the number going
+ * left, which come first. */
+static uint32_t tree_partition(const dial_gbdt_grower *g, const dial_gbdt_tree_input *in,
+                               const dial_gbdt_node *node, uint32_t *rows, uint32_t *tmp,
+                               uint32_t m) {
+    const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
+    unsigned missing = g->bins->n_values[node->feature];
+#ifdef TREE_AVX512
+    /* row numbers are gathered as signed 32-bit offsets */
+    if (m >= 64 && in->data.n_rows < ((size_t)1 << 31) && __builtin_cpu_supports("avx512f"))
+        return tree_partition_avx512(codes, missing, node->bin, node->default_left, rows, tmp, m);
+#endif
+    return tree_partition_scalar(codes, missing, node->bin, node->default_left, rows, tmp, m);
+}
+
 /* ---- the parallel steps ---------------------------------------------------------- */
 
 static dial_status tree_build_items(void *arg, size_t begin, size_t end, int worker) {
@@ -210,8 +278,9 @@ static dial_status tree_build_items(void *arg, size_t begin, size_t end, int wor
         const dial_gbdt_node *node = &g->nodes[item->node];
         const uint32_t *rows = g->rows + node->begin;
         size_t m = node->end - node->begin;
-        /* the root on every row reads codes and derivatives straight */
-        if (m == in->data.n_rows && node->begin == 0 && in->n_rows == in->data.n_rows) rows = NULL;
+        /* rows 0 .. m-1 (ascending and distinct, they are exactly those
+         * when the last is m-1) read codes and derivatives straight */
+        if (m > 0 && rows[m - 1] == m - 1) rows = NULL;
         dial_gbdt_hist_build(&in->data, in->features + item->first, item->count, rows, m,
                              g->hist[item->node]);
     }
@@ -314,14 +383,18 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
         node->bin = s->bin;
         node->default_left = s->default_left;
         node->gain = s->gain;
-        uint32_t n_left = tree_partition(g, g->in, node);
+        uint32_t n_left = tree_partition(g, g->in, node, g->rows + node->begin,
+                                         g->tmp + node->begin, node->end - node->begin);
+        uint32_t n_passive_left = tree_partition(g, g->in, node, g->passive + node->pbegin,
+                                                 g->ptmp + node->pbegin, node->pend - node->pbegin);
         int32_t left = (int32_t)g->n_nodes, right = left + 1;
         g->n_nodes += 2;
         node->left = left;
         node->right = right;
         uint16_t depth = (uint16_t)(node->depth + 1);
-        tree_make_node(g, p, left, node->begin, node->begin + n_left, s->left, depth);
-        tree_make_node(g, p, right, node->begin + n_left, node->end, s->right, depth);
+        uint32_t middle = node->begin + n_left, pmiddle = node->pbegin + n_passive_left;
+        tree_make_node(g, p, left, node->begin, middle, node->pbegin, pmiddle, s->left, depth);
+        tree_make_node(g, p, right, middle, node->end, pmiddle, node->pend, s->right, depth);
         (*n_leaves)++;
     }
     bool room = p->max_leaves <= 0 || *n_leaves < (size_t)p->max_leaves;
@@ -424,6 +497,7 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_t
     dial_status status = tree_reserve_nodes(g, 1);
     if (status != DIAL_OK) return status;
     memcpy(g->rows, in->rows, in->n_rows * sizeof *g->rows);
+    if (in->n_passive) memcpy(g->passive, in->passive, in->n_passive * sizeof *g->passive);
     /* four running sums, added at the end: the chain of one would wait on
      * every addition */
     dial_gbdt_sum part[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
@@ -442,7 +516,7 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_t
     dial_gbdt_sum sum = {(part[0].g + part[1].g) + (part[2].g + part[3].g),
                          (part[0].h + part[1].h) + (part[2].h + part[3].h)};
     g->n_nodes = 1;
-    tree_make_node(g, params, 0, 0, (uint32_t)in->n_rows, sum, 0);
+    tree_make_node(g, params, 0, 0, (uint32_t)in->n_rows, 0, (uint32_t)in->n_passive, sum, 0);
     size_t n_pending = 0, n_leaves = 1;
     if (tree_expandable(params, &g->nodes[0]) && in->n_features > 0 &&
         (params->max_leaves <= 0 || params->max_leaves > 1)) {

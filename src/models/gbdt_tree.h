@@ -10,7 +10,11 @@
  *
  * Rows are kept in one index array that each split partitions in place
  * (stably, so every node's rows stay ascending and its codes are read
- * forward); a node owns a contiguous range of it. Of two new children only
+ * forward); a node owns a contiguous range of it. Passive rows (rows left
+ * out of the tree by subsampling, held out for early stopping, or a fold's
+ * test rows) are partitioned alongside in an array of their own, so each
+ * leaf also knows which of them land in it, without a walk down the tree
+ * per row; they shape nothing. Of two new children only
  * the one with fewer rows gets its histogram built from its rows; the
  * other's is its parent's minus that one, computed in the parent's buffer.
  * The histograms of one level (or of one split) are built together, in
@@ -39,11 +43,12 @@ typedef struct dial_gbdt_node {
     uint8_t bin;          /* rows with code <= bin go left */
     uint8_t default_left; /* where missing values go */
     uint16_t depth;
-    int32_t left, right; /* child node indices, -1 for a leaf */
-    uint32_t begin, end; /* the node's rows in the grower's row array */
-    double value;        /* weight times the learning rate (every node has one) */
-    double gain;         /* of the split, 0 for a leaf */
-    dial_gbdt_sum sum;   /* derivatives of the node's rows */
+    int32_t left, right;   /* child node indices, -1 for a leaf */
+    uint32_t begin, end;   /* the node's rows in the grower's row array */
+    uint32_t pbegin, pend; /* its passive rows in the grower's passive array */
+    double value;          /* weight times the learning rate (every node has one) */
+    double gain;           /* of the split, 0 for a leaf */
+    dial_gbdt_sum sum;     /* derivatives of the node's rows */
 } dial_gbdt_node;
 
 /* What one tree is grown on. */
@@ -53,12 +58,15 @@ typedef struct dial_gbdt_tree_input {
     size_t n_rows;
     const uint32_t *features; /* the features a split may use, ascending */
     size_t n_features;
+    const uint32_t *passive; /* rows routed to the leaves only, ascending (may be NULL) */
+    size_t n_passive;
 } dial_gbdt_tree_input;
 
 typedef struct dial_gbdt_grower dial_gbdt_grower;
 
-/* A grower for trees over a coded matrix of n_rows rows with the given
- * bins; it keeps its buffers from tree to tree. NULL when out of memory. */
+/* A grower for trees over a coded matrix of n_rows rows (active and
+ * passive together) with the given bins; it keeps its buffers from tree to
+ * tree. NULL when out of memory. */
 dial_gbdt_grower *dial_gbdt_grower_new(const dial_gbdt_bins *bins, size_t n_rows);
 void dial_gbdt_grower_free(dial_gbdt_grower *grower);
 
@@ -70,10 +78,12 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *grower,
                            const dial_gbdt_tree_params *params, const dial_gbdt_tree_input *in,
                            int threads);
 
-/* The grown tree's nodes (valid until the next grow) and the row array
- * that its leaves' [begin, end) ranges index. */
+/* The grown tree's nodes (valid until the next grow), the row array that
+ * its leaves' [begin, end) ranges index, and the passive rows' array that
+ * their [pbegin, pend) ranges index. */
 const dial_gbdt_node *dial_gbdt_grower_nodes(const dial_gbdt_grower *grower, size_t *n_nodes);
 const uint32_t *dial_gbdt_grower_rows(const dial_gbdt_grower *grower);
+const uint32_t *dial_gbdt_grower_passive(const dial_gbdt_grower *grower);
 /* Lets the caller change the leaves' values (the absolute error refreshes
  * them to medians). */
 dial_gbdt_node *dial_gbdt_grower_nodes_mutable(dial_gbdt_grower *grower);

@@ -3,8 +3,9 @@
  * classification (a softmax output trained on the cross-entropy) and
  * regression (an identity output trained on the squared error), as
  * scikit-learn's MLPClassifier and MLPRegressor, trained by minibatch Adam
- * or SGD with momentum (models/mlp_train.c) over dense BLAS products
- * (models/mlp_network.c).
+ * or SGD with momentum (models/mlp_train.c) over dense matrix products of
+ * its own (models/mlp_gemm.c, faster here than OpenBLAS and the same bits
+ * on any CPU and thread count).
  *
  * Two choices differ from scikit-learn, for better models with the default
  * knobs:
@@ -18,20 +19,17 @@
  *
  * Epoch by epoch: with early_stopping the fit holds out validation_fraction
  * of the training rows (stratified by class) and scores them after every
- * epoch (accuracy, or R^2). The trainer hands each epoch's score to an
- * optional callback (dial_mlp_options.on_epoch), the hook for pruning and for
- * reading the whole epoch path of one run. The public API has no way to
- * receive it yet; the design this is meant for:
- *  - a report callback on the context, next to the log callback
- *    (dial_ctx_set_report(ctx, fn, user) with fn(user, step, value, &stop)),
- *    which the tuner sets on each trial's context to dial_trial_report and
- *    its pruner, so no fit signature changes and dial_cv_run passes it on to
- *    the fold contexts it clones;
- *  - optional validation rows in dial_fit_input (x_valid, y_valid,
- *    n_valid), which dial_cv_run fills with the fold's test rows, so the
- *    per-epoch score of every fold is reported even without early stopping
- *    and one run of epochs=200 scores every smaller epochs value.
- * This file would then set on_epoch to forward to the context's callback.
+ * epoch (accuracy, or R^2). The trainer hands each epoch to an optional
+ * callback (dial_mlp_options.on_epoch), the hook for pruning and for the
+ * epoch path of tuning: predict_fold_path trains once for the largest
+ * epochs a search asks for and predicts the fold's test rows after each
+ * epoch it was asked about, which are, bit for bit, the predictions of fits
+ * with those epochs (nothing in a run before epoch m depends on the total,
+ * except the cosine schedule and early stopping's best epoch, which are
+ * refused). The public fit has no way to receive per-epoch values yet; a
+ * report callback on the context (dial_ctx_set_report(ctx, fn, user)),
+ * which the tuner would point at dial_trial_report and its pruner, would
+ * let this file forward on_epoch to it with no fit signature changing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -374,11 +372,48 @@ static dial_status mlp_store(dial_ctx *ctx, const dial_mlp_network *net, const d
     return DIAL_OK;
 }
 
-static dial_status mlp_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
-                           dial_tensors *learned) {
+/* One training run and what it leaves: the network, its parameters and the
+ * target's scaling (regression). */
+typedef struct mlp_run {
+    dial_mlp_network net;
+    double *params; /* owned, net.n_params; the scaling is folded in after training */
+    double center, scale;
+    bool regression;
+    double learning_rate; /* for the message when a weight is not finite */
+} mlp_run;
+
+/* Folds the target's scaling into the output layer of params, so that
+ * they predict the target itself. */
+static void mlp_unscale(const mlp_run *run, double *params) {
+    if (!run->regression) return;
+    const dial_mlp_network *net = &run->net;
+    size_t last = net->n_layers - 1, n_in = net->sizes[last];
+    double *weight = params + net->weight_at[last], *bias = params + net->bias_at[last];
+    for (size_t k = 0; k < n_in; k++) weight[k] *= run->scale;
+    bias[0] = bias[0] * run->scale + run->center;
+}
+
+static dial_status mlp_check_finite(dial_ctx *ctx, const mlp_run *run, const double *params) {
+    for (size_t k = 0; k < run->net.n_params; k++)
+        if (!isfinite(params[k]))
+            return dial_fail(ctx, DIAL_ERR_NUMERIC,
+                             "mlp: training gave a non-finite weight; lower learning_rate (now "
+                             "%g)",
+                             run->learning_rate);
+    return DIAL_OK;
+}
+
+/* Trains a network on in with the knobs, for epochs passes when epochs is
+ * not 0 (else the knob's), calling on_epoch (may be NULL) after each; on
+ * success run->params (freed by the caller, also on failure) holds the
+ * weights with the scaling folded in. */
+static dial_status mlp_run_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                               size_t epochs, dial_mlp_epoch_fn on_epoch, void *on_epoch_user,
+                               mlp_run *run) {
+    *run = (mlp_run){.scale = 1, .regression = in->task == DIAL_TASK_REGRESSION};
     dial_status status = mlp_check_input(ctx, in);
     if (status != DIAL_OK) return status;
-    bool regression = in->task == DIAL_TASK_REGRESSION;
+    bool regression = run->regression;
     mlp_split split = {0};
     dial_mlp_rows rows = {.x = in->x, .y = in->y, .n = in->n_rows};
     if (dial_knobs_bool(knobs, "early_stopping")) {
@@ -392,6 +427,12 @@ static dial_status mlp_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     }
     dial_mlp_options options;
     if (status == DIAL_OK) status = mlp_options(ctx, knobs, rows.n, rows.n_valid, &options);
+    if (status == DIAL_OK) {
+        if (epochs) options.epochs = epochs;
+        options.on_epoch = on_epoch;
+        options.on_epoch_user = on_epoch_user;
+        run->learning_rate = options.learning_rate;
+    }
 
     const double *hidden_values = NULL;
     size_t n_hidden = dial_knobs_list(knobs, "hidden", &hidden_values);
@@ -401,59 +442,60 @@ static dial_status mlp_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     if (status == DIAL_OK && (n_hidden < 1 || n_hidden > DIAL_KNOB_LIST_MAX))
         status =
             dial_fail(ctx, DIAL_ERR_INTERNAL, "mlp: %zu hidden layers: a bug in dial", n_hidden);
-    dial_mlp_network net;
+    if (status != DIAL_OK) {
+        mlp_split_free(&split);
+        return status;
+    }
+    dial_mlp_network *net = &run->net;
     dial_mlp_network_layout(
-        &net, in->n_features, hidden, n_hidden, regression ? 1 : in->n_classes,
+        net, in->n_features, hidden, n_hidden, regression ? 1 : in->n_classes,
         (dial_mlp_activation)mlp_choice(knobs, "activation", mlp_activation_choices),
         regression ? DIAL_MLP_IDENTITY : DIAL_MLP_SOFTMAX);
 
     /* Regression trains on the standardised target: scaled copies of the
      * training and validation values. */
-    double center = 0, scale = 1;
     double *scaled = NULL;
-    double *params = status == DIAL_OK ? malloc(net.n_params * sizeof *params) : NULL;
-    if (status == DIAL_OK && regression) {
-        mlp_target_scaling(rows.y, rows.n, &center, &scale);
+    run->params = malloc(net->n_params * sizeof *run->params);
+    if (regression) {
+        mlp_target_scaling(rows.y, rows.n, &run->center, &run->scale);
         scaled = malloc((rows.n + rows.n_valid) * sizeof *scaled);
         if (scaled) {
-            for (size_t i = 0; i < rows.n; i++) scaled[i] = (rows.y[i] - center) / scale;
+            for (size_t i = 0; i < rows.n; i++) scaled[i] = (rows.y[i] - run->center) / run->scale;
             for (size_t i = 0; i < rows.n_valid; i++)
-                scaled[rows.n + i] = (rows.y_valid[i] - center) / scale;
+                scaled[rows.n + i] = (rows.y_valid[i] - run->center) / run->scale;
             rows.y = scaled;
             rows.y_valid = rows.n_valid ? scaled + rows.n : NULL;
         }
     }
-    if (status == DIAL_OK && (!params || (regression && !scaled)))
+    if (!run->params || (regression && !scaled))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the %zu weights of mlp",
-                           net.n_params);
+                           net->n_params);
     dial_mlp_summary summary;
     if (status == DIAL_OK) {
         dial_rng rng = dial_rng_stream(dial_ctx_seed(ctx), MLP_STREAM_INIT);
-        dial_mlp_network_init(&net, &rng, params);
-        status = dial_mlp_train(ctx, &net, &options, &rows, params, &summary);
+        dial_mlp_network_init(net, &rng, run->params);
+        status = dial_mlp_train(ctx, net, &options, &rows, run->params, &summary);
     }
-    if (status == DIAL_OK && regression) {
-        size_t last = net.n_layers - 1, n_in = net.sizes[last];
-        double *weight = params + net.weight_at[last], *bias = params + net.bias_at[last];
-        for (size_t k = 0; k < n_in; k++) weight[k] *= scale;
-        bias[0] = bias[0] * scale + center;
-    }
-    for (size_t k = 0; status == DIAL_OK && k < net.n_params; k++)
-        if (!isfinite(params[k]))
-            status = dial_fail(ctx, DIAL_ERR_NUMERIC,
-                               "mlp: training gave a non-finite weight; lower learning_rate (now "
-                               "%g)",
-                               options.learning_rate);
     if (status == DIAL_OK) {
+        mlp_unscale(run, run->params);
+        status = mlp_check_finite(ctx, run, run->params);
+    }
+    if (status == DIAL_OK)
         dial_log(ctx, DIAL_LOG_DEBUG,
                  "mlp: %zu epochs, kept epoch %zu, training loss %g, validation score %g",
                  summary.epochs_run, summary.best_epoch, summary.train_loss,
                  summary.validation_score);
-        status = mlp_store(ctx, &net, params, learned);
-    }
-    free(params);
     free(scaled);
     mlp_split_free(&split);
+    return status;
+}
+
+static dial_status mlp_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                           dial_tensors *learned) {
+    mlp_run run;
+    dial_status status = mlp_run_fit(ctx, knobs, in, 0, NULL, NULL, &run);
+    if (status == DIAL_OK) status = mlp_store(ctx, &run.net, run.params, learned);
+    free(run.params);
     return status;
 }
 
@@ -538,28 +580,26 @@ static dial_status mlp_load(dial_ctx *ctx, const dial_knobs *knobs, const dial_t
     return DIAL_OK;
 }
 
-static dial_status mlp_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
-                               const dial_fit_input *in, dial_predict_output *out) {
-    dial_mlp_network net;
-    double *params = NULL;
-    dial_status status = mlp_load(ctx, knobs, learned, in, &net, &params);
-    if (status != DIAL_OK || in->n_rows == 0) {
-        free(params);
-        return status;
-    }
-    size_t n = in->n_rows, n_out = net.sizes[net.n_layers];
-    size_t blocks = (n + net.block_rows - 1) / net.block_rows;
+/* Predicts the n rows of x through net with params: the class and its
+ * probabilities, or the value. */
+static dial_status mlp_predict_rows(dial_ctx *ctx, const dial_mlp_network *net,
+                                    const double *params, const double *x, size_t n,
+                                    dial_predict_output *out) {
+    if (n == 0) return DIAL_OK;
+    size_t n_out = net->sizes[net->n_layers];
+    size_t blocks = (n + net->block_rows - 1) / net->block_rows;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)blocks;
     double *outputs = malloc(n * n_out * sizeof *outputs);
-    double *scratch = malloc((size_t)threads * dial_mlp_block_scratch(&net) * sizeof *scratch);
+    double *scratch = malloc((size_t)threads * dial_mlp_block_scratch(net) * sizeof *scratch);
+    dial_status status;
     if (!outputs || !scratch)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting %zu rows with mlp", n);
     else
-        status = dial_mlp_forward_rows(ctx, threads, &net, params, in->x, n, outputs, scratch);
+        status = dial_mlp_forward_rows(ctx, threads, net, params, x, n, outputs, scratch);
     for (size_t i = 0; status == DIAL_OK && i < n; i++) {
         const double *row = outputs + i * n_out;
-        if (net.output == DIAL_MLP_IDENTITY) {
+        if (net->output == DIAL_MLP_IDENTITY) {
             out->value[i] = row[0];
             continue;
         }
@@ -571,7 +611,148 @@ static dial_status mlp_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     }
     free(outputs);
     free(scratch);
+    return status;
+}
+
+static dial_status mlp_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                               const dial_fit_input *in, dial_predict_output *out) {
+    dial_mlp_network net;
+    double *params = NULL;
+    dial_status status = mlp_load(ctx, knobs, learned, in, &net, &params);
+    if (status == DIAL_OK) status = mlp_predict_rows(ctx, &net, params, in->x, in->n_rows, out);
     free(params);
+    return status;
+}
+
+/* ---- tuning: a fold and the epoch path --------------------------------------- */
+
+/* Nothing about a network can be prepared before its knobs are known, so a
+ * fold's state only borrows the fold's rows (the tuner keeps them alive
+ * until free_fold); what the tuner gains is the epoch path: one run of the
+ * largest epochs answers every smaller one. */
+static const char *const mlp_prepare_knobs[] = {NULL};
+
+typedef struct mlp_fold {
+    dial_fit_input train, test; /* borrowed */
+} mlp_fold;
+
+static void mlp_free_fold(void *state) { free(state); }
+
+static dial_status mlp_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_knobs *knobs_max, const dial_fit_input *train,
+                                    const dial_fit_input *test, void **fold_state) {
+    (void)knobs;
+    (void)knobs_max;
+    *fold_state = NULL;
+    if (test->n_features != train->n_features)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "mlp: the fold's test rows have %zu features, its training rows %zu",
+                         test->n_features, train->n_features);
+    dial_status status = mlp_check_input(ctx, train);
+    if (status != DIAL_OK) return status;
+    mlp_fold *fold = malloc(sizeof *fold);
+    if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: out of memory preparing a fold");
+    *fold = (mlp_fold){.train = *train, .test = *test};
+    *fold_state = fold;
+    return DIAL_OK;
+}
+
+static dial_status mlp_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                                    dial_predict_output *out) {
+    const mlp_fold *fold = fold_state;
+    if (!fold) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "mlp: no prepared fold");
+    mlp_run run;
+    dial_status status = mlp_run_fit(ctx, knobs, &fold->train, 0, NULL, NULL, &run);
+    if (status == DIAL_OK)
+        status = mlp_predict_rows(ctx, &run.net, run.params, fold->test.x, fold->test.n_rows, out);
+    free(run.params);
+    return status;
+}
+
+/* One run along the epoch path: where its predictions go and when. */
+typedef struct mlp_path {
+    const mlp_fold *fold;
+    mlp_run run;
+    const size_t *steps;
+    size_t n_steps, next; /* steps[next] is the next epoch to predict after */
+    double *unscaled;     /* regression: the weights with the scaling folded in */
+    dial_predict_output out;
+    dial_status (*on_step)(void *user, size_t s, const dial_predict_output *out);
+    void *user;
+} mlp_path;
+
+/* After each epoch of the run: when it is a requested step, predicts the
+ * test rows from the weights as they stand, as a fit that stopped here
+ * would (its scaling folded in, its weights checked). */
+static dial_status mlp_path_epoch(dial_ctx *ctx, void *user, const dial_mlp_epoch_report *report,
+                                  bool *stop) {
+    mlp_path *path = user;
+    if (path->next >= path->n_steps || report->epoch != path->steps[path->next]) return DIAL_OK;
+    const double *params = path->run.params;
+    if (path->run.regression) {
+        if (!path->unscaled)
+            path->unscaled = malloc(path->run.net.n_params * sizeof *path->unscaled);
+        if (!path->unscaled)
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the %zu weights of mlp",
+                             path->run.net.n_params);
+        memcpy(path->unscaled, params, path->run.net.n_params * sizeof *path->unscaled);
+        mlp_unscale(&path->run, path->unscaled);
+        params = path->unscaled;
+    }
+    dial_status status = mlp_check_finite(ctx, &path->run, params);
+    if (status == DIAL_OK)
+        status = mlp_predict_rows(ctx, &path->run.net, params, path->fold->test.x,
+                                  path->fold->test.n_rows, &path->out);
+    if (status == DIAL_OK) status = path->on_step(path->user, path->next, &path->out);
+    path->next++;
+    if (path->next == path->n_steps) *stop = true;
+    return status;
+}
+
+static dial_status
+mlp_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
+                      const size_t *steps, size_t n_steps,
+                      dial_status (*on_step)(void *user, size_t s, const dial_predict_output *out),
+                      void *user) {
+    const mlp_fold *fold = fold_state;
+    if (!fold) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "mlp: no prepared fold");
+    if (n_steps == 0) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "mlp: an epoch path of no steps");
+    for (size_t s = 0; s < n_steps; s++)
+        if (steps[s] == 0 || (s > 0 && steps[s] <= steps[s - 1]))
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "mlp: the epochs of a path must be positive and increasing; step "
+                             "%zu is %zu",
+                             s, steps[s]);
+    /* The weights after m epochs of a longer run are those of a run of m
+     * epochs unless something reads the total: the cosine schedule's rate
+     * does, and early stopping keeps the best epoch of the whole run. */
+    if (strcmp(dial_knobs_choice(knobs, "schedule"), "cosine") == 0)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "mlp: no epoch path with schedule=cosine, whose rate depends on the "
+                         "total epochs");
+    if (dial_knobs_bool(knobs, "early_stopping"))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "mlp: no epoch path with early_stopping=true, which keeps the best "
+                         "epoch of the whole run");
+    const dial_fit_input *test = &fold->test;
+    size_t n_out = fold->train.task == DIAL_TASK_REGRESSION ? 0 : fold->train.n_classes;
+    mlp_path path = {
+        .fold = fold, .steps = steps, .n_steps = n_steps, .on_step = on_step, .user = user};
+    path.out.value = malloc((test->n_rows + 1) * sizeof *path.out.value);
+    path.out.proba = n_out ? malloc((test->n_rows * n_out + 1) * sizeof *path.out.proba) : NULL;
+    dial_status status = DIAL_OK;
+    if (!path.out.value || (n_out && !path.out.proba))
+        status =
+            dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: out of memory for %zu predictions", test->n_rows);
+    /* The buffer of the unscaled weights needs the network's size, known
+     * once the run has laid it out: the first requested epoch allocates it. */
+    if (status == DIAL_OK)
+        status = mlp_run_fit(ctx, knobs, &fold->train, steps[n_steps - 1], mlp_path_epoch, &path,
+                             &path.run);
+    free(path.run.params);
+    free(path.unscaled);
+    free(path.out.value);
+    free(path.out.proba);
     return status;
 }
 
@@ -587,4 +768,10 @@ const dial_model_family dial_model_mlp = {
     .nonparametric_doc = NULL,
     .fit = mlp_fit,
     .predict = mlp_predict,
+    .prepare_knobs = mlp_prepare_knobs,
+    .prepare_fold = mlp_prepare_fold,
+    .predict_fold = mlp_predict_fold,
+    .free_fold = mlp_free_fold,
+    .path_knob = "epochs",
+    .predict_fold_path = mlp_predict_fold_path,
 };

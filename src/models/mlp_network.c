@@ -3,17 +3,17 @@
  */
 #include "models/mlp_network.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-/* OpenBLAS runs a dgemm on one thread when m n k is at most this. */
-#define MLP_BLAS_SERIAL_WORK 262144
-/* Blocks never shrink below this many rows: a wider layer's products are
- * cut into tiles of columns instead (dial_mlp_gemm), as a dgemm of a
- * handful of rows is slow. */
-#define MLP_MIN_BLOCK_ROWS 32
-#define MLP_MAX_BLOCK_ROWS 256
+#include "models/mlp_gemm.h"
+#include "models/mlp_vector.h"
+
+/* Rows of a block: enough to keep the products' tiles full, few enough
+ * that a block's activations stay in the cache. */
+#define MLP_BLOCK_ROWS 64
+#define MLP_MIN_BLOCK_ROWS 8
+#define MLP_BLOCK_DOUBLES (1u << 19)
 
 void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_t *hidden,
                              size_t n_hidden, size_t n_outputs, dial_mlp_activation activation,
@@ -25,7 +25,7 @@ void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_
     net->sizes[net->n_layers] = n_outputs;
     net->activation = activation;
     net->output = output;
-    size_t at = 0, units = 0, widest = n_inputs, work = 1;
+    size_t at = 0, units = 0, widest = n_inputs;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t in = net->sizes[l], out = net->sizes[l + 1];
         net->weight_at[l] = at;
@@ -35,14 +35,13 @@ void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_
         net->unit_at[l] = units;
         units += out;
         if (out > widest) widest = out;
-        if (in * out > work) work = in * out;
     }
     net->n_params = at;
     net->n_units = units;
     net->widest = widest;
-    size_t rows = MLP_BLAS_SERIAL_WORK / work;
+    size_t rows = MLP_BLOCK_DOUBLES / (units + widest);
     if (rows < MLP_MIN_BLOCK_ROWS) rows = MLP_MIN_BLOCK_ROWS;
-    if (rows > MLP_MAX_BLOCK_ROWS) rows = MLP_MAX_BLOCK_ROWS;
+    if (rows > MLP_BLOCK_ROWS) rows = MLP_BLOCK_ROWS;
     net->block_rows = rows;
 }
 
@@ -57,39 +56,11 @@ void dial_mlp_network_init(const dial_mlp_network *net, dial_rng *rng, double *p
     }
 }
 
-void dial_mlp_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const double *a,
-                   size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) {
-        for (size_t i = 0; i < m; i++)
-            for (size_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-        return;
-    }
-    /* Tiles of C: whole rows when a row block's m k is small enough, then
-     * as many columns as keep m n k within the serial work. */
-    size_t rows = MLP_BLAS_SERIAL_WORK / k;
-    if (rows < 1) rows = 1;
-    if (rows > m) rows = m;
-    size_t cols = MLP_BLAS_SERIAL_WORK / (rows * k);
-    if (cols < 1) cols = 1;
-    if (cols > n) cols = n;
-    for (size_t i0 = 0; i0 < m; i0 += rows) {
-        size_t mi = m - i0 < rows ? m - i0 : rows;
-        const double *a_rows = trans_a ? a + i0 : a + i0 * lda;
-        for (size_t j0 = 0; j0 < n; j0 += cols) {
-            size_t nj = n - j0 < cols ? n - j0 : cols;
-            const double *b_cols = trans_b ? b + j0 * ldb : b + j0;
-            cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                        trans_b ? CblasTrans : CblasNoTrans, (int)mi, (int)nj, (int)k, 1.0, a_rows,
-                        (int)lda, b_cols, (int)ldb, beta, c + i0 * ldc + j0, (int)ldc);
-        }
-    }
-}
-
 size_t dial_mlp_block_scratch(const dial_mlp_network *net) {
     return net->block_rows * net->n_units;
 }
 
+MLP_VECTOR_CLONES
 static void activation_forward(dial_mlp_activation activation, double *z, size_t count) {
     switch (activation) {
     case DIAL_MLP_RELU:
@@ -104,6 +75,7 @@ static void activation_forward(dial_mlp_activation activation, double *z, size_t
     }
 }
 
+MLP_VECTOR_CLONES
 void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a,
                                   const double *mask, double *grad, size_t count) {
     if (mask) {
@@ -148,15 +120,13 @@ static void softmax_rows(double *z, size_t m, size_t n) {
 }
 
 void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
-                            size_t m, double *acts, const double *const *masks) {
+                            size_t m, double *const *outs, const double *const *masks) {
     const double *in = x;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
-        double *z = dial_mlp_layer_out(net, acts, l);
-        const double *bias = params + net->bias_at[l];
-        for (size_t i = 0; i < m; i++) memcpy(z + i * n_out, bias, n_out * sizeof *z);
-        dial_mlp_gemm(false, false, m, n_out, n_in, in, n_in, params + net->weight_at[l], n_out,
-                      1.0, z, n_out);
+        double *z = outs[l];
+        dial_mlp_gemm(DIAL_MLP_GEMM_ROW, params + net->bias_at[l], m, n_out, n_in, in, n_in, 1,
+                      params + net->weight_at[l], n_out, z, n_out);
         bool last = l + 1 == net->n_layers;
         if (!last) {
             activation_forward(net->activation, z, m * n_out);
@@ -181,9 +151,11 @@ static dial_status mlp_forward_blocks(void *arg, size_t begin, size_t end, int w
     const dial_mlp_network *net = job->net;
     size_t rows = net->block_rows, n_in = net->sizes[0], n_out = net->sizes[net->n_layers];
     double *acts = job->scratch + (size_t)worker * dial_mlp_block_scratch(net);
+    double *outs[DIAL_MLP_MAX_LAYERS];
+    for (size_t l = 0; l < net->n_layers; l++) outs[l] = dial_mlp_layer_out(net, acts, l);
     for (size_t block = begin; block < end; block++) {
         size_t first = block * rows, m = job->n - first < rows ? job->n - first : rows;
-        dial_mlp_forward_block(net, job->params, job->x + first * n_in, m, acts, NULL);
+        dial_mlp_forward_block(net, job->params, job->x + first * n_in, m, outs, NULL);
         memcpy(job->out + first * n_out, dial_mlp_layer_out(net, acts, net->n_layers - 1),
                m * n_out * sizeof *job->out);
     }

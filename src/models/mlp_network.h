@@ -7,12 +7,10 @@
  * inputs times it gives the layer's outputs) and then its bias vector. The
  * optimiser sees only that vector.
  *
- * Rows go through the network in blocks of at most block_rows, and every
- * product is cut into tiles below OpenBLAS's threading threshold (2^18
- * multiply-adds), so OpenBLAS never starts threads of its own: the
- * context's thread budget is the only one spent, and two fits on two
- * threads do not fight over OpenBLAS's threads (which, measured, made a fit
- * five times slower).
+ * Rows go through the network in blocks of at most block_rows. The products
+ * are models/mlp_gemm.c's, whose every entry is a chain of fused
+ * multiply-adds along one row, so a row's outputs never depend on the
+ * other rows of its block, nor on the thread or the CPU that ran it.
  */
 #ifndef DIAL_MLP_NETWORK_H
 #define DIAL_MLP_NETWORK_H
@@ -60,12 +58,6 @@ void dial_mlp_network_layout(dial_mlp_network *net, size_t n_inputs, const size_
  * the logistic activation and 6 otherwise. */
 void dial_mlp_network_init(const dial_mlp_network *net, dial_rng *rng, double *params);
 
-/* C = op(A) op(B) + beta C (row-major; op transposes when asked), where
- * op(A) is m x k and op(B) k x n, as cblas_dgemm with alpha 1, cut into
- * tiles of C small enough that OpenBLAS runs each on the calling thread. */
-void dial_mlp_gemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, const double *a,
-                   size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc);
-
 /* Scratch for the activations of one block: block_rows * n_units doubles. */
 size_t dial_mlp_block_scratch(const dial_mlp_network *net);
 
@@ -74,13 +66,13 @@ static inline double *dial_mlp_layer_out(const dial_mlp_network *net, double *ac
     return acts + net->block_rows * net->unit_at[l];
 }
 
-/* Runs m <= block_rows rows of x (m x sizes[0], row stride sizes[0])
- * through the network, leaving every layer's outputs in acts (layer l's at
- * dial_mlp_layer_out, m x sizes[l+1]); the last is softmax probabilities or
- * values. masks, when not NULL, holds for each hidden layer l a pointer to
- * m x sizes[l+1] dropout factors (0 or 1/(1-p)) that multiply its outputs. */
+/* Runs m rows of x (m x sizes[0], row stride sizes[0]) through the
+ * network, writing layer l's outputs (m x sizes[l+1], row-major) to outs[l];
+ * the last layer's are softmax probabilities or values. masks, when not
+ * NULL, holds for each hidden layer l a pointer to m x sizes[l+1] dropout
+ * factors (0 or 1/(1-p)) that multiply its outputs. */
 void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
-                            size_t m, double *acts, const double *const *masks);
+                            size_t m, double *const *outs, const double *const *masks);
 
 /* Runs n rows of x through the network on at most threads threads and
  * writes the last layer's outputs (n x outputs) to out. scratch holds

@@ -32,14 +32,23 @@ dial_status dial_mlp_optimizer_init(dial_ctx *ctx, dial_mlp_optimizer *opt, dial
                                     size_t n, double momentum, bool nesterov);
 void dial_mlp_optimizer_free(dial_mlp_optimizer *opt);
 
-/* One step along the gradient g with learning rate lr:
+/* Starts a step: advances adam's step count t (its bias correction). Call
+ * once per step, before dial_mlp_optimizer_update on each range. */
+void dial_mlp_optimizer_next(dial_mlp_optimizer *opt);
+
+/* The step's update of the count parameters params[at .. at + count), with
+ * learning rate lr, along the gradient g[0 .. count) + penalty params
+ * (penalty 0 for none; g is overwritten with that sum):
  *  - adam (Kingma and Ba 2015, the form of their section 2 that scikit-learn
  *    uses): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
  *    params -= lr sqrt(1-b2^t) / (1-b1^t) m / (sqrt(v) + eps), with b1 0.9,
  *    b2 0.999, eps 1e-8;
  *  - sgd with momentum mu: u = mu u - lr g, then params += u, or with
- *    Nesterov's momentum params += mu u - lr g (scikit-learn's form). */
-void dial_mlp_optimizer_step(dial_mlp_optimizer *opt, double lr, const double *g, double *params);
+ *    Nesterov's momentum params += mu u - lr g (scikit-learn's form).
+ * Touches only that range of params and of the optimiser's state, so
+ * ranges can be updated on different threads. */
+void dial_mlp_optimizer_update(const dial_mlp_optimizer *opt, double lr, double *g, double penalty,
+                               size_t at, size_t count, double *params);
 
 /* The learning rate of epoch (from 0) out of epochs: constant lr,
  * invscaling lr / sqrt(epoch + 1), or cosine lr (1 + cos(pi epoch / epochs)) / 2. */

@@ -12,14 +12,18 @@
  * every weight (not the biases): scikit-learn's objective, so alpha means
  * the same there and here.
  *
- * A minibatch goes through the network in blocks of the network's
- * block_rows. The blocks are dealt round-robin to a fixed number of lanes;
- * each lane runs the forward and backward pass of its blocks and sums their
- * gradients in block order, and the lanes' sums are added in lane order.
- * Threads take whole lanes, so the arithmetic, and the weights, are the same
- * for any thread count. The dropout factors of a minibatch are drawn from
- * one stream before the lanes start, for the same reason. Every buffer is
- * allocated once, before the first epoch.
+ * A step runs in two parallel passes. The first goes over the rows, each
+ * thread a share of them: it gathers them, runs them forward, and takes
+ * the gradient back through the layers to each unit of each row, all of it
+ * arithmetic within a row. The second goes over the parameters, each thread
+ * a share of the rows of the weight matrices (and the biases): the
+ * gradient of a weight is one chain of fused multiply-adds over the
+ * minibatch's rows in order (models/mlp_gemm.h), and the optimiser updates
+ * it at once, while it is in the cache. Nothing is summed across threads,
+ * so the weights are the same bits for any thread count; the dropout
+ * factors of a minibatch are drawn from one stream before the passes, and
+ * the loss is summed row by row after them, for the same reason. Every
+ * buffer is allocated once, before the first epoch.
  */
 #include "models/mlp_train.h"
 
@@ -28,33 +32,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MLP_LANES 4
+#include "models/mlp_gemm.h"
+#include "models/mlp_vector.h"
+
+/* Rows of a weight matrix whose gradient is taken at once: a multiple of
+ * the products' tile heights (6 and 8), small enough for the cache. */
+#define MLP_GRADIENT_ROWS 24
+/* Multiply-adds of a step that make a thread worth starting for it: about
+ * a quarter of a millisecond's work, against tens of microseconds to start
+ * a thread (digits' 64-100-10 network in minibatches of 200 runs on one). */
+#define MLP_THREAD_WORK 8000000u
 /* Streams of the seed ("mlp" and a number); the initial weights use
  * stream 1 (models/mlp.c). */
 #define MLP_STREAM_SHUFFLE 0x6d6c700000000002ULL
 #define MLP_STREAM_DROPOUT 0x6d6c700000000003ULL
-
-typedef struct mlp_lane {
-    double *acts;     /* block_rows x n_units: every layer's outputs for one block */
-    double *delta[2]; /* block_rows x widest: gradients flowing back, in turn */
-    double *grad;     /* n_params: this lane's sum over its blocks */
-    double loss;      /* this lane's summed loss over its blocks */
-} mlp_lane;
 
 typedef struct mlp_trainer {
     const dial_mlp_network *net;
     const dial_mlp_options *options;
     const dial_mlp_rows *rows;
     double *params;
+    dial_mlp_optimizer *opt;
     size_t batch_size; /* rows of a full minibatch */
     size_t *order;     /* n: the rows in this epoch's order */
-    double *batch_x;   /* batch_size x n_features */
-    double *batch_y;   /* batch_size */
-    double *masks;     /* hidden layer l at batch_size * unit_at[l]; NULL without dropout */
-    size_t m;          /* rows of the current minibatch */
-    size_t n_blocks, n_lanes;
-    mlp_lane lanes[MLP_LANES];
-    double *valid_out;     /* n_valid x outputs */
+    /* The current minibatch: rows order[start .. start + m), learning rate
+     * lr. Each array below holds batch_size rows; layer l's part of acts,
+     * deltas and masks starts at batch_size * unit_at[l]. */
+    size_t start, m;
+    double lr;
+    double *batch_x;    /* batch_size x n_features */
+    double *batch_y;    /* batch_size */
+    double *acts;       /* every layer's outputs */
+    double *deltas;     /* gradient of the loss at each hidden unit's input */
+    double *masks;      /* dropout factors of the hidden units; NULL without dropout */
+    double *row_loss;   /* each row's loss */
+    double *transposed; /* the weights of layers 1.. transposed, for the first pass */
+    double *gradient;   /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
+    size_t n_chunks;    /* the second pass's work: rows of every weight matrix and the biases */
+    size_t total_cost;  /* the chunks' work together (mlp_chunk_cost) */
+    double *valid_out;  /* n_valid x outputs */
     double *valid_scratch; /* threads x block scratch */
     double *best;          /* the best epoch's parameters (early stopping) */
     double *memory;        /* everything above, one allocation */
@@ -63,72 +79,147 @@ typedef struct mlp_trainer {
 } mlp_trainer;
 
 /* Turns the outputs of m rows into the gradient of (1/m) sum loss with
- * respect to the output layer's inputs, in place; returns the summed loss. */
-static double mlp_output_gradient(dial_mlp_output output, double *out, const double *y, size_t m,
-                                  size_t n_out, double inv_m) {
-    double loss = 0;
+ * respect to the output layer's inputs, in place, and writes each row's
+ * loss. */
+static void mlp_output_gradient(dial_mlp_output output, double *out, const double *y, size_t m,
+                                size_t n_out, double inv_m, double *loss) {
     if (output == DIAL_MLP_SOFTMAX) {
         for (size_t i = 0; i < m; i++) {
             double *row = out + i * n_out;
             size_t label = (size_t)y[i];
             double p = row[label];
             p = p < DBL_EPSILON ? DBL_EPSILON : p > 1 - DBL_EPSILON ? 1 - DBL_EPSILON : p;
-            loss -= log(p);
+            loss[i] = -log(p);
             row[label] -= 1;
             for (size_t k = 0; k < n_out; k++) row[k] *= inv_m;
         }
-        return loss;
+        return;
     }
     for (size_t i = 0; i < m; i++) {
         double r = out[i] - y[i];
-        loss += 0.5 * r * r;
+        loss[i] = 0.5 * r * r;
         out[i] = r * inv_m;
     }
-    return loss;
 }
 
-/* Forward and backward pass of the blocks of one lane. */
-static void mlp_lane_blocks(mlp_trainer *tr, size_t lane_index) {
+/* sum[k] = the sum of x[i][k] over the m rows of x (n columns), in row
+ * order. */
+MLP_VECTOR_CLONES
+static void mlp_column_sums(double *restrict sum, const double *restrict x, size_t m, size_t n) {
+    memcpy(sum, x, n * sizeof *sum);
+    for (size_t i = 1; i < m; i++)
+        for (size_t k = 0; k < n; k++) sum[k] += x[i * n + k];
+}
+
+/* Where layer l's part of a per-unit array (acts, deltas, masks) for row i
+ * of the minibatch starts. */
+static double *mlp_unit_rows(const mlp_trainer *tr, double *base, size_t l, size_t i) {
     const dial_mlp_network *net = tr->net;
-    mlp_lane *lane = &tr->lanes[lane_index];
-    size_t rows = net->block_rows, layers = net->n_layers, p = net->sizes[0];
-    double inv_m = 1.0 / (double)tr->m;
-    lane->loss = 0;
-    bool first = true;
-    for (size_t block = lane_index; block < tr->n_blocks; block += tr->n_lanes) {
-        size_t r0 = block * rows, mb = tr->m - r0 < rows ? tr->m - r0 : rows;
-        const double *x = tr->batch_x + r0 * p;
-        const double *mask_at[DIAL_MLP_MAX_LAYERS] = {0};
-        for (size_t l = 0; tr->masks && l + 1 < layers; l++)
-            mask_at[l] = tr->masks + tr->batch_size * net->unit_at[l] + r0 * net->sizes[l + 1];
-        dial_mlp_forward_block(net, tr->params, x, mb, lane->acts, tr->masks ? mask_at : NULL);
-        double *delta = dial_mlp_layer_out(net, lane->acts, layers - 1);
-        lane->loss += mlp_output_gradient(net->output, delta, tr->batch_y + r0, mb,
-                                          net->sizes[layers], inv_m);
-        for (size_t l = layers; l-- > 0;) {
-            size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
-            const double *in = l == 0 ? x : dial_mlp_layer_out(net, lane->acts, l - 1);
-            double *gw = lane->grad + net->weight_at[l], *gb = lane->grad + net->bias_at[l];
-            dial_mlp_gemm(true, false, n_in, n_out, mb, in, n_in, delta, n_out, first ? 0.0 : 1.0,
-                          gw, n_out);
-            if (first) memset(gb, 0, n_out * sizeof *gb);
-            for (size_t i = 0; i < mb; i++)
-                for (size_t k = 0; k < n_out; k++) gb[k] += delta[i * n_out + k];
-            if (l == 0) break;
-            double *back = lane->delta[l % 2];
-            dial_mlp_gemm(false, true, mb, n_in, n_out, delta, n_out,
-                          tr->params + net->weight_at[l], n_out, 0.0, back, n_in);
-            dial_mlp_activation_backward(net->activation, in, tr->masks ? mask_at[l - 1] : NULL,
-                                         back, mb * n_in);
-            delta = back;
-        }
-        first = false;
+    return base + tr->batch_size * net->unit_at[l] + i * net->sizes[l + 1];
+}
+
+/* The first pass over rows r0 .. r0 + mb of the minibatch: gather, forward,
+ * and the gradient back to every hidden unit. */
+static void mlp_rows_pass(mlp_trainer *tr, size_t r0, size_t mb) {
+    const dial_mlp_network *net = tr->net;
+    size_t layers = net->n_layers, p = net->sizes[0];
+    for (size_t i = r0; i < r0 + mb; i++) {
+        size_t row = tr->order[tr->start + i];
+        memcpy(tr->batch_x + i * p, tr->rows->x + row * p, p * sizeof *tr->batch_x);
+        tr->batch_y[i] = tr->rows->y[row];
+    }
+    double *outs[DIAL_MLP_MAX_LAYERS];
+    const double *masks[DIAL_MLP_MAX_LAYERS] = {0};
+    for (size_t l = 0; l < layers; l++) {
+        outs[l] = mlp_unit_rows(tr, tr->acts, l, r0);
+        if (tr->masks && l + 1 < layers) masks[l] = mlp_unit_rows(tr, tr->masks, l, r0);
+    }
+    dial_mlp_forward_block(net, tr->params, tr->batch_x + r0 * p, mb, outs,
+                           tr->masks ? masks : NULL);
+    double *delta = outs[layers - 1];
+    mlp_output_gradient(net->output, delta, tr->batch_y + r0, mb, net->sizes[layers],
+                        1.0 / (double)tr->m, tr->row_loss + r0);
+    for (size_t l = layers - 1; l > 0; l--) {
+        size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        double *back = mlp_unit_rows(tr, tr->deltas, l - 1, r0);
+        dial_mlp_gemm(DIAL_MLP_GEMM_ZERO, NULL, mb, n_in, n_out, delta, n_out, 1,
+                      tr->transposed + (net->weight_at[l] - net->weight_at[1]), n_in, back, n_in);
+        dial_mlp_activation_backward(net->activation, outs[l - 1], masks[l - 1], back, mb * n_in);
+        delta = back;
     }
 }
 
-static dial_status mlp_lanes_run(void *arg, size_t begin, size_t end, int worker) {
+/* A thread's share of the rows: rows begin * m / threads .. */
+static dial_status mlp_rows_run(void *arg, size_t begin, size_t end, int worker) {
     (void)worker;
-    for (size_t lane = begin; lane < end; lane++) mlp_lane_blocks(arg, lane);
+    mlp_trainer *tr = arg;
+    size_t shares = (size_t)tr->threads < tr->m ? (size_t)tr->threads : tr->m;
+    size_t first = begin * tr->m / shares, last = end * tr->m / shares;
+    for (size_t r0 = first; r0 < last; r0 += tr->net->block_rows) {
+        size_t mb = last - r0 < tr->net->block_rows ? last - r0 : tr->net->block_rows;
+        mlp_rows_pass(tr, r0, mb);
+    }
+    return DIAL_OK;
+}
+
+/* The layer (l) and the first row (j, n_in for the bias) of chunk c of
+ * the second pass: each layer gives n_in / MLP_GRADIENT_ROWS rounded up
+ * chunks of weight rows, then one for its bias. */
+static void mlp_chunk_at(const dial_mlp_network *net, size_t c, size_t *l, size_t *j) {
+    for (size_t layer = 0; layer < net->n_layers; layer++) {
+        size_t n_in = net->sizes[layer],
+               chunks = (n_in + MLP_GRADIENT_ROWS - 1) / MLP_GRADIENT_ROWS;
+        if (c <= chunks) {
+            *l = layer;
+            *j = c < chunks ? c * MLP_GRADIENT_ROWS : n_in;
+            return;
+        }
+        c -= chunks + 1;
+    }
+    *l = net->n_layers;
+    *j = 0;
+}
+
+/* The work of a chunk: the entries of its gradient. */
+static size_t mlp_chunk_cost(const dial_mlp_network *net, size_t l, size_t j) {
+    size_t n_in = net->sizes[l], rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
+    return (j == n_in ? 1 : rows) * net->sizes[l + 1];
+}
+
+/* The second pass over shares begin .. end of the parameters (a share of
+ * the chunks' work each, the chunks of a layer differing in cost): the
+ * gradient of those weight rows (or biases) over all the minibatch's rows,
+ * then the optimiser's update of them. */
+static dial_status mlp_params_run(void *arg, size_t begin, size_t end, int worker) {
+    mlp_trainer *tr = arg;
+    const dial_mlp_network *net = tr->net;
+    double *g = tr->gradient + (size_t)worker * MLP_GRADIENT_ROWS * net->widest;
+    double penalty = tr->options->alpha / (double)tr->m;
+    size_t shares = (size_t)tr->threads, done = 0;
+    for (size_t c = 0; c < tr->n_chunks; c++) {
+        size_t l, j;
+        mlp_chunk_at(net, c, &l, &j);
+        /* A chunk belongs to the share where its work's midpoint falls. */
+        size_t cost = mlp_chunk_cost(net, l, j), middle = done + cost / 2;
+        done += cost;
+        size_t share = (size_t)((double)middle / (double)tr->total_cost * (double)shares);
+        if (share < begin || share >= end) continue;
+        size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        const double *delta = l + 1 == net->n_layers ? mlp_unit_rows(tr, tr->acts, l, 0)
+                                                     : mlp_unit_rows(tr, tr->deltas, l, 0);
+        if (j == n_in) {
+            /* The bias: the gradient at the units, summed over the rows. */
+            mlp_column_sums(g, delta, tr->m, n_out);
+            dial_mlp_optimizer_update(tr->opt, tr->lr, g, 0, net->bias_at[l], n_out, tr->params);
+            continue;
+        }
+        size_t rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
+        const double *in = l == 0 ? tr->batch_x : mlp_unit_rows(tr, tr->acts, l - 1, 0);
+        dial_mlp_gemm(DIAL_MLP_GEMM_ZERO, NULL, rows, n_out, tr->m, in + j, 1, n_in, delta, n_out,
+                      g, n_out);
+        dial_mlp_optimizer_update(tr->opt, tr->lr, g, penalty, net->weight_at[l] + j * n_out,
+                                  rows * n_out, tr->params);
+    }
     return DIAL_OK;
 }
 
@@ -137,7 +228,7 @@ static void mlp_draw_masks(mlp_trainer *tr, dial_rng *rng) {
     const dial_mlp_network *net = tr->net;
     double drop = tr->options->dropout, keep_scale = 1 / (1 - drop);
     for (size_t l = 0; l + 1 < net->n_layers; l++) {
-        double *mask = tr->masks + tr->batch_size * net->unit_at[l];
+        double *mask = mlp_unit_rows(tr, tr->masks, l, 0);
         size_t count = tr->m * net->sizes[l + 1];
         for (size_t k = 0; k < count; k++) mask[k] = dial_rng_uniform(rng) < drop ? 0 : keep_scale;
     }
@@ -145,40 +236,26 @@ static void mlp_draw_masks(mlp_trainer *tr, dial_rng *rng) {
 
 /* One optimiser step on the minibatch of rows order[start .. start + m);
  * adds its summed loss to *loss. */
-static dial_status mlp_step(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_optimizer *opt,
-                            dial_rng *dropout_rng, size_t start, size_t m, double lr,
-                            double *loss) {
+static dial_status mlp_step(dial_ctx *ctx, mlp_trainer *tr, dial_rng *dropout_rng, size_t start,
+                            size_t m, double lr, double *loss) {
     const dial_mlp_network *net = tr->net;
-    const dial_mlp_rows *rows = tr->rows;
-    size_t p = net->sizes[0];
-    for (size_t i = 0; i < m; i++) {
-        size_t row = tr->order[start + i];
-        memcpy(tr->batch_x + i * p, rows->x + row * p, p * sizeof *tr->batch_x);
-        tr->batch_y[i] = rows->y[row];
-    }
+    tr->start = start;
     tr->m = m;
+    tr->lr = lr;
     if (tr->masks) mlp_draw_masks(tr, dropout_rng);
-    tr->n_blocks = (m + net->block_rows - 1) / net->block_rows;
-    tr->n_lanes = tr->n_blocks < MLP_LANES ? tr->n_blocks : MLP_LANES;
-    int threads = (size_t)tr->threads < tr->n_lanes ? tr->threads : (int)tr->n_lanes;
-    dial_status status = dial_parallel_for(ctx, threads, tr->n_lanes, mlp_lanes_run, tr);
-    if (status != DIAL_OK) return status;
-
-    double *grad = tr->lanes[0].grad;
-    *loss += tr->lanes[0].loss;
-    for (size_t lane = 1; lane < tr->n_lanes; lane++) {
-        const double *part = tr->lanes[lane].grad;
-        for (size_t k = 0; k < net->n_params; k++) grad[k] += part[k];
-        *loss += tr->lanes[lane].loss;
+    for (size_t l = 1; l < net->n_layers; l++) {
+        size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        const double *w = tr->params + net->weight_at[l];
+        double *t = tr->transposed + (net->weight_at[l] - net->weight_at[1]);
+        for (size_t j = 0; j < n_in; j++)
+            for (size_t k = 0; k < n_out; k++) t[k * n_in + j] = w[j * n_out + k];
     }
-    double penalty = tr->options->alpha / (double)m;
-    if (penalty > 0)
-        for (size_t l = 0; l < net->n_layers; l++) {
-            size_t at = net->weight_at[l], count = net->sizes[l] * net->sizes[l + 1];
-            for (size_t k = at; k < at + count; k++) grad[k] += penalty * tr->params[k];
-        }
-    dial_mlp_optimizer_step(opt, lr, grad, tr->params);
-    return DIAL_OK;
+    size_t shares = (size_t)tr->threads < m ? (size_t)tr->threads : m;
+    dial_status status = dial_parallel_for(ctx, (int)shares, shares, mlp_rows_run, tr);
+    if (status != DIAL_OK) return status;
+    for (size_t i = 0; i < m; i++) *loss += tr->row_loss[i];
+    dial_mlp_optimizer_next(tr->opt);
+    return dial_parallel_for(ctx, tr->threads, (size_t)tr->threads, mlp_params_run, tr);
 }
 
 /* Accuracy (softmax) or R^2 (identity) of the network on the validation
@@ -222,14 +299,21 @@ static dial_status mlp_validation_score(dial_ctx *ctx, mlp_trainer *tr, double *
 static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     const dial_mlp_network *net = tr->net;
     const dial_mlp_rows *rows = tr->rows;
-    size_t hidden_units = net->n_units - net->sizes[net->n_layers];
-    size_t blocks = (tr->batch_size + net->block_rows - 1) / net->block_rows;
-    size_t lanes = blocks < MLP_LANES ? blocks : MLP_LANES;
-    size_t lane_size =
-        dial_mlp_block_scratch(net) + 2 * net->block_rows * net->widest + net->n_params;
-    size_t total = tr->batch_size * (net->sizes[0] + 1) +
-                   (tr->options->dropout > 0 ? tr->batch_size * hidden_units : 0) +
-                   lanes * lane_size + rows->n_valid * net->sizes[net->n_layers] +
+    size_t batch = tr->batch_size, units = net->n_units;
+    size_t hidden_units = units - net->sizes[net->n_layers];
+    size_t n_transposed = net->n_params - net->weight_at[1];
+    tr->n_chunks = tr->total_cost = 0;
+    for (size_t l = 0; l < net->n_layers; l++)
+        tr->n_chunks += (net->sizes[l] + MLP_GRADIENT_ROWS - 1) / MLP_GRADIENT_ROWS + 1;
+    for (size_t c = 0; c < tr->n_chunks; c++) {
+        size_t l, j;
+        mlp_chunk_at(net, c, &l, &j);
+        tr->total_cost += mlp_chunk_cost(net, l, j);
+    }
+    size_t total = batch * (net->sizes[0] + 2 + 2 * units) + n_transposed +
+                   (size_t)tr->threads * MLP_GRADIENT_ROWS * net->widest +
+                   (tr->options->dropout > 0 ? batch * hidden_units : 0) +
+                   rows->n_valid * net->sizes[net->n_layers] +
                    (rows->n_valid ? (size_t)tr->threads * dial_mlp_block_scratch(net) : 0) +
                    (tr->options->early_stopping ? net->n_params : 0);
     tr->memory = malloc((total + 1) * sizeof *tr->memory);
@@ -237,25 +321,25 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     if (!tr->memory || !tr->order_memory)
         return dial_fail(ctx, DIAL_ERR_NOMEM,
                          "out of memory training mlp (%zu weights, minibatches of %zu rows)",
-                         net->n_params, tr->batch_size);
+                         net->n_params, batch);
     double *at = tr->memory;
     tr->batch_x = at;
-    at += tr->batch_size * net->sizes[0];
+    at += batch * net->sizes[0];
     tr->batch_y = at;
-    at += tr->batch_size;
+    at += batch;
+    tr->row_loss = at;
+    at += batch;
+    tr->acts = at;
+    at += batch * units;
+    tr->deltas = at;
+    at += batch * units;
+    tr->transposed = at;
+    at += n_transposed;
+    tr->gradient = at;
+    at += (size_t)tr->threads * MLP_GRADIENT_ROWS * net->widest;
     if (tr->options->dropout > 0) {
         tr->masks = at;
-        at += tr->batch_size * hidden_units;
-    }
-    for (size_t lane = 0; lane < lanes; lane++) {
-        tr->lanes[lane].acts = at;
-        at += dial_mlp_block_scratch(net);
-        tr->lanes[lane].delta[0] = at;
-        at += net->block_rows * net->widest;
-        tr->lanes[lane].delta[1] = at;
-        at += net->block_rows * net->widest;
-        tr->lanes[lane].grad = at;
-        at += net->n_params;
+        at += batch * hidden_units;
     }
     if (rows->n_valid) {
         tr->valid_out = at;
@@ -270,8 +354,7 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
 }
 
 /* Runs the epochs; the trainer's buffers are allocated. */
-static dial_status mlp_epochs(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_optimizer *opt,
-                              dial_mlp_summary *summary) {
+static dial_status mlp_epochs(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_summary *summary) {
     const dial_mlp_options *options = tr->options;
     const dial_mlp_rows *rows = tr->rows;
     size_t n_params = tr->net->n_params;
@@ -286,7 +369,7 @@ static dial_status mlp_epochs(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_optimizer
         double loss = 0;
         for (size_t start = 0; start < rows->n; start += tr->batch_size) {
             size_t m = rows->n - start < tr->batch_size ? rows->n - start : tr->batch_size;
-            dial_status status = mlp_step(ctx, tr, opt, &dropout_rng, start, m, lr, &loss);
+            dial_status status = mlp_step(ctx, tr, &dropout_rng, start, m, lr, &loss);
             if (status != DIAL_OK) return status;
         }
         dial_mlp_epoch_report report = {
@@ -340,19 +423,26 @@ dial_status dial_mlp_train(dial_ctx *ctx, const dial_mlp_network *net,
     if (options->early_stopping && rows->n_valid == 0)
         return dial_fail(ctx, DIAL_ERR_INTERNAL,
                          "mlp: early stopping without validation rows: a bug in dial");
+    /* Each step starts threads twice; a step too small to repay that runs
+     * on fewer (the weights do not depend on how many). */
+    size_t work = 0;
+    for (size_t l = 0; l < net->n_layers; l++) work += net->sizes[l] * net->sizes[l + 1];
+    work *= 3 * options->batch_size;
     int threads = dial_ctx_threads(ctx);
+    if ((size_t)threads > work / MLP_THREAD_WORK) threads = (int)(work / MLP_THREAD_WORK);
     mlp_trainer tr = {.net = net,
                       .options = options,
                       .rows = rows,
                       .params = params,
                       .batch_size = options->batch_size,
-                      .threads = threads < MLP_LANES ? threads : MLP_LANES};
+                      .threads = threads > 0 ? threads : 1};
     dial_mlp_optimizer opt = {0};
+    tr.opt = &opt;
     dial_status status = mlp_trainer_alloc(ctx, &tr);
     if (status == DIAL_OK)
         status = dial_mlp_optimizer_init(ctx, &opt, options->solver, net->n_params,
                                          options->momentum, options->nesterov);
-    if (status == DIAL_OK) status = mlp_epochs(ctx, &tr, &opt, summary);
+    if (status == DIAL_OK) status = mlp_epochs(ctx, &tr, summary);
     dial_mlp_optimizer_free(&opt);
     free(tr.memory);
     free(tr.order_memory);

@@ -1,13 +1,13 @@
 /*
  * Training a multilayer perceptron by minibatch gradient descent: shuffled
- * minibatches, backpropagation through BLAS, dropout, the optimiser step,
- * the per-epoch validation score, early stopping.
+ * minibatches, backpropagation, dropout, the optimiser step, the per-epoch
+ * validation score, early stopping.
  *
- * The per-epoch report is the hook for pruning: a caller that passes
- * validation rows gets, after every epoch, the epoch number, the training
- * loss and the validation score through on_epoch, and may stop the run
- * there. models/mlp.c leaves it NULL until the public API has a way to
- * receive intermediate values (see the design note in models/mlp.c).
+ * The per-epoch report is the hook for pruning and for the epoch path:
+ * after every epoch the caller gets the epoch number, the training loss and
+ * (with validation rows) the validation score through on_epoch, with the
+ * weights as they stand in params, and may stop the run there.
+ * models/mlp.c uses it for the tuner's epoch path (see the note there).
  */
 #ifndef DIAL_MLP_TRAIN_H
 #define DIAL_MLP_TRAIN_H

@@ -21,10 +21,13 @@
  * of a fold that agree on the kernel (kernel, gamma, degree, coef0) share
  * its Gram matrix and the kernel of its test rows, so a trial only solves
  * its duals (any C, class_weight, epsilon, tol, ...) and predicts, with no
- * kernel value computed, and gets a full fit's predictions to the bit. The
- * solver also starts from any feasible alpha (a warm start along C is
- * possible, though the tuner does not hand one trial's solution to the
- * next).
+ * kernel value computed, and gets a full fit's predictions to the bit.
+ * The Gram matrix keeps the training rows grouped by class, so that the Q
+ * of a pair is copied from two blocks of it. Along increasing C (the
+ * tuner's warm chain, predict_fold_warm), each pair starts from the
+ * solution of the previous C and one that is still optimal is kept as it
+ * is (svm_warm.h); when every pair's is, the model and its predictions are
+ * the previous ones.
  *
  * The learned tensors follow LIBSVM's model (and scikit-learn's SVC):
  *   support_vectors [n_sv x n_inputs]  grouped by class, in class order,
@@ -51,6 +54,8 @@
 #include "models/svm_kernel.h"
 #include "models/svm_platt.h"
 #include "models/svm_solver.h"
+#include "models/svm_vector.h"
+#include "models/svm_warm.h"
 
 static const char *const svm_kernel_choices[] = {"linear", "rbf", "poly", "sigmoid", NULL};
 static const char *const svm_class_weight_choices[] = {"none", "balanced", NULL};
@@ -238,24 +243,52 @@ static double svm_gamma_scale(const dial_fit_input *in) {
 
 /* ---- solving one two-class problem ------------------------------------------ */
 
-/* A C-SVC on the l rows `rows` of x: alpha (l) and rho of its solution.
- * With gram (the kernel of every row of x), no kernel value is computed. */
+/* Memory a worker lends to the matrices of its solves (see
+ * dial_svm_matrix_svc_gram), grown as needed. */
+typedef struct svm_room {
+    float *data;
+    size_t size;
+} svm_room;
+
+/* room's data with at least l x l floats when a Gram matrix's Q of l rows
+ * is kept whole (else, or when out of memory, NULL: the matrix allocates
+ * its own or uses the cache). */
+static float *svm_room_for(svm_room *room, const dial_svm_gram *gram, size_t l,
+                           size_t cache_bytes) {
+    double floats = (double)l * (double)l;
+    if (!room || !gram || floats * sizeof(float) > (double)cache_bytes) return NULL;
+    if (room->size < l * l) {
+        free(room->data);
+        room->data = malloc((l ? l * l : 1) * sizeof *room->data);
+        room->size = room->data ? l * l : 0;
+    }
+    return room->data;
+}
+
+/* A C-SVC on the l rows `rows` of x: alpha (l) and rho of its solution,
+ * from alpha as it is when start (its gradient and G_bar, l each, the
+ * latter may be NULL) is not NULL, else from zeros; the gradient and G_bar
+ * at the solution into kept (may be NULL). With gram (the kernel of every
+ * row of x), no kernel value is computed; room (may be NULL) lends the
+ * memory for its Q. */
 static dial_status svm_solve_classes(const svm_settings *st, const double *x, size_t d,
                                      const dial_svm_gram *gram, const size_t *rows,
                                      const signed char *y, size_t l, double c_pos, double c_neg,
-                                     size_t cache_bytes, double *alpha, double *rho,
-                                     bool *hit_max_iter) {
+                                     size_t cache_bytes, svm_room *room, double *alpha,
+                                     const double *const *start, double *const *kept, double *rho,
+                                     bool *hit_max_iter, long *iterations) {
     size_t n = l ? l : 1;
-    dial_svm_matrix *matrix = gram
-                                  ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes)
-                                  : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
+    dial_svm_matrix *matrix =
+        gram ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes,
+                                        svm_room_for(room, gram, l, cache_bytes))
+             : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
     double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
     dial_status status = DIAL_ERR_NOMEM;
     if (matrix && p && upper) {
         for (size_t i = 0; i < l; i++) {
             p[i] = -1;
             upper[i] = y[i] > 0 ? c_pos : c_neg;
-            alpha[i] = 0;
+            if (!start) alpha[i] = 0;
         }
         dial_svm_dual dual = {.l = l,
                               .p = p,
@@ -263,12 +296,17 @@ static dial_status svm_solve_classes(const svm_settings *st, const double *x, si
                               .upper = upper,
                               .eps = st->tol,
                               .max_iter = st->max_iter,
-                              .shrinking = st->shrinking};
+                              .shrinking = st->shrinking,
+                              .gradient = start ? start[0] : NULL,
+                              .gradient_bar = start ? start[1] : NULL,
+                              .gradient_out = kept ? kept[0] : NULL,
+                              .gradient_bar_out = kept ? kept[1] : NULL};
         dial_svm_dual_result result;
         status = dial_svm_dual_solve(&dual, dial_svm_matrix_q(matrix), alpha, &result);
         if (status == DIAL_OK) {
             *rho = result.rho;
             *hit_max_iter = result.hit_max_iter;
+            *iterations += result.iterations;
         }
     }
     dial_svm_matrix_free(matrix);
@@ -280,13 +318,16 @@ static dial_status svm_solve_classes(const svm_settings *st, const double *x, si
 /* ---- the pairs of classes ---------------------------------------------------- */
 
 typedef struct svm_pair {
-    size_t s, t;     /* classes, s < t */
-    size_t l, n_s;   /* rows: n_s of class s first, then class t's */
-    size_t *rows;    /* l training rows */
-    signed char *y;  /* +1 for class s, -1 for t */
-    double c_s, c_t; /* C of each class */
-    double *alpha;   /* l: the solution */
+    size_t s, t;                     /* classes, s < t */
+    size_t l, n_s;                   /* rows: n_s of class s first, then class t's */
+    size_t *rows;                    /* l training rows */
+    signed char *y;                  /* +1 for class s, -1 for t */
+    double c_s, c_t;                 /* C of each class */
+    double *alpha;                   /* l: the solution */
+    double *gradient, *gradient_bar; /* l each: kept for a warm start */
     double rho;
+    bool hit_max_iter; /* the solve of alpha stopped at max_iter */
+    long iterations;   /* SMO iterations of that solve */
     /* probability: the rows' order for the folds and their held-out
      * decision values, in that order */
     size_t *order;
@@ -302,6 +343,7 @@ typedef struct svm_job {
     double cost;
     dial_status status;
     bool hit_max_iter;
+    long iterations;
 } svm_job;
 
 typedef struct svm_work {
@@ -313,6 +355,11 @@ typedef struct svm_work {
     svm_job *jobs;
     size_t n_jobs;
     size_t cache_bytes; /* per job running at once */
+    /* warm starts of the pairs' solves (NULL: cold); reuse: a part still
+     * optimal may be kept as it is (same tol or looser) */
+    const dial_svm_warm *from;
+    bool reuse;
+    bool keep; /* the pairs' gradients are wanted, for the next warm start */
     atomic_size_t next;
 } svm_work;
 
@@ -363,7 +410,8 @@ static dial_status svm_decisions(const svm_settings *st, const double *x, size_t
 
 /* One fold of a pair's Platt cross-validation: fits on the other folds and
  * writes the decision values of this fold's rows into pair->dec. */
-static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, bool *hit_max_iter) {
+static dial_status svm_run_fold(const svm_work *w, svm_room *room, svm_pair *pair, int fold,
+                                bool *hit_max_iter, long *iterations) {
     size_t l = pair->l;
     size_t first = l * (size_t)fold / SVM_PLATT_FOLDS;
     size_t last = l * (size_t)(fold + 1) / SVM_PLATT_FOLDS;
@@ -392,9 +440,9 @@ static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, boo
             status = DIAL_OK;
         } else {
             double rho = 0;
-            status =
-                svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train, pair->c_s,
-                                  pair->c_t, w->cache_bytes, alpha, &rho, hit_max_iter);
+            status = svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train,
+                                       pair->c_s, pair->c_t, w->cache_bytes, room, alpha, NULL,
+                                       NULL, &rho, hit_max_iter, iterations);
             if (status == DIAL_OK)
                 status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho, test,
                                        last - first, dec);
@@ -407,6 +455,49 @@ static dial_status svm_run_fold(const svm_work *w, svm_pair *pair, int fold, boo
     return status;
 }
 
+/* The fit of a pair: from the warm solution's part when there is one that
+ * fits, kept as it is when it is still optimal. */
+static dial_status svm_solve_pair(const svm_work *w, svm_room *room, size_t p, svm_pair *pair) {
+    const dial_svm_warm_part *part = w->from && p < w->from->n_parts ? &w->from->parts[p] : NULL;
+    size_t l = pair->l, n = l ? l : 1;
+    double *linear = NULL, *start[2] = {NULL, NULL};
+    bool warm = false, optimal = false, bar_valid = false;
+    if (part) {
+        linear = malloc(n * sizeof *linear);
+        start[0] = malloc(n * sizeof *start[0]);
+        start[1] = malloc(n * sizeof *start[1]);
+        if (!linear || !start[0] || !start[1]) {
+            free(linear);
+            free(start[0]);
+            free(start[1]);
+            return DIAL_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < l; i++) linear[i] = -1;
+        warm = dial_svm_warm_start(part, pair->y, linear, l, pair->c_s, pair->c_t, pair->alpha,
+                                   start[0], start[1], &bar_valid, &optimal);
+        if (!bar_valid) {
+            free(start[1]);
+            start[1] = NULL;
+        }
+    }
+    dial_status status = DIAL_OK;
+    if (warm && optimal && w->reuse) {
+        pair->rho = part->rho;
+        memcpy(pair->gradient, part->gradient, l * sizeof *pair->gradient);
+        memcpy(pair->gradient_bar, part->gradient_bar, l * sizeof *pair->gradient_bar);
+    } else {
+        double *kept[2] = {pair->gradient, pair->gradient_bar};
+        status = svm_solve_classes(
+            w->settings, w->x, w->d, w->gram, pair->rows, pair->y, l, pair->c_s, pair->c_t,
+            w->cache_bytes, room, pair->alpha, warm ? (const double *const *)start : NULL,
+            w->keep ? kept : NULL, &pair->rho, &pair->hit_max_iter, &pair->iterations);
+    }
+    free(linear);
+    free(start[0]);
+    free(start[1]);
+    return status;
+}
+
 /* Runs jobs until none is left; which worker runs which job does not
  * change any result. */
 static dial_status svm_work_body(void *arg, size_t begin, size_t end, int worker) {
@@ -414,18 +505,19 @@ static dial_status svm_work_body(void *arg, size_t begin, size_t end, int worker
     (void)begin;
     (void)end;
     (void)worker;
+    svm_room room = {0};
     for (;;) {
         size_t k = atomic_fetch_add(&w->next, 1);
         if (k >= w->n_jobs) break;
         svm_job *job = &w->jobs[k];
         svm_pair *pair = &w->pairs[job->pair];
         if (job->fold < 0)
-            job->status = svm_solve_classes(w->settings, w->x, w->d, w->gram, pair->rows, pair->y,
-                                            pair->l, pair->c_s, pair->c_t, w->cache_bytes,
-                                            pair->alpha, &pair->rho, &job->hit_max_iter);
+            job->status = svm_solve_pair(w, &room, job->pair, pair);
         else
-            job->status = svm_run_fold(w, pair, job->fold, &job->hit_max_iter);
+            job->status =
+                svm_run_fold(w, &room, pair, job->fold, &job->hit_max_iter, &job->iterations);
     }
+    free(room.data);
     return DIAL_OK;
 }
 
@@ -442,6 +534,8 @@ static void svm_pairs_free(svm_pair *pairs, size_t n_pairs) {
         free(pairs[p].rows);
         free(pairs[p].y);
         free(pairs[p].alpha);
+        free(pairs[p].gradient);
+        free(pairs[p].gradient_bar);
         free(pairs[p].order);
         free(pairs[p].dec);
     }
@@ -492,11 +586,13 @@ static dial_status svm_pairs_make(dial_ctx *ctx, const svm_settings *st, const d
             pair->rows = malloc(m * sizeof *pair->rows);
             pair->y = malloc(m * sizeof *pair->y);
             pair->alpha = calloc(m, sizeof *pair->alpha);
+            pair->gradient = malloc(m * sizeof *pair->gradient);
+            pair->gradient_bar = malloc(m * sizeof *pair->gradient_bar);
             if (st->probability) {
                 pair->order = malloc(m * sizeof *pair->order);
                 pair->dec = calloc(m, sizeof *pair->dec);
             }
-            if (!pair->rows || !pair->y || !pair->alpha ||
+            if (!pair->rows || !pair->y || !pair->alpha || !pair->gradient || !pair->gradient_bar ||
                 (st->probability && (!pair->order || !pair->dec))) {
                 status = DIAL_ERR_NOMEM;
                 break;
@@ -525,7 +621,8 @@ static dial_status svm_pairs_make(dial_ctx *ctx, const svm_settings *st, const d
 
 /* Solves every pair (and its Platt folds) on the thread budget. */
 static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const dial_fit_input *in,
-                                   const dial_svm_gram *gram, svm_pair *pairs, size_t n_pairs) {
+                                   const dial_svm_gram *gram, const dial_svm_warm *from, bool keep,
+                                   svm_pair *pairs, size_t n_pairs) {
     size_t per_pair = st->probability ? 1 + SVM_PLATT_FOLDS : 1, n_jobs = n_pairs * per_pair;
     svm_job *jobs = calloc(n_jobs ? n_jobs : 1, sizeof *jobs);
     if (!jobs) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory for %zu jobs", n_jobs);
@@ -550,7 +647,10 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const 
                   .pairs = pairs,
                   .jobs = jobs,
                   .n_jobs = n_jobs,
-                  .cache_bytes = st->cache_bytes / (size_t)threads};
+                  .cache_bytes = st->cache_bytes / (size_t)threads,
+                  .from = from,
+                  .reuse = from && from->tol <= st->tol,
+                  .keep = keep};
     atomic_init(&w.next, 0);
     dial_status status = dial_parallel_for(ctx, threads, (size_t)threads, svm_work_body, &w);
     size_t stopped = 0;
@@ -560,7 +660,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const svm_settings *st, const 
                                "svm: out of memory solving classes %zu and %zu (%zu rows); "
                                "lower cache_mb",
                                pairs[jobs[j].pair].s, pairs[jobs[j].pair].t, pairs[jobs[j].pair].l);
-        stopped += jobs[j].hit_max_iter;
+        stopped += jobs[j].fold < 0 ? pairs[jobs[j].pair].hit_max_iter : jobs[j].hit_max_iter;
     }
     free(jobs);
     if (status == DIAL_OK && stopped)
@@ -683,15 +783,49 @@ static dial_status svm_check_finite(dial_ctx *ctx, const dial_tensors *learned) 
 
 /* ---- fit ------------------------------------------------------------------------ */
 
+/* A solution to start the next C from (see svm_warm.h), or NULL when out
+ * of memory. */
+static dial_svm_warm *svm_warm_of(dial_ctx *ctx, const svm_settings *st, size_t n_parts) {
+    dial_svm_warm *warm = dial_svm_warm_new(n_parts);
+    if (!warm) {
+        dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory keeping a solution");
+        return NULL;
+    }
+    warm->c = st->c;
+    warm->epsilon = st->epsilon;
+    warm->tol = st->tol;
+    warm->balanced = st->balanced;
+    return warm;
+}
+
+/* from: the solution of a smaller C to start from (NULL: cold); to (may be
+ * NULL): receives this fit's solution. */
 static dial_status svm_fit_classifier(dial_ctx *ctx, const svm_settings *st,
                                       const dial_fit_input *in, const dial_svm_gram *gram,
+                                      const dial_svm_warm *from, dial_svm_warm **to,
                                       dial_tensors *learned) {
     size_t k = in->n_classes, n_pairs = k * (k - 1) / 2;
     svm_pair *pairs = NULL;
     dial_status status = svm_pairs_make(ctx, st, in, &pairs);
     if (status != DIAL_OK) return status;
-    status = svm_pairs_solve(ctx, st, in, gram, pairs, n_pairs);
+    status = svm_pairs_solve(ctx, st, in, gram, from, to != NULL, pairs, n_pairs);
     if (status == DIAL_OK) status = svm_classifier_tensors(ctx, st, in, pairs, n_pairs, learned);
+    if (status == DIAL_OK && to) {
+        dial_svm_warm *warm = svm_warm_of(ctx, st, n_pairs);
+        status = warm ? DIAL_OK : DIAL_ERR_NOMEM;
+        for (size_t p = 0; status == DIAL_OK && p < n_pairs; p++) {
+            const svm_pair *pair = &pairs[p];
+            status = dial_svm_warm_keep(&warm->parts[p], pair->alpha, pair->gradient,
+                                        pair->gradient_bar, pair->y, pair->l, pair->c_s, pair->c_t,
+                                        pair->rho, !pair->hit_max_iter);
+            warm->iterations += pair->iterations;
+            if (status != DIAL_OK) dial_fail(ctx, status, "svm: out of memory keeping a solution");
+        }
+        if (status == DIAL_OK)
+            *to = warm;
+        else
+            dial_svm_warm_free(warm);
+    }
     svm_pairs_free(pairs, n_pairs);
     return status;
 }
@@ -700,16 +834,19 @@ static dial_status svm_fit_classifier(dial_ctx *ctx, const svm_settings *st,
  * p = epsilon - y_i and epsilon + y_i, labels +1 and -1. */
 static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
                                      const dial_fit_input *in, const dial_svm_gram *gram,
+                                     const dial_svm_warm *from, dial_svm_warm **to,
                                      dial_tensors *learned) {
     size_t l = in->n_rows, d = in->n_features, n = 2 * l;
     dial_svm_matrix *matrix = gram ? dial_svm_matrix_svr_gram(gram)
                                    : dial_svm_matrix_svr(&st->kernel, in->x, d, l, st->cache_bytes);
     double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
     double *alpha = calloc(n, sizeof *alpha);
+    double *start = malloc(n * sizeof *start), *gradient = malloc(n * sizeof *gradient);
+    double *start_bar = malloc(n * sizeof *start_bar), *bar = malloc(n * sizeof *bar);
     signed char *y = malloc(n * sizeof *y);
     dial_status status = DIAL_OK;
     dial_svm_dual_result result = {0};
-    if (!matrix || !p || !upper || !alpha || !y) {
+    if (!matrix || !p || !upper || !alpha || !start || !gradient || !start_bar || !bar || !y) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory fitting %zu x %zu", l, d);
     } else {
         for (size_t i = 0; i < l; i++) {
@@ -725,16 +862,50 @@ static dial_status svm_fit_regressor(dial_ctx *ctx, const svm_settings *st,
                               .upper = upper,
                               .eps = st->tol,
                               .max_iter = st->max_iter,
-                              .shrinking = st->shrinking};
-        status = dial_svm_dual_solve(&dual, dial_svm_matrix_q(matrix), alpha, &result);
+                              .shrinking = st->shrinking,
+                              .gradient_out = to ? gradient : NULL,
+                              .gradient_bar_out = to ? bar : NULL};
+        /* the kept gradient is that of the same linear term (epsilon) */
+        const dial_svm_warm_part *part =
+            from && from->n_parts == 1 && from->epsilon == st->epsilon ? &from->parts[0] : NULL;
+        bool optimal = false, bar_valid = false;
+        if (dial_svm_warm_start(part, y, p, n, st->c, st->c, alpha, start, start_bar, &bar_valid,
+                                &optimal)) {
+            dual.gradient = start;
+            dual.gradient_bar = bar_valid ? start_bar : NULL;
+        }
+        if (optimal && from->tol <= st->tol) {
+            result.rho = part->rho;
+            memcpy(gradient, part->gradient, n * sizeof *gradient);
+            memcpy(bar, part->gradient_bar, n * sizeof *bar);
+        } else {
+            status = dial_svm_dual_solve(&dual, dial_svm_matrix_q(matrix), alpha, &result);
+        }
         if (status != DIAL_OK)
             status =
                 dial_fail(ctx, status, "svm: out of memory solving %zu rows; lower cache_mb", l);
+        if (status == DIAL_OK && to) {
+            dial_svm_warm *warm = svm_warm_of(ctx, st, 1);
+            status = warm ? dial_svm_warm_keep(&warm->parts[0], alpha, gradient, bar, y, n, st->c,
+                                               st->c, result.rho, !result.hit_max_iter)
+                          : DIAL_ERR_NOMEM;
+            if (status == DIAL_OK) {
+                warm->iterations = result.iterations;
+                *to = warm;
+            } else {
+                dial_svm_warm_free(warm);
+                dial_fail(ctx, status, "svm: out of memory keeping a solution");
+            }
+        }
     }
     dial_svm_matrix_free(matrix);
     free(p);
     free(upper);
     free(y);
+    free(start);
+    free(gradient);
+    free(start_bar);
+    free(bar);
     if (status == DIAL_OK && result.hit_max_iter)
         dial_log(ctx, DIAL_LOG_WARN,
                  "svm: the solve stopped at max_iter=%ld before reaching tol=%g; raise max_iter "
@@ -794,9 +965,12 @@ static svm_settings svm_settings_of(const dial_knobs *knobs, const dial_fit_inpu
 }
 
 /* Fits on in, reading the kernel values from gram (the Gram matrix of
- * in's rows under the knobs' kernel) when it is not NULL. */
+ * in's rows under the knobs' kernel) when it is not NULL, starting from
+ * the solution from when not NULL and keeping this one in *to when to is
+ * not NULL. */
 static dial_status svm_fit_with(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
-                                const dial_svm_gram *gram, dial_tensors *learned) {
+                                const dial_svm_gram *gram, const dial_svm_warm *from,
+                                dial_svm_warm **to, dial_tensors *learned) {
     if (in->task != DIAL_TASK_CLASSIFICATION && in->task != DIAL_TASK_REGRESSION)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm does classification or regression, not %s",
                          dial_task_name(in->task));
@@ -821,15 +995,15 @@ static dial_status svm_fit_with(dial_ctx *ctx, const dial_knobs *knobs, const di
     }
     svm_settings st = svm_settings_of(knobs, in);
     dial_status status = in->task == DIAL_TASK_CLASSIFICATION
-                             ? svm_fit_classifier(ctx, &st, in, gram, learned)
-                             : svm_fit_regressor(ctx, &st, in, gram, learned);
+                             ? svm_fit_classifier(ctx, &st, in, gram, from, to, learned)
+                             : svm_fit_regressor(ctx, &st, in, gram, from, to, learned);
     if (status == DIAL_OK) status = svm_check_finite(ctx, learned);
     return status;
 }
 
 static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
                            dial_tensors *learned) {
-    return svm_fit_with(ctx, knobs, in, NULL, learned);
+    return svm_fit_with(ctx, knobs, in, NULL, NULL, NULL, learned);
 }
 
 /* ---- predict ---------------------------------------------------------------------- */
@@ -873,9 +1047,11 @@ static void svm_model_free(svm_model *m) {
     m->sv_norms = m->svt = NULL;
 }
 
+/* Reads and checks the tensors; with_vectors: also lays the support
+ * vectors out for computing kernel values. */
 static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
                                   const dial_tensors *learned, const dial_fit_input *in,
-                                  bool want_proba, svm_model *m) {
+                                  bool want_proba, bool with_vectors, svm_model *m) {
     *m = (svm_model){.kernel = svm_kernel_of(knobs),
                      .d = in->n_features,
                      .regression = in->task == DIAL_TASK_REGRESSION};
@@ -945,6 +1121,7 @@ static dial_status svm_model_read(dial_ctx *ctx, const dial_knobs *knobs,
                          "'support_vectors' has %zu",
                          (unsigned long long)total, m->n_sv);
     }
+    if (!with_vectors) return DIAL_OK;
     dial_svm_kernel_norms(m->sv, m->n_sv, m->d, m->sv_norms);
     dial_svm_transpose(m->sv, m->n_sv, m->d, m->svt);
     return DIAL_OK;
@@ -965,21 +1142,46 @@ typedef struct svm_scorer {
     size_t scratch_size;
 } svm_scorer;
 
-/* Class and probabilities of one row from its kernel values against every
- * support vector. */
-static void svm_classify_row(const svm_model *m, const double *values, double *work, double *value,
-                             double *proba) {
-    size_t k = m->n_classes, n_sv = m->n_sv;
-    double *r = work, *couple = work + k * k, *votes = couple + k * k + k;
-    for (size_t c = 0; c < k; c++) votes[c] = 0;
+/* out[v] = from[index[v]], n entries (the compiler's vector gathers). */
+SVM_VECTOR_CLONES static void svm_gather(double *restrict out, const double *restrict from,
+                                         const int64_t *restrict index, size_t n) {
+    for (size_t v = 0; v < n; v++) out[v] = from[index[v]];
+}
+
+/* The decision value of every pair (dec, in pair order) from a row's
+ * kernel values against every support vector: sum coef K + intercept over
+ * the vectors of the pair's two classes. One cloned loop, so that the dot
+ * products are inlined rather than called 2 n_pairs times a row. */
+SVM_VECTOR_CLONES static void svm_pair_decisions(const double *restrict coef,
+                                                 const size_t *restrict first,
+                                                 const double *restrict intercept, size_t k,
+                                                 size_t n_sv, const double *restrict values,
+                                                 double *restrict dec) {
     size_t p = 0;
     for (size_t s = 0; s < k; s++) {
         for (size_t t = s + 1; t < k; t++, p++) {
-            const double *coef_s = m->coef + (t - 1) * n_sv, *coef_t = m->coef + s * n_sv;
-            size_t from_s = m->first[s], from_t = m->first[t];
-            double sum_s = dial_svm_dot(coef_s + from_s, values + from_s, m->first[s + 1] - from_s);
-            double sum_t = dial_svm_dot(coef_t + from_t, values + from_t, m->first[t + 1] - from_t);
-            double dec = sum_s + sum_t + m->intercept[p];
+            const double *coef_s = coef + (t - 1) * n_sv, *coef_t = coef + s * n_sv;
+            size_t from_s = first[s], from_t = first[t];
+            double sum_s = svm_vector_dot(coef_s + from_s, values + from_s, first[s + 1] - from_s);
+            double sum_t = svm_vector_dot(coef_t + from_t, values + from_t, first[t + 1] - from_t);
+            dec[p] = sum_s + sum_t + intercept[p];
+        }
+    }
+}
+
+/* Class and probabilities of one row from its kernel values against every
+ * support vector. work: SVM_CLASSIFY_WORK(k) doubles. */
+#define SVM_CLASSIFY_WORK(k) (2 * (k) * (k) + 2 * (k) + (k) * ((k)-1) / 2)
+static void svm_classify_row(const svm_model *m, const double *values, double *work, double *value,
+                             double *proba) {
+    size_t k = m->n_classes;
+    double *r = work, *couple = work + k * k, *votes = couple + k * k + k, *decisions = votes + k;
+    for (size_t c = 0; c < k; c++) votes[c] = 0;
+    svm_pair_decisions(m->coef, m->first, m->intercept, k, m->n_sv, values, decisions);
+    size_t p = 0;
+    for (size_t s = 0; s < k; s++) {
+        for (size_t t = s + 1; t < k; t++, p++) {
+            double dec = decisions[p];
             votes[dec > 0 ? s : t] += 1;
             if (proba) {
                 double q = dial_svm_platt_probability(dec, m->prob_a[p], m->prob_b[p]);
@@ -1016,7 +1218,7 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
         if (sc->kernel) {
             for (size_t r = 0; r < count; r++) {
                 const double *from = sc->kernel + (i + r) * sc->n_train;
-                for (size_t v = 0; v < n_sv; v++) values[r * n_sv + v] = from[sc->support[v]];
+                svm_gather(values + r * n_sv, from, sc->support, n_sv);
             }
         } else {
             const double *x = sc->x + i * d;
@@ -1047,15 +1249,15 @@ static dial_status svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
                                     dial_predict_output *out) {
     bool want_proba = out->proba != NULL && in->task == DIAL_TASK_CLASSIFICATION;
     svm_model m;
-    dial_status status = svm_model_read(ctx, knobs, learned, in, want_proba, &m);
+    /* a prepared fold reads kernel values: the vectors' layout is not needed */
+    dial_status status = svm_model_read(ctx, knobs, learned, in, want_proba, kernel == NULL, &m);
     if (status != DIAL_OK) return status;
     size_t blocks = (in->n_rows + SVM_PREDICT_BLOCK - 1) / SVM_PREDICT_BLOCK;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
     size_t k = m.n_classes;
-    /* kernel values of SVM_QUERY_ROWS rows, then r, the coupling's work and
-     * the votes */
-    size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + 2 * k * k + 2 * k;
+    /* kernel values of SVM_QUERY_ROWS rows, then svm_classify_row's work */
+    size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + SVM_CLASSIFY_WORK(k);
     svm_scorer sc = {.m = &m,
                      .x = in->x,
                      .n = in->n_rows,
@@ -1133,6 +1335,35 @@ static bool svm_same_kernel(const dial_svm_kernel *a, const dial_svm_kernel *b) 
     return a->coef0 == b->coef0 && (a->type != DIAL_SVM_POLY || a->degree == b->degree);
 }
 
+/* The training rows grouped by class, in class order, each class's in
+ * training order (NULL for regression, or when out of memory). */
+static size_t *svm_class_order(const dial_fit_input *train) {
+    if (train->task != DIAL_TASK_CLASSIFICATION) return NULL;
+    size_t n = train->n_rows, k = train->n_classes;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    size_t *start = calloc(k + 1, sizeof *start);
+    if (!order || !start) {
+        free(order);
+        free(start);
+        return NULL;
+    }
+    /* labels were checked by neither the tuner nor prepare: any that is not
+     * a class index leaves the rows in their order (the fit then fails) */
+    for (size_t i = 0; i < n; i++) {
+        double label = train->y[i];
+        if (!(label >= 0 && label < (double)k && label == floor(label))) {
+            for (size_t r = 0; r < n; r++) order[r] = r;
+            free(start);
+            return order;
+        }
+        start[(size_t)label + 1]++;
+    }
+    for (size_t c = 0; c < k; c++) start[c + 1] += start[c];
+    for (size_t i = 0; i < n; i++) order[start[(size_t)train->y[i]]++] = i;
+    free(start);
+    return order;
+}
+
 static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                                     const dial_knobs *knobs_max, const dial_fit_input *train,
                                     const dial_fit_input *test, void **fold_state) {
@@ -1153,7 +1384,12 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
     fold->train = *train;
     fold->test = *test;
-    fold->gram = dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d);
+    /* the Gram matrix by class, so that a pair's rows are two blocks of it */
+    size_t *order = svm_class_order(train);
+    if (order || train->task != DIAL_TASK_CLASSIFICATION)
+        fold->gram =
+            dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d, order);
+    free(order);
     size_t nn = n ? n : 1, width = d ? d : 1;
     fold->test_kernel = malloc((m ? m : 1) * nn * sizeof *fold->test_kernel);
     double *xt = malloc(nn * width * sizeof *xt), *norms = malloc(nn * sizeof *norms);
@@ -1181,19 +1417,81 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     return DIAL_OK;
 }
 
-static dial_status svm_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *state,
-                                    dial_predict_output *out) {
-    const svm_fold *fold = state;
+/* Whether every part of from is still optimal for the settings st (a C no
+ * smaller, the same weights and epsilon, a tol no tighter): the fit would
+ * then give from's model again, and its predictions. */
+static bool svm_warm_unchanged(const dial_svm_warm *from, const svm_settings *st,
+                               const dial_fit_input *train) {
+    size_t k = train->n_classes;
+    size_t n_parts = train->task == DIAL_TASK_CLASSIFICATION ? k * (k - 1) / 2 : 1;
+    if (!from->value || from->n_parts != n_parts || st->probability || !(st->c >= from->c) ||
+        st->balanced != from->balanced || !(from->tol <= st->tol) ||
+        (train->task == DIAL_TASK_REGRESSION && from->epsilon != st->epsilon))
+        return false;
+    for (size_t p = 0; p < n_parts; p++)
+        if (!from->parts[p].alpha || from->parts[p].at_upper || !from->parts[p].converged)
+            return false;
+    return true;
+}
+
+/* A trial on a prepared fold, from the solution from (NULL: cold), keeping
+ * its own in *to when to is not NULL. */
+static dial_status svm_fold_trial(dial_ctx *ctx, const dial_knobs *knobs, const svm_fold *fold,
+                                  const dial_svm_warm *from, dial_svm_warm **to,
+                                  dial_predict_output *out) {
     svm_settings st = svm_settings_of(knobs, &fold->train);
     if (!svm_same_kernel(&st.kernel, &fold->gram->kernel))
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "svm: the fold was prepared for another kernel than the trial's");
+    size_t n_test = fold->test.n_rows;
+    if (from && to && !out->proba && from->n_value == n_test &&
+        svm_warm_unchanged(from, &st, &fold->train)) {
+        dial_svm_warm *same = dial_svm_warm_copy(from);
+        if (!same) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory keeping a solution");
+        memcpy(out->value, from->value, n_test * sizeof *out->value);
+        *to = same;
+        return DIAL_OK;
+    }
     dial_tensors learned = {0};
-    dial_status status = svm_fit_with(ctx, knobs, &fold->train, fold->gram, &learned);
+    dial_svm_warm *kept = NULL;
+    dial_status status =
+        svm_fit_with(ctx, knobs, &fold->train, fold->gram, from, to ? &kept : NULL, &learned);
     if (status == DIAL_OK)
         status = svm_predict_with(ctx, knobs, &learned, &fold->test, fold->test_kernel,
                                   fold->train.n_rows, out);
     dial_tensors_clear(&learned);
+    if (status == DIAL_OK && to && !st.probability) {
+        kept->value = malloc((n_test ? n_test : 1) * sizeof *kept->value);
+        if (kept->value) {
+            memcpy(kept->value, out->value, n_test * sizeof *kept->value);
+            kept->n_value = n_test;
+        }
+    }
+    if (status == DIAL_OK && to) {
+        kept->fold = fold;
+        *to = kept;
+    } else {
+        dial_svm_warm_free(kept);
+    }
+    return status;
+}
+
+static dial_status svm_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *state,
+                                    dial_predict_output *out) {
+    return svm_fold_trial(ctx, knobs, state, NULL, NULL, out);
+}
+
+/* Warm starts along C (svm_warm.h). A solution made on another fold state
+ * is not used: the trial starts cold, as it would from NULL. */
+static dial_status svm_predict_fold_warm(dial_ctx *ctx, const dial_knobs *knobs, const void *state,
+                                         const void *warm, void **solution,
+                                         dial_predict_output *out) {
+    const dial_svm_warm *from = warm;
+    *solution = NULL;
+    if (from && from->fold != state) from = NULL;
+    dial_svm_warm *kept = NULL;
+    dial_status status = svm_fold_trial(ctx, knobs, state, from, &kept, out);
+    if (status == DIAL_OK) *solution = kept;
     return status;
 }
 
@@ -1214,4 +1512,7 @@ const dial_model_family dial_model_svm = {
     .prepare_fold = svm_prepare_fold,
     .predict_fold = svm_predict_fold,
     .free_fold = svm_free_fold,
+    .warm_knob = "C",
+    .predict_fold_warm = svm_predict_fold_warm,
+    .free_warm = dial_svm_warm_free,
 };

@@ -194,15 +194,7 @@ void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt) {
 
 SVM_VECTOR_CLONES static double svm_dot(const double *restrict a, const double *restrict b,
                                         size_t n) {
-    /* eight lanes, added in a fixed order: the same sum on every processor */
-    double lane[8] = {0};
-    size_t t = 0;
-    for (; t + 8 <= n; t += 8)
-        for (size_t k = 0; k < 8; k++) lane[k] += a[t + k] * b[t + k];
-    double sum =
-        ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-    for (; t < n; t++) sum += a[t] * b[t];
-    return sum;
+    return svm_vector_dot(a, b, n);
 }
 
 /* Clones are kept static: clang 14 does not resolve a call to a cloned
@@ -347,6 +339,18 @@ struct dial_svm_matrix {
      * the Gram row of each position (SVC and SVR alike) */
     const dial_svm_gram *gram;
     float *sign; /* SVC with a Gram matrix: label as a float */
+    /* SVC with a Gram matrix, when Q fits the cache budget: room for all
+     * of Q, row t at dense_rows[t] in the solver's order (no cache then),
+     * each row filled whole when first asked for (filled[t]): copied by
+     * runs of consecutive Gram positions with one label (n_runs, starting
+     * at run[r]) while the order is the initial one and the runs are few
+     * (by_runs), gathered otherwise */
+    float *dense;
+    float **dense_rows;
+    unsigned char *filled;
+    size_t *run, n_runs;
+    bool by_runs;
+    bool dense_owned; /* dense is the matrix's, not the caller's room */
 };
 
 /* K(x_i, x_j) for j in [from, from + count) into m->values. */
@@ -426,6 +430,10 @@ void dial_svm_matrix_free(dial_svm_matrix *m) {
     free(m->label);
     free(m->index);
     free(m->sign);
+    if (m->dense_owned) free(m->dense);
+    free(m->dense_rows);
+    free(m->filled);
+    free(m->run);
     free(m->buffers[0]);
     free(m->buffers[1]);
     dial_svm_cache_free(m->cache);
@@ -560,11 +568,12 @@ void dial_svm_gram_free(dial_svm_gram *gram) {
     if (!gram) return;
     free(gram->k);
     free(gram->diag);
+    free(gram->position);
     free(gram);
 }
 
 dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kernel *kernel,
-                                 const double *x, size_t n, size_t d) {
+                                 const double *x_data, size_t n, size_t d, const size_t *order) {
     size_t blocks = (n + SVM_GRAM_BLOCK - 1) / SVM_GRAM_BLOCK;
     if (threads < 1) threads = 1;
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
@@ -572,14 +581,24 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
     dial_svm_gram *gram = calloc(1, sizeof *gram);
     double *xt = malloc(m * width * sizeof *xt), *norms = malloc(m * sizeof *norms);
     double *values = malloc((size_t)threads * SVM_GRAM_BLOCK * m * sizeof *values);
+    /* the rows by position: each value is computed as in the data's order */
+    double *ordered = order ? malloc(m * width * sizeof *ordered) : NULL;
+    const double *x = order ? ordered : x_data;
     if (gram) {
         gram->kernel = *kernel;
         gram->n = n;
         gram->k = malloc(m * m * sizeof *gram->k);
         gram->diag = malloc(m * sizeof *gram->diag);
+        gram->position = malloc(m * sizeof *gram->position);
     }
     dial_status status = DIAL_ERR_NOMEM;
-    if (gram && gram->k && gram->diag && xt && norms && values) {
+    if (gram && gram->k && gram->diag && gram->position && xt && norms && values &&
+        (!order || ordered)) {
+        for (size_t k = 0; k < n; k++) {
+            size_t row = order ? order[k] : k;
+            gram->position[row] = k;
+            if (order) memcpy(ordered + k * d, x_data + row * d, d * sizeof *ordered);
+        }
         dial_svm_transpose(x, n, d, xt);
         dial_svm_kernel_norms(x, n, d, norms);
         /* the diagonal as svm_matrix_new makes it */
@@ -595,6 +614,7 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
     free(xt);
     free(norms);
     free(values);
+    free(ordered);
     if (status != DIAL_OK) {
         dial_svm_gram_free(gram);
         return NULL;
@@ -643,11 +663,67 @@ static void svm_gram_swap(void *self, size_t i, size_t j) {
     m->index[j] = held;
 }
 
+/* out[j] = s k[j], count entries: a float times +-1 is exact. */
+SVM_VECTOR_CLONES static void svm_copy_signed(float *restrict out, const float *restrict k, float s,
+                                              size_t count) {
+    for (size_t j = 0; j < count; j++) out[j] = s * k[j];
+}
+
+/* Q row i of a C-SVC with room for all of Q: filled whole the first time. */
+static const float *svm_svc_dense_row(void *self, size_t i, size_t len) {
+    (void)len;
+    dial_svm_matrix *m = self;
+    float *out = m->dense_rows[i];
+    if (m->filled[i]) return out;
+    size_t l = m->l;
+    const float *k = m->gram->k + m->index[i] * m->gram->n;
+    if (!m->by_runs) {
+        svm_gather_signed(out, k, m->index, m->sign, m->sign[i], l);
+    } else {
+        for (size_t r = 0; r < m->n_runs; r++) {
+            size_t from = m->run[r], to = r + 1 < m->n_runs ? m->run[r + 1] : l;
+            svm_copy_signed(out + from, k + m->index[from], m->sign[i] * m->sign[from], to - from);
+        }
+    }
+    m->filled[i] = 1;
+    return out;
+}
+
+/* Exchanges positions i and j: the row pointers, and entries i and j of
+ * every row filled so far (a row filled later is gathered in the new
+ * order). */
+static void svm_dense_swap(void *self, size_t i, size_t j) {
+    dial_svm_matrix *m = self;
+    if (i == j) return;
+    m->by_runs = false;
+    float **rows = m->dense_rows;
+    float *held = rows[i];
+    rows[i] = rows[j];
+    rows[j] = held;
+    unsigned char was = m->filled[i];
+    m->filled[i] = m->filled[j];
+    m->filled[j] = was;
+    for (size_t t = 0; t < m->l; t++) {
+        if (!m->filled[t]) continue;
+        float *row = rows[t], v = row[i];
+        row[i] = row[j];
+        row[j] = v;
+    }
+    float sign = m->sign[i];
+    m->sign[i] = m->sign[j];
+    m->sign[j] = sign;
+    svm_swap_doubles(m->label, i, j);
+    size_t index = m->index[i];
+    m->index[i] = m->index[j];
+    m->index[j] = index;
+}
+
 dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
-                                          const signed char *y, size_t cache_bytes) {
+                                          const signed char *y, size_t cache_bytes, float *room) {
     dial_svm_matrix *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     size_t n = l ? l : 1;
+    bool dense = (double)l * (double)l * sizeof(float) <= (double)cache_bytes;
     m->gram = gram;
     m->kernel = gram->kernel;
     m->l = l;
@@ -655,18 +731,41 @@ dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_
     m->label = malloc(n * sizeof *m->label);
     m->index = malloc(n * sizeof *m->index);
     m->sign = malloc(n * sizeof *m->sign);
-    m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
-    if (!m->diag || !m->label || !m->index || !m->sign || !m->cache) {
+    if (dense) {
+        m->dense = room ? room : malloc(n * n * sizeof *m->dense);
+        m->dense_owned = !room;
+        m->dense_rows = malloc(n * sizeof *m->dense_rows);
+        m->filled = calloc(n, sizeof *m->filled);
+        m->run = malloc(n * sizeof *m->run);
+    } else {
+        m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
+    }
+    if (!m->diag || !m->label || !m->index || !m->sign ||
+        (dense ? !m->dense || !m->dense_rows || !m->filled || !m->run : !m->cache)) {
         dial_svm_matrix_free(m);
         return NULL;
     }
     for (size_t i = 0; i < l; i++) {
-        m->index[i] = rows[i];
-        m->diag[i] = gram->diag[rows[i]];
+        m->index[i] = gram->position[rows[i]];
+        m->diag[i] = gram->diag[m->index[i]];
         m->label[i] = y[i] > 0 ? 1.0 : -1.0;
         m->sign[i] = y[i] > 0 ? 1.0f : -1.0f;
     }
-    m->q = (dial_svm_q){.self = m, .row = svm_svc_gram_row, .swap = svm_gram_swap, .diag = m->diag};
+    if (dense) {
+        for (size_t j = 0; j < l; j++) {
+            m->dense_rows[j] = m->dense + j * l;
+            if (j == 0 || m->index[j] != m->index[j - 1] + 1 || m->sign[j] != m->sign[j - 1])
+                m->run[m->n_runs++] = j;
+        }
+        /* rows in no order (a Platt fold's) make runs of one or two: a
+         * gather is then faster than a copy per run */
+        m->by_runs = m->n_runs <= l / 16 + 1;
+        m->q = (dial_svm_q){
+            .self = m, .row = svm_svc_dense_row, .swap = svm_dense_swap, .diag = m->diag};
+    } else {
+        m->q = (dial_svm_q){
+            .self = m, .row = svm_svc_gram_row, .swap = svm_gram_swap, .diag = m->diag};
+    }
     return m;
 }
 
@@ -698,10 +797,11 @@ dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram) {
         return NULL;
     }
     for (size_t i = 0; i < l; i++) {
-        m->diag[i] = m->diag[i + l] = gram->diag[i];
+        size_t at = gram->position[i];
+        m->diag[i] = m->diag[i + l] = gram->diag[at];
         m->label[i] = 1;
         m->label[i + l] = -1;
-        m->index[i] = m->index[i + l] = i;
+        m->index[i] = m->index[i + l] = at;
     }
     m->q = (dial_svm_q){.self = m, .row = svm_svr_gram_row, .swap = svm_gram_swap, .diag = m->diag};
     return m;

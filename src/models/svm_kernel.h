@@ -73,19 +73,24 @@ void dial_svm_cache_swap(dial_svm_cache *cache, size_t i, size_t j);
 /* ---- the Gram matrix ------------------------------------------------------ */
 
 /* K(x_i, x_j) of n rows, each as the float a dual's cached row holds, and
- * K(x_i, x_i) as its diagonal holds it. */
+ * K(x_i, x_i) as its diagonal holds it. The rows may be stored in another
+ * order than the data's (tuning stores them grouped by class, so that the
+ * rows of a pair of classes are two blocks of the matrix): data row i is
+ * at position[i]. */
 typedef struct dial_svm_gram {
     dial_svm_kernel kernel;
     size_t n;
-    float *k;     /* n x n, row-major */
-    double *diag; /* n */
+    float *k;         /* n x n, row-major, by position */
+    double *diag;     /* n, by position */
+    size_t *position; /* n */
 } dial_svm_gram;
 
 /* The Gram matrix of the n rows of x (n x d), computed on up to `threads`
- * threads of ctx (the values do not depend on their number). NULL when
- * out of memory. */
+ * threads of ctx (the values do not depend on their number). order (n,
+ * may be NULL for the data's order) lists the data rows by position.
+ * NULL when out of memory. */
 dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kernel *kernel,
-                                 const double *x, size_t n, size_t d);
+                                 const double *x, size_t n, size_t d, const size_t *order);
 void dial_svm_gram_free(dial_svm_gram *gram);
 
 /* ---- the matrices of the duals -------------------------------------------- */
@@ -102,9 +107,16 @@ dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double
 dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
                                      size_t l, size_t cache_bytes);
 /* Q of a C-SVC as above, its kernel values read from gram (which must
- * outlive the matrix; rows index its rows). NULL when out of memory. */
+ * outlive the matrix; rows are data rows). When the whole of Q fits in
+ * cache_bytes, it has room for all of Q, kept in the solver's order: each
+ * row is filled once, when first asked for, by copying runs of consecutive
+ * Gram positions (see dial_svm_gram) while the order is still the
+ * initial one. Otherwise its rows go through the LRU cache. room (may be
+ * NULL: allocated) is where to keep all of Q, l x l floats, borrowed for
+ * the matrix's life: the solves of a fit reuse one, already in cache.
+ * NULL when out of memory. */
 dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
-                                          const signed char *y, size_t cache_bytes);
+                                          const signed char *y, size_t cache_bytes, float *room);
 /* Q of an epsilon-SVR over every row of gram. NULL when out of memory. */
 dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram);
 void dial_svm_matrix_free(dial_svm_matrix *matrix);

@@ -50,9 +50,8 @@ typedef struct svm_smo {
     double *alpha, *G, *G_bar, *p, *C, *diag; /* in the current order */
     double *y;                                /* +1.0 or -1.0 */
     unsigned char *state;
-    int64_t *up, *low;    /* all ones when the variable is in I_up, I_low; else 0 */
-    double *scan, *scan2; /* l each: the working-set selection's per-variable values */
-    size_t *original;     /* original index of each position */
+    int64_t *up, *low; /* all ones when the variable is in I_up, I_low; else 0 */
+    size_t *original;  /* original index of each position */
     bool unshrunk;
 } svm_smo;
 
@@ -124,6 +123,13 @@ static void svm_swap_positions(svm_smo *s, size_t i, size_t j) {
     s->original[j] = o;
 }
 
+/* v[t] += a row[t] for t in [0, m): the passes that add a row of Q to a
+ * gradient. */
+SVM_VECTOR_CLONES static void svm_add_row(double *restrict v, const float *restrict row, double a,
+                                          size_t m) {
+    for (size_t t = 0; t < m; t++) v[t] += a * (double)row[t];
+}
+
 /* Recomputes G of the positions [active, l) from G_bar and the free
  * variables, by whichever way needs fewer kernel values. */
 static dial_status svm_reconstruct_gradient(svm_smo *s) {
@@ -147,8 +153,7 @@ static dial_status svm_reconstruct_gradient(svm_smo *s) {
             if (s->state[j] != SVM_FREE) continue;
             const float *row = s->q->row(s->q->self, j, l);
             if (!row) return DIAL_ERR_NOMEM;
-            double a = s->alpha[j];
-            for (size_t t = active; t < l; t++) s->G[t] += a * (double)row[t];
+            svm_add_row(s->G + active, row + active, s->alpha[j], l - active);
         }
     }
     return DIAL_OK;
@@ -199,32 +204,6 @@ static dial_status svm_shrink(svm_smo *s) {
     return DIAL_OK;
 }
 
-/* scan[t] = -y_t G_t for t in I_up, -inf otherwise. */
-SVM_VECTOR_CLONES static void svm_scan_up(double *restrict scan, const double *restrict y,
-                                          const double *restrict G, const int64_t *restrict up,
-                                          size_t m) {
-    for (size_t t = 0; t < m; t++) scan[t] = svm_blend(up[t], -y[t] * G[t], -INFINITY);
-}
-
-/* For i chosen with -y_i G_i = gmax: gain[t] = -b_it^2 / a_it for the t of
- * I_low with b_it > 0 (else 1, above every real gain, which is <= 0), and
- * yg[t] = y_t G_t in I_low (else -inf). */
-SVM_VECTOR_CLONES static void svm_scan_low(double *restrict gain, double *restrict yg,
-                                           const double *restrict y, const double *restrict G,
-                                           const double *restrict diag, const float *restrict qi,
-                                           const int64_t *restrict low, double gmax, double diag_i,
-                                           double y_i, size_t m) {
-    for (size_t t = 0; t < m; t++) {
-        double ygt = y[t] * G[t];
-        double b = gmax + ygt;
-        /* K_it = y_i y_t Q_it */
-        double a = diag_i + diag[t] - 2.0 * y_i * y[t] * (double)qi[t];
-        a = svm_blend(svm_positive(a), a, SVM_TAU);
-        gain[t] = svm_blend(low[t] & svm_positive(b), -(b * b) / a, 1.0);
-        yg[t] = svm_blend(low[t], ygt, -INFINITY);
-    }
-}
-
 /* The reductions over a scan run in SVM_LANES independent lanes, combined
  * at the end: one running maximum would make every element wait for the
  * comparison before it. */
@@ -239,21 +218,29 @@ typedef int64_t svm_lanes_i __attribute__((vector_size(SVM_LANES * sizeof(int64_
 #define SVM_LANES_BLEND(mask, v, w) \
     ((svm_lanes_d)(((svm_lanes_i)(v) & (mask)) | ((svm_lanes_i)(w) & ~(mask))))
 
-/* Runs the full blocks of SVM_LANES of v: the largest of each lane (strictly
- * larger replaces, so the first position wins) into best and where. */
-SVM_VECTOR_CLONES static size_t svm_lanes_max(const double *restrict v, size_t m, double *best,
-                                              size_t *where) {
-    svm_lanes_d b;
+/* The full blocks of SVM_LANES among the first m variables: the largest
+ * -y_t G_t over I_up of each lane (strictly larger replaces, so the first
+ * position wins) into best and where. Returns how many were run. */
+SVM_VECTOR_CLONES static size_t svm_lanes_up(const double *restrict y, const double *restrict G,
+                                             const int64_t *restrict up, size_t m, double *best,
+                                             size_t *where) {
+    svm_lanes_d b, minus_inf;
     svm_lanes_i w, index;
     for (size_t k = 0; k < SVM_LANES; k++) {
         b[k] = best[k];
         w[k] = (int64_t)where[k];
         index[k] = (int64_t)k;
+        minus_inf[k] = -INFINITY;
     }
     size_t t = 0;
     for (; t + SVM_LANES <= m; t += SVM_LANES) {
-        svm_lanes_d x;
-        memcpy(&x, v + t, sizeof x);
+        svm_lanes_d yv, g;
+        svm_lanes_i mask;
+        memcpy(&yv, y + t, sizeof yv);
+        memcpy(&g, G + t, sizeof g);
+        memcpy(&mask, up + t, sizeof mask);
+        svm_lanes_d x = -yv * g;
+        x = SVM_LANES_BLEND(mask, x, minus_inf);
         svm_lanes_i above = x > b;
         b = SVM_LANES_BLEND(above, x, b);
         w = (index & above) | (w & ~above);
@@ -266,29 +253,50 @@ SVM_VECTOR_CLONES static size_t svm_lanes_max(const double *restrict v, size_t m
     return t;
 }
 
-/* The same for argmin_max: the smallest gain of each lane (the last
- * position wins: <=) and the largest yg. */
-SVM_VECTOR_CLONES static size_t svm_lanes_min_max(const double *restrict gain,
-                                                  const double *restrict yg, size_t m, double *best,
-                                                  size_t *where, double *top) {
-    svm_lanes_d b, h;
+typedef float svm_lanes_f __attribute__((vector_size(SVM_LANES * sizeof(float))));
+
+/* The same for the choice of j (see svm_find_low): the smallest gain of
+ * each lane (the last position wins: <=) and the largest y_t G_t over
+ * I_low. Each value is computed as the scalar tail computes it. */
+SVM_VECTOR_CLONES static size_t svm_lanes_low(const double *restrict y, const double *restrict G,
+                                              const double *restrict diag, const float *restrict qi,
+                                              const int64_t *restrict low, double gmax,
+                                              double diag_i, double y_i, size_t m, double *best,
+                                              size_t *where, double *top) {
+    svm_lanes_d b, h, minus_inf, one, tau;
     svm_lanes_i w, index;
     for (size_t k = 0; k < SVM_LANES; k++) {
         b[k] = best[k];
         h[k] = top[k];
         w[k] = (int64_t)where[k];
         index[k] = (int64_t)k;
+        minus_inf[k] = -INFINITY;
+        one[k] = 1.0;
+        tau[k] = SVM_TAU;
     }
+    double two_y_i = 2.0 * y_i;
     size_t t = 0;
     for (; t + SVM_LANES <= m; t += SVM_LANES) {
-        svm_lanes_d g, y;
-        memcpy(&g, gain + t, sizeof g);
-        memcpy(&y, yg + t, sizeof y);
-        svm_lanes_i below = g <= b;
-        b = SVM_LANES_BLEND(below, g, b);
+        svm_lanes_d yv, g, dg;
+        svm_lanes_f qf;
+        svm_lanes_i mask;
+        memcpy(&yv, y + t, sizeof yv);
+        memcpy(&g, G + t, sizeof g);
+        memcpy(&dg, diag + t, sizeof dg);
+        memcpy(&qf, qi + t, sizeof qf);
+        memcpy(&mask, low + t, sizeof mask);
+        svm_lanes_d q = __builtin_convertvector(qf, svm_lanes_d);
+        svm_lanes_d ygt = yv * g;
+        svm_lanes_d bt = gmax + ygt;
+        svm_lanes_d a = diag_i + dg - two_y_i * yv * q;
+        a = SVM_LANES_BLEND((svm_lanes_i)a > 0, a, tau);
+        svm_lanes_d gain = SVM_LANES_BLEND(mask & ((svm_lanes_i)bt > 0), -(bt * bt) / a, one);
+        svm_lanes_d yg = SVM_LANES_BLEND(mask, ygt, minus_inf);
+        svm_lanes_i below = gain <= b;
+        b = SVM_LANES_BLEND(below, gain, b);
         w = (index & below) | (w & ~below);
-        svm_lanes_i higher = y > h;
-        h = SVM_LANES_BLEND(higher, y, h);
+        svm_lanes_i higher = yg > h;
+        h = SVM_LANES_BLEND(higher, yg, h);
         index += SVM_LANES;
     }
     for (size_t k = 0; k < SVM_LANES; k++) {
@@ -299,21 +307,24 @@ SVM_VECTOR_CLONES static size_t svm_lanes_min_max(const double *restrict gain,
     return t;
 }
 
-/* The first position of the largest of v[0..m) (SVM_NONE if none is above
- * -inf) into *at, its value into *top. */
-static void svm_argmax(const double *v, size_t m, size_t *at, double *top) {
+/* The first position of the largest -y_t G_t over the t of I_up among
+ * the first m (SVM_NONE if none is above -inf) into *at, the value into
+ * *top. */
+static void svm_find_up(const svm_smo *s, size_t m, size_t *at, double *top) {
     double best[SVM_LANES];
     size_t where[SVM_LANES];
     for (size_t k = 0; k < SVM_LANES; k++) {
         best[k] = -INFINITY;
         where[k] = SVM_NONE;
     }
-    size_t t = svm_lanes_max(v, m, best, where);
-    for (size_t k = 0; t + k < m; k++)
-        if (v[t + k] > best[k]) {
-            best[k] = v[t + k];
+    size_t t = svm_lanes_up(s->y, s->G, s->up, m, best, where);
+    for (size_t k = 0; t + k < m; k++) {
+        double v = svm_blend(s->up[t + k], -s->y[t + k] * s->G[t + k], -INFINITY);
+        if (v > best[k]) {
+            best[k] = v;
             where[k] = t + k;
         }
+    }
     *top = -INFINITY;
     *at = SVM_NONE;
     for (size_t k = 0; k < SVM_LANES; k++)
@@ -323,10 +334,12 @@ static void svm_argmax(const double *v, size_t m, size_t *at, double *top) {
         }
 }
 
-/* The last position of the smallest of gain[0..m) into *at and its value
- * into *low; the largest of yg into *high. */
-static void svm_argmin_max(const double *gain, const double *yg, size_t m, size_t *at, double *low,
-                           double *high) {
+/* For i chosen with -y_i G_i = gmax (row qi of Q): the last position of
+ * the smallest gain -b_it^2 / a_it over the t of I_low with b_it > 0 (a
+ * gain of 1, above every real one, elsewhere) into *at and its gain into
+ * *low; the largest y_t G_t over I_low into *high. */
+static void svm_find_low(const svm_smo *s, const float *qi, double gmax, size_t i, size_t m,
+                         size_t *at, double *low, double *high) {
     double best[SVM_LANES], top[SVM_LANES];
     size_t where[SVM_LANES];
     for (size_t k = 0; k < SVM_LANES; k++) {
@@ -334,13 +347,23 @@ static void svm_argmin_max(const double *gain, const double *yg, size_t m, size_
         top[k] = -INFINITY;
         where[k] = SVM_NONE;
     }
-    size_t t = svm_lanes_min_max(gain, yg, m, best, where, top);
+    double diag_i = s->diag[i], y_i = s->y[i];
+    size_t t =
+        svm_lanes_low(s->y, s->G, s->diag, qi, s->low, gmax, diag_i, y_i, m, best, where, top);
     for (size_t k = 0; t + k < m; k++) {
-        if (gain[t + k] <= best[k]) {
-            best[k] = gain[t + k];
-            where[k] = t + k;
+        size_t u = t + k;
+        double ygt = s->y[u] * s->G[u];
+        double b = gmax + ygt;
+        /* K_it = y_i y_t Q_it */
+        double a = diag_i + s->diag[u] - 2.0 * y_i * s->y[u] * (double)qi[u];
+        a = svm_blend(svm_positive(a), a, SVM_TAU);
+        double gain = svm_blend(s->low[u] & svm_positive(b), -(b * b) / a, 1.0);
+        double yg = svm_blend(s->low[u], ygt, -INFINITY);
+        if (gain <= best[k]) {
+            best[k] = gain;
+            where[k] = u;
         }
-        if (yg[t + k] > top[k]) top[k] = yg[t + k];
+        if (yg > top[k]) top[k] = yg;
     }
     *low = INFINITY;
     *high = -INFINITY;
@@ -360,15 +383,12 @@ static void svm_argmin_max(const double *gain, const double *yg, size_t m, size_
 static dial_status svm_select(svm_smo *s, size_t *out_i, size_t *out_j, bool *optimal) {
     size_t active = s->active, i = SVM_NONE, j = SVM_NONE;
     double gmax = -INFINITY, gmax2 = -INFINITY;
-    svm_scan_up(s->scan, s->y, s->G, s->up, active);
-    svm_argmax(s->scan, active, &i, &gmax);
+    svm_find_up(s, active, &i, &gmax);
     if (i != SVM_NONE) {
         const float *qi = s->q->row(s->q->self, i, active);
         if (!qi) return DIAL_ERR_NOMEM;
-        svm_scan_low(s->scan, s->scan2, s->y, s->G, s->diag, qi, s->low, gmax, s->diag[i], s->y[i],
-                     active);
         double best;
-        svm_argmin_max(s->scan, s->scan2, active, &j, &best, &gmax2);
+        svm_find_low(s, qi, gmax, i, active, &j, &best, &gmax2);
         if (!(best <= 0)) j = SVM_NONE; /* no t of I_low with b_it > 0 */
     }
     *optimal = gmax + gmax2 < s->eps || j == SVM_NONE;
@@ -387,8 +407,7 @@ SVM_VECTOR_CLONES static void svm_update_gradient(double *restrict G, const floa
 static dial_status svm_update_g_bar(svm_smo *s, size_t t, double sign) {
     const float *row = s->q->row(s->q->self, t, s->l);
     if (!row) return DIAL_ERR_NOMEM;
-    double c = sign * s->C[t];
-    for (size_t k = 0; k < s->l; k++) s->G_bar[k] += c * (double)row[k];
+    svm_add_row(s->G_bar, row, sign * s->C[t], s->l);
     return DIAL_OK;
 }
 
@@ -464,8 +483,6 @@ static void svm_smo_free(svm_smo *s) {
     free(s->state);
     free(s->up);
     free(s->low);
-    free(s->scan);
-    free(s->scan2);
     free(s->original);
 }
 
@@ -485,10 +502,8 @@ static dial_status svm_smo_init(svm_smo *s, const dial_svm_dual *dual, dial_svm_
     s->original = malloc(n * sizeof *s->original);
     s->up = malloc(n * sizeof *s->up);
     s->low = malloc(n * sizeof *s->low);
-    s->scan = malloc(n * sizeof *s->scan);
-    s->scan2 = malloc(n * sizeof *s->scan2);
     if (!s->alpha || !s->G || !s->G_bar || !s->p || !s->C || !s->diag || !s->y || !s->state ||
-        !s->original || !s->up || !s->low || !s->scan || !s->scan2)
+        !s->original || !s->up || !s->low)
         return DIAL_ERR_NOMEM;
     memcpy(s->alpha, alpha, l * sizeof *s->alpha);
     memcpy(s->p, dual->p, l * sizeof *s->p);
@@ -500,15 +515,18 @@ static dial_status svm_smo_init(svm_smo *s, const dial_svm_dual *dual, dial_svm_
         s->original[t] = t;
         svm_set_state(s, t);
     }
-    /* a warm start: G = p + Q a over the nonzero a */
+    /* a warm start: G = p + Q a over the nonzero a (unless given) and
+     * G_bar over the a at their bound */
+    const double *bar = dual->gradient ? dual->gradient_bar : NULL;
+    if (dual->gradient) memcpy(s->G, dual->gradient, l * sizeof *s->G);
+    if (bar) memcpy(s->G_bar, bar, l * sizeof *s->G_bar);
     for (size_t t = 0; t < l; t++) {
         if (s->state[t] == SVM_AT_LOWER) continue;
+        if (dual->gradient && (bar || s->state[t] != SVM_AT_UPPER)) continue;
         const float *row = q->row(q->self, t, l);
         if (!row) return DIAL_ERR_NOMEM;
-        double a = s->alpha[t], c = s->C[t];
-        for (size_t k = 0; k < l; k++) s->G[k] += a * (double)row[k];
-        if (s->state[t] == SVM_AT_UPPER)
-            for (size_t k = 0; k < l; k++) s->G_bar[k] += c * (double)row[k];
+        if (!dual->gradient) svm_add_row(s->G, row, s->alpha[t], l);
+        if (s->state[t] == SVM_AT_UPPER) svm_add_row(s->G_bar, row, s->C[t], l);
     }
     return DIAL_OK;
 }
@@ -562,6 +580,10 @@ dial_status dial_svm_dual_solve(const dial_svm_dual *dual, dial_svm_q *q, double
         for (size_t t = 0; t < l; t++) objective += s.alpha[t] * (s.G[t] + s.p[t]);
         result->objective = objective / 2;
         for (size_t t = 0; t < l; t++) alpha[s.original[t]] = s.alpha[t];
+        if (dual->gradient_out)
+            for (size_t t = 0; t < l; t++) dual->gradient_out[s.original[t]] = s.G[t];
+        if (dual->gradient_bar_out)
+            for (size_t t = 0; t < l; t++) dual->gradient_bar_out[s.original[t]] = s.G_bar[t];
     }
     svm_smo_free(&s);
     return status;

@@ -45,6 +45,14 @@ typedef struct dial_svm_dual {
     double eps;           /* stop when the maximal violation m(a) - M(a) < eps */
     long max_iter;        /* at most this many iterations (>= 1) */
     bool shrinking;
+    /* The gradient p + Q a of the start, l values (NULL: computed from the
+     * rows of Q of the nonzero a), and with it (may be NULL) G_bar, the sum
+     * of C_t Q_t over the a_t at their upper bound C_t (NULL: computed from
+     * those rows). A warm start that knows them reads no row of Q. */
+    const double *gradient, *gradient_bar;
+    /* Receive the gradient and G_bar at the solution, l values each (NULL:
+     * not wanted). */
+    double *gradient_out, *gradient_bar_out;
 } dial_svm_dual;
 
 typedef struct dial_svm_dual_result {

@@ -564,8 +564,7 @@ static void staged_predictions_equal_smaller_fits(void **state) {
 }
 
 /* prepare_fold bins a fold once; predict_fold then answers a trial exactly
- * as a fit and a prediction would, and the staged path answers several
- * n_estimators at once. */
+ * as a fit and a prediction would. */
 static void predict_fold_equals_fit_and_predict(void **state) {
     (void)state;
     split_data s = load_split("data/breast_cancer.csv", "diagnosis", DIAL_TASK_AUTO);
@@ -587,17 +586,6 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     assert_memory_equal(from_fold, direct, s.n_test * sizeof(double));
     assert_memory_equal(proba_fold, proba_direct, 2 * s.n_test * sizeof(double));
 
-    const size_t rounds[] = {3, 15};
-    double staged[2][120];
-    dial_predict_output outs[2] = {{staged[0], NULL}, {staged[1], NULL}};
-    assert_dial_ok(ctx, dial_gbdt_fold_staged(ctx, &knobs, fold, rounds, 2, outs));
-    assert_memory_equal(staged[1], direct, s.n_test * sizeof(double));
-    double by_model[2][120];
-    dial_predict_output model_outs[2] = {{by_model[0], NULL}, {by_model[1], NULL}};
-    assert_dial_ok(ctx,
-                   dial_gbdt_predict_staged(ctx, &knobs, &learned, &test, rounds, 2, model_outs));
-    assert_memory_equal(staged[0], by_model[0], s.n_test * sizeof(double));
-
     /* other bins than the fold's: the tuner must fit this trial in full */
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "max_bins", "64"));
     assert_dial_error(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out),
@@ -608,6 +596,217 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
     free_split(&s);
+}
+
+/* Early stopping drops the rounds after the best, which the fold's test
+ * scores had already taken in: predict_fold must still answer as the kept
+ * forest does. */
+static void predict_fold_with_early_stopping_equals_fit_and_predict(void **state) {
+    (void)state;
+    split_data s = load_split("data/diabetes.csv", "progression", DIAL_TASK_AUTO);
+    static const char *const settings[] = {"n_estimators=500", "learning_rate=0.3",
+                                           "early_stopping_rounds=5", "validation_fraction=0.2",
+                                           NULL};
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
+    dial_fit_input train = train_input(&s), test = test_input(&s);
+    void *fold = NULL;
+    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    double from_fold[100], direct[100];
+    dial_predict_output out = {from_fold, NULL};
+    assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+    dial_tensors learned = {0};
+    fit(&s, settings, 1, &learned);
+    assert_true(tensor(&learned, "tree_offset")->shape[0] - 1 < 500);
+    predict(&s, settings, &learned, direct, NULL);
+    assert_memory_equal(from_fold, direct, s.n_test * sizeof(double));
+    dial_model_gbdt.free_fold(fold);
+    dial_tensors_clear(&learned);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+    free_split(&s);
+}
+
+/* ---- the path along n_estimators ----------------------------------------------------- */
+
+/* What a path hands to on_step: a copy of each step's predictions. */
+typedef struct path_record {
+    size_t n_rows, n_classes, n_calls;
+    size_t stop_after; /* on_step fails after this many calls; 0: never */
+    double *value[4], *proba[4];
+} path_record;
+
+static dial_status record_step(void *user, size_t s, const dial_predict_output *out) {
+    path_record *record = user;
+    assert_int_equal(s, record->n_calls);
+    assert_true(s < 4);
+    record->value[s] = malloc(record->n_rows * sizeof(double));
+    memcpy(record->value[s], out->value, record->n_rows * sizeof(double));
+    if (record->n_classes) {
+        assert_non_null(out->proba);
+        size_t size = record->n_rows * record->n_classes * sizeof(double);
+        record->proba[s] = malloc(size);
+        memcpy(record->proba[s], out->proba, size);
+    }
+    record->n_calls++;
+    if (record->stop_after && record->n_calls == record->stop_after) return DIAL_ERR_INTERNAL;
+    return DIAL_OK;
+}
+
+static void free_record(path_record *record) {
+    for (int i = 0; i < 4; i++) {
+        free(record->value[i]);
+        free(record->proba[i]);
+    }
+}
+
+/* One fit with n_estimators = 30 on a prepared fold gives, after 1, 7, 20
+ * and 30 rounds, predict_fold's predictions with n_estimators = 1, 7, 20
+ * and 30, to the bit (and its probabilities, for classes). */
+static void check_path_equals_predict_fold(const char *path, const char *target) {
+    split_data s = load_split(path, target, DIAL_TASK_AUTO);
+    bool classes = s.task == DIAL_TASK_CLASSIFICATION;
+    static const char *const settings[] = {"n_estimators=30", "max_depth=4",   "learning_rate=0.2",
+                                           "subsample=0.8",   "colsample=0.7", NULL};
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
+    dial_fit_input train = train_input(&s), test = test_input(&s);
+    void *fold = NULL;
+    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    assert_string_equal(dial_model_gbdt.path_knob, "n_estimators");
+    const size_t steps[] = {1, 7, 20, 30};
+    path_record record = {.n_rows = s.n_test, .n_classes = classes ? s.n_classes : 0};
+    assert_dial_ok(
+        ctx, dial_model_gbdt.predict_fold_path(ctx, &knobs, fold, steps, 4, record_step, &record));
+    assert_int_equal(record.n_calls, 4);
+    double *value = malloc(s.n_test * sizeof(double));
+    double *proba = classes ? malloc(s.n_test * s.n_classes * sizeof(double)) : NULL;
+    for (size_t i = 0; i < 4; i++) {
+        char n_estimators[32];
+        snprintf(n_estimators, sizeof n_estimators, "%zu", steps[i]);
+        assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "n_estimators", n_estimators));
+        dial_predict_output out = {value, proba};
+        assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+        assert_memory_equal(record.value[i], value, s.n_test * sizeof(double));
+        if (classes)
+            assert_memory_equal(record.proba[i], proba, s.n_test * s.n_classes * sizeof(double));
+    }
+    /* the stages differ: the path is not one prediction repeated */
+    assert_memory_not_equal(record.value[0], record.value[3], s.n_test * sizeof(double));
+    free(value);
+    free(proba);
+    free_record(&record);
+    dial_model_gbdt.free_fold(fold);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+    free_split(&s);
+}
+
+static void the_path_on_digits_equals_predict_fold_at_every_step(void **state) {
+    (void)state;
+    check_path_equals_predict_fold("data/digits.csv", "digit");
+}
+
+static void the_path_on_diabetes_equals_predict_fold_at_every_step(void **state) {
+    (void)state;
+    check_path_equals_predict_fold("data/diabetes.csv", "progression");
+}
+
+/* A fold prepared on wine, and the knobs of one path. */
+typedef struct path_fixture {
+    split_data s;
+    dial_ctx *ctx;
+    dial_knobs knobs;
+    void *fold;
+} path_fixture;
+
+static path_fixture path_setup(const char *const *settings) {
+    path_fixture f = {.s = load_split("data/wine.csv", "cultivar", DIAL_TASK_AUTO)};
+    f.ctx = test_ctx();
+    f.knobs = test_knobs(f.ctx, &dial_model_gbdt, settings);
+    dial_fit_input train = train_input(&f.s), test = test_input(&f.s);
+    assert_dial_ok(f.ctx,
+                   dial_model_gbdt.prepare_fold(f.ctx, &f.knobs, &f.knobs, &train, &test, &f.fold));
+    return f;
+}
+
+static void path_teardown(path_fixture *f) {
+    dial_model_gbdt.free_fold(f->fold);
+    dial_knobs_free(&f->knobs);
+    dial_ctx_free(f->ctx);
+    free_split(&f->s);
+}
+
+/* Early stopping keeps the rounds up to the best of all the rounds run,
+ * so a longer fit is no path to a shorter one: the tuner must call
+ * predict_fold. */
+static void the_path_refuses_early_stopping(void **state) {
+    (void)state;
+    static const char *const settings[] = {"n_estimators=20", "early_stopping_rounds=3", NULL};
+    path_fixture f = path_setup(settings);
+    const size_t steps[] = {5, 20};
+    path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
+    assert_dial_error(
+        f.ctx,
+        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, record_step, &record),
+        DIAL_ERR_UNSUPPORTED,
+        "gbdt: no path along n_estimators with early_stopping_rounds = 3 (the kept rounds "
+        "depend on the total)");
+    assert_int_equal(record.n_calls, 0);
+    path_teardown(&f);
+}
+
+static void the_path_refuses_other_bins_than_the_folds(void **state) {
+    (void)state;
+    static const char *const settings[] = {"n_estimators=20", NULL};
+    path_fixture f = path_setup(settings);
+    assert_dial_ok(f.ctx, dial_knobs_set(f.ctx, &f.knobs, "max_bins", "32"));
+    const size_t steps[] = {20};
+    path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
+    assert_dial_error(
+        f.ctx,
+        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 1, record_step, &record),
+        DIAL_ERR_UNSUPPORTED,
+        "gbdt: the fold was prepared with max_bins=256, the trial asks for 32");
+    path_teardown(&f);
+}
+
+static void the_path_needs_increasing_steps_ending_at_n_estimators(void **state) {
+    (void)state;
+    static const char *const settings[] = {"n_estimators=20", NULL};
+    path_fixture f = path_setup(settings);
+    path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
+    const size_t backwards[] = {7, 5, 20};
+    assert_dial_error(f.ctx,
+                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, backwards, 3,
+                                                        record_step, &record),
+                      DIAL_ERR_ARGUMENT,
+                      "gbdt: the steps of n_estimators must be positive and increasing; step 1 "
+                      "is 5");
+    const size_t short_of_it[] = {5, 10};
+    assert_dial_error(f.ctx,
+                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, short_of_it, 2,
+                                                        record_step, &record),
+                      DIAL_ERR_ARGUMENT,
+                      "gbdt: the last step is 10 but knob 'n_estimators' = 20; they must agree");
+    assert_int_equal(record.n_calls, 0);
+    path_teardown(&f);
+}
+
+/* A failing on_step stops the fit: no later step is reported, and its
+ * status is what the path returns. */
+static void a_failing_step_stops_the_path(void **state) {
+    (void)state;
+    static const char *const settings[] = {"n_estimators=20", NULL};
+    path_fixture f = path_setup(settings);
+    const size_t steps[] = {2, 5, 20};
+    path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes, .stop_after = 2};
+    assert_int_equal(
+        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 3, record_step, &record),
+        DIAL_ERR_INTERNAL);
+    assert_int_equal(record.n_calls, 2);
+    free_record(&record);
+    path_teardown(&f);
 }
 
 /* ---- growth --------------------------------------------------------------------------- */
@@ -866,6 +1065,13 @@ int main(void) {
         cmocka_unit_test(a_model_file_with_a_child_out_of_range_is_refused_at_load),
         cmocka_unit_test(staged_predictions_equal_smaller_fits),
         cmocka_unit_test(predict_fold_equals_fit_and_predict),
+        cmocka_unit_test(predict_fold_with_early_stopping_equals_fit_and_predict),
+        cmocka_unit_test(the_path_on_digits_equals_predict_fold_at_every_step),
+        cmocka_unit_test(the_path_on_diabetes_equals_predict_fold_at_every_step),
+        cmocka_unit_test(the_path_refuses_early_stopping),
+        cmocka_unit_test(the_path_refuses_other_bins_than_the_folds),
+        cmocka_unit_test(the_path_needs_increasing_steps_ending_at_n_estimators),
+        cmocka_unit_test(a_failing_step_stops_the_path),
         cmocka_unit_test(leaf_wise_growth_keeps_to_max_leaves),
         cmocka_unit_test(depth_wise_growth_keeps_to_max_depth),
         cmocka_unit_test(a_huge_alpha_leaves_every_tree_a_zero_leaf),

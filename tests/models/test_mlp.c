@@ -220,7 +220,8 @@ static void thread_count_does_not_change_the_weights(void **state) {
     holdout h = load_holdout(ctx, "data/digits.csv", "digit");
     dial_knobs knobs = test_knobs(
         ctx, &dial_model_mlp,
-        (const char *[]){"hidden=48,24", "epochs=3", "dropout=0.1", "early_stopping=true", NULL});
+        /* Wide enough that a step is worth three threads (mlp_train.c). */
+        (const char *[]){"hidden=300,200", "epochs=3", "dropout=0.1", "early_stopping=true", NULL});
     dial_model *one = NULL, *three = NULL;
     assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_mlp, &knobs, &h.train, &one));
     dial_ctx_set_threads(ctx, 3);
