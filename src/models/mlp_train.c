@@ -12,18 +12,19 @@
  * every weight (not the biases): scikit-learn's objective, so alpha means
  * the same there and here.
  *
- * A step runs in two parallel passes. The first goes over the rows, each
- * thread a share of them: it gathers them, runs them forward, and takes
- * the gradient back through the layers to each unit of each row, all of it
- * arithmetic within a row. The second goes over the parameters, each thread
- * a share of the rows of the weight matrices (and the biases): the
- * gradient of a weight is one chain of fused multiply-adds over the
- * minibatch's rows in order (models/mlp_gemm.h), and the optimiser updates
- * it at once, while it is in the cache. Nothing is summed across threads,
- * so the weights are the same bits for any thread count; the dropout
- * factors of a minibatch are drawn from one stream before the passes, and
- * the loss is summed row by row after them, for the same reason. Every
- * buffer is allocated once, before the first epoch.
+ * A step runs in two parallel passes, whose items the fit's team of
+ * threads (models/mlp_team.h) claims one by one. The first goes over
+ * slices of the rows: it gathers them, runs them forward, and takes the
+ * gradient back through the layers to each unit of each row, all of it
+ * arithmetic within a row. The second goes over slices of the rows of the
+ * weight matrices (and the biases): the gradient of a weight is one chain
+ * of fused multiply-adds over the minibatch's rows in order
+ * (models/mlp_gemm.h), and the optimiser updates it at once, while it is
+ * in the cache. Nothing is summed across threads, so the weights are the
+ * same bits whichever thread ran which item, and for any thread count; the
+ * dropout factors of a minibatch are drawn from one stream before the
+ * passes, and the loss is summed row by row after them, for the same
+ * reason. Every buffer is allocated once, before the first epoch.
  */
 #include "models/mlp_train.h"
 
@@ -33,14 +34,19 @@
 #include <string.h>
 
 #include "models/mlp_gemm.h"
+#include "models/mlp_team.h"
 #include "models/mlp_vector.h"
 
 /* Rows of a weight matrix whose gradient is taken at once: a multiple of
  * the products' tile heights (6 and 8), small enough for the cache. */
 #define MLP_GRADIENT_ROWS 24
-/* Multiply-adds of a step that make a thread worth starting for it: about
- * a quarter of a millisecond's work, against tens of microseconds to start
- * a thread (digits' 64-100-10 network in minibatches of 200 runs on one). */
+/* Rows of an item of the first pass: several items a minibatch, for the
+ * threads to share, each enough work to be worth claiming. */
+#define MLP_SHARE_ROWS 32
+/* Multiply-adds of a step that make a thread worth waking for it: about a
+ * quarter of a millisecond's work, against some microseconds to wake one
+ * and to hand out the items (digits' 64-100-10 network in minibatches of
+ * 200 runs on one). */
 #define MLP_THREAD_WORK 8000000u
 /* Streams of the seed ("mlp" and a number); the initial weights use
  * stream 1 (models/mlp.c). */
@@ -60,17 +66,17 @@ typedef struct mlp_trainer {
      * deltas and masks starts at batch_size * unit_at[l]. */
     size_t start, m;
     double lr;
-    double *batch_x;    /* batch_size x n_features */
-    double *batch_y;    /* batch_size */
-    double *acts;       /* every layer's outputs */
-    double *deltas;     /* gradient of the loss at each hidden unit's input */
-    double *masks;      /* dropout factors of the hidden units; NULL without dropout */
-    double *row_loss;   /* each row's loss */
-    double *transposed; /* the weights of layers 1.. transposed, for the first pass */
-    double *gradient;   /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
-    size_t n_chunks;    /* the second pass's work: rows of every weight matrix and the biases */
-    size_t total_cost;  /* the chunks' work together (mlp_chunk_cost) */
-    double *valid_out;  /* n_valid x outputs */
+    double *batch_x;     /* batch_size x n_features */
+    double *batch_y;     /* batch_size */
+    double *acts;        /* every layer's outputs */
+    double *deltas;      /* gradient of the loss at each hidden unit's input */
+    double *masks;       /* dropout factors of the hidden units; NULL without dropout */
+    double *row_loss;    /* each row's loss */
+    double *transposed;  /* the weights of layers 1.. transposed, for the first pass */
+    double *gradient;    /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
+    size_t n_chunks;     /* the second pass's items: rows of every weight matrix, the biases */
+    dial_mlp_team *team; /* NULL on one thread */
+    double *valid_out;   /* n_valid x outputs */
     double *valid_scratch; /* threads x block scratch */
     double *best;          /* the best epoch's parameters (early stopping) */
     double *memory;        /* everything above, one allocation */
@@ -149,17 +155,16 @@ static void mlp_rows_pass(mlp_trainer *tr, size_t r0, size_t mb) {
     }
 }
 
-/* A thread's share of the rows: rows begin * m / threads .. */
-static dial_status mlp_rows_run(void *arg, size_t begin, size_t end, int worker) {
+/* Item i of the first pass: rows i MLP_SHARE_ROWS .. of the minibatch. */
+static void mlp_rows_item(void *arg, size_t i, int worker) {
     (void)worker;
     mlp_trainer *tr = arg;
-    size_t shares = (size_t)tr->threads < tr->m ? (size_t)tr->threads : tr->m;
-    size_t first = begin * tr->m / shares, last = end * tr->m / shares;
+    size_t first = i * MLP_SHARE_ROWS,
+           last = first + MLP_SHARE_ROWS < tr->m ? first + MLP_SHARE_ROWS : tr->m;
     for (size_t r0 = first; r0 < last; r0 += tr->net->block_rows) {
         size_t mb = last - r0 < tr->net->block_rows ? last - r0 : tr->net->block_rows;
         mlp_rows_pass(tr, r0, mb);
     }
-    return DIAL_OK;
 }
 
 /* The layer (l) and the first row (j, n_in for the bias) of chunk c of
@@ -180,47 +185,30 @@ static void mlp_chunk_at(const dial_mlp_network *net, size_t c, size_t *l, size_
     *j = 0;
 }
 
-/* The work of a chunk: the entries of its gradient. */
-static size_t mlp_chunk_cost(const dial_mlp_network *net, size_t l, size_t j) {
-    size_t n_in = net->sizes[l], rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
-    return (j == n_in ? 1 : rows) * net->sizes[l + 1];
-}
-
-/* The second pass over shares begin .. end of the parameters (a share of
- * the chunks' work each, the chunks of a layer differing in cost): the
- * gradient of those weight rows (or biases) over all the minibatch's rows,
- * then the optimiser's update of them. */
-static dial_status mlp_params_run(void *arg, size_t begin, size_t end, int worker) {
+/* Item c of the second pass: the gradient of chunk c's weight rows (or
+ * biases) over all the minibatch's rows, then the optimiser's update of
+ * them. */
+static void mlp_params_item(void *arg, size_t c, int worker) {
     mlp_trainer *tr = arg;
     const dial_mlp_network *net = tr->net;
     double *g = tr->gradient + (size_t)worker * MLP_GRADIENT_ROWS * net->widest;
-    double penalty = tr->options->alpha / (double)tr->m;
-    size_t shares = (size_t)tr->threads, done = 0;
-    for (size_t c = 0; c < tr->n_chunks; c++) {
-        size_t l, j;
-        mlp_chunk_at(net, c, &l, &j);
-        /* A chunk belongs to the share where its work's midpoint falls. */
-        size_t cost = mlp_chunk_cost(net, l, j), middle = done + cost / 2;
-        done += cost;
-        size_t share = (size_t)((double)middle / (double)tr->total_cost * (double)shares);
-        if (share < begin || share >= end) continue;
-        size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
-        const double *delta = l + 1 == net->n_layers ? mlp_unit_rows(tr, tr->acts, l, 0)
-                                                     : mlp_unit_rows(tr, tr->deltas, l, 0);
-        if (j == n_in) {
-            /* The bias: the gradient at the units, summed over the rows. */
-            mlp_column_sums(g, delta, tr->m, n_out);
-            dial_mlp_optimizer_update(tr->opt, tr->lr, g, 0, net->bias_at[l], n_out, tr->params);
-            continue;
-        }
-        size_t rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
-        const double *in = l == 0 ? tr->batch_x : mlp_unit_rows(tr, tr->acts, l - 1, 0);
-        dial_mlp_gemm(DIAL_MLP_GEMM_ZERO, NULL, rows, n_out, tr->m, in + j, 1, n_in, delta, n_out,
-                      g, n_out);
-        dial_mlp_optimizer_update(tr->opt, tr->lr, g, penalty, net->weight_at[l] + j * n_out,
-                                  rows * n_out, tr->params);
+    size_t l, j;
+    mlp_chunk_at(net, c, &l, &j);
+    size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
+    const double *delta = l + 1 == net->n_layers ? mlp_unit_rows(tr, tr->acts, l, 0)
+                                                 : mlp_unit_rows(tr, tr->deltas, l, 0);
+    if (j == n_in) {
+        /* The bias: the gradient at the units, summed over the rows. */
+        mlp_column_sums(g, delta, tr->m, n_out);
+        dial_mlp_optimizer_update(tr->opt, tr->lr, g, 0, net->bias_at[l], n_out, tr->params);
+        return;
     }
-    return DIAL_OK;
+    size_t rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
+    const double *in = l == 0 ? tr->batch_x : mlp_unit_rows(tr, tr->acts, l - 1, 0);
+    dial_mlp_gemm(DIAL_MLP_GEMM_ZERO, NULL, rows, n_out, tr->m, in + j, 1, n_in, delta, n_out, g,
+                  n_out);
+    dial_mlp_optimizer_update(tr->opt, tr->lr, g, tr->options->alpha / (double)tr->m,
+                              net->weight_at[l] + j * n_out, rows * n_out, tr->params);
 }
 
 /* Draws the dropout factors of the current minibatch's hidden units. */
@@ -236,8 +224,8 @@ static void mlp_draw_masks(mlp_trainer *tr, dial_rng *rng) {
 
 /* One optimiser step on the minibatch of rows order[start .. start + m);
  * adds its summed loss to *loss. */
-static dial_status mlp_step(dial_ctx *ctx, mlp_trainer *tr, dial_rng *dropout_rng, size_t start,
-                            size_t m, double lr, double *loss) {
+static dial_status mlp_step(mlp_trainer *tr, dial_rng *dropout_rng, size_t start, size_t m,
+                            double lr, double *loss) {
     const dial_mlp_network *net = tr->net;
     tr->start = start;
     tr->m = m;
@@ -250,12 +238,11 @@ static dial_status mlp_step(dial_ctx *ctx, mlp_trainer *tr, dial_rng *dropout_rn
         for (size_t j = 0; j < n_in; j++)
             for (size_t k = 0; k < n_out; k++) t[k * n_in + j] = w[j * n_out + k];
     }
-    size_t shares = (size_t)tr->threads < m ? (size_t)tr->threads : m;
-    dial_status status = dial_parallel_for(ctx, (int)shares, shares, mlp_rows_run, tr);
-    if (status != DIAL_OK) return status;
+    dial_mlp_team_run(tr->team, mlp_rows_item, tr, (m + MLP_SHARE_ROWS - 1) / MLP_SHARE_ROWS);
     for (size_t i = 0; i < m; i++) *loss += tr->row_loss[i];
     dial_mlp_optimizer_next(tr->opt);
-    return dial_parallel_for(ctx, tr->threads, (size_t)tr->threads, mlp_params_run, tr);
+    dial_mlp_team_run(tr->team, mlp_params_item, tr, tr->n_chunks);
+    return DIAL_OK;
 }
 
 /* Accuracy (softmax) or R^2 (identity) of the network on the validation
@@ -302,14 +289,9 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     size_t batch = tr->batch_size, units = net->n_units;
     size_t hidden_units = units - net->sizes[net->n_layers];
     size_t n_transposed = net->n_params - net->weight_at[1];
-    tr->n_chunks = tr->total_cost = 0;
+    tr->n_chunks = 0;
     for (size_t l = 0; l < net->n_layers; l++)
         tr->n_chunks += (net->sizes[l] + MLP_GRADIENT_ROWS - 1) / MLP_GRADIENT_ROWS + 1;
-    for (size_t c = 0; c < tr->n_chunks; c++) {
-        size_t l, j;
-        mlp_chunk_at(net, c, &l, &j);
-        tr->total_cost += mlp_chunk_cost(net, l, j);
-    }
     size_t total = batch * (net->sizes[0] + 2 + 2 * units) + n_transposed +
                    (size_t)tr->threads * MLP_GRADIENT_ROWS * net->widest +
                    (tr->options->dropout > 0 ? batch * hidden_units : 0) +
@@ -369,7 +351,7 @@ static dial_status mlp_epochs(dial_ctx *ctx, mlp_trainer *tr, dial_mlp_summary *
         double loss = 0;
         for (size_t start = 0; start < rows->n; start += tr->batch_size) {
             size_t m = rows->n - start < tr->batch_size ? rows->n - start : tr->batch_size;
-            dial_status status = mlp_step(ctx, tr, &dropout_rng, start, m, lr, &loss);
+            dial_status status = mlp_step(tr, &dropout_rng, start, m, lr, &loss);
             if (status != DIAL_OK) return status;
         }
         dial_mlp_epoch_report report = {
@@ -423,8 +405,8 @@ dial_status dial_mlp_train(dial_ctx *ctx, const dial_mlp_network *net,
     if (options->early_stopping && rows->n_valid == 0)
         return dial_fail(ctx, DIAL_ERR_INTERNAL,
                          "mlp: early stopping without validation rows: a bug in dial");
-    /* Each step starts threads twice; a step too small to repay that runs
-     * on fewer (the weights do not depend on how many). */
+    /* Each step wakes the team twice; a step too small to repay that runs
+     * on fewer threads (the weights do not depend on how many). */
     size_t work = 0;
     for (size_t l = 0; l < net->n_layers; l++) work += net->sizes[l] * net->sizes[l + 1];
     work *= 3 * options->batch_size;
@@ -442,7 +424,9 @@ dial_status dial_mlp_train(dial_ctx *ctx, const dial_mlp_network *net,
     if (status == DIAL_OK)
         status = dial_mlp_optimizer_init(ctx, &opt, options->solver, net->n_params,
                                          options->momentum, options->nesterov);
+    if (status == DIAL_OK) status = dial_mlp_team_start(ctx, tr.threads, &tr.team);
     if (status == DIAL_OK) status = mlp_epochs(ctx, &tr, summary);
+    dial_mlp_team_stop(tr.team);
     dial_mlp_optimizer_free(&opt);
     free(tr.memory);
     free(tr.order_memory);
