@@ -443,7 +443,13 @@ static knn_heap knn_worker_heap(const knn_search *s, const knn_worker *w, size_t
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(DIAL_NO_MULTIVERSION)
 #define KNN_X86_DISPATCH 1
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer's runtime is not ready when the ifunc resolvers of
+ * target_clones run at load time: a tsan build gets the baseline. */
+#define KNN_MULTIVERSION
+#else
 #define KNN_MULTIVERSION __attribute__((target_clones("default", "avx2", "avx512f")))
+#endif
 #else
 #define KNN_X86_DISPATCH 0
 #define KNN_MULTIVERSION
