@@ -6,7 +6,7 @@ the same folds, in the same run.
 usage: /usr/bin/python3 bench/gbdt_tune_vs_xgboost.py DIAL TUNE_FOLDS [DATA_DIR]
            [--trials 30] [--seed 0] [--space NAME=VALUES ...]
            [--grid | --grid-only] [--grid-estimators 50,100,150,200]
-           [--grid-rates 0.1,0.3] [--grid-depths 4,6] [--grid-jobs 1]
+           [--grid-rates 0.1,0.3] [--grid-depths 4,6] [--grid-jobs 2]
 
 DIAL is the dial program (build/dial), TUNE_FOLDS the tune_folds program
 (build/tune_folds); DATA_DIR holds letter.csv (20,000 x 16, 26 classes,
@@ -88,9 +88,9 @@ n_estimators scores every smaller one (the family's predict_fold_path),
 against XGBoost doing the same: one xgb.cv per (learning_rate, max_depth)
 with num_boost_round = the largest n_estimators on dial's folds, whose
 per-round history (test-merror-mean) gives the score of every smaller
-n_estimators too. Both timed from reading the CSV. J defaults to 1: the
-trials of one path wait for its single fit, so dial gives that fit both
-threads instead of running two trials at once.
+n_estimators too. Both timed from reading the CSV. J defaults to 2, as in
+the random part: --jobs is dial's whole thread budget, and two paths (two
+(learning_rate, max_depth) pairs) run at once, each fit on one thread.
 """
 import argparse
 import json
@@ -302,7 +302,7 @@ def main():
     parser.add_argument("--grid-estimators", default="50,100,150,200")
     parser.add_argument("--grid-rates", default="0.1,0.3")
     parser.add_argument("--grid-depths", default="4,6")
-    parser.add_argument("--grid-jobs", type=int, default=1)
+    parser.add_argument("--grid-jobs", type=int, default=2)
     args = parser.parse_args()
     space = args.space if args.space else DEFAULT_SPACE
     path = os.path.join(args.data_dir, "letter.csv")
