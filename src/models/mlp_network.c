@@ -75,9 +75,12 @@ static void activation_forward(dial_mlp_activation activation, double *z, size_t
     }
 }
 
+/* One copy per instruction set, so static: clang binds the copies of an
+ * exported cloned function to a symbol other objects cannot link against;
+ * dial_mlp_activation_backward below is the plain entry point. */
 MLP_VECTOR_CLONES
-void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a,
-                                  const double *mask, double *grad, size_t count) {
+static void activation_backward(dial_mlp_activation activation, const double *a,
+                                const double *mask, double *grad, size_t count) {
     if (mask) {
         /* a holds the activations times the mask: divide it out where the
          * unit was kept; a dropped unit passes no gradient. */
@@ -107,6 +110,11 @@ void dial_mlp_activation_backward(dial_mlp_activation activation, const double *
         for (size_t k = 0; k < count; k++) grad[k] *= a[k] * (1 - a[k]);
         break;
     }
+}
+
+void dial_mlp_activation_backward(dial_mlp_activation activation, const double *a,
+                                  const double *mask, double *grad, size_t count) {
+    activation_backward(activation, a, mask, grad, count);
 }
 
 /* Softmax of each of m rows of n scores, in place. */
