@@ -15,52 +15,14 @@
 extern const dial_model_family dial_model_knn;
 
 /* One fold as the family sees it. */
-typedef struct fold_data {
-    dial_fit_input train, test;
-    double *x_train, *y_train, *x_test;
-    size_t n_classes; /* 0 in regression */
-} fold_data;
-
-static fold_data load_fold(const char *path, const char *target) {
-    dial_ctx *ctx = test_ctx();
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    size_t stride = strstr(path, "digits") ? 15 : 5;
-    size_t d = data->n_features, n_test = (data->n_rows + stride - 1) / stride;
-    size_t n_train = data->n_rows - n_test;
-    fold_data f = {.x_train = malloc(n_train * d * sizeof(double)),
-                   .y_train = malloc(n_train * sizeof(double)),
-                   .x_test = malloc(n_test * d * sizeof(double)),
-                   .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
-    size_t a = 0, b = 0;
-    for (size_t i = 0; i < data->n_rows; i++) {
-        double *row = i % stride == 0 ? f.x_test + b++ * d : f.x_train + a * d;
-        for (size_t j = 0; j < d; j++) row[j] = data->features[j]->values[i];
-        if (i % stride != 0) f.y_train[a++] = data->y[i];
-    }
-    f.train = (dial_fit_input){.x = f.x_train,
-                               .n_rows = n_train,
-                               .n_features = d,
-                               .y = f.y_train,
-                               .task = data->task,
-                               .n_classes = f.n_classes};
-    f.test = f.train;
-    f.test.x = f.x_test;
-    f.test.n_rows = n_test;
-    f.test.y = NULL;
-    dial_dataset_free(data);
-    dial_table_free(table);
-    dial_ctx_free(ctx);
-    return f;
-}
-
-static void free_fold(fold_data *f) {
-    free(f->x_train);
-    free(f->y_train);
-    free(f->x_test);
-}
-
 /* knn's knobs with "name=value" settings (NULL-terminated). */
+
+/* Every 5th row is a test row; every 15th on digits, whose 1,797 rows
+ * would otherwise make the full fits slow. */
+static test_fold load_fold(const char *path, const char *target) {
+    return test_load_fold(path, target, strstr(path, "digits") ? 15 : 5, false);
+}
+
 static dial_knobs make_knobs(dial_ctx *ctx, const char *const *settings) {
     dial_knobs knobs;
     assert_dial_ok(
@@ -75,7 +37,7 @@ static void set_k_and_weights(dial_ctx *ctx, dial_knobs *knobs, long k, const ch
     assert_dial_ok(ctx, dial_knobs_set(ctx, knobs, "weights", weights));
 }
 
-static void *prepare(dial_ctx *ctx, const fold_data *f, const char *const *settings, long k_max) {
+static void *prepare(dial_ctx *ctx, const test_fold *f, const char *const *settings, long k_max) {
     dial_knobs knobs = make_knobs(ctx, settings), knobs_max = make_knobs(ctx, settings);
     assert_dial_ok(ctx, dial_knobs_set_number(ctx, &knobs_max, "k", (double)k_max));
     void *state = NULL;
@@ -97,7 +59,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
                                               long k_from, long k_to) {
     static const char *const weightings[] = {"uniform", "distance"};
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold(path, target);
+    test_fold f = load_fold(path, target);
     void *state = prepare(ctx, &f, prepare_settings, k_max);
     dial_knobs full = make_knobs(ctx, full_settings), fold = make_knobs(ctx, prepare_settings);
     dial_tensors learned = {0};
@@ -130,7 +92,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
     dial_knobs_free(&full);
     dial_knobs_free(&fold);
     dial_model_knn.free_fold(state);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -222,7 +184,7 @@ static void test_k_beyond_the_training_rows_uses_every_row(void **state) {
 
 static void test_k_above_the_prepared_k_is_unsupported(void **state) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = load_fold("data/iris.csv", "species");
     void *fold = prepare(ctx, &f, NULL, 10);
     dial_knobs knobs = make_knobs(ctx, NULL);
     set_k_and_weights(ctx, &knobs, 11, "uniform");
@@ -232,7 +194,7 @@ static void test_k_above_the_prepared_k_is_unsupported(void **state) {
                       DIAL_ERR_UNSUPPORTED, "knn: the fold was prepared for k up to 10, not 11");
     dial_knobs_free(&knobs);
     dial_model_knn.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -241,7 +203,7 @@ static void test_another_metric_is_unsupported(void **state) {
     static const char *const p3[] = {"metric=minkowski", "p=3", NULL};
     static const char *const p4[] = {"metric=minkowski", "p=4", NULL};
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = load_fold("data/iris.csv", "species");
     void *fold = prepare(ctx, &f, p3, 10);
     double value[30];
     dial_predict_output out = {value, NULL};
@@ -256,13 +218,13 @@ static void test_another_metric_is_unsupported(void **state) {
                       "knn: the fold was prepared for another metric than 'minkowski'");
     dial_knobs_free(&knobs);
     dial_model_knn.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void test_regression_has_no_probabilities_on_the_fold_path(void **state) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/diabetes.csv", "progression");
+    test_fold f = load_fold("data/diabetes.csv", "progression");
     void *fold = prepare(ctx, &f, NULL, 5);
     dial_knobs knobs = make_knobs(ctx, NULL);
     double *value = malloc(f.test.n_rows * sizeof(double));
@@ -274,13 +236,13 @@ static void test_regression_has_no_probabilities_on_the_fold_path(void **state) 
     free(proba);
     dial_knobs_free(&knobs);
     dial_model_knn.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void test_prepare_rejects_a_missing_test_value(void **state) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = load_fold("data/iris.csv", "species");
     f.x_test[3 * 4 + 2] = NAN;
     dial_knobs knobs = make_knobs(ctx, NULL);
     void *fold = (void *)&knobs;
@@ -289,7 +251,7 @@ static void test_prepare_rejects_a_missing_test_value(void **state) {
                       DIAL_ERR_DATA, "knn: feature 2 of row 3 is nan; impute missing values first");
     assert_null(fold);
     dial_knobs_free(&knobs);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -298,7 +260,7 @@ static void test_prepared_predictions_do_not_depend_on_thread_count(void **state
     static const char *const brute[] = {"algorithm=brute", NULL};
     dial_ctx *one = test_ctx(), *two = test_ctx();
     dial_ctx_set_threads(two, 2);
-    fold_data f = load_fold("data/digits.csv", "digit");
+    test_fold f = load_fold("data/digits.csv", "digit");
     void *fold_one = prepare(one, &f, brute, 12), *fold_two = prepare(two, &f, brute, 12);
     dial_knobs knobs = make_knobs(one, brute);
     set_k_and_weights(one, &knobs, 12, "distance");
@@ -317,7 +279,7 @@ static void test_prepared_predictions_do_not_depend_on_thread_count(void **state
     dial_knobs_free(&knobs);
     dial_model_knn.free_fold(fold_one);
     dial_model_knn.free_fold(fold_two);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(one);
     dial_ctx_free(two);
 }

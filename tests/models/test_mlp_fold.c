@@ -15,64 +15,19 @@
 extern const dial_model_family dial_model_mlp;
 
 /* One fold as the family sees it. */
-typedef struct fold_data {
-    dial_fit_input train, test;
-    double *x_train, *y_train, *x_test;
-    size_t n_outputs; /* classes, or 0 in regression */
-} fold_data;
-
-static fold_data load_fold(const char *path, const char *target) {
-    dial_ctx *ctx = test_ctx();
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    size_t d = data->n_features, n_test = (data->n_rows + 4) / 5;
-    size_t n_train = data->n_rows - n_test;
-    fold_data f = {.x_train = malloc(n_train * d * sizeof(double)),
-                   .y_train = malloc(n_train * sizeof(double)),
-                   .x_test = malloc(n_test * d * sizeof(double)),
-                   .n_outputs = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
-    size_t a = 0, b = 0;
-    for (size_t i = 0; i < data->n_rows; i++) {
-        double *row = i % 5 == 0 ? f.x_test + b++ * d : f.x_train + a * d;
-        for (size_t j = 0; j < d; j++) row[j] = data->features[j]->values[i];
-        if (i % 5 != 0) f.y_train[a++] = data->y[i];
-    }
-    f.train =
-        (dial_fit_input){.x = f.x_train,
-                         .n_rows = n_train,
-                         .n_features = d,
-                         .y = f.y_train,
-                         .task = data->task,
-                         .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
-    f.test = f.train;
-    f.test.x = f.x_test;
-    f.test.n_rows = n_test;
-    f.test.y = NULL;
-    dial_dataset_free(data);
-    dial_table_free(table);
-    dial_ctx_free(ctx);
-    return f;
-}
-
-static void free_fold_data(fold_data *f) {
-    free(f->x_train);
-    free(f->y_train);
-    free(f->x_test);
-}
-
 /* Predictions of the test rows: values, and probabilities in
  * classification. */
 typedef struct predictions {
     double *value, *proba;
-    size_t n, n_outputs;
+    size_t n, n_classes;
 } predictions;
 
-static predictions predictions_new(const fold_data *f) {
-    size_t n = f->test.n_rows, c = f->n_outputs;
+static predictions predictions_new(const test_fold *f) {
+    size_t n = f->test.n_rows, c = f->n_classes;
     predictions p = {.value = malloc(n * sizeof(double)),
                      .proba = c ? malloc(n * c * sizeof(double)) : NULL,
                      .n = n,
-                     .n_outputs = c};
+                     .n_classes = c};
     memset(p.value, 0xff, n * sizeof(double));
     if (c) memset(p.proba, 0xff, n * c * sizeof(double));
     return p;
@@ -90,13 +45,13 @@ static dial_predict_output output_of(predictions *p) {
 static void assert_same_predictions(const predictions *a, const predictions *b, const char *what) {
     if (memcmp(a->value, b->value, a->n * sizeof(double)) != 0)
         fail_msg("%s: the predicted values differ", what);
-    if (a->proba && memcmp(a->proba, b->proba, a->n * a->n_outputs * sizeof(double)) != 0)
+    if (a->proba && memcmp(a->proba, b->proba, a->n * a->n_classes * sizeof(double)) != 0)
         fail_msg("%s: the probabilities differ", what);
 }
 
 /* What fit followed by predict gives on the fold, with epochs (0: the
  * knobs' own). */
-static predictions fit_and_predict(dial_ctx *ctx, const fold_data *f, dial_knobs *knobs,
+static predictions fit_and_predict(dial_ctx *ctx, const test_fold *f, dial_knobs *knobs,
                                    long epochs) {
     if (epochs) assert_dial_ok(ctx, dial_knobs_set_number(ctx, knobs, "epochs", (double)epochs));
     dial_tensors learned = {0};
@@ -108,7 +63,7 @@ static predictions fit_and_predict(dial_ctx *ctx, const fold_data *f, dial_knobs
     return p;
 }
 
-static void *prepare(dial_ctx *ctx, const fold_data *f, const dial_knobs *knobs) {
+static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
     assert_dial_ok(ctx,
                    dial_model_mlp.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
@@ -129,7 +84,7 @@ static dial_status record_step(void *user, size_t s, const dial_predict_output *
     memcpy(p->value, out->value, p->n * sizeof(double));
     if (p->proba) {
         assert_non_null(out->proba);
-        memcpy(p->proba, out->proba, p->n * p->n_outputs * sizeof(double));
+        memcpy(p->proba, out->proba, p->n * p->n_classes * sizeof(double));
     }
     log->calls++;
     return log->calls == log->stop_with_error_at ? DIAL_ERR_ARGUMENT : DIAL_OK;
@@ -142,7 +97,7 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
                                          size_t n_steps, int threads) {
     dial_ctx *ctx = test_ctx();
     dial_ctx_set_threads(ctx, threads);
-    fold_data f = load_fold(path, target);
+    test_fold f = test_load_fold(path, target, 5, false);
     dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, settings);
     assert_dial_ok(ctx, dial_knobs_set_number(ctx, &knobs, "epochs", (double)steps[n_steps - 1]));
     void *state = prepare(ctx, &f, &knobs);
@@ -152,9 +107,9 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
                                                          record_step, &log));
     assert_int_equal(log.calls, n_steps);
     /* The run moves: its last step does not predict as its first. */
-    size_t outputs = f.n_outputs ? f.test.n_rows * f.n_outputs : f.test.n_rows;
-    assert_true(memcmp(f.n_outputs ? log.steps[0].proba : log.steps[0].value,
-                       f.n_outputs ? log.steps[n_steps - 1].proba : log.steps[n_steps - 1].value,
+    size_t outputs = f.n_classes ? f.test.n_rows * f.n_classes : f.test.n_rows;
+    assert_true(memcmp(f.n_classes ? log.steps[0].proba : log.steps[0].value,
+                       f.n_classes ? log.steps[n_steps - 1].proba : log.steps[n_steps - 1].value,
                        outputs * sizeof(double)) != 0);
     for (size_t s = 0; s < n_steps; s++) {
         predictions full = fit_and_predict(ctx, &f, &knobs, (long)steps[s]);
@@ -167,7 +122,7 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
     free(log.steps);
     dial_model_mlp.free_fold(state);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -221,7 +176,7 @@ static void a_regression_path_predicts_the_unscaled_target_as_fits_do(void **sta
 static void a_cosine_schedule_has_no_epoch_path(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = test_load_fold("data/iris.csv", "species", 5, false);
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_mlp, (const char *const[]){"schedule=cosine", NULL});
     void *fold = prepare(ctx, &f, &knobs);
@@ -235,14 +190,14 @@ static void a_cosine_schedule_has_no_epoch_path(void **state) {
     assert_int_equal(log.calls, 0);
     dial_model_mlp.free_fold(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void early_stopping_has_no_epoch_path(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = test_load_fold("data/iris.csv", "species", 5, false);
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_mlp, (const char *const[]){"early_stopping=true", NULL});
     void *fold = prepare(ctx, &f, &knobs);
@@ -256,14 +211,14 @@ static void early_stopping_has_no_epoch_path(void **state) {
     assert_int_equal(log.calls, 0);
     dial_model_mlp.free_fold(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void path_steps_must_increase(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = test_load_fold("data/iris.csv", "species", 5, false);
     dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     void *fold = prepare(ctx, &f, &knobs);
     static const size_t steps[] = {5, 5};
@@ -274,14 +229,14 @@ static void path_steps_must_increase(void **state) {
         "mlp: the epochs of a path must be positive and increasing; step 1 is 5");
     dial_model_mlp.free_fold(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void a_failing_step_stops_the_run_with_its_status(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = test_load_fold("data/iris.csv", "species", 5, false);
     dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, (const char *const[]){"hidden=8", NULL});
     void *fold = prepare(ctx, &f, &knobs);
     static const size_t steps[] = {1, 2, 3};
@@ -295,7 +250,7 @@ static void a_failing_step_stops_the_run_with_its_status(void **state) {
     free(log.steps);
     dial_model_mlp.free_fold(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -304,7 +259,7 @@ static void a_failing_step_stops_the_run_with_its_status(void **state) {
 static void assert_fold_predicts_as_fit_and_predict(const char *path, const char *target,
                                                     const char *const *settings) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold(path, target);
+    test_fold f = test_load_fold(path, target, 5, false);
     dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, settings);
     void *fold = prepare(ctx, &f, &knobs);
     predictions full = fit_and_predict(ctx, &f, &knobs, 0);
@@ -316,7 +271,7 @@ static void assert_fold_predicts_as_fit_and_predict(const char *path, const char
     predictions_free(&fast);
     dial_model_mlp.free_fold(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -343,7 +298,7 @@ static void predict_fold_in_regression_is_fit_and_predict(void **state) {
 static void prepare_fold_refuses_test_rows_of_another_width(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/iris.csv", "species");
+    test_fold f = test_load_fold("data/iris.csv", "species", 5, false);
     dial_knobs knobs = test_knobs(ctx, &dial_model_mlp, NULL);
     dial_fit_input test = f.test;
     test.n_features = 3;
@@ -353,7 +308,7 @@ static void prepare_fold_refuses_test_rows_of_another_width(void **state) {
                       "mlp: the fold's test rows have 3 features, its training rows 4");
     assert_null(fold);
     dial_knobs_free(&knobs);
-    free_fold_data(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 

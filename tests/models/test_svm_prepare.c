@@ -19,61 +19,6 @@
 extern const dial_model_family dial_model_svm;
 
 /* One fold as the family sees it. */
-typedef struct fold_data {
-    dial_fit_input train, test;
-    double *x_train, *y_train, *x_test;
-    size_t n_classes; /* 0 in regression */
-} fold_data;
-
-static fold_data load_fold(const char *path, const char *target) {
-    dial_ctx *ctx = test_ctx();
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    size_t d = data->n_features, n_test = (data->n_rows + 4) / 5;
-    size_t n_train = data->n_rows - n_test;
-    fold_data f = {.x_train = malloc(n_train * d * sizeof(double)),
-                   .y_train = malloc(n_train * sizeof(double)),
-                   .x_test = malloc(n_test * d * sizeof(double)),
-                   .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
-    assert_non_null(f.x_train);
-    assert_non_null(f.y_train);
-    assert_non_null(f.x_test);
-    size_t a = 0, b = 0;
-    for (size_t i = 0; i < data->n_rows; i++) {
-        double *row = i % 5 == 0 ? f.x_test + b++ * d : f.x_train + a * d;
-        for (size_t j = 0; j < d; j++) {
-            const double *v = data->features[j]->values;
-            double low = v[0], high = v[0];
-            for (size_t r = 1; r < data->n_rows; r++) {
-                low = v[r] < low ? v[r] : low;
-                high = v[r] > high ? v[r] : high;
-            }
-            row[j] = high > low ? 2 * (v[i] - low) / (high - low) - 1 : 0;
-        }
-        if (i % 5 != 0) f.y_train[a++] = data->y[i];
-    }
-    f.train = (dial_fit_input){.x = f.x_train,
-                               .n_rows = n_train,
-                               .n_features = d,
-                               .y = f.y_train,
-                               .task = data->task,
-                               .n_classes = f.n_classes};
-    f.test = f.train;
-    f.test.x = f.x_test;
-    f.test.n_rows = n_test;
-    f.test.y = NULL;
-    dial_dataset_free(data);
-    dial_table_free(table);
-    dial_ctx_free(ctx);
-    return f;
-}
-
-static void free_fold(fold_data *f) {
-    free(f->x_train);
-    free(f->y_train);
-    free(f->x_test);
-}
-
 /* Sets "name=value" assignments (NULL-terminated) on knobs. */
 static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *settings) {
     for (size_t i = 0; settings && settings[i]; i++)
@@ -81,7 +26,7 @@ static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *setting
     assert_dial_ok(ctx, dial_knobs_check(ctx, knobs));
 }
 
-static void *prepare(dial_ctx *ctx, const fold_data *f, const dial_knobs *knobs) {
+static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
     assert_dial_ok(ctx,
                    dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
@@ -97,7 +42,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
                                               const char *const *kernel_settings,
                                               const char *const *trials, bool with_proba) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold(path, target);
+    test_fold f = test_load_fold(path, target, 5, true);
     dial_knobs base = test_knobs(ctx, &dial_model_svm, kernel_settings);
     void *state = prepare(ctx, &f, &base);
     size_t n = f.test.n_rows, c = with_proba ? f.n_classes : 0;
@@ -131,7 +76,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
     free(proba_fold);
     dial_knobs_free(&base);
     dial_model_svm.free_fold(state);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -223,7 +168,7 @@ static void test_svr_on_diabetes_matches_a_full_fit(void **state) {
 static void test_another_kernel_is_unsupported(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/heart_scale.libsvm", "label");
+    test_fold f = test_load_fold("data/heart_scale.libsvm", "label", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.5", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
@@ -237,7 +182,7 @@ static void test_another_kernel_is_unsupported(void **state) {
     free(value);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 

@@ -15,68 +15,7 @@
 
 extern const dial_model_family dial_model_svm;
 
-typedef struct fold_data {
-    dial_fit_input train, test;
-    double *x_train, *y_train, *x_test, *y_test;
-    size_t n_classes; /* 0 in regression */
-} fold_data;
-
-static fold_data load_fold(const char *path, const char *target) {
-    dial_ctx *ctx = test_ctx();
-    dial_table *table = NULL;
-    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
-    size_t d = data->n_features, n_test = (data->n_rows + 4) / 5;
-    size_t n_train = data->n_rows - n_test;
-    fold_data f = {.x_train = malloc(n_train * d * sizeof(double)),
-                   .y_train = malloc(n_train * sizeof(double)),
-                   .x_test = malloc(n_test * d * sizeof(double)),
-                   .y_test = malloc(n_test * sizeof(double)),
-                   .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
-    assert_non_null(f.x_train);
-    assert_non_null(f.y_train);
-    assert_non_null(f.x_test);
-    assert_non_null(f.y_test);
-    size_t a = 0, b = 0;
-    for (size_t i = 0; i < data->n_rows; i++) {
-        double *row = i % 5 == 0 ? f.x_test + b * d : f.x_train + a * d;
-        for (size_t j = 0; j < d; j++) {
-            const double *v = data->features[j]->values;
-            double low = v[0], high = v[0];
-            for (size_t r = 1; r < data->n_rows; r++) {
-                low = v[r] < low ? v[r] : low;
-                high = v[r] > high ? v[r] : high;
-            }
-            row[j] = high > low ? 2 * (v[i] - low) / (high - low) - 1 : 0;
-        }
-        if (i % 5 == 0)
-            f.y_test[b++] = data->y[i];
-        else
-            f.y_train[a++] = data->y[i];
-    }
-    f.train = (dial_fit_input){.x = f.x_train,
-                               .n_rows = n_train,
-                               .n_features = d,
-                               .y = f.y_train,
-                               .task = data->task,
-                               .n_classes = f.n_classes};
-    f.test = f.train;
-    f.test.x = f.x_test;
-    f.test.n_rows = n_test;
-    f.test.y = NULL;
-    dial_dataset_free(data);
-    dial_table_free(table);
-    dial_ctx_free(ctx);
-    return f;
-}
-
-static void free_fold(fold_data *f) {
-    free(f->x_train);
-    free(f->y_train);
-    free(f->x_test);
-    free(f->y_test);
-}
-
-static void *prepare(dial_ctx *ctx, const fold_data *f, const dial_knobs *knobs) {
+static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
     assert_dial_ok(ctx,
                    dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
@@ -91,7 +30,7 @@ static void set_c(dial_ctx *ctx, dial_knobs *knobs, double c) {
     assert_dial_ok(ctx, dial_knobs_check(ctx, knobs));
 }
 
-static double accuracy(const fold_data *f, const double *value) {
+static double accuracy(const test_fold *f, const double *value) {
     size_t right = 0;
     for (size_t i = 0; i < f->test.n_rows; i++) right += value[i] == f->y_test[i];
     return (double)right / (double)f->test.n_rows;
@@ -100,7 +39,7 @@ static double accuracy(const fold_data *f, const double *value) {
 /* Training rows with a nonzero dual variable in some pair of a C-SVC
  * solution: pair (s, t)'s variables are class s's rows then class t's, each
  * in training order. */
-static size_t support_vectors(const fold_data *f, const dial_svm_warm *warm) {
+static size_t support_vectors(const test_fold *f, const dial_svm_warm *warm) {
     size_t n = f->train.n_rows, k = f->n_classes, p = 0;
     bool *support = calloc(n, sizeof *support);
     size_t *rows = malloc(n * sizeof *rows);
@@ -138,7 +77,7 @@ static void assert_cold_is_predict_fold(const char *path, const char *target,
                                         const char *const *settings, const double *cs, size_t n_c,
                                         bool with_proba) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold(path, target);
+    test_fold f = test_load_fold(path, target, 5, true);
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *state = prepare(ctx, &f, &knobs);
     size_t n = f.test.n_rows, c = with_proba ? f.n_classes : 0;
@@ -169,7 +108,7 @@ static void assert_cold_is_predict_fold(const char *path, const char *target,
     free(proba_warm);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(state);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -218,7 +157,7 @@ typedef struct chain_step {
 
 /* Runs the C values cs (N_GRID_C of them, increasing) on one fold state,
  * each from the previous one's solution (warm) or from NULL (cold). */
-static void run_chain(dial_ctx *ctx, const fold_data *f, const char *const *settings,
+static void run_chain(dial_ctx *ctx, const test_fold *f, const char *const *settings,
                       const double *cs, bool warm, chain_step *steps) {
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *state = prepare(ctx, f, &knobs);
@@ -253,7 +192,7 @@ static void free_chain(chain_step *steps) {
 static void assert_chain_matches_cold(const char *path, const char *target,
                                       const char *const *settings, const double *cs, bool fewer) {
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold(path, target);
+    test_fold f = test_load_fold(path, target, 5, true);
     chain_step cold[N_GRID_C], warm[N_GRID_C];
     run_chain(ctx, &f, settings, cs, false, cold);
     run_chain(ctx, &f, settings, cs, true, warm);
@@ -276,7 +215,7 @@ static void assert_chain_matches_cold(const char *path, const char *target,
                  cold_total);
     free_chain(cold);
     free_chain(warm);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -319,7 +258,7 @@ static void test_a_chain_with_balanced_weights_scores_as_cold_solves(void **stat
 static void test_a_chain_along_c_for_svr_scores_as_cold_solves(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/diabetes.csv", "progression");
+    test_fold f = test_load_fold("data/diabetes.csv", "progression", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.125", "epsilon=5", NULL};
     chain_step cold[N_GRID_C], warm[N_GRID_C];
     run_chain(ctx, &f, settings, guide_c, false, cold);
@@ -340,7 +279,7 @@ static void test_a_chain_along_c_for_svr_scores_as_cold_solves(void **state) {
     }
     free_chain(cold);
     free_chain(warm);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -348,7 +287,7 @@ static void test_a_chain_is_deterministic(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_ctx_set_threads(ctx, 2);
-    fold_data f = load_fold("data/digits.csv", "digit");
+    test_fold f = test_load_fold("data/digits.csv", "digit", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.001953125", "scale=none", NULL};
     chain_step first[N_GRID_C], second[N_GRID_C];
     run_chain(ctx, &f, settings, guide_c, true, first);
@@ -360,7 +299,7 @@ static void test_a_chain_is_deterministic(void **state) {
     }
     free_chain(first);
     free_chain(second);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -369,7 +308,7 @@ static void test_a_chain_is_deterministic(void **state) {
 static void test_a_solution_with_no_bounded_alpha_needs_no_iteration(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/digits.csv", "digit");
+    test_fold f = test_load_fold("data/digits.csv", "digit", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.03125", "scale=none", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
@@ -401,7 +340,7 @@ static void test_a_solution_with_no_bounded_alpha_needs_no_iteration(void **stat
     free(after);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -409,7 +348,7 @@ static void test_a_solution_with_no_bounded_alpha_needs_no_iteration(void **stat
 static void test_a_tighter_tol_solves_again(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/digits.csv", "digit");
+    test_fold f = test_load_fold("data/digits.csv", "digit", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.03125", "scale=none", "tol=0.1", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
@@ -427,7 +366,7 @@ static void test_a_tighter_tol_solves_again(void **state) {
     free(value);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -435,7 +374,7 @@ static void test_a_tighter_tol_solves_again(void **state) {
 static void test_a_solution_from_another_fold_starts_cold(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/heart_scale.libsvm", "label");
+    test_fold f = test_load_fold("data/heart_scale.libsvm", "label", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.125", "scale=none", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold_a = prepare(ctx, &f, &knobs), *fold_b = prepare(ctx, &f, &knobs);
@@ -456,7 +395,7 @@ static void test_a_solution_from_another_fold_starts_cold(void **state) {
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold_a);
     dial_model_svm.free_fold(fold_b);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -465,7 +404,7 @@ static void test_a_solution_from_another_fold_starts_cold(void **state) {
 static void test_a_solution_of_a_larger_c_starts_cold(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/heart_scale.libsvm", "label");
+    test_fold f = test_load_fold("data/heart_scale.libsvm", "label", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.125", "scale=none", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
@@ -486,7 +425,7 @@ static void test_a_solution_of_a_larger_c_starts_cold(void **state) {
     free(value);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
@@ -495,7 +434,7 @@ static void test_a_solution_of_a_larger_c_starts_cold(void **state) {
 static void test_an_svr_solution_with_another_epsilon_starts_cold(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    fold_data f = load_fold("data/diabetes.csv", "progression");
+    test_fold f = test_load_fold("data/diabetes.csv", "progression", 5, true);
     const char *settings[] = {"kernel=rbf", "gamma=0.5", "epsilon=5", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     void *fold = prepare(ctx, &f, &knobs);
@@ -516,7 +455,7 @@ static void test_an_svr_solution_with_another_epsilon_starts_cold(void **state) 
     free(value);
     dial_knobs_free(&knobs);
     dial_model_svm.free_fold(fold);
-    free_fold(&f);
+    test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 

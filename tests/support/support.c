@@ -69,3 +69,60 @@ dial_model *test_fit_file(dial_ctx *ctx, const dial_model_family *family, const 
     dial_table_free(table);
     return model;
 }
+
+/* Feature j of row i, scaled to [-1, 1] over every row when asked. */
+static double fold_value(const dial_dataset *data, size_t j, size_t i, bool scale_pm1) {
+    const double *v = data->features[j]->values;
+    if (!scale_pm1) return v[i];
+    double low = v[0], high = v[0];
+    for (size_t r = 1; r < data->n_rows; r++) {
+        low = v[r] < low ? v[r] : low;
+        high = v[r] > high ? v[r] : high;
+    }
+    return high > low ? 2 * (v[i] - low) / (high - low) - 1 : 0;
+}
+
+test_fold test_load_fold(const char *path, const char *target, size_t stride, bool scale_pm1) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
+    size_t d = data->n_features, n_test = (data->n_rows + stride - 1) / stride;
+    size_t n_train = data->n_rows - n_test;
+    test_fold f = {.x_train = malloc(n_train * d * sizeof(double)),
+                   .y_train = malloc(n_train * sizeof(double)),
+                   .x_test = malloc(n_test * d * sizeof(double)),
+                   .y_test = malloc(n_test * sizeof(double)),
+                   .n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0};
+    assert_true(f.x_train && f.y_train && f.x_test && f.y_test);
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < data->n_rows; i++) {
+        bool test = i % stride == 0;
+        double *row = test ? f.x_test + b * d : f.x_train + a * d;
+        for (size_t j = 0; j < d; j++) row[j] = fold_value(data, j, i, scale_pm1);
+        if (test)
+            f.y_test[b++] = data->y[i];
+        else
+            f.y_train[a++] = data->y[i];
+    }
+    f.train = (dial_fit_input){.x = f.x_train,
+                               .n_rows = n_train,
+                               .n_features = d,
+                               .y = f.y_train,
+                               .task = data->task,
+                               .n_classes = f.n_classes};
+    f.test = f.train;
+    f.test.x = f.x_test;
+    f.test.n_rows = n_test;
+    f.test.y = NULL;
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+    return f;
+}
+
+void test_fold_free(test_fold *fold) {
+    free(fold->x_train);
+    free(fold->y_train);
+    free(fold->x_test);
+    free(fold->y_test);
+}

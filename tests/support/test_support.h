@@ -46,4 +46,18 @@ dial_knobs test_knobs(dial_ctx *ctx, const dial_model_family *family, const char
 dial_model *test_fit_file(dial_ctx *ctx, const dial_model_family *family, const char *path,
                           const char *target, const char *const *settings);
 
+/* One cross-validation fold made by hand for a family's fold hooks: every
+ * stride-th row of a CSV (from row 0) is a test row, the others train; with
+ * scale_pm1 each feature is scaled to [-1, 1] over all rows first (as the
+ * LIBSVM guide does). x is row-major; test.y is NULL (the family never
+ * sees it), y_test holds the test targets. Free with test_fold_free. */
+typedef struct test_fold {
+    dial_fit_input train, test;
+    double *x_train, *y_train, *x_test, *y_test;
+    size_t n_classes; /* 0 in regression */
+} test_fold;
+
+test_fold test_load_fold(const char *path, const char *target, size_t stride, bool scale_pm1);
+void test_fold_free(test_fold *fold);
+
 #endif
