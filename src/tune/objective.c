@@ -765,17 +765,23 @@ static void cache_touch(prepared_cache *cache, size_t f, prepared *entry) {
     cache->lists[f] = entry;
 }
 
+/* A malloc'ed copy of a key, NULL when out of memory. */
+static double *key_copy(const double *key, size_t length) {
+    double *copy = malloc((length ? length : 1) * sizeof *copy);
+    if (copy) memcpy(copy, key, length * sizeof *key);
+    return copy;
+}
+
 /* A new BUILDING entry at the front of fold f's list, held by the caller;
  * NULL when out of memory. */
 static prepared *cache_insert(prepared_cache *cache, size_t f, const double *key, size_t length) {
     prepared *entry = calloc(1, sizeof *entry);
-    double *copy = malloc((length ? length : 1) * sizeof *copy);
+    double *copy = key_copy(key, length);
     if (!entry || !copy) {
         free(entry);
         free(copy);
         return NULL;
     }
-    memcpy(copy, key, length * sizeof *key);
     entry->key = copy;
     entry->key_length = length;
     entry->state = PREPARED_BUILDING;
@@ -968,13 +974,12 @@ static memo *memo_find(const prepared *entry, const double *key, size_t length) 
 static memo *memo_insert(const dial_model_family *family, prepared *entry, const double *key,
                          size_t length) {
     memo *m = calloc(1, sizeof *m);
-    double *copy = malloc((length ? length : 1) * sizeof *copy);
+    double *copy = key_copy(key, length);
     if (!m || !copy) {
         free(m);
         free(copy);
         return NULL;
     }
-    memcpy(copy, key, length * sizeof *key);
     m->key = copy;
     m->key_length = length;
     m->next = entry->memos;
