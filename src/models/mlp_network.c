@@ -79,8 +79,8 @@ static void activation_forward(dial_mlp_activation activation, double *z, size_t
  * exported cloned function to a symbol other objects cannot link against;
  * dial_mlp_activation_backward below is the plain entry point. */
 MLP_VECTOR_CLONES
-static void activation_backward(dial_mlp_activation activation, const double *a,
-                                const double *mask, double *grad, size_t count) {
+static void activation_backward(dial_mlp_activation activation, const double *a, const double *mask,
+                                double *grad, size_t count) {
     if (mask) {
         /* a holds the activations times the mask: divide it out where the
          * unit was kept; a dropped unit passes no gradient. */
