@@ -321,8 +321,13 @@ static char *space_text(const dial_space *space) {
 
 /* ---- progress ------------------------------------------------------------------ */
 
+/* A grid this large is seldom meant: the default space's other knobs
+ * multiply it. The search runs anyway, after a note that says so. */
+#define LARGE_GRID 10000
+
 typedef struct progress {
     bool quiet, terminal;
+    bool grid_size_known; /* the whole grid is the study's trial count */
     const char *metric;
     dial_direction direction;
     double timeout; /* seconds per search; 0 = none */
@@ -430,6 +435,11 @@ static void on_search(void *user, const dial_tune_search *search) {
     if (search->outer)
         fprintf(stderr, "outer fold %zu of %zu: a search on its %zu training rows (study %s)\n",
                 search->outer, search->n_outer, search->n_rows, search->study_name);
+    if (p->grid_size_known && search->outer == 0 && search->n_trials > LARGE_GRID)
+        fprintf(stderr,
+                "note: the grid has %lld points: every knob of the model's default space is "
+                "searched unless fixed with -s (--trials or --timeout stop it earlier)\n",
+                (long long)search->n_trials);
     if (search->n_finished > 0)
         fprintf(stderr, "study %s holds %lld finished trials; continuing to %lld\n",
                 search->study_name, (long long)search->n_finished, (long long)search->n_trials);
@@ -702,7 +712,9 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
-    progress watch = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1};
+    progress watch = {.quiet = opts.quiet,
+                      .terminal = isatty(STDERR_FILENO) == 1,
+                      .grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0};
 
     dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
     if (outcome == DIAL_OK) outcome = build_space(ctx, &opts, &knobs, &space);

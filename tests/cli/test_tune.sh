@@ -163,6 +163,18 @@ grep -qE '^trial [0-4] complete: accuracy 0\.[0-9]{4} \(k=[3-9]\) [0-9.]+ m?s$' 
     fail "bad progress line: $(head -1 "$TMP/err")"
 passed=$((passed + 1))
 
+# ---- a grid multiplied by the default space's other knobs gets a note (--timeout ends it)
+current="large grid note"
+"$DIAL" tune gbdt data/wine.csv --target cultivar --sampler grid --space n_estimators=10,20,40 \
+    --space learning_rate=0.1,0.3 --timeout 0.5 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
+[[ "$(head -1 "$TMP/err")" == "note: the grid has 660000 points: every knob of the model's default space is searched unless fixed with -s (--trials or --timeout stop it earlier)" ]] ||
+    fail "first stderr line: $(head -1 "$TMP/err")"
+"$DIAL" tune gbdt data/wine.csv --target cultivar --sampler grid --space n_estimators=10,20,40 \
+    --space learning_rate=0.1,0.3 -s max_depth=3 -s min_child_weight=1 -s lambda=1 -s subsample=1 \
+    -s colsample=1 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
+! grep -q "^note:" "$TMP/err" || fail "a 6-point grid got the note"
+passed=$((passed + 1))
+
 # ---- a study without a complete trial
 check 1 "dial: no trial of study 'knn' completed; trial 0 failed: fold 1 of 5: feature 'Home' is missing on row 1677 and impute=none; set impute to mean, median or most_frequent, or remove the row" \
     tune knn data/credit_data.csv --target Status -s impute=none --space k=1..5 --trials 2 --jobs 1 --quiet --study "$TMP/failed.db"
