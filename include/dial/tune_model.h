@@ -63,6 +63,10 @@ void dial_model_objective_free(dial_model_objective *objective);
 dial_status dial_model_objective_run(void *objective, dial_trial *trial, double *value,
                                      bool *pruned);
 
+/* The population standard deviation of a trial's intermediate values (the
+ * objective's fold scores); NaN when it has none. */
+double dial_objective_fold_std(const dial_trial_record *record);
+
 /* The search space to open the study with: the setup's, with the grid
  * roles (dial_grid_role) that make a grid visit trials in the order that
  * shares the most prepared work (the family's prepare knobs slowest, its

@@ -222,9 +222,6 @@ dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, di
 char *cli_trial_params_text(const dial_trial_record *trial);
 /* Seconds a trial took (so far, while it runs). */
 double cli_trial_seconds(const dial_trial_record *trial);
-/* Population standard deviation of a trial's intermediate values (its fold
- * scores); NaN without any. */
-double cli_trial_std(const dial_trial_record *trial);
 /* "0.4 s", "12 s", "3 min 5 s", "2 h 10 min": a malloc'ed duration for
  * progress lines. */
 char *cli_seconds_text(double seconds);

@@ -71,17 +71,6 @@ double cli_trial_seconds(const dial_trial_record *trial) {
     return seconds > 0 ? seconds : 0;
 }
 
-double cli_trial_std(const dial_trial_record *trial) {
-    size_t n = trial->n_intermediate;
-    if (n == 0) return NAN;
-    double sum = 0, squares = 0;
-    for (size_t i = 0; i < n; i++) sum += trial->intermediate_values[i];
-    double mean = sum / (double)n;
-    for (size_t i = 0; i < n; i++)
-        squares += (trial->intermediate_values[i] - mean) * (trial->intermediate_values[i] - mean);
-    return sqrt(squares / (double)n);
-}
-
 char *cli_seconds_text(double seconds) {
     if (!(seconds >= 0)) seconds = 0;
     if (seconds < 0.0995) return cli_format("%.*f ms", seconds < 0.00995 ? 1 : 0, seconds * 1e3);

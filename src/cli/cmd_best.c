@@ -44,7 +44,7 @@ static void print_best_text(const char *path, const dial_study *study, int64_t n
            (long long)n_trials, higher ? "higher" : "lower");
     printf("  trial %lld: %.4f", (long long)best->number, best->value);
     if (best->n_intermediate > 1)
-        printf(" \u00b1 %.4f over %zu folds", cli_trial_std(best), best->n_intermediate);
+        printf(" \u00b1 %.4f over %zu folds", dial_objective_fold_std(best), best->n_intermediate);
     printf(", %s\n", seconds);
     printf("  knobs: %s\n", knobs);
     long at = cli_trial_best_path_step(best, dial_study_direction(study));
@@ -62,9 +62,9 @@ static json_t *best_json(const dial_study *study, const dial_trial_record *best)
         "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study),
         "direction", dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize",
         "number", (json_int_t)best->number, "value", cli_json_number(best->value), "std",
-        cli_json_number(cli_trial_std(best)), "knobs", cli_json_trial_params(best), "intermediate",
-        cli_json_trial_intermediate(best), "path", cli_json_trial_path(best), "duration",
-        cli_json_number(cli_trial_seconds(best)));
+        cli_json_number(dial_objective_fold_std(best)), "knobs", cli_json_trial_params(best),
+        "intermediate", cli_json_trial_intermediate(best), "path", cli_json_trial_path(best),
+        "duration", cli_json_number(cli_trial_seconds(best)));
 }
 
 int cli_cmd_best(int argc, char **argv) {

@@ -68,7 +68,7 @@ static void print_trials_text(const char *path, const dial_study *study,
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
         char *number = cli_format("%lld", (long long)trial->number);
-        double std = cli_trial_std(trial);
+        double std = dial_objective_fold_std(trial);
         char *value = isnan(trial->value) ? cli_strdup("-") : cli_format("%.4f", trial->value);
         char *spread = isnan(std) ? cli_strdup("-") : cli_format("%.4f", std);
         char *knobs = cli_trial_params_text(trial);

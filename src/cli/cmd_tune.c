@@ -513,7 +513,7 @@ static void print_leaderboard(const tune_report *report) {
         const dial_trial_record *trial = ranked[i];
         char *number = cli_format("%lld", (long long)trial->number);
         char *value = cli_format("%.4f", trial->value);
-        double std = cli_trial_std(trial);
+        double std = dial_objective_fold_std(trial);
         char *spread = isnan(std) ? cli_strdup("-") : cli_format("%.4f", std);
         char *knobs = cli_trial_params_text(trial);
         char *seconds = cli_seconds_text(cli_trial_seconds(trial));
@@ -609,7 +609,7 @@ static json_t *leaderboard_json(const dial_tune_result *result) {
         json_array_append_new(
             list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
                             "value", cli_json_number(ranked[i]->value), "std",
-                            cli_json_number(cli_trial_std(ranked[i])), "knobs",
+                            cli_json_number(dial_objective_fold_std(ranked[i])), "knobs",
                             cli_json_trial_knobs(ranked[i], &result->best_knobs), "duration",
                             cli_json_number(cli_trial_seconds(ranked[i]))));
     free(ranked);

@@ -240,12 +240,15 @@ dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs 
     return impute == DIAL_IMPUTE_NONE && family->handles_missing ? DIAL_IMPUTE_KEEP : impute;
 }
 
+dial_scale dial_model_scale(const dial_knobs *knobs) {
+    return (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+}
+
 /* Preprocesses the training rows and runs the family's estimator. */
 static dial_status fit_pipeline(dial_ctx *ctx, dial_model *model, const dial_view *train) {
     const dial_knobs *knobs = &model->knobs;
     dial_impute impute = dial_model_impute(model->family, knobs);
-    dial_scale scale =
-        (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+    dial_scale scale = dial_model_scale(knobs);
     dial_status status = dial_preprocess_fit(ctx, impute, scale, model->features, model->n_features,
                                              train, &model->tensors);
     double *x = NULL;

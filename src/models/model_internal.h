@@ -28,6 +28,9 @@ struct dial_model {
  * the fit pipeline and the tuner's prepared folds, so both treat a missing
  * value alike. */
 dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs);
+/* The scaling the knobs ask for (none for a family without a scale knob);
+ * shared the same way. */
+dial_scale dial_model_scale(const dial_knobs *knobs);
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any
  * field that is set. */

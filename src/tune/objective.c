@@ -679,16 +679,6 @@ static dial_status make_knobs_max(dial_ctx *ctx, const dial_model_objective *obj
     return DIAL_OK;
 }
 
-/* The choice of a knob as an index into choices; fallback when the family
- * has no such knob (as dial_model_fit reads impute and scale). */
-static int choice_index(const dial_knobs *knobs, const char *name, const char *const *choices,
-                        int fallback) {
-    const char *value = dial_knobs_choice(knobs, name);
-    for (int i = 0; choices[i]; i++)
-        if (strcmp(choices[i], value) == 0) return i;
-    return fallback;
-}
-
 /* Preprocesses fold f as dial_model_fit and dial_model_predict would and
  * lets the family prepare it. Runs without the cache's lock: the entry is
  * BUILDING, so no one else touches it. Returns whether it worked; a
@@ -700,8 +690,7 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
     dial_ctx_set_seed(ctx, fold->fit_seed);
     dial_impute impute = dial_model_impute(objective->family, knobs);
     bool keep_missing = impute == DIAL_IMPUTE_KEEP;
-    dial_scale scale =
-        (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+    dial_scale scale = dial_model_scale(knobs);
     dial_status status = dial_preprocess_fit(ctx, impute, scale, objective->features,
                                              data->n_features, &fold->train, &entry->preprocess);
     if (status == DIAL_OK)

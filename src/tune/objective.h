@@ -17,10 +17,6 @@ dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
                                         const dial_dataset *data, dial_metric metric);
 
-/* The population standard deviation of a trial's intermediate values (its
- * fold scores); NaN when it has none. */
-double dial_objective_fold_std(const dial_trial_record *record);
-
 /* Turns the prepare-once path (see objective.c) on, as it is by default,
  * or off, so that every fold of every trial is fitted in full; for the
  * tests that compare the two. Call it before any trial runs. */
