@@ -106,14 +106,17 @@ typedef struct dial_model_family {
      * with knobs (whose path_knob is steps[n_steps - 1]) and calls
      * on_step(user, s, out) with the fold's test predictions after
      * steps[s], for s = 0 .. n_steps - 1 in order (steps ascending, each
-     * >= 1); out's buffers are the family's, valid during the call. A
+     * >= 1); out's buffers are the family's, valid during the call, and
+     * out->proba is filled only when want_proba (in classification), so a
+     * search scored on accuracy does not pay for probabilities at every
+     * step. A
      * status other than DIAL_OK from on_step stops the fit and is
      * returned. DIAL_ERR_UNSUPPORTED when these knobs break the path (a
      * schedule that depends on the total): the tuner then calls
      * predict_fold. Like predict_fold, it only reads the fold state. */
     const char *path_knob;
     dial_status (*predict_fold_path)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                     const size_t *steps, size_t n_steps,
+                                     const size_t *steps, size_t n_steps, bool want_proba,
                                      dial_status (*on_step)(void *user, size_t s,
                                                             const dial_predict_output *out),
                                      void *user);

@@ -909,7 +909,7 @@ static dial_status gbdt_path_round(void *user, const dial_gbdt_forest *forest, s
 
 static dial_status
 gbdt_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                       const size_t *steps, size_t n_steps,
+                       const size_t *steps, size_t n_steps, bool want_proba,
                        dial_status (*on_step)(void *user, size_t s, const dial_predict_output *out),
                        void *user) {
     const gbdt_fold *fold = fold_state;
@@ -938,7 +938,7 @@ gbdt_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_
                          "(the kept rounds depend on the total)",
                          params.early_stopping_rounds);
     size_t k_n = dial_gbdt_loss_scores(params.loss, fold->n_classes), n = fold->n_test;
-    bool proba = fold->task == DIAL_TASK_CLASSIFICATION;
+    bool proba = want_proba && fold->task == DIAL_TASK_CLASSIFICATION;
     gbdt_path path = {.fold = fold,
                       .loss = params.loss,
                       .steps = steps,

@@ -711,7 +711,7 @@ static dial_status mlp_path_epoch(dial_ctx *ctx, void *user, const dial_mlp_epoc
 
 static dial_status
 mlp_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                      const size_t *steps, size_t n_steps,
+                      const size_t *steps, size_t n_steps, bool want_proba,
                       dial_status (*on_step)(void *user, size_t s, const dial_predict_output *out),
                       void *user) {
     const mlp_fold *fold = fold_state;
@@ -735,7 +735,10 @@ mlp_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_s
                          "mlp: no epoch path with early_stopping=true, which keeps the best "
                          "epoch of the whole run");
     const dial_fit_input *test = &fold->test;
-    size_t n_out = fold->train.task == DIAL_TASK_REGRESSION ? 0 : fold->train.n_classes;
+    /* Without want_proba the class is predicted all the same, from the
+     * scores, and no probability row is copied out. */
+    bool classes = fold->train.task != DIAL_TASK_REGRESSION;
+    size_t n_out = classes && want_proba ? fold->train.n_classes : 0;
     mlp_path path = {
         .fold = fold, .steps = steps, .n_steps = n_steps, .on_step = on_step, .user = user};
     path.out.value = malloc((test->n_rows + 1) * sizeof *path.out.value);

@@ -1057,8 +1057,9 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
         for (size_t i = 0; i < top; i++) out[i] = NAN;
         path_collector collector = {objective, &objective->folds[f], ctx, steps, out};
         dial_ctx_set_seed(ctx, objective->folds[f].fit_seed);
-        status = objective->family->predict_fold_path(ctx, &at_top, entry->fold_state, steps,
-                                                      n_steps, collect_step, &collector);
+        status = objective->family->predict_fold_path(
+            ctx, &at_top, entry->fold_state, steps, n_steps,
+            dial_metric_needs_proba(objective->metric), collect_step, &collector);
     }
     dial_knobs_free(&at_top);
     free(steps);

@@ -647,6 +647,8 @@ static dial_status record_step(void *user, size_t s, const dial_predict_output *
         size_t size = record->n_rows * record->n_classes * sizeof(double);
         record->proba[s] = malloc(size);
         memcpy(record->proba[s], out->proba, size);
+    } else {
+        assert_null(out->proba);
     }
     record->n_calls++;
     if (record->stop_after && record->n_calls == record->stop_after) return DIAL_ERR_INTERNAL;
@@ -676,8 +678,8 @@ static void check_path_equals_predict_fold(const char *path, const char *target)
     assert_string_equal(dial_model_gbdt.path_knob, "n_estimators");
     const size_t steps[] = {1, 7, 20, 30};
     path_record record = {.n_rows = s.n_test, .n_classes = classes ? s.n_classes : 0};
-    assert_dial_ok(
-        ctx, dial_model_gbdt.predict_fold_path(ctx, &knobs, fold, steps, 4, record_step, &record));
+    assert_dial_ok(ctx, dial_model_gbdt.predict_fold_path(ctx, &knobs, fold, steps, 4, true,
+                                                          record_step, &record));
     assert_int_equal(record.n_calls, 4);
     double *value = malloc(s.n_test * sizeof(double));
     double *proba = classes ? malloc(s.n_test * s.n_classes * sizeof(double)) : NULL;
@@ -737,6 +739,25 @@ static void path_teardown(path_fixture *f) {
     free_split(&f->s);
 }
 
+/* Without want_proba a path hands out classes only, the same classes. */
+static void a_path_without_probabilities_gives_the_same_classes(void **state) {
+    (void)state;
+    static const char *const settings[] = {"n_estimators=12", NULL};
+    path_fixture f = path_setup(settings);
+    const size_t steps[] = {3, 12};
+    path_record with = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
+    path_record without = {.n_rows = f.s.n_test, .n_classes = 0}; /* asserts proba is NULL */
+    assert_dial_ok(f.ctx, dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, true,
+                                                            record_step, &with));
+    assert_dial_ok(f.ctx, dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2,
+                                                            false, record_step, &without));
+    for (size_t i = 0; i < 2; i++)
+        assert_memory_equal(with.value[i], without.value[i], f.s.n_test * sizeof(double));
+    free_record(&with);
+    free_record(&without);
+    path_teardown(&f);
+}
+
 /* Early stopping keeps the rounds up to the best of all the rounds run,
  * so a longer fit is no path to a shorter one: the tuner must call
  * predict_fold. */
@@ -748,7 +769,8 @@ static void the_path_refuses_early_stopping(void **state) {
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     assert_dial_error(
         f.ctx,
-        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, record_step, &record),
+        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, true, record_step,
+                                          &record),
         DIAL_ERR_UNSUPPORTED,
         "gbdt: no path along n_estimators with early_stopping_rounds = 3 (the kept rounds "
         "depend on the total)");
@@ -763,11 +785,11 @@ static void the_path_refuses_other_bins_than_the_folds(void **state) {
     assert_dial_ok(f.ctx, dial_knobs_set(f.ctx, &f.knobs, "max_bins", "32"));
     const size_t steps[] = {20};
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
-    assert_dial_error(
-        f.ctx,
-        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 1, record_step, &record),
-        DIAL_ERR_UNSUPPORTED,
-        "gbdt: the fold was prepared with max_bins=256, the trial asks for 32");
+    assert_dial_error(f.ctx,
+                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 1, true,
+                                                        record_step, &record),
+                      DIAL_ERR_UNSUPPORTED,
+                      "gbdt: the fold was prepared with max_bins=256, the trial asks for 32");
     path_teardown(&f);
 }
 
@@ -778,7 +800,7 @@ static void the_path_needs_increasing_steps_ending_at_n_estimators(void **state)
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     const size_t backwards[] = {7, 5, 20};
     assert_dial_error(f.ctx,
-                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, backwards, 3,
+                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, backwards, 3, true,
                                                         record_step, &record),
                       DIAL_ERR_ARGUMENT,
                       "gbdt: the steps of n_estimators must be positive and increasing; step 1 "
@@ -786,7 +808,7 @@ static void the_path_needs_increasing_steps_ending_at_n_estimators(void **state)
     const size_t short_of_it[] = {5, 10};
     assert_dial_error(f.ctx,
                       dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, short_of_it, 2,
-                                                        record_step, &record),
+                                                        true, record_step, &record),
                       DIAL_ERR_ARGUMENT,
                       "gbdt: the last step is 10 but knob 'n_estimators' = 20; they must agree");
     assert_int_equal(record.n_calls, 0);
@@ -801,9 +823,9 @@ static void a_failing_step_stops_the_path(void **state) {
     path_fixture f = path_setup(settings);
     const size_t steps[] = {2, 5, 20};
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes, .stop_after = 2};
-    assert_int_equal(
-        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 3, record_step, &record),
-        DIAL_ERR_INTERNAL);
+    assert_int_equal(dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 3, true,
+                                                       record_step, &record),
+                     DIAL_ERR_INTERNAL);
     assert_int_equal(record.n_calls, 2);
     free_record(&record);
     path_teardown(&f);
@@ -1067,6 +1089,7 @@ int main(void) {
         cmocka_unit_test(predict_fold_equals_fit_and_predict),
         cmocka_unit_test(predict_fold_with_early_stopping_equals_fit_and_predict),
         cmocka_unit_test(the_path_on_digits_equals_predict_fold_at_every_step),
+        cmocka_unit_test(a_path_without_probabilities_gives_the_same_classes),
         cmocka_unit_test(the_path_on_diabetes_equals_predict_fold_at_every_step),
         cmocka_unit_test(the_path_refuses_early_stopping),
         cmocka_unit_test(the_path_refuses_other_bins_than_the_folds),

@@ -85,6 +85,8 @@ static dial_status record_step(void *user, size_t s, const dial_predict_output *
     if (p->proba) {
         assert_non_null(out->proba);
         memcpy(p->proba, out->proba, p->n * p->n_classes * sizeof(double));
+    } else {
+        assert_null(out->proba);
     }
     log->calls++;
     return log->calls == log->stop_with_error_at ? DIAL_ERR_ARGUMENT : DIAL_OK;
@@ -103,7 +105,7 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
     void *state = prepare(ctx, &f, &knobs);
     path_log log = {.steps = malloc(n_steps * sizeof *log.steps)};
     for (size_t s = 0; s < n_steps; s++) log.steps[s] = predictions_new(&f);
-    assert_dial_ok(ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, state, steps, n_steps,
+    assert_dial_ok(ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, state, steps, n_steps, true,
                                                          record_step, &log));
     assert_int_equal(log.calls, n_steps);
     /* The run moves: its last step does not predict as its first. */
@@ -111,6 +113,21 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
     assert_true(memcmp(f.n_classes ? log.steps[0].proba : log.steps[0].value,
                        f.n_classes ? log.steps[n_steps - 1].proba : log.steps[n_steps - 1].value,
                        outputs * sizeof(double)) != 0);
+    /* Without want_proba: the same predictions, and no probability rows. */
+    path_log bare = {.steps = malloc(n_steps * sizeof *bare.steps)};
+    for (size_t s = 0; s < n_steps; s++) {
+        bare.steps[s] = predictions_new(&f);
+        free(bare.steps[s].proba);
+        bare.steps[s].proba = NULL;
+    }
+    assert_dial_ok(ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, state, steps, n_steps, false,
+                                                         record_step, &bare));
+    for (size_t s = 0; s < n_steps; s++) {
+        assert_memory_equal(bare.steps[s].value, log.steps[s].value,
+                            f.test.n_rows * sizeof(double));
+        predictions_free(&bare.steps[s]);
+    }
+    free(bare.steps);
     for (size_t s = 0; s < n_steps; s++) {
         predictions full = fit_and_predict(ctx, &f, &knobs, (long)steps[s]);
         char what[64];
@@ -183,7 +200,7 @@ static void a_cosine_schedule_has_no_epoch_path(void **state) {
     static const size_t steps[] = {5, 10};
     path_log log = {0};
     assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, record_step, &log),
+        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
         DIAL_ERR_UNSUPPORTED,
         "mlp: no epoch path with schedule=cosine, whose rate depends on the total "
         "epochs");
@@ -204,7 +221,7 @@ static void early_stopping_has_no_epoch_path(void **state) {
     static const size_t steps[] = {5, 10};
     path_log log = {0};
     assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, record_step, &log),
+        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
         DIAL_ERR_UNSUPPORTED,
         "mlp: no epoch path with early_stopping=true, which keeps the best epoch "
         "of the whole run");
@@ -224,7 +241,7 @@ static void path_steps_must_increase(void **state) {
     static const size_t steps[] = {5, 5};
     path_log log = {0};
     assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, record_step, &log),
+        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
         DIAL_ERR_ARGUMENT,
         "mlp: the epochs of a path must be positive and increasing; step 1 is 5");
     dial_model_mlp.free_fold(fold);
@@ -243,7 +260,7 @@ static void a_failing_step_stops_the_run_with_its_status(void **state) {
     path_log log = {.steps = malloc(3 * sizeof *log.steps), .stop_with_error_at = 2};
     for (size_t s = 0; s < 3; s++) log.steps[s] = predictions_new(&f);
     assert_int_equal(
-        dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 3, record_step, &log),
+        dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 3, true, record_step, &log),
         DIAL_ERR_ARGUMENT);
     assert_int_equal(log.calls, 2);
     for (size_t s = 0; s < 3; s++) predictions_free(&log.steps[s]);

@@ -89,8 +89,9 @@ static dial_status toy_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, cons
 
 static dial_status
 toy_predict_path(dial_ctx *ctx, const dial_knobs *knobs, const void *state, const size_t *steps,
-                 size_t n_steps,
+                 size_t n_steps, bool want_proba,
                  dial_status (*on_step)(void *, size_t, const dial_predict_output *), void *user) {
+    (void)want_proba; /* regression: no probabilities */
     const toy_fold *fold = state;
     if ((double)steps[n_steps - 1] != (double)dial_knobs_int(knobs, "rounds"))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the path must end at the knob's value");
