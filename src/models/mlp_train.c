@@ -13,7 +13,7 @@
  * the same there and here.
  *
  * A step runs in two parallel passes, whose items the fit's team of
- * threads (models/mlp_team.h) claims one by one. The first goes over
+ * threads (core/team.h) claims one by one. The first goes over
  * slices of the rows: it gathers them, runs them forward, and takes the
  * gradient back through the layers to each unit of each row, all of it
  * arithmetic within a row. The second goes over slices of the rows of the
@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "models/mlp_gemm.h"
-#include "models/mlp_team.h"
+#include "core/team.h"
 #include "models/mlp_vector.h"
 
 /* Rows of a weight matrix whose gradient is taken at once: a multiple of
@@ -66,17 +66,17 @@ typedef struct mlp_trainer {
      * deltas and masks starts at batch_size * unit_at[l]. */
     size_t start, m;
     double lr;
-    double *batch_x;     /* batch_size x n_features */
-    double *batch_y;     /* batch_size */
-    double *acts;        /* every layer's outputs */
-    double *deltas;      /* gradient of the loss at each hidden unit's input */
-    double *masks;       /* dropout factors of the hidden units; NULL without dropout */
-    double *row_loss;    /* each row's loss */
-    double *transposed;  /* the weights of layers 1.. transposed, for the first pass */
-    double *gradient;    /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
-    size_t n_chunks;     /* the second pass's items: rows of every weight matrix, the biases */
-    dial_mlp_team *team; /* NULL on one thread */
-    double *valid_out;   /* n_valid x outputs */
+    double *batch_x;    /* batch_size x n_features */
+    double *batch_y;    /* batch_size */
+    double *acts;       /* every layer's outputs */
+    double *deltas;     /* gradient of the loss at each hidden unit's input */
+    double *masks;      /* dropout factors of the hidden units; NULL without dropout */
+    double *row_loss;   /* each row's loss */
+    double *transposed; /* the weights of layers 1.. transposed, for the first pass */
+    double *gradient;   /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
+    size_t n_chunks;    /* the second pass's items: rows of every weight matrix, the biases */
+    dial_team *team;    /* NULL on one thread */
+    double *valid_out;  /* n_valid x outputs */
     double *valid_scratch; /* threads x block scratch */
     double *best;          /* the best epoch's parameters (early stopping) */
     double *memory;        /* everything above, one allocation */
@@ -238,10 +238,10 @@ static dial_status mlp_step(mlp_trainer *tr, dial_rng *dropout_rng, size_t start
         for (size_t j = 0; j < n_in; j++)
             for (size_t k = 0; k < n_out; k++) t[k * n_in + j] = w[j * n_out + k];
     }
-    dial_mlp_team_run(tr->team, mlp_rows_item, tr, (m + MLP_SHARE_ROWS - 1) / MLP_SHARE_ROWS);
+    dial_team_run(tr->team, mlp_rows_item, tr, (m + MLP_SHARE_ROWS - 1) / MLP_SHARE_ROWS);
     for (size_t i = 0; i < m; i++) *loss += tr->row_loss[i];
     dial_mlp_optimizer_next(tr->opt);
-    dial_mlp_team_run(tr->team, mlp_params_item, tr, tr->n_chunks);
+    dial_team_run(tr->team, mlp_params_item, tr, tr->n_chunks);
     return DIAL_OK;
 }
 
@@ -424,9 +424,9 @@ dial_status dial_mlp_train(dial_ctx *ctx, const dial_mlp_network *net,
     if (status == DIAL_OK)
         status = dial_mlp_optimizer_init(ctx, &opt, options->solver, net->n_params,
                                          options->momentum, options->nesterov);
-    if (status == DIAL_OK) status = dial_mlp_team_start(ctx, tr.threads, &tr.team);
+    if (status == DIAL_OK) status = dial_team_start(ctx, tr.threads, &tr.team);
     if (status == DIAL_OK) status = mlp_epochs(ctx, &tr, summary);
-    dial_mlp_team_stop(tr.team);
+    dial_team_stop(tr.team);
     dial_mlp_optimizer_free(&opt);
     free(tr.memory);
     free(tr.order_memory);

@@ -1,41 +1,41 @@
 /*
- * The team of threads of a multilayer perceptron fit: helpers that sleep
+ * A team of threads (team.h): helpers that sleep
  * between jobs, and items claimed under one lock (a job has tens of items,
  * each a fraction of a millisecond's work, so the lock is never the cost).
  */
-#include "models/mlp_team.h"
+#include "core/team.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-typedef struct mlp_helper {
-    dial_mlp_team *team;
+typedef struct team_helper {
+    dial_team *team;
     pthread_t id;
     int worker;
-} mlp_helper;
+} team_helper;
 
-struct dial_mlp_team {
+struct dial_team {
     pthread_mutex_t lock;
     pthread_cond_t wake;     /* helpers wait here for a job */
     pthread_cond_t finished; /* the caller waits here for the job's end */
     unsigned long job;       /* jobs given so far */
     bool quit;
     /* The current job; next and done count its items. */
-    dial_mlp_team_task task;
+    dial_team_task task;
     void *arg;
     size_t n, next, done;
     int active; /* helpers inside the current job */
     int n_helpers;
-    mlp_helper *helpers;
+    team_helper *helpers;
 };
 
 /* Claims and runs items of the current job until none is left; the lock is
  * held on entry and on return. */
-static void mlp_team_work(dial_mlp_team *team, int worker) {
+static void team_work(dial_team *team, int worker) {
     while (team->next < team->n) {
         size_t i = team->next++;
-        dial_mlp_team_task task = team->task;
+        dial_team_task task = team->task;
         void *arg = team->arg;
         pthread_mutex_unlock(&team->lock);
         task(arg, i, worker);
@@ -44,9 +44,9 @@ static void mlp_team_work(dial_mlp_team *team, int worker) {
     }
 }
 
-static void *mlp_team_helper(void *p) {
-    mlp_helper *helper = p;
-    dial_mlp_team *team = helper->team;
+static void *team_helper_main(void *p) {
+    team_helper *helper = p;
+    dial_team *team = helper->team;
     unsigned long seen = 0;
     pthread_mutex_lock(&team->lock);
     for (;;) {
@@ -56,7 +56,7 @@ static void *mlp_team_helper(void *p) {
          * left; the caller starts no job while one is inside the last. */
         seen = team->job;
         team->active++;
-        mlp_team_work(team, helper->worker);
+        team_work(team, helper->worker);
         team->active--;
         if (team->done == team->n && team->active == 0) pthread_cond_signal(&team->finished);
     }
@@ -64,11 +64,11 @@ static void *mlp_team_helper(void *p) {
     return NULL;
 }
 
-dial_status dial_mlp_team_start(dial_ctx *ctx, int threads, dial_mlp_team **out) {
+dial_status dial_team_start(dial_ctx *ctx, int threads, dial_team **out) {
     *out = NULL;
     if (threads <= 1) return DIAL_OK;
-    dial_mlp_team *team = calloc(1, sizeof *team);
-    mlp_helper *helpers = calloc((size_t)threads - 1, sizeof *helpers);
+    dial_team *team = calloc(1, sizeof *team);
+    team_helper *helpers = calloc((size_t)threads - 1, sizeof *helpers);
     if (!team || !helpers) {
         free(team);
         free(helpers);
@@ -77,7 +77,7 @@ dial_status dial_mlp_team_start(dial_ctx *ctx, int threads, dial_mlp_team **out)
     if (pthread_mutex_init(&team->lock, NULL) != 0) {
         free(team);
         free(helpers);
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: cannot make a lock for %d threads", threads);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "cannot make a lock for %d threads", threads);
     }
     bool wake = pthread_cond_init(&team->wake, NULL) == 0;
     if (!wake || pthread_cond_init(&team->finished, NULL) != 0) {
@@ -85,13 +85,12 @@ dial_status dial_mlp_team_start(dial_ctx *ctx, int threads, dial_mlp_team **out)
         pthread_mutex_destroy(&team->lock);
         free(team);
         free(helpers);
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: cannot make a condition for %d threads",
-                         threads);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "cannot make a condition for %d threads", threads);
     }
     team->helpers = helpers;
     for (int h = 0; h < threads - 1; h++) {
-        helpers[team->n_helpers] = (mlp_helper){.team = team, .worker = team->n_helpers + 1};
-        if (pthread_create(&helpers[team->n_helpers].id, NULL, mlp_team_helper,
+        helpers[team->n_helpers] = (team_helper){.team = team, .worker = team->n_helpers + 1};
+        if (pthread_create(&helpers[team->n_helpers].id, NULL, team_helper_main,
                            &helpers[team->n_helpers]) != 0)
             break; /* the threads that started share the work */
         team->n_helpers++;
@@ -100,7 +99,7 @@ dial_status dial_mlp_team_start(dial_ctx *ctx, int threads, dial_mlp_team **out)
     return DIAL_OK;
 }
 
-void dial_mlp_team_run(dial_mlp_team *team, dial_mlp_team_task task, void *arg, size_t n) {
+void dial_team_run(dial_team *team, dial_team_task task, void *arg, size_t n) {
     if (!team) {
         for (size_t i = 0; i < n; i++) task(arg, i, 0);
         return;
@@ -112,13 +111,13 @@ void dial_mlp_team_run(dial_mlp_team *team, dial_mlp_team_task task, void *arg, 
     team->next = team->done = 0;
     team->job++;
     pthread_cond_broadcast(&team->wake);
-    mlp_team_work(team, 0);
+    team_work(team, 0);
     while (team->done < team->n || team->active > 0)
         pthread_cond_wait(&team->finished, &team->lock);
     pthread_mutex_unlock(&team->lock);
 }
 
-void dial_mlp_team_stop(dial_mlp_team *team) {
+void dial_team_stop(dial_team *team) {
     if (!team) return;
     pthread_mutex_lock(&team->lock);
     team->quit = true;

@@ -1,4 +1,4 @@
-/* The team of threads of a multilayer perceptron fit: every item of every
+/* A team of threads (core/team.h): every item of every
  * job runs exactly once, on a worker the team has, whatever the number of
  * threads and of items, job after job, and a team of one thread (NULL)
  * runs them all on the caller. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/mlp_team.h"
+#include "core/team.h"
 
 #define MAX_ITEMS 200
 
@@ -25,20 +25,20 @@ static void count_item(void *arg, size_t i, int worker) {
 
 static void run_jobs(int threads) {
     dial_ctx *ctx = test_ctx();
-    dial_mlp_team *team = NULL;
-    assert_dial_ok(ctx, dial_mlp_team_start(ctx, threads, &team));
+    dial_team *team = NULL;
+    assert_dial_ok(ctx, dial_team_start(ctx, threads, &team));
     if (threads <= 1) assert_null(team);
     static const size_t counts[] = {0, 1, 7, 41, MAX_ITEMS};
     for (int round = 0; round < 50; round++)
         for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
             tally t = {.threads = threads < 1 ? 1 : threads};
-            dial_mlp_team_run(team, count_item, &t, counts[c]);
+            dial_team_run(team, count_item, &t, counts[c]);
             for (size_t i = 0; i < MAX_ITEMS; i++)
                 if (t.runs[i] != (i < counts[c] ? 1 : 0))
                     fail_msg("%d threads, job of %zu items: item %zu ran %d times", threads,
                              counts[c], i, t.runs[i]);
         }
-    dial_mlp_team_stop(team);
+    dial_team_stop(team);
     dial_ctx_free(ctx);
 }
 
@@ -59,7 +59,7 @@ static void four_threads_run_every_item_once(void **state) {
 
 static void stopping_no_team_is_harmless(void **state) {
     (void)state;
-    dial_mlp_team_stop(NULL);
+    dial_team_stop(NULL);
 }
 
 int main(void) {
