@@ -1,5 +1,9 @@
-/* Small text helpers: edit distance for "did you mean" suggestions. */
+/* Small text helpers: edit distance for "did you mean" suggestions, and
+ * numbers read and written exactly as the knobs and spaces take them. */
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +53,33 @@ char *dial_strdup(const char *s) {
     char *copy = malloc(n);
     if (copy) memcpy(copy, s, n);
     return copy;
+}
+
+bool dial_parse_integer(const char *text, double *out, bool *overflow) {
+    const char *p = text;
+    if (*p == '+' || *p == '-') p++;
+    if (!isdigit((unsigned char)*p)) return false;
+    for (; *p; p++)
+        if (!isdigit((unsigned char)*p)) return false;
+    errno = 0;
+    long long v = strtoll(text, NULL, 10);
+    *overflow = errno == ERANGE;
+    *out = (double)v;
+    return true;
+}
+
+bool dial_parse_real(const char *text, double *out) {
+    if (!*text) return false;
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || isnan(v)) return false;
+    *out = v;
+    return true;
+}
+
+void dial_format_shortest(double x, char *buf, size_t size) {
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(buf, size, "%.*g", precision, x);
+        if (precision == 17 || strtod(buf, NULL) == x) return;
+    }
 }

@@ -2,6 +2,7 @@
 #ifndef DIAL_TEXT_H
 #define DIAL_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Levenshtein distance between two strings, case-insensitive. */
@@ -11,5 +12,17 @@ size_t dial_edit_distance(const char *a, const char *b);
 const char *dial_closest_name(const char *name, const char *const *candidates, size_t n);
 /* strdup that is C11 (strdup is POSIX); NULL on allocation failure. */
 char *dial_strdup(const char *s);
+
+/* Reads a whole string as an integer literal (an optional sign and decimal
+ * digits: "2.5", "7.0" and "1e2" are refused, so that a float never
+ * silently becomes an int). *overflow tells that it lies beyond long long
+ * (*out is then the nearest long long). */
+bool dial_parse_integer(const char *text, double *out, bool *overflow);
+/* Reads a whole string as a real number (strtod's syntax; infinities are
+ * read, NaN is refused). */
+bool dial_parse_real(const char *text, double *out);
+/* Writes x with the fewest significant digits (15 to 17) that read back to
+ * exactly x. */
+void dial_format_shortest(double x, char *buf, size_t size);
 
 #endif

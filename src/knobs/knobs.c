@@ -6,7 +6,6 @@
  * been valid, because that is what a user needs to fix a command line.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,14 +56,6 @@ static void list_choices(const dial_knob_spec *spec, char *buf, size_t size) {
     for (size_t c = 0; spec->choices && spec->choices[c]; c++) {
         if (c) append(buf, size, &used, ", ");
         append(buf, size, &used, spec->choices[c]);
-    }
-}
-
-/* Writes x with the fewest significant digits that parse back to x. */
-static void format_shortest(double x, char *buf, size_t size) {
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(buf, size, "%.*g", precision, x);
-        if (precision == 17 || strtod(buf, NULL) == x) return;
     }
 }
 
@@ -178,30 +169,6 @@ static dial_status check_range(const dial_knob_spec *spec, double number, const 
     return DIAL_ERR_KNOB;
 }
 
-/* Integer literals only: an optional sign and decimal digits. "2.5", "7.0"
- * and "1e2" are refused so that a float never silently becomes an int. */
-static bool parse_integer(const char *text, double *out, bool *overflow) {
-    const char *p = text;
-    if (*p == '+' || *p == '-') p++;
-    if (!isdigit((unsigned char)*p)) return false;
-    for (; *p; p++)
-        if (!isdigit((unsigned char)*p)) return false;
-    errno = 0;
-    long long v = strtoll(text, NULL, 10);
-    *overflow = errno == ERANGE;
-    *out = (double)v;
-    return true;
-}
-
-static bool parse_float(const char *text, double *out) {
-    if (!*text) return false;
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || isnan(v)) return false;
-    *out = v;
-    return true;
-}
-
 static bool parse_bool(const char *text, double *out) {
     static const char *const yes[] = {"true", "1", "yes"};
     static const char *const no[] = {"false", "0", "no"};
@@ -229,7 +196,7 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
             *out = spec->special_value;
             return DIAL_OK;
         }
-        if (!parse_float(text, &v)) {
+        if (!dial_parse_real(text, &v)) {
             if (spec->special_word)
                 snprintf(why, why_size, "knob '%s' expects a number or '%s', got '%s'", spec->name,
                          spec->special_word, text);
@@ -240,7 +207,7 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
         break;
     case DIAL_KNOB_INT: {
         bool overflow = false;
-        if (!parse_integer(text, &v, &overflow)) {
+        if (!dial_parse_integer(text, &v, &overflow)) {
             snprintf(why, why_size, "knob '%s' expects an integer, got '%s'", spec->name, text);
             return DIAL_ERR_KNOB;
         }
@@ -296,7 +263,7 @@ static dial_status parse_list(const dial_knob_spec *spec, const char *text, dial
         trim_copy(p, length, item, sizeof item);
         double v = 0;
         bool overflow = false;
-        if (integer ? !parse_integer(item, &v, &overflow) : !parse_float(item, &v)) {
+        if (integer ? !dial_parse_integer(item, &v, &overflow) : !dial_parse_real(item, &v)) {
             snprintf(why, why_size, "knob '%s' expects %s separated by commas, got '%s'",
                      spec->name, integer ? "integers" : "numbers", text);
             return DIAL_ERR_KNOB;
@@ -328,7 +295,7 @@ static dial_status parse_knob(const dial_knob_spec *spec, const char *text, dial
 /* Validates a number given directly (no text): the same rules as text. */
 static dial_status check_number(const dial_knob_spec *spec, double v, char *why, size_t why_size) {
     char text[64];
-    format_shortest(v, text, sizeof text);
+    dial_format_shortest(v, text, sizeof text);
     switch (spec->type) {
     case DIAL_KNOB_FLOAT:
         if (isnan(v)) {
@@ -668,7 +635,7 @@ static void format_list(const dial_knob_spec *spec, const dial_knob_value *value
         if (spec->type == DIAL_KNOB_INT)
             snprintf(item, sizeof item, "%.0f", v);
         else
-            format_shortest(v, item, sizeof item);
+            dial_format_shortest(v, item, sizeof item);
         if (k) append(buf, size, &used, ",");
         append(buf, size, &used, item);
     }
@@ -689,7 +656,7 @@ void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size
         if (spec->special_word && v == spec->special_value)
             snprintf(buf, size, "%s", spec->special_word);
         else
-            format_shortest(v, buf, size);
+            dial_format_shortest(v, buf, size);
         break;
     case DIAL_KNOB_INT: snprintf(buf, size, "%.0f", v); break;
     case DIAL_KNOB_BOOL: snprintf(buf, size, "%s", v != 0 ? "true" : "false"); break;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "modelfile/modelfile_internal.h"
 
 /* A growing NUL-terminated text; failed records a lost allocation, after
@@ -50,10 +51,7 @@ static void put_newline(json_text *out, size_t depth) {
 
 void dial_modelfile_format_real(double value, char *buf, size_t size) {
     char text[40];
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, value);
-        if (precision == 17 || strtod(text, NULL) == value) break;
-    }
+    dial_format_shortest(value, text, sizeof text);
     /* As jansson spells reals: a real never reads as an integer, and the
      * exponent has no '+' and no leading zeros ("1e-09" is "1e-9"). */
     if (!strchr(text, '.') && !strchr(text, 'e')) strcat(text, ".0");

@@ -17,7 +17,6 @@
  * their default ranges.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,34 +152,18 @@ static bool alternatives_contain(const char *alternatives, const char *value) {
     }
 }
 
-/* Integer literals only (a sign and digits), as `-s` takes them. */
+/* Integer literals only (a sign and digits), as `-s` takes them; beyond
+ * long long is an infinity, which the range checks then refuse. */
 static bool parse_integer(const char *text, double *out) {
-    const char *p = text;
-    if (*p == '+' || *p == '-') p++;
-    if (!isdigit((unsigned char)*p)) return false;
-    for (; *p; p++)
-        if (!isdigit((unsigned char)*p)) return false;
-    errno = 0;
-    long long v = strtoll(text, NULL, 10);
-    *out = errno == ERANGE ? (text[0] == '-' ? -INFINITY : INFINITY) : (double)v;
+    bool overflow = false;
+    if (!dial_parse_integer(text, out, &overflow)) return false;
+    if (overflow) *out = text[0] == '-' ? -INFINITY : INFINITY;
     return true;
 }
 
+/* A finite real: a range end or step of infinity means nothing. */
 static bool parse_float(const char *text, double *out) {
-    if (!*text) return false;
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v)) return false;
-    *out = v;
-    return true;
-}
-
-/* Writes x with the fewest significant digits that read back to x. */
-static void format_shortest(double x, char *buf, size_t size) {
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(buf, size, "%.*g", precision, x);
-        if (precision == 17 || strtod(buf, NULL) == x) return;
-    }
+    return dial_parse_real(text, out) && isfinite(*out);
 }
 
 /* ---- errors ---------------------------------------------------------------------- */
@@ -670,7 +653,7 @@ static bool json_scalar_text(const json_t *value, char *buf, size_t size) {
     } else if (json_is_integer(value)) {
         snprintf(buf, size, "%lld", (long long)json_integer_value(value));
     } else if (json_is_real(value)) {
-        format_shortest(json_real_value(value), buf, size);
+        dial_format_shortest(json_real_value(value), buf, size);
     } else if (json_is_boolean(value)) {
         snprintf(buf, size, "%s", json_is_true(value) ? "true" : "false");
     } else {
