@@ -16,7 +16,12 @@ DEPS = scripts/install-deps.sh
 DIAL = $(BUILD)/dial
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include tests examples bench fuzz -name '*.[ch]')
 
-.PHONY: all deps configure demo test bench install sanitize fuzz format format-check clean
+.PHONY: all deps configure quiet-build demo test bench install sanitize fuzz format format-check clean
+
+# CMake is asked every time rather than only when no cache exists: a
+# configure that failed (a package missing) leaves a cache behind, and the
+# next command must configure again instead of finding no Makefile.
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -25,25 +30,48 @@ deps:
 	@$(DEPS) build
 
 configure: deps
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	@$(CONFIGURE)
 
-demo: all
-	@mkdir -p $(BUILD)/demo
-	@echo '$$ dial models'
+# The build for `make demo`: CMake's and make's chatter goes to a log that
+# is shown only when something fails.
+quiet-build: deps
+	@mkdir -p $(BUILD)
+	@echo "building dial in $(BUILD)/ (log: $(BUILD)/build.log)"
+	@{ $(CONFIGURE) && cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory; } \
+		> $(BUILD)/build.log 2>&1 || { tail -n 40 $(BUILD)/build.log; echo "make: the build failed; the whole log is $(BUILD)/build.log" >&2; exit 1; }
+
+# What dial is for, on bundled data: explain, estimate, fit, use, inspect,
+# then tune into a study file, read its best trial and refit it. Each
+# command is printed as `$$ dial ...` before its output.
+DEMO = $(BUILD)/demo
+demo: quiet-build
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@echo; echo '$$ dial models'
 	@$(DIAL) models
 	@echo; echo '$$ dial cv logistic data/breast_cancer.csv --target diagnosis --folds 5 --repeats 2'
 	@$(DIAL) cv logistic data/breast_cancer.csv --target diagnosis --folds 5 --repeats 2
-	@echo; echo '$$ dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o $(BUILD)/demo/bc.dial'
-	@$(DIAL) fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o $(BUILD)/demo/bc.dial
-	@echo; echo '$$ dial predict $(BUILD)/demo/bc.dial data/breast_cancer.csv --proba -o $(BUILD)/demo/predictions.csv'
-	@$(DIAL) predict $(BUILD)/demo/bc.dial data/breast_cancer.csv --proba -o $(BUILD)/demo/predictions.csv
-	@head -n 4 $(BUILD)/demo/predictions.csv
-	@echo; echo '$$ dial inspect $(BUILD)/demo/bc.dial'
-	@$(DIAL) inspect $(BUILD)/demo/bc.dial | head -n 40
+	@echo; echo '$$ dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o $(DEMO)/bc.dial'
+	@$(DIAL) fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o $(DEMO)/bc.dial
+	@echo; echo '$$ dial predict $(DEMO)/bc.dial data/breast_cancer.csv --proba -o $(DEMO)/predictions.csv'
+	@$(DIAL) predict $(DEMO)/bc.dial data/breast_cancer.csv --proba -o $(DEMO)/predictions.csv
+	@echo '$$ head -n 4 $(DEMO)/predictions.csv'
+	@head -n 4 $(DEMO)/predictions.csv
+	@echo; echo '$$ dial inspect $(DEMO)/bc.dial'
+	@$(DIAL) inspect $(DEMO)/bc.dial | head -n 40
+	@echo; echo '$$ dial tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet'
+	@$(DIAL) tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet
+	@echo; echo '$$ dial best $(DEMO)/wine.db'
+	@$(DIAL) best $(DEMO)/wine.db
+	@echo; echo '# the same command with -o continues the study (it already holds 30 trials) and refits its best trial'
+	@echo '$$ dial tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet -o $(DEMO)/wine.dial'
+	@$(DIAL) tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet -o $(DEMO)/wine.dial | tail -n 3
+	@echo; echo '$$ dial inspect $(DEMO)/wine.dial'
+	@$(DIAL) inspect $(DEMO)/wine.dial | head -n 30
 
+# DIAL_TESTS=ON: the tests are required here (cmocka was just installed).
 test:
 	@$(DEPS) build test
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	@$(CONFIGURE) -DDIAL_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
