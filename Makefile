@@ -60,6 +60,8 @@ demo: quiet-build
 	@head -n 4 $(DEMO)/predictions.csv
 	@echo; echo '$$ dial inspect $(DEMO)/bc.dial'
 	@$(DIAL) inspect $(DEMO)/bc.dial | head -n 40
+	@echo; echo '$$ dial knobs knn'
+	@$(DIAL) knobs knn
 	@echo; echo '$$ dial tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet'
 	@$(DIAL) tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet
 	@echo; echo '$$ dial best $(DEMO)/wine.db'
