@@ -81,7 +81,7 @@ test:
 
 sanitize:
 	@$(DEPS) build test
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDIAL_SANITIZE=ON
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDIAL_SANITIZE=ON -DDIAL_TESTS=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
