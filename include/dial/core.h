@@ -28,12 +28,14 @@ typedef enum dial_status {
     DIAL_OK = 0,
     DIAL_ERR_NOMEM,       /* an allocation failed */
     DIAL_ERR_IO,          /* a file could not be opened, read or written */
-    DIAL_ERR_DATA,        /* malformed or unusable data (CSV, LIBSVM, target) */
+    DIAL_ERR_DATA,        /* malformed or unusable data (CSV, LIBSVM, target); a model the
+                             data makes too large to save */
     DIAL_ERR_KNOB,        /* a hyperparameter is unknown, mistyped, out of range or inactive */
     DIAL_ERR_ARGUMENT,    /* a caller passed an invalid argument (not a knob) */
     DIAL_ERR_FORMAT,      /* a model file is damaged, truncated or unsupported */
-    DIAL_ERR_NUMERIC,     /* a fit failed numerically (singular matrix, NaN) */
-    DIAL_ERR_UNSUPPORTED, /* the model cannot do this task */
+    DIAL_ERR_NUMERIC,     /* a fit failed numerically (singular matrix, NaN; predictions that
+                             are not finite) */
+    DIAL_ERR_UNSUPPORTED, /* the model cannot do this task (or give class probabilities) */
     DIAL_ERR_INTERNAL     /* a bug in dial */
 } dial_status;
 
