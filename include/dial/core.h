@@ -131,6 +131,9 @@ dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out)
 /* Where to write; owned by the handle (never fclose it). Write errors are
  * kept by the stream and reported by dial_output_commit. */
 FILE *dial_output_stream(const dial_output *output);
+/* fwrite to the stream that keeps the system's reason when it fails (a
+ * full disk), for dial_output_commit to report. */
+void dial_output_write(dial_output *output, const void *bytes, size_t length);
 /* The temporary file's path while one exists, else NULL (in place, "-");
  * owned by the handle, valid until it is finished. */
 const char *dial_output_temporary(const dial_output *output);

@@ -106,7 +106,7 @@ dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *p
     dial_output *output = NULL;
     if (status == DIAL_OK) status = cli_output_open(ctx, path, &output);
     if (status == DIAL_OK) {
-        fwrite(bytes, 1, length, dial_output_stream(output));
+        dial_output_write(output, bytes, length);
         status = cli_output_commit(ctx, output);
     }
     free(bytes);

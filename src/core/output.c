@@ -34,6 +34,7 @@ struct dial_output {
     char *target;    /* the file that is replaced (links followed) */
     char *temporary; /* NULL when writing in place or to stdout */
     FILE *stream;
+    int write_error; /* errno of the first failed dial_output_write, or 0 */
     bool is_stdout;
 };
 
@@ -222,7 +223,7 @@ dial_status dial_output_commit(dial_ctx *ctx, dial_output *output) {
      * retries what is left, so errno then says why (a full disk, EFBIG). */
     errno = 0;
     bool ok = fflush(output->stream) == 0 && !ferror(output->stream);
-    int error = errno ? errno : EIO;
+    int error = output->write_error ? output->write_error : errno ? errno : EIO;
     if (ok && output->temporary && fsync(fileno(output->stream)) != 0) {
         ok = false;
         error = errno;
@@ -253,11 +254,17 @@ void dial_output_abort(dial_output *output) {
     output_free(output);
 }
 
+void dial_output_write(dial_output *output, const void *bytes, size_t length) {
+    errno = 0;
+    if (fwrite(bytes, 1, length, output->stream) != length && !output->write_error)
+        output->write_error = errno ? errno : EIO;
+}
+
 dial_status dial_output_write_all(dial_ctx *ctx, const char *path, const void *bytes,
                                   size_t length) {
     dial_output *output;
     dial_status status = dial_output_open(ctx, path, &output);
     if (status != DIAL_OK) return status;
-    if (length > 0) (void)fwrite(bytes, 1, length, output->stream);
+    dial_output_write(output, bytes, length);
     return dial_output_commit(ctx, output);
 }
