@@ -80,7 +80,8 @@ check 1 "dial: $TMP/nonexistent.csv: cannot open the file: No such file or direc
 [[ ! -e "$TMP/nonexistent.csv" ]] || fail "a failed command created its data file"
 current="dial predict m.dial na.csv -o no/such/dir/p.csv"
 "$DIAL" predict "$TMP/m.dial" "$TMP/na.csv" -o "$TMP/no/such/dir/p.csv" >"$TMP/out" 2>"$TMP/err"
-[[ $? -eq 1 ]] || fail "exit status $?, expected 1"
+status=$?
+[[ $status -eq 1 ]] || fail "exit status $status, expected 1"
 grep -qxE "dial: cannot write $TMP/no/such/dir/p.csv: cannot create $TMP/no/such/dir/p.csv.tmp-[a-z0-9]{6}: No such file or directory" "$TMP/err" ||
     fail "stderr was '$(cat "$TMP/err")'"
 passed=$((passed + 1))
@@ -115,7 +116,8 @@ for r in range(4): print(",".join(str((i * r) % 7) for i in range(n)) + "," + st
 # (The header holds the fit time, so its length varies by a byte or two.)
 current="dial fit naive_bayes wide.csv"
 "$DIAL" fit naive_bayes "$TMP/wide.csv" -o "$TMP/wide.dial" >"$TMP/out" 2>"$TMP/err"
-[[ $? -eq 1 ]] || fail "exit status $?, expected 1; stderr: $(cat "$TMP/err")"
+status=$?
+[[ $status -eq 1 ]] || fail "exit status $status, expected 1; stderr: $(cat "$TMP/err")"
 grep -qxE "dial: cannot save the model: its JSON header would be 180553[0-9]{2} bytes, over the 16 MiB limit \(a categorical feature with very many levels\?\)" "$TMP/err" ||
     fail "stderr was '$(cat "$TMP/err")'"
 passed=$((passed + 1))
