@@ -186,23 +186,32 @@ dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out)
         *out = output;
         return DIAL_OK;
     }
-    output->target = follow_links(path);
-    if (!output->target) {
-        dial_status status = fail_errno(ctx, errno, path);
-        output_free(output);
-        return status;
-    }
+    /* stat follows every link the kernel does, /proc's as well: /dev/stdout
+     * to a pipe is written in place, where reading the links by hand would
+     * find a name ("pipe:[123]") that is no file. */
     struct stat info;
     dial_status status;
-    if (stat(output->target, &info) != 0) {
+    if (stat(path, &info) == 0) {
+        if (S_ISDIR(info.st_mode)) {
+            status =
+                dial_fail(ctx, DIAL_ERR_IO, "cannot write %s: it is a folder; name a file", path);
+        } else if (!S_ISREG(info.st_mode)) {
+            output->target = dial_strdup(path);
+            status = output->target
+                         ? open_in_place(ctx, output)
+                         : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory writing %s", path);
+        } else {
+            output->target = follow_links(path);
+            status = output->target ? open_replacement(ctx, output, &info)
+                                    : fail_errno(ctx, errno, path);
+        }
+    } else if (errno == ENOENT) {
+        /* Nothing there, or a link to nothing: the file it would create. */
+        output->target = follow_links(path);
         status =
-            errno == ENOENT ? open_replacement(ctx, output, NULL) : fail_errno(ctx, errno, path);
-    } else if (S_ISDIR(info.st_mode)) {
-        status = dial_fail(ctx, DIAL_ERR_IO, "cannot write %s: it is a folder; name a file", path);
-    } else if (S_ISREG(info.st_mode)) {
-        status = open_replacement(ctx, output, &info);
+            output->target ? open_replacement(ctx, output, NULL) : fail_errno(ctx, errno, path);
     } else {
-        status = open_in_place(ctx, output);
+        status = fail_errno(ctx, errno, path);
     }
     if (status != DIAL_OK) {
         output_free(output);

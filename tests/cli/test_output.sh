@@ -122,6 +122,12 @@ same "$TMP/from-fifo.csv" "$TMP/pred.kept"
 # '-' is standard output.
 check 0 "" predict "$TMP/bc.dial" $BC -o -
 same "$TMP/out" "$TMP/pred.kept"
+# /dev/stdout into a pipe: a link that only the kernel can follow, written in place.
+current="dial predict ... -o /dev/stdout | cat"
+"$DIAL" predict "$TMP/bc.dial" $BC -o /dev/stdout 2>"$TMP/err" | cat >"$TMP/from-pipe.csv" ||
+    fail "exit $?: $(cat "$TMP/err")"
+[[ ! -s "$TMP/err" ]] || fail "stderr: $(cat "$TMP/err")"
+same "$TMP/from-pipe.csv" "$TMP/pred.kept"
 # A symbolic link: the file it points to is replaced, atomically, and the link stays.
 mkdir "$TMP/models"
 echo "an older model" >"$TMP/models/current.dial"
