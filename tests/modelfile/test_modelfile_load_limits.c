@@ -76,7 +76,8 @@ static void test_dev_zero_is_refused_after_the_prefix(void **state) {
 static void test_a_1_gib_file_with_a_bad_magic_is_refused_after_the_prefix(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    char *path = test_write_temp("PK\003\004 not a model", 18, ".dial");
+    static const char zip[] = "PK\003\004 not a model but a zip file";
+    char *path = test_write_temp(zip, sizeof zip - 1, ".dial");
     assert_int_equal(truncate(path, (off_t)1 << 30), 0); /* sparse: no disk used */
     dial_model *model = NULL;
     char expected[256];
