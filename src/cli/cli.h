@@ -163,11 +163,29 @@ const char *cli_tasks_text(unsigned tasks);
 
 /* ---- output ----------------------------------------------------------------- */
 
-/* Opens path for writing ("-" or NULL: stdout). Prints the error and returns
- * NULL on failure. */
-FILE *cli_open_output(const char *path);
-/* Closes what cli_open_output opened (flushing stdout); returns false and
- * prints the error when the write failed. */
+/* Opens an output file (NULL or "-": stdout) through dial_output: a regular
+ * file is replaced atomically when cli_output_commit succeeds, a device or
+ * FIFO written in place. Until the output is committed or aborted, SIGINT,
+ * SIGTERM and SIGHUP remove its temporary file before ending the program.
+ * Errors as dial_output_open (the message on ctx; nothing printed). */
+dial_status cli_output_open(dial_ctx *ctx, const char *path, dial_output **out);
+/* dial_output_commit, then the signals are as they were. */
+dial_status cli_output_commit(dial_ctx *ctx, dial_output *output);
+/* dial_output_abort (the old file untouched), then the signals are as they
+ * were. NULL is harmless. */
+void cli_output_abort(dial_output *output);
+/* Saves a model to path ("-": stdout) through cli_output_open. Errors as
+ * dial_model_save (the message on ctx; nothing printed). */
+dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *path);
+/* Refuses an output that is the same file (device and inode, through links)
+ * as an input, before anything is read or written: one line, and returns
+ * exit status 2; returns -1 when they differ. what names the input ("the
+ * data file"); chosen: the output came from -o (else it is the default). An
+ * input "-" is compared through standard input. */
+int cli_check_output_not_input(const char *output, bool chosen, const char *input,
+                               const char *what);
+/* Flushes stdout ("-") or closes out; returns false and prints the error
+ * when the write failed. */
 bool cli_close_output(FILE *out, const char *path);
 /* The path as a message shows it: "standard input" for "-". */
 const char *cli_display_path(const char *path);

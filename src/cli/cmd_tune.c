@@ -698,6 +698,14 @@ int cli_cmd_tune(int argc, char **argv) {
         return cli_error(CLI_EXIT_USAGE,
                          "-o - writes the model to stdout, where --json would go; choose one");
     }
+    int refused =
+        cli_check_output_not_input(opts.output, true, opts.positional[1], "the data file");
+    if (refused < 0 && opts.study)
+        refused = cli_check_output_not_input(opts.output, true, opts.study, "the study file");
+    if (refused >= 0) {
+        cli_options_free(&opts);
+        return refused;
+    }
     const char *model_name = opts.positional[0];
     const char *data_path = cli_display_path(opts.positional[1]);
     dial_ctx *ctx = cli_context(&opts);
@@ -768,8 +776,7 @@ int cli_cmd_tune(int argc, char **argv) {
         clear_bar(&watch);
         print_warnings(&warnings);
     }
-    if (outcome == DIAL_OK && opts.output)
-        outcome = dial_model_save(ctx, result.model, opts.output);
+    if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
     if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);

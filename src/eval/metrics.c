@@ -306,7 +306,7 @@ static dial_status metric_check_classes(dial_ctx *ctx, const char *what, const d
 static dial_status metric_check_finite(dial_ctx *ctx, const char *what, const double *y, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(y[i]))
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s[%zu] = %g is not a finite number", what, i,
+            return dial_fail(ctx, DIAL_ERR_NUMERIC, "%s[%zu] = %g is not a finite number", what, i,
                              y[i]);
     return DIAL_OK;
 }
@@ -316,7 +316,7 @@ static dial_status metric_check_proba(dial_ctx *ctx, const double *proba, size_t
     for (size_t i = 0; i < n * n_classes; i++) {
         /* Values a little outside [0, 1] from rounding are clipped later. */
         if (!isfinite(proba[i]))
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+            return dial_fail(ctx, DIAL_ERR_NUMERIC,
                              "probability of row %zu, class %zu = %g is not a finite number",
                              i / n_classes, i % n_classes, proba[i]);
     }

@@ -323,7 +323,7 @@ static void test_nan_prediction_fails(void **state) {
     double value;
     assert_dial_error(ctx,
                       dial_metric_score(ctx, DIAL_METRIC_MAE, y_true, y_pred, NULL, 2, 0, &value),
-                      DIAL_ERR_ARGUMENT, "y_pred[1] = nan is not a finite number");
+                      DIAL_ERR_NUMERIC, "y_pred[1] = nan is not a finite number");
     dial_ctx_free(ctx);
 }
 
