@@ -197,7 +197,7 @@ static void test_a_newer_schema_version_is_refused(void **state) {
     char expected[256];
     snprintf(expected, sizeof expected,
              "%s has study schema version 99, from a newer dial; this dial %s reads versions 1 "
-             "to 2: open it with a newer dial",
+             "to 3: open it with a newer dial",
              f->path, DIAL_VERSION_STRING);
     study = NULL;
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
@@ -213,7 +213,7 @@ static void test_a_schema_version_below_1_is_refused(void **state) {
     run_sql(f->path, "UPDATE dial_schema SET version = 0");
     char expected[256];
     snprintf(expected, sizeof expected,
-             "%s has study schema version 0; this dial %s reads versions 1 to 2", f->path,
+             "%s has study schema version 0; this dial %s reads versions 1 to 3", f->path,
              DIAL_VERSION_STRING);
     study = NULL;
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
@@ -340,7 +340,7 @@ static void test_a_path_survives_closing_and_reopening_the_file(void **state) {
     fixture *f = *state;
     dial_study *study = open_study(f, "paths");
     bool has_path_table = false;
-    assert_int_equal(file_version(f->path, &has_path_table), 2); /* a new file */
+    assert_int_equal(file_version(f->path, &has_path_table), 3); /* a new file */
     assert_true(has_path_table);
     dial_optimize_options options = {.n_trials = 4, .jobs = 2};
     assert_dial_ok(f->ctx,
@@ -369,7 +369,7 @@ static void test_a_version_1_file_gains_the_path_table_and_keeps_its_trials(void
     assert_false(has_path_table);
 
     dial_study *study = open_study(f, "old");
-    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_int_equal(file_version(f->path, &has_path_table), 3);
     assert_true(has_path_table);
     dial_trial_list list = trials_of(f->ctx, study);
     assert_int_equal(list.count, 2);
@@ -435,7 +435,7 @@ static void test_processes_opening_a_version_1_file_at_once_upgrade_it_once(void
         assert_int_equal(WEXITSTATUS(status), 0);
     }
     bool has_path_table = false;
-    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_int_equal(file_version(f->path, &has_path_table), 3);
     assert_true(has_path_table);
     dial_study *study = open_study(f, "old");
     dial_trial_list list = trials_of(f->ctx, study);
