@@ -98,20 +98,20 @@ static dial_status data_differs(dial_ctx *ctx, const char *study, const char *wh
         else if (a[3] == b[3])
             order = "the same rows and columns in other orders";
     }
-    char old_name[300] = "", new_name[300] = "this run's data";
-    if (was) snprintf(old_name, sizeof old_name, " %s", was);
+    char old_name[300] = "its data", new_name[300] = "this run's data";
+    if (was) snprintf(old_name, sizeof old_name, "%s", was);
     if (now) snprintf(new_name, sizeof new_name, "this run's %s", now);
     if (order)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "study '%s' in %s was created on data%s; %s holds %s, which is still "
-                         "other data (other folds, other scores); " WAY_OUT,
+                         "study '%s' in %s was created on %s; %s holds %s, which a study still "
+                         "counts as other data; " WAY_OUT,
                          study, where, old_name, new_name, order);
     uint64_t old_exact = 0, new_exact = 0;
     if (old_text) sscanf(old_text, "%" SCNx64, &old_exact);
     if (new_text) sscanf(new_text, "%" SCNx64, &new_exact);
     return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                     "study '%s' in %s was created on data%s (fingerprint %016" PRIx64
-                     "), %s is other data (fingerprint %016" PRIx64 "); " WAY_OUT,
+                     "study '%s' in %s was created on %s (fingerprint %016" PRIx64
+                     "); %s is other data (fingerprint %016" PRIx64 "); " WAY_OUT,
                      study, where, old_name, old_exact, new_name, new_exact);
 }
 
