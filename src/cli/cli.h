@@ -195,7 +195,7 @@ void cli_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 /* An aligned text table whose cells wrap when the table would be wider than
  * CLI_WIDTH, with an optional note (a knob's doc) on its own line(s) under a
  * row. */
-#define CLI_TABLE_MAX_COLS 8
+#define CLI_TABLE_MAX_COLS 10
 typedef struct cli_table {
     size_t n_cols, n_rows, capacity;
     char **cells;                   /* n_rows x n_cols, owned */

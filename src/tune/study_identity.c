@@ -126,7 +126,8 @@ dial_status dial_study_identity_check(dial_ctx *ctx, const char *study, const ch
         if (strcmp(key, "data") == 0) return data_differs(ctx, study, where, stored, wanted);
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "study '%s' in %s was created with %s %s, this run asks for %s; " WAY_OUT,
-                         study, where, key, stored->values[i], asked);
+                         study, where, key, stored->values[i][0] ? stored->values[i] : "(none)",
+                         asked[0] ? asked : "(none)");
     }
     return DIAL_OK;
 }
