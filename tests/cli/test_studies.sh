@@ -60,6 +60,22 @@ check 2 "dial: missing FILE for studies; usage: dial studies FILE [--json] [--de
 check 1 "dial: cannot open study file $TMP/none.db: no such file" studies "$TMP/none.db"
 [[ ! -e "$TMP/none.db" ]] || fail "dial studies created a file"
 
+# ---- help, and its examples work as written (from the repository root)
+check 0 "" studies --help
+has "Usage: dial studies FILE"
+has "Example:"
+check 0 "" --help
+has_line "^  studies +list, delete or rename the studies of a study file$"
+current="the examples of dial studies --help"
+ln -s "$PWD/data" "$TMP/data"
+(cd "$TMP" && "$DIAL" studies --help | sed -n '/^Example:/,$p' | tail -n +2 | while read -r line; do
+    eval "\"\$DIAL\" ${line#dial }" >/dev/null 2>"$TMP/example.err" || { cat "$TMP/example.err" >&2; exit 1; }
+done) || fail "an example of dial studies --help failed"
+"$PYTHON" -c 'import sqlite3, sys
+names = [r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM studies ORDER BY name")]
+assert names == ["knn-accuracy"], names' "$TMP/runs.db" || fail "the examples left other studies: $TMP/runs.db"
+passed=$((passed + 1))
+
 # ---- reading never writes
 "$PYTHON" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
