@@ -270,7 +270,8 @@ dial_status dial_study_summaries(dial_ctx *ctx, const char *storage, dial_study_
 void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
 /* The identity study `name` of a SQLite file was created with, read
  * read-only. A missing file or study is no error: *found is false (a run
- * that will create it). A study made before identities gives *found true
+ * that will create it); so is an empty file (one that another run has just
+ * created). A study made before identities gives *found true
  * and an empty identity. On success *out is the caller's
  * (dial_study_identity_free). Errors: a file that is not a dial study
  * database (DIAL_ERR_FORMAT), DIAL_ERR_IO, DIAL_ERR_NOMEM. */

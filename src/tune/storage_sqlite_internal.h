@@ -1,8 +1,10 @@
 /*
  * The SQLite storage (internal to storage_sqlite*.c): the connection, the
- * transaction loop and the small helpers that storage_sqlite.c (the
- * connection, the schema and the trials) and storage_sqlite_studies.c (the
- * studies: create, resume, find, list, delete, rename) share.
+ * transaction loop, the prepared statements and the small helpers that
+ * storage_sqlite.c (the connection, the schema, running trials),
+ * storage_sqlite_read.c (reading a study's trials) and
+ * storage_sqlite_studies.c (the studies: create, resume, find, list,
+ * delete, rename) share.
  */
 #ifndef DIAL_TUNE_STORAGE_SQLITE_INTERNAL_H
 #define DIAL_TUNE_STORAGE_SQLITE_INTERNAL_H
@@ -15,6 +17,48 @@
 /* Version 2 added trial_path, version 3 study_identity; older files gain
  * them when opened for writing. */
 #define DIAL_SQLITE_SCHEMA_VERSION 3
+
+/* The statements prepared once per connection (their SQL is in
+ * storage_sqlite.c): those of every trial, and of reading a study. */
+enum statement {
+    BEGIN_WRITE,
+    BEGIN_READ,
+    COMMIT,
+    ROLLBACK,
+    STALE_FIND,
+    STALE_MARK,
+    QUEUE_PUSH,
+    QUEUE_COPY_PARAMS,
+    QUEUE_DROP,
+    STUDY_COUNTS,
+    STUDY_STALE,
+    QUEUE_HEAD,
+    TRIAL_INSERT,
+    TRIAL_TAKE_QUEUED,
+    QUEUE_PARAMS,
+    QUEUE_PARAMS_DROP,
+    STUDY_STARTED,
+    PARAM_SET,
+    VALUE_SET,
+    PATH_CLEAR,
+    PATH_SET,
+    HEARTBEAT,
+    TRIAL_STATE,
+    TRIAL_FINISH,
+    STUDY_FINISHED,
+    LIST_TRIALS,
+    LIST_PARAMS,
+    LIST_VALUES,
+    LIST_PATHS,
+    BEST_MIN,
+    BEST_MAX,
+    BEST_TRIAL,
+    TRIAL_ROW,
+    TRIAL_PARAMS,
+    TRIAL_VALUES,
+    TRIAL_PATH,
+    STATEMENT_COUNT
+};
 
 typedef struct sqlite_storage {
     sqlite3 *db;
@@ -61,12 +105,30 @@ static inline const char *column_text(sqlite3_stmt *stmt, int column) {
     return text ? (const char *)text : "";
 }
 
+/* The statement, reset and ready for new bindings. */
+static inline sqlite3_stmt *statement(sqlite_storage *store, enum statement id) {
+    sqlite3_stmt *stmt = store->statements[id];
+    sqlite3_reset(stmt);
+    return stmt;
+}
+
+static inline int run_id(sqlite_storage *store, enum statement id) {
+    return run(statement(store, id));
+}
+
 /* Records "out of memory reading a study" and ends the body. */
 static inline int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status) {
     if (stmt) sqlite3_reset(stmt);
     *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
     return TXN_FAILED;
 }
+
+/* Reading a study (storage_sqlite_read.c), for the ops table. */
+dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out);
+dial_status dial_sqlite_best(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
+                             dial_trial_record *out, bool *found);
+dial_status dial_sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, int64_t *finished,
+                               int64_t *running);
 
 /* The study operations of storage_sqlite_studies.c, for the ops table. */
 dial_status dial_sqlite_open_study(dial_ctx *ctx, void *self, const char *name,

@@ -219,8 +219,12 @@ dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const c
                                      dial_study_identity *out, bool *found) {
     *out = (dial_study_identity){0};
     *found = false;
+    /* No file, or one another run has just created and not yet given its
+     * schema (SQLite writes nothing before the first commit): a new study. */
     struct stat info;
-    if (!storage || !storage[0] || stat(storage, &info) != 0) return DIAL_OK; /* a new file */
+    if (!storage || !storage[0] || stat(storage, &info) != 0 ||
+        (S_ISREG(info.st_mode) && info.st_size == 0))
+        return DIAL_OK;
     dial_storage store;
     dial_status status = open_file_read(ctx, storage, &store);
     int64_t study_id = 0;
