@@ -94,8 +94,7 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
     /* The target as it was given: left out, it was the last column of that
      * data, and is the last column of this run's (whose data is then
      * compared, and refused if it differs). */
-    if (!(opts->given & CLI_OPT_TARGET) &&
-        (value = dial_study_identity_get(stored, "note.target")))
+    if (!(opts->given & CLI_OPT_TARGET) && (value = dial_study_identity_get(stored, "note.target")))
         opts->target = value;
     if (!(opts->given & CLI_OPT_TASK) && (value = dial_study_identity_get(stored, "task"))) {
         if (strcmp(value, "classification") == 0)

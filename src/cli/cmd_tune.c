@@ -541,7 +541,6 @@ static void print_tune_text(const tune_report *report) {
     const dial_tune_result *result = report->result;
     const dial_dataset *data = report->data;
     const char *metric = dial_metric_name(report->metric);
-    static const char *const samplers[] = {"random", "grid", "qmc"};
     bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
 
     printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
@@ -549,8 +548,9 @@ static void print_tune_text(const tune_report *report) {
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
-    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s", samplers[opts->sampler],
-           (unsigned long long)opts->seed, opts->folds, stratified ? " (stratified)" : "");
+    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s",
+           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds,
+           stratified ? " (stratified)" : "");
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
@@ -628,7 +628,6 @@ static json_t *doubles_json(const double *values, size_t n) {
 static json_t *tune_json(const tune_report *report) {
     const cli_options *opts = report->opts;
     const dial_tune_result *result = report->result;
-    static const char *const samplers[] = {"random", "grid", "qmc"};
     /* The best knobs typed by the knob table: true, 7, "distance". */
     json_t *best_knobs = json_object();
     for (size_t i = 0; i < result->best.n_params; i++) {
@@ -642,8 +641,8 @@ static json_t *tune_json(const tune_report *report) {
                   report->model_name, "data", report->data_path, "target",
                   report->data->target_name, "metric", dial_metric_name(report->metric),
                   "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
-                  "sampler", samplers[opts->sampler], "folds", (json_int_t)opts->folds, "repeats",
-                  (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+                  "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
+                  "repeats", (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
                   opts->study ? json_string(opts->study) : json_null(), "study_name",
                   result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
                   (json_int_t)result->n_new, "stopped", result->stopped);
