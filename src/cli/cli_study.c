@@ -76,13 +76,24 @@ static const char **split_lines(char *text, size_t *n) {
     return items;
 }
 
+/* The option that sets an identity key ("folds" is --cv). */
+static const char *option_of(const char *key) {
+    static const char *const options[][2] = {
+        {"task", "--task"},       {"sampler", "--sampler"}, {"folds", "--cv"},
+        {"repeats", "--repeats"}, {"nested", "--nested"},   {"grid_points", "--grid-points"},
+        {"seed", "--seed"},       {"holdout", "--holdout"}};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (strcmp(options[i][0], key) == 0) return options[i][1];
+    return key;
+}
+
 /* A stored value that does not read back: the file was edited by hand. */
 static dial_status bad_stored(dial_ctx *ctx, const cli_options *opts, const char *name,
                               const char *key, const char *value) {
     return dial_fail(ctx, DIAL_ERR_FORMAT,
                      "study '%s' in %s holds %s '%s', which this dial does not read; give %s "
                      "on the command line",
-                     name, opts->study, key, value, key);
+                     name, opts->study, key, value, option_of(key));
 }
 
 /* Takes each stored setting the command line left out. */

@@ -129,6 +129,14 @@ check 2 "dial: study 'knn' in $TMP/f1.db was created with metric f1, this run as
     tune knn data/iris.csv --study "$TMP/f1.db" --metric accuracy --quiet
 check 2 "dial: study 'knn' in $TMP/f1.db was created with knobs weights=distance, this run asks for (none); $WAY_OUT" \
     tune knn data/iris.csv --study "$TMP/f1.db" --space k=1..20 --quiet
+# a stored setting that does not read back (a hand-edited file) names the option to give
+cp "$TMP/f1.db" "$TMP/edited.db"
+"$PYTHON" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE study_identity SET value = '"'3x'"' WHERE key = '"'folds'"'")
+db.commit()' "$TMP/edited.db"
+check 1 "dial: study 'knn' in $TMP/edited.db holds folds '3x', which this dial does not read; give --cv on the command line" \
+    tune knn data/iris.csv --study "$TMP/edited.db" --quiet
 # another name in the same file is a new study
 check 0 "" tune knn data/iris.csv --study "$TMP/f1.db" --study-name knn-accuracy --metric accuracy --trials 2 --quiet
 
