@@ -31,6 +31,7 @@ int cli_cmd_tune(int argc, char **argv);
 int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
+int cli_cmd_studies(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -65,7 +66,10 @@ enum cli_option_id {
     CLI_OPT_STUDY_NAME = 1u << 25,
     CLI_OPT_CSV = 1u << 26,
     /* dial inspect */
-    CLI_OPT_TREE = 1u << 27
+    CLI_OPT_TREE = 1u << 27,
+    /* dial studies */
+    CLI_OPT_DELETE = 1u << 28,
+    CLI_OPT_RENAME = 1u << 29
 };
 
 /* The options that read a data file. */
@@ -100,9 +104,14 @@ typedef struct cli_options {
     double holdout;     /* 0: none */
     size_t nested;      /* 0: none */
     const char *study, *study_name;
+    /* dial studies --delete NAME, --rename OLD NEW */
+    const char *delete_name, *rename_from, *rename_to;
     /* dial inspect --tree[=N] */
     bool tree;
     size_t tree_index; /* 0: the first tree */
+    /* The CLI_OPT_* bits of the options on the command line, so that a
+     * resumed study can tell a default from a choice. */
+    unsigned given;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -204,7 +213,7 @@ void cli_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 /* An aligned text table whose cells wrap when the table would be wider than
  * CLI_WIDTH, with an optional note (a knob's doc) on its own line(s) under a
  * row. */
-#define CLI_TABLE_MAX_COLS 8
+#define CLI_TABLE_MAX_COLS 10
 typedef struct cli_table {
     size_t n_cols, n_rows, capacity;
     char **cells;                   /* n_rows x n_cols, owned */
@@ -235,6 +244,27 @@ int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out);
  * or the study does not exist; DIAL_ERR_ARGUMENT when the name is missing or
  * ambiguous (the message lists the file's studies). */
 dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, dial_study **out);
+/* What `dial tune --study FILE` resumes with: the options of the study's
+ * experiment. */
+typedef struct cli_resumed {
+    dial_study_identity stored; /* the study's identity; empty for a new study */
+    char *lines;                /* owned text the restored -s and --space items point into */
+    const char *space_json;     /* --space-file's text (owned by stored), or NULL */
+} cli_resumed;
+
+/* Reads the identity of the study `dial tune` is about to resume (study
+ * `name` of opts->study; nothing for a new file or study) and fills in
+ * every option of the experiment the command line left out with the
+ * stored value: --metric, --cv, --repeats, --seed, --holdout, --nested,
+ * --sampler, --grid-points, --target, --task, and -s/--space/--space-file
+ * when none of the three is given. Options given are left for the library
+ * to compare. A study of another model is refused here, before its knobs
+ * are read (DIAL_ERR_ARGUMENT). Free *out with cli_resumed_free. */
+dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *model,
+                               const char *name, cli_resumed *out);
+void cli_resumed_free(cli_resumed *resumed);
+/* "random", "grid", "qmc". */
+const char *cli_sampler_name(dial_sampler_kind kind);
 /* "k=3, weights=distance": a trial's params, floats to 4 significant
  * digits; "(none)" without params. malloc'ed. */
 char *cli_trial_params_text(const dial_trial_record *trial);
