@@ -472,6 +472,21 @@ static void on_trial(void *user, const dial_study *study, const dial_trial_recor
     free(seconds);
 }
 
+/* The study's budget is held by trials of another worker, perhaps a dead
+ * one: say why nothing moves for up to a heartbeat period. */
+static void on_wait(void *user, const dial_study *study, int64_t n_running, double within_seconds) {
+    progress *p = user;
+    if (p->quiet) return;
+    clear_bar(p);
+    bool one = n_running == 1;
+    fprintf(stderr,
+            "study %s: waiting for %lld trial%s running in another worker; if it died, %s here "
+            "once %s heartbeat expires (within %g s)\n",
+            dial_study_name(study), (long long)n_running, one ? "" : "s",
+            one ? "it runs" : "they run", one ? "its" : "their", within_seconds);
+    if (p->terminal) draw_bar(p);
+}
+
 /* ---- the outcome ------------------------------------------------------------------ */
 
 typedef struct tune_report {
@@ -748,7 +763,9 @@ int cli_cmd_tune(int argc, char **argv) {
                          .jobs = opts.jobs,
                          .stop = &interrupted,
                          .on_trial = on_trial,
-                         .on_trial_user = &watch},
+                         .on_trial_user = &watch,
+                         .on_wait = on_wait,
+                         .on_wait_user = &watch},
             .holdout = opts.holdout,
             .nested = opts.nested,
             .refit = opts.output != NULL,
