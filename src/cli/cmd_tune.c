@@ -509,14 +509,9 @@ static void print_leaderboard(const tune_report *report) {
     const dial_trial_record **ranked = NULL;
     size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
     size_t shown = n < LEADERBOARD_SIZE ? n : LEADERBOARD_SIZE;
-    size_t failed = 0, pruned = 0;
-    for (size_t i = 0; i < result->trials.count; i++) {
-        failed +=
-            result->trials.items[i].state == DIAL_TRIAL_FAILED && !result->trials.items[i].stale;
-        pruned += result->trials.items[i].state == DIAL_TRIAL_PRUNED;
-    }
-    printf("\nTop %zu of %lld trials (%zu complete, %zu pruned, %zu failed)\n", shown,
-           (long long)result->n_finished, n, pruned, failed);
+    printf("\nTop %zu of %lld trials (%lld complete, %lld pruned, %lld failed)\n", shown,
+           (long long)result->n_finished, (long long)result->n_complete,
+           (long long)result->n_pruned, (long long)result->n_failed);
     char metric[64];
     upper_case(dial_metric_name(report->metric), metric, sizeof metric);
     cli_table table;

@@ -1149,6 +1149,49 @@ static dial_status sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, in
     return status;
 }
 
+/* Counted by state at the end of a search, not per trial, so the
+ * statement is prepared here rather than kept with the others; it reads
+ * the study's rows through the trials' index, without loading them. */
+typedef struct tally_arg {
+    int64_t study_id;
+    dial_storage_tally *out;
+} tally_arg;
+
+static int tally_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    tally_arg *arg = p;
+    *arg->out = (dial_storage_tally){0};
+    sqlite3_stmt *tally = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT state, stale, count(*) FROM trials WHERE study_id = ?1 "
+                                "GROUP BY state, stale",
+                                -1, &tally, NULL);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(tally, 1, arg->study_id);
+    while ((rc = sqlite3_step(tally)) == SQLITE_ROW) {
+        dial_trial_state state = DIAL_TRIAL_FAILED;
+        dial_trial_state_parse(column_text(tally, 0), &state);
+        int64_t n = sqlite3_column_int64(tally, 2);
+        if (sqlite3_column_int64(tally, 1) != 0)
+            arg->out->stale += n;
+        else if (state == DIAL_TRIAL_RUNNING)
+            arg->out->running += n;
+        else if (state == DIAL_TRIAL_COMPLETE)
+            arg->out->complete += n;
+        else if (state == DIAL_TRIAL_PRUNED)
+            arg->out->pruned += n;
+        else
+            arg->out->failed += n;
+    }
+    sqlite3_finalize(tally);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static dial_status sqlite_tally(dial_ctx *ctx, void *self, int64_t study_id,
+                                dial_storage_tally *out) {
+    tally_arg arg = {study_id, out};
+    return transact(ctx, self, "counting the trials by state", tally_body, &arg);
+}
+
 static const dial_storage_ops sqlite_ops = {
     .kind = "sqlite",
     .open_study = sqlite_open_study,
@@ -1162,5 +1205,6 @@ static const dial_storage_ops sqlite_ops = {
     .trials = sqlite_trials,
     .best = sqlite_best,
     .counts = sqlite_counts,
+    .tally = sqlite_tally,
     .close = sqlite_close,
 };

@@ -32,12 +32,17 @@
 /* The stream of the outer folds' shuffle, apart from the inner folds'. */
 #define NESTED_OUTER_STREAM 0x6f75746572000000ULL /* "outer" */
 
+/* Complete trials the result keeps, best first: a leaderboard's worth and
+ * more, however many trials the study holds. */
+#define RESULT_BEST_KEPT 100
+
 /* What one search leaves. */
 typedef struct search_outcome {
-    dial_trial_list trials;
+    dial_trial_list trials; /* the best complete ones and the first failed */
     dial_trial_record best;
     bool has_best;
     dial_knobs knobs; /* of the best trial */
+    dial_storage_tally tally;
     int64_t n_finished, n_new;
     bool stopped;
 } search_outcome;
@@ -53,31 +58,71 @@ static bool stop_raised(const dial_tune_options *options) {
     return options->optimize.stop && *options->optimize.stop;
 }
 
-/* Finished trials: complete, pruned or failed by the objective; a stale
- * trial (its worker died) ran again as another, so it does not count. */
-static void count_trials(const dial_trial_list *list, int64_t *finished, int64_t *running) {
-    *finished = *running = 0;
-    for (size_t i = 0; i < list->count; i++) {
-        const dial_trial_record *trial = &list->items[i];
-        if (trial->state == DIAL_TRIAL_RUNNING)
-            (*running)++;
-        else if (!trial->stale)
-            (*finished)++;
-    }
+/* The study's trials by state, from the storage's counts rather than a
+ * listing, which a long in-memory search keeps only in part. Finished
+ * trials are complete, pruned or failed by the objective; a stale trial
+ * (its worker died) ran again as another, so it does not count. */
+static dial_status tally_trials(dial_ctx *ctx, dial_study *study, dial_storage_tally *out) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->tally(ctx, study->storage.self, study->study_id, out);
+    pthread_mutex_unlock(&study->lock);
+    return status;
 }
 
-/* The best complete trial of a list, the lowest number among ties (as the
- * storages choose), or NULL. */
-static const dial_trial_record *list_best(const dial_trial_list *list, dial_direction direction) {
-    const dial_trial_record *best = NULL;
+static int64_t finished_of(const dial_storage_tally *tally) {
+    return tally->complete + tally->pruned + tally->failed;
+}
+
+/* The best complete trial so far, if any. */
+static dial_status best_so_far(dial_ctx *ctx, dial_study *study, dial_trial_record *out,
+                               bool *found) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->best(ctx, study->storage.self, study->study_id,
+                                                  study->direction, out, found);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
+/* Whether trial a ranks before trial b on the leaderboard. */
+static bool ranks_before(dial_direction direction, const dial_trial_record *a,
+                         const dial_trial_record *b) {
+    if (a->value == b->value) return a->number < b->number;
+    return direction == DIAL_MAXIMIZE ? a->value > b->value : a->value < b->value;
+}
+
+/* Trims a study's listing to what the result keeps: the RESULT_BEST_KEPT
+ * best complete trials and the first failed one, ascending number. Only
+ * the kept records stay; the others are freed. */
+static void keep_leaders(dial_trial_list *list, dial_direction direction) {
+    size_t n_best = 0;
+    size_t best[RESULT_BEST_KEPT]; /* indices into list, best first */
+    long first_failed = -1;
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
+        if (trial->state == DIAL_TRIAL_FAILED && !trial->stale && first_failed < 0)
+            first_failed = (long)i;
         if (trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value)) continue;
-        if (!best ||
-            (direction == DIAL_MAXIMIZE ? trial->value > best->value : trial->value < best->value))
-            best = trial;
+        size_t at = n_best;
+        while (at > 0 && ranks_before(direction, trial, &list->items[best[at - 1]])) at--;
+        if (at == RESULT_BEST_KEPT) continue;
+        if (n_best == RESULT_BEST_KEPT) n_best--;
+        memmove(&best[at + 1], &best[at], (n_best - at) * sizeof *best);
+        best[at] = i;
+        n_best++;
     }
-    return best;
+    bool *kept = calloc(list->count ? list->count : 1, sizeof *kept);
+    if (!kept) return; /* keeping every trial is right, only larger */
+    for (size_t i = 0; i < n_best; i++) kept[best[i]] = true;
+    if (first_failed >= 0) kept[first_failed] = true;
+    size_t count = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        if (kept[i])
+            list->items[count++] = list->items[i];
+        else
+            dial_trial_record_clear(&list->items[i]);
+    }
+    list->count = count;
+    free(kept);
 }
 
 /* Runs (or resumes) the search of study `name` on rows of data. A study
@@ -89,7 +134,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     memset(out, 0, sizeof *out);
     dial_model_objective *objective = NULL;
     dial_study *study = NULL;
-    dial_trial_list before = {0, NULL};
+    dial_storage_tally before = {0};
+    dial_trial_record best_before = {0};
+    bool has_best_before = false;
     dial_status status = dial_model_objective_create(ctx, setup, data, rows, n_rows, &objective);
     dial_study_options study_options = {.name = name,
                                         .storage = options->storage,
@@ -103,9 +150,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
     }
     if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
-    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &before);
-    int64_t finished_before = 0, running = 0;
-    count_trials(&before, &finished_before, &running);
+    if (status == DIAL_OK) status = tally_trials(ctx, study, &before);
+    if (status == DIAL_OK) status = best_so_far(ctx, study, &best_before, &has_best_before);
+    int64_t finished_before = finished_of(&before);
 
     dial_optimize_options run = options->optimize;
     run.timeout_seconds = timeout;
@@ -116,26 +163,25 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                    .n_rows = n_rows,
                                    .n_trials = dial_study_trial_limit(study, run.n_trials),
                                    .n_finished = finished_before,
-                                   .best = list_best(&before, direction)};
+                                   .best = has_best_before ? &best_before : NULL};
         options->on_search(options->on_search_user, &search);
     }
     if (status == DIAL_OK && !stop_raised(options))
         status = dial_study_optimize(ctx, study, dial_model_objective_run, objective, &run);
     if (status == DIAL_OK) status = dial_study_trials(ctx, study, &out->trials);
+    if (status == DIAL_OK) status = tally_trials(ctx, study, &out->tally);
     if (status == DIAL_OK) {
-        count_trials(&out->trials, &out->n_finished, &running);
+        keep_leaders(&out->trials, direction);
+        out->n_finished = finished_of(&out->tally);
         out->n_new = out->n_finished - finished_before;
         int64_t limit = dial_study_trial_limit(study, run.n_trials);
-        out->stopped = stop_raised(options) || (limit > 0 && out->n_finished + running < limit);
-        const dial_trial_record *best = list_best(&out->trials, direction);
-        if (best) {
-            status = dial_study_best(ctx, study, &out->best);
-            out->has_best = status == DIAL_OK;
-        }
+        out->stopped =
+            stop_raised(options) || (limit > 0 && out->n_finished + out->tally.running < limit);
+        if (out->tally.complete > 0) status = best_so_far(ctx, study, &out->best, &out->has_best);
     }
     if (status == DIAL_OK && out->has_best)
         status = dial_model_objective_knobs(ctx, objective, &out->best, &out->knobs);
-    dial_trial_list_free(&before);
+    dial_trial_record_clear(&best_before);
     dial_study_free(study);
     dial_model_objective_free(objective);
     if (status != DIAL_OK) search_outcome_free(out);
@@ -394,6 +440,9 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
         out->best = main_search.best;
         out->best_knobs = main_search.knobs;
         out->n_finished = main_search.n_finished;
+        out->n_complete = main_search.tally.complete;
+        out->n_pruned = main_search.tally.pruned;
+        out->n_failed = main_search.tally.failed;
         out->n_new = main_search.n_new;
         out->stopped = main_search.stopped;
         out->best_std = dial_objective_fold_std(&out->best);
