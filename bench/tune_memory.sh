@@ -5,6 +5,7 @@
 # time: the peak at 10 minutes should match the peak at 10 seconds.
 #
 #   bench/tune_memory.sh [DIAL] [TIME ...]     e.g. bench/tune_memory.sh build/dial 10 600
+#   JOBS=1 bench/tune_memory.sh ...            trials at once (default: the number of CPUs)
 #
 # Prints one line per TIME: the timeout, the trials run, the peak resident
 # memory (/usr/bin/time -v) and the wall time. Not part of `make bench`
@@ -21,7 +22,7 @@ trap 'rm -f "$out" "$out.time"' EXIT
 printf '%8s  %10s  %12s  %8s\n' timeout trials "peak (MB)" "wall (s)"
 for t in "${times[@]}"; do
     /usr/bin/time -v -o "$out.time" "$dial" tune knn data/iris.csv --target species \
-        --timeout "$t" --quiet >"$out"
+        --timeout "$t" ${JOBS:+--jobs "$JOBS"} --quiet >"$out"
     trials=$(sed -n 's/^study: knn in memory (\([0-9]*\) trials)$/\1/p' "$out")
     peak_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$out.time")
     wall=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out.time")

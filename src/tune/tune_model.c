@@ -175,8 +175,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
         out->n_finished = finished_of(&out->tally);
         out->n_new = out->n_finished - finished_before;
         int64_t limit = dial_study_trial_limit(study, run.n_trials);
-        out->stopped =
-            stop_raised(options) || (limit > 0 && out->n_finished + out->tally.running < limit);
+        /* The run waits for other workers' trials, so ending short of the
+         * limit means the stop flag or the timeout ended it. */
+        out->stopped = stop_raised(options) || (limit > 0 && out->n_finished < limit);
         if (out->tally.complete > 0) status = best_so_far(ctx, study, &out->best, &out->has_best);
     }
     if (status == DIAL_OK && out->has_best)
