@@ -19,15 +19,22 @@ print(running if sys.argv[1] == "running" else
       sum(x["state"] != "running" and not x.get("stale") for x in t))' "$1"
 }
 
-# A worker killed while a trial runs (an mlp on digits takes about a second a trial).
-"$DIAL" tune "${MLP[@]}" --trials 20 --quiet >/dev/null 2>&1 &
-worker=$!
+# A worker killed while a trial runs (an mlp on digits takes about a second a trial). It
+# runs in a subshell whose stderr takes the shell's "Killed" notice.
+(
+    "$DIAL" tune "${MLP[@]}" --trials 20 --quiet >/dev/null 2>&1 &
+    echo $! >"$TMP/worker.pid"
+    wait
+) 2>/dev/null &
+subshell=$!
+until [[ -s $TMP/worker.pid ]]; do sleep 0.01; done
+worker=$(cat "$TMP/worker.pid")
 for _ in $(seq 600); do
     [[ -f $STUDY && $(counts running 2>/dev/null) == 1 ]] && break
     sleep 0.05
 done
-kill -9 $worker
-wait $worker 2>/dev/null
+kill -9 "$worker"
+wait $subshell
 current="a worker killed mid-trial"
 [[ $(counts running) == 1 ]] || fail "no trial was running when the worker was killed"
 passed=$((passed + 1))
