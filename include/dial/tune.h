@@ -251,7 +251,14 @@ dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
 dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
                             dial_trial_state state, double value);
 
-/* Reading a study (also while other workers write it). */
+/* Reading a study (also while other workers write it). dial_study_trials
+ * lists a SQLite study's every trial. An in-memory study keeps what a
+ * search needs, so that its memory is bounded by the work rather than by
+ * the time (a fast objective under a long timeout finishes millions of
+ * trials): its running trials, its 1000 most recent finished ones, its 100
+ * best complete ones and its first failed one; those are what it lists,
+ * ascending number, each once. dial_study_best is exact for both. On
+ * success *out is owned by the caller (dial_trial_list_free). */
 dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out);
 /* The best complete trial; DIAL_ERR_ARGUMENT "the study has no complete trial" if none. */
 dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out);
