@@ -101,6 +101,11 @@ typedef struct dial_storage_ops {
                           int64_t *running);
     /* The study's trials counted by state (all of them, kept or not). */
     dial_status (*tally)(dial_ctx *ctx, void *self, int64_t study_id, dial_storage_tally *out);
+    /* What a leaderboard needs, without listing the study: its n best
+     * complete trials (n <= 100; lowest number first among ties) and its
+     * first trial failed by the objective, ascending number. */
+    dial_status (*leaders)(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
+                           size_t n, dial_trial_list *out);
     void (*close)(void *self);
 } dial_storage_ops;
 

@@ -431,6 +431,25 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
     return DIAL_OK;
 }
 
+static dial_status memory_leaders(dial_ctx *ctx, void *self, int64_t study_id,
+                                  dial_direction direction, size_t n, dial_trial_list *out) {
+    memory_storage *store = self;
+    *out = (dial_trial_list){0};
+    const dial_trial_record *chosen[MEMORY_BEST_KEPT + 1];
+    size_t count = 0;
+    for (size_t i = 0; i < store->n_best && i < n; i++) chosen[count++] = &store->best[i];
+    if (store->has_first_failed) chosen[count++] = &store->first_failed;
+    qsort(chosen, count, sizeof *chosen, compare_numbers);
+    for (size_t i = 0; i < count; i++) {
+        dial_trial_record *record = dial_trial_list_push(out);
+        if (!record || !dial_record_copy(record, chosen[i])) {
+            dial_trial_list_free(out);
+            return memory_nomem(ctx);
+        }
+    }
+    return DIAL_OK;
+}
+
 static dial_status memory_best(dial_ctx *ctx, void *self, int64_t study_id,
                                dial_direction direction, dial_trial_record *out, bool *found) {
     memory_storage *store = self;
@@ -493,6 +512,7 @@ static const dial_storage_ops memory_ops = {
     .best = memory_best,
     .counts = memory_counts,
     .tally = memory_tally,
+    .leaders = memory_leaders,
     .close = memory_close,
 };
 

@@ -83,46 +83,14 @@ static dial_status best_so_far(dial_ctx *ctx, dial_study *study, dial_trial_reco
     return status;
 }
 
-/* Whether trial a ranks before trial b on the leaderboard. */
-static bool ranks_before(dial_direction direction, const dial_trial_record *a,
-                         const dial_trial_record *b) {
-    if (a->value == b->value) return a->number < b->number;
-    return direction == DIAL_MAXIMIZE ? a->value > b->value : a->value < b->value;
-}
-
-/* Trims a study's listing to what the result keeps: the RESULT_BEST_KEPT
- * best complete trials and the first failed one, ascending number. Only
- * the kept records stay; the others are freed. */
-static void keep_leaders(dial_trial_list *list, dial_direction direction) {
-    size_t n_best = 0;
-    size_t best[RESULT_BEST_KEPT]; /* indices into list, best first */
-    long first_failed = -1;
-    for (size_t i = 0; i < list->count; i++) {
-        const dial_trial_record *trial = &list->items[i];
-        if (trial->state == DIAL_TRIAL_FAILED && !trial->stale && first_failed < 0)
-            first_failed = (long)i;
-        if (trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value)) continue;
-        size_t at = n_best;
-        while (at > 0 && ranks_before(direction, trial, &list->items[best[at - 1]])) at--;
-        if (at == RESULT_BEST_KEPT) continue;
-        if (n_best == RESULT_BEST_KEPT) n_best--;
-        memmove(&best[at + 1], &best[at], (n_best - at) * sizeof *best);
-        best[at] = i;
-        n_best++;
-    }
-    bool *kept = calloc(list->count ? list->count : 1, sizeof *kept);
-    if (!kept) return; /* keeping every trial is right, only larger */
-    for (size_t i = 0; i < n_best; i++) kept[best[i]] = true;
-    if (first_failed >= 0) kept[first_failed] = true;
-    size_t count = 0;
-    for (size_t i = 0; i < list->count; i++) {
-        if (kept[i])
-            list->items[count++] = list->items[i];
-        else
-            dial_trial_record_clear(&list->items[i]);
-    }
-    list->count = count;
-    free(kept);
+/* What the result keeps of the study's trials, read without listing them:
+ * a long search has millions. */
+static dial_status leaders(dial_ctx *ctx, dial_study *study, dial_trial_list *out) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->leaders(ctx, study->storage.self, study->study_id,
+                                                     study->direction, RESULT_BEST_KEPT, out);
+    pthread_mutex_unlock(&study->lock);
+    return status;
 }
 
 /* Runs (or resumes) the search of study `name` on rows of data. A study
@@ -168,10 +136,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     }
     if (status == DIAL_OK && !stop_raised(options))
         status = dial_study_optimize(ctx, study, dial_model_objective_run, objective, &run);
-    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &out->trials);
+    if (status == DIAL_OK) status = leaders(ctx, study, &out->trials);
     if (status == DIAL_OK) status = tally_trials(ctx, study, &out->tally);
     if (status == DIAL_OK) {
-        keep_leaders(&out->trials, direction);
         out->n_finished = finished_of(&out->tally);
         out->n_new = out->n_finished - finished_before;
         int64_t limit = dial_study_trial_limit(study, run.n_trials);
