@@ -1253,7 +1253,8 @@ static int leaders_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_stat
     }
     free(ids);
     if (rc != SQLITE_OK) return rc;
-    qsort(arg->out->items, arg->out->count, sizeof *arg->out->items, compare_record_numbers);
+    if (arg->out->count > 1)
+        qsort(arg->out->items, arg->out->count, sizeof *arg->out->items, compare_record_numbers);
     return run_id(store, COMMIT);
 }
 
