@@ -183,18 +183,19 @@ static void test_a_run_with_more_trials_after_a_crash_ends_with_all_of_them(void
     run(*state, 5, 2);
 }
 
-/* Reports every 20 ms for about 1.5 heartbeat periods, so its heartbeat
- * stays fresh, then completes: a live worker's long trial. */
+/* A live worker's long trial: it reports every 20 ms for 0.3 s, then
+ * completes. The heartbeat period is a minute, so that a busy machine never
+ * starves the live worker into looking dead. */
 static void live_worker(fixture *f, int ready) {
     dial_ctx *ctx = dial_ctx_new();
     dial_study *study = NULL;
     dial_trial *trial = NULL;
     double x;
-    if (open_study(ctx, f->path, &study) != DIAL_OK) _exit(2);
+    if (open_with_heartbeat(ctx, f->path, 60, &study) != DIAL_OK) _exit(2);
     if (dial_study_ask(ctx, study, 0, &trial) != DIAL_OK || !trial) _exit(3);
     if (dial_trial_suggest_float(trial, "x", -1, 1, DIAL_LINEAR, &x) != DIAL_OK) _exit(4);
     if (write(ready, "r", 1) != 1) _exit(5);
-    for (int step = 0; step < (int)(HEARTBEAT_SECONDS * 1.5 / 0.02); step++) {
+    for (int step = 0; step < 15; step++) {
         struct timespec pause = {0, 20 * 1000 * 1000};
         nanosleep(&pause, NULL);
         if (dial_trial_report(trial, step, x) != DIAL_OK) _exit(6);
@@ -223,7 +224,7 @@ static void test_a_live_workers_trial_is_waited_for_then_counts(void **state) {
     close(pipe_ends[0]);
 
     dial_study *study = NULL;
-    assert_dial_ok(f->ctx, open_study(f->ctx, f->path, &study));
+    assert_dial_ok(f->ctx, open_with_heartbeat(f->ctx, f->path, 60, &study));
     waits seen = {0};
     optimize(f, study, 1, 1, &seen);
     assert_int_equal(seen.calls, 1);
@@ -271,14 +272,23 @@ static void test_the_stop_flag_ends_the_wait(void **state) {
 
 static void test_the_timeout_ends_the_wait(void **state) { stop_while_waiting(*state, NULL, 0.2); }
 
-/* This run's own trials are not other workers': with two jobs and one
- * trial left, the idle job stops instead of waiting for its sibling. */
+static dial_status slow_square(void *user, dial_trial *trial, double *value, bool *pruned) {
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    return square(user, trial, value, pruned);
+}
+
+/* This run's own trials are not other workers': with two jobs and three
+ * trials, the job that finishes second finds the last place held by its
+ * sibling's trial, and stops instead of waiting for it. */
 static void test_a_run_never_waits_for_its_own_trials(void **state) {
     fixture *f = *state;
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, open_study(f->ctx, f->path, &study));
     waits seen = {0};
-    optimize(f, study, 3, 2, &seen);
+    dial_optimize_options options = {
+        .n_trials = 3, .jobs = 2, .on_wait = count_wait, .on_wait_user = &seen};
+    assert_dial_ok(f->ctx, dial_study_optimize(f->ctx, study, slow_square, NULL, &options));
     assert_int_equal(seen.calls, 0);
     dial_trial_list after = trials_of(f, study);
     assert_int_equal(after.count, 3);
