@@ -297,7 +297,16 @@ typedef dial_status (*dial_objective_fn)(void *user, dial_trial *trial, double *
  * pruned or failed; counting those of other workers and earlier runs), the
  * timeout passes (seconds, 0 = none), or *stop becomes true (may be NULL;
  * set it from a signal handler for a clean Ctrl-C). jobs trials run at once,
- * each with a context of threads_per_trial threads. */
+ * each with a context of threads_per_trial threads.
+ *
+ * Trials running in other workers (other processes, other handles of the
+ * study) hold places in n_trials while they run. When they are all that
+ * keeps the budget full, the run waits: for each to finish (it then
+ * counts), or for its heartbeat to expire (its worker died: it is marked
+ * failed and stale, never counts, and its params run in a trial of this
+ * run). A run right after a crash thus never ends short of n_trials; it
+ * waits at most one heartbeat period (dial_study_options.heartbeat_seconds)
+ * per dead trial, and the stop flag and the timeout end the wait. */
 typedef struct dial_optimize_options {
     int64_t n_trials;
     double timeout_seconds;
@@ -307,6 +316,12 @@ typedef struct dial_optimize_options {
      * lock so calls never overlap); may be NULL. */
     void (*on_trial)(void *user, const dial_study *study, const dial_trial_record *trial);
     void *on_trial_user;
+    /* Called at most once per run, when it starts waiting for n_running
+     * trials of other workers (see above); within_seconds is the study's
+     * heartbeat period, the longest a dead worker's trial can hold its
+     * place. From a worker thread, under the lock of on_trial; may be NULL. */
+    void (*on_wait)(void *user, const dial_study *study, int64_t n_running, double within_seconds);
+    void *on_wait_user;
 } dial_optimize_options;
 
 dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective_fn objective,
@@ -319,7 +334,14 @@ dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
 dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
                             dial_trial_state state, double value);
 
-/* Reading a study (also while other workers write it). */
+/* Reading a study (also while other workers write it). dial_study_trials
+ * lists a SQLite study's every trial. An in-memory study keeps what a
+ * search needs, so that its memory is bounded by the work rather than by
+ * the time (a fast objective under a long timeout finishes millions of
+ * trials): its running trials, its 1000 most recent finished ones, its 100
+ * best complete ones and its first failed one; those are what it lists,
+ * ascending number, each once. dial_study_best is exact for both. On
+ * success *out is owned by the caller (dial_trial_list_free). */
 dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out);
 /* The best complete trial; DIAL_ERR_ARGUMENT "the study has no complete trial" if none. */
 dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out);

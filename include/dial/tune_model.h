@@ -118,15 +118,20 @@ typedef struct dial_tune_options {
 
 typedef struct dial_tune_result {
     dial_direction direction;
-    char *study_name;       /* owned */
-    dial_trial_list trials; /* every trial of the main study */
-    dial_trial_record best; /* its best complete trial */
-    double best_std;        /* population std of the best's fold scores */
-    dial_knobs best_knobs;  /* the knobs of the best trial */
-    int64_t n_finished;     /* finished trials of the main study */
-    int64_t n_new;          /* of which this run added (this process: not another's at once) */
-    bool stopped;           /* the stop flag or the timeout ended the run early */
-    size_t *search_rows;    /* rows the main search saw, ascending */
+    char *study_name; /* owned */
+    /* The main study's trials a leaderboard needs, ascending number: its
+     * best complete ones (up to 100) and its first failed one. However
+     * many trials the study holds, this stays small; dial_study_trials on
+     * a SQLite study lists them all. */
+    dial_trial_list trials;
+    dial_trial_record best;                 /* its best complete trial */
+    double best_std;                        /* population std of the best's fold scores */
+    dial_knobs best_knobs;                  /* the knobs of the best trial */
+    int64_t n_finished;                     /* finished trials of the main study: */
+    int64_t n_complete, n_pruned, n_failed; /* (failed by the objective) */
+    int64_t n_new;       /* of which this run added (this process: not another's at once) */
+    bool stopped;        /* the stop flag or the timeout ended the run early */
+    size_t *search_rows; /* rows the main search saw, ascending */
     size_t n_search_rows;
     /* holdout (n_holdout 0 without one) */
     size_t *holdout_rows;

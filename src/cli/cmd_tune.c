@@ -475,6 +475,21 @@ static void on_trial(void *user, const dial_study *study, const dial_trial_recor
     free(seconds);
 }
 
+/* The study's budget is held by trials of another worker, perhaps a dead
+ * one: say why nothing moves for up to a heartbeat period. */
+static void on_wait(void *user, const dial_study *study, int64_t n_running, double within_seconds) {
+    progress *p = user;
+    if (p->quiet) return;
+    clear_bar(p);
+    bool one = n_running == 1;
+    fprintf(stderr,
+            "study %s: waiting for %lld trial%s running in another worker; if it died, %s here "
+            "once %s heartbeat expires (within %g s)\n",
+            dial_study_name(study), (long long)n_running, one ? "" : "s",
+            one ? "it runs" : "they run", one ? "its" : "their", within_seconds);
+    if (p->terminal) draw_bar(p);
+}
+
 /* ---- the outcome ------------------------------------------------------------------ */
 
 typedef struct tune_report {
@@ -497,14 +512,9 @@ static void print_leaderboard(const tune_report *report) {
     const dial_trial_record **ranked = NULL;
     size_t n = cli_trials_ranked(&result->trials, result->direction, &ranked);
     size_t shown = n < LEADERBOARD_SIZE ? n : LEADERBOARD_SIZE;
-    size_t failed = 0, pruned = 0;
-    for (size_t i = 0; i < result->trials.count; i++) {
-        failed +=
-            result->trials.items[i].state == DIAL_TRIAL_FAILED && !result->trials.items[i].stale;
-        pruned += result->trials.items[i].state == DIAL_TRIAL_PRUNED;
-    }
-    printf("\nTop %zu of %lld trials (%zu complete, %zu pruned, %zu failed)\n", shown,
-           (long long)result->n_finished, n, pruned, failed);
+    printf("\nTop %zu of %lld trials (%lld complete, %lld pruned, %lld failed)\n", shown,
+           (long long)result->n_finished, (long long)result->n_complete,
+           (long long)result->n_pruned, (long long)result->n_failed);
     char metric[64];
     upper_case(dial_metric_name(report->metric), metric, sizeof metric);
     cli_table table;
@@ -805,7 +815,9 @@ int cli_cmd_tune(int argc, char **argv) {
                          .jobs = opts.jobs,
                          .stop = &interrupted,
                          .on_trial = on_trial,
-                         .on_trial_user = &watch},
+                         .on_trial_user = &watch,
+                         .on_wait = on_wait,
+                         .on_wait_user = &watch},
             .holdout = opts.holdout,
             .nested = opts.nested,
             .refit = opts.output != NULL,

@@ -6,7 +6,17 @@
  * stores the outcome. A heart thread meanwhile refreshes the heartbeats of
  * the running trials, so other processes can tell a long trial from a dead
  * one. Stopping never interrupts a trial: workers stop taking new ones, and
- * every trial that ran is stored. */
+ * every trial that ran is stored.
+ *
+ * Waiting: the storage counts running trials of every worker toward the
+ * budget, because a live worker's trial will finish. A dead worker's trial
+ * only looks alive until its heartbeat expires, so a run that finds the
+ * budget held by trials of other workers does not end: it polls until each
+ * finishes (the budget may then be met) or goes stale (start_trial then
+ * marks it failed and queues its params, which this run takes). Telling
+ * other workers' trials from this run's own needs both counts at one
+ * moment: the ledger lock makes allocating or finishing a trial and
+ * counting this run's share one step. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,9 +58,13 @@ typedef struct run_state {
     double deadline; /* monotonic seconds; 0 = none */
     heart *heart;
 
-    pthread_mutex_t lock; /* guards what follows, and serialises on_trial */
+    pthread_mutex_t ledger; /* allocating, finishing and counting trials */
+    int64_t held;           /* trials this run started and has not finished */
+
+    pthread_mutex_t lock; /* guards what follows, and serialises on_trial and on_wait */
     dial_status status;   /* the first storage error of any worker */
     char message[1024];
+    bool told_wait; /* on_wait was called */
 } run_state;
 
 typedef struct worker {
@@ -208,26 +222,96 @@ static dial_trial_state run_objective(run_state *run, dial_trial *trial, double 
     return DIAL_TRIAL_COMPLETE;
 }
 
+/* ---- waiting for other workers' trials --------------------------------- */
+
+static dial_status study_counts(dial_ctx *ctx, dial_study *study, int64_t *finished,
+                                int64_t *running) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status =
+        study->storage.ops->counts(ctx, study->storage.self, study->study_id, finished, running);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
+/* Allocates the next trial. When the budget is full, *waiting_for gets the
+ * number of trials of other workers that hold it and that this run would
+ * otherwise take over (0: the study has its trials, or will once this
+ * run's own trials finish). */
+static dial_status start_or_count(run_state *run, dial_ctx *ctx, dial_trial **trial,
+                                  int64_t *waiting_for) {
+    *waiting_for = 0;
+    pthread_mutex_lock(&run->ledger);
+    dial_status status =
+        dial_study_start_trial(ctx, run->study, run->limit, run->threads_per_trial, trial);
+    if (status == DIAL_OK && *trial) {
+        run->held++;
+    } else if (status == DIAL_OK) {
+        int64_t finished = 0, running = 0;
+        status = study_counts(ctx, run->study, &finished, &running);
+        int64_t others = running - run->held;
+        if (status == DIAL_OK && others > 0 && finished + run->held < run->limit)
+            *waiting_for = others;
+    }
+    pthread_mutex_unlock(&run->ledger);
+    return status;
+}
+
+static dial_status finish_trial(run_state *run, dial_ctx *ctx, dial_trial *trial,
+                                dial_trial_state state, double value, const char *message) {
+    pthread_mutex_lock(&run->ledger);
+    dial_status status = dial_study_finish_trial(ctx, run->study, trial, state, value, message);
+    run->held--;
+    pthread_mutex_unlock(&run->ledger);
+    return status;
+}
+
+static void tell_waiting(run_state *run, int64_t n_running) {
+    pthread_mutex_lock(&run->lock);
+    if (!run->told_wait && run->options->on_wait)
+        run->options->on_wait(run->options->on_wait_user, run->study, n_running,
+                              run->study->heartbeat_seconds);
+    run->told_wait = true;
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Sleeps a tenth of a heartbeat period (10 ms to 1 s: a trial declared
+ * stale is taken over soon after, without a storage write per
+ * millisecond), waking early for the stop flag and the timeout. */
+static void pause_for_others(run_state *run) {
+    double until = monotonic_seconds() + fmin(fmax(run->study->heartbeat_seconds / 10, 0.01), 1.0);
+    for (double now = monotonic_seconds(); now < until && !should_stop(run);
+         now = monotonic_seconds()) {
+        double slice = fmin(until - now, 0.05);
+        struct timespec pause = {(time_t)slice, (long)((slice - (double)(time_t)slice) * 1e9)};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void *worker_main(void *p) {
     worker *self = p;
     run_state *run = self->run;
     char message[1024];
     while (!should_stop(run)) {
         dial_trial *trial = NULL;
-        dial_status status = dial_study_start_trial(self->ctx, run->study, run->limit,
-                                                    run->threads_per_trial, &trial);
+        int64_t waiting_for = 0;
+        dial_status status = start_or_count(run, self->ctx, &trial, &waiting_for);
         if (status != DIAL_OK) {
             record_error(run, self->ctx, status);
             break;
         }
-        if (!trial) break; /* the study has its trials */
+        if (!trial && waiting_for == 0) break; /* the study has its trials */
+        if (!trial) {
+            tell_waiting(run, waiting_for);
+            pause_for_others(run);
+            continue;
+        }
         set_running(run, self->slot, trial->trial_id);
 
         double value;
         message[0] = '\0';
         dial_trial_state state = run_objective(run, trial, &value, message, sizeof message);
-        status = dial_study_finish_trial(self->ctx, run->study, trial, state, value,
-                                         state == DIAL_TRIAL_FAILED ? message : NULL);
+        status = finish_trial(run, self->ctx, trial, state, value,
+                              state == DIAL_TRIAL_FAILED ? message : NULL);
         set_running(run, self->slot, -1);
         if (status != DIAL_OK) {
             record_error(run, self->ctx, status);
@@ -291,6 +375,10 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
     worker *workers = calloc((size_t)jobs, sizeof *workers);
     bool ready = workers && run.heart && pthread_mutex_init(&run.lock, NULL) == 0;
     bool locked = ready;
+    if (locked && pthread_mutex_init(&run.ledger, NULL) != 0) {
+        pthread_mutex_destroy(&run.lock);
+        ready = locked = false;
+    }
     for (int i = 0; ready && i < jobs; i++) {
         workers[i] = (worker){.run = &run, .slot = i, .ctx = dial_ctx_clone(ctx, 1)};
         if (!workers[i].ctx) ready = false;
@@ -324,6 +412,9 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
     }
     for (int i = 0; workers && i < jobs; i++) dial_ctx_free(workers[i].ctx);
     free(workers);
-    if (locked) pthread_mutex_destroy(&run.lock);
+    if (locked) {
+        pthread_mutex_destroy(&run.ledger);
+        pthread_mutex_destroy(&run.lock);
+    }
     return status;
 }

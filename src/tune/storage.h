@@ -47,6 +47,12 @@ typedef struct dial_storage_trial {
     dial_trial_record record;
 } dial_storage_trial;
 
+/* How many trials of a study are in each state; failed counts those that
+ * failed by their objective, stale those whose worker died. */
+typedef struct dial_storage_tally {
+    int64_t complete, pruned, failed, stale, running;
+} dial_storage_tally;
+
 typedef struct dial_storage_ops {
     /* Short name for messages ("memory", "sqlite"). */
     const char *kind;
@@ -97,7 +103,9 @@ typedef struct dial_storage_ops {
      * in another trial) and *was_stale is set. */
     dial_status (*finish)(dial_ctx *ctx, void *self, int64_t trial_id, dial_trial_state state,
                           double value, const char *message, double now, bool *was_stale);
-    /* Every trial of the study, ascending number. */
+    /* The trials of the study, ascending number: every one (SQLite), or
+     * those kept in memory (storage_memory.c: the running ones, the most
+     * recent finished ones, the best complete ones, the first failed). */
     dial_status (*trials)(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out);
     /* The best complete trial (lowest number among ties); *found false if none. */
     dial_status (*best)(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
@@ -105,6 +113,13 @@ typedef struct dial_storage_ops {
     /* Finished (not stale) and running trials of the study. */
     dial_status (*counts)(dial_ctx *ctx, void *self, int64_t study_id, int64_t *finished,
                           int64_t *running);
+    /* The study's trials counted by state (all of them, kept or not). */
+    dial_status (*tally)(dial_ctx *ctx, void *self, int64_t study_id, dial_storage_tally *out);
+    /* What a leaderboard needs, without listing the study: its n best
+     * complete trials (n <= 100; lowest number first among ties) and its
+     * first trial failed by the objective, ascending number. */
+    dial_status (*leaders)(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
+                           size_t n, dial_trial_list *out);
     void (*close)(void *self);
 } dial_storage_ops;
 

@@ -884,5 +884,7 @@ static const dial_storage_ops sqlite_ops = {
     .trials = dial_sqlite_trials,
     .best = dial_sqlite_best,
     .counts = dial_sqlite_counts,
+    .tally = dial_sqlite_tally,
+    .leaders = dial_sqlite_leaders,
     .close = sqlite_close,
 };

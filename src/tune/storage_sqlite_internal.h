@@ -129,6 +129,9 @@ dial_status dial_sqlite_best(dial_ctx *ctx, void *self, int64_t study_id, dial_d
                              dial_trial_record *out, bool *found);
 dial_status dial_sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, int64_t *finished,
                                int64_t *running);
+dial_status dial_sqlite_tally(dial_ctx *ctx, void *self, int64_t study_id, dial_storage_tally *out);
+dial_status dial_sqlite_leaders(dial_ctx *ctx, void *self, int64_t study_id,
+                                dial_direction direction, size_t n, dial_trial_list *out);
 
 /* The study operations of storage_sqlite_studies.c, for the ops table. */
 dial_status dial_sqlite_open_study(dial_ctx *ctx, void *self, const char *name,

@@ -104,6 +104,37 @@ dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial
     return status;
 }
 
+/* Reads one trial whole (its row, params, intermediate values and path)
+ * into *out, inside the caller's transaction. */
+static int read_whole_trial(dial_ctx *ctx, sqlite_storage *store, int64_t trial_id,
+                            dial_trial_record *out, dial_status *status) {
+    sqlite3_stmt *row = statement(store, TRIAL_ROW);
+    sqlite3_bind_int64(row, 1, trial_id);
+    int rc = next_row(row);
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
+    bool ok = read_trial_row(row, out);
+    sqlite3_reset(row);
+    if (!ok) return nomem(ctx, row, status);
+    sqlite3_stmt *params = statement(store, TRIAL_PARAMS);
+    sqlite3_bind_int64(params, 1, trial_id);
+    while ((rc = next_row(params)) == SQLITE_ROW)
+        if (!read_param_row(params, 0, out)) return nomem(ctx, params, status);
+    if (rc != SQLITE_DONE) return rc;
+    sqlite3_stmt *values = statement(store, TRIAL_VALUES);
+    sqlite3_bind_int64(values, 1, trial_id);
+    while ((rc = next_row(values)) == SQLITE_ROW)
+        if (!dial_record_set_intermediate(out, sqlite3_column_int64(values, 0),
+                                          column_number(values, 1)))
+            return nomem(ctx, values, status);
+    if (rc != SQLITE_DONE) return rc;
+    sqlite3_stmt *path = statement(store, TRIAL_PATH);
+    sqlite3_bind_int64(path, 1, trial_id);
+    while ((rc = next_row(path)) == SQLITE_ROW)
+        if (!dial_record_append_path(out, sqlite3_column_int64(path, 0), column_number(path, 1)))
+            return nomem(ctx, path, status);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 typedef struct best_arg {
     int64_t study_id;
     dial_direction direction;
@@ -133,31 +164,7 @@ static int best_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     int64_t trial_id = sqlite3_column_int64(which, 0);
     sqlite3_reset(which);
 
-    sqlite3_stmt *row = statement(store, TRIAL_ROW);
-    sqlite3_bind_int64(row, 1, trial_id);
-    if ((rc = next_row(row)) != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    bool ok = read_trial_row(row, arg->out);
-    sqlite3_reset(row);
-    if (!ok) return nomem(ctx, row, status);
-    sqlite3_stmt *params = statement(store, TRIAL_PARAMS);
-    sqlite3_bind_int64(params, 1, trial_id);
-    while ((rc = next_row(params)) == SQLITE_ROW)
-        if (!read_param_row(params, 0, arg->out)) return nomem(ctx, params, status);
-    if (rc != SQLITE_DONE) return rc;
-    sqlite3_stmt *values = statement(store, TRIAL_VALUES);
-    sqlite3_bind_int64(values, 1, trial_id);
-    while ((rc = next_row(values)) == SQLITE_ROW)
-        if (!dial_record_set_intermediate(arg->out, sqlite3_column_int64(values, 0),
-                                          column_number(values, 1)))
-            return nomem(ctx, values, status);
-    if (rc != SQLITE_DONE) return rc;
-    sqlite3_stmt *path = statement(store, TRIAL_PATH);
-    sqlite3_bind_int64(path, 1, trial_id);
-    while ((rc = next_row(path)) == SQLITE_ROW)
-        if (!dial_record_append_path(arg->out, sqlite3_column_int64(path, 0),
-                                     column_number(path, 1)))
-            return nomem(ctx, path, status);
-    if (rc != SQLITE_DONE) return rc;
+    if ((rc = read_whole_trial(ctx, store, trial_id, arg->out, status)) != SQLITE_OK) return rc;
     if ((rc = run_id(store, COMMIT)) != SQLITE_OK) return rc;
     arg->found = true;
     return SQLITE_OK;
@@ -195,5 +202,118 @@ dial_status dial_sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, int6
     dial_status status = dial_sqlite_transact(ctx, self, "counting the trials", counts_body, &arg);
     *finished = arg.finished;
     *running = arg.running;
+    return status;
+}
+
+/* Counted by state at the end of a search, not per trial, so the
+ * statement is prepared here rather than kept with the others; it reads
+ * the study's rows through the trials' index, without loading them. */
+typedef struct tally_arg {
+    int64_t study_id;
+    dial_storage_tally *out;
+} tally_arg;
+
+static int tally_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    tally_arg *arg = p;
+    *arg->out = (dial_storage_tally){0};
+    sqlite3_stmt *tally = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT state, stale, count(*) FROM trials WHERE study_id = ?1 "
+                                "GROUP BY state, stale",
+                                -1, &tally, NULL);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(tally, 1, arg->study_id);
+    while ((rc = sqlite3_step(tally)) == SQLITE_ROW) {
+        dial_trial_state state = DIAL_TRIAL_FAILED;
+        dial_trial_state_parse(column_text(tally, 0), &state);
+        int64_t n = sqlite3_column_int64(tally, 2);
+        if (sqlite3_column_int64(tally, 1) != 0)
+            arg->out->stale += n;
+        else if (state == DIAL_TRIAL_RUNNING)
+            arg->out->running += n;
+        else if (state == DIAL_TRIAL_COMPLETE)
+            arg->out->complete += n;
+        else if (state == DIAL_TRIAL_PRUNED)
+            arg->out->pruned += n;
+        else
+            arg->out->failed += n;
+    }
+    sqlite3_finalize(tally);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+dial_status dial_sqlite_tally(dial_ctx *ctx, void *self, int64_t study_id,
+                              dial_storage_tally *out) {
+    tally_arg arg = {study_id, out};
+    return dial_sqlite_transact(ctx, self, "counting the trials by state", tally_body, &arg);
+}
+
+/* The leaderboard's trials without listing the study: their ids from
+ * the index of complete trials (and the first failed one), then each read
+ * whole. Prepared here, like the tally's, since it runs once a search. */
+typedef struct leaders_arg {
+    int64_t study_id;
+    dial_direction direction;
+    size_t n;
+    dial_trial_list *out;
+} leaders_arg;
+
+static int compare_record_numbers(const void *a, const void *b) {
+    const dial_trial_record *x = a, *y = b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+static int leaders_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    leaders_arg *arg = p;
+    dial_trial_list_free(arg->out);
+    int64_t *ids = malloc((arg->n + 1) * sizeof *ids);
+    if (!ids) {
+        *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
+        return TXN_FAILED;
+    }
+    size_t n_ids = 0;
+    int rc = run_id(store, BEGIN_READ);
+    const char *sql[] = {arg->direction == DIAL_MAXIMIZE
+                             ? "SELECT trial_id FROM trials WHERE study_id = ?1 AND state = "
+                               "'complete' AND value IS NOT NULL ORDER BY value DESC, number "
+                               "LIMIT ?2"
+                             : "SELECT trial_id FROM trials WHERE study_id = ?1 AND state = "
+                               "'complete' AND value IS NOT NULL ORDER BY value, number LIMIT ?2",
+                         "SELECT trial_id FROM trials WHERE study_id = ?1 AND state = 'failed' "
+                         "AND stale = 0 ORDER BY number LIMIT ?2"};
+    int64_t limits[] = {(int64_t)arg->n, 1};
+    for (size_t q = 0; q < 2 && rc == SQLITE_OK; q++) {
+        sqlite3_stmt *find = NULL;
+        if ((rc = sqlite3_prepare_v2(store->db, sql[q], -1, &find, NULL)) != SQLITE_OK) break;
+        sqlite3_bind_int64(find, 1, arg->study_id);
+        sqlite3_bind_int64(find, 2, limits[q]);
+        while ((rc = sqlite3_step(find)) == SQLITE_ROW)
+            ids[n_ids++] = sqlite3_column_int64(find, 0);
+        sqlite3_finalize(find);
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    for (size_t i = 0; i < n_ids && rc == SQLITE_OK; i++) {
+        dial_trial_record *record = dial_trial_list_push(arg->out);
+        if (!record) {
+            *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
+            rc = TXN_FAILED;
+        } else {
+            rc = read_whole_trial(ctx, store, ids[i], record, status);
+        }
+    }
+    free(ids);
+    if (rc != SQLITE_OK) return rc;
+    if (arg->out->count > 1)
+        qsort(arg->out->items, arg->out->count, sizeof *arg->out->items, compare_record_numbers);
+    return run_id(store, COMMIT);
+}
+
+dial_status dial_sqlite_leaders(dial_ctx *ctx, void *self, int64_t study_id,
+                                dial_direction direction, size_t n, dial_trial_list *out) {
+    *out = (dial_trial_list){0};
+    leaders_arg arg = {study_id, direction, n, out};
+    dial_status status =
+        dial_sqlite_transact(ctx, self, "reading the best trials", leaders_body, &arg);
+    if (status != DIAL_OK) dial_trial_list_free(out);
     return status;
 }

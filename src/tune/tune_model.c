@@ -32,12 +32,17 @@
 /* The stream of the outer folds' shuffle, apart from the inner folds'. */
 #define NESTED_OUTER_STREAM 0x6f75746572000000ULL /* "outer" */
 
+/* Complete trials the result keeps, best first: a leaderboard's worth and
+ * more, however many trials the study holds. */
+#define RESULT_BEST_KEPT 100
+
 /* What one search leaves. */
 typedef struct search_outcome {
-    dial_trial_list trials;
+    dial_trial_list trials; /* the best complete ones and the first failed */
     dial_trial_record best;
     bool has_best;
     dial_knobs knobs; /* of the best trial */
+    dial_storage_tally tally;
     int64_t n_finished, n_new;
     bool stopped;
 } search_outcome;
@@ -53,31 +58,39 @@ static bool stop_raised(const dial_tune_options *options) {
     return options->optimize.stop && *options->optimize.stop;
 }
 
-/* Finished trials: complete, pruned or failed by the objective; a stale
- * trial (its worker died) ran again as another, so it does not count. */
-static void count_trials(const dial_trial_list *list, int64_t *finished, int64_t *running) {
-    *finished = *running = 0;
-    for (size_t i = 0; i < list->count; i++) {
-        const dial_trial_record *trial = &list->items[i];
-        if (trial->state == DIAL_TRIAL_RUNNING)
-            (*running)++;
-        else if (!trial->stale)
-            (*finished)++;
-    }
+/* The study's trials by state, from the storage's counts rather than a
+ * listing, which a long in-memory search keeps only in part. Finished
+ * trials are complete, pruned or failed by the objective; a stale trial
+ * (its worker died) ran again as another, so it does not count. */
+static dial_status tally_trials(dial_ctx *ctx, dial_study *study, dial_storage_tally *out) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->tally(ctx, study->storage.self, study->study_id, out);
+    pthread_mutex_unlock(&study->lock);
+    return status;
 }
 
-/* The best complete trial of a list, the lowest number among ties (as the
- * storages choose), or NULL. */
-static const dial_trial_record *list_best(const dial_trial_list *list, dial_direction direction) {
-    const dial_trial_record *best = NULL;
-    for (size_t i = 0; i < list->count; i++) {
-        const dial_trial_record *trial = &list->items[i];
-        if (trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value)) continue;
-        if (!best ||
-            (direction == DIAL_MAXIMIZE ? trial->value > best->value : trial->value < best->value))
-            best = trial;
-    }
-    return best;
+static int64_t finished_of(const dial_storage_tally *tally) {
+    return tally->complete + tally->pruned + tally->failed;
+}
+
+/* The best complete trial so far, if any. */
+static dial_status best_so_far(dial_ctx *ctx, dial_study *study, dial_trial_record *out,
+                               bool *found) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->best(ctx, study->storage.self, study->study_id,
+                                                  study->direction, out, found);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
+/* What the result keeps of the study's trials, read without listing them:
+ * a long search has millions. */
+static dial_status leaders(dial_ctx *ctx, dial_study *study, dial_trial_list *out) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status = study->storage.ops->leaders(ctx, study->storage.self, study->study_id,
+                                                     study->direction, RESULT_BEST_KEPT, out);
+    pthread_mutex_unlock(&study->lock);
+    return status;
 }
 
 /* ---- the identity of a study -------------------------------------------------- */
@@ -277,7 +290,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     memset(out, 0, sizeof *out);
     dial_model_objective *objective = NULL;
     dial_study *study = NULL;
-    dial_trial_list before = {0, NULL};
+    dial_storage_tally before = {0};
+    dial_trial_record best_before = {0};
+    bool has_best_before = false;
     dial_status status = dial_model_objective_create(ctx, setup, data, rows, n_rows, &objective);
     dial_study_options study_options = {.name = name,
                                         .storage = options->storage,
@@ -292,9 +307,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
     }
     if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
-    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &before);
-    int64_t finished_before = 0, running = 0;
-    count_trials(&before, &finished_before, &running);
+    if (status == DIAL_OK) status = tally_trials(ctx, study, &before);
+    if (status == DIAL_OK) status = best_so_far(ctx, study, &best_before, &has_best_before);
+    int64_t finished_before = finished_of(&before);
 
     dial_optimize_options run = options->optimize;
     run.timeout_seconds = timeout;
@@ -308,26 +323,25 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                    .n_rows = n_rows,
                                    .n_trials = dial_study_trial_limit(study, run.n_trials),
                                    .n_finished = finished_before,
-                                   .best = list_best(&before, direction)};
+                                   .best = has_best_before ? &best_before : NULL};
         options->on_search(options->on_search_user, &search);
     }
     if (status == DIAL_OK && !stop_raised(options))
         status = dial_study_optimize(ctx, study, dial_model_objective_run, objective, &run);
-    if (status == DIAL_OK) status = dial_study_trials(ctx, study, &out->trials);
+    if (status == DIAL_OK) status = leaders(ctx, study, &out->trials);
+    if (status == DIAL_OK) status = tally_trials(ctx, study, &out->tally);
     if (status == DIAL_OK) {
-        count_trials(&out->trials, &out->n_finished, &running);
+        out->n_finished = finished_of(&out->tally);
         out->n_new = counter.finished;
         int64_t limit = dial_study_trial_limit(study, run.n_trials);
-        out->stopped = stop_raised(options) || (limit > 0 && out->n_finished + running < limit);
-        const dial_trial_record *best = list_best(&out->trials, direction);
-        if (best) {
-            status = dial_study_best(ctx, study, &out->best);
-            out->has_best = status == DIAL_OK;
-        }
+        /* The run waits for other workers' trials, so ending short of the
+         * limit means the stop flag or the timeout ended it. */
+        out->stopped = stop_raised(options) || (limit > 0 && out->n_finished < limit);
+        if (out->tally.complete > 0) status = best_so_far(ctx, study, &out->best, &out->has_best);
     }
     if (status == DIAL_OK && out->has_best)
         status = dial_model_objective_knobs(ctx, objective, &out->best, &out->knobs);
-    dial_trial_list_free(&before);
+    dial_trial_record_clear(&best_before);
     dial_study_free(study);
     dial_model_objective_free(objective);
     if (status != DIAL_OK) search_outcome_free(out);
@@ -593,6 +607,9 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
         out->best = main_search.best;
         out->best_knobs = main_search.knobs;
         out->n_finished = main_search.n_finished;
+        out->n_complete = main_search.tally.complete;
+        out->n_pruned = main_search.tally.pruned;
+        out->n_failed = main_search.tally.failed;
         out->n_new = main_search.n_new;
         out->stopped = main_search.stopped;
         out->best_std = dial_objective_fold_std(&out->best);

@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,13 +508,20 @@ static void parsed_numbers_equal_strtod(void **state) {
 
 /* ---- long lines ------------------------------------------------------- */
 
-static void a_row_of_ten_megabytes_is_read(void **state) {
+/* 100,000 columns, the most a dense CSV may have, of 100 bytes each: a
+ * line of ten megabytes. The zeros past the 19th digit take strtod's path. */
+static void a_row_of_ten_megabytes_at_the_column_limit_is_read(void **state) {
     (void)state;
-    size_t n_cols = 1200000; /* "12.5e-03," is 9 bytes: 10.8 MB on one line */
-    size_t size = n_cols * 9 + 1;
+    size_t n_cols = 100000, width = 100;
+    size_t size = n_cols * width + 1;
     char *csv = malloc(size);
     assert_non_null(csv);
-    for (size_t j = 0; j < n_cols; j++) memcpy(csv + 9 * j, "12.5e-03,", 9);
+    for (size_t j = 0; j < n_cols; j++) {
+        char *field = csv + width * j;
+        memset(field, '0', width - 1);
+        memcpy(field, "0.0125", 6);
+        field[width - 1] = ',';
+    }
     csv[size - 2] = '\n';
     csv[size - 1] = '\0';
     dial_ctx *ctx = test_ctx();
@@ -524,10 +532,96 @@ static void a_row_of_ten_megabytes_is_read(void **state) {
     assert_int_equal(table->n_cols, n_cols);
     assert_true(table->cols[0].values[0] == 0.0125);
     assert_true(table->cols[n_cols - 1].values[0] == 0.0125);
-    assert_string_equal(table->cols[n_cols - 1].name, "V1200000");
+    assert_string_equal(table->cols[n_cols - 1].name, "V100000");
     dial_table_free(table);
     dial_ctx_free(ctx);
     free(csv);
+}
+
+static void one_column_past_the_limit_is_refused_with_the_count(void **state) {
+    (void)state;
+    size_t n_cols = 100001;
+    char *csv = malloc(2 * n_cols + 16);
+    assert_non_null(csv);
+    size_t at = 0;
+    for (size_t j = 0; j < n_cols; j++) {
+        csv[at++] = 'a';
+        csv[at++] = j + 1 < n_cols ? ',' : '\n';
+    }
+    memcpy(csv + at, "1\n", 3);
+    at += 2;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = (dial_table *)1;
+    assert_dial_error(ctx, dial_csv_parse(ctx, "t.csv", csv, at, NULL, &table), DIAL_ERR_DATA,
+                      "t.csv:1: 100001 columns; a dense CSV is limited to 100000 columns (use "
+                      "LIBSVM sparse input for wider data)");
+    assert_null(table);
+    dial_ctx_free(ctx);
+    free(csv);
+}
+
+/* The peak resident memory of this process so far, in kB (VmHWM). */
+static long peak_kilobytes(void) {
+    FILE *status = fopen("/proc/self/status", "r");
+    if (!status) return -1;
+    char line[256];
+    long kilobytes = -1;
+    while (fgets(line, sizeof line, status))
+        if (sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
+    fclose(status);
+    return kilobytes;
+}
+
+/* A 52 MB file of one line with 13 million columns (took 3.1 GB before it
+ * failed). It is refused with its width, the memory it costs beyond its own
+ * bytes staying small: the child process measures its peak from a fresh
+ * start, apart from what the other tests left in this one. */
+static void a_file_of_thirteen_million_columns_is_refused_early(void **state) {
+    (void)state;
+    char directory[] = "/tmp/dial-wide-XXXXXX";
+    assert_non_null(mkdtemp(directory));
+    char path[64];
+    snprintf(path, sizeof path, "%s/wide.csv", directory);
+    size_t n_cols = 13000000;
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    for (size_t j = 0; j < n_cols; j++) fputs(j + 1 < n_cols ? "0.5," : "0.5\n", file);
+    fputs("1\n", file);
+    assert_int_equal(fclose(file), 0);
+    long file_kilobytes = (long)(n_cols * 4 / 1024);
+
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        long before = peak_kilobytes();
+        dial_ctx *ctx = test_ctx();
+        dial_table *table = NULL;
+        dial_status status = dial_csv_read(ctx, path, NULL, &table);
+        long grown = peak_kilobytes() - before;
+        const char *expected = "%s:1: 13000000 columns; a dense CSV is limited to 100000 "
+                               "columns (use LIBSVM sparse input for wider data)";
+        char message[256];
+        snprintf(message, sizeof message, expected, path);
+        int failures = 0;
+        if (status != DIAL_ERR_DATA || strcmp(dial_ctx_error(ctx), message) != 0) {
+            fprintf(stderr, "got %s: %s\nwanted: %s\n", dial_status_name(status),
+                    dial_ctx_error(ctx), message);
+            failures |= 1;
+        }
+        /* The file's bytes, and 64 MB for everything else. */
+        if (before < 0 || grown > file_kilobytes + 64 * 1024) {
+            fprintf(stderr, "the peak grew by %ld kB reading a file of %ld kB\n", grown,
+                    file_kilobytes);
+            failures |= 2;
+        }
+        _exit(failures);
+    }
+    int child_status = 0;
+    assert_int_equal(waitpid(child, &child_status, 0), child);
+    unlink(path);
+    rmdir(directory);
+    assert_true(WIFEXITED(child_status));
+    assert_int_equal(WEXITSTATUS(child_status), 0);
 }
 
 static void a_quoted_field_of_ten_megabytes_is_one_level(void **state) {
@@ -913,7 +1007,9 @@ int main(void) {
         cmocka_unit_test(a_column_that_starts_numeric_and_is_mostly_text_is_categorical),
         cmocka_unit_test(an_all_missing_column_is_numeric),
         cmocka_unit_test(parsed_numbers_equal_strtod),
-        cmocka_unit_test(a_row_of_ten_megabytes_is_read),
+        cmocka_unit_test(a_row_of_ten_megabytes_at_the_column_limit_is_read),
+        cmocka_unit_test(one_column_past_the_limit_is_refused_with_the_count),
+        cmocka_unit_test(a_file_of_thirteen_million_columns_is_refused_early),
         cmocka_unit_test(a_quoted_field_of_ten_megabytes_is_one_level),
         cmocka_unit_test(threaded_reads_equal_single_threaded_reads),
         cmocka_unit_test(threaded_errors_name_the_same_line_as_single_threaded),
