@@ -35,7 +35,8 @@ extern "C" {
  * temporary file "path.tmp-XXXXXX" beside it, flushed to disk and renamed
  * over path, so a crash never leaves half a file. Errors: DIAL_ERR_IO (the
  * message names the file and the system's reason), DIAL_ERR_DATA (a name
- * that is not UTF-8), DIAL_ERR_NOMEM. */
+ * that is not UTF-8, or a model past the format's limits: a 16 MiB header,
+ * 4 GiB of tensors), DIAL_ERR_NOMEM. */
 dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
 /* Reads a model file ("-" for standard input; at most 4 GiB). On success
  * *out owns a new model (free with dial_model_free); on error *out is NULL

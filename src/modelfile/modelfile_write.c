@@ -238,7 +238,7 @@ static dial_status layout_tensors(dial_ctx *ctx, const dial_tensors *tensors, ui
         uint64_t bytes = (uint64_t)dial_tensor_size(t) * dial_dtype_size(t->dtype);
         offsets[i] = dial_modelfile_align(end);
         if (bytes > DIAL_MODELFILE_MAX_FILE || offsets[i] + bytes > DIAL_MODELFILE_MAX_FILE)
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+            return dial_fail(ctx, DIAL_ERR_DATA,
                              "cannot save the model: its tensors exceed the %" PRIu64
                              " GiB limit of a model file",
                              DIAL_MODELFILE_MAX_FILE >> 30);
@@ -371,7 +371,7 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     }
     size_t header_length = header ? strlen(header) : 0;
     if (status == DIAL_OK && header_length > DIAL_MODELFILE_MAX_HEADER)
-        status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+        status = dial_fail(ctx, DIAL_ERR_DATA,
                            "cannot save the model: its JSON header would be %zu bytes, over the "
                            "%" PRIu64 " MiB limit (a categorical feature with very many levels?)",
                            header_length, DIAL_MODELFILE_MAX_HEADER >> 20);
@@ -379,7 +379,7 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
         dial_modelfile_align(DIAL_MODELFILE_PREFIX_SIZE + (uint64_t)header_length);
     uint64_t total = data_start + data_bytes + DIAL_MODELFILE_CHECKSUM_SIZE;
     if (status == DIAL_OK && total > SIZE_MAX)
-        status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+        status = dial_fail(ctx, DIAL_ERR_DATA,
                            "cannot save the model: %" PRIu64 " bytes do not fit in memory", total);
     unsigned char *file = NULL;
     if (status == DIAL_OK) {
