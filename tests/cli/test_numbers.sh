@@ -100,5 +100,9 @@ check 2 "dial: knob 'max_iter' = 9007199254740993 is out of range: must be >= 1 
     tune svm data/iris.csv --trials 1 --space max_iter=9007199254740993
 check 2 "dial: space for 'max_iter': 1..9007199254740993 is out of range: must be >= 1 and at most 2^53 in magnitude" \
     tune svm data/iris.csv --trials 1 --space max_iter=1..9007199254740993
+# --space-file's JSON numbers too
+echo '{"max_iter": 9007199254740993}' >"$TMP/space.json"
+check 2 "dial: knob 'max_iter' = 9007199254740993 is out of range: must be >= 1 and at most 2^53 in magnitude" \
+    tune svm data/iris.csv --trials 1 --space-file "$TMP/space.json"
 
 finish
