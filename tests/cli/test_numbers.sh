@@ -39,6 +39,15 @@ for model in knn linear; do
     json_ok '1e160 < j["mean"] < 1e163 and 0 <= j["std"] < 1e163'
 done
 
+# Tuning scores the same folds: every trial completes with a finite r2
+# (a NaN once failed each of them as "the objective returned nan").
+current="dial tune knn $BIG"
+"$DIAL" tune knn "$BIG" --trials 3 --seed 1 --json >"$TMP/out" 2>"$TMP/err" || fail "exit $?: $(cat "$TMP/err")"
+[[ $(grep -c ' complete: r2 -\?[0-9]' "$TMP/err") -eq 3 ]] || fail "not 3 trials complete: $(cat "$TMP/err")"
+passed=$((passed + 1))
+json_ok 'j["best_number"] is not None and abs(j["best_value"]) < 10 and j["best_std"] < 10'
+json_ok 'len(j["leaderboard"]) == 3'
+
 # The training r2 is the one Python computes from the saved model's
 # predictions (in units of 1e160, where nothing overflows).
 check 0 "" fit linear "$BIG" -o "$TMP/big.dial" --json
