@@ -21,6 +21,8 @@ C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include tes
 # CMake is asked every time rather than only when no cache exists: a
 # configure that failed (a package missing) leaves a cache behind, and the
 # next command must configure again instead of finding no Makefile.
+# DIAL_TESTS=AUTO builds the tests only when cmocka is there; `make test`
+# says ON, which requires it.
 CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 all: configure
@@ -30,14 +32,14 @@ deps:
 	@$(DEPS) build
 
 configure: deps
-	@$(CONFIGURE)
+	@$(CONFIGURE) -DDIAL_TESTS=AUTO
 
 # The build for `make demo`: CMake's and make's chatter goes to a log that
 # is shown only when something fails.
 quiet-build: deps
 	@mkdir -p $(BUILD)
 	@echo "building dial in $(BUILD)/ (log: $(BUILD)/build.log)"
-	@{ $(CONFIGURE) && cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory; } \
+	@{ $(CONFIGURE) -DDIAL_TESTS=AUTO && cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory; } \
 		> $(BUILD)/build.log 2>&1 || { tail -n 40 $(BUILD)/build.log; echo "make: the build failed; the whole log is $(BUILD)/build.log" >&2; exit 1; }
 
 # What dial is for, on bundled data: explain, estimate, fit, use, inspect,
@@ -58,6 +60,8 @@ demo: quiet-build
 	@head -n 4 $(DEMO)/predictions.csv
 	@echo; echo '$$ dial inspect $(DEMO)/bc.dial'
 	@$(DIAL) inspect $(DEMO)/bc.dial | head -n 40
+	@echo; echo '$$ dial knobs knn'
+	@$(DIAL) knobs knn
 	@echo; echo '$$ dial tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet'
 	@$(DIAL) tune knn data/wine.csv --target cultivar --trials 30 --study $(DEMO)/wine.db --quiet
 	@echo; echo '$$ dial best $(DEMO)/wine.db'
@@ -77,7 +81,7 @@ test:
 
 sanitize:
 	@$(DEPS) build test
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDIAL_SANITIZE=ON
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDIAL_SANITIZE=ON -DDIAL_TESTS=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,12 +28,14 @@ typedef enum dial_status {
     DIAL_OK = 0,
     DIAL_ERR_NOMEM,       /* an allocation failed */
     DIAL_ERR_IO,          /* a file could not be opened, read or written */
-    DIAL_ERR_DATA,        /* malformed or unusable data (CSV, LIBSVM, target) */
+    DIAL_ERR_DATA,        /* malformed or unusable data (CSV, LIBSVM, target); a model the
+                             data makes too large to save */
     DIAL_ERR_KNOB,        /* a hyperparameter is unknown, mistyped, out of range or inactive */
     DIAL_ERR_ARGUMENT,    /* a caller passed an invalid argument (not a knob) */
     DIAL_ERR_FORMAT,      /* a model file is damaged, truncated or unsupported */
-    DIAL_ERR_NUMERIC,     /* a fit failed numerically (singular matrix, NaN) */
-    DIAL_ERR_UNSUPPORTED, /* the model cannot do this task */
+    DIAL_ERR_NUMERIC,     /* a fit failed numerically (singular matrix, NaN; predictions that
+                             are not finite) */
+    DIAL_ERR_UNSUPPORTED, /* the model cannot do this task (or give class probabilities) */
     DIAL_ERR_INTERNAL     /* a bug in dial */
 } dial_status;
 
@@ -104,6 +107,48 @@ void dial_rng_shuffle(dial_rng *rng, size_t *items, size_t n);
  * not touch ctx: it reports errors through its own arg. */
 typedef dial_status (*dial_range_fn)(void *arg, size_t begin, size_t end, int worker);
 dial_status dial_parallel_for(dial_ctx *ctx, int threads, size_t n, dial_range_fn body, void *arg);
+
+/* ---- output files -----------------------------------------------------
+ * Writing a file so that a failure never destroys what was there. A regular
+ * file (or a path that does not exist yet) is written to a temporary file
+ * "FILE.tmp-XXXXXX" beside it, flushed to the disk and renamed over it by
+ * dial_output_commit: readers see the old file or the whole new one, and a
+ * full disk or a crash leaves the old file intact. A symbolic link is
+ * followed and the file it points to replaced (the link stays). A device,
+ * FIFO or socket (/dev/null, /dev/stdout, a named pipe) cannot be replaced
+ * without breaking it, so it is written in place. "-" is standard output.
+ * The library installs no signal handler: a program that wants no
+ * temporary left behind by Ctrl-C removes dial_output_temporary() from its
+ * own handler (unlink is async-signal-safe). */
+typedef struct dial_output dial_output;
+
+/* Opens path for writing as above. On success *out owns a handle that must
+ * be finished by exactly one of dial_output_commit or dial_output_abort.
+ * Errors (*out is NULL, nothing is created): DIAL_ERR_IO (the message names
+ * path and the system's reason: a missing folder, no permission, a folder
+ * named as the file), DIAL_ERR_NOMEM. */
+dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out);
+/* Where to write; owned by the handle (never fclose it). Write errors are
+ * kept by the stream and reported by dial_output_commit. */
+FILE *dial_output_stream(const dial_output *output);
+/* fwrite to the stream that keeps the system's reason when it fails (a
+ * full disk), for dial_output_commit to report. */
+void dial_output_write(dial_output *output, const void *bytes, size_t length);
+/* The temporary file's path while one exists, else NULL (in place, "-");
+ * owned by the handle, valid until it is finished. */
+const char *dial_output_temporary(const dial_output *output);
+/* Flushes everything to the disk and puts the file in place; frees the
+ * handle either way. On failure the temporary is removed, the old file is
+ * untouched, and the status is DIAL_ERR_IO ("cannot write PATH: No space
+ * left on device"). */
+dial_status dial_output_commit(dial_ctx *ctx, dial_output *output);
+/* Gives up: removes the temporary, leaves the old file untouched and frees
+ * the handle. NULL is harmless. */
+void dial_output_abort(dial_output *output);
+/* Writes length bytes to path in one go: open, write, commit. Errors as
+ * dial_output_open and dial_output_commit. */
+dial_status dial_output_write_all(dial_ctx *ctx, const char *path, const void *bytes,
+                                  size_t length);
 
 /* ---- named tensors ----------------------------------------------------
  * What a model learned is a set of named, dense, row-major tensors. The same

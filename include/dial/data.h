@@ -136,6 +136,25 @@ static inline size_t dial_view_row(const dial_view *view, size_t i) {
     return view->rows ? view->rows[i] : i;
 }
 
+/* The content hash of a view's rows, the one a model file keeps as
+ * facts.data_fingerprint: every feature value (a categorical one by its
+ * level text) then the target, row by row, in the view's row order and the
+ * dataset's column order. Column names are not part of it. */
+uint64_t dial_view_fingerprint(const dial_view *view);
+
+/* The exact fingerprint and three that forget an order, so that a study can
+ * tell other data from the same data in another order (these hash each row
+ * with its column names). */
+typedef struct dial_data_fingerprints {
+    uint64_t exact;            /* dial_view_fingerprint */
+    uint64_t any_row_order;    /* the same for the same rows in any order */
+    uint64_t any_column_order; /* the same for the same columns in any order */
+    uint64_t any_order;        /* the same for both */
+} dial_data_fingerprints;
+
+/* Fills *out; false when out of memory (nothing else fails). */
+bool dial_view_fingerprints(const dial_view *view, dial_data_fingerprints *out);
+
 #ifdef __cplusplus
 }
 #endif

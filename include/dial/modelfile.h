@@ -31,18 +31,22 @@ extern "C" {
 
 #define DIAL_MODELFILE_VERSION 1
 
-/* Writes the model to path ("-" for standard output), atomically: to a
- * temporary file "path.tmp-XXXXXX" beside it, flushed to disk and renamed
- * over path, so a crash never leaves half a file. Errors: DIAL_ERR_IO (the
- * message names the file and the system's reason), DIAL_ERR_DATA (a name
- * that is not UTF-8, or a model past the format's limits: a 16 MiB header,
- * 4 GiB of tensors), DIAL_ERR_NOMEM. */
+/* Writes the model to path ("-" for standard output) through dial_output
+ * (dial/core.h): a regular file is replaced atomically (a temporary file
+ * "path.tmp-XXXXXX" beside it, flushed to disk and renamed over it, so a
+ * crash or a full disk never leaves half a file or destroys the old one); a
+ * symbolic link's target is replaced; a device or FIFO is written in place.
+ * Errors: DIAL_ERR_IO (the message names the file and the system's reason),
+ * DIAL_ERR_DATA (a name that is not UTF-8; a model over the file's size
+ * limits), DIAL_ERR_NOMEM. */
 dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
-/* Reads a model file ("-" for standard input; at most 4 GiB). On success
- * *out owns a new model (free with dial_model_free); on error *out is NULL
- * and the status is DIAL_ERR_IO (cannot open or read) or DIAL_ERR_FORMAT
- * (not a model file, newer, truncated, damaged or inconsistent; the message
- * starts with path). */
+/* Reads a model file ("-" for standard input; at most 4 GiB). The fixed
+ * prefix is read first, so an input that is not a model file is refused
+ * after 25 bytes, and no more than 4 GiB + 1 bytes are ever read or held.
+ * On success *out owns a new model (free with dial_model_free); on error
+ * *out is NULL and the status is DIAL_ERR_IO (cannot open or read) or
+ * DIAL_ERR_FORMAT (not a model file, too large, newer, truncated, damaged
+ * or inconsistent; the message starts with path). */
 dial_status dial_model_load(dial_ctx *ctx, const char *path, dial_model **out);
 
 /* The same in memory. save_buffer: *bytes is malloc'ed, free it with free;

@@ -176,6 +176,43 @@ typedef enum dial_sampler_kind {
     DIAL_SAMPLER_QMC
 } dial_sampler_kind;
 
+/* What a study is an experiment of: ordered key/value texts recorded when
+ * the study is created ("model" = "knn", "metric" = "accuracy", "seed" =
+ * "0", ...), so that a run with another setup cannot resume it and mix
+ * trials that mean different things. Keys are free: a new setting that
+ * changes what a trial's value means is one more key, and needs no schema
+ * change. Keys that begin with "note." are kept with the study (for
+ * listings, and to fill in what a resuming run leaves out) but never
+ * compared. dial_tune_model's keys are listed in docs/study-schema.md. */
+typedef struct dial_study_identity {
+    size_t n;
+    char **keys;   /* owned */
+    char **values; /* owned */
+} dial_study_identity;
+
+/* Sets key to value, replacing its value when the key is there (it keeps its
+ * place), else appending it. Errors: DIAL_ERR_ARGUMENT for an empty key,
+ * DIAL_ERR_NOMEM (the identity is then unchanged). */
+dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity, const char *key,
+                                    const char *value);
+/* The value of key, or NULL when the identity has none. */
+const char *dial_study_identity_get(const dial_study_identity *identity, const char *key);
+/* Frees the keys and values and empties the identity; a zeroed one is
+ * harmless. */
+void dial_study_identity_free(dial_study_identity *identity);
+/* Compares the identity a study was created with (stored) with the one a
+ * run asks for (wanted). A key that only one of them has is no conflict:
+ * the other side predates it. Fails (DIAL_ERR_ARGUMENT) at the first key
+ * whose values differ, with one line naming the study, the storage (where:
+ * a file path, or "memory"), the key, both values and the way out:
+ *   study 'knn' in s.db was created with metric accuracy, this run asks for
+ *   f1; use --study-name NAME for a new study in the same file
+ * The key "data" (dial_tune_model's fingerprints) is told as data: other
+ * data, or the same rows or columns in another order. */
+dial_status dial_study_identity_check(dial_ctx *ctx, const char *study, const char *where,
+                                      const dial_study_identity *stored,
+                                      const dial_study_identity *wanted);
+
 typedef struct dial_study_options {
     const char *name;    /* study name; NULL = "default" */
     const char *storage; /* NULL or "" = in memory; else a SQLite file path */
@@ -185,23 +222,69 @@ typedef struct dial_study_options {
     size_t grid_points;      /* points per continuous parameter for GRID; 0 = 10 */
     uint64_t seed;
     double heartbeat_seconds; /* a running trial silent this long is stale; 0 = 60 */
+    /* What the study is an experiment of; NULL or empty: nothing recorded
+     * or checked. */
+    const dial_study_identity *identity;
 } dial_study_options;
 
 /* Creates the study, or opens it when the storage already has one of that
- * name (then the direction must match). The study keeps a copy of the
- * options. Free with dial_study_free (the stored study persists). */
+ * name. Resuming, the direction must match, and so must the identity
+ * (dial_study_identity_check's message); a study created without one (or
+ * before dial kept them) takes this run's identity. The check and the
+ * creation are one transaction, so two runs creating one study at once
+ * cannot both win. The study keeps a copy of the options. Free with
+ * dial_study_free (the stored study persists). */
 dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out);
 /* Opens a study that exists in a SQLite file, with the direction it was
  * created with, to read it (`dial trials`, `dial best`); to run more trials
  * open it with dial_study_open and its options. name NULL picks the file's
- * only study, or "default" when it has several. Never creates anything.
- * Errors: no such file (DIAL_ERR_IO), not a dial study database
- * (DIAL_ERR_FORMAT), no such study, naming those the file holds
- * (DIAL_ERR_ARGUMENT). Free with dial_study_free. */
+ * only study, or "default" when it has several. The file is opened
+ * read-only and never written (nor upgraded, nor switched to another
+ * journal mode), so another program's file is left as it was, and a file
+ * on a read-only mount can be read. A study handle from here cannot run
+ * trials (the storage refuses the write). Errors: no such file
+ * (DIAL_ERR_IO), not a dial study database (DIAL_ERR_FORMAT), no such
+ * study, naming those the file holds (DIAL_ERR_ARGUMENT). Free with
+ * dial_study_free. */
 dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name, dial_study **out);
 /* The names of the studies in a SQLite file, ascending; *names is owned by
- * the caller (free each, then the array). Never creates anything. */
+ * the caller (free each, then the array). Reads the file read-only, as
+ * dial_study_load. */
 dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n);
+
+/* One study of a file, as `dial studies` lists it. */
+typedef struct dial_study_summary {
+    char *name; /* owned */
+    dial_direction direction;
+    double created_at;                                 /* unix seconds */
+    int64_t n_complete, n_pruned, n_failed, n_running; /* failed: not counting stale ones */
+    double best_value;                                 /* NaN without a complete trial */
+    dial_study_identity identity; /* owned; empty for a study made before identities */
+} dial_study_summary;
+
+/* Every study of a SQLite file, ascending name; read-only as
+ * dial_study_load. On success *out (n items) is the caller's: free it with
+ * dial_study_summaries_free. Errors: those of dial_study_load's file. */
+dial_status dial_study_summaries(dial_ctx *ctx, const char *storage, dial_study_summary **out,
+                                 size_t *n);
+void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
+/* The identity study `name` of a SQLite file was created with, read
+ * read-only. A missing file or study is no error: *found is false (a run
+ * that will create it); so is an empty file (one that another run has just
+ * created). A study made before identities gives *found true
+ * and an empty identity. On success *out is the caller's
+ * (dial_study_identity_free). Errors: a file that is not a dial study
+ * database (DIAL_ERR_FORMAT), DIAL_ERR_IO, DIAL_ERR_NOMEM. */
+dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const char *name,
+                                     dial_study_identity *out, bool *found);
+/* Deletes study `name` and all its trials from a SQLite file, in one
+ * transaction. Errors: the file's, as dial_study_load; no such study,
+ * naming those the file holds (DIAL_ERR_ARGUMENT). */
+dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const char *name);
+/* Renames study `from` to `to` in a SQLite file. Errors: the file's; no
+ * study `from`, a study `to` already there, an empty name
+ * (DIAL_ERR_ARGUMENT). */
+dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from, const char *to);
 void dial_study_free(dial_study *study);
 
 /* Returns the value of one trial, or a non-OK status to mark it failed (the

@@ -110,6 +110,10 @@ typedef struct dial_tune_options {
     bool refit;     /* refit the best on the search's rows (always with holdout) */
     void (*on_search)(void *user, const dial_tune_search *search);
     void *on_search_user;
+    /* Entries the caller adds to every study's identity (see
+     * dial_study_identity): a setting of its own that changes what a
+     * trial's value means, or notes ("note.data_file"); may be NULL. */
+    const dial_study_identity *identity;
 } dial_tune_options;
 
 typedef struct dial_tune_result {
@@ -120,7 +124,7 @@ typedef struct dial_tune_result {
     double best_std;        /* population std of the best's fold scores */
     dial_knobs best_knobs;  /* the knobs of the best trial */
     int64_t n_finished;     /* finished trials of the main study */
-    int64_t n_new;          /* of which this run added */
+    int64_t n_new;          /* of which this run added (this process: not another's at once) */
     bool stopped;           /* the stop flag or the timeout ended the run early */
     size_t *search_rows;    /* rows the main search saw, ascending */
     size_t n_search_rows;
@@ -141,6 +145,13 @@ typedef struct dial_tune_result {
 
 /* Tunes setup->family on data (which must have a target): runs the search
  * in study options->study_name (created, or resumed from the storage),
+ * each study carrying the identity of the experiment: model, data
+ * fingerprints, target, task, metric, folds, repeats, seed, holdout,
+ * nested, sampler (and grid_points for a grid), the searched space, the
+ * fixed knobs, outer_fold for the studies of a nested run, and
+ * options->identity's entries. Resuming a study (or any of a nested run's
+ * studies) whose identity differs is refused before any trial runs
+ * (DIAL_ERR_ARGUMENT, dial_study_identity_check's message). The search
  * refits the best knobs when asked (always with a holdout, which the refit
  * is then scored on), then runs the nested estimate when asked, its outer
  * searches reporting to the same on_search and on_trial. On success *out

@@ -31,6 +31,7 @@ int cli_cmd_tune(int argc, char **argv);
 int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
+int cli_cmd_studies(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -65,7 +66,10 @@ enum cli_option_id {
     CLI_OPT_STUDY_NAME = 1u << 25,
     CLI_OPT_CSV = 1u << 26,
     /* dial inspect */
-    CLI_OPT_TREE = 1u << 27
+    CLI_OPT_TREE = 1u << 27,
+    /* dial studies */
+    CLI_OPT_DELETE = 1u << 28,
+    CLI_OPT_RENAME = 1u << 29
 };
 
 /* The options that read a data file. */
@@ -100,9 +104,14 @@ typedef struct cli_options {
     double holdout;     /* 0: none */
     size_t nested;      /* 0: none */
     const char *study, *study_name;
+    /* dial studies --delete NAME, --rename OLD NEW */
+    const char *delete_name, *rename_from, *rename_to;
     /* dial inspect --tree[=N] */
     bool tree;
     size_t tree_index; /* 0: the first tree */
+    /* The CLI_OPT_* bits of the options on the command line, so that a
+     * resumed study can tell a default from a choice. */
+    unsigned given;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -163,11 +172,29 @@ const char *cli_tasks_text(unsigned tasks);
 
 /* ---- output ----------------------------------------------------------------- */
 
-/* Opens path for writing ("-" or NULL: stdout). Prints the error and returns
- * NULL on failure. */
-FILE *cli_open_output(const char *path);
-/* Closes what cli_open_output opened (flushing stdout); returns false and
- * prints the error when the write failed. */
+/* Opens an output file (NULL or "-": stdout) through dial_output: a regular
+ * file is replaced atomically when cli_output_commit succeeds, a device or
+ * FIFO written in place. Until the output is committed or aborted, SIGINT,
+ * SIGTERM and SIGHUP remove its temporary file before ending the program.
+ * Errors as dial_output_open (the message on ctx; nothing printed). */
+dial_status cli_output_open(dial_ctx *ctx, const char *path, dial_output **out);
+/* dial_output_commit, then the signals are as they were. */
+dial_status cli_output_commit(dial_ctx *ctx, dial_output *output);
+/* dial_output_abort (the old file untouched), then the signals are as they
+ * were. NULL is harmless. */
+void cli_output_abort(dial_output *output);
+/* Saves a model to path ("-": stdout) through cli_output_open. Errors as
+ * dial_model_save (the message on ctx; nothing printed). */
+dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *path);
+/* Refuses an output that is the same file (device and inode, through links)
+ * as an input, before anything is read or written: one line, and returns
+ * exit status 2; returns -1 when they differ. what names the input ("the
+ * data file"); chosen: the output came from -o (else it is the default). An
+ * input "-" is compared through standard input. */
+int cli_check_output_not_input(const char *output, bool chosen, const char *input,
+                               const char *what);
+/* Flushes stdout ("-") or closes out; returns false and prints the error
+ * when the write failed. */
 bool cli_close_output(FILE *out, const char *path);
 /* The path as a message shows it: "standard input" for "-". */
 const char *cli_display_path(const char *path);
@@ -186,7 +213,7 @@ void cli_print_wrapped(FILE *out, const char *text, size_t indent, size_t width)
 /* An aligned text table whose cells wrap when the table would be wider than
  * CLI_WIDTH, with an optional note (a knob's doc) on its own line(s) under a
  * row. */
-#define CLI_TABLE_MAX_COLS 8
+#define CLI_TABLE_MAX_COLS 10
 typedef struct cli_table {
     size_t n_cols, n_rows, capacity;
     char **cells;                   /* n_rows x n_cols, owned */
@@ -217,6 +244,27 @@ int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out);
  * or the study does not exist; DIAL_ERR_ARGUMENT when the name is missing or
  * ambiguous (the message lists the file's studies). */
 dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, dial_study **out);
+/* What `dial tune --study FILE` resumes with: the options of the study's
+ * experiment. */
+typedef struct cli_resumed {
+    dial_study_identity stored; /* the study's identity; empty for a new study */
+    char *lines;                /* owned text the restored -s and --space items point into */
+    const char *space_json;     /* --space-file's text (owned by stored), or NULL */
+} cli_resumed;
+
+/* Reads the identity of the study `dial tune` is about to resume (study
+ * `name` of opts->study; nothing for a new file or study) and fills in
+ * every option of the experiment the command line left out with the
+ * stored value: --metric, --cv, --repeats, --seed, --holdout, --nested,
+ * --sampler, --grid-points, --target, --task, and -s/--space/--space-file
+ * when none of the three is given. Options given are left for the library
+ * to compare. A study of another model is refused here, before its knobs
+ * are read (DIAL_ERR_ARGUMENT). Free *out with cli_resumed_free. */
+dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *model,
+                               const char *name, cli_resumed *out);
+void cli_resumed_free(cli_resumed *resumed);
+/* "random", "grid", "qmc". */
+const char *cli_sampler_name(dial_sampler_kind kind);
 /* "k=3, weights=distance": a trial's params, floats to 4 significant
  * digits; "(none)" without params. malloc'ed. */
 char *cli_trial_params_text(const dial_trial_record *trial);

@@ -26,13 +26,26 @@ int cli_error(int exit_status, const char *fmt, ...) {
     return exit_status;
 }
 
+/* 2 is for what the command line got wrong: a knob, an option's value, a
+ * model or metric that does not fit the task or the model (UNSUPPORTED:
+ * --proba on a model without probabilities). What the data does during a
+ * fit (non-finite predictions: NUMERIC; a model too large to save: DATA),
+ * files and memory are 1, so a script can tell "fix the command" from
+ * "fix the data or the machine". */
 int cli_exit_status(dial_status status) {
     switch (status) {
     case DIAL_OK: return CLI_EXIT_OK;
     case DIAL_ERR_KNOB:
-    case DIAL_ERR_ARGUMENT: return CLI_EXIT_USAGE;
-    default: return CLI_EXIT_FAILURE;
+    case DIAL_ERR_ARGUMENT:
+    case DIAL_ERR_UNSUPPORTED: return CLI_EXIT_USAGE;
+    case DIAL_ERR_NOMEM:
+    case DIAL_ERR_IO:
+    case DIAL_ERR_DATA:
+    case DIAL_ERR_FORMAT:
+    case DIAL_ERR_NUMERIC:
+    case DIAL_ERR_INTERNAL: return CLI_EXIT_FAILURE;
     }
+    return CLI_EXIT_FAILURE;
 }
 
 int cli_fail(dial_ctx *ctx, dial_status status) {

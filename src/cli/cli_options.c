@@ -45,6 +45,8 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_STUDY_NAME, "study-name", 0, true},
     {CLI_OPT_CSV, "csv", 0, false},
     {CLI_OPT_TREE, "tree", 0, false},
+    {CLI_OPT_DELETE, "delete", 0, true},
+    {CLI_OPT_RENAME, "rename", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -170,6 +172,11 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
         opts->nested = (size_t)number;
         break;
     case CLI_OPT_STUDY: opts->study = value; break;
+    case CLI_OPT_DELETE:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--delete needs the name of a study");
+        opts->delete_name = value;
+        break;
+    case CLI_OPT_RENAME: opts->rename_from = value; break;
     case CLI_OPT_STUDY_NAME:
         if (!*value) return cli_error(CLI_EXIT_USAGE, "--study-name cannot be empty");
         opts->study_name = value;
@@ -338,8 +345,16 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
             if (i + 1 >= argc) return cli_error(CLI_EXIT_USAGE, "option '%s' needs a value", shown);
             value = argv[++i];
         }
+        /* --rename OLD NEW: the one option with two values. */
+        if (def->id == CLI_OPT_RENAME) {
+            if (i + 1 >= argc || !*value || !*argv[i + 1])
+                return cli_error(CLI_EXIT_USAGE,
+                                 "--rename needs two study names: --rename OLD NEW");
+            opts->rename_to = argv[++i];
+        }
         int status = set_option(def, value, opts);
         if (status >= 0) return status;
+        opts->given |= def->id;
     }
     if (opts->n_positional < command->n_positional)
         return missing_argument(command, command->positional[opts->n_positional]);

@@ -1,19 +1,141 @@
 /* Where results go: files or stdout, CSV fields, and numbers written so
- * that they read back exactly. */
+ * that they read back exactly.
+ *
+ * Files are written through the library's dial_output (a temporary beside
+ * the file, renamed over it when complete; a device or FIFO in place). What
+ * the library must not do, the program does here: while a temporary exists,
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP remove it before the program dies, so
+ * an interrupted save leaves the old file and nothing else. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
 static bool is_stdout(const char *path) { return !path || strcmp(path, "-") == 0; }
 
-FILE *cli_open_output(const char *path) {
-    if (is_stdout(path)) return stdout;
-    FILE *out = fopen(path, "w");
-    if (!out) cli_error(CLI_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
-    return out;
+/* ---- removing the temporary on a signal ---------------------------------
+ * A signal handler can reach nothing but statics: this is the one output
+ * being written (a command writes one file at a time), and what the
+ * handlers replaced. */
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_CLEANUP_SIGNALS (sizeof cleanup_signals / sizeof cleanup_signals[0])
+static char *volatile armed_temporary;
+static struct sigaction replaced_actions[N_CLEANUP_SIGNALS];
+static bool replaced[N_CLEANUP_SIGNALS];
+
+static void remove_temporary_then_die(int signal_number) {
+    char *temporary = armed_temporary;
+    if (temporary) unlink(temporary);
+    /* SA_RESETHAND restored the default action: the signal raised again
+     * ends the program as it would have (a shell then reports 130 for
+     * Ctrl-C), once this handler returns. */
+    raise(signal_number);
+}
+
+static void block_cleanup_signals(sigset_t *previous) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++) sigaddset(&set, cleanup_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &set, previous);
+}
+
+/* Arms the handlers for a new temporary. Signals are blocked meanwhile, so
+ * none arrives between the file's creation and the handler knowing it. A
+ * signal that was ignored (nohup, a background job) stays ignored. */
+static void arm_cleanup(const char *temporary) {
+    armed_temporary = cli_strdup(temporary);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = remove_temporary_then_die;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++) {
+        struct sigaction current;
+        replaced[i] = sigaction(cleanup_signals[i], NULL, &current) == 0 &&
+                      current.sa_handler == SIG_DFL &&
+                      sigaction(cleanup_signals[i], &action, &replaced_actions[i]) == 0;
+    }
+}
+
+static void disarm_cleanup(void) {
+    sigset_t previous;
+    block_cleanup_signals(&previous);
+    for (size_t i = 0; i < N_CLEANUP_SIGNALS; i++)
+        if (replaced[i]) sigaction(cleanup_signals[i], &replaced_actions[i], NULL);
+    char *temporary = armed_temporary;
+    armed_temporary = NULL;
+    free(temporary);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+}
+
+dial_status cli_output_open(dial_ctx *ctx, const char *path, dial_output **out) {
+    sigset_t previous;
+    block_cleanup_signals(&previous);
+    dial_status status = dial_output_open(ctx, is_stdout(path) ? "-" : path, out);
+    if (status == DIAL_OK && dial_output_temporary(*out)) arm_cleanup(dial_output_temporary(*out));
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return status;
+}
+
+/* A signal that arrives after the rename finds the temporary gone: its
+ * unlink fails harmlessly and the new file stays. */
+dial_status cli_output_commit(dial_ctx *ctx, dial_output *output) {
+    bool armed = dial_output_temporary(output) != NULL;
+    dial_status status = dial_output_commit(ctx, output);
+    if (armed) disarm_cleanup();
+    return status;
+}
+
+void cli_output_abort(dial_output *output) {
+    if (!output) return;
+    bool armed = dial_output_temporary(output) != NULL;
+    dial_output_abort(output);
+    if (armed) disarm_cleanup();
+}
+
+dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *path) {
+    unsigned char *bytes;
+    size_t length;
+    dial_status status = dial_model_save_buffer(ctx, model, &bytes, &length);
+    dial_output *output = NULL;
+    if (status == DIAL_OK) status = cli_output_open(ctx, path, &output);
+    if (status == DIAL_OK) {
+        dial_output_write(output, bytes, length);
+        status = cli_output_commit(ctx, output);
+    }
+    free(bytes);
+    return status;
+}
+
+/* ---- an output must not be an input ---------------------------------------- */
+
+static bool same_file(const char *output, const char *input) {
+    struct stat out_info, in_info;
+    /* Only a regular file is destroyed by being replaced; a device named
+     * twice (/dev/stdin, /dev/null) is not a clash. */
+    if (is_stdout(output) || stat(output, &out_info) != 0 || !S_ISREG(out_info.st_mode))
+        return false;
+    bool read_from_stdin = !input || strcmp(input, "-") == 0;
+    if (read_from_stdin ? fstat(STDIN_FILENO, &in_info) != 0 : stat(input, &in_info) != 0)
+        return false;
+    return out_info.st_dev == in_info.st_dev && out_info.st_ino == in_info.st_ino;
+}
+
+int cli_check_output_not_input(const char *output, bool chosen, const char *input,
+                               const char *what) {
+    if (!same_file(output, input)) return -1;
+    if (chosen)
+        return cli_error(CLI_EXIT_USAGE, "-o %s is %s being read; choose another output", output,
+                         what);
+    return cli_error(CLI_EXIT_USAGE,
+                     "the default output %s is %s being read; choose another output with -o FILE",
+                     output, what);
 }
 
 bool cli_close_output(FILE *out, const char *path) {

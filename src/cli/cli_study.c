@@ -43,6 +43,157 @@ dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, di
     return status;
 }
 
+const char *cli_sampler_name(dial_sampler_kind kind) {
+    switch (kind) {
+    case DIAL_SAMPLER_GRID: return "grid";
+    case DIAL_SAMPLER_QMC: return "qmc";
+    default: return "random";
+    }
+}
+
+/* ---- resuming a study -------------------------------------------------------- */
+
+static bool parse_size(const char *text, size_t *out) {
+    char *end;
+    unsigned long long value = text && *text ? strtoull(text, &end, 10) : 0;
+    if (!text || !*text || *end || *text == '-') return false;
+    *out = (size_t)value;
+    return true;
+}
+
+/* Splits the '\n'-separated items of a stored note into a fresh array of
+ * pointers into text (which it cuts up); "" gives none. */
+static const char **split_lines(char *text, size_t *n) {
+    size_t count = *text ? 1 : 0;
+    for (const char *p = text; *p; p++) count += *p == '\n';
+    const char **items = cli_alloc(count + 1, sizeof *items);
+    *n = 0;
+    for (char *p = text; *text && p;) {
+        items[(*n)++] = p;
+        p = strchr(p, '\n');
+        if (p) *p++ = '\0';
+    }
+    return items;
+}
+
+/* The option that sets an identity key ("folds" is --cv). */
+static const char *option_of(const char *key) {
+    static const char *const options[][2] = {
+        {"task", "--task"},       {"sampler", "--sampler"}, {"folds", "--cv"},
+        {"repeats", "--repeats"}, {"nested", "--nested"},   {"grid_points", "--grid-points"},
+        {"seed", "--seed"},       {"holdout", "--holdout"}};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        if (strcmp(options[i][0], key) == 0) return options[i][1];
+    return key;
+}
+
+/* A stored value that does not read back: the file was edited by hand. */
+static dial_status bad_stored(dial_ctx *ctx, const cli_options *opts, const char *name,
+                              const char *key, const char *value) {
+    return dial_fail(ctx, DIAL_ERR_FORMAT,
+                     "study '%s' in %s holds %s '%s', which this dial does not read; give %s "
+                     "on the command line",
+                     name, opts->study, key, value, option_of(key));
+}
+
+/* Takes each stored setting the command line left out. */
+static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char *name,
+                                    const dial_study_identity *stored) {
+    const char *value;
+    if (!(opts->given & CLI_OPT_METRIC) && (value = dial_study_identity_get(stored, "metric")))
+        opts->metric = value;
+    /* The target as it was given: left out, it was the last column of that
+     * data, and is the last column of this run's (whose data is then
+     * compared, and refused if it differs). */
+    if (!(opts->given & CLI_OPT_TARGET) && (value = dial_study_identity_get(stored, "note.target")))
+        opts->target = value;
+    if (!(opts->given & CLI_OPT_TASK) && (value = dial_study_identity_get(stored, "task"))) {
+        if (strcmp(value, "classification") == 0)
+            opts->task = DIAL_TASK_CLASSIFICATION;
+        else if (strcmp(value, "regression") == 0)
+            opts->task = DIAL_TASK_REGRESSION;
+        else
+            return bad_stored(ctx, opts, name, "task", value);
+    }
+    if (!(opts->given & CLI_OPT_SAMPLER) && (value = dial_study_identity_get(stored, "sampler"))) {
+        if (strcmp(value, "random") == 0)
+            opts->sampler = DIAL_SAMPLER_RANDOM;
+        else if (strcmp(value, "grid") == 0)
+            opts->sampler = DIAL_SAMPLER_GRID;
+        else if (strcmp(value, "qmc") == 0)
+            opts->sampler = DIAL_SAMPLER_QMC;
+        else
+            return bad_stored(ctx, opts, name, "sampler", value);
+    }
+    struct {
+        unsigned option;
+        const char *key;
+        size_t *field;
+    } sizes[] = {{CLI_OPT_CV, "folds", &opts->folds},
+                 {CLI_OPT_REPEATS, "repeats", &opts->repeats},
+                 {CLI_OPT_NESTED, "nested", &opts->nested},
+                 {CLI_OPT_GRID_POINTS, "grid_points", &opts->grid_points}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (opts->given & sizes[i].option) continue;
+        if (!(value = dial_study_identity_get(stored, sizes[i].key))) continue;
+        if (!parse_size(value, sizes[i].field))
+            return bad_stored(ctx, opts, name, sizes[i].key, value);
+    }
+    if (!(opts->given & CLI_OPT_SEED) && (value = dial_study_identity_get(stored, "seed"))) {
+        char *end;
+        unsigned long long seed = strtoull(value, &end, 10);
+        if (!*value || *end) return bad_stored(ctx, opts, name, "seed", value);
+        opts->seed = (uint64_t)seed;
+    }
+    if (!(opts->given & CLI_OPT_HOLDOUT) && (value = dial_study_identity_get(stored, "holdout"))) {
+        char *end;
+        double fraction = strtod(value, &end);
+        if (end == value || *end || !(fraction >= 0 && fraction < 1))
+            return bad_stored(ctx, opts, name, "holdout", value);
+        opts->holdout = fraction;
+    }
+    return DIAL_OK;
+}
+
+dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *model,
+                               const char *name, cli_resumed *out) {
+    memset(out, 0, sizeof *out);
+    if (!opts->study) return DIAL_OK;
+    bool found = false;
+    dial_status status = dial_study_identity_read(ctx, opts->study, name, &out->stored, &found);
+    if (status != DIAL_OK || out->stored.n == 0) return status;
+    /* Another model's knobs would not even parse: say what differs first. */
+    dial_study_identity asked = {0};
+    status = dial_study_identity_set(ctx, &asked, "model", model);
+    if (status == DIAL_OK)
+        status = dial_study_identity_check(ctx, name, opts->study, &out->stored, &asked);
+    dial_study_identity_free(&asked);
+    if (status == DIAL_OK) status = restore_settings(ctx, opts, name, &out->stored);
+    if (status != DIAL_OK || (opts->given & (CLI_OPT_SET | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE)))
+        return status;
+    /* None of -s, --space, --space-file: the study's space, from the items
+     * it was made with. */
+    const char *sets = dial_study_identity_get(&out->stored, "note.set");
+    const char *spaces = dial_study_identity_get(&out->stored, "note.space");
+    /* Both notes in one buffer, the -s items then the --space items. */
+    size_t set_length = sets ? strlen(sets) : 0, space_length = spaces ? strlen(spaces) : 0;
+    out->lines = cli_alloc(set_length + space_length + 2, 1);
+    memcpy(out->lines, sets ? sets : "", set_length + 1);
+    memcpy(out->lines + set_length + 1, spaces ? spaces : "", space_length + 1);
+    free(opts->sets);
+    free(opts->spaces);
+    opts->sets = split_lines(out->lines, &opts->n_sets);
+    opts->spaces = split_lines(out->lines + set_length + 1, &opts->n_spaces);
+    out->space_json = dial_study_identity_get(&out->stored, "note.space_json");
+    return DIAL_OK;
+}
+
+void cli_resumed_free(cli_resumed *resumed) {
+    dial_study_identity_free(&resumed->stored);
+    free(resumed->lines);
+    memset(resumed, 0, sizeof *resumed);
+}
+
 char *cli_trial_params_text(const dial_trial_record *trial) {
     if (trial->n_params == 0) return cli_strdup("(none)");
     char *text = cli_strdup("");

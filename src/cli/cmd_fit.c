@@ -180,19 +180,27 @@ int cli_cmd_fit(int argc, char **argv) {
     double score = 0;
 
     dial_status result = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
-    if (result == DIAL_OK) result = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    const char *output = opts.output;
+    if (!output) output = default_output = cli_format("%s.dial", family ? family->name : "model");
+    if (result == DIAL_OK) {
+        int refused = cli_check_output_not_input(output, opts.output != NULL, opts.positional[1],
+                                                 "the data file");
+        if (refused >= 0) {
+            status = refused;
+            goto done;
+        }
+        result = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    }
     if (result == DIAL_OK) result = cli_check_task(ctx, family, data);
     if (result == DIAL_OK) {
         dial_view all = dial_view_all(data);
         result = dial_model_fit(ctx, family, &knobs, &all, &model);
     }
-    const char *output = opts.output;
-    if (!output) output = default_output = cli_format("%s.dial", family ? family->name : "model");
     /* Scored before saving: a model whose predictions are not numbers is
      * refused, not saved. */
     dial_metric metric = data ? dial_metric_default(data->task) : DIAL_METRIC_ACCURACY;
     if (result == DIAL_OK) result = training_score(ctx, model, data, metric, &score);
-    if (result == DIAL_OK) result = dial_model_save(ctx, model, output);
+    if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
 
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
@@ -208,6 +216,7 @@ int cli_cmd_fit(int argc, char **argv) {
                           default_output != NULL);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
+done:
     free(default_output);
     dial_model_free(model);
     dial_dataset_free(data);

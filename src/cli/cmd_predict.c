@@ -76,11 +76,19 @@ int cli_cmd_predict(int argc, char **argv) {
         return status;
     }
     const char *model_path = opts.positional[0], *data_path = opts.positional[1];
+    status = cli_check_output_not_input(opts.output, true, data_path, "the data file");
+    if (status < 0)
+        status = cli_check_output_not_input(opts.output, true, model_path, "the model file");
+    if (status >= 0) {
+        cli_options_free(&opts);
+        return status;
+    }
     dial_ctx *ctx = cli_context(&opts);
     dial_model *model = NULL;
     dial_table *table = NULL;
     dial_dataset *data = NULL;
     double *value = NULL, *proba = NULL;
+    dial_output *output = NULL;
 
     dial_status result = dial_model_load(ctx, model_path, &model);
     if (result != DIAL_OK) {
@@ -104,18 +112,25 @@ int cli_cmd_predict(int argc, char **argv) {
         dial_view all = dial_view_all(data);
         result = dial_model_predict(ctx, model, &all, value, proba);
     }
+    if (result == DIAL_ERR_UNSUPPORTED && opts.proba) {
+        /* A family that has probabilities may not have them in this model
+         * (an svm fitted with probability=false): the same mistake as above. */
+        status = cli_error(CLI_EXIT_USAGE,
+                           "--proba needs a classifier with probabilities; %s has none: %s",
+                           model_path, dial_ctx_error(ctx));
+        goto done;
+    }
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
         goto done;
     }
-    /* Opened only now, so a failure above leaves no half-written file. */
-    FILE *out = cli_open_output(opts.output);
-    if (!out) {
-        status = CLI_EXIT_FAILURE;
-        goto done;
+    /* Opened only now, so a failure above leaves the old file untouched. */
+    result = cli_output_open(ctx, opts.output, &output);
+    if (result == DIAL_OK) {
+        write_predictions(dial_output_stream(output), model, data->n_rows, value, proba);
+        result = cli_output_commit(ctx, output);
     }
-    write_predictions(out, model, data->n_rows, value, proba);
-    status = cli_close_output(out, opts.output) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    status = result == DIAL_OK ? CLI_EXIT_OK : cli_fail(ctx, result);
 
 done:
     free(value);

@@ -36,8 +36,11 @@ static const cli_command tune_command = {
             "\n"
             "With --study FILE every finished trial is kept in a SQLite file: the same command\n"
             "run again continues a stopped search (--trials counts the study's total), and\n"
-            "several runs at once share the work. Ctrl-C stops cleanly: running trials finish\n"
-            "and every completed one is kept; a second Ctrl-C exits at once.\n"
+            "several runs at once share the work. A study is one experiment: resuming it with\n"
+            "other data, another metric, sampler, space, folds or seed is refused (another\n"
+            "--study-name makes a new study in the same file), and the options of the\n"
+            "experiment left out take the study's values. Ctrl-C stops cleanly: running\n"
+            "trials finish and every completed one is kept; a second Ctrl-C exits at once.\n"
             "\n"
             "Search:\n"
             "  --space NAME=VALUES   search a knob over VALUES instead of its default range\n"
@@ -70,7 +73,8 @@ static const cli_command tune_command = {
             "                        scores the refitted best on its test rows\n"
             "\n"
             "Study and output:\n"
-            "  --study FILE          keep the trials in a SQLite file (default: in memory)\n"
+            "  --study FILE          keep the trials in a SQLite file (default: in memory);\n"
+            "                        'dial studies FILE' lists the studies it holds\n"
             "  --study-name NAME     the study in FILE (default: the model's name); --nested\n"
             "                        adds NAME-outer-1 .. NAME-outer-K\n"
             "  -o, --output FILE     refit the best on all the rows and save it\n"
@@ -233,23 +237,22 @@ static dial_status read_space_file(dial_ctx *ctx, const char *path, char **text)
 
 /* The default space after -s, then --space-file, then each --space. A knob
  * both fixed and searched is a mistake to point out, not to resolve. */
-static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const dial_knobs *knobs,
-                               dial_space *space) {
+static dial_status build_space(dial_ctx *ctx, const cli_options *opts, const char *space_json,
+                               const dial_knobs *knobs, dial_space *space) {
     dial_status status = dial_space_from_knobs(ctx, knobs, space);
     if (status != DIAL_OK) return status;
     drop_fixed_and_unreachable(space, knobs);
-    if (opts->space_file) {
-        char *text = NULL;
-        status = read_space_file(ctx, opts->space_file, &text);
-        if (status == DIAL_OK) status = dial_space_set_json(ctx, space, knobs, text);
-        free(text);
+    if (space_json) {
+        const char *source =
+            opts->space_file ? opts->space_file : "the space file the study was created with";
+        status = dial_space_set_json(ctx, space, knobs, space_json);
         for (size_t i = 0; status == DIAL_OK && i < space->n; i++) {
             long k = dial_knobs_find(knobs, space->params[i].name);
             if (k >= 0 && knobs->values[k].set_by_user)
                 status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
                                    "knob '%s' is fixed with -s %s and searched in %s; drop one",
                                    space->params[i].name,
-                                   fixed_assignment(opts, space->params[i].name), opts->space_file);
+                                   fixed_assignment(opts, space->params[i].name), source);
         }
     }
     for (size_t i = 0; status == DIAL_OK && i < opts->n_spaces; i++) {
@@ -538,7 +541,6 @@ static void print_tune_text(const tune_report *report) {
     const dial_tune_result *result = report->result;
     const dial_dataset *data = report->data;
     const char *metric = dial_metric_name(report->metric);
-    static const char *const samplers[] = {"random", "grid", "qmc"};
     bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
 
     printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
@@ -546,8 +548,9 @@ static void print_tune_text(const tune_report *report) {
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
-    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s", samplers[opts->sampler],
-           (unsigned long long)opts->seed, opts->folds, stratified ? " (stratified)" : "");
+    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s",
+           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds,
+           stratified ? " (stratified)" : "");
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
@@ -625,7 +628,6 @@ static json_t *doubles_json(const double *values, size_t n) {
 static json_t *tune_json(const tune_report *report) {
     const cli_options *opts = report->opts;
     const dial_tune_result *result = report->result;
-    static const char *const samplers[] = {"random", "grid", "qmc"};
     /* The best knobs typed by the knob table: true, 7, "distance". */
     json_t *best_knobs = json_object();
     for (size_t i = 0; i < result->best.n_params; i++) {
@@ -639,8 +641,8 @@ static json_t *tune_json(const tune_report *report) {
                   report->model_name, "data", report->data_path, "target",
                   report->data->target_name, "metric", dial_metric_name(report->metric),
                   "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
-                  "sampler", samplers[opts->sampler], "folds", (json_int_t)opts->folds, "repeats",
-                  (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+                  "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
+                  "repeats", (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
                   opts->study ? json_string(opts->study) : json_null(), "study_name",
                   result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
                   (json_int_t)result->n_new, "stopped", result->stopped);
@@ -673,6 +675,37 @@ static json_t *tune_json(const tune_report *report) {
 
 /* ---- the command ------------------------------------------------------------------ */
 
+/* Items joined by newlines (none of them holds one: each was one argument
+ * of the command line). malloc'ed. */
+static char *joined_lines(const char *const *items, size_t n) {
+    char *text = cli_strdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *longer = cli_format("%s%s%s", text, i ? "\n" : "", items[i]);
+        free(text);
+        text = longer;
+    }
+    return text;
+}
+
+/* What the study keeps beside its identity: the data file's name for
+ * listings, and the --target, -s, --space and --space-file items as given,
+ * so a later run that leaves them out resumes the same experiment. */
+static dial_status study_notes(dial_ctx *ctx, const cli_options *opts, const char *data_path,
+                               const char *space_json, dial_study_identity *notes) {
+    char *sets = joined_lines(opts->sets, opts->n_sets);
+    char *spaces = joined_lines(opts->spaces, opts->n_spaces);
+    dial_status status = dial_study_identity_set(ctx, notes, "note.data_file", data_path);
+    if (status == DIAL_OK) status = dial_study_identity_set(ctx, notes, "note.set", sets);
+    if (status == DIAL_OK) status = dial_study_identity_set(ctx, notes, "note.space", spaces);
+    if (status == DIAL_OK && opts->target)
+        status = dial_study_identity_set(ctx, notes, "note.target", opts->target);
+    if (status == DIAL_OK && space_json)
+        status = dial_study_identity_set(ctx, notes, "note.space_json", space_json);
+    free(sets);
+    free(spaces);
+    return status;
+}
+
 static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_dataset *data,
                                  dial_metric *metric) {
     if (!opts->metric) {
@@ -698,6 +731,14 @@ int cli_cmd_tune(int argc, char **argv) {
         return cli_error(CLI_EXIT_USAGE,
                          "-o - writes the model to stdout, where --json would go; choose one");
     }
+    int refused =
+        cli_check_output_not_input(opts.output, true, opts.positional[1], "the data file");
+    if (refused < 0 && opts.study)
+        refused = cli_check_output_not_input(opts.output, true, opts.study, "the study file");
+    if (refused >= 0) {
+        cli_options_free(&opts);
+        return refused;
+    }
     const char *model_name = opts.positional[0];
     const char *data_path = cli_display_path(opts.positional[1]);
     dial_ctx *ctx = cli_context(&opts);
@@ -705,6 +746,10 @@ int cli_cmd_tune(int argc, char **argv) {
     pthread_mutex_init(&warnings.lock, NULL);
     dial_ctx_set_log(ctx, collect_warning, &warnings);
     const dial_model_family *family = NULL;
+    cli_resumed resumed;
+    memset(&resumed, 0, sizeof resumed);
+    char *space_json = NULL;
+    dial_study_identity notes = {0};
     dial_knobs knobs = {0};
     dial_space space = {0, NULL};
     dial_table *table = NULL;
@@ -712,12 +757,24 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
-    progress watch = {.quiet = opts.quiet,
-                      .terminal = isatty(STDERR_FILENO) == 1,
-                      .grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0};
+    progress watch = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1};
 
-    dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
-    if (outcome == DIAL_OK) outcome = build_space(ctx, &opts, &knobs, &space);
+    /* A resumed study's settings come first: they may fill in the target,
+     * the knobs and the space. */
+    dial_status outcome = dial_model_family_lookup(ctx, model_name, &family);
+    if (outcome == DIAL_OK)
+        outcome = cli_resume_options(ctx, &opts, family->name,
+                                     opts.study_name ? opts.study_name : family->name, &resumed);
+    if (outcome == DIAL_OK && opts.space_file)
+        outcome = read_space_file(ctx, opts.space_file, &space_json);
+    if (outcome == DIAL_OK) outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
+    if (outcome == DIAL_OK)
+        outcome =
+            build_space(ctx, &opts, space_json ? space_json : resumed.space_json, &knobs, &space);
+    if (outcome == DIAL_OK)
+        outcome = study_notes(ctx, &opts, data_path, space_json ? space_json : resumed.space_json,
+                              &notes);
+    watch.grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0;
     if (outcome == DIAL_OK)
         outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
@@ -754,6 +811,7 @@ int cli_cmd_tune(int argc, char **argv) {
             .refit = opts.output != NULL,
             .on_search = on_search,
             .on_search_user = &watch,
+            .identity = &notes,
         };
         struct sigaction action, previous;
         memset(&action, 0, sizeof action);
@@ -768,8 +826,7 @@ int cli_cmd_tune(int argc, char **argv) {
         clear_bar(&watch);
         print_warnings(&warnings);
     }
-    if (outcome == DIAL_OK && opts.output)
-        outcome = dial_model_save(ctx, result.model, opts.output);
+    if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
     if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);
@@ -798,6 +855,9 @@ int cli_cmd_tune(int argc, char **argv) {
                                           : "the study was in memory");
     }
     free(watch.best_knobs);
+    free(space_json);
+    cli_resumed_free(&resumed);
+    dial_study_identity_free(&notes);
     pthread_mutex_destroy(&warnings.lock);
     dial_tune_result_free(&result);
     dial_dataset_free(data);

@@ -22,6 +22,7 @@ static const subcommand subcommands[] = {
     {"tune", cli_cmd_tune, "search a model's knobs for the best cross-validated score"},
     {"trials", cli_cmd_trials, "list the trials of a tuning study"},
     {"best", cli_cmd_best, "show the best trial of a tuning study and its knobs"},
+    {"studies", cli_cmd_studies, "list, delete or rename the studies of a study file"},
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
 };
 

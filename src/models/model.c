@@ -147,63 +147,6 @@ static int choice_index(const dial_knobs *knobs, const char *name, const char *c
     return fallback;
 }
 
-/* The fingerprint hashes a number as one 64-bit word (an FNV-1a step on the
- * word, then a shift that folds the high bits down, since a multiply only
- * carries bits upwards), so hashing costs one multiply per value, not one
- * per byte: it runs on every fit, every fold of every trial. Text is hashed
- * byte by byte. Both are defined on values, not on memory, so the hash does
- * not depend on the host's byte order. */
-#define FNV_OFFSET 14695981039346656037ull
-#define FNV_PRIME 1099511628211ull
-#define FINGERPRINT_MISSING 0x7ff8000000000001ull /* a NaN pattern no number hashes to */
-
-static uint64_t fnv_byte(uint64_t h, unsigned char byte) { return (h ^ byte) * FNV_PRIME; }
-
-static uint64_t fnv_word(uint64_t h, uint64_t word) {
-    h = (h ^ word) * FNV_PRIME;
-    return h ^ (h >> 32);
-}
-
-static uint64_t fnv_double(uint64_t h, double v) {
-    if (v == 0) v = 0; /* -0 and +0 are the same data */
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    return fnv_word(h, bits);
-}
-
-static uint64_t fnv_text(uint64_t h, const char *s) {
-    h = fnv_byte(h, 2);
-    for (; *s; s++) h = fnv_byte(h, (unsigned char)*s);
-    return fnv_byte(h, 0);
-}
-
-/* Fingerprint of the training rows: every feature value (categorical ones
- * by their level text, so the order of levels in the file does not matter)
- * then the target (the class label, or the value), row by row. */
-static uint64_t data_fingerprint(const dial_view *train) {
-    const dial_dataset *data = train->data;
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; i < train->n; i++) {
-        size_t row = dial_view_row(train, i);
-        for (size_t j = 0; j < data->n_features; j++) {
-            const dial_column *col = data->features[j];
-            double v = col->values[row];
-            if (isnan(v))
-                h = fnv_word(h, FINGERPRINT_MISSING);
-            else if (col->type == DIAL_COLUMN_CATEGORICAL && v >= 0 && v < (double)col->n_levels)
-                h = fnv_text(h, col->levels[(size_t)v]);
-            else
-                h = fnv_double(h, v);
-        }
-        double y = data->y[row];
-        if (data->task == DIAL_TASK_CLASSIFICATION && y >= 0 && y < (double)data->n_classes)
-            h = fnv_text(h, data->class_names[(size_t)y]);
-        else
-            h = fnv_double(h, y);
-    }
-    return h;
-}
-
 static double seconds_now(void) {
     struct timespec t;
     if (clock_gettime(CLOCK_MONOTONIC, &t) != 0) return 0;
@@ -297,7 +240,7 @@ dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family, const
     model->facts.seed = dial_ctx_seed(ctx);
     model->facts.fitted_at = (int64_t)time(NULL);
     model->facts.fit_seconds = seconds_now() - start;
-    model->facts.data_fingerprint = data_fingerprint(train);
+    model->facts.data_fingerprint = dial_view_fingerprint(train);
     snprintf(model->facts.dial_version, sizeof model->facts.dial_version, "%s",
              DIAL_VERSION_STRING);
     *out = model;

@@ -50,14 +50,28 @@ typedef struct dial_storage_trial {
 typedef struct dial_storage_ops {
     /* Short name for messages ("memory", "sqlite"). */
     const char *kind;
-    /* Opens study `name`, creating it with `direction` when absent. Fails
-     * (DIAL_ERR_ARGUMENT) when it exists with the other direction. */
+    /* Opens study `name`, creating it with `direction` and `identity` (may
+     * be NULL or empty) when absent, in one atomic step. Fails
+     * (DIAL_ERR_ARGUMENT) when it exists with the other direction, or with
+     * an identity that dial_study_identity_check refuses; a study stored
+     * without an identity takes this one. */
     dial_status (*open_study)(dial_ctx *ctx, void *self, const char *name, dial_direction direction,
-                              int64_t *study_id);
-    /* Every study of the storage, ascending name, with its direction;
-     * the caller frees each name and both arrays. */
-    dial_status (*studies)(dial_ctx *ctx, void *self, char ***names, dial_direction **directions,
-                           size_t *n);
+                              const dial_study_identity *identity, int64_t *study_id);
+    /* Looks study `name` up without creating it: *found, and when found its
+     * id, direction and (identity not NULL) its identity, which the caller
+     * frees. NULL in a backend of one study per handle (memory). */
+    dial_status (*find_study)(dial_ctx *ctx, void *self, const char *name, int64_t *study_id,
+                              dial_direction *direction, dial_study_identity *identity,
+                              bool *found);
+    /* Every study of the storage, ascending name; the caller frees them
+     * (dial_study_summaries_free). NULL in memory. */
+    dial_status (*studies)(dial_ctx *ctx, void *self, dial_study_summary **out, size_t *n);
+    /* Deletes a study and all it holds in one durable write; renames one
+     * (DIAL_ERR_ARGUMENT when `to` is taken). *found false when there is no
+     * study `name` / `from` (nothing changes). NULL in memory. */
+    dial_status (*delete_study)(dial_ctx *ctx, void *self, const char *name, bool *found);
+    dial_status (*rename_study)(dial_ctx *ctx, void *self, const char *from, const char *to,
+                                bool *found);
     /* Allocates the next trial of the study (see the rules above). */
     dial_status (*start_trial)(dial_ctx *ctx, void *self, int64_t study_id,
                                const dial_storage_start *request, dial_storage_trial *out);
@@ -102,11 +116,26 @@ typedef struct dial_storage {
 /* A fresh in-memory storage (its studies live as long as the handle). */
 dial_status dial_storage_memory_open(dial_ctx *ctx, dial_storage *out);
 /* Opens or creates a SQLite study file at path; a file of schema version 1
- * (before trial paths) is upgraded in place. Errors: a missing directory, a
- * file that is not a dial study database, a schema version this dial does
- * not read (newer, or below 1) (DIAL_ERR_IO or DIAL_ERR_FORMAT). */
+ * or 2 (before trial paths, before study identities) is upgraded in place.
+ * Errors: a missing directory, a file that is not a dial study database, a
+ * schema version this dial does not read (newer, or below 1) (DIAL_ERR_IO
+ * or DIAL_ERR_FORMAT). */
 dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_storage *out);
+/* Opens an existing SQLite study file read-only: nothing in it or beside it
+ * is created or changed (no schema, no upgrade, no journal mode), and a
+ * file whose directory cannot be written (a read-only mount) is read as
+ * immutable. Every write fails. Errors: as dial_storage_sqlite_open, and an
+ * empty file or another program's database is "not a dial study database"
+ * (DIAL_ERR_FORMAT). */
+dial_status dial_storage_sqlite_open_read(dial_ctx *ctx, const char *path, dial_storage *out);
 /* Closes the storage; a zeroed storage is harmless. */
 void dial_storage_close(dial_storage *storage);
+
+/* Deep copy of an identity (from may be NULL: *to is empty). On error
+ * (DIAL_ERR_NOMEM) *to is empty. */
+dial_status dial_study_identity_copy(dial_ctx *ctx, const dial_study_identity *from,
+                                     dial_study_identity *to);
+/* Whether a key is a note (kept, never compared). */
+bool dial_study_identity_is_note(const char *key);
 
 #endif

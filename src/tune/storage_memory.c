@@ -23,6 +23,7 @@ typedef struct memory_trial {
 typedef struct memory_storage {
     char *name;
     dial_direction direction;
+    dial_study_identity identity;
     bool has_study;
     memory_trial *trials;
     size_t n_trials, capacity;
@@ -41,7 +42,8 @@ static dial_status memory_nomem(dial_ctx *ctx) {
 }
 
 static dial_status memory_open_study(dial_ctx *ctx, void *self, const char *name,
-                                     dial_direction direction, int64_t *study_id) {
+                                     dial_direction direction, const dial_study_identity *identity,
+                                     int64_t *study_id) {
     memory_storage *store = self;
     if (store->has_study) {
         if (strcmp(store->name, name) != 0)
@@ -54,36 +56,16 @@ static dial_status memory_open_study(dial_ctx *ctx, void *self, const char *name
                              store->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
                              direction == DIAL_MAXIMIZE ? "maximize" : "minimize");
         *study_id = 0;
-        return DIAL_OK;
+        if (store->identity.n > 0)
+            return dial_study_identity_check(ctx, name, "memory", &store->identity, identity);
+        return dial_study_identity_copy(ctx, identity, &store->identity);
     }
     if (!(store->name = dial_strdup(name))) return memory_nomem(ctx);
+    dial_status status = dial_study_identity_copy(ctx, identity, &store->identity);
+    if (status != DIAL_OK) return status;
     store->direction = direction;
     store->has_study = true;
     *study_id = 0;
-    return DIAL_OK;
-}
-
-static dial_status memory_studies(dial_ctx *ctx, void *self, char ***names,
-                                  dial_direction **directions, size_t *n) {
-    memory_storage *store = self;
-    *names = NULL;
-    *directions = NULL;
-    *n = 0;
-    if (!store->has_study) return DIAL_OK;
-    *names = malloc(sizeof **names);
-    *directions = malloc(sizeof **directions);
-    char *name = dial_strdup(store->name);
-    if (!*names || !*directions || !name) {
-        free(*names);
-        free(*directions);
-        free(name);
-        *names = NULL;
-        *directions = NULL;
-        return memory_nomem(ctx);
-    }
-    (*names)[0] = name;
-    (*directions)[0] = store->direction;
-    *n = 1;
     return DIAL_OK;
 }
 
@@ -336,13 +318,13 @@ static void memory_close(void *self) {
     free(store->running);
     free(store->queue);
     free(store->name);
+    dial_study_identity_free(&store->identity);
     free(store);
 }
 
 static const dial_storage_ops memory_ops = {
     .kind = "memory",
     .open_study = memory_open_study,
-    .studies = memory_studies,
     .start_trial = memory_start_trial,
     .set_param = memory_set_param,
     .report = memory_report,

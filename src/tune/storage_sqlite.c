@@ -34,13 +34,12 @@
 
 #include "core/text.h"
 #include "tune/record.h"
-#include "tune/storage.h"
+#include "tune/storage_sqlite_internal.h"
 
-/* Version 2 added trial_path; a version-1 file gains it when opened. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION DIAL_SQLITE_SCHEMA_VERSION
 #define SCHEMA_TEXT_OF(version) #version
 #define SCHEMA_TEXT(version) SCHEMA_TEXT_OF(version)
-#define SCHEMA_VERSION_TEXT SCHEMA_TEXT(SCHEMA_VERSION) /* "2", for the SQL below */
+#define SCHEMA_VERSION_TEXT SCHEMA_TEXT(DIAL_SQLITE_SCHEMA_VERSION) /* "3", for the SQL below */
 /* How long the busy handler waits for a lock before the retry loop takes
  * over, and how long the retry loop keeps trying. */
 #define BUSY_TIMEOUT_MS 1000
@@ -54,6 +53,17 @@
     "  step INTEGER NOT NULL,\n"                                  \
     "  value REAL,\n"                                             \
     "  PRIMARY KEY (trial_id, step)\n"                            \
+    ") WITHOUT ROWID;\n"
+
+/* The table of version 3: what each study is an experiment of (see
+ * dial_study_identity), one row per key. */
+#define STUDY_IDENTITY_SQL                                         \
+    "CREATE TABLE IF NOT EXISTS study_identity (\n"                \
+    "  study_id INTEGER NOT NULL REFERENCES studies (study_id),\n" \
+    "  position INTEGER NOT NULL,\n"                               \
+    "  key TEXT NOT NULL,\n"                                       \
+    "  value TEXT NOT NULL,\n"                                     \
+    "  PRIMARY KEY (study_id, key)\n"                              \
     ") WITHOUT ROWID;\n"
 
 static const char schema_sql[] =
@@ -114,62 +124,20 @@ static const char schema_sql[] =
     "  value REAL NOT NULL,\n"
     "  text TEXT NOT NULL,\n"
     "  PRIMARY KEY (queue_id, name)\n"
-    ") WITHOUT ROWID;\n" TRIAL_PATH_SQL;
+    ") WITHOUT ROWID;\n" TRIAL_PATH_SQL STUDY_IDENTITY_SQL;
 
+/* Older versions are only ever added to: an upgrade creates what the file
+ * lacks and nothing else changes. */
 static const char upgrade_from_1_sql[] =
-    TRIAL_PATH_SQL "UPDATE dial_schema SET version = " SCHEMA_VERSION_TEXT ";\n";
-
-enum statement {
-    BEGIN_WRITE,
-    BEGIN_READ,
-    COMMIT,
-    ROLLBACK,
-    STUDY_FIND,
-    STUDY_INSERT,
-    STUDY_LIST,
-    STALE_FIND,
-    STALE_MARK,
-    QUEUE_PUSH,
-    QUEUE_COPY_PARAMS,
-    QUEUE_DROP,
-    STUDY_COUNTS,
-    STUDY_STALE,
-    QUEUE_HEAD,
-    TRIAL_INSERT,
-    TRIAL_TAKE_QUEUED,
-    QUEUE_PARAMS,
-    QUEUE_PARAMS_DROP,
-    STUDY_STARTED,
-    PARAM_SET,
-    VALUE_SET,
-    PATH_CLEAR,
-    PATH_SET,
-    HEARTBEAT,
-    TRIAL_STATE,
-    TRIAL_FINISH,
-    STUDY_FINISHED,
-    LIST_TRIALS,
-    LIST_PARAMS,
-    LIST_VALUES,
-    LIST_PATHS,
-    BEST_MIN,
-    BEST_MAX,
-    BEST_TRIAL,
-    TRIAL_ROW,
-    TRIAL_PARAMS,
-    TRIAL_VALUES,
-    TRIAL_PATH,
-    STATEMENT_COUNT
-};
+    TRIAL_PATH_SQL STUDY_IDENTITY_SQL "UPDATE dial_schema SET version = " SCHEMA_VERSION_TEXT ";\n";
+static const char upgrade_from_2_sql[] =
+    STUDY_IDENTITY_SQL "UPDATE dial_schema SET version = " SCHEMA_VERSION_TEXT ";\n";
 
 static const char *const statement_sql[STATEMENT_COUNT] = {
     [BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [BEGIN_READ] = "BEGIN",
     [COMMIT] = "COMMIT",
     [ROLLBACK] = "ROLLBACK",
-    [STUDY_FIND] = "SELECT study_id, direction FROM studies WHERE name = ?1",
-    [STUDY_INSERT] = "INSERT INTO studies (name, direction, created_at) VALUES (?1, ?2, ?3)",
-    [STUDY_LIST] = "SELECT name, direction FROM studies ORDER BY name",
     [STALE_FIND] = "SELECT trial_id, number FROM trials "
                    "WHERE study_id = ?1 AND state = 'running' AND heartbeat < ?2",
     [STALE_MARK] = "UPDATE trials SET state = 'failed', stale = 1, finished_at = ?2, "
@@ -228,51 +196,6 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [TRIAL_PATH] = "SELECT step, value FROM trial_path WHERE trial_id = ?1 ORDER BY step",
 };
 
-typedef struct sqlite_storage {
-    sqlite3 *db;
-    char *path;
-    sqlite3_stmt *statements[STATEMENT_COUNT];
-    dial_rng jitter; /* only spreads retries in time; never reaches a result */
-} sqlite_storage;
-
-/* A transaction body returns an SQLite result code, or TXN_FAILED after
- * recording a dial error on ctx (a direction mismatch, a bad file). */
-#define TXN_FAILED (-1)
-typedef int (*txn_fn)(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_status *status);
-
-/* The statement, reset and ready for new bindings. */
-static sqlite3_stmt *statement(sqlite_storage *store, enum statement id) {
-    sqlite3_stmt *stmt = store->statements[id];
-    sqlite3_reset(stmt);
-    return stmt;
-}
-
-/* Runs a statement that returns no rows; SQLITE_OK when it succeeded. */
-static int run(sqlite3_stmt *stmt) {
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-static int run_id(sqlite_storage *store, enum statement id) { return run(statement(store, id)); }
-
-/* Steps a query: SQLITE_ROW or SQLITE_DONE (then it is reset), or an error. */
-static int next_row(sqlite3_stmt *stmt) {
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) sqlite3_reset(stmt);
-    return rc;
-}
-
-static double column_number(sqlite3_stmt *stmt, int column) {
-    return sqlite3_column_type(stmt, column) == SQLITE_NULL ? NAN
-                                                            : sqlite3_column_double(stmt, column);
-}
-
-static const char *column_text(sqlite3_stmt *stmt, int column) {
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    return text ? (const char *)text : "";
-}
-
 static void bind_number(sqlite3_stmt *stmt, int index, double value) {
     if (isnan(value))
         sqlite3_bind_null(stmt, index);
@@ -324,8 +247,8 @@ static dial_status sqlite_error(dial_ctx *ctx, const sqlite_storage *store, int 
 /* Runs one transaction body, retrying it from the start while another
  * process holds the lock. The body begins and commits its own transaction;
  * whatever it leaves open on failure is rolled back here. */
-static dial_status transact(dial_ctx *ctx, sqlite_storage *store, const char *what, txn_fn body,
-                            void *arg) {
+dial_status dial_sqlite_transact(dial_ctx *ctx, sqlite_storage *store, const char *what,
+                                 txn_fn body, void *arg) {
     double started = monotonic_seconds();
     double pause = 0.001;
     for (;;) {
@@ -349,7 +272,91 @@ static dial_status transact(dial_ctx *ctx, sqlite_storage *store, const char *wh
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* The statements that read a table a version added, and what an older
+ * file read read-only (never upgraded) runs instead: the same columns and
+ * no rows, so its trials read with empty paths. */
+static const char *statement_for_version(int id, int version) {
+    if (version >= 2) return statement_sql[id];
+    switch (id) {
+    case LIST_PATHS: return "SELECT NULL, NULL, NULL WHERE 0";
+    case TRIAL_PATH: return "SELECT NULL, NULL WHERE 0";
+    case PATH_CLEAR:
+    case PATH_SET: return "SELECT NULL WHERE 0";
+    default: return statement_sql[id];
+    }
+}
+
+/* Checks that the file is a dial study database this dial reads, and
+ * leaves its schema version in store->version; 0 for a file without
+ * tables (a new file, or an empty one). */
+static int read_schema(dial_ctx *ctx, sqlite_storage *store, dial_status *status) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'), "
+                                "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'dial_schema')",
+                                -1, &stmt, NULL);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(stmt);
+    int64_t tables = sqlite3_column_int64(stmt, 0);
+    bool has_schema = sqlite3_column_int64(stmt, 1) > 0;
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) return rc;
+    store->version = 0;
+    if (!has_schema) {
+        if (tables == 0) return SQLITE_OK;
+        *status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                            "%s is not a dial study database: it has tables but no dial_schema "
+                            "table",
+                            store->path);
+        return TXN_FAILED;
+    }
+    rc = sqlite3_prepare_v2(store->db, "SELECT max(version) FROM dial_schema", -1, &stmt, NULL);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(stmt);
+    int64_t version = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) return rc;
+    if (version > SCHEMA_VERSION) {
+        *status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                            "%s has study schema version %lld, from a newer dial; this dial %s "
+                            "reads versions 1 to %d: open it with a newer dial",
+                            store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
+        return TXN_FAILED;
+    }
+    if (version < 1) {
+        *status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                            "%s has study schema version %lld; this dial %s reads versions 1 "
+                            "to %d",
+                            store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
+        return TXN_FAILED;
+    }
+    store->version = (int)version;
+    return SQLITE_OK;
+}
+
+/* Creates the schema in a new file or upgrades an older one, under the
+ * write lock: of several processes opening the same file at once exactly
+ * one creates or upgrades it, and the others find it done. */
 static int setup_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_status *status) {
+    (void)arg;
+    int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return rc;
+    if ((rc = read_schema(ctx, store, status)) != SQLITE_OK) return rc;
+    const char *sql = store->version == 0   ? schema_sql
+                      : store->version == 1 ? upgrade_from_1_sql
+                      : store->version == 2 ? upgrade_from_2_sql
+                                            : NULL;
+    if (sql && (rc = sqlite3_exec(store->db, sql, NULL, NULL, NULL)) != SQLITE_OK) return rc;
+    store->version = SCHEMA_VERSION;
+    return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* WAL mode, once the file is known to be dial's: a file of another program
+ * is refused before anything in it changes. */
+static int journal_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_status *status) {
+    (void)arg;
+    (void)status;
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
     if (rc != SQLITE_OK) return rc;
@@ -363,63 +370,21 @@ static int setup_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_stat
                  "will wait for each other more",
                  store->path);
     /* Per connection: see the file comment for why NORMAL. */
-    rc = sqlite3_exec(store->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) return rc;
+    return sqlite3_exec(store->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
 
-    rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+/* Reads the schema version in a read transaction: nothing is written. */
+static int read_body(dial_ctx *ctx, sqlite_storage *store, void *arg, dial_status *status) {
+    (void)arg;
+    int rc = sqlite3_exec(store->db, "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK) return rc;
-    rc = sqlite3_prepare_v2(store->db,
-                            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'), "
-                            "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                            "name = 'dial_schema')",
-                            -1, &stmt, NULL);
-    if (rc != SQLITE_OK) return rc;
-    rc = sqlite3_step(stmt);
-    int64_t tables = sqlite3_column_int64(stmt, 0);
-    bool has_schema = sqlite3_column_int64(stmt, 1) > 0;
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW) return rc;
-
-    if (!has_schema) {
-        if (tables > 0) {
-            *status = dial_fail(ctx, DIAL_ERR_FORMAT,
-                                "%s is not a dial study database: it has tables but no "
-                                "dial_schema table",
-                                store->path);
-            return TXN_FAILED;
-        }
-        rc = sqlite3_exec(store->db, schema_sql, NULL, NULL, NULL);
-        if (rc != SQLITE_OK) return rc;
-    } else {
-        rc = sqlite3_prepare_v2(store->db, "SELECT max(version) FROM dial_schema", -1, &stmt, NULL);
-        if (rc != SQLITE_OK) return rc;
-        rc = sqlite3_step(stmt);
-        int64_t version = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        if (rc != SQLITE_ROW) return rc;
-        if (version > SCHEMA_VERSION) {
-            *status =
-                dial_fail(ctx, DIAL_ERR_FORMAT,
-                          "%s has study schema version %lld, from a newer dial; this dial %s "
-                          "reads versions 1 to %d: open it with a newer dial",
-                          store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
-            return TXN_FAILED;
-        }
-        if (version < 1) {
-            *status =
-                dial_fail(ctx, DIAL_ERR_FORMAT,
-                          "%s has study schema version %lld; this dial %s reads versions 1 "
-                          "to %d",
-                          store->path, (long long)version, DIAL_VERSION_STRING, SCHEMA_VERSION);
-            return TXN_FAILED;
-        }
-        /* Under the write lock taken above, so of several processes
-         * opening a version-1 file at once exactly one upgrades it and the
-         * others find version 2. Older versions are only ever added to. */
-        if (version == 1) {
-            rc = sqlite3_exec(store->db, upgrade_from_1_sql, NULL, NULL, NULL);
-            if (rc != SQLITE_OK) return rc;
-        }
+    if ((rc = read_schema(ctx, store, status)) != SQLITE_OK) return rc;
+    if (store->version == 0) {
+        struct stat info;
+        bool empty = stat(store->path, &info) == 0 && info.st_size == 0;
+        *status = dial_fail(ctx, DIAL_ERR_FORMAT, "%s is not a dial study database: %s",
+                            store->path, empty ? "it is empty" : "it has no tables");
+        return TXN_FAILED;
     }
     return sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
 }
@@ -444,13 +409,60 @@ static const dial_storage_ops sqlite_ops;
 static void sqlite_close(void *self) {
     sqlite_storage *store = self;
     if (!store) return;
-    for (int i = 0; i < STATEMENT_COUNT; i++) sqlite3_finalize(store->statements[i]);
+    for (int i = 0; store->statements && i < STATEMENT_COUNT; i++)
+        sqlite3_finalize(store->statements[i]);
+    free(store->statements);
     sqlite3_close(store->db);
     free(store->path);
     free(store);
 }
 
-dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_storage *out) {
+/* "file:" and the path with the characters a URI gives a meaning escaped,
+ * then "?immutable=1"; malloc'ed, NULL when out of memory. */
+static char *immutable_uri(const char *path) {
+    size_t length = strlen(path);
+    char *uri = malloc(length * 3 + 32);
+    if (!uri) return NULL;
+    char *out = uri + sprintf(uri, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            out += sprintf(out, "%%%02X", (unsigned char)*p);
+        else
+            *out++ = *p;
+    }
+    strcpy(out, "?immutable=1");
+    return uri;
+}
+
+/* Opens the connection: read-write (creating the file), read-only, or
+ * read-only and immutable for a file whose directory cannot be written
+ * (SQLite could not make the -shm file a WAL file is read with, and no
+ * other process can be writing it there). */
+static dial_status connect(dial_ctx *ctx, sqlite_storage *store, bool read_only,
+                           const char *parent) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    char *uri = NULL;
+    if (!read_only) {
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    } else {
+        flags |= SQLITE_OPEN_READONLY;
+        if (access(parent, W_OK) != 0) {
+            if (!(uri = immutable_uri(store->path)))
+                return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening %s", store->path);
+            flags |= SQLITE_OPEN_URI;
+        }
+    }
+    /* The study handle serialises the calls on this connection. */
+    int rc = sqlite3_open_v2(uri ? uri : store->path, &store->db, flags, NULL);
+    free(uri);
+    if (rc != SQLITE_OK)
+        return store->db ? sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db), "opening it")
+                         : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening %s", store->path);
+    sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+    return DIAL_OK;
+}
+
+static dial_status sqlite_open(dial_ctx *ctx, const char *path, bool read_only, dial_storage *out) {
     *out = (dial_storage){0};
     char parent[4096];
     if (!parent_directory_exists(path, parent, sizeof parent))
@@ -458,10 +470,13 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
                          "cannot open study storage %s: directory '%s' does not exist", path,
                          parent);
     sqlite_storage *store = calloc(1, sizeof *store);
-    if (!store || !(store->path = dial_strdup(path))) {
+    if (!store || !(store->path = dial_strdup(path)) ||
+        !(store->statements = calloc(STATEMENT_COUNT, sizeof *store->statements))) {
+        if (store) free(store->path);
         free(store);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening study storage %s", path);
     }
+    store->read_only = read_only;
     /* Retries of workers started together must not stay in step: the pid
      * and the clock separate them. */
     struct timespec now;
@@ -469,21 +484,16 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
     store->jitter =
         dial_rng_stream((uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30), (uint64_t)getpid());
 
-    /* The study handle serialises the calls on this connection. */
-    int rc = sqlite3_open_v2(
-        path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        dial_status status =
-            store->db ? sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db), "opening it")
-                      : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening %s", path);
-        sqlite_close(store);
-        return status;
-    }
-    sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
-    dial_status status = transact(ctx, store, "opening it", setup_body, NULL);
+    dial_status status = connect(ctx, store, read_only, parent);
+    if (status == DIAL_OK && read_only)
+        status = dial_sqlite_transact(ctx, store, "opening it", read_body, NULL);
+    if (status == DIAL_OK && !read_only)
+        status = dial_sqlite_transact(ctx, store, "opening it", setup_body, NULL);
+    if (status == DIAL_OK && !read_only)
+        status = dial_sqlite_transact(ctx, store, "opening it", journal_body, NULL);
     for (int i = 0; i < STATEMENT_COUNT && status == DIAL_OK; i++) {
-        rc = sqlite3_prepare_v3(store->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &store->statements[i], NULL);
+        int rc = sqlite3_prepare_v3(store->db, statement_for_version(i, store->version), -1,
+                                    SQLITE_PREPARE_PERSISTENT, &store->statements[i], NULL);
         if (rc != SQLITE_OK)
             status =
                 sqlite_error(ctx, store, rc, sqlite3_errmsg(store->db), "preparing its statements");
@@ -497,104 +507,12 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
     return DIAL_OK;
 }
 
-/* ---- studies ------------------------------------------------------------ */
-
-typedef struct open_study_arg {
-    const char *name;
-    dial_direction direction;
-    int64_t study_id;
-} open_study_arg;
-
-static const char *direction_name(dial_direction direction) {
-    return direction == DIAL_MAXIMIZE ? "maximize" : "minimize";
+dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_storage *out) {
+    return sqlite_open(ctx, path, false, out);
 }
 
-static int open_study_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    open_study_arg *arg = p;
-    int rc = run_id(store, BEGIN_WRITE);
-    if (rc != SQLITE_OK) return rc;
-    sqlite3_stmt *find = statement(store, STUDY_FIND);
-    sqlite3_bind_text(find, 1, arg->name, -1, SQLITE_STATIC);
-    rc = next_row(find);
-    if (rc == SQLITE_ROW) {
-        arg->study_id = sqlite3_column_int64(find, 0);
-        bool maximize = strcmp(column_text(find, 1), "maximize") == 0;
-        sqlite3_reset(find);
-        if (maximize != (arg->direction == DIAL_MAXIMIZE)) {
-            *status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                                "study '%s' in %s was created to %s; cannot resume it to %s",
-                                arg->name, store->path, maximize ? "maximize" : "minimize",
-                                direction_name(arg->direction));
-            return TXN_FAILED;
-        }
-        return run_id(store, COMMIT);
-    }
-    if (rc != SQLITE_DONE) return rc;
-    sqlite3_stmt *insert = statement(store, STUDY_INSERT);
-    sqlite3_bind_text(insert, 1, arg->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(insert, 2, direction_name(arg->direction), -1, SQLITE_STATIC);
-    sqlite3_bind_double(insert, 3, dial_tune_now());
-    if ((rc = run(insert)) != SQLITE_OK) return rc;
-    arg->study_id = sqlite3_last_insert_rowid(store->db);
-    return run_id(store, COMMIT);
-}
-
-static dial_status sqlite_open_study(dial_ctx *ctx, void *self, const char *name,
-                                     dial_direction direction, int64_t *study_id) {
-    open_study_arg arg = {name, direction, 0};
-    dial_status status = transact(ctx, self, "opening the study", open_study_body, &arg);
-    *study_id = arg.study_id;
-    return status;
-}
-
-static int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status);
-
-typedef struct studies_arg {
-    char **names;
-    dial_direction *directions;
-    size_t n, capacity;
-} studies_arg;
-
-static void studies_clear(studies_arg *arg) {
-    for (size_t i = 0; i < arg->n; i++) free(arg->names[i]);
-    free(arg->names);
-    free(arg->directions);
-    *arg = (studies_arg){0};
-}
-
-static int studies_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    studies_arg *arg = p;
-    studies_clear(arg);
-    sqlite3_stmt *list = statement(store, STUDY_LIST);
-    int rc;
-    while ((rc = next_row(list)) == SQLITE_ROW) {
-        if (arg->n == arg->capacity) {
-            size_t capacity = arg->capacity ? arg->capacity * 2 : 8;
-            char **names = realloc(arg->names, capacity * sizeof *names);
-            if (names) arg->names = names;
-            dial_direction *directions = realloc(arg->directions, capacity * sizeof *directions);
-            if (directions) arg->directions = directions;
-            if (!names || !directions) return nomem(ctx, list, status);
-            arg->capacity = capacity;
-        }
-        char *name = dial_strdup(column_text(list, 0));
-        if (!name) return nomem(ctx, list, status);
-        arg->names[arg->n] = name;
-        arg->directions[arg->n++] =
-            strcmp(column_text(list, 1), "maximize") == 0 ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
-    }
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static dial_status sqlite_studies(dial_ctx *ctx, void *self, char ***names,
-                                  dial_direction **directions, size_t *n) {
-    studies_arg arg = {0};
-    dial_status status = transact(ctx, self, "listing its studies", studies_body, &arg);
-    if (status != DIAL_OK) studies_clear(&arg);
-    *names = arg.names;
-    *directions = arg.directions;
-    *n = arg.n;
-    return status;
+dial_status dial_storage_sqlite_open_read(dial_ctx *ctx, const char *path, dial_storage *out) {
+    return sqlite_open(ctx, path, true, out);
 }
 
 /* ---- starting a trial ----------------------------------------------------- */
@@ -761,7 +679,7 @@ static dial_status sqlite_start_trial(dial_ctx *ctx, void *self, int64_t study_i
                                       const dial_storage_start *request, dial_storage_trial *out) {
     *out = (dial_storage_trial){0};
     start_arg arg = {study_id, request, out};
-    dial_status status = transact(ctx, self, "starting a trial", start_body, &arg);
+    dial_status status = dial_sqlite_transact(ctx, self, "starting a trial", start_body, &arg);
     if (status != DIAL_OK) {
         dial_trial_record_clear(&out->record);
         *out = (dial_storage_trial){0};
@@ -796,7 +714,7 @@ static dial_status sqlite_set_param(dial_ctx *ctx, void *self, int64_t trial_id,
                                     const char *name, dial_param_kind kind, double value,
                                     const char *text) {
     param_arg arg = {trial_id, position, name, kind, value, text};
-    return transact(ctx, self, "storing a parameter", param_body, &arg);
+    return dial_sqlite_transact(ctx, self, "storing a parameter", param_body, &arg);
 }
 
 typedef struct report_arg {
@@ -823,7 +741,7 @@ static int report_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_statu
 static dial_status sqlite_report(dial_ctx *ctx, void *self, int64_t trial_id, int64_t step,
                                  double value, double now) {
     report_arg arg = {trial_id, step, value, now};
-    return transact(ctx, self, "storing an intermediate value", report_body, &arg);
+    return dial_sqlite_transact(ctx, self, "storing an intermediate value", report_body, &arg);
 }
 
 typedef struct path_arg {
@@ -861,7 +779,7 @@ static dial_status sqlite_report_path(dial_ctx *ctx, void *self, int64_t trial_i
                                       const int64_t *steps, const double *values, size_t n,
                                       double now) {
     path_arg arg = {trial_id, steps, values, n, now};
-    return transact(ctx, self, "storing a trial's path", path_body, &arg);
+    return dial_sqlite_transact(ctx, self, "storing a trial's path", path_body, &arg);
 }
 
 typedef struct heartbeat_arg {
@@ -887,7 +805,7 @@ static dial_status sqlite_heartbeat(dial_ctx *ctx, void *self, const int64_t *tr
                                     double now) {
     if (n == 0) return DIAL_OK;
     heartbeat_arg arg = {trial_ids, n, now};
-    return transact(ctx, self, "sending heartbeats", heartbeat_body, &arg);
+    return dial_sqlite_transact(ctx, self, "sending heartbeats", heartbeat_body, &arg);
 }
 
 typedef struct finish_arg {
@@ -945,222 +863,26 @@ static dial_status sqlite_finish(dial_ctx *ctx, void *self, int64_t trial_id,
                                  dial_trial_state state, double value, const char *message,
                                  double now, bool *was_stale) {
     finish_arg arg = {trial_id, state, value, now, message, false};
-    dial_status status = transact(ctx, self, "finishing a trial", finish_body, &arg);
+    dial_status status = dial_sqlite_transact(ctx, self, "finishing a trial", finish_body, &arg);
     *was_stale = arg.was_stale;
-    return status;
-}
-
-/* ---- reading ------------------------------------------------------------ */
-
-/* Fills the scalar fields of a record from a LIST_TRIALS or TRIAL_ROW row. */
-static bool read_trial_row(sqlite3_stmt *row, dial_trial_record *record) {
-    record->number = sqlite3_column_int64(row, 0);
-    record->state = DIAL_TRIAL_FAILED;
-    dial_trial_state_parse(column_text(row, 1), &record->state);
-    record->value = column_number(row, 2);
-    record->started_at = column_number(row, 3);
-    record->finished_at = sqlite3_column_type(row, 4) == SQLITE_NULL ? 0 : column_number(row, 4);
-    record->stale = sqlite3_column_int64(row, 5) != 0;
-    if (sqlite3_column_type(row, 6) != SQLITE_NULL)
-        return dial_record_set_message(record, column_text(row, 6));
-    return true;
-}
-
-static bool read_param_row(sqlite3_stmt *row, int first, dial_trial_record *record) {
-    dial_param_kind kind = DIAL_PARAM_FLOAT;
-    dial_param_kind_parse(column_text(row, first + 1), &kind);
-    return dial_record_add_param(record, column_text(row, first), kind,
-                                 column_number(row, first + 2), column_text(row, first + 3));
-}
-
-/* The record of the list with that number (the list is ascending). */
-static dial_trial_record *find_number(dial_trial_list *list, int64_t number) {
-    size_t low = 0, high = list->count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        if (list->items[mid].number < number)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low < list->count && list->items[low].number == number ? &list->items[low] : NULL;
-}
-
-typedef struct list_arg {
-    int64_t study_id;
-    dial_trial_list *out;
-} list_arg;
-
-static int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status) {
-    sqlite3_reset(stmt);
-    *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
-    return TXN_FAILED;
-}
-
-static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    list_arg *arg = p;
-    dial_trial_list_free(arg->out);
-    int rc = run_id(store, BEGIN_READ);
-    if (rc != SQLITE_OK) return rc;
-    sqlite3_stmt *trials = statement(store, LIST_TRIALS);
-    sqlite3_bind_int64(trials, 1, arg->study_id);
-    while ((rc = next_row(trials)) == SQLITE_ROW) {
-        dial_trial_record *record = dial_trial_list_push(arg->out);
-        if (!record || !read_trial_row(trials, record)) return nomem(ctx, trials, status);
-    }
-    if (rc != SQLITE_DONE) return rc;
-
-    sqlite3_stmt *params = statement(store, LIST_PARAMS);
-    sqlite3_bind_int64(params, 1, arg->study_id);
-    dial_trial_record *record = NULL;
-    while ((rc = next_row(params)) == SQLITE_ROW) {
-        int64_t number = sqlite3_column_int64(params, 0);
-        if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !read_param_row(params, 1, record)) return nomem(ctx, params, status);
-    }
-    if (rc != SQLITE_DONE) return rc;
-
-    sqlite3_stmt *values = statement(store, LIST_VALUES);
-    sqlite3_bind_int64(values, 1, arg->study_id);
-    record = NULL;
-    while ((rc = next_row(values)) == SQLITE_ROW) {
-        int64_t number = sqlite3_column_int64(values, 0);
-        if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !dial_record_set_intermediate(record, sqlite3_column_int64(values, 1),
-                                                    column_number(values, 2)))
-            return nomem(ctx, values, status);
-    }
-    if (rc != SQLITE_DONE) return rc;
-
-    sqlite3_stmt *paths = statement(store, LIST_PATHS);
-    sqlite3_bind_int64(paths, 1, arg->study_id);
-    record = NULL;
-    while ((rc = next_row(paths)) == SQLITE_ROW) {
-        int64_t number = sqlite3_column_int64(paths, 0);
-        if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !dial_record_append_path(record, sqlite3_column_int64(paths, 1),
-                                               column_number(paths, 2)))
-            return nomem(ctx, paths, status);
-    }
-    if (rc != SQLITE_DONE) return rc;
-    return run_id(store, COMMIT);
-}
-
-static dial_status sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id,
-                                 dial_trial_list *out) {
-    *out = (dial_trial_list){0};
-    list_arg arg = {study_id, out};
-    dial_status status = transact(ctx, self, "reading the trials", list_body, &arg);
-    if (status != DIAL_OK) dial_trial_list_free(out);
-    return status;
-}
-
-typedef struct best_arg {
-    int64_t study_id;
-    dial_direction direction;
-    dial_trial_record *out;
-    bool found;
-} best_arg;
-
-static int best_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    best_arg *arg = p;
-    dial_trial_record_clear(arg->out);
-    arg->found = false;
-    int rc = run_id(store, BEGIN_READ);
-    if (rc != SQLITE_OK) return rc;
-    /* Two index lookups: the best value, then the lowest number holding it. */
-    sqlite3_stmt *best = statement(store, arg->direction == DIAL_MAXIMIZE ? BEST_MAX : BEST_MIN);
-    sqlite3_bind_int64(best, 1, arg->study_id);
-    if ((rc = next_row(best)) != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    bool any = sqlite3_column_type(best, 0) != SQLITE_NULL;
-    double value = sqlite3_column_double(best, 0);
-    sqlite3_reset(best);
-    if (!any) return run_id(store, COMMIT);
-
-    sqlite3_stmt *which = statement(store, BEST_TRIAL);
-    sqlite3_bind_int64(which, 1, arg->study_id);
-    sqlite3_bind_double(which, 2, value);
-    if ((rc = next_row(which)) != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    int64_t trial_id = sqlite3_column_int64(which, 0);
-    sqlite3_reset(which);
-
-    sqlite3_stmt *row = statement(store, TRIAL_ROW);
-    sqlite3_bind_int64(row, 1, trial_id);
-    if ((rc = next_row(row)) != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    bool ok = read_trial_row(row, arg->out);
-    sqlite3_reset(row);
-    if (!ok) return nomem(ctx, row, status);
-    sqlite3_stmt *params = statement(store, TRIAL_PARAMS);
-    sqlite3_bind_int64(params, 1, trial_id);
-    while ((rc = next_row(params)) == SQLITE_ROW)
-        if (!read_param_row(params, 0, arg->out)) return nomem(ctx, params, status);
-    if (rc != SQLITE_DONE) return rc;
-    sqlite3_stmt *values = statement(store, TRIAL_VALUES);
-    sqlite3_bind_int64(values, 1, trial_id);
-    while ((rc = next_row(values)) == SQLITE_ROW)
-        if (!dial_record_set_intermediate(arg->out, sqlite3_column_int64(values, 0),
-                                          column_number(values, 1)))
-            return nomem(ctx, values, status);
-    if (rc != SQLITE_DONE) return rc;
-    sqlite3_stmt *path = statement(store, TRIAL_PATH);
-    sqlite3_bind_int64(path, 1, trial_id);
-    while ((rc = next_row(path)) == SQLITE_ROW)
-        if (!dial_record_append_path(arg->out, sqlite3_column_int64(path, 0),
-                                     column_number(path, 1)))
-            return nomem(ctx, path, status);
-    if (rc != SQLITE_DONE) return rc;
-    if ((rc = run_id(store, COMMIT)) != SQLITE_OK) return rc;
-    arg->found = true;
-    return SQLITE_OK;
-}
-
-static dial_status sqlite_best(dial_ctx *ctx, void *self, int64_t study_id,
-                               dial_direction direction, dial_trial_record *out, bool *found) {
-    *out = (dial_trial_record){0};
-    best_arg arg = {study_id, direction, out, false};
-    dial_status status = transact(ctx, self, "finding the best trial", best_body, &arg);
-    *found = status == DIAL_OK && arg.found;
-    if (!*found) dial_trial_record_clear(out);
-    return status;
-}
-
-typedef struct counts_arg {
-    int64_t study_id, finished, running;
-} counts_arg;
-
-static int counts_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    counts_arg *arg = p;
-    sqlite3_stmt *counts = statement(store, STUDY_COUNTS);
-    sqlite3_bind_int64(counts, 1, arg->study_id);
-    int rc = next_row(counts);
-    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    arg->finished = sqlite3_column_int64(counts, 2);
-    arg->running = sqlite3_column_int64(counts, 3);
-    sqlite3_reset(counts);
-    return SQLITE_OK;
-}
-
-static dial_status sqlite_counts(dial_ctx *ctx, void *self, int64_t study_id, int64_t *finished,
-                                 int64_t *running) {
-    counts_arg arg = {study_id, 0, 0};
-    dial_status status = transact(ctx, self, "counting the trials", counts_body, &arg);
-    *finished = arg.finished;
-    *running = arg.running;
     return status;
 }
 
 static const dial_storage_ops sqlite_ops = {
     .kind = "sqlite",
-    .open_study = sqlite_open_study,
-    .studies = sqlite_studies,
+    .open_study = dial_sqlite_open_study,
+    .find_study = dial_sqlite_find_study,
+    .studies = dial_sqlite_studies,
+    .delete_study = dial_sqlite_delete_study,
+    .rename_study = dial_sqlite_rename_study,
     .start_trial = sqlite_start_trial,
     .set_param = sqlite_set_param,
     .report = sqlite_report,
     .report_path = sqlite_report_path,
     .heartbeat = sqlite_heartbeat,
     .finish = sqlite_finish,
-    .trials = sqlite_trials,
-    .best = sqlite_best,
-    .counts = sqlite_counts,
+    .trials = dial_sqlite_trials,
+    .best = dial_sqlite_best,
+    .counts = dial_sqlite_counts,
     .close = sqlite_close,
 };

@@ -18,7 +18,8 @@ static dial_status study_nomem(dial_ctx *ctx) {
     return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening a study");
 }
 
-dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
+/* A study handle with its sampler and space but no storage yet. */
+static dial_status study_new(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
     *out = NULL;
     if (!options) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_open needs options");
     const char *name = options->name ? options->name : "default";
@@ -56,14 +57,26 @@ dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, di
     dial_status status = dial_sampler_create(ctx, options->sampler, options->seed, options->space,
                                              options->grid_points, &study->sampler);
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
-    if (status == DIAL_OK) {
-        study->grid_size = dial_sampler_grid_size(study->sampler);
-        status = in_memory ? dial_storage_memory_open(ctx, &study->storage)
-                           : dial_storage_sqlite_open(ctx, options->storage, &study->storage);
+    if (status != DIAL_OK) {
+        dial_study_free(study);
+        return status;
     }
+    study->grid_size = dial_sampler_grid_size(study->sampler);
+    *out = study;
+    return DIAL_OK;
+}
+
+dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
+    *out = NULL;
+    dial_study *study = NULL;
+    dial_status status = study_new(ctx, options, &study);
+    if (status != DIAL_OK) return status;
+    status = study->storage_path ? dial_storage_sqlite_open(ctx, options->storage, &study->storage)
+                                 : dial_storage_memory_open(ctx, &study->storage);
     if (status == DIAL_OK)
-        status = study->storage.ops->open_study(ctx, study->storage.self, study->name,
-                                                study->direction, &study->study_id);
+        status =
+            study->storage.ops->open_study(ctx, study->storage.self, study->name, study->direction,
+                                           options->identity, &study->study_id);
     if (status != DIAL_OK) {
         dial_study_free(study);
         return status;
@@ -87,29 +100,59 @@ static dial_status check_study_file(dial_ctx *ctx, const char *storage) {
     return DIAL_OK;
 }
 
-static void free_names(char **names, size_t n) {
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+/* An existing study file, opened read-only. */
+static dial_status open_file_read(dial_ctx *ctx, const char *storage, dial_storage *store) {
+    *store = (dial_storage){0};
+    dial_status status = check_study_file(ctx, storage);
+    if (status == DIAL_OK) status = dial_storage_sqlite_open_read(ctx, storage, store);
+    return status;
 }
 
-static dial_status list_studies(dial_ctx *ctx, const char *storage, char ***names,
-                                dial_direction **directions, size_t *n) {
-    *names = NULL;
-    *directions = NULL;
+void dial_study_summaries_free(dial_study_summary *summaries, size_t n) {
+    for (size_t i = 0; summaries && i < n; i++) {
+        free(summaries[i].name);
+        dial_study_identity_free(&summaries[i].identity);
+    }
+    free(summaries);
+}
+
+dial_status dial_study_summaries(dial_ctx *ctx, const char *storage, dial_study_summary **out,
+                                 size_t *n) {
+    *out = NULL;
     *n = 0;
-    dial_status status = check_study_file(ctx, storage);
-    dial_storage store = {0};
-    if (status == DIAL_OK) status = dial_storage_sqlite_open(ctx, storage, &store);
-    if (status == DIAL_OK) status = store.ops->studies(ctx, store.self, names, directions, n);
+    dial_storage store;
+    dial_status status = open_file_read(ctx, storage, &store);
+    if (status == DIAL_OK) status = store.ops->studies(ctx, store.self, out, n);
     dial_storage_close(&store);
     return status;
 }
 
 dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n) {
-    dial_direction *directions = NULL;
-    dial_status status = list_studies(ctx, storage, names, &directions, n);
-    free(directions);
-    return status;
+    *names = NULL;
+    *n = 0;
+    dial_study_summary *summaries = NULL;
+    size_t count = 0;
+    dial_status status = dial_study_summaries(ctx, storage, &summaries, &count);
+    if (status != DIAL_OK) return status;
+    char **list = calloc(count ? count : 1, sizeof *list);
+    if (!list) {
+        dial_study_summaries_free(summaries, count);
+        return study_nomem(ctx);
+    }
+    /* The names move out of the summaries. */
+    for (size_t i = 0; i < count; i++) {
+        list[i] = summaries[i].name;
+        summaries[i].name = NULL;
+    }
+    dial_study_summaries_free(summaries, count);
+    *names = list;
+    *n = count;
+    return DIAL_OK;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
 }
 
 /* "a, b, c" (shortened past a few hundred characters) for messages. */
@@ -123,39 +166,109 @@ static void names_text(char **names, size_t n, char *buf, size_t size) {
     }
 }
 
+/* The error for a study the file lacks: it names those it holds. */
+static dial_status no_such_study(dial_ctx *ctx, const char *storage, const char *name) {
+    char **names = NULL;
+    size_t n = 0;
+    dial_status status = dial_study_names(ctx, storage, &names, &n);
+    if (status != DIAL_OK) return status;
+    char list[400];
+    names_text(names, n, list, sizeof list);
+    if (n == 0)
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s holds no study", storage);
+    else if (name)
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; it holds: %s", storage,
+                           name, list);
+    else
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                           "%s holds several studies (%s); name the one to read", storage, list);
+    free_names(names, n);
+    return status;
+}
+
 dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name,
                             dial_study **out) {
     *out = NULL;
     char **names = NULL;
-    dial_direction *directions = NULL;
     size_t n = 0;
-    dial_status status = list_studies(ctx, storage, &names, &directions, &n);
+    dial_status status = dial_study_names(ctx, storage, &names, &n);
     if (status != DIAL_OK) return status;
-    long pick = -1;
     const char *wanted = name ? name : n == 1 ? names[0] : "default";
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], wanted) == 0) pick = (long)i;
-    if (pick < 0) {
-        char list[400];
-        names_text(names, n, list, sizeof list);
-        if (n == 0)
-            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s holds no study", storage);
-        else if (name)
-            status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; it holds: %s",
-                               storage, name, list);
-        else
-            status =
-                dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                          "%s holds several studies (%s); name the one to read", storage, list);
-    } else {
-        dial_study_options options = {.name = names[pick],
-                                      .storage = storage,
-                                      .direction = directions[pick],
-                                      .sampler = DIAL_SAMPLER_RANDOM};
-        status = dial_study_open(ctx, &options, out);
-    }
+    dial_study_options options = {.name = wanted,
+                                  .storage = storage,
+                                  .direction = DIAL_MINIMIZE,
+                                  .sampler = DIAL_SAMPLER_RANDOM};
+    dial_study *study = NULL;
+    bool found = false;
+    status = study_new(ctx, &options, &study);
+    if (status == DIAL_OK) status = dial_storage_sqlite_open_read(ctx, storage, &study->storage);
+    if (status == DIAL_OK)
+        status = study->storage.ops->find_study(ctx, study->storage.self, study->name,
+                                                &study->study_id, &study->direction, NULL, &found);
+    if (status == DIAL_OK && !found) status = no_such_study(ctx, storage, name);
     free_names(names, n);
-    free(directions);
+    if (status != DIAL_OK) {
+        dial_study_free(study);
+        return status;
+    }
+    *out = study;
+    return DIAL_OK;
+}
+
+dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const char *name,
+                                     dial_study_identity *out, bool *found) {
+    *out = (dial_study_identity){0};
+    *found = false;
+    /* No file, or one another run has just created and not yet given its
+     * schema (SQLite writes nothing before the first commit): a new study. */
+    struct stat info;
+    if (!storage || !storage[0] || stat(storage, &info) != 0 ||
+        (S_ISREG(info.st_mode) && info.st_size == 0))
+        return DIAL_OK;
+    dial_storage store;
+    dial_status status = open_file_read(ctx, storage, &store);
+    int64_t study_id = 0;
+    dial_direction direction = DIAL_MINIMIZE;
+    if (status == DIAL_OK)
+        status = store.ops->find_study(ctx, store.self, name ? name : "default", &study_id,
+                                       &direction, out, found);
+    dial_storage_close(&store);
+    return status;
+}
+
+/* Opens an existing study file for a change: read-only first, so that a
+ * file that is not dial's is refused before anything writes to it. */
+static dial_status open_file_write(dial_ctx *ctx, const char *storage, dial_storage *store) {
+    dial_status status = open_file_read(ctx, storage, store);
+    dial_storage_close(store);
+    if (status == DIAL_OK) status = dial_storage_sqlite_open(ctx, storage, store);
+    return status;
+}
+
+dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const char *name) {
+    if (!name || !name[0])
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the study to delete needs a name");
+    dial_storage store;
+    bool found = false;
+    dial_status status = open_file_write(ctx, storage, &store);
+    if (status == DIAL_OK) status = store.ops->delete_study(ctx, store.self, name, &found);
+    dial_storage_close(&store);
+    if (status == DIAL_OK && !found) status = no_such_study(ctx, storage, name);
+    return status;
+}
+
+dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from,
+                              const char *to) {
+    if (!from || !from[0] || !to || !to[0])
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "renaming a study needs two non-empty names");
+    if (strcmp(from, to) == 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "study '%s' already has that name", from);
+    dial_storage store;
+    bool found = false;
+    dial_status status = open_file_write(ctx, storage, &store);
+    if (status == DIAL_OK) status = store.ops->rename_study(ctx, store.self, from, to, &found);
+    dial_storage_close(&store);
+    if (status == DIAL_OK && !found) status = no_such_study(ctx, storage, from);
     return status;
 }
 

@@ -80,12 +80,200 @@ static const dial_trial_record *list_best(const dial_trial_list *list, dial_dire
     return best;
 }
 
+/* ---- the identity of a study -------------------------------------------------- */
+
+/* "%.15g": short ("0.2") and exact enough to tell settings apart. */
+static void number_text(double value, char *buf, size_t size) {
+    snprintf(buf, size, "%.15g", value);
+}
+
+/* The searched space as one line: "C=0.001..1000:log; k=1..50:step=2;
+ * weights=uniform|distance; alpha=0.1". */
+static char *space_identity(const dial_space *space) {
+    size_t size = 256, used = 0;
+    char *text = malloc(size);
+    if (!text) return NULL;
+    text[0] = '\0';
+    for (size_t i = 0; space && i < space->n; i++) {
+        const dial_param *param = &space->params[i];
+        char low[40], high[40], step[48] = "";
+        number_text(param->low, low, sizeof low);
+        number_text(param->high, high, sizeof high);
+        if (param->step > 0) {
+            char number[40];
+            number_text(param->step, number, sizeof number);
+            snprintf(step, sizeof step, ":step=%s", number);
+        }
+        size_t need = strlen(param->name) + 128;
+        for (size_t c = 0; c < param->n_choices; c++) need += strlen(param->choices[c]) + 1;
+        if (used + need >= size) {
+            size = (used + need) * 2;
+            char *grown = realloc(text, size);
+            if (!grown) {
+                free(text);
+                return NULL;
+            }
+            text = grown;
+        }
+        used += (size_t)snprintf(text + used, size - used, "%s%s=", i ? "; " : "", param->name);
+        if (param->kind == DIAL_PARAM_CHOICE && !param->fixed) {
+            for (size_t c = 0; c < param->n_choices; c++)
+                used += (size_t)snprintf(text + used, size - used, "%s%s", c ? "|" : "",
+                                         param->choices[c]);
+        } else if (param->kind == DIAL_PARAM_CHOICE) {
+            size_t c = (size_t)param->low;
+            used += (size_t)snprintf(text + used, size - used, "%s",
+                                     c < param->n_choices ? param->choices[c] : "");
+        } else if (param->fixed || param->low == param->high) {
+            used += (size_t)snprintf(text + used, size - used, "%s", low);
+        } else {
+            used += (size_t)snprintf(text + used, size - used, "%s..%s%s%s", low, high,
+                                     param->log ? ":log" : "", step);
+        }
+    }
+    return text;
+}
+
+/* The knobs fixed for every trial (set by the caller, not defaults):
+ * "k=5; weights=distance", or "" when none. */
+static char *fixed_knobs_identity(const dial_knobs *knobs) {
+    size_t size = 64, used = 0;
+    char *text = malloc(size);
+    if (!text) return NULL;
+    text[0] = '\0';
+    for (size_t i = 0; i < knobs->n; i++) {
+        if (!knobs->values[i].set_by_user) continue;
+        char value[512];
+        dial_knobs_format(knobs, i, value, sizeof value);
+        size_t need = strlen(knobs->specs[i].name) + strlen(value) + 4;
+        if (used + need >= size) {
+            size = (used + need) * 2;
+            char *grown = realloc(text, size);
+            if (!grown) {
+                free(text);
+                return NULL;
+            }
+            text = grown;
+        }
+        used += (size_t)snprintf(text + used, size - used, "%s%s=%s", used ? "; " : "",
+                                 knobs->specs[i].name, value);
+    }
+    return text;
+}
+
+static const char *sampler_name(dial_sampler_kind kind);
+
+/* What every study of this run is an experiment of (see tune_model.h). */
+static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
+                                  const dial_dataset *data, const dial_tune_options *options,
+                                  dial_study_identity *out) {
+    *out = (dial_study_identity){0};
+    dial_data_fingerprints prints;
+    dial_view all = dial_view_all(data);
+    if (!dial_view_fingerprints(&all, &prints))
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the data's fingerprint");
+    char fingerprint[80], folds[32], repeats[32], seed[32], holdout[40], nested[32], points[32];
+    snprintf(fingerprint, sizeof fingerprint,
+             "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64, prints.exact,
+             prints.any_row_order, prints.any_column_order, prints.any_order);
+    snprintf(folds, sizeof folds, "%zu", setup->folds ? setup->folds : 5);
+    snprintf(repeats, sizeof repeats, "%zu", setup->repeats ? setup->repeats : 1);
+    snprintf(seed, sizeof seed, "%" PRIu64, setup->seed);
+    number_text(options->holdout, holdout, sizeof holdout);
+    snprintf(nested, sizeof nested, "%zu", options->nested);
+    snprintf(points, sizeof points, "%zu", options->grid_points ? options->grid_points : 10);
+    char *space = space_identity(setup->space);
+    char *fixed = fixed_knobs_identity(setup->knobs);
+    const char *pairs[][2] = {
+        {"model", setup->family->name},
+        {"data", fingerprint},
+        {"target", data->target_name ? data->target_name : ""},
+        {"task", dial_task_name(data->task)},
+        {"metric", dial_metric_name(setup->metric)},
+        {"folds", folds},
+        {"repeats", repeats},
+        {"seed", seed},
+        {"holdout", holdout},
+        {"nested", nested},
+        {"sampler", sampler_name(options->sampler)},
+        {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
+        {"space", space},
+        {"knobs", fixed},
+    };
+    dial_status status =
+        space && fixed ? DIAL_OK
+                       : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the study's identity");
+    for (size_t i = 0; status == DIAL_OK && i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][1]) status = dial_study_identity_set(ctx, out, pairs[i][0], pairs[i][1]);
+    for (size_t i = 0; status == DIAL_OK && options->identity && i < options->identity->n; i++)
+        status = dial_study_identity_set(ctx, out, options->identity->keys[i],
+                                         options->identity->values[i]);
+    free(space);
+    free(fixed);
+    if (status != DIAL_OK) dial_study_identity_free(out);
+    return status;
+}
+
+/* The identity of outer fold k's study: the run's, and which fold. */
+static dial_status outer_identity(dial_ctx *ctx, const dial_study_identity *base, size_t k,
+                                  size_t n_outer, dial_study_identity *out) {
+    char fold[64];
+    snprintf(fold, sizeof fold, "%zu of %zu", k, n_outer);
+    dial_status status = dial_study_identity_copy(ctx, base, out);
+    if (status == DIAL_OK) status = dial_study_identity_set(ctx, out, "outer_fold", fold);
+    if (status != DIAL_OK) dial_study_identity_free(out);
+    return status;
+}
+
+/* Refuses, before anything runs, a stored study of this run (the main one
+ * or an outer fold's) that was created for another experiment. */
+static dial_status check_studies(dial_ctx *ctx, const dial_tune_options *options, const char *name,
+                                 const dial_study_identity *base) {
+    if (!options->storage || !options->storage[0]) return DIAL_OK;
+    dial_status status = DIAL_OK;
+    for (size_t k = 0; status == DIAL_OK && k <= options->nested; k++) {
+        char *study = malloc(strlen(name) + 32);
+        if (!study) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a study name");
+        if (k == 0)
+            strcpy(study, name);
+        else
+            sprintf(study, "%s-outer-%zu", name, k);
+        dial_study_identity wanted = {0}, stored = {0};
+        bool found = false;
+        status = k == 0 ? dial_study_identity_copy(ctx, base, &wanted)
+                        : outer_identity(ctx, base, k, options->nested, &wanted);
+        if (status == DIAL_OK)
+            status = dial_study_identity_read(ctx, options->storage, study, &stored, &found);
+        if (status == DIAL_OK && found)
+            status = dial_study_identity_check(ctx, study, options->storage, &stored, &wanted);
+        dial_study_identity_free(&wanted);
+        dial_study_identity_free(&stored);
+        free(study);
+    }
+    return status;
+}
+
+/* Counts the trials this process finished, whatever other processes add
+ * to the study meanwhile, and passes each on to the caller's on_trial. */
+typedef struct trial_counter {
+    const dial_optimize_options *caller;
+    int64_t finished; /* under dial_study_optimize's lock: calls never overlap */
+} trial_counter;
+
+static void count_own_trial(void *user, const dial_study *study, const dial_trial_record *trial) {
+    trial_counter *counter = user;
+    if (!trial->stale) counter->finished++;
+    if (counter->caller->on_trial)
+        counter->caller->on_trial(counter->caller->on_trial_user, study, trial);
+}
+
 /* Runs (or resumes) the search of study `name` on rows of data. A study
  * with no complete trial is not an error here: has_best tells. */
 static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
                               const size_t *rows, size_t n_rows, const dial_tune_options *options,
                               dial_direction direction, const char *name, size_t outer,
-                              double timeout, search_outcome *out) {
+                              const dial_study_identity *identity, double timeout,
+                              search_outcome *out) {
     memset(out, 0, sizeof *out);
     dial_model_objective *objective = NULL;
     dial_study *study = NULL;
@@ -97,7 +285,8 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                         .sampler = options->sampler,
                                         .space = setup->space,
                                         .grid_points = options->grid_points,
-                                        .seed = setup->seed};
+                                        .seed = setup->seed,
+                                        .identity = identity};
     if (status == DIAL_OK) {
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
@@ -109,6 +298,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
 
     dial_optimize_options run = options->optimize;
     run.timeout_seconds = timeout;
+    trial_counter counter = {&options->optimize, 0};
+    run.on_trial = count_own_trial;
+    run.on_trial_user = &counter;
     if (status == DIAL_OK && options->on_search) {
         dial_tune_search search = {.study_name = name,
                                    .outer = outer,
@@ -124,7 +316,7 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     if (status == DIAL_OK) status = dial_study_trials(ctx, study, &out->trials);
     if (status == DIAL_OK) {
         count_trials(&out->trials, &out->n_finished, &running);
-        out->n_new = out->n_finished - finished_before;
+        out->n_new = counter.finished;
         int64_t limit = dial_study_trial_limit(study, run.n_trials);
         out->stopped = stop_raised(options) || (limit > 0 && out->n_finished + running < limit);
         const dial_trial_record *best = list_best(&out->trials, direction);
@@ -188,8 +380,8 @@ static void mean_std(const double *values, size_t n, double *mean, double *std) 
 /* ---- nested cross-validation ------------------------------------------------ */
 
 static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
-                              const dial_tune_options *options, double timeout,
-                              dial_tune_result *out) {
+                              const dial_tune_options *options, const dial_study_identity *identity,
+                              double timeout, dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
     dial_status status = dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
@@ -209,9 +401,13 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
         char *name = malloc(strlen(out->study_name) + 32);
         if (!name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
         sprintf(name, "%s-outer-%zu", out->study_name, f + 1);
-        search_outcome inner;
-        status = run_search(ctx, setup, data, split->train, split->n_train, options, out->direction,
-                            name, f + 1, timeout, &inner);
+        search_outcome inner = {0};
+        dial_study_identity fold_identity = {0};
+        status = outer_identity(ctx, identity, f + 1, k, &fold_identity);
+        if (status == DIAL_OK)
+            status = run_search(ctx, setup, data, split->train, split->n_train, options,
+                                out->direction, name, f + 1, &fold_identity, timeout, &inner);
+        dial_study_identity_free(&fold_identity);
         if (status == DIAL_OK && !inner.has_best) {
             if (inner.stopped) {
                 out->stopped = true;
@@ -382,11 +578,14 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
     double timeout = options->optimize.timeout_seconds;
     if (timeout > 0) timeout /= (double)(1 + options->nested);
 
-    status = choose_rows(ctx, setup, data, options, out);
+    dial_study_identity identity = {0};
+    status = build_identity(ctx, setup, data, options, &identity);
+    if (status == DIAL_OK) status = check_studies(ctx, options, out->study_name, &identity);
+    if (status == DIAL_OK) status = choose_rows(ctx, setup, data, options, out);
     search_outcome main_search = {0};
     if (status == DIAL_OK)
         status = run_search(ctx, setup, data, out->search_rows, out->n_search_rows, options,
-                            out->direction, out->study_name, 0, timeout, &main_search);
+                            out->direction, out->study_name, 0, &identity, timeout, &main_search);
     if (status == DIAL_OK && !main_search.has_best)
         status = no_complete_trial(ctx, out->study_name, &main_search);
     if (status == DIAL_OK) {
@@ -408,7 +607,8 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
                        &out->holdout_score, &out->model);
     }
     if (status == DIAL_OK && options->nested && !out->stopped)
-        status = run_nested(ctx, setup, data, options, timeout, out);
+        status = run_nested(ctx, setup, data, options, &identity, timeout, out);
+    dial_study_identity_free(&identity);
     if (status == DIAL_OK && out->model) status = set_tuning_record(ctx, setup, options, out);
     if (status != DIAL_OK) dial_tune_result_free(out);
     return status;

@@ -78,7 +78,55 @@ check 0 "" fit knn "$TMP/na.csv" -o "$TMP/m.dial"
 check 1 "dial: $TMP/nonexistent.csv: cannot open the file: No such file or directory" \
     cv knn "$TMP/nonexistent.csv"
 [[ ! -e "$TMP/nonexistent.csv" ]] || fail "a failed command created its data file"
-check 1 "dial: cannot write '$TMP/no/such/dir/p.csv': No such file or directory" \
-    predict "$TMP/m.dial" "$TMP/na.csv" -o "$TMP/no/such/dir/p.csv"
+current="dial predict m.dial na.csv -o no/such/dir/p.csv"
+"$DIAL" predict "$TMP/m.dial" "$TMP/na.csv" -o "$TMP/no/such/dir/p.csv" >"$TMP/out" 2>"$TMP/err"
+status=$?
+[[ $status -eq 1 ]] || fail "exit status $status, expected 1"
+grep -qxE "dial: cannot write $TMP/no/such/dir/p.csv: cannot create $TMP/no/such/dir/p.csv.tmp-[a-z0-9]{6}: No such file or directory" "$TMP/err" ||
+    fail "stderr was '$(cat "$TMP/err")'"
+passed=$((passed + 1))
+
+# ---- exit 2 for every mismatch of options, model and metric, whatever the family
+check 0 "" fit svm $IRIS -o "$TMP/svm.dial"
+check 2 "dial: --proba needs a classifier with probabilities; $TMP/svm.dial has none: svm gives class probabilities only when fitted with probability=true" \
+    predict "$TMP/svm.dial" $IRIS --proba
+check 0 "" fit knn data/diabetes.csv -o "$TMP/knn_regression.dial"
+check 2 "dial: --proba needs a classifier with probabilities; $TMP/knn_regression.dial is a regression model" \
+    predict "$TMP/knn_regression.dial" data/diabetes.csv --proba
+check 2 "dial: split 0 (repeat 0, fold 0): svm gives class probabilities only when fitted with probability=true" \
+    cv svm $IRIS --metric log_loss
+check 2 "dial: svm gives class probabilities only when fitted with probability=true" \
+    importance "$TMP/svm.dial" $IRIS --metric log_loss
+check 2 "dial: metric 'rmse' is for regression, but the model does classification" \
+    importance "$TMP/svm.dial" $IRIS --metric rmse
+check 2 "dial: metric 'accuracy' is for classification, but the target 'progression' is a regression target" \
+    cv linear data/diabetes.csv --metric accuracy
+
+# ---- exit 1 for what the data does during a fit
+# Targets near the largest double: the mean of neighbours overflows to inf.
+printf 'a,y\n1,1.7e308\n2,1.6e308\n3,1.5e308\n4,1.4e308\n5,1.3e308\n' >"$TMP/huge.csv"
+HINT="the model's fit diverged or overflowed (scaling the features or the target, or more regularisation, may help)"
+check 1 "dial: cannot score the fitted model on its training rows, so it is not saved: y_pred[0] = inf is not a finite number: $HINT" \
+    fit knn "$TMP/huge.csv" --task regression -o "$TMP/m.dial"
+check 1 "dial: split 0 (repeat 0, fold 0): y_pred[0] = inf is not a finite number: $HINT" \
+    cv knn "$TMP/huge.csv" --task regression --folds 2
+# 17000 feature names of 1000 characters: the header would be over its 16 MiB limit.
+"$PYTHON" -c '
+n = 17000
+print(",".join(["c%05d_" % i + "x" * 1000 for i in range(n)] + ["y"]))
+for r in range(4): print(",".join(str((i * r) % 7) for i in range(n)) + "," + str(r % 2))' >"$TMP/wide.csv"
+# (The header holds the fit time, so its length varies by a byte or two.)
+current="dial fit naive_bayes wide.csv"
+"$DIAL" fit naive_bayes "$TMP/wide.csv" -o "$TMP/wide.dial" >"$TMP/out" 2>"$TMP/err"
+status=$?
+[[ $status -eq 1 ]] || fail "exit status $status, expected 1; stderr: $(cat "$TMP/err")"
+grep -qxE "dial: cannot save the model: its JSON header would be 180553[0-9]{2} bytes, over the 16 MiB limit \(a categorical feature with very many levels\?\)" "$TMP/err" ||
+    fail "stderr was '$(cat "$TMP/err")'"
+passed=$((passed + 1))
+[[ ! -e "$TMP/wide.dial" ]] || fail "a model too large to save left a file"
+
+# ---- a model file is recognised by its first bytes: /dev/zero is refused at once
+check 1 "dial: /dev/zero: not a dial model file (bad magic)" inspect /dev/zero
+check 1 "dial: /dev/zero: not a dial model file (bad magic)" predict /dev/zero $IRIS
 
 finish

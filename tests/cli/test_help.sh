@@ -40,7 +40,7 @@ passed=$((passed + 3))
 
 check 2 "dial: missing command; see 'dial --help'"
 check 2 "dial: unknown command 'fitt'; did you mean 'fit'?" fitt
-check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, predict, inspect, cv, tune, trials, best, importance" zzzzzzzz
+check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, predict, inspect, cv, tune, trials, best, studies, importance" zzzzzzzz
 check 2 "dial: unknown option '--bogus'; see 'dial --help'" --bogus
 
 finish

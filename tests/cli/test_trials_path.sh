@@ -66,22 +66,27 @@ check 0 "" best "$TMP/low.db"
 has_line "^best of study knn in .*low.db \(6 trials; lower is better\)$"
 has_line "^  path: 3 steps, best 0\.1250 at step 6$"
 
-# ---- a file of schema version 1 reads as before and gains trial_path
+# ---- a file of schema version 1 reads as before (read-only: dial trials
+# leaves it at version 1) and gains trial_path when a tuning run opens it
 cp "$TMP/s.db" "$TMP/v1.db"
-sql "$TMP/v1.db" "DROP TABLE trial_path" "UPDATE dial_schema SET version = 1"
+sql "$TMP/v1.db" "DROP TABLE trial_path" "DROP TABLE study_identity" "UPDATE dial_schema SET version = 1"
 check 0 "" trials "$TMP/v1.db" --json
 json_ok 'len(j["trials"]) == 6 and all(t["path"] == [] and len(t["intermediate"]) == 5 for t in j["trials"])'
-"$PYTHON" -c 'import sqlite3, sys
+version_is() {
+    "$PYTHON" -c 'import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-assert db.execute("SELECT group_concat(version) FROM dial_schema").fetchone()[0] == "2"
-assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = '"'trial_path'"'").fetchone()[0] == 1' \
-    "$TMP/v1.db" || fail "dial trials did not upgrade the version-1 file"
+assert db.execute("SELECT group_concat(version) FROM dial_schema").fetchone()[0] == sys.argv[2]
+assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = '"'trial_path'"'").fetchone()[0] == int(sys.argv[2] != "1")' \
+        "$1" "$2"
+}
+version_is "$TMP/v1.db" 1 || fail "dial trials changed the version-1 file"
 check 0 "" tune knn data/iris.csv --target species --trials 8 --seed 2 --quiet --study "$TMP/v1.db"
+version_is "$TMP/v1.db" 3 || fail "dial tune did not upgrade the version-1 file"
 check 0 "" trials "$TMP/v1.db" --json
 json_ok '[t["number"] for t in j["trials"]] == list(range(8))'
 
 # ---- a file of a newer dial is refused
-sql "$TMP/v1.db" "UPDATE dial_schema SET version = 3"
-check 1 "dial: $TMP/v1.db has study schema version 3, from a newer dial; this dial $("$DIAL" --version | awk '{print $NF}') reads versions 1 to 2: open it with a newer dial" \
+sql "$TMP/v1.db" "UPDATE dial_schema SET version = 4"
+check 1 "dial: $TMP/v1.db has study schema version 4, from a newer dial; this dial $("$DIAL" --version | awk '{print $NF}') reads versions 1 to 3: open it with a newer dial" \
     trials "$TMP/v1.db"
 finish

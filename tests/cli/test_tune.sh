@@ -89,6 +89,74 @@ json_ok 'j["trials"] == 15 and j["new_trials"] == 3'
 check 0 "" trials "$TMP/iris.db" --json
 json_ok 'len(j["trials"]) == 15 and len({t["number"] for t in j["trials"]}) == 15'
 
+# ---- a study is one experiment: resuming it with another setup is refused
+# before any trial runs; an option left out on resume takes the stored value
+WAY_OUT="use --study-name NAME for a new study in the same file"
+check 0 "" tune knn data/iris.csv --trials 5 --study "$TMP/mix.db" --quiet
+check 2 "dial: study 'knn' in $TMP/mix.db was created with metric accuracy, this run asks for f1; $WAY_OUT" \
+    tune knn data/iris.csv --trials 8 --study "$TMP/mix.db" --metric f1 --quiet
+fingerprint() { # the first 16 hex digits of the "data" key of study knn
+    "$PYTHON" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT value FROM study_identity WHERE key = '"'data'"'").fetchone()[0].split()[0])' "$1"
+}
+iris_print=$(fingerprint "$TMP/mix.db")
+check 0 "" tune knn data/wine.csv --trials 1 --study "$TMP/wine.db" --quiet
+wine_print=$(fingerprint "$TMP/wine.db")
+check 2 "dial: study 'knn' in $TMP/mix.db was created on data/iris.csv (fingerprint $iris_print); this run's data/wine.csv is other data (fingerprint $wine_print); $WAY_OUT" \
+    tune knn data/wine.csv --trials 12 --study "$TMP/mix.db" -o "$TMP/w.dial" --quiet
+[[ ! -e "$TMP/w.dial" ]] || fail "a refused run saved a model"
+check 0 "" trials "$TMP/mix.db" --json
+json_ok 'len(j["trials"]) == 5'
+# the same rows in another order: still other data, and said so
+{ head -1 data/iris.csv; tail -n +2 data/iris.csv | tac; } >"$TMP/reversed.csv"
+check 2 "dial: study 'knn' in $TMP/mix.db was created on data/iris.csv; this run's $TMP/reversed.csv holds the same rows in another order, which a study still counts as other data; $WAY_OUT" \
+    tune knn "$TMP/reversed.csv" --study "$TMP/mix.db" --quiet
+check 2 "dial: study 'knn' in $TMP/mix.db was created with model knn, this run asks for svm; $WAY_OUT" \
+    tune svm data/iris.csv --study "$TMP/mix.db" --study-name knn --quiet
+# switching the sampler (a grid after random trials) is refused
+check 2 "dial: study 'knn' in $TMP/mix.db was created with sampler random, this run asks for grid; $WAY_OUT" \
+    tune knn data/iris.csv --study "$TMP/mix.db" --sampler grid --quiet
+check 2 "dial: study 'knn' in $TMP/mix.db was created with space k=1..50, this run asks for k=1..20; $WAY_OUT" \
+    tune knn data/iris.csv --study "$TMP/mix.db" --space k=1..20 --quiet
+# left out on resume: the stored metric, seed, folds, target and space
+check 0 "" tune knn data/iris.csv --study "$TMP/f1.db" --metric f1 --seed 7 --cv 3 --target species \
+    -s weights=distance --space k=1..20 --trials 3 --quiet
+check 0 "" tune knn data/iris.csv --study "$TMP/f1.db" --trials 5 --json --quiet
+json_ok 'j["metric"] == "f1" and j["seed"] == 7 and j["folds"] == 3 and j["target"] == "species" and j["trials"] == 5 and j["new_trials"] == 2'
+json_ok 'all(1 <= t["knobs"]["k"] <= 20 and set(t["knobs"]) == {"k"} for t in j["leaderboard"])'
+check 2 "dial: study 'knn' in $TMP/f1.db was created with metric f1, this run asks for accuracy; $WAY_OUT" \
+    tune knn data/iris.csv --study "$TMP/f1.db" --metric accuracy --quiet
+check 2 "dial: study 'knn' in $TMP/f1.db was created with knobs weights=distance, this run asks for (none); $WAY_OUT" \
+    tune knn data/iris.csv --study "$TMP/f1.db" --space k=1..20 --quiet
+# a stored setting that does not read back (a hand-edited file) names the option to give
+cp "$TMP/f1.db" "$TMP/edited.db"
+"$PYTHON" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE study_identity SET value = '"'3x'"' WHERE key = '"'folds'"'")
+db.commit()' "$TMP/edited.db"
+check 1 "dial: study 'knn' in $TMP/edited.db holds folds '3x', which this dial does not read; give --cv on the command line" \
+    tune knn data/iris.csv --study "$TMP/edited.db" --quiet
+# another name in the same file is a new study
+check 0 "" tune knn data/iris.csv --study "$TMP/f1.db" --study-name knn-accuracy --metric accuracy --trials 2 --quiet
+
+# ---- two processes on one study: each counts its own trials (digits: trials
+# long enough for the two runs to overlap; however they interleave, the
+# counts add up to the study's trials)
+DIGITS=(knn data/digits.csv --target digit --trials 16 --jobs 1 --study "$TMP/shared.db")
+"$DIAL" tune "${DIGITS[@]}" >"$TMP/a.txt" 2>/dev/null &
+first=$!
+"$DIAL" tune "${DIGITS[@]}" >"$TMP/b.txt" 2>/dev/null
+wait "$first" || fail "the first of two concurrent runs failed"
+"$PYTHON" -c 'import re, sys
+counts = []
+for path in sys.argv[1:]:
+    m = re.search(r"^study: knn in .*shared.db \((\d+) trials, (\d+) of them in this run\)$", open(path).read(), re.M)
+    assert m, open(path).read()
+    counts.append(int(m.group(2)))
+assert sum(counts) == 16, counts' "$TMP/a.txt" "$TMP/b.txt" || fail "the two runs' own trials do not add up to the study's 16"
+passed=$((passed + 1))
+
 # ---- the same seed gives the same trials with --jobs 1 and --jobs 2
 check 0 "" tune "${WINE[@]}" --trials 10 --seed 3 --space 'C=1e-3..1e3:log' --space penalty=l2,l1 -s max_iter=1000 --study "$TMP/one.db" --jobs 1 --quiet
 check 0 "" tune "${WINE[@]}" --trials 10 --seed 3 --space 'C=1e-3..1e3:log' --space penalty=l2,l1 -s max_iter=1000 --study "$TMP/two.db" --jobs 2 --quiet

@@ -30,8 +30,8 @@ static int open_fixture(void **state, bool sqlite) {
     } else {
         assert_dial_ok(f->ctx, dial_storage_memory_open(f->ctx, &f->storage));
     }
-    assert_dial_ok(
-        f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE, &f->study));
+    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE,
+                                                      NULL, &f->study));
     *state = f;
     return 0;
 }

@@ -197,7 +197,7 @@ static void test_a_newer_schema_version_is_refused(void **state) {
     char expected[256];
     snprintf(expected, sizeof expected,
              "%s has study schema version 99, from a newer dial; this dial %s reads versions 1 "
-             "to 2: open it with a newer dial",
+             "to 3: open it with a newer dial",
              f->path, DIAL_VERSION_STRING);
     study = NULL;
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
@@ -213,7 +213,7 @@ static void test_a_schema_version_below_1_is_refused(void **state) {
     run_sql(f->path, "UPDATE dial_schema SET version = 0");
     char expected[256];
     snprintf(expected, sizeof expected,
-             "%s has study schema version 0; this dial %s reads versions 1 to 2", f->path,
+             "%s has study schema version 0; this dial %s reads versions 1 to 3", f->path,
              DIAL_VERSION_STRING);
     study = NULL;
     assert_dial_error(f->ctx, open_named(f->ctx, f->path, "x", DIAL_MINIMIZE, 0, &study),
@@ -340,7 +340,7 @@ static void test_a_path_survives_closing_and_reopening_the_file(void **state) {
     fixture *f = *state;
     dial_study *study = open_study(f, "paths");
     bool has_path_table = false;
-    assert_int_equal(file_version(f->path, &has_path_table), 2); /* a new file */
+    assert_int_equal(file_version(f->path, &has_path_table), 3); /* a new file */
     assert_true(has_path_table);
     dial_optimize_options options = {.n_trials = 4, .jobs = 2};
     assert_dial_ok(f->ctx,
@@ -369,7 +369,7 @@ static void test_a_version_1_file_gains_the_path_table_and_keeps_its_trials(void
     assert_false(has_path_table);
 
     dial_study *study = open_study(f, "old");
-    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_int_equal(file_version(f->path, &has_path_table), 3);
     assert_true(has_path_table);
     dial_trial_list list = trials_of(f->ctx, study);
     assert_int_equal(list.count, 2);
@@ -391,6 +391,132 @@ static void test_a_version_1_file_gains_the_path_table_and_keeps_its_trials(void
     expect_path_of_value(&list.items[2]);
     dial_trial_list_free(&list);
     dial_study_free(study);
+}
+
+static void test_reading_a_version_1_file_leaves_it_at_version_1(void **state) {
+    fixture *f = *state;
+    run_sql(f->path, version_1_schema);
+    run_sql(f->path, version_1_trials);
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, dial_study_load(f->ctx, f->path, "old", &study));
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 2);
+    assert_int_equal(list.items[1].n_path, 0);
+    dial_trial_list_free(&list);
+    dial_trial_record best;
+    assert_dial_ok(f->ctx, dial_study_best(f->ctx, study, &best));
+    assert_true(best.value == 0.25);
+    dial_trial_record_clear(&best);
+    /* A handle opened to read cannot write. */
+    dial_trial *trial = NULL;
+    assert_int_not_equal(dial_study_ask(f->ctx, study, 0, &trial), DIAL_OK);
+    assert_null(trial);
+    dial_study_free(study);
+    bool has_path_table = true;
+    assert_int_equal(file_version(f->path, &has_path_table), 1);
+    assert_false(has_path_table);
+}
+
+/* The identity of study `name`, as the library reads it. */
+static const char *stored_value(fixture *f, const char *name, const char *key,
+                                dial_study_identity *holder) {
+    bool found = false;
+    assert_dial_ok(f->ctx, dial_study_identity_read(f->ctx, f->path, name, holder, &found));
+    assert_true(found);
+    return dial_study_identity_get(holder, key);
+}
+
+static dial_status open_with_metric(fixture *f, const char *name, const char *metric,
+                                    dial_study **out) {
+    dial_study_identity identity = {0};
+    assert_dial_ok(f->ctx, dial_study_identity_set(f->ctx, &identity, "metric", metric));
+    dial_study_options options = {
+        .name = name, .storage = f->path, .direction = DIAL_MINIMIZE, .identity = &identity};
+    dial_status status = dial_study_open(f->ctx, &options, out);
+    dial_study_identity_free(&identity);
+    return status;
+}
+
+static void
+test_a_version_2_file_gains_identities_and_its_studies_take_the_next_runs(void **state) {
+    fixture *f = *state;
+    dial_study *study = open_study(f, "old");
+    optimize(f->ctx, study, 2, 1);
+    dial_study_free(study);
+    run_sql(f->path, "DROP TABLE study_identity; UPDATE dial_schema SET version = 2");
+    bool has_path_table = false;
+    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    /* Read-only, the old file reads (without identities) and stays as it is. */
+    dial_study_identity holder = {0};
+    assert_null(stored_value(f, "old", "metric", &holder));
+    assert_int_equal(holder.n, 0);
+    assert_int_equal(file_version(f->path, &has_path_table), 2);
+
+    assert_dial_ok(f->ctx, open_with_metric(f, "old", "rmse", &study));
+    dial_study_free(study);
+    assert_int_equal(file_version(f->path, &has_path_table), 3);
+    assert_string_equal(stored_value(f, "old", "metric", &holder), "rmse");
+    dial_study_identity_free(&holder);
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "study 'old' in %s was created with metric rmse, this run asks for mae; use "
+             "--study-name NAME for a new study in the same file",
+             f->path);
+    assert_dial_error(f->ctx, open_with_metric(f, "old", "mae", &study), DIAL_ERR_ARGUMENT,
+                      expected);
+    assert_null(study);
+    /* Its trials are still there. */
+    assert_dial_ok(f->ctx, open_with_metric(f, "old", "rmse", &study));
+    dial_trial_list list = trials_of(f->ctx, study);
+    assert_int_equal(list.count, 2);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+}
+
+static void test_deleting_a_study_leaves_no_row_of_it_and_renaming_keeps_them(void **state) {
+    fixture *f = *state;
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, open_with_metric(f, "a", "rmse", &study));
+    optimize(f->ctx, study, 3, 1);
+    dial_study_free(study);
+    assert_dial_ok(f->ctx, open_with_metric(f, "b", "mae", &study));
+    optimize(f->ctx, study, 2, 1);
+    dial_study_free(study);
+
+    assert_dial_ok(f->ctx, dial_study_rename(f->ctx, f->path, "b", "c"));
+    dial_study_summary *summaries = NULL;
+    size_t n = 0;
+    assert_dial_ok(f->ctx, dial_study_summaries(f->ctx, f->path, &summaries, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(summaries[1].name, "c");
+    assert_int_equal(summaries[1].n_complete, 2);
+    assert_string_equal(dial_study_identity_get(&summaries[1].identity, "metric"), "mae");
+    assert_true(summaries[0].best_value <= summaries[0].best_value); /* not NaN */
+    dial_study_summaries_free(summaries, n);
+
+    assert_dial_ok(f->ctx, dial_study_delete(f->ctx, f->path, "a"));
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    static const char *const counts[] = {
+        "SELECT count(*) FROM studies WHERE name = 'a'",
+        "SELECT count(*) FROM trials WHERE study_id NOT IN (SELECT study_id FROM studies)",
+        "SELECT count(*) FROM trial_params WHERE trial_id NOT IN (SELECT trial_id FROM trials)",
+        "SELECT count(*) FROM trial_values WHERE trial_id NOT IN (SELECT trial_id FROM trials)",
+        "SELECT count(*) FROM study_identity WHERE study_id NOT IN (SELECT study_id FROM studies)",
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        sqlite3_stmt *stmt = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, counts[i], -1, &stmt, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        if (sqlite3_column_int64(stmt, 0) != 0) fail_msg("%s is not 0", counts[i]);
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s has no study 'a'; it holds: c", f->path);
+    assert_dial_error(f->ctx, dial_study_delete(f->ctx, f->path, "a"), DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(f->ctx, dial_study_rename(f->ctx, f->path, "c", "c"), DIAL_ERR_ARGUMENT,
+                      "study 'c' already has that name");
 }
 
 /* Runs in a child: opens study 'old' when the gate opens and optimizes it
@@ -435,7 +561,7 @@ static void test_processes_opening_a_version_1_file_at_once_upgrade_it_once(void
         assert_int_equal(WEXITSTATUS(status), 0);
     }
     bool has_path_table = false;
-    assert_int_equal(file_version(f->path, &has_path_table), 2);
+    assert_int_equal(file_version(f->path, &has_path_table), 3);
     assert_true(has_path_table);
     dial_study *study = open_study(f, "old");
     dial_trial_list list = trials_of(f->ctx, study);
@@ -840,6 +966,13 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_loading_a_missing_file_creates_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_optimize_keeps_long_trials_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reading_a_version_1_file_leaves_it_at_version_1, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_version_2_file_gains_identities_and_its_studies_take_the_next_runs, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_deleting_a_study_leaves_no_row_of_it_and_renaming_keeps_them, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
