@@ -78,6 +78,14 @@ static dial_status training_score(dial_ctx *ctx, const dial_model *model, const 
         status = dial_metric_score(ctx, metric, data->y, predicted, NULL, data->n_rows,
                                    data->n_classes, score);
     free(predicted);
+    if (status != DIAL_OK) {
+        char *why = cli_strdup(dial_ctx_error(ctx));
+        status = dial_fail(ctx, status,
+                           "cannot score the fitted model on its training rows, so it is not "
+                           "saved: %s",
+                           why);
+        free(why);
+    }
     return status;
 }
 
@@ -188,9 +196,11 @@ int cli_cmd_fit(int argc, char **argv) {
         dial_view all = dial_view_all(data);
         result = dial_model_fit(ctx, family, &knobs, &all, &model);
     }
-    if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
+    /* Scored before saving: a model whose predictions are not numbers is
+     * refused, not saved. */
     dial_metric metric = data ? dial_metric_default(data->task) : DIAL_METRIC_ACCURACY;
     if (result == DIAL_OK) result = training_score(ctx, model, data, metric, &score);
+    if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
 
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);

@@ -2,13 +2,20 @@
  * rules, in the words of the data (feature names, levels, class names).
  * The tensors were checked when the model was loaded (children inside the
  * tree and after their parent, features in range); the walk still keeps to
- * the arrays, and needs no recursion however deep the tree. */
+ * the arrays, and needs no recursion however deep the tree. Each level
+ * indents two more spaces, so levels below RULES_MAX_DEPTH are summed up in
+ * one line rather than printed: the output stays linear in the nodes shown
+ * (a crafted chain 100,000 deep would otherwise print 10^10 spaces). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+
+/* Deeper than any tree a real fit grows into readable rules (sklearn's
+ * export_text stops at 10 by default); deeper subtrees get one line. */
+#define RULES_MAX_DEPTH 64
 
 /* The tensor called name if it has the dtype and at least n elements. */
 static const void *rules_tensor(const dial_model *model, const char *name, dial_dtype dtype,
@@ -113,12 +120,38 @@ static size_t rules_depth(const rules_tree *t, size_t *leaves) {
     return deepest;
 }
 
+/* Per node: the nodes, leaves and levels of the subtree it roots, counted
+ * from the last node back (children come after their parent), so that a
+ * cut subtree can be told in one line. */
+typedef struct rules_subtree {
+    size_t nodes, leaves, levels;
+} rules_subtree;
+
+static rules_subtree *rules_subtrees(const rules_tree *t) {
+    rules_subtree *sub = cli_alloc(t->n_nodes, sizeof *sub);
+    for (size_t i = t->n_nodes; i-- > 0;) {
+        sub[i] = (rules_subtree){1, 0, 0};
+        int64_t children[2] = {t->left[i], t->right[i]};
+        if (children[0] < 0) sub[i].leaves = 1;
+        for (int side = 0; side < 2; side++) {
+            int64_t c = children[side];
+            /* checked at load; kept to the arrays all the same */
+            if (c <= (int64_t)i || (uint64_t)c >= t->n_nodes) continue;
+            sub[i].nodes += sub[c].nodes;
+            sub[i].leaves += sub[c].leaves;
+            if (sub[c].levels + 1 > sub[i].levels) sub[i].levels = sub[c].levels + 1;
+        }
+    }
+    return sub;
+}
+
 static void rules_print(const dial_model *model, const rules_tree *t, FILE *out) {
     typedef struct step {
         size_t node, depth;
         bool otherwise; /* the else branch is next */
     } step;
     step *stack = cli_alloc(2 * t->n_nodes + 2, sizeof *stack);
+    rules_subtree *sub = NULL;
     size_t top = 0;
     stack[top++] = (step){0, 0, false};
     char condition[512];
@@ -137,12 +170,20 @@ static void rules_print(const dial_model *model, const rules_tree *t, FILE *out)
             rules_leaf(model, t, s.node, out);
             continue;
         }
+        if (s.depth >= RULES_MAX_DEPTH) {
+            if (!sub) sub = rules_subtrees(t);
+            const rules_subtree *cut = &sub[s.node];
+            fprintf(out, "... %zu more nodes (%zu leaves, %zu levels) not shown\n", cut->nodes,
+                    cut->leaves, cut->levels);
+            continue;
+        }
         rules_condition(model, t->feature[s.node], t->threshold[s.node], false, condition,
                         sizeof condition);
         fprintf(out, "if %s:\n", condition);
         stack[top++] = (step){s.node, s.depth, true};
         stack[top++] = (step){(size_t)t->left[s.node], s.depth + 1, false};
     }
+    free(sub);
     free(stack);
 }
 
@@ -191,6 +232,11 @@ int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out) 
         fprintf(out, "# %zu nodes, %zu leaves, depth %zu\n", t.n_nodes, leaves, depth);
     if (dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION)
         fprintf(out, "# a leaf gives its class and that class's share of its training rows\n");
+    if (depth > RULES_MAX_DEPTH)
+        fprintf(out,
+                "# the rules stop at depth %d: a line '... N more nodes' stands for each deeper "
+                "subtree ('dial inspect --json' lists every node)\n",
+                RULES_MAX_DEPTH);
     rules_print(model, &t, out);
     return CLI_EXIT_OK;
 }

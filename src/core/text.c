@@ -63,13 +63,18 @@ bool dial_parse_integer(const char *text, double *out, bool *overflow) {
         if (!isdigit((unsigned char)*p)) return false;
     errno = 0;
     long long v = strtoll(text, NULL, 10);
-    *overflow = errno == ERANGE;
-    *out = (double)v;
+    /* Past 2^53 a double no longer holds every integer (2^53 + 1 would read
+     * back as 2^53), so such a value is refused rather than rounded. */
+    *overflow = errno == ERANGE || v > DIAL_EXACT_INTEGER_MAX || v < -DIAL_EXACT_INTEGER_MAX;
+    *out = *overflow ? (text[0] == '-' ? -INFINITY : INFINITY) : (double)v;
     return true;
 }
 
 bool dial_parse_real(const char *text, double *out) {
-    if (!*text) return false;
+    /* strtod also reads C's hexadecimal floats ("0x1p3"): a knob or a range
+     * written that way is far more likely a slip than meant, and the rest of
+     * dial writes and reads decimal only. */
+    if (!*text || strpbrk(text, "xX")) return false;
     char *end = NULL;
     double v = strtod(text, &end);
     if (end == text || *end != '\0' || isnan(v)) return false;

@@ -13,13 +13,17 @@ const char *dial_closest_name(const char *name, const char *const *candidates, s
 /* strdup that is C11 (strdup is POSIX); NULL on allocation failure. */
 char *dial_strdup(const char *s);
 
+/* The largest magnitude up to which a double holds every integer: 2^53. */
+#define DIAL_EXACT_INTEGER_MAX 9007199254740992LL
+
 /* Reads a whole string as an integer literal (an optional sign and decimal
  * digits: "2.5", "7.0" and "1e2" are refused, so that a float never
- * silently becomes an int). *overflow tells that it lies beyond long long
- * (*out is then the nearest long long). */
+ * silently becomes an int). *overflow tells that it lies beyond 2^53 in
+ * magnitude, where a double would round it (*out is then an infinity of its
+ * sign, which every range check refuses). */
 bool dial_parse_integer(const char *text, double *out, bool *overflow);
-/* Reads a whole string as a real number (strtod's syntax; infinities are
- * read, NaN is refused). */
+/* Reads a whole string as a decimal real number (strtod's syntax without
+ * its hexadecimal floats; infinities are read, NaN is refused). */
 bool dial_parse_real(const char *text, double *out);
 /* Writes x with the fewest significant digits (15 to 17) that read back to
  * exactly x. */

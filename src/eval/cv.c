@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "eval/sums.h"
 #include "dial/eval.h"
 
 /* A split's model seed is drawn from its own stream; the stream ids are
@@ -185,15 +186,19 @@ dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const di
     }
     if (status != DIAL_OK) goto done; /* the loop itself failed; ctx has its message */
 
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) sum += job.scores[i];
-    double mean = sum / (double)n, squares = 0;
+    double mean = dial_eval_mean(job.scores, n), squares = 0;
     for (size_t i = 0; i < n; i++) squares += (job.scores[i] - mean) * (job.scores[i] - mean);
+    double std = sqrt(squares / (double)n);
+    if (!isfinite(std)) {
+        /* rmse scores near 1e160 square past the largest double */
+        dial_eval_squares scaled = dial_eval_sum_squares(job.scores, NULL, mean, n);
+        std = 2 * scaled.scale * sqrt(scaled.scaled_sum / (double)n);
+    }
     out->scores = job.scores;
     job.scores = NULL;
     out->n_scores = n;
     out->mean = mean;
-    out->std = sqrt(squares / (double)n);
+    out->std = std;
 
 done:
     free(job.scores);

@@ -1,11 +1,13 @@
 /* Metrics: how good a set of predictions is, computed as scikit-learn 1.2
  * computes them so that figures can be compared with it directly. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/text.h"
+#include "eval/sums.h"
 #include "dial/eval.h"
 
 /* sklearn clips probabilities to [eps, 1 - eps] before taking logs; 1e-15 was
@@ -262,31 +264,66 @@ static dial_status metric_roc_auc(dial_ctx *ctx, const double *y_true, const dou
 
 /* ---- regression -------------------------------------------------------- */
 
+/* Each regression metric is first computed the plain way, which is what
+ * scikit-learn does and gives its figures to the last bit. When that
+ * overflows (targets near 1e160 square past the largest double, and
+ * inf / inf then makes r2 NaN), it is computed again in a way that cannot
+ * overflow for finite inputs (eval/sums.h). */
+
 static double metric_rmse(const double *y_true, const double *y_pred, size_t n) {
     double sum = 0;
     for (size_t i = 0; i < n; i++) sum += (y_true[i] - y_pred[i]) * (y_true[i] - y_pred[i]);
-    return sqrt(sum / (double)n);
+    if (isfinite(sum)) return sqrt(sum / (double)n);
+    dial_eval_squares squares = dial_eval_sum_squares(y_true, y_pred, 0, n);
+    return 2 * squares.scale * sqrt(squares.scaled_sum / (double)n);
 }
 
 static double metric_mae(const double *y_true, const double *y_pred, size_t n) {
     double sum = 0;
     for (size_t i = 0; i < n; i++) sum += fabs(y_true[i] - y_pred[i]);
-    return sum / (double)n;
+    if (isfinite(sum)) return sum / (double)n;
+    double half_mean = 0;
+    for (size_t i = 0; i < n; i++)
+        half_mean += fabs(dial_eval_half_difference(y_true, y_pred, 0, i)) / (double)n;
+    return 2 * half_mean;
 }
 
 /* 1 - SSres / SStot. A constant y_true has SStot 0: sklearn (force_finite)
  * then gives 1 for a perfect prediction and 0 otherwise. */
 static double metric_r2(const double *y_true, const double *y_pred, size_t n) {
-    double mean = 0;
-    for (size_t i = 0; i < n; i++) mean += y_true[i];
-    mean /= (double)n;
+    double mean = dial_eval_mean(y_true, n);
     double residual = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         residual += (y_true[i] - y_pred[i]) * (y_true[i] - y_pred[i]);
         total += (y_true[i] - mean) * (y_true[i] - mean);
     }
-    if (total == 0) return residual == 0 ? 1.0 : 0.0;
-    return 1.0 - residual / total;
+    if (isfinite(residual) && isfinite(total)) {
+        if (total == 0) return residual == 0 ? 1.0 : 0.0;
+        return 1.0 - residual / total;
+    }
+    /* The factors 4 cancel: SSres / SStot = (scale ratio)^2 x scaled ratio. */
+    dial_eval_squares res = dial_eval_sum_squares(y_true, y_pred, 0, n);
+    dial_eval_squares tot = dial_eval_sum_squares(y_true, NULL, mean, n);
+    if (tot.scale == 0) return res.scale == 0 ? 1.0 : 0.0;
+    double ratio = res.scale / tot.scale;
+    return 1.0 - ratio * ratio * (res.scaled_sum / tot.scaled_sum);
+}
+
+/* A regression metric that is still not finite after the careful sums:
+ * the errors themselves are beyond the largest double. A score that is
+ * not a number must never pass for one (a mean of -nan, a trial's value). */
+static dial_status metric_not_finite(dial_ctx *ctx, dial_metric metric, double score) {
+    const char *name = metric_names[metric];
+    if (metric == DIAL_METRIC_R2)
+        return dial_fail(ctx, DIAL_ERR_NUMERIC,
+                         "r2 = %g is not a finite number: the squared errors are more than %g "
+                         "times the spread of the true values around their mean; the "
+                         "predictions are far off the targets' scale",
+                         score, DBL_MAX);
+    return dial_fail(ctx, DIAL_ERR_NUMERIC,
+                     "%s = %g is not a finite number: the errors are larger than a double can "
+                     "hold (%g); the predictions are far off the targets' scale",
+                     name, score, DBL_MAX);
 }
 
 /* ---- checks and dispatch ----------------------------------------------- */
@@ -303,11 +340,24 @@ static dial_status metric_check_classes(dial_ctx *ctx, const char *what, const d
     return DIAL_OK;
 }
 
+/* Non-finite true values are the caller's (DIAL_ERR_ARGUMENT); non-finite
+ * predictions are a model's, whose fit diverged or overflowed: a numeric
+ * failure (DIAL_ERR_NUMERIC), which fails a fold or a trial rather than
+ * becoming a score. */
+#define METRIC_DIVERGED_HINT                                                               \
+    "the model's fit diverged or overflowed (scaling the features or the target, or more " \
+    "regularisation, may help)"
+
 static dial_status metric_check_finite(dial_ctx *ctx, const char *what, const double *y, size_t n) {
+    bool predicted = strcmp(what, "y_pred") == 0;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(y[i]))
-            return dial_fail(ctx, DIAL_ERR_NUMERIC, "%s[%zu] = %g is not a finite number", what, i,
-                             y[i]);
+            return predicted
+                       ? dial_fail(ctx, DIAL_ERR_NUMERIC,
+                                   "%s[%zu] = %g is not a finite number: " METRIC_DIVERGED_HINT,
+                                   what, i, y[i])
+                       : dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s[%zu] = %g is not a finite number",
+                                   what, i, y[i]);
     return DIAL_OK;
 }
 
@@ -317,7 +367,8 @@ static dial_status metric_check_proba(dial_ctx *ctx, const double *proba, size_t
         /* Values a little outside [0, 1] from rounding are clipped later. */
         if (!isfinite(proba[i]))
             return dial_fail(ctx, DIAL_ERR_NUMERIC,
-                             "probability of row %zu, class %zu = %g is not a finite number",
+                             "probability of row %zu, class %zu = %g is not a finite "
+                             "number: " METRIC_DIVERGED_HINT,
                              i / n_classes, i % n_classes, proba[i]);
     }
     return DIAL_OK;
@@ -380,10 +431,11 @@ dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y
         return DIAL_OK;
     case DIAL_METRIC_ROC_AUC: return metric_roc_auc(ctx, y_true, proba, n, n_classes, score);
     case DIAL_METRIC_F1: return metric_f1(ctx, y_true, y_pred, n, n_classes, score);
-    case DIAL_METRIC_RMSE: *score = metric_rmse(y_true, y_pred, n); return DIAL_OK;
-    case DIAL_METRIC_MAE: *score = metric_mae(y_true, y_pred, n); return DIAL_OK;
-    case DIAL_METRIC_R2: *score = metric_r2(y_true, y_pred, n); return DIAL_OK;
-    case DIAL_METRIC_COUNT: break;
+    case DIAL_METRIC_RMSE: *score = metric_rmse(y_true, y_pred, n); break;
+    case DIAL_METRIC_MAE: *score = metric_mae(y_true, y_pred, n); break;
+    case DIAL_METRIC_R2: *score = metric_r2(y_true, y_pred, n); break;
+    case DIAL_METRIC_COUNT:
+        return dial_fail(ctx, DIAL_ERR_INTERNAL, "metric %d has no implementation", (int)metric);
     }
-    return dial_fail(ctx, DIAL_ERR_INTERNAL, "metric %d has no implementation", (int)metric);
+    return isfinite(*score) ? DIAL_OK : metric_not_finite(ctx, metric, *score);
 }

@@ -185,6 +185,33 @@ static bool parse_bool(const char *text, double *out) {
     return false;
 }
 
+/* Whether text looks like C's hexadecimal notation ("0x1p3", "0x10"), which
+ * the number parsers refuse: the message then says so and gives the range,
+ * since "expects a number" would puzzle someone who wrote one. */
+static bool written_in_hex(const char *text) {
+    const char *p = text + (*text == '+' || *text == '-');
+    return p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+}
+
+static dial_status refuse_hex(const dial_knob_spec *spec, const char *value_text, char *why,
+                              size_t why_size) {
+    char bounds[128];
+    number_bounds_text(spec, bounds, sizeof bounds);
+    bool no_bound = strcmp(bounds, "any") == 0;
+    const char *kind = spec->type == DIAL_KNOB_INT ? "integer" : "number";
+    if (is_list(spec))
+        snprintf(why, why_size,
+                 "knob '%s' = '%s' is written in hexadecimal: each %s must be a "
+                 "decimal %s%s%s",
+                 spec->name, value_text, spec->list_item, kind, no_bound ? "" : " ",
+                 no_bound ? "" : bounds);
+    else
+        snprintf(why, why_size,
+                 "knob '%s' = %s is written in hexadecimal: must be a decimal %s%s%s", spec->name,
+                 value_text, kind, no_bound ? "" : " ", no_bound ? "" : bounds);
+    return DIAL_ERR_KNOB;
+}
+
 /* Parses text (already trimmed) as a value of spec into *out; on failure
  * writes the user-facing message into why. */
 static dial_status parse_value(const dial_knob_spec *spec, const char *text, double *out, char *why,
@@ -197,6 +224,7 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
             return DIAL_OK;
         }
         if (!dial_parse_real(text, &v)) {
+            if (written_in_hex(text)) return refuse_hex(spec, text, why, why_size);
             if (spec->special_word)
                 snprintf(why, why_size, "knob '%s' expects a number or '%s', got '%s'", spec->name,
                          spec->special_word, text);
@@ -208,6 +236,7 @@ static dial_status parse_value(const dial_knob_spec *spec, const char *text, dou
     case DIAL_KNOB_INT: {
         bool overflow = false;
         if (!dial_parse_integer(text, &v, &overflow)) {
+            if (written_in_hex(text)) return refuse_hex(spec, text, why, why_size);
             snprintf(why, why_size, "knob '%s' expects an integer, got '%s'", spec->name, text);
             return DIAL_ERR_KNOB;
         }
@@ -264,6 +293,7 @@ static dial_status parse_list(const dial_knob_spec *spec, const char *text, dial
         double v = 0;
         bool overflow = false;
         if (integer ? !dial_parse_integer(item, &v, &overflow) : !dial_parse_real(item, &v)) {
+            if (written_in_hex(item)) return refuse_hex(spec, text, why, why_size);
             snprintf(why, why_size, "knob '%s' expects %s separated by commas, got '%s'",
                      spec->name, integer ? "integers" : "numbers", text);
             return DIAL_ERR_KNOB;

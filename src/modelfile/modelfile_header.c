@@ -170,6 +170,29 @@ static bool decode_double(const json_t *value, double *out) {
     return true;
 }
 
+/* An integer knob's JSON integer past 2^53 would round on its way into a
+ * double (2^53 + 1 reads as 2^53): refused with the knob's range, as `-s`
+ * refuses it. item is the 1-based place in a list knob's array, 0 for a
+ * single value. DIAL_OK when value is anything else. */
+static dial_status check_exact_integer(const dial_modelfile_reader *r, const dial_knob_spec *spec,
+                                       const json_t *value, size_t item) {
+    if (!json_is_integer(value)) return DIAL_OK;
+    json_int_t number = json_integer_value(value);
+    if (number <= DIAL_EXACT_INTEGER_MAX && number >= -DIAL_EXACT_INTEGER_MAX) return DIAL_OK;
+    char bounds[128];
+    dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
+    if (item)
+        return dial_modelfile_fail(r,
+                                   "knob '%s' %s %zu = %" JSON_INTEGER_FORMAT
+                                   " is out of range: must be at most 2^53 in magnitude (the "
+                                   "knob takes %s)",
+                                   spec->name, spec->list_item, item, number, bounds);
+    return dial_modelfile_fail(r,
+                               "knob '%s' = %" JSON_INTEGER_FORMAT
+                               " is out of range: must be %s and at most 2^53 in magnitude",
+                               spec->name, number, bounds);
+}
+
 /* A list knob's value is an array of numbers ("hidden": [128, 64]), set
  * through dial_knobs_set_list, which checks each as a typed one. A lone
  * number reads as a list of one, as it does from `-s hidden=128`. */
@@ -180,6 +203,7 @@ static dial_status decode_knob_list(const dial_modelfile_reader *r, dial_knobs *
     double items[DIAL_KNOB_LIST_MAX];
     dial_status status;
     if (json_is_number(value)) {
+        if (integer && (status = check_exact_integer(r, spec, value, 1)) != DIAL_OK) return status;
         status = dial_knobs_set_number(r->ctx, knobs, spec->name, json_number_value(value));
         return status == DIAL_OK ? DIAL_OK : dial_modelfile_wrap(r, status);
     }
@@ -197,6 +221,8 @@ static dial_status decode_knob_list(const dial_modelfile_reader *r, dial_knobs *
             return dial_modelfile_fail(r, "knob '%s' %s %zu must be %s, found %s", spec->name,
                                        spec->list_item, k + 1, integer ? "an integer" : "a number",
                                        json_kind_name(item));
+        if (integer && (status = check_exact_integer(r, spec, item, k + 1)) != DIAL_OK)
+            return status;
         if (integer) items[k] = json_number_value(item);
     }
     status = dial_knobs_set_list(r->ctx, knobs, spec->name, items, n);
@@ -235,6 +261,7 @@ static dial_status decode_knob(const dial_modelfile_reader *r, dial_knobs *knobs
         if (!json_is_number(value))
             return dial_modelfile_fail(r, "knob '%s' must be an integer, found %s", name,
                                        json_kind_name(value));
+        if ((status = check_exact_integer(r, spec, value, 0)) != DIAL_OK) return status;
         status = dial_knobs_set_number(r->ctx, knobs, name, json_number_value(value));
         break;
     case DIAL_KNOB_BOOL:
@@ -332,6 +359,44 @@ static dial_status decode_strings(const dial_modelfile_reader *r, const json_t *
     return DIAL_OK;
 }
 
+typedef struct named_entry {
+    const char *name;
+    size_t index;
+} named_entry;
+
+static int compare_named_entries(const void *a, const void *b) {
+    const named_entry *x = a, *y = b;
+    int order = strcmp(x->name, y->name);
+    return order ? order : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Refuses a name that occurs twice among the n names (path names the
+ * array, what says what they are): two classes with one label, or two
+ * features with one name, make a prediction or a column lookup ambiguous.
+ * Sorted rather than compared pairwise, so that the 16 MiB header's worth
+ * of names costs n log n. */
+static dial_status check_unique(const dial_modelfile_reader *r, char *const *names, size_t n,
+                                const char *path, const char *what) {
+    if (n < 2) return DIAL_OK;
+    named_entry *entries = malloc(n * sizeof *entries);
+    if (!entries)
+        return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory checking the %s", r->name,
+                         what);
+    for (size_t i = 0; i < n; i++) entries[i] = (named_entry){names[i], i};
+    qsort(entries, n, sizeof *entries, compare_named_entries);
+    dial_status status = DIAL_OK;
+    for (size_t i = 1; i < n && status == DIAL_OK; i++) {
+        if (strcmp(entries[i - 1].name, entries[i].name) != 0) continue;
+        char quoted[80];
+        status = dial_modelfile_fail(
+            r, "header field '%s' lists '%s' twice (%s[%zu] and %s[%zu]): the %s must differ", path,
+            dial_modelfile_printable(entries[i].name, quoted, sizeof quoted), path,
+            entries[i - 1].index, path, entries[i].index, what);
+    }
+    free(entries);
+    return status;
+}
+
 static dial_status decode_classes(const dial_modelfile_reader *r, const json_t *header,
                                   dial_model *model) {
     json_t *classes;
@@ -346,7 +411,9 @@ static dial_status decode_classes(const dial_modelfile_reader *r, const json_t *
                                    n);
     if (model->task == DIAL_TASK_REGRESSION && n != 0)
         return dial_modelfile_fail(r, "a regression model has no classes, the header lists %zu", n);
-    return decode_strings(r, classes, "classes", &model->class_names, &model->n_classes);
+    status = decode_strings(r, classes, "classes", &model->class_names, &model->n_classes);
+    if (status != DIAL_OK) return status;
+    return check_unique(r, model->class_names, model->n_classes, "classes", "class labels");
 }
 
 static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *item,
@@ -385,7 +452,9 @@ static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *
     }
     char levels_path[160];
     snprintf(levels_path, sizeof levels_path, "%s.levels", path);
-    return decode_strings(r, levels, levels_path, &feature->levels, &feature->n_levels);
+    status = decode_strings(r, levels, levels_path, &feature->levels, &feature->n_levels);
+    if (status != DIAL_OK) return status;
+    return check_unique(r, feature->levels, feature->n_levels, levels_path, "levels");
 }
 
 static dial_status decode_features(const dial_modelfile_reader *r, const json_t *header,
@@ -403,6 +472,13 @@ static dial_status decode_features(const dial_modelfile_reader *r, const json_t 
         snprintf(path, sizeof path, "features[%zu]", j);
         status = decode_feature(r, json_array_get(features, j), path, &model->features[j]);
     }
+    char **names = status == DIAL_OK ? malloc((n ? n : 1) * sizeof *names) : NULL;
+    if (status == DIAL_OK && !names)
+        status =
+            dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory checking the features", r->name);
+    for (size_t j = 0; names && j < n; j++) names[j] = model->features[j].name;
+    if (status == DIAL_OK) status = check_unique(r, names, n, "features", "feature names");
+    free(names);
     if (status != DIAL_OK) return status;
     /* The design matrix's width follows from the schema; the header states
      * it too, so a file whose schema and tensors drifted apart is caught. */

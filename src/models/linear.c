@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/learned_check.h"
 
 static const dial_knob_spec linear_knobs[] = {
     DIAL_PREPROCESS_KNOBS("standard"),
@@ -385,6 +386,20 @@ static dial_status linear_predict(dial_ctx *ctx, const dial_knobs *knobs,
     return DIAL_OK;
 }
 
+/* A model file's coefficients: the shapes predict checks, and every value
+ * finite (a NaN weight would predict NaN for every row). */
+static dial_status linear_validate(dial_ctx *ctx, const dial_knobs *knobs,
+                                   const dial_tensors *learned, const dial_fit_input *in) {
+    (void)knobs;
+    const double *coef = NULL, *intercept = NULL;
+    dial_status status = linear_tensor(ctx, learned, "coef", in->n_features, &coef);
+    if (status == DIAL_OK) status = linear_tensor(ctx, learned, "intercept", 1, &intercept);
+    static const char *const names[] = {"coef", "intercept"};
+    for (size_t k = 0; k < 2 && status == DIAL_OK; k++)
+        status = dial_learned_check_finite(ctx, "linear", dial_tensors_find(learned, names[k]));
+    return status;
+}
+
 const dial_model_family dial_model_linear = {
     .name = "linear",
     .summary = "linear regression with an elastic-net penalty (least squares, ridge, lasso)",
@@ -397,4 +412,5 @@ const dial_model_family dial_model_linear = {
     .nonparametric_doc = NULL,
     .fit = linear_fit,
     .predict = linear_predict,
+    .validate = linear_validate,
 };

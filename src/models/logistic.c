@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/learned_check.h"
 
 static const char *const logistic_penalty_choices[] = {"l2", "l1", "none", NULL};
 static const char *const logistic_class_weight_choices[] = {"none", "balanced", NULL};
@@ -811,19 +812,44 @@ static dial_status logistic_tensor(dial_ctx *ctx, const dial_tensors *learned, c
     return DIAL_OK;
 }
 
-static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
-                                    const dial_tensors *learned, const dial_fit_input *in,
-                                    dial_predict_output *out) {
+/* The weights, checked to have the shapes the classes and inputs ask for:
+ * rows of weights, one per class (one for two classes). */
+static dial_status logistic_weights(dial_ctx *ctx, const dial_tensors *learned,
+                                    const dial_fit_input *in, const double **coef,
+                                    const double **intercept, size_t *rows) {
     /* The number of weight rows follows from the classes; a caller that does
      * not know them (n_classes 0) takes the tensor's word for it. */
     const dial_tensor *coef_tensor = dial_tensors_find(learned, "coef");
-    size_t rows = in->n_classes == 2 ? 1 : in->n_classes;
-    if (in->n_classes < 2) rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 1;
-    if (rows == 0) rows = 1;
-    const double *coef = NULL, *intercept = NULL;
-    dial_status status = logistic_tensor(ctx, learned, "coef", 2, rows, in->n_features, &coef);
+    *rows = in->n_classes == 2 ? 1 : in->n_classes;
+    if (in->n_classes < 2)
+        *rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 1;
+    if (*rows == 0) *rows = 1;
+    dial_status status = logistic_tensor(ctx, learned, "coef", 2, *rows, in->n_features, coef);
     if (status == DIAL_OK)
-        status = logistic_tensor(ctx, learned, "intercept", 1, rows, 0, &intercept);
+        status = logistic_tensor(ctx, learned, "intercept", 1, *rows, 0, intercept);
+    return status;
+}
+
+/* A model file's weights: the shapes predict checks, and every value finite
+ * (a NaN weight would give the same class for every row). */
+static dial_status logistic_validate(dial_ctx *ctx, const dial_knobs *knobs,
+                                     const dial_tensors *learned, const dial_fit_input *in) {
+    (void)knobs;
+    const double *coef = NULL, *intercept = NULL;
+    size_t rows = 0;
+    dial_status status = logistic_weights(ctx, learned, in, &coef, &intercept, &rows);
+    static const char *const names[] = {"coef", "intercept"};
+    for (size_t k = 0; k < 2 && status == DIAL_OK; k++)
+        status = dial_learned_check_finite(ctx, "logistic", dial_tensors_find(learned, names[k]));
+    return status;
+}
+
+static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_tensors *learned, const dial_fit_input *in,
+                                    dial_predict_output *out) {
+    const double *coef = NULL, *intercept = NULL;
+    size_t rows = 0;
+    dial_status status = logistic_weights(ctx, learned, in, &coef, &intercept, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
     logistic_scorer sc = {.x = in->x,
@@ -857,4 +883,5 @@ const dial_model_family dial_model_logistic = {
     .nonparametric_doc = NULL,
     .fit = logistic_fit,
     .predict = logistic_predict,
+    .validate = logistic_validate,
 };

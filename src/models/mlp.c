@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/learned_check.h"
 #include "models/mlp_network.h"
 #include "models/mlp_optimizer.h"
 #include "models/mlp_train.h"
@@ -580,6 +581,26 @@ static dial_status mlp_load(dial_ctx *ctx, const dial_knobs *knobs, const dial_t
     return DIAL_OK;
 }
 
+/* A model file's layers: the shapes predict checks, and every weight and
+ * bias finite (a NaN weight would predict NaN, or one class, for every
+ * row). */
+static dial_status mlp_validate(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                                const dial_fit_input *in) {
+    dial_mlp_network net = {0};
+    double *params = NULL;
+    dial_status status = mlp_load(ctx, knobs, learned, in, &net, &params);
+    free(params);
+    for (size_t l = 0; status == DIAL_OK && l < net.n_layers; l++) {
+        char name[DIAL_TENSOR_NAME_MAX];
+        snprintf(name, sizeof name, "layer%zu.weight", l);
+        status = dial_learned_check_finite(ctx, "mlp", dial_tensors_find(learned, name));
+        snprintf(name, sizeof name, "layer%zu.bias", l);
+        if (status == DIAL_OK)
+            status = dial_learned_check_finite(ctx, "mlp", dial_tensors_find(learned, name));
+    }
+    return status;
+}
+
 /* Predicts the n rows of x through net with params: the class and its
  * probabilities, or the value. */
 static dial_status mlp_predict_rows(dial_ctx *ctx, const dial_mlp_network *net,
@@ -771,6 +792,7 @@ const dial_model_family dial_model_mlp = {
     .nonparametric_doc = NULL,
     .fit = mlp_fit,
     .predict = mlp_predict,
+    .validate = mlp_validate,
     .prepare_knobs = mlp_prepare_knobs,
     .prepare_fold = mlp_prepare_fold,
     .predict_fold = mlp_predict_fold,

@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/learned_check.h"
 #include "models/svm_kernel.h"
 #include "models/svm_platt.h"
 #include "models/svm_solver.h"
@@ -1298,6 +1299,25 @@ static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     return svm_predict_with(ctx, knobs, learned, in, NULL, 0, out);
 }
 
+/* A model file's tensors: the shapes and counts predict checks, the
+ * probability tensors when the model was fitted with probability=true, and
+ * every value finite (a NaN weight would give one class for every row). */
+static dial_status svm_validate(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                                const dial_fit_input *in) {
+    bool with_proba = in->task == DIAL_TASK_CLASSIFICATION && dial_knobs_bool(knobs, "probability");
+    svm_model m;
+    dial_status status = svm_model_read(ctx, knobs, learned, in, with_proba, false, &m);
+    if (status != DIAL_OK) return status;
+    svm_model_free(&m);
+    static const char *const names[] = {"support_vectors", "dual_coef", "intercept", "probA",
+                                        "probB"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0] && status == DIAL_OK; k++) {
+        const dial_tensor *t = dial_tensors_find(learned, names[k]);
+        if (t) status = dial_learned_check_finite(ctx, "svm", t);
+    }
+    return status;
+}
+
 /* ---- prepare once, fit many ---------------------------------------------------
  * What a fold's trials share when they agree on the kernel: the Gram
  * matrix of the training rows and the kernel of every test row against
@@ -1508,6 +1528,7 @@ const dial_model_family dial_model_svm = {
     .nonparametric_doc = NULL,
     .fit = svm_fit,
     .predict = svm_predict,
+    .validate = svm_validate,
     .prepare_knobs = svm_prepare_knobs,
     .prepare_fold = svm_prepare_fold,
     .predict_fold = svm_predict_fold,

@@ -1350,6 +1350,14 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
                 break;
             }
             if (busy) continue;
+            /* The metrics refuse what is not a number; a score that still
+             * is not one fails the trial rather than become its value. */
+            if (!isfinite(score)) {
+                status = dial_fail(ctx, DIAL_ERR_NUMERIC,
+                                   "fold %zu of %zu: the %s score is %g, not a finite number",
+                                   f + 1, n, dial_metric_name(objective->metric), score);
+                break;
+            }
             scored[f] = progressed = true;
             status = dial_trial_report(trial, (int64_t)f, score);
             scores[f] = score;
@@ -1366,7 +1374,15 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     /* summed in fold order, whatever order the folds were scored in */
     for (size_t f = 0; status == DIAL_OK && f < n; f++)
         if (scored[f]) sum += scores[f];
-    if (status == DIAL_OK) *value = sum / (double)(done ? done : 1);
+    double mean = sum / (double)(done ? done : 1);
+    /* Finite scores whose sum overflows (rmse near 1e308) are averaged
+     * term by term instead. */
+    if (!isfinite(mean)) {
+        mean = 0;
+        for (size_t f = 0; status == DIAL_OK && f < n; f++)
+            if (scored[f]) mean += scores[f] / (double)done;
+    }
+    if (status == DIAL_OK) *value = mean;
     if (status == DIAL_OK && paths && done == n) status = report_path(trial, paths, n, steps);
     free(paths);
     free(scored);

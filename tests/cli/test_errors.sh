@@ -105,8 +105,10 @@ check 2 "dial: metric 'accuracy' is for classification, but the target 'progress
 # ---- exit 1 for what the data does during a fit
 # Targets near the largest double: the mean of neighbours overflows to inf.
 printf 'a,y\n1,1.7e308\n2,1.6e308\n3,1.5e308\n4,1.4e308\n5,1.3e308\n' >"$TMP/huge.csv"
-check 1 "dial: y_pred[0] = inf is not a finite number" fit knn "$TMP/huge.csv" --task regression -o "$TMP/m.dial"
-check 1 "dial: split 0 (repeat 0, fold 0): y_pred[0] = inf is not a finite number" \
+HINT="the model's fit diverged or overflowed (scaling the features or the target, or more regularisation, may help)"
+check 1 "dial: cannot score the fitted model on its training rows, so it is not saved: y_pred[0] = inf is not a finite number: $HINT" \
+    fit knn "$TMP/huge.csv" --task regression -o "$TMP/m.dial"
+check 1 "dial: split 0 (repeat 0, fold 0): y_pred[0] = inf is not a finite number: $HINT" \
     cv knn "$TMP/huge.csv" --task regression --folds 2
 # 17000 feature names of 1000 characters: the header would be over its 16 MiB limit.
 "$PYTHON" -c '

@@ -431,6 +431,33 @@ static void test_cv_knn_scores_are_the_same_on_one_or_two_threads(void **state) 
     teardown(&f);
 }
 
+/* knn on diabetes with every target times 1e160: the neighbours are the
+ * same, so r2 is that of the plain targets and rmse is theirs times 1e160;
+ * the scores' squares pass the largest double, which once made r2 NaN and
+ * the std of rmse infinite. */
+static void test_cv_of_targets_near_1e160_gives_finite_scores(void **state) {
+    (void)state;
+    const dial_model_family *knn = dial_model_family_find("knn");
+    if (!knn) skip();
+    fixture f = setup("data/diabetes.csv", "progression", knn, 5, 1, false);
+    dial_cv_result plain_r2 = run(&f, knn, DIAL_METRIC_R2, 1);
+    dial_cv_result plain_rmse = run(&f, knn, DIAL_METRIC_RMSE, 1);
+    for (size_t i = 0; i < f.data->n_rows; i++) f.data->y[i] *= 1e160;
+    dial_cv_result r2 = run(&f, knn, DIAL_METRIC_R2, 1);
+    dial_cv_result rmse = run(&f, knn, DIAL_METRIC_RMSE, 1);
+    assert_true(isfinite(r2.mean) && isfinite(r2.std));
+    assert_float_equal(r2.mean, plain_r2.mean, 1e-12);
+    assert_float_equal(r2.std, plain_r2.std, 1e-12);
+    assert_true(isfinite(rmse.mean) && isfinite(rmse.std));
+    assert_float_equal(rmse.mean / 1e160, plain_rmse.mean, 1e-9);
+    assert_float_equal(rmse.std / 1e160, plain_rmse.std, 1e-9);
+    dial_cv_result_free(&plain_r2);
+    dial_cv_result_free(&plain_rmse);
+    dial_cv_result_free(&r2);
+    dial_cv_result_free(&rmse);
+    teardown(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cv_scores_nearest_mean_on_iris),
@@ -448,6 +475,7 @@ int main(void) {
         cmocka_unit_test(test_cv_without_splits_fails),
         cmocka_unit_test(test_cv_knn_7_on_iris_agrees_with_sklearn),
         cmocka_unit_test(test_cv_knn_scores_are_the_same_on_one_or_two_threads),
+        cmocka_unit_test(test_cv_of_targets_near_1e160_gives_finite_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

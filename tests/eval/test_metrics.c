@@ -323,7 +323,102 @@ static void test_nan_prediction_fails(void **state) {
     double value;
     assert_dial_error(ctx,
                       dial_metric_score(ctx, DIAL_METRIC_MAE, y_true, y_pred, NULL, 2, 0, &value),
-                      DIAL_ERR_NUMERIC, "y_pred[1] = nan is not a finite number");
+                      DIAL_ERR_NUMERIC,
+                      "y_pred[1] = nan is not a finite number: the model's fit diverged or "
+                      "overflowed (scaling the features or the target, or more regularisation, "
+                      "may help)");
+    dial_ctx_free(ctx);
+}
+
+static void test_nan_true_value_is_the_callers_mistake(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    const double y_true[] = {1.0, INFINITY}, y_pred[] = {1.0, 2.0};
+    double value;
+    assert_dial_error(ctx,
+                      dial_metric_score(ctx, DIAL_METRIC_RMSE, y_true, y_pred, NULL, 2, 0, &value),
+                      DIAL_ERR_ARGUMENT, "y_true[1] = inf is not a finite number");
+    dial_ctx_free(ctx);
+}
+
+static void test_infinite_probability_is_a_numeric_failure(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    const double y_true[] = {0, 1}, proba[] = {0.5, 0.5, INFINITY, 0.0};
+    double value;
+    assert_dial_error(
+        ctx, dial_metric_score(ctx, DIAL_METRIC_LOG_LOSS, y_true, NULL, proba, 2, 2, &value),
+        DIAL_ERR_NUMERIC,
+        "probability of row 1, class 0 = inf is not a finite number: the model's fit diverged or "
+        "overflowed (scaling the features or the target, or more regularisation, may help)");
+    dial_ctx_free(ctx);
+}
+
+/* ---- values whose squares pass the largest double ---------------------- */
+
+/* reg_true and reg_pred times factor. */
+static void scaled_regression(double factor, double *y_true, double *y_pred) {
+    for (size_t i = 0; i < N_OF(reg_true); i++) {
+        y_true[i] = reg_true[i] * factor;
+        y_pred[i] = reg_pred[i] * factor;
+    }
+}
+
+/* r2 does not depend on the unit: targets near 1e160 (whose squares are
+ * infinite, which made r2 inf / inf = NaN) give the figure of the small
+ * ones. */
+static void test_r2_of_targets_near_1e160_is_that_of_small_ones(void **state) {
+    (void)state;
+    double y_true[N_OF(reg_true)], y_pred[N_OF(reg_true)];
+    scaled_regression(1e160, y_true, y_pred);
+    double r2 = score(DIAL_METRIC_R2, y_true, y_pred, NULL, N_OF(reg_true), 0);
+    assert_float_equal(r2, 0.9560875200121979, TOLERANCE);
+}
+
+static void test_rmse_and_mae_of_targets_near_1e160_scale_with_them(void **state) {
+    (void)state;
+    double y_true[N_OF(reg_true)], y_pred[N_OF(reg_true)];
+    scaled_regression(1e160, y_true, y_pred);
+    double rmse = score(DIAL_METRIC_RMSE, y_true, y_pred, NULL, N_OF(reg_true), 0);
+    assert_float_equal(rmse / 1e160, 0.5196152422706632, TOLERANCE);
+    double mae = score(DIAL_METRIC_MAE, y_true, y_pred, NULL, N_OF(reg_true), 0);
+    assert_float_equal(mae / 1e160, 0.45, TOLERANCE);
+    /* absolute errors each finite, but whose plain sum is not */
+    const double large[] = {1e308, -1e308, 1e308}, zeros[] = {0, 0, 0};
+    assert_float_equal(score(DIAL_METRIC_MAE, large, zeros, NULL, 3, 0) / 1e308, 1.0, TOLERANCE);
+}
+
+static void test_a_constant_target_near_1e200_is_still_1_or_0(void **state) {
+    (void)state;
+    const double constant[] = {3e200, 3e200, 3e200}, off[] = {3e200, 3e200, -3e200};
+    assert_float_equal(score(DIAL_METRIC_R2, constant, constant, NULL, 3, 0), 1.0, 0.0);
+    assert_float_equal(score(DIAL_METRIC_R2, constant, off, NULL, 3, 0), 0.0, 0.0);
+}
+
+/* Errors beyond the largest double: no finite figure exists, so the
+ * metric refuses rather than return inf or NaN. */
+static void test_errors_beyond_the_largest_double_are_refused(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    const double y_true[] = {1.5e308, -1.5e308}, y_pred[] = {-1.5e308, 1.5e308};
+    double value = 0;
+    assert_dial_error(ctx,
+                      dial_metric_score(ctx, DIAL_METRIC_RMSE, y_true, y_pred, NULL, 2, 0, &value),
+                      DIAL_ERR_NUMERIC,
+                      "rmse = inf is not a finite number: the errors are larger than a double "
+                      "can hold (1.79769e+308); the predictions are far off the targets' scale");
+    assert_dial_error(ctx,
+                      dial_metric_score(ctx, DIAL_METRIC_MAE, y_true, y_pred, NULL, 2, 0, &value),
+                      DIAL_ERR_NUMERIC,
+                      "mae = inf is not a finite number: the errors are larger than a double "
+                      "can hold (1.79769e+308); the predictions are far off the targets' scale");
+    const double tiny_true[] = {1e-200, -1e-200}, huge_pred[] = {1e200, -1e200};
+    assert_dial_error(
+        ctx, dial_metric_score(ctx, DIAL_METRIC_R2, tiny_true, huge_pred, NULL, 2, 0, &value),
+        DIAL_ERR_NUMERIC,
+        "r2 = -inf is not a finite number: the squared errors are more than 1.79769e+308 times "
+        "the spread of the true values around their mean; the predictions are far off the "
+        "targets' scale");
     dial_ctx_free(ctx);
 }
 
@@ -373,6 +468,12 @@ int main(void) {
         cmocka_unit_test(test_log_loss_without_probabilities_fails),
         cmocka_unit_test(test_class_index_out_of_range_fails),
         cmocka_unit_test(test_nan_prediction_fails),
+        cmocka_unit_test(test_nan_true_value_is_the_callers_mistake),
+        cmocka_unit_test(test_infinite_probability_is_a_numeric_failure),
+        cmocka_unit_test(test_r2_of_targets_near_1e160_is_that_of_small_ones),
+        cmocka_unit_test(test_rmse_and_mae_of_targets_near_1e160_scale_with_them),
+        cmocka_unit_test(test_a_constant_target_near_1e200_is_still_1_or_0),
+        cmocka_unit_test(test_errors_beyond_the_largest_double_are_refused),
         cmocka_unit_test(test_roc_auc_of_a_single_class_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -302,6 +302,41 @@ static void int_too_large_for_a_double_is_out_of_range(void **state) {
         "magnitude");
 }
 
+/* A double holds every integer only up to 2^53: 2^53 + 1 would be kept as
+ * 2^53, a value the user did not write. */
+static void int_just_past_2_to_the_53_is_out_of_range(void **state) {
+    F;
+    assert_dial_ok(f->ctx, dial_knobs_set(f->ctx, &f->knobs, "k", "9007199254740992"));
+    assert_true(dial_knobs_float(&f->knobs, "k") == 9007199254740992.0);
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "k", "9007199254740993"),
+                      "knob 'k' = 9007199254740993 is out of range: must be >= 1 and at most 2^53 "
+                      "in magnitude");
+    assert_true(dial_knobs_float(&f->knobs, "k") == 9007199254740992.0);
+}
+
+static void float_overflowing_to_infinity_is_out_of_range(void **state) {
+    F;
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "C", "1e999"),
+                      "knob 'C' = 1e999 is out of range: must be > 0 and finite");
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "tol", "inf"),
+                      "knob 'tol' = inf is out of range: must be in (0, 1]");
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "C", "1e-400"),
+                      "knob 'C' = 1e-400 is out of range: must be > 0");
+}
+
+static void hexadecimal_numbers_are_refused_with_the_range(void **state) {
+    F;
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "C", "0x1p3"),
+                      "knob 'C' = 0x1p3 is written in hexadecimal: must be a decimal number > 0");
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "offset", "-0X1.8p1"),
+                      "knob 'offset' = -0X1.8p1 is written in hexadecimal: must be a decimal "
+                      "number");
+    EXPECT_KNOB_ERROR(dial_knobs_set(f->ctx, &f->knobs, "k", "0x10"),
+                      "knob 'k' = 0x10 is written in hexadecimal: must be a decimal integer >= 1");
+    assert_true(dial_knobs_float(&f->knobs, "C") == 1.0);
+    assert_int_equal(dial_knobs_int(&f->knobs, "k"), 5);
+}
+
 static void bool_accepts_the_usual_spellings(void **state) {
     F;
     const char *yes[] = {"true", "1", "yes", "TRUE", "Yes"};
@@ -613,6 +648,9 @@ int main(void) {
         T(int_refuses_fractions_and_exponents),
         T(int_below_its_bound_is_out_of_range),
         T(int_too_large_for_a_double_is_out_of_range),
+        T(int_just_past_2_to_the_53_is_out_of_range),
+        T(float_overflowing_to_infinity_is_out_of_range),
+        T(hexadecimal_numbers_are_refused_with_the_range),
         T(bool_accepts_the_usual_spellings),
         T(bool_refuses_anything_else),
         T(choice_accepts_a_listed_value),
