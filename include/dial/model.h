@@ -53,6 +53,10 @@ typedef struct dial_model_family {
     const char *summary; /* one line for `dial models` */
     unsigned tasks;      /* DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | ... */
     bool has_proba;      /* can predict class probabilities */
+    /* NULL, or a bool knob that must be true for the fit to give them
+     * (svm's probability): a search scored on probabilities checks it
+     * before the first trial instead of failing every one. */
+    const char *proba_knob;
     /* Handles missing feature values itself (gbdt: each split learns which
      * side they go to): with impute=none they reach fit and predict as NaN
      * instead of failing. */

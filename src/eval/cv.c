@@ -112,6 +112,12 @@ static dial_status cv_check(dial_ctx *ctx, const dial_model_family *family, cons
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "metric '%s' needs class probabilities, which %s does not give", name,
                          family->name);
+    if (dial_metric_needs_proba(metric) && family->proba_knob &&
+        !dial_knobs_bool(knobs, family->proba_knob))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "metric '%s' needs class probabilities, which %s gives only with "
+                         "%s=true: add -s %s=true",
+                         name, family->name, family->proba_knob, family->proba_knob);
     if (!splits || splits->count == 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs at least one split");
     for (size_t i = 0; i < splits->count; i++) {

@@ -1521,6 +1521,7 @@ const dial_model_family dial_model_svm = {
                "or sigmoid kernels",
     .tasks = DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION) | DIAL_TASK_BIT(DIAL_TASK_REGRESSION),
     .has_proba = true,
+    .proba_knob = "probability",
     .knobs = svm_knobs,
     .n_knobs = sizeof svm_knobs / sizeof svm_knobs[0],
     .params = svm_params,

@@ -174,6 +174,7 @@ dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
 }
 
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
+                                        const dial_knobs *knobs, const dial_space *space,
                                         const dial_dataset *data, dial_metric metric) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
@@ -190,6 +191,18 @@ dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "metric '%s' needs class probabilities, which %s does not predict",
                          dial_metric_name(metric), family->name);
+    const char *knob = family->proba_knob;
+    if (!dial_metric_needs_proba(metric) || !knob) return DIAL_OK;
+    if (space && dial_space_find(space, knob) >= 0)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "metric '%s' needs class probabilities, which %s gives only with "
+                         "%s=true, and the search also tries %s=false: fix it with -s %s=true",
+                         dial_metric_name(metric), family->name, knob, knob, knob);
+    if (knobs && !dial_knobs_bool(knobs, knob))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "metric '%s' needs class probabilities, which %s gives only with "
+                         "%s=true: add -s %s=true",
+                         dial_metric_name(metric), family->name, knob, knob);
     return DIAL_OK;
 }
 
@@ -447,7 +460,8 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "dial_model_objective_create needs a setup with a family and knobs, "
                          "and data");
-    dial_status status = dial_objective_check_metric(ctx, setup->family, data, setup->metric);
+    dial_status status = dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space,
+                                                     data, setup->metric);
     if (status != DIAL_OK) return status;
     dial_model_objective *objective = calloc(1, sizeof *objective);
     if (!objective) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");

@@ -288,9 +288,16 @@ static dial_status parse_range(dial_ctx *ctx, space_target *target, const space_
     bool integer = spec->type == DIAL_KNOB_INT;
     double low, high;
     if (integer ? !(parse_integer(low_text, &low) && parse_integer(high_text, &high))
-                : !(parse_float(low_text, &low) && parse_float(high_text, &high)))
-        return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': expects %s, got '%s'", name,
-                         integer ? "integers" : "numbers", range);
+                : !(parse_float(low_text, &low) && parse_float(high_text, &high))) {
+        /* Hexadecimal, infinite and unreadable ends alike: say what the
+         * knob takes, as dial_knobs_set does for one value. */
+        dial_knob_spec one_value = *spec;
+        one_value.list_item = NULL;
+        char bounds[SPACE_TEXT_MAX];
+        dial_knob_spec_bounds_text(&one_value, bounds, sizeof bounds);
+        return dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': expects %s %s, got '%s'", name,
+                         integer ? "decimal integers" : "finite decimal numbers", bounds, range);
+    }
     if (!within_bounds(spec, low) || !within_bounds(spec, high)) {
         /* A range of a list knob searches lists of one value: give the
          * bounds of one value, not of a list. */

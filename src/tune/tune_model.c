@@ -551,7 +551,8 @@ static dial_status check_options(dial_ctx *ctx, const dial_tune_setup *setup,
     if (options->holdout != 0 && options->nested != 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "a holdout and a nested cross-validation cannot be combined: choose one");
-    return dial_objective_check_metric(ctx, setup->family, data, setup->metric);
+    return dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space, data,
+                                       setup->metric);
 }
 
 /* The search's rows: all, or those a stratified holdout leaves. */

@@ -93,8 +93,17 @@ check 2 "dial: --proba needs a classifier with probabilities; $TMP/svm.dial has 
 check 0 "" fit knn data/diabetes.csv -o "$TMP/knn_regression.dial"
 check 2 "dial: --proba needs a classifier with probabilities; $TMP/knn_regression.dial is a regression model" \
     predict "$TMP/knn_regression.dial" data/diabetes.csv --proba
-check 2 "dial: split 0 (repeat 0, fold 0): svm gives class probabilities only when fitted with probability=true" \
+check 2 "dial: metric 'log_loss' needs class probabilities, which svm gives only with probability=true: add -s probability=true" \
     cv svm $IRIS --metric log_loss
+# tune refuses before the first trial, rather than running a study of failed trials
+check 2 "dial: metric 'log_loss' needs class probabilities, which svm gives only with probability=true: add -s probability=true" \
+    tune svm $IRIS --metric log_loss --trials 3 --study "$TMP/proba.db"
+[[ ! -e "$TMP/proba.db" ]] || fail "the refused search left a study file"
+passed=$((passed + 1))
+check 2 "dial: metric 'roc_auc' needs class probabilities, which svm gives only with probability=true, and the search also tries probability=false: fix it with -s probability=true" \
+    tune svm data/breast_cancer.csv --target diagnosis --metric roc_auc --trials 3 --space probability=true,false
+check 0 "" tune svm data/breast_cancer.csv --target diagnosis --metric roc_auc --trials 2 -s probability=true --quiet
+has_line "^Top 2 of 2 trials \(2 complete, 0 pruned, 0 failed\)$"
 check 2 "dial: svm gives class probabilities only when fitted with probability=true" \
     importance "$TMP/svm.dial" $IRIS --metric log_loss
 check 2 "dial: metric 'rmse' is for regression, but the model does classification" \

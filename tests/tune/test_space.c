@@ -613,11 +613,33 @@ static void test_range_outside_the_knob_bounds_is_refused(void **state) {
 static void test_integer_knob_refuses_a_float_range(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = model_knobs(ctx, "knn");
-    assert_item_error(ctx, &knobs, "k=1.5..3", "space for 'k': expects integers, got '1.5..3'");
-    assert_item_error(ctx, &knobs, "k=1..1e2", "space for 'k': expects integers, got '1..1e2'");
+    assert_item_error(ctx, &knobs, "k=1.5..3",
+                      "space for 'k': expects decimal integers >= 1, got '1.5..3'");
+    assert_item_error(ctx, &knobs, "k=1..1e2",
+                      "space for 'k': expects decimal integers >= 1, got '1..1e2'");
     dial_knobs_free(&knobs);
     knobs = model_knobs(ctx, "logistic");
-    assert_item_error(ctx, &knobs, "C=a..3", "space for 'C': expects numbers, got 'a..3'");
+    assert_item_error(ctx, &knobs, "C=a..3",
+                      "space for 'C': expects finite decimal numbers > 0, got 'a..3'");
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+/* Issue 9: a range end that is hexadecimal or infinite is refused with the
+ * knob's valid range, as one value given with -s is. */
+static void test_hexadecimal_and_infinite_range_ends_are_refused_with_the_range(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "logistic");
+    assert_item_error(ctx, &knobs, "C=0x1p3..10",
+                      "space for 'C': expects finite decimal numbers > 0, got '0x1p3..10'");
+    assert_item_error(ctx, &knobs, "C=1e-3..1e999",
+                      "space for 'C': expects finite decimal numbers > 0, got '1e-3..1e999'");
+    assert_item_error(ctx, &knobs, "C=1..inf",
+                      "space for 'C': expects finite decimal numbers > 0, got '1..inf'");
+    dial_knobs_free(&knobs);
+    knobs = model_knobs(ctx, "knn");
+    assert_item_error(ctx, &knobs, "k=0x10..20",
+                      "space for 'k': expects decimal integers >= 1, got '0x10..20'");
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
 }
@@ -746,7 +768,7 @@ static void test_json_errors_are_clear_and_leave_the_space_unchanged(void **stat
                       "of values or one value, got an object");
     assert_json_error(ctx, &knobs, "{\"weights\": []}", "space for 'weights': the list is empty");
     assert_json_error(ctx, &knobs, "{\"k\": [1.5, 3]}",
-                      "space for 'k': expects integers, got '1.5..3'");
+                      "space for 'k': expects decimal integers >= 1, got '1.5..3'");
     assert_json_error(ctx, &knobs, "{\"kk\": [1, 3]}",
                       "unknown knob 'kk' for knn; did you mean 'k'?");
     assert_json_error(ctx, &knobs, "{\"k\": \"1..\"}",
@@ -823,6 +845,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_knob_suggests_the_closest_name),
         cmocka_unit_test(test_range_outside_the_knob_bounds_is_refused),
         cmocka_unit_test(test_integer_knob_refuses_a_float_range),
+        cmocka_unit_test(test_hexadecimal_and_infinite_range_ends_are_refused_with_the_range),
         cmocka_unit_test(test_empty_range_is_refused),
         cmocka_unit_test(test_log_scale_needs_a_positive_low),
         cmocka_unit_test(test_bad_steps_are_refused),
