@@ -33,12 +33,21 @@ typedef struct dial_table {
     size_t n_rows, n_cols;
     dial_column *cols; /* n_cols columns, owned */
     bool has_header;   /* false when column names were made up ("V1", ...) */
+    /* The target when none is named is the first column (a LIBSVM file's
+     * label, as svm-train takes it) rather than the last (a CSV file's). */
+    bool target_first;
 } dial_table;
 
 /* Frees a table and its columns; NULL is harmless. */
 void dial_table_free(dial_table *table);
 /* Index of the column with that name, or -1. */
 long dial_table_find(const dial_table *table, const char *name);
+/* Index of the column with that name in *index, or DIAL_ERR_DATA with a
+ * message that says what the column is for (role: "target", "ignored"),
+ * suggests the column whose name differs only in case or by a typo ("did
+ * you mean 'Class'?") and lists the columns. */
+dial_status dial_table_column(dial_ctx *ctx, const dial_table *table, const char *name,
+                              const char *role, size_t *index);
 
 /* ---- CSV ----------------------------------------------------------------
  * RFC 4180 (quoted fields with separators, doubled quotes and newlines),
@@ -70,7 +79,7 @@ dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes, s
 /* ---- LIBSVM -------------------------------------------------------------
  * "label index:value index:value ..." with 1-based increasing indices;
  * absent features are 0. The table has columns "label", "f1" .. "fN", with
- * the label first. */
+ * the label first, and the label is its target by default (target_first). */
 dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out);
 dial_status dial_libsvm_parse(dial_ctx *ctx, const char *name, const char *bytes, size_t length,
                               dial_table **out);
@@ -105,10 +114,15 @@ typedef struct dial_dataset {
     double *y; /* owned, NULL if no target */
     size_t n_classes;
     char **class_names; /* owned */
+    /* The columns dial_dataset_ignore took out of the features, sorted by
+     * name: owned array of borrowed names (the table's). */
+    const char **ignored;
+    size_t n_ignored;
 } dial_dataset;
 
 /* Builds a dataset from a table. target: a column name, a 1-based index as
- * text ("5"), or NULL for the last column. task AUTO infers it: a
+ * text ("5"), or NULL for the last column (the first for a LIBSVM table:
+ * its label). task AUTO infers it: a
  * categorical target, or a numeric one with only integer values and at most
  * 30 distinct values, is classification; otherwise regression. Errors
  * (DIAL_ERR_DATA): a target that does not exist (the message lists the
@@ -116,6 +130,12 @@ typedef struct dial_dataset {
  * one class, an infinite feature value (row and column). */
 dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, const char *target,
                                     dial_task task, dial_dataset **out);
+/* Takes the column named column out of the features (an id, a row number:
+ * a column that is no feature), and records it in data->ignored. Ignoring
+ * a column twice is harmless. Errors (DIAL_ERR_DATA, nothing changed): no
+ * such column (the message suggests a close name and lists the columns),
+ * the column is the target, or it is the last feature left. */
+dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column);
 /* A dataset of features only (no target), e.g. for prediction. */
 dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, dial_dataset **out);
 /* Frees a dataset (not its table); NULL is harmless. */

@@ -69,11 +69,16 @@ enum cli_option_id {
     CLI_OPT_TREE = 1u << 27,
     /* dial studies */
     CLI_OPT_DELETE = 1u << 28,
-    CLI_OPT_RENAME = 1u << 29
+    CLI_OPT_RENAME = 1u << 29,
+    /* columns that are not features (fit, cv, tune), or are copied beside
+     * the predictions (predict) */
+    CLI_OPT_IGNORE = 1u << 30,
+    CLI_OPT_KEEP = 1u << 31
 };
 
 /* The options that read a data file. */
-#define CLI_OPTS_DATA (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER)
+#define CLI_OPTS_DATA \
+    (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_IGNORE)
 
 #define CLI_MAX_POSITIONAL 4
 
@@ -112,6 +117,10 @@ typedef struct cli_options {
     /* The CLI_OPT_* bits of the options on the command line, so that a
      * resumed study can tell a default from a choice. */
     unsigned given;
+    /* --ignore and --keep: each item a comma-separated list of columns, in
+     * order; owned arrays */
+    const char **ignores, **keeps;
+    size_t n_ignores, n_keeps;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -155,10 +164,14 @@ char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a CSV or LIBSVM file with --sep and --no-header. */
 dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *path,
                            dial_table **out);
-/* Reads a file and builds a dataset with --target and --task. On success the
- * caller frees *data, then *table. */
+/* Reads a file and builds a dataset with --target, --task and --ignore. On
+ * success the caller frees *data, then *table. */
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
                              dial_table **table, dial_dataset **data);
+/* Calls each(ctx, column, context) for every column of the comma-separated
+ * lists items[0..n) in order, stopping at the first failure. */
+dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
+                            dial_status (*each)(dial_ctx *, const char *, void *), void *context);
 /* Looks up the model, sets its knobs from the -s assignments and checks
  * them. On success the caller frees *knobs. */
 dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,
@@ -255,8 +268,8 @@ typedef struct cli_resumed {
 /* Reads the identity of the study `dial tune` is about to resume (study
  * `name` of opts->study; nothing for a new file or study) and fills in
  * every option of the experiment the command line left out with the
- * stored value: --metric, --cv, --repeats, --seed, --holdout, --nested,
- * --sampler, --grid-points, --target, --task, and -s/--space/--space-file
+ * stored value: --metric, --folds, --repeats, --seed, --holdout, --nested,
+ * --sampler, --grid-points, --target, --task, --ignore, and -s/--space/--space-file
  * when none of the three is given. Options given are left for the library
  * to compare. A study of another model is refused here, before its knobs
  * are read (DIAL_ERR_ARGUMENT). Free *out with cli_resumed_free. */

@@ -1,5 +1,7 @@
 /* Loading data and models the way every subcommand does: the same options
- * (--target, --task, --sep, --no-header, -s) mean the same everywhere. */
+ * (--target, --task, --ignore, --sep, --no-header, -s) mean the same
+ * everywhere. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -13,6 +15,26 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
     return dial_table_read(ctx, path, &csv, out);
 }
 
+dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
+                            dial_status (*each)(dial_ctx *, const char *, void *), void *context) {
+    dial_status status = DIAL_OK;
+    for (size_t i = 0; status == DIAL_OK && i < n; i++) {
+        char *list = cli_strdup(items[i]);
+        char *rest = list;
+        for (char *column = list; status == DIAL_OK && column; column = rest) {
+            rest = strchr(column, ',');
+            if (rest) *rest++ = '\0';
+            status = each(ctx, column, context);
+        }
+        free(list);
+    }
+    return status;
+}
+
+static dial_status ignore_column(dial_ctx *ctx, const char *column, void *data) {
+    return dial_dataset_ignore(ctx, data, column);
+}
+
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
                              dial_table **table, dial_dataset **data) {
     *table = NULL;
@@ -20,7 +42,11 @@ dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char 
     dial_status status = cli_read_table(ctx, opts, path, table);
     if (status != DIAL_OK) return status;
     status = dial_dataset_from_table(ctx, *table, opts->target, opts->task, data);
+    if (status == DIAL_OK)
+        status = cli_each_column(ctx, opts->ignores, opts->n_ignores, ignore_column, *data);
     if (status != DIAL_OK) {
+        dial_dataset_free(*data);
+        *data = NULL;
         dial_table_free(*table);
         *table = NULL;
     }

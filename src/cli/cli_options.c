@@ -47,6 +47,8 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_TREE, "tree", 0, false},
     {CLI_OPT_DELETE, "delete", 0, true},
     {CLI_OPT_RENAME, "rename", 0, true},
+    {CLI_OPT_IGNORE, "ignore", 0, true},
+    {CLI_OPT_KEEP, "keep", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -61,7 +63,8 @@ static int online_cpus(void) {
 }
 
 /* A usage error that names the option and suggests the closest option the
- * command accepts. */
+ * command accepts: a typo ("--trails"), a long name with one dash
+ * ("-target"), or tune's --cv elsewhere, where the folds are --folds. */
 static int unknown_option(const cli_command *command, const char *arg) {
     const char *names[N_OPTION_DEFS];
     size_t n = 0;
@@ -74,7 +77,13 @@ static int unknown_option(const cli_command *command, const char *arg) {
     if (length >= sizeof name) length = sizeof name - 1;
     memcpy(name, word, length);
     name[length] = '\0';
-    const char *closest = arg[1] == '-' && name[0] ? dial_closest_name(name, names, n) : NULL;
+    /* A short option's letter is too short to guess from. */
+    bool long_form = arg[1] == '-' || length > 2;
+    const char *closest = NULL;
+    if (strcmp(name, "cv") == 0 && (command->options & CLI_OPT_FOLDS))
+        closest = "folds";
+    else if (long_form && name[0])
+        closest = dial_closest_name(name, names, n);
     if (closest)
         return cli_error(CLI_EXIT_USAGE, "unknown option '%s' for %s; did you mean '--%s'?", arg,
                          command->name, closest);
@@ -148,12 +157,6 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
                              value);
         opts->grid_points = (size_t)number;
         break;
-    case CLI_OPT_CV:
-        if (!parse_count(value, 2, 1000000, &number))
-            return cli_error(CLI_EXIT_USAGE, "--cv expects an integer >= 2 (the folds), got '%s'",
-                             value);
-        opts->folds = (size_t)number;
-        break;
     case CLI_OPT_HOLDOUT: {
         char *end;
         errno = 0;
@@ -194,10 +197,26 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_OUTPUT: opts->output = value; break;
     case CLI_OPT_METRIC: opts->metric = value; break;
     case CLI_OPT_FOLDS:
+    case CLI_OPT_CV: /* tune's older name for --folds */
         if (!parse_count(value, 2, 1000000, &number))
-            return cli_error(CLI_EXIT_USAGE, "--folds expects an integer >= 2, got '%s'", value);
+            return cli_error(CLI_EXIT_USAGE, "--%s expects an integer >= 2%s, got '%s'",
+                             def->long_name, def->id == CLI_OPT_CV ? " (the folds)" : "", value);
         opts->folds = (size_t)number;
         break;
+    case CLI_OPT_IGNORE:
+    case CLI_OPT_KEEP: {
+        size_t length = strlen(value);
+        if (!length || value[0] == ',' || value[length - 1] == ',' || strstr(value, ",,"))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--%s expects column names separated by commas, such as id,name; "
+                             "got '%s'",
+                             def->long_name, value);
+        if (def->id == CLI_OPT_IGNORE)
+            opts->ignores[opts->n_ignores++] = value;
+        else
+            opts->keeps[opts->n_keeps++] = value;
+        break;
+    }
     case CLI_OPT_REPEATS:
         if (!parse_count(value, 1, 1000000, &number))
             return cli_error(CLI_EXIT_USAGE, "--repeats expects an integer >= 1, got '%s'", value);
@@ -296,6 +315,8 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     opts->task = DIAL_TASK_AUTO;
     opts->sets = cli_alloc((size_t)argc + 1, sizeof *opts->sets);
     opts->spaces = cli_alloc((size_t)argc + 1, sizeof *opts->spaces);
+    opts->ignores = cli_alloc((size_t)argc + 1, sizeof *opts->ignores);
+    opts->keeps = cli_alloc((size_t)argc + 1, sizeof *opts->keeps);
 
     if (asks_for_help(argc, argv)) {
         fputs(command->help, stdout);
@@ -330,6 +351,11 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
                 value = name + length + 1;
             }
         } else {
+            /* "-target species" would read as -t with the value "arget":
+             * a long name with one dash is a slip, not a value. */
+            const cli_option_def *spelled = find_long(arg + 1, strcspn(arg + 1, "="));
+            if (arg[2] != '\0' && spelled && (command->options & spelled->id))
+                return unknown_option(command, arg);
             def = find_short(arg[1]);
             if (!def || !(command->options & def->id)) return unknown_option(command, arg);
             snprintf(shown, sizeof shown, "-%c", def->short_name);
@@ -355,6 +381,9 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
         int status = set_option(def, value, opts);
         if (status >= 0) return status;
         opts->given |= def->id;
+        /* --folds and tune's --cv are one option under two names. */
+        if (def->id == CLI_OPT_FOLDS || def->id == CLI_OPT_CV)
+            opts->given |= CLI_OPT_FOLDS | CLI_OPT_CV;
     }
     if (opts->n_positional < command->n_positional)
         return missing_argument(command, command->positional[opts->n_positional]);
@@ -366,4 +395,8 @@ void cli_options_free(cli_options *opts) {
     opts->sets = NULL;
     free(opts->spaces);
     opts->spaces = NULL;
+    free(opts->ignores);
+    opts->ignores = NULL;
+    free(opts->keeps);
+    opts->keeps = NULL;
 }

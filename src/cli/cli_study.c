@@ -76,10 +76,10 @@ static const char **split_lines(char *text, size_t *n) {
     return items;
 }
 
-/* The option that sets an identity key ("folds" is --cv). */
+/* The option that sets an identity key. */
 static const char *option_of(const char *key) {
     static const char *const options[][2] = {
-        {"task", "--task"},       {"sampler", "--sampler"}, {"folds", "--cv"},
+        {"task", "--task"},       {"sampler", "--sampler"}, {"folds", "--folds"},
         {"repeats", "--repeats"}, {"nested", "--nested"},   {"grid_points", "--grid-points"},
         {"seed", "--seed"},       {"holdout", "--holdout"}};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -107,6 +107,10 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
      * compared, and refused if it differs). */
     if (!(opts->given & CLI_OPT_TARGET) && (value = dial_study_identity_get(stored, "note.target")))
         opts->target = value;
+    /* "id,name", as --ignore takes it. */
+    if (!(opts->given & CLI_OPT_IGNORE) && (value = dial_study_identity_get(stored, "ignore")) &&
+        value[0])
+        opts->ignores[opts->n_ignores++] = value;
     if (!(opts->given & CLI_OPT_TASK) && (value = dial_study_identity_get(stored, "task"))) {
         if (strcmp(value, "classification") == 0)
             opts->task = DIAL_TASK_CLASSIFICATION;

@@ -12,7 +12,7 @@ static const cli_command predict_command = {
     .positional = (const char *const[]){"MODEL.dial", "DATA"},
     .n_positional = 2,
     .options = CLI_OPT_OUTPUT | CLI_OPT_PROBA | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_JOBS |
-               CLI_OPT_HELP,
+               CLI_OPT_HELP | CLI_OPT_KEEP,
     .help = "Usage: dial predict MODEL.dial DATA [options]\n"
             "\n"
             "Predicts every row of DATA with a model saved by 'dial fit', without refitting.\n"
@@ -20,10 +20,13 @@ static const cli_command predict_command = {
             "the target's included, are ignored); a file without a header must hold exactly\n"
             "the model's features in the training order, or those and the target where it\n"
             "was (pass --no-header when its first row has text). Writes CSV with a header:\n"
-            "one column named after the target with the predicted class label or value.\n"
+            "the columns of --keep, then one column named after the target with the\n"
+            "predicted class label or value.\n"
             "\n"
             "Options:\n"
             "  -o, --output FILE   where to write the predictions (default: stdout)\n"
+            "  --keep COL[,COL]    copy these columns of DATA (an id the model was fitted\n"
+            "                      with --ignore) first on each row, beside the predictions\n"
             "  --proba             also write one column per class, proba_<class>, with the\n"
             "                      predicted probability (classifiers that have them)\n"
             "  --sep CHAR          the CSV separator of DATA (default: detect , ; or tab)\n"
@@ -33,14 +36,49 @@ static const cli_command predict_command = {
             "\n"
             "Example:\n"
             "  dial fit logistic data/breast_cancer.csv --target diagnosis -o bc.dial\n"
-            "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv --proba\n",
+            "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv --proba\n"
+            "  dial fit forest orders.csv --target returned --ignore order_id -o returns.dial\n"
+            "  dial predict returns.dial new_orders.csv --keep order_id\n",
 };
 
-static void write_predictions(FILE *out, const dial_model *model, size_t n_rows,
-                              const double *value, const double *proba) {
+/* The columns of DATA that --keep copies into the output. */
+typedef struct kept_columns {
+    const dial_table *table;
+    const dial_column **columns; /* borrowed from table; room for every column named */
+    size_t n;
+} kept_columns;
+
+static dial_status keep_column(dial_ctx *ctx, const char *name, void *context) {
+    kept_columns *kept = context;
+    size_t index;
+    dial_status status = dial_table_column(ctx, kept->table, name, "--keep", &index);
+    if (status == DIAL_OK) kept->columns[kept->n++] = &kept->table->cols[index];
+    return status;
+}
+
+/* A kept cell as the data held it: the level of a text column, the number
+ * of a numeric one, nothing for a missing value. */
+static void write_kept_cell(FILE *out, const dial_column *col, size_t row) {
+    double v = col->values[row];
+    if (v != v) return;
+    if (col->type == DIAL_COLUMN_CATEGORICAL) {
+        cli_write_csv_field(out, v >= 0 && v < (double)col->n_levels ? col->levels[(size_t)v] : "");
+        return;
+    }
+    char number[40];
+    cli_format_double(v, number, sizeof number);
+    fputs(number, out);
+}
+
+static void write_predictions(FILE *out, const dial_model *model, const kept_columns *kept,
+                              size_t n_rows, const double *value, const double *proba) {
     bool classifier = dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION;
     size_t n_classes = dial_model_n_classes(model);
     const char *target = dial_model_target_name(model);
+    for (size_t k = 0; k < kept->n; k++) {
+        cli_write_csv_field(out, kept->columns[k]->name);
+        fputc(',', out);
+    }
     cli_write_csv_field(out, target && target[0] ? target : "prediction");
     for (size_t c = 0; proba && c < n_classes; c++) {
         fputc(',', out);
@@ -51,6 +89,10 @@ static void write_predictions(FILE *out, const dial_model *model, size_t n_rows,
     fputc('\n', out);
     char number[40];
     for (size_t i = 0; i < n_rows; i++) {
+        for (size_t k = 0; k < kept->n; k++) {
+            write_kept_cell(out, kept->columns[k], i);
+            fputc(',', out);
+        }
         if (classifier) {
             double k = value[i];
             bool known = k >= 0 && k < (double)n_classes;
@@ -89,6 +131,7 @@ int cli_cmd_predict(int argc, char **argv) {
     dial_dataset *data = NULL;
     double *value = NULL, *proba = NULL;
     dial_output *output = NULL;
+    kept_columns kept = {0};
 
     dial_status result = dial_model_load(ctx, model_path, &model);
     if (result != DIAL_OK) {
@@ -104,6 +147,14 @@ int cli_cmd_predict(int argc, char **argv) {
         goto done;
     }
     result = cli_read_table(ctx, &opts, data_path, &table);
+    if (result == DIAL_OK && opts.n_keeps) {
+        size_t named = 0;
+        for (size_t k = 0; k < opts.n_keeps; k++)
+            for (const char *p = opts.keeps[k]; p; p = strchr(p + 1, ',')) named++;
+        kept.table = table;
+        kept.columns = cli_alloc(named, sizeof *kept.columns);
+        result = cli_each_column(ctx, opts.keeps, opts.n_keeps, keep_column, &kept);
+    }
     if (result == DIAL_OK) result = dial_model_bind(ctx, model, table, &data);
     if (result == DIAL_OK) {
         value = cli_alloc(data->n_rows, sizeof *value);
@@ -127,12 +178,13 @@ int cli_cmd_predict(int argc, char **argv) {
     /* Opened only now, so a failure above leaves the old file untouched. */
     result = cli_output_open(ctx, opts.output, &output);
     if (result == DIAL_OK) {
-        write_predictions(dial_output_stream(output), model, data->n_rows, value, proba);
+        write_predictions(dial_output_stream(output), model, &kept, data->n_rows, value, proba);
         result = cli_output_commit(ctx, output);
     }
     status = result == DIAL_OK ? CLI_EXIT_OK : cli_fail(ctx, result);
 
 done:
+    free(kept.columns);
     free(value);
     free(proba);
     dial_dataset_free(data);

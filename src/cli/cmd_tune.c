@@ -22,8 +22,8 @@ static const cli_command tune_command = {
     .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_REPEATS | CLI_OPT_METRIC |
                CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_QUIET |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
-               CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_CV | CLI_OPT_HOLDOUT |
-               CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
+               CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
+               CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -63,7 +63,8 @@ static const cli_command tune_command = {
             "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
             "                        classification (default accuracy); rmse, mae, r2 for\n"
             "                        regression (default r2)\n"
-            "  --cv K                folds (default 5, stratified for classification)\n"
+            "  --folds K             folds (default 5, stratified for classification); --cv K\n"
+            "                        is the same\n"
             "  --repeats R           repeats of the K folds, each shuffled anew (default 1)\n"
             "  --holdout F           set a stratified fraction F of the rows aside before the\n"
             "                        search, which never sees them; the best knobs, refitted\n"
@@ -84,7 +85,9 @@ static const cli_command tune_command = {
             "                        {\"mean\", \"std\", \"scores\", \"inner_best_mean\"}\n"
             "  --quiet               no progress on stderr (a bar on a terminal, else one line\n"
             "                        per trial)\n"
-            "  -t, --target COLUMN   the column to predict (default: the last column)\n"
+            "  -t, --target COLUMN   the column to predict (default: the last column; a LIBSVM\n"
+            "                        file's label)\n"
+            "  --ignore COL[,COL]    columns that are not features, such as an id\n"
             "  --task TASK           classification, regression or auto (default: auto)\n"
             "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
             "  --no-header           the first row is data, not column names\n"

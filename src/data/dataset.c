@@ -36,6 +36,7 @@ dial_view dial_view_all(const dial_dataset *data) {
 void dial_dataset_free(dial_dataset *data) {
     if (!data) return;
     free(data->features);
+    free(data->ignored);
     free(data->target_name);
     free(data->y);
     if (data->class_names)
@@ -59,19 +60,43 @@ static void column_list(const dial_table *table, char *buf, size_t size) {
     }
 }
 
+dial_status dial_table_column(dial_ctx *ctx, const dial_table *table, const char *name,
+                              const char *role, size_t *index) {
+    long found = dial_table_find(table, name);
+    if (found >= 0) {
+        *index = (size_t)found;
+        return DIAL_OK;
+    }
+    const char **names = malloc((table->n_cols ? table->n_cols : 1) * sizeof *names);
+    if (!names) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finding column '%s'", name);
+    for (size_t j = 0; j < table->n_cols; j++)
+        names[j] = table->cols[j].name ? table->cols[j].name : "";
+    /* The edit distance ignores case, so 'class' for 'Class' is at 0 and
+     * wins over every typo. */
+    const char *closest = dial_closest_name(name, names, table->n_cols);
+    char list[DATASET_COLUMN_LIST_MAX];
+    column_list(table, list, sizeof list);
+    dial_status status =
+        closest ? dial_fail(ctx, DIAL_ERR_DATA,
+                            "%s column '%s' not found; did you mean '%s'? columns are: %s", role,
+                            name, closest, list)
+                : dial_fail(ctx, DIAL_ERR_DATA, "%s column '%s' not found; columns are: %s", role,
+                            name, list);
+    free(names);
+    return status;
+}
+
 /* Resolves the target column: a name first (a column may well be called
- * "3"), then a 1-based index, NULL for the last column. */
+ * "3"), then a 1-based index; NULL for the last column, or the first of a
+ * table that holds its label there (LIBSVM). */
 static dial_status find_target(dial_ctx *ctx, const dial_table *table, const char *target,
                                size_t *index) {
     if (!target) {
-        *index = table->n_cols - 1;
+        *index = table->target_first ? 0 : table->n_cols - 1;
         return DIAL_OK;
     }
-    for (size_t j = 0; j < table->n_cols; j++)
-        if (table->cols[j].name && strcmp(table->cols[j].name, target) == 0) {
-            *index = j;
-            return DIAL_OK;
-        }
+    if (dial_table_find(table, target) >= 0)
+        return dial_table_column(ctx, table, target, "target", index);
     bool digits = *target != '\0' && strlen(target) < 20;
     for (const char *p = target; *p; p++)
         if (!isdigit((unsigned char)*p)) digits = false;
@@ -84,10 +109,7 @@ static dial_status find_target(dial_ctx *ctx, const dial_table *table, const cha
         *index = (size_t)k - 1;
         return DIAL_OK;
     }
-    char list[DATASET_COLUMN_LIST_MAX];
-    column_list(table, list, sizeof list);
-    return dial_fail(ctx, DIAL_ERR_DATA, "target column '%s' not found; columns are: %s", target,
-                     list);
+    return dial_table_column(ctx, table, target, "target", index);
 }
 
 /* Fails on the first infinite value of a numeric feature: no estimator can
@@ -309,6 +331,40 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
         return status;
     }
     *out = data;
+    return DIAL_OK;
+}
+
+dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column) {
+    size_t index;
+    dial_status status = dial_table_column(ctx, data->table, column, "ignored", &index);
+    if (status != DIAL_OK) return status;
+    const dial_column *col = &data->table->cols[index];
+    if ((long)index == data->target_index)
+        return dial_fail(ctx, DIAL_ERR_DATA, "column '%s' is the target; it cannot also be ignored",
+                         column);
+    size_t feature = 0;
+    while (feature < data->n_features && data->features[feature] != col) feature++;
+    if (feature == data->n_features) return DIAL_OK; /* ignored already */
+    if (data->n_features == 1)
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "ignoring column '%s' leaves no feature: a dataset needs at least one",
+                         column);
+    const char **ignored = realloc(data->ignored, (data->n_ignored + 1) * sizeof *ignored);
+    if (!ignored)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ignoring column '%s'", column);
+    data->ignored = ignored;
+    /* Sorted, so that the same columns make the same study identity in any
+     * order on the command line. */
+    size_t at = data->n_ignored;
+    while (at > 0 && strcmp(ignored[at - 1], col->name) > 0) {
+        ignored[at] = ignored[at - 1];
+        at--;
+    }
+    ignored[at] = col->name;
+    data->n_ignored++;
+    memmove(&data->features[feature], &data->features[feature + 1],
+            (data->n_features - feature - 1) * sizeof *data->features);
+    data->n_features--;
     return DIAL_OK;
 }
 

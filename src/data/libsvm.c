@@ -240,6 +240,7 @@ static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
     table->n_cols = n_cols;
     table->n_rows = parser->n_rows;
     table->has_header = false;
+    table->target_first = true;
     bool ok = true;
     for (size_t j = 0; j < n_cols && ok; j++) {
         dial_column *col = &table->cols[j];

@@ -176,6 +176,22 @@ static char *fixed_knobs_identity(const dial_knobs *knobs) {
 
 static const char *sampler_name(dial_sampler_kind kind);
 
+/* "id,name": the columns the data's features leave out, sorted (as the
+ * dataset keeps them); "" for none. A malloc'ed string, NULL when out of
+ * memory. */
+static char *ignored_identity(const dial_dataset *data) {
+    size_t length = 1;
+    for (size_t i = 0; i < data->n_ignored; i++) length += strlen(data->ignored[i]) + 1;
+    char *text = malloc(length);
+    if (!text) return NULL;
+    text[0] = '\0';
+    for (size_t i = 0; i < data->n_ignored; i++) {
+        if (i) strcat(text, ",");
+        strcat(text, data->ignored[i]);
+    }
+    return text;
+}
+
 /* What every study of this run is an experiment of (see tune_model.h). */
 static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
                                   const dial_dataset *data, const dial_tune_options *options,
@@ -197,6 +213,7 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     snprintf(points, sizeof points, "%zu", options->grid_points ? options->grid_points : 10);
     char *space = space_identity(setup->space);
     char *fixed = fixed_knobs_identity(setup->knobs);
+    char *ignored = ignored_identity(data);
     const char *pairs[][2] = {
         {"model", setup->family->name},
         {"data", fingerprint},
@@ -212,10 +229,12 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
         {"space", space},
         {"knobs", fixed},
+        {"ignore", ignored},
     };
     dial_status status =
-        space && fixed ? DIAL_OK
-                       : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the study's identity");
+        space && fixed && ignored
+            ? DIAL_OK
+            : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the study's identity");
     for (size_t i = 0; status == DIAL_OK && i < sizeof pairs / sizeof pairs[0]; i++)
         if (pairs[i][1]) status = dial_study_identity_set(ctx, out, pairs[i][0], pairs[i][1]);
     for (size_t i = 0; status == DIAL_OK && options->identity && i < options->identity->n; i++)
@@ -223,6 +242,7 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
                                          options->identity->values[i]);
     free(space);
     free(fixed);
+    free(ignored);
     if (status != DIAL_OK) dial_study_identity_free(out);
     return status;
 }

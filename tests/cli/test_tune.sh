@@ -135,7 +135,7 @@ cp "$TMP/f1.db" "$TMP/edited.db"
 db = sqlite3.connect(sys.argv[1])
 db.execute("UPDATE study_identity SET value = '"'3x'"' WHERE key = '"'folds'"'")
 db.commit()' "$TMP/edited.db"
-check 1 "dial: study 'knn' in $TMP/edited.db holds folds '3x', which this dial does not read; give --cv on the command line" \
+check 1 "dial: study 'knn' in $TMP/edited.db holds folds '3x', which this dial does not read; give --folds on the command line" \
     tune knn data/iris.csv --study "$TMP/edited.db" --quiet
 # another name in the same file is a new study
 check 0 "" tune knn data/iris.csv --study "$TMP/f1.db" --study-name knn-accuracy --metric accuracy --trials 2 --quiet
