@@ -80,6 +80,16 @@ static int unknown_option(const cli_command *command, const char *arg) {
     /* A short option's letter is too short to guess from. */
     bool long_form = arg[1] == '-' || length > 2;
     const char *closest = NULL;
+    if (strcmp(name, "ignore") == 0 && (command->options & CLI_OPT_KEEP))
+        return cli_error(CLI_EXIT_USAGE,
+                         "unknown option '%s' for %s: the columns a model was not fitted on are "
+                         "ignored already; --keep COL copies one beside the predictions",
+                         arg, command->name);
+    if (strcmp(name, "keep") == 0 && (command->options & CLI_OPT_IGNORE))
+        return cli_error(CLI_EXIT_USAGE,
+                         "unknown option '%s' for %s: dial predict keeps columns; --ignore COL "
+                         "leaves one out of the features here",
+                         arg, command->name);
     if (strcmp(name, "cv") == 0 && (command->options & CLI_OPT_FOLDS))
         closest = "folds";
     else if (long_form && name[0])

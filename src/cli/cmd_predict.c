@@ -1,6 +1,7 @@
 /* dial predict MODEL.dial DATA: predictions for new rows from a saved model,
  * never refitting. Columns are matched by name, so their order and any extra
  * columns in DATA do not matter. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +67,11 @@ static void write_kept_cell(FILE *out, const dial_column *col, size_t row) {
         return;
     }
     char number[40];
-    cli_format_double(v, number, sizeof number);
+    /* An id of 150 is written 150, as the data had it, not 1.5e+02. */
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        snprintf(number, sizeof number, "%.0f", v);
+    else
+        cli_format_double(v, number, sizeof number);
     fputs(number, out);
 }
 

@@ -216,6 +216,10 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     char *ignored = ignored_identity(data);
     const char *pairs[][2] = {
         {"model", setup->family->name},
+        /* Before the data, whose fingerprint the ignored columns change:
+         * a resume that ignores other columns is told that, not that its
+         * data differs. */
+        {"ignore", ignored},
         {"data", fingerprint},
         {"target", data->target_name ? data->target_name : ""},
         {"task", dial_task_name(data->task)},
@@ -229,7 +233,6 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
         {"space", space},
         {"knobs", fixed},
-        {"ignore", ignored},
     };
     dial_status status =
         space && fixed && ignored
