@@ -300,7 +300,7 @@ check 2 "dial: --timeout expects a duration such as 90, 90s, 10m or 1h, got '10x
 check 2 "dial: --cv expects an integer >= 2 (the folds), got '1'" tune "${IRIS[@]}" --cv 1
 check 2 "dial: --grid-points expects an integer >= 1, got '0'" tune "${IRIS[@]}" --grid-points 0
 check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" tune "${IRIS[@]}" --metric rmse
-check 2 "dial: unknown option '--folds' for tune; see 'dial tune --help'" tune "${IRIS[@]}" --folds 3
+check 2 "dial: --folds expects an integer >= 2, got '1'" tune "${IRIS[@]}" --folds 1
 check 2 "dial: missing DATA for tune; usage: dial tune MODEL DATA [options]" tune knn
 check 2 "dial: --json and --csv cannot be combined; choose one" trials "$TMP/iris.db" --json --csv
 check 2 "dial: $TMP/iris.db has no study 'svm'; it holds: knn" best "$TMP/iris.db" --study-name svm

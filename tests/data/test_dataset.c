@@ -148,6 +148,122 @@ static void unknown_target_name_lists_the_columns(void **state) {
     dial_ctx_free(ctx);
 }
 
+static void a_target_that_differs_by_case_or_a_typo_is_suggested(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = read_table(ctx, "data/iris.csv");
+    dial_dataset *data = NULL;
+    assert_dial_error(ctx, dial_dataset_from_table(ctx, table, "Species", DIAL_TASK_AUTO, &data),
+                      DIAL_ERR_DATA,
+                      "target column 'Species' not found; did you mean 'species'? columns are: "
+                      "sepal_length, sepal_width, petal_length, petal_width, species");
+    assert_dial_error(ctx,
+                      dial_dataset_from_table(ctx, table, "petal_widht", DIAL_TASK_AUTO, &data),
+                      DIAL_ERR_DATA,
+                      "target column 'petal_widht' not found; did you mean 'petal_width'? "
+                      "columns are: sepal_length, sepal_width, petal_length, petal_width, species");
+    assert_null(data);
+    size_t index = 99;
+    assert_dial_ok(ctx, dial_table_column(ctx, table, "petal_length", "kept", &index));
+    assert_int_equal(index, 2);
+    assert_dial_error(ctx, dial_table_column(ctx, table, "SEPAL_WIDTH", "kept", &index),
+                      DIAL_ERR_DATA,
+                      "kept column 'SEPAL_WIDTH' not found; did you mean 'sepal_width'? columns "
+                      "are: sepal_length, sepal_width, petal_length, petal_width, species");
+    assert_int_equal(index, 2);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+/* ---- LIBSVM's label ------------------------------------------------------------ */
+
+static void a_libsvm_label_is_the_default_target(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/heart_scale.libsvm", NULL, &table);
+    assert_true(table->target_first);
+    assert_int_equal(data->target_index, 0);
+    assert_string_equal(data->target_name, "label");
+    assert_int_equal(data->task, DIAL_TASK_CLASSIFICATION);
+    assert_int_equal(data->n_classes, 2);
+    assert_string_equal(data->class_names[0], "-1");
+    assert_string_equal(data->class_names[1], "1");
+    assert_int_equal(data->n_features, 13);
+    assert_string_equal(data->features[0]->name, "f1");
+    assert_string_equal(data->features[12]->name, "f13");
+    dial_dataset_free(data);
+    /* Named, another column is the target and the label a feature. */
+    data = test_load_dataset(ctx, "data/heart_scale.libsvm", "f13", &table);
+    assert_int_equal(data->target_index, 13);
+    assert_string_equal(data->features[0]->name, "label");
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+static void a_csv_table_keeps_its_target_last(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = parse_csv(ctx, "label,x,y\n1,2,a\n0,3,b\n");
+    assert_false(table->target_first);
+    dial_dataset *data = NULL;
+    assert_dial_ok(ctx, dial_dataset_from_table(ctx, table, NULL, DIAL_TASK_AUTO, &data));
+    assert_string_equal(data->target_name, "y");
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+/* ---- ignored columns ----------------------------------------------------------- */
+
+static void an_ignored_column_leaves_the_features(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = parse_csv(ctx, "id,b,name,a,y\n1,2,p,4,x\n2,3,q,5,z\n3,1,r,2,x\n");
+    dial_dataset *data = NULL;
+    assert_dial_ok(ctx, dial_dataset_from_table(ctx, table, "y", DIAL_TASK_AUTO, &data));
+    dial_view all = dial_view_all(data);
+    uint64_t before = dial_view_fingerprint(&all);
+    assert_dial_ok(ctx, dial_dataset_ignore(ctx, data, "name"));
+    assert_dial_ok(ctx, dial_dataset_ignore(ctx, data, "id"));
+    assert_dial_ok(ctx, dial_dataset_ignore(ctx, data, "id")); /* twice is harmless */
+    assert_int_equal(data->n_features, 2);
+    assert_ptr_equal(data->features[0], &table->cols[1]);
+    assert_ptr_equal(data->features[1], &table->cols[3]);
+    /* Sorted, whatever order they were ignored in. */
+    assert_int_equal(data->n_ignored, 2);
+    assert_string_equal(data->ignored[0], "id");
+    assert_string_equal(data->ignored[1], "name");
+    assert_int_equal(data->target_index, 4);
+    assert_true(dial_view_fingerprint(&all) != before);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+static void ignoring_the_target_an_unknown_column_or_every_feature_fails(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = parse_csv(ctx, "Id,a,y\n1,2,x\n2,3,z\n");
+    dial_dataset *data = NULL;
+    assert_dial_ok(ctx, dial_dataset_from_table(ctx, table, NULL, DIAL_TASK_AUTO, &data));
+    assert_dial_error(ctx, dial_dataset_ignore(ctx, data, "id"), DIAL_ERR_DATA,
+                      "ignored column 'id' not found; did you mean 'Id'? columns are: Id, a, y");
+    assert_dial_error(ctx, dial_dataset_ignore(ctx, data, "zzzz"), DIAL_ERR_DATA,
+                      "ignored column 'zzzz' not found; columns are: Id, a, y");
+    assert_dial_error(ctx, dial_dataset_ignore(ctx, data, "y"), DIAL_ERR_DATA,
+                      "column 'y' is the target; it cannot also be ignored");
+    assert_dial_ok(ctx, dial_dataset_ignore(ctx, data, "Id"));
+    assert_dial_error(ctx, dial_dataset_ignore(ctx, data, "a"), DIAL_ERR_DATA,
+                      "ignoring column 'a' leaves no feature: a dataset needs at least one");
+    assert_int_equal(data->n_features, 1);
+    assert_int_equal(data->n_ignored, 1);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 static void unknown_target_among_many_columns_cuts_the_list_short(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -493,6 +609,11 @@ int main(void) {
         cmocka_unit_test(unknown_target_name_lists_the_columns),
         cmocka_unit_test(unknown_target_among_many_columns_cuts_the_list_short),
         cmocka_unit_test(target_index_out_of_range),
+        cmocka_unit_test(a_target_that_differs_by_case_or_a_typo_is_suggested),
+        cmocka_unit_test(a_libsvm_label_is_the_default_target),
+        cmocka_unit_test(a_csv_table_keeps_its_target_last),
+        cmocka_unit_test(an_ignored_column_leaves_the_features),
+        cmocka_unit_test(ignoring_the_target_an_unknown_column_or_every_feature_fails),
         cmocka_unit_test(wine_is_three_cultivars),
         cmocka_unit_test(diabetes_is_regression),
         cmocka_unit_test(breast_cancer_labels_map_in_sorted_order),
