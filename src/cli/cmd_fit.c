@@ -124,6 +124,18 @@ static void print_summary(const char *model_name, const char *data_path, const d
     cli_table_add(&table, (const char *[]){"target", target});
     cli_table_add(&table, (const char *[]){"rows", rows});
     cli_table_add(&table, (const char *[]){"features", features});
+    if (data->n_ignored) {
+        /* Said, so that a column left out by a slip shows here. */
+        size_t length = 1;
+        for (size_t i = 0; i < data->n_ignored; i++) length += strlen(data->ignored[i]) + 2;
+        char *ignored = cli_alloc(length, 1);
+        for (size_t i = 0; i < data->n_ignored; i++) {
+            if (i) strcat(ignored, ", ");
+            strcat(ignored, data->ignored[i]);
+        }
+        cli_table_add(&table, (const char *[]){"ignored", ignored});
+        free(ignored);
+    }
     cli_table_add(&table, (const char *[]){"knobs set", knobs_line});
     cli_table_add(&table, (const char *[]){metric_label, score_text});
     cli_table_add(&table, (const char *[]){"fit time", seconds});

@@ -78,6 +78,7 @@ check 0 "" cv knn "$ID" --target species --ignore id,sepal_width --json
 json_ok 'j["target"] == "species"'
 check 0 "" fit tree "$ID" --target species --ignore sepal_width --ignore id -o "$TMP/two.dial"
 has "features           3"
+has "ignored            id, sepal_width"
 check 0 "" inspect "$TMP/two.dial" --json
 json_ok '"sepal_width" not in json.dumps(j["features"]) and "\"id\"" not in json.dumps(j["features"])'
 
