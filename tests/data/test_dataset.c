@@ -194,7 +194,7 @@ static void a_libsvm_label_is_the_default_target(void **state) {
     assert_string_equal(data->features[12]->name, "f13");
     dial_dataset_free(data);
     /* Named, another column is the target and the label a feature. */
-    data = test_load_dataset(ctx, "data/heart_scale.libsvm", "f13", &table);
+    assert_dial_ok(ctx, dial_dataset_from_table(ctx, table, "f13", DIAL_TASK_AUTO, &data));
     assert_int_equal(data->target_index, 13);
     assert_string_equal(data->features[0]->name, "label");
     dial_dataset_free(data);
