@@ -22,8 +22,9 @@ What the shown text may say besides the output itself (nothing else is loose):
   - a line `...` (alone, indentation allowed) stands for any run of lines,
     none included: output cut for the page;
   - `<...>` inside a line stands for any text within that line: what varies
-    from run to run or machine to machine (times, dates, timings); the rest
-    of the line must match exactly;
+    from run to run or machine to machine (times, dates, timings); the blanks
+    just before it stand for any run of blanks (a column as wide as a varying
+    value); the rest of the line must match exactly;
   - a last line `[exit status N]` says the command exits with status N; without
     it the command must exit with 0;
   - trailing blanks of a line and blank lines at the end of an output are not
@@ -122,8 +123,16 @@ def is_elision(line):
 
 
 def line_pattern(line):
-    parts = [re.escape(part) for part in line.split(PLACEHOLDER)]
-    return re.compile("^" + ".*".join(parts) + "$")
+    # Blanks just before a `<...>` match any run of blanks, so a table column
+    # whose width follows a varying value can stay aligned on the page.
+    parts = line.split(PLACEHOLDER)
+    pattern = ""
+    for index, part in enumerate(parts):
+        if index < len(parts) - 1 and part.endswith(" "):
+            pattern += re.escape(part.rstrip(" ")) + " +.*"
+        else:
+            pattern += re.escape(part) + (".*" if index < len(parts) - 1 else "")
+    return re.compile("^" + pattern + "$")
 
 
 def line_matches(shown, actual):
