@@ -49,6 +49,7 @@ ELISION = "..."
 PLACEHOLDER = "<...>"
 EXIT_LINE = re.compile(r"^\[exit status (\d+)\]$")
 COMMAND_TIMEOUT_SECONDS = 600
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what a page cannot show (a tab can)
 
 
 class Example:
@@ -252,6 +253,10 @@ def check_page(path, dial, repository, update):
             actual, status = run(example.command, directory, environment)
             where = f"{os.path.relpath(path, repository)}:{example.line_number}"
             if update:
+                if any(CONTROL.search(line) for line in actual):
+                    print(f"{where}: prints control characters; its shown output is left as it was",
+                          file=sys.stderr)
+                    continue
                 new = updated_output(shown, actual)
                 if status != 0:
                     new.append(f"[exit status {status}]")
@@ -261,6 +266,12 @@ def check_page(path, dial, repository, update):
                 while trailing < old_count and not example.shown[old_count - 1 - trailing].strip():
                     trailing += 1
                 replacements.append((example.first_output_index, old_count - trailing, new))
+                continue
+            unprintable = [line for line in actual if CONTROL.search(line)]
+            if unprintable:
+                failures += 1
+                print(f"FAIL: {where}: $ {example.command}\n  prints control characters, which a page"
+                      f" cannot show (binary output?): {unprintable[0]!r}", file=sys.stderr)
                 continue
             if status == want_status and output_matches(shown, actual):
                 continue
