@@ -4,6 +4,7 @@ with what the page shows, so that README.md and docs/*.md cannot drift.
 
     test_docs.py DIAL FILE.md...            check (what CTest runs)
     test_docs.py --update DIAL FILE.md...   rewrite the shown outputs from a real run
+    test_docs.py --self-test DIAL           check the harness's own promises
 
 What is run: every fenced block opened with ```console. In such a block a line
 that starts with `$ ` is a shell command (run by bash; `dial` is the program
@@ -297,14 +298,94 @@ def check_page(path, dial, repository, update):
     return failures
 
 
+def self_test(dial, repository):
+    """The harness's own promises, checked on small pages: a page that shows
+    what runs passes, and each kind of drift fails. Returns the broken promises."""
+    broken = []
+
+    def expect(promise, condition):
+        if not condition:
+            broken.append(promise)
+
+    expect("'...' matches no line", output_matches(["a", "...", "b"], ["a", "b"]))
+    expect("'...' matches many lines", output_matches(["a", "...", "b"], ["a", "x", "y", "b"]))
+    expect("a missing line fails", not output_matches(["a", "b"], ["a"]))
+    expect("an extra line fails", not output_matches(["a"], ["a", "b"]))
+    expect("a changed line fails", not output_matches(["mean 0.9533"], ["mean 0.9534"]))
+    expect("'<...>' matches within a line", output_matches(["fit in <...>, dial"], ["fit in 4.2 ms, dial"]))
+    expect("'<...>' keeps the rest of the line", not output_matches(["fit in <...>, dial"], ["fit in 4 ms, dail"]))
+    expect("'<...>' is not a line cut", not output_matches(["a <...>"], ["a 1", "b"]))
+    expect("blanks before '<...>' stretch", output_matches(["k=3    <...>"], ["k=3       20 ms"]))
+    expect("blanks before '<...>' still need one", not output_matches(["k=3 <...>"], ["k=320 ms"]))
+    expect(
+        "an update keeps cuts and placeholders and takes the new text",
+        updated_output(["head", "...", "t <...>", "old"], ["head", "x", "y", "t 5 ms", "new"])
+        == ["head", "...", "t <...>", "new"],
+    )
+    page_text = [
+        "# a page\n",
+        "```console\n",
+        "$ dial models | head -1\n",
+        "MODEL        TASKS                       SUMMARY\n",
+        "$ echo kept > made.txt; false\n",
+        "[exit status 1]\n",
+        "```\n",
+        "```sh\n",
+        "$ not run: a block that is not console\n",
+        "```\n",
+        "```console\n",
+        "$ cat made.txt; ls data/iris.csv\n",
+        "kept\n",
+        "data/iris.csv\n",
+        "```\n",
+    ]
+    drifts = {
+        "a changed output line": ("kept\n", "kapt\n"),
+        "a wrong exit status": ("[exit status 1]\n", "[exit status 2]\n"),
+        "an exit status not shown": ("[exit status 1]\n", ""),
+        "an output line the page lacks": ("MODEL        TASKS                       SUMMARY\n", ""),
+    }
+    with tempfile.TemporaryDirectory(prefix="dial-docs-self-") as directory:
+        page = os.path.join(directory, "page.md")
+
+        def failures_of(lines):
+            with open(page, "w", encoding="utf-8") as out:
+                out.writelines(lines)
+            return check_page(page, dial, repository, update=False)
+
+        expect("a page that shows what runs passes", failures_of(page_text) == 0)
+        for drift, (old, new) in drifts.items():
+            changed = list(page_text)
+            changed[changed.index(old)] = new
+            expect(f"{drift} fails", failures_of(changed) == 1)
+        expect("a second page starts in a fresh directory", failures_of(page_text[-5:]) == 1)
+        changed = list(page_text)
+        changed[changed.index("kept\n")] = "stale\n"
+        with open(page, "w", encoding="utf-8") as out:
+            out.writelines(changed)
+        check_page(page, dial, repository, update=True)
+        with open(page, encoding="utf-8") as updated:
+            expect("--update writes the real output back", updated.readlines() == page_text)
+    return broken
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--update", action="store_true", help="rewrite the shown outputs (maintainers)")
+    parser.add_argument("--self-test", action="store_true", help="check the harness itself")
     parser.add_argument("dial", help="the dial program to run as `dial`")
-    parser.add_argument("pages", nargs="+", help="markdown files")
+    parser.add_argument("pages", nargs="*", help="markdown files")
     arguments = parser.parse_args()
     dial = os.path.abspath(arguments.dial)
     repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if arguments.self_test:
+        broken = self_test(dial, repository)
+        for promise in broken:
+            print(f"FAIL: harness: {promise}", file=sys.stderr)
+        print(f"harness: {len(broken)} promises broken")
+        sys.exit(1 if broken else 0)
+    if not arguments.pages:
+        parser.error("name the pages to check")
     failures = 0
     for page in arguments.pages:
         failures += check_page(os.path.abspath(page), dial, repository, arguments.update)
