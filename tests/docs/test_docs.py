@@ -189,18 +189,42 @@ def updated_output(shown, actual):
                 if here + extra < cost[next_i][next_j]:
                     cost[next_i][next_j] = here + extra
                     step[next_i][next_j] = (i, j, kind)
-    result = []
+    result = []  # (text, where it came from, whether the shown line it replaced had a <...>)
     i, j = n, m
     while (i, j) != (0, 0):
         previous_i, previous_j, kind = step[i][j]
-        if kind == "close":
-            result.append(shown[previous_i])
-        elif kind == "keep":
-            result.append(shown[previous_i])
-        elif kind in ("replace", "add"):
-            result.append(actual[previous_j])
+        if kind in ("close", "keep"):
+            result.append((shown[previous_i], "shown", False))
+        elif kind == "replace":
+            result.append((actual[previous_j], "run", PLACEHOLDER in shown[previous_i]))
+        elif kind == "add":
+            result.append((actual[previous_j], "run", False))
         i, j = previous_i, previous_j
-    return list(reversed(result))
+    result.reverse()
+    # A new line takes the place of a line marked as varying, or joins such
+    # lines (a table of times): its times and dates are marked too.
+    lines = []
+    for index, (text, source, replaced_marked) in enumerate(result):
+        neighbours = [result[k][0] for k in (index - 1, index + 1) if 0 <= k < len(result)]
+        if source == "run" and (replaced_marked or any(PLACEHOLDER in line for line in neighbours)):
+            text = mark_varying(text)
+        lines.append(text)
+    return lines
+
+
+# What varies from run to run, for --update to mark in a line that replaces a
+# marked one: a date and time, a duration, a JSON duration.
+VARYING = [
+    re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?Z?"),
+    re.compile(r"(?<![\w.])\d+(\.\d+)?(e-?\d+)? (ms|s)\b"),
+    re.compile(r'(?<="duration": )[0-9.e-]+'),
+]
+
+
+def mark_varying(line):
+    for pattern in VARYING:
+        line = pattern.sub(PLACEHOLDER, line)
+    return line
 
 
 def make_dial_wrapper(bin_dir, dial):
@@ -237,6 +261,7 @@ def check_page(path, dial, repository, update):
     examples = parse_examples(path, lines)
     failures = 0
     replacements = []  # (first index, count of old lines, new lines)
+    rewritten = 0
     with tempfile.TemporaryDirectory(prefix="dial-docs-") as directory:
         bin_dir = os.path.join(directory, ".bin")
         os.mkdir(bin_dir)
@@ -261,6 +286,9 @@ def check_page(path, dial, repository, update):
                 new = updated_output(shown, actual)
                 if status != 0:
                     new.append(f"[exit status {status}]")
+                if new != normalise(example.shown):
+                    rewritten += 1
+                    print(f"{where}: rewritten: $ {example.command}")
                 old_count = len(example.shown)
                 # Keep the blank lines that closed the old output (before the next `$`).
                 trailing = 0
@@ -291,7 +319,7 @@ def check_page(path, dial, repository, update):
             lines[first : first + count] = [line + "\n" for line in new]
         with open(path, "w", encoding="utf-8") as page:
             page.writelines(lines)
-        print(f"{path}: {len(examples)} examples rewritten from a real run")
+        print(f"{path}: {len(examples)} examples run, {rewritten} rewritten")
         return 0
     passed = len(examples) - failures
     print(f"{path}: {passed} passed, {failures} failed")
@@ -322,6 +350,12 @@ def self_test(dial, repository):
         updated_output(["head", "...", "t <...>", "old"], ["head", "x", "y", "t 5 ms", "new"])
         == ["head", "...", "t <...>", "new"],
     )
+    expect(
+        "an update marks the times of a line that replaces a marked one",
+        updated_output(["k=3  <...>", "fit in <...>, on 2026-12-06 09:12"], ["k=4  0.2 ms", "fit in 3 s, on 2026-12-07 10:00"])
+        == ["k=4  <...>", "fit in <...>, on <...>"],
+    )
+    expect("an update leaves unmarked lines alone", updated_output(["a"], ["took 5 ms"]) == ["took 5 ms"])
     page_text = [
         "# a page\n",
         "```console\n",
