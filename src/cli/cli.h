@@ -32,6 +32,7 @@ int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
 int cli_cmd_studies(int argc, char **argv);
+int cli_cmd_score(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -69,7 +70,10 @@ enum cli_option_id {
     CLI_OPT_TREE = 1u << 27,
     /* dial studies */
     CLI_OPT_DELETE = 1u << 28,
-    CLI_OPT_RENAME = 1u << 29
+    CLI_OPT_RENAME = 1u << 29,
+    /* dial tune --holdout-out FILE, --refit search|all */
+    CLI_OPT_HOLDOUT_OUT = 1u << 30,
+    CLI_OPT_REFIT = 1u << 31
 };
 
 /* The options that read a data file. */
@@ -112,6 +116,12 @@ typedef struct cli_options {
     /* The CLI_OPT_* bits of the options on the command line, so that a
      * resumed study can tell a default from a choice. */
     unsigned given;
+    /* every -m/--metric item, in order (dial score takes several); owned array */
+    const char **metrics;
+    size_t n_metrics;
+    /* dial tune --holdout-out FILE and --refit all */
+    const char *holdout_out;
+    bool refit_all;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -193,6 +203,10 @@ dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *p
  * input "-" is compared through standard input. */
 int cli_check_output_not_input(const char *output, bool chosen, const char *input,
                                const char *what);
+/* The same for an output named by another option ("--holdout-out"), which
+ * the message names. */
+int cli_check_option_output_not_input(const char *option, const char *output, const char *input,
+                                      const char *what);
 /* Flushes stdout ("-") or closes out; returns false and prints the error
  * when the write failed. */
 bool cli_close_output(FILE *out, const char *path);
@@ -310,5 +324,50 @@ json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
 /* A trial's scores along its model's path knob as [{"step", "value"}, ...];
  * [] when it has none. */
 json_t *cli_json_trial_path(const dial_trial_record *trial);
+
+/* ---- labelled data for a saved model (dial importance, dial score) ------------- */
+
+/* Binds table to the model's features (dial_model_bind) and attaches the
+ * true values as the model encodes them (its own class indices, matched by
+ * label, or values), read from --target or else the column named like the
+ * model's target (in a file without a header, the target's column in
+ * training). data_path names DATA in messages. On success the caller frees
+ * *out (before table). Errors: DIAL_ERR_DATA for a missing target column or
+ * a class the model was not trained on; those of dial_model_bind and
+ * dial_dataset_from_table. */
+dial_status cli_model_truth(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
+                            const dial_table *table, const char *data_path, dial_dataset **out);
+
+/* ---- rows out (dial tune --holdout-out) --------------------------------------- */
+
+/* Writes rows[0 .. n) of table (ascending: the file's order) as CSV with a
+ * header of the table's column names, every column, through
+ * cli_output_open (atomic; "-" is stdout): numbers in their shortest exact
+ * form, categories by their text, missing values empty. Errors as
+ * cli_output_open and cli_output_commit (the message on ctx). */
+dial_status cli_write_rows(dial_ctx *ctx, const dial_table *table, const size_t *rows, size_t n,
+                           const char *path);
+
+/* ---- what dial tune writes and runs (tune_outputs.c) --------------------------- */
+
+/* The usage mistakes of -o, --holdout-out and --refit (one line on
+ * stderr): -o - with --json, --holdout-out without --holdout, --refit
+ * without -o, both outputs one file, an output that is the data or the
+ * study file. Returns -1 when there is none, else the exit status (2). */
+int cli_tune_check_outputs(const cli_options *opts);
+/* Writes the held-out rows to --holdout-out (nothing without it). */
+dial_status cli_tune_write_holdout(dial_ctx *ctx, const cli_options *opts, const dial_table *table,
+                                   const dial_tune_result *result);
+/* "refit on the 120 rows the search saw, not the 30 held out (--refit all
+ * uses every row): saved to m.dial", or "not saved: ...". malloc'ed. */
+char *cli_tune_refit_text(const cli_options *opts, const dial_tune_result *result);
+/* What a nested run runs: the K outer searches of n_trials each (0: the
+ * grid's size or the time given), and with -o the search on all n_rows
+ * rows before them. malloc'ed. */
+char *cli_tune_nested_runs_text(const cli_options *opts, int64_t n_trials, size_t n_rows);
+/* Prints the nested estimate: the mean outer score, each fold's, and the
+ * optimistic inner best values beside them (or that it did not run). */
+void cli_tune_print_nested(const cli_options *opts, const char *metric,
+                           const dial_tune_result *result);
 
 #endif
