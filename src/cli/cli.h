@@ -351,10 +351,13 @@ dial_status cli_write_rows(dial_ctx *ctx, const dial_table *table, const size_t 
 /* ---- what dial tune writes and runs (tune_outputs.c) --------------------------- */
 
 /* The usage mistakes of -o, --holdout-out and --refit (one line on
- * stderr): -o - with --json, --holdout-out without --holdout, --refit
- * without -o, both outputs one file, an output that is the data or the
- * study file. Returns -1 when there is none, else the exit status (2). */
+ * stderr): -o - with --json, --refit without -o, both outputs one file, an
+ * output that is the data or the study file. Returns -1 when there is
+ * none, else the exit status (2). */
 int cli_tune_check_outputs(const cli_options *opts);
+/* --holdout-out without a holdout (DIAL_ERR_ARGUMENT); checked once a
+ * resumed study has filled in its --holdout. */
+dial_status cli_tune_check_holdout_out(dial_ctx *ctx, const cli_options *opts);
 /* Writes the held-out rows to --holdout-out (nothing without it). */
 dial_status cli_tune_write_holdout(dial_ctx *ctx, const cli_options *opts, const dial_table *table,
                                    const dial_tune_result *result);

@@ -779,6 +779,7 @@ int cli_cmd_tune(int argc, char **argv) {
     if (outcome == DIAL_OK)
         outcome = cli_resume_options(ctx, &opts, family->name,
                                      opts.study_name ? opts.study_name : family->name, &resumed);
+    if (outcome == DIAL_OK) outcome = cli_tune_check_holdout_out(ctx, &opts);
     if (outcome == DIAL_OK && opts.space_file)
         outcome = read_space_file(ctx, opts.space_file, &space_json);
     if (outcome == DIAL_OK) outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);

@@ -11,11 +11,6 @@ int cli_tune_check_outputs(const cli_options *opts) {
     if (opts->output && strcmp(opts->output, "-") == 0 && opts->json)
         return cli_error(CLI_EXIT_USAGE,
                          "-o - writes the model to stdout, where --json would go; choose one");
-    if (opts->holdout_out && opts->holdout == 0)
-        return cli_error(CLI_EXIT_USAGE,
-                         "--holdout-out %s writes the held-out rows, but nothing is held out: "
-                         "add --holdout F",
-                         opts->holdout_out);
     if ((opts->given & CLI_OPT_REFIT) && !opts->output)
         return cli_error(CLI_EXIT_USAGE,
                          "--refit chooses the rows of the model -o saves, but nothing is saved: "
@@ -36,6 +31,14 @@ int cli_tune_check_outputs(const cli_options *opts) {
         if (refused >= 0) return refused;
     }
     return -1;
+}
+
+dial_status cli_tune_check_holdout_out(dial_ctx *ctx, const cli_options *opts) {
+    if (!opts->holdout_out || opts->holdout > 0) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "--holdout-out %s writes the held-out rows, but nothing is held out: add "
+                     "--holdout F",
+                     opts->holdout_out);
 }
 
 dial_status cli_tune_write_holdout(dial_ctx *ctx, const cli_options *opts, const dial_table *table,

@@ -243,6 +243,10 @@ check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --refit all -o "$TMP/all.
 json_ok 'j["holdout_score"] == json.load(open(sys.argv[1].replace("out", "tune.json")))["holdout_score"] and j["refit_rows"] == 150'
 check 2 "dial: --holdout-out $TMP/x.csv writes the held-out rows, but nothing is held out: add --holdout F" \
     tune "${IRIS[@]}" --holdout-out "$TMP/x.csv"
+# A resumed study's holdout counts: the same rows are held out again, and written.
+check 0 "" tune "${IRIS[@]}" --trials 3 --holdout 0.2 --study "$TMP/held.db" --quiet
+check 0 "" tune "${IRIS[@]}" --trials 3 --study "$TMP/held.db" --holdout-out "$TMP/resumed.csv" --quiet
+has "the 30 rows the search never saw, written to $TMP/resumed.csv"
 check 2 "dial: --refit chooses the rows of the model -o saves, but nothing is saved: add -o FILE" \
     tune "${IRIS[@]}" --holdout 0.2 --refit all
 check 2 "dial: --refit expects search (the rows the search saw) or all (every row, the held-out ones too), got 'every'" \
