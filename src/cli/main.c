@@ -46,6 +46,7 @@ static void print_help(FILE *out) {
           "  dial cv logistic data/breast_cancer.csv --target diagnosis -s C=0.5\n"
           "  dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o bc.dial\n"
           "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv\n"
+          "  dial score bc.dial data/breast_cancer.csv\n"
           "  dial tune knn data/iris.csv --target species --trials 40 -o iris.dial\n"
           "\n"
           "Exit status: 0 on success, 2 on a usage error (bad option, unknown model, knob or\n"
