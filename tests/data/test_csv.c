@@ -560,18 +560,6 @@ static void one_column_past_the_limit_is_refused_with_the_count(void **state) {
     free(csv);
 }
 
-/* The peak resident memory of this process so far, in kB (VmHWM). */
-static long peak_kilobytes(void) {
-    FILE *status = fopen("/proc/self/status", "r");
-    if (!status) return -1;
-    char line[256];
-    long kilobytes = -1;
-    while (fgets(line, sizeof line, status))
-        if (sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
-    fclose(status);
-    return kilobytes;
-}
-
 /* A 52 MB file of one line with 13 million columns (took 3.1 GB before it
  * failed). It is refused with its width, the memory it costs beyond its own
  * bytes staying small: the child process measures its peak from a fresh
@@ -593,11 +581,11 @@ static void a_file_of_thirteen_million_columns_is_refused_early(void **state) {
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
-        long before = peak_kilobytes();
+        long before = test_peak_kilobytes();
         dial_ctx *ctx = test_ctx();
         dial_table *table = NULL;
         dial_status status = dial_csv_read(ctx, path, NULL, &table);
-        long grown = peak_kilobytes() - before;
+        long grown = test_peak_kilobytes() - before;
         const char *expected = "%s:1: 13000000 columns; a dense CSV is limited to 100000 "
                                "columns (use LIBSVM sparse input for wider data)";
         char message[256];

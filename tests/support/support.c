@@ -126,3 +126,14 @@ void test_fold_free(test_fold *fold) {
     free(fold->x_test);
     free(fold->y_test);
 }
+
+long test_peak_kilobytes(void) {
+    FILE *status = fopen("/proc/self/status", "r");
+    if (!status) return -1;
+    char line[256];
+    long kilobytes = -1;
+    while (fgets(line, sizeof line, status))
+        if (sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
+    fclose(status);
+    return kilobytes;
+}

@@ -60,4 +60,8 @@ typedef struct test_fold {
 test_fold test_load_fold(const char *path, const char *target, size_t stride, bool scale_pm1);
 void test_fold_free(test_fold *fold);
 
+/* The peak resident memory of this process so far, in kB (VmHWM of
+ * /proc/self/status), or -1 when it cannot be read. */
+long test_peak_kilobytes(void);
+
 #endif

@@ -151,18 +151,6 @@ static void test_a_long_study_keeps_the_recent_the_best_and_the_first_failed(voi
     dial_ctx_free(ctx);
 }
 
-/* The peak resident memory of this process so far, in kB (VmHWM). */
-static long peak_kilobytes(void) {
-    FILE *status = fopen("/proc/self/status", "r");
-    if (!status) return -1;
-    char line[256];
-    long kilobytes = -1;
-    while (fgets(line, sizeof line, status))
-        if (sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
-    fclose(status);
-    return kilobytes;
-}
-
 /* 300,000 trials took some 300 MB when every record was kept. A child
  * process measures its peak from a fresh start, apart from what the other
  * tests left in this one. */
@@ -175,10 +163,10 @@ static void test_the_peak_memory_of_a_long_study_stays_flat(void **state) {
     if (child == 0) {
         dial_ctx *ctx = test_ctx();
         dial_study *study = open_study(ctx);
-        long before = peak_kilobytes();
+        long before = test_peak_kilobytes();
         dial_optimize_options options = {.n_trials = N_TRIALS, .jobs = 1};
         dial_status status = dial_study_optimize(ctx, study, draw_x, NULL, &options);
-        long grown = peak_kilobytes() - before;
+        long grown = test_peak_kilobytes() - before;
         dial_study_free(study);
         dial_ctx_free(ctx);
         if (status != DIAL_OK || before < 0) _exit(2);
