@@ -48,6 +48,16 @@ dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y
                               const double *y_pred, const double *proba, size_t n, size_t n_classes,
                               double *score);
 
+/* The confusion matrix of classification predictions: counts[t * n_classes
+ * + p] is the number of rows of true class t predicted as class p (rows
+ * true, columns predicted, as scikit-learn's confusion_matrix), so the
+ * counts sum to n and the diagonal holds the hits. y_true and y_pred hold
+ * class indices; counts (n_classes x n_classes, the caller's) is
+ * overwritten. Fails with DIAL_ERR_ARGUMENT, counts untouched, when
+ * n_classes is 0 or a value is not a class index (naming the row). */
+dial_status dial_confusion_matrix(dial_ctx *ctx, const double *y_true, const double *y_pred,
+                                  size_t n, size_t n_classes, size_t *counts);
+
 /* ---- splitters ------------------------------------------------------- */
 
 typedef struct dial_split {

@@ -114,6 +114,16 @@ typedef struct dial_tune_options {
      * dial_study_identity): a setting of its own that changes what a
      * trial's value means, or notes ("note.data_file"); may be NULL. */
     const dial_study_identity *identity;
+    /* With refit and a holdout: the refit saved is fitted on every row,
+     * the held-out ones too (holdout_score still comes from a fit on the
+     * search's rows alone, which never saw them). Default false: the refit
+     * is fitted on the rows the search saw. */
+    bool refit_all;
+    /* With nested: run only the K outer searches, not the main search on
+     * all rows, whose result only the refit uses (refit must be false);
+     * the result then holds the nested estimate alone (no trials, no
+     * best, n_finished 0). */
+    bool nested_only;
 } dial_tune_options;
 
 typedef struct dial_tune_result {
@@ -145,7 +155,9 @@ typedef struct dial_tune_result {
     double *inner_best;   /* n_outer: best value of each inner search */
     char **outer_studies; /* n_outer study names */
     double nested_mean, nested_std, inner_best_mean; /* NaN without nested */
-    dial_model *model; /* the refit, tuning record set; NULL unless refit */
+    dial_model *model;   /* the refit, tuning record set; NULL unless refit */
+    size_t n_refit_rows; /* rows the refit was fitted on; 0 without one */
+    bool main_searched;  /* false when nested_only skipped the main search */
 } dial_tune_result;
 
 /* Tunes setup->family on data (which must have a target): runs the search
@@ -154,16 +166,17 @@ typedef struct dial_tune_result {
  * fingerprints, target, task, metric, folds, repeats, seed, holdout,
  * nested, sampler (and grid_points for a grid), the searched space, the
  * fixed knobs, outer_fold for the studies of a nested run, and
- * options->identity's entries. Resuming a study (or any of a nested run's
- * studies) whose identity differs is refused before any trial runs
- * (DIAL_ERR_ARGUMENT, dial_study_identity_check's message). The search
- * refits the best knobs when asked (always with a holdout, which the refit
- * is then scored on), then runs the nested estimate when asked, its outer
+ * options->identity's entries (refit_all and nested_only are not part of
+ * it: they change what is refitted, not what a trial's value means). Resuming a study (or any of a
+ * nested run's studies) whose identity differs is refused before any trial runs (DIAL_ERR_ARGUMENT,
+ * dial_study_identity_check's message). The search refits the best knobs when asked (always with a
+ * holdout, which the refit is then scored on), then runs the nested estimate when asked, its outer
  * searches reporting to the same on_search and on_trial. On success *out
  * owns everything it holds (dial_tune_result_free); a stopped run is a
  * success when the main study has a complete trial. Errors: those of
  * dial_model_objective_create and dial_study_open; DIAL_ERR_ARGUMENT for a
- * holdout outside (0, 1), nested of 1, or both at once; DIAL_ERR_DATA when
+ * holdout outside (0, 1), nested of 1, or both at once, nested_only
+ * without nested or with refit; DIAL_ERR_DATA when
  * the main study (or an outer fold's) has no complete trial, the message
  * giving the first failure; the refit's fit errors. On error *out is left
  * empty. */

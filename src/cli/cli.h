@@ -32,49 +32,52 @@ int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
 int cli_cmd_studies(int argc, char **argv);
+int cli_cmd_score(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
  * `dial models --folds 3` is a usage error rather than silently ignored. */
-enum cli_option_id {
-    CLI_OPT_TARGET = 1u << 0,
-    CLI_OPT_SET = 1u << 1,
-    CLI_OPT_OUTPUT = 1u << 2,
-    CLI_OPT_FOLDS = 1u << 3,
-    CLI_OPT_REPEATS = 1u << 4,
-    CLI_OPT_METRIC = 1u << 5,
-    CLI_OPT_SEED = 1u << 6,
-    CLI_OPT_JOBS = 1u << 7,
-    CLI_OPT_JSON = 1u << 8,
-    CLI_OPT_PROBA = 1u << 9,
-    CLI_OPT_TASK = 1u << 10,
-    CLI_OPT_SEP = 1u << 11,
-    CLI_OPT_NO_HEADER = 1u << 12,
-    CLI_OPT_HELP = 1u << 13,
-    /* dial tune, trials and best */
-    CLI_OPT_QUIET = 1u << 14,
-    CLI_OPT_TRIALS = 1u << 15,
-    CLI_OPT_TIMEOUT = 1u << 16,
-    CLI_OPT_SAMPLER = 1u << 17,
-    CLI_OPT_SPACE = 1u << 18,
-    CLI_OPT_SPACE_FILE = 1u << 19,
-    CLI_OPT_GRID_POINTS = 1u << 20,
-    CLI_OPT_CV = 1u << 21,
-    CLI_OPT_HOLDOUT = 1u << 22,
-    CLI_OPT_NESTED = 1u << 23,
-    CLI_OPT_STUDY = 1u << 24,
-    CLI_OPT_STUDY_NAME = 1u << 25,
-    CLI_OPT_CSV = 1u << 26,
-    /* dial inspect */
-    CLI_OPT_TREE = 1u << 27,
-    /* dial studies */
-    CLI_OPT_DELETE = 1u << 28,
-    CLI_OPT_RENAME = 1u << 29,
-    /* columns that are not features (fit, cv, tune), or are copied beside
-     * the predictions (predict) */
-    CLI_OPT_IGNORE = 1u << 30,
-    CLI_OPT_KEEP = 1u << 31
-};
+/* The options, one bit each in a 64-bit set (more than 32 options). */
+#define CLI_OPT_TARGET (UINT64_C(1) << 0)
+#define CLI_OPT_SET (UINT64_C(1) << 1)
+#define CLI_OPT_OUTPUT (UINT64_C(1) << 2)
+#define CLI_OPT_FOLDS (UINT64_C(1) << 3)
+#define CLI_OPT_REPEATS (UINT64_C(1) << 4)
+#define CLI_OPT_METRIC (UINT64_C(1) << 5)
+#define CLI_OPT_SEED (UINT64_C(1) << 6)
+#define CLI_OPT_JOBS (UINT64_C(1) << 7)
+#define CLI_OPT_JSON (UINT64_C(1) << 8)
+#define CLI_OPT_PROBA (UINT64_C(1) << 9)
+#define CLI_OPT_TASK (UINT64_C(1) << 10)
+#define CLI_OPT_SEP (UINT64_C(1) << 11)
+#define CLI_OPT_NO_HEADER (UINT64_C(1) << 12)
+#define CLI_OPT_HELP (UINT64_C(1) << 13)
+/* dial tune, trials and best */
+#define CLI_OPT_QUIET (UINT64_C(1) << 14)
+#define CLI_OPT_TRIALS (UINT64_C(1) << 15)
+#define CLI_OPT_TIMEOUT (UINT64_C(1) << 16)
+#define CLI_OPT_SAMPLER (UINT64_C(1) << 17)
+#define CLI_OPT_SPACE (UINT64_C(1) << 18)
+#define CLI_OPT_SPACE_FILE (UINT64_C(1) << 19)
+#define CLI_OPT_GRID_POINTS (UINT64_C(1) << 20)
+#define CLI_OPT_CV (UINT64_C(1) << 21)
+#define CLI_OPT_HOLDOUT (UINT64_C(1) << 22)
+#define CLI_OPT_NESTED (UINT64_C(1) << 23)
+#define CLI_OPT_STUDY (UINT64_C(1) << 24)
+#define CLI_OPT_STUDY_NAME (UINT64_C(1) << 25)
+#define CLI_OPT_CSV (UINT64_C(1) << 26)
+/* dial inspect */
+#define CLI_OPT_TREE (UINT64_C(1) << 27)
+/* dial studies */
+#define CLI_OPT_DELETE (UINT64_C(1) << 28)
+#define CLI_OPT_RENAME (UINT64_C(1) << 29)
+/* columns that are not features (fit, cv, tune), or are copied beside
+ * the predictions (predict) */
+#define CLI_OPT_IGNORE (UINT64_C(1) << 30)
+#define CLI_OPT_KEEP (UINT64_C(1) << 31)
+/* dial tune --holdout-out FILE, --refit search|all */
+#define CLI_OPT_HOLDOUT_OUT (UINT64_C(1) << 32)
+#define CLI_OPT_REFIT (UINT64_C(1) << 33)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -116,11 +119,17 @@ typedef struct cli_options {
     size_t tree_index; /* 0: the first tree */
     /* The CLI_OPT_* bits of the options on the command line, so that a
      * resumed study can tell a default from a choice. */
-    unsigned given;
+    uint64_t given;
     /* --ignore and --keep: each item a comma-separated list of columns, in
      * order; owned arrays */
     const char **ignores, **keeps;
     size_t n_ignores, n_keeps;
+    /* every -m/--metric item, in order (dial score takes several); owned array */
+    const char **metrics;
+    size_t n_metrics;
+    /* dial tune --holdout-out FILE and --refit all */
+    const char *holdout_out;
+    bool refit_all;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -129,7 +138,7 @@ typedef struct cli_command {
     const char *usage;             /* "dial fit MODEL DATA [options]" */
     const char *const *positional; /* names of the required arguments, e.g. "MODEL" */
     size_t n_positional;
-    unsigned options; /* CLI_OPT_* bits */
+    uint64_t options; /* CLI_OPT_* bits */
     const char *help; /* the whole --help text */
 } cli_command;
 
@@ -206,6 +215,10 @@ dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *p
  * input "-" is compared through standard input. */
 int cli_check_output_not_input(const char *output, bool chosen, const char *input,
                                const char *what);
+/* The same for an output named by another option ("--holdout-out"), which
+ * the message names. */
+int cli_check_option_output_not_input(const char *option, const char *output, const char *input,
+                                      const char *what);
 /* Flushes stdout ("-") or closes out; returns false and prints the error
  * when the write failed. */
 bool cli_close_output(FILE *out, const char *path);
@@ -323,5 +336,53 @@ json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
 /* A trial's scores along its model's path knob as [{"step", "value"}, ...];
  * [] when it has none. */
 json_t *cli_json_trial_path(const dial_trial_record *trial);
+
+/* ---- labelled data for a saved model (dial importance, dial score) ------------- */
+
+/* Binds table to the model's features (dial_model_bind) and attaches the
+ * true values as the model encodes them (its own class indices, matched by
+ * label, or values), read from --target or else the column named like the
+ * model's target (in a file without a header, the target's column in
+ * training). data_path names DATA in messages. On success the caller frees
+ * *out (before table). Errors: DIAL_ERR_DATA for a missing target column or
+ * a class the model was not trained on; those of dial_model_bind and
+ * dial_dataset_from_table. */
+dial_status cli_model_truth(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
+                            const dial_table *table, const char *data_path, dial_dataset **out);
+
+/* ---- rows out (dial tune --holdout-out) --------------------------------------- */
+
+/* Writes rows[0 .. n) of table (ascending: the file's order) as CSV with a
+ * header of the table's column names, every column, through
+ * cli_output_open (atomic; "-" is stdout): numbers in their shortest exact
+ * form, categories by their text, missing values empty. Errors as
+ * cli_output_open and cli_output_commit (the message on ctx). */
+dial_status cli_write_rows(dial_ctx *ctx, const dial_table *table, const size_t *rows, size_t n,
+                           const char *path);
+
+/* ---- what dial tune writes and runs (tune_outputs.c) --------------------------- */
+
+/* The usage mistakes of -o, --holdout-out and --refit (one line on
+ * stderr): -o - with --json, --refit without -o, both outputs one file, an
+ * output that is the data or the study file. Returns -1 when there is
+ * none, else the exit status (2). */
+int cli_tune_check_outputs(const cli_options *opts);
+/* --holdout-out without a holdout (DIAL_ERR_ARGUMENT); checked once a
+ * resumed study has filled in its --holdout. */
+dial_status cli_tune_check_holdout_out(dial_ctx *ctx, const cli_options *opts);
+/* Writes the held-out rows to --holdout-out (nothing without it). */
+dial_status cli_tune_write_holdout(dial_ctx *ctx, const cli_options *opts, const dial_table *table,
+                                   const dial_tune_result *result);
+/* "refit on the 120 rows the search saw, not the 30 held out (--refit all
+ * uses every row): saved to m.dial", or "not saved: ...". malloc'ed. */
+char *cli_tune_refit_text(const cli_options *opts, const dial_tune_result *result);
+/* What a nested run runs: the K outer searches of n_trials each (0: the
+ * grid's size or the time given), and with -o the search on all n_rows
+ * rows before them. malloc'ed. */
+char *cli_tune_nested_runs_text(const cli_options *opts, int64_t n_trials, size_t n_rows);
+/* Prints the nested estimate: the mean outer score, each fold's, and the
+ * optimistic inner best values beside them (or that it did not run). */
+void cli_tune_print_nested(const cli_options *opts, const char *metric,
+                           const dial_tune_result *result);
 
 #endif

@@ -10,7 +10,7 @@
 #include "core/text.h"
 
 typedef struct cli_option_def {
-    unsigned id;
+    uint64_t id;
     const char *long_name;
     char short_name; /* 0: none */
     bool has_value;
@@ -49,6 +49,8 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_RENAME, "rename", 0, true},
     {CLI_OPT_IGNORE, "ignore", 0, true},
     {CLI_OPT_KEEP, "keep", 0, true},
+    {CLI_OPT_HOLDOUT_OUT, "holdout-out", 0, true},
+    {CLI_OPT_REFIT, "refit", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -185,6 +187,18 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
         opts->nested = (size_t)number;
         break;
     case CLI_OPT_STUDY: opts->study = value; break;
+    case CLI_OPT_HOLDOUT_OUT:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--holdout-out needs a file name");
+        opts->holdout_out = value;
+        break;
+    case CLI_OPT_REFIT:
+        if (strcmp(value, "search") != 0 && strcmp(value, "all") != 0)
+            return cli_error(CLI_EXIT_USAGE,
+                             "--refit expects search (the rows the search saw) or all (every "
+                             "row, the held-out ones too), got '%s'",
+                             value);
+        opts->refit_all = strcmp(value, "all") == 0;
+        break;
     case CLI_OPT_DELETE:
         if (!*value) return cli_error(CLI_EXIT_USAGE, "--delete needs the name of a study");
         opts->delete_name = value;
@@ -205,7 +219,10 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_TARGET: opts->target = value; break;
     case CLI_OPT_SET: opts->sets[opts->n_sets++] = value; break;
     case CLI_OPT_OUTPUT: opts->output = value; break;
-    case CLI_OPT_METRIC: opts->metric = value; break;
+    case CLI_OPT_METRIC:
+        opts->metric = value;
+        opts->metrics[opts->n_metrics++] = value;
+        break;
     case CLI_OPT_FOLDS:
     case CLI_OPT_CV: /* tune's older name for --folds */
         if (!parse_count(value, 2, 1000000, &number))
@@ -327,6 +344,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     opts->spaces = cli_alloc((size_t)argc + 1, sizeof *opts->spaces);
     opts->ignores = cli_alloc((size_t)argc + 1, sizeof *opts->ignores);
     opts->keeps = cli_alloc((size_t)argc + 1, sizeof *opts->keeps);
+    opts->metrics = cli_alloc((size_t)argc + 1, sizeof *opts->metrics);
 
     if (asks_for_help(argc, argv)) {
         fputs(command->help, stdout);
@@ -409,4 +427,6 @@ void cli_options_free(cli_options *opts) {
     opts->ignores = NULL;
     free(opts->keeps);
     opts->keeps = NULL;
+    free(opts->metrics);
+    opts->metrics = NULL;
 }

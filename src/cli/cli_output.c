@@ -127,12 +127,17 @@ static bool same_file(const char *output, const char *input) {
     return out_info.st_dev == in_info.st_dev && out_info.st_ino == in_info.st_ino;
 }
 
+int cli_check_option_output_not_input(const char *option, const char *output, const char *input,
+                                      const char *what) {
+    if (!same_file(output, input)) return -1;
+    return cli_error(CLI_EXIT_USAGE, "%s %s is %s being read; choose another output", option,
+                     output, what);
+}
+
 int cli_check_output_not_input(const char *output, bool chosen, const char *input,
                                const char *what) {
+    if (chosen) return cli_check_option_output_not_input("-o", output, input, what);
     if (!same_file(output, input)) return -1;
-    if (chosen)
-        return cli_error(CLI_EXIT_USAGE, "-o %s is %s being read; choose another output", output,
-                         what);
     return cli_error(CLI_EXIT_USAGE,
                      "the default output %s is %s being read; choose another output with -o FILE",
                      output, what);

@@ -130,7 +130,7 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
             return bad_stored(ctx, opts, name, "sampler", value);
     }
     struct {
-        unsigned option;
+        uint64_t option;
         const char *key;
         size_t *field;
     } sizes[] = {{CLI_OPT_CV, "folds", &opts->folds},

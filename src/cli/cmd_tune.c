@@ -23,7 +23,8 @@ static const cli_command tune_command = {
                CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_QUIET |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
-               CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
+               CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
+               CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -32,7 +33,8 @@ static const cli_command tune_command = {
             "once, so every trial is scored on the same rows. The space is the model's default\n"
             "search ranges ('dial knobs MODEL') less the knobs fixed with -s, changed by\n"
             "--space. At the end: the 10 best trials, the best knobs, and with -o a refit of\n"
-            "the best on all the rows, whose model file records how its knobs were chosen.\n"
+            "the best on the rows the search saw (all of them without --holdout), whose model\n"
+            "file records how its knobs were chosen.\n"
             "\n"
             "With --study FILE every finished trial is kept in a SQLite file: the same command\n"
             "run again continues a stopped search (--trials counts the study's total), and\n"
@@ -69,16 +71,23 @@ static const cli_command tune_command = {
             "  --holdout F           set a stratified fraction F of the rows aside before the\n"
             "                        search, which never sees them; the best knobs, refitted\n"
             "                        on the other rows, are scored on them\n"
-            "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
-            "                        outer fold runs its own search on its training rows and\n"
-            "                        scores the refitted best on its test rows\n"
+            "  --holdout-out FILE    write the held-out rows (CSV, every column, in the file's\n"
+            "                        order) to FILE, for 'dial score' later\n"
+            "  --nested K            estimate the whole procedure with an outer K-fold: K outer\n"
+            "                        searches of N trials (--trials), each on its training\n"
+            "                        rows, scoring its refitted best on its test rows; with -o,\n"
+            "                        first a search of N trials on all rows for the model -o\n"
+            "                        saves ((K+1) x N trials in all), without -o none (K x N)\n"
             "\n"
             "Study and output:\n"
             "  --study FILE          keep the trials in a SQLite file (default: in memory);\n"
             "                        'dial studies FILE' lists the studies it holds\n"
             "  --study-name NAME     the study in FILE (default: the model's name); --nested\n"
             "                        adds NAME-outer-1 .. NAME-outer-K\n"
-            "  -o, --output FILE     refit the best on all the rows and save it\n"
+            "  -o, --output FILE     refit the best and save it\n"
+            "  --refit ROWS          the rows of that refit: search (default: the rows the\n"
+            "                        search saw, never the held-out ones) or all (every row;\n"
+            "                        the holdout is still scored by a fit that never saw it)\n"
             "  --json                the summary as one JSON object: {\"best_value\",\n"
             "                        \"best_knobs\", \"best_number\", \"best_std\", \"trials\",\n"
             "                        \"leaderboard\", ...}, with \"holdout_score\" or \"nested\":\n"
@@ -95,6 +104,8 @@ static const cli_command tune_command = {
             "\n"
             "Example:\n"
             "  dial tune knn data/iris.csv --target species --trials 40 --holdout 0.2\n"
+            "  dial tune knn data/iris.csv --target species --holdout 0.2 --holdout-out held.csv "
+            "-o iris.dial\n"
             "  dial tune logistic data/breast_cancer.csv --target diagnosis --sampler grid "
             "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n",
 };
@@ -502,6 +513,7 @@ typedef struct tune_report {
     const dial_space *space;
     dial_metric metric;
     const dial_tune_result *result;
+    int64_t n_trials; /* finished trials each search was brought to (0: no limit) */
 } tune_report;
 
 static void upper_case(const char *text, char *buf, size_t size) {
@@ -545,10 +557,6 @@ static void print_leaderboard(const tune_report *report) {
     free(ranked);
 }
 
-static void print_scores(const double *scores, size_t n) {
-    for (size_t i = 0; i < n; i++) printf("%s%.4f", i ? " " : "", scores[i]);
-}
-
 static void print_tune_text(const tune_report *report) {
     const cli_options *opts = report->opts;
     const dial_tune_result *result = report->result;
@@ -567,7 +575,10 @@ static void print_tune_text(const tune_report *report) {
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
-    if (opts->study)
+    if (!result->main_searched)
+        printf("studies: %s-outer-1 .. %s-outer-%zu %s%s\n", result->study_name, result->study_name,
+               opts->nested, opts->study ? "in " : "in memory", opts->study ? opts->study : "");
+    else if (opts->study)
         printf("study: %s in %s (%lld trials, %lld of them in this run)\n", result->study_name,
                opts->study, (long long)result->n_finished, (long long)result->n_new);
     else
@@ -576,40 +587,34 @@ static void print_tune_text(const tune_report *report) {
     if (result->n_holdout)
         printf("holdout: %zu rows set aside before the search, which saw the other %zu\n",
                result->n_holdout, result->n_search_rows);
-
-    print_leaderboard(report);
+    if (opts->nested) {
+        char *runs = cli_tune_nested_runs_text(opts, report->n_trials, data->n_rows);
+        printf("runs: %s\n", runs);
+        free(runs);
+    }
+    if (result->main_searched) print_leaderboard(report);
 
     const dial_trial_record *best = &result->best;
-    char *knobs = cli_trial_params_text(best);
-    printf("\nbest: trial %lld, %s %.4f", (long long)best->number, metric, best->value);
-    if (best->n_intermediate > 1)
-        printf(" \u00b1 %.4f over %zu folds", result->best_std, best->n_intermediate);
-    printf("\n  %s\n", knobs);
-    free(knobs);
-    if (result->n_holdout)
-        printf("holdout: %s %.4f on the %zu rows the search never saw (cross-validated %.4f)\n",
-               metric, result->holdout_score, result->n_holdout, best->value);
-    if (opts->nested) {
-        if (result->n_outer) {
-            printf("nested %zu-fold: %s %.4f \u00b1 %.4f (outer folds: ", opts->nested, metric,
-                   result->nested_mean, result->nested_std);
-            print_scores(result->outer_scores, result->n_outer);
-            printf(")\n  estimates how tuning, then fitting, does on new data; the inner "
-                   "searches' best\n  values average %.4f (optimistic: each is the best of many "
-                   "noisy scores)\n",
-                   result->inner_best_mean);
-            if (result->n_outer < opts->nested)
-                printf("  only %zu of %zu outer folds ran before the run stopped\n",
-                       result->n_outer, opts->nested);
-        } else {
-            printf("nested %zu-fold: not run (the run stopped first)\n", opts->nested);
-        }
+    if (result->main_searched) {
+        char *knobs = cli_trial_params_text(best);
+        printf("\nbest: trial %lld, %s %.4f", (long long)best->number, metric, best->value);
+        if (best->n_intermediate > 1)
+            printf(" \u00b1 %.4f over %zu folds", result->best_std, best->n_intermediate);
+        printf("\n  %s\n", knobs);
+        free(knobs);
+    } else {
+        printf("\n");
     }
-    if (report->output)
-        printf("refit on %zu rows: saved to %s\n", result->n_search_rows, report->output);
-    else
-        printf("not saved: add -o FILE to refit the best on all %zu rows and save it\n",
-               result->n_search_rows);
+    if (result->n_holdout)
+        printf("holdout: %s %.4f on the %zu rows the search never saw%s%s (cross-validated "
+               "%.4f)\n",
+               metric, result->holdout_score, result->n_holdout,
+               opts->holdout_out ? ", written to " : "", opts->holdout_out ? opts->holdout_out : "",
+               best->value);
+    if (opts->nested) cli_tune_print_nested(opts, metric, result);
+    char *refit = cli_tune_refit_text(opts, result);
+    printf("%s\n", refit);
+    free(refit);
     if (result->stopped)
         printf("stopped early: %s\n",
                opts->study ? "run the same command again to continue the study"
@@ -659,15 +664,22 @@ static json_t *tune_json(const tune_report *report) {
                   opts->study ? json_string(opts->study) : json_null(), "study_name",
                   result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
                   (json_int_t)result->n_new, "stopped", result->stopped);
-    json_object_set_new(root, "best_number", json_integer((json_int_t)result->best.number));
-    json_object_set_new(root, "best_value", cli_json_number(result->best.value));
-    json_object_set_new(root, "best_std", cli_json_number(result->best_std));
+    bool searched = result->main_searched;
+    json_object_set_new(root, "best_number",
+                        searched ? json_integer((json_int_t)result->best.number) : json_null());
+    json_object_set_new(root, "best_value", cli_json_number(searched ? result->best.value : NAN));
+    json_object_set_new(root, "best_std", cli_json_number(searched ? result->best_std : NAN));
     json_object_set_new(root, "best_knobs", best_knobs);
     json_object_set_new(root, "leaderboard", leaderboard_json(result));
     json_object_set_new(root, "output", report->output ? json_string(report->output) : json_null());
+    json_object_set_new(root, "refit_rows",
+                        report->output ? json_integer((json_int_t)result->n_refit_rows)
+                                       : json_null());
     if (result->n_holdout) {
         json_object_set_new(root, "holdout_score", cli_json_number(result->holdout_score));
         json_object_set_new(root, "holdout_rows", json_integer((json_int_t)result->n_holdout));
+        json_object_set_new(root, "holdout_out",
+                            opts->holdout_out ? json_string(opts->holdout_out) : json_null());
     }
     if (opts->nested) {
         json_t *studies = json_array();
@@ -739,15 +751,7 @@ int cli_cmd_tune(int argc, char **argv) {
         cli_options_free(&opts);
         return cli_error(CLI_EXIT_USAGE, "--holdout and --nested cannot be combined; choose one");
     }
-    if (opts.output && strcmp(opts.output, "-") == 0 && opts.json) {
-        cli_options_free(&opts);
-        return cli_error(CLI_EXIT_USAGE,
-                         "-o - writes the model to stdout, where --json would go; choose one");
-    }
-    int refused =
-        cli_check_output_not_input(opts.output, true, opts.positional[1], "the data file");
-    if (refused < 0 && opts.study)
-        refused = cli_check_output_not_input(opts.output, true, opts.study, "the study file");
+    int refused = cli_tune_check_outputs(&opts);
     if (refused >= 0) {
         cli_options_free(&opts);
         return refused;
@@ -778,6 +782,7 @@ int cli_cmd_tune(int argc, char **argv) {
     if (outcome == DIAL_OK)
         outcome = cli_resume_options(ctx, &opts, family->name,
                                      opts.study_name ? opts.study_name : family->name, &resumed);
+    if (outcome == DIAL_OK) outcome = cli_tune_check_holdout_out(ctx, &opts);
     if (outcome == DIAL_OK && opts.space_file)
         outcome = read_space_file(ctx, opts.space_file, &space_json);
     if (outcome == DIAL_OK) outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
@@ -827,6 +832,8 @@ int cli_cmd_tune(int argc, char **argv) {
             .on_search = on_search,
             .on_search_user = &watch,
             .identity = &notes,
+            .refit_all = opts.refit_all,
+            .nested_only = opts.nested > 0 && !opts.output,
         };
         struct sigaction action, previous;
         memset(&action, 0, sizeof action);
@@ -841,6 +848,7 @@ int cli_cmd_tune(int argc, char **argv) {
         clear_bar(&watch);
         print_warnings(&warnings);
     }
+    if (outcome == DIAL_OK) outcome = cli_tune_write_holdout(ctx, &opts, table, &result);
     if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
     if (outcome != DIAL_OK) {
@@ -853,7 +861,8 @@ int cli_cmd_tune(int argc, char **argv) {
                               .data = data,
                               .space = &space,
                               .metric = metric,
-                              .result = &result};
+                              .result = &result,
+                              .n_trials = watch.total};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
         } else if (opts.json) {

@@ -18,6 +18,7 @@ static const subcommand subcommands[] = {
     {"fit", cli_cmd_fit, "fit a model on a CSV file and save it to a .dial file"},
     {"predict", cli_cmd_predict, "predict new data with a saved model (no refit)"},
     {"inspect", cli_cmd_inspect, "show what a saved model learned and the knobs that produced it"},
+    {"score", cli_cmd_score, "score a saved model on labelled data: metrics and confusion matrix"},
     {"cv", cli_cmd_cv, "estimate a model's score by repeated k-fold cross-validation"},
     {"tune", cli_cmd_tune, "search a model's knobs for the best cross-validated score"},
     {"trials", cli_cmd_trials, "list the trials of a tuning study"},
@@ -45,6 +46,7 @@ static void print_help(FILE *out) {
           "  dial cv logistic data/breast_cancer.csv --target diagnosis -s C=0.5\n"
           "  dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o bc.dial\n"
           "  dial predict bc.dial data/breast_cancer.csv -o predictions.csv\n"
+          "  dial score bc.dial data/breast_cancer.csv\n"
           "  dial tune knn data/iris.csv --target species --trials 40 -o iris.dial\n"
           "\n"
           "Exit status: 0 on success, 2 on a usage error (bad option, unknown model, knob or\n"

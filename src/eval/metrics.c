@@ -439,3 +439,23 @@ dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y
     }
     return isfinite(*score) ? DIAL_OK : metric_not_finite(ctx, metric, *score);
 }
+
+/* ---- the confusion matrix ---------------------------------------------- */
+
+dial_status dial_confusion_matrix(dial_ctx *ctx, const double *y_true, const double *y_pred,
+                                  size_t n, size_t n_classes, size_t *counts) {
+    if (n_classes == 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "a confusion matrix needs at least one class, got 0 classes");
+    if (!counts || (n > 0 && (!y_true || !y_pred)))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "a confusion matrix needs the true and the predicted classes");
+    /* Every value is checked before counting, so a failure leaves counts
+     * as they were. */
+    dial_status status = metric_check_classes(ctx, "y_true", y_true, n, n_classes);
+    if (status == DIAL_OK) status = metric_check_classes(ctx, "y_pred", y_pred, n, n_classes);
+    if (status != DIAL_OK) return status;
+    memset(counts, 0, n_classes * n_classes * sizeof *counts);
+    for (size_t i = 0; i < n; i++) counts[(size_t)y_true[i] * n_classes + (size_t)y_pred[i]]++;
+    return DIAL_OK;
+}

@@ -13,9 +13,12 @@
  *            the outer test rows. The mean outer score estimates how well
  *            "tune, then fit" does on new data; the inner best values,
  *            chosen as the maximum of many noisy scores, are optimistic.
- *   refit    the best knobs fitted on every row the search saw, carrying a
- *            tuning record (study, trial, metric, scores) into the model
- *            file.
+ *   refit    the best knobs fitted on every row the search saw (or, with
+ *            refit_all, on every row, the held-out ones too, once the
+ *            holdout is scored), carrying a tuning record (study, trial,
+ *            metric, scores) into the model file. A nested run whose
+ *            caller wants no refit may skip the main search (nested_only):
+ *            its result would serve nothing but the refit.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -531,6 +534,8 @@ static dial_status set_tuning_record(dial_ctx *ctx, const dial_tune_setup *setup
     ok &= json_object_set_new(root, "sampler", json_string(sampler_name(options->sampler))) == 0;
     ok &= json_object_set_new(root, "seed", json_u64(setup->seed)) == 0;
     ok &= json_object_set_new(root, "rows", json_integer((json_int_t)result->n_search_rows)) == 0;
+    ok &= json_object_set_new(root, "refit_rows", json_integer((json_int_t)result->n_refit_rows)) ==
+          0;
     if (result->n_holdout)
         ok &= json_object_set_new(root, "holdout",
                                   json_pack("{s:f, s:I, s:o}", "fraction", options->holdout, "rows",
@@ -574,6 +579,10 @@ static dial_status check_options(dial_ctx *ctx, const dial_tune_setup *setup,
     if (options->holdout != 0 && options->nested != 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "a holdout and a nested cross-validation cannot be combined: choose one");
+    if (options->nested_only && (options->nested == 0 || options->refit))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "nested_only skips the main search, so it needs nested outer folds and "
+                         "no refit");
     return dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space, data,
                                        setup->metric);
 }
@@ -621,12 +630,13 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
     if (status == DIAL_OK) status = check_studies(ctx, options, out->study_name, &identity);
     if (status == DIAL_OK) status = choose_rows(ctx, setup, data, options, out);
     search_outcome main_search = {0};
-    if (status == DIAL_OK)
+    out->main_searched = !options->nested_only;
+    if (status == DIAL_OK && out->main_searched)
         status = run_search(ctx, setup, data, out->search_rows, out->n_search_rows, options,
                             out->direction, out->study_name, 0, &identity, timeout, &main_search);
-    if (status == DIAL_OK && !main_search.has_best)
+    if (status == DIAL_OK && out->main_searched && !main_search.has_best)
         status = no_complete_trial(ctx, out->study_name, &main_search);
-    if (status == DIAL_OK) {
+    if (status == DIAL_OK && out->main_searched) {
         out->trials = main_search.trials;
         out->best = main_search.best;
         out->best_knobs = main_search.knobs;
@@ -646,6 +656,15 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
         dial_view test = {data, out->holdout_rows, out->n_holdout};
         status = refit(ctx, setup, &out->best_knobs, &train, out->n_holdout ? &test : NULL,
                        &out->holdout_score, &out->model);
+        out->n_refit_rows = out->n_search_rows;
+    }
+    /* The holdout was scored by a model that never saw it; only then may
+     * the model kept learn from those rows too. */
+    if (status == DIAL_OK && options->refit && options->refit_all && out->n_holdout) {
+        dial_model_free(out->model);
+        dial_view all = dial_view_all(data);
+        status = refit(ctx, setup, &out->best_knobs, &all, NULL, NULL, &out->model);
+        out->n_refit_rows = data->n_rows;
     }
     if (status == DIAL_OK && options->nested && !out->stopped)
         status = run_nested(ctx, setup, data, options, &identity, timeout, out);

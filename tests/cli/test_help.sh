@@ -7,13 +7,13 @@ source "$(dirname "$0")/lib.sh" "$@"
 
 check 0 "" --help
 has "Usage: dial COMMAND"
-for command in models knobs fit predict inspect cv; do has "  $command "; done
+for command in models knobs fit predict inspect score cv; do has "  $command "; done
 check 0 "" help
 has "Usage: dial COMMAND"
 check 0 "" --version
 has "dial 0.1.0"
 
-for command in models knobs fit predict inspect cv; do
+for command in models knobs fit predict inspect score cv; do
     check 0 "" "$command" --help
     has "Usage: dial $command"
     has "Example:"
@@ -36,11 +36,14 @@ ln -s "$PWD/data" "$TMP/data"
     fail "the example of dial predict --help failed"
 (cd "$TMP" && "$DIAL" cv knn data/iris.csv --target species -s k=7 --folds 5 --repeats 3 --metric accuracy >/dev/null) ||
     fail "the example of dial cv --help failed"
-passed=$((passed + 3))
+(cd "$TMP" && "$DIAL" tune knn data/iris.csv --target species --holdout 0.2 --holdout-out held.csv -o iris.dial --quiet >/dev/null &&
+    "$DIAL" score iris.dial held.csv >/dev/null && "$DIAL" score iris.dial held.csv --metric accuracy,f1 --json >/dev/null) ||
+    fail "the example of dial score --help failed"
+passed=$((passed + 4))
 
 check 2 "dial: missing command; see 'dial --help'"
 check 2 "dial: unknown command 'fitt'; did you mean 'fit'?" fitt
-check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, predict, inspect, cv, tune, trials, best, studies, importance" zzzzzzzz
+check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, predict, inspect, score, cv, tune, trials, best, studies, importance" zzzzzzzz
 check 2 "dial: unknown option '--bogus'; see 'dial --help'" --bogus
 
 finish

@@ -208,20 +208,79 @@ check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --quiet --json
 json_ok '0.85 <= j["holdout_score"] <= 1 and j["holdout_rows"] == 30'
 check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --quiet
 has_line "^holdout: accuracy [01]\.[0-9]{4} on the 30 rows the search never saw \(cross-validated 0\.[0-9]{4}\)$"
-has "not saved: add -o FILE to refit the best on all 120 rows and save it"
+has "not saved: add -o FILE to refit the best on the search's 120 rows and save it"
+
+# --holdout-out writes the held-out rows (header, every column, the file's order), and dial score
+# gives on them the holdout score tune printed; the refit learns from the search's rows unless
+# --refit all, and says so.
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --holdout-out "$TMP/held.csv" -o "$TMP/held.dial" --quiet --json
+keep tune.json
+json_ok 'j["holdout_out"].endswith("held.csv") and j["refit_rows"] == 120'
+current="the held-out rows"
+"$PYTHON" - "$TMP/held.csv" data/iris.csv <<'PY' || fail "held.csv is not 30 rows of iris.csv in its order"
+import csv, sys
+held, iris = (list(csv.reader(open(path))) for path in sys.argv[1:])
+assert held[0] == iris[0] and len(held) == 31
+same = lambda a, b: all(x == y or float(x) == float(y) for x, y in zip(a, b))
+position = 1
+for row in held[1:]:
+    while not same(row, iris[position]):
+        position += 1
+    position += 1
+PY
+passed=$((passed + 1))
+check 0 "" score "$TMP/held.dial" "$TMP/held.csv" --metric accuracy --json
+json_ok 'j["rows"] == 30 and j["metrics"]["accuracy"] == json.load(open(sys.argv[1].replace("out", "tune.json")))["holdout_score"]'
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --holdout-out "$TMP/held.csv" -o "$TMP/held.dial" --quiet
+has_line "^holdout: accuracy [01]\.[0-9]{4} on the 30 rows the search never saw, written to $TMP/held.csv \(cross-validated 0\.[0-9]{4}\)$"
+has "refit on the 120 rows the search saw, not the 30 held out (--refit all uses every row): saved to $TMP/held.dial"
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --refit all -o "$TMP/all.dial" --quiet
+has "refit on all 150 rows (the search's 120 and the 30 held out): saved to $TMP/all.dial"
+check 0 "" inspect "$TMP/all.dial" --json
+json_ok 'j["facts"]["rows"] == 150 and j["tuning"]["rows"] == 120 and j["tuning"]["refit_rows"] == 150'
+# The holdout is scored by the fit that never saw it, whichever rows the saved model learned from.
+check 0 "" tune "${IRIS[@]}" --trials 10 --holdout 0.2 --refit all -o "$TMP/all.dial" --quiet --json
+json_ok 'j["holdout_score"] == json.load(open(sys.argv[1].replace("out", "tune.json")))["holdout_score"] and j["refit_rows"] == 150'
+check 2 "dial: --holdout-out $TMP/x.csv writes the held-out rows, but nothing is held out: add --holdout F" \
+    tune "${IRIS[@]}" --holdout-out "$TMP/x.csv"
+# A resumed study's holdout counts: the same rows are held out again, and written.
+check 0 "" tune "${IRIS[@]}" --trials 3 --holdout 0.2 --study "$TMP/held.db" --quiet
+check 0 "" tune "${IRIS[@]}" --trials 3 --study "$TMP/held.db" --holdout-out "$TMP/resumed.csv" --quiet
+has "the 30 rows the search never saw, written to $TMP/resumed.csv"
+check 2 "dial: --refit chooses the rows of the model -o saves, but nothing is saved: add -o FILE" \
+    tune "${IRIS[@]}" --holdout 0.2 --refit all
+check 2 "dial: --refit expects search (the rows the search saw) or all (every row, the held-out ones too), got 'every'" \
+    tune "${IRIS[@]}" --holdout 0.2 --refit every -o "$TMP/x.dial"
+check 2 "dial: --holdout-out data/iris.csv is the data file being read; choose another output" \
+    tune "${IRIS[@]}" --holdout 0.2 --holdout-out data/iris.csv
+check 2 "dial: --holdout-out and -o both write $TMP/x.out; give them different files" \
+    tune "${IRIS[@]}" --holdout 0.2 --holdout-out "$TMP/x.out" -o "$TMP/x.out"
 check 0 "" tune "${WINE[@]}" --trials 6 --nested 3 --study "$TMP/nested.db" --quiet --json
 json_ok 'j["nested"]["completed"] == 3 and len(j["nested"]["scores"]) == 3'
 json_ok 'abs(j["nested"]["mean"] - sum(j["nested"]["scores"]) / 3) < 1e-12'
 json_ok 'abs(j["nested"]["inner_best_mean"] - sum(j["nested"]["inner_best"]) / 3) < 1e-12'
 json_ok 'j["nested"]["studies"] == ["logistic-outer-1", "logistic-outer-2", "logistic-outer-3"]'
+json_ok 'j["trials"] == 0 and j["best_value"] is None and j["leaderboard"] == []'
 for k in 1 2 3; do
     check 0 "" trials "$TMP/nested.db" --study-name "logistic-outer-$k" --json
     json_ok "j[\"study\"] == \"logistic-outer-$k\" and len(j[\"trials\"]) == 6"
 done
-check 2 "dial: $TMP/nested.db holds 4 studies (logistic, logistic-outer-1, logistic-outer-2, logistic-outer-3); choose one with --study-name" \
+# Without -o nothing uses a search on all rows, so none runs: the file holds the outer studies only.
+check 2 "dial: $TMP/nested.db holds 3 studies (logistic-outer-1, logistic-outer-2, logistic-outer-3); choose one with --study-name" \
     trials "$TMP/nested.db"
 check 0 "" tune "${WINE[@]}" --trials 6 --nested 3 --quiet
 has_line "^nested 3-fold: accuracy 0\.[0-9]{4} ± 0\.[0-9]{4} \(outer folds: [01]\.[0-9]{4} [01]\.[0-9]{4} [01]\.[0-9]{4}\)$"
+has "runs: 3 outer searches of 6 trials on their training rows for the nested estimate; no search on all rows, as nothing is saved (-o FILE adds one, for the model it saves)"
+has "not saved: add -o FILE to also search all 178 rows and save the best found there"
+# The trials that run: K x N without -o, (K + 1) x N with it (one progress line per trial).
+current="nested trial counts"
+"$DIAL" tune "${WINE[@]}" --trials 4 --nested 3 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
+[[ $(grep -c ' complete: ' "$TMP/err") -eq 12 ]] || fail "expected 12 trials without -o: $(cat "$TMP/err")"
+"$DIAL" tune "${WINE[@]}" --trials 4 --nested 3 -o "$TMP/nested.dial" >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
+[[ $(grep -c ' complete: ' "$TMP/err") -eq 16 ]] || fail "expected 16 trials with -o: $(cat "$TMP/err")"
+passed=$((passed + 2))
+has "runs: a search of 4 trials on all 178 rows for the model -o saves, then 3 outer searches of 4 trials on their training rows for the nested estimate: 16 trials in all"
+has "refit on all 178 rows: saved to $TMP/nested.dial"
 
 # ---- progress: one line per trial when stderr is not a terminal, none with --quiet
 current="progress lines"

@@ -433,6 +433,54 @@ static void test_roc_auc_of_a_single_class_fails(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* ---- the confusion matrix ---------------------------------------------- */
+
+/* Rows true, columns predicted, as sklearn.metrics.confusion_matrix(
+ * multi_true, multi_pred) gives: [[2 1 0] [1 3 1] [0 1 3]]. */
+static void test_confusion_matrix_counts_true_by_predicted(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    size_t counts[9];
+    assert_dial_ok(ctx,
+                   dial_confusion_matrix(ctx, multi_true, multi_pred, N_OF(multi_true), 3, counts));
+    const size_t expected[9] = {2, 1, 0, 1, 3, 1, 0, 1, 3};
+    size_t total = 0;
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(counts[i], expected[i]);
+        total += counts[i];
+    }
+    assert_int_equal(total, N_OF(multi_true));
+    dial_ctx_free(ctx);
+}
+
+/* A class that is only predicted keeps its row, all zeros (sklearn with
+ * labels=[0, 1, 2]). */
+static void test_confusion_matrix_keeps_a_class_never_true(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    size_t counts[9];
+    assert_dial_ok(
+        ctx, dial_confusion_matrix(ctx, sparse_true, sparse_pred, N_OF(sparse_true), 3, counts));
+    const size_t expected[9] = {2, 0, 1, 1, 1, 1, 0, 0, 0};
+    for (size_t i = 0; i < 9; i++) assert_int_equal(counts[i], expected[i]);
+    dial_ctx_free(ctx);
+}
+
+static void test_confusion_matrix_refuses_a_value_outside_the_classes(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    size_t counts[4] = {7, 7, 7, 7};
+    const double truth[] = {0, 1, 1}, predicted[] = {0, 2, 1};
+    assert_dial_error(ctx, dial_confusion_matrix(ctx, truth, predicted, 3, 2, counts),
+                      DIAL_ERR_ARGUMENT,
+                      "y_pred[1] = 2 is not a class index: must be an integer in [0, 1]");
+    for (size_t i = 0; i < 4; i++) assert_int_equal(counts[i], 7);
+    assert_dial_error(ctx, dial_confusion_matrix(ctx, truth, predicted, 3, 0, counts),
+                      DIAL_ERR_ARGUMENT,
+                      "a confusion matrix needs at least one class, got 0 classes");
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_binary_accuracy_matches_sklearn),
@@ -475,6 +523,9 @@ int main(void) {
         cmocka_unit_test(test_a_constant_target_near_1e200_is_still_1_or_0),
         cmocka_unit_test(test_errors_beyond_the_largest_double_are_refused),
         cmocka_unit_test(test_roc_auc_of_a_single_class_fails),
+        cmocka_unit_test(test_confusion_matrix_counts_true_by_predicted),
+        cmocka_unit_test(test_confusion_matrix_keeps_a_class_never_true),
+        cmocka_unit_test(test_confusion_matrix_refuses_a_value_outside_the_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
