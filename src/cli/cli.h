@@ -69,7 +69,11 @@ enum cli_option_id {
     CLI_OPT_TREE = 1u << 27,
     /* dial studies */
     CLI_OPT_DELETE = 1u << 28,
-    CLI_OPT_RENAME = 1u << 29
+    CLI_OPT_RENAME = 1u << 29,
+    /* dial cv, tune: --groups, --time-column, --time-order, --gap and
+     * --fold-column, which say how rows that are not independent may be
+     * split (one bit for the five: bits are few) */
+    CLI_OPT_FOLD_SCHEME = 1u << 30
 };
 
 /* The options that read a data file. */
@@ -112,6 +116,11 @@ typedef struct cli_options {
     /* The CLI_OPT_* bits of the options on the command line, so that a
      * resumed study can tell a default from a choice. */
     unsigned given;
+    /* --groups, --time-column or --fold-column COLUMN (at most one), or
+     * --time-order; --gap N rows between past and future */
+    const char *groups, *time_column, *fold_column;
+    bool time_order, gap_given;
+    size_t gap;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -167,6 +176,17 @@ dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *
  * saying how to fix it. */
 dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
                            const dial_dataset *data);
+/* The folds the options ask for: a scheme of kind SHUFFLED without
+ * --groups, --time-column, --time-order or --fold-column; otherwise the
+ * column is taken out of data's features and its keys read into *keys
+ * (owned by the caller, NULL for --time-order), which scheme->keys points
+ * to. Errors: a column that does not exist or is the target
+ * (DIAL_ERR_DATA), a missing key (DIAL_ERR_DATA). */
+dial_status cli_fold_scheme(dial_ctx *ctx, const cli_options *opts, dial_dataset *data,
+                            dial_fold_scheme *scheme, double **keys);
+/* "grouped by firm", "forward-chaining by year, gap 2", "predefined by
+ * fold", or NULL for shuffled folds: malloc'ed. */
+char *cli_fold_scheme_text(const dial_fold_scheme *scheme);
 /* "classification", "regression" or "classification, regression". */
 const char *cli_tasks_text(unsigned tasks);
 

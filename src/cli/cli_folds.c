@@ -1,0 +1,43 @@
+/* How the rows may be split, the way every subcommand that makes folds
+ * reads it: --groups, --time-column, --time-order, --gap, --fold-column.
+ * The column named is taken out of the features: it says which rows belong
+ * together, and a model that saw a patient's id would learn the patient. */
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+dial_status cli_fold_scheme(dial_ctx *ctx, const cli_options *opts, dial_dataset *data,
+                            dial_fold_scheme *scheme, double **keys) {
+    *scheme = (dial_fold_scheme){.kind = DIAL_FOLDS_SHUFFLED};
+    *keys = NULL;
+    if (opts->time_order) {
+        *scheme = (dial_fold_scheme){.kind = DIAL_FOLDS_TIME, .gap = opts->gap};
+        return DIAL_OK;
+    }
+    const char *name = opts->groups        ? opts->groups
+                       : opts->time_column ? opts->time_column
+                                           : opts->fold_column;
+    if (!name) return DIAL_OK;
+    dial_fold_kind kind = opts->groups        ? DIAL_FOLDS_GROUPED
+                          : opts->time_column ? DIAL_FOLDS_TIME
+                                              : DIAL_FOLDS_PREDEFINED;
+    const dial_column *column = NULL;
+    dial_status status = dial_dataset_drop_feature(ctx, data, name, &column);
+    if (status == DIAL_OK) status = dial_fold_keys(ctx, column, data->n_rows, kind, keys);
+    if (status != DIAL_OK) return status;
+    *scheme =
+        (dial_fold_scheme){.kind = kind, .keys = *keys, .column = column->name, .gap = opts->gap};
+    return DIAL_OK;
+}
+
+char *cli_fold_scheme_text(const dial_fold_scheme *scheme) {
+    const char *column = scheme->column ? scheme->column : "row order";
+    switch (scheme->kind) {
+    case DIAL_FOLDS_GROUPED: return cli_format("grouped by %s", column);
+    case DIAL_FOLDS_TIME:
+        return scheme->gap ? cli_format("forward-chaining by %s, gap %zu", column, scheme->gap)
+                           : cli_format("forward-chaining by %s", column);
+    case DIAL_FOLDS_PREDEFINED: return cli_format("given by %s", column);
+    default: return NULL;
+    }
+}
