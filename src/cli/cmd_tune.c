@@ -23,7 +23,7 @@ static const cli_command tune_command = {
                CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_QUIET |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_CV | CLI_OPT_HOLDOUT |
-               CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME,
+               CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME | CLI_OPT_FOLD_SCHEME,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -71,6 +71,16 @@ static const cli_command tune_command = {
             "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
             "                        outer fold runs its own search on its training rows and\n"
             "                        scores the refitted best on its test rows\n"
+            "  --groups COLUMN       rows with the same COLUMN value (a patient, a user) are\n"
+            "                        never on both sides of a split: in the folds, the\n"
+            "                        holdout (whole groups) and the outer folds\n"
+            "  --time-column COLUMN  forward chaining: each fold trains on the past and scores\n"
+            "                        the next block; the holdout is the latest rows\n"
+            "  --time-order          the same, the rows being in time order already\n"
+            "  --gap N               rows left out between the past and the rows scored\n"
+            "  --fold-column COLUMN  the fold of each row, given (no --holdout, --nested)\n"
+            "                        The column of --groups, --time-column or --fold-column\n"
+            "                        is not a feature. See docs/cli.md.\n"
             "\n"
             "Study and output:\n"
             "  --study FILE          keep the trials in a SQLite file (default: in memory);\n"
@@ -499,6 +509,7 @@ typedef struct tune_report {
     const dial_space *space;
     dial_metric metric;
     const dial_tune_result *result;
+    const dial_fold_scheme *scheme;
 } tune_report;
 
 static void upper_case(const char *text, char *buf, size_t size) {
@@ -551,16 +562,24 @@ static void print_tune_text(const tune_report *report) {
     const dial_tune_result *result = report->result;
     const dial_dataset *data = report->data;
     const char *metric = dial_metric_name(report->metric);
-    bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
+    bool stratified =
+        data->task == DIAL_TASK_CLASSIFICATION &&
+        (report->scheme->kind == DIAL_FOLDS_SHUFFLED || report->scheme->kind == DIAL_FOLDS_GROUPED);
+    char *how = cli_fold_scheme_text(report->scheme);
 
     printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
            data->n_rows, data->target_name, dial_task_name(data->task));
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
-    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s",
-           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds,
-           stratified ? " (stratified)" : "");
+    size_t folds = report->scheme->kind == DIAL_FOLDS_PREDEFINED && result->best.n_intermediate
+                       ? result->best.n_intermediate
+                       : opts->folds;
+    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s%s%s%s%s",
+           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, folds,
+           how || stratified ? " (" : "", how ? how : "", how && stratified ? ", " : "",
+           stratified ? "stratified" : "", how || stratified ? ")" : "");
+    free(how);
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
@@ -764,6 +783,8 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_space space = {0, NULL};
     dial_table *table = NULL;
     dial_dataset *data = NULL;
+    dial_fold_scheme scheme = {.kind = DIAL_FOLDS_SHUFFLED};
+    double *keys = NULL;
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
@@ -787,6 +808,7 @@ int cli_cmd_tune(int argc, char **argv) {
     watch.grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0;
     if (outcome == DIAL_OK)
         outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
 
@@ -801,7 +823,8 @@ int cli_cmd_tune(int argc, char **argv) {
                                  .metric = metric,
                                  .folds = opts.folds,
                                  .repeats = opts.repeats,
-                                 .seed = opts.seed};
+                                 .seed = opts.seed,
+                                 .fold_scheme = &scheme};
         watch.metric = dial_metric_name(metric);
         watch.direction = dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
         watch.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
@@ -850,7 +873,8 @@ int cli_cmd_tune(int argc, char **argv) {
                               .data = data,
                               .space = &space,
                               .metric = metric,
-                              .result = &result};
+                              .result = &result,
+                              .scheme = &scheme};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
         } else if (opts.json) {
@@ -873,6 +897,7 @@ int cli_cmd_tune(int argc, char **argv) {
     pthread_mutex_destroy(&warnings.lock);
     dial_tune_result_free(&result);
     dial_dataset_free(data);
+    free(keys);
     dial_table_free(table);
     dial_space_free(&space);
     dial_knobs_free(&knobs);

@@ -197,6 +197,13 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     snprintf(points, sizeof points, "%zu", options->grid_points ? options->grid_points : 10);
     char *space = space_identity(setup->space);
     char *fixed = fixed_knobs_identity(setup->knobs);
+    /* The way rows are split changes what a trial's value means; shuffled
+     * folds add nothing, so the studies made before these keys still match. */
+    const dial_fold_scheme *scheme = setup->fold_scheme;
+    dial_fold_kind kind = scheme ? scheme->kind : DIAL_FOLDS_SHUFFLED;
+    const char *column = scheme && scheme->column ? scheme->column : "(row order)";
+    char gap[32];
+    snprintf(gap, sizeof gap, "%zu", scheme ? scheme->gap : 0);
     const char *pairs[][2] = {
         {"model", setup->family->name},
         {"data", fingerprint},
@@ -212,6 +219,10 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
         {"space", space},
         {"knobs", fixed},
+        {"groups", kind == DIAL_FOLDS_GROUPED ? column : NULL},
+        {"time_column", kind == DIAL_FOLDS_TIME ? column : NULL},
+        {"gap", kind == DIAL_FOLDS_TIME ? gap : NULL},
+        {"fold_column", kind == DIAL_FOLDS_PREDEFINED ? column : NULL},
     };
     dial_status status =
         space && fixed ? DIAL_OK
@@ -398,7 +409,8 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
                               double timeout, dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
-    dial_status status = dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
+    dial_status status = dial_split_folds(ctx, data, setup->fold_scheme, k, 1,
+                                          data->task == DIAL_TASK_CLASSIFICATION,
                                           dial_rng_next(&outer_seed), &out->outer_splits);
     if (status != DIAL_OK) return status;
     out->outer_scores = calloc(k, sizeof *out->outer_scores);
@@ -551,6 +563,13 @@ static dial_status check_options(dial_ctx *ctx, const dial_tune_setup *setup,
     if (options->holdout != 0 && options->nested != 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "a holdout and a nested cross-validation cannot be combined: choose one");
+    const dial_fold_scheme *scheme = setup->fold_scheme;
+    if (scheme && scheme->kind == DIAL_FOLDS_PREDEFINED && (options->holdout || options->nested))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "fold column '%s' gives the folds of one cross-validation; a %s needs "
+                         "folds of its own: leave it out, or split by --groups instead",
+                         scheme->column ? scheme->column : "?",
+                         options->holdout ? "holdout" : "nested cross-validation");
     return dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space, data,
                                        setup->metric);
 }
@@ -567,8 +586,9 @@ static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
         return DIAL_OK;
     }
     dial_splits holdout = {0, NULL};
-    dial_status status = dial_split_holdout(
-        ctx, data, options->holdout, data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
+    dial_status status =
+        dial_split_holdout_by(ctx, data, setup->fold_scheme, options->holdout,
+                              data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
     if (status != DIAL_OK) return status;
     dial_split *split = &holdout.items[0];
     out->search_rows = split->train;
