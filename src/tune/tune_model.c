@@ -197,15 +197,22 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     snprintf(points, sizeof points, "%zu", options->grid_points ? options->grid_points : 10);
     char *space = space_identity(setup->space);
     char *fixed = fixed_knobs_identity(setup->knobs);
-    /* The way rows are split changes what a trial's value means; shuffled
-     * folds add nothing, so the studies made before these keys still match. */
+    /* The way rows are split changes what a trial's value means. A study
+     * made before these keys lacks them, and a key one side lacks is not
+     * compared, so such a study still resumes. */
     const dial_fold_scheme *scheme = setup->fold_scheme;
     dial_fold_kind kind = scheme ? scheme->kind : DIAL_FOLDS_SHUFFLED;
     const char *column = scheme && scheme->column ? scheme->column : "(row order)";
     char gap[32];
-    snprintf(gap, sizeof gap, "%zu", scheme ? scheme->gap : 0);
+    snprintf(gap, sizeof gap, "%zu", kind == DIAL_FOLDS_TIME ? scheme->gap : 0);
     const char *pairs[][2] = {
         {"model", setup->family->name},
+        /* before the data: taking the column out of the features changes
+         * the data's fingerprint, and the split is what the user changed */
+        {"groups", kind == DIAL_FOLDS_GROUPED ? column : ""},
+        {"time_column", kind == DIAL_FOLDS_TIME ? column : ""},
+        {"gap", gap},
+        {"fold_column", kind == DIAL_FOLDS_PREDEFINED ? column : ""},
         {"data", fingerprint},
         {"target", data->target_name ? data->target_name : ""},
         {"task", dial_task_name(data->task)},
@@ -219,10 +226,6 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
         {"space", space},
         {"knobs", fixed},
-        {"groups", kind == DIAL_FOLDS_GROUPED ? column : NULL},
-        {"time_column", kind == DIAL_FOLDS_TIME ? column : NULL},
-        {"gap", kind == DIAL_FOLDS_TIME ? gap : NULL},
-        {"fold_column", kind == DIAL_FOLDS_PREDEFINED ? column : NULL},
     };
     dial_status status =
         space && fixed ? DIAL_OK
