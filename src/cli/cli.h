@@ -331,4 +331,8 @@ json_t *cli_json_trial_intermediate(const dial_trial_record *trial);
  * [] when it has none. */
 json_t *cli_json_trial_path(const dial_trial_record *trial);
 
+/* {"kind": "groups" | "time" | "given", "column", "gap"} (column null for
+ * --time-order), or JSON null for shuffled folds. */
+json_t *cli_fold_scheme_json(const dial_fold_scheme *scheme);
+
 #endif

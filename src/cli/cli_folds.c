@@ -41,3 +41,15 @@ char *cli_fold_scheme_text(const dial_fold_scheme *scheme) {
     default: return NULL;
     }
 }
+
+/* {"kind": "groups" | "time" | "given", "column", "gap"}, or null for
+ * shuffled folds. */
+json_t *cli_fold_scheme_json(const dial_fold_scheme *scheme) {
+    if (scheme->kind == DIAL_FOLDS_SHUFFLED) return json_null();
+    const char *kind = scheme->kind == DIAL_FOLDS_GROUPED ? "groups"
+                       : scheme->kind == DIAL_FOLDS_TIME  ? "time"
+                                                          : "given";
+    return json_pack("{s:s, s:o, s:I}", "kind", kind, "column",
+                     scheme->column ? json_string(scheme->column) : json_null(), "gap",
+                     (json_int_t)scheme->gap);
+}

@@ -130,18 +130,6 @@ static void print_cv_text(const char *model_name, const char *data_path, const c
     printf("\n");
 }
 
-/* {"kind": "groups" | "time" | "given", "column", "gap"}, or null for
- * shuffled folds. */
-static json_t *folds_by_json(const dial_fold_scheme *scheme) {
-    if (scheme->kind == DIAL_FOLDS_SHUFFLED) return json_null();
-    const char *kind = scheme->kind == DIAL_FOLDS_GROUPED ? "groups"
-                       : scheme->kind == DIAL_FOLDS_TIME  ? "time"
-                                                          : "given";
-    return json_pack("{s:s, s:o, s:I}", "kind", kind, "column",
-                     scheme->column ? json_string(scheme->column) : json_null(), "gap",
-                     (json_int_t)scheme->gap);
-}
-
 static json_t *cv_json(const char *model_name, const char *data_path, const cli_options *opts,
                        const dial_knobs *knobs, const dial_dataset *data,
                        const dial_fold_scheme *scheme, const dial_splits *splits,
@@ -157,8 +145,8 @@ static json_t *cv_json(const char *model_name, const char *data_path, const cli_
                      model_name, "data", data_path, "target", data->target_name, "metric",
                      dial_metric_name(result->metric), "folds", (json_int_t)folds, "repeats",
                      (json_int_t)opts->repeats, "stratified", cv_stratified(data, scheme),
-                     "folds_by", folds_by_json(scheme), "seed", cli_json_u64(opts->seed), "knobs",
-                     knob_values, "mean", cli_json_number(result->mean), "std",
+                     "folds_by", cli_fold_scheme_json(scheme), "seed", cli_json_u64(opts->seed),
+                     "knobs", knob_values, "mean", cli_json_number(result->mean), "std",
                      cli_json_number(result->std), "scores", scores);
 }
 

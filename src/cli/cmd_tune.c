@@ -512,6 +512,14 @@ typedef struct tune_report {
     const dial_fold_scheme *scheme;
 } tune_report;
 
+/* The folds of a trial: --cv, or as many as the fold column gives. */
+static size_t report_folds(const tune_report *report) {
+    const dial_trial_record *best = &report->result->best;
+    if (report->scheme->kind == DIAL_FOLDS_PREDEFINED && best->n_intermediate)
+        return best->n_intermediate / (report->opts->repeats ? report->opts->repeats : 1);
+    return report->opts->folds;
+}
+
 static void upper_case(const char *text, char *buf, size_t size) {
     size_t i = 0;
     for (; text[i] && i + 1 < size; i++) buf[i] = (char)toupper((unsigned char)text[i]);
@@ -572,9 +580,7 @@ static void print_tune_text(const tune_report *report) {
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
-    size_t folds = report->scheme->kind == DIAL_FOLDS_PREDEFINED && result->best.n_intermediate
-                       ? result->best.n_intermediate
-                       : opts->folds;
+    size_t folds = report_folds(report);
     printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s%s%s%s%s",
            cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, folds,
            how || stratified ? " (" : "", how ? how : "", how && stratified ? ", " : "",
@@ -665,16 +671,17 @@ static json_t *tune_json(const tune_report *report) {
             json_object_set_new(best_knobs, result->best.param_names[i],
                                 cli_json_knob_value(&result->best_knobs, (size_t)k));
     }
-    json_t *root =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
-                  report->model_name, "data", report->data_path, "target",
-                  report->data->target_name, "metric", dial_metric_name(report->metric),
-                  "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
-                  "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
-                  "repeats", (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
-                  opts->study ? json_string(opts->study) : json_null(), "study_name",
-                  result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
-                  (json_int_t)result->n_new, "stopped", result->stopped);
+    json_t *root = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
+        report->model_name, "data", report->data_path, "target", report->data->target_name,
+        "metric", dial_metric_name(report->metric), "direction",
+        result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "sampler",
+        cli_sampler_name(opts->sampler), "folds", (json_int_t)report_folds(report), "repeats",
+        (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+        opts->study ? json_string(opts->study) : json_null(), "study_name", result->study_name,
+        "trials", (json_int_t)result->n_finished, "new_trials", (json_int_t)result->n_new,
+        "stopped", result->stopped);
+    json_object_set_new(root, "folds_by", cli_fold_scheme_json(report->scheme));
     json_object_set_new(root, "best_number", json_integer((json_int_t)result->best.number));
     json_object_set_new(root, "best_value", cli_json_number(result->best.value));
     json_object_set_new(root, "best_std", cli_json_number(result->best_std));
