@@ -276,7 +276,9 @@ typedef struct cli_resumed {
  * `name` of opts->study; nothing for a new file or study) and fills in
  * every option of the experiment the command line left out with the
  * stored value: --metric, --cv, --repeats, --seed, --holdout, --nested,
- * --sampler, --grid-points, --target, --task, and -s/--space/--space-file
+ * --sampler, --grid-points, --target, --task, the split (--groups,
+ * --time-column or --time-order with --gap, --fold-column) when none of
+ * those is given, and -s/--space/--space-file
  * when none of the three is given. Options given are left for the library
  * to compare. A study of another model is refused here, before its knobs
  * are read (DIAL_ERR_ARGUMENT). Free *out with cli_resumed_free. */

@@ -81,10 +81,20 @@ check 0 "" tune knn "$DATA" --target invest --groups firm --trials 3 --quiet -o 
 check 0 "" inspect "$TMP/grouped.dial"
 has "features   3 (3 numeric, 0 categorical; 3 inputs after encoding): value, capital, year"
 
-# A study remembers how its rows were split.
+# A study remembers how its rows were split: resumed without saying, it
+# keeps its split; asked for another, it refuses.
 check 0 "" tune knn "$DATA" --target invest --groups firm --trials 2 --quiet --study "$TMP/s.db"
-check 2 "dial: study 'knn' in $TMP/s.db was created with groups firm, this run asks for (none); use --study-name NAME for a new study in the same file" \
-    tune knn "$DATA" --target invest --trials 2 --quiet --study "$TMP/s.db"
+check 0 "" tune knn "$DATA" --trials 4 --quiet --study "$TMP/s.db"
+has "search: random sampler, seed 0; 5-fold cross-validation (grouped by firm); r2 (higher is better)"
+has "study: knn in $TMP/s.db (4 trials, 2 of them in this run)"
+check 2 "dial: study 'knn' in $TMP/s.db was created with groups firm, this run asks for year; use --study-name NAME for a new study in the same file" \
+    tune knn "$DATA" --target invest --groups year --trials 2 --quiet --study "$TMP/s.db"
+check 0 "" tune knn "$DATA" --target invest --trials 2 --quiet --study "$TMP/plain.db"
+check 2 "dial: study 'knn' in $TMP/plain.db was created with groups (none), this run asks for firm; use --study-name NAME for a new study in the same file" \
+    tune knn "$DATA" --target invest --groups firm --trials 2 --quiet --study "$TMP/plain.db"
+check 0 "" tune knn "$DATA" --target invest --time-order --gap 3 --trials 2 --quiet --study "$TMP/o.db"
+check 0 "" tune knn "$DATA" --target invest --trials 3 --quiet --study "$TMP/o.db"
+has "5-fold cross-validation (forward-chaining by row order, gap 3)"
 check 0 "" tune knn "$DATA" --target invest --time-column year --trials 2 --quiet --study "$TMP/t.db"
 check 2 "dial: study 'knn' in $TMP/t.db was created with gap 0, this run asks for 11; use --study-name NAME for a new study in the same file" \
     tune knn "$DATA" --target invest --time-column year --gap 11 --trials 2 --quiet --study "$TMP/t.db"
