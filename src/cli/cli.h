@@ -184,9 +184,15 @@ dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
  * (DIAL_ERR_DATA), a missing key (DIAL_ERR_DATA). */
 dial_status cli_fold_scheme(dial_ctx *ctx, const cli_options *opts, dial_dataset *data,
                             dial_fold_scheme *scheme, double **keys);
-/* "grouped by firm", "forward-chaining by year, gap 2", "predefined by
- * fold", or NULL for shuffled folds: malloc'ed. */
-char *cli_fold_scheme_text(const dial_fold_scheme *scheme);
+/* Whether the folds keep each class's share: shuffled and grouped folds do
+ * for classification; forward chaining and given folds keep their order. */
+bool cli_folds_stratified(const dial_dataset *data, const dial_fold_scheme *scheme);
+/* The folds a fold column gives: its distinct keys of 0 or more. */
+size_t cli_given_folds(const dial_fold_scheme *scheme, size_t n_rows);
+/* How folds are made, as the line "5-fold cross-validation ..." goes on:
+ * " (grouped by firm, stratified)", " (forward-chaining by year, gap 2)",
+ * " (given by fold)", " (stratified)" or "": malloc'ed. */
+char *cli_fold_scheme_text(const dial_fold_scheme *scheme, bool stratified);
 /* "classification", "regression" or "classification, regression". */
 const char *cli_tasks_text(unsigned tasks);
 

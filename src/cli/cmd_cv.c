@@ -94,26 +94,17 @@ static char *set_knobs_text(const dial_knobs *knobs) {
     return text;
 }
 
-/* Whether folds keep each class's share: shuffled and grouped folds do for
- * classification; forward chaining and given folds keep their order. */
-static bool cv_stratified(const dial_dataset *data, const dial_fold_scheme *scheme) {
-    return data->task == DIAL_TASK_CLASSIFICATION &&
-           (scheme->kind == DIAL_FOLDS_SHUFFLED || scheme->kind == DIAL_FOLDS_GROUPED);
-}
-
 static void print_cv_text(const char *model_name, const char *data_path, const cli_options *opts,
                           const dial_knobs *knobs, const dial_dataset *data,
                           const dial_fold_scheme *scheme, const dial_splits *splits,
                           const dial_cv_result *result) {
-    bool stratified = cv_stratified(data, scheme);
+    bool stratified = cli_folds_stratified(data, scheme);
     printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
            data->target_name, dial_task_name(data->task));
-    char *how = cli_fold_scheme_text(scheme);
+    char *how = cli_fold_scheme_text(scheme, stratified);
     size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
-    printf("%zu-fold cross-validation%s%s%s%s%s x %zu repeat%s, seed %" PRIu64 "\n", folds,
-           how || stratified ? " (" : "", how ? how : "", how && stratified ? ", " : "",
-           stratified ? "stratified" : "", how || stratified ? ")" : "", opts->repeats,
-           opts->repeats == 1 ? "" : "s", opts->seed);
+    printf("%zu-fold cross-validation%s x %zu repeat%s, seed %" PRIu64 "\n", folds, how,
+           opts->repeats, opts->repeats == 1 ? "" : "s", opts->seed);
     free(how);
     char *set = set_knobs_text(knobs);
     printf("knobs set: %s\n", set[0] ? set : "none (all defaults)");
@@ -144,7 +135,7 @@ static json_t *cv_json(const char *model_name, const char *data_path, const cli_
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
                      model_name, "data", data_path, "target", data->target_name, "metric",
                      dial_metric_name(result->metric), "folds", (json_int_t)folds, "repeats",
-                     (json_int_t)opts->repeats, "stratified", cv_stratified(data, scheme),
+                     (json_int_t)opts->repeats, "stratified", cli_folds_stratified(data, scheme),
                      "folds_by", cli_fold_scheme_json(scheme), "seed", cli_json_u64(opts->seed),
                      "knobs", knob_values, "mean", cli_json_number(result->mean), "std",
                      cli_json_number(result->std), "scores", scores);
@@ -178,7 +169,7 @@ int cli_cmd_cv(int argc, char **argv) {
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
     if (outcome == DIAL_OK)
         outcome = dial_split_folds(ctx, data, &scheme, opts.folds, opts.repeats,
-                                   cv_stratified(data, &scheme), opts.seed, &splits);
+                                   cli_folds_stratified(data, &scheme), opts.seed, &splits);
     if (outcome == DIAL_OK)
         outcome = dial_cv_run(ctx, family, &knobs, data, &splits, metric, &result);
 

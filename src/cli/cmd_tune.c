@@ -71,16 +71,9 @@ static const cli_command tune_command = {
             "  --nested K            estimate the whole procedure with an outer K-fold: each\n"
             "                        outer fold runs its own search on its training rows and\n"
             "                        scores the refitted best on its test rows\n"
-            "  --groups COLUMN       rows with the same COLUMN value (a patient, a user) are\n"
-            "                        never on both sides of a split: in the folds, the\n"
-            "                        holdout (whole groups) and the outer folds\n"
-            "  --time-column COLUMN  forward chaining: each fold trains on the past and scores\n"
-            "                        the next block; the holdout is the latest rows\n"
-            "  --time-order          the same, the rows being in time order already\n"
-            "  --gap N               rows left out between the past and the rows scored\n"
-            "  --fold-column COLUMN  the fold of each row, given (no --holdout, --nested)\n"
-            "                        The column of --groups, --time-column or --fold-column\n"
-            "                        is not a feature. See docs/cli.md.\n"
+            "  --groups COL, --time-column COL, --time-order, --gap N, --fold-column COL: split\n"
+            "                        as in 'dial cv --help', in the folds, the holdout (whole\n"
+            "                        groups; the latest rows) and the outer folds\n"
             "\n"
             "Study and output:\n"
             "  --study FILE          keep the trials in a SQLite file (default: in memory);\n"
@@ -512,14 +505,6 @@ typedef struct tune_report {
     const dial_fold_scheme *scheme;
 } tune_report;
 
-/* The folds of a trial: --cv, or as many as the fold column gives. */
-static size_t report_folds(const tune_report *report) {
-    const dial_trial_record *best = &report->result->best;
-    if (report->scheme->kind == DIAL_FOLDS_PREDEFINED && best->n_intermediate)
-        return best->n_intermediate / (report->opts->repeats ? report->opts->repeats : 1);
-    return report->opts->folds;
-}
-
 static void upper_case(const char *text, char *buf, size_t size) {
     size_t i = 0;
     for (; text[i] && i + 1 < size; i++) buf[i] = (char)toupper((unsigned char)text[i]);
@@ -570,21 +555,16 @@ static void print_tune_text(const tune_report *report) {
     const dial_tune_result *result = report->result;
     const dial_dataset *data = report->data;
     const char *metric = dial_metric_name(report->metric);
-    bool stratified =
-        data->task == DIAL_TASK_CLASSIFICATION &&
-        (report->scheme->kind == DIAL_FOLDS_SHUFFLED || report->scheme->kind == DIAL_FOLDS_GROUPED);
-    char *how = cli_fold_scheme_text(report->scheme);
+    bool stratified = cli_folds_stratified(data, report->scheme);
 
     printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
            data->n_rows, data->target_name, dial_task_name(data->task));
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
-    size_t folds = report_folds(report);
-    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s%s%s%s%s",
-           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, folds,
-           how || stratified ? " (" : "", how ? how : "", how && stratified ? ", " : "",
-           stratified ? "stratified" : "", how || stratified ? ")" : "");
+    char *how = cli_fold_scheme_text(report->scheme, stratified);
+    printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s",
+           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds, how);
     free(how);
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
@@ -671,16 +651,16 @@ static json_t *tune_json(const tune_report *report) {
             json_object_set_new(best_knobs, result->best.param_names[i],
                                 cli_json_knob_value(&result->best_knobs, (size_t)k));
     }
-    json_t *root = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
-        report->model_name, "data", report->data_path, "target", report->data->target_name,
-        "metric", dial_metric_name(report->metric), "direction",
-        result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "sampler",
-        cli_sampler_name(opts->sampler), "folds", (json_int_t)report_folds(report), "repeats",
-        (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
-        opts->study ? json_string(opts->study) : json_null(), "study_name", result->study_name,
-        "trials", (json_int_t)result->n_finished, "new_trials", (json_int_t)result->n_new,
-        "stopped", result->stopped);
+    json_t *root =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
+                  report->model_name, "data", report->data_path, "target",
+                  report->data->target_name, "metric", dial_metric_name(report->metric),
+                  "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
+                  "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
+                  "repeats", (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
+                  opts->study ? json_string(opts->study) : json_null(), "study_name",
+                  result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
+                  (json_int_t)result->n_new, "stopped", result->stopped);
     json_object_set_new(root, "folds_by", cli_fold_scheme_json(report->scheme));
     json_object_set_new(root, "best_number", json_integer((json_int_t)result->best.number));
     json_object_set_new(root, "best_value", cli_json_number(result->best.value));
@@ -816,6 +796,7 @@ int cli_cmd_tune(int argc, char **argv) {
     if (outcome == DIAL_OK)
         outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
+    if (scheme.kind == DIAL_FOLDS_PREDEFINED) opts.folds = cli_given_folds(&scheme, data->n_rows);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
 
