@@ -136,47 +136,57 @@ typedef struct group_plan {
     double *spread;       /* n_groups: how uneven a group's classes are */
 } group_plan;
 
-/* The mean over classes of the population std over folds of each fold's
- * share of the class: StratifiedGroupKFold's measure of an uneven split. */
-static double group_plan_unevenness(const group_plan *plan) {
-    double total = 0;
-    for (size_t c = 0; c < plan->n_classes; c++) {
-        double mean = 0, squares = 0, denominator = (double)plan->class_total[c];
-        for (size_t f = 0; f < plan->folds; f++)
-            mean += (double)plan->fold_counts[f * plan->n_classes + c] / denominator;
-        mean /= (double)plan->folds;
-        for (size_t f = 0; f < plan->folds; f++) {
-            double d = (double)plan->fold_counts[f * plan->n_classes + c] / denominator - mean;
-            squares += d * d;
-        }
-        total += sqrt(squares / (double)plan->folds);
-    }
-    return total / (double)plan->n_classes;
-}
-
 static size_t group_plan_fold_rows(const group_plan *plan, size_t f) {
     size_t rows = 0;
     for (size_t c = 0; c < plan->n_classes; c++) rows += plan->fold_counts[f * plan->n_classes + c];
     return rows;
 }
 
+/* StratifiedGroupKFold's measure of an uneven split if group g joined fold
+ * f: the mean over classes of the population std over folds of each fold's
+ * share of the class. Only fold f's shares change, so each class's std
+ * comes from its sums over the folds (sum and sum_squares, n_classes each)
+ * in O(1), and a fold costs O(classes) rather than O(folds x classes). */
+static double group_plan_unevenness(const group_plan *plan, size_t g, size_t f, const double *sum,
+                                    const double *sum_squares) {
+    size_t k = plan->n_classes;
+    double total = 0, folds = (double)plan->folds;
+    for (size_t c = 0; c < k; c++) {
+        double denominator = (double)plan->class_total[c];
+        double before = (double)plan->fold_counts[f * k + c] / denominator;
+        double after = before + (double)plan->group_counts[g * k + c] / denominator;
+        double s = sum[c] - before + after;
+        double q = sum_squares[c] - before * before + after * after;
+        double variance = q / folds - (s / folds) * (s / folds);
+        total += sqrt(variance > 0 ? variance : 0);
+    }
+    return total / (double)k;
+}
+
 /* The fold group g should join. Stratified: the one that leaves the
  * classes' shares most even, the smaller fold on a near tie (numpy's
- * isclose, as scikit-learn). Otherwise: the fold with the fewest rows. */
-static size_t group_plan_best_fold(group_plan *plan, size_t g, bool stratified) {
+ * isclose, as scikit-learn). Otherwise: the fold with the fewest rows.
+ * sum and sum_squares are scratch of n_classes each. */
+static size_t group_plan_best_fold(const group_plan *plan, size_t g, bool stratified, double *sum,
+                                   double *sum_squares) {
     size_t best = 0, best_rows = (size_t)-1, k = plan->n_classes;
     double best_eval = INFINITY;
+    if (stratified)
+        for (size_t c = 0; c < k; c++) {
+            sum[c] = sum_squares[c] = 0;
+            for (size_t f = 0; f < plan->folds; f++) {
+                double share = (double)plan->fold_counts[f * k + c] / (double)plan->class_total[c];
+                sum[c] += share;
+                sum_squares[c] += share * share;
+            }
+        }
     for (size_t f = 0; f < plan->folds; f++) {
         size_t rows = group_plan_fold_rows(plan, f);
         if (!stratified) {
             if (rows < best_rows) best = f, best_rows = rows;
             continue;
         }
-        for (size_t c = 0; c < k; c++)
-            plan->fold_counts[f * k + c] += plan->group_counts[g * k + c];
-        double eval = group_plan_unevenness(plan);
-        for (size_t c = 0; c < k; c++)
-            plan->fold_counts[f * k + c] -= plan->group_counts[g * k + c];
+        double eval = group_plan_unevenness(plan, g, f, sum, sum_squares);
         bool close = fabs(eval - best_eval) <= 1e-8 + 1e-5 * fabs(best_eval);
         if (eval < best_eval || (close && rows < best_rows)) {
             best = f;
@@ -205,9 +215,11 @@ static dial_status group_plan_assign(dial_ctx *ctx, group_plan *plan, bool strat
     size_t n = plan->n_groups, k = plan->n_classes;
     size_t *shuffled = malloc(n * sizeof *shuffled);
     ranked_group *ranked = malloc(n * sizeof *ranked);
-    if (!shuffled || !ranked) {
+    double *sums = malloc(2 * k * sizeof *sums);
+    if (!shuffled || !ranked || !sums) {
         free(shuffled);
         free(ranked);
+        free(sums);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory assigning %zu groups", n);
     }
     for (size_t g = 0; g < n; g++) shuffled[g] = g;
@@ -220,13 +232,14 @@ static dial_status group_plan_assign(dial_ctx *ctx, group_plan *plan, bool strat
     qsort(ranked, n, sizeof *ranked, compare_ranked_groups);
     memset(plan->fold_counts, 0, plan->folds * k * sizeof *plan->fold_counts);
     for (size_t p = 0; p < n; p++) {
-        size_t g = ranked[p].group, f = group_plan_best_fold(plan, g, stratified);
+        size_t g = ranked[p].group, f = group_plan_best_fold(plan, g, stratified, sums, sums + k);
         for (size_t c = 0; c < k; c++)
             plan->fold_counts[f * k + c] += plan->group_counts[g * k + c];
         fold_of_group[g] = f;
     }
     free(shuffled);
     free(ranked);
+    free(sums);
     return DIAL_OK;
 }
 
