@@ -136,6 +136,13 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
  * such column (the message suggests a close name and lists the columns),
  * the column is the target, or it is the last feature left. */
 dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column);
+
+/* Takes the column called name out of data's features (a group, time or
+ * fold column that says how rows may be split, not what to predict from)
+ * and sets *column to it (borrowed from the table). Errors (DIAL_ERR_DATA):
+ * no such column (the message lists the columns), the target itself. */
+dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
+                                      const dial_column **column);
 /* A dataset of features only (no target), e.g. for prediction. */
 dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, dial_dataset **out);
 /* Frees a dataset (not its table); NULL is harmless. */

@@ -84,6 +84,64 @@ dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double t
                                bool stratified, uint64_t seed, dial_splits *out);
 void dial_splits_free(dial_splits *splits);
 
+/* ---- folds for rows that are not independent --------------------------
+ * A shuffled k-fold assumes every row is a fresh draw. When rows come in
+ * groups (many rows per patient, user or machine), in time order, or with
+ * folds fixed by another tool, a scheme says how they may be split. The
+ * scheme's keys hold one value per row of the dataset the splitter is
+ * given. */
+typedef enum dial_fold_kind {
+    DIAL_FOLDS_SHUFFLED = 0, /* independent rows: dial_split_kfold / dial_split_holdout */
+    DIAL_FOLDS_GROUPED,      /* keys: group ids; a group is never on both sides of a split */
+    DIAL_FOLDS_TIME,         /* keys: times (NULL: the rows are in time order); forward chaining */
+    DIAL_FOLDS_PREDEFINED    /* keys: the test fold of each row; a negative key: always train */
+} dial_fold_kind;
+
+typedef struct dial_fold_scheme {
+    dial_fold_kind kind;
+    const double *keys; /* borrowed; n_rows values, no NaN; see dial_fold_kind */
+    const char *column; /* the keys' column, for messages ("the rows' order" when NULL) */
+    size_t gap;         /* DIAL_FOLDS_TIME: rows left out between the training and test rows */
+} dial_fold_scheme;
+
+/* The keys of a scheme from a column: a numeric column's values, a
+ * categorical column's level index, or for DIAL_FOLDS_TIME the rank of the
+ * level's text (ISO dates such as 2024-01-31 sort by their text). On success
+ * *out is a new array of column->values' length that the caller frees.
+ * Errors: DIAL_ERR_DATA for a missing value (naming the column and the
+ * 1-based row), DIAL_ERR_NOMEM. */
+dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_rows,
+                           dial_fold_kind kind, double **out);
+
+/* Folds by scheme (NULL or SHUFFLED: dial_split_kfold).
+ * GROUPED: every group's rows in one fold; classification (stratified)
+ * assigns groups as scikit-learn's StratifiedGroupKFold with shuffle does
+ * (the groups with the most uneven classes first, each to the fold that
+ * keeps every class's share of the folds most even, the smaller fold on a
+ * tie), regression as GroupKFold (the largest groups first, each to the
+ * smallest fold); each repeat shuffles the groups with its own stream of
+ * seed, so ties break differently. TIME: as scikit-learn's TimeSeriesSplit:
+ * rows sorted by time (stable), `folds` test blocks of n / (folds + 1) rows
+ * at the end, each trained on every earlier row but the `gap` just before
+ * it. PREDEFINED: one fold per distinct non-negative key, ascending; folds
+ * is ignored. Errors (DIAL_ERR_ARGUMENT): fewer groups than folds, too few
+ * rows for the blocks and the gap, fewer than 2 predefined folds, repeats
+ * above 1 for TIME and PREDEFINED (they do not shuffle), and those of
+ * dial_split_kfold. */
+dial_status dial_split_folds(dial_ctx *ctx, const dial_dataset *data,
+                             const dial_fold_scheme *scheme, size_t folds, size_t repeats,
+                             bool stratified, uint64_t seed, dial_splits *out);
+
+/* A holdout by scheme (NULL or SHUFFLED: dial_split_holdout). GROUPED: the
+ * groups are shuffled with seed and the first ceil(fraction * groups) of
+ * them held out (as GroupShuffleSplit). TIME: the latest ceil(fraction *
+ * rows) rows are held out and the `gap` rows before them left out.
+ * PREDEFINED is refused (DIAL_ERR_ARGUMENT): its folds already say which
+ * rows are scored. */
+dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
+                                  const dial_fold_scheme *scheme, double test_fraction,
+                                  bool stratified, uint64_t seed, dial_splits *out);
+
 /* ---- cross-validation ------------------------------------------------ */
 
 typedef struct dial_cv_result {

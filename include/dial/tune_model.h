@@ -37,6 +37,11 @@ typedef struct dial_tune_setup {
     size_t folds;   /* 0 = 5 */
     size_t repeats; /* 0 = 1 */
     uint64_t seed;  /* seed of the folds, of the fits and of the sampler */
+    /* How rows may be split (see dial_split_folds): NULL for shuffled
+     * folds. Its keys index the rows of the whole dataset; the inner folds,
+     * the holdout and the outer folds of a nested run all keep it. Borrowed:
+     * it must outlive the objective and the run. */
+    const dial_fold_scheme *fold_scheme;
 } dial_tune_setup;
 
 /* ---- the objective --------------------------------------------------------- */
@@ -45,7 +50,8 @@ typedef struct dial_model_objective dial_model_objective;
 
 /* Prepares the objective on rows[0 .. n_rows) of data (rows NULL: every
  * row): checks the metric against the task and the family, and makes the
- * folds (stratified for classification). Copies what it needs from setup
+ * folds (stratified for classification; by setup->fold_scheme when set, on
+ * those rows alone). Copies what it needs from setup
  * and rows; borrows data, which must outlive it. Errors: DIAL_ERR_ARGUMENT
  * (a metric for the other task, a metric needing probabilities the family
  * lacks, too few rows of a class for the folds), DIAL_ERR_NOMEM. Free with
@@ -165,18 +171,22 @@ typedef struct dial_tune_result {
  * each study carrying the identity of the experiment: model, data
  * fingerprints, target, task, metric, folds, repeats, seed, holdout,
  * nested, sampler (and grid_points for a grid), the searched space, the
- * fixed knobs, outer_fold for the studies of a nested run, and
- * options->identity's entries (refit_all and nested_only are not part of
- * it: they change what is refitted, not what a trial's value means). Resuming a study (or any of a
- * nested run's studies) whose identity differs is refused before any trial runs (DIAL_ERR_ARGUMENT,
- * dial_study_identity_check's message). The search refits the best knobs when asked (always with a
- * holdout, which the refit is then scored on), then runs the nested estimate when asked, its outer
+ * fixed knobs, outer_fold for the studies of a nested run, the fold
+ * scheme's column when there is one (groups, time_column and gap, or
+ * fold_column), and options->identity's entries (refit_all and nested_only
+ * are not part of it: they change what is refitted, not what a trial's
+ * value means). Resuming a study (or any of a nested run's studies) whose
+ * identity differs is refused before any trial runs (DIAL_ERR_ARGUMENT,
+ * dial_study_identity_check's message). The search refits the best knobs
+ * when asked (always with a holdout, which the refit is then scored on),
+ * then runs the nested estimate when asked, its outer
  * searches reporting to the same on_search and on_trial. On success *out
  * owns everything it holds (dial_tune_result_free); a stopped run is a
  * success when the main study has a complete trial. Errors: those of
  * dial_model_objective_create and dial_study_open; DIAL_ERR_ARGUMENT for a
  * holdout outside (0, 1), nested of 1, or both at once, nested_only
- * without nested or with refit; DIAL_ERR_DATA when
+ * without nested or with refit, a holdout or a nested run with given folds
+ * (DIAL_FOLDS_PREDEFINED); DIAL_ERR_DATA when
  * the main study (or an outer fold's) has no complete trial, the message
  * giving the first failure; the refit's fit errors. On error *out is left
  * empty. */

@@ -78,6 +78,10 @@ int cli_cmd_score(int argc, char **argv);
 /* dial tune --holdout-out FILE, --refit search|all */
 #define CLI_OPT_HOLDOUT_OUT (UINT64_C(1) << 32)
 #define CLI_OPT_REFIT (UINT64_C(1) << 33)
+/* dial cv, tune: --groups, --time-column, --time-order, --gap and
+ * --fold-column, which say how rows that are not independent may be split
+ * (one bit for the five, told apart by name) */
+#define CLI_OPT_FOLD_SCHEME (UINT64_C(1) << 34)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -130,6 +134,11 @@ typedef struct cli_options {
     /* dial tune --holdout-out FILE and --refit all */
     const char *holdout_out;
     bool refit_all;
+    /* --groups, --time-column or --fold-column COLUMN (at most one), or
+     * --time-order; --gap N rows between past and future */
+    const char *groups, *time_column, *fold_column;
+    bool time_order, gap_given;
+    size_t gap;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -189,6 +198,23 @@ dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *
  * saying how to fix it. */
 dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
                            const dial_dataset *data);
+/* The folds the options ask for: a scheme of kind SHUFFLED without
+ * --groups, --time-column, --time-order or --fold-column; otherwise the
+ * column is taken out of data's features and its keys read into *keys
+ * (owned by the caller, NULL for --time-order), which scheme->keys points
+ * to. Errors: a column that does not exist or is the target
+ * (DIAL_ERR_DATA), a missing key (DIAL_ERR_DATA). */
+dial_status cli_fold_scheme(dial_ctx *ctx, const cli_options *opts, dial_dataset *data,
+                            dial_fold_scheme *scheme, double **keys);
+/* Whether the folds keep each class's share: shuffled and grouped folds do
+ * for classification; forward chaining and given folds keep their order. */
+bool cli_folds_stratified(const dial_dataset *data, const dial_fold_scheme *scheme);
+/* The folds a fold column gives: its distinct keys of 0 or more. */
+size_t cli_given_folds(const dial_fold_scheme *scheme, size_t n_rows);
+/* How folds are made, as the line "5-fold cross-validation ..." goes on:
+ * " (grouped by firm, stratified)", " (forward-chaining by year, gap 2)",
+ * " (given by fold)", " (stratified)" or "": malloc'ed. */
+char *cli_fold_scheme_text(const dial_fold_scheme *scheme, bool stratified);
 /* "classification", "regression" or "classification, regression". */
 const char *cli_tasks_text(unsigned tasks);
 
@@ -282,7 +308,9 @@ typedef struct cli_resumed {
  * `name` of opts->study; nothing for a new file or study) and fills in
  * every option of the experiment the command line left out with the
  * stored value: --metric, --folds, --repeats, --seed, --holdout, --nested,
- * --sampler, --grid-points, --target, --task, --ignore, and -s/--space/--space-file
+ * --sampler, --grid-points, --target, --task, --ignore, the split
+ * (--groups, --time-column or --time-order with --gap, --fold-column) when
+ * none of those is given, and -s/--space/--space-file
  * when none of the three is given. Options given are left for the library
  * to compare. A study of another model is refused here, before its knobs
  * are read (DIAL_ERR_ARGUMENT). Free *out with cli_resumed_free. */
@@ -384,5 +412,9 @@ char *cli_tune_nested_runs_text(const cli_options *opts, int64_t n_trials, size_
  * optimistic inner best values beside them (or that it did not run). */
 void cli_tune_print_nested(const cli_options *opts, const char *metric,
                            const dial_tune_result *result);
+
+/* {"kind": "groups" | "time" | "given", "column", "gap"} (column null for
+ * --time-order), or JSON null for shuffled folds. */
+json_t *cli_fold_scheme_json(const dial_fold_scheme *scheme);
 
 #endif

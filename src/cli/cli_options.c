@@ -51,6 +51,11 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_KEEP, "keep", 0, true},
     {CLI_OPT_HOLDOUT_OUT, "holdout-out", 0, true},
     {CLI_OPT_REFIT, "refit", 0, true},
+    {CLI_OPT_FOLD_SCHEME, "groups", 0, true},
+    {CLI_OPT_FOLD_SCHEME, "time-column", 0, true},
+    {CLI_OPT_FOLD_SCHEME, "time-order", 0, false},
+    {CLI_OPT_FOLD_SCHEME, "gap", 0, true},
+    {CLI_OPT_FOLD_SCHEME, "fold-column", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -212,6 +217,42 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
     return -1;
 }
 
+/* --groups, --time-column, --time-order, --gap, --fold-column: they share
+ * one bit, so they are told apart by name. At most one way of splitting;
+ * returns -1 or the usage exit status. */
+static int set_fold_option(const cli_option_def *def, const char *value, cli_options *opts) {
+    const char *name = def->long_name;
+    if (strcmp(name, "gap") == 0) {
+        long long number;
+        if (!parse_count(value, 0, 1000000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--gap expects a number of rows >= 0, got '%s'",
+                             value);
+        opts->gap = (size_t)number;
+        opts->gap_given = true;
+        return -1;
+    }
+    const char *chosen = opts->groups        ? "--groups"
+                         : opts->time_column ? "--time-column"
+                         : opts->time_order  ? "--time-order"
+                         : opts->fold_column ? "--fold-column"
+                                             : NULL;
+    if (chosen && strcmp(chosen + 2, name) != 0)
+        return cli_error(CLI_EXIT_USAGE,
+                         "--%s and %s cannot be combined: rows are split one way, by groups, "
+                         "by time or by given folds",
+                         name, chosen);
+    if (value && !*value) return cli_error(CLI_EXIT_USAGE, "--%s needs a column name", name);
+    if (strcmp(name, "groups") == 0)
+        opts->groups = value;
+    else if (strcmp(name, "time-column") == 0)
+        opts->time_column = value;
+    else if (strcmp(name, "time-order") == 0)
+        opts->time_order = true;
+    else
+        opts->fold_column = value;
+    return -1;
+}
+
 /* Stores the value of one option; returns -1 or the usage exit status. */
 static int set_option(const cli_option_def *def, const char *value, cli_options *opts) {
     long long number;
@@ -296,6 +337,7 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
                              "--tree expects a tree number (0 for the first), got '%s'", value);
         opts->tree_index = value ? (size_t)number : 0;
         break;
+    case CLI_OPT_FOLD_SCHEME: return set_fold_option(def, value, opts);
     default: return set_tune_option(def, value, opts);
     }
     return -1;
@@ -415,6 +457,10 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     }
     if (opts->n_positional < command->n_positional)
         return missing_argument(command, command->positional[opts->n_positional]);
+    if (opts->gap_given && !opts->time_column && !opts->time_order)
+        return cli_error(CLI_EXIT_USAGE,
+                         "--gap applies to forward-chaining folds: add --time-column COLUMN or "
+                         "--time-order");
     return -1;
 }
 

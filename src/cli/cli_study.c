@@ -81,7 +81,7 @@ static const char *option_of(const char *key) {
     static const char *const options[][2] = {
         {"task", "--task"},       {"sampler", "--sampler"}, {"folds", "--folds"},
         {"repeats", "--repeats"}, {"nested", "--nested"},   {"grid_points", "--grid-points"},
-        {"seed", "--seed"},       {"holdout", "--holdout"}};
+        {"seed", "--seed"},       {"holdout", "--holdout"}, {"gap", "--gap"}};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         if (strcmp(options[i][0], key) == 0) return options[i][1];
     return key;
@@ -94,6 +94,33 @@ static dial_status bad_stored(dial_ctx *ctx, const cli_options *opts, const char
                      "study '%s' in %s holds %s '%s', which this dial does not read; give %s "
                      "on the command line",
                      name, opts->study, key, value, option_of(key));
+}
+
+/* How the study's rows were split, when the command line says nothing of
+ * it (--groups, --time-column, --time-order, --gap, --fold-column share one
+ * bit). The values point into stored, which outlives opts' use. */
+static dial_status restore_fold_scheme(dial_ctx *ctx, cli_options *opts, const char *name,
+                                       const dial_study_identity *stored) {
+    if (opts->given & CLI_OPT_FOLD_SCHEME) return DIAL_OK;
+    const char *groups = dial_study_identity_get(stored, "groups");
+    const char *time = dial_study_identity_get(stored, "time_column");
+    const char *given = dial_study_identity_get(stored, "fold_column");
+    const char *gap = dial_study_identity_get(stored, "gap");
+    if (groups && *groups) opts->groups = groups;
+    if (given && *given) opts->fold_column = given;
+    if (time && *time) {
+        if (strcmp(time, "(row order)") == 0)
+            opts->time_order = true;
+        else
+            opts->time_column = time;
+    }
+    if (gap && strcmp(gap, "0") != 0) {
+        char *end;
+        unsigned long long rows = strtoull(gap, &end, 10);
+        if (!*gap || *end) return bad_stored(ctx, opts, name, "gap", gap);
+        opts->gap = (size_t)rows;
+    }
+    return DIAL_OK;
 }
 
 /* Takes each stored setting the command line left out. */
@@ -156,7 +183,7 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
             return bad_stored(ctx, opts, name, "holdout", value);
         opts->holdout = fraction;
     }
-    return DIAL_OK;
+    return restore_fold_scheme(ctx, opts, name, stored);
 }
 
 dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *model,

@@ -12,7 +12,7 @@ static const cli_command cv_command = {
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
     .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_FOLDS | CLI_OPT_REPEATS | CLI_OPT_METRIC |
-               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP,
+               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_FOLD_SCHEME,
     .help =
         "Usage: dial cv MODEL DATA [options]\n"
         "\n"
@@ -29,6 +29,17 @@ static const cli_command cv_command = {
         "  -s, --set NAME=VALUE  set a knob (repeatable; see 'dial knobs MODEL')\n"
         "  --folds K             number of folds (default 5)\n"
         "  --repeats R           number of repeats, each with its own shuffle (default 1)\n"
+        "  --groups COLUMN       rows with the same COLUMN value (a patient, a user, a\n"
+        "                        machine) are never on both sides of a split; folds are\n"
+        "                        stratified by class where the groups allow\n"
+        "  --time-column COLUMN  forward chaining: rows sorted by COLUMN, each fold trains\n"
+        "                        on the past and scores the next block (--repeats 1)\n"
+        "  --time-order          the same, the rows being in time order already\n"
+        "  --gap N               rows left out between the past and the block scored\n"
+        "  --fold-column COLUMN  the fold of each row, given (one fold per value; a\n"
+        "                        negative value: always trained on); --folds is unused\n"
+        "                        The column of --groups, --time-column or --fold-column\n"
+        "                        is not a feature.\n"
         "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
         "                        classification (default accuracy); rmse, mae, r2 for\n"
         "                        regression (default r2)\n"
@@ -38,8 +49,9 @@ static const cli_command cv_command = {
         "  --seed N              seed of the shuffles and of the fits (default 0)\n"
         "  -j, --jobs N          threads to use (default: the number of CPUs)\n"
         "  --json                one JSON object: {\"model\", \"data\", \"target\", \"metric\",\n"
-        "                        \"folds\", \"repeats\", \"stratified\", \"seed\", \"knobs\",\n"
-        "                        \"mean\", \"std\", \"scores\"}\n"
+        "                        \"folds\", \"repeats\", \"stratified\", \"folds_by\", \"seed\",\n"
+        "                        \"knobs\", \"mean\", \"std\", \"scores\"}; folds_by: null, or\n"
+        "                        {\"kind\": \"groups\"|\"time\"|\"given\", \"column\", \"gap\"}\n"
         "  -h, --help            this help\n"
         "\n"
         "Example:\n"
@@ -86,13 +98,16 @@ static char *set_knobs_text(const dial_knobs *knobs) {
 
 static void print_cv_text(const char *model_name, const char *data_path, const cli_options *opts,
                           const dial_knobs *knobs, const dial_dataset *data,
-                          const dial_splits *splits, const dial_cv_result *result) {
-    bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
+                          const dial_fold_scheme *scheme, const dial_splits *splits,
+                          const dial_cv_result *result) {
+    bool stratified = cli_folds_stratified(data, scheme);
     printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
            data->target_name, dial_task_name(data->task));
-    printf("%zu-fold cross-validation%s x %zu repeat%s, seed %" PRIu64 "\n", opts->folds,
-           stratified ? " (stratified)" : "", opts->repeats, opts->repeats == 1 ? "" : "s",
-           opts->seed);
+    char *how = cli_fold_scheme_text(scheme, stratified);
+    size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
+    printf("%zu-fold cross-validation%s x %zu repeat%s, seed %" PRIu64 "\n", folds, how,
+           opts->repeats, opts->repeats == 1 ? "" : "s", opts->seed);
+    free(how);
     char *set = set_knobs_text(knobs);
     printf("knobs set: %s\n", set[0] ? set : "none (all defaults)");
     free(set);
@@ -110,6 +125,7 @@ static void print_cv_text(const char *model_name, const char *data_path, const c
 
 static json_t *cv_json(const char *model_name, const char *data_path, const cli_options *opts,
                        const dial_knobs *knobs, const dial_dataset *data,
+                       const dial_fold_scheme *scheme, const dial_splits *splits,
                        const dial_cv_result *result) {
     json_t *scores = json_array();
     for (size_t i = 0; i < result->n_scores; i++)
@@ -117,11 +133,12 @@ static json_t *cv_json(const char *model_name, const char *data_path, const cli_
     json_t *knob_values = json_object();
     for (size_t i = 0; i < knobs->n; i++)
         json_object_set_new(knob_values, knobs->specs[i].name, cli_json_knob_value(knobs, i));
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o}", "model",
+    size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
                      model_name, "data", data_path, "target", data->target_name, "metric",
-                     dial_metric_name(result->metric), "folds", (json_int_t)opts->folds, "repeats",
-                     (json_int_t)opts->repeats, "stratified",
-                     data->task == DIAL_TASK_CLASSIFICATION, "seed", cli_json_u64(opts->seed),
+                     dial_metric_name(result->metric), "folds", (json_int_t)folds, "repeats",
+                     (json_int_t)opts->repeats, "stratified", cli_folds_stratified(data, scheme),
+                     "folds_by", cli_fold_scheme_json(scheme), "seed", cli_json_u64(opts->seed),
                      "knobs", knob_values, "mean", cli_json_number(result->mean), "std",
                      cli_json_number(result->std), "scores", scores);
 }
@@ -143,15 +160,18 @@ int cli_cmd_cv(int argc, char **argv) {
     dial_splits splits = {0, NULL};
     dial_cv_result result = {0};
     dial_metric metric = DIAL_METRIC_ACCURACY;
+    dial_fold_scheme scheme = {.kind = DIAL_FOLDS_SHUFFLED};
+    double *keys = NULL;
 
     dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
     if (outcome == DIAL_OK)
         outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
     if (outcome == DIAL_OK)
-        outcome = dial_split_kfold(ctx, data, opts.folds, opts.repeats,
-                                   data->task == DIAL_TASK_CLASSIFICATION, opts.seed, &splits);
+        outcome = dial_split_folds(ctx, data, &scheme, opts.folds, opts.repeats,
+                                   cli_folds_stratified(data, &scheme), opts.seed, &splits);
     if (outcome == DIAL_OK)
         outcome = dial_cv_run(ctx, family, &knobs, data, &splits, metric, &result);
 
@@ -159,15 +179,17 @@ int cli_cmd_cv(int argc, char **argv) {
         status = cli_fail(ctx, outcome);
     } else {
         if (opts.json)
-            cli_json_print(cv_json(family->name, data_path, &opts, &knobs, data, &result), stdout,
-                           15);
+            cli_json_print(
+                cv_json(family->name, data_path, &opts, &knobs, data, &scheme, &splits, &result),
+                stdout, 15);
         else
-            print_cv_text(family->name, data_path, &opts, &knobs, data, &splits, &result);
+            print_cv_text(family->name, data_path, &opts, &knobs, data, &scheme, &splits, &result);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
     dial_cv_result_free(&result);
     dial_splits_free(&splits);
     dial_dataset_free(data);
+    free(keys);
     dial_table_free(table);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);

@@ -24,7 +24,7 @@ static const cli_command tune_command = {
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
-               CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT,
+               CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -78,6 +78,9 @@ static const cli_command tune_command = {
             "                        rows, scoring its refitted best on its test rows; with -o,\n"
             "                        first a search of N trials on all rows for the model -o\n"
             "                        saves ((K+1) x N trials in all), without -o none (K x N)\n"
+            "  --groups COL, --time-column COL, --time-order, --gap N, --fold-column COL: split\n"
+            "                        as in 'dial cv --help', in the folds, the holdout (whole\n"
+            "                        groups; the latest rows) and the outer folds\n"
             "\n"
             "Study and output:\n"
             "  --study FILE          keep the trials in a SQLite file (default: in memory);\n"
@@ -514,6 +517,7 @@ typedef struct tune_report {
     dial_metric metric;
     const dial_tune_result *result;
     int64_t n_trials; /* finished trials each search was brought to (0: no limit) */
+    const dial_fold_scheme *scheme;
 } tune_report;
 
 static void upper_case(const char *text, char *buf, size_t size) {
@@ -562,16 +566,17 @@ static void print_tune_text(const tune_report *report) {
     const dial_tune_result *result = report->result;
     const dial_dataset *data = report->data;
     const char *metric = dial_metric_name(report->metric);
-    bool stratified = data->task == DIAL_TASK_CLASSIFICATION;
+    bool stratified = cli_folds_stratified(data, report->scheme);
 
     printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
            data->n_rows, data->target_name, dial_task_name(data->task));
     char *space = space_text(report->space);
     printf("space: %s\n", space);
     free(space);
+    char *how = cli_fold_scheme_text(report->scheme, stratified);
     printf("search: %s sampler, seed %llu; %zu-fold cross-validation%s",
-           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds,
-           stratified ? " (stratified)" : "");
+           cli_sampler_name(opts->sampler), (unsigned long long)opts->seed, opts->folds, how);
+    free(how);
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
@@ -665,6 +670,7 @@ static json_t *tune_json(const tune_report *report) {
                   result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
                   (json_int_t)result->n_new, "stopped", result->stopped);
     bool searched = result->main_searched;
+    json_object_set_new(root, "folds_by", cli_fold_scheme_json(report->scheme));
     json_object_set_new(root, "best_number",
                         searched ? json_integer((json_int_t)result->best.number) : json_null());
     json_object_set_new(root, "best_value", cli_json_number(searched ? result->best.value : NAN));
@@ -771,6 +777,8 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_space space = {0, NULL};
     dial_table *table = NULL;
     dial_dataset *data = NULL;
+    dial_fold_scheme scheme = {.kind = DIAL_FOLDS_SHUFFLED};
+    double *keys = NULL;
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
@@ -795,6 +803,8 @@ int cli_cmd_tune(int argc, char **argv) {
     watch.grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0;
     if (outcome == DIAL_OK)
         outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+    if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
+    if (scheme.kind == DIAL_FOLDS_PREDEFINED) opts.folds = cli_given_folds(&scheme, data->n_rows);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
 
@@ -809,7 +819,8 @@ int cli_cmd_tune(int argc, char **argv) {
                                  .metric = metric,
                                  .folds = opts.folds,
                                  .repeats = opts.repeats,
-                                 .seed = opts.seed};
+                                 .seed = opts.seed,
+                                 .fold_scheme = &scheme};
         watch.metric = dial_metric_name(metric);
         watch.direction = dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
         watch.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
@@ -862,7 +873,8 @@ int cli_cmd_tune(int argc, char **argv) {
                               .space = &space,
                               .metric = metric,
                               .result = &result,
-                              .n_trials = watch.total};
+                              .n_trials = watch.total,
+                              .scheme = &scheme};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
         } else if (opts.json) {
@@ -885,6 +897,7 @@ int cli_cmd_tune(int argc, char **argv) {
     pthread_mutex_destroy(&warnings.lock);
     dial_tune_result_free(&result);
     dial_dataset_free(data);
+    free(keys);
     dial_table_free(table);
     dial_space_free(&space);
     dial_knobs_free(&knobs);

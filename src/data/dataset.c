@@ -381,3 +381,28 @@ dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, d
     *out = data;
     return DIAL_OK;
 }
+
+dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
+                                      const dial_column **column) {
+    *column = NULL;
+    if (data->target_name && strcmp(data->target_name, name) == 0)
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "column '%s' is the target: the column that says how rows are split "
+                         "must be another one",
+                         name);
+    for (size_t j = 0; j < data->n_features; j++)
+        if (data->features[j]->name && strcmp(data->features[j]->name, name) == 0) {
+            if (data->n_features == 1)
+                return dial_fail(ctx, DIAL_ERR_DATA,
+                                 "column '%s' is the only feature: without it no feature is left",
+                                 name);
+            *column = data->features[j];
+            memmove(&data->features[j], &data->features[j + 1],
+                    (data->n_features - j - 1) * sizeof *data->features);
+            data->n_features--;
+            return DIAL_OK;
+        }
+    char list[DATASET_COLUMN_LIST_MAX];
+    column_list(data->table, list, sizeof list);
+    return dial_fail(ctx, DIAL_ERR_DATA, "column '%s' not found; columns are: %s", name, list);
+}

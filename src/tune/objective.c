@@ -291,22 +291,34 @@ static dial_status copy_rows(dial_ctx *ctx, const dial_dataset *data, const size
 }
 
 /* Folds over the objective's rows: split a dataset that has only those
- * rows' targets (the splitter reads nothing else), then map the indices
- * back to rows of data. */
-static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective, size_t folds,
-                               size_t repeats, uint64_t seed) {
+ * rows' targets and scheme keys (the splitter reads nothing else), then map
+ * the indices back to rows of data. */
+static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective,
+                               const dial_fold_scheme *scheme, size_t folds, size_t repeats,
+                               uint64_t seed) {
     const dial_dataset *data = objective->data;
     size_t n = objective->n_rows;
     dial_dataset subset = *data;
     double *y = malloc((n ? n : 1) * sizeof *y);
-    if (!y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
+    double *keys = scheme && scheme->keys ? malloc((n ? n : 1) * sizeof *keys) : NULL;
+    if (!y || (scheme && scheme->keys && !keys)) {
+        free(y);
+        free(keys);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
+    }
     for (size_t i = 0; i < n; i++) y[i] = data->y[objective->rows[i]];
+    /* The rows are ascending, so a scheme without keys (rows in time
+     * order) keeps its meaning on the subset. */
+    for (size_t i = 0; keys && i < n; i++) keys[i] = scheme->keys[objective->rows[i]];
+    dial_fold_scheme subset_scheme = scheme ? *scheme : (dial_fold_scheme){0};
+    subset_scheme.keys = keys;
     subset.n_rows = n;
     subset.y = y;
     dial_status status =
-        dial_split_kfold(ctx, &subset, folds, repeats, data->task == DIAL_TASK_CLASSIFICATION, seed,
-                         &objective->splits);
+        dial_split_folds(ctx, &subset, &subset_scheme, folds, repeats,
+                         data->task == DIAL_TASK_CLASSIFICATION, seed, &objective->splits);
     free(y);
+    free(keys);
     if (status != DIAL_OK) return status;
     for (size_t s = 0; s < objective->splits.count; s++) {
         dial_split *split = &objective->splits.items[s];
@@ -475,7 +487,7 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     if (status == DIAL_OK) status = copy_rows(ctx, data, rows, n_rows, objective);
     if (status == DIAL_OK)
-        status = make_splits(ctx, objective, setup->folds ? setup->folds : 5,
+        status = make_splits(ctx, objective, setup->fold_scheme, setup->folds ? setup->folds : 5,
                              setup->repeats ? setup->repeats : 1, setup->seed);
     if (status == DIAL_OK &&
         !(objective->folds = calloc(objective->splits.count, sizeof *objective->folds)))

@@ -217,12 +217,24 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     char *space = space_identity(setup->space);
     char *fixed = fixed_knobs_identity(setup->knobs);
     char *ignored = ignored_identity(data);
+    /* The way rows are split changes what a trial's value means. A study
+     * made before these keys lacks them, and a key one side lacks is not
+     * compared, so such a study still resumes. */
+    const dial_fold_scheme *scheme = setup->fold_scheme;
+    dial_fold_kind kind = scheme ? scheme->kind : DIAL_FOLDS_SHUFFLED;
+    const char *column = scheme && scheme->column ? scheme->column : "(row order)";
+    char gap[32];
+    snprintf(gap, sizeof gap, "%zu", kind == DIAL_FOLDS_TIME ? scheme->gap : 0);
     const char *pairs[][2] = {
         {"model", setup->family->name},
-        /* Before the data, whose fingerprint the ignored columns change:
-         * a resume that ignores other columns is told that, not that its
-         * data differs. */
+        /* Before the data, whose fingerprint the ignored columns and a
+         * split column taken out of the features change: a resume that
+         * changes them is told that, not that its data differs. */
         {"ignore", ignored},
+        {"groups", kind == DIAL_FOLDS_GROUPED ? column : ""},
+        {"time_column", kind == DIAL_FOLDS_TIME ? column : ""},
+        {"gap", gap},
+        {"fold_column", kind == DIAL_FOLDS_PREDEFINED ? column : ""},
         {"data", fingerprint},
         {"target", data->target_name ? data->target_name : ""},
         {"task", dial_task_name(data->task)},
@@ -424,7 +436,8 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
                               double timeout, dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
-    dial_status status = dial_split_kfold(ctx, data, k, 1, data->task == DIAL_TASK_CLASSIFICATION,
+    dial_status status = dial_split_folds(ctx, data, setup->fold_scheme, k, 1,
+                                          data->task == DIAL_TASK_CLASSIFICATION,
                                           dial_rng_next(&outer_seed), &out->outer_splits);
     if (status != DIAL_OK) return status;
     out->outer_scores = calloc(k, sizeof *out->outer_scores);
@@ -583,6 +596,13 @@ static dial_status check_options(dial_ctx *ctx, const dial_tune_setup *setup,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "nested_only skips the main search, so it needs nested outer folds and "
                          "no refit");
+    const dial_fold_scheme *scheme = setup->fold_scheme;
+    if (scheme && scheme->kind == DIAL_FOLDS_PREDEFINED && (options->holdout || options->nested))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "fold column '%s' gives the folds of one cross-validation; a %s needs "
+                         "folds of its own: leave it out, or split by --groups instead",
+                         scheme->column ? scheme->column : "?",
+                         options->holdout ? "holdout" : "nested cross-validation");
     return dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space, data,
                                        setup->metric);
 }
@@ -599,8 +619,9 @@ static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
         return DIAL_OK;
     }
     dial_splits holdout = {0, NULL};
-    dial_status status = dial_split_holdout(
-        ctx, data, options->holdout, data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
+    dial_status status =
+        dial_split_holdout_by(ctx, data, setup->fold_scheme, options->holdout,
+                              data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
     if (status != DIAL_OK) return status;
     dial_split *split = &holdout.items[0];
     out->search_rows = split->train;
