@@ -179,6 +179,19 @@ done
 cmp -s "$TMP/distinct1.txt" "$TMP/distinct2.txt" || fail "--jobs 1 and --jobs 2 gave different trials over k"
 passed=$((passed + 1))
 
+# ---- a trial that prepares the folds for the others (kNN's neighbour lists)
+# says so under its TIME; the trials that reuse them do not
+check 0 "" tune "${IRIS[@]}" --trials 6 --seed 0 --jobs 1 --quiet
+has_line "^      time incl\. [0-9.]+ (ms|s) of shared preparation, done once for the trials after it$"
+[[ $(grep -c "shared preparation" "$TMP/out") -eq 1 ]] || fail "more than one trial claims the preparation"
+passed=$((passed + 1))
+check 0 "" tune "${IRIS[@]}" --trials 6 --seed 0 --jobs 1 --quiet --json
+json_ok '[t["number"] for t in j["leaderboard"] if t["prepare_seconds"] > 0] == [0]'
+json_ok 'all(t["duration"] >= t["prepare_seconds"] for t in j["leaderboard"])'
+# a model without shared preparation has none to report
+check 0 "" tune "${WINE[@]}" --trials 3 --seed 0 --jobs 1 --quiet --json
+json_ok 'all(t["prepare_seconds"] == 0 for t in j["leaderboard"])'
+
 # ---- grid: its size is the default number of trials
 check 0 "" tune "${WINE[@]}" --sampler grid --space 'C=1e-3..1e3:log' --grid-points 7 --quiet --json
 json_ok 'j["trials"] == 7 and j["sampler"] == "grid"'
