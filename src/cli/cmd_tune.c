@@ -531,9 +531,7 @@ static void print_leaderboard(const tune_report *report) {
         char *knobs = cli_trial_params_text(trial);
         char *seconds = cli_seconds_text(cli_trial_seconds(trial));
         cli_table_add(&table, (const char *[]){number, value, spread, knobs, seconds});
-        /* TIME is the trial's own wall time; a trial that prepared the
-         * folds later trials reuse (kNN's neighbour lists) says how much of
-         * it that was, or it looks 500 times slower than its neighbours. */
+        /* A trial that prepared what later ones reuse says so under TIME. */
         if (trial->prepare_seconds > 0) {
             char *prepared = cli_seconds_text(trial->prepare_seconds);
             char *note = cli_format("time incl. %s of shared preparation, done once for the "
