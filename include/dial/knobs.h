@@ -33,8 +33,9 @@ typedef struct dial_knob_spec {
     double lower, upper;      /* valid bounds (FLOAT, INT) */
     bool lower_open, upper_open;
     const char *const *choices;     /* NULL-terminated (CHOICE) */
-    bool has_search_range;          /* a sensible default search range exists */
-    double search_low, search_high; /* FLOAT, INT; CHOICE and BOOL search all values */
+    bool has_search_range;          /* dial tune searches it by default (unless its
+                                     * condition cannot hold under the defaults) */
+    double search_low, search_high; /* FLOAT, INT; CHOICE and BOOL: see search_choices */
     bool log_scale;                 /* search on a log scale */
     const char *condition;          /* "" or "knob=value" or "knob=v1|v2": active only then */
     const char *doc;                /* one line: what it controls (and the source of its range) */
@@ -48,6 +49,11 @@ typedef struct dial_knob_spec {
      * whose value 0 means "derive it from the data"). */
     const char *special_word;
     double special_value;
+    /* CHOICE only: the values the default search tries, NULL-terminated,
+     * each one of choices; NULL tries every choice. The others stay valid
+     * (-s, --space) but are left out of the default space when they would
+     * waste trials (an alias of another value, a setting rarely best). */
+    const char *const *search_choices;
 } dial_knob_spec;
 
 /* Most values a list knob holds. */

@@ -127,10 +127,16 @@ typedef struct dial_trial_record {
     int64_t *path_steps;
     double *path_values;
     double started_at, finished_at; /* unix seconds; finished 0 while running */
-    bool stale;                     /* failed because its worker stopped sending heartbeats; its
-                                     * params were queued for another trial, and it does not
-                                     * count toward n_trials */
-    char *message;                  /* owned: why a failed trial failed; NULL otherwise */
+    /* Seconds of the trial's time spent preparing what later trials reuse
+     * (dial_tune_model prepares each fold once: kNN's neighbour lists, an
+     * SVM's kernel), so its duration is not its fit's alone. Known only in
+     * the run that ran the trial (dial_tune_result's records); storages do
+     * not keep it and read it as 0. */
+    double prepare_seconds;
+    bool stale;    /* failed because its worker stopped sending heartbeats; its
+                    * params were queued for another trial, and it does not
+                    * count toward n_trials */
+    char *message; /* owned: why a failed trial failed; NULL otherwise */
 } dial_trial_record;
 
 void dial_trial_record_clear(dial_trial_record *record);

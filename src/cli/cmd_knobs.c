@@ -16,19 +16,23 @@ static const cli_command knobs_command = {
     .options = CLI_OPT_JSON | CLI_OPT_HELP,
     .help = "Usage: dial knobs MODEL [--json]\n"
             "\n"
-            "Shows the hyperparameters (knobs) of a model: type, default, valid values, the\n"
-            "default search range a tuner uses and when the knob applies; then the parameters\n"
-            "the fit learns from the data. Set knobs in other commands with -s NAME=VALUE.\n"
+            "Shows the hyperparameters (knobs) of a model: type, default, valid values, what\n"
+            "dial tune searches when no --space names the knob (a range, the values of a\n"
+            "choice, or not searched) and when the knob applies; then the parameters the fit\n"
+            "learns from the data. Set knobs in other commands with -s NAME=VALUE.\n"
             "\n"
             "Options:\n"
             "  --json        the same as one JSON object: {\"model\", \"summary\", \"tasks\",\n"
             "                \"knobs\": [{\"name\", \"type\", \"list_item\", \"default\",\n"
-            "                \"bounds\", \"search\", \"choices\", \"condition\", \"doc\"}],\n"
-            "                \"parameters\", \"preprocess\", \"nonparametric\"}; search is\n"
-            "                {\"low\", \"high\", \"log\"} or null, choices lists the values of a\n"
-            "                choice or bool knob, else null; a list knob (type int list in\n"
-            "                the table) has list_item naming one value (\"layer\"), else\n"
-            "                null, and an array as default\n"
+            "                \"bounds\", \"search\", \"searched\", \"choices\", \"condition\",\n"
+            "                \"doc\"}], \"parameters\", \"preprocess\", \"nonparametric\"};\n"
+            "                searched is true when dial tune searches the knob by default;\n"
+            "                search is the range a search uses, {\"low\", \"high\", \"log\"},\n"
+            "                or {\"choices\": [...]} the values a default search tries, or\n"
+            "                null; choices lists the values of a choice or bool knob, else\n"
+            "                null; a list knob (type int list in the table) has list_item\n"
+            "                naming one value (\"layer\"), else null, and an array as\n"
+            "                default\n"
             "  -h, --help    this help\n"
             "\n"
             "Example:\n"
@@ -74,20 +78,45 @@ static void type_text(const dial_knob_spec *spec, char *buf, size_t size) {
     snprintf(buf, size, "%s%s", dial_knob_type_name(spec->type), is_list_knob(spec) ? " list" : "");
 }
 
-static void search_text(const dial_knob_spec *spec, char *buf, size_t size) {
-    if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL) {
-        snprintf(buf, size, "all values");
-    } else if (!spec->has_search_range) {
-        snprintf(buf, size, "-");
+/* SEARCH: what `dial tune` tries for the knob when no --space names it,
+ * read from the default space itself (a knob whose condition cannot hold
+ * under the defaults, like knn's p while metric is euclidean, is not in
+ * it), so the column cannot claim a search that does not happen. */
+static void search_text(const dial_knob_spec *spec, const dial_param *searched, char *buf,
+                        size_t size) {
+    if (!searched) {
+        snprintf(buf, size, "not searched");
+    } else if (searched->kind == DIAL_PARAM_CHOICE) {
+        size_t all = 2; /* a bool */
+        if (spec->type == DIAL_KNOB_CHOICE)
+            for (all = 0; spec->choices && spec->choices[all];) all++;
+        if (searched->n_choices == all) {
+            snprintf(buf, size, "all values");
+            return;
+        }
+        size_t used = 0;
+        buf[0] = '\0';
+        for (size_t c = 0; c < searched->n_choices && used < size; c++) {
+            int n = snprintf(buf + used, size - used, "%s%s", c ? ", " : "", searched->choices[c]);
+            if (n < 0) break;
+            used += (size_t)n;
+        }
     } else {
         char low[32], high[32];
-        format_bound(spec, spec->search_low, low, sizeof low);
-        format_bound(spec, spec->search_high, high, sizeof high);
-        snprintf(buf, size, "%s .. %s%s", low, high, spec->log_scale ? " log" : "");
+        format_bound(spec, searched->low, low, sizeof low);
+        format_bound(spec, searched->high, high, sizeof high);
+        snprintf(buf, size, "%s .. %s%s", low, high, searched->log ? " log" : "");
     }
 }
 
-static void print_knobs_text(const dial_model_family *family, const dial_knobs *knobs) {
+/* The parameter of the default space that searches knob i, or NULL. */
+static const dial_param *default_search(const dial_space *space, const dial_knob_spec *spec) {
+    long at = dial_space_find(space, spec->name);
+    return at >= 0 ? &space->params[at] : NULL;
+}
+
+static void print_knobs_text(const dial_model_family *family, const dial_knobs *knobs,
+                             const dial_space *space) {
     printf("%s: %s\n", family->name, family->summary);
     printf("tasks: %s%s\n", cli_tasks_text(family->tasks),
            family->has_proba ? "; predicts class probabilities (--proba)" : "");
@@ -101,7 +130,7 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
         char bounds[256], search[96], condition[160], type[32];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
         type_text(spec, type, sizeof type);
-        search_text(spec, search, sizeof search);
+        search_text(spec, default_search(space, spec), search, sizeof search);
         if (spec->condition && spec->condition[0])
             snprintf(condition, sizeof condition, "when %s", spec->condition);
         else
@@ -155,9 +184,19 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
     printf("\n");
 }
 
-static json_t *search_json(const dial_knob_spec *spec) {
-    if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL || !spec->has_search_range)
-        return json_null();
+/* The range a search of the knob uses ({"low", "high", "log"}, also when
+ * the default search leaves it out, as --space NAME takes it), or for a
+ * choice or bool knob the values it tries ({"choices": [...]}); null
+ * without either. */
+static json_t *search_json(const dial_knob_spec *spec, const dial_param *searched) {
+    if (spec->type == DIAL_KNOB_CHOICE || spec->type == DIAL_KNOB_BOOL) {
+        if (!searched || searched->kind != DIAL_PARAM_CHOICE) return json_null();
+        json_t *values = json_array();
+        for (size_t c = 0; c < searched->n_choices; c++)
+            json_array_append_new(values, json_string(searched->choices[c]));
+        return json_pack("{s:o}", "choices", values);
+    }
+    if (!spec->has_search_range) return json_null();
     if (spec->type == DIAL_KNOB_INT)
         return json_pack("{s:I, s:I, s:b}", "low", (json_int_t)spec->search_low, "high",
                          (json_int_t)spec->search_high, "log", spec->log_scale);
@@ -182,7 +221,8 @@ static json_t *params_json(const dial_param_doc *docs, size_t n) {
     return list;
 }
 
-static json_t *knobs_json(const dial_model_family *family, const dial_knobs *knobs) {
+static json_t *knobs_json(const dial_model_family *family, const dial_knobs *knobs,
+                          const dial_space *space) {
     json_t *tasks = json_array();
     if (family->tasks & DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION))
         json_array_append_new(tasks, json_string("classification"));
@@ -194,12 +234,14 @@ static json_t *knobs_json(const dial_model_family *family, const dial_knobs *kno
         char bounds[256];
         dial_knob_spec_bounds_text(spec, bounds, sizeof bounds);
         bool conditional = spec->condition && spec->condition[0];
+        const dial_param *searched = default_search(space, spec);
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "name", spec->name,
-                            "type", dial_knob_type_name(spec->type), "list_item",
+            list, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:b, s:o, s:o, s:s}", "name",
+                            spec->name, "type", dial_knob_type_name(spec->type), "list_item",
                             is_list_knob(spec) ? json_string(spec->list_item) : json_null(),
                             "default", cli_json_knob_value(knobs, i), "bounds", bounds, "search",
-                            search_json(spec), "choices", choices_json(spec), "condition",
+                            search_json(spec, searched), "searched", searched != NULL, "choices",
+                            choices_json(spec), "condition",
                             conditional ? json_string(spec->condition) : json_null(), "doc",
                             spec->doc ? spec->doc : ""));
     }
@@ -225,16 +267,19 @@ int cli_cmd_knobs(int argc, char **argv) {
     const dial_model_family *family;
     dial_knobs knobs;
     dial_status result = cli_model_knobs(ctx, &opts, opts.positional[0], &family, &knobs);
+    dial_space space = {0};
+    if (result == DIAL_OK) result = dial_space_from_knobs(ctx, &knobs, &space);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
     } else {
         if (opts.json)
-            cli_json_print(knobs_json(family, &knobs), stdout, 15);
+            cli_json_print(knobs_json(family, &knobs, &space), stdout, 15);
         else
-            print_knobs_text(family, &knobs);
-        dial_knobs_free(&knobs);
+            print_knobs_text(family, &knobs, &space);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
     cli_options_free(&opts);
     return status;

@@ -550,6 +550,16 @@ static void print_leaderboard(const tune_report *report) {
         char *knobs = cli_trial_params_text(trial);
         char *seconds = cli_seconds_text(cli_trial_seconds(trial));
         cli_table_add(&table, (const char *[]){number, value, spread, knobs, seconds});
+        /* A trial that prepared what later ones reuse says so under TIME. */
+        if (trial->prepare_seconds > 0) {
+            char *prepared = cli_seconds_text(trial->prepare_seconds);
+            char *note = cli_format("time incl. %s of shared preparation, done once for the "
+                                    "trials after it",
+                                    prepared);
+            cli_table_note(&table, note);
+            free(note);
+            free(prepared);
+        }
         free(number);
         free(value);
         free(spread);
@@ -633,11 +643,13 @@ static json_t *leaderboard_json(const dial_tune_result *result) {
     json_t *list = json_array();
     for (size_t i = 0; i < n && i < LEADERBOARD_SIZE; i++)
         json_array_append_new(
-            list, json_pack("{s:I, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
-                            "value", cli_json_number(ranked[i]->value), "std",
-                            cli_json_number(dial_objective_fold_std(ranked[i])), "knobs",
-                            cli_json_trial_knobs(ranked[i], &result->best_knobs), "duration",
-                            cli_json_number(cli_trial_seconds(ranked[i]))));
+            list,
+            json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "number", (json_int_t)ranked[i]->number,
+                      "value", cli_json_number(ranked[i]->value), "std",
+                      cli_json_number(dial_objective_fold_std(ranked[i])), "knobs",
+                      cli_json_trial_knobs(ranked[i], &result->best_knobs), "duration",
+                      cli_json_number(cli_trial_seconds(ranked[i])), "prepare_seconds",
+                      cli_json_number(ranked[i]->prepare_seconds)));
     free(ranked);
     return list;
 }

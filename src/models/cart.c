@@ -37,6 +37,10 @@ const char *const dial_cart_criterion_choices[] = {"auto",          "gini",     
                                                    "squared_error", "absolute_error", NULL};
 const char *const dial_cart_max_features_choices[] = {"auto",     "all",   "sqrt", "log2",
                                                       "fraction", "count", NULL};
+/* The default search leaves out auto, the same rule as sqrt (or all), and
+ * count, whose count is 1 unless set: a third and a sixth of the trials
+ * went there, count=1 scoring 3 to 5 points lower on spam. */
+const char *const dial_cart_max_features_searched[] = {"all", "sqrt", "log2", "fraction", NULL};
 const char *const dial_cart_class_weight_choices[] = {"none", "balanced", NULL};
 
 /* A node is pure below this impurity, and a split must improve by at least

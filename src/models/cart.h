@@ -42,6 +42,7 @@
 
 extern const char *const dial_cart_criterion_choices[];
 extern const char *const dial_cart_max_features_choices[];
+extern const char *const dial_cart_max_features_searched[];
 extern const char *const dial_cart_class_weight_choices[];
 
 #define DIAL_CART_CRITERION_KNOB                                                              \
@@ -61,6 +62,7 @@ extern const char *const dial_cart_class_weight_choices[];
      .default_text = default_rule,                                                              \
      .choices = dial_cart_max_features_choices,                                                 \
      .has_search_range = search,                                                                \
+     .search_choices = dial_cart_max_features_searched,                                         \
      .condition = "",                                                                           \
      .doc = "features drawn at random as split candidates at each node (mtry): all, sqrt or "   \
             "log2 of their number, a fraction or a count (the knobs below), or auto (sqrt for " \

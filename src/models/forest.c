@@ -35,19 +35,19 @@ static const dial_knob_spec forest_knobs[] = {
      .search_high = 500,
      .log_scale = true,
      .condition = "",
-     .doc = "number of trees; more is never worse, only slower (scikit-learn's default 100)"},
+     .doc = "number of trees; more is never worse, only slower (scikit-learn's default 100; "
+            "searched 10..500 on a log scale, which trades score for time)"},
     DIAL_CART_CRITERION_KNOB,
     {.name = "max_depth",
      .type = DIAL_KNOB_INT,
      .default_text = "0",
      .lower = 0,
      .upper = INFINITY,
-     .has_search_range = true,
-     .search_low = 1,
-     .search_high = 30,
      .condition = "",
      .doc = "deepest level of each tree (the root is level 0); 0 grows until the leaves are pure "
-            "or too small to split"},
+            "or too small to split (not searched by default: Breiman grows full trees and "
+            "min_samples_leaf bounds their size, as Probst, Boulesteix and Bischl, Tunability, "
+            "JMLR 2019, tune the node size of a forest rather than its depth)"},
     {.name = "min_samples_split",
      .type = DIAL_KNOB_INT,
      .default_text = "2",
@@ -65,7 +65,9 @@ static const dial_knob_spec forest_knobs[] = {
      .search_high = 50,
      .log_scale = true,
      .condition = "",
-     .doc = "fewest (distinct) training rows each child of a split must keep"},
+     .doc = "fewest (distinct) training rows each child of a split must keep (scikit-learn's "
+            "default 1; searched 1..50 on a log scale, which favours the small leaves of "
+            "Breiman's full trees)"},
     DIAL_CART_MAX_FEATURES_KNOBS("auto", true),
     {.name = "bootstrap",
      .type = DIAL_KNOB_BOOL,

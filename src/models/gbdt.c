@@ -54,7 +54,8 @@ static const dial_knob_spec gbdt_knobs[] = {
      .log_scale = true,
      .condition = "",
      .doc = "boosting rounds (one tree per class and round with softmax); one fit also gives "
-            "the predictions of every smaller number"},
+            "the predictions of every smaller number (XGBoost's default 100; searched 10..1000 "
+            "on a log scale)"},
     {.name = "learning_rate",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "0.1",
@@ -67,7 +68,7 @@ static const dial_knob_spec gbdt_knobs[] = {
      .log_scale = true,
      .condition = "",
      .doc = "shrinkage: each tree's values are multiplied by it; smaller needs more rounds "
-            "(XGBoost's eta)"},
+            "(XGBoost's eta, default 0.3 there; searched 0.01..0.3 on a log scale)"},
     {.name = "max_depth",
      .type = DIAL_KNOB_INT,
      .default_text = "6",
@@ -78,7 +79,7 @@ static const dial_knob_spec gbdt_knobs[] = {
      .search_high = 12,
      .condition = "",
      .doc = "deepest level of a tree (the root's children are at depth 1); 0 for no limit, "
-            "which needs max_leaves > 0"},
+            "which needs max_leaves > 0 (XGBoost's default 6; searched 2..12)"},
     {.name = "max_leaves",
      .type = DIAL_KNOB_INT,
      .default_text = "0",
@@ -98,7 +99,7 @@ static const dial_knob_spec gbdt_knobs[] = {
      .log_scale = true,
      .condition = "",
      .doc = "least sum of hessians in each child of a split (a row count for squared_error; "
-            "XGBoost's min_child_weight)"},
+            "XGBoost's min_child_weight, default 1; searched 1..32 on a log scale)"},
     {.name = "lambda",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "1",
@@ -109,7 +110,8 @@ static const dial_knob_spec gbdt_knobs[] = {
      .search_high = 100,
      .log_scale = true,
      .condition = "",
-     .doc = "L2 penalty on leaf values (XGBoost's lambda)"},
+     .doc = "L2 penalty on leaf values (XGBoost's lambda, default 1; searched 1e-3..100 on a "
+            "log scale)"},
     {.name = "alpha",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "0",
@@ -136,7 +138,9 @@ static const dial_knob_spec gbdt_knobs[] = {
      .search_low = 0.5,
      .search_high = 1,
      .condition = "",
-     .doc = "share of the training rows each tree is grown on, drawn anew for every tree"},
+     .doc = "share of the training rows each tree is grown on, drawn anew for every tree "
+            "(XGBoost's subsample, default 1; searched 0.5..1, XGBoost's docs' example of 0.5 "
+            "at the low end)"},
     {.name = "colsample",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "1",
@@ -148,7 +152,7 @@ static const dial_knob_spec gbdt_knobs[] = {
      .search_high = 1,
      .condition = "",
      .doc = "share of the features each tree may split on, at least one (XGBoost's "
-            "colsample_bytree)"},
+            "colsample_bytree, default 1; searched 0.5..1)"},
     {.name = "max_bins",
      .type = DIAL_KNOB_INT,
      .default_text = "256",

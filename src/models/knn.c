@@ -40,7 +40,8 @@ static const dial_knob_spec knn_knobs[] = {
      .search_high = 50,
      .condition = "",
      .doc = "number of neighbours that vote (or are averaged); all training rows when k exceeds "
-            "their number"},
+            "their number (scikit-learn's default 5; searched 1..50, every k from one neighbour "
+            "search per fold)"},
     {.name = "weights",
      .type = DIAL_KNOB_CHOICE,
      .default_text = "uniform",

@@ -61,7 +61,8 @@ static const dial_knob_spec mlp_knobs[] = {
      .condition = "",
      .doc = "units of each hidden layer from the input side: 100 is one layer of 100, 128,64 two "
             "layers (scikit-learn's default is one of 100; searched as one layer of 16..512 on "
-            "a log scale)"},
+            "a log scale, as Bergstra and Bengio, Random Search for Hyper-Parameter "
+            "Optimization, JMLR 2012, search a layer's units)"},
     {.name = "activation",
      .type = DIAL_KNOB_CHOICE,
      .default_text = "relu",

@@ -21,12 +21,14 @@ static const dial_knob_spec naive_bayes_knobs[] = {
      .lower = 0,
      .upper = INFINITY,
      .has_search_range = true,
-     .search_low = 1e-12,
+     .search_low = 1e-9,
      .search_high = 1,
      .log_scale = true,
      .condition = "",
      .doc = "added to every variance, as a fraction of the largest feature variance (as "
-            "scikit-learn), so that a constant feature does not divide by zero"},
+            "scikit-learn), so that a constant feature does not divide by zero (scikit-learn's "
+            "default 1e-9; searched from it up to 1 on a log scale: below it the smoothing "
+            "changes nothing but a constant feature)"},
     {.name = "priors",
      .type = DIAL_KNOB_CHOICE,
      .default_text = "empirical",

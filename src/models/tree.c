@@ -30,7 +30,8 @@ static const dial_knob_spec tree_knobs[] = {
      .search_high = 30,
      .condition = "",
      .doc = "deepest level a node may sit at (the root is level 0); 0 grows until the leaves are "
-            "pure or too small to split"},
+            "pure or too small to split (searched 1..30, rpart's limit and the range of Probst, "
+            "Boulesteix and Bischl, Tunability, JMLR 2019)"},
     {.name = "min_samples_split",
      .type = DIAL_KNOB_INT,
      .default_text = "2",
@@ -49,7 +50,8 @@ static const dial_knob_spec tree_knobs[] = {
      .log_scale = true,
      .condition = "",
      .doc = "fewest training rows each child of a split must keep; larger values smooth the "
-            "model"},
+            "model (scikit-learn's default 1; searched 1..50 on a log scale, as rpart's minbucket "
+            "in Probst, Boulesteix and Bischl)"},
     DIAL_CART_MAX_FEATURES_KNOBS("all", false),
     {.name = "min_impurity_decrease",
      .type = DIAL_KNOB_FLOAT,

@@ -45,6 +45,7 @@
 #include "data/preprocess.h"
 #include "models/model_internal.h"
 #include "tune/objective.h"
+#include "tune/record.h"
 #include "tune/sampler_internal.h"
 
 /* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
@@ -111,6 +112,12 @@ typedef struct prepared_cache {
     size_t builds;     /* entries built, for the tests */
     uint64_t settled;  /* memos that stopped being busy: a waiting trial looks again */
     size_t chain_fits; /* path fits and warm rungs solved, for the tests */
+    /* The trials that built entries, and the seconds it took each: the
+     * leaderboard says that such a trial's time includes work later trials
+     * reuse (dial_objective_prepare_seconds). */
+    int64_t *paid_numbers;
+    double *paid_seconds;
+    size_t n_paid, paid_capacity;
 } prepared_cache;
 
 struct dial_model_objective {
@@ -461,6 +468,8 @@ static void objective_cache_free(const dial_model_family *family, prepared_cache
     pthread_mutex_destroy(&cache->lock);
     free(cache->lists);
     free(cache->counts);
+    free(cache->paid_numbers);
+    free(cache->paid_seconds);
     free(cache);
 }
 
@@ -825,10 +834,12 @@ static void cache_evict(const dial_model_family *family, prepared_cache *cache, 
 /* Builds a held BUILDING entry of fold f, publishes the outcome and wakes
  * the trials waiting for it. Called and returns with the lock held. */
 static void cache_build(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
-                        const dial_knobs *knobs, prepared *entry) {
+                        const dial_knobs *knobs, prepared *entry, double *paid) {
     prepared_cache *cache = objective->cache;
     pthread_mutex_unlock(&cache->lock);
+    double start = dial_tune_now();
     bool ready = prepared_build(ctx, objective, f, knobs, entry);
+    *paid += fmax(dial_tune_now() - start, 0);
     pthread_mutex_lock(&cache->lock);
     entry->state = ready ? PREPARED_READY : PREPARED_FULL;
     cache->builds++;
@@ -840,7 +851,8 @@ static void cache_build(dial_ctx *ctx, const dial_model_objective *objective, si
  * builds the entry of a fold that has none for the key rather than wait
  * idle: with two trials at once, the folds are prepared two at a time. */
 static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
-                                  const dial_knobs *knobs, const double *key, size_t length) {
+                                  const dial_knobs *knobs, const double *key, size_t length,
+                                  double *paid) {
     prepared_cache *cache = objective->cache;
     pthread_mutex_lock(&cache->lock);
     prepared *entry = NULL;
@@ -854,7 +866,7 @@ static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *obj
         if (!entry) {
             entry = cache_insert(cache, f, key, length);
             if (entry) {
-                cache_build(ctx, objective, f, knobs, entry);
+                cache_build(ctx, objective, f, knobs, entry, paid);
                 cache_evict(objective->family, cache, f);
             }
             break;
@@ -866,7 +878,7 @@ static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *obj
             if (!cache_find(cache, g, key, length)) other = cache_insert(cache, g, key, length);
         }
         if (other) {
-            cache_build(ctx, objective, g, knobs, other);
+            cache_build(ctx, objective, g, knobs, other, paid);
             other->users--;
             cache_evict(objective->family, cache, g);
             continue;
@@ -1247,9 +1259,10 @@ static dial_status chain_score(dial_ctx *ctx, const dial_model_objective *object
  * predict_fold cannot answer these knobs. */
 static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective *objective,
                                        const dial_knobs *knobs, size_t f, const double *key,
-                                       size_t key_length, double *score, double *path, bool *busy) {
+                                       size_t key_length, double *score, double *path, bool *busy,
+                                       double *paid) {
     const objective_fold *fold = &objective->folds[f];
-    prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length);
+    prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length, paid);
     if (!entry || entry->state != PREPARED_READY) {
         if (entry) prepared_release(objective, f, entry);
         return score_fold(ctx, objective, knobs, fold, score);
@@ -1324,6 +1337,39 @@ static size_t path_length(const dial_model_objective *objective, const dial_knob
     return usable ? (size_t)value : 0;
 }
 
+/* Notes that trial `number` spent `seconds` preparing entries (kept
+ * whatever the trial's outcome: the entries stay for the others). Out of
+ * memory, the note is lost and the leaderboard says nothing of it. */
+static void record_paid(prepared_cache *cache, int64_t number, double seconds) {
+    pthread_mutex_lock(&cache->lock);
+    if (cache->n_paid == cache->paid_capacity) {
+        size_t capacity = cache->paid_capacity ? 2 * cache->paid_capacity : 16;
+        int64_t *numbers = realloc(cache->paid_numbers, capacity * sizeof *numbers);
+        if (numbers) cache->paid_numbers = numbers;
+        double *times = numbers ? realloc(cache->paid_seconds, capacity * sizeof *times) : NULL;
+        if (times) {
+            cache->paid_seconds = times;
+            cache->paid_capacity = capacity;
+        }
+    }
+    if (cache->n_paid < cache->paid_capacity) {
+        cache->paid_numbers[cache->n_paid] = number;
+        cache->paid_seconds[cache->n_paid++] = seconds;
+    }
+    pthread_mutex_unlock(&cache->lock);
+}
+
+double dial_objective_prepare_seconds(const dial_model_objective *objective, int64_t number) {
+    prepared_cache *cache = objective ? objective->cache : NULL;
+    if (!cache) return 0;
+    double seconds = 0;
+    pthread_mutex_lock(&cache->lock);
+    for (size_t i = 0; i < cache->n_paid; i++)
+        if (cache->paid_numbers[i] == number) seconds += cache->paid_seconds[i];
+    pthread_mutex_unlock(&cache->lock);
+    return seconds;
+}
+
 dial_status dial_model_objective_run(void *user, dial_trial *trial, double *value, bool *pruned) {
     const dial_model_objective *objective = user;
     dial_ctx *ctx = dial_trial_ctx(trial);
@@ -1346,6 +1392,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
         dial_ctx_clear_error(fold_ctx);
     }
     size_t n = objective->splits.count, done = 0;
+    double paid = 0; /* seconds spent building prepared entries */
     double sum = 0;
     bool *scored = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scored) : NULL;
     double *scores = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scores) : NULL;
@@ -1368,9 +1415,10 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             if (scored[f]) continue;
             double score = NAN;
             bool busy = false;
-            status = key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length,
-                                               &score, paths ? paths + f * steps : NULL, &busy)
-                         : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
+            status =
+                key ? score_fold_prepared(fold_ctx, objective, &knobs, f, key, key_length, &score,
+                                          paths ? paths + f * steps : NULL, &busy, &paid)
+                    : score_fold(fold_ctx, objective, &knobs, &objective->folds[f], &score);
             if (status != DIAL_OK) {
                 dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
                 break;
@@ -1410,6 +1458,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     }
     if (status == DIAL_OK) *value = mean;
     if (status == DIAL_OK && paths && done == n) status = report_path(trial, paths, n, steps);
+    if (paid > 0) record_paid(objective->cache, dial_trial_number(trial), paid);
     free(paths);
     free(scored);
     free(scores);

@@ -41,6 +41,12 @@ void dial_objective_set_chains(dial_model_objective *objective, bool enabled);
 /* How many path fits and warm rungs the chains have run (0 without). */
 size_t dial_objective_chain_fits(const dial_model_objective *objective);
 
+/* Seconds trial `number` of this objective's run spent preparing fold
+ * entries that later trials reuse (prepare once, fit many: kNN's
+ * neighbour lists, an SVM's kernel), part of its own duration; 0 for a
+ * trial that prepared nothing or that another run (or process) ran. */
+double dial_objective_prepare_seconds(const dial_model_objective *objective, int64_t number);
+
 /* How many prepared fold entries the objective holds now, and how many it
  * has built; both 0 for a family without prepare_fold. */
 void dial_objective_cache_stats(const dial_model_objective *objective, size_t *entries,

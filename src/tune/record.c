@@ -274,6 +274,7 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
     to->value = from->value;
     to->started_at = from->started_at;
     to->finished_at = from->finished_at;
+    to->prepare_seconds = from->prepare_seconds;
     to->stale = from->stale;
     size_t params = capacity_for(from->n_params);
     size_t steps = capacity_for(from->n_intermediate);

@@ -94,6 +94,7 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
     dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
     if (status == DIAL_OK && kind == DIAL_SAMPLER_GRID) status = dial_grid_build(ctx, sampler);
     if (status == DIAL_OK && kind == DIAL_SAMPLER_QMC) status = dial_qmc_init(ctx, sampler);
+    if (status == DIAL_OK && kind == DIAL_SAMPLER_RANDOM) status = dial_distinct_init(ctx, sampler);
     if (status != DIAL_OK) {
         dial_sampler_free(sampler);
         return status;
@@ -105,6 +106,8 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
 void dial_sampler_free(dial_sampler *sampler) {
     if (!sampler) return;
     dial_grid_free(sampler->grid);
+    dial_grid_free(sampler->distinct);
+    free(sampler->distinct_order);
     free(sampler->directions);
     free(sampler->scramble_keys);
     dial_space_free(&sampler->space);
@@ -137,7 +140,18 @@ dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int
             return DIAL_OK;
         }
         break;
-    case DIAL_SAMPLER_RANDOM: break;
+    case DIAL_SAMPLER_RANDOM:
+        /* A finite space deals its points without repeats first
+         * (sampler_distinct.c); a parameter inactive at the point dealt is
+         * drawn, should the caller ask for it anyway. */
+        if (index >= 0 && number < sampler->n_distinct) {
+            int64_t point = sampler->distinct_order[number];
+            if (dial_grid_active(sampler->distinct, point, (size_t)index)) {
+                *value = dial_grid_value(sampler->distinct, point, (size_t)index);
+                return DIAL_OK;
+            }
+        }
+        break;
     }
     /* Random draws, and the fallback for a parameter the space lacks. */
     *value = dial_sampler_random_value(sampler->seed, number, own);

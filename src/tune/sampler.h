@@ -1,8 +1,9 @@
 /*
  * Samplers (internal): where a trial's parameter values come from.
  * A value depends only on (seed, trial number, the parameter) and, for the
- * grid, the trial number's position in the middle-out grid order, so the
- * same seed gives the same trials on one worker or many.
+ * grid, the trial number's position in the middle-out grid order (for
+ * random search over a finite space, in a seeded permutation of its
+ * points), so the same seed gives the same trials on one worker or many.
  */
 #ifndef DIAL_SAMPLER_H
 #define DIAL_SAMPLER_H

@@ -87,6 +87,16 @@ void dial_grid_free(dial_grid *grid) {
 
 int64_t dial_grid_size(const dial_grid *grid) { return grid ? grid->size : 0; }
 
+static double value_count(const dial_param *param, size_t grid_points);
+
+bool dial_grid_active(const dial_grid *grid, int64_t number, size_t index) {
+    return grid->points[(size_t)(number % grid->size) * grid->n_params + index] >= 0;
+}
+
+double dial_grid_value_count(const dial_param *param, size_t grid_points) {
+    return value_count(param, grid_points ? grid_points : 10);
+}
+
 double dial_grid_value(const dial_grid *grid, int64_t number, size_t index) {
     int64_t row = number % grid->size;
     int32_t v = grid->points[(size_t)row * grid->n_params + index];
@@ -487,17 +497,15 @@ done:
     return status;
 }
 
-dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
-    const dial_space *space = &sampler->space;
+dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
+                             bool ordered, dial_grid **out) {
+    *out = NULL;
     dial_grid *grid = calloc(1, sizeof *grid);
     if (!grid) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
     grid->n_params = space->n;
-    sampler->grid = grid;
-    dial_status status = build_values(ctx, grid, space, sampler->grid_points);
-    if (status != DIAL_OK) return status;
-
+    dial_status status = build_values(ctx, grid, space, grid_points);
     grid_conditions conditions = {0};
-    status = build_conditions(ctx, grid, space, &conditions);
+    if (status == DIAL_OK) status = build_conditions(ctx, grid, space, &conditions);
     if (status == DIAL_OK) {
         grid_walk w = {.grid = grid, .conditions = &conditions};
         w.current = malloc(space->n * sizeof *w.current);
@@ -513,6 +521,15 @@ dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
         free(w.current);
     }
     conditions_free(&conditions, space->n);
-    if (status == DIAL_OK) status = order_points(ctx, grid);
-    return status;
+    if (status == DIAL_OK && ordered) status = order_points(ctx, grid);
+    if (status != DIAL_OK) {
+        dial_grid_free(grid);
+        return status;
+    }
+    *out = grid;
+    return DIAL_OK;
+}
+
+dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
+    return dial_grid_create(ctx, &sampler->space, sampler->grid_points, true, &sampler->grid);
 }

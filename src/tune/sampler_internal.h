@@ -1,7 +1,8 @@
 /*
  * Samplers (internal to sampler*.c): the sampler handle and what the three
  * samplers share. sampler.c dispatches; sampler_random.c maps a unit value
- * to a parameter's scale and draws independent values; sampler_grid.c
+ * to a parameter's scale and draws independent values; sampler_distinct.c
+ * deals the points of a finite space without repeats; sampler_grid.c
  * enumerates and orders the grid; sampler_qmc.c gives scrambled Sobol
  * points.
  */
@@ -24,6 +25,12 @@ struct dial_sampler {
     dial_space space; /* own copy; n = 0 without one */
     size_t grid_points;
     dial_grid *grid; /* GRID only */
+    /* RANDOM over a finite space of at most DIAL_DISTINCT_MAX_POINTS
+     * points (sampler_distinct.c): its points, and the seeded order in
+     * which sample i takes point distinct_order[i]; NULL otherwise. */
+    dial_grid *distinct;
+    int64_t *distinct_order;
+    int64_t n_distinct;
     /* QMC only: direction numbers per dimension, and the scrambling key
      * of each dimension (from the seed). */
     uint32_t (*directions)[DIAL_SOBOL_BITS];
@@ -45,18 +52,44 @@ double dial_sampler_random_value(uint64_t seed, int64_t number, const dial_param
 
 /* ---- sampler_grid.c ---- */
 
+/* Enumerates every point of space (the union over the active combinations
+ * of its conditions), ordered as the grid sampler asks for them when
+ * ordered, else in enumeration order, into *out (free with
+ * dial_grid_free). Errors: DIAL_ERR_ARGUMENT (more than 2^20 points),
+ * DIAL_ERR_NOMEM. */
+dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
+                             bool ordered, dial_grid **out);
 /* Enumerates and orders the grid of the sampler's space; sets sampler->grid. */
 dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler);
 void dial_grid_free(dial_grid *grid);
 int64_t dial_grid_size(const dial_grid *grid);
+/* How many values the grid gives param (grid_points 0 = 10). */
+double dial_grid_value_count(const dial_param *param, size_t grid_points);
 /* The value of space parameter `index` at grid point number (mod size). An
  * inactive parameter at that point gets its middle value. */
 double dial_grid_value(const dial_grid *grid, int64_t number, size_t index);
+/* Whether space parameter `index` is active at grid point number (mod size). */
+bool dial_grid_active(const dial_grid *grid, int64_t number, size_t index);
 /* The values the grid gives param, as numbers, ascending as the grid lists
  * them (a choice that is not a number is NaN); *n receives their count.
  * NULL when out of memory or beyond the grid's size limit. The tuner uses
  * them to chain warm starts along the values a grid will ask for. */
 double *dial_grid_param_numbers(const dial_param *param, size_t grid_points, size_t *n);
+
+/* ---- sampler_distinct.c ---- */
+
+/* Random search draws without repeats from spaces of up to this many
+ * points (the issue's bound: beyond it a repeat is rare anyway). */
+#define DIAL_DISTINCT_MAX_POINTS 10000
+
+/* RANDOM: when every parameter of the sampler's space takes finitely many
+ * values (ints, steps, choices) and they make at most
+ * DIAL_DISTINCT_MAX_POINTS points, sets distinct and distinct_order; else
+ * leaves them NULL. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler);
+/* The probability that a random draw of param gives value (one of the
+ * values its grid lists). */
+double dial_sampler_value_probability(const dial_param *param, double value);
 
 /* ---- sampler_qmc.c ---- */
 

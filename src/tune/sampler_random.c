@@ -1,9 +1,10 @@
 /*
  * Random search: each parameter of each trial is an independent draw on the
- * parameter's own scale. The draw for (trial number, parameter) comes from
- * its own stream, keyed by the seed, the number and a hash of the name, so
- * it does not depend on which parameters were asked before, in what order,
- * or on which worker: the same seed gives the same trials with any --jobs.
+ * parameter's own scale (over a finite space, sampler_distinct.c deals its
+ * points without repeats first, weighted by the probabilities below). The draw for (trial number,
+ * parameter) comes from its own stream, keyed by the seed, the number and a hash of the name, so it
+ * does not depend on which parameters were asked before, in what order, or on which worker: the
+ * same seed gives the same trials with any --jobs.
  *
  * The unit-to-scale mapping is shared with the quasi-random sampler, which
  * feeds it Sobol coordinates instead of random ones.
@@ -87,4 +88,45 @@ double dial_sampler_random_value(uint64_t seed, int64_t number, const dial_param
     uint64_t stream = name_hash(param->name) ^ ((uint64_t)number * UINT64_C(0x9e3779b97f4a7c15));
     dial_rng rng = dial_rng_stream(seed, stream);
     return dial_sampler_from_unit(param, dial_rng_uniform(&rng));
+}
+
+/* Where u crosses into the cell of the value at offset (k + half) steps
+ * from low on a log axis from log(a) to log(b), within [0, 1]. */
+static double log_boundary(double low, double step, double k, double a, double b) {
+    double at = low + k * step;
+    if (!(at > a)) return 0;
+    if (!(at < b)) return 1;
+    return (log(at) - log(a)) / (log(b) - log(a));
+}
+
+double dial_sampler_value_probability(const dial_param *param, double value) {
+    if (param->fixed || param->low == param->high) return 1;
+    switch (param->kind) {
+    case DIAL_PARAM_CHOICE: return 1 / (param->high - param->low + 1);
+    case DIAL_PARAM_INT: {
+        double low = ceil(param->low), high = floor(param->high);
+        if (!(low < high)) return 1;
+        double step = param->step >= 1 ? floor(param->step) : 1;
+        double count = floor((high - low) / step) + 1;
+        if (!param->log || low < 1) return 1 / count;
+        /* from_unit_int: the value at k steps owns the log axis between
+         * the points half a step either side, cut to the range's ends. */
+        double k = round((value - low) / step);
+        double a = low - 0.5, b = high + 0.5;
+        double from = k <= 0 ? 0 : log_boundary(low, step, k - 0.5, a, b);
+        double to = k >= count - 1 ? 1 : log_boundary(low, step, k + 0.5, a, b);
+        return fmax(to - from, 0);
+    }
+    case DIAL_PARAM_FLOAT: {
+        if (!(param->step > 0)) return 0; /* a continuum: no value has a mass */
+        double low = param->low, high = param->high;
+        double count = dial_sampler_step_count(low, high, param->step);
+        if (!param->log) return 1 / count;
+        double k = round((value - low) / param->step);
+        double from = k <= 0 ? 0 : log_boundary(low, param->step, k - 0.5, low, high);
+        double to = k >= count - 1 ? 1 : log_boundary(low, param->step, k + 0.5, low, high);
+        return fmax(to - from, 0);
+    }
+    }
+    return 0;
 }

@@ -475,6 +475,12 @@ static bool depends_on(const dial_knobs *knobs, size_t i, size_t j) {
 
 /* ---- the default space ------------------------------------------------------------- */
 
+static bool choices_contain(const char *const *choices, const char *value) {
+    for (; choices && *choices; choices++)
+        if (strcmp(*choices, value) == 0) return true;
+    return false;
+}
+
 static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t i,
                                  dial_param *param) {
     static const char *const bool_choices[] = {"false", "true"};
@@ -500,6 +506,16 @@ static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t 
     case DIAL_KNOB_BOOL:
     case DIAL_KNOB_CHOICE: {
         const char *const *choices = spec->type == DIAL_KNOB_BOOL ? bool_choices : spec->choices;
+        /* A table may search fewer values than are valid (search_choices). */
+        if (spec->type == DIAL_KNOB_CHOICE && spec->search_choices) {
+            for (const char *const *c = spec->search_choices; *c; c++)
+                if (!choices_contain(spec->choices, *c))
+                    return dial_fail(ctx, DIAL_ERR_INTERNAL,
+                                     "knob table of %s: knob '%s' searches '%s', which is not one "
+                                     "of its choices",
+                                     knobs->model_name, spec->name, *c);
+            choices = spec->search_choices;
+        }
         size_t n = 0;
         if (spec->type == DIAL_KNOB_BOOL)
             n = 2;

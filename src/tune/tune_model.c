@@ -379,6 +379,12 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     }
     if (status == DIAL_OK && out->has_best)
         status = dial_model_objective_knobs(ctx, objective, &out->best, &out->knobs);
+    /* Only this run's objective knows which of its trials prepared folds. */
+    for (size_t i = 0; status == DIAL_OK && i < out->trials.count; i++)
+        out->trials.items[i].prepare_seconds =
+            dial_objective_prepare_seconds(objective, out->trials.items[i].number);
+    if (status == DIAL_OK && out->has_best)
+        out->best.prepare_seconds = dial_objective_prepare_seconds(objective, out->best.number);
     dial_trial_record_clear(&best_before);
     dial_study_free(study);
     dial_model_objective_free(objective);

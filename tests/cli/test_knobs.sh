@@ -26,7 +26,7 @@ json_ok 'all(m["summary"] and m["tasks"] for m in j)'
 check 0 "" knobs logistic
 has "logistic: "
 has_line "^  NAME +TYPE +DEFAULT +VALID +SEARCH +ACTIVE$"
-has_line "^  impute +choice +mean +mean, median,( most_frequent, none)? +all values +always$"
+has_line "^  impute +choice +mean +mean, median,( most_frequent, none)? +not searched +always$"
 has_line "^  C +float "
 has "Learned parameters"
 has_line "^  coef "
@@ -75,6 +75,51 @@ json_ok '[k for k in j["knobs"] if k["name"] == "hidden"][0]["type"] == "int"'
 json_ok '[k for k in j["knobs"] if k["name"] == "hidden"][0]["list_item"] == "layer"'
 json_ok 'all(k["list_item"] is None for k in j["knobs"] if k["name"] != "hidden")'
 json_ok '[k for k in j["knobs"] if k["name"] == "learning_rate"][0]["default"] == 0.001'
+
+# ---- SEARCH says what dial tune searches by default, and nothing else
+# knn's weights and svm's kernel are valid choices no default search tries;
+# p has a range but its condition (metric=minkowski) fails under the defaults.
+check 0 "" knobs knn
+has_line "^  weights +choice +uniform +uniform, distance +not searched +always$"
+has_line "^  p +float +2 +>= 1 +not searched +when metric=minkowski$"
+has_line "^  algorithm +choice .* +not searched +always$"
+check 0 "" knobs svm
+has_line "^  kernel +choice +rbf +linear, rbf, poly, +not searched +always$"
+has_line "^  C +float +1 +> 0 +0\.03125 \.\. 32768 log +always$"
+has_line "^  degree +int +3 .* +not searched +when kernel=poly$"
+has_line "^  tol +float +1e-3 +> 0 +not searched +always$"
+# forest's max_features: auto (sqrt or all again) and count (1 feature)
+# stay valid but are not searched; its max_depth is left to full trees.
+check 0 "" knobs forest
+has_line "^  max_features +choice +auto +auto, all, sqrt, +all, sqrt, log2, +always$"
+has_line "^  max_depth +int +0 +>= 0 +not searched +always$"
+fits_width
+
+check 0 "" knobs knn --json
+json_ok '{k["name"]: k["searched"] for k in j["knobs"]} == {"impute": False, "scale": False, "k": True, "weights": False, "metric": False, "p": False, "algorithm": False}'
+json_ok '[k for k in j["knobs"] if k["name"] == "weights"][0]["search"] is None'
+json_ok '[k for k in j["knobs"] if k["name"] == "k"][0]["search"] == {"low": 1, "high": 50, "log": False}'
+check 0 "" knobs svm --json
+json_ok '[k["name"] for k in j["knobs"] if k["searched"]] == ["C", "gamma"]'
+check 0 "" knobs forest --json
+json_ok '[k for k in j["knobs"] if k["name"] == "max_features"][0]["search"] == {"choices": ["all", "sqrt", "log2", "fraction"]}'
+json_ok '[k for k in j["knobs"] if k["name"] == "max_features"][0]["choices"] == ["auto", "all", "sqrt", "log2", "fraction", "count"]'
+json_ok '[k["name"] for k in j["knobs"] if k["searched"]] == ["n_estimators", "min_samples_leaf", "max_features", "max_features_fraction"]'
+# Every model: a knob is searched exactly when dial tune's default space has it.
+for model in linear logistic naive_bayes knn svm mlp tree forest gbdt; do
+    check 0 "" knobs "$model" --json
+    json_ok 'all(isinstance(k["searched"], bool) for k in j["knobs"])'
+done
+
+# What dial tune tries is what the table says: forest's trials search
+# exactly the knobs marked searched (less the one fixed with -s), and
+# max_features only over all, sqrt, log2 and fraction.
+check 0 "" tune forest data/iris.csv --target species --trials 24 -s n_estimators=10 --cv 3 \
+    --seed 3 --quiet --study "$TMP/forest.db"
+check 0 "" trials "$TMP/forest.db" --json
+json_ok 'len(j["trials"]) == 24'
+json_ok 'set().union(*(t["knobs"] for t in j["trials"])) == {"min_samples_leaf", "max_features", "max_features_fraction"}'
+json_ok '{t["knobs"]["max_features"] for t in j["trials"]} == {"all", "sqrt", "log2", "fraction"}'
 
 # ---- mistakes
 check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt" knobs logistik

@@ -167,6 +167,31 @@ trials_without_durations "$TMP/out" >"$TMP/two.txt"
 cmp -s "$TMP/one.txt" "$TMP/two.txt" || fail "--jobs 1 and --jobs 2 gave different trials: $(diff "$TMP/one.txt" "$TMP/two.txt" | head -3)"
 passed=$((passed + 1))
 
+# ---- random search does not repeat a point of a finite space while unseen
+# ones remain: 40 trials over k=1..50 try 40 distinct k (independent draws
+# tried 26), the same with --jobs 1 and --jobs 2
+for jobs in 1 2; do
+    check 0 "" tune "${IRIS[@]}" --trials 40 --seed 0 --cv 3 --study "$TMP/distinct$jobs.db" --jobs $jobs --quiet
+    check 0 "" trials "$TMP/distinct$jobs.db" --json
+    json_ok 'len(j["trials"]) == 40 and len({t["knobs"]["k"] for t in j["trials"]}) == 40'
+    trials_without_durations "$TMP/out" >"$TMP/distinct$jobs.txt"
+done
+cmp -s "$TMP/distinct1.txt" "$TMP/distinct2.txt" || fail "--jobs 1 and --jobs 2 gave different trials over k"
+passed=$((passed + 1))
+
+# ---- a trial that prepares the folds for the others (kNN's neighbour lists)
+# says so under its TIME; the trials that reuse them do not
+check 0 "" tune "${IRIS[@]}" --trials 6 --seed 0 --jobs 1 --quiet
+has_line "^      time incl\. [0-9.]+ (ms|s) of shared preparation, done once for the trials after it$"
+[[ $(grep -c "shared preparation" "$TMP/out") -eq 1 ]] || fail "more than one trial claims the preparation"
+passed=$((passed + 1))
+check 0 "" tune "${IRIS[@]}" --trials 6 --seed 0 --jobs 1 --quiet --json
+json_ok '[t["number"] for t in j["leaderboard"] if t["prepare_seconds"] > 0] == [0]'
+json_ok 'all(t["duration"] >= t["prepare_seconds"] for t in j["leaderboard"])'
+# a model without shared preparation has none to report
+check 0 "" tune "${WINE[@]}" --trials 3 --seed 0 --jobs 1 --quiet --json
+json_ok 'all(t["prepare_seconds"] == 0 for t in j["leaderboard"])'
+
 # ---- grid: its size is the default number of trials
 check 0 "" tune "${WINE[@]}" --sampler grid --space 'C=1e-3..1e3:log' --grid-points 7 --quiet --json
 json_ok 'j["trials"] == 7 and j["sampler"] == "grid"'

@@ -228,6 +228,182 @@ static void test_random_fixed_parameter_is_its_value(void **state) {
 
 /* ---- grid -------------------------------------------------------------------- */
 
+/* ---- random without repeats over a finite space ------------------------------ */
+
+/* How many distinct values the first n samples of param give. */
+static size_t distinct_values(dial_ctx *ctx, const dial_sampler *sampler, const dial_param *param,
+                              int64_t n) {
+    double *seen = calloc((size_t)n, sizeof *seen);
+    size_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double v = suggest(ctx, sampler, i, param);
+        bool repeat = false;
+        for (size_t j = 0; j < count && !repeat; j++) repeat = seen[j] == v;
+        if (!repeat) seen[count++] = v;
+    }
+    free(seen);
+    return count;
+}
+
+static void test_random_40_trials_over_k_1_to_50_try_40_distinct_k(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param k = int_param("k", 1, 50, 0, false);
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 0, &k, 1, 0);
+    assert_int_equal(distinct_values(ctx, sampler, &k, 40), 40);
+    /* All 50 before any repeats, every one in the range. */
+    assert_int_equal(distinct_values(ctx, sampler, &k, 50), 50);
+    for (int64_t i = 0; i < 200; i++) {
+        double v = suggest(ctx, sampler, i, &k);
+        assert_true(v >= 1 && v <= 50 && v == floor(v));
+    }
+    /* Independent draws (no space to enumerate) repeat: the old behaviour. */
+    dial_sampler *independent = make(ctx, DIAL_SAMPLER_RANDOM, 0, NULL, 0, 0);
+    assert_true(distinct_values(ctx, independent, &k, 40) < 35);
+    dial_sampler_free(independent);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_without_repeats_depends_only_on_seed_and_sample_index(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param k = int_param("k", 1, 50, 0, false);
+    dial_sampler *a = make(ctx, DIAL_SAMPLER_RANDOM, 9, &k, 1, 0);
+    dial_sampler *b = make(ctx, DIAL_SAMPLER_RANDOM, 9, &k, 1, 0);
+    dial_sampler *other = make(ctx, DIAL_SAMPLER_RANDOM, 10, &k, 1, 0);
+    /* b is asked backwards, as a second worker may ask out of order. */
+    double forward[60], backward[60];
+    for (int64_t i = 0; i < 60; i++) forward[i] = suggest(ctx, a, i, &k);
+    for (int64_t i = 59; i >= 0; i--) backward[i] = suggest(ctx, b, i, &k);
+    int differ = 0;
+    for (int64_t i = 0; i < 60; i++) {
+        assert_true(forward[i] == backward[i]);
+        differ += suggest(ctx, other, i, &k) != forward[i];
+    }
+    assert_true(differ > 40);
+    dial_sampler_free(a);
+    dial_sampler_free(b);
+    dial_sampler_free(other);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_deals_every_point_of_a_mixed_space_before_a_repeat(void **state) {
+    dial_ctx *ctx = test_ctx();
+    char *weights[] = {"uniform", "distance"};
+    dial_param params[] = {int_param("k", 1, 9, 2, false), choice_param("w", weights, 2, ""),
+                           int_param("p", 1, 3, 0, false)};
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 4, params, 3, 0);
+    bool seen[10][2][4] = {{{false}}};
+    for (int64_t i = 0; i < 30; i++) { /* 5 x 2 x 3 points */
+        int k = (int)suggest(ctx, sampler, i, &params[0]);
+        int w = (int)suggest(ctx, sampler, i, &params[1]);
+        int p = (int)suggest(ctx, sampler, i, &params[2]);
+        assert_true(k % 2 == 1 && w >= 0 && w <= 1 && p >= 1 && p <= 3);
+        assert_false(seen[k][w][p]);
+        seen[k][w][p] = true;
+    }
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_without_repeats_skips_inactive_parameters(void **state) {
+    dial_ctx *ctx = test_ctx();
+    char *kernels[] = {"linear", "poly"};
+    dial_param params[] = {choice_param("kernel", kernels, 2, ""),
+                           int_param("degree", 2, 5, 0, false)};
+    params[1].condition = "kernel=poly";
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, params, 2, 0);
+    /* linear, and poly with degree 2..5: 5 points, each dealt once. */
+    int linear = 0;
+    bool degree_seen[6] = {false};
+    for (int64_t i = 0; i < 5; i++) {
+        if (suggest(ctx, sampler, i, &params[0]) == 0) {
+            linear++;
+            continue;
+        }
+        int degree = (int)suggest(ctx, sampler, i, &params[1]);
+        assert_false(degree_seen[degree]);
+        degree_seen[degree] = true;
+    }
+    assert_int_equal(linear, 1);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_without_repeats_keeps_a_log_scale(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param k = int_param("k", 1, 1000, 0, true);
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 2, &k, 1, 0);
+    /* Independent log-uniform draws put 54% of their mass at 31 or below,
+     * most of it on the smallest values, which are dealt once each: a
+     * good share of the first 100 samples lies there still, where a
+     * uniform shuffle would put about 3. */
+    int low = 0;
+    for (int64_t i = 0; i < 100; i++) low += suggest(ctx, sampler, i, &k) <= 31;
+    assert_in_range(low, 15, 31);
+    assert_int_equal(distinct_values(ctx, sampler, &k, 100), 100);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_first_sample_is_distributed_as_an_independent_draw(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param k = int_param("k", 1, 8, 0, true);
+    double total = 0;
+    for (int v = 1; v <= 8; v++) total += dial_sampler_value_probability(&k, v);
+    assert_true(fabs(total - 1) < 1e-12);
+    /* The first sample over many seeds against the draws of one seed. */
+    int first[9] = {0}, independent[9] = {0};
+    dial_sampler *draws = make(ctx, DIAL_SAMPLER_RANDOM, 0, NULL, 0, 0);
+    for (uint64_t seed = 0; seed < 4000; seed++) {
+        dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, seed, &k, 1, 0);
+        first[(int)suggest(ctx, sampler, 0, &k)]++;
+        independent[(int)suggest(ctx, draws, (int64_t)seed, &k)]++;
+        dial_sampler_free(sampler);
+    }
+    for (int v = 1; v <= 8; v++) {
+        double expected = 4000 * dial_sampler_value_probability(&k, v);
+        assert_true(fabs(first[v] - expected) < 4 * sqrt(expected) + 1);
+        assert_true(fabs(independent[v] - expected) < 4 * sqrt(expected) + 1);
+    }
+    dial_sampler_free(draws);
+    dial_ctx_free(ctx);
+}
+
+static void test_random_value_probabilities_sum_to_one(void **state) {
+    dial_param params[] = {int_param("a", 3, 200, 7, true), int_param("b", 1, 50, 0, false),
+                           float_param("c", 0.01, 10, true), float_param("d", 0, 1, false)};
+    params[2].step = 0.5;
+    params[3].step = 0.1;
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = 0;
+        double *values = dial_grid_param_numbers(&params[i], 0, &n);
+        assert_non_null(values);
+        double total = 0;
+        for (size_t v = 0; v < n; v++)
+            total += dial_sampler_value_probability(&params[i], values[v]);
+        assert_true(fabs(total - 1) < 1e-9);
+        free(values);
+    }
+}
+
+static void test_random_over_a_continuous_or_large_space_draws_independently(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param mixed[] = {int_param("k", 1, 5, 0, false), float_param("C", 1e-3, 1e3, true)};
+    dial_param large = int_param("n", 1, 20000, 0, false);
+    dial_sampler *with_float = make(ctx, DIAL_SAMPLER_RANDOM, 5, mixed, 2, 0);
+    dial_sampler *with_large = make(ctx, DIAL_SAMPLER_RANDOM, 5, &large, 1, 0);
+    dial_sampler *none = make(ctx, DIAL_SAMPLER_RANDOM, 5, NULL, 0, 0);
+    for (int64_t i = 0; i < 50; i++) {
+        assert_true(suggest(ctx, with_float, i, &mixed[0]) == suggest(ctx, none, i, &mixed[0]));
+        assert_true(suggest(ctx, with_float, i, &mixed[1]) == suggest(ctx, none, i, &mixed[1]));
+        assert_true(suggest(ctx, with_large, i, &large) == suggest(ctx, none, i, &large));
+    }
+    dial_sampler_free(with_float);
+    dial_sampler_free(with_large);
+    dial_sampler_free(none);
+    dial_ctx_free(ctx);
+}
+
 static void test_grid_sizes_follow_the_values_of_each_parameter(void **state) {
     dial_ctx *ctx = test_ctx();
     char *choices[] = {"a", "b", "c"};
@@ -773,6 +949,14 @@ int main(void) {
         cmocka_unit_test(test_random_float_step_is_quantised),
         cmocka_unit_test(test_random_choice_picks_every_choice),
         cmocka_unit_test(test_random_fixed_parameter_is_its_value),
+        cmocka_unit_test(test_random_40_trials_over_k_1_to_50_try_40_distinct_k),
+        cmocka_unit_test(test_random_without_repeats_depends_only_on_seed_and_sample_index),
+        cmocka_unit_test(test_random_deals_every_point_of_a_mixed_space_before_a_repeat),
+        cmocka_unit_test(test_random_without_repeats_skips_inactive_parameters),
+        cmocka_unit_test(test_random_without_repeats_keeps_a_log_scale),
+        cmocka_unit_test(test_random_first_sample_is_distributed_as_an_independent_draw),
+        cmocka_unit_test(test_random_value_probabilities_sum_to_one),
+        cmocka_unit_test(test_random_over_a_continuous_or_large_space_draws_independently),
         cmocka_unit_test(test_grid_sizes_follow_the_values_of_each_parameter),
         cmocka_unit_test(test_other_samplers_have_no_grid_size),
         cmocka_unit_test(test_grid_visits_every_combination_once),

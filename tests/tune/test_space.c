@@ -102,6 +102,20 @@ static const dial_knob_spec bad_range_knobs[] = {
      .doc = "a log range from 0: a bug in the table"},
 };
 
+static const char *const rule_choices[] = {"auto", "all", "sqrt", NULL};
+static const char *const rule_searched_badly[] = {"all", "half", NULL};
+
+static const dial_knob_spec bad_search_choices_knobs[] = {
+    {.name = "rule",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "auto",
+     .choices = rule_choices,
+     .has_search_range = true,
+     .search_choices = rule_searched_badly,
+     .condition = "",
+     .doc = "searches a value it does not have: a bug in the table"},
+};
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static dial_knobs model_knobs(dial_ctx *ctx, const char *model) {
@@ -236,6 +250,45 @@ static void test_default_space_with_a_bad_table_range_is_an_internal_error(void 
     assert_dial_error(ctx, dial_space_from_knobs(ctx, &knobs, &space), DIAL_ERR_INTERNAL,
                       "knob table of broken: search range 0..10:log of knob 'C' is not a valid "
                       "range");
+    assert_int_equal(space.n, 0);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_of_forest_leaves_out_auto_and_count(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = model_knobs(ctx, "forest");
+    dial_space space;
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    const dial_param *rule = find(&space, "max_features");
+    assert_int_equal(rule->kind, DIAL_PARAM_CHOICE);
+    assert_int_equal(rule->n_choices, 4);
+    const char *searched[] = {"all", "sqrt", "log2", "fraction"};
+    for (size_t c = 0; c < 4; c++) assert_string_equal(rule->choices[c], searched[c]);
+    assert_true(rule->low == 0 && rule->high == 3);
+    /* fraction is searched, so its share is too; count is not, nor its count. */
+    assert_true(dial_space_find(&space, "max_features_fraction") >= 0);
+    assert_int_equal(dial_space_find(&space, "max_features_count"), -1);
+    assert_int_equal(dial_space_find(&space, "max_depth"), -1);
+    dial_space_free(&space);
+    /* auto and count stay valid values, with -s and --space. */
+    assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "max_features", "count"));
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, &knobs, &space));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "max_features=auto,count"));
+    assert_int_equal(find(&space, "max_features")->n_choices, 2);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_default_space_searching_a_value_the_knob_lacks_is_an_internal_error(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_knobs_init(ctx, "broken", bad_search_choices_knobs, 1, &knobs));
+    dial_space space;
+    assert_dial_error(ctx, dial_space_from_knobs(ctx, &knobs, &space), DIAL_ERR_INTERNAL,
+                      "knob table of broken: knob 'rule' searches 'half', which is not one of its "
+                      "choices");
     assert_int_equal(space.n, 0);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
@@ -827,6 +880,8 @@ int main(void) {
         cmocka_unit_test(test_default_space_of_knn_has_p_when_the_metric_is_minkowski),
         cmocka_unit_test(test_default_space_searches_every_value_of_choice_and_bool_knobs),
         cmocka_unit_test(test_default_space_with_a_bad_table_range_is_an_internal_error),
+        cmocka_unit_test(test_default_space_of_forest_leaves_out_auto_and_count),
+        cmocka_unit_test(test_default_space_searching_a_value_the_knob_lacks_is_an_internal_error),
         cmocka_unit_test(test_log_float_range_is_parsed),
         cmocka_unit_test(test_integer_range_is_parsed_with_and_without_a_step),
         cmocka_unit_test(test_float_range_takes_a_step),

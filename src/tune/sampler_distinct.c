@@ -1,0 +1,106 @@
+/*
+ * Random search without repeats. Independent draws over a small finite
+ * space repeat themselves early: 40 draws of k in 1..50 try only about 26
+ * distinct values, and every repeat is a trial spent learning nothing. When
+ * every parameter of the space takes finitely many values (integers, steps,
+ * choices) and the space has at most DIAL_DISTINCT_MAX_POINTS points, the
+ * random sampler instead deals the points out like a shuffled deck:
+ *
+ *   - the points are those the grid sampler enumerates (sampler_grid.c):
+ *     the union over the active combinations of the conditions, so two
+ *     points never differ only in a parameter that is inactive in both;
+ *   - the order is a weighted random permutation (Efraimidis and Spirakis,
+ *     Weighted random sampling with a reservoir, 2006): point p gets the
+ *     key E_p / w_p, E_p an exponential draw from the seed's stream and w_p
+ *     the probability an independent draw gives p (the product of its
+ *     active values' probabilities, so a log scale keeps its bias towards
+ *     small values), and the points are taken in ascending key order. The
+ *     first sample is thus distributed exactly as an independent draw, and
+ *     each next one as a draw from the points not yet dealt;
+ *   - sample i takes point i of that order, and once every point has been
+ *     dealt, independent draws again (sampler_random.c).
+ *
+ * The order depends only on the seed and the space, and a sample only on
+ * its index, so the same seed gives the same trials with any --jobs, and
+ * trials still running hold their points (their sample index is taken
+ * when they start).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "tune/sampler_internal.h"
+
+/* The seed's stream of the exponential keys (distinct from the streams of
+ * independent draws, which mix a name hash with the trial number). */
+#define DISTINCT_STREAM UINT64_C(0x64697374696e6374) /* "distinct" */
+
+/* A space larger than this is not enumerated to count its points even
+ * when its conditions could bring the count under the limit. */
+#define DISTINCT_MAX_PRODUCT (16.0 * DIAL_DISTINCT_MAX_POINTS)
+
+typedef struct distinct_key {
+    double key;
+    int64_t point;
+} distinct_key;
+
+static int compare_keys(const void *a, const void *b) {
+    const distinct_key *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->point > y->point) - (x->point < y->point);
+}
+
+/* Whether every parameter takes finitely many values, and the product of
+ * their counts (an upper bound on the points) is small enough to list. */
+static bool space_is_small(const dial_space *space) {
+    double product = 1;
+    for (size_t i = 0; i < space->n; i++) {
+        const dial_param *param = &space->params[i];
+        bool continuum = param->kind == DIAL_PARAM_FLOAT && !(param->step > 0) && !param->fixed &&
+                         param->low != param->high;
+        if (continuum) return false;
+        product *= dial_grid_value_count(param, 0);
+        if (!(product <= DISTINCT_MAX_PRODUCT)) return false;
+    }
+    return space->n > 0;
+}
+
+dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler) {
+    const dial_space *space = &sampler->space;
+    if (!space_is_small(space)) return DIAL_OK;
+    dial_grid *grid = NULL;
+    dial_status status = dial_grid_create(ctx, space, 0, false, &grid);
+    if (status != DIAL_OK) return status;
+    int64_t size = dial_grid_size(grid);
+    if (size > DIAL_DISTINCT_MAX_POINTS || size < 2) {
+        dial_grid_free(grid);
+        return DIAL_OK;
+    }
+    distinct_key *keys = malloc((size_t)size * sizeof *keys);
+    int64_t *order = malloc((size_t)size * sizeof *order);
+    if (!keys || !order) {
+        free(keys);
+        free(order);
+        dial_grid_free(grid);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ordering %lld search points",
+                         (long long)size);
+    }
+    dial_rng rng = dial_rng_stream(sampler->seed, DISTINCT_STREAM);
+    for (int64_t p = 0; p < size; p++) {
+        double weight = 1;
+        for (size_t i = 0; i < space->n; i++)
+            if (dial_grid_active(grid, p, i))
+                weight *=
+                    dial_sampler_value_probability(&space->params[i], dial_grid_value(grid, p, i));
+        /* 1 - u is in (0, 1], so the exponential draw is finite; a point
+         * no draw can give goes last. */
+        double exponential = -log(1 - dial_rng_uniform(&rng));
+        keys[p] = (distinct_key){weight > 0 ? exponential / weight : INFINITY, p};
+    }
+    qsort(keys, (size_t)size, sizeof *keys, compare_keys);
+    for (int64_t p = 0; p < size; p++) order[p] = keys[p].point;
+    free(keys);
+    sampler->distinct = grid;
+    sampler->distinct_order = order;
+    sampler->n_distinct = size;
+    return DIAL_OK;
+}
