@@ -465,3 +465,70 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
     *x = out;
     return DIAL_OK;
 }
+
+/* ---- what a family may know of the encoding -------------------------------------- */
+
+dial_status dial_preprocess_onehot(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                   const dial_tensors *learned, dial_onehot_block **blocks,
+                                   size_t *n_blocks, double **values) {
+    *blocks = NULL;
+    *n_blocks = 0;
+    *values = NULL;
+    size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
+    const double *fill = NULL, *center = NULL, *spread = NULL;
+    dial_status status =
+        load_state(ctx, features, n_features, n_inputs, learned, &fill, &center, &spread);
+    if (status != DIAL_OK) return status;
+    size_t count = 0, onehot_inputs = 0;
+    for (size_t j = 0; j < n_features; j++)
+        if (features[j].type == DIAL_COLUMN_CATEGORICAL) {
+            count++;
+            onehot_inputs += features[j].n_levels;
+        }
+    if (count == 0) return DIAL_OK;
+    dial_onehot_block *out = malloc(count * sizeof *out);
+    double *cells = malloc((onehot_inputs ? 2 * onehot_inputs : 1) * sizeof *cells);
+    if (!out || !cells) {
+        free(out);
+        free(cells);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory describing the one-hot columns");
+    }
+    size_t offset = 0, b = 0;
+    double *at = cells;
+    for (size_t j = 0; j < n_features; j++) {
+        if (features[j].type != DIAL_COLUMN_CATEGORICAL) {
+            offset++;
+            continue;
+        }
+        size_t n = features[j].n_levels;
+        out[b] = (dial_onehot_block){.offset = offset, .n_levels = n, .off = at, .on = at + n};
+        /* The very arithmetic of transform, so the values compare equal. */
+        for (size_t l = 0; l < n; l++) {
+            size_t k = offset + l;
+            at[l] = center ? (0.0 - center[k]) / spread[k] : 0.0;
+            at[n + l] = center ? (1.0 - center[k]) / spread[k] : 1.0;
+        }
+        at += 2 * n;
+        offset += n;
+        b++;
+    }
+    *blocks = out;
+    *n_blocks = count;
+    *values = cells;
+    return DIAL_OK;
+}
+
+void dial_preprocess_warn_identifiers(dial_ctx *ctx, const dial_dataset *data) {
+    if (!data) return;
+    for (size_t j = 0; j < data->n_features; j++) {
+        const dial_column *col = data->features[j];
+        if (col->type != DIAL_COLUMN_CATEGORICAL) continue;
+        if (col->n_levels > DIAL_IDENTIFIER_MIN_LEVELS && 2 * col->n_levels > data->n_rows)
+            dial_log(ctx, DIAL_LOG_WARN,
+                     "column '%s' has %zu distinct values in %zu rows, nearly one per row: it "
+                     "looks like an identifier, which no model can learn from and which one-hot "
+                     "encoding makes huge; leave it out with --ignore %s",
+                     col->name ? col->name : "", col->n_levels, data->n_rows,
+                     col->name ? col->name : "");
+    }
+}
