@@ -120,6 +120,15 @@ typedef struct dial_dataset {
     size_t n_ignored;
 } dial_dataset;
 
+/* The columns of a design matrix that one-hot encode one categorical
+ * feature: [offset, offset + n_levels). A row holds on[l] in the column of
+ * its level l and off[l] in the others (the encodings of 1 and 0 after
+ * scaling), or off in all of them when its level is unknown. */
+typedef struct dial_onehot_block {
+    size_t offset, n_levels;
+    const double *off, *on; /* n_levels each */
+} dial_onehot_block;
+
 /* Builds a dataset from a table. target: a column name, a 1-based index as
  * text ("5"), or NULL for the last column (the first for a LIBSVM table:
  * its label). task AUTO infers it: a

@@ -37,6 +37,12 @@ typedef struct dial_fit_input {
     const double *y; /* class index (0 .. n_classes-1) or value */
     dial_task task;
     size_t n_classes; /* 0 for regression */
+    /* The one-hot blocks of x in ascending offset order (n_onehot of them),
+     * so a family may keep category codes instead of the dense columns;
+     * NULL when the caller does not say (every column is then a number to
+     * the family). Set by dial_model_fit; the tuner's folds leave it NULL. */
+    const dial_onehot_block *onehot;
+    size_t n_onehot;
 } dial_fit_input;
 
 /* Where a prediction goes. value[i]: the class index (as a double) or the

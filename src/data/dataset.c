@@ -12,6 +12,7 @@
 
 #include "core/text.h"
 #include "dial/data.h"
+#include "data/preprocess.h"
 
 /* A numeric target with integer values and at most this many distinct ones
  * is taken for class labels. */
@@ -330,6 +331,8 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
         dial_dataset_free(data);
         return status;
     }
+    /* Here, once per training file, rather than at every fit of a search. */
+    dial_preprocess_warn_identifiers(ctx, data);
     *out = data;
     return DIAL_OK;
 }

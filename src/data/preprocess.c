@@ -285,6 +285,9 @@ static bool is_constant(double variance, double mean, size_t n) {
     return variance <= bound;
 }
 
+/* Walks the matrix row by row (a column at a time strides n_inputs apart,
+ * which a few thousand one-hot columns make slow) while each column still
+ * sums its rows in order, so the figures are those of a column-wise loop. */
 static dial_status fit_scaling(dial_ctx *ctx, dial_scale scale, const double *x, size_t n,
                                size_t n_inputs, dial_tensors *learned) {
     size_t shape[1] = {n_inputs};
@@ -295,47 +298,64 @@ static dial_status fit_scaling(dial_ctx *ctx, dial_scale scale, const double *x,
         status =
             dial_tensors_add(ctx, learned, PREPROCESS_SCALE, DIAL_F64, 1, shape, (void **)&spread);
     if (status != DIAL_OK) return status;
+    size_t *present = calloc(n_inputs ? n_inputs : 1, sizeof *present);
+    double *squares = calloc(n_inputs ? n_inputs : 1, sizeof *squares);
+    double *correction = calloc(n_inputs ? n_inputs : 1, sizeof *correction);
+    if (!present || !squares || !correction) {
+        free(present);
+        free(squares);
+        free(correction);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory learning the scaling");
+    }
     /* Missing values (NaN, only with DIAL_IMPUTE_KEEP) are left out: the
      * scaling is learned from the values present. */
-    for (size_t k = 0; k < n_inputs; k++) {
-        size_t m = 0;
-        if (scale == DIAL_SCALE_STANDARD) {
-            double sum = 0;
-            for (size_t i = 0; i < n; i++) {
+    if (scale == DIAL_SCALE_STANDARD) {
+        double *sum = center; /* the sums first, then the means */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < n_inputs; k++) {
                 double v = x[i * n_inputs + k];
                 if (isnan(v)) continue;
-                sum += v;
-                m++;
+                sum[k] += v;
+                present[k]++;
             }
-            double mean = m ? sum / (double)m : 0;
-            /* Two passes with the correction term: accurate even when the
-             * mean is large against the spread. */
-            double squares = 0, correction = 0;
-            for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < n_inputs; k++)
+            center[k] = present[k] ? sum[k] / (double)present[k] : 0;
+        /* Two passes with the correction term: accurate even when the mean
+         * is large against the spread. */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < n_inputs; k++) {
                 double v = x[i * n_inputs + k];
                 if (isnan(v)) continue;
-                double d = v - mean;
-                squares += d * d;
-                correction += d;
+                double d = v - center[k];
+                squares[k] += d * d;
+                correction[k] += d;
             }
-            double variance = m ? (squares - correction * correction / (double)m) / (double)m : 0;
+        for (size_t k = 0; k < n_inputs; k++) {
+            double m = (double)present[k];
+            double variance = present[k] ? (squares[k] - correction[k] * correction[k] / m) / m : 0;
             if (variance < 0) variance = 0;
-            center[k] = mean;
-            spread[k] = is_constant(variance, mean, m) ? 1 : sqrt(variance);
-        } else {
-            double lo = INFINITY, hi = -INFINITY;
-            for (size_t i = 0; i < n; i++) {
+            spread[k] = is_constant(variance, center[k], present[k]) ? 1 : sqrt(variance);
+        }
+    } else {
+        double *lo = center, *hi = spread;
+        for (size_t k = 0; k < n_inputs; k++) lo[k] = INFINITY, hi[k] = -INFINITY;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < n_inputs; k++) {
                 double v = x[i * n_inputs + k];
                 if (isnan(v)) continue;
-                if (v < lo) lo = v;
-                if (v > hi) hi = v;
-                m++;
+                if (v < lo[k]) lo[k] = v;
+                if (v > hi[k]) hi[k] = v;
+                present[k]++;
             }
-            if (!m) lo = hi = 0;
-            center[k] = lo;
-            spread[k] = hi - lo > 0 ? hi - lo : 1;
+        for (size_t k = 0; k < n_inputs; k++) {
+            if (!present[k]) lo[k] = hi[k] = 0;
+            double range = hi[k] - lo[k];
+            spread[k] = range > 0 ? range : 1;
         }
     }
+    free(present);
+    free(squares);
+    free(correction);
     return DIAL_OK;
 }
 
@@ -464,4 +484,71 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
                 out[i * n_inputs + k] = (out[i * n_inputs + k] - center[k]) / spread[k];
     *x = out;
     return DIAL_OK;
+}
+
+/* ---- what a family may know of the encoding -------------------------------------- */
+
+dial_status dial_preprocess_onehot(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                   const dial_tensors *learned, dial_onehot_block **blocks,
+                                   size_t *n_blocks, double **values) {
+    *blocks = NULL;
+    *n_blocks = 0;
+    *values = NULL;
+    size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
+    const double *fill = NULL, *center = NULL, *spread = NULL;
+    dial_status status =
+        load_state(ctx, features, n_features, n_inputs, learned, &fill, &center, &spread);
+    if (status != DIAL_OK) return status;
+    size_t count = 0, onehot_inputs = 0;
+    for (size_t j = 0; j < n_features; j++)
+        if (features[j].type == DIAL_COLUMN_CATEGORICAL) {
+            count++;
+            onehot_inputs += features[j].n_levels;
+        }
+    if (count == 0) return DIAL_OK;
+    dial_onehot_block *out = malloc(count * sizeof *out);
+    double *cells = malloc((onehot_inputs ? 2 * onehot_inputs : 1) * sizeof *cells);
+    if (!out || !cells) {
+        free(out);
+        free(cells);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory describing the one-hot columns");
+    }
+    size_t offset = 0, b = 0;
+    double *at = cells;
+    for (size_t j = 0; j < n_features; j++) {
+        if (features[j].type != DIAL_COLUMN_CATEGORICAL) {
+            offset++;
+            continue;
+        }
+        size_t n = features[j].n_levels;
+        out[b] = (dial_onehot_block){.offset = offset, .n_levels = n, .off = at, .on = at + n};
+        /* The very arithmetic of transform, so the values compare equal. */
+        for (size_t l = 0; l < n; l++) {
+            size_t k = offset + l;
+            at[l] = center ? (0.0 - center[k]) / spread[k] : 0.0;
+            at[n + l] = center ? (1.0 - center[k]) / spread[k] : 1.0;
+        }
+        at += 2 * n;
+        offset += n;
+        b++;
+    }
+    *blocks = out;
+    *n_blocks = count;
+    *values = cells;
+    return DIAL_OK;
+}
+
+void dial_preprocess_warn_identifiers(dial_ctx *ctx, const dial_dataset *data) {
+    if (!data) return;
+    for (size_t j = 0; j < data->n_features; j++) {
+        const dial_column *col = data->features[j];
+        if (col->type != DIAL_COLUMN_CATEGORICAL) continue;
+        if (col->n_levels > DIAL_IDENTIFIER_MIN_LEVELS && 2 * col->n_levels > data->n_rows)
+            dial_log(ctx, DIAL_LOG_WARN,
+                     "column '%s' has %zu distinct values in %zu rows: it looks like an "
+                     "identifier, which no model generalises from (one-hot encoding gives it an "
+                     "input per value); leave it out with --ignore %s",
+                     col->name ? col->name : "", col->n_levels, data->n_rows,
+                     col->name ? col->name : "");
+    }
 }

@@ -63,4 +63,23 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
                                               const dial_view *rows, bool keep_missing, double **x,
                                               size_t *unseen);
 
+/* The one-hot blocks of the design matrix that dial_preprocess_transform
+ * builds with these tensors, one per categorical feature in input order:
+ * *blocks (malloc'ed, *n_blocks entries, NULL when there are none) points
+ * into *values (malloc'ed), which holds each block's off and on values,
+ * computed as transform computes them, so a family may compare a design
+ * matrix's cells with them exactly. Free both with free. Fails with
+ * DIAL_ERR_FORMAT when the scaling tensors are damaged, DIAL_ERR_NOMEM. */
+dial_status dial_preprocess_onehot(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                   const dial_tensors *learned, dial_onehot_block **blocks,
+                                   size_t *n_blocks, double **values);
+
+/* Logs one warning (DIAL_LOG_WARN) per categorical feature of data that
+ * looks like an identifier: more than DIAL_IDENTIFIER_MIN_LEVELS levels and
+ * more than half as many levels as rows. One-hot encoding such a column
+ * gives a model nothing to generalise from and makes it huge. Never
+ * fails. */
+#define DIAL_IDENTIFIER_MIN_LEVELS 50
+void dial_preprocess_warn_identifiers(dial_ctx *ctx, const dial_dataset *data);
+
 #endif

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/knn_compact.h"
+#include "models/knn_distance.h"
 
 static const char *const knn_weight_choices[] = {"uniform", "distance", NULL};
 static const char *const knn_metric_choices[] = {"euclidean", "manhattan", "minkowski", NULL};
@@ -74,92 +76,6 @@ static const dial_knob_spec knn_knobs[] = {
      .doc = "neighbour search: brute force, kd_tree, or auto (kd_tree up to 8 features, brute "
             "beyond); all give the same neighbours"},
 };
-
-/* ---- distances ----------------------------------------------------------
- * A "reduced" distance orders rows like the true one and is cheaper: the
- * squared euclidean distance, the manhattan distance, and the sum of
- * |difference|^p for minkowski. */
-
-typedef enum knn_metric { KNN_EUCLIDEAN, KNN_MANHATTAN, KNN_MINKOWSKI } knn_metric;
-
-typedef struct knn_distance {
-    knn_metric metric;
-    double p;
-    int p_int; /* p when it is a small integer (powers by multiplication), else 0 */
-} knn_distance;
-
-static inline double knn_power(const knn_distance *m, double a) {
-    if (m->p_int) {
-        double r = a;
-        for (int i = 1; i < m->p_int; i++) r *= a;
-        return r;
-    }
-    return pow(a, m->p);
-}
-
-/* The reduced distance of a row a to a row b, or of a query a to the box
- * [lo, hi] (a clamped into the box stands for b), or some value above bound
- * as soon as the partial sum exceeds it: the terms are never negative, so
- * such a row could not be kept anyway, and a row that is kept gets the full,
- * exact sum. One function per metric and per kind, written so that the box
- * and the row sums round alike: rounding is monotonic, so the box's
- * distance never exceeds that of a row inside it. */
-static inline double knn_clamp(double v, double lo, double hi) {
-    return v < lo ? lo : (v > hi ? hi : v);
-}
-
-#define KNN_DEFINE_DISTANCES(suffix, step, TERM)                                                   \
-    static inline double knn_row_##suffix(const knn_distance *m, const double *a, const double *b, \
-                                          size_t d, double bound) {                                \
-        double s = 0;                                                                              \
-        size_t t = 0;                                                                              \
-        (void)m;                                                                                   \
-        while (t < d) {                                                                            \
-            size_t stop = t + step < d ? t + step : d;                                             \
-            for (; t < stop; t++) s += TERM(m, a[t] - b[t]);                                       \
-            if (s > bound) return s;                                                               \
-        }                                                                                          \
-        return s;                                                                                  \
-    }                                                                                              \
-    static inline double knn_box_##suffix(const knn_distance *m, const double *a,                  \
-                                          const double *lo, const double *hi, size_t d,            \
-                                          double bound) {                                          \
-        double s = 0;                                                                              \
-        size_t t = 0;                                                                              \
-        (void)m;                                                                                   \
-        while (t < d) {                                                                            \
-            size_t stop = t + step < d ? t + step : d;                                             \
-            for (; t < stop; t++) s += TERM(m, a[t] - knn_clamp(a[t], lo[t], hi[t]));              \
-            if (s > bound) return s;                                                               \
-        }                                                                                          \
-        return s;                                                                                  \
-    }
-
-#define KNN_TERM_SQUARE(m, v) ((v) * (v))
-#define KNN_TERM_ABS(m, v) fabs(v)
-#define KNN_TERM_POWER(m, v) knn_power(m, fabs(v))
-KNN_DEFINE_DISTANCES(euclidean, 8, KNN_TERM_SQUARE)
-KNN_DEFINE_DISTANCES(manhattan, 8, KNN_TERM_ABS)
-KNN_DEFINE_DISTANCES(minkowski, 4, KNN_TERM_POWER)
-
-static double knn_reduced(const knn_distance *m, const double *a, const double *b, size_t d,
-                          double bound) {
-    switch (m->metric) {
-    case KNN_EUCLIDEAN: return knn_row_euclidean(m, a, b, d, bound);
-    case KNN_MANHATTAN: return knn_row_manhattan(m, a, b, d, bound);
-    case KNN_MINKOWSKI: return knn_row_minkowski(m, a, b, d, bound);
-    }
-    return INFINITY;
-}
-
-static double knn_true_distance(const knn_distance *m, double reduced) {
-    switch (m->metric) {
-    case KNN_EUCLIDEAN: return sqrt(reduced);
-    case KNN_MANHATTAN: return reduced;
-    case KNN_MINKOWSKI: return pow(reduced, 1.0 / m->p);
-    }
-    return reduced;
-}
 
 /* ---- the k nearest so far: a max-heap on (distance, index) -------------- */
 
@@ -385,6 +301,10 @@ typedef struct knn_search {
     const double *queries;
     size_t n_queries;
     const knn_kdtree *tree; /* NULL: brute force */
+    /* brute force over training rows kept as category codes (train is then
+     * NULL), with the codes of the queries' blocks */
+    const knn_compact *compact;
+    const int64_t *query_codes;
     const double *tiles; /* the rows transposed tile by tile (d x KNN_TILE_STRIDE each), or NULL */
     const double *train_norms; /* ||x||^2 of each row, +inf past the last (euclidean) */
     double max_train_norm;
@@ -715,6 +635,28 @@ static void knn_brute_general(const knn_search *s, knn_heap *heaps, size_t q0, s
     }
 }
 
+/* Brute force over rows kept as category codes: each distance costs one
+ * term per numeric input and at most two per categorical feature, however
+ * many levels it has. */
+static void knn_brute_compact(const knn_search *s, knn_heap *heaps, size_t q0, size_t q1) {
+    const knn_compact *rows = s->compact;
+    for (size_t j0 = 0; j0 < s->n_train; j0 += KNN_TRAIN_TILE) {
+        size_t j1 = s->n_train - j0 < KNN_TRAIN_TILE ? s->n_train : j0 + KNN_TRAIN_TILE;
+        for (size_t i = q0; i < q1; i++) {
+            knn_heap *h = &heaps[i - q0];
+            const double *q = s->queries + i * s->d;
+            const int64_t *codes = s->query_codes + i * rows->n_blocks;
+            double worst = knn_heap_worst(h);
+            for (size_t j = j0; j < j1; j++) {
+                double dist = knn_compact_reduced(&s->metric, rows, q, codes, j, worst);
+                if (dist > worst) continue;
+                knn_heap_push(h, dist, j);
+                worst = knn_heap_worst(h);
+            }
+        }
+    }
+}
+
 /* Depth first, nearer child first; a subtree whose box is farther than the
  * k-th nearest so far is skipped (a box at exactly that distance is still
  * visited: one of its rows may win the tie by index). Stamped out per
@@ -849,6 +791,8 @@ static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int wo
             knn_brute_dots(s, &w, heaps, q0, q1);
         else if (s->tiles)
             knn_brute_tiles(s, &w, heaps, q0, q1);
+        else if (s->compact)
+            knn_brute_compact(s, heaps, q0, q1);
         else
             knn_brute_general(s, heaps, q0, q1);
         for (size_t i = q0; i < q1; i++) knn_answer(s, &w, &heaps[i - q0], i);
@@ -909,43 +853,82 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
 
     double *x, *y;
     size_t shape[2] = {in->n_rows, in->n_features};
-    status = dial_tensors_add(ctx, learned, "x", DIAL_F64, 2, shape, (void **)&x);
+    if (in->n_onehot) {
+        /* Category codes: a row costs a code per categorical feature, not a
+         * column per level (knn_compact.h). */
+        status = knn_compact_fit(ctx, in, learned);
+    } else {
+        status = dial_tensors_add(ctx, learned, "x", DIAL_F64, 2, shape, (void **)&x);
+        if (status == DIAL_OK) memcpy(x, in->x, in->n_rows * in->n_features * sizeof *x);
+    }
     if (status != DIAL_OK) return status;
     status = dial_tensors_add(ctx, learned, "y", DIAL_F64, 1, shape, (void **)&y);
     if (status != DIAL_OK) return status;
-    memcpy(x, in->x, in->n_rows * in->n_features * sizeof *x);
     memcpy(y, in->y, in->n_rows * sizeof *y);
     (void)knobs;
     return DIAL_OK;
 }
 
-/* The stored rows, checked: they may come from a file. */
+/* The stored rows, checked: they may come from a file. Dense rows ("x")
+ * set *x; rows kept as category codes set *compact (and leave *x NULL). */
+typedef struct knn_rows {
+    const double *x;
+    knn_compact compact;
+    const double *y;
+    size_t n;
+} knn_rows;
+
 static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
-                                    const dial_fit_input *in, const dial_tensor **x,
-                                    const dial_tensor **y) {
-    *x = dial_tensors_find(learned, "x");
-    *y = dial_tensors_find(learned, "y");
-    if (!*x) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'x' is missing");
-    if (!*y) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'y' is missing");
-    if ((*x)->dtype != DIAL_F64 || (*x)->ndim != 2 || (*x)->shape[0] == 0 ||
-        (*x)->shape[1] != in->n_features)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "knn: the learned tensor 'x' must be f64 of shape [rows x %zu] with at "
-                         "least one row",
-                         in->n_features);
-    if ((*y)->dtype != DIAL_F64 || (*y)->ndim != 1 || (*y)->shape[0] != (*x)->shape[0])
+                                    const dial_fit_input *in, knn_rows *rows) {
+    memset(rows, 0, sizeof *rows);
+    const dial_tensor *x = dial_tensors_find(learned, "x");
+    const dial_tensor *y = dial_tensors_find(learned, "y");
+    dial_status status = DIAL_OK;
+    if (knn_compact_present(learned)) {
+        if (x)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "knn: the learned tensors hold both dense rows 'x' and category "
+                             "codes 'x.codes'; a model keeps one or the other");
+        status = knn_compact_load(ctx, learned, in->n_features, &rows->compact);
+        if (status != DIAL_OK) return status;
+        rows->n = rows->compact.n_rows;
+    } else {
+        if (!x) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'x' is missing");
+        if (x->dtype != DIAL_F64 || x->ndim != 2 || x->shape[0] == 0 ||
+            x->shape[1] != in->n_features)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "knn: the learned tensor 'x' must be f64 of shape [rows x %zu] with "
+                             "at least one row",
+                             in->n_features);
+        for (size_t i = 0; i < dial_tensor_size(x); i++)
+            if (!isfinite(((const double *)x->data)[i]))
+                return dial_fail(ctx, DIAL_ERR_FORMAT,
+                                 "knn: the learned tensor 'x' holds %g at %zu",
+                                 ((const double *)x->data)[i], i);
+        rows->x = x->data;
+        rows->n = x->shape[0];
+    }
+    if (!y) return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'y' is missing");
+    if (y->dtype != DIAL_F64 || y->ndim != 1 || y->shape[0] != rows->n)
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "knn: the learned tensor 'y' must be f64 of shape [%zu], one value per "
-                         "row of 'x'",
-                         (*x)->shape[0]);
-    dial_status status = knn_check_target(ctx, "learned tensor 'y'", (*y)->data, (*y)->shape[0],
-                                          in->task, in->n_classes, DIAL_ERR_FORMAT);
+                         "training row",
+                         rows->n);
+    status = knn_check_target(ctx, "learned tensor 'y'", y->data, y->shape[0], in->task,
+                              in->n_classes, DIAL_ERR_FORMAT);
     if (status != DIAL_OK) return status;
-    for (size_t i = 0; i < dial_tensor_size(*x); i++)
-        if (!isfinite(((const double *)(*x)->data)[i]))
-            return dial_fail(ctx, DIAL_ERR_FORMAT, "knn: the learned tensor 'x' holds %g at %zu",
-                             ((const double *)(*x)->data)[i], i);
+    rows->y = y->data;
     return DIAL_OK;
+}
+
+/* Refuses damaged rows when a model file is loaded, not at its first use. */
+static dial_status knn_validate(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                                const dial_fit_input *in) {
+    (void)knobs;
+    dial_status status = knn_check_task(ctx, in->task, in->n_classes);
+    knn_rows rows;
+    if (status == DIAL_OK) status = knn_learned_rows(ctx, learned, in, &rows);
+    return status;
 }
 
 /* Lays the training rows out in transposed tiles for the brute-force
@@ -1018,12 +1001,24 @@ static dial_status knn_search_run(dial_ctx *ctx, const char *algorithm, knn_sear
         (strcmp(algorithm, "auto") == 0 && s->d <= KNN_AUTO_TREE_FEATURES && s->k < s->n_train / 2);
 
     knn_kdtree tree;
-    double *norms = NULL, *tiles = NULL;
+    double *norms = NULL, *tiles = NULL, *expanded = NULL;
     dial_status status = DIAL_OK;
+    if (s->compact && use_tree) {
+        /* The tree needs coordinates: the dense rows, as they were fitted. */
+        status = knn_compact_expand(ctx, s->compact, &expanded);
+        if (status != DIAL_OK) return status;
+        s->train = expanded;
+        s->compact = NULL;
+    }
     if (use_tree) {
         status = knn_kdtree_build(ctx, s->train, s->n_train, s->d, &tree);
-        if (status != DIAL_OK) return status;
+        if (status != DIAL_OK) {
+            free(expanded);
+            return status;
+        }
         s->tree = &tree;
+    } else if (s->compact) {
+        /* knn_brute_compact needs no layout */
     } else if (s->metric.metric != KNN_MINKOWSKI || s->metric.p_int) {
         status = knn_tiles_build(ctx, s, &tiles, &norms);
         if (status != DIAL_OK) return status;
@@ -1048,6 +1043,7 @@ static dial_status knn_search_run(dial_ctx *ctx, const char *algorithm, knn_sear
     s->scratch = NULL;
     free(norms);
     free(tiles);
+    free(expanded);
     s->tiles = s->train_norms = NULL;
     if (use_tree) knn_kdtree_free(&tree);
     s->tree = NULL;
@@ -1060,25 +1056,34 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     if (status != DIAL_OK) return status;
     if (in->task == DIAL_TASK_REGRESSION && out->proba)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "knn: no class probabilities in regression");
-    const dial_tensor *tx, *ty;
-    status = knn_learned_rows(ctx, learned, in, &tx, &ty);
+    knn_rows rows;
+    status = knn_learned_rows(ctx, learned, in, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
     status = knn_check_features(ctx, in->x, in->n_rows, in->n_features);
     if (status != DIAL_OK) return status;
 
-    knn_search s = {.train = tx->data,
-                    .train_y = ty->data,
-                    .n_train = tx->shape[0],
-                    .d = tx->shape[1],
+    knn_search s = {.train = rows.x,
+                    .compact = rows.x ? NULL : &rows.compact,
+                    .train_y = rows.y,
+                    .n_train = rows.n,
+                    .d = in->n_features,
                     .task = in->task,
                     .n_classes = in->task == DIAL_TASK_CLASSIFICATION ? in->n_classes : 0,
                     .queries = in->x,
                     .n_queries = in->n_rows,
                     .out = *out};
+    int64_t *query_codes = NULL;
+    if (s.compact) {
+        status = knn_compact_query_codes(ctx, s.compact, in->x, in->n_rows, &query_codes);
+        if (status != DIAL_OK) return status;
+        s.query_codes = query_codes;
+    }
     s.k = knn_effective_k(dial_knobs_int(knobs, "k"), s.n_train);
     knn_configure(knobs, &s);
-    return knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s);
+    status = knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s);
+    free(query_codes);
+    return status;
 }
 
 /* ---- prepare once, fit many -----------------------------------------------
@@ -1223,7 +1228,9 @@ static dial_status knn_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, cons
 
 static const char knn_nonparametric_doc[] =
     "keeps the training rows after preprocessing: \"x\" [n_rows x n_features] and \"y\" [n_rows] "
-    "(class index or value); a prediction searches them for the k nearest";
+    "(class index or value); a prediction searches them for the k nearest. With categorical "
+    "features a row keeps its level codes instead of one-hot columns: \"x.numeric\", "
+    "\"x.codes\", \"x.blocks\" and \"x.onehot\" in place of \"x\"";
 
 const dial_model_family dial_model_knn = {
     .name = "knn",
@@ -1241,4 +1248,5 @@ const dial_model_family dial_model_knn = {
     .prepare_fold = knn_prepare_fold,
     .predict_fold = knn_predict_fold,
     .free_fold = knn_free_fold,
+    .validate = knn_validate,
 };

@@ -212,7 +212,16 @@ static dial_status fit_pipeline(dial_ctx *ctx, dial_model *model, const dial_vie
                          .y = y,
                          .task = model->task,
                          .n_classes = model->n_classes};
-    status = model->family->fit(ctx, knobs, &in, &model->tensors);
+    /* Where the one-hot columns lie, so a family (knn) may keep category
+     * codes rather than every column of every level. */
+    dial_onehot_block *onehot = NULL;
+    double *onehot_values = NULL;
+    status = dial_preprocess_onehot(ctx, model->features, model->n_features, &model->tensors,
+                                    &onehot, &in.n_onehot, &onehot_values);
+    in.onehot = onehot;
+    if (status == DIAL_OK) status = model->family->fit(ctx, knobs, &in, &model->tensors);
+    free(onehot);
+    free(onehot_values);
     free(x);
     free(y);
     return status;

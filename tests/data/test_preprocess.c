@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -537,6 +538,130 @@ static void keep_missing_passes_nan_and_zeros_and_scales_on_values_present(void 
     dial_ctx_free(ctx);
 }
 
+/* ---- what a family may know of the encoding ------------------------------------- */
+
+/* Every one-hot cell transform writes is, to the bit, its block's off or on
+ * value, with at most one on per row: what lets knn keep codes. */
+static void assert_onehot_blocks_describe_transform(dial_scale scale) {
+    loaded l = load("data/credit_data.csv", "Status");
+    dial_view all = dial_view_all(l.data);
+    assert_dial_ok(l.ctx, dial_preprocess_fit(l.ctx, DIAL_IMPUTE_MEAN, scale, l.features, 13, &all,
+                                              &l.learned));
+    dial_onehot_block *blocks = NULL;
+    size_t n_blocks = 0;
+    double *values = NULL;
+    assert_dial_ok(l.ctx, dial_preprocess_onehot(l.ctx, l.features, 13, &l.learned, &blocks,
+                                                 &n_blocks, &values));
+    /* Seniority | Home (6) | Time, Age | Marital (5) | Records (2) | Job (4) | ... */
+    const size_t offsets[] = {1, 9, 14, 16}, levels[] = {6, 5, 2, 4};
+    assert_int_equal(n_blocks, 4);
+    double *x = NULL;
+    assert_dial_ok(l.ctx,
+                   dial_preprocess_transform(l.ctx, l.features, 13, &l.learned, &all, &x, NULL));
+    for (size_t b = 0; b < 4; b++) {
+        assert_int_equal(blocks[b].offset, offsets[b]);
+        assert_int_equal(blocks[b].n_levels, levels[b]);
+        for (size_t i = 0; i < l.data->n_rows; i++) {
+            size_t on = 0;
+            for (size_t v = 0; v < levels[b]; v++) {
+                const double *cell = &x[i * 26 + offsets[b] + v];
+                if (memcmp(cell, &blocks[b].on[v], sizeof *cell) == 0)
+                    on++;
+                else if (memcmp(cell, &blocks[b].off[v], sizeof *cell) != 0)
+                    fail_msg("row %zu input %zu is %.17g, neither off %.17g nor on %.17g", i,
+                             offsets[b] + v, *cell, blocks[b].off[v], blocks[b].on[v]);
+            }
+            assert_int_equal(on, 1);
+        }
+    }
+    if (scale == DIAL_SCALE_NONE) {
+        assert_true(blocks[0].off[0] == 0 && blocks[0].on[0] == 1);
+    }
+    free(x);
+    free(blocks);
+    free(values);
+    unload(&l);
+}
+
+static void onehot_blocks_hold_the_cells_transform_writes(void **state) {
+    (void)state;
+    assert_onehot_blocks_describe_transform(DIAL_SCALE_STANDARD);
+    assert_onehot_blocks_describe_transform(DIAL_SCALE_MINMAX);
+    assert_onehot_blocks_describe_transform(DIAL_SCALE_NONE);
+}
+
+static void onehot_blocks_are_none_without_categorical_features(void **state) {
+    (void)state;
+    loaded l = load("data/wine.csv", "cultivar");
+    dial_view all = dial_view_all(l.data);
+    assert_dial_ok(l.ctx, dial_preprocess_fit(l.ctx, DIAL_IMPUTE_MEAN, DIAL_SCALE_STANDARD,
+                                              l.features, l.data->n_features, &all, &l.learned));
+    dial_onehot_block *blocks = NULL;
+    size_t n_blocks = 1;
+    double *values = NULL;
+    assert_dial_ok(l.ctx, dial_preprocess_onehot(l.ctx, l.features, l.data->n_features, &l.learned,
+                                                 &blocks, &n_blocks, &values));
+    assert_null(blocks);
+    assert_null(values);
+    assert_int_equal(n_blocks, 0);
+    unload(&l);
+}
+
+/* ---- columns that look like identifiers -------------------------------------------- */
+
+typedef struct warnings {
+    size_t count;
+    char last[512];
+} warnings;
+
+static void keep_warning(void *user, dial_log_level level, const char *message) {
+    warnings *w = user;
+    if (level != DIAL_LOG_WARN) return;
+    w->count++;
+    snprintf(w->last, sizeof w->last, "%s", message);
+}
+
+/* Loads a CSV of n_rows rows whose column "code" takes n_levels values. */
+static warnings warnings_of(size_t n_rows, size_t n_levels) {
+    size_t size = n_rows * 32 + 32, used = 0;
+    char *csv = malloc(size);
+    used += (size_t)snprintf(csv, size, "code,size,label\n");
+    for (size_t i = 0; i < n_rows; i++)
+        used += (size_t)snprintf(csv + used, size - used, "k%zu,%zu,%s\n", i % n_levels, i % 9,
+                                 i % 3 ? "a" : "b");
+    char *path = test_write_temp(csv, used, ".csv");
+    dial_ctx *ctx = test_ctx();
+    warnings w = {0};
+    dial_ctx_set_log(ctx, keep_warning, &w);
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, path, "label", &table);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+    remove(path);
+    free(path);
+    free(csv);
+    return w;
+}
+
+static void a_column_of_nearly_one_level_per_row_is_warned_about_once(void **state) {
+    (void)state;
+    warnings w = warnings_of(100, 95);
+    assert_int_equal(w.count, 1);
+    assert_string_equal(w.last, "column 'code' has 95 distinct values in 100 rows: it looks like "
+                                "an identifier, which no model generalises from (one-hot "
+                                "encoding gives it an input per value); leave it out with "
+                                "--ignore code");
+    assert_int_equal(warnings_of(120, 61).count, 1);
+}
+
+static void few_levels_or_half_the_rows_are_not_warned_about(void **state) {
+    (void)state;
+    assert_int_equal(warnings_of(60, 50).count, 0);  /* 50 levels: not more than 50 */
+    assert_int_equal(warnings_of(120, 60).count, 0); /* exactly half the rows */
+    assert_int_equal(warnings_of(4454, 6).count, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keep_missing_passes_nan_and_zeros_and_scales_on_values_present),
@@ -557,6 +682,10 @@ int main(void) {
         cmocka_unit_test(numbers_given_for_a_categorical_feature_match_by_text),
         cmocka_unit_test(text_given_for_a_numeric_feature_is_an_error),
         cmocka_unit_test(damaged_tensors_are_a_format_error),
+        cmocka_unit_test(onehot_blocks_hold_the_cells_transform_writes),
+        cmocka_unit_test(onehot_blocks_are_none_without_categorical_features),
+        cmocka_unit_test(a_column_of_nearly_one_level_per_row_is_warned_about_once),
+        cmocka_unit_test(few_levels_or_half_the_rows_are_not_warned_about),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
