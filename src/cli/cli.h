@@ -156,6 +156,9 @@ typedef struct cli_command {
  * printing a usage error. Free *opts with cli_options_free either way. */
 int cli_parse(const cli_command *command, int argc, char **argv, cli_options *opts);
 void cli_options_free(cli_options *opts);
+/* Reads a sampler's name (random, grid, qmc) into *out; false for any
+ * other text. */
+bool cli_sampler_parse(const char *name, dial_sampler_kind *out);
 
 /* ---- errors and the library context ---------------------------------------- */
 
@@ -387,6 +390,21 @@ dial_status cli_model_truth(dial_ctx *ctx, const cli_options *opts, const dial_m
  * cli_output_open and cli_output_commit (the message on ctx). */
 dial_status cli_write_rows(dial_ctx *ctx, const dial_table *table, const size_t *rows, size_t n,
                            const char *path);
+
+/* ---- the space dial tune searches (tune_space.c) ------------------------------ */
+
+/* Reads a --space-file into a malloc'ed string (DIAL_ERR_IO naming it). */
+dial_status cli_read_space_file(dial_ctx *ctx, const char *path, char **text);
+/* The model's default space less the knobs fixed with -s (and those that
+ * then never apply), then space_json (a --space-file's text, may be NULL),
+ * then each --space item. Errors (one message on ctx): a knob both fixed
+ * and searched, a searched knob that never applies, nothing left to
+ * search, and dial_space_set's. */
+dial_status cli_build_space(dial_ctx *ctx, const cli_options *opts, const char *space_json,
+                            const dial_knobs *knobs, dial_space *space);
+/* "k=1..50, weights=uniform,distance": the space as the output shows it.
+ * malloc'ed. */
+char *cli_space_text(const dial_space *space);
 
 /* ---- what dial tune writes and runs (tune_outputs.c) --------------------------- */
 

@@ -64,6 +64,20 @@ static const cli_option_def option_defs[] = {
  * when N is a number. */
 static bool optional_value(const cli_option_def *def) { return def->id == CLI_OPT_TREE; }
 
+bool cli_sampler_parse(const char *name, dial_sampler_kind *out) {
+    static const struct {
+        const char *name;
+        dial_sampler_kind kind;
+    } samplers[] = {
+        {"random", DIAL_SAMPLER_RANDOM}, {"grid", DIAL_SAMPLER_GRID}, {"qmc", DIAL_SAMPLER_QMC}};
+    for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++)
+        if (strcmp(name, samplers[i].name) == 0) {
+            *out = samplers[i].kind;
+            return true;
+        }
+    return false;
+}
+
 static int online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
@@ -156,13 +170,7 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
                              value);
         break;
     case CLI_OPT_SAMPLER:
-        if (strcmp(value, "random") == 0)
-            opts->sampler = DIAL_SAMPLER_RANDOM;
-        else if (strcmp(value, "grid") == 0)
-            opts->sampler = DIAL_SAMPLER_GRID;
-        else if (strcmp(value, "qmc") == 0)
-            opts->sampler = DIAL_SAMPLER_QMC;
-        else
+        if (!cli_sampler_parse(value, &opts->sampler))
             return cli_error(CLI_EXIT_USAGE, "--sampler expects grid, random or qmc, got '%s'",
                              value);
         break;

@@ -147,13 +147,7 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
             return bad_stored(ctx, opts, name, "task", value);
     }
     if (!(opts->given & CLI_OPT_SAMPLER) && (value = dial_study_identity_get(stored, "sampler"))) {
-        if (strcmp(value, "random") == 0)
-            opts->sampler = DIAL_SAMPLER_RANDOM;
-        else if (strcmp(value, "grid") == 0)
-            opts->sampler = DIAL_SAMPLER_GRID;
-        else if (strcmp(value, "qmc") == 0)
-            opts->sampler = DIAL_SAMPLER_QMC;
-        else
+        if (!cli_sampler_parse(value, &opts->sampler))
             return bad_stored(ctx, opts, name, "sampler", value);
     }
     struct {
