@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE /* mkstemps */
 #include "test_support.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,35 @@ long test_peak_kilobytes(void) {
         if (sscanf(line, "VmHWM: %ld kB", &kilobytes) == 1) break;
     fclose(status);
     return kilobytes;
+}
+
+int test_study_folder_setup(void **state) {
+    test_study_folder *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/dial-study-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
+    f->ctx = test_ctx();
+    *state = f;
+    return 0;
+}
+
+int test_study_folder_teardown(void **state) {
+    test_study_folder *f = *state;
+    DIR *dir = opendir(f->dir);
+    struct dirent *entry;
+    while (dir && (entry = readdir(dir))) {
+        if (entry->d_name[0] == '.') continue;
+        char file[400];
+        snprintf(file, sizeof file, "%s/%s", f->dir, entry->d_name);
+        unlink(file);
+    }
+    if (dir) closedir(dir);
+    rmdir(f->dir);
+    dial_ctx_free(f->ctx);
+    free(f);
+    return 0;
 }

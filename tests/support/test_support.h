@@ -64,4 +64,15 @@ void test_fold_free(test_fold *fold);
  * /proc/self/status), or -1 when it cannot be read. */
 long test_peak_kilobytes(void);
 
+/* A cmocka fixture: a fresh temporary folder, the path of a study file in
+ * it (not created), and a test context. The teardown removes the folder
+ * and everything in it. */
+typedef struct test_study_folder {
+    char dir[64];
+    char path[128];
+    dial_ctx *ctx;
+} test_study_folder;
+int test_study_folder_setup(void **state);
+int test_study_folder_teardown(void **state);
+
 #endif

@@ -21,38 +21,10 @@
  * starve a live worker's heartbeats for a whole period. */
 #define HEARTBEAT_SECONDS 0.5
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    dial_ctx *ctx;
-} fixture;
-
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dial-wait-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
-    f->ctx = test_ctx();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    DIR *dir = opendir(f->dir);
-    struct dirent *entry;
-    while (dir && (entry = readdir(dir))) {
-        if (entry->d_name[0] == '.') continue;
-        char file[400];
-        snprintf(file, sizeof file, "%s/%s", f->dir, entry->d_name);
-        unlink(file);
-    }
-    if (dir) closedir(dir);
-    rmdir(f->dir);
-    dial_ctx_free(f->ctx);
-    free(f);
-    return 0;
-}
+/* A temporary folder with a study file path in it (test_support.h). */
+typedef test_study_folder fixture;
+#define setup test_study_folder_setup
+#define teardown test_study_folder_teardown
 
 static dial_status open_with_heartbeat(dial_ctx *ctx, const char *path, double heartbeat,
                                        dial_study **out) {
