@@ -303,8 +303,9 @@ static const char *const delete_sql[] = {
     "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
     "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
     "DELETE FROM trial_path WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
-    "DELETE FROM param_queue_params WHERE queue_id IN "
-    "(SELECT queue_id FROM param_queue WHERE study_id = ?1)",
+    /* parenthesised: one statement written on two lines */
+    ("DELETE FROM param_queue_params WHERE queue_id IN "
+     "(SELECT queue_id FROM param_queue WHERE study_id = ?1)"),
     "DELETE FROM param_queue WHERE study_id = ?1",
     "DELETE FROM trials WHERE study_id = ?1",
     "DELETE FROM study_identity WHERE study_id = ?1",
