@@ -298,6 +298,21 @@ typedef struct change_arg {
     statement_pool pool;
 } change_arg;
 
+/* Starts the write of a delete or a rename: takes the write lock and looks
+ * the study up. SQLITE_ROW with *study_id when it exists; otherwise the
+ * transaction is committed with nothing changed (arg->found stays false)
+ * and its result code returned, or an error's. */
+static int begin_change(sqlite_storage *store, change_arg *arg, int64_t *study_id) {
+    pool_release(&arg->pool);
+    arg->found = false;
+    int rc = exec(store, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK) return rc;
+    dial_direction direction;
+    rc = find(store, &arg->pool, arg->name, study_id, &direction);
+    if (rc == SQLITE_DONE) return exec(store, "COMMIT");
+    return rc;
+}
+
 /* Every row of the study, children first (the foreign keys point up). */
 static const char *const delete_sql[] = {
     "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
@@ -316,14 +331,8 @@ static int delete_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_statu
     (void)ctx;
     (void)status;
     change_arg *arg = p;
-    pool_release(&arg->pool);
-    arg->found = false;
-    int rc = exec(store, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK) return rc;
     int64_t study_id = 0;
-    dial_direction direction;
-    rc = find(store, &arg->pool, arg->name, &study_id, &direction);
-    if (rc == SQLITE_DONE) return exec(store, "COMMIT");
+    int rc = begin_change(store, arg, &study_id);
     if (rc != SQLITE_ROW) return rc;
     for (size_t i = 0; i < sizeof delete_sql / sizeof delete_sql[0]; i++) {
         sqlite3_stmt *remove = NULL;
@@ -346,16 +355,11 @@ dial_status dial_sqlite_delete_study(dial_ctx *ctx, void *self, const char *name
 
 static int rename_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
     change_arg *arg = p;
-    pool_release(&arg->pool);
-    arg->found = false;
-    int rc = exec(store, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK) return rc;
     int64_t study_id = 0;
-    dial_direction direction;
-    rc = find(store, &arg->pool, arg->name, &study_id, &direction);
-    if (rc == SQLITE_DONE) return exec(store, "COMMIT");
+    int rc = begin_change(store, arg, &study_id);
     if (rc != SQLITE_ROW) return rc;
     int64_t taken_id = 0;
+    dial_direction direction;
     rc = find(store, &arg->pool, arg->to, &taken_id, &direction);
     if (rc == SQLITE_ROW) {
         *status = dial_fail(ctx, DIAL_ERR_ARGUMENT,

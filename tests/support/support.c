@@ -169,3 +169,37 @@ int test_study_folder_teardown(void **state) {
     free(f);
     return 0;
 }
+
+int test_storage_fixture_open(void **state, bool sqlite, dial_direction direction) {
+    test_storage_fixture *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    f->sqlite = sqlite;
+    f->ctx = test_ctx();
+    if (sqlite) {
+        f->path = test_write_temp("", 0, ".db");
+        assert_dial_ok(f->ctx, dial_storage_sqlite_open(f->ctx, f->path, &f->storage));
+    } else {
+        assert_dial_ok(f->ctx, dial_storage_memory_open(f->ctx, &f->storage));
+    }
+    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", direction, NULL,
+                                                      &f->study));
+    *state = f;
+    return 0;
+}
+
+int test_storage_fixture_close(void **state) {
+    test_storage_fixture *f = *state;
+    dial_storage_close(&f->storage);
+    if (f->path) {
+        char side[300];
+        unlink(f->path);
+        snprintf(side, sizeof side, "%s-wal", f->path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", f->path);
+        unlink(side);
+        free(f->path);
+    }
+    dial_ctx_free(f->ctx);
+    free(f);
+    return 0;
+}

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "dial/dial.h"
+#include "tune/storage.h"
 
 /* Fails the test with the context's message when call is not DIAL_OK. */
 #define assert_dial_ok(ctx, call)                                                   \
@@ -74,5 +75,19 @@ typedef struct test_study_folder {
 } test_study_folder;
 int test_study_folder_setup(void **state);
 int test_study_folder_teardown(void **state);
+
+/* A cmocka fixture for the storage backends' tests: a test context and a
+ * storage (in memory, or a SQLite file in a temporary path) holding one
+ * open study "s" of the given direction. The teardown closes the storage
+ * and removes the file with its -wal and -shm. */
+typedef struct test_storage_fixture {
+    bool sqlite;
+    char *path; /* NULL in memory */
+    dial_ctx *ctx;
+    dial_storage storage;
+    int64_t study;
+} test_storage_fixture;
+int test_storage_fixture_open(void **state, bool sqlite, dial_direction direction);
+int test_storage_fixture_close(void **state);
 
 #endif

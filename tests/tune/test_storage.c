@@ -12,49 +12,16 @@
 #include "tune/record.h"
 #include "tune/storage.h"
 
-typedef struct fixture {
-    bool sqlite;
-    char *path;
-    dial_ctx *ctx;
-    dial_storage storage;
-    int64_t study;
-} fixture;
+/* A storage holding one study to minimise (test_support.h). */
+typedef test_storage_fixture fixture;
 
-static int open_fixture(void **state, bool sqlite) {
-    fixture *f = calloc(1, sizeof *f);
-    f->sqlite = sqlite;
-    f->ctx = test_ctx();
-    if (sqlite) {
-        f->path = test_write_temp("", 0, ".db");
-        assert_dial_ok(f->ctx, dial_storage_sqlite_open(f->ctx, f->path, &f->storage));
-    } else {
-        assert_dial_ok(f->ctx, dial_storage_memory_open(f->ctx, &f->storage));
-    }
-    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", DIAL_MINIMIZE,
-                                                      NULL, &f->study));
-    *state = f;
-    return 0;
+static int setup_memory(void **state) {
+    return test_storage_fixture_open(state, false, DIAL_MINIMIZE);
 }
-
-static int setup_memory(void **state) { return open_fixture(state, false); }
-static int setup_sqlite(void **state) { return open_fixture(state, true); }
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    dial_storage_close(&f->storage);
-    if (f->path) {
-        char wal[300];
-        unlink(f->path);
-        snprintf(wal, sizeof wal, "%s-wal", f->path);
-        unlink(wal);
-        snprintf(wal, sizeof wal, "%s-shm", f->path);
-        unlink(wal);
-        free(f->path);
-    }
-    dial_ctx_free(f->ctx);
-    free(f);
-    return 0;
+static int setup_sqlite(void **state) {
+    return test_storage_fixture_open(state, true, DIAL_MINIMIZE);
 }
+#define teardown test_storage_fixture_close
 
 /* Starts a trial at time now with a 10 s heartbeat; fails the test if the
  * storage refuses. */
