@@ -173,7 +173,27 @@ typedef struct dial_importance_result {
     size_t repeats;     /* shuffles per feature */
     double *mean, *std; /* n_features each; std: population std over repeats; owned */
     double *importance; /* n_features x repeats, row-major: each repeat's value; owned */
+    size_t n_groups;    /* groups whose values were permuted whole; 0 without groups */
 } dial_importance_result;
+
+/* What dial_importance_permutation_with may change; all zero (or a NULL
+ * pointer to it) is dial_importance_permutation. */
+typedef struct dial_importance_options {
+    /* NULL: the rows are independent and a shuffle permutes a feature's
+     * values across all of them. Otherwise the group of each row (n_rows
+     * values: a numeric column's values or a categorical one's level
+     * index; none missing), for data whose rows are not independent (many
+     * rows per patient, user or machine): shuffling across the rows of one
+     * group would mix that group's own values and overstate how much the
+     * model relies on the feature. A shuffle then permutes whole groups:
+     * with pi a random permutation of the groups (numbered in order of
+     * their first row), the rows of group g take the feature's values of
+     * the rows of group pi(g), the i-th row of g (in row order) the value
+     * of the (i mod size)-th row of pi(g). The values of a group stay
+     * together, and a feature constant within groups stays so. The column
+     * borrowed must be no feature of the model and not the target. */
+    const dial_column *groups;
+} dial_importance_options;
 
 /* Permutation importance of every raw feature of model on data, whose
  * features are in the model's order (the fitted dataset, or one made by
@@ -191,6 +211,15 @@ typedef struct dial_importance_result {
 dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
                                         const dial_dataset *data, dial_metric metric,
                                         size_t repeats, uint64_t seed, dial_importance_result *out);
+/* dial_importance_permutation with options (NULL: the defaults). Errors,
+ * besides those of dial_importance_permutation: DIAL_ERR_ARGUMENT when the
+ * group column is a feature of the model or the target; DIAL_ERR_DATA when
+ * a row has no group or there are fewer than 2 groups to permute. */
+dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *model,
+                                             const dial_dataset *data, dial_metric metric,
+                                             size_t repeats, uint64_t seed,
+                                             const dial_importance_options *options,
+                                             dial_importance_result *out);
 /* Frees the arrays of a result; NULL is harmless. */
 void dial_importance_result_free(dial_importance_result *result);
 

@@ -15,7 +15,7 @@ static const cli_command importance_command = {
     .positional = (const char *const[]){"MODEL.dial", "DATA"},
     .n_positional = 2,
     .options = CLI_OPT_TARGET | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_REPEATS | CLI_OPT_METRIC |
-               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP,
+               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_FOLD_SCHEME,
     .help =
         "Usage: dial importance MODEL.dial DATA [options]\n"
         "\n"
@@ -30,6 +30,17 @@ static const cli_command importance_command = {
         "importance they learned (impurity decrease or gain, summing to 1), in the\n"
         "impurity column. The result depends only on --seed, never on --jobs.\n"
         "\n"
+        "Rows of one group (a patient, a user, a machine) are not independent: shuffling\n"
+        "a feature across all rows mixes values of the same patient with each other's\n"
+        "and overstates how much the model relies on it. With --groups COLUMN the shuffle\n"
+        "permutes whole groups instead: the rows of group g take the feature's values of\n"
+        "the rows of group pi(g), pi a random permutation of the groups (numbered by\n"
+        "their first row), the i-th row of g the value of the (i mod size)-th row of\n"
+        "pi(g). A group's values stay together, and a feature constant within groups\n"
+        "stays so. The column is not a feature of the model (fit with --ignore COLUMN,\n"
+        "or tune with --groups COLUMN) and needs at least 2 groups; with few groups,\n"
+        "few different shuffles exist.\n"
+        "\n"
         "Options:\n"
         "  -t, --target COLUMN   the true values: a name or a 1-based index (default: the\n"
         "                        column named like the model's target; in a file without\n"
@@ -39,11 +50,13 @@ static const cli_command importance_command = {
         "                        classification (default accuracy); rmse, mae, r2 for\n"
         "                        regression (default r2)\n"
         "  --seed N              seed of the shuffles (default 0)\n"
+        "  --groups COLUMN       the group of each row: permute whole groups (see above)\n"
         "  --sep CHAR            the CSV separator of DATA (default: detect , ; or tab)\n"
         "  --no-header           the first row of DATA is data, not column names\n"
         "  -j, --jobs N          threads to use (default: the number of CPUs)\n"
         "  --json                one JSON object: {\"model\", \"model_file\", \"data\",\n"
         "                        \"target\", \"metric\", \"baseline\", \"repeats\", \"seed\",\n"
+        "                        \"groups\": {\"column\", \"count\"} or null,\n"
         "                        \"features\": [{\"name\", \"mean\", \"std\", \"impurity\"}]},\n"
         "                        features by mean, largest first; impurity is null for\n"
         "                        models without one\n"
@@ -51,7 +64,9 @@ static const cli_command importance_command = {
         "\n"
         "Example:\n"
         "  dial fit tree data/iris.csv --target species -s max_depth=3 -o iris.dial\n"
-        "  dial importance iris.dial data/iris.csv --repeats 10\n",
+        "  dial importance iris.dial data/iris.csv --repeats 10\n"
+        "  dial fit linear data/grunfeld.csv --target invest --ignore firm -o g.dial\n"
+        "  dial importance g.dial data/grunfeld.csv --groups firm\n",
 };
 
 #define BAR_WIDTH 40
@@ -65,6 +80,21 @@ static bool repeats_given(int argc, char **argv) {
             return true;
     }
     return false;
+}
+
+/* Of the ways cv and tune split rows, importance takes only --groups: the
+ * others say which rows may be fitted on, and importance fits nothing
+ * (--gap alone is refused by the parser: it needs a time column). */
+static int refuse_other_splits(const cli_options *opts) {
+    const char *given = opts->time_column   ? "--time-column"
+                        : opts->time_order  ? "--time-order"
+                        : opts->fold_column ? "--fold-column"
+                                            : NULL;
+    if (!given) return -1;
+    return cli_error(CLI_EXIT_USAGE,
+                     "%s says how cv and tune split rows into folds; importance fits nothing and "
+                     "takes only --groups COLUMN, to permute whole groups",
+                     given);
 }
 
 static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
@@ -125,9 +155,12 @@ static void print_text(const char *model_path, const char *data_path, const dial
                        const dial_importance_result *result, const size_t *order,
                        const double *impurity) {
     dial_metric metric = result->metric;
-    printf("permutation importance of %s (%s) on %s (%zu rows, target %s)\n",
+    printf("permutation importance of %s (%s) on %s (%zu rows, target %s)",
            dial_model_get_family(model)->name, model_path, data_path, data->n_rows,
            data->target_name);
+    if (opts->groups)
+        printf(", whole groups of %s permuted (%zu groups)", opts->groups, result->n_groups);
+    printf("\n");
     printf("metric %s (%s is better): baseline %.4f; %zu repeat%s, seed %" PRIu64 "\n\n",
            dial_metric_name(metric), dial_metric_greater_is_better(metric) ? "higher" : "lower",
            result->baseline, repeats, repeats == 1 ? "" : "s", opts->seed);
@@ -170,17 +203,21 @@ static json_t *importance_json(const char *model_path, const char *data_path,
                       cli_json_number(result->mean[j]), "std", cli_json_number(result->std[j]),
                       "impurity", impurity ? cli_json_number(impurity[j]) : json_null()));
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o}", "model",
+    json_t *groups = opts->groups ? json_pack("{s:s, s:I}", "column", opts->groups, "count",
+                                              (json_int_t)result->n_groups)
+                                  : json_null();
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o}", "model",
                      dial_model_get_family(model)->name, "model_file", model_path, "data",
                      data_path, "target", data->target_name, "metric",
                      dial_metric_name(result->metric), "baseline",
                      cli_json_number(result->baseline), "repeats", (json_int_t)repeats, "seed",
-                     cli_json_u64(opts->seed), "features", features);
+                     cli_json_u64(opts->seed), "groups", groups, "features", features);
 }
 
 int cli_cmd_importance(int argc, char **argv) {
     cli_options opts;
     int status = cli_parse(&importance_command, argc, argv, &opts);
+    if (status < 0) status = refuse_other_splits(&opts);
     if (status >= 0) {
         cli_options_free(&opts);
         return status;
@@ -199,9 +236,15 @@ int cli_cmd_importance(int argc, char **argv) {
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, model, &metric);
     if (outcome == DIAL_OK) outcome = cli_read_table(ctx, &opts, opts.positional[1], &table);
     if (outcome == DIAL_OK) outcome = cli_model_truth(ctx, &opts, model, table, data_path, &data);
+    dial_importance_options options = {0};
+    size_t groups_index = 0;
+    if (outcome == DIAL_OK && opts.groups) {
+        outcome = dial_table_column(ctx, table, opts.groups, "group", &groups_index);
+        if (outcome == DIAL_OK) options.groups = &table->cols[groups_index];
+    }
     if (outcome == DIAL_OK)
-        outcome =
-            dial_importance_permutation(ctx, model, data, metric, repeats, opts.seed, &result);
+        outcome = dial_importance_permutation_with(ctx, model, data, metric, repeats, opts.seed,
+                                                   &options, &result);
 
     if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);

@@ -6,7 +6,12 @@
  *
  * The unit of work is one (feature, repeat) pair, numbered
  * feature * repeats + repeat; that number is also its random stream, so a
- * unit's result depends only on the seed, never on the worker that ran it. */
+ * unit's result depends only on the seed, never on the worker that ran it.
+ *
+ * With groups (rows that are not independent: many per patient, user or
+ * machine), a unit permutes whole groups instead of rows: the rows of
+ * group g take the values of group pi(g), cycling through them when the
+ * two differ in size (see dial_importance_options). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,10 @@ typedef struct importance_job {
     uint64_t seed;
     size_t n_classes; /* the model's; 0 for regression */
     int threads_per_worker;
+    /* with groups: the rows of group g are rows[start[g] .. start[g + 1]),
+     * in row order; n_groups is 0 without groups */
+    size_t n_groups;
+    const size_t *group_start, *group_rows;
     double *scores;      /* per unit: the score with that unit's shuffle */
     dial_status *status; /* per unit; DIAL_OK until it fails */
     char **message;      /* per unit: malloc'ed message of a failed unit */
@@ -48,6 +57,29 @@ static dial_status importance_score(dial_ctx *ctx, const dial_model *model,
                              score);
 }
 
+/* values = from shuffled across the n rows (order: n entries of room). */
+static void importance_permute_rows(dial_rng *rng, size_t n, const double *from, size_t *order,
+                                    double *values) {
+    for (size_t i = 0; i < n; i++) order[i] = i;
+    dial_rng_shuffle(rng, order, n);
+    for (size_t i = 0; i < n; i++) values[i] = from[order[i]];
+}
+
+/* values = from with whole groups permuted: the i-th row of group g takes
+ * the value of the (i mod size)-th row of group pi(g), pi drawn from rng
+ * (order: room for the groups). */
+static void importance_permute_groups(const importance_job *job, dial_rng *rng, const double *from,
+                                      size_t *order, double *values) {
+    const size_t *start = job->group_start, *rows = job->group_rows;
+    for (size_t g = 0; g < job->n_groups; g++) order[g] = g;
+    dial_rng_shuffle(rng, order, job->n_groups);
+    for (size_t g = 0; g < job->n_groups; g++) {
+        size_t source = start[order[g]], size = start[order[g] + 1] - source;
+        for (size_t i = start[g]; i < start[g + 1]; i++)
+            values[rows[i]] = from[rows[source + (i - start[g]) % size]];
+    }
+}
+
 /* Scores unit (feature, repeat) on a shadow of the dataset whose feature
  * points at a shuffled copy of the column; everything else is shared. */
 static dial_status importance_run_unit(dial_ctx *worker, const importance_job *job,
@@ -56,10 +88,11 @@ static dial_status importance_run_unit(dial_ctx *worker, const importance_job *j
     size_t feature = unit / job->repeats, n = data->n_rows;
     const dial_column *original = data->features[feature];
 
-    for (size_t i = 0; i < n; i++) scratch->order[i] = i;
     dial_rng rng = dial_rng_stream(job->seed, unit);
-    dial_rng_shuffle(&rng, scratch->order, n);
-    for (size_t i = 0; i < n; i++) scratch->values[i] = original->values[scratch->order[i]];
+    if (job->n_groups)
+        importance_permute_groups(job, &rng, original->values, scratch->order, scratch->values);
+    else
+        importance_permute_rows(&rng, n, original->values, scratch->order, scratch->values);
 
     dial_column shuffled = *original; /* name and levels borrowed */
     shuffled.values = scratch->values;
@@ -159,6 +192,105 @@ static dial_status importance_check(dial_ctx *ctx, const dial_model *model,
     return DIAL_OK;
 }
 
+/* The group column: no feature of the model, not the target, a group on
+ * every row. */
+static dial_status importance_check_groups(dial_ctx *ctx, const dial_model *model,
+                                           const dial_dataset *data, const dial_column *groups) {
+    const char *name = groups->name ? groups->name : "?";
+    for (size_t j = 0; j < dial_model_n_features(model); j++)
+        if (strcmp(dial_model_feature_name(model, j), name) == 0)
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "column '%s' is a feature of the model, so it cannot say which rows "
+                             "form a group; name a column the model was not fitted on (fit with "
+                             "--ignore %s to keep it out of the features)",
+                             name, name);
+    if (data->target_name && strcmp(data->target_name, name) == 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "column '%s' is the target: the column of the groups must be another one",
+                         name);
+    for (size_t i = 0; i < data->n_rows; i++)
+        if (isnan(groups->values[i]))
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "column '%s' is missing on row %zu: every row needs its group", name,
+                             i + 1);
+    return DIAL_OK;
+}
+
+typedef struct importance_keyed_row {
+    double key;
+    size_t row;
+} importance_keyed_row;
+
+static int importance_compare_keyed(const void *a, const void *b) {
+    const importance_keyed_row *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The rows of each group, groups numbered in order of their first row
+ * (*start: n_groups + 1 offsets into *rows; both malloc'ed). Keys are
+ * compared as numbers, so the groups do not depend on how a table lists
+ * its levels beyond their first rows. Errors: DIAL_ERR_DATA for fewer than
+ * 2 groups, DIAL_ERR_NOMEM. */
+static dial_status importance_group_rows(dial_ctx *ctx, const dial_column *groups, size_t n,
+                                         size_t *n_groups, size_t **start, size_t **rows) {
+    *n_groups = 0;
+    *start = *rows = NULL;
+    importance_keyed_row *keyed = malloc((n ? n : 1) * sizeof *keyed);
+    size_t *group_of = malloc((n ? n : 1) * sizeof *group_of);
+    size_t *first_rank = malloc((n ? n : 1) * sizeof *first_rank); /* rank of a key -> group */
+    size_t *count = calloc(n + 1, sizeof *count);
+    dial_status status = DIAL_OK;
+    if (!keyed || !group_of || !first_rank || !count) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory grouping %zu rows", n);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) keyed[i] = (importance_keyed_row){groups->values[i], i};
+    qsort(keyed, n, sizeof *keyed, importance_compare_keyed);
+    /* group_of[row] = the rank of its key among the distinct keys */
+    size_t ranks = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k == 0 || keyed[k].key != keyed[k - 1].key) ranks++;
+        group_of[keyed[k].row] = ranks - 1;
+    }
+    /* renumber by first row: walking the rows in order meets each group's
+     * first row before its others */
+    for (size_t r = 0; r < ranks; r++) first_rank[r] = SIZE_MAX;
+    size_t groups_seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t rank = group_of[i];
+        if (first_rank[rank] == SIZE_MAX) first_rank[rank] = groups_seen++;
+        group_of[i] = first_rank[rank];
+        count[group_of[i] + 1]++;
+    }
+    if (ranks < 2) {
+        status = dial_fail(ctx, DIAL_ERR_DATA,
+                           "column '%s' holds %zu group%s; permuting whole groups needs at least "
+                           "2 (without groups, the rows are shuffled one by one)",
+                           groups->name ? groups->name : "?", ranks, ranks == 1 ? "" : "s");
+        goto done;
+    }
+    for (size_t g = 0; g < ranks; g++) count[g + 1] += count[g];
+    *rows = malloc(n * sizeof **rows);
+    *start = malloc((ranks + 1) * sizeof **start);
+    if (!*rows || !*start) {
+        free(*rows);
+        free(*start);
+        *start = *rows = NULL;
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory grouping %zu rows", n);
+        goto done;
+    }
+    memcpy(*start, count, (ranks + 1) * sizeof **start);
+    for (size_t i = 0; i < n; i++) (*rows)[count[group_of[i]]++] = i;
+    *n_groups = ranks;
+done:
+    free(keyed);
+    free(group_of);
+    free(first_rank);
+    free(count);
+    return status;
+}
+
 void dial_importance_result_free(dial_importance_result *result) {
     if (!result) return;
     free(result->mean);
@@ -218,16 +350,36 @@ dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
                                         const dial_dataset *data, dial_metric metric,
                                         size_t repeats, uint64_t seed,
                                         dial_importance_result *out) {
+    return dial_importance_permutation_with(ctx, model, data, metric, repeats, seed, NULL, out);
+}
+
+dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *model,
+                                             const dial_dataset *data, dial_metric metric,
+                                             size_t repeats, uint64_t seed,
+                                             const dial_importance_options *options,
+                                             dial_importance_result *out) {
     memset(out, 0, sizeof *out);
     out->metric = metric;
     out->repeats = repeats;
     dial_status status = importance_check(ctx, model, data, metric, repeats);
     if (status != DIAL_OK) return status;
+    const dial_column *groups = options ? options->groups : NULL;
+    size_t n_groups = 0, *group_start = NULL, *group_rows = NULL;
+    if (groups) {
+        status = importance_check_groups(ctx, model, data, groups);
+        if (status == DIAL_OK)
+            status = importance_group_rows(ctx, groups, data->n_rows, &n_groups, &group_start,
+                                           &group_rows);
+        if (status != DIAL_OK) return status;
+    }
 
     size_t n_units = data->n_features * repeats;
-    if (n_units / repeats != data->n_features)
+    if (n_units / repeats != data->n_features) {
+        free(group_start);
+        free(group_rows);
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%zu features x %zu repeats is too many",
                          data->n_features, repeats);
+    }
     int budget = dial_ctx_threads(ctx);
     int workers = n_units == 0 ? 1 : (size_t)budget < n_units ? budget : (int)n_units;
     importance_job job = {
@@ -242,6 +394,9 @@ dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
                          : 0,
         /* Threads the units leave idle go to the predictions, within the budget. */
         .threads_per_worker = budget / workers,
+        .n_groups = n_groups,
+        .group_start = group_start,
+        .group_rows = group_rows,
         .scores = calloc(n_units ? n_units : 1, sizeof(double)),
         .status = calloc(n_units ? n_units : 1, sizeof(dial_status)),
         .message = calloc(n_units ? n_units : 1, sizeof(char *)),
@@ -270,8 +425,11 @@ dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
     }
     if (status != DIAL_OK) goto done;
     status = importance_summarise(ctx, &job, out);
+    if (status == DIAL_OK) out->n_groups = n_groups;
 
 done:
+    free(group_start);
+    free(group_rows);
     free(job.scores);
     free(job.status);
     if (job.message)
