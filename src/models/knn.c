@@ -142,7 +142,7 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     if (in->n_onehot) {
         /* Category codes: a row costs a code per categorical feature, not a
          * column per level (knn_compact.h). */
-        status = knn_compact_fit(ctx, in, learned);
+        status = dial_knn_compact_fit(ctx, in, learned);
     } else {
         status = dial_tensors_add(ctx, learned, "x", DIAL_F64, 2, shape, (void **)&x);
         if (status == DIAL_OK) memcpy(x, in->x, in->n_rows * in->n_features * sizeof *x);
@@ -170,12 +170,12 @@ static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
     const dial_tensor *x = dial_tensors_find(learned, "x");
     const dial_tensor *y = dial_tensors_find(learned, "y");
     dial_status status = DIAL_OK;
-    if (knn_compact_present(learned)) {
+    if (dial_knn_compact_present(learned)) {
         if (x)
             return dial_fail(ctx, DIAL_ERR_FORMAT,
                              "knn: the learned tensors hold both dense rows 'x' and category "
                              "codes 'x.codes'; a model keeps one or the other");
-        status = knn_compact_load(ctx, learned, in->n_features, &rows->compact);
+        status = dial_knn_compact_load(ctx, learned, in->n_features, &rows->compact);
         if (status != DIAL_OK) return status;
         rows->n = rows->compact.n_rows;
     } else {
@@ -264,7 +264,7 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
                     .out = *out};
     int64_t *query_codes = NULL;
     if (s.compact) {
-        status = knn_compact_query_codes(ctx, s.compact, in->x, in->n_rows, &query_codes);
+        status = dial_knn_compact_query_codes(ctx, s.compact, in->x, in->n_rows, &query_codes);
         if (status != DIAL_OK) return status;
         s.query_codes = query_codes;
     }

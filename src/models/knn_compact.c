@@ -15,7 +15,7 @@
 #define KNN_BLOCKS "x.blocks"
 #define KNN_ONEHOT "x.onehot"
 
-bool knn_compact_present(const dial_tensors *learned) {
+bool dial_knn_compact_present(const dial_tensors *learned) {
     return dial_tensors_find(learned, KNN_CODES) != NULL;
 }
 
@@ -48,7 +48,7 @@ static dial_status check_blocks(dial_ctx *ctx, const dial_fit_input *in, size_t 
     return DIAL_OK;
 }
 
-dial_status knn_compact_fit(dial_ctx *ctx, const dial_fit_input *in, dial_tensors *learned) {
+dial_status dial_knn_compact_fit(dial_ctx *ctx, const dial_fit_input *in, dial_tensors *learned) {
     size_t n_onehot = 0;
     dial_status status = check_blocks(ctx, in, &n_onehot);
     if (status != DIAL_OK) return status;
@@ -120,8 +120,8 @@ static dial_status find_matrix(dial_ctx *ctx, const dial_tensors *learned, const
     return DIAL_OK;
 }
 
-dial_status knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, size_t n_inputs,
-                             knn_compact *out) {
+dial_status dial_knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, size_t n_inputs,
+                                  knn_compact *out) {
     memset(out, 0, sizeof *out);
     const dial_tensor *codes = dial_tensors_find(learned, KNN_CODES);
     if (!codes || codes->ndim != 2 || codes->dtype != DIAL_I64 || codes->shape[0] == 0 ||
@@ -186,7 +186,7 @@ dial_status knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, size_t 
     return DIAL_OK;
 }
 
-dial_status knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **x) {
+dial_status dial_knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **x) {
     size_t d = rows->n_inputs;
     size_t cells = rows->n_rows * d;
     *x = malloc((cells ? cells : 1) * sizeof **x);
@@ -212,8 +212,8 @@ dial_status knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **
     return DIAL_OK;
 }
 
-dial_status knn_compact_query_codes(dial_ctx *ctx, const knn_compact *rows, const double *x,
-                                    size_t n, int64_t **codes) {
+dial_status dial_knn_compact_query_codes(dial_ctx *ctx, const knn_compact *rows, const double *x,
+                                         size_t n, int64_t **codes) {
     size_t n_blocks = rows->n_blocks;
     size_t cells = n * n_blocks;
     *codes = malloc((cells ? cells : 1) * sizeof **codes);

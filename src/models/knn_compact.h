@@ -41,29 +41,29 @@ typedef struct knn_compact {
 } knn_compact;
 
 /* Whether the learned tensors hold compact rows (x.codes is present). */
-bool knn_compact_present(const dial_tensors *learned);
+bool dial_knn_compact_present(const dial_tensors *learned);
 
 /* Adds the four tensors above for the rows of in, whose in->onehot blocks
  * say where the one-hot columns lie. DIAL_ERR_ARGUMENT when the blocks are
  * out of order or out of range, or a row's block is not one-hot (a cell
  * neither off nor on, two hot cells). */
-dial_status knn_compact_fit(dial_ctx *ctx, const dial_fit_input *in, dial_tensors *learned);
+dial_status dial_knn_compact_fit(dial_ctx *ctx, const dial_fit_input *in, dial_tensors *learned);
 
 /* Points *out at the compact rows of learned after checking every shape,
  * offset, code and value against n_inputs (the design matrix's columns):
  * they may come from a file. DIAL_ERR_FORMAT naming the tensor otherwise. */
-dial_status knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, size_t n_inputs,
-                             knn_compact *out);
+dial_status dial_knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, size_t n_inputs,
+                                  knn_compact *out);
 
 /* The dense rows (n_rows x n_inputs, malloc'ed; free with free), cell for
  * cell those the model was fitted on: for the kd-tree. */
-dial_status knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **x);
+dial_status dial_knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **x);
 
 /* The code of each block of each of n dense query rows (n x n_blocks,
  * malloc'ed): the hot level, -1 for none, KNN_CODE_DENSE for a block that
  * is not one-hot. */
-dial_status knn_compact_query_codes(dial_ctx *ctx, const knn_compact *rows, const double *x,
-                                    size_t n, int64_t **codes);
+dial_status dial_knn_compact_query_codes(dial_ctx *ctx, const knn_compact *rows, const double *x,
+                                         size_t n, int64_t **codes);
 
 static inline double knn_term(const knn_distance *m, double v) {
     switch (m->metric) {

@@ -562,7 +562,7 @@ dial_status dial_knn_search_run(dial_ctx *ctx, const char *algorithm, knn_search
     dial_status status = DIAL_OK;
     if (s->compact && use_tree) {
         /* The tree needs coordinates: the dense rows, as they were fitted. */
-        status = knn_compact_expand(ctx, s->compact, &expanded);
+        status = dial_knn_compact_expand(ctx, s->compact, &expanded);
         if (status != DIAL_OK) return status;
         s->train = expanded;
         s->compact = NULL;
