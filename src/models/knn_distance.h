@@ -1,5 +1,5 @@
 /*
- * The distances of k-nearest neighbours, internal to knn.c and
+ * The distances of k-nearest neighbours, internal to knn_search.c, knn.c and
  * knn_compact.c: both must sum the very same terms in the very same order,
  * so that a row stored as category codes is exactly as far from a query as
  * the same row stored densely.

@@ -3,7 +3,7 @@
  * copies of a function, the best picked when the library loads, all giving
  * the same bits (C11 mode fuses no multiply-add; clang is told not to), and
  * small helpers inlined even in debug builds, where a call per element would
- * make the tests crawl. Shared by svm.c, svm_kernel.c and svm_solver.c.
+ * make the tests crawl. Shared by svm_predict.c, svm_kernel.c and svm_solver.c.
  */
 #ifndef DIAL_SVM_VECTOR_H
 #define DIAL_SVM_VECTOR_H
