@@ -1,6 +1,7 @@
 /*
- * The distances of k-nearest neighbours, internal to knn_search.c, knn.c and
- * knn_compact.c: both must sum the very same terms in the very same order,
+ * The distances of k-nearest neighbours, internal to src/models/knn*.c: the
+ * search over dense rows (knn_search.c) and over category codes
+ * (knn_compact.c) must sum the very same terms in the very same order,
  * so that a row stored as category codes is exactly as far from a query as
  * the same row stored densely.
  */
