@@ -71,7 +71,11 @@ typedef void (*dial_log_fn)(void *user, dial_log_level level, const char *messag
 typedef struct dial_ctx dial_ctx;
 
 /* Creates a context with seed 0, a thread budget of 1 and no log callback.
- * Returns NULL when out of memory. Free with dial_ctx_free. */
+ * Returns NULL when out of memory. Free with dial_ctx_free.
+ * It also sets OpenBLAS to one thread for the whole process: dial runs
+ * its own threads within the budget, and BLAS threads inside them would
+ * oversubscribe the machine. A program that wants BLAS threads for its own
+ * work sets them again after creating its contexts. */
 DIAL_API dial_ctx *dial_ctx_new(void);
 /* A new context with the same seed, log callback and the given thread
  * budget, for a worker thread. Returns NULL when out of memory. */
@@ -100,6 +104,18 @@ DIAL_API dial_status dial_failv(dial_ctx *ctx, dial_status status, const char *f
 /* Sends one formatted line to the log callback, if any. */
 DIAL_API void dial_log(dial_ctx *ctx, dial_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- names ------------------------------------------------------------
+ * The "did you mean" of every message about an unknown name (model, knob,
+ * metric, column, command), shared so a program built on the library
+ * suggests the way dial does. */
+
+/* The candidate closest to name by edit distance, ignoring case, or NULL
+ * when none is close enough to be a plausible typo (a distance above
+ * max(2, strlen(name) / 3)); ties go to the earlier candidate. Returns one
+ * of the candidates (borrowed, nothing allocated to free); NULL also when
+ * out of memory, so a suggestion is simply left out. */
+DIAL_API const char *dial_closest_name(const char *name, const char *const *candidates, size_t n);
 
 /* ---- random streams ---------------------------------------------------
  * xoshiro256** seeded through splitmix64. dial_rng_stream(seed, id) gives
