@@ -236,6 +236,28 @@ DIAL_API const char *dial_model_feature_level(const dial_model *model, size_t i,
 /* Columns of the design matrix after one-hot encoding. */
 DIAL_API size_t dial_model_n_inputs(const dial_model *model);
 
+/* ---- what the learned tensors tell (src/models/model_queries.c) ----------- */
+
+/* Where the target sat among the columns of the training table (0-based,
+ * 0 .. n_features): a file without a header that holds the features and the
+ * target is read with the target there, as dial_model_bind does. Recorded
+ * at fit time; for a model file from before that record, a target named
+ * "V<k>" (headerless training data) tells, and otherwise the last column. */
+DIAL_API size_t dial_model_target_column(const dial_model *model);
+/* Whether dial_model_feature_importance has something to give: the family
+ * learned an importance while fitting (tree, forest, gbdt). */
+DIAL_API bool dial_model_has_feature_importance(const dial_model *model);
+/* The importance of each raw feature that the fit learned: the impurity
+ * decrease of a tree or forest, the gain of gbdt, normalised by the family
+ * to sum to 1 over the inputs, and summed here over the one-hot inputs of a
+ * categorical feature. out has dial_model_n_features entries, written only
+ * on success; nothing is allocated. Errors: DIAL_ERR_UNSUPPORTED when the
+ * family learns none (see dial_importance_permutation in dial/eval.h for
+ * any model), DIAL_ERR_FORMAT when the learned tensor does not have one
+ * value per input. */
+DIAL_API dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_model *model,
+                                                   double *out);
+
 #ifdef __cplusplus
 }
 #endif
