@@ -22,8 +22,8 @@ typedef enum dial_knob_type {
     DIAL_KNOB_CHOICE
 } dial_knob_type;
 
-DIAL_API const char *
-dial_knob_type_name(dial_knob_type type); /* "float", "int", "bool", "choice" */
+/* "float", "int", "bool", "choice" */
+DIAL_API const char *dial_knob_type_name(dial_knob_type type);
 
 /* Bounds: a knob value v is valid when lower <= v <= upper, or lower < v
  * when lower_open (and likewise for upper). Infinite bounds mean none. */
