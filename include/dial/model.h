@@ -257,6 +257,15 @@ DIAL_API bool dial_model_has_feature_importance(const dial_model *model);
  * value per input. */
 DIAL_API dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_model *model,
                                                    double *out);
+/* What the learned tensor `name` means, in words: for the pipeline's own
+ * tensors (schema.target_column, preprocess.fill, .center, .scale) a
+ * sentence in terms of the knobs that made them, else the family's
+ * parameter doc (dial_param_doc), else "". Written like snprintf: at most
+ * size bytes into buf, always NUL-terminated when size > 0 (buf may be NULL
+ * when size is 0); returns the length of the whole text, so a result >=
+ * size means it was cut and tells the size needed. */
+DIAL_API size_t dial_model_tensor_doc(const dial_model *model, const char *name, char *buf,
+                                      size_t size);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,15 @@
 /*
  * Questions a program asks a fitted model whose answer lies in its learned
- * tensors: which column of the training table held the target, and how
- * important each feature was to the fit. The tensor names and layouts are
- * the models layer's to know; the CLI and a C program ask these functions
- * instead of reading "schema.target_column" or "importance" themselves.
+ * tensors: which column of the training table held the target, how
+ * important each feature was to the fit, and what each tensor means. The
+ * tensor names and layouts are the models layer's to know; the CLI and a C
+ * program ask these functions instead of reading "schema.target_column",
+ * "importance" or "preprocess.*" themselves.
  *
  * Only the public accessors of dial/model.h are used, so this file needs
  * nothing of the model's layout.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,4 +95,47 @@ dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_model *model
         input += width;
     }
     return DIAL_OK;
+}
+
+/* The knob's choice, or "" for a family without that knob. */
+static const char *choice_or_empty(const dial_knobs *knobs, const char *name) {
+    return dial_knobs_find(knobs, name) >= 0 ? dial_knobs_choice(knobs, name) : "";
+}
+
+size_t dial_model_tensor_doc(const dial_model *model, const char *name, char *buf, size_t size) {
+    /* snprintf writes nothing when size is 0, so buf may then be NULL. */
+    const dial_knobs *knobs = dial_model_get_knobs(model);
+    const char *scale = choice_or_empty(knobs, "scale");
+    const char *impute = choice_or_empty(knobs, "impute");
+    bool minmax = strcmp(scale, "minmax") == 0;
+    int length = 0;
+    if (strcmp(name, TARGET_COLUMN_TENSOR) == 0)
+        length = snprintf(buf, size, "%s",
+                          "where the target was among the training file's columns (0-based), so "
+                          "a headerless file that still holds it binds by position");
+    else if (strcmp(name, "preprocess.fill") == 0)
+        length =
+            snprintf(buf, size,
+                     "the value that replaces a missing feature: its training %s "
+                     "(impute=%s), or its most frequent level for a categorical one",
+                     strcmp(impute, "most_frequent") == 0 ? "most frequent value" : impute, impute);
+    else if (strcmp(name, "preprocess.center") == 0)
+        length = snprintf(buf, size,
+                          "the %s the scaler learned, subtracted from each input: "
+                          "x' = (x - center) / scale (scale=%s)",
+                          minmax ? "minimum" : "mean", scale);
+    else if (strcmp(name, "preprocess.scale") == 0)
+        length = snprintf(buf, size, "the %s the scaler learned, dividing each input (scale=%s)",
+                          minmax ? "range (max - min)" : "standard deviation", scale);
+    else {
+        const dial_model_family *family = dial_model_get_family(model);
+        const char *doc = "";
+        for (size_t i = 0; family->params && i < family->n_params; i++)
+            if (strcmp(family->params[i].name, name) == 0) {
+                doc = family->params[i].doc;
+                break;
+            }
+        length = snprintf(buf, size, "%s", doc);
+    }
+    return length > 0 ? (size_t)length : 0;
 }

@@ -1,6 +1,7 @@
 /* What a fitted model tells about itself from its learned tensors
- * (dial_model_target_column, dial_model_feature_importance in
- * dial/model.h): the CLI asks these instead of reading tensor names. */
+ * (dial_model_target_column, dial_model_feature_importance,
+ * dial_model_tensor_doc in dial/model.h): the CLI asks these instead of
+ * reading tensor names. */
 #include "test_support.h"
 
 #include <math.h>
@@ -172,6 +173,55 @@ static void an_importance_of_the_wrong_length_is_refused(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* The pipeline's tensors are told in terms of the knobs that made them;
+ * the family's come from its parameter docs. */
+static void a_tensor_doc_tells_what_the_tensor_means(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model = test_fit_file(ctx, dial_model_family_find("logistic"), "data/iris.csv",
+                                      "species", (const char *const[]){"scale=minmax", NULL});
+    char doc[256];
+    dial_model_tensor_doc(model, "preprocess.center", doc, sizeof doc);
+    assert_string_equal(doc, "the minimum the scaler learned, subtracted from each input: "
+                             "x' = (x - center) / scale (scale=minmax)");
+    dial_model_tensor_doc(model, "preprocess.scale", doc, sizeof doc);
+    assert_string_equal(doc, "the range (max - min) the scaler learned, dividing each input "
+                             "(scale=minmax)");
+    dial_model_tensor_doc(model, "preprocess.fill", doc, sizeof doc);
+    assert_string_equal(doc, "the value that replaces a missing feature: its training mean "
+                             "(impute=mean), or its most frequent level for a categorical one");
+    dial_model_tensor_doc(model, "schema.target_column", doc, sizeof doc);
+    assert_string_equal(doc, "where the target was among the training file's columns "
+                             "(0-based), so a headerless file that still holds it binds by "
+                             "position");
+    const dial_model_family *family = dial_model_get_family(model);
+    for (size_t i = 0; i < family->n_params; i++) {
+        dial_model_tensor_doc(model, family->params[i].name, doc, sizeof doc);
+        assert_string_equal(doc, family->params[i].doc);
+    }
+    assert_int_equal(dial_model_tensor_doc(model, "no_such_tensor", doc, sizeof doc), 0);
+    assert_string_equal(doc, "");
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
+/* Like snprintf: the whole length comes back, so a caller can size its
+ * buffer, and a short buffer gets a cut, terminated text. */
+static void a_tensor_doc_returns_its_length_and_cuts_safely(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_model *model =
+        test_fit_file(ctx, dial_model_family_find("logistic"), "data/iris.csv", "species", NULL);
+    size_t length = dial_model_tensor_doc(model, "preprocess.scale", NULL, 0);
+    assert_int_equal(length, strlen("the standard deviation the scaler learned, dividing each "
+                                    "input (scale=standard)"));
+    char cut[8] = "xxxxxxx";
+    assert_int_equal(dial_model_tensor_doc(model, "preprocess.scale", cut, sizeof cut), length);
+    assert_string_equal(cut, "the sta");
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(target_column_is_where_the_target_was_in_training),
@@ -181,6 +231,8 @@ int main(void) {
         cmocka_unit_test(a_categorical_feature_sums_its_levels),
         cmocka_unit_test(a_model_without_importance_says_so),
         cmocka_unit_test(an_importance_of_the_wrong_length_is_refused),
+        cmocka_unit_test(a_tensor_doc_tells_what_the_tensor_means),
+        cmocka_unit_test(a_tensor_doc_returns_its_length_and_cuts_safely),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
