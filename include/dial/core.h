@@ -21,6 +21,26 @@ extern "C" {
 #endif
 
 #define DIAL_VERSION_STRING "0.1.0"
+/* The same version as one number, major * 10000 + minor * 100 + patch. */
+#define DIAL_VERSION_NUMBER 100
+
+/* Marks what libdial exports. The library is built with hidden visibility,
+ * so a function is callable from outside only when a header here declares
+ * it with this mark (tests/architecture/test_exports.sh holds both ways). */
+#if defined(__GNUC__) || defined(__clang__)
+#define DIAL_API __attribute__((visibility("default")))
+#else
+#define DIAL_API
+#endif
+
+/* The version of the library the program runs with, which may be newer
+ * than the DIAL_VERSION_STRING it was compiled against (a shared libdial
+ * updated alone). A static string, never NULL; "0.1.0". */
+DIAL_API const char *dial_version(void);
+/* The same as a number comparable with DIAL_VERSION_NUMBER, so a program
+ * can refuse a library older than the one it needs:
+ * `if (dial_version_number() < DIAL_VERSION_NUMBER) ...`. */
+DIAL_API int dial_version_number(void);
 
 /* Return code of every fallible library call. The human-readable message is
  * kept on the context (dial_ctx_error). */
@@ -40,7 +60,7 @@ typedef enum dial_status {
 } dial_status;
 
 /* A short constant name of a status ("out of memory", "data error", ...). */
-const char *dial_status_name(dial_status status);
+DIAL_API const char *dial_status_name(dial_status status);
 
 typedef enum dial_log_level { DIAL_LOG_DEBUG, DIAL_LOG_INFO, DIAL_LOG_WARN } dial_log_level;
 
@@ -51,35 +71,51 @@ typedef void (*dial_log_fn)(void *user, dial_log_level level, const char *messag
 typedef struct dial_ctx dial_ctx;
 
 /* Creates a context with seed 0, a thread budget of 1 and no log callback.
- * Returns NULL when out of memory. Free with dial_ctx_free. */
-dial_ctx *dial_ctx_new(void);
+ * Returns NULL when out of memory. Free with dial_ctx_free.
+ * It also sets OpenBLAS to one thread for the whole process: dial runs
+ * its own threads within the budget, and BLAS threads inside them would
+ * oversubscribe the machine. A program that wants BLAS threads for its own
+ * work sets them again after creating its contexts. */
+DIAL_API dial_ctx *dial_ctx_new(void);
 /* A new context with the same seed, log callback and the given thread
  * budget, for a worker thread. Returns NULL when out of memory. */
-dial_ctx *dial_ctx_clone(const dial_ctx *ctx, int threads);
+DIAL_API dial_ctx *dial_ctx_clone(const dial_ctx *ctx, int threads);
 /* Frees a context; NULL is harmless. */
-void dial_ctx_free(dial_ctx *ctx);
+DIAL_API void dial_ctx_free(dial_ctx *ctx);
 
-void dial_ctx_set_seed(dial_ctx *ctx, uint64_t seed);
-uint64_t dial_ctx_seed(const dial_ctx *ctx);
+DIAL_API void dial_ctx_set_seed(dial_ctx *ctx, uint64_t seed);
+DIAL_API uint64_t dial_ctx_seed(const dial_ctx *ctx);
 /* Total number of threads the library may use for one call (>= 1). */
-void dial_ctx_set_threads(dial_ctx *ctx, int threads);
-int dial_ctx_threads(const dial_ctx *ctx);
-void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user);
+DIAL_API void dial_ctx_set_threads(dial_ctx *ctx, int threads);
+DIAL_API int dial_ctx_threads(const dial_ctx *ctx);
+DIAL_API void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user);
 
 /* The message of the last error on this context, "" if none. The string is
  * owned by the context and valid until the next failing call. */
-const char *dial_ctx_error(const dial_ctx *ctx);
+DIAL_API const char *dial_ctx_error(const dial_ctx *ctx);
 /* Clears the last error. */
-void dial_ctx_clear_error(dial_ctx *ctx);
+DIAL_API void dial_ctx_clear_error(dial_ctx *ctx);
 
 /* Records a formatted message as the last error and returns status, so a
  * failure reads `return dial_fail(ctx, DIAL_ERR_DATA, "...", ...);`. */
-dial_status dial_fail(dial_ctx *ctx, dial_status status, const char *fmt, ...)
+DIAL_API dial_status dial_fail(dial_ctx *ctx, dial_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-dial_status dial_failv(dial_ctx *ctx, dial_status status, const char *fmt, va_list args);
+DIAL_API dial_status dial_failv(dial_ctx *ctx, dial_status status, const char *fmt, va_list args);
 /* Sends one formatted line to the log callback, if any. */
-void dial_log(dial_ctx *ctx, dial_log_level level, const char *fmt, ...)
+DIAL_API void dial_log(dial_ctx *ctx, dial_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- names ------------------------------------------------------------
+ * The "did you mean" of every message about an unknown name (model, knob,
+ * metric, column, command), shared so a program built on the library
+ * suggests the way dial does. */
+
+/* The candidate closest to name by edit distance, ignoring case, or NULL
+ * when none is close enough to be a plausible typo (a distance above
+ * max(2, strlen(name) / 3)); ties go to the earlier candidate. Returns one
+ * of the candidates (borrowed, nothing allocated to free); NULL also when
+ * out of memory, so a suggestion is simply left out. */
+DIAL_API const char *dial_closest_name(const char *name, const char *const *candidates, size_t n);
 
 /* ---- random streams ---------------------------------------------------
  * xoshiro256** seeded through splitmix64. dial_rng_stream(seed, id) gives
@@ -89,16 +125,16 @@ typedef struct dial_rng {
     uint64_t s[4];
 } dial_rng;
 
-dial_rng dial_rng_stream(uint64_t seed, uint64_t stream_id);
-uint64_t dial_rng_next(dial_rng *rng);
+DIAL_API dial_rng dial_rng_stream(uint64_t seed, uint64_t stream_id);
+DIAL_API uint64_t dial_rng_next(dial_rng *rng);
 /* Uniform double in [0, 1). */
-double dial_rng_uniform(dial_rng *rng);
+DIAL_API double dial_rng_uniform(dial_rng *rng);
 /* Uniform integer in [0, n), unbiased; n must be > 0. */
-uint64_t dial_rng_below(dial_rng *rng, uint64_t n);
+DIAL_API uint64_t dial_rng_below(dial_rng *rng, uint64_t n);
 /* Standard normal deviate. */
-double dial_rng_normal(dial_rng *rng);
+DIAL_API double dial_rng_normal(dial_rng *rng);
 /* Fisher-Yates shuffle of an index array. */
-void dial_rng_shuffle(dial_rng *rng, size_t *items, size_t n);
+DIAL_API void dial_rng_shuffle(dial_rng *rng, size_t *items, size_t n);
 
 /* ---- parallel loops ---------------------------------------------------
  * Runs body(arg, begin, end, worker) over [0, n) split into contiguous chunks
@@ -106,7 +142,8 @@ void dial_rng_shuffle(dial_rng *rng, size_t *items, size_t n);
  * the first non-OK status a body returned; the message is on ctx. A body must
  * not touch ctx: it reports errors through its own arg. */
 typedef dial_status (*dial_range_fn)(void *arg, size_t begin, size_t end, int worker);
-dial_status dial_parallel_for(dial_ctx *ctx, int threads, size_t n, dial_range_fn body, void *arg);
+DIAL_API dial_status dial_parallel_for(dial_ctx *ctx, int threads, size_t n, dial_range_fn body,
+                                       void *arg);
 
 /* ---- output files -----------------------------------------------------
  * Writing a file so that a failure never destroys what was there. A regular
@@ -127,28 +164,28 @@ typedef struct dial_output dial_output;
  * Errors (*out is NULL, nothing is created): DIAL_ERR_IO (the message names
  * path and the system's reason: a missing folder, no permission, a folder
  * named as the file), DIAL_ERR_NOMEM. */
-dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out);
+DIAL_API dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out);
 /* Where to write; owned by the handle (never fclose it). Write errors are
  * kept by the stream and reported by dial_output_commit. */
-FILE *dial_output_stream(const dial_output *output);
+DIAL_API FILE *dial_output_stream(const dial_output *output);
 /* fwrite to the stream that keeps the system's reason when it fails (a
  * full disk), for dial_output_commit to report. */
-void dial_output_write(dial_output *output, const void *bytes, size_t length);
+DIAL_API void dial_output_write(dial_output *output, const void *bytes, size_t length);
 /* The temporary file's path while one exists, else NULL (in place, "-");
  * owned by the handle, valid until it is finished. */
-const char *dial_output_temporary(const dial_output *output);
+DIAL_API const char *dial_output_temporary(const dial_output *output);
 /* Flushes everything to the disk and puts the file in place; frees the
  * handle either way. On failure the temporary is removed, the old file is
  * untouched, and the status is DIAL_ERR_IO ("cannot write PATH: No space
  * left on device"). */
-dial_status dial_output_commit(dial_ctx *ctx, dial_output *output);
+DIAL_API dial_status dial_output_commit(dial_ctx *ctx, dial_output *output);
 /* Gives up: removes the temporary, leaves the old file untouched and frees
  * the handle. NULL is harmless. */
-void dial_output_abort(dial_output *output);
+DIAL_API void dial_output_abort(dial_output *output);
 /* Writes length bytes to path in one go: open, write, commit. Errors as
  * dial_output_open and dial_output_commit. */
-dial_status dial_output_write_all(dial_ctx *ctx, const char *path, const void *bytes,
-                                  size_t length);
+DIAL_API dial_status dial_output_write_all(dial_ctx *ctx, const char *path, const void *bytes,
+                                           size_t length);
 
 /* ---- named tensors ----------------------------------------------------
  * What a model learned is a set of named, dense, row-major tensors. The same
@@ -171,17 +208,17 @@ typedef struct dial_tensors {
     dial_tensor *items;
 } dial_tensors;
 
-size_t dial_dtype_size(dial_dtype dtype);
+DIAL_API size_t dial_dtype_size(dial_dtype dtype);
 /* Number of elements (product of the shape). */
-size_t dial_tensor_size(const dial_tensor *t);
+DIAL_API size_t dial_tensor_size(const dial_tensor *t);
 /* Adds a zero-filled tensor and returns its data through *data. Fails with
  * DIAL_ERR_ARGUMENT on a duplicate or too long name. The set owns the data. */
-dial_status dial_tensors_add(dial_ctx *ctx, dial_tensors *set, const char *name, dial_dtype dtype,
-                             int ndim, const size_t *shape, void **data);
+DIAL_API dial_status dial_tensors_add(dial_ctx *ctx, dial_tensors *set, const char *name,
+                                      dial_dtype dtype, int ndim, const size_t *shape, void **data);
 /* The tensor with that name, or NULL. */
-const dial_tensor *dial_tensors_find(const dial_tensors *set, const char *name);
+DIAL_API const dial_tensor *dial_tensors_find(const dial_tensors *set, const char *name);
 /* Frees every tensor and the array; the set is left empty and reusable. */
-void dial_tensors_clear(dial_tensors *set);
+DIAL_API void dial_tensors_clear(dial_tensors *set);
 
 #ifdef __cplusplus
 }

@@ -39,15 +39,15 @@ typedef struct dial_table {
 } dial_table;
 
 /* Frees a table and its columns; NULL is harmless. */
-void dial_table_free(dial_table *table);
+DIAL_API void dial_table_free(dial_table *table);
 /* Index of the column with that name, or -1. */
-long dial_table_find(const dial_table *table, const char *name);
+DIAL_API long dial_table_find(const dial_table *table, const char *name);
 /* Index of the column with that name in *index, or DIAL_ERR_DATA with a
  * message that says what the column is for (role: "target", "ignored"),
  * suggests the column whose name differs only in case or by a typo ("did
  * you mean 'Class'?") and lists the columns. */
-dial_status dial_table_column(dial_ctx *ctx, const dial_table *table, const char *name,
-                              const char *role, size_t *index);
+DIAL_API dial_status dial_table_column(dial_ctx *ctx, const dial_table *table, const char *name,
+                                       const char *role, size_t *index);
 
 /* ---- CSV ----------------------------------------------------------------
  * RFC 4180 (quoted fields with separators, doubled quotes and newlines),
@@ -70,24 +70,25 @@ typedef struct dial_csv_options {
 /* Reads a CSV file ("-" for standard input). On success *out owns a new
  * table. On error returns DIAL_ERR_IO or DIAL_ERR_DATA with a message such
  * as "data.csv:17:3: expected 5 fields, found 4". options may be NULL. */
-dial_status dial_csv_read(dial_ctx *ctx, const char *path, const dial_csv_options *options,
-                          dial_table **out);
+DIAL_API dial_status dial_csv_read(dial_ctx *ctx, const char *path, const dial_csv_options *options,
+                                   dial_table **out);
 /* The same from memory; name is used in messages. */
-dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes, size_t length,
-                           const dial_csv_options *options, dial_table **out);
+DIAL_API dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes,
+                                    size_t length, const dial_csv_options *options,
+                                    dial_table **out);
 
 /* ---- LIBSVM -------------------------------------------------------------
  * "label index:value index:value ..." with 1-based increasing indices;
  * absent features are 0. The table has columns "label", "f1" .. "fN", with
  * the label first, and the label is its target by default (target_first). */
-dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out);
-dial_status dial_libsvm_parse(dial_ctx *ctx, const char *name, const char *bytes, size_t length,
-                              dial_table **out);
+DIAL_API dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out);
+DIAL_API dial_status dial_libsvm_parse(dial_ctx *ctx, const char *name, const char *bytes,
+                                       size_t length, dial_table **out);
 
 /* Reads CSV or LIBSVM, chosen by the extension (.libsvm, .svm, .svmlight,
  * .txt with "label i:v" lines) or by content. */
-dial_status dial_table_read(dial_ctx *ctx, const char *path, const dial_csv_options *options,
-                            dial_table **out);
+DIAL_API dial_status dial_table_read(dial_ctx *ctx, const char *path,
+                                     const dial_csv_options *options, dial_table **out);
 
 /* ---- datasets -------------------------------------------------------- */
 
@@ -97,7 +98,7 @@ typedef enum dial_task {
     DIAL_TASK_REGRESSION
 } dial_task;
 
-const char *dial_task_name(dial_task task);
+DIAL_API const char *dial_task_name(dial_task task);
 
 /* Features and target drawn from a table, which the dataset borrows (the
  * table must outlive it). features[j] points into the table. For
@@ -137,25 +138,27 @@ typedef struct dial_onehot_block {
  * (DIAL_ERR_DATA): a target that does not exist (the message lists the
  * columns), a missing target value (its line), a classification target with
  * one class, an infinite feature value (row and column). */
-dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, const char *target,
-                                    dial_task task, dial_dataset **out);
+DIAL_API dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table,
+                                             const char *target, dial_task task,
+                                             dial_dataset **out);
 /* Takes the column named column out of the features (an id, a row number:
  * a column that is no feature), and records it in data->ignored. Ignoring
  * a column twice is harmless. Errors (DIAL_ERR_DATA, nothing changed): no
  * such column (the message suggests a close name and lists the columns),
  * the column is the target, or it is the last feature left. */
-dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column);
+DIAL_API dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column);
 
 /* Takes the column called name out of data's features (a group, time or
  * fold column that says how rows may be split, not what to predict from)
  * and sets *column to it (borrowed from the table). Errors (DIAL_ERR_DATA):
  * no such column (the message lists the columns), the target itself. */
-dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
-                                      const dial_column **column);
+DIAL_API dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
+                                               const dial_column **column);
 /* A dataset of features only (no target), e.g. for prediction. */
-dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, dial_dataset **out);
+DIAL_API dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table,
+                                                dial_dataset **out);
 /* Frees a dataset (not its table); NULL is harmless. */
-void dial_dataset_free(dial_dataset *data);
+DIAL_API void dial_dataset_free(dial_dataset *data);
 
 /* A subset of a dataset's rows, e.g. a fold: no data is copied. rows is
  * borrowed. A NULL rows means all rows 0 .. n-1. */
@@ -166,7 +169,7 @@ typedef struct dial_view {
 } dial_view;
 
 /* The view of all rows. */
-dial_view dial_view_all(const dial_dataset *data);
+DIAL_API dial_view dial_view_all(const dial_dataset *data);
 /* Row index in the dataset of the i-th row of the view. */
 static inline size_t dial_view_row(const dial_view *view, size_t i) {
     return view->rows ? view->rows[i] : i;
@@ -176,7 +179,7 @@ static inline size_t dial_view_row(const dial_view *view, size_t i) {
  * facts.data_fingerprint: every feature value (a categorical one by its
  * level text) then the target, row by row, in the view's row order and the
  * dataset's column order. Column names are not part of it. */
-uint64_t dial_view_fingerprint(const dial_view *view);
+DIAL_API uint64_t dial_view_fingerprint(const dial_view *view);
 
 /* The exact fingerprint and three that forget an order, so that a study can
  * tell other data from the same data in another order (these hash each row
@@ -189,7 +192,7 @@ typedef struct dial_data_fingerprints {
 } dial_data_fingerprints;
 
 /* Fills *out; false when out of memory (nothing else fails). */
-bool dial_view_fingerprints(const dial_view *view, dial_data_fingerprints *out);
+DIAL_API bool dial_view_fingerprints(const dial_view *view, dial_data_fingerprints *out);
 
 #ifdef __cplusplus
 }

@@ -29,24 +29,24 @@ typedef enum dial_metric {
 
 /* "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse",
  * "mae", "r2". */
-const char *dial_metric_name(dial_metric metric);
+DIAL_API const char *dial_metric_name(dial_metric metric);
 /* Parses a metric name; fails with DIAL_ERR_ARGUMENT listing the names. */
-dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
-bool dial_metric_greater_is_better(dial_metric metric);
+DIAL_API dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
+DIAL_API bool dial_metric_greater_is_better(dial_metric metric);
 /* Whether the metric needs class probabilities (log_loss, roc_auc). */
-bool dial_metric_needs_proba(dial_metric metric);
+DIAL_API bool dial_metric_needs_proba(dial_metric metric);
 /* The task the metric applies to. */
-dial_task dial_metric_task(dial_metric metric);
+DIAL_API dial_task dial_metric_task(dial_metric metric);
 /* The default metric of a task: accuracy or r2. */
-dial_metric dial_metric_default(dial_task task);
+DIAL_API dial_metric dial_metric_default(dial_task task);
 
 /* Scores predictions. y_true and y_pred hold class indices (classification)
  * or values (regression); proba is n x n_classes (NULL unless the metric
  * needs it). Fails with DIAL_ERR_ARGUMENT when n is 0 or the metric does not
  * fit the task. */
-dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
-                              const double *y_pred, const double *proba, size_t n, size_t n_classes,
-                              double *score);
+DIAL_API dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
+                                       const double *y_pred, const double *proba, size_t n,
+                                       size_t n_classes, double *score);
 
 /* The confusion matrix of classification predictions: counts[t * n_classes
  * + p] is the number of rows of true class t predicted as class p (rows
@@ -55,8 +55,9 @@ dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y
  * class indices; counts (n_classes x n_classes, the caller's) is
  * overwritten. Fails with DIAL_ERR_ARGUMENT, counts untouched, when
  * n_classes is 0 or a value is not a class index (naming the row). */
-dial_status dial_confusion_matrix(dial_ctx *ctx, const double *y_true, const double *y_pred,
-                                  size_t n, size_t n_classes, size_t *counts);
+DIAL_API dial_status dial_confusion_matrix(dial_ctx *ctx, const double *y_true,
+                                           const double *y_pred, size_t n, size_t n_classes,
+                                           size_t *counts);
 
 /* ---- splitters ------------------------------------------------------- */
 
@@ -76,13 +77,15 @@ typedef struct dial_splits {
  * every fold (classification only). Fails with DIAL_ERR_ARGUMENT when folds
  * < 2 or folds > rows (or, stratified, when every class has fewer members
  * than folds, naming the smallest class). */
-dial_status dial_split_kfold(dial_ctx *ctx, const dial_dataset *data, size_t folds, size_t repeats,
-                             bool stratified, uint64_t seed, dial_splits *out);
+DIAL_API dial_status dial_split_kfold(dial_ctx *ctx, const dial_dataset *data, size_t folds,
+                                      size_t repeats, bool stratified, uint64_t seed,
+                                      dial_splits *out);
 /* One shuffled split with test_fraction of the rows (0 < f < 1) held out,
  * stratified when asked. */
-dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double test_fraction,
-                               bool stratified, uint64_t seed, dial_splits *out);
-void dial_splits_free(dial_splits *splits);
+DIAL_API dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data,
+                                        double test_fraction, bool stratified, uint64_t seed,
+                                        dial_splits *out);
+DIAL_API void dial_splits_free(dial_splits *splits);
 
 /* ---- folds for rows that are not independent --------------------------
  * A shuffled k-fold assumes every row is a fresh draw. When rows come in
@@ -110,8 +113,8 @@ typedef struct dial_fold_scheme {
  * *out is a new array of column->values' length that the caller frees.
  * Errors: DIAL_ERR_DATA for a missing value (naming the column and the
  * 1-based row), DIAL_ERR_NOMEM. */
-dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_rows,
-                           dial_fold_kind kind, double **out);
+DIAL_API dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_rows,
+                                    dial_fold_kind kind, double **out);
 
 /* Folds by scheme (NULL or SHUFFLED: dial_split_kfold).
  * GROUPED: every group's rows in one fold; classification (stratified)
@@ -128,9 +131,9 @@ dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_ro
  * rows for the blocks and the gap, fewer than 2 predefined folds, repeats
  * above 1 for TIME and PREDEFINED (they do not shuffle), and those of
  * dial_split_kfold. */
-dial_status dial_split_folds(dial_ctx *ctx, const dial_dataset *data,
-                             const dial_fold_scheme *scheme, size_t folds, size_t repeats,
-                             bool stratified, uint64_t seed, dial_splits *out);
+DIAL_API dial_status dial_split_folds(dial_ctx *ctx, const dial_dataset *data,
+                                      const dial_fold_scheme *scheme, size_t folds, size_t repeats,
+                                      bool stratified, uint64_t seed, dial_splits *out);
 
 /* A holdout by scheme (NULL or SHUFFLED: dial_split_holdout). GROUPED: the
  * groups are shuffled with seed and the first ceil(fraction * groups) of
@@ -138,9 +141,9 @@ dial_status dial_split_folds(dial_ctx *ctx, const dial_dataset *data,
  * rows) rows are held out and the `gap` rows before them left out.
  * PREDEFINED is refused (DIAL_ERR_ARGUMENT): its folds already say which
  * rows are scored. */
-dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
-                                  const dial_fold_scheme *scheme, double test_fraction,
-                                  bool stratified, uint64_t seed, dial_splits *out);
+DIAL_API dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
+                                           const dial_fold_scheme *scheme, double test_fraction,
+                                           bool stratified, uint64_t seed, dial_splits *out);
 
 /* ---- cross-validation ------------------------------------------------ */
 
@@ -154,10 +157,11 @@ typedef struct dial_cv_result {
 /* Fits and scores the model on every split, splits in parallel up to the
  * context's thread budget. Scores are the same whatever the thread count.
  * Free the result with dial_cv_result_free. */
-dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
-                        const dial_dataset *data, const dial_splits *splits, dial_metric metric,
-                        dial_cv_result *out);
-void dial_cv_result_free(dial_cv_result *result);
+DIAL_API dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family,
+                                 const dial_knobs *knobs, const dial_dataset *data,
+                                 const dial_splits *splits, dial_metric metric,
+                                 dial_cv_result *out);
+DIAL_API void dial_cv_result_free(dial_cv_result *result);
 
 /* ---- permutation importance ------------------------------------------ */
 
@@ -208,20 +212,21 @@ typedef struct dial_importance_options {
  * metric on a model without probabilities; and any error of
  * dial_model_predict. On success free *out with
  * dial_importance_result_free; on error *out holds nothing to free. */
-dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
-                                        const dial_dataset *data, dial_metric metric,
-                                        size_t repeats, uint64_t seed, dial_importance_result *out);
+DIAL_API dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,
+                                                 const dial_dataset *data, dial_metric metric,
+                                                 size_t repeats, uint64_t seed,
+                                                 dial_importance_result *out);
 /* dial_importance_permutation with options (NULL: the defaults). Errors,
  * besides those of dial_importance_permutation: DIAL_ERR_ARGUMENT when the
  * group column is a feature of the model or the target; DIAL_ERR_DATA when
  * a row has no group or there are fewer than 2 groups to permute. */
-dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *model,
-                                             const dial_dataset *data, dial_metric metric,
-                                             size_t repeats, uint64_t seed,
-                                             const dial_importance_options *options,
-                                             dial_importance_result *out);
+DIAL_API dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *model,
+                                                      const dial_dataset *data, dial_metric metric,
+                                                      size_t repeats, uint64_t seed,
+                                                      const dial_importance_options *options,
+                                                      dial_importance_result *out);
 /* Frees the arrays of a result; NULL is harmless. */
-void dial_importance_result_free(dial_importance_result *result);
+DIAL_API void dial_importance_result_free(dial_importance_result *result);
 
 #ifdef __cplusplus
 }

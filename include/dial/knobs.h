@@ -22,7 +22,8 @@ typedef enum dial_knob_type {
     DIAL_KNOB_CHOICE
 } dial_knob_type;
 
-const char *dial_knob_type_name(dial_knob_type type); /* "float", "int", "bool", "choice" */
+/* "float", "int", "bool", "choice" */
+DIAL_API const char *dial_knob_type_name(dial_knob_type type);
 
 /* Bounds: a knob value v is valid when lower <= v <= upper, or lower < v
  * when lower_open (and likewise for upper). Infinite bounds mean none. */
@@ -82,13 +83,13 @@ typedef struct dial_knobs {
 /* Fills *knobs with every default of the table. Returns DIAL_ERR_NOMEM or
  * DIAL_ERR_INTERNAL (a default that does not parse: a bug in the table).
  * Free with dial_knobs_free. */
-dial_status dial_knobs_init(dial_ctx *ctx, const char *model_name, const dial_knob_spec *specs,
-                            size_t n, dial_knobs *knobs);
-void dial_knobs_free(dial_knobs *knobs);
-dial_status dial_knobs_copy(dial_ctx *ctx, const dial_knobs *from, dial_knobs *to);
+DIAL_API dial_status dial_knobs_init(dial_ctx *ctx, const char *model_name,
+                                     const dial_knob_spec *specs, size_t n, dial_knobs *knobs);
+DIAL_API void dial_knobs_free(dial_knobs *knobs);
+DIAL_API dial_status dial_knobs_copy(dial_ctx *ctx, const dial_knobs *from, dial_knobs *to);
 
 /* Index of the knob, or -1. */
-long dial_knobs_find(const dial_knobs *knobs, const char *name);
+DIAL_API long dial_knobs_find(const dial_knobs *knobs, const char *name);
 
 /* Parses and sets one knob from text. Errors (DIAL_ERR_KNOB), messages exact:
  *   unknown knob 'gama' for svm; did you mean 'gamma'?
@@ -103,48 +104,51 @@ long dial_knobs_find(const dial_knobs *knobs, const char *name);
  *   knob 'hidden' = '128,0' is out of range: each layer must be in [1, 100000]
  *   knob 'hidden' expects integers separated by commas, got '128,x'
  *   knob 'hidden' = '1,1,...' has 17 layers: at most 16                */
-dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name, const char *text);
+DIAL_API dial_status dial_knobs_set(dial_ctx *ctx, dial_knobs *knobs, const char *name,
+                                    const char *text);
 /* Parses "name=value" and sets it. */
-dial_status dial_knobs_set_assignment(dial_ctx *ctx, dial_knobs *knobs, const char *assignment);
+DIAL_API dial_status dial_knobs_set_assignment(dial_ctx *ctx, dial_knobs *knobs,
+                                               const char *assignment);
 /* Sets a knob from a number (FLOAT/INT/BOOL, or a CHOICE index), validated
  * like dial_knobs_set; a list knob becomes a list of that one value. */
-dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, const char *name, double value);
+DIAL_API dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, const char *name,
+                                           double value);
 /* Sets a list knob from n values, each validated like dial_knobs_set
  * (DIAL_ERR_KNOB when n is 0 or above DIAL_KNOB_LIST_MAX, or the knob is
  * not a list). */
-dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *name,
-                                const double *items, size_t n);
+DIAL_API dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *name,
+                                         const double *items, size_t n);
 
 /* Whether knob i is active under the current values of the others. */
-bool dial_knobs_active(const dial_knobs *knobs, size_t i);
+DIAL_API bool dial_knobs_active(const dial_knobs *knobs, size_t i);
 /* Checks that no knob the user set is inactive:
  *   knob 'p' is inactive: it applies only when metric=minkowski          */
-dial_status dial_knobs_check(dial_ctx *ctx, const dial_knobs *knobs);
+DIAL_API dial_status dial_knobs_check(dial_ctx *ctx, const dial_knobs *knobs);
 
 /* Typed getters; the name must exist in the table (a bug otherwise: they
  * return 0 / "" for an unknown name). */
-double dial_knobs_float(const dial_knobs *knobs, const char *name);
-long dial_knobs_int(const dial_knobs *knobs, const char *name);
-bool dial_knobs_bool(const dial_knobs *knobs, const char *name);
-const char *dial_knobs_choice(const dial_knobs *knobs, const char *name);
+DIAL_API double dial_knobs_float(const dial_knobs *knobs, const char *name);
+DIAL_API long dial_knobs_int(const dial_knobs *knobs, const char *name);
+DIAL_API bool dial_knobs_bool(const dial_knobs *knobs, const char *name);
+DIAL_API const char *dial_knobs_choice(const dial_knobs *knobs, const char *name);
 /* The values of a list knob: returns how many and points *items at them
  * (owned by knobs, valid until the knob changes). Any other knob reads as a
  * list of its one number; an unknown name gives 0. */
-size_t dial_knobs_list(const dial_knobs *knobs, const char *name, const double **items);
+DIAL_API size_t dial_knobs_list(const dial_knobs *knobs, const char *name, const double **items);
 
 /* Writes the value of knob i as text ("0.5", "7", "true", "l2", "128,64")
  * into buf; floats are printed so that they parse back to the same double. */
-void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size);
+DIAL_API void dial_knobs_format(const dial_knobs *knobs, size_t i, char *buf, size_t size);
 /* Writes the valid bounds of a spec as text: "> 0", "[0, 1]", ">= 1",
  * "any", the choices "l2, l1, none", or for a list "1 to 16 layers, each in
  * [1, 100000]". */
-void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size);
+DIAL_API void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, size_t size);
 
 /* The knobs every model shares, for preprocessing the features. Each model
  * table starts with them; scale_default is the model's documented default
  * ("standard", "minmax" or "none"). */
-extern const char *const dial_impute_choices[];
-extern const char *const dial_scale_choices[];
+DIAL_API extern const char *const dial_impute_choices[];
+DIAL_API extern const char *const dial_scale_choices[];
 #define DIAL_PREPROCESS_KNOBS(scale_default)                                                     \
     {.name = "impute",                                                                           \
      .type = DIAL_KNOB_CHOICE,                                                                   \

@@ -157,17 +157,17 @@ typedef struct dial_model_family {
 
 /* ---- the registry ---------------------------------------------------- */
 
-size_t dial_model_family_count(void);
-const dial_model_family *dial_model_family_at(size_t i);
+DIAL_API size_t dial_model_family_count(void);
+DIAL_API const dial_model_family *dial_model_family_at(size_t i);
 /* The family with that name, or NULL. */
-const dial_model_family *dial_model_family_find(const char *name);
+DIAL_API const dial_model_family *dial_model_family_find(const char *name);
 /* Like find, but fails with DIAL_ERR_ARGUMENT and a message naming the
  * known models (and the closest one) when there is none. */
-dial_status dial_model_family_lookup(dial_ctx *ctx, const char *name,
-                                     const dial_model_family **out);
+DIAL_API dial_status dial_model_family_lookup(dial_ctx *ctx, const char *name,
+                                              const dial_model_family **out);
 /* The family's knobs, set to their defaults. */
-dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family,
-                                  dial_knobs *knobs);
+DIAL_API dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family,
+                                           dial_knobs *knobs);
 
 /* ---- fitted models --------------------------------------------------- */
 
@@ -187,9 +187,10 @@ typedef struct dial_model_facts {
  * (which must have a target). The task must be one the family supports.
  * knobs are checked first (dial_knobs_check). On success *out owns a new
  * model; free with dial_model_free. */
-dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family, const dial_knobs *knobs,
-                           const dial_view *train, dial_model **out);
-void dial_model_free(dial_model *model);
+DIAL_API dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family,
+                                    const dial_knobs *knobs, const dial_view *train,
+                                    dial_model **out);
+DIAL_API void dial_model_free(dial_model *model);
 
 /* Predicts the rows of a view whose features are in the model's order (the
  * dataset it was fitted on, or one made by dial_model_bind). value has
@@ -197,43 +198,74 @@ void dial_model_free(dial_model *model);
  * DIAL_ERR_UNSUPPORTED when the family has none or the task is regression).
  * Unseen categorical levels are encoded as all zeros and counted in one
  * warning through the log callback. */
-dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
-                               double *value, double *proba);
+DIAL_API dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model,
+                                        const dial_view *rows, double *value, double *proba);
 
 /* Matches the columns of a new table to the model's features: by name when
  * the table has a header (extra columns ignored, any order; a missing column
  * is an error naming it), by position when it has none and the counts agree.
  * The target column, if present, is ignored. *out borrows table. */
-dial_status dial_model_bind(dial_ctx *ctx, const dial_model *model, const dial_table *table,
-                            dial_dataset **out);
+DIAL_API dial_status dial_model_bind(dial_ctx *ctx, const dial_model *model,
+                                     const dial_table *table, dial_dataset **out);
 
-const dial_model_family *dial_model_get_family(const dial_model *model);
-const dial_knobs *dial_model_get_knobs(const dial_model *model);
+DIAL_API const dial_model_family *dial_model_get_family(const dial_model *model);
+DIAL_API const dial_knobs *dial_model_get_knobs(const dial_model *model);
 /* Every learned tensor: the preprocessing's ("preprocess.mean", ...) and the
  * family's. */
-const dial_tensors *dial_model_get_tensors(const dial_model *model);
-const dial_model_facts *dial_model_get_facts(const dial_model *model);
+DIAL_API const dial_tensors *dial_model_get_tensors(const dial_model *model);
+DIAL_API const dial_model_facts *dial_model_get_facts(const dial_model *model);
 /* The tuning record that chose the knobs, as the text of a JSON object
  * (study, trial, metric, cross-validated score, ...; see
  * dial/tune_model.h), or NULL when the knobs were not tuned. Owned by the
  * model; the model file keeps it. */
-const char *dial_model_get_tuning(const dial_model *model);
+DIAL_API const char *dial_model_get_tuning(const dial_model *model);
 /* Sets (a copy of) the tuning record; NULL clears it. The text must be a
  * JSON object: dial_model_save fails with DIAL_ERR_ARGUMENT otherwise. */
-dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);
-dial_task dial_model_get_task(const dial_model *model);
-size_t dial_model_n_classes(const dial_model *model);
+DIAL_API dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);
+DIAL_API dial_task dial_model_get_task(const dial_model *model);
+DIAL_API size_t dial_model_n_classes(const dial_model *model);
 /* Label of class i (as in the training target). */
-const char *dial_model_class_name(const dial_model *model, size_t i);
-const char *dial_model_target_name(const dial_model *model);
+DIAL_API const char *dial_model_class_name(const dial_model *model, size_t i);
+DIAL_API const char *dial_model_target_name(const dial_model *model);
 /* Raw feature columns (before one-hot encoding). */
-size_t dial_model_n_features(const dial_model *model);
-const char *dial_model_feature_name(const dial_model *model, size_t i);
-dial_column_type dial_model_feature_type(const dial_model *model, size_t i);
-size_t dial_model_feature_n_levels(const dial_model *model, size_t i);
-const char *dial_model_feature_level(const dial_model *model, size_t i, size_t level);
+DIAL_API size_t dial_model_n_features(const dial_model *model);
+DIAL_API const char *dial_model_feature_name(const dial_model *model, size_t i);
+DIAL_API dial_column_type dial_model_feature_type(const dial_model *model, size_t i);
+DIAL_API size_t dial_model_feature_n_levels(const dial_model *model, size_t i);
+DIAL_API const char *dial_model_feature_level(const dial_model *model, size_t i, size_t level);
 /* Columns of the design matrix after one-hot encoding. */
-size_t dial_model_n_inputs(const dial_model *model);
+DIAL_API size_t dial_model_n_inputs(const dial_model *model);
+
+/* ---- what the learned tensors tell (src/models/model_queries.c) ----------- */
+
+/* Where the target sat among the columns of the training table (0-based,
+ * 0 .. n_features): a file without a header that holds the features and the
+ * target is read with the target there, as dial_model_bind does. Recorded
+ * at fit time; for a model file from before that record, a target named
+ * "V<k>" (headerless training data) tells, and otherwise the last column. */
+DIAL_API size_t dial_model_target_column(const dial_model *model);
+/* Whether dial_model_feature_importance has something to give: the family
+ * learned an importance while fitting (tree, forest, gbdt). */
+DIAL_API bool dial_model_has_feature_importance(const dial_model *model);
+/* The importance of each raw feature that the fit learned: the impurity
+ * decrease of a tree or forest, the gain of gbdt, normalised by the family
+ * to sum to 1 over the inputs, and summed here over the one-hot inputs of a
+ * categorical feature. out has dial_model_n_features entries, written only
+ * on success; nothing is allocated. Errors: DIAL_ERR_UNSUPPORTED when the
+ * family learns none (see dial_importance_permutation in dial/eval.h for
+ * any model), DIAL_ERR_FORMAT when the learned tensor does not have one
+ * value per input. */
+DIAL_API dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_model *model,
+                                                   double *out);
+/* What the learned tensor `name` means, in words: for the pipeline's own
+ * tensors (schema.target_column, preprocess.fill, .center, .scale) a
+ * sentence in terms of the knobs that made them, else the family's
+ * parameter doc (dial_param_doc), else "". Written like snprintf: at most
+ * size bytes into buf, always NUL-terminated when size > 0 (buf may be NULL
+ * when size is 0); returns the length of the whole text, so a result >=
+ * size means it was cut and tells the size needed. */
+DIAL_API size_t dial_model_tensor_doc(const dial_model *model, const char *name, char *buf,
+                                      size_t size);
 
 #ifdef __cplusplus
 }

@@ -39,7 +39,7 @@ extern "C" {
  * Errors: DIAL_ERR_IO (the message names the file and the system's reason),
  * DIAL_ERR_DATA (a name that is not UTF-8; a model over the file's size
  * limits), DIAL_ERR_NOMEM. */
-dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
+DIAL_API dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
 /* Reads a model file ("-" for standard input; at most 4 GiB). The fixed
  * prefix is read first, so an input that is not a model file is refused
  * after 25 bytes, and no more than 4 GiB + 1 bytes are ever read or held.
@@ -47,16 +47,17 @@ dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *
  * *out is NULL and the status is DIAL_ERR_IO (cannot open or read) or
  * DIAL_ERR_FORMAT (not a model file, too large, newer, truncated, damaged
  * or inconsistent; the message starts with path). */
-dial_status dial_model_load(dial_ctx *ctx, const char *path, dial_model **out);
+DIAL_API dial_status dial_model_load(dial_ctx *ctx, const char *path, dial_model **out);
 
 /* The same in memory. save_buffer: *bytes is malloc'ed, free it with free;
  * the same model always gives the same bytes. load_buffer does every check
  * of dial_model_load and borrows bytes only for the call; name is what
  * messages call the input. */
-dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsigned char **bytes,
-                                   size_t *length);
-dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsigned char *bytes,
-                                   size_t length, dial_model **out);
+DIAL_API dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model,
+                                            unsigned char **bytes, size_t *length);
+DIAL_API dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name,
+                                            const unsigned char *bytes, size_t length,
+                                            dial_model **out);
 
 #ifdef __cplusplus
 }

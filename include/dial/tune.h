@@ -32,7 +32,7 @@ typedef enum dial_trial_state {
 } dial_trial_state;
 
 /* "running", "complete", "pruned", "failed" */
-const char *dial_trial_state_name(dial_trial_state state);
+DIAL_API const char *dial_trial_state_name(dial_trial_state state);
 
 /* Flags of dial_trial_suggest_float / _int. */
 enum { DIAL_LINEAR = 0, DIAL_LOG = 1 };
@@ -81,7 +81,7 @@ typedef struct dial_space {
 /* The default space of a model: every knob of the table with a default
  * search range (CHOICE and BOOL knobs search all values only when they have
  * has_search_range set). */
-dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_space *out);
+DIAL_API dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_space *out);
 /* Overrides or adds one parameter from text, validated against the knob
  * table (the same messages as dial_knobs_set; DIAL_ERR_KNOB):
  *   C=1e-3..1e3:log     float range on a log scale
@@ -89,16 +89,16 @@ dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_s
  *   k=1..50:step=2      with a step
  *   weights=uniform,distance   choices
  *   alpha=0.1           fixed */
-dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
-                           const char *item);
+DIAL_API dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
+                                    const char *item);
 /* The same for a JSON object {"C": "1e-3..1e3:log", "k": [1, 50], ...}. */
-dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
-                                const char *json_text);
-long dial_space_find(const dial_space *space, const char *name);
+DIAL_API dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
+                                         const char *json_text);
+DIAL_API long dial_space_find(const dial_space *space, const char *name);
 /* Deep copy of from into *to (overwritten). On error (DIAL_ERR_NOMEM) *to
  * is left empty. Free with dial_space_free. */
-dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);
-void dial_space_free(dial_space *space);
+DIAL_API dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);
+DIAL_API void dial_space_free(dial_space *space);
 
 /* ---- trials -------------------------------------------------------------- */
 
@@ -139,40 +139,40 @@ typedef struct dial_trial_record {
     char *message; /* owned: why a failed trial failed; NULL otherwise */
 } dial_trial_record;
 
-void dial_trial_record_clear(dial_trial_record *record);
+DIAL_API void dial_trial_record_clear(dial_trial_record *record);
 
 typedef struct dial_trial_list {
     size_t count;
     dial_trial_record *items; /* owned, ascending number */
 } dial_trial_list;
 
-void dial_trial_list_free(dial_trial_list *list);
+DIAL_API void dial_trial_list_free(dial_trial_list *list);
 
 /* Draws a float in [low, high] (on a log scale with DIAL_LOG, then low > 0).
  * Suggesting the same name twice in a trial returns the same value. */
-dial_status dial_trial_suggest_float(dial_trial *trial, const char *name, double low, double high,
-                                     int flags, double *value);
-dial_status dial_trial_suggest_int(dial_trial *trial, const char *name, int64_t low, int64_t high,
-                                   int flags, int64_t *value);
+DIAL_API dial_status dial_trial_suggest_float(dial_trial *trial, const char *name, double low,
+                                              double high, int flags, double *value);
+DIAL_API dial_status dial_trial_suggest_int(dial_trial *trial, const char *name, int64_t low,
+                                            int64_t high, int flags, int64_t *value);
 /* Draws one of n choices; *index receives its index. */
-dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
-                                      const char *const *choices, size_t n, size_t *index);
+DIAL_API dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
+                                               const char *const *choices, size_t n, size_t *index);
 /* Records an intermediate value (a fold's score, an epoch's loss); durable
  * when it returns. */
-dial_status dial_trial_report(dial_trial *trial, int64_t step, double value);
+DIAL_API dial_status dial_trial_report(dial_trial *trial, int64_t step, double value);
 /* Records the trial's scores along its model's path knob (see
  * dial_trial_record.path_steps), replacing any it had: steps ascending,
  * each >= 1. Durable when it returns. Errors: DIAL_ERR_ARGUMENT (steps not
  * ascending), DIAL_ERR_NOMEM, the storage's. */
-dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, const double *values,
-                                   size_t n);
+DIAL_API dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps,
+                                            const double *values, size_t n);
 /* Whether the study's pruner says to stop this trial now (false without a
  * pruner). */
-bool dial_trial_should_prune(dial_trial *trial);
-int64_t dial_trial_number(const dial_trial *trial);
+DIAL_API bool dial_trial_should_prune(dial_trial *trial);
+DIAL_API int64_t dial_trial_number(const dial_trial *trial);
 /* The context the objective should use for this trial: its seed is derived
  * from (study seed, trial number), its thread budget is the trial's share. */
-dial_ctx *dial_trial_ctx(dial_trial *trial);
+DIAL_API dial_ctx *dial_trial_ctx(dial_trial *trial);
 
 /* ---- studies ------------------------------------------------------------- */
 
@@ -199,13 +199,13 @@ typedef struct dial_study_identity {
 /* Sets key to value, replacing its value when the key is there (it keeps its
  * place), else appending it. Errors: DIAL_ERR_ARGUMENT for an empty key,
  * DIAL_ERR_NOMEM (the identity is then unchanged). */
-dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity, const char *key,
-                                    const char *value);
+DIAL_API dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity,
+                                             const char *key, const char *value);
 /* The value of key, or NULL when the identity has none. */
-const char *dial_study_identity_get(const dial_study_identity *identity, const char *key);
+DIAL_API const char *dial_study_identity_get(const dial_study_identity *identity, const char *key);
 /* Frees the keys and values and empties the identity; a zeroed one is
  * harmless. */
-void dial_study_identity_free(dial_study_identity *identity);
+DIAL_API void dial_study_identity_free(dial_study_identity *identity);
 /* Compares the identity a study was created with (stored) with the one a
  * run asks for (wanted). A key that only one of them has is no conflict:
  * the other side predates it. Fails (DIAL_ERR_ARGUMENT) at the first key
@@ -215,9 +215,9 @@ void dial_study_identity_free(dial_study_identity *identity);
  *   f1; use --study-name NAME for a new study in the same file
  * The key "data" (dial_tune_model's fingerprints) is told as data: other
  * data, or the same rows or columns in another order. */
-dial_status dial_study_identity_check(dial_ctx *ctx, const char *study, const char *where,
-                                      const dial_study_identity *stored,
-                                      const dial_study_identity *wanted);
+DIAL_API dial_status dial_study_identity_check(dial_ctx *ctx, const char *study, const char *where,
+                                               const dial_study_identity *stored,
+                                               const dial_study_identity *wanted);
 
 typedef struct dial_study_options {
     const char *name;    /* study name; NULL = "default" */
@@ -240,7 +240,8 @@ typedef struct dial_study_options {
  * creation are one transaction, so two runs creating one study at once
  * cannot both win. The study keeps a copy of the options. Free with
  * dial_study_free (the stored study persists). */
-dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out);
+DIAL_API dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options,
+                                     dial_study **out);
 /* Opens a study that exists in a SQLite file, with the direction it was
  * created with, to read it (`dial trials`, `dial best`); to run more trials
  * open it with dial_study_open and its options. name NULL picks the file's
@@ -252,11 +253,12 @@ dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, di
  * (DIAL_ERR_IO), not a dial study database (DIAL_ERR_FORMAT), no such
  * study, naming those the file holds (DIAL_ERR_ARGUMENT). Free with
  * dial_study_free. */
-dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name, dial_study **out);
+DIAL_API dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name,
+                                     dial_study **out);
 /* The names of the studies in a SQLite file, ascending; *names is owned by
  * the caller (free each, then the array). Reads the file read-only, as
  * dial_study_load. */
-dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n);
+DIAL_API dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, size_t *n);
 
 /* One study of a file, as `dial studies` lists it. */
 typedef struct dial_study_summary {
@@ -271,9 +273,9 @@ typedef struct dial_study_summary {
 /* Every study of a SQLite file, ascending name; read-only as
  * dial_study_load. On success *out (n items) is the caller's: free it with
  * dial_study_summaries_free. Errors: those of dial_study_load's file. */
-dial_status dial_study_summaries(dial_ctx *ctx, const char *storage, dial_study_summary **out,
-                                 size_t *n);
-void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
+DIAL_API dial_status dial_study_summaries(dial_ctx *ctx, const char *storage,
+                                          dial_study_summary **out, size_t *n);
+DIAL_API void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
 /* The identity study `name` of a SQLite file was created with, read
  * read-only. A missing file or study is no error: *found is false (a run
  * that will create it); so is an empty file (one that another run has just
@@ -281,17 +283,18 @@ void dial_study_summaries_free(dial_study_summary *summaries, size_t n);
  * and an empty identity. On success *out is the caller's
  * (dial_study_identity_free). Errors: a file that is not a dial study
  * database (DIAL_ERR_FORMAT), DIAL_ERR_IO, DIAL_ERR_NOMEM. */
-dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const char *name,
-                                     dial_study_identity *out, bool *found);
+DIAL_API dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const char *name,
+                                              dial_study_identity *out, bool *found);
 /* Deletes study `name` and all its trials from a SQLite file, in one
  * transaction. Errors: the file's, as dial_study_load; no such study,
  * naming those the file holds (DIAL_ERR_ARGUMENT). */
-dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const char *name);
+DIAL_API dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const char *name);
 /* Renames study `from` to `to` in a SQLite file. Errors: the file's; no
  * study `from`, a study `to` already there, an empty name
  * (DIAL_ERR_ARGUMENT). */
-dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from, const char *to);
-void dial_study_free(dial_study *study);
+DIAL_API dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from,
+                                       const char *to);
+DIAL_API void dial_study_free(dial_study *study);
 
 /* Returns the value of one trial, or a non-OK status to mark it failed (the
  * message on dial_trial_ctx(trial) is kept). Return DIAL_ERR_PRUNED... see
@@ -330,15 +333,17 @@ typedef struct dial_optimize_options {
     void *on_wait_user;
 } dial_optimize_options;
 
-dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective_fn objective,
-                                void *user, const dial_optimize_options *options);
+DIAL_API dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study,
+                                         dial_objective_fn objective, void *user,
+                                         const dial_optimize_options *options);
 
 /* Ask-and-tell. ask starts a new trial (NULL via *out with DIAL_OK when the
  * study already has max_trials finished or running trials, max_trials 0 =
  * no limit). tell finishes it with a state and value and frees the trial. */
-dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials, dial_trial **out);
-dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
-                            dial_trial_state state, double value);
+DIAL_API dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
+                                    dial_trial **out);
+DIAL_API dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
+                                     dial_trial_state state, double value);
 
 /* Reading a study (also while other workers write it). dial_study_trials
  * lists a SQLite study's every trial. An in-memory study keeps what a
@@ -348,11 +353,11 @@ dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
  * best complete ones and its first failed one; those are what it lists,
  * ascending number, each once. dial_study_best is exact for both. On
  * success *out is owned by the caller (dial_trial_list_free). */
-dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out);
+DIAL_API dial_status dial_study_trials(dial_ctx *ctx, dial_study *study, dial_trial_list *out);
 /* The best complete trial; DIAL_ERR_ARGUMENT "the study has no complete trial" if none. */
-dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out);
-dial_direction dial_study_direction(const dial_study *study);
-const char *dial_study_name(const dial_study *study);
+DIAL_API dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record *out);
+DIAL_API dial_direction dial_study_direction(const dial_study *study);
+DIAL_API const char *dial_study_name(const dial_study *study);
 
 #ifdef __cplusplus
 }

@@ -56,38 +56,39 @@ typedef struct dial_model_objective dial_model_objective;
  * (a metric for the other task, a metric needing probabilities the family
  * lacks, too few rows of a class for the folds), DIAL_ERR_NOMEM. Free with
  * dial_model_objective_free. */
-dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
-                                        const dial_dataset *data, const size_t *rows, size_t n_rows,
-                                        dial_model_objective **out);
-void dial_model_objective_free(dial_model_objective *objective);
+DIAL_API dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *setup,
+                                                 const dial_dataset *data, const size_t *rows,
+                                                 size_t n_rows, dial_model_objective **out);
+DIAL_API void dial_model_objective_free(dial_model_objective *objective);
 
 /* A dial_objective_fn; pass the objective as user. Sets the knobs from the
  * trial's suggestions (a knob whose condition fails is not asked for), fits
  * and scores every fold, reports each score, and returns the mean. Returns
  * the error of a failing fit (the trial fails with its message). Safe to
  * call from several threads at once. */
-dial_status dial_model_objective_run(void *objective, dial_trial *trial, double *value,
-                                     bool *pruned);
+DIAL_API dial_status dial_model_objective_run(void *objective, dial_trial *trial, double *value,
+                                              bool *pruned);
 
 /* The population standard deviation of a trial's intermediate values (the
  * objective's fold scores); NaN when it has none. */
-double dial_objective_fold_std(const dial_trial_record *record);
+DIAL_API double dial_objective_fold_std(const dial_trial_record *record);
 
 /* The search space to open the study with: the setup's, with the grid
  * roles (dial_grid_role) that make a grid visit trials in the order that
  * shares the most prepared work (the family's prepare knobs slowest, its
  * path or warm knob fastest). Owned by the objective. */
-const dial_space *dial_model_objective_space(const dial_model_objective *objective);
+DIAL_API const dial_space *dial_model_objective_space(const dial_model_objective *objective);
 
 /* The folds: row indices into the dataset (never outside the objective's
  * rows). Owned by the objective. */
-const dial_splits *dial_model_objective_splits(const dial_model_objective *objective);
+DIAL_API const dial_splits *dial_model_objective_splits(const dial_model_objective *objective);
 
 /* The knobs a trial ran with: the fixed knobs with the record's params set.
  * On success *out is a new set (dial_knobs_free). DIAL_ERR_KNOB when a param
  * does not fit the knob table (a study made for another model). */
-dial_status dial_model_objective_knobs(dial_ctx *ctx, const dial_model_objective *objective,
-                                       const dial_trial_record *record, dial_knobs *out);
+DIAL_API dial_status dial_model_objective_knobs(dial_ctx *ctx,
+                                                const dial_model_objective *objective,
+                                                const dial_trial_record *record, dial_knobs *out);
 
 /* ---- the procedure --------------------------------------------------------- */
 
@@ -190,9 +191,10 @@ typedef struct dial_tune_result {
  * the main study (or an outer fold's) has no complete trial, the message
  * giving the first failure; the refit's fit errors. On error *out is left
  * empty. */
-dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
-                            const dial_tune_options *options, dial_tune_result *out);
-void dial_tune_result_free(dial_tune_result *result);
+DIAL_API dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup,
+                                     const dial_dataset *data, const dial_tune_options *options,
+                                     dial_tune_result *out);
+DIAL_API void dial_tune_result_free(dial_tune_result *result);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/text.h"
 
 typedef struct cli_option_def {
     uint64_t id;

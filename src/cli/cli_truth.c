@@ -28,13 +28,7 @@ static dial_status choose_target(dial_ctx *ctx, const cli_options *opts, const d
      * target is where it was in training, as dial_model_bind assumes. */
     size_t n_features = dial_model_n_features(model);
     if (!table->has_header && table->n_cols == n_features + 1) {
-        const dial_tensor *t =
-            dial_tensors_find(dial_model_get_tensors(model), "schema.target_column");
-        int64_t recorded =
-            t && t->dtype == DIAL_I64 && dial_tensor_size(t) == 1 ? *(const int64_t *)t->data : -1;
-        size_t position =
-            recorded >= 0 && (uint64_t)recorded <= n_features ? (size_t)recorded : n_features;
-        snprintf(position_text, POSITION_TEXT_SIZE, "%zu", position + 1);
+        snprintf(position_text, POSITION_TEXT_SIZE, "%zu", dial_model_target_column(model) + 1);
         *target = position_text;
         return DIAL_OK;
     }

@@ -106,34 +106,19 @@ static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const d
     return dial_metric_parse(ctx, opts->metric, metric);
 }
 
-/* The impurity or gain importance the model learned, summed over the
- * one-hot inputs of each raw feature; NULL when it has none or its length
- * does not match the features. malloc'ed. */
-static double *learned_importance(const dial_model *model) {
-    const dial_tensors *tensors = dial_model_get_tensors(model);
-    const dial_tensor *t = dial_tensors_find(tensors, "importance");
-    if (!t) t = dial_tensors_find(tensors, "importance_gain");
-    if (!t || t->dtype != DIAL_F64 || dial_tensor_size(t) != dial_model_n_inputs(model))
-        return NULL;
-    size_t n_features = dial_model_n_features(model), input = 0;
-    double *sums = cli_alloc(n_features ? n_features : 1, sizeof *sums);
-    const double *values = t->data;
-    for (size_t j = 0; j < n_features; j++) {
-        size_t width = dial_model_feature_type(model, j) == DIAL_COLUMN_CATEGORICAL
-                           ? dial_model_feature_n_levels(model, j)
-                           : 1;
-        if (input + width > dial_tensor_size(t)) {
-            free(sums);
-            return NULL;
-        }
-        for (size_t k = 0; k < width; k++) sums[j] += values[input + k];
-        input += width;
-    }
-    if (input != dial_tensor_size(t)) {
-        free(sums);
-        return NULL;
-    }
-    return sums;
+/* The impurity or gain importance the model learned, per raw feature
+ * (malloc'ed), into *out; NULL when its family learns none. */
+static dial_status learned_importance(dial_ctx *ctx, const dial_model *model, double **out) {
+    *out = NULL;
+    if (!dial_model_has_feature_importance(model)) return DIAL_OK;
+    size_t n_features = dial_model_n_features(model);
+    double *importance = cli_alloc(n_features ? n_features : 1, sizeof *importance);
+    dial_status status = dial_model_feature_importance(ctx, model, importance);
+    if (status == DIAL_OK)
+        *out = importance;
+    else
+        free(importance);
+    return status;
 }
 
 /* Largest mean first; ties keep the model's feature order. Insertion sort:
@@ -245,13 +230,14 @@ int cli_cmd_importance(int argc, char **argv) {
     if (outcome == DIAL_OK)
         outcome = dial_importance_permutation_with(ctx, model, data, metric, repeats, opts.seed,
                                                    &options, &result);
+    double *impurity = NULL;
+    if (outcome == DIAL_OK) outcome = learned_importance(ctx, model, &impurity);
 
     if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);
     } else {
         size_t *order = cli_alloc(result.n_features ? result.n_features : 1, sizeof *order);
         rank_features(&result, order);
-        double *impurity = learned_importance(model);
         if (opts.json)
             cli_json_print(importance_json(model_path, data_path, model, data, &opts, repeats,
                                            &result, order, impurity),
@@ -259,10 +245,10 @@ int cli_cmd_importance(int argc, char **argv) {
         else
             print_text(model_path, data_path, model, data, &opts, repeats, &result, order,
                        impurity);
-        free(impurity);
         free(order);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
+    free(impurity);
     dial_importance_result_free(&result);
     dial_dataset_free(data);
     dial_table_free(table);

@@ -210,34 +210,12 @@ static char *shape_text(const dial_tensor *t) {
     return done;
 }
 
-/* What a tensor means: the preprocessing's, told in terms of the knobs that
- * made it, or the family's documented parameter. */
+/* What a tensor means, as the model tells it (malloc'ed). */
 static char *tensor_doc(const dial_model *model, const char *name) {
-    const dial_knobs *knobs = dial_model_get_knobs(model);
-    const char *scale =
-        dial_knobs_find(knobs, "scale") >= 0 ? dial_knobs_choice(knobs, "scale") : "";
-    const char *impute =
-        dial_knobs_find(knobs, "impute") >= 0 ? dial_knobs_choice(knobs, "impute") : "";
-    bool minmax = strcmp(scale, "minmax") == 0;
-    if (strcmp(name, "schema.target_column") == 0)
-        return cli_strdup("where the target was among the training file's columns (0-based), so a "
-                          "headerless file that still holds it binds by position");
-    if (strcmp(name, "preprocess.fill") == 0)
-        return cli_format("the value that replaces a missing feature: its training %s "
-                          "(impute=%s), or its most frequent level for a categorical one",
-                          strcmp(impute, "most_frequent") == 0 ? "most frequent value" : impute,
-                          impute);
-    if (strcmp(name, "preprocess.center") == 0)
-        return cli_format("the %s the scaler learned, subtracted from each input: "
-                          "x' = (x - center) / scale (scale=%s)",
-                          minmax ? "minimum" : "mean", scale);
-    if (strcmp(name, "preprocess.scale") == 0)
-        return cli_format("the %s the scaler learned, dividing each input (scale=%s)",
-                          minmax ? "range (max - min)" : "standard deviation", scale);
-    const dial_model_family *family = dial_model_get_family(model);
-    for (size_t i = 0; family->params && i < family->n_params; i++)
-        if (strcmp(family->params[i].name, name) == 0) return cli_strdup(family->params[i].doc);
-    return cli_strdup("");
+    size_t length = dial_model_tensor_doc(model, name, NULL, 0);
+    char *doc = cli_alloc(length + 1, 1);
+    dial_model_tensor_doc(model, name, doc, length + 1);
+    return doc;
 }
 
 static void print_tensor(const dial_model *model, const tensor_labels *labels,

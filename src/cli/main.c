@@ -1,10 +1,8 @@
 /* dial: the command line. Dispatches git-style subcommands; each lives in
  * its own cmd_*.c and is a thin client of the library. */
-#include <cblas.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/text.h"
 
 typedef struct subcommand {
     const char *name;
@@ -55,10 +53,6 @@ static void print_help(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* dial spreads its work over --jobs threads itself; BLAS threads inside
-     * each of them would oversubscribe the machine. */
-    openblas_set_num_threads(1);
-
     if (argc < 2) return cli_error(CLI_EXIT_USAGE, "missing command; see 'dial --help'");
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
@@ -66,7 +60,7 @@ int main(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        printf("dial %s\n", DIAL_VERSION_STRING);
+        printf("dial %s\n", dial_version());
         return CLI_EXIT_OK;
     }
     if (strcmp(name, "help") == 0) {

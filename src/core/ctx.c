@@ -1,4 +1,5 @@
 /* The context: seed, thread budget, log callback and the last error. */
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,24 @@ struct dial_ctx {
     char error[DIAL_ERROR_MAX];
 };
 
-dial_ctx *dial_ctx_new(void) {
+static dial_ctx *ctx_alloc(void) {
     dial_ctx *ctx = calloc(1, sizeof *ctx);
     if (ctx) ctx->threads = 1;
     return ctx;
 }
 
+dial_ctx *dial_ctx_new(void) {
+    /* dial spreads its work over the context's thread budget itself; BLAS
+     * threads inside each of those would oversubscribe the machine (and a
+     * budget of 1 would not mean one thread). The setting is the process's,
+     * so it is made here, when a program starts using dial, and not in
+     * dial_ctx_clone, which worker threads call at the same time. */
+    openblas_set_num_threads(1);
+    return ctx_alloc();
+}
+
 dial_ctx *dial_ctx_clone(const dial_ctx *parent, int threads) {
-    dial_ctx *ctx = dial_ctx_new();
+    dial_ctx *ctx = ctx_alloc();
     if (!ctx) return NULL;
     ctx->seed = parent->seed;
     ctx->log_fn = parent->log_fn;

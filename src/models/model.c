@@ -306,24 +306,6 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
 
 /* ---- binding new data ------------------------------------------------------------------- */
 
-/* Where the target sat among the training table's columns: recorded at fit
- * time; for a model file without it, a made-up name "V<k>" tells, and
- * otherwise the default (last) position is assumed. */
-static size_t target_position(const dial_model *model) {
-    const dial_tensor *t = dial_tensors_find(&model->tensors, MODEL_TARGET_COLUMN);
-    if (t && t->dtype == DIAL_I64 && dial_tensor_size(t) == 1) {
-        int64_t k = *(const int64_t *)t->data;
-        if (k >= 0 && (uint64_t)k <= model->n_features) return (size_t)k;
-    }
-    const char *name = model->target_name ? model->target_name : "";
-    if (name[0] == 'V' && name[1] >= '1' && name[1] <= '9') {
-        char *end = NULL;
-        unsigned long k = strtoul(name + 1, &end, 10);
-        if (*end == '\0' && k >= 1 && k <= model->n_features + 1) return (size_t)k - 1;
-    }
-    return model->n_features;
-}
-
 static void feature_list(const dial_model *model, char *buf, size_t size) {
     size_t used = 0;
     buf[0] = '\0';
@@ -359,7 +341,7 @@ static dial_status bind_columns(dial_ctx *ctx, const dial_model *model, const di
         return DIAL_OK;
     }
     if (table->n_cols == n + 1) {
-        size_t skip = target_position(model);
+        size_t skip = dial_model_target_column(model);
         for (size_t j = 0; j < n; j++) features[j] = &table->cols[j < skip ? j : j + 1];
         return DIAL_OK;
     }
@@ -367,7 +349,7 @@ static dial_status bind_columns(dial_ctx *ctx, const dial_model *model, const di
                      "the input has no header and %zu column%s; the model needs %zu (its "
                      "features) or %zu (with the target '%s' as column %zu)",
                      table->n_cols, table->n_cols == 1 ? "" : "s", n, n + 1, model->target_name,
-                     target_position(model) + 1);
+                     dial_model_target_column(model) + 1);
 }
 
 static dial_status check_bound_types(dial_ctx *ctx, const dial_model *model,
