@@ -11,11 +11,13 @@
 void dial_cart_workspace_free(dial_cart_workspace *ws) {
     if (!ws) return;
     void *owned[] = {
-        ws->samples,    ws->order,      ws->order_tmp,  ws->node_codes,  ws->node_label,
-        ws->node_y,     ws->node_w,     ws->bucket,     ws->features,    ws->total,
-        ws->left,       ws->right,      ws->xlogx_left, ws->xlogx_right, ws->rank,
-        ws->by_y,       ws->rank_y,     ws->rank_w,     ws->fen_all_w,   ws->fen_all_s,
-        ws->fen_left_w, ws->fen_left_s, ws->stack,      ws->hist,        ws->constants};
+        ws->samples,    ws->order,       ws->order_tmp,    ws->node_codes,  ws->node_label,
+        ws->node_y,     ws->node_w,      ws->bucket,       ws->features,    ws->total,
+        ws->left,       ws->right,       ws->xlogx_left,   ws->xlogx_right, ws->rank,
+        ws->by_y,       ws->rank_y,      ws->rank_w,       ws->fen_all_w,   ws->fen_all_s,
+        ws->fen_left_w, ws->fen_left_s,  ws->stack,        ws->hist,        ws->constants,
+        ws->cat_count,  ws->cat_present, ws->cat_rank,     ws->cat_w,       ws->cat_stat,
+        ws->cat_order,  ws->split_bits,  ws->split_present};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     dial_cart_tree_free(&ws->tree);
     free(ws);
@@ -53,6 +55,17 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data) {
              (ws->fen_all_s = malloc((n + 1) * sizeof *ws->fen_all_s)) &&
              (ws->fen_left_w = malloc((n + 1) * sizeof *ws->fen_left_w)) &&
              (ws->fen_left_s = malloc((n + 1) * sizeof *ws->fen_left_s));
+    if (ok && data->n_blocks) {
+        size_t codes = data->max_codes, words = (codes + 63) / 64;
+        ok = (ws->cat_count = calloc(codes, sizeof *ws->cat_count)) &&
+             (ws->cat_present = malloc(codes * sizeof *ws->cat_present)) &&
+             (ws->cat_rank = malloc(codes * sizeof *ws->cat_rank)) &&
+             (ws->cat_w = malloc(codes * sizeof *ws->cat_w)) &&
+             (ws->cat_stat = malloc(codes * k * sizeof *ws->cat_stat)) &&
+             (ws->cat_order = malloc(codes * sizeof *ws->cat_order)) &&
+             (ws->split_bits = malloc(words * sizeof *ws->split_bits)) &&
+             (ws->split_present = malloc(words * sizeof *ws->split_present));
+    }
     if (!ok) {
         dial_cart_workspace_free(ws);
         return NULL;
@@ -72,14 +85,17 @@ void dial_cart_tree_free(dial_cart_tree *tree) {
     free(tree->impurity);
     free(tree->weighted_n);
     free(tree->value);
+    free(tree->category);
+    free(tree->bits);
     *tree = (dial_cart_tree){0};
 }
 
 bool dial_cart_tree_reserve(dial_cart_tree *tree, size_t capacity) {
     if (capacity <= tree->capacity) return true;
-    int64_t **ints[] = {&tree->feature, &tree->left, &tree->right, &tree->n_samples};
+    int64_t **ints[] = {&tree->feature, &tree->left, &tree->right, &tree->n_samples,
+                        &tree->category};
     double **reals[] = {&tree->threshold, &tree->impurity, &tree->weighted_n};
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         int64_t *p = realloc(*ints[i], capacity * sizeof *p);
         if (!p) return false;
         *ints[i] = p;
@@ -103,7 +119,7 @@ static int64_t cart_tree_add(dial_cart_tree *tree, size_t n_samples, double weig
         !dial_cart_tree_reserve(tree, tree->capacity ? 2 * tree->capacity : 64))
         return -1;
     size_t i = tree->n_nodes++;
-    tree->feature[i] = tree->left[i] = tree->right[i] = -1;
+    tree->feature[i] = tree->left[i] = tree->right[i] = tree->category[i] = -1;
     tree->n_samples[i] = (int64_t)n_samples;
     tree->threshold[i] = 0;
     tree->impurity[i] = impurity;
@@ -119,9 +135,11 @@ static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
     const uint16_t *column = data->codes + split->feature * data->n_rows;
     uint32_t *samples = ws->samples + start, *right = ws->order_tmp;
     size_t n_left = 0, n_right = 0;
+    bool category = data->block[split->feature] >= 0;
     for (size_t i = 0; i < end - start; i++) {
-        uint32_t row = samples[i];
-        size_t goes_left = column[row] <= split->code_left;
+        uint32_t row = samples[i], code = column[row];
+        size_t goes_left = category ? (size_t)(ws->split_bits[code / 64] >> (code % 64) & 1)
+                                    : code <= split->code_left;
         samples[n_left] = row;
         right[n_right] = row;
         n_left += goes_left;
@@ -139,6 +157,36 @@ static double cart_threshold(const dial_cart_data *data, const cart_split *split
     double t = a / 2.0 + b / 2.0;
     if (t == b || isinf(t)) t = a;
     return t;
+}
+
+/* Appends the bitset of a categorical split to the tree's words: the
+ * levels the scan sent left, and the levels absent from the node (and
+ * the code of none) on the side with more of its n training rows, the
+ * left on a tie. Returns the first word's index, or -1 when out of
+ * memory. */
+static int64_t cart_add_bits(dial_cart_workspace *ws, const dial_cart_data *data,
+                             const cart_split *split, size_t n) {
+    dial_cart_tree *tree = &ws->tree;
+    size_t n_codes = data->bin_start[split->feature + 1] - data->bin_start[split->feature];
+    size_t words = (n_codes + 63) / 64;
+    if (tree->n_words + words > tree->words_capacity) {
+        size_t capacity = 2 * tree->words_capacity + words + 16;
+        uint64_t *bits = realloc(tree->bits, capacity * sizeof *bits);
+        if (!bits) return -1;
+        tree->bits = bits;
+        tree->words_capacity = capacity;
+    }
+    bool absent_left = split->n_left >= n - split->n_left;
+    uint64_t *out = tree->bits + tree->n_words;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t absent = absent_left ? ~ws->split_present[w] : 0;
+        size_t used = n_codes - 64 * w;
+        uint64_t mask = used >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << used) - 1;
+        out[w] = (ws->split_bits[w] | absent) & mask;
+    }
+    int64_t at = (int64_t)tree->n_words;
+    tree->n_words += words;
+    return at;
 }
 
 static bool cart_push(dial_cart_workspace *ws, size_t *top, cart_frame frame) {
@@ -230,6 +278,7 @@ static dial_status cart_prune(dial_cart_tree *tree, double alpha) {
         size_t j = (size_t)renumber[i];
         tree->feature[j] = internal[i] ? tree->feature[i] : -1;
         tree->threshold[j] = internal[i] ? tree->threshold[i] : 0;
+        tree->category[j] = internal[i] ? tree->category[i] : -1;
         tree->left[j] = internal[i] ? renumber[tree->left[i]] : -1;
         tree->right[j] = internal[i] ? renumber[tree->right[i]] : -1;
         tree->n_samples[j] = tree->n_samples[i];
@@ -271,6 +320,16 @@ static bool cart_tree_copy(const dial_cart_tree *from, dial_cart_tree *to) {
     memcpy(to->impurity, from->impurity, m * sizeof *to->impurity);
     memcpy(to->weighted_n, from->weighted_n, m * sizeof *to->weighted_n);
     memcpy(to->value, from->value, m * from->n_outputs * sizeof *to->value);
+    memcpy(to->category, from->category, m * sizeof *to->category);
+    if (from->n_words) {
+        to->bits = malloc(from->n_words * sizeof *to->bits);
+        if (!to->bits) {
+            dial_cart_tree_free(to);
+            return false;
+        }
+        memcpy(to->bits, from->bits, from->n_words * sizeof *to->bits);
+        to->n_words = to->words_capacity = from->n_words;
+    }
     return true;
 }
 
@@ -282,6 +341,7 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
     dial_cart_tree *tree = &ws->tree;
     *out = (dial_cart_tree){.n_outputs = data->n_classes ? data->n_classes : 1};
     tree->n_nodes = 0;
+    tree->n_words = 0;
     tree->n_outputs = out->n_outputs;
     size_t n = 0;
     for (size_t i = 0; i < data->n_rows; i++)
@@ -332,8 +392,14 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
                 (impurity - w_right / w_node * imp_right - w_left / w_node * imp_left);
             if (improvement + CART_EPSILON < params->min_impurity_decrease) continue;
         }
-        tree->feature[id] = (int64_t)split.feature;
-        tree->threshold[id] = cart_threshold(data, &split);
+        tree->feature[id] = (int64_t)data->column[split.feature];
+        if (data->block[split.feature] >= 0) {
+            tree->threshold[id] = 0;
+            tree->category[id] = cart_add_bits(ws, data, &split, count);
+            if (tree->category[id] < 0) goto nomem;
+        } else {
+            tree->threshold[id] = cart_threshold(data, &split);
+        }
         size_t middle = frame.start + split.n_left;
         cart_frame right = {middle, frame.end, frame.depth + 1, id, false, n_constants};
         cart_frame left = {frame.start, middle, frame.depth + 1, id, true, n_constants};

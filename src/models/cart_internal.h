@@ -88,6 +88,14 @@ struct dial_cart_workspace {
     double *rank_y, *rank_w, *fen_all_w, *fen_all_s, *fen_left_w, *fen_left_s;
     cart_frame *stack;
     size_t stack_capacity;
+    /* categorical features, per code: rows, weight, sum of w y or class
+     * weights, the levels present and their order; the best split's
+     * levels and the node's levels as bitsets */
+    uint32_t *cat_count, *cat_present;
+    uint16_t *cat_rank;
+    double *cat_w, *cat_stat;
+    cart_pair *cat_order;
+    uint64_t *split_bits, *split_present;
     double root_weight;
     double total_sq;     /* gini: sum of the squared class weights of the node */
     dial_cart_tree tree; /* the tree being grown */
@@ -135,6 +143,19 @@ void dial_cart_scan_absolute(dial_cart_workspace *ws, size_t f, size_t n, double
 bool dial_cart_scan_histogram(dial_cart_workspace *ws, const dial_cart_data *data,
                               const dial_cart_params *params, size_t f, size_t start, size_t n,
                               double w_node, double sum_node, cart_split *best);
+/* The native categorical way (cart_category.c): orders the levels present
+ * in the node and scans each order's prefixes with the criterion's scan;
+ * when the best split improves, ws->split_bits holds the levels it sends
+ * left and ws->split_present those the node holds. False when the node
+ * holds one level. */
+bool dial_cart_scan_category(dial_cart_workspace *ws, const dial_cart_data *data,
+                             const dial_cart_params *params, size_t f, size_t start, size_t n,
+                             double w_node, double sum_node, cart_split *best);
+/* The blocks data splits natively, as the tensors hold them: blocks
+ * (n_blocks x 2) and levels (dial_cart_category_levels(data) x 2). */
+dial_status dial_cart_categories_build(const dial_cart_data *data, int64_t *blocks, double *levels);
+size_t dial_cart_category_levels(const dial_cart_data *data);
+
 /* Builds a Fenwick tree (n + 1 entries) over values. */
 void dial_cart_fen_build(double *fen, const double *values, size_t n);
 

@@ -16,6 +16,7 @@ const char *const dial_cart_max_features_choices[] = {"auto",     "all",   "sqrt
  * went there, count=1 scoring 3 to 5 points lower on spam. */
 const char *const dial_cart_max_features_searched[] = {"all", "sqrt", "log2", "fraction", NULL};
 const char *const dial_cart_class_weight_choices[] = {"none", "balanced", NULL};
+const char *const dial_cart_categorical_choices[] = {"native", "onehot", NULL};
 
 /* ---- knobs ----------------------------------------------------------------- */
 
@@ -98,6 +99,15 @@ dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family, const
                          "at most %zu or max_features=all",
                          family, cart_knob(knobs, "max_features_count", 1), in->n_features,
                          in->n_features);
-    out->max_features = cart_max_features(rule, knobs, in->n_features, classification);
+    long categorical = dial_knobs_find(knobs, "categorical");
+    out->native = categorical < 0 || strcmp(dial_knobs_choice(knobs, "categorical"), "native") == 0;
+    /* mtry counts split candidates: a categorical feature split natively
+     * is one, not one per level */
+    size_t candidates = in->n_features;
+    for (size_t b = 0; out->native && in->onehot && b < in->n_onehot; b++)
+        if (in->onehot[b].n_levels <= DIAL_CART_CATEGORY_MAX_LEVELS &&
+            in->onehot[b].n_levels <= candidates)
+            candidates -= in->onehot[b].n_levels - 1;
+    out->max_features = cart_max_features(rule, knobs, candidates, classification);
     return DIAL_OK;
 }

@@ -193,11 +193,15 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         f_j += found_constants;
         size_t f = features[f_j];
         size_t bins = data->bin_start[f + 1] - data->bin_start[f];
-        bool histogram = params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
+        bool category = data->block[f] >= 0;
+        bool histogram = !category && params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
                          bins * (data->n_classes ? data->n_classes : 2) <= CART_HISTOGRAM_ROWS * n;
-        bool varies = histogram ? dial_cart_scan_histogram(ws, data, params, f, start, n, w_node,
-                                                           sum_node, best)
-                                : cart_sort_node(ws, data, f, start, n);
+        bool varies =
+            category
+                ? dial_cart_scan_category(ws, data, params, f, start, n, w_node, sum_node, best)
+            : histogram
+                ? dial_cart_scan_histogram(ws, data, params, f, start, n, w_node, sum_node, best)
+                : cart_sort_node(ws, data, f, start, n);
         if (!varies) {
             features[f_j] = features[total_constants];
             features[total_constants] = f;
@@ -209,7 +213,7 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         features[f_j] = features[f_i];
         features[f_i] = f;
         size_t msl = params->min_samples_leaf;
-        if (histogram) continue;
+        if (histogram || category) continue;
         switch (params->criterion) {
         case DIAL_CART_GINI: dial_cart_scan_gini(ws, f, n, w_node, msl, best); break;
         case DIAL_CART_ENTROPY: dial_cart_scan_entropy(ws, f, n, w_node, msl, best); break;

@@ -8,10 +8,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cart.h"
+#include "models/cart_internal.h"
 
-dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_tree *trees,
-                                  size_t n_trees, bool tree_offset) {
+/* Adds the category tensors of cart.h when some node splits a category. */
+static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learned,
+                                             const dial_cart_data *data,
+                                             const dial_cart_tree *trees, size_t n_trees,
+                                             size_t n_nodes) {
+    size_t n_words = 0;
+    for (size_t t = 0; t < n_trees; t++) n_words += trees[t].n_words;
+    if (!data || data->n_blocks == 0 || n_words == 0) return DIAL_OK;
+    size_t n_levels = dial_cart_category_levels(data);
+    size_t shape_blocks[2] = {data->n_blocks, 2}, shape_levels[2] = {n_levels, 2};
+    size_t shape_nodes[1] = {n_nodes}, shape_words[1] = {n_words};
+    int64_t *blocks, *category, *bits;
+    double *levels;
+    dial_status status;
+    if ((status = dial_tensors_add(ctx, learned, "category_blocks", DIAL_I64, 2, shape_blocks,
+                                   (void **)&blocks)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category_levels", DIAL_F64, 2, shape_levels,
+                                   (void **)&levels)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category", DIAL_I64, 1, shape_nodes,
+                                   (void **)&category)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category_bits", DIAL_I64, 1, shape_words,
+                                   (void **)&bits)) != DIAL_OK)
+        return status;
+    dial_cart_categories_build(data, blocks, levels);
+    size_t at = 0, word = 0;
+    for (size_t t = 0; t < n_trees; t++) {
+        const dial_cart_tree *tree = &trees[t];
+        for (size_t i = 0; i < tree->n_nodes; i++)
+            category[at + i] = tree->category[i] < 0 ? -1 : tree->category[i] + (int64_t)word;
+        memcpy(bits + word, tree->bits, tree->n_words * sizeof *bits);
+        at += tree->n_nodes;
+        word += tree->n_words;
+    }
+    return DIAL_OK;
+}
+
+dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
+                                  const dial_cart_tree *trees, size_t n_trees, bool tree_offset) {
     size_t n_nodes = 0, n_outputs = n_trees ? trees[0].n_outputs : 1;
     for (size_t t = 0; t < n_trees; t++) n_nodes += trees[t].n_nodes;
     size_t shape[2] = {n_nodes, n_outputs};
@@ -54,7 +90,7 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
         at += m;
     }
     if (offset) offset[n_trees] = (int64_t)at;
-    return DIAL_OK;
+    return cart_category_tensors_add(ctx, learned, data, trees, n_trees, n_nodes);
 }
 
 static dial_status cart_tensor(dial_ctx *ctx, const char *family, const dial_tensors *learned,
@@ -87,9 +123,35 @@ static const char *cart_node_name(char *buf, size_t size, const char *family, bo
     return buf;
 }
 
+/* A node's category entry: -1, or for a split on a block's offset its
+ * whole bitset inside the words. */
+static dial_status cart_check_category(dial_ctx *ctx, const char *who, const dial_cart_view *v,
+                                       const dial_cart_categories *cats, size_t i) {
+    int64_t at = v->category[i];
+    if (at == -1) return DIAL_OK;
+    if (v->left[i] == -1)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s is a leaf but has the category bitset %" PRId64 " (a leaf has -1)",
+                         who, at);
+    int64_t b = dial_cart_category_block(cats, v->feature[i]);
+    if (b < 0)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s splits input %" PRId64 " by category, but no block of "
+                         "'category_blocks' starts there",
+                         who, v->feature[i]);
+    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
+    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s has its category bitset at word %" PRId64 ", but a split on block "
+                         "%" PRId64 " (%" PRId64 " levels) needs %" PRIu64
+                         " words and 'category_bits' has %zu; the file is damaged",
+                         who, at, b, cats->blocks[2 * b + 1], words, cats->n_words);
+    return DIAL_OK;
+}
+
 static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool forest, size_t t,
                                    const dial_cart_view *v, const dial_fit_input *in,
-                                   int64_t *parent) {
+                                   const dial_cart_categories *cats, int64_t *parent) {
     char who[96];
     if (v->n_nodes >= UINT32_MAX)
         return dial_fail(ctx, DIAL_ERR_FORMAT, "%s: a tree of %zu nodes is more than dial takes",
@@ -138,6 +200,11 @@ static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool fores
         if (l != -1 && isnan(v->threshold[i]))
             return dial_fail(ctx, DIAL_ERR_FORMAT, "%s has a threshold that is not a number",
                              cart_node_name(who, sizeof who, family, forest, t, i));
+        if (v->category) {
+            dial_status status = cart_check_category(
+                ctx, cart_node_name(who, sizeof who, family, forest, t, i), v, cats, i);
+            if (status != DIAL_OK) return status;
+        }
         if (v->n_samples[i] < 0)
             return dial_fail(ctx, DIAL_ERR_FORMAT, "%s has %" PRId64 " samples",
                              cart_node_name(who, sizeof who, family, forest, t, i),
@@ -156,6 +223,66 @@ static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool fores
                                  cart_node_name(who, sizeof who, family, forest, t, i), x);
         }
     }
+    return DIAL_OK;
+}
+
+/* The category tensors, when present: the blocks in order inside the
+ * inputs, their levels' off and on values numbers, a word at least. */
+static dial_status cart_read_categories(dial_ctx *ctx, const char *family,
+                                        const dial_tensors *learned, const dial_fit_input *in,
+                                        size_t n_nodes, dial_cart_forest *out) {
+    const dial_tensor *blocks = dial_tensors_find(learned, "category_blocks");
+    const dial_tensor *category = dial_tensors_find(learned, "category");
+    if (!blocks && !category) return DIAL_OK;
+    if (!blocks || blocks->ndim != 2 || blocks->shape[0] == 0 || blocks->shape[1] != 2)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s model tensor 'category_blocks' must be int64 of shape [n_blocks x "
+                         "2], one row per one-hot block, beside 'category'",
+                         family);
+    size_t n_blocks = blocks->shape[0];
+    const void *p = NULL;
+    dial_status status = cart_tensor(ctx, family, learned, "category_blocks", DIAL_I64, 2, n_blocks,
+                                     2, "one-hot block", &p);
+    if (status != DIAL_OK) return status;
+    const int64_t *pair = p;
+    uint64_t end = 0, n_levels = 0;
+    for (size_t b = 0; b < n_blocks; b++) {
+        int64_t offset = pair[2 * b], levels = pair[2 * b + 1];
+        if (offset < 0 || (uint64_t)offset < end || levels < 1 ||
+            levels > (int64_t)DIAL_CART_CATEGORY_MAX_LEVELS ||
+            (uint64_t)offset + (uint64_t)levels > in->n_features)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "%s model: category block %zu (columns %" PRId64 " + %" PRId64
+                             ") overlaps the one before it or lies beyond the %zu inputs",
+                             family, b, offset, levels, in->n_features);
+        end = (uint64_t)offset + (uint64_t)levels;
+        n_levels += (uint64_t)levels;
+    }
+    if (in->n_features + n_blocks >= INT32_MAX)
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "%s: %zu inputs are more than dial takes", family,
+                         in->n_features);
+    out->categories.n_blocks = n_blocks;
+    out->categories.blocks = pair;
+    status = cart_tensor(ctx, family, learned, "category_levels", DIAL_F64, 2, (size_t)n_levels, 2,
+                         "level", &p);
+    if (status != DIAL_OK) return status;
+    out->categories.levels = p;
+    for (size_t l = 0; l < 2 * n_levels; l++)
+        if (!isfinite(out->categories.levels[l]))
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "%s model tensor 'category_levels' holds %g, not a finite number",
+                             family, out->categories.levels[l]);
+    status = cart_tensor(ctx, family, learned, "category", DIAL_I64, 1, n_nodes, 0, "node", &p);
+    if (status != DIAL_OK) return status;
+    out->category = p;
+    const dial_tensor *bits = dial_tensors_find(learned, "category_bits");
+    if (!bits || bits->dtype != DIAL_I64 || bits->ndim != 1 || bits->shape[0] == 0 || !bits->data)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s model tensor 'category_bits' must be int64 of shape [n_words], the "
+                         "bitsets of the splits on a category",
+                         family);
+    out->categories.n_words = bits->shape[0];
+    out->categories.bits = bits->data;
     return DIAL_OK;
 }
 
@@ -217,6 +344,8 @@ dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial
         out->offset = offset;
         out->n_trees = n_trees;
     }
+    status = cart_read_categories(ctx, family, learned, in, n, out);
+    if (status != DIAL_OK) return status;
     size_t largest = 0;
     for (size_t t = 0; t < out->n_trees; t++) {
         size_t m = dial_cart_forest_tree(out, t).n_nodes;
@@ -227,13 +356,14 @@ dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial
         return dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory checking %zu nodes", family, n);
     for (size_t t = 0; t < out->n_trees && status == DIAL_OK; t++) {
         dial_cart_view v = dial_cart_forest_tree(out, t);
-        status = cart_check_tree(ctx, family, tree_offset, t, &v, in, parent);
+        status = cart_check_tree(ctx, family, tree_offset, t, &v, in, &out->categories, parent);
     }
     free(parent);
     return status;
 }
 
-size_t dial_cart_pack(const dial_cart_view *tree, dial_cart_packed *out, uint32_t *stack) {
+size_t dial_cart_pack(const dial_cart_view *tree, const dial_cart_categories *cats, size_t n_inputs,
+                      dial_cart_packed *out, uint32_t *stack) {
     /* depth first, left before right; a right child on the stack carries
      * the packed index of its parent, whose next it fills when it lands */
     size_t top = 0, count = 0;
@@ -257,6 +387,11 @@ size_t dial_cart_pack(const dial_cart_view *tree, dial_cart_packed *out, uint32_
             continue;
         }
         out[at].feature = (int32_t)tree->feature[node];
+        if (tree->category && tree->category[node] >= 0) {
+            out[at].feature =
+                (int32_t)(n_inputs + (size_t)dial_cart_category_block(cats, tree->feature[node]));
+            out[at].threshold = (double)tree->category[node];
+        }
         stack[top] = (uint32_t)tree->right[node];
         patch[top++] = at;
         stack[top] = (uint32_t)tree->left[node];
@@ -277,5 +412,7 @@ dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t) {
                             forest->n_samples + start,
                             forest->threshold + start,
                             forest->impurity + start,
-                            forest->value + start * k};
+                            forest->value + start * k,
+                            forest->category ? forest->category + start : NULL,
+                            forest->categories.bits};
 }
