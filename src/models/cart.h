@@ -258,12 +258,6 @@ typedef struct dial_cart_view {
     const uint64_t *bits;    /* the words category indexes */
 } dial_cart_view;
 
-static inline dial_cart_view dial_cart_tree_view(const dial_cart_tree *tree) {
-    return (dial_cart_view){tree->n_nodes, tree->n_outputs, tree->feature,   tree->left,
-                            tree->right,   tree->n_samples, tree->threshold, tree->impurity,
-                            tree->value,   tree->category,  tree->bits};
-}
-
 /* The one-hot blocks a model splits natively, as its tensors hold them
  * (or as a fit builds them); n_blocks 0 when none. */
 typedef struct dial_cart_categories {

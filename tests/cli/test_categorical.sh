@@ -131,4 +131,22 @@ for model in tree forest; do
         fail "the native model file is not the smaller"
     passed=$((passed + 3))
 done
+# Three classes over 30 levels (level l is class l % 3): one order of the
+# levels per class finds {class a} then {class b} against the rest, so a
+# tree of depth 2 is exact where one-hot splits off one level a node; the
+# same for a regression target (level l's amount is about 10 * (l % 3)),
+# with the absolute error too, and for a forest.
+"$PYTHON" - "$TMP/three.csv" <<'PY'
+import sys
+rows = ["L%d,%s,%.1f" % (i % 30, "abc"[i % 30 % 3], i % 30 % 3 * 10 + i % 7 * 0.1) for i in range(300)]
+open(sys.argv[1], "w").write("level,cls,amount\n" + "\n".join(rows) + "\n")
+PY
+check 0 "" fit tree "$TMP/three.csv" -t cls --ignore amount -s max_depth=2 -o "$TMP/three.dial"
+has "training accuracy  1.0000"
+check 0 "" fit tree "$TMP/three.csv" -t cls --ignore amount -s max_depth=2 -s categorical=onehot -o "$TMP/three.dial"
+has "training accuracy  0.4000"
+check 0 "" fit tree "$TMP/three.csv" -t amount --ignore cls -s max_depth=2 -s criterion=absolute_error -o "$TMP/three.dial"
+has "training r2  0.9994"
+check 0 "" fit forest "$TMP/three.csv" -t amount --ignore cls -s max_depth=2 -s n_estimators=5 -o "$TMP/three.dial"
+has "training r2  0.9994"
 finish

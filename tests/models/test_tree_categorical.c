@@ -190,6 +190,61 @@ static void test_a_block_beyond_the_inputs_is_refused_at_load_time(void **state)
     dial_ctx_free(ctx);
 }
 
+/* 45 rows of one colour, one-hot in three inputs: red (30 rows, class 1),
+ * blue (10) and green (5, both class 0). */
+static void colour_rows(double *x, double *y) {
+    for (size_t i = 0; i < 45; i++) {
+        size_t level = i < 30 ? 0 : i < 40 ? 1 : 2;
+        for (size_t l = 0; l < 3; l++) x[3 * i + l] = l == level;
+        y[i] = level == 0;
+    }
+}
+
+/* Fits a tree of depth 1 on the colour rows, with or without naming the
+ * one-hot block; returns whether the tree splits a category. */
+static bool colour_tree_splits_category(bool name_the_block) {
+    dial_ctx *ctx = test_ctx();
+    double x[45 * 3], y[45], off[3] = {0, 0, 0}, on[3] = {1, 1, 1};
+    colour_rows(x, y);
+    dial_onehot_block block = {.offset = 0, .n_levels = 3, .off = off, .on = on};
+    dial_fit_input in = {.x = x,
+                         .n_rows = 45,
+                         .n_features = 3,
+                         .y = y,
+                         .task = DIAL_TASK_CLASSIFICATION,
+                         .n_classes = 2,
+                         .onehot = name_the_block ? &block : NULL,
+                         .n_onehot = name_the_block ? 1 : 0};
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_tree, (const char *const[]){"max_depth=1", NULL});
+    dial_tensors learned = {0};
+    assert_dial_ok(ctx, dial_model_tree.fit(ctx, &knobs, &in, &learned));
+    assert_int_equal(dial_tensors_find(&learned, "feature")->shape[0], 3);
+    bool category = dial_tensors_find(&learned, "category") != NULL;
+    if (category) {
+        /* blue and green (bits 1 and 2) go left; the code of none (bit 3)
+         * goes right, with red's 30 rows, the larger child */
+        const int64_t *bits = dial_tensors_find(&learned, "category_bits")->data;
+        assert_int_equal(bits[0], 6);
+    }
+    dial_tensors_clear(&learned);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+    return category;
+}
+
+static void test_a_fit_input_naming_its_blocks_splits_natively(void **state) {
+    (void)state;
+    assert_true(colour_tree_splits_category(true));
+}
+
+/* A fit input that does not name its one-hot blocks (as the tuner's folds
+ * today) is split one-hot, whatever the knob says. */
+static void test_a_fit_input_without_blocks_splits_one_hot(void **state) {
+    (void)state;
+    assert_false(colour_tree_splits_category(false));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_tree_on_credit_data_splits_categories_by_subsets),
@@ -199,6 +254,8 @@ int main(void) {
         cmocka_unit_test(test_a_bitset_beyond_the_words_is_refused_at_load_time),
         cmocka_unit_test(test_a_category_split_off_a_block_is_refused_at_load_time),
         cmocka_unit_test(test_a_block_beyond_the_inputs_is_refused_at_load_time),
+        cmocka_unit_test(test_a_fit_input_naming_its_blocks_splits_natively),
+        cmocka_unit_test(test_a_fit_input_without_blocks_splits_one_hot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
