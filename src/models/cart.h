@@ -368,6 +368,15 @@ typedef struct dial_cart_forest {
 dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial_tensors *learned,
                                    const dial_fit_input *in, bool tree_offset,
                                    dial_cart_forest *out);
+/* The category tensors alone (for gbdt, which keeps its splits on
+ * categories in the same form), checked as dial_cart_tensors_read checks
+ * them: *category is NULL and cats->n_blocks 0 when they are absent. The
+ * nodes' entries are for the caller to check against its nodes. */
+dial_status dial_cart_categories_read(dial_ctx *ctx, const char *family,
+                                      const dial_tensors *learned, const dial_fit_input *in,
+                                      size_t n_nodes, const int64_t **category,
+                                      dial_cart_categories *cats);
+
 /* Tree t of a checked set. */
 dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t);
 

@@ -286,6 +286,17 @@ static dial_status cart_read_categories(dial_ctx *ctx, const char *family,
     return DIAL_OK;
 }
 
+dial_status dial_cart_categories_read(dial_ctx *ctx, const char *family,
+                                      const dial_tensors *learned, const dial_fit_input *in,
+                                      size_t n_nodes, const int64_t **category,
+                                      dial_cart_categories *cats) {
+    dial_cart_forest forest = {0};
+    dial_status status = cart_read_categories(ctx, family, learned, in, n_nodes, &forest);
+    *category = forest.category;
+    *cats = forest.categories;
+    return status;
+}
+
 dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial_tensors *learned,
                                    const dial_fit_input *in, bool tree_offset,
                                    dial_cart_forest *out) {

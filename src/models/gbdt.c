@@ -14,6 +14,8 @@
  *   dial_gbdt_predict.c  the learned tensors checked, predicting from them (on
  *                 raw, preprocessed values: a threshold is a bin's upper
  *                 edge), staged predictions
+ *   gbdt_category.c  categorical features as units of their own (native
+ *                 splits by a subset of levels) and their tensors
  *   gbdt_fold.c   the tuner's prepare-once path (the bins of a fold are
  *                 made once and shared by every trial with the same
  *                 max_bins)
@@ -32,8 +34,11 @@
 #include "models/gbdt.h"
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
+#include "models/cart.h"
+#include "models/gbdt_category.h"
 #include "models/gbdt_family.h"
 
+static const char *const gbdt_categorical_choices[] = {"native", "onehot", NULL};
 static const char *const gbdt_loss_choices[] = {
     "auto", "logistic", "softmax", "squared_error", "absolute_error", "huber", NULL};
 
@@ -191,6 +196,14 @@ static const dial_knob_spec gbdt_knobs[] = {
      .upper = INFINITY,
      .condition = "loss=huber",
      .doc = "residual size where the Huber loss turns from squared to absolute"},
+    {.name = "categorical",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "native",
+     .choices = gbdt_categorical_choices,
+     .condition = "",
+     .doc = "how a categorical feature of at most 255 levels is split: native (by a subset of its "
+            "levels, ordered by their gradient over hessian, as LightGBM's categorical splits) or "
+            "onehot (one level against the rest per node)"},
 };
 
 static const dial_param_doc gbdt_params[] = {
@@ -205,7 +218,10 @@ static const dial_param_doc gbdt_params[] = {
     {"value", "n_nodes", "what a leaf adds to its class score (learning rate included)"},
     {"base_score", "n_scores",
      "starting score: log-odds, log class priors, mean or median of the target"},
-    {"importance_gain", "n_inputs", "each input's share of the total gain of all splits"},
+    {"importance_gain", "n_inputs",
+     "each input's share of the total gain of all splits (a split on a category counts for its "
+     "block's first input)"},
+    DIAL_CART_CATEGORY_PARAMS,
 };
 
 /* ---- knobs to parameters ------------------------------------------------------------ */
@@ -251,6 +267,11 @@ dial_status dial_gbdt_resolve_loss(dial_ctx *ctx, const dial_knobs *knobs, dial_
     return DIAL_OK;
 }
 
+bool dial_gbdt_native(const dial_knobs *knobs) {
+    long categorical = dial_knobs_find(knobs, "categorical");
+    return categorical < 0 || strcmp(dial_knobs_choice(knobs, "categorical"), "native") == 0;
+}
+
 dial_status dial_gbdt_resolve(dial_ctx *ctx, const dial_knobs *knobs, dial_task task,
                               size_t n_classes, dial_gbdt_params *p) {
     memset(p, 0, sizeof *p);
@@ -275,6 +296,7 @@ dial_status dial_gbdt_resolve(dial_ctx *ctx, const dial_knobs *knobs, dial_task 
     p->colsample = dial_knobs_float(knobs, "colsample");
     p->early_stopping_rounds = (size_t)dial_knobs_int(knobs, "early_stopping_rounds");
     p->validation_fraction = dial_knobs_float(knobs, "validation_fraction");
+    p->native = dial_gbdt_native(knobs);
     p->seed = dial_ctx_seed(ctx);
     p->threads = dial_ctx_threads(ctx);
     return DIAL_OK;
@@ -308,10 +330,13 @@ dial_status dial_gbdt_check_train(dial_ctx *ctx, const dial_fit_input *in) {
 
 /* ---- fit ---------------------------------------------------------------------------- */
 
+/* The forest's tensors, its nodes naming inputs (units->column) rather
+ * than the units boosting split. */
 static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *forest,
-                                    const dial_gbdt_bins *bins, dial_tensors *learned) {
+                                    const dial_gbdt_bins *bins, const dial_gbdt_units *units,
+                                    dial_tensors *learned) {
     size_t n_trees = forest->n_rounds * forest->n_scores, n_nodes = forest->n_nodes;
-    size_t d = bins->n_features;
+    size_t d = units->n_inputs;
     int64_t *offset, *feature, *default_left, *left, *right;
     double *threshold, *value, *base, *importance;
     size_t shape_offset[1] = {n_trees + 1}, shape_nodes[1] = {n_nodes};
@@ -344,23 +369,24 @@ static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *fores
     double total_gain = 0;
     for (size_t i = 0; i < n_nodes; i++) {
         const dial_gbdt_node *node = &forest->nodes[i];
-        feature[i] = node->feature;
+        bool split = node->feature >= 0, category = split && units->levels[node->feature];
+        feature[i] = split ? (int64_t)units->column[node->feature] : -1;
         left[i] = node->left;
         right[i] = node->right;
-        default_left[i] = node->feature >= 0 ? node->default_left : 0;
+        default_left[i] = split ? node->default_left : 0;
         value[i] = node->value;
-        threshold[i] = node->feature >= 0
+        threshold[i] = split && !category
                            ? dial_gbdt_bins_threshold(bins, (size_t)node->feature, node->bin)
                            : 0;
-        if (node->feature >= 0) {
-            importance[node->feature] += node->gain;
+        if (split) {
+            importance[feature[i]] += node->gain;
             total_gain += node->gain;
         }
     }
     if (total_gain > 0)
         for (size_t f = 0; f < d; f++) importance[f] /= total_gain;
     memcpy(base, forest->base, forest->n_scores * sizeof *base);
-    return DIAL_OK;
+    return dial_gbdt_category_tensors_add(ctx, learned, units, forest);
 }
 
 static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
@@ -369,13 +395,25 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     dial_status status = dial_gbdt_resolve(ctx, knobs, in->task, in->n_classes, &params);
     if (status == DIAL_OK) status = dial_gbdt_check_train(ctx, in);
     if (status != DIAL_OK) return status;
-    dial_gbdt_bins bins;
-    status = dial_gbdt_bins_fit(ctx, in->x, in->n_rows, in->n_features,
-                                (int)dial_knobs_int(knobs, "max_bins"), params.threads, &bins);
+    dial_gbdt_units units;
+    status = dial_gbdt_units_make(ctx, in, params.native, &units);
     if (status != DIAL_OK) return status;
+    /* boosting sees the units: the inputs themselves without native blocks */
+    double *x_units = NULL;
+    const double *x = in->x;
+    if (units.n_blocks) {
+        status = dial_gbdt_units_reduce(ctx, &units, in->x, in->n_rows, &x_units);
+        x = x_units;
+    }
+    dial_gbdt_bins bins = {0};
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_fit_levels(
+            ctx, x, in->n_rows, units.n_units, (int)dial_knobs_int(knobs, "max_bins"),
+            units.n_blocks ? units.levels : NULL, params.threads, &bins);
     uint8_t *codes = NULL;
     dial_gbdt_forest forest = {0};
-    status = dial_gbdt_bins_code(ctx, &bins, in->x, in->n_rows, params.threads, &codes);
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_code(ctx, &bins, x, in->n_rows, params.threads, &codes);
     if (status == DIAL_OK) {
         dial_gbdt_boost_data data = {.bins = &bins,
                                      .codes = codes,
@@ -385,9 +423,11 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
         status = dial_gbdt_boost(ctx, &params, &data, &forest);
     }
     free(codes);
-    if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, learned);
+    free(x_units);
+    if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, &units, learned);
     dial_gbdt_forest_free(&forest);
     dial_gbdt_bins_free(&bins);
+    dial_gbdt_units_free(&units);
     return status;
 }
 

@@ -38,6 +38,7 @@ typedef struct dial_gbdt_bins {
     size_t *edge_start; /* feature f's n_values[f] - 1 edges at edges + edge_start[f] */
     double *edges;      /* upper edge of every bin but the last of each feature */
     bool *any_missing;  /* whether the rows the bins were fitted on had a missing value */
+    uint16_t *levels;   /* per feature: levels of a categorical one, else 0; NULL: none */
 } dial_gbdt_bins;
 
 /* Learns the edges of the n_features columns of x (n_rows x n_features,
@@ -48,6 +49,15 @@ typedef struct dial_gbdt_bins {
  * dial_gbdt_bins_free. */
 dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, size_t n_features,
                                int max_bins, int threads, dial_gbdt_bins *bins);
+
+/* The same, where levels (n_features entries, or NULL) marks categorical
+ * features: a feature with levels[f] = L > 0 (at most
+ * DIAL_GBDT_MAX_VALUE_BINS) holds a level code 0 .. L - 1 or NaN for none,
+ * and gets one bin per level whatever max_bins, its code of none being
+ * the missing code. */
+dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_rows,
+                                      size_t n_features, int max_bins, const uint16_t *levels,
+                                      int threads, dial_gbdt_bins *bins);
 
 /* Codes the rows of x (n_rows x bins->n_features, row-major) with the
  * edges: *codes is malloc'ed, column-major (feature f's codes at

@@ -21,6 +21,8 @@ dial_status dial_gbdt_resolve_loss(dial_ctx *ctx, const dial_knobs *knobs, dial_
  * DIAL_ERR_KNOB when they do not fit together. */
 dial_status dial_gbdt_resolve(dial_ctx *ctx, const dial_knobs *knobs, dial_task task,
                               size_t n_classes, dial_gbdt_params *p);
+/* Whether knob 'categorical' is native (its default; true when absent). */
+bool dial_gbdt_native(const dial_knobs *knobs);
 /* DIAL_ERR_DATA unless there are rows (fewer than UINT32_MAX) and every
  * target is a class index or a finite number. */
 dial_status dial_gbdt_check_train(dial_ctx *ctx, const dial_fit_input *in);

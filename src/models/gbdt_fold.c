@@ -11,9 +11,10 @@
 
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
+#include "models/gbdt_category.h"
 #include "models/gbdt_family.h"
 
-const char *const dial_gbdt_prepare_knobs[] = {"max_bins", NULL};
+const char *const dial_gbdt_prepare_knobs[] = {"max_bins", "categorical", NULL};
 
 /* A fold's bins and codes, shared read-only by every trial. The test rows
  * are coded after the training rows in one matrix, so that boosting routes
@@ -25,6 +26,7 @@ typedef struct gbdt_fold {
     size_t n_train, n_test, n_features, n_classes;
     dial_task task;
     long max_bins;
+    bool native; /* categorical=native: the blocks are units of their own */
 } gbdt_fold;
 
 void dial_gbdt_free_fold(void *state) {
@@ -65,14 +67,34 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory preparing a fold");
     }
     memcpy(fold->y, train->y, train->n_rows * sizeof *fold->y);
-    status = dial_gbdt_bins_fit(ctx, train->x, train->n_rows, train->n_features,
-                                (int)fold->max_bins, threads, &fold->bins);
+    /* the units of the training rows' blocks (the test rows share them),
+     * as a fit with these knobs makes them */
+    dial_gbdt_units units = {0};
+    double *train_units = NULL, *test_units = NULL;
+    const double *train_x = train->x, *test_x = test->x;
+    fold->native = dial_gbdt_native(knobs);
+    status = dial_gbdt_units_make(ctx, train, fold->native, &units);
+    if (status == DIAL_OK && units.n_blocks) {
+        status = dial_gbdt_units_reduce(ctx, &units, train->x, train->n_rows, &train_units);
+        if (status == DIAL_OK)
+            status = dial_gbdt_units_reduce(ctx, &units, test->x, test->n_rows, &test_units);
+        train_x = train_units;
+        test_x = test_units;
+    }
+    fold->n_features = units.n_units;
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_fit_levels(
+            ctx, train_x, train->n_rows, units.n_units, (int)fold->max_bins,
+            units.n_blocks ? units.levels : NULL, threads, &fold->bins);
     uint8_t *train_codes = NULL, *test_codes = NULL;
     if (status == DIAL_OK)
         status =
-            dial_gbdt_bins_code(ctx, &fold->bins, train->x, train->n_rows, threads, &train_codes);
+            dial_gbdt_bins_code(ctx, &fold->bins, train_x, train->n_rows, threads, &train_codes);
     if (status == DIAL_OK)
-        status = dial_gbdt_bins_code(ctx, &fold->bins, test->x, test->n_rows, threads, &test_codes);
+        status = dial_gbdt_bins_code(ctx, &fold->bins, test_x, test->n_rows, threads, &test_codes);
+    free(train_units);
+    free(test_units);
+    dial_gbdt_units_free(&units);
     if (status == DIAL_OK) {
         size_t stride = fold->n_train + fold->n_test, d = fold->n_features;
         fold->codes = malloc(stride * d + DIAL_GBDT_CODES_PAD);
@@ -105,6 +127,9 @@ static dial_status gbdt_fold_params(dial_ctx *ctx, const dial_knobs *knobs, cons
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "gbdt: the fold was prepared with max_bins=%ld, the trial asks for %ld",
                          fold->max_bins, dial_knobs_int(knobs, "max_bins"));
+    if (dial_gbdt_native(knobs) != fold->native)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "gbdt: the fold was prepared for another knob 'categorical'");
     return dial_gbdt_resolve(ctx, knobs, fold->task, fold->n_classes, params);
 }
 

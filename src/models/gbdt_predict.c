@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cart.h"
 #include "models/gbdt.h"
 #include "models/gbdt_family.h"
 
@@ -32,6 +33,10 @@ typedef struct gbdt_forest_view {
     gbdt_walk_node *nodes; /* owned */
     uint32_t *depth;       /* owned: the depth of each tree */
     const int64_t *offset; /* n_rounds * n_scores + 1 */
+    /* Splits on categories: a node's feature is then n_inputs + its block
+     * and its threshold the first word of its bitset in cats.bits. */
+    dial_cart_categories cats;
+    size_t n_inputs;
 } gbdt_forest_view;
 
 /* The tensor called name, of dtype and one dimension of length n (any
@@ -60,6 +65,28 @@ static void gbdt_view_free(gbdt_forest_view *view) {
     free(view->depth);
     view->nodes = NULL;
     view->depth = NULL;
+}
+
+/* A split on a category: on a block's first input, its whole bitset
+ * inside category_bits. */
+static dial_status gbdt_check_category(dial_ctx *ctx, const dial_cart_categories *cats, int64_t at,
+                                       int64_t input, int64_t node, size_t tree) {
+    int64_t b = dial_cart_category_block(cats, input);
+    if (b < 0)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model: node %lld of tree %zu splits input %lld by category, but no "
+                         "block of 'category_blocks' starts there",
+                         (long long)node, tree, (long long)input);
+    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
+    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model: node %lld of tree %zu has its category bitset at word %lld, "
+                         "but a split on block %lld (%lld levels) needs %llu words and "
+                         "'category_bits' has %zu; the file is damaged",
+                         (long long)node, tree, (long long)at, (long long)b,
+                         (long long)cats->blocks[2 * b + 1], (unsigned long long)words,
+                         cats->n_words);
+    return DIAL_OK;
 }
 
 /* Reads and checks the forest: every size against the others, every node
@@ -104,7 +131,12 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "right", DIAL_I64, n_nodes, &right);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "value", DIAL_F64, n_nodes, &value);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "base_score", DIAL_F64, k_n, &base);
+    const int64_t *category = NULL;
+    if (status == DIAL_OK)
+        status =
+            dial_cart_categories_read(ctx, "gbdt", learned, in, n_nodes, &category, &view->cats);
     if (status != DIAL_OK) return status;
+    view->n_inputs = in->n_features;
     const double *b = base->data;
     for (size_t k = 0; k < k_n; k++)
         if (!isfinite(b[k]))
@@ -138,6 +170,11 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                                        "gbdt model: leaf %lld of tree %zu has children (%lld, "
                                        "%lld); a leaf's are -1",
                                        (long long)j, t, (long long)le[i], (long long)ri[i]);
+                if (category && category[i] != -1)
+                    status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                       "gbdt model: leaf %lld of tree %zu has the category "
+                                       "bitset %lld (a leaf has -1)",
+                                       (long long)j, t, (long long)category[i]);
                 *node = (gbdt_walk_node){.left = (uint32_t)i, .right = (uint32_t)i, .value = va[i]};
             } else if (fe[i] < 0 || (uint64_t)fe[i] >= in->n_features) {
                 status = dial_fail(ctx, DIAL_ERR_FORMAT,
@@ -150,6 +187,10 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                               "gbdt model: node %lld of tree %zu has children (%lld, %lld); "
                               "each must come after it and before %lld, the tree's size",
                               (long long)j, t, (long long)le[i], (long long)ri[i], (long long)size);
+            } else if (category && category[i] != -1 &&
+                       (status = gbdt_check_category(ctx, &view->cats, category[i], fe[i], j, t)) !=
+                           DIAL_OK) {
+                /* status holds the message */
             } else if (isnan(th[i]) || (dl[i] != 0 && dl[i] != 1)) {
                 status = dial_fail(ctx, DIAL_ERR_FORMAT,
                                    "gbdt model: node %lld of tree %zu has threshold %g and "
@@ -162,6 +203,12 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                                          .default_left = (uint32_t)dl[i],
                                          .threshold = th[i],
                                          .value = va[i]};
+                if (category && category[i] != -1) {
+                    /* checked above: a block starts at the node's input */
+                    node->feature = (uint32_t)(in->n_features + (size_t)dial_cart_category_block(
+                                                                    &view->cats, fe[i]));
+                    node->threshold = (double)category[i];
+                }
                 /* children come later: their depth is final when reached */
                 uint32_t below = node_depth[i] + 1;
                 if (node_depth[node->left] < below) node_depth[node->left] = below;
@@ -194,9 +241,23 @@ typedef struct gbdt_predictor {
     size_t n_stages;
     dial_predict_output *outs;
     double *scratch; /* threads x n_scores x (block + 1) scores */
+    uint32_t *codes; /* threads x block x n_blocks category codes (NULL: none) */
 } gbdt_predictor;
 
-static inline uint32_t gbdt_step(const gbdt_walk_node *node, const double *row) {
+/* The rows' category codes, for a forest that splits categories. */
+typedef struct gbdt_codes {
+    const uint32_t *codes; /* per row, n_blocks entries; NULL: no category */
+    size_t n_blocks, n_inputs;
+    const uint64_t *bits;
+} gbdt_codes;
+
+static inline uint32_t gbdt_step(const gbdt_walk_node *node, const double *row,
+                                 const gbdt_codes *cc, const uint32_t *codes) {
+    if (codes && node->feature >= cc->n_inputs) {
+        uint32_t code = codes[node->feature - cc->n_inputs];
+        bool left = cc->bits[(size_t)node->threshold + code / 64] >> (code % 64) & 1;
+        return left ? node->left : node->right;
+    }
     double v = row[node->feature];
     /* NaN compares false: it goes left only by default */
     uint32_t left = (uint32_t)(v <= node->threshold) | ((uint32_t)(v != v) & node->default_left);
@@ -206,16 +267,20 @@ static inline uint32_t gbdt_step(const gbdt_walk_node *node, const double *row) 
 /* Adds the tree at root (depth steps deep) to the scores of m rows of x,
  * four rows at a time so that their walks overlap. */
 static void gbdt_walk_rows(const gbdt_walk_node *nodes, uint32_t root, uint32_t depth,
-                           const double *x, size_t stride, size_t m, double *score) {
-    size_t i = 0;
+                           const double *x, size_t stride, size_t m, const gbdt_codes *cc,
+                           double *score) {
+    size_t i = 0, nb = cc->n_blocks;
+    const uint32_t *k = cc->codes; /* the codes of row i at k + i * nb */
     for (; i + 4 <= m; i += 4) {
         const double *r0 = x + i * stride, *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+        const uint32_t *k0 = k ? k + i * nb : NULL, *k1 = k ? k0 + nb : NULL,
+                       *k2 = k ? k1 + nb : NULL, *k3 = k ? k2 + nb : NULL;
         uint32_t a = root, b = root, c = root, d = root;
         for (uint32_t step = 0; step < depth; step++) {
-            a = gbdt_step(nodes + a, r0);
-            b = gbdt_step(nodes + b, r1);
-            c = gbdt_step(nodes + c, r2);
-            d = gbdt_step(nodes + d, r3);
+            a = gbdt_step(nodes + a, r0, cc, k0);
+            b = gbdt_step(nodes + b, r1, cc, k1);
+            c = gbdt_step(nodes + c, r2, cc, k2);
+            d = gbdt_step(nodes + d, r3, cc, k3);
         }
         score[i] += nodes[a].value;
         score[i + 1] += nodes[b].value;
@@ -224,7 +289,8 @@ static void gbdt_walk_rows(const gbdt_walk_node *nodes, uint32_t root, uint32_t 
     }
     for (; i < m; i++) {
         uint32_t a = root;
-        for (uint32_t step = 0; step < depth; step++) a = gbdt_step(nodes + a, x + i * stride);
+        for (uint32_t step = 0; step < depth; step++)
+            a = gbdt_step(nodes + a, x + i * stride, cc, k ? k + i * nb : NULL);
         score[i] += nodes[a].value;
     }
 }
@@ -241,6 +307,15 @@ static dial_status gbdt_predict_blocks(void *arg, size_t begin, size_t end, int 
         size_t m = pr->n_rows - i0 < GBDT_PREDICT_BLOCK ? pr->n_rows - i0 : GBDT_PREDICT_BLOCK;
         for (size_t k = 0; k < k_n; k++)
             for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
+        size_t nb = view->cats.n_blocks;
+        gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
+        if (pr->codes) {
+            uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
+            for (size_t i = 0; i < m; i++)
+                dial_cart_category_codes(&view->cats, pr->x + (i0 + i) * pr->n_features,
+                                         codes + i * nb);
+            cc.codes = codes;
+        }
         size_t stage = 0, round = 0;
         while (stage < pr->n_stages) {
             size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
@@ -248,7 +323,7 @@ static dial_status gbdt_predict_blocks(void *arg, size_t begin, size_t end, int 
                 for (size_t k = 0; k < k_n; k++) {
                     size_t tree = round * k_n + k;
                     gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree],
-                                   pr->x + i0 * pr->n_features, pr->n_features, m,
+                                   pr->x + i0 * pr->n_features, pr->n_features, m, &cc,
                                    score + k * GBDT_PREDICT_BLOCK);
                 }
             for (size_t i = 0; i < m; i++) {
@@ -295,12 +370,15 @@ static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
                          .outs = outs};
     pr.scratch =
         malloc((size_t)threads * view.n_scores * (GBDT_PREDICT_BLOCK + 1) * sizeof *pr.scratch);
-    if (!pr.scratch)
+    size_t nb = view.cats.n_blocks;
+    if (nb) pr.codes = malloc((size_t)threads * GBDT_PREDICT_BLOCK * nb * sizeof *pr.codes);
+    if (!pr.scratch || (nb && !pr.codes))
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", in->n_rows);
     else
         status = dial_parallel_for(ctx, threads, n_blocks, gbdt_predict_blocks, &pr);
     free(pr.scratch);
+    free(pr.codes);
     gbdt_view_free(&view);
     return status;
 }

@@ -149,4 +149,32 @@ check 0 "" fit tree "$TMP/three.csv" -t amount --ignore cls -s max_depth=2 -s cr
 has "training r2  0.9994"
 check 0 "" fit forest "$TMP/three.csv" -t amount --ignore cls -s max_depth=2 -s n_estimators=5 -o "$TMP/three.dial"
 has "training r2  0.9994"
+# gbdt splits a category of at most 255 levels natively: on 200 levels
+# that carry the class it is clearly more accurate than one-hot (whose
+# trees find little to gain from one level at a time and stop early)
+"$PYTHON" - "$TMP/shops200.csv" "$TMP/shops200_test.csv" <<'PY'
+import random, sys
+r = random.Random(7)
+share = [0.9 if r.random() < 0.5 else 0.1 for _ in range(200)]
+for path, n in ((sys.argv[1], 3000), (sys.argv[2], 2000)):
+    with open(path, "w") as f:
+        f.write("shop,noise,label\n")
+        for i in range(n):
+            level = i if path == sys.argv[1] and i < 200 else int(r.random() * 200)
+            f.write("s%d,%.3f,%s\n" % (level, r.random(), "yes" if r.random() < share[level] else "no"))
+PY
+check 0 "" fit gbdt "$TMP/shops200.csv" -o "$TMP/native.dial" --seed 1
+check 0 "" fit gbdt "$TMP/shops200.csv" -s categorical=onehot -o "$TMP/onehot.dial" --seed 1
+check 0 "" inspect "$TMP/native.dial" --json
+json_ok '"category_bits" in [t["name"] for t in j["tensors"]]'
+check 0 "" inspect "$TMP/onehot.dial" --json
+json_ok '"category_bits" not in [t["name"] for t in j["tensors"]]'
+native_acc=$("$DIAL" score "$TMP/native.dial" "$TMP/shops200_test.csv" --json | "$PYTHON" -c 'import json, sys
+print(json.load(sys.stdin)["metrics"]["accuracy"])')
+onehot_acc=$("$DIAL" score "$TMP/onehot.dial" "$TMP/shops200_test.csv" --json | "$PYTHON" -c 'import json, sys
+print(json.load(sys.stdin)["metrics"]["accuracy"])')
+current="gbdt on 200 levels"
+"$PYTHON" -c "import sys; sys.exit(0 if $native_acc >= $onehot_acc + 0.03 else 1)" ||
+    fail "native accuracy $native_acc, one-hot $onehot_acc"
+passed=$((passed + 1))
 finish
