@@ -166,11 +166,6 @@ void dial_gbdt_bins_free(dial_gbdt_bins *bins) {
     memset(bins, 0, sizeof *bins);
 }
 
-dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, size_t n_features,
-                               int max_bins, int threads, dial_gbdt_bins *bins) {
-    return dial_gbdt_bins_fit_levels(ctx, x, n_rows, n_features, max_bins, NULL, threads, bins);
-}
-
 dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_rows,
                                       size_t n_features, int max_bins, const uint16_t *levels,
                                       int threads, dial_gbdt_bins *bins) {
