@@ -85,7 +85,46 @@ typedef struct rules_tree {
     const int64_t *feature, *left, *right, *n_samples;
     const double *threshold, *value;
     size_t n_nodes, n_outputs;
+    const int64_t *category, *bits; /* splits on a category, NULL without */
+    size_t n_words;
 } rules_tree;
+
+/* Levels named in a condition before the rest are counted instead. */
+#define RULES_MAX_LEVELS 8
+
+/* The test of a split on a category and its negation, "color in {red,
+ * blue}" and "color not in {red, blue}": the levels whose bit is set go
+ * left. False when the node is not such a split. */
+static bool rules_category(const dial_model *model, const rules_tree *t, size_t node, bool negate,
+                           char *buf, size_t size) {
+    if (!t->category || t->category[node] < 0) return false;
+    size_t input = (size_t)t->feature[node], feature = 0;
+    for (; feature < dial_model_n_features(model); feature++) {
+        size_t width = dial_model_feature_type(model, feature) == DIAL_COLUMN_NUMERIC
+                           ? 1
+                           : dial_model_feature_n_levels(model, feature);
+        if (input < width) break;
+        input -= width;
+    }
+    if (feature == dial_model_n_features(model)) return false;
+    size_t n_levels = dial_model_feature_n_levels(model, feature), word = (size_t)t->category[node];
+    if (word + n_levels / 64 >= t->n_words) return false; /* checked at load; kept all the same */
+    int at = snprintf(buf, size, "%s %sin {", dial_model_feature_name(model, feature),
+                      negate ? "not " : "");
+    size_t shown = 0, left = 0;
+    for (size_t l = 0; l < n_levels; l++) {
+        if (!((uint64_t)t->bits[word + l / 64] >> (l % 64) & 1)) continue;
+        if (left++ >= RULES_MAX_LEVELS) continue;
+        const char *level = dial_model_feature_level(model, feature, l);
+        if (at >= 0 && (size_t)at < size)
+            at += snprintf(buf + at, size - (size_t)at, "%s%s", shown++ ? ", " : "",
+                           level ? level : "?");
+    }
+    if (at >= 0 && (size_t)at < size && left > RULES_MAX_LEVELS)
+        at += snprintf(buf + at, size - (size_t)at, ", ... %zu levels in all", left);
+    if (at >= 0 && (size_t)at < size) snprintf(buf + at, size - (size_t)at, "}");
+    return true;
+}
 
 static void rules_leaf(const dial_model *model, const rules_tree *t, size_t node, FILE *out) {
     const double *value = t->value + node * t->n_outputs;
@@ -154,13 +193,14 @@ static void rules_print(const dial_model *model, const rules_tree *t, FILE *out)
     rules_subtree *sub = NULL;
     size_t top = 0;
     stack[top++] = (step){0, 0, false};
-    char condition[512];
+    char condition[1024];
     while (top > 0) {
         step s = stack[--top];
         int indent = (int)(2 * s.depth);
         if (s.otherwise) {
-            rules_condition(model, t->feature[s.node], t->threshold[s.node], true, condition,
-                            sizeof condition);
+            if (!rules_category(model, t, s.node, true, condition, sizeof condition))
+                rules_condition(model, t->feature[s.node], t->threshold[s.node], true, condition,
+                                sizeof condition);
             fprintf(out, "%*selse:  # %s\n", indent, "", condition);
             stack[top++] = (step){(size_t)t->right[s.node], s.depth + 1, false};
             continue;
@@ -177,8 +217,9 @@ static void rules_print(const dial_model *model, const rules_tree *t, FILE *out)
                     cut->leaves, cut->levels);
             continue;
         }
-        rules_condition(model, t->feature[s.node], t->threshold[s.node], false, condition,
-                        sizeof condition);
+        if (!rules_category(model, t, s.node, false, condition, sizeof condition))
+            rules_condition(model, t->feature[s.node], t->threshold[s.node], false, condition,
+                            sizeof condition);
         fprintf(out, "if %s:\n", condition);
         stack[top++] = (step){s.node, s.depth, true};
         stack[top++] = (step){(size_t)t->left[s.node], s.depth + 1, false};
@@ -223,7 +264,13 @@ int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out) 
     if (!f || !l || !r || !n || !th || !v || start >= end || end > total)
         return cli_error(CLI_EXIT_FAILURE, "the model's node tensors are missing or misshapen");
     rules_tree t = {f + start,   l + start, r + start, n + start, th + start, v + start * n_outputs,
-                    end - start, n_outputs};
+                    end - start, n_outputs, NULL,      NULL,      0};
+    const dial_tensor *bits = dial_tensors_find(dial_model_get_tensors(model), "category_bits");
+    t.category = rules_tensor(model, "category", DIAL_I64, total);
+    t.bits = t.category ? rules_tensor(model, "category_bits", DIAL_I64, 1) : NULL;
+    t.n_words = t.bits ? dial_tensor_size(bits) : 0;
+    if (!t.bits) t.category = NULL;
+    if (t.category) t.category += start;
     size_t leaves = 0, depth = rules_depth(&t, &leaves);
     if (forest)
         fprintf(out, "# tree %zu of %zu: %zu nodes, %zu leaves, depth %zu\n", tree_index, n_trees,

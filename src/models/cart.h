@@ -23,7 +23,9 @@
  *
  * Node layout: parallel arrays in preorder (a node's children come after it,
  * its left subtree before its right one). feature[i] is -1 for a leaf;
- * otherwise a row goes left when x[feature] <= threshold. value[i] holds
+ * otherwise a row goes left when x[feature] <= threshold, or, for a split
+ * on a category (category[i] >= 0), when the bit of its level is set in
+ * the node's bitset (see "Categories" below). value[i] holds
  * the class probabilities (n_classes columns) or the prediction (one
  * column: the mean, or the median for absolute_error) of every node, so a
  * pruned node needs nothing new.
@@ -39,6 +41,65 @@
 #include "dial/model.h"
 
 /* ---- the knobs the tree families share ---------------------------------- */
+
+/*
+ * Categories. When the fit input names its one-hot blocks (in->onehot) and
+ * knob 'categorical' is native (the default), each categorical feature is
+ * one split candidate whose codes are its levels, and a node splits it by
+ * a subset of its levels, as LightGBM does: the levels present in the node
+ * are ordered by their mean target (regression) or class share (for more
+ * than two classes, one order per class, the best split of all kept),
+ * each pulled toward the node's value by DIAL_CART_CATEGORY_SMOOTH rows of
+ * it (LightGBM's cat_smooth) so that a rare level does not sort to an end
+ * on one row, and every prefix of that order is scored as a numeric
+ * threshold would be. For regression and two classes that order gives the
+ * best subset exactly (Breiman et al. 1984, sec. 9.4) when no smoothing
+ * moves it. A row with none of the block's levels (a level unseen in
+ * training, or a missing value kept by impute=none) has the code
+ * n_levels; it and the levels absent from the node go to the child with
+ * more training rows (the left one on a tie). When in->onehot is NULL
+ * (the tuner's folds today) or categorical=onehot, every one-hot column
+ * is a numeric candidate, as before. A block of more than
+ * DIAL_CART_CATEGORY_MAX_LEVELS levels also stays one-hot.
+ *
+ * Learned tensors, present only when some block was split natively:
+ *   category_blocks [n_blocks x 2] int64: the offset and level count of
+ *       each one-hot block, in ascending offset order;
+ *   category_levels [sum of levels x 2] float64: the off and on value of
+ *       each level's column, to find a row's level exactly as the fit did;
+ *   category        [n_nodes] int64: -1, or for a split on a category the
+ *       index in category_bits of its first word (its feature is the
+ *       block's offset);
+ *   category_bits   [n_words] int64: the bitsets, ceil((n_levels + 1) / 64)
+ *       words a split, bit c of word c / 64 set when code c goes left.
+ */
+#define DIAL_CART_CATEGORY_SMOOTH 10.0
+#define DIAL_CART_CATEGORY_MAX_LEVELS 65534u
+
+extern const char *const dial_cart_categorical_choices[];
+
+/* The docs of the category tensors, for a family's param table. */
+#define DIAL_CART_CATEGORY_PARAMS                                                            \
+    {"category_blocks", "n_blocks x 2",                                                      \
+     "offset and level count of each one-hot block split natively (only with such splits)"}, \
+        {"category_levels", "n_levels x 2",                                                  \
+         "off and on value of each level's input, to find a row's level"},                   \
+        {"category", "n_nodes",                                                              \
+         "-1, or for a split on a category the first word of its bitset in category_bits"},  \
+    {                                                                                        \
+        "category_bits", "n_words",                                                          \
+            "bitsets of the splits on a category: bit c set when level c goes left (c = "    \
+            "n_levels: a level unseen in training or missing)"                               \
+    }
+
+#define DIAL_CART_CATEGORICAL_KNOB                                                            \
+    {                                                                                         \
+        .name = "categorical", .type = DIAL_KNOB_CHOICE, .default_text = "native",            \
+        .choices = dial_cart_categorical_choices, .condition = "",                            \
+        .doc = "how a categorical feature is split: native (by a subset of its levels, "      \
+               "ordered by their mean target, as LightGBM's categorical splits; one node "    \
+               "where one-hot needs a chain) or onehot (one level against the rest per node)" \
+    }
 
 extern const char *const dial_cart_criterion_choices[];
 extern const char *const dial_cart_max_features_choices[];
@@ -108,6 +169,7 @@ typedef struct dial_cart_params {
     double min_impurity_decrease;
     double ccp_alpha; /* 0: no pruning */
     bool balanced;    /* class_weight=balanced */
+    bool native;      /* categorical=native */
 } dial_cart_params;
 
 /* Reads the shared knobs of family (named in messages) for the input in.
@@ -120,21 +182,32 @@ dial_status dial_cart_params_from_knobs(dial_ctx *ctx, const char *family, const
 
 /* ---- training data -------------------------------------------------------- */
 
+/* The split candidates are the data's features: each numeric input, and,
+ * with native categories, each one-hot block as one feature whose codes
+ * are its levels (n_levels for none). */
 typedef struct dial_cart_data {
     size_t n_rows, n_features;
-    size_t n_classes;           /* 0 for regression */
-    const double *y;            /* borrowed: the value (regression) */
-    uint32_t *label;            /* owned: the class of each row (classification) */
-    uint16_t *codes;            /* owned: n_features x n_rows, the bin of each value */
-    size_t *bin_start;          /* owned: n_features + 1 offsets into bin_low and bin_high */
-    double *bin_low, *bin_high; /* owned: smallest and largest training value of each bin */
+    size_t n_inputs;                 /* columns of the design matrix */
+    size_t *column;                  /* owned: n_features, the input (a block's offset) */
+    int64_t *block;                  /* owned: n_features, the index in blocks or -1 */
+    const dial_onehot_block *blocks; /* borrowed: the fit input's onehot */
+    size_t n_blocks;                 /* how many are split natively (0: none) */
+    size_t max_codes;                /* largest n_levels + 1 of them */
+    size_t n_classes;                /* 0 for regression */
+    const double *y;                 /* borrowed: the value (regression) */
+    uint32_t *label;                 /* owned: the class of each row (classification) */
+    uint16_t *codes;                 /* owned: n_features x n_rows, the bin of each value */
+    size_t *bin_start;               /* owned: n_features + 1 offsets into bin_low and bin_high */
+    double *bin_low, *bin_high;      /* owned: smallest and largest training value of each bin */
 } dial_cart_data;
 
 /* Checks the input (finite features, a valid target; family names the
- * model in messages) and bins its features. Free with dial_cart_data_free
- * (also after a failure). */
+ * model in messages) and bins its features; with native, the one-hot
+ * blocks of in (when set) become categorical features, their rows
+ * checked to be one-hot. The data borrows in->onehot. Free with
+ * dial_cart_data_free (also after a failure). */
 dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial_fit_input *in,
-                                   dial_cart_data *out);
+                                   bool native, dial_cart_data *out);
 void dial_cart_data_free(dial_cart_data *data);
 
 /* The per-class weights of class_weight=balanced (n_classes entries, to be
@@ -146,6 +219,9 @@ double *dial_cart_balanced_weights(const dial_cart_data *data);
 typedef struct dial_cart_tree {
     size_t n_nodes, capacity, n_outputs;
     int64_t *feature, *left, *right, *n_samples;
+    int64_t *category; /* -1, or the first word of the node's bitset in bits */
+    uint64_t *bits;
+    size_t n_words, words_capacity;
     double *threshold, *impurity, *weighted_n;
     double *value; /* n_nodes x n_outputs */
 } dial_cart_tree;
@@ -178,22 +254,27 @@ typedef struct dial_cart_view {
     size_t n_nodes, n_outputs;
     const int64_t *feature, *left, *right, *n_samples;
     const double *threshold, *impurity, *value;
+    const int64_t *category; /* NULL when no node splits a category */
+    const uint64_t *bits;    /* the words category indexes */
 } dial_cart_view;
 
-/* The leaf a row x reaches. The view must have been checked. */
-static inline size_t dial_cart_leaf(const dial_cart_view *tree, const double *x) {
-    size_t node = 0;
-    while (tree->left[node] >= 0)
-        node = (size_t)(x[tree->feature[node]] <= tree->threshold[node] ? tree->left[node]
-                                                                        : tree->right[node]);
-    return node;
-}
+/* The one-hot blocks a model splits natively, as its tensors hold them
+ * (or as a fit builds them); n_blocks 0 when none. */
+typedef struct dial_cart_categories {
+    size_t n_blocks;
+    const int64_t *blocks; /* n_blocks x 2: offset, n_levels */
+    const double *levels;  /* per level: off, on */
+    size_t n_words;
+    const uint64_t *bits;
+} dial_cart_categories;
 
-static inline dial_cart_view dial_cart_tree_view(const dial_cart_tree *tree) {
-    return (dial_cart_view){tree->n_nodes,   tree->n_outputs, tree->feature,
-                            tree->left,      tree->right,     tree->n_samples,
-                            tree->threshold, tree->impurity,  tree->value};
-}
+/* The code of every block in row x, into codes (n_blocks entries): the
+ * level whose column holds its on value (off and on differing), or n_levels
+ * when none does. */
+void dial_cart_category_codes(const dial_cart_categories *cats, const double *x, uint32_t *codes);
+
+/* The index of the block whose offset is column, or -1. */
+int64_t dial_cart_category_block(const dial_cart_categories *cats, int64_t column);
 
 /* A tree laid out for prediction: 16 bytes a node, in preorder so that a
  * node's left child is the next node. For a split (feature >= 0), next is
@@ -209,14 +290,40 @@ typedef struct dial_cart_packed {
 
 /* Packs a checked tree into out (at most tree->n_nodes entries; stack is
  * scratch of 2 x tree->n_nodes entries); returns how many nodes it wrote
- * (those reachable from the root). */
-size_t dial_cart_pack(const dial_cart_view *tree, dial_cart_packed *out, uint32_t *stack);
+ * (those reachable from the root). A split on a category packs with
+ * feature n_inputs + its block and threshold the first word of its
+ * bitset; cats (NULL when the model has none) names the blocks. */
+size_t dial_cart_pack(const dial_cart_view *tree, const dial_cart_categories *cats, size_t n_inputs,
+                      dial_cart_packed *out, uint32_t *stack);
 
-/* The packed index of the leaf a row x reaches. */
+/* The packed index of the leaf a row x reaches (a tree with no split on a
+ * category). */
 static inline uint32_t dial_cart_packed_leaf(const dial_cart_packed *nodes, const double *x) {
     uint32_t i = 0;
     while (nodes[i].feature >= 0)
         i = x[nodes[i].feature] <= nodes[i].threshold ? i + 1 : nodes[i].next;
+    return i;
+}
+
+/* Whether a row goes right at a packed split: x its inputs, codes its
+ * block codes (dial_cart_category_codes), bits the model's bitsets. */
+static inline bool dial_cart_packed_right(const dial_cart_packed *node, const double *x,
+                                          size_t n_inputs, const uint32_t *codes,
+                                          const uint64_t *bits) {
+    size_t f = (size_t)node->feature;
+    if (f < n_inputs) return !(x[f] <= node->threshold);
+    uint32_t code = codes[f - n_inputs];
+    return !(bits[(size_t)node->threshold + code / 64] >> (code % 64) & 1);
+}
+
+/* The same as dial_cart_packed_leaf for a tree that may split categories. */
+static inline uint32_t dial_cart_packed_leaf_categories(const dial_cart_packed *nodes,
+                                                        const double *x, size_t n_inputs,
+                                                        const uint32_t *codes,
+                                                        const uint64_t *bits) {
+    uint32_t i = 0;
+    while (nodes[i].feature >= 0)
+        i = dial_cart_packed_right(&nodes[i], x, n_inputs, codes, bits) ? nodes[i].next : i + 1;
     return i;
 }
 
@@ -234,27 +341,42 @@ static inline void dial_cart_packed_add(const dial_cart_packed *leaf, const doub
 /* Adds the node tensors of n_trees trees, concatenated: feature, threshold,
  * left, right, value, n_samples, impurity; with tree_offset, also
  * "tree_offset" [n_trees + 1], where tree t's nodes start (its child
- * indices count from there). */
-dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_tree *trees,
-                                  size_t n_trees, bool tree_offset);
+ * indices count from there); and, when data split categories natively,
+ * the category tensors (above). */
+dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
+                                  const dial_cart_tree *trees, size_t n_trees, bool tree_offset);
 
 /* The trees of a set of learned tensors, checked as coming from a hostile
  * file: every tensor present with its dtype and shape, and for every node
  * a feature in range, children both -1 (a leaf) or both inside its own tree
  * and after it (so a walk always ends), no node the child of two, a
  * threshold that is a number and values that are finite (probabilities in
- * [0, 1] for a classifier). */
+ * [0, 1] for a classifier); with category tensors, blocks that lie in
+ * order inside the inputs, levels whose off and on values are numbers,
+ * and each categorical split on a block's offset with its whole bitset
+ * inside category_bits. */
 typedef struct dial_cart_forest {
     size_t n_trees, n_nodes, n_outputs;
     const int64_t *offset; /* n_trees + 1 entries; NULL for a lone tree */
     const int64_t *feature, *left, *right, *n_samples;
     const double *threshold, *impurity, *value;
     const double *importance; /* n_features */
+    const int64_t *category;  /* NULL when the model splits no category */
+    dial_cart_categories categories;
 } dial_cart_forest;
 
 dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial_tensors *learned,
                                    const dial_fit_input *in, bool tree_offset,
                                    dial_cart_forest *out);
+/* The category tensors alone (for gbdt, which keeps its splits on
+ * categories in the same form), checked as dial_cart_tensors_read checks
+ * them: *category is NULL and cats->n_blocks 0 when they are absent. The
+ * nodes' entries are for the caller to check against its nodes. */
+dial_status dial_cart_categories_read(dial_ctx *ctx, const char *family,
+                                      const dial_tensors *learned, const dial_fit_input *in,
+                                      size_t n_nodes, const int64_t **category,
+                                      dial_cart_categories *cats);
+
 /* Tree t of a checked set. */
 dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t);
 

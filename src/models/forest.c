@@ -84,6 +84,7 @@ static const dial_knob_spec forest_knobs[] = {
      .condition = "bootstrap=true",
      .doc = "size of each bootstrap sample as a share of the training rows"},
     DIAL_CART_CLASS_WEIGHT_KNOB,
+    DIAL_CART_CATEGORICAL_KNOB,
 };
 
 static const dial_param_doc forest_params[] = {
@@ -105,6 +106,7 @@ static const dial_param_doc forest_params[] = {
     {"oob_score", "1",
      "out-of-bag accuracy (r2 for regression): each row predicted by the trees that did not see "
      "it; absent without bootstrap"},
+    DIAL_CART_CATEGORY_PARAMS,
 };
 
 /* ---- growing the trees ------------------------------------------------------ */
@@ -176,8 +178,10 @@ static void forest_packed_free(forest_packed *p) {
     free(p->value);
 }
 
-/* Packs checked trees; false when out of memory. */
-static bool forest_pack(forest_packed *p, const dial_cart_view *trees, size_t n_trees) {
+/* Packs checked trees (cats: the model's categories, n_inputs its
+ * inputs); false when out of memory. */
+static bool forest_pack(forest_packed *p, const dial_cart_view *trees, size_t n_trees,
+                        const dial_cart_categories *cats, size_t n_inputs) {
     size_t total = 0, largest = 0;
     for (size_t t = 0; t < n_trees; t++) {
         total += trees[t].n_nodes;
@@ -197,7 +201,7 @@ static bool forest_pack(forest_packed *p, const dial_cart_view *trees, size_t n_
     for (size_t t = 0; t < n_trees; t++) {
         p->start[t] = at;
         p->value[t] = trees[t].value;
-        at += dial_cart_pack(&trees[t], p->nodes + at, stack);
+        at += dial_cart_pack(&trees[t], cats, n_inputs, p->nodes + at, stack);
     }
     p->start[n_trees] = at;
     free(stack);
@@ -219,6 +223,8 @@ typedef struct forest_summer {
     size_t *votes;            /* out-of-bag: trees that left each row out */
     dial_predict_output *out; /* predict: where the averages go */
     bool classification;
+    const dial_cart_categories *cats; /* NULL when no tree splits a category */
+    uint32_t *codes;                  /* threads x block x n_blocks scratch */
 } forest_summer;
 
 static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int worker) {
@@ -230,6 +236,11 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
         size_t r1 = s->n_rows - r0 < FOREST_BLOCK ? s->n_rows : r0 + FOREST_BLOCK;
         double *sum = s->out ? s->sum + (size_t)worker * FOREST_BLOCK * k : s->sum + r0 * k;
         if (s->out) memset(sum, 0, (r1 - r0) * k * sizeof *sum);
+        const dial_cart_categories *cats = s->cats;
+        size_t n_blocks = cats ? cats->n_blocks : 0;
+        uint32_t *codes = cats ? s->codes + (size_t)worker * FOREST_BLOCK * n_blocks : NULL;
+        for (size_t r = r0; cats && r < r1; r++)
+            dial_cart_category_codes(cats, s->x + r * d, codes + (r - r0) * n_blocks);
         for (size_t t = 0; t < p->n_trees; t++) {
             const dial_cart_packed *nodes = p->nodes + p->start[t];
             const double *value = p->value[t];
@@ -250,7 +261,11 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
                         const dial_cart_packed *node = nodes + at[l];
                         if (node->feature < 0) continue;
                         /* a mask rather than a branch: the way is a coin toss */
-                        uint32_t right = 0u - (uint32_t) !(xs[l][node->feature] <= node->threshold);
+                        uint32_t right =
+                            cats ? 0u - (uint32_t)dial_cart_packed_right(
+                                            node, xs[l], d, codes + (rows[g + l] - r0) * n_blocks,
+                                            cats->bits)
+                                 : 0u - (uint32_t) !(xs[l][node->feature] <= node->threshold);
                         at[l] = ((at[l] + 1) & ~right) | (node->next & right);
                         moving = true;
                     }
@@ -285,8 +300,14 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
 
 /* Accuracy or r2 over the rows some tree left out; NaN when there are none. */
 static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const dial_fit_input *in,
-                                    double *score) {
-    size_t n = in->n_rows, k = b->trees[0].n_outputs;
+                                    const dial_tensors *learned, double *score) {
+    /* the trees as the tensors just written hold them, so that their
+     * category bitsets are one array, as at prediction */
+    dial_cart_forest forest;
+    dial_status status = dial_cart_tensors_read(ctx, "forest", learned, in, true, &forest);
+    if (status != DIAL_OK) return status;
+    size_t n = in->n_rows, k = b->trees[0].n_outputs, n_blocks = forest.categories.n_blocks;
+    int threads = dial_ctx_threads(ctx);
     dial_cart_view *views = malloc(b->n_trees * sizeof *views);
     forest_packed packed = {0};
     forest_summer s = {.packed = &packed,
@@ -294,18 +315,19 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
                        .n_rows = n,
                        .n_features = in->n_features,
                        .in_bag = b->in_bag,
-                       .words = b->words};
+                       .words = b->words,
+                       .cats = n_blocks ? &forest.categories : NULL};
     s.sum = calloc(n * k, sizeof *s.sum);
     s.votes = calloc(n, sizeof *s.votes);
-    bool ok = views && s.sum && s.votes;
-    for (size_t t = 0; ok && t < b->n_trees; t++) views[t] = dial_cart_tree_view(&b->trees[t]);
-    if (ok) ok = forest_pack(&packed, views, b->n_trees);
-    dial_status status = DIAL_OK;
+    if (n_blocks) s.codes = malloc((size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
+    bool ok = views && s.sum && s.votes && (!n_blocks || s.codes);
+    for (size_t t = 0; ok && t < b->n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
+    if (ok) ok = forest_pack(&packed, views, b->n_trees, s.cats, in->n_features);
     if (!ok) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the out-of-bag score");
     } else {
         size_t blocks = (n + FOREST_BLOCK - 1) / FOREST_BLOCK;
-        status = dial_parallel_for(ctx, dial_ctx_threads(ctx), blocks, forest_sum_blocks, &s);
+        status = dial_parallel_for(ctx, threads, blocks, forest_sum_blocks, &s);
     }
     size_t used = 0, right = 0;
     double mean = 0, residual = 0, spread = 0;
@@ -340,6 +362,7 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
     free(views);
     free(s.sum);
     free(s.votes);
+    free(s.codes);
     return status;
 }
 
@@ -348,7 +371,7 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
 /* The learned tensors of the grown trees. */
 static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const dial_fit_input *in,
                                   dial_tensors *learned) {
-    dial_status status = dial_cart_tensors_add(ctx, learned, b->trees, b->n_trees, true);
+    dial_status status = dial_cart_tensors_add(ctx, learned, b->data, b->trees, b->n_trees, true);
     double *importance = NULL, *one = NULL;
     size_t d = in->n_features, shape[1] = {d}, used = 0;
     if (status == DIAL_OK)
@@ -371,7 +394,7 @@ static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const di
     if (status == DIAL_OK && b->bootstrap) {
         double score, *oob;
         size_t oob_shape[1] = {1};
-        status = forest_oob_score(ctx, b, in, &score);
+        status = forest_oob_score(ctx, b, in, learned, &score);
         if (status == DIAL_OK)
             status =
                 dial_tensors_add(ctx, learned, "oob_score", DIAL_F64, 1, oob_shape, (void **)&oob);
@@ -386,7 +409,7 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     dial_status status = dial_cart_params_from_knobs(ctx, "forest", knobs, in, &params);
     if (status != DIAL_OK) return status;
     dial_cart_data data;
-    status = dial_cart_data_prepare(ctx, "forest", in, &data);
+    status = dial_cart_data_prepare(ctx, "forest", in, params.native, &data);
     if (status != DIAL_OK) return status;
 
     size_t n = data.n_rows, n_trees = (size_t)dial_knobs_int(knobs, "n_estimators");
@@ -450,16 +473,19 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     if ((size_t)threads > blocks) threads = (int)blocks;
     dial_cart_view *views = malloc(forest.n_trees * sizeof *views);
     forest_packed packed = {0};
+    size_t n_blocks = forest.categories.n_blocks;
     forest_summer s = {.packed = &packed,
                        .x = in->x,
                        .n_rows = in->n_rows,
                        .n_features = in->n_features,
                        .out = out,
-                       .classification = in->task == DIAL_TASK_CLASSIFICATION};
+                       .classification = in->task == DIAL_TASK_CLASSIFICATION,
+                       .cats = n_blocks ? &forest.categories : NULL};
     s.sum = malloc((size_t)threads * FOREST_BLOCK * forest.n_outputs * sizeof *s.sum);
-    bool ok = views && s.sum;
+    if (n_blocks) s.codes = malloc((size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
+    bool ok = views && s.sum && (!n_blocks || s.codes);
     for (size_t t = 0; ok && t < forest.n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
-    if (ok) ok = forest_pack(&packed, views, forest.n_trees);
+    if (ok) ok = forest_pack(&packed, views, forest.n_trees, s.cats, in->n_features);
     if (!ok)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory predicting");
     else
@@ -467,6 +493,7 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     forest_packed_free(&packed);
     free(views);
     free(s.sum);
+    free(s.codes);
     return status;
 }
 

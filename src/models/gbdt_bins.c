@@ -108,6 +108,8 @@ typedef struct bins_job {
     uint16_t *n_values;
     bool *any_missing;
     size_t *first_infinite; /* per feature: first row with an infinite value, or SIZE_MAX */
+    const uint16_t *levels; /* per feature: levels of a categorical one, 0; NULL: none */
+    size_t edges_stride;    /* room for each feature's edges in feature_edges */
 } bins_job;
 
 static dial_status bins_fit_features(void *arg, size_t begin, size_t end, int worker) {
@@ -137,9 +139,17 @@ static dial_status bins_fit_features(void *arg, size_t begin, size_t end, int wo
             }
         }
         for (size_t j = 0; j < width; j++) {
+            double *edges = job->feature_edges + (f0 + j) * job->edges_stride;
+            size_t levels = job->levels ? job->levels[f0 + j] : 0;
+            if (levels) {
+                /* a category's code is its level: a bin per level, present
+                 * in these rows or not, so a bin is a level everywhere */
+                for (size_t l = 0; l + 1 < levels; l++) edges[l] = (double)l + 0.5;
+                job->n_values[f0 + j] = (uint16_t)levels;
+                continue;
+            }
             uint64_t *column = keys + j * n;
             const uint64_t *sorted = m[j] ? bins_radix_sort(column, tmp, m[j]) : column;
-            double *edges = job->feature_edges + (f0 + j) * (job->max_bins - 1);
             job->n_values[f0 + j] = (uint16_t)(bins_edges(sorted, m[j], job->max_bins, edges) + 1);
         }
     }
@@ -152,31 +162,42 @@ void dial_gbdt_bins_free(dial_gbdt_bins *bins) {
     free(bins->edge_start);
     free(bins->edges);
     free(bins->any_missing);
+    free(bins->levels);
     memset(bins, 0, sizeof *bins);
 }
 
-dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, size_t n_features,
-                               int max_bins, int threads, dial_gbdt_bins *bins) {
+dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_rows,
+                                      size_t n_features, int max_bins, const uint16_t *levels,
+                                      int threads, dial_gbdt_bins *bins) {
     memset(bins, 0, sizeof *bins);
     size_t cap = max_bins < 2 ? 2 : (size_t)max_bins;
     if (cap > DIAL_GBDT_MAX_VALUE_BINS) cap = DIAL_GBDT_MAX_VALUE_BINS;
-    size_t d = n_features ? n_features : 1;
+    size_t d = n_features ? n_features : 1, stride = cap - 1;
+    for (size_t f = 0; levels && f < n_features; f++)
+        if (levels[f] > stride + 1) stride = levels[f] - 1u;
     size_t n_blocks = (n_features + BINS_FEATURE_BLOCK - 1) / BINS_FEATURE_BLOCK;
     if ((size_t)threads > n_blocks) threads = n_blocks ? (int)n_blocks : 1;
     if (threads < 1) threads = 1;
-    bins_job job = {.x = x, .n_rows = n_rows, .n_features = n_features, .max_bins = cap};
+    bins_job job = {.x = x,
+                    .n_rows = n_rows,
+                    .n_features = n_features,
+                    .max_bins = cap,
+                    .levels = levels,
+                    .edges_stride = stride};
     job.scratch = malloc((size_t)threads * (BINS_FEATURE_BLOCK + 1) * (n_rows ? n_rows : 1) *
                          sizeof *job.scratch);
-    job.feature_edges = malloc(d * (cap - 1) * sizeof *job.feature_edges);
+    job.feature_edges = malloc(d * (stride ? stride : 1) * sizeof *job.feature_edges);
     job.first_infinite = malloc(d * sizeof *job.first_infinite);
     bins->n_features = n_features;
     bins->n_values = malloc(d * sizeof *bins->n_values);
     bins->any_missing = malloc(d * sizeof *bins->any_missing);
     bins->slot = malloc((d + 1) * sizeof *bins->slot);
     bins->edge_start = malloc((d + 1) * sizeof *bins->edge_start);
+    if (levels && (bins->levels = malloc(d * sizeof *bins->levels)))
+        memcpy(bins->levels, levels, n_features * sizeof *levels);
     dial_status status = DIAL_OK;
     if (!job.scratch || !job.feature_edges || !job.first_infinite || !bins->n_values ||
-        !bins->any_missing || !bins->slot || !bins->edge_start) {
+        !bins->any_missing || !bins->slot || !bins->edge_start || (levels && !bins->levels)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory binning %zu x %zu values",
                            n_rows, n_features);
         goto done;
@@ -209,7 +230,7 @@ dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, si
         goto done;
     }
     for (size_t f = 0; f < n_features; f++)
-        memcpy(bins->edges + bins->edge_start[f], job.feature_edges + f * (cap - 1),
+        memcpy(bins->edges + bins->edge_start[f], job.feature_edges + f * stride,
                ((size_t)bins->n_values[f] - 1) * sizeof *bins->edges);
 done:
     free(job.scratch);

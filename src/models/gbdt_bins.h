@@ -38,16 +38,22 @@ typedef struct dial_gbdt_bins {
     size_t *edge_start; /* feature f's n_values[f] - 1 edges at edges + edge_start[f] */
     double *edges;      /* upper edge of every bin but the last of each feature */
     bool *any_missing;  /* whether the rows the bins were fitted on had a missing value */
+    uint16_t *levels;   /* per feature: levels of a categorical one, else 0; NULL: none */
 } dial_gbdt_bins;
 
 /* Learns the edges of the n_features columns of x (n_rows x n_features,
  * row-major, NaN for missing), with at most max_bins value bins per feature
- * (capped at DIAL_GBDT_MAX_VALUE_BINS), on up to threads threads. Fails with
+ * (capped at DIAL_GBDT_MAX_VALUE_BINS), on up to threads threads. levels
+ * (n_features entries, or NULL for none) marks categorical features: a
+ * feature with levels[f] = L > 0 (at most DIAL_GBDT_MAX_VALUE_BINS) holds a
+ * level code 0 .. L - 1 or NaN for none, and gets one bin per level
+ * whatever max_bins, its code of none being the missing code. Fails with
  * DIAL_ERR_DATA on an infinite value (naming its row and feature) or
  * DIAL_ERR_NOMEM. On success *bins owns its arrays: free with
  * dial_gbdt_bins_free. */
-dial_status dial_gbdt_bins_fit(dial_ctx *ctx, const double *x, size_t n_rows, size_t n_features,
-                               int max_bins, int threads, dial_gbdt_bins *bins);
+dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_rows,
+                                      size_t n_features, int max_bins, const uint16_t *levels,
+                                      int threads, dial_gbdt_bins *bins);
 
 /* Codes the rows of x (n_rows x bins->n_features, row-major) with the
  * edges: *codes is malloc'ed, column-major (feature f's codes at

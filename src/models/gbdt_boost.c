@@ -86,8 +86,9 @@ static uint32_t boost_walk_nodes(const dial_gbdt_bins *bins, const dial_gbdt_nod
             continue;
         }
         uint16_t missing = node->default_left ? bins->n_values[node->feature] : 0xFFFF;
+        bool category = bins->levels && bins->levels[node->feature];
         walk[t] = (dial_gbdt_walk_node){.feature = (uint32_t)node->feature,
-                                        .bin = node->bin,
+                                        .bin = category ? DIAL_GBDT_WALK_CATEGORY : node->bin,
                                         .missing = missing,
                                         .left = (uint32_t)node->left,
                                         .right = (uint32_t)node->right,
@@ -96,26 +97,31 @@ static uint32_t boost_walk_nodes(const dial_gbdt_bins *bins, const dial_gbdt_nod
     return depth;
 }
 
-static inline uint32_t boost_step(const dial_gbdt_walk_node *node, const uint8_t *codes, size_t n,
-                                  size_t row) {
+static inline uint32_t boost_step(const dial_gbdt_walk_node *walk, const dial_gbdt_node *nodes,
+                                  uint32_t at, const uint8_t *codes, size_t n, size_t row) {
+    const dial_gbdt_walk_node *node = walk + at;
     unsigned code = codes[(size_t)node->feature * n + row];
-    unsigned left = (code <= node->bin) | (code == node->missing);
+    unsigned left = node->bin == DIAL_GBDT_WALK_CATEGORY
+                        ? (unsigned)(nodes[at].bits[code / 64] >> (code % 64) & 1)
+                        : (code <= node->bin) | (code == node->missing);
     return left ? node->left : node->right;
 }
 
 /* Adds the tree's values to margin[i] for rows 0 .. m-1 of column-major
  * codes (stride rows per feature), four rows at a time so that their walks
  * overlap. */
-static void boost_walk_add(const dial_gbdt_walk_node *nodes, uint32_t depth, const uint8_t *codes,
-                           size_t stride, size_t m, double *margin) {
+static void boost_walk_add(const dial_gbdt_walk_node *walk, const dial_gbdt_node *tree_nodes,
+                           uint32_t depth, const uint8_t *codes, size_t stride, size_t m,
+                           double *margin) {
+    const dial_gbdt_walk_node *nodes = walk;
     size_t i = 0;
     for (; i + 4 <= m; i += 4) {
         uint32_t a = 0, b = 0, c = 0, d = 0;
         for (uint32_t step = 0; step < depth; step++) {
-            a = boost_step(nodes + a, codes, stride, i);
-            b = boost_step(nodes + b, codes, stride, i + 1);
-            c = boost_step(nodes + c, codes, stride, i + 2);
-            d = boost_step(nodes + d, codes, stride, i + 3);
+            a = boost_step(walk, tree_nodes, a, codes, stride, i);
+            b = boost_step(walk, tree_nodes, b, codes, stride, i + 1);
+            c = boost_step(walk, tree_nodes, c, codes, stride, i + 2);
+            d = boost_step(walk, tree_nodes, d, codes, stride, i + 3);
         }
         margin[i] += nodes[a].value;
         margin[i + 1] += nodes[b].value;
@@ -124,7 +130,8 @@ static void boost_walk_add(const dial_gbdt_walk_node *nodes, uint32_t depth, con
     }
     for (; i < m; i++) {
         uint32_t a = 0;
-        for (uint32_t step = 0; step < depth; step++) a = boost_step(nodes + a, codes, stride, i);
+        for (uint32_t step = 0; step < depth; step++)
+            a = boost_step(walk, tree_nodes, a, codes, stride, i);
         margin[i] += nodes[a].value;
     }
 }
@@ -134,8 +141,9 @@ void dial_gbdt_forest_add_round(const dial_gbdt_forest *forest, const uint8_t *c
     size_t k_n = forest->n_scores;
     for (size_t k = 0; k < k_n; k++) {
         size_t tree = round * k_n + k;
-        boost_walk_add(forest->walk + forest->tree_offset[tree], forest->depth[tree], codes, stride,
-                       n, margin + k * n);
+        boost_walk_add(forest->walk + forest->tree_offset[tree],
+                       forest->nodes + forest->tree_offset[tree], forest->depth[tree], codes,
+                       stride, n, margin + k * n);
     }
 }
 

@@ -37,6 +37,7 @@ typedef struct dial_gbdt_params {
     double validation_fraction;
     uint64_t seed;
     int threads;
+    bool native; /* categorical=native: blocks of the fit input split by subsets */
     /* Optional (NULL: none): called after each round with the forest of
      * rounds 0 .. round; a status other than DIAL_OK stops the boosting,
      * which returns it. The forest is only read. */
@@ -46,7 +47,8 @@ typedef struct dial_gbdt_params {
 
 /* A node as a walk on codes reads it: rows with code <= bin, or with code
  * == missing (the missing code when missing values go left, 0xFFFF, never
- * a code, otherwise) go left. A leaf is its own child on both sides with a
+ * a code, otherwise) go left; on a category (bin DIAL_GBDT_WALK_CATEGORY),
+ * rows whose code's bit is set in the node's bits. A leaf is its own child on both sides with a
  * test every code passes, so a walk takes as many steps as its tree is
  * deep, without a test for the leaf: the steps of several rows interleave
  * and no branch depends on the data. Children are relative to the tree's
@@ -57,6 +59,11 @@ typedef struct dial_gbdt_walk_node {
     uint32_t left, right;
     double value;
 } dial_gbdt_walk_node;
+
+/* The bin of a walk node that splits a category: its bits are those of the
+ * dial_gbdt_node at the same index (codes are at most 255; a leaf's bin is
+ * 0xFFFF). */
+#define DIAL_GBDT_WALK_CATEGORY 0xFFFE
 
 /* The fitted trees: tree t = round * n_scores + class, its nodes at
  * nodes[tree_offset[t] .. tree_offset[t + 1]) with child indices relative

@@ -104,8 +104,60 @@ static dial_gbdt_split split_feature(const dial_gbdt_split_params *p, const dial
     return best;
 }
 
+static dial_gbdt_split split_category(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                      uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total) {
+    dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
+                                                                       : SPLIT_MIN_GAIN,
+                            .feature = -1};
+    const dial_gbdt_sum *h = hist + bins->slot[f];
+    unsigned n_codes = (unsigned)bins->n_values[f] + 1, order[DIAL_GBDT_MAX_VALUE_BINS + 1];
+    double key[DIAL_GBDT_MAX_VALUE_BINS + 1];
+    size_t m = 0;
+    /* insertion sort of the codes with rows: at most 256, ties by code */
+    for (unsigned c = 0; c < n_codes; c++) {
+        if (!(h[c].h > 0)) continue;
+        double k = h[c].g / (h[c].h + DIAL_GBDT_CATEGORY_SMOOTH);
+        size_t j = m++;
+        while (j > 0 && key[j - 1] > k) {
+            key[j] = key[j - 1];
+            order[j] = order[j - 1];
+            j--;
+        }
+        key[j] = k;
+        order[j] = c;
+    }
+    if (m < 2) return best;
+    double parent = split_score(p, total.g, total.h), mcw = p->min_child_weight;
+    dial_gbdt_sum left = {0, 0};
+    size_t cut = 0;
+    for (size_t k = 0; k + 1 < m; k++) {
+        left.g += h[order[k]].g;
+        left.h += h[order[k]].h;
+        double right_g = total.g - left.g, right_h = total.h - left.h;
+        if (left.h < mcw || right_h < mcw) continue;
+        if (left.h + p->lambda <= 0 || right_h + p->lambda <= 0) continue;
+        double gain = split_score(p, left.g, left.h) + split_score(p, right_g, right_h) - parent;
+        if (gain > best.gain) {
+            best.gain = gain;
+            best.feature = (int32_t)f;
+            best.left = left;
+            best.right = (dial_gbdt_sum){right_g, right_h};
+            cut = k + 1;
+        }
+    }
+    if (best.feature < 0) return best;
+    bool absent_left = best.left.h >= best.right.h;
+    for (unsigned c = 0; c < n_codes; c++)
+        if (!(h[c].h > 0) && absent_left) best.bits[c / 64] |= (uint64_t)1 << (c % 64);
+    for (size_t k = 0; k < cut; k++) best.bits[order[k] / 64] |= (uint64_t)1 << (order[k] % 64);
+    unsigned none = bins->n_values[f];
+    best.default_left = best.bits[none / 64] >> (none % 64) & 1;
+    return best;
+}
+
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist,
                                         dial_gbdt_sum total) {
+    if (bins->levels && bins->levels[f]) return split_category(p, bins, f, hist, total);
     return split_feature(p, bins, f, hist, total);
 }

@@ -25,14 +25,27 @@ typedef struct dial_gbdt_split_params {
     double min_split_gain;   /* a split must gain more than this (and more than 1e-6) */
 } dial_gbdt_split_params;
 
+/* Words of the bitset of a split on a category: a bit per code, the
+ * levels' and the code of none (at most DIAL_GBDT_MAX_VALUE_BINS + 1). */
+#define DIAL_GBDT_CATEGORY_WORDS 4
+
+/* LightGBM's cat_smooth: the hessian added to each level's when levels are
+ * ordered by their mean gradient, so that a level of few rows sorts near
+ * the middle rather than to an end. */
+#define DIAL_GBDT_CATEGORY_SMOOTH 10.0
+
 /* The best split of a node: rows with code <= bin go left, missing values
- * go left when default_left. feature is -1 when there is none. */
+ * go left when default_left; on a categorical feature (bins->levels[f] >
+ * 0), rows whose code's bit is set in bits go left instead (the code of
+ * none, a missing value or a level unseen in training, is n_values).
+ * feature is -1 when there is none. */
 typedef struct dial_gbdt_split {
     double gain;
     int32_t feature;
     uint8_t bin;
     bool default_left;
     dial_gbdt_sum left, right;
+    uint64_t bits[DIAL_GBDT_CATEGORY_WORDS];
 } dial_gbdt_split;
 
 /* The weight of a leaf with sums g, h. */
@@ -40,7 +53,11 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
 
 /* The best split of the node whose sums are total and histogram hist on
  * feature f, or a split with feature -1 when no split gains enough. Ties go
- * to the smaller bin, and missing values to the right before the left. */
+ * to the smaller bin, and missing values to the right before the left. On
+ * a categorical feature, as LightGBM: the codes with rows in the node
+ * (missing included) ordered by sum g / (sum h + DIAL_GBDT_CATEGORY_SMOOTH),
+ * ties to the smaller code, and every prefix of that order tried as the
+ * left side; codes without rows go with the side of larger hessian sum. */
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total);
 

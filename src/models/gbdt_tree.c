@@ -213,6 +213,23 @@ static uint32_t tree_partition_scalar(const uint8_t *codes, unsigned missing, un
     return n_left;
 }
 
+/* The same on a categorical feature: rows whose code's bit is set go
+ * left. */
+static uint32_t tree_partition_category(const uint8_t *codes, const uint64_t *bits, uint32_t *rows,
+                                        uint32_t *tmp, uint32_t m) {
+    uint32_t n_left = 0, n_right = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = rows[i];
+        unsigned code = codes[r], left = (unsigned)(bits[code / 64] >> (code % 64) & 1);
+        rows[n_left] = r;
+        tmp[n_right] = r;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + n_left, tmp, n_right * sizeof *rows);
+    return n_left;
+}
+
 #ifdef TREE_AVX512
 /* The same, sixteen rows at a time: their codes gathered (four bytes from
  * each row's code on, hence the padding after every coded matrix), the
@@ -259,6 +276,8 @@ static uint32_t tree_partition(const dial_gbdt_grower *g, const dial_gbdt_tree_i
                                uint32_t m) {
     const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
     unsigned missing = g->bins->n_values[node->feature];
+    if (g->bins->levels && g->bins->levels[node->feature])
+        return tree_partition_category(codes, node->bits, rows, tmp, m);
 #ifdef TREE_AVX512
     /* row numbers are gathered as signed 32-bit offsets */
     if (m >= 64 && in->data.n_rows < ((size_t)1 << 31) && __builtin_cpu_supports("avx512f"))
@@ -383,6 +402,7 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
         node->bin = s->bin;
         node->default_left = s->default_left;
         node->gain = s->gain;
+        memcpy(node->bits, s->bits, sizeof node->bits);
         uint32_t n_left = tree_partition(g, g->in, node, g->rows + node->begin,
                                          g->tmp + node->begin, node->end - node->begin);
         uint32_t n_passive_left = tree_partition(g, g->in, node, g->passive + node->pbegin,

@@ -49,6 +49,7 @@ typedef struct dial_gbdt_node {
     double value;          /* weight times the learning rate (every node has one) */
     double gain;           /* of the split, 0 for a leaf */
     dial_gbdt_sum sum;     /* derivatives of the node's rows */
+    uint64_t bits[DIAL_GBDT_CATEGORY_WORDS]; /* a split on a category: codes going left */
 } dial_gbdt_node;
 
 /* What one tree is grown on. */

@@ -4,8 +4,8 @@
  * error), as scikit-learn's DecisionTreeClassifier and
  * DecisionTreeRegressor: grown depth first until its leaves are pure or
  * too small, then optionally pruned by minimal cost-complexity (ccp_alpha).
- * Split finding, growth and the node arrays live in cart.c, shared with the
- * forest.
+ * Split finding, growth and the node arrays live in cart_*.c, shared with
+ * the forest; so do native splits on categorical features (cart.h).
  *
  * Ties between equally good splits go to the feature drawn first: features
  * are drawn in an order from the context's seed (stream 0), so a tree is
@@ -71,6 +71,7 @@ static const dial_knob_spec tree_knobs[] = {
             "after growing, subtrees whose impurity gain per extra leaf is at most this are cut; "
             "0 prunes nothing"},
     DIAL_CART_CLASS_WEIGHT_KNOB,
+    DIAL_CART_CATEGORICAL_KNOB,
 };
 
 static const dial_param_doc tree_params[] = {
@@ -87,7 +88,8 @@ static const dial_param_doc tree_params[] = {
     {"impurity", "n_nodes", "the node's impurity under the criterion"},
     {"importance", "n_inputs",
      "impurity importance: how much the splits on each input lower the weighted impurity, "
-     "normalised to sum to 1"},
+     "normalised to sum to 1 (a split on a category counts for its block's first input)"},
+    DIAL_CART_CATEGORY_PARAMS,
 };
 
 /* Per-row weights: the class weight of each row, or 1. NULL when out of
@@ -111,7 +113,7 @@ static dial_status tree_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     dial_status status = dial_cart_params_from_knobs(ctx, "tree", knobs, in, &params);
     if (status != DIAL_OK) return status;
     dial_cart_data data;
-    status = dial_cart_data_prepare(ctx, "tree", in, &data);
+    status = dial_cart_data_prepare(ctx, "tree", in, params.native, &data);
     if (status != DIAL_OK) return status;
     double *weight = tree_row_weights(&data, params.balanced);
     dial_cart_workspace *ws = dial_cart_workspace_new(&data);
@@ -127,7 +129,7 @@ static dial_status tree_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory growing a tree on %zu x %zu",
                            in->n_rows, in->n_features);
     } else {
-        status = dial_cart_tensors_add(ctx, learned, &tree, 1, false);
+        status = dial_cart_tensors_add(ctx, learned, &data, &tree, 1, false);
     }
     if (status == DIAL_OK) {
         size_t shape[1] = {in->n_features};
@@ -159,18 +161,28 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     if (status != DIAL_OK) return status;
     (void)knobs;
     dial_cart_view tree = dial_cart_forest_tree(&nodes, 0);
+    const dial_cart_categories *cats = &nodes.categories;
     dial_cart_packed *packed = malloc(tree.n_nodes * sizeof *packed);
     uint32_t *stack = malloc(2 * tree.n_nodes * sizeof *stack);
-    if (!packed || !stack) {
+    uint32_t *codes = malloc((cats->n_blocks ? cats->n_blocks : 1) * sizeof *codes);
+    if (!packed || !stack || !codes) {
         free(packed);
         free(stack);
+        free(codes);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory predicting");
     }
-    dial_cart_pack(&tree, packed, stack);
     size_t k = tree.n_outputs, d = in->n_features;
+    dial_cart_pack(&tree, cats, d, packed, stack);
     for (size_t i = 0; i < in->n_rows; i++) {
-        const double *value =
-            tree.value + packed[dial_cart_packed_leaf(packed, in->x + i * d)].next * k;
+        const double *x = in->x + i * d;
+        uint32_t leaf;
+        if (cats->n_blocks) {
+            dial_cart_category_codes(cats, x, codes);
+            leaf = dial_cart_packed_leaf_categories(packed, x, d, codes, cats->bits);
+        } else {
+            leaf = dial_cart_packed_leaf(packed, x);
+        }
+        const double *value = tree.value + packed[leaf].next * k;
         if (!classification) {
             out->value[i] = value[0];
             continue;
@@ -183,6 +195,7 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     }
     free(packed);
     free(stack);
+    free(codes);
     return DIAL_OK;
 }
 

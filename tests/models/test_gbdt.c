@@ -576,7 +576,8 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     void *fold = NULL;
     assert_non_null(dial_model_gbdt.prepare_knobs);
     assert_string_equal(dial_model_gbdt.prepare_knobs[0], "max_bins");
-    assert_null(dial_model_gbdt.prepare_knobs[1]);
+    assert_string_equal(dial_model_gbdt.prepare_knobs[1], "categorical");
+    assert_null(dial_model_gbdt.prepare_knobs[2]);
     assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
     double from_fold[120], proba_fold[240], direct[120], proba_direct[240];
     dial_predict_output out = {from_fold, proba_fold};

@@ -1,0 +1,406 @@
+/*
+ * gbdt: the learned forest read and checked (it may come from a hostile
+ * file), and predictions from it, whole or after chosen rounds. See
+ * gbdt.c for the map of the family.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cart.h"
+#include "models/gbdt.h"
+#include "models/gbdt_family.h"
+
+/* ---- the forest of a model, checked ---------------------------------------------------- */
+
+/* One node as prediction walks it, with its children as absolute indices.
+ * A leaf is its own child on both sides (and reads feature 0), so a walk
+ * takes exactly as many steps as its tree is deep, without a test for the
+ * leaf: the steps of several rows then interleave and no branch depends on
+ * the data. */
+typedef struct gbdt_walk_node {
+    uint32_t feature;
+    uint32_t left, right;
+    uint32_t default_left;
+    double threshold, value;
+} gbdt_walk_node;
+
+typedef struct gbdt_forest_view {
+    dial_gbdt_loss loss;
+    size_t n_scores, n_rounds;
+    const double *base;
+    gbdt_walk_node *nodes; /* owned */
+    uint32_t *depth;       /* owned: the depth of each tree */
+    const int64_t *offset; /* n_rounds * n_scores + 1 */
+    /* Splits on categories: a node's feature is then n_inputs + its block
+     * and its threshold the first word of its bitset in cats.bits. */
+    dial_cart_categories cats;
+    size_t n_inputs;
+} gbdt_forest_view;
+
+/* The tensor called name, of dtype and one dimension of length n (any
+ * length when n is SIZE_MAX), or a DIAL_ERR_FORMAT naming what is wrong. */
+static dial_status gbdt_tensor(dial_ctx *ctx, const dial_tensors *learned, const char *name,
+                               dial_dtype dtype, size_t n, const dial_tensor **out) {
+    const dial_tensor *t = dial_tensors_find(learned, name);
+    if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model has no tensor '%s'", name);
+    if (t->dtype != dtype)
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model tensor '%s' is %s; expected %s", name,
+                         t->dtype == DIAL_F64 ? "float64" : "int64",
+                         dtype == DIAL_F64 ? "float64" : "int64");
+    if (t->ndim != 1 || !t->data || (n != SIZE_MAX && t->shape[0] != n)) {
+        if (n == SIZE_MAX)
+            return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model tensor '%s' must have one dimension",
+                             name);
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model tensor '%s' must have one dimension of %zu", name, n);
+    }
+    *out = t;
+    return DIAL_OK;
+}
+
+static void gbdt_view_free(gbdt_forest_view *view) {
+    free(view->nodes);
+    free(view->depth);
+    view->nodes = NULL;
+    view->depth = NULL;
+}
+
+/* A split on a category: on a block's first input, its whole bitset
+ * inside category_bits. */
+static dial_status gbdt_check_category(dial_ctx *ctx, const dial_cart_categories *cats, int64_t at,
+                                       int64_t input, int64_t node, size_t tree) {
+    int64_t b = dial_cart_category_block(cats, input);
+    if (b < 0)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model: node %lld of tree %zu splits input %lld by category, but no "
+                         "block of 'category_blocks' starts there",
+                         (long long)node, tree, (long long)input);
+    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
+    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model: node %lld of tree %zu has its category bitset at word %lld, "
+                         "but a split on block %lld (%lld levels) needs %llu words and "
+                         "'category_bits' has %zu; the file is damaged",
+                         (long long)node, tree, (long long)at, (long long)b,
+                         (long long)cats->blocks[2 * b + 1], (unsigned long long)words,
+                         cats->n_words);
+    return DIAL_OK;
+}
+
+/* Reads and checks the forest: every size against the others, every node
+ * (a feature within the inputs, children inside the tree and after their
+ * parent, so that every walk ends), as the tensors may come from a file. */
+static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                             const dial_fit_input *in, gbdt_forest_view *view) {
+    memset(view, 0, sizeof *view);
+    dial_status status = dial_gbdt_resolve_loss(ctx, knobs, in->task, in->n_classes, &view->loss);
+    if (status != DIAL_OK) return status;
+    size_t k_n = dial_gbdt_loss_scores(view->loss, in->n_classes);
+    view->n_scores = k_n;
+    const dial_tensor *offset = NULL, *feature = NULL, *threshold = NULL, *default_left = NULL;
+    const dial_tensor *left = NULL, *right = NULL, *value = NULL, *base = NULL;
+    status = gbdt_tensor(ctx, learned, "tree_offset", DIAL_I64, SIZE_MAX, &offset);
+    if (status != DIAL_OK) return status;
+    size_t n_trees = offset->shape[0] ? offset->shape[0] - 1 : 0;
+    if (n_trees == 0 || n_trees % k_n != 0)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model tensor 'tree_offset' has %zu entries; expected 1 + a "
+                         "positive multiple of %zu (the trees of a round)",
+                         offset->shape[0], k_n);
+    const int64_t *off = offset->data;
+    status = gbdt_tensor(ctx, learned, "feature", DIAL_I64, SIZE_MAX, &feature);
+    if (status != DIAL_OK) return status;
+    size_t n_nodes = feature->shape[0];
+    if (off[0] != 0 || off[n_trees] < 0 || (uint64_t)off[n_trees] != n_nodes)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "gbdt model tensor 'tree_offset' must run from 0 to %zu (the nodes)",
+                         n_nodes);
+    for (size_t t = 0; t < n_trees; t++)
+        if (off[t + 1] <= off[t] || off[t + 1] - off[t] > (int64_t)UINT32_MAX)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "gbdt model tensor 'tree_offset' must increase: tree %zu has %lld "
+                             "nodes",
+                             t, (long long)(off[t + 1] - off[t]));
+    if (status == DIAL_OK)
+        status = gbdt_tensor(ctx, learned, "threshold", DIAL_F64, n_nodes, &threshold);
+    if (status == DIAL_OK)
+        status = gbdt_tensor(ctx, learned, "default_left", DIAL_I64, n_nodes, &default_left);
+    if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "left", DIAL_I64, n_nodes, &left);
+    if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "right", DIAL_I64, n_nodes, &right);
+    if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "value", DIAL_F64, n_nodes, &value);
+    if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "base_score", DIAL_F64, k_n, &base);
+    const int64_t *category = NULL;
+    if (status == DIAL_OK)
+        status =
+            dial_cart_categories_read(ctx, "gbdt", learned, in, n_nodes, &category, &view->cats);
+    if (status != DIAL_OK) return status;
+    view->n_inputs = in->n_features;
+    const double *b = base->data;
+    for (size_t k = 0; k < k_n; k++)
+        if (!isfinite(b[k]))
+            return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model's base_score %zu is %g", k, b[k]);
+    if (n_nodes >= UINT32_MAX)
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model has %zu nodes; at most %u", n_nodes,
+                         UINT32_MAX - 1);
+    view->nodes = malloc(n_nodes * sizeof *view->nodes);
+    view->depth = calloc(n_trees, sizeof *view->depth);
+    uint32_t *node_depth = calloc(n_nodes, sizeof *node_depth);
+    if (!view->nodes || !view->depth || !node_depth) {
+        free(node_depth);
+        gbdt_view_free(view);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory reading %zu nodes", n_nodes);
+    }
+    const int64_t *fe = feature->data, *dl = default_left->data, *le = left->data,
+                  *ri = right->data;
+    const double *th = threshold->data, *va = value->data;
+    for (size_t t = 0; t < n_trees; t++) {
+        int64_t start = off[t], size = off[t + 1] - off[t];
+        for (int64_t j = 0; j < size; j++) {
+            size_t i = (size_t)(start + j);
+            gbdt_walk_node *node = &view->nodes[i];
+            if (!isfinite(va[i]))
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "gbdt model: node %lld of tree %zu has value %g", (long long)j,
+                                   t, va[i]);
+            else if (fe[i] == -1) {
+                if (le[i] != -1 || ri[i] != -1)
+                    status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                       "gbdt model: leaf %lld of tree %zu has children (%lld, "
+                                       "%lld); a leaf's are -1",
+                                       (long long)j, t, (long long)le[i], (long long)ri[i]);
+                if (category && category[i] != -1)
+                    status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                       "gbdt model: leaf %lld of tree %zu has the category "
+                                       "bitset %lld (a leaf has -1)",
+                                       (long long)j, t, (long long)category[i]);
+                *node = (gbdt_walk_node){.left = (uint32_t)i, .right = (uint32_t)i, .value = va[i]};
+            } else if (fe[i] < 0 || (uint64_t)fe[i] >= in->n_features) {
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "gbdt model: node %lld of tree %zu splits on feature %lld; "
+                                   "the model has %zu inputs",
+                                   (long long)j, t, (long long)fe[i], in->n_features);
+            } else if (le[i] <= j || le[i] >= size || ri[i] <= j || ri[i] >= size) {
+                status =
+                    dial_fail(ctx, DIAL_ERR_FORMAT,
+                              "gbdt model: node %lld of tree %zu has children (%lld, %lld); "
+                              "each must come after it and before %lld, the tree's size",
+                              (long long)j, t, (long long)le[i], (long long)ri[i], (long long)size);
+            } else if (category && category[i] != -1 &&
+                       (status = gbdt_check_category(ctx, &view->cats, category[i], fe[i], j, t)) !=
+                           DIAL_OK) {
+                /* status holds the message */
+            } else if (isnan(th[i]) || (dl[i] != 0 && dl[i] != 1)) {
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "gbdt model: node %lld of tree %zu has threshold %g and "
+                                   "default_left %lld; expected a number and 0 or 1",
+                                   (long long)j, t, th[i], (long long)dl[i]);
+            } else {
+                *node = (gbdt_walk_node){.feature = (uint32_t)fe[i],
+                                         .left = (uint32_t)(start + le[i]),
+                                         .right = (uint32_t)(start + ri[i]),
+                                         .default_left = (uint32_t)dl[i],
+                                         .threshold = th[i],
+                                         .value = va[i]};
+                if (category && category[i] != -1) {
+                    /* checked above: a block starts at the node's input */
+                    node->feature = (uint32_t)(in->n_features + (size_t)dial_cart_category_block(
+                                                                    &view->cats, fe[i]));
+                    node->threshold = (double)category[i];
+                }
+                /* children come later: their depth is final when reached */
+                uint32_t below = node_depth[i] + 1;
+                if (node_depth[node->left] < below) node_depth[node->left] = below;
+                if (node_depth[node->right] < below) node_depth[node->right] = below;
+                if (view->depth[t] < below) view->depth[t] = below;
+            }
+            if (status != DIAL_OK) {
+                free(node_depth);
+                gbdt_view_free(view);
+                return status;
+            }
+        }
+    }
+    free(node_depth);
+    view->base = b;
+    view->offset = off;
+    view->n_rounds = n_trees / k_n;
+    return DIAL_OK;
+}
+
+/* ---- predicting from the forest ------------------------------------------------------- */
+
+#define GBDT_PREDICT_BLOCK 64
+
+typedef struct gbdt_predictor {
+    const gbdt_forest_view *view;
+    const double *x;
+    size_t n_rows, n_features;
+    const size_t *rounds; /* stages, ascending */
+    size_t n_stages;
+    dial_predict_output *outs;
+    double *scratch; /* threads x n_scores x (block + 1) scores */
+    uint32_t *codes; /* threads x block x n_blocks category codes (NULL: none) */
+} gbdt_predictor;
+
+/* The rows' category codes, for a forest that splits categories. */
+typedef struct gbdt_codes {
+    const uint32_t *codes; /* per row, n_blocks entries; NULL: no category */
+    size_t n_blocks, n_inputs;
+    const uint64_t *bits;
+} gbdt_codes;
+
+static inline uint32_t gbdt_step(const gbdt_walk_node *node, const double *row,
+                                 const gbdt_codes *cc, const uint32_t *codes) {
+    if (codes && node->feature >= cc->n_inputs) {
+        uint32_t code = codes[node->feature - cc->n_inputs];
+        bool left = cc->bits[(size_t)node->threshold + code / 64] >> (code % 64) & 1;
+        return left ? node->left : node->right;
+    }
+    double v = row[node->feature];
+    /* NaN compares false: it goes left only by default */
+    uint32_t left = (uint32_t)(v <= node->threshold) | ((uint32_t)(v != v) & node->default_left);
+    return left ? node->left : node->right;
+}
+
+/* Adds the tree at root (depth steps deep) to the scores of m rows of x,
+ * four rows at a time so that their walks overlap. */
+static void gbdt_walk_rows(const gbdt_walk_node *nodes, uint32_t root, uint32_t depth,
+                           const double *x, size_t stride, size_t m, const gbdt_codes *cc,
+                           double *score) {
+    size_t i = 0, nb = cc->n_blocks;
+    const uint32_t *k = cc->codes; /* the codes of row i at k + i * nb */
+    for (; i + 4 <= m; i += 4) {
+        const double *r0 = x + i * stride, *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+        const uint32_t *k0 = k ? k + i * nb : NULL, *k1 = k ? k0 + nb : NULL,
+                       *k2 = k ? k1 + nb : NULL, *k3 = k ? k2 + nb : NULL;
+        uint32_t a = root, b = root, c = root, d = root;
+        for (uint32_t step = 0; step < depth; step++) {
+            a = gbdt_step(nodes + a, r0, cc, k0);
+            b = gbdt_step(nodes + b, r1, cc, k1);
+            c = gbdt_step(nodes + c, r2, cc, k2);
+            d = gbdt_step(nodes + d, r3, cc, k3);
+        }
+        score[i] += nodes[a].value;
+        score[i + 1] += nodes[b].value;
+        score[i + 2] += nodes[c].value;
+        score[i + 3] += nodes[d].value;
+    }
+    for (; i < m; i++) {
+        uint32_t a = root;
+        for (uint32_t step = 0; step < depth; step++)
+            a = gbdt_step(nodes + a, x + i * stride, cc, k ? k + i * nb : NULL);
+        score[i] += nodes[a].value;
+    }
+}
+
+static dial_status gbdt_predict_blocks(void *arg, size_t begin, size_t end, int worker) {
+    const gbdt_predictor *pr = arg;
+    const gbdt_forest_view *view = pr->view;
+    size_t k_n = view->n_scores;
+    /* the block's scores, class-major, then one row's scores side by side */
+    double *score = pr->scratch + (size_t)worker * k_n * (GBDT_PREDICT_BLOCK + 1);
+    double *row_score = score + k_n * GBDT_PREDICT_BLOCK;
+    for (size_t block = begin; block < end; block++) {
+        size_t i0 = block * GBDT_PREDICT_BLOCK;
+        size_t m = pr->n_rows - i0 < GBDT_PREDICT_BLOCK ? pr->n_rows - i0 : GBDT_PREDICT_BLOCK;
+        for (size_t k = 0; k < k_n; k++)
+            for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
+        size_t nb = view->cats.n_blocks;
+        gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
+        if (pr->codes) {
+            uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
+            for (size_t i = 0; i < m; i++)
+                dial_cart_category_codes(&view->cats, pr->x + (i0 + i) * pr->n_features,
+                                         codes + i * nb);
+            cc.codes = codes;
+        }
+        size_t stage = 0, round = 0;
+        while (stage < pr->n_stages) {
+            size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
+            for (; round < target; round++)
+                for (size_t k = 0; k < k_n; k++) {
+                    size_t tree = round * k_n + k;
+                    gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree],
+                                   pr->x + i0 * pr->n_features, pr->n_features, m, &cc,
+                                   score + k * GBDT_PREDICT_BLOCK);
+                }
+            for (size_t i = 0; i < m; i++) {
+                for (size_t k = 0; k < k_n; k++) row_score[k] = score[k * GBDT_PREDICT_BLOCK + i];
+                dial_gbdt_emit(view->loss, k_n, row_score, i0 + i, &pr->outs[stage]);
+            }
+            stage++;
+        }
+    }
+    return DIAL_OK;
+}
+
+static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
+                                       const dial_tensors *learned, const dial_fit_input *in,
+                                       const size_t *rounds, size_t n_stages,
+                                       dial_predict_output *outs) {
+    for (size_t s = 0; s < n_stages; s++) {
+        if (rounds[s] == 0 || (s > 0 && rounds[s] <= rounds[s - 1]))
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "gbdt: staged rounds must be positive and increasing; stage %zu is "
+                             "%zu",
+                             s, rounds[s]);
+        if (outs[s].proba && in->task != DIAL_TASK_CLASSIFICATION)
+            return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                             "gbdt: no class probabilities in regression");
+    }
+    gbdt_forest_view view;
+    dial_status status = gbdt_view(ctx, knobs, learned, in, &view);
+    if (status != DIAL_OK) return status;
+    if (in->n_rows == 0 || n_stages == 0) {
+        gbdt_view_free(&view);
+        return DIAL_OK;
+    }
+    size_t n_blocks = (in->n_rows + GBDT_PREDICT_BLOCK - 1) / GBDT_PREDICT_BLOCK;
+    int threads = dial_ctx_threads(ctx);
+    if ((size_t)threads > n_blocks) threads = (int)n_blocks;
+    if (n_blocks < 4) threads = 1;
+    gbdt_predictor pr = {.view = &view,
+                         .x = in->x,
+                         .n_rows = in->n_rows,
+                         .n_features = in->n_features,
+                         .rounds = rounds,
+                         .n_stages = n_stages,
+                         .outs = outs};
+    pr.scratch =
+        malloc((size_t)threads * view.n_scores * (GBDT_PREDICT_BLOCK + 1) * sizeof *pr.scratch);
+    size_t nb = view.cats.n_blocks;
+    if (nb) pr.codes = malloc((size_t)threads * GBDT_PREDICT_BLOCK * nb * sizeof *pr.codes);
+    if (!pr.scratch || (nb && !pr.codes))
+        status =
+            dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", in->n_rows);
+    else
+        status = dial_parallel_for(ctx, threads, n_blocks, gbdt_predict_blocks, &pr);
+    free(pr.scratch);
+    free(pr.codes);
+    gbdt_view_free(&view);
+    return status;
+}
+
+dial_status dial_gbdt_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                              const dial_fit_input *in, dial_predict_output *out) {
+    size_t all = SIZE_MAX;
+    return gbdt_predict_stages(ctx, knobs, learned, in, &all, 1, out);
+}
+
+dial_status dial_gbdt_predict_staged(dial_ctx *ctx, const dial_knobs *knobs,
+                                     const dial_tensors *learned, const dial_fit_input *in,
+                                     const size_t *rounds, size_t n_stages,
+                                     dial_predict_output *outs) {
+    return gbdt_predict_stages(ctx, knobs, learned, in, rounds, n_stages, outs);
+}
+
+/* Checks a model's tensors when a model file is loaded. */
+dial_status dial_gbdt_validate(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                               const dial_fit_input *in) {
+    gbdt_forest_view view;
+    dial_status status = gbdt_view(ctx, knobs, learned, in, &view);
+    if (status == DIAL_OK) gbdt_view_free(&view);
+    return status;
+}
