@@ -40,7 +40,8 @@ typedef struct dial_fit_input {
     /* The one-hot blocks of x in ascending offset order (n_onehot of them),
      * so a family may keep category codes instead of the dense columns;
      * NULL when the caller does not say (every column is then a number to
-     * the family). Set by dial_model_fit; the tuner's folds leave it NULL. */
+     * the family). Set for the rows a fit or a tuner's fold is given
+     * (training and test alike); NULL at predict. */
     const dial_onehot_block *onehot;
     size_t n_onehot;
 } dial_fit_input;

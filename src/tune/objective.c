@@ -42,8 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/preprocess.h"
-#include "models/model_internal.h"
+#include "models/model_inputs.h"
 #include "tune/objective.h"
 #include "tune/record.h"
 #include "tune/sampler_internal.h"
@@ -93,10 +92,9 @@ typedef struct prepared {
     double *key;           /* owned */
     size_t key_length;
     prepared_state state;
-    int users;                          /* trials holding it: it is never evicted meanwhile */
-    dial_tensors preprocess;            /* what preprocessing learned on the training rows */
-    double *train_x, *train_y, *test_x; /* owned; outlive fold_state */
-    dial_fit_input train, test;
+    int users;                     /* trials holding it: it is never evicted meanwhile */
+    dial_tensors preprocess;       /* what preprocessing learned on the training rows */
+    dial_model_inputs train, test; /* owned; outlive fold_state */
     void *fold_state;
     memo *memos; /* newest first */
     size_t n_memos;
@@ -384,16 +382,16 @@ static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *o
     if (!family->prepare_fold || !family->predict_fold || !family->free_fold) return DIAL_OK;
     size_t n_prepare = 0;
     while (family->prepare_knobs && family->prepare_knobs[n_prepare]) n_prepare++;
-    objective->features =
-        calloc(data->n_features ? data->n_features : 1, sizeof *objective->features);
+    dial_status status =
+        dial_model_inputs_schema(ctx, data, &objective->features, &objective->n_inputs);
+    if (status != DIAL_OK) return status;
     objective->key_knobs = malloc((n_prepare + 2) * sizeof *objective->key_knobs);
     prepared_cache *cache = calloc(1, sizeof *cache);
     if (cache) {
         cache->lists = calloc(objective->splits.count, sizeof *cache->lists);
         cache->counts = calloc(objective->splits.count, sizeof *cache->counts);
     }
-    if (!objective->features || !objective->key_knobs || !cache || !cache->lists ||
-        !cache->counts) {
+    if (!objective->key_knobs || !cache || !cache->lists || !cache->counts) {
         if (cache) {
             free(cache->lists);
             free(cache->counts);
@@ -417,15 +415,6 @@ static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *o
     cache->enabled = true;
     cache->n_folds = objective->splits.count;
     objective->cache = cache;
-    for (size_t j = 0; j < data->n_features; j++) {
-        const dial_column *col = data->features[j];
-        bool categorical = col->type == DIAL_COLUMN_CATEGORICAL;
-        objective->features[j] = (dial_feature){.name = col->name,
-                                                .type = col->type,
-                                                .n_levels = categorical ? col->n_levels : 0,
-                                                .levels = categorical ? col->levels : NULL};
-    }
-    objective->n_inputs = dial_preprocess_n_inputs(objective->features, data->n_features);
     const char *names[2] = {"impute", "scale"};
     for (size_t i = 0; i < n_prepare + 2; i++) {
         long at =
@@ -450,9 +439,8 @@ static void prepared_free(const dial_model_family *family, prepared *entry) {
     }
     if (entry->fold_state) family->free_fold(entry->fold_state);
     dial_tensors_clear(&entry->preprocess);
-    free(entry->train_x);
-    free(entry->train_y);
-    free(entry->test_x);
+    dial_model_inputs_free(&entry->train);
+    dial_model_inputs_free(&entry->test);
     free(entry->key);
     free(entry);
 }
@@ -723,51 +711,26 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
     const objective_fold *fold = &objective->folds[f];
     const dial_dataset *data = objective->data;
     dial_ctx_set_seed(ctx, fold->fit_seed);
-    dial_impute impute = dial_model_impute(objective->family, knobs);
-    bool keep_missing = impute == DIAL_IMPUTE_KEEP;
-    dial_scale scale = dial_model_scale(knobs);
-    dial_status status = dial_preprocess_fit(ctx, impute, scale, objective->features,
-                                             data->n_features, &fold->train, &entry->preprocess);
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    dial_status status =
+        dial_model_inputs_fit(ctx, objective->family, knobs, objective->features, data->n_features,
+                              &fold->train, &entry->preprocess, &entry->train);
     if (status == DIAL_OK)
-        status = dial_preprocess_transform_missing(ctx, objective->features, data->n_features,
-                                                   &entry->preprocess, &fold->train, keep_missing,
-                                                   &entry->train_x, NULL);
-    if (status == DIAL_OK)
-        status = dial_preprocess_transform_missing(ctx, objective->features, data->n_features,
-                                                   &entry->preprocess, &fold->test, keep_missing,
-                                                   &entry->test_x, NULL);
-    if (status == DIAL_OK && !(entry->train_y = malloc(fold->train.n * sizeof *entry->train_y)))
-        status = DIAL_ERR_NOMEM;
+        status = dial_model_inputs_transform(ctx, objective->family, knobs, objective->features,
+                                             data->n_features, &entry->preprocess, &fold->test,
+                                             data->task, n_classes, &entry->test, NULL);
     dial_knobs knobs_max = {0};
     if (status == DIAL_OK) status = make_knobs_max(ctx, objective, knobs, &knobs_max);
-    if (status == DIAL_OK) {
-        for (size_t i = 0; i < fold->train.n; i++)
-            entry->train_y[i] = data->y[dial_view_row(&fold->train, i)];
-        size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
-        entry->train = (dial_fit_input){.x = entry->train_x,
-                                        .n_rows = fold->train.n,
-                                        .n_features = objective->n_inputs,
-                                        .y = entry->train_y,
-                                        .task = data->task,
-                                        .n_classes = n_classes};
-        entry->test = (dial_fit_input){.x = entry->test_x,
-                                       .n_rows = fold->test.n,
-                                       .n_features = objective->n_inputs,
-                                       .y = NULL,
-                                       .task = data->task,
-                                       .n_classes = n_classes};
-        status = objective->family->prepare_fold(ctx, knobs, &knobs_max, &entry->train,
-                                                 &entry->test, &entry->fold_state);
-    }
+    if (status == DIAL_OK)
+        status = objective->family->prepare_fold(ctx, knobs, &knobs_max, &entry->train.in,
+                                                 &entry->test.in, &entry->fold_state);
     dial_knobs_free(&knobs_max);
     if (status == DIAL_OK) return true;
     if (entry->fold_state) objective->family->free_fold(entry->fold_state);
     entry->fold_state = NULL;
     dial_tensors_clear(&entry->preprocess);
-    free(entry->train_x);
-    free(entry->train_y);
-    free(entry->test_x);
-    entry->train_x = entry->train_y = entry->test_x = NULL;
+    dial_model_inputs_free(&entry->train);
+    dial_model_inputs_free(&entry->test);
     dial_ctx_clear_error(ctx);
     return false;
 }
