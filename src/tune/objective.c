@@ -42,14 +42,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/scoring.h"
 #include "models/model_inputs.h"
 #include "tune/objective.h"
 #include "tune/record.h"
 #include "tune/sampler_internal.h"
-
-/* The stream of fold i's fit seed, as dial_cv_run draws it (src/eval/cv.c),
- * so that `dial cv --seed N -s <best knobs>` gives the best trial's score. */
-#define OBJECTIVE_FOLD_SEED_STREAM 0x6376000000000000ULL
 
 /* Entries each fold's cache keeps: a search over preprocessing variants
  * or metrics keeps the 4 most recently used per fold (beyond that an entry
@@ -153,62 +150,20 @@ static dial_status chain_setup(dial_ctx *ctx, dial_model_objective *objective,
 
 /* ---- scoring -------------------------------------------------------------- */
 
-dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
-                                       const dial_view *test, dial_metric metric, double *score) {
-    const dial_dataset *data = test->data;
-    size_t n = test->n;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
-    bool want_proba = dial_metric_needs_proba(metric);
-    double *y_true = malloc((n ? n : 1) * sizeof *y_true);
-    double *value = malloc((n ? n : 1) * sizeof *value);
-    double *proba =
-        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
-    dial_status status;
-    if (!y_true || !value || (want_proba && !proba)) {
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
-    } else {
-        for (size_t i = 0; i < n; i++) y_true[i] = data->y[dial_view_row(test, i)];
-        status = dial_model_predict(ctx, model, test, value, proba);
-        if (status == DIAL_OK)
-            status = dial_metric_score(ctx, metric, y_true, value, proba, n, n_classes, score);
-    }
-    free(y_true);
-    free(value);
-    free(proba);
-    return status;
-}
-
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
                                         const dial_knobs *knobs, const dial_space *space,
                                         const dial_dataset *data, dial_metric metric) {
-    if ((unsigned)metric >= DIAL_METRIC_COUNT)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
     if (!data->y) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
-    if (dial_metric_task(metric) != data->task)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "metric '%s' is for %s, but the target '%s' is a %s target",
-                         dial_metric_name(metric), dial_task_name(dial_metric_task(metric)),
-                         data->target_name ? data->target_name : "?", dial_task_name(data->task));
-    if (!(family->tasks & DIAL_TASK_BIT(data->task)))
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s does not do %s", family->name,
-                         dial_task_name(data->task));
-    if (dial_metric_needs_proba(metric) && !family->has_proba)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "metric '%s' needs class probabilities, which %s does not predict",
-                         dial_metric_name(metric), family->name);
+    dial_status status =
+        dial_metric_check(ctx, metric, data->task, data->target_name, family, NULL);
     const char *knob = family->proba_knob;
-    if (!dial_metric_needs_proba(metric) || !knob) return DIAL_OK;
+    if (status != DIAL_OK || !dial_metric_needs_proba(metric) || !knob) return status;
     if (space && dial_space_find(space, knob) >= 0)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "metric '%s' needs class probabilities, which %s gives only with "
                          "%s=true, and the search also tries %s=false: fix it with -s %s=true",
                          dial_metric_name(metric), family->name, knob, knob, knob);
-    if (knobs && !dial_knobs_bool(knobs, knob))
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
-                         "metric '%s' needs class probabilities, which %s gives only with "
-                         "%s=true: add -s %s=true",
-                         dial_metric_name(metric), family->name, knob, knob);
-    return DIAL_OK;
+    return dial_metric_check(ctx, metric, data->task, data->target_name, family, knobs);
 }
 
 double dial_objective_fold_std(const dial_trial_record *record) {
@@ -340,8 +295,9 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
     const dial_split *split = &objective->splits.items[index];
     fold->train = (dial_view){objective->data, split->train, split->n_train};
     fold->test = (dial_view){objective->data, split->test, split->n_test};
-    dial_rng seeds = dial_rng_stream(dial_ctx_seed(ctx), OBJECTIVE_FOLD_SEED_STREAM + index);
-    fold->fit_seed = dial_rng_next(&seeds);
+    /* dial_cv_run's seeds: `dial cv --seed N -s <best knobs>` gives the
+     * best trial's score */
+    fold->fit_seed = dial_eval_split_seed(dial_ctx_seed(ctx), index);
     fold->test_y = malloc((split->n_test ? split->n_test : 1) * sizeof *fold->test_y);
     if (!fold->test_y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a fold");
     for (size_t i = 0; i < split->n_test; i++) fold->test_y[i] = objective->data->y[split->test[i]];
@@ -638,7 +594,7 @@ static dial_status score_fold(dial_ctx *ctx, const dial_model_objective *objecti
     dial_ctx_set_seed(ctx, fold->fit_seed);
     dial_status status = dial_model_fit(ctx, objective->family, knobs, &fold->train, &model);
     if (status == DIAL_OK)
-        status = dial_objective_score_model(ctx, model, &fold->test, objective->metric, score);
+        status = dial_eval_score_view(ctx, model, &fold->test, objective->metric, score);
     dial_model_free(model);
     return status;
 }
@@ -711,14 +667,14 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
     const objective_fold *fold = &objective->folds[f];
     const dial_dataset *data = objective->data;
     dial_ctx_set_seed(ctx, fold->fit_seed);
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
     dial_status status =
         dial_model_inputs_fit(ctx, objective->family, knobs, objective->features, data->n_features,
                               &fold->train, &entry->preprocess, &entry->train);
     if (status == DIAL_OK)
         status = dial_model_inputs_transform(ctx, objective->family, knobs, objective->features,
                                              data->n_features, &entry->preprocess, &fold->test,
-                                             data->task, n_classes, &entry->test, NULL);
+                                             entry->train.in.task, entry->train.in.n_classes,
+                                             &entry->test, NULL);
     dial_knobs knobs_max = {0};
     if (status == DIAL_OK) status = make_knobs_max(ctx, objective, knobs, &knobs_max);
     if (status == DIAL_OK)
@@ -1008,11 +964,10 @@ typedef struct path_collector {
 static dial_status collect_step(void *user, size_t s, const dial_predict_output *out) {
     path_collector *c = user;
     const dial_model_objective *objective = c->objective;
-    const dial_dataset *data = objective->data;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
     if (dial_metric_needs_proba(objective->metric) && !out->proba) return DIAL_ERR_UNSUPPORTED;
-    return dial_metric_score(c->ctx, objective->metric, c->fold->test_y, out->value, out->proba,
-                             c->fold->test.n, n_classes, &c->scores[c->steps[s] - 1]);
+    return dial_eval_score_predictions(c->ctx, objective->data, objective->metric, c->fold->test_y,
+                                       out->value, out->proba, c->fold->test.n,
+                                       &c->scores[c->steps[s] - 1]);
 }
 
 /* The steps one path fit answers for a trial at step v, ascending and
@@ -1102,8 +1057,8 @@ static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *object
             status = objective->family->predict_fold_warm(ctx, &rung, entry->fold_state,
                                                           m->solution, &solution, &out);
         if (status == DIAL_OK)
-            status = dial_metric_score(ctx, objective->metric, fold->test_y, value, proba, n,
-                                       n_classes, &m->scores[r]);
+            status = dial_eval_score_predictions(ctx, data, objective->metric, fold->test_y, value,
+                                                 proba, n, &m->scores[r]);
         if (status != DIAL_OK) {
             if (solution) objective->family->free_warm(solution);
             break;
@@ -1258,8 +1213,8 @@ static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective
         dial_ctx_clear_error(ctx);
         status = score_fold(ctx, objective, knobs, fold, score);
     } else if (status == DIAL_OK) {
-        status = dial_metric_score(ctx, objective->metric, fold->test_y, value, proba, n, n_classes,
-                                   score);
+        status = dial_eval_score_predictions(ctx, objective->data, objective->metric, fold->test_y,
+                                             value, proba, n, score);
     }
     free(value);
     free(proba);

@@ -7,16 +7,11 @@
 
 #include "dial/tune_model.h"
 
-/* Predicts the rows of test with model and scores them with metric
- * (probabilities are predicted when the metric needs them). */
-dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
-                                       const dial_view *test, dial_metric metric, double *score);
-
-/* Checks that metric fits the dataset's task and the family (the words of
- * dial cv): DIAL_ERR_ARGUMENT otherwise; and, for a metric on
- * probabilities, that every trial of the search gives them (the family's
- * proba_knob fixed true in knobs, not searched in space, which may be
- * NULL): DIAL_ERR_UNSUPPORTED otherwise, with the fix. */
+/* Checks that data has a target and that metric fits its task and the
+ * family (dial_metric_check); for a metric on probabilities, that every
+ * trial of the search gives them (the family's proba_knob fixed true in
+ * knobs, not searched in space, which may be NULL). DIAL_ERR_ARGUMENT
+ * otherwise, with the fix. */
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
                                         const dial_knobs *knobs, const dial_space *space,
                                         const dial_dataset *data, dial_metric metric);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "core/text.h"
+#include "eval/scoring.h"
 #include "tune/objective.h"
 #include "tune/study_internal.h"
 
@@ -415,7 +416,7 @@ static dial_status refit(dial_ctx *ctx, const dial_tune_setup *setup, const dial
     *model = NULL;
     dial_status status = dial_model_fit(ctx, setup->family, knobs, train, model);
     if (status == DIAL_OK && test)
-        status = dial_objective_score_model(ctx, *model, test, setup->metric, score);
+        status = dial_eval_score_view(ctx, *model, test, setup->metric, score);
     if (status != DIAL_OK) {
         dial_model_free(*model);
         *model = NULL;
