@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/family_tuning.h"
 #include "models/gbdt.h"
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
@@ -971,6 +972,15 @@ gbdt_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_
     return status;
 }
 
+static const dial_family_tuning gbdt_tuning = {
+    .prepare_knobs = gbdt_prepare_knobs,
+    .prepare_fold = gbdt_prepare_fold,
+    .predict_fold = gbdt_predict_fold,
+    .free_fold = gbdt_free_fold,
+    .path_knob = "n_estimators",
+    .predict_fold_path = gbdt_predict_fold_path,
+};
+
 const dial_model_family dial_model_gbdt = {
     .name = "gbdt",
     .summary = "histogram gradient boosting of trees (as XGBoost's hist), for classification "
@@ -985,11 +995,6 @@ const dial_model_family dial_model_gbdt = {
     .nonparametric_doc = NULL,
     .fit = gbdt_fit,
     .predict = gbdt_predict,
-    .prepare_knobs = gbdt_prepare_knobs,
-    .prepare_fold = gbdt_prepare_fold,
-    .predict_fold = gbdt_predict_fold,
-    .free_fold = gbdt_free_fold,
-    .path_knob = "n_estimators",
-    .predict_fold_path = gbdt_predict_fold_path,
+    .tuning = &gbdt_tuning,
     .validate = gbdt_validate,
 };

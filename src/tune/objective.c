@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "eval/scoring.h"
+#include "models/family_tuning.h"
 #include "models/model_inputs.h"
 #include "tune/objective.h"
 #include "tune/record.h"
@@ -314,18 +315,18 @@ static bool names_contain(const char *const *names, const char *name) {
  * prepared entry vary slowest, the chain knob fastest (a path from its
  * top, a warm ladder from its bottom). */
 static void mark_grid_roles(dial_model_objective *objective) {
-    const dial_model_family *family = objective->family;
+    const dial_family_tuning *tuning = objective->family->tuning;
     static const char *const preprocessing[] = {"impute", "scale", NULL};
     for (size_t i = 0; objective->cache && i < objective->space.n; i++) {
         dial_param *param = &objective->space.params[i];
         if (names_contain(preprocessing, param->name) ||
-            names_contain(family->prepare_knobs, param->name))
+            names_contain(tuning->prepare_knobs, param->name))
             param->grid_role = DIAL_GRID_OUTER;
-        else if (family->path_knob && family->predict_fold_path &&
-                 strcmp(family->path_knob, param->name) == 0)
+        else if (tuning->path_knob && tuning->predict_fold_path &&
+                 strcmp(tuning->path_knob, param->name) == 0)
             param->grid_role = DIAL_GRID_DESCENDING;
-        else if (family->warm_knob && family->predict_fold_warm &&
-                 strcmp(family->warm_knob, param->name) == 0)
+        else if (tuning->warm_knob && tuning->predict_fold_warm &&
+                 strcmp(tuning->warm_knob, param->name) == 0)
             param->grid_role = DIAL_GRID_ASCENDING;
     }
 }
@@ -335,9 +336,11 @@ static void mark_grid_roles(dial_model_objective *objective) {
 static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *objective) {
     const dial_model_family *family = objective->family;
     const dial_dataset *data = objective->data;
-    if (!family->prepare_fold || !family->predict_fold || !family->free_fold) return DIAL_OK;
+    const dial_family_tuning *tuning = family->tuning;
+    if (!tuning || !tuning->prepare_fold || !tuning->predict_fold || !tuning->free_fold)
+        return DIAL_OK;
     size_t n_prepare = 0;
-    while (family->prepare_knobs && family->prepare_knobs[n_prepare]) n_prepare++;
+    while (tuning->prepare_knobs && tuning->prepare_knobs[n_prepare]) n_prepare++;
     dial_status status =
         dial_model_inputs_schema(ctx, data, &objective->features, &objective->n_inputs);
     if (status != DIAL_OK) return status;
@@ -374,14 +377,14 @@ static dial_status objective_cache_create(dial_ctx *ctx, dial_model_objective *o
     const char *names[2] = {"impute", "scale"};
     for (size_t i = 0; i < n_prepare + 2; i++) {
         long at =
-            dial_knobs_find(&objective->knobs, i < 2 ? names[i] : family->prepare_knobs[i - 2]);
+            dial_knobs_find(&objective->knobs, i < 2 ? names[i] : tuning->prepare_knobs[i - 2]);
         if (at >= 0) objective->key_knobs[objective->n_key_knobs++] = at;
     }
     return DIAL_OK;
 }
 
 static void memo_free(const dial_model_family *family, memo *m) {
-    if (m->solution && family->free_warm) family->free_warm(m->solution);
+    if (m->solution && family->tuning->free_warm) family->tuning->free_warm(m->solution);
     free(m->scores);
     free(m->key);
     free(m);
@@ -393,7 +396,7 @@ static void prepared_free(const dial_model_family *family, prepared *entry) {
         next = m->next;
         memo_free(family, m);
     }
-    if (entry->fold_state) family->free_fold(entry->fold_state);
+    if (entry->fold_state) family->tuning->free_fold(entry->fold_state);
     dial_tensors_clear(&entry->preprocess);
     dial_model_inputs_free(&entry->train);
     dial_model_inputs_free(&entry->test);
@@ -678,11 +681,11 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
     dial_knobs knobs_max = {0};
     if (status == DIAL_OK) status = make_knobs_max(ctx, objective, knobs, &knobs_max);
     if (status == DIAL_OK)
-        status = objective->family->prepare_fold(ctx, knobs, &knobs_max, &entry->train.in,
-                                                 &entry->test.in, &entry->fold_state);
+        status = objective->family->tuning->prepare_fold(ctx, knobs, &knobs_max, &entry->train.in,
+                                                         &entry->test.in, &entry->fold_state);
     dial_knobs_free(&knobs_max);
     if (status == DIAL_OK) return true;
-    if (entry->fold_state) objective->family->free_fold(entry->fold_state);
+    if (entry->fold_state) objective->family->tuning->free_fold(entry->fold_state);
     entry->fold_state = NULL;
     dial_tensors_clear(&entry->preprocess);
     dial_model_inputs_free(&entry->train);
@@ -841,7 +844,7 @@ static bool sort_unique(double *values, size_t *n) {
  * list of numbers, or a range under the grid sampler). */
 static dial_status chain_setup(dial_ctx *ctx, dial_model_objective *objective,
                                dial_sampler_kind sampler, size_t grid_points) {
-    const dial_model_family *family = objective->family;
+    const dial_family_tuning *tuning = objective->family->tuning;
     objective->chain_knob = -1;
     free(objective->path_steps);
     free(objective->ladder);
@@ -853,10 +856,10 @@ static dial_status chain_setup(dial_ctx *ctx, dial_model_objective *objective,
     if (!objective->cache) return DIAL_OK;
     const char *name = NULL;
     bool warm = false;
-    if (family->path_knob && family->predict_fold_path) {
-        name = family->path_knob;
-    } else if (family->warm_knob && family->predict_fold_warm && family->free_warm) {
-        name = family->warm_knob;
+    if (tuning->path_knob && tuning->predict_fold_path) {
+        name = tuning->path_knob;
+    } else if (tuning->warm_knob && tuning->predict_fold_warm && tuning->free_warm) {
+        name = tuning->warm_knob;
         warm = true;
     }
     long in_space = name ? dial_space_find(&objective->space, name) : -1;
@@ -1013,7 +1016,7 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
         for (size_t i = 0; i < top; i++) out[i] = NAN;
         path_collector collector = {objective, &objective->folds[f], ctx, steps, out};
         dial_ctx_set_seed(ctx, objective->folds[f].fit_seed);
-        status = objective->family->predict_fold_path(
+        status = objective->family->tuning->predict_fold_path(
             ctx, &at_top, entry->fold_state, steps, n_steps,
             dial_metric_needs_proba(objective->metric), collect_step, &collector);
     }
@@ -1054,16 +1057,16 @@ static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *object
         dial_predict_output out = {value, proba};
         dial_ctx_set_seed(ctx, fold->fit_seed);
         if (status == DIAL_OK)
-            status = objective->family->predict_fold_warm(ctx, &rung, entry->fold_state,
-                                                          m->solution, &solution, &out);
+            status = objective->family->tuning->predict_fold_warm(ctx, &rung, entry->fold_state,
+                                                                  m->solution, &solution, &out);
         if (status == DIAL_OK)
             status = dial_eval_score_predictions(ctx, data, objective->metric, fold->test_y, value,
                                                  proba, n, &m->scores[r]);
         if (status != DIAL_OK) {
-            if (solution) objective->family->free_warm(solution);
+            if (solution) objective->family->tuning->free_warm(solution);
             break;
         }
-        if (m->solution) objective->family->free_warm(m->solution);
+        if (m->solution) objective->family->tuning->free_warm(m->solution);
         m->solution = solution;
         m->n_scores = r + 1;
     }
@@ -1206,7 +1209,7 @@ static dial_status score_fold_prepared(dial_ctx *ctx, const dial_model_objective
     } else {
         dial_ctx_set_seed(ctx, fold->fit_seed);
         dial_predict_output out = {value, proba};
-        status = objective->family->predict_fold(ctx, knobs, entry->fold_state, &out);
+        status = objective->family->tuning->predict_fold(ctx, knobs, entry->fold_state, &out);
     }
     prepared_release(objective, f, entry);
     if (status == DIAL_ERR_UNSUPPORTED) {

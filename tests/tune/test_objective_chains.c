@@ -11,6 +11,7 @@
 
 #include "dial/tune_model.h"
 #include "tune/objective.h"
+#include "models/family_tuning.h"
 
 /* ---- the test families ------------------------------------------------------- */
 
@@ -125,6 +126,15 @@ static void toy_free(void *state) { free(state); }
 
 static const char *const toy_prepare_knobs[] = {NULL};
 
+static const dial_family_tuning toy_path_tuning = {
+    .prepare_knobs = toy_prepare_knobs,
+    .prepare_fold = toy_prepare,
+    .predict_fold = toy_predict_fold,
+    .free_fold = toy_free,
+    .path_knob = "rounds",
+    .predict_fold_path = toy_predict_path,
+};
+
 static const dial_model_family toy_path_family = {
     .name = "toy_path",
     .summary = "a path along rounds",
@@ -133,12 +143,17 @@ static const dial_model_family toy_path_family = {
     .n_knobs = sizeof toy_knobs / sizeof toy_knobs[0],
     .fit = toy_fit,
     .predict = toy_predict,
+    .tuning = &toy_path_tuning,
+};
+
+static const dial_family_tuning toy_warm_tuning = {
     .prepare_knobs = toy_prepare_knobs,
     .prepare_fold = toy_prepare,
     .predict_fold = toy_predict_fold,
     .free_fold = toy_free,
-    .path_knob = "rounds",
-    .predict_fold_path = toy_predict_path,
+    .warm_knob = "C",
+    .predict_fold_warm = toy_predict_warm,
+    .free_warm = toy_free,
 };
 
 static const dial_model_family toy_warm_family = {
@@ -149,13 +164,7 @@ static const dial_model_family toy_warm_family = {
     .n_knobs = sizeof toy_knobs / sizeof toy_knobs[0],
     .fit = toy_fit,
     .predict = toy_predict,
-    .prepare_knobs = toy_prepare_knobs,
-    .prepare_fold = toy_prepare,
-    .predict_fold = toy_predict_fold,
-    .free_fold = toy_free,
-    .warm_knob = "C",
-    .predict_fold_warm = toy_predict_warm,
-    .free_warm = toy_free,
+    .tuning = &toy_warm_tuning,
 };
 
 /* ---- running a search ------------------------------------------------------------ */

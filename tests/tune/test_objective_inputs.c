@@ -10,6 +10,7 @@
 
 #include "dial/tune_model.h"
 #include "tune/objective.h"
+#include "models/family_tuning.h"
 
 /* ---- the test family ------------------------------------------------------ */
 
@@ -85,6 +86,13 @@ static void seen_free(void *state) { free(state); }
 
 static const char *const seen_prepare_knobs[] = {NULL};
 
+static const dial_family_tuning seen_tuning = {
+    .prepare_knobs = seen_prepare_knobs,
+    .prepare_fold = seen_prepare,
+    .predict_fold = seen_predict_fold,
+    .free_fold = seen_free,
+};
+
 static const dial_model_family seen_family = {
     .name = "seen",
     .summary = "predicts what its input said of the one-hot blocks",
@@ -93,10 +101,7 @@ static const dial_model_family seen_family = {
     .n_knobs = sizeof seen_knobs / sizeof seen_knobs[0],
     .fit = seen_fit,
     .predict = seen_predict,
-    .prepare_knobs = seen_prepare_knobs,
-    .prepare_fold = seen_prepare,
-    .predict_fold = seen_predict_fold,
-    .free_fold = seen_free,
+    .tuning = &seen_tuning,
 };
 
 /* ---- a search, prepared or fitted in full ------------------------------------ */
