@@ -25,6 +25,11 @@ void dial_sampler_free(dial_sampler *sampler);
 dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                                  const dial_param *param, double *value);
 
+/* Tells the sampler of a trial this process finished (a model-based
+ * sampler learns from it; the others ignore it). Call it with the study's
+ * lock held. */
+void dial_sampler_tell(dial_sampler *sampler, const dial_trial_record *record);
+
 /* GRID: the number of grid points (a study of a grid ends there); other
  * samplers: 0 (no natural end). */
 int64_t dial_sampler_grid_size(const dial_sampler *sampler);

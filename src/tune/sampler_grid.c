@@ -533,3 +533,26 @@ dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid
 dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
     return dial_grid_create(ctx, &sampler->space, sampler->grid_points, true, &sampler->grid);
 }
+
+/* ---- the grid sampler's table ------------------------------------------------ */
+
+static bool grid_suggest(const dial_sampler *sampler, int64_t number, long index,
+                         const dial_param *own, double *value) {
+    (void)own;
+    if (index < 0) return false;
+    *value = dial_grid_value(sampler->grid, number, (size_t)index);
+    return true;
+}
+
+static int64_t grid_size(const dial_sampler *sampler) { return dial_grid_size(sampler->grid); }
+
+static void grid_free(dial_sampler *sampler) { dial_grid_free(sampler->grid); }
+
+const dial_sampler_ops dial_sampler_grid_ops = {
+    .kind = DIAL_SAMPLER_GRID,
+    .name = "grid",
+    .create = dial_grid_build,
+    .suggest = grid_suggest,
+    .size = grid_size,
+    .free = grid_free,
+};

@@ -370,6 +370,9 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
     record->value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
     if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(record, message))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
+    pthread_mutex_lock(&study->lock);
+    dial_sampler_tell(study->sampler, record);
+    pthread_mutex_unlock(&study->lock);
     return DIAL_OK;
 }
 
