@@ -57,6 +57,8 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options, d
     dial_status status = dial_sampler_create(ctx, options->sampler, options->seed, options->space,
                                              options->grid_points, &study->sampler);
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
+    dial_pruner_setup pruning = {.direction = options->direction, .seed = options->seed};
+    if (status == DIAL_OK) status = dial_pruner_create(ctx, NULL, &pruning, &study->pruner);
     if (status != DIAL_OK) {
         dial_study_free(study);
         return status;
@@ -276,6 +278,7 @@ void dial_study_free(dial_study *study) {
     if (!study) return;
     dial_storage_close(&study->storage);
     dial_sampler_free(study->sampler);
+    dial_pruner_free(study->pruner);
     dial_space_free(&study->space);
     free(study->name);
     free(study->storage_path);
@@ -372,6 +375,7 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
     pthread_mutex_lock(&study->lock);
     dial_sampler_tell(study->sampler, record);
+    dial_pruner_tell(study->pruner, record);
     pthread_mutex_unlock(&study->lock);
     return DIAL_OK;
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "dial/tune.h"
+#include "tune/pruner.h"
 #include "tune/sampler.h"
 #include "tune/storage.h"
 
@@ -23,7 +24,8 @@ struct dial_study {
     uint64_t seed;
     double heartbeat_seconds;
     dial_sampler *sampler;
-    int64_t grid_size; /* > 0 for a grid: the study ends there */
+    dial_pruner *pruner; /* "none" until the options name one */
+    int64_t grid_size;   /* > 0 for a grid: the study ends there */
     dial_storage storage;
     int64_t study_id;
     pthread_mutex_t lock;
