@@ -216,10 +216,9 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
     }
     objective->chain_knob = -1;
     if (status == DIAL_OK) status = dial_objective_cache_create(ctx, objective);
-    if (status == DIAL_OK) {
-        dial_objective_mark_grid_roles(objective);
+    if (status == DIAL_OK) status = dial_objective_order(ctx, objective);
+    if (status == DIAL_OK)
         status = dial_objective_chain_setup(ctx, objective, DIAL_SAMPLER_RANDOM, 0);
-    }
     if (status != DIAL_OK) {
         dial_model_objective_free(objective);
         return status;
@@ -233,6 +232,7 @@ void dial_model_objective_free(dial_model_objective *objective) {
     dial_knobs_free(&objective->knobs);
     dial_space_free(&objective->space);
     free(objective->order);
+    free(objective->order_roles);
     free(objective->rows);
     dial_objective_cache_free(objective->family, objective->cache);
     free(objective->features);
@@ -262,6 +262,10 @@ void dial_objective_set_chains(dial_model_objective *objective, bool enabled) {
 
 const dial_space *dial_model_objective_space(const dial_model_objective *objective) {
     return &objective->space;
+}
+
+const dial_order_role *dial_objective_order_roles(const dial_model_objective *objective) {
+    return objective->order_roles;
 }
 
 const dial_splits *dial_model_objective_splits(const dial_model_objective *objective) {

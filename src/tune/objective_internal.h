@@ -85,9 +85,10 @@ typedef struct prepared_cache {
 
 struct dial_model_objective {
     const dial_model_family *family;
-    dial_knobs knobs; /* the fixed knobs, owned */
-    dial_space space; /* owned */
-    size_t *order;    /* space indices, a knob's controlling knob before it */
+    dial_knobs knobs;             /* the fixed knobs, owned */
+    dial_space space;             /* owned */
+    size_t *order;                /* space indices, a knob's controlling knob before it */
+    dial_order_role *order_roles; /* hints for the study's sampler, per space param; NULL: none */
     dial_metric metric;
     const dial_dataset *data;
     size_t *rows; /* the rows the objective sees, ascending, owned */
@@ -121,10 +122,11 @@ dial_status dial_objective_score_fold(dial_ctx *ctx, const dial_model_objective 
 
 /* ---- objective_prepared.c -------------------------------------------------- */
 
-/* Asks the grid for the order that shares the most: the knobs of a
- * prepared entry vary slowest, the chain knob fastest (a path from its
- * top, a warm ladder from its bottom). */
-void dial_objective_mark_grid_roles(dial_model_objective *objective);
+/* Sets the objective's order hints (sampler.h) to those that share the
+ * most: the knobs of a prepared entry vary slowest, the chain knob fastest
+ * (a path from its top, a warm ladder from its bottom); the others spread.
+ * None without a cache. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_objective_order(dial_ctx *ctx, dial_model_objective *objective);
 
 /* The cache of a family with a prepare path: the data's schema as the
  * preprocessing reads it, the knobs of the key, and empty lists. */

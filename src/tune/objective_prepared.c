@@ -31,24 +31,28 @@ static bool names_contain(const char *const *names, const char *name) {
     return false;
 }
 
-/* Asks the grid for the order that shares the most: the knobs of a
+/* The order hints (sampler.h) that share the most: the knobs of a
  * prepared entry vary slowest, the chain knob fastest (a path from its
- * top, a warm ladder from its bottom). */
-void dial_objective_mark_grid_roles(dial_model_objective *objective) {
+ * top, a warm ladder from its bottom); the others spread. */
+dial_status dial_objective_order(dial_ctx *ctx, dial_model_objective *objective) {
+    if (!objective->cache || objective->space.n == 0) return DIAL_OK;
     const dial_family_tuning *tuning = objective->family->tuning;
     static const char *const preprocessing[] = {"impute", "scale", NULL};
-    for (size_t i = 0; objective->cache && i < objective->space.n; i++) {
-        dial_param *param = &objective->space.params[i];
-        if (names_contain(preprocessing, param->name) ||
-            names_contain(tuning->prepare_knobs, param->name))
-            param->grid_role = DIAL_GRID_OUTER;
+    dial_order_role *roles = calloc(objective->space.n, sizeof *roles); /* all SPREAD */
+    if (!roles) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
+    for (size_t i = 0; i < objective->space.n; i++) {
+        const char *name = objective->space.params[i].name;
+        if (names_contain(preprocessing, name) || names_contain(tuning->prepare_knobs, name))
+            roles[i] = DIAL_ORDER_OUTER;
         else if (tuning->path_knob && tuning->predict_fold_path &&
-                 strcmp(tuning->path_knob, param->name) == 0)
-            param->grid_role = DIAL_GRID_DESCENDING;
+                 strcmp(tuning->path_knob, name) == 0)
+            roles[i] = DIAL_ORDER_DESCENDING;
         else if (tuning->warm_knob && tuning->predict_fold_warm &&
-                 strcmp(tuning->warm_knob, param->name) == 0)
-            param->grid_role = DIAL_GRID_ASCENDING;
+                 strcmp(tuning->warm_knob, name) == 0)
+            roles[i] = DIAL_ORDER_ASCENDING;
     }
+    objective->order_roles = roles;
+    return DIAL_OK;
 }
 
 /* The cache of a family with a prepare path: the data's schema as the

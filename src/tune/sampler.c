@@ -85,6 +85,12 @@ static const dial_sampler_ops *find_kind(dial_sampler_kind kind) {
 
 dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
                                 const dial_space *space, size_t grid_points, dial_sampler **out) {
+    return dial_sampler_create_ordered(ctx, kind, seed, space, grid_points, NULL, out);
+}
+
+dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                        const dial_space *space, size_t grid_points,
+                                        const dial_order_role *roles, dial_sampler **out) {
     *out = NULL;
     const dial_sampler_ops *ops = find_kind(kind);
     if (!ops)
@@ -109,6 +115,13 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
     sampler->seed = seed;
     sampler->grid_points = grid_points ? grid_points : 10;
     dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
+    if (status == DIAL_OK && roles && sampler->space.n) {
+        sampler->roles = malloc(sampler->space.n * sizeof *sampler->roles);
+        if (sampler->roles)
+            memcpy(sampler->roles, roles, sampler->space.n * sizeof *sampler->roles);
+        else
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
+    }
     if (status == DIAL_OK && ops->create) status = ops->create(ctx, sampler);
     if (status != DIAL_OK) {
         dial_sampler_free(sampler);
@@ -122,6 +135,7 @@ void dial_sampler_free(dial_sampler *sampler) {
     if (!sampler) return;
     if (sampler->ops && sampler->ops->free) sampler->ops->free(sampler);
     dial_space_free(&sampler->space);
+    free(sampler->roles);
     free(sampler);
 }
 

@@ -28,7 +28,8 @@ struct dial_sampler {
     void *state;                 /* the kind's own state, if it keeps it here (NULL) */
     dial_sampler_kind kind;
     uint64_t seed;
-    dial_space space; /* own copy; n = 0 without one */
+    dial_space space;       /* own copy; n = 0 without one */
+    dial_order_role *roles; /* order hints, one per space parameter; NULL: all SPREAD */
     size_t grid_points;
     dial_grid *grid; /* GRID only */
     /* RANDOM over a finite space of at most DIAL_DISTINCT_MAX_POINTS
@@ -54,7 +55,8 @@ struct dial_sampler_ops {
     dial_sampler_kind kind;
     const char *name; /* as --sampler spells it */
     /* Optional (NULL: nothing to make): makes what the kind keeps, from
-     * sampler->space, seed and grid_points, into the sampler's fields or
+     * sampler->space, seed, grid_points and the order hints sampler->roles
+     * (which a kind that does not order its trials ignores), into the sampler's fields or
      * sampler->state. Errors: DIAL_ERR_ARGUMENT with the space's problem
      * (a grid too large), DIAL_ERR_NOMEM; free is called after a failure
      * too, so it must free what create left half made. */
@@ -104,11 +106,11 @@ double dial_sampler_random_value(uint64_t seed, int64_t number, const dial_param
 
 /* Enumerates every point of space (the union over the active combinations
  * of its conditions), ordered as the grid sampler asks for them when
- * ordered, else in enumeration order, into *out (free with
- * dial_grid_free). Errors: DIAL_ERR_ARGUMENT (more than 2^20 points),
- * DIAL_ERR_NOMEM. */
+ * ordered (following roles, one per parameter, NULL: all SPREAD), else in
+ * enumeration order, into *out (free with dial_grid_free). Errors:
+ * DIAL_ERR_ARGUMENT (more than 2^20 points), DIAL_ERR_NOMEM. */
 dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
-                             bool ordered, dial_grid **out);
+                             bool ordered, const dial_order_role *roles, dial_grid **out);
 /* Enumerates and orders the grid of the sampler's space; sets sampler->grid. */
 dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler);
 void dial_grid_free(dial_grid *grid);

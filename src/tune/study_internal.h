@@ -63,4 +63,11 @@ dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t
 /* Frees a trial (not its stored record); NULL is harmless. */
 void dial_trial_free(dial_trial *trial);
 
+/* dial_study_open with order hints for its sampler (sampler.h): roles has
+ * one entry per parameter of options->space (NULL: none). The built-in
+ * objective's tuner (tune_model.c) passes the order that shares the most
+ * prepared work. */
+dial_status dial_study_open_ordered(dial_ctx *ctx, const dial_study_options *options,
+                                    const dial_order_role *roles, dial_study **out);
+
 #endif

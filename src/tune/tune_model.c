@@ -345,7 +345,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
     }
-    if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
+    if (status == DIAL_OK)
+        status = dial_study_open_ordered(ctx, &study_options, dial_objective_order_roles(objective),
+                                         &study);
     if (status == DIAL_OK) status = tally_trials(ctx, study, &before);
     if (status == DIAL_OK) status = best_so_far(ctx, study, &best_before, &has_best_before);
     int64_t finished_before = finished_of(&before);

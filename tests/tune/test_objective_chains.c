@@ -371,8 +371,58 @@ static void test_a_warm_knob_over_a_range_chains_only_under_the_grid(void **stat
     free_run(&grid);
 }
 
+/* ---- order hints for the study's sampler ----------------------------------------- */
+
+/* The role the objective asks the sampler to give each searched knob. */
+static void assert_roles(const dial_model_family *family, const char *const *items,
+                         const dial_order_role *expected) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/diabetes.csv", "progression", &table);
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, family, &knobs));
+    dial_space space = {0};
+    for (size_t i = 0; items[i]; i++)
+        assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, items[i]));
+    dial_tune_setup setup = {.family = family,
+                             .knobs = &knobs,
+                             .space = &space,
+                             .metric = DIAL_METRIC_RMSE,
+                             .folds = 3,
+                             .seed = 3};
+    dial_model_objective *objective = NULL;
+    assert_dial_ok(ctx, dial_model_objective_create(ctx, &setup, data, NULL, 0, &objective));
+    const dial_space *searched = dial_model_objective_space(objective);
+    const dial_order_role *roles = dial_objective_order_roles(objective);
+    assert_non_null(roles);
+    for (size_t i = 0; items[i]; i++) {
+        long at = dial_space_find(searched, items[i][0] == 'r'   ? "rounds"
+                                            : items[i][0] == 'C' ? "C"
+                                                                 : "offset");
+        assert_true(at >= 0);
+        assert_int_equal(roles[at], expected[i]);
+    }
+    dial_model_objective_free(objective);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+static void test_the_path_knob_is_hinted_descending_and_the_warm_knob_ascending(void **state) {
+    (void)state;
+    static const char *const path_items[] = {"rounds=1,5,20", "offset=0,1", NULL};
+    const dial_order_role path_roles[] = {DIAL_ORDER_DESCENDING, DIAL_ORDER_SPREAD};
+    assert_roles(&toy_path_family, path_items, path_roles);
+    static const char *const warm_items[] = {"C=1,2,4", "offset=0,1", NULL};
+    const dial_order_role warm_roles[] = {DIAL_ORDER_ASCENDING, DIAL_ORDER_SPREAD};
+    assert_roles(&toy_warm_family, warm_items, warm_roles);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_path_knob_is_hinted_descending_and_the_warm_knob_ascending),
         cmocka_unit_test(test_a_path_grid_fits_once_per_value_of_the_other_knobs),
         cmocka_unit_test(test_a_path_grid_with_two_jobs_scores_as_one_job),
         cmocka_unit_test(test_a_path_range_under_random_sampling_reuses_longer_fits),
