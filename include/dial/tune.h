@@ -81,6 +81,14 @@ dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *k
 dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
                                 const char *json_text);
 long dial_space_find(const dial_space *space, const char *name);
+/* Whether parameter i of space can never apply: its knob's condition names
+ * a knob outside the space whose value in knobs turns it off (with
+ * penalty=none fixed, l1_ratio of penalty=elasticnet). */
+bool dial_space_never_active(const dial_space *space, const dial_knobs *knobs, size_t i);
+/* Narrows a model's default space to what is left to search: takes out the
+ * knobs fixed in knobs (set by the user), then, again and again, those
+ * that can never apply (dial_space_never_active). Never fails. */
+void dial_space_drop_fixed(dial_space *space, const dial_knobs *knobs);
 /* Deep copy of from into *to (overwritten). On error (DIAL_ERR_NOMEM) *to
  * is left empty. Free with dial_space_free. */
 dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);

@@ -52,15 +52,6 @@ double dial_objective_fold_std(const dial_trial_record *record) {
     return sqrt(squares / (double)n);
 }
 
-/* The knob a condition "knob=v1|v2" names, copied into name. */
-static void condition_knob(const char *condition, char *name, size_t size) {
-    const char *eq = condition ? strchr(condition, '=') : NULL;
-    size_t length = eq ? (size_t)(eq - condition) : 0;
-    if (length >= size) length = size - 1;
-    memcpy(name, condition, length);
-    name[length] = '\0';
-}
-
 /* Orders the space so that a knob whose condition names another knob of
  * the space comes after it: whether the knob is active is then known when
  * its turn comes. A cycle (a bug in a knob table) keeps the space order. */
@@ -79,7 +70,7 @@ static size_t *order_params(const dial_space *space) {
         for (size_t i = 0; i < n; i++) {
             if (placed[i]) continue;
             char controller[128];
-            condition_knob(space->params[i].condition, controller, sizeof controller);
+            dial_knob_condition_split(space->params[i].condition, controller, sizeof controller);
             long at = controller[0] ? dial_space_find(space, controller) : -1;
             if (at >= 0 && (size_t)at != i && !placed[at]) continue;
             placed[i] = true;
