@@ -39,19 +39,20 @@ static void test_an_unknown_pruner_lists_the_names(void **state) {
     dial_ctx_free(ctx);
 }
 
-/* A kind made for the test: prunes a value above its threshold, and
- * remembers the step it was asked about. */
+/* A kind made for the test: prunes a value above its threshold, and notes
+ * (outside its state, which should_prune only reads) the step it was
+ * asked about. */
 typedef struct threshold_state {
     double above;
-    int64_t asked_step;
+    int64_t *asked_step;
     size_t told;
 } threshold_state;
 
 static bool threshold_should_prune(const void *state, const dial_trial_record *trial, int64_t step,
                                    double value) {
     (void)trial;
-    threshold_state *s = (threshold_state *)state;
-    s->asked_step = step;
+    const threshold_state *s = state;
+    *s->asked_step = step;
     return value > s->above;
 }
 
@@ -65,7 +66,8 @@ static const dial_pruner_ops threshold_ops = {
 
 static void test_a_kind_judges_the_last_reported_value(void **state) {
     (void)state;
-    threshold_state s = {.above = 0.5};
+    int64_t asked_step = -1;
+    threshold_state s = {.above = 0.5, .asked_step = &asked_step};
     dial_pruner pruner = {.ops = &threshold_ops, .state = &s};
     int64_t steps[3] = {0, 1, 4};
     double values[3] = {0.9, 0.9, 0.1};
@@ -74,10 +76,10 @@ static void test_a_kind_judges_the_last_reported_value(void **state) {
     assert_false(dial_pruner_should_prune(&pruner, &record)); /* nothing reported yet */
     record.n_intermediate = 2;
     assert_true(dial_pruner_should_prune(&pruner, &record));
-    assert_int_equal(s.asked_step, 1);
+    assert_int_equal(asked_step, 1);
     record.n_intermediate = 3;
     assert_false(dial_pruner_should_prune(&pruner, &record));
-    assert_int_equal(s.asked_step, 4);
+    assert_int_equal(asked_step, 4);
     dial_pruner_tell(&pruner, &record);
     assert_int_equal(s.told, 1);
 }
