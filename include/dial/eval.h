@@ -40,6 +40,17 @@ DIAL_API dial_task dial_metric_task(dial_metric metric);
 /* The default metric of a task: accuracy or r2. */
 DIAL_API dial_metric dial_metric_default(dial_task task);
 
+/* Whether metric fits a task and a model family, said the same way by
+ * cross-validation, permutation importance, the tuner and the command
+ * line: the metric is for task (target names the target in the message;
+ * NULL: "?"), the family (NULL: not checked) does task, and for a metric
+ * on class probabilities the family gives them, with its proba_knob true
+ * in knobs (NULL: not checked). Fails with DIAL_ERR_ARGUMENT and a
+ * message saying which and the fix. */
+DIAL_API dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task,
+                                       const char *target, const dial_model_family *family,
+                                       const dial_knobs *knobs);
+
 /* Scores predictions. y_true and y_pred hold class indices (classification)
  * or values (regression); proba is n x n_classes (NULL unless the metric
  * needs it). Fails with DIAL_ERR_ARGUMENT when n is 0 or the metric does not
@@ -156,7 +167,11 @@ typedef struct dial_cv_result {
 
 /* Fits and scores the model on every split, splits in parallel up to the
  * context's thread budget. Scores are the same whatever the thread count.
- * Free the result with dial_cv_result_free. */
+ * Split i's fit is seeded from the context's seed and i alone. Errors
+ * (DIAL_ERR_ARGUMENT): data without a target, a metric that does not fit
+ * (dial_metric_check), no splits or splits of other data; then the first
+ * failing split's error, naming the split. Free the result with
+ * dial_cv_result_free. */
 DIAL_API dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family,
                                  const dial_knobs *knobs, const dial_dataset *data,
                                  const dial_splits *splits, dial_metric metric,
@@ -207,9 +222,9 @@ typedef struct dial_importance_options {
  * column alone (the caller's table is never modified), so results depend
  * on seed only, not on the thread count; features are scored in parallel
  * within dial_ctx_threads(ctx). Errors: DIAL_ERR_ARGUMENT for a dataset
- * without a target, repeats < 1, a metric for the other task or a target
- * outside the model's classes; DIAL_ERR_UNSUPPORTED for a probability
- * metric on a model without probabilities; and any error of
+ * without a target, repeats < 1, a metric that does not fit the model
+ * (dial_metric_check) or a target outside the model's classes; and any
+ * error of
  * dial_model_predict. On success free *out with
  * dial_importance_result_free; on error *out holds nothing to free. */
 DIAL_API dial_status dial_importance_permutation(dial_ctx *ctx, const dial_model *model,

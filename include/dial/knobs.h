@@ -119,6 +119,12 @@ DIAL_API dial_status dial_knobs_set_number(dial_ctx *ctx, dial_knobs *knobs, con
 DIAL_API dial_status dial_knobs_set_list(dial_ctx *ctx, dial_knobs *knobs, const char *name,
                                          const double *items, size_t n);
 
+/* Splits a knob's condition "knob=v1|v2": copies the controlling knob's
+ * name into name (size bytes) and returns the alternatives ("v1|v2",
+ * inside condition). Returns NULL, name empty, for an empty or malformed
+ * condition (no '=', no name, no value, or a name that does not fit). */
+DIAL_API const char *dial_knob_condition_split(const char *condition, char *name, size_t size);
+
 /* Whether knob i is active under the current values of the others. */
 DIAL_API bool dial_knobs_active(const dial_knobs *knobs, size_t i);
 /* Checks that no knob the user set is inactive:

@@ -40,7 +40,8 @@ typedef struct dial_fit_input {
     /* The one-hot blocks of x in ascending offset order (n_onehot of them),
      * so a family may keep category codes instead of the dense columns;
      * NULL when the caller does not say (every column is then a number to
-     * the family). Set by dial_model_fit; the tuner's folds leave it NULL. */
+     * the family). Set for the rows a fit or a tuner's fold is given
+     * (training and test alike); NULL at predict. */
     const dial_onehot_block *onehot;
     size_t n_onehot;
 } dial_fit_input;
@@ -53,6 +54,8 @@ typedef struct dial_predict_output {
 } dial_predict_output;
 
 #define DIAL_TASK_BIT(task) (1u << (task))
+
+struct dial_family_tuning;
 
 typedef struct dial_model_family {
     const char *name;
@@ -85,66 +88,11 @@ typedef struct dial_model_family {
     dial_status (*predict)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                            const dial_fit_input *in, dial_predict_output *out);
 
-    /* Optional, for tuning: "prepare once, fit many" (DESIGN.md). Work on
-     * one cross-validation fold that depends only on the data and on the
-     * knobs named in prepare_knobs (NULL-terminated) is done once by
-     * prepare_fold and shared by every trial that agrees on those knobs
-     * (and on impute and scale, which the caller handles). knobs_max holds,
-     * for each searched knob, the largest value the search may ask for (so
-     * kNN can find the neighbours of the largest k once). predict_fold then
-     * predicts the fold's test rows for one trial's knobs from the fold
-     * state alone; it may run on several threads at once, so it must not
-     * change the state. All three are NULL when the family has no such
-     * path; the tuner then fits and predicts every trial in full. The
-     * tuner keeps train and test (their x and y) alive until free_fold, so
-     * the state may borrow them. predict_fold fails with
-     * DIAL_ERR_UNSUPPORTED for knobs the state cannot answer (beyond
-     * knobs_max), and the tuner then fits that fold in full; so it does
-     * when prepare_fold fails. */
-    const char *const *prepare_knobs;
-    dial_status (*prepare_fold)(dial_ctx *ctx, const dial_knobs *knobs, const dial_knobs *knobs_max,
-                                const dial_fit_input *train, const dial_fit_input *test,
-                                void **fold_state);
-    dial_status (*predict_fold)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                dial_predict_output *out);
-    void (*free_fold)(void *fold_state);
-
-    /* Optional, with prepare_fold: a path along one knob (gbdt's
-     * n_estimators, mlp's epochs), where the model after m steps of a fit
-     * with path_knob = N is, bit for bit, the model fitted with
-     * path_knob = m and the same other knobs. predict_fold_path fits once
-     * with knobs (whose path_knob is steps[n_steps - 1]) and calls
-     * on_step(user, s, out) with the fold's test predictions after
-     * steps[s], for s = 0 .. n_steps - 1 in order (steps ascending, each
-     * >= 1); out's buffers are the family's, valid during the call, and
-     * out->proba is filled only when want_proba (in classification), so a
-     * search scored on accuracy does not pay for probabilities at every
-     * step. A
-     * status other than DIAL_OK from on_step stops the fit and is
-     * returned. DIAL_ERR_UNSUPPORTED when these knobs break the path (a
-     * schedule that depends on the total): the tuner then calls
-     * predict_fold. Like predict_fold, it only reads the fold state. */
-    const char *path_knob;
-    dial_status (*predict_fold_path)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                     const size_t *steps, size_t n_steps, bool want_proba,
-                                     dial_status (*on_step)(void *user, size_t s,
-                                                            const dial_predict_output *out),
-                                     void *user);
-
-    /* Optional, with prepare_fold: warm starts along warm_knob (svm's C).
-     * predict_fold_warm predicts like predict_fold but starts its solver
-     * from warm: a solution it returned for the same fold state and the
-     * same knobs except a smaller warm_knob (NULL: a cold start, which
-     * must give predict_fold's predictions exactly). It returns its own
-     * solution in *solution (NULL when it keeps none), freed with
-     * free_warm. The tuner chains solutions along the increasing values a
-     * grid asks for, always from the same predecessor, so a trial's score
-     * does not depend on which trials ran before it. Only reads the fold
-     * state. DIAL_ERR_UNSUPPORTED: the tuner calls predict_fold. */
-    const char *warm_knob;
-    dial_status (*predict_fold_warm)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
-                                     const void *warm, void **solution, dial_predict_output *out);
-    void (*free_warm)(void *solution);
+    /* Optional (NULL: none): the family's hooks for tuning ("prepare once,
+     * fit many", paths and warm starts along one knob). Internal to the
+     * library: their contract is in src/models/family_tuning.h, so a change
+     * to them is not a change of this header. */
+    const struct dial_family_tuning *tuning;
 
     /* Optional (NULL: none): checks learned tensors read from a model file
      * before the model is handed out, so a hostile file is refused at load

@@ -45,19 +45,6 @@ typedef enum dial_param_kind {
     DIAL_PARAM_CHOICE
 } dial_param_kind;
 
-/* How the grid sampler orders a parameter's values. By default (SPREAD)
- * every parameter is visited middle-out, so a search stopped early has seen
- * every part of every range. A tuner that shares work between trials asks
- * for more: trials agreeing on an OUTER parameter come together (it varies
- * slowest), and an ASCENDING or DESCENDING parameter varies fastest, in
- * that order of its values. */
-typedef enum dial_grid_role {
-    DIAL_GRID_SPREAD = 0,
-    DIAL_GRID_OUTER,
-    DIAL_GRID_ASCENDING,
-    DIAL_GRID_DESCENDING
-} dial_grid_role;
-
 /* The distribution of one searched parameter. A CHOICE value is the index
  * into choices; a fixed parameter always takes `low` (or choice index low). */
 typedef struct dial_param {
@@ -68,9 +55,8 @@ typedef struct dial_param {
     bool log;
     bool fixed;
     size_t n_choices;
-    char **choices;           /* owned, CHOICE only */
-    char *condition;          /* owned, "" or "knob=v1|v2" (from the knob table) */
-    dial_grid_role grid_role; /* where the grid sampler puts it in its order */
+    char **choices;  /* owned, CHOICE only */
+    char *condition; /* owned, "" or "knob=v1|v2" (from the knob table) */
 } dial_param;
 
 typedef struct dial_space {
@@ -95,6 +81,14 @@ DIAL_API dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial
 DIAL_API dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
                                          const char *json_text);
 DIAL_API long dial_space_find(const dial_space *space, const char *name);
+/* Whether parameter i of space can never apply: its knob's condition names
+ * a knob outside the space whose value in knobs turns it off (with
+ * penalty=none fixed, l1_ratio of penalty=elasticnet). */
+DIAL_API bool dial_space_never_active(const dial_space *space, const dial_knobs *knobs, size_t i);
+/* Narrows a model's default space to what is left to search: takes out the
+ * knobs fixed in knobs (set by the user), then, again and again, those
+ * that can never apply (dial_space_never_active). Never fails. */
+DIAL_API void dial_space_drop_fixed(dial_space *space, const dial_knobs *knobs);
 /* Deep copy of from into *to (overwritten). On error (DIAL_ERR_NOMEM) *to
  * is left empty. Free with dial_space_free. */
 DIAL_API dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);

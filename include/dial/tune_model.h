@@ -73,10 +73,9 @@ DIAL_API dial_status dial_model_objective_run(void *objective, dial_trial *trial
  * objective's fold scores); NaN when it has none. */
 DIAL_API double dial_objective_fold_std(const dial_trial_record *record);
 
-/* The search space to open the study with: the setup's, with the grid
- * roles (dial_grid_role) that make a grid visit trials in the order that
- * shares the most prepared work (the family's prepare knobs slowest, its
- * path or warm knob fastest). Owned by the objective. */
+/* The search space to open the study with: the setup's, its knobs
+ * ordered so that a knob comes after the knob its condition names. Owned
+ * by the objective. */
 DIAL_API const dial_space *dial_model_objective_space(const dial_model_objective *objective);
 
 /* The folds: row indices into the dataset (never outside the objective's

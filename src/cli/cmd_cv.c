@@ -70,16 +70,7 @@ static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts,
     }
     dial_status status = dial_metric_parse(ctx, opts->metric, metric);
     if (status != DIAL_OK) return status;
-    if (dial_metric_task(*metric) != data->task)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "metric '%s' is for %s, but the target '%s' is a %s target",
-                         dial_metric_name(*metric), dial_task_name(dial_metric_task(*metric)),
-                         data->target_name, dial_task_name(data->task));
-    if (dial_metric_needs_proba(*metric) && !family->has_proba)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "metric '%s' needs class probabilities, which %s does not predict",
-                         dial_metric_name(*metric), family->name);
-    return DIAL_OK;
+    return dial_metric_check(ctx, *metric, data->task, data->target_name, family, NULL);
 }
 
 static char *set_knobs_text(const dial_knobs *knobs) {

@@ -9,56 +9,6 @@
 
 #include "cli/cli.h"
 
-static void remove_param(dial_space *space, size_t i) {
-    dial_param *param = &space->params[i];
-    free(param->name);
-    for (size_t c = 0; c < param->n_choices; c++) free(param->choices[c]);
-    free(param->choices);
-    free(param->condition);
-    memmove(param, param + 1, (space->n - i - 1) * sizeof *param);
-    space->n--;
-}
-
-/* The knob a condition ("metric=minkowski") depends on. */
-static void condition_knob(const char *condition, char *name, size_t size) {
-    const char *eq = condition ? strchr(condition, '=') : NULL;
-    size_t length = eq ? (size_t)(eq - condition) : 0;
-    if (length >= size) length = size - 1;
-    memcpy(name, condition ? condition : "", length);
-    name[length] = '\0';
-}
-
-static void drop_fixed(dial_space *space, const dial_knobs *knobs) {
-    for (size_t i = space->n; i-- > 0;) {
-        long k = dial_knobs_find(knobs, space->params[i].name);
-        if (k >= 0 && knobs->values[k].set_by_user) remove_param(space, i);
-    }
-}
-
-/* Whether param i of the space can never apply: its condition names a knob
- * outside the space whose value turns it off. */
-static bool never_active(const dial_space *space, const dial_knobs *knobs, size_t i) {
-    char controller[128];
-    condition_knob(space->params[i].condition, controller, sizeof controller);
-    if (!controller[0] || dial_space_find(space, controller) >= 0) return false;
-    long k = dial_knobs_find(knobs, space->params[i].name);
-    return k >= 0 && !dial_knobs_active(knobs, (size_t)k);
-}
-
-/* Takes the knobs fixed with -s out of the default space, then the knobs
- * that only applied under a value the fixed ones no longer have. */
-static void drop_fixed_and_unreachable(dial_space *space, const dial_knobs *knobs) {
-    drop_fixed(space, knobs);
-    for (bool dropped = true; dropped;) {
-        dropped = false;
-        for (size_t i = 0; i < space->n && !dropped; i++) {
-            if (!never_active(space, knobs, i)) continue;
-            remove_param(space, i);
-            dropped = true;
-        }
-    }
-}
-
 /* The -s assignment of a knob, for messages. */
 static const char *fixed_assignment(const cli_options *opts, const char *name) {
     size_t length = strlen(name);
@@ -107,7 +57,7 @@ dial_status cli_build_space(dial_ctx *ctx, const cli_options *opts, const char *
                             const dial_knobs *knobs, dial_space *space) {
     dial_status status = dial_space_from_knobs(ctx, knobs, space);
     if (status != DIAL_OK) return status;
-    drop_fixed_and_unreachable(space, knobs);
+    dial_space_drop_fixed(space, knobs);
     if (space_json) {
         const char *source =
             opts->space_file ? opts->space_file : "the space file the study was created with";
@@ -138,10 +88,10 @@ dial_status cli_build_space(dial_ctx *ctx, const cli_options *opts, const char *
             status = dial_space_set(ctx, space, knobs, item);
     }
     for (size_t i = 0; status == DIAL_OK && i < space->n; i++)
-        if (never_active(space, knobs, i)) {
+        if (dial_space_never_active(space, knobs, i)) {
             const dial_param *param = &space->params[i];
             char controller[128];
-            condition_knob(param->condition, controller, sizeof controller);
+            dial_knob_condition_split(param->condition, controller, sizeof controller);
             status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
                                "knob '%s' is searched but never applies: it applies only when %s; "
                                "set %s with -s or search it with --space",

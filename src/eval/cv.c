@@ -7,13 +7,8 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "eval/scoring.h"
 #include "eval/sums.h"
-#include "dial/eval.h"
-
-/* A split's model seed is drawn from its own stream; the stream ids are
- * offset so they do not coincide with the splitter's repeat streams when
- * both use the context's seed. */
-#define CV_SEED_STREAM_BASE 0x6376000000000000ULL /* "cv" */
 
 typedef struct cv_job {
     const dial_ctx *parent;
@@ -32,35 +27,13 @@ typedef struct cv_job {
 /* Fits and scores split i on worker's context. */
 static dial_status cv_run_split(dial_ctx *worker, const cv_job *job, size_t i) {
     const dial_split *split = &job->splits->items[i];
-    const dial_dataset *data = job->data;
-    bool want_proba = dial_metric_needs_proba(job->metric);
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
-
-    dial_rng seeds = dial_rng_stream(dial_ctx_seed(job->parent), CV_SEED_STREAM_BASE + i);
-    dial_ctx_set_seed(worker, dial_rng_next(&seeds));
-
-    dial_view train = {data, split->train, split->n_train};
-    dial_view test = {data, split->test, split->n_test};
+    dial_ctx_set_seed(worker, dial_eval_split_seed(dial_ctx_seed(job->parent), i));
+    dial_view train = {job->data, split->train, split->n_train};
+    dial_view test = {job->data, split->test, split->n_test};
     dial_model *model = NULL;
     dial_status status = dial_model_fit(worker, job->family, job->knobs, &train, &model);
-    if (status != DIAL_OK) return status;
-
-    double *y_true = malloc(split->n_test * sizeof *y_true);
-    double *value = malloc(split->n_test * sizeof *value);
-    double *proba = want_proba ? malloc(split->n_test * n_classes * sizeof *proba) : NULL;
-    if (!y_true || !value || (want_proba && !proba)) {
-        status =
-            dial_fail(worker, DIAL_ERR_NOMEM, "out of memory predicting %zu rows", split->n_test);
-    } else {
-        for (size_t j = 0; j < split->n_test; j++) y_true[j] = data->y[split->test[j]];
-        status = dial_model_predict(worker, model, &test, value, proba);
-        if (status == DIAL_OK)
-            status = dial_metric_score(worker, job->metric, y_true, value, proba, split->n_test,
-                                       n_classes, &job->scores[i]);
-    }
-    free(y_true);
-    free(value);
-    free(proba);
+    if (status == DIAL_OK)
+        status = dial_eval_score_view(worker, model, &test, job->metric, &job->scores[i]);
     dial_model_free(model);
     return status;
 }
@@ -95,29 +68,11 @@ static dial_status cv_check(dial_ctx *ctx, const dial_model_family *family, cons
     if (!family || !knobs || !data)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "dial_cv_run needs a model family, knobs and data");
-    if ((unsigned)metric >= DIAL_METRIC_COUNT)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
-    const char *name = dial_metric_name(metric);
     if (!data->y)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs a dataset with a target");
-    if (dial_metric_task(metric) != data->task)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "metric '%s' is for %s, but '%s' is a %s target",
-                         name, dial_task_name(dial_metric_task(metric)),
-                         data->target_name ? data->target_name : "the target",
-                         dial_task_name(data->task));
-    if (!(family->tasks & DIAL_TASK_BIT(data->task)))
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "model '%s' does not do %s", family->name,
-                         dial_task_name(data->task));
-    if (dial_metric_needs_proba(metric) && !family->has_proba)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
-                         "metric '%s' needs class probabilities, which %s does not give", name,
-                         family->name);
-    if (dial_metric_needs_proba(metric) && family->proba_knob &&
-        !dial_knobs_bool(knobs, family->proba_knob))
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
-                         "metric '%s' needs class probabilities, which %s gives only with "
-                         "%s=true: add -s %s=true",
-                         name, family->name, family->proba_knob, family->proba_knob);
+    dial_status status =
+        dial_metric_check(ctx, metric, data->task, data->target_name, family, knobs);
+    if (status != DIAL_OK) return status;
     if (!splits || splits->count == 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs at least one split");
     for (size_t i = 0; i < splits->count; i++) {

@@ -172,14 +172,9 @@ static dial_status importance_check(dial_ctx *ctx, const dial_model *model,
                          "with dial_model_bind",
                          data->n_features, dial_model_n_features(model));
     dial_task task = dial_model_get_task(model);
-    const char *name = dial_metric_name(metric);
-    if (dial_metric_task(metric) != task)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "metric '%s' is for %s, but the model does %s",
-                         name, dial_task_name(dial_metric_task(metric)), dial_task_name(task));
-    if (dial_metric_needs_proba(metric) && !dial_model_get_family(model)->has_proba)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
-                         "metric '%s' needs class probabilities, which %s does not give", name,
-                         dial_model_get_family(model)->name);
+    dial_status status = dial_metric_check(ctx, metric, task, dial_model_target_name(model),
+                                           dial_model_get_family(model), NULL);
+    if (status != DIAL_OK) return status;
     if (task == DIAL_TASK_CLASSIFICATION) {
         double n_classes = (double)dial_model_n_classes(model);
         for (size_t i = 0; i < data->n_rows; i++)

@@ -365,7 +365,18 @@ static dial_status check_number(const dial_knob_spec *spec, double v, char *why,
 
 /* ---- conditions ---------------------------------------------------------- */
 
-/* A condition "knob=v1|v2" split into the controlling knob's name and the
+const char *dial_knob_condition_split(const char *condition, char *name, size_t size) {
+    if (size) name[0] = '\0';
+    const char *eq = condition ? strchr(condition, '=') : NULL;
+    if (!eq || eq == condition || !eq[1]) return NULL;
+    size_t length = (size_t)(eq - condition);
+    if (length >= size) return NULL;
+    memcpy(name, condition, length);
+    name[length] = '\0';
+    return eq + 1;
+}
+
+/* A condition split into the controlling knob's name and the
  * alternatives. Returns false when it is malformed. */
 typedef struct knob_condition {
     char name[KNOB_TEXT_MAX];
@@ -373,14 +384,8 @@ typedef struct knob_condition {
 } knob_condition;
 
 static bool condition_split(const char *condition, knob_condition *out) {
-    const char *eq = strchr(condition, '=');
-    if (!eq || eq == condition || !eq[1]) return false;
-    size_t length = (size_t)(eq - condition);
-    if (length >= sizeof out->name) return false;
-    memcpy(out->name, condition, length);
-    out->name[length] = '\0';
-    out->values = eq + 1;
-    return true;
+    out->values = dial_knob_condition_split(condition, out->name, sizeof out->name);
+    return out->values != NULL;
 }
 
 /* Whether value appears among the '|'-separated alternatives. */

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/family_tuning.h"
 #include "models/gbdt.h"
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
@@ -431,6 +432,15 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     return status;
 }
 
+static const dial_family_tuning gbdt_tuning = {
+    .prepare_knobs = dial_gbdt_prepare_knobs,
+    .prepare_fold = dial_gbdt_prepare_fold,
+    .predict_fold = dial_gbdt_predict_fold,
+    .free_fold = dial_gbdt_free_fold,
+    .path_knob = "n_estimators",
+    .predict_fold_path = dial_gbdt_predict_fold_path,
+};
+
 const dial_model_family dial_model_gbdt = {
     .name = "gbdt",
     .summary = "histogram gradient boosting of trees (as XGBoost's hist), for classification "
@@ -445,11 +455,6 @@ const dial_model_family dial_model_gbdt = {
     .nonparametric_doc = NULL,
     .fit = gbdt_fit,
     .predict = dial_gbdt_predict,
-    .prepare_knobs = dial_gbdt_prepare_knobs,
-    .prepare_fold = dial_gbdt_prepare_fold,
-    .predict_fold = dial_gbdt_predict_fold,
-    .free_fold = dial_gbdt_free_fold,
-    .path_knob = "n_estimators",
-    .predict_fold_path = dial_gbdt_predict_fold_path,
+    .tuning = &gbdt_tuning,
     .validate = dial_gbdt_validate,
 };

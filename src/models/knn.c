@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/family_tuning.h"
 #include "models/knn_compact.h"
 #include "models/knn_distance.h"
 #include "models/knn_search.h"
@@ -421,6 +422,13 @@ static const char knn_nonparametric_doc[] =
     "features a row keeps its level codes instead of one-hot columns: \"x.numeric\", "
     "\"x.codes\", \"x.blocks\" and \"x.onehot\" in place of \"x\"";
 
+static const dial_family_tuning knn_tuning = {
+    .prepare_knobs = knn_prepare_knobs,
+    .prepare_fold = knn_prepare_fold,
+    .predict_fold = knn_predict_fold,
+    .free_fold = knn_free_fold,
+};
+
 const dial_model_family dial_model_knn = {
     .name = "knn",
     .summary = "k-nearest neighbours: vote or mean of the k closest training rows",
@@ -433,9 +441,6 @@ const dial_model_family dial_model_knn = {
     .nonparametric_doc = knn_nonparametric_doc,
     .fit = knn_fit,
     .predict = knn_predict,
-    .prepare_knobs = knn_prepare_knobs,
-    .prepare_fold = knn_prepare_fold,
-    .predict_fold = knn_predict_fold,
-    .free_fold = knn_free_fold,
+    .tuning = &knn_tuning,
     .validate = knn_validate,
 };

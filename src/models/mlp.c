@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/family_tuning.h"
 #include "models/learned_check.h"
 #include "models/mlp_network.h"
 #include "models/mlp_optimizer.h"
@@ -781,6 +782,15 @@ mlp_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_s
     return status;
 }
 
+static const dial_family_tuning mlp_tuning = {
+    .prepare_knobs = mlp_prepare_knobs,
+    .prepare_fold = mlp_prepare_fold,
+    .predict_fold = mlp_predict_fold,
+    .free_fold = mlp_free_fold,
+    .path_knob = "epochs",
+    .predict_fold_path = mlp_predict_fold_path,
+};
+
 const dial_model_family dial_model_mlp = {
     .name = "mlp",
     .summary = "multilayer perceptron (feed-forward neural network) trained by adam or sgd",
@@ -793,11 +803,6 @@ const dial_model_family dial_model_mlp = {
     .nonparametric_doc = NULL,
     .fit = mlp_fit,
     .predict = mlp_predict,
+    .tuning = &mlp_tuning,
     .validate = mlp_validate,
-    .prepare_knobs = mlp_prepare_knobs,
-    .prepare_fold = mlp_prepare_fold,
-    .predict_fold = mlp_predict_fold,
-    .free_fold = mlp_free_fold,
-    .path_knob = "epochs",
-    .predict_fold_path = mlp_predict_fold_path,
 };

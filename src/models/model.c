@@ -137,16 +137,6 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
     return status;
 }
 
-/* The choice of a knob as an index into choices; fallback when the family
- * has no such knob. */
-static int choice_index(const dial_knobs *knobs, const char *name, const char *const *choices,
-                        int fallback) {
-    const char *value = dial_knobs_choice(knobs, name);
-    for (int i = 0; choices[i]; i++)
-        if (strcmp(choices[i], value) == 0) return i;
-    return fallback;
-}
-
 static double seconds_now(void) {
     struct timespec t;
     if (clock_gettime(CLOCK_MONOTONIC, &t) != 0) return 0;
@@ -177,53 +167,15 @@ static dial_status check_fit_arguments(dial_ctx *ctx, const dial_model_family *f
     return DIAL_OK;
 }
 
-dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs) {
-    dial_impute impute =
-        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
-    return impute == DIAL_IMPUTE_NONE && family->handles_missing ? DIAL_IMPUTE_KEEP : impute;
-}
-
-dial_scale dial_model_scale(const dial_knobs *knobs) {
-    return (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
-}
-
-/* Preprocesses the training rows and runs the family's estimator. */
+/* Prepares the training rows as every fit does (models/model_inputs.h)
+ * and runs the family's estimator. */
 static dial_status fit_pipeline(dial_ctx *ctx, dial_model *model, const dial_view *train) {
-    const dial_knobs *knobs = &model->knobs;
-    dial_impute impute = dial_model_impute(model->family, knobs);
-    dial_scale scale = dial_model_scale(knobs);
-    dial_status status = dial_preprocess_fit(ctx, impute, scale, model->features, model->n_features,
-                                             train, &model->tensors);
-    double *x = NULL;
-    if (status == DIAL_OK)
-        status = dial_preprocess_transform_missing(ctx, model->features, model->n_features,
-                                                   &model->tensors, train,
-                                                   impute == DIAL_IMPUTE_KEEP, &x, NULL);
+    dial_model_inputs inputs;
+    dial_status status = dial_model_inputs_fit(ctx, model->family, &model->knobs, model->features,
+                                               model->n_features, train, &model->tensors, &inputs);
     if (status != DIAL_OK) return status;
-    double *y = malloc(train->n * sizeof *y);
-    if (!y) {
-        free(x);
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory gathering the target");
-    }
-    for (size_t i = 0; i < train->n; i++) y[i] = train->data->y[dial_view_row(train, i)];
-    dial_fit_input in = {.x = x,
-                         .n_rows = train->n,
-                         .n_features = model->n_inputs,
-                         .y = y,
-                         .task = model->task,
-                         .n_classes = model->n_classes};
-    /* Where the one-hot columns lie, so a family (knn) may keep category
-     * codes rather than every column of every level. */
-    dial_onehot_block *onehot = NULL;
-    double *onehot_values = NULL;
-    status = dial_preprocess_onehot(ctx, model->features, model->n_features, &model->tensors,
-                                    &onehot, &in.n_onehot, &onehot_values);
-    in.onehot = onehot;
-    if (status == DIAL_OK) status = model->family->fit(ctx, knobs, &in, &model->tensors);
-    free(onehot);
-    free(onehot_values);
-    free(x);
-    free(y);
+    status = model->family->fit(ctx, &model->knobs, &inputs.in, &model->tensors);
+    dial_model_inputs_free(&inputs);
     return status;
 }
 

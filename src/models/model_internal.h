@@ -5,7 +5,7 @@
 #ifndef DIAL_MODEL_INTERNAL_H
 #define DIAL_MODEL_INTERNAL_H
 
-#include "data/preprocess.h"
+#include "models/model_inputs.h"
 #include "dial/model.h"
 
 struct dial_model {
@@ -22,15 +22,6 @@ struct dial_model {
     dial_model_facts facts;
     char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
 };
-
-/* The imputation the knobs ask for: DIAL_IMPUTE_KEEP in place of
- * DIAL_IMPUTE_NONE when the family handles missing values itself. Shared by
- * the fit pipeline and the tuner's prepared folds, so both treat a missing
- * value alike. */
-dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs);
-/* The scaling the knobs ask for (none for a family without a scale knob);
- * shared the same way. */
-dial_scale dial_model_scale(const dial_knobs *knobs);
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any
  * field that is set. */

@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "dial/model.h"
+#include "models/family_tuning.h"
 #include "models/learned_check.h"
 #include "models/svm_family.h"
 #include "models/svm_kernel.h"
@@ -561,6 +562,16 @@ static dial_status svm_predict_fold_warm(dial_ctx *ctx, const dial_knobs *knobs,
     return status;
 }
 
+static const dial_family_tuning svm_tuning = {
+    .prepare_knobs = svm_prepare_knobs,
+    .prepare_fold = svm_prepare_fold,
+    .predict_fold = svm_predict_fold,
+    .free_fold = svm_free_fold,
+    .warm_knob = "C",
+    .predict_fold_warm = svm_predict_fold_warm,
+    .free_warm = dial_svm_warm_free,
+};
+
 const dial_model_family dial_model_svm = {
     .name = "svm",
     .summary = "support vector machine: C-SVC (one-vs-one) or epsilon-SVR with linear, rbf, poly "
@@ -575,12 +586,6 @@ const dial_model_family dial_model_svm = {
     .nonparametric_doc = NULL,
     .fit = svm_fit,
     .predict = svm_predict,
+    .tuning = &svm_tuning,
     .validate = svm_validate,
-    .prepare_knobs = svm_prepare_knobs,
-    .prepare_fold = svm_prepare_fold,
-    .predict_fold = svm_predict_fold,
-    .free_fold = svm_free_fold,
-    .warm_knob = "C",
-    .predict_fold_warm = svm_predict_fold_warm,
-    .free_warm = dial_svm_warm_free,
 };

@@ -6,20 +6,23 @@
 #define DIAL_TUNE_OBJECTIVE_H
 
 #include "dial/tune_model.h"
+#include "tune/sampler.h"
 
-/* Predicts the rows of test with model and scores them with metric
- * (probabilities are predicted when the metric needs them). */
-dial_status dial_objective_score_model(dial_ctx *ctx, const dial_model *model,
-                                       const dial_view *test, dial_metric metric, double *score);
-
-/* Checks that metric fits the dataset's task and the family (the words of
- * dial cv): DIAL_ERR_ARGUMENT otherwise; and, for a metric on
- * probabilities, that every trial of the search gives them (the family's
- * proba_knob fixed true in knobs, not searched in space, which may be
- * NULL): DIAL_ERR_UNSUPPORTED otherwise, with the fix. */
+/* Checks that data has a target and that metric fits its task and the
+ * family (dial_metric_check); for a metric on probabilities, that every
+ * trial of the search gives them (the family's proba_knob fixed true in
+ * knobs, not searched in space, which may be NULL). DIAL_ERR_ARGUMENT
+ * otherwise, with the fix. */
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
                                         const dial_knobs *knobs, const dial_space *space,
                                         const dial_dataset *data, dial_metric metric);
+
+/* The order hints (tune/sampler.h) to open the study with, one per
+ * parameter of dial_model_objective_space, so that a grid visits trials in
+ * the order that shares the most prepared work (the family's prepare knobs
+ * slowest, its path or warm knob fastest); NULL when the family shares
+ * none. Owned by the objective. */
+const dial_order_role *dial_objective_order_roles(const dial_model_objective *objective);
 
 /* Turns the prepare-once path (see objective.c) on, as it is by default,
  * or off, so that every fold of every trial is fitted in full; for the

@@ -1,5 +1,7 @@
 /*
- * Samplers: making one, and sending each request to the kind asked for.
+ * Samplers: making one, and sending each request to its kind's table
+ * (dial_sampler_ops in sampler_internal.h); a new kind is a file with its
+ * table and one line in the list below.
  * The sampler keeps its own copy of the space so that the caller may free
  * or change theirs; every request is then a pure function of (seed, trial
  * number, parameter), which is what lets many workers share one study.
@@ -68,10 +70,30 @@ static dial_status check_space(dial_ctx *ctx, const dial_space *space) {
     return DIAL_OK;
 }
 
+/* Every sampler kind, by its table. */
+static const dial_sampler_ops *const sampler_kinds[] = {
+    &dial_sampler_random_ops,
+    &dial_sampler_grid_ops,
+    &dial_sampler_qmc_ops,
+};
+
+static const dial_sampler_ops *find_kind(dial_sampler_kind kind) {
+    for (size_t i = 0; i < sizeof sampler_kinds / sizeof sampler_kinds[0]; i++)
+        if (sampler_kinds[i]->kind == kind) return sampler_kinds[i];
+    return NULL;
+}
+
 dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
                                 const dial_space *space, size_t grid_points, dial_sampler **out) {
+    return dial_sampler_create_ordered(ctx, kind, seed, space, grid_points, NULL, out);
+}
+
+dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                        const dial_space *space, size_t grid_points,
+                                        const dial_order_role *roles, dial_sampler **out) {
     *out = NULL;
-    if (kind != DIAL_SAMPLER_RANDOM && kind != DIAL_SAMPLER_GRID && kind != DIAL_SAMPLER_QMC)
+    const dial_sampler_ops *ops = find_kind(kind);
+    if (!ops)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "sampler %d is not DIAL_SAMPLER_RANDOM, DIAL_SAMPLER_GRID or "
                          "DIAL_SAMPLER_QMC",
@@ -88,13 +110,19 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
     }
     dial_sampler *sampler = calloc(1, sizeof *sampler);
     if (!sampler) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
+    sampler->ops = ops;
     sampler->kind = kind;
     sampler->seed = seed;
     sampler->grid_points = grid_points ? grid_points : 10;
     dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
-    if (status == DIAL_OK && kind == DIAL_SAMPLER_GRID) status = dial_grid_build(ctx, sampler);
-    if (status == DIAL_OK && kind == DIAL_SAMPLER_QMC) status = dial_qmc_init(ctx, sampler);
-    if (status == DIAL_OK && kind == DIAL_SAMPLER_RANDOM) status = dial_distinct_init(ctx, sampler);
+    if (status == DIAL_OK && roles && sampler->space.n) {
+        sampler->roles = malloc(sampler->space.n * sizeof *sampler->roles);
+        if (sampler->roles)
+            memcpy(sampler->roles, roles, sampler->space.n * sizeof *sampler->roles);
+        else
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
+    }
+    if (status == DIAL_OK && ops->create) status = ops->create(ctx, sampler);
     if (status != DIAL_OK) {
         dial_sampler_free(sampler);
         return status;
@@ -105,12 +133,9 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
 
 void dial_sampler_free(dial_sampler *sampler) {
     if (!sampler) return;
-    dial_grid_free(sampler->grid);
-    dial_grid_free(sampler->distinct);
-    free(sampler->distinct_order);
-    free(sampler->directions);
-    free(sampler->scramble_keys);
+    if (sampler->ops && sampler->ops->free) sampler->ops->free(sampler);
     dial_space_free(&sampler->space);
+    free(sampler->roles);
     free(sampler);
 }
 
@@ -127,37 +152,16 @@ dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int
     long index = dial_space_find(&sampler->space, param->name);
     if (index >= 0 && sampler->space.params[index].kind != param->kind) index = -1;
     const dial_param *own = index >= 0 ? &sampler->space.params[index] : param;
-    switch (sampler->kind) {
-    case DIAL_SAMPLER_GRID:
-        if (index >= 0) {
-            *value = dial_grid_value(sampler->grid, number, (size_t)index);
-            return DIAL_OK;
-        }
-        break;
-    case DIAL_SAMPLER_QMC:
-        if (index >= 0 && (size_t)index < sampler->n_dimensions) {
-            *value = dial_sampler_from_unit(own, dial_qmc_unit(sampler, number, (size_t)index));
-            return DIAL_OK;
-        }
-        break;
-    case DIAL_SAMPLER_RANDOM:
-        /* A finite space deals its points without repeats first
-         * (sampler_distinct.c); a parameter inactive at the point dealt is
-         * drawn, should the caller ask for it anyway. */
-        if (index >= 0 && number < sampler->n_distinct) {
-            int64_t point = sampler->distinct_order[number];
-            if (dial_grid_active(sampler->distinct, point, (size_t)index)) {
-                *value = dial_grid_value(sampler->distinct, point, (size_t)index);
-                return DIAL_OK;
-            }
-        }
-        break;
-    }
+    if (sampler->ops->suggest(sampler, number, index, own, value)) return DIAL_OK;
     /* Random draws, and the fallback for a parameter the space lacks. */
     *value = dial_sampler_random_value(sampler->seed, number, own);
     return DIAL_OK;
 }
 
+void dial_sampler_tell(dial_sampler *sampler, const dial_trial_record *record) {
+    if (sampler && sampler->ops->tell) sampler->ops->tell(sampler, record);
+}
+
 int64_t dial_sampler_grid_size(const dial_sampler *sampler) {
-    return sampler && sampler->grid ? dial_grid_size(sampler->grid) : 0;
+    return sampler && sampler->ops->size ? sampler->ops->size(sampler) : 0;
 }

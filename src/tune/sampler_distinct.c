@@ -68,7 +68,7 @@ dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler) {
     const dial_space *space = &sampler->space;
     if (!space_is_small(space)) return DIAL_OK;
     dial_grid *grid = NULL;
-    dial_status status = dial_grid_create(ctx, space, 0, false, &grid);
+    dial_status status = dial_grid_create(ctx, space, 0, false, NULL, &grid);
     if (status != DIAL_OK) return status;
     int64_t size = dial_grid_size(grid);
     if (size > DIAL_DISTINCT_MAX_POINTS || size < 2) {

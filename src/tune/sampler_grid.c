@@ -27,7 +27,8 @@
  * halves of both axes, where ordering by the largest rank alone would spend
  * them on (5,5), (5,2), (2,5), (2,2) and never leave the lower half.
  *
- * Roles (dial_grid_role): a tuner that shares work between trials marks
+ * Roles (dial_order_role, the sampler's order hints): a tuner that
+ * shares work between trials marks
  * parameters OUTER (the prepared state of svm's kernel, kNN's neighbour
  * lists) or ASCENDING / DESCENDING (svm's C, warm-started from the
  * previous C; gbdt's n_estimators, whose largest fit answers every smaller
@@ -61,7 +62,7 @@ struct dial_grid {
     unsigned **level; /* per parameter and value */
     unsigned **rank;  /* per parameter and value */
     size_t *middle;   /* per parameter: the value of rank 0 */
-    dial_grid_role *role;
+    dial_order_role *role;
     double **number; /* per parameter and value: what ASCENDING orders by */
     int32_t *points; /* size x n_params value indices, -1 = inactive */
 };
@@ -185,7 +186,7 @@ static dial_status too_large(dial_ctx *ctx) {
 }
 
 static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space *space,
-                                size_t grid_points) {
+                                size_t grid_points, const dial_order_role *roles) {
     size_t n = space->n;
     grid->n_values = calloc(n, sizeof *grid->n_values);
     grid->middle = calloc(n, sizeof *grid->middle);
@@ -214,7 +215,7 @@ static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
         }
         fill_values(param, m, grid->values[i]);
-        grid->role[i] = param->grid_role;
+        grid->role[i] = roles ? roles[i] : DIAL_ORDER_SPREAD;
         for (size_t v = 0; v < m; v++) {
             double x = grid->values[i][v];
             if (param->kind == DIAL_PARAM_CHOICE) {
@@ -402,7 +403,7 @@ static long point_rank(const dial_grid *grid, const int32_t *point, size_t i) {
 }
 
 static int compare_ranks(const dial_grid *grid, const int32_t *pa, const int32_t *pb,
-                         dial_grid_role role) {
+                         dial_order_role role) {
     for (size_t i = 0; i < grid->n_params; i++) {
         if (grid->role[i] != role) continue;
         long ra = point_rank(grid, pa, i), rb = point_rank(grid, pb, i);
@@ -415,13 +416,13 @@ static int compare_ranks(const dial_grid *grid, const int32_t *pa, const int32_t
  * inactive value comes first. */
 static int compare_numbers(const dial_grid *grid, const int32_t *pa, const int32_t *pb) {
     for (size_t i = 0; i < grid->n_params; i++) {
-        dial_grid_role role = grid->role[i];
-        if (role != DIAL_GRID_ASCENDING && role != DIAL_GRID_DESCENDING) continue;
+        dial_order_role role = grid->role[i];
+        if (role != DIAL_ORDER_ASCENDING && role != DIAL_ORDER_DESCENDING) continue;
         if ((pa[i] < 0) != (pb[i] < 0)) return pa[i] < 0 ? -1 : 1;
         if (pa[i] < 0) continue;
         double xa = grid->number[i][pa[i]], xb = grid->number[i][pb[i]];
         if (xa == xb) continue;
-        bool less = role == DIAL_GRID_ASCENDING ? xa < xb : xa > xb;
+        bool less = role == DIAL_ORDER_ASCENDING ? xa < xb : xa > xb;
         return less ? -1 : 1;
     }
     return 0;
@@ -429,13 +430,13 @@ static int compare_numbers(const dial_grid *grid, const int32_t *pa, const int32
 
 static int compare_points(const dial_grid *grid, const grid_key *keys, size_t a, size_t b) {
     const int32_t *pa = grid->points + a * grid->n_params, *pb = grid->points + b * grid->n_params;
-    int outer = compare_ranks(grid, pa, pb, DIAL_GRID_OUTER);
+    int outer = compare_ranks(grid, pa, pb, DIAL_ORDER_OUTER);
     if (outer) return outer;
     const grid_key *ka = &keys[a], *kb = &keys[b];
     if (ka->top_level != kb->top_level) return ka->top_level < kb->top_level ? -1 : 1;
     if (ka->at_top != kb->at_top) return ka->at_top > kb->at_top ? -1 : 1;
     if (ka->top_rank != kb->top_rank) return ka->top_rank < kb->top_rank ? -1 : 1;
-    int spread = compare_ranks(grid, pa, pb, DIAL_GRID_SPREAD);
+    int spread = compare_ranks(grid, pa, pb, DIAL_ORDER_SPREAD);
     if (spread) return spread;
     return compare_numbers(grid, pa, pb);
 }
@@ -471,7 +472,7 @@ static dial_status order_points(dial_ctx *ctx, dial_grid *grid) {
         grid_key key = {0, 0, 0};
         const int32_t *point = grid->points + p * n;
         for (size_t i = 0; i < n; i++) {
-            if (point[i] < 0 || grid->role[i] != DIAL_GRID_SPREAD) continue;
+            if (point[i] < 0 || grid->role[i] != DIAL_ORDER_SPREAD) continue;
             unsigned level = grid->level[i][point[i]], rank = grid->rank[i][point[i]];
             if (level > key.top_level) {
                 key.top_level = level;
@@ -498,12 +499,12 @@ done:
 }
 
 dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
-                             bool ordered, dial_grid **out) {
+                             bool ordered, const dial_order_role *roles, dial_grid **out) {
     *out = NULL;
     dial_grid *grid = calloc(1, sizeof *grid);
     if (!grid) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
     grid->n_params = space->n;
-    dial_status status = build_values(ctx, grid, space, grid_points);
+    dial_status status = build_values(ctx, grid, space, grid_points, roles);
     grid_conditions conditions = {0};
     if (status == DIAL_OK) status = build_conditions(ctx, grid, space, &conditions);
     if (status == DIAL_OK) {
@@ -531,5 +532,29 @@ dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid
 }
 
 dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler) {
-    return dial_grid_create(ctx, &sampler->space, sampler->grid_points, true, &sampler->grid);
+    return dial_grid_create(ctx, &sampler->space, sampler->grid_points, true, sampler->roles,
+                            &sampler->grid);
 }
+
+/* ---- the grid sampler's table ------------------------------------------------ */
+
+static bool grid_suggest(const dial_sampler *sampler, int64_t number, long index,
+                         const dial_param *own, double *value) {
+    (void)own;
+    if (index < 0) return false;
+    *value = dial_grid_value(sampler->grid, number, (size_t)index);
+    return true;
+}
+
+static int64_t grid_size(const dial_sampler *sampler) { return dial_grid_size(sampler->grid); }
+
+static void grid_free(dial_sampler *sampler) { dial_grid_free(sampler->grid); }
+
+const dial_sampler_ops dial_sampler_grid_ops = {
+    .kind = DIAL_SAMPLER_GRID,
+    .name = "grid",
+    .create = dial_grid_build,
+    .suggest = grid_suggest,
+    .size = grid_size,
+    .free = grid_free,
+};

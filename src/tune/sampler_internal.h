@@ -1,10 +1,12 @@
 /*
- * Samplers (internal to sampler*.c): the sampler handle and what the three
- * samplers share. sampler.c dispatches; sampler_random.c maps a unit value
- * to a parameter's scale and draws independent values; sampler_distinct.c
- * deals the points of a finite space without repeats; sampler_grid.c
- * enumerates and orders the grid; sampler_qmc.c gives scrambled Sobol
- * points.
+ * Samplers (internal to sampler*.c): the sampler handle, the table every
+ * sampler fills (dial_sampler_ops), and what the samplers share.
+ * sampler.c checks the space and sends each request to the kind's table;
+ * sampler_random.c maps a unit value to a parameter's scale and draws
+ * independent values (the random sampler's table, with
+ * sampler_distinct.c, which deals the points of a finite space without
+ * repeats); sampler_grid.c enumerates and orders the grid; sampler_qmc.c
+ * gives scrambled Sobol points. Adding a sampler: docs/adding-a-sampler.md.
  */
 #ifndef DIAL_TUNE_SAMPLER_INTERNAL_H
 #define DIAL_TUNE_SAMPLER_INTERNAL_H
@@ -19,10 +21,15 @@ typedef struct dial_grid dial_grid;
 #define DIAL_SOBOL_DIMENSIONS 40
 #define DIAL_SOBOL_BITS 32
 
+typedef struct dial_sampler_ops dial_sampler_ops;
+
 struct dial_sampler {
+    const dial_sampler_ops *ops; /* the kind's table */
+    void *state;                 /* the kind's own state, if it keeps it here (NULL) */
     dial_sampler_kind kind;
     uint64_t seed;
-    dial_space space; /* own copy; n = 0 without one */
+    dial_space space;       /* own copy; n = 0 without one */
+    dial_order_role *roles; /* order hints, one per space parameter; NULL: all SPREAD */
     size_t grid_points;
     dial_grid *grid; /* GRID only */
     /* RANDOM over a finite space of at most DIAL_DISTINCT_MAX_POINTS
@@ -37,6 +44,51 @@ struct dial_sampler {
     uint64_t *scramble_keys;
     size_t n_dimensions;
 };
+
+/* A sampler kind: a table of functions, one per step of a sampler's life.
+ * Every suggestion must be a pure function of (seed, trial number,
+ * parameter) and what the sampler was told, never of which worker or
+ * thread asks, so the same seed gives the same trials with any --jobs.
+ * sampler.c has checked the space (names, ranges, choices) and copied it
+ * into sampler->space before create is called. */
+struct dial_sampler_ops {
+    dial_sampler_kind kind;
+    const char *name; /* as --sampler spells it */
+    /* Optional (NULL: nothing to make): makes what the kind keeps, from
+     * sampler->space, seed, grid_points and the order hints sampler->roles
+     * (which a kind that does not order its trials ignores), into the sampler's fields or
+     * sampler->state. Errors: DIAL_ERR_ARGUMENT with the space's problem
+     * (a grid too large), DIAL_ERR_NOMEM; free is called after a failure
+     * too, so it must free what create left half made. */
+    dial_status (*create)(dial_ctx *ctx, dial_sampler *sampler);
+    /* The value of param for trial number (CHOICE: the index): index is
+     * param's position in sampler->space, or -1 when the space lacks it
+     * (define-by-run); own is the sampler's copy when index >= 0, else
+     * param. Returns false to leave the parameter to the random draw
+     * (dial_sampler_random_value), as every kind does for a parameter
+     * outside its space. May run on several threads at once: it only reads
+     * the sampler. A sampler that picks a whole trial at once (cmaes)
+     * computes the trial's point from the number and answers one
+     * coordinate per call. */
+    bool (*suggest)(const dial_sampler *sampler, int64_t number, long index, const dial_param *own,
+                    double *value);
+    /* Optional (NULL: the kind ignores the history): learns from a trial
+     * this process has finished (complete, pruned or failed), for a
+     * model-based sampler. Called with the study's lock held, so never at
+     * the same time as another tell; suggest may run meanwhile and must
+     * see either the old or the new state. */
+    void (*tell)(dial_sampler *sampler, const dial_trial_record *record);
+    /* Optional (NULL: no natural end): the number of trials after which
+     * the sampler has nothing new to give (the grid's size). */
+    int64_t (*size)(const dial_sampler *sampler);
+    /* Optional (NULL: nothing to free): frees what create made; the
+     * sampler's space and the handle are sampler.c's. */
+    void (*free)(dial_sampler *sampler);
+};
+
+extern const dial_sampler_ops dial_sampler_random_ops;
+extern const dial_sampler_ops dial_sampler_grid_ops;
+extern const dial_sampler_ops dial_sampler_qmc_ops;
 
 /* ---- sampler_random.c ---- */
 
@@ -54,11 +106,11 @@ double dial_sampler_random_value(uint64_t seed, int64_t number, const dial_param
 
 /* Enumerates every point of space (the union over the active combinations
  * of its conditions), ordered as the grid sampler asks for them when
- * ordered, else in enumeration order, into *out (free with
- * dial_grid_free). Errors: DIAL_ERR_ARGUMENT (more than 2^20 points),
- * DIAL_ERR_NOMEM. */
+ * ordered (following roles, one per parameter, NULL: all SPREAD), else in
+ * enumeration order, into *out (free with dial_grid_free). Errors:
+ * DIAL_ERR_ARGUMENT (more than 2^20 points), DIAL_ERR_NOMEM. */
 dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
-                             bool ordered, dial_grid **out);
+                             bool ordered, const dial_order_role *roles, dial_grid **out);
 /* Enumerates and orders the grid of the sampler's space; sets sampler->grid. */
 dial_status dial_grid_build(dial_ctx *ctx, dial_sampler *sampler);
 void dial_grid_free(dial_grid *grid);

@@ -149,3 +149,27 @@ double dial_qmc_unit(const dial_sampler *sampler, int64_t number, size_t dimensi
     /* The centre of the point's 2^-32 cell: never exactly 0 or 1. */
     return ((double)x + 0.5) * 0x1.0p-32;
 }
+
+/* ---- the qmc sampler's table ------------------------------------------------- */
+
+/* Parameters beyond the Sobol dimensions, or outside the space, are left
+ * to random draws. */
+static bool qmc_suggest(const dial_sampler *sampler, int64_t number, long index,
+                        const dial_param *own, double *value) {
+    if (index < 0 || (size_t)index >= sampler->n_dimensions) return false;
+    *value = dial_sampler_from_unit(own, dial_qmc_unit(sampler, number, (size_t)index));
+    return true;
+}
+
+static void qmc_free(dial_sampler *sampler) {
+    free(sampler->directions);
+    free(sampler->scramble_keys);
+}
+
+const dial_sampler_ops dial_sampler_qmc_ops = {
+    .kind = DIAL_SAMPLER_QMC,
+    .name = "qmc",
+    .create = dial_qmc_init,
+    .suggest = qmc_suggest,
+    .free = qmc_free,
+};

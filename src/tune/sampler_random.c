@@ -10,6 +10,7 @@
  * feeds it Sobol coordinates instead of random ones.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "tune/sampler_internal.h"
 
@@ -130,3 +131,31 @@ double dial_sampler_value_probability(const dial_param *param, double value) {
     }
     return 0;
 }
+
+/* ---- the random sampler's table ---------------------------------------------- */
+
+/* A finite space deals its points without repeats first
+ * (sampler_distinct.c); a parameter inactive at the point dealt is drawn,
+ * should the caller ask for it anyway. */
+static bool random_suggest(const dial_sampler *sampler, int64_t number, long index,
+                           const dial_param *own, double *value) {
+    (void)own;
+    if (index < 0 || number >= sampler->n_distinct) return false;
+    int64_t point = sampler->distinct_order[number];
+    if (!dial_grid_active(sampler->distinct, point, (size_t)index)) return false;
+    *value = dial_grid_value(sampler->distinct, point, (size_t)index);
+    return true;
+}
+
+static void random_free(dial_sampler *sampler) {
+    dial_grid_free(sampler->distinct);
+    free(sampler->distinct_order);
+}
+
+const dial_sampler_ops dial_sampler_random_ops = {
+    .kind = DIAL_SAMPLER_RANDOM,
+    .name = "random",
+    .create = dial_distinct_init,
+    .suggest = random_suggest,
+    .free = random_free,
+};

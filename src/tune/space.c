@@ -51,6 +51,36 @@ void dial_space_free(dial_space *space) {
     *space = (dial_space){0};
 }
 
+/* Removes parameter i, keeping the others in order. */
+static void remove_param(dial_space *space, size_t i) {
+    param_clear(&space->params[i]);
+    memmove(&space->params[i], &space->params[i + 1], (space->n - i - 1) * sizeof space->params[i]);
+    space->n--;
+}
+
+bool dial_space_never_active(const dial_space *space, const dial_knobs *knobs, size_t i) {
+    char controller[128];
+    dial_knob_condition_split(space->params[i].condition, controller, sizeof controller);
+    if (!controller[0] || dial_space_find(space, controller) >= 0) return false;
+    long k = dial_knobs_find(knobs, space->params[i].name);
+    return k >= 0 && !dial_knobs_active(knobs, (size_t)k);
+}
+
+void dial_space_drop_fixed(dial_space *space, const dial_knobs *knobs) {
+    for (size_t i = space->n; i-- > 0;) {
+        long k = dial_knobs_find(knobs, space->params[i].name);
+        if (k >= 0 && knobs->values[k].set_by_user) remove_param(space, i);
+    }
+    for (bool dropped = true; dropped;) {
+        dropped = false;
+        for (size_t i = 0; i < space->n && !dropped; i++) {
+            if (!dial_space_never_active(space, knobs, i)) continue;
+            remove_param(space, i);
+            dropped = true;
+        }
+    }
+}
+
 long dial_space_find(const dial_space *space, const char *name) {
     if (!space || !name) return -1;
     for (size_t i = 0; i < space->n; i++)

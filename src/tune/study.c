@@ -19,7 +19,8 @@ static dial_status study_nomem(dial_ctx *ctx) {
 }
 
 /* A study handle with its sampler and space but no storage yet. */
-static dial_status study_new(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
+static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
+                             const dial_order_role *roles, dial_study **out) {
     *out = NULL;
     if (!options) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_open needs options");
     const char *name = options->name ? options->name : "default";
@@ -54,9 +55,12 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options, d
 
     /* The sampler checks the space; the study keeps its own copy to look
      * parameters up by name. */
-    dial_status status = dial_sampler_create(ctx, options->sampler, options->seed, options->space,
-                                             options->grid_points, &study->sampler);
+    dial_status status =
+        dial_sampler_create_ordered(ctx, options->sampler, options->seed, options->space,
+                                    options->grid_points, roles, &study->sampler);
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
+    dial_pruner_setup pruning = {.direction = options->direction, .seed = options->seed};
+    if (status == DIAL_OK) status = dial_pruner_create(ctx, NULL, &pruning, &study->pruner);
     if (status != DIAL_OK) {
         dial_study_free(study);
         return status;
@@ -67,9 +71,14 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options, d
 }
 
 dial_status dial_study_open(dial_ctx *ctx, const dial_study_options *options, dial_study **out) {
+    return dial_study_open_ordered(ctx, options, NULL, out);
+}
+
+dial_status dial_study_open_ordered(dial_ctx *ctx, const dial_study_options *options,
+                                    const dial_order_role *roles, dial_study **out) {
     *out = NULL;
     dial_study *study = NULL;
-    dial_status status = study_new(ctx, options, &study);
+    dial_status status = study_new(ctx, options, roles, &study);
     if (status != DIAL_OK) return status;
     status = study->storage_path ? dial_storage_sqlite_open(ctx, options->storage, &study->storage)
                                  : dial_storage_memory_open(ctx, &study->storage);
@@ -200,7 +209,7 @@ dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name
                                   .sampler = DIAL_SAMPLER_RANDOM};
     dial_study *study = NULL;
     bool found = false;
-    status = study_new(ctx, &options, &study);
+    status = study_new(ctx, &options, NULL, &study);
     if (status == DIAL_OK) status = dial_storage_sqlite_open_read(ctx, storage, &study->storage);
     if (status == DIAL_OK)
         status = study->storage.ops->find_study(ctx, study->storage.self, study->name,
@@ -276,6 +285,7 @@ void dial_study_free(dial_study *study) {
     if (!study) return;
     dial_storage_close(&study->storage);
     dial_sampler_free(study->sampler);
+    dial_pruner_free(study->pruner);
     dial_space_free(&study->space);
     free(study->name);
     free(study->storage_path);
@@ -370,6 +380,10 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
     record->value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
     if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(record, message))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
+    pthread_mutex_lock(&study->lock);
+    dial_sampler_tell(study->sampler, record);
+    dial_pruner_tell(study->pruner, record);
+    pthread_mutex_unlock(&study->lock);
     return DIAL_OK;
 }
 

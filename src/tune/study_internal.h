@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "dial/tune.h"
+#include "tune/pruner.h"
 #include "tune/sampler.h"
 #include "tune/storage.h"
 
@@ -23,7 +24,8 @@ struct dial_study {
     uint64_t seed;
     double heartbeat_seconds;
     dial_sampler *sampler;
-    int64_t grid_size; /* > 0 for a grid: the study ends there */
+    dial_pruner *pruner; /* "none" until the options name one */
+    int64_t grid_size;   /* > 0 for a grid: the study ends there */
     dial_storage storage;
     int64_t study_id;
     pthread_mutex_t lock;
@@ -60,5 +62,12 @@ dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t
                                  size_t n);
 /* Frees a trial (not its stored record); NULL is harmless. */
 void dial_trial_free(dial_trial *trial);
+
+/* dial_study_open with order hints for its sampler (sampler.h): roles has
+ * one entry per parameter of options->space (NULL: none). The built-in
+ * objective's tuner (tune_model.c) passes the order that shares the most
+ * prepared work. */
+dial_status dial_study_open_ordered(dial_ctx *ctx, const dial_study_options *options,
+                                    const dial_order_role *roles, dial_study **out);
 
 #endif

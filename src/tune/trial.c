@@ -19,8 +19,10 @@
 int64_t dial_trial_number(const dial_trial *trial) { return trial->record.number; }
 dial_ctx *dial_trial_ctx(dial_trial *trial) { return trial->ctx; }
 
-/* Pruners come with a later issue: no trial is pruned yet. */
-bool dial_trial_should_prune(dial_trial *trial) { return false; }
+/* The study's pruner judges the trial's last reported value. */
+bool dial_trial_should_prune(dial_trial *trial) {
+    return trial && dial_pruner_should_prune(trial->study->pruner, &trial->record);
+}
 
 void dial_trial_free(dial_trial *trial) {
     if (!trial) return;

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "core/text.h"
+#include "eval/scoring.h"
 #include "tune/objective.h"
 #include "tune/study_internal.h"
 
@@ -344,7 +345,9 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
     }
-    if (status == DIAL_OK) status = dial_study_open(ctx, &study_options, &study);
+    if (status == DIAL_OK)
+        status = dial_study_open_ordered(ctx, &study_options, dial_objective_order_roles(objective),
+                                         &study);
     if (status == DIAL_OK) status = tally_trials(ctx, study, &before);
     if (status == DIAL_OK) status = best_so_far(ctx, study, &best_before, &has_best_before);
     int64_t finished_before = finished_of(&before);
@@ -415,7 +418,7 @@ static dial_status refit(dial_ctx *ctx, const dial_tune_setup *setup, const dial
     *model = NULL;
     dial_status status = dial_model_fit(ctx, setup->family, knobs, train, model);
     if (status == DIAL_OK && test)
-        status = dial_objective_score_model(ctx, *model, test, setup->metric, score);
+        status = dial_eval_score_view(ctx, *model, test, setup->metric, score);
     if (status != DIAL_OK) {
         dial_model_free(*model);
         *model = NULL;

@@ -106,7 +106,7 @@ check 0 "" tune svm data/breast_cancer.csv --target diagnosis --metric roc_auc -
 has_line "^Top 2 of 2 trials \(2 complete, 0 pruned, 0 failed\)$"
 check 2 "dial: svm gives class probabilities only when fitted with probability=true" \
     importance "$TMP/svm.dial" $IRIS --metric log_loss
-check 2 "dial: metric 'rmse' is for regression, but the model does classification" \
+check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
     importance "$TMP/svm.dial" $IRIS --metric rmse
 check 2 "dial: metric 'accuracy' is for classification, but the target 'progression' is a regression target" \
     cv linear data/diabetes.csv --metric accuracy

@@ -132,7 +132,7 @@ check 1 "dial: target 'species' has class 'daisy' on row 1, which the model was 
 check 1 "dial: column 'sepal_length' is missing from the input (the model needs: sepal_length, sepal_width, petal_length, petal_width)" \
     importance "$TMP/tree.dial" data/diabetes.csv --target age
 check 2 "dial: --repeats expects an integer >= 1, got '0'" importance "$TMP/tree.dial" $IRIS --repeats 0
-check 2 "dial: metric 'rmse' is for regression, but the model does classification" \
+check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
     importance "$TMP/tree.dial" $IRIS --metric rmse
 check 2 "dial: unknown metric 'acc'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2" \
     importance "$TMP/tree.dial" $IRIS --metric acc

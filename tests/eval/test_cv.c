@@ -329,7 +329,7 @@ static void test_cv_with_a_metric_of_the_other_task_fails(void **state) {
         f.ctx,
         dial_cv_run(f.ctx, &nearest_mean, &f.knobs, f.data, &f.splits, DIAL_METRIC_R2, &result),
         DIAL_ERR_ARGUMENT,
-        "metric 'r2' is for regression, but 'species' is a classification target");
+        "metric 'r2' is for regression, but the target 'species' is a classification target");
     teardown(&f);
 }
 
@@ -340,7 +340,7 @@ static void test_cv_with_probabilities_the_model_lacks_fails(void **state) {
     assert_dial_error(
         f.ctx,
         dial_cv_run(f.ctx, &odd_failer, &f.knobs, f.data, &f.splits, DIAL_METRIC_LOG_LOSS, &result),
-        DIAL_ERR_UNSUPPORTED,
+        DIAL_ERR_ARGUMENT,
         "metric 'log_loss' needs class probabilities, which odd_failer does not "
         "give");
     teardown(&f);
@@ -353,7 +353,7 @@ static void test_cv_with_a_model_of_the_other_task_fails(void **state) {
     assert_dial_error(f.ctx,
                       dial_cv_run(f.ctx, &mean_regressor, &f.knobs, f.data, &f.splits,
                                   DIAL_METRIC_ACCURACY, &result),
-                      DIAL_ERR_UNSUPPORTED, "model 'mean_regressor' does not do classification");
+                      DIAL_ERR_ARGUMENT, "model 'mean_regressor' does not do classification");
     teardown(&f);
 }
 

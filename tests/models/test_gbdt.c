@@ -14,6 +14,7 @@
 
 #include "models/gbdt.h"
 #include "models/model_internal.h"
+#include "models/family_tuning.h"
 
 #define SHARED "../shared/data/"
 
@@ -574,14 +575,15 @@ static void predict_fold_equals_fit_and_predict(void **state) {
     dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&s), test = test_input(&s);
     void *fold = NULL;
-    assert_non_null(dial_model_gbdt.prepare_knobs);
-    assert_string_equal(dial_model_gbdt.prepare_knobs[0], "max_bins");
-    assert_string_equal(dial_model_gbdt.prepare_knobs[1], "categorical");
-    assert_null(dial_model_gbdt.prepare_knobs[2]);
-    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    assert_non_null(dial_model_gbdt.tuning->prepare_knobs);
+    assert_string_equal(dial_model_gbdt.tuning->prepare_knobs[0], "max_bins");
+    assert_string_equal(dial_model_gbdt.tuning->prepare_knobs[1], "categorical");
+    assert_null(dial_model_gbdt.tuning->prepare_knobs[2]);
+    assert_dial_ok(ctx,
+                   dial_model_gbdt.tuning->prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
     double from_fold[120], proba_fold[240], direct[120], proba_direct[240];
     dial_predict_output out = {from_fold, proba_fold};
-    assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+    assert_dial_ok(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out));
     dial_tensors learned = {0};
     fit(&s, settings, 1, &learned);
     predict(&s, settings, &learned, direct, proba_direct);
@@ -590,10 +592,10 @@ static void predict_fold_equals_fit_and_predict(void **state) {
 
     /* other bins than the fold's: the tuner must fit this trial in full */
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "max_bins", "64"));
-    assert_dial_error(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED,
                       "gbdt: the fold was prepared with max_bins=256, the trial asks for 64");
-    dial_model_gbdt.free_fold(fold);
+    dial_model_gbdt.tuning->free_fold(fold);
     dial_tensors_clear(&learned);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
@@ -613,16 +615,17 @@ static void predict_fold_with_early_stopping_equals_fit_and_predict(void **state
     dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&s), test = test_input(&s);
     void *fold = NULL;
-    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    assert_dial_ok(ctx,
+                   dial_model_gbdt.tuning->prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
     double from_fold[100], direct[100];
     dial_predict_output out = {from_fold, NULL};
-    assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+    assert_dial_ok(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out));
     dial_tensors learned = {0};
     fit(&s, settings, 1, &learned);
     assert_true(tensor(&learned, "tree_offset")->shape[0] - 1 < 500);
     predict(&s, settings, &learned, direct, NULL);
     assert_memory_equal(from_fold, direct, s.n_test * sizeof(double));
-    dial_model_gbdt.free_fold(fold);
+    dial_model_gbdt.tuning->free_fold(fold);
     dial_tensors_clear(&learned);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
@@ -676,12 +679,13 @@ static void check_path_equals_predict_fold(const char *path, const char *target)
     dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&s), test = test_input(&s);
     void *fold = NULL;
-    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
-    assert_string_equal(dial_model_gbdt.path_knob, "n_estimators");
+    assert_dial_ok(ctx,
+                   dial_model_gbdt.tuning->prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    assert_string_equal(dial_model_gbdt.tuning->path_knob, "n_estimators");
     const size_t steps[] = {1, 7, 20, 30};
     path_record record = {.n_rows = s.n_test, .n_classes = classes ? s.n_classes : 0};
-    assert_dial_ok(ctx, dial_model_gbdt.predict_fold_path(ctx, &knobs, fold, steps, 4, true,
-                                                          record_step, &record));
+    assert_dial_ok(ctx, dial_model_gbdt.tuning->predict_fold_path(ctx, &knobs, fold, steps, 4, true,
+                                                                  record_step, &record));
     assert_int_equal(record.n_calls, 4);
     double *value = malloc(s.n_test * sizeof(double));
     double *proba = classes ? malloc(s.n_test * s.n_classes * sizeof(double)) : NULL;
@@ -690,7 +694,7 @@ static void check_path_equals_predict_fold(const char *path, const char *target)
         snprintf(n_estimators, sizeof n_estimators, "%zu", steps[i]);
         assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "n_estimators", n_estimators));
         dial_predict_output out = {value, proba};
-        assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+        assert_dial_ok(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out));
         assert_memory_equal(record.value[i], value, s.n_test * sizeof(double));
         if (classes)
             assert_memory_equal(record.proba[i], proba, s.n_test * s.n_classes * sizeof(double));
@@ -700,7 +704,7 @@ static void check_path_equals_predict_fold(const char *path, const char *target)
     free(value);
     free(proba);
     free_record(&record);
-    dial_model_gbdt.free_fold(fold);
+    dial_model_gbdt.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
     free_split(&s);
@@ -729,13 +733,13 @@ static path_fixture path_setup(const char *const *settings) {
     f.ctx = test_ctx();
     f.knobs = test_knobs(f.ctx, &dial_model_gbdt, settings);
     dial_fit_input train = train_input(&f.s), test = test_input(&f.s);
-    assert_dial_ok(f.ctx,
-                   dial_model_gbdt.prepare_fold(f.ctx, &f.knobs, &f.knobs, &train, &test, &f.fold));
+    assert_dial_ok(f.ctx, dial_model_gbdt.tuning->prepare_fold(f.ctx, &f.knobs, &f.knobs, &train,
+                                                               &test, &f.fold));
     return f;
 }
 
 static void path_teardown(path_fixture *f) {
-    dial_model_gbdt.free_fold(f->fold);
+    dial_model_gbdt.tuning->free_fold(f->fold);
     dial_knobs_free(&f->knobs);
     dial_ctx_free(f->ctx);
     free_split(&f->s);
@@ -749,10 +753,10 @@ static void a_path_without_probabilities_gives_the_same_classes(void **state) {
     const size_t steps[] = {3, 12};
     path_record with = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     path_record without = {.n_rows = f.s.n_test, .n_classes = 0}; /* asserts proba is NULL */
-    assert_dial_ok(f.ctx, dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, true,
-                                                            record_step, &with));
-    assert_dial_ok(f.ctx, dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2,
-                                                            false, record_step, &without));
+    assert_dial_ok(f.ctx, dial_model_gbdt.tuning->predict_fold_path(f.ctx, &f.knobs, f.fold, steps,
+                                                                    2, true, record_step, &with));
+    assert_dial_ok(f.ctx, dial_model_gbdt.tuning->predict_fold_path(
+                              f.ctx, &f.knobs, f.fold, steps, 2, false, record_step, &without));
     for (size_t i = 0; i < 2; i++)
         assert_memory_equal(with.value[i], without.value[i], f.s.n_test * sizeof(double));
     free_record(&with);
@@ -771,8 +775,8 @@ static void the_path_refuses_early_stopping(void **state) {
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     assert_dial_error(
         f.ctx,
-        dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, true, record_step,
-                                          &record),
+        dial_model_gbdt.tuning->predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 2, true,
+                                                  record_step, &record),
         DIAL_ERR_UNSUPPORTED,
         "gbdt: no path along n_estimators with early_stopping_rounds = 3 (the kept rounds "
         "depend on the total)");
@@ -788,8 +792,8 @@ static void the_path_refuses_other_bins_than_the_folds(void **state) {
     const size_t steps[] = {20};
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     assert_dial_error(f.ctx,
-                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 1, true,
-                                                        record_step, &record),
+                      dial_model_gbdt.tuning->predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 1,
+                                                                true, record_step, &record),
                       DIAL_ERR_UNSUPPORTED,
                       "gbdt: the fold was prepared with max_bins=256, the trial asks for 32");
     path_teardown(&f);
@@ -802,15 +806,15 @@ static void the_path_needs_increasing_steps_ending_at_n_estimators(void **state)
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes};
     const size_t backwards[] = {7, 5, 20};
     assert_dial_error(f.ctx,
-                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, backwards, 3, true,
-                                                        record_step, &record),
+                      dial_model_gbdt.tuning->predict_fold_path(f.ctx, &f.knobs, f.fold, backwards,
+                                                                3, true, record_step, &record),
                       DIAL_ERR_ARGUMENT,
                       "gbdt: the steps of n_estimators must be positive and increasing; step 1 "
                       "is 5");
     const size_t short_of_it[] = {5, 10};
     assert_dial_error(f.ctx,
-                      dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, short_of_it, 2,
-                                                        true, record_step, &record),
+                      dial_model_gbdt.tuning->predict_fold_path(
+                          f.ctx, &f.knobs, f.fold, short_of_it, 2, true, record_step, &record),
                       DIAL_ERR_ARGUMENT,
                       "gbdt: the last step is 10 but knob 'n_estimators' = 20; they must agree");
     assert_int_equal(record.n_calls, 0);
@@ -825,8 +829,8 @@ static void a_failing_step_stops_the_path(void **state) {
     path_fixture f = path_setup(settings);
     const size_t steps[] = {2, 5, 20};
     path_record record = {.n_rows = f.s.n_test, .n_classes = f.s.n_classes, .stop_after = 2};
-    assert_int_equal(dial_model_gbdt.predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 3, true,
-                                                       record_step, &record),
+    assert_int_equal(dial_model_gbdt.tuning->predict_fold_path(f.ctx, &f.knobs, f.fold, steps, 3,
+                                                               true, record_step, &record),
                      DIAL_ERR_INTERNAL);
     assert_int_equal(record.n_calls, 2);
     free_record(&record);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/model_internal.h"
+#include "models/family_tuning.h"
 
 extern const dial_model_family dial_model_gbdt;
 
@@ -96,10 +97,11 @@ static void test_predict_fold_with_categories_equals_fit_and_predict(void **stat
     static const char *const settings[] = {"n_estimators=8", "max_depth=3", "subsample=0.8", NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_gbdt, settings);
     void *fold = NULL;
-    assert_dial_ok(ctx, dial_model_gbdt.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
+    assert_dial_ok(ctx,
+                   dial_model_gbdt.tuning->prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold));
     double from_fold[50], proba_fold[100], direct[50], proba_direct[100];
     dial_predict_output out = {from_fold, proba_fold};
-    assert_dial_ok(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out));
+    assert_dial_ok(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out));
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_gbdt.fit(ctx, &knobs, &train, &learned));
     assert_non_null(dial_tensors_find(&learned, "category"));
@@ -109,10 +111,10 @@ static void test_predict_fold_with_categories_equals_fit_and_predict(void **stat
     assert_memory_equal(proba_fold, proba_direct, sizeof proba_direct);
     /* a trial of the other knob 'categorical' is fitted in full */
     assert_dial_ok(ctx, dial_knobs_set(ctx, &knobs, "categorical", "onehot"));
-    assert_dial_error(ctx, dial_model_gbdt.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_gbdt.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED,
                       "gbdt: the fold was prepared for another knob 'categorical'");
-    dial_model_gbdt.free_fold(fold);
+    dial_model_gbdt.tuning->free_fold(fold);
     dial_tensors_clear(&learned);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "models/family_tuning.h"
 
 extern const dial_model_family dial_model_knn;
 
@@ -41,8 +42,8 @@ static void *prepare(dial_ctx *ctx, const test_fold *f, const char *const *setti
     dial_knobs knobs = make_knobs(ctx, settings), knobs_max = make_knobs(ctx, settings);
     assert_dial_ok(ctx, dial_knobs_set_number(ctx, &knobs_max, "k", (double)k_max));
     void *state = NULL;
-    assert_dial_ok(
-        ctx, dial_model_knn.prepare_fold(ctx, &knobs, &knobs_max, &f->train, &f->test, &state));
+    assert_dial_ok(ctx, dial_model_knn.tuning->prepare_fold(ctx, &knobs, &knobs_max, &f->train,
+                                                            &f->test, &state));
     assert_non_null(state);
     dial_knobs_free(&knobs);
     dial_knobs_free(&knobs_max);
@@ -76,7 +77,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
             dial_predict_output out_full = {value_full, proba_full},
                                 out_fold = {value_fold, proba_fold};
             assert_dial_ok(ctx, dial_model_knn.predict(ctx, &full, &learned, &f.test, &out_full));
-            assert_dial_ok(ctx, dial_model_knn.predict_fold(ctx, &fold, state, &out_fold));
+            assert_dial_ok(ctx, dial_model_knn.tuning->predict_fold(ctx, &fold, state, &out_fold));
             if (memcmp(value_full, value_fold, n * sizeof(double)) != 0)
                 fail_msg("%s, k=%ld, weights=%s: predict_fold's values differ", path, k,
                          weightings[w]);
@@ -91,7 +92,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
     dial_tensors_clear(&learned);
     dial_knobs_free(&full);
     dial_knobs_free(&fold);
-    dial_model_knn.free_fold(state);
+    dial_model_knn.tuning->free_fold(state);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -104,15 +105,15 @@ static void assert_same_settings(const char *path, const char *target,
 /* ---- the fold path is the full path ------------------------------------ */
 
 static void test_prepare_knobs_are_the_metric_p_and_algorithm(void **state) {
-    const char *const *names = dial_model_knn.prepare_knobs;
+    const char *const *names = dial_model_knn.tuning->prepare_knobs;
     assert_non_null(names);
     assert_string_equal(names[0], "metric");
     assert_string_equal(names[1], "p");
     assert_string_equal(names[2], "algorithm");
     assert_null(names[3]);
-    assert_non_null(dial_model_knn.prepare_fold);
-    assert_non_null(dial_model_knn.predict_fold);
-    assert_non_null(dial_model_knn.free_fold);
+    assert_non_null(dial_model_knn.tuning->prepare_fold);
+    assert_non_null(dial_model_knn.tuning->predict_fold);
+    assert_non_null(dial_model_knn.tuning->free_fold);
 }
 
 static void test_iris_euclidean_every_k_and_weighting(void **state) {
@@ -190,10 +191,10 @@ static void test_k_above_the_prepared_k_is_unsupported(void **state) {
     set_k_and_weights(ctx, &knobs, 11, "uniform");
     double value[30];
     dial_predict_output out = {value, NULL};
-    assert_dial_error(ctx, dial_model_knn.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_knn.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED, "knn: the fold was prepared for k up to 10, not 11");
     dial_knobs_free(&knobs);
-    dial_model_knn.free_fold(fold);
+    dial_model_knn.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -208,16 +209,16 @@ static void test_another_metric_is_unsupported(void **state) {
     double value[30];
     dial_predict_output out = {value, NULL};
     dial_knobs knobs = make_knobs(ctx, manhattan);
-    assert_dial_error(ctx, dial_model_knn.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_knn.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED,
                       "knn: the fold was prepared for another metric than 'manhattan'");
     dial_knobs_free(&knobs);
     knobs = make_knobs(ctx, p4);
-    assert_dial_error(ctx, dial_model_knn.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_knn.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED,
                       "knn: the fold was prepared for another metric than 'minkowski'");
     dial_knobs_free(&knobs);
-    dial_model_knn.free_fold(fold);
+    dial_model_knn.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -230,12 +231,12 @@ static void test_regression_has_no_probabilities_on_the_fold_path(void **state) 
     double *value = malloc(f.test.n_rows * sizeof(double));
     double *proba = malloc(f.test.n_rows * sizeof(double));
     dial_predict_output out = {value, proba};
-    assert_dial_error(ctx, dial_model_knn.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_knn.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED, "knn: no class probabilities in regression");
     free(value);
     free(proba);
     dial_knobs_free(&knobs);
-    dial_model_knn.free_fold(fold);
+    dial_model_knn.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -246,9 +247,9 @@ static void test_prepare_rejects_a_missing_test_value(void **state) {
     f.x_test[3 * 4 + 2] = NAN;
     dial_knobs knobs = make_knobs(ctx, NULL);
     void *fold = (void *)&knobs;
-    assert_dial_error(ctx,
-                      dial_model_knn.prepare_fold(ctx, &knobs, &knobs, &f.train, &f.test, &fold),
-                      DIAL_ERR_DATA, "knn: feature 2 of row 3 is nan; impute missing values first");
+    assert_dial_error(
+        ctx, dial_model_knn.tuning->prepare_fold(ctx, &knobs, &knobs, &f.train, &f.test, &fold),
+        DIAL_ERR_DATA, "knn: feature 2 of row 3 is nan; impute missing values first");
     assert_null(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
@@ -268,17 +269,17 @@ static void test_prepared_predictions_do_not_depend_on_thread_count(void **state
     double *a = malloc(n * 10 * sizeof(double)), *b = malloc(n * 10 * sizeof(double));
     double value_a[400], value_b[400];
     assert_true(n <= 400);
-    assert_dial_ok(one, dial_model_knn.predict_fold(one, &knobs, fold_one,
-                                                    &(dial_predict_output){value_a, a}));
-    assert_dial_ok(two, dial_model_knn.predict_fold(two, &knobs, fold_two,
-                                                    &(dial_predict_output){value_b, b}));
+    assert_dial_ok(one, dial_model_knn.tuning->predict_fold(one, &knobs, fold_one,
+                                                            &(dial_predict_output){value_a, a}));
+    assert_dial_ok(two, dial_model_knn.tuning->predict_fold(two, &knobs, fold_two,
+                                                            &(dial_predict_output){value_b, b}));
     assert_memory_equal(value_a, value_b, n * sizeof(double));
     assert_memory_equal(a, b, n * 10 * sizeof(double));
     free(a);
     free(b);
     dial_knobs_free(&knobs);
-    dial_model_knn.free_fold(fold_one);
-    dial_model_knn.free_fold(fold_two);
+    dial_model_knn.tuning->free_fold(fold_one);
+    dial_model_knn.tuning->free_fold(fold_two);
     test_fold_free(&f);
     dial_ctx_free(one);
     dial_ctx_free(two);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "models/family_tuning.h"
 
 extern const dial_model_family dial_model_mlp;
 
@@ -65,8 +66,8 @@ static predictions fit_and_predict(dial_ctx *ctx, const test_fold *f, dial_knobs
 
 static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
-    assert_dial_ok(ctx,
-                   dial_model_mlp.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
+    assert_dial_ok(
+        ctx, dial_model_mlp.tuning->prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
     assert_non_null(state);
     return state;
 }
@@ -105,8 +106,8 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
     void *state = prepare(ctx, &f, &knobs);
     path_log log = {.steps = malloc(n_steps * sizeof *log.steps)};
     for (size_t s = 0; s < n_steps; s++) log.steps[s] = predictions_new(&f);
-    assert_dial_ok(ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, state, steps, n_steps, true,
-                                                         record_step, &log));
+    assert_dial_ok(ctx, dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, state, steps, n_steps,
+                                                                 true, record_step, &log));
     assert_int_equal(log.calls, n_steps);
     /* The run moves: its last step does not predict as its first. */
     size_t outputs = f.n_classes ? f.test.n_rows * f.n_classes : f.test.n_rows;
@@ -120,8 +121,8 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
         free(bare.steps[s].proba);
         bare.steps[s].proba = NULL;
     }
-    assert_dial_ok(ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, state, steps, n_steps, false,
-                                                         record_step, &bare));
+    assert_dial_ok(ctx, dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, state, steps, n_steps,
+                                                                 false, record_step, &bare));
     for (size_t s = 0; s < n_steps; s++) {
         assert_memory_equal(bare.steps[s].value, log.steps[s].value,
                             f.test.n_rows * sizeof(double));
@@ -137,7 +138,7 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
         predictions_free(&log.steps[s]);
     }
     free(log.steps);
-    dial_model_mlp.free_fold(state);
+    dial_model_mlp.tuning->free_fold(state);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -147,14 +148,14 @@ static void assert_path_is_separate_fits(const char *path, const char *target,
 
 static void the_family_names_epochs_as_its_path_knob(void **state) {
     (void)state;
-    assert_non_null(dial_model_mlp.prepare_knobs);
-    assert_null(dial_model_mlp.prepare_knobs[0]);
-    assert_non_null(dial_model_mlp.prepare_fold);
-    assert_non_null(dial_model_mlp.predict_fold);
-    assert_non_null(dial_model_mlp.free_fold);
-    assert_non_null(dial_model_mlp.predict_fold_path);
-    assert_string_equal(dial_model_mlp.path_knob, "epochs");
-    assert_null(dial_model_mlp.warm_knob);
+    assert_non_null(dial_model_mlp.tuning->prepare_knobs);
+    assert_null(dial_model_mlp.tuning->prepare_knobs[0]);
+    assert_non_null(dial_model_mlp.tuning->prepare_fold);
+    assert_non_null(dial_model_mlp.tuning->predict_fold);
+    assert_non_null(dial_model_mlp.tuning->free_fold);
+    assert_non_null(dial_model_mlp.tuning->predict_fold_path);
+    assert_string_equal(dial_model_mlp.tuning->path_knob, "epochs");
+    assert_null(dial_model_mlp.tuning->warm_knob);
 }
 
 static void one_forty_epoch_run_on_digits_predicts_as_fits_of_1_5_17_and_40_epochs(void **state) {
@@ -199,13 +200,14 @@ static void a_cosine_schedule_has_no_epoch_path(void **state) {
     void *fold = prepare(ctx, &f, &knobs);
     static const size_t steps[] = {5, 10};
     path_log log = {0};
-    assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
-        DIAL_ERR_UNSUPPORTED,
-        "mlp: no epoch path with schedule=cosine, whose rate depends on the total "
-        "epochs");
+    assert_dial_error(ctx,
+                      dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, fold, steps, 2, true,
+                                                               record_step, &log),
+                      DIAL_ERR_UNSUPPORTED,
+                      "mlp: no epoch path with schedule=cosine, whose rate depends on the total "
+                      "epochs");
     assert_int_equal(log.calls, 0);
-    dial_model_mlp.free_fold(fold);
+    dial_model_mlp.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -220,13 +222,14 @@ static void early_stopping_has_no_epoch_path(void **state) {
     void *fold = prepare(ctx, &f, &knobs);
     static const size_t steps[] = {5, 10};
     path_log log = {0};
-    assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
-        DIAL_ERR_UNSUPPORTED,
-        "mlp: no epoch path with early_stopping=true, which keeps the best epoch "
-        "of the whole run");
+    assert_dial_error(ctx,
+                      dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, fold, steps, 2, true,
+                                                               record_step, &log),
+                      DIAL_ERR_UNSUPPORTED,
+                      "mlp: no epoch path with early_stopping=true, which keeps the best epoch "
+                      "of the whole run");
     assert_int_equal(log.calls, 0);
-    dial_model_mlp.free_fold(fold);
+    dial_model_mlp.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -240,11 +243,12 @@ static void path_steps_must_increase(void **state) {
     void *fold = prepare(ctx, &f, &knobs);
     static const size_t steps[] = {5, 5};
     path_log log = {0};
-    assert_dial_error(
-        ctx, dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 2, true, record_step, &log),
-        DIAL_ERR_ARGUMENT,
-        "mlp: the epochs of a path must be positive and increasing; step 1 is 5");
-    dial_model_mlp.free_fold(fold);
+    assert_dial_error(ctx,
+                      dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, fold, steps, 2, true,
+                                                               record_step, &log),
+                      DIAL_ERR_ARGUMENT,
+                      "mlp: the epochs of a path must be positive and increasing; step 1 is 5");
+    dial_model_mlp.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -259,13 +263,13 @@ static void a_failing_step_stops_the_run_with_its_status(void **state) {
     static const size_t steps[] = {1, 2, 3};
     path_log log = {.steps = malloc(3 * sizeof *log.steps), .stop_with_error_at = 2};
     for (size_t s = 0; s < 3; s++) log.steps[s] = predictions_new(&f);
-    assert_int_equal(
-        dial_model_mlp.predict_fold_path(ctx, &knobs, fold, steps, 3, true, record_step, &log),
-        DIAL_ERR_ARGUMENT);
+    assert_int_equal(dial_model_mlp.tuning->predict_fold_path(ctx, &knobs, fold, steps, 3, true,
+                                                              record_step, &log),
+                     DIAL_ERR_ARGUMENT);
     assert_int_equal(log.calls, 2);
     for (size_t s = 0; s < 3; s++) predictions_free(&log.steps[s]);
     free(log.steps);
-    dial_model_mlp.free_fold(fold);
+    dial_model_mlp.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -282,11 +286,11 @@ static void assert_fold_predicts_as_fit_and_predict(const char *path, const char
     predictions full = fit_and_predict(ctx, &f, &knobs, 0);
     predictions fast = predictions_new(&f);
     dial_predict_output out = output_of(&fast);
-    assert_dial_ok(ctx, dial_model_mlp.predict_fold(ctx, &knobs, fold, &out));
+    assert_dial_ok(ctx, dial_model_mlp.tuning->predict_fold(ctx, &knobs, fold, &out));
     assert_same_predictions(&full, &fast, path);
     predictions_free(&full);
     predictions_free(&fast);
-    dial_model_mlp.free_fold(fold);
+    dial_model_mlp.tuning->free_fold(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);
     dial_ctx_free(ctx);
@@ -320,9 +324,9 @@ static void prepare_fold_refuses_test_rows_of_another_width(void **state) {
     dial_fit_input test = f.test;
     test.n_features = 3;
     void *fold = (void *)&f;
-    assert_dial_error(ctx, dial_model_mlp.prepare_fold(ctx, &knobs, &knobs, &f.train, &test, &fold),
-                      DIAL_ERR_ARGUMENT,
-                      "mlp: the fold's test rows have 3 features, its training rows 4");
+    assert_dial_error(
+        ctx, dial_model_mlp.tuning->prepare_fold(ctx, &knobs, &knobs, &f.train, &test, &fold),
+        DIAL_ERR_ARGUMENT, "mlp: the fold's test rows have 3 features, its training rows 4");
     assert_null(fold);
     dial_knobs_free(&knobs);
     test_fold_free(&f);

@@ -15,6 +15,7 @@
 
 #include "dial/tune_model.h"
 #include "tune/objective.h"
+#include "models/family_tuning.h"
 
 extern const dial_model_family dial_model_svm;
 
@@ -28,8 +29,8 @@ static void set_all(dial_ctx *ctx, dial_knobs *knobs, const char *const *setting
 
 static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
-    assert_dial_ok(ctx,
-                   dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
     assert_non_null(state);
     return state;
 }
@@ -60,7 +61,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
         assert_dial_ok(ctx, dial_model_svm.predict(ctx, &knobs, &learned, &f.test, &out_full));
         memset(value_fold, 0xff, n * sizeof(double));
         dial_ctx_set_seed(ctx, 7);
-        assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, state, &out_fold));
+        assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, state, &out_fold));
         if (memcmp(value_full, value_fold, n * sizeof(double)) != 0)
             fail_msg("%s, %s %s: predict_fold's values differ", path, trial[0],
                      trial[1] ? trial[1] : "");
@@ -75,7 +76,7 @@ static void assert_fold_path_is_the_full_path(const char *path, const char *targ
     free(proba_full);
     free(proba_fold);
     dial_knobs_free(&base);
-    dial_model_svm.free_fold(state);
+    dial_model_svm.tuning->free_fold(state);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -176,12 +177,12 @@ static void test_another_kernel_is_unsupported(void **state) {
     dial_predict_output out = {value, NULL};
     const char *other[] = {"gamma=0.25", NULL};
     set_all(ctx, &knobs, other);
-    assert_dial_error(ctx, dial_model_svm.predict_fold(ctx, &knobs, fold, &out),
+    assert_dial_error(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, fold, &out),
                       DIAL_ERR_UNSUPPORTED,
                       "svm: the fold was prepared for another kernel than the trial's");
     free(value);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold);
+    dial_model_svm.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -203,10 +204,11 @@ static void test_a_fold_beyond_the_memory_budget_is_unsupported(void **state) {
     test.y = NULL;
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     void *fold = NULL;
-    assert_dial_error(ctx, dial_model_svm.prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold),
-                      DIAL_ERR_UNSUPPORTED,
-                      "svm: the kernel of a fold of 12000 training rows would take 550 MiB, "
-                      "above 512 MiB; trials fit it in full");
+    assert_dial_error(
+        ctx, dial_model_svm.tuning->prepare_fold(ctx, &knobs, &knobs, &train, &test, &fold),
+        DIAL_ERR_UNSUPPORTED,
+        "svm: the kernel of a fold of 12000 training rows would take 550 MiB, "
+        "above 512 MiB; trials fit it in full");
     assert_null(fold);
     dial_knobs_free(&knobs);
     free(x);
@@ -217,7 +219,7 @@ static void test_a_fold_beyond_the_memory_budget_is_unsupported(void **state) {
 static void test_prepare_knobs_are_the_kernel_knobs(void **state) {
     (void)state;
     static const char *const expected[] = {"kernel", "gamma", "degree", "coef0"};
-    const char *const *names = dial_model_svm.prepare_knobs;
+    const char *const *names = dial_model_svm.tuning->prepare_knobs;
     assert_non_null(names);
     for (size_t i = 0; i < 4; i++) assert_string_equal(names[i], expected[i]);
     assert_null(names[4]);

@@ -12,13 +12,14 @@
 #include <string.h>
 
 #include "models/svm_warm.h"
+#include "models/family_tuning.h"
 
 extern const dial_model_family dial_model_svm;
 
 static void *prepare(dial_ctx *ctx, const test_fold *f, const dial_knobs *knobs) {
     void *state = NULL;
-    assert_dial_ok(ctx,
-                   dial_model_svm.prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->prepare_fold(ctx, knobs, knobs, &f->train, &f->test, &state));
     assert_non_null(state);
     return state;
 }
@@ -89,36 +90,36 @@ static void assert_cold_is_predict_fold(const char *path, const char *target,
         dial_predict_output out_fold = {value_fold, proba_fold},
                             out_warm = {value_warm, proba_warm};
         dial_ctx_set_seed(ctx, 7);
-        assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, state, &out_fold));
+        assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, state, &out_fold));
         memset(value_warm, 0xff, n * sizeof(double));
         void *solution = NULL;
         dial_ctx_set_seed(ctx, 7);
-        assert_dial_ok(
-            ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, state, NULL, &solution, &out_warm));
+        assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, state, NULL,
+                                                                     &solution, &out_warm));
         assert_non_null(solution);
         if (memcmp(value_fold, value_warm, n * sizeof(double)) != 0)
             fail_msg("%s, C=%g: a cold predict_fold_warm differs from predict_fold", path, cs[i]);
         if (c && memcmp(proba_fold, proba_warm, n * c * sizeof(double)) != 0)
             fail_msg("%s, C=%g: a cold predict_fold_warm's probabilities differ", path, cs[i]);
-        dial_model_svm.free_warm(solution);
+        dial_model_svm.tuning->free_warm(solution);
     }
     free(value_fold);
     free(value_warm);
     free(proba_fold);
     free(proba_warm);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(state);
+    dial_model_svm.tuning->free_fold(state);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
 
 static void test_the_warm_knob_is_c(void **state) {
     (void)state;
-    assert_non_null(dial_model_svm.warm_knob);
-    assert_string_equal(dial_model_svm.warm_knob, "C");
-    assert_non_null(dial_model_svm.predict_fold_warm);
-    assert_non_null(dial_model_svm.free_warm);
-    dial_model_svm.free_warm(NULL);
+    assert_non_null(dial_model_svm.tuning->warm_knob);
+    assert_string_equal(dial_model_svm.tuning->warm_knob, "C");
+    assert_non_null(dial_model_svm.tuning->predict_fold_warm);
+    assert_non_null(dial_model_svm.tuning->free_warm);
+    dial_model_svm.tuning->free_warm(NULL);
 }
 
 static void test_a_cold_start_predicts_as_predict_fold_on_heart_scale(void **state) {
@@ -167,19 +168,19 @@ static void run_chain(dial_ctx *ctx, const test_fold *f, const char *const *sett
         steps[i].value = malloc(f->test.n_rows * sizeof(double));
         dial_predict_output out = {steps[i].value, NULL};
         void *solution = NULL;
-        assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(
+        assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold_warm(
                                 ctx, &knobs, state, warm ? previous : NULL, &solution, &out));
         assert_non_null(solution);
         const dial_svm_warm *kept = solution;
         steps[i].accuracy = accuracy(f, steps[i].value);
         steps[i].n_sv = f->n_classes ? support_vectors(f, kept) : 0;
         steps[i].iterations = kept->iterations;
-        dial_model_svm.free_warm(previous);
+        dial_model_svm.tuning->free_warm(previous);
         previous = solution;
     }
-    dial_model_svm.free_warm(previous);
+    dial_model_svm.tuning->free_warm(previous);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(state);
+    dial_model_svm.tuning->free_fold(state);
 }
 
 static void free_chain(chain_step *steps) {
@@ -318,14 +319,14 @@ static void test_a_solution_with_no_bounded_alpha_needs_no_iteration(void **stat
     /* at C=512 the digits are separated: no pair has an alpha at C */
     set_c(ctx, &knobs, 512);
     void *first = NULL, *second = NULL;
-    assert_dial_ok(ctx,
-                   dial_model_svm.predict_fold_warm(ctx, &knobs, fold, NULL, &first, &out_before));
+    assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, NULL, &first,
+                                                                 &out_before));
     const dial_svm_warm *kept = first;
     assert_true(kept->iterations > 0);
     for (size_t p = 0; p < kept->n_parts; p++) assert_false(kept->parts[p].at_upper);
     set_c(ctx, &knobs, 2048);
-    assert_dial_ok(ctx,
-                   dial_model_svm.predict_fold_warm(ctx, &knobs, fold, first, &second, &out_after));
+    assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, first, &second,
+                                                                 &out_after));
     const dial_svm_warm *next = second;
     assert_int_equal(next->iterations, 0);
     assert_memory_equal(before, after, n * sizeof(double));
@@ -334,12 +335,12 @@ static void test_a_solution_with_no_bounded_alpha_needs_no_iteration(void **stat
                             kept->parts[p].l * sizeof(double));
         assert_memory_equal(&kept->parts[p].rho, &next->parts[p].rho, sizeof(double));
     }
-    dial_model_svm.free_warm(first);
-    dial_model_svm.free_warm(second);
+    dial_model_svm.tuning->free_warm(first);
+    dial_model_svm.tuning->free_warm(second);
     free(before);
     free(after);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold);
+    dial_model_svm.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -356,16 +357,18 @@ static void test_a_tighter_tol_solves_again(void **state) {
     dial_predict_output out = {value, NULL};
     set_c(ctx, &knobs, 512);
     void *first = NULL, *second = NULL;
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold, NULL, &first, &out));
+    assert_dial_ok(ctx,
+                   dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, NULL, &first, &out));
     assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, "tol=1e-5"));
     set_c(ctx, &knobs, 2048);
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold, first, &second, &out));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, first, &second, &out));
     assert_true(((const dial_svm_warm *)second)->iterations > 0);
-    dial_model_svm.free_warm(first);
-    dial_model_svm.free_warm(second);
+    dial_model_svm.tuning->free_warm(first);
+    dial_model_svm.tuning->free_warm(second);
     free(value);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold);
+    dial_model_svm.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -383,18 +386,20 @@ static void test_a_solution_from_another_fold_starts_cold(void **state) {
     dial_predict_output out_cold = {cold, NULL}, out = {value, NULL};
     set_c(ctx, &knobs, 1);
     void *from_a = NULL, *on_b = NULL;
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold_a, NULL, &from_a, &out));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold_a, NULL, &from_a, &out));
     set_c(ctx, &knobs, 32);
-    assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, fold_b, &out_cold));
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold_b, from_a, &on_b, &out));
+    assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, fold_b, &out_cold));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold_b, from_a, &on_b, &out));
     assert_memory_equal(cold, value, n * sizeof(double));
-    dial_model_svm.free_warm(from_a);
-    dial_model_svm.free_warm(on_b);
+    dial_model_svm.tuning->free_warm(from_a);
+    dial_model_svm.tuning->free_warm(on_b);
     free(cold);
     free(value);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold_a);
-    dial_model_svm.free_fold(fold_b);
+    dial_model_svm.tuning->free_fold(fold_a);
+    dial_model_svm.tuning->free_fold(fold_b);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -413,18 +418,19 @@ static void test_a_solution_of_a_larger_c_starts_cold(void **state) {
     dial_predict_output out_cold = {cold, NULL}, out = {value, NULL};
     set_c(ctx, &knobs, 32);
     void *larger = NULL, *smaller = NULL;
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold, NULL, &larger, &out));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, NULL, &larger, &out));
     set_c(ctx, &knobs, 0.5);
-    assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, fold, &out_cold));
-    assert_dial_ok(ctx,
-                   dial_model_svm.predict_fold_warm(ctx, &knobs, fold, larger, &smaller, &out));
+    assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, fold, &out_cold));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, larger, &smaller, &out));
     assert_memory_equal(cold, value, n * sizeof(double));
-    dial_model_svm.free_warm(larger);
-    dial_model_svm.free_warm(smaller);
+    dial_model_svm.tuning->free_warm(larger);
+    dial_model_svm.tuning->free_warm(smaller);
     free(cold);
     free(value);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold);
+    dial_model_svm.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }
@@ -443,18 +449,20 @@ static void test_an_svr_solution_with_another_epsilon_starts_cold(void **state) 
     dial_predict_output out_cold = {cold, NULL}, out = {value, NULL};
     set_c(ctx, &knobs, 1);
     void *first = NULL, *second = NULL;
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold, NULL, &first, &out));
+    assert_dial_ok(ctx,
+                   dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, NULL, &first, &out));
     assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, "epsilon=1"));
     set_c(ctx, &knobs, 10);
-    assert_dial_ok(ctx, dial_model_svm.predict_fold(ctx, &knobs, fold, &out_cold));
-    assert_dial_ok(ctx, dial_model_svm.predict_fold_warm(ctx, &knobs, fold, first, &second, &out));
+    assert_dial_ok(ctx, dial_model_svm.tuning->predict_fold(ctx, &knobs, fold, &out_cold));
+    assert_dial_ok(
+        ctx, dial_model_svm.tuning->predict_fold_warm(ctx, &knobs, fold, first, &second, &out));
     assert_memory_equal(cold, value, n * sizeof(double));
-    dial_model_svm.free_warm(first);
-    dial_model_svm.free_warm(second);
+    dial_model_svm.tuning->free_warm(first);
+    dial_model_svm.tuning->free_warm(second);
     free(cold);
     free(value);
     dial_knobs_free(&knobs);
-    dial_model_svm.free_fold(fold);
+    dial_model_svm.tuning->free_fold(fold);
     test_fold_free(&f);
     dial_ctx_free(ctx);
 }

@@ -11,6 +11,7 @@
 
 #include "dial/tune_model.h"
 #include "tune/objective.h"
+#include "models/family_tuning.h"
 
 /* ---- the test families ------------------------------------------------------- */
 
@@ -125,6 +126,15 @@ static void toy_free(void *state) { free(state); }
 
 static const char *const toy_prepare_knobs[] = {NULL};
 
+static const dial_family_tuning toy_path_tuning = {
+    .prepare_knobs = toy_prepare_knobs,
+    .prepare_fold = toy_prepare,
+    .predict_fold = toy_predict_fold,
+    .free_fold = toy_free,
+    .path_knob = "rounds",
+    .predict_fold_path = toy_predict_path,
+};
+
 static const dial_model_family toy_path_family = {
     .name = "toy_path",
     .summary = "a path along rounds",
@@ -133,12 +143,17 @@ static const dial_model_family toy_path_family = {
     .n_knobs = sizeof toy_knobs / sizeof toy_knobs[0],
     .fit = toy_fit,
     .predict = toy_predict,
+    .tuning = &toy_path_tuning,
+};
+
+static const dial_family_tuning toy_warm_tuning = {
     .prepare_knobs = toy_prepare_knobs,
     .prepare_fold = toy_prepare,
     .predict_fold = toy_predict_fold,
     .free_fold = toy_free,
-    .path_knob = "rounds",
-    .predict_fold_path = toy_predict_path,
+    .warm_knob = "C",
+    .predict_fold_warm = toy_predict_warm,
+    .free_warm = toy_free,
 };
 
 static const dial_model_family toy_warm_family = {
@@ -149,13 +164,7 @@ static const dial_model_family toy_warm_family = {
     .n_knobs = sizeof toy_knobs / sizeof toy_knobs[0],
     .fit = toy_fit,
     .predict = toy_predict,
-    .prepare_knobs = toy_prepare_knobs,
-    .prepare_fold = toy_prepare,
-    .predict_fold = toy_predict_fold,
-    .free_fold = toy_free,
-    .warm_knob = "C",
-    .predict_fold_warm = toy_predict_warm,
-    .free_warm = toy_free,
+    .tuning = &toy_warm_tuning,
 };
 
 /* ---- running a search ------------------------------------------------------------ */
@@ -362,8 +371,58 @@ static void test_a_warm_knob_over_a_range_chains_only_under_the_grid(void **stat
     free_run(&grid);
 }
 
+/* ---- order hints for the study's sampler ----------------------------------------- */
+
+/* The role the objective asks the sampler to give each searched knob. */
+static void assert_roles(const dial_model_family *family, const char *const *items,
+                         const dial_order_role *expected) {
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/diabetes.csv", "progression", &table);
+    dial_knobs knobs;
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, family, &knobs));
+    dial_space space = {0};
+    for (size_t i = 0; items[i]; i++)
+        assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, items[i]));
+    dial_tune_setup setup = {.family = family,
+                             .knobs = &knobs,
+                             .space = &space,
+                             .metric = DIAL_METRIC_RMSE,
+                             .folds = 3,
+                             .seed = 3};
+    dial_model_objective *objective = NULL;
+    assert_dial_ok(ctx, dial_model_objective_create(ctx, &setup, data, NULL, 0, &objective));
+    const dial_space *searched = dial_model_objective_space(objective);
+    const dial_order_role *roles = dial_objective_order_roles(objective);
+    assert_non_null(roles);
+    for (size_t i = 0; items[i]; i++) {
+        long at = dial_space_find(searched, items[i][0] == 'r'   ? "rounds"
+                                            : items[i][0] == 'C' ? "C"
+                                                                 : "offset");
+        assert_true(at >= 0);
+        assert_int_equal(roles[at], expected[i]);
+    }
+    dial_model_objective_free(objective);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
+static void test_the_path_knob_is_hinted_descending_and_the_warm_knob_ascending(void **state) {
+    (void)state;
+    static const char *const path_items[] = {"rounds=1,5,20", "offset=0,1", NULL};
+    const dial_order_role path_roles[] = {DIAL_ORDER_DESCENDING, DIAL_ORDER_SPREAD};
+    assert_roles(&toy_path_family, path_items, path_roles);
+    static const char *const warm_items[] = {"C=1,2,4", "offset=0,1", NULL};
+    const dial_order_role warm_roles[] = {DIAL_ORDER_ASCENDING, DIAL_ORDER_SPREAD};
+    assert_roles(&toy_warm_family, warm_items, warm_roles);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_path_knob_is_hinted_descending_and_the_warm_knob_ascending),
         cmocka_unit_test(test_a_path_grid_fits_once_per_value_of_the_other_knobs),
         cmocka_unit_test(test_a_path_grid_with_two_jobs_scores_as_one_job),
         cmocka_unit_test(test_a_path_range_under_random_sampling_reuses_longer_fits),

@@ -48,6 +48,16 @@ static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, 
     return sampler;
 }
 
+/* A grid sampler (seed 1) with order hints, one per parameter. */
+static dial_sampler *make_ordered(dial_ctx *ctx, dial_param *params, size_t n,
+                                  const dial_order_role *roles) {
+    dial_space space = {n, params};
+    dial_sampler *sampler = NULL;
+    assert_dial_ok(
+        ctx, dial_sampler_create_ordered(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, roles, &sampler));
+    return sampler;
+}
+
 static double suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                       const dial_param *param) {
     double value = NAN;
@@ -513,8 +523,8 @@ static void test_grid_finishes_each_coarse_grid_before_refining(void **state) {
 static void test_grid_outer_role_keeps_trials_sharing_its_value_together(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[] = {int_param("gamma", 0, 4, 0, false), int_param("C", 0, 10, 0, false)};
-    params[0].grid_role = DIAL_GRID_OUTER;
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 0);
+    const dial_order_role roles[] = {DIAL_ORDER_OUTER, DIAL_ORDER_SPREAD};
+    dial_sampler *sampler = make_ordered(ctx, params, 2, roles);
     /* gamma changes only every 11 trials, its groups middle-out as grid.py
      * orders 0..4: 2, 1, 4, 0, 3 */
     const double groups[] = {2, 1, 4, 0, 3};
@@ -532,10 +542,8 @@ static void test_grid_ascending_and_descending_roles_vary_fastest_in_their_order
     char *c_values[] = {"8", "0.5", "2", "32"}; /* listed out of order on purpose */
     dial_param params[] = {int_param("gamma", 0, 2, 0, false), choice_param("C", c_values, 4, ""),
                            int_param("rounds", 1, 3, 0, false)};
-    params[0].grid_role = DIAL_GRID_OUTER;
-    params[1].grid_role = DIAL_GRID_ASCENDING;
-    params[2].grid_role = DIAL_GRID_DESCENDING;
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 3, 0);
+    const dial_order_role roles[] = {DIAL_ORDER_OUTER, DIAL_ORDER_ASCENDING, DIAL_ORDER_DESCENDING};
+    dial_sampler *sampler = make_ordered(ctx, params, 3, roles);
     assert_int_equal(dial_sampler_grid_size(sampler), 36);
     /* the first group: gamma 1, C by its number (0.5, 2, 8, 32: choices 1,
      * 2, 0, 3), rounds from 3 down to 1 for each C */

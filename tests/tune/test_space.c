@@ -872,8 +872,62 @@ static void searching_a_knob_leaves_out_its_dependents_fixed_by_the_user(void **
     dial_ctx_free(ctx);
 }
 
+/* ---- narrowing by conditions (dial_space_drop_fixed) ---------------------------- */
+
+/* svm's default space after -s: what is fixed leaves, and gamma, which
+ * applies only when kernel=rbf|poly|sigmoid, leaves with kernel=linear. */
+static void narrowed_svm_space(const char *setting, dial_space *space, dial_knobs *knobs) {
+    dial_ctx *ctx = test_ctx();
+    const dial_model_family *svm = dial_model_family_find("svm");
+    assert_non_null(svm);
+    const char *const settings[] = {setting, NULL};
+    *knobs = test_knobs(ctx, svm, settings);
+    assert_dial_ok(ctx, dial_space_from_knobs(ctx, knobs, space));
+    dial_space_drop_fixed(space, knobs);
+    dial_ctx_free(ctx);
+}
+
+static void test_fixing_a_controller_drops_the_knobs_it_turns_off(void **state) {
+    (void)state;
+    dial_space space = {0};
+    dial_knobs knobs;
+    narrowed_svm_space("kernel=linear", &space, &knobs);
+    assert_true(dial_space_find(&space, "kernel") < 0);
+    assert_true(dial_space_find(&space, "gamma") < 0);
+    assert_true(dial_space_find(&space, "C") >= 0);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    narrowed_svm_space("kernel=rbf", &space, &knobs);
+    assert_true(dial_space_find(&space, "kernel") < 0);
+    assert_true(dial_space_find(&space, "gamma") >= 0);
+    assert_false(dial_space_never_active(&space, &knobs, (size_t)dial_space_find(&space, "gamma")));
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    narrowed_svm_space("C=2", &space, &knobs);
+    assert_true(dial_space_find(&space, "C") < 0);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+}
+
+static void test_a_condition_splits_into_its_knob_and_alternatives(void **state) {
+    (void)state;
+    char name[16];
+    const char *values = dial_knob_condition_split("kernel=rbf|poly", name, sizeof name);
+    assert_string_equal(name, "kernel");
+    assert_string_equal(values, "rbf|poly");
+    assert_null(dial_knob_condition_split("", name, sizeof name));
+    assert_string_equal(name, "");
+    assert_null(dial_knob_condition_split(NULL, name, sizeof name));
+    assert_null(dial_knob_condition_split("=rbf", name, sizeof name));
+    assert_null(dial_knob_condition_split("kernel=", name, sizeof name));
+    assert_null(dial_knob_condition_split("a_knob_name_too_long=x", name, sizeof name));
+    assert_string_equal(name, "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixing_a_controller_drops_the_knobs_it_turns_off),
+        cmocka_unit_test(test_a_condition_splits_into_its_knob_and_alternatives),
         cmocka_unit_test(searching_a_knob_leaves_out_its_dependents_fixed_by_the_user),
         cmocka_unit_test(test_default_space_of_logistic_is_C_on_a_log_scale),
         cmocka_unit_test(test_default_space_of_knn_leaves_out_p_while_the_metric_is_euclidean),

@@ -1,0 +1,34 @@
+/*
+ * Scoring a model on rows, as cross-validation does it (internal to the
+ * library: src/eval/cv.c and the tuner's objective, src/tune/, share it so
+ * that `dial cv` with a trial's seed and knobs reproduces its score).
+ * The public half, dial_metric_check, is in dial/eval.h.
+ */
+#ifndef DIAL_EVAL_SCORING_H
+#define DIAL_EVAL_SCORING_H
+
+#include "dial/eval.h"
+
+/* The seed of split (or fold) `split`'s fit under a run seeded with seed:
+ * each split draws from a stream of its own, offset so it does not
+ * coincide with the splitter's repeat streams when both use one seed.
+ * dial_cv_run and the tuner's folds draw the same seeds. */
+uint64_t dial_eval_split_seed(uint64_t seed, size_t split);
+
+/* Predicts the rows of test with model and scores them against the test
+ * rows' targets (test->data->y) with metric, predicting probabilities when
+ * the metric needs them. Errors: DIAL_ERR_NOMEM, and those of
+ * dial_model_predict and dial_metric_score. */
+dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const dial_view *test,
+                                 dial_metric metric, double *score);
+
+/* Scores predictions of the test rows (value, and proba when the metric
+ * needs it) against their targets y_true, with the class count of data's
+ * task: what dial_eval_score_view does after predicting, for callers that
+ * predict another way (the tuner's prepared folds). Errors: those of
+ * dial_metric_score. */
+dial_status dial_eval_score_predictions(dial_ctx *ctx, const dial_dataset *data, dial_metric metric,
+                                        const double *y_true, const double *value,
+                                        const double *proba, size_t n, double *score);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * Preparing inputs (models/model_inputs.h): raw columns to what a family's
+ * fit sees. dial_model_fit and the tuner's prepared folds both come here,
+ * so a fold the tuner prepares is, to the bit, the one a fit would see.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model_inputs.h"
+
+/* The choice of a knob as an index into choices; fallback when the family
+ * has no such knob. */
+static int choice_index(const dial_knobs *knobs, const char *name, const char *const *choices,
+                        int fallback) {
+    const char *value = dial_knobs_choice(knobs, name);
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(choices[i], value) == 0) return i;
+    return fallback;
+}
+
+dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs) {
+    dial_impute impute =
+        (dial_impute)choice_index(knobs, "impute", dial_impute_choices, DIAL_IMPUTE_MEAN);
+    return impute == DIAL_IMPUTE_NONE && family->handles_missing ? DIAL_IMPUTE_KEEP : impute;
+}
+
+dial_scale dial_model_scale(const dial_knobs *knobs) {
+    return (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+}
+
+dial_status dial_model_inputs_schema(dial_ctx *ctx, const dial_dataset *data,
+                                     dial_feature **features, size_t *n_inputs) {
+    *features = calloc(data->n_features ? data->n_features : 1, sizeof **features);
+    if (!*features) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the feature schema");
+    for (size_t j = 0; j < data->n_features; j++) {
+        const dial_column *col = data->features[j];
+        bool categorical = col->type == DIAL_COLUMN_CATEGORICAL;
+        (*features)[j] = (dial_feature){.name = col->name,
+                                        .type = col->type,
+                                        .n_levels = categorical ? col->n_levels : 0,
+                                        .levels = categorical ? col->levels : NULL};
+    }
+    *n_inputs = dial_preprocess_n_inputs(*features, data->n_features);
+    return DIAL_OK;
+}
+
+void dial_model_inputs_free(dial_model_inputs *inputs) {
+    if (!inputs) return;
+    free(inputs->x);
+    free(inputs->y);
+    free(inputs->onehot);
+    free(inputs->onehot_values);
+    memset(inputs, 0, sizeof *inputs);
+}
+
+dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *family,
+                                        const dial_knobs *knobs, const dial_feature *features,
+                                        size_t n_features, const dial_tensors *learned,
+                                        const dial_view *rows, dial_task task, size_t n_classes,
+                                        dial_model_inputs *out, size_t *unseen) {
+    memset(out, 0, sizeof *out);
+    bool keep_missing = dial_model_impute(family, knobs) == DIAL_IMPUTE_KEEP;
+    dial_status status = dial_preprocess_transform_missing(ctx, features, n_features, learned, rows,
+                                                           keep_missing, &out->x, unseen);
+    /* Where the one-hot columns lie, so a family (knn) may keep category
+     * codes rather than every column of every level. */
+    size_t n_onehot = 0;
+    if (status == DIAL_OK)
+        status = dial_preprocess_onehot(ctx, features, n_features, learned, &out->onehot, &n_onehot,
+                                        &out->onehot_values);
+    if (status != DIAL_OK) {
+        dial_model_inputs_free(out);
+        return status;
+    }
+    out->in = (dial_fit_input){.x = out->x,
+                               .n_rows = rows->n,
+                               .n_features = dial_preprocess_n_inputs(features, n_features),
+                               .y = NULL,
+                               .task = task,
+                               .n_classes = n_classes,
+                               .onehot = out->onehot,
+                               .n_onehot = n_onehot};
+    return DIAL_OK;
+}
+
+dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family,
+                                  const dial_knobs *knobs, const dial_feature *features,
+                                  size_t n_features, const dial_view *train, dial_tensors *learned,
+                                  dial_model_inputs *out) {
+    memset(out, 0, sizeof *out);
+    const dial_dataset *data = train->data;
+    dial_status status =
+        dial_preprocess_fit(ctx, dial_model_impute(family, knobs), dial_model_scale(knobs),
+                            features, n_features, train, learned);
+    if (status != DIAL_OK) return status;
+    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    status = dial_model_inputs_transform(ctx, family, knobs, features, n_features, learned, train,
+                                         data->task, n_classes, out, NULL);
+    if (status != DIAL_OK) return status;
+    out->y = malloc((train->n ? train->n : 1) * sizeof *out->y);
+    if (!out->y) {
+        dial_model_inputs_free(out);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory gathering the target");
+    }
+    for (size_t i = 0; i < train->n; i++) out->y[i] = data->y[dial_view_row(train, i)];
+    out->in.y = out->y;
+    return DIAL_OK;
+}

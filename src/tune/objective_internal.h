@@ -1,0 +1,191 @@
+/*
+ * What the three files of the built-in objective share (internal to
+ * src/tune/objective.c, objective_prepared.c and objective_chains.c): the
+ * objective's layout, its folds, the prepared-fold cache and the chain
+ * memos. Nothing else includes this header; the rest of the tuner uses
+ * tune/objective.h.
+ */
+#ifndef DIAL_TUNE_OBJECTIVE_INTERNAL_H
+#define DIAL_TUNE_OBJECTIVE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "models/family_tuning.h"
+#include "models/model_inputs.h"
+#include "tune/objective.h"
+#include "tune/record.h"
+#include "tune/sampler_internal.h"
+
+/* Entries each fold's cache keeps: a search over preprocessing variants
+ * or metrics keeps the 4 most recently used per fold (beyond that an entry
+ * is rebuilt when it is needed again), so memory stays bounded at about 4
+ * x folds x (the data as doubles, twice, plus the family's state). */
+#define OBJECTIVE_PREPARED_PER_FOLD 4
+
+/* One fold, ready for every trial. */
+typedef struct objective_fold {
+    dial_view train, test;
+    double *test_y; /* the targets of the test rows, owned */
+    uint64_t fit_seed;
+} objective_fold;
+
+typedef enum prepared_state {
+    PREPARED_BUILDING, /* a trial is making it; others wait or help */
+    PREPARED_READY,    /* fold_state answers predict_fold */
+    PREPARED_FULL      /* preparing failed: trials fit this fold in full */
+} prepared_state;
+
+/* Scores along the chain knob, for one fold, one entry and one value of
+ * every other knob. */
+typedef struct memo {
+    struct memo *next;
+    double *key; /* owned */
+    size_t key_length;
+    bool busy;        /* a trial is extending it: others score other folds */
+    bool unsupported; /* the family cannot chain these knobs */
+    double *scores;   /* owned; path: by step - 1 (NaN: not asked); warm: by rung */
+    size_t n_scores;
+    void *solution; /* warm: the solution at rung n_scores - 1 */
+} memo;
+
+/* Memos an entry keeps; beyond that the oldest idle one goes. */
+#define OBJECTIVE_MEMOS_PER_ENTRY 256
+
+/* One fold preprocessed and prepared for one key. */
+typedef struct prepared {
+    struct prepared *next; /* in its fold's list, most recently used first */
+    double *key;           /* owned */
+    size_t key_length;
+    prepared_state state;
+    int users;                     /* trials holding it: it is never evicted meanwhile */
+    dial_tensors preprocess;       /* what preprocessing learned on the training rows */
+    dial_model_inputs train, test; /* owned; outlive fold_state */
+    void *fold_state;
+    memo *memos; /* newest first */
+    size_t n_memos;
+} prepared;
+
+typedef struct prepared_cache {
+    pthread_mutex_t lock; /* guards every list and entry header */
+    pthread_cond_t built; /* an entry left PREPARED_BUILDING */
+    bool enabled;
+    size_t n_folds;
+    prepared **lists;  /* per fold */
+    size_t *counts;    /* entries per fold */
+    size_t builds;     /* entries built, for the tests */
+    uint64_t settled;  /* memos that stopped being busy: a waiting trial looks again */
+    size_t chain_fits; /* path fits and warm rungs solved, for the tests */
+    /* The trials that built entries, and the seconds it took each: the
+     * leaderboard says that such a trial's time includes work later trials
+     * reuse (dial_objective_prepare_seconds). */
+    int64_t *paid_numbers;
+    double *paid_seconds;
+    size_t n_paid, paid_capacity;
+} prepared_cache;
+
+struct dial_model_objective {
+    const dial_model_family *family;
+    dial_knobs knobs;             /* the fixed knobs, owned */
+    dial_space space;             /* owned */
+    size_t *order;                /* space indices, a knob's controlling knob before it */
+    dial_order_role *order_roles; /* hints for the study's sampler, per space param; NULL: none */
+    dial_metric metric;
+    const dial_dataset *data;
+    size_t *rows; /* the rows the objective sees, ascending, owned */
+    size_t n_rows;
+    dial_splits splits; /* row indices of data */
+    objective_fold *folds;
+    /* prepare once, fit many: NULL when the family has no prepare_fold */
+    prepared_cache *cache;
+    dial_feature *features; /* the data's schema, names and levels borrowed */
+    long *key_knobs;        /* impute, scale and the family's prepare_knobs, by index */
+    size_t n_key_knobs;
+    /* chains: chain_knob is the searched path or warm knob (-1: none) */
+    long chain_knob;
+    bool warm; /* the chain is a warm ladder, else a path */
+    const dial_param *chain_param;
+    long *memo_knobs; /* every knob but chain_knob, by index */
+    size_t n_memo_knobs;
+    size_t *path_steps; /* path, a choice: its steps ascending (NULL: an int range) */
+    size_t n_path_steps;
+    bool path_to_top; /* path: fit to the largest step the search may ask for */
+    double *ladder;   /* warm: the rungs ascending */
+    size_t n_ladder;
+};
+
+/* ---- objective.c ----------------------------------------------------------- */
+
+/* Fits on the fold's training rows and scores its test rows. */
+dial_status dial_objective_score_fold(dial_ctx *ctx, const dial_model_objective *objective,
+                                      const dial_knobs *knobs, const objective_fold *fold,
+                                      double *score);
+
+/* ---- objective_prepared.c -------------------------------------------------- */
+
+/* Sets the objective's order hints (sampler.h) to those that share the
+ * most: the knobs of a prepared entry vary slowest, the chain knob fastest
+ * (a path from its top, a warm ladder from its bottom); the others spread.
+ * None without a cache. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_objective_order(dial_ctx *ctx, dial_model_objective *objective);
+
+/* The cache of a family with a prepare path: the data's schema as the
+ * preprocessing reads it, the knobs of the key, and empty lists. */
+dial_status dial_objective_cache_create(dial_ctx *ctx, dial_model_objective *objective);
+
+/* Frees the cache, its entries and their memos; NULL is harmless. */
+void dial_objective_cache_free(const dial_model_family *family, prepared_cache *cache);
+
+/* The key of a trial's knobs: for each key knob whether it is active and,
+ * if so, its value (a list knob's items too). -0 is 0: they preprocess
+ * alike. Returns NULL when out of memory. */
+double *dial_objective_make_key(const long *indices, size_t n_indices, const dial_knobs *knobs,
+                                size_t *length);
+
+/* A malloc'ed copy of a key, NULL when out of memory. */
+double *dial_objective_key_copy(const double *key, size_t length);
+
+/* Scores fold f from its prepared entry: predict_fold and the metric, no
+ * fit. Falls back to the full fit when the entry could not be prepared or
+ * predict_fold cannot answer these knobs. */
+dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_objective *objective,
+                                               const dial_knobs *knobs, size_t f, const double *key,
+                                               size_t key_length, double *score, double *path,
+                                               bool *busy, double *paid);
+
+/* Notes that trial `number` spent `seconds` preparing entries (kept
+ * whatever the trial's outcome: the entries stay for the others). Out of
+ * memory, the note is lost and the leaderboard says nothing of it. */
+void dial_objective_record_paid(prepared_cache *cache, int64_t number, double seconds);
+
+/* ---- objective_chains.c ---------------------------------------------------- */
+
+/* Frees a memo and the warm solution it holds. */
+void dial_objective_memo_free(const dial_model_family *family, memo *m);
+
+/* Picks the chain knob from the family's hooks and the space: a searched
+ * path knob, or a searched warm knob whose values are known in advance (a
+ * list of numbers, or a range under the grid sampler). */
+dial_status dial_objective_chain_setup(dial_ctx *ctx, dial_model_objective *objective,
+                                       dial_sampler_kind sampler, size_t grid_points);
+
+/* Scores fold f along the chain from the held entry; for a path, path
+ * (when not NULL) receives the scores of steps 1 .. the trial's value
+ * (NaN where not asked). *busy: another trial
+ * is extending the memo this one needs (nothing done; try another fold).
+ * DIAL_ERR_UNSUPPORTED: the chain cannot answer these knobs (the caller
+ * uses predict_fold). */
+dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective *objective,
+                                       size_t f, const dial_knobs *knobs, prepared *entry,
+                                       double *score, double *path, bool *busy);
+
+/* The steps of a path trial's fold scores (n_folds x steps, NaN where not
+ * asked or where a fold was fitted in full) that every fold scored, each
+ * with its mean over the folds, recorded as the trial's path. */
+dial_status dial_objective_report_path(dial_trial *trial, const double *paths, size_t n_folds,
+                                       size_t steps);
+
+/* How many path steps a trial of these knobs scores (its path knob's
+ * value), or 0 when it has no path. */
+size_t dial_objective_path_length(const dial_model_objective *objective, const dial_knobs *knobs);
+
+#endif
