@@ -447,7 +447,7 @@ int cli_cmd_inspect(int argc, char **argv) {
         status = cli_error(CLI_EXIT_USAGE, "--tree prints rules as text; leave out --json (the "
                                            "JSON holds the node tensors)");
     } else if (opts.tree) {
-        status = cli_print_tree_rules(model, opts.tree_index, stdout);
+        status = cli_print_tree_rules(ctx, model, opts.tree_index, stdout);
         if (status == CLI_EXIT_OK && !cli_close_output(stdout, "-")) status = CLI_EXIT_FAILURE;
     } else if (opts.json) {
         cli_json_print(inspect_json(model), stdout, 17);

@@ -452,4 +452,5 @@ const dial_model_family dial_model_gbdt = {
     .path_knob = "n_estimators",
     .predict_fold_path = dial_gbdt_predict_fold_path,
     .validate = dial_gbdt_validate,
+    .trees = dial_gbdt_trees,
 };

@@ -58,6 +58,22 @@ static size_t input_width(const dial_model *model, size_t j) {
                : 1;
 }
 
+bool dial_model_input_feature(const dial_model *model, size_t input, size_t *feature,
+                              size_t *level) {
+    if (input >= dial_model_n_inputs(model)) return false;
+    size_t j = input;
+    for (size_t i = 0; i < dial_model_n_features(model); i++) {
+        size_t width = input_width(model, i);
+        if (j < width) {
+            *feature = i;
+            *level = dial_model_feature_type(model, i) == DIAL_COLUMN_CATEGORICAL ? j : SIZE_MAX;
+            return true;
+        }
+        j -= width;
+    }
+    return false;
+}
+
 bool dial_model_has_feature_importance(const dial_model *model) {
     return importance_tensor(model) != NULL;
 }
