@@ -315,7 +315,38 @@ static char *tuning_text(const dial_model *model) {
     return text;
 }
 
-static void print_inspect_text(const char *path, const dial_model *model,
+/* The importance the fit learned (tree, forest, gbdt), per raw feature:
+ * the family's tensor holds one value per input, and a split on a
+ * category counts for its block's first level, so the levels are summed
+ * (dial_model_feature_importance) rather than shown one by one. */
+static void print_learned_importance(dial_ctx *ctx, const dial_model *model) {
+    if (!dial_model_has_feature_importance(model)) return;
+    size_t n = dial_model_n_features(model);
+    double *importance = cli_alloc(n ? n : 1, sizeof *importance);
+    printf("\nImportance it learned while fitting, per feature (a categorical feature's "
+           "levels summed)\n");
+    if (dial_model_feature_importance(ctx, model, importance) != DIAL_OK) {
+        printf("      not shown: %s\n", dial_ctx_error(ctx));
+        free(importance);
+        return;
+    }
+    size_t column = 0, indent = 6;
+    for (size_t j = 0; j < n; j++) {
+        char item[256];
+        snprintf(item, sizeof item, "%s %.4g", dial_model_feature_name(model, j), importance[j]);
+        size_t length = strlen(item);
+        if (column && column + 3 + length > CLI_WIDTH) {
+            printf("\n");
+            column = 0;
+        }
+        printf("%*s%s", column ? 3 : (int)indent, "", item);
+        column += (column ? 3 : indent) + length;
+    }
+    printf("\n");
+    free(importance);
+}
+
+static void print_inspect_text(dial_ctx *ctx, const char *path, const dial_model *model,
                                const tensor_labels *labels) {
     const dial_model_family *family = dial_model_get_family(model);
     const dial_model_facts *facts = dial_model_get_facts(model);
@@ -367,6 +398,8 @@ static void print_inspect_text(const char *path, const dial_model *model,
     }
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
+
+    print_learned_importance(ctx, model);
 
     const dial_tensors *tensors = dial_model_get_tensors(model);
     printf("\nParameters it learned (%zu tensors)\n", tensors->count);
@@ -464,7 +497,7 @@ int cli_cmd_inspect(int argc, char **argv) {
         for (size_t i = 0; i < labels.n_classes; i++) classes[i] = dial_model_class_name(model, i);
         labels.features = features;
         labels.classes = classes;
-        print_inspect_text(cli_display_path(opts.positional[0]), model, &labels);
+        print_inspect_text(ctx, cli_display_path(opts.positional[0]), model, &labels);
         free(features);
         free(classes);
         free_names(&labels.inputs);
