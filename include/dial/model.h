@@ -333,6 +333,33 @@ DIAL_API dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_mod
 DIAL_API size_t dial_model_tensor_doc(const dial_model *model, const char *name, char *buf,
                                       size_t size);
 
+/* The tensors the pipeline learns for every model besides its family's
+ * (preprocess.fill, preprocess.center, preprocess.scale), documented as a
+ * family's parameters are (shape in terms of n_features and n_inputs).
+ * *count receives their number; the table is static, never freed. */
+DIAL_API const dial_param_doc *dial_pipeline_params(size_t *count);
+
+/* What the entries along one dimension of a learned tensor stand for. */
+typedef enum dial_tensor_axis {
+    DIAL_AXIS_NONE,     /* positions only (nodes, support vectors, pairs, ...) */
+    DIAL_AXIS_INPUTS,   /* the design-matrix inputs, in order */
+    DIAL_AXIS_FEATURES, /* the raw features, in order */
+    DIAL_AXIS_CLASSES,  /* the classes, in order */
+    /* one entry: the score of the second class of a two-class model (a
+     * logistic coef row, gbdt's base score) */
+    DIAL_AXIS_SECOND_CLASS,
+} dial_tensor_axis;
+
+/* What dimension dim of the learned tensor `name` runs over, so a program
+ * can label it: from the shape in the parameter's doc (the pipeline's, or
+ * the family's dial_param_doc: "n_inputs", "n_features", "n_classes",
+ * "n_scores") checked against the tensor's actual length; for a tensor
+ * without a doc of its own (knn's rows, mlp's layer<l>.*), the length
+ * alone: inputs, else classes, else features. DIAL_AXIS_NONE when nothing fits, the tensor is
+ * absent or dim is beyond its dimensions. */
+DIAL_API dial_tensor_axis dial_model_tensor_axis(const dial_model *model, const char *name,
+                                                 int dim);
+
 /* Raw feature and level of design-matrix input `input`: *feature its
  * feature (0 .. n_features - 1) and *level, for a categorical feature, the
  * level whose one-hot column it is (SIZE_MAX for a numeric one). False,

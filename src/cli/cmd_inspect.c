@@ -1,6 +1,7 @@
 /* dial inspect MODEL.dial: what a saved model is, the knobs it was trained
- * with, and every tensor it learned, labelled with the class and input names
- * wherever a dimension matches them. */
+ * with, and every tensor it learned, labelled with class, input or feature
+ * names where the model says a dimension runs over them
+ * (dial_model_tensor_axis). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -90,19 +91,18 @@ typedef struct tensor_labels {
     size_t n_classes;
 } tensor_labels;
 
-/* The names of a dimension of length n, or NULL. A preprocess.fill has one
- * entry per raw feature; other tensors are labelled by design-matrix inputs
- * first, then classes, then features. */
+/* The names along dimension dim of a tensor, as the model says what it
+ * runs over (dial_model_tensor_axis), or NULL. */
 static const char *const *dimension_names(const tensor_labels *labels, const char *tensor,
-                                          size_t n) {
-    bool per_feature = strcmp(tensor, "preprocess.fill") == 0;
-    if (per_feature && n == labels->n_features) return labels->features;
-    if (labels->inputs.n && n == labels->inputs.n) return (const char *const *)labels->inputs.names;
-    if (labels->n_classes && n == labels->n_classes) return labels->classes;
-    /* A binary classifier keeps one score, that of the second class. */
-    if (labels->n_classes == 2 && n == 1 && strncmp(tensor, "preprocess.", 11) != 0)
-        return labels->classes + 1;
-    if (n == labels->n_features) return labels->features;
+                                          int dim) {
+    switch (dial_model_tensor_axis(labels->model, tensor, dim)) {
+    case DIAL_AXIS_INPUTS:
+        return labels->inputs.n ? (const char *const *)labels->inputs.names : NULL;
+    case DIAL_AXIS_FEATURES: return labels->features;
+    case DIAL_AXIS_CLASSES: return labels->classes;
+    case DIAL_AXIS_SECOND_CLASS: return labels->classes + 1;
+    case DIAL_AXIS_NONE: break;
+    }
     return NULL;
 }
 
@@ -231,12 +231,11 @@ static void print_tensor(const dial_model *model, const tensor_labels *labels,
         preview_value(t, 0, value, sizeof value);
         printf("      %s\n", value);
     } else if (t->ndim == 1) {
-        const char *const *names = dimension_names(labels, t->name, t->shape[0]);
+        const char *const *names = dimension_names(labels, t->name, 0);
         bool per_feature = names && names == labels->features;
         preview_vector(t, n, names, per_feature ? model : NULL);
     } else if (t->ndim == 2) {
-        preview_matrix(t, dimension_names(labels, t->name, t->shape[0]),
-                       dimension_names(labels, t->name, t->shape[1]));
+        preview_matrix(t, dimension_names(labels, t->name, 0), dimension_names(labels, t->name, 1));
     } else {
         preview_vector(t, n, NULL, NULL);
     }
