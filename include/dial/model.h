@@ -57,6 +57,65 @@ typedef struct dial_predict_output {
 
 struct dial_family_tuning;
 
+/* What the values of a tree's leaves are (dial_tree). */
+typedef enum dial_tree_leaf {
+    /* n_classes values: each class's share of the training rows that
+     * reached the leaf (tree and forest classifiers) */
+    DIAL_TREE_LEAF_CLASS_SHARES,
+    /* one value: the prediction (the mean, or the median for
+     * absolute_error, of the training targets that reached the leaf) */
+    DIAL_TREE_LEAF_PREDICTION,
+    /* one value: what the leaf adds to a raw score, learning rate included
+     * (gbdt); the model's score starts from base_score and sums one leaf
+     * of every tree that adds to it */
+    DIAL_TREE_LEAF_SCORE,
+} dial_tree_leaf;
+
+/* One tree of a fitted model in a form that is the same for every family
+ * with trees, its arrays borrowed from the model's tensors (valid while the
+ * model lives; nothing to free). Nodes in preorder: node 0 is the root, a
+ * node's children come after it, and child indices count from the tree's
+ * first node. */
+typedef struct dial_tree {
+    size_t n_nodes;
+    /* Per node: the input (column of the design matrix, after one-hot
+     * encoding; dial_model_input_feature names its feature and level) a
+     * split tests, -1 at a leaf. A row goes left when its input <=
+     * threshold, unless the split is on a category (below). */
+    const int64_t *input;
+    const double *threshold;
+    const int64_t *left, *right; /* children, -1 at a leaf */
+    /* NULL when no node splits a category natively; else per node -1, or
+     * the first word in category_bits of the split's bitset: input is then
+     * the first input of a categorical feature, and a row goes left when
+     * bit c of word c / 64 is set, c its level (c = n_levels: a level
+     * unseen in training, or missing). */
+    const int64_t *category;
+    const uint64_t *category_bits;
+    size_t n_category_words;
+    /* NULL, or per node 1 when a missing value goes left (gbdt) */
+    const int64_t *default_left;
+    /* NULL when the family keeps no count (gbdt); else per node the
+     * training rows that reached it (distinct bootstrap rows for forest) */
+    const int64_t *n_samples;
+    const double *value; /* n_nodes x n_values, row-major; meaning: leaf */
+    size_t n_values;
+    dial_tree_leaf leaf;
+    /* One of an ensemble (forest, gbdt), even when it holds one tree;
+     * false for the tree family's lone tree. */
+    bool ensemble;
+    /* gbdt: the boosting round the tree belongs to; else its index. */
+    size_t round;
+    /* DIAL_TREE_LEAF_SCORE in classification: the class whose score the
+     * leaves add to. With softmax (more than two classes) each round grows
+     * one tree per class, tree t adding to class t % n_classes; with two
+     * classes (logistic) the one score is the log-odds of class 1 against
+     * class 0 (log_odds true). 0 otherwise. */
+    size_t score_class;
+    bool log_odds;
+    double base_score; /* SCORE: the starting score it adds to; 0 otherwise */
+} dial_tree;
+
 typedef struct dial_model_family {
     const char *name;
     const char *summary; /* one line for `dial models` */
@@ -101,6 +160,13 @@ typedef struct dial_model_family {
      * with DIAL_ERR_FORMAT and a message naming what is wrong. */
     dial_status (*validate)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                             const dial_fit_input *in);
+
+    /* Optional (NULL: the family grows no trees): the trees of validated
+     * learned tensors (in as for validate). Sets *n_trees; when index <
+     * *n_trees, also fills *out with tree index, borrowing the tensors.
+     * Fails with DIAL_ERR_FORMAT when the tensors are not its trees. */
+    dial_status (*trees)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                         const dial_fit_input *in, size_t index, size_t *n_trees, dial_tree *out);
 } dial_model_family;
 
 /* ---- the registry ---------------------------------------------------- */
@@ -214,6 +280,54 @@ DIAL_API dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_mod
  * size means it was cut and tells the size needed. */
 DIAL_API size_t dial_model_tensor_doc(const dial_model *model, const char *name, char *buf,
                                       size_t size);
+
+/* The tensors the pipeline learns for every model besides its family's
+ * (preprocess.fill, preprocess.center, preprocess.scale), documented as a
+ * family's parameters are (shape in terms of n_features and n_inputs).
+ * *count receives their number; the table is static, never freed. */
+DIAL_API const dial_param_doc *dial_pipeline_params(size_t *count);
+
+/* What the entries along one dimension of a learned tensor stand for. */
+typedef enum dial_tensor_axis {
+    DIAL_AXIS_NONE,     /* positions only (nodes, support vectors, pairs, ...) */
+    DIAL_AXIS_INPUTS,   /* the design-matrix inputs, in order */
+    DIAL_AXIS_FEATURES, /* the raw features, in order */
+    DIAL_AXIS_CLASSES,  /* the classes, in order */
+    /* one entry: the score of the second class of a two-class model (a
+     * logistic coef row, gbdt's base score) */
+    DIAL_AXIS_SECOND_CLASS,
+} dial_tensor_axis;
+
+/* What dimension dim of the learned tensor `name` runs over, so a program
+ * can label it: from the shape in the parameter's doc (the pipeline's, or
+ * the family's dial_param_doc: "n_inputs", "n_features", "n_classes",
+ * "n_scores") checked against the tensor's actual length; for a tensor
+ * without a doc of its own (knn's rows, mlp's layer<l>.*), the length
+ * alone: inputs, else classes, else features. DIAL_AXIS_NONE when nothing fits, the tensor is
+ * absent or dim is beyond its dimensions. */
+DIAL_API dial_tensor_axis dial_model_tensor_axis(const dial_model *model, const char *name,
+                                                 int dim);
+
+/* Raw feature and level of design-matrix input `input`: *feature its
+ * feature (0 .. n_features - 1) and *level, for a categorical feature, the
+ * level whose one-hot column it is (SIZE_MAX for a numeric one). False,
+ * with nothing written, when input is not below dial_model_n_inputs. */
+DIAL_API bool dial_model_input_feature(const dial_model *model, size_t input, size_t *feature,
+                                       size_t *level);
+
+/* ---- the trees of a fitted model (src/models/model_trees.c) --------------- */
+
+/* How many trees the model holds, into *n_trees: 1 for tree, n_estimators
+ * for forest, rounds x scores for gbdt (see dial_tree). Fails with
+ * DIAL_ERR_UNSUPPORTED and a message naming the families that have trees
+ * when the model's family grows none, DIAL_ERR_FORMAT when its tensors are
+ * not trees. */
+DIAL_API dial_status dial_model_tree_count(dial_ctx *ctx, const dial_model *model, size_t *n_trees);
+/* Tree `index` of the model, into *out (arrays borrowed from the model:
+ * valid while it lives, nothing to free). Errors as dial_model_tree_count,
+ * and DIAL_ERR_ARGUMENT when index is not below the number of trees. */
+DIAL_API dial_status dial_model_tree_get(dial_ctx *ctx, const dial_model *model, size_t index,
+                                         dial_tree *out);
 
 #ifdef __cplusplus
 }

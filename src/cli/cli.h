@@ -287,10 +287,11 @@ void cli_table_free(cli_table *table);
 
 /* ---- dial inspect --tree ---------------------------------------------------- */
 
-/* Prints tree number tree_index of a tree or forest model as if/else rules
- * over the feature and class names. Returns the exit status, after one
- * line on stderr when the model has no trees or no tree of that number. */
-int cli_print_tree_rules(const dial_model *model, size_t tree_index, FILE *out);
+/* Prints tree number tree_index of a model with trees (tree, forest,
+ * gbdt: whichever family fills the trees slot) as if/else rules on out;
+ * returns an exit status, after one "dial: ..." line on stderr when the
+ * model has no trees or no tree of that number. */
+int cli_print_tree_rules(dial_ctx *ctx, const dial_model *model, size_t tree_index, FILE *out);
 
 /* ---- studies (dial tune, trials, best) ------------------------------------------ */
 

@@ -1,6 +1,7 @@
 /* dial inspect MODEL.dial: what a saved model is, the knobs it was trained
- * with, and every tensor it learned, labelled with the class and input names
- * wherever a dimension matches them. */
+ * with, and every tensor it learned, labelled with class, input or feature
+ * names where the model says a dimension runs over them
+ * (dial_model_tensor_axis). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -29,8 +30,9 @@ static const cli_command inspect_command = {
             "                \"tensors\": [{\"name\", \"dtype\", \"shape\", \"values\"}]} with\n"
             "                every value of every tensor; \"tuning\" is null unless 'dial\n"
             "                tune' chose the knobs\n"
-            "  --tree[=N]    for a tree or forest model, tree N (default 0, the first) as\n"
-            "                if/else rules over the feature and class names\n"
+            "  --tree[=N]    for a tree, forest or gbdt model, tree N (default 0, the\n"
+            "                first) as if/else rules over the feature and class names; a\n"
+            "                gbdt leaf tells what it adds to which raw score\n"
             "  -h, --help    this help\n"
             "\n"
             "Example:\n"
@@ -89,19 +91,18 @@ typedef struct tensor_labels {
     size_t n_classes;
 } tensor_labels;
 
-/* The names of a dimension of length n, or NULL. A preprocess.fill has one
- * entry per raw feature; other tensors are labelled by design-matrix inputs
- * first, then classes, then features. */
+/* The names along dimension dim of a tensor, as the model says what it
+ * runs over (dial_model_tensor_axis), or NULL. */
 static const char *const *dimension_names(const tensor_labels *labels, const char *tensor,
-                                          size_t n) {
-    bool per_feature = strcmp(tensor, "preprocess.fill") == 0;
-    if (per_feature && n == labels->n_features) return labels->features;
-    if (labels->inputs.n && n == labels->inputs.n) return (const char *const *)labels->inputs.names;
-    if (labels->n_classes && n == labels->n_classes) return labels->classes;
-    /* A binary classifier keeps one score, that of the second class. */
-    if (labels->n_classes == 2 && n == 1 && strncmp(tensor, "preprocess.", 11) != 0)
-        return labels->classes + 1;
-    if (n == labels->n_features) return labels->features;
+                                          int dim) {
+    switch (dial_model_tensor_axis(labels->model, tensor, dim)) {
+    case DIAL_AXIS_INPUTS:
+        return labels->inputs.n ? (const char *const *)labels->inputs.names : NULL;
+    case DIAL_AXIS_FEATURES: return labels->features;
+    case DIAL_AXIS_CLASSES: return labels->classes;
+    case DIAL_AXIS_SECOND_CLASS: return labels->classes + 1;
+    case DIAL_AXIS_NONE: break;
+    }
     return NULL;
 }
 
@@ -230,12 +231,11 @@ static void print_tensor(const dial_model *model, const tensor_labels *labels,
         preview_value(t, 0, value, sizeof value);
         printf("      %s\n", value);
     } else if (t->ndim == 1) {
-        const char *const *names = dimension_names(labels, t->name, t->shape[0]);
+        const char *const *names = dimension_names(labels, t->name, 0);
         bool per_feature = names && names == labels->features;
         preview_vector(t, n, names, per_feature ? model : NULL);
     } else if (t->ndim == 2) {
-        preview_matrix(t, dimension_names(labels, t->name, t->shape[0]),
-                       dimension_names(labels, t->name, t->shape[1]));
+        preview_matrix(t, dimension_names(labels, t->name, 0), dimension_names(labels, t->name, 1));
     } else {
         preview_vector(t, n, NULL, NULL);
     }
@@ -314,7 +314,38 @@ static char *tuning_text(const dial_model *model) {
     return text;
 }
 
-static void print_inspect_text(const char *path, const dial_model *model,
+/* The importance the fit learned (tree, forest, gbdt), per raw feature:
+ * the family's tensor holds one value per input, and a split on a
+ * category counts for its block's first level, so the levels are summed
+ * (dial_model_feature_importance) rather than shown one by one. */
+static void print_learned_importance(dial_ctx *ctx, const dial_model *model) {
+    if (!dial_model_has_feature_importance(model)) return;
+    size_t n = dial_model_n_features(model);
+    double *importance = cli_alloc(n ? n : 1, sizeof *importance);
+    printf("\nImportance it learned while fitting, per feature (a categorical feature's "
+           "levels summed)\n");
+    if (dial_model_feature_importance(ctx, model, importance) != DIAL_OK) {
+        printf("      not shown: %s\n", dial_ctx_error(ctx));
+        free(importance);
+        return;
+    }
+    size_t column = 0, indent = 6;
+    for (size_t j = 0; j < n; j++) {
+        char item[256];
+        snprintf(item, sizeof item, "%s %.4g", dial_model_feature_name(model, j), importance[j]);
+        size_t length = strlen(item);
+        if (column && column + 3 + length > CLI_WIDTH) {
+            printf("\n");
+            column = 0;
+        }
+        printf("%*s%s", column ? 3 : (int)indent, "", item);
+        column += (column ? 3 : indent) + length;
+    }
+    printf("\n");
+    free(importance);
+}
+
+static void print_inspect_text(dial_ctx *ctx, const char *path, const dial_model *model,
                                const tensor_labels *labels) {
     const dial_model_family *family = dial_model_get_family(model);
     const dial_model_facts *facts = dial_model_get_facts(model);
@@ -366,6 +397,8 @@ static void print_inspect_text(const char *path, const dial_model *model,
     }
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
+
+    print_learned_importance(ctx, model);
 
     const dial_tensors *tensors = dial_model_get_tensors(model);
     printf("\nParameters it learned (%zu tensors)\n", tensors->count);
@@ -447,7 +480,7 @@ int cli_cmd_inspect(int argc, char **argv) {
         status = cli_error(CLI_EXIT_USAGE, "--tree prints rules as text; leave out --json (the "
                                            "JSON holds the node tensors)");
     } else if (opts.tree) {
-        status = cli_print_tree_rules(model, opts.tree_index, stdout);
+        status = cli_print_tree_rules(ctx, model, opts.tree_index, stdout);
         if (status == CLI_EXIT_OK && !cli_close_output(stdout, "-")) status = CLI_EXIT_FAILURE;
     } else if (opts.json) {
         cli_json_print(inspect_json(model), stdout, 17);
@@ -463,7 +496,7 @@ int cli_cmd_inspect(int argc, char **argv) {
         for (size_t i = 0; i < labels.n_classes; i++) classes[i] = dial_model_class_name(model, i);
         labels.features = features;
         labels.classes = classes;
-        print_inspect_text(cli_display_path(opts.positional[0]), model, &labels);
+        print_inspect_text(ctx, cli_display_path(opts.positional[0]), model, &labels);
         free(features);
         free(classes);
         free_names(&labels.inputs);

@@ -40,20 +40,6 @@ static const cli_command knobs_command = {
             "  dial knobs knn --json\n",
 };
 
-/* What every model learns besides its own tensors: the preprocessing. */
-static const dial_param_doc preprocess_docs[] = {
-    {"preprocess.fill", "n_features",
-     "the value that replaces a missing feature (a mean, median or most frequent value; "
-     "absent when impute=none)"},
-    {"preprocess.center", "n_inputs",
-     "what the scaler subtracts: the mean (scale=standard) or the minimum (scale=minmax); "
-     "absent when scale=none"},
-    {"preprocess.scale", "n_inputs",
-     "what the scaler divides by: the standard deviation (standard) or the range (minmax)"},
-};
-
-#define N_PREPROCESS_DOCS (sizeof preprocess_docs / sizeof preprocess_docs[0])
-
 static bool is_power_of_ten(double x) {
     if (!(x > 0)) return false;
     double exponent = round(log10(x));
@@ -162,9 +148,11 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
            "numeric feature and one per level of each categorical one)\n");
     cli_table_init(&table, 3);
     table.wrap[2] = true;
-    for (size_t i = 0; i < N_PREPROCESS_DOCS; i++)
-        cli_table_add(&table, (const char *[]){preprocess_docs[i].name, preprocess_docs[i].shape,
-                                               preprocess_docs[i].doc});
+    size_t n_pipeline;
+    const dial_param_doc *pipeline = dial_pipeline_params(&n_pipeline);
+    for (size_t i = 0; i < n_pipeline; i++)
+        cli_table_add(&table,
+                      (const char *[]){pipeline[i].name, pipeline[i].shape, pipeline[i].doc});
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
 
@@ -246,11 +234,13 @@ static json_t *knobs_json(const dial_model_family *family, const dial_knobs *kno
                             spec->doc ? spec->doc : ""));
     }
     bool nonparametric = !family->params || !family->n_params;
+    size_t n_pipeline;
+    const dial_param_doc *pipeline = dial_pipeline_params(&n_pipeline);
     json_t *object =
         json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:b}", "model", family->name, "summary",
                   family->summary, "tasks", tasks, "proba", family->has_proba, "knobs", list,
                   "parameters", params_json(family->params, family->n_params), "preprocess",
-                  params_json(preprocess_docs, N_PREPROCESS_DOCS), "nonparametric", nonparametric);
+                  params_json(pipeline, n_pipeline), "nonparametric", nonparametric);
     if (object && nonparametric && family->nonparametric_doc)
         json_object_set_new(object, "nonparametric_doc", json_string(family->nonparametric_doc));
     return object;

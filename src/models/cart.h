@@ -380,4 +380,11 @@ dial_status dial_cart_categories_read(dial_ctx *ctx, const char *family,
 /* Tree t of a checked set. */
 dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t);
 
+/* The family slot `trees` (dial/model.h) of tree (tree_offset false: one
+ * tree) and forest: the tensors read and checked as
+ * dial_cart_tensors_read does, tree index in the neutral form. */
+dial_status dial_cart_trees(dial_ctx *ctx, const char *family, const dial_tensors *learned,
+                            const dial_fit_input *in, bool tree_offset, size_t index,
+                            size_t *n_trees, dial_tree *out);
+
 #endif

@@ -427,3 +427,32 @@ dial_cart_view dial_cart_forest_tree(const dial_cart_forest *forest, size_t t) {
                             forest->category ? forest->category + start : NULL,
                             forest->categories.bits};
 }
+
+dial_status dial_cart_trees(dial_ctx *ctx, const char *family, const dial_tensors *learned,
+                            const dial_fit_input *in, bool tree_offset, size_t index,
+                            size_t *n_trees, dial_tree *out) {
+    dial_cart_forest forest;
+    dial_status status = dial_cart_tensors_read(ctx, family, learned, in, tree_offset, &forest);
+    if (status != DIAL_OK) return status;
+    *n_trees = forest.n_trees;
+    if (index >= forest.n_trees) return DIAL_OK;
+    dial_cart_view view = dial_cart_forest_tree(&forest, index);
+    bool classification = in->task == DIAL_TASK_CLASSIFICATION;
+    *out = (dial_tree){
+        .n_nodes = view.n_nodes,
+        .input = view.feature,
+        .threshold = view.threshold,
+        .left = view.left,
+        .right = view.right,
+        .category = view.category,
+        .category_bits = view.category ? forest.categories.bits : NULL,
+        .n_category_words = view.category ? forest.categories.n_words : 0,
+        .n_samples = view.n_samples,
+        .value = view.value,
+        .n_values = view.n_outputs,
+        .leaf = classification ? DIAL_TREE_LEAF_CLASS_SHARES : DIAL_TREE_LEAF_PREDICTION,
+        .ensemble = tree_offset,
+        .round = index,
+    };
+    return DIAL_OK;
+}

@@ -497,6 +497,13 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     return status;
 }
 
+static dial_status forest_trees(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                                const dial_fit_input *in, size_t index, size_t *n_trees,
+                                dial_tree *out) {
+    (void)knobs;
+    return dial_cart_trees(ctx, "forest", learned, in, true, index, n_trees, out);
+}
+
 const dial_model_family dial_model_forest = {
     .name = "forest",
     .summary = "random forest: bootstrap-sampled CART trees on random feature subsets, averaged",
@@ -510,4 +517,5 @@ const dial_model_family dial_model_forest = {
     .fit = forest_fit,
     .predict = forest_predict,
     .validate = forest_validate,
+    .trees = forest_trees,
 };

@@ -457,4 +457,5 @@ const dial_model_family dial_model_gbdt = {
     .predict = dial_gbdt_predict,
     .tuning = &gbdt_tuning,
     .validate = dial_gbdt_validate,
+    .trees = dial_gbdt_trees,
 };

@@ -56,11 +56,15 @@ static inline void dial_gbdt_emit(dial_gbdt_loss loss, size_t n_scores, const do
     for (size_t k = 0; k < n_scores; k++) proba[k] /= sum;
 }
 
-/* The family's predict and validate slots (gbdt_predict.c). */
+/* The family's predict, validate and trees slots (gbdt_predict.c). */
 dial_status dial_gbdt_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                               const dial_fit_input *in, dial_predict_output *out);
 dial_status dial_gbdt_validate(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                                const dial_fit_input *in);
+/* The family's trees slot (gbdt_predict.c), as dial_model_family says. */
+dial_status dial_gbdt_trees(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                            const dial_fit_input *in, size_t index, size_t *n_trees,
+                            dial_tree *out);
 
 /* The family's prepare-once slots (gbdt_fold.c); their contracts are
  * those of dial_model_family. */

@@ -404,3 +404,73 @@ dial_status dial_gbdt_validate(dial_ctx *ctx, const dial_knobs *knobs, const dia
     if (status == DIAL_OK) gbdt_view_free(&view);
     return status;
 }
+
+/* A node reached from two parents would make the rules of a tree repeat a
+ * subtree for each path to it (exponentially many for a crafted chain);
+ * prediction does not mind, so the view does not check it. */
+static dial_status gbdt_check_single_parents(dial_ctx *ctx, const int64_t *left,
+                                             const int64_t *right, size_t n_nodes, size_t tree) {
+    unsigned char *reached = calloc(n_nodes, 1);
+    if (!reached)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory reading tree %zu", tree);
+    dial_status status = DIAL_OK;
+    for (size_t i = 0; i < n_nodes && status == DIAL_OK; i++) {
+        if (left[i] < 0) continue;
+        int64_t children[2] = {left[i], right[i]};
+        for (int side = 0; side < 2 && status == DIAL_OK; side++) {
+            size_t c = (size_t)children[side]; /* inside the tree: checked by the view */
+            if (reached[c]++)
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "gbdt model: node %zu of tree %zu is the child of two nodes; "
+                                   "the file is damaged",
+                                   c, tree);
+        }
+    }
+    free(reached);
+    return status;
+}
+
+/* The family's trees slot: tree index is round index / n_scores, adding to
+ * score index % n_scores (a class with softmax). */
+dial_status dial_gbdt_trees(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                            const dial_fit_input *in, size_t index, size_t *n_trees,
+                            dial_tree *out) {
+    gbdt_forest_view view;
+    dial_status status = gbdt_view(ctx, knobs, learned, in, &view);
+    if (status != DIAL_OK) return status;
+    gbdt_view_free(&view);
+    *n_trees = view.n_rounds * view.n_scores;
+    if (index >= *n_trees) return DIAL_OK;
+    size_t start = (size_t)view.offset[index], n_nodes = (size_t)view.offset[index + 1] - start;
+    const int64_t *left = (const int64_t *)dial_tensors_find(learned, "left")->data + start;
+    const int64_t *right = (const int64_t *)dial_tensors_find(learned, "right")->data + start;
+    status = gbdt_check_single_parents(ctx, left, right, n_nodes, index);
+    if (status != DIAL_OK) return status;
+    const dial_tensor *category = dial_tensors_find(learned, "category");
+    bool categories = category && view.cats.n_blocks;
+    bool classification = in->task == DIAL_TASK_CLASSIFICATION;
+    size_t score = index % view.n_scores;
+    *out = (dial_tree){
+        .n_nodes = n_nodes,
+        .input = (const int64_t *)dial_tensors_find(learned, "feature")->data + start,
+        .threshold = (const double *)dial_tensors_find(learned, "threshold")->data + start,
+        .left = left,
+        .right = right,
+        .category = categories ? (const int64_t *)category->data + start : NULL,
+        .category_bits = categories ? view.cats.bits : NULL,
+        .n_category_words = categories ? view.cats.n_words : 0,
+        .default_left = (const int64_t *)dial_tensors_find(learned, "default_left")->data + start,
+        .n_samples = NULL,
+        .value = (const double *)dial_tensors_find(learned, "value")->data + start,
+        .n_values = 1,
+        .leaf = DIAL_TREE_LEAF_SCORE,
+        .ensemble = true,
+        .round = index / view.n_scores,
+        .score_class = !classification                   ? 0
+                       : view.loss == DIAL_GBDT_LOGISTIC ? 1
+                                                         : score,
+        .log_odds = view.loss == DIAL_GBDT_LOGISTIC,
+        .base_score = view.base[score],
+    };
+    return DIAL_OK;
+}

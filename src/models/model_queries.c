@@ -58,6 +58,22 @@ static size_t input_width(const dial_model *model, size_t j) {
                : 1;
 }
 
+bool dial_model_input_feature(const dial_model *model, size_t input, size_t *feature,
+                              size_t *level) {
+    if (input >= dial_model_n_inputs(model)) return false;
+    size_t j = input;
+    for (size_t i = 0; i < dial_model_n_features(model); i++) {
+        size_t width = input_width(model, i);
+        if (j < width) {
+            *feature = i;
+            *level = dial_model_feature_type(model, i) == DIAL_COLUMN_CATEGORICAL ? j : SIZE_MAX;
+            return true;
+        }
+        j -= width;
+    }
+    return false;
+}
+
 bool dial_model_has_feature_importance(const dial_model *model) {
     return importance_tensor(model) != NULL;
 }
@@ -95,6 +111,108 @@ dial_status dial_model_feature_importance(dial_ctx *ctx, const dial_model *model
         input += width;
     }
     return DIAL_OK;
+}
+
+/* What every model learns besides its family's tensors (models/model.c
+ * and data/preprocess.c make them; `dial knobs` lists them). */
+static const dial_param_doc pipeline_params[] = {
+    {"preprocess.fill", "n_features",
+     "the value that replaces a missing feature (a mean, median or most frequent value; "
+     "absent when impute=none)"},
+    {"preprocess.center", "n_inputs",
+     "what the scaler subtracts: the mean (scale=standard) or the minimum (scale=minmax); "
+     "absent when scale=none"},
+    {"preprocess.scale", "n_inputs",
+     "what the scaler divides by: the standard deviation (standard) or the range (minmax)"},
+};
+
+const dial_param_doc *dial_pipeline_params(size_t *count) {
+    *count = sizeof pipeline_params / sizeof pipeline_params[0];
+    return pipeline_params;
+}
+
+/* The doc of tensor name: the pipeline's (*pipeline set), else the
+ * family's, else NULL. */
+static const dial_param_doc *param_doc(const dial_model *model, const char *name, bool *pipeline) {
+    *pipeline = true;
+    for (size_t i = 0; i < sizeof pipeline_params / sizeof pipeline_params[0]; i++)
+        if (strcmp(pipeline_params[i].name, name) == 0) return &pipeline_params[i];
+    *pipeline = false;
+    const dial_model_family *family = dial_model_get_family(model);
+    for (size_t i = 0; family->params && i < family->n_params; i++)
+        if (strcmp(family->params[i].name, name) == 0) return &family->params[i];
+    return NULL;
+}
+
+/* The size name of dimension dim in a doc's shape, "n_classes x n_inputs
+ * (1 x n_inputs for two classes)" giving "n_classes" and "n_inputs": the
+ * shape split at " x " outside parentheses, each part's trailing
+ * parentheticals and ", int64" dropped. False when the part is anything
+ * else (an expression such as "n_classes (n_classes - 1) / 2", or
+ * "n_estimators + 1"), or dim is beyond the parts. */
+static bool shape_dimension(const char *shape, int dim, char *name, size_t size) {
+    const char *part = shape;
+    for (int d = 0; d < dim; d++) {
+        int depth = 0;
+        const char *p = part;
+        for (; *p; p++) {
+            depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+            if (depth == 0 && strncmp(p, " x ", 3) == 0) break;
+        }
+        if (!*p) return false;
+        part = p + 3;
+    }
+    size_t length = strspn(part, "abcdefghijklmnopqrstuvwxyz_");
+    if (length == 0 || length >= size) return false;
+    /* what follows the name: parentheticals, ", int64", then the end or
+     * the next dimension */
+    const char *rest = part + length;
+    for (;;) {
+        if (*rest == '\0' || strncmp(rest, " x ", 3) == 0) break;
+        if (strncmp(rest, ", int64", 7) == 0) {
+            rest += 7;
+        } else if (strncmp(rest, " (", 2) == 0) {
+            const char *close = strchr(rest, ')');
+            if (!close) return false;
+            rest = close + 1;
+        } else {
+            return false;
+        }
+    }
+    memcpy(name, part, length);
+    name[length] = '\0';
+    return true;
+}
+
+dial_tensor_axis dial_model_tensor_axis(const dial_model *model, const char *name, int dim) {
+    const dial_tensor *t = dial_tensors_find(dial_model_get_tensors(model), name);
+    if (!t || dim < 0 || dim >= t->ndim) return DIAL_AXIS_NONE;
+    size_t n = t->shape[dim], n_inputs = dial_model_n_inputs(model);
+    size_t n_features = dial_model_n_features(model);
+    size_t n_classes =
+        dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION ? dial_model_n_classes(model) : 0;
+    bool pipeline;
+    const dial_param_doc *doc = param_doc(model, name, &pipeline);
+    if (!doc) {
+        /* no doc of its own (knn's rows, mlp's layer<l>.*): the length
+         * tells, as well as it can */
+        if (n == n_inputs) return DIAL_AXIS_INPUTS;
+        if (n_classes && n == n_classes) return DIAL_AXIS_CLASSES;
+        if (n_classes == 2 && n == 1) return DIAL_AXIS_SECOND_CLASS;
+        return n == n_features ? DIAL_AXIS_FEATURES : DIAL_AXIS_NONE;
+    }
+    char size_name[32];
+    if (!shape_dimension(doc->shape, dim, size_name, sizeof size_name)) return DIAL_AXIS_NONE;
+    /* a family sees the design matrix: its "n_features" are the inputs */
+    if (strcmp(size_name, "n_inputs") == 0 || (!pipeline && strcmp(size_name, "n_features") == 0))
+        return n == n_inputs ? DIAL_AXIS_INPUTS : DIAL_AXIS_NONE;
+    if (strcmp(size_name, "n_features") == 0)
+        return n == n_features ? DIAL_AXIS_FEATURES : DIAL_AXIS_NONE;
+    if (strcmp(size_name, "n_classes") == 0 || strcmp(size_name, "n_scores") == 0) {
+        if (n_classes && n == n_classes) return DIAL_AXIS_CLASSES;
+        return n_classes == 2 && n == 1 ? DIAL_AXIS_SECOND_CLASS : DIAL_AXIS_NONE;
+    }
+    return DIAL_AXIS_NONE;
 }
 
 /* The knob's choice, or "" for a family without that knob. */

@@ -199,6 +199,13 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     return DIAL_OK;
 }
 
+static dial_status tree_trees(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
+                              const dial_fit_input *in, size_t index, size_t *n_trees,
+                              dial_tree *out) {
+    (void)knobs;
+    return dial_cart_trees(ctx, "tree", learned, in, false, index, n_trees, out);
+}
+
 const dial_model_family dial_model_tree = {
     .name = "tree",
     .summary = "decision tree (CART): axis-aligned if/else splits, optionally pruned",
@@ -212,4 +219,5 @@ const dial_model_family dial_model_tree = {
     .fit = tree_fit,
     .predict = tree_predict,
     .validate = tree_validate,
+    .trees = tree_trees,
 };

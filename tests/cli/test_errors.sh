@@ -27,7 +27,7 @@ check 2 "dial: missing MODEL.dial for inspect; usage: dial inspect MODEL.dial [-
 SEEDS=fuzz/corpus/modelfile
 check 2 "dial: --tree 3 is out of range: the forest has 3 trees (0 to 2)" inspect $SEEDS/forest_iris40.dial --tree 3
 check 2 "dial: --tree expects a tree number (0 for the first), got 'x'" inspect $SEEDS/forest_iris40.dial --tree=x
-check 2 "dial: model 'knn' has no trees; --tree shows the rules of tree and forest models" inspect $SEEDS/knn_iris15.dial --tree
+check 2 "dial: model 'knn' has no trees; --tree shows the rules of tree, forest and gbdt models" inspect $SEEDS/knn_iris15.dial --tree
 check 1 "dial: $SEEDS/tree_bad_child.dial: tree node 2 has a child index 99 outside the 5 nodes" inspect $SEEDS/tree_bad_child.dial --tree
 check 2 "dial: unexpected argument 'extra' for cv; usage: dial cv MODEL DATA [options]" cv knn $IRIS extra
 check 2 "dial: option '-o' needs a value" fit knn $IRIS -o
