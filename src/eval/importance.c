@@ -161,6 +161,12 @@ static dial_status importance_check(dial_ctx *ctx, const dial_model *model,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "repeats = %zu is out of range: permutation importance needs >= 1",
                          repeats);
+    if (!dial_task_needs_target(dial_model_get_task(model)))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "permutation importance compares predictions with a target, and model "
+                         "'%s' does %s, which has none",
+                         dial_model_get_family(model)->name,
+                         dial_task_name(dial_model_get_task(model)));
     if (!data->y)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "permutation importance needs a dataset with a target");
