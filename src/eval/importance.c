@@ -390,9 +390,7 @@ dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *mo
         .metric = metric,
         .repeats = repeats,
         .seed = seed,
-        .n_classes = dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION
-                         ? dial_model_n_classes(model)
-                         : 0,
+        .n_classes = dial_model_n_classes(model), /* 0 but in classification */
         /* Threads the units leave idle go to the predictions, within the budget. */
         .threads_per_worker = budget / workers,
         .n_groups = n_groups,

@@ -656,6 +656,16 @@ static void test_a_metric_with_a_target_or_a_family_that_needs_one_is_refused(vo
     assert_dial_error(ctx, dial_model_fit(ctx, &nearest_centroid, &centroid, &all, &model),
                       DIAL_ERR_ARGUMENT, "the training data has no target");
     assert_null(model);
+    /* permutation importance compares with a target, which a clustering has not */
+    model = fit(ctx, &two_means, data, NULL);
+    dial_importance_result importance;
+    assert_dial_error(
+        ctx,
+        dial_importance_permutation(ctx, model, data, DIAL_METRIC_SILHOUETTE, 2, 1, &importance),
+        DIAL_ERR_UNSUPPORTED,
+        "permutation importance compares predictions with a target, and model "
+        "'two_means' does clustering, which has none");
+    dial_model_free(model);
     dial_splits_free(&splits);
     dial_knobs_free(&centroid);
     dial_knobs_free(&means);
