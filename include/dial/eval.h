@@ -96,10 +96,11 @@ typedef struct dial_metric_rows {
  * rows, in [-1, 1], greater is better (scikit-learn's silhouette_score).
  * It takes n^2 distances: above max_rows rows it scores a sample of
  * max_rows rows drawn without replacement from dial_rng_stream(seed, ..),
- * so the same seed gives the same score. Errors (DIAL_ERR_ARGUMENT): n 0,
- * no x or y_pred, a label that is not an integer >= 0, a non-finite input
- * (naming the row and the input), fewer than 2 clusters or as many as
- * rows (the score is then undefined); and those of dial_metric_score. */
+ * so the same seed gives the same score. Errors: DIAL_ERR_ARGUMENT for n
+ * 0, no x or y_pred, a label that is not an integer >= 0, fewer than 2
+ * clusters or as many as rows (the score is then undefined);
+ * DIAL_ERR_DATA for a non-finite input (naming the row and the input);
+ * DIAL_ERR_NOMEM; and those of dial_metric_score. */
 DIAL_API dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric,
                                             const dial_metric_rows *rows, double *score);
 
