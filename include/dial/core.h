@@ -77,8 +77,9 @@ typedef struct dial_ctx dial_ctx;
  * oversubscribe the machine. A program that wants BLAS threads for its own
  * work sets them again after creating its contexts. */
 DIAL_API dial_ctx *dial_ctx_new(void);
-/* A new context with the same seed, log callback and the given thread
- * budget, for a worker thread. Returns NULL when out of memory. */
+/* A new context with the same seed, log callback, registered model
+ * families (dial/model.h) and the given thread budget, for a worker
+ * thread. Returns NULL when out of memory. */
 DIAL_API dial_ctx *dial_ctx_clone(const dial_ctx *ctx, int threads);
 /* Frees a context; NULL is harmless. */
 DIAL_API void dial_ctx_free(dial_ctx *ctx);

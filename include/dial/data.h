@@ -92,13 +92,26 @@ DIAL_API dial_status dial_table_read(dial_ctx *ctx, const char *path,
 
 /* ---- datasets -------------------------------------------------------- */
 
+/* What a model learns. The set grows with the families: a task is a bit of
+ * dial_model_family.tasks (DIAL_TASK_BIT in dial/model.h), a name
+ * (dial_task_name), the metrics that score it (dial_metric_task in
+ * dial/eval.h) and whether it needs a target (dial_task_needs_target). */
 typedef enum dial_task {
-    DIAL_TASK_AUTO = 0,
-    DIAL_TASK_CLASSIFICATION,
-    DIAL_TASK_REGRESSION
+    DIAL_TASK_AUTO = 0,       /* a dataset's: infer classification or regression */
+    DIAL_TASK_CLASSIFICATION, /* a categorical target: predict its class */
+    DIAL_TASK_REGRESSION,     /* a numeric target: predict its value */
+    /* No target: group the rows; a prediction is a cluster index 0, 1, ...
+     * Done by families that are unsupervised (dial/model.h). */
+    DIAL_TASK_CLUSTERING
 } dial_task;
 
+/* "auto", "classification", "regression", "clustering"; "unknown" for
+ * another value. */
 DIAL_API const char *dial_task_name(dial_task task);
+/* Whether a model of that task learns from a target: true for
+ * classification and regression, false for clustering (and AUTO, which is
+ * no model's task). */
+DIAL_API bool dial_task_needs_target(dial_task task);
 
 /* Features and target drawn from a table, which the dataset borrows (the
  * table must outlive it). features[j] points into the table. For
@@ -154,7 +167,9 @@ DIAL_API dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, cons
  * no such column (the message lists the columns), the target itself. */
 DIAL_API dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
                                                const dial_column **column);
-/* A dataset of features only (no target), e.g. for prediction. */
+/* A dataset of features only (every column of table; no target, task
+ * AUTO, y NULL): for prediction, or to fit an unsupervised family (a
+ * clustering). */
 DIAL_API dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table,
                                                 dial_dataset **out);
 /* Frees a dataset (not its table); NULL is harmless. */

@@ -24,20 +24,24 @@ typedef enum dial_metric {
     DIAL_METRIC_RMSE,
     DIAL_METRIC_MAE,
     DIAL_METRIC_R2,
+    /* clustering: the mean silhouette of the rows (Rousseeuw 1987), on the
+     * rows' inputs and their cluster labels; see dial_metric_rows */
+    DIAL_METRIC_SILHOUETTE,
     DIAL_METRIC_COUNT
 } dial_metric;
 
 /* "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse",
- * "mae", "r2". */
+ * "mae", "r2", "silhouette". */
 DIAL_API const char *dial_metric_name(dial_metric metric);
 /* Parses a metric name; fails with DIAL_ERR_ARGUMENT listing the names. */
 DIAL_API dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
 DIAL_API bool dial_metric_greater_is_better(dial_metric metric);
 /* Whether the metric needs class probabilities (log_loss, roc_auc). */
 DIAL_API bool dial_metric_needs_proba(dial_metric metric);
-/* The task the metric applies to. */
+/* The task the metric applies to: classification, regression or
+ * clustering (silhouette). */
 DIAL_API dial_task dial_metric_task(dial_metric metric);
-/* The default metric of a task: accuracy or r2. */
+/* The default metric of a task: accuracy, r2 or silhouette. */
 DIAL_API dial_metric dial_metric_default(dial_task task);
 
 /* Whether metric fits a task and a model family, said the same way by
@@ -45,8 +49,10 @@ DIAL_API dial_metric dial_metric_default(dial_task task);
  * line: the metric is for task (target names the target in the message;
  * NULL: "?"), the family (NULL: not checked) does task, and for a metric
  * on class probabilities the family gives them, with its proba_knob true
- * in knobs (NULL: not checked). Fails with DIAL_ERR_ARGUMENT and a
- * message saying which and the fix. */
+ * in knobs (NULL: not checked). An unsupervised family's task is
+ * clustering whatever task is given (dial_model_fit_task), so a metric
+ * with a target is refused for it and a clustering metric for any other.
+ * Fails with DIAL_ERR_ARGUMENT and a message saying which and the fix. */
 DIAL_API dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task,
                                        const char *target, const dial_model_family *family,
                                        const dial_knobs *knobs);
@@ -54,10 +60,49 @@ DIAL_API dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_t
 /* Scores predictions. y_true and y_pred hold class indices (classification)
  * or values (regression); proba is n x n_classes (NULL unless the metric
  * needs it). Fails with DIAL_ERR_ARGUMENT when n is 0 or the metric does not
- * fit the task. */
+ * fit the task. A clustering metric reads the rows' inputs, which this call
+ * has not: use dial_metric_score_rows. */
 DIAL_API dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
                                        const double *y_pred, const double *proba, size_t n,
                                        size_t n_classes, double *score);
+
+/* Above this many rows, silhouette scores a random sample of this many
+ * (as scikit-learn's silhouette_score with sample_size): it compares every
+ * pair of rows, n^2 distances, which at this size already takes a moment. */
+#define DIAL_SILHOUETTE_MAX_ROWS 4096
+
+/* What a metric may read about n scored rows, all borrowed; a metric reads
+ * only what its task needs and leaves the rest NULL or 0. */
+typedef struct dial_metric_rows {
+    size_t n;
+    /* classification and regression */
+    const double *y_true; /* the targets: class indices or values */
+    const double *y_pred; /* predicted class indices or values; clustering: cluster indices */
+    const double *proba;  /* n x n_classes, for metrics that need probabilities */
+    size_t n_classes;     /* classification: the classes; 0 otherwise */
+    /* clustering */
+    const double *x; /* n x n_inputs, row-major: the rows as the model saw them (the
+                      * preprocessed design matrix; dial_model_transform) */
+    size_t n_inputs;
+    uint64_t seed;   /* silhouette: the stream of its sample when n > max_rows */
+    size_t max_rows; /* silhouette: 0 means DIAL_SILHOUETTE_MAX_ROWS */
+} dial_metric_rows;
+
+/* Scores rows with metric: what dial_metric_score does, and the
+ * clustering metrics. silhouette: for row i of cluster A, a(i) is its mean
+ * euclidean distance to the other rows of A and b(i) the smallest mean
+ * distance to the rows of another cluster; s(i) = (b - a) / max(a, b), 0
+ * for the only row of its cluster; the score is the mean of s over the
+ * rows, in [-1, 1], greater is better (scikit-learn's silhouette_score).
+ * It takes n^2 distances: above max_rows rows it scores a sample of
+ * max_rows rows drawn without replacement from dial_rng_stream(seed, ..),
+ * so the same seed gives the same score. Errors: DIAL_ERR_ARGUMENT for n
+ * 0, no x or y_pred, a label that is not an integer >= 0, fewer than 2
+ * clusters or as many as rows (the score is then undefined);
+ * DIAL_ERR_DATA for a non-finite input (naming the row and the input);
+ * DIAL_ERR_NOMEM; and those of dial_metric_score. */
+DIAL_API dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric,
+                                            const dial_metric_rows *rows, double *score);
 
 /* The confusion matrix of classification predictions: counts[t * n_classes
  * + p] is the number of rows of true class t predicted as class p (rows
@@ -167,11 +212,14 @@ typedef struct dial_cv_result {
 
 /* Fits and scores the model on every split, splits in parallel up to the
  * context's thread budget. Scores are the same whatever the thread count.
- * Split i's fit is seeded from the context's seed and i alone. Errors
- * (DIAL_ERR_ARGUMENT): data without a target, a metric that does not fit
- * (dial_metric_check), no splits or splits of other data; then the first
- * failing split's error, naming the split. Free the result with
- * dial_cv_result_free. */
+ * Split i's fit is seeded from the context's seed and i alone (and so is
+ * the sample of a silhouette on many rows). An unsupervised family is
+ * cross-validated on data without a target (make its splits unstratified):
+ * fitted on the training rows, scored by a clustering metric on the test
+ * rows. Errors (DIAL_ERR_ARGUMENT): data without a target for a family
+ * that needs one, a metric that does not fit (dial_metric_check), no
+ * splits or splits of other data; then the first failing split's error,
+ * naming the split. Free the result with dial_cv_result_free. */
 DIAL_API dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family,
                                  const dial_knobs *knobs, const dial_dataset *data,
                                  const dial_splits *splits, dial_metric metric,

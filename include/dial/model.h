@@ -5,7 +5,8 @@
  * src/models/ that fills a dial_model_family: its knob table, the doc of the
  * parameters it learns, and fit / predict functions over a dense,
  * preprocessed matrix. Adding a model means adding that file and one line in
- * src/models/registry.c.
+ * src/models/registry.c. A program may also bring a family of its own, on
+ * its context (dial_model_family_register), without touching the library.
  *
  * A fitted dial_model is the whole pipeline: the feature schema, the
  * preprocessing it learned (imputation values, one-hot levels, scaling), the
@@ -34,9 +35,11 @@ typedef struct dial_param_doc {
 typedef struct dial_fit_input {
     const double *x; /* n_rows x n_features, row-major */
     size_t n_rows, n_features;
-    const double *y; /* class index (0 .. n_classes-1) or value */
+    /* class index (0 .. n_classes-1) or value; NULL for an unsupervised
+     * family (clustering), which learns from x alone, and at predict */
+    const double *y;
     dial_task task;
-    size_t n_classes; /* 0 for regression */
+    size_t n_classes; /* 0 but in classification */
     /* The one-hot blocks of x in ascending offset order (n_onehot of them),
      * so a family may keep category codes instead of the dense columns;
      * NULL when the caller does not say (every column is then a number to
@@ -129,6 +132,12 @@ typedef struct dial_model_family {
      * side they go to): with impute=none they reach fit and predict as NaN
      * instead of failing. */
     bool handles_missing;
+    /* Learns without a target (clustering): tasks holds only tasks that
+     * need none (dial_task_needs_target false: DIAL_TASK_CLUSTERING), fit
+     * gets in->y NULL and in->n_classes 0, predict gives a cluster index
+     * per row, and data without a target is fitted, cross-validated and
+     * tuned; a target the data has is not shown to the family. */
+    bool unsupervised;
     const dial_knob_spec *knobs;
     size_t n_knobs;
     const dial_param_doc *params; /* NULL for a nonparametric model */
@@ -169,16 +178,53 @@ typedef struct dial_model_family {
                          const dial_fit_input *in, size_t index, size_t *n_trees, dial_tree *out);
 } dial_model_family;
 
-/* ---- the registry ---------------------------------------------------- */
+/* ---- the registry ----------------------------------------------------
+ * The built-in families (src/models/registry.c) are known everywhere; a
+ * program's own families are registered on a context, which keeps the list
+ * (no global: two contexts may know different families), and are then
+ * found by name through that context: dial_model_family_find_in,
+ * dial_model_family_lookup, and so by the model-file loader
+ * (dial_model_load), so a model of a registered family saves and loads
+ * like a built-in one. */
 
+/* The built-in families, in the order of `dial models`. */
 DIAL_API size_t dial_model_family_count(void);
 DIAL_API const dial_model_family *dial_model_family_at(size_t i);
-/* The family with that name, or NULL. */
+/* The built-in family with that name, or NULL. */
 DIAL_API const dial_model_family *dial_model_family_find(const char *name);
-/* Like find, but fails with DIAL_ERR_ARGUMENT and a message naming the
+/* The family with that name among the built-in ones and those registered
+ * on ctx (ctx may be NULL: built-in only), or NULL. */
+DIAL_API const dial_model_family *dial_model_family_find_in(const dial_ctx *ctx, const char *name);
+/* Like find_in, but fails with DIAL_ERR_ARGUMENT and a message naming the
  * known models (and the closest one) when there is none. */
 DIAL_API dial_status dial_model_family_lookup(dial_ctx *ctx, const char *name,
                                               const dial_model_family **out);
+/* Checks that a family's table keeps the contract above: a name of
+ * letters, digits and '_' (at most 63), a summary, fit and predict, tasks
+ * of known bits, unsupervised set exactly when no task needs a target,
+ * has_proba only with classification, and knobs that initialise to their
+ * defaults. Fails with DIAL_ERR_ARGUMENT naming the family and what is
+ * wrong. Every built-in family passes. */
+DIAL_API dial_status dial_model_family_check(dial_ctx *ctx, const dial_model_family *family);
+/* Registers family on ctx: from then on ctx, and the contexts cloned from
+ * it afterwards, find it by name as a built-in one. The table is borrowed:
+ * it must outlive ctx, its clones and every model fitted or loaded with it
+ * (a static const table does). The tuning hooks (family->tuning) are the
+ * library's internal mechanism: a registered family leaves them NULL, and
+ * is tuned by full fits. Errors (DIAL_ERR_ARGUMENT, nothing registered):
+ * those of dial_model_family_check, a family with tuning hooks, a name
+ * that a built-in or registered family already has; DIAL_ERR_NOMEM.
+ * Registering the same table twice is harmless. */
+DIAL_API dial_status dial_model_family_register(dial_ctx *ctx, const dial_model_family *family);
+
+/* The task a fit of family on data learns: the family's unsupervised task
+ * (DIAL_TASK_CLUSTERING) for an unsupervised family, whatever target the
+ * data has; otherwise the data's task (classification or regression; AUTO
+ * for data without a target). */
+DIAL_API dial_task dial_model_fit_task(const dial_model_family *family, const dial_dataset *data);
+/* The class count a fit of family on data sees (dial_fit_input.n_classes):
+ * data->n_classes when dial_model_fit_task is classification, else 0. */
+DIAL_API size_t dial_model_fit_n_classes(const dial_model_family *family, const dial_dataset *data);
 /* The family's knobs, set to their defaults. */
 DIAL_API dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family,
                                            dial_knobs *knobs);
@@ -197,8 +243,10 @@ typedef struct dial_model_facts {
     char dial_version[16];     /* DIAL_VERSION_STRING of the fit */
 } dial_model_facts;
 
-/* Fits the preprocessing and the family's estimator on the rows of train
- * (which must have a target). The task must be one the family supports.
+/* Fits the preprocessing and the family's estimator on the rows of train,
+ * which must have a target unless the family is unsupervised (a dataset
+ * from dial_dataset_features_only then does). The task
+ * (dial_model_fit_task) must be one the family supports.
  * knobs are checked first (dial_knobs_check). On success *out owns a new
  * model; free with dial_model_free. */
 DIAL_API dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family,
@@ -214,6 +262,19 @@ DIAL_API void dial_model_free(dial_model *model);
  * warning through the log callback. */
 DIAL_API dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model,
                                         const dial_view *rows, double *value, double *proba);
+
+/* The rows as the model's family sees them: the model's preprocessing
+ * (imputation, one-hot encoding, scaling) applied to the rows of a view
+ * bound as for dial_model_predict. A metric on the rows themselves (a
+ * clustering's silhouette) scores this matrix. Unseen categorical levels
+ * encode as all zeros, without the warning of dial_model_predict. On
+ * success *x is a new rows->n x dial_model_n_inputs(model) row-major array
+ * (NULL when rows->n is 0) that the caller frees with free(). Errors:
+ * DIAL_ERR_ARGUMENT (a feature count that is not the model's), those of
+ * the preprocessing (DIAL_ERR_DATA naming the row and column of a missing
+ * value it cannot fill), DIAL_ERR_NOMEM. */
+DIAL_API dial_status dial_model_transform(dial_ctx *ctx, const dial_model *model,
+                                          const dial_view *rows, double **x);
 
 /* Matches the columns of a new table to the model's features: by name when
  * the table has a header (extra columns ignored, any order; a missing column
@@ -236,6 +297,9 @@ DIAL_API const char *dial_model_get_tuning(const dial_model *model);
 /* Sets (a copy of) the tuning record; NULL clears it. The text must be a
  * JSON object: dial_model_save fails with DIAL_ERR_ARGUMENT otherwise. */
 DIAL_API dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);
+/* The task the model learned (dial_model_fit_task of its fit). A
+ * clustering model has no classes (n_classes 0) and no target (its target
+ * name is ""); its predictions are cluster indices. */
 DIAL_API dial_task dial_model_get_task(const dial_model *model);
 DIAL_API size_t dial_model_n_classes(const dial_model *model);
 /* Label of class i (as in the training target). */

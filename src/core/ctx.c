@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctx_families.h"
 #include "dial/core.h"
 
 #define DIAL_ERROR_MAX 1024
@@ -14,6 +15,10 @@ struct dial_ctx {
     dial_log_fn log_fn;
     void *log_user;
     char error[DIAL_ERROR_MAX];
+    /* dial_model_family_register's list (core/ctx_families.h): owned
+     * array of borrowed tables */
+    const struct dial_model_family **families;
+    size_t n_families;
 };
 
 static dial_ctx *ctx_alloc(void) {
@@ -39,10 +44,34 @@ dial_ctx *dial_ctx_clone(const dial_ctx *parent, int threads) {
     ctx->log_fn = parent->log_fn;
     ctx->log_user = parent->log_user;
     ctx->threads = threads < 1 ? 1 : threads;
+    /* A worker must find the families its parent registered (a model file
+     * loaded on it names one). */
+    for (size_t i = 0; i < parent->n_families; i++)
+        if (dial_ctx_family_add(ctx, parent->families[i]) != DIAL_OK) {
+            dial_ctx_free(ctx);
+            return NULL;
+        }
     return ctx;
 }
 
-void dial_ctx_free(dial_ctx *ctx) { free(ctx); }
+void dial_ctx_free(dial_ctx *ctx) {
+    if (ctx) free(ctx->families);
+    free(ctx);
+}
+
+dial_status dial_ctx_family_add(dial_ctx *ctx, const struct dial_model_family *family) {
+    const struct dial_model_family **grown =
+        realloc(ctx->families, (ctx->n_families + 1) * sizeof *grown);
+    if (!grown) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory registering a model family");
+    grown[ctx->n_families++] = family;
+    ctx->families = grown;
+    return DIAL_OK;
+}
+
+const struct dial_model_family *const *dial_ctx_families(const dial_ctx *ctx, size_t *n) {
+    *n = ctx->n_families;
+    return ctx->families;
+}
 
 void dial_ctx_set_seed(dial_ctx *ctx, uint64_t seed) { ctx->seed = seed; }
 uint64_t dial_ctx_seed(const dial_ctx *ctx) { return ctx->seed; }

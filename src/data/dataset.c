@@ -26,8 +26,13 @@ const char *dial_task_name(dial_task task) {
     case DIAL_TASK_AUTO: return "auto";
     case DIAL_TASK_CLASSIFICATION: return "classification";
     case DIAL_TASK_REGRESSION: return "regression";
+    case DIAL_TASK_CLUSTERING: return "clustering";
     }
     return "unknown";
+}
+
+bool dial_task_needs_target(dial_task task) {
+    return task == DIAL_TASK_CLASSIFICATION || task == DIAL_TASK_REGRESSION;
 }
 
 dial_view dial_view_all(const dial_dataset *data) {

@@ -68,7 +68,9 @@ static dial_status cv_check(dial_ctx *ctx, const dial_model_family *family, cons
     if (!family || !knobs || !data)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "dial_cv_run needs a model family, knobs and data");
-    if (!data->y)
+    /* A clustering (an unsupervised family) is cross-validated on rows
+     * alone; any other fit needs the target. */
+    if (!data->y && !family->unsupervised)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cross-validation needs a dataset with a target");
     dial_status status =
         dial_metric_check(ctx, metric, data->task, data->target_name, family, knobs);

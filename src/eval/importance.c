@@ -161,6 +161,12 @@ static dial_status importance_check(dial_ctx *ctx, const dial_model *model,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "repeats = %zu is out of range: permutation importance needs >= 1",
                          repeats);
+    if (!dial_task_needs_target(dial_model_get_task(model)))
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "permutation importance compares predictions with a target, and model "
+                         "'%s' does %s, which has none",
+                         dial_model_get_family(model)->name,
+                         dial_task_name(dial_model_get_task(model)));
     if (!data->y)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "permutation importance needs a dataset with a target");
@@ -384,9 +390,7 @@ dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *mo
         .metric = metric,
         .repeats = repeats,
         .seed = seed,
-        .n_classes = dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION
-                         ? dial_model_n_classes(model)
-                         : 0,
+        .n_classes = dial_model_n_classes(model), /* 0 but in classification */
         /* Threads the units leave idle go to the predictions, within the budget. */
         .threads_per_worker = budget / workers,
         .n_groups = n_groups,

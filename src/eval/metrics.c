@@ -1,5 +1,8 @@
 /* Metrics: how good a set of predictions is, computed as scikit-learn 1.2
- * computes them so that figures can be compared with it directly. */
+ * computes them so that figures can be compared with it directly. The
+ * names, properties and dispatch of every metric, and the classification
+ * and regression metrics; a clustering metric, which reads the rows' inputs,
+ * has a file of its own (eval/silhouette.h). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,6 +10,7 @@
 #include <strings.h>
 
 #include "core/text.h"
+#include "eval/silhouette.h"
 #include "eval/sums.h"
 #include "dial/eval.h"
 
@@ -15,10 +19,11 @@
 #define METRIC_LOG_LOSS_EPS 1e-15
 
 static const char *const metric_names[DIAL_METRIC_COUNT] = {
-    "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse", "mae", "r2",
+    "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse", "mae", "r2", "silhouette",
 };
 
-#define METRIC_NAME_LIST "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2"
+#define METRIC_NAME_LIST \
+    "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette"
 
 const char *dial_metric_name(dial_metric metric) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT) return "unknown";
@@ -90,12 +95,17 @@ dial_task dial_metric_task(dial_metric metric) {
     case DIAL_METRIC_RMSE:
     case DIAL_METRIC_MAE:
     case DIAL_METRIC_R2: return DIAL_TASK_REGRESSION;
+    case DIAL_METRIC_SILHOUETTE: return DIAL_TASK_CLUSTERING;
     default: return DIAL_TASK_CLASSIFICATION;
     }
 }
 
 dial_metric dial_metric_default(dial_task task) {
-    return task == DIAL_TASK_REGRESSION ? DIAL_METRIC_R2 : DIAL_METRIC_ACCURACY;
+    switch (task) {
+    case DIAL_TASK_REGRESSION: return DIAL_METRIC_R2;
+    case DIAL_TASK_CLUSTERING: return DIAL_METRIC_SILHOUETTE;
+    default: return DIAL_METRIC_ACCURACY;
+    }
 }
 
 /* ---- classification ---------------------------------------------------- */
@@ -418,8 +428,21 @@ static dial_status metric_check_inputs(dial_ctx *ctx, dial_metric metric, const 
 dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y_true,
                               const double *y_pred, const double *proba, size_t n, size_t n_classes,
                               double *score) {
+    dial_metric_rows rows = {
+        .n = n, .y_true = y_true, .y_pred = y_pred, .proba = proba, .n_classes = n_classes};
+    return dial_metric_score_rows(ctx, metric, &rows, score);
+}
+
+dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric, const dial_metric_rows *rows,
+                                   double *score) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
+    if (!rows)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "metric '%s' needs rows to score",
+                         metric_names[metric]);
+    if (metric == DIAL_METRIC_SILHOUETTE) return dial_eval_silhouette(ctx, rows, score);
+    const double *y_true = rows->y_true, *y_pred = rows->y_pred, *proba = rows->proba;
+    size_t n = rows->n, n_classes = rows->n_classes;
     dial_status status = metric_check_inputs(ctx, metric, y_true, y_pred, proba, n, n_classes);
     if (status != DIAL_OK) return status;
     switch (metric) {
@@ -434,6 +457,7 @@ dial_status dial_metric_score(dial_ctx *ctx, dial_metric metric, const double *y
     case DIAL_METRIC_RMSE: *score = metric_rmse(y_true, y_pred, n); break;
     case DIAL_METRIC_MAE: *score = metric_mae(y_true, y_pred, n); break;
     case DIAL_METRIC_R2: *score = metric_r2(y_true, y_pred, n); break;
+    case DIAL_METRIC_SILHOUETTE:
     case DIAL_METRIC_COUNT:
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "metric %d has no implementation", (int)metric);
     }

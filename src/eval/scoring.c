@@ -2,7 +2,8 @@
  * Scoring (eval/scoring.h and dial_metric_check in dial/eval.h): whether a
  * metric fits a task and a family, said once for cross-validation,
  * permutation importance, the tuner and the command line; and predicting
- * rows and scoring them, written once for cross-validation and the tuner.
+ * rows and scoring them, written once for cross-validation and the tuner:
+ * against the targets, or for a clustering on the rows' design matrix.
  */
 #include <stdlib.h>
 
@@ -16,17 +17,40 @@ uint64_t dial_eval_split_seed(uint64_t seed, size_t split) {
     return dial_rng_next(&seeds);
 }
 
+/* The metric is for the task a fit learns; said with the target, or for a
+ * clustering with the family, since there is no target to name. */
+static dial_status check_task(dial_ctx *ctx, dial_metric metric, dial_task task, const char *target,
+                              const dial_model_family *family) {
+    const char *name = dial_metric_name(metric);
+    dial_task wanted = dial_metric_task(metric);
+    if (wanted == task) return DIAL_OK;
+    if (task == DIAL_TASK_CLUSTERING)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' is for %s, but %s%s%s does clustering, which has no target: "
+                         "use %s",
+                         name, dial_task_name(wanted), family ? "model '" : "the fit",
+                         family ? family->name : "", family ? "'" : "",
+                         dial_metric_name(dial_metric_default(DIAL_TASK_CLUSTERING)));
+    if (wanted == DIAL_TASK_CLUSTERING)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' is for clustering, but the target '%s' is a %s target: "
+                         "score it with a %s metric (default %s)",
+                         name, target ? target : "?", dial_task_name(task), dial_task_name(task),
+                         dial_metric_name(dial_metric_default(task)));
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "metric '%s' is for %s, but the target '%s' is a %s target", name,
+                     dial_task_name(wanted), target ? target : "?", dial_task_name(task));
+}
+
 dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task, const char *target,
                               const dial_model_family *family, const dial_knobs *knobs) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown metric number %d", (int)metric);
     const char *name = dial_metric_name(metric);
-    if (dial_metric_task(metric) != task)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "metric '%s' is for %s, but the target '%s' is a %s target", name,
-                         dial_task_name(dial_metric_task(metric)), target ? target : "?",
-                         dial_task_name(task));
-    if (!family) return DIAL_OK;
+    /* An unsupervised family learns its own task, whatever the data's. */
+    if (family && family->unsupervised) task = dial_model_fit_task(family, NULL);
+    dial_status status = check_task(ctx, metric, task, target, family);
+    if (status != DIAL_OK || !family) return status;
     if (!(family->tasks & DIAL_TASK_BIT(task)))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "model '%s' does not do %s", family->name,
                          dial_task_name(task));
@@ -44,18 +68,41 @@ dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task,
     return DIAL_OK;
 }
 
-dial_status dial_eval_score_predictions(dial_ctx *ctx, const dial_dataset *data, dial_metric metric,
-                                        const double *y_true, const double *value,
-                                        const double *proba, size_t n, double *score) {
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
-    return dial_metric_score(ctx, metric, y_true, value, proba, n, n_classes, score);
+/* A clustering metric: the test rows' design matrix and their clusters. */
+static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const dial_view *test,
+                                  dial_metric metric, double *score) {
+    size_t n = test->n;
+    double *x = NULL;
+    double *value = malloc((n ? n : 1) * sizeof *value);
+    dial_status status = value
+                             ? dial_model_transform(ctx, model, test, &x)
+                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
+    if (status == DIAL_OK) status = dial_model_predict(ctx, model, test, value, NULL);
+    if (status == DIAL_OK) {
+        dial_metric_rows rows = {.n = n,
+                                 .y_pred = value,
+                                 .x = x,
+                                 .n_inputs = dial_model_n_inputs(model),
+                                 .seed = dial_ctx_seed(ctx)};
+        status = dial_metric_score_rows(ctx, metric, &rows, score);
+    }
+    free(x);
+    free(value);
+    return status;
 }
 
 dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const dial_view *test,
                                  dial_metric metric, double *score) {
+    if (dial_metric_task(metric) == DIAL_TASK_CLUSTERING)
+        return score_clusters(ctx, model, test, metric, score);
     const dial_dataset *data = test->data;
+    if (!data->y)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' compares predictions with the target, but the rows have "
+                         "none",
+                         dial_metric_name(metric));
     size_t n = test->n;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    size_t n_classes = dial_model_fit_n_classes(dial_model_get_family(model), data);
     bool want_proba = dial_metric_needs_proba(metric);
     double *y_true = malloc((n ? n : 1) * sizeof *y_true);
     double *value = malloc((n ? n : 1) * sizeof *value);
@@ -68,7 +115,7 @@ dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const d
         for (size_t i = 0; i < n; i++) y_true[i] = data->y[dial_view_row(test, i)];
         status = dial_model_predict(ctx, model, test, value, proba);
         if (status == DIAL_OK)
-            status = dial_eval_score_predictions(ctx, data, metric, y_true, value, proba, n, score);
+            status = dial_metric_score(ctx, metric, y_true, value, proba, n, n_classes, score);
     }
     free(y_true);
     free(value);

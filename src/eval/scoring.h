@@ -15,20 +15,14 @@
  * dial_cv_run and the tuner's folds draw the same seeds. */
 uint64_t dial_eval_split_seed(uint64_t seed, size_t split);
 
-/* Predicts the rows of test with model and scores them against the test
- * rows' targets (test->data->y) with metric, predicting probabilities when
- * the metric needs them. Errors: DIAL_ERR_NOMEM, and those of
- * dial_model_predict and dial_metric_score. */
+/* Predicts the rows of test with model and scores them with metric:
+ * against the test rows' targets (test->data->y), predicting probabilities
+ * when the metric needs them; or, for a clustering metric, on the rows'
+ * design matrix (dial_model_transform) and their predicted clusters, a
+ * sample drawn from the context's seed. Errors: DIAL_ERR_ARGUMENT for a
+ * supervised metric on data without a target, DIAL_ERR_NOMEM, and those
+ * of dial_model_transform, dial_model_predict and dial_metric_score_rows. */
 dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const dial_view *test,
                                  dial_metric metric, double *score);
-
-/* Scores predictions of the test rows (value, and proba when the metric
- * needs it) against their targets y_true, with the class count of data's
- * task: what dial_eval_score_view does after predicting, for callers that
- * predict another way (the tuner's prepared folds). Errors: those of
- * dial_metric_score. */
-dial_status dial_eval_score_predictions(dial_ctx *ctx, const dial_dataset *data, dial_metric metric,
-                                        const double *y_true, const double *value,
-                                        const double *proba, size_t n, double *score);
 
 #endif

@@ -324,14 +324,17 @@ static dial_status decode_task(const dial_modelfile_reader *r, const json_t *hea
     char quoted[80];
     dial_status status = dial_modelfile_string(r, header, "", "task", &task);
     if (status != DIAL_OK) return status;
-    if (strcmp(task, "classification") == 0)
-        model->task = DIAL_TASK_CLASSIFICATION;
-    else if (strcmp(task, "regression") == 0)
-        model->task = DIAL_TASK_REGRESSION;
-    else
+    /* Every task a model may learn; a file from before clustering holds
+     * one of the first two. */
+    static const dial_task tasks[] = {DIAL_TASK_CLASSIFICATION, DIAL_TASK_REGRESSION,
+                                      DIAL_TASK_CLUSTERING};
+    model->task = DIAL_TASK_AUTO;
+    for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++)
+        if (strcmp(task, dial_task_name(tasks[i])) == 0) model->task = tasks[i];
+    if (model->task == DIAL_TASK_AUTO)
         return dial_modelfile_fail(r,
-                                   "header field 'task' is '%s', expected 'classification' or "
-                                   "'regression'",
+                                   "header field 'task' is '%s', expected 'classification', "
+                                   "'regression' or 'clustering'",
                                    dial_modelfile_printable(task, quoted, sizeof quoted));
     if (!(model->family->tasks & DIAL_TASK_BIT(model->task)))
         return dial_modelfile_fail(r, "model '%s' does not do %s", model->family->name, task);
@@ -409,8 +412,9 @@ static dial_status decode_classes(const dial_modelfile_reader *r, const json_t *
                                    "a classification model needs at least 2 classes, the "
                                    "header lists %zu",
                                    n);
-    if (model->task == DIAL_TASK_REGRESSION && n != 0)
-        return dial_modelfile_fail(r, "a regression model has no classes, the header lists %zu", n);
+    if (model->task != DIAL_TASK_CLASSIFICATION && n != 0)
+        return dial_modelfile_fail(r, "a %s model has no classes, the header lists %zu",
+                                   dial_task_name(model->task), n);
     status = decode_strings(r, classes, "classes", &model->class_names, &model->n_classes);
     if (status != DIAL_OK) return status;
     return check_unique(r, model->class_names, model->n_classes, "classes", "class labels");

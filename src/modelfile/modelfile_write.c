@@ -299,7 +299,7 @@ static dial_status encode_tuning(dial_ctx *ctx, const dial_model *model, json_t 
 
 static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const uint64_t *offsets,
                                  uint64_t data_bytes, json_t *root) {
-    const char *task = model->task == DIAL_TASK_REGRESSION ? "regression" : "classification";
+    const char *task = dial_task_name(model->task);
     json_t *target = NULL, *classes = json_array();
     dial_status status = json_put(ctx, root, "format", json_string(DIAL_MODELFILE_FORMAT_NAME));
     if (status == DIAL_OK)

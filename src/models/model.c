@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ctx_families.h"
 #include "core/text.h"
 #include "models/model_internal.h"
 
@@ -39,14 +40,17 @@ static void list_append(char *buf, size_t size, size_t *used, const char *name) 
 
 dial_status dial_model_family_lookup(dial_ctx *ctx, const char *name,
                                      const dial_model_family **out) {
-    *out = dial_model_family_find(name);
+    *out = dial_model_family_find_in(ctx, name);
     if (*out) return DIAL_OK;
-    size_t n = dial_model_family_count();
+    /* The built-in families, then those registered on ctx. */
+    size_t n_builtin = dial_model_family_count(), n_registered = 0;
+    const dial_model_family *const *registered = dial_ctx_families(ctx, &n_registered);
     const char *names[64];
     char list[MODEL_NAME_LIST_MAX] = "";
     size_t used = 0, n_names = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *family_name = dial_model_family_at(i)->name;
+    for (size_t i = 0; i < n_builtin + n_registered; i++) {
+        const char *family_name =
+            i < n_builtin ? dial_model_family_at(i)->name : registered[i - n_builtin]->name;
         if (n_names < sizeof names / sizeof names[0]) names[n_names++] = family_name;
         list_append(list, sizeof list, &used, family_name);
     }
@@ -104,13 +108,16 @@ static dial_status copy_strings(dial_ctx *ctx, char *const *from, size_t n, char
 /* Copies the schema of the training data: the model must not point into
  * the caller's table, which may be freed right after the fit. */
 static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_model *model) {
-    model->task = data->task;
-    model->n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    model->task = dial_model_fit_task(model->family, data);
+    model->n_classes = dial_model_fit_n_classes(model->family, data);
+    /* A model without a target keeps none, even when the data had one
+     * (an unsupervised family never sees it). */
+    bool has_target = dial_task_needs_target(model->task);
     dial_status status = DIAL_OK;
     if (model->n_classes)
         status = copy_strings(ctx, data->class_names, data->n_classes, &model->class_names);
     if (status != DIAL_OK) return status;
-    model->target_name = dial_strdup(data->target_name ? data->target_name : "");
+    model->target_name = dial_strdup(has_target && data->target_name ? data->target_name : "");
     model->features = calloc(data->n_features ? data->n_features : 1, sizeof *model->features);
     if (!model->target_name || !model->features)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
@@ -133,7 +140,7 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
     int64_t *target_column = NULL;
     status = dial_tensors_add(ctx, &model->tensors, MODEL_TARGET_COLUMN, DIAL_I64, 0, shape,
                               (void **)&target_column);
-    if (status == DIAL_OK) *target_column = data->target_index;
+    if (status == DIAL_OK) *target_column = has_target ? data->target_index : -1;
     return status;
 }
 
@@ -154,11 +161,14 @@ static dial_status check_fit_arguments(dial_ctx *ctx, const dial_model_family *f
     dial_status status = dial_knobs_check(ctx, knobs);
     if (status != DIAL_OK) return status;
     const dial_dataset *data = train->data;
-    if (!data->y || (data->task != DIAL_TASK_CLASSIFICATION && data->task != DIAL_TASK_REGRESSION))
+    dial_task task = dial_model_fit_task(family, data);
+    /* An unsupervised family needs no target; any other needs one of a
+     * task with a target. */
+    if (!family->unsupervised && (!data->y || !dial_task_needs_target(task)))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the training data has no target");
-    if (!(family->tasks & DIAL_TASK_BIT(data->task)))
+    if (!(family->tasks & DIAL_TASK_BIT(task)))
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "model '%s' does not do %s", family->name,
-                         dial_task_name(data->task));
+                         dial_task_name(task));
     if (train->n == 0) return dial_fail(ctx, DIAL_ERR_DATA, "there are no training rows");
     for (size_t i = 0; train->rows && i < train->n; i++)
         if (train->rows[i] >= data->n_rows)
@@ -210,6 +220,34 @@ dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family, const
 
 /* ---- predicting --------------------------------------------------------------------- */
 
+static dial_status check_feature_count(dial_ctx *ctx, const dial_model *model,
+                                       const dial_view *rows) {
+    if (rows->data->n_features == model->n_features) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "the data has %zu features but the model needs %zu; match the columns "
+                     "with dial_model_bind",
+                     rows->data->n_features, model->n_features);
+}
+
+/* The design matrix of rows (n_rows x n_inputs), as fit saw its own. */
+static dial_status design_matrix(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
+                                 double **x, size_t *unseen) {
+    bool keep_missing = dial_model_impute(model->family, &model->knobs) == DIAL_IMPUTE_KEEP;
+    return dial_preprocess_transform_missing(ctx, model->features, model->n_features,
+                                             &model->tensors, rows, keep_missing, x, unseen);
+}
+
+dial_status dial_model_transform(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
+                                 double **x) {
+    *x = NULL;
+    if (!model || !rows || !rows->data)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_model_transform needs a model and rows");
+    dial_status status = check_feature_count(ctx, model, rows);
+    if (status != DIAL_OK || rows->n == 0) return status;
+    size_t unseen = 0;
+    return design_matrix(ctx, model, rows, x, &unseen);
+}
+
 dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
                                double *value, double *proba) {
     if (!model || !rows || !rows->data || !value)
@@ -223,17 +261,12 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
     if (proba && !family->has_proba)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "model '%s' does not predict class probabilities", family->name);
-    if (rows->data->n_features != model->n_features)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "the data has %zu features but the model needs %zu; match the columns "
-                         "with dial_model_bind",
-                         rows->data->n_features, model->n_features);
+    dial_status status = check_feature_count(ctx, model, rows);
+    if (status != DIAL_OK) return status;
     if (rows->n == 0) return DIAL_OK;
     double *x = NULL;
     size_t unseen = 0;
-    bool keep_missing = dial_model_impute(model->family, &model->knobs) == DIAL_IMPUTE_KEEP;
-    dial_status status = dial_preprocess_transform_missing(
-        ctx, model->features, model->n_features, &model->tensors, rows, keep_missing, &x, &unseen);
+    status = design_matrix(ctx, model, rows, &x, &unseen);
     if (status != DIAL_OK) return status;
     if (unseen == 1)
         dial_log(ctx, DIAL_LOG_WARN,

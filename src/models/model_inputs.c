@@ -93,10 +93,12 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
         dial_preprocess_fit(ctx, dial_model_impute(family, knobs), dial_model_scale(knobs),
                             features, n_features, train, learned);
     if (status != DIAL_OK) return status;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    dial_task task = dial_model_fit_task(family, data);
     status = dial_model_inputs_transform(ctx, family, knobs, features, n_features, learned, train,
-                                         data->task, n_classes, out, NULL);
-    if (status != DIAL_OK) return status;
+                                         task, dial_model_fit_n_classes(family, data), out, NULL);
+    /* An unsupervised family learns from x alone: it gets no target, even
+     * from data that has one. */
+    if (status != DIAL_OK || !dial_task_needs_target(task)) return status;
     out->y = malloc((train->n ? train->n : 1) * sizeof *out->y);
     if (!out->y) {
         dial_model_inputs_free(out);

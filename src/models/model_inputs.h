@@ -40,8 +40,9 @@ dial_status dial_model_inputs_schema(dial_ctx *ctx, const dial_dataset *data,
 
 /* Learns on the rows of train the preprocessing that family and knobs ask
  * for, adding its tensors to *learned, and builds train's input: its design
- * matrix, its target, the data's task and class count (0 in regression)
- * and the one-hot blocks. features describes train's columns (same
+ * matrix, its target (none, in.y NULL, for an unsupervised family), the
+ * task and class count of the fit (dial_model_fit_task,
+ * dial_model_fit_n_classes) and the one-hot blocks. features describes train's columns (same
  * order). On success free *out with dial_model_inputs_free; on error *out
  * holds nothing (what was added to *learned stays, the caller's to clear).
  * Errors: those of the preprocessing (DIAL_ERR_DATA naming the row and

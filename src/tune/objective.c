@@ -26,7 +26,10 @@
 dial_status dial_objective_check_metric(dial_ctx *ctx, const dial_model_family *family,
                                         const dial_knobs *knobs, const dial_space *space,
                                         const dial_dataset *data, dial_metric metric) {
-    if (!data->y) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
+    /* An unsupervised family (clustering) is tuned on data without a
+     * target; any other needs one. */
+    if (!data->y && !family->unsupervised)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tuning needs a dataset with a target");
     dial_status status =
         dial_metric_check(ctx, metric, data->task, data->target_name, family, NULL);
     const char *knob = family->proba_knob;
@@ -114,21 +117,23 @@ static dial_status copy_rows(dial_ctx *ctx, const dial_dataset *data, const size
 
 /* Folds over the objective's rows: split a dataset that has only those
  * rows' targets and scheme keys (the splitter reads nothing else), then map
- * the indices back to rows of data. */
+ * the indices back to rows of data. Stratified when the fit classifies;
+ * a fit without a target (clustering) splits rows alone. */
 static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective,
                                const dial_fold_scheme *scheme, size_t folds, size_t repeats,
                                uint64_t seed) {
     const dial_dataset *data = objective->data;
     size_t n = objective->n_rows;
     dial_dataset subset = *data;
-    double *y = malloc((n ? n : 1) * sizeof *y);
+    bool has_target = dial_task_needs_target(objective->task);
+    double *y = has_target ? malloc((n ? n : 1) * sizeof *y) : NULL;
     double *keys = scheme && scheme->keys ? malloc((n ? n : 1) * sizeof *keys) : NULL;
-    if (!y || (scheme && scheme->keys && !keys)) {
+    if ((has_target && !y) || (scheme && scheme->keys && !keys)) {
         free(y);
         free(keys);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
     }
-    for (size_t i = 0; i < n; i++) y[i] = data->y[objective->rows[i]];
+    for (size_t i = 0; y && i < n; i++) y[i] = data->y[objective->rows[i]];
     /* The rows are ascending, so a scheme without keys (rows in time
      * order) keeps its meaning on the subset. */
     for (size_t i = 0; keys && i < n; i++) keys[i] = scheme->keys[objective->rows[i]];
@@ -138,7 +143,7 @@ static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective,
     subset.y = y;
     dial_status status =
         dial_split_folds(ctx, &subset, &subset_scheme, folds, repeats,
-                         data->task == DIAL_TASK_CLASSIFICATION, seed, &objective->splits);
+                         objective->task == DIAL_TASK_CLASSIFICATION, seed, &objective->splits);
     free(y);
     free(keys);
     if (status != DIAL_OK) return status;
@@ -160,6 +165,7 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
     /* dial_cv_run's seeds: `dial cv --seed N -s <best knobs>` gives the
      * best trial's score */
     fold->fit_seed = dial_eval_split_seed(dial_ctx_seed(ctx), index);
+    if (!dial_task_needs_target(objective->task)) return DIAL_OK; /* a clustering's folds */
     fold->test_y = malloc((split->n_test ? split->n_test : 1) * sizeof *fold->test_y);
     if (!fold->test_y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a fold");
     for (size_t i = 0; i < split->n_test; i++) fold->test_y[i] = objective->data->y[split->test[i]];
@@ -182,6 +188,8 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
     objective->family = setup->family;
     objective->metric = setup->metric;
     objective->data = data;
+    objective->task = dial_model_fit_task(setup->family, data);
+    objective->n_classes = dial_model_fit_n_classes(setup->family, data);
     status = dial_knobs_copy(ctx, setup->knobs, &objective->knobs);
     if (status == DIAL_OK && setup->space)
         status = dial_space_copy(ctx, setup->space, &objective->space);

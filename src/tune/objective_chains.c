@@ -177,6 +177,7 @@ static void memo_settle(prepared_cache *cache, memo *m) {
 typedef struct path_collector {
     const dial_model_objective *objective;
     const objective_fold *fold;
+    const dial_fit_input *test; /* the fold's test rows as the family sees them */
     dial_ctx *ctx;
     const size_t *steps;
     double *scores; /* by step - 1 */
@@ -186,9 +187,8 @@ static dial_status collect_step(void *user, size_t s, const dial_predict_output 
     path_collector *c = user;
     const dial_model_objective *objective = c->objective;
     if (dial_metric_needs_proba(objective->metric) && !out->proba) return DIAL_ERR_UNSUPPORTED;
-    return dial_eval_score_predictions(c->ctx, objective->data, objective->metric, c->fold->test_y,
-                                       out->value, out->proba, c->fold->test.n,
-                                       &c->scores[c->steps[s] - 1]);
+    return dial_objective_score_predictions(c->ctx, objective, c->fold, c->test, out->value,
+                                            out->proba, &c->scores[c->steps[s] - 1]);
 }
 
 /* The steps one path fit answers for a trial at step v, ascending and
@@ -232,7 +232,8 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
         status = dial_knobs_set_number(ctx, &at_top, objective->chain_param->name, (double)top);
     if (status == DIAL_OK) {
         for (size_t i = 0; i < top; i++) out[i] = NAN;
-        path_collector collector = {objective, &objective->folds[f], ctx, steps, out};
+        path_collector collector = {objective, &objective->folds[f], &entry->test.in, ctx, steps,
+                                    out};
         dial_ctx_set_seed(ctx, objective->folds[f].fit_seed);
         status = objective->family->tuning->predict_fold_path(
             ctx, &at_top, entry->fold_state, steps, n_steps,
@@ -255,9 +256,8 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
 static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
                                const dial_knobs *knobs, const prepared *entry, memo *m, size_t to) {
     const objective_fold *fold = &objective->folds[f];
-    const dial_dataset *data = objective->data;
     size_t n = fold->test.n;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    size_t n_classes = objective->n_classes;
     bool want_proba = dial_metric_needs_proba(objective->metric);
     double *value = malloc((n ? n : 1) * sizeof *value);
     double *proba =
@@ -278,8 +278,8 @@ static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *object
             status = objective->family->tuning->predict_fold_warm(ctx, &rung, entry->fold_state,
                                                                   m->solution, &solution, &out);
         if (status == DIAL_OK)
-            status = dial_eval_score_predictions(ctx, data, objective->metric, fold->test_y, value,
-                                                 proba, n, &m->scores[r]);
+            status = dial_objective_score_predictions(ctx, objective, fold, &entry->test.in, value,
+                                                      proba, &m->scores[r]);
         if (status != DIAL_OK) {
             if (solution) objective->family->tuning->free_warm(solution);
             break;

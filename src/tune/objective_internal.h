@@ -25,7 +25,7 @@
 /* One fold, ready for every trial. */
 typedef struct objective_fold {
     dial_view train, test;
-    double *test_y; /* the targets of the test rows, owned */
+    double *test_y; /* the targets of the test rows, owned; NULL when the fit has none */
     uint64_t fit_seed;
 } objective_fold;
 
@@ -91,7 +91,9 @@ struct dial_model_objective {
     dial_order_role *order_roles; /* hints for the study's sampler, per space param; NULL: none */
     dial_metric metric;
     const dial_dataset *data;
-    size_t *rows; /* the rows the objective sees, ascending, owned */
+    dial_task task;   /* of a fit of family on data: dial_model_fit_task */
+    size_t n_classes; /* of a fit of family on data: dial_model_fit_n_classes */
+    size_t *rows;     /* the rows the objective sees, ascending, owned */
     size_t n_rows;
     dial_splits splits; /* row indices of data */
     objective_fold *folds;
@@ -152,6 +154,16 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
                                                size_t key_length, double *score, double *path,
                                                bool *busy, double *paid);
 
+/* Scores the predictions value (and proba) of fold's test rows, whose
+ * input the family saw as test: against their targets, or for a
+ * clustering metric on test->x, a sample drawn from ctx's seed (which the
+ * caller has set to the fold's fit seed, as a full fit's scoring has).
+ * What dial_eval_score_view does after predicting. Errors: those of
+ * dial_metric_score_rows. */
+dial_status dial_objective_score_predictions(dial_ctx *ctx, const dial_model_objective *objective,
+                                             const objective_fold *fold, const dial_fit_input *test,
+                                             const double *value, const double *proba,
+                                             double *score);
 /* Notes that trial `number` spent `seconds` preparing entries (kept
  * whatever the trial's outcome: the entries stay for the others). Out of
  * memory, the note is lost and the leaderboard says nothing of it. */

@@ -385,9 +385,8 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
         }
         dial_ctx_clear_error(ctx);
     }
-    const dial_dataset *data = objective->data;
     size_t n = fold->test.n;
-    size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
+    size_t n_classes = objective->n_classes;
     bool want_proba = dial_metric_needs_proba(objective->metric);
     double *value = malloc((n ? n : 1) * sizeof *value);
     double *proba =
@@ -405,12 +404,27 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
         dial_ctx_clear_error(ctx);
         status = dial_objective_score_fold(ctx, objective, knobs, fold, score);
     } else if (status == DIAL_OK) {
-        status = dial_eval_score_predictions(ctx, objective->data, objective->metric, fold->test_y,
-                                             value, proba, n, score);
+        status = dial_objective_score_predictions(ctx, objective, fold, &entry->test.in, value,
+                                                  proba, score);
     }
     free(value);
     free(proba);
     return status;
+}
+
+dial_status dial_objective_score_predictions(dial_ctx *ctx, const dial_model_objective *objective,
+                                             const objective_fold *fold, const dial_fit_input *test,
+                                             const double *value, const double *proba,
+                                             double *score) {
+    dial_metric_rows rows = {.n = fold->test.n,
+                             .y_true = fold->test_y,
+                             .y_pred = value,
+                             .proba = proba,
+                             .n_classes = objective->n_classes,
+                             .x = test->x,
+                             .n_inputs = test->n_features,
+                             .seed = dial_ctx_seed(ctx)};
+    return dial_metric_score_rows(ctx, objective->metric, &rows, score);
 }
 
 /* Notes that trial `number` spent `seconds` preparing entries (kept

@@ -238,7 +238,7 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"fold_column", kind == DIAL_FOLDS_PREDEFINED ? column : ""},
         {"data", fingerprint},
         {"target", data->target_name ? data->target_name : ""},
-        {"task", dial_task_name(data->task)},
+        {"task", dial_task_name(dial_model_fit_task(setup->family, data))},
         {"metric", dial_metric_name(setup->metric)},
         {"folds", folds},
         {"repeats", repeats},
@@ -445,8 +445,8 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
                               double timeout, dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
-    dial_status status = dial_split_folds(ctx, data, setup->fold_scheme, k, 1,
-                                          data->task == DIAL_TASK_CLASSIFICATION,
+    bool stratified = dial_model_fit_task(setup->family, data) == DIAL_TASK_CLASSIFICATION;
+    dial_status status = dial_split_folds(ctx, data, setup->fold_scheme, k, 1, stratified,
                                           dial_rng_next(&outer_seed), &out->outer_splits);
     if (status != DIAL_OK) return status;
     out->outer_scores = calloc(k, sizeof *out->outer_scores);
@@ -628,9 +628,9 @@ static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
         return DIAL_OK;
     }
     dial_splits holdout = {0, NULL};
-    dial_status status =
-        dial_split_holdout_by(ctx, data, setup->fold_scheme, options->holdout,
-                              data->task == DIAL_TASK_CLASSIFICATION, setup->seed, &holdout);
+    bool stratified = dial_model_fit_task(setup->family, data) == DIAL_TASK_CLASSIFICATION;
+    dial_status status = dial_split_holdout_by(ctx, data, setup->fold_scheme, options->holdout,
+                                               stratified, setup->seed, &holdout);
     if (status != DIAL_OK) return status;
     dial_split *split = &holdout.items[0];
     out->search_rows = split->train;

@@ -48,7 +48,7 @@ static void test_an_unknown_metric_number_fails(void **state) {
     dial_ctx *ctx = test_ctx();
     assert_dial_error(
         ctx, dial_metric_check(ctx, DIAL_METRIC_COUNT, DIAL_TASK_REGRESSION, "y", NULL, NULL),
-        DIAL_ERR_ARGUMENT, "unknown metric number 8");
+        DIAL_ERR_ARGUMENT, "unknown metric number 9");
     dial_ctx_free(ctx);
 }
 
@@ -106,6 +106,44 @@ static void test_a_proba_knob_turned_off_fails_with_the_fix(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* An unsupervised family, made for the test: the check reads its table
+ * only. */
+static const dial_model_family grouper = {
+    .name = "grouper",
+    .tasks = DIAL_TASK_BIT(DIAL_TASK_CLUSTERING),
+    .unsupervised = true,
+};
+
+/* A clustering learns no target: whatever the data's task, an unsupervised
+ * family is scored by a clustering metric, and any other family is not. */
+static void test_an_unsupervised_family_takes_a_clustering_metric_only(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    assert_dial_ok(
+        ctx, dial_metric_check(ctx, DIAL_METRIC_SILHOUETTE, DIAL_TASK_AUTO, NULL, &grouper, NULL));
+    assert_dial_ok(ctx, dial_metric_check(ctx, DIAL_METRIC_SILHOUETTE, DIAL_TASK_CLASSIFICATION,
+                                          "species", &grouper, NULL));
+    assert_dial_error(ctx,
+                      dial_metric_check(ctx, DIAL_METRIC_ACCURACY, DIAL_TASK_CLASSIFICATION,
+                                        "species", &grouper, NULL),
+                      DIAL_ERR_ARGUMENT,
+                      "metric 'accuracy' is for classification, but model 'grouper' does "
+                      "clustering, which has no target: use silhouette");
+    assert_dial_error(
+        ctx, dial_metric_check(ctx, DIAL_METRIC_R2, DIAL_TASK_CLUSTERING, NULL, NULL, NULL),
+        DIAL_ERR_ARGUMENT,
+        "metric 'r2' is for regression, but the fit does clustering, which has no target: use "
+        "silhouette");
+    assert_dial_error(ctx,
+                      dial_metric_check(ctx, DIAL_METRIC_SILHOUETTE, DIAL_TASK_CLASSIFICATION,
+                                        "species", family("knn"), NULL),
+                      DIAL_ERR_ARGUMENT,
+                      "metric 'silhouette' is for clustering, but the target 'species' is a "
+                      "classification target: score it with a classification metric (default "
+                      "accuracy)");
+    dial_ctx_free(ctx);
+}
+
 /* ---- scoring a view ---------------------------------------------------------- */
 
 /* The score of a fitted model on every other row is the metric of its
@@ -151,6 +189,7 @@ int main(void) {
         cmocka_unit_test(test_a_family_that_does_not_do_the_task_fails),
         cmocka_unit_test(test_probabilities_a_family_lacks_fail),
         cmocka_unit_test(test_a_proba_knob_turned_off_fails_with_the_fix),
+        cmocka_unit_test(test_an_unsupervised_family_takes_a_clustering_metric_only),
         cmocka_unit_test(test_scoring_a_view_is_predicting_and_scoring_it),
         cmocka_unit_test(test_split_seeds_differ_by_split_and_seed),
     };

@@ -1107,8 +1107,8 @@ static void test_the_header_fields_are_checked_one_by_one(void **state) {
          "model.dial: header field 'n_inputs' is 5 but the features expand to 4 inputs"},
         {no_facts, "model.dial: header field 'facts' is missing"},
         {text_n_inputs, "model.dial: header field 'n_inputs' must be an integer, found a string"},
-        {regression_task,
-         "model.dial: header field 'task' is 'ranking', expected 'classification' or 'regression'"},
+        {regression_task, "model.dial: header field 'task' is 'ranking', expected "
+                          "'classification', 'regression' or 'clustering'"},
         {levels_on_a_numeric_feature,
          "model.dial: header field 'features[1].levels': numeric feature 'sepal_width' has no "
          "levels, the header lists 1"},
