@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/core.h"
 
 #define DIAL_ERROR_MAX 1024
@@ -13,11 +14,14 @@ struct dial_ctx {
     int threads;
     dial_log_fn log_fn;
     void *log_user;
+    /* Asked before every allocation (core/alloc.h); shared by clones. */
+    dial_alloc_hook alloc_hook;
+    void *alloc_user;
     char error[DIAL_ERROR_MAX];
 };
 
-static dial_ctx *ctx_alloc(void) {
-    dial_ctx *ctx = calloc(1, sizeof *ctx);
+static dial_ctx *ctx_alloc(const dial_ctx *parent) {
+    dial_ctx *ctx = dial_calloc(parent, 1, sizeof *ctx);
     if (ctx) ctx->threads = 1;
     return ctx;
 }
@@ -29,12 +33,14 @@ dial_ctx *dial_ctx_new(void) {
      * so it is made here, when a program starts using dial, and not in
      * dial_ctx_clone, which worker threads call at the same time. */
     openblas_set_num_threads(1);
-    return ctx_alloc();
+    return ctx_alloc(NULL);
 }
 
 dial_ctx *dial_ctx_clone(const dial_ctx *parent, int threads) {
-    dial_ctx *ctx = ctx_alloc();
+    dial_ctx *ctx = ctx_alloc(parent);
     if (!ctx) return NULL;
+    ctx->alloc_hook = parent->alloc_hook;
+    ctx->alloc_user = parent->alloc_user;
     ctx->seed = parent->seed;
     ctx->log_fn = parent->log_fn;
     ctx->log_user = parent->log_user;
@@ -52,6 +58,15 @@ int dial_ctx_threads(const dial_ctx *ctx) { return ctx->threads; }
 void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user) {
     ctx->log_fn = fn;
     ctx->log_user = user;
+}
+
+void dial_ctx_set_alloc_hook(dial_ctx *ctx, dial_alloc_hook hook, void *user) {
+    ctx->alloc_hook = hook;
+    ctx->alloc_user = user;
+}
+
+bool dial_ctx_alloc_allowed(const dial_ctx *ctx, size_t size) {
+    return !ctx || !ctx->alloc_hook || ctx->alloc_hook(ctx->alloc_user, size);
 }
 
 const char *dial_ctx_error(const dial_ctx *ctx) { return ctx->error; }

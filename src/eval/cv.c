@@ -55,7 +55,7 @@ static dial_status cv_run_worker(void *arg, size_t begin, size_t end, int worker
         dial_status status = cv_run_split(worker, job, i);
         if (status != DIAL_OK) {
             job->status[i] = status;
-            job->message[i] = dial_strdup(dial_ctx_error(worker));
+            job->message[i] = dial_strdup(worker, dial_ctx_error(worker));
         }
     }
     dial_ctx_free(worker);

@@ -141,7 +141,7 @@ static dial_status importance_run_worker(void *arg, size_t begin, size_t end, in
         dial_status status = importance_run_unit(worker, job, &scratch, unit);
         if (status != DIAL_OK) {
             job->status[unit] = status;
-            job->message[unit] = dial_strdup(dial_ctx_error(worker));
+            job->message[unit] = dial_strdup(worker, dial_ctx_error(worker));
         }
     }
 done:

@@ -95,7 +95,7 @@ static dial_status copy_strings(dial_ctx *ctx, char *const *from, size_t n, char
     *to = calloc(n ? n : 1, sizeof **to);
     if (!*to) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying names");
     for (size_t i = 0; i < n; i++) {
-        (*to)[i] = dial_strdup(from[i] ? from[i] : "");
+        (*to)[i] = dial_strdup(ctx, from[i] ? from[i] : "");
         if (!(*to)[i]) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying names");
     }
     return DIAL_OK;
@@ -110,7 +110,7 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
     if (model->n_classes)
         status = copy_strings(ctx, data->class_names, data->n_classes, &model->class_names);
     if (status != DIAL_OK) return status;
-    model->target_name = dial_strdup(data->target_name ? data->target_name : "");
+    model->target_name = dial_strdup(ctx, data->target_name ? data->target_name : "");
     model->features = calloc(data->n_features ? data->n_features : 1, sizeof *model->features);
     if (!model->target_name || !model->features)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
@@ -119,7 +119,7 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
         const dial_column *col = data->features[j];
         dial_feature *feature = &model->features[j];
         feature->type = col->type;
-        feature->name = dial_strdup(col->name ? col->name : "");
+        feature->name = dial_strdup(ctx, col->name ? col->name : "");
         if (!feature->name)
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
         if (col->type == DIAL_COLUMN_CATEGORICAL) {
@@ -361,7 +361,7 @@ const char *dial_model_get_tuning(const dial_model *model) { return model->tunin
 
 dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text) {
     char *copy = NULL;
-    if (json_text && !(copy = dial_strdup(json_text)))
+    if (json_text && !(copy = dial_strdup(ctx, json_text)))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
     free(model->tuning_json);
     model->tuning_json = copy;

@@ -252,7 +252,7 @@ static int studies_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_stat
         dial_study_summary *item = &arg->items[arg->n];
         *item = (dial_study_summary){0};
         ids[arg->n] = sqlite3_column_int64(list, 0);
-        if (!(item->name = dial_strdup(column_text(list, 1)))) {
+        if (!(item->name = dial_strdup(ctx, column_text(list, 1)))) {
             free(ids);
             return nomem(ctx, list, status);
         }

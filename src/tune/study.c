@@ -47,8 +47,8 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
         free(study);
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
     }
-    if (!(study->name = dial_strdup(name)) ||
-        (!in_memory && !(study->storage_path = dial_strdup(options->storage)))) {
+    if (!(study->name = dial_strdup(ctx, name)) ||
+        (!in_memory && !(study->storage_path = dial_strdup(ctx, options->storage)))) {
         dial_study_free(study);
         return study_nomem(ctx);
     }
