@@ -243,6 +243,29 @@ static void test_every_allocation_of_a_short_tune_can_fail(void **state) {
     sweep(short_tune, same_or_failed_trial_out_of_memory, &run, "tree: a short tune");
 }
 
+static void test_every_allocation_of_a_forest_fit_save_and_load_can_fail(void **state) {
+    static const char *const settings[] = {"n_estimators=4", "max_depth=3", NULL};
+    sweep_model("forest", settings);
+}
+
+static void test_every_allocation_of_a_gbdt_fit_save_and_load_can_fail(void **state) {
+    static const char *const settings[] = {"n_estimators=3", "max_depth=2", NULL};
+    sweep_model("gbdt", settings);
+}
+
+static void test_every_allocation_of_a_knn_fit_save_and_load_can_fail(void **state) {
+    sweep_model("knn", NULL);
+}
+
+static void test_every_allocation_of_a_naive_bayes_fit_save_and_load_can_fail(void **state) {
+    sweep_model("naive_bayes", NULL);
+}
+
+static void test_every_allocation_of_an_mlp_fit_save_and_load_can_fail(void **state) {
+    static const char *const settings[] = {"hidden=4", "epochs=3", NULL};
+    sweep_model("mlp", settings);
+}
+
 /* The hook is asked by the context and its clones alike, and a context
  * without a hook allocates as before. */
 static void test_a_refusing_hook_fails_the_call_with_out_of_memory(void **state) {
@@ -277,6 +300,11 @@ int main(void) {
         cmocka_unit_test(test_a_refusing_hook_fails_the_call_with_out_of_memory),
         cmocka_unit_test(test_every_allocation_of_a_logistic_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_tree_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_forest_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_gbdt_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_knn_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_naive_bayes_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_an_mlp_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_short_tune_can_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
