@@ -266,6 +266,11 @@ static void test_every_allocation_of_an_mlp_fit_save_and_load_can_fail(void **st
     sweep_model("mlp", settings);
 }
 
+static void test_every_allocation_of_an_svm_fit_save_and_load_can_fail(void **state) {
+    static const char *const settings[] = {"probability=true", NULL};
+    sweep_model("svm", settings);
+}
+
 /* The hook is asked by the context and its clones alike, and a context
  * without a hook allocates as before. */
 static void test_a_refusing_hook_fails_the_call_with_out_of_memory(void **state) {
@@ -305,6 +310,7 @@ int main(void) {
         cmocka_unit_test(test_every_allocation_of_a_knn_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_naive_bayes_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_an_mlp_fit_save_and_load_can_fail),
+        cmocka_unit_test(test_every_allocation_of_an_svm_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_short_tune_can_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
