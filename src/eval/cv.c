@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "eval/scoring.h"
 #include "eval/sums.h"
@@ -122,9 +123,9 @@ dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const di
         .metric = metric,
         /* Threads the splits leave idle go to the fits, within the budget. */
         .threads_per_fit = budget / workers,
-        .scores = calloc(n, sizeof(double)),
-        .status = calloc(n, sizeof(dial_status)),
-        .message = calloc(n, sizeof(char *)),
+        .scores = dial_calloc(ctx, n, sizeof(double)),
+        .status = dial_calloc(ctx, n, sizeof(dial_status)),
+        .message = dial_calloc(ctx, n, sizeof(char *)),
     };
     if (!job.scores || !job.status || !job.message) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu splits", n);

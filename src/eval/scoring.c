@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "eval/scoring.h"
 
 /* The stream base of the split seeds: "cv". */
@@ -57,10 +58,11 @@ dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const d
     size_t n = test->n;
     size_t n_classes = data->task == DIAL_TASK_CLASSIFICATION ? data->n_classes : 0;
     bool want_proba = dial_metric_needs_proba(metric);
-    double *y_true = malloc((n ? n : 1) * sizeof *y_true);
-    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *y_true = dial_malloc(ctx, (n ? n : 1) * sizeof *y_true);
+    double *value = dial_malloc(ctx, (n ? n : 1) * sizeof *value);
     double *proba =
-        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
+        want_proba ? dial_malloc(ctx, (n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba)
+                   : NULL;
     dial_status status;
     if (!y_true || !value || (want_proba && !proba)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
