@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/storage.h"
 
@@ -28,9 +29,9 @@ dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity
             return DIAL_OK;
         }
     char *key_copy = dial_strdup(ctx, key);
-    char **keys = realloc(identity->keys, (identity->n + 1) * sizeof *keys);
+    char **keys = dial_realloc(ctx, identity->keys, (identity->n + 1) * sizeof *keys);
     if (keys) identity->keys = keys;
-    char **values = realloc(identity->values, (identity->n + 1) * sizeof *values);
+    char **values = dial_realloc(ctx, identity->values, (identity->n + 1) * sizeof *values);
     if (values) identity->values = values;
     if (!key_copy || !keys || !values) {
         free(copy);

@@ -12,7 +12,9 @@ set -u
 # The folders already routed through the context. Still to route (issue 11
 # item 7): add each here once it is done, until this is all of src/ but cli.
 covered="src/core src/data src/knobs src/modelfile src/models src/eval"
-remaining="src/tune"
+remaining="src/tune (partly: record.c, space.c, storage_memory.c, storage_sqlite.c, sampler_grid.c,
+    objective*.c and tune_model.c; their allocations still go straight to malloc and the hook
+    never sees them)"
 
 [ -d src ] || { echo "FAIL: run from the source tree (no src here)"; exit 1; }
 direct=$(grep -nE '(^|[^_[:alnum:]])(malloc|calloc|realloc|strdup|strndup)[[:space:]]*\(' \
