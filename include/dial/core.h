@@ -77,9 +77,9 @@ typedef struct dial_ctx dial_ctx;
  * oversubscribe the machine. A program that wants BLAS threads for its own
  * work sets them again after creating its contexts. */
 DIAL_API dial_ctx *dial_ctx_new(void);
-/* A new context with the same seed, log callback, registered model
- * families (dial/model.h) and the given thread budget, for a worker
- * thread. Returns NULL when out of memory. */
+/* A new context with the same seed, log callback, allocation hook,
+ * registered model families (dial/model.h) and the given thread budget,
+ * for a worker thread. Returns NULL when out of memory. */
 DIAL_API dial_ctx *dial_ctx_clone(const dial_ctx *ctx, int threads);
 /* Frees a context; NULL is harmless. */
 DIAL_API void dial_ctx_free(dial_ctx *ctx);
@@ -90,6 +90,21 @@ DIAL_API uint64_t dial_ctx_seed(const dial_ctx *ctx);
 DIAL_API void dial_ctx_set_threads(dial_ctx *ctx, int threads);
 DIAL_API int dial_ctx_threads(const dial_ctx *ctx);
 DIAL_API void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user);
+
+/* Asked before every allocation the library makes for a call on this
+ * context, with the number of bytes wanted; returning false makes that
+ * allocation fail, and the call then returns DIAL_ERR_NOMEM with a message
+ * and leaks nothing. For a memory budget, accounting, or a test that fails
+ * the n-th allocation. The memory itself still comes from malloc, so what
+ * the library returns is released with free or the dial_*_free functions
+ * as always; the hook sees only dial's own allocations (not SQLite's,
+ * jansson's or OpenBLAS's). */
+typedef bool (*dial_alloc_hook)(void *user, size_t size);
+/* Sets (or, with NULL, removes) the hook; user is passed to it unchanged and
+ * stays the caller's. Clones of the context (dial_ctx_clone, the worker
+ * threads of a parallel tune or fit) share the hook and user, so a hook must
+ * be thread-safe when the thread budget is above 1. */
+DIAL_API void dial_ctx_set_alloc_hook(dial_ctx *ctx, dial_alloc_hook hook, void *user);
 
 /* The message of the last error on this context, "" if none. The string is
  * owned by the context and valid until the next failing call. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/ctx_families.h"
 #include "dial/core.h"
 
@@ -14,6 +15,9 @@ struct dial_ctx {
     int threads;
     dial_log_fn log_fn;
     void *log_user;
+    /* Asked before every allocation (core/alloc.h); shared by clones. */
+    dial_alloc_hook alloc_hook;
+    void *alloc_user;
     char error[DIAL_ERROR_MAX];
     /* dial_model_family_register's list (core/ctx_families.h): owned
      * array of borrowed tables */
@@ -21,8 +25,8 @@ struct dial_ctx {
     size_t n_families;
 };
 
-static dial_ctx *ctx_alloc(void) {
-    dial_ctx *ctx = calloc(1, sizeof *ctx);
+static dial_ctx *ctx_alloc(const dial_ctx *parent) {
+    dial_ctx *ctx = dial_calloc(parent, 1, sizeof *ctx);
     if (ctx) ctx->threads = 1;
     return ctx;
 }
@@ -34,12 +38,14 @@ dial_ctx *dial_ctx_new(void) {
      * so it is made here, when a program starts using dial, and not in
      * dial_ctx_clone, which worker threads call at the same time. */
     openblas_set_num_threads(1);
-    return ctx_alloc();
+    return ctx_alloc(NULL);
 }
 
 dial_ctx *dial_ctx_clone(const dial_ctx *parent, int threads) {
-    dial_ctx *ctx = ctx_alloc();
+    dial_ctx *ctx = ctx_alloc(parent);
     if (!ctx) return NULL;
+    ctx->alloc_hook = parent->alloc_hook;
+    ctx->alloc_user = parent->alloc_user;
     ctx->seed = parent->seed;
     ctx->log_fn = parent->log_fn;
     ctx->log_user = parent->log_user;
@@ -61,7 +67,7 @@ void dial_ctx_free(dial_ctx *ctx) {
 
 dial_status dial_ctx_family_add(dial_ctx *ctx, const struct dial_model_family *family) {
     const struct dial_model_family **grown =
-        realloc(ctx->families, (ctx->n_families + 1) * sizeof *grown);
+        dial_realloc_array(ctx, ctx->families, ctx->n_families + 1, sizeof *grown);
     if (!grown) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory registering a model family");
     grown[ctx->n_families++] = family;
     ctx->families = grown;
@@ -81,6 +87,15 @@ int dial_ctx_threads(const dial_ctx *ctx) { return ctx->threads; }
 void dial_ctx_set_log(dial_ctx *ctx, dial_log_fn fn, void *user) {
     ctx->log_fn = fn;
     ctx->log_user = user;
+}
+
+void dial_ctx_set_alloc_hook(dial_ctx *ctx, dial_alloc_hook hook, void *user) {
+    ctx->alloc_hook = hook;
+    ctx->alloc_user = user;
+}
+
+bool dial_ctx_alloc_allowed(const dial_ctx *ctx, size_t size) {
+    return !ctx || !ctx->alloc_hook || ctx->alloc_hook(ctx->alloc_user, size);
 }
 
 const char *dial_ctx_error(const dial_ctx *ctx) { return ctx->error; }

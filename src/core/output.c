@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "dial/core.h"
 
@@ -46,6 +47,7 @@ static const char *error_text(int error, char *buf, size_t size) {
 
 static dial_status fail_errno(dial_ctx *ctx, int error, const char *path) {
     char text[128];
+    if (error == ENOMEM) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory writing %s", path);
     return dial_fail(ctx, DIAL_ERR_IO, "cannot write %s: %s", path,
                      error_text(error, text, sizeof text));
 }
@@ -53,8 +55,8 @@ static dial_status fail_errno(dial_ctx *ctx, int error, const char *path) {
 /* The path a chain of symbolic links ends at (which may not exist: a
  * dangling link names the file it would create), malloc'ed; NULL with errno
  * set when out of memory, when a link cannot be read or there are too many. */
-static char *follow_links(const char *path) {
-    char *current = dial_strdup(path);
+static char *follow_links(const dial_ctx *ctx, const char *path) {
+    char *current = dial_strdup(ctx, path);
     char link[PATH_MAX];
     for (int hop = 0; current && hop <= OUTPUT_MAX_LINKS; hop++) {
         struct stat info;
@@ -65,11 +67,11 @@ static char *follow_links(const char *path) {
         char *next;
         const char *slash = strrchr(current, '/');
         if (link[0] == '/' || !slash) {
-            next = dial_strdup(link);
+            next = dial_strdup(ctx, link);
         } else {
             /* A relative link is relative to the folder that holds it. */
             size_t folder = (size_t)(slash - current) + 1;
-            next = malloc(folder + (size_t)length + 1);
+            next = dial_malloc(ctx, folder + (size_t)length + 1);
             if (next) {
                 memcpy(next, current, folder);
                 memcpy(next + folder, link, (size_t)length + 1);
@@ -106,8 +108,8 @@ static int open_temporary(const char *target, char *temporary, size_t size) {
 /* Makes the rename itself durable; a folder that cannot be opened or synced
  * (some file systems refuse) leaves the file written, only less sure to
  * survive a power cut, so it is not an error. */
-static void sync_folder(const char *target) {
-    char *folder = dial_strdup(target);
+static void sync_folder(const dial_ctx *ctx, const char *target) {
+    char *folder = dial_strdup(ctx, target);
     if (!folder) return;
     char *slash = strrchr(folder, '/');
     const char *name = slash ? (slash == folder ? "/" : folder) : ".";
@@ -132,7 +134,7 @@ static void output_free(dial_output *output) {
 static dial_status open_replacement(dial_ctx *ctx, dial_output *output, const struct stat *old) {
     char text[128];
     size_t size = strlen(output->target) + 16;
-    output->temporary = malloc(size);
+    output->temporary = dial_malloc(ctx, size);
     if (!output->temporary)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory writing %s", output->path);
     int fd = open_temporary(output->target, output->temporary, size);
@@ -174,8 +176,8 @@ static dial_status open_in_place(dial_ctx *ctx, dial_output *output) {
 
 dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out) {
     *out = NULL;
-    dial_output *output = calloc(1, sizeof *output);
-    if (output) output->path = dial_strdup(path);
+    dial_output *output = dial_calloc(ctx, 1, sizeof *output);
+    if (output) output->path = dial_strdup(ctx, path);
     if (!output || !output->path) {
         free(output);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory writing %s", path);
@@ -196,18 +198,18 @@ dial_status dial_output_open(dial_ctx *ctx, const char *path, dial_output **out)
             status =
                 dial_fail(ctx, DIAL_ERR_IO, "cannot write %s: it is a folder; name a file", path);
         } else if (!S_ISREG(info.st_mode)) {
-            output->target = dial_strdup(path);
+            output->target = dial_strdup(ctx, path);
             status = output->target
                          ? open_in_place(ctx, output)
                          : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory writing %s", path);
         } else {
-            output->target = follow_links(path);
+            output->target = follow_links(ctx, path);
             status = output->target ? open_replacement(ctx, output, &info)
                                     : fail_errno(ctx, errno, path);
         }
     } else if (errno == ENOENT) {
         /* Nothing there, or a link to nothing: the file it would create. */
-        output->target = follow_links(path);
+        output->target = follow_links(ctx, path);
         status =
             output->target ? open_replacement(ctx, output, NULL) : fail_errno(ctx, errno, path);
     } else {
@@ -250,7 +252,7 @@ dial_status dial_output_commit(dial_ctx *ctx, dial_output *output) {
         if (output->temporary) unlink(output->temporary);
         status = fail_errno(ctx, error, shown);
     } else if (output->temporary) {
-        sync_folder(output->target);
+        sync_folder(ctx, output->target);
     }
     output_free(output);
     return status;

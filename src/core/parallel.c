@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "dial/core.h"
 
 typedef struct range_job {
@@ -24,8 +25,8 @@ dial_status dial_parallel_for(dial_ctx *ctx, int threads, size_t n, dial_range_f
     if ((size_t)threads > n) threads = (int)n;
     if (threads == 1) return body(arg, 0, n, 0);
 
-    range_job *jobs = calloc((size_t)threads, sizeof *jobs);
-    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    range_job *jobs = dial_calloc(ctx, (size_t)threads, sizeof *jobs);
+    pthread_t *ids = dial_calloc(ctx, (size_t)threads, sizeof *ids);
     if (!jobs || !ids) {
         free(jobs);
         free(ids);

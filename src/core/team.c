@@ -3,6 +3,7 @@
  * between jobs, and items claimed under one lock (a job has tens of items,
  * each a fraction of a millisecond's work, so the lock is never the cost).
  */
+#include "core/alloc.h"
 #include "core/team.h"
 
 #include <pthread.h>
@@ -67,8 +68,8 @@ static void *team_helper_main(void *p) {
 dial_status dial_team_start(dial_ctx *ctx, int threads, dial_team **out) {
     *out = NULL;
     if (threads <= 1) return DIAL_OK;
-    dial_team *team = calloc(1, sizeof *team);
-    team_helper *helpers = calloc((size_t)threads - 1, sizeof *helpers);
+    dial_team *team = dial_calloc(ctx, 1, sizeof *team);
+    team_helper *helpers = dial_calloc(ctx, (size_t)threads - 1, sizeof *helpers);
     if (!team || !helpers) {
         free(team);
         free(helpers);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/core.h"
 
 size_t dial_dtype_size(dial_dtype dtype) {
@@ -26,7 +27,7 @@ dial_status dial_tensors_add(dial_ctx *ctx, dial_tensors *set, const char *name,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "tensor '%s' already exists", name);
     if (set->count == set->capacity) {
         size_t capacity = set->capacity ? 2 * set->capacity : 8;
-        dial_tensor *items = realloc(set->items, capacity * sizeof *items);
+        dial_tensor *items = dial_realloc_array(ctx, set->items, capacity, sizeof *items);
         if (!items) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory adding tensor '%s'", name);
         set->items = items;
         set->capacity = capacity;
@@ -42,8 +43,8 @@ dial_status dial_tensors_add(dial_ctx *ctx, dial_tensors *set, const char *name,
             n *= t.shape[d];
         }
     }
-    /* calloc(0) may return NULL; keep one element so data is never NULL. */
-    t.data = calloc(n ? n : 1, dial_dtype_size(dtype));
+    /* One element at least, so data is never NULL. */
+    t.data = dial_calloc(ctx, n ? n : 1, dial_dtype_size(dtype));
     if (!t.data) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for tensor '%s'", name);
     set->items[set->count++] = t;
     if (data) *data = t.data;

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 
 size_t dial_edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
-    size_t *row = malloc((lb + 1) * sizeof *row);
+    /* No context here: dial_closest_name, public, takes none. */
+    size_t *row = dial_malloc_array(NULL, lb + 1, sizeof *row);
     if (!row) return (size_t)-1;
     for (size_t j = 0; j <= lb; j++) row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -46,13 +48,6 @@ const char *dial_closest_name(const char *name, const char *const *candidates, s
         }
     }
     return best;
-}
-
-char *dial_strdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *copy = malloc(n);
-    if (copy) memcpy(copy, s, n);
-    return copy;
 }
 
 bool dial_parse_integer(const char *text, double *out, bool *overflow) {

@@ -7,11 +7,11 @@
 
 /* dial_closest_name, which every layer's "did you mean" uses, is public. */
 #include "dial/core.h"
+/* dial_strdup, which most users of these helpers need too. */
+#include "core/alloc.h"
 
 /* Levenshtein distance between two strings, case-insensitive. */
 size_t dial_edit_distance(const char *a, const char *b);
-/* strdup that is C11 (strdup is POSIX); NULL on allocation failure. */
-char *dial_strdup(const char *s);
 
 /* The largest magnitude up to which a double holds every integer: 2^53. */
 #define DIAL_EXACT_INTEGER_MAX 9007199254740992LL

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "data/csv_levels.h"
 #include "data/csv_reader.h"
@@ -79,7 +80,7 @@ static dial_status csv_refuse_wide(csv_reader *reader, csv_scan *scan, size_t li
 static dial_status csv_read_names(csv_reader *reader, csv_scan *scan, csv_work *work, char ***out,
                                   size_t *n_names, bool *all_numbers) {
     size_t count = 0, capacity = 16, numbers = 0, missing = 0;
-    char **names = malloc(capacity * sizeof *names);
+    char **names = dial_malloc_array(reader->ctx, capacity, sizeof *names);
     if (!names) return dial_csv_out_of_memory(reader);
     size_t line = scan->line;
     csv_field field;
@@ -106,7 +107,7 @@ static dial_status csv_read_names(csv_reader *reader, csv_scan *scan, csv_work *
         char *name = NULL;
         if (count == capacity) {
             capacity *= 2;
-            char **grown = realloc(names, capacity * sizeof *names);
+            char **grown = dial_realloc_array(reader->ctx, names, capacity, sizeof *names);
             if (grown)
                 names = grown;
             else
@@ -114,7 +115,7 @@ static dial_status csv_read_names(csv_reader *reader, csv_scan *scan, csv_work *
         }
         if (capacity && csv_field_text(work, &field, &text, &length)) {
             kind = dial_csv_classify(work, text, length, &number);
-            name = malloc(length + 1);
+            name = dial_malloc(reader->ctx, length + 1);
             if (name) {
                 memcpy(name, text, length);
                 name[length] = '\0';
@@ -142,12 +143,12 @@ static dial_status csv_check_names(csv_reader *reader, char **names, size_t n) {
         if (names[j][0] != '\0') continue;
         char made[32];
         snprintf(made, sizeof made, "V%zu", j + 1);
-        char *copy = dial_strdup(made);
+        char *copy = dial_strdup(reader->ctx, made);
         if (!copy) return dial_csv_out_of_memory(reader);
         free(names[j]);
         names[j] = copy;
     }
-    csv_levels *seen = dial_csv_levels_new();
+    csv_levels *seen = dial_csv_levels_new(reader->ctx);
     if (!seen) return dial_csv_out_of_memory(reader);
     dial_status status = DIAL_OK;
     for (size_t j = 0; j < n && status == DIAL_OK; j++) {
@@ -156,7 +157,7 @@ static dial_status csv_check_names(csv_reader *reader, char **names, size_t n) {
         if (!dial_csv_levels_intern(seen, names[j], strlen(names[j]), &first, &is_new)) {
             status = dial_csv_out_of_memory(reader);
         } else if (!is_new) {
-            char *sample = dial_csv_sample(names[j], strlen(names[j]));
+            char *sample = dial_csv_sample(reader->ctx, names[j], strlen(names[j]));
             if (!sample) {
                 status = dial_csv_out_of_memory(reader);
             } else {
@@ -174,9 +175,9 @@ static dial_status csv_check_names(csv_reader *reader, char **names, size_t n) {
 /* Builds the table, moving names, values and levels into it. */
 static dial_status csv_build_table(const csv_reader *reader, char **names, csv_result *results,
                                    size_t n_rows, bool has_header, dial_table **out) {
-    dial_table *table = calloc(1, sizeof *table);
+    dial_table *table = dial_calloc(reader->ctx, 1, sizeof *table);
     if (!table) return dial_csv_out_of_memory(reader);
-    table->cols = calloc(reader->n_cols, sizeof *table->cols);
+    table->cols = dial_calloc(reader->ctx, reader->n_cols, sizeof *table->cols);
     if (!table->cols) {
         free(table);
         return dial_csv_out_of_memory(reader);
@@ -189,7 +190,8 @@ static dial_status csv_build_table(const csv_reader *reader, char **names, csv_r
         col->name = names[j];
         names[j] = NULL;
         /* Give back what the row estimate over-reserved. */
-        double *values = realloc(results[j].values, (n_rows ? n_rows : 1) * sizeof *values);
+        double *values =
+            dial_realloc_array(reader->ctx, results[j].values, n_rows ? n_rows : 1, sizeof *values);
         col->values = values ? values : results[j].values;
         results[j].values = NULL;
         if (!results[j].categorical) {
@@ -202,7 +204,7 @@ static dial_status csv_build_table(const csv_reader *reader, char **names, csv_r
         col->levels = levels->names;
         levels->names = NULL;
         levels->count = 0;
-        if (!col->levels) col->levels = calloc(1, sizeof *col->levels);
+        if (!col->levels) col->levels = dial_calloc(reader->ctx, 1, sizeof *col->levels);
         if (!col->levels) {
             dial_table_free(table);
             return dial_csv_out_of_memory(reader);
@@ -222,15 +224,15 @@ static dial_status csv_parse_records(csv_reader *reader, const char *begin, char
         return dial_csv_out_of_memory(reader);
     dial_status status = DIAL_OK;
     if (reader->n_chunks == 1) {
-        csv_work work = {0};
+        csv_work work = {.ctx = reader->ctx};
         dial_csv_chunk_parse(reader, &reader->chunks[0], &work);
         dial_csv_work_release(&work);
     } else {
         status = dial_parallel_for(reader->ctx, (int)reader->n_chunks, reader->n_chunks,
                                    dial_csv_chunk_run, reader);
     }
-    size_t *first_lines = calloc(reader->n_chunks, sizeof *first_lines);
-    csv_result *results = calloc(reader->n_cols, sizeof *results);
+    size_t *first_lines = dial_calloc(reader->ctx, reader->n_chunks, sizeof *first_lines);
+    csv_result *results = dial_calloc(reader->ctx, reader->n_cols, sizeof *results);
     if (status == DIAL_OK && (!first_lines || !results)) status = dial_csv_out_of_memory(reader);
     if (status == DIAL_OK) status = dial_csv_check_chunks(reader, first_lines, retry);
     size_t n_rows = 0;
@@ -242,7 +244,7 @@ static dial_status csv_parse_records(csv_reader *reader, const char *begin, char
     if (status == DIAL_OK && !*retry)
         status = dial_csv_decide_types(reader, names, first_lines, results);
     if (status == DIAL_OK && !*retry) {
-        csv_work work = {0};
+        csv_work work = {.ctx = reader->ctx};
         if (!dial_csv_merge_columns(reader, results, n_rows, &work))
             status = dial_csv_out_of_memory(reader);
         dial_csv_work_release(&work);
@@ -279,7 +281,7 @@ static dial_status csv_parse_all(csv_reader *reader, const char *bytes, size_t l
     char **names = NULL;
     size_t n_cols = 0;
     bool all_numbers = false;
-    csv_work work = {0};
+    csv_work work = {.ctx = reader->ctx};
     dial_status status = csv_read_names(reader, &scan, &work, &names, &n_cols, &all_numbers);
     dial_csv_work_release(&work);
     if (status != DIAL_OK) return status;
@@ -290,7 +292,7 @@ static dial_status csv_parse_all(csv_reader *reader, const char *bytes, size_t l
             char made[32];
             snprintf(made, sizeof made, "V%zu", j + 1);
             free(names[j]);
-            names[j] = dial_strdup(made);
+            names[j] = dial_strdup(reader->ctx, made);
             if (!names[j]) status = dial_csv_out_of_memory(reader);
         }
     }

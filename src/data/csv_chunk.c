@@ -4,6 +4,7 @@
  * one chunk per thread, parsing each into columns of its own, and the
  * messages of the errors a chunk keeps until its line in the file is known.
  */
+#include "core/alloc.h"
 #include "data/csv_reader.h"
 
 #include <math.h>
@@ -47,24 +48,24 @@ static inline bool csv_take(csv_chunk *chunk, csv_work *work, size_t j, const cs
         col->n_numbers++;
     else if (col->n_texts++ == 0) {
         col->text_line = field->line;
-        col->text_sample = dial_csv_sample(text, length);
+        col->text_sample = dial_csv_sample(work->ctx, text, length);
         if (!col->text_sample) return false;
     }
     if (col->mode == CSV_NUMERIC) {
         col->values[row] = kind == CSV_NUMBER ? number : NAN;
         return true;
     }
-    if (!col->levels && !(col->levels = dial_csv_levels_new())) return false;
+    if (!col->levels && !(col->levels = dial_csv_levels_new(work->ctx))) return false;
     size_t level;
     if (!dial_csv_levels_intern(col->levels, text, length, &level, NULL)) return false;
     col->values[row] = (double)level;
     return true;
 }
 
-static bool csv_grow_rows(csv_chunk *chunk, size_t n_cols) {
+static bool csv_grow_rows(const dial_ctx *ctx, csv_chunk *chunk, size_t n_cols) {
     size_t capacity = chunk->row_capacity < 8 ? 16 : 2 * chunk->row_capacity;
     for (size_t j = 0; j < n_cols; j++) {
-        double *values = realloc(chunk->cols[j].values, capacity * sizeof *values);
+        double *values = dial_realloc_array(ctx, chunk->cols[j].values, capacity, sizeof *values);
         if (!values) return false;
         chunk->cols[j].values = values;
     }
@@ -92,14 +93,14 @@ static void csv_chunk_fail(csv_chunk *chunk, csv_error_kind kind, size_t line, s
 void dial_csv_chunk_parse(const csv_reader *reader, csv_chunk *chunk, csv_work *work) {
     size_t n_cols = reader->n_cols;
     chunk->stop = chunk->begin;
-    chunk->cols = calloc(n_cols, sizeof *chunk->cols);
+    chunk->cols = dial_calloc(reader->ctx, n_cols, sizeof *chunk->cols);
     chunk->row_capacity = csv_estimate_rows(chunk->begin, chunk->end, n_cols);
     if (!chunk->cols) {
         csv_chunk_fail(chunk, CSV_ERROR_NOMEM, 0, 0, 0, 0);
         return;
     }
     for (size_t j = 0; j < n_cols; j++) {
-        chunk->cols[j].values = malloc(chunk->row_capacity * sizeof(double));
+        chunk->cols[j].values = dial_malloc_array(reader->ctx, chunk->row_capacity, sizeof(double));
         if (!chunk->cols[j].values) {
             csv_chunk_fail(chunk, CSV_ERROR_NOMEM, 0, 0, 0, 0);
             return;
@@ -113,7 +114,7 @@ void dial_csv_chunk_parse(const csv_reader *reader, csv_chunk *chunk, csv_work *
     csv_field field;
     while (scan.p < chunk->end) {
         if (csv_scan_blank_line(&scan)) continue;
-        if (chunk->n_rows == chunk->row_capacity && !csv_grow_rows(chunk, n_cols)) {
+        if (chunk->n_rows == chunk->row_capacity && !csv_grow_rows(reader->ctx, chunk, n_cols)) {
             csv_chunk_fail(chunk, CSV_ERROR_NOMEM, 0, 0, 0, 0);
             return;
         }
@@ -161,7 +162,7 @@ void dial_csv_chunk_release(csv_chunk *chunk, size_t n_cols) {
 dial_status dial_csv_chunk_run(void *arg, size_t begin, size_t end, int worker) {
     csv_reader *reader = arg;
     for (size_t t = begin; t < end; t++) {
-        csv_work work = {0};
+        csv_work work = {.ctx = reader->ctx};
         dial_csv_chunk_parse(reader, &reader->chunks[t], &work);
         dial_csv_work_release(&work);
     }
@@ -220,7 +221,7 @@ bool dial_csv_cut_chunks(csv_reader *reader, const char *begin, const char *end,
     size_t n = threads > 1 ? (size_t)threads : 1;
     if (n > size / CSV_MIN_CHUNK_BYTES) n = size / CSV_MIN_CHUNK_BYTES;
     if (n < 1) n = 1;
-    reader->chunks = calloc(n, sizeof *reader->chunks);
+    reader->chunks = dial_calloc(reader->ctx, n, sizeof *reader->chunks);
     if (!reader->chunks) return false;
     reader->n_chunks = n;
     reader->chunks[0].begin = begin;

@@ -2,6 +2,7 @@
  * The levels of a categorical CSV column (internal to src/data/csv*.c;
  * the map of the parser is at the top of csv.c).
  */
+#include "core/alloc.h"
 #include "data/csv_levels.h"
 
 #include <stdlib.h>
@@ -39,7 +40,7 @@ void dial_csv_levels_free(csv_levels *levels) {
 }
 
 static bool csv_levels_rehash(csv_levels *levels, size_t n_slots) {
-    uint32_t *slots = calloc(n_slots, sizeof *slots);
+    uint32_t *slots = dial_calloc(levels->ctx, n_slots, sizeof *slots);
     if (!slots) return false;
     for (size_t i = 0; i < levels->count; i++) {
         size_t at = (size_t)levels->hashes[i] & (n_slots - 1);
@@ -70,18 +71,20 @@ bool dial_csv_levels_intern(csv_levels *levels, const char *text, size_t length,
     if (levels->count >= UINT32_MAX - 1) return false;
     if (levels->count == levels->capacity) {
         size_t capacity = levels->capacity ? 2 * levels->capacity : 8;
-        char **names = realloc(levels->names, capacity * sizeof *names);
+        char **names = dial_realloc_array(levels->ctx, levels->names, capacity, sizeof *names);
         if (!names) return false;
         levels->names = names;
-        size_t *lengths = realloc(levels->lengths, capacity * sizeof *lengths);
+        size_t *lengths =
+            dial_realloc_array(levels->ctx, levels->lengths, capacity, sizeof *lengths);
         if (!lengths) return false;
         levels->lengths = lengths;
-        uint64_t *hashes = realloc(levels->hashes, capacity * sizeof *hashes);
+        uint64_t *hashes =
+            dial_realloc_array(levels->ctx, levels->hashes, capacity, sizeof *hashes);
         if (!hashes) return false;
         levels->hashes = hashes;
         levels->capacity = capacity;
     }
-    char *copy = malloc(length + 1);
+    char *copy = dial_malloc(levels->ctx, length + 1);
     if (!copy) return false;
     memcpy(copy, text, length);
     copy[length] = '\0';
@@ -100,8 +103,9 @@ bool dial_csv_levels_intern(csv_levels *levels, const char *text, size_t length,
     return true;
 }
 
-csv_levels *dial_csv_levels_new(void) {
-    csv_levels *levels = calloc(1, sizeof *levels);
+csv_levels *dial_csv_levels_new(const dial_ctx *ctx) {
+    csv_levels *levels = dial_calloc(ctx, 1, sizeof *levels);
+    if (levels) levels->ctx = ctx;
     if (levels && !csv_levels_rehash(levels, 16)) {
         free(levels);
         return NULL;

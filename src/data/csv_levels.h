@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 typedef struct csv_levels {
-    uint32_t *slots; /* level index + 1, 0 when free; open addressing */
+    const dial_ctx *ctx; /* whose allocation hook the table asks */
+    uint32_t *slots;     /* level index + 1, 0 when free; open addressing */
     size_t slot_mask;
     char **names; /* NUL-terminated copies */
     size_t *lengths;
@@ -21,7 +22,7 @@ typedef struct csv_levels {
 } csv_levels;
 
 /* An empty table (NULL when out of memory); free with dial_csv_levels_free. */
-csv_levels *dial_csv_levels_new(void);
+csv_levels *dial_csv_levels_new(const dial_ctx *ctx);
 
 /* Frees the table and the names it still holds; NULL is harmless. */
 void dial_csv_levels_free(csv_levels *levels);

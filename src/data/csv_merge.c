@@ -6,6 +6,7 @@
  * their levels mapped to file-wide ones, and the chunks that saw a
  * categorical column as numeric read again.
  */
+#include "core/alloc.h"
 #include "data/csv_reader.h"
 
 #include <math.h>
@@ -102,7 +103,7 @@ dial_status dial_csv_decide_types(const csv_reader *reader, char **names, const 
         }
     }
     if (worst == SIZE_MAX) return DIAL_OK;
-    char *name = dial_csv_sample(names[worst], strlen(names[worst]));
+    char *name = dial_csv_sample(reader->ctx, names[worst], strlen(names[worst]));
     if (!name) return dial_csv_out_of_memory(reader);
     dial_status status =
         dial_fail(reader->ctx, DIAL_ERR_DATA,
@@ -121,11 +122,12 @@ dial_status dial_csv_decide_types(const csv_reader *reader, char **names, const 
 bool dial_csv_merge_columns(csv_reader *reader, csv_result *results, size_t n_rows,
                             csv_work *work) {
     size_t n_cols = reader->n_cols;
-    bool *again = calloc(n_cols ? n_cols : 1, sizeof *again);
+    bool *again = dial_calloc(reader->ctx, n_cols ? n_cols : 1, sizeof *again);
     if (!again) return false;
     for (size_t j = 0; j < n_cols; j++) {
         csv_column *first = &reader->chunks[0].cols[j];
-        double *values = realloc(first->values, (n_rows ? n_rows : 1) * sizeof *values);
+        double *values =
+            dial_realloc_array(reader->ctx, first->values, n_rows ? n_rows : 1, sizeof *values);
         if (!values) goto fail;
         results[j].values = values;
         first->values = NULL;
@@ -134,7 +136,7 @@ bool dial_csv_merge_columns(csv_reader *reader, csv_result *results, size_t n_ro
             first->levels = NULL;
         }
         if (results[j].categorical && !results[j].levels &&
-            !(results[j].levels = dial_csv_levels_new()))
+            !(results[j].levels = dial_csv_levels_new(reader->ctx)))
             goto fail;
     }
     size_t *remap = NULL;
@@ -154,7 +156,8 @@ bool dial_csv_merge_columns(csv_reader *reader, csv_result *results, size_t n_ro
                 continue;
             }
             if (col->levels->count > remap_capacity) {
-                size_t *grown = realloc(remap, col->levels->count * sizeof *remap);
+                size_t *grown =
+                    dial_realloc_array(reader->ctx, remap, col->levels->count, sizeof *remap);
                 if (!grown) {
                     free(remap);
                     goto fail;

@@ -2,6 +2,7 @@
  * The value of a CSV field (internal to src/data/csv*.c; the map of the
  * parser is at the top of csv.c).
  */
+#include "core/alloc.h"
 #include "data/csv_value.h"
 
 #include <math.h>
@@ -136,11 +137,11 @@ int dial_csv_classify(csv_work *work, const char *text, size_t length, double *o
     return CSV_NUMBER;
 }
 
-static bool csv_buffer_reserve(char **buffer, size_t *capacity, size_t size) {
+static bool csv_buffer_reserve(const dial_ctx *ctx, char **buffer, size_t *capacity, size_t size) {
     if (size <= *capacity) return true;
     size_t grown = *capacity ? *capacity : 256;
     while (grown < size) grown *= 2;
-    char *bigger = realloc(*buffer, grown);
+    char *bigger = dial_realloc(ctx, *buffer, grown);
     if (!bigger) return false;
     *buffer = bigger;
     *capacity = grown;
@@ -152,7 +153,8 @@ static bool csv_buffer_reserve(char **buffer, size_t *capacity, size_t size) {
  * grammar, so strtod reads the whole text. Returns false when out of
  * memory. */
 static bool csv_strtod(csv_work *work, const char *text, size_t length, double *out) {
-    if (!csv_buffer_reserve(&work->number, &work->number_capacity, length + 1)) return false;
+    if (!csv_buffer_reserve(work->ctx, &work->number, &work->number_capacity, length + 1))
+        return false;
     memcpy(work->number, text, length);
     work->number[length] = '\0';
     if (work->c_locale == (locale_t)0) {
@@ -171,13 +173,13 @@ void dial_csv_work_release(csv_work *work) {
         uselocale(work->saved_locale);
         freelocale(work->c_locale);
     }
-    *work = (csv_work){0};
+    *work = (csv_work){.ctx = work->ctx};
 }
 
 /* Unescapes a quoted field with doubled quotes into the scratch buffer.
  * Returns false when out of memory. */
 bool dial_csv_unescape(csv_work *work, const csv_field *field, const char **text, size_t *length) {
-    if (!csv_buffer_reserve(&work->scratch, &work->scratch_capacity, field->length + 1))
+    if (!csv_buffer_reserve(work->ctx, &work->scratch, &work->scratch_capacity, field->length + 1))
         return false;
     size_t n = 0;
     for (size_t i = 0; i < field->length; i++) {
@@ -190,8 +192,8 @@ bool dial_csv_unescape(csv_work *work, const csv_field *field, const char **text
 }
 
 /* A printable, shortened copy of a value for a message. */
-char *dial_csv_sample(const char *text, size_t length) {
-    char *sample = malloc(2 * CSV_SAMPLE_MAX + 4);
+char *dial_csv_sample(const dial_ctx *ctx, const char *text, size_t length) {
+    char *sample = dial_malloc(ctx, 2 * CSV_SAMPLE_MAX + 4);
     if (!sample) return NULL;
     size_t n = 0;
     for (size_t i = 0; i < length && i < CSV_SAMPLE_MAX; i++) {

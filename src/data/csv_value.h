@@ -19,6 +19,7 @@ typedef enum csv_kind { CSV_TEXT = 0, CSV_NUMBER, CSV_MISSING } csv_kind;
  * fields, one for strtod's copies, and the C locale for strtod. The locale
  * is a per-thread setting, so the thread that parses sets and restores it. */
 typedef struct csv_work {
+    const dial_ctx *ctx; /* whose allocation hook the buffers ask */
     char *scratch;
     size_t scratch_capacity;
     char *number;
@@ -58,6 +59,6 @@ static inline bool csv_field_text(csv_work *work, const csv_field *field, const 
 
 /* A printable, shortened copy of a value for a message (malloc'ed; NULL
  * when out of memory). */
-char *dial_csv_sample(const char *text, size_t length);
+char *dial_csv_sample(const dial_ctx *ctx, const char *text, size_t length);
 
 #endif

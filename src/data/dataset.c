@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "dial/data.h"
 #include "data/preprocess.h"
@@ -73,7 +74,7 @@ dial_status dial_table_column(dial_ctx *ctx, const dial_table *table, const char
         *index = (size_t)found;
         return DIAL_OK;
     }
-    const char **names = malloc((table->n_cols ? table->n_cols : 1) * sizeof *names);
+    const char **names = dial_malloc(ctx, (table->n_cols ? table->n_cols : 1) * sizeof *names);
     if (!names) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finding column '%s'", name);
     for (size_t j = 0; j < table->n_cols; j++)
         names[j] = table->cols[j].name ? table->cols[j].name : "";
@@ -135,9 +136,9 @@ static dial_status check_features(dial_ctx *ctx, const dial_dataset *data) {
 /* Allocates a dataset whose features are every column but skip (-1: none). */
 static dial_status dataset_new(dial_ctx *ctx, const dial_table *table, long skip,
                                dial_dataset **out) {
-    dial_dataset *data = calloc(1, sizeof *data);
+    dial_dataset *data = dial_calloc(ctx, 1, sizeof *data);
     size_t n = table->n_cols - (skip >= 0 ? 1 : 0);
-    if (data) data->features = malloc((n ? n : 1) * sizeof *data->features);
+    if (data) data->features = dial_malloc(ctx, (n ? n : 1) * sizeof *data->features);
     if (!data || !data->features) {
         free(data);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the dataset");
@@ -168,14 +169,14 @@ static void format_label(double x, char *buf, size_t size) {
 /* Classes of a numeric target: its distinct values in ascending order. */
 static dial_status classes_from_numbers(dial_ctx *ctx, dial_dataset *data, const dial_column *col) {
     size_t n = data->n_rows;
-    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    double *sorted = dial_malloc(ctx, (n ? n : 1) * sizeof *sorted);
     if (!sorted) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
     memcpy(sorted, col->values, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, compare_doubles);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (k == 0 || sorted[i] != sorted[k - 1]) sorted[k++] = sorted[i];
-    data->class_names = calloc(k ? k : 1, sizeof *data->class_names);
+    data->class_names = dial_calloc(ctx, k ? k : 1, sizeof *data->class_names);
     if (!data->class_names) {
         free(sorted);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
@@ -184,7 +185,7 @@ static dial_status classes_from_numbers(dial_ctx *ctx, dial_dataset *data, const
     for (size_t c = 0; c < k; c++) {
         char label[64];
         format_label(sorted[c], label, sizeof label);
-        data->class_names[c] = dial_strdup(label);
+        data->class_names[c] = dial_strdup(ctx, label);
         if (!data->class_names[c]) {
             free(sorted);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
@@ -212,9 +213,9 @@ static int compare_level_entries(const void *a, const void *b) {
  * first in the file. */
 static dial_status classes_from_levels(dial_ctx *ctx, dial_dataset *data, const dial_column *col) {
     size_t n_levels = col->n_levels;
-    size_t *count = calloc(n_levels ? n_levels : 1, sizeof *count);
-    level_entry *entries = malloc((n_levels ? n_levels : 1) * sizeof *entries);
-    size_t *class_of_level = malloc((n_levels ? n_levels : 1) * sizeof *class_of_level);
+    size_t *count = dial_calloc(ctx, n_levels ? n_levels : 1, sizeof *count);
+    level_entry *entries = dial_malloc(ctx, (n_levels ? n_levels : 1) * sizeof *entries);
+    size_t *class_of_level = dial_malloc(ctx, (n_levels ? n_levels : 1) * sizeof *class_of_level);
     dial_status status = DIAL_OK;
     if (!count || !entries || !class_of_level) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
@@ -234,7 +235,7 @@ static dial_status classes_from_levels(dial_ctx *ctx, dial_dataset *data, const 
     for (size_t l = 0; l < n_levels; l++)
         if (count[l]) entries[k++] = (level_entry){.name = col->levels[l], .level = l};
     qsort(entries, k, sizeof *entries, compare_level_entries);
-    data->class_names = calloc(k ? k : 1, sizeof *data->class_names);
+    data->class_names = dial_calloc(ctx, k ? k : 1, sizeof *data->class_names);
     if (!data->class_names) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
         goto done;
@@ -242,7 +243,7 @@ static dial_status classes_from_levels(dial_ctx *ctx, dial_dataset *data, const 
     data->n_classes = k;
     for (size_t c = 0; c < k; c++) {
         class_of_level[entries[c].level] = c;
-        data->class_names[c] = dial_strdup(entries[c].name);
+        data->class_names[c] = dial_strdup(ctx, entries[c].name);
         if (!data->class_names[c]) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
             goto done;
@@ -293,7 +294,7 @@ static dial_status fill_target(dial_ctx *ctx, dial_dataset *data, const dial_col
                          "target '%s' is categorical (text): regression needs a numeric target",
                          col->name);
     data->task = task;
-    data->y = malloc((data->n_rows ? data->n_rows : 1) * sizeof *data->y);
+    data->y = dial_malloc(ctx, (data->n_rows ? data->n_rows : 1) * sizeof *data->y);
     if (!data->y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the target");
     if (task == DIAL_TASK_REGRESSION) {
         memcpy(data->y, col->values, data->n_rows * sizeof *data->y);
@@ -327,7 +328,7 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
     if (status != DIAL_OK) return status;
     const dial_column *col = &table->cols[target_index];
     data->target_index = (long)target_index;
-    data->target_name = dial_strdup(col->name ? col->name : "");
+    data->target_name = dial_strdup(ctx, col->name ? col->name : "");
     if (!data->target_name)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the dataset");
     if (status == DIAL_OK) status = fill_target(ctx, data, col, task);
@@ -357,7 +358,8 @@ dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *c
         return dial_fail(ctx, DIAL_ERR_DATA,
                          "ignoring column '%s' leaves no feature: a dataset needs at least one",
                          column);
-    const char **ignored = realloc(data->ignored, (data->n_ignored + 1) * sizeof *ignored);
+    const char **ignored =
+        dial_realloc(ctx, data->ignored, (data->n_ignored + 1) * sizeof *ignored);
     if (!ignored)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ignoring column '%s'", column);
     data->ignored = ignored;

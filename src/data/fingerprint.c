@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/data.h"
 
 #define FNV_OFFSET 14695981039346656037ull
@@ -104,7 +105,9 @@ static uint64_t row_in_order(const dial_dataset *data, size_t row) {
 
 bool dial_view_fingerprints(const dial_view *view, dial_data_fingerprints *out) {
     const dial_dataset *data = view->data;
-    named_feature *sorted = malloc((data->n_features ? data->n_features : 1) * sizeof *sorted);
+    /* No context: this public function takes none (include/dial/data.h). */
+    named_feature *sorted =
+        dial_malloc(NULL, (data->n_features ? data->n_features : 1) * sizeof *sorted);
     if (!sorted) return false;
     for (size_t j = 0; j < data->n_features; j++)
         sorted[j] = (named_feature){data->features[j]->name ? data->features[j]->name : "", j};

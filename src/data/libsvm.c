@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/data.h"
 
 /* A dense table must fit in memory: every row holds every feature. Fuzzed
@@ -97,7 +98,7 @@ static int libsvm_number(libsvm_parser *parser, const char *text, size_t length,
     if (length + 1 > parser->number_capacity) {
         size_t capacity = parser->number_capacity ? parser->number_capacity : 64;
         while (capacity < length + 1) capacity *= 2;
-        char *grown = realloc(parser->number, capacity);
+        char *grown = dial_realloc(parser->ctx, parser->number, capacity);
         if (!grown) return -1;
         parser->number = grown;
         parser->number_capacity = capacity;
@@ -112,10 +113,11 @@ static int libsvm_number(libsvm_parser *parser, const char *text, size_t length,
 static bool libsvm_add_row(libsvm_parser *parser, double label) {
     if (parser->n_rows == parser->row_capacity) {
         size_t capacity = parser->row_capacity ? 2 * parser->row_capacity : 256;
-        double *labels = realloc(parser->labels, capacity * sizeof *labels);
+        double *labels = dial_realloc_array(parser->ctx, parser->labels, capacity, sizeof *labels);
         if (!labels) return false;
         parser->labels = labels;
-        size_t *row_end = realloc(parser->row_end, capacity * sizeof *row_end);
+        size_t *row_end =
+            dial_realloc_array(parser->ctx, parser->row_end, capacity, sizeof *row_end);
         if (!row_end) return false;
         parser->row_end = row_end;
         parser->row_capacity = capacity;
@@ -129,10 +131,11 @@ static bool libsvm_add_row(libsvm_parser *parser, double label) {
 static bool libsvm_add_entry(libsvm_parser *parser, uint32_t index, double value) {
     if (parser->n_entries == parser->entry_capacity) {
         size_t capacity = parser->entry_capacity ? 2 * parser->entry_capacity : 1024;
-        uint32_t *indices = realloc(parser->index, capacity * sizeof *indices);
+        uint32_t *indices =
+            dial_realloc_array(parser->ctx, parser->index, capacity, sizeof *indices);
         if (!indices) return false;
         parser->index = indices;
-        double *values = realloc(parser->value, capacity * sizeof *values);
+        double *values = dial_realloc_array(parser->ctx, parser->value, capacity, sizeof *values);
         if (!values) return false;
         parser->value = values;
         parser->entry_capacity = capacity;
@@ -230,9 +233,9 @@ static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
                          parser->name, parser->n_rows, n_cols,
                          (unsigned long long)LIBSVM_MAX_VALUES);
     }
-    dial_table *table = calloc(1, sizeof *table);
+    dial_table *table = dial_calloc(parser->ctx, 1, sizeof *table);
     if (!table) return libsvm_out_of_memory(parser);
-    table->cols = calloc(n_cols, sizeof *table->cols);
+    table->cols = dial_calloc(parser->ctx, n_cols, sizeof *table->cols);
     if (!table->cols) {
         free(table);
         return libsvm_out_of_memory(parser);
@@ -249,11 +252,10 @@ static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
             snprintf(name, sizeof name, "label");
         else
             snprintf(name, sizeof name, "f%zu", j);
-        col->name = malloc(strlen(name) + 1);
+        col->name = dial_strdup(parser->ctx, name);
         col->type = DIAL_COLUMN_NUMERIC;
-        col->values = j == 0 ? malloc(parser->n_rows * sizeof(double))
-                             : calloc(parser->n_rows, sizeof(double));
-        if (col->name) strcpy(col->name, name);
+        col->values = j == 0 ? dial_malloc_array(parser->ctx, parser->n_rows, sizeof(double))
+                             : dial_calloc(parser->ctx, parser->n_rows, sizeof(double));
         ok = col->name && col->values;
     }
     if (!ok) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "data/preprocess.h"
 
 #define PREPROCESS_FILL "preprocess.fill"
@@ -68,13 +69,13 @@ static size_t level_lookup(const level_map *map, size_t n_levels, const char *na
 static dial_status level_map_build(dial_ctx *ctx, const dial_feature *feature,
                                    const dial_column *col, level_map *map) {
     *map = (level_map){.numeric = col->type == DIAL_COLUMN_NUMERIC};
-    map->keys = malloc((feature->n_levels ? feature->n_levels : 1) * sizeof *map->keys);
+    map->keys = dial_malloc(ctx, (feature->n_levels ? feature->n_levels : 1) * sizeof *map->keys);
     if (!map->keys) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory matching levels");
     for (size_t l = 0; l < feature->n_levels; l++)
         map->keys[l] = (level_key){.name = feature->levels[l], .index = l};
     qsort(map->keys, feature->n_levels, sizeof *map->keys, compare_level_keys);
     if (map->numeric) return DIAL_OK;
-    map->of_column = malloc((col->n_levels ? col->n_levels : 1) * sizeof *map->of_column);
+    map->of_column = dial_malloc(ctx, (col->n_levels ? col->n_levels : 1) * sizeof *map->of_column);
     if (!map->of_column) {
         level_map_free(map);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory matching levels");
@@ -216,7 +217,7 @@ static double numeric_fill(dial_impute impute, double *values, size_t n) {
  * goes to the level whose name sorts first (scikit-learn's rule). */
 static dial_status categorical_fill(dial_ctx *ctx, const dial_feature *feature,
                                     const dial_column *col, const dial_view *view, double *fill) {
-    size_t *count = calloc(feature->n_levels ? feature->n_levels : 1, sizeof *count);
+    size_t *count = dial_calloc(ctx, feature->n_levels ? feature->n_levels : 1, sizeof *count);
     if (!count) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory imputing '%s'", feature->name);
     level_map map;
     dial_status status = level_map_build(ctx, feature, col, &map);
@@ -251,7 +252,7 @@ static dial_status fit_fill(dial_ctx *ctx, dial_impute impute, const dial_featur
     dial_status status =
         dial_tensors_add(ctx, learned, PREPROCESS_FILL, DIAL_F64, 1, shape, (void **)&fill);
     if (status != DIAL_OK) return status;
-    double *values = malloc((train->n ? train->n : 1) * sizeof *values);
+    double *values = dial_malloc(ctx, (train->n ? train->n : 1) * sizeof *values);
     if (!values) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory imputing missing values");
     for (size_t j = 0; j < n_features && status == DIAL_OK; j++) {
         const dial_column *col = train->data->features[j];
@@ -298,9 +299,9 @@ static dial_status fit_scaling(dial_ctx *ctx, dial_scale scale, const double *x,
         status =
             dial_tensors_add(ctx, learned, PREPROCESS_SCALE, DIAL_F64, 1, shape, (void **)&spread);
     if (status != DIAL_OK) return status;
-    size_t *present = calloc(n_inputs ? n_inputs : 1, sizeof *present);
-    double *squares = calloc(n_inputs ? n_inputs : 1, sizeof *squares);
-    double *correction = calloc(n_inputs ? n_inputs : 1, sizeof *correction);
+    size_t *present = dial_calloc(ctx, n_inputs ? n_inputs : 1, sizeof *present);
+    double *squares = dial_calloc(ctx, n_inputs ? n_inputs : 1, sizeof *squares);
+    double *correction = dial_calloc(ctx, n_inputs ? n_inputs : 1, sizeof *correction);
     if (!present || !squares || !correction) {
         free(present);
         free(squares);
@@ -393,7 +394,7 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
         return dial_fail(ctx, DIAL_ERR_NOMEM, "the design matrix of %zu x %zu is too large",
                          train->n, n_inputs);
     size_t cells = train->n * n_inputs;
-    double *x = malloc((cells ? cells : 1) * sizeof *x);
+    double *x = dial_malloc(ctx, (cells ? cells : 1) * sizeof *x);
     if (!x) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the design matrix");
     status = expand(ctx, features, n_features, fill, keep_missing, train, x, n_inputs, NULL);
     if (status == DIAL_OK && scale != DIAL_SCALE_NONE)
@@ -471,7 +472,7 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
         return dial_fail(ctx, DIAL_ERR_NOMEM, "the design matrix of %zu x %zu is too large",
                          rows->n, n_inputs);
     size_t cells = rows->n * n_inputs;
-    double *out = malloc((cells ? cells : 1) * sizeof *out);
+    double *out = dial_malloc(ctx, (cells ? cells : 1) * sizeof *out);
     if (!out) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the design matrix");
     status = expand(ctx, features, n_features, fill, keep_missing, rows, out, n_inputs, unseen);
     if (status != DIAL_OK) {
@@ -506,8 +507,8 @@ dial_status dial_preprocess_onehot(dial_ctx *ctx, const dial_feature *features, 
             onehot_inputs += features[j].n_levels;
         }
     if (count == 0) return DIAL_OK;
-    dial_onehot_block *out = malloc(count * sizeof *out);
-    double *cells = malloc((onehot_inputs ? 2 * onehot_inputs : 1) * sizeof *cells);
+    dial_onehot_block *out = dial_malloc(ctx, count * sizeof *out);
+    double *cells = dial_malloc(ctx, (onehot_inputs ? 2 * onehot_inputs : 1) * sizeof *cells);
     if (!out || !cells) {
         free(out);
         free(cells);

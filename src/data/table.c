@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "dial/data.h"
 
 void dial_table_free(dial_table *table) {
@@ -41,12 +42,12 @@ long dial_table_find(const dial_table *table, const char *name) {
 
 /* Reads all of fd into *bytes (malloc'ed, NUL-terminated for safety, the
  * NUL not counted in *length). Returns false with errno set on failure. */
-static bool table_read_fd(int fd, char **bytes, size_t *length) {
+static bool table_read_fd(const dial_ctx *ctx, int fd, char **bytes, size_t *length) {
     struct stat info;
     size_t capacity = 1 << 16;
     if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0)
         capacity = (size_t)info.st_size + 1; /* one read, and one more to see the end */
-    char *buffer = malloc(capacity);
+    char *buffer = dial_malloc(ctx, capacity);
     if (!buffer) {
         errno = ENOMEM;
         return false;
@@ -55,7 +56,7 @@ static bool table_read_fd(int fd, char **bytes, size_t *length) {
     for (;;) {
         if (used + 1 >= capacity) {
             size_t grown = capacity * 2;
-            char *bigger = grown > capacity ? realloc(buffer, grown) : NULL;
+            char *bigger = grown > capacity ? dial_realloc(ctx, buffer, grown) : NULL;
             if (!bigger) {
                 free(buffer);
                 errno = ENOMEM;
@@ -98,7 +99,7 @@ static dial_status table_load(dial_ctx *ctx, const char *path, table_bytes *file
     if (!path) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "no file name given");
     if (strcmp(path, "-") == 0) {
         file->name = "<stdin>";
-        if (!table_read_fd(STDIN_FILENO, &file->bytes, &file->length)) {
+        if (!table_read_fd(ctx, STDIN_FILENO, &file->bytes, &file->length)) {
             if (errno == ENOMEM)
                 return dial_fail(ctx, DIAL_ERR_NOMEM, "<stdin>: out of memory reading the input");
             return dial_fail(ctx, DIAL_ERR_IO, "<stdin>: cannot read the input: %s",
@@ -122,7 +123,7 @@ static dial_status table_load(dial_ctx *ctx, const char *path, table_bytes *file
             return DIAL_OK;
         }
     }
-    bool ok = table_read_fd(fd, &file->bytes, &file->length);
+    bool ok = table_read_fd(ctx, fd, &file->bytes, &file->length);
     int saved = errno;
     close(fd);
     if (!ok) {

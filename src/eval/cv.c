@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "eval/scoring.h"
 #include "eval/sums.h"
@@ -55,7 +56,7 @@ static dial_status cv_run_worker(void *arg, size_t begin, size_t end, int worker
         dial_status status = cv_run_split(worker, job, i);
         if (status != DIAL_OK) {
             job->status[i] = status;
-            job->message[i] = dial_strdup(dial_ctx_error(worker));
+            job->message[i] = dial_strdup(worker, dial_ctx_error(worker));
         }
     }
     dial_ctx_free(worker);
@@ -124,9 +125,9 @@ dial_status dial_cv_run(dial_ctx *ctx, const dial_model_family *family, const di
         .metric = metric,
         /* Threads the splits leave idle go to the fits, within the budget. */
         .threads_per_fit = budget / workers,
-        .scores = calloc(n, sizeof(double)),
-        .status = calloc(n, sizeof(dial_status)),
-        .message = calloc(n, sizeof(char *)),
+        .scores = dial_calloc(ctx, n, sizeof(double)),
+        .status = dial_calloc(ctx, n, sizeof(dial_status)),
+        .message = dial_calloc(ctx, n, sizeof(char *)),
     };
     if (!job.scores || !job.status || !job.message) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu splits", n);

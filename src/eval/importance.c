@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "dial/eval.h"
 
@@ -124,11 +125,11 @@ static dial_status importance_run_worker(void *arg, size_t begin, size_t end, in
     bool want_proba = dial_metric_needs_proba(job->metric);
     dial_ctx *worker = dial_ctx_clone(job->parent, job->threads_per_worker);
     importance_scratch scratch = {
-        .order = malloc(n * sizeof(size_t)),
-        .values = malloc(n * sizeof(double)),
-        .prediction = malloc(n * sizeof(double)),
-        .proba = want_proba ? malloc(n * job->n_classes * sizeof(double)) : NULL,
-        .features = malloc(job->data->n_features * sizeof(const dial_column *)),
+        .order = dial_malloc(job->parent, n * sizeof(size_t)),
+        .values = dial_malloc(job->parent, n * sizeof(double)),
+        .prediction = dial_malloc(job->parent, n * sizeof(double)),
+        .proba = want_proba ? dial_malloc(job->parent, n * job->n_classes * sizeof(double)) : NULL,
+        .features = dial_malloc(job->parent, job->data->n_features * sizeof(const dial_column *)),
     };
     dial_status result = DIAL_OK;
     if (!worker || !scratch.order || !scratch.values || !scratch.prediction ||
@@ -141,7 +142,7 @@ static dial_status importance_run_worker(void *arg, size_t begin, size_t end, in
         dial_status status = importance_run_unit(worker, job, &scratch, unit);
         if (status != DIAL_OK) {
             job->status[unit] = status;
-            job->message[unit] = dial_strdup(dial_ctx_error(worker));
+            job->message[unit] = dial_strdup(worker, dial_ctx_error(worker));
         }
     }
 done:
@@ -237,10 +238,11 @@ static dial_status importance_group_rows(dial_ctx *ctx, const dial_column *group
                                          size_t *n_groups, size_t **start, size_t **rows) {
     *n_groups = 0;
     *start = *rows = NULL;
-    importance_keyed_row *keyed = malloc((n ? n : 1) * sizeof *keyed);
-    size_t *group_of = malloc((n ? n : 1) * sizeof *group_of);
-    size_t *first_rank = malloc((n ? n : 1) * sizeof *first_rank); /* rank of a key -> group */
-    size_t *count = calloc(n + 1, sizeof *count);
+    importance_keyed_row *keyed = dial_malloc(ctx, (n ? n : 1) * sizeof *keyed);
+    size_t *group_of = dial_malloc(ctx, (n ? n : 1) * sizeof *group_of);
+    size_t *first_rank =
+        dial_malloc(ctx, (n ? n : 1) * sizeof *first_rank); /* rank of a key -> group */
+    size_t *count = dial_calloc(ctx, n + 1, sizeof *count);
     dial_status status = DIAL_OK;
     if (!keyed || !group_of || !first_rank || !count) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory grouping %zu rows", n);
@@ -272,8 +274,8 @@ static dial_status importance_group_rows(dial_ctx *ctx, const dial_column *group
         goto done;
     }
     for (size_t g = 0; g < ranks; g++) count[g + 1] += count[g];
-    *rows = malloc(n * sizeof **rows);
-    *start = malloc((ranks + 1) * sizeof **start);
+    *rows = dial_malloc(ctx, n * sizeof **rows);
+    *start = dial_malloc(ctx, (ranks + 1) * sizeof **start);
     if (!*rows || !*start) {
         free(*rows);
         free(*start);
@@ -305,9 +307,10 @@ void dial_importance_result_free(dial_importance_result *result) {
  * the ones the caller should see, once. */
 static dial_status importance_baseline(dial_ctx *ctx, const importance_job *job, double *score) {
     size_t n = job->data->n_rows;
-    double *prediction = malloc(n * sizeof *prediction);
-    double *proba =
-        dial_metric_needs_proba(job->metric) ? malloc(n * job->n_classes * sizeof *proba) : NULL;
+    double *prediction = dial_malloc(ctx, n * sizeof *prediction);
+    double *proba = dial_metric_needs_proba(job->metric)
+                        ? dial_malloc(ctx, n * job->n_classes * sizeof *proba)
+                        : NULL;
     dial_status status;
     if (!prediction || (dial_metric_needs_proba(job->metric) && !proba))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting %zu rows", n);
@@ -323,10 +326,10 @@ static dial_status importance_baseline(dial_ctx *ctx, const importance_job *job,
 static dial_status importance_summarise(dial_ctx *ctx, const importance_job *job,
                                         dial_importance_result *out) {
     size_t n_features = job->data->n_features, repeats = job->repeats;
-    out->mean = calloc(n_features ? n_features : 1, sizeof *out->mean);
-    out->std = calloc(n_features ? n_features : 1, sizeof *out->std);
+    out->mean = dial_calloc(ctx, n_features ? n_features : 1, sizeof *out->mean);
+    out->std = dial_calloc(ctx, n_features ? n_features : 1, sizeof *out->std);
     size_t n_values = n_features * repeats;
-    out->importance = calloc(n_values ? n_values : 1, sizeof(double));
+    out->importance = dial_calloc(ctx, n_values ? n_values : 1, sizeof(double));
     if (!out->mean || !out->std || !out->importance) {
         dial_importance_result_free(out);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu importances", n_features);
@@ -396,9 +399,9 @@ dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *mo
         .n_groups = n_groups,
         .group_start = group_start,
         .group_rows = group_rows,
-        .scores = calloc(n_units ? n_units : 1, sizeof(double)),
-        .status = calloc(n_units ? n_units : 1, sizeof(dial_status)),
-        .message = calloc(n_units ? n_units : 1, sizeof(char *)),
+        .scores = dial_calloc(ctx, n_units ? n_units : 1, sizeof(double)),
+        .status = dial_calloc(ctx, n_units ? n_units : 1, sizeof(dial_status)),
+        .message = dial_calloc(ctx, n_units ? n_units : 1, sizeof(char *)),
     };
     if (!job.scores || !job.status || !job.message) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu permutations", n_units);

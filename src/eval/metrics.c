@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "eval/silhouette.h"
 #include "eval/sums.h"
@@ -123,7 +124,7 @@ typedef struct metric_counts {
 
 static dial_status metric_count_classes(dial_ctx *ctx, const double *y_true, const double *y_pred,
                                         size_t n, size_t n_classes, metric_counts **out) {
-    metric_counts *counts = calloc(n_classes, sizeof *counts);
+    metric_counts *counts = dial_calloc(ctx, n_classes, sizeof *counts);
     if (!counts)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory counting %zu classes", n_classes);
     for (size_t i = 0; i < n; i++) {
@@ -251,7 +252,7 @@ static double metric_auc_of(metric_ranked *items, size_t n) {
  * fails only when no class can be scored. */
 static dial_status metric_roc_auc(dial_ctx *ctx, const double *y_true, const double *proba,
                                   size_t n, size_t n_classes, double *score) {
-    metric_ranked *items = malloc(n * sizeof *items);
+    metric_ranked *items = dial_malloc(ctx, n * sizeof *items);
     if (!items) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ranking %zu rows", n);
     double sum = 0;
     size_t scored = 0;

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "eval/scoring.h"
 
 /* The stream base of the split seeds: "cv". */
@@ -73,7 +74,7 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
                                   dial_metric metric, double *score) {
     size_t n = test->n;
     double *x = NULL;
-    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *value = dial_malloc_array(ctx, n ? n : 1, sizeof *value);
     dial_status status = value
                              ? dial_model_transform(ctx, model, test, &x)
                              : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
@@ -104,10 +105,11 @@ dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const d
     size_t n = test->n;
     size_t n_classes = dial_model_fit_n_classes(dial_model_get_family(model), data);
     bool want_proba = dial_metric_needs_proba(metric);
-    double *y_true = malloc((n ? n : 1) * sizeof *y_true);
-    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *y_true = dial_malloc(ctx, (n ? n : 1) * sizeof *y_true);
+    double *value = dial_malloc(ctx, (n ? n : 1) * sizeof *value);
     double *proba =
-        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
+        want_proba ? dial_malloc(ctx, (n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba)
+                   : NULL;
     dial_status status;
     if (!y_true || !value || (want_proba && !proba)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);

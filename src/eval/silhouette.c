@@ -23,13 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/silhouette.h"
 
 /* The stream of the sample: "silh". */
 #define SILHOUETTE_SAMPLE_STREAM 0x73696c6800000000ULL
 
 typedef struct silhouette_job {
-    const double *x; /* the caller's rows */
+    const dial_ctx *ctx; /* asked for the scratch memory */
+    const double *x;     /* the caller's rows */
     size_t n_inputs;
     const size_t *rows;    /* the m rows scored, ascending */
     const size_t *cluster; /* m cluster ids, 0 .. k-1 */
@@ -48,7 +50,7 @@ static double distance(const double *a, const double *b, size_t n_inputs) {
 static dial_status silhouette_rows(void *arg, size_t begin, size_t end, int worker) {
     (void)worker;
     const silhouette_job *job = arg;
-    double *sums = malloc(job->k * sizeof *sums);
+    double *sums = dial_malloc_array(job->ctx, job->k, sizeof *sums);
     if (!sums) return DIAL_ERR_NOMEM;
     for (size_t i = begin; i < end; i++) {
         memset(sums, 0, job->k * sizeof *sums);
@@ -112,9 +114,9 @@ static dial_status silhouette_check(dial_ctx *ctx, const dial_metric_rows *rows)
 }
 
 /* The rows scored: all, or a seeded sample of max_rows of them, ascending. */
-static size_t *silhouette_sample(const dial_metric_rows *rows, size_t *m) {
+static size_t *silhouette_sample(const dial_ctx *ctx, const dial_metric_rows *rows, size_t *m) {
     size_t n = rows->n, cap = rows->max_rows ? rows->max_rows : DIAL_SILHOUETTE_MAX_ROWS;
-    size_t *order = malloc(n * sizeof *order);
+    size_t *order = dial_malloc_array(ctx, n, sizeof *order);
     if (!order) return NULL;
     for (size_t i = 0; i < n; i++) order[i] = i;
     *m = n;
@@ -138,7 +140,7 @@ static size_t *silhouette_sample(const dial_metric_rows *rows, size_t *m) {
 static dial_status silhouette_clusters(dial_ctx *ctx, const dial_metric_rows *rows,
                                        const size_t *sample, size_t m, size_t *cluster,
                                        size_t **counts, size_t *k) {
-    double *labels = malloc(m * sizeof *labels);
+    double *labels = dial_malloc_array(ctx, m, sizeof *labels);
     if (!labels) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", m);
     for (size_t i = 0; i < m; i++) labels[i] = rows->y_pred[sample[i]];
     qsort(labels, m, sizeof *labels, compare_doubles);
@@ -146,7 +148,7 @@ static dial_status silhouette_clusters(dial_ctx *ctx, const dial_metric_rows *ro
     for (size_t i = 0; i < m; i++)
         if (i == 0 || labels[i] != labels[distinct - 1]) labels[distinct++] = labels[i];
     *k = distinct;
-    *counts = calloc(distinct, sizeof **counts);
+    *counts = dial_calloc(ctx, distinct, sizeof **counts);
     if (!*counts) {
         free(labels);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", m);
@@ -165,9 +167,9 @@ dial_status dial_eval_silhouette(dial_ctx *ctx, const dial_metric_rows *rows, do
     dial_status status = silhouette_check(ctx, rows);
     if (status != DIAL_OK) return status;
     size_t m = 0, k = 0, *counts = NULL;
-    size_t *sample = silhouette_sample(rows, &m);
-    size_t *cluster = sample ? malloc(m * sizeof *cluster) : NULL;
-    double *s = cluster ? malloc(m * sizeof *s) : NULL;
+    size_t *sample = silhouette_sample(ctx, rows, &m);
+    size_t *cluster = sample ? dial_malloc_array(ctx, m, sizeof *cluster) : NULL;
+    double *s = cluster ? dial_malloc_array(ctx, m, sizeof *s) : NULL;
     if (!s) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", rows->n);
         goto done;
@@ -181,7 +183,7 @@ dial_status dial_eval_silhouette(dial_ctx *ctx, const dial_metric_rows *rows, do
                            m, k, k == 1 ? "" : "s");
         goto done;
     }
-    silhouette_job job = {rows->x, rows->n_inputs, sample, cluster, counts, m, k, s};
+    silhouette_job job = {ctx, rows->x, rows->n_inputs, sample, cluster, counts, m, k, s};
     status = dial_parallel_for(ctx, dial_ctx_threads(ctx), m, silhouette_rows, &job);
     if (status == DIAL_ERR_NOMEM)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", m);

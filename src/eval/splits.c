@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/eval.h"
 
 void dial_splits_free(dial_splits *splits) {
@@ -26,8 +27,8 @@ static dial_status split_from_groups(dial_ctx *ctx, const size_t *group_of, size
                                      size_t group, size_t n_test, dial_split *split) {
     split->n_test = n_test;
     split->n_train = n_rows - n_test;
-    split->test = malloc((n_test ? n_test : 1) * sizeof *split->test);
-    split->train = malloc((split->n_train ? split->n_train : 1) * sizeof *split->train);
+    split->test = dial_malloc(ctx, (n_test ? n_test : 1) * sizeof *split->test);
+    split->train = dial_malloc(ctx, (split->n_train ? split->n_train : 1) * sizeof *split->train);
     if (!split->test || !split->train)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory splitting %zu rows", n_rows);
     size_t at_test = 0, at_train = 0;
@@ -46,9 +47,9 @@ static dial_status split_from_groups(dial_ctx *ctx, const size_t *group_of, size
 static dial_status split_group_by_class(dial_ctx *ctx, const dial_dataset *data, size_t **order,
                                         size_t **start) {
     size_t n = data->n_rows, k = data->n_classes;
-    *order = malloc((n ? n : 1) * sizeof **order);
-    *start = calloc(k + 1, sizeof **start);
-    size_t *fill = calloc(k + 1, sizeof *fill);
+    *order = dial_malloc(ctx, (n ? n : 1) * sizeof **order);
+    *start = dial_calloc(ctx, k + 1, sizeof **start);
+    size_t *fill = dial_calloc(ctx, k + 1, sizeof *fill);
     if (!*order || !*start || !fill) {
         free(fill);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory grouping %zu rows by class", n);
@@ -94,7 +95,7 @@ static dial_status split_check_stratifiable(dial_ctx *ctx, const dial_dataset *d
 }
 
 static dial_status split_alloc(dial_ctx *ctx, size_t count, dial_splits *out) {
-    out->items = calloc(count, sizeof *out->items);
+    out->items = dial_calloc(ctx, count, sizeof *out->items);
     out->count = 0;
     if (!out->items)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making %zu splits", count);
@@ -139,8 +140,8 @@ static dial_status split_make_folds(dial_ctx *ctx, const dial_dataset *data, siz
                                     const size_t *base_order, const size_t *class_start,
                                     size_t *order, dial_splits *out) {
     size_t n = data->n_rows;
-    size_t *fold_of = malloc(n * sizeof *fold_of);
-    size_t *fold_size = malloc(folds * sizeof *fold_size);
+    size_t *fold_of = dial_malloc(ctx, n * sizeof *fold_of);
+    size_t *fold_size = dial_malloc(ctx, folds * sizeof *fold_size);
     dial_status status = DIAL_OK;
     if (!fold_of || !fold_size)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory splitting %zu rows", n);
@@ -197,7 +198,7 @@ dial_status dial_split_kfold(dial_ctx *ctx, const dial_dataset *data, size_t fol
             goto done;
         }
     }
-    size_t *order = malloc(n * sizeof *order);
+    size_t *order = dial_malloc(ctx, n * sizeof *order);
     if (!order) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory shuffling %zu rows", n);
         goto done;
@@ -257,7 +258,7 @@ dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double t
     double *remainder = NULL;
     dial_status status;
     dial_rng rng = dial_rng_stream(seed, 0);
-    group_of = malloc((n ? n : 1) * sizeof *group_of);
+    group_of = dial_malloc(ctx, (n ? n : 1) * sizeof *group_of);
     if (!group_of) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory splitting %zu rows", n);
         goto done;
@@ -276,8 +277,8 @@ dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double t
                                data->class_names[c], count);
             goto done;
         }
-        quota = malloc(data->n_classes * sizeof *quota);
-        remainder = malloc(data->n_classes * sizeof *remainder);
+        quota = dial_malloc(ctx, data->n_classes * sizeof *quota);
+        remainder = dial_malloc(ctx, data->n_classes * sizeof *remainder);
         if (!quota || !remainder) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory splitting %zu rows", n);
             goto done;
@@ -290,7 +291,7 @@ dial_status dial_split_holdout(dial_ctx *ctx, const dial_dataset *data, double t
             for (size_t i = 0; i < size; i++) group_of[rows[i]] = i < quota[k] ? 1 : 0;
         }
     } else {
-        order = malloc(n * sizeof *order);
+        order = dial_malloc(ctx, n * sizeof *order);
         if (!order) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory shuffling %zu rows", n);
             goto done;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/eval.h"
 
 /* ---- shared pieces --------------------------------------------------------- */
@@ -22,8 +23,8 @@ static dial_status scheme_split_from_sides(dial_ctx *ctx, const unsigned char *s
         n_test += side[row] == 1;
         n_train += side[row] == 0;
     }
-    split->test = malloc((n_test ? n_test : 1) * sizeof *split->test);
-    split->train = malloc((n_train ? n_train : 1) * sizeof *split->train);
+    split->test = dial_malloc(ctx, (n_test ? n_test : 1) * sizeof *split->test);
+    split->train = dial_malloc(ctx, (n_train ? n_train : 1) * sizeof *split->train);
     if (!split->test || !split->train)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory splitting %zu rows", n_rows);
     split->n_test = split->n_train = 0;
@@ -35,7 +36,7 @@ static dial_status scheme_split_from_sides(dial_ctx *ctx, const unsigned char *s
 }
 
 static dial_status scheme_alloc(dial_ctx *ctx, size_t count, dial_splits *out) {
-    out->items = calloc(count ? count : 1, sizeof *out->items);
+    out->items = dial_calloc(ctx, count ? count : 1, sizeof *out->items);
     out->count = 0;
     if (!out->items)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making %zu splits", count);
@@ -62,7 +63,7 @@ static int compare_keyed_rows(const void *a, const void *b) {
 /* The rows sorted by key (the row order itself when keys is NULL). */
 static dial_status scheme_sorted_rows(dial_ctx *ctx, const double *keys, size_t n,
                                       keyed_row **out) {
-    keyed_row *rows = malloc((n ? n : 1) * sizeof *rows);
+    keyed_row *rows = dial_malloc(ctx, (n ? n : 1) * sizeof *rows);
     if (!rows) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory sorting %zu rows", n);
     for (size_t i = 0; i < n; i++) rows[i] = (keyed_row){keys ? keys[i] : (double)i, i};
     qsort(rows, n, sizeof *rows, compare_keyed_rows);
@@ -89,7 +90,7 @@ static dial_status scheme_group_ids(dial_ctx *ctx, const double *keys, size_t n,
 dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_rows,
                            dial_fold_kind kind, double **out) {
     *out = NULL;
-    double *keys = malloc((n_rows ? n_rows : 1) * sizeof *keys);
+    double *keys = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *keys);
     size_t *rank = NULL;
     if (!keys) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading %zu rows", n_rows);
     for (size_t i = 0; i < n_rows; i++) {
@@ -107,7 +108,7 @@ dial_status dial_fold_keys(dial_ctx *ctx, const dial_column *column, size_t n_ro
     /* Levels are numbered in order of first appearance; time needs them in
      * the order of their text. */
     if (kind == DIAL_FOLDS_TIME && column->type == DIAL_COLUMN_CATEGORICAL && column->n_levels) {
-        rank = malloc(column->n_levels * sizeof *rank);
+        rank = dial_malloc(ctx, column->n_levels * sizeof *rank);
         if (!rank) {
             free(keys);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading %zu rows", n_rows);
@@ -213,9 +214,9 @@ static int compare_ranked_groups(const void *a, const void *b) {
 static dial_status group_plan_assign(dial_ctx *ctx, group_plan *plan, bool stratified,
                                      dial_rng *rng, size_t *fold_of_group) {
     size_t n = plan->n_groups, k = plan->n_classes;
-    size_t *shuffled = malloc(n * sizeof *shuffled);
-    ranked_group *ranked = malloc(n * sizeof *ranked);
-    double *sums = malloc(2 * k * sizeof *sums);
+    size_t *shuffled = dial_malloc(ctx, n * sizeof *shuffled);
+    ranked_group *ranked = dial_malloc(ctx, n * sizeof *ranked);
+    double *sums = dial_malloc(ctx, 2 * k * sizeof *sums);
     if (!shuffled || !ranked || !sums) {
         free(shuffled);
         free(ranked);
@@ -249,10 +250,10 @@ static dial_status group_plan_init(dial_ctx *ctx, const dial_dataset *data, cons
                                    group_plan *plan) {
     size_t k = stratified ? data->n_classes : 1;
     *plan = (group_plan){.n_groups = n_groups, .n_classes = k, .folds = folds};
-    plan->group_counts = calloc(n_groups * k, sizeof *plan->group_counts);
-    plan->fold_counts = calloc(folds * k, sizeof *plan->fold_counts);
-    plan->class_total = calloc(k, sizeof *plan->class_total);
-    plan->spread = calloc(n_groups, sizeof *plan->spread);
+    plan->group_counts = dial_calloc(ctx, n_groups * k, sizeof *plan->group_counts);
+    plan->fold_counts = dial_calloc(ctx, folds * k, sizeof *plan->fold_counts);
+    plan->class_total = dial_calloc(ctx, k, sizeof *plan->class_total);
+    plan->spread = dial_calloc(ctx, n_groups, sizeof *plan->spread);
     if (!plan->group_counts || !plan->fold_counts || !plan->class_total || !plan->spread)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory assigning %zu groups", n_groups);
     for (size_t i = 0; i < data->n_rows; i++) {
@@ -288,9 +289,9 @@ static dial_status split_grouped(dial_ctx *ctx, const dial_dataset *data,
                                  const dial_fold_scheme *scheme, size_t folds, size_t repeats,
                                  bool stratified, uint64_t seed, dial_splits *out) {
     size_t n = data->n_rows, n_groups = 0;
-    size_t *group_of = malloc((n ? n : 1) * sizeof *group_of);
+    size_t *group_of = dial_malloc(ctx, (n ? n : 1) * sizeof *group_of);
     size_t *fold_of_group = NULL;
-    unsigned char *side = malloc(n ? n : 1);
+    unsigned char *side = dial_malloc(ctx, n ? n : 1);
     group_plan plan = {0};
     dial_status status = DIAL_OK;
     if (!group_of || !side)
@@ -303,7 +304,7 @@ static dial_status split_grouped(dial_ctx *ctx, const dial_dataset *data,
                            folds, n_groups, scheme_column(scheme), n_groups);
     if (status == DIAL_OK)
         status = group_plan_init(ctx, data, group_of, n_groups, folds, stratified, &plan);
-    if (status == DIAL_OK && !(fold_of_group = malloc(n_groups * sizeof *fold_of_group)))
+    if (status == DIAL_OK && !(fold_of_group = dial_malloc(ctx, n_groups * sizeof *fold_of_group)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu groups", n_groups);
     if (status == DIAL_OK) status = scheme_alloc(ctx, folds * repeats, out);
     for (size_t r = 0; r < repeats && status == DIAL_OK; r++) {
@@ -336,7 +337,7 @@ static dial_status split_time(dial_ctx *ctx, const dial_dataset *data,
                          "gap",
                          folds, scheme->gap, n);
     keyed_row *sorted = NULL;
-    unsigned char *side = malloc(n);
+    unsigned char *side = dial_malloc(ctx, n);
     dial_status status = side ? scheme_sorted_rows(ctx, scheme->keys, n, &sorted)
                               : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
     if (status == DIAL_OK) status = scheme_alloc(ctx, folds, out);
@@ -360,7 +361,7 @@ static dial_status split_predefined(dial_ctx *ctx, const dial_dataset *data,
                                     const dial_fold_scheme *scheme, dial_splits *out) {
     size_t n = data->n_rows, n_folds = 0;
     keyed_row *sorted = NULL;
-    unsigned char *side = malloc(n ? n : 1);
+    unsigned char *side = dial_malloc(ctx, n ? n : 1);
     dial_status status = side ? scheme_sorted_rows(ctx, scheme->keys, n, &sorted)
                               : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
     for (size_t p = 0; status == DIAL_OK && p < n; p++)
@@ -442,8 +443,9 @@ dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
                          scheme_column(scheme));
     if (scheme->kind == DIAL_FOLDS_GROUPED && !scheme->keys)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a grouped holdout needs a key per row");
-    size_t *group_of = malloc((n ? n : 1) * sizeof *group_of), *order = NULL, n_groups = 0;
-    unsigned char *side = malloc(n ? n : 1);
+    size_t *group_of = dial_malloc(ctx, (n ? n : 1) * sizeof *group_of), *order = NULL,
+           n_groups = 0;
+    unsigned char *side = dial_malloc(ctx, n ? n : 1);
     keyed_row *sorted = NULL;
     dial_status status = group_of && side
                              ? DIAL_OK
@@ -456,7 +458,7 @@ dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
                                "a holdout of %g of the %zu groups of column '%s' leaves no group "
                                "to train on",
                                test_fraction, n_groups, scheme_column(scheme));
-        if (status == DIAL_OK && !(order = malloc(n_groups * sizeof *order)))
+        if (status == DIAL_OK && !(order = dial_malloc(ctx, n_groups * sizeof *order)))
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu groups", n_groups);
         if (status == DIAL_OK) {
             dial_rng rng = dial_rng_stream(seed, 0);
@@ -464,7 +466,7 @@ dial_status dial_split_holdout_by(dial_ctx *ctx, const dial_dataset *data,
             dial_rng_shuffle(&rng, order, n_groups);
             /* The groups drawn first are held out: turn the draw into each
              * group's place in it, in place of its number. */
-            size_t *place = malloc(n_groups * sizeof *place);
+            size_t *place = dial_malloc(ctx, n_groups * sizeof *place);
             if (!place) {
                 status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu groups", n_groups);
             } else {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "dial/knobs.h"
 
@@ -472,7 +473,7 @@ static dial_status condition_validate(dial_ctx *ctx, const dial_knobs *knobs, si
 dial_status dial_knobs_init(dial_ctx *ctx, const char *model_name, const dial_knob_spec *specs,
                             size_t n, dial_knobs *knobs) {
     *knobs = (dial_knobs){.model_name = model_name, .specs = specs, .n = n};
-    knobs->values = calloc(n ? n : 1, sizeof *knobs->values);
+    knobs->values = dial_calloc(ctx, n ? n : 1, sizeof *knobs->values);
     if (!knobs->values)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the knobs of %s", model_name);
     for (size_t i = 0; i < n; i++) {
@@ -511,7 +512,7 @@ void dial_knobs_free(dial_knobs *knobs) {
 }
 
 dial_status dial_knobs_copy(dial_ctx *ctx, const dial_knobs *from, dial_knobs *to) {
-    dial_knob_value *values = malloc((from->n ? from->n : 1) * sizeof *values);
+    dial_knob_value *values = dial_malloc(ctx, (from->n ? from->n : 1) * sizeof *values);
     if (!values)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the knobs of %s",
                          from->model_name);
@@ -530,7 +531,7 @@ long dial_knobs_find(const dial_knobs *knobs, const char *name) {
 /* ---- setting ------------------------------------------------------------------ */
 
 static dial_status unknown_knob(dial_ctx *ctx, const dial_knobs *knobs, const char *name) {
-    const char **names = malloc((knobs->n ? knobs->n : 1) * sizeof *names);
+    const char **names = dial_malloc(ctx, (knobs->n ? knobs->n : 1) * sizeof *names);
     if (!names) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < knobs->n; i++) names[i] = knobs->specs[i].name;
     const char *closest = dial_closest_name(name, names, knobs->n);

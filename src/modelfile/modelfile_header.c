@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "modelfile/modelfile_internal.h"
 #include "modelfile/modelfile_reader.h"
@@ -112,13 +113,13 @@ static dial_status out_of_memory(const dial_modelfile_reader *r) {
 
 /* A string copied out of the JSON, which is freed before the model is. */
 static dial_status copy_text(const dial_modelfile_reader *r, const char *text, char **out) {
-    *out = dial_strdup(text);
+    *out = dial_strdup(r->ctx, text);
     return *out ? DIAL_OK : out_of_memory(r);
 }
 
 /* n pointers, zeroed; never NULL when it succeeds, even for n = 0. */
 static dial_status alloc_array(const dial_modelfile_reader *r, size_t n, size_t size, void **out) {
-    *out = calloc(n ? n : 1, size);
+    *out = dial_calloc(r->ctx, n ? n : 1, size);
     return *out ? DIAL_OK : out_of_memory(r);
 }
 
@@ -381,7 +382,7 @@ static int compare_named_entries(const void *a, const void *b) {
 static dial_status check_unique(const dial_modelfile_reader *r, char *const *names, size_t n,
                                 const char *path, const char *what) {
     if (n < 2) return DIAL_OK;
-    named_entry *entries = malloc(n * sizeof *entries);
+    named_entry *entries = dial_malloc_array(r->ctx, n, sizeof *entries);
     if (!entries)
         return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory checking the %s", r->name,
                          what);
@@ -476,7 +477,7 @@ static dial_status decode_features(const dial_modelfile_reader *r, const json_t 
         snprintf(path, sizeof path, "features[%zu]", j);
         status = decode_feature(r, json_array_get(features, j), path, &model->features[j]);
     }
-    char **names = status == DIAL_OK ? malloc((n ? n : 1) * sizeof *names) : NULL;
+    char **names = status == DIAL_OK ? dial_malloc_array(r->ctx, n ? n : 1, sizeof *names) : NULL;
     if (status == DIAL_OK && !names)
         status =
             dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory checking the features", r->name);

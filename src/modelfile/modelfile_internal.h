@@ -41,7 +41,7 @@
  * each real spelled with the fewest of 15, 16 or 17 significant digits that
  * read back as the same double (1e-9, not 1.0000000000000001e-9). Returns
  * a malloc'ed string (free it with free), or NULL when out of memory. */
-char *dial_modelfile_json_dumps(const json_t *root);
+char *dial_modelfile_json_dumps(const dial_ctx *ctx, const json_t *root);
 /* A finite double as that text, as jansson spells reals ("0.5", "1e-9",
  * "2.0"), into buf (40 bytes hold any). */
 void dial_modelfile_format_real(double value, char *buf, size_t size);

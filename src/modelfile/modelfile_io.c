@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "dial/modelfile.h"
 #include "modelfile/modelfile_internal.h"
 #include "modelfile/modelfile_io.h"
@@ -91,7 +92,7 @@ dial_status dial_modelfile_read_capped(dial_ctx *ctx, int fd, const char *name, 
     }
     if (capacity < sizeof prefix + 1) capacity = sizeof prefix + 1;
     if (capacity > cap + 1) capacity = (size_t)cap + 1;
-    unsigned char *bytes = malloc(capacity);
+    unsigned char *bytes = dial_malloc(ctx, capacity);
     if (!bytes) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading %s", name);
     memcpy(bytes, prefix, used);
     for (;;) {
@@ -102,7 +103,7 @@ dial_status dial_modelfile_read_capped(dial_ctx *ctx, int fd, const char *name, 
                 return too_large(ctx, name, cap, 0);
             }
             size_t grown_capacity = capacity > (cap + 1) / 2 ? (size_t)cap + 1 : 2 * capacity;
-            unsigned char *grown = realloc(bytes, grown_capacity);
+            unsigned char *grown = dial_realloc(ctx, bytes, grown_capacity);
             if (!grown) {
                 free(bytes);
                 return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading %s", name);

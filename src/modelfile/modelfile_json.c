@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "modelfile/modelfile_internal.h"
 
 /* A growing NUL-terminated text; failed records a lost allocation, after
  * which nothing more is appended. */
 typedef struct json_text {
+    const dial_ctx *ctx; /* whose allocation hook the text asks */
     char *text;
     size_t length, capacity;
     bool failed;
@@ -29,7 +31,7 @@ static void put_bytes(json_text *out, const char *bytes, size_t n) {
     if (out->length + n + 1 > out->capacity) {
         size_t capacity = out->capacity ? out->capacity : 4096;
         while (out->length + n + 1 > capacity) capacity *= 2;
-        char *grown = realloc(out->text, capacity);
+        char *grown = dial_realloc(out->ctx, out->text, capacity);
         if (!grown) {
             out->failed = true;
             return;
@@ -154,8 +156,8 @@ static void put_value(json_text *out, const json_t *value, size_t depth) {
     }
 }
 
-char *dial_modelfile_json_dumps(const json_t *root) {
-    json_text out = {0};
+char *dial_modelfile_json_dumps(const dial_ctx *ctx, const json_t *root) {
+    json_text out = {.ctx = ctx};
     put_value(&out, root, 0);
     if (out.failed) {
         free(out.text);

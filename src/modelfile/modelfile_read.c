@@ -168,7 +168,7 @@ dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsign
         status = dial_modelfile_fail(&r, "the header must be a JSON object, found an array");
     dial_model *model = NULL;
     if (status == DIAL_OK) {
-        model = dial_model_alloc();
+        model = dial_model_alloc(ctx);
         if (!model)
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r.name);
     }

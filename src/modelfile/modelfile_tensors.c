@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "modelfile/modelfile_internal.h"
 #include "modelfile/modelfile_reader.h"
 
@@ -126,7 +127,7 @@ static int compare_names(const void *a, const void *b) {
 
 static dial_status check_unique_names(const dial_modelfile_reader *r, const tensor_entry *entries,
                                       size_t n) {
-    const tensor_entry **sorted = calloc(n ? n : 1, sizeof *sorted);
+    const tensor_entry **sorted = dial_calloc(r->ctx, n ? n : 1, sizeof *sorted);
     if (!sorted)
         return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
     for (size_t i = 0; i < n; i++) sorted[i] = &entries[i];
@@ -220,7 +221,7 @@ dial_status dial_modelfile_decode_tensors(const dial_modelfile_reader *r, const 
     if (n > DIAL_MODELFILE_MAX_TENSORS)
         return dial_modelfile_fail(r, "the header lists %zu tensors, more than the limit of %d", n,
                                    DIAL_MODELFILE_MAX_TENSORS);
-    tensor_entry *entries = calloc(n ? n : 1, sizeof *entries);
+    tensor_entry *entries = dial_calloc(r->ctx, n ? n : 1, sizeof *entries);
     if (!entries)
         return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory loading the model", r->name);
     uint64_t previous_end = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/modelfile.h"
 #include "modelfile/checksum.h"
 #include "modelfile/modelfile_internal.h"
@@ -356,7 +357,8 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     *length = 0;
     if (!model || !model->family)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cannot save the model: it has not been fitted");
-    uint64_t *offsets = calloc(model->tensors.count ? model->tensors.count : 1, sizeof *offsets);
+    uint64_t *offsets =
+        dial_calloc(ctx, model->tensors.count ? model->tensors.count : 1, sizeof *offsets);
     json_t *root = json_object();
     char *header = NULL;
     uint64_t data_bytes = 0;
@@ -366,7 +368,7 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     if (status == DIAL_OK) status = layout_tensors(ctx, &model->tensors, offsets, &data_bytes);
     if (status == DIAL_OK) status = encode_header(ctx, model, offsets, data_bytes, root);
     if (status == DIAL_OK) {
-        header = dial_modelfile_json_dumps(root);
+        header = dial_modelfile_json_dumps(ctx, root);
         if (!header) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
     }
     size_t header_length = header ? strlen(header) : 0;
@@ -384,7 +386,7 @@ dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsig
     unsigned char *file = NULL;
     if (status == DIAL_OK) {
         /* calloc: the padding between the parts must be zeros. */
-        file = calloc((size_t)total, 1);
+        file = dial_calloc(ctx, (size_t)total, 1);
         if (!file)
             status = dial_fail(ctx, DIAL_ERR_NOMEM,
                                "out of memory saving the model (%" PRIu64 " bytes)", total);

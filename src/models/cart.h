@@ -212,7 +212,7 @@ void dial_cart_data_free(dial_cart_data *data);
 
 /* The per-class weights of class_weight=balanced (n_classes entries, to be
  * freed), or NULL when out of memory. */
-double *dial_cart_balanced_weights(const dial_cart_data *data);
+double *dial_cart_balanced_weights(const dial_ctx *ctx, const dial_cart_data *data);
 
 /* ---- growing a tree ------------------------------------------------------- */
 
@@ -230,7 +230,7 @@ void dial_cart_tree_free(dial_cart_tree *tree);
 
 /* Scratch for growing trees on one thread; NULL when out of memory. */
 typedef struct dial_cart_workspace dial_cart_workspace;
-dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data);
+dial_cart_workspace *dial_cart_workspace_new(const dial_ctx *ctx, const dial_cart_data *data);
 void dial_cart_workspace_free(dial_cart_workspace *ws);
 
 /* Grows (and, when params->ccp_alpha > 0, prunes) a tree on the rows whose

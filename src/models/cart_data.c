@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart_internal.h"
 
 void dial_cart_data_free(dial_cart_data *data) {
@@ -56,17 +57,18 @@ static dial_status cart_check_input(dial_ctx *ctx, const char *family, const dia
  * appends the feature's bins. Distinct values are bins of their own while
  * they fit in 16 bits; beyond, runs of about n / 65535 rows share a bin
  * (a value is never split across two bins). */
-static dial_status cart_bin_feature(dial_cart_data *data, size_t f, const cart_pair *pairs,
-                                    size_t *bins_used, size_t *bins_capacity) {
+static dial_status cart_bin_feature(const dial_ctx *ctx, dial_cart_data *data, size_t f,
+                                    const cart_pair *pairs, size_t *bins_used,
+                                    size_t *bins_capacity) {
     size_t n = data->n_rows, distinct = 1;
     for (size_t i = 1; i < n; i++) distinct += pairs[i].value != pairs[i - 1].value;
     size_t per_bin = distinct <= CART_MAX_BINS ? 1 : n / (CART_MAX_BINS - 1) + 1;
     size_t need = *bins_used + (distinct < CART_MAX_BINS ? distinct : CART_MAX_BINS);
     if (need > *bins_capacity) {
         size_t capacity = *bins_capacity * 2 > need ? *bins_capacity * 2 : need;
-        double *low = realloc(data->bin_low, capacity * sizeof *low);
+        double *low = dial_realloc(ctx, data->bin_low, capacity * sizeof *low);
         if (low) data->bin_low = low;
-        double *high = realloc(data->bin_high, capacity * sizeof *high);
+        double *high = dial_realloc(ctx, data->bin_high, capacity * sizeof *high);
         if (high) data->bin_high = high;
         if (!low || !high) return DIAL_ERR_NOMEM;
         *bins_capacity = capacity;
@@ -136,9 +138,9 @@ static dial_status cart_code_block(dial_ctx *ctx, const char *family, dial_cart_
     size_t need = *bins_used + n_codes;
     if (need > *bins_capacity) {
         size_t capacity = *bins_capacity * 2 > need ? *bins_capacity * 2 : need;
-        double *low = realloc(out->bin_low, capacity * sizeof *low);
+        double *low = dial_realloc(ctx, out->bin_low, capacity * sizeof *low);
         if (low) out->bin_low = low;
-        double *high = realloc(out->bin_high, capacity * sizeof *high);
+        double *high = dial_realloc(ctx, out->bin_high, capacity * sizeof *high);
         if (high) out->bin_high = high;
         if (!low || !high) return DIAL_ERR_NOMEM;
         *bins_capacity = capacity;
@@ -176,14 +178,14 @@ dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial
     out->n_inputs = d;
     out->n_classes = in->task == DIAL_TASK_CLASSIFICATION ? in->n_classes : 0;
     out->y = in->y;
-    out->column = malloc((d ? d : 1) * sizeof *out->column);
-    out->block = malloc((d ? d : 1) * sizeof *out->block);
+    out->column = dial_malloc(ctx, (d ? d : 1) * sizeof *out->column);
+    out->block = dial_malloc(ctx, (d ? d : 1) * sizeof *out->block);
     if (out->column && out->block) cart_features(out, in, native && in->onehot);
     size_t units = out->n_features;
-    out->bin_start = calloc(units + 1, sizeof *out->bin_start);
-    out->codes = malloc((units ? units : 1) * n * sizeof *out->codes);
-    cart_pair *pairs = malloc(n * sizeof *pairs);
-    if (out->n_classes) out->label = malloc(n * sizeof *out->label);
+    out->bin_start = dial_calloc(ctx, units + 1, sizeof *out->bin_start);
+    out->codes = dial_malloc(ctx, (units ? units : 1) * n * sizeof *out->codes);
+    cart_pair *pairs = dial_malloc(ctx, n * sizeof *pairs);
+    if (out->n_classes) out->label = dial_malloc(ctx, n * sizeof *out->label);
     status = DIAL_OK;
     if (!out->column || !out->block || !out->bin_start || !out->codes || !pairs ||
         (out->n_classes && !out->label))
@@ -205,7 +207,7 @@ dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial
         }
         for (size_t i = 0; i < n; i++) pairs[i] = (cart_pair){in->x[i * d + c], (uint32_t)i};
         qsort(pairs, n, sizeof *pairs, dial_cart_pair_compare);
-        status = cart_bin_feature(out, f, pairs, &used, &capacity);
+        status = cart_bin_feature(ctx, out, f, pairs, &used, &capacity);
     }
     free(pairs);
     if (status != DIAL_OK) {
@@ -216,9 +218,9 @@ dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial
     return DIAL_OK;
 }
 
-double *dial_cart_balanced_weights(const dial_cart_data *data) {
+double *dial_cart_balanced_weights(const dial_ctx *ctx, const dial_cart_data *data) {
     size_t k = data->n_classes ? data->n_classes : 1;
-    double *weight = calloc(k, sizeof *weight);
+    double *weight = dial_calloc(ctx, k, sizeof *weight);
     if (!weight) return NULL;
     for (size_t i = 0; i < data->n_rows; i++) weight[data->label[i]] += 1;
     for (size_t c = 0; c < k; c++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart_internal.h"
 
 void dial_cart_workspace_free(dial_cart_workspace *ws) {
@@ -23,48 +24,50 @@ void dial_cart_workspace_free(dial_cart_workspace *ws) {
     free(ws);
 }
 
-dial_cart_workspace *dial_cart_workspace_new(const dial_cart_data *data) {
-    dial_cart_workspace *ws = calloc(1, sizeof *ws);
+dial_cart_workspace *dial_cart_workspace_new(const dial_ctx *ctx, const dial_cart_data *data) {
+    dial_cart_workspace *ws = dial_calloc(ctx, 1, sizeof *ws);
     if (!ws) return NULL;
+    ws->ctx = ctx;
     size_t n = data->n_rows, k = data->n_classes ? data->n_classes : 1;
     ws->n_rows = n;
     ws->n_features = data->n_features;
     ws->n_classes = data->n_classes;
-    bool ok = (ws->samples = malloc(n * sizeof *ws->samples)) &&
-              (ws->order = malloc(n * sizeof *ws->order)) &&
-              (ws->order_tmp = malloc(n * sizeof *ws->order_tmp)) &&
-              (ws->node_codes = malloc(n * sizeof *ws->node_codes)) &&
-              (ws->node_w = malloc(n * sizeof *ws->node_w)) &&
-              (ws->bucket = malloc(2 * (CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
-              (ws->hist = malloc(CART_HISTOGRAM_ROWS * n * sizeof *ws->hist)) &&
-              (ws->features = malloc((data->n_features + 1) * sizeof *ws->features)) &&
-              (ws->constants = malloc((data->n_features + 1) * sizeof *ws->constants)) &&
-              (ws->total = malloc(k * sizeof *ws->total)) &&
-              (ws->left = malloc(k * sizeof *ws->left)) &&
-              (ws->right = malloc(k * sizeof *ws->right)) &&
-              (ws->xlogx_left = malloc(k * sizeof *ws->xlogx_left)) &&
-              (ws->xlogx_right = malloc(k * sizeof *ws->xlogx_right));
-    if (ok && data->n_classes) ok = (ws->node_label = malloc(n * sizeof *ws->node_label)) != NULL;
+    bool ok = (ws->samples = dial_malloc(ctx, n * sizeof *ws->samples)) &&
+              (ws->order = dial_malloc(ctx, n * sizeof *ws->order)) &&
+              (ws->order_tmp = dial_malloc(ctx, n * sizeof *ws->order_tmp)) &&
+              (ws->node_codes = dial_malloc(ctx, n * sizeof *ws->node_codes)) &&
+              (ws->node_w = dial_malloc(ctx, n * sizeof *ws->node_w)) &&
+              (ws->bucket = dial_malloc(ctx, 2 * (CART_MAX_BINS + 1) * sizeof *ws->bucket)) &&
+              (ws->hist = dial_malloc(ctx, CART_HISTOGRAM_ROWS * n * sizeof *ws->hist)) &&
+              (ws->features = dial_malloc(ctx, (data->n_features + 1) * sizeof *ws->features)) &&
+              (ws->constants = dial_malloc(ctx, (data->n_features + 1) * sizeof *ws->constants)) &&
+              (ws->total = dial_malloc(ctx, k * sizeof *ws->total)) &&
+              (ws->left = dial_malloc(ctx, k * sizeof *ws->left)) &&
+              (ws->right = dial_malloc(ctx, k * sizeof *ws->right)) &&
+              (ws->xlogx_left = dial_malloc(ctx, k * sizeof *ws->xlogx_left)) &&
+              (ws->xlogx_right = dial_malloc(ctx, k * sizeof *ws->xlogx_right));
+    if (ok && data->n_classes)
+        ok = (ws->node_label = dial_malloc(ctx, n * sizeof *ws->node_label)) != NULL;
     if (ok && !data->n_classes)
-        ok = (ws->node_y = malloc(n * sizeof *ws->node_y)) &&
-             (ws->rank = malloc(n * sizeof *ws->rank)) &&
-             (ws->by_y = malloc(n * sizeof *ws->by_y)) &&
-             (ws->rank_y = malloc(n * sizeof *ws->rank_y)) &&
-             (ws->rank_w = malloc(n * sizeof *ws->rank_w)) &&
-             (ws->fen_all_w = malloc((n + 1) * sizeof *ws->fen_all_w)) &&
-             (ws->fen_all_s = malloc((n + 1) * sizeof *ws->fen_all_s)) &&
-             (ws->fen_left_w = malloc((n + 1) * sizeof *ws->fen_left_w)) &&
-             (ws->fen_left_s = malloc((n + 1) * sizeof *ws->fen_left_s));
+        ok = (ws->node_y = dial_malloc(ctx, n * sizeof *ws->node_y)) &&
+             (ws->rank = dial_malloc(ctx, n * sizeof *ws->rank)) &&
+             (ws->by_y = dial_malloc(ctx, n * sizeof *ws->by_y)) &&
+             (ws->rank_y = dial_malloc(ctx, n * sizeof *ws->rank_y)) &&
+             (ws->rank_w = dial_malloc(ctx, n * sizeof *ws->rank_w)) &&
+             (ws->fen_all_w = dial_malloc(ctx, (n + 1) * sizeof *ws->fen_all_w)) &&
+             (ws->fen_all_s = dial_malloc(ctx, (n + 1) * sizeof *ws->fen_all_s)) &&
+             (ws->fen_left_w = dial_malloc(ctx, (n + 1) * sizeof *ws->fen_left_w)) &&
+             (ws->fen_left_s = dial_malloc(ctx, (n + 1) * sizeof *ws->fen_left_s));
     if (ok && data->n_blocks) {
         size_t codes = data->max_codes, words = (codes + 63) / 64;
-        ok = (ws->cat_count = calloc(codes, sizeof *ws->cat_count)) &&
-             (ws->cat_present = malloc(codes * sizeof *ws->cat_present)) &&
-             (ws->cat_rank = malloc(codes * sizeof *ws->cat_rank)) &&
-             (ws->cat_w = malloc(codes * sizeof *ws->cat_w)) &&
-             (ws->cat_stat = malloc(codes * k * sizeof *ws->cat_stat)) &&
-             (ws->cat_order = malloc(codes * sizeof *ws->cat_order)) &&
-             (ws->split_bits = malloc(words * sizeof *ws->split_bits)) &&
-             (ws->split_present = malloc(words * sizeof *ws->split_present));
+        ok = (ws->cat_count = dial_calloc(ctx, codes, sizeof *ws->cat_count)) &&
+             (ws->cat_present = dial_malloc(ctx, codes * sizeof *ws->cat_present)) &&
+             (ws->cat_rank = dial_malloc(ctx, codes * sizeof *ws->cat_rank)) &&
+             (ws->cat_w = dial_malloc(ctx, codes * sizeof *ws->cat_w)) &&
+             (ws->cat_stat = dial_malloc(ctx, codes * k * sizeof *ws->cat_stat)) &&
+             (ws->cat_order = dial_malloc(ctx, codes * sizeof *ws->cat_order)) &&
+             (ws->split_bits = dial_malloc(ctx, words * sizeof *ws->split_bits)) &&
+             (ws->split_present = dial_malloc(ctx, words * sizeof *ws->split_present));
     }
     if (!ok) {
         dial_cart_workspace_free(ws);
@@ -90,22 +93,22 @@ void dial_cart_tree_free(dial_cart_tree *tree) {
     *tree = (dial_cart_tree){0};
 }
 
-bool dial_cart_tree_reserve(dial_cart_tree *tree, size_t capacity) {
+bool dial_cart_tree_reserve(const dial_ctx *ctx, dial_cart_tree *tree, size_t capacity) {
     if (capacity <= tree->capacity) return true;
     int64_t **ints[] = {&tree->feature, &tree->left, &tree->right, &tree->n_samples,
                         &tree->category};
     double **reals[] = {&tree->threshold, &tree->impurity, &tree->weighted_n};
     for (size_t i = 0; i < 5; i++) {
-        int64_t *p = realloc(*ints[i], capacity * sizeof *p);
+        int64_t *p = dial_realloc(ctx, *ints[i], capacity * sizeof *p);
         if (!p) return false;
         *ints[i] = p;
     }
     for (size_t i = 0; i < 3; i++) {
-        double *p = realloc(*reals[i], capacity * sizeof *p);
+        double *p = dial_realloc(ctx, *reals[i], capacity * sizeof *p);
         if (!p) return false;
         *reals[i] = p;
     }
-    double *value = realloc(tree->value, capacity * tree->n_outputs * sizeof *value);
+    double *value = dial_realloc(ctx, tree->value, capacity * tree->n_outputs * sizeof *value);
     if (!value) return false;
     tree->value = value;
     tree->capacity = capacity;
@@ -113,10 +116,10 @@ bool dial_cart_tree_reserve(dial_cart_tree *tree, size_t capacity) {
 }
 
 /* Appends a leaf; returns its index, or -1 when out of memory. */
-static int64_t cart_tree_add(dial_cart_tree *tree, size_t n_samples, double weighted_n,
-                             double impurity) {
+static int64_t cart_tree_add(const dial_ctx *ctx, dial_cart_tree *tree, size_t n_samples,
+                             double weighted_n, double impurity) {
     if (tree->n_nodes == tree->capacity &&
-        !dial_cart_tree_reserve(tree, tree->capacity ? 2 * tree->capacity : 64))
+        !dial_cart_tree_reserve(ctx, tree, tree->capacity ? 2 * tree->capacity : 64))
         return -1;
     size_t i = tree->n_nodes++;
     tree->feature[i] = tree->left[i] = tree->right[i] = tree->category[i] = -1;
@@ -171,7 +174,7 @@ static int64_t cart_add_bits(dial_cart_workspace *ws, const dial_cart_data *data
     size_t words = (n_codes + 63) / 64;
     if (tree->n_words + words > tree->words_capacity) {
         size_t capacity = 2 * tree->words_capacity + words + 16;
-        uint64_t *bits = realloc(tree->bits, capacity * sizeof *bits);
+        uint64_t *bits = dial_realloc(ws->ctx, tree->bits, capacity * sizeof *bits);
         if (!bits) return -1;
         tree->bits = bits;
         tree->words_capacity = capacity;
@@ -192,7 +195,7 @@ static int64_t cart_add_bits(dial_cart_workspace *ws, const dial_cart_data *data
 static bool cart_push(dial_cart_workspace *ws, size_t *top, cart_frame frame) {
     if (*top == ws->stack_capacity) {
         size_t capacity = ws->stack_capacity ? 2 * ws->stack_capacity : 64;
-        cart_frame *stack = realloc(ws->stack, capacity * sizeof *stack);
+        cart_frame *stack = dial_realloc(ws->ctx, ws->stack, capacity * sizeof *stack);
         if (!stack) return false;
         ws->stack = stack;
         ws->stack_capacity = capacity;
@@ -209,14 +212,17 @@ static bool cart_push(dial_cart_workspace *ws, size_t *top, cart_frame frame) {
  * alpha, its subtree is cut to a leaf. R is the impurity weighted by the
  * share of the training weight. The kept nodes are then renumbered in
  * their (pre)order. */
-static dial_status cart_prune(dial_cart_tree *tree, double alpha) {
+static dial_status cart_prune(const dial_ctx *ctx, dial_cart_tree *tree, double alpha) {
     size_t n = tree->n_nodes;
     if (n < 3) return DIAL_OK;
-    double *r_node = malloc(n * sizeof *r_node), *r_branch = malloc(n * sizeof *r_branch);
-    size_t *leaves = malloc(n * sizeof *leaves);
-    int64_t *parent = malloc(n * sizeof *parent), *renumber = malloc(n * sizeof *renumber);
-    bool *kept = malloc(n * sizeof *kept), *internal = malloc(n * sizeof *internal);
-    bool *below = calloc(n, sizeof *below);
+    double *r_node = dial_malloc(ctx, n * sizeof *r_node),
+           *r_branch = dial_malloc(ctx, n * sizeof *r_branch);
+    size_t *leaves = dial_malloc(ctx, n * sizeof *leaves);
+    int64_t *parent = dial_malloc(ctx, n * sizeof *parent),
+            *renumber = dial_malloc(ctx, n * sizeof *renumber);
+    bool *kept = dial_malloc(ctx, n * sizeof *kept),
+         *internal = dial_malloc(ctx, n * sizeof *internal);
+    bool *below = dial_calloc(ctx, n, sizeof *below);
     dial_status status = DIAL_OK;
     if (!r_node || !r_branch || !leaves || !parent || !renumber || !kept || !internal || !below) {
         status = DIAL_ERR_NOMEM;
@@ -304,9 +310,9 @@ done:
 
 /* A copy of the grown tree in arrays of its exact size; false when out of
  * memory. */
-static bool cart_tree_copy(const dial_cart_tree *from, dial_cart_tree *to) {
+static bool cart_tree_copy(const dial_ctx *ctx, const dial_cart_tree *from, dial_cart_tree *to) {
     *to = (dial_cart_tree){.n_outputs = from->n_outputs};
-    if (!dial_cart_tree_reserve(to, from->n_nodes ? from->n_nodes : 1)) {
+    if (!dial_cart_tree_reserve(ctx, to, from->n_nodes ? from->n_nodes : 1)) {
         dial_cart_tree_free(to);
         return false;
     }
@@ -322,7 +328,7 @@ static bool cart_tree_copy(const dial_cart_tree *from, dial_cart_tree *to) {
     memcpy(to->value, from->value, m * from->n_outputs * sizeof *to->value);
     memcpy(to->category, from->category, m * sizeof *to->category);
     if (from->n_words) {
-        to->bits = malloc(from->n_words * sizeof *to->bits);
+        to->bits = dial_malloc(ctx, from->n_words * sizeof *to->bits);
         if (!to->bits) {
             dial_cart_tree_free(to);
             return false;
@@ -356,13 +362,13 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
         cart_frame frame = ws->stack[--top];
         size_t count = frame.end - frame.start;
         if (tree->n_nodes == tree->capacity &&
-            !dial_cart_tree_reserve(tree, tree->capacity ? 2 * tree->capacity : 64))
+            !dial_cart_tree_reserve(ws->ctx, tree, tree->capacity ? 2 * tree->capacity : 64))
             goto nomem;
         double w_node, impurity;
         double *value = tree->value + tree->n_nodes * tree->n_outputs;
         dial_cart_node_stats(ws, data, params, weight, frame.start, count, &w_node, &impurity,
                              value);
-        int64_t id = cart_tree_add(tree, count, w_node, impurity);
+        int64_t id = cart_tree_add(ws->ctx, tree, count, w_node, impurity);
         if (frame.parent < 0)
             ws->root_weight = w_node;
         else if (frame.is_left)
@@ -405,8 +411,9 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
         cart_frame left = {frame.start, middle, frame.depth + 1, id, true, n_constants};
         if (!cart_push(ws, &top, right) || !cart_push(ws, &top, left)) goto nomem;
     }
-    if (params->ccp_alpha > 0 && cart_prune(tree, params->ccp_alpha) != DIAL_OK) goto nomem;
-    if (!cart_tree_copy(tree, out)) goto nomem;
+    if (params->ccp_alpha > 0 && cart_prune(ws->ctx, tree, params->ccp_alpha) != DIAL_OK)
+        goto nomem;
+    if (!cart_tree_copy(ws->ctx, tree, out)) goto nomem;
     return DIAL_OK;
 nomem:
     return DIAL_ERR_NOMEM;

@@ -69,6 +69,7 @@ typedef struct cart_frame {
 } cart_frame;
 
 struct dial_cart_workspace {
+    const dial_ctx *ctx; /* of the fit that made it: whose allocation hook it asks */
     size_t n_rows, n_features, n_classes;
     uint32_t *samples;    /* the tree's rows, each node's a contiguous run */
     uint32_t *order;      /* node-local positions in code order */
@@ -112,7 +113,7 @@ typedef struct cart_split {
 static inline double cart_xlogx(double v) { return v > 0 ? v * log(v) : 0; }
 
 /* Grows tree's arrays to hold capacity nodes; false when out of memory. */
-bool dial_cart_tree_reserve(dial_cart_tree *tree, size_t capacity);
+bool dial_cart_tree_reserve(const dial_ctx *ctx, dial_cart_tree *tree, size_t capacity);
 
 /* Gathers the node's rows into node-local arrays and computes its weight,
  * impurity and value (written to value, n_outputs entries). For

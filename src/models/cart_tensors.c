@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart_internal.h"
 
 /* Adds the category tensors of cart.h when some node splits a category. */
@@ -362,7 +363,7 @@ dial_status dial_cart_tensors_read(dial_ctx *ctx, const char *family, const dial
         size_t m = dial_cart_forest_tree(out, t).n_nodes;
         if (m > largest) largest = m;
     }
-    int64_t *parent = malloc(largest * sizeof *parent);
+    int64_t *parent = dial_malloc(ctx, largest * sizeof *parent);
     if (!parent)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory checking %zu nodes", family, n);
     for (size_t t = 0; t < out->n_trees && status == DIAL_OK; t++) {

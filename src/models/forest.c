@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart.h"
 
 static const dial_knob_spec forest_knobs[] = {
@@ -112,6 +113,7 @@ static const dial_param_doc forest_params[] = {
 /* ---- growing the trees ------------------------------------------------------ */
 
 typedef struct forest_build {
+    const dial_ctx *ctx; /* read only by the workers: its allocation hook */
     const dial_cart_data *data;
     const dial_cart_params *params;
     const double *class_weight; /* per class, NULL for 1 */
@@ -132,9 +134,9 @@ static dial_status forest_grow_trees(void *arg, size_t begin, size_t end, int wo
     const dial_cart_data *data = b->data;
     size_t n = data->n_rows;
     (void)begin, (void)end, (void)worker;
-    dial_cart_workspace *ws = dial_cart_workspace_new(data);
-    double *weight = malloc(n * sizeof *weight);
-    uint32_t *counts = b->bootstrap ? malloc(n * sizeof *counts) : NULL;
+    dial_cart_workspace *ws = dial_cart_workspace_new(b->ctx, data);
+    double *weight = dial_malloc(b->ctx, n * sizeof *weight);
+    uint32_t *counts = b->bootstrap ? dial_malloc(b->ctx, n * sizeof *counts) : NULL;
     dial_status status = DIAL_OK;
     if (!ws || !weight || (b->bootstrap && !counts)) status = DIAL_ERR_NOMEM;
     while (status == DIAL_OK) {
@@ -172,26 +174,28 @@ typedef struct forest_packed {
     const double **value; /* per tree: its value rows */
 } forest_packed;
 
+/* Leaves p empty, so that freeing it again (after a failed pack) is harmless. */
 static void forest_packed_free(forest_packed *p) {
     free(p->nodes);
     free(p->start);
     free(p->value);
+    *p = (forest_packed){0};
 }
 
 /* Packs checked trees (cats: the model's categories, n_inputs its
  * inputs); false when out of memory. */
-static bool forest_pack(forest_packed *p, const dial_cart_view *trees, size_t n_trees,
-                        const dial_cart_categories *cats, size_t n_inputs) {
+static bool forest_pack(const dial_ctx *ctx, forest_packed *p, const dial_cart_view *trees,
+                        size_t n_trees, const dial_cart_categories *cats, size_t n_inputs) {
     size_t total = 0, largest = 0;
     for (size_t t = 0; t < n_trees; t++) {
         total += trees[t].n_nodes;
         if (trees[t].n_nodes > largest) largest = trees[t].n_nodes;
     }
     *p = (forest_packed){.n_trees = n_trees, .n_outputs = n_trees ? trees[0].n_outputs : 1};
-    p->nodes = malloc((total ? total : 1) * sizeof *p->nodes);
-    p->start = malloc((n_trees + 1) * sizeof *p->start);
-    p->value = malloc((n_trees ? n_trees : 1) * sizeof *p->value);
-    uint32_t *stack = malloc((2 * largest + 1) * sizeof *stack);
+    p->nodes = dial_malloc(ctx, (total ? total : 1) * sizeof *p->nodes);
+    p->start = dial_malloc(ctx, (n_trees + 1) * sizeof *p->start);
+    p->value = dial_malloc(ctx, (n_trees ? n_trees : 1) * sizeof *p->value);
+    uint32_t *stack = dial_malloc(ctx, (2 * largest + 1) * sizeof *stack);
     if (!p->nodes || !p->start || !p->value || !stack) {
         free(stack);
         forest_packed_free(p);
@@ -308,7 +312,7 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
     if (status != DIAL_OK) return status;
     size_t n = in->n_rows, k = b->trees[0].n_outputs, n_blocks = forest.categories.n_blocks;
     int threads = dial_ctx_threads(ctx);
-    dial_cart_view *views = malloc(b->n_trees * sizeof *views);
+    dial_cart_view *views = dial_malloc(ctx, b->n_trees * sizeof *views);
     forest_packed packed = {0};
     forest_summer s = {.packed = &packed,
                        .x = in->x,
@@ -317,12 +321,13 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
                        .in_bag = b->in_bag,
                        .words = b->words,
                        .cats = n_blocks ? &forest.categories : NULL};
-    s.sum = calloc(n * k, sizeof *s.sum);
-    s.votes = calloc(n, sizeof *s.votes);
-    if (n_blocks) s.codes = malloc((size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
+    s.sum = dial_calloc(ctx, n * k, sizeof *s.sum);
+    s.votes = dial_calloc(ctx, n, sizeof *s.votes);
+    if (n_blocks)
+        s.codes = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
     bool ok = views && s.sum && s.votes && (!n_blocks || s.codes);
     for (size_t t = 0; ok && t < b->n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
-    if (ok) ok = forest_pack(&packed, views, b->n_trees, s.cats, in->n_features);
+    if (ok) ok = forest_pack(ctx, &packed, views, b->n_trees, s.cats, in->n_features);
     if (!ok) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the out-of-bag score");
     } else {
@@ -377,7 +382,7 @@ static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const di
     if (status == DIAL_OK)
         status =
             dial_tensors_add(ctx, learned, "importance", DIAL_F64, 1, shape, (void **)&importance);
-    if (status == DIAL_OK && !(one = malloc((d ? d : 1) * sizeof *one)))
+    if (status == DIAL_OK && !(one = dial_malloc(ctx, (d ? d : 1) * sizeof *one)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the importances");
     /* as scikit-learn: the mean over the trees that split at all, renormalised */
     for (size_t t = 0; status == DIAL_OK && t < b->n_trees; t++) {
@@ -413,7 +418,8 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     if (status != DIAL_OK) return status;
 
     size_t n = data.n_rows, n_trees = (size_t)dial_knobs_int(knobs, "n_estimators");
-    forest_build b = {.data = &data,
+    forest_build b = {.ctx = ctx,
+                      .data = &data,
                       .params = &params,
                       .seed = dial_ctx_seed(ctx),
                       .bootstrap = dial_knobs_bool(knobs, "bootstrap"),
@@ -423,11 +429,11 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     double draws = rint((double)n * dial_knobs_float(knobs, "max_samples"));
     b.n_draws = draws < 1 ? 1 : (size_t)draws;
     atomic_init(&b.next, 0);
-    double *class_weight = params.balanced ? dial_cart_balanced_weights(&data) : NULL;
+    double *class_weight = params.balanced ? dial_cart_balanced_weights(ctx, &data) : NULL;
     b.class_weight = class_weight;
-    b.trees = calloc(n_trees, sizeof *b.trees);
-    b.status = calloc(n_trees, sizeof *b.status);
-    if (b.bootstrap) b.in_bag = calloc(n_trees * b.words, sizeof *b.in_bag);
+    b.trees = dial_calloc(ctx, n_trees, sizeof *b.trees);
+    b.status = dial_calloc(ctx, n_trees, sizeof *b.status);
+    if (b.bootstrap) b.in_bag = dial_calloc(ctx, n_trees * b.words, sizeof *b.in_bag);
     if (!b.trees || !b.status || (b.bootstrap && !b.in_bag) || (params.balanced && !class_weight)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for %zu trees", n_trees);
     } else {
@@ -471,7 +477,7 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     if (blocks == 0) return DIAL_OK;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)blocks;
-    dial_cart_view *views = malloc(forest.n_trees * sizeof *views);
+    dial_cart_view *views = dial_malloc(ctx, forest.n_trees * sizeof *views);
     forest_packed packed = {0};
     size_t n_blocks = forest.categories.n_blocks;
     forest_summer s = {.packed = &packed,
@@ -481,11 +487,12 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
                        .out = out,
                        .classification = in->task == DIAL_TASK_CLASSIFICATION,
                        .cats = n_blocks ? &forest.categories : NULL};
-    s.sum = malloc((size_t)threads * FOREST_BLOCK * forest.n_outputs * sizeof *s.sum);
-    if (n_blocks) s.codes = malloc((size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
+    s.sum = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * forest.n_outputs * sizeof *s.sum);
+    if (n_blocks)
+        s.codes = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
     bool ok = views && s.sum && (!n_blocks || s.codes);
     for (size_t t = 0; ok && t < forest.n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
-    if (ok) ok = forest_pack(&packed, views, forest.n_trees, s.cats, in->n_features);
+    if (ok) ok = forest_pack(ctx, &packed, views, forest.n_trees, s.cats, in->n_features);
     if (!ok)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory predicting");
     else

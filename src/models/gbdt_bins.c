@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_bins.h"
 
 /* ---- sorting doubles by their bits --------------------------------------- */
@@ -184,16 +185,16 @@ dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_r
                     .max_bins = cap,
                     .levels = levels,
                     .edges_stride = stride};
-    job.scratch = malloc((size_t)threads * (BINS_FEATURE_BLOCK + 1) * (n_rows ? n_rows : 1) *
-                         sizeof *job.scratch);
-    job.feature_edges = malloc(d * (stride ? stride : 1) * sizeof *job.feature_edges);
-    job.first_infinite = malloc(d * sizeof *job.first_infinite);
+    job.scratch = dial_malloc(ctx, (size_t)threads * (BINS_FEATURE_BLOCK + 1) *
+                                       (n_rows ? n_rows : 1) * sizeof *job.scratch);
+    job.feature_edges = dial_malloc(ctx, d * (stride ? stride : 1) * sizeof *job.feature_edges);
+    job.first_infinite = dial_malloc(ctx, d * sizeof *job.first_infinite);
     bins->n_features = n_features;
-    bins->n_values = malloc(d * sizeof *bins->n_values);
-    bins->any_missing = malloc(d * sizeof *bins->any_missing);
-    bins->slot = malloc((d + 1) * sizeof *bins->slot);
-    bins->edge_start = malloc((d + 1) * sizeof *bins->edge_start);
-    if (levels && (bins->levels = malloc(d * sizeof *bins->levels)))
+    bins->n_values = dial_malloc(ctx, d * sizeof *bins->n_values);
+    bins->any_missing = dial_malloc(ctx, d * sizeof *bins->any_missing);
+    bins->slot = dial_malloc(ctx, (d + 1) * sizeof *bins->slot);
+    bins->edge_start = dial_malloc(ctx, (d + 1) * sizeof *bins->edge_start);
+    if (levels && (bins->levels = dial_malloc(ctx, d * sizeof *bins->levels)))
         memcpy(bins->levels, levels, n_features * sizeof *levels);
     dial_status status = DIAL_OK;
     if (!job.scratch || !job.feature_edges || !job.first_infinite || !bins->n_values ||
@@ -224,7 +225,7 @@ dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_r
     }
     bins->slot[n_features] = slots;
     bins->edge_start[n_features] = n_edges;
-    bins->edges = malloc((n_edges ? n_edges : 1) * sizeof *bins->edges);
+    bins->edges = dial_malloc(ctx, (n_edges ? n_edges : 1) * sizeof *bins->edges);
     if (!bins->edges) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory for %zu bin edges", n_edges);
         goto done;
@@ -292,7 +293,7 @@ static dial_status bins_code_rows(void *arg, size_t begin, size_t end, int worke
 dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const double *x,
                                 size_t n_rows, int threads, uint8_t **codes) {
     size_t d = bins->n_features;
-    *codes = malloc(n_rows * d + DIAL_GBDT_CODES_PAD);
+    *codes = dial_malloc(ctx, n_rows * d + DIAL_GBDT_CODES_PAD);
     if (!*codes)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory coding %zu x %zu values", n_rows,
                          d);

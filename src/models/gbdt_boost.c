@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_boost.h"
 
 /* Rows per block of the derivative computation. */
@@ -260,12 +261,12 @@ static void boost_update(const boost_state *s, const boost_tree *tree, const uin
     }
 }
 
-static dial_status boost_keep_tree(const dial_gbdt_bins *bins, boost_tree *tree,
-                                   const dial_gbdt_node *nodes, size_t n) {
+static dial_status boost_keep_tree(const dial_ctx *ctx, const dial_gbdt_bins *bins,
+                                   boost_tree *tree, const dial_gbdt_node *nodes, size_t n) {
     if (n > tree->capacity) {
-        dial_gbdt_node *grown = realloc(tree->nodes, n * sizeof *grown);
+        dial_gbdt_node *grown = dial_realloc(ctx, tree->nodes, n * sizeof *grown);
         if (grown) tree->nodes = grown;
-        dial_gbdt_walk_node *walk = realloc(tree->walk, n * sizeof *walk);
+        dial_gbdt_walk_node *walk = dial_realloc(ctx, tree->walk, n * sizeof *walk);
         if (walk) tree->walk = walk;
         if (!grown || !walk) return DIAL_ERR_NOMEM;
         tree->capacity = n;
@@ -302,7 +303,7 @@ static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int wo
         if (s->params->loss == DIAL_GBDT_ABSOLUTE) boost_refresh_leaves(s, w, margin);
         size_t n_nodes;
         const dial_gbdt_node *nodes = dial_gbdt_grower_nodes(w->grower, &n_nodes);
-        status = boost_keep_tree(s->bins, &s->trees[k], nodes, n_nodes);
+        status = boost_keep_tree(s->ctx, s->bins, &s->trees[k], nodes, n_nodes);
         if (status != DIAL_OK) return status;
         boost_update(s, &s->trees[k], dial_gbdt_grower_rows(w->grower),
                      dial_gbdt_grower_passive(w->grower), margin, s->extra + k * s->n_extra);
@@ -322,15 +323,16 @@ static dial_status boost_gradients(void *arg, size_t begin, size_t end, int work
 
 /* ---- the forest ----------------------------------------------------------------- */
 
-static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree *trees) {
+static dial_status boost_append_round(const dial_ctx *ctx, dial_gbdt_forest *forest,
+                                      const boost_tree *trees) {
     size_t k_n = forest->n_scores, added = 0;
     for (size_t k = 0; k < k_n; k++) added += trees[k].n;
     if (forest->n_nodes + added > forest->node_capacity) {
         size_t capacity = forest->node_capacity ? 2 * forest->node_capacity : 1024;
         while (capacity < forest->n_nodes + added) capacity *= 2;
-        dial_gbdt_node *nodes = realloc(forest->nodes, capacity * sizeof *nodes);
+        dial_gbdt_node *nodes = dial_realloc(ctx, forest->nodes, capacity * sizeof *nodes);
         if (nodes) forest->nodes = nodes;
-        dial_gbdt_walk_node *walk = realloc(forest->walk, capacity * sizeof *walk);
+        dial_gbdt_walk_node *walk = dial_realloc(ctx, forest->walk, capacity * sizeof *walk);
         if (walk) forest->walk = walk;
         if (!nodes || !walk) return DIAL_ERR_NOMEM;
         forest->node_capacity = capacity;
@@ -339,9 +341,9 @@ static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree
     if (n_trees + 1 > forest->tree_capacity) {
         size_t capacity = forest->tree_capacity ? 2 * forest->tree_capacity : 256;
         while (capacity < n_trees + 1) capacity *= 2;
-        size_t *offset = realloc(forest->tree_offset, capacity * sizeof *offset);
+        size_t *offset = dial_realloc(ctx, forest->tree_offset, capacity * sizeof *offset);
         if (offset) forest->tree_offset = offset;
-        uint32_t *depth = realloc(forest->depth, capacity * sizeof *depth);
+        uint32_t *depth = dial_realloc(ctx, forest->depth, capacity * sizeof *depth);
         if (depth) forest->depth = depth;
         if (!offset || !depth) return DIAL_ERR_NOMEM;
         forest->tree_capacity = capacity;
@@ -359,14 +361,15 @@ static dial_status boost_append_round(dial_gbdt_forest *forest, const boost_tree
 }
 
 /* Splits the rows into fitted and validation rows (both ascending). */
-static dial_status boost_validation_split(const dial_gbdt_params *p, size_t n, uint32_t *fit,
-                                          size_t *n_fit, size_t **validation, size_t *n_valid) {
+static dial_status boost_validation_split(const dial_ctx *ctx, const dial_gbdt_params *p, size_t n,
+                                          uint32_t *fit, size_t *n_fit, size_t **validation,
+                                          size_t *n_valid) {
     size_t held = (size_t)floor(p->validation_fraction * (double)n + 0.5);
     if (held < 1) held = 1;
     if (held > n - 1) held = n - 1;
-    size_t *order = malloc(n * sizeof *order);
-    bool *is_held = calloc(n, sizeof *is_held);
-    *validation = malloc(held * sizeof **validation);
+    size_t *order = dial_malloc(ctx, n * sizeof *order);
+    bool *is_held = dial_calloc(ctx, n, sizeof *is_held);
+    *validation = dial_malloc(ctx, held * sizeof **validation);
     if (!order || !is_held || !*validation) {
         free(order);
         free(is_held);
@@ -416,18 +419,19 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
         .ctx = ctx,
     };
     dial_status status = DIAL_OK;
-    uint32_t *fit_rows = malloc((n ? n : 1) * sizeof *fit_rows);
+    uint32_t *fit_rows = dial_malloc(ctx, (n ? n : 1) * sizeof *fit_rows);
     size_t *validation = NULL, n_valid = 0;
-    s.margin = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *s.margin);
-    s.pairs = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *s.pairs);
-    s.workers = calloc((size_t)n_workers, sizeof *s.workers);
+    s.margin = dial_malloc(ctx, (k_n * n > 0 ? k_n * n : 1) * sizeof *s.margin);
+    s.pairs = dial_malloc(ctx, (k_n * n > 0 ? k_n * n : 1) * sizeof *s.pairs);
+    s.workers = dial_calloc(ctx, (size_t)n_workers, sizeof *s.workers);
     s.loss_scratch_size = dial_gbdt_loss_scratch(params->loss, k_n);
-    s.loss_scratch = malloc(((size_t)threads * s.loss_scratch_size + 1) * sizeof *s.loss_scratch);
-    s.trees = calloc(k_n, sizeof *s.trees);
+    s.loss_scratch =
+        dial_malloc(ctx, ((size_t)threads * s.loss_scratch_size + 1) * sizeof *s.loss_scratch);
+    s.trees = dial_calloc(ctx, k_n, sizeof *s.trees);
     forest->n_scores = k_n;
-    forest->base = malloc(k_n * sizeof *forest->base);
-    forest->tree_offset = malloc(sizeof *forest->tree_offset);
-    forest->depth = malloc(sizeof *forest->depth);
+    forest->base = dial_malloc(ctx, k_n * sizeof *forest->base);
+    forest->tree_offset = dial_malloc(ctx, sizeof *forest->tree_offset);
+    forest->depth = dial_malloc(ctx, sizeof *forest->depth);
     forest->tree_capacity = 1;
     if (!fit_rows || !s.margin || !s.pairs || !s.workers || !s.loss_scratch || !s.trees ||
         !forest->base || !forest->tree_offset || !forest->depth)
@@ -435,13 +439,14 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
     forest->tree_offset[0] = 0;
     for (int t = 0; t < n_workers; t++) {
         boost_worker *w = &s.workers[t];
-        w->grower = dial_gbdt_grower_new(bins, stride);
-        w->sample = malloc((n + 1) * sizeof *w->sample); /* and a sentinel */
-        w->others = malloc((stride ? stride : 1) * sizeof *w->others);
-        w->features = malloc((d ? d : 1) * sizeof *w->features);
-        w->pick = malloc((d ? d : 1) * sizeof *w->pick);
-        w->residual =
-            params->loss == DIAL_GBDT_ABSOLUTE ? malloc((n ? n : 1) * sizeof(double)) : NULL;
+        w->grower = dial_gbdt_grower_new(ctx, bins, stride);
+        w->sample = dial_malloc(ctx, (n + 1) * sizeof *w->sample); /* and a sentinel */
+        w->others = dial_malloc(ctx, (stride ? stride : 1) * sizeof *w->others);
+        w->features = dial_malloc(ctx, (d ? d : 1) * sizeof *w->features);
+        w->pick = dial_malloc(ctx, (d ? d : 1) * sizeof *w->pick);
+        w->residual = params->loss == DIAL_GBDT_ABSOLUTE
+                          ? dial_malloc(ctx, (n ? n : 1) * sizeof(double))
+                          : NULL;
         if (!w->grower || !w->sample || !w->others || !w->features || !w->pick ||
             (params->loss == DIAL_GBDT_ABSOLUTE && !w->residual))
             goto nomem;
@@ -449,7 +454,8 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
 
     bool early = params->early_stopping_rounds > 0 && n >= 2;
     if (early) {
-        if (boost_validation_split(params, n, fit_rows, &s.n_fit, &validation, &n_valid) != DIAL_OK)
+        if (boost_validation_split(ctx, params, n, fit_rows, &s.n_fit, &validation, &n_valid) !=
+            DIAL_OK)
             goto nomem;
     } else {
         for (size_t i = 0; i < n; i++) fit_rows[i] = (uint32_t)i;
@@ -457,7 +463,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
     }
     s.fit_rows = fit_rows;
     {
-        size_t *fit_index = malloc((s.n_fit ? s.n_fit : 1) * sizeof *fit_index);
+        size_t *fit_index = dial_malloc(ctx, (s.n_fit ? s.n_fit : 1) * sizeof *fit_index);
         if (!fit_index) goto nomem;
         for (size_t i = 0; i < s.n_fit; i++) fit_index[i] = fit_rows[i];
         status =
@@ -482,7 +488,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
             status = dial_parallel_for(ctx, n_workers, k_n, boost_grow_scores, &s);
         else
             status = boost_grow_scores(&s, 0, k_n, 0);
-        if (status == DIAL_OK) status = boost_append_round(forest, s.trees);
+        if (status == DIAL_OK) status = boost_append_round(ctx, forest, s.trees);
         if (status == DIAL_ERR_NOMEM) goto nomem;
         if (status == DIAL_OK && params->on_round)
             status = params->on_round(params->on_round_user, forest, round);

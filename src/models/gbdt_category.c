@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_category.h"
 
 void dial_gbdt_units_free(dial_gbdt_units *units) {
@@ -32,9 +33,9 @@ dial_status dial_gbdt_units_make(dial_ctx *ctx, const dial_fit_input *in, bool n
         end = block->offset + block->n_levels;
     }
     units->n_inputs = d;
-    units->column = malloc((d ? d : 1) * sizeof *units->column);
-    units->block = malloc((d ? d : 1) * sizeof *units->block);
-    units->levels = malloc((d ? d : 1) * sizeof *units->levels);
+    units->column = dial_malloc(ctx, (d ? d : 1) * sizeof *units->column);
+    units->block = dial_malloc(ctx, (d ? d : 1) * sizeof *units->block);
+    units->levels = dial_malloc(ctx, (d ? d : 1) * sizeof *units->levels);
     if (!units->column || !units->block || !units->levels) {
         dial_gbdt_units_free(units);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory for %zu inputs", d);
@@ -61,7 +62,7 @@ dial_status dial_gbdt_units_reduce(dial_ctx *ctx, const dial_gbdt_units *units, 
                                    size_t n_rows, double **out) {
     size_t n_units = units->n_units, d = units->n_inputs;
     size_t cells = n_rows * n_units;
-    *out = malloc((cells > 0 ? cells : 1) * sizeof **out);
+    *out = dial_malloc(ctx, (cells > 0 ? cells : 1) * sizeof **out);
     if (!*out)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory recoding %zu rows", n_rows);
     for (size_t i = 0; i < n_rows; i++) {

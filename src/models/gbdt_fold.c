@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
 #include "models/gbdt_category.h"
@@ -52,7 +53,7 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     if (test->n_rows >= UINT32_MAX - train->n_rows)
         return dial_fail(ctx, DIAL_ERR_DATA, "gbdt: %zu training and %zu test rows; at most %u",
                          train->n_rows, test->n_rows, UINT32_MAX - 1);
-    gbdt_fold *fold = calloc(1, sizeof *fold);
+    gbdt_fold *fold = dial_calloc(ctx, 1, sizeof *fold);
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory preparing a fold");
     fold->n_train = train->n_rows;
     fold->n_test = test->n_rows;
@@ -61,7 +62,7 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     fold->task = train->task;
     fold->max_bins = dial_knobs_int(knobs, "max_bins");
     int threads = dial_ctx_threads(ctx);
-    fold->y = malloc(train->n_rows * sizeof *fold->y);
+    fold->y = dial_malloc(ctx, train->n_rows * sizeof *fold->y);
     if (!fold->y) {
         dial_gbdt_free_fold(fold);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory preparing a fold");
@@ -97,7 +98,7 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     dial_gbdt_units_free(&units);
     if (status == DIAL_OK) {
         size_t stride = fold->n_train + fold->n_test, d = fold->n_features;
-        fold->codes = malloc(stride * d + DIAL_GBDT_CODES_PAD);
+        fold->codes = dial_malloc(ctx, stride * d + DIAL_GBDT_CODES_PAD);
         if (!fold->codes)
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory preparing a fold");
         else
@@ -168,8 +169,8 @@ dial_status dial_gbdt_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const
     if (out->proba && fold->task != DIAL_TASK_CLASSIFICATION)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no class probabilities in regression");
     size_t k_n = dial_gbdt_loss_scores(params.loss, fold->n_classes), n = fold->n_test;
-    double *margin = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *margin);
-    double *row = malloc(k_n * sizeof *row);
+    double *margin = dial_malloc(ctx, (k_n * n > 0 ? k_n * n : 1) * sizeof *margin);
+    double *row = dial_malloc(ctx, k_n * sizeof *row);
     dial_gbdt_forest forest = {0};
     if (!margin || !row)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", n);
@@ -252,12 +253,12 @@ dial_status dial_gbdt_predict_fold_path(
                       .n_steps = n_steps,
                       .on_step = on_step,
                       .user = user};
-    path.margin = malloc((k_n * n > 0 ? k_n * n : 1) * sizeof *path.margin);
-    path.row = malloc(k_n * sizeof *path.row);
-    path.out.value = malloc((n ? n : 1) * sizeof *path.out.value);
-    path.out.proba =
-        proba ? malloc((n * fold->n_classes > 0 ? n * fold->n_classes : 1) * sizeof *path.out.proba)
-              : NULL;
+    path.margin = dial_malloc(ctx, (k_n * n > 0 ? k_n * n : 1) * sizeof *path.margin);
+    path.row = dial_malloc(ctx, k_n * sizeof *path.row);
+    path.out.value = dial_malloc(ctx, (n ? n : 1) * sizeof *path.out.value);
+    path.out.proba = proba ? dial_malloc(ctx, (n * fold->n_classes > 0 ? n * fold->n_classes : 1) *
+                                                  sizeof *path.out.proba)
+                           : NULL;
     dial_gbdt_forest forest = {0};
     if (!path.margin || !path.row || !path.out.value || (proba && !path.out.proba)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", n);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_loss.h"
 #include "models/svm_vector.h" /* how hot loops are compiled: one copy per instruction set */
 
@@ -141,7 +142,7 @@ dial_status dial_gbdt_loss_base(dial_ctx *ctx, dial_gbdt_loss loss, const double
     }
     case DIAL_GBDT_ABSOLUTE:
     case DIAL_GBDT_HUBER: {
-        double *copy = malloc((n ? n : 1) * sizeof *copy);
+        double *copy = dial_malloc(ctx, (n ? n : 1) * sizeof *copy);
         if (!copy) return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory for the median");
         for (size_t i = 0; i < n; i++) copy[i] = y[rows ? rows[i] : i];
         base[0] = dial_gbdt_median(copy, n);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart.h"
 #include "models/gbdt.h"
 #include "models/gbdt_family.h"
@@ -144,9 +145,9 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     if (n_nodes >= UINT32_MAX)
         return dial_fail(ctx, DIAL_ERR_FORMAT, "gbdt model has %zu nodes; at most %u", n_nodes,
                          UINT32_MAX - 1);
-    view->nodes = malloc(n_nodes * sizeof *view->nodes);
-    view->depth = calloc(n_trees, sizeof *view->depth);
-    uint32_t *node_depth = calloc(n_nodes, sizeof *node_depth);
+    view->nodes = dial_malloc(ctx, n_nodes * sizeof *view->nodes);
+    view->depth = dial_calloc(ctx, n_trees, sizeof *view->depth);
+    uint32_t *node_depth = dial_calloc(ctx, n_nodes, sizeof *node_depth);
     if (!view->nodes || !view->depth || !node_depth) {
         free(node_depth);
         gbdt_view_free(view);
@@ -368,10 +369,11 @@ static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
                          .rounds = rounds,
                          .n_stages = n_stages,
                          .outs = outs};
-    pr.scratch =
-        malloc((size_t)threads * view.n_scores * (GBDT_PREDICT_BLOCK + 1) * sizeof *pr.scratch);
+    pr.scratch = dial_malloc(ctx, (size_t)threads * view.n_scores * (GBDT_PREDICT_BLOCK + 1) *
+                                      sizeof *pr.scratch);
     size_t nb = view.cats.n_blocks;
-    if (nb) pr.codes = malloc((size_t)threads * GBDT_PREDICT_BLOCK * nb * sizeof *pr.codes);
+    if (nb)
+        pr.codes = dial_malloc(ctx, (size_t)threads * GBDT_PREDICT_BLOCK * nb * sizeof *pr.codes);
     if (!pr.scratch || (nb && !pr.codes))
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", in->n_rows);
@@ -410,7 +412,7 @@ dial_status dial_gbdt_validate(dial_ctx *ctx, const dial_knobs *knobs, const dia
  * prediction does not mind, so the view does not check it. */
 static dial_status gbdt_check_single_parents(dial_ctx *ctx, const int64_t *left,
                                              const int64_t *right, size_t n_nodes, size_t tree) {
-    unsigned char *reached = calloc(n_nodes, 1);
+    unsigned char *reached = dial_calloc(ctx, n_nodes, 1);
     if (!reached)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory reading tree %zu", tree);
     dial_status status = DIAL_OK;

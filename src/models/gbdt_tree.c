@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/gbdt_tree.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
@@ -29,6 +30,7 @@ typedef struct tree_item {
 } tree_item;
 
 struct dial_gbdt_grower {
+    const dial_ctx *ctx; /* of the fit that made it: whose allocation hook it asks */
     const dial_gbdt_bins *bins;
     size_t n_slots;
     uint32_t *rows, *tmp;     /* n_rows each */
@@ -51,15 +53,17 @@ struct dial_gbdt_grower {
     size_t n_items;
 };
 
-dial_gbdt_grower *dial_gbdt_grower_new(const dial_gbdt_bins *bins, size_t n_rows) {
-    dial_gbdt_grower *g = calloc(1, sizeof *g);
+dial_gbdt_grower *dial_gbdt_grower_new(const dial_ctx *ctx, const dial_gbdt_bins *bins,
+                                       size_t n_rows) {
+    dial_gbdt_grower *g = dial_calloc(ctx, 1, sizeof *g);
     if (!g) return NULL;
+    g->ctx = ctx;
     g->bins = bins;
     g->n_slots = bins->slot[bins->n_features];
-    g->rows = malloc((n_rows ? n_rows : 1) * sizeof *g->rows);
-    g->tmp = malloc((n_rows ? n_rows : 1) * sizeof *g->tmp);
-    g->passive = malloc((n_rows ? n_rows : 1) * sizeof *g->passive);
-    g->ptmp = malloc((n_rows ? n_rows : 1) * sizeof *g->ptmp);
+    g->rows = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->rows);
+    g->tmp = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->tmp);
+    g->passive = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->passive);
+    g->ptmp = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->ptmp);
     if (!g->rows || !g->tmp || !g->passive || !g->ptmp) {
         dial_gbdt_grower_free(g);
         return NULL;
@@ -103,14 +107,14 @@ const uint32_t *dial_gbdt_grower_passive(const dial_gbdt_grower *g) { return g->
 
 static dial_gbdt_sum *tree_take(dial_gbdt_grower *g) {
     if (g->n_pool) return g->pool[--g->n_pool];
-    return malloc((g->n_slots ? g->n_slots : 1) * sizeof(dial_gbdt_sum));
+    return dial_malloc(g->ctx, (g->n_slots ? g->n_slots : 1) * sizeof(dial_gbdt_sum));
 }
 
 static dial_status tree_release(dial_gbdt_grower *g, dial_gbdt_sum *buffer) {
     if (!buffer) return DIAL_OK;
     if (g->n_pool == g->pool_capacity) {
         size_t capacity = g->pool_capacity ? 2 * g->pool_capacity : 16;
-        dial_gbdt_sum **pool = realloc(g->pool, capacity * sizeof *pool);
+        dial_gbdt_sum **pool = dial_realloc(g->ctx, g->pool, capacity * sizeof *pool);
         if (!pool) {
             free(buffer);
             return DIAL_ERR_NOMEM;
@@ -127,19 +131,19 @@ static dial_status tree_reserve_nodes(dial_gbdt_grower *g, size_t more) {
     if (g->n_nodes + more <= g->node_capacity) return DIAL_OK;
     size_t capacity = g->node_capacity ? 2 * g->node_capacity : 64;
     while (capacity < g->n_nodes + more) capacity *= 2;
-    dial_gbdt_node *nodes = realloc(g->nodes, capacity * sizeof *nodes);
+    dial_gbdt_node *nodes = dial_realloc(g->ctx, g->nodes, capacity * sizeof *nodes);
     if (nodes) g->nodes = nodes;
-    dial_gbdt_sum **hist = realloc(g->hist, capacity * sizeof *hist);
+    dial_gbdt_sum **hist = dial_realloc(g->ctx, g->hist, capacity * sizeof *hist);
     if (hist) g->hist = hist;
-    dial_gbdt_sum **sibling = realloc(g->sibling, capacity * sizeof *sibling);
+    dial_gbdt_sum **sibling = dial_realloc(g->ctx, g->sibling, capacity * sizeof *sibling);
     if (sibling) g->sibling = sibling;
-    dial_gbdt_split *best = realloc(g->best, capacity * sizeof *best);
+    dial_gbdt_split *best = dial_realloc(g->ctx, g->best, capacity * sizeof *best);
     if (best) g->best = best;
-    int32_t *pending = realloc(g->pending, capacity * sizeof *pending);
+    int32_t *pending = dial_realloc(g->ctx, g->pending, capacity * sizeof *pending);
     if (pending) g->pending = pending;
-    int32_t *batch = realloc(g->batch, capacity * sizeof *batch);
+    int32_t *batch = dial_realloc(g->ctx, g->batch, capacity * sizeof *batch);
     if (batch) g->batch = batch;
-    int32_t *children = realloc(g->children, capacity * sizeof *children);
+    int32_t *children = dial_realloc(g->ctx, g->children, capacity * sizeof *children);
     if (children) g->children = children;
     if (!nodes || !hist || !sibling || !best || !pending || !batch || !children)
         return DIAL_ERR_NOMEM;
@@ -149,13 +153,13 @@ static dial_status tree_reserve_nodes(dial_gbdt_grower *g, size_t more) {
 
 static dial_status tree_reserve_items(dial_gbdt_grower *g, size_t n_items, size_t n_best) {
     if (n_items > g->item_capacity) {
-        tree_item *items = realloc(g->items, n_items * sizeof *items);
+        tree_item *items = dial_realloc(g->ctx, g->items, n_items * sizeof *items);
         if (!items) return DIAL_ERR_NOMEM;
         g->items = items;
         g->item_capacity = n_items;
     }
     if (n_best > g->feature_best_capacity) {
-        dial_gbdt_split *best = realloc(g->feature_best, n_best * sizeof *best);
+        dial_gbdt_split *best = dial_realloc(g->ctx, g->feature_best, n_best * sizeof *best);
         if (!best) return DIAL_ERR_NOMEM;
         g->feature_best = best;
         g->feature_best_capacity = n_best;

@@ -68,7 +68,8 @@ typedef struct dial_gbdt_grower dial_gbdt_grower;
 /* A grower for trees over a coded matrix of n_rows rows (active and
  * passive together) with the given bins; it keeps its buffers from tree to
  * tree. NULL when out of memory. */
-dial_gbdt_grower *dial_gbdt_grower_new(const dial_gbdt_bins *bins, size_t n_rows);
+dial_gbdt_grower *dial_gbdt_grower_new(const dial_ctx *ctx, const dial_gbdt_bins *bins,
+                                       size_t n_rows);
 void dial_gbdt_grower_free(dial_gbdt_grower *grower);
 
 /* Grows one tree on up to threads threads (ctx is touched only by

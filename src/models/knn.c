@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/family_tuning.h"
 #include "models/knn_compact.h"
@@ -341,13 +342,13 @@ static dial_status knn_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "knn: the lists of the %zu nearest of %zu test rows would exceed %zu MiB",
                          big_k, n_test, KNN_FOLD_MAX_BYTES >> 20);
-    knn_fold *fold = calloc(1, sizeof *fold);
+    knn_fold *fold = dial_calloc(ctx, 1, sizeof *fold);
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory preparing a fold");
     size_t cells = n_test * big_k;
-    fold->index = malloc((cells ? cells : 1) * sizeof *fold->index);
-    fold->dist = malloc((cells ? cells : 1) * sizeof *fold->dist);
-    fold->count = calloc(n_test ? n_test : 1, sizeof *fold->count);
-    fold->train_y = malloc(train->n_rows * sizeof *fold->train_y);
+    fold->index = dial_malloc(ctx, (cells ? cells : 1) * sizeof *fold->index);
+    fold->dist = dial_malloc(ctx, (cells ? cells : 1) * sizeof *fold->dist);
+    fold->count = dial_calloc(ctx, n_test ? n_test : 1, sizeof *fold->count);
+    fold->train_y = dial_malloc(ctx, train->n_rows * sizeof *fold->train_y);
     if (!fold->index || !fold->dist || !fold->count || !fold->train_y) {
         knn_free_fold(fold);
         return dial_fail(ctx, DIAL_ERR_NOMEM,
@@ -403,7 +404,7 @@ static dial_status knn_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, cons
     if (k > fold->k_max)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "knn: the fold was prepared for k up to %zu, not %zu", fold->k_max, k);
-    double *weight = malloc((k + fold->n_classes + 1) * sizeof *weight);
+    double *weight = dial_malloc(ctx, (k + fold->n_classes + 1) * sizeof *weight);
     if (!weight) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory predicting a fold");
     double *votes = weight + k;
     for (size_t i = 0; i < fold->n_test; i++) {

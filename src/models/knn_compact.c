@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/knn_compact.h"
 
 #define KNN_NUMERIC "x.numeric"
@@ -189,7 +190,7 @@ dial_status dial_knn_compact_load(dial_ctx *ctx, const dial_tensors *learned, si
 dial_status dial_knn_compact_expand(dial_ctx *ctx, const knn_compact *rows, double **x) {
     size_t d = rows->n_inputs;
     size_t cells = rows->n_rows * d;
-    *x = malloc((cells ? cells : 1) * sizeof **x);
+    *x = dial_malloc(ctx, (cells ? cells : 1) * sizeof **x);
     if (!*x)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory expanding %zu training rows",
                          rows->n_rows);
@@ -216,7 +217,7 @@ dial_status dial_knn_compact_query_codes(dial_ctx *ctx, const knn_compact *rows,
                                          size_t n, int64_t **codes) {
     size_t n_blocks = rows->n_blocks;
     size_t cells = n * n_blocks;
-    *codes = malloc((cells ? cells : 1) * sizeof **codes);
+    *codes = dial_malloc(ctx, (cells ? cells : 1) * sizeof **codes);
     if (!*codes)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory encoding %zu query rows", n);
     for (size_t i = 0; i < n; i++) {

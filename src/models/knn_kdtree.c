@@ -8,6 +8,7 @@
  * monotonic, so it never exceeds the distance of a row inside the box and
  * pruning never loses a neighbour.
  */
+#include "core/alloc.h"
 #include "models/knn_kdtree.h"
 
 #include <stdlib.h>
@@ -63,15 +64,15 @@ static void knn_kd_select(const double *x, size_t d, size_t dim, size_t *order, 
 
 /* Adds the node of rows order[start .. end) and its subtree; returns its
  * index, or (size_t)-1 when out of memory. */
-static size_t knn_kd_build(knn_kdtree *tree, const double *x, size_t d, size_t start, size_t end,
-                           size_t depth) {
+static size_t knn_kd_build(const dial_ctx *ctx, knn_kdtree *tree, const double *x, size_t d,
+                           size_t start, size_t end, size_t depth) {
     if (tree->n_nodes == tree->capacity) {
         size_t capacity = tree->capacity ? 2 * tree->capacity : 64;
-        knn_kdnode *nodes = realloc(tree->nodes, capacity * sizeof *nodes);
+        knn_kdnode *nodes = dial_realloc(ctx, tree->nodes, capacity * sizeof *nodes);
         if (nodes) tree->nodes = nodes;
-        double *lo = realloc(tree->lo, capacity * d * sizeof *lo);
+        double *lo = dial_realloc(ctx, tree->lo, capacity * d * sizeof *lo);
         if (lo) tree->lo = lo;
-        double *hi = realloc(tree->hi, capacity * d * sizeof *hi);
+        double *hi = dial_realloc(ctx, tree->hi, capacity * d * sizeof *hi);
         if (hi) tree->hi = hi;
         if (!nodes || !lo || !hi) return (size_t)-1;
         tree->capacity = capacity;
@@ -96,9 +97,9 @@ static size_t knn_kd_build(knn_kdtree *tree, const double *x, size_t d, size_t s
 
     size_t mid = start + (end - start) / 2;
     knn_kd_select(x, d, dim, tree->order, start, end, mid);
-    size_t left = knn_kd_build(tree, x, d, start, mid, depth + 1);
+    size_t left = knn_kd_build(ctx, tree, x, d, start, mid, depth + 1);
     if (left == (size_t)-1) return left;
-    size_t right = knn_kd_build(tree, x, d, mid, end, depth + 1);
+    size_t right = knn_kd_build(ctx, tree, x, d, mid, end, depth + 1);
     if (right == (size_t)-1) return right;
     tree->nodes[node].left = left;
     tree->nodes[node].right = right;
@@ -108,11 +109,11 @@ static size_t knn_kd_build(knn_kdtree *tree, const double *x, size_t d, size_t s
 dial_status dial_knn_kdtree_build(dial_ctx *ctx, const double *x, size_t n, size_t d,
                                   knn_kdtree *tree) {
     memset(tree, 0, sizeof *tree);
-    tree->order = malloc(n * sizeof *tree->order);
-    tree->points = malloc(n * d * sizeof *tree->points);
+    tree->order = dial_malloc(ctx, n * sizeof *tree->order);
+    tree->points = dial_malloc(ctx, n * d * sizeof *tree->points);
     if (!tree->order || !tree->points) goto nomem;
     for (size_t i = 0; i < n; i++) tree->order[i] = i;
-    if (knn_kd_build(tree, x, d, 0, n, 0) == (size_t)-1) goto nomem;
+    if (knn_kd_build(ctx, tree, x, d, 0, n, 0) == (size_t)-1) goto nomem;
     for (size_t i = 0; i < n; i++)
         memcpy(tree->points + i * d, x + tree->order[i] * d, d * sizeof(double));
     return DIAL_OK;

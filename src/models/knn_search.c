@@ -12,6 +12,7 @@
  * and the k nearest so far are kept in a heap on (distance, index)
  * (knn_heap.h).
  */
+#include "core/alloc.h"
 #include "models/knn_search.h"
 
 #include <float.h>
@@ -517,9 +518,9 @@ static dial_status knn_search_blocks(void *arg, size_t begin, size_t end, int wo
  * kernels, and for the euclidean metric their squared norms. */
 static dial_status knn_tiles_build(dial_ctx *ctx, knn_search *s, double **tiles, double **norms) {
     size_t n_tiles = (s->n_train + KNN_TRAIN_TILE - 1) / KNN_TRAIN_TILE, d = s->d;
-    *tiles = calloc(n_tiles * KNN_TILE_STRIDE * d, sizeof **tiles);
+    *tiles = dial_calloc(ctx, n_tiles * KNN_TILE_STRIDE * d, sizeof **tiles);
     int dots = s->metric.metric == KNN_EUCLIDEAN;
-    *norms = dots ? malloc(n_tiles * KNN_TRAIN_TILE * sizeof **norms) : NULL;
+    *norms = dots ? dial_malloc(ctx, n_tiles * KNN_TRAIN_TILE * sizeof **norms) : NULL;
     if (!*tiles || (dots && !*norms)) {
         free(*tiles);
         free(*norms);

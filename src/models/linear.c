@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/learned_check.h"
 
@@ -115,11 +116,11 @@ static dial_status linear_problem_build(dial_ctx *ctx, const dial_fit_input *in,
                                         linear_problem *lp) {
     size_t n = in->n_rows, p = in->n_features;
     *lp = (linear_problem){.n = n, .p = p};
-    lp->xc = malloc(n * p * sizeof *lp->xc + 1);
-    lp->yc = malloc(n * sizeof *lp->yc);
-    lp->x_mean = calloc(p + 1, sizeof *lp->x_mean);
-    lp->gram = calloc(p * p + 1, sizeof *lp->gram);
-    lp->q = calloc(p + 1, sizeof *lp->q);
+    lp->xc = dial_malloc(ctx, n * p * sizeof *lp->xc + 1);
+    lp->yc = dial_malloc(ctx, n * sizeof *lp->yc);
+    lp->x_mean = dial_calloc(ctx, p + 1, sizeof *lp->x_mean);
+    lp->gram = dial_calloc(ctx, p * p + 1, sizeof *lp->gram);
+    lp->q = dial_calloc(ctx, p + 1, sizeof *lp->q);
     if (!lp->xc || !lp->yc || !lp->x_mean || !lp->gram || !lp->q) {
         linear_problem_free(lp);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting linear on %zu x %zu", n, p);
@@ -162,9 +163,9 @@ static dial_status linear_solve_lstsq(dial_ctx *ctx, const linear_problem *lp, d
                                       double *w) {
     size_t n = lp->n, p = lp->p, m = ridge > 0 ? n + p : n;
     size_t rhs_rows = m > p ? m : p;
-    double *a = calloc(m * p + 1, sizeof *a);
-    double *b = calloc(rhs_rows + 1, sizeof *b);
-    double *sv = calloc(p + 1, sizeof *sv);
+    double *a = dial_calloc(ctx, m * p + 1, sizeof *a);
+    double *b = dial_calloc(ctx, rhs_rows + 1, sizeof *b);
+    double *sv = dial_calloc(ctx, p + 1, sizeof *sv);
     if (!a || !b || !sv) {
         free(a);
         free(b);
@@ -195,7 +196,7 @@ static dial_status linear_solve_lstsq(dial_ctx *ctx, const linear_problem *lp, d
 static dial_status linear_solve_closed_form(dial_ctx *ctx, const linear_problem *lp, double ridge,
                                             double *w) {
     size_t p = lp->p;
-    double *a = malloc(p * p * sizeof *a + 1);
+    double *a = dial_malloc(ctx, p * p * sizeof *a + 1);
     if (!a) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the linear solve");
     memcpy(a, lp->gram, p * p * sizeof *a);
     for (size_t j = 0; j < p; j++) a[j * p + j] += ridge;
@@ -252,7 +253,7 @@ static double linear_duality_gap(const linear_problem *lp, const double *w, cons
 static dial_status linear_coordinate_descent(dial_ctx *ctx, const linear_problem *lp, double l1,
                                              double l2, double tol, long max_iter, double *w) {
     size_t p = lp->p;
-    double *h = calloc(p + 1, sizeof *h); /* G w */
+    double *h = dial_calloc(ctx, p + 1, sizeof *h); /* G w */
     if (!h) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in coordinate descent");
     memset(w, 0, p * sizeof *w);
     double gap_tol = tol * lp->y_norm2, gap = 0;
@@ -306,7 +307,7 @@ static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     if (status != DIAL_OK) return status;
 
     size_t p = in->n_features, n = in->n_rows;
-    double *w = calloc(p + 1, sizeof *w);
+    double *w = dial_calloc(ctx, p + 1, sizeof *w);
     if (!w) {
         linear_problem_free(&lp);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting linear");

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/learned_check.h"
 
@@ -627,10 +628,10 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
 
 /* The weight of each row's loss: 1, or for balanced classes
  * n / (n_classes count(class)). NULL when out of memory. */
-static double *logistic_row_weights(const dial_fit_input *in, bool balanced) {
+static double *logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in, bool balanced) {
     size_t k = in->n_classes, n = in->n_rows;
-    double *count = calloc(k, sizeof *count);
-    double *weight = malloc(n * sizeof *weight + 1);
+    double *count = dial_calloc(ctx, k, sizeof *count);
+    double *weight = dial_malloc(ctx, n * sizeof *weight + 1);
     if (!count || !weight) {
         free(count);
         free(weight);
@@ -689,12 +690,13 @@ static dial_status logistic_fit(dial_ctx *ctx, const dial_knobs *knobs, const di
     sv.mem.dim = lp.dim;
 
     size_t dim = lp.dim + 1; /* never 0 */
-    double *weight = logistic_row_weights(in, balanced);
+    double *weight = logistic_row_weights(ctx, in, balanced);
     lp.weight = weight;
-    lp.partial = malloc(lp.n_blocks * dim * sizeof *lp.partial);
-    lp.scratch = malloc((size_t)lp.threads * lp.chunk_rows * (rows + 1) * sizeof *lp.scratch);
-    double *work = calloc(9 * dim, sizeof *work);
-    sv.mem.s_rows = malloc(2 * LOGISTIC_MEMORY * dim * sizeof *sv.mem.s_rows);
+    lp.partial = dial_malloc(ctx, lp.n_blocks * dim * sizeof *lp.partial);
+    lp.scratch =
+        dial_malloc(ctx, (size_t)lp.threads * lp.chunk_rows * (rows + 1) * sizeof *lp.scratch);
+    double *work = dial_calloc(ctx, 9 * dim, sizeof *work);
+    sv.mem.s_rows = dial_malloc(ctx, 2 * LOGISTIC_MEMORY * dim * sizeof *sv.mem.s_rows);
     dial_status status = DIAL_OK;
     if (!weight || !lp.partial || !lp.scratch || !work || !sv.mem.s_rows) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting logistic on %zu x %zu",
@@ -864,7 +866,7 @@ static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > chunks) threads = (int)chunks;
     if (sc.n * (sc.p > 0 ? sc.p : 1) * rows < LOGISTIC_PARALLEL_WORK) threads = 1;
-    sc.scratch = malloc((size_t)threads * sc.chunk_rows * rows * sizeof *sc.scratch);
+    sc.scratch = dial_malloc(ctx, (size_t)threads * sc.chunk_rows * rows * sizeof *sc.scratch);
     if (!sc.scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting logistic");
     status = dial_parallel_for(ctx, threads, chunks, logistic_score_chunks, &sc);
     free(sc.scratch);

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/family_tuning.h"
 #include "models/learned_check.h"
@@ -253,12 +254,12 @@ static dial_status mlp_holdout(dial_ctx *ctx, const dial_fit_input *in, double f
                          "mlp: early_stopping holds out validation_fraction=%g of the %zu training "
                          "rows, which leaves none to train on",
                          fraction, n);
-    size_t *order = malloc(n * sizeof *order);
-    unsigned char *held = calloc(n, 1);
-    split->x_train = malloc(((n - n_valid) * p + 1) * sizeof *split->x_train);
-    split->y_train = malloc((n - n_valid) * sizeof *split->y_train);
-    split->x_valid = malloc((n_valid * p + 1) * sizeof *split->x_valid);
-    split->y_valid = malloc(n_valid * sizeof *split->y_valid);
+    size_t *order = dial_malloc(ctx, n * sizeof *order);
+    unsigned char *held = dial_calloc(ctx, n, 1);
+    split->x_train = dial_malloc(ctx, ((n - n_valid) * p + 1) * sizeof *split->x_train);
+    split->y_train = dial_malloc(ctx, (n - n_valid) * sizeof *split->y_train);
+    split->x_valid = dial_malloc(ctx, (n_valid * p + 1) * sizeof *split->x_valid);
+    split->y_valid = dial_malloc(ctx, n_valid * sizeof *split->y_valid);
     if (!order || !held || !split->x_train || !split->y_train || !split->x_valid ||
         !split->y_valid) {
         free(order);
@@ -271,8 +272,8 @@ static dial_status mlp_holdout(dial_ctx *ctx, const dial_fit_input *in, double f
     if (in->task == DIAL_TASK_CLASSIFICATION) {
         /* A stable counting sort by class keeps the shuffled order within
          * each class. */
-        size_t *start = calloc(in->n_classes + 1, sizeof *start),
-               *sorted = malloc(n * sizeof *sorted);
+        size_t *start = dial_calloc(ctx, in->n_classes + 1, sizeof *start),
+               *sorted = dial_malloc(ctx, n * sizeof *sorted);
         if (!start || !sorted) {
             free(start);
             free(sorted);
@@ -458,10 +459,10 @@ static dial_status mlp_run_fit(dial_ctx *ctx, const dial_knobs *knobs, const dia
     /* Regression trains on the standardised target: scaled copies of the
      * training and validation values. */
     double *scaled = NULL;
-    run->params = malloc(net->n_params * sizeof *run->params);
+    run->params = dial_malloc(ctx, net->n_params * sizeof *run->params);
     if (regression) {
         mlp_target_scaling(rows.y, rows.n, &run->center, &run->scale);
-        scaled = malloc((rows.n + rows.n_valid) * sizeof *scaled);
+        scaled = dial_malloc(ctx, (rows.n + rows.n_valid) * sizeof *scaled);
         if (scaled) {
             for (size_t i = 0; i < rows.n; i++) scaled[i] = (rows.y[i] - run->center) / run->scale;
             for (size_t i = 0; i < rows.n_valid; i++)
@@ -568,7 +569,7 @@ static dial_status mlp_load(dial_ctx *ctx, const dial_knobs *knobs, const dial_t
         dial_status status = mlp_tensor(ctx, learned, name, net->sizes[l + 1], 0, &t);
         if (status != DIAL_OK) return status;
     }
-    *params = malloc(net->n_params * sizeof **params);
+    *params = dial_malloc(ctx, net->n_params * sizeof **params);
     if (!*params) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting mlp");
     for (size_t l = 0; l < n_layers; l++) {
         char name[DIAL_TENSOR_NAME_MAX];
@@ -613,8 +614,9 @@ static dial_status mlp_predict_rows(dial_ctx *ctx, const dial_mlp_network *net,
     size_t blocks = (n + net->block_rows - 1) / net->block_rows;
     int threads = dial_ctx_threads(ctx);
     if ((size_t)threads > blocks) threads = (int)blocks;
-    double *outputs = malloc(n * n_out * sizeof *outputs);
-    double *scratch = malloc((size_t)threads * dial_mlp_block_scratch(net) * sizeof *scratch);
+    double *outputs = dial_malloc(ctx, n * n_out * sizeof *outputs);
+    double *scratch =
+        dial_malloc(ctx, (size_t)threads * dial_mlp_block_scratch(net) * sizeof *scratch);
     dial_status status;
     if (!outputs || !scratch)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting %zu rows with mlp", n);
@@ -673,7 +675,7 @@ static dial_status mlp_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                          test->n_features, train->n_features);
     dial_status status = mlp_check_input(ctx, train);
     if (status != DIAL_OK) return status;
-    mlp_fold *fold = malloc(sizeof *fold);
+    mlp_fold *fold = dial_malloc(ctx, sizeof *fold);
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: out of memory preparing a fold");
     *fold = (mlp_fold){.train = *train, .test = *test};
     *fold_state = fold;
@@ -714,7 +716,7 @@ static dial_status mlp_path_epoch(dial_ctx *ctx, void *user, const dial_mlp_epoc
     const double *params = path->run.params;
     if (path->run.regression) {
         if (!path->unscaled)
-            path->unscaled = malloc(path->run.net.n_params * sizeof *path->unscaled);
+            path->unscaled = dial_malloc(ctx, path->run.net.n_params * sizeof *path->unscaled);
         if (!path->unscaled)
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the %zu weights of mlp",
                              path->run.net.n_params);
@@ -764,8 +766,9 @@ mlp_predict_fold_path(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_s
     size_t n_out = classes && want_proba ? fold->train.n_classes : 0;
     mlp_path path = {
         .fold = fold, .steps = steps, .n_steps = n_steps, .on_step = on_step, .user = user};
-    path.out.value = malloc((test->n_rows + 1) * sizeof *path.out.value);
-    path.out.proba = n_out ? malloc((test->n_rows * n_out + 1) * sizeof *path.out.proba) : NULL;
+    path.out.value = dial_malloc(ctx, (test->n_rows + 1) * sizeof *path.out.value);
+    path.out.proba =
+        n_out ? dial_malloc(ctx, (test->n_rows * n_out + 1) * sizeof *path.out.proba) : NULL;
     dial_status status = DIAL_OK;
     if (!path.out.value || (n_out && !path.out.proba))
         status =

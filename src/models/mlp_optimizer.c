@@ -2,6 +2,7 @@
  * Adam and stochastic gradient descent with momentum over a flat parameter
  * vector, and the learning-rate schedules of the multilayer perceptron.
  */
+#include "core/alloc.h"
 #include "models/mlp_optimizer.h"
 
 #include <math.h>
@@ -27,7 +28,7 @@ dial_status dial_mlp_optimizer_init(dial_ctx *ctx, dial_mlp_optimizer *opt, dial
                                 .beta1_power = 1,
                                 .beta2_power = 1};
     size_t slots = solver == DIAL_MLP_ADAM ? 2 : 1;
-    opt->first = calloc(slots * n + 1, sizeof *opt->first);
+    opt->first = dial_calloc(ctx, slots * n + 1, sizeof *opt->first);
     if (!opt->first)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the optimiser of %zu weights", n);
     if (solver == DIAL_MLP_ADAM) opt->second = opt->first + n;

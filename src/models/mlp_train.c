@@ -26,6 +26,7 @@
  * passes, and the loss is summed row by row after them, for the same
  * reason. Every buffer is allocated once, before the first epoch.
  */
+#include "core/alloc.h"
 #include "models/mlp_train.h"
 
 #include <float.h>
@@ -298,8 +299,8 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
                    rows->n_valid * net->sizes[net->n_layers] +
                    (rows->n_valid ? (size_t)tr->threads * dial_mlp_block_scratch(net) : 0) +
                    (tr->options->early_stopping ? net->n_params : 0);
-    tr->memory = malloc((total + 1) * sizeof *tr->memory);
-    tr->order_memory = malloc((rows->n + 1) * sizeof *tr->order_memory);
+    tr->memory = dial_malloc(ctx, (total + 1) * sizeof *tr->memory);
+    tr->order_memory = dial_malloc(ctx, (rows->n + 1) * sizeof *tr->order_memory);
     if (!tr->memory || !tr->order_memory)
         return dial_fail(ctx, DIAL_ERR_NOMEM,
                          "out of memory training mlp (%zu weights, minibatches of %zu rows)",

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/ctx_families.h"
 #include "core/text.h"
 #include "models/model_internal.h"
@@ -69,7 +70,9 @@ dial_status dial_model_knobs_init(dial_ctx *ctx, const dial_model_family *family
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
-dial_model *dial_model_alloc(void) { return calloc(1, sizeof(dial_model)); }
+dial_model *dial_model_alloc(const dial_ctx *ctx) {
+    return dial_calloc(ctx, 1, sizeof(dial_model));
+}
 
 static void free_strings(char **strings, size_t n) {
     if (!strings) return;
@@ -96,10 +99,10 @@ void dial_model_free(dial_model *model) {
 /* ---- fitting ---------------------------------------------------------------------- */
 
 static dial_status copy_strings(dial_ctx *ctx, char *const *from, size_t n, char ***to) {
-    *to = calloc(n ? n : 1, sizeof **to);
+    *to = dial_calloc(ctx, n ? n : 1, sizeof **to);
     if (!*to) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying names");
     for (size_t i = 0; i < n; i++) {
-        (*to)[i] = dial_strdup(from[i] ? from[i] : "");
+        (*to)[i] = dial_strdup(ctx, from[i] ? from[i] : "");
         if (!(*to)[i]) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying names");
     }
     return DIAL_OK;
@@ -117,8 +120,9 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
     if (model->n_classes)
         status = copy_strings(ctx, data->class_names, data->n_classes, &model->class_names);
     if (status != DIAL_OK) return status;
-    model->target_name = dial_strdup(has_target && data->target_name ? data->target_name : "");
-    model->features = calloc(data->n_features ? data->n_features : 1, sizeof *model->features);
+    model->target_name = dial_strdup(ctx, has_target && data->target_name ? data->target_name : "");
+    model->features =
+        dial_calloc(ctx, data->n_features ? data->n_features : 1, sizeof *model->features);
     if (!model->target_name || !model->features)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
     model->n_features = data->n_features;
@@ -126,7 +130,7 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
         const dial_column *col = data->features[j];
         dial_feature *feature = &model->features[j];
         feature->type = col->type;
-        feature->name = dial_strdup(col->name ? col->name : "");
+        feature->name = dial_strdup(ctx, col->name ? col->name : "");
         if (!feature->name)
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
         if (col->type == DIAL_COLUMN_CATEGORICAL) {
@@ -195,7 +199,7 @@ dial_status dial_model_fit(dial_ctx *ctx, const dial_model_family *family, const
     dial_status status = check_fit_arguments(ctx, family, knobs, train);
     if (status != DIAL_OK) return status;
     double start = seconds_now();
-    dial_model *model = dial_model_alloc();
+    dial_model *model = dial_model_alloc(ctx);
     if (!model) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the model");
     model->family = family;
     status = dial_knobs_copy(ctx, knobs, &model->knobs);
@@ -361,10 +365,10 @@ dial_status dial_model_bind(dial_ctx *ctx, const dial_model *model, const dial_t
     *out = NULL;
     if (!model || !table)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_model_bind needs a model and a table");
-    dial_dataset *data = calloc(1, sizeof *data);
+    dial_dataset *data = dial_calloc(ctx, 1, sizeof *data);
     if (data)
         data->features =
-            malloc((model->n_features ? model->n_features : 1) * sizeof *data->features);
+            dial_malloc(ctx, (model->n_features ? model->n_features : 1) * sizeof *data->features);
     if (!data || !data->features) {
         free(data);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory binding the input");
@@ -394,7 +398,7 @@ const char *dial_model_get_tuning(const dial_model *model) { return model->tunin
 
 dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text) {
     char *copy = NULL;
-    if (json_text && !(copy = dial_strdup(json_text)))
+    if (json_text && !(copy = dial_strdup(ctx, json_text)))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
     free(model->tuning_json);
     model->tuning_json = copy;

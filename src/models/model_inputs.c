@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/model_inputs.h"
 
 /* The choice of a knob as an index into choices; fallback when the family
@@ -30,7 +31,7 @@ dial_scale dial_model_scale(const dial_knobs *knobs) {
 
 dial_status dial_model_inputs_schema(dial_ctx *ctx, const dial_dataset *data,
                                      dial_feature **features, size_t *n_inputs) {
-    *features = calloc(data->n_features ? data->n_features : 1, sizeof **features);
+    *features = dial_calloc(ctx, data->n_features ? data->n_features : 1, sizeof **features);
     if (!*features) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the feature schema");
     for (size_t j = 0; j < data->n_features; j++) {
         const dial_column *col = data->features[j];
@@ -99,7 +100,7 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
     /* An unsupervised family learns from x alone: it gets no target, even
      * from data that has one. */
     if (status != DIAL_OK || !dial_task_needs_target(task)) return status;
-    out->y = malloc((train->n ? train->n : 1) * sizeof *out->y);
+    out->y = dial_malloc(ctx, (train->n ? train->n : 1) * sizeof *out->y);
     if (!out->y) {
         dial_model_inputs_free(out);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory gathering the target");

@@ -25,6 +25,6 @@ struct dial_model {
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any
  * field that is set. */
-dial_model *dial_model_alloc(void);
+dial_model *dial_model_alloc(const dial_ctx *ctx);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 
 static const char *const naive_bayes_prior_choices[] = {"empirical", "uniform", NULL};
@@ -80,8 +81,8 @@ static dial_status naive_bayes_fit(dial_ctx *ctx, const dial_knobs *knobs, const
     if (status == DIAL_OK)
         status = dial_tensors_add(ctx, learned, "var", DIAL_F64, 2, shape, (void **)&var);
     if (status != DIAL_OK) return status;
-    double *all_mean = calloc(d ? d : 1, sizeof *all_mean);
-    double *all_var = calloc(d ? d : 1, sizeof *all_var);
+    double *all_mean = dial_calloc(ctx, d ? d : 1, sizeof *all_mean);
+    double *all_var = dial_calloc(ctx, d ? d : 1, sizeof *all_var);
     if (!all_mean || !all_var) {
         free(all_mean);
         free(all_var);
@@ -240,7 +241,7 @@ static dial_status naive_bayes_predict(dial_ctx *ctx, const dial_knobs *knobs,
                              i % d, i / d, in->x[i]);
     if (in->n_rows == 0) return DIAL_OK;
 
-    double *buffer = malloc((2 * c_count + c_count * (d ? d : 1)) * sizeof *buffer);
+    double *buffer = dial_malloc(ctx, (2 * c_count + c_count * (d ? d : 1)) * sizeof *buffer);
     if (!buffer) return dial_fail(ctx, DIAL_ERR_NOMEM, "naive_bayes: out of memory");
     double *log_prior = buffer, *norm = buffer + c_count, *inv_var = buffer + 2 * c_count;
     for (size_t c = 0; c < c_count; c++) {
@@ -256,7 +257,7 @@ static dial_status naive_bayes_predict(dial_ctx *ctx, const dial_knobs *knobs,
                            inv_var, norm,    out->value, out->proba};
     double *scratch_proba = NULL;
     if (c_count > 64 && !out->proba) {
-        scratch_proba = malloc(in->n_rows * c_count * sizeof *scratch_proba);
+        scratch_proba = dial_malloc(ctx, in->n_rows * c_count * sizeof *scratch_proba);
         if (!scratch_proba) {
             free(buffer);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "naive_bayes: out of memory");

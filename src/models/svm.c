@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/family_tuning.h"
 #include "models/learned_check.h"
@@ -247,7 +248,7 @@ dial_status dial_svm_tensor_add(dial_ctx *ctx, dial_tensors *learned, const char
 /* A solution to start the next C from (see svm_warm.h), or NULL when out
  * of memory. */
 dial_svm_warm *dial_svm_warm_of(dial_ctx *ctx, const dial_svm_settings *st, size_t n_parts) {
-    dial_svm_warm *warm = dial_svm_warm_new(n_parts);
+    dial_svm_warm *warm = dial_svm_warm_new(ctx, n_parts);
     if (!warm) {
         dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory keeping a solution");
         return NULL;
@@ -279,8 +280,10 @@ static dial_status svm_check_finite(dial_ctx *ctx, const dial_tensors *learned) 
 
 /* The settings of the knobs for the training matrix in (gamma=scale
  * resolved on it). */
-static dial_svm_settings svm_settings_of(const dial_knobs *knobs, const dial_fit_input *in) {
-    dial_svm_settings st = {.kernel = dial_svm_kernel_of(knobs),
+static dial_svm_settings svm_settings_of(const dial_ctx *ctx, const dial_knobs *knobs,
+                                         const dial_fit_input *in) {
+    dial_svm_settings st = {.ctx = ctx,
+                            .kernel = dial_svm_kernel_of(knobs),
                             .c = dial_knobs_float(knobs, "C"),
                             .epsilon = dial_knobs_float(knobs, "epsilon"),
                             .tol = dial_knobs_float(knobs, "tol"),
@@ -326,7 +329,7 @@ static dial_status svm_fit_with(dial_ctx *ctx, const dial_knobs *knobs, const di
                 return dial_fail(ctx, DIAL_ERR_DATA, "svm: target of row %zu is %g", i + 1,
                                  in->y[i]);
     }
-    dial_svm_settings st = svm_settings_of(knobs, in);
+    dial_svm_settings st = svm_settings_of(ctx, knobs, in);
     dial_status status = in->task == DIAL_TASK_CLASSIFICATION
                              ? dial_svm_fit_classifier(ctx, &st, in, gram, from, to, learned)
                              : dial_svm_fit_regressor(ctx, &st, in, gram, from, to, learned);
@@ -404,11 +407,11 @@ static bool svm_same_kernel(const dial_svm_kernel *a, const dial_svm_kernel *b) 
 
 /* The training rows grouped by class, in class order, each class's in
  * training order (NULL for regression, or when out of memory). */
-static size_t *svm_class_order(const dial_fit_input *train) {
+static size_t *svm_class_order(const dial_ctx *ctx, const dial_fit_input *train) {
     if (train->task != DIAL_TASK_CLASSIFICATION) return NULL;
     size_t n = train->n_rows, k = train->n_classes;
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    size_t *start = calloc(k + 1, sizeof *start);
+    size_t *order = dial_malloc(ctx, (n ? n : 1) * sizeof *order);
+    size_t *start = dial_calloc(ctx, k + 1, sizeof *start);
     if (!order || !start) {
         free(order);
         free(start);
@@ -446,21 +449,22 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                          "svm: the kernel of a fold of %zu training rows would take %.0f MiB, "
                          "above %.0f MiB; trials fit it in full",
                          n, bytes / 1048576.0, SVM_PREPARE_MAX_BYTES / 1048576.0);
-    dial_svm_settings st = svm_settings_of(knobs, train);
-    svm_fold *fold = calloc(1, sizeof *fold);
+    dial_svm_settings st = svm_settings_of(ctx, knobs, train);
+    svm_fold *fold = dial_calloc(ctx, 1, sizeof *fold);
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
     fold->train = *train;
     fold->test = *test;
     /* the Gram matrix by class, so that a pair's rows are two blocks of it */
-    size_t *order = svm_class_order(train);
+    size_t *order = svm_class_order(ctx, train);
     if (order || train->task != DIAL_TASK_CLASSIFICATION)
         fold->gram =
             dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d, order);
     free(order);
     size_t nn = n ? n : 1, width = d ? d : 1;
-    fold->test_kernel = malloc((m ? m : 1) * nn * sizeof *fold->test_kernel);
-    double *xt = malloc(nn * width * sizeof *xt), *norms = malloc(nn * sizeof *norms);
-    double *test_norms = malloc((m ? m : 1) * sizeof *test_norms);
+    fold->test_kernel = dial_malloc(ctx, (m ? m : 1) * nn * sizeof *fold->test_kernel);
+    double *xt = dial_malloc(ctx, nn * width * sizeof *xt),
+           *norms = dial_malloc(ctx, nn * sizeof *norms);
+    double *test_norms = dial_malloc(ctx, (m ? m : 1) * sizeof *test_norms);
     dial_status status = DIAL_OK;
     if (!fold->gram || !fold->test_kernel || !xt || !norms || !test_norms) {
         status =
@@ -506,14 +510,14 @@ static bool svm_warm_unchanged(const dial_svm_warm *from, const dial_svm_setting
 static dial_status svm_fold_trial(dial_ctx *ctx, const dial_knobs *knobs, const svm_fold *fold,
                                   const dial_svm_warm *from, dial_svm_warm **to,
                                   dial_predict_output *out) {
-    dial_svm_settings st = svm_settings_of(knobs, &fold->train);
+    dial_svm_settings st = svm_settings_of(ctx, knobs, &fold->train);
     if (!svm_same_kernel(&st.kernel, &fold->gram->kernel))
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "svm: the fold was prepared for another kernel than the trial's");
     size_t n_test = fold->test.n_rows;
     if (from && to && !out->proba && from->n_value == n_test &&
         svm_warm_unchanged(from, &st, &fold->train)) {
-        dial_svm_warm *same = dial_svm_warm_copy(from);
+        dial_svm_warm *same = dial_svm_warm_copy(ctx, from);
         if (!same) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory keeping a solution");
         memcpy(out->value, from->value, n_test * sizeof *out->value);
         *to = same;
@@ -528,7 +532,7 @@ static dial_status svm_fold_trial(dial_ctx *ctx, const dial_knobs *knobs, const 
                                        fold->train.n_rows, out);
     dial_tensors_clear(&learned);
     if (status == DIAL_OK && to && !st.probability) {
-        kept->value = malloc((n_test ? n_test : 1) * sizeof *kept->value);
+        kept->value = dial_malloc(ctx, (n_test ? n_test : 1) * sizeof *kept->value);
         if (kept->value) {
             memcpy(kept->value, out->value, n_test * sizeof *kept->value);
             kept->n_value = n_test;

@@ -32,6 +32,7 @@
 /* The knobs of a fit, resolved for its training matrix (gamma=scale
  * computed on it, probability only for classification). */
 typedef struct dial_svm_settings {
+    const dial_ctx *ctx; /* of the fit: whose allocation hook its solves ask */
     dial_svm_kernel kernel;
     double c, epsilon, tol;
     bool balanced, shrinking, probability;

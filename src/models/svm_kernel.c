@@ -11,6 +11,7 @@
  * calling thread (the thread budget is dial's, spent on pairs of classes or
  * folds) and give the same bits on every processor and thread count.
  */
+#include "core/alloc.h"
 #include "models/svm_kernel.h"
 
 #include <math.h>
@@ -213,6 +214,7 @@ typedef struct svm_cache_row {
 } svm_cache_row;
 
 struct dial_svm_cache {
+    const dial_ctx *ctx; /* of the fit: whose allocation hook its rows ask */
     size_t n;
     size_t free_floats;  /* what the budget still allows */
     svm_cache_row *rows; /* n + 1, the last is the sentinel */
@@ -220,10 +222,11 @@ struct dial_svm_cache {
 
 #define SVM_UNLINKED SIZE_MAX
 
-dial_svm_cache *dial_svm_cache_new(size_t n_rows, size_t budget) {
-    dial_svm_cache *cache = calloc(1, sizeof *cache);
+dial_svm_cache *dial_svm_cache_new(const dial_ctx *ctx, size_t n_rows, size_t budget) {
+    dial_svm_cache *cache = dial_calloc(ctx, 1, sizeof *cache);
     if (!cache) return NULL;
-    cache->rows = calloc(n_rows + 1, sizeof *cache->rows);
+    cache->ctx = ctx;
+    cache->rows = dial_calloc(ctx, n_rows + 1, sizeof *cache->rows);
     if (!cache->rows) {
         free(cache);
         return NULL;
@@ -262,6 +265,7 @@ static void svm_cache_link(dial_svm_cache *cache, size_t i) {
 }
 
 float *dial_svm_cache_row(dial_svm_cache *cache, size_t i, size_t len, size_t *valid) {
+    const dial_ctx *ctx = cache->ctx;
     svm_cache_row *row = &cache->rows[i];
     svm_cache_unlink(cache, i);
     if (row->size < len) {
@@ -275,7 +279,7 @@ float *dial_svm_cache_row(dial_svm_cache *cache, size_t i, size_t len, size_t *v
             cache->rows[old].data = NULL;
             cache->rows[old].size = cache->rows[old].len = 0;
         }
-        float *data = realloc(row->data, len * sizeof *data);
+        float *data = dial_realloc(ctx, row->data, len * sizeof *data);
         if (!data) {
             if (row->data) svm_cache_link(cache, i);
             return NULL;
@@ -443,22 +447,22 @@ void dial_svm_matrix_free(dial_svm_matrix *m) {
 /* A matrix of l data rows with room for `variables` variables; copies
  * row rows[i] (or i when rows is NULL) of x into column storage and
  * computes the norms and the kernel's diagonal. NULL when out of memory. */
-static dial_svm_matrix *svm_matrix_new(const dial_svm_kernel *kernel, const double *x, size_t d,
-                                       const size_t *rows, size_t l, size_t variables,
-                                       size_t cache_bytes) {
-    dial_svm_matrix *m = calloc(1, sizeof *m);
+static dial_svm_matrix *svm_matrix_new(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                       const double *x, size_t d, const size_t *rows, size_t l,
+                                       size_t variables, size_t cache_bytes) {
+    dial_svm_matrix *m = dial_calloc(ctx, 1, sizeof *m);
     if (!m) return NULL;
     size_t n = l ? l : 1, nv = variables ? variables : 1;
     m->kernel = *kernel;
     m->l = l;
     m->d = d;
-    m->xt = malloc(n * (d ? d : 1) * sizeof *m->xt);
-    m->norms = malloc(n * sizeof *m->norms);
-    m->diag = malloc(nv * sizeof *m->diag);
-    m->values = malloc(n * sizeof *m->values);
-    m->query = malloc((d ? d : 1) * sizeof *m->query);
-    m->label = malloc(nv * sizeof *m->label);
-    m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
+    m->xt = dial_malloc(ctx, n * (d ? d : 1) * sizeof *m->xt);
+    m->norms = dial_malloc(ctx, n * sizeof *m->norms);
+    m->diag = dial_malloc(ctx, nv * sizeof *m->diag);
+    m->values = dial_malloc(ctx, n * sizeof *m->values);
+    m->query = dial_malloc(ctx, (d ? d : 1) * sizeof *m->query);
+    m->label = dial_malloc(ctx, nv * sizeof *m->label);
+    m->cache = dial_svm_cache_new(ctx, l, cache_bytes / sizeof(float));
     if (!m->xt || !m->norms || !m->diag || !m->values || !m->query || !m->label || !m->cache) {
         dial_svm_matrix_free(m);
         return NULL;
@@ -481,24 +485,24 @@ static dial_svm_matrix *svm_matrix_new(const dial_svm_kernel *kernel, const doub
     return m;
 }
 
-dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double *x, size_t d,
-                                     const size_t *rows, size_t l, const signed char *y,
-                                     size_t cache_bytes) {
-    dial_svm_matrix *m = svm_matrix_new(kernel, x, d, rows, l, l, cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svc(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                     const double *x, size_t d, const size_t *rows, size_t l,
+                                     const signed char *y, size_t cache_bytes) {
+    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, x, d, rows, l, l, cache_bytes);
     if (!m) return NULL;
     for (size_t i = 0; i < l; i++) m->label[i] = y[i] > 0 ? 1.0 : -1.0;
     m->q = (dial_svm_q){.self = m, .row = svm_svc_row, .swap = svm_svc_swap, .diag = m->diag};
     return m;
 }
 
-dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
-                                     size_t l, size_t cache_bytes) {
-    dial_svm_matrix *m = svm_matrix_new(kernel, x, d, NULL, l, 2 * l, cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                     const double *x, size_t d, size_t l, size_t cache_bytes) {
+    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, x, d, NULL, l, 2 * l, cache_bytes);
     if (!m) return NULL;
     size_t n = l ? l : 1;
-    m->index = malloc(2 * n * sizeof *m->index);
-    m->buffers[0] = malloc(2 * n * sizeof(float));
-    m->buffers[1] = malloc(2 * n * sizeof(float));
+    m->index = dial_malloc(ctx, 2 * n * sizeof *m->index);
+    m->buffers[0] = dial_malloc(ctx, 2 * n * sizeof(float));
+    m->buffers[1] = dial_malloc(ctx, 2 * n * sizeof(float));
     if (!m->index || !m->buffers[0] || !m->buffers[1]) {
         dial_svm_matrix_free(m);
         return NULL;
@@ -578,18 +582,19 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
     if (threads < 1) threads = 1;
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
     size_t m = n ? n : 1, width = d ? d : 1;
-    dial_svm_gram *gram = calloc(1, sizeof *gram);
-    double *xt = malloc(m * width * sizeof *xt), *norms = malloc(m * sizeof *norms);
-    double *values = malloc((size_t)threads * SVM_GRAM_BLOCK * m * sizeof *values);
+    dial_svm_gram *gram = dial_calloc(ctx, 1, sizeof *gram);
+    double *xt = dial_malloc(ctx, m * width * sizeof *xt),
+           *norms = dial_malloc(ctx, m * sizeof *norms);
+    double *values = dial_malloc(ctx, (size_t)threads * SVM_GRAM_BLOCK * m * sizeof *values);
     /* the rows by position: each value is computed as in the data's order */
-    double *ordered = order ? malloc(m * width * sizeof *ordered) : NULL;
+    double *ordered = order ? dial_malloc(ctx, m * width * sizeof *ordered) : NULL;
     const double *x = order ? ordered : x_data;
     if (gram) {
         gram->kernel = *kernel;
         gram->n = n;
-        gram->k = malloc(m * m * sizeof *gram->k);
-        gram->diag = malloc(m * sizeof *gram->diag);
-        gram->position = malloc(m * sizeof *gram->position);
+        gram->k = dial_malloc(ctx, m * m * sizeof *gram->k);
+        gram->diag = dial_malloc(ctx, m * sizeof *gram->diag);
+        gram->position = dial_malloc(ctx, m * sizeof *gram->position);
     }
     dial_status status = DIAL_ERR_NOMEM;
     if (gram && gram->k && gram->diag && gram->position && xt && norms && values &&
@@ -718,27 +723,28 @@ static void svm_dense_swap(void *self, size_t i, size_t j) {
     m->index[j] = index;
 }
 
-dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
-                                          const signed char *y, size_t cache_bytes, float *room) {
-    dial_svm_matrix *m = calloc(1, sizeof *m);
+dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_ctx *ctx, const dial_svm_gram *gram,
+                                          const size_t *rows, size_t l, const signed char *y,
+                                          size_t cache_bytes, float *room) {
+    dial_svm_matrix *m = dial_calloc(ctx, 1, sizeof *m);
     if (!m) return NULL;
     size_t n = l ? l : 1;
     bool dense = (double)l * (double)l * sizeof(float) <= (double)cache_bytes;
     m->gram = gram;
     m->kernel = gram->kernel;
     m->l = l;
-    m->diag = malloc(n * sizeof *m->diag);
-    m->label = malloc(n * sizeof *m->label);
-    m->index = malloc(n * sizeof *m->index);
-    m->sign = malloc(n * sizeof *m->sign);
+    m->diag = dial_malloc(ctx, n * sizeof *m->diag);
+    m->label = dial_malloc(ctx, n * sizeof *m->label);
+    m->index = dial_malloc(ctx, n * sizeof *m->index);
+    m->sign = dial_malloc(ctx, n * sizeof *m->sign);
     if (dense) {
-        m->dense = room ? room : malloc(n * n * sizeof *m->dense);
+        m->dense = room ? room : dial_malloc(ctx, n * n * sizeof *m->dense);
         m->dense_owned = !room;
-        m->dense_rows = malloc(n * sizeof *m->dense_rows);
-        m->filled = calloc(n, sizeof *m->filled);
-        m->run = malloc(n * sizeof *m->run);
+        m->dense_rows = dial_malloc(ctx, n * sizeof *m->dense_rows);
+        m->filled = dial_calloc(ctx, n, sizeof *m->filled);
+        m->run = dial_malloc(ctx, n * sizeof *m->run);
     } else {
-        m->cache = dial_svm_cache_new(l, cache_bytes / sizeof(float));
+        m->cache = dial_svm_cache_new(ctx, l, cache_bytes / sizeof(float));
     }
     if (!m->diag || !m->label || !m->index || !m->sign ||
         (dense ? !m->dense || !m->dense_rows || !m->filled || !m->run : !m->cache)) {
@@ -780,18 +786,18 @@ static const float *svm_svr_gram_row(void *self, size_t i, size_t len) {
     return out;
 }
 
-dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram) {
-    dial_svm_matrix *m = calloc(1, sizeof *m);
+dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_ctx *ctx, const dial_svm_gram *gram) {
+    dial_svm_matrix *m = dial_calloc(ctx, 1, sizeof *m);
     if (!m) return NULL;
     size_t l = gram->n, n = 2 * (l ? l : 1);
     m->gram = gram;
     m->kernel = gram->kernel;
     m->l = l;
-    m->diag = malloc(n * sizeof *m->diag);
-    m->label = malloc(n * sizeof *m->label);
-    m->index = malloc(n * sizeof *m->index);
-    m->buffers[0] = malloc(n * sizeof(float));
-    m->buffers[1] = malloc(n * sizeof(float));
+    m->diag = dial_malloc(ctx, n * sizeof *m->diag);
+    m->label = dial_malloc(ctx, n * sizeof *m->label);
+    m->index = dial_malloc(ctx, n * sizeof *m->index);
+    m->buffers[0] = dial_malloc(ctx, n * sizeof(float));
+    m->buffers[1] = dial_malloc(ctx, n * sizeof(float));
     if (!m->diag || !m->label || !m->index || !m->buffers[0] || !m->buffers[1]) {
         dial_svm_matrix_free(m);
         return NULL;

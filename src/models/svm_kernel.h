@@ -57,7 +57,7 @@ typedef struct dial_svm_cache dial_svm_cache;
 
 /* A cache of up to n_rows rows of floats, holding at most budget floats in
  * all (never less than two full rows of n_rows). NULL when out of memory. */
-dial_svm_cache *dial_svm_cache_new(size_t n_rows, size_t budget);
+dial_svm_cache *dial_svm_cache_new(const dial_ctx *ctx, size_t n_rows, size_t budget);
 void dial_svm_cache_free(dial_svm_cache *cache);
 /* Row `row` with room for len entries, made the most recently used; the
  * first *valid entries hold what was stored before (the caller fills the
@@ -99,13 +99,13 @@ typedef struct dial_svm_matrix dial_svm_matrix;
 
 /* Q of a C-SVC over the l rows `rows` of x (x has d columns) with labels y
  * (+1 or -1). Copies what it needs. NULL when out of memory. */
-dial_svm_matrix *dial_svm_matrix_svc(const dial_svm_kernel *kernel, const double *x, size_t d,
-                                     const size_t *rows, size_t l, const signed char *y,
-                                     size_t cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svc(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                     const double *x, size_t d, const size_t *rows, size_t l,
+                                     const signed char *y, size_t cache_bytes);
 /* Q of an epsilon-SVR over the l rows of x (2l variables: i and i + l are
  * row i's alpha and alpha*). NULL when out of memory. */
-dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double *x, size_t d,
-                                     size_t l, size_t cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                     const double *x, size_t d, size_t l, size_t cache_bytes);
 /* Q of a C-SVC as above, its kernel values read from gram (which must
  * outlive the matrix; rows are data rows). When the whole of Q fits in
  * cache_bytes, it has room for all of Q, kept in the solver's order: each
@@ -115,10 +115,11 @@ dial_svm_matrix *dial_svm_matrix_svr(const dial_svm_kernel *kernel, const double
  * NULL: allocated) is where to keep all of Q, l x l floats, borrowed for
  * the matrix's life: the solves of a fit reuse one, already in cache.
  * NULL when out of memory. */
-dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_svm_gram *gram, const size_t *rows, size_t l,
-                                          const signed char *y, size_t cache_bytes, float *room);
+dial_svm_matrix *dial_svm_matrix_svc_gram(const dial_ctx *ctx, const dial_svm_gram *gram,
+                                          const size_t *rows, size_t l, const signed char *y,
+                                          size_t cache_bytes, float *room);
 /* Q of an epsilon-SVR over every row of gram. NULL when out of memory. */
-dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_svm_gram *gram);
+dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_ctx *ctx, const dial_svm_gram *gram);
 void dial_svm_matrix_free(dial_svm_matrix *matrix);
 /* The solver's view of the matrix; valid while the matrix lives. */
 dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/svm_family.h"
 #include "models/svm_kernel.h"
@@ -42,13 +43,13 @@ typedef struct svm_room {
 /* room's data with at least l x l floats when a Gram matrix's Q of l rows
  * is kept whole (else, or when out of memory, NULL: the matrix allocates
  * its own or uses the cache). */
-static float *svm_room_for(svm_room *room, const dial_svm_gram *gram, size_t l,
+static float *svm_room_for(const dial_ctx *ctx, svm_room *room, const dial_svm_gram *gram, size_t l,
                            size_t cache_bytes) {
     double floats = (double)l * (double)l;
     if (!room || !gram || floats * sizeof(float) > (double)cache_bytes) return NULL;
     if (room->size < l * l) {
         free(room->data);
-        room->data = malloc((l ? l * l : 1) * sizeof *room->data);
+        room->data = dial_malloc(ctx, (l ? l * l : 1) * sizeof *room->data);
         room->size = room->data ? l * l : 0;
     }
     return room->data;
@@ -68,10 +69,11 @@ static dial_status svm_solve_classes(const dial_svm_settings *st, const double *
                                      bool *hit_max_iter, long *iterations) {
     size_t n = l ? l : 1;
     dial_svm_matrix *matrix =
-        gram ? dial_svm_matrix_svc_gram(gram, rows, l, y, cache_bytes,
-                                        svm_room_for(room, gram, l, cache_bytes))
-             : dial_svm_matrix_svc(&st->kernel, x, d, rows, l, y, cache_bytes);
-    double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
+        gram ? dial_svm_matrix_svc_gram(st->ctx, gram, rows, l, y, cache_bytes,
+                                        svm_room_for(st->ctx, room, gram, l, cache_bytes))
+             : dial_svm_matrix_svc(st->ctx, &st->kernel, x, d, rows, l, y, cache_bytes);
+    double *p = dial_malloc(st->ctx, n * sizeof *p),
+           *upper = dial_malloc(st->ctx, n * sizeof *upper);
     dial_status status = DIAL_ERR_NOMEM;
     if (matrix && p && upper) {
         for (size_t i = 0; i < l; i++) {
@@ -79,7 +81,8 @@ static dial_status svm_solve_classes(const dial_svm_settings *st, const double *
             upper[i] = y[i] > 0 ? c_pos : c_neg;
             if (!start) alpha[i] = 0;
         }
-        dial_svm_dual dual = {.l = l,
+        dial_svm_dual dual = {.ctx = st->ctx,
+                              .l = l,
                               .p = p,
                               .y = y,
                               .upper = upper,
@@ -161,10 +164,12 @@ static dial_status svm_decisions(const dial_svm_settings *st, const double *x, s
     size_t n_sv = 0;
     for (size_t i = 0; i < l; i++) n_sv += alpha[i] > 0;
     size_t m = n_sv ? n_sv : 1, width = d ? d : 1;
-    double *sv = malloc(m * width * sizeof *sv), *svt = malloc(m * width * sizeof *svt);
-    double *coef = malloc(m * sizeof *coef), *norms = malloc(m * sizeof *norms);
-    double *values = malloc(SVM_QUERY_ROWS * m * sizeof *values);
-    double *query = malloc(SVM_QUERY_ROWS * width * sizeof *query);
+    double *sv = dial_malloc(st->ctx, m * width * sizeof *sv),
+           *svt = dial_malloc(st->ctx, m * width * sizeof *svt);
+    double *coef = dial_malloc(st->ctx, m * sizeof *coef),
+           *norms = dial_malloc(st->ctx, m * sizeof *norms);
+    double *values = dial_malloc(st->ctx, SVM_QUERY_ROWS * m * sizeof *values);
+    double *query = dial_malloc(st->ctx, SVM_QUERY_ROWS * width * sizeof *query);
     dial_status status = DIAL_ERR_NOMEM;
     if (sv && svt && coef && norms && values && query) {
         size_t k = 0;
@@ -206,9 +211,10 @@ static dial_status svm_run_fold(const svm_work *w, svm_room *room, svm_pair *pai
     size_t last = l * (size_t)(fold + 1) / SVM_PLATT_FOLDS;
     if (first == last) return DIAL_OK;
     size_t n_train = l - (last - first), n = l ? l : 1;
-    size_t *train = malloc(n * sizeof *train), *test = malloc(n * sizeof *test);
-    signed char *y = malloc(n * sizeof *y);
-    double *alpha = malloc(n * sizeof *alpha);
+    size_t *train = dial_malloc(w->settings->ctx, n * sizeof *train),
+           *test = dial_malloc(w->settings->ctx, n * sizeof *test);
+    signed char *y = dial_malloc(w->settings->ctx, n * sizeof *y);
+    double *alpha = dial_malloc(w->settings->ctx, n * sizeof *alpha);
     dial_status status = DIAL_ERR_NOMEM;
     if (train && test && y && alpha) {
         size_t positives = 0, k = 0;
@@ -252,9 +258,9 @@ static dial_status svm_solve_pair(const svm_work *w, svm_room *room, size_t p, s
     double *linear = NULL, *start[2] = {NULL, NULL};
     bool warm = false, optimal = false, bar_valid = false;
     if (part) {
-        linear = malloc(n * sizeof *linear);
-        start[0] = malloc(n * sizeof *start[0]);
-        start[1] = malloc(n * sizeof *start[1]);
+        linear = dial_malloc(w->settings->ctx, n * sizeof *linear);
+        start[0] = dial_malloc(w->settings->ctx, n * sizeof *start[0]);
+        start[1] = dial_malloc(w->settings->ctx, n * sizeof *start[1]);
         if (!linear || !start[0] || !start[1]) {
             free(linear);
             free(start[0]);
@@ -336,9 +342,10 @@ static void svm_pairs_free(svm_pair *pairs, size_t n_pairs) {
 static dial_status svm_pairs_make(dial_ctx *ctx, const dial_svm_settings *st,
                                   const dial_fit_input *in, svm_pair **out) {
     size_t k = in->n_classes, n = in->n_rows, n_pairs = k * (k - 1) / 2;
-    size_t *count = calloc(k, sizeof *count), *start = calloc(k + 1, sizeof *start);
-    size_t *grouped = malloc(n * sizeof *grouped);
-    svm_pair *pairs = calloc(n_pairs, sizeof *pairs);
+    size_t *count = dial_calloc(ctx, k, sizeof *count),
+           *start = dial_calloc(ctx, k + 1, sizeof *start);
+    size_t *grouped = dial_malloc(ctx, n * sizeof *grouped);
+    svm_pair *pairs = dial_calloc(ctx, n_pairs, sizeof *pairs);
     if (!count || !start || !grouped || !pairs) {
         free(count);
         free(start);
@@ -349,7 +356,7 @@ static dial_status svm_pairs_make(dial_ctx *ctx, const dial_svm_settings *st,
     }
     for (size_t i = 0; i < n; i++) count[(size_t)in->y[i]]++;
     for (size_t c = 0; c < k; c++) start[c + 1] = start[c] + count[c];
-    size_t *fill = calloc(k, sizeof *fill);
+    size_t *fill = dial_calloc(ctx, k, sizeof *fill);
     dial_status status = fill ? DIAL_OK : DIAL_ERR_NOMEM;
     for (size_t i = 0; fill && i < n; i++) {
         size_t c = (size_t)in->y[i];
@@ -372,14 +379,14 @@ static dial_status svm_pairs_make(dial_ctx *ctx, const dial_svm_settings *st,
                                .n_s = count[s],
                                .c_s = st->c * weight_s,
                                .c_t = st->c * weight_t};
-            pair->rows = malloc(m * sizeof *pair->rows);
-            pair->y = malloc(m * sizeof *pair->y);
-            pair->alpha = calloc(m, sizeof *pair->alpha);
-            pair->gradient = malloc(m * sizeof *pair->gradient);
-            pair->gradient_bar = malloc(m * sizeof *pair->gradient_bar);
+            pair->rows = dial_malloc(ctx, m * sizeof *pair->rows);
+            pair->y = dial_malloc(ctx, m * sizeof *pair->y);
+            pair->alpha = dial_calloc(ctx, m, sizeof *pair->alpha);
+            pair->gradient = dial_malloc(ctx, m * sizeof *pair->gradient);
+            pair->gradient_bar = dial_malloc(ctx, m * sizeof *pair->gradient_bar);
             if (st->probability) {
-                pair->order = malloc(m * sizeof *pair->order);
-                pair->dec = calloc(m, sizeof *pair->dec);
+                pair->order = dial_malloc(ctx, m * sizeof *pair->order);
+                pair->dec = dial_calloc(ctx, m, sizeof *pair->dec);
             }
             if (!pair->rows || !pair->y || !pair->alpha || !pair->gradient || !pair->gradient_bar ||
                 (st->probability && (!pair->order || !pair->dec))) {
@@ -414,7 +421,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const dial_svm_settings *st,
                                    const dial_svm_warm *from, bool keep, svm_pair *pairs,
                                    size_t n_pairs) {
     size_t per_pair = st->probability ? 1 + SVM_PLATT_FOLDS : 1, n_jobs = n_pairs * per_pair;
-    svm_job *jobs = calloc(n_jobs ? n_jobs : 1, sizeof *jobs);
+    svm_job *jobs = dial_calloc(ctx, n_jobs ? n_jobs : 1, sizeof *jobs);
     if (!jobs) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory for %zu jobs", n_jobs);
     for (size_t p = 0; p < n_pairs; p++) {
         double l = (double)pairs[p].l;
@@ -461,15 +468,21 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const dial_svm_settings *st,
     if (status == DIAL_OK && st->probability)
         for (size_t p = 0; p < n_pairs; p++) {
             svm_pair *pair = &pairs[p];
-            signed char *labels = malloc((pair->l ? pair->l : 1) * sizeof *labels);
-            if (!labels)
+            signed char *labels = dial_malloc(ctx, (pair->l ? pair->l : 1) * sizeof *labels);
+            double *target = dial_malloc(ctx, (pair->l ? pair->l : 1) * sizeof *target);
+            if (!labels || !target) {
+                free(labels);
+                free(target);
                 return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory fitting sigmoids");
+            }
             for (size_t q = 0; q < pair->l; q++) labels[q] = pair->y[pair->order[q]];
-            if (!dial_svm_platt_fit(pair->dec, labels, pair->l, &pair->prob_a, &pair->prob_b))
+            if (!dial_svm_platt_fit(pair->dec, labels, pair->l, target, &pair->prob_a,
+                                    &pair->prob_b))
                 dial_log(ctx, DIAL_LOG_DEBUG,
                          "svm: the sigmoid of classes %zu and %zu stopped early (line search)",
                          pair->s, pair->t);
             free(labels);
+            free(target);
         }
     return status;
 }
@@ -482,14 +495,15 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const dial_svm_settings
                                           const dial_fit_input *in, const svm_pair *pairs,
                                           size_t n_pairs, dial_tensors *learned) {
     size_t n = in->n_rows, d = in->n_features, k = in->n_classes;
-    size_t *column = malloc((n ? n : 1) * sizeof *column); /* SV column of a row, or SIZE_MAX */
+    size_t *column =
+        dial_malloc(ctx, (n ? n : 1) * sizeof *column); /* SV column of a row, or SIZE_MAX */
     if (!column) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
     for (size_t i = 0; i < n; i++) column[i] = SIZE_MAX;
     for (size_t p = 0; p < n_pairs; p++)
         for (size_t q = 0; q < pairs[p].l; q++)
             if (pairs[p].alpha[q] > 0) column[pairs[p].rows[q]] = 0;
     /* columns in class order, each class's rows in training order */
-    size_t n_sv = 0, *per_class = calloc(k, sizeof *per_class);
+    size_t n_sv = 0, *per_class = dial_calloc(ctx, k, sizeof *per_class);
     if (!per_class) {
         free(column);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
@@ -573,7 +587,7 @@ dial_status dial_svm_fit_classifier(dial_ctx *ctx, const dial_svm_settings *st,
         status = warm ? DIAL_OK : DIAL_ERR_NOMEM;
         for (size_t p = 0; status == DIAL_OK && p < n_pairs; p++) {
             const svm_pair *pair = &pairs[p];
-            status = dial_svm_warm_keep(&warm->parts[p], pair->alpha, pair->gradient,
+            status = dial_svm_warm_keep(ctx, &warm->parts[p], pair->alpha, pair->gradient,
                                         pair->gradient_bar, pair->y, pair->l, pair->c_s, pair->c_t,
                                         pair->rho, !pair->hit_max_iter);
             warm->iterations += pair->iterations;

@@ -29,20 +29,14 @@ static double platt_objective(const double *dec, const double *target, size_t n,
     return f;
 }
 
-bool dial_svm_platt_fit(const double *dec, const signed char *y, size_t n, double *a_out,
-                        double *b_out) {
+bool dial_svm_platt_fit(const double *dec, const signed char *y, size_t n, double *target,
+                        double *a_out, double *b_out) {
     size_t positives = 0;
     for (size_t i = 0; i < n; i++) positives += y[i] > 0;
     size_t negatives = n - positives;
     double hi = ((double)positives + 1) / ((double)positives + 2);
     double lo = 1 / ((double)negatives + 2);
-    double *target = malloc((n ? n : 1) * sizeof *target);
     double a = 0, b = log(((double)negatives + 1) / ((double)positives + 1));
-    if (!target) {
-        *a_out = a;
-        *b_out = b;
-        return false;
-    }
     for (size_t i = 0; i < n; i++) target[i] = y[i] > 0 ? hi : lo;
     double f = platt_objective(dec, target, n, a, b);
     bool ok = true;
@@ -89,7 +83,6 @@ bool dial_svm_platt_fit(const double *dec, const signed char *y, size_t n, doubl
             break;
         }
     }
-    free(target);
     *a_out = a;
     *b_out = b;
     return ok;

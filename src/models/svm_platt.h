@@ -17,9 +17,12 @@
 
 /* Fits A and B to the n decision values dec with labels y (+1 or -1), with
  * Platt's targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2) in place of 1 and 0.
+ * target is the caller's scratch of n doubles (so that running out of
+ * memory is the caller's error, never a silently different sigmoid).
  * Returns false when the line search could not make progress (A and B are
  * then the best found). */
-bool dial_svm_platt_fit(const double *dec, const signed char *y, size_t n, double *a, double *b);
+bool dial_svm_platt_fit(const double *dec, const signed char *y, size_t n, double *target,
+                        double *a, double *b);
 
 /* P(y = +1 | dec) under the sigmoid (A, B), computed without overflow. */
 double dial_svm_platt_probability(double dec, double a, double b);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/svm_family.h"
 #include "models/svm_kernel.h"
@@ -100,9 +101,9 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
         m->prob_b = data;
         if (status != DIAL_OK) return status;
     }
-    m->first = calloc(k + 1, sizeof *m->first);
-    m->sv_norms = malloc((m->n_sv ? m->n_sv : 1) * sizeof *m->sv_norms);
-    m->svt = malloc((m->n_sv ? m->n_sv : 1) * (m->d ? m->d : 1) * sizeof *m->svt);
+    m->first = dial_calloc(ctx, k + 1, sizeof *m->first);
+    m->sv_norms = dial_malloc(ctx, (m->n_sv ? m->n_sv : 1) * sizeof *m->sv_norms);
+    m->svt = dial_malloc(ctx, (m->n_sv ? m->n_sv : 1) * (m->d ? m->d : 1) * sizeof *m->svt);
     if (!m->first || !m->sv_norms || !m->svt) {
         dial_svm_model_free(m);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting");
@@ -284,7 +285,7 @@ dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
             return status;
         }
     }
-    sc.scratch = malloc((size_t)threads * scratch_size * sizeof *sc.scratch);
+    sc.scratch = dial_malloc(ctx, (size_t)threads * scratch_size * sizeof *sc.scratch);
     if (!sc.scratch) {
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting %zu rows", in->n_rows);

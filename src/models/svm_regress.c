@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/model.h"
 #include "models/svm_family.h"
 #include "models/svm_kernel.h"
@@ -23,13 +24,16 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
                                    const dial_svm_warm *from, dial_svm_warm **to,
                                    dial_tensors *learned) {
     size_t l = in->n_rows, d = in->n_features, n = 2 * l;
-    dial_svm_matrix *matrix = gram ? dial_svm_matrix_svr_gram(gram)
-                                   : dial_svm_matrix_svr(&st->kernel, in->x, d, l, st->cache_bytes);
-    double *p = malloc(n * sizeof *p), *upper = malloc(n * sizeof *upper);
-    double *alpha = calloc(n, sizeof *alpha);
-    double *start = malloc(n * sizeof *start), *gradient = malloc(n * sizeof *gradient);
-    double *start_bar = malloc(n * sizeof *start_bar), *bar = malloc(n * sizeof *bar);
-    signed char *y = malloc(n * sizeof *y);
+    dial_svm_matrix *matrix =
+        gram ? dial_svm_matrix_svr_gram(ctx, gram)
+             : dial_svm_matrix_svr(ctx, &st->kernel, in->x, d, l, st->cache_bytes);
+    double *p = dial_malloc(ctx, n * sizeof *p), *upper = dial_malloc(ctx, n * sizeof *upper);
+    double *alpha = dial_calloc(ctx, n, sizeof *alpha);
+    double *start = dial_malloc(ctx, n * sizeof *start),
+           *gradient = dial_malloc(ctx, n * sizeof *gradient);
+    double *start_bar = dial_malloc(ctx, n * sizeof *start_bar),
+           *bar = dial_malloc(ctx, n * sizeof *bar);
+    signed char *y = dial_malloc(ctx, n * sizeof *y);
     dial_status status = DIAL_OK;
     dial_svm_dual_result result = {0};
     if (!matrix || !p || !upper || !alpha || !start || !gradient || !start_bar || !bar || !y) {
@@ -42,7 +46,8 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
             y[i + l] = -1;
             upper[i] = upper[i + l] = st->c;
         }
-        dial_svm_dual dual = {.l = n,
+        dial_svm_dual dual = {.ctx = ctx,
+                              .l = n,
                               .p = p,
                               .y = y,
                               .upper = upper,
@@ -72,8 +77,8 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
                 dial_fail(ctx, status, "svm: out of memory solving %zu rows; lower cache_mb", l);
         if (status == DIAL_OK && to) {
             dial_svm_warm *warm = dial_svm_warm_of(ctx, st, 1);
-            status = warm ? dial_svm_warm_keep(&warm->parts[0], alpha, gradient, bar, y, n, st->c,
-                                               st->c, result.rho, !result.hit_max_iter)
+            status = warm ? dial_svm_warm_keep(ctx, &warm->parts[0], alpha, gradient, bar, y, n,
+                                               st->c, st->c, result.rho, !result.hit_max_iter)
                           : DIAL_ERR_NOMEM;
             if (status == DIAL_OK) {
                 warm->iterations = result.iterations;

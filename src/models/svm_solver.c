@@ -23,6 +23,7 @@
  *  - rho: the mean of y_t G_t over the free variables, or the middle of the
  *    interval the bounded ones allow when none is free.
  */
+#include "core/alloc.h"
 #include "models/svm_solver.h"
 
 #include <math.h>
@@ -491,17 +492,17 @@ static dial_status svm_smo_init(svm_smo *s, const dial_svm_dual *dual, dial_svm_
                                 const double *alpha) {
     size_t l = dual->l, n = l ? l : 1;
     *s = (svm_smo){.l = l, .active = l, .q = q, .eps = dual->eps};
-    s->alpha = malloc(n * sizeof *s->alpha);
-    s->G = malloc(n * sizeof *s->G);
-    s->G_bar = calloc(n, sizeof *s->G_bar);
-    s->p = malloc(n * sizeof *s->p);
-    s->C = malloc(n * sizeof *s->C);
-    s->diag = malloc(n * sizeof *s->diag);
-    s->y = malloc(n * sizeof *s->y);
-    s->state = malloc(n * sizeof *s->state);
-    s->original = malloc(n * sizeof *s->original);
-    s->up = malloc(n * sizeof *s->up);
-    s->low = malloc(n * sizeof *s->low);
+    s->alpha = dial_malloc(dual->ctx, n * sizeof *s->alpha);
+    s->G = dial_malloc(dual->ctx, n * sizeof *s->G);
+    s->G_bar = dial_calloc(dual->ctx, n, sizeof *s->G_bar);
+    s->p = dial_malloc(dual->ctx, n * sizeof *s->p);
+    s->C = dial_malloc(dual->ctx, n * sizeof *s->C);
+    s->diag = dial_malloc(dual->ctx, n * sizeof *s->diag);
+    s->y = dial_malloc(dual->ctx, n * sizeof *s->y);
+    s->state = dial_malloc(dual->ctx, n * sizeof *s->state);
+    s->original = dial_malloc(dual->ctx, n * sizeof *s->original);
+    s->up = dial_malloc(dual->ctx, n * sizeof *s->up);
+    s->low = dial_malloc(dual->ctx, n * sizeof *s->low);
     if (!s->alpha || !s->G || !s->G_bar || !s->p || !s->C || !s->diag || !s->y || !s->state ||
         !s->original || !s->up || !s->low)
         return DIAL_ERR_NOMEM;

@@ -38,6 +38,7 @@ typedef struct dial_svm_q {
 } dial_svm_q;
 
 typedef struct dial_svm_dual {
+    const dial_ctx *ctx;  /* whose allocation hook the solver asks (NULL: none) */
     size_t l;             /* number of variables */
     const double *p;      /* linear term, l */
     const signed char *y; /* +1 or -1, l */

@@ -1,16 +1,17 @@
 /*
  * Warm starts of the SVM duals along increasing C (see svm_warm.h).
  */
+#include "core/alloc.h"
 #include "models/svm_warm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-dial_svm_warm *dial_svm_warm_new(size_t n_parts) {
-    dial_svm_warm *warm = calloc(1, sizeof *warm);
+dial_svm_warm *dial_svm_warm_new(const dial_ctx *ctx, size_t n_parts) {
+    dial_svm_warm *warm = dial_calloc(ctx, 1, sizeof *warm);
     if (!warm) return NULL;
     warm->n_parts = n_parts;
-    warm->parts = calloc(n_parts ? n_parts : 1, sizeof *warm->parts);
+    warm->parts = dial_calloc(ctx, n_parts ? n_parts : 1, sizeof *warm->parts);
     if (!warm->parts) {
         free(warm);
         return NULL;
@@ -31,8 +32,8 @@ void dial_svm_warm_free(void *solution) {
     free(warm);
 }
 
-dial_svm_warm *dial_svm_warm_copy(const dial_svm_warm *from) {
-    dial_svm_warm *warm = dial_svm_warm_new(from->n_parts);
+dial_svm_warm *dial_svm_warm_copy(const dial_ctx *ctx, const dial_svm_warm *from) {
+    dial_svm_warm *warm = dial_svm_warm_new(ctx, from->n_parts);
     if (!warm) return NULL;
     dial_svm_warm_part *parts = warm->parts;
     *warm = *from;
@@ -41,7 +42,7 @@ dial_svm_warm *dial_svm_warm_copy(const dial_svm_warm *from) {
     warm->value = NULL;
     dial_status status = DIAL_OK;
     if (from->value) {
-        warm->value = malloc((from->n_value ? from->n_value : 1) * sizeof *warm->value);
+        warm->value = dial_malloc(ctx, (from->n_value ? from->n_value : 1) * sizeof *warm->value);
         if (warm->value)
             memcpy(warm->value, from->value, from->n_value * sizeof *warm->value);
         else
@@ -51,8 +52,8 @@ dial_svm_warm *dial_svm_warm_copy(const dial_svm_warm *from) {
         const dial_svm_warm_part *part = &from->parts[p];
         if (!part->alpha) continue;
         status =
-            dial_svm_warm_keep(&parts[p], part->alpha, part->gradient, part->gradient_bar, NULL,
-                               part->l, part->c_pos, part->c_neg, part->rho, part->converged);
+            dial_svm_warm_keep(ctx, &parts[p], part->alpha, part->gradient, part->gradient_bar,
+                               NULL, part->l, part->c_pos, part->c_neg, part->rho, part->converged);
         parts[p].at_upper = part->at_upper;
     }
     if (status != DIAL_OK) {
@@ -62,13 +63,13 @@ dial_svm_warm *dial_svm_warm_copy(const dial_svm_warm *from) {
     return warm;
 }
 
-dial_status dial_svm_warm_keep(dial_svm_warm_part *part, const double *alpha,
+dial_status dial_svm_warm_keep(const dial_ctx *ctx, dial_svm_warm_part *part, const double *alpha,
                                const double *gradient, const double *gradient_bar,
                                const signed char *y, size_t l, double c_pos, double c_neg,
                                double rho, bool converged) {
     size_t n = l ? l : 1;
-    double *copy = malloc(n * sizeof *copy), *g = malloc(n * sizeof *g);
-    double *bar = malloc(n * sizeof *bar);
+    double *copy = dial_malloc(ctx, n * sizeof *copy), *g = dial_malloc(ctx, n * sizeof *g);
+    double *bar = dial_malloc(ctx, n * sizeof *bar);
     if (!copy || !g || !bar) {
         free(copy);
         free(g);

@@ -61,17 +61,17 @@ typedef struct dial_svm_warm {
 
 /* A solution with room for n_parts parts (each empty: l = 0). NULL when
  * out of memory. */
-dial_svm_warm *dial_svm_warm_new(size_t n_parts);
+dial_svm_warm *dial_svm_warm_new(const dial_ctx *ctx, size_t n_parts);
 /* Frees a solution (NULL is fine); the free_warm hook. */
 void dial_svm_warm_free(void *warm);
 /* A copy of warm (its parts and predictions), with no iteration spent.
  * NULL when out of memory. */
-dial_svm_warm *dial_svm_warm_copy(const dial_svm_warm *warm);
+dial_svm_warm *dial_svm_warm_copy(const dial_ctx *ctx, const dial_svm_warm *warm);
 
 /* Keeps a copy of a sub-problem's solution alpha, its gradient and G_bar
  * (l values each, labels y: NULL when the caller sets at_upper itself) in
  * part. Returns DIAL_ERR_NOMEM (part unchanged) when out of memory. */
-dial_status dial_svm_warm_keep(dial_svm_warm_part *part, const double *alpha,
+dial_status dial_svm_warm_keep(const dial_ctx *ctx, dial_svm_warm_part *part, const double *alpha,
                                const double *gradient, const double *gradient_bar,
                                const signed char *y, size_t l, double c_pos, double c_neg,
                                double rho, bool converged);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/cart.h"
 
 static const dial_knob_spec tree_knobs[] = {
@@ -94,9 +95,9 @@ static const dial_param_doc tree_params[] = {
 
 /* Per-row weights: the class weight of each row, or 1. NULL when out of
  * memory. */
-static double *tree_row_weights(const dial_cart_data *data, bool balanced) {
-    double *weight = malloc(data->n_rows * sizeof *weight);
-    double *by_class = balanced ? dial_cart_balanced_weights(data) : NULL;
+static double *tree_row_weights(const dial_ctx *ctx, const dial_cart_data *data, bool balanced) {
+    double *weight = dial_malloc(ctx, data->n_rows * sizeof *weight);
+    double *by_class = balanced ? dial_cart_balanced_weights(ctx, data) : NULL;
     if (!weight || (balanced && !by_class)) {
         free(weight);
         free(by_class);
@@ -115,8 +116,8 @@ static dial_status tree_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     dial_cart_data data;
     status = dial_cart_data_prepare(ctx, "tree", in, params.native, &data);
     if (status != DIAL_OK) return status;
-    double *weight = tree_row_weights(&data, params.balanced);
-    dial_cart_workspace *ws = dial_cart_workspace_new(&data);
+    double *weight = tree_row_weights(ctx, &data, params.balanced);
+    dial_cart_workspace *ws = dial_cart_workspace_new(ctx, &data);
     double *importance = NULL;
     dial_cart_tree tree = {0};
     if (!weight || !ws) {
@@ -162,9 +163,9 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     (void)knobs;
     dial_cart_view tree = dial_cart_forest_tree(&nodes, 0);
     const dial_cart_categories *cats = &nodes.categories;
-    dial_cart_packed *packed = malloc(tree.n_nodes * sizeof *packed);
-    uint32_t *stack = malloc(2 * tree.n_nodes * sizeof *stack);
-    uint32_t *codes = malloc((cats->n_blocks ? cats->n_blocks : 1) * sizeof *codes);
+    dial_cart_packed *packed = dial_malloc(ctx, tree.n_nodes * sizeof *packed);
+    uint32_t *stack = dial_malloc(ctx, 2 * tree.n_nodes * sizeof *stack);
+    uint32_t *codes = dial_malloc(ctx, (cats->n_blocks ? cats->n_blocks : 1) * sizeof *codes);
     if (!packed || !stack || !codes) {
         free(packed);
         free(stack);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "tune/record.h"
 #include "tune/study_internal.h"
 
@@ -93,10 +94,10 @@ static void heart_free(heart *self) {
 }
 
 static heart *heart_new(dial_ctx *ctx, dial_study *study, int jobs) {
-    heart *self = calloc(1, sizeof *self);
+    heart *self = dial_calloc(ctx, 1, sizeof *self);
     if (!self) return NULL;
-    self->running = malloc((size_t)jobs * sizeof *self->running);
-    self->ids = malloc((size_t)jobs * sizeof *self->ids);
+    self->running = dial_malloc(ctx, (size_t)jobs * sizeof *self->running);
+    self->ids = dial_malloc(ctx, (size_t)jobs * sizeof *self->ids);
     self->ctx = dial_ctx_clone(ctx, 1);
     pthread_condattr_t attributes;
     pthread_condattr_init(&attributes);
@@ -372,7 +373,7 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
                                      : 0,
                      .heart = heart_new(ctx, study, jobs),
                      .status = DIAL_OK};
-    worker *workers = calloc((size_t)jobs, sizeof *workers);
+    worker *workers = dial_calloc(ctx, (size_t)jobs, sizeof *workers);
     bool ready = workers && run.heart && pthread_mutex_init(&run.lock, NULL) == 0;
     bool locked = ready;
     if (locked && pthread_mutex_init(&run.ledger, NULL) != 0) {

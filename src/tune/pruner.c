@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "tune/pruner.h"
 
 /* Every pruner kind, by its table. */
@@ -31,7 +32,7 @@ dial_status dial_pruner_create(dial_ctx *ctx, const char *name, const dial_prune
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown pruner '%s'; pruners are: %s", wanted,
                          names);
     }
-    dial_pruner *pruner = calloc(1, sizeof *pruner);
+    dial_pruner *pruner = dial_calloc(ctx, 1, sizeof *pruner);
     if (!pruner) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a pruner");
     pruner->ops = ops;
     dial_status status = ops->create ? ops->create(ctx, setup, &pruner->state) : DIAL_OK;

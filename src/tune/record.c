@@ -163,8 +163,8 @@ bool dial_record_add_param(dial_trial_record *record, const char *name, dial_par
             !grow((void **)&record->param_texts, sizeof(char *), capacity))
             return false;
     }
-    char *name_copy = dial_strdup(name);
-    char *text_copy = dial_strdup(text ? text : "");
+    char *name_copy = dial_strdup(NULL, name);
+    char *text_copy = dial_strdup(NULL, text ? text : "");
     if (!name_copy || !text_copy) {
         free(name_copy);
         free(text_copy);
@@ -182,7 +182,7 @@ bool dial_record_set_param(dial_trial_record *record, const char *name, dial_par
                            double value, const char *text) {
     long at = dial_record_find_param(record, name);
     if (at < 0) return dial_record_add_param(record, name, kind, value, text);
-    char *text_copy = dial_strdup(text ? text : "");
+    char *text_copy = dial_strdup(NULL, text ? text : "");
     if (!text_copy) return false;
     free(record->param_texts[at]);
     record->param_texts[at] = text_copy;
@@ -261,7 +261,7 @@ bool dial_record_append_path(dial_trial_record *record, int64_t step, double val
 
 bool dial_record_set_message(dial_trial_record *record, const char *message) {
     char *copy = NULL;
-    if (message && !(copy = dial_strdup(message))) return false;
+    if (message && !(copy = dial_strdup(NULL, message))) return false;
     free(record->message);
     record->message = copy;
     return true;
@@ -287,8 +287,8 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
             goto nomem;
     }
     for (size_t i = 0; i < from->n_params; i++) {
-        to->param_names[i] = dial_strdup(from->param_names[i]);
-        to->param_texts[i] = dial_strdup(from->param_texts[i]);
+        to->param_names[i] = dial_strdup(NULL, from->param_names[i]);
+        to->param_texts[i] = dial_strdup(NULL, from->param_texts[i]);
         to->param_values[i] = from->param_values[i];
         to->param_kinds[i] = from->param_kinds[i];
         to->n_params = i + 1;
@@ -307,7 +307,7 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
     if (from->n_path &&
         !dial_record_set_path(to, from->path_steps, from->path_values, from->n_path))
         goto nomem;
-    if (from->message && !(to->message = dial_strdup(from->message))) goto nomem;
+    if (from->message && !(to->message = dial_strdup(NULL, from->message))) goto nomem;
     return true;
 nomem:
     /* n_params already counts a half-filled slot, so clearing frees it. */

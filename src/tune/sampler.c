@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "tune/sampler_internal.h"
 
 /* Checks that a parameter can be sampled; the study layer builds spaces
@@ -108,7 +109,7 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
         dial_status status = check_space(ctx, space);
         if (status != DIAL_OK) return status;
     }
-    dial_sampler *sampler = calloc(1, sizeof *sampler);
+    dial_sampler *sampler = dial_calloc(ctx, 1, sizeof *sampler);
     if (!sampler) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
     sampler->ops = ops;
     sampler->kind = kind;
@@ -116,7 +117,7 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
     sampler->grid_points = grid_points ? grid_points : 10;
     dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
     if (status == DIAL_OK && roles && sampler->space.n) {
-        sampler->roles = malloc(sampler->space.n * sizeof *sampler->roles);
+        sampler->roles = dial_malloc(ctx, sampler->space.n * sizeof *sampler->roles);
         if (sampler->roles)
             memcpy(sampler->roles, roles, sampler->space.n * sizeof *sampler->roles);
         else

@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "tune/sampler_internal.h"
 
 /* The seed's stream of the exponential keys (distinct from the streams of
@@ -75,8 +76,8 @@ dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler) {
         dial_grid_free(grid);
         return DIAL_OK;
     }
-    distinct_key *keys = malloc((size_t)size * sizeof *keys);
-    int64_t *order = malloc((size_t)size * sizeof *order);
+    distinct_key *keys = dial_malloc(ctx, (size_t)size * sizeof *keys);
+    int64_t *order = dial_malloc(ctx, (size_t)size * sizeof *order);
     if (!keys || !order) {
         free(keys);
         free(order);

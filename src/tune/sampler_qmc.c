@@ -22,6 +22,7 @@
  */
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "tune/sampler_internal.h"
 
 /* One row of the table: the degree s of the primitive polynomial, its inner
@@ -103,8 +104,8 @@ dial_status dial_qmc_init(dial_ctx *ctx, dial_sampler *sampler) {
     size_t n = sampler->space.n < DIAL_SOBOL_DIMENSIONS ? sampler->space.n : DIAL_SOBOL_DIMENSIONS;
     sampler->n_dimensions = n;
     if (n == 0) return DIAL_OK;
-    sampler->directions = malloc(n * sizeof *sampler->directions);
-    sampler->scramble_keys = malloc(n * sizeof *sampler->scramble_keys);
+    sampler->directions = dial_malloc(ctx, n * sizeof *sampler->directions);
+    sampler->scramble_keys = dial_malloc(ctx, n * sizeof *sampler->scramble_keys);
     if (!sampler->directions || !sampler->scramble_keys)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making the qmc sampler");
     for (size_t d = 0; d < n; d++) {

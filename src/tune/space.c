@@ -95,13 +95,13 @@ static bool param_copy(dial_param *to, const dial_param *from) {
     to->choices = NULL;
     to->condition = NULL;
     to->n_choices = 0;
-    if (!(to->name = dial_strdup(from->name ? from->name : ""))) goto nomem;
-    if (!(to->condition = dial_strdup(from->condition ? from->condition : ""))) goto nomem;
+    if (!(to->name = dial_strdup(NULL, from->name ? from->name : ""))) goto nomem;
+    if (!(to->condition = dial_strdup(NULL, from->condition ? from->condition : ""))) goto nomem;
     if (from->n_choices) {
         if (!(to->choices = calloc(from->n_choices, sizeof *to->choices))) goto nomem;
         to->n_choices = from->n_choices;
         for (size_t c = 0; c < from->n_choices; c++)
-            if (!(to->choices[c] = dial_strdup(from->choices[c] ? from->choices[c] : "")))
+            if (!(to->choices[c] = dial_strdup(NULL, from->choices[c] ? from->choices[c] : "")))
                 goto nomem;
     }
     return true;
@@ -253,8 +253,8 @@ typedef struct space_target {
 
 static dial_status param_start(dial_ctx *ctx, const space_target *target, dial_param *param) {
     *param = (dial_param){0};
-    param->name = dial_strdup(target->spec->name);
-    param->condition = dial_strdup(target->spec->condition ? target->spec->condition : "");
+    param->name = dial_strdup(ctx, target->spec->name);
+    param->condition = dial_strdup(ctx, target->spec->condition ? target->spec->condition : "");
     if (!param->name || !param->condition) {
         param_clear(param);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
@@ -393,7 +393,7 @@ static dial_status parse_list(dial_ctx *ctx, space_target *target, const char *c
             if (strcmp(param->choices[j], canonical) == 0)
                 status = dial_fail(ctx, DIAL_ERR_KNOB, "space for '%s': '%s' is listed twice",
                                    spec->name, canonical);
-        if (status == DIAL_OK && !(param->choices[i] = dial_strdup(canonical)))
+        if (status == DIAL_OK && !(param->choices[i] = dial_strdup(ctx, canonical)))
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
         if (status != DIAL_OK) {
             param_clear(param);
@@ -426,7 +426,7 @@ static dial_status parse_list_text(dial_ctx *ctx, space_target *target, const sp
                                    char separator, dial_param *param) {
     size_t n = 1;
     for (const char *p = item->value; *p; p++) n += *p == separator;
-    char *copy = dial_strdup(item->value);
+    char *copy = dial_strdup(ctx, item->value);
     const char **pieces = malloc(n * sizeof *pieces);
     if (!copy || !pieces) {
         free(copy);
@@ -560,14 +560,14 @@ static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t 
         param->fixed = n == 1;
         if (!(param->choices = calloc(n, sizeof *param->choices))) goto nomem;
         for (size_t c = 0; c < n; c++) {
-            if (!(param->choices[c] = dial_strdup(choices[c]))) goto nomem;
+            if (!(param->choices[c] = dial_strdup(ctx, choices[c]))) goto nomem;
             param->n_choices = c + 1;
         }
         break;
     }
     }
-    if (!(param->name = dial_strdup(spec->name)) ||
-        !(param->condition = dial_strdup(spec->condition ? spec->condition : "")))
+    if (!(param->name = dial_strdup(ctx, spec->name)) ||
+        !(param->condition = dial_strdup(ctx, spec->condition ? spec->condition : "")))
         goto nomem;
     return DIAL_OK;
 nomem:

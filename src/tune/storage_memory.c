@@ -83,7 +83,7 @@ static dial_status memory_open_study(dial_ctx *ctx, void *self, const char *name
             return dial_study_identity_check(ctx, name, "memory", &store->identity, identity);
         return dial_study_identity_copy(ctx, identity, &store->identity);
     }
-    if (!(store->name = dial_strdup(name))) return memory_nomem(ctx);
+    if (!(store->name = dial_strdup(ctx, name))) return memory_nomem(ctx);
     dial_status status = dial_study_identity_copy(ctx, identity, &store->identity);
     if (status != DIAL_OK) return status;
     store->direction = direction;

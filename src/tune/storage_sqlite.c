@@ -470,7 +470,7 @@ static dial_status sqlite_open(dial_ctx *ctx, const char *path, bool read_only, 
                          "cannot open study storage %s: directory '%s' does not exist", path,
                          parent);
     sqlite_storage *store = calloc(1, sizeof *store);
-    if (!store || !(store->path = dial_strdup(path)) ||
+    if (!store || !(store->path = dial_strdup(ctx, path)) ||
         !(store->statements = calloc(STATEMENT_COUNT, sizeof *store->statements))) {
         if (store) free(store->path);
         free(store);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "tune/record.h"
 #include "tune/storage_sqlite_internal.h"
 
@@ -266,7 +267,7 @@ static int compare_record_numbers(const void *a, const void *b) {
 static int leaders_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
     leaders_arg *arg = p;
     dial_trial_list_free(arg->out);
-    int64_t *ids = malloc((arg->n + 1) * sizeof *ids);
+    int64_t *ids = dial_malloc(ctx, (arg->n + 1) * sizeof *ids);
     if (!ids) {
         *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
         return TXN_FAILED;

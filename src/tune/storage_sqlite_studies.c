@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/record.h"
 #include "tune/storage_sqlite_internal.h"
@@ -240,9 +241,9 @@ static int studies_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_stat
     while ((rc = next_row(list)) == SQLITE_ROW) {
         if (arg->n == capacity) {
             capacity = capacity ? capacity * 2 : 8;
-            dial_study_summary *items = realloc(arg->items, capacity * sizeof *items);
+            dial_study_summary *items = dial_realloc(ctx, arg->items, capacity * sizeof *items);
             if (items) arg->items = items;
-            int64_t *grown = realloc(ids, capacity * sizeof *grown);
+            int64_t *grown = dial_realloc(ctx, ids, capacity * sizeof *grown);
             if (grown) ids = grown;
             if (!items || !grown) {
                 free(ids);
@@ -252,7 +253,7 @@ static int studies_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_stat
         dial_study_summary *item = &arg->items[arg->n];
         *item = (dial_study_summary){0};
         ids[arg->n] = sqlite3_column_int64(list, 0);
-        if (!(item->name = dial_strdup(column_text(list, 1)))) {
+        if (!(item->name = dial_strdup(ctx, column_text(list, 1)))) {
             free(ids);
             return nomem(ctx, list, status);
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/record.h"
 #include "tune/study_internal.h"
@@ -34,7 +35,7 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
                          "heartbeat_seconds = %g is out of range: must be >= 0 (0 = 60)",
                          options->heartbeat_seconds);
 
-    dial_study *study = calloc(1, sizeof *study);
+    dial_study *study = dial_calloc(ctx, 1, sizeof *study);
     if (!study) return study_nomem(ctx);
     study->direction = options->direction;
     study->sampler_kind = options->sampler;
@@ -47,8 +48,8 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
         free(study);
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
     }
-    if (!(study->name = dial_strdup(name)) ||
-        (!in_memory && !(study->storage_path = dial_strdup(options->storage)))) {
+    if (!(study->name = dial_strdup(ctx, name)) ||
+        (!in_memory && !(study->storage_path = dial_strdup(ctx, options->storage)))) {
         dial_study_free(study);
         return study_nomem(ctx);
     }
@@ -143,7 +144,7 @@ dial_status dial_study_names(dial_ctx *ctx, const char *storage, char ***names, 
     size_t count = 0;
     dial_status status = dial_study_summaries(ctx, storage, &summaries, &count);
     if (status != DIAL_OK) return status;
-    char **list = calloc(count ? count : 1, sizeof *list);
+    char **list = dial_calloc(ctx, count ? count : 1, sizeof *list);
     if (!list) {
         dial_study_summaries_free(summaries, count);
         return study_nomem(ctx);
@@ -327,7 +328,7 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
                  study->name, started.n_marked_stale, study->heartbeat_seconds);
     if (!started.allocated) return DIAL_OK;
 
-    dial_trial *trial = calloc(1, sizeof *trial);
+    dial_trial *trial = dial_calloc(ctx, 1, sizeof *trial);
     dial_ctx *trial_ctx = dial_ctx_clone(ctx, threads);
     if (!trial || !trial_ctx) {
         free(trial);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/storage.h"
 
@@ -19,7 +20,7 @@ dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity
                                     const char *value) {
     if (!key || !key[0])
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "a study identity key cannot be empty");
-    char *copy = dial_strdup(value ? value : "");
+    char *copy = dial_strdup(ctx, value ? value : "");
     if (!copy) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a study identity");
     for (size_t i = 0; i < identity->n; i++)
         if (strcmp(identity->keys[i], key) == 0) {
@@ -27,10 +28,10 @@ dial_status dial_study_identity_set(dial_ctx *ctx, dial_study_identity *identity
             identity->values[i] = copy;
             return DIAL_OK;
         }
-    char *key_copy = dial_strdup(key);
-    char **keys = realloc(identity->keys, (identity->n + 1) * sizeof *keys);
+    char *key_copy = dial_strdup(ctx, key);
+    char **keys = dial_realloc(ctx, identity->keys, (identity->n + 1) * sizeof *keys);
     if (keys) identity->keys = keys;
-    char **values = realloc(identity->values, (identity->n + 1) * sizeof *values);
+    char **values = dial_realloc(ctx, identity->values, (identity->n + 1) * sizeof *values);
     if (values) identity->values = values;
     if (!key_copy || !keys || !values) {
         free(copy);

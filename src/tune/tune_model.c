@@ -649,7 +649,8 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
     dial_status status = check_options(ctx, setup, data, options);
     if (status != DIAL_OK) return status;
     out->direction = dial_metric_greater_is_better(setup->metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
-    out->study_name = dial_strdup(options->study_name ? options->study_name : setup->family->name);
+    out->study_name =
+        dial_strdup(ctx, options->study_name ? options->study_name : setup->family->name);
     if (!out->study_name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the study");
     /* Each search of a nested run gets an equal share of the time. */
     double timeout = options->optimize.timeout_seconds;

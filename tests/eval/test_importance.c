@@ -302,7 +302,8 @@ static void test_importance_with_a_metric_of_the_other_task_fails(void **state) 
     dial_importance_result r;
     assert_dial_error(
         f.ctx, dial_importance_permutation(f.ctx, f.model, f.data, DIAL_METRIC_RMSE, 3, 1, &r),
-        DIAL_ERR_ARGUMENT, "metric 'rmse' is for regression, but the target 'species' is a classification target");
+        DIAL_ERR_ARGUMENT,
+        "metric 'rmse' is for regression, but the target 'species' is a classification target");
     iris_free(&f);
 }
 

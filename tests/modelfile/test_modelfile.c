@@ -298,7 +298,7 @@ static void test_categorical_features_and_missing_values_round_trip(void **state
  * negative zero, the smallest subnormal, infinities, a NaN with a payload,
  * and the extreme 64-bit integers. */
 static dial_model *hand_built_model(dial_ctx *ctx) {
-    dial_model *model = dial_model_alloc();
+    dial_model *model = dial_model_alloc(ctx);
     assert_non_null(model);
     model->family = family("naive_bayes");
     assert_dial_ok(ctx, dial_model_knobs_init(ctx, model->family, &model->knobs));

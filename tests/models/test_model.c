@@ -604,7 +604,7 @@ static void fingerprint_depends_on_the_rows_not_the_seed(void **state) {
 static void free_of_null_is_harmless(void **state) {
     (void)state;
     dial_model_free(NULL);
-    dial_model *empty = dial_model_alloc();
+    dial_model *empty = dial_model_alloc(NULL);
     assert_non_null(empty);
     dial_model_free(empty);
 }

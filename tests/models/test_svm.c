@@ -731,7 +731,7 @@ static dial_svm_dual_result solve_iris_pair(double c, double *alpha) {
         rows[l++] = i;
     }
     dial_svm_kernel kernel = {.type = DIAL_SVM_RBF, .gamma = 0.5};
-    dial_svm_matrix *matrix = dial_svm_matrix_svc(&kernel, x, d, rows, l, y, 1 << 20);
+    dial_svm_matrix *matrix = dial_svm_matrix_svc(NULL, &kernel, x, d, rows, l, y, 1 << 20);
     assert_non_null(matrix);
     dial_svm_dual dual = {.l = l,
                           .p = p,
@@ -771,7 +771,7 @@ static void test_solver_warm_start_reaches_the_same_optimum(void **state) {
 static void test_cache_keeps_rows_and_evicts_the_least_recently_used(void **state) {
     (void)state;
     /* room for exactly two rows of 4 */
-    dial_svm_cache *cache = dial_svm_cache_new(4, 8);
+    dial_svm_cache *cache = dial_svm_cache_new(NULL, 4, 8);
     assert_non_null(cache);
     size_t valid = 99;
     float *a = dial_svm_cache_row(cache, 0, 4, &valid);
@@ -794,7 +794,7 @@ static void test_cache_keeps_rows_and_evicts_the_least_recently_used(void **stat
 
 static void test_cache_swap_exchanges_rows_and_entries(void **state) {
     (void)state;
-    dial_svm_cache *cache = dial_svm_cache_new(4, 64);
+    dial_svm_cache *cache = dial_svm_cache_new(NULL, 4, 64);
     size_t valid;
     float *row = dial_svm_cache_row(cache, 0, 4, &valid);
     for (int k = 0; k < 4; k++) row[k] = (float)k;
