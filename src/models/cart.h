@@ -276,6 +276,27 @@ void dial_cart_category_codes(const dial_cart_categories *cats, const double *x,
 /* The index of the block whose offset is column, or -1. */
 int64_t dial_cart_category_block(const dial_cart_categories *cats, int64_t column);
 
+/* Checks, for tensors that may come from a file, that a split on input by
+ * category starts a block and that its bitset (at its first word) lies
+ * whole inside the words. who names the node in the message ("tree node
+ * 3", "gbdt model: node 3 of tree 1"). DIAL_ERR_FORMAT otherwise. Shared by
+ * tree, forest and gbdt, which store their category splits alike. */
+dial_status dial_cart_category_check(dial_ctx *ctx, const char *who,
+                                     const dial_cart_categories *cats, int64_t input, int64_t at);
+
+/* The four category tensors (category_blocks [n_blocks x 2],
+ * category_levels [n_levels x 2], category [n_nodes], category_bits
+ * [n_words]) added to learned, their data left for the caller to fill. */
+typedef struct dial_cart_category_tensors {
+    int64_t *blocks;
+    double *levels;
+    int64_t *category;
+    int64_t *bits;
+} dial_cart_category_tensors;
+dial_status dial_cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learned, size_t n_blocks,
+                                           size_t n_levels, size_t n_nodes, size_t n_words,
+                                           dial_cart_category_tensors *out);
+
 /* A tree laid out for prediction: 16 bytes a node, in preorder so that a
  * node's left child is the next node. For a split (feature >= 0), next is
  * the right child. For a leaf, next is the index of its row in the view's

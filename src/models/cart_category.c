@@ -4,6 +4,7 @@
  * scanned as a numeric feature would be), and finding the level of each
  * block in a row at prediction.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,4 +142,40 @@ size_t dial_cart_category_levels(const dial_cart_data *data) {
     for (size_t f = 0; f < data->n_features; f++)
         if (data->block[f] >= 0) total += data->blocks[data->block[f]].n_levels;
     return total;
+}
+
+dial_status dial_cart_category_check(dial_ctx *ctx, const char *who,
+                                     const dial_cart_categories *cats, int64_t input, int64_t at) {
+    int64_t b = dial_cart_category_block(cats, input);
+    if (b < 0)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s splits input %" PRId64 " by category, but no block of "
+                         "'category_blocks' starts there",
+                         who, input);
+    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
+    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "%s has its category bitset at word %" PRId64 ", but a split on block "
+                         "%" PRId64 " (%" PRId64 " levels) needs %" PRIu64
+                         " words and 'category_bits' has %zu; the file is damaged",
+                         who, at, b, cats->blocks[2 * b + 1], words, cats->n_words);
+    return DIAL_OK;
+}
+
+dial_status dial_cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learned, size_t n_blocks,
+                                           size_t n_levels, size_t n_nodes, size_t n_words,
+                                           dial_cart_category_tensors *out) {
+    size_t shape_blocks[2] = {n_blocks, 2}, shape_levels[2] = {n_levels, 2};
+    size_t shape_nodes[1] = {n_nodes}, shape_words[1] = {n_words};
+    dial_status status;
+    if ((status = dial_tensors_add(ctx, learned, "category_blocks", DIAL_I64, 2, shape_blocks,
+                                   (void **)&out->blocks)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category_levels", DIAL_F64, 2, shape_levels,
+                                   (void **)&out->levels)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category", DIAL_I64, 1, shape_nodes,
+                                   (void **)&out->category)) != DIAL_OK ||
+        (status = dial_tensors_add(ctx, learned, "category_bits", DIAL_I64, 1, shape_words,
+                                   (void **)&out->bits)) != DIAL_OK)
+        return status;
+    return DIAL_OK;
 }

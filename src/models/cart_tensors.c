@@ -20,21 +20,12 @@ static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learne
     for (size_t t = 0; t < n_trees; t++) n_words += trees[t].n_words;
     if (!data || data->n_blocks == 0 || n_words == 0) return DIAL_OK;
     size_t n_levels = dial_cart_category_levels(data);
-    size_t shape_blocks[2] = {data->n_blocks, 2}, shape_levels[2] = {n_levels, 2};
-    size_t shape_nodes[1] = {n_nodes}, shape_words[1] = {n_words};
-    int64_t *blocks, *category, *bits;
-    double *levels;
-    dial_status status;
-    if ((status = dial_tensors_add(ctx, learned, "category_blocks", DIAL_I64, 2, shape_blocks,
-                                   (void **)&blocks)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category_levels", DIAL_F64, 2, shape_levels,
-                                   (void **)&levels)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category", DIAL_I64, 1, shape_nodes,
-                                   (void **)&category)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category_bits", DIAL_I64, 1, shape_words,
-                                   (void **)&bits)) != DIAL_OK)
-        return status;
-    dial_cart_categories_build(data, blocks, levels);
+    dial_cart_category_tensors made;
+    dial_status status = dial_cart_category_tensors_add(ctx, learned, data->n_blocks, n_levels,
+                                                        n_nodes, n_words, &made);
+    if (status != DIAL_OK) return status;
+    int64_t *category = made.category, *bits = made.bits;
+    dial_cart_categories_build(data, made.blocks, made.levels);
     size_t at = 0, word = 0;
     for (size_t t = 0; t < n_trees; t++) {
         const dial_cart_tree *tree = &trees[t];
@@ -134,20 +125,7 @@ static dial_status cart_check_category(dial_ctx *ctx, const char *who, const dia
         return dial_fail(ctx, DIAL_ERR_FORMAT,
                          "%s is a leaf but has the category bitset %" PRId64 " (a leaf has -1)",
                          who, at);
-    int64_t b = dial_cart_category_block(cats, v->feature[i]);
-    if (b < 0)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "%s splits input %" PRId64 " by category, but no block of "
-                         "'category_blocks' starts there",
-                         who, v->feature[i]);
-    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
-    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "%s has its category bitset at word %" PRId64 ", but a split on block "
-                         "%" PRId64 " (%" PRId64 " levels) needs %" PRIu64
-                         " words and 'category_bits' has %zu; the file is damaged",
-                         who, at, b, cats->blocks[2 * b + 1], words, cats->n_words);
-    return DIAL_OK;
+    return dial_cart_category_check(ctx, who, cats, v->feature[i], at);
 }
 
 static dial_status cart_check_tree(dial_ctx *ctx, const char *family, bool forest, size_t t,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "models/cart.h"
 #include "models/gbdt_category.h"
 
 void dial_gbdt_units_free(dial_gbdt_units *units) {
@@ -96,20 +97,12 @@ dial_status dial_gbdt_category_tensors_add(dial_ctx *ctx, dial_tensors *learned,
     }
     if (n_words == 0) return DIAL_OK;
     for (size_t u = 0; u < units->n_units; u++) n_levels += units->levels[u];
-    size_t shape_blocks[2] = {units->n_blocks, 2}, shape_levels[2] = {n_levels, 2};
-    size_t shape_nodes[1] = {n_nodes}, shape_words[1] = {n_words};
-    int64_t *blocks, *category, *bits;
-    double *levels;
-    dial_status status;
-    if ((status = dial_tensors_add(ctx, learned, "category_blocks", DIAL_I64, 2, shape_blocks,
-                                   (void **)&blocks)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category_levels", DIAL_F64, 2, shape_levels,
-                                   (void **)&levels)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category", DIAL_I64, 1, shape_nodes,
-                                   (void **)&category)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "category_bits", DIAL_I64, 1, shape_words,
-                                   (void **)&bits)) != DIAL_OK)
-        return status;
+    dial_cart_category_tensors made;
+    dial_status status = dial_cart_category_tensors_add(ctx, learned, units->n_blocks, n_levels,
+                                                        n_nodes, n_words, &made);
+    if (status != DIAL_OK) return status;
+    int64_t *blocks = made.blocks, *category = made.category, *bits = made.bits;
+    double *levels = made.levels;
     size_t b = 0;
     double *pair = levels;
     for (size_t u = 0; u < units->n_units; u++) {

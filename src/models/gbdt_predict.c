@@ -72,22 +72,9 @@ static void gbdt_view_free(gbdt_forest_view *view) {
  * inside category_bits. */
 static dial_status gbdt_check_category(dial_ctx *ctx, const dial_cart_categories *cats, int64_t at,
                                        int64_t input, int64_t node, size_t tree) {
-    int64_t b = dial_cart_category_block(cats, input);
-    if (b < 0)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "gbdt model: node %lld of tree %zu splits input %lld by category, but no "
-                         "block of 'category_blocks' starts there",
-                         (long long)node, tree, (long long)input);
-    uint64_t words = ((uint64_t)cats->blocks[2 * b + 1] + 64) / 64;
-    if (at < 0 || (uint64_t)at > cats->n_words || words > cats->n_words - (uint64_t)at)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "gbdt model: node %lld of tree %zu has its category bitset at word %lld, "
-                         "but a split on block %lld (%lld levels) needs %llu words and "
-                         "'category_bits' has %zu; the file is damaged",
-                         (long long)node, tree, (long long)at, (long long)b,
-                         (long long)cats->blocks[2 * b + 1], (unsigned long long)words,
-                         cats->n_words);
-    return DIAL_OK;
+    char who[96];
+    snprintf(who, sizeof who, "gbdt model: node %lld of tree %zu", (long long)node, tree);
+    return dial_cart_category_check(ctx, who, cats, input, at);
 }
 
 /* Reads and checks the forest: every size against the others, every node
