@@ -399,13 +399,16 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
         dial_predict_output out = {value, proba};
         status = objective->family->tuning->predict_fold(ctx, knobs, entry->fold_state, &out);
     }
-    prepared_release(objective, f, entry);
-    if (status == DIAL_ERR_UNSUPPORTED) {
-        dial_ctx_clear_error(ctx);
-        status = dial_objective_score_fold(ctx, objective, knobs, fold, score);
-    } else if (status == DIAL_OK) {
+    /* The score reads the entry's test inputs (a clustering metric needs
+     * them), so the entry is released after it, never before. */
+    bool predicted = status == DIAL_OK;
+    if (predicted)
         status = dial_objective_score_predictions(ctx, objective, fold, &entry->test.in, value,
                                                   proba, score);
+    prepared_release(objective, f, entry);
+    if (!predicted && status == DIAL_ERR_UNSUPPORTED) {
+        dial_ctx_clear_error(ctx);
+        status = dial_objective_score_fold(ctx, objective, knobs, fold, score);
     }
     free(value);
     free(proba);
