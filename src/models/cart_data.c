@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "models/cart_internal.h"
+#include "models/onehot_blocks.h"
 
 void dial_cart_data_free(dial_cart_data *data) {
     if (!data) return;
@@ -91,23 +92,6 @@ static dial_status cart_bin_feature(const dial_ctx *ctx, dial_cart_data *data, s
     return DIAL_OK;
 }
 
-/* The blocks of in that become categorical features: each inside the
- * inputs, after the one before it, with off and on values. */
-static dial_status cart_check_blocks(dial_ctx *ctx, const char *family, const dial_fit_input *in) {
-    size_t end = 0;
-    for (size_t b = 0; b < in->n_onehot; b++) {
-        const dial_onehot_block *block = &in->onehot[b];
-        if (block->offset < end || block->n_levels == 0 || block->offset > in->n_features ||
-            block->n_levels > in->n_features - block->offset || !block->off || !block->on)
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                             "%s: one-hot block %zu (columns %zu + %zu) overlaps the one before "
-                             "it or lies beyond the %zu inputs",
-                             family, b, block->offset, block->n_levels, in->n_features);
-        end = block->offset + block->n_levels;
-    }
-    return DIAL_OK;
-}
-
 /* The split candidates: each numeric input, and each block split natively
  * as one feature. Fills column and block (d entries each, enough). */
 static void cart_features(dial_cart_data *out, const dial_fit_input *in, bool native) {
@@ -171,7 +155,8 @@ dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial
                                    bool native, dial_cart_data *out) {
     *out = (dial_cart_data){0};
     dial_status status = cart_check_input(ctx, family, in);
-    if (status == DIAL_OK && native && in->onehot) status = cart_check_blocks(ctx, family, in);
+    if (status == DIAL_OK && native && in->onehot)
+        status = dial_onehot_blocks_check(ctx, family, in);
     if (status != DIAL_OK) return status;
     size_t n = in->n_rows, d = in->n_features;
     out->n_rows = n;

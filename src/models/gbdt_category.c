@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "models/cart.h"
 #include "models/gbdt_category.h"
+#include "models/onehot_blocks.h"
 
 void dial_gbdt_units_free(dial_gbdt_units *units) {
     free(units->column);
@@ -21,17 +22,11 @@ void dial_gbdt_units_free(dial_gbdt_units *units) {
 dial_status dial_gbdt_units_make(dial_ctx *ctx, const dial_fit_input *in, bool native,
                                  dial_gbdt_units *units) {
     memset(units, 0, sizeof *units);
-    size_t d = in->n_features, end = 0;
+    size_t d = in->n_features;
     native = native && in->onehot;
-    for (size_t b = 0; native && b < in->n_onehot; b++) {
-        const dial_onehot_block *block = &in->onehot[b];
-        if (block->offset < end || block->n_levels == 0 || block->offset > d ||
-            block->n_levels > d - block->offset || !block->off || !block->on)
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                             "gbdt: one-hot block %zu (columns %zu + %zu) overlaps the one before "
-                             "it or lies beyond the %zu inputs",
-                             b, block->offset, block->n_levels, d);
-        end = block->offset + block->n_levels;
+    if (native) {
+        dial_status checked = dial_onehot_blocks_check(ctx, "gbdt", in);
+        if (checked != DIAL_OK) return checked;
     }
     units->n_inputs = d;
     units->column = dial_malloc(ctx, (d ? d : 1) * sizeof *units->column);

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "models/knn_compact.h"
+#include "models/onehot_blocks.h"
 
 #define KNN_NUMERIC "x.numeric"
 #define KNN_CODES "x.codes"
@@ -32,27 +33,11 @@ static int64_t block_code(const double *cells, const double *pair, size_t n_leve
     return code;
 }
 
-static dial_status check_blocks(dial_ctx *ctx, const dial_fit_input *in, size_t *n_onehot) {
-    size_t end = 0;
-    *n_onehot = 0;
-    for (size_t b = 0; b < in->n_onehot; b++) {
-        const dial_onehot_block *block = &in->onehot[b];
-        if (block->offset < end || block->n_levels == 0 || block->offset > in->n_features ||
-            block->n_levels > in->n_features - block->offset || !block->off || !block->on)
-            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                             "knn: one-hot block %zu (columns %zu + %zu) overlaps the one before "
-                             "it or lies beyond the %zu inputs",
-                             b, block->offset, block->n_levels, in->n_features);
-        end = block->offset + block->n_levels;
-        *n_onehot += block->n_levels;
-    }
-    return DIAL_OK;
-}
-
 dial_status dial_knn_compact_fit(dial_ctx *ctx, const dial_fit_input *in, dial_tensors *learned) {
-    size_t n_onehot = 0;
-    dial_status status = check_blocks(ctx, in, &n_onehot);
+    dial_status status = dial_onehot_blocks_check(ctx, "knn", in);
     if (status != DIAL_OK) return status;
+    size_t n_onehot = 0;
+    for (size_t b = 0; b < in->n_onehot; b++) n_onehot += in->onehot[b].n_levels;
     size_t n = in->n_rows, d = in->n_features, n_blocks = in->n_onehot, n_numeric = d - n_onehot;
     double *numeric = NULL, *onehot = NULL;
     int64_t *codes = NULL, *blocks = NULL;
