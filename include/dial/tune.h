@@ -94,6 +94,47 @@ DIAL_API void dial_space_drop_fixed(dial_space *space, const dial_knobs *knobs);
 DIAL_API dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to);
 DIAL_API void dial_space_free(dial_space *space);
 
+/* ---- typed spaces (a study of any program, no model) ------------------------
+ * A study that tunes something other than dial's models has no knob table:
+ * each parameter carries its type. Parameter names are shell and
+ * environment variable names (a letter or '_', then letters, digits or '_',
+ * at most 64 characters; "trial" is reserved for the trial number), so that
+ * `dial ask` can print `x=1.25 opt='adam'` for eval and `dial run` can pass
+ * DIAL_KNOB_x. */
+
+/* Adds one parameter to space from text, replacing one of the same name:
+ *   x=float:-5..10            a float range
+ *   lr=float:1e-5..1e-1:log   on a log scale (low > 0)
+ *   n=int:1..8                an integer range
+ *   n=int:8..512:log          on a log scale (low >= 1)
+ *   batch=int:16..256:step=16 with a step (high is reached when
+ *                             (high - low) is a multiple of it)
+ *   m=float:0..0.99:step=0.01 a float grid
+ *   opt=adam,sgd,rmsprop      a categorical (two values or more, distinct;
+ *                             a value is any text without a comma)
+ * Errors (DIAL_ERR_ARGUMENT): one line naming the parameter, what was
+ * given and what would be valid, e.g.
+ *   space item 'lr=float:0..1:log': a log scale needs low > 0 (got 0)
+ * The space is unchanged on error. */
+DIAL_API dial_status dial_space_add_typed(dial_ctx *ctx, dial_space *space, const char *item);
+/* The same for a JSON object (a --space-file): each member is a parameter,
+ * its value the text after '=' above ("float:-5..10"), an array of
+ * categorical values (["adam", "sgd"]; numbers and booleans are taken as
+ * their text), or an object {"range": TEXT or ARRAY, "when": "opt=sgd"} for
+ * a conditional parameter, active only in trials whose categorical `opt`
+ * takes one of the values listed ("opt=sgd|rmsprop"). A condition must name
+ * another categorical parameter of the same space and values it has, and
+ * conditions must not form a cycle. `where` (a file name, may be NULL)
+ * begins each message: "space.json: parameter 'm': ...". On error the
+ * space is unchanged. */
+DIAL_API dial_status dial_space_add_typed_json(dial_ctx *ctx, dial_space *space,
+                                               const char *json_text, const char *where);
+/* A typed space as canonical JSON text, members in the space's order, that
+ * dial_space_add_typed_json reads back to an equal space (so a study can
+ * record its space and a later run that gives none can use it). *out is the
+ * caller's (free). Errors: DIAL_ERR_NOMEM. */
+DIAL_API dial_status dial_space_typed_json(dial_ctx *ctx, const dial_space *space, char **out);
+
 /* ---- trials -------------------------------------------------------------- */
 
 typedef struct dial_study dial_study;
@@ -338,6 +379,43 @@ DIAL_API dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t ma
                                     dial_trial **out);
 DIAL_API dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,
                                      dial_trial_state state, double value);
+
+/* Suggests every parameter of a typed space in trial (dial_space_add_typed),
+ * in the space's order except that a conditional parameter comes after the
+ * parameter its condition names, and only when that condition holds; an
+ * inactive parameter is not suggested and the trial's record does not list
+ * it. The values are stored before it returns. Errors: those of
+ * dial_trial_suggest_*. */
+DIAL_API dial_status dial_trial_suggest_space(dial_trial *trial, const dial_space *space);
+/* The trial's record as it stands: its number and the params suggested so
+ * far (owned by the trial; valid until it is told or released). */
+DIAL_API const dial_trial_record *dial_trial_get_record(const dial_trial *trial);
+/* Frees the handle of an asked trial and leaves the trial running in the
+ * study's storage, for another process to finish by its number
+ * (dial_study_tell_number): `dial ask` exits after printing it. A trial
+ * left running that no one tells goes stale after the heartbeat period of
+ * the next run or ask that looks (its params are queued again). */
+DIAL_API void dial_trial_release(dial_trial *trial);
+
+/* Finishes trial `number` of the study, which another handle or process
+ * asked: state COMPLETE with its value, or FAILED with message (may be
+ * NULL). Nothing changes on error, and each is one line that names the
+ * study and the trial (DIAL_ERR_ARGUMENT):
+ *   no such trial ("study 'mlp' in s.db has no trial 12; its trials are
+ *   numbered 0 to 9"), one already finished ("trial 3 of study 'mlp' in
+ *   s.db is already complete (value 0.913); it was told before"), one
+ *   declared stale because no tell came within the heartbeat period ("...
+ *   expired after 60 s without a tell; its params were queued for another
+ *   trial"), a NaN value for COMPLETE, or a state that is neither. */
+DIAL_API dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t number,
+                                            dial_trial_state state, double value,
+                                            const char *message);
+/* Records an intermediate value of running trial `number` (replacing one at
+ * the same step) and refreshes its heartbeat; *prune (may be NULL) says
+ * whether the study's pruner would stop the trial now (false without one).
+ * Errors as dial_study_tell_number's for a trial that is not running. */
+DIAL_API dial_status dial_study_report_number(dial_ctx *ctx, dial_study *study, int64_t number,
+                                              int64_t step, double value, bool *prune);
 
 /* Reading a study (also while other workers write it). dial_study_trials
  * lists a SQLite study's every trial. An in-memory study keeps what a

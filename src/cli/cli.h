@@ -82,6 +82,16 @@ int cli_cmd_score(int argc, char **argv);
  * --fold-column, which say how rows that are not independent may be split
  * (one bit for the five, told apart by name) */
 #define CLI_OPT_FOLD_SCHEME (UINT64_C(1) << 34)
+/* dial ask, tell and run (studies of any program) */
+#define CLI_OPT_DIRECTION (UINT64_C(1) << 35)
+#define CLI_OPT_COUNT (UINT64_C(1) << 36)
+#define CLI_OPT_FAIL (UINT64_C(1) << 37)
+#define CLI_OPT_MESSAGE (UINT64_C(1) << 38)
+#define CLI_OPT_STEP (UINT64_C(1) << 39)
+#define CLI_OPT_VALUE (UINT64_C(1) << 40)
+#define CLI_OPT_HEARTBEAT (UINT64_C(1) << 41)
+#define CLI_OPT_TIMEOUT_TRIAL (UINT64_C(1) << 42)
+#define CLI_OPT_LOG_DIR (UINT64_C(1) << 43)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -139,6 +149,24 @@ typedef struct cli_options {
     const char *groups, *time_column, *fold_column;
     bool time_order, gap_given;
     size_t gap;
+    /* dial ask, tell and run: --direction (MINIMIZE unless given: see
+     * `given`), --count K trials at once (1), tell's --fail and --message
+     * TEXT, --step S --value V (value_text as given), --heartbeat and
+     * --timeout-trial in seconds (0: not given), --log-dir FOLDER (NULL:
+     * the command's default) */
+    dial_direction direction;
+    size_t count;
+    bool fail;
+    const char *message;
+    int64_t step;
+    double value;
+    const char *value_text;
+    double heartbeat, timeout_trial;
+    const char *log_dir;
+    /* After `--` in a command that runs a program (dial run): the program
+     * and its arguments, verbatim; NULL-terminated, not owned (argv's). */
+    char **program;
+    size_t n_program;
 } cli_options;
 
 /* What a subcommand accepts and how its help reads. */
@@ -147,6 +175,13 @@ typedef struct cli_command {
     const char *usage;             /* "dial fit MODEL DATA [options]" */
     const char *const *positional; /* names of the required arguments, e.g. "MODEL" */
     size_t n_positional;
+    /* Positional arguments that may follow the required ones (dial tell's
+     * VALUE, absent with --fail or --step); their count is n_positional -
+     * the required, read from opts->n_positional. */
+    size_t n_optional;
+    /* Whether everything after `--` is a program to run (dial run) rather
+     * than more positional arguments. */
+    bool takes_program;
     uint64_t options; /* CLI_OPT_* bits */
     const char *help; /* the whole --help text */
 } cli_command;
@@ -159,6 +194,10 @@ void cli_options_free(cli_options *opts);
 /* Reads a sampler's name (random, grid, qmc) into *out; false for any
  * other text. */
 bool cli_sampler_parse(const char *name, dial_sampler_kind *out);
+/* Reads a value told to a trial (a positional VALUE of dial tell, a
+ * program's output in dial run): a whole number text strtod reads, infinite
+ * included; false for anything else and for NaN. */
+bool cli_told_value_parse(const char *text, double *out);
 
 /* ---- errors and the library context ---------------------------------------- */
 

@@ -2,6 +2,7 @@
  * message per mistake. A hand-written parser (rather than getopt_long) so
  * that each error is exactly one line that names the command. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +56,15 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_FOLD_SCHEME, "time-order", 0, false},
     {CLI_OPT_FOLD_SCHEME, "gap", 0, true},
     {CLI_OPT_FOLD_SCHEME, "fold-column", 0, true},
+    {CLI_OPT_DIRECTION, "direction", 0, true},
+    {CLI_OPT_COUNT, "count", 0, true},
+    {CLI_OPT_FAIL, "fail", 0, false},
+    {CLI_OPT_MESSAGE, "message", 0, true},
+    {CLI_OPT_STEP, "step", 0, true},
+    {CLI_OPT_VALUE, "value", 0, true},
+    {CLI_OPT_HEARTBEAT, "heartbeat", 0, true},
+    {CLI_OPT_TIMEOUT_TRIAL, "timeout-trial", 0, true},
+    {CLI_OPT_LOG_DIR, "log-dir", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -149,6 +159,70 @@ static bool parse_duration(const char *text, double *seconds) {
     *seconds = value * unit;
     return true;
 }
+
+/* A told value: any number strtod reads whole ("0.913", "-1e-3", "inf");
+ * false for anything else (NaN included: a value that is no number is a
+ * failed trial, told with --fail). */
+static bool parse_value(const char *text, double *out) {
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (end == text || *end || isnan(value) || (errno && isfinite(value))) return false;
+    *out = value;
+    return true;
+}
+
+/* The options of dial ask, tell and run; returns -1 or the usage exit
+ * status. */
+static int set_program_option(const cli_option_def *def, const char *value, cli_options *opts) {
+    long long number;
+    switch (def->id) {
+    case CLI_OPT_DIRECTION:
+        if (strcmp(value, "minimize") == 0)
+            opts->direction = DIAL_MINIMIZE;
+        else if (strcmp(value, "maximize") == 0)
+            opts->direction = DIAL_MAXIMIZE;
+        else
+            return cli_error(CLI_EXIT_USAGE, "--direction expects minimize or maximize, got '%s'",
+                             value);
+        break;
+    case CLI_OPT_COUNT:
+        if (!parse_count(value, 1, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE, "--count expects an integer in [1, 1000000], got '%s'",
+                             value);
+        opts->count = (size_t)number;
+        break;
+    case CLI_OPT_FAIL: opts->fail = true; break;
+    case CLI_OPT_MESSAGE: opts->message = value; break;
+    case CLI_OPT_STEP:
+        if (!parse_count(value, 0, INT64_MAX, &number))
+            return cli_error(CLI_EXIT_USAGE, "--step expects an integer >= 0, got '%s'", value);
+        opts->step = (int64_t)number;
+        break;
+    case CLI_OPT_VALUE:
+        if (!parse_value(value, &opts->value))
+            return cli_error(CLI_EXIT_USAGE, "--value expects a number such as 0.81, got '%s'",
+                             value);
+        opts->value_text = value;
+        break;
+    case CLI_OPT_HEARTBEAT:
+    case CLI_OPT_TIMEOUT_TRIAL: {
+        double *seconds = def->id == CLI_OPT_HEARTBEAT ? &opts->heartbeat : &opts->timeout_trial;
+        if (!parse_duration(value, seconds))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--%s expects a duration such as 90, 90s, 10m or 1h, got '%s'",
+                             def->long_name, value);
+        break;
+    }
+    case CLI_OPT_LOG_DIR:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--log-dir needs a folder name");
+        opts->log_dir = value;
+        break;
+    }
+    return -1;
+}
+
+bool cli_told_value_parse(const char *text, double *out) { return parse_value(text, out); }
 
 /* The options of dial tune, trials and best; returns -1 or the usage exit
  * status. */
@@ -345,6 +419,15 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
         opts->tree_index = value ? (size_t)number : 0;
         break;
     case CLI_OPT_FOLD_SCHEME: return set_fold_option(def, value, opts);
+    case CLI_OPT_DIRECTION:
+    case CLI_OPT_COUNT:
+    case CLI_OPT_FAIL:
+    case CLI_OPT_MESSAGE:
+    case CLI_OPT_STEP:
+    case CLI_OPT_VALUE:
+    case CLI_OPT_HEARTBEAT:
+    case CLI_OPT_TIMEOUT_TRIAL:
+    case CLI_OPT_LOG_DIR: return set_program_option(def, value, opts);
     default: return set_tune_option(def, value, opts);
     }
     return -1;
@@ -389,6 +472,7 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     opts->repeats = 1;
     opts->jobs = online_cpus();
     opts->task = DIAL_TASK_AUTO;
+    opts->count = 1;
     opts->sets = cli_alloc((size_t)argc + 1, sizeof *opts->sets);
     opts->spaces = cli_alloc((size_t)argc + 1, sizeof *opts->spaces);
     opts->ignores = cli_alloc((size_t)argc + 1, sizeof *opts->ignores);
@@ -405,10 +489,20 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
         const char *arg = argv[i];
         if (!options_done && strcmp(arg, "--") == 0) {
             options_done = true;
+            if (command->takes_program) {
+                /* The program's own arguments are never options of dial. */
+                opts->program = &argv[i + 1];
+                opts->n_program = (size_t)(argc - i - 1);
+                break;
+            }
             continue;
         }
-        if (options_done || arg[0] != '-' || arg[1] == '\0') {
-            if (opts->n_positional >= command->n_positional)
+        /* A negative number ("dial tell s.db 3 -1.5") is a value, not an
+         * option: no option of dial is a digit. */
+        bool negative_number = arg[0] == '-' && (arg[1] == '.' || (arg[1] >= '0' && arg[1] <= '9'));
+        if (options_done || arg[0] != '-' || arg[1] == '\0' || negative_number) {
+            if (opts->n_positional >= command->n_positional + command->n_optional ||
+                opts->n_positional >= CLI_MAX_POSITIONAL)
                 return unexpected_argument(command, arg);
             opts->positional[opts->n_positional++] = arg;
             continue;
