@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/scoring.h"
 #include "tune/objective_internal.h"
 
@@ -58,10 +59,10 @@ double dial_objective_fold_std(const dial_trial_record *record) {
 /* Orders the space so that a knob whose condition names another knob of
  * the space comes after it: whether the knob is active is then known when
  * its turn comes. A cycle (a bug in a knob table) keeps the space order. */
-static size_t *order_params(const dial_space *space) {
+static size_t *order_params(const dial_ctx *ctx, const dial_space *space) {
     size_t n = space->n;
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    bool *placed = calloc(n ? n : 1, sizeof *placed);
+    size_t *order = dial_malloc_array(ctx, n, sizeof *order);
+    bool *placed = dial_calloc(ctx, n, sizeof *placed);
     if (!order || !placed) {
         free(order);
         free(placed);
@@ -99,7 +100,7 @@ static int compare_rows(const void *a, const void *b) {
 static dial_status copy_rows(dial_ctx *ctx, const dial_dataset *data, const size_t *rows,
                              size_t n_rows, dial_model_objective *objective) {
     size_t n = rows ? n_rows : data->n_rows;
-    objective->rows = malloc((n ? n : 1) * sizeof *objective->rows);
+    objective->rows = dial_malloc_array(ctx, n, sizeof *objective->rows);
     if (!objective->rows) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu rows", n);
     for (size_t i = 0; i < n; i++) objective->rows[i] = rows ? rows[i] : i;
     if (rows) qsort(objective->rows, n, sizeof *objective->rows, compare_rows);
@@ -126,8 +127,8 @@ static dial_status make_splits(dial_ctx *ctx, dial_model_objective *objective,
     size_t n = objective->n_rows;
     dial_dataset subset = *data;
     bool has_target = dial_task_needs_target(objective->task);
-    double *y = has_target ? malloc((n ? n : 1) * sizeof *y) : NULL;
-    double *keys = scheme && scheme->keys ? malloc((n ? n : 1) * sizeof *keys) : NULL;
+    double *y = has_target ? dial_malloc_array(ctx, n, sizeof *y) : NULL;
+    double *keys = scheme && scheme->keys ? dial_malloc_array(ctx, n, sizeof *keys) : NULL;
     if ((has_target && !y) || (scheme && scheme->keys && !keys)) {
         free(y);
         free(keys);
@@ -166,7 +167,7 @@ static dial_status objective_prepare_fold(dial_ctx *ctx, const dial_model_object
      * best trial's score */
     fold->fit_seed = dial_eval_split_seed(dial_ctx_seed(ctx), index);
     if (!dial_task_needs_target(objective->task)) return DIAL_OK; /* a clustering's folds */
-    fold->test_y = malloc((split->n_test ? split->n_test : 1) * sizeof *fold->test_y);
+    fold->test_y = dial_malloc_array(ctx, split->n_test, sizeof *fold->test_y);
     if (!fold->test_y) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a fold");
     for (size_t i = 0; i < split->n_test; i++) fold->test_y[i] = objective->data->y[split->test[i]];
     return DIAL_OK;
@@ -183,7 +184,7 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
     dial_status status = dial_objective_check_metric(ctx, setup->family, setup->knobs, setup->space,
                                                      data, setup->metric);
     if (status != DIAL_OK) return status;
-    dial_model_objective *objective = calloc(1, sizeof *objective);
+    dial_model_objective *objective = dial_calloc(ctx, 1, sizeof *objective);
     if (!objective) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     objective->family = setup->family;
     objective->metric = setup->metric;
@@ -193,14 +194,14 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
     status = dial_knobs_copy(ctx, setup->knobs, &objective->knobs);
     if (status == DIAL_OK && setup->space)
         status = dial_space_copy(ctx, setup->space, &objective->space);
-    if (status == DIAL_OK && !(objective->order = order_params(&objective->space)))
+    if (status == DIAL_OK && !(objective->order = order_params(ctx, &objective->space)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     if (status == DIAL_OK) status = copy_rows(ctx, data, rows, n_rows, objective);
     if (status == DIAL_OK)
         status = make_splits(ctx, objective, setup->fold_scheme, setup->folds ? setup->folds : 5,
                              setup->repeats ? setup->repeats : 1, setup->seed);
     if (status == DIAL_OK &&
-        !(objective->folds = calloc(objective->splits.count, sizeof *objective->folds)))
+        !(objective->folds = dial_calloc(ctx, objective->splits.count, sizeof *objective->folds)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     if (status == DIAL_OK) {
         /* The fold seeds come from the setup's seed, whatever ctx holds. */
@@ -356,18 +357,19 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     double *key = NULL;
     size_t key_length = 0;
     if (status == DIAL_OK && objective->cache && objective->cache->enabled) {
-        if (dial_knobs_check(fold_ctx, &knobs) == DIAL_OK)
-            key = dial_objective_make_key(objective->key_knobs, objective->n_key_knobs, &knobs,
-                                          &key_length);
+        if (dial_knobs_check(fold_ctx, &knobs) == DIAL_OK &&
+            !(key = dial_objective_make_key(ctx, objective->key_knobs, objective->n_key_knobs,
+                                            &knobs, &key_length)))
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial's cache key");
         dial_ctx_clear_error(fold_ctx);
     }
     size_t n = objective->splits.count, done = 0;
     double paid = 0; /* seconds spent building prepared entries */
     double sum = 0;
-    bool *scored = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scored) : NULL;
-    double *scores = status == DIAL_OK ? calloc(n ? n : 1, sizeof *scores) : NULL;
+    bool *scored = status == DIAL_OK ? dial_calloc(ctx, n, sizeof *scored) : NULL;
+    double *scores = status == DIAL_OK ? dial_calloc(ctx, n, sizeof *scores) : NULL;
     size_t steps = key ? dial_objective_path_length(objective, &knobs) : 0;
-    double *paths = steps ? malloc(n * steps * sizeof *paths) : NULL;
+    double *paths = steps ? dial_malloc_array(ctx, n * steps, sizeof *paths) : NULL;
     for (size_t i = 0; paths && i < n * steps; i++) paths[i] = NAN;
     if (status == DIAL_OK && (!scored || !scores || (steps && !paths)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
@@ -430,7 +432,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     if (status == DIAL_OK) *value = mean;
     if (status == DIAL_OK && paths && done == n)
         status = dial_objective_report_path(trial, paths, n, steps);
-    if (paid > 0) dial_objective_record_paid(objective->cache, dial_trial_number(trial), paid);
+    if (paid > 0) dial_objective_record_paid(ctx, objective->cache, dial_trial_number(trial), paid);
     free(paths);
     free(scored);
     free(scores);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/scoring.h"
 #include "tune/objective_internal.h"
 
@@ -89,7 +90,7 @@ dial_status dial_objective_chain_setup(dial_ctx *ctx, dial_model_objective *obje
     size_t n = 0;
     double *numbers = NULL;
     if (param->kind == DIAL_PARAM_CHOICE || (warm && grid)) {
-        numbers = dial_grid_param_numbers(param, grid_points, &n);
+        numbers = dial_grid_param_numbers(ctx, param, grid_points, &n);
         if (!numbers) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
         if (!sort_unique(numbers, &n)) {
             free(numbers);
@@ -102,7 +103,7 @@ dial_status dial_objective_chain_setup(dial_ctx *ctx, dial_model_objective *obje
         objective->ladder = numbers;
         objective->n_ladder = n;
     } else if (numbers) {
-        objective->path_steps = malloc((n ? n : 1) * sizeof *objective->path_steps);
+        objective->path_steps = dial_malloc_array(ctx, n, sizeof *objective->path_steps);
         for (size_t i = 0; objective->path_steps && i < n; i++) {
             if (!(numbers[i] >= 1 && numbers[i] == floor(numbers[i]))) {
                 free(numbers);
@@ -119,7 +120,7 @@ dial_status dial_objective_chain_setup(dial_ctx *ctx, dial_model_objective *obje
     }
     objective->path_to_top = !warm && (grid || param->kind == DIAL_PARAM_CHOICE);
     objective->memo_knobs =
-        malloc((objective->knobs.n ? objective->knobs.n : 1) * sizeof *objective->memo_knobs);
+        dial_malloc_array(ctx, objective->knobs.n, sizeof *objective->memo_knobs);
     if (!objective->memo_knobs)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     for (size_t i = 0; i < objective->knobs.n; i++)
@@ -138,10 +139,10 @@ static memo *memo_find(const prepared *entry, const double *key, size_t length) 
 
 /* A new memo at the front of the entry's list, dropping the oldest idle
  * one beyond OBJECTIVE_MEMOS_PER_ENTRY; NULL when out of memory. */
-static memo *memo_insert(const dial_model_family *family, prepared *entry, const double *key,
-                         size_t length) {
-    memo *m = calloc(1, sizeof *m);
-    double *copy = dial_objective_key_copy(key, length);
+static memo *memo_insert(const dial_ctx *ctx, const dial_model_family *family, prepared *entry,
+                         const double *key, size_t length) {
+    memo *m = dial_calloc(ctx, 1, sizeof *m);
+    double *copy = dial_objective_key_copy(ctx, key, length);
     if (!m || !copy) {
         free(m);
         free(copy);
@@ -195,11 +196,12 @@ static dial_status collect_step(void *user, size_t s, const dial_predict_output 
  * ending at the fit's n: a list's steps up to its top, or the integers of
  * the range up to its top (under a grid) or to v. *steps is malloc'ed;
  * NULL when out of memory. */
-static size_t *path_steps_for(const dial_model_objective *objective, size_t v, size_t *n) {
+static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *objective, size_t v,
+                              size_t *n) {
     size_t *steps;
     if (objective->path_steps) {
         size_t count = objective->n_path_steps;
-        steps = malloc(count * sizeof *steps);
+        steps = dial_malloc_array(ctx, count, sizeof *steps);
         if (steps) memcpy(steps, objective->path_steps, count * sizeof *steps);
         *n = count;
         return steps;
@@ -211,7 +213,7 @@ static size_t *path_steps_for(const dial_model_objective *objective, size_t v, s
     /* a range too long to score every step of: the trial's step alone */
     if (!(high - low < 65536) || low > (double)v) low = high = (double)v;
     size_t first = (size_t)low, count = (size_t)(high - low) + 1;
-    steps = malloc(count * sizeof *steps);
+    steps = dial_malloc_array(ctx, count, sizeof *steps);
     for (size_t i = 0; steps && i < count; i++) steps[i] = first + i;
     *n = count;
     return steps;
@@ -223,11 +225,14 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
                                const dial_knobs *knobs, const prepared *entry, size_t v,
                                double **scores, size_t *n_scores) {
     size_t n_steps = 0;
-    size_t *steps = path_steps_for(objective, v, &n_steps);
+    size_t *steps = path_steps_for(ctx, objective, v, &n_steps);
     size_t top = steps ? steps[n_steps - 1] : 0;
-    double *out = steps ? malloc(top * sizeof *out) : NULL;
+    double *out = steps ? dial_malloc_array(ctx, top, sizeof *out) : NULL;
     dial_knobs at_top = {0};
-    dial_status status = out ? dial_knobs_copy(ctx, knobs, &at_top) : DIAL_ERR_NOMEM;
+    dial_status status =
+        out ? dial_knobs_copy(ctx, knobs, &at_top)
+            : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the scores of a path up to %zu",
+                        steps ? top : v);
     if (status == DIAL_OK)
         status = dial_knobs_set_number(ctx, &at_top, objective->chain_param->name, (double)top);
     if (status == DIAL_OK) {
@@ -259,10 +264,10 @@ static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *object
     size_t n = fold->test.n;
     size_t n_classes = objective->n_classes;
     bool want_proba = dial_metric_needs_proba(objective->metric);
-    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *value = dial_malloc_array(ctx, n, sizeof *value);
     double *proba =
-        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
-    double *scores = realloc(m->scores, (to + 1) * sizeof *scores);
+        want_proba ? dial_malloc_array(ctx, n * (n_classes ? n_classes : 1), sizeof *proba) : NULL;
+    double *scores = dial_realloc_array(ctx, m->scores, to + 1, sizeof *scores);
     if (scores) m->scores = scores;
     dial_knobs rung = {0};
     dial_status status = value && (!want_proba || proba) && scores
@@ -328,8 +333,8 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
     }
     size_t v = objective->warm ? (size_t)rung : (size_t)value - 1; /* the score's index */
     size_t key_length = 0;
-    double *key =
-        dial_objective_make_key(objective->memo_knobs, objective->n_memo_knobs, knobs, &key_length);
+    double *key = dial_objective_make_key(ctx, objective->memo_knobs, objective->n_memo_knobs,
+                                          knobs, &key_length);
     if (!key) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
     prepared_cache *cache = objective->cache;
     pthread_mutex_lock(&cache->lock);
@@ -342,7 +347,7 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
     } else if (m && v < m->n_scores && !isnan(m->scores[v])) {
         *score = m->scores[v];
     } else {
-        if (!m) m = memo_insert(objective->family, entry, key, key_length);
+        if (!m) m = memo_insert(ctx, objective->family, entry, key, key_length);
         if (!m) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
         } else {
@@ -361,8 +366,9 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
             if (scores) {
                 /* the new fit's scores join the old: a step either asked is kept */
                 size_t length = n_scores > m->n_scores ? n_scores : m->n_scores;
-                double *merged =
-                    length > n_scores ? realloc(scores, length * sizeof *merged) : scores;
+                double *merged = length > n_scores
+                                     ? dial_realloc_array(ctx, scores, length, sizeof *merged)
+                                     : scores;
                 if (merged) {
                     for (size_t i = 0; i < length; i++)
                         if (i >= n_scores)
@@ -399,8 +405,9 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
  * with its mean over the folds, recorded as the trial's path. */
 dial_status dial_objective_report_path(dial_trial *trial, const double *paths, size_t n_folds,
                                        size_t steps) {
-    int64_t *at = malloc((steps ? steps : 1) * sizeof *at);
-    double *mean = malloc((steps ? steps : 1) * sizeof *mean);
+    dial_ctx *ctx = dial_trial_ctx(trial);
+    int64_t *at = dial_malloc_array(ctx, steps, sizeof *at);
+    double *mean = dial_malloc_array(ctx, steps, sizeof *mean);
     size_t n = 0;
     for (size_t s = 0; at && mean && s < steps; s++) {
         double sum = 0;
@@ -409,10 +416,10 @@ dial_status dial_objective_report_path(dial_trial *trial, const double *paths, s
         at[n] = (int64_t)s + 1;
         mean[n++] = sum / (double)n_folds;
     }
-    dial_status status =
-        !at || !mean ? dial_fail(dial_trial_ctx(trial), DIAL_ERR_NOMEM, "out of memory for a path")
-        : n          ? dial_trial_report_path(trial, at, mean, n)
-                     : DIAL_OK;
+    dial_status status = !at || !mean ? dial_fail(ctx, DIAL_ERR_NOMEM,
+                                                  "out of memory for a path of %zu steps", steps)
+                         : n          ? dial_trial_report_path(trial, at, mean, n)
+                                      : DIAL_OK;
     free(at);
     free(mean);
     return status;

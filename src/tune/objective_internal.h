@@ -140,11 +140,11 @@ void dial_objective_cache_free(const dial_model_family *family, prepared_cache *
 /* The key of a trial's knobs: for each key knob whether it is active and,
  * if so, its value (a list knob's items too). -0 is 0: they preprocess
  * alike. Returns NULL when out of memory. */
-double *dial_objective_make_key(const long *indices, size_t n_indices, const dial_knobs *knobs,
-                                size_t *length);
+double *dial_objective_make_key(const dial_ctx *ctx, const long *indices, size_t n_indices,
+                                const dial_knobs *knobs, size_t *length);
 
 /* A malloc'ed copy of a key, NULL when out of memory. */
-double *dial_objective_key_copy(const double *key, size_t length);
+double *dial_objective_key_copy(const dial_ctx *ctx, const double *key, size_t length);
 
 /* Scores fold f from its prepared entry: predict_fold and the metric, no
  * fit. Falls back to the full fit when the entry could not be prepared or
@@ -167,7 +167,8 @@ dial_status dial_objective_score_predictions(dial_ctx *ctx, const dial_model_obj
 /* Notes that trial `number` spent `seconds` preparing entries (kept
  * whatever the trial's outcome: the entries stay for the others). Out of
  * memory, the note is lost and the leaderboard says nothing of it. */
-void dial_objective_record_paid(prepared_cache *cache, int64_t number, double seconds);
+void dial_objective_record_paid(const dial_ctx *ctx, prepared_cache *cache, int64_t number,
+                                double seconds);
 
 /* ---- objective_chains.c ---------------------------------------------------- */
 

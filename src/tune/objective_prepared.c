@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "eval/scoring.h"
 #include "tune/objective_internal.h"
 
@@ -38,7 +39,7 @@ dial_status dial_objective_order(dial_ctx *ctx, dial_model_objective *objective)
     if (!objective->cache || objective->space.n == 0) return DIAL_OK;
     const dial_family_tuning *tuning = objective->family->tuning;
     static const char *const preprocessing[] = {"impute", "scale", NULL};
-    dial_order_role *roles = calloc(objective->space.n, sizeof *roles); /* all SPREAD */
+    dial_order_role *roles = dial_calloc(ctx, objective->space.n, sizeof *roles); /* all SPREAD */
     if (!roles) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     for (size_t i = 0; i < objective->space.n; i++) {
         const char *name = objective->space.params[i].name;
@@ -68,11 +69,11 @@ dial_status dial_objective_cache_create(dial_ctx *ctx, dial_model_objective *obj
     size_t n_inputs = 0; /* the preprocessing counts them again */
     dial_status status = dial_model_inputs_schema(ctx, data, &objective->features, &n_inputs);
     if (status != DIAL_OK) return status;
-    objective->key_knobs = malloc((n_prepare + 2) * sizeof *objective->key_knobs);
-    prepared_cache *cache = calloc(1, sizeof *cache);
+    objective->key_knobs = dial_malloc_array(ctx, n_prepare + 2, sizeof *objective->key_knobs);
+    prepared_cache *cache = dial_calloc(ctx, 1, sizeof *cache);
     if (cache) {
-        cache->lists = calloc(objective->splits.count, sizeof *cache->lists);
-        cache->counts = calloc(objective->splits.count, sizeof *cache->counts);
+        cache->lists = dial_calloc(ctx, objective->splits.count, sizeof *cache->lists);
+        cache->counts = dial_calloc(ctx, objective->splits.count, sizeof *cache->counts);
     }
     if (!objective->key_knobs || !cache || !cache->lists || !cache->counts) {
         if (cache) {
@@ -151,9 +152,9 @@ void dial_objective_cache_stats(const dial_model_objective *objective, size_t *e
 /* The key of a trial's knobs: for each key knob whether it is active and,
  * if so, its value (a list knob's items too). -0 is 0: they preprocess
  * alike. Returns NULL when out of memory. */
-double *dial_objective_make_key(const long *indices, size_t n_indices, const dial_knobs *knobs,
-                                size_t *length) {
-    double *key = malloc((n_indices * (3 + DIAL_KNOB_LIST_MAX) + 1) * sizeof *key);
+double *dial_objective_make_key(const dial_ctx *ctx, const long *indices, size_t n_indices,
+                                const dial_knobs *knobs, size_t *length) {
+    double *key = dial_malloc_array(ctx, n_indices * (3 + DIAL_KNOB_LIST_MAX) + 1, sizeof *key);
     if (!key) return NULL;
     size_t n = 0;
     for (size_t i = 0; i < n_indices; i++) {
@@ -256,17 +257,18 @@ static void cache_touch(prepared_cache *cache, size_t f, prepared *entry) {
 }
 
 /* A malloc'ed copy of a key, NULL when out of memory. */
-double *dial_objective_key_copy(const double *key, size_t length) {
-    double *copy = malloc((length ? length : 1) * sizeof *copy);
+double *dial_objective_key_copy(const dial_ctx *ctx, const double *key, size_t length) {
+    double *copy = dial_malloc_array(ctx, length, sizeof *copy);
     if (copy) memcpy(copy, key, length * sizeof *key);
     return copy;
 }
 
 /* A new BUILDING entry at the front of fold f's list, held by the caller;
  * NULL when out of memory. */
-static prepared *cache_insert(prepared_cache *cache, size_t f, const double *key, size_t length) {
-    prepared *entry = calloc(1, sizeof *entry);
-    double *copy = dial_objective_key_copy(key, length);
+static prepared *cache_insert(const dial_ctx *ctx, prepared_cache *cache, size_t f,
+                              const double *key, size_t length) {
+    prepared *entry = dial_calloc(ctx, 1, sizeof *entry);
+    double *copy = dial_objective_key_copy(ctx, key, length);
     if (!entry || !copy) {
         free(entry);
         free(copy);
@@ -330,7 +332,7 @@ static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *obj
             break;
         }
         if (!entry) {
-            entry = cache_insert(cache, f, key, length);
+            entry = cache_insert(ctx, cache, f, key, length);
             if (entry) {
                 cache_build(ctx, objective, f, knobs, entry, paid);
                 cache_evict(objective->family, cache, f);
@@ -341,7 +343,8 @@ static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *obj
         size_t g = f;
         for (size_t step = 1; step < cache->n_folds && !other; step++) {
             g = (f + step) % cache->n_folds;
-            if (!cache_find(cache, g, key, length)) other = cache_insert(cache, g, key, length);
+            if (!cache_find(cache, g, key, length))
+                other = cache_insert(ctx, cache, g, key, length);
         }
         if (other) {
             cache_build(ctx, objective, g, knobs, other, paid);
@@ -372,8 +375,10 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
                                                bool *busy, double *paid) {
     const objective_fold *fold = &objective->folds[f];
     prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length, paid);
-    if (!entry || entry->state != PREPARED_READY) {
-        if (entry) prepared_release(objective, f, entry);
+    if (!entry)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory caching the prepared fold %zu", f + 1);
+    if (entry->state != PREPARED_READY) {
+        prepared_release(objective, f, entry);
         return dial_objective_score_fold(ctx, objective, knobs, fold, score);
     }
     if (objective->chain_knob >= 0) {
@@ -388,9 +393,9 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
     size_t n = fold->test.n;
     size_t n_classes = objective->n_classes;
     bool want_proba = dial_metric_needs_proba(objective->metric);
-    double *value = malloc((n ? n : 1) * sizeof *value);
+    double *value = dial_malloc_array(ctx, n, sizeof *value);
     double *proba =
-        want_proba ? malloc((n ? n : 1) * (n_classes ? n_classes : 1) * sizeof *proba) : NULL;
+        want_proba ? dial_malloc_array(ctx, n * (n_classes ? n_classes : 1), sizeof *proba) : NULL;
     dial_status status;
     if (!value || (want_proba && !proba)) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
@@ -433,13 +438,15 @@ dial_status dial_objective_score_predictions(dial_ctx *ctx, const dial_model_obj
 /* Notes that trial `number` spent `seconds` preparing entries (kept
  * whatever the trial's outcome: the entries stay for the others). Out of
  * memory, the note is lost and the leaderboard says nothing of it. */
-void dial_objective_record_paid(prepared_cache *cache, int64_t number, double seconds) {
+void dial_objective_record_paid(const dial_ctx *ctx, prepared_cache *cache, int64_t number,
+                                double seconds) {
     pthread_mutex_lock(&cache->lock);
     if (cache->n_paid == cache->paid_capacity) {
         size_t capacity = cache->paid_capacity ? 2 * cache->paid_capacity : 16;
-        int64_t *numbers = realloc(cache->paid_numbers, capacity * sizeof *numbers);
+        int64_t *numbers = dial_realloc_array(ctx, cache->paid_numbers, capacity, sizeof *numbers);
         if (numbers) cache->paid_numbers = numbers;
-        double *times = numbers ? realloc(cache->paid_seconds, capacity * sizeof *times) : NULL;
+        double *times =
+            numbers ? dial_realloc_array(ctx, cache->paid_seconds, capacity, sizeof *times) : NULL;
         if (times) {
             cache->paid_seconds = times;
             cache->paid_capacity = capacity;

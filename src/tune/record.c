@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/record.h"
 
@@ -21,8 +22,8 @@ static size_t capacity_for(size_t count) {
 /* Whether appending to an array of count items needs more room. */
 static bool needs_growth(size_t count) { return capacity_for(count) == count; }
 
-static bool grow(void **array, size_t item_size, size_t capacity) {
-    void *bigger = realloc(*array, capacity * item_size);
+static bool grow(const dial_ctx *ctx, void **array, size_t item_size, size_t capacity) {
+    void *bigger = dial_realloc_array(ctx, *array, capacity, item_size);
     if (!bigger) return false;
     *array = bigger;
     return true;
@@ -136,10 +137,10 @@ void dial_trial_list_free(dial_trial_list *list) {
     *list = (dial_trial_list){0};
 }
 
-dial_trial_record *dial_trial_list_push(dial_trial_list *list) {
+dial_trial_record *dial_trial_list_push(const dial_ctx *ctx, dial_trial_list *list) {
     if (needs_growth(list->count)) {
         size_t capacity = list->count == 0 ? 4 : list->count * 2;
-        if (!grow((void **)&list->items, sizeof *list->items, capacity)) return NULL;
+        if (!grow(ctx, (void **)&list->items, sizeof *list->items, capacity)) return NULL;
     }
     dial_trial_record *record = &list->items[list->count++];
     *record = (dial_trial_record){0};
@@ -152,19 +153,19 @@ long dial_record_find_param(const dial_trial_record *record, const char *name) {
     return -1;
 }
 
-bool dial_record_add_param(dial_trial_record *record, const char *name, dial_param_kind kind,
-                           double value, const char *text) {
+bool dial_record_add_param(const dial_ctx *ctx, dial_trial_record *record, const char *name,
+                           dial_param_kind kind, double value, const char *text) {
     size_t n = record->n_params;
     if (needs_growth(n)) {
         size_t capacity = n == 0 ? 4 : n * 2;
-        if (!grow((void **)&record->param_names, sizeof(char *), capacity) ||
-            !grow((void **)&record->param_values, sizeof(double), capacity) ||
-            !grow((void **)&record->param_kinds, sizeof(dial_param_kind), capacity) ||
-            !grow((void **)&record->param_texts, sizeof(char *), capacity))
+        if (!grow(ctx, (void **)&record->param_names, sizeof(char *), capacity) ||
+            !grow(ctx, (void **)&record->param_values, sizeof(double), capacity) ||
+            !grow(ctx, (void **)&record->param_kinds, sizeof(dial_param_kind), capacity) ||
+            !grow(ctx, (void **)&record->param_texts, sizeof(char *), capacity))
             return false;
     }
-    char *name_copy = dial_strdup(NULL, name);
-    char *text_copy = dial_strdup(NULL, text ? text : "");
+    char *name_copy = dial_strdup(ctx, name);
+    char *text_copy = dial_strdup(ctx, text ? text : "");
     if (!name_copy || !text_copy) {
         free(name_copy);
         free(text_copy);
@@ -178,11 +179,11 @@ bool dial_record_add_param(dial_trial_record *record, const char *name, dial_par
     return true;
 }
 
-bool dial_record_set_param(dial_trial_record *record, const char *name, dial_param_kind kind,
-                           double value, const char *text) {
+bool dial_record_set_param(const dial_ctx *ctx, dial_trial_record *record, const char *name,
+                           dial_param_kind kind, double value, const char *text) {
     long at = dial_record_find_param(record, name);
-    if (at < 0) return dial_record_add_param(record, name, kind, value, text);
-    char *text_copy = dial_strdup(NULL, text ? text : "");
+    if (at < 0) return dial_record_add_param(ctx, record, name, kind, value, text);
+    char *text_copy = dial_strdup(ctx, text ? text : "");
     if (!text_copy) return false;
     free(record->param_texts[at]);
     record->param_texts[at] = text_copy;
@@ -191,7 +192,8 @@ bool dial_record_set_param(dial_trial_record *record, const char *name, dial_par
     return true;
 }
 
-bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, double value) {
+bool dial_record_set_intermediate(const dial_ctx *ctx, dial_trial_record *record, int64_t step,
+                                  double value) {
     for (size_t i = record->n_intermediate; i-- > 0;) {
         if (record->intermediate_steps[i] == step) {
             record->intermediate_values[i] = value;
@@ -201,8 +203,8 @@ bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, doubl
     size_t n = record->n_intermediate;
     if (needs_growth(n)) {
         size_t capacity = n == 0 ? 4 : n * 2;
-        if (!grow((void **)&record->intermediate_steps, sizeof(int64_t), capacity) ||
-            !grow((void **)&record->intermediate_values, sizeof(double), capacity))
+        if (!grow(ctx, (void **)&record->intermediate_steps, sizeof(int64_t), capacity) ||
+            !grow(ctx, (void **)&record->intermediate_values, sizeof(double), capacity))
             return false;
     }
     /* kept in step order, whatever order the steps were reported in (a
@@ -219,16 +221,16 @@ bool dial_record_set_intermediate(dial_trial_record *record, int64_t step, doubl
     return true;
 }
 
-bool dial_record_set_path(dial_trial_record *record, const int64_t *steps, const double *values,
-                          size_t n) {
+bool dial_record_set_path(const dial_ctx *ctx, dial_trial_record *record, const int64_t *steps,
+                          const double *values, size_t n) {
     int64_t *new_steps = NULL;
     double *new_values = NULL;
     /* Room for capacity_for(n), so that appending to a path set here
      * follows the same growth rule as one built by appending. */
     size_t capacity = capacity_for(n);
     if (capacity) {
-        new_steps = malloc(capacity * sizeof *new_steps);
-        new_values = malloc(capacity * sizeof *new_values);
+        new_steps = dial_malloc_array(ctx, capacity, sizeof *new_steps);
+        new_values = dial_malloc_array(ctx, capacity, sizeof *new_values);
         if (!new_steps || !new_values) {
             free(new_steps);
             free(new_values);
@@ -245,12 +247,13 @@ bool dial_record_set_path(dial_trial_record *record, const int64_t *steps, const
     return true;
 }
 
-bool dial_record_append_path(dial_trial_record *record, int64_t step, double value) {
+bool dial_record_append_path(const dial_ctx *ctx, dial_trial_record *record, int64_t step,
+                             double value) {
     size_t n = record->n_path;
     if (needs_growth(n)) {
         size_t capacity = n == 0 ? 4 : n * 2;
-        if (!grow((void **)&record->path_steps, sizeof(int64_t), capacity) ||
-            !grow((void **)&record->path_values, sizeof(double), capacity))
+        if (!grow(ctx, (void **)&record->path_steps, sizeof(int64_t), capacity) ||
+            !grow(ctx, (void **)&record->path_values, sizeof(double), capacity))
             return false;
     }
     record->path_steps[n] = step;
@@ -259,15 +262,15 @@ bool dial_record_append_path(dial_trial_record *record, int64_t step, double val
     return true;
 }
 
-bool dial_record_set_message(dial_trial_record *record, const char *message) {
+bool dial_record_set_message(const dial_ctx *ctx, dial_trial_record *record, const char *message) {
     char *copy = NULL;
-    if (message && !(copy = dial_strdup(NULL, message))) return false;
+    if (message && !(copy = dial_strdup(ctx, message))) return false;
     free(record->message);
     record->message = copy;
     return true;
 }
 
-bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
+bool dial_record_copy(const dial_ctx *ctx, dial_trial_record *to, const dial_trial_record *from) {
     *to = (dial_trial_record){0};
     to->number = from->number;
     to->state = from->state;
@@ -279,24 +282,24 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
     size_t params = capacity_for(from->n_params);
     size_t steps = capacity_for(from->n_intermediate);
     if (params) {
-        to->param_names = calloc(params, sizeof(char *));
-        to->param_values = malloc(params * sizeof(double));
-        to->param_kinds = malloc(params * sizeof(dial_param_kind));
-        to->param_texts = calloc(params, sizeof(char *));
+        to->param_names = dial_calloc(ctx, params, sizeof(char *));
+        to->param_values = dial_malloc_array(ctx, params, sizeof(double));
+        to->param_kinds = dial_malloc_array(ctx, params, sizeof(dial_param_kind));
+        to->param_texts = dial_calloc(ctx, params, sizeof(char *));
         if (!to->param_names || !to->param_values || !to->param_kinds || !to->param_texts)
             goto nomem;
     }
     for (size_t i = 0; i < from->n_params; i++) {
-        to->param_names[i] = dial_strdup(NULL, from->param_names[i]);
-        to->param_texts[i] = dial_strdup(NULL, from->param_texts[i]);
+        to->param_names[i] = dial_strdup(ctx, from->param_names[i]);
+        to->param_texts[i] = dial_strdup(ctx, from->param_texts[i]);
         to->param_values[i] = from->param_values[i];
         to->param_kinds[i] = from->param_kinds[i];
         to->n_params = i + 1;
         if (!to->param_names[i] || !to->param_texts[i]) goto nomem;
     }
     if (steps) {
-        to->intermediate_steps = malloc(steps * sizeof(int64_t));
-        to->intermediate_values = malloc(steps * sizeof(double));
+        to->intermediate_steps = dial_malloc_array(ctx, steps, sizeof(int64_t));
+        to->intermediate_values = dial_malloc_array(ctx, steps, sizeof(double));
         if (!to->intermediate_steps || !to->intermediate_values) goto nomem;
         memcpy(to->intermediate_steps, from->intermediate_steps,
                from->n_intermediate * sizeof(int64_t));
@@ -305,9 +308,9 @@ bool dial_record_copy(dial_trial_record *to, const dial_trial_record *from) {
         to->n_intermediate = from->n_intermediate;
     }
     if (from->n_path &&
-        !dial_record_set_path(to, from->path_steps, from->path_values, from->n_path))
+        !dial_record_set_path(ctx, to, from->path_steps, from->path_values, from->n_path))
         goto nomem;
-    if (from->message && !(to->message = dial_strdup(NULL, from->message))) goto nomem;
+    if (from->message && !(to->message = dial_strdup(ctx, from->message))) goto nomem;
     return true;
 nomem:
     /* n_params already counts a half-filled slot, so clearing frees it. */

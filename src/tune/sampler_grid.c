@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "tune/sampler_internal.h"
 
 /* A grid larger than this could never be searched to the end; refusing it
@@ -188,13 +189,13 @@ static dial_status too_large(dial_ctx *ctx) {
 static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space *space,
                                 size_t grid_points, const dial_order_role *roles) {
     size_t n = space->n;
-    grid->n_values = calloc(n, sizeof *grid->n_values);
-    grid->middle = calloc(n, sizeof *grid->middle);
-    grid->values = calloc(n, sizeof *grid->values);
-    grid->level = calloc(n, sizeof *grid->level);
-    grid->rank = calloc(n, sizeof *grid->rank);
-    grid->role = calloc(n, sizeof *grid->role);
-    grid->number = calloc(n, sizeof *grid->number);
+    grid->n_values = dial_calloc(ctx, n, sizeof *grid->n_values);
+    grid->middle = dial_calloc(ctx, n, sizeof *grid->middle);
+    grid->values = dial_calloc(ctx, n, sizeof *grid->values);
+    grid->level = dial_calloc(ctx, n, sizeof *grid->level);
+    grid->rank = dial_calloc(ctx, n, sizeof *grid->rank);
+    grid->role = dial_calloc(ctx, n, sizeof *grid->role);
+    grid->number = dial_calloc(ctx, n, sizeof *grid->number);
     if (!grid->n_values || !grid->middle || !grid->values || !grid->level || !grid->rank ||
         !grid->role || !grid->number)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
@@ -205,11 +206,11 @@ static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space
         if (count > GRID_MAX_POINTS) return too_large(ctx);
         size_t m = (size_t)count;
         grid->n_values[i] = m;
-        grid->values[i] = malloc(m * sizeof(double));
-        grid->level[i] = malloc(m * sizeof(unsigned));
-        grid->rank[i] = malloc(m * sizeof(unsigned));
-        grid->number[i] = malloc(m * sizeof(double));
-        size_t *order = malloc(2 * m * sizeof(size_t));
+        grid->values[i] = dial_malloc_array(ctx, m, sizeof(double));
+        grid->level[i] = dial_malloc_array(ctx, m, sizeof(unsigned));
+        grid->rank[i] = dial_malloc_array(ctx, m, sizeof(unsigned));
+        grid->number[i] = dial_malloc_array(ctx, m, sizeof(double));
+        size_t *order = dial_malloc_array(ctx, 2 * m, sizeof(size_t));
         if (!grid->values[i] || !grid->level[i] || !grid->rank[i] || !grid->number[i] || !order) {
             free(order);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
@@ -234,12 +235,13 @@ static dial_status build_values(dial_ctx *ctx, dial_grid *grid, const dial_space
     return DIAL_OK;
 }
 
-double *dial_grid_param_numbers(const dial_param *param, size_t grid_points, size_t *n) {
+double *dial_grid_param_numbers(const dial_ctx *ctx, const dial_param *param, size_t grid_points,
+                                size_t *n) {
     double count = value_count(param, grid_points ? grid_points : 10);
     if (!(count >= 1)) count = 1;
     if (count > GRID_MAX_POINTS) return NULL;
     size_t m = (size_t)count;
-    double *values = malloc(m * sizeof *values);
+    double *values = dial_malloc_array(ctx, m, sizeof *values);
     if (!values) return NULL;
     fill_values(param, m, values);
     for (size_t v = 0; param->kind == DIAL_PARAM_CHOICE && v < m; v++) {
@@ -284,10 +286,10 @@ static void conditions_free(grid_conditions *c, size_t n) {
 static dial_status build_conditions(dial_ctx *ctx, const dial_grid *grid, const dial_space *space,
                                     grid_conditions *c) {
     size_t n = space->n;
-    c->controller = malloc(n * sizeof *c->controller);
-    c->allowed = calloc(n, sizeof *c->allowed);
-    c->order = malloc(n * sizeof *c->order);
-    bool *placed = calloc(n, sizeof *placed);
+    c->controller = dial_malloc_array(ctx, n, sizeof *c->controller);
+    c->allowed = dial_calloc(ctx, n, sizeof *c->allowed);
+    c->order = dial_malloc_array(ctx, n, sizeof *c->order);
+    bool *placed = dial_calloc(ctx, n, sizeof *placed);
     if (!c->controller || !c->allowed || !c->order || !placed) {
         free(placed);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
@@ -307,7 +309,7 @@ static dial_status build_conditions(dial_ctx *ctx, const dial_grid *grid, const 
         if (j < 0 || (size_t)j == i || space->params[j].kind != DIAL_PARAM_CHOICE) continue;
         c->controller[i] = j;
         size_t m = grid->n_values[j];
-        if (!(c->allowed[i] = malloc(m * sizeof(bool)))) {
+        if (!(c->allowed[i] = dial_malloc_array(ctx, m, sizeof(bool)))) {
             free(placed);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
         }
@@ -345,6 +347,7 @@ static dial_status build_conditions(dial_ctx *ctx, const dial_grid *grid, const 
 /* ---- enumeration ------------------------------------------------------------ */
 
 typedef struct grid_walk {
+    const dial_ctx *ctx; /* whose allocation hook sees the points grow */
     dial_grid *grid;
     const grid_conditions *conditions;
     int32_t *current; /* the combination being built */
@@ -363,7 +366,8 @@ static void walk(grid_walk *w, size_t position) {
         }
         if ((size_t)grid->size == w->capacity) {
             size_t capacity = w->capacity ? 2 * w->capacity : 64;
-            int32_t *points = realloc(grid->points, capacity * n * sizeof *points);
+            int32_t *points =
+                dial_realloc_array(w->ctx, grid->points, capacity * n, sizeof *points);
             if (!points) {
                 w->nomem = true;
                 return;
@@ -459,10 +463,10 @@ static void merge_sort(const dial_grid *grid, const grid_key *keys, size_t *item
 
 static dial_status order_points(dial_ctx *ctx, dial_grid *grid) {
     size_t size = (size_t)grid->size, n = grid->n_params;
-    grid_key *keys = malloc(size * sizeof *keys);
-    size_t *items = malloc(size * sizeof *items);
-    size_t *scratch = malloc(size * sizeof *scratch);
-    int32_t *sorted = malloc(size * n * sizeof *sorted);
+    grid_key *keys = dial_malloc_array(ctx, size, sizeof *keys);
+    size_t *items = dial_malloc_array(ctx, size, sizeof *items);
+    size_t *scratch = dial_malloc_array(ctx, size, sizeof *scratch);
+    int32_t *sorted = dial_malloc_array(ctx, size * n, sizeof *sorted);
     dial_status status = DIAL_OK;
     if (!keys || !items || !scratch || !sorted) {
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory ordering the grid");
@@ -501,15 +505,15 @@ done:
 dial_status dial_grid_create(dial_ctx *ctx, const dial_space *space, size_t grid_points,
                              bool ordered, const dial_order_role *roles, dial_grid **out) {
     *out = NULL;
-    dial_grid *grid = calloc(1, sizeof *grid);
+    dial_grid *grid = dial_calloc(ctx, 1, sizeof *grid);
     if (!grid) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
     grid->n_params = space->n;
     dial_status status = build_values(ctx, grid, space, grid_points, roles);
     grid_conditions conditions = {0};
     if (status == DIAL_OK) status = build_conditions(ctx, grid, space, &conditions);
     if (status == DIAL_OK) {
-        grid_walk w = {.grid = grid, .conditions = &conditions};
-        w.current = malloc(space->n * sizeof *w.current);
+        grid_walk w = {.ctx = ctx, .grid = grid, .conditions = &conditions};
+        w.current = dial_malloc_array(ctx, space->n, sizeof *w.current);
         if (!w.current) {
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the grid");
         } else {

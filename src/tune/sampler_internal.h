@@ -126,7 +126,8 @@ bool dial_grid_active(const dial_grid *grid, int64_t number, size_t index);
  * them (a choice that is not a number is NaN); *n receives their count.
  * NULL when out of memory or beyond the grid's size limit. The tuner uses
  * them to chain warm starts along the values a grid will ask for. */
-double *dial_grid_param_numbers(const dial_param *param, size_t grid_points, size_t *n);
+double *dial_grid_param_numbers(const dial_ctx *ctx, const dial_param *param, size_t grid_points,
+                                size_t *n);
 
 /* ---- sampler_distinct.c ---- */
 

@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "dial/tune.h"
 
@@ -89,19 +90,19 @@ long dial_space_find(const dial_space *space, const char *name) {
 }
 
 /* Deep copy; on failure *to is cleared and false returned. */
-static bool param_copy(dial_param *to, const dial_param *from) {
+static bool param_copy(const dial_ctx *ctx, dial_param *to, const dial_param *from) {
     *to = *from;
     to->name = NULL;
     to->choices = NULL;
     to->condition = NULL;
     to->n_choices = 0;
-    if (!(to->name = dial_strdup(NULL, from->name ? from->name : ""))) goto nomem;
-    if (!(to->condition = dial_strdup(NULL, from->condition ? from->condition : ""))) goto nomem;
+    if (!(to->name = dial_strdup(ctx, from->name ? from->name : ""))) goto nomem;
+    if (!(to->condition = dial_strdup(ctx, from->condition ? from->condition : ""))) goto nomem;
     if (from->n_choices) {
-        if (!(to->choices = calloc(from->n_choices, sizeof *to->choices))) goto nomem;
+        if (!(to->choices = dial_calloc(ctx, from->n_choices, sizeof *to->choices))) goto nomem;
         to->n_choices = from->n_choices;
         for (size_t c = 0; c < from->n_choices; c++)
-            if (!(to->choices[c] = dial_strdup(NULL, from->choices[c] ? from->choices[c] : "")))
+            if (!(to->choices[c] = dial_strdup(ctx, from->choices[c] ? from->choices[c] : "")))
                 goto nomem;
     }
     return true;
@@ -113,10 +114,10 @@ nomem:
 dial_status dial_space_copy(dial_ctx *ctx, const dial_space *from, dial_space *to) {
     *to = (dial_space){0};
     if (!from || from->n == 0) return DIAL_OK;
-    to->params = calloc(from->n, sizeof *to->params);
+    to->params = dial_calloc(ctx, from->n, sizeof *to->params);
     if (!to->params) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying a search space");
     for (size_t i = 0; i < from->n; i++) {
-        if (!param_copy(&to->params[i], &from->params[i])) {
+        if (!param_copy(ctx, &to->params[i], &from->params[i])) {
             dial_space_free(to);
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying a search space");
         }
@@ -135,7 +136,7 @@ static dial_status space_put(dial_ctx *ctx, dial_space *space, dial_param *param
         *param = (dial_param){0};
         return DIAL_OK;
     }
-    dial_param *params = realloc(space->params, (space->n + 1) * sizeof *params);
+    dial_param *params = dial_realloc_array(ctx, space->params, space->n + 1, sizeof *params);
     if (!params) {
         param_clear(param);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory growing a search space");
@@ -204,8 +205,10 @@ static dial_status malformed(dial_ctx *ctx, const char *item) {
 
 /* The words of dial_knobs_set for a name the table lacks. */
 static dial_status unknown_knob(dial_ctx *ctx, const dial_knobs *knobs, const char *name) {
-    const char **names = malloc((knobs->n ? knobs->n : 1) * sizeof *names);
-    if (!names) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory");
+    const char **names = dial_malloc_array(ctx, knobs->n, sizeof *names);
+    if (!names)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory looking up knob '%s' for %s", name,
+                         knobs->model_name);
     for (size_t i = 0; i < knobs->n; i++) names[i] = knobs->specs[i].name;
     const char *closest = dial_closest_name(name, names, knobs->n);
     free(names);
@@ -380,7 +383,7 @@ static dial_status parse_list(dial_ctx *ctx, space_target *target, const char *c
     const dial_knob_spec *spec = target->spec;
     dial_status status = param_start(ctx, target, param);
     if (status != DIAL_OK) return status;
-    param->choices = calloc(n, sizeof *param->choices);
+    param->choices = dial_calloc(ctx, n, sizeof *param->choices);
     if (!param->choices) {
         param_clear(param);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
@@ -427,7 +430,7 @@ static dial_status parse_list_text(dial_ctx *ctx, space_target *target, const sp
     size_t n = 1;
     for (const char *p = item->value; *p; p++) n += *p == separator;
     char *copy = dial_strdup(ctx, item->value);
-    const char **pieces = malloc(n * sizeof *pieces);
+    const char **pieces = dial_malloc_array(ctx, n, sizeof *pieces);
     if (!copy || !pieces) {
         free(copy);
         free(pieces);
@@ -558,7 +561,7 @@ static dial_status default_param(dial_ctx *ctx, const dial_knobs *knobs, size_t 
         param->low = 0;
         param->high = (double)(n - 1);
         param->fixed = n == 1;
-        if (!(param->choices = calloc(n, sizeof *param->choices))) goto nomem;
+        if (!(param->choices = dial_calloc(ctx, n, sizeof *param->choices))) goto nomem;
         for (size_t c = 0; c < n; c++) {
             if (!(param->choices[c] = dial_strdup(ctx, choices[c]))) goto nomem;
             param->n_choices = c + 1;
@@ -597,7 +600,7 @@ dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_s
     size_t n = 0;
     for (size_t i = 0; i < knobs->n; i++) n += knobs->specs[i].has_search_range;
     if (n == 0) return DIAL_OK;
-    out->params = calloc(n, sizeof *out->params);
+    out->params = dial_calloc(ctx, n, sizeof *out->params);
     if (!out->params)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
     for (size_t i = 0; i < knobs->n; i++) {
@@ -619,7 +622,7 @@ dial_status dial_space_from_knobs(dial_ctx *ctx, const dial_knobs *knobs, dial_s
  * their condition can now hold. */
 static dial_status add_dependents(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
                                   size_t set) {
-    bool *added = calloc(knobs->n, sizeof *added);
+    bool *added = dial_calloc(ctx, knobs->n, sizeof *added);
     if (!added) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building a search space");
     added[set] = true;
     dial_status status = DIAL_OK;
@@ -784,8 +787,8 @@ static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_kno
         snprintf(item_text, sizeof item_text, "%s=%s", name, text);
         return space_set_value(ctx, space, knobs, &item, NULL, 0);
     }
-    char(*pieces)[SPACE_TEXT_MAX] = malloc(n * sizeof *pieces);
-    const char **list = malloc(n * sizeof *list);
+    char(*pieces)[SPACE_TEXT_MAX] = dial_malloc_array(ctx, n, sizeof *pieces);
+    const char **list = dial_malloc_array(ctx, n, sizeof *list);
     if (!pieces || !list) {
         free(pieces);
         free(list);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "tune/record.h"
 #include "tune/storage.h"
@@ -102,14 +103,15 @@ static bool better(dial_direction direction, const dial_trial_record *a,
 }
 
 /* Takes a copy of a complete trial into the best ones when it is among them. */
-static bool keep_if_best(memory_storage *store, const dial_trial_record *trial) {
+static bool keep_if_best(const dial_ctx *ctx, memory_storage *store,
+                         const dial_trial_record *trial) {
     size_t at = store->n_best;
     while (at > 0 && better(store->direction, trial, &store->best[at - 1])) at--;
     if (at == MEMORY_BEST_KEPT) return true;
-    if (!store->best && !(store->best = calloc(MEMORY_BEST_KEPT, sizeof *store->best)))
+    if (!store->best && !(store->best = dial_calloc(ctx, MEMORY_BEST_KEPT, sizeof *store->best)))
         return false;
     dial_trial_record copy;
-    if (!dial_record_copy(&copy, trial)) return false;
+    if (!dial_record_copy(ctx, &copy, trial)) return false;
     if (store->n_best == MEMORY_BEST_KEPT) dial_trial_record_clear(&store->best[--store->n_best]);
     memmove(&store->best[at + 1], &store->best[at], (store->n_best - at) * sizeof *store->best);
     store->best[at] = copy;
@@ -121,7 +123,7 @@ static bool keep_if_best(memory_storage *store, const dial_trial_record *trial) 
  * copies among the best and the first failed), counting it. *record is
  * left empty. Returns false when out of memory (the record is then lost
  * from the listing, not from the counts). */
-static bool keep_finished(memory_storage *store, dial_trial_record *record) {
+static bool keep_finished(const dial_ctx *ctx, memory_storage *store, dial_trial_record *record) {
     if (record->stale)
         store->n_stale++;
     else if (record->state == DIAL_TRIAL_COMPLETE)
@@ -131,13 +133,13 @@ static bool keep_finished(memory_storage *store, dial_trial_record *record) {
     else
         store->n_failed++;
     bool ok = true;
-    if (record->state == DIAL_TRIAL_COMPLETE) ok = keep_if_best(store, record);
+    if (record->state == DIAL_TRIAL_COMPLETE) ok = keep_if_best(ctx, store, record);
     if (ok && record->state == DIAL_TRIAL_FAILED && !record->stale && !store->has_first_failed) {
-        ok = dial_record_copy(&store->first_failed, record);
+        ok = dial_record_copy(ctx, &store->first_failed, record);
         store->has_first_failed = ok;
     }
     if (ok && !store->recent &&
-        !(store->recent = calloc(MEMORY_RECENT_KEPT, sizeof *store->recent)))
+        !(store->recent = dial_calloc(ctx, MEMORY_RECENT_KEPT, sizeof *store->recent)))
         ok = false;
     if (!ok) {
         dial_trial_record_clear(record);
@@ -186,14 +188,15 @@ static dial_status queue_params(dial_ctx *ctx, memory_storage *store,
             store->queue_head = 0;
         } else {
             size_t capacity = store->queue_capacity ? store->queue_capacity * 2 : 4;
-            dial_trial_record *bigger = realloc(store->queue, capacity * sizeof *store->queue);
+            dial_trial_record *bigger =
+                dial_realloc_array(ctx, store->queue, capacity, sizeof *store->queue);
             if (!bigger) return memory_nomem(ctx);
             store->queue = bigger;
             store->queue_capacity = capacity;
         }
     }
     dial_trial_record *entry = &store->queue[store->queue_head + store->queue_count];
-    if (!dial_record_copy(entry, record)) return memory_nomem(ctx);
+    if (!dial_record_copy(ctx, entry, record)) return memory_nomem(ctx);
     store->queue_count++;
     return DIAL_OK;
 }
@@ -217,13 +220,13 @@ static dial_status memory_sweep(dial_ctx *ctx, memory_storage *store,
                  "stale: no heartbeat for %g s (its worker stopped); its params run again in a "
                  "later trial",
                  request->heartbeat_seconds);
-        if (!dial_record_set_message(&trial->record, message)) return memory_nomem(ctx);
+        if (!dial_record_set_message(ctx, &trial->record, message)) return memory_nomem(ctx);
         trial->record.state = DIAL_TRIAL_FAILED;
         trial->record.stale = true;
         trial->record.finished_at = request->now;
         dial_trial_record record;
         running_take(store, i, &record); /* the last running trial moved into slot i */
-        if (!keep_finished(store, &record)) return memory_nomem(ctx);
+        if (!keep_finished(ctx, store, &record)) return memory_nomem(ctx);
         (*n_marked)++;
     }
     return DIAL_OK;
@@ -241,7 +244,7 @@ static dial_status memory_start_trial(dial_ctx *ctx, void *self, int64_t study_i
 
     if (store->n_running == store->running_capacity) {
         size_t capacity = store->running_capacity ? store->running_capacity * 2 : 8;
-        memory_trial *bigger = realloc(store->running, capacity * sizeof *bigger);
+        memory_trial *bigger = dial_realloc_array(ctx, store->running, capacity, sizeof *bigger);
         if (!bigger) return memory_nomem(ctx);
         store->running = bigger;
         store->running_capacity = capacity;
@@ -280,7 +283,7 @@ static dial_status memory_start_trial(dial_ctx *ctx, void *self, int64_t study_i
     trial->heartbeat = request->now;
     store->n_running++;
 
-    if (!dial_record_copy(&out->record, &trial->record)) return memory_nomem(ctx);
+    if (!dial_record_copy(ctx, &out->record, &trial->record)) return memory_nomem(ctx);
     out->allocated = true;
     out->trial_id = trial->record.number;
     out->sample = trial->sample;
@@ -309,7 +312,8 @@ static dial_status memory_set_param(dial_ctx *ctx, void *self, int64_t trial_id,
     if (!trial)
         return trial_id >= 0 && trial_id < store->next_number ? DIAL_OK
                                                               : memory_no_trial(ctx, trial_id);
-    if (!dial_record_set_param(&trial->record, name, kind, value, text)) return memory_nomem(ctx);
+    if (!dial_record_set_param(ctx, &trial->record, name, kind, value, text))
+        return memory_nomem(ctx);
     return DIAL_OK;
 }
 
@@ -318,7 +322,7 @@ static dial_status memory_report(dial_ctx *ctx, void *self, int64_t trial_id, in
     memory_storage *store = self;
     memory_trial *trial = running_find(store, trial_id);
     if (!trial) return DIAL_OK; /* declared stale: its finish will say so */
-    if (!dial_record_set_intermediate(&trial->record, step, value)) return memory_nomem(ctx);
+    if (!dial_record_set_intermediate(ctx, &trial->record, step, value)) return memory_nomem(ctx);
     trial->heartbeat = now;
     return DIAL_OK;
 }
@@ -329,7 +333,7 @@ static dial_status memory_report_path(dial_ctx *ctx, void *self, int64_t trial_i
     memory_storage *store = self;
     memory_trial *trial = running_find(store, trial_id);
     if (!trial) return DIAL_OK; /* declared stale: its finish will say so */
-    if (!dial_record_set_path(&trial->record, steps, values, n)) return memory_nomem(ctx);
+    if (!dial_record_set_path(ctx, &trial->record, steps, values, n)) return memory_nomem(ctx);
     trial->heartbeat = now;
     return DIAL_OK;
 }
@@ -363,14 +367,14 @@ static dial_status memory_finish(dial_ctx *ctx, void *self, int64_t trial_id,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld is already %s", (long long)trial_id,
                          dial_trial_state_name(kept->state));
     }
-    if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(&trial->record, message))
+    if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(ctx, &trial->record, message))
         return memory_nomem(ctx);
     trial->record.state = state;
     trial->record.value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
     trial->record.finished_at = now;
     dial_trial_record record;
     running_take(store, (size_t)(trial - store->running), &record);
-    if (!keep_finished(store, &record)) return memory_nomem(ctx);
+    if (!keep_finished(ctx, store, &record)) return memory_nomem(ctx);
     return DIAL_OK;
 }
 
@@ -386,7 +390,7 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
     memory_storage *store = self;
     *out = (dial_trial_list){0};
     size_t n = store->n_running + store->recent_count + store->n_best + 1;
-    const dial_trial_record **all = malloc(n * sizeof *all);
+    const dial_trial_record **all = dial_malloc_array(ctx, n, sizeof *all);
     if (!all) return memory_nomem(ctx);
     size_t count = 0;
     for (size_t i = 0; i < store->n_running; i++) all[count++] = &store->running[i].record;
@@ -395,14 +399,14 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
     for (size_t i = 0; i < store->n_best; i++) all[count++] = &store->best[i];
     if (store->has_first_failed) all[count++] = &store->first_failed;
     qsort(all, count, sizeof *all, compare_numbers);
-    out->items = count ? calloc(count, sizeof *out->items) : NULL;
+    out->items = count ? dial_calloc(ctx, count, sizeof *out->items) : NULL;
     if (count && !out->items) {
         free(all);
         return memory_nomem(ctx);
     }
     for (size_t i = 0; i < count; i++) {
         if (out->count > 0 && out->items[out->count - 1].number == all[i]->number) continue;
-        if (!dial_record_copy(&out->items[out->count], all[i])) {
+        if (!dial_record_copy(ctx, &out->items[out->count], all[i])) {
             free(all);
             dial_trial_list_free(out);
             return memory_nomem(ctx);
@@ -423,8 +427,8 @@ static dial_status memory_leaders(dial_ctx *ctx, void *self, int64_t study_id,
     if (store->has_first_failed) chosen[count++] = &store->first_failed;
     qsort(chosen, count, sizeof *chosen, compare_numbers);
     for (size_t i = 0; i < count; i++) {
-        dial_trial_record *record = dial_trial_list_push(out);
-        if (!record || !dial_record_copy(record, chosen[i])) {
+        dial_trial_record *record = dial_trial_list_push(ctx, out);
+        if (!record || !dial_record_copy(ctx, record, chosen[i])) {
             dial_trial_list_free(out);
             return memory_nomem(ctx);
         }
@@ -437,7 +441,7 @@ static dial_status memory_best(dial_ctx *ctx, void *self, int64_t study_id,
     memory_storage *store = self;
     *found = false;
     if (store->n_best == 0) return DIAL_OK;
-    if (!dial_record_copy(out, &store->best[0])) return memory_nomem(ctx);
+    if (!dial_record_copy(ctx, out, &store->best[0])) return memory_nomem(ctx);
     *found = true;
     return DIAL_OK;
 }
@@ -500,7 +504,7 @@ static const dial_storage_ops memory_ops = {
 
 dial_status dial_storage_memory_open(dial_ctx *ctx, dial_storage *out) {
     *out = (dial_storage){0};
-    memory_storage *store = calloc(1, sizeof *store);
+    memory_storage *store = dial_calloc(ctx, 1, sizeof *store);
     if (!store) return memory_nomem(ctx);
     out->ops = &memory_ops;
     out->self = store;

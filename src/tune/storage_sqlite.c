@@ -419,9 +419,9 @@ static void sqlite_close(void *self) {
 
 /* "file:" and the path with the characters a URI gives a meaning escaped,
  * then "?immutable=1"; malloc'ed, NULL when out of memory. */
-static char *immutable_uri(const char *path) {
+static char *immutable_uri(const dial_ctx *ctx, const char *path) {
     size_t length = strlen(path);
-    char *uri = malloc(length * 3 + 32);
+    char *uri = dial_malloc(ctx, length * 3 + 32);
     if (!uri) return NULL;
     char *out = uri + sprintf(uri, "file:");
     for (const char *p = path; *p; p++) {
@@ -447,7 +447,7 @@ static dial_status connect(dial_ctx *ctx, sqlite_storage *store, bool read_only,
     } else {
         flags |= SQLITE_OPEN_READONLY;
         if (access(parent, W_OK) != 0) {
-            if (!(uri = immutable_uri(store->path)))
+            if (!(uri = immutable_uri(ctx, store->path)))
                 return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening %s", store->path);
             flags |= SQLITE_OPEN_URI;
         }
@@ -469,9 +469,9 @@ static dial_status sqlite_open(dial_ctx *ctx, const char *path, bool read_only, 
         return dial_fail(ctx, DIAL_ERR_IO,
                          "cannot open study storage %s: directory '%s' does not exist", path,
                          parent);
-    sqlite_storage *store = calloc(1, sizeof *store);
+    sqlite_storage *store = dial_calloc(ctx, 1, sizeof *store);
     if (!store || !(store->path = dial_strdup(ctx, path)) ||
-        !(store->statements = calloc(STATEMENT_COUNT, sizeof *store->statements))) {
+        !(store->statements = dial_calloc(ctx, STATEMENT_COUNT, sizeof *store->statements))) {
         if (store) free(store->path);
         free(store);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory opening study storage %s", path);
@@ -593,7 +593,7 @@ static int take_queued(dial_ctx *ctx, sqlite_storage *store, start_arg *arg, int
     while ((rc = next_row(params)) == SQLITE_ROW) {
         dial_param_kind kind = DIAL_PARAM_FLOAT;
         dial_param_kind_parse(column_text(params, 1), &kind);
-        if (!dial_record_add_param(&out->record, column_text(params, 0), kind,
+        if (!dial_record_add_param(ctx, &out->record, column_text(params, 0), kind,
                                    column_number(params, 2), column_text(params, 3))) {
             sqlite3_reset(params);
             *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");

@@ -10,7 +10,7 @@
 #include "tune/storage_sqlite_internal.h"
 
 /* Fills the scalar fields of a record from a LIST_TRIALS or TRIAL_ROW row. */
-static bool read_trial_row(sqlite3_stmt *row, dial_trial_record *record) {
+static bool read_trial_row(const dial_ctx *ctx, sqlite3_stmt *row, dial_trial_record *record) {
     record->number = sqlite3_column_int64(row, 0);
     record->state = DIAL_TRIAL_FAILED;
     dial_trial_state_parse(column_text(row, 1), &record->state);
@@ -19,14 +19,15 @@ static bool read_trial_row(sqlite3_stmt *row, dial_trial_record *record) {
     record->finished_at = sqlite3_column_type(row, 4) == SQLITE_NULL ? 0 : column_number(row, 4);
     record->stale = sqlite3_column_int64(row, 5) != 0;
     if (sqlite3_column_type(row, 6) != SQLITE_NULL)
-        return dial_record_set_message(record, column_text(row, 6));
+        return dial_record_set_message(ctx, record, column_text(row, 6));
     return true;
 }
 
-static bool read_param_row(sqlite3_stmt *row, int first, dial_trial_record *record) {
+static bool read_param_row(const dial_ctx *ctx, sqlite3_stmt *row, int first,
+                           dial_trial_record *record) {
     dial_param_kind kind = DIAL_PARAM_FLOAT;
     dial_param_kind_parse(column_text(row, first + 1), &kind);
-    return dial_record_add_param(record, column_text(row, first), kind,
+    return dial_record_add_param(ctx, record, column_text(row, first), kind,
                                  column_number(row, first + 2), column_text(row, first + 3));
 }
 
@@ -56,8 +57,8 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     sqlite3_stmt *trials = statement(store, LIST_TRIALS);
     sqlite3_bind_int64(trials, 1, arg->study_id);
     while ((rc = next_row(trials)) == SQLITE_ROW) {
-        dial_trial_record *record = dial_trial_list_push(arg->out);
-        if (!record || !read_trial_row(trials, record)) return nomem(ctx, trials, status);
+        dial_trial_record *record = dial_trial_list_push(ctx, arg->out);
+        if (!record || !read_trial_row(ctx, trials, record)) return nomem(ctx, trials, status);
     }
     if (rc != SQLITE_DONE) return rc;
 
@@ -67,7 +68,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     while ((rc = next_row(params)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(params, 0);
         if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !read_param_row(params, 1, record)) return nomem(ctx, params, status);
+        if (record && !read_param_row(ctx, params, 1, record)) return nomem(ctx, params, status);
     }
     if (rc != SQLITE_DONE) return rc;
 
@@ -77,7 +78,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     while ((rc = next_row(values)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(values, 0);
         if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !dial_record_set_intermediate(record, sqlite3_column_int64(values, 1),
+        if (record && !dial_record_set_intermediate(ctx, record, sqlite3_column_int64(values, 1),
                                                     column_number(values, 2)))
             return nomem(ctx, values, status);
     }
@@ -89,7 +90,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     while ((rc = next_row(paths)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(paths, 0);
         if (!record || record->number != number) record = find_number(arg->out, number);
-        if (record && !dial_record_append_path(record, sqlite3_column_int64(paths, 1),
+        if (record && !dial_record_append_path(ctx, record, sqlite3_column_int64(paths, 1),
                                                column_number(paths, 2)))
             return nomem(ctx, paths, status);
     }
@@ -113,25 +114,26 @@ static int read_whole_trial(dial_ctx *ctx, sqlite_storage *store, int64_t trial_
     sqlite3_bind_int64(row, 1, trial_id);
     int rc = next_row(row);
     if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;
-    bool ok = read_trial_row(row, out);
+    bool ok = read_trial_row(ctx, row, out);
     sqlite3_reset(row);
     if (!ok) return nomem(ctx, row, status);
     sqlite3_stmt *params = statement(store, TRIAL_PARAMS);
     sqlite3_bind_int64(params, 1, trial_id);
     while ((rc = next_row(params)) == SQLITE_ROW)
-        if (!read_param_row(params, 0, out)) return nomem(ctx, params, status);
+        if (!read_param_row(ctx, params, 0, out)) return nomem(ctx, params, status);
     if (rc != SQLITE_DONE) return rc;
     sqlite3_stmt *values = statement(store, TRIAL_VALUES);
     sqlite3_bind_int64(values, 1, trial_id);
     while ((rc = next_row(values)) == SQLITE_ROW)
-        if (!dial_record_set_intermediate(out, sqlite3_column_int64(values, 0),
+        if (!dial_record_set_intermediate(ctx, out, sqlite3_column_int64(values, 0),
                                           column_number(values, 1)))
             return nomem(ctx, values, status);
     if (rc != SQLITE_DONE) return rc;
     sqlite3_stmt *path = statement(store, TRIAL_PATH);
     sqlite3_bind_int64(path, 1, trial_id);
     while ((rc = next_row(path)) == SQLITE_ROW)
-        if (!dial_record_append_path(out, sqlite3_column_int64(path, 0), column_number(path, 1)))
+        if (!dial_record_append_path(ctx, out, sqlite3_column_int64(path, 0),
+                                     column_number(path, 1)))
             return nomem(ctx, path, status);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -294,7 +296,7 @@ static int leaders_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_stat
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     for (size_t i = 0; i < n_ids && rc == SQLITE_OK; i++) {
-        dial_trial_record *record = dial_trial_list_push(arg->out);
+        dial_trial_record *record = dial_trial_list_push(ctx, arg->out);
         if (!record) {
             *status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading a study");
             rc = TXN_FAILED;

@@ -369,8 +369,10 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
         record->state = DIAL_TRIAL_FAILED;
         record->stale = true;
         record->value = NAN;
-        dial_record_set_message(record, "stale: another worker declared it dead before it "
-                                        "finished; its params run again in a later trial");
+        if (!dial_record_set_message(ctx, record,
+                                     "stale: another worker declared it dead before it "
+                                     "finished; its params run again in a later trial"))
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a stale trial");
         dial_log(ctx, DIAL_LOG_WARN,
                  "study '%s': trial %lld finished after it was declared stale (no heartbeat for "
                  "%g s); its params run again in another trial",
@@ -379,7 +381,7 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
     }
     record->state = state;
     record->value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
-    if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(record, message))
+    if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(ctx, record, message))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
     pthread_mutex_lock(&study->lock);
     dial_sampler_tell(study->sampler, record);

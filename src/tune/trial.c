@@ -137,7 +137,7 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
         dial_format_param_value(param->kind, drawn, text, sizeof text);
 
     size_t position = trial->record.n_params;
-    if (!dial_record_add_param(&trial->record, asked->name, asked->kind, drawn, stored_text))
+    if (!dial_record_add_param(ctx, &trial->record, asked->name, asked->kind, drawn, stored_text))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory storing parameter '%s'", asked->name);
     pthread_mutex_lock(&study->lock);
     status = study->storage.ops->set_param(ctx, study->storage.self, trial->trial_id, position,
@@ -248,7 +248,7 @@ dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
 dial_status dial_trial_report(dial_trial *trial, int64_t step, double value) {
     if (!trial) return DIAL_ERR_ARGUMENT;
     dial_study *study = trial->study;
-    if (!dial_record_set_intermediate(&trial->record, step, value))
+    if (!dial_record_set_intermediate(trial->ctx, &trial->record, step, value))
         return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory recording step %lld",
                          (long long)step);
     pthread_mutex_lock(&study->lock);
@@ -270,7 +270,7 @@ dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, cons
         if (steps[i] < 1 || (i > 0 && steps[i] <= steps[i - 1]))
             return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT,
                              "path steps must be ascending and at least 1");
-    if (!dial_record_set_path(&trial->record, steps, values, n))
+    if (!dial_record_set_path(trial->ctx, &trial->record, steps, values, n))
         return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory recording a path of %zu steps",
                          n);
     /* The storage call refreshes the heartbeat too: a long fit that only

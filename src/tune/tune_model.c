@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "core/alloc.h"
 #include "core/text.h"
 #include "eval/scoring.h"
 #include "tune/objective.h"
@@ -106,9 +107,9 @@ static void number_text(double value, char *buf, size_t size) {
 
 /* The searched space as one line: "C=0.001..1000:log; k=1..50:step=2;
  * weights=uniform|distance; alpha=0.1". */
-static char *space_identity(const dial_space *space) {
+static char *space_identity(const dial_ctx *ctx, const dial_space *space) {
     size_t size = 256, used = 0;
-    char *text = malloc(size);
+    char *text = dial_malloc(ctx, size);
     if (!text) return NULL;
     text[0] = '\0';
     for (size_t i = 0; space && i < space->n; i++) {
@@ -125,7 +126,7 @@ static char *space_identity(const dial_space *space) {
         for (size_t c = 0; c < param->n_choices; c++) need += strlen(param->choices[c]) + 1;
         if (used + need >= size) {
             size = (used + need) * 2;
-            char *grown = realloc(text, size);
+            char *grown = dial_realloc(ctx, text, size);
             if (!grown) {
                 free(text);
                 return NULL;
@@ -153,9 +154,9 @@ static char *space_identity(const dial_space *space) {
 
 /* The knobs fixed for every trial (set by the caller, not defaults):
  * "k=5; weights=distance", or "" when none. */
-static char *fixed_knobs_identity(const dial_knobs *knobs) {
+static char *fixed_knobs_identity(const dial_ctx *ctx, const dial_knobs *knobs) {
     size_t size = 64, used = 0;
-    char *text = malloc(size);
+    char *text = dial_malloc(ctx, size);
     if (!text) return NULL;
     text[0] = '\0';
     for (size_t i = 0; i < knobs->n; i++) {
@@ -165,7 +166,7 @@ static char *fixed_knobs_identity(const dial_knobs *knobs) {
         size_t need = strlen(knobs->specs[i].name) + strlen(value) + 4;
         if (used + need >= size) {
             size = (used + need) * 2;
-            char *grown = realloc(text, size);
+            char *grown = dial_realloc(ctx, text, size);
             if (!grown) {
                 free(text);
                 return NULL;
@@ -183,10 +184,10 @@ static const char *sampler_name(dial_sampler_kind kind);
 /* "id,name": the columns the data's features leave out, sorted (as the
  * dataset keeps them); "" for none. A malloc'ed string, NULL when out of
  * memory. */
-static char *ignored_identity(const dial_dataset *data) {
+static char *ignored_identity(const dial_ctx *ctx, const dial_dataset *data) {
     size_t length = 1;
     for (size_t i = 0; i < data->n_ignored; i++) length += strlen(data->ignored[i]) + 1;
-    char *text = malloc(length);
+    char *text = dial_malloc(ctx, length);
     if (!text) return NULL;
     text[0] = '\0';
     for (size_t i = 0; i < data->n_ignored; i++) {
@@ -215,9 +216,9 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     number_text(options->holdout, holdout, sizeof holdout);
     snprintf(nested, sizeof nested, "%zu", options->nested);
     snprintf(points, sizeof points, "%zu", options->grid_points ? options->grid_points : 10);
-    char *space = space_identity(setup->space);
-    char *fixed = fixed_knobs_identity(setup->knobs);
-    char *ignored = ignored_identity(data);
+    char *space = space_identity(ctx, setup->space);
+    char *fixed = fixed_knobs_identity(ctx, setup->knobs);
+    char *ignored = ignored_identity(ctx, data);
     /* The way rows are split changes what a trial's value means. A study
      * made before these keys lacks them, and a key one side lacks is not
      * compared, so such a study still resumes. */
@@ -284,7 +285,7 @@ static dial_status check_studies(dial_ctx *ctx, const dial_tune_options *options
     if (!options->storage || !options->storage[0]) return DIAL_OK;
     dial_status status = DIAL_OK;
     for (size_t k = 0; status == DIAL_OK && k <= options->nested; k++) {
-        char *study = malloc(strlen(name) + 32);
+        char *study = dial_malloc(ctx, strlen(name) + 32);
         if (!study) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a study name");
         if (k == 0)
             strcpy(study, name);
@@ -449,9 +450,9 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
     dial_status status = dial_split_folds(ctx, data, setup->fold_scheme, k, 1, stratified,
                                           dial_rng_next(&outer_seed), &out->outer_splits);
     if (status != DIAL_OK) return status;
-    out->outer_scores = calloc(k, sizeof *out->outer_scores);
-    out->inner_best = calloc(k, sizeof *out->inner_best);
-    out->outer_studies = calloc(k, sizeof *out->outer_studies);
+    out->outer_scores = dial_calloc(ctx, k, sizeof *out->outer_scores);
+    out->inner_best = dial_calloc(ctx, k, sizeof *out->inner_best);
+    out->outer_studies = dial_calloc(ctx, k, sizeof *out->outer_studies);
     if (!out->outer_scores || !out->inner_best || !out->outer_studies)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
     for (size_t f = 0; f < k && status == DIAL_OK; f++) {
@@ -460,7 +461,7 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
             break;
         }
         const dial_split *split = &out->outer_splits.items[f];
-        char *name = malloc(strlen(out->study_name) + 32);
+        char *name = dial_malloc(ctx, strlen(out->study_name) + 32);
         if (!name) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for %zu outer folds", k);
         sprintf(name, "%s-outer-%zu", out->study_name, f + 1);
         search_outcome inner = {0};
@@ -621,7 +622,7 @@ static dial_status choose_rows(dial_ctx *ctx, const dial_tune_setup *setup,
                                const dial_dataset *data, const dial_tune_options *options,
                                dial_tune_result *out) {
     if (options->holdout == 0) {
-        out->search_rows = malloc((data->n_rows ? data->n_rows : 1) * sizeof *out->search_rows);
+        out->search_rows = dial_malloc_array(ctx, data->n_rows, sizeof *out->search_rows);
         if (!out->search_rows) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the rows");
         for (size_t i = 0; i < data->n_rows; i++) out->search_rows[i] = i;
         out->n_search_rows = data->n_rows;

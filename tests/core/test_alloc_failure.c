@@ -9,7 +9,10 @@
  * buffer over-reserved), with exactly the result of a run where nothing
  * failed. The ASan build (build-asan, `make sanitize`) checks that no run
  * leaks or crashes. One thread, so the n-th allocation is the same one on
- * every run. */
+ * every run. The tunes reach the tuner's own allocations: a short tune in
+ * memory and into a new SQLite study file (the storages, the trial
+ * records), and grid tunes whose trials share prepared folds along a path
+ * (gbdt) and a warm ladder (svm). */
 #include "test_support.h"
 
 #include <math.h>
@@ -116,9 +119,23 @@ static bool same_digest(void *arg, double digest, double expected) {
 
 typedef struct tune_run {
     const char *family;
-    const char *space_item;   /* one searched knob, "name=low..high" */
+    const char *space_item; /* one searched knob, "name=low..high" */
+    const char *storage;    /* a SQLite study file, made anew by every run; NULL: in memory */
+    dial_sampler_kind sampler;
+    int64_t n_trials;         /* 0: 3 */
     char failed_message[256]; /* the failed trial's message of the last run, if any */
 } tune_run;
+
+/* Removes a SQLite study file and the files SQLite keeps beside it, so
+ * that the next run creates the study rather than resumes it. */
+static void remove_study_file(const char *path) {
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char name[512];
+        snprintf(name, sizeof name, "%s%s", path, suffixes[i]);
+        unlink(name);
+    }
+}
 
 static dial_status short_tune(dial_ctx *ctx, void *arg, double *digest) {
     tune_run *run = arg;
@@ -129,6 +146,7 @@ static dial_status short_tune(dial_ctx *ctx, void *arg, double *digest) {
     const dial_model_family *family = NULL;
     *digest = 0;
     run->failed_message[0] = '\0';
+    if (run->storage) remove_study_file(run->storage);
     dial_status status = dial_table_read(ctx, "data/iris.csv", NULL, &table);
     if (status == DIAL_OK)
         status = dial_dataset_from_table(ctx, table, "species", DIAL_TASK_AUTO, &data);
@@ -144,7 +162,10 @@ static dial_status short_tune(dial_ctx *ctx, void *arg, double *digest) {
                                  .repeats = 1,
                                  .seed = 7};
         dial_tune_options options = {
-            .sampler = DIAL_SAMPLER_RANDOM, .optimize = {.n_trials = 3, .jobs = 1}, .refit = true};
+            .storage = run->storage,
+            .sampler = run->sampler,
+            .optimize = {.n_trials = run->n_trials ? run->n_trials : 3, .jobs = 1},
+            .refit = true};
         dial_tune_result result;
         status = dial_tune_model(ctx, &setup, data, &options, &result);
         if (status == DIAL_OK) {
@@ -243,6 +264,43 @@ static void test_every_allocation_of_a_short_tune_can_fail(void **state) {
     sweep(short_tune, same_or_failed_trial_out_of_memory, &run, "tree: a short tune");
 }
 
+/* gbdt's trials along n_estimators share one boosting run per fold (a
+ * path chain of the prepared folds), in the grid's order. */
+static void test_every_allocation_of_a_grid_tune_along_a_path_can_fail(void **state) {
+    tune_run run = {.family = "gbdt",
+                    .space_item = "n_estimators=1..4",
+                    .sampler = DIAL_SAMPLER_GRID,
+                    .n_trials = 4};
+    sweep(short_tune, same_or_failed_trial_out_of_memory, &run,
+          "gbdt: a grid tune along n_estimators");
+}
+
+/* svm's trials along C start each solve from the one below (a warm
+ * ladder of the prepared folds). */
+static void test_every_allocation_of_a_grid_tune_along_a_warm_ladder_can_fail(void **state) {
+    tune_run run = {
+        .family = "svm", .space_item = "C=0.1,1,10", .sampler = DIAL_SAMPLER_GRID, .n_trials = 3};
+    sweep(short_tune, same_or_failed_trial_out_of_memory, &run, "svm: a grid tune along C");
+}
+
+/* The short tune of tree into a SQLite study: opening the file, starting,
+ * reading and finishing trials in it allocate as well. */
+static void test_every_allocation_of_a_short_tune_into_a_sqlite_study_can_fail(void **state) {
+    /* In memory where the system has a place for it: a thousand studies
+     * created on disk wait on the disk for a minute. */
+    char dir[64];
+    snprintf(dir, sizeof dir, "%s/dial-alloc-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    if (!mkdtemp(dir)) fail_msg("cannot create a temporary directory in %s", dir);
+    char path[sizeof dir + 16];
+    snprintf(path, sizeof path, "%s/study.db", dir);
+    tune_run run = {.family = "tree", .space_item = "max_depth=1..6", .storage = path};
+    sweep(short_tune, same_or_failed_trial_out_of_memory, &run,
+          "tree: a short tune into a SQLite study");
+    remove_study_file(path);
+    rmdir(dir);
+}
+
 static void test_every_allocation_of_a_forest_fit_save_and_load_can_fail(void **state) {
     static const char *const settings[] = {"n_estimators=4", "max_depth=3", NULL};
     sweep_model("forest", settings);
@@ -269,6 +327,102 @@ static void test_every_allocation_of_an_mlp_fit_save_and_load_can_fail(void **st
 static void test_every_allocation_of_an_svm_fit_save_and_load_can_fail(void **state) {
     static const char *const settings[] = {"probability=true", NULL};
     sweep_model("svm", settings);
+}
+
+/* ---- the tuner's own allocations ask the hook -------------------------------------- */
+
+/* A study with one running trial that reported a step, in memory or in a
+ * SQLite file, on ctx whose hook is hook. */
+static dial_study *study_with_a_trial(dial_ctx *ctx, const char *storage, dial_trial **trial) {
+    dial_study_options options = {.storage = storage, .sampler = DIAL_SAMPLER_RANDOM, .seed = 3};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
+    assert_dial_ok(ctx, dial_study_ask(ctx, study, 0, trial));
+    double x = 0;
+    assert_dial_ok(ctx, dial_trial_suggest_float(*trial, "x", 0, 1, DIAL_LINEAR, &x));
+    assert_dial_ok(ctx, dial_trial_report(*trial, 0, x));
+    return study;
+}
+
+static void test_recording_a_trial_step_asks_the_hook(void **state) {
+    dial_ctx *ctx = test_ctx();
+    failing_hook hook = {0};
+    dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+    dial_trial *trial = NULL;
+    dial_study *study = study_with_a_trial(ctx, NULL, &trial);
+    /* the fifth step outgrows the record's first four */
+    for (int64_t step = 1; step < 4; step++) assert_dial_ok(ctx, dial_trial_report(trial, step, 1));
+    hook.fail_at = hook.count + 1;
+    /* the trial's own context (a clone, sharing the hook) has the message */
+    assert_dial_error(dial_trial_ctx(trial), dial_trial_report(trial, 4, 1), DIAL_ERR_NOMEM,
+                      "out of memory recording step 4");
+    assert_dial_ok(ctx, dial_trial_report(trial, 4, 1));
+    assert_dial_ok(ctx, dial_study_tell(ctx, study, trial, DIAL_TRIAL_COMPLETE, 1));
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+}
+
+static void test_reading_an_in_memory_study_asks_the_hook(void **state) {
+    dial_ctx *ctx = test_ctx();
+    failing_hook hook = {0};
+    dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+    dial_trial *trial = NULL;
+    dial_study *study = study_with_a_trial(ctx, NULL, &trial);
+    assert_dial_ok(ctx, dial_study_tell(ctx, study, trial, DIAL_TRIAL_COMPLETE, 1));
+    dial_trial_list list = {0};
+    hook.fail_at = hook.count + 1;
+    assert_dial_error(ctx, dial_study_trials(ctx, study, &list), DIAL_ERR_NOMEM,
+                      "out of memory in the in-memory study storage");
+    assert_int_equal(list.count, 0);
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    assert_int_equal(list.count, 1);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+}
+
+static void test_reading_a_sqlite_study_asks_the_hook(void **state) {
+    char *path = test_write_temp("", 0, ".db");
+    unlink(path); /* the storage creates it */
+    dial_ctx *ctx = test_ctx();
+    failing_hook hook = {0};
+    dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+    dial_trial *trial = NULL;
+    dial_study *study = study_with_a_trial(ctx, path, &trial);
+    assert_dial_ok(ctx, dial_study_tell(ctx, study, trial, DIAL_TRIAL_COMPLETE, 1));
+    dial_trial_list list = {0};
+    hook.fail_at = hook.count + 1;
+    assert_dial_error(ctx, dial_study_trials(ctx, study, &list), DIAL_ERR_NOMEM,
+                      "out of memory reading a study");
+    assert_int_equal(list.count, 0);
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    assert_int_equal(list.count, 1);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+    dial_ctx_free(ctx);
+    remove_study_file(path);
+    free(path);
+}
+
+static void test_copying_a_search_space_asks_the_hook(void **state) {
+    dial_ctx *ctx = test_ctx();
+    const dial_model_family *family = NULL;
+    dial_knobs knobs = {0};
+    dial_space space = {0}, copy = {0};
+    assert_dial_ok(ctx, dial_model_family_lookup(ctx, "tree", &family));
+    assert_dial_ok(ctx, dial_model_knobs_init(ctx, family, &knobs));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "max_depth=1..6"));
+    failing_hook hook = {.fail_at = 1};
+    dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+    assert_dial_error(ctx, dial_space_copy(ctx, &space, &copy), DIAL_ERR_NOMEM,
+                      "out of memory copying a search space");
+    assert_int_equal(copy.n, 0);
+    assert_dial_ok(ctx, dial_space_copy(ctx, &space, &copy));
+    assert_int_equal(copy.n, 1);
+    dial_space_free(&copy);
+    dial_space_free(&space);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
 }
 
 /* The hook is asked by the context and its clones alike, and a context
@@ -303,6 +457,10 @@ static void test_a_refusing_hook_fails_the_call_with_out_of_memory(void **state)
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_refusing_hook_fails_the_call_with_out_of_memory),
+        cmocka_unit_test(test_recording_a_trial_step_asks_the_hook),
+        cmocka_unit_test(test_reading_an_in_memory_study_asks_the_hook),
+        cmocka_unit_test(test_reading_a_sqlite_study_asks_the_hook),
+        cmocka_unit_test(test_copying_a_search_space_asks_the_hook),
         cmocka_unit_test(test_every_allocation_of_a_logistic_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_tree_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_forest_fit_save_and_load_can_fail),
@@ -312,6 +470,9 @@ int main(void) {
         cmocka_unit_test(test_every_allocation_of_an_mlp_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_an_svm_fit_save_and_load_can_fail),
         cmocka_unit_test(test_every_allocation_of_a_short_tune_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_short_tune_into_a_sqlite_study_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_grid_tune_along_a_path_can_fail),
+        cmocka_unit_test(test_every_allocation_of_a_grid_tune_along_a_warm_ladder_can_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,16 +56,16 @@ static void test_records_grow_copy_and_replace(void **state) {
     for (int i = 0; i < 40; i++) {
         snprintf(name, sizeof name, "p%d", i);
         snprintf(text, sizeof text, "%d", i);
-        assert_true(dial_record_add_param(&record, name, DIAL_PARAM_INT, i, text));
-        assert_true(dial_record_set_intermediate(&record, i, i * 0.5));
+        assert_true(dial_record_add_param(NULL, &record, name, DIAL_PARAM_INT, i, text));
+        assert_true(dial_record_set_intermediate(NULL, &record, i, i * 0.5));
     }
-    assert_true(dial_record_set_intermediate(&record, 3, 9.0));
-    assert_true(dial_record_set_param(&record, "p7", DIAL_PARAM_INT, 70, "70"));
-    assert_true(dial_record_set_message(&record, "boom"));
+    assert_true(dial_record_set_intermediate(NULL, &record, 3, 9.0));
+    assert_true(dial_record_set_param(NULL, &record, "p7", DIAL_PARAM_INT, 70, "70"));
+    assert_true(dial_record_set_message(NULL, &record, "boom"));
     dial_trial_record copy;
-    assert_true(dial_record_copy(&copy, &record));
+    assert_true(dial_record_copy(NULL, &copy, &record));
     dial_trial_record_clear(&record);
-    assert_true(dial_record_add_param(&copy, "extra", DIAL_PARAM_FLOAT, 1.5, "1.5"));
+    assert_true(dial_record_add_param(NULL, &copy, "extra", DIAL_PARAM_FLOAT, 1.5, "1.5"));
     assert_int_equal(copy.n_params, 41);
     assert_int_equal(copy.n_intermediate, 40);
     assert_true(copy.intermediate_values[3] == 9.0);
@@ -82,13 +82,13 @@ static void test_a_path_is_copied_replaced_and_cleared(void **state) {
     dial_trial_record record = {0};
     const int64_t steps[] = {10, 20, 50};
     const double values[] = {0.8, 0.85, 0.84};
-    assert_true(dial_record_set_path(&record, steps, values, 3));
+    assert_true(dial_record_set_path(NULL, &record, steps, values, 3));
     dial_trial_record copy;
-    assert_true(dial_record_copy(&copy, &record));
+    assert_true(dial_record_copy(NULL, &copy, &record));
     /* Replacing shrinks the path of the record and leaves the copy alone. */
     const int64_t fewer_steps[] = {5};
     const double fewer_values[] = {0.7};
-    assert_true(dial_record_set_path(&record, fewer_steps, fewer_values, 1));
+    assert_true(dial_record_set_path(NULL, &record, fewer_steps, fewer_values, 1));
     assert_int_equal(record.n_path, 1);
     assert_int_equal(record.path_steps[0], 5);
     assert_true(record.path_values[0] == 0.7);
@@ -97,13 +97,13 @@ static void test_a_path_is_copied_replaced_and_cleared(void **state) {
     assert_true(copy.path_values[1] == 0.85);
     /* A path read back row by row grows past the size it was set with. */
     for (int64_t step = 60; step <= 200; step += 10)
-        assert_true(dial_record_append_path(&copy, step, (double)step / 1000));
+        assert_true(dial_record_append_path(NULL, &copy, step, (double)step / 1000));
     assert_int_equal(copy.n_path, 18);
     assert_int_equal(copy.path_steps[17], 200);
     assert_true(copy.path_values[17] == 0.2);
     assert_true(copy.path_values[0] == 0.8);
     /* An empty path empties it. */
-    assert_true(dial_record_set_path(&record, NULL, NULL, 0));
+    assert_true(dial_record_set_path(NULL, &record, NULL, NULL, 0));
     assert_int_equal(record.n_path, 0);
     assert_null(record.path_steps);
     assert_null(record.path_values);

@@ -386,7 +386,7 @@ static void test_random_value_probabilities_sum_to_one(void **state) {
     params[3].step = 0.1;
     for (size_t i = 0; i < 4; i++) {
         size_t n = 0;
-        double *values = dial_grid_param_numbers(&params[i], 0, &n);
+        double *values = dial_grid_param_numbers(NULL, &params[i], 0, &n);
         assert_non_null(values);
         double total = 0;
         for (size_t v = 0; v < n; v++)
@@ -562,13 +562,13 @@ static void test_grid_param_numbers_reads_choices_as_numbers(void **state) {
     char *choices[] = {"8", "0.5", "auto"};
     dial_param c = choice_param("C", choices, 3, "");
     size_t n = 0;
-    double *values = dial_grid_param_numbers(&c, 10, &n);
+    double *values = dial_grid_param_numbers(NULL, &c, 10, &n);
     assert_non_null(values);
     assert_int_equal(n, 3);
     assert_true(values[0] == 8 && values[1] == 0.5 && isnan(values[2]));
     free(values);
     dial_param gamma = float_param("gamma", 1e-3, 1e3, true);
-    values = dial_grid_param_numbers(&gamma, 7, &n);
+    values = dial_grid_param_numbers(NULL, &gamma, 7, &n);
     assert_int_equal(n, 7);
     assert_true(values[0] == 1e-3 && values[6] == 1e3 && fabs(values[3] - 1) < 1e-12);
     free(values);
