@@ -213,6 +213,40 @@ static void test_a_conditional_parameter_before_its_controller_waits_for_it(void
     dial_ctx_free(ctx);
 }
 
+static void test_a_grid_over_a_conditional_space_visits_each_active_point_once(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_space space = {0};
+    assert_dial_ok(
+        ctx, dial_space_add_typed_json(ctx, &space,
+                                       "{\"opt\": [\"a\", \"b\"], \"k\": {\"range\": \"int:1..3\", "
+                                       "\"when\": \"opt=b\"}}",
+                                       NULL));
+    dial_study_options options = {.name = "grid",
+                                  .direction = DIAL_MINIMIZE,
+                                  .sampler = DIAL_SAMPLER_GRID,
+                                  .space = &space,
+                                  .seed = 1};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
+    /* opt=a alone, then opt=b with each k: four points, then the grid ends. */
+    bool seen[4] = {false};
+    for (int t = 0; t < 4; t++) {
+        dial_trial_record record;
+        ask_and_release(ctx, study, &space, &record);
+        int point = strcmp(record.param_texts[0], "a") == 0 ? 0 : (int)record.param_values[1];
+        assert_int_equal(record.n_params, point == 0 ? 1 : 2);
+        assert_false(seen[point]);
+        seen[point] = true;
+        dial_trial_record_clear(&record);
+    }
+    dial_trial *trial = NULL;
+    assert_dial_ok(ctx, dial_study_ask(ctx, study, 0, &trial));
+    assert_null(trial);
+    dial_study_free(study);
+    dial_space_free(&space);
+    dial_ctx_free(ctx);
+}
+
 static void test_a_released_trial_stays_running_with_its_params_stored(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_space space = load_space(ctx);
@@ -518,6 +552,7 @@ int main(void) {
         cmocka_unit_test(test_suggest_space_draws_every_active_parameter_in_its_range),
         cmocka_unit_test(test_the_same_seed_gives_the_same_trials),
         cmocka_unit_test(test_a_conditional_parameter_before_its_controller_waits_for_it),
+        cmocka_unit_test(test_a_grid_over_a_conditional_space_visits_each_active_point_once),
         cmocka_unit_test(test_a_released_trial_stays_running_with_its_params_stored),
         cmocka_unit_test(test_tell_number_completes_a_released_trial),
         cmocka_unit_test(test_telling_twice_is_refused_and_keeps_the_first_value),
