@@ -131,8 +131,11 @@ DIAL_API dial_status dial_space_add_typed_json(dial_ctx *ctx, dial_space *space,
                                                const char *json_text, const char *where);
 /* A typed space as canonical JSON text, members in the space's order, that
  * dial_space_add_typed_json reads back to an equal space (so a study can
- * record its space and a later run that gives none can use it). *out is the
- * caller's (free). Errors: DIAL_ERR_NOMEM. */
+ * record its space and a later run that gives none can use it). Numbers are
+ * written in their shortest form that reads back to the same double, so
+ * the round trip is exact. *out is the caller's (free). Errors:
+ * DIAL_ERR_ARGUMENT for a fixed parameter (a typed space has none),
+ * DIAL_ERR_NOMEM. */
 DIAL_API dial_status dial_space_typed_json(dial_ctx *ctx, const dial_space *space, char **out);
 
 /* ---- trials -------------------------------------------------------------- */
@@ -385,7 +388,7 @@ DIAL_API dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_tria
  * parameter its condition names, and only when that condition holds; an
  * inactive parameter is not suggested and the trial's record does not list
  * it. The values are stored before it returns. Errors: those of
- * dial_trial_suggest_*. */
+ * dial_trial_suggest_*, with the message on dial_trial_ctx(trial). */
 DIAL_API dial_status dial_trial_suggest_space(dial_trial *trial, const dial_space *space);
 /* The trial's record as it stands: its number and the params suggested so
  * far (owned by the trial; valid until it is told or released). */
@@ -406,7 +409,10 @@ DIAL_API void dial_trial_release(dial_trial *trial);
  *   s.db is already complete (value 0.913); it was told before"), one
  *   declared stale because no tell came within the heartbeat period ("...
  *   expired after 60 s without a tell; its params were queued for another
- *   trial"), a NaN value for COMPLETE, or a state that is neither. */
+ *   trial"), a NaN value for COMPLETE, or a state that is neither. An
+ * in-memory study keeps only some finished trials (see dial_study_trials):
+ * one it no longer keeps is refused as told before. After a tell, the
+ * sampler and pruner of this handle learn from the trial. */
 DIAL_API dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t number,
                                             dial_trial_state state, double value,
                                             const char *message);
