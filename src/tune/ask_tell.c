@@ -241,7 +241,7 @@ dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t num
         record.state = state;
         record.value = state == DIAL_TRIAL_COMPLETE ? value : NAN;
         record.finished_at = now;
-        if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(&record, message))
+        if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(ctx, &record, message))
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
         if (status == DIAL_OK) {
             /* As dial_study_finish_trial: the sampler and the pruner of
@@ -264,7 +264,7 @@ dial_status dial_study_report_number(dial_ctx *ctx, dial_study *study, int64_t n
     dial_trial_record record;
     dial_status status = find_running(ctx, study, number, &trial_id, &record);
     if (status != DIAL_OK) return status;
-    if (!dial_record_set_intermediate(&record, step, value)) {
+    if (!dial_record_set_intermediate(ctx, &record, step, value)) {
         dial_trial_record_clear(&record);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory recording step %lld", (long long)step);
     }

@@ -387,7 +387,7 @@ static dial_status memory_find_trial(dial_ctx *ctx, void *self, int64_t study_id
     const memory_trial *running = running_find(store, number);
     const dial_trial_record *record = running ? &running->record : find_finished(store, number);
     if (!record) return DIAL_OK;
-    if (!dial_record_copy(out, record)) return memory_nomem(ctx);
+    if (!dial_record_copy(ctx, out, record)) return memory_nomem(ctx);
     *trial_id = number;
     *found = true;
     return DIAL_OK;
