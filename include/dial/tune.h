@@ -131,8 +131,11 @@ DIAL_API dial_status dial_space_add_typed_json(dial_ctx *ctx, dial_space *space,
                                                const char *json_text, const char *where);
 /* A typed space as canonical JSON text, members in the space's order, that
  * dial_space_add_typed_json reads back to an equal space (so a study can
- * record its space and a later run that gives none can use it). *out is the
- * caller's (free). Errors: DIAL_ERR_NOMEM. */
+ * record its space and a later run that gives none can use it). Numbers are
+ * written in their shortest form that reads back to the same double, so
+ * the round trip is exact. *out is the caller's (free). Errors:
+ * DIAL_ERR_ARGUMENT for a fixed parameter (a typed space has none),
+ * DIAL_ERR_NOMEM. */
 DIAL_API dial_status dial_space_typed_json(dial_ctx *ctx, const dial_space *space, char **out);
 
 /* ---- trials -------------------------------------------------------------- */
