@@ -500,6 +500,13 @@ dial_status cli_program_study_open_existing(dial_ctx *ctx, const cli_options *op
                                             const char *path, dial_study **study);
 /* Whether a study identity is a program study's (kind=program). */
 bool cli_is_program_study(const dial_study_identity *identity);
+/* Whether study (read from the SQLite file path) is a program's: reads its
+ * identity read-only. Errors: the file's. */
+dial_status cli_study_is_program(dial_ctx *ctx, const char *path, const dial_study *study,
+                                 bool *program);
+/* Param i of a trial as text, unquoted: as cli_program_knobs_text writes
+ * it, without the sh quotes. malloc'ed. */
+char *cli_program_knob_text(const dial_trial_record *trial, size_t i);
 /* A trial's params as sh assignments for eval: "x=1.25 n=3 opt='adam'":
  * floats in shortest round-trip form, ints as integers, categorical values
  * single-quoted (' as '\''). malloc'ed; "" without params. */

@@ -48,6 +48,10 @@ static char *value_text(const dial_trial_record *trial, size_t i, bool quote) {
     return quote ? sh_quoted(text) : cli_strdup(text);
 }
 
+char *cli_program_knob_text(const dial_trial_record *trial, size_t i) {
+    return value_text(trial, i, false);
+}
+
 char *cli_program_knobs_text(const dial_trial_record *trial) {
     char *text = cli_strdup("");
     for (size_t i = 0; i < trial->n_params; i++) {

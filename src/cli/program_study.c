@@ -235,3 +235,14 @@ dial_status cli_program_study_open_existing(dial_ctx *ctx, const cli_options *op
     dial_study_identity_free(&stored);
     return status;
 }
+
+dial_status cli_study_is_program(dial_ctx *ctx, const char *path, const dial_study *study,
+                                 bool *program) {
+    dial_study_identity identity = {0};
+    bool found = false;
+    dial_status status =
+        dial_study_identity_read(ctx, path, dial_study_name(study), &identity, &found);
+    *program = status == DIAL_OK && found && cli_is_program_study(&identity);
+    dial_study_identity_free(&identity);
+    return status;
+}
