@@ -35,6 +35,7 @@ int cli_cmd_studies(int argc, char **argv);
 int cli_cmd_score(int argc, char **argv);
 int cli_cmd_ask(int argc, char **argv);
 int cli_cmd_tell(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so

@@ -24,6 +24,7 @@ static const subcommand subcommands[] = {
     {"studies", cli_cmd_studies, "list, delete or rename the studies of a study file"},
     {"ask", cli_cmd_ask, "reserve a trial of a study of any program and print its knobs"},
     {"tell", cli_cmd_tell, "report the value of a trial that dial ask gave out"},
+    {"run", cli_cmd_run, "tune any program: run it once per trial with its knobs filled in"},
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
 };
 
