@@ -107,8 +107,10 @@ static void on_interrupt(int signal_number) {
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
 
-/* Catches the stop signals (a signal dial was started ignoring, as under
- * nohup, stays ignored) and returns their previous actions. */
+/* Catches the stop signals. SIGHUP stays ignored when dial was started
+ * ignoring it (nohup); SIGINT is caught even so, as dial tune does, since
+ * a shell script's background job starts with it ignored and `kill -INT`
+ * is then the way to stop it. Returns their previous actions. */
 static void catch_stop_signals(struct sigaction *previous) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -116,7 +118,8 @@ static void catch_stop_signals(struct sigaction *previous) {
     sigemptyset(&action.sa_mask);
     for (size_t i = 0; i < N_STOP_SIGNALS; i++) {
         sigaction(stop_signals[i], NULL, &previous[i]);
-        if (previous[i].sa_handler != SIG_IGN) sigaction(stop_signals[i], &action, NULL);
+        if (stop_signals[i] != SIGHUP || previous[i].sa_handler != SIG_IGN)
+            sigaction(stop_signals[i], &action, NULL);
     }
 }
 
@@ -150,6 +153,9 @@ static dial_status run_trial(void *user, dial_trial *trial, double *value, bool 
     case CLI_RUN_PRUNED: *pruned = true; break;
     case CLI_RUN_FAILED: status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s", outcome.message); break;
     case CLI_RUN_INTERRUPTED:
+        /* Not an outcome of its params: the trial does not count, and the
+         * next run takes its params. */
+        dial_trial_abandon(trial);
         status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s", outcome.message);
         break;
     }

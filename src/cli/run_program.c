@@ -42,6 +42,10 @@
 /* What a failed trial's message keeps of its stderr. */
 #define TAIL_LINES 20
 #define TAIL_BYTES 4096
+/* A failed trial's message fits what the study keeps of an objective's
+ * error (dial_fail's 1024 bytes): its last stderr lines are dropped
+ * oldest first to fit, the log holds them all. */
+#define MESSAGE_MAX 1000
 /* How often a program being stopped looks for a second Ctrl-C. */
 #define SECOND_INTERRUPT_MS 100
 
@@ -196,19 +200,27 @@ static void read_stderr_bytes(run_watch *watch, const char *bytes, size_t n) {
     }
 }
 
-/* The kept lines of stderr joined by newlines; NULL when there are none. */
-static char *stderr_tail(const run_watch *watch) {
-    if (watch->n_tail == 0) return NULL;
-    char *text = cli_alloc(watch->tail_bytes + watch->n_tail + 1, 1);
-    size_t used = 0;
-    for (size_t k = 0; k < watch->n_tail; k++) {
-        const char *line = watch->tail[(watch->tail_start + k) % TAIL_LINES];
-        if (k) text[used++] = '\n';
-        size_t length = strlen(line);
-        memcpy(text + used, line, length);
-        used += length;
+/* The last kept lines of stderr that fit in room bytes, joined by
+ * newlines; NULL when there are none (or none fits). */
+static char *stderr_tail(const run_watch *watch, size_t room) {
+    size_t first = watch->n_tail, used = 0;
+    while (first > 0) {
+        size_t length = strlen(watch->tail[(watch->tail_start + first - 1) % TAIL_LINES]);
+        if (used + length + 1 > room) break;
+        used += length + 1;
+        first--;
     }
-    text[used] = '\0';
+    if (first == watch->n_tail) return NULL;
+    char *text = cli_alloc(used + 1, 1);
+    size_t at = 0;
+    for (size_t k = first; k < watch->n_tail; k++) {
+        const char *line = watch->tail[(watch->tail_start + k) % TAIL_LINES];
+        if (k > first) text[at++] = '\n';
+        size_t length = strlen(line);
+        memcpy(text + at, line, length);
+        at += length;
+    }
+    text[at] = '\0';
     return text;
 }
 
@@ -307,11 +319,16 @@ typedef struct run_end {
     int status; /* waitpid's */
 } run_end;
 
+/* "1 s", "2.5 s", "10 min 0 s": a limit as it was given. malloc'ed. */
+static char *duration_text(double seconds) {
+    return seconds < 60 ? cli_format("%g s", seconds) : cli_seconds_text(seconds);
+}
+
 static char *failure_reason(const run_watch *watch, const run_end *end,
                             const cli_run_limits *limits, const char *program) {
     if (end->stopped == STOP_TIMEOUT) {
-        char *limit = cli_seconds_text(limits->timeout_seconds);
-        char *grace = cli_seconds_text(limits->grace_seconds);
+        char *limit = duration_text(limits->timeout_seconds);
+        char *grace = duration_text(limits->grace_seconds);
         char *reason = cli_format("timed out after %s (--timeout-trial)%s%s", limit,
                                   end->killed ? "; it outlived SIGTERM and was killed after " : "",
                                   end->killed ? grace : "");
@@ -355,10 +372,12 @@ static void judge(const run_watch *watch, const run_end *end, const cli_run_limi
         return;
     }
     out->end = CLI_RUN_FAILED;
-    char *tail = stderr_tail(watch);
-    out->message =
-        tail ? cli_format("%s (log %s); the end of its stderr:\n%s", reason, log_path, tail)
-             : cli_format("%s (log %s; nothing on stderr)", reason, log_path);
+    char *head = cli_format("%s (log %s)", reason, log_path);
+    const char *intro = "; the end of its stderr:\n";
+    size_t used = strlen(head) + strlen(intro);
+    char *tail = used < MESSAGE_MAX ? stderr_tail(watch, MESSAGE_MAX - used) : NULL;
+    out->message = tail ? cli_format("%s%s%s", head, intro, tail) : cli_strdup(head);
+    free(head);
     free(tail);
     free(reason);
 }
