@@ -65,6 +65,13 @@ dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t
  * is set to the epoch, so the next trial started (by any handle) marks it
  * stale and queues its params. */
 dial_status dial_study_expire_trial(dial_ctx *ctx, dial_study *study, const dial_trial *trial);
+/* Draws, stores and returns the value of one parameter of a space (CHOICE:
+ * the index into param->choices), by the path of dial_trial_suggest_float
+ * and friends: a value the trial already has, else the study's space's
+ * distribution, else param's. function names the caller in messages,
+ * which go to the trial's context. */
+dial_status dial_trial_suggest_param(dial_trial *trial, const char *function,
+                                     const dial_param *param, double *value);
 /* Frees a trial (not its stored record); NULL is harmless. */
 void dial_trial_free(dial_trial *trial);
 
