@@ -200,6 +200,30 @@ static int make_log_dir(const char *path) {
     return status;
 }
 
+/* Checks the templates against the space the command line gives, before
+ * the study is opened, so that a mistake creates no study. A space that
+ * does not parse is left for cli_program_study_open to refuse; without
+ * one, the study's own space is checked once it is open (opening an
+ * existing study creates nothing). Returns -1 or the exit status. */
+static int check_templates_early(dial_ctx *ctx, const cli_options *opts) {
+    if (opts->n_spaces == 0 && !opts->space_file) return -1;
+    dial_space space = {0, NULL};
+    char *text = NULL;
+    dial_status status = DIAL_OK;
+    if (opts->space_file) status = cli_read_space_file(ctx, opts->space_file, &text);
+    if (status == DIAL_OK && text)
+        status = dial_space_add_typed_json(ctx, &space, text, opts->space_file);
+    for (size_t i = 0; status == DIAL_OK && i < opts->n_spaces; i++)
+        status = dial_space_add_typed(ctx, &space, opts->spaces[i]);
+    int exit_status = -1;
+    if (status == DIAL_OK)
+        exit_status = cli_run_check_templates(opts->program, opts->n_program, &space);
+    dial_ctx_clear_error(ctx);
+    free(text);
+    dial_space_free(&space);
+    return exit_status;
+}
+
 /* The program and its argument templates, as the study notes them. */
 static char *program_note(char *const *templates, size_t n) {
     char *text = cli_strdup("");
@@ -276,18 +300,20 @@ int cli_cmd_run(int argc, char **argv) {
     dial_ctx *ctx = cli_context(&opts);
     dial_study *study = NULL;
     dial_space space = {0, NULL};
+    status = check_templates_early(ctx, &opts);
+    if (status < 0) status = cli_run_check_program(opts.program[0]);
+    if (status < 0) status = make_log_dir(log_dir);
     char *note = program_note(opts.program, opts.n_program);
-    dial_status outcome = cli_program_study_open(ctx, &opts, opts.study, note, &study, &space);
+    dial_status outcome = DIAL_OK;
+    if (status < 0) outcome = cli_program_study_open(ctx, &opts, opts.study, note, &study, &space);
     free(note);
-    if (outcome != DIAL_OK) {
-        status = cli_fail(ctx, outcome);
+    if (status >= 0 || outcome != DIAL_OK) {
+        if (status < 0) status = cli_fail(ctx, outcome);
         dial_ctx_free(ctx);
         cli_options_free(&opts);
         return status;
     }
     status = cli_run_check_templates(opts.program, opts.n_program, &space);
-    if (status < 0) status = cli_run_check_program(opts.program[0]);
-    if (status < 0) status = make_log_dir(log_dir);
     study_counts before = {0};
     dial_trial_record best_before;
     memset(&best_before, 0, sizeof best_before);
@@ -356,19 +382,23 @@ int cli_cmd_run(int argc, char **argv) {
         dial_trial_record best;
         memset(&best, 0, sizeof best);
         bool has_best = after.complete > 0 && dial_study_best(ctx, study, &best) == DIAL_OK;
-        print_outcome(&opts, study, &after, after.finished - before.finished,
-                      has_best ? &best : NULL, log_dir);
-        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-        if (status == CLI_EXIT_OK && interrupted)
-            status = cli_error(CLI_EXIT_FAILURE,
-                               "interrupted after %lld trials; every completed trial is kept: run "
-                               "the same command again to continue",
-                               (long long)after.finished);
-        else if (status == CLI_EXIT_OK && !has_best)
+        if (!has_best && !interrupted) {
+            /* A failure: one line, nothing on stdout. */
             status = cli_error(CLI_EXIT_FAILURE,
                                "no trial of study '%s' in %s completed; 'dial trials %s' shows "
                                "why each failed, and %s/ holds their output",
                                dial_study_name(study), opts.study, opts.study, log_dir);
+        } else {
+            print_outcome(&opts, study, &after, after.finished - before.finished,
+                          has_best ? &best : NULL, log_dir);
+            status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+            if (status == CLI_EXIT_OK && interrupted)
+                status =
+                    cli_error(CLI_EXIT_FAILURE,
+                              "interrupted after %lld trials; every completed trial is kept: run "
+                              "the same command again to continue",
+                              (long long)after.finished);
+        }
         dial_trial_record_clear(&best);
     }
     dial_trial_record_clear(&best_before);
