@@ -90,6 +90,11 @@ check 1 "dial: no trial of study 'default' in silent.db completed; 'dial trials 
     run --study silent.db --space 'x=float:0..1' --trials 1 --quiet -- "$PROGRAMS/silent.sh"
 trials_ok silent.db 't[0]["message"] == "%s printed no value: a trial'"'"'s value is the last line of standard output that is a number, or a line '"'"'dial: value=NUMBER'"'"' (log runs/0.log)" % repr("'"$PROGRAMS/silent.sh"'")'
 
+# A malformed protocol line is a mistake of the program, not a value to skip.
+check 1 "dial: no trial of study 'default' in bad.db completed; 'dial trials bad.db' shows why each failed, and runs/ holds their output" \
+    run --study bad.db --space 'x=float:0..1' --trials 1 --quiet -- sh -c 'echo "dial: value=abc"; echo 1'
+trials_ok bad.db 't[0]["message"] == "printed '"'"'dial: value=abc'"'"', which is no value line: write '"'"'dial: value=NUMBER'"'"' or '"'"'dial: step=N value=NUMBER'"'"' (log runs/0.log)"'
+
 # A hang past --timeout-trial: SIGTERM ends it (and its child sleep).
 check 1 "dial: no trial of study 'default' in hang.db completed; 'dial trials hang.db' shows why each failed, and runs/ holds their output" \
     run --study hang.db --space 'x=float:0..1' --trials 1 --quiet --timeout-trial 1 -- "$PROGRAMS/hang.sh"
