@@ -396,7 +396,7 @@ DIAL_API dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_tria
  * parameter its condition names, and only when that condition holds; an
  * inactive parameter is not suggested and the trial's record does not list
  * it. The values are stored before it returns. Errors: those of
- * dial_trial_suggest_*. */
+ * dial_trial_suggest_*, with the message on dial_trial_ctx(trial). */
 DIAL_API dial_status dial_trial_suggest_space(dial_trial *trial, const dial_space *space);
 /* The trial's record as it stands: its number and the params suggested so
  * far (owned by the trial; valid until it is told or released). */
@@ -417,7 +417,10 @@ DIAL_API void dial_trial_release(dial_trial *trial);
  *   s.db is already complete (value 0.913); it was told before"), one
  *   declared stale because no tell came within the heartbeat period ("...
  *   expired after 60 s without a tell; its params were queued for another
- *   trial"), a NaN value for COMPLETE, or a state that is neither. */
+ *   trial"), a NaN value for COMPLETE, or a state that is neither. An
+ * in-memory study keeps only some finished trials (see dial_study_trials):
+ * one it no longer keeps is refused as told before. After a tell, the
+ * sampler and pruner of this handle learn from the trial. */
 DIAL_API dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t number,
                                             dial_trial_state state, double value,
                                             const char *message);

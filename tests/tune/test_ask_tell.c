@@ -213,6 +213,40 @@ static void test_a_conditional_parameter_before_its_controller_waits_for_it(void
     dial_ctx_free(ctx);
 }
 
+static void test_a_grid_over_a_conditional_space_visits_each_active_point_once(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_space space = {0};
+    assert_dial_ok(
+        ctx, dial_space_add_typed_json(ctx, &space,
+                                       "{\"opt\": [\"a\", \"b\"], \"k\": {\"range\": \"int:1..3\", "
+                                       "\"when\": \"opt=b\"}}",
+                                       NULL));
+    dial_study_options options = {.name = "grid",
+                                  .direction = DIAL_MINIMIZE,
+                                  .sampler = DIAL_SAMPLER_GRID,
+                                  .space = &space,
+                                  .seed = 1};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
+    /* opt=a alone, then opt=b with each k: four points, then the grid ends. */
+    bool seen[4] = {false};
+    for (int t = 0; t < 4; t++) {
+        dial_trial_record record;
+        ask_and_release(ctx, study, &space, &record);
+        int point = strcmp(record.param_texts[0], "a") == 0 ? 0 : (int)record.param_values[1];
+        assert_int_equal(record.n_params, point == 0 ? 1 : 2);
+        assert_false(seen[point]);
+        seen[point] = true;
+        dial_trial_record_clear(&record);
+    }
+    dial_trial *trial = NULL;
+    assert_dial_ok(ctx, dial_study_ask(ctx, study, 0, &trial));
+    assert_null(trial);
+    dial_study_free(study);
+    dial_space_free(&space);
+    dial_ctx_free(ctx);
+}
+
 static void test_a_released_trial_stays_running_with_its_params_stored(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_space space = load_space(ctx);
@@ -312,6 +346,29 @@ static void test_an_unknown_number_names_the_numbers_the_study_has(void **state)
     assert_false(prune);
     dial_study_free(study);
     dial_space_free(&space);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_trial_the_memory_study_no_longer_keeps_was_told_before(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_study *study = open_study(ctx, NULL, "free", NULL, 1, 0);
+    /* Trial 0 is the worst of 1102, and 1101 finished after it: neither
+     * among the 1000 most recent nor among the 100 best, it is forgotten. */
+    for (int t = 0; t < 1102; t++) {
+        dial_trial *trial = NULL;
+        assert_dial_ok(ctx, dial_study_ask(ctx, study, 0, &trial));
+        assert_dial_ok(
+            ctx, dial_study_tell(ctx, study, trial, DIAL_TRIAL_COMPLETE, t == 0 ? 1e9 : (double)t));
+    }
+    assert_dial_error(ctx, dial_study_tell_number(ctx, study, 0, DIAL_TRIAL_COMPLETE, 1, NULL),
+                      DIAL_ERR_ARGUMENT,
+                      "trial 0 of study 'free' in memory finished long ago and is no longer kept; "
+                      "it was told before");
+    assert_dial_error(ctx, dial_study_tell_number(ctx, study, 1102, DIAL_TRIAL_COMPLETE, 1, NULL),
+                      DIAL_ERR_ARGUMENT,
+                      "study 'free' in memory has no trial 1102; its trials are numbered 0 to "
+                      "1101");
+    dial_study_free(study);
     dial_ctx_free(ctx);
 }
 
@@ -495,10 +552,12 @@ int main(void) {
         cmocka_unit_test(test_suggest_space_draws_every_active_parameter_in_its_range),
         cmocka_unit_test(test_the_same_seed_gives_the_same_trials),
         cmocka_unit_test(test_a_conditional_parameter_before_its_controller_waits_for_it),
+        cmocka_unit_test(test_a_grid_over_a_conditional_space_visits_each_active_point_once),
         cmocka_unit_test(test_a_released_trial_stays_running_with_its_params_stored),
         cmocka_unit_test(test_tell_number_completes_a_released_trial),
         cmocka_unit_test(test_telling_twice_is_refused_and_keeps_the_first_value),
         cmocka_unit_test(test_an_unknown_number_names_the_numbers_the_study_has),
+        cmocka_unit_test(test_a_trial_the_memory_study_no_longer_keeps_was_told_before),
         cmocka_unit_test(test_nan_and_states_other_than_complete_or_failed_change_nothing),
         cmocka_unit_test(test_report_number_records_steps_then_tell_finishes),
         cmocka_unit_test_setup_teardown(test_a_trial_asked_on_one_handle_is_told_on_another, setup,

@@ -471,6 +471,56 @@ static void test_round_trip_keeps_every_bit_of_awkward_numbers(void **state) {
     dial_ctx_free(ctx);
 }
 
+typedef struct failing_hook {
+    long count, fail_at;
+} failing_hook;
+
+static bool refuse_nth(void *user, size_t size) {
+    (void)size;
+    failing_hook *hook = user;
+    return ++hook->count != hook->fail_at;
+}
+
+/* Each allocation of reading and writing a typed space, refused in turn:
+ * a clean DIAL_ERR_NOMEM that leaves the space as it was (ASan checks the
+ * leaks), or the result of a run where nothing failed. */
+static void test_every_allocation_failure_is_a_clean_nomem(void **state) {
+    const char *json = "{\"x\": \"float:-5..10\", \"opt\": [\"adam\", \"sgd\", 3], \"m\": "
+                       "{\"range\": \"int:1..9:step=2\", \"when\": \"opt=sgd\"}}";
+    const char *expected = "{\"keep\": \"float:0..1\", \"x\": \"float:-5..10\", \"opt\": "
+                           "[\"adam\", \"sgd\", \"3\"], \"m\": {\"range\": \"int:1..9:step=2\", "
+                           "\"when\": \"opt=sgd\"}, \"n\": [\"a\", \"b\"]}";
+    long failures = 0;
+    for (long n = 1; n < 200; n++) {
+        dial_ctx *ctx = test_ctx();
+        dial_space space = {0};
+        assert_dial_ok(ctx, dial_space_add_typed(ctx, &space, "keep=float:0..1"));
+        failing_hook hook = {0, n};
+        dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+        char *text = NULL;
+        /* The parameters the space holds after each step: a failed step adds none. */
+        const size_t held_before[] = {1, 4, 5};
+        int step = 0;
+        dial_status status = dial_space_add_typed_json(ctx, &space, json, "space.json");
+        if (status == DIAL_OK && ++step) status = dial_space_add_typed(ctx, &space, "n=a,b");
+        if (status == DIAL_OK && ++step) status = dial_space_typed_json(ctx, &space, &text);
+        if (status == DIAL_OK) {
+            assert_string_equal(text, expected);
+        } else {
+            failures++;
+            assert_int_equal(status, DIAL_ERR_NOMEM);
+            assert_non_null(strstr(dial_ctx_error(ctx), "out of memory"));
+            assert_int_equal(space.n, held_before[step]);
+            assert_null(text);
+        }
+        free(text);
+        dial_space_free(&space);
+        dial_ctx_free(ctx);
+        if (hook.count < n) break; /* every allocation has been refused once */
+    }
+    assert_true(failures > 3);
+}
+
 static void test_an_empty_space_is_an_empty_object(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_space space = {0};
@@ -505,6 +555,7 @@ int main(void) {
         cmocka_unit_test(test_canonical_json_is_exact_and_reads_back_to_an_equal_space),
         cmocka_unit_test(test_round_trip_keeps_every_bit_of_awkward_numbers),
         cmocka_unit_test(test_an_empty_space_is_an_empty_object),
+        cmocka_unit_test(test_every_allocation_failure_is_a_clean_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
