@@ -103,6 +103,16 @@ typedef struct dial_storage_ops {
      * in another trial) and *was_stale is set. */
     dial_status (*finish)(dial_ctx *ctx, void *self, int64_t trial_id, dial_trial_state state,
                           double value, const char *message, double now, bool *was_stale);
+    /* Looks trial `number` of the study up, for a process that tells a
+     * trial another one asked (dial_study_tell_number): *found, and when
+     * found the trial's id and its whole record as stored (params,
+     * intermediate values, path, state, stale, message), which the caller
+     * clears. *found is false when the study has no trial of that number,
+     * and in memory also for a finished trial no longer kept (see
+     * storage_memory.c); a number below the study's count of trials
+     * (tally) is then one finished long ago. Reads only. */
+    dial_status (*find_trial)(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
+                              int64_t *trial_id, dial_trial_record *out, bool *found);
     /* The trials of the study, ascending number: every one (SQLite), or
      * those kept in memory (storage_memory.c: the running ones, the most
      * recent finished ones, the best complete ones, the first failed). */

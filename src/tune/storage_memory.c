@@ -374,6 +374,21 @@ static dial_status memory_finish(dial_ctx *ctx, void *self, int64_t trial_id,
     return DIAL_OK;
 }
 
+/* A running trial, or a finished one still kept (the trial id is the number). */
+static dial_status memory_find_trial(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
+                                     int64_t *trial_id, dial_trial_record *out, bool *found) {
+    memory_storage *store = self;
+    *out = (dial_trial_record){0};
+    *found = false;
+    const memory_trial *running = running_find(store, number);
+    const dial_trial_record *record = running ? &running->record : find_finished(store, number);
+    if (!record) return DIAL_OK;
+    if (!dial_record_copy(out, record)) return memory_nomem(ctx);
+    *trial_id = number;
+    *found = true;
+    return DIAL_OK;
+}
+
 static int compare_numbers(const void *a, const void *b) {
     const dial_trial_record *x = *(const dial_trial_record *const *)a;
     const dial_trial_record *y = *(const dial_trial_record *const *)b;
@@ -490,6 +505,7 @@ static const dial_storage_ops memory_ops = {
     .report_path = memory_report_path,
     .heartbeat = memory_heartbeat,
     .finish = memory_finish,
+    .find_trial = memory_find_trial,
     .trials = memory_trials,
     .best = memory_best,
     .counts = memory_counts,

@@ -881,6 +881,7 @@ static const dial_storage_ops sqlite_ops = {
     .report_path = sqlite_report_path,
     .heartbeat = sqlite_heartbeat,
     .finish = sqlite_finish,
+    .find_trial = dial_sqlite_find_trial,
     .trials = dial_sqlite_trials,
     .best = dial_sqlite_best,
     .counts = dial_sqlite_counts,

@@ -136,6 +136,51 @@ static int read_whole_trial(dial_ctx *ctx, sqlite_storage *store, int64_t trial_
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Trial `number` of a study, read whole, for telling it by its number.
+ * Prepared here rather than kept with the per-trial statements: it runs
+ * once per `dial tell`, whose process opens the file for that alone. */
+typedef struct find_trial_arg {
+    int64_t study_id, number, trial_id;
+    dial_trial_record *out;
+    bool found;
+} find_trial_arg;
+
+static int find_trial_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    find_trial_arg *arg = p;
+    dial_trial_record_clear(arg->out);
+    arg->found = false;
+    int rc = run_id(store, BEGIN_READ);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_stmt *find = NULL;
+    rc = sqlite3_prepare_v2(store->db,
+                            "SELECT trial_id FROM trials WHERE study_id = ?1 AND number = ?2", -1,
+                            &find, NULL);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(find, 1, arg->study_id);
+    sqlite3_bind_int64(find, 2, arg->number);
+    rc = sqlite3_step(find);
+    bool found = rc == SQLITE_ROW;
+    if (found) arg->trial_id = sqlite3_column_int64(find, 0);
+    sqlite3_finalize(find);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rc;
+    if (found && (rc = read_whole_trial(ctx, store, arg->trial_id, arg->out, status)) != SQLITE_OK)
+        return rc;
+    if ((rc = run_id(store, COMMIT)) != SQLITE_OK) return rc;
+    arg->found = found;
+    return SQLITE_OK;
+}
+
+dial_status dial_sqlite_find_trial(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
+                                   int64_t *trial_id, dial_trial_record *out, bool *found) {
+    *out = (dial_trial_record){0};
+    find_trial_arg arg = {study_id, number, 0, out, false};
+    dial_status status = dial_sqlite_transact(ctx, self, "finding a trial", find_trial_body, &arg);
+    *found = status == DIAL_OK && arg.found;
+    if (*found) *trial_id = arg.trial_id;
+    if (!*found) dial_trial_record_clear(out);
+    return status;
+}
+
 typedef struct best_arg {
     int64_t study_id;
     dial_direction direction;

@@ -60,6 +60,13 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
 /* Refreshes the heartbeats of running trials of this handle. */
 dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t *trial_ids,
                                  size_t n);
+/* Draws, stores and returns the value of one parameter of a space (CHOICE:
+ * the index into param->choices), by the path of dial_trial_suggest_float
+ * and friends: a value the trial already has, else the study's space's
+ * distribution, else param's. function names the caller in messages,
+ * which go to the trial's context. */
+dial_status dial_trial_suggest_param(dial_trial *trial, const char *function,
+                                     const dial_param *param, double *value);
 /* Frees a trial (not its stored record); NULL is harmless. */
 void dial_trial_free(dial_trial *trial);
 

@@ -148,6 +148,11 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
     return DIAL_OK;
 }
 
+dial_status dial_trial_suggest_param(dial_trial *trial, const char *function,
+                                     const dial_param *param, double *value) {
+    return suggest(trial, function, param, (const char *const *)param->choices, value);
+}
+
 static dial_status check_name(dial_trial *trial, const char *function, const char *name) {
     if (!name || name[0] == '\0')
         return dial_fail(trial->ctx, DIAL_ERR_ARGUMENT, "%s: a parameter needs a name", function);
