@@ -142,6 +142,19 @@ static dial_status no_such_trial(dial_ctx *ctx, dial_study *study, int64_t numbe
                      where, (long long)number, (long long)(count - 1));
 }
 
+/* The heartbeat period after which a stale trial was declared dead: the
+ * worker that swept it wrote it in the trial's message (storage_memory.c
+ * and storage_sqlite.c alike: "stale: no heartbeat for 60 s ..."), and it
+ * may differ from this handle's (`dial ask --heartbeat 5`, then a `dial
+ * tell` with the default). */
+static double stale_period(const dial_study *study, const dial_trial_record *record) {
+    double seconds = 0;
+    if (record->message &&
+        sscanf(record->message, "stale: no heartbeat for %lf s", &seconds) == 1 && seconds > 0)
+        return seconds;
+    return study->heartbeat_seconds;
+}
+
 /* The message for a trial found but no longer running. */
 static dial_status not_running(dial_ctx *ctx, dial_study *study, const dial_trial_record *record) {
     const char *name = study->name, *where = storage_where(study);
@@ -150,7 +163,7 @@ static dial_status not_running(dial_ctx *ctx, dial_study *study, const dial_tria
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "trial %lld of study '%s' in %s expired after %g s without a tell; its "
                          "params were queued for another trial",
-                         number, name, where, study->heartbeat_seconds);
+                         number, name, where, stale_period(study, record));
     if (record->state == DIAL_TRIAL_COMPLETE) {
         char value[40];
         dial_format_shortest(record->value, value, sizeof value);
