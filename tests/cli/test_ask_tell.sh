@@ -162,9 +162,9 @@ check 0 "dial: warning: study 'default': 1 running trial(s) sent no heartbeat fo
 [[ "$(sed 's/^trial=0 //' "$TMP/first")" == "$(sed 's/^trial=1 //' "$TMP/out")" ]] ||
     fail "trial 1 did not get the knobs of expired trial 0: $(cat "$TMP/first") / $(cat "$TMP/out")"
 passed=$((passed + 1))
-# (the period in the line is the telling command's, 60 s: tell has no --heartbeat)
+# the line names the period that expired it (the asker's 1 s, not tell's 60 s)
 cp "$TMP/h.db" "$TMP/before.db"
-check 1 "dial: trial 0 of study 'default' in $TMP/h.db expired after 60 s without a tell; its params were queued for another trial" \
+check 1 "dial: trial 0 of study 'default' in $TMP/h.db expired after 1 s without a tell; its params were queued for another trial" \
     tell "$TMP/h.db" 0 0.5
 cmp -s "$TMP/h.db" "$TMP/before.db" || fail "the tell of an expired trial changed the file"
 passed=$((passed + 1))
