@@ -45,10 +45,11 @@ static const cli_command tell_command = {
             "  -h, --help          this help\n"
             "\n"
             "Example:\n"
-            "  dial ask s.db --space x=float:-5..10 --count 3\n"
-            "  dial tell s.db 0 0.913\n"
-            "  dial tell s.db 1 --step 1 --value 0.5\n"
-            "  dial tell s.db 1 --fail --message 'out of memory'\n",
+            "  dial ask t.db --space x=float:-5..10 --count 3\n"
+            "  dial tell t.db 0 0.913\n"
+            "  dial tell t.db 1 --step 1 --value 0.5\n"
+            "  dial tell t.db 1 --fail --message 'out of memory'\n"
+            "  dial tell t.db 2 -1.5\n",
 };
 
 /* The usage mistakes of the positional VALUE, --fail, --message, --step
