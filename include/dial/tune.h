@@ -204,6 +204,14 @@ DIAL_API dial_status dial_trial_report(dial_trial *trial, int64_t step, double v
  * ascending), DIAL_ERR_NOMEM, the storage's. */
 DIAL_API dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps,
                                             const double *values, size_t n);
+/* Gives up a trial that its objective could not judge because it was
+ * stopped from outside (dial run's program, ended by a Ctrl-C): the value
+ * and status the objective then returns are ignored, and dial_study_optimize
+ * leaves the trial to expire at once, as a dead worker's trial: it never
+ * counts toward n_trials, on_trial is not called for it, and the next trial
+ * any run starts marks it failed and stale and takes its params. Until
+ * then the storage lists it as running. */
+DIAL_API void dial_trial_abandon(dial_trial *trial);
 /* Whether the study's pruner says to stop this trial now (false without a
  * pruner). */
 DIAL_API bool dial_trial_should_prune(dial_trial *trial);

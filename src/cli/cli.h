@@ -33,6 +33,9 @@ int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
 int cli_cmd_studies(int argc, char **argv);
 int cli_cmd_score(int argc, char **argv);
+int cli_cmd_ask(int argc, char **argv);
+int cli_cmd_tell(int argc, char **argv);
+int cli_cmd_run(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -470,6 +473,53 @@ char *cli_tune_nested_runs_text(const cli_options *opts, int64_t n_trials, size_
  * optimistic inner best values beside them (or that it did not run). */
 void cli_tune_print_nested(const cli_options *opts, const char *metric,
                            const dial_tune_result *result);
+
+/* ---- studies of any program (dial ask, tell, run: program_study.c) ------------ */
+
+/* Opens study opts->study_name (default "default") of the SQLite file path
+ * for writing, creating it on first use, as a study of a program (no
+ * model): its typed space from --space-file then each --space item
+ * (dial_space_add_typed_json, dial_space_add_typed), or, with neither, the
+ * space the study was created with; --direction, --sampler, --seed and
+ * --grid-points where given, else the study's own (a new study: minimize,
+ * random, 0, 10); --heartbeat (0: 60 s). Records and compares the identity
+ * kind=program, space (canonical JSON), sampler, seed, grid_points (grid
+ * only); keeps note.direction and note.command = program_note (when not
+ * NULL), never compared. Errors (one message on ctx): a study of a model
+ * (dial tune's), a new study without a space, a bad space item, another
+ * space, sampler, seed or direction than the study's (DIAL_ERR_ARGUMENT);
+ * the file's (DIAL_ERR_IO, DIAL_ERR_FORMAT). On success *study and *space
+ * are the caller's (dial_study_free, dial_space_free); on error both are
+ * empty. */
+dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const char *path,
+                                   const char *program_note, dial_study **study, dial_space *space);
+/* Opens an existing program study for writing (dial tell) with the
+ * settings and space it was created with; nothing is compared. Errors: no
+ * such file, no such study (naming the file's studies), a study of a
+ * model; never creates anything. *study is the caller's. */
+dial_status cli_program_study_open_existing(dial_ctx *ctx, const cli_options *opts,
+                                            const char *path, dial_study **study);
+/* Whether a study identity is a program study's (kind=program). */
+bool cli_is_program_study(const dial_study_identity *identity);
+/* Whether study (read from the SQLite file path) is a program's: reads its
+ * identity read-only. Errors: the file's. */
+dial_status cli_study_is_program(dial_ctx *ctx, const char *path, const dial_study *study,
+                                 bool *program);
+/* Param i of a trial as text, unquoted: as cli_program_knobs_text writes
+ * it, without the sh quotes. malloc'ed. */
+char *cli_program_knob_text(const dial_trial_record *trial, size_t i);
+/* A trial's params as sh assignments for eval: "x=1.25 n=3 opt='adam'":
+ * floats in shortest round-trip form, ints as integers, categorical values
+ * single-quoted (' as '\''). malloc'ed; "" without params. */
+char *cli_program_knobs_text(const dial_trial_record *trial);
+/* The same as a JSON object: floats as reals, ints as integers,
+ * categorical values as strings (never read as numbers). */
+json_t *cli_program_knobs_json(const dial_trial_record *trial);
+/* Prints value as cli_json_print does (indented, a newline, released), or
+ * on one line ({"a": 1, "b": [2, 3]}), but every real in its shortest
+ * round-trip form (0.1, not 0.10000000000000001), with a ".0" when it
+ * would read as an integer. */
+void cli_json_print_shortest(json_t *value, FILE *out, bool one_line);
 
 /* {"kind": "groups" | "time" | "given", "column", "gap"} (column null for
  * --time-order), or JSON null for shuffled folds. */

@@ -187,6 +187,13 @@ dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *mod
     bool found = false;
     dial_status status = dial_study_identity_read(ctx, opts->study, name, &out->stored, &found);
     if (status != DIAL_OK || out->stored.n == 0) return status;
+    /* A program's study has no model to compare: its trials are the
+     * program's values. */
+    if (cli_is_program_study(&out->stored))
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "study '%s' in %s is a study of a program (dial ask, tell and run); "
+                         "dial tune tunes a model: give it its own --study-name",
+                         name, opts->study);
     /* Another model's knobs would not even parse: say what differs first. */
     dial_study_identity asked = {0};
     status = dial_study_identity_set(ctx, &asked, "model", model);

@@ -57,10 +57,20 @@ static void free_lines(char **lines, size_t n) {
 }
 
 void cli_print_wrapped(FILE *out, const char *text, size_t indent, size_t width) {
-    char **lines;
-    size_t n = wrap_text(text, width > indent + 20 ? width - indent : 20, &lines);
-    for (size_t i = 0; i < n; i++) fprintf(out, "%*s%s\n", (int)indent, "", lines[i]);
-    free_lines(lines, n);
+    /* Each line of a text of several (a program's stderr kept in a failed
+     * trial's message) is wrapped on its own, indented like the first. */
+    const char *line = text;
+    for (;;) {
+        size_t length = strcspn(line, "\n");
+        char *one = cli_format("%.*s", (int)length, line);
+        char **lines;
+        size_t n = wrap_text(one, width > indent + 20 ? width - indent : 20, &lines);
+        for (size_t i = 0; i < n; i++) fprintf(out, "%*s%s\n", (int)indent, "", lines[i]);
+        free_lines(lines, n);
+        free(one);
+        if (!line[length]) break;
+        line += length + 1;
+    }
 }
 
 void cli_table_init(cli_table *table, size_t n_cols) {

@@ -20,6 +20,10 @@ static const cli_command best_command = {
             "the best point of that path. Reads the file without changing it, also while a\n"
             "tuning run writes it.\n"
             "\n"
+            "A study of a program ('dial ask', 'dial run') shows the value as told and the\n"
+            "knobs as 'dial ask' prints them; its --json has {\"study\", \"direction\",\n"
+            "\"number\", \"value\", \"knobs\", \"intermediate\", \"duration\"}.\n"
+            "\n"
             "Options:\n"
             "  --study-name NAME   the study to read (default: the file's only study; a file\n"
             "                      with several names them)\n"
@@ -57,6 +61,31 @@ static void print_best_text(const char *path, const dial_study *study, int64_t n
     free(seconds);
 }
 
+/* A program's study: the value as told, the knobs as dial ask prints
+ * them (ready for eval), the intermediate values reported. */
+static void print_program_best_text(const char *path, const dial_study *study, int64_t n_trials,
+                                    const dial_trial_record *best) {
+    char *knobs = cli_program_knobs_text(best);
+    char *seconds = cli_seconds_text(cli_trial_seconds(best));
+    char value[40];
+    cli_format_double(best->value, value, sizeof value);
+    printf("best of study %s in %s (%lld trials; %s is better)\n", dial_study_name(study), path,
+           (long long)n_trials, dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
+    printf("  trial %lld: %s, %s\n", (long long)best->number, value, seconds);
+    printf("  knobs: %s\n", knobs);
+    free(knobs);
+    free(seconds);
+}
+
+static json_t *program_best_json(const dial_study *study, const dial_trial_record *best) {
+    return json_pack(
+        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "study", dial_study_name(study), "direction",
+        dial_study_direction(study) == DIAL_MAXIMIZE ? "maximize" : "minimize", "number",
+        (json_int_t)best->number, "value", cli_json_number(best->value), "knobs",
+        cli_program_knobs_json(best), "intermediate", cli_json_trial_intermediate(best), "duration",
+        cli_json_number(cli_trial_seconds(best)));
+}
+
 static json_t *best_json(const dial_study *study, const dial_trial_record *best) {
     return json_pack(
         "{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "study", dial_study_name(study),
@@ -80,7 +109,9 @@ int cli_cmd_best(int argc, char **argv) {
     dial_trial_list trials = {0, NULL};
     dial_trial_record best;
     memset(&best, 0, sizeof best);
+    bool program = false;
     dial_status result = cli_open_study(ctx, path, opts.study_name, &study);
+    if (result == DIAL_OK) result = cli_study_is_program(ctx, path, study, &program);
     if (result == DIAL_OK) result = dial_study_trials(ctx, study, &trials);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
@@ -98,8 +129,12 @@ int cli_cmd_best(int argc, char **argv) {
         int64_t finished = 0;
         for (size_t i = 0; i < trials.count; i++)
             finished += trials.items[i].state != DIAL_TRIAL_RUNNING && !trials.items[i].stale;
-        if (opts.json)
+        if (opts.json && program)
+            cli_json_print_shortest(program_best_json(study, &best), stdout, false);
+        else if (opts.json)
             cli_json_print(best_json(study, &best), stdout, 17);
+        else if (program)
+            print_program_best_text(path, study, finished, &best);
         else
             print_best_text(path, study, finished, &best);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;

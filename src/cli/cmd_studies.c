@@ -23,14 +23,17 @@ static const cli_command studies_command = {
         "when it was created. A study is one experiment: 'dial tune' refuses to resume it\n"
         "with other data, another metric, sampler, space, folds or seed; give such a run\n"
         "its own --study-name. Listing reads the file without changing it, also while a\n"
-        "tuning run writes it.\n"
+        "tuning run writes it. A study of a program ('dial ask', 'dial run') shows\n"
+        "program as its model, and its space (and command) on the line below.\n"
         "\n"
         "Options:\n"
         "  --json             one JSON object: {\"studies\": [{\"name\", \"model\", \"data\",\n"
         "                     \"metric\", \"direction\", \"complete\", \"pruned\", \"failed\",\n"
         "                     \"running\", \"best_value\", \"created\"}]}; created in UTC,\n"
         "                     \"2026-01-31T12:00:00Z\"; null where a study made before dial\n"
-        "                     kept identities does not know\n"
+        "                     kept identities does not know; \"kind\": model or program;\n"
+        "                     a program's study adds \"space\" (as --space-file takes\n"
+        "                     it) and \"command\" (what dial run runs, or null)\n"
         "  --delete NAME      delete study NAME and all its trials\n"
         "  --rename OLD NEW   rename study OLD to NEW (a run then resumes it with\n"
         "                     --study-name NEW)\n"
@@ -78,10 +81,19 @@ static void print_studies_text(const char *path, const dial_study_summary *studi
         else
             snprintf(best, sizeof best, "%.4f", study->best_value);
         created_text(study->created_at, "%Y-%m-%d %H:%M", created, sizeof created);
+        bool program = cli_is_program_study(&study->identity);
         cli_table_add(&table,
-                      (const char *[]){study->name, shown(study, "model"),
+                      (const char *[]){study->name, program ? "program" : shown(study, "model"),
                                        shown(study, "note.data_file"), shown(study, "metric"),
                                        counts[0], counts[1], counts[2], counts[3], best, created});
+        if (program) {
+            /* What a program's study searches, and what runs it. */
+            const char *command = dial_study_identity_get(&study->identity, "note.command");
+            char *note = cli_format("space %s%s%s", shown(study, "space"),
+                                    command ? "; command " : "", command ? command : "");
+            cli_table_note(&table, note);
+            free(note);
+        }
     }
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
@@ -98,16 +110,24 @@ static json_t *studies_json(const dial_study_summary *studies, size_t n) {
         const dial_study_summary *study = &studies[i];
         char created[40];
         created_text(study->created_at, "%Y-%m-%dT%H:%M:%SZ", created, sizeof created);
-        json_array_append_new(
-            list, json_pack("{s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:s}", "name",
-                            study->name, "model", text_or_null(study, "model"), "data",
-                            text_or_null(study, "note.data_file"), "metric",
-                            text_or_null(study, "metric"), "direction",
-                            study->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "complete",
-                            (json_int_t)study->n_complete, "pruned", (json_int_t)study->n_pruned,
-                            "failed", (json_int_t)study->n_failed, "running",
-                            (json_int_t)study->n_running, "best_value",
-                            cli_json_number(study->best_value), "created", created));
+        bool program = cli_is_program_study(&study->identity);
+        json_t *item = json_pack(
+            "{s:s, s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:s}", "name", study->name,
+            "kind", program ? "program" : "model", "model", text_or_null(study, "model"), "data",
+            text_or_null(study, "note.data_file"), "metric", text_or_null(study, "metric"),
+            "direction", study->direction == DIAL_MAXIMIZE ? "maximize" : "minimize", "complete",
+            (json_int_t)study->n_complete, "pruned", (json_int_t)study->n_pruned, "failed",
+            (json_int_t)study->n_failed, "running", (json_int_t)study->n_running, "best_value",
+            cli_json_number(study->best_value), "created", created);
+        if (program) {
+            /* The space as the object --space-file takes; the command dial
+             * run runs, or null. */
+            const char *space = dial_study_identity_get(&study->identity, "space");
+            json_t *parsed = space ? json_loads(space, 0, NULL) : NULL;
+            json_object_set_new(item, "space", parsed ? parsed : json_null());
+            json_object_set_new(item, "command", text_or_null(study, "note.command"));
+        }
+        json_array_append_new(list, item);
     }
     return json_pack("{s:o}", "studies", list);
 }

@@ -20,6 +20,8 @@ static const cli_command trials_command = {
         "running), value (the mean cross-validated score), its standard deviation over\n"
         "folds, the knobs, the value of each fold and the duration; a failed trial shows\n"
         "why. Reads the file without changing it, also while a tuning run writes it.\n"
+        "A study of a program ('dial ask', 'dial run') shows its values as told, its\n"
+        "knobs as 'dial ask' prints them, and the count of intermediate values (STEPS).\n"
         "\n"
         "Options:\n"
         "  --study-name NAME   the study to read (default: the file's only study; a file\n"
@@ -48,22 +50,29 @@ static char *folds_text(const dial_trial_record *trial) {
     return text;
 }
 
-static void print_trials_text(const char *path, const dial_study *study,
-                              const dial_trial_list *list) {
-    size_t counts[4] = {0, 0, 0, 0};
-    for (size_t i = 0; i < list->count; i++) counts[list->items[i].state]++;
-    printf("study %s in %s: %zu trials (%zu complete, %zu pruned, %zu failed, %zu running); %s "
-           "is better\n",
-           dial_study_name(study), path, list->count, counts[DIAL_TRIAL_COMPLETE],
-           counts[DIAL_TRIAL_PRUNED], counts[DIAL_TRIAL_FAILED], counts[DIAL_TRIAL_RUNNING],
-           dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
-    if (list->count == 0) return;
-    printf("\n");
-    cli_table table;
-    cli_table_init(&table, 7);
-    table.right[0] = table.right[2] = table.right[3] = table.right[6] = true;
-    table.wrap[4] = table.wrap[5] = true;
-    cli_table_add(&table,
+/* A program's study: values and knobs as told and asked (shortest
+ * round-trip form, knobs as dial ask prints them), and the count of
+ * intermediate values where a model's study shows its folds. */
+static void add_program_rows(cli_table *table, const dial_trial_list *list) {
+    cli_table_add(table, (const char *[]){"TRIAL", "STATE", "VALUE", "KNOBS", "STEPS", "TIME"});
+    for (size_t i = 0; i < list->count; i++) {
+        const dial_trial_record *trial = &list->items[i];
+        char number[32], value[40] = "-", steps[32];
+        snprintf(number, sizeof number, "%lld", (long long)trial->number);
+        if (!isnan(trial->value)) cli_format_double(trial->value, value, sizeof value);
+        snprintf(steps, sizeof steps, "%zu", trial->n_intermediate);
+        char *knobs = cli_program_knobs_text(trial);
+        char *seconds = cli_seconds_text(cli_trial_seconds(trial));
+        cli_table_add(table, (const char *[]){number, dial_trial_state_name(trial->state), value,
+                                              knobs, steps, seconds});
+        if (trial->message) cli_table_note(table, trial->message);
+        free(knobs);
+        free(seconds);
+    }
+}
+
+static void add_model_rows(cli_table *table, const dial_trial_list *list) {
+    cli_table_add(table,
                   (const char *[]){"TRIAL", "STATE", "VALUE", "STD", "KNOBS", "FOLDS", "TIME"});
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
@@ -75,9 +84,8 @@ static void print_trials_text(const char *path, const dial_study *study,
         char *folds = folds_text(trial);
         char *seconds = cli_seconds_text(cli_trial_seconds(trial));
         const char *state = dial_trial_state_name(trial->state);
-        cli_table_add(&table,
-                      (const char *[]){number, state, value, spread, knobs, folds, seconds});
-        if (trial->message) cli_table_note(&table, trial->message);
+        cli_table_add(table, (const char *[]){number, state, value, spread, knobs, folds, seconds});
+        if (trial->message) cli_table_note(table, trial->message);
         free(number);
         free(value);
         free(spread);
@@ -85,19 +93,44 @@ static void print_trials_text(const char *path, const dial_study *study,
         free(folds);
         free(seconds);
     }
+}
+
+static void print_trials_text(const char *path, const dial_study *study,
+                              const dial_trial_list *list, bool program) {
+    size_t counts[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < list->count; i++) counts[list->items[i].state]++;
+    printf("study %s in %s: %zu trials (%zu complete, %zu pruned, %zu failed, %zu running); %s "
+           "is better\n",
+           dial_study_name(study), path, list->count, counts[DIAL_TRIAL_COMPLETE],
+           counts[DIAL_TRIAL_PRUNED], counts[DIAL_TRIAL_FAILED], counts[DIAL_TRIAL_RUNNING],
+           dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
+    if (list->count == 0) return;
+    printf("\n");
+    cli_table table;
+    if (program) {
+        cli_table_init(&table, 6);
+        table.right[0] = table.right[2] = table.right[4] = table.right[5] = true;
+        table.wrap[3] = true;
+        add_program_rows(&table, list);
+    } else {
+        cli_table_init(&table, 7);
+        table.right[0] = table.right[2] = table.right[3] = table.right[6] = true;
+        table.wrap[4] = table.wrap[5] = true;
+        add_model_rows(&table, list);
+    }
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
 }
 
-static json_t *trials_json(const dial_study *study, const dial_trial_list *list) {
+static json_t *trials_json(const dial_study *study, const dial_trial_list *list, bool program) {
     json_t *trials = json_array();
     for (size_t i = 0; i < list->count; i++) {
         const dial_trial_record *trial = &list->items[i];
         json_t *item = json_pack(
             "{s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "number", (json_int_t)trial->number, "state",
             dial_trial_state_name(trial->state), "value", cli_json_number(trial->value), "knobs",
-            cli_json_trial_params(trial), "intermediate", cli_json_trial_intermediate(trial),
-            "path", cli_json_trial_path(trial), "duration",
+            program ? cli_program_knobs_json(trial) : cli_json_trial_params(trial), "intermediate",
+            cli_json_trial_intermediate(trial), "path", cli_json_trial_path(trial), "duration",
             trial->finished_at > 0 ? cli_json_number(cli_trial_seconds(trial)) : json_null());
         if (trial->message) json_object_set_new(item, "message", json_string(trial->message));
         json_array_append_new(trials, item);
@@ -132,7 +165,7 @@ static size_t knob_columns(const dial_trial_list *list, const char ***out) {
     return n;
 }
 
-static void print_trials_csv(const dial_trial_list *list) {
+static void print_trials_csv(const dial_trial_list *list, bool program) {
     const char **columns = NULL;
     size_t n_columns = knob_columns(list, &columns);
     fputs("number,state,value,duration", stdout);
@@ -151,9 +184,14 @@ static void print_trials_csv(const dial_trial_list *list) {
                value, duration);
         for (size_t c = 0; c < n_columns; c++) {
             fputc(',', stdout);
-            for (size_t p = 0; p < trial->n_params; p++)
-                if (strcmp(trial->param_names[p], columns[c]) == 0)
-                    cli_write_csv_field(stdout, trial->param_texts[p] ? trial->param_texts[p] : "");
+            for (size_t p = 0; p < trial->n_params; p++) {
+                if (strcmp(trial->param_names[p], columns[c]) != 0) continue;
+                char *text = program
+                                 ? cli_program_knob_text(trial, p)
+                                 : cli_strdup(trial->param_texts[p] ? trial->param_texts[p] : "");
+                cli_write_csv_field(stdout, text);
+                free(text);
+            }
         }
         fputc('\n', stdout);
     }
@@ -175,17 +213,21 @@ int cli_cmd_trials(int argc, char **argv) {
     dial_ctx *ctx = cli_context(&opts);
     dial_study *study = NULL;
     dial_trial_list trials = {0, NULL};
+    bool program = false;
     dial_status result = cli_open_study(ctx, path, opts.study_name, &study);
+    if (result == DIAL_OK) result = cli_study_is_program(ctx, path, study, &program);
     if (result == DIAL_OK) result = dial_study_trials(ctx, study, &trials);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
     } else {
-        if (opts.json)
-            cli_json_print(trials_json(study, &trials), stdout, 17);
+        if (opts.json && program)
+            cli_json_print_shortest(trials_json(study, &trials, true), stdout, false);
+        else if (opts.json)
+            cli_json_print(trials_json(study, &trials, false), stdout, 17);
         else if (opts.csv)
-            print_trials_csv(&trials);
+            print_trials_csv(&trials, program);
         else
-            print_trials_text(path, study, &trials);
+            print_trials_text(path, study, &trials, program);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
     dial_trial_list_free(&trials);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 static const cli_command tune_command = {
     .name = "tune",
@@ -164,117 +165,24 @@ static void print_warnings(const warning_log *log) {
  * multiply it. The search runs anyway, after a note that says so. */
 #define LARGE_GRID 10000
 
-typedef struct progress {
-    bool quiet, terminal;
-    bool grid_size_known; /* the whole grid is the study's trial count */
-    const char *metric;
-    dial_direction direction;
-    double timeout; /* seconds per search; 0 = none */
-    /* the current search */
-    size_t outer, n_outer;
-    int64_t total, done, done_before;
-    double started; /* monotonic seconds */
-    bool has_best;
-    double best;
-    char *best_knobs;
-    bool bar_shown;
-} progress;
-
-static double monotonic_now(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
-static void clear_bar(progress *p) {
-    if (!p->bar_shown) return;
-    fputs("\r\033[K", stderr);
-    fflush(stderr);
-    p->bar_shown = false;
-}
-
-static void outer_prefix(const progress *p, char *buf, size_t size) {
-    if (p->outer)
-        snprintf(buf, size, "outer %zu/%zu: ", p->outer, p->n_outer);
-    else
-        buf[0] = '\0';
-}
-
-/* Seconds as the bar shows them: tenths below ten seconds, never ms. */
-static char *bar_seconds(double seconds) {
-    if (!(seconds >= 0)) seconds = 0;
-    return seconds < 9.95 ? cli_format("%.1f s", seconds) : cli_seconds_text(seconds);
-}
-
-/* One line, redrawn in place: trials done, a bar, the best so far and its
- * knobs, the time spent and an estimate of the time left. */
-static void draw_bar(progress *p) {
-    double elapsed = monotonic_now() - p->started;
-    int64_t ran = p->done - p->done_before;
-    double left = NAN;
-    if (p->total > 0 && ran > 0) left = elapsed / (double)ran * (double)(p->total - p->done);
-    if (p->timeout > 0)
-        left = isnan(left) ? p->timeout - elapsed : fmin(left, p->timeout - elapsed);
-    char prefix[64], bar[24], count[64];
-    outer_prefix(p, prefix, sizeof prefix);
-    size_t width = sizeof bar - 3;
-    size_t filled = p->total > 0 ? (size_t)((double)width * (double)p->done / (double)p->total) : 0;
-    if (filled > width) filled = width;
-    bar[0] = '[';
-    for (size_t i = 0; i < width; i++) bar[1 + i] = i < filled ? '#' : '.';
-    bar[width + 1] = ']';
-    bar[width + 2] = '\0';
-    if (p->total > 0)
-        snprintf(count, sizeof count, "%lld/%lld %s", (long long)p->done, (long long)p->total, bar);
-    else
-        snprintf(count, sizeof count, "%lld trials", (long long)p->done);
-    char *spent = bar_seconds(elapsed);
-    char *remaining = isnan(left) ? cli_strdup("?") : bar_seconds(fmax(left, 0));
-    char *best = p->has_best ? cli_format("best %s %.4f (%s)", p->metric, p->best, p->best_knobs)
-                             : cli_format("no complete trial yet");
-    char line[1024];
-    snprintf(line, sizeof line, "%s%s  %s, ~%s left  %s", prefix, count, spent, remaining, best);
-    line[CLI_WIDTH - 1] = '\0';
-    fprintf(stderr, "\r%s\033[K", line);
-    fflush(stderr);
-    p->bar_shown = true;
-    free(spent);
-    free(remaining);
-    free(best);
-}
-
-static bool better(const progress *p, double value) {
-    if (!p->has_best) return true;
-    return p->direction == DIAL_MAXIMIZE ? value > p->best : value < p->best;
-}
-
-static void note_best(progress *p, const dial_trial_record *trial) {
-    if (!trial || trial->state != DIAL_TRIAL_COMPLETE || isnan(trial->value) ||
-        !better(p, trial->value))
-        return;
-    p->has_best = true;
-    p->best = trial->value;
-    free(p->best_knobs);
-    p->best_knobs = cli_trial_params_text(trial);
-}
+/* The progress of dial tune, which knows whether the whole grid is the
+ * study's trial count. */
+typedef struct tune_watch {
+    cli_progress progress;
+    bool grid_size_known;
+} tune_watch;
 
 static void on_search(void *user, const dial_tune_search *search) {
-    progress *p = user;
-    clear_bar(p);
+    tune_watch *watch = user;
+    cli_progress *p = &watch->progress;
     p->outer = search->outer;
     p->n_outer = search->n_outer;
-    p->total = search->n_trials;
-    p->done = p->done_before = search->n_finished;
-    p->started = monotonic_now();
-    p->has_best = false;
-    free(p->best_knobs);
-    p->best_knobs = NULL;
-    note_best(p, search->best);
+    cli_progress_begin(p, search->n_trials, search->n_finished, search->best);
     if (p->quiet) return;
     if (search->outer)
         fprintf(stderr, "outer fold %zu of %zu: a search on its %zu training rows (study %s)\n",
                 search->outer, search->n_outer, search->n_rows, search->study_name);
-    if (p->grid_size_known && search->outer == 0 && search->n_trials > LARGE_GRID)
+    if (watch->grid_size_known && search->outer == 0 && search->n_trials > LARGE_GRID)
         fprintf(stderr,
                 "note: the grid has %lld points: every knob of the model's default space is "
                 "searched unless fixed with -s (--trials or --timeout stop it earlier)\n",
@@ -282,48 +190,7 @@ static void on_search(void *user, const dial_tune_search *search) {
     if (search->n_finished > 0)
         fprintf(stderr, "study %s holds %lld finished trials; continuing to %lld\n",
                 search->study_name, (long long)search->n_finished, (long long)search->n_trials);
-    if (p->terminal) draw_bar(p);
-}
-
-static void on_trial(void *user, const dial_study *study, const dial_trial_record *trial) {
-    (void)study;
-    progress *p = user;
-    if (!trial->stale) p->done++;
-    note_best(p, trial);
-    if (p->quiet) return;
-    if (p->terminal) {
-        draw_bar(p);
-        return;
-    }
-    char prefix[64];
-    outer_prefix(p, prefix, sizeof prefix);
-    char *knobs = cli_trial_params_text(trial);
-    char *seconds = cli_seconds_text(cli_trial_seconds(trial));
-    if (trial->state == DIAL_TRIAL_COMPLETE)
-        fprintf(stderr, "%strial %lld complete: %s %.4f (%s) %s\n", prefix,
-                (long long)trial->number, p->metric, trial->value, knobs, seconds);
-    else
-        fprintf(stderr, "%strial %lld %s: %s (%s) %s\n", prefix, (long long)trial->number,
-                dial_trial_state_name(trial->state), trial->message ? trial->message : "no message",
-                knobs, seconds);
-    fflush(stderr);
-    free(knobs);
-    free(seconds);
-}
-
-/* The study's budget is held by trials of another worker, perhaps a dead
- * one: say why nothing moves for up to a heartbeat period. */
-static void on_wait(void *user, const dial_study *study, int64_t n_running, double within_seconds) {
-    progress *p = user;
-    if (p->quiet) return;
-    clear_bar(p);
-    bool one = n_running == 1;
-    fprintf(stderr,
-            "study %s: waiting for %lld trial%s running in another worker; if it died, %s here "
-            "once %s heartbeat expires (within %g s)\n",
-            dial_study_name(study), (long long)n_running, one ? "" : "s",
-            one ? "it runs" : "they run", one ? "its" : "their", within_seconds);
-    if (p->terminal) draw_bar(p);
+    cli_progress_draw(p);
 }
 
 /* ---- the outcome ------------------------------------------------------------------ */
@@ -613,7 +480,7 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
-    progress watch = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1};
+    tune_watch watch = {.progress = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1}};
 
     /* A resumed study's settings come first: they may fill in the target,
      * the knobs and the space. */
@@ -652,9 +519,10 @@ int cli_cmd_tune(int argc, char **argv) {
                                  .repeats = opts.repeats,
                                  .seed = opts.seed,
                                  .fold_scheme = &scheme};
-        watch.metric = dial_metric_name(metric);
-        watch.direction = dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
-        watch.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
+        watch.progress.metric = dial_metric_name(metric);
+        watch.progress.direction =
+            dial_metric_greater_is_better(metric) ? DIAL_MAXIMIZE : DIAL_MINIMIZE;
+        watch.progress.timeout = opts.timeout > 0 ? opts.timeout / (double)(1 + opts.nested) : 0;
         dial_tune_options options = {
             .study_name = opts.study_name,
             .storage = opts.study,
@@ -664,10 +532,10 @@ int cli_cmd_tune(int argc, char **argv) {
                          .timeout_seconds = opts.timeout,
                          .jobs = opts.jobs,
                          .stop = &interrupted,
-                         .on_trial = on_trial,
-                         .on_trial_user = &watch,
-                         .on_wait = on_wait,
-                         .on_wait_user = &watch},
+                         .on_trial = cli_progress_on_trial,
+                         .on_trial_user = &watch.progress,
+                         .on_wait = cli_progress_on_wait,
+                         .on_wait_user = &watch.progress},
             .holdout = opts.holdout,
             .nested = opts.nested,
             .refit = opts.output != NULL,
@@ -687,7 +555,7 @@ int cli_cmd_tune(int argc, char **argv) {
         outcome = dial_tune_model(ctx, &setup, data, &options, &result);
         sigaction(SIGINT, &previous, NULL);
         stopped_by_user = interrupted != 0;
-        clear_bar(&watch);
+        cli_progress_clear(&watch.progress);
         print_warnings(&warnings);
     }
     if (outcome == DIAL_OK) outcome = cli_tune_write_holdout(ctx, &opts, table, &result);
@@ -704,7 +572,7 @@ int cli_cmd_tune(int argc, char **argv) {
                               .space = &space,
                               .metric = metric,
                               .result = &result,
-                              .n_trials = watch.total,
+                              .n_trials = watch.progress.total,
                               .scheme = &scheme};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
@@ -721,7 +589,7 @@ int cli_cmd_tune(int argc, char **argv) {
                                             "again to continue"
                                           : "the study was in memory");
     }
-    free(watch.best_knobs);
+    cli_progress_free(&watch.progress);
     free(space_json);
     cli_resumed_free(&resumed);
     dial_study_identity_free(&notes);

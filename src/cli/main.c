@@ -22,6 +22,9 @@ static const subcommand subcommands[] = {
     {"trials", cli_cmd_trials, "list the trials of a tuning study"},
     {"best", cli_cmd_best, "show the best trial of a tuning study and its knobs"},
     {"studies", cli_cmd_studies, "list, delete or rename the studies of a study file"},
+    {"ask", cli_cmd_ask, "reserve a trial of a study of any program and print its knobs"},
+    {"tell", cli_cmd_tell, "report the value of a trial that dial ask gave out"},
+    {"run", cli_cmd_run, "tune any program: run it once per trial with its knobs filled in"},
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
 };
 

@@ -180,6 +180,16 @@ static void set_running(run_state *run, int slot, int64_t trial_id) {
     pthread_mutex_unlock(&self->lock);
 }
 
+/* Takes a slot's trial off the heart and waits out a heartbeat in flight,
+ * which may hold its id: after this no beat of this run touches it. */
+static void set_idle_and_quiet(run_state *run, int slot) {
+    heart *self = run->heart;
+    pthread_mutex_lock(&self->lock);
+    self->running[slot] = -1;
+    while (self->beating) pthread_cond_wait(&self->changed, &self->lock);
+    pthread_mutex_unlock(&self->lock);
+}
+
 /* ---- the workers -------------------------------------------------------- */
 
 static bool should_stop(run_state *run) {
@@ -266,6 +276,18 @@ static dial_status finish_trial(run_state *run, dial_ctx *ctx, dial_trial *trial
     return status;
 }
 
+/* A trial its objective abandoned (dial_trial_abandon): left running with
+ * an expired heartbeat rather than finished, so it never counts and its
+ * params run again in a later trial. */
+static dial_status abandon_trial(run_state *run, dial_ctx *ctx, int slot, dial_trial *trial) {
+    set_idle_and_quiet(run, slot);
+    pthread_mutex_lock(&run->ledger);
+    dial_status status = dial_study_expire_trial(ctx, run->study, trial);
+    run->held--;
+    pthread_mutex_unlock(&run->ledger);
+    return status;
+}
+
 static void tell_waiting(run_state *run, int64_t n_running) {
     pthread_mutex_lock(&run->lock);
     if (!run->told_wait && run->options->on_wait)
@@ -311,6 +333,15 @@ static void *worker_main(void *p) {
         double value;
         message[0] = '\0';
         dial_trial_state state = run_objective(run, trial, &value, message, sizeof message);
+        if (trial->abandoned) {
+            status = abandon_trial(run, self->ctx, self->slot, trial);
+            dial_trial_free(trial);
+            if (status != DIAL_OK) {
+                record_error(run, self->ctx, status);
+                break;
+            }
+            continue;
+        }
         status = finish_trial(run, self->ctx, trial, state, value,
                               state == DIAL_TRIAL_FAILED ? message : NULL);
         set_running(run, self->slot, -1);

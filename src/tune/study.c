@@ -399,6 +399,14 @@ dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t
     return status;
 }
 
+dial_status dial_study_expire_trial(dial_ctx *ctx, dial_study *study, const dial_trial *trial) {
+    pthread_mutex_lock(&study->lock);
+    dial_status status =
+        study->storage.ops->heartbeat(ctx, study->storage.self, &trial->trial_id, 1, 0.0);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
 /* ---- ask and tell ----------------------------------------------------------- */
 
 dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials, dial_trial **out) {

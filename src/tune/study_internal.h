@@ -37,6 +37,7 @@ struct dial_trial {
     int64_t sample; /* the number the sampler is asked for; -1 for queued params */
     dial_ctx *ctx;  /* owned: the objective's context */
     dial_trial_record record;
+    bool abandoned; /* dial_trial_abandon: expire it rather than finish it */
 };
 
 /* The stream that seeds trial contexts; the samplers use others. */
@@ -60,6 +61,10 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
 /* Refreshes the heartbeats of running trials of this handle. */
 dial_status dial_study_heartbeat(dial_ctx *ctx, dial_study *study, const int64_t *trial_ids,
                                  size_t n);
+/* Leaves a running trial of this handle to expire at once: its heartbeat
+ * is set to the epoch, so the next trial started (by any handle) marks it
+ * stale and queues its params. */
+dial_status dial_study_expire_trial(dial_ctx *ctx, dial_study *study, const dial_trial *trial);
 /* Draws, stores and returns the value of one parameter of a space (CHOICE:
  * the index into param->choices), by the path of dial_trial_suggest_float
  * and friends: a value the trial already has, else the study's space's

@@ -19,6 +19,10 @@
 int64_t dial_trial_number(const dial_trial *trial) { return trial->record.number; }
 dial_ctx *dial_trial_ctx(dial_trial *trial) { return trial->ctx; }
 
+void dial_trial_abandon(dial_trial *trial) {
+    if (trial) trial->abandoned = true;
+}
+
 /* The study's pruner judges the trial's last reported value. */
 bool dial_trial_should_prune(dial_trial *trial) {
     return trial && dial_pruner_should_prune(trial->study->pruner, &trial->record);

@@ -19,7 +19,7 @@ has_line "^  knn +knn +data/iris.csv +accuracy +4 +0 +0 +0 +0\.[0-9]{4} +20"
 has_line "^  reg +linear +data/diabetes.csv +rmse +2 +0 +0 +0 +[0-9.]+ +20"
 check 0 "" studies "$TMP/s.db" --json
 json_ok '[s["name"] for s in j["studies"]] == ["f1", "knn", "reg"]'
-json_ok 'all(set(s) == {"name", "model", "data", "metric", "direction", "complete", "pruned", "failed", "running", "best_value", "created"} for s in j["studies"])'
+json_ok 'all(set(s) == {"name", "kind", "model", "data", "metric", "direction", "complete", "pruned", "failed", "running", "best_value", "created"} and s["kind"] == "model" for s in j["studies"])'
 json_ok 'j["studies"][1]["model"] == "knn" and j["studies"][1]["metric"] == "accuracy" and j["studies"][1]["direction"] == "maximize" and j["studies"][1]["complete"] == 4'
 json_ok 'j["studies"][2]["direction"] == "minimize" and j["studies"][2]["data"] == "data/diabetes.csv"'
 check 0 "" best "$TMP/s.db" --study-name f1 --json
