@@ -82,8 +82,9 @@ def run_optuna(path, n_trials):
         "n": {"name": "IntDistribution",
               "attributes": {"low": 1, "high": 8, "log": False, "step": 1}},
     })
+    # Unseeded: each `optuna ask` is a new process, and a seeded
+    # RandomSampler would draw the same first point in every one of them.
     ask = optuna + ["ask", "-q", "-f", "json", "--sampler", "RandomSampler",
-                    "--sampler-kwargs", json.dumps({"seed": SEED}),
                     "--search-space", space] + storage
     total, best = 0.0, float("inf")
     for _ in range(n_trials):
