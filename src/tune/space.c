@@ -27,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/text.h"
 #include "dial/tune.h"
+#include "tune/space_json.h"
 
 #define SPACE_USAGE "expected name=low..high[:log][:step=S], name=a,b,c or name=value"
 /* Longest item text kept for a message or a piece of a value. */
@@ -688,7 +689,7 @@ dial_status dial_space_set(dial_ctx *ctx, dial_space *space, const dial_knobs *k
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
-static const char *json_type_words(const json_t *value) {
+const char *dial_space_json_type_words(const json_t *value) {
     switch (json_typeof(value)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "a list";
@@ -734,7 +735,7 @@ static dial_status json_bad_value(dial_ctx *ctx, const char *name, const json_t 
     return dial_fail(ctx, DIAL_ERR_KNOB,
                      "space for '%s': expected \"low..high[:log][:step=S]\", [low, high], a list "
                      "of values or one value, got %s",
-                     name, json_type_words(value));
+                     name, dial_space_json_type_words(value));
 }
 
 static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_knobs *knobs,
@@ -765,7 +766,8 @@ static dial_status json_set_one(dial_ctx *ctx, dial_space *space, const dial_kno
                 if (!json_is_number(json_array_get(element, k)))
                     return dial_fail(ctx, DIAL_ERR_KNOB,
                                      "space for '%s': each %s of a list is a number, got %s", name,
-                                     spec->list_item, json_type_words(json_array_get(element, k)));
+                                     spec->list_item,
+                                     dial_space_json_type_words(json_array_get(element, k)));
             continue;
         }
         if (!json_is_string(element) && !json_is_number(element) && !json_is_boolean(element))
@@ -821,7 +823,7 @@ dial_status dial_space_set_json(dial_ctx *ctx, dial_space *space, const dial_kno
             dial_fail(ctx, DIAL_ERR_KNOB,
                       "bad space JSON: expected an object such as {\"C\": \"1e-3..1e3:log\"}, "
                       "got %s",
-                      json_type_words(root));
+                      dial_space_json_type_words(root));
         json_decref(root);
         return status;
     }

@@ -28,6 +28,7 @@
 
 #include "core/text.h"
 #include "dial/tune.h"
+#include "tune/space_json.h"
 
 /* Shell and environment variable names; 64 is plenty and keeps messages short. */
 #define TYPED_NAME_MAX 64
@@ -537,20 +538,6 @@ dial_status dial_space_add_typed(dial_ctx *ctx, dial_space *space, const char *i
 
 /* ---- the JSON form ------------------------------------------------------------ */
 
-static const char *json_kind_words(const json_t *value) {
-    switch (json_typeof(value)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "something else";
-}
-
 /* A list of categorical values: strings as they are, numbers and booleans
  * as their JSON text ([16, 32] is "16", "32"). */
 static dial_status parse_json_list(dial_ctx *ctx, const char *prefix, const char *name,
@@ -579,7 +566,7 @@ static dial_status parse_json_list(dial_ctx *ctx, const char *prefix, const char
             status = typed_fail(ctx, prefix,
                                 "value %zu of the list is %s; a categorical lists strings, numbers "
                                 "or booleans",
-                                i + 1, json_kind_words(element));
+                                i + 1, dial_space_json_type_words(element));
     }
     if (status == DIAL_OK) status = parse_choices(ctx, prefix, name, values, n, out);
     free(numbers);
@@ -596,7 +583,7 @@ static dial_status parse_json_range(dial_ctx *ctx, const char *prefix, const cha
     return typed_fail(ctx, prefix,
                       "expected a string such as \"float:0..1\", a list of values such as "
                       "[\"adam\", \"sgd\"], or {\"range\": ..., \"when\": \"opt=sgd\"}; got %s",
-                      json_kind_words(value));
+                      dial_space_json_type_words(value));
 }
 
 /* One member: its name and value into *out (named, with its condition). */
@@ -623,7 +610,7 @@ static dial_status parse_json_member(dial_ctx *ctx, const char *where, const cha
             return typed_fail(ctx, prefix,
                               "\"when\" is %s; it takes a string such as \"opt=sgd\" or "
                               "\"opt=sgd|rmsprop\"",
-                              json_kind_words(condition));
+                              dial_space_json_type_words(condition));
         when = condition ? json_string_value(condition) : NULL;
         value = json_object_get(value, "range");
         if (!value)
@@ -652,7 +639,7 @@ dial_status dial_space_add_typed_json(dial_ctx *ctx, dial_space *space, const ch
             dial_fail(ctx, DIAL_ERR_ARGUMENT,
                       "%s: expected a JSON object such as {\"x\": \"float:-5..10\", \"opt\": "
                       "[\"adam\", \"sgd\"]}, got %s",
-                      where, json_kind_words(root));
+                      where, dial_space_json_type_words(root));
         json_decref(root);
         return status;
     }
