@@ -222,11 +222,26 @@ DIAL_API dial_ctx *dial_trial_ctx(dial_trial *trial);
 
 /* ---- studies ------------------------------------------------------------- */
 
+/* Where a trial's values come from. RANDOM, GRID and QMC draw blindly;
+ * TPE, GP and CMAES learn from the trials finished before (after their
+ * first dial_study_options.startup_trials, drawn by QMC); AUTO uses QMC,
+ * then GP while the study is small and its space continuous, then TPE
+ * (dial_study_sampler_plan says which and why). docs/samplers.md. */
 typedef enum dial_sampler_kind {
     DIAL_SAMPLER_RANDOM = 0,
     DIAL_SAMPLER_GRID,
-    DIAL_SAMPLER_QMC
+    DIAL_SAMPLER_QMC,
+    DIAL_SAMPLER_TPE,   /* Parzen estimators of good and bad trials, multivariate */
+    DIAL_SAMPLER_GP,    /* Gaussian process (Matern 5/2), log expected improvement */
+    DIAL_SAMPLER_CMAES, /* CMA-ES with IPOP restarts */
+    DIAL_SAMPLER_AUTO   /* qmc, then gp, then tpe */
 } dial_sampler_kind;
+
+/* The word --sampler spells a kind with ("random", "grid", "qmc", "tpe",
+ * "gp", "cmaes", "auto"; "unknown" for another value), and the way back
+ * (false for a word that names no kind). */
+DIAL_API const char *dial_sampler_kind_name(dial_sampler_kind kind);
+DIAL_API bool dial_sampler_kind_parse(const char *name, dial_sampler_kind *out);
 
 /* What a study is an experiment of: ordered key/value texts recorded when
  * the study is created ("model" = "knn", "metric" = "accuracy", "seed" =
@@ -277,6 +292,9 @@ typedef struct dial_study_options {
     /* What the study is an experiment of; NULL or empty: nothing recorded
      * or checked. */
     const dial_study_identity *identity;
+    /* TPE, GP, CMAES, AUTO: how many first trials are drawn by QMC before
+     * the sampler learns from the finished ones; 0 = 10. */
+    size_t startup_trials;
 } dial_study_options;
 
 /* Creates the study, or opens it when the storage already has one of that
@@ -341,6 +359,23 @@ DIAL_API dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const
 DIAL_API dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from,
                                        const char *to);
 DIAL_API void dial_study_free(dial_study *study);
+
+/* Puts a known configuration first in the study, as Optuna's
+ * enqueue_trial: the next trial started (by any worker) takes these values
+ * instead of the sampler's; parameters it leaves out are drawn as usual.
+ * assignments is "C=1,gamma=0.01": names of the study's space, values in
+ * their range (a categorical's by its text). A configuration the study
+ * already holds (queued, or run by a trial) is not added again (*added
+ * false, may be NULL), so a command repeated with the same --enqueue does
+ * not repeat it. Errors (DIAL_ERR_ARGUMENT, one line naming the item and
+ * what is valid; nothing queued): a name outside the space, a value out of
+ * range, off its step or not a choice, a name given twice. */
+DIAL_API dial_status dial_study_enqueue(dial_ctx *ctx, dial_study *study, const char *assignments,
+                                        bool *added);
+/* What the study's sampler uses and why, in one line for a run's header:
+ * "tpe (qmc for the first 10 trials)", "auto: qmc for the first 10 trials,
+ * then gp (a continuous space of 2 knobs) up to trial 200, then tpe". */
+DIAL_API void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size);
 
 /* Returns the value of one trial, or a non-OK status to mark it failed (the
  * message on dial_trial_ctx(trial) is kept). Return DIAL_ERR_PRUNED... see

@@ -74,17 +74,7 @@ static const cli_option_def option_defs[] = {
 static bool optional_value(const cli_option_def *def) { return def->id == CLI_OPT_TREE; }
 
 bool cli_sampler_parse(const char *name, dial_sampler_kind *out) {
-    static const struct {
-        const char *name;
-        dial_sampler_kind kind;
-    } samplers[] = {
-        {"random", DIAL_SAMPLER_RANDOM}, {"grid", DIAL_SAMPLER_GRID}, {"qmc", DIAL_SAMPLER_QMC}};
-    for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++)
-        if (strcmp(name, samplers[i].name) == 0) {
-            *out = samplers[i].kind;
-            return true;
-        }
-    return false;
+    return dial_sampler_kind_parse(name, out);
 }
 
 static int online_cpus(void) {

@@ -43,13 +43,7 @@ dial_status cli_open_study(dial_ctx *ctx, const char *path, const char *name, di
     return status;
 }
 
-const char *cli_sampler_name(dial_sampler_kind kind) {
-    switch (kind) {
-    case DIAL_SAMPLER_GRID: return "grid";
-    case DIAL_SAMPLER_QMC: return "qmc";
-    default: return "random";
-    }
-}
+const char *cli_sampler_name(dial_sampler_kind kind) { return dial_sampler_kind_name(kind); }
 
 /* ---- resuming a study -------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  * number, parameter), which is what lets many workers share one study.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,13 +76,28 @@ static dial_status check_space(dial_ctx *ctx, const dial_space *space) {
 static const dial_sampler_ops *const sampler_kinds[] = {
     &dial_sampler_random_ops,
     &dial_sampler_grid_ops,
-    &dial_sampler_qmc_ops,
+    &dial_sampler_qmc_ops,   &dial_sampler_tpe_ops,  &dial_sampler_gp_ops,
+    &dial_sampler_cmaes_ops, &dial_sampler_auto_ops,
 };
 
 static const dial_sampler_ops *find_kind(dial_sampler_kind kind) {
     for (size_t i = 0; i < sizeof sampler_kinds / sizeof sampler_kinds[0]; i++)
         if (sampler_kinds[i]->kind == kind) return sampler_kinds[i];
     return NULL;
+}
+
+const char *dial_sampler_kind_name(dial_sampler_kind kind) {
+    const dial_sampler_ops *ops = find_kind(kind);
+    return ops ? ops->name : "unknown";
+}
+
+bool dial_sampler_kind_parse(const char *name, dial_sampler_kind *out) {
+    for (size_t i = 0; name && i < sizeof sampler_kinds / sizeof sampler_kinds[0]; i++)
+        if (strcmp(name, sampler_kinds[i]->name) == 0) {
+            *out = sampler_kinds[i]->kind;
+            return true;
+        }
+    return false;
 }
 
 dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
@@ -92,12 +108,28 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
 dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
                                         const dial_space *space, size_t grid_points,
                                         const dial_order_role *roles, dial_sampler **out) {
+    dial_sampler_settings settings = {.kind = kind,
+                                      .seed = seed,
+                                      .space = space,
+                                      .grid_points = grid_points,
+                                      .roles = roles};
+    return dial_sampler_create_with(ctx, &settings, out);
+}
+
+#define DEFAULT_STARTUP_TRIALS 10
+
+dial_status dial_sampler_create_with(dial_ctx *ctx, const dial_sampler_settings *settings,
+                                     dial_sampler **out) {
     *out = NULL;
+    dial_sampler_kind kind = settings->kind;
+    const dial_space *space = settings->space;
+    size_t grid_points = settings->grid_points;
+    const dial_order_role *roles = settings->roles;
     const dial_sampler_ops *ops = find_kind(kind);
     if (!ops)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "sampler %d is not DIAL_SAMPLER_RANDOM, DIAL_SAMPLER_GRID or "
-                         "DIAL_SAMPLER_QMC",
+                         "sampler %d is not one of DIAL_SAMPLER_RANDOM, _GRID, _QMC, _TPE, _GP, "
+                         "_CMAES or _AUTO",
                          (int)kind);
     if (kind == DIAL_SAMPLER_GRID && (!space || space->n == 0))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -113,7 +145,9 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
     if (!sampler) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
     sampler->ops = ops;
     sampler->kind = kind;
-    sampler->seed = seed;
+    sampler->seed = settings->seed;
+    sampler->startup_trials =
+        settings->startup_trials ? settings->startup_trials : DEFAULT_STARTUP_TRIALS;
     sampler->grid_points = grid_points ? grid_points : 10;
     dial_status status = space ? dial_space_copy(ctx, space, &sampler->space) : DIAL_OK;
     if (status == DIAL_OK && roles && sampler->space.n) {
@@ -123,6 +157,8 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
         else
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory making a sampler");
     }
+    /* A kind that learns draws its startup trials by qmc. */
+    if (status == DIAL_OK && ops->propose) status = dial_qmc_init(ctx, sampler);
     if (status == DIAL_OK && ops->create) status = ops->create(ctx, sampler);
     if (status != DIAL_OK) {
         dial_sampler_free(sampler);
@@ -135,6 +171,8 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
 void dial_sampler_free(dial_sampler *sampler) {
     if (!sampler) return;
     if (sampler->ops && sampler->ops->free) sampler->ops->free(sampler);
+    free(sampler->directions);
+    free(sampler->scramble_keys);
     dial_space_free(&sampler->space);
     free(sampler->roles);
     free(sampler);
@@ -165,4 +203,56 @@ void dial_sampler_tell(dial_sampler *sampler, const dial_trial_record *record) {
 
 int64_t dial_sampler_grid_size(const dial_sampler *sampler) {
     return sampler && sampler->ops->size ? sampler->ops->size(sampler) : 0;
+}
+
+bool dial_sampler_learns(const dial_sampler *sampler) {
+    return sampler && sampler->ops->propose != NULL;
+}
+
+/* The qmc point of number, for a kind's startup trials. */
+static void startup_point(const dial_sampler *sampler, int64_t number, double *point) {
+    const dial_space *space = &sampler->space;
+    for (size_t i = 0; i < space->n; i++) {
+        const dial_param *param = &space->params[i];
+        point[i] = i < sampler->n_dimensions
+                       ? dial_sampler_from_unit(param, dial_qmc_unit(sampler, number, i))
+                       : dial_sampler_random_value(sampler->seed, number, param);
+    }
+    dial_sampler_point_settle(space, point);
+}
+
+dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                                 const dial_sampler_history *history, double *point) {
+    if (!sampler || number < 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_sampler_propose needs a sampler and a "
+                                                 "trial number >= 0");
+    const dial_space *space = &sampler->space;
+    if (!sampler->ops->propose) {
+        for (size_t i = 0; i < space->n; i++) {
+            dial_status status = dial_sampler_suggest(ctx, sampler, number, &space->params[i],
+                                                      &point[i]);
+            if (status != DIAL_OK) return status;
+        }
+        dial_sampler_point_settle(space, point);
+        return DIAL_OK;
+    }
+    if ((uint64_t)number < sampler->startup_trials) {
+        startup_point(sampler, number, point);
+        return DIAL_OK;
+    }
+    static const dial_sampler_history empty = {0, NULL};
+    return sampler->ops->propose(ctx, sampler, number, history ? history : &empty, point);
+}
+
+void dial_sampler_describe(const dial_sampler *sampler, char *buf, size_t size) {
+    if (!size) return;
+    if (!sampler) {
+        buf[0] = '\0';
+        return;
+    }
+    if (sampler->ops->describe) {
+        sampler->ops->describe(sampler, buf, size);
+        return;
+    }
+    snprintf(buf, size, "%s", sampler->ops->name);
 }

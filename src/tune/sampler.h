@@ -38,7 +38,63 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
 dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
                                         const dial_space *space, size_t grid_points,
                                         const dial_order_role *roles, dial_sampler **out);
+/* Everything a sampler is made from; the two functions above are this
+ * with startup_trials 0 (= 10). */
+typedef struct dial_sampler_settings {
+    dial_sampler_kind kind;
+    uint64_t seed;
+    const dial_space *space;       /* may be NULL (define-by-run) */
+    size_t grid_points;            /* GRID: values per continuous parameter; 0 = 10 */
+    const dial_order_role *roles;  /* one per space parameter, or NULL */
+    size_t startup_trials;         /* model-based kinds: trials drawn by qmc first; 0 = 10 */
+} dial_sampler_settings;
+dial_status dial_sampler_create_with(dial_ctx *ctx, const dial_sampler_settings *settings,
+                                     dial_sampler **out);
 void dial_sampler_free(dial_sampler *sampler);
+
+/* ---- what a model-based sampler learns from ----------------------------------- */
+
+/* One trial as a model-based sampler sees it. Samplers minimise: loss is
+ * the value for a study that minimises and minus the value for one that
+ * maximises. */
+typedef struct dial_sampler_observation {
+    int64_t number;
+    /* COMPLETE, PRUNED or FAILED; RUNNING for a trial still running, and
+     * for one that finished too recently to be used (it ran beside the
+     * trial being proposed: see dial_study's jobs window), so that the
+     * same trials are proposed whichever thread finished first. */
+    dial_trial_state state;
+    double loss;    /* COMPLETE: finite or +-inf; NaN otherwise */
+    double seconds; /* finished: how long it ran (its cost); NaN while running */
+    /* PRUNED: the last intermediate value it reported as a loss, and its
+     * step; NaN and -1 without one. */
+    double last_loss;
+    int64_t last_step;
+    /* One entry per parameter of the sampler's space, in its order: the
+     * trial's value (CHOICE: the index into the space parameter's choices),
+     * NaN when the trial lacks it (inactive, or not suggested yet). */
+    const double *x;
+} dial_sampler_observation;
+
+/* The trials a proposal learns from, ascending number, all numbered below
+ * the trial proposed. */
+typedef struct dial_sampler_history {
+    size_t n;
+    const dial_sampler_observation *trials;
+} dial_sampler_history;
+
+/* Whether the sampler proposes whole points from the history (TPE, GP,
+ * CMAES, AUTO); the others answer dial_sampler_suggest alone. */
+bool dial_sampler_learns(const dial_sampler *sampler);
+/* The whole point of trial number (one entry per space parameter: a valid
+ * value, CHOICE an index, NaN for a parameter inactive at this point), as
+ * a pure function of (seed, number, history): the first startup_trials
+ * numbers get qmc points, later ones the kind's model. A sampler that does
+ * not learn fills the point from dial_sampler_suggest. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                                 const dial_sampler_history *history, double *point);
+/* What the sampler uses and why, one line (dial_study_sampler_plan). */
+void dial_sampler_describe(const dial_sampler *sampler, char *buf, size_t size);
 
 /* The value of parameter `param` for trial `number` (CHOICE: the index). */
 dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,

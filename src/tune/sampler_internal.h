@@ -28,6 +28,7 @@ struct dial_sampler {
     void *state;                 /* the kind's own state, if it keeps it here (NULL) */
     dial_sampler_kind kind;
     uint64_t seed;
+    size_t startup_trials;  /* model-based kinds: the first numbers get qmc points */
     dial_space space;       /* own copy; n = 0 without one */
     dial_order_role *roles; /* order hints, one per space parameter; NULL: all SPREAD */
     size_t grid_points;
@@ -38,8 +39,9 @@ struct dial_sampler {
     dial_grid *distinct;
     int64_t *distinct_order;
     int64_t n_distinct;
-    /* QMC only: direction numbers per dimension, and the scrambling key
-     * of each dimension (from the seed). */
+    /* QMC, and the model-based kinds for their startup trials: direction
+     * numbers per dimension, and the scrambling key of each dimension
+     * (from the seed). sampler.c frees them. */
     uint32_t (*directions)[DIAL_SOBOL_BITS];
     uint64_t *scramble_keys;
     size_t n_dimensions;
@@ -84,11 +86,53 @@ struct dial_sampler_ops {
     /* Optional (NULL: nothing to free): frees what create made; the
      * sampler's space and the handle are sampler.c's. */
     void (*free)(dial_sampler *sampler);
+    /* Optional (NULL: a blind kind, answered by suggest alone): a
+     * model-based kind's whole point for trial number >= startup_trials
+     * (sampler.c gives earlier numbers qmc points), learnt from history
+     * (sampler.h: the trials numbered below it, running ones included, to
+     * be given a liar value so that parallel workers spread out). point
+     * has one entry per parameter of sampler->space: a valid value (within
+     * [low, high], on its step, an integer for INT, an index for CHOICE;
+     * dial_sampler_from_unit gives one from a unit coordinate) or NaN for
+     * a parameter inactive at the point (dial_sampler_point_settle). A
+     * pure function of (seed, number, history): the same history gives
+     * the same point in any process, so `dial ask` run once per trial
+     * proposes what an in-process run does. May run on several threads at
+     * once: reads the sampler only; scratch memory is its own (through
+     * ctx). Errors: DIAL_ERR_NOMEM. */
+    dial_status (*propose)(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                           const dial_sampler_history *history, double *point);
+    /* Optional (NULL: the name): one line saying what the kind uses and
+     * why, after "NAME" ("tpe, multivariate; qmc for the first 10
+     * trials"). */
+    void (*describe)(const dial_sampler *sampler, char *buf, size_t size);
 };
 
 extern const dial_sampler_ops dial_sampler_random_ops;
 extern const dial_sampler_ops dial_sampler_grid_ops;
 extern const dial_sampler_ops dial_sampler_qmc_ops;
+extern const dial_sampler_ops dial_sampler_tpe_ops;
+extern const dial_sampler_ops dial_sampler_gp_ops;
+extern const dial_sampler_ops dial_sampler_cmaes_ops;
+extern const dial_sampler_ops dial_sampler_auto_ops;
+
+/* ---- sampler_point.c: what the model-based kinds share ---- */
+
+/* The inverse of dial_sampler_from_unit: the unit coordinate of value on
+ * param's scale (log for log), the centre of its cell for a value of a
+ * finite set (an INT, a step, a CHOICE index), in (0, 1). */
+double dial_sampler_to_unit(const dial_param *param, double value);
+/* Whether parameter i of space applies at point (one value per parameter,
+ * CHOICE an index, NaN when inactive): unconditional, or its condition's
+ * controller (a CHOICE of the space) is active and takes one of the values
+ * the condition lists. A condition on a name outside the space holds. */
+bool dial_sampler_point_active(const dial_space *space, size_t i, const double *point);
+/* Sets every parameter of point that is inactive (dial_sampler_point_active,
+ * followed through chains of conditions) to NaN. */
+void dial_sampler_point_settle(const dial_space *space, double *point);
+/* Whether every parameter of space is FLOAT or INT (the GP's domain; auto
+ * uses gp only then). */
+bool dial_sampler_space_continuous(const dial_space *space);
 
 /* ---- sampler_random.c ---- */
 

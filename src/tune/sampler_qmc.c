@@ -162,15 +162,9 @@ static bool qmc_suggest(const dial_sampler *sampler, int64_t number, long index,
     return true;
 }
 
-static void qmc_free(dial_sampler *sampler) {
-    free(sampler->directions);
-    free(sampler->scramble_keys);
-}
-
 const dial_sampler_ops dial_sampler_qmc_ops = {
     .kind = DIAL_SAMPLER_QMC,
     .name = "qmc",
     .create = dial_qmc_init,
     .suggest = qmc_suggest,
-    .free = qmc_free,
 };

@@ -509,14 +509,7 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
 
 /* ---- the tuning record ---------------------------------------------------------- */
 
-static const char *sampler_name(dial_sampler_kind kind) {
-    switch (kind) {
-    case DIAL_SAMPLER_RANDOM: return "random";
-    case DIAL_SAMPLER_GRID: return "grid";
-    case DIAL_SAMPLER_QMC: return "qmc";
-    }
-    return "unknown";
-}
+static const char *sampler_name(dial_sampler_kind kind) { return dial_sampler_kind_name(kind); }
 
 static json_t *json_number_or_null(double value) {
     return isfinite(value) ? json_real(value) : json_null();
