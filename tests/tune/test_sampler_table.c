@@ -111,8 +111,8 @@ static void test_an_unknown_kind_is_refused(void **state) {
     dial_sampler *sampler = NULL;
     assert_dial_error(ctx, dial_sampler_create(ctx, (dial_sampler_kind)42, 1, NULL, 0, &sampler),
                       DIAL_ERR_ARGUMENT,
-                      "sampler 42 is not DIAL_SAMPLER_RANDOM, DIAL_SAMPLER_GRID or "
-                      "DIAL_SAMPLER_QMC");
+                      "sampler 42 is not one of DIAL_SAMPLER_RANDOM, _GRID, _QMC, _TPE, _GP, "
+                      "_CMAES or _AUTO");
     assert_null(sampler);
     assert_dial_ok(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, &sampler));
     dial_trial_record record = {.number = 0, .state = DIAL_TRIAL_COMPLETE};
