@@ -113,6 +113,20 @@ typedef struct dial_storage_ops {
      * (tally) is then one finished long ago. Reads only. */
     dial_status (*find_trial)(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
                               int64_t *trial_id, dial_trial_record *out, bool *found);
+    /* The trials of the study numbered from_number or more, ascending, as
+     * `trials` lists them (memory: those it keeps, which include every
+     * running one): a model-based sampler's history reads only what changed
+     * since it last looked (study_history.c). */
+    dial_status (*trials_from)(dial_ctx *ctx, void *self, int64_t study_id, int64_t from_number,
+                               dial_trial_list *out);
+    /* Queues params (record's names, kinds, values and texts; its other
+     * fields are ignored) behind those queued already, for the next trials
+     * started to take (dial_study_enqueue), in one durable write, unless
+     * the study already holds them: a queued entry or a trial (any state)
+     * with the same names and texts; then nothing changes and *added is
+     * false. */
+    dial_status (*enqueue)(dial_ctx *ctx, void *self, int64_t study_id,
+                           const dial_trial_record *params, bool *added);
     /* The trials of the study, ascending number: every one (SQLite), or
      * those kept in memory (storage_memory.c: the running ones, the most
      * recent finished ones, the best complete ones, the first failed). */
