@@ -146,6 +146,7 @@ dial_status dial_sampler_create_with(dial_ctx *ctx, const dial_sampler_settings 
     sampler->ops = ops;
     sampler->kind = kind;
     sampler->seed = settings->seed;
+    sampler->cost_blind = settings->cost_blind;
     sampler->startup_trials =
         settings->startup_trials ? settings->startup_trials : DEFAULT_STARTUP_TRIALS;
     sampler->grid_points = grid_points ? grid_points : 10;

@@ -47,6 +47,10 @@ typedef struct dial_sampler_settings {
     size_t grid_points;            /* GRID: values per continuous parameter; 0 = 10 */
     const dial_order_role *roles;  /* one per space parameter, or NULL */
     size_t startup_trials;         /* model-based kinds: trials drawn by qmc first; 0 = 10 */
+    /* GP: ignore what trials cost (no cost-aware choice between close
+     * candidates); a benchmark sets it to measure what cost awareness
+     * gains. */
+    bool cost_blind;
 } dial_sampler_settings;
 dial_status dial_sampler_create_with(dial_ctx *ctx, const dial_sampler_settings *settings,
                                      dial_sampler **out);

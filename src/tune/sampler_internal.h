@@ -29,6 +29,7 @@ struct dial_sampler {
     dial_sampler_kind kind;
     uint64_t seed;
     size_t startup_trials;  /* model-based kinds: the first numbers get qmc points */
+    bool cost_blind;        /* dial_sampler_settings.cost_blind */
     dial_space space;       /* own copy; n = 0 without one */
     dial_order_role *roles; /* order hints, one per space parameter; NULL: all SPREAD */
     size_t grid_points;
