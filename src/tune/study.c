@@ -483,3 +483,9 @@ dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record 
     if (!found) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the study has no complete trial");
     return DIAL_OK;
 }
+
+/* ---- the sampler's plan -------------------------------------------------- */
+
+void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size) {
+    dial_sampler_describe(study ? study->sampler : NULL, buf, size);
+}
