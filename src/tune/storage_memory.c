@@ -480,6 +480,56 @@ static dial_status memory_tally(dial_ctx *ctx, void *self, int64_t study_id,
     return DIAL_OK;
 }
 
+/* ---- enqueued params -------------------------------------------------------- */
+
+/* Whether record holds every param of wanted with the same text (exact:
+ * and no other). */
+static bool holds_params(const dial_trial_record *record, const dial_trial_record *wanted,
+                         bool exact) {
+    if (exact ? record->n_params != wanted->n_params : record->n_params < wanted->n_params)
+        return false;
+    for (size_t i = 0; i < wanted->n_params; i++) {
+        long at = dial_record_find_param(record, wanted->param_names[i]);
+        if (at < 0 || strcmp(record->param_texts[at], wanted->param_texts[i]) != 0) return false;
+    }
+    return true;
+}
+
+/* Whether the study holds wanted: queued, or run by a trial it still keeps
+ * (an in-memory study is one process's, which enqueues before it runs). */
+static bool memory_holds(const memory_storage *store, const dial_trial_record *wanted) {
+    for (size_t i = 0; i < store->queue_count; i++)
+        if (holds_params(&store->queue[store->queue_head + i], wanted, true)) return true;
+    for (size_t i = 0; i < store->n_running; i++)
+        if (holds_params(&store->running[i].record, wanted, false)) return true;
+    for (size_t i = 0; i < store->recent_count; i++)
+        if (holds_params(&store->recent[(store->recent_head + i) % MEMORY_RECENT_KEPT], wanted,
+                         false))
+            return true;
+    for (size_t i = 0; i < store->n_best; i++)
+        if (holds_params(&store->best[i], wanted, false)) return true;
+    return store->has_first_failed && holds_params(&store->first_failed, wanted, false);
+}
+
+static dial_status memory_enqueue(dial_ctx *ctx, void *self, int64_t study_id,
+                                  const dial_trial_record *params, bool *added) {
+    memory_storage *store = self;
+    (void)study_id;
+    *added = false;
+    if (memory_holds(store, params)) return DIAL_OK;
+    dial_trial_record entry = {0};
+    for (size_t i = 0; i < params->n_params; i++)
+        if (!dial_record_add_param(ctx, &entry, params->param_names[i], params->param_kinds[i],
+                                   params->param_values[i], params->param_texts[i])) {
+            dial_trial_record_clear(&entry);
+            return memory_nomem(ctx);
+        }
+    dial_status status = queue_params(ctx, store, &entry);
+    dial_trial_record_clear(&entry);
+    *added = status == DIAL_OK;
+    return status;
+}
+
 static void memory_close(void *self) {
     memory_storage *store = self;
     if (!store) return;
@@ -514,6 +564,7 @@ static const dial_storage_ops memory_ops = {
     .best = memory_best,
     .counts = memory_counts,
     .tally = memory_tally,
+    .enqueue = memory_enqueue,
     .leaders = memory_leaders,
     .close = memory_close,
 };

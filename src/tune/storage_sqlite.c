@@ -887,5 +887,6 @@ static const dial_storage_ops sqlite_ops = {
     .counts = dial_sqlite_counts,
     .tally = dial_sqlite_tally,
     .leaders = dial_sqlite_leaders,
+    .enqueue = dial_sqlite_enqueue,
     .close = sqlite_close,
 };

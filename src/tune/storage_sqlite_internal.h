@@ -147,4 +147,9 @@ dial_status dial_sqlite_delete_study(dial_ctx *ctx, void *self, const char *name
 dial_status dial_sqlite_rename_study(dial_ctx *ctx, void *self, const char *from, const char *to,
                                      bool *found);
 
+/* The queue of known configurations (storage_sqlite_queue.c), for the ops
+ * table. */
+dial_status dial_sqlite_enqueue(dial_ctx *ctx, void *self, int64_t study_id,
+                                const dial_trial_record *params, bool *added);
+
 #endif
