@@ -23,10 +23,10 @@
  * random), as are groups with fewer trials than the startup count;
  * parameters inactive at the point are then set to NaN.
  *
- * Cost: one pass over the history, a sort of a group's losses, and the
+ * Cost: one pass over the history, a selection of a group's best trials, and the
  * estimators. The bad estimator is capped at DIAL_TPE_MAX_BAD_KERNELS
  * kernels (bad_kernels below), so past a thousand trials a suggestion's
- * cost grows only with the pass and the sort.
+ * cost grows only with the pass.
  */
 #include <math.h>
 #include <stdio.h>
@@ -69,9 +69,16 @@ static size_t find_groups(const dial_space *space, const dial_sampler_history *h
     size_t d = space->n;
     for (size_t i = 0; i < d; i++) label[i] = dial_tpe_param_single(&space->params[i]) ? -2 : -1;
     size_t groups = 0;
+    const double *previous = NULL;
     for (size_t t = 0; t < history->n; t++) {
         const dial_sampler_observation *trial = &history->trials[t];
         if (trial->state != DIAL_TRIAL_COMPLETE && trial->state != DIAL_TRIAL_PRUNED) continue;
+        /* Splitting again by the parameters the previous trial had changes
+         * nothing, and most trials have the same ones. */
+        bool same = previous != NULL;
+        for (size_t i = 0; i < d && same; i++) same = isnan(trial->x[i]) == isnan(previous[i]);
+        if (same) continue;
+        previous = trial->x;
         for (size_t key = 0; key < 2 * d + 1; key++) map[key] = -1;
         long next = 0;
         for (size_t i = 0; i < d; i++) {
@@ -125,6 +132,24 @@ static int compare_ranked(const void *pa, const void *pb) {
     if (a->first != b->first) return a->first < b->first ? -1 : 1;
     if (a->second != b->second) return a->second < b->second ? -1 : 1;
     return (a->slot > b->slot) - (a->slot < b->slot);
+}
+
+/* Moves the k best of ranking[0..n) to its front, best first; what stays
+ * past them is undefined. k is at most 25, so each trial costs one comparison
+ * with the worst of the best so far, and a few moves when it enters them:
+ * O(n) where sorting every trial costs O(n log n). */
+static void select_best(ranked *ranking, size_t n, size_t k) {
+    size_t kept = 0;
+    for (size_t i = 0; i < n && k; i++) {
+        ranked entry = ranking[i];
+        if (kept == k && compare_ranked(&entry, &ranking[k - 1]) >= 0) continue;
+        size_t at = kept < k ? kept++ : k - 1;
+        while (at > 0 && compare_ranked(&entry, &ranking[at - 1]) < 0) {
+            ranking[at] = ranking[at - 1];
+            at--;
+        }
+        ranking[at] = entry;
+    }
 }
 
 /* ---- one group --------------------------------------------------------------- */
@@ -252,9 +277,9 @@ static dial_status propose_group(dial_ctx *ctx, const dial_sampler *sampler,
         draw_prior(space, members, m, rng, point);
         return DIAL_OK;
     }
-    qsort(work->ranking, count, sizeof *work->ranking, compare_ranked);
     size_t n_good = good_count(count);
     if (n_good > finished) n_good = finished;
+    select_best(work->ranking, count, n_good);
     for (size_t s = 0; s < count; s++) work->good[s] = false;
     for (size_t r = 0; r < n_good; r++) work->good[work->ranking[r].slot] = true;
     size_t g = 0;
