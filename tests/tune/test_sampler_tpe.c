@@ -191,15 +191,17 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
         int_param("stepped", 2, 29, 3, false),  float_param("rate", 1e-4, 10, true),
         int_param("width", 1, 1000, 0, true),   float_param("quarter", 0, 2, false),
         choice_param("letter", letters, 5, ""), float_param("fixed", 0.5, 0.5, false),
-        float_param("plain", -1, 1, false),
+        float_param("plain", -1, 1, false),     int_param("sparse", 1, 1000, 7, true),
+        float_param("percent", 0.01, 1, true),
     };
     params[3].step = 0.25;
     params[4].low = 1; /* only b, c and d */
     params[4].high = 3;
+    params[8].step = 0.01;
     size_t d = sizeof params / sizeof params[0];
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 7, params, d);
     history h = history_new(d, 400);
-    double point[7];
+    double point[9];
     for (size_t number = 0; number < 400; number++) {
         propose(ctx, sampler, (int64_t)number, &h, point);
         assert_true(point[0] >= 2 && point[0] <= 29 && on_grid(point[0], 2, 3));
@@ -209,6 +211,8 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
         assert_true(point[4] >= 1 && point[4] <= 3 && point[4] == round(point[4]));
         assert_true(point[5] == 0.5);
         assert_true(point[6] >= -1 && point[6] <= 1);
+        assert_true(point[7] >= 1 && point[7] <= 1000 && on_grid(point[7], 1, 7));
+        assert_true(point[8] >= 0.01 && point[8] <= 1 && on_grid(point[8], 0.01, 0.01));
         /* a loss that pulls towards every end, so the kernels reach them */
         double loss = -fabs(point[0] - 15) + log10(point[1]) - 3 * log10(point[2]) +
                       (point[3] - 2) * (point[3] - 2) + fabs(point[4] - 3) - point[6];
