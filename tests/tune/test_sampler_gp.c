@@ -294,7 +294,8 @@ static double unit_distance(const double *a, const double *b) {
 
 /* A trial still running at the point the gp would propose makes it
  * propose somewhere else (its liar is the worst loss seen), and a pruned
- * trial there does too; a failed one is ignored. */
+ * trial there does too; a failed one is ignored, and so is a running one
+ * whose point is not known yet. */
 static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -313,9 +314,13 @@ static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
     book.trials[20].state = DIAL_TRIAL_FAILED;
     propose(ctx, gp, 21, &book, failed);
     book.n--;
-    double without[2];
+    double without[2], unknown[2], nowhere[2] = {NAN, NAN};
     propose(ctx, gp, 21, &book, without);
     assert_memory_equal(failed, without, sizeof failed);
+    /* A running trial not yet given its point is no liar anywhere. */
+    add_trial(&book, DIAL_TRIAL_RUNNING, nowhere, 2, NAN, NAN);
+    propose(ctx, gp, 21, &book, unknown);
+    assert_memory_equal(unknown, without, sizeof unknown);
     dial_sampler_free(gp);
     dial_ctx_free(ctx);
 }
