@@ -267,7 +267,7 @@ static void cmaes_describe(const dial_sampler *sampler, char *buf, size_t size) 
                  sampler->startup_trials);
         return;
     }
-    size_t population = 4 + (size_t)floor(3 * log((double)state->d));
+    size_t population = dial_cmaes_default_population(state->d);
     snprintf(buf, size, "cmaes, population %zu with IPOP restarts (qmc for the first %zu trials%s)",
              population, sampler->startup_trials,
              state->n_at_random ? "; categoricals at random" : "");

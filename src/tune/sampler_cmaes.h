@@ -52,6 +52,9 @@ typedef struct dial_cmaes {
     lapack_int lwork;
 } dial_cmaes;
 
+/* The first run's population: 4 + floor(3 ln d), the tutorial's lambda. */
+size_t dial_cmaes_default_population(size_t d);
+
 /* Starts the strategy in d >= 1 dimensions, mean at start (d unit
  * coordinates; NULL: the centre), sigma 1/6 of the cube's side, population
  * 4 + floor(3 ln d). discrete: d entries, see above. Errors: DIAL_ERR_NOMEM

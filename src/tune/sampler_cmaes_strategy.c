@@ -138,6 +138,7 @@ static void apply_margin(dial_cmaes *cmaes) {
         if (!param) continue;
         double m = cmaes->mean[j];
         double spread = cmaes->sigma * sqrt(cmaes->cov[j + j * d]);
+        if (!(spread > 0)) continue; /* a collapsed run is about to restart */
         double below = cell_edge(param, m, -1), above = cell_edge(param, m, +1);
         if (isnan(below) && isnan(above)) continue;
         if (isnan(below) || isnan(above)) {
@@ -197,6 +198,10 @@ static dial_status restart(dial_ctx *ctx, dial_cmaes *cmaes) {
     return DIAL_OK;
 }
 
+size_t dial_cmaes_default_population(size_t d) {
+    return 4 + (size_t)floor(3 * log((double)(d ? d : 1)));
+}
+
 dial_status dial_cmaes_init(dial_ctx *ctx, dial_cmaes *cmaes, size_t d,
                             const dial_param *const *discrete, uint64_t seed, const double *start) {
     memset(cmaes, 0, sizeof *cmaes);
@@ -204,7 +209,7 @@ dial_status dial_cmaes_init(dial_ctx *ctx, dial_cmaes *cmaes, size_t d,
     cmaes->discrete = discrete;
     cmaes->seed = seed;
     cmaes->sigma0 = 1.0 / 6; /* Optuna's: a sixth of each range */
-    cmaes->base_population = 4 + (size_t)floor(3 * log((double)d));
+    cmaes->base_population = dial_cmaes_default_population(d);
     cmaes->history_length = 10 + (30 * d + cmaes->base_population - 1) / cmaes->base_population;
     cmaes->mean = dial_calloc(ctx, d, sizeof *cmaes->mean);
     cmaes->p_sigma = dial_calloc(ctx, d, sizeof *cmaes->p_sigma);
@@ -271,7 +276,9 @@ static double norm(const double *v, size_t d) {
 
 /* Two fitness values that no longer tell points apart. */
 static bool flat(double a, double b) {
-    return a == b || fabs(a - b) <= TOLERANCE_FUN * (1 + fmin(fabs(a), fabs(b)));
+    if (a == b) return true; /* +inf == +inf too: a generation that all failed */
+    return isfinite(a) && isfinite(b) &&
+           fabs(a - b) <= TOLERANCE_FUN * (1 + fmin(fabs(a), fabs(b)));
 }
 
 /* Whether the run has stagnated: the tutorial's TolHistFun (with the
