@@ -133,6 +133,16 @@ static double rosenbrock(const double *x, size_t n) {
     return sum;
 }
 
+/* Many local optima, a unit apart; the global one at the shift. */
+static double rastrigin(const double *x, size_t n) {
+    double sum = 10 * (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double y = x[i] - shift[i];
+        sum += y * y - 10 * cos(2 * 3.14159265358979323846 * y);
+    }
+    return sum;
+}
+
 static double flat(const double *x, size_t n) {
     (void)x, (void)n;
     return 1;
@@ -247,6 +257,29 @@ static void test_a_converging_run_does_not_restart(void **state) {
     assert_int_equal(cmaes.restarts, 0);
     assert_int_equal(cmaes.generations, (200 - 10) / 6);
     assert_true(cmaes.sigma < 0.01);
+    dial_cmaes_free(&cmaes);
+    run_free(&run);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_run_stuck_in_a_local_optimum_restarts_and_finds_the_global_one(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2];
+    box(params, 2);
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 2, params, 2);
+    study_run run = run_new(2, 1500);
+    for (size_t i = 0; i < 300; i++) run_step(ctx, sampler, &run, rastrigin);
+    dial_cmaes cmaes = replayed(ctx, sampler, &run);
+    /* converging, in a basin next to the global one */
+    assert_int_equal(cmaes.restarts, 0);
+    assert_true(cmaes.sigma < 1e-3);
+    assert_true(best_loss(&run) > 0.5);
+    dial_cmaes_free(&cmaes);
+    for (size_t i = 300; i < 1500; i++) run_step(ctx, sampler, &run, rastrigin);
+    cmaes = replayed(ctx, sampler, &run);
+    assert_true(cmaes.restarts >= 1);
+    assert_true(best_loss(&run) < 1e-6);
     dial_cmaes_free(&cmaes);
     run_free(&run);
     dial_sampler_free(sampler);
@@ -476,6 +509,7 @@ int main(void) {
         cmocka_unit_test(test_log_parameter_converges_on_its_log_axis),
         cmocka_unit_test(test_flat_function_restarts_with_the_population_doubled),
         cmocka_unit_test(test_a_converging_run_does_not_restart),
+        cmocka_unit_test(test_a_run_stuck_in_a_local_optimum_restarts_and_finds_the_global_one),
         cmocka_unit_test(test_integers_are_valid_and_never_freeze),
         cmocka_unit_test(test_categoricals_are_valid_drawn_at_random_and_conditions_hold),
         cmocka_unit_test(test_describe_without_categoricals_or_evolving_parameters),
