@@ -399,9 +399,10 @@ static int compare_numbers(const void *a, const void *b) {
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The kept trials (see the top of the file), ascending number. */
-static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
-                                 dial_trial_list *out) {
+/* The kept trials (see the top of the file) numbered from_number or more,
+ * ascending number. */
+static dial_status memory_trials_from(dial_ctx *ctx, void *self, int64_t study_id,
+                                      int64_t from_number, dial_trial_list *out) {
     memory_storage *store = self;
     *out = (dial_trial_list){0};
     size_t n = store->n_running + store->recent_count + store->n_best + 1;
@@ -420,6 +421,7 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
         return memory_nomem(ctx);
     }
     for (size_t i = 0; i < count; i++) {
+        if (all[i]->number < from_number) continue;
         if (out->count > 0 && out->items[out->count - 1].number == all[i]->number) continue;
         if (!dial_record_copy(ctx, &out->items[out->count], all[i])) {
             free(all);
@@ -430,6 +432,11 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
     }
     free(all);
     return DIAL_OK;
+}
+
+static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
+                                 dial_trial_list *out) {
+    return memory_trials_from(ctx, self, study_id, 0, out);
 }
 
 static dial_status memory_leaders(dial_ctx *ctx, void *self, int64_t study_id,
@@ -511,6 +518,7 @@ static const dial_storage_ops memory_ops = {
     .finish = memory_finish,
     .find_trial = memory_find_trial,
     .trials = memory_trials,
+    .trials_from = memory_trials_from,
     .best = memory_best,
     .counts = memory_counts,
     .tally = memory_tally,

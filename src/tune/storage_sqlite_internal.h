@@ -125,6 +125,8 @@ static inline int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status) 
 
 /* Reading a study (storage_sqlite_read.c), for the ops table. */
 dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out);
+dial_status dial_sqlite_trials_from(dial_ctx *ctx, void *self, int64_t study_id,
+                                    int64_t from_number, dial_trial_list *out);
 dial_status dial_sqlite_find_trial(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
                                    int64_t *trial_id, dial_trial_record *out, bool *found);
 dial_status dial_sqlite_best(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
