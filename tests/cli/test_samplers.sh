@@ -97,6 +97,28 @@ check 2 "dial: study 'default' in st2.db was created with startup_trials 5, this
     ask st2.db --startup-trials 10
 check 0 "" ask st2.db
 
+# The count reaches the sampler: a tpe study's first trials are qmc's
+# points, up to --startup-trials; after them tpe proposes its own.
+# xs DB ARGS...: five asks told (x - 2)^2, then the x of each trial.
+xs() {
+    local db=$1 trial x
+    shift
+    for _ in 1 2 3 4 5; do
+        eval "$("$DIAL" ask "$db" "$@" 2>/dev/null)" || fail "ask $db failed"
+        "$DIAL" tell "$db" "$trial" "$(awk -v x="$x" 'BEGIN { printf "%.17g", (x - 2) ^ 2 }')" ||
+            fail "tell $db failed"
+    done
+    "$DIAL" trials "$db" --csv | cut -d, -f5 | tail -n +2
+}
+current="--startup-trials reaches the sampler"
+xs q.db --space 'x=float:-5..10' --sampler qmc >"$TMP/qmc.txt"
+xs t3.db --space 'x=float:-5..10' --sampler tpe --startup-trials 3 >"$TMP/t3.txt"
+xs t10.db --space 'x=float:-5..10' --sampler tpe >"$TMP/t10.txt"
+cmp -s "$TMP/qmc.txt" "$TMP/t10.txt" || fail "tpe's 10 startup trials are not qmc's points"
+cmp -s <(head -3 "$TMP/qmc.txt") <(head -3 "$TMP/t3.txt") || fail "tpe's 3 startup trials are not qmc's"
+! cmp -s <(sed -n 4p "$TMP/qmc.txt") <(sed -n 4p "$TMP/t3.txt") || fail "tpe's trial 3 is qmc's point"
+passed=$((passed + 3))
+
 # ---- --enqueue: first, in order; left-out knobs drawn; never twice
 check 0 "" tune knn "$IRIS" --target species --trials 4 --jobs 1 --quiet --study e.db \
     --space weights=uniform,distance --enqueue k=7,weights=distance --enqueue k=3
