@@ -3,7 +3,7 @@
 #include "tune/sampler_internal.h"
 
 static bool cmaes_suggest(const dial_sampler *sampler, int64_t number, long index,
-                          const dial_param *own, double *value) {
+                        const dial_param *own, double *value) {
     (void)sampler, (void)number, (void)index, (void)own, (void)value;
     return false;
 }
