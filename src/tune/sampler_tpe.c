@@ -40,10 +40,13 @@
  * streams of the random sampler (a name's hash) and of the trials. */
 #define TPE_STREAM UINT64_C(0x7470655f70726f70)
 
+/* The most good trials a group has (Optuna's default_gamma's cap). */
+#define MAX_GOOD 25
+
 /* Optuna's default_gamma: how many of n trials are good. */
 static size_t good_count(size_t n) {
     size_t good = (n + 9) / 10;
-    return good < 25 ? good : 25;
+    return good < MAX_GOOD ? good : MAX_GOOD;
 }
 
 /* Optuna's default_weights(n)[i], i in chronological order: the newest 25
@@ -134,41 +137,37 @@ static int compare_ranked(const void *pa, const void *pb) {
     return (a->slot > b->slot) - (a->slot < b->slot);
 }
 
-/* Moves the k best of ranking[0..n) to its front, best first; what stays
- * past them is undefined. k is at most 25, so each trial costs one comparison
- * with the worst of the best so far, and a few moves when it enters them:
- * O(n) where sorting every trial costs O(n log n). */
-static void select_best(ranked *ranking, size_t n, size_t k) {
-    size_t kept = 0;
-    for (size_t i = 0; i < n && k; i++) {
-        ranked entry = ranking[i];
-        if (kept == k && compare_ranked(&entry, &ranking[k - 1]) >= 0) continue;
-        size_t at = kept < k ? kept++ : k - 1;
-        while (at > 0 && compare_ranked(&entry, &ranking[at - 1]) < 0) {
-            ranking[at] = ranking[at - 1];
-            at--;
-        }
-        ranking[at] = entry;
+/* Offers entry to best, the kept (at most MAX_GOOD) best entries so far,
+ * best first: each trial costs one comparison with the worst kept, and a
+ * few moves when it enters, so a group's good trials are found in one pass
+ * where sorting every trial would cost O(n log n) and a ranking of n
+ * entries. */
+static void offer_best(ranked *best, size_t *kept, ranked entry) {
+    if (*kept == MAX_GOOD && compare_ranked(&entry, &best[MAX_GOOD - 1]) >= 0) return;
+    size_t at = *kept < MAX_GOOD ? (*kept)++ : MAX_GOOD - 1;
+    while (at > 0 && compare_ranked(&entry, &best[at - 1]) < 0) {
+        best[at] = best[at - 1];
+        at--;
     }
+    best[at] = entry;
 }
 
 /* ---- one group --------------------------------------------------------------- */
 
 /* What sampling one group needs, allocated for the largest group. */
 typedef struct group_work {
-    size_t *slots;     /* history index of each of the group's trials, by age */
-    ranked *ranking;   /* the group's trials, best first */
-    bool *good;        /* by slot */
-    double *values;    /* rows of m values: the good, then the bad kernels */
-    double *weights;   /* the good's, then the bad kernels' */
-    double *candidate; /* DIAL_TPE_CANDIDATES rows of m values */
-    double *scratch;   /* for dial_parzen_log_pdf */
+    size_t *slots;         /* history index of each of the group's trials, by age */
+    ranked best[MAX_GOOD]; /* the group's best trials, best first */
+    bool *good;            /* by slot */
+    double *values;        /* rows of m values: the good, then the bad kernels */
+    double *weights;       /* the good's, then the bad kernels' */
+    double *candidate;     /* DIAL_TPE_CANDIDATES rows of m values */
+    double *scratch;       /* for dial_parzen_log_pdf */
     dial_tpe_dimension *dims;
 } group_work;
 
 static void free_work(group_work *work) {
     free(work->slots);
-    free(work->ranking);
     free(work->good);
     free(work->values);
     free(work->weights);
@@ -184,15 +183,14 @@ static dial_status alloc_work(dial_ctx *ctx, size_t n, size_t d, group_work *wor
     size_t rows = n + 1;
     *work = (group_work){0};
     work->slots = dial_malloc_array(ctx, rows, sizeof *work->slots);
-    work->ranking = dial_malloc_array(ctx, rows, sizeof *work->ranking);
     work->good = dial_malloc_array(ctx, rows, sizeof *work->good);
     work->values = dial_malloc_array(ctx, (kernels + 1) * d, sizeof *work->values);
     work->weights = dial_malloc_array(ctx, kernels + 1, sizeof *work->weights);
     work->candidate = dial_malloc_array(ctx, DIAL_TPE_CANDIDATES * d, sizeof *work->candidate);
     work->scratch = dial_malloc_array(ctx, kernels + 2 + d, sizeof *work->scratch);
     work->dims = dial_malloc_array(ctx, d, sizeof *work->dims);
-    if (work->slots && work->ranking && work->good && work->values && work->weights &&
-        work->candidate && work->scratch && work->dims)
+    if (work->slots && work->good && work->values && work->weights && work->candidate &&
+        work->scratch && work->dims)
         return DIAL_OK;
     return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory proposing a tpe trial from %zu trials", n);
 }
@@ -262,14 +260,14 @@ static dial_status propose_group(dial_ctx *ctx, const dial_sampler *sampler,
         dial_tpe_dimension_init(&space->params[members[j]], &work->dims[j]);
     /* The group's trials: those that have every member (failed ones tell
      * nothing about the loss). */
-    size_t count = 0, finished = 0;
+    size_t count = 0, finished = 0, kept = 0;
     for (size_t t = 0; t < history->n; t++) {
         const dial_sampler_observation *trial = &history->trials[t];
         if (trial->state == DIAL_TRIAL_FAILED) continue;
         bool has_all = true;
         for (size_t j = 0; j < m && has_all; j++) has_all = !isnan(trial->x[members[j]]);
         if (!has_all) continue;
-        work->ranking[count] = rank_of(trial, count);
+        offer_best(work->best, &kept, rank_of(trial, count));
         finished += trial->state != DIAL_TRIAL_RUNNING;
         work->slots[count++] = t;
     }
@@ -279,9 +277,8 @@ static dial_status propose_group(dial_ctx *ctx, const dial_sampler *sampler,
     }
     size_t n_good = good_count(count);
     if (n_good > finished) n_good = finished;
-    select_best(work->ranking, count, n_good);
     for (size_t s = 0; s < count; s++) work->good[s] = false;
-    for (size_t r = 0; r < n_good; r++) work->good[work->ranking[r].slot] = true;
+    for (size_t r = 0; r < n_good; r++) work->good[work->best[r].slot] = true;
     size_t g = 0;
     for (size_t s = 0; s < count; s++)
         if (work->good[s]) {
