@@ -82,7 +82,8 @@ void dial_cmaes_sample(const dial_cmaes *cmaes, dial_rng *rng, double *scratch, 
 /* sampler_cmaes.c: the strategy that proposes trial number, rebuilt from
  * history into *out (free with dial_cmaes_free; out->d is 0 when the space
  * has no FLOAT or INT parameter to evolve). For tests, which read its
- * restarts, population and sigma. Errors: DIAL_ERR_NOMEM. */
+ * restarts, population and sigma. Errors: DIAL_ERR_ARGUMENT (not a cmaes
+ * sampler), DIAL_ERR_NOMEM. */
 dial_status dial_cmaes_replay(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                               const dial_sampler_history *history, dial_cmaes *out);
 

@@ -164,7 +164,18 @@ static bool decompose(dial_cmaes *cmaes) {
     double smallest = cmaes->scales[0], largest = cmaes->scales[d - 1];
     if (!(smallest > 0) || !(largest < INFINITY) || largest / smallest > MAX_CONDITION)
         return false;
-    for (size_t i = 0; i < d; i++) cmaes->scales[i] = sqrt(cmaes->scales[i]);
+    for (size_t i = 0; i < d; i++) {
+        cmaes->scales[i] = sqrt(cmaes->scales[i]);
+        /* An eigenvector's sign is LAPACK's choice, and B D z depends on
+         * it: fix it (largest component positive) so that two builds of
+         * LAPACK propose the same points from the same history. */
+        double *column = &cmaes->basis[i * d];
+        size_t largest_at = 0;
+        for (size_t j = 1; j < d; j++)
+            if (fabs(column[j]) > fabs(column[largest_at])) largest_at = j;
+        if (column[largest_at] < 0)
+            for (size_t j = 0; j < d; j++) column[j] = -column[j];
+    }
     return true;
 }
 
