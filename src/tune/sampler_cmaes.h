@@ -47,8 +47,9 @@ typedef struct dial_cmaes {
      * flat history means stagnation. */
     double *best_history;
     size_t history_length, history_filled;
-    /* scratch */
-    double *steps, *vector, *work;
+    /* scratch: the steps of a generation, a vector, dsyev's workspace, and
+     * dial_cmaes_tell's (2 d + lambda) */
+    double *steps, *vector, *work, *tell_scratch;
     lapack_int lwork;
 } dial_cmaes;
 

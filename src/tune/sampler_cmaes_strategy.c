@@ -62,6 +62,10 @@ static dial_status set_population(dial_ctx *ctx, dial_cmaes *cmaes, size_t popul
     double *steps = dial_realloc_array(ctx, cmaes->steps, population * d, sizeof *steps);
     if (!steps) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
     cmaes->steps = steps;
+    double *scratch =
+        dial_realloc_array(ctx, cmaes->tell_scratch, 2 * d + population, sizeof *scratch);
+    if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
+    cmaes->tell_scratch = scratch;
     cmaes->population = population;
     cmaes->parents = parents;
     double positive = 0, squares = 0, negative = 0, negative_squares = 0;
@@ -261,6 +265,7 @@ void dial_cmaes_free(dial_cmaes *cmaes) {
     free(cmaes->steps);
     free(cmaes->vector);
     free(cmaes->work);
+    free(cmaes->tell_scratch);
     memset(cmaes, 0, sizeof *cmaes);
 }
 
@@ -323,8 +328,7 @@ dial_status dial_cmaes_tell(dial_ctx *ctx, dial_cmaes *cmaes, const double *poin
     double *y_w = cmaes->vector;
     /* whitened, scratch, and the weight each step gets in the rank-mu
      * update */
-    double *whitened = dial_malloc_array(ctx, 2 * d + population, sizeof *whitened);
-    if (!whitened) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
+    double *whitened = cmaes->tell_scratch;
     double *scratch = whitened + d, *rank_weights = whitened + 2 * d;
     /* The steps, clipped to the Mahalanobis length a sampled step rarely
      * exceeds (Hansen 2011: sqrt(d) + 2d / (d + 2)). */
@@ -380,7 +384,6 @@ dial_status dial_cmaes_tell(dial_ctx *ctx, dial_cmaes *cmaes, const double *poin
     /* Step size: longer than expected path, larger steps (capped, as the
      * tutorial advises, so one generation can grow sigma by e at most). */
     cmaes->sigma *= exp(fmin(1, (c_s / cmaes->d_sigma) * (p_sigma_length / cmaes->chi_n - 1)));
-    free(whitened);
     cmaes->generation++;
     cmaes->generations++;
     cmaes->best_history[cmaes->history_filled % cmaes->history_length] = fitness[0];
