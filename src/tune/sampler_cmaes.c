@@ -201,6 +201,8 @@ static dial_status replay_generations(dial_ctx *ctx, const dial_sampler *sampler
 dial_status dial_cmaes_replay(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                               const dial_sampler_history *history, dial_cmaes *out) {
     memset(out, 0, sizeof *out);
+    if (!sampler || sampler->kind != DIAL_SAMPLER_CMAES)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_cmaes_replay needs a cmaes sampler");
     const cmaes_space *state = sampler->state;
     if (!state || state->d == 0) return DIAL_OK;
     size_t d = state->d;

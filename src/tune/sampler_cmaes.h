@@ -47,8 +47,9 @@ typedef struct dial_cmaes {
      * flat history means stagnation. */
     double *best_history;
     size_t history_length, history_filled;
-    /* scratch */
-    double *steps, *vector, *work;
+    /* scratch: the steps of a generation, a vector, dsyev's workspace, and
+     * dial_cmaes_tell's (2 d + lambda) */
+    double *steps, *vector, *work, *tell_scratch;
     lapack_int lwork;
 } dial_cmaes;
 
@@ -82,7 +83,8 @@ void dial_cmaes_sample(const dial_cmaes *cmaes, dial_rng *rng, double *scratch, 
 /* sampler_cmaes.c: the strategy that proposes trial number, rebuilt from
  * history into *out (free with dial_cmaes_free; out->d is 0 when the space
  * has no FLOAT or INT parameter to evolve). For tests, which read its
- * restarts, population and sigma. Errors: DIAL_ERR_NOMEM. */
+ * restarts, population and sigma. Errors: DIAL_ERR_ARGUMENT (not a cmaes
+ * sampler), DIAL_ERR_NOMEM. */
 dial_status dial_cmaes_replay(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                               const dial_sampler_history *history, dial_cmaes *out);
 

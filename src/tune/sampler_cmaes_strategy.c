@@ -62,6 +62,10 @@ static dial_status set_population(dial_ctx *ctx, dial_cmaes *cmaes, size_t popul
     double *steps = dial_realloc_array(ctx, cmaes->steps, population * d, sizeof *steps);
     if (!steps) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
     cmaes->steps = steps;
+    double *scratch =
+        dial_realloc_array(ctx, cmaes->tell_scratch, 2 * d + population, sizeof *scratch);
+    if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
+    cmaes->tell_scratch = scratch;
     cmaes->population = population;
     cmaes->parents = parents;
     double positive = 0, squares = 0, negative = 0, negative_squares = 0;
@@ -164,7 +168,18 @@ static bool decompose(dial_cmaes *cmaes) {
     double smallest = cmaes->scales[0], largest = cmaes->scales[d - 1];
     if (!(smallest > 0) || !(largest < INFINITY) || largest / smallest > MAX_CONDITION)
         return false;
-    for (size_t i = 0; i < d; i++) cmaes->scales[i] = sqrt(cmaes->scales[i]);
+    for (size_t i = 0; i < d; i++) {
+        cmaes->scales[i] = sqrt(cmaes->scales[i]);
+        /* An eigenvector's sign is LAPACK's choice, and B D z depends on
+         * it: fix it (largest component positive) so that two builds of
+         * LAPACK propose the same points from the same history. */
+        double *column = &cmaes->basis[i * d];
+        size_t largest_at = 0;
+        for (size_t j = 1; j < d; j++)
+            if (fabs(column[j]) > fabs(column[largest_at])) largest_at = j;
+        if (column[largest_at] < 0)
+            for (size_t j = 0; j < d; j++) column[j] = -column[j];
+    }
     return true;
 }
 
@@ -250,6 +265,7 @@ void dial_cmaes_free(dial_cmaes *cmaes) {
     free(cmaes->steps);
     free(cmaes->vector);
     free(cmaes->work);
+    free(cmaes->tell_scratch);
     memset(cmaes, 0, sizeof *cmaes);
 }
 
@@ -312,8 +328,7 @@ dial_status dial_cmaes_tell(dial_ctx *ctx, dial_cmaes *cmaes, const double *poin
     double *y_w = cmaes->vector;
     /* whitened, scratch, and the weight each step gets in the rank-mu
      * update */
-    double *whitened = dial_malloc_array(ctx, 2 * d + population, sizeof *whitened);
-    if (!whitened) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the cmaes sampler");
+    double *whitened = cmaes->tell_scratch;
     double *scratch = whitened + d, *rank_weights = whitened + 2 * d;
     /* The steps, clipped to the Mahalanobis length a sampled step rarely
      * exceeds (Hansen 2011: sqrt(d) + 2d / (d + 2)). */
@@ -369,7 +384,6 @@ dial_status dial_cmaes_tell(dial_ctx *ctx, dial_cmaes *cmaes, const double *poin
     /* Step size: longer than expected path, larger steps (capped, as the
      * tutorial advises, so one generation can grow sigma by e at most). */
     cmaes->sigma *= exp(fmin(1, (c_s / cmaes->d_sigma) * (p_sigma_length / cmaes->chi_n - 1)));
-    free(whitened);
     cmaes->generation++;
     cmaes->generations++;
     cmaes->best_history[cmaes->history_filled % cmaes->history_length] = fitness[0];
