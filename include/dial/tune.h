@@ -298,6 +298,12 @@ typedef struct dial_study_options {
     /* TPE, GP, CMAES, AUTO: how many first trials are drawn by QMC before
      * the sampler learns from the finished ones; 0 = 10. */
     size_t startup_trials;
+    /* GP (and AUTO while it uses gp): prefer the cheaper of two candidates
+     * whose expected improvements are close, learning what a trial costs
+     * from the measured times of the finished ones. Off by default: the
+     * times differ from run to run, and so would the trials; on, the same
+     * seed no longer promises the same trials. */
+    bool cost_aware;
 } dial_study_options;
 
 /* Creates the study, or opens it when the storage already has one of that

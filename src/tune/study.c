@@ -67,7 +67,8 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
                                       .space = options->space,
                                       .grid_points = options->grid_points,
                                       .roles = roles,
-                                      .startup_trials = options->startup_trials};
+                                      .startup_trials = options->startup_trials,
+                                      .cost_blind = !options->cost_aware};
     dial_status status = dial_sampler_create_with(ctx, &settings, &study->sampler);
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
     study->learns = status == DIAL_OK && dial_sampler_learns(study->sampler);

@@ -38,7 +38,10 @@ struct dial_study {
      * they will finish them; an asked trial may never be told). */
     bool learns;
     dial_history history;
-    int64_t *own_running;
+    struct dial_own_trial {
+        int64_t number;
+        bool placed; /* its point is in the history */
+    } * own_running;
     size_t n_own_running, own_capacity;
     int window;
     bool wait_for_window;
