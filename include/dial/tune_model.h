@@ -133,6 +133,10 @@ typedef struct dial_tune_options {
     /* Samplers that learn (TPE, GP, CMAES, AUTO): how many first trials
      * are drawn by QMC; 0 = 10 (dial_study_options.startup_trials). */
     size_t startup_trials;
+    /* GP (and AUTO's GP): prefer the cheaper of near ties, from the
+     * measured times of the finished trials (dial_study_options.cost_aware;
+     * the same seed then no longer promises the same trials). */
+    bool cost_aware;
     /* Called with each study of the run once it is open and before its
      * first trial (the main search's, and each outer fold's): the caller
      * may enqueue known configurations (dial_study_enqueue) or read the

@@ -98,6 +98,7 @@ int cli_cmd_run(int argc, char **argv);
 /* dial tune, ask and run: the samplers that learn (issue 13) */
 #define CLI_OPT_STARTUP_TRIALS (UINT64_C(1) << 44)
 #define CLI_OPT_ENQUEUE (UINT64_C(1) << 45)
+#define CLI_OPT_COST_AWARE (UINT64_C(1) << 46)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -128,6 +129,7 @@ typedef struct cli_options {
     size_t startup_trials;     /* --startup-trials N >= 1; 0: not given (10) */
     const char **enqueues;     /* the --enqueue items, in order; owned array */
     size_t n_enqueues;
+    bool cost_aware;     /* --cost-aware: gp prefers the cheaper of near ties */
     const char **spaces; /* the --space items, in order; owned array */
     size_t n_spaces;
     const char *space_file;

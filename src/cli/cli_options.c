@@ -67,6 +67,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_LOG_DIR, "log-dir", 0, true},
     {CLI_OPT_STARTUP_TRIALS, "startup-trials", 0, true},
     {CLI_OPT_ENQUEUE, "enqueue", 0, true},
+    {CLI_OPT_COST_AWARE, "cost-aware", 0, false},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -251,6 +252,7 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
                              value);
         opts->startup_trials = (size_t)number;
         break;
+    case CLI_OPT_COST_AWARE: opts->cost_aware = true; break;
     case CLI_OPT_ENQUEUE:
         if (!*value)
             return cli_error(CLI_EXIT_USAGE,

@@ -18,7 +18,7 @@ static const cli_command ask_command = {
     .options = CLI_OPT_STUDY_NAME | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE | CLI_OPT_DIRECTION |
                CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS | CLI_OPT_COUNT |
                CLI_OPT_HEARTBEAT | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
     .help = "Usage: dial ask STUDY.db [--study-name N] [--space ... | --space-file F]\n"
             "                [--direction D] [--sampler S] [--startup-trials N]\n"
             "                [--enqueue K=V,...] [--seed N] [--count K] [--heartbeat T]\n"
@@ -47,6 +47,10 @@ static const cli_command ask_command = {
             "                      random or grid; the first ask says which on stderr\n"
             "  --startup-trials N  trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
             "                      from the told ones (default 10, at least 1)\n"
+            "  --cost-aware        gp (and auto's gp) prefers the cheaper of near ties,\n"
+            "                      from the time between ask and tell (not kept: give\n"
+            "                      it to every ask); the same seed no longer gives the\n"
+            "                      same trials\n"
             "  --enqueue K=V,...   ask these values first (repeatable), as 'x=1.5,opt=sgd';\n"
             "                      parameters left out are drawn; values the study holds\n"
             "                      already are not queued again\n"

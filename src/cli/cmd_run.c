@@ -27,7 +27,7 @@ static const cli_command run_command = {
                CLI_OPT_DIRECTION | CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_JOBS | CLI_OPT_TIMEOUT_TRIAL |
                CLI_OPT_LOG_DIR | CLI_OPT_HEARTBEAT | CLI_OPT_QUIET | CLI_OPT_HELP |
-               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE,
+               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
     .help =
         "Usage: dial run --study FILE [options] -- PROGRAM [ARGS...]\n"
         "\n"
@@ -58,6 +58,9 @@ static const cli_command run_command = {
         "                        random or grid; the header on stderr says which and why\n"
         "  --startup-trials N    trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
         "                        from the finished ones (default 10, at least 1)\n"
+        "  --cost-aware          gp (and auto's gp) prefers the cheaper of near ties,\n"
+        "                        from the trials' measured times; the same seed no\n"
+        "                        longer gives the same trials\n"
         "  --enqueue K=V,...     run these values first (repeatable), as 'lr=0.01,opt=sgd';\n"
         "                        parameters left out are drawn; values the study holds\n"
         "                        already are not queued again\n"

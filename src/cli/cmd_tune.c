@@ -26,7 +26,7 @@ static const cli_command tune_command = {
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
                CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -62,6 +62,9 @@ static const cli_command tune_command = {
             "                        header on stderr says what it uses and why\n"
             "  --startup-trials N    trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
             "                        from the finished ones (default 10, at least 1)\n"
+            "  --cost-aware          gp (and auto's gp) prefers the cheaper of near ties,\n"
+            "                        from the trials' measured times: faster to a score, but\n"
+            "                        the same seed no longer gives the same trials\n"
             "  --enqueue K=V,...     run these knobs first (repeatable), as 'C=1,gamma=0.01';\n"
             "                        knobs left out are drawn; knobs the study holds already\n"
             "                        are not queued again\n"
@@ -576,6 +579,7 @@ int cli_cmd_tune(int argc, char **argv) {
             .refit_all = opts.refit_all,
             .nested_only = opts.nested > 0 && !opts.output,
             .startup_trials = opts.startup_trials,
+            .cost_aware = opts.cost_aware,
             .on_study = on_study,
             .on_study_user = &watch,
         };

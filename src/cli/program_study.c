@@ -191,7 +191,8 @@ static dial_status open_with(dial_ctx *ctx, const cli_options *opts, const char 
                                   .seed = settings->seed,
                                   .heartbeat_seconds = opts->heartbeat,
                                   .identity = identity,
-                                  .startup_trials = settings->startup_trials};
+                                  .startup_trials = settings->startup_trials,
+                                  .cost_aware = opts->cost_aware};
     return dial_study_open(ctx, &options, study);
 }
 

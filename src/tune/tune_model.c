@@ -342,7 +342,8 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                         .grid_points = options->grid_points,
                                         .seed = setup->seed,
                                         .identity = identity,
-                                        .startup_trials = options->startup_trials};
+                                        .startup_trials = options->startup_trials,
+                                        .cost_aware = options->cost_aware};
     if (status == DIAL_OK) {
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);

@@ -82,6 +82,16 @@ passed=$((passed + 1))
 # Only the ask that makes the study says it: a loop of asks stays quiet.
 check 0 "" ask plan.db
 
+# ---- --cost-aware reaches gp (its plan says so); off by default, so the
+# same seed gives the same trials
+check 0 "" tune knn "$IRIS" --target species --trials 2 --sampler gp --cost-aware --jobs 1 --quiet --json
+json_ok "'(the cheaper of near ties)' in j['sampler_plan']"
+check 0 "" tune knn "$IRIS" --target species --trials 2 --sampler gp --jobs 1 --quiet --json
+json_ok "'cheaper' not in j['sampler_plan']"
+check 0 "" run --study cost.db --sampler gp --cost-aware --space 'x=float:-5..10' --trials 2 \
+    --quiet -- "$PROGRAMS/square.sh" --x '{x}'
+makes "ask --cost-aware" ask cost.db --cost-aware
+
 # ---- --startup-trials
 check 2 "dial: --startup-trials expects an integer in [1, 1000000] (the first trials drawn by qmc before the sampler learns), got '0'" \
     tune knn "$IRIS" --startup-trials 0
