@@ -130,6 +130,16 @@ typedef struct dial_tune_options {
      * the result then holds the nested estimate alone (no trials, no
      * best, n_finished 0). */
     bool nested_only;
+    /* Samplers that learn (TPE, GP, CMAES, AUTO): how many first trials
+     * are drawn by QMC; 0 = 10 (dial_study_options.startup_trials). */
+    size_t startup_trials;
+    /* Called with each study of the run once it is open and before its
+     * first trial (the main search's, and each outer fold's): the caller
+     * may enqueue known configurations (dial_study_enqueue) or read the
+     * sampler's plan (dial_study_sampler_plan). A status other than DIAL_OK
+     * (its message set on ctx) ends the run with it. May be NULL. */
+    dial_status (*on_study)(dial_ctx *ctx, void *user, dial_study *study);
+    void *on_study_user;
 } dial_tune_options;
 
 typedef struct dial_tune_result {

@@ -95,6 +95,9 @@ int cli_cmd_run(int argc, char **argv);
 #define CLI_OPT_HEARTBEAT (UINT64_C(1) << 41)
 #define CLI_OPT_TIMEOUT_TRIAL (UINT64_C(1) << 42)
 #define CLI_OPT_LOG_DIR (UINT64_C(1) << 43)
+/* dial tune, ask and run: the samplers that learn (issue 13) */
+#define CLI_OPT_STARTUP_TRIALS (UINT64_C(1) << 44)
+#define CLI_OPT_ENQUEUE (UINT64_C(1) << 45)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -121,8 +124,11 @@ typedef struct cli_options {
     bool quiet, csv;
     int64_t trials;            /* 0: the command's default */
     double timeout;            /* seconds; 0: none */
-    dial_sampler_kind sampler; /* RANDOM */
-    const char **spaces;       /* the --space items, in order; owned array */
+    dial_sampler_kind sampler; /* AUTO */
+    size_t startup_trials;     /* --startup-trials N >= 1; 0: not given (10) */
+    const char **enqueues;     /* the --enqueue items, in order; owned array */
+    size_t n_enqueues;
+    const char **spaces; /* the --space items, in order; owned array */
     size_t n_spaces;
     const char *space_file;
     size_t grid_points; /* 0: 10 */
@@ -194,8 +200,8 @@ typedef struct cli_command {
  * printing a usage error. Free *opts with cli_options_free either way. */
 int cli_parse(const cli_command *command, int argc, char **argv, cli_options *opts);
 void cli_options_free(cli_options *opts);
-/* Reads a sampler's name (random, grid, qmc) into *out; false for any
- * other text. */
+/* Reads a sampler's name (random, grid, qmc, tpe, gp, cmaes, auto) into
+ * *out; false for any other text. */
 bool cli_sampler_parse(const char *name, dial_sampler_kind *out);
 /* Reads a value told to a trial (a positional VALUE of dial tell, a
  * program's output in dial run): a whole number text strtod reads, infinite
@@ -481,10 +487,13 @@ void cli_tune_print_nested(const cli_options *opts, const char *metric,
  * model): its typed space from --space-file then each --space item
  * (dial_space_add_typed_json, dial_space_add_typed), or, with neither, the
  * space the study was created with; --direction, --sampler, --seed and
- * --grid-points where given, else the study's own (a new study: minimize,
- * random, 0, 10); --heartbeat (0: 60 s). Records and compares the identity
- * kind=program, space (canonical JSON), sampler, seed, grid_points (grid
- * only); keeps note.direction and note.command = program_note (when not
+ * --grid-points, --startup-trials where given, else the study's own (a new
+ * study: minimize, auto, 0, 10, 10); --heartbeat (0: 60 s). Records and
+ * compares the identity kind=program, space (canonical JSON), sampler,
+ * seed, grid_points (grid only), startup_trials (samplers that learn);
+ * then enqueues the --enqueue items (cli_enqueue_items' errors). *created
+ * (may be NULL) tells whether this call created the study. Keeps
+ * note.direction and note.command = program_note (when not
  * NULL), never compared. Errors (one message on ctx): a study of a model
  * (dial tune's), a new study without a space, a bad space item, another
  * space, sampler, seed or direction than the study's (DIAL_ERR_ARGUMENT);
@@ -492,7 +501,8 @@ void cli_tune_print_nested(const cli_options *opts, const char *metric,
  * are the caller's (dial_study_free, dial_space_free); on error both are
  * empty. */
 dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const char *path,
-                                   const char *program_note, dial_study **study, dial_space *space);
+                                   const char *program_note, dial_study **study, dial_space *space,
+                                   bool *created);
 /* Opens an existing program study for writing (dial tell) with the
  * settings and space it was created with; nothing is compared. Errors: no
  * such file, no such study (naming the file's studies), a study of a
@@ -520,6 +530,30 @@ json_t *cli_program_knobs_json(const dial_trial_record *trial);
  * round-trip form (0.1, not 0.10000000000000001), with a ".0" when it
  * would read as an integer. */
 void cli_json_print_shortest(json_t *value, FILE *out, bool one_line);
+
+/* ---- samplers (dial tune, ask and run: cli_sampler.c) --------------------------- */
+
+/* The startup trials of a learning sampler when --startup-trials is not
+ * given (dial_study_options.startup_trials 0 means the same). */
+#define CLI_STARTUP_TRIALS 10
+/* Whether the kind learns from the trials before (tpe, gp, cmaes, auto). */
+bool cli_sampler_learns(dial_sampler_kind kind);
+/* Enqueues each --enqueue item into study, in order (dial_study_enqueue;
+ * one the study holds already is skipped). Errors: the library's, as one
+ * line prefixed "--enqueue 'ITEM': " (DIAL_ERR_ARGUMENT for a bad item). */
+dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study *study);
+/* The study's sampler plan (dial_study_sampler_plan), malloc'ed. */
+char *cli_sampler_plan(const dial_study *study);
+/* Prints "sampler: PLAN" on stderr: a run's header. */
+void cli_print_sampler_plan(const dial_study *study);
+/* Reads a stored startup_trials value (an integer in [1, 1000000]);
+ * false for anything else. */
+bool cli_startup_trials_parse(const char *text, size_t *out);
+/* Records "startup_trials" (startup_trials, or CLI_STARTUP_TRIALS for 0) in
+ * a study's identity when kind learns; nothing for the blind samplers,
+ * whose trials it does not change. Errors: DIAL_ERR_NOMEM. */
+dial_status cli_startup_trials_identity(dial_ctx *ctx, dial_sampler_kind kind,
+                                        size_t startup_trials, dial_study_identity *identity);
 
 /* {"kind": "groups" | "time" | "given", "column", "gap"} (column null for
  * --time-order), or JSON null for shuffled folds. */

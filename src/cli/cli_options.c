@@ -65,6 +65,8 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_HEARTBEAT, "heartbeat", 0, true},
     {CLI_OPT_TIMEOUT_TRIAL, "timeout-trial", 0, true},
     {CLI_OPT_LOG_DIR, "log-dir", 0, true},
+    {CLI_OPT_STARTUP_TRIALS, "startup-trials", 0, true},
+    {CLI_OPT_ENQUEUE, "enqueue", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -234,8 +236,26 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
         break;
     case CLI_OPT_SAMPLER:
         if (!cli_sampler_parse(value, &opts->sampler))
-            return cli_error(CLI_EXIT_USAGE, "--sampler expects grid, random or qmc, got '%s'",
+            return cli_error(CLI_EXIT_USAGE,
+                             "--sampler expects auto, tpe, gp, cmaes, qmc, random or grid, got "
+                             "'%s'",
                              value);
+        break;
+    case CLI_OPT_STARTUP_TRIALS:
+        /* A sampler cannot learn from no trial: the first is always drawn
+         * blindly, so 0 would mean 1 and is refused rather than bent. */
+        if (!parse_count(value, 1, 1000000, &number))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--startup-trials expects an integer in [1, 1000000] (the first "
+                             "trials drawn by qmc before the sampler learns), got '%s'",
+                             value);
+        opts->startup_trials = (size_t)number;
+        break;
+    case CLI_OPT_ENQUEUE:
+        if (!*value)
+            return cli_error(CLI_EXIT_USAGE,
+                             "--enqueue expects NAME=VALUE items, such as 'C=1,gamma=0.01'");
+        opts->enqueues[opts->n_enqueues++] = value;
         break;
     case CLI_OPT_SPACE: opts->spaces[opts->n_spaces++] = value; break;
     case CLI_OPT_SPACE_FILE: opts->space_file = value; break;
@@ -463,11 +483,13 @@ int cli_parse(const cli_command *command, int argc, char **argv, cli_options *op
     opts->jobs = online_cpus();
     opts->task = DIAL_TASK_AUTO;
     opts->count = 1;
+    opts->sampler = DIAL_SAMPLER_AUTO;
     opts->sets = cli_alloc((size_t)argc + 1, sizeof *opts->sets);
     opts->spaces = cli_alloc((size_t)argc + 1, sizeof *opts->spaces);
     opts->ignores = cli_alloc((size_t)argc + 1, sizeof *opts->ignores);
     opts->keeps = cli_alloc((size_t)argc + 1, sizeof *opts->keeps);
     opts->metrics = cli_alloc((size_t)argc + 1, sizeof *opts->metrics);
+    opts->enqueues = cli_alloc((size_t)argc + 1, sizeof *opts->enqueues);
 
     if (asks_for_help(argc, argv)) {
         fputs(command->help, stdout);
@@ -566,4 +588,6 @@ void cli_options_free(cli_options *opts) {
     opts->keeps = NULL;
     free(opts->metrics);
     opts->metrics = NULL;
+    free(opts->enqueues);
+    opts->enqueues = NULL;
 }

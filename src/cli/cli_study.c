@@ -158,6 +158,13 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
         if (!parse_size(value, sizes[i].field))
             return bad_stored(ctx, opts, name, sizes[i].key, value);
     }
+    if (!(opts->given & CLI_OPT_STARTUP_TRIALS) &&
+        (value = dial_study_identity_get(stored, "startup_trials")) &&
+        !cli_startup_trials_parse(value, &opts->startup_trials))
+        return dial_fail(ctx, DIAL_ERR_FORMAT,
+                         "study '%s' in %s holds startup_trials '%s', which this dial does not "
+                         "read; give --startup-trials on the command line",
+                         name, opts->study, value);
     if (!(opts->given & CLI_OPT_SEED) && (value = dial_study_identity_get(stored, "seed"))) {
         char *end;
         unsigned long long seed = strtoull(value, &end, 10);

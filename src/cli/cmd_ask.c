@@ -11,15 +11,18 @@
 static const cli_command ask_command = {
     .name = "ask",
     .usage = "dial ask STUDY.db [--study-name N] [--space ... | --space-file F] [--direction D] "
-             "[--sampler S] [--seed N] [--count K] [--heartbeat T] [--json]",
+             "[--sampler S] [--startup-trials N] [--enqueue K=V,...] [--seed N] [--count K] "
+             "[--heartbeat T] [--json]",
     .positional = (const char *const[]){"STUDY.db"},
     .n_positional = 1,
     .options = CLI_OPT_STUDY_NAME | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE | CLI_OPT_DIRECTION |
                CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS | CLI_OPT_COUNT |
-               CLI_OPT_HEARTBEAT | CLI_OPT_JSON | CLI_OPT_HELP,
+               CLI_OPT_HEARTBEAT | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_STARTUP_TRIALS |
+               CLI_OPT_ENQUEUE,
     .help = "Usage: dial ask STUDY.db [--study-name N] [--space ... | --space-file F]\n"
-            "                [--direction D] [--sampler S] [--seed N] [--count K]\n"
-            "                [--heartbeat T] [--json]\n"
+            "                [--direction D] [--sampler S] [--startup-trials N]\n"
+            "                [--enqueue K=V,...] [--seed N] [--count K] [--heartbeat T]\n"
+            "                [--json]\n"
             "\n"
             "Reserves a trial of a study of any program kept in STUDY.db (a SQLite file,\n"
             "created on first use) and prints its number and knobs as sh assignments,\n"
@@ -39,7 +42,14 @@ static const cli_command ask_command = {
             "                      \"opt\": [\"adam\", \"sgd\"], \"momentum\": {\"range\":\n"
             "                      \"float:0..0.99\", \"when\": \"opt=sgd\"}}\n"
             "  --direction D       minimize (default) or maximize the told values\n"
-            "  --sampler S         random (default), grid or qmc\n"
+            "  --sampler S         auto (default: qmc, then gp while the study is small and\n"
+            "                      its space continuous, then tpe), tpe, gp, cmaes, qmc,\n"
+            "                      random or grid; the first ask says which on stderr\n"
+            "  --startup-trials N  trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
+            "                      from the told ones (default 10, at least 1)\n"
+            "  --enqueue K=V,...   ask these values first (repeatable), as 'x=1.5,opt=sgd';\n"
+            "                      parameters left out are drawn; values the study holds\n"
+            "                      already are not queued again\n"
             "  --grid-points N     grid points per float parameter (default 10)\n"
             "  --seed N            the sampler's seed (default 0)\n"
             "  --count K           reserve K trials at once, one line each (default 1)\n"
@@ -123,9 +133,12 @@ int cli_cmd_ask(int argc, char **argv) {
     dial_space space = {0, NULL};
     json_t *items = json_array();
     char *lines = cli_strdup("");
-    bool exhausted = false;
+    bool exhausted = false, created = false;
     size_t asked = 0;
-    dial_status result = cli_program_study_open(ctx, &opts, path, NULL, &study, &space);
+    dial_status result = cli_program_study_open(ctx, &opts, path, NULL, &study, &space, &created);
+    /* Said once, when the study is made: a loop of asks stays quiet, and
+     * standard output keeps only the knobs. */
+    if (result == DIAL_OK && created) cli_print_sampler_plan(study);
     while (result == DIAL_OK && !exhausted && asked < opts.count) {
         result = ask_one(ctx, study, &space, opts.json, items, &lines, &exhausted);
         asked += result == DIAL_OK && !exhausted;

@@ -26,7 +26,8 @@ static const cli_command run_command = {
     .options = CLI_OPT_STUDY | CLI_OPT_STUDY_NAME | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE |
                CLI_OPT_DIRECTION | CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_JOBS | CLI_OPT_TIMEOUT_TRIAL |
-               CLI_OPT_LOG_DIR | CLI_OPT_HEARTBEAT | CLI_OPT_QUIET | CLI_OPT_HELP,
+               CLI_OPT_LOG_DIR | CLI_OPT_HEARTBEAT | CLI_OPT_QUIET | CLI_OPT_HELP |
+               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE,
     .help =
         "Usage: dial run --study FILE [options] -- PROGRAM [ARGS...]\n"
         "\n"
@@ -52,7 +53,14 @@ static const cli_command run_command = {
         "                        opt=adam,sgd; given once, the study keeps it\n"
         "  --space-file FILE     the parameters as a JSON object, with conditions\n"
         "  --direction D         minimize (default) or maximize the value\n"
-        "  --sampler NAME        random (default), grid or qmc\n"
+        "  --sampler NAME        auto (default: qmc, then gp while the study is small and\n"
+        "                        its space continuous, then tpe), tpe, gp, cmaes, qmc,\n"
+        "                        random or grid; the header on stderr says which and why\n"
+        "  --startup-trials N    trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
+        "                        from the finished ones (default 10, at least 1)\n"
+        "  --enqueue K=V,...     run these values first (repeatable), as 'lr=0.01,opt=sgd';\n"
+        "                        parameters left out are drawn; values the study holds\n"
+        "                        already are not queued again\n"
         "  --grid-points N       values of a continuous parameter in a grid (default 10)\n"
         "  --seed N              seed of the sampler (default 0)\n"
         "\n"
@@ -305,7 +313,8 @@ int cli_cmd_run(int argc, char **argv) {
     if (status < 0) status = make_log_dir(log_dir);
     char *note = program_note(opts.program, opts.n_program);
     dial_status outcome = DIAL_OK;
-    if (status < 0) outcome = cli_program_study_open(ctx, &opts, opts.study, note, &study, &space);
+    if (status < 0)
+        outcome = cli_program_study_open(ctx, &opts, opts.study, note, &study, &space, NULL);
     free(note);
     if (status >= 0 || outcome != DIAL_OK) {
         if (status < 0) status = cli_fail(ctx, outcome);
@@ -341,6 +350,7 @@ int cli_cmd_run(int argc, char **argv) {
                                  .timeout = opts.timeout};
         cli_progress_begin(&progress, n_trials, before.finished,
                            before.complete > 0 ? &best_before : NULL);
+        if (!opts.quiet) cli_print_sampler_plan(study);
         if (!opts.quiet && before.finished > 0)
             fprintf(stderr, "study %s holds %lld finished trials; continuing to %lld\n",
                     dial_study_name(study), (long long)before.finished, (long long)n_trials);

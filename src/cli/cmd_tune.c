@@ -25,7 +25,8 @@ static const cli_command tune_command = {
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
-               CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME,
+               CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
+               CLI_OPT_ENQUEUE,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -53,8 +54,17 @@ static const cli_command tune_command = {
             "                        'hidden=64|128,64'; see docs/search-spaces.md\n"
             "  --space-file FILE     the same for many knobs, from a JSON object\n"
             "  -s, --set NAME=VALUE  fix a knob for every trial (it leaves the space)\n"
-            "  --sampler NAME        random (default), grid (every combination, the middle\n"
-            "                        of each range first) or qmc (scrambled Sobol points)\n"
+            "  --sampler NAME        auto (default: qmc, then gp while the study is small and\n"
+            "                        its space continuous, then tpe), tpe (Parzen\n"
+            "                        estimators), gp (Gaussian process), cmaes, qmc\n"
+            "                        (scrambled Sobol points), random or grid (every\n"
+            "                        combination, the middle of each range first); the\n"
+            "                        header on stderr says what it uses and why\n"
+            "  --startup-trials N    trials drawn by qmc before tpe, gp, cmaes or auto learn\n"
+            "                        from the finished ones (default 10, at least 1)\n"
+            "  --enqueue K=V,...     run these knobs first (repeatable), as 'C=1,gamma=0.01';\n"
+            "                        knobs left out are drawn; knobs the study holds already\n"
+            "                        are not queued again\n"
             "  --trials N            finished trials to bring the study to (default: the whole\n"
             "                        grid for grid, else 50; no limit with --timeout alone)\n"
             "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
@@ -170,7 +180,20 @@ static void print_warnings(const warning_log *log) {
 typedef struct tune_watch {
     cli_progress progress;
     bool grid_size_known;
+    const cli_options *opts;
+    char *plan; /* the first study's sampler plan, for the header and --json */
 } tune_watch;
+
+/* Each study of the run, once open: the --enqueue items join its queue;
+ * the first one's sampler plan heads the run on stderr. */
+static dial_status on_study(dial_ctx *ctx, void *user, dial_study *study) {
+    tune_watch *watch = user;
+    dial_status status = cli_enqueue_items(ctx, watch->opts, study);
+    if (status != DIAL_OK || watch->plan) return status;
+    watch->plan = cli_sampler_plan(study);
+    if (!watch->opts->quiet) fprintf(stderr, "sampler: %s\n", watch->plan);
+    return DIAL_OK;
+}
 
 static void on_search(void *user, const dial_tune_search *search) {
     tune_watch *watch = user;
@@ -204,6 +227,7 @@ typedef struct tune_report {
     const dial_tune_result *result;
     int64_t n_trials; /* finished trials each search was brought to (0: no limit) */
     const dial_fold_scheme *scheme;
+    const char *plan; /* NULL when no study opened */
 } tune_report;
 
 static void upper_case(const char *text, char *buf, size_t size) {
@@ -368,6 +392,8 @@ static json_t *tune_json(const tune_report *report) {
                   result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
                   (json_int_t)result->n_new, "stopped", result->stopped);
     bool searched = result->main_searched;
+    json_object_set_new(root, "sampler_plan",
+                        report->plan ? json_string(report->plan) : json_null());
     json_object_set_new(root, "folds_by", cli_fold_scheme_json(report->scheme));
     json_object_set_new(root, "best_number",
                         searched ? json_integer((json_int_t)result->best.number) : json_null());
@@ -430,6 +456,9 @@ static dial_status study_notes(dial_ctx *ctx, const cli_options *opts, const cha
         status = dial_study_identity_set(ctx, notes, "note.target", opts->target);
     if (status == DIAL_OK && space_json)
         status = dial_study_identity_set(ctx, notes, "note.space_json", space_json);
+    /* Not a note: another count of startup trials makes other trials. */
+    if (status == DIAL_OK)
+        status = cli_startup_trials_identity(ctx, opts->sampler, opts->startup_trials, notes);
     free(sets);
     free(spaces);
     return status;
@@ -480,7 +509,8 @@ int cli_cmd_tune(int argc, char **argv) {
     dial_metric metric = DIAL_METRIC_ACCURACY;
     dial_tune_result result;
     memset(&result, 0, sizeof result);
-    tune_watch watch = {.progress = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1}};
+    tune_watch watch = {.progress = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1},
+                        .opts = &opts};
 
     /* A resumed study's settings come first: they may fill in the target,
      * the knobs and the space. */
@@ -544,6 +574,9 @@ int cli_cmd_tune(int argc, char **argv) {
             .identity = &notes,
             .refit_all = opts.refit_all,
             .nested_only = opts.nested > 0 && !opts.output,
+            .startup_trials = opts.startup_trials,
+            .on_study = on_study,
+            .on_study_user = &watch,
         };
         struct sigaction action, previous;
         memset(&action, 0, sizeof action);
@@ -573,7 +606,8 @@ int cli_cmd_tune(int argc, char **argv) {
                               .metric = metric,
                               .result = &result,
                               .n_trials = watch.progress.total,
-                              .scheme = &scheme};
+                              .scheme = &scheme,
+                              .plan = watch.plan};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
         } else if (opts.json) {
@@ -590,6 +624,7 @@ int cli_cmd_tune(int argc, char **argv) {
                                           : "the study was in memory");
     }
     cli_progress_free(&watch.progress);
+    free(watch.plan);
     free(space_json);
     cli_resumed_free(&resumed);
     dial_study_identity_free(&notes);

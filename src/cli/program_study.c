@@ -8,16 +8,19 @@
  *   kind         "program" (a study of a model has "model" instead; each
  *                kind of command refuses the other's studies)
  *   space        the typed space as canonical JSON (dial_space_typed_json)
- *   sampler      random, grid or qmc
+ *   sampler      auto, tpe, gp, cmaes, qmc, random or grid
  *   seed         the sampler's seed
  *   grid_points  points per continuous parameter (grid only)
+ *   startup_trials  trials drawn by qmc before a sampler that learns
+ *                (tpe, gp, cmaes, auto) does; not kept for the others
  * and kept beside it, never compared:
  *   note.direction  minimize or maximize, so that a later command that
  *                   leaves --direction out resumes the study as it was made
  *                   (the library refuses the other direction itself)
  *   note.command    the program dial run runs, for listings
  * A command that gives no --space or --space-file searches the recorded
- * space, and takes the sampler, seed and grid points it was made with. */
+ * space, and takes the sampler, seed, grid points and startup trials it was
+ * made with. The --enqueue items join the study's queue once it is open. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +33,7 @@ typedef struct program_settings {
     dial_sampler_kind sampler;
     uint64_t seed;
     size_t grid_points;
+    size_t startup_trials; /* 0: the default (10) */
 } program_settings;
 
 /* A recorded value that does not read back: the file was edited by hand. */
@@ -49,6 +53,7 @@ static dial_status restore_settings(dial_ctx *ctx, const cli_options *opts, cons
     settings->sampler = opts->sampler;
     settings->seed = opts->seed;
     settings->grid_points = opts->grid_points ? opts->grid_points : 10;
+    settings->startup_trials = opts->startup_trials;
     const char *value;
     if (!(opts->given & CLI_OPT_DIRECTION) &&
         (value = dial_study_identity_get(stored, "note.direction"))) {
@@ -75,6 +80,10 @@ static dial_status restore_settings(dial_ctx *ctx, const cli_options *opts, cons
             return bad_recorded(ctx, name, path, "grid_points", value, "--grid-points");
         settings->grid_points = (size_t)points;
     }
+    if (!(opts->given & CLI_OPT_STARTUP_TRIALS) &&
+        (value = dial_study_identity_get(stored, "startup_trials")) &&
+        !cli_startup_trials_parse(value, &settings->startup_trials))
+        return bad_recorded(ctx, name, path, "startup_trials", value, "--startup-trials");
     return DIAL_OK;
 }
 
@@ -131,7 +140,7 @@ static dial_status space_from_study(dial_ctx *ctx, const char *name, const char 
     return status;
 }
 
-/* kind, space, sampler, seed, grid_points; then the notes. */
+/* kind, space, sampler, seed, grid_points, startup_trials; then the notes. */
 static dial_status program_identity(dial_ctx *ctx, const dial_space *space,
                                     const program_settings *settings, const char *program_note,
                                     dial_study_identity *identity) {
@@ -148,6 +157,9 @@ static dial_status program_identity(dial_ctx *ctx, const dial_space *space,
     snprintf(number, sizeof number, "%zu", settings->grid_points);
     if (status == DIAL_OK && settings->sampler == DIAL_SAMPLER_GRID)
         status = dial_study_identity_set(ctx, identity, "grid_points", number);
+    if (status == DIAL_OK)
+        status =
+            cli_startup_trials_identity(ctx, settings->sampler, settings->startup_trials, identity);
     if (status == DIAL_OK)
         status =
             dial_study_identity_set(ctx, identity, "note.direction",
@@ -178,14 +190,16 @@ static dial_status open_with(dial_ctx *ctx, const cli_options *opts, const char 
                                   .grid_points = settings->grid_points,
                                   .seed = settings->seed,
                                   .heartbeat_seconds = opts->heartbeat,
-                                  .identity = identity};
+                                  .identity = identity,
+                                  .startup_trials = settings->startup_trials};
     return dial_study_open(ctx, &options, study);
 }
 
 dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const char *path,
-                                   const char *program_note, dial_study **study,
-                                   dial_space *space) {
+                                   const char *program_note, dial_study **study, dial_space *space,
+                                   bool *created) {
     *study = NULL;
+    if (created) *created = false;
     *space = (dial_space){0, NULL};
     const char *name = opts->study_name ? opts->study_name : "default";
     dial_study_identity stored = {0}, wanted = {0};
@@ -202,7 +216,13 @@ dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const
     if (status == DIAL_OK) status = program_identity(ctx, space, &settings, program_note, &wanted);
     if (status == DIAL_OK)
         status = open_with(ctx, opts, path, name, &settings, space, &wanted, study);
-    if (status != DIAL_OK) dial_space_free(space);
+    if (status == DIAL_OK) status = cli_enqueue_items(ctx, opts, *study);
+    if (status != DIAL_OK) {
+        dial_study_free(*study);
+        *study = NULL;
+        dial_space_free(space);
+    }
+    if (status == DIAL_OK && created) *created = !found;
     dial_study_identity_free(&stored);
     dial_study_identity_free(&wanted);
     return status;

@@ -247,8 +247,7 @@ dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t num
             /* As dial_study_finish_trial: the sampler and the pruner of
              * this handle learn from the trial. */
             pthread_mutex_lock(&study->lock);
-            dial_sampler_tell(study->sampler, &record);
-            dial_pruner_tell(study->pruner, &record);
+            dial_study_learn(ctx, study, &record);
             pthread_mutex_unlock(&study->lock);
         }
     }

@@ -423,6 +423,13 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
          * whose thread cannot start is one job fewer, and without the
          * heart thread trials get heartbeats only from their reports. */
         pthread_t heart_thread;
+        /* A learning sampler's trial waits for the handle's trials `jobs`
+         * below it (study_propose.c): the same seed and jobs then give the
+         * same trials. */
+        pthread_mutex_lock(&study->lock);
+        study->window = jobs;
+        study->wait_for_window = true;
+        pthread_mutex_unlock(&study->lock);
         run.heart->owners = 2;
         if (pthread_create(&heart_thread, NULL, heart_main, run.heart) == 0) {
             pthread_detach(heart_thread);
@@ -439,6 +446,10 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
         worker_main(&workers[0]);
         for (int i = 1; i < jobs; i++)
             if (workers[i].started) pthread_join(workers[i].thread, NULL);
+        pthread_mutex_lock(&study->lock);
+        study->window = 1;
+        study->wait_for_window = false;
+        pthread_mutex_unlock(&study->lock);
         heart_stop(run.heart, &run.status, run.message, sizeof run.message);
         if (run.status != DIAL_OK) status = dial_fail(ctx, run.status, "%s", run.message);
     }

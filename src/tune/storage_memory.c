@@ -399,9 +399,10 @@ static int compare_numbers(const void *a, const void *b) {
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The kept trials (see the top of the file), ascending number. */
-static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
-                                 dial_trial_list *out) {
+/* The kept trials (see the top of the file) numbered from_number or more,
+ * ascending number. */
+static dial_status memory_trials_from(dial_ctx *ctx, void *self, int64_t study_id,
+                                      int64_t from_number, dial_trial_list *out) {
     memory_storage *store = self;
     *out = (dial_trial_list){0};
     size_t n = store->n_running + store->recent_count + store->n_best + 1;
@@ -420,6 +421,7 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
         return memory_nomem(ctx);
     }
     for (size_t i = 0; i < count; i++) {
+        if (all[i]->number < from_number) continue;
         if (out->count > 0 && out->items[out->count - 1].number == all[i]->number) continue;
         if (!dial_record_copy(ctx, &out->items[out->count], all[i])) {
             free(all);
@@ -430,6 +432,11 @@ static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
     }
     free(all);
     return DIAL_OK;
+}
+
+static dial_status memory_trials(dial_ctx *ctx, void *self, int64_t study_id,
+                                 dial_trial_list *out) {
+    return memory_trials_from(ctx, self, study_id, 0, out);
 }
 
 static dial_status memory_leaders(dial_ctx *ctx, void *self, int64_t study_id,
@@ -480,6 +487,56 @@ static dial_status memory_tally(dial_ctx *ctx, void *self, int64_t study_id,
     return DIAL_OK;
 }
 
+/* ---- enqueued params -------------------------------------------------------- */
+
+/* Whether record holds every param of wanted with the same text (exact:
+ * and no other). */
+static bool holds_params(const dial_trial_record *record, const dial_trial_record *wanted,
+                         bool exact) {
+    if (exact ? record->n_params != wanted->n_params : record->n_params < wanted->n_params)
+        return false;
+    for (size_t i = 0; i < wanted->n_params; i++) {
+        long at = dial_record_find_param(record, wanted->param_names[i]);
+        if (at < 0 || strcmp(record->param_texts[at], wanted->param_texts[i]) != 0) return false;
+    }
+    return true;
+}
+
+/* Whether the study holds wanted: queued, or run by a trial it still keeps
+ * (an in-memory study is one process's, which enqueues before it runs). */
+static bool memory_holds(const memory_storage *store, const dial_trial_record *wanted) {
+    for (size_t i = 0; i < store->queue_count; i++)
+        if (holds_params(&store->queue[store->queue_head + i], wanted, true)) return true;
+    for (size_t i = 0; i < store->n_running; i++)
+        if (holds_params(&store->running[i].record, wanted, false)) return true;
+    for (size_t i = 0; i < store->recent_count; i++)
+        if (holds_params(&store->recent[(store->recent_head + i) % MEMORY_RECENT_KEPT], wanted,
+                         false))
+            return true;
+    for (size_t i = 0; i < store->n_best; i++)
+        if (holds_params(&store->best[i], wanted, false)) return true;
+    return store->has_first_failed && holds_params(&store->first_failed, wanted, false);
+}
+
+static dial_status memory_enqueue(dial_ctx *ctx, void *self, int64_t study_id,
+                                  const dial_trial_record *params, bool *added) {
+    memory_storage *store = self;
+    (void)study_id;
+    *added = false;
+    if (memory_holds(store, params)) return DIAL_OK;
+    dial_trial_record entry = {0};
+    for (size_t i = 0; i < params->n_params; i++)
+        if (!dial_record_add_param(ctx, &entry, params->param_names[i], params->param_kinds[i],
+                                   params->param_values[i], params->param_texts[i])) {
+            dial_trial_record_clear(&entry);
+            return memory_nomem(ctx);
+        }
+    dial_status status = queue_params(ctx, store, &entry);
+    dial_trial_record_clear(&entry);
+    *added = status == DIAL_OK;
+    return status;
+}
+
 static void memory_close(void *self) {
     memory_storage *store = self;
     if (!store) return;
@@ -511,9 +568,11 @@ static const dial_storage_ops memory_ops = {
     .finish = memory_finish,
     .find_trial = memory_find_trial,
     .trials = memory_trials,
+    .trials_from = memory_trials_from,
     .best = memory_best,
     .counts = memory_counts,
     .tally = memory_tally,
+    .enqueue = memory_enqueue,
     .leaders = memory_leaders,
     .close = memory_close,
 };

@@ -125,6 +125,8 @@ static inline int nomem(dial_ctx *ctx, sqlite3_stmt *stmt, dial_status *status) 
 
 /* Reading a study (storage_sqlite_read.c), for the ops table. */
 dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out);
+dial_status dial_sqlite_trials_from(dial_ctx *ctx, void *self, int64_t study_id,
+                                    int64_t from_number, dial_trial_list *out);
 dial_status dial_sqlite_find_trial(dial_ctx *ctx, void *self, int64_t study_id, int64_t number,
                                    int64_t *trial_id, dial_trial_record *out, bool *found);
 dial_status dial_sqlite_best(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
@@ -146,5 +148,10 @@ dial_status dial_sqlite_studies(dial_ctx *ctx, void *self, dial_study_summary **
 dial_status dial_sqlite_delete_study(dial_ctx *ctx, void *self, const char *name, bool *found);
 dial_status dial_sqlite_rename_study(dial_ctx *ctx, void *self, const char *from, const char *to,
                                      bool *found);
+
+/* The queue of known configurations (storage_sqlite_queue.c), for the ops
+ * table. */
+dial_status dial_sqlite_enqueue(dial_ctx *ctx, void *self, int64_t study_id,
+                                const dial_trial_record *params, bool *added);
 
 #endif

@@ -46,6 +46,7 @@ static dial_trial_record *find_number(dial_trial_list *list, int64_t number) {
 
 typedef struct list_arg {
     int64_t study_id;
+    int64_t from_number; /* the trials numbered this or more */
     dial_trial_list *out;
 } list_arg;
 
@@ -56,6 +57,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
     if (rc != SQLITE_OK) return rc;
     sqlite3_stmt *trials = statement(store, LIST_TRIALS);
     sqlite3_bind_int64(trials, 1, arg->study_id);
+    sqlite3_bind_int64(trials, 2, arg->from_number);
     while ((rc = next_row(trials)) == SQLITE_ROW) {
         dial_trial_record *record = dial_trial_list_push(ctx, arg->out);
         if (!record || !read_trial_row(ctx, trials, record)) return nomem(ctx, trials, status);
@@ -64,6 +66,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
 
     sqlite3_stmt *params = statement(store, LIST_PARAMS);
     sqlite3_bind_int64(params, 1, arg->study_id);
+    sqlite3_bind_int64(params, 2, arg->from_number);
     dial_trial_record *record = NULL;
     while ((rc = next_row(params)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(params, 0);
@@ -74,6 +77,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
 
     sqlite3_stmt *values = statement(store, LIST_VALUES);
     sqlite3_bind_int64(values, 1, arg->study_id);
+    sqlite3_bind_int64(values, 2, arg->from_number);
     record = NULL;
     while ((rc = next_row(values)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(values, 0);
@@ -86,6 +90,7 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
 
     sqlite3_stmt *paths = statement(store, LIST_PATHS);
     sqlite3_bind_int64(paths, 1, arg->study_id);
+    sqlite3_bind_int64(paths, 2, arg->from_number);
     record = NULL;
     while ((rc = next_row(paths)) == SQLITE_ROW) {
         int64_t number = sqlite3_column_int64(paths, 0);
@@ -99,8 +104,13 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
 }
 
 dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out) {
+    return dial_sqlite_trials_from(ctx, self, study_id, 0, out);
+}
+
+dial_status dial_sqlite_trials_from(dial_ctx *ctx, void *self, int64_t study_id,
+                                    int64_t from_number, dial_trial_list *out) {
     *out = (dial_trial_list){0};
-    list_arg arg = {study_id, out};
+    list_arg arg = {study_id, from_number, out};
     dial_status status = dial_sqlite_transact(ctx, self, "reading the trials", list_body, &arg);
     if (status != DIAL_OK) dial_trial_list_free(out);
     return status;

@@ -48,6 +48,12 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
         free(study);
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
     }
+    if (pthread_cond_init(&study->trial_done, NULL) != 0) {
+        pthread_mutex_destroy(&study->lock);
+        free(study);
+        return dial_fail(ctx, DIAL_ERR_INTERNAL, "cannot create the lock of study '%s'", name);
+    }
+    study->window = 1;
     if (!(study->name = dial_strdup(ctx, name)) ||
         (!in_memory && !(study->storage_path = dial_strdup(ctx, options->storage)))) {
         dial_study_free(study);
@@ -56,10 +62,16 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
 
     /* The sampler checks the space; the study keeps its own copy to look
      * parameters up by name. */
-    dial_status status =
-        dial_sampler_create_ordered(ctx, options->sampler, options->seed, options->space,
-                                    options->grid_points, roles, &study->sampler);
+    dial_sampler_settings settings = {.kind = options->sampler,
+                                      .seed = options->seed,
+                                      .space = options->space,
+                                      .grid_points = options->grid_points,
+                                      .roles = roles,
+                                      .startup_trials = options->startup_trials};
+    dial_status status = dial_sampler_create_with(ctx, &settings, &study->sampler);
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
+    study->learns = status == DIAL_OK && dial_sampler_learns(study->sampler);
+    study->history.d = study->space.n;
     dial_pruner_setup pruning = {.direction = options->direction, .seed = options->seed};
     if (status == DIAL_OK) status = dial_pruner_create(ctx, NULL, &pruning, &study->pruner);
     if (status != DIAL_OK) {
@@ -290,6 +302,9 @@ void dial_study_free(dial_study *study) {
     dial_space_free(&study->space);
     free(study->name);
     free(study->storage_path);
+    dial_history_free(&study->history);
+    free(study->own_running);
+    pthread_cond_destroy(&study->trial_done);
     pthread_mutex_destroy(&study->lock);
     free(study);
 }
@@ -319,6 +334,20 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
     pthread_mutex_lock(&study->lock);
     dial_status status = study->storage.ops->start_trial(ctx, study->storage.self, study->study_id,
                                                          &request, &started);
+    /* In the same step as the allocation, so that no later trial can miss
+     * it when it waits for the handle's earlier ones (study_propose.c). */
+    bool own = false;
+    if (status == DIAL_OK && started.allocated) {
+        status = dial_study_own_started(ctx, study, started.record.number);
+        own = status == DIAL_OK;
+        if (status != DIAL_OK) {
+            bool was_stale = false;
+            study->storage.ops->finish(ctx, study->storage.self, started.trial_id,
+                                       DIAL_TRIAL_FAILED, NAN, "out of memory starting the trial",
+                                       dial_tune_now(), &was_stale);
+            dial_trial_record_clear(&started.record);
+        }
+    }
     pthread_mutex_unlock(&study->lock);
     if (status != DIAL_OK) return status;
     if (started.n_marked_stale > 0)
@@ -342,6 +371,7 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
                                    &was_stale);
         pthread_mutex_unlock(&study->lock);
         dial_trial_record_clear(&started.record);
+        if (own) dial_study_own_ended(study, started.record.number);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
     }
     dial_ctx_set_seed(trial_ctx, dial_trial_seed(study->seed, started.record.number));
@@ -350,6 +380,18 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
     trial->sample = started.sample;
     trial->ctx = trial_ctx;
     trial->record = started.record;
+    trial->own = own;
+    status = dial_study_propose(ctx, study, trial);
+    if (status != DIAL_OK) {
+        /* As above: no orphan left running. */
+        bool was_stale = false;
+        pthread_mutex_lock(&study->lock);
+        study->storage.ops->finish(ctx, study->storage.self, trial->trial_id, DIAL_TRIAL_FAILED,
+                                   NAN, dial_ctx_error(ctx), dial_tune_now(), &was_stale);
+        pthread_mutex_unlock(&study->lock);
+        dial_trial_free(trial);
+        return status;
+    }
     *out = trial;
     return DIAL_OK;
 }
@@ -384,8 +426,7 @@ dial_status dial_study_finish_trial(dial_ctx *ctx, dial_study *study, dial_trial
     if (state == DIAL_TRIAL_FAILED && !dial_record_set_message(ctx, record, message))
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory finishing a trial");
     pthread_mutex_lock(&study->lock);
-    dial_sampler_tell(study->sampler, record);
-    dial_pruner_tell(study->pruner, record);
+    dial_study_learn(ctx, study, record);
     pthread_mutex_unlock(&study->lock);
     return DIAL_OK;
 }

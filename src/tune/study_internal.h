@@ -13,6 +13,7 @@
 #include "tune/pruner.h"
 #include "tune/sampler.h"
 #include "tune/storage.h"
+#include "tune/study_history.h"
 
 struct dial_study {
     char *name;
@@ -29,6 +30,19 @@ struct dial_study {
     dial_storage storage;
     int64_t study_id;
     pthread_mutex_t lock;
+    /* A sampler that learns (study_propose.c): the history it learns from;
+     * the numbers of the trials this handle runs; how many trials run at
+     * once (dial_study_optimize's jobs, else 1), and whether a trial
+     * waits, before its proposal, for the handle's trials numbered at
+     * least `window` below it (only dial_study_optimize's workers do:
+     * they will finish them; an asked trial may never be told). */
+    bool learns;
+    dial_history history;
+    int64_t *own_running;
+    size_t n_own_running, own_capacity;
+    int window;
+    bool wait_for_window;
+    pthread_cond_t trial_done;
 };
 
 struct dial_trial {
@@ -38,6 +52,10 @@ struct dial_trial {
     dial_ctx *ctx;  /* owned: the objective's context */
     dial_trial_record record;
     bool abandoned; /* dial_trial_abandon: expire it rather than finish it */
+    /* A learning sampler's point for this trial, one value per parameter
+     * of the study's space (NaN: inactive); NULL otherwise. */
+    double *proposal;
+    bool own; /* counted in study->own_running until freed */
 };
 
 /* The stream that seeds trial contexts; the samplers use others. */
@@ -72,6 +90,24 @@ dial_status dial_study_expire_trial(dial_ctx *ctx, dial_study *study, const dial
  * which go to the trial's context. */
 dial_status dial_trial_suggest_param(dial_trial *trial, const char *function,
                                      const dial_param *param, double *value);
+/* ---- study_propose.c: proposals of a sampler that learns ---- */
+
+/* With the study's lock held, right after the storage allocated trial
+ * number to this handle: counts it among the handle's running trials, so
+ * that a later trial waits for it (see wait_for_window). */
+dial_status dial_study_own_started(dial_ctx *ctx, dial_study *study, int64_t number);
+/* A trial of this handle ends (freed): it no longer runs here; wakes
+ * trials waiting for it. Takes the lock. */
+void dial_study_own_ended(dial_study *study, int64_t number);
+/* With the lock held: a finished trial of this handle or one told by
+ * number; the sampler, the history and the pruner learn from it. */
+void dial_study_learn(dial_ctx *ctx, dial_study *study, const dial_trial_record *record);
+/* The learning sampler's point for a trial just started by the sampler
+ * (not from the queue): waits for the window, reads what other processes
+ * stored since last time, and proposes; sets trial->proposal. Nothing to
+ * do for a sampler that does not learn. Errors: the storage's, NOMEM. */
+dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *trial);
+
 /* Frees a trial (not its stored record); NULL is harmless. */
 void dial_trial_free(dial_trial *trial);
 

@@ -30,6 +30,8 @@ bool dial_trial_should_prune(dial_trial *trial) {
 
 void dial_trial_free(dial_trial *trial) {
     if (!trial) return;
+    if (trial->own) dial_study_own_ended(trial->study, trial->record.number);
+    free(trial->proposal);
     dial_trial_record_clear(&trial->record);
     dial_ctx_free(trial->ctx);
     free(trial);
@@ -113,7 +115,11 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
         if (study->grid_size > 0) index %= study->grid_size;
     }
     double drawn = 0;
-    dial_status status = dial_sampler_suggest(ctx, study->sampler, index, param, &drawn);
+    dial_status status = DIAL_OK;
+    if (trial->proposal && in_space >= 0 && !isnan(trial->proposal[in_space]))
+        drawn = trial->proposal[in_space]; /* a learning sampler's point (study_propose.c) */
+    else
+        status = dial_sampler_suggest(ctx, study->sampler, index, param, &drawn);
     if (status != DIAL_OK) return status;
 
     char text[64];

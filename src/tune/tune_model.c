@@ -341,7 +341,8 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                         .space = setup->space,
                                         .grid_points = options->grid_points,
                                         .seed = setup->seed,
-                                        .identity = identity};
+                                        .identity = identity,
+                                        .startup_trials = options->startup_trials};
     if (status == DIAL_OK) {
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
@@ -349,6 +350,8 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
     if (status == DIAL_OK)
         status = dial_study_open_ordered(ctx, &study_options, dial_objective_order_roles(objective),
                                          &study);
+    if (status == DIAL_OK && options->on_study)
+        status = options->on_study(ctx, options->on_study_user, study);
     if (status == DIAL_OK) status = tally_trials(ctx, study, &before);
     if (status == DIAL_OK) status = best_so_far(ctx, study, &best_before, &has_best_before);
     int64_t finished_before = finished_of(&before);

@@ -1,0 +1,142 @@
+/*
+ * The Gaussian process behind the gp sampler (internal to sampler_gp.c and
+ * gp_*.c): gp_model.c fits and conditions it, gp_acquisition.c chooses the
+ * next point from it (log expected improvement, and among near ties the
+ * cheaper point by gp_cost.c's model of what a trial costs).
+ *
+ * Inputs live in the unit cube, one dimension per knob: a number's unit
+ * coordinate (dial_sampler_to_unit, log for log knobs), a categorical's
+ * choice index, compared by equality. The kernel is Matern 5/2 with one
+ * length scale per dimension,
+ *   k(a, b) = s (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r),
+ *   r^2 = sum_d delta_d(a, b)^2 / l_d^2,
+ * where delta_d is a_d - b_d for a number and (a_d != b_d) for a
+ * categorical (a Hamming distance, as Optuna's GPSampler does), so that one
+ * length scale per knob holds for every kind of knob. Outputs are
+ * standardised losses; observations carry noise of variance `noise`.
+ */
+#ifndef DIAL_TUNE_GP_MODEL_H
+#define DIAL_TUNE_GP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dial/tune.h"
+
+/* The gp sampler models at most this many finished trials; past them it
+ * proposes through tpe. Conditioning costs n^3 / 3 and each of the fit's
+ * ~150 likelihood evaluations about n^3: at 300 trials a proposal takes
+ * about a second (bench: see the report of issue 13), more than a trial of
+ * most models dial tunes. */
+#define DIAL_GP_MAX_TRIALS 300
+
+/* What the gp learns from: n points of d dimensions (row-major, unit
+ * coordinates or choice indices) and their outputs. Borrowed. */
+typedef struct dial_gp_data {
+    size_t n, d;
+    const double *x;
+    const double *y;
+    const bool *categorical; /* d flags: compare by equality */
+} dial_gp_data;
+
+/* The kernel's hyperparameters on a log scale: d log length scales, then
+ * log signal variance, then log noise variance (theta has d + 2 entries). */
+#define DIAL_GP_LOG_SIGNAL(d) (d)
+#define DIAL_GP_LOG_NOISE(d) ((d) + 1)
+
+/* A gp conditioned on its data: what prediction needs. */
+typedef struct dial_gp {
+    size_t n, d;
+    double *x;                      /* n * d, own copy */
+    bool *categorical;              /* d, own copy */
+    double *inverse_square_lengths; /* d: 1 / l^2 */
+    double signal;                  /* s */
+    double noise;                   /* noise variance, jitter included */
+    double *chol;                   /* n * n: L, lower, row-major, of K + noise I = L L^T */
+    double *alpha;                  /* n: (K + noise I)^-1 y */
+} dial_gp;
+
+/* Fits theta (d + 2 entries) to data by maximum marginal likelihood with
+ * weak priors on the length scales, the signal and the noise: a
+ * quasi-Newton search on bounded log parameters from a default start and
+ * `restarts` starting points drawn from the stream (seed, stream). A
+ * degenerate data set (one point, equal outputs) gives finite values.
+ * Errors: DIAL_ERR_NOMEM. */
+dial_status dial_gp_fit(dial_ctx *ctx, const dial_gp_data *data, uint64_t seed, uint64_t stream,
+                        size_t restarts, double *theta);
+
+/* Conditions a gp with hyperparameters theta on data, into *gp (free with
+ * dial_gp_free). When the Cholesky factorisation fails (duplicate points,
+ * a flat objective), it retries with jitter from 1e-8 up to 1e-2 added to
+ * the noise. Errors: DIAL_ERR_NUMERIC when even that fails (non-finite
+ * inputs), DIAL_ERR_NOMEM. */
+dial_status dial_gp_condition(dial_ctx *ctx, const dial_gp_data *data, const double *theta,
+                              dial_gp *gp);
+void dial_gp_free(dial_gp *gp);
+
+/* The posterior mean and variance (of the function, without the noise) at
+ * point u (d entries). scratch has n entries. Thread-safe: reads gp. */
+void dial_gp_predict(const dial_gp *gp, const double *u, double *scratch, double *mean,
+                     double *variance);
+
+/* log(E[max(best - f, 0)]) for f ~ N(mean, variance): the log of the
+ * expected improvement on best for a minimiser, in a form that stays
+ * finite and accurate far below best (Ament et al., "Unexpected
+ * improvements to expected improvement", 2023). */
+double dial_gp_log_expected_improvement(double mean, double variance, double best);
+
+/* ---- gp_cost.c: what a trial costs --------------------------------------- */
+
+/* A ridge regression of log seconds on the inputs (a number's unit
+ * coordinate; a categorical's choices one-hot): cheap, and enough to
+ * capture a cost that grows with a knob (an SVM's C, a forest's trees). */
+typedef struct dial_gp_cost {
+    size_t d;
+    size_t n_features;
+    const size_t *n_choices; /* borrowed: per dimension, choices (0 for a number) */
+    double *weights;         /* n_features + 1 (intercept last) */
+} dial_gp_cost;
+
+/* Fits the cost model to the n points of x (n * d) with their seconds;
+ * n_choices[j] is the number of choices of dimension j, 0 for a number.
+ * Points whose seconds are not finite and positive are left out; *usable
+ * is false when fewer than three remain (then no model is made). Errors:
+ * DIAL_ERR_NOMEM. */
+dial_status dial_gp_cost_fit(dial_ctx *ctx, size_t n, size_t d, const double *x,
+                             const double *seconds, const size_t *n_choices, dial_gp_cost *cost,
+                             bool *usable);
+/* The predicted log seconds at u. */
+double dial_gp_cost_log_seconds(const dial_gp_cost *cost, const double *u);
+void dial_gp_cost_free(dial_gp_cost *cost);
+
+/* ---- gp_acquisition.c: the next point ------------------------------------- */
+
+/* How close two candidates' log EI must be for the cheaper to win: within
+ * log(1.1), i.e. expected improvements within 10% of each other. */
+#define DIAL_GP_TIE_LOG_MARGIN 0.09531017980432486
+
+/* What the acquisition search needs. */
+typedef struct dial_gp_search {
+    const dial_gp *gp;
+    double best;              /* the incumbent's standardised loss */
+    const dial_gp_cost *cost; /* NULL: cost-blind */
+    /* d entries: the knob of each dimension; a coordinate is snapped to
+     * a value the knob can take (an integer, a step, a choice) before
+     * the acquisition is computed there, so rounding never lands on a
+     * point the model did not score. */
+    const dial_param *const *params;
+    const double *incumbents; /* n_incumbents * d: the best points seen */
+    size_t n_incumbents;
+} dial_gp_search;
+
+/* Maximises log EI over the unit cube by random starts (uniform, and near
+ * the incumbents; seeded from (seed, stream)) and a coordinate search from
+ * the best few; with a cost model, among the candidates whose log EI is
+ * within DIAL_GP_TIE_LOG_MARGIN of the best, takes the one with the most EI
+ * per second. Writes the chosen point's d coordinates to u (snapped).
+ * Errors: DIAL_ERR_NOMEM. */
+dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, uint64_t seed,
+                                 uint64_t stream, double *u);
+
+#endif

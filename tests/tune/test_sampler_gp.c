@@ -1,0 +1,402 @@
+/* The gp sampler: its Gaussian process, log EI, and its proposals from a
+ * history built by hand (as the study builds it). */
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tune/gp_model.h"
+#include "tune/sampler_internal.h"
+
+#define PI 3.14159265358979323846
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static dial_param float_param(const char *name, double low, double high, bool log) {
+    return (dial_param){.name = (char *)name,
+                        .kind = DIAL_PARAM_FLOAT,
+                        .low = low,
+                        .high = high,
+                        .log = log,
+                        .condition = ""};
+}
+
+static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
+                          size_t n, bool cost_blind) {
+    dial_space space = {n, params};
+    dial_sampler_settings settings = {
+        .kind = kind, .seed = seed, .space = &space, .cost_blind = cost_blind};
+    dial_sampler *sampler = NULL;
+    assert_dial_ok(ctx, dial_sampler_create_with(ctx, &settings, &sampler));
+    return sampler;
+}
+
+/* A history that owns its points: up to MAX_TRIALS trials of up to
+ * MAX_PARAMS parameters. */
+#define MAX_TRIALS 400
+#define MAX_PARAMS 6
+
+typedef struct history_book {
+    size_t n;
+    dial_sampler_observation trials[MAX_TRIALS];
+    double x[MAX_TRIALS][MAX_PARAMS];
+} history_book;
+
+static void add_trial(history_book *book, dial_trial_state state, const double *x, size_t d,
+                      double loss, double seconds) {
+    assert_true(book->n < MAX_TRIALS);
+    size_t i = book->n++;
+    memcpy(book->x[i], x, d * sizeof *x);
+    book->trials[i] = (dial_sampler_observation){.number = (int64_t)i,
+                                                 .state = state,
+                                                 .loss = state == DIAL_TRIAL_COMPLETE ? loss : NAN,
+                                                 .seconds = seconds,
+                                                 .last_loss = NAN,
+                                                 .last_step = -1,
+                                                 .x = book->x[i]};
+}
+
+static dial_sampler_history view(const history_book *book) {
+    return (dial_sampler_history){book->n, book->trials};
+}
+
+static void propose(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
+                    const history_book *book, double *point) {
+    dial_sampler_history history = view(book);
+    assert_dial_ok(ctx, dial_sampler_propose(ctx, sampler, number, &history, point));
+}
+
+typedef double (*objective_fn)(const double *x);
+
+/* Runs budget trials one after the other, each proposed from all the
+ * finished ones; returns the best loss. */
+static double run_study(dial_ctx *ctx, const dial_sampler *sampler, size_t d, objective_fn f,
+                        size_t budget, history_book *book) {
+    double best = INFINITY, point[MAX_PARAMS];
+    book->n = 0;
+    for (size_t number = 0; number < budget; number++) {
+        propose(ctx, sampler, (int64_t)number, book, point);
+        double loss = f(point);
+        best = fmin(best, loss);
+        add_trial(book, DIAL_TRIAL_COMPLETE, point, d, loss, 1);
+    }
+    return best;
+}
+
+/* Branin on [-5, 10] x [0, 15]: minimum 0.397887 at three points. */
+static double branin(const double *x) {
+    double a = 1, b = 5.1 / (4 * PI * PI), c = 5 / PI, r = 6, s = 10, t = 1 / (8 * PI);
+    double u = x[1] - b * x[0] * x[0] + c * x[0] - r;
+    return a * u * u + s * (1 - t) * cos(x[0]) + s;
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+static double wave(double x) { return sin(6 * x) + 0.5 * x; }
+
+/* Fitted to a deterministic 1-d function, the posterior mean goes through
+ * the observations and the variance there is nearly zero, while between
+ * them (and far from them) it is not. */
+static void test_the_posterior_interpolates_the_data(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    double x[8], y[8], theta[3];
+    bool categorical[1] = {false};
+    for (int i = 0; i < 8; i++) x[i] = i / 7.0, y[i] = wave(x[i]);
+    dial_gp_data data = {8, 1, x, y, categorical};
+    assert_dial_ok(ctx, dial_gp_fit(ctx, &data, 1, 0, 2, theta));
+    dial_gp gp;
+    assert_dial_ok(ctx, dial_gp_condition(ctx, &data, theta, &gp));
+    double scratch[8], mean, variance;
+    for (int i = 0; i < 8; i++) {
+        dial_gp_predict(&gp, &x[i], scratch, &mean, &variance);
+        assert_true(fabs(mean - y[i]) < 0.02);
+        assert_true(variance < 1e-3 * gp.signal);
+    }
+    double between = 0.5 / 7.0;
+    dial_gp_predict(&gp, &between, scratch, &mean, &variance);
+    assert_true(fabs(mean - wave(between)) < 0.2);
+    double beside_variance = variance;
+    assert_true(beside_variance > 10 * 1e-3 * gp.signal * 1e-3);
+    double far = 3;
+    dial_gp_predict(&gp, &far, scratch, &mean, &variance);
+    assert_true(variance > beside_variance);
+    assert_true(variance > 0.5 * gp.signal);
+    dial_gp_free(&gp);
+    dial_ctx_free(ctx);
+}
+
+/* Duplicated points with no noise make K singular: conditioning adds
+ * jitter and succeeds, and predicts finite values. */
+static void test_duplicate_points_are_rescued_by_jitter(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    double x[4] = {0.3, 0.3, 0.3, 0.7}, y[4] = {1, 1, 1, -1};
+    bool categorical[1] = {false};
+    dial_gp_data data = {4, 1, x, y, categorical};
+    double theta[3] = {log(0.5), 0, -INFINITY}; /* noise variance 0 */
+    dial_gp gp;
+    assert_dial_ok(ctx, dial_gp_condition(ctx, &data, theta, &gp));
+    assert_true(gp.noise >= 1e-8 && gp.noise <= 1e-2);
+    double scratch[4], mean, variance, at = 0.3;
+    dial_gp_predict(&gp, &at, scratch, &mean, &variance);
+    assert_true(isfinite(mean) && isfinite(variance));
+    assert_true(fabs(mean - 1) < 0.05);
+    dial_gp_free(&gp);
+    dial_ctx_free(ctx);
+}
+
+/* Log EI agrees with the direct formula where that is accurate, and stays
+ * finite and decreasing far below the incumbent, where EI underflows. */
+static void test_log_expected_improvement_is_stable(void **state) {
+    (void)state;
+    for (double z = -5; z <= 5; z += 0.25) {
+        double pdf = exp(-0.5 * z * z) / sqrt(2 * PI);
+        double cdf = 0.5 * erfc(-z / sqrt(2));
+        double direct = log(2 * (pdf + z * cdf)); /* sigma 2 */
+        double stable = dial_gp_log_expected_improvement(0, 4, 2 * z);
+        assert_true(fabs(direct - stable) < 1e-9 * fmax(1, fabs(direct)));
+    }
+    double previous = INFINITY;
+    for (double z = -1; z >= -1e4; z *= 1.5) {
+        double value = dial_gp_log_expected_improvement(0, 1, z);
+        assert_true(isfinite(value));
+        assert_true(value < previous);
+        /* log EI ~ -z^2/2 - log(sqrt(2 pi)) - 2 log|z| */
+        if (z < -40)
+            assert_true(fabs(value - (-0.5 * z * z - log(sqrt(2 * PI)) - 2 * log(-z))) <
+                        1e-3 * fabs(value));
+        previous = value;
+    }
+}
+
+/* ---- proposals ----------------------------------------------------------- */
+
+/* On Branin, 10 qmc trials then 20 gp trials come within 0.05 of the
+ * minimum, and beat random search with the same budget and seed. */
+static void test_gp_finds_the_minimum_of_branin(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2] = {float_param("x", -5, 10, false), float_param("y", 0, 15, false)};
+    static history_book book;
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 1, params, 2, false);
+    double gp_best = run_study(ctx, gp, 2, branin, 30, &book);
+    dial_sampler *random = make(ctx, DIAL_SAMPLER_RANDOM, 1, params, 2, false);
+    double random_best = run_study(ctx, random, 2, branin, 30, &book);
+    printf("branin after 30 trials: gp %.6f, random %.6f\n", gp_best, random_best);
+    assert_true(gp_best < 0.397887 + 0.05);
+    assert_true(gp_best < random_best);
+    dial_sampler_free(gp);
+    dial_sampler_free(random);
+    dial_ctx_free(ctx);
+}
+
+static dial_param int_param(const char *name, double low, double high, double step, bool log) {
+    return (dial_param){.name = (char *)name,
+                        .kind = DIAL_PARAM_INT,
+                        .low = low,
+                        .high = high,
+                        .step = step,
+                        .log = log,
+                        .condition = ""};
+}
+
+static char *kernels[] = {"linear", "rbf", "poly"};
+
+/* Every kind of knob: an int with a step, a log int, a log float, a float
+ * with a step, a categorical, and a fixed float. */
+static void mixed_space(dial_param *params) {
+    params[0] = int_param("depth", 2, 20, 3, false);
+    params[1] = int_param("trees", 10, 1000, 0, true);
+    params[2] = float_param("lr", 1e-4, 1, true);
+    params[3] = float_param("ratio", 0.1, 0.9, false);
+    params[3].step = 0.2;
+    params[4] = (dial_param){.name = "kernel",
+                             .kind = DIAL_PARAM_CHOICE,
+                             .low = 0,
+                             .high = 2,
+                             .n_choices = 3,
+                             .choices = kernels,
+                             .condition = ""};
+    params[5] = float_param("alpha", 0.5, 0.5, false);
+    params[5].fixed = true;
+}
+
+static double mixed_loss(const double *x) {
+    return fabs(x[0] - 11) / 9 + fabs(log(x[1] / 200)) + fabs(log10(x[2]) + 2) + fabs(x[3] - 0.5) +
+           (x[4] == 1 ? 0 : 1);
+}
+
+static void assert_valid_mixed(const double *x) {
+    assert_true(x[0] >= 2 && x[0] <= 20 && fmod(x[0] - 2, 3) == 0);
+    assert_true(x[1] >= 10 && x[1] <= 1000 && x[1] == round(x[1]));
+    assert_true(x[2] >= 1e-4 && x[2] <= 1);
+    double steps = (x[3] - 0.1) / 0.2;
+    assert_true(x[3] >= 0.1 - 1e-12 && x[3] <= 0.9 + 1e-12 && fabs(steps - round(steps)) < 1e-9);
+    assert_true(x[4] == 0 || x[4] == 1 || x[4] == 2);
+    assert_true(x[5] == 0.5);
+}
+
+/* Integers, steps, log scales and choices come out as values the knobs
+ * can take, and the search still finds the right choice. */
+static void test_every_kind_of_knob_gets_valid_values(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[6];
+    mixed_space(params);
+    static history_book book;
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 7, params, 6, false);
+    double best = run_study(ctx, gp, 6, mixed_loss, 30, &book);
+    for (size_t i = 0; i < book.n; i++) assert_valid_mixed(book.x[i]);
+    size_t right_kernel = 0;
+    for (size_t i = 20; i < book.n; i++) right_kernel += book.x[i][4] == 1;
+    assert_true(right_kernel >= 7);
+    assert_true(best < 1);
+    dial_sampler_free(gp);
+    dial_ctx_free(ctx);
+}
+
+/* The same seed and history give the same point, from another sampler
+ * too; another seed gives another point. */
+static void test_the_same_seed_and_history_give_the_same_point(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[6];
+    mixed_space(params);
+    static history_book book;
+    dial_sampler *first = make(ctx, DIAL_SAMPLER_GP, 3, params, 6, false);
+    run_study(ctx, first, 6, mixed_loss, 15, &book);
+    dial_sampler *second = make(ctx, DIAL_SAMPLER_GP, 3, params, 6, false);
+    dial_sampler *other = make(ctx, DIAL_SAMPLER_GP, 4, params, 6, false);
+    double a[6], b[6], again[6], c[6];
+    propose(ctx, first, 15, &book, a);
+    propose(ctx, second, 15, &book, b);
+    propose(ctx, first, 15, &book, again);
+    propose(ctx, other, 15, &book, c);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_equal(a, again, sizeof a);
+    assert_true(memcmp(a, c, sizeof a) != 0);
+    dial_sampler_free(first);
+    dial_sampler_free(second);
+    dial_sampler_free(other);
+    dial_ctx_free(ctx);
+}
+
+static double bowl(const double *x) {
+    return (x[0] - 0.3) * (x[0] - 0.3) + (x[1] - 0.6) * (x[1] - 0.6);
+}
+
+static double unit_distance(const double *a, const double *b) {
+    return hypot(a[0] - b[0], a[1] - b[1]);
+}
+
+/* A trial still running at the point the gp would propose makes it
+ * propose somewhere else (its liar is the worst loss seen), and a pruned
+ * trial there does too; a failed one is ignored. */
+static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    static history_book book;
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 5, params, 2, false);
+    run_study(ctx, gp, 2, bowl, 20, &book);
+    double first[2], running[2], pruned[2], failed[2];
+    propose(ctx, gp, 20, &book, first);
+    add_trial(&book, DIAL_TRIAL_RUNNING, first, 2, NAN, NAN);
+    propose(ctx, gp, 21, &book, running);
+    assert_true(unit_distance(first, running) > 0.02);
+    book.trials[20].state = DIAL_TRIAL_PRUNED;
+    propose(ctx, gp, 21, &book, pruned);
+    assert_true(unit_distance(first, pruned) > 0.02);
+    book.trials[20].state = DIAL_TRIAL_FAILED;
+    propose(ctx, gp, 21, &book, failed);
+    book.n--;
+    double without[2];
+    propose(ctx, gp, 21, &book, without);
+    assert_memory_equal(failed, without, sizeof failed);
+    dial_sampler_free(gp);
+    dial_ctx_free(ctx);
+}
+
+/* Every trial at one point, or every loss equal: the model still gives a
+ * valid point (jitter, a flat fit), never an error or NaN. */
+static void test_duplicates_and_a_flat_objective_give_valid_points(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[6];
+    mixed_space(params);
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 2, params, 6, false);
+    static history_book book;
+    double same[6] = {5, 100, 0.01, 0.5, 1, 0.5}, point[6];
+    book.n = 0;
+    for (int i = 0; i < 12; i++) add_trial(&book, DIAL_TRIAL_COMPLETE, same, 6, 1 + (i % 2), 1);
+    propose(ctx, gp, 12, &book, point);
+    assert_valid_mixed(point);
+    book.n = 0;
+    for (int i = 0; i < 12; i++) {
+        double x[6];
+        propose(ctx, gp, i, &book, x);
+        add_trial(&book, DIAL_TRIAL_COMPLETE, x, 6, 3, 1);
+    }
+    propose(ctx, gp, 12, &book, point);
+    assert_valid_mixed(point);
+    /* The most uncertain point is away from every trial. */
+    for (int i = 0; i < 12; i++) assert_true(memcmp(book.x[i], point, sizeof point) != 0);
+    dial_sampler_free(gp);
+    dial_ctx_free(ctx);
+}
+
+/* Past DIAL_GP_MAX_TRIALS finished trials the proposal is tpe's, made with
+ * the same seed and space; describe says so. */
+static void test_past_the_limit_tpe_proposes(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 9, params, 2, false);
+    dial_sampler *tpe = make(ctx, DIAL_SAMPLER_TPE, 9, params, 2, false);
+    static history_book book;
+    book.n = 0;
+    dial_rng rng = dial_rng_stream(9, 1);
+    for (int i = 0; i <= DIAL_GP_MAX_TRIALS; i++) {
+        double x[2] = {dial_rng_uniform(&rng), dial_rng_uniform(&rng)};
+        add_trial(&book, DIAL_TRIAL_COMPLETE, x, 2, bowl(x), 1);
+    }
+    double from_gp[2], from_tpe[2];
+    propose(ctx, gp, DIAL_GP_MAX_TRIALS + 1, &book, from_gp);
+    propose(ctx, tpe, DIAL_GP_MAX_TRIALS + 1, &book, from_tpe);
+    assert_memory_equal(from_gp, from_tpe, sizeof from_gp);
+    /* Below the limit the gp's own model proposes. */
+    book.n = 50;
+    propose(ctx, gp, 50, &book, from_gp);
+    propose(ctx, tpe, 50, &book, from_tpe);
+    assert_true(memcmp(from_gp, from_tpe, sizeof from_gp) != 0);
+    char text[200];
+    dial_sampler_describe(gp, text, sizeof text);
+    assert_string_equal(text, "gp, Matern 5/2 with one length scale per knob, log EI (the cheaper "
+                              "of near ties); qmc for the first 10 trials; tpe past 300 trials");
+    dial_sampler *blind = make(ctx, DIAL_SAMPLER_GP, 9, params, 2, true);
+    dial_sampler_describe(blind, text, sizeof text);
+    assert_string_equal(text, "gp, Matern 5/2 with one length scale per knob, log EI; qmc for "
+                              "the first 10 trials; tpe past 300 trials");
+    dial_sampler_free(gp);
+    dial_sampler_free(tpe);
+    dial_sampler_free(blind);
+    dial_ctx_free(ctx);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_posterior_interpolates_the_data),
+        cmocka_unit_test(test_duplicate_points_are_rescued_by_jitter),
+        cmocka_unit_test(test_log_expected_improvement_is_stable),
+        cmocka_unit_test(test_gp_finds_the_minimum_of_branin),
+        cmocka_unit_test(test_every_kind_of_knob_gets_valid_values),
+        cmocka_unit_test(test_the_same_seed_and_history_give_the_same_point),
+        cmocka_unit_test(test_a_running_trial_pushes_the_next_proposal_away),
+        cmocka_unit_test(test_duplicates_and_a_flat_objective_give_valid_points),
+        cmocka_unit_test(test_past_the_limit_tpe_proposes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
