@@ -104,7 +104,7 @@ def tune(dial, model, data_path, target, sampler, seed, trials):
         raise RuntimeError("failed (%d): %s\n%s" % (done.returncode, " ".join(command),
                                                      done.stderr))
     summary = json.loads(done.stdout)
-    return summary["best_value"], seconds, summary.get("sampler")
+    return summary["best_value"], seconds, summary.get("sampler_plan")
 
 
 def main():
