@@ -8,9 +8,12 @@
  *     1e-1, DIAL_LOG) and friends and returns the value;
  *   ask-and-tell: dial_study_ask gives a trial, the caller suggests and
  *     evaluates, dial_study_tell reports its value.
- * The value a sampler gives trial n depends only on (study seed, n) and, for
- * the grid, n's position in the grid: the same seed gives the same trials
- * whatever the number of workers.
+ * The value a blind sampler (random, grid, qmc) gives trial n depends only
+ * on (study seed, n) and, for the grid, n's position in the grid; a sampler
+ * that learns (tpe, gp, cmaes, auto) also on the trials numbered below n
+ * (dial_study_optimize with J jobs: those numbered n - J or below, the
+ * others taken as still running), so the same seed and the same jobs give
+ * the same trials in one process (docs/samplers.md).
  */
 #ifndef DIAL_TUNE_H
 #define DIAL_TUNE_H

@@ -332,6 +332,16 @@ static void *worker_main(void *p) {
 
         double value;
         message[0] = '\0';
+        /* Outside the ledger: the proposal may wait for this run's earlier
+         * trials, which take the ledger to finish. */
+        status = dial_study_propose(self->ctx, run->study, trial);
+        if (status != DIAL_OK) {
+            record_error(run, self->ctx, status);
+            finish_trial(run, self->ctx, trial, DIAL_TRIAL_FAILED, NAN, dial_ctx_error(self->ctx));
+            set_running(run, self->slot, -1);
+            dial_trial_free(trial);
+            break;
+        }
         dial_trial_state state = run_objective(run, trial, &value, message, sizeof message);
         if (trial->abandoned) {
             status = abandon_trial(run, self->ctx, self->slot, trial);

@@ -381,17 +381,6 @@ dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max
     trial->ctx = trial_ctx;
     trial->record = started.record;
     trial->own = own;
-    status = dial_study_propose(ctx, study, trial);
-    if (status != DIAL_OK) {
-        /* As above: no orphan left running. */
-        bool was_stale = false;
-        pthread_mutex_lock(&study->lock);
-        study->storage.ops->finish(ctx, study->storage.self, trial->trial_id, DIAL_TRIAL_FAILED,
-                                   NAN, dial_ctx_error(ctx), dial_tune_now(), &was_stale);
-        pthread_mutex_unlock(&study->lock);
-        dial_trial_free(trial);
-        return status;
-    }
     *out = trial;
     return DIAL_OK;
 }
@@ -456,7 +445,17 @@ dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "max_trials = %lld is out of range: must be >= 0 (0 = no limit)",
                          (long long)max_trials);
-    return dial_study_start_trial(ctx, study, max_trials, dial_ctx_threads(ctx), out);
+    dial_status status =
+        dial_study_start_trial(ctx, study, max_trials, dial_ctx_threads(ctx), out);
+    if (status != DIAL_OK || !*out) return status;
+    status = dial_study_propose(ctx, study, *out);
+    if (status != DIAL_OK) {
+        /* No orphan left running to hold a place in the budget. */
+        dial_study_finish_trial(ctx, study, *out, DIAL_TRIAL_FAILED, NAN, dial_ctx_error(ctx));
+        dial_trial_free(*out);
+        *out = NULL;
+    }
+    return status;
 }
 
 dial_status dial_study_tell(dial_ctx *ctx, dial_study *study, dial_trial *trial,

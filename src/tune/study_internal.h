@@ -68,7 +68,9 @@ uint64_t dial_trial_seed(uint64_t study_seed, int64_t number);
 int64_t dial_study_trial_limit(const dial_study *study, int64_t max_trials);
 
 /* Allocates a trial whose context has `threads` threads; *out is NULL when
- * the study already has max_trials trials. Errors go to ctx. */
+ * the study already has max_trials trials. Errors go to ctx. A learning
+ * sampler's point is not proposed yet: dial_study_propose does, outside
+ * any lock of the caller's (it may wait for the caller's other trials). */
 dial_status dial_study_start_trial(dial_ctx *ctx, dial_study *study, int64_t max_trials,
                                    int threads, dial_trial **out);
 /* Stores the outcome of a trial and updates trial->record to match (a
