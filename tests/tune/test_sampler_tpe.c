@@ -191,15 +191,17 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
         int_param("stepped", 2, 29, 3, false),  float_param("rate", 1e-4, 10, true),
         int_param("width", 1, 1000, 0, true),   float_param("quarter", 0, 2, false),
         choice_param("letter", letters, 5, ""), float_param("fixed", 0.5, 0.5, false),
-        float_param("plain", -1, 1, false),
+        float_param("plain", -1, 1, false),     int_param("sparse", 1, 1000, 7, true),
+        float_param("percent", 0.01, 1, true),
     };
     params[3].step = 0.25;
     params[4].low = 1; /* only b, c and d */
     params[4].high = 3;
+    params[8].step = 0.01;
     size_t d = sizeof params / sizeof params[0];
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 7, params, d);
     history h = history_new(d, 400);
-    double point[7];
+    double point[9];
     for (size_t number = 0; number < 400; number++) {
         propose(ctx, sampler, (int64_t)number, &h, point);
         assert_true(point[0] >= 2 && point[0] <= 29 && on_grid(point[0], 2, 3));
@@ -209,6 +211,8 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
         assert_true(point[4] >= 1 && point[4] <= 3 && point[4] == round(point[4]));
         assert_true(point[5] == 0.5);
         assert_true(point[6] >= -1 && point[6] <= 1);
+        assert_true(point[7] >= 1 && point[7] <= 1000 && on_grid(point[7], 1, 7));
+        assert_true(point[8] >= 0.01 && point[8] <= 1 && on_grid(point[8], 0.01, 0.01));
         /* a loss that pulls towards every end, so the kernels reach them */
         double loss = -fabs(point[0] - 15) + log10(point[1]) - 3 * log10(point[2]) +
                       (point[3] - 2) * (point[3] - 2) + fabs(point[4] - 3) - point[6];
@@ -444,6 +448,69 @@ static void test_tpe_ranks_pruned_trials_deeper_step_first(void **s) {
     dial_ctx_free(ctx);
 }
 
+/* ---- the estimators ------------------------------------------------------------ */
+
+/* The total probability of a one-dimensional estimator over param: the sum
+ * over its values for a grid or a choice, the integral (midpoint rule on
+ * the transformed axis) otherwise. */
+static double total_probability(dial_ctx *ctx, const dial_param *param, const double *obs,
+                                size_t n_obs) {
+    dial_tpe_dimension dim;
+    dial_tpe_dimension_init(param, &dim);
+    double weights[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    dial_parzen *parzen = NULL;
+    assert_dial_ok(ctx, dial_parzen_create(ctx, &dim, 1, n_obs, obs, weights, &parzen));
+    double *scratch = calloc(dial_parzen_kernels(parzen) + 1, sizeof *scratch);
+    double total = 0;
+    if (dim.categorical || dim.bin > 0) {
+        double step = dim.categorical ? 1 : dim.bin;
+        for (double v = param->kind == DIAL_PARAM_INT ? ceil(param->low) : param->low;
+             v <= param->high + 1e-9; v += step)
+            total += exp(dial_parzen_log_pdf(parzen, &v, scratch));
+    } else {
+        size_t cells = 20000;
+        double width = (dim.high - dim.low) / (double)cells;
+        for (size_t i = 0; i < cells; i++) {
+            double t = dim.low + ((double)i + 0.5) * width;
+            double v = param->log ? exp(t) : t;
+            total += exp(dial_parzen_log_pdf(parzen, &v, scratch)) * width;
+        }
+    }
+    free(scratch);
+    dial_parzen_free(parzen);
+    return total;
+}
+
+static void test_parzen_estimators_are_probability_distributions_for_every_kind(void **s) {
+    (void)s;
+    dial_ctx *ctx = test_ctx();
+    /* an integer over 1..100: cells narrow next to the bandwidth (the
+     * midpoint rule); over 1..10: as wide as it (the exact mass) */
+    dial_param wide = int_param("k", 1, 100, 0, false), narrow = int_param("k", 1, 10, 0, false);
+    double wide_obs[] = {3, 50, 97, 100}, narrow_obs[] = {1, 2, 9, 10};
+    dial_param stepped = float_param("q", 0, 2, false);
+    stepped.step = 0.25;
+    double stepped_obs[] = {0, 0.5, 2};
+    dial_param plain = float_param("x", -1, 1, false), logged = float_param("C", 1e-3, 1e3, true);
+    double plain_obs[] = {-1, 0.3, 0.31, 1}, logged_obs[] = {1e-3, 0.1, 1e3};
+    static char *letters[] = {"a", "b", "c", "d"};
+    dial_param letter = choice_param("letter", letters, 4, "");
+    double letter_obs[] = {0, 0, 3};
+    struct {
+        const dial_param *param;
+        const double *obs;
+        size_t n;
+    } cases[] = {{&wide, wide_obs, 4},   {&narrow, narrow_obs, 4}, {&stepped, stepped_obs, 3},
+                 {&plain, plain_obs, 4}, {&logged, logged_obs, 3}, {&letter, letter_obs, 3},
+                 {&wide, NULL, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double total = total_probability(ctx, cases[c].param, cases[c].obs, cases[c].n);
+        if (fabs(total - 1) > 1e-3)
+            fail_msg("case %zu (%s): total probability %.6f", c, cases[c].param->name, total);
+    }
+    dial_ctx_free(ctx);
+}
+
 /* ---- cost -------------------------------------------------------------------- */
 
 static void test_tpe_bad_estimator_is_bounded_at_10000_trials(void **s) {
@@ -505,6 +572,7 @@ int main(void) {
         cmocka_unit_test(test_tpe_ignores_failed_trials),
         cmocka_unit_test(test_tpe_counts_pruned_trials_as_bad_however_low_their_last_loss),
         cmocka_unit_test(test_tpe_ranks_pruned_trials_deeper_step_first),
+        cmocka_unit_test(test_parzen_estimators_are_probability_distributions_for_every_kind),
         cmocka_unit_test(test_tpe_bad_estimator_is_bounded_at_10000_trials),
         cmocka_unit_test(test_tpe_describes_itself_with_its_startup_trials),
     };
