@@ -14,8 +14,10 @@
  * that promises nearly as much as the best but costs less is worth more
  * per second of the study. Among the candidates whose log EI is within
  * DIAL_GP_TIE_LOG_MARGIN of the best, the one with the most log EI minus
- * predicted log seconds wins. The margin keeps the model's first choice
- * whenever it is clearly better: a cheaper point never wins on cost alone.
+ * predicted log seconds wins, and a coordinate search then walks from it
+ * to more EI per second while staying within the margin. The margin keeps
+ * the model's first choice whenever it is clearly better: a cheaper point
+ * never wins on cost alone.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -85,6 +87,41 @@ static double climb(const dial_gp_search *search, double *u, double value, doubl
     return value;
 }
 
+/* Climbs from u (updated in place) to more expected improvement per
+ * second, by coordinate steps that keep log EI at or above threshold: along
+ * a plateau of the loss (every C past some value as good), this walks to
+ * its cheap end, which the candidates alone reach only by chance. */
+static void cheapen(const dial_gp_search *search, double *u, double value, double threshold,
+                    double *trial, double *scratch) {
+    size_t d = search->gp->d;
+    double rate = value - dial_gp_cost_log_seconds(search->cost, u);
+    double step = CLIMB_FIRST_STEP;
+    int evaluations = 0;
+    while (step >= CLIMB_LAST_STEP && evaluations < CLIMB_EVALUATIONS) {
+        bool improved = false;
+        for (size_t j = 0; j < d; j++) {
+            const dial_param *param = search->params[j];
+            size_t choices = choices_of(param);
+            size_t tries = choices ? choices : 2;
+            double best_coordinate = u[j];
+            for (size_t t = 0; t < tries; t++) {
+                double coordinate = choices ? (double)t : u[j] + (t ? step : -step);
+                coordinate = snap(param, coordinate);
+                if (coordinate == u[j]) continue;
+                memcpy(trial, u, d * sizeof *trial);
+                trial[j] = coordinate;
+                double candidate = score(search, trial, scratch);
+                evaluations++;
+                if (!(candidate >= threshold)) continue;
+                double candidate_rate = candidate - dial_gp_cost_log_seconds(search->cost, trial);
+                if (candidate_rate > rate) rate = candidate_rate, best_coordinate = coordinate;
+            }
+            if (best_coordinate != u[j]) u[j] = best_coordinate, improved = true;
+        }
+        if (!improved) step *= 0.5;
+    }
+}
+
 /* A uniform start, or one near an incumbent (a normal step of 0.02 or 0.1
  * per coordinate, a categorical kept four times out of five). */
 static void draw_start(const dial_gp_search *search, dial_rng *rng, bool near, double *u) {
@@ -145,8 +182,8 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
     size_t total = starts + climbs, chosen = 0;
     for (size_t i = 1; i < total; i++)
         if (values[i] > values[chosen]) chosen = i;
+    double threshold = values[chosen] - DIAL_GP_TIE_LOG_MARGIN;
     if (search->cost) {
-        double threshold = values[chosen] - DIAL_GP_TIE_LOG_MARGIN;
         double best_rate = -INFINITY;
         size_t cheapest = chosen;
         for (size_t i = 0; i < total; i++) {
@@ -157,6 +194,7 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
         chosen = cheapest;
     }
     memcpy(u, points + chosen * d, d * sizeof *u);
+    if (search->cost) cheapen(search, u, values[chosen], threshold, trial, scratch);
     free(points), free(values), free(scratch), free(order);
     return DIAL_OK;
 }

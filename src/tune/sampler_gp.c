@@ -121,6 +121,16 @@ static void inputs_free(gp_inputs *in) {
     free(in->x), free(in->y), free(in->seconds), free(in->complete);
 }
 
+/* Whether a trial's point is known: a trial that has not been given its
+ * point yet (NaN everywhere) says nothing about where it runs, and a liar
+ * at the centre of the cube would push the search away from there. */
+static bool point_known(const dial_space *space, const double *x) {
+    if (!x) return false;
+    for (size_t i = 0; i < space->n; i++)
+        if (!isnan(x[i])) return true;
+    return space->n == 0;
+}
+
 static void encode(const gp_inputs *in, const double *values, double *row) {
     for (size_t j = 0; j < in->d; j++) {
         const dial_param *param = in->params[j];
@@ -165,7 +175,7 @@ static dial_status build_inputs(dial_ctx *ctx, const dial_sampler *sampler,
     double lowest = INFINITY, highest = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         const dial_sampler_observation *o = &history->trials[i];
-        if (o->state == DIAL_TRIAL_COMPLETE && isfinite(o->loss) && o->x) {
+        if (o->state == DIAL_TRIAL_COMPLETE && isfinite(o->loss) && point_known(space, o->x)) {
             lowest = fmin(lowest, o->loss);
             highest = fmax(highest, o->loss);
         }
@@ -175,7 +185,7 @@ static dial_status build_inputs(dial_ctx *ctx, const dial_sampler *sampler,
     for (size_t i = 0; i < n; i++) {
         const dial_sampler_observation *o = &history->trials[i];
         bool complete = o->state == DIAL_TRIAL_COMPLETE && !isnan(o->loss);
-        if (!o->x || !(complete || o->state == DIAL_TRIAL_PRUNED)) continue;
+        if (!point_known(space, o->x) || !(complete || o->state == DIAL_TRIAL_PRUNED)) continue;
         size_t row = in->n_fit++;
         encode(in, o->x, in->x + row * d);
         in->y[row] = complete ? fmin(fmax(o->loss, lowest), highest) : highest;
@@ -197,7 +207,7 @@ static dial_status build_inputs(dial_ctx *ctx, const dial_sampler *sampler,
     in->n_all = in->n_fit;
     for (size_t i = 0; i < n; i++) {
         const dial_sampler_observation *o = &history->trials[i];
-        if (o->state != DIAL_TRIAL_RUNNING || !o->x) continue;
+        if (o->state != DIAL_TRIAL_RUNNING || !point_known(space, o->x)) continue;
         size_t row = in->n_all++;
         encode(in, o->x, in->x + row * d);
         in->y[row] = worst; /* CL-max: see the top of the file */

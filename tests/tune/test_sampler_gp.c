@@ -294,7 +294,8 @@ static double unit_distance(const double *a, const double *b) {
 
 /* A trial still running at the point the gp would propose makes it
  * propose somewhere else (its liar is the worst loss seen), and a pruned
- * trial there does too; a failed one is ignored. */
+ * trial there does too; a failed one is ignored, and so is a running one
+ * whose point is not known yet. */
 static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -313,9 +314,13 @@ static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
     book.trials[20].state = DIAL_TRIAL_FAILED;
     propose(ctx, gp, 21, &book, failed);
     book.n--;
-    double without[2];
+    double without[2], unknown[2], nowhere[2] = {NAN, NAN};
     propose(ctx, gp, 21, &book, without);
     assert_memory_equal(failed, without, sizeof failed);
+    /* A running trial not yet given its point is no liar anywhere. */
+    add_trial(&book, DIAL_TRIAL_RUNNING, nowhere, 2, NAN, NAN);
+    propose(ctx, gp, 21, &book, unknown);
+    assert_memory_equal(unknown, without, sizeof unknown);
     dial_sampler_free(gp);
     dial_ctx_free(ctx);
 }
@@ -386,6 +391,32 @@ static void test_past_the_limit_tpe_proposes(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* The loss depends on x alone, the cost grows with y: with the trials'
+ * costs the proposal has about as good an x and a cheaper y than the
+ * cost-blind one, from the same history and seed. */
+static void test_cost_awareness_prefers_the_cheaper_of_near_ties(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_sampler *aware = make(ctx, DIAL_SAMPLER_GP, 11, params, 2, false);
+    dial_sampler *blind = make(ctx, DIAL_SAMPLER_GP, 11, params, 2, true);
+    static history_book book;
+    book.n = 0;
+    for (int i = 0; i < 20; i++) {
+        double x[2];
+        propose(ctx, blind, i, &book, x);
+        add_trial(&book, DIAL_TRIAL_COMPLETE, x, 2, (x[0] - 0.3) * (x[0] - 0.3), exp(4 * x[1]));
+    }
+    double cheap[2], dear[2];
+    propose(ctx, aware, 20, &book, cheap);
+    propose(ctx, blind, 20, &book, dear);
+    assert_true(fabs(cheap[0] - 0.3) < 0.1);
+    assert_true(cheap[1] < dear[1] - 0.1);
+    dial_sampler_free(aware);
+    dial_sampler_free(blind);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_posterior_interpolates_the_data),
@@ -397,6 +428,7 @@ int main(void) {
         cmocka_unit_test(test_a_running_trial_pushes_the_next_proposal_away),
         cmocka_unit_test(test_duplicates_and_a_flat_objective_give_valid_points),
         cmocka_unit_test(test_past_the_limit_tpe_proposes),
+        cmocka_unit_test(test_cost_awareness_prefers_the_cheaper_of_near_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
