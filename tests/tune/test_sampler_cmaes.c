@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dial/tune.h"
 #include "tune/sampler_cmaes.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -133,6 +135,16 @@ static double rosenbrock(const double *x, size_t n) {
     return sum;
 }
 
+/* Many local optima, a unit apart; the global one at the shift. */
+static double rastrigin(const double *x, size_t n) {
+    double sum = 10 * (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double y = x[i] - shift[i];
+        sum += y * y - 10 * cos(2 * 3.14159265358979323846 * y);
+    }
+    return sum;
+}
+
 static double flat(const double *x, size_t n) {
     (void)x, (void)n;
     return 1;
@@ -247,6 +259,29 @@ static void test_a_converging_run_does_not_restart(void **state) {
     assert_int_equal(cmaes.restarts, 0);
     assert_int_equal(cmaes.generations, (200 - 10) / 6);
     assert_true(cmaes.sigma < 0.01);
+    dial_cmaes_free(&cmaes);
+    run_free(&run);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
+static void test_a_run_stuck_in_a_local_optimum_restarts_and_finds_the_global_one(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2];
+    box(params, 2);
+    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 2, params, 2);
+    study_run run = run_new(2, 1500);
+    for (size_t i = 0; i < 300; i++) run_step(ctx, sampler, &run, rastrigin);
+    dial_cmaes cmaes = replayed(ctx, sampler, &run);
+    /* converging, in a basin next to the global one */
+    assert_int_equal(cmaes.restarts, 0);
+    assert_true(cmaes.sigma < 1e-3);
+    assert_true(best_loss(&run) > 0.5);
+    dial_cmaes_free(&cmaes);
+    for (size_t i = 300; i < 1500; i++) run_step(ctx, sampler, &run, rastrigin);
+    cmaes = replayed(ctx, sampler, &run);
+    assert_true(cmaes.restarts >= 1);
+    assert_true(best_loss(&run) < 1e-6);
     dial_cmaes_free(&cmaes);
     run_free(&run);
     dial_sampler_free(sampler);
@@ -468,6 +503,160 @@ static void test_pruned_and_failed_trials_rank_worst(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* ---- through a study --------------------------------------------------------- */
+
+#define STUDY_TRIALS 100
+/* the startup trials and four generations of 7 */
+#define ASKED_TRIALS 40
+
+static dial_study *open_study(dial_ctx *ctx, const char *storage, const dial_space *space,
+                              dial_sampler_kind kind) {
+    dial_study_options options = {.name = "cmaes",
+                                  .storage = storage,
+                                  .direction = DIAL_MINIMIZE,
+                                  .sampler = kind,
+                                  .space = space,
+                                  .seed = 13};
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
+    return study;
+}
+
+/* x, y float, n int, c categorical (4 more unless "b"). */
+static double study_loss(const dial_trial_record *record) {
+    double sum = 0;
+    for (size_t i = 0; i < record->n_params; i++) {
+        const char *name = record->param_names[i];
+        double v = record->param_values[i];
+        if (strcmp(name, "x") == 0) sum += (v - 1.7) * (v - 1.7);
+        if (strcmp(name, "y") == 0) sum += (v + 2.4) * (v + 2.4);
+        if (strcmp(name, "n") == 0) sum += (v - 6) * (v - 6);
+        if (strcmp(name, "c") == 0) sum += strcmp(record->param_texts[i], "b") == 0 ? 0 : 4;
+    }
+    return sum;
+}
+
+typedef struct study_user {
+    const dial_space *space;
+    bool shuffle;
+} study_user;
+
+static dial_status study_objective(void *p, dial_trial *trial, double *value, bool *pruned) {
+    (void)pruned;
+    const study_user *user = p;
+    dial_status status = dial_trial_suggest_space(trial, user->space);
+    if (status != DIAL_OK) return status;
+    const dial_trial_record *record = dial_trial_get_record(trial);
+    if (user->shuffle) {
+        /* finish out of order: which thread ends first must not matter */
+        struct timespec pause = {0, (long)((record->number * 7919) % 5) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    *value = study_loss(record);
+    return DIAL_OK;
+}
+
+static void append_record(char *text, size_t size, const dial_trial_record *record) {
+    for (size_t p = 0; p < record->n_params; p++)
+        snprintf(text + strlen(text), size - strlen(text), "%s=%s ", record->param_names[p],
+                 record->param_texts[p]);
+    snprintf(text + strlen(text), size - strlen(text), "\n");
+}
+
+/* Every trial's values as text, one line per trial in number order. */
+static char *run_study(dial_ctx *ctx, const dial_space *space, dial_sampler_kind kind, int jobs,
+                       int64_t n_trials, double *best) {
+    dial_study *study = open_study(ctx, NULL, space, kind);
+    study_user user = {space, jobs > 1};
+    dial_optimize_options options = {.n_trials = n_trials, .jobs = jobs};
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, study_objective, &user, &options));
+    dial_trial_list list = {0};
+    assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
+    assert_int_equal(list.count, n_trials);
+    char *text = calloc(1, 64 * 1024);
+    assert_non_null(text);
+    *best = INFINITY;
+    for (size_t i = 0; i < list.count; i++) {
+        assert_int_equal(list.items[i].number, (int64_t)i);
+        *best = fmin(*best, list.items[i].value);
+        append_record(text, 64 * 1024, &list.items[i]);
+    }
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+    return text;
+}
+
+static dial_space study_space(dial_ctx *ctx) {
+    dial_space space = {0};
+    assert_dial_ok(ctx, dial_space_add_typed_json(ctx, &space,
+                                                  "{\"x\": \"float:-5..5\", \"y\": "
+                                                  "\"float:-5..5\", \"n\": \"int:1..9\", "
+                                                  "\"c\": [\"a\", \"b\", \"c\"]}",
+                                                  "space"));
+    return space;
+}
+
+static void test_a_study_gives_the_same_trials_for_the_same_seed_and_jobs(void **state) {
+    test_study_folder *f = *state;
+    dial_space space = study_space(f->ctx);
+    char plan[200];
+    dial_study *study = open_study(f->ctx, NULL, &space, DIAL_SAMPLER_CMAES);
+    dial_study_sampler_plan(study, plan, sizeof plan);
+    assert_string_equal(plan, "cmaes, population 7 with IPOP restarts (qmc for the first 10 "
+                              "trials; categoricals at random)");
+    dial_study_free(study);
+    double best1 = 0, best1again = 0, best4 = 0, best4again = 0;
+    char *one = run_study(f->ctx, &space, DIAL_SAMPLER_CMAES, 1, STUDY_TRIALS, &best1);
+    char *one_again = run_study(f->ctx, &space, DIAL_SAMPLER_CMAES, 1, STUDY_TRIALS, &best1again);
+    char *four = run_study(f->ctx, &space, DIAL_SAMPLER_CMAES, 4, STUDY_TRIALS, &best4);
+    char *four_again = run_study(f->ctx, &space, DIAL_SAMPLER_CMAES, 4, STUDY_TRIALS, &best4again);
+    double random_best = 0;
+    free(run_study(f->ctx, &space, DIAL_SAMPLER_RANDOM, 1, STUDY_TRIALS, &random_best));
+    assert_string_equal(one, one_again);
+    assert_string_equal(four, four_again);
+    /* it learns with either: random search's best is twice as far */
+    assert_true(best1 < random_best / 1.5);
+    assert_true(best4 < random_best / 1.5);
+    free(one);
+    free(one_again);
+    free(four);
+    free(four_again);
+    dial_space_free(&space);
+}
+
+/* `dial ask` once per trial: a fresh handle of the study file for each
+ * ask and each tell proposes what one in-process run with one job does
+ * (the history read back from the file replays to the same strategy). */
+static void test_asking_once_per_process_proposes_what_one_run_does(void **state) {
+    test_study_folder *f = *state;
+    dial_space space = study_space(f->ctx);
+    double best = 0;
+    char *in_process = run_study(f->ctx, &space, DIAL_SAMPLER_CMAES, 1, ASKED_TRIALS, &best);
+    char *asked = calloc(1, 64 * 1024);
+    assert_non_null(asked);
+    for (int i = 0; i < ASKED_TRIALS; i++) {
+        dial_study *study = open_study(f->ctx, f->path, &space, DIAL_SAMPLER_CMAES);
+        dial_trial *trial = NULL;
+        assert_dial_ok(f->ctx, dial_study_ask(f->ctx, study, 0, &trial));
+        assert_dial_ok(f->ctx, dial_trial_suggest_space(trial, &space));
+        const dial_trial_record *record = dial_trial_get_record(trial);
+        assert_int_equal(record->number, i);
+        append_record(asked, 64 * 1024, record);
+        int64_t number = record->number;
+        double value = study_loss(record);
+        dial_trial_release(trial);
+        dial_study_free(study);
+        study = open_study(f->ctx, f->path, &space, DIAL_SAMPLER_CMAES);
+        assert_dial_ok(f->ctx, dial_study_tell_number(f->ctx, study, number, DIAL_TRIAL_COMPLETE,
+                                                      value, NULL));
+        dial_study_free(study);
+    }
+    assert_string_equal(asked, in_process);
+    free(asked);
+    free(in_process);
+    dial_space_free(&space);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sphere_5d_reaches_1e_4_in_400_trials_and_beats_random),
@@ -476,6 +665,7 @@ int main(void) {
         cmocka_unit_test(test_log_parameter_converges_on_its_log_axis),
         cmocka_unit_test(test_flat_function_restarts_with_the_population_doubled),
         cmocka_unit_test(test_a_converging_run_does_not_restart),
+        cmocka_unit_test(test_a_run_stuck_in_a_local_optimum_restarts_and_finds_the_global_one),
         cmocka_unit_test(test_integers_are_valid_and_never_freeze),
         cmocka_unit_test(test_categoricals_are_valid_drawn_at_random_and_conditions_hold),
         cmocka_unit_test(test_describe_without_categoricals_or_evolving_parameters),
@@ -483,6 +673,11 @@ int main(void) {
         cmocka_unit_test(test_replaying_the_history_proposes_what_the_run_did),
         cmocka_unit_test(test_a_running_member_holds_its_generation_back),
         cmocka_unit_test(test_pruned_and_failed_trials_rank_worst),
+        cmocka_unit_test_setup_teardown(
+            test_a_study_gives_the_same_trials_for_the_same_seed_and_jobs, test_study_folder_setup,
+            test_study_folder_teardown),
+        cmocka_unit_test_setup_teardown(test_asking_once_per_process_proposes_what_one_run_does,
+                                        test_study_folder_setup, test_study_folder_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
