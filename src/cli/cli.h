@@ -490,8 +490,8 @@ void cli_tune_print_nested(const cli_options *opts, const char *metric,
  * --grid-points, --startup-trials where given, else the study's own (a new
  * study: minimize, auto, 0, 10, 10); --heartbeat (0: 60 s). Records and
  * compares the identity kind=program, space (canonical JSON), sampler,
- * seed, grid_points (grid only), startup_trials (samplers that learn);
- * then enqueues the --enqueue items (cli_enqueue_items' errors). *created
+ * seed, grid_points (grid only), startup_trials (samplers that learn).
+ * The caller enqueues the --enqueue items (cli_enqueue_items). *created
  * (may be NULL) tells whether this call created the study. Keeps
  * note.direction and note.command = program_note (when not
  * NULL), never compared. Errors (one message on ctx): a study of a model
@@ -539,9 +539,11 @@ void cli_json_print_shortest(json_t *value, FILE *out, bool one_line);
 /* Whether the kind learns from the trials before (tpe, gp, cmaes, auto). */
 bool cli_sampler_learns(dial_sampler_kind kind);
 /* Enqueues each --enqueue item into study, in order (dial_study_enqueue;
- * one the study holds already is skipped). Errors: the library's, as one
- * line prefixed "--enqueue 'ITEM': " (DIAL_ERR_ARGUMENT for a bad item). */
-dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study *study);
+ * one the study holds already is skipped, with a note on stderr when
+ * tell_skipped). Errors: the library's, as one line prefixed
+ * "--enqueue 'ITEM': " (DIAL_ERR_ARGUMENT for a bad item). */
+dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study *study,
+                              bool tell_skipped);
 /* The study's sampler plan (dial_study_sampler_plan), malloc'ed. */
 char *cli_sampler_plan(const dial_study *study);
 /* Prints "sampler: PLAN" on stderr: a run's header. */

@@ -11,9 +11,16 @@ bool cli_sampler_learns(dial_sampler_kind kind) {
            kind == DIAL_SAMPLER_AUTO;
 }
 
-dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study *study) {
+dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study *study,
+                              bool tell_skipped) {
     for (size_t i = 0; i < opts->n_enqueues; i++) {
-        dial_status status = dial_study_enqueue(ctx, study, opts->enqueues[i], NULL);
+        bool added = false;
+        dial_status status = dial_study_enqueue(ctx, study, opts->enqueues[i], &added);
+        if (status == DIAL_OK && !added && tell_skipped)
+            fprintf(stderr,
+                    "note: --enqueue '%s': study %s holds these values already (queued, or run "
+                    "by a trial); not queued again\n",
+                    opts->enqueues[i], dial_study_name(study));
         if (status == DIAL_OK) continue;
         /* The library names the item; the option and the whole text say
          * which --enqueue of the command line it came from. */

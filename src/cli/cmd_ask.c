@@ -139,6 +139,8 @@ int cli_cmd_ask(int argc, char **argv) {
     /* Said once, when the study is made: a loop of asks stays quiet, and
      * standard output keeps only the knobs. */
     if (result == DIAL_OK && created) cli_print_sampler_plan(study);
+    /* A loop that repeats the same --enqueue asks it once, silently. */
+    if (result == DIAL_OK) result = cli_enqueue_items(ctx, &opts, study, false);
     while (result == DIAL_OK && !exhausted && asked < opts.count) {
         result = ask_one(ctx, study, &space, opts.json, items, &lines, &exhausted);
         asked += result == DIAL_OK && !exhausted;

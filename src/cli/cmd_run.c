@@ -315,9 +315,13 @@ int cli_cmd_run(int argc, char **argv) {
     dial_status outcome = DIAL_OK;
     if (status < 0)
         outcome = cli_program_study_open(ctx, &opts, opts.study, note, &study, &space, NULL);
+    if (status < 0 && outcome == DIAL_OK)
+        outcome = cli_enqueue_items(ctx, &opts, study, !opts.quiet);
     free(note);
     if (status >= 0 || outcome != DIAL_OK) {
         if (status < 0) status = cli_fail(ctx, outcome);
+        dial_space_free(&space);
+        dial_study_free(study);
         dial_ctx_free(ctx);
         cli_options_free(&opts);
         return status;

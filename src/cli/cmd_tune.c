@@ -188,7 +188,8 @@ typedef struct tune_watch {
  * the first one's sampler plan heads the run on stderr. */
 static dial_status on_study(dial_ctx *ctx, void *user, dial_study *study) {
     tune_watch *watch = user;
-    dial_status status = cli_enqueue_items(ctx, watch->opts, study);
+    dial_status status =
+        cli_enqueue_items(ctx, watch->opts, study, !watch->plan && !watch->opts->quiet);
     if (status != DIAL_OK || watch->plan) return status;
     watch->plan = cli_sampler_plan(study);
     if (!watch->opts->quiet) fprintf(stderr, "sampler: %s\n", watch->plan);

@@ -20,7 +20,7 @@
  *   note.command    the program dial run runs, for listings
  * A command that gives no --space or --space-file searches the recorded
  * space, and takes the sampler, seed, grid points and startup trials it was
- * made with. The --enqueue items join the study's queue once it is open. */
+ * made with. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,12 +216,7 @@ dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const
     if (status == DIAL_OK) status = program_identity(ctx, space, &settings, program_note, &wanted);
     if (status == DIAL_OK)
         status = open_with(ctx, opts, path, name, &settings, space, &wanted, study);
-    if (status == DIAL_OK) status = cli_enqueue_items(ctx, opts, *study);
-    if (status != DIAL_OK) {
-        dial_study_free(*study);
-        *study = NULL;
-        dial_space_free(space);
-    }
+    if (status != DIAL_OK) dial_space_free(space);
     if (status == DIAL_OK && created) *created = !found;
     dial_study_identity_free(&stored);
     dial_study_identity_free(&wanted);

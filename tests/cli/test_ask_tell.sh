@@ -11,7 +11,7 @@ S="$TMP/s.db"
 SPACE=(--space 'x=float:-5..10' --space 'n=int:1..8' --space "opt=it's a,b 'c' d")
 
 # ---- the first ask creates the study and prints sh assignments
-check 0 "" ask "$S" "${SPACE[@]}"
+check 0 "sampler: random" ask "$S" "${SPACE[@]}" --sampler random
 has_line "^trial=0 x=-?[0-9.e+-]+ n=[1-8] opt=('it'\\\\''s a'|'b '\\\\''c'\\\\'' d')$"
 keep ask0
 # eval in sh (not bash) reads every value back, quotes and spaces included
@@ -139,14 +139,15 @@ check 2 "dial: study 'default' in $S is a study of a program (dial ask, tell and
     tune knn data/iris.csv --target species --trials 2 --study "$S" --study-name default --quiet
 
 # ---- a grid runs out
-check 0 "" ask "$TMP/g.db" --sampler grid --space 'opt=a,b'
+check 0 "sampler: grid" ask "$TMP/g.db" --sampler grid --space 'opt=a,b'
 check 0 "" ask "$TMP/g.db"
 check 1 "dial: study 'default' in $TMP/g.db: the grid's 2 points are all asked" ask "$TMP/g.db"
 # the trials reserved before the grid ran out are printed (they wait for a tell)
 current="dial ask --count 5 of a grid of 3"
 "$DIAL" ask "$TMP/g3.db" --sampler grid --space 'opt=a,b,c' --count 5 >"$TMP/out" 2>"$TMP/err"
 [[ $? -eq 1 ]] || fail "exit status $? (expected 1)"
-[[ "$(cat "$TMP/err")" == "dial: study 'default' in $TMP/g3.db: the grid's 3 points are all asked" ]] || fail "stderr: $(cat "$TMP/err")"
+[[ "$(cat "$TMP/err")" == "sampler: grid
+dial: study 'default' in $TMP/g3.db: the grid's 3 points are all asked" ]] || fail "stderr: $(cat "$TMP/err")"
 [[ "$(cut -d' ' -f2 "$TMP/out" | sort | tr '\n' ' ')" == "opt='a' opt='b' opt='c' " ]] || fail "stdout: $(cat "$TMP/out")"
 passed=$((passed + 1))
 check 1 "dial: study 'default' in $TMP/g3.db: the grid's 3 points are all asked" ask "$TMP/g3.db" --sampler grid --space 'opt=a,b,c' --count 5
@@ -154,7 +155,7 @@ check 1 "dial: study 'default' in $TMP/g3.db: the grid's 3 points are all asked"
 passed=$((passed + 1))
 
 # ---- a trial asked and never told is asked again after its heartbeat
-check 0 "" ask "$TMP/h.db" --space 'x=float:0..1'
+check 0 "sampler: random" ask "$TMP/h.db" --space 'x=float:0..1' --sampler random
 keep first
 sleep 2
 check 0 "dial: warning: study 'default': 1 running trial(s) sent no heartbeat for 1 s; marked them failed and queued their params to run again" \

@@ -70,7 +70,7 @@ json_ok '[round(s, 4) for s in j["scores"]] == [0.3389, 0.6853, 0.2032, 0.3784]'
 
 # ---- tune: the folds, the holdout and the outer folds keep the groups
 check 0 "" tune knn "$DATA" --target invest --groups firm --trials 4 --quiet --holdout 0.2
-has "search: random sampler, seed 0; 5-fold cross-validation (grouped by firm); r2 (higher is better)"
+has "search: auto sampler, seed 0; 5-fold cross-validation (grouped by firm); r2 (higher is better)"
 has "holdout: 60 rows set aside before the search, which saw the other 160" # 3 whole firms
 check 0 "" tune knn "$DATA" --target invest --time-column year --gap 11 --holdout 0.2 --trials 4 --quiet
 has "holdout: 44 rows set aside before the search, which saw the other 165" # the latest 4 years
@@ -85,7 +85,7 @@ has "features   3 (3 numeric, 0 categorical; 3 inputs after encoding): value, ca
 # keeps its split; asked for another, it refuses.
 check 0 "" tune knn "$DATA" --target invest --groups firm --trials 2 --quiet --study "$TMP/s.db"
 check 0 "" tune knn "$DATA" --trials 4 --quiet --study "$TMP/s.db"
-has "search: random sampler, seed 0; 5-fold cross-validation (grouped by firm); r2 (higher is better)"
+has "search: auto sampler, seed 0; 5-fold cross-validation (grouped by firm); r2 (higher is better)"
 has "study: knn in $TMP/s.db (4 trials, 2 of them in this run)"
 check 2 "dial: study 'knn' in $TMP/s.db was created with groups firm, this run asks for year; use --study-name NAME for a new study in the same file" \
     tune knn "$DATA" --target invest --groups year --trials 2 --quiet --study "$TMP/s.db"

@@ -114,6 +114,14 @@ trials_ok eq.db
 check 0 "" run --study er.db --space 'x=float:-5..10' --trials 2 --quiet --enqueue x=2 \
     -- "$PROGRAMS/square.sh" --x '{x}'
 has "best: trial 0, value 0 (lower is better)"
+# Run again, it says the configuration ran already (on stderr, not --quiet).
+"$DIAL" run --study er.db --trials 3 --enqueue x=2 -- "$PROGRAMS/square.sh" --x '{x}' \
+    >"$TMP/out" 2>"$TMP/err" || fail "run again: $(cat "$TMP/err")"
+grep -qxF "note: --enqueue 'x=2': study default holds these values already (queued, or run by a trial); not queued again" "$TMP/err" ||
+    fail "no note of the skipped --enqueue: $(cat "$TMP/err")"
+passed=$((passed + 1))
+TRIALS_CHECK='[x["knobs"]["x"] for x in t].count(2) == 1 and len(t) == 3'
+trials_ok er.db
 
 # Mistakes: one line naming the option, the item and what is valid; exit 2.
 check 2 "dial: --enqueue 'k=0': k=0: out of range; k is an int in [1, 50]" \

@@ -29,7 +29,7 @@ json_ok 'j["trials"] == 4 and j["best_value"] >= 0.985'
 check 0 "" tune "${IRIS[@]}" --trials 12 --seed 1 --quiet
 has "knn on data/iris.csv (150 rows, target species, classification)"
 has "space: k=1..50"
-has "search: random sampler, seed 1; 5-fold cross-validation (stratified); accuracy (higher is better)"
+has "search: auto sampler, seed 1; 5-fold cross-validation (stratified); accuracy (higher is better)"
 has "study: knn in memory (12 trials)"
 has "Top 10 of 12 trials (12 complete, 0 pruned, 0 failed)"
 has_line "^  TRIAL  ACCURACY     STD  KNOBS +TIME$"
@@ -115,7 +115,7 @@ check 2 "dial: study 'knn' in $TMP/mix.db was created on data/iris.csv; this run
 check 2 "dial: study 'knn' in $TMP/mix.db was created with model knn, this run asks for svm; $WAY_OUT" \
     tune svm data/iris.csv --study "$TMP/mix.db" --study-name knn --quiet
 # switching the sampler (a grid after random trials) is refused
-check 2 "dial: study 'knn' in $TMP/mix.db was created with sampler random, this run asks for grid; $WAY_OUT" \
+check 2 "dial: study 'knn' in $TMP/mix.db was created with sampler auto, this run asks for grid; $WAY_OUT" \
     tune knn data/iris.csv --study "$TMP/mix.db" --sampler grid --quiet
 check 2 "dial: study 'knn' in $TMP/mix.db was created with space k=1..50, this run asks for k=1..20; $WAY_OUT" \
     tune knn data/iris.csv --study "$TMP/mix.db" --space k=1..20 --quiet
@@ -171,7 +171,8 @@ passed=$((passed + 1))
 # ones remain: 40 trials over k=1..50 try 40 distinct k (independent draws
 # tried 26), the same with --jobs 1 and --jobs 2
 for jobs in 1 2; do
-    check 0 "" tune "${IRIS[@]}" --trials 40 --seed 0 --cv 3 --study "$TMP/distinct$jobs.db" --jobs $jobs --quiet
+    check 0 "" tune "${IRIS[@]}" --trials 40 --seed 0 --cv 3 --study "$TMP/distinct$jobs.db" --jobs $jobs --quiet \
+        --sampler random
     check 0 "" trials "$TMP/distinct$jobs.db" --json
     json_ok 'len(j["trials"]) == 40 and len({t["knobs"]["k"] for t in j["trials"]}) == 40'
     trials_without_durations "$TMP/out" >"$TMP/distinct$jobs.txt"
@@ -307,10 +308,13 @@ passed=$((passed + 2))
 has "runs: a search of 4 trials on all 178 rows for the model -o saves, then 3 outer searches of 4 trials on their training rows for the nested estimate: 16 trials in all"
 has "refit on all 178 rows: saved to $TMP/nested.dial"
 
-# ---- progress: one line per trial when stderr is not a terminal, none with --quiet
+# ---- progress: the sampler's plan, then one line per trial when stderr is
+# not a terminal; none with --quiet
 current="progress lines"
 "$DIAL" tune "${IRIS[@]}" --trials 5 --space k=3..9 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
-[[ $(wc -l <"$TMP/err") -eq 5 ]] || fail "expected 5 progress lines: $(cat "$TMP/err")"
+# The header first: what the sampler uses.
+[[ $(head -1 "$TMP/err") == "sampler: auto"* ]] || fail "no sampler header: $(head -1 "$TMP/err")"
+[[ $(wc -l <"$TMP/err") -eq 6 ]] || fail "expected the header and 5 progress lines: $(cat "$TMP/err")"
 grep -qE '^trial [0-4] complete: accuracy 0\.[0-9]{4} \(k=[3-9]\) [0-9.]+ m?s$' "$TMP/err" ||
     fail "bad progress line: $(head -1 "$TMP/err")"
 passed=$((passed + 1))
@@ -319,8 +323,9 @@ passed=$((passed + 1))
 current="large grid note"
 "$DIAL" tune gbdt data/wine.csv --target cultivar --sampler grid --space n_estimators=10,20,40 \
     --space learning_rate=0.1,0.3 --timeout 0.5 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
-[[ "$(head -1 "$TMP/err")" == "note: the grid has 660000 points: every knob of the model's default space is searched unless fixed with -s (--trials or --timeout stop it earlier)" ]] ||
-    fail "first stderr line: $(head -1 "$TMP/err")"
+[[ "$(head -2 "$TMP/err")" == "sampler: grid
+note: the grid has 660000 points: every knob of the model's default space is searched unless fixed with -s (--trials or --timeout stop it earlier)" ]] ||
+    fail "first stderr lines: $(head -2 "$TMP/err")"
 "$DIAL" tune gbdt data/wine.csv --target cultivar --sampler grid --space n_estimators=10,20,40 \
     --space learning_rate=0.1,0.3 -s max_depth=3 -s min_child_weight=1 -s lambda=1 -s subsample=1 \
     -s colsample=1 >"$TMP/out" 2>"$TMP/err" || fail "exit status $?"
@@ -377,7 +382,7 @@ check 2 "dial: --holdout expects a fraction between 0 and 1 such as 0.2, got '1.
 check 2 "dial: --holdout expects a fraction between 0 and 1 such as 0.2, got '0'" tune "${IRIS[@]}" --holdout 0
 check 2 "dial: --nested expects an integer >= 2 (the outer folds), got '1'" tune "${IRIS[@]}" --nested 1
 check 2 "dial: --holdout and --nested cannot be combined; choose one" tune "${IRIS[@]}" --holdout 0.2 --nested 3
-check 2 "dial: --sampler expects grid, random or qmc, got 'foo'" tune "${IRIS[@]}" --sampler foo
+check 2 "dial: --sampler expects auto, tpe, gp, cmaes, qmc, random or grid, got 'foo'" tune "${IRIS[@]}" --sampler foo
 check 2 "dial: --trials expects an integer >= 1, got '0'" tune "${IRIS[@]}" --trials 0
 check 2 "dial: --timeout expects a duration such as 90, 90s, 10m or 1h, got 'soon'" tune "${IRIS[@]}" --timeout soon
 check 2 "dial: --timeout expects a duration such as 90, 90s, 10m or 1h, got '10x'" tune "${IRIS[@]}" --timeout 10x

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 STUDY="$TMP/crash.db"
-MLP=(mlp data/digits.csv --target digit --study "$STUDY" --jobs 1)
+MLP=(mlp data/digits.csv --target digit --study "$STUDY" --jobs 1 --sampler random)
 
 # counts FIELD: the number of trials of the study in state FIELD (running, finished).
 counts() {
@@ -43,10 +43,12 @@ total=$((finished + 1))
 
 waiting="study mlp: waiting for 1 trial running in another worker; if it died, it runs here once its heartbeat expires (within 60 s)"
 if [[ $finished == 0 ]]; then
-    check 1 "$waiting
+    check 1 "sampler: random
+$waiting
 dial: study 'mlp' was stopped before any trial completed" tune "${MLP[@]}" --trials $total --timeout 1
 else
-    check 0 "study mlp holds $finished finished trials; continuing to $total
+    check 0 "sampler: random
+study mlp holds $finished finished trials; continuing to $total
 $waiting" tune "${MLP[@]}" --trials $total --timeout 1
     has "stopped early: run the same command again to continue the study"
 fi

@@ -23,16 +23,21 @@ static dial_space test_space(dial_ctx *ctx) {
     return space;
 }
 
-static dial_study *open_study(dial_ctx *ctx, const char *storage, const dial_space *space) {
+static dial_study *open_with(dial_ctx *ctx, const char *storage, const dial_space *space,
+                             dial_sampler_kind kind) {
     dial_study_options options = {.name = "s",
                                   .storage = storage,
                                   .direction = DIAL_MINIMIZE,
-                                  .sampler = DIAL_SAMPLER_RANDOM,
+                                  .sampler = kind,
                                   .space = space,
                                   .seed = 7};
     dial_study *study = NULL;
     assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
     return study;
+}
+
+static dial_study *open_study(dial_ctx *ctx, const char *storage, const dial_space *space) {
+    return open_with(ctx, storage, space, DIAL_SAMPLER_RANDOM);
 }
 
 /* Asks one trial, suggests the whole space, tells value, and returns a copy
@@ -95,6 +100,25 @@ static void test_enqueued_trials_run_first_in_order(void **state) {
     assert_true(first->param_values[4] == 1); /* sgd: the choice's index */
     dial_trial_list_free(&list);
     dial_study_free(plain);
+    dial_study_free(study);
+    dial_space_free(&space);
+    dial_ctx_free(ctx);
+}
+
+/* A sampler that learns proposes whole points: a queued trial still takes
+ * the queued values, and the trials after it are the sampler's. */
+static void test_a_learning_sampler_runs_them_first_too(void **state) {
+    dial_ctx *ctx = test_ctx();
+    dial_space space = test_space(ctx);
+    dial_study *study = open_with(ctx, NULL, &space, DIAL_SAMPLER_AUTO);
+    assert_dial_ok(ctx, dial_study_enqueue(ctx, study, "x=1.5,lr=0.01,n=3,m=0.3,opt=sgd", NULL));
+    assert_dial_ok(ctx, dial_study_enqueue(ctx, study, "x=7", NULL));
+    expect_text(ctx, study, &space, "x", "1.5");
+    expect_text(ctx, study, &space, "x", "7");
+    char *third = run_trial(ctx, study, &space, "x", NULL);
+    assert_string_not_equal(third, "1.5");
+    assert_string_not_equal(third, "7");
+    free(third);
     dial_study_free(study);
     dial_space_free(&space);
     dial_ctx_free(ctx);
@@ -227,6 +251,7 @@ static void test_a_study_without_a_space_refuses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_enqueued_trials_run_first_in_order),
+        cmocka_unit_test(test_a_learning_sampler_runs_them_first_too),
         cmocka_unit_test(test_params_left_out_are_drawn_in_range),
         cmocka_unit_test(test_a_configuration_held_already_is_skipped),
         cmocka_unit_test_setup_teardown(test_sqlite_skips_a_configuration_across_opens,
