@@ -74,10 +74,9 @@ static dial_status check_space(dial_ctx *ctx, const dial_space *space) {
 
 /* Every sampler kind, by its table. */
 static const dial_sampler_ops *const sampler_kinds[] = {
-    &dial_sampler_random_ops,
-    &dial_sampler_grid_ops,
-    &dial_sampler_qmc_ops,   &dial_sampler_tpe_ops,  &dial_sampler_gp_ops,
-    &dial_sampler_cmaes_ops, &dial_sampler_auto_ops,
+    &dial_sampler_random_ops, &dial_sampler_grid_ops, &dial_sampler_qmc_ops,
+    &dial_sampler_tpe_ops,    &dial_sampler_gp_ops,   &dial_sampler_cmaes_ops,
+    &dial_sampler_auto_ops,
 };
 
 static const dial_sampler_ops *find_kind(dial_sampler_kind kind) {
@@ -108,11 +107,8 @@ dial_status dial_sampler_create(dial_ctx *ctx, dial_sampler_kind kind, uint64_t 
 dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
                                         const dial_space *space, size_t grid_points,
                                         const dial_order_role *roles, dial_sampler **out) {
-    dial_sampler_settings settings = {.kind = kind,
-                                      .seed = seed,
-                                      .space = space,
-                                      .grid_points = grid_points,
-                                      .roles = roles};
+    dial_sampler_settings settings = {
+        .kind = kind, .seed = seed, .space = space, .grid_points = grid_points, .roles = roles};
     return dial_sampler_create_with(ctx, &settings, out);
 }
 
@@ -225,13 +221,14 @@ static void startup_point(const dial_sampler *sampler, int64_t number, double *p
 dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                                  const dial_sampler_history *history, double *point) {
     if (!sampler || number < 0)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_sampler_propose needs a sampler and a "
-                                                 "trial number >= 0");
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_sampler_propose needs a sampler and a "
+                         "trial number >= 0");
     const dial_space *space = &sampler->space;
     if (!sampler->ops->propose) {
         for (size_t i = 0; i < space->n; i++) {
-            dial_status status = dial_sampler_suggest(ctx, sampler, number, &space->params[i],
-                                                      &point[i]);
+            dial_status status =
+                dial_sampler_suggest(ctx, sampler, number, &space->params[i], &point[i]);
             if (status != DIAL_OK) return status;
         }
         dial_sampler_point_settle(space, point);

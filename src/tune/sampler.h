@@ -43,10 +43,10 @@ dial_status dial_sampler_create_ordered(dial_ctx *ctx, dial_sampler_kind kind, u
 typedef struct dial_sampler_settings {
     dial_sampler_kind kind;
     uint64_t seed;
-    const dial_space *space;       /* may be NULL (define-by-run) */
-    size_t grid_points;            /* GRID: values per continuous parameter; 0 = 10 */
-    const dial_order_role *roles;  /* one per space parameter, or NULL */
-    size_t startup_trials;         /* model-based kinds: trials drawn by qmc first; 0 = 10 */
+    const dial_space *space;      /* may be NULL (define-by-run) */
+    size_t grid_points;           /* GRID: values per continuous parameter; 0 = 10 */
+    const dial_order_role *roles; /* one per space parameter, or NULL */
+    size_t startup_trials;        /* model-based kinds: trials drawn by qmc first; 0 = 10 */
     /* GP: ignore what trials cost (no cost-aware choice between close
      * candidates); a benchmark sets it to measure what cost awareness
      * gains. */

@@ -20,7 +20,7 @@
 #define AUTO_GP_TRIALS 100
 
 typedef struct auto_state {
-    dial_sampler *gp;  /* NULL when the space is not continuous */
+    dial_sampler *gp; /* NULL when the space is not continuous */
     dial_sampler *tpe;
 } auto_state;
 

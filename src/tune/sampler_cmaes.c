@@ -255,7 +255,7 @@ static dial_status cmaes_propose(dial_ctx *ctx, const dial_sampler *sampler, int
 /* Answers nothing: a study of a learning kind takes whole points from
  * propose, and any parameter asked outside them is drawn at random. */
 static bool cmaes_suggest(const dial_sampler *sampler, int64_t number, long index,
-                        const dial_param *own, double *value) {
+                          const dial_param *own, double *value) {
     (void)sampler, (void)number, (void)index, (void)own, (void)value;
     return false;
 }

@@ -175,15 +175,18 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
                        "n_finished = n_finished + 1 WHERE study_id = ?1",
     [LIST_TRIALS] = "SELECT number, state, value, started_at, finished_at, stale, message "
                     "FROM trials WHERE study_id = ?1 AND number >= ?2 ORDER BY number",
-    [LIST_PARAMS] = "SELECT t.number, p.name, p.kind, p.value, p.text FROM trials t "
-                    "JOIN trial_params p ON p.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
-                    "ORDER BY t.number, p.position",
-    [LIST_VALUES] = "SELECT t.number, v.step, v.value FROM trials t "
-                    "JOIN trial_values v ON v.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
-                    "ORDER BY t.number, v.step",
-    [LIST_PATHS] = "SELECT t.number, p.step, p.value FROM trials t "
-                   "JOIN trial_path p ON p.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
-                   "ORDER BY t.number, p.step",
+    [LIST_PARAMS] =
+        "SELECT t.number, p.name, p.kind, p.value, p.text FROM trials t "
+        "JOIN trial_params p ON p.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
+        "ORDER BY t.number, p.position",
+    [LIST_VALUES] =
+        "SELECT t.number, v.step, v.value FROM trials t "
+        "JOIN trial_values v ON v.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
+        "ORDER BY t.number, v.step",
+    [LIST_PATHS] =
+        "SELECT t.number, p.step, p.value FROM trials t "
+        "JOIN trial_path p ON p.trial_id = t.trial_id WHERE t.study_id = ?1 AND t.number >= ?2 "
+        "ORDER BY t.number, p.step",
     [BEST_MIN] = "SELECT min(value) FROM trials WHERE study_id = ?1 AND state = 'complete'",
     [BEST_MAX] = "SELECT max(value) FROM trials WHERE study_id = ?1 AND state = 'complete'",
     [BEST_TRIAL] = "SELECT trial_id FROM trials WHERE study_id = ?1 AND state = 'complete' "

@@ -446,8 +446,7 @@ dial_status dial_study_ask(dial_ctx *ctx, dial_study *study, int64_t max_trials,
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "max_trials = %lld is out of range: must be >= 0 (0 = no limit)",
                          (long long)max_trials);
-    dial_status status =
-        dial_study_start_trial(ctx, study, max_trials, dial_ctx_threads(ctx), out);
+    dial_status status = dial_study_start_trial(ctx, study, max_trials, dial_ctx_threads(ctx), out);
     if (status != DIAL_OK || !*out) return status;
     status = dial_study_propose(ctx, study, *out);
     if (status != DIAL_OK) {

@@ -182,8 +182,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_the_same_seed_and_jobs_give_the_same_trials, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_one_handle_per_trial_proposes_what_one_run_does,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_handle_per_trial_proposes_what_one_run_does, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_auto_says_what_it_uses_and_why, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
