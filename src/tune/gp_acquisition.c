@@ -56,10 +56,34 @@ static double score(const dial_gp_search *search, const double *u, double *scrat
     return dial_gp_log_expected_improvement(mean, variance, search->best);
 }
 
-/* Climbs from u (updated in place, d entries) by coordinate steps; returns
- * its score. trial has d entries. */
-static double climb(const dial_gp_search *search, double *u, double value, double *trial,
-                    double *scratch) {
+/* Log EI per second: a point's log EI less its predicted log seconds. */
+static double per_second(const dial_gp_search *search, double log_ei, const double *u) {
+    return log_ei - dial_gp_cost_log_seconds(search->cost, u);
+}
+
+/* What a coordinate search climbs: log EI; or, with a threshold (the
+ * cost-aware walk), log EI per second among the points whose log EI stays
+ * at or above it (-inf for the others). */
+typedef struct climb_goal {
+    bool cost_aware;
+    double threshold;
+} climb_goal;
+
+static double rate(const dial_gp_search *search, const climb_goal *goal, const double *u,
+                   double *scratch) {
+    double log_ei = score(search, u, scratch);
+    if (!goal->cost_aware) return log_ei;
+    return log_ei >= goal->threshold ? per_second(search, log_ei, u) : -INFINITY;
+}
+
+/* Climbs from u (updated in place, d entries; its rating is `value`) by
+ * coordinate steps: a step along each knob both ways, halved when none
+ * helps, every choice of a categorical tried. Returns the rating reached.
+ * trial has d entries. Along a plateau of the loss (every C past some
+ * value as good), the cost-aware goal walks to its cheap end, which the
+ * candidates alone reach only by chance. */
+static double climb(const dial_gp_search *search, const climb_goal *goal, double *u, double value,
+                    double *trial, double *scratch) {
     size_t d = search->gp->d;
     double step = CLIMB_FIRST_STEP;
     int evaluations = 0;
@@ -76,7 +100,7 @@ static double climb(const dial_gp_search *search, double *u, double value, doubl
                 if (coordinate == u[j]) continue;
                 memcpy(trial, u, d * sizeof *trial);
                 trial[j] = coordinate;
-                double candidate = score(search, trial, scratch);
+                double candidate = rate(search, goal, trial, scratch);
                 evaluations++;
                 if (candidate > value) value = candidate, best_coordinate = coordinate;
             }
@@ -85,41 +109,6 @@ static double climb(const dial_gp_search *search, double *u, double value, doubl
         if (!improved) step *= 0.5;
     }
     return value;
-}
-
-/* Climbs from u (updated in place) to more expected improvement per
- * second, by coordinate steps that keep log EI at or above threshold: along
- * a plateau of the loss (every C past some value as good), this walks to
- * its cheap end, which the candidates alone reach only by chance. */
-static void cheapen(const dial_gp_search *search, double *u, double value, double threshold,
-                    double *trial, double *scratch) {
-    size_t d = search->gp->d;
-    double rate = value - dial_gp_cost_log_seconds(search->cost, u);
-    double step = CLIMB_FIRST_STEP;
-    int evaluations = 0;
-    while (step >= CLIMB_LAST_STEP && evaluations < CLIMB_EVALUATIONS) {
-        bool improved = false;
-        for (size_t j = 0; j < d; j++) {
-            const dial_param *param = search->params[j];
-            size_t choices = choices_of(param);
-            size_t tries = choices ? choices : 2;
-            double best_coordinate = u[j];
-            for (size_t t = 0; t < tries; t++) {
-                double coordinate = choices ? (double)t : u[j] + (t ? step : -step);
-                coordinate = snap(param, coordinate);
-                if (coordinate == u[j]) continue;
-                memcpy(trial, u, d * sizeof *trial);
-                trial[j] = coordinate;
-                double candidate = score(search, trial, scratch);
-                evaluations++;
-                if (!(candidate >= threshold)) continue;
-                double candidate_rate = candidate - dial_gp_cost_log_seconds(search->cost, trial);
-                if (candidate_rate > rate) rate = candidate_rate, best_coordinate = coordinate;
-            }
-            if (best_coordinate != u[j]) u[j] = best_coordinate, improved = true;
-        }
-        if (!improved) step *= 0.5;
-    }
 }
 
 /* A uniform start, or one near an incumbent (a normal step of 0.02 or 0.1
@@ -174,10 +163,11 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
         }
         order[climbs] = pick;
     }
+    const climb_goal most_ei = {false, -INFINITY};
     for (size_t c = 0; c < climbs; c++) {
         double *top = points + (starts + c) * d;
         memcpy(top, points + order[c] * d, d * sizeof *top);
-        values[starts + c] = climb(search, top, values[order[c]], trial, scratch);
+        values[starts + c] = climb(search, &most_ei, top, values[order[c]], trial, scratch);
     }
     size_t total = starts + climbs, chosen = 0;
     for (size_t i = 1; i < total; i++)
@@ -188,13 +178,16 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
         size_t cheapest = chosen;
         for (size_t i = 0; i < total; i++) {
             if (!(values[i] >= threshold)) continue;
-            double rate = values[i] - dial_gp_cost_log_seconds(search->cost, points + i * d);
+            double rate = per_second(search, values[i], points + i * d);
             if (rate > best_rate) best_rate = rate, cheapest = i;
         }
         chosen = cheapest;
     }
     memcpy(u, points + chosen * d, d * sizeof *u);
-    if (search->cost) cheapen(search, u, values[chosen], threshold, trial, scratch);
+    if (search->cost) {
+        const climb_goal cheaper = {true, threshold};
+        climb(search, &cheaper, u, per_second(search, values[chosen], u), trial, scratch);
+    }
     free(points), free(values), free(scratch), free(order);
     return DIAL_OK;
 }
