@@ -203,3 +203,43 @@ int test_storage_fixture_close(void **state) {
     free(f);
     return 0;
 }
+
+/* ---- sampler tests ---- */
+
+dial_param test_float_param(const char *name, double low, double high, bool log) {
+    return (dial_param){.name = (char *)name,
+                        .kind = DIAL_PARAM_FLOAT,
+                        .low = low,
+                        .high = high,
+                        .log = log,
+                        .condition = ""};
+}
+
+dial_param test_int_param(const char *name, double low, double high, double step, bool log) {
+    return (dial_param){.name = (char *)name,
+                        .kind = DIAL_PARAM_INT,
+                        .low = low,
+                        .high = high,
+                        .step = step,
+                        .log = log,
+                        .condition = ""};
+}
+
+dial_param test_choice_param(const char *name, char **choices, size_t n, const char *condition) {
+    return (dial_param){.name = (char *)name,
+                        .kind = DIAL_PARAM_CHOICE,
+                        .low = 0,
+                        .high = (double)(n - 1),
+                        .n_choices = n,
+                        .choices = choices,
+                        .condition = (char *)condition};
+}
+
+dial_sampler *test_sampler_make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                dial_param *params, size_t n) {
+    dial_space space = {n, params};
+    dial_sampler_settings settings = {.kind = kind, .seed = seed, .space = &space};
+    dial_sampler *sampler = NULL;
+    assert_dial_ok(ctx, dial_sampler_create_with(ctx, &settings, &sampler));
+    return sampler;
+}

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "dial/dial.h"
+#include "tune/sampler.h"
 #include "tune/storage.h"
 
 /* Fails the test with the context's message when call is not DIAL_OK. */
@@ -89,5 +90,16 @@ typedef struct test_storage_fixture {
 } test_storage_fixture;
 int test_storage_fixture_open(void **state, bool sqlite, dial_direction direction);
 int test_storage_fixture_close(void **state);
+
+/* Search space parameters for the sampler tests: name, choices and
+ * condition are borrowed (string literals, the caller's arrays), so never
+ * dial_space_free a space of them. */
+dial_param test_float_param(const char *name, double low, double high, bool log);
+dial_param test_int_param(const char *name, double low, double high, double step, bool log);
+dial_param test_choice_param(const char *name, char **choices, size_t n, const char *condition);
+/* A sampler of kind over the n params (the sampler copies them), the
+ * other settings at their defaults; fails the test on error. */
+dial_sampler *test_sampler_make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed,
+                                dial_param *params, size_t n);
 
 #endif

@@ -15,39 +15,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static dial_param float_param(const char *name, double low, double high, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_FLOAT,
-                        .low = low,
-                        .high = high,
-                        .log = log,
-                        .condition = ""};
-}
-
-static dial_param int_param(const char *name, double low, double high) {
-    return (dial_param){
-        .name = (char *)name, .kind = DIAL_PARAM_INT, .low = low, .high = high, .condition = ""};
-}
-
-static dial_param choice_param(const char *name, char **choices, size_t n) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_CHOICE,
-                        .low = 0,
-                        .high = (double)(n - 1),
-                        .n_choices = n,
-                        .choices = choices,
-                        .condition = ""};
-}
-
-static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
-                          size_t n) {
-    dial_space space = {n, params};
-    dial_sampler_settings settings = {.kind = kind, .seed = seed, .space = &space};
-    dial_sampler *sampler = NULL;
-    assert_dial_ok(ctx, dial_sampler_create_with(ctx, &settings, &sampler));
-    return sampler;
-}
-
 typedef double (*objective)(const double *x, size_t n);
 
 /* A study run by hand: every trial's point and loss, in number order. */
@@ -99,7 +66,7 @@ static double best_loss(const study_run *run) {
 /* The best loss of a study of budget trials of kind on f. */
 static double best_after(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
                          size_t n, objective f, size_t budget) {
-    dial_sampler *sampler = make(ctx, kind, seed, params, n);
+    dial_sampler *sampler = test_sampler_make(ctx, kind, seed, params, n);
     study_run run = run_new(n, budget);
     for (size_t i = 0; i < budget; i++) run_step(ctx, sampler, &run, f);
     double best = best_loss(&run);
@@ -158,7 +125,7 @@ static double mixed(const double *x, size_t n) {
 
 static void box(dial_param *params, size_t n) {
     static const char *names[] = {"x0", "x1", "x2", "x3", "x4"};
-    for (size_t i = 0; i < n; i++) params[i] = float_param(names[i], -5, 10, false);
+    for (size_t i = 0; i < n; i++) params[i] = test_float_param(names[i], -5, 10, false);
 }
 
 /* ---- convergence --------------------------------------------------------- */
@@ -189,7 +156,7 @@ static void test_rosenbrock_2d_reaches_1e_4_in_800_trials(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[2];
     box(params, 2);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 3, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 3, params, 2);
     study_run run = run_new(2, 800);
     for (size_t i = 0; i < 10; i++) run_step(ctx, sampler, &run, rosenbrock);
     double startup = best_loss(&run);
@@ -204,8 +171,8 @@ static void test_rosenbrock_2d_reaches_1e_4_in_800_trials(void **state) {
 
 static void test_log_parameter_converges_on_its_log_axis(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[1] = {float_param("lr", 1e-6, 1, true)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 4, params, 1);
+    dial_param params[1] = {test_float_param("lr", 1e-6, 1, true)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 4, params, 1);
     study_run run = run_new(1, 120);
     for (size_t i = 0; i < 120; i++) {
         run_step(ctx, sampler, &run, flat);
@@ -233,7 +200,7 @@ static void test_flat_function_restarts_with_the_population_doubled(void **state
     dial_ctx *ctx = test_ctx();
     dial_param params[2];
     box(params, 2);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
     study_run run = run_new(2, 200);
     for (size_t i = 0; i < 200; i++) run_step(ctx, sampler, &run, flat);
     dial_cmaes cmaes = replayed(ctx, sampler, &run);
@@ -252,7 +219,7 @@ static void test_a_converging_run_does_not_restart(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[2];
     box(params, 2);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
     study_run run = run_new(2, 200);
     for (size_t i = 0; i < 200; i++) run_step(ctx, sampler, &run, sphere);
     dial_cmaes cmaes = replayed(ctx, sampler, &run);
@@ -269,7 +236,7 @@ static void test_a_run_stuck_in_a_local_optimum_restarts_and_finds_a_better_one(
     dial_ctx *ctx = test_ctx();
     dial_param params[2];
     box(params, 2);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 1, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 1, params, 2);
     study_run run = run_new(2, 1500);
     for (size_t i = 0; i < 300; i++) run_step(ctx, sampler, &run, rastrigin);
     dial_cmaes cmaes = replayed(ctx, sampler, &run);
@@ -293,8 +260,9 @@ static void test_a_run_stuck_in_a_local_optimum_restarts_and_finds_a_better_one(
 
 static void test_integers_are_valid_and_never_freeze(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[2] = {float_param("x", -5, 5, false), int_param("k", 0, 30)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 6, params, 2);
+    dial_param params[2] = {test_float_param("x", -5, 5, false),
+                            test_int_param("k", 0, 30, 0, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 6, params, 2);
     study_run run = run_new(2, 400);
     for (size_t i = 0; i < 400; i++) {
         run_step(ctx, sampler, &run, mixed);
@@ -336,11 +304,11 @@ static double kernel_loss(const double *x, size_t n) {
 static void test_categoricals_are_valid_drawn_at_random_and_conditions_hold(void **state) {
     dial_ctx *ctx = test_ctx();
     char *kernels[] = {"linear", "rbf", "poly"};
-    dial_param params[3] = {choice_param("kernel", kernels, 3),
-                            float_param("gamma", 1e-3, 1e1, true),
-                            float_param("C", 1e-2, 1e4, true)};
+    dial_param params[3] = {test_choice_param("kernel", kernels, 3, ""),
+                            test_float_param("gamma", 1e-3, 1e1, true),
+                            test_float_param("C", 1e-2, 1e4, true)};
     params[1].condition = "kernel=rbf|poly";
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 7, params, 3);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 7, params, 3);
     char line[200];
     dial_sampler_describe(sampler, line, sizeof line);
     assert_string_equal(line, "cmaes, population 6 with IPOP restarts (qmc for the first 10 "
@@ -367,15 +335,15 @@ static void test_describe_without_categoricals_or_evolving_parameters(void **sta
     dial_ctx *ctx = test_ctx();
     dial_param params[5];
     box(params, 5);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 1, params, 5);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 1, params, 5);
     char line[200];
     dial_sampler_describe(sampler, line, sizeof line);
     assert_string_equal(line,
                         "cmaes, population 8 with IPOP restarts (qmc for the first 10 trials)");
     dial_sampler_free(sampler);
     char *kernels[] = {"linear", "rbf"};
-    dial_param only_choice[1] = {choice_param("kernel", kernels, 2)};
-    sampler = make(ctx, DIAL_SAMPLER_CMAES, 1, only_choice, 1);
+    dial_param only_choice[1] = {test_choice_param("kernel", kernels, 2, "")};
+    sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 1, only_choice, 1);
     dial_sampler_describe(sampler, line, sizeof line);
     assert_string_equal(line, "cmaes, with no float or int parameter to evolve: every value at "
                               "random (qmc for the first 10 trials)");
@@ -393,11 +361,11 @@ static void test_same_seed_and_history_give_the_same_point(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[5];
     box(params, 5);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 8, params, 5);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 8, params, 5);
     study_run run = run_new(5, 60);
     for (size_t i = 0; i < 60; i++) run_step(ctx, sampler, &run, sphere);
-    dial_sampler *again = make(ctx, DIAL_SAMPLER_CMAES, 8, params, 5);
-    dial_sampler *other = make(ctx, DIAL_SAMPLER_CMAES, 9, params, 5);
+    dial_sampler *again = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 8, params, 5);
+    dial_sampler *other = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 9, params, 5);
     dial_sampler_history history = history_of(&run, 60);
     double a[5], b[5], c[5];
     assert_dial_ok(ctx, dial_sampler_propose(ctx, sampler, 60, &history, a));
@@ -416,13 +384,14 @@ static void test_same_seed_and_history_give_the_same_point(void **state) {
  * it must propose what the in-process run did, trial after trial. */
 static void test_replaying_the_history_proposes_what_the_run_did(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[3] = {float_param("x", -5, 10, false), int_param("k", 0, 30),
-                            float_param("lr", 1e-5, 1, true)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 10, params, 3);
+    dial_param params[3] = {test_float_param("x", -5, 10, false),
+                            test_int_param("k", 0, 30, 0, false),
+                            test_float_param("lr", 1e-5, 1, true)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 10, params, 3);
     study_run run = run_new(3, 150);
     for (size_t i = 0; i < 150; i++) run_step(ctx, sampler, &run, sphere);
     for (size_t n = 0; n < 150; n += 7) {
-        dial_sampler *fresh = make(ctx, DIAL_SAMPLER_CMAES, 10, params, 3);
+        dial_sampler *fresh = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 10, params, 3);
         dial_sampler_history history = history_of(&run, n);
         double point[3];
         assert_dial_ok(ctx, dial_sampler_propose(ctx, fresh, (int64_t)n, &history, point));
@@ -440,7 +409,7 @@ static void test_a_running_member_holds_its_generation_back(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[5];
     box(params, 5);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 11, params, 5);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 11, params, 5);
     study_run run = run_new(5, 50);
     for (size_t i = 0; i < 50; i++) run_step(ctx, sampler, &run, sphere);
     double complete[5], running[5], before[5];
@@ -468,7 +437,7 @@ static void test_pruned_and_failed_trials_rank_worst(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[5];
     box(params, 5);
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 12, params, 5);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 12, params, 5);
     study_run run = run_new(5, 42);
     for (size_t i = 0; i < 42; i++) run_step(ctx, sampler, &run, sphere);
     dial_sampler_history history = history_of(&run, 42);
@@ -521,9 +490,10 @@ static bool refuse_nth(void *user, size_t size) {
  * DIAL_ERR_NOMEM (ASan checks the leaks), or the point a run without
  * failures proposes. */
 static void test_every_allocation_failure_is_a_clean_nomem(void **state) {
-    dial_param params[2] = {float_param("x", -5, 10, false), int_param("k", 0, 30)};
+    dial_param params[2] = {test_float_param("x", -5, 10, false),
+                            test_int_param("k", 0, 30, 0, false)};
     dial_ctx *ctx = test_ctx();
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
     study_run run = run_new(2, 200);
     for (size_t i = 0; i < 200; i++) run_step(ctx, sampler, &run, flat);
     dial_cmaes cmaes = replayed(ctx, sampler, &run);
@@ -532,7 +502,7 @@ static void test_every_allocation_failure_is_a_clean_nomem(void **state) {
     dial_sampler_free(sampler);
     dial_sampler_history history = history_of(&run, 200);
     double expected[2];
-    sampler = make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
+    sampler = test_sampler_make(ctx, DIAL_SAMPLER_CMAES, 5, params, 2);
     assert_dial_ok(ctx, dial_sampler_propose(ctx, sampler, 200, &history, expected));
     dial_sampler_free(sampler);
     dial_ctx_free(ctx);

@@ -14,15 +14,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static dial_param float_param(const char *name, double low, double high, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_FLOAT,
-                        .low = low,
-                        .high = high,
-                        .log = log,
-                        .condition = ""};
-}
-
 static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
                           size_t n, bool cost_blind) {
     dial_space space = {n, params};
@@ -179,7 +170,8 @@ static void test_log_expected_improvement_is_stable(void **state) {
 static void test_gp_finds_the_minimum_of_branin(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_param params[2] = {float_param("x", -5, 10, false), float_param("y", 0, 15, false)};
+    dial_param params[2] = {test_float_param("x", -5, 10, false),
+                            test_float_param("y", 0, 15, false)};
     static history_book book;
     dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 1, params, 2, false);
     double gp_best = run_study(ctx, gp, 2, branin, 30, &book);
@@ -193,25 +185,15 @@ static void test_gp_finds_the_minimum_of_branin(void **state) {
     dial_ctx_free(ctx);
 }
 
-static dial_param int_param(const char *name, double low, double high, double step, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_INT,
-                        .low = low,
-                        .high = high,
-                        .step = step,
-                        .log = log,
-                        .condition = ""};
-}
-
 static char *kernels[] = {"linear", "rbf", "poly"};
 
 /* Every kind of knob: an int with a step, a log int, a log float, a float
  * with a step, a categorical, and a fixed float. */
 static void mixed_space(dial_param *params) {
-    params[0] = int_param("depth", 2, 20, 3, false);
-    params[1] = int_param("trees", 10, 1000, 0, true);
-    params[2] = float_param("lr", 1e-4, 1, true);
-    params[3] = float_param("ratio", 0.1, 0.9, false);
+    params[0] = test_int_param("depth", 2, 20, 3, false);
+    params[1] = test_int_param("trees", 10, 1000, 0, true);
+    params[2] = test_float_param("lr", 1e-4, 1, true);
+    params[3] = test_float_param("ratio", 0.1, 0.9, false);
     params[3].step = 0.2;
     params[4] = (dial_param){.name = "kernel",
                              .kind = DIAL_PARAM_CHOICE,
@@ -220,7 +202,7 @@ static void mixed_space(dial_param *params) {
                              .n_choices = 3,
                              .choices = kernels,
                              .condition = ""};
-    params[5] = float_param("alpha", 0.5, 0.5, false);
+    params[5] = test_float_param("alpha", 0.5, 0.5, false);
     params[5].fixed = true;
 }
 
@@ -299,7 +281,7 @@ static double unit_distance(const double *a, const double *b) {
 static void test_a_running_trial_pushes_the_next_proposal_away(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_param params[2] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false)};
     static history_book book;
     dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 5, params, 2, false);
     run_study(ctx, gp, 2, bowl, 20, &book);
@@ -358,7 +340,7 @@ static void test_duplicates_and_a_flat_objective_give_valid_points(void **state)
 static void test_past_the_limit_tpe_proposes(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_param params[2] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false)};
     dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 9, params, 2, false);
     dial_sampler *tpe = make(ctx, DIAL_SAMPLER_TPE, 9, params, 2, false);
     static history_book book;
@@ -397,7 +379,7 @@ static void test_past_the_limit_tpe_proposes(void **state) {
 static void test_cost_awareness_prefers_the_cheaper_of_near_ties(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
-    dial_param params[2] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_param params[2] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false)};
     dial_sampler *aware = make(ctx, DIAL_SAMPLER_GP, 11, params, 2, false);
     dial_sampler *blind = make(ctx, DIAL_SAMPLER_GP, 11, params, 2, true);
     static history_book book;

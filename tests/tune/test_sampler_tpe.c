@@ -13,44 +13,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static dial_param float_param(const char *name, double low, double high, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_FLOAT,
-                        .low = low,
-                        .high = high,
-                        .log = log,
-                        .condition = ""};
-}
-
-static dial_param int_param(const char *name, double low, double high, double step, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_INT,
-                        .low = low,
-                        .high = high,
-                        .step = step,
-                        .log = log,
-                        .condition = ""};
-}
-
-static dial_param choice_param(const char *name, char **choices, size_t n, const char *condition) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_CHOICE,
-                        .low = 0,
-                        .high = (double)(n - 1),
-                        .n_choices = n,
-                        .choices = choices,
-                        .condition = (char *)condition};
-}
-
-static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
-                          size_t d) {
-    dial_space space = {d, params};
-    dial_sampler_settings settings = {.kind = kind, .seed = seed, .space = &space};
-    dial_sampler *sampler = NULL;
-    assert_dial_ok(ctx, dial_sampler_create_with(ctx, &settings, &sampler));
-    return sampler;
-}
-
 /* A history that grows as a study's does: trial i's values in row i. */
 typedef struct history {
     size_t n, d, capacity;
@@ -108,7 +70,7 @@ typedef double (*objective)(const double *x);
  * job does; returns the best loss and its point in best_x. */
 static double minimise(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
                        size_t d, objective f, size_t budget, double *best_x) {
-    dial_sampler *sampler = make(ctx, kind, seed, params, d);
+    dial_sampler *sampler = test_sampler_make(ctx, kind, seed, params, d);
     history h = history_new(d, budget);
     double best = INFINITY, point[16];
     assert_true(d <= 16);
@@ -140,7 +102,8 @@ static double branin(const double *x) {
 static void test_tpe_gets_within_0_4_of_branins_minimum_in_60_trials_and_beats_random(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x1", -5, 10, false), float_param("x2", 0, 15, false)};
+    dial_param params[] = {test_float_param("x1", -5, 10, false),
+                           test_float_param("x2", 0, 15, false)};
     for (uint64_t seed = 1; seed <= 5; seed++) {
         double tpe = minimise(ctx, DIAL_SAMPLER_TPE, seed, params, 2, branin, 60, NULL);
         double random = minimise(ctx, DIAL_SAMPLER_RANDOM, seed, params, 2, branin, 60, NULL);
@@ -163,8 +126,9 @@ static double mixed(const double *x) {
 static void test_tpe_finds_a_log_knob_an_integer_and_the_best_choice_in_80_trials(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("C", 1e-5, 1e5, true), int_param("k", 1, 100, 0, false),
-                           choice_param("kernel", kernels, 4, "")};
+    dial_param params[] = {test_float_param("C", 1e-5, 1e5, true),
+                           test_int_param("k", 1, 100, 0, false),
+                           test_choice_param("kernel", kernels, 4, "")};
     for (uint64_t seed = 1; seed <= 3; seed++) {
         double best_x[3];
         double tpe = minimise(ctx, DIAL_SAMPLER_TPE, seed, params, 3, mixed, 80, best_x);
@@ -188,18 +152,18 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
     dial_ctx *ctx = test_ctx();
     static char *letters[] = {"a", "b", "c", "d", "e"};
     dial_param params[] = {
-        int_param("stepped", 2, 29, 3, false),  float_param("rate", 1e-4, 10, true),
-        int_param("width", 1, 1000, 0, true),   float_param("quarter", 0, 2, false),
-        choice_param("letter", letters, 5, ""), float_param("fixed", 0.5, 0.5, false),
-        float_param("plain", -1, 1, false),     int_param("sparse", 1, 1000, 7, true),
-        float_param("percent", 0.01, 1, true),
+        test_int_param("stepped", 2, 29, 3, false),  test_float_param("rate", 1e-4, 10, true),
+        test_int_param("width", 1, 1000, 0, true),   test_float_param("quarter", 0, 2, false),
+        test_choice_param("letter", letters, 5, ""), test_float_param("fixed", 0.5, 0.5, false),
+        test_float_param("plain", -1, 1, false),     test_int_param("sparse", 1, 1000, 7, true),
+        test_float_param("percent", 0.01, 1, true),
     };
     params[3].step = 0.25;
     params[4].low = 1; /* only b, c and d */
     params[4].high = 3;
     params[8].step = 0.01;
     size_t d = sizeof params / sizeof params[0];
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 7, params, d);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 7, params, d);
     history h = history_new(d, 400);
     double point[9];
     for (size_t number = 0; number < 400; number++) {
@@ -238,10 +202,11 @@ static char *svm_kernels[] = {"linear", "rbf"};
 static void test_tpe_never_proposes_an_inactive_knob_and_proposes_an_active_one(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {choice_param("kernel", svm_kernels, 2, ""),
-                           float_param("C", 1e-3, 1e3, true), float_param("gamma", 1e-4, 10, true)};
+    dial_param params[] = {test_choice_param("kernel", svm_kernels, 2, ""),
+                           test_float_param("C", 1e-3, 1e3, true),
+                           test_float_param("gamma", 1e-4, 10, true)};
     params[2].condition = "kernel=rbf";
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 3, params, 3);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 3, params, 3);
     history h = history_new(3, 200);
     double point[3];
     size_t linear = 0, rbf = 0;
@@ -277,10 +242,10 @@ static void test_tpe_never_proposes_an_inactive_knob_and_proposes_an_active_one(
 static void test_tpe_draws_a_group_with_fewer_than_startup_trials_from_the_prior(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {choice_param("kernel", svm_kernels, 2, ""),
-                           float_param("gamma", 1e-4, 10, true)};
+    dial_param params[] = {test_choice_param("kernel", svm_kernels, 2, ""),
+                           test_float_param("gamma", 1e-4, 10, true)};
     params[1].condition = "kernel=rbf";
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 3, params, 2);
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 3, params, 2);
     history h = history_new(2, 20);
     for (size_t t = 0; t < 20; t++) {
         double x[2] = {t < 15 ? 0 : 1, t < 15 ? NAN : 0.01 * (double)(t + 1)};
@@ -302,11 +267,12 @@ static void test_tpe_draws_a_group_with_fewer_than_startup_trials_from_the_prior
 static void test_tpe_same_seed_and_history_give_the_same_point_another_number_another(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x1", -5, 10, false), float_param("x2", 0, 15, false),
-                           choice_param("kernel", kernels, 4, "")};
-    dial_sampler *a = make(ctx, DIAL_SAMPLER_TPE, 11, params, 3);
-    dial_sampler *b = make(ctx, DIAL_SAMPLER_TPE, 11, params, 3);
-    dial_sampler *other_seed = make(ctx, DIAL_SAMPLER_TPE, 12, params, 3);
+    dial_param params[] = {test_float_param("x1", -5, 10, false),
+                           test_float_param("x2", 0, 15, false),
+                           test_choice_param("kernel", kernels, 4, "")};
+    dial_sampler *a = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 11, params, 3);
+    dial_sampler *b = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 11, params, 3);
+    dial_sampler *other_seed = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 12, params, 3);
     history h = history_new(3, 30);
     for (size_t t = 0; t < 30; t++) {
         double x[3] = {-5 + 0.5 * (double)t, 15 - 0.5 * (double)t, (double)(t % 4)};
@@ -353,8 +319,8 @@ static void add_parabola(history *h) {
 static void test_tpe_running_trials_push_proposals_away_from_their_point(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
+    dial_param params[] = {test_float_param("x", 0, 1, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
     history at_best = history_new(1, 40), far_away = history_new(1, 40);
     add_parabola(&at_best);
     add_parabola(&far_away);
@@ -378,8 +344,8 @@ static void test_tpe_running_trials_push_proposals_away_from_their_point(void **
 static void test_tpe_ignores_failed_trials(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false), int_param("k", 1, 9, 0, false)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 5, params, 2);
+    dial_param params[] = {test_float_param("x", 0, 1, false), test_int_param("k", 1, 9, 0, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 5, params, 2);
     history plain = history_new(2, 60), with_failures = history_new(2, 60);
     for (size_t t = 0; t < 30; t++) {
         double x[2] = {fmod(0.137 * (double)t + 0.05, 1.0), (double)(1 + t % 9)};
@@ -401,8 +367,8 @@ static void test_tpe_ignores_failed_trials(void **s) {
 static void test_tpe_counts_pruned_trials_as_bad_however_low_their_last_loss(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
+    dial_param params[] = {test_float_param("x", 0, 1, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
     history h = history_new(1, 50);
     add_parabola(&h);
     for (size_t t = 0; t < 10; t++) {
@@ -427,8 +393,8 @@ static void test_tpe_counts_pruned_trials_as_bad_however_low_their_last_loss(voi
 static void test_tpe_ranks_pruned_trials_deeper_step_first(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
+    dial_param params[] = {test_float_param("x", 0, 1, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 5, params, 1);
     history h = history_new(1, 20);
     for (size_t t = 0; t < 20; t++) {
         /* 19 trials pruned at step 1 near 0.8 with low losses, one pruned
@@ -486,15 +452,17 @@ static void test_parzen_estimators_are_probability_distributions_for_every_kind(
     dial_ctx *ctx = test_ctx();
     /* an integer over 1..100: cells narrow next to the bandwidth (the
      * midpoint rule); over 1..10: as wide as it (the exact mass) */
-    dial_param wide = int_param("k", 1, 100, 0, false), narrow = int_param("k", 1, 10, 0, false);
+    dial_param wide = test_int_param("k", 1, 100, 0, false),
+               narrow = test_int_param("k", 1, 10, 0, false);
     double wide_obs[] = {3, 50, 97, 100}, narrow_obs[] = {1, 2, 9, 10};
-    dial_param stepped = float_param("q", 0, 2, false);
+    dial_param stepped = test_float_param("q", 0, 2, false);
     stepped.step = 0.25;
     double stepped_obs[] = {0, 0.5, 2};
-    dial_param plain = float_param("x", -1, 1, false), logged = float_param("C", 1e-3, 1e3, true);
+    dial_param plain = test_float_param("x", -1, 1, false),
+               logged = test_float_param("C", 1e-3, 1e3, true);
     double plain_obs[] = {-1, 0.3, 0.31, 1}, logged_obs[] = {1e-3, 0.1, 1e3};
     static char *letters[] = {"a", "b", "c", "d"};
-    dial_param letter = choice_param("letter", letters, 4, "");
+    dial_param letter = test_choice_param("letter", letters, 4, "");
     double letter_obs[] = {0, 0, 3};
     struct {
         const dial_param *param;
@@ -516,8 +484,9 @@ static void test_parzen_estimators_are_probability_distributions_for_every_kind(
 static void test_tpe_bad_estimator_is_bounded_at_10000_trials(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x1", -5, 10, false), float_param("x2", 0, 15, false)};
-    dial_sampler *sampler = make(ctx, DIAL_SAMPLER_TPE, 2, params, 2);
+    dial_param params[] = {test_float_param("x1", -5, 10, false),
+                           test_float_param("x2", 0, 15, false)};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 2, params, 2);
     history h = history_new(2, 10000);
     dial_rng rng = dial_rng_stream(99, 0);
     for (size_t t = 0; t < 10000; t++) {
@@ -546,7 +515,7 @@ static void test_tpe_bad_estimator_is_bounded_at_10000_trials(void **s) {
 static void test_tpe_describes_itself_with_its_startup_trials(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false)};
+    dial_param params[] = {test_float_param("x", 0, 1, false)};
     dial_space space = {1, params};
     dial_sampler_settings settings = {
         .kind = DIAL_SAMPLER_TPE, .seed = 1, .space = &space, .startup_trials = 5};

@@ -10,35 +10,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static dial_param float_param(const char *name, double low, double high, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_FLOAT,
-                        .low = low,
-                        .high = high,
-                        .log = log,
-                        .condition = ""};
-}
-
-static dial_param int_param(const char *name, double low, double high, double step, bool log) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_INT,
-                        .low = low,
-                        .high = high,
-                        .step = step,
-                        .log = log,
-                        .condition = ""};
-}
-
-static dial_param choice_param(const char *name, char **choices, size_t n, const char *condition) {
-    return (dial_param){.name = (char *)name,
-                        .kind = DIAL_PARAM_CHOICE,
-                        .low = 0,
-                        .high = (double)(n - 1),
-                        .n_choices = n,
-                        .choices = choices,
-                        .condition = (char *)condition};
-}
-
 static dial_sampler *make(dial_ctx *ctx, dial_sampler_kind kind, uint64_t seed, dial_param *params,
                           size_t n, size_t grid_points) {
     dial_space space = {n, params};
@@ -91,7 +62,7 @@ static double centred_discrepancy(const double (*x)[2], size_t n) {
 
 static void test_random_same_seed_gives_the_same_values(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param c = float_param("C", 1e-3, 1e3, true);
+    dial_param c = test_float_param("C", 1e-3, 1e3, true);
     dial_sampler *a = make(ctx, DIAL_SAMPLER_RANDOM, 7, NULL, 0, 0);
     dial_sampler *b = make(ctx, DIAL_SAMPLER_RANDOM, 7, NULL, 0, 0);
     dial_sampler *other = make(ctx, DIAL_SAMPLER_RANDOM, 8, NULL, 0, 0);
@@ -109,7 +80,7 @@ static void test_random_same_seed_gives_the_same_values(void **state) {
 
 static void test_random_value_does_not_depend_on_call_order(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param x = float_param("x", 0, 1, false), y = float_param("y", 0, 1, false);
+    dial_param x = test_float_param("x", 0, 1, false), y = test_float_param("y", 0, 1, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 3, NULL, 0, 0);
     double x_first = suggest(ctx, sampler, 12, &x), y_second = suggest(ctx, sampler, 12, &y);
     double y_first = suggest(ctx, sampler, 12, &y), x_second = suggest(ctx, sampler, 12, &x);
@@ -124,7 +95,7 @@ static void test_random_value_does_not_depend_on_call_order(void **state) {
 
 static void test_random_log_range_stays_in_bounds_and_spreads_over_decades(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param c = float_param("C", 1e-3, 1e3, true);
+    dial_param c = test_float_param("C", 1e-3, 1e3, true);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int decades[6] = {0};
     for (int64_t n = 0; n < 3000; n++) {
@@ -140,7 +111,7 @@ static void test_random_log_range_stays_in_bounds_and_spreads_over_decades(void 
 
 static void test_random_int_range_reaches_both_ends_evenly(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 5, 0, false);
+    dial_param k = test_int_param("k", 1, 5, 0, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int counts[6] = {0};
     for (int64_t n = 0; n < 5000; n++) {
@@ -155,7 +126,7 @@ static void test_random_int_range_reaches_both_ends_evenly(void **state) {
 
 static void test_random_log_int_range_reaches_both_ends(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 100, 0, true);
+    dial_param k = test_int_param("k", 1, 100, 0, true);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int ones = 0, hundreds = 0, below_ten = 0;
     for (int64_t n = 0; n < 4000; n++) {
@@ -174,7 +145,7 @@ static void test_random_log_int_range_reaches_both_ends(void **state) {
 
 static void test_random_int_step_gives_only_steps_and_both_ends(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 9, 2, false);
+    dial_param k = test_int_param("k", 1, 9, 2, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int counts[10] = {0};
     for (int64_t n = 0; n < 1000; n++) {
@@ -194,7 +165,7 @@ static void test_random_int_step_gives_only_steps_and_both_ends(void **state) {
 
 static void test_random_float_step_is_quantised(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param x = float_param("x", 0.1, 0.3, false);
+    dial_param x = test_float_param("x", 0.1, 0.3, false);
     x.step = 0.1;
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int low = 0, middle = 0, high = 0;
@@ -213,7 +184,7 @@ static void test_random_float_step_is_quantised(void **state) {
 static void test_random_choice_picks_every_choice(void **state) {
     dial_ctx *ctx = test_ctx();
     char *choices[] = {"uniform", "distance", "other"};
-    dial_param w = choice_param("weights", choices, 3, "");
+    dial_param w = test_choice_param("weights", choices, 3, "");
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     int counts[3] = {0};
     for (int64_t n = 0; n < 900; n++) {
@@ -228,7 +199,7 @@ static void test_random_choice_picks_every_choice(void **state) {
 
 static void test_random_fixed_parameter_is_its_value(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param alpha = float_param("alpha", 0.1, 0.1, false);
+    dial_param alpha = test_float_param("alpha", 0.1, 0.1, false);
     alpha.fixed = true;
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     for (int64_t n = 0; n < 10; n++) assert_true(suggest(ctx, sampler, n, &alpha) == 0.1);
@@ -257,7 +228,7 @@ static size_t distinct_values(dial_ctx *ctx, const dial_sampler *sampler, const 
 
 static void test_random_40_trials_over_k_1_to_50_try_40_distinct_k(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 50, 0, false);
+    dial_param k = test_int_param("k", 1, 50, 0, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 0, &k, 1, 0);
     assert_int_equal(distinct_values(ctx, sampler, &k, 40), 40);
     /* All 50 before any repeats, every one in the range. */
@@ -276,7 +247,7 @@ static void test_random_40_trials_over_k_1_to_50_try_40_distinct_k(void **state)
 
 static void test_random_without_repeats_depends_only_on_seed_and_sample_index(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 50, 0, false);
+    dial_param k = test_int_param("k", 1, 50, 0, false);
     dial_sampler *a = make(ctx, DIAL_SAMPLER_RANDOM, 9, &k, 1, 0);
     dial_sampler *b = make(ctx, DIAL_SAMPLER_RANDOM, 9, &k, 1, 0);
     dial_sampler *other = make(ctx, DIAL_SAMPLER_RANDOM, 10, &k, 1, 0);
@@ -299,8 +270,9 @@ static void test_random_without_repeats_depends_only_on_seed_and_sample_index(vo
 static void test_random_deals_every_point_of_a_mixed_space_before_a_repeat(void **state) {
     dial_ctx *ctx = test_ctx();
     char *weights[] = {"uniform", "distance"};
-    dial_param params[] = {int_param("k", 1, 9, 2, false), choice_param("w", weights, 2, ""),
-                           int_param("p", 1, 3, 0, false)};
+    dial_param params[] = {test_int_param("k", 1, 9, 2, false),
+                           test_choice_param("w", weights, 2, ""),
+                           test_int_param("p", 1, 3, 0, false)};
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 4, params, 3, 0);
     bool seen[10][2][4] = {{{false}}};
     for (int64_t i = 0; i < 30; i++) { /* 5 x 2 x 3 points */
@@ -318,8 +290,8 @@ static void test_random_deals_every_point_of_a_mixed_space_before_a_repeat(void 
 static void test_random_without_repeats_skips_inactive_parameters(void **state) {
     dial_ctx *ctx = test_ctx();
     char *kernels[] = {"linear", "poly"};
-    dial_param params[] = {choice_param("kernel", kernels, 2, ""),
-                           int_param("degree", 2, 5, 0, false)};
+    dial_param params[] = {test_choice_param("kernel", kernels, 2, ""),
+                           test_int_param("degree", 2, 5, 0, false)};
     params[1].condition = "kernel=poly";
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, params, 2, 0);
     /* linear, and poly with degree 2..5: 5 points, each dealt once. */
@@ -341,7 +313,7 @@ static void test_random_without_repeats_skips_inactive_parameters(void **state) 
 
 static void test_random_without_repeats_keeps_a_log_scale(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 1000, 0, true);
+    dial_param k = test_int_param("k", 1, 1000, 0, true);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 2, &k, 1, 0);
     /* Independent log-uniform draws put 54% of their mass at 31 or below,
      * most of it on the smallest values, which are dealt once each: a
@@ -357,7 +329,7 @@ static void test_random_without_repeats_keeps_a_log_scale(void **state) {
 
 static void test_random_first_sample_is_distributed_as_an_independent_draw(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 8, 0, true);
+    dial_param k = test_int_param("k", 1, 8, 0, true);
     double total = 0;
     for (int v = 1; v <= 8; v++) total += dial_sampler_value_probability(&k, v);
     assert_true(fabs(total - 1) < 1e-12);
@@ -380,8 +352,9 @@ static void test_random_first_sample_is_distributed_as_an_independent_draw(void 
 }
 
 static void test_random_value_probabilities_sum_to_one(void **state) {
-    dial_param params[] = {int_param("a", 3, 200, 7, true), int_param("b", 1, 50, 0, false),
-                           float_param("c", 0.01, 10, true), float_param("d", 0, 1, false)};
+    dial_param params[] = {
+        test_int_param("a", 3, 200, 7, true), test_int_param("b", 1, 50, 0, false),
+        test_float_param("c", 0.01, 10, true), test_float_param("d", 0, 1, false)};
     params[2].step = 0.5;
     params[3].step = 0.1;
     for (size_t i = 0; i < 4; i++) {
@@ -398,8 +371,9 @@ static void test_random_value_probabilities_sum_to_one(void **state) {
 
 static void test_random_over_a_continuous_or_large_space_draws_independently(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param mixed[] = {int_param("k", 1, 5, 0, false), float_param("C", 1e-3, 1e3, true)};
-    dial_param large = int_param("n", 1, 20000, 0, false);
+    dial_param mixed[] = {test_int_param("k", 1, 5, 0, false),
+                          test_float_param("C", 1e-3, 1e3, true)};
+    dial_param large = test_int_param("n", 1, 20000, 0, false);
     dial_sampler *with_float = make(ctx, DIAL_SAMPLER_RANDOM, 5, mixed, 2, 0);
     dial_sampler *with_large = make(ctx, DIAL_SAMPLER_RANDOM, 5, &large, 1, 0);
     dial_sampler *none = make(ctx, DIAL_SAMPLER_RANDOM, 5, NULL, 0, 0);
@@ -422,13 +396,13 @@ static void test_grid_sizes_follow_the_values_of_each_parameter(void **state) {
         size_t grid_points;
         int64_t size;
     } cases[] = {
-        {float_param("C", 1e-3, 1e3, true), 13, 13},
-        {float_param("C", 0, 1, false), 0, 10}, /* 0 = 10 points */
-        {int_param("k", 1, 50, 0, false), 5, 50},
-        {int_param("k", 1, 50, 2, false), 5, 25},
-        {int_param("k", 1, 100, 0, true), 5, 100},
-        {choice_param("w", choices, 3, ""), 5, 3},
-        {float_param("alpha", 0.5, 0.5, false), 5, 1},
+        {test_float_param("C", 1e-3, 1e3, true), 13, 13},
+        {test_float_param("C", 0, 1, false), 0, 10}, /* 0 = 10 points */
+        {test_int_param("k", 1, 50, 0, false), 5, 50},
+        {test_int_param("k", 1, 50, 2, false), 5, 25},
+        {test_int_param("k", 1, 100, 0, true), 5, 100},
+        {test_choice_param("w", choices, 3, ""), 5, 3},
+        {test_float_param("alpha", 0.5, 0.5, false), 5, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dial_sampler *sampler =
@@ -436,7 +410,7 @@ static void test_grid_sizes_follow_the_values_of_each_parameter(void **state) {
         assert_int_equal(dial_sampler_grid_size(sampler), cases[i].size);
         dial_sampler_free(sampler);
     }
-    dial_param two[] = {choice_param("w", choices, 3, ""), float_param("x", 0, 1, false)};
+    dial_param two[] = {test_choice_param("w", choices, 3, ""), test_float_param("x", 0, 1, false)};
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, two, 2, 5);
     assert_int_equal(dial_sampler_grid_size(sampler), 15);
     dial_sampler_free(sampler);
@@ -445,7 +419,7 @@ static void test_grid_sizes_follow_the_values_of_each_parameter(void **state) {
 
 static void test_other_samplers_have_no_grid_size(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param x = float_param("x", 0, 1, false);
+    dial_param x = test_float_param("x", 0, 1, false);
     dial_sampler *random = make(ctx, DIAL_SAMPLER_RANDOM, 1, &x, 1, 0);
     dial_sampler *qmc = make(ctx, DIAL_SAMPLER_QMC, 1, &x, 1, 0);
     assert_int_equal(dial_sampler_grid_size(random), 0);
@@ -458,7 +432,8 @@ static void test_other_samplers_have_no_grid_size(void **state) {
 static void test_grid_visits_every_combination_once(void **state) {
     dial_ctx *ctx = test_ctx();
     char *choices[] = {"a", "b", "c"};
-    dial_param params[] = {choice_param("w", choices, 3, ""), int_param("k", 1, 4, 0, false)};
+    dial_param params[] = {test_choice_param("w", choices, 3, ""),
+                           test_int_param("k", 1, 4, 0, false)};
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 0);
     assert_int_equal(dial_sampler_grid_size(sampler), 12);
     int seen[3][5] = {{0}};
@@ -473,7 +448,7 @@ static void test_grid_visits_every_combination_once(void **state) {
 
 static void test_grid_orders_one_axis_middle_out_like_grid_py(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 0, 10, 0, false);
+    dial_param k = test_int_param("k", 0, 10, 0, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, &k, 1, 0);
     /* grid.py's permute_sequence(range(11)). */
     const double expected[] = {5, 2, 8, 1, 7, 4, 10, 0, 6, 3, 9};
@@ -484,7 +459,8 @@ static void test_grid_orders_one_axis_middle_out_like_grid_py(void **state) {
 
 static void test_grid_first_four_trials_reach_both_halves_of_each_axis(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {int_param("x", 0, 10, 0, false), int_param("y", 0, 10, 0, false)};
+    dial_param params[] = {test_int_param("x", 0, 10, 0, false),
+                           test_int_param("y", 0, 10, 0, false)};
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 0);
     assert_int_equal(dial_sampler_grid_size(sampler), 121);
     assert_true(suggest(ctx, sampler, 0, &params[0]) == 5);
@@ -504,7 +480,8 @@ static void test_grid_first_four_trials_reach_both_halves_of_each_axis(void **st
 
 static void test_grid_finishes_each_coarse_grid_before_refining(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {int_param("x", 0, 10, 0, false), int_param("y", 0, 10, 0, false)};
+    dial_param params[] = {test_int_param("x", 0, 10, 0, false),
+                           test_int_param("y", 0, 10, 0, false)};
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 0);
     /* The first 9 trials are the 3 x 3 grid {2, 5, 8}^2, the first 49 the
      * 7 x 7 grid of levels 0..2 (every value but 0, 3, 6, 9). */
@@ -522,7 +499,8 @@ static void test_grid_finishes_each_coarse_grid_before_refining(void **state) {
 
 static void test_grid_outer_role_keeps_trials_sharing_its_value_together(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {int_param("gamma", 0, 4, 0, false), int_param("C", 0, 10, 0, false)};
+    dial_param params[] = {test_int_param("gamma", 0, 4, 0, false),
+                           test_int_param("C", 0, 10, 0, false)};
     const dial_order_role roles[] = {DIAL_ORDER_OUTER, DIAL_ORDER_SPREAD};
     dial_sampler *sampler = make_ordered(ctx, params, 2, roles);
     /* gamma changes only every 11 trials, its groups middle-out as grid.py
@@ -540,8 +518,9 @@ static void test_grid_outer_role_keeps_trials_sharing_its_value_together(void **
 static void test_grid_ascending_and_descending_roles_vary_fastest_in_their_order(void **state) {
     dial_ctx *ctx = test_ctx();
     char *c_values[] = {"8", "0.5", "2", "32"}; /* listed out of order on purpose */
-    dial_param params[] = {int_param("gamma", 0, 2, 0, false), choice_param("C", c_values, 4, ""),
-                           int_param("rounds", 1, 3, 0, false)};
+    dial_param params[] = {test_int_param("gamma", 0, 2, 0, false),
+                           test_choice_param("C", c_values, 4, ""),
+                           test_int_param("rounds", 1, 3, 0, false)};
     const dial_order_role roles[] = {DIAL_ORDER_OUTER, DIAL_ORDER_ASCENDING, DIAL_ORDER_DESCENDING};
     dial_sampler *sampler = make_ordered(ctx, params, 3, roles);
     assert_int_equal(dial_sampler_grid_size(sampler), 36);
@@ -560,14 +539,14 @@ static void test_grid_ascending_and_descending_roles_vary_fastest_in_their_order
 static void test_grid_param_numbers_reads_choices_as_numbers(void **state) {
     (void)state;
     char *choices[] = {"8", "0.5", "auto"};
-    dial_param c = choice_param("C", choices, 3, "");
+    dial_param c = test_choice_param("C", choices, 3, "");
     size_t n = 0;
     double *values = dial_grid_param_numbers(NULL, &c, 10, &n);
     assert_non_null(values);
     assert_int_equal(n, 3);
     assert_true(values[0] == 8 && values[1] == 0.5 && isnan(values[2]));
     free(values);
-    dial_param gamma = float_param("gamma", 1e-3, 1e3, true);
+    dial_param gamma = test_float_param("gamma", 1e-3, 1e3, true);
     values = dial_grid_param_numbers(NULL, &gamma, 7, &n);
     assert_int_equal(n, 7);
     assert_true(values[0] == 1e-3 && values[6] == 1e3 && fabs(values[3] - 1) < 1e-12);
@@ -576,7 +555,7 @@ static void test_grid_param_numbers_reads_choices_as_numbers(void **state) {
 
 static void test_grid_float_values_include_both_ends_on_a_log_scale(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param c = float_param("C", 1e-3, 1e3, true);
+    dial_param c = test_float_param("C", 1e-3, 1e3, true);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, &c, 1, 7);
     assert_int_equal(dial_sampler_grid_size(sampler), 7);
     bool seen[7] = {false};
@@ -603,9 +582,9 @@ static void test_grid_does_not_multiply_inactive_parameters(void **state) {
     dial_ctx *ctx = test_ctx();
     char *kernels[] = {"linear", "rbf", "poly"};
     dial_param params[] = {
-        float_param("gamma", 1e-3, 1, true),
-        choice_param("kernel", kernels, 3, ""),
-        int_param("degree", 2, 4, 0, false),
+        test_float_param("gamma", 1e-3, 1, true),
+        test_choice_param("kernel", kernels, 3, ""),
+        test_int_param("degree", 2, 4, 0, false),
     };
     params[0].condition = "kernel=rbf|poly";
     params[2].condition = "kernel=poly";
@@ -640,9 +619,9 @@ static void test_grid_counts_a_condition_on_an_inactive_controller_as_false(void
     char *kernels[] = {"linear", "poly"};
     char *modes[] = {"exact", "fast"};
     dial_param params[] = {
-        choice_param("kernel", kernels, 2, ""),
-        choice_param("mode", modes, 2, "kernel=poly"),
-        int_param("depth", 1, 3, 0, false),
+        test_choice_param("kernel", kernels, 2, ""),
+        test_choice_param("mode", modes, 2, "kernel=poly"),
+        test_int_param("depth", 1, 3, 0, false),
     };
     params[2].condition = "mode=fast";
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 3, 0);
@@ -654,7 +633,7 @@ static void test_grid_counts_a_condition_on_an_inactive_controller_as_false(void
 
 static void test_grid_condition_on_a_knob_outside_the_space_holds(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {int_param("k", 1, 3, 0, false), float_param("p", 1, 5, false)};
+    dial_param params[] = {test_int_param("k", 1, 3, 0, false), test_float_param("p", 1, 5, false)};
     params[1].condition = "metric=minkowski";
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, params, 2, 5);
     assert_int_equal(dial_sampler_grid_size(sampler), 15);
@@ -664,7 +643,7 @@ static void test_grid_condition_on_a_knob_outside_the_space_holds(void **state) 
 
 static void test_grid_wraps_past_its_size(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 7, 0, false);
+    dial_param k = test_int_param("k", 1, 7, 0, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_GRID, 1, &k, 1, 0);
     for (int64_t n = 0; n < 7; n++)
         assert_true(suggest(ctx, sampler, n, &k) == suggest(ctx, sampler, n + 7, &k));
@@ -674,7 +653,8 @@ static void test_grid_wraps_past_its_size(void **state) {
 
 static void test_grid_parameter_outside_the_space_is_drawn_at_random(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param k = int_param("k", 1, 7, 0, false), lr = float_param("lr", 1e-5, 1e-1, true);
+    dial_param k = test_int_param("k", 1, 7, 0, false),
+               lr = test_float_param("lr", 1e-5, 1e-1, true);
     dial_sampler *grid = make(ctx, DIAL_SAMPLER_GRID, 9, &k, 1, 0);
     dial_sampler *random = make(ctx, DIAL_SAMPLER_RANDOM, 9, NULL, 0, 0);
     for (int64_t n = 0; n < 5; n++) {
@@ -699,14 +679,15 @@ static void test_grid_needs_a_space(void **state) {
 
 static void test_grid_too_large_is_refused(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {int_param("a", 1, 2000, 0, false), int_param("b", 1, 2000, 0, false)};
+    dial_param params[] = {test_int_param("a", 1, 2000, 0, false),
+                           test_int_param("b", 1, 2000, 0, false)};
     dial_space space = {2, params};
     dial_sampler *sampler = NULL;
     const char *message = "the grid has more than 1048576 points: narrow the space, use fewer "
                           "grid points or a step, or sample it with random or qmc";
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, &sampler),
                       DIAL_ERR_ARGUMENT, message);
-    dial_param huge = int_param("k", 1, 1e9, 0, false);
+    dial_param huge = test_int_param("k", 1, 1e9, 0, false);
     space = (dial_space){1, &huge};
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, &sampler),
                       DIAL_ERR_ARGUMENT, message);
@@ -717,20 +698,20 @@ static void test_grid_too_large_is_refused(void **state) {
 static void test_sampler_refuses_a_malformed_space(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_sampler *sampler = NULL;
-    dial_param reversed = float_param("C", 10, 1, false);
+    dial_param reversed = test_float_param("C", 10, 1, false);
     dial_space space = {1, &reversed};
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_RANDOM, 1, &space, 0, &sampler),
                       DIAL_ERR_ARGUMENT, "search space parameter 'C': low = 10 is above high = 1");
-    dial_param log_zero = float_param("C", 0, 1, true);
+    dial_param log_zero = test_float_param("C", 0, 1, true);
     space.params = &log_zero;
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_QMC, 1, &space, 0, &sampler),
                       DIAL_ERR_ARGUMENT,
                       "search space parameter 'C': a log scale needs low > 0, got low = 0");
-    dial_param twice[] = {float_param("C", 0, 1, false), float_param("C", 0, 2, false)};
+    dial_param twice[] = {test_float_param("C", 0, 1, false), test_float_param("C", 0, 2, false)};
     space = (dial_space){2, twice};
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, &sampler),
                       DIAL_ERR_ARGUMENT, "search space parameter 'C' is listed twice");
-    dial_param empty = choice_param("w", NULL, 1, "");
+    dial_param empty = test_choice_param("w", NULL, 1, "");
     empty.n_choices = 0;
     space = (dial_space){1, &empty};
     assert_dial_error(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, &sampler),
@@ -742,13 +723,13 @@ static void test_sampler_refuses_a_malformed_space(void **state) {
 static void test_sampler_keeps_its_own_copy_of_the_space(void **state) {
     dial_ctx *ctx = test_ctx();
     char name[] = "k";
-    dial_param k = int_param(name, 1, 3, 0, false);
+    dial_param k = test_int_param(name, 1, 3, 0, false);
     dial_space space = {1, &k};
     dial_sampler *sampler = NULL;
     assert_dial_ok(ctx, dial_sampler_create(ctx, DIAL_SAMPLER_GRID, 1, &space, 0, &sampler));
     name[0] = 'z';
     k.high = 100;
-    dial_param asked = int_param("k", 1, 3, 0, false);
+    dial_param asked = test_int_param("k", 1, 3, 0, false);
     assert_int_equal(dial_sampler_grid_size(sampler), 3);
     assert_true(suggest(ctx, sampler, 0, &asked) == 2);
     dial_sampler_free(sampler);
@@ -788,7 +769,7 @@ static void test_sobol_directions_match_joe_kuo_reference(void **state) {
     char names[DIAL_SOBOL_DIMENSIONS][8];
     for (int d = 0; d < DIAL_SOBOL_DIMENSIONS; d++) {
         snprintf(names[d], sizeof names[d], "x%d", d);
-        params[d] = float_param(names[d], 0, 1, false);
+        params[d] = test_float_param(names[d], 0, 1, false);
     }
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_QMC, 1, params, DIAL_SOBOL_DIMENSIONS, 0);
     for (size_t d = 0; d < DIAL_SOBOL_DIMENSIONS; d++) {
@@ -806,7 +787,8 @@ static void test_sobol_directions_match_joe_kuo_reference(void **state) {
 
 static void test_qmc_same_seed_gives_the_same_values(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false), int_param("k", 1, 50, 0, false)};
+    dial_param params[] = {test_float_param("x", 0, 1, false),
+                           test_int_param("k", 1, 50, 0, false)};
     dial_sampler *a = make(ctx, DIAL_SAMPLER_QMC, 5, params, 2, 0);
     dial_sampler *b = make(ctx, DIAL_SAMPLER_QMC, 5, params, 2, 0);
     dial_sampler *other = make(ctx, DIAL_SAMPLER_QMC, 6, params, 2, 0);
@@ -830,7 +812,7 @@ static void test_qmc_points_fill_every_elementary_box_once(void **state) {
      * and Owen scrambling keeps it: every box of area 1/16 with sides
      * 2^-a x 2^-(4-a) holds exactly one point. */
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_param params[] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false)};
     for (uint64_t seed = 1; seed <= 3; seed++) {
         dial_sampler *sampler = make(ctx, DIAL_SAMPLER_QMC, seed, params, 2, 0);
         for (int a = 0; a <= 4; a++) {
@@ -851,7 +833,7 @@ static void test_qmc_points_fill_every_elementary_box_once(void **state) {
 
 static void test_qmc_covers_the_square_more_evenly_than_random(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param params[] = {float_param("x", 0, 1, false), float_param("y", 0, 1, false)};
+    dial_param params[] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false)};
     static double qmc_points[256][2], random_points[256][2];
     double qmc_total = 0, random_total = 0;
     for (uint64_t seed = 1; seed <= 5; seed++) {
@@ -880,9 +862,9 @@ static void test_qmc_maps_each_dimension_to_its_scale(void **state) {
     dial_ctx *ctx = test_ctx();
     char *choices[] = {"a", "b"};
     dial_param params[] = {
-        float_param("C", 1e-3, 1e3, true),
-        int_param("k", 1, 8, 0, false),
-        choice_param("w", choices, 2, ""),
+        test_float_param("C", 1e-3, 1e3, true),
+        test_int_param("k", 1, 8, 0, false),
+        test_choice_param("w", choices, 2, ""),
     };
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_QMC, 2, params, 3, 0);
     int below_one = 0, k_counts[9] = {0}, w_counts[2] = {0};
@@ -908,7 +890,7 @@ static void test_qmc_has_at_least_21_dimensions(void **state) {
     char names[25][8];
     for (int d = 0; d < 25; d++) {
         snprintf(names[d], sizeof names[d], "x%d", d);
-        params[d] = float_param(names[d], 0, 1, false);
+        params[d] = test_float_param(names[d], 0, 1, false);
     }
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_QMC, 4, params, 25, 0);
     assert_int_equal(sampler->n_dimensions, 25);
@@ -924,7 +906,8 @@ static void test_qmc_has_at_least_21_dimensions(void **state) {
 
 static void test_qmc_parameter_outside_the_space_is_drawn_at_random(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param x = float_param("x", 0, 1, false), lr = float_param("lr", 1e-5, 1e-1, true);
+    dial_param x = test_float_param("x", 0, 1, false),
+               lr = test_float_param("lr", 1e-5, 1e-1, true);
     dial_sampler *qmc = make(ctx, DIAL_SAMPLER_QMC, 9, &x, 1, 0);
     dial_sampler *random = make(ctx, DIAL_SAMPLER_RANDOM, 9, NULL, 0, 0);
     for (int64_t n = 0; n < 5; n++)
@@ -936,7 +919,7 @@ static void test_qmc_parameter_outside_the_space_is_drawn_at_random(void **state
 
 static void test_suggest_refuses_a_negative_trial_number(void **state) {
     dial_ctx *ctx = test_ctx();
-    dial_param x = float_param("x", 0, 1, false);
+    dial_param x = test_float_param("x", 0, 1, false);
     dial_sampler *sampler = make(ctx, DIAL_SAMPLER_RANDOM, 1, NULL, 0, 0);
     double value;
     assert_dial_error(ctx, dial_sampler_suggest(ctx, sampler, -1, &x, &value), DIAL_ERR_ARGUMENT,
