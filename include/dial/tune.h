@@ -216,8 +216,22 @@ DIAL_API dial_status dial_trial_report_path(dial_trial *trial, const int64_t *st
  * then the storage lists it as running. */
 DIAL_API void dial_trial_abandon(dial_trial *trial);
 /* Whether the study's pruner says to stop this trial now (false without a
- * pruner). */
+ * pruner): it judges the trial's last value in the study's resource
+ * (dial_study_options.resource): the last intermediate value (STEPS,
+ * FOLDS) or the last value of its path (PATH, dial_trial_report_path),
+ * against what the other trials had at the same resource. An objective
+ * that stops then sets *pruned; the trial is stored as pruned with the
+ * values it reported, the last of them the step it reached. */
 DIAL_API bool dial_trial_should_prune(dial_trial *trial);
+/* The resources, ascending and each <= max_resource, at which the study's
+ * pruner judges a trial that will use max_resource (its rungs: for asha
+ * min_resource * reduction_factor^k; below max_resource itself, which ends
+ * the trial rather than judges it); writes up to capacity of them into
+ * rungs and returns how many there are (0 without a pruner). The
+ * objective of a PATH study scores its folds in step to each rung, reports
+ * the path so far and asks dial_trial_should_prune. */
+DIAL_API size_t dial_trial_prune_rungs(const dial_trial *trial, int64_t max_resource,
+                                       int64_t *rungs, size_t capacity);
 DIAL_API int64_t dial_trial_number(const dial_trial *trial);
 /* The context the objective should use for this trial: its seed is derived
  * from (study seed, trial number), its thread budget is the trial's share. */
@@ -245,6 +259,41 @@ typedef enum dial_sampler_kind {
  * (false for a word that names no kind). */
 DIAL_API const char *dial_sampler_kind_name(dial_sampler_kind kind);
 DIAL_API bool dial_sampler_kind_parse(const char *name, dial_sampler_kind *out);
+
+/* What a trial's resource is, for the pruner (dial_study_options.resource):
+ *   STEPS: the steps the objective reports (dial_trial_report; dial run's
+ *          and dial tell's --step): resource = step;
+ *   FOLDS: the built-in objective's fold scores, reported at steps 0, 1,
+ *          ..., folds - 1: resource = step + 1, the folds done;
+ *   PATH:  rounds or epochs of a path knob (gbdt's n_estimators, mlp's
+ *          epochs): resource = a step of the trial's path
+ *          (dial_trial_report_path), whose value is the mean over the
+ *          folds after that many steps. */
+typedef enum dial_resource {
+    DIAL_RESOURCE_STEPS = 0,
+    DIAL_RESOURCE_FOLDS,
+    DIAL_RESOURCE_PATH
+} dial_resource;
+
+/* Checks a pruner as --pruner spells it and writes it canonically, every
+ * setting given, into *out (the caller's, free): "none" (NULL or "" too),
+ * "median", "asha", "hyperband", each optionally followed by ':' and
+ * comma-separated settings (docs/pruners.md):
+ *   median:warmup_trials=5,warmup_steps=0
+ *   asha:reduction_factor=3,min_resource=1
+ *   hyperband:reduction_factor=3,min_resource=1,max_resource=27
+ * Settings left out take their defaults for the resource: min_resource is
+ * one fold (FOLDS), max_resource / 27 rounded down but at least 1 (PATH),
+ * or 1 (STEPS); max_resource is the folds (FOLDS) or the largest path
+ * step (PATH); max_resource is 0 when unknown (STEPS), and hyperband then
+ * needs it given. The canonical text is what a study records in its
+ * identity ("pruner"), so the same pruner with the same settings is
+ * always spelled alike. Errors (DIAL_ERR_ARGUMENT, one line naming the
+ * setting and what is valid): an unknown pruner (listing them), an unknown
+ * setting of it (listing its settings), a value out of range. */
+DIAL_API dial_status dial_pruner_spec_normalize(dial_ctx *ctx, const char *spec,
+                                                dial_resource resource, int64_t max_resource,
+                                                char **out);
 
 /* What a study is an experiment of: ordered key/value texts recorded when
  * the study is created ("model" = "knn", "metric" = "accuracy", "seed" =
@@ -304,6 +353,13 @@ typedef struct dial_study_options {
      * times differ from run to run, and so would the trials; on, the same
      * seed no longer promises the same trials. */
     bool cost_aware;
+    /* The pruner, as dial_pruner_spec_normalize reads it; NULL or "" =
+     * none. Only the study handle's pruner judges: a study resumed with
+     * another pruner is refused by the identity (dial_tune_model records
+     * "pruner"), not here. */
+    const char *pruner;
+    /* What the pruner's resource is (STEPS by default). */
+    dial_resource resource;
 } dial_study_options;
 
 /* Creates the study, or opens it when the storage already has one of that
@@ -381,14 +437,18 @@ DIAL_API void dial_study_free(dial_study *study);
  * range, off its step or not a choice, a name given twice. */
 DIAL_API dial_status dial_study_enqueue(dial_ctx *ctx, dial_study *study, const char *assignments,
                                         bool *added);
+/* The study's pruner in one line for a run's header: "none", "asha
+ * (reduction factor 3; judged after 1 and 3 folds of 5)". */
+DIAL_API void dial_study_pruner_plan(const dial_study *study, char *buf, size_t size);
 /* What the study's sampler uses and why, in one line for a run's header:
  * "tpe (qmc for the first 10 trials)", "auto: qmc for the first 10 trials,
  * then gp (a continuous space of 2 knobs) up to trial 200, then tpe". */
 DIAL_API void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size);
 
 /* Returns the value of one trial, or a non-OK status to mark it failed (the
- * message on dial_trial_ctx(trial) is kept). Return DIAL_ERR_PRUNED... see
- * dial_trial_should_prune: an objective that stops early sets *pruned. */
+ * message on dial_trial_ctx(trial) is kept). An objective that stops early
+ * because dial_trial_should_prune said so sets *pruned (and returns
+ * DIAL_OK): the trial is stored as pruned, its value ignored. */
 typedef dial_status (*dial_objective_fn)(void *user, dial_trial *trial, double *value,
                                          bool *pruned);
 

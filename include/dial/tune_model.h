@@ -144,6 +144,14 @@ typedef struct dial_tune_options {
      * (its message set on ctx) ends the run with it. May be NULL. */
     dial_status (*on_study)(dial_ctx *ctx, void *user, dial_study *study);
     void *on_study_user;
+    /* The pruner (dial_pruner_spec_normalize's text; NULL = none). Its
+     * resource is the path knob's rounds or epochs when the space searches
+     * one (gbdt's n_estimators, mlp's epochs: a trial's folds are scored
+     * in step, judged at each rung on their mean), else the folds (a
+     * trial's first folds are its first rungs); its canonical text is the
+     * identity's "pruner". A complete trial always has all its folds, so
+     * the best is never a pruned one. */
+    const char *pruner;
 } dial_tune_options;
 
 typedef struct dial_tune_result {

@@ -60,3 +60,15 @@ bool dial_pruner_should_prune(const dial_pruner *pruner, const dial_trial_record
 void dial_pruner_tell(dial_pruner *pruner, const dial_trial_record *record) {
     if (pruner && pruner->ops->tell) pruner->ops->tell(pruner->state, record);
 }
+
+/* Placeholder until the median, asha and hyperband kinds land: only
+ * "none" is known. */
+dial_status dial_pruner_spec_normalize(dial_ctx *ctx, const char *spec, dial_resource resource,
+                                       int64_t max_resource, char **out) {
+    (void)resource, (void)max_resource;
+    *out = NULL;
+    if (spec && *spec && strcmp(spec, "none") != 0)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown pruner '%s'; pruners are: none", spec);
+    *out = dial_strdup(ctx, "none");
+    return *out ? DIAL_OK : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a pruner");
+}

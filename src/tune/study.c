@@ -529,3 +529,9 @@ dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record 
 void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size) {
     dial_sampler_describe(study ? study->sampler : NULL, buf, size);
 }
+
+/* Placeholder until the pruners with rungs land. */
+void dial_study_pruner_plan(const dial_study *study, char *buf, size_t size) {
+    (void)study;
+    snprintf(buf, size, "none");
+}
