@@ -520,15 +520,17 @@ DIAL_API const dial_trial_record *dial_trial_get_record(const dial_trial *trial)
 DIAL_API void dial_trial_release(dial_trial *trial);
 
 /* Finishes trial `number` of the study, which another handle or process
- * asked: state COMPLETE with its value, or FAILED with message (may be
- * NULL). Nothing changes on error, and each is one line that names the
- * study and the trial (DIAL_ERR_ARGUMENT):
+ * asked: state COMPLETE with its value, PRUNED (a worker that stopped it
+ * because dial_study_report_number said to: it keeps the intermediate
+ * values it reported, the last of them where it stopped; value ignored),
+ * or FAILED with message (may be NULL). Nothing changes on error, and each
+ * is one line that names the study and the trial (DIAL_ERR_ARGUMENT):
  *   no such trial ("study 'mlp' in s.db has no trial 12; its trials are
  *   numbered 0 to 9"), one already finished ("trial 3 of study 'mlp' in
  *   s.db is already complete (value 0.913); it was told before"), one
  *   declared stale because no tell came within the heartbeat period ("...
  *   expired after 60 s without a tell; its params were queued for another
- *   trial"), a NaN value for COMPLETE, or a state that is neither. An
+ *   trial"), a NaN value for COMPLETE, or RUNNING. An
  * in-memory study keeps only some finished trials (see dial_study_trials):
  * one it no longer keeps is refused as told before. After a tell, the
  * sampler and pruner of this handle learn from the trial. */

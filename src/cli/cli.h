@@ -101,6 +101,8 @@ int cli_cmd_run(int argc, char **argv);
 #define CLI_OPT_COST_AWARE (UINT64_C(1) << 46)
 /* dial tune, ask and run: --pruner SPEC (issue 14) */
 #define CLI_OPT_PRUNER (UINT64_C(1) << 47)
+/* dial tell: the trial was pruned (a worker stopped it when told prune) */
+#define CLI_OPT_PRUNED (UINT64_C(1) << 48)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -171,6 +173,7 @@ typedef struct cli_options {
     dial_direction direction;
     size_t count;
     bool fail;
+    bool pruned; /* tell --pruned */
     const char *message;
     int64_t step;
     double value;

@@ -59,6 +59,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_DIRECTION, "direction", 0, true},
     {CLI_OPT_COUNT, "count", 0, true},
     {CLI_OPT_FAIL, "fail", 0, false},
+    {CLI_OPT_PRUNED, "pruned", 0, false},
     {CLI_OPT_MESSAGE, "message", 0, true},
     {CLI_OPT_STEP, "step", 0, true},
     {CLI_OPT_VALUE, "value", 0, true},
@@ -187,6 +188,7 @@ static int set_program_option(const cli_option_def *def, const char *value, cli_
         opts->count = (size_t)number;
         break;
     case CLI_OPT_FAIL: opts->fail = true; break;
+    case CLI_OPT_PRUNED: opts->pruned = true; break;
     case CLI_OPT_MESSAGE: opts->message = value; break;
     case CLI_OPT_STEP:
         if (!parse_count(value, 0, INT64_MAX, &number))
@@ -438,6 +440,7 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_DIRECTION:
     case CLI_OPT_COUNT:
     case CLI_OPT_FAIL:
+    case CLI_OPT_PRUNED:
     case CLI_OPT_MESSAGE:
     case CLI_OPT_STEP:
     case CLI_OPT_VALUE:

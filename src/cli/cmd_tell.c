@@ -1,5 +1,6 @@
 /* dial tell STUDY.db NUMBER VALUE: finishes a trial that `dial ask`
- * reserved, from any process: with its value, as failed (--fail), or
+ * reserved, from any process: with its value, as failed (--fail), as
+ * pruned (--pruned, after the pruner said so), or
  * reports an intermediate value (--step S --value V) and says whether to
  * go on. A mistake changes nothing in the file. */
 #include <errno.h>
@@ -9,9 +10,9 @@
 
 #include "cli/cli.h"
 
-#define TELL_USAGE                                                                                \
-    "dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --step S --value " \
-    "V [--study-name N]"
+#define TELL_USAGE                                                                          \
+    "dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --pruned | " \
+    "NUMBER --step S --value V [--study-name N]"
 
 static const cli_command tell_command = {
     .name = "tell",
@@ -19,10 +20,11 @@ static const cli_command tell_command = {
     .positional = (const char *const[]){"STUDY.db", "NUMBER", "VALUE"},
     .n_positional = 2,
     .n_optional = 1,
-    .options = CLI_OPT_STUDY_NAME | CLI_OPT_FAIL | CLI_OPT_MESSAGE | CLI_OPT_STEP | CLI_OPT_VALUE |
-               CLI_OPT_HELP,
+    .options = CLI_OPT_STUDY_NAME | CLI_OPT_FAIL | CLI_OPT_PRUNED | CLI_OPT_MESSAGE | CLI_OPT_STEP |
+               CLI_OPT_VALUE | CLI_OPT_HELP,
     .help = "Usage: dial tell STUDY.db NUMBER VALUE [--study-name N]\n"
             "       dial tell STUDY.db NUMBER --fail [--message TEXT] [--study-name N]\n"
+            "       dial tell STUDY.db NUMBER --pruned [--study-name N]\n"
             "       dial tell STUDY.db NUMBER --step S --value V [--study-name N]\n"
             "\n"
             "Finishes trial NUMBER of a study that 'dial ask' reserved in STUDY.db: with\n"
@@ -30,7 +32,9 @@ static const cli_command tell_command = {
             "failed with --fail and an optional --message saying why ('dial trials' shows\n"
             "it). With --step S --value V it records an intermediate value instead (an\n"
             "epoch's loss) and prints 'continue', or 'prune' when the study's pruner would\n"
-            "stop the trial; the trial keeps running, and its heartbeat is refreshed.\n"
+            "stop the trial; the trial keeps running, and its heartbeat is refreshed. A\n"
+            "worker told 'prune' stops the trial and tells it --pruned: it is stored as\n"
+            "pruned at the last step it reported, and the samplers count it as bad there.\n"
             "\n"
             "A trial that does not exist, was told before, or expired (no tell within its\n"
             "heartbeat period: its knobs were asked again) is refused with one line and\n"
@@ -40,16 +44,18 @@ static const cli_command tell_command = {
             "  --study-name NAME   the study in the file (default: default)\n"
             "  --fail              the trial failed: it has no value\n"
             "  --message TEXT      why it failed (with --fail)\n"
+            "  --pruned            the trial was pruned where its last --step left it\n"
             "  --step S            an intermediate value's step (an integer >= 0)\n"
             "  --value V           the intermediate value at step S\n"
             "  -h, --help          this help\n"
             "\n"
             "Example:\n"
-            "  dial ask t.db --space x=float:-5..10 --count 3\n"
+            "  dial ask t.db --space x=float:-5..10 --count 4\n"
             "  dial tell t.db 0 0.913\n"
             "  dial tell t.db 1 --step 1 --value 0.5\n"
-            "  dial tell t.db 1 --fail --message 'out of memory'\n"
-            "  dial tell t.db 2 -1.5\n",
+            "  dial tell t.db 1 --pruned\n"
+            "  dial tell t.db 2 --fail --message 'out of memory'\n"
+            "  dial tell t.db 3 -1.5\n",
 };
 
 /* The usage mistakes of the positional VALUE, --fail, --message, --step
@@ -67,6 +73,14 @@ static int check_usage(const cli_options *opts, int64_t *number, double *value) 
     *number = (int64_t)parsed;
     const char *value_text = opts->n_positional > 2 ? opts->positional[2] : NULL;
     bool step = opts->given & CLI_OPT_STEP, step_value = opts->given & CLI_OPT_VALUE;
+    if (opts->pruned && (opts->fail || value_text || step || step_value))
+        return cli_error(
+            CLI_EXIT_USAGE,
+            "a trial told --pruned has no VALUE, --fail or --step: it stopped where its "
+            "last --step left it");
+    if ((opts->given & CLI_OPT_MESSAGE) && opts->pruned)
+        return cli_error(CLI_EXIT_USAGE, "--message says why a trial failed: it goes with --fail, "
+                                         "not --pruned");
     if (opts->fail && value_text)
         return cli_error(CLI_EXIT_USAGE,
                          "a trial told with --fail has no VALUE (got '%s'); give one or the other",
@@ -85,9 +99,10 @@ static int check_usage(const cli_options *opts, int64_t *number, double *value) 
                          "--step and --value report an intermediate value; the final VALUE "
                          "('%s') is told without them",
                          value_text);
-    if (!opts->fail && !step && !value_text)
+    if (!opts->fail && !opts->pruned && !step && !value_text)
         return cli_error(CLI_EXIT_USAGE,
-                         "missing VALUE for tell (or --fail, or --step S --value V); usage: %s",
+                         "missing VALUE for tell (or --fail, --pruned, or --step S --value V); "
+                         "usage: %s",
                          TELL_USAGE);
     if (value_text && !cli_told_value_parse(value_text, value))
         return cli_error(CLI_EXIT_USAGE,
@@ -115,6 +130,8 @@ int cli_cmd_tell(int argc, char **argv) {
     dial_status result = cli_program_study_open_existing(ctx, &opts, path, &study);
     if (result == DIAL_OK && intermediate)
         result = dial_study_report_number(ctx, study, number, opts.step, opts.value, &prune);
+    else if (result == DIAL_OK && opts.pruned)
+        result = dial_study_tell_number(ctx, study, number, DIAL_TRIAL_PRUNED, NAN, NULL);
     else if (result == DIAL_OK && opts.fail)
         result = dial_study_tell_number(ctx, study, number, DIAL_TRIAL_FAILED, NAN, opts.message);
     else if (result == DIAL_OK)

@@ -202,10 +202,10 @@ dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t num
                                    dial_trial_state state, double value, const char *message) {
     if (!study) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "dial_study_tell_number needs a study");
     const char *name = study->name, *where = storage_where(study);
-    if (state != DIAL_TRIAL_COMPLETE && state != DIAL_TRIAL_FAILED)
+    if (state != DIAL_TRIAL_COMPLETE && state != DIAL_TRIAL_FAILED && state != DIAL_TRIAL_PRUNED)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "trial %lld of study '%s' in %s cannot be told %s; a told trial is "
-                         "complete (with its value) or failed",
+                         "complete (with its value), pruned or failed",
                          (long long)number, name, where, dial_trial_state_name(state));
     if (state == DIAL_TRIAL_COMPLETE && isnan(value))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -220,6 +220,10 @@ dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, int64_t num
     double now = dial_tune_now();
     bool was_stale = false;
     pthread_mutex_lock(&study->lock);
+    /* A pruned trial's value is the intermediate values it reported; a
+     * message only says why a trial failed. */
+    if (state != DIAL_TRIAL_COMPLETE) value = NAN;
+    if (state != DIAL_TRIAL_FAILED) message = NULL;
     status = study->storage.ops->finish(ctx, study->storage.self, trial_id, state, value, message,
                                         now, &was_stale);
     pthread_mutex_unlock(&study->lock);

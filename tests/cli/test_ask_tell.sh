@@ -92,8 +92,8 @@ check 2 "dial: --step and --value report an intermediate value; the final VALUE 
 check 2 "dial: VALUE expects a number such as 0.913 (a trial without one is told with --fail), got 'abc'" tell "$S" 4 abc
 check 2 "dial: VALUE expects a number such as 0.913 (a trial without one is told with --fail), got 'nan'" tell "$S" 4 nan
 check 2 "dial: NUMBER expects a trial number (an integer >= 0, as dial ask printed it), got 'x'" tell "$S" x 1
-check 2 "dial: missing VALUE for tell (or --fail, or --step S --value V); usage: dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --step S --value V [--study-name N]" tell "$S" 4
-check 2 "dial: missing NUMBER for tell; usage: dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --step S --value V [--study-name N]" tell "$S"
+check 2 "dial: missing VALUE for tell (or --fail, --pruned, or --step S --value V); usage: dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --pruned | NUMBER --step S --value V [--study-name N]" tell "$S" 4
+check 2 "dial: missing NUMBER for tell; usage: dial tell STUDY.db NUMBER VALUE | NUMBER --fail [--message TEXT] | NUMBER --pruned | NUMBER --step S --value V [--study-name N]" tell "$S"
 check 2 "dial: --value expects a number such as 0.81, got 'x'" tell "$S" 4 --step 1 --value x
 cmp -s "$S" "$TMP/before.db" || fail "a usage mistake changed the study file"
 passed=$((passed + 1))

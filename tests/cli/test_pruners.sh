@@ -94,6 +94,21 @@ has continue
 # Between rungs nothing is judged.
 check 0 "" tell tell.db 1 --step 2 --value 9
 has continue
+# Told prune, the worker stops the trial and tells it pruned: it stays
+# pruned at the last step it reported, and cannot be told again.
+check 0 "" ask tell.db
+check 0 "" tell tell.db 2 --step 1 --value 0.95
+has prune
+check 0 "" tell tell.db 2 --pruned
+check 0 "" trials tell.db --json
+json_ok '[t["state"] for t in j["trials"]] == ["complete", "running", "pruned"]'
+json_ok 'j["trials"][2]["intermediate"] == [{"step": 1, "value": 0.95}] and j["trials"][2]["value"] is None'
+check 1 "dial: trial 2 of study 'default' in tell.db is already pruned; it was told before" \
+    tell tell.db 2 0.5
+check 2 "dial: a trial told --pruned has no VALUE, --fail or --step: it stopped where its last --step left it" \
+    tell tell.db 1 --pruned 0.5
+check 2 "dial: --message says why a trial failed: it goes with --fail, not --pruned" \
+    tell tell.db 1 --pruned --message why
 
 # ---- mistakes: one line, exit 2, nothing made
 check 2 "dial: unknown pruner 'medain'; pruners are: none, median, asha, hyperband" \
