@@ -26,6 +26,8 @@ static const subcommand subcommands[] = {
     {"tell", cli_cmd_tell, "report the value of a trial that dial ask gave out"},
     {"run", cli_cmd_run, "tune any program: run it once per trial with its knobs filled in"},
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
+    {"knob-importance", cli_cmd_knob_importance,
+     "rank a study's knobs by the share of the objective's variation each explains"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
