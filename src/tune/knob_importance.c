@@ -192,12 +192,34 @@ typedef struct knob_terms {
     double *pair;   /* n_axes x n_axes, [a * n + b] for a < b; NULL without pairs */
 } knob_terms;
 
+/* Whether an analysis owns the single term of axis a (everywhere: a is
+ * active in all of its rows): the unconditional one owns the knobs active
+ * in every trial, a conditional knob's analysis that knob alone. */
+static bool owns_single(const knob_study *s, long focus, size_t a) {
+    return focus < 0 ? s->axes[a].n_active == s->n_rows : a == (size_t)focus;
+}
+
+/* Whether it owns the pair (a, b), so that each pair is judged once: the
+ * unconditional analysis the pairs of unconditional knobs; a conditional
+ * knob's the pairs of it with a knob active in all its rows that is
+ * unconditional or comes before it. */
+static bool owns_pair(const knob_study *s, long focus, size_t a, size_t b, bool b_everywhere,
+                      bool a_everywhere) {
+    if (focus < 0) return owns_single(s, focus, a) && owns_single(s, focus, b);
+    if (a != (size_t)focus && b != (size_t)focus) return false;
+    size_t other = a == (size_t)focus ? b : a;
+    bool everywhere = a == (size_t)focus ? b_everywhere : a_everywhere;
+    return everywhere && (s->axes[other].n_active == s->n_rows || other < (size_t)focus);
+}
+
 /* One analysis: the rows where `focus` is active (every row when focus is
- * -1), its columns the knobs active and varied in all of them. It adds,
- * weighed by its rows' share of the total sum of squares, the terms it
- * owns: every single and pair of the unconditional analysis; the focus
- * knob's single and its pairs with an unconditional knob or an earlier
- * conditional one (so each pair is judged once). */
+ * -1), its columns every knob that varies in them. A knob inactive in some
+ * of the rows gets there a coordinate drawn at random (from the seed):
+ * the model can then fit what the knob does where it is active, which it
+ * would otherwise read as noise and credit, in part, to the other knobs;
+ * where it is inactive it explains nothing, and the terms taken from this
+ * analysis are only those of knobs active in all its rows. They are added
+ * weighed by the rows' share of the total sum of squares. */
 static dial_status analyse(dial_ctx *ctx, const knob_study *s, long focus,
                            const dial_knob_importance_options *options, dial_direction direction,
                            double total_ss, knob_terms *terms) {
@@ -205,26 +227,30 @@ static dial_status analyse(dial_ctx *ctx, const knob_study *s, long focus,
     size_t *rows = dial_malloc_array(ctx, s->n_rows + 1, sizeof *rows);
     size_t *columns = dial_malloc_array(ctx, n_axes + 1, sizeof *columns);
     size_t *categories = dial_malloc_array(ctx, n_axes + 1, sizeof *categories);
-    if (!rows || !columns || !categories) {
-        free(rows), free(columns), free(categories);
+    bool *everywhere = dial_calloc(ctx, n_axes + 1, sizeof *everywhere);
+    if (!rows || !columns || !categories || !everywhere) {
+        free(rows), free(columns), free(categories), free(everywhere);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for knob importance");
     }
     size_t n_rows = 0, n_cols = 0;
     for (size_t r = 0; r < s->n_rows; r++)
         if (focus < 0 || s->where[r * n_axes + (size_t)focus] >= 0) rows[n_rows++] = r;
     for (size_t a = 0; a < n_axes; a++) {
-        bool everywhere = true, varied = false;
+        bool seen = false, varied = false;
         double first = 0;
-        for (size_t i = 0; everywhere && i < n_rows; i++) {
+        everywhere[a] = true;
+        for (size_t i = 0; i < n_rows; i++) {
             long p = s->where[rows[i] * n_axes + a];
-            everywhere = p >= 0;
-            double v = everywhere ? s->rows[rows[i]]->param_values[p] : 0;
-            if (i == 0)
+            everywhere[a] &= p >= 0;
+            if (p < 0) continue;
+            double v = s->rows[rows[i]]->param_values[p];
+            if (!seen)
                 first = v;
             else if (v != first)
                 varied = true;
+            seen = true;
         }
-        if (everywhere && varied) {
+        if (varied) {
             categories[n_cols] = s->axes[a].n_categories;
             columns[n_cols++] = a;
         }
@@ -238,12 +264,19 @@ static dial_status analyse(dial_ctx *ctx, const knob_study *s, long focus,
     dial_status status = x && y && singles && (pairs || !terms->pair)
                              ? DIAL_OK
                              : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for knob importance");
+    dial_rng rng = dial_rng_stream(options->seed, (uint64_t)(focus + 1));
     for (size_t i = 0; status == DIAL_OK && i < n_rows; i++) {
         y[i] = s->y[rows[i]];
         for (size_t c = 0; c < n_cols; c++) {
             const knob_axis *axis = &s->axes[columns[c]];
             long p = s->where[rows[i] * n_axes + columns[c]];
-            x[i * n_cols + c] = unit_coordinate(axis, s->rows[rows[i]]->param_values[p]);
+            double *cell = &x[i * n_cols + c];
+            if (p >= 0)
+                *cell = unit_coordinate(axis, s->rows[rows[i]]->param_values[p]);
+            else if (axis->n_categories)
+                *cell = (double)dial_rng_below(&rng, axis->n_categories);
+            else
+                *cell = dial_rng_uniform(&rng);
         }
     }
     dial_knob_matrix m = {n_rows, n_cols, x, categories, y};
@@ -253,25 +286,19 @@ static dial_status analyse(dial_ctx *ctx, const knob_study *s, long focus,
         status =
             dial_knob_fanova(ctx, &m, options->seed,
                              options->n_trees ? options->n_trees : DEFAULT_TREES, singles, pairs);
-    for (size_t c = 0; useful && status == DIAL_OK &&
-                       options->method != DIAL_KNOB_IMPORTANCE_FANOVA && c < n_cols;
-         c++)
-        if (focus < 0 || columns[c] == (size_t)focus)
-            status = dial_knob_ped_anova(ctx, &m, c, direction == DIAL_MINIMIZE, &singles[c]);
-    for (size_t c = 0; useful && status == DIAL_OK && c < n_cols; c++)
-        if (focus < 0 || columns[c] == (size_t)focus)
-            terms->single[columns[c]] += weight * singles[c];
+    bool ped = options->method == DIAL_KNOB_IMPORTANCE_PED_ANOVA;
+    for (size_t c = 0; useful && status == DIAL_OK && c < n_cols; c++) {
+        if (!owns_single(s, focus, columns[c])) continue;
+        if (ped) status = dial_knob_ped_anova(ctx, &m, c, direction == DIAL_MINIMIZE, &singles[c]);
+        terms->single[columns[c]] += weight * singles[c];
+    }
     for (size_t a = 0; useful && status == DIAL_OK && pairs && a < n_cols; a++)
         for (size_t b = a + 1; b < n_cols; b++) {
             size_t ka = columns[a], kb = columns[b];
-            bool owned = focus < 0;
-            if (focus >= 0 && (ka == (size_t)focus || kb == (size_t)focus)) {
-                size_t other = ka == (size_t)focus ? kb : ka;
-                owned = s->axes[other].n_active == s->n_rows || other < (size_t)focus;
-            }
-            if (owned) terms->pair[ka * n_axes + kb] += weight * pairs[a * n_cols + b];
+            if (owns_pair(s, focus, ka, kb, everywhere[kb], everywhere[ka]))
+                terms->pair[ka * n_axes + kb] += weight * pairs[a * n_cols + b];
         }
-    free(rows), free(columns), free(categories);
+    free(rows), free(columns), free(categories), free(everywhere);
     free(x), free(y), free(singles), free(pairs);
     return status;
 }
