@@ -85,10 +85,10 @@ typedef struct dial_knob_importance_result {
  * in the trials, on a linear axis, and a categorical's categories from the
  * values seen. The same study, options and seed give the same result.
  * On success *out is the caller's (dial_knob_importance_result_free).
- * Errors (DIAL_ERR_ARGUMENT, one line naming the study): fewer than two
- * complete trials; no knob that took two values; an objective that took
- * one value in every trial; pairs with PED-ANOVA; DIAL_ERR_NOMEM, the
- * storage's. */
+ * Errors: one line naming the study (DIAL_ERR_DATA) for fewer than two
+ * complete trials, no knob that took two values, an objective that took
+ * one value in every trial; DIAL_ERR_ARGUMENT for pairs with PED-ANOVA;
+ * DIAL_ERR_NOMEM, the storage's. */
 DIAL_API dial_status dial_knob_importance(dial_ctx *ctx, dial_study *study, const dial_space *space,
                                           const dial_knob_importance_options *options,
                                           dial_knob_importance_result *out);

@@ -126,8 +126,9 @@ static void print_text(const char *path, const dial_study *study, const cli_opti
     }
     for (size_t i = 0; i < result->n_pairs; i++) {
         const dial_knob_pair_share *pair = &result->pairs[i];
-        char *name = cli_format("%s x %s", pair->knobs[0], pair->knobs[1]);
-        printf("  %-*s  %6.4f", (int)width, name, pair->importance);
+        /* The sign is two bytes and one column wide: pad by columns. */
+        char *name = cli_format("%s \u00d7 %s", pair->knobs[0], pair->knobs[1]);
+        printf("  %s%*s  %6.4f", name, (int)(width - (strlen(name) - 1)), "", pair->importance);
         print_bar(pair->importance, largest);
         printf("\n");
         free(name);

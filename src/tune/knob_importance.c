@@ -421,21 +421,21 @@ static dial_status check_study(dial_ctx *ctx, const dial_study *study, const kno
     else
         snprintf(where, sizeof where, "study '%s' (in memory)", study->name);
     if (s->n_rows < 2)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+        return dial_fail(ctx, DIAL_ERR_DATA,
                          "%s has %zu complete trial%s; knob importance needs at least 2 (run more "
                          "trials in it first)",
                          where, s->n_rows, s->n_rows == 1 ? "" : "s");
     bool any = false;
     for (size_t a = 0; a < s->n_axes; a++) any |= s->axes[a].varied;
     if (!any)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+        return dial_fail(ctx, DIAL_ERR_DATA,
                          "%s: no knob took two values across its %zu complete trials, so none can "
                          "explain the objective; search a range of at least one knob",
                          where, s->n_rows);
     bool flat = true;
     for (size_t r = 1; r < s->n_rows; r++) flat &= s->y[r] == s->y[0];
     if (flat)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+        return dial_fail(ctx, DIAL_ERR_DATA,
                          "%s: the objective was %.17g in all %zu complete trials, so no knob "
                          "explains any of its variation",
                          where, s->y[0], s->n_rows);

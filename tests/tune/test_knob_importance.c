@@ -287,7 +287,7 @@ static void refused_when_no_knob_varied(void **state) {
              "study 'flat' in %s: no knob took two values across its 3 complete trials, so none "
              "can explain the objective; search a range of at least one knob",
              fx->path);
-    assert_dial_error(fx->ctx, rank_plain(fx, "flat", &r), DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(fx->ctx, rank_plain(fx, "flat", &r), DIAL_ERR_DATA, expected);
 }
 
 static void refused_with_one_complete_trial(void **state) {
@@ -300,7 +300,7 @@ static void refused_with_one_complete_trial(void **state) {
              "study 'one' in %s has 1 complete trial; knob importance needs at least 2 (run more "
              "trials in it first)",
              fx->path);
-    assert_dial_error(fx->ctx, rank_plain(fx, "one", &r), DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(fx->ctx, rank_plain(fx, "one", &r), DIAL_ERR_DATA, expected);
 }
 
 static void refused_with_no_complete_trial(void **state) {
@@ -318,7 +318,7 @@ static void refused_with_no_complete_trial(void **state) {
              "study 'empty' in %s has 0 complete trials; knob importance needs at least 2 (run "
              "more trials in it first)",
              fx->path);
-    assert_dial_error(fx->ctx, rank_plain(fx, "empty", &r), DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(fx->ctx, rank_plain(fx, "empty", &r), DIAL_ERR_DATA, expected);
 }
 
 static void refused_when_the_objective_never_changed(void **state) {
@@ -331,7 +331,7 @@ static void refused_when_the_objective_never_changed(void **state) {
              "study 'same' in %s: the objective was 0.25 in all 3 complete trials, so no knob "
              "explains any of its variation",
              fx->path);
-    assert_dial_error(fx->ctx, rank_plain(fx, "same", &r), DIAL_ERR_ARGUMENT, expected);
+    assert_dial_error(fx->ctx, rank_plain(fx, "same", &r), DIAL_ERR_DATA, expected);
 }
 
 static void pairs_need_fanova(void **state) {
