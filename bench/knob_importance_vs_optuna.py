@@ -24,7 +24,9 @@ pair x y with --pairs, where knobs and pairs share 1 together), dial
 PED-ANOVA's and Optuna's fANOVA (singles; Optuna 3.1 gives no pairs), each
 the mean over the seeds with the largest distance from the analytic share
 over the seeds; and for ninety_nine_zero the goal: the order x > y > z in
-every seed, and every share within 0.05 of the analytic one.
+every seed, and every share within 0.05 of the analytic one (PED-ANOVA
+measures how the top 10% differ from all trials, not a share of the
+variance: only its order is counted, not as part of the goal).
 
 Also the seconds each took per study (dial: the whole command, process
 start included; Optuna: the evaluator's call), for scale only.
@@ -160,9 +162,10 @@ def main():
                           % (name, "yes" if order else "no", TOLERANCE, "yes" if close else "no"))
                     if name == "dial fanova":
                         met = order and close
-                order = all(r["x"] > r["y"] > r["z"] for r in ped)
-                print("  dial ped-anova: order x > y > z in every seed: %s"
-                      % ("yes" if order else "no"))
+                # PED-ANOVA judges the top 10% against all: not a variance
+                # share, so only its order is compared.
+                right = sum(r["x"] > r["y"] > r["z"] for r in ped)
+                print("  dial ped-anova: order x > y > z in %d of %d seeds" % (right, len(ped)))
             else:
                 dominant = all(r["x*y"] > max(r["x"], r["y"], r["z"]) for r in pairs)
                 print("  dial fanova --pairs: the pair x y dominates in every seed: %s"
