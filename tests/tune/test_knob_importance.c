@@ -370,6 +370,52 @@ static void a_tuned_models_space_reads_back(void **state) {
     assert_false(found);
 }
 
+typedef struct failing_hook {
+    long count, fail_at; /* fail_at 1-based; 0 refuses none */
+} failing_hook;
+
+static bool refuse_nth(void *user, size_t size) {
+    (void)size;
+    failing_hook *hook = user;
+    return ++hook->count != hook->fail_at;
+}
+
+/* Every allocation of the procedure may fail: each refusal ends in a clean
+ * DIAL_ERR_NOMEM ("out of memory"), or, for one it can do without, in the
+ * undisturbed result; ASan (build-asan) checks that none leaks. */
+static void every_allocation_may_fail(void **state) {
+    fixture *fx = *state;
+    write_study(fx, "f", three_knobs, 12, ninety_nine_zero);
+    dial_ctx *ctx = fx->ctx;
+    dial_study *study = NULL;
+    assert_dial_ok(ctx, dial_study_load(ctx, fx->path, "f", &study));
+    dial_knob_importance_options options = {.pairs = true, .n_trees = 3};
+    dial_knob_importance_result expected;
+    failing_hook hook = {0, 0};
+    dial_ctx_set_alloc_hook(ctx, refuse_nth, &hook);
+    assert_dial_ok(ctx, dial_knob_importance(ctx, study, NULL, &options, &expected));
+    long total = hook.count;
+    assert_true(total > 50);
+    for (long n = 1; n <= total; n++) {
+        hook = (failing_hook){0, n};
+        dial_knob_importance_result got;
+        dial_status status = dial_knob_importance(ctx, study, NULL, &options, &got);
+        if (status == DIAL_OK) {
+            for (size_t i = 0; i < expected.n_knobs; i++)
+                assert_true(got.knobs[i].importance == expected.knobs[i].importance);
+            dial_knob_importance_result_free(&got);
+            continue;
+        }
+        assert_int_equal(status, DIAL_ERR_NOMEM);
+        if (!strstr(dial_ctx_error(ctx), "out of memory"))
+            fail_msg("refusing allocation %ld: %s", n, dial_ctx_error(ctx));
+        assert_null(got.knobs);
+    }
+    dial_ctx_set_alloc_hook(ctx, NULL, NULL);
+    dial_knob_importance_result_free(&expected);
+    dial_study_free(study);
+}
+
 static void the_methods_have_names(void **state) {
     (void)state;
     dial_knob_importance_method method = DIAL_KNOB_IMPORTANCE_FANOVA;
@@ -398,6 +444,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(refused_when_the_objective_never_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(pairs_need_fanova, setup, teardown),
         cmocka_unit_test_setup_teardown(a_tuned_models_space_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_allocation_may_fail, setup, teardown),
         cmocka_unit_test(the_methods_have_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
