@@ -112,11 +112,12 @@ static dial_status collect_axes(dial_ctx *ctx, const dial_space *space, knob_stu
                 s->axes[a] = (knob_axis){.name = record->param_names[p], .low = v, .high = v};
             }
             knob_axis *axis = &s->axes[a];
-            if ((size_t)a < from_space) continue;
-            /* Without a space: the range the trials span, the categories they
-             * show. */
+            /* Without a space: the categories the trials show (with one, a
+             * category past its choices still gets a cell of its own). */
             if (choice && v >= 0 && (size_t)v + 1 > axis->n_categories)
                 axis->n_categories = (size_t)v + 1;
+            if ((size_t)a < from_space) continue;
+            /* and the range the trials span. */
             axis->low = fmin(axis->low, v);
             axis->high = fmax(axis->high, v);
         }
