@@ -230,6 +230,53 @@ static void a_conditional_knob_is_judged_where_it_was_active(void **state) {
     dial_knob_importance_result_free(&r);
 }
 
+/* f = log10(lr) + 2 x, lr log-uniform on [1e-5, 1e-1]: on lr's log axis
+ * log10(lr) is uniform on [-5, -1], variance 16/12, and 2 x has 4/12: the
+ * shares are 0.8 and 0.2. Judged on a linear axis instead (no space), lr
+ * would be a step near 0 of a mostly flat function, and its share far
+ * smaller: the recorded log scale is what makes the answer right. */
+static double log_knob(const dial_trial_record *record) {
+    return log10(param(record, "lr")) + 2 * param(record, "x");
+}
+
+static void a_log_knob_is_judged_on_its_log_axis(void **state) {
+    fixture *fx = *state;
+    write_study(fx, "l", "{\"lr\": \"float:1e-5..1e-1:log\", \"x\": \"float:0..1\"}", 200,
+                log_knob);
+    dial_knob_importance_result r;
+    assert_dial_ok(fx->ctx, rank(fx, "l", DIAL_KNOB_IMPORTANCE_FANOVA, false, 0, &r));
+    assert_true(fabs(share_of(&r, "lr") - 0.8) < 0.05);
+    assert_true(fabs(share_of(&r, "x") - 0.2) < 0.05);
+    dial_knob_importance_result_free(&r);
+    dial_study *study = NULL;
+    assert_dial_ok(fx->ctx, dial_study_load(fx->ctx, fx->path, "l", &study));
+    dial_knob_importance_options options = {0};
+    assert_dial_ok(fx->ctx, dial_knob_importance(fx->ctx, study, NULL, &options, &r));
+    assert_true(share_of(&r, "lr") < 0.6);
+    dial_knob_importance_result_free(&r);
+    dial_study_free(study);
+}
+
+/* f = (0, 1, 3 for opt = a, b, c) + 2 x: the categories weigh 1/3 each,
+ * so opt's variance is ((4/3)^2 + (1/3)^2 + (5/3)^2) / 3 = 14/9 and x's
+ * 1/3: shares 14/17 = 0.824 and 3/17 = 0.176. */
+static double categorical(const dial_trial_record *record) {
+    static const double level[] = {0, 1, 3};
+    return level[(size_t)param(record, "opt")] + 2 * param(record, "x");
+}
+
+static void a_categorical_knob_is_judged_by_its_categories(void **state) {
+    fixture *fx = *state;
+    write_study(fx, "k", "{\"opt\": [\"a\", \"b\", \"c\"], \"x\": \"float:0..1\"}", 150,
+                categorical);
+    dial_knob_importance_result r;
+    assert_dial_ok(fx->ctx, rank(fx, "k", DIAL_KNOB_IMPORTANCE_FANOVA, true, 0, &r));
+    assert_true(fabs(share_of(&r, "opt") - 14.0 / 17) < 0.05);
+    assert_true(fabs(share_of(&r, "x") - 3.0 / 17) < 0.05);
+    assert_true(pair_of(&r, "opt", "x") < 0.05);
+    dial_knob_importance_result_free(&r);
+}
+
 /* A study written through the C API with chosen values and no identity:
  * the knobs' ranges come from the trials. */
 static void tell_values(fixture *fx, const char *name, size_t n, const double *x, const double *w,
@@ -435,6 +482,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(ped_anova_ranks_ninety_nine_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(the_same_seed_gives_the_same_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(a_conditional_knob_is_judged_where_it_was_active, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_log_knob_is_judged_on_its_log_axis, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_categorical_knob_is_judged_by_its_categories, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_knob_that_never_varied_gets_zero_and_says_so, setup,
                                         teardown),
