@@ -71,6 +71,7 @@ typedef struct dial_knob_pair_share {
 
 typedef struct dial_knob_importance_result {
     dial_knob_importance_method method;
+    size_t n_trees;              /* fANOVA: trees in each forest; 0 for PED-ANOVA */
     size_t n_trials;             /* complete trials used */
     size_t n_knobs;              /* every knob the trials searched */
     dial_knob_share *knobs;      /* owned, from the most important (ties: study order) */

@@ -98,7 +98,7 @@ static void print_text(const char *path, const dial_study *study, const cli_opti
     printf("knob importance of study '%s' in %s by %s: %zu complete trials", dial_study_name(study),
            path, method_title(result->method), result->n_trials);
     if (result->method == DIAL_KNOB_IMPORTANCE_FANOVA)
-        printf(", forest of 64 trees, seed %" PRIu64 "\n\n", opts->seed);
+        printf(", forest of %zu trees, seed %" PRIu64 "\n\n", result->n_trees, opts->seed);
     else
         printf(", top 10%% against all\n\n");
     size_t width = strlen("knob");

@@ -357,6 +357,8 @@ static dial_status build_result(dial_ctx *ctx, const knob_study *s, const knob_t
             n_pairs += s->axes[a].varied && s->axes[b].varied;
         }
     out->method = options->method;
+    if (options->method == DIAL_KNOB_IMPORTANCE_FANOVA)
+        out->n_trees = options->n_trees ? options->n_trees : DEFAULT_TREES;
     out->n_trials = s->n_rows;
     out->knobs = dial_calloc(ctx, n + 1, sizeof *out->knobs);
     out->pairs = terms->pair ? dial_calloc(ctx, n_pairs + 1, sizeof *out->pairs) : NULL;

@@ -111,6 +111,7 @@ static void fanova_ranks_ninety_nine_zero(void **state) {
     assert_dial_ok(fx->ctx, rank(fx, "f", DIAL_KNOB_IMPORTANCE_FANOVA, false, 0, &r));
     assert_int_equal(r.method, DIAL_KNOB_IMPORTANCE_FANOVA);
     assert_int_equal(r.n_trials, 200);
+    assert_int_equal(r.n_trees, 64);
     assert_int_equal(r.n_knobs, 3);
     assert_string_equal(r.knobs[0].knob, "x");
     assert_string_equal(r.knobs[1].knob, "y");
