@@ -41,28 +41,32 @@ static dial_status fanova_table(dial_ctx *ctx, const dial_knob_matrix *m, dial_t
     table->n_cols = m->n_cols + 1;
     for (size_t c = 0; c <= m->n_cols; c++) {
         dial_column *column = &table->cols[c];
+        bool knob = c < m->n_cols;
         char name[32];
-        snprintf(name, sizeof name, c < m->n_cols ? "k%zu" : "objective", c);
+        if (knob)
+            snprintf(name, sizeof name, "k%zu", c);
+        else
+            snprintf(name, sizeof name, "objective");
         column->name = dial_strdup(ctx, name);
         column->values = dial_malloc_array(ctx, m->n_rows ? m->n_rows : 1, sizeof(double));
-        size_t levels = c < m->n_cols ? m->n_categories[c] : 0;
-        if (levels) {
-            column->type = DIAL_COLUMN_CATEGORICAL;
-            column->levels = dial_calloc(ctx, levels, sizeof *column->levels);
-            if (column->levels) column->n_levels = levels;
-            for (size_t l = 0; column->levels && l < levels; l++) {
-                snprintf(name, sizeof name, "%zu", l);
-                column->levels[l] = dial_strdup(ctx, name);
-                if (!column->levels[l]) column->n_levels = l;
-                if (!column->levels[l]) break;
-            }
-            if (column->n_levels != levels)
-                return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the knobs' table");
-        }
         if (!column->name || !column->values)
             return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the knobs' table");
         for (size_t r = 0; r < m->n_rows; r++)
-            column->values[r] = c < m->n_cols ? m->x[r * m->n_cols + c] : m->y[r];
+            column->values[r] = knob ? m->x[r * m->n_cols + c] : m->y[r];
+        size_t levels = knob ? m->n_categories[c] : 0;
+        if (levels == 0) continue;
+        /* Level l of the table is category l: the names only need to differ. */
+        column->type = DIAL_COLUMN_CATEGORICAL;
+        column->levels = dial_calloc(ctx, levels, sizeof *column->levels);
+        if (!column->levels)
+            return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the knobs' table");
+        column->n_levels = levels; /* the table frees them, NULL or not */
+        for (size_t l = 0; l < levels; l++) {
+            snprintf(name, sizeof name, "%zu", l);
+            column->levels[l] = dial_strdup(ctx, name);
+            if (!column->levels[l])
+                return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the knobs' table");
+        }
     }
     return DIAL_OK;
 }
