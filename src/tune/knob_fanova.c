@@ -15,7 +15,7 @@
  * The forest is dial's own (regression, 64 trees by default as Optuna's
  * evaluator, bootstrap, every knob a candidate at each node), fitted
  * through the public model API on a table whose columns are the knobs'
- * unit coordinates; its trees are read back with dial_model_tree_get.
+ * unit coordinates; its trees are read back from the model's tensors.
  */
 #include <math.h>
 #include <stdio.h>
@@ -103,6 +103,77 @@ static dial_status fanova_forest(dial_ctx *ctx, const dial_knob_matrix *m, uint6
     }
     dial_knobs_free(&knobs);
     return status;
+}
+
+/* ---- the forest's trees ------------------------------------------------------ */
+
+/* The fitted forest's node tensors (docs of src/models/forest.c): every
+ * tree's nodes, concatenated, tree t's from offset[t]. Read here once:
+ * dial_model_tree_get checks the whole forest, as a file from a stranger,
+ * on every call, which for 64 trees made this quadratic in the nodes; the
+ * forest here was fitted a moment ago, and boxes_fill still checks every
+ * split it walks (children after it and in its tree, an input the model
+ * places, a bitset inside the words). */
+typedef struct fanova_nodes {
+    size_t n_trees, n_nodes, n_words;
+    const int64_t *offset, *input, *left, *right, *category;
+    const double *threshold, *value;
+    const uint64_t *bits;
+} fanova_nodes;
+
+/* The tensor named name with n elements of dtype, or NULL. */
+static const void *tensor_data(const dial_tensors *set, const char *name, dial_dtype dtype,
+                               size_t n) {
+    const dial_tensor *t = dial_tensors_find(set, name);
+    return t && t->dtype == dtype && dial_tensor_size(t) == n ? t->data : NULL;
+}
+
+static bool nodes_read(const dial_model *model, fanova_nodes *out) {
+    const dial_tensors *set = dial_model_get_tensors(model);
+    const dial_tensor *offset = dial_tensors_find(set, "tree_offset");
+    const dial_tensor *feature = dial_tensors_find(set, "feature");
+    if (!offset || offset->dtype != DIAL_I64 || dial_tensor_size(offset) < 2 || !feature)
+        return false;
+    *out = (fanova_nodes){.n_trees = dial_tensor_size(offset) - 1,
+                          .n_nodes = dial_tensor_size(feature),
+                          .offset = offset->data};
+    out->input = tensor_data(set, "feature", DIAL_I64, out->n_nodes);
+    out->left = tensor_data(set, "left", DIAL_I64, out->n_nodes);
+    out->right = tensor_data(set, "right", DIAL_I64, out->n_nodes);
+    out->threshold = tensor_data(set, "threshold", DIAL_F64, out->n_nodes);
+    out->value = tensor_data(set, "value", DIAL_F64, out->n_nodes); /* one value: regression */
+    const dial_tensor *bits = dial_tensors_find(set, "category_bits");
+    if (bits && bits->dtype == DIAL_I64) {
+        out->category = tensor_data(set, "category", DIAL_I64, out->n_nodes);
+        out->bits = bits->data; /* int64 words read as the bitsets they are */
+        out->n_words = dial_tensor_size(bits);
+        if (!out->category) return false;
+    }
+    if (!out->input || !out->left || !out->right || !out->threshold || !out->value) return false;
+    if (out->offset[0] != 0 || out->offset[out->n_trees] != (int64_t)out->n_nodes) return false;
+    for (size_t t = 0; t < out->n_trees; t++)
+        if (out->offset[t + 1] <= out->offset[t]) return false;
+    return true;
+}
+
+/* Tree t in the form the model API gives (dial_tree), borrowing the nodes. */
+static dial_tree nodes_tree(const fanova_nodes *nodes, size_t t) {
+    size_t first = (size_t)nodes->offset[t];
+    return (dial_tree){
+        .n_nodes = (size_t)nodes->offset[t + 1] - first,
+        .input = nodes->input + first,
+        .threshold = nodes->threshold + first,
+        .left = nodes->left + first,
+        .right = nodes->right + first,
+        .category = nodes->category ? nodes->category + first : NULL,
+        .category_bits = nodes->bits,
+        .n_category_words = nodes->n_words,
+        .value = nodes->value + first,
+        .n_values = 1,
+        .leaf = DIAL_TREE_LEAF_PREDICTION,
+        .ensemble = true,
+        .round = t,
+    };
 }
 
 /* ---- one tree's boxes ---------------------------------------------------- */
@@ -420,14 +491,14 @@ dial_status dial_knob_fanova(dial_ctx *ctx, const dial_knob_matrix *m, uint64_t 
     dial_dataset *data = NULL;
     dial_model *model = NULL;
     dial_status status = fanova_forest(ctx, m, seed, n_trees, &table, &data, &model);
-    size_t count = 0, used_trees = 0;
-    if (status == DIAL_OK) status = dial_model_tree_count(ctx, model, &count);
-    size_t max_nodes = 0;
-    for (size_t i = 0; status == DIAL_OK && i < count; i++) {
-        dial_tree tree;
-        status = dial_model_tree_get(ctx, model, i, &tree);
-        if (status == DIAL_OK && tree.n_nodes > max_nodes) max_nodes = tree.n_nodes;
-    }
+    size_t used_trees = 0, max_nodes = 0;
+    fanova_nodes nodes = {0};
+    if (status == DIAL_OK && !nodes_read(model, &nodes))
+        status =
+            dial_fail(ctx, DIAL_ERR_INTERNAL, "fANOVA: the forest's tensors are not its trees");
+    for (size_t t = 0; status == DIAL_OK && t < nodes.n_trees; t++)
+        if ((size_t)(nodes.offset[t + 1] - nodes.offset[t]) > max_nodes)
+            max_nodes = (size_t)(nodes.offset[t + 1] - nodes.offset[t]);
     fanova_boxes boxes = {.n_cols = m->n_cols};
     boxes.offset = dial_calloc(ctx, m->n_cols + 1, sizeof *boxes.offset);
     for (size_t c = 0; boxes.offset && c < m->n_cols; c++)
@@ -440,12 +511,10 @@ dial_status dial_knob_fanova(dial_ctx *ctx, const dial_knob_matrix *m, uint64_t 
         if (!boxes.offset || !boxes.lo || !boxes.hi || !boxes.in)
             status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for fANOVA's boxes");
     }
-    for (size_t i = 0; status == DIAL_OK && i < count; i++) {
-        dial_tree tree;
+    for (size_t t = 0; status == DIAL_OK && t < nodes.n_trees; t++) {
+        dial_tree tree = nodes_tree(&nodes, t);
         bool used = false;
-        status = dial_model_tree_get(ctx, model, i, &tree);
-        if (status == DIAL_OK)
-            status = tree_terms(ctx, model, &tree, m, &boxes, singles, pairs, &used);
+        status = tree_terms(ctx, model, &tree, m, &boxes, singles, pairs, &used);
         used_trees += used;
     }
     for (size_t c = 0; status == DIAL_OK && used_trees && c < m->n_cols; c++)
