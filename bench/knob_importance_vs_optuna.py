@@ -71,8 +71,9 @@ def run(command):
 
 def write_study(dial, path, function, n_trials, seed):
     program = "BEGIN {{ " + FUNCTIONS[function]["awk"] + " }}"
+    # The programs' logs go beside the study, not into the working directory.
     run([dial, "run", "--study", path, "--sampler", "random", "--seed", str(seed),
-         "--trials", str(n_trials), "--quiet",
+         "--trials", str(n_trials), "--quiet", "--log-dir", path + ".logs",
          "--space", "x=float:0..1", "--space", "y=float:0..1", "--space", "z=float:0..1",
          "--", "awk", "-v", "x={x}", "-v", "y={y}", "-v", "z={z}", program])
 
