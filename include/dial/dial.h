@@ -6,6 +6,7 @@
 #include "dial/core.h"
 #include "dial/data.h"
 #include "dial/eval.h"
+#include "dial/knob_importance.h"
 #include "dial/knobs.h"
 #include "dial/model.h"
 #include "dial/modelfile.h"

@@ -31,6 +31,7 @@ int cli_cmd_tune(int argc, char **argv);
 int cli_cmd_trials(int argc, char **argv);
 int cli_cmd_best(int argc, char **argv);
 int cli_cmd_importance(int argc, char **argv);
+int cli_cmd_knob_importance(int argc, char **argv);
 int cli_cmd_studies(int argc, char **argv);
 int cli_cmd_score(int argc, char **argv);
 int cli_cmd_ask(int argc, char **argv);

@@ -26,6 +26,8 @@ static const subcommand subcommands[] = {
     {"tell", cli_cmd_tell, "report the value of a trial that dial ask gave out"},
     {"run", cli_cmd_run, "tune any program: run it once per trial with its knobs filled in"},
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
+    {"knob-importance", cli_cmd_knob_importance,
+     "rank a tuning study's knobs by fANOVA or PED-ANOVA importance"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
@@ -37,8 +39,11 @@ static void print_help(FILE *out) {
           "\n"
           "Commands:\n",
           out);
+    int width = 0;
     for (size_t i = 0; i < N_SUBCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+        if ((int)strlen(subcommands[i].name) > width) width = (int)strlen(subcommands[i].name);
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+        fprintf(out, "  %-*s %s\n", width, subcommands[i].name, subcommands[i].summary);
     fputs("\n"
           "Run 'dial COMMAND --help' for the options and an example of each command.\n"
           "\n"
