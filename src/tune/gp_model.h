@@ -92,7 +92,9 @@ double dial_gp_log_expected_improvement(double mean, double variance, double bes
 
 /* Replaces the n losses y by an increasing power transform of them fitted
  * by likelihood (Box-Cox when all are positive, else Yeo-Johnson; see
- * gp_warp.c), so that heavy-tailed losses look Gaussian to the model. The
+ * gp_warp.c; applied to the losses over their spread plus 0.01, so that
+ * it is linear near their zero), so that heavy-tailed losses look
+ * Gaussian to the model. The
  * order of the losses is kept; the caller standardises the result. Fewer
  * than three losses, equal losses or a non-finite one are left as they
  * are. Cannot fail. */
