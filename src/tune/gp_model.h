@@ -12,8 +12,9 @@
  *   r^2 = sum_d delta_d(a, b)^2 / l_d^2,
  * where delta_d is a_d - b_d for a number and (a_d != b_d) for a
  * categorical (a Hamming distance, as Optuna's GPSampler does), so that one
- * length scale per knob holds for every kind of knob. Outputs are
- * standardised losses; observations carry noise of variance `noise`.
+ * length scale per knob holds for every kind of knob. Outputs are the
+ * losses warped by gp_warp.c, then standardised; observations carry noise
+ * of variance `noise`.
  */
 #ifndef DIAL_TUNE_GP_MODEL_H
 #define DIAL_TUNE_GP_MODEL_H
@@ -86,6 +87,18 @@ void dial_gp_predict(const dial_gp *gp, const double *u, double *scratch, double
  * finite and accurate far below best (Ament et al., "Unexpected
  * improvements to expected improvement", 2023). */
 double dial_gp_log_expected_improvement(double mean, double variance, double best);
+
+/* ---- gp_warp.c: the losses as the gp sees them ---------------------------- */
+
+/* Replaces the n losses y by an increasing power transform of them fitted
+ * by likelihood (Box-Cox when all are positive, else Yeo-Johnson; see
+ * gp_warp.c; applied to the losses over their spread plus 0.01, so that
+ * it is linear near their zero), so that heavy-tailed losses look
+ * Gaussian to the model. The
+ * order of the losses is kept; the caller standardises the result. Fewer
+ * than three losses, equal losses or a non-finite one are left as they
+ * are. Cannot fail. */
+void dial_gp_warp_outputs(double *y, size_t n);
 
 /* ---- gp_cost.c: what a trial costs --------------------------------------- */
 

@@ -15,8 +15,10 @@
  * range; PRUNED trials count as the worst loss (they were stopped for
  * being bad, and leaving them out would let the model send the search
  * back there); FAILED trials are left out (a failure says nothing about
- * the loss). The losses are standardised; the kernel's hyperparameters
- * are fitted to the finished trials alone.
+ * the loss). The losses are warped by a power transform (gp_warp.c: a
+ * heavy tail of bad losses would otherwise crush the good ones together)
+ * and standardised; the kernel's hyperparameters are fitted to the
+ * finished trials alone.
  *
  * RUNNING trials get a constant liar, CL-max (the worst standardised loss
  * seen; Ginsbourger et al., 2010): conditioning on a bad value at a running
@@ -192,6 +194,7 @@ static dial_status build_inputs(dial_ctx *ctx, const dial_sampler *sampler,
         in->complete[row] = complete;
         in->seconds[row] = complete ? o->seconds : NAN;
     }
+    dial_gp_warp_outputs(in->y, in->n_fit);
     double mean = 0, spread = 0;
     for (size_t i = 0; i < in->n_fit; i++) mean += in->y[i];
     mean /= (double)in->n_fit;

@@ -57,8 +57,10 @@ typedef struct dial_parzen dial_parzen;
  * values holds n_obs rows of n_dims valid parameter values (CHOICE: the
  * index), weights n_obs positive weights (normalised here together with
  * the prior's). The bandwidth follows Optuna's multivariate rule, sigma =
- * 0.2 n^(-1/(n_dims+4)) (high - low), clipped to
- * [(high - low) / min(100, n_obs + 2), high - low]. dims are borrowed and
+ * 0.2 n^(-1/(n_dims+4)) (high - low), with (high - low) replaced by the
+ * observations' standard deviation over 0.2887 where that is smaller
+ * (they gather), clipped to [(high - low) / min(100, n_obs + 2),
+ * high - low]. dims are borrowed and
  * must outlive the estimator. Errors: DIAL_ERR_NOMEM (*out NULL). */
 dial_status dial_parzen_create(dial_ctx *ctx, const dial_tpe_dimension *dims, size_t n_dims,
                                size_t n_obs, const double *values, const double *weights,

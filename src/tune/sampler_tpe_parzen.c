@@ -248,12 +248,37 @@ static void set_weights(dial_parzen *parzen, const double *weights) {
 /* Dimension j's kernels: numerical ones share the multivariate bandwidth
  * (Scott's rule as the BOHB paper and Optuna use it, with Optuna's magic
  * clip from below so that many observations do not make needles), the
- * prior is centred and as wide as the range. */
+ * prior is centred and as wide as the range.
+ *
+ * Scott's rule scales with the observations' spread; Optuna puts 0.2 times
+ * the range in its place, the spread of observations uniform over the
+ * range (0.2887 of it) rounded down. dial takes the smaller of that and
+ * the observations' own spread in the same proportion: the same bandwidth
+ * while the observations cover the range, a narrower one once the good
+ * trials gather around an optimum, so candidates are drawn near it rather
+ * than a fifth of the range around it. Optuna's default (univariate) TPE
+ * narrows its kernels the same way, from the gaps between neighbouring
+ * observations; with the fixed width, dial's tpe stalled where Optuna's
+ * did not (bench/samplers_synthetic.py, sphere_mixed: median best 0.079
+ * against Optuna's 0.034; 0.034 with this rule). */
+/* The standard deviation of a uniform distribution over a unit range,
+ * 1 / sqrt(12). */
+#define UNIFORM_SPREAD 0.28867513459481287
+
 static void set_numerical(dial_parzen *parzen, size_t j, const double *values) {
     const dial_tpe_dimension *dim = &parzen->dims[j];
     size_t n = parzen->n_obs, d = parzen->n_dims;
     double width = dim->high - dim->low;
-    double sigma = 0.2 * pow((double)(n ? n : 1), -1.0 / ((double)d + 4)) * width;
+    double mean = 0, spread = 0;
+    for (size_t k = 0; k < n; k++) mean += transform(dim, values[k * d + j]);
+    mean /= (double)(n ? n : 1);
+    for (size_t k = 0; k < n; k++) {
+        double t = transform(dim, values[k * d + j]) - mean;
+        spread += t * t;
+    }
+    spread = sqrt(spread / (double)(n ? n : 1));
+    double scale = fmin(width, spread / UNIFORM_SPREAD);
+    double sigma = 0.2 * pow((double)(n ? n : 1), -1.0 / ((double)d + 4)) * scale;
     double floor_sigma = width / fmin(100.0, 1.0 + (double)parzen->n_kernels);
     sigma = fmin(fmax(sigma, floor_sigma), width);
     for (size_t k = 0; k < parzen->n_kernels; k++) {

@@ -163,6 +163,70 @@ static void test_log_expected_improvement_is_stable(void **state) {
     }
 }
 
+/* ---- the output warp ------------------------------------------------------ */
+
+/* Losses spread evenly over five orders of magnitude (as Rosenbrock's
+ * are): as they are, the best five (1 to 100) share 0.1% of the range and
+ * the worst gap 68% of it; warped, they keep their order, the best five
+ * share more than 5% of it and the worst gap less than 20%. */
+static void test_the_output_warp_spreads_losses_over_orders_of_magnitude(void **state) {
+    (void)state;
+    double y[11];
+    for (int i = 0; i < 11; i++) y[i] = pow(10, i / 2.0);
+    dial_gp_warp_outputs(y, 11);
+    for (int i = 0; i < 10; i++) assert_true(y[i] < y[i + 1]);
+    double range = y[10] - y[0];
+    assert_true((y[4] - y[0]) / range > 0.05);
+    assert_true((y[10] - y[9]) / range < 0.2);
+}
+
+/* A loss that reaches its zero (a quadratic at its optimum): the warp is
+ * linear near zero, so 1e-8 and 1e-4 stay next to each other (within
+ * 0.1% of the range) where a log would put them 9 units apart, a spike no
+ * smooth kernel follows. */
+static void test_the_output_warp_is_linear_near_zero(void **state) {
+    (void)state;
+    double y[8] = {1e-8, 1e-4, 1, 4, 9, 16, 25, 36};
+    dial_gp_warp_outputs(y, 8);
+    for (int i = 0; i < 7; i++) assert_true(y[i] < y[i + 1]);
+    assert_true((y[1] - y[0]) / (y[7] - y[0]) < 1e-3);
+}
+
+/* Positive losses that already look Gaussian (symmetric about 1, from
+ * 0.5 to 1.5, where a log would bend them): the fitted transform is
+ * nearly affine, so the model sees what it saw. */
+static void test_the_output_warp_leaves_gaussian_losses_nearly_as_they_are(void **state) {
+    (void)state;
+    const double deciles[10] = {-1.64, -1.04, -0.67, -0.39, -0.13, 0.13, 0.39, 0.67, 1.04, 1.64};
+    double y[10];
+    for (int i = 0; i < 10; i++) y[i] = 1 + 0.3 * deciles[i];
+    dial_gp_warp_outputs(y, 10);
+    double scale = (y[9] - y[0]) / (deciles[9] - deciles[0]);
+    for (int i = 0; i < 10; i++) {
+        double affine = y[0] + (deciles[i] - deciles[0]) * scale;
+        assert_true(fabs(y[i] - affine) < 0.02 * (y[9] - y[0]));
+    }
+}
+
+/* Too few losses to fit a transform, equal losses, a non-finite one, and
+ * losses not all positive (no natural zero to warp from): left exactly as
+ * they are. */
+static void test_the_output_warp_leaves_what_it_cannot_fit(void **state) {
+    (void)state;
+    double two[2] = {1, 1000}, equal[4] = {5, 5, 5, 5}, infinite[3] = {1, 2, INFINITY};
+    double signed_losses[4] = {-3, 0.5, 10, 1000}, with_zero[4] = {0, 1, 10, 1000};
+    dial_gp_warp_outputs(two, 2);
+    assert_true(two[0] == 1 && two[1] == 1000);
+    dial_gp_warp_outputs(equal, 4);
+    for (int i = 0; i < 4; i++) assert_true(equal[i] == 5);
+    dial_gp_warp_outputs(infinite, 3);
+    assert_true(infinite[0] == 1 && infinite[1] == 2 && isinf(infinite[2]));
+    dial_gp_warp_outputs(signed_losses, 4);
+    assert_true(signed_losses[0] == -3 && signed_losses[3] == 1000);
+    dial_gp_warp_outputs(with_zero, 4);
+    assert_true(with_zero[0] == 0 && with_zero[1] == 1 && with_zero[3] == 1000);
+}
+
 /* ---- proposals ----------------------------------------------------------- */
 
 /* On Branin, 10 qmc trials then 20 gp trials come within 0.05 of the
@@ -182,6 +246,43 @@ static void test_gp_finds_the_minimum_of_branin(void **state) {
     assert_true(gp_best < random_best);
     dial_sampler_free(gp);
     dial_sampler_free(random);
+    dial_ctx_free(ctx);
+}
+
+/* Rosenbrock in 3-d on [-5, 10]^3: minimum 0 at (1, 1, 1), values up to
+ * some 1e6, a curved valley. */
+static double rosenbrock3(const double *x) {
+    double total = 0;
+    for (int i = 0; i < 2; i++) {
+        double valley = x[i + 1] - x[i] * x[i];
+        total += 100 * valley * valley + (1 - x[i]) * (1 - x[i]);
+    }
+    return total;
+}
+
+/* Rosenbrock's losses span six orders of magnitude: with them warped, 10
+ * qmc trials then 40 gp trials come near the valley's floor (seeds 1 to
+ * 3: 2.60, 2.80 and 0.34, median 2.60); the gp on the raw losses, lost in
+ * the scale its worst trials set, reached 44.1, 2.5 and 31.2 (median
+ * 31.2). */
+static void test_gp_finds_rosenbrocks_valley(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[3] = {test_float_param("x", -5, 10, false),
+                            test_float_param("y", -5, 10, false),
+                            test_float_param("z", -5, 10, false)};
+    static history_book book;
+    double best[3];
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, seed, params, 3, true);
+        best[seed - 1] = run_study(ctx, gp, 3, rosenbrock3, 50, &book);
+        printf("rosenbrock3 after 50 trials, seed %d: gp %.4f\n", (int)seed, best[seed - 1]);
+        dial_sampler_free(gp);
+    }
+    double low = fmin(best[0], fmin(best[1], best[2]));
+    double high = fmax(best[0], fmax(best[1], best[2]));
+    double median = best[0] + best[1] + best[2] - low - high;
+    assert_true(median < 10);
     dial_ctx_free(ctx);
 }
 
@@ -373,9 +474,10 @@ static void test_past_the_limit_tpe_proposes(void **state) {
     dial_ctx_free(ctx);
 }
 
-/* The loss depends on x alone, the cost grows with y: with the trials'
- * costs the proposal has about as good an x and a cheaper y than the
- * cost-blind one, from the same history and seed. */
+/* The loss depends on x alone, the cost grows with y, and the best
+ * trials so far ran at a dear y: with the trials' costs the proposals
+ * have as good an x as the cost-blind ones (which stay near the best
+ * trials' y) and a cheaper y, from the same history and seed. */
 static void test_cost_awareness_prefers_the_cheaper_of_near_ties(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -384,16 +486,22 @@ static void test_cost_awareness_prefers_the_cheaper_of_near_ties(void **state) {
     dial_sampler *blind = make(ctx, DIAL_SAMPLER_GP, 11, params, 2, true);
     static history_book book;
     book.n = 0;
-    for (int i = 0; i < 20; i++) {
-        double x[2];
-        propose(ctx, blind, i, &book, x);
+    for (int i = 0; i < 24; i++) {
+        /* 20 trials across the square, then 4 near x = 0.3 at a dear y */
+        double x[2] = {i / 19.0, fmod(0.618 * i, 1)};
+        if (i >= 20) x[0] = 0.27 + 0.02 * (i - 20), x[1] = 0.85 + 0.05 * (i - 20);
         add_trial(&book, DIAL_TRIAL_COMPLETE, x, 2, (x[0] - 0.3) * (x[0] - 0.3), exp(4 * x[1]));
     }
-    double cheap[2], dear[2];
-    propose(ctx, aware, 20, &book, cheap);
-    propose(ctx, blind, 20, &book, dear);
-    assert_true(fabs(cheap[0] - 0.3) < 0.1);
-    assert_true(cheap[1] < dear[1] - 0.1);
+    double aware_y = 0, blind_y = 0;
+    for (int number = 24; number < 28; number++) {
+        double cheap[2], dear[2];
+        propose(ctx, aware, number, &book, cheap);
+        propose(ctx, blind, number, &book, dear);
+        assert_true(fabs(cheap[0] - 0.3) < 0.1 && fabs(dear[0] - 0.3) < 0.1);
+        aware_y += cheap[1] / 4;
+        blind_y += dear[1] / 4;
+    }
+    assert_true(aware_y < blind_y - 0.1);
     dial_sampler_free(aware);
     dial_sampler_free(blind);
     dial_ctx_free(ctx);
@@ -404,7 +512,12 @@ int main(void) {
         cmocka_unit_test(test_the_posterior_interpolates_the_data),
         cmocka_unit_test(test_duplicate_points_are_rescued_by_jitter),
         cmocka_unit_test(test_log_expected_improvement_is_stable),
+        cmocka_unit_test(test_the_output_warp_spreads_losses_over_orders_of_magnitude),
+        cmocka_unit_test(test_the_output_warp_is_linear_near_zero),
+        cmocka_unit_test(test_the_output_warp_leaves_gaussian_losses_nearly_as_they_are),
+        cmocka_unit_test(test_the_output_warp_leaves_what_it_cannot_fit),
         cmocka_unit_test(test_gp_finds_the_minimum_of_branin),
+        cmocka_unit_test(test_gp_finds_rosenbrocks_valley),
         cmocka_unit_test(test_every_kind_of_knob_gets_valid_values),
         cmocka_unit_test(test_the_same_seed_and_history_give_the_same_point),
         cmocka_unit_test(test_a_running_trial_pushes_the_next_proposal_away),

@@ -99,18 +99,33 @@ static double branin(const double *x) {
     return a * u * u + s * (1 - t) * cos(x[0]) + s;
 }
 
-static void test_tpe_gets_within_0_4_of_branins_minimum_in_60_trials_and_beats_random(void **s) {
+static int compare_doubles(const void *pa, const void *pb) {
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Over 20 seeds (one seed is a coin toss: Branin has three minima, and a
+ * run that settles in one basin early can end behind a lucky random
+ * search), tpe's median best after 60 trials is within 0.2 of the minimum
+ * and tpe beats random search with the same seed on at least 17. */
+static void test_tpe_gets_within_0_2_of_branins_minimum_in_60_trials_and_beats_random(void **s) {
     (void)s;
     dial_ctx *ctx = test_ctx();
     dial_param params[] = {test_float_param("x1", -5, 10, false),
                            test_float_param("x2", 0, 15, false)};
-    for (uint64_t seed = 1; seed <= 5; seed++) {
+    double bests[20];
+    int wins = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
         double tpe = minimise(ctx, DIAL_SAMPLER_TPE, seed, params, 2, branin, 60, NULL);
         double random = minimise(ctx, DIAL_SAMPLER_RANDOM, seed, params, 2, branin, 60, NULL);
-        if (!(tpe < 0.397887 + 0.4) || !(tpe < random))
-            fail_msg("seed %llu: tpe's best %g after 60 trials (random's %g)",
-                     (unsigned long long)seed, tpe, random);
+        bests[seed - 1] = tpe;
+        wins += tpe < random;
     }
+    qsort(bests, 20, sizeof *bests, compare_doubles);
+    double median = (bests[9] + bests[10]) / 2;
+    if (!(median < 0.397887 + 0.2) || wins < 17)
+        fail_msg("tpe's median best %g after 60 trials, better than random on %d of 20", median,
+                 wins);
     dial_ctx_free(ctx);
 }
 
@@ -479,6 +494,48 @@ static void test_parzen_estimators_are_probability_distributions_for_every_kind(
     dial_ctx_free(ctx);
 }
 
+/* The log likelihood one estimator of n observations gives two values of
+ * plain (a float over [0, 100]). */
+static void log_pdf_at(dial_ctx *ctx, const dial_param *plain, const double *obs, size_t n,
+                       double a, double b, double *at_a, double *at_b) {
+    dial_tpe_dimension dim;
+    dial_tpe_dimension_init(plain, &dim);
+    double weights[25];
+    for (size_t i = 0; i < n; i++) weights[i] = 1;
+    dial_parzen *parzen = NULL;
+    assert_dial_ok(ctx, dial_parzen_create(ctx, &dim, 1, n, obs, weights, &parzen));
+    double scratch[32];
+    *at_a = dial_parzen_log_pdf(parzen, &a, scratch);
+    *at_b = dial_parzen_log_pdf(parzen, &b, scratch);
+    dial_parzen_free(parzen);
+}
+
+/* 25 good trials gathered within 1 of 50 on a range of 100: the kernels
+ * narrow to the magic clip (100 / 27), so a value 10 away is far less
+ * likely than the centre (with the fixed width, 0.2 25^(-1/5) 100 = 10.5,
+ * it was only 0.6 nats less likely). Spread evenly over the range, 25
+ * trials keep the fixed width. */
+static void test_parzen_kernels_narrow_when_the_trials_gather(void **s) {
+    (void)s;
+    dial_ctx *ctx = test_ctx();
+    dial_param plain = test_float_param("x", 0, 100, false);
+    double gathered[25], even[25];
+    for (int i = 0; i < 25; i++) {
+        gathered[i] = 49 + 2.0 * i / 24;
+        even[i] = 2 + 4.0 * i;
+    }
+    double centre, beside;
+    log_pdf_at(ctx, &plain, gathered, 25, 50, 60, &centre, &beside);
+    assert_true(centre - beside > 3);
+    /* Evenly spread (their spread 28.9, the uniform's): the fixed width
+     * 0.2 25^(-1/5) 100 = 10.5 over kernels 4 apart, nearly flat between
+     * them; kernels narrowed to the clip (3.7) would dip by 0.3 nats. */
+    double on_kernel, between_kernels;
+    log_pdf_at(ctx, &plain, even, 25, 50, 52, &on_kernel, &between_kernels);
+    assert_true(fabs(on_kernel - between_kernels) < 0.01);
+    dial_ctx_free(ctx);
+}
+
 /* ---- cost -------------------------------------------------------------------- */
 
 static void test_tpe_bad_estimator_is_bounded_at_10000_trials(void **s) {
@@ -531,7 +588,7 @@ static void test_tpe_describes_itself_with_its_startup_trials(void **s) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tpe_gets_within_0_4_of_branins_minimum_in_60_trials_and_beats_random),
+        cmocka_unit_test(test_tpe_gets_within_0_2_of_branins_minimum_in_60_trials_and_beats_random),
         cmocka_unit_test(test_tpe_finds_a_log_knob_an_integer_and_the_best_choice_in_80_trials),
         cmocka_unit_test(test_tpe_values_are_always_valid_for_int_log_step_and_choice),
         cmocka_unit_test(test_tpe_never_proposes_an_inactive_knob_and_proposes_an_active_one),
@@ -542,6 +599,7 @@ int main(void) {
         cmocka_unit_test(test_tpe_counts_pruned_trials_as_bad_however_low_their_last_loss),
         cmocka_unit_test(test_tpe_ranks_pruned_trials_deeper_step_first),
         cmocka_unit_test(test_parzen_estimators_are_probability_distributions_for_every_kind),
+        cmocka_unit_test(test_parzen_kernels_narrow_when_the_trials_gather),
         cmocka_unit_test(test_tpe_bad_estimator_is_bounded_at_10000_trials),
         cmocka_unit_test(test_tpe_describes_itself_with_its_startup_trials),
     };
