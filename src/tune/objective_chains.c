@@ -200,10 +200,18 @@ static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *o
                               size_t *n) {
     size_t *steps;
     if (objective->path_steps) {
-        size_t count = objective->n_path_steps;
-        steps = dial_malloc_array(ctx, count, sizeof *steps);
-        if (steps) memcpy(steps, objective->path_steps, count * sizeof *steps);
-        *n = count;
+        /* A pruner's rung (objective_rungs.c) may lie between the list's
+         * steps: the fit scores it too. A trial's own value is a step. */
+        size_t count = objective->n_path_steps, kept = 0;
+        steps = dial_malloc_array(ctx, count + 1, sizeof *steps);
+        for (size_t i = 0; steps && i <= count; i++) {
+            bool rung_here =
+                (i == count || objective->path_steps[i] > v) && (kept == 0 || steps[kept - 1] < v);
+            if (rung_here) steps[kept++] = v;
+            if (i < count && objective->path_steps[i] != v)
+                steps[kept++] = objective->path_steps[i];
+        }
+        *n = kept;
         return steps;
     }
     const dial_param *param = objective->chain_param;
@@ -217,6 +225,23 @@ static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *o
     for (size_t i = 0; steps && i < count; i++) steps[i] = first + i;
     *n = count;
     return steps;
+}
+
+/* Whether a trial's own path fit scores step s (any trial's, up to its
+ * value): a step of the list, or of the range from its low end. Steps
+ * below the range or between the list's are scored only for a pruner's
+ * rungs. */
+static bool path_step_asked(const dial_model_objective *objective, size_t s) {
+    if (!objective->path_steps) return (double)s >= fmax(1, ceil(objective->chain_param->low));
+    size_t lo = 0, hi = objective->n_path_steps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (objective->path_steps[mid] < s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < objective->n_path_steps && objective->path_steps[lo] == s;
 }
 
 /* The path memo m's score at step v: one fit that scores every step the
@@ -393,25 +418,32 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
             memo_settle(cache, m);
         }
     }
+    /* Steps only a pruner's rung fits scored are left out, so the path
+     * is the one the trial has without a pruner. */
     if (status == DIAL_OK && m && !*busy && path && !objective->warm)
-        for (size_t i = 0; i <= v; i++) path[i] = i < m->n_scores ? m->scores[i] : NAN;
+        for (size_t i = 0; i <= v; i++)
+            path[i] = i < m->n_scores && (i == v || path_step_asked(objective, i + 1))
+                          ? m->scores[i]
+                          : NAN;
     pthread_mutex_unlock(&cache->lock);
     free(key);
     return status;
 }
 
-/* The steps of a path trial's fold scores (n_folds x steps, NaN where not
- * asked or where a fold was fitted in full) that every fold scored, each
- * with its mean over the folds, recorded as the trial's path. */
+/* The steps of a path trial's fold scores (n_folds rows of stride
+ * entries, NaN where not asked or where a fold was fitted in full) among
+ * the first count that every fold scored, each with its mean over the
+ * folds, recorded as the trial's path. */
 dial_status dial_objective_report_path(dial_trial *trial, const double *paths, size_t n_folds,
-                                       size_t steps) {
+                                       size_t stride, size_t count) {
     dial_ctx *ctx = dial_trial_ctx(trial);
+    size_t steps = count;
     int64_t *at = dial_malloc_array(ctx, steps, sizeof *at);
     double *mean = dial_malloc_array(ctx, steps, sizeof *mean);
     size_t n = 0;
     for (size_t s = 0; at && mean && s < steps; s++) {
         double sum = 0;
-        for (size_t f = 0; f < n_folds; f++) sum += paths[f * steps + s];
+        for (size_t f = 0; f < n_folds; f++) sum += paths[f * stride + s];
         if (isnan(sum)) continue;
         at[n] = (int64_t)s + 1;
         mean[n++] = sum / (double)n_folds;
