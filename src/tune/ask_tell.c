@@ -270,7 +270,11 @@ dial_status dial_study_report_number(dial_ctx *ctx, dial_study *study, int64_t n
     pthread_mutex_lock(&study->lock);
     status = study->storage.ops->report(ctx, study->storage.self, trial_id, step, value,
                                         dial_tune_now());
-    bool stop = status == DIAL_OK && dial_pruner_should_prune(study->pruner, &record);
+    /* Judged against every other trial stored, as they are now: a
+     * separate process has no window of its own to keep. */
+    if (status == DIAL_OK) status = dial_study_read_others(ctx, study);
+    bool stop =
+        status == DIAL_OK && dial_pruner_should_prune(ctx, study->pruner, &record, INT64_MAX);
     pthread_mutex_unlock(&study->lock);
     if (prune) *prune = stop;
     dial_trial_record_clear(&record);

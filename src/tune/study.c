@@ -74,7 +74,9 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
     study->learns = status == DIAL_OK && dial_sampler_learns(study->sampler);
     study->history.d = study->space.n;
     dial_pruner_setup pruning = {.direction = options->direction, .seed = options->seed};
-    if (status == DIAL_OK) status = dial_pruner_create(ctx, NULL, &pruning, &study->pruner);
+    if (status == DIAL_OK)
+        status =
+            dial_pruner_create(ctx, options->pruner, options->resource, &pruning, &study->pruner);
     if (status != DIAL_OK) {
         dial_study_free(study);
         return status;
@@ -530,8 +532,6 @@ void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size) {
     dial_sampler_describe(study ? study->sampler : NULL, buf, size);
 }
 
-/* Placeholder until the pruners with rungs land. */
 void dial_study_pruner_plan(const dial_study *study, char *buf, size_t size) {
-    (void)study;
-    snprintf(buf, size, "none");
+    dial_pruner_plan(study ? study->pruner : NULL, buf, size);
 }

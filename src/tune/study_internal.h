@@ -25,7 +25,7 @@ struct dial_study {
     uint64_t seed;
     double heartbeat_seconds;
     dial_sampler *sampler;
-    dial_pruner *pruner; /* "none" until the options name one */
+    dial_pruner *pruner; /* "none" unless the options name one */
     int64_t grid_size;   /* > 0 for a grid: the study ends there */
     dial_storage storage;
     int64_t study_id;
@@ -107,6 +107,18 @@ void dial_study_own_ended(dial_study *study, int64_t number);
 /* With the lock held: a finished trial of this handle or one told by
  * number; the sampler, the history and the pruner learn from it. */
 void dial_study_learn(dial_ctx *ctx, dial_study *study, const dial_trial_record *record);
+/* With the lock held: brings the history and the pruner up to date with
+ * what other processes stored, the trials numbered from the lowest one
+ * that could still change (an in-memory study has no other writer; a
+ * study that neither learns nor prunes keeps nothing). Errors: the
+ * storage's, NOMEM. */
+dial_status dial_study_read_others(dial_ctx *ctx, dial_study *study);
+/* With the lock held: the highest number of the trials that trial number
+ * is judged against. In dial_study_optimize with J jobs, number - J: they
+ * have finished when it starts (it waited for them), so the verdicts do
+ * not depend on which thread finished first. Otherwise (ask and tell,
+ * separate workers) every trial stored. */
+int64_t dial_study_judge_horizon(const dial_study *study, int64_t number);
 /* The learning sampler's point for a trial just started by the sampler
  * (not from the queue): waits for the window, reads what other processes
  * stored since last time, and proposes; sets trial->proposal. Nothing to

@@ -21,8 +21,14 @@
 #include "core/alloc.h"
 #include "tune/study_internal.h"
 
+/* Whether the handle keeps its running trials and waits for them: a
+ * sampler that learns, or a pruner. */
+static bool keeps_order(const dial_study *study) {
+    return study->learns || dial_pruner_active(study->pruner);
+}
+
 dial_status dial_study_own_started(dial_ctx *ctx, dial_study *study, int64_t number) {
-    if (!study->learns) return DIAL_OK;
+    if (!keeps_order(study)) return DIAL_OK;
     if (study->n_own_running == study->own_capacity) {
         size_t capacity = study->own_capacity ? study->own_capacity * 2 : 8;
         struct dial_own_trial *own =
@@ -31,7 +37,8 @@ dial_status dial_study_own_started(dial_ctx *ctx, dial_study *study, int64_t num
         study->own_running = own;
         study->own_capacity = capacity;
     }
-    study->own_running[study->n_own_running++] = (struct dial_own_trial){number, false};
+    /* Without a learning sampler there is no point to place. */
+    study->own_running[study->n_own_running++] = (struct dial_own_trial){number, !study->learns};
     return DIAL_OK;
 }
 
@@ -50,7 +57,7 @@ static bool is_own_running(const dial_study *study, int64_t number) {
 }
 
 void dial_study_own_ended(dial_study *study, int64_t number) {
-    if (!study->learns) return;
+    if (!keeps_order(study)) return;
     pthread_mutex_lock(&study->lock);
     for (size_t i = 0; i < study->n_own_running; i++)
         if (study->own_running[i].number == number) {
@@ -63,11 +70,12 @@ void dial_study_own_ended(dial_study *study, int64_t number) {
 
 void dial_study_learn(dial_ctx *ctx, dial_study *study, const dial_trial_record *record) {
     dial_sampler_tell(study->sampler, record);
-    dial_pruner_tell(study->pruner, record);
+    dial_pruner_note(ctx, study->pruner, record);
     /* Out of memory here leaves the trial out of the history, where it
      * counts as running (read again from a study file): the search goes
-     * on with less to learn from, and the trial itself is stored. */
-    if (study->learns)
+     * on with less to learn from, and the trial itself is stored. The
+     * history of a study that only prunes says from where to read. */
+    if (keeps_order(study))
         dial_history_note(ctx, &study->history, &study->space, study->direction, record);
 }
 
@@ -81,11 +89,8 @@ static bool must_wait(const dial_study *study, int64_t number, int window) {
     return false;
 }
 
-/* Brings the history up to date with what other processes stored: the
- * trials numbered from the lowest one that could still change. An
- * in-memory study has no other writer. Called with the lock held. */
-static dial_status read_others(dial_ctx *ctx, dial_study *study) {
-    if (!study->storage_path) return DIAL_OK;
+dial_status dial_study_read_others(dial_ctx *ctx, dial_study *study) {
+    if (!study->storage_path || !keeps_order(study)) return DIAL_OK;
     dial_trial_list list = {0};
     dial_status status = study->storage.ops->trials_from(ctx, study->storage.self, study->study_id,
                                                          study->history.first_open, &list);
@@ -94,15 +99,31 @@ static dial_status read_others(dial_ctx *ctx, dial_study *study) {
         /* This handle's running trials are in the history at their points;
          * what they have stored so far depends on timing. */
         if (record->state == DIAL_TRIAL_RUNNING && is_own_running(study, record->number)) continue;
+        dial_pruner_note(ctx, study->pruner, record);
         status = dial_history_note(ctx, &study->history, &study->space, study->direction, record);
     }
     dial_trial_list_free(&list);
     return status;
 }
 
+/* A pruned study's trial without a learning sampler's point: waits for
+ * the window, so that it is judged against finished trials only, and
+ * reads what other processes stored. */
+static dial_status wait_to_be_judged(dial_ctx *ctx, dial_study *study, int64_t number) {
+    pthread_mutex_lock(&study->lock);
+    int window = study->window > 1 ? study->window : 1;
+    if (study->wait_for_window)
+        while (must_wait(study, number, window))
+            pthread_cond_wait(&study->trial_done, &study->lock);
+    dial_status status = dial_study_read_others(ctx, study);
+    pthread_mutex_unlock(&study->lock);
+    return status;
+}
+
 dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *trial) {
-    if (!study->learns) return DIAL_OK;
+    bool prunes = dial_pruner_active(study->pruner);
     int64_t number = trial->record.number;
+    if (!study->learns) return prunes ? wait_to_be_judged(ctx, study, number) : DIAL_OK;
     if (trial->sample < 0) {
         /* Params from the queue: the trial runs with them, and later
          * trials see them as its point. */
@@ -111,6 +132,7 @@ dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *tri
                                                study->direction, &trial->record);
         mark_placed(study, number);
         pthread_mutex_unlock(&study->lock);
+        if (status == DIAL_OK && prunes) status = wait_to_be_judged(ctx, study, number);
         return status;
     }
     double *point = dial_malloc_array(ctx, study->space.n ? study->space.n : 1, sizeof *point);
@@ -123,7 +145,7 @@ dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *tri
     if (study->wait_for_window)
         while (must_wait(study, number, window))
             pthread_cond_wait(&study->trial_done, &study->lock);
-    dial_status status = read_others(ctx, study);
+    dial_status status = dial_study_read_others(ctx, study);
     if (status == DIAL_OK)
         status = dial_history_snapshot(ctx, &study->history, number, window, &history, &xs);
     pthread_mutex_unlock(&study->lock);
@@ -144,4 +166,9 @@ dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *tri
     }
     trial->proposal = point;
     return DIAL_OK;
+}
+
+int64_t dial_study_judge_horizon(const dial_study *study, int64_t number) {
+    if (!study->wait_for_window) return INT64_MAX;
+    return number - (study->window > 1 ? study->window : 1);
 }

@@ -23,9 +23,16 @@ void dial_trial_abandon(dial_trial *trial) {
     if (trial) trial->abandoned = true;
 }
 
-/* The study's pruner judges the trial's last reported value. */
+/* The study's pruner judges the trial's last reported value, under the
+ * study's lock: a finishing trial may be telling it meanwhile. */
 bool dial_trial_should_prune(dial_trial *trial) {
-    return trial && dial_pruner_should_prune(trial->study->pruner, &trial->record);
+    if (!trial || !dial_pruner_active(trial->study->pruner)) return false;
+    dial_study *study = trial->study;
+    pthread_mutex_lock(&study->lock);
+    bool prune = dial_pruner_should_prune(trial->ctx, study->pruner, &trial->record,
+                                          dial_study_judge_horizon(study, trial->record.number));
+    pthread_mutex_unlock(&study->lock);
+    return prune;
 }
 
 void dial_trial_free(dial_trial *trial) {
@@ -297,9 +304,9 @@ dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, cons
     return status;
 }
 
-/* Placeholder until the pruners with rungs land. */
 size_t dial_trial_prune_rungs(const dial_trial *trial, int64_t max_resource, int64_t *rungs,
                               size_t capacity) {
-    (void)trial, (void)max_resource, (void)rungs, (void)capacity;
-    return 0;
+    if (!trial) return 0;
+    return dial_pruner_rungs(trial->study->pruner, trial->record.number, max_resource, rungs,
+                             capacity);
 }
