@@ -139,11 +139,11 @@ static void test_asha_judges_a_gbdt_trial_at_the_rungs_of_its_path(void **state)
  * trial number (random sampling depends on the seed and the number alone);
  * each trial asha let finish has bit for bit the value, the fold scores
  * and the path it has without a pruner, though its folds were fitted
- * afresh to each rung on the way. */
-static void test_a_trial_never_pruned_is_scored_exactly_as_without_a_pruner(void **state) {
-    (void)state;
+ * afresh to each rung on the way, and rungs 2 and 6 lie below the range
+ * (or between the list's steps), where the trial's own fit scores none. */
+static void never_pruned_is_scored_as_without_a_pruner(const char *const *items) {
     fixture f;
-    setup(&f, NULL, path_items);
+    setup(&f, NULL, items);
     dial_tune_result plain_result, pruned_result;
     dial_trial_list plain = tune(&f, "plain", NULL, 30, 1, &plain_result);
     dial_trial_list pruned = tune(&f, "pruned", "asha", 30, 1, &pruned_result);
@@ -171,6 +171,20 @@ static void test_a_trial_never_pruned_is_scored_exactly_as_without_a_pruner(void
     dial_tune_result_free(&plain_result);
     dial_tune_result_free(&pruned_result);
     teardown(&f);
+}
+
+static void test_a_trial_never_pruned_is_scored_exactly_as_without_a_pruner(void **state) {
+    (void)state;
+    static const char *const range[] = {"n_estimators=10..60", "learning_rate=0.003..0.5:log",
+                                        NULL};
+    never_pruned_is_scored_as_without_a_pruner(range);
+}
+
+static void test_on_a_list_of_rounds_a_survivor_is_scored_as_without_a_pruner(void **state) {
+    (void)state;
+    static const char *const list[] = {"n_estimators=4,10,30,60", "learning_rate=0.003..0.5:log",
+                                       NULL};
+    never_pruned_is_scored_as_without_a_pruner(list);
 }
 
 /* Pruning never makes the reported best wrong: the best is a complete
@@ -275,13 +289,50 @@ static void test_the_study_records_the_pruner_and_refuses_another(void **state) 
     teardown(&f);
 }
 
+/* A nested run's outer folds run searches of their own, each under the
+ * run's pruner (on the outer training rows the path is the same, so is the
+ * canonical text), and each records it. */
+static void test_each_outer_fold_of_a_nested_run_records_the_pruner(void **state) {
+    (void)state;
+    fixture f;
+    setup(&f, NULL, path_items);
+    dial_tune_setup s = tune_setup(&f);
+    dial_tune_options options = {.sampler = DIAL_SAMPLER_RANDOM,
+                                 .storage = f.storage,
+                                 .study_name = "nested",
+                                 .pruner = "asha:reduction_factor=2",
+                                 .nested = 2,
+                                 .optimize = {.n_trials = 8, .jobs = 1}};
+    dial_tune_result result;
+    assert_dial_ok(f.ctx, dial_tune_model(f.ctx, &s, f.data, &options, &result));
+    assert_int_equal(result.n_outer, 2);
+    dial_tune_result_free(&result);
+    char *canonical = NULL;
+    assert_dial_ok(f.ctx, dial_pruner_spec_normalize(f.ctx, "asha:reduction_factor=2",
+                                                     DIAL_RESOURCE_PATH, 60, &canonical));
+    static const char *const studies[] = {"nested", "nested-outer-1", "nested-outer-2"};
+    for (size_t i = 0; i < 3; i++) {
+        dial_study_identity stored = {0};
+        bool found = false;
+        assert_dial_ok(f.ctx,
+                       dial_study_identity_read(f.ctx, f.storage, studies[i], &stored, &found));
+        assert_true(found);
+        assert_string_equal(dial_study_identity_get(&stored, "pruner"), canonical);
+        dial_study_identity_free(&stored);
+    }
+    free(canonical);
+    teardown(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asha_judges_a_gbdt_trial_at_the_rungs_of_its_path),
         cmocka_unit_test(test_a_trial_never_pruned_is_scored_exactly_as_without_a_pruner),
+        cmocka_unit_test(test_on_a_list_of_rounds_a_survivor_is_scored_as_without_a_pruner),
         cmocka_unit_test(test_the_best_of_a_pruned_search_is_complete_and_dial_cv_reproduces_it),
         cmocka_unit_test(test_without_a_searched_path_a_pruned_trial_has_its_first_folds),
         cmocka_unit_test(test_the_study_records_the_pruner_and_refuses_another),
+        cmocka_unit_test(test_each_outer_fold_of_a_nested_run_records_the_pruner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
