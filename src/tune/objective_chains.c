@@ -200,18 +200,10 @@ static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *o
                               size_t *n) {
     size_t *steps;
     if (objective->path_steps) {
-        /* A pruner's rung (objective_rungs.c) may lie between the list's
-         * steps: the fit scores it too. A trial's own value is a step. */
-        size_t count = objective->n_path_steps, kept = 0;
-        steps = dial_malloc_array(ctx, count + 1, sizeof *steps);
-        for (size_t i = 0; steps && i <= count; i++) {
-            bool rung_here =
-                (i == count || objective->path_steps[i] > v) && (kept == 0 || steps[kept - 1] < v);
-            if (rung_here) steps[kept++] = v;
-            if (i < count && objective->path_steps[i] != v)
-                steps[kept++] = objective->path_steps[i];
-        }
-        *n = kept;
+        size_t count = objective->n_path_steps;
+        steps = dial_malloc_array(ctx, count, sizeof *steps);
+        if (steps) memcpy(steps, objective->path_steps, count * sizeof *steps);
+        *n = count;
         return steps;
     }
     const dial_param *param = objective->chain_param;
@@ -225,23 +217,6 @@ static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *o
     for (size_t i = 0; steps && i < count; i++) steps[i] = first + i;
     *n = count;
     return steps;
-}
-
-/* Whether a trial's own path fit scores step s (any trial's, up to its
- * value): a step of the list, or of the range from its low end. Steps
- * below the range or between the list's are scored only for a pruner's
- * rungs. */
-static bool path_step_asked(const dial_model_objective *objective, size_t s) {
-    if (!objective->path_steps) return (double)s >= fmax(1, ceil(objective->chain_param->low));
-    size_t lo = 0, hi = objective->n_path_steps;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (objective->path_steps[mid] < s)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < objective->n_path_steps && objective->path_steps[lo] == s;
 }
 
 /* The path memo m's score at step v: one fit that scores every step the
@@ -418,13 +393,8 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
             memo_settle(cache, m);
         }
     }
-    /* Steps only a pruner's rung fits scored are left out, so the path
-     * is the one the trial has without a pruner. */
     if (status == DIAL_OK && m && !*busy && path && !objective->warm)
-        for (size_t i = 0; i <= v; i++)
-            path[i] = i < m->n_scores && (i == v || path_step_asked(objective, i + 1))
-                          ? m->scores[i]
-                          : NAN;
+        for (size_t i = 0; i <= v; i++) path[i] = i < m->n_scores ? m->scores[i] : NAN;
     pthread_mutex_unlock(&cache->lock);
     free(key);
     return status;
@@ -465,4 +435,20 @@ size_t dial_objective_path_length(const dial_model_objective *objective, const d
     double value = knobs->values[at].number;
     bool usable = dial_knobs_active(knobs, at) && value >= 1 && value <= 1e6;
     return usable ? (size_t)value : 0;
+}
+
+/* The first step at or above r that a path fit scores for any trial: r
+ * itself in a range at or above its low end, the range's low end below
+ * it, the next step of a list; 0 when there is none. A pruner's rung is
+ * scored there, so that every trial, pruned or complete, has a value at
+ * the same step for it, and no fit scores a step that a trial's own fit
+ * would not. */
+size_t dial_objective_path_step_from(const dial_model_objective *objective, size_t r) {
+    if (!objective->path_steps) {
+        double low = fmax(1, ceil(objective->chain_param->low));
+        return (double)r >= low ? r : (size_t)low;
+    }
+    for (size_t i = 0; i < objective->n_path_steps; i++)
+        if (objective->path_steps[i] >= r) return objective->path_steps[i];
+    return 0;
 }

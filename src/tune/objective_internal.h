@@ -208,6 +208,11 @@ dial_status dial_objective_report_path(dial_trial *trial, const double *paths, s
  * value), or 0 when it has no path. */
 size_t dial_objective_path_length(const dial_model_objective *objective, const dial_knobs *knobs);
 
+/* The first step at or above r that a path fit scores for any trial (r
+ * in a range at or above its low end, the low end below it, the next step
+ * of a list), or 0 when there is none: where a pruner's rung r is judged. */
+size_t dial_objective_path_step_from(const dial_model_objective *objective, size_t r);
+
 /* ---- objective_rungs.c ----------------------------------------------------- */
 
 /* Scores fold f of a trial, waiting while another trial extends the memo

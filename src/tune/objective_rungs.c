@@ -11,11 +11,14 @@
  * the model after m steps of a fit to N is, bit for bit, the model fitted
  * to m, so a survivor's scores at its own value come from the same kind of
  * fit as without a pruner, and its value and path are exactly the unpruned
- * ones (the memo's steps that only a rung asked are left out of its path).
+ * ones.
  * The cost: a survivor with asha's defaults (rungs at 1/27, 1/9, 1/3 of the
  * range) fits 1/27 + 1/9 + 1/3 + 1 of its path, about 1.5 times its own
- * fit; a trial pruned at the first rung costs 1/27 of one. Threads are not
- * held at a barrier, so the trial's thread budget stays with the fit.
+ * fit; a trial pruned at the first rung costs 1/27 of one. A fit that goes
+ * to the top of the path whatever the trial asks (a list of steps, or any
+ * path under the grid sampler) scores every rung at once: pruning then
+ * saves no fit, only the trials that share it. Threads are not held at a
+ * barrier, so the trial's thread budget stays with the fit.
  */
 #include <math.h>
 #include <pthread.h>
@@ -88,9 +91,16 @@ dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_obje
     dial_knobs at_rung = {0};
     dial_status status = dial_knobs_copy(ctx, knobs, &at_rung);
     size_t n = objective->splits.count;
+    int64_t judged = 0; /* the step of the last judgment */
     for (size_t i = 0; status == DIAL_OK && i < n_rungs && !*pruned; i++) {
-        int64_t r = rungs[i];
-        if (r < 1 || (size_t)r >= steps) continue; /* the trial's own value ends it */
+        /* Judged where a trial's own fit scores, so that the pruner
+         * compares every trial at the same step: a rung below a range
+         * at its low end, one between a list's steps at the next step. */
+        int64_t r =
+            rungs[i] >= 1 ? (int64_t)dial_objective_path_step_from(objective, (size_t)rungs[i]) : 0;
+        if (r <= judged) continue;     /* no step there, or judged there already */
+        if ((size_t)r >= steps) break; /* the trial's own value ends it */
+        judged = r;
         status = dial_knobs_set_number(ctx, &at_rung, objective->chain_param->name, (double)r);
         bool answered = false;
         if (status == DIAL_OK)

@@ -139,9 +139,11 @@ static void test_asha_judges_a_gbdt_trial_at_the_rungs_of_its_path(void **state)
  * trial number (random sampling depends on the seed and the number alone);
  * each trial asha let finish has bit for bit the value, the fold scores
  * and the path it has without a pruner, though its folds were fitted
- * afresh to each rung on the way, and rungs 2 and 6 lie below the range
- * (or between the list's steps), where the trial's own fit scores none. */
-static void never_pruned_is_scored_as_without_a_pruner(const char *const *items) {
+ * afresh to each rung on the way. Rungs 2, 6, 18 and 54 that lie below
+ * the range or between the list's steps, where no trial's own fit scores,
+ * are judged at the next step that one does. */
+static void never_pruned_is_scored_as_without_a_pruner(const char *const *items,
+                                                       const int64_t *stops, size_t n_stops) {
     fixture f;
     setup(&f, NULL, items);
     dial_tune_result plain_result, pruned_result;
@@ -155,6 +157,12 @@ static void never_pruned_is_scored_as_without_a_pruner(const char *const *items)
         assert_int_equal(a->number, b->number);
         assert_int_equal(int_param(a, "n_estimators"), int_param(b, "n_estimators"));
         assert_memory_equal(a->param_values, b->param_values, a->n_params * sizeof(double));
+        if (b->state == DIAL_TRIAL_PRUNED) {
+            /* stopped at a step every trial's own fit scores */
+            bool known = false;
+            for (size_t i = 0; i < n_stops; i++) known |= b->path_steps[b->n_path - 1] == stops[i];
+            assert_true(known);
+        }
         if (b->state != DIAL_TRIAL_COMPLETE) continue;
         compared++;
         assert_memory_equal(&a->value, &b->value, sizeof a->value);
@@ -177,14 +185,16 @@ static void test_a_trial_never_pruned_is_scored_exactly_as_without_a_pruner(void
     (void)state;
     static const char *const range[] = {"n_estimators=10..60", "learning_rate=0.003..0.5:log",
                                         NULL};
-    never_pruned_is_scored_as_without_a_pruner(range);
+    static const int64_t stops[] = {10, 18, 54};
+    never_pruned_is_scored_as_without_a_pruner(range, stops, 3);
 }
 
 static void test_on_a_list_of_rounds_a_survivor_is_scored_as_without_a_pruner(void **state) {
     (void)state;
     static const char *const list[] = {"n_estimators=4,10,30,60", "learning_rate=0.003..0.5:log",
                                        NULL};
-    never_pruned_is_scored_as_without_a_pruner(list);
+    static const int64_t stops[] = {4, 10, 30};
+    never_pruned_is_scored_as_without_a_pruner(list, stops, 3);
 }
 
 /* Pruning never makes the reported best wrong: the best is a complete
