@@ -99,6 +99,8 @@ int cli_cmd_run(int argc, char **argv);
 #define CLI_OPT_STARTUP_TRIALS (UINT64_C(1) << 44)
 #define CLI_OPT_ENQUEUE (UINT64_C(1) << 45)
 #define CLI_OPT_COST_AWARE (UINT64_C(1) << 46)
+/* dial tune, ask and run: --pruner SPEC (issue 14) */
+#define CLI_OPT_PRUNER (UINT64_C(1) << 47)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -130,6 +132,7 @@ typedef struct cli_options {
     const char **enqueues;     /* the --enqueue items, in order; owned array */
     size_t n_enqueues;
     bool cost_aware;     /* --cost-aware: gp prefers the cheaper of near ties */
+    const char *pruner;  /* --pruner SPEC, checked where its resource is known; NULL: none */
     const char **spaces; /* the --space items, in order; owned array */
     size_t n_spaces;
     const char *space_file;
@@ -550,6 +553,13 @@ dial_status cli_enqueue_items(dial_ctx *ctx, const cli_options *opts, dial_study
 char *cli_sampler_plan(const dial_study *study);
 /* Prints "sampler: PLAN" on stderr: a run's header. */
 void cli_print_sampler_plan(const dial_study *study);
+/* Prints "pruner: PLAN" on stderr when the study prunes (cli_pruner.c):
+ * a run's header, after the sampler's. */
+void cli_print_pruner_plan(const dial_study *study);
+/* Where a pruned trial stopped, malloc'ed: "pruned at step 3" (a program's
+ * study: its last step), "pruned at path step 54" (a model's path: its
+ * last path step), "pruned after 2 folds" (a model's folds). */
+char *cli_pruned_where(const dial_trial_record *trial, bool program);
 /* Reads a stored startup_trials value (an integer in [1, 1000000]);
  * false for anything else. */
 bool cli_startup_trials_parse(const char *text, size_t *out);

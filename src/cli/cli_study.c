@@ -202,6 +202,9 @@ dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *mod
         status = dial_study_identity_check(ctx, name, opts->study, &out->stored, &asked);
     dial_study_identity_free(&asked);
     if (status == DIAL_OK) status = restore_settings(ctx, opts, name, &out->stored);
+    /* The pruner it was made with (its canonical text, kept by stored). */
+    const char *pruner = dial_study_identity_get(&out->stored, "pruner");
+    if (status == DIAL_OK && !(opts->given & CLI_OPT_PRUNER) && pruner) opts->pruner = pruner;
     if (status != DIAL_OK || (opts->given & (CLI_OPT_SET | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE)))
         return status;
     /* None of -s, --space, --space-file: the study's space, from the items

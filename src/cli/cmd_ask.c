@@ -11,18 +11,18 @@
 static const cli_command ask_command = {
     .name = "ask",
     .usage = "dial ask STUDY.db [--study-name N] [--space ... | --space-file F] [--direction D] "
-             "[--sampler S] [--startup-trials N] [--enqueue K=V,...] [--seed N] [--count K] "
-             "[--heartbeat T] [--json]",
+             "[--sampler S] [--startup-trials N] [--enqueue K=V,...] [--seed N] [--pruner P] "
+             "[--count K] [--heartbeat T] [--json]",
     .positional = (const char *const[]){"STUDY.db"},
     .n_positional = 1,
     .options = CLI_OPT_STUDY_NAME | CLI_OPT_SPACE | CLI_OPT_SPACE_FILE | CLI_OPT_DIRECTION |
                CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS | CLI_OPT_COUNT |
                CLI_OPT_HEARTBEAT | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER,
     .help = "Usage: dial ask STUDY.db [--study-name N] [--space ... | --space-file F]\n"
             "                [--direction D] [--sampler S] [--startup-trials N]\n"
-            "                [--enqueue K=V,...] [--seed N] [--count K] [--heartbeat T]\n"
-            "                [--json]\n"
+            "                [--enqueue K=V,...] [--seed N] [--pruner P] [--count K]\n"
+            "                [--heartbeat T] [--json]\n"
             "\n"
             "Reserves a trial of a study of any program kept in STUDY.db (a SQLite file,\n"
             "created on first use) and prints its number and knobs as sh assignments,\n"
@@ -56,6 +56,10 @@ static const cli_command ask_command = {
             "                      already are not queued again\n"
             "  --grid-points N     grid points per float parameter (default 10)\n"
             "  --seed N            the sampler's seed (default 0)\n"
+            "  --pruner P          what 'dial tell NUMBER --step S --value V' consults: none\n"
+            "                      (default), median, asha, hyperband:max_resource=N, with\n"
+            "                      settings as 'median:warmup_trials=5'; kept by the study\n"
+            "                      when the first ask creates it (docs/pruners.md)\n"
             "  --count K           reserve K trials at once, one line each (default 1)\n"
             "  --heartbeat T       a trial not told within T (90, 90s, 10m, 1h; default\n"
             "                      60 s) is failed and its knobs asked again\n"
@@ -70,7 +74,9 @@ static const cli_command ask_command = {
             "  dial ask s.db --space x=float:-5..10 --space opt=adam,sgd\n"
             "  dial ask s.db --json\n"
             "  dial ask s.db --count 2\n"
-            "  dial tell s.db 0 0.913\n",
+            "  dial tell s.db 0 0.913\n"
+            "  dial ask p.db --space x=float:0..1 --pruner asha\n"
+            "  dial tell p.db 0 --step 1 --value 0.5\n",
 };
 
 /* The trials of the study that hold a place in a grid: running or finished,
@@ -142,7 +148,10 @@ int cli_cmd_ask(int argc, char **argv) {
     dial_status result = cli_program_study_open(ctx, &opts, path, NULL, &study, &space, &created);
     /* Said once, when the study is made: a loop of asks stays quiet, and
      * standard output keeps only the knobs. */
-    if (result == DIAL_OK && created) cli_print_sampler_plan(study);
+    if (result == DIAL_OK && created) {
+        cli_print_sampler_plan(study);
+        cli_print_pruner_plan(study);
+    }
     /* A loop that repeats the same --enqueue asks it once, silently. */
     if (result == DIAL_OK) result = cli_enqueue_items(ctx, &opts, study, false);
     while (result == DIAL_OK && !exhausted && asked < opts.count) {

@@ -27,7 +27,7 @@ static const cli_command run_command = {
                CLI_OPT_DIRECTION | CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_JOBS | CLI_OPT_TIMEOUT_TRIAL |
                CLI_OPT_LOG_DIR | CLI_OPT_HEARTBEAT | CLI_OPT_QUIET | CLI_OPT_HELP |
-               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
+               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER,
     .help =
         "Usage: dial run --study FILE [options] -- PROGRAM [ARGS...]\n"
         "\n"
@@ -66,6 +66,11 @@ static const cli_command run_command = {
         "                        already are not queued again\n"
         "  --grid-points N       values of a continuous parameter in a grid (default 10)\n"
         "  --seed N              seed of the sampler (default 0)\n"
+        "  --pruner SPEC         stop a trial whose 'dial: step=N value=V' lines fall\n"
+        "                        behind: none (default), median, asha, or\n"
+        "                        hyperband:max_resource=N, with settings as\n"
+        "                        'asha:reduction_factor=3,min_resource=1'; the study keeps\n"
+        "                        it (docs/pruners.md)\n"
         "\n"
         "Running:\n"
         "  --trials N            finished trials to bring the study to (default: 100, the\n"
@@ -83,7 +88,9 @@ static const cli_command run_command = {
         "Example:\n"
         "  dial run --study s.db --space 'lr=float:1e-4..1e-1:log' --space 'layers=int:1..4'\n"
         "      --trials 50 --jobs 2 --timeout-trial 10m -- python3 train.py --lr {lr}\n"
-        "      --layers {layers} --out runs/{trial}.pt\n",
+        "      --layers {layers} --out runs/{trial}.pt\n"
+        "  dial run --study s.db --space 'lr=float:1e-4..1e-1:log' --pruner asha\n"
+        "      --trials 50 -- python3 train.py --lr {lr} --epochs 27\n",
 };
 
 /* Trials of a random or qmc study without --trials or --timeout: a
@@ -358,6 +365,7 @@ int cli_cmd_run(int argc, char **argv) {
         cli_progress_begin(&progress, n_trials, before.finished,
                            before.complete > 0 ? &best_before : NULL);
         if (!opts.quiet) cli_print_sampler_plan(study);
+        if (!opts.quiet) cli_print_pruner_plan(study);
         if (!opts.quiet && before.finished > 0)
             fprintf(stderr, "study %s holds %lld finished trials; continuing to %lld\n",
                     dial_study_name(study), (long long)before.finished, (long long)n_trials);

@@ -22,6 +22,8 @@ static const cli_command trials_command = {
         "why. Reads the file without changing it, also while a tuning run writes it.\n"
         "A study of a program ('dial ask', 'dial run') shows its values as told, its\n"
         "knobs as 'dial ask' prints them, and the count of intermediate values (STEPS).\n"
+        "Under a pruned trial, where it stopped: 'pruned at step 3' (a program's last\n"
+        "step), 'pruned after 2 folds' or 'pruned at path step 54' (a model's).\n"
         "\n"
         "Options:\n"
         "  --study-name NAME   the study to read (default: the file's only study; a file\n"
@@ -50,6 +52,15 @@ static char *folds_text(const dial_trial_record *trial) {
     return text;
 }
 
+/* Under a pruned trial's row, where it stopped (--json says it too: its
+ * last intermediate or path step). */
+static void add_pruned_note(cli_table *table, const dial_trial_record *trial, bool program) {
+    if (trial->state != DIAL_TRIAL_PRUNED) return;
+    char *where = cli_pruned_where(trial, program);
+    cli_table_note(table, where);
+    free(where);
+}
+
 /* A program's study: values and knobs as told and asked (shortest
  * round-trip form, knobs as dial ask prints them), and the count of
  * intermediate values where a model's study shows its folds. */
@@ -66,6 +77,7 @@ static void add_program_rows(cli_table *table, const dial_trial_list *list) {
         cli_table_add(table, (const char *[]){number, dial_trial_state_name(trial->state), value,
                                               knobs, steps, seconds});
         if (trial->message) cli_table_note(table, trial->message);
+        add_pruned_note(table, trial, true);
         free(knobs);
         free(seconds);
     }
@@ -86,6 +98,7 @@ static void add_model_rows(cli_table *table, const dial_trial_list *list) {
         const char *state = dial_trial_state_name(trial->state);
         cli_table_add(table, (const char *[]){number, state, value, spread, knobs, folds, seconds});
         if (trial->message) cli_table_note(table, trial->message);
+        add_pruned_note(table, trial, false);
         free(number);
         free(value);
         free(spread);

@@ -26,7 +26,7 @@ static const cli_command tune_command = {
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
                CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -68,6 +68,11 @@ static const cli_command tune_command = {
             "  --enqueue K=V,...     run these knobs first (repeatable), as 'C=1,gamma=0.01';\n"
             "                        knobs left out are drawn; knobs the study holds already\n"
             "                        are not queued again\n"
+            "  --pruner SPEC         stop a trial whose first folds (or, for a path knob such\n"
+            "                        as gbdt's n_estimators, its first rounds) fall behind:\n"
+            "                        none (default), median, asha, hyperband, with settings\n"
+            "                        as 'asha:reduction_factor=3'; the study keeps it and a\n"
+            "                        pruned trial is never the best (docs/pruners.md)\n"
             "  --trials N            finished trials to bring the study to (default: the whole\n"
             "                        grid for grid, else 50; no limit with --timeout alone)\n"
             "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
@@ -124,7 +129,8 @@ static const cli_command tune_command = {
             "  dial tune knn data/iris.csv --target species --holdout 0.2 --holdout-out held.csv "
             "-o iris.dial\n"
             "  dial tune logistic data/breast_cancer.csv --target diagnosis --sampler grid "
-            "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n",
+            "--space 'C=1e-3..1e3:log' --grid-points 13 -o bc.dial\n"
+            "  dial tune gbdt data/iris.csv --target species --pruner asha --trials 40\n",
 };
 
 /* Trials of a random or qmc search without --trials or --timeout. */
@@ -184,7 +190,8 @@ typedef struct tune_watch {
     cli_progress progress;
     bool grid_size_known;
     const cli_options *opts;
-    char *plan; /* the first study's sampler plan, for the header and --json */
+    char *plan;       /* the first study's sampler plan, for the header and --json */
+    char pruner[256]; /* the first study's pruner plan, for --json */
 } tune_watch;
 
 /* Each study of the run, once open: the --enqueue items join its queue;
@@ -195,7 +202,9 @@ static dial_status on_study(dial_ctx *ctx, void *user, dial_study *study) {
         cli_enqueue_items(ctx, watch->opts, study, !watch->plan && !watch->opts->quiet);
     if (status != DIAL_OK || watch->plan) return status;
     watch->plan = cli_sampler_plan(study);
+    dial_study_pruner_plan(study, watch->pruner, sizeof watch->pruner);
     if (!watch->opts->quiet) fprintf(stderr, "sampler: %s\n", watch->plan);
+    if (!watch->opts->quiet) cli_print_pruner_plan(study);
     return DIAL_OK;
 }
 
@@ -231,7 +240,8 @@ typedef struct tune_report {
     const dial_tune_result *result;
     int64_t n_trials; /* finished trials each search was brought to (0: no limit) */
     const dial_fold_scheme *scheme;
-    const char *plan; /* NULL when no study opened */
+    const char *plan;   /* NULL when no study opened */
+    const char *pruner; /* the pruner's plan ("none", "asha (...)"); NULL when no study opened */
 } tune_report;
 
 static void upper_case(const char *text, char *buf, size_t size) {
@@ -398,6 +408,7 @@ static json_t *tune_json(const tune_report *report) {
     bool searched = result->main_searched;
     json_object_set_new(root, "sampler_plan",
                         report->plan ? json_string(report->plan) : json_null());
+    json_object_set_new(root, "pruner", report->pruner ? json_string(report->pruner) : json_null());
     json_object_set_new(root, "folds_by", cli_fold_scheme_json(report->scheme));
     json_object_set_new(root, "best_number",
                         searched ? json_integer((json_int_t)result->best.number) : json_null());
@@ -580,6 +591,7 @@ int cli_cmd_tune(int argc, char **argv) {
             .nested_only = opts.nested > 0 && !opts.output,
             .startup_trials = opts.startup_trials,
             .cost_aware = opts.cost_aware,
+            .pruner = opts.pruner,
             .on_study = on_study,
             .on_study_user = &watch,
         };
@@ -612,7 +624,8 @@ int cli_cmd_tune(int argc, char **argv) {
                               .result = &result,
                               .n_trials = watch.progress.total,
                               .scheme = &scheme,
-                              .plan = watch.plan};
+                              .plan = watch.plan,
+                              .pruner = watch.plan ? watch.pruner : NULL};
         if (opts.output && strcmp(opts.output, "-") == 0) {
             /* the model went to stdout: nothing else may */
         } else if (opts.json) {

@@ -13,14 +13,18 @@
  *   grid_points  points per continuous parameter (grid only)
  *   startup_trials  trials drawn by qmc before a sampler that learns
  *                (tpe, gp, cmaes, auto) does; not kept for the others
+ *   pruner       the pruner's canonical text (dial_pruner_spec_normalize
+ *                on the program's steps: "none", "asha:reduction_factor=3,
+ *                min_resource=1"); a study made before pruners has none
+ *                recorded and compares no pruner
  * and kept beside it, never compared:
  *   note.direction  minimize or maximize, so that a later command that
  *                   leaves --direction out resumes the study as it was made
  *                   (the library refuses the other direction itself)
  *   note.command    the program dial run runs, for listings
  * A command that gives no --space or --space-file searches the recorded
- * space, and takes the sampler, seed, grid points and startup trials it was
- * made with. */
+ * space, and takes the sampler, seed, grid points, startup trials and pruner
+ * it was made with (so `dial tell --step` judges with the study's pruner). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +38,7 @@ typedef struct program_settings {
     uint64_t seed;
     size_t grid_points;
     size_t startup_trials; /* 0: the default (10) */
+    char *pruner;          /* canonical text, owned */
 } program_settings;
 
 /* A recorded value that does not read back: the file was edited by hand. */
@@ -84,6 +89,14 @@ static dial_status restore_settings(dial_ctx *ctx, const cli_options *opts, cons
         (value = dial_study_identity_get(stored, "startup_trials")) &&
         !cli_startup_trials_parse(value, &settings->startup_trials))
         return bad_recorded(ctx, name, path, "startup_trials", value, "--startup-trials");
+    /* The program's steps are the resource: their end is unknown. */
+    if (opts->given & CLI_OPT_PRUNER)
+        return dial_pruner_spec_normalize(ctx, opts->pruner, DIAL_RESOURCE_STEPS, 0,
+                                          &settings->pruner);
+    value = dial_study_identity_get(stored, "pruner");
+    if (dial_pruner_spec_normalize(ctx, value, DIAL_RESOURCE_STEPS, 0, &settings->pruner) !=
+        DIAL_OK)
+        return bad_recorded(ctx, name, path, "pruner", value, "--pruner");
     return DIAL_OK;
 }
 
@@ -140,7 +153,8 @@ static dial_status space_from_study(dial_ctx *ctx, const char *name, const char 
     return status;
 }
 
-/* kind, space, sampler, seed, grid_points, startup_trials; then the notes. */
+/* kind, space, sampler, seed, grid_points, startup_trials, pruner; then
+ * the notes. */
 static dial_status program_identity(dial_ctx *ctx, const dial_space *space,
                                     const program_settings *settings, const char *program_note,
                                     dial_study_identity *identity) {
@@ -160,6 +174,8 @@ static dial_status program_identity(dial_ctx *ctx, const dial_space *space,
     if (status == DIAL_OK)
         status =
             cli_startup_trials_identity(ctx, settings->sampler, settings->startup_trials, identity);
+    if (status == DIAL_OK)
+        status = dial_study_identity_set(ctx, identity, "pruner", settings->pruner);
     if (status == DIAL_OK)
         status =
             dial_study_identity_set(ctx, identity, "note.direction",
@@ -192,7 +208,9 @@ static dial_status open_with(dial_ctx *ctx, const cli_options *opts, const char 
                                   .heartbeat_seconds = opts->heartbeat,
                                   .identity = identity,
                                   .startup_trials = settings->startup_trials,
-                                  .cost_aware = opts->cost_aware};
+                                  .cost_aware = opts->cost_aware,
+                                  .pruner = settings->pruner,
+                                  .resource = DIAL_RESOURCE_STEPS};
     return dial_study_open(ctx, &options, study);
 }
 
@@ -204,7 +222,7 @@ dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const
     *space = (dial_space){0, NULL};
     const char *name = opts->study_name ? opts->study_name : "default";
     dial_study_identity stored = {0}, wanted = {0};
-    program_settings settings;
+    program_settings settings = {0};
     bool found = false;
     dial_status status = read_record(ctx, path, name, &stored, &found);
     if (status == DIAL_OK) status = restore_settings(ctx, opts, name, path, &stored, &settings);
@@ -219,6 +237,7 @@ dial_status cli_program_study_open(dial_ctx *ctx, const cli_options *opts, const
         status = open_with(ctx, opts, path, name, &settings, space, &wanted, study);
     if (status != DIAL_OK) dial_space_free(space);
     if (status == DIAL_OK && created) *created = !found;
+    free(settings.pruner);
     dial_study_identity_free(&stored);
     dial_study_identity_free(&wanted);
     return status;
@@ -230,7 +249,7 @@ dial_status cli_program_study_open_existing(dial_ctx *ctx, const cli_options *op
     const char *name = opts->study_name ? opts->study_name : "default";
     dial_study_identity stored = {0};
     dial_space space = {0, NULL};
-    program_settings settings;
+    program_settings settings = {0};
     bool found = false;
     dial_status status = read_record(ctx, path, name, &stored, &found);
     if (status == DIAL_OK && !found) {
@@ -248,6 +267,7 @@ dial_status cli_program_study_open_existing(dial_ctx *ctx, const cli_options *op
     if (status == DIAL_OK)
         status = open_with(ctx, opts, path, name, &settings, &space, NULL, study);
     dial_space_free(&space);
+    free(settings.pruner);
     dial_study_identity_free(&stored);
     return status;
 }

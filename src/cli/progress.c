@@ -132,10 +132,16 @@ void cli_progress_on_trial(void *user, const dial_study *study, const dial_trial
     } else {
         /* A message of several lines (a program's stderr) shows its first
          * here; dial trials shows it all. */
-        const char *message = trial->message ? trial->message : "no message";
+        char *where = trial->state == DIAL_TRIAL_PRUNED && !trial->message
+                          ? cli_pruned_where(trial, p->general_values)
+                          : NULL;
+        const char *message = where            ? where + strlen("pruned ")
+                              : trial->message ? trial->message
+                                               : "no message";
         fprintf(stderr, "%strial %lld %s: %.*s (%s) %s\n", prefix, (long long)trial->number,
                 dial_trial_state_name(trial->state), (int)strcspn(message, "\n"), message, knobs,
                 seconds);
+        free(where);
     }
     fflush(stderr);
     free(knobs);

@@ -114,7 +114,9 @@ static void read_step(run_watch *watch, const char *line) {
         if (!watch->bad_line) watch->bad_line = cli_strdup(line);
         return;
     }
-    if (!watch->trial || watch->report_error) return;
+    /* Past the step it was pruned at, lines the program wrote before it
+     * was stopped are not its: the trial stopped there. */
+    if (!watch->trial || watch->report_error || watch->prune) return;
     if (dial_trial_report(watch->trial, step, value) != DIAL_OK) {
         watch->report_error = cli_format("could not record its line '%s': %s", line,
                                          dial_ctx_error(dial_trial_ctx(watch->trial)));
@@ -361,7 +363,9 @@ static void judge(const run_watch *watch, const run_end *end, const cli_run_limi
         out->message = cli_strdup("interrupted");
         return;
     }
-    if (end->stopped == STOP_PRUNE) {
+    /* Pruned even when it ended before it could be stopped: the verdict,
+     * not the race with the program's exit, decides. */
+    if (end->stopped == STOP_PRUNE || (watch->prune && end->stopped == STOP_NONE)) {
         out->end = CLI_RUN_PRUNED;
         return;
     }

@@ -73,6 +73,7 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
     if (status == DIAL_OK) status = dial_space_copy(ctx, options->space, &study->space);
     study->learns = status == DIAL_OK && dial_sampler_learns(study->sampler);
     study->history.d = study->space.n;
+    study->history.by_path = options->resource == DIAL_RESOURCE_PATH;
     dial_pruner_setup pruning = {.direction = options->direction, .seed = options->seed};
     if (status == DIAL_OK)
         status =

@@ -82,7 +82,11 @@ dial_status dial_history_note(dial_ctx *ctx, dial_history *history, const dial_s
     if (record->state == DIAL_TRIAL_COMPLETE) obs->loss = sign * record->value;
     if (record->state != DIAL_TRIAL_RUNNING && record->finished_at > 0 && record->started_at > 0)
         obs->seconds = fmax(record->finished_at - record->started_at, 0);
-    if (record->n_intermediate > 0) {
+    if (history->by_path && record->n_path > 0) {
+        size_t last = record->n_path - 1;
+        obs->last_step = record->path_steps[last];
+        obs->last_loss = sign * record->path_values[last];
+    } else if (record->n_intermediate > 0) {
         size_t last = record->n_intermediate - 1;
         obs->last_step = record->intermediate_steps[last];
         obs->last_loss = sign * record->intermediate_values[last];

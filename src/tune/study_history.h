@@ -17,6 +17,9 @@ typedef struct dial_history {
     double *xs;                    /* n x d */
     bool *known;                   /* whether number i was ever noted */
     int64_t first_open;            /* below it every trial is known and finished */
+    /* The study prunes on its path (DIAL_RESOURCE_PATH): a trial's last
+     * step and loss are its path's last, where a pruned one stopped. */
+    bool by_path;
 } dial_history;
 
 /* Notes a trial as stored (running or finished): its state, its loss in
