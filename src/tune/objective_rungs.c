@@ -11,14 +11,18 @@
  * the model after m steps of a fit to N is, bit for bit, the model fitted
  * to m, so a survivor's scores at its own value come from the same kind of
  * fit as without a pruner, and its value and path are exactly the unpruned
- * ones.
+ * ones. A rung where no trial's own fit scores (below a range's low end,
+ * between a list's steps) is judged at the next step one does, so pruned
+ * and complete trials have values at the same steps.
+ *
  * The cost: a survivor with asha's defaults (rungs at 1/27, 1/9, 1/3 of the
  * range) fits 1/27 + 1/9 + 1/3 + 1 of its path, about 1.5 times its own
- * fit; a trial pruned at the first rung costs 1/27 of one. A fit that goes
- * to the top of the path whatever the trial asks (a list of steps, or any
- * path under the grid sampler) scores every rung at once: pruning then
- * saves no fit, only the trials that share it. Threads are not held at a
- * barrier, so the trial's thread budget stays with the fit.
+ * fit, up to about 2.4 times when a fourth rung lies just below the top
+ * (18, 54, 162, 486 of 500); a trial pruned at the first rung costs 1/27
+ * of one. A fit that goes to the top of the path whatever the trial asks
+ * (a list of steps, or any path under the grid sampler) scores every rung
+ * at once: pruning then saves no fit. Threads are not held at a barrier,
+ * so the trial's thread budget stays with the fit.
  */
 #include <math.h>
 #include <pthread.h>
