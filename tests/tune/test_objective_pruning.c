@@ -225,6 +225,7 @@ static void test_the_best_of_a_pruned_search_is_complete_and_dial_cv_reproduces_
     assert_true(fabs(cv.mean - result.best.value) < 1e-12);
     dial_cv_result_free(&cv);
     dial_splits_free(&splits);
+    dial_ctx_free(cv_ctx);
     dial_trial_list_free(&list);
     dial_tune_result_free(&result);
     teardown(&f);
