@@ -221,7 +221,12 @@ DIAL_API void dial_trial_abandon(dial_trial *trial);
  * FOLDS) or the last value of its path (PATH, dial_trial_report_path),
  * against what the other trials had at the same resource. An objective
  * that stops then sets *pruned; the trial is stored as pruned with the
- * values it reported, the last of them the step it reached. */
+ * values it reported, the last of them the step it reached. In
+ * dial_study_optimize with J jobs, trial n is judged against the trials
+ * numbered n - J and below only (a pruned study's trial waits, before it
+ * starts, for them to finish), so the same seed and jobs prune the same
+ * trials; an asked trial (dial_study_ask, dial_study_report_number) is
+ * judged against every other trial stored (docs/pruners.md). */
 DIAL_API bool dial_trial_should_prune(dial_trial *trial);
 /* The resources, ascending and each <= max_resource, at which the study's
  * pruner judges a trial that will use max_resource (its rungs: for asha
@@ -280,8 +285,10 @@ typedef enum dial_resource {
  * "median", "asha", "hyperband", each optionally followed by ':' and
  * comma-separated settings (docs/pruners.md):
  *   median:warmup_trials=5,warmup_steps=0
- *   asha:reduction_factor=3,min_resource=1
+ *   asha:reduction_factor=3,min_resource=1  (",max_resource=N" too when
+ *                                            known: given, or FOLDS, PATH)
  *   hyperband:reduction_factor=3,min_resource=1,max_resource=27
+ * (every value a decimal integer; median has no rungs to bound)
  * Settings left out take their defaults for the resource: min_resource is
  * one fold (FOLDS), max_resource / 27 rounded down but at least 1 (PATH),
  * or 1 (STEPS); max_resource is the folds (FOLDS) or the largest path

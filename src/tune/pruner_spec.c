@@ -52,6 +52,12 @@ static void kind_setting_names(const dial_pruner_ops *ops, char *buf, size_t siz
             (size_t)snprintf(buf + used, size - used, "%s%s", s == ops->settings ? "" : ", ", *s);
 }
 
+/* The first rung when none is given: a path's 1/27 (three rungs of
+ * reduction factor 3 below its end), else one step or fold. */
+static int64_t default_min_resource(dial_resource resource, int64_t max_resource) {
+    return resource == DIAL_RESOURCE_PATH && max_resource >= 27 ? max_resource / 27 : 1;
+}
+
 /* The defaults for the resource, max_resource the largest a trial uses
  * (0 = unknown). */
 static void set_defaults(dial_pruner_settings *settings, dial_resource resource,
@@ -61,12 +67,10 @@ static void set_defaults(dial_pruner_settings *settings, dial_resource resource,
     settings->warmup_steps = 0;
     settings->reduction_factor = 3;
     settings->max_resource = max_resource > 0 ? max_resource : 0;
-    settings->min_resource = 1;
-    if (resource == DIAL_RESOURCE_PATH && max_resource >= 27)
-        settings->min_resource = max_resource / 27;
+    settings->min_resource = default_min_resource(resource, settings->max_resource);
 }
 
-/* Reads "k=v,k=v" (length n) into settings; `given` marks each setting
+/* Reads the comma-separated "k=v" items of text into settings; `given` marks each setting
  * read, by its index in setting_infos. */
 static dial_status read_settings(dial_ctx *ctx, const char *text, dial_pruner_settings *settings,
                                  bool *given) {
@@ -154,12 +158,9 @@ dial_status dial_pruner_spec_read(dial_ctx *ctx, const char *spec, dial_resource
         dial_status status = read_settings(ctx, colon + 1, out, given);
         if (status != DIAL_OK) return status;
         /* A min_resource left out follows a max_resource given. */
-        size_t min_at = 3, max_at = 4;
-        if (given[max_at] && !given[min_at]) {
-            set_defaults(out, resource, out->max_resource);
-            dial_status again = read_settings(ctx, colon + 1, out, (bool[SETTING_COUNT]){false});
-            if (again != DIAL_OK) return again;
-        }
+        const setting_info *min_info = kind_setting(ops, "min_resource", strlen("min_resource"));
+        if (min_info && !given[min_info - setting_infos])
+            out->min_resource = default_min_resource(resource, out->max_resource);
     }
     if (ops->needs_max_resource && out->max_resource == 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,

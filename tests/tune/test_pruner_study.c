@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dial/tune.h"
+#include "tune/study_history.h"
 
 typedef test_study_folder fixture;
 
@@ -173,6 +174,35 @@ static void test_the_plan_and_the_rungs_are_the_study_pruners(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* What the samplers learn of a pruned trial: its last step and loss, on
+ * its path when the study prunes on the path. */
+static void test_the_samplers_see_a_pruned_trial_at_its_last_step(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_space space = {0, NULL};
+    dial_trial_record record = {.number = 0,
+                                .state = DIAL_TRIAL_PRUNED,
+                                .value = NAN,
+                                .n_intermediate = 2,
+                                .intermediate_steps = (int64_t[]){0, 1},
+                                .intermediate_values = (double[]){0.9, 0.8},
+                                .n_path = 3,
+                                .path_steps = (int64_t[]){1, 2, 54},
+                                .path_values = (double[]){0.5, 0.6, 0.7}};
+    dial_history by_folds = {0}, by_path = {.by_path = true};
+    assert_dial_ok(ctx, dial_history_note(ctx, &by_folds, &space, DIAL_MAXIMIZE, &record));
+    assert_dial_ok(ctx, dial_history_note(ctx, &by_path, &space, DIAL_MAXIMIZE, &record));
+    assert_int_equal(by_folds.obs[0].state, DIAL_TRIAL_PRUNED);
+    assert_int_equal(by_folds.obs[0].last_step, 1);
+    assert_true(by_folds.obs[0].last_loss == -0.8);
+    assert_int_equal(by_path.obs[0].state, DIAL_TRIAL_PRUNED);
+    assert_int_equal(by_path.obs[0].last_step, 54);
+    assert_true(by_path.obs[0].last_loss == -0.7);
+    dial_history_free(&by_folds);
+    dial_history_free(&by_path);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_same_seed_and_jobs_prune_the_same_trials),
@@ -180,6 +210,7 @@ int main(void) {
             test_a_pruned_trial_keeps_its_steps_stays_pruned_and_is_never_best,
             test_study_folder_setup, test_study_folder_teardown),
         cmocka_unit_test(test_the_plan_and_the_rungs_are_the_study_pruners),
+        cmocka_unit_test(test_the_samplers_see_a_pruned_trial_at_its_last_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
