@@ -215,6 +215,7 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         dial_ctx_free(seeded);
     }
     objective->chain_knob = -1;
+    objective->pruning_resource = DIAL_RESOURCE_FOLDS;
     if (status == DIAL_OK) status = dial_objective_cache_create(ctx, objective);
     if (status == DIAL_OK) status = dial_objective_order(ctx, objective);
     if (status == DIAL_OK)
@@ -254,6 +255,24 @@ void dial_objective_set_prepare(dial_model_objective *objective, bool enabled) {
 dial_status dial_objective_set_sampler(dial_ctx *ctx, dial_model_objective *objective,
                                        dial_sampler_kind sampler, size_t grid_points) {
     return dial_objective_chain_setup(ctx, objective, sampler, grid_points);
+}
+
+void dial_objective_pruner_resource(const dial_model_objective *objective, dial_resource *resource,
+                                    int64_t *max_resource) {
+    if (objective->chain_knob >= 0 && !objective->warm) {
+        *resource = DIAL_RESOURCE_PATH;
+        *max_resource = objective->path_steps
+                            ? (int64_t)objective->path_steps[objective->n_path_steps - 1]
+                            : (int64_t)floor(objective->chain_param->high);
+        return;
+    }
+    *resource = DIAL_RESOURCE_FOLDS;
+    *max_resource = (int64_t)objective->splits.count;
+}
+
+void dial_objective_set_pruning(dial_model_objective *objective, bool on, dial_resource resource) {
+    objective->pruning = on;
+    objective->pruning_resource = resource;
 }
 
 void dial_objective_set_chains(dial_model_objective *objective, bool enabled) {
@@ -373,8 +392,16 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     for (size_t i = 0; paths && i < n * steps; i++) paths[i] = NAN;
     if (status == DIAL_OK && (!scored || !scores || (steps && !paths)))
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory starting a trial");
+    /* A PATH pruner judges a path trial at its rungs before its own value
+     * is scored (objective_rungs.c). */
+    bool path_judged = objective->pruning && objective->pruning_resource == DIAL_RESOURCE_PATH;
+    if (status == DIAL_OK && path_judged && paths)
+        status = dial_objective_judge_rungs(fold_ctx, objective, trial, &knobs, key, key_length,
+                                            paths, steps, &paid, pruned);
     /* Folds in order, except that a fold whose chain another trial is
-     * extending waits until a pass has nothing else left to do. */
+     * extending waits until a pass has nothing else left to do; with a
+     * pruner, strictly in order (the fold waits), so that the folds a
+     * pruned trial reported are its first ones. */
     while (status == DIAL_OK && done < n && !*pruned) {
         uint64_t settled = 0;
         if (key) {
@@ -387,11 +414,16 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             if (scored[f]) continue;
             double score = NAN;
             bool busy = false;
-            status = key ? dial_objective_score_fold_prepared(
-                               fold_ctx, objective, &knobs, f, key, key_length, &score,
-                               paths ? paths + f * steps : NULL, &busy, &paid)
-                         : dial_objective_score_fold(fold_ctx, objective, &knobs,
-                                                     &objective->folds[f], &score);
+            double *path = paths ? paths + f * steps : NULL;
+            if (key && objective->pruning)
+                status = dial_objective_score_fold_in_order(fold_ctx, objective, &knobs, f, key,
+                                                            key_length, &score, path, &paid);
+            else if (key)
+                status = dial_objective_score_fold_prepared(fold_ctx, objective, &knobs, f, key,
+                                                            key_length, &score, path, &busy, &paid);
+            else
+                status = dial_objective_score_fold(fold_ctx, objective, &knobs,
+                                                   &objective->folds[f], &score);
             if (status != DIAL_OK) {
                 dial_fail(ctx, status, "fold %zu of %zu: %s", f + 1, n, dial_ctx_error(fold_ctx));
                 break;
@@ -409,9 +441,12 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
             status = dial_trial_report(trial, (int64_t)f, score);
             scores[f] = score;
             done++;
-            if (status == DIAL_OK && done < n && dial_trial_should_prune(trial)) *pruned = true;
+            /* A PATH pruner judged the trial at its rungs: the folds of a
+             * trial that reached its own value all count. */
+            if (status == DIAL_OK && done < n && !path_judged && dial_trial_should_prune(trial))
+                *pruned = true;
         }
-        if (status == DIAL_OK && !progressed && done < n) {
+        if (status == DIAL_OK && !progressed && done < n && !*pruned) {
             pthread_mutex_lock(&objective->cache->lock);
             while (objective->cache->settled == settled)
                 pthread_cond_wait(&objective->cache->built, &objective->cache->lock);
@@ -431,7 +466,7 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     }
     if (status == DIAL_OK) *value = mean;
     if (status == DIAL_OK && paths && done == n)
-        status = dial_objective_report_path(trial, paths, n, steps);
+        status = dial_objective_report_path(trial, paths, n, steps, steps);
     if (paid > 0) dial_objective_record_paid(ctx, objective->cache, dial_trial_number(trial), paid);
     free(paths);
     free(scored);

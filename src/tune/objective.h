@@ -41,6 +41,20 @@ dial_status dial_objective_set_sampler(dial_ctx *ctx, dial_model_objective *obje
  * that compare the two. Call it before any trial runs. */
 void dial_objective_set_chains(dial_model_objective *objective, bool enabled);
 
+/* What a pruner's resource is for this objective (after
+ * dial_objective_set_sampler): PATH when the space searches the family's
+ * path knob and the chain along it is set up, max_resource the top of its
+ * range (or of its list); else FOLDS, max_resource the number of folds. */
+void dial_objective_pruner_resource(const dial_model_objective *objective, dial_resource *resource,
+                                    int64_t *max_resource);
+
+/* Tells the objective its study has a pruner of that resource (before any
+ * trial runs): folds are then scored strictly in order (a pruned trial
+ * has folds 0..k-1), and under PATH a path trial's folds are scored in
+ * step to each of its rungs and judged there (objective_rungs.c). Off
+ * (the default), trials run exactly as without a pruner. */
+void dial_objective_set_pruning(dial_model_objective *objective, bool on, dial_resource resource);
+
 /* How many path fits and warm rungs the chains have run (0 without). */
 size_t dial_objective_chain_fits(const dial_model_objective *objective);
 

@@ -400,18 +400,20 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
     return status;
 }
 
-/* The steps of a path trial's fold scores (n_folds x steps, NaN where not
- * asked or where a fold was fitted in full) that every fold scored, each
- * with its mean over the folds, recorded as the trial's path. */
+/* The steps of a path trial's fold scores (n_folds rows of stride
+ * entries, NaN where not asked or where a fold was fitted in full) among
+ * the first count that every fold scored, each with its mean over the
+ * folds, recorded as the trial's path. */
 dial_status dial_objective_report_path(dial_trial *trial, const double *paths, size_t n_folds,
-                                       size_t steps) {
+                                       size_t stride, size_t count) {
     dial_ctx *ctx = dial_trial_ctx(trial);
+    size_t steps = count;
     int64_t *at = dial_malloc_array(ctx, steps, sizeof *at);
     double *mean = dial_malloc_array(ctx, steps, sizeof *mean);
     size_t n = 0;
     for (size_t s = 0; at && mean && s < steps; s++) {
         double sum = 0;
-        for (size_t f = 0; f < n_folds; f++) sum += paths[f * steps + s];
+        for (size_t f = 0; f < n_folds; f++) sum += paths[f * stride + s];
         if (isnan(sum)) continue;
         at[n] = (int64_t)s + 1;
         mean[n++] = sum / (double)n_folds;
@@ -433,4 +435,20 @@ size_t dial_objective_path_length(const dial_model_objective *objective, const d
     double value = knobs->values[at].number;
     bool usable = dial_knobs_active(knobs, at) && value >= 1 && value <= 1e6;
     return usable ? (size_t)value : 0;
+}
+
+/* The first step at or above r that a path fit scores for any trial: r
+ * itself in a range at or above its low end, the range's low end below
+ * it, the next step of a list; 0 when there is none. A pruner's rung is
+ * scored there, so that every trial, pruned or complete, has a value at
+ * the same step for it, and no fit scores a step that a trial's own fit
+ * would not. */
+size_t dial_objective_path_step_from(const dial_model_objective *objective, size_t r) {
+    if (!objective->path_steps) {
+        double low = fmax(1, ceil(objective->chain_param->low));
+        return (double)r >= low ? r : (size_t)low;
+    }
+    for (size_t i = 0; i < objective->n_path_steps; i++)
+        if (objective->path_steps[i] >= r) return objective->path_steps[i];
+    return 0;
 }

@@ -113,6 +113,12 @@ struct dial_model_objective {
     bool path_to_top; /* path: fit to the largest step the search may ask for */
     double *ladder;   /* warm: the rungs ascending */
     size_t n_ladder;
+    /* pruning (dial_objective_set_pruning): with a pruner, folds are
+     * scored strictly in order, so a pruned trial's folds are its first
+     * ones; a PATH pruner judges a path trial at its rungs
+     * (objective_rungs.c) */
+    bool pruning;
+    dial_resource pruning_resource;
 };
 
 /* ---- objective.c ----------------------------------------------------------- */
@@ -191,14 +197,43 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
                                        size_t f, const dial_knobs *knobs, prepared *entry,
                                        double *score, double *path, bool *busy);
 
-/* The steps of a path trial's fold scores (n_folds x steps, NaN where not
- * asked or where a fold was fitted in full) that every fold scored, each
- * with its mean over the folds, recorded as the trial's path. */
+/* The steps of a path trial's fold scores (n_folds rows of stride
+ * entries, NaN where not asked or where a fold was fitted in full) among
+ * the first count that every fold scored, each with its mean over the
+ * folds, recorded as the trial's path. */
 dial_status dial_objective_report_path(dial_trial *trial, const double *paths, size_t n_folds,
-                                       size_t steps);
+                                       size_t stride, size_t count);
 
 /* How many path steps a trial of these knobs scores (its path knob's
  * value), or 0 when it has no path. */
 size_t dial_objective_path_length(const dial_model_objective *objective, const dial_knobs *knobs);
+
+/* The first step at or above r that a path fit scores for any trial (r
+ * in a range at or above its low end, the low end below it, the next step
+ * of a list), or 0 when there is none: where a pruner's rung r is judged. */
+size_t dial_objective_path_step_from(const dial_model_objective *objective, size_t r);
+
+/* ---- objective_rungs.c ----------------------------------------------------- */
+
+/* Scores fold f of a trial, waiting while another trial extends the memo
+ * it needs (folds strictly in order, as a pruner wants): what
+ * dial_objective_score_fold_prepared does, never *busy. */
+dial_status dial_objective_score_fold_in_order(dial_ctx *ctx, const dial_model_objective *objective,
+                                               const dial_knobs *knobs, size_t f, const double *key,
+                                               size_t key_length, double *score, double *path,
+                                               double *paid);
+
+/* Judges a path trial (a PATH pruner, its path `steps` long) at each rung
+ * dial_trial_prune_rungs gives: scores every fold to the rung, reports the
+ * path so far and asks dial_trial_should_prune; sets *pruned when told to
+ * stop (the trial's path then ends at that rung). paths is the trial's
+ * n_folds x steps buffer, left all NaN for the scoring of the trial's own
+ * value. A rung the chain cannot answer (the family refused these knobs'
+ * path) ends the judging: the trial runs to its end. Errors: a fold's
+ * fit, with the fold and the rung named on ctx's trial context. */
+dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_objective *objective,
+                                       dial_trial *trial, const dial_knobs *knobs,
+                                       const double *key, size_t key_length, double *paths,
+                                       size_t steps, double *paid, bool *pruned);
 
 #endif

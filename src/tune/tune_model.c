@@ -200,7 +200,7 @@ static char *ignored_identity(const dial_ctx *ctx, const dial_dataset *data) {
 /* What every study of this run is an experiment of (see tune_model.h). */
 static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
                                   const dial_dataset *data, const dial_tune_options *options,
-                                  dial_study_identity *out) {
+                                  const char *pruner, dial_study_identity *out) {
     *out = (dial_study_identity){0};
     dial_data_fingerprints prints;
     dial_view all = dial_view_all(data);
@@ -248,6 +248,8 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
         {"nested", nested},
         {"sampler", sampler_name(options->sampler)},
         {"grid_points", options->sampler == DIAL_SAMPLER_GRID ? points : NULL},
+        /* A study made before pruners lacks it, and resumes as before. */
+        {"pruner", pruner},
         {"space", space},
         {"knobs", fixed},
     };
@@ -306,6 +308,39 @@ static dial_status check_studies(dial_ctx *ctx, const dial_tune_options *options
     return status;
 }
 
+/* The run's pruner, the same for every search of it (the main one and
+ * each outer fold's): canonical text and resource. */
+typedef struct search_pruner {
+    char *text; /* dial_pruner_spec_normalize's, owned */
+    dial_resource resource;
+} search_pruner;
+
+/* Normalises options->pruner for the resource the objective offers
+ * (dial_objective_pruner_resource): a path when the space searches the
+ * family's path knob, else the folds. The resource does not depend on
+ * which rows a search sees, so one objective over all rows tells it for
+ * every search of the run. */
+static dial_status choose_pruner(dial_ctx *ctx, const dial_tune_setup *setup,
+                                 const dial_dataset *data, const dial_tune_options *options,
+                                 search_pruner *out) {
+    *out = (search_pruner){NULL, DIAL_RESOURCE_FOLDS};
+    const char *spec = options->pruner;
+    int64_t max_resource =
+        (int64_t)((setup->folds ? setup->folds : 5) * (setup->repeats ? setup->repeats : 1));
+    dial_status status = DIAL_OK;
+    if (spec && *spec && strcmp(spec, "none") != 0) {
+        dial_model_objective *probe = NULL;
+        status = dial_model_objective_create(ctx, setup, data, NULL, 0, &probe);
+        if (status == DIAL_OK)
+            status = dial_objective_set_sampler(ctx, probe, options->sampler, options->grid_points);
+        if (status == DIAL_OK) dial_objective_pruner_resource(probe, &out->resource, &max_resource);
+        dial_model_objective_free(probe);
+    }
+    if (status == DIAL_OK)
+        status = dial_pruner_spec_normalize(ctx, spec, out->resource, max_resource, &out->text);
+    return status;
+}
+
 /* Counts the trials this process finished, whatever other processes add
  * to the study meanwhile, and passes each on to the caller's on_trial. */
 typedef struct trial_counter {
@@ -324,9 +359,9 @@ static void count_own_trial(void *user, const dial_study *study, const dial_tria
  * with no complete trial is not an error here: has_best tells. */
 static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
                               const size_t *rows, size_t n_rows, const dial_tune_options *options,
-                              dial_direction direction, const char *name, size_t outer,
-                              const dial_study_identity *identity, double timeout,
-                              search_outcome *out) {
+                              const search_pruner *pruner, dial_direction direction,
+                              const char *name, size_t outer, const dial_study_identity *identity,
+                              double timeout, search_outcome *out) {
     memset(out, 0, sizeof *out);
     dial_model_objective *objective = NULL;
     dial_study *study = NULL;
@@ -343,11 +378,15 @@ static dial_status run_search(dial_ctx *ctx, const dial_tune_setup *setup, const
                                         .seed = setup->seed,
                                         .identity = identity,
                                         .startup_trials = options->startup_trials,
-                                        .cost_aware = options->cost_aware};
+                                        .cost_aware = options->cost_aware,
+                                        .pruner = pruner->text,
+                                        .resource = pruner->resource};
     if (status == DIAL_OK) {
         study_options.space = dial_model_objective_space(objective);
         status = dial_objective_set_sampler(ctx, objective, options->sampler, options->grid_points);
     }
+    if (status == DIAL_OK)
+        dial_objective_set_pruning(objective, strcmp(pruner->text, "none") != 0, pruner->resource);
     if (status == DIAL_OK)
         status = dial_study_open_ordered(ctx, &study_options, dial_objective_order_roles(objective),
                                          &study);
@@ -446,8 +485,9 @@ static void mean_std(const double *values, size_t n, double *mean, double *std) 
 /* ---- nested cross-validation ------------------------------------------------ */
 
 static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const dial_dataset *data,
-                              const dial_tune_options *options, const dial_study_identity *identity,
-                              double timeout, dial_tune_result *out) {
+                              const dial_tune_options *options, const search_pruner *pruner,
+                              const dial_study_identity *identity, double timeout,
+                              dial_tune_result *out) {
     size_t k = options->nested;
     dial_rng outer_seed = dial_rng_stream(setup->seed, NESTED_OUTER_STREAM);
     bool stratified = dial_model_fit_task(setup->family, data) == DIAL_TASK_CLASSIFICATION;
@@ -472,7 +512,7 @@ static dial_status run_nested(dial_ctx *ctx, const dial_tune_setup *setup, const
         dial_study_identity fold_identity = {0};
         status = outer_identity(ctx, identity, f + 1, k, &fold_identity);
         if (status == DIAL_OK)
-            status = run_search(ctx, setup, data, split->train, split->n_train, options,
+            status = run_search(ctx, setup, data, split->train, split->n_train, options, pruner,
                                 out->direction, name, f + 1, &fold_identity, timeout, &inner);
         dial_study_identity_free(&fold_identity);
         if (status == DIAL_OK && !inner.has_best) {
@@ -655,14 +695,18 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
     if (timeout > 0) timeout /= (double)(1 + options->nested);
 
     dial_study_identity identity = {0};
-    status = build_identity(ctx, setup, data, options, &identity);
+    search_pruner pruner = {0};
+    status = choose_pruner(ctx, setup, data, options, &pruner);
+    if (status == DIAL_OK)
+        status = build_identity(ctx, setup, data, options, pruner.text, &identity);
     if (status == DIAL_OK) status = check_studies(ctx, options, out->study_name, &identity);
     if (status == DIAL_OK) status = choose_rows(ctx, setup, data, options, out);
     search_outcome main_search = {0};
     out->main_searched = !options->nested_only;
     if (status == DIAL_OK && out->main_searched)
-        status = run_search(ctx, setup, data, out->search_rows, out->n_search_rows, options,
-                            out->direction, out->study_name, 0, &identity, timeout, &main_search);
+        status =
+            run_search(ctx, setup, data, out->search_rows, out->n_search_rows, options, &pruner,
+                       out->direction, out->study_name, 0, &identity, timeout, &main_search);
     if (status == DIAL_OK && out->main_searched && !main_search.has_best)
         status = no_complete_trial(ctx, out->study_name, &main_search);
     if (status == DIAL_OK && out->main_searched) {
@@ -696,8 +740,9 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
         out->n_refit_rows = data->n_rows;
     }
     if (status == DIAL_OK && options->nested && !out->stopped)
-        status = run_nested(ctx, setup, data, options, &identity, timeout, out);
+        status = run_nested(ctx, setup, data, options, &pruner, &identity, timeout, out);
     dial_study_identity_free(&identity);
+    free(pruner.text);
     if (status == DIAL_OK && out->model) status = set_tuning_record(ctx, setup, options, out);
     if (status != DIAL_OK) dial_tune_result_free(out);
     return status;
