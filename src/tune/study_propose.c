@@ -106,15 +106,23 @@ dial_status dial_study_read_others(dial_ctx *ctx, dial_study *study) {
     return status;
 }
 
+/* With the study's lock held: waits, in dial_study_optimize's workers,
+ * until the handle's trials numbered `window` or more below `number` have
+ * finished and every one below it has its point; returns the window. */
+static int wait_for_window(dial_study *study, int64_t number) {
+    int window = study->window > 1 ? study->window : 1;
+    if (study->wait_for_window)
+        while (must_wait(study, number, window))
+            pthread_cond_wait(&study->trial_done, &study->lock);
+    return window;
+}
+
 /* A pruned study's trial without a learning sampler's point: waits for
  * the window, so that it is judged against finished trials only, and
  * reads what other processes stored. */
 static dial_status wait_to_be_judged(dial_ctx *ctx, dial_study *study, int64_t number) {
     pthread_mutex_lock(&study->lock);
-    int window = study->window > 1 ? study->window : 1;
-    if (study->wait_for_window)
-        while (must_wait(study, number, window))
-            pthread_cond_wait(&study->trial_done, &study->lock);
+    wait_for_window(study, number);
     dial_status status = dial_study_read_others(ctx, study);
     pthread_mutex_unlock(&study->lock);
     return status;
@@ -141,10 +149,7 @@ dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *tri
     dial_sampler_history history = {0};
     double *xs = NULL;
     pthread_mutex_lock(&study->lock);
-    int window = study->window > 1 ? study->window : 1;
-    if (study->wait_for_window)
-        while (must_wait(study, number, window))
-            pthread_cond_wait(&study->trial_done, &study->lock);
+    int window = wait_for_window(study, number);
     dial_status status = dial_study_read_others(ctx, study);
     if (status == DIAL_OK)
         status = dial_history_snapshot(ctx, &study->history, number, window, &history, &xs);
