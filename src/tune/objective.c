@@ -359,6 +359,18 @@ dial_status dial_objective_score_fold(dial_ctx *ctx, const dial_model_objective 
     return status;
 }
 
+/* Reports fold f's score as the trial's intermediate value f. The metrics
+ * refuse what is not a number; a score that still is not one fails the
+ * trial rather than become its value. */
+static dial_status report_fold(const dial_model_objective *objective, dial_trial *trial, size_t f,
+                               double score) {
+    if (!isfinite(score))
+        return dial_fail(dial_trial_ctx(trial), DIAL_ERR_NUMERIC,
+                         "fold %zu of %zu: the %s score is %g, not a finite number", f + 1,
+                         objective->splits.count, dial_metric_name(objective->metric), score);
+    return dial_trial_report(trial, (int64_t)f, score);
+}
+
 dial_status dial_model_objective_run(void *user, dial_trial *trial, double *value, bool *pruned) {
     const dial_model_objective *objective = user;
     dial_ctx *ctx = dial_trial_ctx(trial);
@@ -395,9 +407,16 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
     /* A PATH pruner judges a path trial at its rungs before its own value
      * is scored (objective_rungs.c). */
     bool path_judged = objective->pruning && objective->pruning_resource == DIAL_RESOURCE_PATH;
+    bool judged_scored = false;
     if (status == DIAL_OK && path_judged && paths)
         status = dial_objective_judge_rungs(fold_ctx, objective, trial, &knobs, key, key_length,
-                                            paths, steps, &paid, pruned);
+                                            paths, steps, scores, &paid, pruned, &judged_scored);
+    /* A trial judged to its end was scored by its judging's fits. */
+    for (size_t f = 0; status == DIAL_OK && judged_scored && f < n; f++) {
+        status = report_fold(objective, trial, f, scores[f]);
+        scored[f] = status == DIAL_OK;
+        done += scored[f];
+    }
     /* Folds in order, except that a fold whose chain another trial is
      * extending waits until a pass has nothing else left to do; with a
      * pruner, strictly in order (the fold waits), so that the folds a
@@ -429,16 +448,9 @@ dial_status dial_model_objective_run(void *user, dial_trial *trial, double *valu
                 break;
             }
             if (busy) continue;
-            /* The metrics refuse what is not a number; a score that still
-             * is not one fails the trial rather than become its value. */
-            if (!isfinite(score)) {
-                status = dial_fail(ctx, DIAL_ERR_NUMERIC,
-                                   "fold %zu of %zu: the %s score is %g, not a finite number",
-                                   f + 1, n, dial_metric_name(objective->metric), score);
-                break;
-            }
+            status = report_fold(objective, trial, f, score);
+            if (status != DIAL_OK) break;
             scored[f] = progressed = true;
-            status = dial_trial_report(trial, (int64_t)f, score);
             scores[f] = score;
             done++;
             /* A PATH pruner judged the trial at its rungs: the folds of a

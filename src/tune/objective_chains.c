@@ -181,15 +181,25 @@ typedef struct path_collector {
     const dial_fit_input *test; /* the fold's test rows as the family sees them */
     dial_ctx *ctx;
     const size_t *steps;
-    double *scores; /* by step - 1 */
+    double *scores;          /* by step - 1 */
+    const path_pause *pause; /* NULL: the fit runs through */
+    size_t next_rung;        /* pause->rungs' index of the next pause */
 } path_collector;
 
 static dial_status collect_step(void *user, size_t s, const dial_predict_output *out) {
     path_collector *c = user;
     const dial_model_objective *objective = c->objective;
     if (dial_metric_needs_proba(objective->metric) && !out->proba) return DIAL_ERR_UNSUPPORTED;
-    return dial_objective_score_predictions(c->ctx, objective, c->fold, c->test, out->value,
-                                            out->proba, &c->scores[c->steps[s] - 1]);
+    size_t step = c->steps[s];
+    dial_status status = dial_objective_score_predictions(
+        c->ctx, objective, c->fold, c->test, out->value, out->proba, &c->scores[step - 1]);
+    const path_pause *pause = c->pause;
+    if (status != DIAL_OK || !pause) return status;
+    if (step <= pause->path_length) pause->path[step - 1] = c->scores[step - 1];
+    while (c->next_rung < pause->n_rungs && pause->rungs[c->next_rung] < step) c->next_rung++;
+    if (c->next_rung < pause->n_rungs && pause->rungs[c->next_rung] == step)
+        status = pause->at_rung(pause->user, c->next_rung++, c->scores[step - 1]);
+    return status;
 }
 
 /* The steps one path fit answers for a trial at step v, ascending and
@@ -220,10 +230,11 @@ static size_t *path_steps_for(const dial_ctx *ctx, const dial_model_objective *o
 }
 
 /* The path memo m's score at step v: one fit that scores every step the
- * search may ask for. Runs without the lock; m is busy and held. */
+ * search may ask for, pausing at pause's rungs (NULL: none). Runs without
+ * the lock; m is busy and held, or (a paused fit) not touched. */
 static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
                                const dial_knobs *knobs, const prepared *entry, size_t v,
-                               double **scores, size_t *n_scores) {
+                               const path_pause *pause, double **scores, size_t *n_scores) {
     size_t n_steps = 0;
     size_t *steps = path_steps_for(ctx, objective, v, &n_steps);
     size_t top = steps ? steps[n_steps - 1] : 0;
@@ -237,8 +248,8 @@ static dial_status path_extend(dial_ctx *ctx, const dial_model_objective *object
         status = dial_knobs_set_number(ctx, &at_top, objective->chain_param->name, (double)top);
     if (status == DIAL_OK) {
         for (size_t i = 0; i < top; i++) out[i] = NAN;
-        path_collector collector = {objective, &objective->folds[f], &entry->test.in, ctx, steps,
-                                    out};
+        path_collector collector = {
+            objective, &objective->folds[f], &entry->test.in, ctx, steps, out, pause, 0};
         dial_ctx_set_seed(ctx, objective->folds[f].fit_seed);
         status = objective->family->tuning->predict_fold_path(
             ctx, &at_top, entry->fold_state, steps, n_steps,
@@ -297,6 +308,28 @@ static dial_status warm_extend(dial_ctx *ctx, const dial_model_objective *object
     free(value);
     free(proba);
     return status;
+}
+
+/* Joins a new fit's path scores (malloc'ed, n_scores long; taken over)
+ * to memo m's: a step either asked is kept. False when out of memory (the
+ * new scores are then dropped). Called with the cache's lock held. */
+static bool memo_merge(const dial_ctx *ctx, memo *m, double *scores, size_t n_scores) {
+    size_t length = n_scores > m->n_scores ? n_scores : m->n_scores;
+    double *merged =
+        length > n_scores ? dial_realloc_array(ctx, scores, length, sizeof *merged) : scores;
+    if (!merged) {
+        free(scores);
+        return false;
+    }
+    for (size_t i = 0; i < length; i++)
+        if (i >= n_scores)
+            merged[i] = m->scores[i];
+        else if (isnan(merged[i]) && i < m->n_scores)
+            merged[i] = m->scores[i];
+    free(m->scores);
+    m->scores = merged;
+    m->n_scores = length;
+    return true;
 }
 
 /* The rung of value in the ladder, or -1. */
@@ -359,30 +392,12 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
             if (objective->warm)
                 status = warm_extend(ctx, objective, f, knobs, entry, m, v);
             else
-                status =
-                    path_extend(ctx, objective, f, knobs, entry, (size_t)value, &scores, &n_scores);
+                status = path_extend(ctx, objective, f, knobs, entry, (size_t)value, NULL, &scores,
+                                     &n_scores);
             pthread_mutex_lock(&cache->lock);
             cache->chain_fits += objective->warm ? m->n_scores - rungs_before : (scores != NULL);
-            if (scores) {
-                /* the new fit's scores join the old: a step either asked is kept */
-                size_t length = n_scores > m->n_scores ? n_scores : m->n_scores;
-                double *merged = length > n_scores
-                                     ? dial_realloc_array(ctx, scores, length, sizeof *merged)
-                                     : scores;
-                if (merged) {
-                    for (size_t i = 0; i < length; i++)
-                        if (i >= n_scores)
-                            merged[i] = m->scores[i];
-                        else if (isnan(merged[i]) && i < m->n_scores)
-                            merged[i] = m->scores[i];
-                    free(m->scores);
-                    m->scores = merged;
-                    m->n_scores = length;
-                } else {
-                    free(scores);
-                    status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
-                }
-            }
+            if (scores && !memo_merge(ctx, m, scores, n_scores))
+                status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
             if (status == DIAL_ERR_UNSUPPORTED) m->unsupported = true;
             if (status == DIAL_OK) {
                 if (v < m->n_scores && !isnan(m->scores[v]))
@@ -395,6 +410,60 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
     }
     if (status == DIAL_OK && m && !*busy && path && !objective->warm)
         for (size_t i = 0; i <= v; i++) path[i] = i < m->n_scores ? m->scores[i] : NAN;
+    pthread_mutex_unlock(&cache->lock);
+    free(key);
+    return status;
+}
+
+dial_status dial_objective_chain_score_paused(dial_ctx *ctx, const dial_model_objective *objective,
+                                              size_t f, const dial_knobs *knobs, prepared *entry,
+                                              const path_pause *pause, double *score,
+                                              double *path) {
+    size_t at = (size_t)objective->chain_knob;
+    if (objective->warm || !dial_knobs_active(knobs, at)) return DIAL_ERR_UNSUPPORTED;
+    double value = knobs->values[at].number;
+    if (!(value >= 1)) return DIAL_ERR_UNSUPPORTED;
+    size_t v = (size_t)value - 1; /* the score's index */
+    size_t key_length = 0;
+    double *key = dial_objective_make_key(ctx, objective->memo_knobs, objective->n_memo_knobs,
+                                          knobs, &key_length);
+    if (!key) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+    prepared_cache *cache = objective->cache;
+    pthread_mutex_lock(&cache->lock);
+    memo *m = memo_find(entry, key, key_length);
+    dial_status status = DIAL_OK;
+    if (m && m->unsupported) {
+        status = DIAL_ERR_UNSUPPORTED;
+    } else if (m && !m->busy && v < m->n_scores && !isnan(m->scores[v])) {
+        *score = m->scores[v];
+        for (size_t i = 0; i <= v; i++) path[i] = m->scores[i];
+    } else {
+        /* A paused fit never holds a memo busy: a trial that waited for it
+         * could be the one this trial's pruner waits for. Two trials of
+         * the same knobs at once may then fit the same path twice. */
+        pthread_mutex_unlock(&cache->lock);
+        double *scores = NULL;
+        size_t n_scores = 0;
+        status =
+            path_extend(ctx, objective, f, knobs, entry, (size_t)value, pause, &scores, &n_scores);
+        if (status == DIAL_OK) {
+            for (size_t i = 0; i <= v; i++) path[i] = i < n_scores ? scores[i] : NAN;
+            *score = path[v];
+            if (isnan(*score)) status = DIAL_ERR_UNSUPPORTED; /* the family skipped the step */
+        }
+        pthread_mutex_lock(&cache->lock);
+        cache->chain_fits++;                                      /* pruned or not, the fit ran */
+        bool refused = !scores && status == DIAL_ERR_UNSUPPORTED; /* these knobs break the path */
+        m = scores || refused ? memo_find(entry, key, key_length) : NULL;
+        if (!m && (scores || refused))
+            m = memo_insert(ctx, objective->family, entry, key, key_length);
+        if (m && !m->busy && refused) m->unsupported = true;
+        /* out of memory here costs a later trial a fit, nothing more */
+        if (m && !m->busy && scores)
+            memo_merge(ctx, m, scores, n_scores);
+        else
+            free(scores);
+    }
     pthread_mutex_unlock(&cache->lock);
     free(key);
     return status;

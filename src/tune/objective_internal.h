@@ -121,6 +121,20 @@ struct dial_model_objective {
     dial_resource pruning_resource;
 };
 
+/* Where a path fit pauses (objective_rungs.c): after scoring each step up
+ * to path_length it writes the score to path[step - 1] (a fit may go
+ * beyond, to the top of a list), and after scoring rungs[i] it calls
+ * at_rung(user, i, score), which returns DIAL_OK for the fit to go on; any
+ * other status ends the fit and is returned from it. */
+typedef struct path_pause {
+    const size_t *rungs; /* ascending */
+    size_t n_rungs;
+    double *path; /* the fold's scores by step - 1, as they come */
+    size_t path_length;
+    dial_status (*at_rung)(void *user, size_t i, double score);
+    void *user;
+} path_pause;
+
 /* ---- objective.c ----------------------------------------------------------- */
 
 /* Fits on the fold's training rows and scores its test rows. */
@@ -160,6 +174,19 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
                                                size_t key_length, double *score, double *path,
                                                bool *busy, double *paid);
 
+/* Scores fold f of a path trial by one fit to its own value that pauses
+ * at pause's rungs (objective_rungs.c): the score from the chain's memo
+ * when it has it, else from a fit of its own, whose scores then join the
+ * memo. path receives the scores of steps 1 .. the trial's value. Without
+ * a path to pause along (an entry that could not be prepared, knobs that
+ * break the path) the fold is scored as dial_objective_score_fold_in_order
+ * does, and path is left as it was. Errors: the fit's, or pause's status
+ * when it stopped the fit. */
+dial_status dial_objective_score_fold_paused(dial_ctx *ctx, const dial_model_objective *objective,
+                                             const dial_knobs *knobs, size_t f, const double *key,
+                                             size_t key_length, const path_pause *pause,
+                                             double *score, double *path, double *paid);
+
 /* Scores the predictions value (and proba) of fold's test rows, whose
  * input the family saw as test: against their targets, or for a
  * clustering metric on test->x, a sample drawn from ctx's seed (which the
@@ -197,6 +224,15 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
                                        size_t f, const dial_knobs *knobs, prepared *entry,
                                        double *score, double *path, bool *busy);
 
+/* dial_objective_chain_score for a path fit that pauses at pause's rungs:
+ * never waits for a busy memo and never holds one busy (a paused fit
+ * would hold it while its trial's pruner waits for other trials). Fills
+ * path with steps 1 .. the trial's value. DIAL_ERR_UNSUPPORTED: no path
+ * here (a warm chain, a refused path, a skipped step). */
+dial_status dial_objective_chain_score_paused(dial_ctx *ctx, const dial_model_objective *objective,
+                                              size_t f, const dial_knobs *knobs, prepared *entry,
+                                              const path_pause *pause, double *score, double *path);
+
 /* The steps of a path trial's fold scores (n_folds rows of stride
  * entries, NaN where not asked or where a fold was fitted in full) among
  * the first count that every fold scored, each with its mean over the
@@ -224,16 +260,20 @@ dial_status dial_objective_score_fold_in_order(dial_ctx *ctx, const dial_model_o
                                                double *paid);
 
 /* Judges a path trial (a PATH pruner, its path `steps` long) at each rung
- * dial_trial_prune_rungs gives: scores every fold to the rung, reports the
- * path so far and asks dial_trial_should_prune; sets *pruned when told to
- * stop (the trial's path then ends at that rung). paths is the trial's
- * n_folds x steps buffer, left all NaN for the scoring of the trial's own
- * value. A rung the chain cannot answer (the family refused these knobs'
- * path) ends the judging: the trial runs to its end. Errors: a fold's
- * fit, with the fold and the rung named on ctx's trial context. */
+ * dial_trial_prune_rungs gives, by one fit per fold that pauses there: at
+ * each rung every fold's fit reaches it, the path so far is reported and
+ * dial_trial_should_prune asked; *pruned is set when told to stop (the
+ * trial's path then ends at that rung, and the fits end there). A trial
+ * that goes on has its fits run to its own value: *scored is then set,
+ * scores (n_folds) holds each fold's score and paths (the trial's
+ * n_folds x steps buffer) its path. Otherwise paths is left all NaN and
+ * the caller scores the folds. A rung some fold cannot answer (no prepared
+ * fold, a refused path) ends the judging: the trial runs to its end.
+ * Errors: a fold's fit, with the fold named on the trial's context. */
 dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_objective *objective,
                                        dial_trial *trial, const dial_knobs *knobs,
                                        const double *key, size_t key_length, double *paths,
-                                       size_t steps, double *paid, bool *pruned);
+                                       size_t steps, double *scores, double *paid, bool *pruned,
+                                       bool *scored);
 
 #endif

@@ -420,6 +420,26 @@ dial_status dial_objective_score_fold_prepared(dial_ctx *ctx, const dial_model_o
     return status;
 }
 
+dial_status dial_objective_score_fold_paused(dial_ctx *ctx, const dial_model_objective *objective,
+                                             const dial_knobs *knobs, size_t f, const double *key,
+                                             size_t key_length, const path_pause *pause,
+                                             double *score, double *path, double *paid) {
+    prepared *entry = prepared_acquire(ctx, objective, f, knobs, key, key_length, paid);
+    if (!entry)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory caching the prepared fold %zu", f + 1);
+    dial_status status = DIAL_ERR_UNSUPPORTED;
+    if (entry->state == PREPARED_READY && objective->chain_knob >= 0)
+        status =
+            dial_objective_chain_score_paused(ctx, objective, f, knobs, entry, pause, score, path);
+    prepared_release(objective, f, entry);
+    if (status != DIAL_ERR_UNSUPPORTED) return status;
+    /* No path to pause along: the fold is scored as without a pruner, its
+     * path left unscored. */
+    dial_ctx_clear_error(ctx);
+    return dial_objective_score_fold_in_order(ctx, objective, knobs, f, key, key_length, score,
+                                              NULL, paid);
+}
+
 dial_status dial_objective_score_predictions(dial_ctx *ctx, const dial_model_objective *objective,
                                              const objective_fold *fold, const dial_fit_input *test,
                                              const double *value, const double *proba,

@@ -175,9 +175,10 @@ typedef struct chain_run {
 } chain_run;
 
 /* Searches items on diabetes (5 folds, RMSE) with the family, the chains
- * on or off. */
-static chain_run run(const dial_model_family *family, const char *const *items,
-                     dial_sampler_kind sampler, int64_t n_trials, int jobs, bool chains) {
+ * on or off, judged along the path by pruner (NULL: none). */
+static chain_run run_pruned(const dial_model_family *family, const char *const *items,
+                            dial_sampler_kind sampler, int64_t n_trials, int jobs, bool chains,
+                            const char *pruner) {
     dial_ctx *ctx = test_ctx();
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, "data/diabetes.csv", "progression", &table);
@@ -196,11 +197,14 @@ static chain_run run(const dial_model_family *family, const char *const *items,
     assert_dial_ok(ctx, dial_model_objective_create(ctx, &setup, data, NULL, 0, &objective));
     assert_dial_ok(ctx, dial_objective_set_sampler(ctx, objective, sampler, 0));
     dial_objective_set_chains(objective, chains);
+    dial_objective_set_pruning(objective, pruner != NULL, DIAL_RESOURCE_PATH);
     dial_study_options options = {.name = "chains",
                                   .direction = DIAL_MINIMIZE,
                                   .sampler = sampler,
                                   .space = dial_model_objective_space(objective),
-                                  .seed = 3};
+                                  .seed = 3,
+                                  .pruner = pruner,
+                                  .resource = DIAL_RESOURCE_PATH};
     dial_study *study = NULL;
     assert_dial_ok(ctx, dial_study_open(ctx, &options, &study));
     dial_optimize_options optimize = {.n_trials = n_trials, .jobs = jobs};
@@ -217,6 +221,11 @@ static chain_run run(const dial_model_family *family, const char *const *items,
     dial_table_free(table);
     dial_ctx_free(ctx);
     return out;
+}
+
+static chain_run run(const dial_model_family *family, const char *const *items,
+                     dial_sampler_kind sampler, int64_t n_trials, int jobs, bool chains) {
+    return run_pruned(family, items, sampler, n_trials, jobs, chains, NULL);
 }
 
 /* The text of a trial's param, "" when absent. */
@@ -320,6 +329,57 @@ static void test_a_path_trial_records_the_mean_score_of_every_step_it_scored(voi
         assert_int_equal(plain.trials.items[t].n_path, 0); /* no chain, no path */
     }
     free_run(&chained);
+    free_run(&plain);
+}
+
+/* ---- paths under a pruner ----------------------------------------------------- */
+
+/* asha on rounds 1..100 (rungs 3, 9, 27, 81): every trial's folds are
+ * fitted once, to its own rounds, and paused at the rungs below them; a
+ * trial the pruner lets go on resumes its fits rather than fitting again
+ * (an offset searched at random: no two trials share a path). Survivors
+ * score exactly as without a pruner. */
+static void test_a_judged_path_trial_fits_each_fold_once(void **state) {
+    (void)state;
+    static const char *const items[] = {"rounds=1..100", "offset=-1..1", NULL};
+    chain_run pruned =
+        run_pruned(&toy_path_family, items, DIAL_SAMPLER_RANDOM, 30, 1, true, "asha");
+    chain_run plain = run(&toy_path_family, items, DIAL_SAMPLER_RANDOM, 30, 1, true);
+    assert_int_equal(pruned.chain_fits, 30 * 5);
+    size_t n_pruned = 0, judged_survivors = 0;
+    for (size_t t = 0; t < pruned.trials.count; t++) {
+        const dial_trial_record *a = &pruned.trials.items[t], *b = &plain.trials.items[t];
+        if (a->state == DIAL_TRIAL_PRUNED) {
+            n_pruned++;
+            continue;
+        }
+        assert_int_equal(a->state, DIAL_TRIAL_COMPLETE);
+        assert_memory_equal(&a->value, &b->value, sizeof a->value);
+        assert_int_equal(a->n_path, b->n_path);
+        assert_memory_equal(a->path_values, b->path_values, a->n_path * sizeof(double));
+        judged_survivors += atoi(param_text(a, "rounds")) > 3;
+    }
+    assert_true(n_pruned > 0);
+    assert_true(judged_survivors > 0);
+    free_run(&pruned);
+    free_run(&plain);
+}
+
+/* Two jobs whose trials share every knob but the path (one memo per
+ * fold): paused fits never hold a memo another trial waits for, so the
+ * search ends, and what it scores is what one job scores. */
+static void test_judged_path_trials_sharing_a_memo_on_two_jobs_finish(void **state) {
+    (void)state;
+    static const char *const items[] = {"rounds=1..100", "offset=0.5", NULL};
+    chain_run two = run_pruned(&toy_path_family, items, DIAL_SAMPLER_RANDOM, 40, 2, true, "asha");
+    chain_run plain = run(&toy_path_family, items, DIAL_SAMPLER_RANDOM, 40, 1, true);
+    assert_int_equal(two.trials.count, 40);
+    for (size_t t = 0; t < two.trials.count; t++) {
+        const dial_trial_record *a = &two.trials.items[t], *b = &plain.trials.items[t];
+        if (a->state != DIAL_TRIAL_COMPLETE) continue;
+        assert_memory_equal(&a->value, &b->value, sizeof a->value);
+    }
+    free_run(&two);
     free_run(&plain);
 }
 
@@ -427,6 +487,8 @@ int main(void) {
         cmocka_unit_test(test_a_path_grid_with_two_jobs_scores_as_one_job),
         cmocka_unit_test(test_a_path_range_under_random_sampling_reuses_longer_fits),
         cmocka_unit_test(test_a_path_trial_records_the_mean_score_of_every_step_it_scored),
+        cmocka_unit_test(test_a_judged_path_trial_fits_each_fold_once),
+        cmocka_unit_test(test_judged_path_trials_sharing_a_memo_on_two_jobs_finish),
         cmocka_unit_test(test_a_warm_ladder_starts_each_rung_from_the_rung_below),
         cmocka_unit_test(test_a_warm_ladder_does_not_depend_on_the_order_of_the_trials),
         cmocka_unit_test(test_a_warm_knob_over_a_range_chains_only_under_the_grid),
