@@ -5,6 +5,8 @@
  * dial's magic a model. The page is built in memory and written in one go
  * beside the target, then renamed over it (report_write). */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ static const cli_command report_command = {
     .usage = "dial report FILE -o REPORT.html [--study-name NAME]",
     .positional = (const char *const[]){"FILE"},
     .n_positional = 1,
-    .options = CLI_OPT_OUTPUT | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
+    .options = CLI_OPT_opts->outputPUT | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
     .help = "Usage: dial report FILE -o REPORT.html [--study-name NAME]\n"
             "\n"
             "Writes one self-contained HTML page (inline SVG and CSS, nothing fetched from\n"
@@ -64,6 +66,31 @@ static int read_kind(const char *path, file_kind *kind) {
     else if (got >= sizeof model && memcmp(head, model, sizeof model) == 0)
         *kind = KIND_MODEL;
     return -1;
+}
+
+/* Refuses an output that cannot be written before any work, in words
+ * that do not depend on the temporary file's name: a folder, or a file in
+ * a folder that does not exist or cannot be written. Returns an exit
+ * status after one error line, else -1. */
+static int check_output(const char *output) {
+    struct stat info;
+    if (stat(output, &info) == 0 && S_ISDIR(info.st_mode))
+        return cli_error(CLI_EXIT_USAGE,
+                         "-o %s is a folder; give the page's file name, such as "
+                         "%s/report.html",
+                         output, output);
+    const char *slash = strrchr(output, '/');
+    char *folder = slash ? cli_format("%.*s", (int)(slash - output) + (slash == output), output)
+                         : cli_strdup(".");
+    int status = -1;
+    if (stat(folder, &info) != 0 || !S_ISDIR(info.st_mode))
+        status =
+            cli_error(CLI_EXIT_FAILURE, "cannot write %s: there is no folder %s", output, folder);
+    else if (access(folder, W_OK) != 0)
+        status = cli_error(CLI_EXIT_FAILURE, "cannot write %s: the folder %s is not writable (%s)",
+                           output, folder, strerror(errno));
+    free(folder);
+    return status;
 }
 
 /* ---- settings ------------------------------------------------------------------ */
@@ -269,29 +296,29 @@ static void trial_table(report_buf *buf, const report_study *rs) {
         const char *state = dial_trial_state_name(trial->state);
         char value[40];
         report_value_text(rs, trial->value, value, sizeof value);
-        report_printf(buf, "<tr class=\"%s\"><td class=\"n\">%lld</td><td>%s</td><td class=\"n\">",
-                      state, (long long)trial->number, state);
+        report_printf(buf, "<tr class=\"%s\"><td>%lld</td><td class=\"t\">%s</td><td>", state,
+                      (long long)trial->number, state);
         report_escape(buf, value);
         report_puts(buf, "</td>");
         if (!rs->program) {
             double std = dial_objective_fold_std(trial);
             if (isnan(std))
-                report_puts(buf, "<td class=\"n\">-</td>");
+                report_puts(buf, "<td>-</td>");
             else
-                report_printf(buf, "<td class=\"n\">%.4f</td>", std);
+                report_printf(buf, "<td>%.4f</td>", std);
         }
         for (size_t k = 0; k < rs->n_knobs; k++) {
             char *text = report_trial_knob_text(rs, trial, k);
-            report_puts(buf, rs->knobs[k].categorical ? "<td>" : "<td class=\"n\">");
+            report_puts(buf, rs->knobs[k].categorical ? "<td class=\"t\">" : "<td>");
             report_escape(buf, text ? text : "");
             report_puts(buf, "</td>");
             free(text);
         }
         double seconds = cli_trial_seconds(trial);
         char *duration = cli_seconds_text(seconds);
-        report_printf(buf, "<td class=\"n\" data-v=\"%.3f\">", seconds);
+        report_printf(buf, "<td data-v=\"%.3f\">", seconds);
         report_escape(buf, duration);
-        report_puts(buf, "</td><td>");
+        report_puts(buf, "</td><td class=\"t\">");
         free(duration);
         if (trial->state == DIAL_TRIAL_PRUNED) {
             char *where = cli_pruned_where(trial, rs->program);
@@ -348,7 +375,7 @@ static int study_page(dial_ctx *ctx, const cli_options *opts, const char *path) 
                       dial_study_name(rs.study), page.length, REPORT_MAX_BYTES);
     else if ((status = report_write(ctx, opts->output, &page)) != DIAL_OK)
         exit_status = cli_fail(ctx, status);
-    else
+    else if (strcmp(opts->output, "-") != 0) /* the page itself is on stdout */
         printf("wrote %s: study '%s' in %s, %zu trials (%zu complete, %zu pruned, %zu failed, %zu "
                "running), %zu plot%s\n",
                opts->output, dial_study_name(rs.study), path, rs.trials.count,
@@ -377,7 +404,8 @@ int cli_cmd_report(int argc, char **argv) {
                          "--help'");
     }
     file_kind kind = KIND_OTHER;
-    status = cli_check_output_not_input(opts.output, true, path, "the file being reported");
+    status = cli_check_output_not_input(opts.output, true, path, "the file");
+    if (status < 0) status = check_output(opts.output);
     if (status < 0) status = read_kind(path, &kind);
     if (status >= 0) {
         cli_options_free(&opts);

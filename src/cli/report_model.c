@@ -425,7 +425,7 @@ int report_model_page(dial_ctx *ctx, const char *path, const char *output) {
     int exit_status = CLI_EXIT_OK;
     if ((status = report_write(ctx, output, &page)) != DIAL_OK)
         exit_status = cli_fail(ctx, status);
-    else
+    else if (strcmp(output, "-") != 0) /* the page itself is on stdout */
         printf("wrote %s: model %s (%s) from %s, %zu plot%s\n", output, family->name,
                dial_task_name(dial_model_get_task(model)), path, figures, figures == 1 ? "" : "s");
     free(title);

@@ -71,13 +71,21 @@ bool report_better(const report_study *rs, double a, double b) {
     return rs->direction == DIAL_MAXIMIZE ? a > b : a < b;
 }
 
+size_t report_points_limit(const report_study *rs) {
+    size_t limit = 6000 / (rs->n_knobs + 3);
+    return limit < 200 ? 200 : limit > 1500 ? 1500 : limit;
+}
+
 size_t report_thin(const report_study *rs, size_t max, bool **keep, size_t *stride) {
     size_t n = rs->trials.count;
     *keep = cli_alloc(n ? n : 1, sizeof **keep);
     *stride = n <= max ? 1 : (n + max - 1) / max;
-    size_t kept = 0;
+    /* Every k-th of each state, counted apart, so that the pruned trials
+     * keep their share of the marks whatever the order they came in. */
+    size_t seen[4] = {0, 0, 0, 0}, kept = 0;
     for (size_t i = 0; i < n; i++) {
-        (*keep)[i] = i % *stride == 0 || (long)i == rs->best;
+        dial_trial_state state = rs->trials.items[i].state;
+        (*keep)[i] = seen[state]++ % *stride == 0 || (long)i == rs->best;
         kept += (*keep)[i];
     }
     return kept;

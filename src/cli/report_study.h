@@ -11,10 +11,12 @@
 #include "cli/report_html.h"
 #include "dial/knob_importance.h"
 
-/* Past this many trials a plot draws every k-th one (the best always) and
- * its caption says so; the trial table lists them all. Keeps the page of
- * a 10,000-trial study under REPORT_MAX_BYTES. */
-#define REPORT_MAX_POINTS 1500
+/* Past report_points_limit trials a plot draws every k-th one (the best
+ * always) and its caption says so; the trial table lists them all. The
+ * limit shrinks with the knobs (a slice each), so that the page of a
+ * 10,000-trial study stays under REPORT_MAX_BYTES. */
+struct report_study;
+size_t report_points_limit(const struct report_study *rs);
 /* Lines are heavier than points: parallel coordinates and intermediate
  * values draw at most this many trials. */
 #define REPORT_MAX_LINES 400

@@ -32,6 +32,15 @@ static char *trial_title(const report_study *rs, const dial_trial_record *trial,
     return title;
 }
 
+/* The number and value alone: the slices and the contour draw a mark per
+ * trial for every knob, so their hover text is kept short. */
+static char *trial_title_short(const report_study *rs, const dial_trial_record *trial,
+                               double value) {
+    char number[40];
+    report_value_text(rs, value, number, sizeof number);
+    return cli_format("trial %lld: %s", (long long)trial->number, number);
+}
+
 /* Where a pruned trial stopped: its last intermediate value (NaN when it
  * reported none). */
 static double last_intermediate(const dial_trial_record *trial) {
@@ -82,7 +91,7 @@ void report_plot_history(report_buf *buf, const report_study *rs) {
         return;
     }
     bool *keep;
-    size_t stride, shown = report_thin(rs, REPORT_MAX_POINTS, &keep, &stride);
+    size_t stride, shown = report_thin(rs, report_points_limit(rs), &keep, &stride);
     report_figure_begin(buf, "history");
     report_frame frame = {0};
     report_scale_fit(&frame.x, xs, n, false);
@@ -324,7 +333,7 @@ static void slice_one(report_buf *buf, const report_study *rs, size_t k, const b
         if (knob->categorical) v += column_jitter(trial->number);
         char colour[8];
         report_viridis(n > 1 ? (double)i / (double)(n - 1) : 0.5, colour);
-        char *title = trial_title(rs, trial, trial->value);
+        char *title = trial_title_short(rs, trial, trial->value);
         report_circle(buf, report_scale_at(&frame.x, v), report_scale_at(&frame.y, trial->value),
                       3.5, colour, title);
         free(title);
@@ -348,7 +357,7 @@ static void slice_one(report_buf *buf, const report_study *rs, size_t k, const b
 
 void report_plot_slices(report_buf *buf, const report_study *rs) {
     bool *keep;
-    size_t stride, shown = report_thin(rs, REPORT_MAX_POINTS, &keep, &stride);
+    size_t stride, shown = report_thin(rs, report_points_limit(rs), &keep, &stride);
     char *thin = report_thin_note(shown, rs->trials.count, stride);
     for (size_t k = 0; k < rs->n_knobs; k++) slice_one(buf, rs, k, keep, thin);
     free(thin);
@@ -378,9 +387,21 @@ static bool contour_knobs(const report_study *rs, size_t pick[2]) {
     return found == 2;
 }
 
+/* The pair in the study's order, x first: svm's C across and gamma up, as
+ * grid.py draws them, whichever of the two matters more. */
+static bool contour_axes(const report_study *rs, size_t pick[2]) {
+    if (!contour_knobs(rs, pick)) return false;
+    if (pick[0] > pick[1]) {
+        size_t first = pick[1];
+        pick[1] = pick[0];
+        pick[0] = first;
+    }
+    return true;
+}
+
 void report_plot_contour(report_buf *buf, const report_study *rs) {
     size_t pick[2];
-    if (!contour_knobs(rs, pick)) {
+    if (!contour_axes(rs, pick)) {
         report_missing(buf, "contour",
                        "No contour: it needs two numeric knobs, and this study searched fewer.");
         return;
@@ -440,11 +461,11 @@ void report_plot_contour(report_buf *buf, const report_study *rs) {
                         cell_h + 0.3, colour, NULL);
         }
     bool *keep;
-    size_t stride, shown = report_thin(rs, REPORT_MAX_POINTS, &keep, &stride);
+    size_t stride, shown = report_thin(rs, report_points_limit(rs), &keep, &stride);
     for (size_t j = 0; j < m; j++) {
         if (!keep[index[j]]) continue;
         const dial_trial_record *trial = &rs->trials.items[index[j]];
-        char *title = trial_title(rs, trial, trial->value);
+        char *title = trial_title_short(rs, trial, trial->value);
         report_printf(buf,
                       "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#fff\" stroke=\"#222\" "
                       "stroke-width=\"1\"><title>",

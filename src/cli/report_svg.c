@@ -45,7 +45,11 @@ void report_number_short(double v, char *buf, size_t size) {
         snprintf(buf, size, "0");
         return;
     }
-    snprintf(buf, size, "%.4g", v);
+    /* whole numbers as such: trial 10000, not 1e+04 */
+    if (v == floor(v) && fabs(v) < 1e9)
+        snprintf(buf, size, "%.0f", v);
+    else
+        snprintf(buf, size, "%.4g", v);
 }
 
 void report_viridis(double t, char out[8]) {
