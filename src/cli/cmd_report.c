@@ -18,7 +18,7 @@ static const cli_command report_command = {
     .usage = "dial report FILE -o REPORT.html [--study-name NAME]",
     .positional = (const char *const[]){"FILE"},
     .n_positional = 1,
-    .options = CLI_OPT_opts->outputPUT | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
+    .options = CLI_OPT_OUTPUT | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
     .help = "Usage: dial report FILE -o REPORT.html [--study-name NAME]\n"
             "\n"
             "Writes one self-contained HTML page (inline SVG and CSS, nothing fetched from\n"
