@@ -2,6 +2,7 @@
 docs/report.md with the standard library's HTML parser.
 
 usage: report_check.py PAGE.html [EXPECT...]
+       report_check.py --code PAGE.html   (prints the best trial's <code>)
 Each EXPECT is one of:
   figure:NAME        <figure class="plot" id="plot-NAME"> with one <svg>
                      (a viewBox, width 100%), a <figcaption>, and marks
@@ -133,6 +134,11 @@ class Page(html.parser.HTMLParser):
 
 
 def main():
+    if sys.argv[1] == "--code":
+        page = Page()
+        page.feed(open(sys.argv[2], encoding="utf-8").read())
+        print("\n".join(page.codes))
+        return
     path, expects = sys.argv[1], sys.argv[2:]
     raw = open(path, "rb").read()
     errors = []
