@@ -222,10 +222,8 @@ static void coefficients(report_buf *buf, const dial_model *model) {
     const double *values = t->data;
     bar *bars = cli_alloc(rows * cols, sizeof *bars);
     char **labels = cli_alloc(rows * cols, sizeof *labels);
-    const char *const *classes = NULL;
     dial_tensor_axis row_axis =
         t->ndim == 2 ? dial_model_tensor_axis(model, t->name, 0) : DIAL_AXIS_NONE;
-    (void)classes;
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) {
             size_t class = row_axis == DIAL_AXIS_SECOND_CLASS ? r + 1 : r;

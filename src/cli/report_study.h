@@ -3,7 +3,8 @@
  * once (a snapshot, also of a running study), the identity the study was
  * created with, the searched knobs with their scales and categories, the
  * knob importance (or why there is none), and the counts. Internal to
- * cmd_report.c, report_study.c and report_study_plots.c.
+ * cmd_report.c, report_study.c, report_study_plots.c, report_contour.c and
+ * report_model.c.
  */
 #ifndef DIAL_CLI_REPORT_STUDY_H
 #define DIAL_CLI_REPORT_STUDY_H
@@ -78,7 +79,18 @@ size_t report_thin(const report_study *rs, size_t max, bool **keep, size_t *stri
  * trials (every 7th, and the best)." or "". malloc'ed. */
 char *report_thin_note(size_t shown, size_t total, size_t stride);
 
-/* The plots, each a figure or its missing-paragraph (report_study_plots.c). */
+/* Helpers the plots share (report_study_plots.c). A mark's hover text:
+ * the trial, its state, value and knobs; or its number and value alone. */
+char *report_trial_title(const report_study *rs, const dial_trial_record *trial, double value);
+char *report_trial_title_short(const report_study *rs, const dial_trial_record *trial,
+                               double value);
+/* The complete trials' lowest and highest finite value. */
+void report_value_range(const report_study *rs, double *low, double *high);
+/* t in [0, 1] of a value on the colour scale; higher values are yellow. */
+double report_colour_at(double v, double low, double high);
+
+/* The plots, each a figure or its missing-paragraph (report_study_plots.c;
+ * the contour and the importance in report_contour.c). */
 void report_plot_history(report_buf *buf, const report_study *rs);
 void report_plot_parallel(report_buf *buf, const report_study *rs);
 void report_plot_slices(report_buf *buf, const report_study *rs);

@@ -1,8 +1,8 @@
 /* The plots of a study's page (report_study.h), after Optuna's
- * visualization module and LIBSVM's grid.py: the optimisation history, the
- * parallel coordinates, a slice per knob, the contour of the two most
- * important numeric knobs, the importance bars and the intermediate
- * values. Each draws a figure, or says in its place why it cannot.
+ * visualization module: the optimisation history, the parallel
+ * coordinates, a slice per knob and the intermediate values (the contour
+ * and the importance bars are in report_contour.c). Each draws a figure,
+ * or says in its place why it cannot.
  *
  * Colours: the Okabe-Ito blue, orange and vermillion for kinds of marks,
  * and the viridis-like scale for values, all told apart with colour
@@ -22,7 +22,7 @@
 #define VERMILLION "#d55e00"
 
 /* The trial's knobs as the CLI lists them, for a mark's hover text. */
-static char *trial_title(const report_study *rs, const dial_trial_record *trial, double value) {
+char *report_trial_title(const report_study *rs, const dial_trial_record *trial, double value) {
     char number[40];
     report_value_text(rs, value, number, sizeof number);
     char *knobs = rs->program ? cli_program_knobs_text(trial) : cli_trial_params_text(trial);
@@ -34,7 +34,7 @@ static char *trial_title(const report_study *rs, const dial_trial_record *trial,
 
 /* The number and value alone: the slices and the contour draw a mark per
  * trial for every knob, so their hover text is kept short. */
-static char *trial_title_short(const report_study *rs, const dial_trial_record *trial,
+char *report_trial_title_short(const report_study *rs, const dial_trial_record *trial,
                                double value) {
     char number[40];
     report_value_text(rs, value, number, sizeof number);
@@ -49,7 +49,7 @@ static double last_intermediate(const dial_trial_record *trial) {
     return NAN;
 }
 
-static void value_range(const report_study *rs, double *low, double *high) {
+void report_value_range(const report_study *rs, double *low, double *high) {
     *low = INFINITY;
     *high = -INFINITY;
     for (size_t i = 0; i < rs->trials.count; i++) {
@@ -61,7 +61,7 @@ static void value_range(const report_study *rs, double *low, double *high) {
 }
 
 /* t in [0, 1] of a value on the colour scale; higher values are yellow. */
-static double colour_at(double v, double low, double high) {
+double report_colour_at(double v, double low, double high) {
     return high > low ? (v - low) / (high - low) : 0.5;
 }
 
@@ -73,7 +73,7 @@ static char *direction_words(const report_study *rs) {
 
 void report_plot_history(report_buf *buf, const report_study *rs) {
     const dial_trial_list *list = &rs->trials;
-    size_t n = list->count, drawn = 0;
+    size_t n = list->count;
     double *ys = cli_alloc(2 * n + 1, sizeof *ys), *xs = cli_alloc(n + 1, sizeof *xs);
     size_t n_ys = 0;
     for (size_t i = 0; i < n; i++) {
@@ -114,7 +114,6 @@ void report_plot_history(report_buf *buf, const report_study *rs) {
     }
     report_polyline_point(buf, frame.x.to, report_scale_at(&frame.y, best));
     report_polyline_end(buf, VERMILLION, 2, 1, false, "best so far");
-    size_t pruned = 0;
     for (size_t i = 0; i < n; i++) {
         const dial_trial_record *trial = &list->items[i];
         if (!keep[i]) continue;
@@ -123,13 +122,11 @@ void report_plot_history(report_buf *buf, const report_study *rs) {
         bool was_pruned = trial->state == DIAL_TRIAL_PRUNED && isfinite(stopped);
         if (!complete && !was_pruned) continue;
         double x = report_scale_at(&frame.x, (double)trial->number);
-        char *title = trial_title(rs, trial, complete ? trial->value : stopped);
+        char *title = report_trial_title(rs, trial, complete ? trial->value : stopped);
         if (complete)
             report_circle(buf, x, report_scale_at(&frame.y, trial->value), 3.5, BLUE, title);
         else
             report_ring(buf, x, report_scale_at(&frame.y, stopped), 4, ORANGE, title);
-        pruned += was_pruned;
-        drawn++;
         free(title);
     }
     report_frame_end(&frame);
@@ -144,8 +141,6 @@ void report_plot_history(report_buf *buf, const report_study *rs) {
         rs->counts[DIAL_TRIAL_FAILED] ? " Failed trials have no value and are not drawn." : "",
         thin);
     report_figure_end(buf, caption);
-    (void)drawn;
-    (void)pruned;
     free(caption);
     free(better);
     free(thin);
@@ -208,7 +203,7 @@ void report_plot_parallel(report_buf *buf, const report_study *rs) {
     size_t stride, shown = report_thin(rs, REPORT_MAX_LINES, &keep, &stride);
     size_t *order, n = complete_order(rs, keep, &order);
     double low, high;
-    value_range(rs, &low, &high);
+    report_value_range(rs, &low, &high);
     size_t n_axes = rs->n_knobs + 1;
     report_scale *scales = cli_alloc(n_axes, sizeof *scales);
     report_figure_begin(buf, "parallel");
@@ -229,14 +224,14 @@ void report_plot_parallel(report_buf *buf, const report_study *rs) {
     for (size_t j = 0; j < n; j++) {
         const dial_trial_record *trial = &rs->trials.items[order[j]];
         char colour[8];
-        report_viridis(colour_at(trial->value, low, high), colour);
+        report_viridis(report_colour_at(trial->value, low, high), colour);
         report_polyline_begin(buf);
         for (size_t a = 0; a < n_axes; a++) {
             double v = trial->value;
             if (a < rs->n_knobs && !report_trial_knob(rs, trial, a, &v)) continue;
             report_polyline_point(buf, xs[a], report_scale_at(&scales[a], v));
         }
-        char *title = trial_title(rs, trial, trial->value);
+        char *title = report_trial_title(rs, trial, trial->value);
         report_polyline_end(buf, colour, 1.5, 0.7, false, title);
         free(title);
     }
@@ -333,7 +328,7 @@ static void slice_one(report_buf *buf, const report_study *rs, size_t k, const b
         if (knob->categorical) v += column_jitter(trial->number);
         char colour[8];
         report_viridis(n > 1 ? (double)i / (double)(n - 1) : 0.5, colour);
-        char *title = trial_title_short(rs, trial, trial->value);
+        char *title = report_trial_title_short(rs, trial, trial->value);
         report_circle(buf, report_scale_at(&frame.x, v), report_scale_at(&frame.y, trial->value),
                       3.5, colour, title);
         free(title);
@@ -362,181 +357,6 @@ void report_plot_slices(report_buf *buf, const report_study *rs) {
     for (size_t k = 0; k < rs->n_knobs; k++) slice_one(buf, rs, k, keep, thin);
     free(thin);
     free(keep);
-}
-
-/* ---- contour ------------------------------------------------------------------------ */
-
-#define GRID_X 32
-#define GRID_Y 20
-
-/* The two numeric knobs to draw: the most important first when the
- * importance is known, else the study's order. */
-static bool contour_knobs(const report_study *rs, size_t pick[2]) {
-    size_t found = 0;
-    if (rs->has_importance) {
-        for (size_t r = 0; r < rs->importance.n_knobs && found < 2; r++)
-            for (size_t k = 0; k < rs->n_knobs; k++)
-                if (!rs->knobs[k].categorical &&
-                    strcmp(rs->knobs[k].name, rs->importance.knobs[r].knob) == 0)
-                    pick[found++] = k;
-        if (found == 2) return true;
-        found = 0;
-    }
-    for (size_t k = 0; k < rs->n_knobs && found < 2; k++)
-        if (!rs->knobs[k].categorical) pick[found++] = k;
-    return found == 2;
-}
-
-/* The pair in the study's order, x first: svm's C across and gamma up, as
- * grid.py draws them, whichever of the two matters more. */
-static bool contour_axes(const report_study *rs, size_t pick[2]) {
-    if (!contour_knobs(rs, pick)) return false;
-    if (pick[0] > pick[1]) {
-        size_t first = pick[1];
-        pick[1] = pick[0];
-        pick[0] = first;
-    }
-    return true;
-}
-
-void report_plot_contour(report_buf *buf, const report_study *rs) {
-    size_t pick[2];
-    if (!contour_axes(rs, pick)) {
-        report_missing(buf, "contour",
-                       "No contour: it needs two numeric knobs, and this study searched fewer.");
-        return;
-    }
-    size_t n = rs->trials.count, m = 0;
-    double *px = cli_alloc(n + 1, sizeof *px), *py = cli_alloc(n + 1, sizeof *py),
-           *pv = cli_alloc(n + 1, sizeof *pv);
-    size_t *index = cli_alloc(n + 1, sizeof *index);
-    for (size_t i = 0; i < n; i++) {
-        const dial_trial_record *trial = &rs->trials.items[i];
-        if (trial->state != DIAL_TRIAL_COMPLETE || !isfinite(trial->value)) continue;
-        if (!report_trial_knob(rs, trial, pick[0], &px[m]) ||
-            !report_trial_knob(rs, trial, pick[1], &py[m]))
-            continue;
-        pv[m] = trial->value;
-        index[m++] = i;
-    }
-    if (m < 3) {
-        char *why = cli_format("No contour of %s and %s: it needs at least 3 complete trials with "
-                               "both, and the study has %zu.",
-                               rs->knobs[pick[0]].name, rs->knobs[pick[1]].name, m);
-        report_missing(buf, "contour", why);
-        free(why);
-        free(px), free(py), free(pv), free(index);
-        return;
-    }
-    double low, high;
-    value_range(rs, &low, &high);
-    report_figure_begin(buf, "contour");
-    report_frame frame = {.right = 80};
-    report_scale_fit(&frame.x, px, m, rs->knobs[pick[0]].log);
-    report_scale_fit(&frame.y, py, m, rs->knobs[pick[1]].log);
-    report_frame_begin(&frame, buf, WIDTH, HEIGHT, "contour");
-    /* Each cell takes the inverse-distance-weighted mean of the trials'
-     * values, distances in the plot's own (log where searched so)
-     * coordinates: near a trial the colour is its value. */
-    double cell_w = (frame.x.to - frame.x.from) / GRID_X,
-           cell_h = (frame.y.from - frame.y.to) / GRID_Y;
-    double *sx = cli_alloc(m, sizeof *sx), *sy = cli_alloc(m, sizeof *sy);
-    for (size_t j = 0; j < m; j++) {
-        sx[j] = report_scale_at(&frame.x, px[j]);
-        sy[j] = report_scale_at(&frame.y, py[j]);
-    }
-    for (int gy = 0; gy < GRID_Y; gy++)
-        for (int gx = 0; gx < GRID_X; gx++) {
-            double cx = frame.x.from + (gx + 0.5) * cell_w, cy = frame.y.to + (gy + 0.5) * cell_h;
-            double weight = 0, sum = 0;
-            for (size_t j = 0; j < m; j++) {
-                double d2 = (sx[j] - cx) * (sx[j] - cx) + (sy[j] - cy) * (sy[j] - cy) + 1e-6;
-                double w = 1 / (d2 * d2);
-                weight += w;
-                sum += w * pv[j];
-            }
-            char colour[8];
-            report_viridis(colour_at(sum / weight, low, high), colour);
-            report_rect(buf, frame.x.from + gx * cell_w, frame.y.to + gy * cell_h, cell_w + 0.3,
-                        cell_h + 0.3, colour, NULL);
-        }
-    bool *keep;
-    size_t stride, shown = report_thin(rs, report_points_limit(rs), &keep, &stride);
-    for (size_t j = 0; j < m; j++) {
-        if (!keep[index[j]]) continue;
-        const dial_trial_record *trial = &rs->trials.items[index[j]];
-        char *title = trial_title_short(rs, trial, trial->value);
-        report_printf(buf,
-                      "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#fff\" stroke=\"#222\" "
-                      "stroke-width=\"1\"><title>",
-                      sx[j], sy[j]);
-        report_escape(buf, title);
-        report_puts(buf, "</title></circle>\n");
-        free(title);
-    }
-    char *x_label =
-        cli_format("%s%s", rs->knobs[pick[0]].name, rs->knobs[pick[0]].log ? " (log scale)" : "");
-    char *y_label =
-        cli_format("%s%s", rs->knobs[pick[1]].name, rs->knobs[pick[1]].log ? " (log scale)" : "");
-    report_axis_x(&frame, x_label);
-    report_axis_y(&frame, y_label);
-    report_colorbar(&frame, low, high, rs->metric);
-    report_frame_end(&frame);
-    char *thin = report_thin_note(shown, n, stride);
-    char *caption = cli_format(
-        "Contour of %s against %s%s: the colour is the %s interpolated between the complete "
-        "trials (white dots) by inverse-distance weighting (yellow: higher), as LIBSVM's grid.py "
-        "draws C against gamma.%s",
-        rs->knobs[pick[1]].name, rs->knobs[pick[0]].name,
-        rs->has_importance ? ", the two most important numeric knobs" : "", rs->metric, thin);
-    report_figure_end(buf, caption);
-    free(caption), free(thin), free(keep), free(x_label), free(y_label);
-    free(sx), free(sy), free(px), free(py), free(pv), free(index);
-}
-
-/* ---- importance ------------------------------------------------------------------------ */
-
-void report_plot_importance(report_buf *buf, const report_study *rs) {
-    if (!rs->has_importance) {
-        char *why = cli_format("No knob importance: %s",
-                               rs->importance_refusal ? rs->importance_refusal : "not computed");
-        report_missing(buf, "importance", why);
-        free(why);
-        return;
-    }
-    const dial_knob_importance_result *result = &rs->importance;
-    size_t n = result->n_knobs;
-    double largest = 0;
-    for (size_t i = 0; i < n; i++) largest = fmax(largest, result->knobs[i].importance);
-    report_figure_begin(buf, "importance");
-    double bar = 26, height = 70 + bar * (double)n;
-    report_frame frame = {.left = 150, .right = 70};
-    frame.x.low = 0;
-    frame.x.high = largest > 0 ? largest * 1.05 : 1;
-    frame.y.low = 0;
-    frame.y.high = 1;
-    report_frame_begin(&frame, buf, WIDTH, height, "knob importance");
-    report_axis_x(&frame, "share of the variation of the value");
-    for (size_t i = 0; i < n; i++) {
-        const dial_knob_share *share = &result->knobs[i];
-        double y = frame.top + bar * (double)i + 4;
-        double w = report_scale_at(&frame.x, share->importance) - frame.x.from;
-        char value[32];
-        snprintf(value, sizeof value, "%.4f", share->importance);
-        char *title = cli_format("%s: %s", share->knob, value);
-        report_rect(buf, frame.x.from, y, w > 0 ? w : 0.5, bar - 8, BLUE, title);
-        report_text(buf, frame.x.from - 6, y + bar / 2, "end", 12, share->knob);
-        report_text(buf, frame.x.from + w + 4, y + bar / 2, "start", 12, value);
-        free(title);
-    }
-    report_frame_end(&frame);
-    char *caption = cli_format(
-        "Knob importance by %s over %zu complete trials: each knob's share of the variation of "
-        "the %s (the shares sum to 1), as 'dial knob-importance' prints it.",
-        result->method == DIAL_KNOB_IMPORTANCE_FANOVA ? "fANOVA" : "PED-ANOVA", result->n_trials,
-        rs->metric);
-    report_figure_end(buf, caption);
-    free(caption);
 }
 
 /* ---- intermediate values ---------------------------------------------------------------- */
@@ -585,7 +405,7 @@ void report_plot_intermediate(report_buf *buf, const report_study *rs) {
         size_t count = path ? t->n_path : t->n_intermediate;
         if (!keep[i] || count == 0) continue;
         bool pruned = t->state == DIAL_TRIAL_PRUNED;
-        char *title = trial_title(rs, t, pruned ? last_intermediate(t) : t->value);
+        char *title = report_trial_title(rs, t, pruned ? last_intermediate(t) : t->value);
         const char *colour = pruned ? ORANGE : BLUE;
         double last_x = 0, last_y = 0;
         if (count > 1) report_polyline_begin(buf);
@@ -616,5 +436,9 @@ void report_plot_intermediate(report_buf *buf, const report_study *rs) {
                       : "fold",
         thin);
     report_figure_end(buf, caption);
-    free(caption), free(thin), free(keep), free(xs), free(ys);
+    free(caption);
+    free(thin);
+    free(keep);
+    free(xs);
+    free(ys);
 }
