@@ -134,6 +134,8 @@ static void find_knobs(report_study *rs) {
             knob->categorical = param ? param->kind == DIAL_PARAM_CHOICE
                                       : trial->param_kinds[p] == DIAL_PARAM_CHOICE;
             knob->log = param && param->kind != DIAL_PARAM_CHOICE && param->log;
+            knob->integer =
+                param ? param->kind == DIAL_PARAM_INT : trial->param_kinds[p] == DIAL_PARAM_INT;
             if (param && knob->categorical)
                 for (size_t c = 0; c < param->n_choices; c++) add_choice(knob, param->choices[c]);
         }

@@ -27,6 +27,7 @@ typedef struct report_knob {
     const char *name; /* borrowed from the trials */
     char *plot_name;  /* "slice-" id part (report_plot_name); owned */
     bool categorical, log;
+    bool integer; /* an int knob: whole-number ticks */
     size_t n_choices;
     char **choices; /* owned: a categorical's values, in the space's order */
 } report_knob;

@@ -310,6 +310,7 @@ static void slice_one(report_buf *buf, const report_study *rs, size_t k, const b
     report_frame frame = {0};
     report_scale_fit(&frame.y, ys, n_ys, false);
     knob_scale(rs, k, &frame.x);
+    frame.x.integer = knob->integer;
     char *label = cli_format("slice of %s", knob->name);
     report_frame_begin(&frame, buf, WIDTH, HEIGHT, label);
     char *axis = cli_format("%s%s", knob->name, knob->log ? " (log scale)" : "");

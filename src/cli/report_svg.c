@@ -164,7 +164,7 @@ void report_axis_y(const report_frame *frame, const char *label) {
         char text[32];
         report_number_short(ticks[i], text, sizeof text);
         report_line(buf, x - 5, y, x, y, "#333", 1);
-        report_line(buf, x, y, frame->x.to, y, "#eee", 1);
+        if (!frame->no_grid) report_line(buf, x, y, frame->x.to, y, "#eee", 1);
         report_text(buf, x - 8, y + 4, "end", 12, text);
     }
     double middle = (frame->y.from + frame->y.to) / 2;

@@ -36,6 +36,7 @@ typedef struct report_frame {
     double width, height;            /* the viewBox */
     double left, right, top, bottom; /* margins */
     report_scale x, y;               /* from/to set by report_frame_begin */
+    bool no_grid;                    /* no grid lines across (a heat map) */
 } report_frame;
 
 /* Opens <svg viewBox="0 0 W H" width="100%" role="img" aria-label=...>

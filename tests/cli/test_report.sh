@@ -55,6 +55,15 @@ assert model["knobs"]["C"] == best["knobs"]["C"] and model["knobs"]["gamma"] == 
 PY
 passed=$((passed + 1))
 
+# With the kernel searched too, gamma and degree apply to some kernels only:
+# the contour keeps to knobs most trials have (C and gamma, not degree,
+# which only poly's trials have), the categorical kernel gets a column each.
+"$DIAL" tune svm "$IRIS" --target species --trials 15 --space 'kernel=rbf,linear,poly' \
+    --study kernel.db --quiet >/dev/null || fail "dial tune svm --space kernel failed"
+check 0 "" report kernel.db -o kernel.html
+page_ok kernel.html figure:slice-kernel figure:slice-degree figure:contour marks:slice-kernel:15 \
+    "text:Contour of gamma against C" "text:rbf" "text:poly"
+
 # ---- gbdt with a pruner: pruned trials in the history and the paths
 "$DIAL" tune gbdt "$IRIS" --target species --trials 20 --pruner asha --study gbdt.db --quiet \
     >/dev/null || fail "dial tune gbdt failed"
@@ -181,7 +190,15 @@ cmp -s svm.html keep.html || fail "a refused report changed the old page"
 ls | grep -q '\.tmp-' && fail "a temporary file was left behind: $(ls | grep '\.tmp-')"
 passed=$((passed + 2))
 
-# ---- the command is listed
+# ---- the command is listed, its help has an example that works
 check 0 "" --help
-has "report"
+has "  report "
+check 0 "" report --help
+has "Usage: dial report FILE -o REPORT.html [--study-name NAME]"
+has "  dial report s.db -o report.html"
+current="the example of dial report --help"
+ln -s "$(dirname "$IRIS")" data
+("$DIAL" tune svm data/iris.csv --target species --trials 40 --study s.db --quiet >/dev/null &&
+    "$DIAL" report s.db -o report.html >/dev/null) || fail "it failed"
+page_ok report.html figure:contour
 finish
