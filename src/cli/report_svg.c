@@ -45,8 +45,9 @@ void report_number_short(double v, char *buf, size_t size) {
         snprintf(buf, size, "0");
         return;
     }
-    /* whole numbers as such: trial 10000, not 1e+04 */
-    if (v == floor(v) && fabs(v) < 1e9)
+    /* whole numbers as such (trial 10000, not 1e+04), and large ones to
+     * the unit (63670, not 6.367e+04) */
+    if ((v == floor(v) || fabs(v) >= 1e4) && fabs(v) < 1e9)
         snprintf(buf, size, "%.0f", v);
     else
         snprintf(buf, size, "%.4g", v);
