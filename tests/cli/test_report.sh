@@ -127,6 +127,15 @@ page_ok one.html figure:history missing:parallel missing:contour missing:importa
     "text:No knob importance: study 'knn' in one.db has 1 complete trial; knob importance needs at least 2 (run more trials in it first)" \
     "text:No parallel coordinates: they need at least two complete trials."
 
+# ---- failed trials only: nothing to draw, each plot says why, the table why each failed
+"$DIAL" run --study failed.db --space 'x=float:0..1' --trials 2 --quiet -- "$PROGRAMS/fail.sh" '{x}' \
+    >/dev/null 2>&1
+check 0 "" report failed.db -o failed.html
+has "wrote failed.html: study 'default' in failed.db, 2 trials (0 complete, 0 pruned, 2 failed, 0 running), 0 plots"
+page_ok failed.html missing:history missing:parallel missing:slice-x missing:intermediate rows:2 \
+    "text:No optimisation history: no trial has a value yet." "text:exited with status 3" \
+    "text:No complete trial yet."
+
 # ---- 10,000 trials: under 5 MB, plots thinned and saying so, every row kept
 "$DIAL" run --study big.db --space 'x=float:1e-3..10:log' --space 'n=int:1..8' \
     --space 'opt=adam,sgd' --trials 20 --quiet -- "$PROGRAMS/steps.sh" '{x}' >/dev/null ||
