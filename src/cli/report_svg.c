@@ -207,7 +207,14 @@ void report_colorbar(const report_frame *frame, double low, double high, const c
     report_text(buf, x + 16, top + 10, "start", 11, text);
     report_number_short(low, text, sizeof text);
     report_text(buf, x + 16, bottom, "start", 11, text);
-    report_text(buf, x + 16, (top + bottom) / 2, "start", 11, label);
+    /* the name would not fit beside the bar: it is the bar's hover text,
+     * and the caption says what the colour is */
+    report_printf(buf,
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"%.1f\" "
+                  "fill=\"none\" stroke=\"#333\" stroke-width=\"0.5\"><title>",
+                  x, top, bottom - top);
+    report_escape(buf, label);
+    report_puts(buf, "</title></rect>\n");
 }
 
 static void title_and_close(report_buf *buf, const char *element, const char *title) {
