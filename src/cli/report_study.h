@@ -49,6 +49,7 @@ typedef struct report_study {
     long best;                /* index in trials of the best complete trial, or -1 */
     size_t counts[4];         /* per dial_trial_state */
     const char *metric;       /* the value's name: the metric, or "value" */
+    char *sampler_plan;       /* owned: dial_study_sampler_plan's line, or NULL */
 } report_study;
 
 /* Reads study name (NULL: the file's only one) of path: its trials, its

@@ -23,8 +23,11 @@ page_ok() {
 }
 
 # ---- svm on iris: C against gamma, both on log axes
-"$DIAL" tune svm "$IRIS" --target species --trials 30 --study svm.db --quiet >/dev/null ||
+"$DIAL" tune svm "$IRIS" --target species --trials 30 --study svm.db >/dev/null 2>tune.err ||
     fail "dial tune svm failed"
+# the sampler's plan as the run's header said it
+plan=$(sed -n 's/^sampler: //p' tune.err)
+[[ -n $plan ]] || fail "dial tune printed no sampler line"
 check 0 "" report svm.db -o svm.html
 has "wrote svm.html: study 'svm' in svm.db, 30 trials (30 complete, 0 pruned, 0 failed, 0 running), 7 plots"
 page_ok svm.html figure:history figure:intermediate figure:parallel figure:contour \
@@ -33,7 +36,7 @@ page_ok svm.html figure:history figure:intermediate figure:parallel figure:conto
     marks:intermediate:30 rows:30 \
     "setting:model=svm" "setting:target=species" "setting:task=classification" \
     "setting:metric=accuracy (maximize: higher is better)" "setting:folds=5-fold cross-validation" \
-    "setting:sampler=auto (qmc for the first 10 trials)" "setting:pruner=none" "setting:seed=0" \
+    "setting:sampler=$plan" "setting:pruner=none" "setting:seed=0" \
     "setting:trials=30 (30 complete, 0 pruned, 0 failed, 0 running)" \
     "setting:data=$IRIS (fingerprint 8f944fc0ebbce225)" \
     "text:Contour of gamma against C" "text:C (log scale)" "text:gamma (log scale)"
