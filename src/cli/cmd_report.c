@@ -148,7 +148,8 @@ static void settings_section(report_buf *buf, const report_study *rs) {
                                 : cli_strdup(sampler);
     report_setting(buf, "sampler", sampler_text);
     free(sampler_text);
-    report_setting(buf, "pruner", identity_or(rs, "pruner", "none"));
+    report_setting(buf, "pruner",
+                   rs->pruner_plan ? rs->pruner_plan : identity_or(rs, "pruner", "none"));
     report_setting(buf, "seed", identity_or(rs, "seed", unknown));
     report_setting(buf, "space", identity_or(rs, "space", unknown));
     if (!rs->program) report_setting(buf, "fixed knobs", identity_or(rs, "knobs", "none"));

@@ -150,31 +150,49 @@ static void find_knobs(report_study *rs) {
     }
 }
 
-/* The sampler's plan as the run's header said it ("auto: qmc for the
- * first 10 trials, then gp (...)"): the stored study cannot tell it (it is
- * read with no sampler), so a study in memory is opened with the settings
- * the identity recorded and the space, and asked. Nothing is written
- * anywhere; NULL when the identity lacks them. */
-static char *sampler_plan(dial_ctx *ctx, const report_study *rs) {
+/* What the pruner's steps were: a program's told steps, else a model's
+ * path when its trials scored one (the space searched its path knob),
+ * else its folds. */
+static dial_resource pruner_resource(const report_study *rs) {
+    if (rs->program) return DIAL_RESOURCE_STEPS;
+    for (size_t i = 0; i < rs->trials.count; i++)
+        if (rs->trials.items[i].n_path) return DIAL_RESOURCE_PATH;
+    return DIAL_RESOURCE_FOLDS;
+}
+
+/* The sampler's and the pruner's plans as the run's header said them
+ * ("auto: qmc for the first 10 trials, then gp (...)", "asha (reduction
+ * factor 3; judged after ...)"): the stored study cannot tell them (it is
+ * read with neither), so a study in memory is opened with the settings the
+ * identity recorded and the space, and asked. Nothing is written
+ * anywhere; the plans stay NULL when the identity lacks the settings. */
+static void find_plans(dial_ctx *ctx, report_study *rs) {
     const char *kind_text = dial_study_identity_get(&rs->identity, "sampler");
     const char *seed_text = dial_study_identity_get(&rs->identity, "seed");
     const char *startup_text = dial_study_identity_get(&rs->identity, "startup_trials");
     const char *grid_text = dial_study_identity_get(&rs->identity, "grid_points");
+    const char *pruner = dial_study_identity_get(&rs->identity, "pruner");
     dial_sampler_kind kind;
-    if (!rs->has_space || !kind_text || !dial_sampler_kind_parse(kind_text, &kind)) return NULL;
+    if (!rs->has_space || !kind_text || !dial_sampler_kind_parse(kind_text, &kind)) return;
     dial_study_options options = {.direction = rs->direction,
                                   .sampler = kind,
                                   .space = &rs->space,
                                   .seed = seed_text ? strtoull(seed_text, NULL, 10) : 0,
                                   .startup_trials =
                                       startup_text ? strtoull(startup_text, NULL, 10) : 0,
-                                  .grid_points = grid_text ? strtoull(grid_text, NULL, 10) : 0};
+                                  .grid_points = grid_text ? strtoull(grid_text, NULL, 10) : 0,
+                                  .pruner = pruner,
+                                  .resource = pruner_resource(rs)};
     dial_study *memory = NULL;
-    if (dial_study_open(ctx, &options, &memory) != DIAL_OK) return NULL;
+    if (dial_study_open(ctx, &options, &memory) != DIAL_OK) return;
     char plan[512];
     dial_study_sampler_plan(memory, plan, sizeof plan);
+    rs->sampler_plan = cli_strdup(plan);
+    if (pruner) {
+        dial_study_pruner_plan(memory, plan, sizeof plan);
+        rs->pruner_plan = cli_strdup(plan);
+    }
     dial_study_free(memory);
-    return cli_strdup(plan);
 }
 
 dial_status report_study_read(dial_ctx *ctx, const char *path, const char *name,
@@ -201,7 +219,7 @@ dial_status report_study_read(dial_ctx *ctx, const char *path, const char *name,
             out->best = (long)i;
     }
     find_knobs(out);
-    out->sampler_plan = sampler_plan(ctx, out);
+    find_plans(ctx, out);
     /* The same options as `dial knob-importance` without any: the page
      * shows what that command would print. */
     dial_knob_importance_options options = {.method = DIAL_KNOB_IMPORTANCE_FANOVA};
@@ -225,6 +243,7 @@ void report_study_free(report_study *rs) {
     free(rs->knobs);
     free(rs->importance_refusal);
     free(rs->sampler_plan);
+    free(rs->pruner_plan);
     dial_knob_importance_result_free(&rs->importance);
     dial_space_free(&rs->space);
     dial_study_identity_free(&rs->identity);

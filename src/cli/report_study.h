@@ -50,6 +50,7 @@ typedef struct report_study {
     size_t counts[4];         /* per dial_trial_state */
     const char *metric;       /* the value's name: the metric, or "value" */
     char *sampler_plan;       /* owned: dial_study_sampler_plan's line, or NULL */
+    char *pruner_plan;        /* owned: dial_study_pruner_plan's line, or NULL */
 } report_study;
 
 /* Reads study name (NULL: the file's only one) of path: its trials, its

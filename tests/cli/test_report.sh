@@ -68,8 +68,11 @@ page_ok kernel.html figure:slice-kernel figure:slice-degree figure:contour marks
     "text:Contour of gamma against C" "text:rbf" "text:poly"
 
 # ---- gbdt with a pruner: pruned trials in the history and the paths
-"$DIAL" tune gbdt "$IRIS" --target species --trials 20 --pruner asha --study gbdt.db --quiet \
-    >/dev/null || fail "dial tune gbdt failed"
+"$DIAL" tune gbdt "$IRIS" --target species --trials 20 --pruner asha --study gbdt.db \
+    >/dev/null 2>tune.err || fail "dial tune gbdt failed"
+# the pruner's plan as the run's header said it
+plan=$(sed -n 's/^pruner: //p' tune.err)
+[[ $plan == "asha (reduction factor 3; judged after "* ]] || fail "dial tune's pruner line: $plan"
 "$DIAL" trials gbdt.db --csv >trials.csv
 pruned=$(grep -c ',pruned,' trials.csv)
 [[ $pruned -gt 0 ]] || fail "the gbdt study pruned no trial; the test needs some"
@@ -79,8 +82,7 @@ page_ok gbdt.html figure:history figure:intermediate figure:parallel figure:cont
     marks:history:20 marks:intermediate:20 rows:20 \
     "text:Orange rings: pruned trials, at their last intermediate value." \
     "text:path step (rounds or epochs)" "text:pruned at path step" \
-    "setting:pruner=$("$PYTHON" -c 'import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("SELECT value FROM study_identity WHERE key = ?", ("pruner",)).fetchone()[0])' gbdt.db)"
+    "setting:pruner=$plan"
 # one ring per pruned trial in the history
 rings=$("$PYTHON" -c 'import re, sys
 s = open(sys.argv[1]).read()
