@@ -37,6 +37,7 @@ int cli_cmd_score(int argc, char **argv);
 int cli_cmd_ask(int argc, char **argv);
 int cli_cmd_tell(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
+int cli_cmd_report(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -352,6 +353,11 @@ void cli_table_free(cli_table *table);
  * returns an exit status, after one "dial: ..." line on stderr when the
  * model has no trees or no tree of that number. */
 int cli_print_tree_rules(dial_ctx *ctx, const dial_model *model, size_t tree_index, FILE *out);
+/* The test of split node `node` of a tree of model as the rules word it
+ * ("petal_length <= 2.45", "color is not E", "color in {red, blue}"): a
+ * row that passes it goes left. For dial report's drawing of a tree. */
+void cli_tree_split_text(const dial_model *model, const dial_tree *tree, size_t node, char *buf,
+                         size_t size);
 
 /* ---- studies (dial tune, trials, best) ------------------------------------------ */
 

@@ -108,6 +108,13 @@ static bool rules_category(const dial_model *model, const rules_tree *t, size_t 
     return true;
 }
 
+void cli_tree_split_text(const dial_model *model, const dial_tree *tree, size_t node, char *buf,
+                         size_t size) {
+    rules_tree t = {.nodes = *tree};
+    if (!rules_category(model, &t, node, false, buf, size))
+        rules_condition(model, tree->input[node], tree->threshold[node], false, buf, size);
+}
+
 static void rules_leaf(const dial_model *model, const rules_tree *t, size_t node, FILE *out) {
     const dial_tree *tree = &t->nodes;
     const double *value = tree->value + node * tree->n_values;

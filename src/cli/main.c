@@ -28,6 +28,7 @@ static const subcommand subcommands[] = {
     {"importance", cli_cmd_importance, "rank a saved model's features by permutation importance"},
     {"knob-importance", cli_cmd_knob_importance,
      "rank a tuning study's knobs by fANOVA or PED-ANOVA importance"},
+    {"report", cli_cmd_report, "write one HTML page of plots of a study or a model file"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
