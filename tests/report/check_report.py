@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks a `dial report` page in a real browser: headless Chromium.
 
-    check_report.py [--widths 1280,390] [--expect NAME,...] [--model] PAGE.html ...
+    check_report.py [--widths 1280,390] [--expect NAME,...] [--model]
+                    [--save-screenshots DIR] PAGE.html[:NAME,...] ...
     check_report.py --self-test        # the fixtures in tests/report/fixtures/
 
 For each page, one headless Chromium is driven over the DevTools protocol
@@ -24,9 +25,9 @@ else a proxy on a closed port) and keeps a net-log. What must hold
   not one colour in the screenshot; the page is not one colour, not wider
   than the window, and has a viewport meta tag (a phone needs it);
 - every standard plot is drawn or explained by a p.plot-missing; the plots
-  given with --expect are drawn; a study page has table#trials,
-  section#settings and section#best with a <code> (a model page, --model,
-  needs only section#settings).
+  given with --expect (every page) or after PAGE.html: (that page) are drawn; a study page has table#trials,
+  section#settings and section#best with a <code>; a model page (--model)
+  section#settings and table#knobs.
 
 Exit status: 0 when every page passes, 1 when one fails (one line per failed
 assertion), 77 (CTest's skip) when Chromium is not installed; the way to
@@ -47,15 +48,17 @@ import sys
 import tempfile
 import time
 import zlib
-from itertools import accumulate
 
 SKIP = 77
 MARKS = {"circle", "rect", "line", "polyline", "path", "text"}
 STUDY_PLOTS = ["history", "parallel", "contour", "importance", "intermediate"]
+MODEL_PLOTS = ["feature-importance", "tree", "coefficients"]
 URL_ATTRIBUTES = {"src", "href", "xlink:href", "srcset", "poster", "action", "formaction", "data", "background"}
+PAGE_EXPECT = re.compile(r"\.html?:[A-Za-z0-9_,-]*$")
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"@import\s+['\"]([^'\"]*)", re.IGNORECASE)
-# The tallest window asked of Chromium: a longer page is checked on its top.
+# The tallest whole-page screenshot --save-screenshots keeps (Chromium's
+# textures have a size limit).
 MAX_HEIGHT = 16384
 
 # Evaluated in the page once it has loaded and its script has run: the box of
@@ -97,9 +100,10 @@ def network_jail():
 
 # ---------------------------------------------------------------- PNG ----
 
-def read_png(data):
-    """Decodes an 8-bit, non-interlaced PNG (what Chromium writes) into
-    (width, height, bytes per pixel, rows as bytes)."""
+def png_filtered_rows(data):
+    """The IHDR facts and the inflated image data of an 8-bit, non-interlaced
+    PNG (what Chromium writes): (width, height, bytes per pixel, data), the
+    data being each row's filter type byte and its filtered bytes."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("the screenshot is not a PNG file")
     position, chunks, header = 8, [], None
@@ -119,71 +123,82 @@ def read_png(data):
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(colour)
     if depth != 8 or interlace != 0 or channels is None:
         raise ValueError(f"the screenshot is an unsupported PNG (depth {depth}, colour type {colour}, interlace {interlace})")
-    raw = zlib.decompress(b"".join(chunks))
-    stride = width * channels
-    rows, previous = [], bytes(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], raw[start + 1:start + 1 + stride]
-        rows.append(unfilter(kind, line, previous, channels))
-        previous = rows[-1]
-    return width, height, channels, rows
+    return width, height, channels, zlib.decompress(b"".join(chunks))
+
+
+def predict(kind, left, up, upper_left):
+    """The PNG filter's prediction of a byte from its left, upper and upper
+    left neighbours (PNG specification, section 9)."""
+    if kind == 0:
+        return 0
+    if kind == 1:
+        return left
+    if kind == 2:
+        return up
+    if kind == 3:
+        return (left + up) >> 1
+    if kind == 4:
+        estimate = left + up - upper_left
+        to_left, to_up, to_corner = abs(estimate - left), abs(estimate - up), abs(estimate - upper_left)
+        if to_left <= to_up and to_left <= to_corner:
+            return left
+        return up if to_up <= to_corner else upper_left
+    raise ValueError(f"unknown PNG filter type {kind}")
 
 
 def unfilter(kind, line, previous, bpp):
-    # None, Sub and Up are done a channel or a row at a time by the C loops
-    # behind map and accumulate; Average and Paeth depend on the byte just
-    # decoded, so they go byte by byte.
-    if kind == 0:
-        return bytes(line)
-    if kind == 1:
-        out = bytearray(line)
-        for channel in range(bpp):
-            out[channel::bpp] = bytes(map((255).__and__, accumulate(line[channel::bpp])))
-        return bytes(out)
-    if kind == 2:
-        return bytes(map((255).__and__, map(int.__add__, line, previous)))
     out = bytearray(line)
-    if kind == 3:
-        for i in range(len(out)):
-            left = out[i - bpp] if i >= bpp else 0
-            out[i] = (out[i] + ((left + previous[i]) >> 1)) & 255
-        return bytes(out)
-    if kind != 4:
-        raise ValueError(f"unknown PNG filter type {kind}")
-    for i in range(bpp):
-        out[i] = (line[i] + previous[i]) & 255
-    for i in range(bpp, len(out)):
-        left, up, corner = out[i - bpp], previous[i], previous[i - bpp]
-        if up == corner:  # the common case, a flat row above: Paeth picks left
-            out[i] = (line[i] + left) & 255
-            continue
-        to_left = up - corner if up > corner else corner - up
-        to_up = left - corner if left > corner else corner - left
-        to_corner = abs(left + up - corner - corner)
-        if to_left <= to_up and to_left <= to_corner:
-            out[i] = (line[i] + left) & 255
-        elif to_up <= to_corner:
-            out[i] = (line[i] + up) & 255
-        else:
-            out[i] = (line[i] + corner) & 255
+    for i in range(len(out)):
+        left = out[i - bpp] if i >= bpp else 0
+        upper_left = previous[i - bpp] if i >= bpp else 0
+        out[i] = (out[i] + predict(kind, left, previous[i], upper_left)) & 255
     return bytes(out)
 
 
-def colours_in_box(image, box):
-    """The number of colours in the box (x, y, width, height), clipped to the
-    image, counting up to two: all that the checks need to know."""
-    width, height, channels, rows = image
-    x0, y0 = max(0, box[0]), max(0, box[1])
-    x1, y1 = min(width, box[0] + box[2]), min(height, box[1] + box[3])
-    if x1 <= x0 or y1 <= y0:
-        return 0
-    first = rows[y0][x0 * channels:(x0 + 1) * channels]
-    plain = first * (x1 - x0)
-    for y in range(y0, y1):
-        if rows[y][x0 * channels:x1 * channels] != plain:
-            return 2
-    return 1
+def png_is_one_colour(data):
+    """Whether every pixel of the PNG is the colour of the first, read
+    without decoding the image: the first row is decoded, and under a row of
+    one colour P the filtered bytes of the same row again are known for each
+    filter type (None: P repeated; Sub: P then zeros; Up and Paeth: zeros;
+    Average: P - P/2 then zeros). A row that differs from them is another
+    row, so the answer comes at the first row that differs: a page or a
+    plot with something drawn costs a few comparisons, made by C loops."""
+    width, height, bpp, raw = png_filtered_rows(data)
+    stride = width * bpp
+    first = unfilter(raw[0], raw[1:1 + stride], bytes(stride), bpp)
+    pixel = first[:bpp]
+    if first != pixel * width:
+        return False
+    rest = bytes(stride - bpp)
+    same_again = {0: pixel * width, 1: pixel + rest, 2: bytes(stride),
+                  3: bytes((value - (value >> 1)) & 255 for value in pixel) + rest, 4: bytes(stride)}
+    view = memoryview(raw)
+    for y in range(1, height):
+        start = y * (stride + 1)
+        if view[start + 1:start + 1 + stride] != same_again.get(raw[start]):
+            return False
+    return True
+
+
+def encode_png(rows, bpp, kinds):
+    """A PNG of rows (bytes, bpp bytes per pixel: 3 RGB, 4 RGBA), row y
+    filtered with the filter type kinds[y % len(kinds)]: for the self-test
+    of png_is_one_colour under each filter."""
+    raw, previous = bytearray(), bytes(len(rows[0]))
+    for y, row in enumerate(rows):
+        kind = kinds[y % len(kinds)]
+        raw.append(kind)
+        for i in range(len(row)):
+            left = row[i - bpp] if i >= bpp else 0
+            upper_left = previous[i - bpp] if i >= bpp else 0
+            raw.append((row[i] - predict(kind, left, previous[i], upper_left)) & 255)
+        previous = row
+
+    def chunk(name, body):
+        return struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body))
+    header = struct.pack(">IIBBBBB", len(rows[0]) // bpp, len(rows), 8, {3: 2, 4: 6}[bpp], 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw)))
+            + chunk(b"IEND", b""))
 
 
 # ---------------------------------------------------------------- HTML ---
@@ -379,10 +394,16 @@ class Browser:
             raise RuntimeError(f"the probe failed: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
+    def screenshot(self, x, y, width, height):
+        """A PNG of the page's box (x, y, width, height) in CSS px, as drawn."""
+        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                         clip={"x": x, "y": y, "width": width, "height": height, "scale": 1})
+        return base64.b64decode(shot["data"])
+
     def render(self, url, width):
         """Lays the page out in a width x 800 px window and loads it; returns
-        (dom after the page's script ran, probe, screenshot PNG bytes,
-        console messages, URLs requested other than the page)."""
+        (dom after the page's script ran, probe, console messages, URLs
+        requested other than the page). screenshot() then shows it."""
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=800, deviceScaleFactor=1, mobile=False)
         self.events = []
         self.call("Page.navigate", url=url)
@@ -391,9 +412,6 @@ class Browser:
         self.evaluate("new Promise(done => requestAnimationFrame(() => setTimeout(done, 50)))")
         probe = json.loads(self.evaluate(PROBE))
         dom = self.evaluate("document.documentElement.outerHTML")
-        height = max(1, min(probe["height"], MAX_HEIGHT))
-        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
         console, requests = [], []
         for event in self.events:
             parameters = event.get("params", {})
@@ -413,7 +431,7 @@ class Browser:
                 requested = parameters.get("request", {}).get("url", "")
                 if requested != url and not requested.startswith("data:"):
                     requests.append(requested)
-        return dom, probe, base64.b64decode(shot["data"]), console, requests
+        return dom, probe, console, requests
 
     def close(self):
         """Ends Chromium; returns the requests the page started, from the net-log."""
@@ -434,8 +452,10 @@ class Browser:
 
 # --------------------------------------------------------------- checks --
 
-def check_page(chromium, workdir, path, widths, expect, model):
-    """Every failed assertion about one page, as lines."""
+def check_page(browser, path, widths, expect, model, save_dir=None):
+    """Every failed assertion about one page but its net-log's (see
+    check_in_one_browser), as lines. With save_dir, the screenshots are kept
+    there as PAGE-WIDTH.png."""
     name = os.path.basename(path)
     try:
         with open(path, encoding="utf-8") as page:
@@ -455,21 +475,41 @@ def check_page(chromium, workdir, path, widths, expect, model):
         failures.append(f"{name}: no plot has a mark without the page's script (it must read fully without it)")
 
     url = "file://" + os.path.abspath(path)
-    run = tempfile.mkdtemp(dir=workdir)
-    browser = Browser(chromium, run)
-    try:
-        for width in widths:
-            failures += check_rendering(browser, url, width, f"{name} at {width} px", static, expect, model)
-    finally:
-        started = browser.close()
-    for request in sorted(set(started)):
-        if request != url:
-            failures.append(f"{name}: the net-log shows a request to {request} (the page must open with no network)")
+    for width in widths:
+        saved = os.path.join(save_dir, f"{os.path.splitext(name)[0]}-{width}.png") if save_dir else None
+        failures += check_rendering(browser, url, width, f"{name} at {width} px", static, expect, model, saved)
     return failures
 
 
-def check_rendering(browser, url, width, where, static, expect, model):
-    dom, probe, png, console, requests = browser.render(url, width)
+def check_in_one_browser(chromium, workdir, paths, widths, expect, model, save_dir=None):
+    """check_page for each page, in one Chromium (its start costs more than
+    a page), then its net-log: a request in it is blamed on the page when
+    there was one, else on the pages together (the DevTools events have
+    already named the page). Returns the failures, as lines."""
+    failures = []
+    browser = Browser(chromium, tempfile.mkdtemp(dir=workdir))
+    try:
+        for argument in paths:
+            path, own = argument, []
+            if PAGE_EXPECT.search(argument):
+                path, _, names = argument.rpartition(":")
+                own = [name for name in names.split(",") if name]
+            failures += check_page(browser, path, widths, expect + own, model, save_dir)
+    finally:
+        started = browser.close()
+    paths = [path.rpartition(":")[0] if PAGE_EXPECT.search(path) else path for path in paths]
+    pages = {"file://" + os.path.abspath(path) for path in paths}
+    names = ", ".join(os.path.basename(path) for path in paths)
+    for request in sorted(set(started) - pages):
+        failures.append(f"{names}: the net-log shows a request to {request} (the page must open with no network)")
+    return failures
+
+
+def check_rendering(browser, url, width, where, static, expect, model, saved):
+    dom, probe, console, requests = browser.render(url, width)
+    if saved:
+        with open(saved, "wb") as out:
+            out.write(browser.screenshot(0, 0, width, max(1, min(probe["height"], MAX_HEIGHT))))
     found = [f"{where}: {line}" for line in dict.fromkeys(console)]
     for request in dict.fromkeys(requests):
         found.append(f"{where}: request to {request} (the page must open with no network)")
@@ -480,9 +520,10 @@ def check_rendering(browser, url, width, where, static, expect, model):
     found += check_dom(reader, where, expect, model)
     if probe["width"] > width:
         found.append(f"{where}: the page is {probe['width']} px wide, wider than the window (it scrolls sideways)")
-    image = read_png(png)
-    if colours_in_box(image, (0, 0, image[0], image[1])) < 2:
-        found.append(f"{where}: the screenshot is one colour (a blank page)")
+    # A screenshot of the window as it opens, then one of each plot's box:
+    # a blank page is blank at its top, and a box alone is a small picture.
+    if png_is_one_colour(browser.screenshot(0, 0, width, 800)):
+        found.append(f"{where}: the window shows one colour (a blank page)")
     for figure in probe["figures"]:
         x, y, box_width, box_height = figure["box"]
         label = f"{where}: figure#{figure['id'] or '(no id)'}"
@@ -490,9 +531,7 @@ def check_rendering(browser, url, width, where, static, expect, model):
             found.append(f"{label}: its svg has no size on screen ({box_width}x{box_height} px)")
         elif x < 0 or x + box_width > width:
             found.append(f"{label}: its svg ({box_width} px wide from x={x}) does not fit the {width} px window")
-        elif y >= image[1]:
-            found.append(f"{label}: starts at y={y}, below the {image[1]} px screenshot")
-        elif colours_in_box(image, figure["box"]) < 2:
+        elif png_is_one_colour(browser.screenshot(x, y, box_width, box_height)):
             found.append(f"{label}: its svg box {box_width}x{box_height} at ({x},{y}) is one colour"
                          " in the screenshot (nothing drawn)")
     return found
@@ -509,16 +548,15 @@ def check_dom(reader, where, expect, model):
             found.append(f"{label}: holds {figure['svgs']} svg elements, expected exactly one")
         elif figure["marks"] == 0:
             found.append(f"{label}: its svg has no mark (circle, rect, line, polyline, path or text)")
-    if not model:
-        for plot in STUDY_PLOTS:
-            if f"plot-{plot}" not in drawn and f"missing-{plot}" not in reader.missing:
-                found.append(f"{where}: plot '{plot}' is neither drawn (figure#plot-{plot}) "
-                             f"nor explained (p.plot-missing#missing-{plot})")
+    for plot in MODEL_PLOTS if model else STUDY_PLOTS:
+        if f"plot-{plot}" not in drawn and f"missing-{plot}" not in reader.missing:
+            found.append(f"{where}: plot '{plot}' is neither drawn (figure#plot-{plot}) "
+                         f"nor explained (p.plot-missing#missing-{plot})")
     for plot in expect:
         if f"plot-{plot}" not in drawn:
             found.append(f"{where}: expected figure#plot-{plot}, not drawn"
                          + (" (the page says it is missing)" if f"missing-{plot}" in reader.missing else ""))
-    wanted = [("settings", "section")] + ([] if model else [("trials", "table"), ("best", "section")])
+    wanted = [("settings", "section")] + ([("knobs", "table")] if model else [("trials", "table"), ("best", "section")])
     for element_id, tag in wanted:
         if reader.ids.get(element_id) != tag:
             found.append(f"{where}: no {tag}#{element_id}")
@@ -527,15 +565,13 @@ def check_dom(reader, where, expect, model):
     return found
 
 
-def check_pages(paths, widths, expect, model):
+def check_pages(paths, widths, expect, model, save_dir):
     chromium = find_chromium()
     if chromium is None:
         print("SKIP: chromium is not installed (scripts/install-deps.sh browser installs it; make test does)")
         return SKIP
-    failures = []
     with tempfile.TemporaryDirectory(prefix="check_report.") as workdir:
-        for path in paths:
-            failures += check_page(chromium, workdir, path, widths, expect, model)
+        failures = check_in_one_browser(chromium, workdir, paths, widths, expect, model, save_dir)
     for line in failures:
         print(f"FAIL: {line}")
     if not failures:
@@ -552,6 +588,8 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 # asks both witnesses, the DevTools events and the net-log.
 BAD_FIXTURES = {
     "bad-blank-plot.html": ["figure#plot-history: its svg box"],
+    "bad-blank-page.html": ["at 1280 px: the window shows one colour (a blank page)",
+                            "figure#plot-contour: its svg box"],
     "bad-no-marks.html": ["figure#plot-parallel: its svg has no mark"],
     "bad-external-img.html": ["names something outside the page: img src='https://example.com/dial-logo.png'",
                               "at 1280 px: request to https://example.com/dial-logo.png",
@@ -565,17 +603,38 @@ BAD_FIXTURES = {
 }
 
 
+def png_self_test():
+    """png_is_one_colour on PNGs of known pixels, under every filter type
+    and a mix of them; the problems found, as lines."""
+    problems = []
+    for bpp in (3, 4):
+        plain = [bytes([200, 17, 99, 255][:bpp]) * 6 for _ in range(5)]
+        changed_last = plain[:-1] + [plain[-1][:-1] + bytes([plain[-1][-1] ^ 1])]
+        changed_first = [bytes([201, 17, 99, 255][:bpp]) + plain[0][bpp:]] + plain[1:]
+        for kinds in ([0], [1], [2], [3], [4], [0, 1, 2, 3, 4], [4, 3, 2, 1, 0]):
+            for rows, want in ((plain, True), (changed_last, False), (changed_first, False)):
+                if png_is_one_colour(encode_png(rows, bpp, kinds)) != want:
+                    problems.append(f"png_is_one_colour is wrong on {'one colour' if want else 'two colours'}"
+                                    f" with filters {kinds}, {bpp} bytes per pixel")
+    return problems
+
+
 def self_test():
+    problems = png_self_test()
     chromium = find_chromium()
     if chromium is None:
+        for line in problems:
+            print(f"FAIL: {line}")
         print("SKIP: chromium is not installed (scripts/install-deps.sh browser installs it; make test does)")
-        return SKIP
-    problems = []
+        return 1 if problems else SKIP
     with tempfile.TemporaryDirectory(prefix="check_report.") as workdir:
-        good = check_page(chromium, workdir, os.path.join(FIXTURES, "good.html"), [1280, 390], [], False)
+        good = check_in_one_browser(chromium, workdir, [os.path.join(FIXTURES, "good.html")], [1280, 390], [], False)
         problems += [f"good.html must pass, but: {line}" for line in good]
+        # The bad pages share a browser, so its net-log's lines name them all.
+        bad = check_in_one_browser(chromium, workdir, [os.path.join(FIXTURES, name) for name in BAD_FIXTURES],
+                                   [1280], [], False)
         for fixture, expected_failures in BAD_FIXTURES.items():
-            found = check_page(chromium, workdir, os.path.join(FIXTURES, fixture), [1280], [], False)
+            found = [line for line in bad if fixture in line.split(": ")[0]]
             for expected in expected_failures:
                 if not any(expected in line for line in found):
                     problems.append(f"{fixture} must fail with '{expected}'; it gave: {found or 'no failure'}")
@@ -594,6 +653,7 @@ def main():
     parser.add_argument("--widths", default="1280,390", help="window widths in px, comma-separated")
     parser.add_argument("--expect", default="", help="plot NAMEs that must be drawn, comma-separated")
     parser.add_argument("--model", action="store_true", help="the pages are model reports, not study reports")
+    parser.add_argument("--save-screenshots", metavar="DIR", help="keep each screenshot as DIR/PAGE-WIDTH.png")
     parser.add_argument("--self-test", action="store_true", help="check the checker on tests/report/fixtures")
     arguments = parser.parse_args()
     if arguments.self_test:
@@ -602,7 +662,7 @@ def main():
         parser.error("no page to check")
     widths = [int(width) for width in arguments.widths.split(",") if width]
     expect = [name for name in arguments.expect.split(",") if name]
-    return check_pages(arguments.pages, widths, expect, arguments.model)
+    return check_pages(arguments.pages, widths, expect, arguments.model, arguments.save_screenshots)
 
 
 if __name__ == "__main__":
