@@ -62,13 +62,15 @@ CSS_IMPORT = re.compile(r"@import\s+['\"]([^'\"]*)", re.IGNORECASE)
 MAX_HEIGHT = 16384
 
 # Evaluated in the page once it has loaded and its script has run: the box of
-# every plot's svg (of the figure when it has none) and the page's size.
+# every plot's svg (of the figure when it has none), where the figure ends
+# (caption included) and the page's size.
 PROBE = """JSON.stringify({
   height: Math.ceil(document.documentElement.scrollHeight),
   width: Math.ceil(document.documentElement.scrollWidth),
   figures: Array.from(document.querySelectorAll('figure.plot')).map(function (figure) {
     var box = (figure.querySelector('svg') || figure).getBoundingClientRect();
-    return {id: figure.id, box: [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height].map(Math.round)};
+    return {id: figure.id, box: [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height].map(Math.round),
+            bottom: Math.ceil(figure.getBoundingClientRect().bottom + window.scrollY)};
   })
 })"""
 
