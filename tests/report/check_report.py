@@ -92,11 +92,13 @@ def find_chromium():
 
 
 def network_jail():
-    """The prefix that runs Chromium with no network, and the flags that go with it."""
+    """The prefix that runs Chromium with no network, and the flags that go
+    with it: a network namespace of its own (root's, else one in a user
+    namespace), else every request sent to a closed local port."""
     unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-n"], []
-    # Without a network namespace every request goes to a closed local port.
+    for prefix in ([unshare, "-n"], [unshare, "-r", "-n"]) if unshare else ():
+        if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+            return prefix, []
     return [], ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
 
 
@@ -489,14 +491,21 @@ def check_in_one_browser(chromium, workdir, paths, widths, expect, model, save_d
     there was one, else on the pages together (the DevTools events have
     already named the page). Returns the failures, as lines."""
     failures = []
-    browser = Browser(chromium, tempfile.mkdtemp(dir=workdir))
+    try:
+        browser = Browser(chromium, tempfile.mkdtemp(dir=workdir))
+    except (OSError, RuntimeError) as error:
+        return [f"Chromium did not start: {error}"]
     try:
         for argument in paths:
             path, own = argument, []
             if PAGE_EXPECT.search(argument):
                 path, _, names = argument.rpartition(":")
                 own = [name for name in names.split(",") if name]
-            failures += check_page(browser, path, widths, expect + own, model, save_dir)
+            try:
+                failures += check_page(browser, path, widths, expect + own, model, save_dir)
+            except RuntimeError as error:
+                failures.append(f"{os.path.basename(path)}: Chromium failed on it: {error}")
+                break  # the browser is in no state to go on
     finally:
         started = browser.close()
     paths = [path.rpartition(":")[0] if PAGE_EXPECT.search(path) else path for path in paths]
