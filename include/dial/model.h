@@ -176,6 +176,12 @@ typedef struct dial_model_family {
      * Fails with DIAL_ERR_FORMAT when the tensors are not its trees. */
     dial_status (*trees)(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                          const dial_fit_input *in, size_t index, size_t *n_trees, dial_tree *out);
+
+    /* Optional (NULL: none): the name of the learned tensor that weighs
+     * each input of the design matrix, a row per class score or one
+     * vector (a linear model's "coef"), so that `dial report` draws the
+     * coefficients without knowing the family's tensors. */
+    const char *coefficients;
 } dial_model_family;
 
 /* ---- the registry ----------------------------------------------------

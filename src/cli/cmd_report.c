@@ -141,9 +141,11 @@ static void settings_section(report_buf *buf, const report_study *rs) {
     const char *sampler = identity_or(rs, "sampler", unknown);
     const char *startup = dial_study_identity_get(&rs->identity, "startup_trials");
     const char *grid = dial_study_identity_get(&rs->identity, "grid_points");
-    char *sampler_text = startup ? cli_format("%s (qmc for the first %s trials)", sampler, startup)
-                         : grid  ? cli_format("%s (%s points per continuous knob)", sampler, grid)
-                                 : cli_strdup(sampler);
+    char *sampler_text = rs->sampler_plan ? cli_strdup(rs->sampler_plan)
+                         : startup
+                             ? cli_format("%s (qmc for the first %s trials)", sampler, startup)
+                         : grid ? cli_format("%s (%s points per continuous knob)", sampler, grid)
+                                : cli_strdup(sampler);
     report_setting(buf, "sampler", sampler_text);
     free(sampler_text);
     report_setting(buf, "pruner", identity_or(rs, "pruner", "none"));

@@ -22,11 +22,15 @@
 static bool contour_knobs(const report_study *rs, size_t pick[2]) {
     size_t found = 0;
     if (rs->has_importance) {
-        for (size_t r = 0; r < rs->importance.n_knobs && found < 2; r++)
+        /* a knob active in fewer than half the trials (a conditional one)
+         * would leave the pair few trials to draw */
+        for (size_t r = 0; r < rs->importance.n_knobs && found < 2; r++) {
+            const dial_knob_share *share = &rs->importance.knobs[r];
+            if (2 * share->n_trials < rs->importance.n_trials) continue;
             for (size_t k = 0; k < rs->n_knobs; k++)
-                if (!rs->knobs[k].categorical &&
-                    strcmp(rs->knobs[k].name, rs->importance.knobs[r].knob) == 0)
+                if (!rs->knobs[k].categorical && strcmp(rs->knobs[k].name, share->knob) == 0)
                     pick[found++] = k;
+        }
         if (found == 2) return true;
         found = 0;
     }
@@ -82,9 +86,11 @@ void report_plot_contour(report_buf *buf, const report_study *rs) {
     double low, high;
     report_value_range(rs, &low, &high);
     report_figure_begin(buf, "contour");
-    report_frame frame = {.right = 80};
+    report_frame frame = {.right = 80, .no_grid = true};
     report_scale_fit(&frame.x, px, m, rs->knobs[pick[0]].log);
     report_scale_fit(&frame.y, py, m, rs->knobs[pick[1]].log);
+    frame.x.integer = rs->knobs[pick[0]].integer;
+    frame.y.integer = rs->knobs[pick[1]].integer;
     report_frame_begin(&frame, buf, WIDTH, HEIGHT, "contour");
     /* Each cell takes the inverse-distance-weighted mean of the trials'
      * values, distances in the plot's own (log where searched so)

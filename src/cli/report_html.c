@@ -1,8 +1,9 @@
 /* The page of `dial report` (report_html.h): a growing buffer, escaping,
  * the inline style and script, figures and the atomic write. The style
  * lays the plots out two to a row on a wide screen and one under another
- * below 700 px (a phone), and lets the trial table scroll sideways rather
- * than squeeze its columns. */
+ * below 700 px (a phone), where the plots' text is drawn larger (a plot
+ * 640 units wide shrinks to about 370 px there), and lets the trial table
+ * scroll sideways rather than squeeze its columns. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,7 @@ static const char style[] =
     "figure.plot svg{width:100%;height:auto;display:block}\n"
     "figcaption{font-size:.9em;color:#444;margin-top:4px}\n"
     "p.plot-missing{border:1px dashed #bbb;padding:8px;color:#555}\n"
-    ".scroll{overflow-x:auto;max-width:100%}\n"
+    ".scroll{overflow-x:auto;max-width:100%}#settings td,#best td{overflow-wrap:anywhere}\n"
     "table{border-collapse:collapse;font-size:.9em}th,td{padding:3px 8px;"
     "border-bottom:1px solid #eee;text-align:left;vertical-align:top}\n"
     "td.n,#trials td{text-align:right;font-variant-numeric:tabular-nums}#trials "
@@ -91,7 +92,7 @@ static const char style[] =
     "padding:8px;border-radius:4px}\n"
     "svg text{font-family:system-ui,sans-serif}\n"
     "@media (max-width:700px){.plots{grid-template-columns:1fr}body{font-size:14px;"
-    "padding:0 8px 24px}}\n";
+    "padding:0 8px 24px}figure.plot{padding:4px}svg text{font-size:20px}}\n";
 
 /* Sorting only: the page reads the same without it. A header cell sorts
  * its column, by number when the header's class is "n" (a cell's data-v

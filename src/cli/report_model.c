@@ -187,32 +187,30 @@ static char **input_names(const dial_model *model, size_t *n_out) {
     return names;
 }
 
-/* The tensor the model says runs over its inputs, one row per class
- * score (or one vector): what a linear model learned. */
+/* The tensor the family names as its weights per input (a linear
+ * model's), when its shape is a vector over the inputs or a row per class
+ * score over them. */
 static const dial_tensor *coefficient_tensor(const dial_model *model) {
+    const char *name = dial_model_get_family(model)->coefficients;
     const dial_tensors *tensors = dial_model_get_tensors(model);
-    for (size_t i = 0; i < tensors->count; i++) {
+    for (size_t i = 0; name && i < tensors->count; i++) {
         const dial_tensor *t = &tensors->items[i];
-        if (strncmp(t->name, "preprocess.", 11) == 0 || t->dtype != DIAL_F64) continue;
-        if (t->ndim == 1 && dial_model_tensor_axis(model, t->name, 0) == DIAL_AXIS_INPUTS) return t;
-        if (t->ndim == 2 && dial_model_tensor_axis(model, t->name, 1) == DIAL_AXIS_INPUTS) return t;
+        if (strcmp(t->name, name) != 0 || t->dtype != DIAL_F64) continue;
+        if (t->ndim == 1 || t->ndim == 2) return t;
     }
     return NULL;
 }
 
 static void coefficients(report_buf *buf, const dial_model *model) {
     const char *family = dial_model_get_family(model)->name;
-    bool linear = strcmp(family, "linear") == 0 || strcmp(family, "logistic") == 0;
-    const dial_tensor *t = linear ? coefficient_tensor(model) : NULL;
+    const dial_tensor *t = coefficient_tensor(model);
     size_t n_names;
     char **names = input_names(model, &n_names);
     size_t cols = t ? t->shape[t->ndim - 1] : 0, rows = t && t->ndim == 2 ? t->shape[0] : 1;
     if (!t || cols != n_names) {
-        char *why =
-            linear ? cli_format("No coefficients: the %s model holds none over its inputs.", family)
-                   : cli_format("No coefficients: a %s model is not linear (they are drawn "
-                                "for linear and logistic models).",
-                                family);
+        char *why = cli_format("No coefficients: a %s model learns no weight per input (they are "
+                               "drawn for linear models such as linear and logistic).",
+                               family);
         report_missing(buf, "coefficients", why);
         free(why);
         for (size_t j = 0; j < n_names; j++) free(names[j]);

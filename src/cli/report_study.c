@@ -134,6 +134,8 @@ static void find_knobs(report_study *rs) {
             knob->categorical = param ? param->kind == DIAL_PARAM_CHOICE
                                       : trial->param_kinds[p] == DIAL_PARAM_CHOICE;
             knob->log = param && param->kind != DIAL_PARAM_CHOICE && param->log;
+            knob->integer =
+                param ? param->kind == DIAL_PARAM_INT : trial->param_kinds[p] == DIAL_PARAM_INT;
             if (param && knob->categorical)
                 for (size_t c = 0; c < param->n_choices; c++) add_choice(knob, param->choices[c]);
         }
@@ -146,6 +148,33 @@ static void find_knobs(report_study *rs) {
             free(text);
         }
     }
+}
+
+/* The sampler's plan as the run's header said it ("auto: qmc for the
+ * first 10 trials, then gp (...)"): the stored study cannot tell it (it is
+ * read with no sampler), so a study in memory is opened with the settings
+ * the identity recorded and the space, and asked. Nothing is written
+ * anywhere; NULL when the identity lacks them. */
+static char *sampler_plan(dial_ctx *ctx, const report_study *rs) {
+    const char *kind_text = dial_study_identity_get(&rs->identity, "sampler");
+    const char *seed_text = dial_study_identity_get(&rs->identity, "seed");
+    const char *startup_text = dial_study_identity_get(&rs->identity, "startup_trials");
+    const char *grid_text = dial_study_identity_get(&rs->identity, "grid_points");
+    dial_sampler_kind kind;
+    if (!rs->has_space || !kind_text || !dial_sampler_kind_parse(kind_text, &kind)) return NULL;
+    dial_study_options options = {.direction = rs->direction,
+                                  .sampler = kind,
+                                  .space = &rs->space,
+                                  .seed = seed_text ? strtoull(seed_text, NULL, 10) : 0,
+                                  .startup_trials =
+                                      startup_text ? strtoull(startup_text, NULL, 10) : 0,
+                                  .grid_points = grid_text ? strtoull(grid_text, NULL, 10) : 0};
+    dial_study *memory = NULL;
+    if (dial_study_open(ctx, &options, &memory) != DIAL_OK) return NULL;
+    char plan[512];
+    dial_study_sampler_plan(memory, plan, sizeof plan);
+    dial_study_free(memory);
+    return cli_strdup(plan);
 }
 
 dial_status report_study_read(dial_ctx *ctx, const char *path, const char *name,
@@ -172,6 +201,7 @@ dial_status report_study_read(dial_ctx *ctx, const char *path, const char *name,
             out->best = (long)i;
     }
     find_knobs(out);
+    out->sampler_plan = sampler_plan(ctx, out);
     /* The same options as `dial knob-importance` without any: the page
      * shows what that command would print. */
     dial_knob_importance_options options = {.method = DIAL_KNOB_IMPORTANCE_FANOVA};
@@ -194,6 +224,7 @@ void report_study_free(report_study *rs) {
     }
     free(rs->knobs);
     free(rs->importance_refusal);
+    free(rs->sampler_plan);
     dial_knob_importance_result_free(&rs->importance);
     dial_space_free(&rs->space);
     dial_study_identity_free(&rs->identity);

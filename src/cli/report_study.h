@@ -27,6 +27,7 @@ typedef struct report_knob {
     const char *name; /* borrowed from the trials */
     char *plot_name;  /* "slice-" id part (report_plot_name); owned */
     bool categorical, log;
+    bool integer; /* an int knob: whole-number ticks */
     size_t n_choices;
     char **choices; /* owned: a categorical's values, in the space's order */
 } report_knob;
@@ -48,6 +49,7 @@ typedef struct report_study {
     long best;                /* index in trials of the best complete trial, or -1 */
     size_t counts[4];         /* per dial_trial_state */
     const char *metric;       /* the value's name: the metric, or "value" */
+    char *sampler_plan;       /* owned: dial_study_sampler_plan's line, or NULL */
 } report_study;
 
 /* Reads study name (NULL: the file's only one) of path: its trials, its

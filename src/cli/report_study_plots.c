@@ -207,7 +207,7 @@ void report_plot_parallel(report_buf *buf, const report_study *rs) {
     size_t n_axes = rs->n_knobs + 1;
     report_scale *scales = cli_alloc(n_axes, sizeof *scales);
     report_figure_begin(buf, "parallel");
-    report_frame frame = {.left = 40, .right = 70, .bottom = 60};
+    report_frame frame = {.left = 40, .right = 70, .top = 36, .bottom = 60};
     report_frame_begin(&frame, buf, WIDTH, HEIGHT, "parallel coordinates");
     double *xs = cli_alloc(n_axes, sizeof *xs);
     for (size_t a = 0; a < n_axes; a++) {
@@ -256,7 +256,7 @@ void report_plot_parallel(report_buf *buf, const report_study *rs) {
         report_number_short(scales[a].low, text, sizeof text);
         report_text(buf, x, frame.y.from - 4, side, 11, text);
         report_number_short(scales[a].high, text, sizeof text);
-        report_text(buf, x, frame.y.to + 10, side, 11, text);
+        report_text(buf, x, frame.y.to - 6 - (double)(a % 2) * 14, side, 11, text);
     }
     report_colorbar(&frame, low, high, rs->metric);
     report_frame_end(&frame);
@@ -310,6 +310,7 @@ static void slice_one(report_buf *buf, const report_study *rs, size_t k, const b
     report_frame frame = {0};
     report_scale_fit(&frame.y, ys, n_ys, false);
     knob_scale(rs, k, &frame.x);
+    frame.x.integer = knob->integer;
     char *label = cli_format("slice of %s", knob->name);
     report_frame_begin(&frame, buf, WIDTH, HEIGHT, label);
     char *axis = cli_format("%s%s", knob->name, knob->log ? " (log scale)" : "");

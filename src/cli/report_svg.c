@@ -45,8 +45,9 @@ void report_number_short(double v, char *buf, size_t size) {
         snprintf(buf, size, "0");
         return;
     }
-    /* whole numbers as such: trial 10000, not 1e+04 */
-    if (v == floor(v) && fabs(v) < 1e9)
+    /* whole numbers as such (trial 10000, not 1e+04), and large ones to
+     * the unit (63670, not 6.367e+04) */
+    if ((v == floor(v) || fabs(v) >= 1e4) && fabs(v) < 1e9)
         snprintf(buf, size, "%.0f", v);
     else
         snprintf(buf, size, "%.4g", v);
@@ -164,7 +165,7 @@ void report_axis_y(const report_frame *frame, const char *label) {
         char text[32];
         report_number_short(ticks[i], text, sizeof text);
         report_line(buf, x - 5, y, x, y, "#333", 1);
-        report_line(buf, x, y, frame->x.to, y, "#eee", 1);
+        if (!frame->no_grid) report_line(buf, x, y, frame->x.to, y, "#eee", 1);
         report_text(buf, x - 8, y + 4, "end", 12, text);
     }
     double middle = (frame->y.from + frame->y.to) / 2;
@@ -206,7 +207,14 @@ void report_colorbar(const report_frame *frame, double low, double high, const c
     report_text(buf, x + 16, top + 10, "start", 11, text);
     report_number_short(low, text, sizeof text);
     report_text(buf, x + 16, bottom, "start", 11, text);
-    report_text(buf, x + 16, (top + bottom) / 2, "start", 11, label);
+    /* the name would not fit beside the bar: it is the bar's hover text,
+     * and the caption says what the colour is */
+    report_printf(buf,
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"%.1f\" "
+                  "fill=\"none\" stroke=\"#333\" stroke-width=\"0.5\"><title>",
+                  x, top, bottom - top);
+    report_escape(buf, label);
+    report_puts(buf, "</title></rect>\n");
 }
 
 static void title_and_close(report_buf *buf, const char *element, const char *title) {

@@ -36,6 +36,7 @@ typedef struct report_frame {
     double width, height;            /* the viewBox */
     double left, right, top, bottom; /* margins */
     report_scale x, y;               /* from/to set by report_frame_begin */
+    bool no_grid;                    /* no grid lines across (a heat map) */
 } report_frame;
 
 /* Opens <svg viewBox="0 0 W H" width="100%" role="img" aria-label=...>
@@ -51,7 +52,8 @@ void report_axis_y(const report_frame *frame, const char *label);
 /* An x axis of n categories at 0 .. n-1 (set x to -0.5 .. n-0.5). */
 void report_axis_x_categories(const report_frame *frame, const char *const *names, size_t n,
                               const char *label);
-/* A vertical colour bar at the right margin from low (bottom) to high. */
+/* A vertical colour bar at the right margin from low (bottom) to high,
+ * label its hover text. */
 void report_colorbar(const report_frame *frame, double low, double high, const char *label);
 
 /* The colour at t in [0, 1] of a viridis-like scale (dark purple to

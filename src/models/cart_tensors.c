@@ -31,7 +31,8 @@ static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learne
         const dial_cart_tree *tree = &trees[t];
         for (size_t i = 0; i < tree->n_nodes; i++)
             category[at + i] = tree->category[i] < 0 ? -1 : tree->category[i] + (int64_t)word;
-        memcpy(bits + word, tree->bits, tree->n_words * sizeof *bits);
+        /* a tree with no category split has no bits (NULL): nothing to copy */
+        if (tree->n_words) memcpy(bits + word, tree->bits, tree->n_words * sizeof *bits);
         at += tree->n_nodes;
         word += tree->n_words;
     }

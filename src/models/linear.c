@@ -414,4 +414,5 @@ const dial_model_family dial_model_linear = {
     .fit = linear_fit,
     .predict = linear_predict,
     .validate = linear_validate,
+    .coefficients = "coef",
 };

@@ -886,4 +886,5 @@ const dial_model_family dial_model_logistic = {
     .fit = logistic_fit,
     .predict = logistic_predict,
     .validate = logistic_validate,
+    .coefficients = "coef",
 };

@@ -23,8 +23,11 @@ page_ok() {
 }
 
 # ---- svm on iris: C against gamma, both on log axes
-"$DIAL" tune svm "$IRIS" --target species --trials 30 --study svm.db --quiet >/dev/null ||
+"$DIAL" tune svm "$IRIS" --target species --trials 30 --study svm.db >/dev/null 2>tune.err ||
     fail "dial tune svm failed"
+# the sampler's plan as the run's header said it
+plan=$(sed -n 's/^sampler: //p' tune.err)
+[[ -n $plan ]] || fail "dial tune printed no sampler line"
 check 0 "" report svm.db -o svm.html
 has "wrote svm.html: study 'svm' in svm.db, 30 trials (30 complete, 0 pruned, 0 failed, 0 running), 7 plots"
 page_ok svm.html figure:history figure:intermediate figure:parallel figure:contour \
@@ -33,7 +36,7 @@ page_ok svm.html figure:history figure:intermediate figure:parallel figure:conto
     marks:intermediate:30 rows:30 \
     "setting:model=svm" "setting:target=species" "setting:task=classification" \
     "setting:metric=accuracy (maximize: higher is better)" "setting:folds=5-fold cross-validation" \
-    "setting:sampler=auto (qmc for the first 10 trials)" "setting:pruner=none" "setting:seed=0" \
+    "setting:sampler=$plan" "setting:pruner=none" "setting:seed=0" \
     "setting:trials=30 (30 complete, 0 pruned, 0 failed, 0 running)" \
     "setting:data=$IRIS (fingerprint 8f944fc0ebbce225)" \
     "text:Contour of gamma against C" "text:C (log scale)" "text:gamma (log scale)"
@@ -54,6 +57,15 @@ best, model = (json.load(open(p)) for p in sys.argv[1:3])
 assert model["knobs"]["C"] == best["knobs"]["C"] and model["knobs"]["gamma"] == best["knobs"]["gamma"], (best, model["knobs"])
 PY
 passed=$((passed + 1))
+
+# With the kernel searched too, gamma and degree apply to some kernels only:
+# the contour keeps to knobs most trials have (C and gamma, not degree,
+# which only poly's trials have), the categorical kernel gets a column each.
+"$DIAL" tune svm "$IRIS" --target species --trials 15 --space 'kernel=rbf,linear,poly' \
+    --study kernel.db --quiet >/dev/null || fail "dial tune svm --space kernel failed"
+check 0 "" report kernel.db -o kernel.html
+page_ok kernel.html figure:slice-kernel figure:slice-degree figure:contour marks:slice-kernel:15 \
+    "text:Contour of gamma against C" "text:rbf" "text:poly"
 
 # ---- gbdt with a pruner: pruned trials in the history and the paths
 "$DIAL" tune gbdt "$IRIS" --target species --trials 20 --pruner asha --study gbdt.db --quiet \
@@ -118,6 +130,15 @@ page_ok one.html figure:history missing:parallel missing:contour missing:importa
     "text:No knob importance: study 'knn' in one.db has 1 complete trial; knob importance needs at least 2 (run more trials in it first)" \
     "text:No parallel coordinates: they need at least two complete trials."
 
+# ---- failed trials only: nothing to draw, each plot says why, the table why each failed
+"$DIAL" run --study failed.db --space 'x=float:0..1' --trials 2 --quiet -- "$PROGRAMS/fail.sh" '{x}' \
+    >/dev/null 2>&1
+check 0 "" report failed.db -o failed.html
+has "wrote failed.html: study 'default' in failed.db, 2 trials (0 complete, 0 pruned, 2 failed, 0 running), 0 plots"
+page_ok failed.html missing:history missing:parallel missing:slice-x missing:intermediate rows:2 \
+    "text:No optimisation history: no trial has a value yet." "text:exited with status 3" \
+    "text:No complete trial yet."
+
 # ---- 10,000 trials: under 5 MB, plots thinned and saying so, every row kept
 "$DIAL" run --study big.db --space 'x=float:1e-3..10:log' --space 'n=int:1..8' \
     --space 'opt=adam,sgd' --trials 20 --quiet -- "$PROGRAMS/steps.sh" '{x}' >/dev/null ||
@@ -181,7 +202,15 @@ cmp -s svm.html keep.html || fail "a refused report changed the old page"
 ls | grep -q '\.tmp-' && fail "a temporary file was left behind: $(ls | grep '\.tmp-')"
 passed=$((passed + 2))
 
-# ---- the command is listed
+# ---- the command is listed, its help has an example that works
 check 0 "" --help
-has "report"
+has "  report "
+check 0 "" report --help
+has "Usage: dial report FILE -o REPORT.html [--study-name NAME]"
+has "  dial report s.db -o report.html"
+current="the example of dial report --help"
+ln -s "$(dirname "$IRIS")" data
+("$DIAL" tune svm data/iris.csv --target species --trials 40 --study s.db --quiet >/dev/null &&
+    "$DIAL" report s.db -o report.html >/dev/null) || fail "it failed"
+page_ok report.html figure:contour
 finish
