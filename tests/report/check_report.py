@@ -5,13 +5,14 @@
                     [--save-screenshots DIR] PAGE.html[:NAME,...] ...
     check_report.py --self-test        # the fixtures in tests/report/fixtures/
 
-For each page, one headless Chromium is driven over the DevTools protocol
-(on a pipe): for each width the page is laid out in a window that wide, loaded
-from its file, and once its own script has run the checker reads the DOM, the
-box of every plot's svg, a screenshot of the whole page and every console
-message and request. Chromium runs with the network unreachable (`unshare -n`,
-else a proxy on a closed port) and keeps a net-log. What must hold
-(docs/report.md holds the markup contract):
+One headless Chromium, driven over the DevTools protocol on a pipe, renders
+the pages one after the other: for each width the page is laid out in a
+window that wide (a phone's 390 px too: --window-size cannot go under 500),
+loaded from its file, and once its own script has run the checker reads the
+DOM, the box of every plot's svg and every console message and request, then
+takes screenshots of the window and of each plot's box. Chromium runs with
+the network unreachable (`unshare -n`, else a proxy on a closed port) and
+keeps a net-log. What must hold (docs/report.md holds the markup contract):
 
 - the file names nothing outside itself: every src=, href= and CSS url() is a
   #fragment or a data: URI (a file: subresource leaves no trace in Chromium's
@@ -22,12 +23,12 @@ else a proxy on a closed port) and keeps a net-log. What must hold
   console, so a thrown error, console.error or any other message fails;
 - every figure.plot holds one svg with at least one mark (circle, rect, line,
   polyline, path, text), a nonzero box that fits the window, and a box that is
-  not one colour in the screenshot; the page is not one colour, not wider
-  than the window, and has a viewport meta tag (a phone needs it);
+  not one colour in its screenshot; the window is not one colour, the page
+  not wider than it, and it has a viewport meta tag (a phone needs it);
 - every standard plot is drawn or explained by a p.plot-missing; the plots
-  given with --expect (every page) or after PAGE.html: (that page) are drawn; a study page has table#trials,
-  section#settings and section#best with a <code>; a model page (--model)
-  section#settings and table#knobs.
+  given with --expect (every page) or after PAGE.html: (that page) are
+  drawn; a study page has table#trials, section#settings and section#best
+  with a <code>; a model page (--model) section#settings and table#knobs.
 
 Exit status: 0 when every page passes, 1 when one fails (one line per failed
 assertion), 77 (CTest's skip) when Chromium is not installed; the way to
