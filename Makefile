@@ -74,7 +74,7 @@ demo: quiet-build
 
 # DIAL_TESTS=ON: the tests are required here (cmocka was just installed).
 test:
-	@$(DEPS) build test
+	@$(DEPS) build test browser
 	@$(CONFIGURE) -DDIAL_TESTS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

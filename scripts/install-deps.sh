@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dial needs, and only those that are missing.
-#   scripts/install-deps.sh build|test|bench|fuzz|format ...
+#   scripts/install-deps.sh build|test|bench|fuzz|format|browser ...
 # Called by `make`, `make test`, `make demo` and `make bench`, so the README's
 # commands work on a machine that has only gcc, make and cmake.
 set -euo pipefail
@@ -11,6 +11,9 @@ declare -A groups=(
   [bench]="python3 python3-sklearn python3-pandas python3-optuna libsvm-tools liblinear-tools python3-xgboost time"
   [fuzz]="clang libclang-rt-14-dev"
   [format]="clang-format"
+  # headless Chromium renders `dial report` pages in the tests (tests/report/)
+  # and makes the screenshots in docs/; DejaVu gives its text a font.
+  [browser]="chromium fonts-dejavu-core"
 )
 
 wanted=()

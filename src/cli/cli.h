@@ -105,6 +105,8 @@ int cli_cmd_report(int argc, char **argv);
 #define CLI_OPT_PRUNER (UINT64_C(1) << 47)
 /* dial tell: the trial was pruned (a worker stopped it when told prune) */
 #define CLI_OPT_PRUNED (UINT64_C(1) << 48)
+/* dial trials --plot: the history drawn in the terminal (issue 15) */
+#define CLI_OPT_PLOT (UINT64_C(1) << 49)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -129,6 +131,7 @@ typedef struct cli_options {
     size_t n_positional;
     /* dial tune, trials and best */
     bool quiet, csv;
+    bool plot;                 /* dial trials --plot */
     int64_t trials;            /* 0: the command's default */
     double timeout;            /* seconds; 0: none */
     dial_sampler_kind sampler; /* AUTO */

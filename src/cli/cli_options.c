@@ -44,6 +44,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_STUDY, "study", 0, true},
     {CLI_OPT_STUDY_NAME, "study-name", 0, true},
     {CLI_OPT_CSV, "csv", 0, false},
+    {CLI_OPT_PLOT, "plot", 0, false},
     {CLI_OPT_TREE, "tree", 0, false},
     {CLI_OPT_DELETE, "delete", 0, true},
     {CLI_OPT_RENAME, "rename", 0, true},
@@ -429,6 +430,7 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     case CLI_OPT_PROBA: opts->proba = true; break;
     case CLI_OPT_NO_HEADER: opts->no_header = true; break;
     case CLI_OPT_HELP: opts->help = true; break;
+    case CLI_OPT_PLOT: opts->plot = true; break;
     case CLI_OPT_TREE:
         opts->tree = true;
         if (value && !parse_count(value, 0, INT64_MAX, &number))

@@ -1,19 +1,21 @@
 /* dial trials FILE: every trial of a study, as a table, JSON or CSV: its
- * number, state, value, knobs, per-fold values and duration. */
+ * number, state, value, knobs, per-fold values and duration; or, with
+ * --plot, its history drawn in the terminal (trials_plot.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/trials_plot.h"
 
 static const cli_command trials_command = {
     .name = "trials",
-    .usage = "dial trials FILE [--json | --csv] [--study-name NAME]",
+    .usage = "dial trials FILE [--json | --csv | --plot] [--study-name NAME]",
     .positional = (const char *const[]){"FILE"},
     .n_positional = 1,
-    .options = CLI_OPT_JSON | CLI_OPT_CSV | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
+    .options = CLI_OPT_JSON | CLI_OPT_CSV | CLI_OPT_PLOT | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
     .help =
-        "Usage: dial trials FILE [--json | --csv] [--study-name NAME]\n"
+        "Usage: dial trials FILE [--json | --csv | --plot] [--study-name NAME]\n"
         "\n"
         "Lists every trial of a study kept in FILE (the SQLite file of 'dial tune --study\n"
         "FILE'), in the order they started: number, state (complete, pruned, failed or\n"
@@ -35,11 +37,18 @@ static const cli_command trials_command = {
         "                      along its model's path knob ([] when none)\n"
         "  --csv               one row per trial: number,state,value,duration, then one\n"
         "                      column per knob (empty where a trial does not have it)\n"
+        "  --plot              the history drawn in the terminal: a column per trial\n"
+        "                      (per run of trials when they outnumber the columns), its\n"
+        "                      value the top edge of a block, the best so far a line,\n"
+        "                      pruned trials a cross at their last reported value,\n"
+        "                      failed ones '!' on the axis; as wide as $COLUMNS (40 to\n"
+        "                      1000), else 80 columns\n"
         "  -h, --help          this help\n"
         "\n"
         "Example:\n"
         "  dial tune knn data/iris.csv --target species --trials 20 --study iris.db\n"
-        "  dial trials iris.db --csv > trials.csv\n",
+        "  dial trials iris.db --csv > trials.csv\n"
+        "  dial trials iris.db --plot\n",
 };
 
 static char *folds_text(const dial_trial_record *trial) {
@@ -108,8 +117,7 @@ static void add_model_rows(cli_table *table, const dial_trial_list *list) {
     }
 }
 
-static void print_trials_text(const char *path, const dial_study *study,
-                              const dial_trial_list *list, bool program) {
+static void print_summary(const char *path, const dial_study *study, const dial_trial_list *list) {
     size_t counts[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < list->count; i++) counts[list->items[i].state]++;
     printf("study %s in %s: %zu trials (%zu complete, %zu pruned, %zu failed, %zu running); %s "
@@ -117,6 +125,11 @@ static void print_trials_text(const char *path, const dial_study *study,
            dial_study_name(study), path, list->count, counts[DIAL_TRIAL_COMPLETE],
            counts[DIAL_TRIAL_PRUNED], counts[DIAL_TRIAL_FAILED], counts[DIAL_TRIAL_RUNNING],
            dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
+}
+
+static void print_trials_text(const char *path, const dial_study *study,
+                              const dial_trial_list *list, bool program) {
+    print_summary(path, study, list);
     if (list->count == 0) return;
     printf("\n");
     cli_table table;
@@ -211,6 +224,27 @@ static void print_trials_csv(const dial_trial_list *list, bool program) {
     free(columns);
 }
 
+/* The summary line, then the history drawn (nothing more for a study
+ * without trials), its values named by the study's metric. Returns -1 to go
+ * on, or the exit status after a failure to read the study's identity. */
+static int print_trials_plot(dial_ctx *ctx, const char *path, const dial_study *study,
+                             const dial_trial_list *list, bool program) {
+    dial_study_identity identity = {0};
+    bool found = false;
+    dial_status result =
+        dial_study_identity_read(ctx, path, dial_study_name(study), &identity, &found);
+    if (result != DIAL_OK) return cli_fail(ctx, result);
+    const char *metric = dial_study_identity_get(&identity, "metric");
+    print_summary(path, study, list);
+    if (list->count > 0) {
+        printf("\n");
+        cli_trials_plot(stdout, list, dial_study_direction(study),
+                        metric && *metric ? metric : "value", program, cli_plot_width());
+    }
+    dial_study_identity_free(&identity);
+    return -1;
+}
+
 int cli_cmd_trials(int argc, char **argv) {
     cli_options opts;
     int status = cli_parse(&trials_command, argc, argv, &opts);
@@ -218,9 +252,13 @@ int cli_cmd_trials(int argc, char **argv) {
         cli_options_free(&opts);
         return status;
     }
-    if (opts.json && opts.csv) {
+    if (opts.json + opts.csv + opts.plot > 1) {
         cli_options_free(&opts);
-        return cli_error(CLI_EXIT_USAGE, "--json and --csv cannot be combined; choose one");
+        return cli_error(CLI_EXIT_USAGE, "%s cannot be combined; choose one",
+                         !opts.plot              ? "--json and --csv"
+                         : opts.json && opts.csv ? "--json, --csv and --plot"
+                         : opts.json             ? "--json and --plot"
+                                                 : "--csv and --plot");
     }
     const char *path = opts.positional[0];
     dial_ctx *ctx = cli_context(&opts);
@@ -239,9 +277,11 @@ int cli_cmd_trials(int argc, char **argv) {
             cli_json_print(trials_json(study, &trials, false), stdout, 17);
         else if (opts.csv)
             print_trials_csv(&trials, program);
+        else if (opts.plot)
+            status = print_trials_plot(ctx, path, study, &trials, program);
         else
             print_trials_text(path, study, &trials, program);
-        status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        if (status < 0) status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
     dial_trial_list_free(&trials);
     dial_study_free(study);
