@@ -269,7 +269,8 @@ dial_status dial_objective_score_fold_in_order(dial_ctx *ctx, const dial_model_o
  * n_folds x steps buffer) its path. Otherwise paths is left all NaN and
  * the caller scores the folds. A rung some fold cannot answer (no prepared
  * fold, a refused path) ends the judging: the trial runs to its end.
- * Errors: a fold's fit, with the fold named on the trial's context. */
+ * Errors: a fold's fit, with the fold named on the trial's context;
+ * DIAL_ERR_NOMEM when the folds' threads cannot start. */
 dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_objective *objective,
                                        dial_trial *trial, const dial_knobs *knobs,
                                        const double *key, size_t key_length, double *paths,

@@ -213,9 +213,12 @@ dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_obje
         started = runner->ctx && pthread_create(&runner->thread, NULL, runner_main, runner) == 0;
         runner->started = started;
     }
-    dial_status status = DIAL_OK;
-    /* Without its threads the trial is not judged: it runs to its end. */
-    for (size_t i = 0; started && i < n_judged && !*pruned; i++) {
+    /* Without its threads the trial fails rather than go unjudged, which
+     * would make its outcome depend on the machine's load. */
+    dial_status status =
+        started ? DIAL_OK
+                : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory or threads judging a trial");
+    for (size_t i = 0; status == DIAL_OK && i < n_judged && !*pruned; i++) {
         for (size_t f = 0; f < n; f++) run_fold(&walk, f);
         if (failed_runner(&walk, n)) break;
         bool answered = true;
@@ -227,7 +230,7 @@ dial_status dial_objective_judge_rungs(dial_ctx *fold_ctx, const dial_model_obje
         *pruned = dial_trial_should_prune(trial);
     }
     pthread_mutex_lock(&walk.lock);
-    bool finish = started && status == DIAL_OK && !*pruned && !failed_runner(&walk, n);
+    bool finish = status == DIAL_OK && !*pruned && !failed_runner(&walk, n);
     walk.stop = !finish;
     walk.through = finish;
     pthread_cond_broadcast(&walk.changed);
