@@ -80,7 +80,7 @@ test:
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 sanitize:
-	@$(DEPS) build test
+	@$(DEPS) build test browser
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDIAL_SANITIZE=ON -DDIAL_TESTS=ON
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

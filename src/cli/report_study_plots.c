@@ -207,7 +207,8 @@ void report_plot_parallel(report_buf *buf, const report_study *rs) {
     size_t n_axes = rs->n_knobs + 1;
     report_scale *scales = cli_alloc(n_axes, sizeof *scales);
     report_figure_begin(buf, "parallel");
-    report_frame frame = {.left = 40, .right = 70, .top = 36, .bottom = 60};
+    report_frame frame = {
+        .left = 64, .right = 70, .top = 36, .bottom = 60}; /* room for a centred axis name */
     report_frame_begin(&frame, buf, WIDTH, HEIGHT, "parallel coordinates");
     double *xs = cli_alloc(n_axes, sizeof *xs);
     for (size_t a = 0; a < n_axes; a++) {
