@@ -332,6 +332,16 @@ static bool memo_merge(const dial_ctx *ctx, memo *m, double *scores, size_t n_sc
     return true;
 }
 
+/* The key of a trial's memo: every knob but the chain knob. NULL (the
+ * error set on ctx) when out of memory. */
+static double *memo_key(dial_ctx *ctx, const dial_model_objective *objective,
+                        const dial_knobs *knobs, size_t *length) {
+    double *key =
+        dial_objective_make_key(ctx, objective->memo_knobs, objective->n_memo_knobs, knobs, length);
+    if (!key) dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+    return key;
+}
+
 /* The rung of value in the ladder, or -1. */
 static long ladder_rung(const dial_model_objective *objective, double value) {
     size_t lo = 0, hi = objective->n_ladder;
@@ -366,9 +376,8 @@ dial_status dial_objective_chain_score(dial_ctx *ctx, const dial_model_objective
     }
     size_t v = objective->warm ? (size_t)rung : (size_t)value - 1; /* the score's index */
     size_t key_length = 0;
-    double *key = dial_objective_make_key(ctx, objective->memo_knobs, objective->n_memo_knobs,
-                                          knobs, &key_length);
-    if (!key) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+    double *key = memo_key(ctx, objective, knobs, &key_length);
+    if (!key) return DIAL_ERR_NOMEM;
     prepared_cache *cache = objective->cache;
     pthread_mutex_lock(&cache->lock);
     memo *m = memo_find(entry, key, key_length);
@@ -425,9 +434,8 @@ dial_status dial_objective_chain_score_paused(dial_ctx *ctx, const dial_model_ob
     if (!(value >= 1)) return DIAL_ERR_UNSUPPORTED;
     size_t v = (size_t)value - 1; /* the score's index */
     size_t key_length = 0;
-    double *key = dial_objective_make_key(ctx, objective->memo_knobs, objective->n_memo_knobs,
-                                          knobs, &key_length);
-    if (!key) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for a trial");
+    double *key = memo_key(ctx, objective, knobs, &key_length);
+    if (!key) return DIAL_ERR_NOMEM;
     prepared_cache *cache = objective->cache;
     pthread_mutex_lock(&cache->lock);
     memo *m = memo_find(entry, key, key_length);
