@@ -57,7 +57,19 @@ has "renamed study 'knn' to 'iris' in $SHOWN"
 no_password
 check 2 "dial: $SHOWN has no study 'knn'; it holds: iris" trials "$URL" --study-name knn
 
+# ---- the model file records where its study is, without the password
+check 0 "" tune "${IRIS[@]}" --trials 8 --study "$URL" --study-name iris -o "$TMP/m.dial" --quiet
+current="the model file's study_file"
+! grep -qaF hunter2 "$TMP/m.dial" || fail "the model file holds the password"
+grep -qaF "\"study_file\":\"$SHOWN\"" "$TMP/m.dial" || grep -qaF "\"study_file\": \"$SHOWN\"" "$TMP/m.dial" || fail "no study_file $SHOWN"
+passed=$((passed + 1))
+
 # ---- errors name the server without its password
+check 0 "" best "$URL" --study-name iris
+has "best of study iris in $SHOWN (8 trials; higher is better)"
+no_password
+check 2 "dial: study 'iris' in $SHOWN was created with sampler random, this run asks for grid; use --study-name NAME for a new study in the same file" \
+    tune knn data/iris.csv --target species --sampler grid --trials 9 --study "$URL" --study-name iris
 check 1 "dial: cannot open study storage ${SERVER/dial@/dial:***@}/nope: connection to server at \"127.0.0.1\", port ${SERVER##*:} failed: FATAL:  database \"nope\" does not exist" \
     studies "${URL%/dial_test}/nope"
 no_password
