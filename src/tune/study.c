@@ -141,6 +141,10 @@ char *dial_study_storage_shown(dial_ctx *ctx, const char *storage) {
     return dial_storage_redact(ctx, storage);
 }
 
+bool dial_study_storage_is_database(const char *storage) {
+    return dial_storage_is_postgres(storage);
+}
+
 void dial_study_summaries_free(dial_study_summary *summaries, size_t n) {
     for (size_t i = 0; summaries && i < n; i++) {
         free(summaries[i].name);

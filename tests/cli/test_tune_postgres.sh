@@ -64,6 +64,15 @@ current="the model file's study_file"
 grep -qaF "\"study_file\":\"$SHOWN\"" "$TMP/m.dial" || grep -qaF "\"study_file\": \"$SHOWN\"" "$TMP/m.dial" || fail "no study_file $SHOWN"
 passed=$((passed + 1))
 
+# ---- dial report on the study: the page names it without the password
+check 0 "" report "$URL" --study-name iris -o "$TMP/r.html"
+has "wrote $TMP/r.html: study 'iris' in $SHOWN, 8 trials (8 complete, 0 pruned, 0 failed, 0 running)"
+no_password
+current="the report page"
+! grep -qF hunter2 "$TMP/r.html" || fail "the page holds the password"
+grep -qF "$SHOWN: a study of knn, 8 trials" "$TMP/r.html" || fail "the page does not name the study's storage"
+passed=$((passed + 1))
+
 # ---- errors name the server without its password
 check 0 "" best "$URL" --study-name iris
 has "best of study iris in $SHOWN (8 trials; higher is better)"
