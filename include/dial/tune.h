@@ -406,6 +406,13 @@ typedef struct dial_study_summary {
     dial_study_identity identity; /* owned; empty for a study made before identities */
 } dial_study_summary;
 
+/* The text to show for a study storage (--study): a file's path as it is,
+ * a PostgreSQL URL or key=value string with its password replaced by
+ * "***". malloc'ed (free it); NULL when out of memory. */
+DIAL_API char *dial_study_storage_shown(dial_ctx *ctx, const char *storage);
+/* Whether storage names a PostgreSQL database (a postgresql:// or
+ * postgres:// URL, or libpq's key=value form) rather than a SQLite file. */
+DIAL_API bool dial_study_storage_is_database(const char *storage);
 /* Every study of a SQLite file, ascending name; read-only as
  * dial_study_load. On success *out (n items) is the caller's: free it with
  * dial_study_summaries_free. Errors: those of dial_study_load's file. */

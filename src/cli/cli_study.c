@@ -84,10 +84,14 @@ static const char *option_of(const char *key) {
 /* A stored value that does not read back: the file was edited by hand. */
 static dial_status bad_stored(dial_ctx *ctx, const cli_options *opts, const char *name,
                               const char *key, const char *value) {
-    return dial_fail(ctx, DIAL_ERR_FORMAT,
-                     "study '%s' in %s holds %s '%s', which this dial does not read; give %s "
-                     "on the command line",
-                     name, opts->study, key, value, option_of(key));
+    char *shown = dial_study_storage_shown(ctx, opts->study); /* no PostgreSQL password */
+    dial_status status =
+        dial_fail(ctx, DIAL_ERR_FORMAT,
+                  "study '%s' in %s holds %s '%s', which this dial does not read; give %s "
+                  "on the command line",
+                  name, shown ? shown : opts->study, key, value, option_of(key));
+    free(shown);
+    return status;
 }
 
 /* How the study's rows were split, when the command line says nothing of
@@ -160,11 +164,16 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
     }
     if (!(opts->given & CLI_OPT_STARTUP_TRIALS) &&
         (value = dial_study_identity_get(stored, "startup_trials")) &&
-        !cli_startup_trials_parse(value, &opts->startup_trials))
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "study '%s' in %s holds startup_trials '%s', which this dial does not "
-                         "read; give --startup-trials on the command line",
-                         name, opts->study, value);
+        !cli_startup_trials_parse(value, &opts->startup_trials)) {
+        char *shown = dial_study_storage_shown(ctx, opts->study); /* no PostgreSQL password */
+        dial_status status =
+            dial_fail(ctx, DIAL_ERR_FORMAT,
+                      "study '%s' in %s holds startup_trials '%s', which this dial does not "
+                      "read; give --startup-trials on the command line",
+                      name, shown ? shown : opts->study, value);
+        free(shown);
+        return status;
+    }
     if (!(opts->given & CLI_OPT_SEED) && (value = dial_study_identity_get(stored, "seed"))) {
         char *end;
         unsigned long long seed = strtoull(value, &end, 10);
@@ -190,16 +199,23 @@ dial_status cli_resume_options(dial_ctx *ctx, cli_options *opts, const char *mod
     if (status != DIAL_OK || out->stored.n == 0) return status;
     /* A program's study has no model to compare: its trials are the
      * program's values. */
-    if (cli_is_program_study(&out->stored))
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "study '%s' in %s is a study of a program (dial ask, tell and run); "
-                         "dial tune tunes a model: give it its own --study-name",
-                         name, opts->study);
+    if (cli_is_program_study(&out->stored)) {
+        char *shown = dial_study_storage_shown(ctx, opts->study); /* no PostgreSQL password */
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                           "study '%s' in %s is a study of a program (dial ask, tell and run); "
+                           "dial tune tunes a model: give it its own --study-name",
+                           name, shown ? shown : opts->study);
+        free(shown);
+        return status;
+    }
     /* Another model's knobs would not even parse: say what differs first. */
     dial_study_identity asked = {0};
     status = dial_study_identity_set(ctx, &asked, "model", model);
+    char *shown = dial_study_storage_shown(ctx, opts->study); /* no PostgreSQL password */
     if (status == DIAL_OK)
-        status = dial_study_identity_check(ctx, name, opts->study, &out->stored, &asked);
+        status =
+            dial_study_identity_check(ctx, name, shown ? shown : opts->study, &out->stored, &asked);
+    free(shown);
     dial_study_identity_free(&asked);
     if (status == DIAL_OK) status = restore_settings(ctx, opts, name, &out->stored);
     /* The pruner it was made with (its canonical text, kept by stored). */

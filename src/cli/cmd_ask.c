@@ -172,11 +172,13 @@ int cli_cmd_ask(int argc, char **argv) {
     bool written = asked == 0 || cli_close_output(stdout, "-");
     if (result != DIAL_OK)
         status = cli_fail(ctx, result);
-    else if (exhausted)
+    else if (exhausted) {
+        char *shown = dial_study_storage_shown(ctx, path); /* no PostgreSQL password */
         status =
             cli_error(CLI_EXIT_FAILURE, "study '%s' in %s: the grid's %zu points are all asked",
-                      dial_study_name(study), path, grid_asked);
-    else
+                      dial_study_name(study), shown ? shown : path, grid_asked);
+        free(shown);
+    } else
         status = written ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     json_decref(items);
     free(lines);

@@ -44,8 +44,10 @@ static void print_best_text(const char *path, const dial_study *study, int64_t n
     char *knobs = cli_trial_params_text(best);
     char *seconds = cli_seconds_text(cli_trial_seconds(best));
     bool higher = dial_study_direction(study) == DIAL_MAXIMIZE;
-    printf("best of study %s in %s (%lld trials; %s is better)\n", dial_study_name(study), path,
-           (long long)n_trials, higher ? "higher" : "lower");
+    char *shown = dial_study_storage_shown(NULL, path); /* no PostgreSQL password */
+    printf("best of study %s in %s (%lld trials; %s is better)\n", dial_study_name(study),
+           shown ? shown : path, (long long)n_trials, higher ? "higher" : "lower");
+    free(shown);
     printf("  trial %lld: %.4f", (long long)best->number, best->value);
     if (best->n_intermediate > 1)
         printf(" \u00b1 %.4f over %zu folds", dial_objective_fold_std(best), best->n_intermediate);

@@ -95,8 +95,10 @@ static void print_bar(double share, double largest) {
 
 static void print_text(const char *path, const dial_study *study, const cli_options *opts,
                        const dial_knob_importance_result *result) {
+    char *shown = dial_study_storage_shown(NULL, path); /* no PostgreSQL password */
     printf("knob importance of study '%s' in %s by %s: %zu complete trials", dial_study_name(study),
-           path, method_title(result->method), result->n_trials);
+           shown ? shown : path, method_title(result->method), result->n_trials);
+    free(shown);
     if (result->method == DIAL_KNOB_IMPORTANCE_FANOVA)
         printf(", forest of %zu trees, seed %" PRIu64 "\n\n", result->n_trees, opts->seed);
     else

@@ -350,6 +350,9 @@ static int study_page(dial_ctx *ctx, const cli_options *opts, const char *path) 
         report_study_free(&rs);
         return cli_fail(ctx, status);
     }
+    /* The page and the line name the storage without a PostgreSQL password. */
+    char *shown = dial_study_storage_shown(ctx, path);
+    if (shown) rs.path = path = shown;
     report_buf page = {0};
     char *title = cli_format("Study %s", dial_study_name(rs.study));
     char *subtitle = cli_format(
@@ -389,6 +392,7 @@ static int study_page(dial_ctx *ctx, const cli_options *opts, const char *path) 
     free(subtitle);
     report_buf_free(&page);
     report_study_free(&rs);
+    free(shown);
     return exit_status;
 }
 
@@ -409,7 +413,10 @@ int cli_cmd_report(int argc, char **argv) {
     file_kind kind = KIND_OTHER;
     status = cli_check_output_not_input(opts.output, true, path, "the file");
     if (status < 0) status = check_output(opts.output);
-    if (status < 0) status = read_kind(path, &kind);
+    if (status < 0 && dial_study_storage_is_database(path))
+        kind = KIND_STUDY; /* a PostgreSQL study: no file to look into */
+    else if (status < 0)
+        status = read_kind(path, &kind);
     if (status >= 0) {
         cli_options_free(&opts);
         return status;

@@ -278,11 +278,13 @@ static dial_status count_trials(dial_ctx *ctx, dial_study *study, study_counts *
 
 static void print_outcome(const cli_options *opts, dial_study *study, const study_counts *after,
                           int64_t new_trials, const dial_trial_record *best, const char *log_dir) {
+    char *shown = dial_study_storage_shown(NULL, opts->study); /* no PostgreSQL password */
     printf("study %s in %s: %lld trials (%lld complete, %lld pruned, %lld failed), %lld of them "
            "in this run\n",
-           dial_study_name(study), opts->study, (long long)after->finished,
+           dial_study_name(study), shown ? shown : opts->study, (long long)after->finished,
            (long long)after->complete, (long long)after->pruned, (long long)after->failed,
            (long long)new_trials);
+    free(shown);
     if (best) {
         char value[40];
         cli_format_double(best->value, value, sizeof value);

@@ -153,15 +153,18 @@ int cli_cmd_studies(int argc, char **argv) {
     dial_study_summary *studies = NULL;
     size_t n = 0;
     dial_status result = DIAL_OK;
+    /* A PostgreSQL password never reaches the output. */
+    char *shown = dial_study_storage_shown(ctx, path);
+    if (shown) path = shown;
     if (opts.delete_name) {
-        result = dial_study_delete(ctx, path, opts.delete_name);
+        result = dial_study_delete(ctx, opts.positional[0], opts.delete_name);
         if (result == DIAL_OK) printf("deleted study '%s' from %s\n", opts.delete_name, path);
     } else if (opts.rename_from) {
-        result = dial_study_rename(ctx, path, opts.rename_from, opts.rename_to);
+        result = dial_study_rename(ctx, opts.positional[0], opts.rename_from, opts.rename_to);
         if (result == DIAL_OK)
             printf("renamed study '%s' to '%s' in %s\n", opts.rename_from, opts.rename_to, path);
     } else {
-        result = dial_study_summaries(ctx, path, &studies, &n);
+        result = dial_study_summaries(ctx, opts.positional[0], &studies, &n);
         if (result == DIAL_OK && opts.json)
             cli_json_print(studies_json(studies, n), stdout, 17);
         else if (result == DIAL_OK)
@@ -172,6 +175,7 @@ int cli_cmd_studies(int argc, char **argv) {
     else
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     dial_study_summaries_free(studies, n);
+    free(shown);
     dial_ctx_free(ctx);
     cli_options_free(&opts);
     return status;

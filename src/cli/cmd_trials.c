@@ -120,11 +120,13 @@ static void add_model_rows(cli_table *table, const dial_trial_list *list) {
 static void print_summary(const char *path, const dial_study *study, const dial_trial_list *list) {
     size_t counts[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < list->count; i++) counts[list->items[i].state]++;
+    char *shown = dial_study_storage_shown(NULL, path); /* no PostgreSQL password */
     printf("study %s in %s: %zu trials (%zu complete, %zu pruned, %zu failed, %zu running); %s "
            "is better\n",
-           dial_study_name(study), path, list->count, counts[DIAL_TRIAL_COMPLETE],
+           dial_study_name(study), shown ? shown : path, list->count, counts[DIAL_TRIAL_COMPLETE],
            counts[DIAL_TRIAL_PRUNED], counts[DIAL_TRIAL_FAILED], counts[DIAL_TRIAL_RUNNING],
            dial_study_direction(study) == DIAL_MAXIMIZE ? "higher" : "lower");
+    free(shown);
 }
 
 static void print_trials_text(const char *path, const dial_study *study,

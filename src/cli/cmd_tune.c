@@ -314,15 +314,18 @@ static void print_tune_text(const tune_report *report) {
     if (opts->repeats > 1) printf(" x %zu repeats", opts->repeats);
     printf("; %s (%s is better)\n", metric,
            result->direction == DIAL_MAXIMIZE ? "higher" : "lower");
+    char *shown = opts->study ? dial_study_storage_shown(NULL, opts->study) : NULL;
+    const char *where = shown ? shown : opts->study; /* no PostgreSQL password */
     if (!result->main_searched)
         printf("studies: %s-outer-1 .. %s-outer-%zu %s%s\n", result->study_name, result->study_name,
-               opts->nested, opts->study ? "in " : "in memory", opts->study ? opts->study : "");
+               opts->nested, opts->study ? "in " : "in memory", opts->study ? where : "");
     else if (opts->study)
         printf("study: %s in %s (%lld trials, %lld of them in this run)\n", result->study_name,
-               opts->study, (long long)result->n_finished, (long long)result->n_new);
+               where, (long long)result->n_finished, (long long)result->n_new);
     else
         printf("study: %s in memory (%lld trials)\n", result->study_name,
                (long long)result->n_finished);
+    free(shown);
     if (result->n_holdout)
         printf("holdout: %zu rows set aside before the search, which saw the other %zu\n",
                result->n_holdout, result->n_search_rows);
@@ -387,6 +390,8 @@ static json_t *doubles_json(const double *values, size_t n) {
 static json_t *tune_json(const tune_report *report) {
     const cli_options *opts = report->opts;
     const dial_tune_result *result = report->result;
+    /* The storage as shown: no PostgreSQL password in the output. */
+    char *study = opts->study ? dial_study_storage_shown(NULL, opts->study) : NULL;
     /* The best knobs typed by the knob table: true, 7, "distance". */
     json_t *best_knobs = json_object();
     for (size_t i = 0; i < result->best.n_params; i++) {
@@ -402,9 +407,9 @@ static json_t *tune_json(const tune_report *report) {
                   "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
                   "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
                   "repeats", (json_int_t)opts->repeats, "seed", cli_json_u64(opts->seed), "study",
-                  opts->study ? json_string(opts->study) : json_null(), "study_name",
-                  result->study_name, "trials", (json_int_t)result->n_finished, "new_trials",
-                  (json_int_t)result->n_new, "stopped", result->stopped);
+                  study ? json_string(study) : json_null(), "study_name", result->study_name,
+                  "trials", (json_int_t)result->n_finished, "new_trials", (json_int_t)result->n_new,
+                  "stopped", result->stopped);
     bool searched = result->main_searched;
     json_object_set_new(root, "sampler_plan",
                         report->plan ? json_string(report->plan) : json_null());
@@ -440,6 +445,7 @@ static json_t *tune_json(const tune_report *report) {
                       doubles_json(result->inner_best, result->n_outer), "inner_best_mean",
                       cli_json_number(result->inner_best_mean), "studies", studies));
     }
+    free(study);
     return root;
 }
 

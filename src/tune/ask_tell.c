@@ -110,7 +110,7 @@ void dial_trial_release(dial_trial *trial) { dial_trial_free(trial); }
 
 /* "in s.db" or "in memory", as the messages name the storage. */
 static const char *storage_where(const dial_study *study) {
-    return study->storage_path ? study->storage_path : "memory";
+    return study->storage_shown ? study->storage_shown : "memory";
 }
 
 /* The message for a number the study has no trial of (or, in memory, no

@@ -420,7 +420,7 @@ void dial_knob_importance_result_free(dial_knob_importance_result *result) {
 static dial_status check_study(dial_ctx *ctx, const dial_study *study, const knob_study *s) {
     char where[512];
     if (study->storage_path)
-        snprintf(where, sizeof where, "study '%s' in %s", study->name, study->storage_path);
+        snprintf(where, sizeof where, "study '%s' in %s", study->name, study->storage_shown);
     else
         snprintf(where, sizeof where, "study '%s' (in memory)", study->name);
     if (s->n_rows < 2)

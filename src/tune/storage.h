@@ -1,7 +1,7 @@
 /*
  * Study storages (internal): where studies and their trials live.
  *
- * Every backend (in memory, SQLite, later PostgreSQL) fills one table of
+ * Every backend (in memory, SQLite, PostgreSQL) fills one table of
  * function pointers, so the study and the executor never know which one
  * they talk to. A storage handle belongs to one study handle, which
  * serialises the calls (one mutex per study handle): a backend need not be
@@ -167,6 +167,30 @@ dial_status dial_storage_sqlite_open(dial_ctx *ctx, const char *path, dial_stora
  * empty file or another program's database is "not a dial study database"
  * (DIAL_ERR_FORMAT). */
 dial_status dial_storage_sqlite_open_read(dial_ctx *ctx, const char *path, dial_storage *out);
+/* Opens or creates the dial schema in a PostgreSQL database: conninfo is
+ * a postgresql:// or postgres:// URL or libpq's key=value string, and the
+ * PG* environment variables fill in what it leaves out, as libpq does. A
+ * database of an older schema version is upgraded in place; one of a newer
+ * version, or that holds tables named like dial's without dial_schema, is
+ * refused (DIAL_ERR_FORMAT). Errors name the server with its password
+ * hidden (dial_storage_redact): a server that cannot be reached after the
+ * retries (DIAL_ERR_IO). read_only: nothing is created or upgraded, and a
+ * database without dial's schema is "holds no dial study" (DIAL_ERR_FORMAT). */
+dial_status dial_storage_postgres_open(dial_ctx *ctx, const char *conninfo, bool read_only,
+                                       dial_storage *out);
+/* Whether --study's text names a PostgreSQL database rather than a SQLite
+ * file: a postgresql:// or postgres:// URL, or a key=value string that
+ * starts with one of libpq's keywords ("host=db dbname=s"). */
+bool dial_storage_is_postgres(const char *spec);
+/* The text to show for a storage: spec with the password of a PostgreSQL
+ * URL (user part and password= parameter) or key=value string replaced by
+ * "***"; a file's path as it is. malloc'ed (free it); NULL when out of
+ * memory. Every message and listing that names a storage shows this. */
+char *dial_storage_redact(const dial_ctx *ctx, const char *spec);
+/* Opens spec as dial_storage_is_postgres says: PostgreSQL, or a SQLite
+ * file (dial_storage_sqlite_open / _open_read). */
+dial_status dial_storage_open(dial_ctx *ctx, const char *spec, dial_storage *out);
+dial_status dial_storage_open_read(dial_ctx *ctx, const char *spec, dial_storage *out);
 /* Closes the storage; a zeroed storage is harmless. */
 void dial_storage_close(dial_storage *storage);
 

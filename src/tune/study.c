@@ -55,7 +55,8 @@ static dial_status study_new(dial_ctx *ctx, const dial_study_options *options,
     }
     study->window = 1;
     if (!(study->name = dial_strdup(ctx, name)) ||
-        (!in_memory && !(study->storage_path = dial_strdup(ctx, options->storage)))) {
+        (!in_memory && !(study->storage_path = dial_strdup(ctx, options->storage))) ||
+        (!in_memory && !(study->storage_shown = dial_storage_redact(ctx, options->storage)))) {
         dial_study_free(study);
         return study_nomem(ctx);
     }
@@ -97,7 +98,7 @@ dial_status dial_study_open_ordered(dial_ctx *ctx, const dial_study_options *opt
     dial_study *study = NULL;
     dial_status status = study_new(ctx, options, roles, &study);
     if (status != DIAL_OK) return status;
-    status = study->storage_path ? dial_storage_sqlite_open(ctx, options->storage, &study->storage)
+    status = study->storage_path ? dial_storage_open(ctx, options->storage, &study->storage)
                                  : dial_storage_memory_open(ctx, &study->storage);
     if (status == DIAL_OK)
         status =
@@ -113,10 +114,12 @@ dial_status dial_study_open_ordered(dial_ctx *ctx, const dial_study_options *opt
 
 /* ---- reading a study file ---------------------------------------------- */
 
-/* Reading never creates a file: the path must name an existing one. */
+/* Reading never creates a file: the path must name an existing one. (A
+ * PostgreSQL database is checked by opening it.) */
 static dial_status check_study_file(dial_ctx *ctx, const char *storage) {
     if (!storage || storage[0] == '\0')
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "reading a study needs a study file");
+    if (dial_storage_is_postgres(storage)) return DIAL_OK;
     struct stat info;
     if (stat(storage, &info) != 0)
         return dial_fail(ctx, DIAL_ERR_IO, "cannot open study file %s: no such file", storage);
@@ -130,8 +133,16 @@ static dial_status check_study_file(dial_ctx *ctx, const char *storage) {
 static dial_status open_file_read(dial_ctx *ctx, const char *storage, dial_storage *store) {
     *store = (dial_storage){0};
     dial_status status = check_study_file(ctx, storage);
-    if (status == DIAL_OK) status = dial_storage_sqlite_open_read(ctx, storage, store);
+    if (status == DIAL_OK) status = dial_storage_open_read(ctx, storage, store);
     return status;
+}
+
+char *dial_study_storage_shown(dial_ctx *ctx, const char *storage) {
+    return dial_storage_redact(ctx, storage);
+}
+
+bool dial_study_storage_is_database(const char *storage) {
+    return dial_storage_is_postgres(storage);
 }
 
 void dial_study_summaries_free(dial_study_summary *summaries, size_t n) {
@@ -200,14 +211,17 @@ static dial_status no_such_study(dial_ctx *ctx, const char *storage, const char 
     if (status != DIAL_OK) return status;
     char list[400];
     names_text(names, n, list, sizeof list);
+    char *shown = dial_storage_redact(ctx, storage);
+    const char *where = shown ? shown : "the study storage";
     if (n == 0)
-        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s holds no study", storage);
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s holds no study", where);
     else if (name)
-        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; it holds: %s", storage,
+        status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "%s has no study '%s'; it holds: %s", where,
                            name, list);
     else
         status = dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                           "%s holds several studies (%s); name the one to read", storage, list);
+                           "%s holds several studies (%s); name the one to read", where, list);
+    free(shown);
     free_names(names, n);
     return status;
 }
@@ -227,7 +241,7 @@ dial_status dial_study_load(dial_ctx *ctx, const char *storage, const char *name
     dial_study *study = NULL;
     bool found = false;
     status = study_new(ctx, &options, NULL, &study);
-    if (status == DIAL_OK) status = dial_storage_sqlite_open_read(ctx, storage, &study->storage);
+    if (status == DIAL_OK) status = dial_storage_open_read(ctx, storage, &study->storage);
     if (status == DIAL_OK)
         status = study->storage.ops->find_study(ctx, study->storage.self, study->name,
                                                 &study->study_id, &study->direction, NULL, &found);
@@ -248,11 +262,15 @@ dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const c
     /* No file, or one another run has just created and not yet given its
      * schema (SQLite writes nothing before the first commit): a new study. */
     struct stat info;
-    if (!storage || !storage[0] || stat(storage, &info) != 0 ||
-        (S_ISREG(info.st_mode) && info.st_size == 0))
+    bool postgres = dial_storage_is_postgres(storage);
+    if (!postgres && (!storage || !storage[0] || stat(storage, &info) != 0 ||
+                      (S_ISREG(info.st_mode) && info.st_size == 0)))
         return DIAL_OK;
     dial_storage store;
-    dial_status status = open_file_read(ctx, storage, &store);
+    /* A database without dial's tables yet gains them here, as the run
+     * that asks is about to write its study there anyway. */
+    dial_status status =
+        postgres ? dial_storage_open(ctx, storage, &store) : open_file_read(ctx, storage, &store);
     int64_t study_id = 0;
     dial_direction direction = DIAL_MINIMIZE;
     if (status == DIAL_OK)
@@ -267,7 +285,7 @@ dial_status dial_study_identity_read(dial_ctx *ctx, const char *storage, const c
 static dial_status open_file_write(dial_ctx *ctx, const char *storage, dial_storage *store) {
     dial_status status = open_file_read(ctx, storage, store);
     dial_storage_close(store);
-    if (status == DIAL_OK) status = dial_storage_sqlite_open(ctx, storage, store);
+    if (status == DIAL_OK) status = dial_storage_open(ctx, storage, store);
     return status;
 }
 
@@ -306,6 +324,7 @@ void dial_study_free(dial_study *study) {
     dial_space_free(&study->space);
     free(study->name);
     free(study->storage_path);
+    free(study->storage_shown);
     dial_history_free(&study->history);
     free(study->own_running);
     pthread_cond_destroy(&study->trial_done);

@@ -17,7 +17,8 @@
 
 struct dial_study {
     char *name;
-    char *storage_path; /* NULL in memory */
+    char *storage_path;  /* NULL in memory */
+    char *storage_shown; /* storage_path with any password hidden, for messages */
     dial_direction direction;
     dial_sampler_kind sampler_kind;
     dial_space space; /* owned copy; n = 0 without one */

@@ -299,8 +299,11 @@ static dial_status check_studies(dial_ctx *ctx, const dial_tune_options *options
                         : outer_identity(ctx, base, k, options->nested, &wanted);
         if (status == DIAL_OK)
             status = dial_study_identity_read(ctx, options->storage, study, &stored, &found);
+        char *shown = dial_storage_redact(ctx, options->storage); /* no PostgreSQL password */
         if (status == DIAL_OK && found)
-            status = dial_study_identity_check(ctx, study, options->storage, &stored, &wanted);
+            status = dial_study_identity_check(ctx, study, shown ? shown : options->storage,
+                                               &stored, &wanted);
+        free(shown);
         dial_study_identity_free(&wanted);
         dial_study_identity_free(&stored);
         free(study);
@@ -574,10 +577,11 @@ static dial_status set_tuning_record(dial_ctx *ctx, const dial_tune_setup *setup
     json_t *root = json_object();
     if (!root) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
     bool ok = true;
-    ok &=
-        json_object_set_new(root, "study_file",
-                            options->storage && options->storage[0] ? json_string(options->storage)
-                                                                    : json_null()) == 0;
+    /* The model file keeps where its study is, never a PostgreSQL password. */
+    char *shown =
+        options->storage && options->storage[0] ? dial_storage_redact(ctx, options->storage) : NULL;
+    ok &= json_object_set_new(root, "study_file", shown ? json_string(shown) : json_null()) == 0;
+    free(shown);
     ok &= json_object_set_new(root, "study_name", json_string(result->study_name)) == 0;
     ok &= json_object_set_new(root, "trial", json_integer(result->best.number)) == 0;
     ok &= json_object_set_new(root, "metric", json_string(dial_metric_name(setup->metric))) == 0;

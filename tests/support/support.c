@@ -187,6 +187,26 @@ int test_storage_fixture_open(void **state, bool sqlite, dial_direction directio
     return 0;
 }
 
+const char *test_postgres_url(void) {
+    const char *url = getenv("DIAL_TEST_POSTGRES");
+    return url && *url ? url : NULL;
+}
+
+int test_storage_fixture_open_postgres(void **state, dial_direction direction) {
+    test_storage_fixture *f = calloc(1, sizeof *f);
+    if (!f) return -1;
+    f->ctx = test_ctx();
+    const char *url = test_postgres_url();
+    if (!url) fail_msg("DIAL_TEST_POSTGRES is not set: run under tests/support/pg_server.sh");
+    assert_dial_ok(f->ctx, dial_storage_postgres_open(f->ctx, url, false, &f->storage));
+    bool found = false;
+    assert_dial_ok(f->ctx, f->storage.ops->delete_study(f->ctx, f->storage.self, "s", &found));
+    assert_dial_ok(f->ctx, f->storage.ops->open_study(f->ctx, f->storage.self, "s", direction, NULL,
+                                                      &f->study));
+    *state = f;
+    return 0;
+}
+
 int test_storage_fixture_close(void **state) {
     test_storage_fixture *f = *state;
     dial_storage_close(&f->storage);

@@ -89,6 +89,14 @@ typedef struct test_storage_fixture {
     int64_t study;
 } test_storage_fixture;
 int test_storage_fixture_open(void **state, bool sqlite, dial_direction direction);
+/* The same on the PostgreSQL server of tests/support/pg_server.sh (its URL
+ * in DIAL_TEST_POSTGRES): study "s" is deleted first, so each test starts
+ * from an empty study. */
+int test_storage_fixture_open_postgres(void **state, dial_direction direction);
+/* The URL of the test's PostgreSQL server, or NULL when the program runs
+ * without one (then its PostgreSQL cases are not registered; CTest's
+ * tune/..._postgres tests run them under pg_server.sh). */
+const char *test_postgres_url(void);
 int test_storage_fixture_close(void **state);
 
 /* Search space parameters for the sampler tests: name, choices and

@@ -1,5 +1,7 @@
 /* The storage contract (src/tune/storage.h), run against every backend:
- * each test runs once in memory and once on a SQLite file. Time is passed
+ * each test runs once in memory and once on a SQLite file, and once on
+ * PostgreSQL when a server is at hand (CTest's tune/test_storage_postgres
+ * runs this program under tests/support/pg_server.sh). Time is passed
  * in explicitly, so staleness is tested without waiting. */
 #include "test_support.h"
 
@@ -20,6 +22,9 @@ static int setup_memory(void **state) {
 }
 static int setup_sqlite(void **state) {
     return test_storage_fixture_open(state, true, DIAL_MINIMIZE);
+}
+static int setup_postgres(void **state) {
+    return test_storage_fixture_open_postgres(state, DIAL_MINIMIZE);
 }
 #define teardown test_storage_fixture_close
 
@@ -364,6 +369,7 @@ static void test_a_rerun_of_a_stale_trial_starts_without_its_path(void **state) 
 #define BOTH(test)                                                 \
     cmocka_unit_test_setup_teardown(test, setup_memory, teardown), \
         cmocka_unit_test_setup_teardown(test, setup_sqlite, teardown)
+#define ON_POSTGRES(test) cmocka_unit_test_setup_teardown(test, setup_postgres, teardown)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -381,5 +387,21 @@ int main(void) {
         BOTH(test_reporting_a_path_refreshes_the_heartbeat),
         BOTH(test_a_rerun_of_a_stale_trial_starts_without_its_path),
     };
+    const struct CMUnitTest postgres_tests[] = {
+        ON_POSTGRES(test_trials_are_numbered_from_zero_with_matching_sample_index),
+        ON_POSTGRES(test_budget_counts_running_and_finished_trials),
+        ON_POSTGRES(test_finished_trial_keeps_params_values_and_message),
+        ON_POSTGRES(test_best_is_lowest_value_then_lowest_number),
+        ON_POSTGRES(test_best_of_an_empty_study_is_not_found),
+        ON_POSTGRES(test_stale_trial_is_failed_and_its_params_go_to_the_next_trial),
+        ON_POSTGRES(test_report_refreshes_the_heartbeat),
+        ON_POSTGRES(test_trial_that_died_before_any_param_is_not_queued),
+        ON_POSTGRES(test_finishing_twice_is_refused),
+        ON_POSTGRES(test_a_path_is_replaced_whole_and_read_with_the_trial),
+        ON_POSTGRES(test_an_empty_path_removes_the_one_stored),
+        ON_POSTGRES(test_reporting_a_path_refreshes_the_heartbeat),
+        ON_POSTGRES(test_a_rerun_of_a_stale_trial_starts_without_its_path),
+    };
+    if (test_postgres_url()) return cmocka_run_group_tests(postgres_tests, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

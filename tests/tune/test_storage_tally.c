@@ -1,6 +1,8 @@
 /* What a search reads back from a storage without listing the study: the
  * trials counted by state (tally) and the leaderboard's trials (leaders),
- * the same in memory and in a SQLite file. */
+ * the same in memory, in a SQLite file and (under
+ * tests/support/pg_server.sh, CTest's tune/test_storage_tally_postgres) on
+ * PostgreSQL. */
 #include "test_support.h"
 
 #include <math.h>
@@ -26,6 +28,12 @@ static int memory_maximize(void **state) {
 }
 static int sqlite_maximize(void **state) {
     return test_storage_fixture_open(state, true, DIAL_MAXIMIZE);
+}
+static int postgres_minimize(void **state) {
+    return test_storage_fixture_open_postgres(state, DIAL_MINIMIZE);
+}
+static int postgres_maximize(void **state) {
+    return test_storage_fixture_open_postgres(state, DIAL_MAXIMIZE);
 }
 #define teardown test_storage_fixture_close
 
@@ -140,6 +148,7 @@ static void test_leaders_of_an_empty_study_are_none(void **state) {
 #define BOTH(test, memory, sqlite)                           \
     cmocka_unit_test_setup_teardown(test, memory, teardown), \
         cmocka_unit_test_setup_teardown(test, sqlite, teardown)
+#define ON_POSTGRES(test, setup) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -148,5 +157,12 @@ int main(void) {
         BOTH(test_leaders_when_maximizing_take_the_highest, memory_maximize, sqlite_maximize),
         BOTH(test_leaders_of_an_empty_study_are_none, memory_minimize, sqlite_minimize),
     };
+    const struct CMUnitTest postgres_tests[] = {
+        ON_POSTGRES(test_the_tally_counts_every_state, postgres_minimize),
+        ON_POSTGRES(test_leaders_are_the_best_and_the_first_failed, postgres_minimize),
+        ON_POSTGRES(test_leaders_when_maximizing_take_the_highest, postgres_maximize),
+        ON_POSTGRES(test_leaders_of_an_empty_study_are_none, postgres_minimize),
+    };
+    if (test_postgres_url()) return cmocka_run_group_tests(postgres_tests, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
