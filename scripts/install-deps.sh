@@ -6,7 +6,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [build]="gcc make cmake pkg-config libjansson-dev libopenblas-dev liblapacke-dev libsqlite3-dev"
+  [build]="gcc make cmake pkg-config libjansson-dev libopenblas-dev liblapacke-dev libsqlite3-dev libopenmpi-dev openmpi-bin"
   [test]="libcmocka-dev python3 strace sqlite3"
   [bench]="python3 python3-sklearn python3-pandas python3-optuna libsvm-tools liblinear-tools python3-xgboost time"
   [fuzz]="clang libclang-rt-14-dev"
