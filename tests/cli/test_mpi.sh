@@ -1,0 +1,91 @@
+#!/bin/bash
+# dial tune --mpi under a real mpirun (docs/mpi.md): 4 ranks on this
+# machine (oversubscribed: rank 0 mostly waits), so 3 evaluate. The study's
+# total is exact, no trial number is repeated, the header and the table are
+# printed once, and the trials are those of one process with --jobs 3 and
+# the same seed: random first, then tpe, whose window rule makes the
+# promise. Skips (77) only when mpirun is missing and cannot be installed.
+source "$(dirname "$0")/lib.sh" "$@"
+DATA=$PWD/data
+
+# Usage mistakes come before MPI starts.
+check 2 "dial: --mpi runs one search and --nested runs one per outer fold; they cannot be combined" \
+    tune knn "$DATA/iris.csv" --mpi --nested 3
+check 2 "dial: --jobs and --mpi cannot be combined: under --mpi the trials run at once are the ranks but rank 0 (mpirun -np N runs N-1)" \
+    tune knn "$DATA/iris.csv" --mpi --jobs 2
+# Started without mpirun, the job is one rank, which would only coordinate.
+check 2 "dial: --mpi: the job has 1 rank, and rank 0 only coordinates; start at least 2 (mpirun -np 2 or more), or leave out --mpi and use --jobs" \
+    tune knn "$DATA/iris.csv" --mpi --trials 3
+
+if ! command -v mpirun >/dev/null; then
+    bash scripts/install-deps.sh build >/dev/null 2>&1 || true
+fi
+if ! command -v mpirun >/dev/null; then
+    echo "skipped: mpirun is not installed and scripts/install-deps.sh build could not install it"
+    exit 77
+fi
+MPIRUN=(mpirun -np 4)
+if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
+    MPIRUN+=(--oversubscribe)
+    [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
+fi
+
+# mpi NAME ARGS...: runs dial ARGS under mpirun; stdout in $TMP/NAME.out,
+# stderr in $TMP/NAME.err.
+mpi() {
+    local name=$1
+    shift
+    current="${MPIRUN[*]} dial $*"
+    "${MPIRUN[@]}" "$DIAL" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+        fail "exit status $?; stderr: $(cat "$TMP/$name.err")"
+    passed=$((passed + 1))
+}
+# trials_without_time DB: the study's trials, the duration column left out.
+trials_without_time() {
+    "$DIAL" trials "$1" --csv | cut -d, -f1-3,5-
+}
+
+# ---- random: the exact total, each number once, the one-process best ----
+"$DIAL" tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --jobs 3 \
+    --study "$TMP/one.db" --json >"$TMP/one.json" 2>/dev/null || fail "one-process run failed"
+mpi random tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --mpi \
+    --study "$TMP/mpi.db" --json
+cp "$TMP/random.out" "$TMP/out"
+json_ok 'j["trials"] == 12 and j["new_trials"] == 12 and j["stopped"] is False'
+json_ok 'j["best_number"] == json.load(open("'"$TMP/one.json"'"))["best_number"]'
+json_ok 'j["best_value"] == json.load(open("'"$TMP/one.json"'"))["best_value"]'
+"$DIAL" trials "$TMP/mpi.db" --csv | tail -n +2 | cut -d, -f1 >"$TMP/numbers"
+[[ "$(sort -n "$TMP/numbers" | uniq | tr '\n' ' ')" == "0 1 2 3 4 5 6 7 8 9 10 11 " ]] ||
+    fail "trial numbers are not 0..11 once each: $(tr '\n' ' ' <"$TMP/numbers")"
+[[ "$(trials_without_time "$TMP/mpi.db")" == "$(trials_without_time "$TMP/one.db")" ]] ||
+    fail "the trials differ from one process with --jobs 3"
+passed=$((passed + 3))
+
+# Resumed under MPI: the total is the study's, exact.
+mpi resumed tune knn "$DATA/iris.csv" --trials 20 --seed 7 --sampler random --mpi \
+    --study "$TMP/mpi.db" --json
+cp "$TMP/resumed.out" "$TMP/out"
+json_ok 'j["trials"] == 20 and j["new_trials"] == 8'
+
+# ---- tpe: the window rule gives the trials of --jobs 3 ----
+"$DIAL" tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
+    --jobs 3 --study "$TMP/tpe-one.db" --quiet >/dev/null 2>&1 || fail "one-process tpe failed"
+mpi tpe tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
+    --mpi --study "$TMP/tpe-mpi.db" -o "$TMP/svm.dial"
+[[ "$(trials_without_time "$TMP/tpe-mpi.db")" == "$(trials_without_time "$TMP/tpe-one.db")" ]] ||
+    fail "tpe under MPI differs from one process with --jobs 3"
+passed=$((passed + 1))
+# Rank 0 alone prints: the header, each trial's line and the table once.
+cp "$TMP/tpe.out" "$TMP/out"
+[[ $(grep -c '^search: tpe sampler' "$TMP/tpe.out") -eq 1 ]] || fail "header not printed once"
+[[ $(grep -c '^best: trial' "$TMP/tpe.out") -eq 1 ]] || fail "best not printed once"
+[[ $(grep -c '^trial 15 ' "$TMP/tpe.err") -eq 1 ]] || fail "trial 15's line not printed once"
+passed=$((passed + 3))
+[[ $(grep -c "^refit on all 150 rows: saved to" "$TMP/tpe.out") -eq 1 ]] || fail "the refit line is not there once"
+passed=$((passed + 1))
+# The refit rank 0 saved is a model that predicts.
+"$DIAL" predict "$TMP/svm.dial" "$DATA/iris.csv" >"$TMP/out" 2>"$TMP/err" ||
+    fail "predict with the refit failed: $(cat "$TMP/err")"
+[[ $(wc -l <"$TMP/out") -eq 151 ]] || fail "predict gave $(wc -l <"$TMP/out") lines, not 151"
+passed=$((passed + 1))
+finish
