@@ -29,6 +29,14 @@ int cli_mpi_workers(const cli_mpi *mpi);
  * jobs, evaluate and evaluate_user). */
 void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options);
 
+/* Rank 0, before the run: gives every other rank `text` (what they need
+ * to evaluate and cannot read themselves: `dial run`'s space, which rank
+ * 0 alone reads from the study). Errors: MPI's. */
+dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text);
+/* A rank other than 0: waits for rank 0's text; *out (the caller's, free)
+ * is NULL when rank 0 ended without a run (it failed, and says why). */
+dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out);
+
 /* A rank other than 0: evaluates the trials rank 0 sends with objective
  * (user as its first argument) until rank 0 says the run is over. With
  * objective NULL (this rank could not set up: setup_error says why) each

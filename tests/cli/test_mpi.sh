@@ -88,4 +88,41 @@ passed=$((passed + 1))
     fail "predict with the refit failed: $(cat "$TMP/err")"
 [[ $(wc -l <"$TMP/out") -eq 151 ]] || fail "predict gave $(wc -l <"$TMP/out") lines, not 151"
 passed=$((passed + 1))
+
+# ---- a pruner: each rank's fold scores reach rank 0's pruner ----
+"$DIAL" tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
+    --space 'n_estimators=10..60' --jobs 3 --study "$TMP/asha-one.db" --quiet >/dev/null 2>&1 ||
+    fail "one-process asha failed"
+mpi asha tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
+    --space 'n_estimators=10..60' --mpi --study "$TMP/asha-mpi.db" --quiet
+[[ "$(trials_without_time "$TMP/asha-mpi.db")" == "$(trials_without_time "$TMP/asha-one.db")" ]] ||
+    fail "asha under MPI prunes otherwise than one process with --jobs 3"
+passed=$((passed + 1))
+
+# ---- dial run --mpi: programs on the ranks, the space from rank 0's study ----
+PROGRAMS=$PWD/tests/cli/programs
+cd "$TMP" || fail "no $TMP"
+"$DIAL" run --study run-one.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
+    --seed 3 --sampler tpe --startup-trials 4 --jobs 3 --quiet --log-dir one \
+    -- "$PROGRAMS/square.sh" --x '{x}' >/dev/null 2>&1 || fail "one-process dial run failed"
+mpi run run --study run-mpi.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
+    --seed 3 --sampler tpe --startup-trials 4 --mpi --log-dir mpi \
+    -- "$PROGRAMS/square.sh" --x '{x}'
+cp "$TMP/run.out" "$TMP/out"
+has "study default in run-mpi.db: 14 trials (14 complete, 0 pruned, 0 failed), 14 of them in this run"
+[[ $(grep -c '^best: trial' "$TMP/run.out") -eq 1 ]] || fail "dial run's best not printed once"
+[[ "$(trials_without_time run-mpi.db)" == "$(trials_without_time run-one.db)" ]] ||
+    fail "dial run --mpi differs from one process with --jobs 3"
+[[ $(ls mpi | wc -l) -eq 14 ]] || fail "the ranks wrote $(ls mpi | wc -l) logs, not 14"
+passed=$((passed + 3))
+# Intermediate values and the pruner's verdicts travel too.
+"$DIAL" run --study steps-one.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
+    --jobs 3 --quiet --log-dir one -- "$PROGRAMS/steps.sh" '{x}' >/dev/null 2>&1 ||
+    fail "one-process dial run with a pruner failed"
+mpi steps run --study steps-mpi.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
+    --mpi --quiet --log-dir mpi -- "$PROGRAMS/steps.sh" '{x}'
+[[ "$(trials_without_time steps-mpi.db)" == "$(trials_without_time steps-one.db)" ]] ||
+    fail "dial run --mpi with a pruner differs from one process with --jobs 3"
+"$DIAL" trials steps-mpi.db --csv | grep -q ',pruned,' || fail "no trial was pruned"
+passed=$((passed + 2))
 finish

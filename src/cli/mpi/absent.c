@@ -13,6 +13,13 @@ int cli_mpi_rank(const cli_mpi *mpi) { return 0; }
 int cli_mpi_workers(const cli_mpi *mpi) { return 0; }
 void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options) {}
 
+dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text) { return DIAL_OK; }
+
+dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out) {
+    *out = NULL;
+    return DIAL_OK;
+}
+
 dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objective, void *user,
                           const char *setup_error) {
     return DIAL_OK;

@@ -52,6 +52,33 @@ void cli_mpi_finish(cli_mpi *mpi) {
     MPI_Finalize();
 }
 
+static dial_status lost(dial_ctx *ctx, const cli_mpi *mpi, int rank, int code) {
+    char text[256];
+    wire_error_text(code, text, sizeof text);
+    return dial_fail(ctx, DIAL_ERR_IO, "rank %d lost rank %d (MPI: %s)", mpi->rank, rank, text);
+}
+
+dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text) {
+    for (int r = 1; r < mpi->size; r++) {
+        int code = wire_send(r, WIRE_TAG_SETUP, (wire_head){0}, text, strlen(text));
+        if (code != MPI_SUCCESS) return lost(ctx, mpi, r, code);
+    }
+    return DIAL_OK;
+}
+
+dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out) {
+    *out = NULL;
+    wire_message message;
+    int code = wire_receive(0, MPI_ANY_TAG, &message);
+    if (code != MPI_SUCCESS) return lost(ctx, mpi, 0, code);
+    if (message.tag == WIRE_TAG_SETUP) {
+        *out = message.tail; /* the text, '\0' after it */
+        return DIAL_OK;
+    }
+    wire_message_free(&message); /* the stop: rank 0 ended before its run */
+    return DIAL_OK;
+}
+
 int wire_send(int to, int tag, wire_head head, const void *tail, size_t size) {
     head.n_tail = (uint32_t)size;
     size_t total = sizeof head + size;

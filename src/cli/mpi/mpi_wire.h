@@ -17,7 +17,8 @@ enum {
     WIRE_TAG_TRIAL = 1, /* 0 -> r: evaluate trial `a`, context seed `seed` */
     WIRE_TAG_CALL,      /* r -> 0: one of the WIRE_CALL_* below */
     WIRE_TAG_REPLY,     /* 0 -> r: the answer to a call */
-    WIRE_TAG_STOP       /* 0 -> r: the run is over */
+    WIRE_TAG_STOP,      /* 0 -> r: the run is over */
+    WIRE_TAG_SETUP      /* 0 -> r: what every rank needs before the first trial (text) */
 };
 
 enum {
