@@ -125,4 +125,37 @@ mpi steps run --study steps-mpi.db --space 'x=float:0..10' --trials 14 --seed 5 
     fail "dial run --mpi with a pruner differs from one process with --jobs 3"
 "$DIAL" trials steps-mpi.db --csv | grep -q ',pruned,' || fail "no trial was pruned"
 passed=$((passed + 2))
+
+# ---- a rank killed mid-study: the study stays resumable ----
+# Open MPI's mpirun (and MPICH's) ends the whole job when a rank dies; what
+# must hold is that the same command, run again, brings the study to its
+# exact total: the dead trials expire (--heartbeat 1s) and their params run
+# again, no number is used twice.
+kill_run=(run --study dead.db --space 'x=float:0..10' --trials 30 --seed 5 --heartbeat 1s
+    --mpi --quiet --log-dir dead -- sh -c 'sleep 0.2; echo {x}')
+"${MPIRUN[@]}" "$DIAL" "${kill_run[@]}" >"$TMP/dead.out" 2>"$TMP/dead.err" &
+launcher=$!
+# rank_pid R: the pid of rank R of this job (Open MPI and MPICH name it in
+# the environment).
+rank_pid() {
+    local pid
+    for pid in $(pgrep -f -- "--study dead.db"); do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+            grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1" && { echo "$pid"; return; }
+    done
+}
+for _ in $(seq 600); do
+    [[ -f dead.db && $("$DIAL" trials dead.db --csv 2>/dev/null | grep -c ',complete,') -ge 5 ]] && break
+    sleep 0.1
+done
+victim=$(rank_pid 2)
+[[ -n "$victim" ]] || fail "rank 2 of the job was not found"
+kill -9 "$victim"
+wait "$launcher" && fail "mpirun went on after rank 2 was killed"
+"$DIAL" trials dead.db --csv | grep -q ',running,' || fail "no trial was left running by the dead job"
+mpi resume "${kill_run[@]}"
+"$DIAL" trials dead.db --json >"$TMP/out"
+json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
+json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
+json_ok 'not any(t["state"] == "running" for t in j["trials"])'
 finish
