@@ -16,6 +16,11 @@
 
 typedef struct cli_mpi cli_mpi;
 
+/* First thing in a command that takes --mpi: when argv has --mpi and the
+ * launcher says this process is not rank 0, its stdout and stderr go to
+ * /dev/null, so that even a usage mistake is told once (by rank 0). */
+void cli_mpi_quiet_other_ranks(int argc, char **argv);
+
 /* Starts MPI (once per process). On success *out is the session:
  * cli_mpi_finish ends it. Errors (one line on ctx): built without MPI,
  * started with one rank only (nothing would evaluate), MPI refusing the

@@ -353,6 +353,7 @@ static int rank_lost(const cli_options *opts, const char *why) {
 /* ---- the command ------------------------------------------------------------------ */
 
 int cli_cmd_run(int argc, char **argv) {
+    cli_mpi_quiet_other_ranks(argc, argv);
     cli_options opts;
     int status = cli_parse(&run_command, argc, argv, &opts);
     if (status >= 0) {

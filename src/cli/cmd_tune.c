@@ -519,6 +519,7 @@ static int rank_lost(const cli_options *opts, const char *why) {
 }
 
 int cli_cmd_tune(int argc, char **argv) {
+    cli_mpi_quiet_other_ranks(argc, argv);
     cli_options opts;
     int status = cli_parse(&tune_command, argc, argv, &opts);
     if (status >= 0) {

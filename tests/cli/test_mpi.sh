@@ -30,6 +30,16 @@ if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
     [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
 fi
 
+# A mistake in the command line is told once, by rank 0, though every rank
+# reads it before MPI starts.
+current="a usage mistake under mpirun"
+"${MPIRUN[@]}" "$DIAL" tune knn "$DATA/iris.csv" --mpi --trials many >"$TMP/out" 2>"$TMP/err" &&
+    fail "mpirun succeeded"
+[[ $(grep -c '^dial: ' "$TMP/err") -eq 1 ]] ||
+    fail "not told once: $(grep '^dial: ' "$TMP/err")"
+[[ ! -s "$TMP/out" ]] || fail "stdout: $(cat "$TMP/out")"
+passed=$((passed + 2))
+
 # mpi NAME ARGS...: runs dial ARGS under mpirun; stdout in $TMP/NAME.out,
 # stderr in $TMP/NAME.err.
 mpi() {
