@@ -44,7 +44,7 @@ void cli_mpi_finish(cli_mpi *mpi) {
     if (!mpi) return;
     /* Every rank waits for a trial or the stop: tell the living ones, even
      * when rank 0 failed before its run, so that none waits for ever. */
-    if (mpi->rank == 0 && !mpi->stopped_sent)
+    if (mpi->rank == 0)
         for (int r = 1; r < mpi->size; r++)
             if (r != mpi->dead_rank) wire_send(r, WIRE_TAG_STOP, (wire_head){0}, NULL, 0);
     pthread_mutex_destroy(&mpi->lock);

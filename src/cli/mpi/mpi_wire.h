@@ -52,12 +52,13 @@ typedef struct wire_message {
 struct cli_mpi {
     int rank, size;
     /* Rank 0: the run's stop flag, raised when a rank dies so that no
-     * worker hands out another trial; dead[r] the first failure of rank r. */
+     * worker hands out another trial; the first rank given up and why. */
     volatile int *stop;
-    pthread_mutex_t lock; /* guards dead_rank and dead_message; a worker's calls */
-    int dead_rank;        /* 0: none */
+    /* Rank 0: guards dead_rank and dead_message. Other ranks: makes a
+     * call and its reply one turn (the objective's threads share them). */
+    pthread_mutex_t lock;
+    int dead_rank; /* 0: none */
     char dead_message[512];
-    bool stopped_sent;
 };
 
 /* Sends head (n_tail set from size) and tail to rank `to`. Returns the
