@@ -31,8 +31,10 @@ int cli_mpi_rank(const cli_mpi *mpi);
 int cli_mpi_workers(const cli_mpi *mpi);
 
 /* Rank 0: sends the trials of options' run to the other ranks (sets
- * jobs, evaluate and evaluate_user). */
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options);
+ * jobs, evaluate and evaluate_user). A rank evaluating a trial sends a
+ * beat four times per heartbeat period (0 = 60 s); one silent for a whole
+ * period is given up as dead, as a study's silent trial is. */
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds);
 
 /* Rank 0, before the run: gives every other rank `text` (what they need
  * to evaluate and cannot read themselves: `dial run`'s space, which rank

@@ -471,7 +471,7 @@ int cli_cmd_run(int argc, char **argv) {
             outcome = dial_space_typed_json(ctx, &space, &space_json);
             if (outcome == DIAL_OK) outcome = cli_mpi_send_setup(ctx, mpi, space_json);
             free(space_json);
-            cli_mpi_coordinate(mpi, &options);
+            cli_mpi_coordinate(mpi, &options, opts.heartbeat);
         }
         struct sigaction previous[N_STOP_SIGNALS];
         interrupts = 0;

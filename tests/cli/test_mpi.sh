@@ -145,11 +145,11 @@ kill_run=(run --study dead.db --space 'x=float:0..10' --trials 30 --seed 5 --hea
     --mpi --quiet --log-dir dead -- sh -c 'sleep 0.2; echo {x}')
 "${MPIRUN[@]}" "$DIAL" "${kill_run[@]}" >"$TMP/dead.out" 2>"$TMP/dead.err" &
 launcher=$!
-# rank_pid R: the pid of rank R of this job (Open MPI and MPICH name it in
+# rank_pid R [DB]: the pid of rank R of the job on study DB (Open MPI and MPICH name it in
 # the environment).
 rank_pid() {
     local pid
-    for pid in $(pgrep -f -- "--study dead.db"); do
+    for pid in $(pgrep -f -- "--study ${2:-dead.db}"); do
         tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
             grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1" && { echo "$pid"; return; }
     done
@@ -168,4 +168,32 @@ mpi resume "${kill_run[@]}"
 json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
 json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
 json_ok 'not any(t["state"] == "running" for t in j["trials"])'
+
+# ---- a launcher that lets the job outlive a dead rank (Open MPI's
+# --enable-recovery): rank 0 notices the silence within the heartbeat
+# period, says so and how to continue, and the job ends ----
+if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
+    recover_run=(run --study recover.db --space 'x=float:0..10' --trials 30 --seed 5
+        --heartbeat 2s --mpi --quiet --log-dir recover -- sh -c 'sleep 0.2; echo {x}')
+    timeout 120 "${MPIRUN[@]}" --enable-recovery "$DIAL" "${recover_run[@]}" \
+        >"$TMP/recover.out" 2>"$TMP/recover.err" &
+    launcher=$!
+    for _ in $(seq 600); do
+        [[ -f recover.db && $("$DIAL" trials recover.db --csv 2>/dev/null | grep -c ',complete,') -ge 5 ]] && break
+        sleep 0.1
+    done
+    victim=$(rank_pid 2 recover.db)
+    [[ -n "$victim" ]] || fail "rank 2 of the recovering job was not found"
+    kill -9 "$victim"
+    wait "$launcher"
+    [[ $? -ne 124 ]] || fail "the job did not end after rank 2 died: $(cat "$TMP/recover.err")"
+    grep -qxF "dial: rank 2 stopped answering (MPI: no message within the heartbeat period); every finished trial is kept in recover.db: run the same command again to continue" \
+        "$TMP/recover.err" || fail "rank 0 did not say how to continue: $(cat "$TMP/recover.err")"
+    [[ $(grep -c '^dial: ' "$TMP/recover.err") -eq 1 ]] || fail "not one line: $(cat "$TMP/recover.err")"
+    passed=$((passed + 3))
+    mpi recovered "${recover_run[@]}"
+    "$DIAL" trials recover.db --json >"$TMP/out"
+    json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
+    json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
+fi
 finish

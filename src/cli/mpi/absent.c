@@ -11,7 +11,7 @@ dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out) {
 
 int cli_mpi_rank(const cli_mpi *mpi) { return 0; }
 int cli_mpi_workers(const cli_mpi *mpi) { return 0; }
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options) {}
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds) {}
 
 dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text) { return DIAL_OK; }
 

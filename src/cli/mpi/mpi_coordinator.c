@@ -101,15 +101,18 @@ static dial_status evaluate_on_rank(void *user, int slot, dial_trial *trial, dou
     cli_mpi *mpi = user;
     int rank = slot + 1;
     dial_ctx *ctx = dial_trial_ctx(trial);
-    wire_head order = {.a = dial_trial_number(trial), .seed = dial_ctx_seed(ctx)};
+    /* Four beats per silence allowed, as trials' heartbeats. */
+    wire_head order = {
+        .a = dial_trial_number(trial), .seed = dial_ctx_seed(ctx), .x = mpi->silence_seconds / 4};
     int code = wire_send(rank, WIRE_TAG_TRIAL, order, NULL, 0);
     if (code != MPI_SUCCESS) return rank_lost(mpi, rank, code, trial);
     for (;;) {
         wire_message call;
-        code = wire_receive(rank, WIRE_TAG_CALL, &call);
+        code = wire_receive_within(rank, WIRE_TAG_CALL, mpi->silence_seconds, &call);
         if (code != MPI_SUCCESS) return rank_lost(mpi, rank, code, trial);
         const wire_head *head = &call.head;
         switch (head->kind) {
+        case WIRE_CALL_BEAT: break;
         case WIRE_CALL_SUGGEST: code = serve_suggest(rank, trial, &call); break;
         case WIRE_CALL_REPORT:
             code = reply_status(rank, trial, dial_trial_report(trial, head->a, head->x),
@@ -142,8 +145,9 @@ static dial_status evaluate_on_rank(void *user, int slot, dial_trial *trial, dou
     }
 }
 
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options) {
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds) {
     mpi->stop = options->stop;
+    mpi->silence_seconds = heartbeat_seconds > 0 ? heartbeat_seconds : 60;
     options->jobs = mpi->size - 1;
     options->evaluate = evaluate_on_rank;
     options->evaluate_user = mpi;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/mpi/mpi_wire.h"
 
@@ -44,12 +45,17 @@ void cli_mpi_finish(cli_mpi *mpi) {
     if (!mpi) return;
     /* Every rank waits for a trial or the stop: tell the living ones, even
      * when rank 0 failed before its run, so that none waits for ever. */
+    /* MPI_Finalize waits for every rank, a dead one too: after a rank was
+     * given up (rank 0 said so), no rank finalises; each just ends, which
+     * a launcher that let the job outlive the dead rank accepts. */
+    wire_head stop = {.flags = mpi->dead_rank ? WIRE_STOP_WITHOUT_FINALIZE : 0};
     if (mpi->rank == 0)
         for (int r = 1; r < mpi->size; r++)
-            if (r != mpi->dead_rank) wire_send(r, WIRE_TAG_STOP, (wire_head){0}, NULL, 0);
+            if (r != mpi->dead_rank) wire_send(r, WIRE_TAG_STOP, stop, NULL, 0);
+    bool finalize = !mpi->dead_rank && !mpi->skip_finalize;
     pthread_mutex_destroy(&mpi->lock);
     free(mpi);
-    MPI_Finalize();
+    if (finalize) MPI_Finalize();
 }
 
 static dial_status lost(dial_ctx *ctx, const cli_mpi *mpi, int rank, int code) {
@@ -120,12 +126,39 @@ int wire_receive(int from, int tag, wire_message *out) {
     return code;
 }
 
+static double monotonic_seconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+int wire_receive_within(int from, int tag, double seconds, wire_message *out) {
+    double until = monotonic_seconds() + seconds;
+    /* Polls: MPI has no blocking receive with a time limit. The pause
+     * grows to 1 ms, a small price beside a trial's fit. */
+    long pause_ns = 1000;
+    for (;;) {
+        int arrived = 0;
+        int code = MPI_Iprobe(from, tag, MPI_COMM_WORLD, &arrived, MPI_STATUS_IGNORE);
+        if (code != MPI_SUCCESS) return code;
+        if (arrived) return wire_receive(from, tag, out);
+        if (monotonic_seconds() >= until) return WIRE_SILENT;
+        struct timespec pause = {0, pause_ns};
+        nanosleep(&pause, NULL);
+        if (pause_ns < 1000000) pause_ns *= 2;
+    }
+}
+
 void wire_message_free(wire_message *message) {
     free(message->tail);
     message->tail = NULL;
 }
 
 void wire_error_text(int code, char *buf, size_t size) {
+    if (code == WIRE_SILENT) {
+        snprintf(buf, size, "no message within the heartbeat period");
+        return;
+    }
     char text[MPI_MAX_ERROR_STRING];
     int length = 0;
     if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) length = 0;

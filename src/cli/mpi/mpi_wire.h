@@ -14,7 +14,7 @@
 #include "cli/cli_mpi.h"
 
 enum {
-    WIRE_TAG_TRIAL = 1, /* 0 -> r: evaluate trial `a`, context seed `seed` */
+    WIRE_TAG_TRIAL = 1, /* 0 -> r: evaluate trial `a`, context seed `seed`, beat every `x` s */
     WIRE_TAG_CALL,      /* r -> 0: one of the WIRE_CALL_* below */
     WIRE_TAG_REPLY,     /* 0 -> r: the answer to a call */
     WIRE_TAG_STOP,      /* 0 -> r: the run is over */
@@ -27,10 +27,16 @@ enum {
     WIRE_CALL_REPORT_PATH, /* a: n; tail: n int64 steps, then n doubles */
     WIRE_CALL_PRUNE,       /* reply flags: 1 to prune */
     WIRE_CALL_RUNGS,       /* a: max_resource, seed: capacity; reply a: count, tail: rungs */
-    WIRE_CALL_RESULT       /* status, x: value; flags: pruned, abandoned; tail: message */
+    WIRE_CALL_RESULT,      /* status, x: value; flags: pruned, abandoned; tail: message */
+    WIRE_CALL_BEAT         /* alive, still evaluating (no reply) */
 };
 
-enum { WIRE_LOG = 1 << 8, WIRE_PRUNED = 1 << 9, WIRE_ABANDONED = 1 << 10 };
+enum {
+    WIRE_LOG = 1 << 8,
+    WIRE_PRUNED = 1 << 9,
+    WIRE_ABANDONED = 1 << 10,
+    WIRE_STOP_WITHOUT_FINALIZE = 1 << 11 /* a rank died: MPI_Finalize would wait for it */
+};
 
 typedef struct wire_head {
     int32_t kind;   /* WIRE_CALL_* */
@@ -57,7 +63,9 @@ struct cli_mpi {
     /* Rank 0: guards dead_rank and dead_message. Other ranks: makes a
      * call and its reply one turn (the objective's threads share them). */
     pthread_mutex_t lock;
-    int dead_rank; /* 0: none */
+    int dead_rank;          /* 0: none */
+    double silence_seconds; /* rank 0: a rank silent this long while evaluating is dead */
+    bool skip_finalize;     /* other ranks: rank 0's stop said a rank died */
     char dead_message[512];
 };
 
@@ -67,6 +75,11 @@ int wire_send(int to, int tag, wire_head head, const void *tail, size_t size);
 /* Receives the next message from `from` with `tag` (MPI_ANY_TAG: any).
  * On MPI_SUCCESS *out is filled (wire_message_free). */
 int wire_receive(int from, int tag, wire_message *out);
+/* The same, giving up (WIRE_SILENT) when nothing comes within `seconds`:
+ * a launcher that lets the job live on after a rank died (Open MPI's
+ * --enable-recovery) reports no error for it, only silence. */
+#define WIRE_SILENT (-1)
+int wire_receive_within(int from, int tag, double seconds, wire_message *out);
 void wire_message_free(wire_message *message);
 /* MPI's words for an error code. */
 void wire_error_text(int code, char *buf, size_t size);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/mpi/mpi_wire.h"
 
@@ -128,6 +129,38 @@ static const dial_trial_proxy_ops proxy_ops = {.suggest = proxy_suggest,
                                                .should_prune = proxy_should_prune,
                                                .prune_rungs = proxy_prune_rungs};
 
+/* The beat of a rank evaluating a trial: a message to rank 0 every
+ * `interval` seconds, so that rank 0 can tell a long fit from a dead rank
+ * (a launcher that lets the job outlive a rank reports no error for it). */
+typedef struct beat {
+    cli_mpi *mpi;
+    double interval;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    bool done;
+} beat;
+
+static void *beat_main(void *p) {
+    beat *self = p;
+    pthread_mutex_lock(&self->lock);
+    while (!self->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double wake = (double)until.tv_sec + (double)until.tv_nsec * 1e-9 + self->interval;
+        until.tv_sec = (time_t)wake;
+        until.tv_nsec = (long)((wake - (double)(time_t)wake) * 1e9);
+        pthread_cond_timedwait(&self->changed, &self->lock, &until);
+        if (self->done) break;
+        pthread_mutex_unlock(&self->lock);
+        pthread_mutex_lock(&self->mpi->lock);
+        wire_send(0, WIRE_TAG_CALL, (wire_head){.kind = WIRE_CALL_BEAT}, NULL, 0);
+        pthread_mutex_unlock(&self->mpi->lock);
+        pthread_mutex_lock(&self->lock);
+    }
+    pthread_mutex_unlock(&self->lock);
+    return NULL;
+}
+
 /* Evaluates one trial and sends its result. */
 static int evaluate(dial_ctx *ctx, cli_mpi *mpi, const wire_head *order,
                     dial_objective_fn objective, void *user, const char *setup_error) {
@@ -141,8 +174,27 @@ static int evaluate(dial_ctx *ctx, cli_mpi *mpi, const wire_head *order,
                                          &proxy_ops, mpi, &trial);
     if (objective && status != DIAL_OK) message = dial_ctx_error(ctx);
     if (trial) {
+        beat heart = {.mpi = mpi, .interval = order->x};
+        pthread_t thread;
+        bool beating = order->x > 0 && pthread_mutex_init(&heart.lock, NULL) == 0;
+        if (beating && pthread_cond_init(&heart.changed, NULL) != 0) {
+            pthread_mutex_destroy(&heart.lock);
+            beating = false;
+        }
+        bool started = beating && pthread_create(&thread, NULL, beat_main, &heart) == 0;
         status = objective(user, trial, &value, &pruned);
         message = status == DIAL_OK ? "" : dial_ctx_error(dial_trial_ctx(trial));
+        if (started) {
+            pthread_mutex_lock(&heart.lock);
+            heart.done = true;
+            pthread_cond_signal(&heart.changed);
+            pthread_mutex_unlock(&heart.lock);
+            pthread_join(thread, NULL);
+        }
+        if (beating) {
+            pthread_cond_destroy(&heart.changed);
+            pthread_mutex_destroy(&heart.lock);
+        }
     }
     int32_t flags =
         (pruned ? WIRE_PRUNED : 0) | (dial_trial_proxy_abandoned(trial) ? WIRE_ABANDONED : 0);
@@ -161,6 +213,7 @@ dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objecti
         wire_message order;
         int code = wire_receive(0, MPI_ANY_TAG, &order);
         if (code == MPI_SUCCESS && order.tag == WIRE_TAG_STOP) {
+            mpi->skip_finalize = (order.head.flags & WIRE_STOP_WITHOUT_FINALIZE) != 0;
             wire_message_free(&order);
             return DIAL_OK;
         }
