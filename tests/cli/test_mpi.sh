@@ -136,6 +136,13 @@ mpi steps run --study steps-mpi.db --space 'x=float:0..10' --trials 14 --seed 5 
 "$DIAL" trials steps-mpi.db --csv | grep -q ',pruned,' || fail "no trial was pruned"
 passed=$((passed + 2))
 
+# A trial longer than the heartbeat period is alive, not dead: its rank
+# beats while the program runs.
+mpi long run --study long.db --space 'x=float:0..10' --trials 2 --heartbeat 1s --mpi --quiet \
+    --log-dir long -- sh -c 'sleep 3; echo {x}'
+cp "$TMP/long.out" "$TMP/out"
+has "study default in long.db: 2 trials (2 complete, 0 pruned, 0 failed), 2 of them in this run"
+
 # ---- a rank killed mid-study: the study stays resumable ----
 # Open MPI's mpirun (and MPICH's) ends the whole job when a rank dies; what
 # must hold is that the same command, run again, brings the study to its
