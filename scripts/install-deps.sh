@@ -6,7 +6,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [build]="gcc make cmake pkg-config libjansson-dev libopenblas-dev liblapacke-dev libsqlite3-dev libpq-dev"
+  [build]="gcc make cmake pkg-config libjansson-dev libopenblas-dev liblapacke-dev libsqlite3-dev libpq-dev libopenmpi-dev openmpi-bin"
   # postgresql: the server the tests start on loopback (tests/support/pg_server.sh)
   [test]="libcmocka-dev python3 strace sqlite3 postgresql"
   [bench]="python3 python3-sklearn python3-pandas python3-optuna libsvm-tools liblinear-tools python3-xgboost time"

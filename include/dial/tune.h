@@ -198,6 +198,12 @@ DIAL_API dial_status dial_trial_suggest_int(dial_trial *trial, const char *name,
 /* Draws one of n choices; *index receives its index. */
 DIAL_API dial_status dial_trial_suggest_choice(dial_trial *trial, const char *name,
                                                const char *const *choices, size_t n, size_t *index);
+/* Draws a parameter as dial_trial_suggest_space does for one of its
+ * parameters: param's kind, range, step, log scale and choices (a CHOICE
+ * value is the index into param->choices), or the study's space's when it
+ * has the name; the same value again when the trial already has it.
+ * Errors: those of dial_trial_suggest_float and friends. */
+DIAL_API dial_status dial_trial_suggest(dial_trial *trial, const dial_param *param, double *value);
 /* Records an intermediate value (a fold's score, an epoch's loss); durable
  * when it returns. */
 DIAL_API dial_status dial_trial_report(dial_trial *trial, int64_t step, double value);
@@ -495,6 +501,17 @@ typedef struct dial_optimize_options {
      * place. From a worker thread, under the lock of on_trial; may be NULL. */
     void (*on_wait)(void *user, const dial_study *study, int64_t n_running, double within_seconds);
     void *on_wait_user;
+    /* Evaluates a trial elsewhere (another process: `dial tune --mpi`)
+     * instead of calling the objective here; NULL = here. Called from
+     * worker `slot` (0 .. jobs - 1; one call per slot at a time, so a slot
+     * may own one remote worker) with the trial started and proposed as for
+     * the objective, and returns what the objective would: its status (the
+     * message on dial_trial_ctx(trial)), *value and *pruned. It serves the
+     * remote objective's suggestions, reports and pruning questions on this
+     * trial (dial_trial_suggest, dial_trial_report, ...), so the trials and
+     * their order are those of `jobs` local workers. */
+    dial_status (*evaluate)(void *user, int slot, dial_trial *trial, double *value, bool *pruned);
+    void *evaluate_user;
 } dial_optimize_options;
 
 DIAL_API dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study,
@@ -550,6 +567,38 @@ DIAL_API dial_status dial_study_tell_number(dial_ctx *ctx, dial_study *study, in
  * Errors as dial_study_tell_number's for a trial that is not running. */
 DIAL_API dial_status dial_study_report_number(dial_ctx *ctx, dial_study *study, int64_t number,
                                               int64_t step, double value, bool *prune);
+
+/* ---- trials evaluated in another process (docs/mpi.md) ---------------------
+ * A proxy trial stands, in a process that does not hold the study, for a
+ * trial that another process started: the objective runs on it unchanged,
+ * and each of its calls that needs the study goes to the ops, which carry
+ * it to the real trial (under MPI: a message to rank 0, which answers with
+ * dial_trial_suggest, dial_trial_report, ... on the trial). Each op runs
+ * on the objective's thread; one that fails sets its message on ctx (the
+ * proxy's context) and returns its status. */
+typedef struct dial_trial_proxy_ops {
+    /* param as dial_trial_suggest takes it; *value the real trial's. */
+    dial_status (*suggest)(void *user, dial_ctx *ctx, const dial_param *param, double *value);
+    dial_status (*report)(void *user, dial_ctx *ctx, int64_t step, double value);
+    dial_status (*report_path)(void *user, dial_ctx *ctx, const int64_t *steps,
+                               const double *values, size_t n);
+    bool (*should_prune)(void *user);
+    size_t (*prune_rungs)(void *user, int64_t max_resource, int64_t *rungs, size_t capacity);
+} dial_trial_proxy_ops;
+
+/* Makes a proxy for trial `number` whose context (a clone of ctx with
+ * `threads` threads) has seed `seed`, the seed of the real trial's
+ * context (dial_ctx_seed(dial_trial_ctx(real))), so the objective draws
+ * what it would draw there. ops and user are borrowed and must outlive
+ * the proxy. dial_trial_abandon marks it; dial_trial_proxy_abandoned
+ * tells. Errors: DIAL_ERR_NOMEM. Free with dial_trial_proxy_free. */
+DIAL_API dial_status dial_trial_proxy_create(dial_ctx *ctx, int64_t number, uint64_t seed,
+                                             int threads, const dial_trial_proxy_ops *ops,
+                                             void *user, dial_trial **out);
+DIAL_API bool dial_trial_proxy_abandoned(const dial_trial *proxy);
+/* Frees a proxy (and only a proxy: a study's trial is the study's);
+ * NULL is harmless. */
+DIAL_API void dial_trial_proxy_free(dial_trial *proxy);
 
 /* Reading a study (also while other workers write it). dial_study_trials
  * lists a SQLite study's every trial. An in-memory study keeps what a

@@ -217,6 +217,18 @@ DIAL_API dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup
                                      dial_tune_result *out);
 DIAL_API void dial_tune_result_free(dial_tune_result *result);
 
+/* The objective of the main search dial_tune_model runs with these
+ * options on data (on the rows its holdout leaves, its pruner set): what
+ * a remote worker (`dial tune --mpi`, docs/mpi.md) evaluates the trials
+ * of that search with, on proxy trials, so that they score as they would
+ * in one process. Errors: those of dial_tune_model's options and of
+ * dial_model_objective_create; DIAL_ERR_ARGUMENT for a nested run (one
+ * objective per outer fold). Free with dial_model_objective_free. */
+DIAL_API dial_status dial_tune_model_objective(dial_ctx *ctx, const dial_tune_setup *setup,
+                                               const dial_dataset *data,
+                                               const dial_tune_options *options,
+                                               dial_model_objective **out);
+
 #ifdef __cplusplus
 }
 #endif

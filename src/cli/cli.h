@@ -107,6 +107,8 @@ int cli_cmd_report(int argc, char **argv);
 #define CLI_OPT_PRUNED (UINT64_C(1) << 48)
 /* dial trials --plot: the history drawn in the terminal (issue 15) */
 #define CLI_OPT_PLOT (UINT64_C(1) << 49)
+/* dial tune and run --mpi: trials on the ranks of an MPI job (issue 16) */
+#define CLI_OPT_MPI (UINT64_C(1) << 50)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -131,6 +133,7 @@ typedef struct cli_options {
     size_t n_positional;
     /* dial tune, trials and best */
     bool quiet, csv;
+    bool mpi;                  /* --mpi: trials on MPI ranks (cli_mpi.h) */
     bool plot;                 /* dial trials --plot */
     int64_t trials;            /* 0: the command's default */
     double timeout;            /* seconds; 0: none */

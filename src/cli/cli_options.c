@@ -71,6 +71,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_ENQUEUE, "enqueue", 0, true},
     {CLI_OPT_COST_AWARE, "cost-aware", 0, false},
     {CLI_OPT_PRUNER, "pruner", 0, true},
+    {CLI_OPT_MPI, "mpi", 0, false},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -257,6 +258,7 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
         opts->startup_trials = (size_t)number;
         break;
     case CLI_OPT_COST_AWARE: opts->cost_aware = true; break;
+    case CLI_OPT_MPI: opts->mpi = true; break;
     /* Its settings' defaults depend on the resource (steps, folds, a
      * path): the command reads it with dial_pruner_spec_normalize. */
     case CLI_OPT_PRUNER: opts->pruner = value; break;

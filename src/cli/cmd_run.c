@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_mpi.h"
 #include "cli/progress.h"
 #include "cli/run_program.h"
 
@@ -27,7 +28,8 @@ static const cli_command run_command = {
                CLI_OPT_DIRECTION | CLI_OPT_SAMPLER | CLI_OPT_SEED | CLI_OPT_GRID_POINTS |
                CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_JOBS | CLI_OPT_TIMEOUT_TRIAL |
                CLI_OPT_LOG_DIR | CLI_OPT_HEARTBEAT | CLI_OPT_QUIET | CLI_OPT_HELP |
-               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER,
+               CLI_OPT_STARTUP_TRIALS | CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER |
+               CLI_OPT_MPI,
     .help =
         "Usage: dial run --study FILE [options] -- PROGRAM [ARGS...]\n"
         "\n"
@@ -77,6 +79,8 @@ static const cli_command run_command = {
         "                        whole grid for grid; no limit with --timeout alone)\n"
         "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
         "  -j, --jobs N          programs run at once (default 1)\n"
+        "  --mpi                 under mpirun -np N: rank 0 holds the study, ranks 1..N-1\n"
+        "                        run the programs, as --jobs N-1 would (docs/mpi.md)\n"
         "  --timeout-trial TIME  stop a program that runs longer, and fail its trial\n"
         "  --log-dir DIR         where each trial's output goes (default runs)\n"
         "  --heartbeat TIME      a trial of another worker silent this long is taken for\n"
@@ -297,9 +301,61 @@ static void print_outcome(const cli_options *opts, dial_study *study, const stud
     printf("logs: %s/<trial>.log\n", log_dir);
 }
 
+/* ---- --mpi: a rank other than 0 -------------------------------------------------- */
+
+/* Runs the programs of the trials rank 0 sends, with the space rank 0
+ * read from the study (only rank 0 opens it), and prints nothing: rank 0
+ * checked the command line and tells every failure. */
+static int serve_rank0(dial_ctx *ctx, cli_mpi *mpi, const cli_options *opts, const char *log_dir) {
+    char *space_json = NULL;
+    dial_status outcome = cli_mpi_receive_setup(ctx, mpi, &space_json);
+    if (outcome != DIAL_OK || !space_json) return outcome == DIAL_OK ? 0 : 1;
+    char error[1024] = "";
+    dial_space space = {0, NULL};
+    if (dial_space_add_typed_json(ctx, &space, space_json, "the space from rank 0") != DIAL_OK)
+        snprintf(error, sizeof error, "rank %d: %s", cli_mpi_rank(mpi), dial_ctx_error(ctx));
+    /* This rank's node may not share rank 0's folders. */
+    if (!error[0] && mkdir(log_dir, 0777) != 0 && errno != EEXIST)
+        snprintf(error, sizeof error, "rank %d: cannot make the log folder %s: %s",
+                 cli_mpi_rank(mpi), log_dir, strerror(errno));
+    int stop_pipe[2] = {-1, -1};
+    if (!error[0] && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        snprintf(error, sizeof error, "rank %d: cannot make a pipe: %s", cli_mpi_rank(mpi),
+                 strerror(errno));
+    run_setup setup = {.templates = opts->program,
+                       .n_templates = opts->n_program,
+                       .space = &space,
+                       .log_dir = log_dir,
+                       .limits = {.timeout_seconds = opts->timeout_trial,
+                                  .grace_seconds = GRACE_SECONDS,
+                                  .stop_fd = stop_pipe[0],
+                                  .interrupts = &interrupts}};
+    struct sigaction previous[N_STOP_SIGNALS];
+    interrupts = 0;
+    stop_pipe_write = stop_pipe[1];
+    catch_stop_signals(previous);
+    outcome = cli_mpi_serve(ctx, mpi, error[0] ? NULL : run_trial, &setup, error);
+    restore_stop_signals(previous);
+    stop_pipe_write = -1;
+    if (stop_pipe[0] >= 0) close(stop_pipe[0]);
+    if (stop_pipe[1] >= 0) close(stop_pipe[1]);
+    dial_space_free(&space);
+    free(space_json);
+    return outcome == DIAL_OK ? 0 : 1;
+}
+
+/* The last line of a --mpi run that gave up a rank. */
+static int rank_lost(const cli_options *opts, const char *why) {
+    return cli_error(CLI_EXIT_FAILURE,
+                     "%s; every finished trial is kept in %s: run the same command again to "
+                     "continue",
+                     why, opts->study);
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
 int cli_cmd_run(int argc, char **argv) {
+    cli_mpi_quiet_other_ranks(argc, argv);
     cli_options opts;
     int status = cli_parse(&run_command, argc, argv, &opts);
     if (status >= 0) {
@@ -314,10 +370,33 @@ int cli_cmd_run(int argc, char **argv) {
                              : "dial run needs --study FILE, where the trials are kept; usage: %s",
                          run_command.usage);
     }
+    if (opts.mpi && (opts.given & CLI_OPT_JOBS)) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE,
+                         "--jobs and --mpi cannot be combined: under --mpi the programs run at "
+                         "once are the ranks but rank 0 (mpirun -np N runs N-1)");
+    }
     const char *log_dir = opts.log_dir ? opts.log_dir : DEFAULT_LOG_DIR;
     int jobs = (opts.given & CLI_OPT_JOBS) ? opts.jobs : 1;
     opts.jobs = jobs;
     dial_ctx *ctx = cli_context(&opts);
+    /* Under --mpi every rank runs this command; the ranks but 0 only run
+     * programs, and print nothing. */
+    cli_mpi *mpi = NULL;
+    if (opts.mpi) {
+        dial_status started = cli_mpi_start(ctx, &mpi);
+        if (started == DIAL_OK && cli_mpi_rank(mpi) > 0) {
+            status = serve_rank0(ctx, mpi, &opts, log_dir);
+        } else if (started != DIAL_OK) {
+            status = cli_mpi_rank(mpi) > 0 ? CLI_EXIT_FAILURE : cli_fail(ctx, started);
+        }
+        if (started != DIAL_OK || cli_mpi_rank(mpi) > 0) {
+            cli_mpi_finish(mpi);
+            dial_ctx_free(ctx);
+            cli_options_free(&opts);
+            return status;
+        }
+    }
     dial_study *study = NULL;
     dial_space space = {0, NULL};
     status = check_templates_early(ctx, &opts);
@@ -332,6 +411,7 @@ int cli_cmd_run(int argc, char **argv) {
     free(note);
     if (status >= 0 || outcome != DIAL_OK) {
         if (status < 0) status = cli_fail(ctx, outcome);
+        cli_mpi_finish(mpi);
         dial_space_free(&space);
         dial_study_free(study);
         dial_ctx_free(ctx);
@@ -388,19 +468,30 @@ int cli_cmd_run(int argc, char **argv) {
                                          .on_trial_user = &progress,
                                          .on_wait = cli_progress_on_wait,
                                          .on_wait_user = &progress};
+        if (mpi) {
+            char *space_json = NULL;
+            outcome = dial_space_typed_json(ctx, &space, &space_json);
+            if (outcome == DIAL_OK) outcome = cli_mpi_send_setup(ctx, mpi, space_json);
+            free(space_json);
+            cli_mpi_coordinate(mpi, &options, opts.heartbeat);
+        }
         struct sigaction previous[N_STOP_SIGNALS];
         interrupts = 0;
         stop_requested = 0;
         stop_pipe_write = stop_pipe[1];
         catch_stop_signals(previous);
-        outcome = dial_study_optimize(ctx, study, run_trial, &setup, &options);
+        if (outcome == DIAL_OK)
+            outcome = dial_study_optimize(ctx, study, run_trial, &setup, &options);
         restore_stop_signals(previous);
         stop_pipe_write = -1;
         interrupted = interrupts > 0;
         cli_progress_clear(&progress);
         cli_progress_free(&progress);
         if (outcome == DIAL_OK) outcome = count_trials(ctx, study, &after);
-        if (outcome != DIAL_OK) status = cli_fail(ctx, outcome);
+        if (cli_mpi_dead_rank(mpi))
+            status = rank_lost(&opts, cli_mpi_dead_rank(mpi));
+        else if (outcome != DIAL_OK)
+            status = cli_fail(ctx, outcome);
     }
     if (stop_pipe[0] >= 0) close(stop_pipe[0]);
     if (stop_pipe[1] >= 0) close(stop_pipe[1]);
@@ -429,6 +520,7 @@ int cli_cmd_run(int argc, char **argv) {
         dial_trial_record_clear(&best);
     }
     dial_trial_record_clear(&best_before);
+    cli_mpi_finish(mpi);
     dial_space_free(&space);
     dial_study_free(study);
     dial_ctx_free(ctx);

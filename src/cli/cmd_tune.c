@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_mpi.h"
 #include "cli/progress.h"
 
 static const cli_command tune_command = {
@@ -26,7 +27,7 @@ static const cli_command tune_command = {
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
                CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER | CLI_OPT_MPI,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -79,6 +80,8 @@ static const cli_command tune_command = {
             "  --grid-points N       values of a continuous knob in a grid (default 10)\n"
             "  --seed N              seed of the folds, the fits and the sampler (default 0)\n"
             "  -j, --jobs N          trials run at once (default: the number of CPUs)\n"
+            "  --mpi                 under mpirun -np N: rank 0 holds the study, ranks 1..N-1\n"
+            "                        run the trials, as --jobs N-1 would (docs/mpi.md)\n"
             "\n"
             "Scoring:\n"
             "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
@@ -494,7 +497,35 @@ static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const d
     return dial_metric_parse(ctx, opts->metric, metric);
 }
 
+/* A rank other than 0 of --mpi: evaluates rank 0's trials with the
+ * objective of the search rank 0 runs (the same folds, seeds and pruner);
+ * setup_error (non-NULL: this rank could not get that far) fails each. */
+static dial_status serve_rank0(dial_ctx *ctx, cli_mpi *mpi, const dial_tune_setup *setup,
+                               const dial_dataset *data, const dial_tune_options *options,
+                               const char *setup_error) {
+    dial_model_objective *objective = NULL;
+    char error[1024];
+    snprintf(error, sizeof error, "%s", setup_error ? setup_error : "");
+    if (!setup_error && dial_tune_model_objective(ctx, setup, data, options, &objective) != DIAL_OK)
+        snprintf(error, sizeof error, "rank %d: %s", cli_mpi_rank(mpi), dial_ctx_error(ctx));
+    dial_status status =
+        cli_mpi_serve(ctx, mpi, objective ? dial_model_objective_run : NULL, objective, error);
+    dial_model_objective_free(objective);
+    return status;
+}
+
+/* The last line of a --mpi run that gave up a rank. */
+static int rank_lost(const cli_options *opts, const char *why) {
+    if (opts->study)
+        return cli_error(CLI_EXIT_FAILURE,
+                         "%s; every finished trial is kept in %s: run the same command again to "
+                         "continue",
+                         why, opts->study);
+    return cli_error(CLI_EXIT_FAILURE, "%s; the study was in memory, so nothing was kept", why);
+}
+
 int cli_cmd_tune(int argc, char **argv) {
+    cli_mpi_quiet_other_ranks(argc, argv);
     cli_options opts;
     int status = cli_parse(&tune_command, argc, argv, &opts);
     if (status >= 0) {
@@ -504,6 +535,15 @@ int cli_cmd_tune(int argc, char **argv) {
     if (opts.holdout > 0 && opts.nested > 0) {
         cli_options_free(&opts);
         return cli_error(CLI_EXIT_USAGE, "--holdout and --nested cannot be combined; choose one");
+    }
+    if (opts.mpi && (opts.nested > 0 || (opts.given & CLI_OPT_JOBS))) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE,
+                         opts.nested > 0
+                             ? "--mpi runs one search and --nested runs one per outer fold; they "
+                               "cannot be combined"
+                             : "--jobs and --mpi cannot be combined: under --mpi the trials run "
+                               "at once are the ranks but rank 0 (mpirun -np N runs N-1)");
     }
     int refused = cli_tune_check_outputs(&opts);
     if (refused >= 0) {
@@ -533,9 +573,14 @@ int cli_cmd_tune(int argc, char **argv) {
     tune_watch watch = {.progress = {.quiet = opts.quiet, .terminal = isatty(STDERR_FILENO) == 1},
                         .opts = &opts};
 
+    /* Under --mpi every rank runs this command; ranks other than 0
+     * (remote) only evaluate trials, and print nothing. */
+    cli_mpi *mpi = NULL;
+    dial_status outcome = opts.mpi ? cli_mpi_start(ctx, &mpi) : DIAL_OK;
+    bool remote = cli_mpi_rank(mpi) > 0;
     /* A resumed study's settings come first: they may fill in the target,
      * the knobs and the space. */
-    dial_status outcome = dial_model_family_lookup(ctx, model_name, &family);
+    if (outcome == DIAL_OK) outcome = dial_model_family_lookup(ctx, model_name, &family);
     if (outcome == DIAL_OK)
         outcome = cli_resume_options(ctx, &opts, family->name,
                                      opts.study_name ? opts.study_name : family->name, &resumed);
@@ -558,7 +603,11 @@ int cli_cmd_tune(int argc, char **argv) {
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
 
     bool stopped_by_user = false;
-    if (outcome == DIAL_OK) {
+    if (remote && outcome != DIAL_OK) {
+        char error[1024];
+        snprintf(error, sizeof error, "rank %d: %s", cli_mpi_rank(mpi), dial_ctx_error(ctx));
+        outcome = serve_rank0(ctx, mpi, NULL, NULL, NULL, error);
+    } else if (outcome == DIAL_OK) {
         int64_t n_trials = opts.trials;
         if (n_trials == 0 && opts.sampler != DIAL_SAMPLER_GRID && opts.timeout == 0)
             n_trials = DEFAULT_TRIALS;
@@ -608,16 +657,29 @@ int cli_cmd_tune(int argc, char **argv) {
         action.sa_flags = SA_RESETHAND;
         interrupted = 0;
         sigaction(SIGINT, &action, &previous);
-        outcome = dial_tune_model(ctx, &setup, data, &options, &result);
+        if (mpi && !remote) cli_mpi_coordinate(mpi, &options.optimize, 0);
+        if (remote)
+            outcome = serve_rank0(ctx, mpi, &setup, data, &options, NULL);
+        else
+            outcome = dial_tune_model(ctx, &setup, data, &options, &result);
         sigaction(SIGINT, &previous, NULL);
         stopped_by_user = interrupted != 0;
         cli_progress_clear(&watch.progress);
         print_warnings(&warnings);
     }
+    const char *lost = cli_mpi_dead_rank(mpi);
+    if (remote || lost) {
+        /* a remote rank's failures are rank 0's to tell */
+        status =
+            remote ? (outcome == DIAL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE) : rank_lost(&opts, lost);
+        outcome = DIAL_ERR_INTERNAL; /* nothing more to do or print */
+    }
     if (outcome == DIAL_OK) outcome = cli_tune_write_holdout(ctx, &opts, table, &result);
     if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
-    if (outcome != DIAL_OK) {
+    if (remote || lost) {
+        /* told above */
+    } else if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);
     } else {
         tune_report report = {.model_name = family->name,
@@ -647,6 +709,7 @@ int cli_cmd_tune(int argc, char **argv) {
                                             "again to continue"
                                           : "the study was in memory");
     }
+    cli_mpi_finish(mpi);
     cli_progress_free(&watch.progress);
     free(watch.plan);
     free(space_json);

@@ -213,13 +213,17 @@ static void record_error(run_state *run, dial_ctx *ctx, dial_status status) {
     pthread_mutex_unlock(&run->lock);
 }
 
-/* Runs the objective on one trial and decides its outcome. */
-static dial_trial_state run_objective(run_state *run, dial_trial *trial, double *value,
+/* Runs the objective on one trial, here or where options->evaluate sends
+ * it, and decides its outcome. */
+static dial_trial_state run_objective(run_state *run, int slot, dial_trial *trial, double *value,
                                       char *message, size_t size) {
     *value = NAN;
     bool pruned = false;
     dial_ctx_clear_error(trial->ctx);
-    dial_status status = run->objective(run->user, trial, value, &pruned);
+    const dial_optimize_options *options = run->options;
+    dial_status status =
+        options->evaluate ? options->evaluate(options->evaluate_user, slot, trial, value, &pruned)
+                          : run->objective(run->user, trial, value, &pruned);
     if (status != DIAL_OK) {
         const char *error = dial_ctx_error(trial->ctx);
         snprintf(message, size, "%s", error[0] ? error : dial_status_name(status));
@@ -342,7 +346,8 @@ static void *worker_main(void *p) {
             dial_trial_free(trial);
             break;
         }
-        dial_trial_state state = run_objective(run, trial, &value, message, sizeof message);
+        dial_trial_state state =
+            run_objective(run, self->slot, trial, &value, message, sizeof message);
         if (trial->abandoned) {
             status = abandon_trial(run, self->ctx, self->slot, trial);
             dial_trial_free(trial);

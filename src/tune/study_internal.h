@@ -60,6 +60,10 @@ struct dial_trial {
      * of the study's space (NaN: inactive); NULL otherwise. */
     double *proposal;
     bool own; /* counted in study->own_running until freed */
+    /* A proxy (trial_proxy.c): study is NULL and what needs it goes to
+     * the ops; NULL for a study's own trial. */
+    const dial_trial_proxy_ops *proxy;
+    void *proxy_user;
 };
 
 /* The stream that seeds trial contexts; the samplers use others. */

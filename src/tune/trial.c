@@ -26,6 +26,7 @@ void dial_trial_abandon(dial_trial *trial) {
 /* The study's pruner judges the trial's last reported value, under the
  * study's lock: a finishing trial may be telling it meanwhile. */
 bool dial_trial_should_prune(dial_trial *trial) {
+    if (trial && trial->proxy) return trial->proxy->should_prune(trial->proxy_user);
     if (!trial || !dial_pruner_active(trial->study->pruner)) return false;
     dial_study *study = trial->study;
     pthread_mutex_lock(&study->lock);
@@ -97,6 +98,36 @@ static dial_status reuse(dial_trial *trial, long at, const char *function, const
     return DIAL_OK;
 }
 
+/* A proxy's value comes from the real trial, in the process that holds the
+ * study (trial_proxy.c); the proxy's record keeps it, so that asking again
+ * and dial_trial_get_record see what the real trial has. */
+static dial_status suggest_by_proxy(dial_trial *trial, const char *function,
+                                    const dial_param *asked, const char *const *choices,
+                                    double *value) {
+    dial_param param = *asked;
+    param.choices = (char **)choices;
+    double drawn = 0;
+    dial_status status = trial->proxy->suggest(trial->proxy_user, trial->ctx, &param, &drawn);
+    if (status != DIAL_OK) return status;
+    char text[64];
+    const char *stored_text = text;
+    if (asked->kind == DIAL_PARAM_CHOICE) {
+        if (!(drawn >= 0) || (size_t)drawn >= asked->n_choices)
+            return dial_fail(trial->ctx, DIAL_ERR_INTERNAL,
+                             "%s '%s': the study gave choice index %g of %zu", function,
+                             asked->name, drawn, asked->n_choices);
+        stored_text = choices[(size_t)drawn];
+    } else {
+        dial_format_param_value(asked->kind, drawn, text, sizeof text);
+    }
+    if (!dial_record_add_param(trial->ctx, &trial->record, asked->name, asked->kind, drawn,
+                               stored_text))
+        return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory storing parameter '%s'",
+                         asked->name);
+    *value = drawn;
+    return DIAL_OK;
+}
+
 /* Draws, stores and returns the value of one parameter. */
 static dial_status suggest(dial_trial *trial, const char *function, const dial_param *asked,
                            const char *const *choices, double *value) {
@@ -104,6 +135,7 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
     dial_ctx *ctx = trial->ctx;
     long at = dial_record_find_param(&trial->record, asked->name);
     if (at >= 0) return reuse(trial, at, function, asked, choices, value);
+    if (trial->proxy) return suggest_by_proxy(trial, function, asked, choices, value);
 
     long in_space = dial_space_find(&study->space, asked->name);
     const dial_param *param = in_space >= 0 ? &study->space.params[in_space] : NULL;
@@ -168,6 +200,11 @@ static dial_status suggest(dial_trial *trial, const char *function, const dial_p
 dial_status dial_trial_suggest_param(dial_trial *trial, const char *function,
                                      const dial_param *param, double *value) {
     return suggest(trial, function, param, (const char *const *)param->choices, value);
+}
+
+dial_status dial_trial_suggest(dial_trial *trial, const dial_param *param, double *value) {
+    if (!trial || !param || !param->name) return DIAL_ERR_ARGUMENT;
+    return dial_trial_suggest_param(trial, "suggest", param, value);
 }
 
 static dial_status check_name(dial_trial *trial, const char *function, const char *name) {
@@ -273,6 +310,7 @@ dial_status dial_trial_report(dial_trial *trial, int64_t step, double value) {
     if (!dial_record_set_intermediate(trial->ctx, &trial->record, step, value))
         return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory recording step %lld",
                          (long long)step);
+    if (trial->proxy) return trial->proxy->report(trial->proxy_user, trial->ctx, step, value);
     pthread_mutex_lock(&study->lock);
     dial_status status = study->storage.ops->report(trial->ctx, study->storage.self,
                                                     trial->trial_id, step, value, dial_tune_now());
@@ -295,6 +333,8 @@ dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, cons
     if (!dial_record_set_path(trial->ctx, &trial->record, steps, values, n))
         return dial_fail(trial->ctx, DIAL_ERR_NOMEM, "out of memory recording a path of %zu steps",
                          n);
+    if (trial->proxy)
+        return trial->proxy->report_path(trial->proxy_user, trial->ctx, steps, values, n);
     /* The storage call refreshes the heartbeat too: a long fit that only
      * reports its path at the end still counts as alive from then on. */
     pthread_mutex_lock(&study->lock);
@@ -307,6 +347,8 @@ dial_status dial_trial_report_path(dial_trial *trial, const int64_t *steps, cons
 size_t dial_trial_prune_rungs(const dial_trial *trial, int64_t max_resource, int64_t *rungs,
                               size_t capacity) {
     if (!trial) return 0;
+    if (trial->proxy)
+        return trial->proxy->prune_rungs(trial->proxy_user, max_resource, rungs, capacity);
     return dial_pruner_rungs(trial->study->pruner, trial->record.number, max_resource, rungs,
                              capacity);
 }

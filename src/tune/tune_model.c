@@ -752,6 +752,37 @@ dial_status dial_tune_model(dial_ctx *ctx, const dial_tune_setup *setup, const d
     return status;
 }
 
+dial_status dial_tune_model_objective(dial_ctx *ctx, const dial_tune_setup *setup,
+                                      const dial_dataset *data, const dial_tune_options *options,
+                                      dial_model_objective **out) {
+    *out = NULL;
+    if (options->nested)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "a nested run has one objective per outer fold: its trials cannot be "
+                         "evaluated by remote workers; leave out --nested");
+    dial_status status = check_options(ctx, setup, data, options);
+    dial_tune_result rows = {0};
+    search_pruner pruner = {0};
+    if (status == DIAL_OK) status = choose_pruner(ctx, setup, data, options, &pruner);
+    if (status == DIAL_OK) status = choose_rows(ctx, setup, data, options, &rows);
+    /* As run_search makes the main search's objective. */
+    if (status == DIAL_OK)
+        status = dial_model_objective_create(ctx, setup, data, rows.search_rows, rows.n_search_rows,
+                                             out);
+    if (status == DIAL_OK)
+        status = dial_objective_set_sampler(ctx, *out, options->sampler, options->grid_points);
+    if (status == DIAL_OK)
+        dial_objective_set_pruning(*out, strcmp(pruner.text, "none") != 0, pruner.resource);
+    if (status != DIAL_OK) {
+        dial_model_objective_free(*out);
+        *out = NULL;
+    }
+    free(pruner.text);
+    free(rows.search_rows);
+    free(rows.holdout_rows);
+    return status;
+}
+
 void dial_tune_result_free(dial_tune_result *result) {
     if (!result) return;
     free(result->study_name);

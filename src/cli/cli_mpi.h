@@ -1,0 +1,63 @@
+/* cli_mpi.h: `dial tune --mpi` and `dial run --mpi` (docs/mpi.md).
+ *
+ * Under `mpirun -np N`, every rank runs the same command line. Rank 0
+ * holds the study and its sampler and runs the search as `--jobs N-1`
+ * would, except that each job's objective runs on a rank of its own
+ * (1 .. N-1): dial_optimize_options.evaluate sends the trial there, then
+ * serves that rank's suggestions, reports and pruning questions until the
+ * result comes back. The other ranks evaluate, on proxy trials, with the
+ * same objective code as --jobs, and print nothing. Built from
+ * src/cli/mpi/ when CMake finds MPI, else from src/cli/mpi/absent.c,
+ * whose cli_mpi_start fails with the way to get it. */
+#ifndef DIAL_CLI_MPI_H
+#define DIAL_CLI_MPI_H
+
+#include "dial/tune.h"
+
+typedef struct cli_mpi cli_mpi;
+
+/* First thing in a command that takes --mpi: when argv has --mpi and the
+ * launcher says this process is not rank 0, its stdout and stderr go to
+ * /dev/null, so that even a usage mistake is told once (by rank 0). */
+void cli_mpi_quiet_other_ranks(int argc, char **argv);
+
+/* Starts MPI (once per process). On success *out is the session:
+ * cli_mpi_finish ends it. Errors (one line on ctx): built without MPI,
+ * started with one rank only (nothing would evaluate), MPI refusing the
+ * threads rank 0 needs. */
+dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out);
+int cli_mpi_rank(const cli_mpi *mpi);
+/* The ranks that evaluate trials: every rank but 0. */
+int cli_mpi_workers(const cli_mpi *mpi);
+
+/* Rank 0: sends the trials of options' run to the other ranks (sets
+ * jobs, evaluate and evaluate_user). A rank evaluating a trial sends a
+ * beat four times per heartbeat period (0 = 60 s); one silent for a whole
+ * period is given up as dead, as a study's silent trial is. */
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds);
+
+/* Rank 0, before the run: gives every other rank `text` (what they need
+ * to evaluate and cannot read themselves: `dial run`'s space, which rank
+ * 0 alone reads from the study). Errors: MPI's. */
+dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text);
+/* A rank other than 0: waits for rank 0's text; *out (the caller's, free)
+ * is NULL when rank 0 ended without a run (it failed, and says why). */
+dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out);
+
+/* A rank other than 0: evaluates the trials rank 0 sends with objective
+ * (user as its first argument) until rank 0 says the run is over. With
+ * objective NULL (this rank could not set up: setup_error says why) each
+ * trial fails with that message, so rank 0's run ends with it rather
+ * than wait. Errors: MPI's (a rank 0 that died). */
+dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objective, void *user,
+                          const char *setup_error);
+
+/* Rank 0 after its run: why a rank was given up ("rank 2 stopped
+ * answering (MPI: ...)"), or NULL when every rank answered. */
+const char *cli_mpi_dead_rank(const cli_mpi *mpi);
+
+/* Ends the session: rank 0 first tells every other rank that the run is
+ * over (whether or not it ran), then MPI is finalised. NULL is harmless. */
+void cli_mpi_finish(cli_mpi *mpi);
+
+#endif

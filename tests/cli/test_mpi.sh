@@ -1,0 +1,206 @@
+#!/bin/bash
+# dial tune --mpi under a real mpirun (docs/mpi.md): 4 ranks on this
+# machine (oversubscribed: rank 0 mostly waits), so 3 evaluate. The study's
+# total is exact, no trial number is repeated, the header and the table are
+# printed once, and the trials are those of one process with --jobs 3 and
+# the same seed: random first, then tpe, whose window rule makes the
+# promise. Skips (77) only when mpirun is missing and cannot be installed.
+source "$(dirname "$0")/lib.sh" "$@"
+DATA=$PWD/data
+
+# Usage mistakes come before MPI starts.
+check 2 "dial: --mpi runs one search and --nested runs one per outer fold; they cannot be combined" \
+    tune knn "$DATA/iris.csv" --mpi --nested 3
+check 2 "dial: --jobs and --mpi cannot be combined: under --mpi the trials run at once are the ranks but rank 0 (mpirun -np N runs N-1)" \
+    tune knn "$DATA/iris.csv" --mpi --jobs 2
+# Started without mpirun, the job is one rank, which would only coordinate.
+check 2 "dial: --mpi: the job has 1 rank, and rank 0 only coordinates; start at least 2 (mpirun -np 2 or more), or leave out --mpi and use --jobs" \
+    tune knn "$DATA/iris.csv" --mpi --trials 3
+
+if ! command -v mpirun >/dev/null; then
+    bash scripts/install-deps.sh build >/dev/null 2>&1 || true
+fi
+if ! command -v mpirun >/dev/null; then
+    echo "skipped: mpirun is not installed and scripts/install-deps.sh build could not install it"
+    exit 77
+fi
+MPIRUN=(mpirun -np 4)
+if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
+    MPIRUN+=(--oversubscribe)
+    [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
+fi
+
+# A mistake in the command line is told once, by rank 0, though every rank
+# reads it before MPI starts.
+current="a usage mistake under mpirun"
+"${MPIRUN[@]}" "$DIAL" tune knn "$DATA/iris.csv" --mpi --trials many >"$TMP/out" 2>"$TMP/err" &&
+    fail "mpirun succeeded"
+[[ $(grep -c '^dial: ' "$TMP/err") -eq 1 ]] ||
+    fail "not told once: $(grep '^dial: ' "$TMP/err")"
+[[ ! -s "$TMP/out" ]] || fail "stdout: $(cat "$TMP/out")"
+passed=$((passed + 2))
+
+# mpi NAME ARGS...: runs dial ARGS under mpirun; stdout in $TMP/NAME.out,
+# stderr in $TMP/NAME.err.
+mpi() {
+    local name=$1
+    shift
+    current="${MPIRUN[*]} dial $*"
+    "${MPIRUN[@]}" "$DIAL" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" ||
+        fail "exit status $?; stderr: $(cat "$TMP/$name.err")"
+    passed=$((passed + 1))
+}
+# trials_without_time DB: the study's trials, the duration column left out.
+trials_without_time() {
+    "$DIAL" trials "$1" --csv | cut -d, -f1-3,5-
+}
+
+# ---- random: the exact total, each number once, the one-process best ----
+"$DIAL" tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --jobs 3 \
+    --study "$TMP/one.db" --json >"$TMP/one.json" 2>/dev/null || fail "one-process run failed"
+mpi random tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --mpi \
+    --study "$TMP/mpi.db" --json
+cp "$TMP/random.out" "$TMP/out"
+json_ok 'j["trials"] == 12 and j["new_trials"] == 12 and j["stopped"] is False'
+json_ok 'j["best_number"] == json.load(open("'"$TMP/one.json"'"))["best_number"]'
+json_ok 'j["best_value"] == json.load(open("'"$TMP/one.json"'"))["best_value"]'
+"$DIAL" trials "$TMP/mpi.db" --csv | tail -n +2 | cut -d, -f1 >"$TMP/numbers"
+[[ "$(sort -n "$TMP/numbers" | uniq | tr '\n' ' ')" == "0 1 2 3 4 5 6 7 8 9 10 11 " ]] ||
+    fail "trial numbers are not 0..11 once each: $(tr '\n' ' ' <"$TMP/numbers")"
+[[ "$(trials_without_time "$TMP/mpi.db")" == "$(trials_without_time "$TMP/one.db")" ]] ||
+    fail "the trials differ from one process with --jobs 3"
+passed=$((passed + 3))
+
+# Resumed under MPI: the total is the study's, exact.
+mpi resumed tune knn "$DATA/iris.csv" --trials 20 --seed 7 --sampler random --mpi \
+    --study "$TMP/mpi.db" --json
+cp "$TMP/resumed.out" "$TMP/out"
+json_ok 'j["trials"] == 20 and j["new_trials"] == 8'
+
+# ---- tpe: the window rule gives the trials of --jobs 3 ----
+"$DIAL" tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
+    --jobs 3 --study "$TMP/tpe-one.db" --quiet >/dev/null 2>&1 || fail "one-process tpe failed"
+mpi tpe tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
+    --mpi --study "$TMP/tpe-mpi.db" -o "$TMP/svm.dial"
+[[ "$(trials_without_time "$TMP/tpe-mpi.db")" == "$(trials_without_time "$TMP/tpe-one.db")" ]] ||
+    fail "tpe under MPI differs from one process with --jobs 3"
+passed=$((passed + 1))
+# Rank 0 alone prints: the header, each trial's line and the table once.
+cp "$TMP/tpe.out" "$TMP/out"
+[[ $(grep -c '^search: tpe sampler' "$TMP/tpe.out") -eq 1 ]] || fail "header not printed once"
+[[ $(grep -c '^best: trial' "$TMP/tpe.out") -eq 1 ]] || fail "best not printed once"
+[[ $(grep -c '^trial 15 ' "$TMP/tpe.err") -eq 1 ]] || fail "trial 15's line not printed once"
+passed=$((passed + 3))
+[[ $(grep -c "^refit on all 150 rows: saved to" "$TMP/tpe.out") -eq 1 ]] || fail "the refit line is not there once"
+passed=$((passed + 1))
+# The refit rank 0 saved is a model that predicts.
+"$DIAL" predict "$TMP/svm.dial" "$DATA/iris.csv" >"$TMP/out" 2>"$TMP/err" ||
+    fail "predict with the refit failed: $(cat "$TMP/err")"
+[[ $(wc -l <"$TMP/out") -eq 151 ]] || fail "predict gave $(wc -l <"$TMP/out") lines, not 151"
+passed=$((passed + 1))
+
+# ---- a pruner: each rank's fold scores reach rank 0's pruner ----
+"$DIAL" tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
+    --space 'n_estimators=10..60' --jobs 3 --study "$TMP/asha-one.db" --quiet >/dev/null 2>&1 ||
+    fail "one-process asha failed"
+mpi asha tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
+    --space 'n_estimators=10..60' --mpi --study "$TMP/asha-mpi.db" --quiet
+[[ "$(trials_without_time "$TMP/asha-mpi.db")" == "$(trials_without_time "$TMP/asha-one.db")" ]] ||
+    fail "asha under MPI prunes otherwise than one process with --jobs 3"
+passed=$((passed + 1))
+
+# ---- dial run --mpi: programs on the ranks, the space from rank 0's study ----
+PROGRAMS=$PWD/tests/cli/programs
+cd "$TMP" || fail "no $TMP"
+"$DIAL" run --study run-one.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
+    --seed 3 --sampler tpe --startup-trials 4 --jobs 3 --quiet --log-dir one \
+    -- "$PROGRAMS/square.sh" --x '{x}' >/dev/null 2>&1 || fail "one-process dial run failed"
+mpi run run --study run-mpi.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
+    --seed 3 --sampler tpe --startup-trials 4 --mpi --log-dir mpi \
+    -- "$PROGRAMS/square.sh" --x '{x}'
+cp "$TMP/run.out" "$TMP/out"
+has "study default in run-mpi.db: 14 trials (14 complete, 0 pruned, 0 failed), 14 of them in this run"
+[[ $(grep -c '^best: trial' "$TMP/run.out") -eq 1 ]] || fail "dial run's best not printed once"
+[[ "$(trials_without_time run-mpi.db)" == "$(trials_without_time run-one.db)" ]] ||
+    fail "dial run --mpi differs from one process with --jobs 3"
+[[ $(ls mpi | wc -l) -eq 14 ]] || fail "the ranks wrote $(ls mpi | wc -l) logs, not 14"
+passed=$((passed + 3))
+# Intermediate values and the pruner's verdicts travel too.
+"$DIAL" run --study steps-one.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
+    --jobs 3 --quiet --log-dir one -- "$PROGRAMS/steps.sh" '{x}' >/dev/null 2>&1 ||
+    fail "one-process dial run with a pruner failed"
+mpi steps run --study steps-mpi.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
+    --mpi --quiet --log-dir mpi -- "$PROGRAMS/steps.sh" '{x}'
+[[ "$(trials_without_time steps-mpi.db)" == "$(trials_without_time steps-one.db)" ]] ||
+    fail "dial run --mpi with a pruner differs from one process with --jobs 3"
+"$DIAL" trials steps-mpi.db --csv | grep -q ',pruned,' || fail "no trial was pruned"
+passed=$((passed + 2))
+
+# A trial longer than the heartbeat period is alive, not dead: its rank
+# beats while the program runs.
+mpi long run --study long.db --space 'x=float:0..10' --trials 2 --heartbeat 1s --mpi --quiet \
+    --log-dir long -- sh -c 'sleep 3; echo {x}'
+cp "$TMP/long.out" "$TMP/out"
+has "study default in long.db: 2 trials (2 complete, 0 pruned, 0 failed), 2 of them in this run"
+
+# ---- a rank killed mid-study: the study stays resumable ----
+# Open MPI's mpirun (and MPICH's) ends the whole job when a rank dies; what
+# must hold is that the same command, run again, brings the study to its
+# exact total: the dead trials expire (--heartbeat 1s) and their params run
+# again, no number is used twice.
+kill_run=(run --study dead.db --space 'x=float:0..10' --trials 30 --seed 5 --heartbeat 1s
+    --mpi --quiet --log-dir dead -- sh -c 'sleep 0.2; echo {x}')
+"${MPIRUN[@]}" "$DIAL" "${kill_run[@]}" >"$TMP/dead.out" 2>"$TMP/dead.err" &
+launcher=$!
+# rank_pid R [DB]: the pid of rank R of the job on study DB (Open MPI and MPICH name it in
+# the environment).
+rank_pid() {
+    local pid
+    for pid in $(pgrep -f -- "--study ${2:-dead.db}"); do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+            grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=$1" && { echo "$pid"; return; }
+    done
+}
+for _ in $(seq 600); do
+    [[ -f dead.db && $("$DIAL" trials dead.db --csv 2>/dev/null | grep -c ',complete,') -ge 5 ]] && break
+    sleep 0.1
+done
+victim=$(rank_pid 2)
+[[ -n "$victim" ]] || fail "rank 2 of the job was not found"
+kill -9 "$victim"
+wait "$launcher" && fail "mpirun went on after rank 2 was killed"
+"$DIAL" trials dead.db --csv | grep -q ',running,' || fail "no trial was left running by the dead job"
+mpi resume "${kill_run[@]}"
+"$DIAL" trials dead.db --json >"$TMP/out"
+json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
+json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
+json_ok 'not any(t["state"] == "running" for t in j["trials"])'
+
+# ---- a launcher that lets the job outlive a dead rank (Open MPI's
+# --enable-recovery): rank 0 notices the silence within the heartbeat
+# period, says so and how to continue, and the job ends ----
+if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
+    recover_run=(run --study recover.db --space 'x=float:0..10' --trials 30 --seed 5
+        --heartbeat 2s --mpi --quiet --log-dir recover -- sh -c 'sleep 0.2; echo {x}')
+    timeout 120 "${MPIRUN[@]}" --enable-recovery "$DIAL" "${recover_run[@]}" \
+        >"$TMP/recover.out" 2>"$TMP/recover.err" &
+    launcher=$!
+    for _ in $(seq 600); do
+        [[ -f recover.db && $("$DIAL" trials recover.db --csv 2>/dev/null | grep -c ',complete,') -ge 5 ]] && break
+        sleep 0.1
+    done
+    victim=$(rank_pid 2 recover.db)
+    [[ -n "$victim" ]] || fail "rank 2 of the recovering job was not found"
+    kill -9 "$victim"
+    wait "$launcher"
+    [[ $? -ne 124 ]] || fail "the job did not end after rank 2 died: $(cat "$TMP/recover.err")"
+    grep -qxF "dial: rank 2 stopped answering (MPI: no message within the heartbeat period); every finished trial is kept in recover.db: run the same command again to continue" \
+        "$TMP/recover.err" || fail "rank 0 did not say how to continue: $(cat "$TMP/recover.err")"
+    [[ $(grep -c '^dial: ' "$TMP/recover.err") -eq 1 ]] || fail "not one line: $(cat "$TMP/recover.err")"
+    passed=$((passed + 3))
+    mpi recovered "${recover_run[@]}"
+    "$DIAL" trials recover.db --json >"$TMP/out"
+    json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
+    json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
+fi
+finish
