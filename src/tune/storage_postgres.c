@@ -442,5 +442,7 @@ static const dial_storage_ops postgres_ops = {
     .tally = dial_pg_tally,
     .leaders = dial_pg_leaders,
     .enqueue = dial_pg_enqueue,
+    .dump_study = dial_pg_dump_study,
+    .load_study = dial_pg_load_study,
     .close = postgres_close,
 };

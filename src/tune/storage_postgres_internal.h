@@ -49,7 +49,7 @@ dial_status dial_pg_transact(dial_ctx *ctx, pg_storage *store, const char *what,
 
 /* Text parameters of one statement: numbers formatted in place, NULL for
  * SQL NULL (a NaN number). At most PG_MAX_PARAMS. */
-#define PG_MAX_PARAMS 8
+#define PG_MAX_PARAMS 12
 typedef struct pg_params {
     const char *values[PG_MAX_PARAMS];
     char text[PG_MAX_PARAMS][32];
@@ -116,6 +116,18 @@ dial_status dial_pg_counts(dial_ctx *ctx, void *self, int64_t study_id, int64_t 
 dial_status dial_pg_tally(dial_ctx *ctx, void *self, int64_t study_id, dial_storage_tally *out);
 dial_status dial_pg_leaders(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
                             size_t n, dial_trial_list *out);
+
+/* Lists the trials numbered from_number or more into *out (empty on
+ * entry) inside the caller's transaction: PG_DONE, PG_ERROR or PG_FAILED
+ * (out of memory, *status set). */
+int dial_pg_list_in_transaction(dial_ctx *ctx, pg_storage *store, int64_t study_id,
+                                int64_t from_number, dial_trial_list *out, dial_status *status);
+
+/* Copying a study whole (storage_postgres_copy.c), for the ops table. */
+dial_status dial_pg_dump_study(dial_ctx *ctx, void *self, const char *name,
+                               dial_storage_study_dump *out, bool *found);
+dial_status dial_pg_load_study(dial_ctx *ctx, void *self, const dial_storage_study_dump *study,
+                               bool *created);
 
 /* The studies and the queue (storage_postgres_studies.c). */
 dial_status dial_pg_open_study(dial_ctx *ctx, void *self, const char *name,
