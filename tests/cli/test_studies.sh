@@ -65,7 +65,7 @@ check 0 "" studies --help
 has "Usage: dial studies FILE"
 has "Example:"
 check 0 "" --help
-has_line "^  studies +list, delete or rename the studies of a study file$"
+has_line "^  studies +list, delete, rename or copy the studies of a study file or database$"
 current="the examples of dial studies --help"
 ln -s "$PWD/data" "$TMP/data"
 (cd "$TMP" && "$DIAL" studies --help | sed -n '/^Example:/,$p' | tail -n +2 | while read -r line; do
