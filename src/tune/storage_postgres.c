@@ -161,11 +161,36 @@ static void note_failure(pg_storage *store, const PGresult *result) {
         store->failure[--length] = '\0';
 }
 
+/* The name of sql's prepared statement on this connection, preparing it
+ * first when it is new: false (store->failure set) when the server refused
+ * it; *name is "" when the cache is full (then it runs unprepared). */
+static bool prepared_name(pg_storage *store, const char *sql, int n, char *name, size_t size) {
+    name[0] = '\0';
+    int i = 0;
+    while (i < store->n_prepared && store->prepared[i] != sql) i++;
+    if (i == PG_PREPARED_MAX) return true;
+    snprintf(name, size, "dial_%d", i);
+    if (i < store->n_prepared) return true;
+    PGresult *result = PQprepare(store->conn, name, sql, n, NULL);
+    bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (ok)
+        store->prepared[store->n_prepared++] = sql;
+    else
+        note_failure(store, result);
+    PQclear(result);
+    return ok;
+}
+
 PGresult *dial_pg_exec(pg_storage *store, const char *sql, int n, const char *const *values) {
     /* Without parameters, PQexec: it also runs several statements (the
-     * schema, the session's settings). */
-    PGresult *result = n == 0 ? PQexec(store->conn, sql)
-                              : PQexecParams(store->conn, sql, n, NULL, values, NULL, NULL, 0);
+     * schema, the session's settings, BEGIN and COMMIT). With them, a
+     * statement prepared once per connection: the server parses and plans
+     * it once, not once per trial. */
+    char name[32];
+    if (n > 0 && !prepared_name(store, sql, n, name, sizeof name)) return NULL;
+    PGresult *result = n == 0    ? PQexec(store->conn, sql)
+                       : name[0] ? PQexecPrepared(store->conn, name, n, values, NULL, NULL, 0)
+                                 : PQexecParams(store->conn, sql, n, NULL, values, NULL, NULL, 0);
     ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     note_failure(store, result);
@@ -240,6 +265,7 @@ static bool session_setup(pg_storage *store) {
 static bool reconnect(pg_storage *store) {
     if (PQstatus(store->conn) == CONNECTION_OK) return true;
     PQreset(store->conn);
+    store->n_prepared = 0; /* a new session has none */
     if (PQstatus(store->conn) != CONNECTION_OK) {
         note_failure(store, NULL);
         return false;

@@ -19,6 +19,10 @@
  * tables, columns and meanings are the same, so a study copies across. */
 #define DIAL_POSTGRES_SCHEMA_VERSION 3
 
+/* At most this many statements prepared per connection; more run
+ * unprepared. */
+#define PG_PREPARED_MAX 96
+
 typedef struct pg_storage {
     PGconn *conn;
     char *conninfo; /* as given, for reconnecting; never printed */
@@ -29,6 +33,12 @@ typedef struct pg_storage {
     char failure[256]; /* its message, for the error line */
     dial_rng jitter;   /* only spreads retries in time; never reaches a result */
     unsigned attempt;  /* 0 on a body's first run, then counts its retries */
+    /* The statements prepared on this connection (PQprepare once, then
+     * PQexecPrepared): prepared[i] is the SQL of statement "dial_i", known
+     * by its address (every SQL text here is static). A new connection
+     * starts with none. */
+    const char *prepared[PG_PREPARED_MAX];
+    int n_prepared;
 } pg_storage;
 
 /* What a transaction body returns: PG_DONE, PG_ERROR (a statement failed;
@@ -62,7 +72,9 @@ void dial_pg_param_double(pg_params *params, double value);
 /* Borrowed: text must outlive the statement. NULL is SQL NULL. */
 void dial_pg_param_text(pg_params *params, const char *text);
 
-/* Runs sql with n text params (values may hold NULLs). Returns the result
+/* Runs sql with n text params (values may hold NULLs): prepared on the
+ * connection the first time (sql must be static: its address names the
+ * statement), executed by name after that. Returns the result
  * when it succeeded (the caller PQclear's it), else NULL with
  * store->sqlstate and store->failure filled. */
 PGresult *dial_pg_exec(pg_storage *store, const char *sql, int n, const char *const *values);
