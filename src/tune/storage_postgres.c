@@ -237,11 +237,15 @@ static void pause_seconds(double seconds) {
  * the transaction for another's sake (40001, 40P01), the connection broke
  * (class 08, or no SQLSTATE at all and a bad connection), the server is
  * shutting down or starting (57P01-57P03), or it lacks room or resources
- * (class 53: disk full, out of memory, too many connections). */
+ * (class 53: disk full, out of memory, too many connections; and a table
+ * file the server could not extend, whose SQLSTATE is outside class 53
+ * when the cause is a file size limit (EFBIG) rather than ENOSPC, with
+ * the same hint to check free disk space). */
 static bool is_transient(const pg_storage *store) {
     const char *state = store->sqlstate;
     if (PQstatus(store->conn) != CONNECTION_OK) return true;
     if (state[0] == '\0') return false;
+    if (strncmp(store->failure, "could not extend file", 21) == 0) return true;
     return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
            strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
            strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
