@@ -443,6 +443,18 @@ DIAL_API dial_status dial_study_delete(dial_ctx *ctx, const char *storage, const
  * (DIAL_ERR_ARGUMENT). */
 DIAL_API dial_status dial_study_rename(dial_ctx *ctx, const char *storage, const char *from,
                                        const char *to);
+/* Copies study `name` (NULL: every study) of storage `from` (a SQLite file
+ * or a PostgreSQL database, read-only) into storage `to` (created when a
+ * file does not exist), whole: identity, direction, creation time, every
+ * trial with its number, state, value, params, intermediate values, path,
+ * times and message, and the queue, so that the copy lists, ranks and
+ * resumes as the original. Each study is one transaction in `to`. Refused
+ * before anything is written (DIAL_ERR_ARGUMENT, one line): no such study
+ * in `from` (naming those it holds), a name `to` already holds, a study
+ * with a trial still running. On success *n_studies and *n_trials say what
+ * was copied. Errors: those of opening either storage. */
+DIAL_API dial_status dial_study_copy(dial_ctx *ctx, const char *from, const char *to,
+                                     const char *name, size_t *n_studies, int64_t *n_trials);
 DIAL_API void dial_study_free(dial_study *study);
 
 /* Puts a known configuration first in the study, as Optuna's

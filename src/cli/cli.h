@@ -109,6 +109,8 @@ int cli_cmd_report(int argc, char **argv);
 #define CLI_OPT_PLOT (UINT64_C(1) << 49)
 /* dial tune and run --mpi: trials on the ranks of an MPI job (issue 16) */
 #define CLI_OPT_MPI (UINT64_C(1) << 50)
+/* dial studies SRC --copy-to DST */
+#define CLI_OPT_COPY_TO (UINT64_C(1) << 56)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -152,6 +154,8 @@ typedef struct cli_options {
     const char *study, *study_name;
     /* dial studies --delete NAME, --rename OLD NEW */
     const char *delete_name, *rename_from, *rename_to;
+    /* dial studies SRC --copy-to DST */
+    const char *copy_to;
     /* dial inspect --tree[=N] */
     bool tree;
     size_t tree_index; /* 0: the first tree */

@@ -48,6 +48,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_TREE, "tree", 0, false},
     {CLI_OPT_DELETE, "delete", 0, true},
     {CLI_OPT_RENAME, "rename", 0, true},
+    {CLI_OPT_COPY_TO, "copy-to", 0, true},
     {CLI_OPT_IGNORE, "ignore", 0, true},
     {CLI_OPT_KEEP, "keep", 0, true},
     {CLI_OPT_HOLDOUT_OUT, "holdout-out", 0, true},
@@ -311,6 +312,10 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
         opts->delete_name = value;
         break;
     case CLI_OPT_RENAME: opts->rename_from = value; break;
+    case CLI_OPT_COPY_TO:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--copy-to needs a study file or database");
+        opts->copy_to = value;
+        break;
     case CLI_OPT_STUDY_NAME:
         if (!*value) return cli_error(CLI_EXIT_USAGE, "--study-name cannot be empty");
         opts->study_name = value;

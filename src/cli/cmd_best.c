@@ -13,8 +13,9 @@ static const cli_command best_command = {
     .options = CLI_OPT_JSON | CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
     .help = "Usage: dial best FILE [--json] [--study-name NAME]\n"
             "\n"
-            "Shows the best complete trial of a study kept in FILE (the SQLite file of 'dial\n"
-            "tune --study FILE'): its number, its value (the mean cross-validated score) with\n"
+            "Shows the best complete trial of a study kept in FILE (the SQLite file or the\n"
+            "PostgreSQL database, postgresql://user@host/db, of 'dial tune --study'): its\n"
+            "number, its value (the mean cross-validated score) with\n"
             "the standard deviation over folds, its time and its knobs, and, when the\n"
             "tuner scored its model along a path knob (gbdt's n_estimators, mlp's epochs),\n"
             "the best point of that path. Reads the file without changing it, also while a\n"

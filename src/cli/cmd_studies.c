@@ -1,6 +1,7 @@
-/* dial studies FILE: the studies a study file holds, what each is an
- * experiment of and how far it got; --delete and --rename are the only
- * changes it makes, and the listing opens the file read-only. */
+/* dial studies FILE: the studies a study file (or PostgreSQL database)
+ * holds, what each is an experiment of and how far it got; --delete and
+ * --rename are the only changes it makes to it, and the listing opens it
+ * read-only; --copy-to copies its studies into another storage. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +11,18 @@
 
 static const cli_command studies_command = {
     .name = "studies",
-    .usage = "dial studies FILE [--json] [--delete NAME | --rename OLD NEW]",
+    .usage = "dial studies FILE [--json] [--delete NAME | --rename OLD NEW | --copy-to DST "
+             "[--study-name NAME]]",
     .positional = (const char *const[]){"FILE"},
     .n_positional = 1,
-    .options = CLI_OPT_JSON | CLI_OPT_DELETE | CLI_OPT_RENAME | CLI_OPT_HELP,
+    .options = CLI_OPT_JSON | CLI_OPT_DELETE | CLI_OPT_RENAME | CLI_OPT_COPY_TO |
+               CLI_OPT_STUDY_NAME | CLI_OPT_HELP,
     .help =
         "Usage: dial studies FILE [--json] [--delete NAME | --rename OLD NEW]\n"
+        "       dial studies FILE --copy-to DST [--study-name NAME]\n"
         "\n"
-        "Lists the studies kept in FILE (the SQLite file of 'dial tune --study FILE'), one\n"
+        "Lists the studies kept in FILE (the SQLite file or the PostgreSQL database,\n"
+        "postgresql://user@host/db, of 'dial tune --study FILE'), one\n"
         "line each: its name, the model, the data file and the metric it was created\n"
         "with, its trials by state (complete, pruned, failed, running), its best value and\n"
         "when it was created. A study is one experiment: 'dial tune' refuses to resume it\n"
@@ -37,6 +42,14 @@ static const cli_command studies_command = {
         "  --delete NAME      delete study NAME and all its trials\n"
         "  --rename OLD NEW   rename study OLD to NEW (a run then resumes it with\n"
         "                     --study-name NEW)\n"
+        "  --copy-to DST      copy every study of FILE (or the one --study-name names)\n"
+        "                     into DST, a SQLite file (created when missing) or a\n"
+        "                     PostgreSQL database, whole: its trials with their numbers,\n"
+        "                     states, values, knobs, intermediate values and paths, so\n"
+        "                     dial trials, best and report print the same on the copy,\n"
+        "                     and a run resumes it there; refused when DST holds a\n"
+        "                     study of that name or a trial is still running\n"
+        "  --study-name NAME  with --copy-to: the study to copy\n"
         "  -h, --help         this help\n"
         "\n"
         "Example:\n"
@@ -44,7 +57,8 @@ static const cli_command studies_command = {
         "  dial tune knn data/iris.csv --trials 20 --study runs.db --study-name knn-f1 -m f1\n"
         "  dial studies runs.db\n"
         "  dial studies runs.db --rename knn knn-accuracy\n"
-        "  dial studies runs.db --delete knn-f1\n",
+        "  dial studies runs.db --delete knn-f1\n"
+        "  dial studies runs.db --copy-to archive.db --study-name knn-accuracy\n",
 };
 
 /* A study's identity value, or "-" when it has none. */
@@ -132,6 +146,27 @@ static json_t *studies_json(const dial_study_summary *studies, size_t n) {
     return json_pack("{s:o}", "studies", list);
 }
 
+/* --copy-to: copies and says what it copied, naming both storages with
+ * their passwords hidden. */
+static dial_status copy_studies(dial_ctx *ctx, const cli_options *opts, const char *source) {
+    size_t n_studies = 0;
+    int64_t n_trials = 0;
+    dial_status result = dial_study_copy(ctx, opts->positional[0], opts->copy_to, opts->study_name,
+                                         &n_studies, &n_trials);
+    if (result != DIAL_OK) return result;
+    char *target = dial_study_storage_shown(ctx, opts->copy_to);
+    const char *trials = n_trials == 1 ? "trial" : "trials";
+    if (opts->study_name)
+        printf("copied study '%s' (%lld %s) from %s to %s\n", opts->study_name, (long long)n_trials,
+               trials, source, target ? target : "the target");
+    else
+        printf("copied %zu %s (%lld %s) from %s to %s\n", n_studies,
+               n_studies == 1 ? "study" : "studies", (long long)n_trials, trials, source,
+               target ? target : "the target");
+    free(target);
+    return DIAL_OK;
+}
+
 int cli_cmd_studies(int argc, char **argv) {
     cli_options opts;
     int status = cli_parse(&studies_command, argc, argv, &opts);
@@ -148,6 +183,19 @@ int cli_cmd_studies(int argc, char **argv) {
         return cli_error(CLI_EXIT_USAGE, "--json lists the studies; it cannot be combined with %s",
                          opts.delete_name ? "--delete" : "--rename");
     }
+    if (opts.copy_to && (opts.json || opts.delete_name || opts.rename_from)) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE, "--copy-to cannot be combined with %s",
+                         opts.json          ? "--json"
+                         : opts.delete_name ? "--delete"
+                                            : "--rename");
+    }
+    if (opts.study_name && !opts.copy_to) {
+        cli_options_free(&opts);
+        return cli_error(CLI_EXIT_USAGE,
+                         "--study-name chooses the study --copy-to copies; to list one study "
+                         "use dial trials FILE --study-name NAME");
+    }
     const char *path = opts.positional[0];
     dial_ctx *ctx = cli_context(&opts);
     dial_study_summary *studies = NULL;
@@ -156,7 +204,9 @@ int cli_cmd_studies(int argc, char **argv) {
     /* A PostgreSQL password never reaches the output. */
     char *shown = dial_study_storage_shown(ctx, path);
     if (shown) path = shown;
-    if (opts.delete_name) {
+    if (opts.copy_to) {
+        result = copy_studies(ctx, &opts, path);
+    } else if (opts.delete_name) {
         result = dial_study_delete(ctx, opts.positional[0], opts.delete_name);
         if (result == DIAL_OK) printf("deleted study '%s' from %s\n", opts.delete_name, path);
     } else if (opts.rename_from) {

@@ -17,8 +17,9 @@ static const cli_command trials_command = {
     .help =
         "Usage: dial trials FILE [--json | --csv | --plot] [--study-name NAME]\n"
         "\n"
-        "Lists every trial of a study kept in FILE (the SQLite file of 'dial tune --study\n"
-        "FILE'), in the order they started: number, state (complete, pruned, failed or\n"
+        "Lists every trial of a study kept in FILE (the SQLite file or the PostgreSQL\n"
+        "database, postgresql://user@host/db, of 'dial tune --study FILE'), in the order\n"
+        "they started: number, state (complete, pruned, failed or\n"
         "running), value (the mean cross-validated score), its standard deviation over\n"
         "folds, the knobs, the value of each fold and the duration; a failed trial shows\n"
         "why. Reads the file without changing it, also while a tuning run writes it.\n"

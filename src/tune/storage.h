@@ -53,6 +53,25 @@ typedef struct dial_storage_tally {
     int64_t complete, pruned, failed, stale, running;
 } dial_storage_tally;
 
+/* Everything a study holds, for copying it to another storage
+ * (storage_copy.c): what dump_study reads and load_study writes. */
+typedef struct dial_storage_study_dump {
+    char *name; /* owned */
+    dial_direction direction;
+    double created_at;
+    dial_study_identity identity; /* owned */
+    int64_t next_number, next_sample;
+    dial_trial_list trials; /* every trial, whole, ascending number */
+    int64_t *samples;       /* per trial: its sample index, -1 when it took queued params */
+    double *heartbeats;     /* per trial */
+    /* The params waiting in the queue, oldest first; each record holds
+     * only params, and its number is the entry's from_number (-1 for an
+     * enqueued configuration, else the stale trial's number). */
+    dial_trial_list queue;
+} dial_storage_study_dump;
+
+void dial_storage_study_dump_free(dial_storage_study_dump *dump);
+
 typedef struct dial_storage_ops {
     /* Short name for messages ("memory", "sqlite"). */
     const char *kind;
@@ -144,6 +163,18 @@ typedef struct dial_storage_ops {
      * first trial failed by the objective, ascending number. */
     dial_status (*leaders)(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
                            size_t n, dial_trial_list *out);
+    /* Reads study `name` whole (dial_storage_study_dump) in one read
+     * transaction, so the dump is one moment of the study; *found false
+     * when there is none. The caller frees *out
+     * (dial_storage_study_dump_free). NULL in memory. */
+    dial_status (*dump_study)(dial_ctx *ctx, void *self, const char *name,
+                              dial_storage_study_dump *out, bool *found);
+    /* Writes a dump as a new study of that name, with its trial numbers,
+     * sample indexes, counters and queue, in one durable write; *created
+     * false (nothing written) when the storage already holds a study of
+     * that name. NULL in memory. */
+    dial_status (*load_study)(dial_ctx *ctx, void *self, const dial_storage_study_dump *study,
+                              bool *created);
     void (*close)(void *self);
 } dial_storage_ops;
 

@@ -161,11 +161,36 @@ static void note_failure(pg_storage *store, const PGresult *result) {
         store->failure[--length] = '\0';
 }
 
+/* The name of sql's prepared statement on this connection, preparing it
+ * first when it is new: false (store->failure set) when the server refused
+ * it; *name is "" when the cache is full (then it runs unprepared). */
+static bool prepared_name(pg_storage *store, const char *sql, int n, char *name, size_t size) {
+    name[0] = '\0';
+    int i = 0;
+    while (i < store->n_prepared && store->prepared[i] != sql) i++;
+    if (i == PG_PREPARED_MAX) return true;
+    snprintf(name, size, "dial_%d", i);
+    if (i < store->n_prepared) return true;
+    PGresult *result = PQprepare(store->conn, name, sql, n, NULL);
+    bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (ok)
+        store->prepared[store->n_prepared++] = sql;
+    else
+        note_failure(store, result);
+    PQclear(result);
+    return ok;
+}
+
 PGresult *dial_pg_exec(pg_storage *store, const char *sql, int n, const char *const *values) {
     /* Without parameters, PQexec: it also runs several statements (the
-     * schema, the session's settings). */
-    PGresult *result = n == 0 ? PQexec(store->conn, sql)
-                              : PQexecParams(store->conn, sql, n, NULL, values, NULL, NULL, 0);
+     * schema, the session's settings, BEGIN and COMMIT). With them, a
+     * statement prepared once per connection: the server parses and plans
+     * it once, not once per trial. */
+    char name[32];
+    if (n > 0 && !prepared_name(store, sql, n, name, sizeof name)) return NULL;
+    PGresult *result = n == 0    ? PQexec(store->conn, sql)
+                       : name[0] ? PQexecPrepared(store->conn, name, n, values, NULL, NULL, 0)
+                                 : PQexecParams(store->conn, sql, n, NULL, values, NULL, NULL, 0);
     ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     note_failure(store, result);
@@ -212,11 +237,15 @@ static void pause_seconds(double seconds) {
  * the transaction for another's sake (40001, 40P01), the connection broke
  * (class 08, or no SQLSTATE at all and a bad connection), the server is
  * shutting down or starting (57P01-57P03), or it lacks room or resources
- * (class 53: disk full, out of memory, too many connections). */
+ * (class 53: disk full, out of memory, too many connections; and a table
+ * file the server could not extend, whose SQLSTATE is outside class 53
+ * when the cause is a file size limit (EFBIG) rather than ENOSPC, with
+ * the same hint to check free disk space). */
 static bool is_transient(const pg_storage *store) {
     const char *state = store->sqlstate;
     if (PQstatus(store->conn) != CONNECTION_OK) return true;
     if (state[0] == '\0') return false;
+    if (strncmp(store->failure, "could not extend file", 21) == 0) return true;
     return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
            strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
            strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
@@ -240,6 +269,7 @@ static bool session_setup(pg_storage *store) {
 static bool reconnect(pg_storage *store) {
     if (PQstatus(store->conn) == CONNECTION_OK) return true;
     PQreset(store->conn);
+    store->n_prepared = 0; /* a new session has none */
     if (PQstatus(store->conn) != CONNECTION_OK) {
         note_failure(store, NULL);
         return false;
@@ -442,5 +472,7 @@ static const dial_storage_ops postgres_ops = {
     .tally = dial_pg_tally,
     .leaders = dial_pg_leaders,
     .enqueue = dial_pg_enqueue,
+    .dump_study = dial_pg_dump_study,
+    .load_study = dial_pg_load_study,
     .close = postgres_close,
 };

@@ -19,6 +19,10 @@
  * tables, columns and meanings are the same, so a study copies across. */
 #define DIAL_POSTGRES_SCHEMA_VERSION 3
 
+/* At most this many statements prepared per connection; more run
+ * unprepared. */
+#define PG_PREPARED_MAX 96
+
 typedef struct pg_storage {
     PGconn *conn;
     char *conninfo; /* as given, for reconnecting; never printed */
@@ -29,6 +33,12 @@ typedef struct pg_storage {
     char failure[256]; /* its message, for the error line */
     dial_rng jitter;   /* only spreads retries in time; never reaches a result */
     unsigned attempt;  /* 0 on a body's first run, then counts its retries */
+    /* The statements prepared on this connection (PQprepare once, then
+     * PQexecPrepared): prepared[i] is the SQL of statement "dial_i", known
+     * by its address (every SQL text here is static). A new connection
+     * starts with none. */
+    const char *prepared[PG_PREPARED_MAX];
+    int n_prepared;
 } pg_storage;
 
 /* What a transaction body returns: PG_DONE, PG_ERROR (a statement failed;
@@ -49,7 +59,7 @@ dial_status dial_pg_transact(dial_ctx *ctx, pg_storage *store, const char *what,
 
 /* Text parameters of one statement: numbers formatted in place, NULL for
  * SQL NULL (a NaN number). At most PG_MAX_PARAMS. */
-#define PG_MAX_PARAMS 8
+#define PG_MAX_PARAMS 12
 typedef struct pg_params {
     const char *values[PG_MAX_PARAMS];
     char text[PG_MAX_PARAMS][32];
@@ -62,7 +72,9 @@ void dial_pg_param_double(pg_params *params, double value);
 /* Borrowed: text must outlive the statement. NULL is SQL NULL. */
 void dial_pg_param_text(pg_params *params, const char *text);
 
-/* Runs sql with n text params (values may hold NULLs). Returns the result
+/* Runs sql with n text params (values may hold NULLs): prepared on the
+ * connection the first time (sql must be static: its address names the
+ * statement), executed by name after that. Returns the result
  * when it succeeded (the caller PQclear's it), else NULL with
  * store->sqlstate and store->failure filled. */
 PGresult *dial_pg_exec(pg_storage *store, const char *sql, int n, const char *const *values);
@@ -116,6 +128,18 @@ dial_status dial_pg_counts(dial_ctx *ctx, void *self, int64_t study_id, int64_t 
 dial_status dial_pg_tally(dial_ctx *ctx, void *self, int64_t study_id, dial_storage_tally *out);
 dial_status dial_pg_leaders(dial_ctx *ctx, void *self, int64_t study_id, dial_direction direction,
                             size_t n, dial_trial_list *out);
+
+/* Lists the trials numbered from_number or more into *out (empty on
+ * entry) inside the caller's transaction: PG_DONE, PG_ERROR or PG_FAILED
+ * (out of memory, *status set). */
+int dial_pg_list_in_transaction(dial_ctx *ctx, pg_storage *store, int64_t study_id,
+                                int64_t from_number, dial_trial_list *out, dial_status *status);
+
+/* Copying a study whole (storage_postgres_copy.c), for the ops table. */
+dial_status dial_pg_dump_study(dial_ctx *ctx, void *self, const char *name,
+                               dial_storage_study_dump *out, bool *found);
+dial_status dial_pg_load_study(dial_ctx *ctx, void *self, const dial_storage_study_dump *study,
+                               bool *created);
 
 /* The studies and the queue (storage_postgres_studies.c). */
 dial_status dial_pg_open_study(dial_ctx *ctx, void *self, const char *name,

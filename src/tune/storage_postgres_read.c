@@ -73,13 +73,12 @@ static bool add_child(const dial_ctx *ctx, enum child kind, const PGresult *rows
     }
 }
 
-static int list_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *status) {
-    list_arg *arg = p;
-    dial_trial_list_free(arg->out);
+int dial_pg_list_in_transaction(dial_ctx *ctx, pg_storage *store, int64_t study_id,
+                                int64_t from_number, dial_trial_list *out, dial_status *status) {
+    list_arg arg_value = {study_id, from_number, out}, *arg = &arg_value;
     pg_params params = {0};
     dial_pg_param_int(&params, arg->study_id);
     dial_pg_param_int(&params, arg->from_number);
-    if (dial_pg_command(store, BEGIN_SNAPSHOT, NULL) != PG_DONE) return PG_ERROR;
     PGresult *trials = dial_pg_query(store,
                                      "SELECT " TRIAL_COLUMNS " FROM trials WHERE study_id = $1 "
                                      "AND number >= $2 ORDER BY number",
@@ -114,7 +113,16 @@ static int list_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *sta
         }
         PQclear(rows);
     }
-    return dial_pg_command(store, "COMMIT", NULL);
+    return PG_DONE;
+}
+
+static int list_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *status) {
+    list_arg *arg = p;
+    dial_trial_list_free(arg->out);
+    if (dial_pg_command(store, BEGIN_SNAPSHOT, NULL) != PG_DONE) return PG_ERROR;
+    int result =
+        dial_pg_list_in_transaction(ctx, store, arg->study_id, arg->from_number, arg->out, status);
+    return result == PG_DONE ? dial_pg_command(store, "COMMIT", NULL) : result;
 }
 
 dial_status dial_pg_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out) {

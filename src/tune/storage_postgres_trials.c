@@ -160,10 +160,15 @@ static int start_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *st
     else
         dial_pg_param_int(&trial, sample);
     dial_pg_param_double(&trial, arg->request->now);
+    /* The trial and the study's counters in one statement (the study's
+     * row is locked since the first). */
+    dial_pg_param_int(&trial, queue_id >= 0 ? sample : sample + 1);
     PGresult *inserted = dial_pg_query(store,
-                                       "INSERT INTO trials (study_id, number, sample, state, "
-                                       "started_at, heartbeat) VALUES ($1, $2, $3, 'running', "
-                                       "$4, $4) RETURNING trial_id",
+                                       "WITH counters AS (UPDATE studies SET next_number = $2 + "
+                                       "1, next_sample = $5, n_running = n_running + 1 WHERE "
+                                       "study_id = $1) INSERT INTO trials (study_id, number, "
+                                       "sample, state, started_at, heartbeat) VALUES ($1, $2, "
+                                       "$3, 'running', $4, $4) RETURNING trial_id",
                                        &trial);
     if (!inserted) return PG_ERROR;
     out->trial_id = dial_pg_int(inserted, 0, 0);
@@ -172,16 +177,7 @@ static int start_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *st
     if (queue_id >= 0 && (rc = take_queued(ctx, store, arg, queue_id, status)) != PG_DONE)
         return rc;
 
-    pg_params update = {0};
-    dial_pg_param_int(&update, arg->study_id);
-    dial_pg_param_int(&update, number + 1);
-    dial_pg_param_int(&update, queue_id >= 0 ? sample : sample + 1);
-    if (dial_pg_command(store,
-                        "UPDATE studies SET next_number = $2, next_sample = $3, "
-                        "n_running = n_running + 1 WHERE study_id = $1",
-                        &update) != PG_DONE ||
-        dial_pg_command(store, "COMMIT", NULL) != PG_DONE)
-        return PG_ERROR;
+    if (dial_pg_command(store, "COMMIT", NULL) != PG_DONE) return PG_ERROR;
     out->allocated = true;
     out->record.number = number;
     out->record.state = DIAL_TRIAL_RUNNING;
@@ -239,12 +235,13 @@ dial_status dial_pg_set_param(dial_ctx *ctx, void *self, int64_t trial_id, size_
     return dial_pg_transact(ctx, self, "storing a parameter", param_body, &arg);
 }
 
+#define HEARTBEAT_SQL "UPDATE trials SET heartbeat = $2 WHERE trial_id = $1 AND state = 'running'"
+
 static int heartbeat_one(pg_storage *store, int64_t trial_id, double now) {
     pg_params beat = {0};
     dial_pg_param_int(&beat, trial_id);
     dial_pg_param_double(&beat, now);
-    return dial_pg_command(
-        store, "UPDATE trials SET heartbeat = $2 WHERE trial_id = $1 AND state = 'running'", &beat);
+    return dial_pg_command(store, HEARTBEAT_SQL, &beat);
 }
 
 typedef struct report_arg {
@@ -260,14 +257,15 @@ static int report_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *s
     dial_pg_param_int(&params, arg->trial_id);
     dial_pg_param_int(&params, arg->step);
     dial_pg_param_double(&params, arg->value);
-    if (dial_pg_command(store, "BEGIN", NULL) != PG_DONE ||
-        dial_pg_command(store,
-                        "INSERT INTO trial_values (trial_id, step, value) VALUES ($1, $2, $3) "
-                        "ON CONFLICT (trial_id, step) DO UPDATE SET value = EXCLUDED.value",
-                        &params) != PG_DONE ||
-        heartbeat_one(store, arg->trial_id, arg->now) != PG_DONE)
-        return PG_ERROR;
-    return dial_pg_command(store, "COMMIT", NULL);
+    dial_pg_param_double(&params, arg->now);
+    /* The value and the heartbeat in one statement, which is its own
+     * transaction: one round trip per intermediate value. */
+    return dial_pg_command(store,
+                           "WITH stored AS (INSERT INTO trial_values (trial_id, step, value) "
+                           "VALUES ($1, $2, $3) ON CONFLICT (trial_id, step) DO UPDATE SET value "
+                           "= EXCLUDED.value) UPDATE trials SET heartbeat = $4 WHERE trial_id = "
+                           "$1 AND state = 'running'",
+                           &params);
 }
 
 dial_status dial_pg_report(dial_ctx *ctx, void *self, int64_t trial_id, int64_t step, double value,
@@ -393,16 +391,14 @@ static int finish_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *s
     dial_pg_param_double(&finish, arg->state == DIAL_TRIAL_COMPLETE ? arg->value : NAN);
     dial_pg_param_double(&finish, arg->now);
     dial_pg_param_text(&finish, arg->state == DIAL_TRIAL_FAILED ? arg->message : NULL);
-    pg_params study = {0};
-    dial_pg_param_int(&study, study_id);
+    dial_pg_param_int(&finish, study_id);
+    /* The trial and the study's counters in one statement. */
     if (dial_pg_command(store,
-                        "UPDATE trials SET state = $2, value = $3, finished_at = $4, "
-                        "message = $5 WHERE trial_id = $1",
-                        &finish) != PG_DONE ||
-        dial_pg_command(store,
-                        "UPDATE studies SET n_running = n_running - 1, "
-                        "n_finished = n_finished + 1 WHERE study_id = $1",
-                        &study) != PG_DONE)
+                        "WITH finished AS (UPDATE trials SET state = $2, value = $3, "
+                        "finished_at = $4, message = $5 WHERE trial_id = $1) UPDATE studies SET "
+                        "n_running = n_running - 1, n_finished = n_finished + 1 WHERE "
+                        "study_id = $6",
+                        &finish) != PG_DONE)
         return PG_ERROR;
     return dial_pg_command(store, "COMMIT", NULL);
 }

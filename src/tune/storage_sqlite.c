@@ -892,5 +892,7 @@ static const dial_storage_ops sqlite_ops = {
     .tally = dial_sqlite_tally,
     .leaders = dial_sqlite_leaders,
     .enqueue = dial_sqlite_enqueue,
+    .dump_study = dial_sqlite_dump_study,
+    .load_study = dial_sqlite_load_study,
     .close = sqlite_close,
 };

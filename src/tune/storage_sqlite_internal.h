@@ -137,6 +137,18 @@ dial_status dial_sqlite_tally(dial_ctx *ctx, void *self, int64_t study_id, dial_
 dial_status dial_sqlite_leaders(dial_ctx *ctx, void *self, int64_t study_id,
                                 dial_direction direction, size_t n, dial_trial_list *out);
 
+/* Lists the trials numbered from_number or more into *out (empty on
+ * entry), inside the caller's transaction: SQLITE_OK, an SQLite error, or
+ * TXN_FAILED with *status set (out of memory). */
+int dial_sqlite_list_in_transaction(dial_ctx *ctx, sqlite_storage *store, int64_t study_id,
+                                    int64_t from_number, dial_trial_list *out, dial_status *status);
+
+/* Copying a study whole (storage_sqlite_copy.c), for the ops table. */
+dial_status dial_sqlite_dump_study(dial_ctx *ctx, void *self, const char *name,
+                                   dial_storage_study_dump *out, bool *found);
+dial_status dial_sqlite_load_study(dial_ctx *ctx, void *self, const dial_storage_study_dump *study,
+                                   bool *created);
+
 /* The study operations of storage_sqlite_studies.c, for the ops table. */
 dial_status dial_sqlite_open_study(dial_ctx *ctx, void *self, const char *name,
                                    dial_direction direction, const dial_study_identity *identity,

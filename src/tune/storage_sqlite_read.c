@@ -50,11 +50,11 @@ typedef struct list_arg {
     dial_trial_list *out;
 } list_arg;
 
-static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
-    list_arg *arg = p;
-    dial_trial_list_free(arg->out);
-    int rc = run_id(store, BEGIN_READ);
-    if (rc != SQLITE_OK) return rc;
+int dial_sqlite_list_in_transaction(dial_ctx *ctx, sqlite_storage *store, int64_t study_id,
+                                    int64_t from_number, dial_trial_list *out,
+                                    dial_status *status) {
+    list_arg arg_value = {study_id, from_number, out}, *arg = &arg_value;
+    int rc = SQLITE_OK;
     sqlite3_stmt *trials = statement(store, LIST_TRIALS);
     sqlite3_bind_int64(trials, 1, arg->study_id);
     sqlite3_bind_int64(trials, 2, arg->from_number);
@@ -99,8 +99,17 @@ static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status 
                                                column_number(paths, 2)))
             return nomem(ctx, paths, status);
     }
-    if (rc != SQLITE_DONE) return rc;
-    return run_id(store, COMMIT);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int list_body(dial_ctx *ctx, sqlite_storage *store, void *p, dial_status *status) {
+    list_arg *arg = p;
+    dial_trial_list_free(arg->out);
+    int rc = run_id(store, BEGIN_READ);
+    if (rc == SQLITE_OK)
+        rc = dial_sqlite_list_in_transaction(ctx, store, arg->study_id, arg->from_number, arg->out,
+                                             status);
+    return rc == SQLITE_OK ? run_id(store, COMMIT) : rc;
 }
 
 dial_status dial_sqlite_trials(dial_ctx *ctx, void *self, int64_t study_id, dial_trial_list *out) {

@@ -56,7 +56,7 @@ check 2 "dial: $TMP/s.db has no study 'reg'; it holds: knn, knn-f1" studies "$TM
 check 2 "dial: --delete and --rename cannot be combined; choose one" studies "$TMP/s.db" --delete knn --rename a b
 check 2 "dial: --json lists the studies; it cannot be combined with --delete" studies "$TMP/s.db" --delete knn --json
 check 2 "dial: --rename needs two study names: --rename OLD NEW" studies "$TMP/s.db" --rename knn
-check 2 "dial: missing FILE for studies; usage: dial studies FILE [--json] [--delete NAME | --rename OLD NEW]" studies
+check 2 "dial: missing FILE for studies; usage: dial studies FILE [--json] [--delete NAME | --rename OLD NEW | --copy-to DST [--study-name NAME]]" studies
 check 1 "dial: cannot open study file $TMP/none.db: no such file" studies "$TMP/none.db"
 [[ ! -e "$TMP/none.db" ]] || fail "dial studies created a file"
 
@@ -65,7 +65,7 @@ check 0 "" studies --help
 has "Usage: dial studies FILE"
 has "Example:"
 check 0 "" --help
-has_line "^  studies +list, delete or rename the studies of a study file$"
+has_line "^  studies +list, delete, rename or copy the studies of a study file or database$"
 current="the examples of dial studies --help"
 ln -s "$PWD/data" "$TMP/data"
 (cd "$TMP" && "$DIAL" studies --help | sed -n '/^Example:/,$p' | tail -n +2 | while read -r line; do

@@ -45,7 +45,10 @@ stop() {
 trap stop EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${as_server[@]}" "$bin/initdb" -D "$dir/data" -U dial -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 || {
+# DIAL_TEST_POSTGRES_INITDB_ARGS: more initdb options (--wal-segsize=1 for
+# a test that caps the server's file size below the 16 MB of a WAL segment).
+# shellcheck disable=SC2086
+"${as_server[@]}" "$bin/initdb" -D "$dir/data" -U dial -A trust --no-sync -E UTF8 ${DIAL_TEST_POSTGRES_INITDB_ARGS:-} >"$dir/initdb.log" 2>&1 || {
   cat "$dir/initdb.log" >&2
   exit 1
 }
