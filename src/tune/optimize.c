@@ -318,7 +318,11 @@ static void *worker_main(void *p) {
     worker *self = p;
     run_state *run = self->run;
     char message[1024];
+    const dial_optimize_options *options = run->options;
     while (!should_stop(run)) {
+        if (options->evaluate && options->slot_open &&
+            !options->slot_open(options->evaluate_user, self->slot))
+            break; /* its remote worker is gone; the other slots go on */
         dial_trial *trial = NULL;
         int64_t waiting_for = 0;
         dial_status status = start_or_count(run, self->ctx, &trial, &waiting_for);

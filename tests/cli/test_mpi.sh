@@ -144,10 +144,11 @@ cp "$TMP/long.out" "$TMP/out"
 has "study default in long.db: 2 trials (2 complete, 0 pruned, 0 failed), 2 of them in this run"
 
 # ---- a rank killed mid-study: the study stays resumable ----
-# Open MPI's mpirun (and MPICH's) ends the whole job when a rank dies; what
-# must hold is that the same command, run again, brings the study to its
-# exact total: the dead trials expire (--heartbeat 1s) and their params run
-# again, no number is used twice.
+# Open MPI's mpirun (and MPICH's) ends the whole job when a rank dies
+# (SIGTERM to every rank): rank 0 says where the finished trials are and
+# how to go on, and the same command, run again, brings the study to its
+# exact total: the dead trials expire (--heartbeat 1s), each one's params
+# run again once, and no number is used twice.
 kill_run=(run --study dead.db --space 'x=float:0..10' --trials 30 --seed 5 --heartbeat 1s
     --mpi --quiet --log-dir dead -- sh -c 'sleep 0.2; echo {x}')
 "${MPIRUN[@]}" "$DIAL" "${kill_run[@]}" >"$TMP/dead.out" 2>"$TMP/dead.err" &
@@ -170,18 +171,51 @@ victim=$(rank_pid 2)
 kill -9 "$victim"
 wait "$launcher" && fail "mpirun went on after rank 2 was killed"
 "$DIAL" trials dead.db --csv | grep -q ',running,' || fail "no trial was left running by the dead job"
+left_running=$("$DIAL" trials dead.db --csv | grep -c ',running,')
+# The launcher's SIGTERM, or rank 0's own notice of the silence when it
+# comes first: either way one line that says how to continue.
+grep -qxE "dial: (the MPI launcher ended the job \(SIGTERM: a rank died, or the job was cancelled\)|rank 2 stopped answering \(MPI: no message within the heartbeat period\)); every finished trial is kept in dead.db: run the same command again to continue" \
+    "$TMP/dead.err" || fail "rank 0 did not say how to continue: $(cat "$TMP/dead.err")"
+[[ $(grep -c '^dial: ' "$TMP/dead.err") -eq 1 ]] || fail "not one line: $(grep '^dial: ' "$TMP/dead.err")"
+passed=$((passed + 2))
 mpi resume "${kill_run[@]}"
 "$DIAL" trials dead.db --json >"$TMP/out"
 json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
 json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
 json_ok 'not any(t["state"] == "running" for t in j["trials"])'
+# Each trial the dead job left running failed once (stale) and its params
+# ran again in one complete trial.
+json_ok 'sum(t["state"] == "failed" for t in j["trials"]) == '"$left_running"
+json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in j["trials"]) == 1 for t in j["trials"] if t["state"] == "failed")'
+
+# The same under dial tune, whose study may also be in memory: the line
+# then says that nothing was kept.
+"${MPIRUN[@]}" "$DIAL" tune knn "$DATA/iris.csv" --trials 100000 --seed 5 --sampler random \
+    --mpi --quiet >"$TMP/memory.out" 2>"$TMP/memory.err" &
+launcher=$!
+for _ in $(seq 600); do
+    victim=$(pgrep -f -- "--trials 100000" | while read -r pid; do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=2" && echo "$pid"
+    done)
+    [[ -n "$victim" ]] && break
+    sleep 0.1
+done
+sleep 2 # the search under way
+kill -9 "$victim"
+current="dial tune --mpi, study in memory, rank 2 killed"
+wait "$launcher" && fail "mpirun went on after rank 2 was killed"
+grep -qxF "dial: the MPI launcher ended the job (SIGTERM: a rank died, or the job was cancelled); the study was in memory, so nothing was kept" \
+    "$TMP/memory.err" || fail "rank 0 did not say what was lost: $(cat "$TMP/memory.err")"
+passed=$((passed + 1))
 
 # ---- a launcher that lets the job outlive a dead rank (Open MPI's
 # --enable-recovery): rank 0 notices the silence within the heartbeat
-# period, says so and how to continue, and the job ends ----
+# period, gives the rank's trial to the other ranks, and the run goes on
+# to its exact total; a warning names the rank ----
 if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
     recover_run=(run --study recover.db --space 'x=float:0..10' --trials 30 --seed 5
         --heartbeat 2s --mpi --quiet --log-dir recover -- sh -c 'sleep 0.2; echo {x}')
+    current="${MPIRUN[*]} --enable-recovery dial ${recover_run[*]}, rank 2 killed"
     timeout 120 "${MPIRUN[@]}" --enable-recovery "$DIAL" "${recover_run[@]}" \
         >"$TMP/recover.out" 2>"$TMP/recover.err" &
     launcher=$!
@@ -194,13 +228,20 @@ if mpirun --version 2>/dev/null | grep -q "Open MPI"; then
     kill -9 "$victim"
     wait "$launcher"
     [[ $? -ne 124 ]] || fail "the job did not end after rank 2 died: $(cat "$TMP/recover.err")"
-    grep -qxF "dial: rank 2 stopped answering (MPI: no message within the heartbeat period); every finished trial is kept in recover.db: run the same command again to continue" \
-        "$TMP/recover.err" || fail "rank 0 did not say how to continue: $(cat "$TMP/recover.err")"
-    [[ $(grep -c '^dial: ' "$TMP/recover.err") -eq 1 ]] || fail "not one line: $(cat "$TMP/recover.err")"
+    grep -qxF "dial: warning: rank 2 stopped answering (MPI: no message within the heartbeat period); the other ranks went on, and its trial's params were queued for them" \
+        "$TMP/recover.err" || fail "rank 0 did not warn of rank 2: $(cat "$TMP/recover.err")"
+    # and the study's own warning of the trial it then found stale
+    [[ $(grep '^dial: ' "$TMP/recover.err" | grep -vcF "dial: warning: study 'default': 1 running trial(s) sent no heartbeat for 2 s; marked them failed and queued their params to run again") -eq 1 ]] ||
+        fail "other lines: $(grep '^dial: ' "$TMP/recover.err")"
+    grep -qxF "study default in recover.db: 30 trials (30 complete, 0 pruned, 0 failed), 30 of them in this run" \
+        "$TMP/recover.out" || fail "the run did not reach its total: $(cat "$TMP/recover.out")"
     passed=$((passed + 3))
-    mpi recovered "${recover_run[@]}"
     "$DIAL" trials recover.db --json >"$TMP/out"
     json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 30'
     json_ok 'len({t["number"] for t in j["trials"]}) == len(j["trials"])'
+    json_ok 'not any(t["state"] == "running" for t in j["trials"])'
+    # rank 2's trial, and it alone, failed (stale), and its params ran again once
+    json_ok 'sum(t["state"] == "failed" for t in j["trials"]) == 1'
+    json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in j["trials"]) == 1 for t in j["trials"] if t["state"] == "failed")'
 fi
 finish
