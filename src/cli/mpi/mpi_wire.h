@@ -71,6 +71,7 @@ struct cli_mpi {
     char dead_message[512]; /* rank 0: the first rank given up, and why */
     bool told;              /* the command told why the run stopped */
 };
+
 /* Sends head (n_tail set from size) and tail to rank `to`. Returns the
  * MPI error code (MPI_SUCCESS). */
 int wire_send(int to, int tag, wire_head head, const void *tail, size_t size);
