@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,31 +181,55 @@ static void test_a_pruner_judges_the_proxies_as_local_trials(void **state) {
 /* A remote worker that dies mid-trial (`--mpi`: a rank killed): its slot
  * abandons the trial and closes (slot_open), the other slots go on, and
  * the run still ends with N_TRIALS complete trials; the abandoned trial
- * is failed (stale) and its params ran again in exactly one of them. */
+ * is failed (stale) and its params ran again in exactly one of them. Slot
+ * 1 dies in its first trial, and only once the other slots have run every
+ * other trial: they find the budget full then, and must wait for this
+ * run's last trial rather than end. They start only once slot 1 has its
+ * trial, so that it gets one however the threads are scheduled. */
 typedef struct dying {
     elsewhere there;
-    int slot_1_trials; /* slot 1 dies during its second trial */
-    bool slot_1_dead;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    bool slot_1_started, slot_1_dead;
+    int evaluated_by_others;
     int calls_after_death;
 } dying;
 
 static dial_status evaluate_or_die(void *p, int slot, dial_trial *trial, double *value,
                                    bool *pruned) {
     dying *self = p;
+    pthread_mutex_lock(&self->lock);
     if (slot == 1 && self->slot_1_dead) self->calls_after_death++;
-    if (slot == 1 && ++self->slot_1_trials == 2) {
+    if (slot == 1 && !self->slot_1_started) {
+        self->slot_1_started = true;
+        pthread_cond_broadcast(&self->changed);
+        while (self->evaluated_by_others < N_TRIALS - 1)
+            pthread_cond_wait(&self->changed, &self->lock);
+        pthread_mutex_unlock(&self->lock);
         assert_dial_ok(dial_trial_ctx(trial),
                        dial_trial_suggest_space(trial, self->there.space)); /* mid-trial */
-        self->slot_1_dead = true;
         dial_trial_abandon(trial);
+        pthread_mutex_lock(&self->lock);
+        self->slot_1_dead = true;
+        pthread_mutex_unlock(&self->lock);
         return dial_fail(dial_trial_ctx(trial), DIAL_ERR_IO, "rank 2 stopped answering");
     }
-    return evaluate_elsewhere(&self->there, slot, trial, value, pruned);
+    while (!self->slot_1_started) pthread_cond_wait(&self->changed, &self->lock);
+    pthread_mutex_unlock(&self->lock);
+    dial_status status = evaluate_elsewhere(&self->there, slot, trial, value, pruned);
+    pthread_mutex_lock(&self->lock);
+    self->evaluated_by_others++;
+    pthread_cond_broadcast(&self->changed);
+    pthread_mutex_unlock(&self->lock);
+    return status;
 }
 
 static bool slot_alive(void *p, int slot) {
-    const dying *self = p;
-    return !(slot == 1 && self->slot_1_dead);
+    dying *self = p;
+    pthread_mutex_lock(&self->lock);
+    bool alive = !(slot == 1 && self->slot_1_dead);
+    pthread_mutex_unlock(&self->lock);
+    return alive;
 }
 
 static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
@@ -219,6 +244,8 @@ static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, dial_study_open(f->ctx, &study_options, &study));
     dying self = {.there = {&space, f->ctx}};
+    pthread_mutex_init(&self.lock, NULL);
+    pthread_cond_init(&self.changed, NULL);
     dial_optimize_options options = {.n_trials = N_TRIALS,
                                      .jobs = JOBS,
                                      .evaluate = evaluate_or_die,
@@ -249,6 +276,8 @@ static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
         again += same;
     }
     assert_int_equal(again, 1);
+    pthread_cond_destroy(&self.changed);
+    pthread_mutex_destroy(&self.lock);
     dial_trial_list_free(&list);
     dial_study_free(study);
     dial_space_free(&space);
