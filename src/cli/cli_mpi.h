@@ -20,6 +20,9 @@ typedef struct cli_mpi cli_mpi;
  * launcher says this process is not rank 0, its stdout and stderr go to
  * /dev/null, so that even a usage mistake is told once (by rank 0). */
 void cli_mpi_quiet_other_ranks(int argc, char **argv);
+/* Called once MPI has started: from then on a rank other than 0 exits at
+ * once (before, it lingers at exit, so that rank 0 can tell a mistake). */
+void cli_mpi_quiet_started(void);
 
 /* Starts MPI (once per process). On success *out is the session:
  * cli_mpi_finish ends it. Errors (one line on ctx): built without MPI,

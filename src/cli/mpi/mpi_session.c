@@ -23,6 +23,7 @@ dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out) {
         return dial_fail(ctx, DIAL_ERR_IO, "--mpi: MPI could not start (MPI_Init_thread failed)");
     }
     if (started) MPI_Query_thread(&provided);
+    cli_mpi_quiet_started();
     /* A failed message is told to the command, which can leave the study
      * resumable, rather than end every process at once. */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
