@@ -178,7 +178,8 @@ victim=$(rank_pid 2 "--study dead.db")
 [[ -n "$victim" ]] || fail "rank 2 of the job was not found"
 kill -9 "$victim"
 wait "$launcher" && fail "mpirun went on after rank 2 was killed"
-"$DIAL" trials dead.db --csv | grep -q ',running,' || fail "no trial was left running by the dead job"
+# (almost always some: the job is ended mid-trial, but on a slow machine
+# all three ranks may be between trials)
 left_running=$("$DIAL" trials dead.db --csv | grep -c ',running,')
 # stale ones already: rank 0 may have found rank 2 silent and gone on
 # before the launcher ended the job
