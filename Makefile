@@ -115,6 +115,8 @@ bench: all
 	$(PY) bench/forest_vs_sklearn.py $(DIAL)
 	$(PY) bench/gbdt_vs_xgboost.py $(DIAL)
 	$(PY) bench/gbdt_tune_vs_xgboost.py $(DIAL) $(BUILD)/tune_folds
+	@$(DEPS) test
+	$(PY) bench/scaling.py $(DIAL)
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -8,8 +8,10 @@ set -euo pipefail
 declare -A groups=(
   [build]="gcc make cmake pkg-config libjansson-dev libopenblas-dev liblapacke-dev libsqlite3-dev libpq-dev libopenmpi-dev openmpi-bin"
   # postgresql: the server the tests start on loopback (tests/support/pg_server.sh)
-  [test]="libcmocka-dev python3 strace sqlite3 postgresql"
-  [bench]="python3 python3-sklearn python3-pandas python3-optuna libsvm-tools liblinear-tools python3-xgboost time"
+  # mpich: MPICH beside Open MPI (Debian keeps Open MPI the `mpicc`/`mpirun`
+  # alternative); the test build adds dial-mpich for tests/cli/test_mpi_mpich.sh
+  [test]="libcmocka-dev python3 strace sqlite3 postgresql mpich libmpich-dev"
+  [bench]="python3 python3-sklearn python3-pandas python3-optuna python3-psycopg2 libsvm-tools liblinear-tools python3-xgboost time"
   [fuzz]="clang libclang-rt-14-dev"
   [format]="clang-format"
   # headless Chromium renders `dial report` pages in the tests (tests/report/)

@@ -524,6 +524,11 @@ typedef struct dial_optimize_options {
      * their order are those of `jobs` local workers. */
     dial_status (*evaluate)(void *user, int slot, dial_trial *trial, double *value, bool *pruned);
     void *evaluate_user;
+    /* With evaluate: asked (evaluate_user first) before worker `slot` takes
+     * each trial; false retires the slot for the rest of the run, the other
+     * slots going on (`--mpi`: the slot's rank died; its trial, abandoned,
+     * goes stale and runs again on another slot). NULL = every slot stays. */
+    bool (*slot_open)(void *user, int slot);
 } dial_optimize_options;
 
 DIAL_API dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study,

@@ -20,6 +20,9 @@ typedef struct cli_mpi cli_mpi;
  * launcher says this process is not rank 0, its stdout and stderr go to
  * /dev/null, so that even a usage mistake is told once (by rank 0). */
 void cli_mpi_quiet_other_ranks(int argc, char **argv);
+/* Called once MPI has started: from then on a rank other than 0 exits at
+ * once (before, it lingers at exit, so that rank 0 can tell a mistake). */
+void cli_mpi_quiet_started(void);
 
 /* Starts MPI (once per process). On success *out is the session:
  * cli_mpi_finish ends it. Errors (one line on ctx): built without MPI,
@@ -31,10 +34,18 @@ int cli_mpi_rank(const cli_mpi *mpi);
 int cli_mpi_workers(const cli_mpi *mpi);
 
 /* Rank 0: sends the trials of options' run to the other ranks (sets
- * jobs, evaluate and evaluate_user). A rank evaluating a trial sends a
- * beat four times per heartbeat period (0 = 60 s); one silent for a whole
- * period is given up as dead, as a study's silent trial is. */
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds);
+ * jobs, evaluate, evaluate_user and slot_open). A rank evaluating a trial
+ * sends a beat four times per heartbeat period (0 = 60 s); one silent for
+ * a whole period is given up as dead, as a study's silent trial is: its
+ * trial runs again on the other ranks, which go on. study_path (NULL: in
+ * memory) is named when the launcher ends the job (SIGTERM): rank 0 then
+ * says where the finished trials are and how to continue, and exits 1. */
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds,
+                        const char *study_path);
+/* Rank 0: SIGTERM is the launcher ending the job, and rank 0 says so and
+ * ends (see cli_mpi_coordinate) even where the command catches SIGTERM for
+ * a graceful stop: called after the command installs its handlers. */
+void cli_mpi_catch_termination(cli_mpi *mpi);
 
 /* Rank 0, before the run: gives every other rank `text` (what they need
  * to evaluate and cannot read themselves: `dial run`'s space, which rank
@@ -52,12 +63,15 @@ dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out);
 dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objective, void *user,
                           const char *setup_error);
 
-/* Rank 0 after its run: why a rank was given up ("rank 2 stopped
- * answering (MPI: ...)"), or NULL when every rank answered. */
-const char *cli_mpi_dead_rank(const cli_mpi *mpi);
+/* Rank 0 after its run: why the run stopped short ("rank 2 stopped
+ * answering (MPI: ...)", the first rank given up) when every evaluating
+ * rank was given up; NULL while one was left (the run went on without the
+ * dead ones, and cli_mpi_finish warns). The caller then tells it. */
+const char *cli_mpi_dead_rank(cli_mpi *mpi);
 
-/* Ends the session: rank 0 first tells every other rank that the run is
- * over (whether or not it ran), then MPI is finalised. NULL is harmless. */
+/* Ends the session: rank 0 first warns of ranks given up in a run that
+ * went on, and tells every other rank that the run is over (whether or
+ * not it ran), then MPI is finalised. NULL is harmless. */
 void cli_mpi_finish(cli_mpi *mpi);
 
 #endif

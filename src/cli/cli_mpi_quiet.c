@@ -10,6 +10,20 @@
 
 #include "cli/cli_mpi.h"
 
+/* A rank other than 0 that ends before MPI starts (the mistake rank 0
+ * tells) lingers a moment first: a launcher ends the whole job when a
+ * rank exits with an error, and rank 0, started a little later on a busy
+ * machine, would be ended before it said why. atexit reaches nothing but
+ * static storage. */
+#define LINGER_SECONDS 2
+static bool other_rank_before_mpi;
+
+static void linger_for_rank_0(void) {
+    if (other_rank_before_mpi) sleep(LINGER_SECONDS);
+}
+
+void cli_mpi_quiet_started(void) { other_rank_before_mpi = false; }
+
 void cli_mpi_quiet_other_ranks(int argc, char **argv) {
     bool mpi = false;
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -21,6 +35,8 @@ void cli_mpi_quiet_other_ranks(int argc, char **argv) {
         const char *rank = getenv(rank_variables[i]);
         if (!rank || !*rank) continue;
         if (strcmp(rank, "0") != 0) {
+            other_rank_before_mpi = true;
+            atexit(linger_for_rank_0);
             int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
             if (null >= 0) {
                 dup2(null, STDOUT_FILENO);

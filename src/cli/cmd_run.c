@@ -474,13 +474,14 @@ int cli_cmd_run(int argc, char **argv) {
             outcome = dial_space_typed_json(ctx, &space, &space_json);
             if (outcome == DIAL_OK) outcome = cli_mpi_send_setup(ctx, mpi, space_json);
             free(space_json);
-            cli_mpi_coordinate(mpi, &options, opts.heartbeat);
+            cli_mpi_coordinate(mpi, &options, opts.heartbeat, opts.study);
         }
         struct sigaction previous[N_STOP_SIGNALS];
         interrupts = 0;
         stop_requested = 0;
         stop_pipe_write = stop_pipe[1];
         catch_stop_signals(previous);
+        cli_mpi_catch_termination(mpi); /* under --mpi, SIGTERM is the launcher's */
         if (outcome == DIAL_OK)
             outcome = dial_study_optimize(ctx, study, run_trial, &setup, &options);
         restore_stop_signals(previous);

@@ -660,7 +660,7 @@ int cli_cmd_tune(int argc, char **argv) {
         action.sa_flags = SA_RESETHAND;
         interrupted = 0;
         sigaction(SIGINT, &action, &previous);
-        if (mpi && !remote) cli_mpi_coordinate(mpi, &options.optimize, 0);
+        if (mpi && !remote) cli_mpi_coordinate(mpi, &options.optimize, 0, opts.study);
         if (remote)
             outcome = serve_rank0(ctx, mpi, &setup, data, &options, NULL);
         else

@@ -61,6 +61,11 @@ typedef struct run_state {
 
     pthread_mutex_t ledger; /* allocating, finishing and counting trials */
     int64_t held;           /* trials this run started and has not finished */
+    /* Signalled when held falls. With slot_open, a trial of this run may
+     * yet be abandoned (its slot's remote worker died), and a worker that
+     * finds the budget full waits on this rather than end, to take over
+     * the abandoned trial's params. */
+    pthread_cond_t released;
 
     pthread_mutex_t lock; /* guards what follows, and serialises on_trial and on_wait */
     dial_status status;   /* the first storage error of any worker */
@@ -251,10 +256,13 @@ static dial_status study_counts(dial_ctx *ctx, dial_study *study, int64_t *finis
 /* Allocates the next trial. When the budget is full, *waiting_for gets the
  * number of trials of other workers that hold it and that this run would
  * otherwise take over (0: the study has its trials, or will once this
- * run's own trials finish). */
+ * run's own trials finish), and *own_pending says that this run's own
+ * trials may still give their places back (slot_open), after a wait of at
+ * most 50 ms for one of them to finish. */
 static dial_status start_or_count(run_state *run, dial_ctx *ctx, dial_trial **trial,
-                                  int64_t *waiting_for) {
+                                  int64_t *waiting_for, bool *own_pending) {
     *waiting_for = 0;
+    *own_pending = false;
     pthread_mutex_lock(&run->ledger);
     dial_status status =
         dial_study_start_trial(ctx, run->study, run->limit, run->threads_per_trial, trial);
@@ -266,6 +274,12 @@ static dial_status start_or_count(run_state *run, dial_ctx *ctx, dial_trial **tr
         int64_t others = running - run->held;
         if (status == DIAL_OK && others > 0 && finished + run->held < run->limit)
             *waiting_for = others;
+        if (status == DIAL_OK && *waiting_for == 0 && run->held > 0 && run->options->slot_open) {
+            *own_pending = true;
+            double wake = monotonic_seconds() + 0.05;
+            struct timespec until = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
+            pthread_cond_timedwait(&run->released, &run->ledger, &until);
+        }
     }
     pthread_mutex_unlock(&run->ledger);
     return status;
@@ -276,6 +290,7 @@ static dial_status finish_trial(run_state *run, dial_ctx *ctx, dial_trial *trial
     pthread_mutex_lock(&run->ledger);
     dial_status status = dial_study_finish_trial(ctx, run->study, trial, state, value, message);
     run->held--;
+    pthread_cond_broadcast(&run->released);
     pthread_mutex_unlock(&run->ledger);
     return status;
 }
@@ -288,6 +303,7 @@ static dial_status abandon_trial(run_state *run, dial_ctx *ctx, int slot, dial_t
     pthread_mutex_lock(&run->ledger);
     dial_status status = dial_study_expire_trial(ctx, run->study, trial);
     run->held--;
+    pthread_cond_broadcast(&run->released);
     pthread_mutex_unlock(&run->ledger);
     return status;
 }
@@ -318,14 +334,20 @@ static void *worker_main(void *p) {
     worker *self = p;
     run_state *run = self->run;
     char message[1024];
+    const dial_optimize_options *options = run->options;
     while (!should_stop(run)) {
+        if (options->evaluate && options->slot_open &&
+            !options->slot_open(options->evaluate_user, self->slot))
+            break; /* its remote worker is gone; the other slots go on */
         dial_trial *trial = NULL;
         int64_t waiting_for = 0;
-        dial_status status = start_or_count(run, self->ctx, &trial, &waiting_for);
+        bool own_pending = false;
+        dial_status status = start_or_count(run, self->ctx, &trial, &waiting_for, &own_pending);
         if (status != DIAL_OK) {
             record_error(run, self->ctx, status);
             break;
         }
+        if (!trial && own_pending) continue;   /* waited for this run's trials */
         if (!trial && waiting_for == 0) break; /* the study has its trials */
         if (!trial) {
             tell_waiting(run, waiting_for);
@@ -426,6 +448,17 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
         pthread_mutex_destroy(&run.lock);
         ready = locked = false;
     }
+    if (locked) {
+        pthread_condattr_t attributes; /* timed waits on the monotonic clock */
+        pthread_condattr_init(&attributes);
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+        if (pthread_cond_init(&run.released, &attributes) != 0) {
+            pthread_mutex_destroy(&run.ledger);
+            pthread_mutex_destroy(&run.lock);
+            ready = locked = false;
+        }
+        pthread_condattr_destroy(&attributes);
+    }
     for (int i = 0; ready && i < jobs; i++) {
         workers[i] = (worker){.run = &run, .slot = i, .ctx = dial_ctx_clone(ctx, 1)};
         if (!workers[i].ctx) ready = false;
@@ -471,6 +504,7 @@ dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study, dial_objective
     for (int i = 0; workers && i < jobs; i++) dial_ctx_free(workers[i].ctx);
     free(workers);
     if (locked) {
+        pthread_cond_destroy(&run.released);
         pthread_mutex_destroy(&run.ledger);
         pthread_mutex_destroy(&run.lock);
     }

@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,111 @@ static void test_a_pruner_judges_the_proxies_as_local_trials(void **state) {
     same_trials(f->ctx, DIAL_SAMPLER_RANDOM, "median");
 }
 
+/* A remote worker that dies mid-trial (`--mpi`: a rank killed): its slot
+ * abandons the trial and closes (slot_open), the other slots go on, and
+ * the run still ends with N_TRIALS complete trials; the abandoned trial
+ * is failed (stale) and its params ran again in exactly one of them. Slot
+ * 1 dies in its first trial, and only once the other slots have run every
+ * other trial: they find the budget full then, and must wait for this
+ * run's last trial rather than end. They start only once slot 1 has its
+ * trial, so that it gets one however the threads are scheduled. */
+typedef struct dying {
+    elsewhere there;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    bool slot_1_started, slot_1_dead;
+    int evaluated_by_others;
+    int calls_after_death;
+} dying;
+
+static dial_status evaluate_or_die(void *p, int slot, dial_trial *trial, double *value,
+                                   bool *pruned) {
+    dying *self = p;
+    pthread_mutex_lock(&self->lock);
+    if (slot == 1 && self->slot_1_dead) self->calls_after_death++;
+    if (slot == 1 && !self->slot_1_started) {
+        self->slot_1_started = true;
+        pthread_cond_broadcast(&self->changed);
+        while (self->evaluated_by_others < N_TRIALS - 1)
+            pthread_cond_wait(&self->changed, &self->lock);
+        pthread_mutex_unlock(&self->lock);
+        assert_dial_ok(dial_trial_ctx(trial),
+                       dial_trial_suggest_space(trial, self->there.space)); /* mid-trial */
+        dial_trial_abandon(trial);
+        pthread_mutex_lock(&self->lock);
+        self->slot_1_dead = true;
+        pthread_mutex_unlock(&self->lock);
+        return dial_fail(dial_trial_ctx(trial), DIAL_ERR_IO, "rank 2 stopped answering");
+    }
+    while (!self->slot_1_started) pthread_cond_wait(&self->changed, &self->lock);
+    pthread_mutex_unlock(&self->lock);
+    dial_status status = evaluate_elsewhere(&self->there, slot, trial, value, pruned);
+    pthread_mutex_lock(&self->lock);
+    self->evaluated_by_others++;
+    pthread_cond_broadcast(&self->changed);
+    pthread_mutex_unlock(&self->lock);
+    return status;
+}
+
+static bool slot_alive(void *p, int slot) {
+    dying *self = p;
+    pthread_mutex_lock(&self->lock);
+    bool alive = !(slot == 1 && self->slot_1_dead);
+    pthread_mutex_unlock(&self->lock);
+    return alive;
+}
+
+static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
+    fixture *f = *state;
+    dial_space space = {0};
+    assert_dial_ok(f->ctx, dial_space_add_typed_json(f->ctx, &space, space_json, "space"));
+    dial_study_options study_options = {.name = "dying",
+                                        .direction = DIAL_MINIMIZE,
+                                        .sampler = DIAL_SAMPLER_RANDOM,
+                                        .space = &space,
+                                        .seed = 5};
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, dial_study_open(f->ctx, &study_options, &study));
+    dying self = {.there = {&space, f->ctx}};
+    pthread_mutex_init(&self.lock, NULL);
+    pthread_cond_init(&self.changed, NULL);
+    dial_optimize_options options = {.n_trials = N_TRIALS,
+                                     .jobs = JOBS,
+                                     .evaluate = evaluate_or_die,
+                                     .evaluate_user = &self,
+                                     .slot_open = slot_alive};
+    assert_dial_ok(f->ctx, dial_study_optimize(f->ctx, study, objective, &space, &options));
+    assert_true(self.slot_1_dead);
+    assert_int_equal(self.calls_after_death, 0);
+    dial_trial_list list = {0};
+    assert_dial_ok(f->ctx, dial_study_trials(f->ctx, study, &list));
+    size_t complete = 0, failed = 0;
+    const dial_trial_record *lost = NULL;
+    for (size_t i = 0; i < list.count; i++) {
+        complete += list.items[i].state == DIAL_TRIAL_COMPLETE;
+        if (list.items[i].state == DIAL_TRIAL_FAILED) {
+            failed++;
+            lost = &list.items[i];
+        }
+    }
+    assert_int_equal(complete, N_TRIALS);
+    assert_int_equal(failed, 1);
+    int again = 0;
+    for (size_t i = 0; i < list.count; i++) {
+        const dial_trial_record *r = &list.items[i];
+        bool same = r->state == DIAL_TRIAL_COMPLETE && r->n_params == lost->n_params;
+        for (size_t k = 0; same && k < r->n_params; k++)
+            same = strcmp(r->param_texts[k], lost->param_texts[k]) == 0;
+        again += same;
+    }
+    assert_int_equal(again, 1);
+    pthread_cond_destroy(&self.changed);
+    pthread_mutex_destroy(&self.lock);
+    dial_trial_list_free(&list);
+    dial_study_free(study);
+    dial_space_free(&space);
+}
+
 static void test_a_proxy_needs_every_op(void **state) {
     fixture *f = *state;
     dial_trial_proxy_ops partial = direct_ops;
@@ -195,6 +301,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tpe_gives_the_trials_of_local_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_pruner_judges_the_proxies_as_local_trials, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_closed_slot_leaves_its_trial_to_the_others, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_proxy_needs_every_op, setup, teardown),
     };

@@ -11,7 +11,8 @@ dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out) {
 
 int cli_mpi_rank(const cli_mpi *mpi) { return 0; }
 int cli_mpi_workers(const cli_mpi *mpi) { return 0; }
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds) {}
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds,
+                        const char *study_path) {}
 
 dial_status cli_mpi_send_setup(dial_ctx *ctx, cli_mpi *mpi, const char *text) { return DIAL_OK; }
 
@@ -25,5 +26,6 @@ dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objecti
     return DIAL_OK;
 }
 
-const char *cli_mpi_dead_rank(const cli_mpi *mpi) { return NULL; }
+void cli_mpi_catch_termination(cli_mpi *mpi) {}
+const char *cli_mpi_dead_rank(cli_mpi *mpi) { return NULL; }
 void cli_mpi_finish(cli_mpi *mpi) {}

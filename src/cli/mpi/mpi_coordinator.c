@@ -10,23 +10,36 @@
 
 #include "cli/mpi/mpi_wire.h"
 
-/* Rank `rank` failed a message: remember the first such failure, stop
- * handing out trials, and give up the trial (it goes stale and its params
- * run again later, so a dead rank never costs a trial). */
+/* Rank `rank` failed a message: remember the first such failure, retire
+ * the rank's slot (slot_open) and give up its trial, which goes stale at
+ * once and whose params the next trial of another slot takes: a dead rank
+ * never costs a trial. Only when no rank is left does the run stop. */
 static dial_status rank_lost(cli_mpi *mpi, int rank, int code, dial_trial *trial) {
     char text[256];
     wire_error_text(code, text, sizeof text);
     pthread_mutex_lock(&mpi->lock);
-    if (mpi->dead_rank == 0) {
-        mpi->dead_rank = rank;
+    if (!mpi->dead[rank]) {
+        mpi->dead[rank] = true;
+        mpi->n_dead++;
+    }
+    if (mpi->n_dead == 1)
         snprintf(mpi->dead_message, sizeof mpi->dead_message, "rank %d stopped answering (MPI: %s)",
                  rank, text);
-    }
+    bool none_left = mpi->n_dead == mpi->size - 1;
     pthread_mutex_unlock(&mpi->lock);
-    if (mpi->stop) *mpi->stop = 1;
+    if (none_left && mpi->stop) *mpi->stop = 1;
     dial_trial_abandon(trial);
     return dial_fail(dial_trial_ctx(trial), DIAL_ERR_IO, "rank %d stopped answering (MPI: %s)",
                      rank, text);
+}
+
+/* dial_optimize_options.slot_open: slot s is open while rank s + 1 lives. */
+static bool rank_alive(void *user, int slot) {
+    cli_mpi *mpi = user;
+    pthread_mutex_lock(&mpi->lock);
+    bool alive = !mpi->dead[slot + 1];
+    pthread_mutex_unlock(&mpi->lock);
+    return alive;
 }
 
 /* The reply to a call that may fail: its status, and the message. */
@@ -145,14 +158,40 @@ static dial_status evaluate_on_rank(void *user, int slot, dial_trial *trial, dou
     }
 }
 
-void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds) {
-    mpi->stop = options->stop;
-    mpi->silence_seconds = heartbeat_seconds > 0 ? heartbeat_seconds : 60;
+void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds,
+                        const char *study_path) {
     options->jobs = mpi->size - 1;
     options->evaluate = evaluate_on_rank;
     options->evaluate_user = mpi;
+    options->slot_open = rank_alive;
+    pthread_mutex_lock(&mpi->lock);
+    mpi->stop = options->stop;
+    mpi->silence_seconds = heartbeat_seconds > 0 ? heartbeat_seconds : 60;
+    pthread_mutex_unlock(&mpi->lock);
+    const char *cause = "the MPI launcher ended the job (SIGTERM: a rank died, or the job was "
+                        "cancelled)";
+    char line[1024];
+    if (study_path)
+        snprintf(line, sizeof line,
+                 "dial: %s; every finished trial is kept in %s: run the same command again to "
+                 "continue",
+                 cause, study_path);
+    else
+        snprintf(line, sizeof line, "dial: %s; the study was in memory, so nothing was kept",
+                 cause);
+    mpi_termination_catch(line);
 }
 
-const char *cli_mpi_dead_rank(const cli_mpi *mpi) {
-    return mpi && mpi->dead_rank ? mpi->dead_message : NULL;
+void cli_mpi_catch_termination(cli_mpi *mpi) {
+    if (mpi && mpi->rank == 0) mpi_termination_catch(NULL);
+}
+
+const char *cli_mpi_dead_rank(cli_mpi *mpi) {
+    if (!mpi) return NULL;
+    pthread_mutex_lock(&mpi->lock);
+    bool stopped = mpi->n_dead > 0 && mpi->n_dead == mpi->size - 1;
+    if (stopped) mpi->told = true;
+    pthread_mutex_unlock(&mpi->lock);
+    if (stopped) mpi_termination_quiet(); /* the command tells it */
+    return stopped ? mpi->dead_message : NULL;
 }

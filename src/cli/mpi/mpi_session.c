@@ -9,24 +9,29 @@
 
 dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out) {
     *out = NULL;
-    int provided = MPI_THREAD_SINGLE;
-    int started = 0;
-    MPI_Initialized(&started);
-    if (!started && MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
-        return dial_fail(ctx, DIAL_ERR_IO, "--mpi: MPI could not start (MPI_Init_thread failed)");
-    if (started) MPI_Query_thread(&provided);
-    /* A failed message is told to the command, which can leave the study
-     * resumable, rather than end every process at once. */
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     cli_mpi *self = calloc(1, sizeof *self);
     if (!self || pthread_mutex_init(&self->lock, NULL) != 0) {
         free(self);
-        MPI_Finalize();
         return dial_fail(ctx, DIAL_ERR_NOMEM, "--mpi: out of memory");
     }
+    int provided = MPI_THREAD_SINGLE;
+    int started = 0;
+    MPI_Initialized(&started);
+    if (!started && MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
+        pthread_mutex_destroy(&self->lock);
+        free(self);
+        return dial_fail(ctx, DIAL_ERR_IO, "--mpi: MPI could not start (MPI_Init_thread failed)");
+    }
+    if (started) MPI_Query_thread(&provided);
+    cli_mpi_quiet_started();
+    /* A failed message is told to the command, which can leave the study
+     * resumable, rather than end every process at once. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &self->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &self->size);
     *out = self;
+    self->dead = calloc((size_t)self->size, sizeof *self->dead);
+    if (!self->dead) return dial_fail(ctx, DIAL_ERR_NOMEM, "--mpi: out of memory");
     if (provided < MPI_THREAD_MULTIPLE)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "--mpi: this MPI library does not allow calls from several threads "
@@ -43,17 +48,24 @@ int cli_mpi_workers(const cli_mpi *mpi) { return mpi ? mpi->size - 1 : 0; }
 
 void cli_mpi_finish(cli_mpi *mpi) {
     if (!mpi) return;
+    if (mpi->rank == 0) mpi_termination_release();
+    if (mpi->rank == 0 && mpi->n_dead > 0 && !mpi->told)
+        fprintf(stderr,
+                "dial: warning: %s; the other ranks went on, and its trial's params were queued "
+                "for them\n",
+                mpi->dead_message);
     /* Every rank waits for a trial or the stop: tell the living ones, even
      * when rank 0 failed before its run, so that none waits for ever. */
     /* MPI_Finalize waits for every rank, a dead one too: after a rank was
      * given up (rank 0 said so), no rank finalises; each just ends, which
      * a launcher that let the job outlive the dead rank accepts. */
-    wire_head stop = {.flags = mpi->dead_rank ? WIRE_STOP_WITHOUT_FINALIZE : 0};
+    wire_head stop = {.flags = mpi->n_dead ? WIRE_STOP_WITHOUT_FINALIZE : 0};
     if (mpi->rank == 0)
         for (int r = 1; r < mpi->size; r++)
-            if (r != mpi->dead_rank) wire_send(r, WIRE_TAG_STOP, stop, NULL, 0);
-    bool finalize = !mpi->dead_rank && !mpi->skip_finalize;
+            if (!mpi->dead || !mpi->dead[r]) wire_send(r, WIRE_TAG_STOP, stop, NULL, 0);
+    bool finalize = !mpi->n_dead && !mpi->skip_finalize;
     pthread_mutex_destroy(&mpi->lock);
+    free(mpi->dead);
     free(mpi);
     if (finalize) MPI_Finalize();
 }

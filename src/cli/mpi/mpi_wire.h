@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,16 +58,18 @@ typedef struct wire_message {
 
 struct cli_mpi {
     int rank, size;
-    /* Rank 0: the run's stop flag, raised when a rank dies so that no
-     * worker hands out another trial; the first rank given up and why. */
+    /* Rank 0: the run's stop flag, raised when the last evaluating rank
+     * dies (nothing is left to run the trials). */
     volatile int *stop;
-    /* Rank 0: guards dead_rank and dead_message. Other ranks: makes a
-     * call and its reply one turn (the objective's threads share them). */
+    /* Rank 0: guards what follows. Other ranks: makes a call and its reply
+     * one turn (the objective's threads share them). */
     pthread_mutex_t lock;
-    int dead_rank;          /* 0: none */
+    bool *dead;             /* rank 0: per rank, given up (its slot retired) */
+    int n_dead;             /* rank 0: how many */
     double silence_seconds; /* rank 0: a rank silent this long while evaluating is dead */
     bool skip_finalize;     /* other ranks: rank 0's stop said a rank died */
-    char dead_message[512];
+    char dead_message[512]; /* rank 0: the first rank given up, and why */
+    bool told;              /* the command told why the run stopped */
 };
 
 /* Sends head (n_tail set from size) and tail to rank `to`. Returns the
@@ -81,6 +84,15 @@ int wire_receive(int from, int tag, wire_message *out);
 #define WIRE_SILENT (-1)
 int wire_receive_within(int from, int tag, double seconds, wire_message *out);
 void wire_message_free(wire_message *message);
+/* Rank 0 (mpi_termination.c): from now on, SIGTERM (the launcher ending
+ * the job) writes `line` on stderr and ends the process with status 1;
+ * again after a command's own handler replaced ours. quiet: SIGTERM ends
+ * the process without the line (the command told why it stops); release:
+ * the previous action again. */
+void mpi_termination_catch(const char *line);
+void mpi_termination_quiet(void);
+void mpi_termination_release(void);
+
 /* MPI's words for an error code. */
 void wire_error_text(int code, char *buf, size_t size);
 
