@@ -15,6 +15,10 @@ an objective function that sleeps 10 ms in the worker's own process
   dial-mpi       `mpirun -np W+1 dial run --mpi` (rank 0 coordinates and
                  writes a SQLite study; --oversubscribe where cores run out,
                  since the objective sleeps)
+  dial-c-postgres W bench/scaling_worker processes (the C API: the 10 ms
+                 sleep runs in the worker's own process, as Optuna's does)
+                 on one study in PostgreSQL
+  dial-c-sqlite  the same on one SQLite file
   optuna-postgres W Python processes, each `study.optimize` with a
                  RandomSampler and RDBStorage on the same PostgreSQL server,
                  stopped by MaxTrialsCallback at the total
@@ -251,6 +255,11 @@ class Bench:
             study = os.path.join(self.folder, f"{name}.db")
             command = mpirun_prefix(workers + 1) + self.dial_run(study, name, total, ["--mpi"])
             return self.time_dial([command], study, name)
+        if backend in ("dial-c-postgres", "dial-c-sqlite"):
+            study = self.postgres_url if backend == "dial-c-postgres" else \
+                os.path.join(self.folder, f"{name}.db")
+            command = [self.worker, study, name, str(total)]
+            return self.time_dial([command] * workers, study, name)
         if backend == "optuna-postgres":
             return self.time_optuna(name, workers, total)
         fail(f"unknown backend {backend}")
@@ -289,7 +298,8 @@ def main():
     parser.add_argument("--per-worker", type=int, default=200,
                         help="trials per worker: each run brings its study to W times this")
     parser.add_argument("--repeats", type=int, default=1, help="runs per cell; the median")
-    parser.add_argument("--backends", default="dial-postgres,dial-sqlite,dial-mpi,optuna-postgres")
+    parser.add_argument("--backends", default="dial-postgres,dial-sqlite,dial-mpi,"
+                        "dial-c-postgres,dial-c-sqlite,optuna-postgres")
     parser.add_argument("--postgres", metavar="URL",
                         help="dial's database on a server of yours (else a server is started)")
     parser.add_argument("--optuna-postgres", metavar="URL",
@@ -322,6 +332,10 @@ def main():
         objective = compile_objective(folder)
         alone = objective_alone(objective, 20 if args.quick else 200)
         bench = Bench(args, folder, objective)
+        # The C API's worker, built beside dial (make bench_programs).
+        bench.worker = os.path.join(os.path.dirname(os.path.abspath(args.dial)), "scaling_worker")
+        if any(b.startswith("dial-c-") for b in backends) and not os.access(bench.worker, os.X_OK):
+            fail(f"{bench.worker} is missing (build it: cmake --build build --target scaling_worker)")
         try:
             if any(b.endswith("postgres") for b in backends):
                 if args.postgres:
@@ -349,11 +363,13 @@ def main():
                     efficiency = rate / (workers / workers_list[0] * base)
                     print(f"{backend:<16} {workers:>7} {trials:>7.0f} {seconds:>8.2f} "
                           f"{rate:>9.1f} {efficiency:>10.0%} {exited:>7.2f}", flush=True)
-            if "dial-postgres" in backends and "optuna-postgres" in backends:
-                print(f"\n{'workers':>7} {'dial-postgres / optuna-postgres (trials/s)':>44}")
-                for workers in workers_list:
-                    ratio = rates["dial-postgres", workers] / rates["optuna-postgres", workers]
-                    print(f"{workers:>7} {ratio:>43.1f}x")
+            for mine in ("dial-postgres", "dial-c-postgres"):
+                if mine in backends and "optuna-postgres" in backends:
+                    title = f"{mine} / optuna-postgres (trials/s)"
+                    print(f"\n{'workers':>7} {title:>46}")
+                    for workers in workers_list:
+                        ratio = rates[mine, workers] / rates["optuna-postgres", workers]
+                        print(f"{workers:>7} {ratio:>45.1f}x")
         finally:
             if server:
                 server.stop()

@@ -118,11 +118,27 @@ static int start_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *st
     pg_params study = {0};
     dial_pg_param_int(&study, arg->study_id);
     /* The study's row lock: starts of this study take turns from here to
-     * COMMIT, a few statements long. */
-    PGresult *counts = dial_pg_query(store,
-                                     "SELECT next_number, next_sample, n_finished, n_running "
-                                     "FROM studies WHERE study_id = $1 FOR UPDATE",
-                                     &study);
+     * COMMIT, a few statements long. The COMMIT does not wait for its WAL
+     * flush (synchronous_commit off for this transaction alone), or every
+     * start and finish of the study would hold the lock through a disk
+     * flush and the study would take one trial per two flushes, whatever
+     * the number of workers. The start becomes durable with the worker's
+     * next write (its params, or its finish), which flushes the WAL up to
+     * it; a server that crashes before then forgets the start, and that
+     * write then fails on the missing trial: no finished trial is lost.
+     * The same statement asks whether any trial went stale and which
+     * queued params come first, so that a healthy study's start holds the
+     * lock for two statements (this and the insert), not four. */
+    dial_pg_param_double(&study, arg->request->now - arg->request->heartbeat_seconds);
+    PGresult *counts = dial_pg_query(
+        store,
+        "SELECT next_number, next_sample, n_finished, n_running, "
+        "set_config('synchronous_commit', 'off', true), "
+        "EXISTS (SELECT 1 FROM trials WHERE study_id = $1 AND state = 'running' AND "
+        "heartbeat < $2), "
+        "(SELECT queue_id FROM param_queue WHERE study_id = $1 ORDER BY queue_id LIMIT 1) "
+        "FROM studies WHERE study_id = $1 FOR UPDATE",
+        &study);
     if (!counts) return PG_ERROR;
     if (PQntuples(counts) != 1) {
         PQclear(counts);
@@ -134,9 +150,11 @@ static int start_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *st
     int64_t sample = dial_pg_int(counts, 0, 1);
     int64_t finished = dial_pg_int(counts, 0, 2);
     int64_t running = dial_pg_int(counts, 0, 3);
+    bool any_stale = strcmp(dial_pg_text(counts, 0, 5), "t") == 0;
+    int64_t queue_id = PQgetisnull(counts, 0, 6) ? -1 : dial_pg_int(counts, 0, 6);
     PQclear(counts);
     int64_t n_stale = 0;
-    int rc = sweep_stale(store, arg, &n_stale);
+    int rc = any_stale ? sweep_stale(store, arg, &n_stale) : PG_DONE;
     if (rc != PG_DONE) return rc;
     out->n_marked_stale = (size_t)n_stale;
     running -= n_stale;
@@ -144,13 +162,17 @@ static int start_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *st
     if (max_trials > 0 && finished + running >= max_trials)
         return dial_pg_command(store, "COMMIT", NULL);
 
-    PGresult *head = dial_pg_query(store,
-                                   "SELECT queue_id FROM param_queue WHERE study_id = $1 "
-                                   "ORDER BY queue_id LIMIT 1",
-                                   &study);
-    if (!head) return PG_ERROR;
-    int64_t queue_id = PQntuples(head) > 0 ? dial_pg_int(head, 0, 0) : -1;
-    PQclear(head);
+    if (n_stale > 0) { /* the sweep queued their params: the head may be theirs */
+        pg_params id = {0};
+        dial_pg_param_int(&id, arg->study_id);
+        PGresult *head = dial_pg_query(store,
+                                       "SELECT queue_id FROM param_queue WHERE study_id = $1 "
+                                       "ORDER BY queue_id LIMIT 1",
+                                       &id);
+        if (!head) return PG_ERROR;
+        queue_id = PQntuples(head) > 0 ? dial_pg_int(head, 0, 0) : -1;
+        PQclear(head);
+    }
 
     pg_params trial = {0};
     dial_pg_param_int(&trial, arg->study_id);
@@ -346,15 +368,29 @@ typedef struct finish_arg {
     bool was_stale;
 } finish_arg;
 
+/* Makes a finish committed without waiting for the disk durable before the
+ * worker counts it done: a write of its own (the trial's row rewritten as
+ * it is) commits synchronously, which flushes the WAL up to and past the
+ * finish, with no study lock held, so the flushes of concurrent workers
+ * are shared (group commit) instead of taken in turn. A connection lost
+ * here runs the finish again, which finds itself stored and flushes. */
+static int flush_finish(pg_storage *store, pg_params *trial) {
+    return dial_pg_command(store, "UPDATE trials SET finished_at = finished_at WHERE trial_id = $1",
+                           trial);
+}
+
 static int finish_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *status) {
     finish_arg *arg = p;
     arg->was_stale = false;
     pg_params trial = {0};
     dial_pg_param_int(&trial, arg->trial_id);
     if (dial_pg_command(store, "BEGIN", NULL) != PG_DONE) return PG_ERROR;
-    /* The study's row first, then the trial's: the order a start takes. */
+    /* The study's row first, then the trial's: the order a start takes.
+     * As a start's, this COMMIT leaves the lock without waiting for the
+     * disk; flush_finish then waits for it outside the lock. */
     PGresult *row = dial_pg_query(store,
-                                  "SELECT t.study_id, t.number, t.state, t.stale, t.finished_at "
+                                  "SELECT t.study_id, t.number, t.state, t.stale, t.finished_at, "
+                                  "set_config('synchronous_commit', 'off', true) "
                                   "FROM studies s JOIN trials t ON t.study_id = s.study_id "
                                   "WHERE t.trial_id = $1 FOR UPDATE OF s, t",
                                   &trial);
@@ -379,8 +415,10 @@ static int finish_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *s
         }
         /* A retry whose first COMMIT reached the server but whose answer
          * was lost finds its own finish: done, not counted twice. */
-        if (store->attempt > 0 && state == arg->state && finished_at == arg->now)
-            return dial_pg_command(store, "COMMIT", NULL);
+        if (store->attempt > 0 && state == arg->state && finished_at == arg->now) {
+            if (dial_pg_command(store, "COMMIT", NULL) != PG_DONE) return PG_ERROR;
+            return flush_finish(store, &trial);
+        }
         *status = dial_fail(ctx, DIAL_ERR_ARGUMENT, "trial %lld is already %s", (long long)number,
                             dial_trial_state_name(state));
         return PG_FAILED;
@@ -400,7 +438,8 @@ static int finish_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *s
                         "study_id = $6",
                         &finish) != PG_DONE)
         return PG_ERROR;
-    return dial_pg_command(store, "COMMIT", NULL);
+    if (dial_pg_command(store, "COMMIT", NULL) != PG_DONE) return PG_ERROR;
+    return flush_finish(store, &trial);
 }
 
 dial_status dial_pg_finish(dial_ctx *ctx, void *self, int64_t trial_id, dial_trial_state state,
