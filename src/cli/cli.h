@@ -253,6 +253,12 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
  * success the caller frees *data, then *table. */
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
                              dial_table **table, dial_dataset **data);
+/* cli_load_dataset for a fit of family: an unsupervised family (a
+ * clustering) takes every column as a feature but those of --ignore, and
+ * refuses --target (DIAL_ERR_ARGUMENT). */
+dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
+                                 const dial_model_family *family, const char *path,
+                                 dial_table **table, dial_dataset **data);
 /* Calls each(ctx, column, context) for every column of the comma-separated
  * lists items[0..n) in order, stopping at the first failure. */
 dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
@@ -262,7 +268,7 @@ dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
 dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,
                             const dial_model_family **family, dial_knobs *knobs);
 /* Fails with DIAL_ERR_ARGUMENT when the family cannot do the dataset's task,
- * saying how to fix it. */
+ * saying how to fix it (an unsupervised family does its own task). */
 dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
                            const dial_dataset *data);
 /* The folds the options ask for: a scheme of kind SHUFFLED without
@@ -282,7 +288,8 @@ size_t cli_given_folds(const dial_fold_scheme *scheme, size_t n_rows);
  * " (grouped by firm, stratified)", " (forward-chaining by year, gap 2)",
  * " (given by fold)", " (stratified)" or "": malloc'ed. */
 char *cli_fold_scheme_text(const dial_fold_scheme *scheme, bool stratified);
-/* "classification", "regression" or "classification, regression". */
+/* "classification", "regression", "classification, regression" or
+ * "clustering". */
 const char *cli_tasks_text(unsigned tasks);
 
 /* ---- output ----------------------------------------------------------------- */

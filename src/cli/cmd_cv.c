@@ -65,7 +65,7 @@ static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts,
                                  const dial_model_family *family, const dial_dataset *data,
                                  dial_metric *metric) {
     if (!opts->metric) {
-        *metric = dial_metric_default(data->task);
+        *metric = dial_metric_default(dial_model_fit_task(family, data));
         return DIAL_OK;
     }
     dial_status status = dial_metric_parse(ctx, opts->metric, metric);
@@ -92,8 +92,11 @@ static void print_cv_text(const char *model_name, const char *data_path, const c
                           const dial_fold_scheme *scheme, const dial_splits *splits,
                           const dial_cv_result *result) {
     bool stratified = cli_folds_stratified(data, scheme);
-    printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
-           data->target_name, dial_task_name(data->task));
+    if (data->target_name)
+        printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
+               data->target_name, dial_task_name(data->task));
+    else /* only a clustering is fitted without a target */
+        printf("%s on %s (%zu rows, no target: clustering)\n", model_name, data_path, data->n_rows);
     char *how = cli_fold_scheme_text(scheme, stratified);
     size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
     printf("%zu-fold cross-validation%s x %zu repeat%s, seed %" PRIu64 "\n", folds, how,
@@ -125,7 +128,7 @@ static json_t *cv_json(const char *model_name, const char *data_path, const cli_
     for (size_t i = 0; i < knobs->n; i++)
         json_object_set_new(knob_values, knobs->specs[i].name, cli_json_knob_value(knobs, i));
     size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
+    return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
                      model_name, "data", data_path, "target", data->target_name, "metric",
                      dial_metric_name(result->metric), "folds", (json_int_t)folds, "repeats",
                      (json_int_t)opts->repeats, "stratified", cli_folds_stratified(data, scheme),
@@ -156,7 +159,7 @@ int cli_cmd_cv(int argc, char **argv) {
 
     dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
     if (outcome == DIAL_OK)
-        outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+        outcome = cli_load_dataset_for(ctx, &opts, family, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);

@@ -305,8 +305,12 @@ static void print_tune_text(const tune_report *report) {
     const char *metric = dial_metric_name(report->metric);
     bool stratified = cli_folds_stratified(data, report->scheme);
 
-    printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
-           data->n_rows, data->target_name, dial_task_name(data->task));
+    if (data->target_name)
+        printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
+               data->n_rows, data->target_name, dial_task_name(data->task));
+    else /* only a clustering is tuned without a target */
+        printf("%s on %s (%zu rows, no target: clustering)\n", report->model_name,
+               report->data_path, data->n_rows);
     char *space = cli_space_text(report->space);
     printf("space: %s\n", space);
     free(space);
@@ -404,8 +408,8 @@ static json_t *tune_json(const tune_report *report) {
                                 cli_json_knob_value(&result->best_knobs, (size_t)k));
     }
     json_t *root =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
-                  report->model_name, "data", report->data_path, "target",
+        json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}",
+                  "model", report->model_name, "data", report->data_path, "target",
                   report->data->target_name, "metric", dial_metric_name(report->metric),
                   "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
                   "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
@@ -488,10 +492,11 @@ static dial_status study_notes(dial_ctx *ctx, const cli_options *opts, const cha
     return status;
 }
 
-static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_dataset *data,
+static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts,
+                                 const dial_model_family *family, const dial_dataset *data,
                                  dial_metric *metric) {
     if (!opts->metric) {
-        *metric = dial_metric_default(data->task);
+        *metric = dial_metric_default(dial_model_fit_task(family, data));
         return DIAL_OK;
     }
     return dial_metric_parse(ctx, opts->metric, metric);
@@ -596,11 +601,11 @@ int cli_cmd_tune(int argc, char **argv) {
                               &notes);
     watch.grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0;
     if (outcome == DIAL_OK)
-        outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+        outcome = cli_load_dataset_for(ctx, &opts, family, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (scheme.kind == DIAL_FOLDS_PREDEFINED) opts.folds = cli_given_folds(&scheme, data->n_rows);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
-    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
+    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
 
     bool stopped_by_user = false;
     if (remote && outcome != DIAL_OK) {

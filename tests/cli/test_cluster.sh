@@ -1,0 +1,49 @@
+#!/bin/bash
+# Clustering on the command line: kmeans fitted on data without a target,
+# predicted, inspected, cross-validated and tuned by silhouette; and the
+# mistakes a clustering invites (a --target, --proba), each one line.
+source "$(dirname "$0")/lib.sh" "$@"
+MEASURES=data/iris_measurements.csv
+IRIS=data/iris.csv
+cd "$(dirname "$0")/../.."
+
+# Every column is a feature; no option but the knob is needed. scikit-learn's
+# KMeans(3, n_init=10) on the raw measurements reaches inertia 78.851441426146
+# (tests/models/reference_kmeans.py); dial's own starts reach it too.
+check 0 "" fit kmeans $MEASURES -s k=3 -s scale=none -o "$TMP/k3.dial"
+has "target               none: clustering"
+has "rows                 150"
+has "features             4"
+has_line "training silhouette  0\.55[0-9]+ \(on the training rows"
+check 0 "" inspect "$TMP/k3.dial" --json
+json_ok 'j["task"] == "clustering" and abs({t["name"]: t for t in j["tensors"]}["inertia"]["values"][0] - 78.851441426146) < 1e-9 * 78.85'
+json_ok '{t["name"]: t for t in j["tensors"]}["centroids"]["shape"] == [3, 4] and sorted({t["name"]: t for t in j["tensors"]}["cluster_size"]["values"]) == [38, 50, 62]'
+check 0 "" inspect "$TMP/k3.dial"
+has "target     none (a clustering)"
+has "centroids  float64 [3 x 4]"
+
+# Predictions are cluster indices under a 'cluster' header; the file's
+# other columns (species) are ignored.
+check 0 "" predict "$TMP/k3.dial" $IRIS
+[[ "$(head -1 "$TMP/out")" == "cluster" ]] || fail "header $(head -1 "$TMP/out")"
+[[ "$(sed 1d "$TMP/out" | sort -u | tr '\n' ' ')" == "0 1 2 " ]] || fail "clusters $(sed 1d "$TMP/out" | sort -u)"
+check 2 "dial: --proba needs a classifier with probabilities; $TMP/k3.dial is a clustering (kmeans), which gives each row one cluster and no probabilities" predict "$TMP/k3.dial" $IRIS --proba
+
+# A target is refused, an --ignore'd column left out.
+check 2 "dial: kmeans learns without a target, but --target species names one: every column is a feature; leave a column out with --ignore species" fit kmeans $IRIS --target species -o "$TMP/no.dial"
+check 0 "" fit kmeans $IRIS --ignore species -s k=3 --json -o "$TMP/ignored.dial"
+json_ok 'j["target"] is None and j["task"] == "clustering" and j["features"] == 4 and j["metric"] == "silhouette"'
+check 2 "dial: knob 'k' = 151 is more clusters than the 150 rows kmeans is fitted on: lower k (-s k=150 at most)" fit kmeans $MEASURES -s k=151 -o "$TMP/no.dial"
+[[ ! -e "$TMP/no.dial" ]] || fail "a refused fit saved a model"
+# One cluster has no silhouette, but is a model.
+check 0 "" fit kmeans $MEASURES -s k=1 -o "$TMP/k1.dial"
+has "training silhouette  undefined (every row in one cluster)"
+check 2 "dial: knob 'init' = 'kmeans++' is not one of: k-means++, random" fit kmeans $MEASURES -s init=kmeans++ -o "$TMP/no.dial"
+
+# Cross-validated and tuned by the silhouette of the held-out rows.
+check 0 "" cv kmeans $MEASURES -s k=3 --json
+json_ok 'j["metric"] == "silhouette" and len(j["scores"]) == 5 and 0.3 < j["mean"] < 0.7'
+check 2 "dial: metric 'accuracy' is for classification, but model 'kmeans' does clustering, which has no target: use silhouette" cv kmeans $MEASURES --metric accuracy
+check 0 "" tune kmeans $MEASURES --trials 6 --sampler grid --quiet -o "$TMP/tuned.dial" --json
+json_ok 'j["metric"] == "silhouette" and j["target"] is None and 2 <= j["best_knobs"]["k"] <= 20'
+finish
