@@ -109,6 +109,9 @@ int cli_cmd_report(int argc, char **argv);
 #define CLI_OPT_PLOT (UINT64_C(1) << 49)
 /* dial tune and run --mpi: trials on the ranks of an MPI job (issue 16) */
 #define CLI_OPT_MPI (UINT64_C(1) << 50)
+/* dial fit, cv and tune of a clustering: --labels COL, the known groups
+ * its clusters are compared with (issue 18) */
+#define CLI_OPT_LABELS (UINT64_C(1) << 51)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -118,6 +121,7 @@ int cli_cmd_report(int argc, char **argv);
 
 typedef struct cli_options {
     const char *target; /* NULL: the last column */
+    const char *labels; /* --labels COL of a clustering; NULL: none */
     const char **sets;  /* the -s NAME=VALUE assignments, in order; owned array */
     size_t n_sets;
     const char *output; /* NULL: the command's default */
@@ -254,11 +258,16 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
                              dial_table **table, dial_dataset **data);
 /* cli_load_dataset for a fit of family: an unsupervised family (a
- * clustering) takes every column as a feature but those of --ignore, and
- * refuses --target (DIAL_ERR_ARGUMENT). */
+ * clustering) takes every column as a feature but those of --ignore and
+ * --labels (whose column becomes the dataset's y, as class indices, which
+ * the family never sees and the metrics with labels read), and refuses
+ * --target; a supervised one refuses --labels (DIAL_ERR_ARGUMENT). */
 dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
                                  const dial_model_family *family, const char *path,
                                  dial_table **table, dial_dataset **data);
+/* Fails with DIAL_ERR_ARGUMENT when metric compares clusters with known
+ * labels (dial_metric_needs_labels) but the data has none (no --labels). */
+dial_status cli_check_labels(dial_ctx *ctx, dial_metric metric, const dial_dataset *data);
 /* Calls each(ctx, column, context) for every column of the comma-separated
  * lists items[0..n) in order, stopping at the first failure. */
 dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,

@@ -56,6 +56,11 @@ dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char 
 dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
                                  const dial_model_family *family, const char *path,
                                  dial_table **table, dial_dataset **data) {
+    if (!family->unsupervised && opts->labels)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "--labels names the known groups a clustering is compared with, but %s "
+                         "is no clustering: name what it predicts with --target %s",
+                         family->name, opts->labels);
     if (!family->unsupervised) return cli_load_dataset(ctx, opts, path, table, data);
     *table = NULL;
     *data = NULL;
@@ -65,7 +70,10 @@ dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
                          "is a feature; leave a column out with --ignore %s",
                          family->name, opts->target, opts->target);
     dial_status status = cli_read_table(ctx, opts, path, table);
-    if (status == DIAL_OK) status = dial_dataset_features_only(ctx, *table, data);
+    if (status == DIAL_OK && opts->labels)
+        status = dial_dataset_from_table(ctx, *table, opts->labels, DIAL_TASK_CLASSIFICATION, data);
+    else if (status == DIAL_OK)
+        status = dial_dataset_features_only(ctx, *table, data);
     if (status == DIAL_OK)
         status = cli_each_column(ctx, opts->ignores, opts->n_ignores, ignore_column, *data);
     if (status != DIAL_OK) {
@@ -75,6 +83,14 @@ dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
         *table = NULL;
     }
     return status;
+}
+
+dial_status cli_check_labels(dial_ctx *ctx, dial_metric metric, const dial_dataset *data) {
+    if (!dial_metric_needs_labels(metric) || data->y) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "metric '%s' compares the clusters with known labels: name their column "
+                     "with --labels COLUMN, or score with silhouette",
+                     dial_metric_name(metric));
 }
 
 dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,

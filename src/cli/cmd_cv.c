@@ -11,8 +11,9 @@ static const cli_command cv_command = {
     .usage = "dial cv MODEL DATA [options]",
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
-    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_FOLDS | CLI_OPT_REPEATS | CLI_OPT_METRIC |
-               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_FOLD_SCHEME,
+    .options = CLI_OPTS_DATA | CLI_OPT_LABELS | CLI_OPT_SET | CLI_OPT_FOLDS | CLI_OPT_REPEATS |
+               CLI_OPT_METRIC | CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP |
+               CLI_OPT_FOLD_SCHEME,
     .help =
         "Usage: dial cv MODEL DATA [options]\n"
         "\n"
@@ -42,7 +43,12 @@ static const cli_command cv_command = {
         "                        is not a feature.\n"
         "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
         "                        classification (default accuracy); rmse, mae, r2 for\n"
-        "                        regression (default r2)\n"
+        "                        regression (default r2); for a clustering (kmeans):\n"
+        "                        silhouette (default), davies_bouldin,\n"
+        "                        calinski_harabasz, inertia, and with --labels\n"
+        "                        adjusted_rand, normalized_mutual_info\n"
+        "  --labels COLUMN       a clustering's known groups, compared with its clusters\n"
+        "                        (adjusted_rand, normalized_mutual_info); not a feature\n"
         "  --task TASK           classification, regression or auto (default: auto)\n"
         "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
         "  --no-header           the first row is data, not column names\n"
@@ -92,7 +98,10 @@ static void print_cv_text(const char *model_name, const char *data_path, const c
                           const dial_fold_scheme *scheme, const dial_splits *splits,
                           const dial_cv_result *result) {
     bool stratified = cli_folds_stratified(data, scheme);
-    if (data->target_name)
+    if (opts->labels) /* only a clustering takes them */
+        printf("%s on %s (%zu rows, labels %s, clustering)\n", model_name, data_path, data->n_rows,
+               opts->labels);
+    else if (data->target_name)
         printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
                data->target_name, dial_task_name(data->task));
     else /* only a clustering is fitted without a target */
@@ -163,6 +172,7 @@ int cli_cmd_cv(int argc, char **argv) {
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
+    if (outcome == DIAL_OK) outcome = cli_check_labels(ctx, metric, data);
     if (outcome == DIAL_OK)
         outcome = dial_split_folds(ctx, data, &scheme, opts.folds, opts.repeats,
                                    cli_folds_stratified(data, &scheme), opts.seed, &splits);

@@ -11,8 +11,8 @@ static const cli_command fit_command = {
     .usage = "dial fit MODEL DATA [options]",
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
-    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_SEED | CLI_OPT_JOBS |
-               CLI_OPT_JSON | CLI_OPT_HELP,
+    .options = CLI_OPTS_DATA | CLI_OPT_LABELS | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_SEED |
+               CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP,
     .help = "Usage: dial fit MODEL DATA [options]\n"
             "\n"
             "Fits MODEL (see 'dial models') on every row of DATA (CSV or LIBSVM; '-' reads\n"
@@ -26,6 +26,8 @@ static const cli_command fit_command = {
             "  -t, --target COLUMN   the column to predict: a name or a 1-based index\n"
             "                        (default: the last column; a LIBSVM file's label)\n"
             "  --ignore COL[,COL]    columns that are not features, such as an id\n"
+            "  --labels COLUMN       a clustering's known groups: not a feature; the summary\n"
+            "                        shows how its clusters agree with them (adjusted_rand)\n"
             "  -s, --set NAME=VALUE  set a knob (repeatable; see 'dial knobs MODEL')\n"
             "  -o, --output FILE     where to save the model (default: MODEL.dial in the\n"
             "                        current directory); '-' writes it to stdout and prints\n"
@@ -120,9 +122,23 @@ static dial_status training_score(dial_ctx *ctx, const dial_model *model, const 
     return status;
 }
 
+/* How a clustering's clusters of the training rows agree with the known
+ * labels of --labels (the dataset's y): the adjusted Rand index. */
+static dial_status labels_agreement(dial_ctx *ctx, const dial_model *model,
+                                    const dial_dataset *data, double *agreement) {
+    dial_view all = dial_view_all(data);
+    double *predicted = cli_alloc(data->n_rows, sizeof *predicted);
+    dial_status status = dial_model_predict(ctx, model, &all, predicted, NULL);
+    dial_metric_rows rows = {.n = data->n_rows, .y_true = data->y, .y_pred = predicted};
+    if (status == DIAL_OK)
+        status = dial_metric_score_rows(ctx, DIAL_METRIC_ADJUSTED_RAND, &rows, agreement);
+    free(predicted);
+    return status;
+}
+
 static void print_summary(const char *model_name, const char *data_path, const dial_model *model,
                           const dial_dataset *data, dial_metric metric, double score,
-                          const char *output, bool default_output) {
+                          double agreement, const char *output, bool default_output) {
     const dial_knobs *knobs = dial_model_get_knobs(model);
     const dial_model_facts *facts = dial_model_get_facts(model);
     char *set = set_knobs_text(knobs);
@@ -171,6 +187,12 @@ static void print_summary(const char *model_name, const char *data_path, const d
         cli_table_add(&table, (const char *[]){"ignored", ignored});
         free(ignored);
     }
+    if (!isnan(agreement)) {
+        char *labels = cli_format("%s: adjusted Rand index %.4f with the clusters",
+                                  data->target_name, agreement);
+        cli_table_add(&table, (const char *[]){"labels", labels});
+        free(labels);
+    }
     cli_table_add(&table, (const char *[]){"knobs set", knobs_line});
     cli_table_add(&table, (const char *[]){metric_label, score_text});
     cli_table_add(&table, (const char *[]){"fit time", seconds});
@@ -189,7 +211,7 @@ static void print_summary(const char *model_name, const char *data_path, const d
 
 static json_t *summary_json(const char *model_name, const char *data_path, const dial_model *model,
                             const dial_dataset *data, dial_metric metric, double score,
-                            const char *output) {
+                            double agreement, const char *output) {
     const dial_knobs *knobs = dial_model_get_knobs(model);
     json_t *knob_values = json_object();
     for (size_t i = 0; i < knobs->n; i++)
@@ -204,13 +226,18 @@ static json_t *summary_json(const char *model_name, const char *data_path, const
     json_t *target = data->target_name && task != DIAL_TASK_CLUSTERING
                          ? json_string(data->target_name)
                          : json_null();
-    return json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:s}", "model",
-                     model_name, "data", data_path, "target", target, "task", dial_task_name(task),
-                     "rows", (json_int_t)data->n_rows, "features", (json_int_t)data->n_features,
-                     "inputs", (json_int_t)dial_model_n_inputs(model), "classes", classes, "knobs",
-                     knob_values, "metric", dial_metric_name(metric), "training_score",
-                     cli_json_number(score), "fit_seconds",
-                     cli_json_number(dial_model_get_facts(model)->fit_seconds), "output", output);
+    json_t *summary = json_pack(
+        "{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:s}", "model", model_name,
+        "data", data_path, "target", target, "task", dial_task_name(task), "rows",
+        (json_int_t)data->n_rows, "features", (json_int_t)data->n_features, "inputs",
+        (json_int_t)dial_model_n_inputs(model), "classes", classes, "knobs", knob_values, "metric",
+        dial_metric_name(metric), "training_score", cli_json_number(score), "fit_seconds",
+        cli_json_number(dial_model_get_facts(model)->fit_seconds), "output", output);
+    if (summary && !isnan(agreement))
+        json_object_set_new(summary, "labels",
+                            json_pack("{s:s, s:o}", "column", data->target_name, "adjusted_rand",
+                                      cli_json_number(agreement)));
+    return summary;
 }
 
 int cli_cmd_fit(int argc, char **argv) {
@@ -253,6 +280,8 @@ int cli_cmd_fit(int argc, char **argv) {
     dial_metric metric =
         data ? dial_metric_default(dial_model_fit_task(family, data)) : DIAL_METRIC_ACCURACY;
     if (result == DIAL_OK) result = training_score(ctx, model, data, metric, &score);
+    double agreement = NAN;
+    if (result == DIAL_OK && opts.labels) result = labels_agreement(ctx, model, data, &agreement);
     if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
 
     if (result != DIAL_OK) {
@@ -261,11 +290,11 @@ int cli_cmd_fit(int argc, char **argv) {
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     } else {
         if (opts.json)
-            cli_json_print(
-                summary_json(family->name, data_path, model, data, metric, score, output), stdout,
-                15);
+            cli_json_print(summary_json(family->name, data_path, model, data, metric, score,
+                                        agreement, output),
+                           stdout, 15);
         else
-            print_summary(family->name, data_path, model, data, metric, score, output,
+            print_summary(family->name, data_path, model, data, metric, score, agreement, output,
                           default_output != NULL);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }

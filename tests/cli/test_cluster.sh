@@ -46,4 +46,27 @@ json_ok 'j["metric"] == "silhouette" and len(j["scores"]) == 5 and 0.3 < j["mean
 check 2 "dial: metric 'accuracy' is for classification, but model 'kmeans' does clustering, which has no target: use silhouette" cv kmeans $MEASURES --metric accuracy
 check 0 "" tune kmeans $MEASURES --trials 6 --sampler grid --quiet -o "$TMP/tuned.dial" --json
 json_ok 'j["metric"] == "silhouette" and j["target"] is None and 2 <= j["best_knobs"]["k"] <= 20'
+
+# Known groups (--labels) are no feature; the clusters are compared with
+# them. scikit-learn's ARI of its best KMeans(3) with species is
+# 0.7302382722834697 (tests/models/reference_kmeans.py).
+check 0 "" fit kmeans $IRIS --labels species -s k=3 -s scale=none --json -o "$TMP/labels.dial"
+json_ok 'j["features"] == 4 and j["labels"]["column"] == "species" and abs(j["labels"]["adjusted_rand"] - 0.7302382722834697) < 1e-12'
+check 0 "" fit kmeans $IRIS --labels species -s k=3 -s scale=none -o "$TMP/labels.dial"
+has "labels               species: adjusted Rand index 0.7302 with the clusters"
+check 0 "" cv kmeans $IRIS --labels species -s k=3 -m adjusted_rand
+has "kmeans on data/iris.csv (150 rows, labels species, clustering)"
+has_line "^adjusted_rand: mean 0\.[0-9]+, std"
+check 0 "" cv kmeans $IRIS --labels species -s k=3 -m normalized_mutual_info --json
+json_ok 'j["metric"] == "normalized_mutual_info" and 0.5 < j["mean"] <= 1'
+for metric in davies_bouldin calinski_harabasz inertia; do
+    check 0 "" cv kmeans $MEASURES -s k=3 -m $metric --json
+    json_ok "j['metric'] == '$metric' and j['mean'] > 0"
+done
+check 2 "dial: metric 'adjusted_rand' compares the clusters with known labels: name their column with --labels COLUMN, or score with silhouette" cv kmeans $MEASURES -m adjusted_rand
+check 2 "dial: metric 'normalized_mutual_info' compares the clusters with known labels: name their column with --labels COLUMN, or score with silhouette" tune kmeans $MEASURES -m normalized_mutual_info --trials 2
+check 2 "dial: --labels names the known groups a clustering is compared with, but knn is no clustering: name what it predicts with --target species" cv knn $IRIS --labels species
+# Tuned by a metric where lower is better: the study minimises it.
+check 0 "" tune kmeans $MEASURES -m davies_bouldin --trials 4 --quiet --json
+json_ok 'j["metric"] == "davies_bouldin" and j["direction"] == "minimize"'
 finish

@@ -236,7 +236,8 @@ static void test_silhouette_is_the_clustering_metric_and_greater_is_better(void 
     assert_dial_error(ctx, dial_metric_parse(ctx, "silhoute", &parsed), DIAL_ERR_ARGUMENT,
                       "unknown metric 'silhoute'; did you mean 'silhouette'? metrics are: "
                       "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, "
-                      "silhouette");
+                      "silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, "
+                      "normalized_mutual_info");
     dial_ctx_free(ctx);
 }
 
