@@ -155,7 +155,7 @@ int cli_cmd_predict(int argc, char **argv) {
                                                      : "a classifier without them",
                       task == DIAL_TASK_CLUSTERING ? dial_model_get_family(model)->name : "",
                       task == DIAL_TASK_CLUSTERING
-                          ? "), which gives each row one cluster and no probabilities"
+                          ? "): it predicts one cluster per row, no class probabilities"
                           : "");
         goto done;
     }
