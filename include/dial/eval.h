@@ -117,8 +117,8 @@ typedef struct dial_metric_rows {
  * cost n x n_inputs); adjusted_rand and normalized_mutual_info read y_pred
  * and the labels y_true. Errors: DIAL_ERR_ARGUMENT for n 0, no x or y_pred
  * (no y_true for the metrics with labels), a label that is not an integer
- * >= 0, fewer than 2 clusters or as many as rows for silhouette,
- * davies_bouldin and calinski_harabasz (the score is then undefined);
+ * >= -1 (-1 is dbscan's noise, scored as one more cluster), fewer than 2 clusters or as many as
+ * rows for silhouette, davies_bouldin and calinski_harabasz (the score is then undefined);
  * DIAL_ERR_DATA for a non-finite input (naming the row and the input);
  * DIAL_ERR_NOMEM; and those of dial_metric_score. */
 DIAL_API dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric,

@@ -2,7 +2,8 @@
  * Cluster labels as codes 0 .. k-1 (eval/cluster_metrics.h): a clustering
  * may leave a cluster empty on some rows (cluster 2 of 0, 1, 2, 3 absent
  * from a fold's test rows), and the metrics count the clusters present,
- * as scikit-learn does after its LabelEncoder.
+ * as scikit-learn does after its LabelEncoder. dbscan's noise (-1) is
+ * one more group, as scikit-learn counts it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -19,10 +20,10 @@ dial_status dial_eval_cluster_codes(dial_ctx *ctx, const char *metric, const cha
                                     const double *labels, size_t n, size_t *codes, size_t *k) {
     for (size_t i = 0; i < n; i++) {
         double label = labels[i];
-        if (!(label >= 0) || label != floor(label) || isinf(label))
+        if (!(label >= -1) || label != floor(label) || isinf(label))
             return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                              "metric '%s': %s[%zu] = %g is not a cluster index: must be an "
-                             "integer >= 0",
+                             "integer >= 0, or -1 for noise",
                              metric, what, i, label);
     }
     double *sorted = dial_malloc_array(ctx, n ? n : 1, sizeof *sorted);

@@ -24,7 +24,8 @@ dial_status dial_eval_cluster_agreement(dial_ctx *ctx, dial_metric metric,
 /* Numbers the distinct values of labels[0..n) 0 .. *k-1 in ascending
  * order (scikit-learn's LabelEncoder) into codes (n, the caller's).
  * what names the labels in messages ("y_pred"). Errors: DIAL_ERR_ARGUMENT
- * for a value that is not an integer >= 0 (naming the row), DIAL_ERR_NOMEM. */
+ * for a value that is not an integer >= -1 (naming the row; -1 is noise,
+ * a group like the others), DIAL_ERR_NOMEM. */
 dial_status dial_eval_cluster_codes(dial_ctx *ctx, const char *metric, const char *what,
                                     const double *labels, size_t n, size_t *codes, size_t *k);
 

@@ -82,4 +82,15 @@ check 0 "" cv gmm $MEASURES -s n_components=3 -m calinski_harabasz --json
 json_ok 'j["metric"] == "calinski_harabasz" and j["mean"] > 0'
 check 0 "" tune gmm $MEASURES --trials 4 --quiet --json
 json_ok 'j["metric"] == "silhouette" and 2 <= j["best_knobs"]["n_components"] <= 10 and j["best_knobs"]["covariance"] in ("full", "tied", "diag", "spherical")'
+
+# dbscan: noise is -1 in the predictions, and a cluster of its own to the
+# metrics (as scikit-learn counts it).
+check 0 "" fit dbscan $MEASURES -s eps=0.5 -s scale=none --json -o "$TMP/dbscan.dial"
+json_ok 'j["task"] == "clustering" and j["training_score"] is not None'
+check 0 "" inspect "$TMP/dbscan.dial" --json
+json_ok '{t["name"]: t for t in j["tensors"]}["core_rows"]["shape"] == [117, 4] and {t["name"]: t for t in j["tensors"]}["n_noise"]["values"] == [17]'
+check 0 "" predict "$TMP/dbscan.dial" $IRIS
+[[ "$(sed 1d "$TMP/out" | sort -u | tr '\n' ' ')" == "-1 0 1 " ]] || fail "dbscan clusters $(sed 1d "$TMP/out" | sort -u)"
+check 0 "" cv dbscan $MEASURES -s eps=0.5 -s scale=none --json
+json_ok 'j["metric"] == "silhouette" and len(j["scores"]) == 5'
 finish

@@ -114,7 +114,7 @@ static void test_cluster_metrics_say_what_they_miss(void **state) {
         ctx, dial_metric_score_rows(ctx, DIAL_METRIC_CALINSKI_HARABASZ, &rows, &value),
         DIAL_ERR_ARGUMENT,
         "metric 'calinski_harabasz': y_pred[3] = 1.5 is not a cluster index: must be an "
-        "integer >= 0");
+        "integer >= 0, or -1 for noise");
     rows.x = NULL;
     assert_dial_error(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_INERTIA, &rows, &value),
                       DIAL_ERR_ARGUMENT,

@@ -322,7 +322,7 @@ static void test_lookup_names_the_registered_families_among_the_known_ones(void 
     const dial_model_family *found = NULL;
     assert_dial_error(ctx, dial_model_family_lookup(ctx, "two_mean", &found), DIAL_ERR_ARGUMENT,
                       "unknown model 'two_mean'; did you mean 'two_means'? models are: linear, "
-                      "logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, "
+                      "logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan, "
                       "nearest_centroid, two_means");
     dial_ctx_free(ctx);
 }
@@ -447,7 +447,7 @@ static void test_a_registered_family_saves_and_loads_where_it_is_registered(void
     char expected[1024];
     snprintf(expected, sizeof expected,
              "%s: unknown model 'nearest_centroid'; models are: linear, logistic, naive_bayes, "
-             "knn, svm, mlp, tree, forest, gbdt, kmeans, gmm",
+             "knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan",
              path);
     assert_dial_error(plain, dial_model_load(plain, path, &loaded), DIAL_ERR_FORMAT, expected);
     assert_null(loaded);
