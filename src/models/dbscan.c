@@ -264,7 +264,7 @@ static dial_status dbscan_predict(dial_ctx *ctx, const dial_knobs *knobs,
 
 const dial_model_family dial_model_dbscan = {
     .name = "dbscan",
-    .summary = "DBSCAN clustering: dense regions of rows, the rest noise (-1)",
+    .summary = "DBSCAN: clusters of dense rows, the rest noise (-1)",
     .tasks = DIAL_TASK_BIT(DIAL_TASK_CLUSTERING),
     .unsupervised = true,
     .knobs = dbscan_knobs,

@@ -443,7 +443,7 @@ static dial_status gmm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
 
 const dial_model_family dial_model_gmm = {
     .name = "gmm",
-    .summary = "Gaussian mixture clustering: k normal components fitted by EM",
+    .summary = "Gaussian mixture: normal components fitted by EM",
     .tasks = DIAL_TASK_BIT(DIAL_TASK_CLUSTERING),
     .unsupervised = true,
     .knobs = gmm_knobs,

@@ -331,7 +331,7 @@ static dial_status kmeans_predict(dial_ctx *ctx, const dial_knobs *knobs,
 
 const dial_model_family dial_model_kmeans = {
     .name = "kmeans",
-    .summary = "k-means clustering: k centroids, each row in the cluster of the nearest",
+    .summary = "k-means: each row in the cluster of its nearest centroid",
     .tasks = DIAL_TASK_BIT(DIAL_TASK_CLUSTERING),
     .unsupervised = true,
     .knobs = kmeans_knobs,
