@@ -320,10 +320,11 @@ static void test_lookup_names_the_registered_families_among_the_known_ones(void 
     (void)state;
     dial_ctx *ctx = plugin_ctx();
     const dial_model_family *found = NULL;
-    assert_dial_error(ctx, dial_model_family_lookup(ctx, "two_mean", &found), DIAL_ERR_ARGUMENT,
-                      "unknown model 'two_mean'; did you mean 'two_means'? models are: linear, "
-                      "logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan, "
-                      "nearest_centroid, two_means");
+    assert_dial_error(
+        ctx, dial_model_family_lookup(ctx, "two_mean", &found), DIAL_ERR_ARGUMENT,
+        "unknown model 'two_mean'; did you mean 'two_means'? models are: linear, "
+        "logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan, "
+        "nearest_centroid, two_means");
     dial_ctx_free(ctx);
 }
 
