@@ -27,11 +27,24 @@ typedef enum dial_metric {
     /* clustering: the mean silhouette of the rows (Rousseeuw 1987), on the
      * rows' inputs and their cluster labels; see dial_metric_rows */
     DIAL_METRIC_SILHOUETTE,
+    /* clustering, on the rows' inputs and clusters (as scikit-learn 1.2):
+     * Davies-Bouldin (lower is better), Calinski-Harabasz (the variance
+     * ratio; higher is better), inertia (the sum of squared distances of
+     * the rows to the mean of their cluster; lower is better) */
+    DIAL_METRIC_DAVIES_BOULDIN,
+    DIAL_METRIC_CALINSKI_HARABASZ,
+    DIAL_METRIC_INERTIA,
+    /* clustering against known labels (y_true: the label of each row as
+     * an integer >= 0): the adjusted Rand index and the normalised mutual
+     * information (arithmetic mean of the entropies); higher is better */
+    DIAL_METRIC_ADJUSTED_RAND,
+    DIAL_METRIC_NORMALIZED_MUTUAL_INFO,
     DIAL_METRIC_COUNT
 } dial_metric;
 
 /* "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse",
- * "mae", "r2", "silhouette". */
+ * "mae", "r2", "silhouette", "davies_bouldin", "calinski_harabasz",
+ * "inertia", "adjusted_rand", "normalized_mutual_info". */
 DIAL_API const char *dial_metric_name(dial_metric metric);
 /* Parses a metric name; fails with DIAL_ERR_ARGUMENT listing the names. */
 DIAL_API dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
@@ -39,8 +52,11 @@ DIAL_API bool dial_metric_greater_is_better(dial_metric metric);
 /* Whether the metric needs class probabilities (log_loss, roc_auc). */
 DIAL_API bool dial_metric_needs_proba(dial_metric metric);
 /* The task the metric applies to: classification, regression or
- * clustering (silhouette). */
+ * clustering (silhouette and those after it). */
 DIAL_API dial_task dial_metric_task(dial_metric metric);
+/* Whether a clustering metric compares the clusters with known labels
+ * (adjusted_rand, normalized_mutual_info), which it reads as y_true. */
+DIAL_API bool dial_metric_needs_labels(dial_metric metric);
 /* The default metric of a task: accuracy, r2 or silhouette. */
 DIAL_API dial_metric dial_metric_default(dial_task task);
 
@@ -96,9 +112,13 @@ typedef struct dial_metric_rows {
  * rows, in [-1, 1], greater is better (scikit-learn's silhouette_score).
  * It takes n^2 distances: above max_rows rows it scores a sample of
  * max_rows rows drawn without replacement from dial_rng_stream(seed, ..),
- * so the same seed gives the same score. Errors: DIAL_ERR_ARGUMENT for n
- * 0, no x or y_pred, a label that is not an integer >= 0, fewer than 2
- * clusters or as many as rows (the score is then undefined);
+ * so the same seed gives the same score. davies_bouldin,
+ * calinski_harabasz and inertia read x and y_pred too (all the rows: they
+ * cost n x n_inputs); adjusted_rand and normalized_mutual_info read y_pred
+ * and the labels y_true. Errors: DIAL_ERR_ARGUMENT for n 0, no x or y_pred
+ * (no y_true for the metrics with labels), a label that is not an integer
+ * >= -1 (-1 is dbscan's noise, scored as one more cluster), fewer than 2 clusters or as many as
+ * rows for silhouette, davies_bouldin and calinski_harabasz (the score is then undefined);
  * DIAL_ERR_DATA for a non-finite input (naming the row and the input);
  * DIAL_ERR_NOMEM; and those of dial_metric_score. */
 DIAL_API dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric,

@@ -111,6 +111,9 @@ int cli_cmd_report(int argc, char **argv);
 #define CLI_OPT_MPI (UINT64_C(1) << 50)
 /* dial studies SRC --copy-to DST */
 #define CLI_OPT_COPY_TO (UINT64_C(1) << 56)
+/* dial fit, cv and tune of a clustering: --labels COL, the known groups
+ * its clusters are compared with (issue 18) */
+#define CLI_OPT_LABELS (UINT64_C(1) << 51)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -120,6 +123,7 @@ int cli_cmd_report(int argc, char **argv);
 
 typedef struct cli_options {
     const char *target; /* NULL: the last column */
+    const char *labels; /* --labels COL of a clustering; NULL: none */
     const char **sets;  /* the -s NAME=VALUE assignments, in order; owned array */
     size_t n_sets;
     const char *output; /* NULL: the command's default */
@@ -257,6 +261,17 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
  * success the caller frees *data, then *table. */
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,
                              dial_table **table, dial_dataset **data);
+/* cli_load_dataset for a fit of family: an unsupervised family (a
+ * clustering) takes every column as a feature but those of --ignore and
+ * --labels (whose column becomes the dataset's y, as class indices, which
+ * the family never sees and the metrics with labels read), and refuses
+ * --target; a supervised one refuses --labels (DIAL_ERR_ARGUMENT). */
+dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
+                                 const dial_model_family *family, const char *path,
+                                 dial_table **table, dial_dataset **data);
+/* Fails with DIAL_ERR_ARGUMENT when metric compares clusters with known
+ * labels (dial_metric_needs_labels) but the data has none (no --labels). */
+dial_status cli_check_labels(dial_ctx *ctx, dial_metric metric, const dial_dataset *data);
 /* Calls each(ctx, column, context) for every column of the comma-separated
  * lists items[0..n) in order, stopping at the first failure. */
 dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
@@ -266,7 +281,7 @@ dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
 dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,
                             const dial_model_family **family, dial_knobs *knobs);
 /* Fails with DIAL_ERR_ARGUMENT when the family cannot do the dataset's task,
- * saying how to fix it. */
+ * saying how to fix it (an unsupervised family does its own task). */
 dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
                            const dial_dataset *data);
 /* The folds the options ask for: a scheme of kind SHUFFLED without
@@ -286,7 +301,8 @@ size_t cli_given_folds(const dial_fold_scheme *scheme, size_t n_rows);
  * " (grouped by firm, stratified)", " (forward-chaining by year, gap 2)",
  * " (given by fold)", " (stratified)" or "": malloc'ed. */
 char *cli_fold_scheme_text(const dial_fold_scheme *scheme, bool stratified);
-/* "classification", "regression" or "classification, regression". */
+/* "classification", "regression", "classification, regression" or
+ * "clustering". */
 const char *cli_tasks_text(unsigned tasks);
 
 /* ---- output ----------------------------------------------------------------- */

@@ -53,6 +53,46 @@ dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char 
     return status;
 }
 
+dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
+                                 const dial_model_family *family, const char *path,
+                                 dial_table **table, dial_dataset **data) {
+    if (!family->unsupervised && opts->labels)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "--labels names the known groups a clustering is compared with, but %s "
+                         "is no clustering: name what it predicts with --target %s",
+                         family->name, opts->labels);
+    if (!family->unsupervised) return cli_load_dataset(ctx, opts, path, table, data);
+    *table = NULL;
+    *data = NULL;
+    if (opts->target)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "%s learns without a target, but --target %s names one: every column "
+                         "is a feature; leave a column out with --ignore %s",
+                         family->name, opts->target, opts->target);
+    dial_status status = cli_read_table(ctx, opts, path, table);
+    if (status == DIAL_OK && opts->labels)
+        status = dial_dataset_from_table(ctx, *table, opts->labels, DIAL_TASK_CLASSIFICATION, data);
+    else if (status == DIAL_OK)
+        status = dial_dataset_features_only(ctx, *table, data);
+    if (status == DIAL_OK)
+        status = cli_each_column(ctx, opts->ignores, opts->n_ignores, ignore_column, *data);
+    if (status != DIAL_OK) {
+        dial_dataset_free(*data);
+        *data = NULL;
+        dial_table_free(*table);
+        *table = NULL;
+    }
+    return status;
+}
+
+dial_status cli_check_labels(dial_ctx *ctx, dial_metric metric, const dial_dataset *data) {
+    if (!dial_metric_needs_labels(metric) || data->y) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                     "metric '%s' compares the clusters with known labels: name their column "
+                     "with --labels COLUMN, or score with silhouette",
+                     dial_metric_name(metric));
+}
+
 dial_status cli_model_knobs(dial_ctx *ctx, const cli_options *opts, const char *model_name,
                             const dial_model_family **family, dial_knobs *knobs) {
     memset(knobs, 0, sizeof *knobs);
@@ -75,12 +115,13 @@ const char *cli_tasks_text(unsigned tasks) {
     if (classification && regression) return "classification, regression";
     if (classification) return "classification";
     if (regression) return "regression";
+    if (tasks & DIAL_TASK_BIT(DIAL_TASK_CLUSTERING)) return "clustering";
     return "-";
 }
 
 dial_status cli_check_task(dial_ctx *ctx, const dial_model_family *family,
                            const dial_dataset *data) {
-    if (family->tasks & DIAL_TASK_BIT(data->task)) return DIAL_OK;
+    if (family->unsupervised || (family->tasks & DIAL_TASK_BIT(data->task))) return DIAL_OK;
     const char *other = data->task == DIAL_TASK_REGRESSION ? "classification" : "regression";
     return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                      "%s does %s only, but the target '%s' is a %s target; choose another model "

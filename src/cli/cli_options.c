@@ -73,6 +73,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_COST_AWARE, "cost-aware", 0, false},
     {CLI_OPT_PRUNER, "pruner", 0, true},
     {CLI_OPT_MPI, "mpi", 0, false},
+    {CLI_OPT_LABELS, "labels", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -365,6 +366,7 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     long long number;
     switch (def->id) {
     case CLI_OPT_TARGET: opts->target = value; break;
+    case CLI_OPT_LABELS: opts->labels = value; break;
     case CLI_OPT_SET: opts->sets[opts->n_sets++] = value; break;
     case CLI_OPT_OUTPUT: opts->output = value; break;
     case CLI_OPT_METRIC:

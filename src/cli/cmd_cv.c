@@ -11,8 +11,9 @@ static const cli_command cv_command = {
     .usage = "dial cv MODEL DATA [options]",
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
-    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_FOLDS | CLI_OPT_REPEATS | CLI_OPT_METRIC |
-               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_FOLD_SCHEME,
+    .options = CLI_OPTS_DATA | CLI_OPT_LABELS | CLI_OPT_SET | CLI_OPT_FOLDS | CLI_OPT_REPEATS |
+               CLI_OPT_METRIC | CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP |
+               CLI_OPT_FOLD_SCHEME,
     .help =
         "Usage: dial cv MODEL DATA [options]\n"
         "\n"
@@ -42,7 +43,12 @@ static const cli_command cv_command = {
         "                        is not a feature.\n"
         "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
         "                        classification (default accuracy); rmse, mae, r2 for\n"
-        "                        regression (default r2)\n"
+        "                        regression (default r2); for a clustering (kmeans):\n"
+        "                        silhouette (default), davies_bouldin,\n"
+        "                        calinski_harabasz, inertia, and with --labels\n"
+        "                        adjusted_rand, normalized_mutual_info\n"
+        "  --labels COLUMN       a clustering's known groups, compared with its clusters\n"
+        "                        (adjusted_rand, normalized_mutual_info); not a feature\n"
         "  --task TASK           classification, regression or auto (default: auto)\n"
         "  --sep CHAR            the CSV separator (default: detect , ; or tab)\n"
         "  --no-header           the first row is data, not column names\n"
@@ -65,7 +71,7 @@ static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts,
                                  const dial_model_family *family, const dial_dataset *data,
                                  dial_metric *metric) {
     if (!opts->metric) {
-        *metric = dial_metric_default(data->task);
+        *metric = dial_metric_default(dial_model_fit_task(family, data));
         return DIAL_OK;
     }
     dial_status status = dial_metric_parse(ctx, opts->metric, metric);
@@ -92,8 +98,14 @@ static void print_cv_text(const char *model_name, const char *data_path, const c
                           const dial_fold_scheme *scheme, const dial_splits *splits,
                           const dial_cv_result *result) {
     bool stratified = cli_folds_stratified(data, scheme);
-    printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
-           data->target_name, dial_task_name(data->task));
+    if (opts->labels) /* only a clustering takes them */
+        printf("%s on %s (%zu rows, labels %s, clustering)\n", model_name, data_path, data->n_rows,
+               opts->labels);
+    else if (data->target_name)
+        printf("%s on %s (%zu rows, target %s, %s)\n", model_name, data_path, data->n_rows,
+               data->target_name, dial_task_name(data->task));
+    else /* only a clustering is fitted without a target */
+        printf("%s on %s (%zu rows, no target: clustering)\n", model_name, data_path, data->n_rows);
     char *how = cli_fold_scheme_text(scheme, stratified);
     size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
     printf("%zu-fold cross-validation%s x %zu repeat%s, seed %" PRIu64 "\n", folds, how,
@@ -125,7 +137,7 @@ static json_t *cv_json(const char *model_name, const char *data_path, const cli_
     for (size_t i = 0; i < knobs->n; i++)
         json_object_set_new(knob_values, knobs->specs[i].name, cli_json_knob_value(knobs, i));
     size_t folds = splits->count / (opts->repeats ? opts->repeats : 1);
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
+    return json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
                      model_name, "data", data_path, "target", data->target_name, "metric",
                      dial_metric_name(result->metric), "folds", (json_int_t)folds, "repeats",
                      (json_int_t)opts->repeats, "stratified", cli_folds_stratified(data, scheme),
@@ -156,10 +168,11 @@ int cli_cmd_cv(int argc, char **argv) {
 
     dial_status outcome = cli_model_knobs(ctx, &opts, model_name, &family, &knobs);
     if (outcome == DIAL_OK)
-        outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+        outcome = cli_load_dataset_for(ctx, &opts, family, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
+    if (outcome == DIAL_OK) outcome = cli_check_labels(ctx, metric, data);
     if (outcome == DIAL_OK)
         outcome = dial_split_folds(ctx, data, &scheme, opts.folds, opts.repeats,
                                    cli_folds_stratified(data, &scheme), opts.seed, &splits);

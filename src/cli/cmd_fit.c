@@ -1,5 +1,6 @@
 /* dial fit MODEL DATA: fits the model on every row, saves it to a .dial file
  * and prints a short summary. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,19 +11,23 @@ static const cli_command fit_command = {
     .usage = "dial fit MODEL DATA [options]",
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
-    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_SEED | CLI_OPT_JOBS |
-               CLI_OPT_JSON | CLI_OPT_HELP,
+    .options = CLI_OPTS_DATA | CLI_OPT_LABELS | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_SEED |
+               CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP,
     .help = "Usage: dial fit MODEL DATA [options]\n"
             "\n"
             "Fits MODEL (see 'dial models') on every row of DATA (CSV or LIBSVM; '-' reads\n"
             "stdin) and saves the fitted model, preprocessing included, to a .dial file that\n"
             "'dial predict' and 'dial inspect' read. Prints a summary: rows, features, classes,\n"
-            "the score on the training rows (accuracy or r2) and the fit time.\n"
+            "the score on the training rows (accuracy, r2, or a clustering's silhouette) and\n"
+            "the fit time. A clustering (kmeans) has no target: every column is a feature\n"
+            "unless --ignore'd.\n"
             "\n"
             "Options:\n"
             "  -t, --target COLUMN   the column to predict: a name or a 1-based index\n"
             "                        (default: the last column; a LIBSVM file's label)\n"
             "  --ignore COL[,COL]    columns that are not features, such as an id\n"
+            "  --labels COLUMN       a clustering's known groups: not a feature; the summary\n"
+            "                        shows how its clusters agree with them (adjusted_rand)\n"
             "  -s, --set NAME=VALUE  set a knob (repeatable; see 'dial knobs MODEL')\n"
             "  -o, --output FILE     where to save the model (default: MODEL.dial in the\n"
             "                        current directory); '-' writes it to stdout and prints\n"
@@ -38,7 +43,8 @@ static const cli_command fit_command = {
             "\n"
             "Example:\n"
             "  dial fit logistic data/breast_cancer.csv --target diagnosis -s C=0.5 -o bc.dial\n"
-            "  dial fit knn data/iris.csv -s k=7        # saves knn.dial\n",
+            "  dial fit knn data/iris.csv -s k=7        # saves knn.dial\n"
+            "  dial fit kmeans data/iris_measurements.csv -s k=3\n",
 };
 
 /* "C=0.5, k=7" for the knobs the user set, or NULL when none. */
@@ -69,13 +75,39 @@ static char *classes_text(const dial_model *model) {
     return done;
 }
 
+/* A clustering's metric on its training rows (silhouette), or NaN when it
+ * is undefined there (a single cluster): the model is still worth saving. */
+static dial_status clustering_score(dial_ctx *ctx, const dial_model *model,
+                                    const dial_dataset *data, const double *predicted,
+                                    dial_metric metric, double *score) {
+    dial_view all = dial_view_all(data);
+    double *x = NULL;
+    dial_status status = dial_model_transform(ctx, model, &all, &x);
+    if (status == DIAL_OK) {
+        dial_metric_rows rows = {.n = data->n_rows,
+                                 .y_pred = predicted,
+                                 .x = x,
+                                 .n_inputs = dial_model_n_inputs(model),
+                                 .seed = dial_ctx_seed(ctx)};
+        status = dial_metric_score_rows(ctx, metric, &rows, score);
+        if (status == DIAL_ERR_ARGUMENT) {
+            *score = NAN;
+            status = DIAL_OK;
+        }
+    }
+    free(x);
+    return status;
+}
+
 /* The default metric on the rows the model was fitted on. */
 static dial_status training_score(dial_ctx *ctx, const dial_model *model, const dial_dataset *data,
                                   dial_metric metric, double *score) {
     dial_view all = dial_view_all(data);
     double *predicted = cli_alloc(data->n_rows, sizeof *predicted);
     dial_status status = dial_model_predict(ctx, model, &all, predicted, NULL);
-    if (status == DIAL_OK)
+    if (status == DIAL_OK && dial_model_get_task(model) == DIAL_TASK_CLUSTERING)
+        status = clustering_score(ctx, model, data, predicted, metric, score);
+    else if (status == DIAL_OK)
         status = dial_metric_score(ctx, metric, data->y, predicted, NULL, data->n_rows,
                                    data->n_classes, score);
     free(predicted);
@@ -90,9 +122,23 @@ static dial_status training_score(dial_ctx *ctx, const dial_model *model, const 
     return status;
 }
 
+/* How a clustering's clusters of the training rows agree with the known
+ * labels of --labels (the dataset's y): the adjusted Rand index. */
+static dial_status labels_agreement(dial_ctx *ctx, const dial_model *model,
+                                    const dial_dataset *data, double *agreement) {
+    dial_view all = dial_view_all(data);
+    double *predicted = cli_alloc(data->n_rows, sizeof *predicted);
+    dial_status status = dial_model_predict(ctx, model, &all, predicted, NULL);
+    dial_metric_rows rows = {.n = data->n_rows, .y_true = data->y, .y_pred = predicted};
+    if (status == DIAL_OK)
+        status = dial_metric_score_rows(ctx, DIAL_METRIC_ADJUSTED_RAND, &rows, agreement);
+    free(predicted);
+    return status;
+}
+
 static void print_summary(const char *model_name, const char *data_path, const dial_model *model,
                           const dial_dataset *data, dial_metric metric, double score,
-                          const char *output, bool default_output) {
+                          double agreement, const char *output, bool default_output) {
     const dial_knobs *knobs = dial_model_get_knobs(model);
     const dial_model_facts *facts = dial_model_get_facts(model);
     char *set = set_knobs_text(knobs);
@@ -108,7 +154,9 @@ static void print_summary(const char *model_name, const char *data_path, const d
                          : cli_format("%zu (%zu inputs after one-hot encoding)", data->n_features,
                                       dial_model_n_inputs(model));
     char *target;
-    if (data->task == DIAL_TASK_CLASSIFICATION) {
+    if (dial_model_get_task(model) == DIAL_TASK_CLUSTERING) {
+        target = cli_format("none: clustering");
+    } else if (data->task == DIAL_TASK_CLASSIFICATION) {
         char *classes = classes_text(model);
         target = cli_format("%s: classification, %s", data->target_name, classes);
         free(classes);
@@ -116,8 +164,11 @@ static void print_summary(const char *model_name, const char *data_path, const d
         target = cli_format("%s: regression", data->target_name);
     }
     char *knobs_line = cli_format("%s", set ? set : "all defaults");
-    char *score_text = cli_format(
-        "%.4f (on the training rows, so optimistic; 'dial cv' estimates new data)", score);
+    char *score_text =
+        isnan(score)
+            ? cli_format("undefined (every row in one cluster)")
+            : cli_format("%.4f (on the training rows, so optimistic; 'dial cv' estimates new data)",
+                         score);
     char *seconds = cli_duration_text(facts->fit_seconds);
     char *saved = default_output ? cli_format("%s (the default; choose with -o FILE)", output)
                                  : cli_format("%s", output);
@@ -135,6 +186,12 @@ static void print_summary(const char *model_name, const char *data_path, const d
         }
         cli_table_add(&table, (const char *[]){"ignored", ignored});
         free(ignored);
+    }
+    if (!isnan(agreement)) {
+        char *labels = cli_format("%s: adjusted Rand index %.4f with the clusters",
+                                  data->target_name, agreement);
+        cli_table_add(&table, (const char *[]){"labels", labels});
+        free(labels);
     }
     cli_table_add(&table, (const char *[]){"knobs set", knobs_line});
     cli_table_add(&table, (const char *[]){metric_label, score_text});
@@ -154,24 +211,33 @@ static void print_summary(const char *model_name, const char *data_path, const d
 
 static json_t *summary_json(const char *model_name, const char *data_path, const dial_model *model,
                             const dial_dataset *data, dial_metric metric, double score,
-                            const char *output) {
+                            double agreement, const char *output) {
     const dial_knobs *knobs = dial_model_get_knobs(model);
     json_t *knob_values = json_object();
     for (size_t i = 0; i < knobs->n; i++)
         json_object_set_new(knob_values, knobs->specs[i].name, cli_json_knob_value(knobs, i));
     json_t *classes = json_null();
-    if (data->task == DIAL_TASK_CLASSIFICATION) {
+    dial_task task = dial_model_get_task(model);
+    if (task == DIAL_TASK_CLASSIFICATION) {
         classes = json_array();
         for (size_t i = 0; i < dial_model_n_classes(model); i++)
             json_array_append_new(classes, json_string(dial_model_class_name(model, i)));
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:s}", "model",
-                     model_name, "data", data_path, "target", data->target_name, "task",
-                     dial_task_name(data->task), "rows", (json_int_t)data->n_rows, "features",
-                     (json_int_t)data->n_features, "inputs", (json_int_t)dial_model_n_inputs(model),
-                     "classes", classes, "knobs", knob_values, "metric", dial_metric_name(metric),
-                     "training_score", cli_json_number(score), "fit_seconds",
-                     cli_json_number(dial_model_get_facts(model)->fit_seconds), "output", output);
+    json_t *target = data->target_name && task != DIAL_TASK_CLUSTERING
+                         ? json_string(data->target_name)
+                         : json_null();
+    json_t *summary = json_pack(
+        "{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:s}", "model", model_name,
+        "data", data_path, "target", target, "task", dial_task_name(task), "rows",
+        (json_int_t)data->n_rows, "features", (json_int_t)data->n_features, "inputs",
+        (json_int_t)dial_model_n_inputs(model), "classes", classes, "knobs", knob_values, "metric",
+        dial_metric_name(metric), "training_score", cli_json_number(score), "fit_seconds",
+        cli_json_number(dial_model_get_facts(model)->fit_seconds), "output", output);
+    if (summary && !isnan(agreement))
+        json_object_set_new(summary, "labels",
+                            json_pack("{s:s, s:o}", "column", data->target_name, "adjusted_rand",
+                                      cli_json_number(agreement)));
+    return summary;
 }
 
 int cli_cmd_fit(int argc, char **argv) {
@@ -202,7 +268,7 @@ int cli_cmd_fit(int argc, char **argv) {
             status = refused;
             goto done;
         }
-        result = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+        result = cli_load_dataset_for(ctx, &opts, family, opts.positional[1], &table, &data);
     }
     if (result == DIAL_OK) result = cli_check_task(ctx, family, data);
     if (result == DIAL_OK) {
@@ -211,8 +277,11 @@ int cli_cmd_fit(int argc, char **argv) {
     }
     /* Scored before saving: a model whose predictions are not numbers is
      * refused, not saved. */
-    dial_metric metric = data ? dial_metric_default(data->task) : DIAL_METRIC_ACCURACY;
+    dial_metric metric =
+        data ? dial_metric_default(dial_model_fit_task(family, data)) : DIAL_METRIC_ACCURACY;
     if (result == DIAL_OK) result = training_score(ctx, model, data, metric, &score);
+    double agreement = NAN;
+    if (result == DIAL_OK && opts.labels) result = labels_agreement(ctx, model, data, &agreement);
     if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
 
     if (result != DIAL_OK) {
@@ -221,11 +290,11 @@ int cli_cmd_fit(int argc, char **argv) {
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     } else {
         if (opts.json)
-            cli_json_print(
-                summary_json(family->name, data_path, model, data, metric, score, output), stdout,
-                15);
+            cli_json_print(summary_json(family->name, data_path, model, data, metric, score,
+                                        agreement, output),
+                           stdout, 15);
         else
-            print_summary(family->name, data_path, model, data, metric, score, output,
+            print_summary(family->name, data_path, model, data, metric, score, agreement, output,
                           default_output != NULL);
         status = cli_close_output(stdout, "-") ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }

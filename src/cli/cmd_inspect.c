@@ -368,7 +368,9 @@ static void print_inspect_text(dial_ctx *ctx, const char *path, const dial_model
     free(duration);
     char *fingerprint = cli_format("%016" PRIx64, facts->data_fingerprint);
     cli_table_add(&table, (const char *[]){"model", model_text});
-    cli_table_add(&table, (const char *[]){"target", dial_model_target_name(model)});
+    bool clustering = dial_model_get_task(model) == DIAL_TASK_CLUSTERING;
+    cli_table_add(&table, (const char *[]){"target", clustering ? "none (a clustering)"
+                                                                : dial_model_target_name(model)});
     if (classifier) cli_table_add(&table, (const char *[]){"classes", classes});
     cli_table_add(&table, (const char *[]){"features", features});
     cli_table_add(&table, (const char *[]){"trained", trained});

@@ -157,7 +157,9 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
     cli_table_free(&table);
 
     bool classifies = family->tasks & DIAL_TASK_BIT(DIAL_TASK_CLASSIFICATION);
-    const char *example_data = classifies ? "data/iris.csv" : "data/diabetes.csv";
+    const char *example_data = family->unsupervised ? "data/iris_measurements.csv"
+                               : classifies         ? "data/iris.csv"
+                                                    : "data/diabetes.csv";
     const char *example_knob = NULL, *example_value = NULL;
     for (size_t i = 0; i < knobs->n && !example_knob; i++) {
         const dial_knob_spec *spec = &knobs->specs[i];

@@ -22,7 +22,7 @@ static const cli_command predict_command = {
             "the model's features in the training order, or those and the target where it\n"
             "was (pass --no-header when its first row has text). Writes CSV with a header:\n"
             "the columns of --keep, then one column named after the target with the\n"
-            "predicted class label or value.\n"
+            "predicted class label or value (a clustering's: 'cluster', its index 0, 1, ...).\n"
             "\n"
             "Options:\n"
             "  -o, --output FILE   where to write the predictions (default: stdout)\n"
@@ -84,7 +84,8 @@ static void write_predictions(FILE *out, const dial_model *model, const kept_col
         cli_write_csv_field(out, kept->columns[k]->name);
         fputc(',', out);
     }
-    cli_write_csv_field(out, target && target[0] ? target : "prediction");
+    bool clustering = dial_model_get_task(model) == DIAL_TASK_CLUSTERING;
+    cli_write_csv_field(out, target && target[0] ? target : clustering ? "cluster" : "prediction");
     for (size_t c = 0; proba && c < n_classes; c++) {
         fputc(',', out);
         char *name = cli_format("proba_%s", dial_model_class_name(model, c));
@@ -143,12 +144,19 @@ int cli_cmd_predict(int argc, char **argv) {
         status = cli_fail(ctx, result);
         goto done;
     }
-    if (opts.proba && (dial_model_get_task(model) != DIAL_TASK_CLASSIFICATION ||
-                       !dial_model_get_family(model)->has_proba)) {
-        status = cli_error(
-            CLI_EXIT_USAGE, "--proba needs a classifier with probabilities; %s is %s", model_path,
-            dial_model_get_task(model) != DIAL_TASK_CLASSIFICATION ? "a regression model"
-                                                                   : "a classifier without them");
+    dial_task task = dial_model_get_task(model);
+    if (opts.proba &&
+        (task != DIAL_TASK_CLASSIFICATION || !dial_model_get_family(model)->has_proba)) {
+        status =
+            cli_error(CLI_EXIT_USAGE, "--proba needs a classifier with probabilities; %s is %s%s%s",
+                      model_path,
+                      task == DIAL_TASK_REGRESSION   ? "a regression model"
+                      : task == DIAL_TASK_CLUSTERING ? "a clustering ("
+                                                     : "a classifier without them",
+                      task == DIAL_TASK_CLUSTERING ? dial_model_get_family(model)->name : "",
+                      task == DIAL_TASK_CLUSTERING
+                          ? "): it predicts one cluster per row, no class probabilities"
+                          : "");
         goto done;
     }
     result = cli_read_table(ctx, &opts, data_path, &table);

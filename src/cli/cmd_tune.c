@@ -21,9 +21,9 @@ static const cli_command tune_command = {
     .usage = "dial tune MODEL DATA [options]",
     .positional = (const char *const[]){"MODEL", "DATA"},
     .n_positional = 2,
-    .options = CLI_OPTS_DATA | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_REPEATS | CLI_OPT_METRIC |
-               CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_QUIET |
-               CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
+    .options = CLI_OPTS_DATA | CLI_OPT_LABELS | CLI_OPT_SET | CLI_OPT_OUTPUT | CLI_OPT_REPEATS |
+               CLI_OPT_METRIC | CLI_OPT_SEED | CLI_OPT_JOBS | CLI_OPT_JSON | CLI_OPT_HELP |
+               CLI_OPT_QUIET | CLI_OPT_TRIALS | CLI_OPT_TIMEOUT | CLI_OPT_SAMPLER | CLI_OPT_SPACE |
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
                CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
@@ -88,7 +88,12 @@ static const cli_command tune_command = {
             "Scoring:\n"
             "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
             "                        classification (default accuracy); rmse, mae, r2 for\n"
-            "                        regression (default r2)\n"
+            "                        regression (default r2); for a clustering (kmeans):\n"
+            "                        silhouette (default), davies_bouldin,\n"
+            "                        calinski_harabasz, inertia, and with --labels\n"
+            "                        adjusted_rand, normalized_mutual_info\n"
+            "  --labels COLUMN       a clustering's known groups, compared with its clusters\n"
+            "                        (adjusted_rand, normalized_mutual_info); not a feature\n"
             "  --folds K             folds (default 5, stratified for classification); --cv K\n"
             "                        is the same\n"
             "  --repeats R           repeats of the K folds, each shuffled anew (default 1)\n"
@@ -308,8 +313,15 @@ static void print_tune_text(const tune_report *report) {
     const char *metric = dial_metric_name(report->metric);
     bool stratified = cli_folds_stratified(data, report->scheme);
 
-    printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
-           data->n_rows, data->target_name, dial_task_name(data->task));
+    if (report->opts->labels) /* only a clustering takes them */
+        printf("%s on %s (%zu rows, labels %s, clustering)\n", report->model_name,
+               report->data_path, data->n_rows, report->opts->labels);
+    else if (data->target_name)
+        printf("%s on %s (%zu rows, target %s, %s)\n", report->model_name, report->data_path,
+               data->n_rows, data->target_name, dial_task_name(data->task));
+    else /* only a clustering is tuned without a target */
+        printf("%s on %s (%zu rows, no target: clustering)\n", report->model_name,
+               report->data_path, data->n_rows);
     char *space = cli_space_text(report->space);
     printf("space: %s\n", space);
     free(space);
@@ -407,8 +419,8 @@ static json_t *tune_json(const tune_report *report) {
                                 cli_json_knob_value(&result->best_knobs, (size_t)k));
     }
     json_t *root =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}", "model",
-                  report->model_name, "data", report->data_path, "target",
+        json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:I, s:I, s:b}",
+                  "model", report->model_name, "data", report->data_path, "target",
                   report->data->target_name, "metric", dial_metric_name(report->metric),
                   "direction", result->direction == DIAL_MAXIMIZE ? "maximize" : "minimize",
                   "sampler", cli_sampler_name(opts->sampler), "folds", (json_int_t)opts->folds,
@@ -491,10 +503,11 @@ static dial_status study_notes(dial_ctx *ctx, const cli_options *opts, const cha
     return status;
 }
 
-static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts, const dial_dataset *data,
+static dial_status choose_metric(dial_ctx *ctx, const cli_options *opts,
+                                 const dial_model_family *family, const dial_dataset *data,
                                  dial_metric *metric) {
     if (!opts->metric) {
-        *metric = dial_metric_default(data->task);
+        *metric = dial_metric_default(dial_model_fit_task(family, data));
         return DIAL_OK;
     }
     return dial_metric_parse(ctx, opts->metric, metric);
@@ -599,11 +612,12 @@ int cli_cmd_tune(int argc, char **argv) {
                               &notes);
     watch.grid_size_known = opts.sampler == DIAL_SAMPLER_GRID && opts.trials == 0;
     if (outcome == DIAL_OK)
-        outcome = cli_load_dataset(ctx, &opts, opts.positional[1], &table, &data);
+        outcome = cli_load_dataset_for(ctx, &opts, family, opts.positional[1], &table, &data);
     if (outcome == DIAL_OK) outcome = cli_fold_scheme(ctx, &opts, data, &scheme, &keys);
     if (scheme.kind == DIAL_FOLDS_PREDEFINED) opts.folds = cli_given_folds(&scheme, data->n_rows);
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
-    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, data, &metric);
+    if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
+    if (outcome == DIAL_OK) outcome = cli_check_labels(ctx, metric, data);
 
     bool stopped_by_user = false;
     if (remote && outcome != DIAL_OK) {

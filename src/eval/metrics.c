@@ -1,8 +1,9 @@
 /* Metrics: how good a set of predictions is, computed as scikit-learn 1.2
  * computes them so that figures can be compared with it directly. The
  * names, properties and dispatch of every metric, and the classification
- * and regression metrics; a clustering metric, which reads the rows' inputs,
- * has a file of its own (eval/silhouette.h). */
+ * and regression metrics; the clustering metrics, which read the rows'
+ * inputs or known labels, have files of their own (eval/silhouette.h,
+ * eval/cluster_metrics.h). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/text.h"
+#include "eval/cluster_metrics.h"
 #include "eval/silhouette.h"
 #include "eval/sums.h"
 #include "dial/eval.h"
@@ -20,11 +22,25 @@
 #define METRIC_LOG_LOSS_EPS 1e-15
 
 static const char *const metric_names[DIAL_METRIC_COUNT] = {
-    "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse", "mae", "r2", "silhouette",
+    "accuracy",
+    "balanced_accuracy",
+    "log_loss",
+    "roc_auc",
+    "f1",
+    "rmse",
+    "mae",
+    "r2",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "inertia",
+    "adjusted_rand",
+    "normalized_mutual_info",
 };
 
-#define METRIC_NAME_LIST \
-    "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette"
+#define METRIC_NAME_LIST                                                              \
+    "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, " \
+    "davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info"
 
 const char *dial_metric_name(dial_metric metric) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT) return "unknown";
@@ -84,7 +100,8 @@ dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out)
 
 bool dial_metric_greater_is_better(dial_metric metric) {
     return !(metric == DIAL_METRIC_LOG_LOSS || metric == DIAL_METRIC_RMSE ||
-             metric == DIAL_METRIC_MAE);
+             metric == DIAL_METRIC_MAE || metric == DIAL_METRIC_DAVIES_BOULDIN ||
+             metric == DIAL_METRIC_INERTIA);
 }
 
 bool dial_metric_needs_proba(dial_metric metric) {
@@ -96,9 +113,18 @@ dial_task dial_metric_task(dial_metric metric) {
     case DIAL_METRIC_RMSE:
     case DIAL_METRIC_MAE:
     case DIAL_METRIC_R2: return DIAL_TASK_REGRESSION;
-    case DIAL_METRIC_SILHOUETTE: return DIAL_TASK_CLUSTERING;
+    case DIAL_METRIC_SILHOUETTE:
+    case DIAL_METRIC_DAVIES_BOULDIN:
+    case DIAL_METRIC_CALINSKI_HARABASZ:
+    case DIAL_METRIC_INERTIA:
+    case DIAL_METRIC_ADJUSTED_RAND:
+    case DIAL_METRIC_NORMALIZED_MUTUAL_INFO: return DIAL_TASK_CLUSTERING;
     default: return DIAL_TASK_CLASSIFICATION;
     }
+}
+
+bool dial_metric_needs_labels(dial_metric metric) {
+    return metric == DIAL_METRIC_ADJUSTED_RAND || metric == DIAL_METRIC_NORMALIZED_MUTUAL_INFO;
 }
 
 dial_metric dial_metric_default(dial_task task) {
@@ -442,6 +468,10 @@ dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric, const dial
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "metric '%s' needs rows to score",
                          metric_names[metric]);
     if (metric == DIAL_METRIC_SILHOUETTE) return dial_eval_silhouette(ctx, rows, score);
+    if (dial_metric_needs_labels(metric))
+        return dial_eval_cluster_agreement(ctx, metric, rows, score);
+    if (dial_metric_task(metric) == DIAL_TASK_CLUSTERING)
+        return dial_eval_cluster_dispersion(ctx, metric, rows, score);
     const double *y_true = rows->y_true, *y_pred = rows->y_pred, *proba = rows->proba;
     size_t n = rows->n, n_classes = rows->n_classes;
     dial_status status = metric_check_inputs(ctx, metric, y_true, y_pred, proba, n, n_classes);
@@ -459,6 +489,11 @@ dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric, const dial
     case DIAL_METRIC_MAE: *score = metric_mae(y_true, y_pred, n); break;
     case DIAL_METRIC_R2: *score = metric_r2(y_true, y_pred, n); break;
     case DIAL_METRIC_SILHOUETTE:
+    case DIAL_METRIC_DAVIES_BOULDIN:
+    case DIAL_METRIC_CALINSKI_HARABASZ:
+    case DIAL_METRIC_INERTIA:
+    case DIAL_METRIC_ADJUSTED_RAND:
+    case DIAL_METRIC_NORMALIZED_MUTUAL_INFO:
     case DIAL_METRIC_COUNT:
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "metric %d has no implementation", (int)metric);
     }

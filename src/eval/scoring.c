@@ -74,13 +74,20 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
                                   dial_metric metric, double *score) {
     size_t n = test->n;
     double *x = NULL;
+    /* The rows' known labels, when the data has them (a clustering
+     * compared with them: adjusted_rand, normalized_mutual_info). */
+    const double *labels = test->data->y;
     double *value = dial_malloc_array(ctx, n ? n : 1, sizeof *value);
-    dial_status status = value
+    double *y_true = labels ? dial_malloc_array(ctx, n ? n : 1, sizeof *y_true) : NULL;
+    dial_status status = value && (y_true || !labels)
                              ? dial_model_transform(ctx, model, test, &x)
                              : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
     if (status == DIAL_OK) status = dial_model_predict(ctx, model, test, value, NULL);
+    for (size_t i = 0; status == DIAL_OK && labels && i < n; i++)
+        y_true[i] = labels[dial_view_row(test, i)];
     if (status == DIAL_OK) {
         dial_metric_rows rows = {.n = n,
+                                 .y_true = y_true,
                                  .y_pred = value,
                                  .x = x,
                                  .n_inputs = dial_model_n_inputs(model),
@@ -89,6 +96,7 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
     }
     free(x);
     free(value);
+    free(y_true);
     return status;
 }
 

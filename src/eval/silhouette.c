@@ -99,10 +99,11 @@ static dial_status silhouette_check(dial_ctx *ctx, const dial_metric_rows *rows)
                          "metric 'silhouette' needs the predicted cluster of each row (y_pred)");
     for (size_t i = 0; i < rows->n; i++) {
         double label = rows->y_pred[i];
-        if (!(label >= 0) || label != floor(label) || isinf(label))
+        if (!(label >= -1) || label != floor(label) || isinf(label))
             return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                             "y_pred[%zu] = %g is not a cluster index: must be an integer >= 0", i,
-                             label);
+                             "y_pred[%zu] = %g is not a cluster index: must be an integer >= 0, "
+                             "or -1 for noise",
+                             i, label);
     }
     for (size_t i = 0; i < rows->n * rows->n_inputs; i++)
         if (!isfinite(rows->x[i]))

@@ -20,11 +20,14 @@ extern const dial_model_family dial_model_mlp;
 extern const dial_model_family dial_model_tree;
 extern const dial_model_family dial_model_forest;
 extern const dial_model_family dial_model_gbdt;
+extern const dial_model_family dial_model_kmeans;
+extern const dial_model_family dial_model_gmm;
+extern const dial_model_family dial_model_dbscan;
 
 static const dial_model_family *const registry[] = {
-    &dial_model_linear, &dial_model_logistic, &dial_model_naive_bayes,
-    &dial_model_knn,    &dial_model_svm,      &dial_model_mlp,
-    &dial_model_tree,   &dial_model_forest,   &dial_model_gbdt,
+    &dial_model_linear, &dial_model_logistic, &dial_model_naive_bayes, &dial_model_knn,
+    &dial_model_svm,    &dial_model_mlp,      &dial_model_tree,        &dial_model_forest,
+    &dial_model_gbdt,   &dial_model_kmeans,   &dial_model_gmm,         &dial_model_dbscan,
 };
 
 /* A family's name is a word of the command line and of the model file. */

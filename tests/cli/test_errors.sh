@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh" "$@"
 IRIS=data/iris.csv
 
 # ---- usage errors: exit 2
-check 2 "dial: unknown model 'bagging'; models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt" cv bagging $IRIS
-check 2 "dial: unknown model 'knnn'; did you mean 'knn'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt" fit knnn $IRIS
+check 2 "dial: unknown model 'bagging'; models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" cv bagging $IRIS
+check 2 "dial: unknown model 'knnn'; did you mean 'knn'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" fit knnn $IRIS
 check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" cv knn $IRIS -s weight=distance
 check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" fit knn $IRIS -s weight=distance -o "$TMP/m.dial"
 check 2 "dial: knob 'k' = 0 is out of range: must be >= 1" cv knn $IRIS -s k=0
@@ -39,7 +39,7 @@ check 2 "dial: --jobs expects an integer in [1, 1024], got '0'" cv knn $IRIS --j
 check 2 "dial: --seed expects a non-negative integer, got '-1'" cv knn $IRIS --seed -1
 check 2 "dial: --task expects classification, regression or auto, got 'clustering'" cv knn $IRIS --task clustering
 check 2 "dial: --sep expects one character (or 'tab'), got ';;'" cv knn $IRIS --sep ';;'
-check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette" \
+check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info" \
     cv knn $IRIS --metric acuracy
 check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
     cv knn $IRIS --metric rmse

@@ -171,13 +171,30 @@ static void test_a_cluster_per_row_is_undefined(void **state) {
 
 static void test_a_label_that_is_no_cluster_index_is_refused(void **state) {
     (void)state;
-    const double x[] = {0, 1, 4, 5}, labels[] = {0, 0.5, 1, 1}, negative[] = {0, 0, -1, -1};
+    const double x[] = {0, 1, 4, 5}, labels[] = {0, 0.5, 1, 1}, negative[] = {0, 0, -2, -2};
     dial_metric_rows rows = {.n = 4, .y_pred = labels, .x = x, .n_inputs = 1};
     expect_refusal(&rows, DIAL_ERR_ARGUMENT,
-                   "y_pred[1] = 0.5 is not a cluster index: must be an integer >= 0");
+                   "y_pred[1] = 0.5 is not a cluster index: must be an integer >= 0, or -1 for "
+                   "noise");
     rows.y_pred = negative;
     expect_refusal(&rows, DIAL_ERR_ARGUMENT,
-                   "y_pred[2] = -1 is not a cluster index: must be an integer >= 0");
+                   "y_pred[2] = -2 is not a cluster index: must be an integer >= 0, or -1 for "
+                   "noise");
+}
+
+/* dbscan's noise (-1) counts as one more cluster, as scikit-learn's
+ * silhouette_score counts it: {0, 0, -1, -1} scores as {1, 1, 0, 0}. */
+static void test_noise_is_scored_as_a_cluster_of_its_own(void **state) {
+    (void)state;
+    const double x[] = {0, 1, 4, 5}, noise[] = {0, 0, -1, -1}, shifted[] = {1, 1, 0, 0};
+    dial_metric_rows rows = {.n = 4, .y_pred = noise, .x = x, .n_inputs = 1};
+    dial_ctx *ctx = test_ctx();
+    double a = 0, b = 1;
+    assert_dial_ok(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_SILHOUETTE, &rows, &a));
+    rows.y_pred = shifted;
+    assert_dial_ok(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_SILHOUETTE, &rows, &b));
+    assert_true(a == b);
+    dial_ctx_free(ctx);
 }
 
 static void test_a_missing_input_is_refused_with_its_row(void **state) {
@@ -236,7 +253,8 @@ static void test_silhouette_is_the_clustering_metric_and_greater_is_better(void 
     assert_dial_error(ctx, dial_metric_parse(ctx, "silhoute", &parsed), DIAL_ERR_ARGUMENT,
                       "unknown metric 'silhoute'; did you mean 'silhouette'? metrics are: "
                       "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, "
-                      "silhouette");
+                      "silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, "
+                      "normalized_mutual_info");
     dial_ctx_free(ctx);
 }
 
@@ -252,6 +270,7 @@ int main(void) {
         cmocka_unit_test(test_one_cluster_is_undefined),
         cmocka_unit_test(test_a_cluster_per_row_is_undefined),
         cmocka_unit_test(test_a_label_that_is_no_cluster_index_is_refused),
+        cmocka_unit_test(test_noise_is_scored_as_a_cluster_of_its_own),
         cmocka_unit_test(test_a_missing_input_is_refused_with_its_row),
         cmocka_unit_test(test_without_the_inputs_it_says_where_to_give_them),
         cmocka_unit_test(test_zero_rows_and_no_labels_are_refused),

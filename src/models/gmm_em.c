@@ -1,0 +1,244 @@
+/*
+ * The steps of EM for a Gaussian mixture (gmm.h), written after
+ * scikit-learn 1.2's sklearn/mixture/_gaussian_mixture.py so that the
+ * same start gives the same fit: the M step's estimates with reg_covar on
+ * the diagonal, the precisions' Cholesky factors through LAPACKE, and the
+ * E step in log space (log-sum-exp per row), so a component far from
+ * every row gives responsibilities of 0, never NaN.
+ */
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "models/gmm.h"
+
+/* log(2 pi) */
+#define GMM_LOG_2PI 1.8378770664093454836
+
+size_t gmm_covariance_size(gmm_covariance type, size_t k, size_t d) {
+    switch (type) {
+    case GMM_FULL: return k * d * d;
+    case GMM_TIED: return d * d;
+    case GMM_DIAG: return k * d;
+    case GMM_SPHERICAL: return k;
+    }
+    return 0;
+}
+
+/* U with U U^T = inverse of the d x d covariance: the transpose of the
+ * inverse of its lower Cholesky factor. scratch: d x d. */
+static bool gmm_matrix_precision(const double *covariance, size_t d, double *scratch, double *out) {
+    memcpy(scratch, covariance, d * d * sizeof *scratch);
+    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)d, scratch, (lapack_int)d);
+    if (info != 0) return false;
+    info = LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'L', 'N', (lapack_int)d, scratch, (lapack_int)d);
+    if (info != 0) return false;
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = 0; b < d; b++) out[a * d + b] = b >= a ? scratch[b * d + a] : 0;
+    return true;
+}
+
+dial_status dial_gmm_precisions(dial_ctx *ctx, gmm_mixture *m) {
+    size_t k = m->k, d = m->d;
+    if (m->type == GMM_DIAG || m->type == GMM_SPHERICAL) {
+        size_t size = gmm_covariance_size(m->type, k, d);
+        for (size_t i = 0; i < size; i++) {
+            if (!(m->covariances[i] > 0))
+                return dial_fail(ctx, DIAL_ERR_NUMERIC,
+                                 "gmm: component %zu has a variance of %g: it collapsed on too "
+                                 "few rows; raise reg_covar or lower n_components",
+                                 m->type == GMM_DIAG ? i / d : i, m->covariances[i]);
+            m->precisions_cholesky[i] = 1 / sqrt(m->covariances[i]);
+        }
+        return DIAL_OK;
+    }
+    double *scratch = dial_malloc_array(ctx, d * d, sizeof *scratch);
+    if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
+    size_t matrices = m->type == GMM_FULL ? k : 1;
+    for (size_t c = 0; c < matrices; c++) {
+        if (!gmm_matrix_precision(m->covariances + c * d * d, d, scratch,
+                                  m->precisions_cholesky + c * d * d)) {
+            free(scratch);
+            return dial_fail(ctx, DIAL_ERR_NUMERIC,
+                             "gmm: the covariance of %s%zu is not positive definite: it collapsed "
+                             "on too few rows; raise reg_covar or lower n_components",
+                             m->type == GMM_FULL ? "component " : "the tied components",
+                             m->type == GMM_FULL ? c : 0);
+        }
+    }
+    free(scratch);
+    return DIAL_OK;
+}
+
+/* ---- the M step ---------------------------------------------------------- */
+
+static void gmm_covariances(const double *x, size_t n, const double *resp, const double *nk,
+                            double reg_covar, gmm_mixture *m) {
+    size_t k = m->k, d = m->d;
+    double *cov = m->covariances;
+    memset(cov, 0, gmm_covariance_size(m->type, k, d) * sizeof *cov);
+    if (m->type == GMM_FULL) {
+        for (size_t c = 0; c < k; c++) {
+            double *matrix = cov + c * d * d;
+            const double *mean = m->means + c * d;
+            for (size_t i = 0; i < n; i++) {
+                double r = resp[i * k + c];
+                const double *row = x + i * d;
+                for (size_t a = 0; a < d; a++) {
+                    double ra = r * (row[a] - mean[a]);
+                    for (size_t b = 0; b <= a; b++) matrix[a * d + b] += ra * (row[b] - mean[b]);
+                }
+            }
+            for (size_t a = 0; a < d; a++) {
+                for (size_t b = 0; b <= a; b++)
+                    matrix[b * d + a] = matrix[a * d + b] = matrix[a * d + b] / nk[c];
+                matrix[a * d + a] += reg_covar;
+            }
+        }
+    } else if (m->type == GMM_TIED) {
+        double total = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t a = 0; a < d; a++)
+                for (size_t b = 0; b <= a; b++) cov[a * d + b] += x[i * d + a] * x[i * d + b];
+        for (size_t c = 0; c < k; c++) {
+            total += nk[c];
+            const double *mean = m->means + c * d;
+            for (size_t a = 0; a < d; a++)
+                for (size_t b = 0; b <= a; b++) cov[a * d + b] -= nk[c] * mean[a] * mean[b];
+        }
+        for (size_t a = 0; a < d; a++) {
+            for (size_t b = 0; b <= a; b++)
+                cov[b * d + a] = cov[a * d + b] = cov[a * d + b] / total;
+            cov[a * d + a] += reg_covar;
+        }
+    } else {
+        /* avg_X2 - 2 avg_X_means + avg_means2 + reg_covar, per component
+         * and input, as scikit-learn writes it */
+        for (size_t c = 0; c < k; c++) {
+            const double *mean = m->means + c * d;
+            double spherical = 0;
+            for (size_t j = 0; j < d; j++) {
+                double squares = 0, sums = 0;
+                for (size_t i = 0; i < n; i++) {
+                    squares += resp[i * k + c] * x[i * d + j] * x[i * d + j];
+                    sums += resp[i * k + c] * x[i * d + j];
+                }
+                double variance =
+                    squares / nk[c] - 2 * (mean[j] * sums / nk[c]) + mean[j] * mean[j] + reg_covar;
+                if (m->type == GMM_DIAG)
+                    cov[c * d + j] = variance;
+                else
+                    spherical += variance;
+            }
+            if (m->type == GMM_SPHERICAL) cov[c] = spherical / (double)d;
+        }
+    }
+}
+
+dial_status dial_gmm_maximize(dial_ctx *ctx, const double *x, size_t n, const double *resp,
+                              double reg_covar, gmm_mixture *m) {
+    size_t k = m->k, d = m->d;
+    double *nk = dial_malloc_array(ctx, k, sizeof *nk);
+    if (!nk) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
+    /* scikit-learn's 10 * eps keeps an empty component's mean finite */
+    for (size_t c = 0; c < k; c++) nk[c] = 10 * DBL_EPSILON;
+    memset(m->means, 0, k * d * sizeof *m->means);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < k; c++) {
+            double r = resp[i * k + c];
+            nk[c] += r;
+            for (size_t j = 0; j < d; j++) m->means[c * d + j] += r * x[i * d + j];
+        }
+    double total = 0;
+    for (size_t c = 0; c < k; c++) {
+        for (size_t j = 0; j < d; j++) m->means[c * d + j] /= nk[c];
+        total += nk[c];
+    }
+    gmm_covariances(x, n, resp, nk, reg_covar, m);
+    for (size_t c = 0; c < k; c++) m->weights[c] = nk[c] / total;
+    free(nk);
+    return dial_gmm_precisions(ctx, m);
+}
+
+/* ---- the E step ------------------------------------------------------------ */
+
+typedef struct gmm_log_job {
+    const gmm_mixture *m;
+    const double *x;
+    const double *log_norm; /* k: log weight + log det - d/2 log(2 pi) */
+    double *out;
+} gmm_log_job;
+
+static double gmm_mahalanobis(const gmm_mixture *m, size_t c, const double *row) {
+    size_t d = m->d;
+    const double *mean = m->means + c * d;
+    double sum = 0;
+    if (m->type == GMM_FULL || m->type == GMM_TIED) {
+        const double *u = m->precisions_cholesky + (m->type == GMM_FULL ? c * d * d : 0);
+        for (size_t b = 0; b < d; b++) {
+            double y = 0;
+            for (size_t a = 0; a <= b; a++) y += (row[a] - mean[a]) * u[a * d + b];
+            sum += y * y;
+        }
+    } else {
+        for (size_t j = 0; j < d; j++) {
+            double p = m->precisions_cholesky[m->type == GMM_DIAG ? c * d + j : c];
+            double y = (row[j] - mean[j]) * p;
+            sum += y * y;
+        }
+    }
+    return sum;
+}
+
+static dial_status gmm_log_rows(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    const gmm_log_job *job = arg;
+    size_t k = job->m->k, d = job->m->d;
+    for (size_t i = begin; i < end; i++)
+        for (size_t c = 0; c < k; c++)
+            job->out[i * k + c] =
+                job->log_norm[c] - 0.5 * gmm_mahalanobis(job->m, c, job->x + i * d);
+    return DIAL_OK;
+}
+
+dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, const double *x,
+                                       size_t n, double *out) {
+    size_t k = m->k, d = m->d;
+    double *log_norm = dial_malloc_array(ctx, k, sizeof *log_norm);
+    if (!log_norm) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
+    for (size_t c = 0; c < k; c++) {
+        double log_det = 0;
+        if (m->type == GMM_FULL || m->type == GMM_TIED) {
+            const double *u = m->precisions_cholesky + (m->type == GMM_FULL ? c * d * d : 0);
+            for (size_t j = 0; j < d; j++) log_det += log(u[j * d + j]);
+        } else if (m->type == GMM_DIAG) {
+            for (size_t j = 0; j < d; j++) log_det += log(m->precisions_cholesky[c * d + j]);
+        } else {
+            log_det = (double)d * log(m->precisions_cholesky[c]);
+        }
+        log_norm[c] = log(m->weights[c]) + log_det - 0.5 * (double)d * GMM_LOG_2PI;
+    }
+    gmm_log_job job = {m, x, log_norm, out};
+    int threads = n * k * d * d < 100000 ? 1 : dial_ctx_threads(ctx);
+    dial_status status = dial_parallel_for(ctx, threads, n, gmm_log_rows, &job);
+    free(log_norm);
+    return status;
+}
+
+double gmm_normalize(double *log_prob, size_t n, size_t k) {
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        double *row = log_prob + i * k, top = -INFINITY;
+        for (size_t c = 0; c < k; c++)
+            if (row[c] > top) top = row[c];
+        double sum = 0;
+        for (size_t c = 0; c < k; c++) sum += exp(row[c] - top);
+        double norm = top + log(sum);
+        for (size_t c = 0; c < k; c++) row[c] -= norm;
+        total += norm;
+    }
+    return total / (double)n;
+}

@@ -1,0 +1,344 @@
+/*
+ * k-means: k centroids, each row in the cluster of the nearest one, placed
+ * to make the sum of squared distances of the rows to their centroids (the
+ * inertia) small. A clustering: it learns without a target. Follows
+ * scikit-learn 1.2's KMeans, knob for knob: k-means++ seeding (the greedy
+ * variant), n_init runs of which the lowest inertia is kept, Lloyd's or
+ * Elkan's iterations, and tol relative to the mean variance of the
+ * columns. The centroids are in the units the family sees (after
+ * imputation, one-hot encoding and scaling), so predict needs nothing
+ * else.
+ *
+ * The files of the family:
+ *   kmeans.c        this map, the knobs, fit (the runs), predict (the
+ *                   nearest centroid), the checks of a model file's
+ *                   tensors, the family table
+ *   kmeans_init.c   k-means++ and random seeding
+ *   kmeans_lloyd.c  Lloyd's iterations and the update of the centroids
+ *   kmeans_elkan.c  Elkan's iterations (the same clusters, fewer distances)
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "models/kmeans.h"
+#include "models/learned_check.h"
+
+/* The stream of run r's seeding is KMEANS_STREAM + r: "kmea". */
+#define KMEANS_STREAM 0x6b6d656100000000ULL
+
+static const char *const kmeans_init_choices[] = {"k-means++", "random", NULL};
+static const char *const kmeans_algorithm_choices[] = {"lloyd", "elkan", NULL};
+
+static const dial_knob_spec kmeans_knobs[] = {
+    DIAL_PREPROCESS_KNOBS("standard"),
+    {.name = "k",
+     .type = DIAL_KNOB_INT,
+     .default_text = "8",
+     .lower = 1,
+     .upper = INFINITY,
+     .has_search_range = true,
+     .search_low = 2,
+     .search_high = 20,
+     .condition = "",
+     .doc = "number of clusters (scikit-learn's default 8; searched 2..20: one cluster says "
+            "nothing, and beyond 20 a clustering is rarely read by a person)"},
+    {.name = "init",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "k-means++",
+     .choices = kmeans_init_choices,
+     .condition = "",
+     .doc = "where the centroids start: k-means++ (spread out: each next one drawn far from "
+            "those so far, the best of 2 + ln k draws; Arthur and Vassilvitskii 2007) or k "
+            "random rows"},
+    {.name = "n_init",
+     .type = DIAL_KNOB_INT,
+     .default_text = "10",
+     .lower = 1,
+     .upper = 1000,
+     .condition = "",
+     .doc = "runs from different starts; the one with the lowest inertia is kept "
+            "(scikit-learn 1.2's default 10)"},
+    {.name = "max_iter",
+     .type = DIAL_KNOB_INT,
+     .default_text = "300",
+     .lower = 1,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "iterations of a run at most (scikit-learn's default 300)"},
+    {.name = "tol",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "1e-4",
+     .lower = 0,
+     .upper = INFINITY,
+     .condition = "",
+     .doc = "a run stops when the centroids' squared moves sum to at most tol times the mean "
+            "variance of the columns (as scikit-learn; default 1e-4), or when no row changes "
+            "cluster"},
+    {.name = "algorithm",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "lloyd",
+     .choices = kmeans_algorithm_choices,
+     .condition = "",
+     .doc = "lloyd (every distance, every iteration) or elkan (skips distances the triangle "
+            "inequality rules out: faster for well separated clusters, n x k bounds in "
+            "memory); both give the same clusters"},
+};
+
+static const dial_param_doc kmeans_params[] = {
+    {"centroids", "k x n_inputs",
+     "the centre of each cluster: the mean of its training rows, in the units the model sees "
+     "(after imputation, one-hot encoding and scaling)"},
+    {"inertia", "1",
+     "the sum over the training rows of the squared distance to their centroid (what k-means "
+     "makes small; scikit-learn's inertia_)"},
+    {"cluster_size", "k", "the training rows in each cluster"},
+    {"n_iter", "1", "the iterations of the run kept"},
+};
+
+/* ---- fit ------------------------------------------------------------------ */
+
+/* scikit-learn's _tolerance: tol times the mean of the columns' variances. */
+static double kmeans_tolerance(const double *x, size_t n, size_t d, double tol) {
+    if (tol == 0 || n == 0 || d == 0) return 0;
+    double total = 0;
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0, squares = 0;
+        for (size_t i = 0; i < n; i++) mean += x[i * d + j];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++) squares += (x[i * d + j] - mean) * (x[i * d + j] - mean);
+        total += squares / (double)n;
+    }
+    return total / (double)d * tol;
+}
+
+static dial_status kmeans_check_rows(dial_ctx *ctx, const dial_fit_input *in, size_t k) {
+    if (in->task != DIAL_TASK_CLUSTERING || in->y)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "kmeans does clustering only, got %s",
+                         dial_task_name(in->task));
+    if (in->n_rows < k)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "knob 'k' = %zu is more clusters than the %zu rows kmeans is fitted on: "
+                         "lower k (-s k=%zu at most)",
+                         k, in->n_rows, in->n_rows);
+    size_t d = in->n_features;
+    for (size_t i = 0; i < in->n_rows * d; i++)
+        if (!isfinite(in->x[i]))
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "kmeans: input %zu of row %zu is %g; impute missing values first "
+                             "(the impute knob)",
+                             i % d, i / d, in->x[i]);
+    return DIAL_OK;
+}
+
+/* The tensors of the fit, filled from the run kept. */
+static dial_status kmeans_store(dial_ctx *ctx, const kmeans_run *best, dial_tensors *learned) {
+    size_t k = best->k, d = best->d, shape[2] = {k, d}, one = 1;
+    double *centroids = NULL, *inertia = NULL;
+    int64_t *sizes = NULL, *iterations = NULL;
+    dial_status status =
+        dial_tensors_add(ctx, learned, "centroids", DIAL_F64, 2, shape, (void **)&centroids);
+    if (status == DIAL_OK)
+        status = dial_tensors_add(ctx, learned, "inertia", DIAL_F64, 1, &one, (void **)&inertia);
+    if (status == DIAL_OK)
+        status = dial_tensors_add(ctx, learned, "cluster_size", DIAL_I64, 1, &k, (void **)&sizes);
+    if (status == DIAL_OK)
+        status = dial_tensors_add(ctx, learned, "n_iter", DIAL_I64, 1, &one, (void **)&iterations);
+    if (status != DIAL_OK) return status;
+    memcpy(centroids, best->centroids, k * d * sizeof *centroids);
+    *inertia = best->inertia;
+    for (size_t i = 0; i < best->n; i++) sizes[best->labels[i]]++;
+    *iterations = (int64_t)best->iterations;
+    return DIAL_OK;
+}
+
+/* n_init runs (one from init_centroids when given), keeping the lowest
+ * inertia (the first on a tie). */
+static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                                   const double *init_centroids, dial_tensors *learned) {
+    size_t k = (size_t)dial_knobs_int(knobs, "k");
+    dial_status status = kmeans_check_rows(ctx, in, k);
+    if (status != DIAL_OK) return status;
+    size_t n = in->n_rows, d = in->n_features;
+    size_t runs = init_centroids ? 1 : (size_t)dial_knobs_int(knobs, "n_init");
+    bool plusplus = strcmp(dial_knobs_choice(knobs, "init"), "k-means++") == 0;
+    bool elkan = strcmp(dial_knobs_choice(knobs, "algorithm"), "elkan") == 0;
+    kmeans_run run = {.x = in->x,
+                      .n = n,
+                      .d = d,
+                      .k = k,
+                      .max_iter = (size_t)dial_knobs_int(knobs, "max_iter"),
+                      .tol = kmeans_tolerance(in->x, n, d, dial_knobs_float(knobs, "tol")),
+                      .threads = dial_ctx_threads(ctx)};
+    kmeans_run best = run;
+    run.centroids = dial_malloc_array(ctx, k * (d ? d : 1), sizeof *run.centroids);
+    run.labels = dial_malloc_array(ctx, n, sizeof *run.labels);
+    best.centroids = dial_malloc_array(ctx, k * (d ? d : 1), sizeof *best.centroids);
+    best.labels = dial_malloc_array(ctx, n, sizeof *best.labels);
+    if (!run.centroids || !run.labels || !best.centroids || !best.labels) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory for %zu rows", n);
+        goto done;
+    }
+    best.inertia = INFINITY;
+    uint64_t seed = dial_ctx_seed(ctx);
+    for (size_t r = 0; r < runs && status == DIAL_OK; r++) {
+        dial_rng rng = dial_rng_stream(seed, KMEANS_STREAM + r);
+        if (init_centroids)
+            memcpy(run.centroids, init_centroids, k * d * sizeof *run.centroids);
+        else if (plusplus)
+            status = dial_kmeans_plusplus(ctx, in->x, n, d, k, &rng, run.centroids);
+        else
+            status = dial_kmeans_random_rows(ctx, in->x, n, d, k, &rng, run.centroids);
+        if (status == DIAL_OK)
+            status = elkan ? dial_kmeans_elkan(ctx, &run) : dial_kmeans_lloyd(ctx, &run);
+        if (status == DIAL_OK && run.inertia < best.inertia) {
+            double *centroids = best.centroids;
+            int64_t *labels = best.labels;
+            best = run;
+            best.centroids = centroids;
+            best.labels = labels;
+            memcpy(best.centroids, run.centroids, k * d * sizeof *centroids);
+            memcpy(best.labels, run.labels, n * sizeof *labels);
+        }
+    }
+    if (status == DIAL_OK) status = kmeans_store(ctx, &best, learned);
+done:
+    free(run.centroids);
+    free(run.labels);
+    free(best.centroids);
+    free(best.labels);
+    return status;
+}
+
+static dial_status kmeans_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                              dial_tensors *learned) {
+    return kmeans_fit_runs(ctx, knobs, in, NULL, learned);
+}
+
+dial_status dial_kmeans_fit_from(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
+                                 const double *init_centroids, dial_tensors *learned) {
+    if (!init_centroids)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "kmeans: no initial centroids given");
+    return kmeans_fit_runs(ctx, knobs, in, init_centroids, learned);
+}
+
+/* ---- the learned tensors, from a fit or a file ------------------------------ */
+
+static const dial_tensor *kmeans_tensor(dial_ctx *ctx, const dial_tensors *learned,
+                                        const char *name, dial_dtype dtype, int ndim, size_t rows,
+                                        size_t cols, dial_status *status) {
+    const dial_tensor *t = dial_tensors_find(learned, name);
+    if (!t) {
+        *status =
+            dial_fail(ctx, DIAL_ERR_FORMAT, "kmeans: the learned tensor '%s' is missing", name);
+        return NULL;
+    }
+    if (t->dtype != dtype || t->ndim != ndim || t->shape[0] != rows ||
+        (ndim == 2 && t->shape[1] != cols)) {
+        const char *type = dtype == DIAL_F64 ? "f64" : "i64";
+        *status = ndim == 1 ? dial_fail(ctx, DIAL_ERR_FORMAT,
+                                        "kmeans: the learned tensor '%s' must be %s of shape [%zu]",
+                                        name, type, rows)
+                            : dial_fail(ctx, DIAL_ERR_FORMAT,
+                                        "kmeans: the learned tensor '%s' must be %s of shape "
+                                        "[%zu x %zu]",
+                                        name, type, rows, cols);
+        return NULL;
+    }
+    *status = dial_learned_check_finite(ctx, "kmeans", t);
+    return *status == DIAL_OK ? t : NULL;
+}
+
+/* The centroids, once every tensor has been checked against the knobs. */
+static dial_status kmeans_centroids(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_tensors *learned, const dial_fit_input *in,
+                                    const double **centroids) {
+    size_t k = (size_t)dial_knobs_int(knobs, "k"), d = in->n_features;
+    dial_status status = DIAL_OK;
+    const dial_tensor *c = kmeans_tensor(ctx, learned, "centroids", DIAL_F64, 2, k, d, &status);
+    const dial_tensor *inertia =
+        c ? kmeans_tensor(ctx, learned, "inertia", DIAL_F64, 1, 1, 0, &status) : NULL;
+    const dial_tensor *sizes =
+        inertia ? kmeans_tensor(ctx, learned, "cluster_size", DIAL_I64, 1, k, 0, &status) : NULL;
+    const dial_tensor *iterations =
+        sizes ? kmeans_tensor(ctx, learned, "n_iter", DIAL_I64, 1, 1, 0, &status) : NULL;
+    if (!iterations) return status;
+    if (!(*(const double *)inertia->data >= 0))
+        return dial_fail(ctx, DIAL_ERR_FORMAT, "kmeans: the learned inertia is %g, below 0",
+                         *(const double *)inertia->data);
+    for (size_t c_index = 0; c_index < k; c_index++)
+        if (((const int64_t *)sizes->data)[c_index] < 0)
+            return dial_fail(ctx, DIAL_ERR_FORMAT, "kmeans: cluster_size[%zu] is %lld, below 0",
+                             c_index, (long long)((const int64_t *)sizes->data)[c_index]);
+    *centroids = c->data;
+    return DIAL_OK;
+}
+
+static dial_status kmeans_validate(dial_ctx *ctx, const dial_knobs *knobs,
+                                   const dial_tensors *learned, const dial_fit_input *in) {
+    const double *centroids = NULL;
+    return kmeans_centroids(ctx, knobs, learned, in, &centroids);
+}
+
+/* ---- predict ------------------------------------------------------------------ */
+
+typedef struct kmeans_predict_job {
+    const double *x, *centroids;
+    size_t d, k;
+    double *value;
+} kmeans_predict_job;
+
+static dial_status kmeans_predict_rows(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    const kmeans_predict_job *job = arg;
+    for (size_t i = begin; i < end; i++) {
+        const double *row = job->x + i * job->d;
+        double best = INFINITY;
+        size_t label = 0;
+        for (size_t c = 0; c < job->k; c++) {
+            double dist = kmeans_distance2(row, job->centroids + c * job->d, job->d);
+            if (dist < best) {
+                best = dist;
+                label = c;
+            }
+        }
+        job->value[i] = (double)label;
+    }
+    return DIAL_OK;
+}
+
+static dial_status kmeans_predict(dial_ctx *ctx, const dial_knobs *knobs,
+                                  const dial_tensors *learned, const dial_fit_input *in,
+                                  dial_predict_output *out) {
+    const double *centroids = NULL;
+    dial_status status = kmeans_centroids(ctx, knobs, learned, in, &centroids);
+    if (status != DIAL_OK) return status;
+    if (out->proba)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "kmeans assigns each row to one cluster: it has no probabilities");
+    size_t d = in->n_features, k = (size_t)dial_knobs_int(knobs, "k");
+    for (size_t i = 0; i < in->n_rows * d; i++)
+        if (!isfinite(in->x[i]))
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "kmeans: input %zu of row %zu is %g; impute missing values first "
+                             "(the impute knob)",
+                             i % d, i / d, in->x[i]);
+    kmeans_predict_job job = {in->x, centroids, d, k, out->value};
+    int threads = in->n_rows * k * d < 100000 ? 1 : dial_ctx_threads(ctx);
+    return dial_parallel_for(ctx, threads, in->n_rows, kmeans_predict_rows, &job);
+}
+
+const dial_model_family dial_model_kmeans = {
+    .name = "kmeans",
+    .summary = "k-means: each row in the cluster of its nearest centroid",
+    .tasks = DIAL_TASK_BIT(DIAL_TASK_CLUSTERING),
+    .unsupervised = true,
+    .knobs = kmeans_knobs,
+    .n_knobs = sizeof kmeans_knobs / sizeof kmeans_knobs[0],
+    .params = kmeans_params,
+    .n_params = sizeof kmeans_params / sizeof kmeans_params[0],
+    .fit = kmeans_fit,
+    .predict = kmeans_predict,
+    .validate = kmeans_validate,
+};
