@@ -25,4 +25,12 @@ check 1 "dial: the model was fitted on sparse data (a LIBSVM file, 2999 features
 check 0 "" cv knn $TEXT --folds 3 --json
 json_ok 'j["target"] == "label" and 0.3 < j["mean"] <= 1'
 
+# logistic takes the rows sparse (LIBLINEAR's dual solver, l2 only).
+check 0 "" fit logistic $TEXT -s C=10 -o "$TMP/logistic.dial"
+has "training accuracy  1.0000"
+check 0 "" predict "$TMP/logistic.dial" "$TMP/new.libsvm"
+current="logistic predicts the rows it was fitted on"
+[[ "$(tail -n +2 "$TMP/out" | tr '\n' ' ')" == "$(head -2 $TEXT | cut -d' ' -f1 | tr '\n' ' ')" ]] || fail "predicted $(cat "$TMP/out")"
+passed=$((passed + 1))
+check 2 "dial: logistic on sparse input takes penalty=l2 only (LIBLINEAR's dual solver), not penalty=l1" fit logistic $TEXT -s penalty=l1
 finish
