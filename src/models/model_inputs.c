@@ -41,6 +41,18 @@ dial_scale dial_model_scale_for(const dial_knobs *knobs, const dial_dataset *dat
     return dial_model_scale(knobs);
 }
 
+/* Whether the rows of view, unscaled, are the data's compressed rows as
+ * they are: every row in order and feature j column j of n_features. */
+static bool sparse_as_is(const dial_view *view, size_t n_features) {
+    const dial_dataset *data = view->data;
+    if (view->n != data->sparse->n_rows || data->sparse->n_cols != n_features) return false;
+    for (size_t i = 0; view->rows && i < view->n; i++)
+        if (view->rows[i] != i) return false;
+    for (size_t j = 0; j < n_features; j++)
+        if (dial_csr_feature_column(data, j) != j) return false;
+    return true;
+}
+
 /* "logistic, naive_bayes": the built-in families that take sparse input. */
 static void sparse_families(char *buf, size_t size) {
     size_t used = 0;
@@ -118,7 +130,10 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
         const double *center = NULL, *spread = NULL;
         dial_status status =
             dial_preprocess_scaling(ctx, features, n_features, learned, &center, &spread);
-        if (status == DIAL_OK)
+        /* Every row in order, unscaled, each feature its own column: the
+         * data's rows are the input as they are, borrowed, not copied. */
+        bool borrow = status == DIAL_OK && !center && sparse_as_is(rows, n_features);
+        if (status == DIAL_OK && !borrow)
             status = dial_preprocess_transform_sparse(ctx, features, n_features, center, spread,
                                                       rows, &out->sparse);
         if (status != DIAL_OK) return status;
@@ -126,7 +141,7 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
                                    .n_features = n_inputs,
                                    .task = task,
                                    .n_classes = n_classes,
-                                   .sparse = out->sparse};
+                                   .sparse = borrow ? rows->data->sparse : out->sparse};
         return DIAL_OK;
     }
     if (rows->data->sparse) {

@@ -22,7 +22,10 @@ typedef struct dial_model_inputs {
     double *y;         /* in.n_rows targets; NULL for rows without one */
     dial_onehot_block *onehot;
     double *onehot_values; /* what the blocks' off and on point into */
-    dial_csr *sparse;      /* the rows when in.sparse is set (x NULL) */
+    /* The rows when in.sparse is set (x NULL) and they were gathered;
+     * NULL when in.sparse borrows the data's own compressed rows (every
+     * row in order, unscaled), which must then outlive the input. */
+    dial_csr *sparse;
 } dial_model_inputs;
 
 /* The imputation the knobs ask for: DIAL_IMPUTE_KEEP in place of
