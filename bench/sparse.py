@@ -9,9 +9,11 @@ set, and fits on the same training file:
   one class against the rest, C=1, the intercept as -B 1);
 - liblinear-train -s 0 (primal L2 logistic regression), -s 7 (its dual),
   -s 2 and -s 1 (L2- and L1-loss linear SVM), all -c 1 -B 1;
+- dial fit naive_bayes -s variant=multinomial (alpha 1);
 - scikit-learn's LogisticRegression(solver="liblinear") and
-  LogisticRegression(solver="saga"), LinearSVC, on the same CSR data (when
-  the Python running this script has scikit-learn).
+  LogisticRegression(solver="saga"), LinearSVC and MultinomialNB, on the
+  same CSR data (when the Python running this script has scikit-learn;
+  Debian's python3-sklearn is /usr/bin/python3's).
 
 Each run is one process under /usr/bin/time -v: its wall time (fit and
 predict, the file read included) and peak memory (maximum resident set
@@ -35,12 +37,15 @@ import sys
 from sklearn.datasets import load_svmlight_files
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
+from sklearn.naive_bayes import MultinomialNB
 train, test, which = sys.argv[1], sys.argv[2], sys.argv[3]
 x, y, xt, yt = load_svmlight_files([train, test])
 if which == "liblinear":
     model = LogisticRegression(solver="liblinear", C=1.0)
 elif which == "saga":
     model = LogisticRegression(solver="saga", C=1.0, max_iter=1000)
+elif which == "multinomialnb":
+    model = MultinomialNB(alpha=1.0)
 else:
     model = LinearSVC(C=1.0)
 model.fit(x, y)
@@ -70,10 +75,11 @@ def accuracy(predicted, truth):
     return 100.0 * hits / len(truth)
 
 
-def run_dial(dial, train, test, work):
-    model = os.path.join(work, "logistic.dial")
-    out = os.path.join(work, "dial.csv")
-    _, fit_s, fit_mb = timed([dial, "fit", "logistic", train, "-s", "C=1", "-o", model])
+def run_dial(dial, train, test, work, family="logistic", settings=("C=1",)):
+    model = os.path.join(work, family + ".dial")
+    out = os.path.join(work, family + ".csv")
+    knobs = [arg for s in settings for arg in ("-s", s)]
+    _, fit_s, fit_mb = timed([dial, "fit", family, train] + knobs + ["-o", model])
     _, pred_s, pred_mb = timed([dial, "predict", model, test, "-o", out])
     with open(out) as f:
         predicted = [line.strip() for line in f][1:]
@@ -125,6 +131,9 @@ def main():
               f"({nnz * 12 / 2**20:.0f} MB as CSR); test: every fifth row")
         results = []
         results.append(("dial fit logistic", *run_dial(a.dial, train, test, work)))
+        results.append(("dial fit naive_bayes (multinomial)",
+                        *run_dial(a.dial, train, test, work, "naive_bayes",
+                                  ("variant=multinomial",))))
         for solver, name in (("0", "liblinear-train -s 0"), ("7", "liblinear-train -s 7"),
                              ("2", "liblinear-train -s 2 (SVM)"),
                              ("1", "liblinear-train -s 1 (SVM)")):
@@ -132,7 +141,8 @@ def main():
         if have_sklearn:
             for which, name in (("liblinear", "sklearn LogisticRegression(liblinear)"),
                                 ("saga", "sklearn LogisticRegression(saga)"),
-                                ("svc", "sklearn LinearSVC")):
+                                ("svc", "sklearn LinearSVC"),
+                                ("multinomialnb", "sklearn MultinomialNB")):
                 results.append((name, *run_sklearn(which, train, test)))
         else:
             print("scikit-learn is not importable by this Python: its rows are left out")
