@@ -29,6 +29,20 @@ typedef struct dial_column {
     char **levels; /* n_levels strings, owned; NULL for numeric */
 } dial_column;
 
+/* A sparse matrix in compressed rows (CSR): the entries of row i are
+ * col[k], value[k] for k in [row_start[i], row_start[i + 1]), with col
+ * 0-based and increasing along a row; absent entries are 0. Memory: 12
+ * bytes a nonzero and a word a row. */
+typedef struct dial_csr {
+    size_t n_rows, n_cols;
+    size_t *row_start; /* n_rows + 1 entries, owned */
+    uint32_t *col;     /* row_start[n_rows] entries, owned */
+    double *value;     /* row_start[n_rows] entries, owned */
+} dial_csr;
+
+/* Frees a CSR matrix and its arrays; NULL is harmless. */
+DIAL_API void dial_csr_free(dial_csr *matrix);
+
 typedef struct dial_table {
     size_t n_rows, n_cols;
     dial_column *cols; /* n_cols columns, owned */
@@ -36,6 +50,11 @@ typedef struct dial_table {
     /* The target when none is named is the first column (a LIBSVM file's
      * label, as svm-train takes it) rather than the last (a CSV file's). */
     bool target_first;
+    /* NULL for a dense table. Else (a LIBSVM file, read sparse) the
+     * features' values: column c >= 1 of cols ("f<c>", numeric) has only
+     * its name and type (values NULL) and is column c - 1 of sparse; cols[0]
+     * is the label, dense. Owned. */
+    dial_csr *sparse;
 } dial_table;
 
 /* Frees a table and its columns; NULL is harmless. */
@@ -80,7 +99,8 @@ DIAL_API dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char 
 /* ---- LIBSVM -------------------------------------------------------------
  * "label index:value index:value ..." with 1-based increasing indices;
  * absent features are 0. The table has columns "label", "f1" .. "fN", with
- * the label first, and the label is its target by default (target_first). */
+ * the label first, and the label is its target by default (target_first).
+ * The features are read sparse and never densified (table->sparse). */
 DIAL_API dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out);
 DIAL_API dial_status dial_libsvm_parse(dial_ctx *ctx, const char *name, const char *bytes,
                                        size_t length, dial_table **out);
@@ -132,6 +152,12 @@ typedef struct dial_dataset {
      * name: owned array of borrowed names (the table's). */
     const char **ignored;
     size_t n_ignored;
+    /* The table's sparse features (borrowed; NULL for dense data): feature
+     * j is the table column features[j] points to, column c >= 1 of the
+     * table being column c - 1 of sparse. A dataset bound to a sparse
+     * model (dial_model_bind) has n_features the model's, and features[j]
+     * NULL where the file has no column j + 1: a feature always 0. */
+    const dial_csr *sparse;
 } dial_dataset;
 
 /* The columns of a design matrix that one-hot encode one categorical

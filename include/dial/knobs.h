@@ -152,7 +152,8 @@ DIAL_API void dial_knob_spec_bounds_text(const dial_knob_spec *spec, char *buf, 
 
 /* The knobs every model shares, for preprocessing the features. Each model
  * table starts with them; scale_default is the model's documented default
- * ("standard", "minmax" or "none"). */
+ * ("standard", "minmax", "maxabs" or "none"); on sparse data (a LIBSVM
+ * file) a scale the user did not set is none. */
 DIAL_API extern const char *const dial_impute_choices[];
 DIAL_API extern const char *const dial_scale_choices[];
 #define DIAL_PREPROCESS_KNOBS(scale_default)                                                     \
@@ -168,7 +169,8 @@ DIAL_API extern const char *const dial_scale_choices[];
         .name = "scale", .type = DIAL_KNOB_CHOICE, .default_text = scale_default,                \
         .choices = dial_scale_choices, .condition = "",                                          \
         .doc = "feature scaling learned on the training data: standard (mean 0, sd 1), minmax "  \
-               "([0, 1]) or none"                                                                \
+               "([0, 1]), maxabs (divided by the largest |value|, no centring: the one for "     \
+               "sparse data) or none (the default for sparse data)"                              \
     }
 
 #ifdef __cplusplus

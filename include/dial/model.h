@@ -47,6 +47,10 @@ typedef struct dial_fit_input {
      * (training and test alike); NULL at predict. */
     const dial_onehot_block *onehot;
     size_t n_onehot;
+    /* NULL: the rows are x. Else the rows are these compressed ones
+     * (n_rows x n_features, preprocessed) and x is NULL: only for a family
+     * with sparse_input, and only when the data is sparse (a LIBSVM file). */
+    const dial_csr *sparse;
 } dial_fit_input;
 
 /* Where a prediction goes. value[i]: the class index (as a double) or the
@@ -182,7 +186,17 @@ typedef struct dial_model_family {
      * vector (a linear model's "coef"), so that `dial report` draws the
      * coefficients without knowing the family's tensors. */
     const char *coefficients;
+
+    /* Takes sparse input: on sparse data (a LIBSVM file) fit and predict
+     * get dial_fit_input.sparse instead of x. A family without it is given
+     * sparse data made dense when the dense matrix takes at most
+     * DIAL_DENSIFY_MAX_BYTES, and refused with one line otherwise. */
+    bool sparse_input;
 } dial_model_family;
+
+/* The largest dense matrix that sparse data is made into for a family that
+ * does not take sparse input (256 MiB). */
+#define DIAL_DENSIFY_MAX_BYTES ((size_t)256 << 20)
 
 /* ---- the registry ----------------------------------------------------
  * The built-in families (src/models/registry.c) are known everywhere; a

@@ -122,9 +122,21 @@ static dial_status find_target(dial_ctx *ctx, const dial_table *table, const cha
 /* Fails on the first infinite value of a numeric feature: no estimator can
  * use it and the user should know which cell it is. */
 static dial_status check_features(dial_ctx *ctx, const dial_dataset *data) {
+    const dial_csr *sparse = data->sparse;
+    /* A sparse entry has no way to say "missing" (an absent one is 0), so
+     * a NaN there is refused rather than imputed. */
+    for (size_t i = 0; sparse && i < sparse->n_rows; i++)
+        for (size_t k = sparse->row_start[i]; k < sparse->row_start[i + 1]; k++)
+            if (!isfinite(sparse->value[k]))
+                return dial_fail(ctx, DIAL_ERR_DATA,
+                                 "feature 'f%u' has %s value on row %zu: sparse data takes "
+                                 "finite numbers only",
+                                 (unsigned)sparse->col[k] + 1,
+                                 isnan(sparse->value[k]) ? "a missing (NaN)" : "an infinite",
+                                 i + 1);
     for (size_t j = 0; j < data->n_features; j++) {
         const dial_column *col = data->features[j];
-        if (col->type != DIAL_COLUMN_NUMERIC) continue;
+        if (col->type != DIAL_COLUMN_NUMERIC || !col->values) continue;
         for (size_t i = 0; i < data->n_rows; i++)
             if (isinf(col->values[i]))
                 return dial_fail(ctx, DIAL_ERR_DATA,
@@ -147,6 +159,7 @@ static dial_status dataset_new(dial_ctx *ctx, const dial_table *table, long skip
     data->n_rows = table->n_rows;
     data->target_index = -1;
     data->task = DIAL_TASK_AUTO;
+    data->sparse = table->sparse;
     for (size_t j = 0; j < table->n_cols; j++)
         if ((long)j != skip) data->features[data->n_features++] = &table->cols[j];
     *out = data;
@@ -323,6 +336,11 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
     size_t target_index = 0;
     dial_status status = find_target(ctx, table, target, &target_index);
     if (status != DIAL_OK) return status;
+    if (table->sparse && target_index != 0)
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "target '%s' is a feature of a sparse (LIBSVM) file: its target is its "
+                         "label, the first column; leave --target out",
+                         table->cols[target_index].name);
     dial_dataset *data = NULL;
     status = dataset_new(ctx, table, (long)target_index, &data);
     if (status != DIAL_OK) return status;
@@ -343,7 +361,20 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
     return DIAL_OK;
 }
 
+/* The features of sparse data are its compressed columns, one for one:
+ * taking one out is not done yet. */
+static dial_status refuse_sparse_column(dial_ctx *ctx, const dial_dataset *data, const char *column,
+                                        const char *what) {
+    if (!data->sparse) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_DATA,
+                     "column '%s' cannot be %s: the data is sparse (a LIBSVM file), whose "
+                     "features cannot be taken out yet",
+                     column, what);
+}
+
 dial_status dial_dataset_ignore(dial_ctx *ctx, dial_dataset *data, const char *column) {
+    dial_status refused = refuse_sparse_column(ctx, data, column, "ignored");
+    if (refused != DIAL_OK) return refused;
     size_t index;
     dial_status status = dial_table_column(ctx, data->table, column, "ignored", &index);
     if (status != DIAL_OK) return status;
@@ -382,7 +413,9 @@ dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, d
     *out = NULL;
     if (!table) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "no table given for the dataset");
     dial_dataset *data = NULL;
-    dial_status status = dataset_new(ctx, table, -1, &data);
+    /* A sparse table's label is no feature: its features are the
+     * compressed columns, all of them. */
+    dial_status status = dataset_new(ctx, table, table->sparse ? 0 : -1, &data);
     if (status == DIAL_OK) status = check_features(ctx, data);
     if (status != DIAL_OK) {
         dial_dataset_free(data);
@@ -395,6 +428,8 @@ dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, d
 dial_status dial_dataset_drop_feature(dial_ctx *ctx, dial_dataset *data, const char *name,
                                       const dial_column **column) {
     *column = NULL;
+    dial_status refused = refuse_sparse_column(ctx, data, name, "a column of folds or groups");
+    if (refused != DIAL_OK) return refused;
     if (data->target_name && strcmp(data->target_name, name) == 0)
         return dial_fail(ctx, DIAL_ERR_DATA,
                          "column '%s' is the target: the column that says how rows are split "

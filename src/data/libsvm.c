@@ -1,8 +1,9 @@
 /*
  * The LIBSVM parser over bytes in memory: "label index:value ..." lines
  * with 1-based, strictly increasing indices; absent features are 0. The
- * entries are collected sparse in one pass, then spread into a dense
- * table ("label", "f1" .. "fN") once N, the largest index, is known.
+ * entries are collected sparse in one pass and kept so: the table holds
+ * the label as a column, names the features "f1" .. "fN" (N the largest
+ * index) and keeps their values in compressed rows (table->sparse).
  */
 #include <locale.h>
 #include <math.h>
@@ -12,17 +13,16 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "data/csr.h"
 #include "dial/data.h"
 
-/* A dense table must fit in memory: every row holds every feature. Fuzzed
- * builds keep the limits small, so that a few bytes of input cannot ask for
- * gigabytes. */
+/* Every feature has a named column (a few dozen bytes), so the largest
+ * index is capped. Fuzzed builds keep the limit small, so that a few bytes
+ * of input cannot ask for much memory. */
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define LIBSVM_MAX_FEATURES 10000u
-#define LIBSVM_MAX_VALUES (UINT64_C(1) << 20)
 #else
 #define LIBSVM_MAX_FEATURES 1000000u
-#define LIBSVM_MAX_VALUES (UINT64_C(1) << 28)
 #endif
 
 /* What a message quotes of a token: enough to recognise it. */
@@ -223,21 +223,17 @@ static dial_status libsvm_parse_line(libsvm_parser *parser, const char *line_sta
     }
 }
 
-/* Spreads the sparse entries into a dense table. */
+/* Makes the table: the label dense, the features sparse (table->sparse),
+ * the parser's entry arrays handed over rather than copied, so reading a
+ * file costs its nonzeros, never rows x features. */
 static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
     size_t n_cols = (size_t)parser->n_features + 1;
-    if ((uint64_t)parser->n_rows * n_cols > LIBSVM_MAX_VALUES) {
-        return dial_fail(parser->ctx, DIAL_ERR_DATA,
-                         "%s: %zu rows x %zu columns is too large for a dense table: at most %llu "
-                         "values",
-                         parser->name, parser->n_rows, n_cols,
-                         (unsigned long long)LIBSVM_MAX_VALUES);
-    }
     dial_table *table = dial_calloc(parser->ctx, 1, sizeof *table);
     if (!table) return libsvm_out_of_memory(parser);
     table->cols = dial_calloc(parser->ctx, n_cols, sizeof *table->cols);
-    if (!table->cols) {
-        free(table);
+    table->sparse = dial_calloc(parser->ctx, 1, sizeof *table->sparse);
+    if (!table->cols || !table->sparse) {
+        dial_table_free(table);
         return libsvm_out_of_memory(parser);
     }
     table->n_cols = n_cols;
@@ -254,20 +250,30 @@ static dial_status libsvm_build_table(libsvm_parser *parser, dial_table **out) {
             snprintf(name, sizeof name, "f%zu", j);
         col->name = dial_strdup(parser->ctx, name);
         col->type = DIAL_COLUMN_NUMERIC;
-        col->values = j == 0 ? dial_malloc_array(parser->ctx, parser->n_rows, sizeof(double))
-                             : dial_calloc(parser->ctx, parser->n_rows, sizeof(double));
-        ok = col->name && col->values;
+        ok = col->name != NULL;
     }
-    if (!ok) {
+    dial_csr *sparse = table->sparse;
+    sparse->n_rows = parser->n_rows;
+    sparse->n_cols = (size_t)parser->n_features;
+    sparse->row_start =
+        dial_malloc_array(parser->ctx, parser->n_rows + 1, sizeof *sparse->row_start);
+    if (!ok || !sparse->row_start) {
         dial_table_free(table);
         return libsvm_out_of_memory(parser);
     }
-    size_t entry = 0;
-    for (size_t i = 0; i < parser->n_rows; i++) {
-        table->cols[0].values[i] = parser->labels[i];
-        for (; entry < parser->row_end[i]; entry++)
-            table->cols[parser->index[entry]].values[i] = parser->value[entry];
-    }
+    table->cols[0].values = parser->labels;
+    parser->labels = NULL;
+    sparse->row_start[0] = 0;
+    for (size_t i = 0; i < parser->n_rows; i++) sparse->row_start[i + 1] = parser->row_end[i];
+    for (size_t k = 0; k < parser->n_entries; k++) parser->index[k]--; /* 0-based */
+    /* Give back the room the doubling left unused. */
+    size_t nnz = parser->n_entries ? parser->n_entries : 1;
+    uint32_t *col = dial_realloc_array(parser->ctx, parser->index, nnz, sizeof *col);
+    double *value = dial_realloc_array(parser->ctx, parser->value, nnz, sizeof *value);
+    sparse->col = col ? col : parser->index;
+    sparse->value = value ? value : parser->value;
+    parser->index = NULL;
+    parser->value = NULL;
     *out = table;
     return DIAL_OK;
 }

@@ -122,6 +122,8 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
                           const double *fill, bool keep_missing, const dial_view *view, double *x,
                           size_t n_inputs, size_t *unseen) {
     const dial_dataset *data = view->data;
+    if (data->sparse)
+        return dial_preprocess_expand_sparse(ctx, features, n_features, view, x, n_inputs);
     size_t offset = 0;
     for (size_t j = 0; j < n_features; j++) {
         const dial_feature *feature = &features[j];
@@ -337,6 +339,15 @@ static dial_status fit_scaling(dial_ctx *ctx, dial_scale scale, const double *x,
             if (variance < 0) variance = 0;
             spread[k] = is_constant(variance, center[k], present[k]) ? 1 : sqrt(variance);
         }
+    } else if (scale == DIAL_SCALE_MAXABS) {
+        /* No centre: zeros stay zeros, as on sparse data. */
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < n_inputs; k++) {
+                double v = fabs(x[i * n_inputs + k]);
+                if (!isnan(v) && v > spread[k]) spread[k] = v;
+            }
+        for (size_t k = 0; k < n_inputs; k++)
+            if (spread[k] == 0) spread[k] = 1;
     } else {
         double *lo = center, *hi = spread;
         for (size_t k = 0; k < n_inputs; k++) lo[k] = INFINITY, hi[k] = -INFINITY;
@@ -379,9 +390,11 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
                                 const dial_view *train, dial_tensors *learned) {
     dial_status status = check_view(ctx, n_features, train);
     if (status != DIAL_OK) return status;
-    if (impute > DIAL_IMPUTE_KEEP || scale > DIAL_SCALE_MINMAX)
+    if (impute > DIAL_IMPUTE_KEEP || scale > DIAL_SCALE_MAXABS)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "unknown imputation %d or scaling %d", (int)impute,
                          (int)scale);
+    if (train->data->sparse)
+        return dial_preprocess_fit_sparse(ctx, scale, features, n_features, train, learned);
     double *fill = NULL;
     status = fit_fill(ctx, impute, features, n_features, train, learned, &fill);
     if (status != DIAL_OK) return status;
@@ -485,6 +498,14 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
                 out[i * n_inputs + k] = (out[i * n_inputs + k] - center[k]) / spread[k];
     *x = out;
     return DIAL_OK;
+}
+
+dial_status dial_preprocess_scaling(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                    const dial_tensors *learned, const double **center,
+                                    const double **spread) {
+    const double *fill = NULL;
+    return load_state(ctx, features, n_features, dial_preprocess_n_inputs(features, n_features),
+                      learned, &fill, center, spread);
 }
 
 /* ---- what a family may know of the encoding -------------------------------------- */

@@ -11,6 +11,10 @@
  *                                    minimum and range (minmax); absent if none
  * n_inputs counts one column per numeric feature and one per level of each
  * categorical feature.
+ *
+ * Sparse data (dial_dataset.sparse; src/data/preprocess_sparse.c) learns no
+ * fill (a sparse value cannot be missing) and takes scale none or maxabs
+ * only: dial_preprocess_fit refuses standard and minmax, which centre.
  */
 #ifndef DIAL_PREPROCESS_H
 #define DIAL_PREPROCESS_H
@@ -28,7 +32,15 @@ typedef enum dial_impute {
      * learned from the values present. */
     DIAL_IMPUTE_KEEP
 } dial_impute;
-typedef enum dial_scale { DIAL_SCALE_NONE = 0, DIAL_SCALE_STANDARD, DIAL_SCALE_MINMAX } dial_scale;
+/* maxabs: each input divided by its largest |value| in training, no
+ * centre (preprocess.center all 0), the one scaling that keeps sparse data
+ * sparse. */
+typedef enum dial_scale {
+    DIAL_SCALE_NONE = 0,
+    DIAL_SCALE_STANDARD,
+    DIAL_SCALE_MINMAX,
+    DIAL_SCALE_MAXABS
+} dial_scale;
 
 /* The schema of one raw feature as the model records it. */
 typedef struct dial_feature {
@@ -73,6 +85,34 @@ dial_status dial_preprocess_transform_missing(dial_ctx *ctx, const dial_feature 
 dial_status dial_preprocess_onehot(dial_ctx *ctx, const dial_feature *features, size_t n_features,
                                    const dial_tensors *learned, dial_onehot_block **blocks,
                                    size_t *n_blocks, double **values);
+
+/* ---- sparse data (preprocess_sparse.c) ---- */
+
+/* The scaling part of dial_preprocess_fit for sparse train (fill is never
+ * learned): nothing for none, preprocess.center (zeros) and .scale for
+ * maxabs; DIAL_ERR_ARGUMENT naming scale=maxabs for standard and minmax. */
+dial_status dial_preprocess_fit_sparse(dial_ctx *ctx, dial_scale scale,
+                                       const dial_feature *features, size_t n_features,
+                                       const dial_view *train, dial_tensors *learned);
+/* Writes the rows of a sparse view into x (view->n x n_inputs, dense),
+ * unscaled: zeros, then each entry of a column that is a feature of the
+ * model. Errors: DIAL_ERR_DATA for a categorical feature, DIAL_ERR_NOMEM. */
+dial_status dial_preprocess_expand_sparse(dial_ctx *ctx, const dial_feature *features,
+                                          size_t n_features, const dial_view *view, double *x,
+                                          size_t n_inputs);
+/* The rows of a sparse view in compressed rows of n_features columns (*out,
+ * free with dial_csr_free): entries of columns the model does not know are
+ * dropped, values divided by spread (NULL: none). center (NULL, or all
+ * zeros: else DIAL_ERR_FORMAT) is checked. Errors: as expand, NOMEM. */
+dial_status dial_preprocess_transform_sparse(dial_ctx *ctx, const dial_feature *features,
+                                             size_t n_features, const double *center,
+                                             const double *spread, const dial_view *rows,
+                                             dial_csr **out);
+/* The learned scaling of a model (NULL, NULL when there is none), checked
+ * as dial_preprocess_transform checks it. Errors: DIAL_ERR_FORMAT. */
+dial_status dial_preprocess_scaling(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                    const dial_tensors *learned, const double **center,
+                                    const double **spread);
 
 /* Logs one warning (DIAL_LOG_WARN) per categorical feature of data that
  * looks like an identifier: more than DIAL_IDENTIFIER_MIN_LEVELS levels and

@@ -367,6 +367,12 @@ dial_status dial_importance_permutation_with(dial_ctx *ctx, const dial_model *mo
     out->repeats = repeats;
     dial_status status = importance_check(ctx, model, data, metric, repeats);
     if (status != DIAL_OK) return status;
+    /* A shuffle replaces a column of values, which sparse data's features
+     * do not have: they live in compressed rows. */
+    if (data->sparse)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "permutation importance does not take sparse data (a LIBSVM file) yet; "
+                         "for a linear model, dial inspect shows the coefficients");
     const dial_column *groups = options ? options->groups : NULL;
     size_t n_groups = 0, *group_start = NULL, *group_rows = NULL;
     if (groups) {

@@ -17,7 +17,7 @@
 
 /* Orders mirror dial_impute and dial_scale in data/preprocess.h. */
 const char *const dial_impute_choices[] = {"mean", "median", "most_frequent", "none", NULL};
-const char *const dial_scale_choices[] = {"none", "standard", "minmax", NULL};
+const char *const dial_scale_choices[] = {"none", "standard", "minmax", "maxabs", NULL};
 
 /* Longest knob value, condition value or name we accept from text. */
 #define KNOB_TEXT_MAX 256

@@ -462,18 +462,55 @@ static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *
     return check_unique(r, feature->levels, feature->n_levels, levels_path, "levels");
 }
 
+/* The schema of a model fitted on sparse data: "sparse": true and
+ * "n_features": N stand for N numeric features "f1" .. "fN". */
+/* As many features as a LIBSVM file may have (src/data/libsvm.c). */
+#define MODELFILE_MAX_SPARSE_FEATURES 1000000u
+
+static dial_status decode_sparse_features(const dial_modelfile_reader *r, const json_t *header,
+                                          dial_model *model) {
+    uint64_t n;
+    dial_status status =
+        dial_modelfile_count(r, header, "", "n_features", MODELFILE_MAX_SPARSE_FEATURES, &n);
+    if (status != DIAL_OK) return status;
+    status = alloc_array(r, (size_t)n, sizeof(dial_feature), (void **)&model->features);
+    if (status != DIAL_OK) return status;
+    model->n_features = (size_t)n;
+    model->sparse = true;
+    for (size_t j = 0; j < n; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%zu", j + 1);
+        model->features[j].type = DIAL_COLUMN_NUMERIC;
+        model->features[j].name = dial_strdup(r->ctx, name);
+        if (!model->features[j].name)
+            return dial_fail(r->ctx, DIAL_ERR_NOMEM, "%s: out of memory reading the features",
+                             r->name);
+    }
+    return DIAL_OK;
+}
+
 static dial_status decode_features(const dial_modelfile_reader *r, const json_t *header,
                                    dial_model *model) {
-    json_t *features;
+    json_t *sparse;
     dial_status status =
-        dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false, &features);
+        dial_modelfile_member(r, header, "", "sparse", DIAL_MODELFILE_BOOL, true, &sparse);
     if (status != DIAL_OK) return status;
-    size_t n = json_array_size(features);
-    status = alloc_array(r, n, sizeof(dial_feature), (void **)&model->features);
-    if (status != DIAL_OK) return status;
-    model->n_features = n;
+    json_t *features = NULL;
+    size_t n = 0;
+    if (sparse && json_is_true(sparse)) {
+        status = decode_sparse_features(r, header, model);
+        n = model->n_features;
+    } else {
+        status = dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false,
+                                       &features);
+        if (status != DIAL_OK) return status;
+        n = json_array_size(features);
+        status = alloc_array(r, n, sizeof(dial_feature), (void **)&model->features);
+        if (status != DIAL_OK) return status;
+        model->n_features = n;
+    }
     char path[64];
-    for (size_t j = 0; j < n && status == DIAL_OK; j++) {
+    for (size_t j = 0; features && j < n && status == DIAL_OK; j++) {
         snprintf(path, sizeof path, "features[%zu]", j);
         status = decode_feature(r, json_array_get(features, j), path, &model->features[j]);
     }

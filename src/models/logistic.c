@@ -34,6 +34,7 @@
 #include "core/alloc.h"
 #include "dial/model.h"
 #include "models/learned_check.h"
+#include "models/logistic_dual.h"
 
 static const char *const logistic_penalty_choices[] = {"l2", "l1", "none", NULL};
 static const char *const logistic_class_weight_choices[] = {"none", "balanced", NULL};
@@ -628,7 +629,7 @@ static dial_status logistic_minimise(dial_ctx *ctx, logistic_solver *sv, double 
 
 /* The weight of each row's loss: 1, or for balanced classes
  * n / (n_classes count(class)). NULL when out of memory. */
-static double *logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in, bool balanced) {
+double *dial_logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in, bool balanced) {
     size_t k = in->n_classes, n = in->n_rows;
     double *count = dial_calloc(ctx, k, sizeof *count);
     double *weight = dial_malloc(ctx, n * sizeof *weight + 1);
@@ -667,6 +668,7 @@ static dial_status logistic_fit(dial_ctx *ctx, const dial_knobs *knobs, const di
     const char *penalty = dial_knobs_choice(knobs, "penalty");
     double c = dial_knobs_float(knobs, "C");
     bool balanced = strcmp(dial_knobs_choice(knobs, "class_weight"), "balanced") == 0;
+    if (in->sparse) return dial_logistic_fit_sparse(ctx, knobs, in, learned);
     double tol = dial_knobs_float(knobs, "tol");
     long max_iter = dial_knobs_int(knobs, "max_iter");
 
@@ -690,7 +692,7 @@ static dial_status logistic_fit(dial_ctx *ctx, const dial_knobs *knobs, const di
     sv.mem.dim = lp.dim;
 
     size_t dim = lp.dim + 1; /* never 0 */
-    double *weight = logistic_row_weights(ctx, in, balanced);
+    double *weight = dial_logistic_row_weights(ctx, in, balanced);
     lp.weight = weight;
     lp.partial = dial_malloc(ctx, lp.n_blocks * dim * sizeof *lp.partial);
     lp.scratch =
@@ -854,6 +856,9 @@ static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
     dial_status status = logistic_weights(ctx, learned, in, &coef, &intercept, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
+    if (in->sparse)
+        return dial_logistic_score_sparse(ctx, in->sparse, coef, intercept, in->n_features, rows,
+                                          out);
     logistic_scorer sc = {.x = in->x,
                           .coef = coef,
                           .intercept = intercept,
@@ -887,4 +892,5 @@ const dial_model_family dial_model_logistic = {
     .predict = logistic_predict,
     .validate = logistic_validate,
     .coefficients = "coef",
+    .sparse_input = true,
 };

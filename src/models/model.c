@@ -126,6 +126,7 @@ static dial_status copy_schema(dial_ctx *ctx, const dial_dataset *data, dial_mod
     if (!model->target_name || !model->features)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory copying the feature schema");
     model->n_features = data->n_features;
+    model->sparse = data->sparse != NULL;
     for (size_t j = 0; j < data->n_features; j++) {
         const dial_column *col = data->features[j];
         dial_feature *feature = &model->features[j];
@@ -252,6 +253,25 @@ dial_status dial_model_transform(dial_ctx *ctx, const dial_model *model, const d
     return design_matrix(ctx, model, rows, x, &unseen);
 }
 
+/* Sparse rows, as a fit sees them (models/model_inputs.h): compressed for
+ * a family that takes them, else made dense within the cap. */
+static dial_status predict_sparse(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
+                                  double *value, double *proba) {
+    dial_model_inputs inputs;
+    dial_status status = dial_model_inputs_transform(
+        ctx, model->family, &model->knobs, model->features, model->n_features, &model->tensors,
+        rows, model->task, model->n_classes, &inputs, NULL);
+    if (status != DIAL_OK) return status;
+    /* As at predict on dense rows: the family is not told of one-hot
+     * blocks (sparse data has none). */
+    inputs.in.onehot = NULL;
+    inputs.in.n_onehot = 0;
+    dial_predict_output out = {.value = value, .proba = proba};
+    status = model->family->predict(ctx, &model->knobs, &model->tensors, &inputs.in, &out);
+    dial_model_inputs_free(&inputs);
+    return status;
+}
+
 dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
                                double *value, double *proba) {
     if (!model || !rows || !rows->data || !value)
@@ -268,6 +288,7 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
     dial_status status = check_feature_count(ctx, model, rows);
     if (status != DIAL_OK) return status;
     if (rows->n == 0) return DIAL_OK;
+    if (rows->data->sparse) return predict_sparse(ctx, model, rows, value, proba);
     double *x = NULL;
     size_t unseen = 0;
     status = design_matrix(ctx, model, rows, &x, &unseen);
@@ -341,11 +362,35 @@ static dial_status bind_columns(dial_ctx *ctx, const dial_model *model, const di
                      dial_model_target_column(model) + 1);
 }
 
+/* A model fitted on sparse data takes a LIBSVM file with any indices, as
+ * liblinear-predict does: feature j is the file's index j + 1, an index the
+ * model never saw is ignored, one the file lacks is 0 (a NULL feature). */
+static dial_status bind_sparse(dial_ctx *ctx, const dial_model *model, const dial_table *table,
+                               const dial_column **features) {
+    if (!table->sparse)
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "the model was fitted on sparse data (a LIBSVM file, %zu features) and "
+                         "predicts from one: give the rows in LIBSVM format",
+                         model->n_features);
+    for (size_t j = 0; j < model->n_features; j++)
+        features[j] = j + 1 < table->n_cols ? &table->cols[j + 1] : NULL;
+    return DIAL_OK;
+}
+
 static dial_status check_bound_types(dial_ctx *ctx, const dial_model *model,
                                      const dial_dataset *data) {
+    const dial_csr *sparse = data->sparse;
+    for (size_t i = 0; sparse && i < sparse->n_rows; i++)
+        for (size_t k = sparse->row_start[i]; k < sparse->row_start[i + 1]; k++)
+            if (!isfinite(sparse->value[k]))
+                return dial_fail(ctx, DIAL_ERR_DATA,
+                                 "feature 'f%u' has a non-finite value (%g) on row %zu: sparse "
+                                 "data takes finite numbers only",
+                                 (unsigned)sparse->col[k] + 1, sparse->value[k], i + 1);
     for (size_t j = 0; j < model->n_features; j++) {
         const dial_column *col = data->features[j];
-        if (model->features[j].type == DIAL_COLUMN_CATEGORICAL) continue;
+        /* A sparse feature's values were checked with the dataset's. */
+        if (!col || !col->values || model->features[j].type == DIAL_COLUMN_CATEGORICAL) continue;
         if (col->type == DIAL_COLUMN_CATEGORICAL)
             return dial_fail(ctx, DIAL_ERR_DATA,
                              "column '%s' is categorical (text) in the input but numeric in the "
@@ -378,7 +423,9 @@ dial_status dial_model_bind(dial_ctx *ctx, const dial_model *model, const dial_t
     data->n_features = model->n_features;
     data->target_index = -1;
     data->task = DIAL_TASK_AUTO;
-    dial_status status = bind_columns(ctx, model, table, data->features);
+    data->sparse = table->sparse;
+    dial_status status = model->sparse ? bind_sparse(ctx, model, table, data->features)
+                                       : bind_columns(ctx, model, table, data->features);
     if (status == DIAL_OK) status = check_bound_types(ctx, model, data);
     if (status != DIAL_OK) {
         dial_dataset_free(data);

@@ -7,7 +7,11 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "data/csr.h"
 #include "models/model_inputs.h"
+
+/* Above this size a dense matrix made of sparse data is said on stderr. */
+#define MODEL_INPUTS_DENSIFY_NOTE_BYTES ((size_t)16 << 20)
 
 /* The choice of a knob as an index into choices; fallback when the family
  * has no such knob. */
@@ -27,6 +31,65 @@ dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs 
 
 dial_scale dial_model_scale(const dial_knobs *knobs) {
     return (dial_scale)choice_index(knobs, "scale", dial_scale_choices, DIAL_SCALE_NONE);
+}
+
+dial_scale dial_model_scale_for(const dial_knobs *knobs, const dial_dataset *data) {
+    long i = dial_knobs_find(knobs, "scale");
+    /* LIBSVM and LIBLINEAR never scale sparse data; a family's default
+     * (standard, which centres) would make it dense. */
+    if (data->sparse && (i < 0 || !knobs->values[i].set_by_user)) return DIAL_SCALE_NONE;
+    return dial_model_scale(knobs);
+}
+
+/* Whether the rows of view, unscaled, are the data's compressed rows as
+ * they are: every row in order and feature j column j of n_features. */
+static bool sparse_as_is(const dial_view *view, size_t n_features) {
+    const dial_dataset *data = view->data;
+    if (view->n != data->sparse->n_rows || data->sparse->n_cols != n_features) return false;
+    for (size_t i = 0; view->rows && i < view->n; i++)
+        if (view->rows[i] != i) return false;
+    for (size_t j = 0; j < n_features; j++)
+        if (dial_csr_feature_column(data, j) != j) return false;
+    return true;
+}
+
+/* "logistic, naive_bayes": the built-in families that take sparse input. */
+static void sparse_families(char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < dial_model_family_count() && used + 1 < size; i++) {
+        const dial_model_family *f = dial_model_family_at(i);
+        if (!f->sparse_input) continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", f->name);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    if (!buf[0]) snprintf(buf, size, "none yet");
+}
+
+/* Whether sparse rows may be made dense for a family that takes dense
+ * input only: at most DIAL_DENSIFY_MAX_BYTES, said on stderr above
+ * MODEL_INPUTS_DENSIFY_NOTE_BYTES, refused above the cap. */
+static dial_status check_densify(dial_ctx *ctx, const dial_model_family *family, size_t n_rows,
+                                 size_t n_inputs) {
+    size_t bytes = dial_csr_dense_bytes(n_rows, n_inputs);
+    char families[256];
+    if (bytes > DIAL_DENSIFY_MAX_BYTES) {
+        sparse_families(families, sizeof families);
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "model '%s' does not take sparse input, and these %zu x %zu rows would "
+                         "take %zu MB dense (at most %zu MB); models that take sparse input: %s",
+                         family->name, n_rows, n_inputs, bytes >> 20,
+                         (size_t)DIAL_DENSIFY_MAX_BYTES >> 20, families);
+    }
+    if (bytes > MODEL_INPUTS_DENSIFY_NOTE_BYTES) {
+        sparse_families(families, sizeof families);
+        dial_log(ctx, DIAL_LOG_WARN,
+                 "model '%s' does not take sparse input: %zu x %zu rows made dense (%zu MB); "
+                 "models that take sparse input: %s",
+                 family->name, n_rows, n_inputs, bytes >> 20, families);
+    }
+    return DIAL_OK;
 }
 
 dial_status dial_model_inputs_schema(dial_ctx *ctx, const dial_dataset *data,
@@ -51,6 +114,7 @@ void dial_model_inputs_free(dial_model_inputs *inputs) {
     free(inputs->y);
     free(inputs->onehot);
     free(inputs->onehot_values);
+    dial_csr_free(inputs->sparse);
     memset(inputs, 0, sizeof *inputs);
 }
 
@@ -60,6 +124,30 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
                                         const dial_view *rows, dial_task task, size_t n_classes,
                                         dial_model_inputs *out, size_t *unseen) {
     memset(out, 0, sizeof *out);
+    size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
+    if (rows->data->sparse && family->sparse_input) {
+        if (unseen) *unseen = 0;
+        const double *center = NULL, *spread = NULL;
+        dial_status status =
+            dial_preprocess_scaling(ctx, features, n_features, learned, &center, &spread);
+        /* Every row in order, unscaled, each feature its own column: the
+         * data's rows are the input as they are, borrowed, not copied. */
+        bool borrow = status == DIAL_OK && !center && sparse_as_is(rows, n_features);
+        if (status == DIAL_OK && !borrow)
+            status = dial_preprocess_transform_sparse(ctx, features, n_features, center, spread,
+                                                      rows, &out->sparse);
+        if (status != DIAL_OK) return status;
+        out->in = (dial_fit_input){.n_rows = rows->n,
+                                   .n_features = n_inputs,
+                                   .task = task,
+                                   .n_classes = n_classes,
+                                   .sparse = borrow ? rows->data->sparse : out->sparse};
+        return DIAL_OK;
+    }
+    if (rows->data->sparse) {
+        dial_status status = check_densify(ctx, family, rows->n, n_inputs);
+        if (status != DIAL_OK) return status;
+    }
     bool keep_missing = dial_model_impute(family, knobs) == DIAL_IMPUTE_KEEP;
     dial_status status = dial_preprocess_transform_missing(ctx, features, n_features, learned, rows,
                                                            keep_missing, &out->x, unseen);
@@ -90,9 +178,9 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
                                   dial_model_inputs *out) {
     memset(out, 0, sizeof *out);
     const dial_dataset *data = train->data;
-    dial_status status =
-        dial_preprocess_fit(ctx, dial_model_impute(family, knobs), dial_model_scale(knobs),
-                            features, n_features, train, learned);
+    dial_status status = dial_preprocess_fit(ctx, dial_model_impute(family, knobs),
+                                             dial_model_scale_for(knobs, data), features,
+                                             n_features, train, learned);
     if (status != DIAL_OK) return status;
     dial_task task = dial_model_fit_task(family, data);
     status = dial_model_inputs_transform(ctx, family, knobs, features, n_features, learned, train,

@@ -22,6 +22,10 @@ typedef struct dial_model_inputs {
     double *y;         /* in.n_rows targets; NULL for rows without one */
     dial_onehot_block *onehot;
     double *onehot_values; /* what the blocks' off and on point into */
+    /* The rows when in.sparse is set (x NULL) and they were gathered;
+     * NULL when in.sparse borrows the data's own compressed rows (every
+     * row in order, unscaled), which must then outlive the input. */
+    dial_csr *sparse;
 } dial_model_inputs;
 
 /* The imputation the knobs ask for: DIAL_IMPUTE_KEEP in place of
@@ -30,6 +34,10 @@ typedef struct dial_model_inputs {
 dial_impute dial_model_impute(const dial_model_family *family, const dial_knobs *knobs);
 /* The scaling the knobs ask for (none for a family without a scale knob). */
 dial_scale dial_model_scale(const dial_knobs *knobs);
+/* The scaling a fit on data uses: dial_model_scale, except that on sparse
+ * data a scale the user did not set is none (LIBSVM and LIBLINEAR never
+ * scale; centring would make the data dense). */
+dial_scale dial_model_scale_for(const dial_knobs *knobs, const dial_dataset *data);
 
 /* The raw feature schema of data as the preprocessing reads it: *features
  * (malloc'ed, data->n_features entries; free with free) borrows its names
@@ -53,7 +61,10 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
                                   dial_model_inputs *out);
 
 /* Builds the input of rows with the preprocessing in learned (made by
- * dial_model_inputs_fit with the same family and knobs): the design
+ * dial_model_inputs_fit with the same family and knobs): on sparse data
+ * compressed rows for a family with sparse_input (in.sparse), else the
+ * rows made dense (refused with DIAL_ERR_UNSUPPORTED, naming the families
+ * that take sparse input, above DIAL_DENSIFY_MAX_BYTES); the design
  * matrix, the one-hot blocks, task and n_classes as given, and no target
  * (in.y NULL). Unseen categorical levels encode as all zeros and are
  * counted in *unseen (may be NULL). Same ownership and errors as

@@ -18,7 +18,10 @@ struct dial_model {
     size_t n_features;
     dial_feature *features; /* raw feature schema, owned */
     size_t n_inputs;        /* design-matrix columns */
-    dial_tensors tensors;   /* preprocess.* and the family's tensors */
+    /* Fitted on sparse data (a LIBSVM file): features are "f1" .. "fN",
+     * numeric, and it predicts from a LIBSVM file with any indices. */
+    bool sparse;
+    dial_tensors tensors; /* preprocess.* and the family's tensors */
     dial_model_facts facts;
     char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
 };

@@ -10,9 +10,13 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "data/csr.h"
 #include "dial/model.h"
+#include "models/naive_bayes_counts.h"
 
 static const char *const naive_bayes_prior_choices[] = {"empirical", "uniform", NULL};
+static const char *const naive_bayes_variant_choices[] = {"gaussian", "multinomial", "bernoulli",
+                                                          NULL};
 
 static const dial_knob_spec naive_bayes_knobs[] = {
     DIAL_PREPROCESS_KNOBS("none"),
@@ -36,6 +40,32 @@ static const dial_knob_spec naive_bayes_knobs[] = {
      .choices = naive_bayes_prior_choices,
      .condition = "",
      .doc = "class priors: the class shares of the training rows (empirical) or equal (uniform)"},
+    {.name = "variant",
+     .type = DIAL_KNOB_CHOICE,
+     .default_text = "gaussian",
+     .choices = naive_bayes_variant_choices,
+     .condition = "",
+     .doc = "the distribution of a feature within a class: gaussian (normal), multinomial (counts "
+            "or tf-idf of words, scikit-learn's MultinomialNB) or bernoulli (a word present or "
+            "not, BernoulliNB); the last two take sparse input as it is"},
+    /* Not searched by default (no search range), so that the default
+     * search of naive_bayes stays what it was; --space can search it. */
+    {.name = "alpha",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "1",
+     .lower = 0,
+     .upper = INFINITY,
+     .condition = "variant=multinomial|bernoulli",
+     .doc = "additive (Laplace/Lidstone) smoothing of the counts, as scikit-learn's alpha "
+            "(default 1; below 1e-10 taken as 1e-10)"},
+    {.name = "binarize",
+     .type = DIAL_KNOB_FLOAT,
+     .default_text = "0",
+     .lower = 0,
+     .upper = INFINITY,
+     .condition = "variant=bernoulli",
+     .doc = "a feature counts as present when its value is above this (scikit-learn's binarize, "
+            "default 0)"},
 };
 
 static const dial_param_doc naive_bayes_params[] = {
@@ -46,12 +76,64 @@ static const dial_param_doc naive_bayes_params[] = {
      "variance of each feature within each class (divided by the class's rows), plus "
      "var_smoothing times the largest variance of a feature over all training rows; like "
      "scikit-learn's var_ (the standard deviation is its square root)"},
+    {"feature_log_prob", "n_classes x n_features",
+     "variant=multinomial and bernoulli (in place of mean and var): log probability of each "
+     "feature (a word) within each class, smoothed by alpha; scikit-learn's feature_log_prob_"},
 };
+
+/* Which variant the knobs ask for: 0 gaussian, 1 multinomial, 2 bernoulli. */
+static int naive_bayes_variant(const dial_knobs *knobs) {
+    const char *variant = dial_knobs_choice(knobs, "variant");
+    return strcmp(variant, "multinomial") == 0 ? 1 : strcmp(variant, "bernoulli") == 0 ? 2 : 0;
+}
+
+/* The gaussian variant works on dense rows: sparse ones are made dense
+ * (within DIAL_DENSIFY_MAX_BYTES, as the pipeline would for a dense-only
+ * family), giving the very matrix the dense path gets. *dense_in is in,
+ * or a copy whose x the caller frees (*x). */
+static dial_status naive_bayes_dense(dial_ctx *ctx, const dial_fit_input *in,
+                                     dial_fit_input *dense_in, double **x) {
+    *dense_in = *in;
+    *x = NULL;
+    if (!in->sparse) return DIAL_OK;
+    if (dial_csr_dense_bytes(in->n_rows, in->n_features) > DIAL_DENSIFY_MAX_BYTES)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "naive_bayes variant=gaussian does not take sparse input, and these %zu x "
+                         "%zu rows are too large to make dense; use variant=multinomial or "
+                         "bernoulli",
+                         in->n_rows, in->n_features);
+    dial_status status = dial_csr_to_dense(ctx, in->sparse, x);
+    dense_in->x = *x;
+    dense_in->sparse = NULL;
+    return status;
+}
 
 /* Learns priors, means and variances. Two passes (mean, then squared
  * deviations) keep the variances accurate for features far from zero. */
+static dial_status naive_bayes_fit_checked(dial_ctx *ctx, const dial_knobs *knobs,
+                                           const dial_fit_input *in, int variant,
+                                           dial_tensors *learned);
+
 static dial_status naive_bayes_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
                                    dial_tensors *learned) {
+    int variant = naive_bayes_variant(knobs);
+    if (variant == 0) {
+        dial_fit_input dense_in;
+        double *x = NULL;
+        dial_status status = naive_bayes_dense(ctx, in, &dense_in, &x);
+        if (status == DIAL_OK)
+            status = naive_bayes_fit_checked(ctx, knobs, &dense_in, variant, learned);
+        free(x);
+        return status;
+    }
+    return naive_bayes_fit_checked(ctx, knobs, in, variant, learned);
+}
+
+/* Checks the target and values, then fits the variant (0: gaussian, here;
+ * 1, 2: models/naive_bayes_counts.h). */
+static dial_status naive_bayes_fit_checked(dial_ctx *ctx, const dial_knobs *knobs,
+                                           const dial_fit_input *in, int variant,
+                                           dial_tensors *learned) {
     size_t n = in->n_rows, d = in->n_features, c_count = in->n_classes;
     if (in->task != DIAL_TASK_CLASSIFICATION || c_count == 0)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
@@ -64,6 +146,7 @@ static dial_status naive_bayes_fit(dial_ctx *ctx, const dial_knobs *knobs, const
                              "naive_bayes: target of row %zu is %g, expected a class index in "
                              "0..%zu",
                              i, in->y[i], c_count - 1);
+        if (in->sparse) continue; /* sparse values are finite (the dataset checks) */
         for (size_t j = 0; j < d; j++)
             if (!isfinite(in->x[i * d + j]))
                 return dial_fail(ctx, DIAL_ERR_DATA,
@@ -72,6 +155,7 @@ static dial_status naive_bayes_fit(dial_ctx *ctx, const dial_knobs *knobs, const
                                  j, i, in->x[i * d + j]);
     }
 
+    if (variant) return dial_naive_bayes_fit_counts(ctx, knobs, in, variant == 2, learned);
     double *prior = NULL, *mean = NULL, *var = NULL;
     size_t shape[2] = {c_count, d};
     dial_status status =
@@ -206,11 +290,20 @@ static dial_status naive_bayes_predict(dial_ctx *ctx, const dial_knobs *knobs,
                                        const dial_tensors *learned, const dial_fit_input *in,
                                        dial_predict_output *out) {
     size_t d = in->n_features, c_count = in->n_classes;
-    (void)knobs;
     if (in->task != DIAL_TASK_CLASSIFICATION || c_count == 0)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "naive_bayes does classification only (with at least one class), got %s",
                          dial_task_name(in->task));
+    int variant = naive_bayes_variant(knobs);
+    if (variant) return dial_naive_bayes_predict_counts(ctx, knobs, learned, in, variant == 2, out);
+    if (in->sparse) {
+        dial_fit_input dense_in;
+        double *x = NULL;
+        dial_status status = naive_bayes_dense(ctx, in, &dense_in, &x);
+        if (status == DIAL_OK) status = naive_bayes_predict(ctx, knobs, learned, &dense_in, out);
+        free(x);
+        return status;
+    }
     const double *prior = NULL, *mean = NULL, *var = NULL;
     dial_status status = naive_bayes_tensor(ctx, learned, "class_prior", 1, c_count, 0, &prior);
     if (status == DIAL_OK) status = naive_bayes_tensor(ctx, learned, "mean", 2, c_count, d, &mean);
@@ -285,4 +378,5 @@ const dial_model_family dial_model_naive_bayes = {
     .nonparametric_doc = NULL,
     .fit = naive_bayes_fit,
     .predict = naive_bayes_predict,
+    .sparse_input = true,
 };

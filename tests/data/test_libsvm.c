@@ -1,4 +1,4 @@
-/* The LIBSVM reader: the bundled heart_scale data, sparse rows made dense,
+/* The LIBSVM reader: the bundled heart_scale data, rows kept sparse,
  * comments, and the exact messages of every error. */
 #include "test_support.h"
 
@@ -13,6 +13,16 @@ static dial_table *parse(dial_ctx *ctx, const char *text) {
     assert_dial_ok(ctx, dial_libsvm_parse(ctx, "t.libsvm", text, strlen(text), &table));
     assert_non_null(table);
     return table;
+}
+
+/* Cell (row i, column j) of a LIBSVM table: the label for column 0, else
+ * the compressed entry of column j - 1 (0 when absent). */
+static double cell(const dial_table *table, size_t j, size_t i) {
+    if (j == 0) return table->cols[0].values[i];
+    const dial_csr *m = table->sparse;
+    for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
+        if (m->col[k] == j - 1) return m->value[k];
+    return 0;
 }
 
 static void parse_fails(const char *text, const char *expected) {
@@ -40,14 +50,20 @@ static void heart_scale_has_270_rows_a_label_and_13_features(void **state) {
      * 10:-0.225806 12:1 13:-1 (feature 11 absent, so 0) */
     double first[] = {1, 0.708333,  1,  1,         -0.320755, -0.105023, -1,
                       1, -0.419847, -1, -0.225806, 0,         1,         -1};
-    for (size_t j = 0; j < 14; j++) assert_true(table->cols[j].values[0] == first[j]);
+    for (size_t j = 0; j < 14; j++) assert_true(cell(table, j, 0) == first[j]);
     size_t positive = 0;
     for (size_t i = 0; i < table->n_rows; i++) {
-        double label = table->cols[0].values[i];
+        double label = cell(table, 0, i);
         assert_true(label == 1 || label == -1);
         positive += label == 1 ? 1 : 0;
     }
     assert_int_equal(positive, 120);
+    /* Read sparse, never dense: the features have no column of values. */
+    assert_non_null(table->sparse);
+    assert_int_equal(table->sparse->n_rows, 270);
+    assert_int_equal(table->sparse->n_cols, 13);
+    for (size_t j = 1; j < 14; j++) assert_null(table->cols[j].values);
+    assert_int_equal(table->sparse->row_start[1], 12); /* the first row's 12 entries */
     dial_table_free(table);
     dial_ctx_free(ctx);
 }
@@ -71,7 +87,7 @@ static void table_read_picks_libsvm_by_content(void **state) {
     assert_dial_ok(ctx, dial_table_read(ctx, path, NULL, &table));
     assert_int_equal(table->n_rows, 2);
     assert_int_equal(table->n_cols, 4);
-    assert_true(table->cols[3].values[0] == 2);
+    assert_true(cell(table, 3, 0) == 2);
     dial_table_free(table);
     /* A .txt of comma-separated values stays CSV. */
     const char *csv = "a,b\n1,2\n";
@@ -94,11 +110,16 @@ static void absent_features_are_zero_and_columns_reach_the_largest_index(void **
     assert_int_equal(table->n_rows, 3);
     assert_int_equal(table->n_cols, 8);
     assert_string_equal(table->cols[7].name, "f7");
-    assert_true(table->cols[0].values[1] == 3);
-    assert_true(table->cols[1].values[0] == 1.5 && table->cols[1].values[2] == 0);
-    assert_true(table->cols[7].values[2] == -20 && table->cols[7].values[0] == 0);
+    assert_true(cell(table, 0, 1) == 3);
+    assert_true(cell(table, 1, 0) == 1.5 && cell(table, 1, 2) == 0);
+    assert_true(cell(table, 7, 2) == -20 && cell(table, 7, 0) == 0);
     for (size_t j = 2; j < 7; j++)
-        for (size_t i = 0; i < 3; i++) assert_true(table->cols[j].values[i] == 0);
+        for (size_t i = 0; i < 3; i++) assert_true(cell(table, j, i) == 0);
+    /* Two entries kept for three rows of eight columns; the empty row is
+     * an empty range. */
+    assert_int_equal(table->sparse->row_start[3], 2);
+    assert_int_equal(table->sparse->row_start[1], table->sparse->row_start[2]);
+    assert_int_equal(table->sparse->col[1], 6);
     dial_table_free(table);
     dial_ctx_free(ctx);
 }
@@ -110,8 +131,8 @@ static void comments_blank_lines_crlf_and_tabs_are_accepted(void **state) {
         parse(ctx, "# header comment\r\n\r\n+1\t1:1  2:2 # trailing\r\n   \n-1 2:3\r\n");
     assert_int_equal(table->n_rows, 2);
     assert_int_equal(table->n_cols, 3);
-    assert_true(table->cols[0].values[0] == 1 && table->cols[0].values[1] == -1);
-    assert_true(table->cols[2].values[0] == 2 && table->cols[2].values[1] == 3);
+    assert_true(cell(table, 0, 0) == 1 && cell(table, 0, 1) == -1);
+    assert_true(cell(table, 2, 0) == 2 && cell(table, 2, 1) == 3);
     dial_table_free(table);
     dial_ctx_free(ctx);
 }

@@ -194,11 +194,11 @@ static void type_names(void **state) {
 static void preprocess_choices_keep_their_order(void **state) {
     (void)state;
     const char *impute[] = {"mean", "median", "most_frequent", "none"};
-    const char *scale[] = {"none", "standard", "minmax"};
+    const char *scale[] = {"none", "standard", "minmax", "maxabs"};
     for (size_t i = 0; i < 4; i++) assert_string_equal(dial_impute_choices[i], impute[i]);
     assert_null(dial_impute_choices[4]);
-    for (size_t i = 0; i < 3; i++) assert_string_equal(dial_scale_choices[i], scale[i]);
-    assert_null(dial_scale_choices[3]);
+    for (size_t i = 0; i < 4; i++) assert_string_equal(dial_scale_choices[i], scale[i]);
+    assert_null(dial_scale_choices[4]);
 }
 
 /* ---- floats ---------------------------------------------------------------------------- */

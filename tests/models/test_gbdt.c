@@ -80,12 +80,12 @@ static void free_split(split_data *s) {
 }
 
 static dial_fit_input train_input(const split_data *s) {
-    return (dial_fit_input){s->x_train, s->n_train,   s->d, s->y_train,
-                            s->task,    s->n_classes, NULL, 0};
+    return (dial_fit_input){s->x_train,   s->n_train, s->d, s->y_train, s->task,
+                            s->n_classes, NULL,       0,    NULL};
 }
 
 static dial_fit_input test_input(const split_data *s) {
-    return (dial_fit_input){s->x_test, s->n_test, s->d, NULL, s->task, s->n_classes, NULL, 0};
+    return (dial_fit_input){s->x_test, s->n_test, s->d, NULL, s->task, s->n_classes, NULL, 0, NULL};
 }
 
 /* Fits on the training rows with threads threads; the caller clears

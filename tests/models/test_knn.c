@@ -68,12 +68,12 @@ static void free_split(split_data *s) {
 }
 
 static dial_fit_input train_input(const split_data *s) {
-    return (dial_fit_input){s->x_train, s->n_train,   s->d, s->y_train,
-                            s->task,    s->n_classes, NULL, 0};
+    return (dial_fit_input){s->x_train,   s->n_train, s->d, s->y_train, s->task,
+                            s->n_classes, NULL,       0,    NULL};
 }
 
 static dial_fit_input test_input(const split_data *s) {
-    return (dial_fit_input){s->x_test, s->n_test, s->d, NULL, s->task, s->n_classes, NULL, 0};
+    return (dial_fit_input){s->x_test, s->n_test, s->d, NULL, s->task, s->n_classes, NULL, 0, NULL};
 }
 
 /* Fits on the training rows and predicts the test rows into value (and
@@ -272,8 +272,8 @@ static void test_equal_distances_go_to_the_first_training_row(void **state) {
         dial_knobs knobs =
             test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=1", algorithms[a], NULL});
         dial_tensors learned = {0};
-        dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-        dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+        dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+        dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
         double value;
         assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
         assert_dial_ok(ctx, dial_model_knn.predict(ctx, &knobs, &learned, &test,
@@ -291,8 +291,8 @@ static void test_tied_vote_goes_to_the_smallest_class(void **state) {
     const double x[] = {1, 2, 10}, y[] = {2, 1, 0}, query[] = {1.5};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=2", NULL});
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input train = {x, 3, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     double value, proba[3];
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     assert_dial_ok(ctx, dial_model_knn.predict(ctx, &knobs, &learned, &test,
@@ -311,8 +311,8 @@ static void test_exact_match_takes_all_the_distance_weight(void **state) {
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=3", "weights=distance", NULL});
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     double value, proba[2];
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     assert_dial_ok(ctx, dial_model_knn.predict(ctx, &knobs, &learned, &test,
@@ -331,8 +331,8 @@ static void test_distance_weighted_regression_is_the_weighted_mean(void **state)
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_knn, (const char *const[]){"k=2", "weights=distance", NULL});
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 3, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0};
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input train = {x, 3, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     double value;
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     assert_dial_ok(ctx, dial_model_knn.predict(ctx, &knobs, &learned, &test,
@@ -393,7 +393,7 @@ static void test_fit_keeps_copies_of_the_training_rows(void **state) {
     double x[] = {1, 2, 3, 4, 5, 6}, y[] = {0, 1, 1};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 3, 2, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 3, 2, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     const dial_tensor *tx = dial_tensors_find(&learned, "x"),
                       *ty = dial_tensors_find(&learned, "y");
@@ -426,7 +426,7 @@ static void test_predict_without_x_is_a_format_error(void **state) {
                    dial_tensors_add(ctx, &learned, "y", DIAL_F64, 1, (size_t[]){2}, (void **)&y));
     const double query[] = {0, 0};
     double value;
-    dial_fit_input test = {query, 1, 2, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input test = {query, 1, 2, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_error(
         ctx,
         dial_model_knn.predict(ctx, &knobs, &learned, &test, &(dial_predict_output){&value, NULL}),
@@ -442,8 +442,8 @@ static void test_predict_rejects_rows_of_another_width(void **state) {
     const double x[] = {1, 2, 3, 4}, y[] = {0, 1}, query[] = {1, 2, 3};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 2, 2, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
-    dial_fit_input test = {query, 1, 3, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 2, 2, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
+    dial_fit_input test = {query, 1, 3, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     double value;
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     assert_dial_error(
@@ -463,10 +463,10 @@ static void test_predict_rejects_a_stored_class_out_of_range(void **state) {
     const double x[] = {1, 2}, y[] = {0, 1}, query[] = {1};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));
     ((double *)dial_tensors_find(&learned, "y")->data)[1] = 7;
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     double value;
     assert_dial_error(
         ctx,
@@ -483,7 +483,7 @@ static void test_fit_rejects_a_missing_feature_value(void **state) {
     const double x[] = {1, NAN}, y[] = {0, 1};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_error(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned), DIAL_ERR_DATA,
                       "knn: feature 0 of row 1 is nan; impute missing values first");
     assert_int_equal(learned.count, 0);

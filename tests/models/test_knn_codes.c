@@ -192,11 +192,11 @@ static void test_unseen_and_irregular_queries_predict_as_the_dense_rows(void **s
     hand_row(q + 5, 0.3, -1, 0.1);
     hand_row(q + 10, 0.05, 0, 0.9);
     q[12] = 0.3;
-    dial_fit_input train = {x, 6, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1};
+    dial_fit_input train = {x, 6, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1, NULL};
     dial_fit_input dense_train = train;
     dense_train.onehot = NULL;
     dense_train.n_onehot = 0;
-    dial_fit_input query = {q, 3, 5, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input query = {q, 3, 5, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     const char *const metrics[][3] = {
         {"metric=euclidean", "k=3"}, {"metric=manhattan", "k=2"}, {"metric=minkowski", "p=2.5"}};
     for (size_t m = 0; m < 3; m++) {
@@ -226,7 +226,7 @@ static void test_fit_refuses_a_row_that_is_not_one_hot(void **state) {
     hand_row(x, 0, 0, 0);
     hand_row(x + 5, 1, 2, 1);
     x[5 + 2] = block_on[1]; /* row 1 has two levels on */
-    dial_fit_input train = {x, 2, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1};
+    dial_fit_input train = {x, 2, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1, NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned), DIAL_ERR_ARGUMENT,
@@ -244,8 +244,8 @@ static void test_damaged_codes_are_refused_at_validation(void **state) {
     double x[2 * 5], y[2] = {0, 1};
     hand_row(x, 0, 0, 0);
     hand_row(x + 5, 1, 2, 1);
-    dial_fit_input train = {x, 2, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1};
-    dial_fit_input shape = {NULL, 0, 5, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 2, 5, y, DIAL_TASK_CLASSIFICATION, 2, &one_block, 1, NULL};
+    dial_fit_input shape = {NULL, 0, 5, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_knn, NULL);
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_knn.fit(ctx, &knobs, &train, &learned));

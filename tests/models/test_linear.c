@@ -90,8 +90,8 @@ static void free_split(split_data *s) {
 }
 
 static dial_fit_input train_input(const split_data *s) {
-    return (dial_fit_input){s->x_train,           s->n_train, s->d, s->y_train,
-                            DIAL_TASK_REGRESSION, 0,          NULL, 0};
+    return (dial_fit_input){s->x_train, s->n_train, s->d, s->y_train, DIAL_TASK_REGRESSION,
+                            0,          NULL,       0,    NULL};
 }
 
 /* Fits the family on the standardised diabetes training rows. */
@@ -261,7 +261,7 @@ static void test_duplicate_columns_give_the_minimum_norm_solution(void **state) 
     }
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
-    dial_fit_input in = {x, 6, 2, y, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input in = {x, 6, 2, y, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned));
     const double *coef = tensor_data(&learned, "coef", 2);
@@ -318,7 +318,7 @@ static void test_predict_is_the_intercept_plus_the_weighted_sum(void **state) {
                                          (void **)&data));
     memcpy(data, intercept, sizeof intercept);
     dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
-    dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_linear.predict(ctx, &knobs, &learned, &in,
                                                   &(dial_predict_output){value, NULL}));
     assert_float_equal(value[0], 1.5, 1e-15);
@@ -365,7 +365,7 @@ static void test_classification_is_refused(void **state) {
     double x[2] = {0, 1}, y[2] = {0, 1};
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
-    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_linear.fit(ctx, &knobs, &in, &learned), DIAL_ERR_UNSUPPORTED,
                       "model 'linear' does regression only, not classification; use 'logistic' "
@@ -397,7 +397,7 @@ static void test_predict_without_coef_is_a_format_error(void **state) {
     double x[2] = {0, 1}, value[2];
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_linear, NULL);
-    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(
         ctx,
@@ -416,7 +416,7 @@ static void test_predict_with_coef_of_the_wrong_length_is_a_format_error(void **
     size_t shape[1] = {3};
     assert_dial_ok(ctx,
                    dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 1, shape, (void **)&data));
-    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     assert_dial_error(
         ctx,
         dial_model_linear.predict(ctx, &knobs, &learned, &in, &(dial_predict_output){value, NULL}),

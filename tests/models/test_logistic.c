@@ -254,7 +254,7 @@ static void test_l1_fit_meets_the_optimality_conditions(void **state) {
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_logistic,
                    (const char *const[]){"penalty=l1", "C=0.5", "tol=1e-8", "max_iter=5000", NULL});
-    dial_fit_input in = {x, n, p, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, n, p, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
     const double *w = dial_tensors_find(&learned, "coef")->data;
@@ -345,7 +345,7 @@ static void test_known_weights_predict_through_the_sigmoid(void **state) {
                                          (void **)&data));
     data[0] = -1;
     dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
-    dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, 2, 2, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_logistic.predict(ctx, &knobs, &learned, &in,
                                                     &(dial_predict_output){value, proba}));
     assert_float_equal(value[0], 1.0, 0);
@@ -375,11 +375,11 @@ static void test_without_inputs_the_intercept_is_the_log_odds(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_logistic, (const char *const[]){"tol=1e-10", NULL});
-    dial_fit_input in = {x, 4, 0, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, 4, 0, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned));
     assert_float_equal(*(double *)dial_tensors_find(&learned, "intercept")->data, log(3.0), 1e-8);
-    dial_fit_input one = {x, 1, 0, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input one = {x, 1, 0, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_logistic.predict(ctx, &knobs, &learned, &one,
                                                     &(dial_predict_output){value, proba}));
     assert_float_equal(value[0], 1.0, 0);
@@ -396,7 +396,7 @@ static void test_regression_is_refused(void **state) {
     double x[2] = {0, 1}, y[2] = {0.5, 1.5};
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
-    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned),
                       DIAL_ERR_UNSUPPORTED,
@@ -412,7 +412,7 @@ static void test_a_class_index_out_of_range_is_a_data_error(void **state) {
     double x[2] = {0, 1}, y[2] = {0, 5};
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
-    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, 2, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_logistic.fit(ctx, &knobs, &in, &learned), DIAL_ERR_DATA,
                       "logistic: target of row 2 is 5, expected a class index in 0..1");
@@ -425,7 +425,7 @@ static void test_predict_without_coef_is_a_format_error(void **state) {
     double x[2] = {0, 1}, value[2];
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_logistic, NULL);
-    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(ctx,
                       dial_model_logistic.predict(ctx, &knobs, &learned, &in,
@@ -446,7 +446,7 @@ static void test_predict_with_too_few_weight_rows_is_a_format_error(void **state
         ctx, dial_tensors_add(ctx, &learned, "coef", DIAL_F64, 2, coef_shape, (void **)&data));
     assert_dial_ok(ctx, dial_tensors_add(ctx, &learned, "intercept", DIAL_F64, 1, intercept_shape,
                                          (void **)&data));
-    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input in = {x, 2, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     assert_dial_error(ctx,
                       dial_model_logistic.predict(ctx, &knobs, &learned, &in,
                                                   &(dial_predict_output){value, NULL}),

@@ -51,12 +51,12 @@ static void free_split(split_data *s) {
 
 static dial_fit_input train_input(const split_data *s) {
     return (dial_fit_input){s->x_train,   s->n_train, s->d, s->y_train, DIAL_TASK_CLASSIFICATION,
-                            s->n_classes, NULL,       0};
+                            s->n_classes, NULL,       0,    NULL};
 }
 
 static dial_fit_input test_input(const split_data *s) {
     return (dial_fit_input){s->x_test,    s->n_test, s->d, NULL, DIAL_TASK_CLASSIFICATION,
-                            s->n_classes, NULL,      0};
+                            s->n_classes, NULL,      0,    NULL};
 }
 
 /* Log loss as the reference script computes it: probabilities clipped to
@@ -282,8 +282,8 @@ static void test_class_absent_from_training_is_never_predicted(void **state) {
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_naive_bayes, (const char *const[]){"priors=uniform", NULL});
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-    dial_fit_input test = {query, 3, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+    dial_fit_input test = {query, 3, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     double value[3], proba[9];
     assert_dial_ok(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned));
     const double *prior = dial_tensors_find(&learned, "class_prior")->data;
@@ -324,7 +324,7 @@ static void test_regression_is_unsupported(void **state) {
     const double x[] = {0, 1}, y[] = {0.5, 1.5};
     dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0};
+    dial_fit_input train = {x, 2, 1, y, DIAL_TASK_REGRESSION, 0, NULL, 0, NULL};
     assert_dial_error(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned),
                       DIAL_ERR_UNSUPPORTED,
                       "naive_bayes does classification only (with at least one class), got "
@@ -346,7 +346,7 @@ static void test_predict_without_var_is_a_format_error(void **state) {
                                          (void **)&data));
     const double query[] = {0};
     double value;
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_error(ctx,
                       dial_model_naive_bayes.predict(ctx, &knobs, &learned, &test,
                                                      &(dial_predict_output){&value, NULL}),
@@ -362,8 +362,8 @@ static void test_predict_rejects_a_negative_variance(void **state) {
     const double x[] = {0, 1, 10, 11}, y[] = {0, 0, 1, 1}, query[] = {3};
     dial_knobs knobs = test_knobs(ctx, &dial_model_naive_bayes, NULL);
     dial_tensors learned = {0};
-    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
-    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0};
+    dial_fit_input train = {x, 4, 1, y, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
+    dial_fit_input test = {query, 1, 1, NULL, DIAL_TASK_CLASSIFICATION, 2, NULL, 0, NULL};
     assert_dial_ok(ctx, dial_model_naive_bayes.fit(ctx, &knobs, &train, &learned));
     ((double *)dial_tensors_find(&learned, "var")->data)[1] = -1;
     double value;

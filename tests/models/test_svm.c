@@ -448,8 +448,8 @@ static void test_dual_coef_layout_reproduces_the_decisions(void **state) {
     /* three classes on a line, one feature */
     const double x[] = {0, 0.5, 1, 3, 3.5, 4, 7, 7.5, 8}, y[] = {0, 0, 0, 1, 1, 1, 2, 2, 2};
     const double query[] = {0.2, 3.7, 7.9, 1.7, 5.9};
-    dial_fit_input train = {x, 9, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-    dial_fit_input test = {query, 5, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input train = {x, 9, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+    dial_fit_input test = {query, 5, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_svm.fit(ctx, &knobs, &train, &learned));
     double value[5];
@@ -664,8 +664,8 @@ static void test_a_class_missing_from_the_training_rows_is_never_predicted(void 
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     const double x[] = {0, 0.3, 0.6, 3, 3.3, 3.6}, y[] = {0, 0, 0, 2, 2, 2};
     const double query[] = {0.1, 3.5, 1.8};
-    dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-    dial_fit_input test = {query, 3, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+    dial_fit_input test = {query, 3, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_svm.fit(ctx, &knobs, &train, &learned));
     const int64_t *n_support = dial_tensors_find(&learned, "n_support")->data;
@@ -942,8 +942,8 @@ static void predict_after(void (*edit)(dial_tensors *), const char *const *setti
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, settings);
     const double x[] = {0, 0.2, 1, 1.2, 2, 2.2}, y[] = {0, 0, 1, 1, 2, 2};
-    dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
-    dial_fit_input test = {x, 6, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0};
+    dial_fit_input train = {x, 6, 1, y, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
+    dial_fit_input test = {x, 6, 1, NULL, DIAL_TASK_CLASSIFICATION, 3, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_ok(ctx, dial_model_svm.fit(ctx, &knobs, &train, &learned));
     edit(&learned);

@@ -71,16 +71,27 @@ dial_model *test_fit_file(dial_ctx *ctx, const dial_model_family *family, const 
     return model;
 }
 
+/* Feature j of row i as read: the column's value, or the entry of a
+ * sparse file's compressed rows (0 when absent; feature j is column j). */
+static double raw_value(const dial_dataset *data, size_t j, size_t i) {
+    if (data->features[j]->values) return data->features[j]->values[i];
+    const dial_csr *m = data->sparse;
+    for (size_t k = m->row_start[i]; k < m->row_start[i + 1]; k++)
+        if (m->col[k] == j) return m->value[k];
+    return 0;
+}
+
 /* Feature j of row i, scaled to [-1, 1] over every row when asked. */
 static double fold_value(const dial_dataset *data, size_t j, size_t i, bool scale_pm1) {
-    const double *v = data->features[j]->values;
-    if (!scale_pm1) return v[i];
-    double low = v[0], high = v[0];
+    if (!scale_pm1) return raw_value(data, j, i);
+    double low = raw_value(data, j, 0), high = low;
     for (size_t r = 1; r < data->n_rows; r++) {
-        low = v[r] < low ? v[r] : low;
-        high = v[r] > high ? v[r] : high;
+        double v = raw_value(data, j, r);
+        low = v < low ? v : low;
+        high = v > high ? v : high;
     }
-    return high > low ? 2 * (v[i] - low) / (high - low) - 1 : 0;
+    double v = raw_value(data, j, i);
+    return high > low ? 2 * (v - low) / (high - low) - 1 : 0;
 }
 
 test_fold test_load_fold(const char *path, const char *target, size_t stride, bool scale_pm1) {

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Sparse text classification: dial against liblinear-train and scikit-learn.
+
+Makes text-like LIBSVM data with bench/gen_text.py (tf-idf, 5 classes, a
+50,000-word vocabulary by default), holds out every fifth row as the test
+set, and fits on the same training file:
+
+- dial fit logistic (sparse input: LIBLINEAR's dual coordinate descent,
+  one class against the rest, C=1, the intercept as -B 1);
+- liblinear-train -s 0 (primal L2 logistic regression), -s 7 (its dual),
+  -s 2 and -s 1 (L2- and L1-loss linear SVM), all -c 1 -B 1;
+- dial fit naive_bayes -s variant=multinomial (alpha 1);
+- scikit-learn's LogisticRegression(solver="liblinear") and
+  LogisticRegression(solver="saga"), LinearSVC and MultinomialNB, on the
+  same CSR data (when the Python running this script has scikit-learn;
+  Debian's python3-sklearn is /usr/bin/python3's).
+
+Each run is one process under /usr/bin/time -v: its wall time (fit and
+predict, the file read included) and peak memory (maximum resident set
+size). The table gives the test accuracy, and time and memory as ratios to
+liblinear-train -s 0's.
+
+    python3 bench/sparse.py --dial build/dial            # 100,000 x 50,000
+    python3 bench/sparse.py --dial build/dial --quick    # 2,000 x 5,000
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+SKLEARN_FIT = r"""
+import sys
+from sklearn.datasets import load_svmlight_files
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+from sklearn.naive_bayes import MultinomialNB
+train, test, which = sys.argv[1], sys.argv[2], sys.argv[3]
+x, y, xt, yt = load_svmlight_files([train, test])
+if which == "liblinear":
+    model = LogisticRegression(solver="liblinear", C=1.0)
+elif which == "saga":
+    model = LogisticRegression(solver="saga", C=1.0, max_iter=1000)
+elif which == "multinomialnb":
+    model = MultinomialNB(alpha=1.0)
+else:
+    model = LinearSVC(C=1.0)
+model.fit(x, y)
+print("accuracy", (model.predict(xt) == yt).mean())
+"""
+
+
+def timed(command):
+    """Runs command under /usr/bin/time -v: (stdout, seconds, peak MB)."""
+    done = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    hours, minutes, seconds = wall.groups()
+    elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+    return done.stdout, elapsed, rss / 1024.0
+
+
+def labels(path):
+    with open(path) as f:
+        return [line.split(None, 1)[0] for line in f if line.strip()]
+
+
+def accuracy(predicted, truth):
+    hits = sum(float(p) == float(t) for p, t in zip(predicted, truth))
+    return 100.0 * hits / len(truth)
+
+
+def run_dial(dial, train, test, work, family="logistic", settings=("C=1",)):
+    model = os.path.join(work, family + ".dial")
+    out = os.path.join(work, family + ".csv")
+    knobs = [arg for s in settings for arg in ("-s", s)]
+    _, fit_s, fit_mb = timed([dial, "fit", family, train] + knobs + ["-o", model])
+    _, pred_s, pred_mb = timed([dial, "predict", model, test, "-o", out])
+    with open(out) as f:
+        predicted = [line.strip() for line in f][1:]
+    return fit_s + pred_s, max(fit_mb, pred_mb), accuracy(predicted, labels(test))
+
+
+def run_liblinear(solver, train, test, work):
+    model = os.path.join(work, f"liblinear_{solver}.model")
+    out = os.path.join(work, f"liblinear_{solver}.out")
+    _, fit_s, fit_mb = timed(["liblinear-train", "-q", "-s", solver, "-c", "1", "-B", "1",
+                              train, model])
+    _, pred_s, pred_mb = timed(["liblinear-predict", test, model, out])
+    with open(out) as f:
+        predicted = [line.strip() for line in f]
+    return fit_s + pred_s, max(fit_mb, pred_mb), accuracy(predicted, labels(test))
+
+
+def run_sklearn(which, train, test):
+    stdout, seconds, mb = timed([sys.executable, "-c", SKLEARN_FIT, train, test, which])
+    return seconds, mb, 100.0 * float(stdout.split()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--dial", default=os.path.join(HERE, "..", "build", "dial"))
+    p.add_argument("--quick", action="store_true", help="2,000 rows, 5,000 words")
+    p.add_argument("--rows", type=int, default=100000)
+    p.add_argument("--vocabulary", type=int, default=50000)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+    if a.quick:
+        a.rows, a.vocabulary = 2000, 5000
+    try:
+        import sklearn  # noqa: F401
+        have_sklearn = True
+    except ImportError:
+        have_sklearn = False
+    with tempfile.TemporaryDirectory() as work:
+        whole = os.path.join(work, "text.libsvm")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_text.py"), "--rows", str(a.rows),
+                        "--vocabulary", str(a.vocabulary), "--seed", str(a.seed), "-o", whole],
+                       check=True)
+        train, test = os.path.join(work, "train.libsvm"), os.path.join(work, "test.libsvm")
+        with open(whole) as f, open(train, "w") as tr, open(test, "w") as te:
+            for i, line in enumerate(f):
+                (te if i % 5 == 0 else tr).write(line)
+        nnz = sum(len(line.split()) - 1 for line in open(train))
+        print(f"{a.rows} rows x {a.vocabulary} words, 5 classes; training file {nnz} nonzeros "
+              f"({nnz * 12 / 2**20:.0f} MB as CSR); test: every fifth row")
+        results = []
+        results.append(("dial fit logistic", *run_dial(a.dial, train, test, work)))
+        results.append(("dial fit naive_bayes (multinomial)",
+                        *run_dial(a.dial, train, test, work, "naive_bayes",
+                                  ("variant=multinomial",))))
+        for solver, name in (("0", "liblinear-train -s 0"), ("7", "liblinear-train -s 7"),
+                             ("2", "liblinear-train -s 2 (SVM)"),
+                             ("1", "liblinear-train -s 1 (SVM)")):
+            results.append((name, *run_liblinear(solver, train, test, work)))
+        if have_sklearn:
+            for which, name in (("liblinear", "sklearn LogisticRegression(liblinear)"),
+                                ("saga", "sklearn LogisticRegression(saga)"),
+                                ("svc", "sklearn LinearSVC"),
+                                ("multinomialnb", "sklearn MultinomialNB")):
+                results.append((name, *run_sklearn(which, train, test)))
+        else:
+            print("scikit-learn is not importable by this Python: its rows are left out")
+        base = next(r for r in results if r[0] == "liblinear-train -s 0")
+        print(f"{'run':40} {'seconds':>8} {'MB':>7} {'accuracy':>9} {'time x':>7} {'mem x':>6}")
+        for name, seconds, mb, acc in results:
+            print(f"{name:40} {seconds:8.2f} {mb:7.0f} {acc:8.2f}% {seconds / base[1]:7.2f} "
+                  f"{mb / base[2]:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

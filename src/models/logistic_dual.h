@@ -1,0 +1,41 @@
+/*
+ * Logistic regression on sparse rows: LIBLINEAR's dual coordinate descent,
+ * one class against the rest (src/models/logistic_dual.c). Internal to the
+ * logistic family (src/models/logistic.c), which keeps its dense solver for
+ * dense rows.
+ */
+#ifndef DIAL_LOGISTIC_DUAL_H
+#define DIAL_LOGISTIC_DUAL_H
+
+#include "dial/model.h"
+
+/* Fits the L2-penalised weights on in->sparse (in->n_rows x n_features,
+ * classes in in->y): coef gets rows x n_features weights and intercept
+ * rows values, rows being 1 for two classes (the score of the second) and
+ * n_classes otherwise (each class against the rest). c is the knob C,
+ * row_weight each row's class weight; with fit_intercept the intercept is
+ * the weight of a constant feature 1, penalised (LIBLINEAR's -B 1).
+ * Errors: DIAL_ERR_NOMEM. */
+dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, double c,
+                                   const double *row_weight, bool fit_intercept, double *coef,
+                                   double *intercept);
+
+/* The fit of the logistic family on sparse input (in->sparse): the
+ * tensors "coef" and "intercept" of the dense fit, from
+ * dial_logistic_fit_dual with the knobs' C, class weights and intercept.
+ * Errors: DIAL_ERR_UNSUPPORTED for a penalty other than l2, NOMEM. */
+dial_status dial_logistic_fit_sparse(dial_ctx *ctx, const dial_knobs *knobs,
+                                     const dial_fit_input *in, dial_tensors *learned);
+
+/* Each row's class weight: 1, or n / (n_classes x count of its class) when
+ * balanced (src/models/logistic.c). malloc'ed; NULL when out of memory. */
+double *dial_logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in, bool balanced);
+
+/* Predicts the rows of x as logistic_predict does dense ones: the class of
+ * the largest score, probabilities from the sigmoid (two classes) or the
+ * softmax of the scores. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_csr *x, const double *coef,
+                                       const double *intercept, size_t p, size_t rows,
+                                       dial_predict_output *out);
+
+#endif
