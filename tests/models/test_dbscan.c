@@ -76,7 +76,8 @@ static void test_dbscan_labels_equal_scikit_learns(void **state) {
         assert_dial_ok(ctx, dial_model_transform(ctx, model, &all, &x));
         dial_tensors learned = {0};
         dial_fit_input in = {
-            x, data->n_rows, dial_model_n_inputs(model), NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+            x, data->n_rows, dial_model_n_inputs(model), NULL, DIAL_TASK_CLUSTERING, 0, NULL,
+            0, NULL};
         assert_dial_ok(ctx, dial_model_dbscan.fit(ctx, &knobs, &in, &learned));
         char *text = malloc(data->n_rows + 1);
         double *value = malloc(data->n_rows * sizeof *value);
@@ -131,7 +132,7 @@ static void test_a_dbscan_model_survives_its_file(void **state) {
         ctx, dial_tensors_add(ctx, &learned, "core_labels", DIAL_I64, 1, &one, (void **)&labels));
     assert_dial_ok(ctx,
                    dial_tensors_add(ctx, &learned, "n_noise", DIAL_I64, 1, &one, (void **)&noise));
-    dial_fit_input in = {far, 1, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {far, 1, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_predict_output out = {&value, NULL};
     assert_dial_ok(ctx, dial_model_dbscan.predict(ctx, &knobs, &learned, &in, &out));
     assert_true(value == -1);

@@ -114,7 +114,7 @@ static void test_gmm_matches_scikit_learn_from_the_same_start(void **state) {
             double *weights = malloc(k * sizeof *weights), *means = malloc(k * d * sizeof *means);
             double *cov = malloc(gmm_covariance_size(kinds[t], k, d) * sizeof *cov);
             reference_start(&rows, k, kinds[t], weights, means, cov);
-            dial_fit_input in = {rows.x, rows.n, d, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+            dial_fit_input in = {rows.x, rows.n, d, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
             dial_tensors learned = {0};
             assert_dial_ok(ctx, dial_gmm_fit_from(ctx, &knobs, &in, weights, means, cov, &learned));
             double bound = scalar(&learned, "lower_bound");
@@ -165,7 +165,8 @@ static void test_gmm_fits_from_its_own_starts(void **state) {
                 ctx, &dial_model_gmm,
                 (const char *const[]){"n_components=3", types[t],
                                       init ? "init=random" : "init=kmeans", "n_init=10", NULL});
-            dial_fit_input in = {rows.x, rows.n, rows.d, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+            dial_fit_input in = {rows.x, rows.n, rows.d, NULL, DIAL_TASK_CLUSTERING,
+                                 0,      NULL,   0,      NULL};
             dial_tensors learned = {0};
             assert_dial_ok(ctx, dial_model_gmm.fit(ctx, &knobs, &in, &learned));
             assert_dial_ok(ctx, dial_model_gmm.validate(ctx, &knobs, &learned, &in));
@@ -186,7 +187,7 @@ static void test_gmm_survives_a_degenerate_component(void **state) {
     dial_ctx *ctx = test_ctx();
     double x[16] = {0, 0, 0, 0, 0, 0, 0, 0, 5, 1, 6, 2, 5, 3, 7, 1};
     double weights[2] = {0.5, 0.5}, means[4] = {0, 0, 6, 2}, cov[8] = {1, 0, 0, 1, 1, 0, 0, 1};
-    dial_fit_input in = {x, 8, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {x, 8, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_gmm,
                                   (const char *const[]){"n_components=2", "scale=none", NULL});
     dial_tensors learned = {0};
@@ -228,7 +229,7 @@ static void test_a_gmm_model_survives_its_file(void **state) {
     assert_dial_ok(ctx, dial_model_predict(ctx, model, &all, a, NULL));
     assert_dial_ok(ctx, dial_model_predict(ctx, loaded, &all, b, NULL));
     assert_memory_equal(a, b, 150 * sizeof *a);
-    dial_fit_input in = {NULL, 0, 4, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {NULL, 0, 4, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_tensors broken = {0};
     size_t three = 3, shape[2] = {3, 4};
     double *weights = NULL, *means = NULL;

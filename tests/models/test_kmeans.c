@@ -44,7 +44,8 @@ static void free_rows(labelled_rows *rows) {
 }
 
 static dial_fit_input cluster_input(const labelled_rows *rows) {
-    return (dial_fit_input){rows->x, rows->n, rows->d, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    return (dial_fit_input){rows->x, rows->n, rows->d, NULL, DIAL_TASK_CLUSTERING,
+                            0,       NULL,    0,       NULL};
 }
 
 /* The start of the reference script: centroid c at row (c * 37 + 5) % n. */
@@ -285,7 +286,7 @@ static void test_kmeans_refuses_tensors_that_do_not_fit(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, &dial_model_kmeans, (const char *const[]){"k=3", NULL});
-    dial_fit_input in = {NULL, 0, 4, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {NULL, 0, 4, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_kmeans.validate(ctx, &knobs, &learned, &in), DIAL_ERR_FORMAT,
                       "kmeans: the learned tensor 'centroids' is missing");
@@ -324,7 +325,7 @@ static void test_kmeans_says_what_is_wrong_with_its_rows(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     double x[6] = {1, 2, 3, 4, NAN, 6};
-    dial_fit_input in = {x, 3, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {x, 3, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_knobs knobs = test_knobs(ctx, &dial_model_kmeans, (const char *const[]){"k=4", NULL});
     dial_tensors learned = {0};
     assert_dial_error(ctx, dial_model_kmeans.fit(ctx, &knobs, &in, &learned), DIAL_ERR_ARGUMENT,
@@ -347,7 +348,7 @@ static void test_kmeans_fills_an_empty_cluster(void **state) {
     dial_ctx *ctx = test_ctx();
     double x[8] = {0, 0, 0, 0, 0, 0, 10, 10};
     double start[4] = {0, 0, 100, 100};
-    dial_fit_input in = {x, 4, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0};
+    dial_fit_input in = {x, 4, 2, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
     dial_knobs knobs =
         test_knobs(ctx, &dial_model_kmeans, (const char *const[]){"k=2", "scale=none", NULL});
     dial_tensors learned = {0};
