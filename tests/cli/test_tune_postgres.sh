@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Studies in PostgreSQL: dial tune, trials, best and studies on a
+# Studies in PostgreSQL: dial tune, trials, best, studies, report, ask,
+# tell and knob-importance on a
 # postgresql:// URL work as on a file (the same trials for the same seed), a
 # password never shows, a newer schema is refused, and 8 workers started at
 # once on one study run exactly --trials trials between them, each number
@@ -72,6 +73,30 @@ current="the report page"
 ! grep -qF hunter2 "$TMP/r.html" || fail "the page holds the password"
 grep -qF "$SHOWN: a study of knn, 8 trials" "$TMP/r.html" || fail "the page does not name the study's storage"
 passed=$((passed + 1))
+
+# ---- ask and tell, and knob-importance, as on a file
+ASK=(--study-name qa --space x=float:-5..10 --space n=int:1..8 --sampler random --seed 5)
+for where in file postgres; do
+    study="$TMP/qa.db"
+    [[ $where == postgres ]] && study="$URL"
+    check 0 "sampler: random" ask "$study" "${ASK[@]}" --count 12 --json
+    keep "asked-$where"
+    for number in $(seq 0 11); do
+        check 0 "" tell "$study" --study-name qa "$number" "$((number * 7 % 5)).25"
+    done
+done
+no_password
+check 1 "dial: trial 3 of study 'qa' in $SHOWN is already complete (value 1.25); it was told before" tell "$URL" --study-name qa 3 1
+check 0 "" ask "$URL" --study-name qa --json
+json_ok 'j["number"] == 12'
+current="the trials asked of PostgreSQL and of a file"
+cmp -s "$TMP/asked-file" "$TMP/asked-postgres" || fail "they differ"
+passed=$((passed + 1))
+check 0 "" knob-importance "$TMP/qa.db" --study-name qa --json
+keep importance-sqlite.json
+check 0 "" knob-importance "$URL" --study-name qa --json
+no_password
+json_ok 'j == json.load(open(sys.argv[1].replace("/out", "/importance-sqlite.json")))'
 
 # ---- errors name the server without its password
 check 0 "" best "$URL" --study-name iris
