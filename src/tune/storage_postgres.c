@@ -4,7 +4,11 @@
  *
  * Durability: every write is its own committed transaction, as in SQLite;
  * the server's own settings (synchronous_commit, fsync) decide what a
- * power cut keeps.
+ * power cut keeps. The two that hold the study's row lock (a start and a
+ * finish) commit without waiting for the disk, so the lock is not held
+ * through a flush; the worker's next write (a start's params) or a write
+ * of its own right after (a finish) waits for the flush instead, outside
+ * the lock (storage_postgres_trials.c).
  *
  * Concurrency: no table locks. A trial start locks its study's row
  * (SELECT ... FOR UPDATE) for one short transaction: the row holds the
