@@ -157,8 +157,8 @@ static int read_whole_trial(dial_ctx *ctx, pg_storage *store, int64_t trial_id,
     PQclear(row);
     /* The child queries of list_body with the trial's number in front. */
     static const char *const child_sql[] = {
-        [PARAMS] = "SELECT 0, name, kind, value, text FROM trial_params WHERE trial_id = $1 "
-                   "ORDER BY position",
+        [PARAMS] = ("SELECT 0, name, kind, value, text FROM trial_params WHERE trial_id = $1 "
+                    "ORDER BY position"),
         [VALUES] = "SELECT 0, step, value FROM trial_values WHERE trial_id = $1 ORDER BY step",
         [PATHS] = "SELECT 0, step, value FROM trial_path WHERE trial_id = $1 ORDER BY step",
     };
