@@ -134,10 +134,8 @@ typedef struct load_arg {
     bool created;
 } load_arg;
 
-/* The params of a record under owner: a trial (queue false) or a queue
- * entry. */
-static int write_params(pg_storage *store, bool queue, int64_t owner,
-                        const dial_trial_record *record) {
+int dial_pg_write_params(pg_storage *store, bool queue, int64_t owner,
+                         const dial_trial_record *record) {
     for (size_t i = 0; i < record->n_params; i++) {
         pg_params params = {0};
         dial_pg_param_int(&params, owner);
@@ -201,7 +199,7 @@ static int write_trial(pg_storage *store, int64_t study_id, const dial_storage_s
     if (!row) return PG_ERROR;
     int64_t trial_id = dial_pg_int(row, 0, 0);
     PQclear(row);
-    if (write_params(store, false, trial_id, trial) != PG_DONE ||
+    if (dial_pg_write_params(store, false, trial_id, trial) != PG_DONE ||
         write_steps(store, false, trial_id, trial->intermediate_steps, trial->intermediate_values,
                     trial->n_intermediate) != PG_DONE ||
         write_steps(store, true, trial_id, trial->path_steps, trial->path_values, trial->n_path) !=
@@ -223,7 +221,8 @@ static int write_queue(pg_storage *store, int64_t study_id, const dial_trial_lis
         if (!row) return PG_ERROR;
         int64_t queue_id = dial_pg_int(row, 0, 0);
         PQclear(row);
-        if (write_params(store, true, queue_id, &queue->items[i]) != PG_DONE) return PG_ERROR;
+        if (dial_pg_write_params(store, true, queue_id, &queue->items[i]) != PG_DONE)
+            return PG_ERROR;
     }
     return PG_DONE;
 }

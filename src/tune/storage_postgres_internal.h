@@ -155,4 +155,9 @@ dial_status dial_pg_rename_study(dial_ctx *ctx, void *self, const char *from, co
 dial_status dial_pg_enqueue(dial_ctx *ctx, void *self, int64_t study_id,
                             const dial_trial_record *params, bool *added);
 
+/* Inserts record's params, in order, under owner: a trial's (queue
+ * false) or a queue entry's (queue true). Inside the caller's
+ * transaction; PG_DONE or PG_ERROR. */
+int dial_pg_write_params(pg_storage *store, bool queue, int64_t owner,
+                         const dial_trial_record *record);
 #endif

@@ -397,22 +397,7 @@ static int push_entry(pg_storage *store, const enqueue_arg *arg) {
     if (!entry) return PG_ERROR;
     int64_t queue_id = dial_pg_int(entry, 0, 0);
     PQclear(entry);
-    const dial_trial_record *params = arg->params;
-    for (size_t i = 0; i < params->n_params; i++) {
-        pg_params row = {0};
-        dial_pg_param_int(&row, queue_id);
-        dial_pg_param_int(&row, (int64_t)i);
-        dial_pg_param_text(&row, params->param_names[i]);
-        dial_pg_param_text(&row, dial_param_kind_name(params->param_kinds[i]));
-        dial_pg_param_double(&row, params->param_values[i]);
-        dial_pg_param_text(&row, params->param_texts[i]);
-        if (dial_pg_command(store,
-                            "INSERT INTO param_queue_params (queue_id, position, name, kind, "
-                            "value, text) VALUES ($1, $2, $3, $4, $5, $6)",
-                            &row) != PG_DONE)
-            return PG_ERROR;
-    }
-    return PG_DONE;
+    return dial_pg_write_params(store, true, queue_id, arg->params);
 }
 
 static int enqueue_body(dial_ctx *ctx, pg_storage *store, void *p, dial_status *status) {

@@ -89,6 +89,9 @@ no_password
 check 1 "dial: trial 3 of study 'qa' in $SHOWN is already complete (value 1.25); it was told before" tell "$URL" --study-name qa 3 1
 check 0 "" ask "$URL" --study-name qa --json
 json_ok 'j["number"] == 12'
+# a configuration enqueued in PostgreSQL is the next trial's
+check 0 "" ask "$URL" --study-name qa --enqueue "x=2.5,n=3" --json
+json_ok 'j == {"number": 13, "knobs": {"x": 2.5, "n": 3}}'
 current="the trials asked of PostgreSQL and of a file"
 cmp -s "$TMP/asked-file" "$TMP/asked-postgres" || fail "they differ"
 passed=$((passed + 1))
