@@ -291,5 +291,31 @@ if $OPEN_MPI; then
     json_ok 'sum(t["state"] == "failed" for t in j["trials"]) == 1'
     json_ok "sum($STALE for t in j[\"trials\"]) == 1"
     json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in j["trials"]) == 1 for t in j["trials"] if '"$STALE)"
+
+    # With 2 ranks, rank 1 killed: no other rank is left, but rank 0
+    # evaluates too, so the run still reaches its total, alone.
+    alone_run=(run --study alone.db --space 'x=float:0..10' --trials 16 --seed 5 --sampler random
+        --heartbeat 2s --mpi --quiet --log-dir alone -- sh -c 'sleep 0.2; echo {x}')
+    current="$LAUNCHER -np 2 --enable-recovery dial ${alone_run[*]}, rank 1 killed"
+    timeout 120 "$LAUNCHER" -np 2 "${LAUNCHER_FLAGS[@]}" --enable-recovery "$DIAL" "${alone_run[@]}" \
+        >"$TMP/alone-run.out" 2>"$TMP/alone-run.err" &
+    launcher=$!
+    for _ in $(seq 600); do
+        [[ -f alone.db && $("$DIAL" trials alone.db --csv 2>/dev/null | grep -c ',complete,') -ge 3 ]] && break
+        sleep 0.1
+    done
+    victim=$(rank_pid 1 "--study alone.db")
+    [[ -n "$victim" ]] || fail "rank 1 of the two-rank job was not found"
+    kill -9 "$victim"
+    wait "$launcher"
+    [[ $? -ne 124 ]] || fail "the job did not end after rank 1 died: $(cat "$TMP/alone-run.err")"
+    grep -qxF "dial: warning: rank 1 stopped answering (MPI: no message within the heartbeat period); the other ranks went on, and its trial's params were queued for them" \
+        "$TMP/alone-run.err" || fail "rank 0 did not warn of rank 1: $(cat "$TMP/alone-run.err")"
+    grep -qxF "study default in alone.db: 16 trials (16 complete, 0 pruned, 0 failed), 16 of them in this run" \
+        "$TMP/alone-run.out" || fail "rank 0 alone did not reach the total: $(cat "$TMP/alone-run.out" "$TMP/alone-run.err")"
+    passed=$((passed + 2))
+    "$DIAL" trials alone.db --json >"$TMP/out"
+    json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 16'
+    json_ok "sum($STALE for t in j[\"trials\"]) <= 1"
 fi
 finish
