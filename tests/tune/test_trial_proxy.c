@@ -75,12 +75,34 @@ static size_t direct_rungs(void *p, int64_t max_resource, int64_t *rungs, size_t
 static const dial_trial_proxy_ops direct_ops = {direct_suggest, direct_report, direct_report_path,
                                                 direct_should_prune, direct_rungs};
 
+/* The objective as the run calls it here (not through evaluate): counts
+ * its trials. */
+typedef struct counted_here {
+    const dial_space *space;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* evaluated grew */
+    int evaluated;
+} counted_here;
+
+static dial_status counted_objective(void *p, dial_trial *trial, double *value, bool *pruned) {
+    counted_here *self = p;
+    pthread_mutex_lock(&self->lock);
+    self->evaluated++;
+    pthread_cond_broadcast(&self->changed);
+    pthread_mutex_unlock(&self->lock);
+    return objective((void *)self->space, trial, value, pruned);
+}
+
 typedef struct elsewhere {
     const dial_space *space;
     dial_ctx *ctx;
     int local_jobs; /* the last slots, which must not come here */
     pthread_mutex_t lock;
     int evaluated; /* trials evaluated here */
+    /* With local_jobs: the local objective's count. Each trial here waits
+     * until a local slot has run one, so the local slots get trials
+     * however the threads are scheduled. */
+    counted_here *local;
 } elsewhere;
 
 static dial_status evaluate_elsewhere(void *p, int slot, dial_trial *trial, double *value,
@@ -90,6 +112,12 @@ static dial_status evaluate_elsewhere(void *p, int slot, dial_trial *trial, doub
     pthread_mutex_lock(&self->lock);
     self->evaluated++;
     pthread_mutex_unlock(&self->lock);
+    if (self->local_jobs > 0) {
+        pthread_mutex_lock(&self->local->lock);
+        while (self->local->evaluated == 0)
+            pthread_cond_wait(&self->local->changed, &self->local->lock);
+        pthread_mutex_unlock(&self->local->lock);
+    }
     stand_in link = {trial, 0};
     dial_trial *proxy = NULL;
     dial_ctx *ctx = dial_ctx_clone(self->ctx, 1);
@@ -113,22 +141,6 @@ static dial_status evaluate_elsewhere(void *p, int slot, dial_trial *trial, doub
     return status;
 }
 
-/* The objective as the run calls it here (not through evaluate): counts
- * its trials. */
-typedef struct counted_here {
-    const dial_space *space;
-    pthread_mutex_t lock;
-    int evaluated;
-} counted_here;
-
-static dial_status counted_objective(void *p, dial_trial *trial, double *value, bool *pruned) {
-    counted_here *self = p;
-    pthread_mutex_lock(&self->lock);
-    self->evaluated++;
-    pthread_mutex_unlock(&self->lock);
-    return objective((void *)self->space, trial, value, pruned);
-}
-
 /* Runs N_TRIALS (here, or through the stand-in but for the last
  * local_jobs slots) and returns every trial as a line of text: number,
  * state, value, params and intermediate values. *remote_trials and
@@ -146,8 +158,8 @@ static char *run_counted(dial_ctx *ctx, dial_sampler_kind kind, const char *prun
                                         .pruner = pruner};
     dial_study *study = NULL;
     assert_dial_ok(ctx, dial_study_open(ctx, &study_options, &study));
-    elsewhere there = {&space, ctx, local_jobs, PTHREAD_MUTEX_INITIALIZER, 0};
-    counted_here local = {&space, PTHREAD_MUTEX_INITIALIZER, 0};
+    counted_here local = {&space, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    elsewhere there = {&space, ctx, local_jobs, PTHREAD_MUTEX_INITIALIZER, 0, &local};
     dial_optimize_options options = {.n_trials = N_TRIALS,
                                      .jobs = JOBS,
                                      .evaluate = remote ? evaluate_elsewhere : NULL,
@@ -326,7 +338,7 @@ static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
                                         .seed = 5};
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, dial_study_open(f->ctx, &study_options, &study));
-    dying self = {.there = {&space, f->ctx, 0, PTHREAD_MUTEX_INITIALIZER, 0}};
+    dying self = {.there = {&space, f->ctx, 0, PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
     pthread_mutex_init(&self.lock, NULL);
     pthread_cond_init(&self.changed, NULL);
     dial_optimize_options options = {.n_trials = N_TRIALS,
