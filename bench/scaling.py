@@ -12,9 +12,10 @@ an objective function that sleeps 10 ms in the worker's own process
 
   dial-postgres  W `dial run --jobs 1` processes on one study in PostgreSQL
   dial-sqlite    W `dial run --jobs 1` processes on one SQLite file
-  dial-mpi       `mpirun -np W+1 dial run --mpi` (rank 0 coordinates and
-                 writes a SQLite study; --oversubscribe where cores run out,
-                 since the objective sleeps)
+  dial-mpi       `mpirun -np W dial run --mpi` (every rank evaluates; rank
+                 0 also serves the others and writes a SQLite study;
+                 --oversubscribe where cores run out, since the objective
+                 sleeps)
   dial-c-postgres W bench/scaling_worker processes (the C API: the 10 ms
                  sleep runs in the worker's own process, as Optuna's does)
                  on one study in PostgreSQL
@@ -253,7 +254,7 @@ class Bench:
                                           workers, total)
         if backend == "dial-mpi":
             study = os.path.join(self.folder, f"{name}.db")
-            command = mpirun_prefix(workers + 1) + self.dial_run(study, name, total, ["--mpi"])
+            command = mpirun_prefix(workers) + self.dial_run(study, name, total, ["--mpi"])
             return self.time_dial([command], study, name)
         if backend in ("dial-c-postgres", "dial-c-sqlite"):
             study = self.postgres_url if backend == "dial-c-postgres" else \

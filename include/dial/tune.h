@@ -529,6 +529,11 @@ typedef struct dial_optimize_options {
      * slots going on (`--mpi`: the slot's rank died; its trial, abandoned,
      * goes stale and runs again on another slot). NULL = every slot stays. */
     bool (*slot_open)(void *user, int slot);
+    /* With evaluate: the last local_jobs slots (jobs - local_jobs .. jobs - 1)
+     * run the objective here, as without evaluate, and are always open
+     * (slot_open is not asked for them): `--mpi`'s rank 0 evaluates too.
+     * 0 = none; at most jobs. */
+    int local_jobs;
 } dial_optimize_options;
 
 DIAL_API dial_status dial_study_optimize(dial_ctx *ctx, dial_study *study,

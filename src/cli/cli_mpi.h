@@ -1,12 +1,13 @@
 /* cli_mpi.h: `dial tune --mpi` and `dial run --mpi` (docs/mpi.md).
  *
  * Under `mpirun -np N`, every rank runs the same command line. Rank 0
- * holds the study and its sampler and runs the search as `--jobs N-1`
- * would, except that each job's objective runs on a rank of its own
- * (1 .. N-1): dial_optimize_options.evaluate sends the trial there, then
- * serves that rank's suggestions, reports and pruning questions until the
- * result comes back. The other ranks evaluate, on proxy trials, with the
- * same objective code as --jobs, and print nothing. Built from
+ * holds the study and its sampler and runs the search as `--jobs N`
+ * would, except that jobs 0 .. N-2 each run their objective on a rank of
+ * their own (1 .. N-1): dial_optimize_options.evaluate sends the trial
+ * there, then serves that rank's suggestions, reports and pruning
+ * questions until the result comes back. Job N-1 runs on rank 0 itself
+ * (local_jobs). The other ranks evaluate, on proxy trials, with the same
+ * objective code as --jobs, and print nothing. Built from
  * src/cli/mpi/ when CMake finds MPI, else from src/cli/mpi/absent.c,
  * whose cli_mpi_start fails with the way to get it. */
 #ifndef DIAL_CLI_MPI_H
@@ -25,19 +26,21 @@ void cli_mpi_quiet_other_ranks(int argc, char **argv);
 void cli_mpi_quiet_started(void);
 
 /* Starts MPI (once per process). On success *out is the session:
- * cli_mpi_finish ends it. Errors (one line on ctx): built without MPI,
- * started with one rank only (nothing would evaluate), MPI refusing the
- * threads rank 0 needs. */
+ * cli_mpi_finish ends it. A job of one rank is fine: rank 0 alone runs
+ * the trials, as --jobs 1. Errors (one line on ctx): built without MPI,
+ * MPI refusing the threads rank 0 needs. */
 dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out);
 int cli_mpi_rank(const cli_mpi *mpi);
-/* The ranks that evaluate trials: every rank but 0. */
+/* The ranks that evaluate trials: every rank, 0 too. */
 int cli_mpi_workers(const cli_mpi *mpi);
 
-/* Rank 0: sends the trials of options' run to the other ranks (sets
- * jobs, evaluate, evaluate_user and slot_open). A rank evaluating a trial
- * sends a beat four times per heartbeat period (0 = 60 s); one silent for
- * a whole period is given up as dead, as a study's silent trial is: its
- * trial runs again on the other ranks, which go on. study_path (NULL: in
+/* Rank 0: sends the trials of options' run to the other ranks and keeps
+ * one job for itself (sets jobs to the number of ranks, local_jobs to 1,
+ * evaluate, evaluate_user and slot_open; the command's objective runs
+ * rank 0's trials). A rank evaluating a trial sends a beat four times per
+ * heartbeat period (0 = 60 s); one silent for a whole period is given up
+ * as dead, as a study's silent trial is: its trial runs again on the
+ * other ranks and rank 0, which go on to the run's total. study_path (NULL: in
  * memory) is named when the launcher ends the job (SIGTERM): rank 0 then
  * says where the finished trials are and how to continue, and exits 1. */
 void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds,
@@ -62,12 +65,6 @@ dial_status cli_mpi_receive_setup(dial_ctx *ctx, cli_mpi *mpi, char **out);
  * than wait. Errors: MPI's (a rank 0 that died). */
 dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objective, void *user,
                           const char *setup_error);
-
-/* Rank 0 after its run: why the run stopped short ("rank 2 stopped
- * answering (MPI: ...)", the first rank given up) when every evaluating
- * rank was given up; NULL while one was left (the run went on without the
- * dead ones, and cli_mpi_finish warns). The caller then tells it. */
-const char *cli_mpi_dead_rank(cli_mpi *mpi);
 
 /* Ends the session: rank 0 first warns of ranks given up in a run that
  * went on, and tells every other rank that the run is over (whether or

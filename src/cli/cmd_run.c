@@ -80,8 +80,8 @@ static const cli_command run_command = {
         "                        whole grid for grid; no limit with --timeout alone)\n"
         "  --timeout TIME        start no trial after TIME: 90, 90s, 10m, 1h\n"
         "  -j, --jobs N          programs run at once (default 1)\n"
-        "  --mpi                 under mpirun -np N: rank 0 holds the study, ranks 1..N-1\n"
-        "                        run the programs, as --jobs N-1 would (docs/mpi.md)\n"
+        "  --mpi                 under mpirun -np N: rank 0 holds the study, and every\n"
+        "                        rank runs programs, as --jobs N would (docs/mpi.md)\n"
         "  --timeout-trial TIME  stop a program that runs longer, and fail its trial\n"
         "  --log-dir DIR         where each trial's output goes (default runs)\n"
         "  --heartbeat TIME      a trial of another worker silent this long is taken for\n"
@@ -345,14 +345,6 @@ static int serve_rank0(dial_ctx *ctx, cli_mpi *mpi, const cli_options *opts, con
     return outcome == DIAL_OK ? 0 : 1;
 }
 
-/* The last line of a --mpi run that gave up a rank. */
-static int rank_lost(const cli_options *opts, const char *why) {
-    return cli_error(CLI_EXIT_FAILURE,
-                     "%s; every finished trial is kept in %s: run the same command again to "
-                     "continue",
-                     why, opts->study);
-}
-
 /* ---- the command ------------------------------------------------------------------ */
 
 int cli_cmd_run(int argc, char **argv) {
@@ -375,7 +367,7 @@ int cli_cmd_run(int argc, char **argv) {
         cli_options_free(&opts);
         return cli_error(CLI_EXIT_USAGE,
                          "--jobs and --mpi cannot be combined: under --mpi the programs run at "
-                         "once are the ranks but rank 0 (mpirun -np N runs N-1)");
+                         "once are the ranks (mpirun -np N runs N)");
     }
     const char *log_dir = opts.log_dir ? opts.log_dir : DEFAULT_LOG_DIR;
     int jobs = (opts.given & CLI_OPT_JOBS) ? opts.jobs : 1;
@@ -490,10 +482,7 @@ int cli_cmd_run(int argc, char **argv) {
         cli_progress_clear(&progress);
         cli_progress_free(&progress);
         if (outcome == DIAL_OK) outcome = count_trials(ctx, study, &after);
-        if (cli_mpi_dead_rank(mpi))
-            status = rank_lost(&opts, cli_mpi_dead_rank(mpi));
-        else if (outcome != DIAL_OK)
-            status = cli_fail(ctx, outcome);
+        if (outcome != DIAL_OK) status = cli_fail(ctx, outcome);
     }
     if (stop_pipe[0] >= 0) close(stop_pipe[0]);
     if (stop_pipe[1] >= 0) close(stop_pipe[1]);

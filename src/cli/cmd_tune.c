@@ -82,8 +82,8 @@ static const cli_command tune_command = {
             "  --grid-points N       values of a continuous knob in a grid (default 10)\n"
             "  --seed N              seed of the folds, the fits and the sampler (default 0)\n"
             "  -j, --jobs N          trials run at once (default: the number of CPUs)\n"
-            "  --mpi                 under mpirun -np N: rank 0 holds the study, ranks 1..N-1\n"
-            "                        run the trials, as --jobs N-1 would (docs/mpi.md)\n"
+            "  --mpi                 under mpirun -np N: rank 0 holds the study, and every\n"
+            "                        rank runs trials, as --jobs N would (docs/mpi.md)\n"
             "\n"
             "Scoring:\n"
             "  -m, --metric NAME     accuracy, balanced_accuracy, log_loss, roc_auc, f1 for\n"
@@ -530,16 +530,6 @@ static dial_status serve_rank0(dial_ctx *ctx, cli_mpi *mpi, const dial_tune_setu
     return status;
 }
 
-/* The last line of a --mpi run that gave up a rank. */
-static int rank_lost(const cli_options *opts, const char *why) {
-    if (opts->study)
-        return cli_error(CLI_EXIT_FAILURE,
-                         "%s; every finished trial is kept in %s: run the same command again to "
-                         "continue",
-                         why, opts->study);
-    return cli_error(CLI_EXIT_FAILURE, "%s; the study was in memory, so nothing was kept", why);
-}
-
 int cli_cmd_tune(int argc, char **argv) {
     cli_mpi_quiet_other_ranks(argc, argv);
     cli_options opts;
@@ -559,7 +549,7 @@ int cli_cmd_tune(int argc, char **argv) {
                              ? "--mpi runs one search and --nested runs one per outer fold; they "
                                "cannot be combined"
                              : "--jobs and --mpi cannot be combined: under --mpi the trials run "
-                               "at once are the ranks but rank 0 (mpirun -np N runs N-1)");
+                               "at once are the ranks (mpirun -np N runs N)");
     }
     int refused = cli_tune_check_outputs(&opts);
     if (refused >= 0) {
@@ -684,17 +674,15 @@ int cli_cmd_tune(int argc, char **argv) {
         cli_progress_clear(&watch.progress);
         print_warnings(&warnings);
     }
-    const char *lost = cli_mpi_dead_rank(mpi);
-    if (remote || lost) {
+    if (remote) {
         /* a remote rank's failures are rank 0's to tell */
-        status =
-            remote ? (outcome == DIAL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE) : rank_lost(&opts, lost);
+        status = outcome == DIAL_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         outcome = DIAL_ERR_INTERNAL; /* nothing more to do or print */
     }
     if (outcome == DIAL_OK) outcome = cli_tune_write_holdout(ctx, &opts, table, &result);
     if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
-    if (remote || lost) {
+    if (remote) {
         /* told above */
     } else if (outcome != DIAL_OK) {
         status = cli_fail(ctx, outcome);

@@ -218,6 +218,14 @@ static void record_error(run_state *run, dial_ctx *ctx, dial_status status) {
     pthread_mutex_unlock(&run->lock);
 }
 
+/* Slot `slot` hands its trials to options->evaluate (not one of the last
+ * local_jobs slots, which run the objective here). */
+static bool slot_is_remote(const run_state *run, int slot) {
+    const dial_optimize_options *options = run->options;
+    int jobs = options->jobs > 0 ? options->jobs : 1;
+    return options->evaluate && slot < jobs - options->local_jobs;
+}
+
 /* Runs the objective on one trial, here or where options->evaluate sends
  * it, and decides its outcome. */
 static dial_trial_state run_objective(run_state *run, int slot, dial_trial *trial, double *value,
@@ -227,8 +235,9 @@ static dial_trial_state run_objective(run_state *run, int slot, dial_trial *tria
     dial_ctx_clear_error(trial->ctx);
     const dial_optimize_options *options = run->options;
     dial_status status =
-        options->evaluate ? options->evaluate(options->evaluate_user, slot, trial, value, &pruned)
-                          : run->objective(run->user, trial, value, &pruned);
+        slot_is_remote(run, slot)
+            ? options->evaluate(options->evaluate_user, slot, trial, value, &pruned)
+            : run->objective(run->user, trial, value, &pruned);
     if (status != DIAL_OK) {
         const char *error = dial_ctx_error(trial->ctx);
         snprintf(message, size, "%s", error[0] ? error : dial_status_name(status));
@@ -336,7 +345,7 @@ static void *worker_main(void *p) {
     char message[1024];
     const dial_optimize_options *options = run->options;
     while (!should_stop(run)) {
-        if (options->evaluate && options->slot_open &&
+        if (slot_is_remote(run, self->slot) && options->slot_open &&
             !options->slot_open(options->evaluate_user, self->slot))
             break; /* its remote worker is gone; the other slots go on */
         dial_trial *trial = NULL;
@@ -413,6 +422,11 @@ static dial_status check_options(dial_ctx *ctx, const dial_study *study,
     if (options->jobs < 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "jobs = %d is out of range: must be >= 1 (0 = 1)",
                          options->jobs);
+    int jobs = options->jobs > 0 ? options->jobs : 1;
+    if (options->local_jobs < 0 || options->local_jobs > jobs)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "local_jobs = %d is out of range: must be 0 .. jobs (%d)",
+                         options->local_jobs, jobs);
     if (options->n_trials == 0 && options->timeout_seconds == 0 && !options->stop &&
         study->grid_size == 0)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,

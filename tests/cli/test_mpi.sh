@@ -1,8 +1,8 @@
 #!/bin/bash
 # dial tune --mpi under a real mpirun (docs/mpi.md): 4 ranks on this
-# machine (oversubscribed: rank 0 mostly waits), so 3 evaluate. The study's
+# machine (oversubscribed), all 4 evaluating, rank 0 too. The study's
 # total is exact, no trial number is repeated, the header and the table are
-# printed once, and the trials are those of one process with --jobs 3 and
+# printed once, and the trials are those of one process with --jobs 4 and
 # the same seed: random first, then tpe, whose window rule makes the
 # promise. Skips (77) only when mpirun is missing and cannot be installed.
 source "$(dirname "$0")/lib.sh" "$@"
@@ -16,11 +16,10 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # Usage mistakes come before MPI starts.
 check 2 "dial: --mpi runs one search and --nested runs one per outer fold; they cannot be combined" \
     tune knn "$DATA/iris.csv" --mpi --nested 3
-check 2 "dial: --jobs and --mpi cannot be combined: under --mpi the trials run at once are the ranks but rank 0 (mpirun -np N runs N-1)" \
+check 2 "dial: --jobs and --mpi cannot be combined: under --mpi the trials run at once are the ranks (mpirun -np N runs N)" \
     tune knn "$DATA/iris.csv" --mpi --jobs 2
-# Started without mpirun, the job is one rank, which would only coordinate.
-check 2 "dial: --mpi: the job has 1 rank, and rank 0 only coordinates; start at least 2 (mpirun -np 2 or more), or leave out --mpi and use --jobs" \
-    tune knn "$DATA/iris.csv" --mpi --trials 3
+check 2 "dial: --jobs and --mpi cannot be combined: under --mpi the programs run at once are the ranks (mpirun -np N runs N)" \
+    run --study "$TMP/usage.db" --space 'x=float:0..1' --mpi --jobs 2 -- echo '{x}'
 
 # DIAL_MPIRUN names the launcher (default mpirun, Debian's alternative,
 # Open MPI unless changed): mpirun.mpich runs this test against a dial
@@ -33,13 +32,14 @@ if ! command -v "$LAUNCHER" >/dev/null; then
     echo "skipped: $LAUNCHER is not installed and scripts/install-deps.sh build could not install it"
     exit 77
 fi
-MPIRUN=("$LAUNCHER" -np 4)
+LAUNCHER_FLAGS=()
 OPEN_MPI=false
 if "$LAUNCHER" --version 2>/dev/null | grep -q "Open MPI"; then
     OPEN_MPI=true
-    MPIRUN+=(--oversubscribe)
-    [[ $(id -u) -eq 0 ]] && MPIRUN+=(--allow-run-as-root)
+    LAUNCHER_FLAGS+=(--oversubscribe)
+    [[ $(id -u) -eq 0 ]] && LAUNCHER_FLAGS+=(--allow-run-as-root)
 fi
+MPIRUN=("$LAUNCHER" -np 4 "${LAUNCHER_FLAGS[@]}")
 
 # A mistake in the command line is told once, by rank 0, though every rank
 # reads it before MPI starts.
@@ -66,8 +66,21 @@ trials_without_time() {
     "$DIAL" trials "$1" --csv | cut -d, -f1-3,5-
 }
 
+# ---- one rank: rank 0 alone runs the trials, as --jobs 1 ----
+"$DIAL" tune knn "$DATA/iris.csv" --trials 5 --seed 7 --sampler tpe --startup-trials 2 \
+    --jobs 1 --study "$TMP/alone-one.db" --quiet >/dev/null 2>&1 || fail "one-process run failed"
+current="$LAUNCHER -np 1 dial tune --mpi"
+"$LAUNCHER" -np 1 "${LAUNCHER_FLAGS[@]}" "$DIAL" tune knn "$DATA/iris.csv" --trials 5 --seed 7 \
+    --sampler tpe --startup-trials 2 --mpi --study "$TMP/alone-mpi.db" --quiet \
+    >"$TMP/alone.out" 2>"$TMP/alone.err" || fail "exit status $?; stderr: $(cat "$TMP/alone.err")"
+[[ "$(trials_without_time "$TMP/alone-mpi.db")" == "$(trials_without_time "$TMP/alone-one.db")" ]] ||
+    fail "one rank differs from one process with --jobs 1"
+[[ $("$DIAL" trials "$TMP/alone-mpi.db" --csv | grep -c ',complete,') -eq 5 ]] ||
+    fail "one rank did not run its 5 trials"
+passed=$((passed + 2))
+
 # ---- random: the exact total, each number once, the one-process best ----
-"$DIAL" tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --jobs 3 \
+"$DIAL" tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --jobs 4 \
     --study "$TMP/one.db" --json >"$TMP/one.json" 2>/dev/null || fail "one-process run failed"
 mpi random tune knn "$DATA/iris.csv" --trials 12 --seed 7 --sampler random --mpi \
     --study "$TMP/mpi.db" --json
@@ -79,7 +92,7 @@ json_ok 'j["best_value"] == json.load(open("'"$TMP/one.json"'"))["best_value"]'
 [[ "$(sort -n "$TMP/numbers" | uniq | tr '\n' ' ')" == "0 1 2 3 4 5 6 7 8 9 10 11 " ]] ||
     fail "trial numbers are not 0..11 once each: $(tr '\n' ' ' <"$TMP/numbers")"
 [[ "$(trials_without_time "$TMP/mpi.db")" == "$(trials_without_time "$TMP/one.db")" ]] ||
-    fail "the trials differ from one process with --jobs 3"
+    fail "the trials differ from one process with --jobs 4"
 passed=$((passed + 3))
 
 # Resumed under MPI: the total is the study's, exact.
@@ -88,13 +101,13 @@ mpi resumed tune knn "$DATA/iris.csv" --trials 20 --seed 7 --sampler random --mp
 cp "$TMP/resumed.out" "$TMP/out"
 json_ok 'j["trials"] == 20 and j["new_trials"] == 8'
 
-# ---- tpe: the window rule gives the trials of --jobs 3 ----
+# ---- tpe: the window rule gives the trials of --jobs 4 ----
 "$DIAL" tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
-    --jobs 3 --study "$TMP/tpe-one.db" --quiet >/dev/null 2>&1 || fail "one-process tpe failed"
+    --jobs 4 --study "$TMP/tpe-one.db" --quiet >/dev/null 2>&1 || fail "one-process tpe failed"
 mpi tpe tune svm "$DATA/iris.csv" --trials 16 --seed 3 --sampler tpe --startup-trials 4 \
     --mpi --study "$TMP/tpe-mpi.db" -o "$TMP/svm.dial"
 [[ "$(trials_without_time "$TMP/tpe-mpi.db")" == "$(trials_without_time "$TMP/tpe-one.db")" ]] ||
-    fail "tpe under MPI differs from one process with --jobs 3"
+    fail "tpe under MPI differs from one process with --jobs 4"
 passed=$((passed + 1))
 # Rank 0 alone prints: the header, each trial's line and the table once.
 cp "$TMP/tpe.out" "$TMP/out"
@@ -112,19 +125,19 @@ passed=$((passed + 1))
 
 # ---- a pruner: each rank's fold scores reach rank 0's pruner ----
 "$DIAL" tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
-    --space 'n_estimators=10..60' --jobs 3 --study "$TMP/asha-one.db" --quiet >/dev/null 2>&1 ||
+    --space 'n_estimators=10..60' --jobs 4 --study "$TMP/asha-one.db" --quiet >/dev/null 2>&1 ||
     fail "one-process asha failed"
 mpi asha tune gbdt "$DATA/iris.csv" --trials 9 --seed 2 --sampler random --pruner asha \
     --space 'n_estimators=10..60' --mpi --study "$TMP/asha-mpi.db" --quiet
 [[ "$(trials_without_time "$TMP/asha-mpi.db")" == "$(trials_without_time "$TMP/asha-one.db")" ]] ||
-    fail "asha under MPI prunes otherwise than one process with --jobs 3"
+    fail "asha under MPI prunes otherwise than one process with --jobs 4"
 passed=$((passed + 1))
 
 # ---- dial run --mpi: programs on the ranks, the space from rank 0's study ----
 PROGRAMS=$PWD/tests/cli/programs
 cd "$TMP" || fail "no $TMP"
 "$DIAL" run --study run-one.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
-    --seed 3 --sampler tpe --startup-trials 4 --jobs 3 --quiet --log-dir one \
+    --seed 3 --sampler tpe --startup-trials 4 --jobs 4 --quiet --log-dir one \
     -- "$PROGRAMS/square.sh" --x '{x}' >/dev/null 2>&1 || fail "one-process dial run failed"
 mpi run run --study run-mpi.db --space 'x=float:-5..10' --space 'opt=a,b,c' --trials 14 \
     --seed 3 --sampler tpe --startup-trials 4 --mpi --log-dir mpi \
@@ -133,19 +146,29 @@ cp "$TMP/run.out" "$TMP/out"
 has "study default in run-mpi.db: 14 trials (14 complete, 0 pruned, 0 failed), 14 of them in this run"
 [[ $(grep -c '^best: trial' "$TMP/run.out") -eq 1 ]] || fail "dial run's best not printed once"
 [[ "$(trials_without_time run-mpi.db)" == "$(trials_without_time run-one.db)" ]] ||
-    fail "dial run --mpi differs from one process with --jobs 3"
+    fail "dial run --mpi differs from one process with --jobs 4"
 [[ $(ls mpi | wc -l) -eq 14 ]] || fail "the ranks wrote $(ls mpi | wc -l) logs, not 14"
 passed=$((passed + 3))
 # Intermediate values and the pruner's verdicts travel too.
 "$DIAL" run --study steps-one.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
-    --jobs 3 --quiet --log-dir one -- "$PROGRAMS/steps.sh" '{x}' >/dev/null 2>&1 ||
+    --jobs 4 --quiet --log-dir one -- "$PROGRAMS/steps.sh" '{x}' >/dev/null 2>&1 ||
     fail "one-process dial run with a pruner failed"
 mpi steps run --study steps-mpi.db --space 'x=float:0..10' --trials 14 --seed 5 --pruner median \
     --mpi --quiet --log-dir mpi -- "$PROGRAMS/steps.sh" '{x}'
 [[ "$(trials_without_time steps-mpi.db)" == "$(trials_without_time steps-one.db)" ]] ||
-    fail "dial run --mpi with a pruner differs from one process with --jobs 3"
+    fail "dial run --mpi with a pruner differs from one process with --jobs 4"
 "$DIAL" trials steps-mpi.db --csv | grep -q ',pruned,' || fail "no trial was pruned"
 passed=$((passed + 2))
+
+# Every rank evaluates, rank 0 too: each trial's log names the rank whose
+# program wrote it (Open MPI and MPICH name the rank in the environment,
+# which the program inherits from its rank).
+mpi who run --study who.db --space 'x=float:0..10' --trials 16 --mpi --quiet --log-dir who \
+    -- sh -c 'echo "rank=$OMPI_COMM_WORLD_RANK$PMI_RANK" >&2; sleep 0.3; echo {x}'
+for r in 0 1 2 3; do
+    grep -qx "rank=$r" who/* || fail "rank $r ran no trial: $(cat who/* | grep '^rank=' | sort | uniq -c)"
+done
+passed=$((passed + 1))
 
 # A trial longer than the heartbeat period is alive, not dead: its rank
 # beats while the program runs.
@@ -193,7 +216,7 @@ print(sum(t["state"] == "failed" and t["message"].startswith("stale: ") for t in
 # Open MPI's SIGTERM: rank 0 says how to continue, in one line. MPICH's
 # Hydra (4.0.2) ends the ranks without a word from them (it names the dead
 # PID itself): only the study's state can be checked.
-$OPEN_MPI && { grep -qxE "dial: (the MPI launcher ended the job \(SIGTERM: a rank died, or the job was cancelled\)|rank 2 stopped answering \(MPI: no message within the heartbeat period\)); every finished trial is kept in dead.db: run the same command again to continue" \
+$OPEN_MPI && { grep -qxF "dial: the MPI launcher ended the job (SIGTERM: a rank died, or the job was cancelled); every finished trial is kept in dead.db: run the same command again to continue" \
     "$TMP/dead.err" || fail "rank 0 did not say how to continue: $(cat "$TMP/dead.err")"; }
 # (rank 0 may have found rank 2 silent first, gone on, and the study then
 # warned of the stale trial it took over)
@@ -215,8 +238,10 @@ json_ok "sum($STALE for t in j[\"trials\"]) == $stale_before + $left_running"
 json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in j["trials"]) == 1 for t in j["trials"] if t["knobs"] and '"$STALE)"
 
 # The same under dial tune, whose study may also be in memory: the line
-# then says that nothing was kept.
-"${MPIRUN[@]}" "$DIAL" tune knn "$DATA/iris.csv" --trials 100000 --seed 5 --sampler random \
+# then says that nothing was kept. (mlp: trials of milliseconds, so that
+# the job is still running when rank 2 is killed; rank 0 evaluates too,
+# and knn's trials would all be done first.)
+"${MPIRUN[@]}" "$DIAL" tune mlp "$DATA/iris.csv" --trials 100000 --seed 5 --sampler random \
     --mpi >"$TMP/memory.out" 2>"$TMP/memory.err" &
 launcher=$!
 for _ in $(seq 600); do # until the search is under way: a trial's line on stderr
@@ -268,5 +293,31 @@ if $OPEN_MPI; then
     json_ok 'sum(t["state"] == "failed" for t in j["trials"]) == 1'
     json_ok "sum($STALE for t in j[\"trials\"]) == 1"
     json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in j["trials"]) == 1 for t in j["trials"] if '"$STALE)"
+
+    # With 2 ranks, rank 1 killed: no other rank is left, but rank 0
+    # evaluates too, so the run still reaches its total, alone.
+    alone_run=(run --study alone.db --space 'x=float:0..10' --trials 16 --seed 5 --sampler random
+        --heartbeat 2s --mpi --quiet --log-dir alone -- sh -c 'sleep 0.2; echo {x}')
+    current="$LAUNCHER -np 2 --enable-recovery dial ${alone_run[*]}, rank 1 killed"
+    timeout 120 "$LAUNCHER" -np 2 "${LAUNCHER_FLAGS[@]}" --enable-recovery "$DIAL" "${alone_run[@]}" \
+        >"$TMP/alone-run.out" 2>"$TMP/alone-run.err" &
+    launcher=$!
+    for _ in $(seq 600); do
+        [[ -f alone.db && $("$DIAL" trials alone.db --csv 2>/dev/null | grep -c ',complete,') -ge 3 ]] && break
+        sleep 0.1
+    done
+    victim=$(rank_pid 1 "--study alone.db")
+    [[ -n "$victim" ]] || fail "rank 1 of the two-rank job was not found"
+    kill -9 "$victim"
+    wait "$launcher"
+    [[ $? -ne 124 ]] || fail "the job did not end after rank 1 died: $(cat "$TMP/alone-run.err")"
+    grep -qxF "dial: warning: rank 1 stopped answering (MPI: no message within the heartbeat period); the other ranks went on, and its trial's params were queued for them" \
+        "$TMP/alone-run.err" || fail "rank 0 did not warn of rank 1: $(cat "$TMP/alone-run.err")"
+    grep -qxF "study default in alone.db: 16 trials (16 complete, 0 pruned, 0 failed), 16 of them in this run" \
+        "$TMP/alone-run.out" || fail "rank 0 alone did not reach the total: $(cat "$TMP/alone-run.out" "$TMP/alone-run.err")"
+    passed=$((passed + 2))
+    "$DIAL" trials alone.db --json >"$TMP/out"
+    json_ok 'sum(t["state"] == "complete" for t in j["trials"]) == 16'
+    json_ok "sum($STALE for t in j[\"trials\"]) <= 1"
 fi
 finish

@@ -75,15 +75,49 @@ static size_t direct_rungs(void *p, int64_t max_resource, int64_t *rungs, size_t
 static const dial_trial_proxy_ops direct_ops = {direct_suggest, direct_report, direct_report_path,
                                                 direct_should_prune, direct_rungs};
 
+/* The objective as the run calls it here (not through evaluate): counts
+ * its trials. */
+typedef struct counted_here {
+    const dial_space *space;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* evaluated grew */
+    int evaluated;
+} counted_here;
+
+static dial_status counted_objective(void *p, dial_trial *trial, double *value, bool *pruned) {
+    counted_here *self = p;
+    pthread_mutex_lock(&self->lock);
+    self->evaluated++;
+    pthread_cond_broadcast(&self->changed);
+    pthread_mutex_unlock(&self->lock);
+    return objective((void *)self->space, trial, value, pruned);
+}
+
 typedef struct elsewhere {
     const dial_space *space;
     dial_ctx *ctx;
+    int local_jobs; /* the last slots, which must not come here */
+    pthread_mutex_t lock;
+    int evaluated; /* trials evaluated here */
+    /* With local_jobs: the local objective's count. Each trial here waits
+     * until a local slot has run one, so the local slots get trials
+     * however the threads are scheduled. */
+    counted_here *local;
 } elsewhere;
 
 static dial_status evaluate_elsewhere(void *p, int slot, dial_trial *trial, double *value,
                                       bool *pruned) {
     elsewhere *self = p;
-    assert_true(slot >= 0 && slot < JOBS);
+    assert_true(slot >= 0 && slot < JOBS - self->local_jobs);
+    pthread_mutex_lock(&self->lock);
+    self->evaluated++;
+    pthread_mutex_unlock(&self->lock);
+    if (self->local_jobs > 0) {
+        pthread_mutex_lock(&self->local->lock);
+        while (self->local->evaluated == 0)
+            pthread_cond_wait(&self->local->changed, &self->local->lock);
+        pthread_mutex_unlock(&self->local->lock);
+    }
     stand_in link = {trial, 0};
     dial_trial *proxy = NULL;
     dial_ctx *ctx = dial_ctx_clone(self->ctx, 1);
@@ -107,9 +141,12 @@ static dial_status evaluate_elsewhere(void *p, int slot, dial_trial *trial, doub
     return status;
 }
 
-/* Runs N_TRIALS (here, or through the stand-in) and returns every trial as
- * a line of text: number, state, value, params and intermediate values. */
-static char *run(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner, bool remote) {
+/* Runs N_TRIALS (here, or through the stand-in but for the last
+ * local_jobs slots) and returns every trial as a line of text: number,
+ * state, value, params and intermediate values. *remote_trials and
+ * *local_trials (may be NULL) get how many trials ran each way. */
+static char *run_counted(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner, bool remote,
+                         int local_jobs, int *remote_trials, int *local_trials) {
     dial_space space = {0};
     assert_dial_ok(ctx, dial_space_add_typed_json(ctx, &space, space_json, "space"));
     dial_study_options study_options = {.name = "proxy",
@@ -121,12 +158,16 @@ static char *run(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner, bool
                                         .pruner = pruner};
     dial_study *study = NULL;
     assert_dial_ok(ctx, dial_study_open(ctx, &study_options, &study));
-    elsewhere there = {&space, ctx};
+    counted_here local = {&space, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    elsewhere there = {&space, ctx, local_jobs, PTHREAD_MUTEX_INITIALIZER, 0, &local};
     dial_optimize_options options = {.n_trials = N_TRIALS,
                                      .jobs = JOBS,
                                      .evaluate = remote ? evaluate_elsewhere : NULL,
-                                     .evaluate_user = &there};
-    assert_dial_ok(ctx, dial_study_optimize(ctx, study, objective, &space, &options));
+                                     .evaluate_user = &there,
+                                     .local_jobs = local_jobs};
+    assert_dial_ok(ctx, dial_study_optimize(ctx, study, counted_objective, &local, &options));
+    if (remote_trials) *remote_trials = there.evaluated;
+    if (local_trials) *local_trials = local.evaluated;
     dial_trial_list list = {0};
     assert_dial_ok(ctx, dial_study_trials(ctx, study, &list));
     assert_int_equal(list.count, N_TRIALS);
@@ -150,6 +191,10 @@ static char *run(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner, bool
     return text;
 }
 
+static char *run(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner, bool remote) {
+    return run_counted(ctx, kind, pruner, remote, 0, NULL, NULL);
+}
+
 static void same_trials(dial_ctx *ctx, dial_sampler_kind kind, const char *pruner) {
     char *here = run(ctx, kind, pruner, false);
     char *there = run(ctx, kind, pruner, true);
@@ -166,6 +211,56 @@ static void test_random_gives_the_trials_of_local_jobs(void **state) {
 static void test_tpe_gives_the_trials_of_local_jobs(void **state) {
     fixture *f = *state;
     same_trials(f->ctx, DIAL_SAMPLER_TPE, NULL);
+}
+
+/* local_jobs 1 (`--mpi`'s rank 0 evaluating too): the last slot runs the
+ * objective here, the others hand their trials to evaluate (which fails
+ * the test if the last slot calls it), every trial ran one way or the
+ * other, and the trials are those of JOBS local workers with the same
+ * seed. */
+static void same_trials_with_a_local_slot(dial_ctx *ctx, dial_sampler_kind kind,
+                                          const char *pruner) {
+    char *here = run(ctx, kind, pruner, false);
+    int remote_trials = 0, local_trials = 0;
+    char *mixed = run_counted(ctx, kind, pruner, true, 1, &remote_trials, &local_trials);
+    assert_string_equal(mixed, here);
+    assert_int_equal(remote_trials + local_trials, N_TRIALS);
+    assert_true(local_trials > 0);
+    free(here);
+    free(mixed);
+}
+
+static void test_the_last_slot_runs_here_with_local_jobs(void **state) {
+    fixture *f = *state;
+    same_trials_with_a_local_slot(f->ctx, DIAL_SAMPLER_RANDOM, NULL);
+    same_trials_with_a_local_slot(f->ctx, DIAL_SAMPLER_TPE, "median");
+}
+
+/* Every slot local (`mpirun -np 1 ... --mpi`): evaluate is never called. */
+static void test_local_jobs_equal_to_jobs_never_evaluates_elsewhere(void **state) {
+    fixture *f = *state;
+    int remote_trials = -1, local_trials = 0;
+    char *all_here =
+        run_counted(f->ctx, DIAL_SAMPLER_RANDOM, NULL, true, JOBS, &remote_trials, &local_trials);
+    char *here = run(f->ctx, DIAL_SAMPLER_RANDOM, NULL, false);
+    assert_string_equal(all_here, here);
+    assert_int_equal(remote_trials, 0);
+    assert_int_equal(local_trials, N_TRIALS);
+    free(all_here);
+    free(here);
+}
+
+static void test_local_jobs_beyond_jobs_is_refused(void **state) {
+    fixture *f = *state;
+    dial_study_options study_options = {.name = "refused", .direction = DIAL_MINIMIZE, .seed = 1};
+    dial_study *study = NULL;
+    assert_dial_ok(f->ctx, dial_study_open(f->ctx, &study_options, &study));
+    dial_optimize_options options = {.n_trials = 2, .jobs = 2, .local_jobs = 3};
+    assert_int_equal(dial_study_optimize(f->ctx, study, objective, NULL, &options),
+                     DIAL_ERR_ARGUMENT);
+    assert_string_equal(dial_ctx_error(f->ctx), "local_jobs = 3 is out of range: must be 0 .. "
+                                                "jobs (2)");
+    dial_study_free(study);
 }
 
 /* The pruner's verdicts reach the proxy: some trials are pruned, the same
@@ -243,7 +338,7 @@ static void test_a_closed_slot_leaves_its_trial_to_the_others(void **state) {
                                         .seed = 5};
     dial_study *study = NULL;
     assert_dial_ok(f->ctx, dial_study_open(f->ctx, &study_options, &study));
-    dying self = {.there = {&space, f->ctx}};
+    dying self = {.there = {&space, f->ctx, 0, PTHREAD_MUTEX_INITIALIZER, 0, NULL}};
     pthread_mutex_init(&self.lock, NULL);
     pthread_cond_init(&self.changed, NULL);
     dial_optimize_options options = {.n_trials = N_TRIALS,
@@ -304,6 +399,11 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_closed_slot_leaves_its_trial_to_the_others, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_the_last_slot_runs_here_with_local_jobs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_local_jobs_equal_to_jobs_never_evaluates_elsewhere,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_jobs_beyond_jobs_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_proxy_needs_every_op, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

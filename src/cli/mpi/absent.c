@@ -27,5 +27,4 @@ dial_status cli_mpi_serve(dial_ctx *ctx, cli_mpi *mpi, dial_objective_fn objecti
 }
 
 void cli_mpi_catch_termination(cli_mpi *mpi) {}
-const char *cli_mpi_dead_rank(cli_mpi *mpi) { return NULL; }
 void cli_mpi_finish(cli_mpi *mpi) {}

@@ -1,6 +1,8 @@
-/* Rank 0 of `--mpi`: each worker of dial_study_optimize (slot s) hands its
- * trial to rank s + 1 and serves that rank's calls on the trial until its
- * result comes back (docs/mpi.md). The study, its sampler, its storage and
+/* Rank 0 of `--mpi`: under `mpirun -np N` dial_study_optimize runs N
+ * workers; each of slots 0 .. N-2 hands its trial to rank s + 1 and serves
+ * that rank's calls on the trial until its result comes back, and slot N-1
+ * runs the objective here (dial_optimize_options.local_jobs), so rank 0
+ * evaluates too (docs/mpi.md). The study, its sampler, its storage and
  * its pruner stay here; a call is answered by the very functions a local
  * objective would call. */
 #include <math.h>
@@ -13,7 +15,8 @@
 /* Rank `rank` failed a message: remember the first such failure, retire
  * the rank's slot (slot_open) and give up its trial, which goes stale at
  * once and whose params the next trial of another slot takes: a dead rank
- * never costs a trial. Only when no rank is left does the run stop. */
+ * never costs a trial. The run never stops for it: rank 0's own slot is
+ * always left. */
 static dial_status rank_lost(cli_mpi *mpi, int rank, int code, dial_trial *trial) {
     char text[256];
     wire_error_text(code, text, sizeof text);
@@ -25,15 +28,14 @@ static dial_status rank_lost(cli_mpi *mpi, int rank, int code, dial_trial *trial
     if (mpi->n_dead == 1)
         snprintf(mpi->dead_message, sizeof mpi->dead_message, "rank %d stopped answering (MPI: %s)",
                  rank, text);
-    bool none_left = mpi->n_dead == mpi->size - 1;
     pthread_mutex_unlock(&mpi->lock);
-    if (none_left && mpi->stop) *mpi->stop = 1;
     dial_trial_abandon(trial);
     return dial_fail(dial_trial_ctx(trial), DIAL_ERR_IO, "rank %d stopped answering (MPI: %s)",
                      rank, text);
 }
 
-/* dial_optimize_options.slot_open: slot s is open while rank s + 1 lives. */
+/* dial_optimize_options.slot_open: slot s (not rank 0's own, the last,
+ * which is never asked) is open while rank s + 1 lives. */
 static bool rank_alive(void *user, int slot) {
     cli_mpi *mpi = user;
     pthread_mutex_lock(&mpi->lock);
@@ -160,12 +162,12 @@ static dial_status evaluate_on_rank(void *user, int slot, dial_trial *trial, dou
 
 void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double heartbeat_seconds,
                         const char *study_path) {
-    options->jobs = mpi->size - 1;
+    options->jobs = mpi->size;
+    options->local_jobs = 1; /* the last slot: rank 0 */
     options->evaluate = evaluate_on_rank;
     options->evaluate_user = mpi;
     options->slot_open = rank_alive;
     pthread_mutex_lock(&mpi->lock);
-    mpi->stop = options->stop;
     mpi->silence_seconds = heartbeat_seconds > 0 ? heartbeat_seconds : 60;
     pthread_mutex_unlock(&mpi->lock);
     const char *cause = "the MPI launcher ended the job (SIGTERM: a rank died, or the job was "
@@ -184,14 +186,4 @@ void cli_mpi_coordinate(cli_mpi *mpi, dial_optimize_options *options, double hea
 
 void cli_mpi_catch_termination(cli_mpi *mpi) {
     if (mpi && mpi->rank == 0) mpi_termination_catch(NULL);
-}
-
-const char *cli_mpi_dead_rank(cli_mpi *mpi) {
-    if (!mpi) return NULL;
-    pthread_mutex_lock(&mpi->lock);
-    bool stopped = mpi->n_dead > 0 && mpi->n_dead == mpi->size - 1;
-    if (stopped) mpi->told = true;
-    pthread_mutex_unlock(&mpi->lock);
-    if (stopped) mpi_termination_quiet(); /* the command tells it */
-    return stopped ? mpi->dead_message : NULL;
 }

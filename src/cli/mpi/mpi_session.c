@@ -36,20 +36,16 @@ dial_status cli_mpi_start(dial_ctx *ctx, cli_mpi **out) {
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "--mpi: this MPI library does not allow calls from several threads "
                          "(MPI_THREAD_MULTIPLE), which rank 0 needs; use Open MPI or MPICH");
-    if (self->size < 2)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
-                         "--mpi: the job has 1 rank, and rank 0 only coordinates; start at least "
-                         "2 (mpirun -np 2 or more), or leave out --mpi and use --jobs");
     return DIAL_OK;
 }
 
 int cli_mpi_rank(const cli_mpi *mpi) { return mpi ? mpi->rank : 0; }
-int cli_mpi_workers(const cli_mpi *mpi) { return mpi ? mpi->size - 1 : 0; }
+int cli_mpi_workers(const cli_mpi *mpi) { return mpi ? mpi->size : 0; }
 
 void cli_mpi_finish(cli_mpi *mpi) {
     if (!mpi) return;
     if (mpi->rank == 0) mpi_termination_release();
-    if (mpi->rank == 0 && mpi->n_dead > 0 && !mpi->told)
+    if (mpi->rank == 0 && mpi->n_dead > 0)
         fprintf(stderr,
                 "dial: warning: %s; the other ranks went on, and its trial's params were queued "
                 "for them\n",

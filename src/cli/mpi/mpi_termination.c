@@ -18,16 +18,13 @@
 
 static char termination_line[1024];
 static size_t termination_length;
-static volatile sig_atomic_t termination_told; /* 1: end without the line */
 static struct sigaction termination_previous;
 static bool termination_caught;
 
 static void on_termination(int signal_number) {
     (void)signal_number;
-    if (!termination_told) {
-        ssize_t written = write(STDERR_FILENO, termination_line, termination_length);
-        (void)written;
-    }
+    ssize_t written = write(STDERR_FILENO, termination_line, termination_length);
+    (void)written;
     _exit(1);
 }
 
@@ -43,8 +40,6 @@ void mpi_termination_catch(const char *line) {
     sigaction(SIGTERM, &action, termination_caught ? NULL : &termination_previous);
     termination_caught = true;
 }
-
-void mpi_termination_quiet(void) { termination_told = 1; }
 
 void mpi_termination_release(void) {
     if (termination_caught) sigaction(SIGTERM, &termination_previous, NULL);

@@ -58,9 +58,6 @@ typedef struct wire_message {
 
 struct cli_mpi {
     int rank, size;
-    /* Rank 0: the run's stop flag, raised when the last evaluating rank
-     * dies (nothing is left to run the trials). */
-    volatile int *stop;
     /* Rank 0: guards what follows. Other ranks: makes a call and its reply
      * one turn (the objective's threads share them). */
     pthread_mutex_t lock;
@@ -69,7 +66,6 @@ struct cli_mpi {
     double silence_seconds; /* rank 0: a rank silent this long while evaluating is dead */
     bool skip_finalize;     /* other ranks: rank 0's stop said a rank died */
     char dead_message[512]; /* rank 0: the first rank given up, and why */
-    bool told;              /* the command told why the run stopped */
 };
 
 /* Sends head (n_tail set from size) and tail to rank `to`. Returns the
@@ -86,11 +82,9 @@ int wire_receive_within(int from, int tag, double seconds, wire_message *out);
 void wire_message_free(wire_message *message);
 /* Rank 0 (mpi_termination.c): from now on, SIGTERM (the launcher ending
  * the job) writes `line` on stderr and ends the process with status 1;
- * again after a command's own handler replaced ours. quiet: SIGTERM ends
- * the process without the line (the command told why it stops); release:
- * the previous action again. */
+ * again after a command's own handler replaced ours. release: the
+ * previous action again. */
 void mpi_termination_catch(const char *line);
-void mpi_termination_quiet(void);
 void mpi_termination_release(void);
 
 /* MPI's words for an error code. */
