@@ -766,7 +766,7 @@ static void test_sobol_directions_match_joe_kuo_reference(void **state) {
     };
     dial_ctx *ctx = test_ctx();
     dial_param params[DIAL_SOBOL_DIMENSIONS];
-    char names[DIAL_SOBOL_DIMENSIONS][8];
+    char names[DIAL_SOBOL_DIMENSIONS][16];
     for (int d = 0; d < DIAL_SOBOL_DIMENSIONS; d++) {
         snprintf(names[d], sizeof names[d], "x%d", d);
         params[d] = test_float_param(names[d], 0, 1, false);
@@ -887,7 +887,7 @@ static void test_qmc_maps_each_dimension_to_its_scale(void **state) {
 static void test_qmc_has_at_least_21_dimensions(void **state) {
     dial_ctx *ctx = test_ctx();
     dial_param params[25];
-    char names[25][8];
+    char names[25][16];
     for (int d = 0; d < 25; d++) {
         snprintf(names[d], sizeof names[d], "x%d", d);
         params[d] = test_float_param(names[d], 0, 1, false);
