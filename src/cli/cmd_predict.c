@@ -147,16 +147,18 @@ int cli_cmd_predict(int argc, char **argv) {
     dial_task task = dial_model_get_task(model);
     if (opts.proba &&
         (task != DIAL_TASK_CLASSIFICATION || !dial_model_get_family(model)->has_proba)) {
+        bool classifier = task == DIAL_TASK_CLASSIFICATION;
         status =
             cli_error(CLI_EXIT_USAGE, "--proba needs a classifier with probabilities; %s is %s%s%s",
                       model_path,
                       task == DIAL_TASK_REGRESSION   ? "a regression model"
                       : task == DIAL_TASK_CLUSTERING ? "a clustering ("
-                                                     : "a classifier without them",
-                      task == DIAL_TASK_CLUSTERING ? dial_model_get_family(model)->name : "",
+                                                     : "a classifier without them (",
+                      task != DIAL_TASK_REGRESSION ? dial_model_get_family(model)->name : "",
                       task == DIAL_TASK_CLUSTERING
                           ? "): it predicts one cluster per row, no class probabilities"
-                          : "");
+                      : classifier ? " predicts classes only; fit logistic for probabilities)"
+                                   : "");
         goto done;
     }
     result = cli_read_table(ctx, &opts, data_path, &table);

@@ -7,7 +7,7 @@
  *
  * Families that set it: gbdt (bins; path along n_estimators), knn
  * (neighbour lists), mlp (path along epochs), svm (kernel; warm starts
- * along C).
+ * along C), linsvm and logistic on sparse data (warm starts along C).
  */
 #ifndef DIAL_FAMILY_TUNING_H
 #define DIAL_FAMILY_TUNING_H
@@ -76,6 +76,11 @@ typedef struct dial_family_tuning {
     dial_status (*predict_fold_warm)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
                                      const void *warm, void **solution, dial_predict_output *out);
     void (*free_warm)(void *solution);
+
+    /* The hooks serve sparse data only (logistic, whose dense solver has
+     * no prepared path): on dense data the tuner fits every trial in
+     * full, as for a family without hooks. */
+    bool sparse_only;
 } dial_family_tuning;
 
 #endif

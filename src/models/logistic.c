@@ -892,5 +892,6 @@ const dial_model_family dial_model_logistic = {
     .predict = logistic_predict,
     .validate = logistic_validate,
     .coefficients = "coef",
+    .tuning = &dial_logistic_tuning,
     .sparse_input = true,
 };

@@ -45,18 +45,25 @@ static double dual_dot(const dial_csr *x, size_t i, const double *w, double bias
     return s;
 }
 
-/* Solves one problem into w (p weights) and *wb (the bias's weight); alpha
- * (2n) and order (n) are scratch. */
-static void dual_solve(const dual_problem *pr, const signed char *y, double *w, double *wb,
-                       double *alpha, size_t *order, dial_rng *rng) {
+/* Solves one problem into w (p weights) and *wb (the bias's weight),
+ * leaving the dual variables in alpha (2n: each row's pair) and returning
+ * the passes made; order (n) is scratch. start (may be NULL: LIBLINEAR's
+ * cold start) holds a solution at a smaller cost (dual_warm.h): each
+ * row's first variable is kept, its partner made up to the new cost. */
+static long dual_solve(const dual_problem *pr, const signed char *y, double *w, double *wb,
+                       double *alpha, size_t *order, dial_rng *rng, const double *start) {
     const dial_csr *x = pr->x;
     size_t n = x->n_rows;
     memset(w, 0, x->n_cols * sizeof *w);
     *wb = 0;
     for (size_t i = 0; i < n; i++) {
         double c = pr->cost[i];
-        alpha[2 * i] = fmin(0.001 * c, 1e-8);
+        alpha[2 * i] = start ? start[2 * i] : fmin(0.001 * c, 1e-8);
         alpha[2 * i + 1] = c - alpha[2 * i];
+        if (start && !(alpha[2 * i] > 0 && alpha[2 * i + 1] > 0)) { /* rounding at the edge */
+            alpha[2 * i] = fmin(0.001 * c, 1e-8);
+            alpha[2 * i + 1] = c - alpha[2 * i];
+        }
         double step = y[i] * alpha[2 * i];
         for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
             w[x->col[k]] += step * x->value[k];
@@ -64,7 +71,9 @@ static void dual_solve(const dual_problem *pr, const signed char *y, double *w, 
         order[i] = i;
     }
     double inner_eps = DUAL_INNER_EPS, inner_eps_min = fmin(1e-8, pr->eps);
+    long passes = 0;
     for (int pass = 0; pass < DUAL_MAX_PASSES; pass++) {
+        passes++;
         dial_rng_shuffle(rng, order, n);
         size_t newton_steps = 0;
         double gmax = 0;
@@ -105,10 +114,27 @@ static void dual_solve(const dual_problem *pr, const signed char *y, double *w, 
         if (gmax < pr->eps) break;
         if (newton_steps <= n / 10) inner_eps = fmax(inner_eps_min, 0.1 * inner_eps);
     }
+    return passes;
+}
+
+/* The dual objective of a solved problem, as LIBLINEAR prints it:
+ * ||w||^2 / 2 + sum_i (a log a + b log b - C_i log C_i) over each row's
+ * pair (a, b). */
+static double dual_objective(const dual_problem *pr, const double *alpha, const double *w,
+                             double wb) {
+    double v = wb * wb;
+    for (size_t j = 0; j < pr->x->n_cols; j++) v += w[j] * w[j];
+    v /= 2;
+    for (size_t i = 0; i < pr->x->n_rows; i++) {
+        double a = alpha[2 * i], b = alpha[2 * i + 1], c = pr->cost[i];
+        v += a * log(a) + b * log(b) - c * log(c);
+    }
+    return v;
 }
 
 dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, double c,
-                                   const double *row_weight, bool fit_intercept, double *coef,
+                                   const double *row_weight, bool fit_intercept,
+                                   const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
                                    double *intercept) {
     const dial_csr *x = in->sparse;
     size_t n = in->n_rows, p = in->n_features;
@@ -118,12 +144,14 @@ dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, doub
     double *alpha = dial_malloc_array(ctx, n ? 2 * n : 1, sizeof *alpha);
     size_t *order = dial_malloc_array(ctx, n ? n : 1, sizeof *order);
     signed char *y = dial_malloc(ctx, n ? n : 1);
-    if (!cost || !square || !alpha || !order || !y) {
+    dial_dual_warm *solution = keep ? dial_dual_warm_new(ctx, rows, n, 2) : NULL;
+    if (!cost || !square || !alpha || !order || !y || (keep && !solution)) {
         free(cost);
         free(square);
         free(alpha);
         free(order);
         free(y);
+        dial_dual_warm_free(solution);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting logistic on %zu sparse rows",
                          n);
     }
@@ -137,15 +165,24 @@ dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, doub
     }
     /* LIBLINEAR's default stopping tolerance for its -s 7. */
     dual_problem pr = {.x = x, .cost = cost, .square = square, .bias = bias, .eps = 0.1};
+    bool warm = dial_dual_warm_fits(from, rows, n, 2, c);
+    if (solution) solution->c = c;
     for (size_t r = 0; r < rows; r++) {
         /* Two classes: the score of the second; more: each class's. */
         size_t positive = rows == 1 ? 1 : r;
         for (size_t i = 0; i < n; i++) y[i] = (size_t)in->y[i] == positive ? 1 : -1;
         dial_rng rng = dial_rng_stream(dial_ctx_seed(ctx), r);
         double wb = 0;
-        dual_solve(&pr, y, coef + r * p, &wb, alpha, order, &rng);
+        double *pairs = solution ? solution->alpha + r * 2 * n : alpha;
+        long passes = dual_solve(&pr, y, coef + r * p, &wb, pairs, order, &rng,
+                                 warm ? from->alpha + r * 2 * n : NULL);
         intercept[r] = wb * bias;
+        if (solution) {
+            solution->passes += passes;
+            solution->objective[r] = dual_objective(&pr, pairs, coef + r * p, wb);
+        }
     }
+    if (keep) *keep = solution;
     free(cost);
     free(square);
     free(alpha);
@@ -179,7 +216,7 @@ dial_status dial_logistic_fit_sparse(dial_ctx *ctx, const dial_knobs *knobs,
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting logistic on %zu rows",
                          in->n_rows);
     status = dial_logistic_fit_dual(ctx, in, c, weight, dial_knobs_bool(knobs, "fit_intercept"),
-                                    coef, intercept);
+                                    NULL, NULL, coef, intercept);
     free(weight);
     return status;
 }

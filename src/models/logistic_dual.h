@@ -8,6 +8,7 @@
 #define DIAL_LOGISTIC_DUAL_H
 
 #include "dial/model.h"
+#include "models/dual_warm.h"
 
 /* Fits the L2-penalised weights on in->sparse (in->n_rows x n_features,
  * classes in in->y): coef gets rows x n_features weights and intercept
@@ -15,9 +16,13 @@
  * n_classes otherwise (each class against the rest). c is the knob C,
  * row_weight each row's class weight; with fit_intercept the intercept is
  * the weight of a constant feature 1, penalised (LIBLINEAR's -B 1).
+ * from (may be NULL) is a solution on the same rows and row weights at a
+ * C no larger, to start from (dual_warm.h); when keep is not NULL it
+ * receives a new solution (freed with dial_dual_warm_free).
  * Errors: DIAL_ERR_NOMEM. */
 dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, double c,
-                                   const double *row_weight, bool fit_intercept, double *coef,
+                                   const double *row_weight, bool fit_intercept,
+                                   const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
                                    double *intercept);
 
 /* The fit of the logistic family on sparse input (in->sparse): the
@@ -37,5 +42,9 @@ double *dial_logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in,
 dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_csr *x, const double *coef,
                                        const double *intercept, size_t p, size_t rows,
                                        dial_predict_output *out);
+
+/* The family's tuning hooks (src/models/logistic_tuning.c): on sparse
+ * data, prepared folds and warm starts along C. */
+extern const struct dial_family_tuning dial_logistic_tuning;
 
 #endif

@@ -13,6 +13,7 @@
 
 extern const dial_model_family dial_model_linear;
 extern const dial_model_family dial_model_logistic;
+extern const dial_model_family dial_model_linsvm;
 extern const dial_model_family dial_model_naive_bayes;
 extern const dial_model_family dial_model_knn;
 extern const dial_model_family dial_model_svm;
@@ -25,9 +26,10 @@ extern const dial_model_family dial_model_gmm;
 extern const dial_model_family dial_model_dbscan;
 
 static const dial_model_family *const registry[] = {
-    &dial_model_linear, &dial_model_logistic, &dial_model_naive_bayes, &dial_model_knn,
-    &dial_model_svm,    &dial_model_mlp,      &dial_model_tree,        &dial_model_forest,
-    &dial_model_gbdt,   &dial_model_kmeans,   &dial_model_gmm,         &dial_model_dbscan,
+    &dial_model_linear, &dial_model_logistic, &dial_model_linsvm, &dial_model_naive_bayes,
+    &dial_model_knn,    &dial_model_svm,      &dial_model_mlp,    &dial_model_tree,
+    &dial_model_forest, &dial_model_gbdt,     &dial_model_kmeans, &dial_model_gmm,
+    &dial_model_dbscan,
 };
 
 /* A family's name is a word of the command line and of the model file. */

@@ -64,6 +64,7 @@ dial_status dial_objective_cache_create(dial_ctx *ctx, dial_model_objective *obj
     const dial_family_tuning *tuning = family->tuning;
     if (!tuning || !tuning->prepare_fold || !tuning->predict_fold || !tuning->free_fold)
         return DIAL_OK;
+    if (tuning->sparse_only && !data->sparse) return DIAL_OK;
     size_t n_prepare = 0;
     while (tuning->prepare_knobs && tuning->prepare_knobs[n_prepare]) n_prepare++;
     size_t n_inputs = 0; /* the preprocessing counts them again */

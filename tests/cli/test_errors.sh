@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh" "$@"
 IRIS=data/iris.csv
 
 # ---- usage errors: exit 2
-check 2 "dial: unknown model 'bagging'; models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" cv bagging $IRIS
-check 2 "dial: unknown model 'knnn'; did you mean 'knn'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" fit knnn $IRIS
+check 2 "dial: unknown model 'bagging'; models are: linear, logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" cv bagging $IRIS
+check 2 "dial: unknown model 'knnn'; did you mean 'knn'? models are: linear, logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" fit knnn $IRIS
 check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" cv knn $IRIS -s weight=distance
 check 2 "dial: unknown knob 'weight' for knn; did you mean 'weights'?" fit knn $IRIS -s weight=distance -o "$TMP/m.dial"
 check 2 "dial: knob 'k' = 0 is out of range: must be >= 1" cv knn $IRIS -s k=0

@@ -122,7 +122,7 @@ json_ok 'set().union(*(t["knobs"] for t in j["trials"])) == {"min_samples_leaf",
 json_ok '{t["knobs"]["max_features"] for t in j["trials"]} == {"all", "sqrt", "log2", "fraction"}'
 
 # ---- mistakes
-check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" knobs logistik
+check 2 "dial: unknown model 'logistik'; did you mean 'logistic'? models are: linear, logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan" knobs logistik
 check 2 "dial: missing MODEL for knobs; usage: dial knobs MODEL [--json]" knobs
 check 2 "dial: unexpected argument 'svm' for knobs; usage: dial knobs MODEL [--json]" knobs knn svm
 check 2 "dial: unknown option '--jsn' for knobs; did you mean '--json'?" knobs knn --jsn

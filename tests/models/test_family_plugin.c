@@ -323,7 +323,7 @@ static void test_lookup_names_the_registered_families_among_the_known_ones(void 
     assert_dial_error(
         ctx, dial_model_family_lookup(ctx, "two_mean", &found), DIAL_ERR_ARGUMENT,
         "unknown model 'two_mean'; did you mean 'two_means'? models are: linear, "
-        "logistic, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan, "
+        "logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan, "
         "nearest_centroid, two_means");
     dial_ctx_free(ctx);
 }
@@ -446,10 +446,11 @@ static void test_a_registered_family_saves_and_loads_where_it_is_registered(void
     loaded = NULL;
     /* a context that was not told of the family cannot read the file */
     char expected[1024];
-    snprintf(expected, sizeof expected,
-             "%s: unknown model 'nearest_centroid'; models are: linear, logistic, naive_bayes, "
-             "knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan",
-             path);
+    snprintf(
+        expected, sizeof expected,
+        "%s: unknown model 'nearest_centroid'; models are: linear, logistic, linsvm, naive_bayes, "
+        "knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan",
+        path);
     assert_dial_error(plain, dial_model_load(plain, path, &loaded), DIAL_ERR_FORMAT, expected);
     assert_null(loaded);
     unlink(path);

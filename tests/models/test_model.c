@@ -218,13 +218,15 @@ static void lookup_suggests_the_closest_name(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     const dial_model_family *family = NULL;
-    assert_dial_error(ctx, dial_model_family_lookup(ctx, "knm", &family), DIAL_ERR_ARGUMENT,
-                      "unknown model 'knm'; did you mean 'knn'? models are: linear, logistic, "
-                      "naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan");
+    assert_dial_error(
+        ctx, dial_model_family_lookup(ctx, "knm", &family), DIAL_ERR_ARGUMENT,
+        "unknown model 'knm'; did you mean 'knn'? models are: linear, logistic, "
+        "linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan");
     assert_null(family);
-    assert_dial_error(ctx, dial_model_family_lookup(ctx, "bagging", &family), DIAL_ERR_ARGUMENT,
-                      "unknown model 'bagging'; models are: linear, logistic, naive_bayes, knn, "
-                      "svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan");
+    assert_dial_error(
+        ctx, dial_model_family_lookup(ctx, "bagging", &family), DIAL_ERR_ARGUMENT,
+        "unknown model 'bagging'; models are: linear, logistic, linsvm, naive_bayes, knn, "
+        "svm, mlp, tree, forest, gbdt, kmeans, gmm, dbscan");
     dial_ctx_free(ctx);
 }
 
