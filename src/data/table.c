@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "data/libsvm_mapped.h"
 #include "dial/data.h"
 
 void dial_table_free(dial_table *table) {
@@ -154,12 +155,19 @@ dial_status dial_csv_read(dial_ctx *ctx, const char *path, const dial_csv_option
     return status;
 }
 
+/* A mapped file's parsed pages are given back as the parse goes. */
+static dial_status table_libsvm_parse(dial_ctx *ctx, const table_bytes *file, dial_table **out) {
+    if (file->mapped_length)
+        return dial_libsvm_parse_mapping(ctx, file->name, file->bytes, file->length, out);
+    return dial_libsvm_parse(ctx, file->name, file->bytes, file->length, out);
+}
+
 dial_status dial_libsvm_read(dial_ctx *ctx, const char *path, dial_table **out) {
     *out = NULL;
     table_bytes file;
     dial_status status = table_load(ctx, path, &file);
     if (status != DIAL_OK) return status;
-    status = dial_libsvm_parse(ctx, file.name, file.bytes, file.length, out);
+    status = table_libsvm_parse(ctx, &file, out);
     table_unload(&file);
     return status;
 }
@@ -228,7 +236,7 @@ dial_status dial_table_read(dial_ctx *ctx, const char *path, const dial_csv_opti
     if (status != DIAL_OK) return status;
     bool csv_by_name = table_has_suffix(path, ".csv") || table_has_suffix(path, ".tsv");
     if (!csv_by_name && table_looks_libsvm(file.bytes, file.length))
-        status = dial_libsvm_parse(ctx, file.name, file.bytes, file.length, out);
+        status = table_libsvm_parse(ctx, &file, out);
     else
         status = dial_csv_parse(ctx, file.name, file.bytes, file.length, options, out);
     table_unload(&file);

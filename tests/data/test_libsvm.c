@@ -68,6 +68,52 @@ static void heart_scale_has_270_rows_a_label_and_13_features(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* A file of more than one release step (16 MB), read through a mapping
+ * whose parsed pages are dropped as the parse goes: the same table as the
+ * same bytes parsed in memory, and an error on its last line still quotes
+ * that line. */
+static void a_large_mapped_file_reads_as_the_same_bytes_in_memory(void **state) {
+    (void)state;
+    size_t rows = 250000, capacity = rows * 160 + 64, length = 0;
+    char *text = malloc(capacity);
+    assert_non_null(text);
+    for (size_t i = 0; i < rows; i++) {
+        length += (size_t)snprintf(text + length, capacity - length, "%zu", i % 3);
+        for (size_t k = 0; k < 8; k++)
+            length += (size_t)snprintf(text + length, capacity - length, " %zu:%.6f",
+                                       1 + k * 97 + (i * 31 + k * 7) % 97, (double)(i % 1000) / 7);
+        text[length++] = '\n';
+    }
+    assert_true(length > ((size_t)24 << 20)); /* past the first release step */
+    char *path = test_write_temp(text, length, ".libsvm");
+    dial_ctx *ctx = test_ctx();
+    dial_table *mapped = NULL, *in_memory = NULL;
+    assert_dial_ok(ctx, dial_libsvm_read(ctx, path, &mapped));
+    assert_dial_ok(ctx, dial_libsvm_parse(ctx, "t.libsvm", text, length, &in_memory));
+    assert_int_equal(mapped->n_rows, rows);
+    assert_int_equal(mapped->n_cols, in_memory->n_cols);
+    const dial_csr *a = mapped->sparse, *b = in_memory->sparse;
+    assert_memory_equal(a->row_start, b->row_start, (rows + 1) * sizeof *a->row_start);
+    assert_memory_equal(a->col, b->col, a->row_start[rows] * sizeof *a->col);
+    assert_memory_equal(a->value, b->value, a->row_start[rows] * sizeof *a->value);
+    assert_memory_equal(mapped->cols[0].values, in_memory->cols[0].values, rows * sizeof(double));
+    dial_table_free(mapped);
+    dial_table_free(in_memory);
+    unlink(path);
+    free(path);
+
+    memcpy(text + length, "1 x:2\n", 6);
+    path = test_write_temp(text, length + 6, ".libsvm");
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s:%zu:3: expected a feature index (an integer >= 1), found 'x'", path, rows + 1);
+    assert_dial_error(ctx, dial_libsvm_read(ctx, path, &mapped), DIAL_ERR_DATA, expected);
+    unlink(path);
+    free(path);
+    free(text);
+    dial_ctx_free(ctx);
+}
+
 static void table_read_picks_libsvm_by_extension(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -190,6 +236,7 @@ static void a_missing_file_is_an_io_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(heart_scale_has_270_rows_a_label_and_13_features),
+        cmocka_unit_test(a_large_mapped_file_reads_as_the_same_bytes_in_memory),
         cmocka_unit_test(table_read_picks_libsvm_by_extension),
         cmocka_unit_test(table_read_picks_libsvm_by_content),
         cmocka_unit_test(absent_features_are_zero_and_columns_reach_the_largest_index),
