@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "dial/modelfile.h"
+#include "models/family_tuning.h"
 
 static const char euclidean_uniform[] = "3123231322443151551315231331122113125343114232321553223122"
                                         "521542555143352215331113131211121321524113";
@@ -161,12 +162,116 @@ static void manhattan_on_sparse_input_is_refused(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* The rows rows[0 .. n) of a as a CSR matrix of their own (arrays
+ * malloc'ed; free with csr_free). */
+static dial_csr csr_rows(const dial_csr *a, const size_t *rows, size_t n) {
+    dial_csr out = {.n_rows = n, .n_cols = a->n_cols};
+    size_t nnz = 0;
+    for (size_t r = 0; r < n; r++) nnz += a->row_start[rows[r] + 1] - a->row_start[rows[r]];
+    out.row_start = malloc((n + 1) * sizeof *out.row_start);
+    out.col = malloc((nnz ? nnz : 1) * sizeof *out.col);
+    out.value = malloc((nnz ? nnz : 1) * sizeof *out.value);
+    out.row_start[0] = 0;
+    for (size_t r = 0; r < n; r++) {
+        size_t at = out.row_start[r];
+        for (size_t k = a->row_start[rows[r]]; k < a->row_start[rows[r] + 1]; k++, at++) {
+            out.col[at] = a->col[k];
+            out.value[at] = a->value[k];
+        }
+        out.row_start[r + 1] = at;
+    }
+    return out;
+}
+
+static void csr_free(dial_csr *a) {
+    free(a->row_start);
+    free(a->col);
+    free(a->value);
+}
+
+/* Tuning's prepared fold on sparse rows (one search for the largest k):
+ * every k up to it and both weightings predict as a full fit and predict,
+ * to the bit. */
+static void a_sparse_prepared_fold_predicts_as_a_full_fit(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/text_small.libsvm", NULL, &table);
+    size_t n = data->n_rows, n_train = 0, n_test = 0;
+    size_t *train = malloc(n * sizeof *train), *test = malloc(n * sizeof *test);
+    double *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 5 == 0) {
+            test[n_test++] = i;
+        } else {
+            y[n_train] = data->y[i];
+            train[n_train++] = i;
+        }
+    }
+    dial_csr a_train = csr_rows(data->sparse, train, n_train),
+             a_test = csr_rows(data->sparse, test, n_test);
+    dial_fit_input fit_in = {.n_rows = n_train,
+                             .n_features = data->sparse->n_cols,
+                             .y = y,
+                             .task = DIAL_TASK_CLASSIFICATION,
+                             .n_classes = data->n_classes,
+                             .sparse = &a_train};
+    dial_fit_input test_in = fit_in;
+    test_in.n_rows = n_test;
+    test_in.y = NULL;
+    test_in.sparse = &a_test;
+    const dial_model_family *knn = dial_model_family_find("knn");
+    static const char *const metrics[] = {"metric=euclidean", "metric=cosine"};
+    size_t k_classes = data->n_classes;
+    double *value = malloc(n_test * sizeof *value),
+           *proba = malloc(n_test * k_classes * sizeof *proba);
+    double *fold_value = malloc(n_test * sizeof *fold_value),
+           *fold_proba = malloc(n_test * k_classes * sizeof *fold_proba);
+    for (size_t m = 0; m < 2; m++) {
+        dial_knobs knobs = test_knobs(ctx, knn, (const char *const[]){metrics[m], "k=9", NULL});
+        void *fold = NULL;
+        assert_dial_ok(ctx,
+                       knn->tuning->prepare_fold(ctx, &knobs, &knobs, &fit_in, &test_in, &fold));
+        for (long k = 1; k <= 9; k += 4) {
+            for (int w = 0; w < 2; w++) {
+                assert_dial_ok(ctx, dial_knobs_set_number(ctx, &knobs, "k", (double)k));
+                assert_dial_ok(ctx,
+                               dial_knobs_set(ctx, &knobs, "weights", w ? "distance" : "uniform"));
+                dial_tensors learned = {0};
+                dial_predict_output out = {.value = value, .proba = proba};
+                dial_predict_output out_fold = {.value = fold_value, .proba = fold_proba};
+                assert_dial_ok(ctx, knn->fit(ctx, &knobs, &fit_in, &learned));
+                assert_dial_ok(ctx, knn->predict(ctx, &knobs, &learned, &test_in, &out));
+                assert_dial_ok(ctx, knn->tuning->predict_fold(ctx, &knobs, fold, &out_fold));
+                assert_memory_equal(value, fold_value, n_test * sizeof *value);
+                assert_memory_equal(proba, fold_proba, n_test * k_classes * sizeof *proba);
+                dial_tensors_clear(&learned);
+            }
+        }
+        knn->tuning->free_fold(fold);
+        dial_knobs_free(&knobs);
+    }
+    free(value);
+    free(proba);
+    free(fold_value);
+    free(fold_proba);
+    csr_free(&a_train);
+    csr_free(&a_test);
+    free(y);
+    free(train);
+    free(test);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sparse_euclidean_predicts_as_scikit_learn),
         cmocka_unit_test(sparse_cosine_predicts_as_scikit_learn),
         cmocka_unit_test(dense_cosine_predicts_as_scikit_learn),
         cmocka_unit_test(manhattan_on_sparse_input_is_refused),
+        cmocka_unit_test(a_sparse_prepared_fold_predicts_as_a_full_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
