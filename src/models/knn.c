@@ -25,6 +25,9 @@
  *                  vote, on the thread budget (knn_search.h)
  *   knn_kdtree.c   building the kd-tree; knn_heap.h the k nearest so far
  *   knn_distance.h the distances; knn_compact.c rows kept as category codes
+ *   knn_dots.c     the search by dot products: sparse rows (kept as the
+ *                  compressed tensors "x.row_start", "x.column", "x.value",
+ *                  learned_csr.h) and the cosine metric
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,10 +38,13 @@
 #include "models/family_tuning.h"
 #include "models/knn_compact.h"
 #include "models/knn_distance.h"
+#include "models/knn_dots.h"
 #include "models/knn_search.h"
+#include "models/learned_csr.h"
 
 static const char *const knn_weight_choices[] = {"uniform", "distance", NULL};
-static const char *const knn_metric_choices[] = {"euclidean", "manhattan", "minkowski", NULL};
+static const char *const knn_metric_choices[] = {"euclidean", "manhattan", "minkowski", "cosine",
+                                                 NULL};
 static const char *const knn_algorithm_choices[] = {"auto", "brute", "kd_tree", NULL};
 
 static const dial_knob_spec knn_knobs[] = {
@@ -67,8 +73,9 @@ static const dial_knob_spec knn_knobs[] = {
      .default_text = "euclidean",
      .choices = knn_metric_choices,
      .condition = "",
-     .doc = "distance between rows: euclidean, manhattan (sum of absolute differences) or "
-            "minkowski with power p"},
+     .doc = "distance between rows: euclidean, manhattan (sum of absolute differences), "
+            "minkowski with power p, or cosine (1 - cosine similarity, searched by brute force); "
+            "on sparse input euclidean or cosine"},
     {.name = "p",
      .type = DIAL_KNOB_FLOAT,
      .default_text = "2",
@@ -125,6 +132,17 @@ static dial_status knn_check_task(dial_ctx *ctx, dial_task task, size_t n_classe
                      dial_task_name(task), n_classes);
 }
 
+/* Sparse rows are measured by dot products (knn_dots.c): euclidean or
+ * cosine only. */
+static dial_status knn_check_sparse_metric(dial_ctx *ctx, const dial_knobs *knobs) {
+    const char *metric = dial_knobs_choice(knobs, "metric");
+    if (strcmp(metric, "euclidean") == 0 || strcmp(metric, "cosine") == 0) return DIAL_OK;
+    return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                     "knn on sparse input measures metric=euclidean or metric=cosine, not "
+                     "metric=%s",
+                     metric);
+}
+
 /* Keeps copies of the training rows: they are what the model predicts from. */
 static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
                            dial_tensors *learned) {
@@ -133,7 +151,8 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     if (in->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "knn: no training rows");
     if (in->n_features == 0)
         return dial_fail(ctx, DIAL_ERR_DATA, "knn: no features to measure distances on");
-    status = knn_check_features(ctx, in->x, in->n_rows, in->n_features);
+    status = in->sparse ? knn_check_sparse_metric(ctx, knobs)
+                        : knn_check_features(ctx, in->x, in->n_rows, in->n_features);
     if (status != DIAL_OK) return status;
     status =
         knn_check_target(ctx, "target", in->y, in->n_rows, in->task, in->n_classes, DIAL_ERR_DATA);
@@ -141,9 +160,13 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
 
     double *x, *y;
     size_t shape[2] = {in->n_rows, in->n_features};
-    if (in->n_onehot) {
+    bool cosine = strcmp(dial_knobs_choice(knobs, "metric"), "cosine") == 0;
+    if (in->sparse) {
+        /* compressed rows, as they came: 12 bytes a nonzero */
+        status = dial_learned_csr_add(ctx, learned, "x", in->sparse, NULL, in->n_rows);
+    } else if (in->n_onehot && !cosine) {
         /* Category codes: a row costs a code per categorical feature, not a
-         * column per level (knn_compact.h). */
+         * column per level (knn_compact.h); cosine takes dense rows. */
         status = dial_knn_compact_fit(ctx, in, learned);
     } else {
         status = dial_tensors_add(ctx, learned, "x", DIAL_F64, 2, shape, (void **)&x);
@@ -153,7 +176,6 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
     status = dial_tensors_add(ctx, learned, "y", DIAL_F64, 1, shape, (void **)&y);
     if (status != DIAL_OK) return status;
     memcpy(y, in->y, in->n_rows * sizeof *y);
-    (void)knobs;
     return DIAL_OK;
 }
 
@@ -162,6 +184,8 @@ static dial_status knn_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
 typedef struct knn_rows {
     const double *x;
     knn_compact compact;
+    bool sparse; /* compressed rows (x NULL) in csr */
+    dial_learned_csr csr;
     const double *y;
     size_t n;
 } knn_rows;
@@ -172,7 +196,19 @@ static dial_status knn_learned_rows(dial_ctx *ctx, const dial_tensors *learned,
     const dial_tensor *x = dial_tensors_find(learned, "x");
     const dial_tensor *y = dial_tensors_find(learned, "y");
     dial_status status = DIAL_OK;
-    if (dial_knn_compact_present(learned)) {
+    if (dial_learned_csr_present(learned, "x")) {
+        if (x || dial_knn_compact_present(learned))
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "knn: the learned tensors hold compressed rows 'x.row_start' and "
+                             "other rows too; a model keeps one kind");
+        status = dial_learned_csr_read(ctx, "knn", learned, "x", in->n_features, &rows->csr);
+        if (status != DIAL_OK) return status;
+        if (rows->csr.n_rows == 0)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "knn: the learned tensor 'x.row_start' holds no row");
+        rows->sparse = true;
+        rows->n = rows->csr.n_rows;
+    } else if (dial_knn_compact_present(learned)) {
         if (x)
             return dial_fail(ctx, DIAL_ERR_FORMAT,
                              "knn: the learned tensors hold both dense rows 'x' and category "
@@ -226,6 +262,7 @@ static void knn_configure(const dial_knobs *knobs, knn_search *s) {
     const char *metric = dial_knobs_choice(knobs, "metric");
     s->metric = (knn_distance){.metric = strcmp(metric, "manhattan") == 0   ? KNN_MANHATTAN
                                          : strcmp(metric, "minkowski") == 0 ? KNN_MINKOWSKI
+                                         : strcmp(metric, "cosine") == 0    ? KNN_COSINE
                                                                             : KNN_EUCLIDEAN};
     if (s->metric.metric == KNN_MINKOWSKI) {
         double p = dial_knobs_float(knobs, "p");
@@ -235,6 +272,12 @@ static void knn_configure(const dial_knobs *knobs, knn_search *s) {
         if (p == 2) s->metric.metric = KNN_EUCLIDEAN;
         if (p == floor(p) && p <= 16) s->metric.p_int = (int)p;
     }
+}
+
+/* Whether the search is by dot products (knn_dots.c): sparse rows or the
+ * cosine metric. */
+static bool knn_by_dots(const knn_search *s, bool sparse) {
+    return sparse || s->metric.metric == KNN_COSINE;
 }
 
 /* k as predict uses it: at least 1, at most the training rows. */
@@ -251,7 +294,8 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     status = knn_learned_rows(ctx, learned, in, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
-    status = knn_check_features(ctx, in->x, in->n_rows, in->n_features);
+    status = in->sparse || rows.sparse ? knn_check_sparse_metric(ctx, knobs)
+                                       : knn_check_features(ctx, in->x, in->n_rows, in->n_features);
     if (status != DIAL_OK) return status;
 
     knn_search s = {.train = rows.x,
@@ -264,6 +308,16 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
                     .queries = in->x,
                     .n_queries = in->n_rows,
                     .out = *out};
+    knn_configure(knobs, &s);
+    if (knn_by_dots(&s, in->sparse || rows.sparse)) {
+        if (!rows.sparse && !rows.x)
+            return dial_fail(ctx, DIAL_ERR_FORMAT,
+                             "knn: metric=cosine needs the rows as 'x', not as category codes");
+        s.compact = NULL;
+        s.k = knn_effective_k(dial_knobs_int(knobs, "k"), s.n_train);
+        knn_dot_rows train = {.x = rows.x, .rows = rows.csr};
+        return dial_knn_dot_search(ctx, &train, in->x, in->sparse, &s);
+    }
     int64_t *query_codes = NULL;
     if (s.compact) {
         status = dial_knn_compact_query_codes(ctx, s.compact, in->x, in->n_rows, &query_codes);
@@ -271,7 +325,6 @@ static dial_status knn_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
         s.query_codes = query_codes;
     }
     s.k = knn_effective_k(dial_knobs_int(knobs, "k"), s.n_train);
-    knn_configure(knobs, &s);
     status = dial_knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s);
     free(query_codes);
     return status;
@@ -327,8 +380,10 @@ static dial_status knn_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                          "knn: the fold has %zu training and %zu test features; expected the "
                          "same number, at least 1",
                          train->n_features, test->n_features);
-    status = knn_check_features(ctx, train->x, train->n_rows, train->n_features);
-    if (status == DIAL_OK)
+    bool sparse = train->sparse != NULL;
+    status = sparse ? knn_check_sparse_metric(ctx, knobs)
+                    : knn_check_features(ctx, train->x, train->n_rows, train->n_features);
+    if (status == DIAL_OK && !sparse)
         status = knn_check_features(ctx, test->x, test->n_rows, test->n_features);
     if (status == DIAL_OK)
         status = knn_check_target(ctx, "target", train->y, train->n_rows, train->task,
@@ -375,7 +430,12 @@ static dial_status knn_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                     .keep_count = fold->count};
     knn_configure(knobs, &s);
     fold->metric = s.metric;
-    status = n_test ? dial_knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s) : DIAL_OK;
+    /* the training rows as the dot search reads them (nothing copied) */
+    knn_dot_rows rows = {.x = sparse ? NULL : train->x, .csr = train->sparse};
+    if (status == DIAL_OK && n_test)
+        status = knn_by_dots(&s, sparse)
+                     ? dial_knn_dot_search(ctx, &rows, test->x, test->sparse, &s)
+                     : dial_knn_search_run(ctx, dial_knobs_choice(knobs, "algorithm"), &s);
     if (status != DIAL_OK) {
         knn_free_fold(fold);
         return status;
@@ -421,7 +481,8 @@ static const char knn_nonparametric_doc[] =
     "keeps the training rows after preprocessing: \"x\" [n_rows x n_features] and \"y\" [n_rows] "
     "(class index or value); a prediction searches them for the k nearest. With categorical "
     "features a row keeps its level codes instead of one-hot columns: \"x.numeric\", "
-    "\"x.codes\", \"x.blocks\" and \"x.onehot\" in place of \"x\"";
+    "\"x.codes\", \"x.blocks\" and \"x.onehot\" in place of \"x\"; fitted on sparse input, "
+    "compressed rows \"x.row_start\", \"x.column\" and \"x.value\"";
 
 static const dial_family_tuning knn_tuning = {
     .prepare_knobs = knn_prepare_knobs,
@@ -444,4 +505,5 @@ const dial_model_family dial_model_knn = {
     .predict = knn_predict,
     .tuning = &knn_tuning,
     .validate = knn_validate,
+    .sparse_input = true,
 };

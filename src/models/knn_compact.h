@@ -70,6 +70,7 @@ static inline double knn_term(const knn_distance *m, double v) {
     case KNN_EUCLIDEAN: return v * v;
     case KNN_MANHATTAN: return fabs(v);
     case KNN_MINKOWSKI: return knn_power(m, fabs(v));
+    case KNN_COSINE: break;
     }
     return INFINITY;
 }

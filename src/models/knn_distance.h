@@ -16,7 +16,9 @@
  * squared euclidean distance, the manhattan distance, and the sum of
  * |difference|^p for minkowski. */
 
-typedef enum knn_metric { KNN_EUCLIDEAN, KNN_MANHATTAN, KNN_MINKOWSKI } knn_metric;
+/* KNN_COSINE (1 - cosine similarity) is no reduced distance of the rows'
+ * differences: only the search by dot products (knn_dots.c) measures it. */
+typedef enum knn_metric { KNN_EUCLIDEAN, KNN_MANHATTAN, KNN_MINKOWSKI, KNN_COSINE } knn_metric;
 
 typedef struct knn_distance {
     knn_metric metric;
@@ -84,6 +86,7 @@ static inline double knn_reduced(const knn_distance *m, const double *a, const d
     case KNN_EUCLIDEAN: return knn_row_euclidean(m, a, b, d, bound);
     case KNN_MANHATTAN: return knn_row_manhattan(m, a, b, d, bound);
     case KNN_MINKOWSKI: return knn_row_minkowski(m, a, b, d, bound);
+    case KNN_COSINE: break;
     }
     return INFINITY;
 }
@@ -93,6 +96,7 @@ static inline double knn_true_distance(const knn_distance *m, double reduced) {
     case KNN_EUCLIDEAN: return sqrt(reduced);
     case KNN_MANHATTAN: return reduced;
     case KNN_MINKOWSKI: return pow(reduced, 1.0 / m->p);
+    case KNN_COSINE: break;
     }
     return reduced;
 }

@@ -424,6 +424,7 @@ static void knn_kd_query(const knn_search *s, knn_worker *w, knn_heap *h, const 
     case KNN_EUCLIDEAN: knn_kd_query_euclidean(s, w, h, q); break;
     case KNN_MANHATTAN: knn_kd_query_manhattan(s, w, h, q); break;
     case KNN_MINKOWSKI: knn_kd_query_minkowski(s, w, h, q); break;
+    case KNN_COSINE: break; /* searched by dot products (knn_dots.c) */
     }
 }
 

@@ -31,7 +31,9 @@
  *
  * The learned tensors follow LIBSVM's model (and scikit-learn's SVC):
  *   support_vectors [n_sv x n_inputs]  grouped by class, in class order,
- *                                      each class's in training-row order
+ *                                      each class's in training-row order;
+ *       fitted on sparse input, three tensors of compressed rows instead
+ *       (support_vectors.row_start, .column, .value: svm_sparse.c)
  *   dual_coef [(n_classes - 1) x n_sv] y alpha of each support vector: for
  *       the pair (s, t), those of class s's vectors are in row t - 1 and
  *       those of class t's in row s. Regression: one row, alpha - alpha*.
@@ -51,7 +53,9 @@
  *                  thread budget, Platt's folds, the classifier's tensors
  *   svm_regress.c  the epsilon-SVR fit
  *   svm_predict.c  reading the tensors back and scoring rows
- *   svm_kernel.c   kernel values, their cache and the Gram matrix
+ *   svm_sparse.c   what sparse input changes (compressed support vectors)
+ *   svm_kernel.c   kernel values, their cache and the Gram matrix;
+ *                  svm_kernel_sparse.c those of compressed rows
  *   svm_solver.c   SMO; svm_platt.c the sigmoids; svm_warm.c warm starts
  */
 #include <math.h>
@@ -227,6 +231,7 @@ dial_svm_kernel dial_svm_kernel_of(const dial_knobs *knobs) {
 /* scikit-learn's gamma='scale': 1 / (n_inputs x the variance of every
  * entry of the matrix), or 1 when that variance is 0. */
 static double svm_gamma_scale(const dial_fit_input *in) {
+    if (in->sparse) return dial_svm_gamma_scale_sparse(in->sparse, in->n_features);
     size_t count = in->n_rows * in->n_features;
     if (count == 0) return 1;
     double sum = 0;
@@ -359,8 +364,8 @@ static dial_status svm_validate(dial_ctx *ctx, const dial_knobs *knobs, const di
     dial_status status = dial_svm_model_read(ctx, knobs, learned, in, with_proba, false, &m);
     if (status != DIAL_OK) return status;
     dial_svm_model_free(&m);
-    static const char *const names[] = {"support_vectors", "dual_coef", "intercept", "probA",
-                                        "probB"};
+    static const char *const names[] = {
+        "support_vectors", "support_vectors.value", "dual_coef", "intercept", "probA", "probB"};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && status == DIAL_OK; k++) {
         const dial_tensor *t = dial_tensors_find(learned, names[k]);
         if (t) status = dial_learned_check_finite(ctx, "svm", t);
@@ -442,6 +447,9 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     if ((train->task != DIAL_TASK_CLASSIFICATION && train->task != DIAL_TASK_REGRESSION) ||
         train->n_rows == 0)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for this fold");
+    /* compressed rows: every trial computes its kernel rows, as svm-train */
+    if (train->sparse)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for sparse rows");
     size_t n = train->n_rows, m = test->n_rows, d = train->n_features;
     double bytes = (double)n * (double)n * sizeof(float) + (double)m * (double)n * sizeof(double);
     if (bytes > SVM_PREPARE_MAX_BYTES)
@@ -592,4 +600,5 @@ const dial_model_family dial_model_svm = {
     .predict = svm_predict,
     .tuning = &svm_tuning,
     .validate = svm_validate,
+    .sparse_input = true,
 };

@@ -9,8 +9,11 @@
  *                  solved on the thread budget, with Platt's folds
  *   svm_regress.c  the epsilon-SVR fit: one dual of 2 l variables
  *   svm_predict.c  reading a fitted model's tensors and scoring rows
- *   svm_kernel.c, svm_solver.c, svm_platt.c, svm_warm.c: the kernel
- *                  values and their cache, SMO, the sigmoids, warm starts
+ *   svm_sparse.c   what compressed rows (sparse input) change: gamma,
+ *                  the support vectors kept compressed, their scoring
+ *   svm_kernel.c, svm_kernel_sparse.c, svm_solver.c, svm_platt.c,
+ *   svm_warm.c     the kernel values (dense and compressed rows) and their
+ *                  cache, SMO, the sigmoids, warm starts
  * This header holds what crosses those files: the settings a fit runs
  * with, the two fits, the tensors' shared helpers and the model read back
  * for prediction.
@@ -20,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dial/model.h"
 #include "models/svm_kernel.h"
@@ -78,6 +82,9 @@ typedef struct dial_svm_model {
     size_t n_classes, n_pairs, n_sv, d;
     bool regression;
     const double *sv, *coef, *intercept, *prob_a, *prob_b;
+    /* compressed support vectors (svm_sparse.c), sv NULL; else NULL */
+    const int64_t *sv_start, *sv_column;
+    const double *sv_value;
     size_t *first; /* n_classes + 1: each class's first support vector */
     double *sv_norms;
     double *svt; /* the support vectors kept by columns (d x n_sv) */
@@ -104,5 +111,43 @@ void dial_svm_model_free(dial_svm_model *m);
 dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
                                   const dial_tensors *learned, const dial_fit_input *in,
                                   const double *kernel, size_t n_train, dial_predict_output *out);
+
+/* ---- compressed rows (svm_sparse.c) ------------------------------------- */
+
+/* gamma=scale of the n_rows x n_features matrix a: as for a dense one,
+ * every zero counted. */
+double dial_svm_gamma_scale_sparse(const dial_csr *a, size_t n_features);
+
+/* Adds the support vectors, the training rows support[0 .. n_sv - 1] of
+ * in, to learned: support_vectors (n_sv x n_features) for dense input, the
+ * three compressed tensors for sparse input. Errors: as dial_tensors_add. */
+dial_status dial_svm_vectors_add(dial_ctx *ctx, dial_tensors *learned, const dial_fit_input *in,
+                                 const int64_t *support, size_t n_sv);
+
+/* Whether learned keeps its support vectors compressed. */
+bool dial_svm_has_sparse_vectors(const dial_tensors *learned);
+
+/* Reads and checks the compressed support vectors into m (n_sv, sv_start,
+ * sv_column, sv_value; m->d set). Errors: DIAL_ERR_FORMAT naming the
+ * tensor and what is wrong with it. */
+dial_status dial_svm_sparse_vectors_read(dial_ctx *ctx, const dial_tensors *learned,
+                                         dial_svm_model *m);
+
+/* Squared norm of each of m's compressed support vectors into norms. */
+void dial_svm_sparse_vector_norms(const dial_svm_model *m, double *norms);
+
+/* K(sv_v, query) for every compressed support vector of m (m->sv_norms
+ * set) into out (n_sv); query is dense (m->d entries), its squared norm
+ * query_norm. */
+void dial_svm_sparse_kernel_row(const dial_svm_model *m, const double *query, double query_norm,
+                                double *out);
+
+/* Decision values of the rows `test` of a under the C-SVC (rows, y,
+ * alpha, rho) of a Platt fold: sum y_i alpha_i K(x_i, x) - rho. Errors:
+ * DIAL_ERR_NOMEM (no message set: the caller's says which solve). */
+dial_status dial_svm_sparse_decisions(const dial_svm_settings *st, const dial_csr *a,
+                                      const size_t *rows, const signed char *y, const double *alpha,
+                                      size_t l, double rho, const size_t *test, size_t n_test,
+                                      double *dec);
 
 #endif

@@ -94,8 +94,8 @@ static double svm_power(double base, int degree) {
 }
 
 /* Turns the dot products v[j] = a.x_j into kernel values in place. */
-static void svm_kernel_finish(const dial_svm_kernel *kernel, double *v, size_t m, double norm_a,
-                              const double *norms) {
+void dial_svm_kernel_finish(const dial_svm_kernel *kernel, double *v, size_t m, double norm_a,
+                            const double *norms) {
     double gamma = kernel->gamma, coef0 = kernel->coef0;
     switch (kernel->type) {
     case DIAL_SVM_LINEAR: return;
@@ -185,7 +185,7 @@ void dial_svm_kernel_columns(const dial_svm_kernel *kernel, const double *xt, co
     size_t r = 0;
     for (; r + 4 <= m; r += 4) svm_dots4(xt, n, d, a + r * d, n, out + r * n);
     for (; r < m; r++) svm_dots(xt, n, d, a + r * d, 0, n, out + r * n);
-    for (r = 0; r < m; r++) svm_kernel_finish(kernel, out + r * n, n, norms_a[r], norms);
+    for (r = 0; r < m; r++) dial_svm_kernel_finish(kernel, out + r * n, n, norms_a[r], norms);
 }
 
 void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt) {
@@ -331,7 +331,11 @@ struct dial_svm_matrix {
     double *norms;  /* l */
     double *diag;   /* the diagonal of Q: l (SVC) or 2l (SVR) */
     double *values; /* l: kernel values being computed */
-    double *query;  /* d: the row whose kernel values are computed */
+    double *query;  /* d: the row whose kernel values are computed (sparse: scattered) */
+    /* compressed rows (borrowed): xt is NULL and row_of holds the row of a
+     * at each position (SVC: in the solver's order; SVR: the original) */
+    const dial_csr *sparse;
+    size_t *row_of;
     dial_svm_cache *cache;
     /* SVC: the label of each position (+1.0 or -1.0). SVR: the sign (+1 for
      * alpha, -1 for alpha*) and data row of each of the 2l positions. */
@@ -360,9 +364,14 @@ struct dial_svm_matrix {
 /* K(x_i, x_j) for j in [from, from + count) into m->values. */
 static void svm_matrix_kernel(dial_svm_matrix *m, size_t i, size_t from, size_t count) {
     size_t l = m->l, d = m->d;
+    if (m->sparse) {
+        dial_svm_sparse_dots(m->sparse, m->row_of, i, from, count, m->query, m->values);
+        dial_svm_kernel_finish(&m->kernel, m->values, count, m->norms[i], m->norms + from);
+        return;
+    }
     for (size_t t = 0; t < d; t++) m->query[t] = m->xt[t * l + i];
     svm_dots(m->xt, l, d, m->query, from, count, m->values);
-    svm_kernel_finish(&m->kernel, m->values, count, m->norms[i], m->norms + from);
+    dial_svm_kernel_finish(&m->kernel, m->values, count, m->norms[i], m->norms + from);
 }
 
 SVM_VECTOR_CLONES static void svm_signed_floats(float *restrict out, const double *restrict values,
@@ -392,7 +401,12 @@ static void svm_swap_doubles(double *v, size_t i, size_t j) {
 static void svm_svc_swap(void *self, size_t i, size_t j) {
     dial_svm_matrix *m = self;
     dial_svm_cache_swap(m->cache, i, j);
-    for (size_t t = 0; t < m->d; t++) svm_swap_doubles(m->xt + t * m->l, i, j);
+    if (m->sparse) {
+        size_t held = m->row_of[i];
+        m->row_of[i] = m->row_of[j];
+        m->row_of[j] = held;
+    }
+    for (size_t t = 0; m->xt && t < m->d; t++) svm_swap_doubles(m->xt + t * m->l, i, j);
     svm_swap_doubles(m->norms, i, j);
     svm_swap_doubles(m->label, i, j);
 }
@@ -431,6 +445,7 @@ void dial_svm_matrix_free(dial_svm_matrix *m) {
     free(m->diag);
     free(m->values);
     free(m->query);
+    free(m->row_of);
     free(m->label);
     free(m->index);
     free(m->sign);
@@ -445,29 +460,41 @@ void dial_svm_matrix_free(dial_svm_matrix *m) {
 }
 
 /* A matrix of l data rows with room for `variables` variables; copies
- * row rows[i] (or i when rows is NULL) of x into column storage and
- * computes the norms and the kernel's diagonal. NULL when out of memory. */
+ * row rows[i] (or i when rows is NULL) of x into column storage, or
+ * (sparse, x NULL) notes which row of sparse it is, and computes the
+ * norms and the kernel's diagonal. NULL when out of memory. */
 static dial_svm_matrix *svm_matrix_new(const dial_ctx *ctx, const dial_svm_kernel *kernel,
-                                       const double *x, size_t d, const size_t *rows, size_t l,
-                                       size_t variables, size_t cache_bytes) {
+                                       const double *x, const dial_csr *sparse, size_t d,
+                                       const size_t *rows, size_t l, size_t variables,
+                                       size_t cache_bytes) {
     dial_svm_matrix *m = dial_calloc(ctx, 1, sizeof *m);
     if (!m) return NULL;
     size_t n = l ? l : 1, nv = variables ? variables : 1;
     m->kernel = *kernel;
     m->l = l;
     m->d = d;
-    m->xt = dial_malloc(ctx, n * (d ? d : 1) * sizeof *m->xt);
+    m->sparse = sparse;
+    if (sparse)
+        m->row_of = dial_malloc(ctx, n * sizeof *m->row_of);
+    else
+        m->xt = dial_malloc(ctx, n * (d ? d : 1) * sizeof *m->xt);
     m->norms = dial_malloc(ctx, n * sizeof *m->norms);
     m->diag = dial_malloc(ctx, nv * sizeof *m->diag);
     m->values = dial_malloc(ctx, n * sizeof *m->values);
-    m->query = dial_malloc(ctx, (d ? d : 1) * sizeof *m->query);
+    /* the scatter of a sparse row must start all zeros */
+    m->query = dial_calloc(ctx, d ? d : 1, sizeof *m->query);
     m->label = dial_malloc(ctx, nv * sizeof *m->label);
     m->cache = dial_svm_cache_new(ctx, l, cache_bytes / sizeof(float));
-    if (!m->xt || !m->norms || !m->diag || !m->values || !m->query || !m->label || !m->cache) {
+    if (!(sparse ? (void *)m->row_of : (void *)m->xt) || !m->norms || !m->diag || !m->values ||
+        !m->query || !m->label || !m->cache) {
         dial_svm_matrix_free(m);
         return NULL;
     }
-    for (size_t i = 0; i < l; i++) {
+    for (size_t i = 0; sparse && i < l; i++) {
+        m->row_of[i] = rows ? rows[i] : i;
+        m->norms[i] = dial_svm_sparse_norm(sparse, m->row_of[i]);
+    }
+    for (size_t i = 0; !sparse && i < l; i++) {
         const double *row = x + (rows ? rows[i] : i) * d;
         double norm = 0;
         for (size_t t = 0; t < d; t++) {
@@ -481,25 +508,37 @@ static dial_svm_matrix *svm_matrix_new(const dial_ctx *ctx, const dial_svm_kerne
     if (kernel->type == DIAL_SVM_RBF)
         for (size_t i = 0; i < l; i++) m->diag[i] = 1;
     else
-        svm_kernel_finish(kernel, m->diag, l, 0, m->norms);
+        dial_svm_kernel_finish(kernel, m->diag, l, 0, m->norms);
+    return m;
+}
+
+/* The labels and the solver's view of a new C-SVC matrix (NULL: passed on). */
+static dial_svm_matrix *svm_matrix_svc_finish(dial_svm_matrix *m, const signed char *y) {
+    if (!m) return NULL;
+    for (size_t i = 0; i < m->l; i++) m->label[i] = y[i] > 0 ? 1.0 : -1.0;
+    m->q = (dial_svm_q){.self = m, .row = svm_svc_row, .swap = svm_svc_swap, .diag = m->diag};
     return m;
 }
 
 dial_svm_matrix *dial_svm_matrix_svc(const dial_ctx *ctx, const dial_svm_kernel *kernel,
                                      const double *x, size_t d, const size_t *rows, size_t l,
                                      const signed char *y, size_t cache_bytes) {
-    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, x, d, rows, l, l, cache_bytes);
-    if (!m) return NULL;
-    for (size_t i = 0; i < l; i++) m->label[i] = y[i] > 0 ? 1.0 : -1.0;
-    m->q = (dial_svm_q){.self = m, .row = svm_svc_row, .swap = svm_svc_swap, .diag = m->diag};
-    return m;
+    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, x, NULL, d, rows, l, l, cache_bytes);
+    return svm_matrix_svc_finish(m, y);
 }
 
-dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel *kernel,
-                                     const double *x, size_t d, size_t l, size_t cache_bytes) {
-    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, x, d, NULL, l, 2 * l, cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svc_sparse(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                            const dial_csr *a, const size_t *rows, size_t l,
+                                            const signed char *y, size_t cache_bytes) {
+    dial_svm_matrix *m = svm_matrix_new(ctx, kernel, NULL, a, a->n_cols, rows, l, l, cache_bytes);
+    return svm_matrix_svc_finish(m, y);
+}
+
+/* The variables and the solver's view of a new epsilon-SVR matrix (NULL:
+ * passed on; also when out of memory). */
+static dial_svm_matrix *svm_matrix_svr_finish(const dial_ctx *ctx, dial_svm_matrix *m) {
     if (!m) return NULL;
-    size_t n = l ? l : 1;
+    size_t l = m->l, n = l ? l : 1;
     m->index = dial_malloc(ctx, 2 * n * sizeof *m->index);
     m->buffers[0] = dial_malloc(ctx, 2 * n * sizeof(float));
     m->buffers[1] = dial_malloc(ctx, 2 * n * sizeof(float));
@@ -515,6 +554,18 @@ dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel 
     }
     m->q = (dial_svm_q){.self = m, .row = svm_svr_row, .swap = svm_svr_swap, .diag = m->diag};
     return m;
+}
+
+dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                     const double *x, size_t d, size_t l, size_t cache_bytes) {
+    return svm_matrix_svr_finish(
+        ctx, svm_matrix_new(ctx, kernel, x, NULL, d, NULL, l, 2 * l, cache_bytes));
+}
+
+dial_svm_matrix *dial_svm_matrix_svr_sparse(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                            const dial_csr *a, size_t l, size_t cache_bytes) {
+    return svm_matrix_svr_finish(
+        ctx, svm_matrix_new(ctx, kernel, NULL, a, a->n_cols, NULL, l, 2 * l, cache_bytes));
 }
 
 dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix) { return &matrix->q; }
@@ -554,7 +605,8 @@ static dial_status svm_gram_rows(void *arg, size_t begin, size_t end, int worker
             svm_dots(w->xt, n, d, w->x + (first + r) * d, first, width, values + r * width);
         for (r = 0; r < count; r++) {
             double *v = values + r * width;
-            svm_kernel_finish(&w->gram->kernel, v, width, w->norms[first + r], w->norms + first);
+            dial_svm_kernel_finish(&w->gram->kernel, v, width, w->norms[first + r],
+                                   w->norms + first);
             float *out = w->gram->k + (first + r) * n + first;
             for (size_t j = 0; j < width; j++) out[j] = (float)v[j];
         }
@@ -611,7 +663,7 @@ dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kern
         if (kernel->type == DIAL_SVM_RBF)
             for (size_t i = 0; i < n; i++) gram->diag[i] = 1;
         else
-            svm_kernel_finish(kernel, gram->diag, n, 0, norms);
+            dial_svm_kernel_finish(kernel, gram->diag, n, 0, norms);
         svm_gram_work w = {
             .gram = gram, .x = x, .xt = xt, .norms = norms, .d = d, .values = values};
         status = dial_parallel_for(ctx, threads, blocks, svm_gram_rows, &w);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dial/data.h"
 #include "models/svm_solver.h"
 
 typedef enum dial_svm_kernel_type {
@@ -44,6 +45,10 @@ void dial_svm_kernel_norms(const double *x, size_t n, size_t d, double *norms);
 void dial_svm_kernel_columns(const dial_svm_kernel *kernel, const double *xt, const double *norms,
                              size_t n, size_t d, const double *a, const double *norms_a, size_t m,
                              double *out);
+/* Turns the n dot products v[j] = a.x_j into kernel values in place;
+ * norm_a and norms[j] are the squared norms of a and x_j (rbf only). */
+void dial_svm_kernel_finish(const dial_svm_kernel *kernel, double *v, size_t n, double norm_a,
+                            const double *norms);
 /* xt (d x n) = the n rows of x (n x d) kept by columns. */
 void dial_svm_transpose(const double *x, size_t n, size_t d, double *xt);
 
@@ -106,6 +111,14 @@ dial_svm_matrix *dial_svm_matrix_svc(const dial_ctx *ctx, const dial_svm_kernel 
  * row i's alpha and alpha*). NULL when out of memory. */
 dial_svm_matrix *dial_svm_matrix_svr(const dial_ctx *ctx, const dial_svm_kernel *kernel,
                                      const double *x, size_t d, size_t l, size_t cache_bytes);
+/* The same two over compressed rows (sparse input): kernel rows from
+ * sparse dot products (svm_kernel_sparse.c), as LIBSVM computes them. The
+ * matrix borrows a (which must outlive it) rather than copying the rows. */
+dial_svm_matrix *dial_svm_matrix_svc_sparse(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                            const dial_csr *a, const size_t *rows, size_t l,
+                                            const signed char *y, size_t cache_bytes);
+dial_svm_matrix *dial_svm_matrix_svr_sparse(const dial_ctx *ctx, const dial_svm_kernel *kernel,
+                                            const dial_csr *a, size_t l, size_t cache_bytes);
 /* Q of a C-SVC as above, its kernel values read from gram (which must
  * outlive the matrix; rows are data rows). When the whole of Q fits in
  * cache_bytes, it has room for all of Q, kept in the solver's order: each
@@ -123,5 +136,17 @@ dial_svm_matrix *dial_svm_matrix_svr_gram(const dial_ctx *ctx, const dial_svm_gr
 void dial_svm_matrix_free(dial_svm_matrix *matrix);
 /* The solver's view of the matrix; valid while the matrix lives. */
 dial_svm_q *dial_svm_matrix_q(dial_svm_matrix *matrix);
+
+/* ---- compressed rows (svm_kernel_sparse.c) ------------------------------- */
+
+/* Squared norm of row i of a. */
+double dial_svm_sparse_norm(const dial_csr *a, size_t i);
+
+/* out[j - from] = x_p . x_q for q = row_of[j], j in [from, from + count),
+ * p = row_of[i]: row p is scattered into dense (a->n_cols doubles, all 0
+ * on entry and again on return), then each dot is a pass over row q's
+ * nonzeros. */
+void dial_svm_sparse_dots(const dial_csr *a, const size_t *row_of, size_t i, size_t from,
+                          size_t count, double *dense, double *out);
 
 #endif

@@ -55,23 +55,25 @@ static float *svm_room_for(const dial_ctx *ctx, svm_room *room, const dial_svm_g
     return room->data;
 }
 
-/* A C-SVC on the l rows `rows` of x: alpha (l) and rho of its solution,
+/* A C-SVC on the l rows `rows` of x (or of sparse, when x is NULL): alpha
+ * (l) and rho of its solution,
  * from alpha as it is when start (its gradient and G_bar, l each, the
  * latter may be NULL) is not NULL, else from zeros; the gradient and G_bar
  * at the solution into kept (may be NULL). With gram (the kernel of every
  * row of x), no kernel value is computed; room (may be NULL) lends the
  * memory for its Q. */
-static dial_status svm_solve_classes(const dial_svm_settings *st, const double *x, size_t d,
-                                     const dial_svm_gram *gram, const size_t *rows,
-                                     const signed char *y, size_t l, double c_pos, double c_neg,
-                                     size_t cache_bytes, svm_room *room, double *alpha,
-                                     const double *const *start, double *const *kept, double *rho,
-                                     bool *hit_max_iter, long *iterations) {
+static dial_status svm_solve_classes(const dial_svm_settings *st, const double *x,
+                                     const dial_csr *sparse, size_t d, const dial_svm_gram *gram,
+                                     const size_t *rows, const signed char *y, size_t l,
+                                     double c_pos, double c_neg, size_t cache_bytes, svm_room *room,
+                                     double *alpha, const double *const *start, double *const *kept,
+                                     double *rho, bool *hit_max_iter, long *iterations) {
     size_t n = l ? l : 1;
     dial_svm_matrix *matrix =
-        gram ? dial_svm_matrix_svc_gram(st->ctx, gram, rows, l, y, cache_bytes,
-                                        svm_room_for(st->ctx, room, gram, l, cache_bytes))
-             : dial_svm_matrix_svc(st->ctx, &st->kernel, x, d, rows, l, y, cache_bytes);
+        gram     ? dial_svm_matrix_svc_gram(st->ctx, gram, rows, l, y, cache_bytes,
+                                            svm_room_for(st->ctx, room, gram, l, cache_bytes))
+        : sparse ? dial_svm_matrix_svc_sparse(st->ctx, &st->kernel, sparse, rows, l, y, cache_bytes)
+                 : dial_svm_matrix_svc(st->ctx, &st->kernel, x, d, rows, l, y, cache_bytes);
     double *p = dial_malloc(st->ctx, n * sizeof *p),
            *upper = dial_malloc(st->ctx, n * sizeof *upper);
     dial_status status = DIAL_ERR_NOMEM;
@@ -141,6 +143,7 @@ typedef struct svm_job {
 typedef struct svm_work {
     const dial_svm_settings *settings;
     const double *x;
+    const dial_csr *sparse; /* the rows when x is NULL */
     size_t d;
     const dial_svm_gram *gram; /* NULL: kernel values are computed */
     svm_pair *pairs;
@@ -235,10 +238,13 @@ static dial_status svm_run_fold(const svm_work *w, svm_room *room, svm_pair *pai
             status = DIAL_OK;
         } else {
             double rho = 0;
-            status = svm_solve_classes(w->settings, w->x, w->d, w->gram, train, y, n_train,
-                                       pair->c_s, pair->c_t, w->cache_bytes, room, alpha, NULL,
-                                       NULL, &rho, hit_max_iter, iterations);
-            if (status == DIAL_OK)
+            status = svm_solve_classes(w->settings, w->x, w->sparse, w->d, w->gram, train, y,
+                                       n_train, pair->c_s, pair->c_t, w->cache_bytes, room, alpha,
+                                       NULL, NULL, &rho, hit_max_iter, iterations);
+            if (status == DIAL_OK && w->sparse)
+                status = dial_svm_sparse_decisions(w->settings, w->sparse, train, y, alpha, n_train,
+                                                   rho, test, last - first, dec);
+            else if (status == DIAL_OK)
                 status = svm_decisions(w->settings, w->x, w->d, train, y, alpha, n_train, rho, test,
                                        last - first, dec);
         }
@@ -282,10 +288,11 @@ static dial_status svm_solve_pair(const svm_work *w, svm_room *room, size_t p, s
         memcpy(pair->gradient_bar, part->gradient_bar, l * sizeof *pair->gradient_bar);
     } else {
         double *kept[2] = {pair->gradient, pair->gradient_bar};
-        status = svm_solve_classes(
-            w->settings, w->x, w->d, w->gram, pair->rows, pair->y, l, pair->c_s, pair->c_t,
-            w->cache_bytes, room, pair->alpha, warm ? (const double *const *)start : NULL,
-            w->keep ? kept : NULL, &pair->rho, &pair->hit_max_iter, &pair->iterations);
+        status =
+            svm_solve_classes(w->settings, w->x, w->sparse, w->d, w->gram, pair->rows, pair->y, l,
+                              pair->c_s, pair->c_t, w->cache_bytes, room, pair->alpha,
+                              warm ? (const double *const *)start : NULL, w->keep ? kept : NULL,
+                              &pair->rho, &pair->hit_max_iter, &pair->iterations);
     }
     free(linear);
     free(start[0]);
@@ -439,6 +446,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const dial_svm_settings *st,
     if ((size_t)threads > n_jobs) threads = (int)(n_jobs ? n_jobs : 1);
     svm_work w = {.settings = st,
                   .x = in->x,
+                  .sparse = in->sparse,
                   .d = in->n_features,
                   .gram = gram,
                   .pairs = pairs,
@@ -494,7 +502,7 @@ static dial_status svm_pairs_solve(dial_ctx *ctx, const dial_svm_settings *st,
 static dial_status svm_classifier_tensors(dial_ctx *ctx, const dial_svm_settings *st,
                                           const dial_fit_input *in, const svm_pair *pairs,
                                           size_t n_pairs, dial_tensors *learned) {
-    size_t n = in->n_rows, d = in->n_features, k = in->n_classes;
+    size_t n = in->n_rows, k = in->n_classes;
     size_t *column =
         dial_malloc(ctx, (n ? n : 1) * sizeof *column); /* SV column of a row, or SIZE_MAX */
     if (!column) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
@@ -514,10 +522,18 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const dial_svm_settings
                 column[i] = n_sv++;
                 per_class[c]++;
             }
-    double *sv = NULL, *coef = NULL, *intercept = NULL, *gamma = NULL;
+    /* the training row of each vector */
+    int64_t *rows = dial_malloc(ctx, (n_sv ? n_sv : 1) * sizeof *rows);
+    if (!rows) {
+        free(column);
+        free(per_class);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (column[i] != SIZE_MAX) rows[column[i]] = (int64_t)i;
+    double *coef = NULL, *intercept = NULL, *gamma = NULL;
     int64_t *support = NULL, *n_support = NULL;
-    dial_status status =
-        dial_svm_tensor_add(ctx, learned, "support_vectors", DIAL_F64, 2, n_sv, d, (void **)&sv);
+    dial_status status = dial_svm_vectors_add(ctx, learned, in, rows, n_sv);
     if (status == DIAL_OK)
         status = dial_svm_tensor_add(ctx, learned, "dual_coef", DIAL_F64, 2, k - 1, n_sv,
                                      (void **)&coef);
@@ -532,6 +548,8 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const dial_svm_settings
             dial_svm_tensor_add(ctx, learned, "support", DIAL_I64, 1, n_sv, 1, (void **)&support);
     if (status == DIAL_OK)
         status = dial_svm_tensor_add(ctx, learned, "gamma", DIAL_F64, 1, 1, 1, (void **)&gamma);
+    if (status == DIAL_OK) memcpy(support, rows, n_sv * sizeof *support);
+    free(rows);
     if (status != DIAL_OK) {
         free(column);
         free(per_class);
@@ -539,11 +557,6 @@ static dial_status svm_classifier_tensors(dial_ctx *ctx, const dial_svm_settings
     }
     for (size_t c = 0; c < k; c++) n_support[c] = (int64_t)per_class[c];
     free(per_class);
-    for (size_t i = 0; i < n; i++) {
-        if (column[i] == SIZE_MAX) continue;
-        memcpy(sv + column[i] * d, in->x + i * d, d * sizeof *sv);
-        support[column[i]] = (int64_t)i;
-    }
     for (size_t p = 0; p < n_pairs; p++) {
         const svm_pair *pair = &pairs[p];
         for (size_t q = 0; q < pair->l; q++) {

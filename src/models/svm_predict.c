@@ -70,9 +70,11 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
     const dial_tensor *sv_tensor = dial_tensors_find(learned, "support_vectors");
     m->n_sv = sv_tensor && sv_tensor->ndim == 2 ? sv_tensor->shape[0] : 0;
     const void *data = NULL;
+    bool sparse = dial_svm_has_sparse_vectors(learned);
     dial_status status =
-        svm_tensor(ctx, learned, "support_vectors", DIAL_F64, 2, m->n_sv, m->d, &data);
-    m->sv = data;
+        sparse ? dial_svm_sparse_vectors_read(ctx, learned, m)
+               : svm_tensor(ctx, learned, "support_vectors", DIAL_F64, 2, m->n_sv, m->d, &data);
+    if (!sparse) m->sv = data;
     if (status == DIAL_OK)
         status = svm_tensor(ctx, learned, "dual_coef", DIAL_F64, 2, m->regression ? 1 : k - 1,
                             m->n_sv, &data);
@@ -103,8 +105,10 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
     }
     m->first = dial_calloc(ctx, k + 1, sizeof *m->first);
     m->sv_norms = dial_malloc(ctx, (m->n_sv ? m->n_sv : 1) * sizeof *m->sv_norms);
-    m->svt = dial_malloc(ctx, (m->n_sv ? m->n_sv : 1) * (m->d ? m->d : 1) * sizeof *m->svt);
-    if (!m->first || !m->sv_norms || !m->svt) {
+    /* compressed vectors are read as they are */
+    if (!sparse)
+        m->svt = dial_malloc(ctx, (m->n_sv ? m->n_sv : 1) * (m->d ? m->d : 1) * sizeof *m->svt);
+    if (!m->first || !m->sv_norms || (!sparse && !m->svt)) {
         dial_svm_model_free(m);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting");
     }
@@ -128,6 +132,10 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
                          (unsigned long long)total, m->n_sv);
     }
     if (!with_vectors) return DIAL_OK;
+    if (sparse) {
+        dial_svm_sparse_vector_norms(m, m->sv_norms);
+        return DIAL_OK;
+    }
     dial_svm_kernel_norms(m->sv, m->n_sv, m->d, m->sv_norms);
     dial_svm_transpose(m->sv, m->n_sv, m->d, m->svt);
     return DIAL_OK;
@@ -136,6 +144,7 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
 typedef struct svm_scorer {
     const dial_svm_model *m;
     const double *x;
+    const dial_csr *sparse; /* the rows when x is NULL */
     size_t n;
     /* prepared fold: the kernel of every row against every training row
      * (n x n_train) and each support vector's training row, read instead
@@ -211,12 +220,40 @@ static void svm_classify_row(const dial_svm_model *m, const double *values, doub
     }
 }
 
+/* The kernel values of row i against every support vector when the row
+ * or the vectors are compressed: the row made dense in dense (d zeros on
+ * entry and on return), then the vectors' dots over its entries. */
+static void svm_sparse_values(const svm_scorer *sc, size_t i, double *dense, double *out) {
+    const dial_svm_model *m = sc->m;
+    const dial_csr *a = sc->sparse;
+    const double *query = dense;
+    double norm = 0;
+    if (a) {
+        for (size_t k = a->row_start[i]; k < a->row_start[i + 1]; k++) {
+            dense[a->col[k]] = a->value[k];
+            norm += a->value[k] * a->value[k];
+        }
+    } else {
+        query = sc->x + i * m->d;
+        dial_svm_kernel_norms(query, 1, m->d, &norm);
+    }
+    if (m->sv_start)
+        dial_svm_sparse_kernel_row(m, query, norm, out);
+    else
+        dial_svm_kernel_columns(&m->kernel, m->svt, m->sv_norms, m->n_sv, m->d, query, &norm, 1,
+                                out);
+    for (size_t k = a ? a->row_start[i] : 0; a && k < a->row_start[i + 1]; k++)
+        dense[a->col[k]] = 0;
+}
+
 static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int worker) {
     svm_scorer *sc = arg;
     const dial_svm_model *m = sc->m;
     size_t d = m->d, n_sv = m->n_sv, k = m->n_classes;
     double *values = sc->scratch + (size_t)worker * sc->scratch_size;
     double *work = values + SVM_QUERY_ROWS * (n_sv ? n_sv : 1);
+    /* a query row scattered dense, all zeros between rows */
+    double *dense = work + SVM_CLASSIFY_WORK(k);
     size_t first = begin * SVM_PREDICT_BLOCK;
     size_t last = end * SVM_PREDICT_BLOCK < sc->n ? end * SVM_PREDICT_BLOCK : sc->n;
     for (size_t i = first; i < last; i += SVM_QUERY_ROWS) {
@@ -226,6 +263,9 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
                 const double *from = sc->kernel + (i + r) * sc->n_train;
                 svm_gather(values + r * n_sv, from, sc->support, n_sv);
             }
+        } else if (sc->sparse || m->sv_start) {
+            for (size_t r = 0; r < count; r++)
+                svm_sparse_values(sc, i + r, dense, values + r * n_sv);
         } else {
             const double *x = sc->x + i * d;
             double norms[SVM_QUERY_ROWS];
@@ -263,14 +303,21 @@ dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
     if ((size_t)threads > blocks) threads = (int)(blocks ? blocks : 1);
     size_t k = m.n_classes;
     /* kernel values of SVM_QUERY_ROWS rows, then svm_classify_row's work */
-    size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + SVM_CLASSIFY_WORK(k);
+    size_t scratch_size = SVM_QUERY_ROWS * (m.n_sv ? m.n_sv : 1) + SVM_CLASSIFY_WORK(k) +
+                          (in->sparse || m.sv_start ? (m.d ? m.d : 1) : 0);
     svm_scorer sc = {.m = &m,
                      .x = in->x,
+                     .sparse = in->sparse,
                      .n = in->n_rows,
                      .kernel = kernel,
                      .n_train = n_train,
                      .out = out,
                      .scratch_size = scratch_size};
+    if (in->sparse && in->sparse->n_cols > m.d) {
+        dial_svm_model_free(&m);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "svm: rows of %zu inputs for a model of %zu",
+                         in->sparse->n_cols, m.d);
+    }
     if (kernel) {
         const void *support = NULL;
         status = svm_tensor(ctx, learned, "support", DIAL_I64, 1, m.n_sv, 1, &support);
@@ -285,7 +332,8 @@ dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
             return status;
         }
     }
-    sc.scratch = dial_malloc(ctx, (size_t)threads * scratch_size * sizeof *sc.scratch);
+    /* zeroed: the dense scatter of a query row starts all zeros */
+    sc.scratch = dial_calloc(ctx, (size_t)threads * scratch_size, sizeof *sc.scratch);
     if (!sc.scratch) {
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory predicting %zu rows", in->n_rows);

@@ -25,8 +25,9 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
                                    dial_tensors *learned) {
     size_t l = in->n_rows, d = in->n_features, n = 2 * l;
     dial_svm_matrix *matrix =
-        gram ? dial_svm_matrix_svr_gram(ctx, gram)
-             : dial_svm_matrix_svr(ctx, &st->kernel, in->x, d, l, st->cache_bytes);
+        gram         ? dial_svm_matrix_svr_gram(ctx, gram)
+        : in->sparse ? dial_svm_matrix_svr_sparse(ctx, &st->kernel, in->sparse, l, st->cache_bytes)
+                     : dial_svm_matrix_svr(ctx, &st->kernel, in->x, d, l, st->cache_bytes);
     double *p = dial_malloc(ctx, n * sizeof *p), *upper = dial_malloc(ctx, n * sizeof *upper);
     double *alpha = dial_calloc(ctx, n, sizeof *alpha);
     double *start = dial_malloc(ctx, n * sizeof *start),
@@ -104,11 +105,15 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
                  st->max_iter, st->tol);
     size_t n_sv = 0;
     for (size_t i = 0; status == DIAL_OK && i < l; i++) n_sv += alpha[i] - alpha[i + l] != 0;
-    double *sv = NULL, *coef = NULL, *intercept = NULL, *gamma = NULL;
+    double *coef = NULL, *intercept = NULL, *gamma = NULL;
     int64_t *support = NULL, *n_support = NULL;
-    if (status == DIAL_OK)
-        status = dial_svm_tensor_add(ctx, learned, "support_vectors", DIAL_F64, 2, n_sv, d,
-                                     (void **)&sv);
+    /* the training row of each vector */
+    int64_t *rows = status == DIAL_OK ? dial_malloc(ctx, (n_sv ? n_sv : 1) * sizeof *rows) : NULL;
+    if (status == DIAL_OK && !rows) status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory");
+    for (size_t i = 0, v = 0; status == DIAL_OK && i < l; i++)
+        if (alpha[i] - alpha[i + l] != 0) rows[v++] = (int64_t)i;
+    if (status == DIAL_OK) status = dial_svm_vectors_add(ctx, learned, in, rows, n_sv);
+    free(rows);
     if (status == DIAL_OK)
         status =
             dial_svm_tensor_add(ctx, learned, "dual_coef", DIAL_F64, 2, 1, n_sv, (void **)&coef);
@@ -128,7 +133,6 @@ dial_status dial_svm_fit_regressor(dial_ctx *ctx, const dial_svm_settings *st,
         for (size_t i = 0; i < l; i++) {
             double c = alpha[i] - alpha[i + l];
             if (c == 0) continue;
-            memcpy(sv + v * d, in->x + i * d, d * sizeof *sv);
             coef[v] = c;
             support[v++] = (int64_t)i;
         }

@@ -21,7 +21,7 @@ current="predict with an unseen index"
 passed=$((passed + 1))
 check 1 "dial: the model was fitted on sparse data (a LIBSVM file, 2999 features) and predicts from one: give the rows in LIBSVM format" predict "$TMP/text.dial" data/iris.csv
 
-# Cross-validation and tuning run on it (knn is given the rows made dense).
+# Cross-validation and tuning run on it (knn searches the compressed rows).
 check 0 "" cv knn $TEXT --folds 3 --json
 json_ok 'j["target"] == "label" and 0.3 < j["mean"] <= 1'
 

@@ -1052,7 +1052,7 @@ static void misspelt_knob(json_t *header) {
     json_object_set_new(json_object_get(header, "knobs"), "wieghts", json_string("uniform"));
 }
 static void bad_choice(json_t *header) {
-    json_object_set_new(json_object_get(header, "knobs"), "metric", json_string("cosine"));
+    json_object_set_new(json_object_get(header, "knobs"), "metric", json_string("chebyshev"));
 }
 static void knob_of_the_wrong_kind(json_t *header) {
     json_object_set_new(json_object_get(header, "knobs"), "k", json_string("7"));
@@ -1096,8 +1096,8 @@ static void test_the_header_fields_are_checked_one_by_one(void **state) {
          "model.dial: knn model version 3 is newer than this dial supports (1); upgrade dial"},
         {out_of_range_knob, "model.dial: knob 'k' = 0 is out of range: must be >= 1"},
         {misspelt_knob, "model.dial: unknown knob 'wieghts' for knn; did you mean 'weights'?"},
-        {bad_choice,
-         "model.dial: knob 'metric' = 'cosine' is not one of: euclidean, manhattan, minkowski"},
+        {bad_choice, "model.dial: knob 'metric' = 'chebyshev' is not one of: euclidean, manhattan, "
+                     "minkowski, cosine"},
         {knob_of_the_wrong_kind, "model.dial: knob 'k' must be an integer, found a string"},
         {inactive_knob_set,
          "model.dial: knob 'p' is inactive: it applies only when metric=minkowski"},
