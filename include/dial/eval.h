@@ -39,12 +39,19 @@ typedef enum dial_metric {
      * information (arithmetic mean of the entropies); higher is better */
     DIAL_METRIC_ADJUSTED_RAND,
     DIAL_METRIC_NORMALIZED_MUTUAL_INFO,
+    /* clustering by a model with a likelihood (gmm), on the rows'
+     * log-likelihoods under it (dial_model_log_likelihood): the Bayesian
+     * and the Akaike information criteria, -2 log L + p log n and
+     * -2 log L + 2 p with p the free parameters (scikit-learn's
+     * GaussianMixture.bic and aic); lower is better */
+    DIAL_METRIC_BIC,
+    DIAL_METRIC_AIC,
     DIAL_METRIC_COUNT
 } dial_metric;
 
 /* "accuracy", "balanced_accuracy", "log_loss", "roc_auc", "f1", "rmse",
  * "mae", "r2", "silhouette", "davies_bouldin", "calinski_harabasz",
- * "inertia", "adjusted_rand", "normalized_mutual_info". */
+ * "inertia", "adjusted_rand", "normalized_mutual_info", "bic", "aic". */
 DIAL_API const char *dial_metric_name(dial_metric metric);
 /* Parses a metric name; fails with DIAL_ERR_ARGUMENT listing the names. */
 DIAL_API dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out);
@@ -57,6 +64,10 @@ DIAL_API dial_task dial_metric_task(dial_metric metric);
 /* Whether a clustering metric compares the clusters with known labels
  * (adjusted_rand, normalized_mutual_info), which it reads as y_true. */
 DIAL_API bool dial_metric_needs_labels(dial_metric metric);
+/* Whether a clustering metric reads the rows' log-likelihoods under the
+ * model (bic, aic), which only a family with a likelihood gives
+ * (dial_model_family.log_likelihood: gmm). */
+DIAL_API bool dial_metric_needs_likelihood(dial_metric metric);
 /* The default metric of a task: accuracy, r2 or silhouette. */
 DIAL_API dial_metric dial_metric_default(dial_task task);
 
@@ -102,6 +113,11 @@ typedef struct dial_metric_rows {
     size_t n_inputs;
     uint64_t seed;   /* silhouette: the stream of its sample when n > max_rows */
     size_t max_rows; /* silhouette: 0 means DIAL_SILHOUETTE_MAX_ROWS */
+    /* bic and aic: each row's log-likelihood under the model (n values;
+     * dial_model_log_likelihood) and the free parameters its fit
+     * estimated */
+    const double *log_likelihood;
+    size_t n_parameters;
 } dial_metric_rows;
 
 /* Scores rows with metric: what dial_metric_score does, and the
@@ -115,7 +131,9 @@ typedef struct dial_metric_rows {
  * so the same seed gives the same score. davies_bouldin,
  * calinski_harabasz and inertia read x and y_pred too (all the rows: they
  * cost n x n_inputs); adjusted_rand and normalized_mutual_info read y_pred
- * and the labels y_true. Errors: DIAL_ERR_ARGUMENT for n 0, no x or y_pred
+ * and the labels y_true; bic and aic read log_likelihood and n_parameters
+ * alone (DIAL_ERR_ARGUMENT without log_likelihood, DIAL_ERR_DATA for a
+ * log-likelihood that is NaN or +infinity). Errors: DIAL_ERR_ARGUMENT for n 0, no x or y_pred
  * (no y_true for the metrics with labels), a label that is not an integer
  * >= -1 (-1 is dbscan's noise, scored as one more cluster), fewer than 2 clusters or as many as
  * rows for silhouette, davies_bouldin and calinski_harabasz (the score is then undefined);

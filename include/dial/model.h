@@ -192,6 +192,23 @@ typedef struct dial_model_family {
      * sparse data made dense when the dense matrix takes at most
      * DIAL_DENSIFY_MAX_BYTES, and refused with one line otherwise. */
     bool sparse_input;
+
+    /* Optional (NULL: none): a clustering whose predict also fills proba
+     * with each row's probability of belonging to every cluster, rows
+     * summing to 1 (a mixture's responsibilities); names the int knob
+     * that counts the clusters, which is proba's width
+     * (dial_model_n_proba). */
+    const char *cluster_proba_knob;
+
+    /* Optional (NULL: the family has no likelihood; the metrics bic and
+     * aic are refused for it): the log-likelihood of each of in's rows
+     * under the learned model (log p(x), a mixture's score_samples) into
+     * log_likelihood (in->n_rows values), and the free parameters the fit
+     * estimated into *n_parameters (scikit-learn's _n_parameters). Checks
+     * the tensors it reads as predict does. */
+    dial_status (*log_likelihood)(dial_ctx *ctx, const dial_knobs *knobs,
+                                  const dial_tensors *learned, const dial_fit_input *in,
+                                  double *log_likelihood, size_t *n_parameters);
 } dial_model_family;
 
 /* The largest dense matrix that sparse data is made into for a family that
@@ -283,6 +300,17 @@ DIAL_API void dial_model_free(dial_model *model);
 DIAL_API dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model,
                                         const dial_view *rows, double *value, double *proba);
 
+/* The log-likelihood of each row of a view (bound as for
+ * dial_model_predict) under a model whose family has one
+ * (dial_model_family.log_likelihood: gmm) into log_likelihood (rows->n
+ * values, the caller's), and the free parameters its fit estimated into
+ * *n_parameters: what the metrics bic and aic read. Errors:
+ * DIAL_ERR_UNSUPPORTED for a family without a likelihood (naming it),
+ * those of dial_model_transform and of the family. */
+DIAL_API dial_status dial_model_log_likelihood(dial_ctx *ctx, const dial_model *model,
+                                               const dial_view *rows, double *log_likelihood,
+                                               size_t *n_parameters);
+
 /* The rows as the model's family sees them: the model's preprocessing
  * (imputation, one-hot encoding, scaling) applied to the rows of a view
  * bound as for dial_model_predict. A metric on the rows themselves (a
@@ -322,6 +350,11 @@ DIAL_API dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, con
  * name is ""); its predictions are cluster indices. */
 DIAL_API dial_task dial_model_get_task(const dial_model *model);
 DIAL_API size_t dial_model_n_classes(const dial_model *model);
+/* The columns of dial_model_predict's proba: the classes of a classifier
+ * whose family gives probabilities, the clusters of a clustering whose
+ * family gives each row's probability of every cluster
+ * (cluster_proba_knob: gmm's components), else 0. */
+DIAL_API size_t dial_model_n_proba(const dial_model *model);
 /* Label of class i (as in the training target). */
 DIAL_API const char *dial_model_class_name(const dial_model *model, size_t i);
 DIAL_API const char *dial_model_target_name(const dial_model *model);

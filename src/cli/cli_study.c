@@ -141,7 +141,8 @@ static dial_status restore_settings(dial_ctx *ctx, cli_options *opts, const char
             opts->task = DIAL_TASK_CLASSIFICATION;
         else if (strcmp(value, "regression") == 0)
             opts->task = DIAL_TASK_REGRESSION;
-        else
+        /* a clustering's task is its family's own: --task has nothing to say */
+        else if (strcmp(value, "clustering") != 0)
             return bad_stored(ctx, opts, name, "task", value);
     }
     if (!(opts->given & CLI_OPT_SAMPLER) && (value = dial_study_identity_get(stored, "sampler"))) {

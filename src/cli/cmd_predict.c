@@ -29,7 +29,9 @@ static const cli_command predict_command = {
             "  --keep COL[,COL]    copy these columns of DATA (an id the model was fitted\n"
             "                      with --ignore) first on each row, beside the predictions\n"
             "  --proba             also write one column per class, proba_<class>, with the\n"
-            "                      predicted probability (classifiers that have them)\n"
+            "                      predicted probability (classifiers that have them); a\n"
+            "                      gmm's: proba_0, proba_1, ... each component's\n"
+            "                      responsibility for the row\n"
             "  --sep CHAR          the CSV separator of DATA (default: detect , ; or tab)\n"
             "  --no-header         the first row of DATA is data, not column names\n"
             "  -j, --jobs N        threads to use (default: the number of CPUs)\n"
@@ -78,7 +80,7 @@ static void write_kept_cell(FILE *out, const dial_column *col, size_t row) {
 static void write_predictions(FILE *out, const dial_model *model, const kept_columns *kept,
                               size_t n_rows, const double *value, const double *proba) {
     bool classifier = dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION;
-    size_t n_classes = dial_model_n_classes(model);
+    size_t n_classes = dial_model_n_classes(model), n_proba = dial_model_n_proba(model);
     const char *target = dial_model_target_name(model);
     for (size_t k = 0; k < kept->n; k++) {
         cli_write_csv_field(out, kept->columns[k]->name);
@@ -86,9 +88,11 @@ static void write_predictions(FILE *out, const dial_model *model, const kept_col
     }
     bool clustering = dial_model_get_task(model) == DIAL_TASK_CLUSTERING;
     cli_write_csv_field(out, target && target[0] ? target : clustering ? "cluster" : "prediction");
-    for (size_t c = 0; proba && c < n_classes; c++) {
+    for (size_t c = 0; proba && c < n_proba; c++) {
         fputc(',', out);
-        char *name = cli_format("proba_%s", dial_model_class_name(model, c));
+        /* a clustering's columns are its clusters, named by index as predicted */
+        char *name = clustering ? cli_format("proba_%zu", c)
+                                : cli_format("proba_%s", dial_model_class_name(model, c));
         cli_write_csv_field(out, name);
         free(name);
     }
@@ -107,8 +111,8 @@ static void write_predictions(FILE *out, const dial_model *model, const kept_col
             cli_format_double(value[i], number, sizeof number);
             fputs(number, out);
         }
-        for (size_t c = 0; proba && c < n_classes; c++) {
-            snprintf(number, sizeof number, "%.6g", proba[i * n_classes + c]);
+        for (size_t c = 0; proba && c < n_proba; c++) {
+            snprintf(number, sizeof number, "%.6g", proba[i * n_proba + c]);
             fputc(',', out);
             fputs(number, out);
         }
@@ -145,20 +149,22 @@ int cli_cmd_predict(int argc, char **argv) {
         goto done;
     }
     dial_task task = dial_model_get_task(model);
-    if (opts.proba &&
+    if (opts.proba && task == DIAL_TASK_CLUSTERING && dial_model_n_proba(model) == 0) {
+        status = cli_error(CLI_EXIT_USAGE,
+                           "--proba needs a model with probabilities; %s is a clustering (%s): it "
+                           "puts each row in one cluster, with no probability of the others (a "
+                           "gmm gives them: its responsibilities)",
+                           model_path, dial_model_get_family(model)->name);
+        goto done;
+    }
+    if (opts.proba && task != DIAL_TASK_CLUSTERING &&
         (task != DIAL_TASK_CLASSIFICATION || !dial_model_get_family(model)->has_proba)) {
         bool classifier = task == DIAL_TASK_CLASSIFICATION;
         status =
             cli_error(CLI_EXIT_USAGE, "--proba needs a classifier with probabilities; %s is %s%s%s",
-                      model_path,
-                      task == DIAL_TASK_REGRESSION   ? "a regression model"
-                      : task == DIAL_TASK_CLUSTERING ? "a clustering ("
-                                                     : "a classifier without them (",
-                      task != DIAL_TASK_REGRESSION ? dial_model_get_family(model)->name : "",
-                      task == DIAL_TASK_CLUSTERING
-                          ? "): it predicts one cluster per row, no class probabilities"
-                      : classifier ? " predicts classes only; fit logistic for probabilities)"
-                                   : "");
+                      model_path, classifier ? "a classifier without them (" : "a regression model",
+                      classifier ? dial_model_get_family(model)->name : "",
+                      classifier ? " predicts classes only; fit logistic for probabilities)" : "");
         goto done;
     }
     result = cli_read_table(ctx, &opts, data_path, &table);
@@ -173,8 +179,7 @@ int cli_cmd_predict(int argc, char **argv) {
     if (result == DIAL_OK) result = dial_model_bind(ctx, model, table, &data);
     if (result == DIAL_OK) {
         value = cli_alloc(data->n_rows, sizeof *value);
-        if (opts.proba)
-            proba = cli_alloc(data->n_rows * dial_model_n_classes(model), sizeof *proba);
+        if (opts.proba) proba = cli_alloc(data->n_rows * dial_model_n_proba(model), sizeof *proba);
         dial_view all = dial_view_all(data);
         result = dial_model_predict(ctx, model, &all, value, proba);
     }

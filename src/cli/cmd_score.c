@@ -14,7 +14,7 @@ static const cli_command score_command = {
     .positional = (const char *const[]){"MODEL.dial", "DATA"},
     .n_positional = 2,
     .options = CLI_OPT_TARGET | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_METRIC | CLI_OPT_JOBS |
-               CLI_OPT_JSON | CLI_OPT_HELP,
+               CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_LABELS,
     .help =
         "Usage: dial score MODEL.dial DATA [options]\n"
         "\n"
@@ -27,11 +27,17 @@ static const cli_command score_command = {
         "'dial tune' compute them, so the rows 'dial tune --holdout-out' wrote score what\n"
         "tune printed as the holdout score.\n"
         "\n"
+        "A clustering model (kmeans, gmm, dbscan) is scored on the rows and the clusters\n"
+        "it puts them in: silhouette, davies_bouldin, calinski_harabasz, inertia, bic\n"
+        "and aic (a gmm's), and with --labels COLUMN adjusted_rand and\n"
+        "normalized_mutual_info against those known groups.\n"
+        "\n"
         "Options:\n"
         "  -m, --metric NAME     a metric to report (repeatable, or comma-separated:\n"
         "                        accuracy,f1); accuracy, balanced_accuracy, log_loss,\n"
         "                        roc_auc, f1 for classification; rmse, mae, r2 for\n"
         "                        regression (default: all of the model's task)\n"
+        "  --labels COLUMN       a clustering's known groups, compared with its clusters\n"
         "  -t, --target COLUMN   the true values: a name or a 1-based index (default: the\n"
         "                        column named like the model's target; in a file without\n"
         "                        a header, the target's column in training)\n"
@@ -46,8 +52,37 @@ static const cli_command score_command = {
         "  dial tune knn data/iris.csv --target species --holdout 0.2 --holdout-out "
         "held.csv -o iris.dial\n"
         "  dial score iris.dial held.csv\n"
-        "  dial score iris.dial held.csv --metric accuracy,f1 --json\n",
+        "  dial score iris.dial held.csv --metric accuracy,f1 --json\n"
+        "  dial fit kmeans data/iris.csv --ignore species -s k=3 -o kmeans.dial\n"
+        "  dial score kmeans.dial data/iris.csv --labels species\n",
 };
+
+/* Whether a clustering model can give the metric on the rows at hand:
+ * the metrics with labels need --labels, bic and aic a likelihood. */
+static bool clustering_gives(const dial_model *model, bool labels, dial_metric metric) {
+    if (dial_metric_task(metric) != DIAL_TASK_CLUSTERING) return false;
+    if (dial_metric_needs_labels(metric) && !labels) return false;
+    return !dial_metric_needs_likelihood(metric) || dial_model_get_family(model)->log_likelihood;
+}
+
+/* Refuses a metric a clustering model cannot give, saying what would. */
+static int refuse_clustering_metric(dial_ctx *ctx, const dial_model *model, const char *model_path,
+                                    dial_metric metric) {
+    const char *name = dial_metric_name(metric);
+    if (dial_metric_task(metric) != DIAL_TASK_CLUSTERING)
+        return cli_error(CLI_EXIT_USAGE,
+                         "metric '%s' is for %s, but %s is a clustering model, which has no "
+                         "target; its metrics are silhouette, davies_bouldin, calinski_harabasz, "
+                         "inertia, and with --labels adjusted_rand, normalized_mutual_info",
+                         name, dial_task_name(dial_metric_task(metric)), model_path);
+    dial_status status = dial_metric_check(ctx, metric, DIAL_TASK_CLUSTERING, NULL,
+                                           dial_model_get_family(model), NULL);
+    if (status != DIAL_OK) return cli_fail(ctx, status);
+    return cli_error(CLI_EXIT_USAGE,
+                     "metric '%s' compares the clusters with known labels: name their column "
+                     "with --labels COLUMN, or score with silhouette",
+                     name);
+}
 
 /* Whether the model predicts class probabilities: its family can, and a
  * family that needs a knob for them (svm's probability) was fitted with it. */
@@ -86,11 +121,22 @@ static int choose_metrics(dial_ctx *ctx, const cli_options *opts, const dial_mod
                           const char *model_path, dial_metric *metrics, size_t *n_metrics) {
     *n_metrics = 0;
     dial_task task = dial_model_get_task(model);
-    bool proba = model_gives_proba(model);
+    bool proba = model_gives_proba(model), clustering = task == DIAL_TASK_CLUSTERING;
+    if (opts->labels && !clustering)
+        return cli_error(CLI_EXIT_USAGE,
+                         "--labels names the known groups a clustering is compared with, but %s "
+                         "is a %s model: name its true values with --target %s",
+                         model_path, dial_task_name(task), opts->labels);
+    if (clustering && opts->target)
+        return cli_error(CLI_EXIT_USAGE,
+                         "%s is a clustering model, which has no target, but --target %s names "
+                         "one: name known groups to compare the clusters with by --labels %s",
+                         model_path, opts->target, opts->target);
     if (opts->n_metrics == 0) {
         for (int m = 0; m < DIAL_METRIC_COUNT; m++)
-            if (dial_metric_task((dial_metric)m) == task &&
-                (proba || !dial_metric_needs_proba((dial_metric)m)))
+            if (clustering ? clustering_gives(model, opts->labels, (dial_metric)m)
+                           : dial_metric_task((dial_metric)m) == task &&
+                                 (proba || !dial_metric_needs_proba((dial_metric)m)))
                 metrics[(*n_metrics)++] = (dial_metric)m;
         return -1;
     }
@@ -104,6 +150,8 @@ static int choose_metrics(dial_ctx *ctx, const cli_options *opts, const dial_mod
             dial_status parsed = dial_metric_parse(ctx, item, &metric);
             if (parsed != DIAL_OK) {
                 status = cli_fail(ctx, parsed);
+            } else if (clustering && !clustering_gives(model, opts->labels, metric)) {
+                status = refuse_clustering_metric(ctx, model, model_path, metric);
             } else if (dial_metric_task(metric) != task ||
                        (dial_metric_needs_proba(metric) && !proba)) {
                 status = refuse_metric(model, model_path, metric);
@@ -127,8 +175,63 @@ typedef struct score_outcome {
     size_t *confusion; /* NULL for regression */
 } score_outcome;
 
+/* A clustering's metrics on the rows as the model sees them and the
+ * clusters it puts them in, as dial cv scores a fold (the silhouette's
+ * sample, above its row cap, drawn from the run's seed). */
+static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const dial_dataset *data,
+                                  const dial_metric *metrics, size_t n_metrics,
+                                  score_outcome *out) {
+    bool likelihood = false;
+    for (size_t k = 0; k < n_metrics; k++) likelihood |= dial_metric_needs_likelihood(metrics[k]);
+    size_t n = data->n_rows, n_parameters = 0;
+    double *clusters = cli_alloc(n ? n : 1, sizeof *clusters);
+    double *log_likelihood = likelihood ? cli_alloc(n ? n : 1, sizeof *log_likelihood) : NULL;
+    double *x = NULL;
+    dial_view all = dial_view_all(data);
+    dial_status status = dial_model_transform(ctx, model, &all, &x);
+    if (status == DIAL_OK) status = dial_model_predict(ctx, model, &all, clusters, NULL);
+    if (status == DIAL_OK && likelihood)
+        status = dial_model_log_likelihood(ctx, model, &all, log_likelihood, &n_parameters);
+    dial_metric_rows rows = {.n = n,
+                             .y_true = data->y,
+                             .y_pred = clusters,
+                             .x = x,
+                             .n_inputs = dial_model_n_inputs(model),
+                             .seed = dial_ctx_seed(ctx),
+                             .log_likelihood = log_likelihood,
+                             .n_parameters = n_parameters};
+    for (size_t k = 0; status == DIAL_OK && k < n_metrics; k++)
+        status = dial_metric_score_rows(ctx, metrics[k], &rows, &out->values[k]);
+    out->n_rows = n;
+    free(x);
+    free(clusters);
+    free(log_likelihood);
+    return status;
+}
+
+/* The rows of a clustering model: its features bound by name and, with
+ * --labels, the known groups as the dataset's y (class indices, the
+ * column's name as its target name), which the clusters are compared
+ * with. */
+static dial_status clustering_rows(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
+                                   const dial_table *table, dial_dataset **out) {
+    dial_status status = dial_model_bind(ctx, model, table, out);
+    if (status != DIAL_OK || !opts->labels) return status;
+    dial_dataset *labels = NULL;
+    status = dial_dataset_from_table(ctx, table, opts->labels, DIAL_TASK_CLASSIFICATION, &labels);
+    if (status == DIAL_OK) {
+        (*out)->y = labels->y;
+        labels->y = NULL;
+        (*out)->target_name = cli_strdup(labels->target_name);
+    }
+    dial_dataset_free(labels);
+    return status;
+}
+
 static dial_status score_rows(dial_ctx *ctx, const dial_model *model, const dial_dataset *data,
                               const dial_metric *metrics, size_t n_metrics, score_outcome *out) {
+    if (dial_model_get_task(model) == DIAL_TASK_CLUSTERING)
+        return score_clusters(ctx, model, data, metrics, n_metrics, out);
     bool want_proba = false;
     for (size_t k = 0; k < n_metrics; k++) want_proba |= dial_metric_needs_proba(metrics[k]);
     size_t n = data->n_rows, n_classes = data->n_classes;
@@ -187,8 +290,13 @@ static void print_text(const char *model_path, const char *data_path, const dial
                        const dial_dataset *data, const cli_options *opts,
                        const dial_metric *metrics, size_t n_metrics, const score_outcome *outcome) {
     const dial_model_family *family = dial_model_get_family(model);
-    printf("%s (%s) on %s: %zu rows, target %s\n", family->name, model_path, data_path,
-           outcome->n_rows, data->target_name);
+    if (dial_model_get_task(model) == DIAL_TASK_CLUSTERING)
+        printf("%s (%s) on %s: %zu rows, %s%s\n", family->name, model_path, data_path,
+               outcome->n_rows, data->target_name ? "labels " : "clustering, no labels",
+               data->target_name ? data->target_name : "");
+    else
+        printf("%s (%s) on %s: %zu rows, target %s\n", family->name, model_path, data_path,
+               outcome->n_rows, data->target_name);
     for (size_t k = 0; k < n_metrics; k++)
         printf("  %-18s %.4f\n", dial_metric_name(metrics[k]), outcome->values[k]);
     if (opts->n_metrics == 0 && dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION &&
@@ -257,7 +365,10 @@ int cli_cmd_score(int argc, char **argv) {
     status = choose_metrics(ctx, &opts, model, model_path, metrics, &n_metrics);
     if (status >= 0) goto done;
     result = cli_read_table(ctx, &opts, opts.positional[1], &table);
-    if (result == DIAL_OK) result = cli_model_truth(ctx, &opts, model, table, data_path, &data);
+    if (result == DIAL_OK)
+        result = dial_model_get_task(model) == DIAL_TASK_CLUSTERING
+                     ? clustering_rows(ctx, &opts, model, table, &data)
+                     : cli_model_truth(ctx, &opts, model, table, data_path, &data);
     if (result == DIAL_OK) result = score_rows(ctx, model, data, metrics, n_metrics, &outcome);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);

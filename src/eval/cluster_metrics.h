@@ -21,6 +21,12 @@ dial_status dial_eval_cluster_dispersion(dial_ctx *ctx, dial_metric metric,
 dial_status dial_eval_cluster_agreement(dial_ctx *ctx, dial_metric metric,
                                         const dial_metric_rows *rows, double *score);
 
+/* BIC or AIC of the rows' log-likelihoods rows->log_likelihood under a
+ * model with rows->n_parameters free parameters. Errors: those
+ * dial_metric_score_rows lists for them. */
+dial_status dial_eval_cluster_likelihood(dial_ctx *ctx, dial_metric metric,
+                                         const dial_metric_rows *rows, double *score);
+
 /* Numbers the distinct values of labels[0..n) 0 .. *k-1 in ascending
  * order (scikit-learn's LabelEncoder) into codes (n, the caller's).
  * what names the labels in messages ("y_pred"). Errors: DIAL_ERR_ARGUMENT

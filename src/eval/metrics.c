@@ -36,11 +36,14 @@ static const char *const metric_names[DIAL_METRIC_COUNT] = {
     "inertia",
     "adjusted_rand",
     "normalized_mutual_info",
+    "bic",
+    "aic",
 };
 
-#define METRIC_NAME_LIST                                                              \
-    "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, " \
-    "davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info"
+#define METRIC_NAME_LIST                                                                       \
+    "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, "          \
+    "davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, " \
+    "aic"
 
 const char *dial_metric_name(dial_metric metric) {
     if ((unsigned)metric >= DIAL_METRIC_COUNT) return "unknown";
@@ -101,7 +104,8 @@ dial_status dial_metric_parse(dial_ctx *ctx, const char *name, dial_metric *out)
 bool dial_metric_greater_is_better(dial_metric metric) {
     return !(metric == DIAL_METRIC_LOG_LOSS || metric == DIAL_METRIC_RMSE ||
              metric == DIAL_METRIC_MAE || metric == DIAL_METRIC_DAVIES_BOULDIN ||
-             metric == DIAL_METRIC_INERTIA);
+             metric == DIAL_METRIC_INERTIA || metric == DIAL_METRIC_BIC ||
+             metric == DIAL_METRIC_AIC);
 }
 
 bool dial_metric_needs_proba(dial_metric metric) {
@@ -118,9 +122,15 @@ dial_task dial_metric_task(dial_metric metric) {
     case DIAL_METRIC_CALINSKI_HARABASZ:
     case DIAL_METRIC_INERTIA:
     case DIAL_METRIC_ADJUSTED_RAND:
-    case DIAL_METRIC_NORMALIZED_MUTUAL_INFO: return DIAL_TASK_CLUSTERING;
+    case DIAL_METRIC_NORMALIZED_MUTUAL_INFO:
+    case DIAL_METRIC_BIC:
+    case DIAL_METRIC_AIC: return DIAL_TASK_CLUSTERING;
     default: return DIAL_TASK_CLASSIFICATION;
     }
+}
+
+bool dial_metric_needs_likelihood(dial_metric metric) {
+    return metric == DIAL_METRIC_BIC || metric == DIAL_METRIC_AIC;
 }
 
 bool dial_metric_needs_labels(dial_metric metric) {
@@ -470,6 +480,8 @@ dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric, const dial
     if (metric == DIAL_METRIC_SILHOUETTE) return dial_eval_silhouette(ctx, rows, score);
     if (dial_metric_needs_labels(metric))
         return dial_eval_cluster_agreement(ctx, metric, rows, score);
+    if (dial_metric_needs_likelihood(metric))
+        return dial_eval_cluster_likelihood(ctx, metric, rows, score);
     if (dial_metric_task(metric) == DIAL_TASK_CLUSTERING)
         return dial_eval_cluster_dispersion(ctx, metric, rows, score);
     const double *y_true = rows->y_true, *y_pred = rows->y_pred, *proba = rows->proba;
@@ -494,6 +506,8 @@ dial_status dial_metric_score_rows(dial_ctx *ctx, dial_metric metric, const dial
     case DIAL_METRIC_INERTIA:
     case DIAL_METRIC_ADJUSTED_RAND:
     case DIAL_METRIC_NORMALIZED_MUTUAL_INFO:
+    case DIAL_METRIC_BIC:
+    case DIAL_METRIC_AIC:
     case DIAL_METRIC_COUNT:
         return dial_fail(ctx, DIAL_ERR_INTERNAL, "metric %d has no implementation", (int)metric);
     }

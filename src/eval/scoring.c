@@ -55,6 +55,11 @@ dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task,
     if (!(family->tasks & DIAL_TASK_BIT(task)))
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "model '%s' does not do %s", family->name,
                          dial_task_name(task));
+    if (dial_metric_needs_likelihood(metric) && !family->log_likelihood)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "metric '%s' reads the rows' likelihood under the model, which %s does "
+                         "not have (a gmm has): score %s with silhouette",
+                         name, family->name, family->name);
     if (!dial_metric_needs_proba(metric)) return DIAL_OK;
     if (!family->has_proba)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
@@ -78,11 +83,17 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
      * compared with them: adjusted_rand, normalized_mutual_info). */
     const double *labels = test->data->y;
     double *value = dial_malloc_array(ctx, n ? n : 1, sizeof *value);
+    /* bic and aic: the rows' log-likelihoods under the model */
+    bool likelihood = dial_metric_needs_likelihood(metric);
+    double *log_likelihood = likelihood ? dial_malloc_array(ctx, n ? n : 1, sizeof(double)) : NULL;
+    size_t n_parameters = 0;
     double *y_true = labels ? dial_malloc_array(ctx, n ? n : 1, sizeof *y_true) : NULL;
-    dial_status status = value && (y_true || !labels)
+    dial_status status = value && (y_true || !labels) && (log_likelihood || !likelihood)
                              ? dial_model_transform(ctx, model, test, &x)
                              : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", n);
     if (status == DIAL_OK) status = dial_model_predict(ctx, model, test, value, NULL);
+    if (status == DIAL_OK && likelihood)
+        status = dial_model_log_likelihood(ctx, model, test, log_likelihood, &n_parameters);
     for (size_t i = 0; status == DIAL_OK && labels && i < n; i++)
         y_true[i] = labels[dial_view_row(test, i)];
     if (status == DIAL_OK) {
@@ -91,9 +102,12 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
                                  .y_pred = value,
                                  .x = x,
                                  .n_inputs = dial_model_n_inputs(model),
-                                 .seed = dial_ctx_seed(ctx)};
+                                 .seed = dial_ctx_seed(ctx),
+                                 .log_likelihood = log_likelihood,
+                                 .n_parameters = n_parameters};
         status = dial_metric_score_rows(ctx, metric, &rows, score);
     }
+    free(log_likelihood);
     free(x);
     free(value);
     free(y_true);

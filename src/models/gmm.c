@@ -441,6 +441,49 @@ static dial_status gmm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     return status;
 }
 
+/* ---- the likelihood, for bic and aic ------------------------------------------ */
+
+/* The free parameters of the mixture, as scikit-learn's _n_parameters
+ * counts them: the means, the covariances' distinct entries (a symmetric
+ * matrix has d (d + 1) / 2), and the weights but one (they sum to 1). */
+static size_t gmm_free_parameters(gmm_covariance type, size_t k, size_t d) {
+    size_t covariance = 0;
+    switch (type) {
+    case GMM_FULL: covariance = k * d * (d + 1) / 2; break;
+    case GMM_TIED: covariance = d * (d + 1) / 2; break;
+    case GMM_DIAG: covariance = k * d; break;
+    case GMM_SPHERICAL: covariance = k; break;
+    }
+    return covariance + k * d + k - 1;
+}
+
+static dial_status gmm_log_likelihood(dial_ctx *ctx, const dial_knobs *knobs,
+                                      const dial_tensors *learned, const dial_fit_input *in,
+                                      double *log_likelihood, size_t *n_parameters) {
+    gmm_mixture m;
+    dial_status status = gmm_mixture_of(ctx, knobs, learned, in->n_features, &m);
+    if (status != DIAL_OK) return status;
+    size_t n = in->n_rows, k = m.k, d = m.d;
+    *n_parameters = gmm_free_parameters(m.type, k, d);
+    for (size_t i = 0; i < n * d; i++)
+        if (!isfinite(in->x[i]))
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "gmm: input %zu of row %zu is %g; impute missing values first (the "
+                             "impute knob)",
+                             i % d, i / d, in->x[i]);
+    if (n == 0) return DIAL_OK;
+    double *log_prob = dial_malloc_array(ctx, n * k, sizeof *log_prob);
+    if (!log_prob) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory for %zu rows", n);
+    status = dial_gmm_weighted_log_prob(ctx, &m, in->x, n, log_prob);
+    /* a row's log-likelihood is the log-sum-exp of its weighted log
+     * probabilities, which gmm_normalize takes (scikit-learn's
+     * score_samples) */
+    for (size_t i = 0; status == DIAL_OK && i < n; i++)
+        log_likelihood[i] = gmm_normalize(log_prob + i * k, 1, k);
+    free(log_prob);
+    return status;
+}
+
 const dial_model_family dial_model_gmm = {
     .name = "gmm",
     .summary = "Gaussian mixture: normal components fitted by EM",
@@ -453,4 +496,6 @@ const dial_model_family dial_model_gmm = {
     .fit = gmm_fit,
     .predict = gmm_predict,
     .validate = gmm_validate,
+    .cluster_proba_knob = "n_components",
+    .log_likelihood = gmm_log_likelihood,
 };

@@ -278,11 +278,12 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "dial_model_predict needs a model, rows and value");
     const dial_model_family *family = model->family;
-    if (proba && model->task != DIAL_TASK_CLASSIFICATION)
+    bool cluster_proba = model->task == DIAL_TASK_CLUSTERING && family->cluster_proba_knob;
+    if (proba && model->task != DIAL_TASK_CLASSIFICATION && !cluster_proba)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "model '%s' does %s: it has no class probabilities", family->name,
                          dial_task_name(model->task));
-    if (proba && !family->has_proba)
+    if (proba && !family->has_proba && !cluster_proba)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "model '%s' does not predict class probabilities", family->name);
     dial_status status = check_feature_count(ctx, model, rows);
@@ -310,6 +311,29 @@ dial_status dial_model_predict(dial_ctx *ctx, const dial_model *model, const dia
                          .n_classes = model->n_classes};
     dial_predict_output out = {.value = value, .proba = proba};
     status = family->predict(ctx, &model->knobs, &model->tensors, &in, &out);
+    free(x);
+    return status;
+}
+
+dial_status dial_model_log_likelihood(dial_ctx *ctx, const dial_model *model, const dial_view *rows,
+                                      double *log_likelihood, size_t *n_parameters) {
+    if (!model || !rows || !rows->data || !log_likelihood || !n_parameters)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "dial_model_log_likelihood needs a model, rows and room for the values");
+    const dial_model_family *family = model->family;
+    if (!family->log_likelihood)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                         "model '%s' has no likelihood: bic and aic score a gmm", family->name);
+    double *x = NULL;
+    dial_status status = dial_model_transform(ctx, model, rows, &x);
+    if (status != DIAL_OK) return status;
+    dial_fit_input in = {.x = x,
+                         .n_rows = rows->n,
+                         .n_features = model->n_inputs,
+                         .task = model->task,
+                         .n_classes = model->n_classes};
+    status = family->log_likelihood(ctx, &model->knobs, &model->tensors, &in, log_likelihood,
+                                    n_parameters);
     free(x);
     return status;
 }
@@ -453,6 +477,13 @@ dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *
 }
 dial_task dial_model_get_task(const dial_model *model) { return model->task; }
 size_t dial_model_n_classes(const dial_model *model) { return model->n_classes; }
+
+size_t dial_model_n_proba(const dial_model *model) {
+    const dial_model_family *family = model->family;
+    if (model->task == DIAL_TASK_CLASSIFICATION) return family->has_proba ? model->n_classes : 0;
+    if (model->task != DIAL_TASK_CLUSTERING || !family->cluster_proba_knob) return 0;
+    return (size_t)dial_knobs_int(&model->knobs, family->cluster_proba_knob);
+}
 
 const char *dial_model_class_name(const dial_model *model, size_t i) {
     return i < model->n_classes && model->class_names ? model->class_names[i] : NULL;

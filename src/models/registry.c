@@ -102,6 +102,11 @@ static dial_status check_tasks(dial_ctx *ctx, const dial_model_family *family) {
                          "model family '%s' says it gives class probabilities (has_proba) but "
                          "does not do classification",
                          family->name);
+    if (family->cluster_proba_knob && !family->unsupervised)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "model family '%s' names a knob counting clusters (cluster_proba_knob) "
+                         "but is not unsupervised",
+                         family->name);
     return DIAL_OK;
 }
 

@@ -229,6 +229,12 @@ static dial_status build_identity(dial_ctx *ctx, const dial_tune_setup *setup,
     snprintf(gap, sizeof gap, "%zu", kind == DIAL_FOLDS_TIME ? scheme->gap : 0);
     const char *pairs[][2] = {
         {"model", setup->family->name},
+        /* A clustering's known groups (--labels): another column of them
+         * is another study, said so first, before the columns it leaves
+         * among the features and the data whose fingerprint holds it as
+         * the target. */
+        {"labels",
+         setup->family->unsupervised ? (data->target_name ? data->target_name : "") : NULL},
         /* Before the data, whose fingerprint the ignored columns and a
          * split column taken out of the features change: a resume that
          * changes them is told that, not that its data differs. */

@@ -27,7 +27,7 @@ has "centroids  float64 [3 x 4]"
 check 0 "" predict "$TMP/k3.dial" $IRIS
 [[ "$(head -1 "$TMP/out")" == "cluster" ]] || fail "header $(head -1 "$TMP/out")"
 [[ "$(sed 1d "$TMP/out" | sort -u | tr '\n' ' ')" == "0 1 2 " ]] || fail "clusters $(sed 1d "$TMP/out" | sort -u)"
-check 2 "dial: --proba needs a classifier with probabilities; $TMP/k3.dial is a clustering (kmeans): it predicts one cluster per row, no class probabilities" predict "$TMP/k3.dial" $IRIS --proba
+check 2 "dial: --proba needs a model with probabilities; $TMP/k3.dial is a clustering (kmeans): it puts each row in one cluster, with no probability of the others (a gmm gives them: its responsibilities)" predict "$TMP/k3.dial" $IRIS --proba
 
 # A target is refused, an --ignore'd column left out.
 check 2 "dial: kmeans learns without a target, but --target species names one: every column is a feature; leave a column out with --ignore species" fit kmeans $IRIS --target species -o "$TMP/no.dial"
@@ -77,7 +77,6 @@ check 0 "" inspect "$TMP/gmm.dial" --json
 json_ok '{t["name"]: t for t in j["tensors"]}["covariances"]["shape"] == [3, 4] and abs(sum({t["name"]: t for t in j["tensors"]}["weights"]["values"]) - 1) < 1e-12'
 check 0 "" predict "$TMP/gmm.dial" $IRIS
 [[ "$(sed 1d "$TMP/out" | sort -u | tr '\n' ' ')" == "0 1 2 " ]] || fail "gmm clusters $(sed 1d "$TMP/out" | sort -u)"
-check 2 "dial: --proba needs a classifier with probabilities; $TMP/gmm.dial is a clustering (gmm): it predicts one cluster per row, no class probabilities" predict "$TMP/gmm.dial" $IRIS --proba
 check 0 "" cv gmm $MEASURES -s n_components=3 -m calinski_harabasz --json
 json_ok 'j["metric"] == "calinski_harabasz" and j["mean"] > 0'
 check 0 "" tune gmm $MEASURES --trials 4 --quiet --json

@@ -39,7 +39,7 @@ check 2 "dial: --jobs expects an integer in [1, 1024], got '0'" cv knn $IRIS --j
 check 2 "dial: --seed expects a non-negative integer, got '-1'" cv knn $IRIS --seed -1
 check 2 "dial: --task expects classification, regression or auto, got 'clustering'" cv knn $IRIS --task clustering
 check 2 "dial: --sep expects one character (or 'tab'), got ';;'" cv knn $IRIS --sep ';;'
-check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info" \
+check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic" \
     cv knn $IRIS --metric acuracy
 check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
     cv knn $IRIS --metric rmse

@@ -134,7 +134,7 @@ check 1 "dial: column 'sepal_length' is missing from the input (the model needs:
 check 2 "dial: --repeats expects an integer >= 1, got '0'" importance "$TMP/tree.dial" $IRIS --repeats 0
 check 2 "dial: metric 'rmse' is for regression, but the target 'species' is a classification target" \
     importance "$TMP/tree.dial" $IRIS --metric rmse
-check 2 "dial: unknown metric 'acc'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info" \
+check 2 "dial: unknown metric 'acc'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic" \
     importance "$TMP/tree.dial" $IRIS --metric acc
 check 2 "dial: missing DATA for importance; usage: dial importance MODEL.dial DATA [options]" \
     importance "$TMP/tree.dial"

@@ -75,7 +75,7 @@ check 2 "dial: metric 'roc_auc' is for classification, but $TMP/diabetes.dial is
     score "$TMP/diabetes.dial" data/diabetes.csv -m roc_auc
 check 2 "dial: metric 'rmse' is for regression, but $TMP/tree.dial is a classification model; its metrics are accuracy, balanced_accuracy, log_loss, roc_auc, f1" \
     score "$TMP/tree.dial" $IRIS -m rmse
-check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info" score "$TMP/tree.dial" $IRIS -m acuracy
+check 2 "dial: unknown metric 'acuracy'; did you mean 'accuracy'? metrics are: accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic" score "$TMP/tree.dial" $IRIS -m acuracy
 
 # ---- the other errors
 check 2 "dial: missing DATA for score; usage: dial score MODEL.dial DATA [options]" score "$TMP/tree.dial"

@@ -199,7 +199,7 @@ static void test_unknown_metric_suggests_the_one_it_abbreviates(void **state) {
         ctx, dial_metric_parse(ctx, "acc", &parsed), DIAL_ERR_ARGUMENT,
         "unknown metric 'acc'; did you mean 'accuracy'? metrics are: accuracy, "
         "balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
-        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info");
+        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 
@@ -211,7 +211,7 @@ static void test_unknown_metric_suggests_the_one_containing_it(void **state) {
         ctx, dial_metric_parse(ctx, "auc", &parsed), DIAL_ERR_ARGUMENT,
         "unknown metric 'auc'; did you mean 'roc_auc'? metrics are: accuracy, "
         "balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
-        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info");
+        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 
@@ -223,7 +223,7 @@ static void test_unknown_metric_suggests_the_closest_spelling(void **state) {
         ctx, dial_metric_parse(ctx, "logloss", &parsed), DIAL_ERR_ARGUMENT,
         "unknown metric 'logloss'; did you mean 'log_loss'? metrics are: accuracy, "
         "balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
-        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info");
+        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 
@@ -234,7 +234,7 @@ static void test_unknown_metric_without_a_close_name_lists_them(void **state) {
     assert_dial_error(ctx, dial_metric_parse(ctx, "perplexity", &parsed), DIAL_ERR_ARGUMENT,
                       "unknown metric 'perplexity'; metrics are: accuracy, balanced_accuracy, "
                       "log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
-                      "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info");
+                      "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 

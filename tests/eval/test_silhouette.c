@@ -254,7 +254,7 @@ static void test_silhouette_is_the_clustering_metric_and_greater_is_better(void 
                       "unknown metric 'silhoute'; did you mean 'silhouette'? metrics are: "
                       "accuracy, balanced_accuracy, log_loss, roc_auc, f1, rmse, mae, r2, "
                       "silhouette, davies_bouldin, calinski_harabasz, inertia, adjusted_rand, "
-                      "normalized_mutual_info");
+                      "normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 

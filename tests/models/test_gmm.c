@@ -150,6 +150,84 @@ static void test_gmm_matches_scikit_learn_from_the_same_start(void **state) {
     }
 }
 
+/* The information criteria of the mixture EM reaches from the reference
+ * start on iris, on its training rows, equal scikit-learn's
+ * GaussianMixture.bic and aic to 1e-9 relative for each covariance type
+ * (so the log-likelihood of each row and the count of free parameters,
+ * which differs by type, are scikit-learn's). */
+static void test_gmm_bic_and_aic_match_scikit_learn(void **state) {
+    (void)state;
+    const char *types[] = {"covariance=full", "covariance=tied", "covariance=diag",
+                           "covariance=spherical"};
+    const gmm_covariance kinds[] = {GMM_FULL, GMM_TIED, GMM_DIAG, GMM_SPHERICAL};
+    /* free parameters: means 12, weights 2, covariances 3 x 10, 10, 3 x 4, 3 */
+    const size_t parameters[4] = {44, 24, 26, 17};
+    const double bic[4] = {617.3848330889457, 707.2637346163539, 853.7408192830766,
+                           972.8445087988075};
+    const double aic[4] = {484.91688014871045, 635.0084875580437, 775.464301636574,
+                           921.6637087991712};
+    raw_rows rows = load_rows("data/iris.csv", "species");
+    size_t k = 3, d = rows.d, n = rows.n;
+    for (size_t t = 0; t < 4; t++) {
+        dial_ctx *ctx = test_ctx();
+        dial_knobs knobs =
+            test_knobs(ctx, &dial_model_gmm,
+                       (const char *const[]){"scale=none", "n_components=3", types[t], NULL});
+        double *weights = malloc(k * sizeof *weights), *means = malloc(k * d * sizeof *means);
+        double *cov = malloc(gmm_covariance_size(kinds[t], k, d) * sizeof *cov);
+        reference_start(&rows, k, kinds[t], weights, means, cov);
+        dial_fit_input in = {rows.x, n, d, NULL, DIAL_TASK_CLUSTERING, 0, NULL, 0, NULL};
+        dial_tensors learned = {0};
+        assert_dial_ok(ctx, dial_gmm_fit_from(ctx, &knobs, &in, weights, means, cov, &learned));
+        double *log_likelihood = malloc(n * sizeof *log_likelihood);
+        size_t n_parameters = 0;
+        assert_dial_ok(ctx, dial_model_gmm.log_likelihood(ctx, &knobs, &learned, &in,
+                                                          log_likelihood, &n_parameters));
+        assert_int_equal(n_parameters, parameters[t]);
+        dial_metric_rows scored = {
+            .n = n, .log_likelihood = log_likelihood, .n_parameters = n_parameters};
+        double value = 0;
+        assert_dial_ok(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_BIC, &scored, &value));
+        if (fabs(value - bic[t]) > 1e-9 * fabs(bic[t]))
+            fail_msg("%s: bic %.17g, scikit-learn's %.17g", types[t], value, bic[t]);
+        assert_dial_ok(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_AIC, &scored, &value));
+        if (fabs(value - aic[t]) > 1e-9 * fabs(aic[t]))
+            fail_msg("%s: aic %.17g, scikit-learn's %.17g", types[t], value, aic[t]);
+        free(log_likelihood);
+        free(weights);
+        free(means);
+        free(cov);
+        dial_tensors_clear(&learned);
+        dial_knobs_free(&knobs);
+        dial_ctx_free(ctx);
+    }
+    free(rows.x);
+}
+
+/* A family without a likelihood is refused bic and aic, with the way out;
+ * the metric refuses rows without log-likelihoods. */
+static void test_bic_needs_a_likelihood(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    assert_dial_error(ctx,
+                      dial_metric_check(ctx, DIAL_METRIC_BIC, DIAL_TASK_CLUSTERING, NULL,
+                                        dial_model_family_find("kmeans"), NULL),
+                      DIAL_ERR_ARGUMENT,
+                      "metric 'bic' reads the rows' likelihood under the model, which kmeans does "
+                      "not have (a gmm has): score kmeans with silhouette");
+    assert_dial_ok(ctx, dial_metric_check(ctx, DIAL_METRIC_AIC, DIAL_TASK_CLUSTERING, NULL,
+                                          &dial_model_gmm, NULL));
+    assert_false(dial_metric_greater_is_better(DIAL_METRIC_BIC));
+    assert_false(dial_metric_greater_is_better(DIAL_METRIC_AIC));
+    double y_pred[2] = {0, 1}, value;
+    dial_metric_rows scored = {.n = 2, .y_pred = y_pred};
+    assert_dial_error(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_AIC, &scored, &value),
+                      DIAL_ERR_ARGUMENT,
+                      "metric 'aic' needs each row's log-likelihood under the model "
+                      "(dial_model_log_likelihood), but none was given");
+    dial_ctx_free(ctx);
+}
+
 /* From its own starts (k-means and random), every type fits without a NaN,
  * and 10 k-means starts reach at least scikit-learn's likelihood from the
  * reference start on iris with full covariances. */
@@ -257,12 +335,57 @@ static void test_a_gmm_model_survives_its_file(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* A gmm model predicts each row's responsibilities, one column per
+ * component, rows summing to 1, the largest the predicted cluster; a
+ * kmeans model has none to give. */
+static void test_a_gmm_model_predicts_responsibilities(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    assert_dial_ok(ctx, dial_table_read(ctx, "data/iris_measurements.csv", NULL, &table));
+    dial_dataset *data = NULL;
+    assert_dial_ok(ctx, dial_dataset_features_only(ctx, table, &data));
+    dial_view all = dial_view_all(data);
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_gmm, (const char *const[]){"n_components=3", NULL});
+    dial_model *model = NULL;
+    assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_gmm, &knobs, &all, &model));
+    assert_int_equal(dial_model_n_proba(model), 3);
+    double value[150], proba[150 * 3];
+    assert_dial_ok(ctx, dial_model_predict(ctx, model, &all, value, proba));
+    for (size_t i = 0; i < 150; i++) {
+        double sum = 0;
+        for (size_t c = 0; c < 3; c++) {
+            assert_true(proba[i * 3 + c] >= 0 &&
+                        proba[i * 3 + c] <= proba[i * 3 + (size_t)value[i]]);
+            sum += proba[i * 3 + c];
+        }
+        assert_float_equal(sum, 1, 1e-12);
+    }
+    dial_model_free(model);
+    dial_knobs_free(&knobs);
+    const dial_model_family *kmeans = dial_model_family_find("kmeans");
+    knobs = test_knobs(ctx, kmeans, (const char *const[]){"k=3", NULL});
+    assert_dial_ok(ctx, dial_model_fit(ctx, kmeans, &knobs, &all, &model));
+    assert_int_equal(dial_model_n_proba(model), 0);
+    assert_dial_error(ctx, dial_model_predict(ctx, model, &all, value, proba), DIAL_ERR_UNSUPPORTED,
+                      "model 'kmeans' does clustering: it has no class probabilities");
+    dial_model_free(model);
+    dial_knobs_free(&knobs);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gmm_matches_scikit_learn_from_the_same_start),
+        cmocka_unit_test(test_gmm_bic_and_aic_match_scikit_learn),
+        cmocka_unit_test(test_bic_needs_a_likelihood),
         cmocka_unit_test(test_gmm_fits_from_its_own_starts),
         cmocka_unit_test(test_gmm_survives_a_degenerate_component),
         cmocka_unit_test(test_a_gmm_model_survives_its_file),
+        cmocka_unit_test(test_a_gmm_model_predicts_responsibilities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
