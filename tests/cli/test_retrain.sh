@@ -97,7 +97,7 @@ has_line "knobs from trial [0-2] of study logistic"
 # ---- mistakes, each one line; the old model is never touched
 check 2 "dial: retrain needs -o NEW.dial, where to save the retrained model (it never replaces $TMP/old.dial)" \
     retrain "$TMP/old.dial" "$TMP/new.csv"
-check 2 "dial: -o $TMP/old.dial is the model being retrained being read; choose another output" \
+check 2 "dial: -o $TMP/old.dial is the old model being read; choose another output" \
     retrain "$TMP/old.dial" "$TMP/new.csv" -o "$TMP/old.dial"
 check 2 "dial: -o $TMP/new.csv is the new data file being read; choose another output" \
     retrain "$TMP/old.dial" "$TMP/new.csv" -o "$TMP/new.csv"
