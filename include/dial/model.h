@@ -345,6 +345,17 @@ DIAL_API const char *dial_model_get_tuning(const dial_model *model);
 /* Sets (a copy of) the tuning record; NULL clears it. The text must be a
  * JSON object: dial_model_save fails with DIAL_ERR_ARGUMENT otherwise. */
 DIAL_API dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);
+/* What a retrain (`dial retrain`) refitted the model from, as the text of a
+ * JSON object (the old model file's checksum and data fingerprint, its
+ * knobs' source, the data files with their rows and fingerprints; the
+ * fields are in docs/modelfile.md), or NULL for a model fitted afresh.
+ * Owned by the model; the model file keeps it. */
+DIAL_API const char *dial_model_get_retrained_from(const dial_model *model);
+/* Sets (a copy of) that record; NULL clears it. dial_model_save checks it
+ * as a load would (DIAL_ERR_ARGUMENT for a record that is not one, or whose
+ * rows do not add up to the model's). Errors: DIAL_ERR_NOMEM. */
+DIAL_API dial_status dial_model_set_retrained_from(dial_ctx *ctx, dial_model *model,
+                                                   const char *json_text);
 /* The task the model learned (dial_model_fit_task of its fit). A
  * clustering model has no classes (n_classes 0) and no target (its target
  * name is ""); its predictions are cluster indices. */

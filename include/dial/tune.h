@@ -469,6 +469,29 @@ DIAL_API void dial_study_free(dial_study *study);
  * range, off its step or not a choice, a name given twice. */
 DIAL_API dial_status dial_study_enqueue(dial_ctx *ctx, dial_study *study, const char *assignments,
                                         bool *added);
+/* What dial_study_warm_start took from the old study. */
+typedef struct dial_warm_start_report {
+    size_t n_old_complete; /* complete trials of the old study */
+    size_t n_prior;        /* of which inside this study's space: the sampler's prior */
+    size_t n_outside;      /* left out: a value outside this study's ranges or choices */
+    size_t n_enqueued;     /* best ones enqueued (fewer than asked when held already) */
+} dial_warm_start_report;
+/* Warm-starts study (open for writing, with a space) from old (any study,
+ * e.g. from dial_study_load): the n_best best complete trials of old that
+ * lie in study's space are enqueued, best first (dial_study_enqueue: one
+ * held already is not added again), and every complete trial of old in
+ * the space becomes a prior that study's model-based sampler (tpe, gp,
+ * auto; not cmaes) learns from before its own trials, counted toward its
+ * startup trials. The prior lives on this handle only: it is never stored,
+ * never one of study's trials, never its best; another process sharing the
+ * study does not see it (its enqueued trials it does). Errors
+ * (DIAL_ERR_ARGUMENT, one line naming the knob; nothing changed): old
+ * optimizes the other direction, has no complete trial, set a knob that is
+ * not in study's space or of another type (float, int, choice), or lacks
+ * one of its knobs; the storage's. report (may be NULL) says what was
+ * taken. */
+DIAL_API dial_status dial_study_warm_start(dial_ctx *ctx, dial_study *study, dial_study *old,
+                                           size_t n_best, dial_warm_start_report *report);
 /* The study's pruner in one line for a run's header: "none", "asha
  * (reduction factor 3; judged after 1 and 3 folds of 5)". */
 DIAL_API void dial_study_pruner_plan(const dial_study *study, char *buf, size_t size);

@@ -38,6 +38,7 @@ int cli_cmd_ask(int argc, char **argv);
 int cli_cmd_tell(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_report(int argc, char **argv);
+int cli_cmd_retrain(int argc, char **argv);
 
 /* ---- common options -------------------------------------------------------
  * One parser for every subcommand; each says which options it accepts, so
@@ -114,6 +115,11 @@ int cli_cmd_report(int argc, char **argv);
 /* dial fit, cv and tune of a clustering: --labels COL, the known groups
  * its clusters are compared with (issue 18) */
 #define CLI_OPT_LABELS (UINT64_C(1) << 51)
+/* dial retrain --append OLD.csv (issue 19) */
+#define CLI_OPT_APPEND (UINT64_C(1) << 60)
+/* dial tune --warm-start STUDY [--warm-start-name NAME] (issue 19) */
+#define CLI_OPT_WARM_START (UINT64_C(1) << 61)
+#define CLI_OPT_WARM_START_NAME (UINT64_C(1) << 62)
 
 /* The options that read a data file. */
 #define CLI_OPTS_DATA \
@@ -160,6 +166,10 @@ typedef struct cli_options {
     const char *delete_name, *rename_from, *rename_to;
     /* dial studies SRC --copy-to DST */
     const char *copy_to;
+    /* dial retrain --append OLD.csv: rows read before the new data */
+    const char *append;
+    /* dial tune --warm-start STUDY and --warm-start-name NAME */
+    const char *warm_start, *warm_start_name;
     /* dial inspect --tree[=N] */
     bool tree;
     size_t tree_index; /* 0: the first tree */
@@ -579,6 +589,19 @@ void cli_json_print_shortest(json_t *value, FILE *out, bool one_line);
 #define CLI_STARTUP_TRIALS 10
 /* Whether the kind learns from the trials before (tpe, gp, cmaes, auto). */
 bool cli_sampler_learns(dial_sampler_kind kind);
+/* The best complete trials of the old study dial tune --warm-start
+ * enqueues first. */
+#define CLI_WARM_START_BEST 10
+/* Opens the study of --warm-start (and --warm-start-name) for reading into
+ * *old, after checking from its identity that it tuned `model` with
+ * `metric` (DIAL_ERR_ARGUMENT otherwise, one line). Nothing without
+ * --warm-start (*old NULL). */
+dial_status cli_warm_start_open(dial_ctx *ctx, const cli_options *opts, const char *model,
+                                const char *metric, dial_study **old);
+/* Warm-starts study from old (dial_study_warm_start, CLI_WARM_START_BEST
+ * enqueued) and, when tell, says on stderr what it took. */
+dial_status cli_warm_start(dial_ctx *ctx, const cli_options *opts, dial_study *study,
+                           dial_study *old, bool tell);
 /* Enqueues each --enqueue item into study, in order (dial_study_enqueue;
  * one the study holds already is skipped, with a note on stderr when
  * tell_skipped). Errors: the library's, as one line prefixed

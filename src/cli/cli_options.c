@@ -74,6 +74,9 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_PRUNER, "pruner", 0, true},
     {CLI_OPT_MPI, "mpi", 0, false},
     {CLI_OPT_LABELS, "labels", 0, true},
+    {CLI_OPT_APPEND, "append", 0, true},
+    {CLI_OPT_WARM_START, "warm-start", 0, true},
+    {CLI_OPT_WARM_START_NAME, "warm-start-name", 0, true},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -316,6 +319,19 @@ static int set_tune_option(const cli_option_def *def, const char *value, cli_opt
     case CLI_OPT_COPY_TO:
         if (!*value) return cli_error(CLI_EXIT_USAGE, "--copy-to needs a study file or database");
         opts->copy_to = value;
+        break;
+    case CLI_OPT_APPEND:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--append needs a data file");
+        opts->append = value;
+        break;
+    case CLI_OPT_WARM_START:
+        if (!*value)
+            return cli_error(CLI_EXIT_USAGE, "--warm-start needs a study file or database");
+        opts->warm_start = value;
+        break;
+    case CLI_OPT_WARM_START_NAME:
+        if (!*value) return cli_error(CLI_EXIT_USAGE, "--warm-start-name cannot be empty");
+        opts->warm_start_name = value;
         break;
     case CLI_OPT_STUDY_NAME:
         if (!*value) return cli_error(CLI_EXIT_USAGE, "--study-name cannot be empty");

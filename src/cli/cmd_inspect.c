@@ -29,7 +29,8 @@ static const cli_command inspect_command = {
             "                \"features\", \"facts\", \"knobs\", \"knobs_set\", \"tuning\",\n"
             "                \"tensors\": [{\"name\", \"dtype\", \"shape\", \"values\"}]} with\n"
             "                every value of every tensor; \"tuning\" is null unless 'dial\n"
-            "                tune' chose the knobs\n"
+            "                tune' chose the knobs; \"retrained_from\" is there only\n"
+            "                for a model 'dial retrain' made\n"
             "  --tree[=N]    for a tree, forest or gbdt model, tree N (default 0, the\n"
             "                first) as if/else rules over the feature and class names; a\n"
             "                gbdt leaf tells what it adds to which raw score\n"
@@ -314,6 +315,39 @@ static char *tuning_text(const dial_model *model) {
     return text;
 }
 
+/* What a retrain refitted the model from ("from bc.dial (checksum ...,
+ * data hash ...) on new.csv (369 rows, hash ...); knobs from trial 12 of
+ * study svm"), or NULL for a model fitted afresh. */
+static char *retrained_text(const dial_model *model) {
+    const char *text = dial_model_get_retrained_from(model);
+    json_t *record = text ? json_loads(text, 0, NULL) : NULL;
+    if (!record) return NULL;
+    char *line = cli_format("from %s (checksum %s, data hash %s) on",
+                            json_string_value(json_object_get(record, "model_file")),
+                            json_string_value(json_object_get(record, "model_checksum")),
+                            json_string_value(json_object_get(record, "model_data_fingerprint")));
+    json_t *data = json_object_get(record, "data");
+    for (size_t i = 0; i < json_array_size(data); i++) {
+        json_t *file = json_array_get(data, i);
+        char *longer = cli_format("%s%s %s (%lld rows, hash %s)", line, i ? " +" : "",
+                                  json_string_value(json_object_get(file, "file")),
+                                  (long long)json_integer_value(json_object_get(file, "rows")),
+                                  json_string_value(json_object_get(file, "fingerprint")));
+        free(line);
+        line = longer;
+    }
+    json_t *source = json_object_get(record, "knobs_source");
+    const char *study = json_string_value(json_object_get(source, "study_name"));
+    char *longer = json_is_object(source)
+                       ? cli_format("%s; knobs from trial %lld of study %s", line,
+                                    (long long)json_integer_value(json_object_get(source, "trial")),
+                                    study ? study : "?")
+                       : cli_format("%s; knobs set by hand or defaults", line);
+    free(line);
+    json_decref(record);
+    return longer;
+}
+
 /* The importance the fit learned (tree, forest, gbdt), per raw feature:
  * the family's tensor holds one value per input, and a split on a
  * category counts for its block's first level, so the levels are summed
@@ -378,6 +412,9 @@ static void print_inspect_text(dial_ctx *ctx, const char *path, const dial_model
     char *tuned = tuning_text(model);
     if (tuned) cli_table_add(&table, (const char *[]){"tuned", tuned});
     free(tuned);
+    char *retrained = retrained_text(model);
+    if (retrained) cli_table_add(&table, (const char *[]){"retrained", retrained});
+    free(retrained);
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
     free(model_text);
@@ -458,12 +495,17 @@ static json_t *inspect_json(const dial_model *model) {
         json_array_append_new(tensor_list, tensor_json(&tensors->items[i]));
     const char *record = dial_model_get_tuning(model);
     json_t *tuning = record ? json_loads(record, 0, NULL) : NULL;
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
-                     dial_model_get_family(model)->name, "task",
-                     dial_task_name(dial_model_get_task(model)), "target",
-                     dial_model_target_name(model), "classes", classes, "features", features,
-                     "facts", facts_json, "knobs", knob_values, "knobs_set", set, "tuning",
-                     tuning ? tuning : json_null(), "tensors", tensor_list);
+    json_t *root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
+                             dial_model_get_family(model)->name, "task",
+                             dial_task_name(dial_model_get_task(model)), "target",
+                             dial_model_target_name(model), "classes", classes, "features",
+                             features, "facts", facts_json, "knobs", knob_values, "knobs_set", set,
+                             "tuning", tuning ? tuning : json_null(), "tensors", tensor_list);
+    /* Only for a retrained model, as the file has it. */
+    const char *retrained = dial_model_get_retrained_from(model);
+    json_t *retrain_record = retrained ? json_loads(retrained, 0, NULL) : NULL;
+    if (root && retrain_record) json_object_set_new(root, "retrained_from", retrain_record);
+    return root;
 }
 
 int cli_cmd_inspect(int argc, char **argv) {

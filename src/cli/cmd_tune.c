@@ -27,7 +27,8 @@ static const cli_command tune_command = {
                CLI_OPT_SPACE_FILE | CLI_OPT_GRID_POINTS | CLI_OPT_FOLDS | CLI_OPT_CV |
                CLI_OPT_HOLDOUT | CLI_OPT_NESTED | CLI_OPT_STUDY | CLI_OPT_STUDY_NAME |
                CLI_OPT_HOLDOUT_OUT | CLI_OPT_REFIT | CLI_OPT_FOLD_SCHEME | CLI_OPT_STARTUP_TRIALS |
-               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER | CLI_OPT_MPI,
+               CLI_OPT_ENQUEUE | CLI_OPT_COST_AWARE | CLI_OPT_PRUNER | CLI_OPT_MPI |
+               CLI_OPT_WARM_START | CLI_OPT_WARM_START_NAME,
     .help = "Usage: dial tune MODEL DATA [options]\n"
             "\n"
             "Searches the knobs of MODEL for the best cross-validated score on DATA. Each\n"
@@ -71,6 +72,13 @@ static const cli_command tune_command = {
             "  --enqueue K=V,...     run these knobs first (repeatable), as 'C=1,gamma=0.01';\n"
             "                        knobs left out are drawn; knobs the study holds already\n"
             "                        are not queued again\n"
+            "  --warm-start STUDY    start from an old study (a file or postgresql://) of\n"
+            "                        the same model, metric and knobs: its best 10 knobs\n"
+            "                        run first, and tpe, gp and auto learn from all its\n"
+            "                        complete trials (never this study's own); old trials\n"
+            "                        outside the ranges searched are left out\n"
+            "                        (docs/retrain.md)\n"
+            "  --warm-start-name N   the old study, when its file holds several\n"
             "  --pruner SPEC         stop a trial whose first folds (or, for a path knob such\n"
             "                        as gbdt's n_estimators, its first rounds) fall behind:\n"
             "                        none (default), median, asha, hyperband, with settings\n"
@@ -202,16 +210,20 @@ typedef struct tune_watch {
     cli_progress progress;
     bool grid_size_known;
     const cli_options *opts;
-    char *plan;       /* the first study's sampler plan, for the header and --json */
-    char pruner[256]; /* the first study's pruner plan, for --json */
+    dial_study *warm_start; /* --warm-start's study, or NULL */
+    char *plan;             /* the first study's sampler plan, for the header and --json */
+    char pruner[256];       /* the first study's pruner plan, for --json */
 } tune_watch;
 
 /* Each study of the run, once open: the --enqueue items join its queue;
  * the first one's sampler plan heads the run on stderr. */
 static dial_status on_study(dial_ctx *ctx, void *user, dial_study *study) {
     tune_watch *watch = user;
-    dial_status status =
-        cli_enqueue_items(ctx, watch->opts, study, !watch->plan && !watch->opts->quiet);
+    /* The old study's best before the --enqueue items: re-measured first. */
+    dial_status status = cli_warm_start(ctx, watch->opts, study, watch->warm_start,
+                                        !watch->plan && !watch->opts->quiet);
+    if (status == DIAL_OK)
+        status = cli_enqueue_items(ctx, watch->opts, study, !watch->plan && !watch->opts->quiet);
     if (status != DIAL_OK || watch->plan) return status;
     watch->plan = cli_sampler_plan(study);
     dial_study_pruner_plan(study, watch->pruner, sizeof watch->pruner);
@@ -609,6 +621,19 @@ int cli_cmd_tune(int argc, char **argv) {
     if (outcome == DIAL_OK) outcome = cli_check_task(ctx, family, data);
     if (outcome == DIAL_OK) outcome = choose_metric(ctx, &opts, family, data, &metric);
     if (outcome == DIAL_OK) outcome = cli_check_labels(ctx, metric, data);
+    if (outcome == DIAL_OK && !remote)
+        outcome = cli_warm_start_open(ctx, &opts, family->name, dial_metric_name(metric),
+                                      &watch.warm_start);
+    /* The prior changes the trials: a study resumed must be warm-started
+     * from the same study (a run without --warm-start is not compared). */
+    if (outcome == DIAL_OK && watch.warm_start) {
+        char *shown = dial_study_storage_shown(ctx, opts.warm_start);
+        char *where =
+            cli_format("%s %s", shown ? shown : opts.warm_start, dial_study_name(watch.warm_start));
+        outcome = dial_study_identity_set(ctx, &notes, "warm_start", where);
+        free(where);
+        free(shown);
+    }
 
     bool stopped_by_user = false;
     if (remote && outcome != DIAL_OK) {
@@ -718,6 +743,7 @@ int cli_cmd_tune(int argc, char **argv) {
     cli_mpi_finish(mpi);
     cli_progress_free(&watch.progress);
     free(watch.plan);
+    dial_study_free(watch.warm_start);
     free(space_json);
     cli_resumed_free(&resumed);
     dial_study_identity_free(&notes);

@@ -14,6 +14,8 @@ static const subcommand subcommands[] = {
     {"models", cli_cmd_models, "list the models, their tasks and what they are"},
     {"knobs", cli_cmd_knobs, "show a model's hyperparameters and the parameters it learns"},
     {"fit", cli_cmd_fit, "fit a model on a CSV file and save it to a .dial file"},
+    {"retrain", cli_cmd_retrain,
+     "refit a saved model's knobs on new data (its record says from what)"},
     {"predict", cli_cmd_predict, "predict new data with a saved model (no refit)"},
     {"inspect", cli_cmd_inspect, "show what a saved model learned and the knobs that produced it"},
     {"score", cli_cmd_score, "score a saved model on labelled data: metrics and confusion matrix"},

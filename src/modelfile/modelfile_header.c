@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/text.h"
 #include "modelfile/modelfile_internal.h"
+#include "modelfile/modelfile_retrained.h"
 #include "modelfile/modelfile_reader.h"
 
 static const char *kind_name(dial_modelfile_kind kind) {
@@ -623,6 +624,24 @@ static dial_status decode_facts(const dial_modelfile_reader *r, const json_t *he
     return DIAL_OK;
 }
 
+/* "retrained_from": absent or null for a model fitted afresh (every file
+ * written before the field existed), else a record the writer's check
+ * accepts. */
+static dial_status decode_retrained_from(const dial_modelfile_reader *r, const json_t *header,
+                                         dial_model *model) {
+    json_t *record = json_object_get(header, "retrained_from");
+    if (!record || json_is_null(record)) return DIAL_OK;
+    char why[160];
+    if (!dial_modelfile_retrained_check(record, model->facts.n_rows, why, sizeof why))
+        return dial_modelfile_fail(r, "header field 'retrained_from' %s", why);
+    char *text = json_dumps(record, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (!text)
+        return dial_fail(r->ctx, DIAL_ERR_NOMEM,
+                         "%s: out of memory reading the retrained_from record", r->name);
+    model->retrained_from_json = text;
+    return DIAL_OK;
+}
+
 dial_status dial_modelfile_decode_header(const dial_modelfile_reader *r, const json_t *header,
                                          dial_model *model) {
     json_t *tuning;
@@ -646,5 +665,6 @@ dial_status dial_modelfile_decode_header(const dial_modelfile_reader *r, const j
                              r->name);
         model->tuning_json = text;
     }
+    if (status == DIAL_OK) status = decode_retrained_from(r, header, model);
     return status;
 }

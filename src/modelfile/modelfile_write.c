@@ -14,6 +14,7 @@
 #include "dial/modelfile.h"
 #include "modelfile/checksum.h"
 #include "modelfile/modelfile_internal.h"
+#include "modelfile/modelfile_retrained.h"
 #include "models/model_internal.h"
 
 /* Whether text is well-formed UTF-8 (RFC 3629: no overlong forms, no
@@ -306,6 +307,24 @@ static dial_status encode_tuning(dial_ctx *ctx, const dial_model *model, json_t 
     return json_put(ctx, root, "tuning", tuning);
 }
 
+/* Written only for a retrained model, so that every other file keeps the
+ * bytes it had before the record existed. */
+static dial_status encode_retrained_from(dial_ctx *ctx, const dial_model *model, json_t *root) {
+    if (!model->retrained_from_json) return DIAL_OK;
+    json_error_t error;
+    json_t *record = json_loads(model->retrained_from_json, JSON_REJECT_DUPLICATES, &error);
+    char why[sizeof error.text + 32];
+    snprintf(why, sizeof why, "is not JSON (%s)", error.text);
+    if (!record || !dial_modelfile_retrained_check(record, model->facts.n_rows, why, sizeof why)) {
+        json_decref(record);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "cannot save the model: its retrained_from record %s; see "
+                         "dial_model_set_retrained_from",
+                         why);
+    }
+    return json_put(ctx, root, "retrained_from", record);
+}
+
 static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const uint64_t *offsets,
                                  uint64_t data_bytes, json_t *root) {
     const char *task = dial_task_name(model->task);
@@ -338,6 +357,7 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     if (status == DIAL_OK) status = encode_facts(ctx, &model->facts, root);
     /* The tuning result that chose the knobs, kept as the tuner wrote it. */
     if (status == DIAL_OK) status = encode_tuning(ctx, model, root);
+    if (status == DIAL_OK) status = encode_retrained_from(ctx, model, root);
     if (status == DIAL_OK)
         status = json_put(ctx, root, "data_bytes", json_integer((json_int_t)data_bytes));
     if (status == DIAL_OK) status = encode_tensor_index(ctx, &model->tensors, offsets, root);

@@ -93,6 +93,7 @@ void dial_model_free(dial_model *model) {
     free(model->features);
     dial_tensors_clear(&model->tensors);
     free(model->tuning_json);
+    free(model->retrained_from_json);
     free(model);
 }
 
@@ -473,6 +474,18 @@ dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the tuning record");
     free(model->tuning_json);
     model->tuning_json = copy;
+    return DIAL_OK;
+}
+const char *dial_model_get_retrained_from(const dial_model *model) {
+    return model->retrained_from_json;
+}
+
+dial_status dial_model_set_retrained_from(dial_ctx *ctx, dial_model *model, const char *json_text) {
+    char *copy = NULL;
+    if (json_text && !(copy = dial_strdup(ctx, json_text)))
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the retrained_from record");
+    free(model->retrained_from_json);
+    model->retrained_from_json = copy;
     return DIAL_OK;
 }
 dial_task dial_model_get_task(const dial_model *model) { return model->task; }

@@ -24,6 +24,9 @@ struct dial_model {
     dial_tensors tensors; /* preprocess.* and the family's tensors */
     dial_model_facts facts;
     char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
+    /* owned: what a retrain refitted it from (a JSON object,
+     * src/modelfile/modelfile_retrained.h), NULL for a model fitted afresh */
+    char *retrained_from_json;
 };
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any

@@ -234,7 +234,10 @@ dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int
         dial_sampler_point_settle(space, point);
         return DIAL_OK;
     }
-    if ((uint64_t)number < sampler->startup_trials) {
+    /* A warm start's prior trials stand for startup trials already run. */
+    uint64_t prior = 0;
+    while (history && prior < history->n && history->trials[prior].number < 0) prior++;
+    if ((uint64_t)number + prior < sampler->startup_trials) {
         startup_point(sampler, number, point);
         return DIAL_OK;
     }

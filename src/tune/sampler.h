@@ -84,6 +84,9 @@ typedef struct dial_sampler_observation {
  * the trial proposed. */
 typedef struct dial_sampler_history {
     size_t n;
+    /* Trials numbered below 0 come first: a warm start's prior (another
+     * study's complete trials), learnt from as the study's own and counted
+     * toward the startup trials. */
     const dial_sampler_observation *trials;
 } dial_sampler_history;
 

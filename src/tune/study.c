@@ -326,6 +326,8 @@ void dial_study_free(dial_study *study) {
     free(study->storage_path);
     free(study->storage_shown);
     dial_history_free(&study->history);
+    free(study->prior);
+    free(study->prior_xs);
     free(study->own_running);
     pthread_cond_destroy(&study->trial_done);
     pthread_mutex_destroy(&study->lock);

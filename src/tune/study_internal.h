@@ -47,6 +47,12 @@ struct dial_study {
     int window;
     bool wait_for_window;
     pthread_cond_t trial_done;
+    /* A warm start's prior (study_warm_start.c): another study's complete
+     * trials as observations numbered -n_prior .. -1, their values in
+     * prior_xs; put before the history in every proposal, never stored. */
+    dial_sampler_observation *prior;
+    double *prior_xs;
+    size_t n_prior;
 };
 
 struct dial_trial {

@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "tune/study_internal.h"
@@ -128,6 +129,20 @@ static dial_status wait_to_be_judged(dial_ctx *ctx, dial_study *study, int64_t n
     return status;
 }
 
+/* A warm start's prior before the snapshot's trials (their x pointers stay
+ * valid: each points into its own array). */
+static dial_status prepend_prior(dial_ctx *ctx, const dial_study *study,
+                                 dial_sampler_history *history) {
+    size_t n = study->n_prior + history->n;
+    dial_sampler_observation *obs = dial_malloc_array(ctx, n, sizeof *obs);
+    if (!obs) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory proposing a trial");
+    memcpy(obs, study->prior, study->n_prior * sizeof *obs);
+    if (history->n) memcpy(obs + study->n_prior, history->trials, history->n * sizeof *obs);
+    free((void *)history->trials);
+    *history = (dial_sampler_history){.n = n, .trials = obs};
+    return DIAL_OK;
+}
+
 dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *trial) {
     bool prunes = dial_pruner_active(study->pruner);
     int64_t number = trial->record.number;
@@ -153,6 +168,7 @@ dial_status dial_study_propose(dial_ctx *ctx, dial_study *study, dial_trial *tri
     dial_status status = dial_study_read_others(ctx, study);
     if (status == DIAL_OK)
         status = dial_history_snapshot(ctx, &study->history, number, window, &history, &xs);
+    if (status == DIAL_OK && study->n_prior) status = prepend_prior(ctx, study, &history);
     pthread_mutex_unlock(&study->lock);
 
     if (status == DIAL_OK)
