@@ -183,8 +183,12 @@ has "study default in long.db: 2 trials (2 complete, 0 pruned, 0 failed), 2 of t
 # finished trials are and how to go on. The same command, run again, brings the study to its
 # exact total: the dead trials expire (--heartbeat 1s), each one's params
 # run again once, and no number is used twice.
+# (Trials of 0.5 s: with every rank evaluating, trials of 0.2 s could all
+# be done on a quick machine, or before a loaded one's polls found rank 2;
+# and the recovering jobs below must outlast the heartbeat period after
+# the kill, or rank 0 would finish before it noticed.)
 kill_run=(run --study dead.db --space 'x=float:0..10' --trials 30 --seed 5 --sampler random --heartbeat 1s
-    --mpi --quiet --log-dir dead -- sh -c 'sleep 0.2; echo {x}')
+    --mpi --quiet --log-dir dead -- sh -c 'sleep 0.5; echo {x}')
 "${MPIRUN[@]}" "$DIAL" "${kill_run[@]}" >"$TMP/dead.out" 2>"$TMP/dead.err" &
 launcher=$!
 # rank_pid R PATTERN: the pid of rank R of this test's job whose command
@@ -263,7 +267,7 @@ passed=$((passed + 1))
 # to its exact total; a warning names the rank ----
 if $OPEN_MPI; then
     recover_run=(run --study recover.db --space 'x=float:0..10' --trials 30 --seed 5 --sampler random
-        --heartbeat 2s --mpi --quiet --log-dir recover -- sh -c 'sleep 0.2; echo {x}')
+        --heartbeat 2s --mpi --quiet --log-dir recover -- sh -c 'sleep 0.5; echo {x}')
     current="${MPIRUN[*]} --enable-recovery dial ${recover_run[*]}, rank 2 killed"
     timeout 120 "${MPIRUN[@]}" --enable-recovery "$DIAL" "${recover_run[@]}" \
         >"$TMP/recover.out" 2>"$TMP/recover.err" &
@@ -298,7 +302,7 @@ if $OPEN_MPI; then
     # With 2 ranks, rank 1 killed: no other rank is left, but rank 0
     # evaluates too, so the run still reaches its total, alone.
     alone_run=(run --study alone.db --space 'x=float:0..10' --trials 16 --seed 5 --sampler random
-        --heartbeat 2s --mpi --quiet --log-dir alone -- sh -c 'sleep 0.2; echo {x}')
+        --heartbeat 2s --mpi --quiet --log-dir alone -- sh -c 'sleep 0.5; echo {x}')
     current="$LAUNCHER -np 2 --enable-recovery dial ${alone_run[*]}, rank 1 killed"
     timeout 120 "$LAUNCHER" -np 2 "${LAUNCHER_FLAGS[@]}" --enable-recovery "$DIAL" "${alone_run[@]}" \
         >"$TMP/alone-run.out" 2>"$TMP/alone-run.err" &
