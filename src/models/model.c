@@ -93,6 +93,7 @@ void dial_model_free(dial_model *model) {
     free(model->features);
     dial_tensors_clear(&model->tensors);
     free(model->tuning_json);
+    free(model->drift_reference_json);
     free(model);
 }
 

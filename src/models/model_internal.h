@@ -24,6 +24,9 @@ struct dial_model {
     dial_tensors tensors; /* preprocess.* and the family's tensors */
     dial_model_facts facts;
     char *tuning_json; /* owned: the tuning record (a JSON object), NULL if not tuned */
+    /* owned: the drift reference (a JSON object, include/dial/drift.h),
+     * NULL for a model without one */
+    char *drift_reference_json;
 };
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any
