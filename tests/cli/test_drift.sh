@@ -116,6 +116,13 @@ first_is x2bar
 json_ok "j['features'][0]['importance'] is None and j['features'][1]['psi'] < 0.2"
 reference_agrees "$TMP/letter.dial" "$TMP/l_scaled.csv"
 
+# ---- sparse input: the 1,000 most often nonzero of 2,999 features ----------------
+check 0 "" fit naive_bayes data/text_small.libsvm -o "$TMP/text.dial"
+check 0 "" inspect "$TMP/text.dial"
+has "reference of 500 training rows: 1000 of 2999 features, the target"
+verdict 0 "$TMP/text.dial" data/text_small.libsvm --json
+json_ok "len(j['features']) == 1000 and 'the reference covers the 1000 most often nonzero features of 2999 (at most 1000, and 1024 KB)' in j['reasons']"
+
 # ---- errors -------------------------------------------------------------------
 cut -d, -f2- "$TMP/d_new.csv" > "$TMP/no_carat.csv"
 check 1 "dial: column 'carat' is missing from the input (the model needs: carat, cut, color, clarity, depth, table, x, y, z)" \
