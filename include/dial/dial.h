@@ -5,6 +5,7 @@
 
 #include "dial/core.h"
 #include "dial/data.h"
+#include "dial/drift.h"
 #include "dial/eval.h"
 #include "dial/knob_importance.h"
 #include "dial/knobs.h"

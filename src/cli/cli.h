@@ -34,6 +34,7 @@ int cli_cmd_importance(int argc, char **argv);
 int cli_cmd_knob_importance(int argc, char **argv);
 int cli_cmd_studies(int argc, char **argv);
 int cli_cmd_score(int argc, char **argv);
+int cli_cmd_drift(int argc, char **argv);
 int cli_cmd_ask(int argc, char **argv);
 int cli_cmd_tell(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
@@ -516,6 +517,10 @@ int cli_tune_check_outputs(const cli_options *opts);
 /* --holdout-out without a holdout (DIAL_ERR_ARGUMENT); checked once a
  * resumed study has filled in its --holdout. */
 dial_status cli_tune_check_holdout_out(dial_ctx *ctx, const cli_options *opts);
+/* Keeps the drift reference of the rows the refit learned from on the
+ * refit model (nothing without one). */
+dial_status cli_tune_set_drift_reference(dial_ctx *ctx, const dial_dataset *data,
+                                         const dial_tune_result *result);
 /* Writes the held-out rows to --holdout-out (nothing without it). */
 dial_status cli_tune_write_holdout(dial_ctx *ctx, const cli_options *opts, const dial_table *table,
                                    const dial_tune_result *result);

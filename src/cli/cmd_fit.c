@@ -282,6 +282,11 @@ int cli_cmd_fit(int argc, char **argv) {
     if (result == DIAL_OK) result = training_score(ctx, model, data, metric, &score);
     double agreement = NAN;
     if (result == DIAL_OK && opts.labels) result = labels_agreement(ctx, model, data, &agreement);
+    if (result == DIAL_OK) {
+        /* What the training rows looked like, for dial drift. */
+        dial_view all = dial_view_all(data);
+        result = dial_model_set_drift_reference(ctx, model, &all);
+    }
     if (result == DIAL_OK) result = cli_save_model(ctx, model, output);
 
     if (result != DIAL_OK) {

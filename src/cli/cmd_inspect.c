@@ -275,6 +275,21 @@ static char *features_text(const dial_model *model) {
     return text;
 }
 
+/* What the drift reference holds, or that the model has none. */
+static char *drift_text(dial_ctx *ctx, const dial_model *model) {
+    dial_drift_reference *reference = NULL;
+    if (dial_model_drift_reference(ctx, model, &reference) != DIAL_OK || !reference)
+        return cli_strdup("no drift reference (saved before dial kept one): dial drift cannot "
+                          "compare new data with it");
+    char *text = cli_format(
+        "reference of %zu training rows: %zu of %zu features%s%s "
+        "(dial drift compares new data with it)",
+        (size_t)reference->n_rows, reference->n_features, reference->n_model_features,
+        reference->has_target ? ", the target" : "", reference->has_cv ? ", the CV score" : "");
+    dial_drift_reference_free(reference);
+    return text;
+}
+
 /* Which study and trial chose the knobs, from the tuning record, or NULL
  * when the knobs were not tuned. */
 static char *tuning_text(const dial_model *model) {
@@ -415,6 +430,9 @@ static void print_inspect_text(dial_ctx *ctx, const char *path, const dial_model
     char *retrained = retrained_text(model);
     if (retrained) cli_table_add(&table, (const char *[]){"retrained", retrained});
     free(retrained);
+    char *drift = drift_text(ctx, model);
+    cli_table_add(&table, (const char *[]){"drift", drift});
+    free(drift);
     cli_table_print(&table, stdout, 2);
     cli_table_free(&table);
     free(model_text);

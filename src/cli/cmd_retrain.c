@@ -392,6 +392,8 @@ int cli_cmd_retrain(int argc, char **argv) {
         dial_view all = dial_view_all(fit_data);
         result = dial_model_fit(ctx, dial_model_get_family(old), dial_model_get_knobs(old), &all,
                                 &model);
+        /* The new rows are what later data is compared with (dial drift). */
+        if (result == DIAL_OK) result = dial_model_set_drift_reference(ctx, model, &all);
     }
     if (result == DIAL_OK) {
         record = retrained_record(model_path, checksum, old, files, n_files);

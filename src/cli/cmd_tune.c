@@ -706,6 +706,8 @@ int cli_cmd_tune(int argc, char **argv) {
         outcome = DIAL_ERR_INTERNAL; /* nothing more to do or print */
     }
     if (outcome == DIAL_OK) outcome = cli_tune_write_holdout(ctx, &opts, table, &result);
+    if (outcome == DIAL_OK && opts.output)
+        outcome = cli_tune_set_drift_reference(ctx, data, &result);
     if (outcome == DIAL_OK && opts.output) outcome = cli_save_model(ctx, result.model, opts.output);
 
     if (remote) {

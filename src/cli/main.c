@@ -32,6 +32,8 @@ static const subcommand subcommands[] = {
     {"knob-importance", cli_cmd_knob_importance,
      "rank a tuning study's knobs by fANOVA or PED-ANOVA importance"},
     {"report", cli_cmd_report, "write one HTML page of plots of a study or a model file"},
+    {"drift", cli_cmd_drift,
+     "compare new data with a saved model's training rows: keep, retrain or re-tune"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])

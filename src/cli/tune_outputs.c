@@ -108,3 +108,14 @@ void cli_tune_print_nested(const cli_options *opts, const char *metric,
         printf("nested %zu-fold: not run (the run stopped first)\n", opts->nested);
     }
 }
+
+dial_status cli_tune_set_drift_reference(dial_ctx *ctx, const dial_dataset *data,
+                                         const dial_tune_result *result) {
+    if (!result->model) return DIAL_OK;
+    /* The refit learned from every row, or from the rows the search saw
+     * (a holdout kept out of it). */
+    dial_view rows = dial_view_all(data);
+    if (result->n_refit_rows != data->n_rows && result->n_refit_rows == result->n_search_rows)
+        rows = (dial_view){.data = data, .rows = result->search_rows, .n = result->n_search_rows};
+    return dial_model_set_drift_reference(ctx, result->model, &rows);
+}

@@ -11,6 +11,7 @@
 
 #include "dial/modelfile.h"
 #include "modelfile/checksum.h"
+#include "modelfile/modelfile_drift.h"
 #include "modelfile/modelfile_internal.h"
 #include "modelfile/modelfile_reader.h"
 
@@ -177,6 +178,7 @@ dial_status dial_model_load_buffer(dial_ctx *ctx, const char *name, const unsign
         status = dial_modelfile_decode_tensors(
             &r, header, bytes + data_start,
             (uint64_t)length - DIAL_MODELFILE_CHECKSUM_SIZE - data_start, model);
+    if (status == DIAL_OK) status = dial_modelfile_decode_drift(&r, header, model);
     if (status == DIAL_OK && model->family->validate) {
         dial_fit_input shape = {
             .n_features = model->n_inputs, .task = model->task, .n_classes = model->n_classes};

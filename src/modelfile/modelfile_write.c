@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "dial/modelfile.h"
 #include "modelfile/checksum.h"
+#include "modelfile/modelfile_drift.h"
 #include "modelfile/modelfile_internal.h"
 #include "modelfile/modelfile_retrained.h"
 #include "models/model_internal.h"
@@ -358,6 +359,7 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     /* The tuning result that chose the knobs, kept as the tuner wrote it. */
     if (status == DIAL_OK) status = encode_tuning(ctx, model, root);
     if (status == DIAL_OK) status = encode_retrained_from(ctx, model, root);
+    if (status == DIAL_OK) status = dial_modelfile_encode_drift(ctx, model, root);
     if (status == DIAL_OK)
         status = json_put(ctx, root, "data_bytes", json_integer((json_int_t)data_bytes));
     if (status == DIAL_OK) status = encode_tensor_index(ctx, &model->tensors, offsets, root);

@@ -94,6 +94,7 @@ void dial_model_free(dial_model *model) {
     dial_tensors_clear(&model->tensors);
     free(model->tuning_json);
     free(model->retrained_from_json);
+    free(model->drift_reference_json);
     free(model);
 }
 

@@ -27,6 +27,9 @@ struct dial_model {
     /* owned: what a retrain refitted it from (a JSON object,
      * src/modelfile/modelfile_retrained.h), NULL for a model fitted afresh */
     char *retrained_from_json;
+    /* owned: the drift reference (a JSON object, include/dial/drift.h),
+     * NULL for a model without one */
+    char *drift_reference_json;
 };
 
 /* An empty model (calloc'ed); free with dial_model_free, which frees any

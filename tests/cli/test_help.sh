@@ -43,7 +43,7 @@ passed=$((passed + 4))
 
 check 2 "dial: missing command; see 'dial --help'"
 check 2 "dial: unknown command 'fitt'; did you mean 'fit'?" fitt
-check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, retrain, predict, inspect, score, cv, tune, trials, best, studies, ask, tell, run, importance, knob-importance, report" zzzzzzzz
+check 2 "dial: unknown command 'zzzzzzzz'; commands: models, knobs, fit, retrain, predict, inspect, score, cv, tune, trials, best, studies, ask, tell, run, importance, knob-importance, report, drift" zzzzzzzz
 check 2 "dial: unknown option '--bogus'; see 'dial --help'" --bogus
 
 finish

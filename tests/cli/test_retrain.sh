@@ -57,6 +57,9 @@ json_ok "j['retrained_from']['knobs_source'] is None"
 json_ok "[(d['file'], d['rows']) for d in j['retrained_from']['data']] == [('$TMP/new.csv', 369)]"
 json_ok "j['retrained_from']['data'][0]['fingerprint'] == j['facts']['data_fingerprint']"
 keep new.json
+# its drift reference is the new rows': they are compared with themselves
+check 0 "" drift "$TMP/new.dial" "$TMP/new.csv" --json
+json_ok "j['verdict'] == 'keep' and all(f['psi'] == 0 for f in j['features'])"
 check 0 "" inspect "$TMP/old.dial" --json
 json_ok "'retrained_from' not in j and j['facts']['rows'] == 200"
 old_hash=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["facts"]["data_fingerprint"])' "$TMP/out")
