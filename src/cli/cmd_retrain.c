@@ -333,8 +333,8 @@ static int check_output(const cli_options *opts) {
                          "replaces %s)",
                          opts->positional[0]);
     if (strcmp(opts->output, "-") == 0) return -1;
-    int refused = cli_check_option_output_not_input("-o", opts->output, opts->positional[0],
-                                                    "the old model");
+    int refused =
+        cli_check_option_output_not_input("-o", opts->output, opts->positional[0], "the old model");
     if (refused < 0)
         refused = cli_check_option_output_not_input("-o", opts->output, opts->positional[1],
                                                     "the new data file");

@@ -231,10 +231,11 @@ static void test_unknown_metric_without_a_close_name_lists_them(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
     dial_metric parsed;
-    assert_dial_error(ctx, dial_metric_parse(ctx, "perplexity", &parsed), DIAL_ERR_ARGUMENT,
-                      "unknown metric 'perplexity'; metrics are: accuracy, balanced_accuracy, "
-                      "log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
-                      "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
+    assert_dial_error(
+        ctx, dial_metric_parse(ctx, "perplexity", &parsed), DIAL_ERR_ARGUMENT,
+        "unknown metric 'perplexity'; metrics are: accuracy, balanced_accuracy, "
+        "log_loss, roc_auc, f1, rmse, mae, r2, silhouette, davies_bouldin, "
+        "calinski_harabasz, inertia, adjusted_rand, normalized_mutual_info, bic, aic");
     dial_ctx_free(ctx);
 }
 
