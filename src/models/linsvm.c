@@ -23,6 +23,7 @@
 #include "core/alloc.h"
 #include "models/family_tuning.h"
 #include "models/learned_check.h"
+#include "models/linear_weights.h"
 #include "models/linsvm.h"
 
 static const char *const linsvm_loss_choices[] = {"squared_hinge", "hinge", NULL};
@@ -122,54 +123,10 @@ static dial_status linsvm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
 
 /* ---- predict -------------------------------------------------------------- */
 
-/* The tensor called name, checked to be float64 of shape [rows] (ndim 1) or
- * [rows x cols] (ndim 2): tensors may come from a file. */
-static dial_status linsvm_tensor(dial_ctx *ctx, const dial_tensors *learned, const char *name,
-                                 int ndim, size_t rows, size_t cols, const double **out) {
-    const dial_tensor *t = dial_tensors_find(learned, name);
-    if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "linsvm model has no tensor '%s'", name);
-    if (t->dtype != DIAL_F64)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "linsvm model tensor '%s' is int64; expected float64", name);
-    if (t->ndim != ndim || t->shape[0] != rows || (ndim == 2 && t->shape[1] != cols) || !t->data) {
-        char expected[64];
-        if (ndim == 1)
-            snprintf(expected, sizeof expected, "[%zu]", rows);
-        else
-            snprintf(expected, sizeof expected, "[%zu x %zu]", rows, cols);
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "linsvm model tensor '%s' does not have the shape %s the classes and "
-                         "inputs ask for",
-                         name, expected);
-    }
-    *out = t->data;
-    return DIAL_OK;
-}
-
-static dial_status linsvm_weights(dial_ctx *ctx, const dial_tensors *learned,
-                                  const dial_fit_input *in, const double **coef,
-                                  const double **intercept, size_t *rows) {
-    const dial_tensor *coef_tensor = dial_tensors_find(learned, "coef");
-    *rows = in->n_classes == 2 ? 1 : in->n_classes;
-    if (in->n_classes < 2)
-        *rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 1;
-    if (*rows == 0) *rows = 1;
-    dial_status status = linsvm_tensor(ctx, learned, "coef", 2, *rows, in->n_features, coef);
-    if (status == DIAL_OK)
-        status = linsvm_tensor(ctx, learned, "intercept", 1, *rows, 0, intercept);
-    return status;
-}
-
 static dial_status linsvm_validate(dial_ctx *ctx, const dial_knobs *knobs,
                                    const dial_tensors *learned, const dial_fit_input *in) {
     (void)knobs;
-    const double *coef = NULL, *intercept = NULL;
-    size_t rows = 0;
-    dial_status status = linsvm_weights(ctx, learned, in, &coef, &intercept, &rows);
-    static const char *const names[] = {"coef", "intercept"};
-    for (size_t k = 0; k < 2 && status == DIAL_OK; k++)
-        status = dial_learned_check_finite(ctx, "linsvm", dial_tensors_find(learned, names[k]));
-    return status;
+    return dial_linear_weights_validate(ctx, "linsvm", learned, in);
 }
 
 /* Row i's score of weight row r. */
@@ -213,7 +170,7 @@ static dial_status linsvm_predict(dial_ctx *ctx, const dial_knobs *knobs,
     (void)knobs;
     const double *coef = NULL, *intercept = NULL;
     size_t rows = 0;
-    dial_status status = linsvm_weights(ctx, learned, in, &coef, &intercept, &rows);
+    dial_status status = dial_linear_weights(ctx, "linsvm", learned, in, &coef, &intercept, &rows);
     if (status != DIAL_OK) return status;
     if (out->proba)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,

@@ -34,6 +34,7 @@
 #include "core/alloc.h"
 #include "dial/model.h"
 #include "models/learned_check.h"
+#include "models/linear_weights.h"
 #include "models/logistic_dual.h"
 
 static const char *const logistic_penalty_choices[] = {"l2", "l1", "none", NULL};
@@ -783,69 +784,12 @@ static dial_status logistic_score_chunks(void *arg, size_t begin, size_t end, in
     return DIAL_OK;
 }
 
-/* Writes a tensor's shape as "[3]" or "[2 x 4]". */
-static void logistic_shape_text(const dial_tensor *t, char *buf, size_t size) {
-    size_t used = (size_t)snprintf(buf, size, "[");
-    for (int d = 0; d < t->ndim && used < size; d++)
-        used += (size_t)snprintf(buf + used, size - used, d ? " x %zu" : "%zu", t->shape[d]);
-    if (used < size) snprintf(buf + used, size - used, "]");
-}
-
-/* The tensor called name, checked to be float64 of shape [rows] (ndim 1) or
- * [rows x cols] (ndim 2): tensors may come from a file, so nothing about
- * them is taken on trust. */
-static dial_status logistic_tensor(dial_ctx *ctx, const dial_tensors *learned, const char *name,
-                                   int ndim, size_t rows, size_t cols, const double **out) {
-    const dial_tensor *t = dial_tensors_find(learned, name);
-    if (!t) return dial_fail(ctx, DIAL_ERR_FORMAT, "logistic model has no tensor '%s'", name);
-    if (t->dtype != DIAL_F64)
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "logistic model tensor '%s' is int64; expected float64", name);
-    if (t->ndim != ndim || t->shape[0] != rows || (ndim == 2 && t->shape[1] != cols) || !t->data) {
-        char shape[96], expected[64];
-        logistic_shape_text(t, shape, sizeof shape);
-        if (ndim == 1)
-            snprintf(expected, sizeof expected, "[%zu]", rows);
-        else
-            snprintf(expected, sizeof expected, "[%zu x %zu]", rows, cols);
-        return dial_fail(ctx, DIAL_ERR_FORMAT,
-                         "logistic model tensor '%s' has shape %s; expected %s", name, shape,
-                         expected);
-    }
-    *out = t->data;
-    return DIAL_OK;
-}
-
-/* The weights, checked to have the shapes the classes and inputs ask for:
- * rows of weights, one per class (one for two classes). */
-static dial_status logistic_weights(dial_ctx *ctx, const dial_tensors *learned,
-                                    const dial_fit_input *in, const double **coef,
-                                    const double **intercept, size_t *rows) {
-    /* The number of weight rows follows from the classes; a caller that does
-     * not know them (n_classes 0) takes the tensor's word for it. */
-    const dial_tensor *coef_tensor = dial_tensors_find(learned, "coef");
-    *rows = in->n_classes == 2 ? 1 : in->n_classes;
-    if (in->n_classes < 2)
-        *rows = coef_tensor && coef_tensor->ndim >= 1 ? coef_tensor->shape[0] : 1;
-    if (*rows == 0) *rows = 1;
-    dial_status status = logistic_tensor(ctx, learned, "coef", 2, *rows, in->n_features, coef);
-    if (status == DIAL_OK)
-        status = logistic_tensor(ctx, learned, "intercept", 1, *rows, 0, intercept);
-    return status;
-}
-
 /* A model file's weights: the shapes predict checks, and every value finite
  * (a NaN weight would give the same class for every row). */
 static dial_status logistic_validate(dial_ctx *ctx, const dial_knobs *knobs,
                                      const dial_tensors *learned, const dial_fit_input *in) {
     (void)knobs;
-    const double *coef = NULL, *intercept = NULL;
-    size_t rows = 0;
-    dial_status status = logistic_weights(ctx, learned, in, &coef, &intercept, &rows);
-    static const char *const names[] = {"coef", "intercept"};
-    for (size_t k = 0; k < 2 && status == DIAL_OK; k++)
-        status = dial_learned_check_finite(ctx, "logistic", dial_tensors_find(learned, names[k]));
-    return status;
+    return dial_linear_weights_validate(ctx, "logistic", learned, in);
 }
 
 static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
@@ -853,7 +797,8 @@ static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
                                     dial_predict_output *out) {
     const double *coef = NULL, *intercept = NULL;
     size_t rows = 0;
-    dial_status status = logistic_weights(ctx, learned, in, &coef, &intercept, &rows);
+    dial_status status =
+        dial_linear_weights(ctx, "logistic", learned, in, &coef, &intercept, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
     if (in->sparse)
