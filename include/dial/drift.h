@@ -169,6 +169,12 @@ DIAL_API double dial_drift_psi(const uint64_t *reference, const uint64_t *curren
  * 1 - sqrt(2 pi) / x sum_{k>=1} exp(-(2k-1)^2 pi^2 / (8 x^2)) below (both
  * series summed until their terms vanish); 1 for x <= 0. */
 DIAL_API double dial_kolmogorov_sf(double x);
+/* P(D_n > d), the survival function of the two-sided Kolmogorov-Smirnov
+ * statistic of n values against a continuous CDF at finite n (scipy's
+ * stats.kstwo(n).sf(d), by the same methods over the same ranges of n and
+ * n d^2: src/eval/ks_distribution.c); 1 for d <= 0, 0 for d >= 1, NaN for
+ * n = 0 or d NaN. */
+DIAL_API double dial_kstwo_sf(uint64_t n, double d);
 /* The regularised upper incomplete gamma function Q(a, x) = Gamma(a, x) /
  * Gamma(a), a > 0, x >= 0 (a series below x = a + 1, Lentz's continued
  * fraction above); the chi-squared survival function of df degrees is

@@ -45,11 +45,16 @@ static dial_status compare_numeric(dial_ctx *ctx, const dial_drift_column *refer
     out->psi = dial_drift_psi(stored, current, m + 1);
     out->test = "ks";
     out->statistic = dial_drift_ks_statistic(reference, values, count);
+    /* Both sides are samples, so the statistic is judged at the effective
+     * size n N / (n + N), rounded to a whole number of values for the
+     * finite-sample distribution (docs/drift.md). */
     double n_reference = (double)reference->count, n_new = (double)count;
-    out->p_value =
-        n_reference > 0 && n_new > 0
-            ? dial_kolmogorov_sf(sqrt(n_reference * n_new / (n_reference + n_new)) * out->statistic)
-            : 1;
+    if (n_reference > 0 && n_new > 0) {
+        double effective = fmax(1, floor(n_reference * n_new / (n_reference + n_new) + 0.5));
+        out->p_value = dial_kstwo_sf((uint64_t)effective, out->statistic);
+    } else {
+        out->p_value = 1;
+    }
     free(stored);
     free(current);
     return DIAL_OK;

@@ -2,8 +2,9 @@
 """A reference computation of `dial drift` from the stored histograms alone
 (tests/cli/test_drift.sh runs it): reads the drift reference in a model
 file's header and the new CSV, recomputes each feature's PSI, KS distance
-and chi-squared with numpy and scipy (scipy.stats.kstwobign, the Kolmogorov
-distribution, for the KS p-value; scipy.stats.chi2_contingency for the
+and chi-squared with numpy and scipy (scipy.stats.kstwo, the finite-sample
+distribution of the KS statistic at the effective size n m / (n + m)
+rounded half up, for the KS p-value; scipy.stats.chi2_contingency for the
 chi-squared one), and checks `dial drift --json`'s figures to 1e-9.
 
     drift_reference.py MODEL.dial NEW.csv DRIFT.json
@@ -72,7 +73,7 @@ def numeric(stored, column):
     for e, share in zip(edges, cumulative):
         d = max(d, abs(np.searchsorted(values, e, side="right") / n - share))
     m = stored["count"]
-    p = stats.kstwobign.sf(math.sqrt(n * m / (n + m)) * d)
+    p = stats.kstwo.sf(d, max(1, math.floor(n * m / (n + m) + 0.5)))
     return value_psi, d, p
 
 

@@ -146,6 +146,35 @@ static void test_the_kolmogorov_tail_and_the_incomplete_gamma_equal_scipys(void 
     assert_true(isnan(dial_gamma_q(-1, 1)));
 }
 
+/* Pinned from scipy 1.10: stats.kstwo(n).sf(d), one case for each of the
+ * methods dial_kstwo_sf chooses among (named beside each). */
+static void test_the_finite_sample_ks_tail_equals_scipys_kstwo(void **state) {
+    (void)state;
+    static const struct {
+        uint64_t n;
+        double d, sf;
+    } cases[] = {
+        {150, 0.005, 1.0},                       /* n d <= 1/2 */
+        {5, 0.15, 0.9988},                       /* n d <= 1: Ruben-Gambino */
+        {50, 0.985, 1.2752430004281557e-91},     /* d >= 1 - 1/n */
+        {100, 0.6, 5.912822156396238e-35},       /* d >= 1/2: twice Smirnov's */
+        {100, 0.05, 0.9532159710635725},         /* Durbin's matrix */
+        {100, 0.15, 0.019839242125641813},       /* Pomeranz */
+        {100, 0.3, 1.7719869892662917e-08},      /* Smirnov's, n <= 140 */
+        {1000, 0.02, 0.8108971656895577},        /* Durbin's matrix, large n */
+        {1000, 0.06, 0.001428597887952891},      /* Smirnov's, large n */
+        {200000, 0.002, 0.39995085369038097},    /* Pelz-Good */
+        {200000, 0.0045, 0.0006052431453602938}, /* Smirnov's, 200,000 terms */
+        {3000000, 0.001, 0.0049542003601089},    /* Smirnov's, its large-n form */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double sf = dial_kstwo_sf(cases[i].n, cases[i].d);
+        assert_true(fabs(sf - cases[i].sf) <= 1e-9 * cases[i].sf + 1e-15);
+    }
+    assert_true(dial_kstwo_sf(10, 0) == 1 && dial_kstwo_sf(10, 1) == 0);
+    assert_true(isnan(dial_kstwo_sf(0, 0.5)) && isnan(dial_kstwo_sf(10, NAN)));
+}
+
 static void test_psi_floors_empty_shares_and_skips_cells_empty_on_both_sides(void **state) {
     (void)state;
     const uint64_t reference[] = {50, 50, 0, 0}, current[] = {100, 0, 0, 0};
@@ -161,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_the_reference_survives_a_save_and_describes_the_training_rows),
         cmocka_unit_test(test_the_training_rows_do_not_drift_from_their_own_reference),
         cmocka_unit_test(test_the_kolmogorov_tail_and_the_incomplete_gamma_equal_scipys),
+        cmocka_unit_test(test_the_finite_sample_ks_tail_equals_scipys_kstwo),
         cmocka_unit_test(test_psi_floors_empty_shares_and_skips_cells_empty_on_both_sides),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
