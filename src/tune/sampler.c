@@ -245,15 +245,31 @@ dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int
     return sampler->ops->propose(ctx, sampler, number, history ? history : &empty, point);
 }
 
-void dial_sampler_describe(const dial_sampler *sampler, char *buf, size_t size) {
+void dial_sampler_describe_after(const dial_sampler *sampler, size_t n_prior, char *buf,
+                                 size_t size) {
     if (!size) return;
     if (!sampler) {
         buf[0] = '\0';
         return;
     }
-    if (sampler->ops->describe) {
-        sampler->ops->describe(sampler, buf, size);
+    if (!sampler->ops->describe) {
+        snprintf(buf, size, "%s", sampler->ops->name);
         return;
     }
-    snprintf(buf, size, "%s", sampler->ops->name);
+    size_t startup = sampler->startup_trials;
+    char words[128];
+    if (n_prior == 0)
+        snprintf(words, sizeof words, "qmc for the first %zu trials", startup);
+    else if (n_prior < startup)
+        snprintf(words, sizeof words,
+                 "qmc for the first %zu trials (a warm start's %zu count toward %zu)",
+                 startup - n_prior, n_prior, startup);
+    else
+        snprintf(words, sizeof words, "no qmc trials (a warm start's %zu stand in for its %zu)",
+                 n_prior, startup);
+    sampler->ops->describe(sampler, words, buf, size);
+}
+
+void dial_sampler_describe(const dial_sampler *sampler, char *buf, size_t size) {
+    dial_sampler_describe_after(sampler, 0, buf, size);
 }

@@ -102,6 +102,11 @@ dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int
                                  const dial_sampler_history *history, double *point);
 /* What the sampler uses and why, one line (dial_study_sampler_plan). */
 void dial_sampler_describe(const dial_sampler *sampler, char *buf, size_t size);
+/* The same after n_prior observations of a warm start's prior, which count
+ * toward the startup trials (dial_sampler_propose): "qmc for the first 4
+ * trials (a warm start's 6 count toward 10)", or no qmc at all. */
+void dial_sampler_describe_after(const dial_sampler *sampler, size_t n_prior, char *buf,
+                                 size_t size);
 
 /* The value of parameter `param` for trial `number` (CHOICE: the index). */
 dial_status dial_sampler_suggest(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,

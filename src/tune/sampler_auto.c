@@ -74,21 +74,20 @@ static const char *first_choice(const dial_space *space) {
     return NULL;
 }
 
-static void auto_describe(const dial_sampler *sampler, char *buf, size_t size) {
+static void auto_describe(const dial_sampler *sampler, const char *startup, char *buf,
+                          size_t size) {
     const auto_state *state = sampler->state;
     size_t n = sampler->space.n;
     if (n == 0) {
         snprintf(buf, size, "auto: random draws (the space is empty)");
     } else if (state->gp) {
         snprintf(buf, size,
-                 "auto: qmc for the first %zu trials, then gp (a continuous space of %zu knob%s) "
-                 "up to trial %d, then tpe",
-                 sampler->startup_trials, n, n == 1 ? "" : "s", AUTO_GP_TRIALS);
+                 "auto: %s, then gp (a continuous space of %zu knob%s) up to trial %d, then tpe",
+                 startup, n, n == 1 ? "" : "s", AUTO_GP_TRIALS);
     } else {
         snprintf(buf, size,
-                 "auto: qmc for the first %zu trials, then tpe (knob '%s' is categorical, which "
-                 "tpe models natively)",
-                 sampler->startup_trials, first_choice(&sampler->space));
+                 "auto: %s, then tpe (knob '%s' is categorical, which tpe models natively)",
+                 startup, first_choice(&sampler->space));
     }
 }
 

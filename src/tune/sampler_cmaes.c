@@ -260,18 +260,17 @@ static bool cmaes_suggest(const dial_sampler *sampler, int64_t number, long inde
     return false;
 }
 
-static void cmaes_describe(const dial_sampler *sampler, char *buf, size_t size) {
+static void cmaes_describe(const dial_sampler *sampler, const char *startup, char *buf,
+                           size_t size) {
     const cmaes_space *state = sampler->state;
     if (!state || state->d == 0) {
         snprintf(buf, size,
-                 "cmaes, with no float or int parameter to evolve: every value at random (qmc "
-                 "for the first %zu trials)",
-                 sampler->startup_trials);
+                 "cmaes, with no float or int parameter to evolve: every value at random (%s)",
+                 startup);
         return;
     }
     size_t population = dial_cmaes_default_population(state->d);
-    snprintf(buf, size, "cmaes, population %zu with IPOP restarts (qmc for the first %zu trials%s)",
-             population, sampler->startup_trials,
+    snprintf(buf, size, "cmaes, population %zu with IPOP restarts (%s%s)", population, startup,
              state->n_at_random ? "; categoricals at random" : "");
 }
 

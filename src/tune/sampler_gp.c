@@ -311,12 +311,10 @@ static dial_status gp_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_
     return status;
 }
 
-static void gp_describe(const dial_sampler *sampler, char *buf, size_t size) {
+static void gp_describe(const dial_sampler *sampler, const char *startup, char *buf, size_t size) {
     snprintf(buf, size,
-             "gp, Matern 5/2 with one length scale per knob, log EI%s; qmc for the first %zu "
-             "trials; tpe past %d trials",
-             sampler->cost_blind ? "" : " (the cheaper of near ties)", sampler->startup_trials,
-             DIAL_GP_MAX_TRIALS);
+             "gp, Matern 5/2 with one length scale per knob, log EI%s; %s; tpe past %d trials",
+             sampler->cost_blind ? "" : " (the cheaper of near ties)", startup, DIAL_GP_MAX_TRIALS);
 }
 
 const dial_sampler_ops dial_sampler_gp_ops = {

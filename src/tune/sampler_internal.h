@@ -104,9 +104,11 @@ struct dial_sampler_ops {
     dial_status (*propose)(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                            const dial_sampler_history *history, double *point);
     /* Optional (NULL: the name): one line saying what the kind uses and
-     * why, after "NAME" ("tpe, multivariate; qmc for the first 10
-     * trials"). */
-    void (*describe)(const dial_sampler *sampler, char *buf, size_t size);
+     * why, after "NAME" ("tpe, multivariate (qmc for the first 10
+     * trials)"), with startup the words on the startup trials ("qmc for
+     * the first 10 trials", or what a warm start's prior leaves of them:
+     * dial_sampler_describe_after). */
+    void (*describe)(const dial_sampler *sampler, const char *startup, char *buf, size_t size);
 };
 
 extern const dial_sampler_ops dial_sampler_random_ops;

@@ -359,9 +359,9 @@ static dial_status tpe_propose(dial_ctx *ctx, const dial_sampler *sampler, int64
     return dial_tpe_propose_traced(ctx, sampler, number, history, point, NULL);
 }
 
-static void tpe_describe(const dial_sampler *sampler, char *buf, size_t size) {
-    snprintf(buf, size, "tpe, multivariate (qmc for the first %zu trials)",
-             sampler->startup_trials);
+static void tpe_describe(const dial_sampler *sampler, const char *startup, char *buf, size_t size) {
+    (void)sampler;
+    snprintf(buf, size, "tpe, multivariate (%s)", startup);
 }
 
 /* A parameter outside the space (define-by-run) has no history to learn

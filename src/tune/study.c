@@ -551,7 +551,9 @@ dial_status dial_study_best(dial_ctx *ctx, dial_study *study, dial_trial_record 
 /* ---- the sampler's plan -------------------------------------------------- */
 
 void dial_study_sampler_plan(const dial_study *study, char *buf, size_t size) {
-    dial_sampler_describe(study ? study->sampler : NULL, buf, size);
+    /* a warm start's prior counts toward the startup trials */
+    dial_sampler_describe_after(study ? study->sampler : NULL, study ? study->n_prior : 0, buf,
+                                size);
 }
 
 void dial_study_pruner_plan(const dial_study *study, char *buf, size_t size) {

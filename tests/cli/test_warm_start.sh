@@ -40,6 +40,10 @@ check 0 "" tune svm "$TMP/drift.csv" --trials 40 --seed 1 --study "$TMP/cold.db"
     --warm-start "$TMP/old.db" >"$TMP/out" 2>"$TMP/err" || fail "the warm start failed: $(cat "$TMP/err")"
 grep -qxF "warm start: study 'svm': its best 10 enqueued first, its 60 complete trials the sampler's prior" "$TMP/err" ||
     fail "no warm start line: $(head -3 "$TMP/err")"
+# The 60 prior trials stand in for the 10 qmc startup trials, and the
+# header says so rather than promising qmc points that never come.
+grep -qxF "sampler: auto: no qmc trials (a warm start's 60 stand in for its 10), then gp (a continuous space of 2 knobs) up to trial 100, then tpe" "$TMP/err" ||
+    fail "the sampler line does not count the prior: $(grep '^sampler' "$TMP/err")"
 
 # The figures (seeded, so pinned): the old best r2 is 0.4940; to reach it
 # (less 0.001) a cold start took 16 trials, the warm start 1; to reach the
