@@ -28,8 +28,9 @@ Then tuning C by 5-fold cross-validation on the training file (unless
 over the C it picks), then over 20 values log-spaced across the same range
 `dial tune logistic` and `dial tune linsvm` (grid sampler: C climbs a warm
 ladder per fold) and scikit-learn's GridSearchCV(LogisticRegression(
-solver="liblinear")), each timed the same way, with the best C and its
-cross-validated accuracy.
+solver="liblinear"), n_jobs = the machine's cores, as dial tune's --jobs
+default), each timed the same way, with the best C and its cross-validated
+accuracy. --only-tune runs the search of C alone.
 
     python3 bench/sparse.py --dial build/dial            # 100,000 x 50,000
     python3 bench/sparse.py --dial build/dial --quick    # 2,000 x 5,000
@@ -53,7 +54,8 @@ from sklearn.model_selection import GridSearchCV
 train, low, high, points = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 x, y = load_svmlight_file(train)
 grid = {"C": list(np.logspace(np.log10(low), np.log10(high), points))}
-search = GridSearchCV(LogisticRegression(solver="liblinear"), grid, cv=5, scoring="accuracy")
+search = GridSearchCV(LogisticRegression(solver="liblinear"), grid, cv=5, scoring="accuracy",
+                      n_jobs=int(sys.argv[5]))
 search.fit(x, y)
 print("best", search.best_params_["C"], search.best_score_)
 """
@@ -146,7 +148,7 @@ def tune_dial(dial, family, train, low, high, points):
 
 def tune_sklearn(train, low, high, points):
     stdout, seconds, mb = timed([sys.executable, "-c", SKLEARN_GRID, train, str(low), str(high),
-                                 str(points)])
+                                 str(points), str(os.cpu_count() or 1)])
     _, c, score = stdout.split()[-3:]
     return seconds, mb, float(c), 100.0 * float(score)
 
@@ -164,6 +166,7 @@ def main():
     p.add_argument("--vocabulary", type=int, default=50000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-tune", action="store_true", help="skip the search of C")
+    p.add_argument("--only-tune", action="store_true", help="only the search of C")
     p.add_argument("--points", type=int, default=20, help="values of C the searches try")
     a = p.parse_args()
     if a.quick:
@@ -185,6 +188,9 @@ def main():
         nnz = sum(len(line.split()) - 1 for line in open(train))
         print(f"{a.rows} rows x {a.vocabulary} words, 5 classes; training file {nnz} nonzeros "
               f"({nnz * 12 / 2**20:.0f} MB as CSR); test: every fifth row")
+        if a.only_tune:
+            tune(a, train, have_sklearn)
+            return
         results = []
         results.append(("dial fit logistic", *run_dial(a.dial, train, test, work)))
         results.append(("dial fit linsvm", *run_dial(a.dial, train, test, work, "linsvm")))
