@@ -81,24 +81,27 @@ typedef struct mlp_trainer {
      * deltas and masks starts at batch_size * unit_at[l]. */
     size_t start, m;
     double lr;
-    double *batch_x;              /* batch_size x n_features; NULL on compressed rows */
-    size_t *batch_rows;           /* compressed rows: the minibatch's rows of csr */
-    dial_mlp_sparse_batch sparse; /* compressed rows: the minibatch's nonzeros */
-    double *batch_y;              /* batch_size */
-    double *acts;                 /* every layer's outputs */
-    double *deltas;               /* gradient of the loss at each hidden unit's input */
-    double *masks;                /* dropout factors of the hidden units; NULL without dropout */
-    double *row_loss;             /* each row's loss */
-    double *transposed;           /* the weights of layers 1.. transposed, for the first pass */
-    double *gradient;  /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
-    size_t n_chunks;   /* the second pass's items: rows of every weight matrix, the biases */
-    dial_team *team;   /* NULL on one thread */
-    double *valid_out; /* n_valid x outputs */
+    double *batch_x;    /* batch_size x n_features; NULL on compressed rows */
+    double *batch_y;    /* batch_size */
+    double *acts;       /* every layer's outputs */
+    double *deltas;     /* gradient of the loss at each hidden unit's input */
+    double *masks;      /* dropout factors of the hidden units; NULL without dropout */
+    double *row_loss;   /* each row's loss */
+    double *transposed; /* the weights of layers 1.. transposed, for the first pass */
+    double *gradient;   /* threads x MLP_GRADIENT_ROWS x widest: each thread's rows of gradient */
+    size_t n_chunks;    /* the second pass's items: rows of every weight matrix, the biases */
+    dial_team *team;    /* NULL on one thread */
+    double *valid_out;  /* n_valid x outputs */
     double *valid_scratch; /* threads x block scratch */
     double *best;          /* the best epoch's parameters (early stopping) */
     double *memory;        /* everything above, one allocation */
     size_t *order_memory;
     int threads;
+
+    /* Compressed rows only: the minibatch's rows of csr (batch_size, in
+     * order_memory after order) and its nonzeros by column. */
+    size_t *batch_rows;
+    dial_mlp_sparse_batch sparse;
 } mlp_trainer;
 
 /* Turns the outputs of m rows into the gradient of (1/m) sum loss with
