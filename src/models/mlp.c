@@ -30,6 +30,14 @@
  * report callback on the context (dial_ctx_set_report(ctx, fn, user)),
  * which the tuner would point at dial_trial_report and its pruner, would
  * let this file forward on_epoch to it with no fit signature changing.
+ *
+ * Sparse input (a LIBSVM file) stays compressed: the first layer reads the
+ * nonzeros of each row (models/mlp_sparse.c) in training and in predict,
+ * early stopping holds rows out by index rather than by copy, and nothing
+ * is made dense; the layers after the first are the dense ones. The fit
+ * gives the weights of the fit on the same rows made dense, bit for bit
+ * (models/mlp_train.c says why). Sparse data is not scaled by default
+ * (scale=standard would centre it, and is refused on it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +50,7 @@
 #include "models/learned_check.h"
 #include "models/mlp_network.h"
 #include "models/mlp_optimizer.h"
+#include "models/mlp_sparse.h"
 #include "models/mlp_train.h"
 
 static const char *const mlp_activation_choices[] = {"relu", "tanh", "logistic", NULL};
@@ -204,6 +213,10 @@ static size_t mlp_choice(const dial_knobs *knobs, const char *name, const char *
 
 static dial_status mlp_check_input(dial_ctx *ctx, const dial_fit_input *in) {
     if (in->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "mlp: no training rows to fit on");
+    if (in->sparse) {
+        dial_status status = dial_mlp_sparse_check(ctx, in->sparse, in->n_rows, in->n_features);
+        if (status != DIAL_OK) return status;
+    }
     if (in->task == DIAL_TASK_REGRESSION) {
         for (size_t i = 0; i < in->n_rows; i++)
             if (!isfinite(in->y[i]))
@@ -227,14 +240,17 @@ static dial_status mlp_check_input(dial_ctx *ctx, const dial_fit_input *in) {
     return DIAL_OK;
 }
 
-/* The rows a fit trains and validates on, copied when early stopping
- * splits them. */
+/* The rows a fit trains and validates on when early stopping splits them:
+ * dense rows copied, compressed rows by their index (train_at, valid_at). */
 typedef struct mlp_split {
     double *x_train, *y_train, *x_valid, *y_valid; /* owned */
+    size_t *train_at, *valid_at;                   /* owned; compressed rows only */
     size_t n_train, n_valid;
 } mlp_split;
 
 static void mlp_split_free(mlp_split *split) {
+    free(split->train_at);
+    free(split->valid_at);
     free(split->x_train);
     free(split->y_train);
     free(split->x_valid);
@@ -256,12 +272,18 @@ static dial_status mlp_holdout(dial_ctx *ctx, const dial_fit_input *in, double f
                          fraction, n);
     size_t *order = dial_malloc(ctx, n * sizeof *order);
     unsigned char *held = dial_calloc(ctx, n, 1);
-    split->x_train = dial_malloc(ctx, ((n - n_valid) * p + 1) * sizeof *split->x_train);
+    bool sparse = in->sparse != NULL;
+    if (sparse) {
+        split->train_at = dial_malloc(ctx, (n - n_valid) * sizeof *split->train_at);
+        split->valid_at = dial_malloc(ctx, n_valid * sizeof *split->valid_at);
+    } else {
+        split->x_train = dial_malloc(ctx, ((n - n_valid) * p + 1) * sizeof *split->x_train);
+        split->x_valid = dial_malloc(ctx, (n_valid * p + 1) * sizeof *split->x_valid);
+    }
     split->y_train = dial_malloc(ctx, (n - n_valid) * sizeof *split->y_train);
-    split->x_valid = dial_malloc(ctx, (n_valid * p + 1) * sizeof *split->x_valid);
     split->y_valid = dial_malloc(ctx, n_valid * sizeof *split->y_valid);
-    if (!order || !held || !split->x_train || !split->y_train || !split->x_valid ||
-        !split->y_valid) {
+    bool rows_ok = sparse ? split->train_at && split->valid_at : split->x_train && split->x_valid;
+    if (!order || !held || !rows_ok || !split->y_train || !split->y_valid) {
         free(order);
         free(held);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory holding out validation rows");
@@ -291,8 +313,12 @@ static dial_status mlp_holdout(dial_ctx *ctx, const dial_fit_input *in, double f
     for (size_t j = 0; j < n_valid; j++) held[order[(2 * j + 1) * n / (2 * n_valid)]] = 1;
     size_t t = 0, v = 0;
     for (size_t i = 0; i < n; i++) {
-        double *x = held[i] ? split->x_valid + v * p : split->x_train + t * p;
-        memcpy(x, in->x + i * p, p * sizeof *x);
+        if (sparse) {
+            *(held[i] ? split->valid_at + v : split->train_at + t) = i;
+        } else {
+            double *x = held[i] ? split->x_valid + v * p : split->x_train + t * p;
+            memcpy(x, in->x + i * p, p * sizeof *x);
+        }
         if (held[i])
             split->y_valid[v++] = in->y[i];
         else
@@ -419,7 +445,7 @@ static dial_status mlp_run_fit(dial_ctx *ctx, const dial_knobs *knobs, const dia
     if (status != DIAL_OK) return status;
     bool regression = run->regression;
     mlp_split split = {0};
-    dial_mlp_rows rows = {.x = in->x, .y = in->y, .n = in->n_rows};
+    dial_mlp_rows rows = {.x = in->x, .y = in->y, .n = in->n_rows, .csr = in->sparse};
     if (dial_knobs_bool(knobs, "early_stopping")) {
         status = mlp_holdout(ctx, in, dial_knobs_float(knobs, "validation_fraction"), &split);
         rows = (dial_mlp_rows){.x = split.x_train,
@@ -427,7 +453,10 @@ static dial_status mlp_run_fit(dial_ctx *ctx, const dial_knobs *knobs, const dia
                                .n = split.n_train,
                                .x_valid = split.x_valid,
                                .y_valid = split.y_valid,
-                               .n_valid = split.n_valid};
+                               .n_valid = split.n_valid,
+                               .csr = in->sparse,
+                               .train_at = split.train_at,
+                               .valid_at = split.valid_at};
     }
     dial_mlp_options options;
     if (status == DIAL_OK) status = mlp_options(ctx, knobs, rows.n, rows.n_valid, &options);
@@ -604,11 +633,12 @@ static dial_status mlp_validate(dial_ctx *ctx, const dial_knobs *knobs, const di
     return status;
 }
 
-/* Predicts the n rows of x through net with params: the class and its
- * probabilities, or the value. */
+/* Predicts the rows of in (dense or compressed) through net with params:
+ * the class and its probabilities, or the value. */
 static dial_status mlp_predict_rows(dial_ctx *ctx, const dial_mlp_network *net,
-                                    const double *params, const double *x, size_t n,
+                                    const double *params, const dial_fit_input *in,
                                     dial_predict_output *out) {
+    size_t n = in->n_rows;
     if (n == 0) return DIAL_OK;
     size_t n_out = net->sizes[net->n_layers];
     size_t blocks = (n + net->block_rows - 1) / net->block_rows;
@@ -620,8 +650,11 @@ static dial_status mlp_predict_rows(dial_ctx *ctx, const dial_mlp_network *net,
     dial_status status;
     if (!outputs || !scratch)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting %zu rows with mlp", n);
+    else if (in->sparse)
+        status = dial_mlp_sparse_forward_rows(ctx, threads, net, params, in->sparse, NULL, n,
+                                              outputs, scratch);
     else
-        status = dial_mlp_forward_rows(ctx, threads, net, params, x, n, outputs, scratch);
+        status = dial_mlp_forward_rows(ctx, threads, net, params, in->x, n, outputs, scratch);
     for (size_t i = 0; status == DIAL_OK && i < n; i++) {
         const double *row = outputs + i * n_out;
         if (net->output == DIAL_MLP_IDENTITY) {
@@ -644,7 +677,9 @@ static dial_status mlp_predict(dial_ctx *ctx, const dial_knobs *knobs, const dia
     dial_mlp_network net;
     double *params = NULL;
     dial_status status = mlp_load(ctx, knobs, learned, in, &net, &params);
-    if (status == DIAL_OK) status = mlp_predict_rows(ctx, &net, params, in->x, in->n_rows, out);
+    if (status == DIAL_OK && in->sparse)
+        status = dial_mlp_sparse_check(ctx, in->sparse, in->n_rows, in->n_features);
+    if (status == DIAL_OK) status = mlp_predict_rows(ctx, &net, params, in, out);
     free(params);
     return status;
 }
@@ -674,6 +709,8 @@ static dial_status mlp_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                          "mlp: the fold's test rows have %zu features, its training rows %zu",
                          test->n_features, train->n_features);
     dial_status status = mlp_check_input(ctx, train);
+    if (status == DIAL_OK && test->sparse)
+        status = dial_mlp_sparse_check(ctx, test->sparse, test->n_rows, test->n_features);
     if (status != DIAL_OK) return status;
     mlp_fold *fold = dial_malloc(ctx, sizeof *fold);
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "mlp: out of memory preparing a fold");
@@ -688,8 +725,7 @@ static dial_status mlp_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, cons
     if (!fold) return dial_fail(ctx, DIAL_ERR_ARGUMENT, "mlp: no prepared fold");
     mlp_run run;
     dial_status status = mlp_run_fit(ctx, knobs, &fold->train, 0, NULL, NULL, &run);
-    if (status == DIAL_OK)
-        status = mlp_predict_rows(ctx, &run.net, run.params, fold->test.x, fold->test.n_rows, out);
+    if (status == DIAL_OK) status = mlp_predict_rows(ctx, &run.net, run.params, &fold->test, out);
     free(run.params);
     return status;
 }
@@ -726,8 +762,7 @@ static dial_status mlp_path_epoch(dial_ctx *ctx, void *user, const dial_mlp_epoc
     }
     dial_status status = mlp_check_finite(ctx, &path->run, params);
     if (status == DIAL_OK)
-        status = mlp_predict_rows(ctx, &path->run.net, params, path->fold->test.x,
-                                  path->fold->test.n_rows, &path->out);
+        status = mlp_predict_rows(ctx, &path->run.net, params, &path->fold->test, &path->out);
     if (status == DIAL_OK) status = path->on_step(path->user, path->next, &path->out);
     path->next++;
     if (path->next == path->n_steps) *stop = true;
@@ -806,6 +841,7 @@ const dial_model_family dial_model_mlp = {
     .nonparametric_doc = NULL,
     .fit = mlp_fit,
     .predict = mlp_predict,
+    .sparse_input = true,
     .tuning = &mlp_tuning,
     .validate = mlp_validate,
 };

@@ -127,14 +127,14 @@ static void softmax_rows(double *z, size_t m, size_t n) {
     }
 }
 
-void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
-                            size_t m, double *const *outs, const double *const *masks) {
-    const double *in = x;
+void dial_mlp_forward_from_first(const dial_mlp_network *net, const double *params, size_t m,
+                                 double *const *outs, const double *const *masks) {
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
         double *z = outs[l];
-        dial_mlp_gemm(DIAL_MLP_GEMM_ROW, params + net->bias_at[l], m, n_out, n_in, in, n_in, 1,
-                      params + net->weight_at[l], n_out, z, n_out);
+        if (l > 0)
+            dial_mlp_gemm(DIAL_MLP_GEMM_ROW, params + net->bias_at[l], m, n_out, n_in, outs[l - 1],
+                          n_in, 1, params + net->weight_at[l], n_out, z, n_out);
         bool last = l + 1 == net->n_layers;
         if (!last) {
             activation_forward(net->activation, z, m * n_out);
@@ -143,8 +143,15 @@ void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, c
         } else if (net->output == DIAL_MLP_SOFTMAX) {
             softmax_rows(z, m, n_out);
         }
-        in = z;
     }
+}
+
+void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
+                            size_t m, double *const *outs, const double *const *masks) {
+    size_t n_in = net->sizes[0], n_out = net->sizes[1];
+    dial_mlp_gemm(DIAL_MLP_GEMM_ROW, params + net->bias_at[0], m, n_out, n_in, x, n_in, 1,
+                  params + net->weight_at[0], n_out, outs[0], n_out);
+    dial_mlp_forward_from_first(net, params, m, outs, masks);
 }
 
 typedef struct mlp_forward_job {

@@ -74,6 +74,13 @@ static inline double *dial_mlp_layer_out(const dial_mlp_network *net, double *ac
 void dial_mlp_forward_block(const dial_mlp_network *net, const double *params, const double *x,
                             size_t m, double *const *outs, const double *const *masks);
 
+/* dial_mlp_forward_block from the first layer's pre-activations, which
+ * outs[0] holds (made by the caller: models/mlp_sparse.c makes them from
+ * compressed rows): the first layer's activation, then the layers after
+ * it. */
+void dial_mlp_forward_from_first(const dial_mlp_network *net, const double *params, size_t m,
+                                 double *const *outs, const double *const *masks);
+
 /* Runs n rows of x through the network on at most threads threads and
  * writes the last layer's outputs (n x outputs) to out. scratch holds
  * threads * dial_mlp_block_scratch(net) doubles. */

@@ -25,6 +25,19 @@
  * dropout factors of a minibatch are drawn from one stream before the
  * passes, and the loss is summed row by row after them, for the same
  * reason. Every buffer is allocated once, before the first epoch.
+ *
+ * On compressed rows (dial_mlp_rows.csr) the first layer is
+ * models/mlp_sparse.c's: the forward product reads each row's nonzeros,
+ * and the first pass's items no longer gather rows; before them the step
+ * sorts the minibatch's nonzeros by column, and the second pass takes the
+ * gradient of a row of the first weight matrix from that column's
+ * nonzeros only. The update stays dense: every weight of the first layer
+ * takes its optimiser step each minibatch, also those of inputs the
+ * minibatch lacks (their gradient is the penalty alone, and Adam's moments
+ * decay), as on dense rows and as scikit-learn does on sparse ones; a
+ * lazy update would skip them and change the weights. So a fit on the
+ * compressed rows gives the bits of the fit on the same rows dense, at the
+ * cost of one pass over the first layer's weights a step.
  */
 #include "core/alloc.h"
 #include "models/mlp_train.h"
@@ -34,8 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/mlp_gemm.h"
 #include "core/team.h"
+#include "models/mlp_gemm.h"
+#include "models/mlp_sparse.h"
 #include "models/mlp_vector.h"
 
 /* Rows of a weight matrix whose gradient is taken at once: a multiple of
@@ -67,7 +81,7 @@ typedef struct mlp_trainer {
      * deltas and masks starts at batch_size * unit_at[l]. */
     size_t start, m;
     double lr;
-    double *batch_x;    /* batch_size x n_features */
+    double *batch_x;    /* batch_size x n_features; NULL on compressed rows */
     double *batch_y;    /* batch_size */
     double *acts;       /* every layer's outputs */
     double *deltas;     /* gradient of the loss at each hidden unit's input */
@@ -83,6 +97,11 @@ typedef struct mlp_trainer {
     double *memory;        /* everything above, one allocation */
     size_t *order_memory;
     int threads;
+
+    /* Compressed rows only: the minibatch's rows of csr (batch_size, in
+     * order_memory after order) and its nonzeros by column. */
+    size_t *batch_rows;
+    dial_mlp_sparse_batch sparse;
 } mlp_trainer;
 
 /* Turns the outputs of m rows into the gradient of (1/m) sum loss with
@@ -130,9 +149,10 @@ static double *mlp_unit_rows(const mlp_trainer *tr, double *base, size_t l, size
 static void mlp_rows_pass(mlp_trainer *tr, size_t r0, size_t mb) {
     const dial_mlp_network *net = tr->net;
     size_t layers = net->n_layers, p = net->sizes[0];
+    const dial_csr *csr = tr->rows->csr;
     for (size_t i = r0; i < r0 + mb; i++) {
         size_t row = tr->order[tr->start + i];
-        memcpy(tr->batch_x + i * p, tr->rows->x + row * p, p * sizeof *tr->batch_x);
+        if (!csr) memcpy(tr->batch_x + i * p, tr->rows->x + row * p, p * sizeof *tr->batch_x);
         tr->batch_y[i] = tr->rows->y[row];
     }
     double *outs[DIAL_MLP_MAX_LAYERS];
@@ -141,8 +161,13 @@ static void mlp_rows_pass(mlp_trainer *tr, size_t r0, size_t mb) {
         outs[l] = mlp_unit_rows(tr, tr->acts, l, r0);
         if (tr->masks && l + 1 < layers) masks[l] = mlp_unit_rows(tr, tr->masks, l, r0);
     }
-    dial_mlp_forward_block(net, tr->params, tr->batch_x + r0 * p, mb, outs,
-                           tr->masks ? masks : NULL);
+    if (csr) {
+        dial_mlp_sparse_first_layer(net, tr->params, csr, tr->batch_rows, r0, mb, outs[0]);
+        dial_mlp_forward_from_first(net, tr->params, mb, outs, tr->masks ? masks : NULL);
+    } else {
+        dial_mlp_forward_block(net, tr->params, tr->batch_x + r0 * p, mb, outs,
+                               tr->masks ? masks : NULL);
+    }
     double *delta = outs[layers - 1];
     mlp_output_gradient(net->output, delta, tr->batch_y + r0, mb, net->sizes[layers],
                         1.0 / (double)tr->m, tr->row_loss + r0);
@@ -205,6 +230,12 @@ static void mlp_params_item(void *arg, size_t c, int worker) {
         return;
     }
     size_t rows = n_in - j < MLP_GRADIENT_ROWS ? n_in - j : MLP_GRADIENT_ROWS;
+    if (l == 0 && tr->rows->csr) {
+        dial_mlp_sparse_gradient(&tr->sparse, delta, n_out, j, rows, g);
+        dial_mlp_optimizer_update(tr->opt, tr->lr, g, tr->options->alpha / (double)tr->m,
+                                  net->weight_at[0] + j * n_out, rows * n_out, tr->params);
+        return;
+    }
     const double *in = l == 0 ? tr->batch_x : mlp_unit_rows(tr, tr->acts, l - 1, 0);
     dial_mlp_gemm(DIAL_MLP_GEMM_ZERO, NULL, rows, n_out, tr->m, in + j, 1, n_in, delta, n_out, g,
                   n_out);
@@ -232,6 +263,14 @@ static dial_status mlp_step(mlp_trainer *tr, dial_rng *dropout_rng, size_t start
     tr->m = m;
     tr->lr = lr;
     if (tr->masks) mlp_draw_masks(tr, dropout_rng);
+    if (tr->rows->csr) {
+        const size_t *train_at = tr->rows->train_at;
+        for (size_t i = 0; i < m; i++) {
+            size_t row = tr->order[start + i];
+            tr->batch_rows[i] = train_at ? train_at[row] : row;
+        }
+        dial_mlp_sparse_batch_fill(&tr->sparse, tr->rows->csr, tr->batch_rows, m);
+    }
     for (size_t l = 1; l < net->n_layers; l++) {
         size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
         const double *w = tr->params + net->weight_at[l];
@@ -254,8 +293,12 @@ static dial_status mlp_validation_score(dial_ctx *ctx, mlp_trainer *tr, double *
     size_t n = rows->n_valid, n_out = net->sizes[net->n_layers];
     size_t blocks = (n + net->block_rows - 1) / net->block_rows;
     int threads = (size_t)tr->threads < blocks ? tr->threads : (int)blocks;
-    dial_status status = dial_mlp_forward_rows(ctx, threads, net, tr->params, rows->x_valid, n,
-                                               tr->valid_out, tr->valid_scratch);
+    dial_status status =
+        rows->csr
+            ? dial_mlp_sparse_forward_rows(ctx, threads, net, tr->params, rows->csr, rows->valid_at,
+                                           n, tr->valid_out, tr->valid_scratch)
+            : dial_mlp_forward_rows(ctx, threads, net, tr->params, rows->x_valid, n, tr->valid_out,
+                                    tr->valid_scratch);
     if (status != DIAL_OK) return status;
     const double *out = tr->valid_out;
     if (net->output == DIAL_MLP_SOFTMAX) {
@@ -293,21 +336,22 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     tr->n_chunks = 0;
     for (size_t l = 0; l < net->n_layers; l++)
         tr->n_chunks += (net->sizes[l] + MLP_GRADIENT_ROWS - 1) / MLP_GRADIENT_ROWS + 1;
-    size_t total = batch * (net->sizes[0] + 2 + 2 * units) + n_transposed +
+    size_t batch_inputs = rows->csr ? 0 : net->sizes[0];
+    size_t total = batch * (batch_inputs + 2 + 2 * units) + n_transposed +
                    (size_t)tr->threads * MLP_GRADIENT_ROWS * net->widest +
                    (tr->options->dropout > 0 ? batch * hidden_units : 0) +
                    rows->n_valid * net->sizes[net->n_layers] +
                    (rows->n_valid ? (size_t)tr->threads * dial_mlp_block_scratch(net) : 0) +
                    (tr->options->early_stopping ? net->n_params : 0);
     tr->memory = dial_malloc(ctx, (total + 1) * sizeof *tr->memory);
-    tr->order_memory = dial_malloc(ctx, (rows->n + 1) * sizeof *tr->order_memory);
+    tr->order_memory = dial_malloc(ctx, (rows->n + batch + 1) * sizeof *tr->order_memory);
     if (!tr->memory || !tr->order_memory)
         return dial_fail(ctx, DIAL_ERR_NOMEM,
                          "out of memory training mlp (%zu weights, minibatches of %zu rows)",
                          net->n_params, batch);
     double *at = tr->memory;
-    tr->batch_x = at;
-    at += batch * net->sizes[0];
+    tr->batch_x = rows->csr ? NULL : at;
+    at += batch * batch_inputs;
     tr->batch_y = at;
     at += batch;
     tr->row_loss = at;
@@ -332,7 +376,11 @@ static dial_status mlp_trainer_alloc(dial_ctx *ctx, mlp_trainer *tr) {
     }
     if (tr->options->early_stopping) tr->best = at;
     tr->order = tr->order_memory;
+    tr->batch_rows = tr->order_memory + rows->n;
     for (size_t i = 0; i < rows->n; i++) tr->order[i] = i;
+    if (rows->csr)
+        return dial_mlp_sparse_batch_init(ctx, &tr->sparse, rows->csr, rows->train_at, rows->n,
+                                          net->sizes[0], batch);
     return DIAL_OK;
 }
 
@@ -429,6 +477,7 @@ dial_status dial_mlp_train(dial_ctx *ctx, const dial_mlp_network *net,
     if (status == DIAL_OK) status = mlp_epochs(ctx, &tr, summary);
     dial_team_stop(tr.team);
     dial_mlp_optimizer_free(&opt);
+    dial_mlp_sparse_batch_free(&tr.sparse);
     free(tr.memory);
     free(tr.order_memory);
     return status;

@@ -13,6 +13,7 @@
 #define DIAL_MLP_TRAIN_H
 
 #include "dial/core.h"
+#include "dial/data.h"
 #include "models/mlp_network.h"
 #include "models/mlp_optimizer.h"
 
@@ -53,12 +54,19 @@ typedef struct dial_mlp_options {
 } dial_mlp_options;
 
 /* The rows to train on and, optionally, rows to score after each epoch.
- * y: class indices (softmax network) or values (identity). */
+ * y: class indices (softmax network) or values (identity), y_valid NULL
+ * when n_valid is 0. The rows are dense (x, x_valid: n x n_features and
+ * n_valid x n_features, csr NULL) or compressed (csr, x and x_valid NULL):
+ * the training rows are then rows train_at[0 .. n) of csr (rows 0 .. n
+ * when train_at is NULL), the validation rows valid_at[0 .. n_valid), and
+ * the first layer is taken from their nonzeros (models/mlp_sparse.h). */
 typedef struct dial_mlp_rows {
-    const double *x, *y; /* n x n_features */
+    const double *x, *y;
     size_t n;
-    const double *x_valid, *y_valid; /* n_valid x n_features; NULL when n_valid is 0 */
+    const double *x_valid, *y_valid;
     size_t n_valid;
+    const dial_csr *csr;
+    const size_t *train_at, *valid_at;
 } dial_mlp_rows;
 
 /* What the run did, for the log. */

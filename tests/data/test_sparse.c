@@ -279,7 +279,7 @@ static void a_dense_family_is_refused_rows_too_large_to_make_dense(void **state)
     snprintf(expected, sizeof expected,
              "model 'tree' does not take sparse input, and these 400 x 100000 rows would take 305 "
              "MB dense (at most 256 MB); models that take sparse input: %s",
-             "logistic, linsvm, naive_bayes, knn, svm");
+             "logistic, linsvm, naive_bayes, knn, svm, mlp");
     assert_dial_error(ctx, dial_model_fit(ctx, tree, &knobs, &all, &model), DIAL_ERR_UNSUPPORTED,
                       expected);
     assert_null(model);
