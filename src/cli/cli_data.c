@@ -120,25 +120,18 @@ static void sparse_families(char *buf, size_t size) {
  * be mostly zeros (dial_dataset_prefers_sparse) is made sparse for a
  * family that takes sparse input, and that is said once. A value that
  * cannot be sparse (a missing one in an ignored column) keeps it dense. */
-static dial_status choose_sparse(dial_ctx *ctx, const cli_options *opts,
-                                 const dial_model_family *family, const char *path,
-                                 dial_table *table, dial_dataset **data) {
+static void choose_sparse(dial_ctx *ctx, const cli_options *opts, const dial_model_family *family,
+                          const char *path, dial_table *table, dial_dataset *data) {
     size_t n_inputs = 0;
     double zeros = 0;
     if (opts->sparse || !family->sparse_input || table->sparse ||
-        !dial_dataset_prefers_sparse(*data, &n_inputs, &zeros))
-        return DIAL_OK;
-    dial_dataset_free(*data);
-    *data = NULL;
-    if (dial_table_make_sparse(ctx, table) != DIAL_OK)
-        return dataset_for(ctx, opts, family, table, data);
-    dial_status status = dataset_for(ctx, opts, family, table, data);
-    if (status == DIAL_OK)
-        fprintf(stderr,
-                "dial: note: %s is read sparse: its features one-hot encoded make %zu inputs, "
-                "%.1f%% zeros (--dense reads it dense)\n",
-                path, n_inputs, 100 * zeros);
-    return status;
+        !dial_dataset_prefers_sparse(data, &n_inputs, &zeros) ||
+        dial_dataset_make_sparse(ctx, table, data) != DIAL_OK)
+        return;
+    fprintf(stderr,
+            "dial: note: %s is read sparse: its features one-hot encoded make %zu inputs, %.1f%% "
+            "zeros (--dense reads it dense)\n",
+            path, n_inputs, 100 * zeros);
 }
 
 dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
@@ -165,7 +158,7 @@ dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
     }
     dial_status status = cli_read_table(ctx, opts, path, table);
     if (status == DIAL_OK) status = dataset_for(ctx, opts, family, *table, data);
-    if (status == DIAL_OK) status = choose_sparse(ctx, opts, family, path, *table, data);
+    if (status == DIAL_OK) choose_sparse(ctx, opts, family, path, *table, *data);
     if (status != DIAL_OK) {
         dial_dataset_free(*data);
         *data = NULL;

@@ -134,3 +134,11 @@ bool dial_dataset_prefers_sparse(const dial_dataset *data, size_t *n_inputs, dou
     if (zero_share) *zero_share = share;
     return !missing && inputs >= DIAL_SPARSE_AUTO_MIN_INPUTS && share > 0.5;
 }
+
+dial_status dial_dataset_make_sparse(dial_ctx *ctx, dial_table *table, dial_dataset *data) {
+    if (!data || data->table != table)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "the dataset was not built from that table");
+    dial_status status = dial_table_make_sparse(ctx, table);
+    if (status == DIAL_OK) data->sparse = table->sparse;
+    return status;
+}
