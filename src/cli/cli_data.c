@@ -129,7 +129,7 @@ static void choose_sparse(dial_ctx *ctx, const cli_options *opts, const dial_mod
         dial_dataset_make_sparse(ctx, table, data) != DIAL_OK)
         return;
     fprintf(stderr,
-            "dial: note: %s is read sparse: its features one-hot encoded make %zu inputs, %.1f%% "
+            "dial: note: %s is read sparse: its features one-hot encoded make %zu inputs, %.2f%% "
             "zeros (--dense reads it dense)\n",
             path, n_inputs, 100 * zeros);
 }
