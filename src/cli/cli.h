@@ -276,6 +276,10 @@ char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a CSV or LIBSVM file with --sep and --no-header. */
 dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *path,
                            dial_table **out);
+/* Whether a model predicts from a CSV made sparse: fitted on one
+ * (dial_model_takes_sparse) rather than on a LIBSVM file, whose features
+ * "f1" .. "fN" are bound by index and whose model asks for LIBSVM rows. */
+bool cli_model_reads_csv_sparse(const dial_model *model);
 /* Reads DATA for a fitted model: a CSV is made sparse when the model was
  * fitted on a CSV made sparse (dial_model_takes_sparse, with named
  * features), as --sep and --no-header say otherwise. */

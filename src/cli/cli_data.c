@@ -17,10 +17,7 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
     return dial_table_read(ctx, path, &csv, out);
 }
 
-/* Whether a model predicts from a CSV made sparse: fitted on one, rather
- * than on a LIBSVM file, whose features "f1" .. "fN" are bound by index
- * and whose model asks for LIBSVM rows. */
-static bool reads_csv_sparse(const dial_model *model) {
+bool cli_model_reads_csv_sparse(const dial_model *model) {
     if (!dial_model_takes_sparse(model)) return false;
     char name[32];
     for (size_t j = 0; j < dial_model_n_features(model); j++) {
@@ -35,7 +32,7 @@ static bool reads_csv_sparse(const dial_model *model) {
 dial_status cli_read_table_for_model(dial_ctx *ctx, const cli_options *opts,
                                      const dial_model *model, const char *path, dial_table **out) {
     dial_status status = cli_read_table(ctx, opts, path, out);
-    if (status != DIAL_OK || (*out)->sparse || !reads_csv_sparse(model)) return status;
+    if (status != DIAL_OK || (*out)->sparse || !cli_model_reads_csv_sparse(model)) return status;
     status = dial_table_make_sparse(ctx, *out);
     if (status != DIAL_OK) {
         dial_table_free(*out);

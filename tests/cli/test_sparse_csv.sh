@@ -4,7 +4,7 @@
 # equals the same rows in LIBSVM format bit for bit and scikit-learn's
 # liblinear within its tolerance, linsvm that fits sparse and dense rows
 # alike, a model that predicts from a CSV (unseen levels as all zeros) and
-# the errors of input a sparse read cannot take.
+# is retrained on one, and the errors of input a sparse read cannot take.
 source "$(dirname "$0")/lib.sh" "$@"
 cd "$(dirname "$0")/../.."
 SIZES=data/diamonds_sizes.csv
@@ -72,6 +72,14 @@ check 0 "" cv linsvm data/diamonds_2000.csv --target cut --dense -s scale=maxabs
 current="cv linsvm sparse and dense"
 [[ "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["scores"])' "$TMP/cv_sparse.json")" == "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["scores"])' "$TMP/out")" ]] || fail "fold scores differ"
 passed=$((passed + 1))
+
+# A retrain reads the CSV sparse again: on the same rows, the same weights
+# (logistic's sparse solver; dense rows would get its multinomial one).
+check 0 "" fit logistic data/diamonds_2000.csv --target cut --sparse -s scale=maxabs -o "$TMP/logistic_sparse.dial"
+check 0 "" retrain "$TMP/logistic_sparse.dial" data/diamonds_2000.csv -o "$TMP/retrained.dial"
+tensors "$TMP/logistic_sparse.dial" logistic_sparse.json
+tensors "$TMP/retrained.dial" retrained.json
+same_tensors logistic_sparse.json retrained.json coef intercept preprocess.scale
 
 # What a sparse read cannot take.
 check 2 "dial: --sparse: model 'gbdt' does not take sparse input; models that do: logistic, linsvm, naive_bayes, knn, svm" fit gbdt $SIZES --sparse
