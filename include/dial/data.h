@@ -238,8 +238,7 @@ DIAL_API bool dial_dataset_prefers_sparse(const dial_dataset *data, size_t *n_in
  * (dial_table_make_sparse) and data read it so, without building data
  * again. Errors: those of dial_table_make_sparse; DIAL_ERR_ARGUMENT when
  * data is not table's. On error neither changes. */
-DIAL_API dial_status dial_dataset_make_sparse(dial_ctx *ctx, dial_table *table,
-                                              dial_dataset *data);
+DIAL_API dial_status dial_dataset_make_sparse(dial_ctx *ctx, dial_table *table, dial_dataset *data);
 
 /* A subset of a dataset's rows, e.g. a fold: no data is copied. rows is
  * borrowed. A NULL rows means all rows 0 .. n-1. */

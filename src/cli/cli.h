@@ -127,7 +127,7 @@ int cli_cmd_retrain(int argc, char **argv);
 #define CLI_OPT_SPARSE (UINT64_C(1) << 59)
 
 /* The options that read a data file. */
-#define CLI_OPTS_DATA \
+#define CLI_OPTS_DATA                                                                   \
     (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_IGNORE | \
      CLI_OPT_SPARSE)
 
