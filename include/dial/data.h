@@ -53,8 +53,17 @@ typedef struct dial_table {
     /* NULL for a dense table. Else (a LIBSVM file, read sparse) the
      * features' values: column c >= 1 of cols ("f<c>", numeric) has only
      * its name and type (values NULL) and is column c - 1 of sparse; cols[0]
-     * is the label, dense. Owned. */
+     * is the label, dense. Owned. A CSV table made sparse has it too:
+     * see sparse_first. */
     dial_csr *sparse;
+    /* NULL but for a CSV table made sparse (dial_table_make_sparse): n_cols
+     * + 1 entries, the compressed columns of column c being
+     * [sparse_first[c], sparse_first[c + 1]) of sparse: one for a numeric
+     * column (its value, zeros not stored), one per level for a
+     * categorical one (its one-hot encoding, 1 in the column of the row's
+     * level). Every column of the file is there, the target too, and every
+     * column keeps its values as well. Owned. */
+    size_t *sparse_first;
 } dial_table;
 
 /* Frees a table and its columns; NULL is harmless. */
@@ -84,6 +93,7 @@ typedef enum dial_header_mode {
 typedef struct dial_csv_options {
     char separator;          /* 0: detect among ',' ';' '\t' */
     dial_header_mode header; /* AUTO: the first row is a header unless every field is a number */
+    bool sparse;             /* make the table sparse once read (dial_table_make_sparse) */
 } dial_csv_options;
 
 /* Reads a CSV file ("-" for standard input). On success *out owns a new
@@ -95,6 +105,19 @@ DIAL_API dial_status dial_csv_read(dial_ctx *ctx, const char *path, const dial_c
 DIAL_API dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes,
                                     size_t length, const dial_csv_options *options,
                                     dial_table **out);
+
+/* ---- a CSV table made sparse (src/data/table_sparse.c) -------------------
+ * So that a categorical of thousands of levels costs memory in proportion
+ * to the rows, not to rows x levels: a family that takes sparse input
+ * (dial_model_family.sparse_input) fits on the compressed one-hot rows and
+ * never sees them dense. */
+
+/* Adds to a dense CSV table its compressed rows (table->sparse and
+ * table->sparse_first, above). Errors: DIAL_ERR_DATA for a missing value
+ * (sparse data has no way to say "missing") or an infinite one, naming the
+ * column and row; DIAL_ERR_ARGUMENT for a table that is sparse already;
+ * DIAL_ERR_NOMEM. On error the table is unchanged. */
+DIAL_API dial_status dial_table_make_sparse(dial_ctx *ctx, dial_table *table);
 
 /* ---- LIBSVM -------------------------------------------------------------
  * "label index:value index:value ..." with 1-based increasing indices;
@@ -154,7 +177,8 @@ typedef struct dial_dataset {
     size_t n_ignored;
     /* The table's sparse features (borrowed; NULL for dense data): feature
      * j is the table column features[j] points to, column c >= 1 of the
-     * table being column c - 1 of sparse. A dataset bound to a sparse
+     * table being column c - 1 of sparse (a LIBSVM table), or the columns
+     * table->sparse_first gives (a CSV table made sparse). A dataset bound to a sparse
      * model (dial_model_bind) has n_features the model's, and features[j]
      * NULL where the file has no column j + 1: a feature always 0. */
     const dial_csr *sparse;
@@ -200,6 +224,21 @@ DIAL_API dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table 
                                                 dial_dataset **out);
 /* Frees a dataset (not its table); NULL is harmless. */
 DIAL_API void dial_dataset_free(dial_dataset *data);
+
+/* A CSV is made sparse without being asked (src/data/table_sparse.c)
+ * when the design matrix of its features (one input per numeric feature,
+ * one per level of a categorical one) has at least DIAL_SPARSE_AUTO_MIN_INPUTS inputs and
+ * more than half of its cells are zeros, and no feature value is missing. */
+#define DIAL_SPARSE_AUTO_MIN_INPUTS 1000
+/* Whether data (dense) meets that rule. *n_inputs and *zero_share (may be
+ * NULL) get the design matrix's width and its share of zeros (0 .. 1). */
+DIAL_API bool dial_dataset_prefers_sparse(const dial_dataset *data, size_t *n_inputs,
+                                          double *zero_share);
+/* Makes table, the one data was built from (data->table), sparse
+ * (dial_table_make_sparse) and data read it so, without building data
+ * again. Errors: those of dial_table_make_sparse; DIAL_ERR_ARGUMENT when
+ * data is not table's. On error neither changes. */
+DIAL_API dial_status dial_dataset_make_sparse(dial_ctx *ctx, dial_table *table, dial_dataset *data);
 
 /* A subset of a dataset's rows, e.g. a fold: no data is copied. rows is
  * borrowed. A NULL rows means all rows 0 .. n-1. */

@@ -342,6 +342,10 @@ DIAL_API const dial_model_facts *dial_model_get_facts(const dial_model *model);
  * dial/tune_model.h), or NULL when the knobs were not tuned. Owned by the
  * model; the model file keeps it. */
 DIAL_API const char *dial_model_get_tuning(const dial_model *model);
+/* Whether the model was fitted on sparse data (a LIBSVM file, or a CSV
+ * table made sparse: dial_table_make_sparse) and so predicts from sparse
+ * rows: a CSV is best made sparse before dial_model_bind. */
+DIAL_API bool dial_model_takes_sparse(const dial_model *model);
 /* Sets (a copy of) the tuning record; NULL clears it. The text must be a
  * JSON object: dial_model_save fails with DIAL_ERR_ARGUMENT otherwise. */
 DIAL_API dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text);

@@ -122,9 +122,14 @@ int cli_cmd_retrain(int argc, char **argv);
 #define CLI_OPT_WARM_START (UINT64_C(1) << 61)
 #define CLI_OPT_WARM_START_NAME (UINT64_C(1) << 62)
 
+/* --sparse and --dense: how a CSV is read for a fit (issue 17; one bit
+ * for the two, told apart by name) */
+#define CLI_OPT_SPARSE (UINT64_C(1) << 59)
+
 /* The options that read a data file. */
-#define CLI_OPTS_DATA \
-    (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_IGNORE)
+#define CLI_OPTS_DATA                                                                   \
+    (CLI_OPT_TARGET | CLI_OPT_TASK | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_IGNORE | \
+     CLI_OPT_SPARSE)
 
 #define CLI_MAX_POSITIONAL 4
 
@@ -177,6 +182,9 @@ typedef struct cli_options {
     /* The CLI_OPT_* bits of the options on the command line, so that a
      * resumed study can tell a default from a choice. */
     uint64_t given;
+    /* --sparse (1), --dense (-1) or neither (0: sparse when a family that
+     * takes sparse input meets dial_dataset_prefers_sparse) */
+    int sparse;
     /* --ignore and --keep: each item a comma-separated list of columns, in
      * order; owned arrays */
     const char **ignores, **keeps;
@@ -268,6 +276,15 @@ char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a CSV or LIBSVM file with --sep and --no-header. */
 dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *path,
                            dial_table **out);
+/* Whether a model predicts from a CSV made sparse: fitted on one
+ * (dial_model_takes_sparse) rather than on a LIBSVM file, whose features
+ * "f1" .. "fN" are bound by index and whose model asks for LIBSVM rows. */
+bool cli_model_reads_csv_sparse(const dial_model *model);
+/* Reads DATA for a fitted model: a CSV is made sparse when the model was
+ * fitted on a CSV made sparse (dial_model_takes_sparse, with named
+ * features), as --sep and --no-header say otherwise. */
+dial_status cli_read_table_for_model(dial_ctx *ctx, const cli_options *opts,
+                                     const dial_model *model, const char *path, dial_table **out);
 /* Reads a file and builds a dataset with --target, --task and --ignore. On
  * success the caller frees *data, then *table. */
 dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char *path,

@@ -1,6 +1,7 @@
 /* Loading data and models the way every subcommand does: the same options
- * (--target, --task, --ignore, --sep, --no-header, -s) mean the same
- * everywhere. */
+ * (--target, --task, --ignore, --sep, --no-header, --sparse, --dense, -s)
+ * mean the same everywhere. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,33 @@ dial_status cli_read_table(dial_ctx *ctx, const cli_options *opts, const char *p
     dial_csv_options csv = {
         .separator = opts->separator,
         .header = opts->no_header ? DIAL_HEADER_NO : DIAL_HEADER_AUTO,
+        .sparse = opts->sparse > 0,
     };
     return dial_table_read(ctx, path, &csv, out);
+}
+
+bool cli_model_reads_csv_sparse(const dial_model *model) {
+    if (!dial_model_takes_sparse(model)) return false;
+    char name[32];
+    for (size_t j = 0; j < dial_model_n_features(model); j++) {
+        snprintf(name, sizeof name, "f%zu", j + 1);
+        if (dial_model_feature_type(model, j) != DIAL_COLUMN_NUMERIC ||
+            strcmp(dial_model_feature_name(model, j), name) != 0)
+            return true;
+    }
+    return false;
+}
+
+dial_status cli_read_table_for_model(dial_ctx *ctx, const cli_options *opts,
+                                     const dial_model *model, const char *path, dial_table **out) {
+    dial_status status = cli_read_table(ctx, opts, path, out);
+    if (status != DIAL_OK || (*out)->sparse || !cli_model_reads_csv_sparse(model)) return status;
+    status = dial_table_make_sparse(ctx, *out);
+    if (status != DIAL_OK) {
+        dial_table_free(*out);
+        *out = NULL;
+    }
+    return status;
 }
 
 dial_status cli_each_column(dial_ctx *ctx, const char *const *items, size_t n,
@@ -53,29 +79,83 @@ dial_status cli_load_dataset(dial_ctx *ctx, const cli_options *opts, const char 
     return status;
 }
 
+/* The dataset of a table for a fit of family: a clustering's (every
+ * column a feature, --labels its y) or a target's, less --ignore. */
+static dial_status dataset_for(dial_ctx *ctx, const cli_options *opts,
+                               const dial_model_family *family, const dial_table *table,
+                               dial_dataset **data) {
+    dial_status status;
+    if (!family->unsupervised)
+        status = dial_dataset_from_table(ctx, table, opts->target, opts->task, data);
+    else if (opts->labels)
+        status = dial_dataset_from_table(ctx, table, opts->labels, DIAL_TASK_CLASSIFICATION, data);
+    else
+        status = dial_dataset_features_only(ctx, table, data);
+    if (status == DIAL_OK)
+        status = cli_each_column(ctx, opts->ignores, opts->n_ignores, ignore_column, *data);
+    if (status != DIAL_OK) {
+        dial_dataset_free(*data);
+        *data = NULL;
+    }
+    return status;
+}
+
+/* "knn, linsvm, logistic": the families that take sparse input. */
+static void sparse_families(char *buf, size_t size) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < dial_model_family_count() && used + 1 < size; i++) {
+        const dial_model_family *f = dial_model_family_at(i);
+        if (!f->sparse_input) continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", f->name);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+}
+
+/* Without --sparse or --dense, a CSV whose features one-hot encoded would
+ * be mostly zeros (dial_dataset_prefers_sparse) is made sparse for a
+ * family that takes sparse input, and that is said once. A value that
+ * cannot be sparse (a missing one in an ignored column) keeps it dense. */
+static void choose_sparse(dial_ctx *ctx, const cli_options *opts, const dial_model_family *family,
+                          const char *path, dial_table *table, dial_dataset *data) {
+    size_t n_inputs = 0;
+    double zeros = 0;
+    if (opts->sparse || !family->sparse_input || table->sparse ||
+        !dial_dataset_prefers_sparse(data, &n_inputs, &zeros) ||
+        dial_dataset_make_sparse(ctx, table, data) != DIAL_OK)
+        return;
+    fprintf(stderr,
+            "dial: note: %s is read sparse: its features one-hot encoded make %zu inputs, %.2f%% "
+            "zeros (--dense reads it dense)\n",
+            path, n_inputs, 100 * zeros);
+}
+
 dial_status cli_load_dataset_for(dial_ctx *ctx, const cli_options *opts,
                                  const dial_model_family *family, const char *path,
                                  dial_table **table, dial_dataset **data) {
+    *table = NULL;
+    *data = NULL;
     if (!family->unsupervised && opts->labels)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "--labels names the known groups a clustering is compared with, but %s "
                          "is no clustering: name what it predicts with --target %s",
                          family->name, opts->labels);
-    if (!family->unsupervised) return cli_load_dataset(ctx, opts, path, table, data);
-    *table = NULL;
-    *data = NULL;
-    if (opts->target)
+    if (family->unsupervised && opts->target)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "%s learns without a target, but --target %s names one: every column "
                          "is a feature; leave a column out with --ignore %s",
                          family->name, opts->target, opts->target);
+    if (opts->sparse > 0 && !family->sparse_input) {
+        char families[256];
+        sparse_families(families, sizeof families);
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "--sparse: model '%s' does not take sparse input; models that do: %s",
+                         family->name, families);
+    }
     dial_status status = cli_read_table(ctx, opts, path, table);
-    if (status == DIAL_OK && opts->labels)
-        status = dial_dataset_from_table(ctx, *table, opts->labels, DIAL_TASK_CLASSIFICATION, data);
-    else if (status == DIAL_OK)
-        status = dial_dataset_features_only(ctx, *table, data);
-    if (status == DIAL_OK)
-        status = cli_each_column(ctx, opts->ignores, opts->n_ignores, ignore_column, *data);
+    if (status == DIAL_OK) status = dataset_for(ctx, opts, family, *table, data);
+    if (status == DIAL_OK) choose_sparse(ctx, opts, family, path, *table, *data);
     if (status != DIAL_OK) {
         dial_dataset_free(*data);
         *data = NULL;

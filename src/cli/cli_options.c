@@ -77,6 +77,8 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_APPEND, "append", 0, true},
     {CLI_OPT_WARM_START, "warm-start", 0, true},
     {CLI_OPT_WARM_START_NAME, "warm-start-name", 0, true},
+    {CLI_OPT_SPARSE, "sparse", 0, false},
+    {CLI_OPT_SPARSE, "dense", 0, false},
 };
 
 #define N_OPTION_DEFS (sizeof option_defs / sizeof option_defs[0])
@@ -464,6 +466,14 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
         opts->tree_index = value ? (size_t)number : 0;
         break;
     case CLI_OPT_FOLD_SCHEME: return set_fold_option(def, value, opts);
+    case CLI_OPT_SPARSE: {
+        int wanted = strcmp(def->long_name, "sparse") == 0 ? 1 : -1;
+        if (opts->sparse && opts->sparse != wanted)
+            return cli_error(CLI_EXIT_USAGE,
+                             "--sparse and --dense cannot be combined: a CSV is read one way");
+        opts->sparse = wanted;
+        break;
+    }
     case CLI_OPT_DIRECTION:
     case CLI_OPT_COUNT:
     case CLI_OPT_FAIL:

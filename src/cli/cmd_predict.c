@@ -167,7 +167,7 @@ int cli_cmd_predict(int argc, char **argv) {
                       classifier ? " predicts classes only; fit logistic for probabilities)" : "");
         goto done;
     }
-    result = cli_read_table(ctx, &opts, data_path, &table);
+    result = cli_read_table_for_model(ctx, &opts, model, data_path, &table);
     if (result == DIAL_OK && opts.n_keeps) {
         size_t named = 0;
         for (size_t k = 0; k < opts.n_keeps; k++)

@@ -121,7 +121,7 @@ static dial_status bind_rows(dial_ctx *ctx, const dial_model *model, const char 
     dial_task task = dial_model_get_task(model);
     const char *target = dial_model_target_name(model);
     bool clustering = task == DIAL_TASK_CLUSTERING;
-    if (table->sparse)
+    if (table->sparse && !table->sparse_first) /* a LIBSVM file, not a CSV read sparse */
         return dial_fail(ctx, DIAL_ERR_DATA,
                          "%s is sparse (LIBSVM): dial retrain reads CSV; refit a model of sparse "
                          "data with 'dial fit'",
@@ -187,8 +187,10 @@ typedef struct data_file {
 
 static dial_status read_data_file(dial_ctx *ctx, const cli_options *opts, const dial_model *model,
                                   const char *model_path, data_file *file) {
+    /* A model fitted on a CSV read sparse is refitted on one. */
     dial_csv_options csv = {.separator = opts->separator,
-                            .header = opts->no_header ? DIAL_HEADER_NO : DIAL_HEADER_AUTO};
+                            .header = opts->no_header ? DIAL_HEADER_NO : DIAL_HEADER_AUTO,
+                            .sparse = cli_model_reads_csv_sparse(model)};
     dial_status status = read_bytes(ctx, file->path, &file->bytes, &file->length);
     if (status == DIAL_OK)
         status = dial_csv_parse(ctx, cli_display_path(file->path), file->bytes, file->length, &csv,
@@ -237,7 +239,8 @@ static dial_status append_tables(dial_ctx *ctx, const cli_options *opts, const d
     memcpy(*bytes + old->length + newline, new->bytes + skip, new->length - skip);
     char *name = cli_format("%s + %s", cli_display_path(old->path), cli_display_path(new->path));
     dial_csv_options csv = {.separator = opts->separator,
-                            .header = opts->no_header ? DIAL_HEADER_NO : DIAL_HEADER_AUTO};
+                            .header = opts->no_header ? DIAL_HEADER_NO : DIAL_HEADER_AUTO,
+                            .sparse = old->table->sparse_first != NULL};
     dial_status status = dial_csv_parse(ctx, name, *bytes, length, &csv, table);
     free(name);
     return status;

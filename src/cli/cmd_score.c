@@ -364,7 +364,7 @@ int cli_cmd_score(int argc, char **argv) {
     }
     status = choose_metrics(ctx, &opts, model, model_path, metrics, &n_metrics);
     if (status >= 0) goto done;
-    result = cli_read_table(ctx, &opts, opts.positional[1], &table);
+    result = cli_read_table_for_model(ctx, &opts, model, opts.positional[1], &table);
     if (result == DIAL_OK)
         result = dial_model_get_task(model) == DIAL_TASK_CLUSTERING
                      ? clustering_rows(ctx, &opts, model, table, &data)

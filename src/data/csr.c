@@ -59,8 +59,13 @@ dial_status dial_csr_to_dense(dial_ctx *ctx, const dial_csr *matrix, double **x)
 size_t dial_csr_feature_column(const dial_dataset *data, size_t j) {
     const dial_column *col = data->features[j];
     if (!data->sparse || !col || !data->table) return SIZE_MAX;
-    const dial_column *first = data->table->cols;
-    if (col <= first || col >= first + data->table->n_cols) return SIZE_MAX;
-    size_t c = (size_t)(col - first) - 1;
+    const dial_table *table = data->table;
+    const dial_column *first = table->cols;
+    if (col < first || col >= first + table->n_cols) return SIZE_MAX;
+    size_t index = (size_t)(col - first);
+    /* A CSV table made sparse: the first column of the column's block. */
+    if (table->sparse_first) return table->sparse_first[index];
+    if (index == 0) return SIZE_MAX; /* a LIBSVM file's label */
+    size_t c = index - 1;
     return c < data->sparse->n_cols ? c : SIZE_MAX;
 }

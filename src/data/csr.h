@@ -20,9 +20,11 @@ size_t dial_csr_dense_bytes(size_t n_rows, size_t n_cols);
  * when the matrix is empty); the caller frees it. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_csr_to_dense(dial_ctx *ctx, const dial_csr *matrix, double **x);
 
-/* The CSR column that feature j of data reads (column c >= 1 of the table
- * is column c - 1 of data->sparse), or SIZE_MAX for a feature that the
- * file lacks (always 0) or a column that is not a sparse one. */
+/* The CSR column that feature j of data reads (column c >= 1 of a LIBSVM
+ * table is column c - 1 of data->sparse; a CSV table made sparse gives the
+ * first column of the feature's block, table->sparse_first[c]), or
+ * SIZE_MAX for a feature that the file lacks (always 0) or a column that
+ * is not a sparse one. */
 size_t dial_csr_feature_column(const dial_dataset *data, size_t j);
 
 #endif

@@ -326,5 +326,13 @@ dial_status dial_csv_parse(dial_ctx *ctx, const char *name, const char *bytes, s
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "invalid CSV header mode %d",
                          (int)options->header);
     csv_reader reader = {.ctx = ctx, .name = name};
-    return csv_parse_all(&reader, bytes ? bytes : "", length, options, out);
+    dial_status status = csv_parse_all(&reader, bytes ? bytes : "", length, options, out);
+    if (status == DIAL_OK && options && options->sparse) {
+        status = dial_table_make_sparse(ctx, *out);
+        if (status != DIAL_OK) {
+            dial_table_free(*out);
+            *out = NULL;
+        }
+    }
+    return status;
 }

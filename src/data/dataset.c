@@ -336,7 +336,7 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
     size_t target_index = 0;
     dial_status status = find_target(ctx, table, target, &target_index);
     if (status != DIAL_OK) return status;
-    if (table->sparse && target_index != 0)
+    if (table->sparse && !table->sparse_first && target_index != 0)
         return dial_fail(ctx, DIAL_ERR_DATA,
                          "target '%s' is a feature of a sparse (LIBSVM) file: its target is its "
                          "label, the first column; leave --target out",
@@ -365,7 +365,9 @@ dial_status dial_dataset_from_table(dial_ctx *ctx, const dial_table *table, cons
  * taking one out is not done yet. */
 static dial_status refuse_sparse_column(dial_ctx *ctx, const dial_dataset *data, const char *column,
                                         const char *what) {
-    if (!data->sparse) return DIAL_OK;
+    /* A CSV table made sparse keeps every column's own compressed block:
+     * leaving one out leaves its block unread. */
+    if (!data->sparse || data->table->sparse_first) return DIAL_OK;
     return dial_fail(ctx, DIAL_ERR_DATA,
                      "column '%s' cannot be %s: the data is sparse (a LIBSVM file), whose "
                      "features cannot be taken out yet",
@@ -415,7 +417,8 @@ dial_status dial_dataset_features_only(dial_ctx *ctx, const dial_table *table, d
     dial_dataset *data = NULL;
     /* A sparse table's label is no feature: its features are the
      * compressed columns, all of them. */
-    dial_status status = dataset_new(ctx, table, table->sparse ? 0 : -1, &data);
+    dial_status status =
+        dataset_new(ctx, table, table->sparse && !table->sparse_first ? 0 : -1, &data);
     if (status == DIAL_OK) status = check_features(ctx, data);
     if (status != DIAL_OK) {
         dial_dataset_free(data);

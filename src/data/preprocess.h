@@ -14,7 +14,9 @@
  *
  * Sparse data (dial_dataset.sparse; src/data/preprocess_sparse.c) learns no
  * fill (a sparse value cannot be missing) and takes scale none or maxabs
- * only: dial_preprocess_fit refuses standard and minmax, which centre.
+ * only: dial_preprocess_fit refuses standard and minmax, which centre. A
+ * CSV table made sparse has categorical features too, one-hot encoded in
+ * its compressed rows: the inputs are the same as on dense data.
  */
 #ifndef DIAL_PREPROCESS_H
 #define DIAL_PREPROCESS_H
@@ -96,20 +98,37 @@ dial_status dial_preprocess_fit_sparse(dial_ctx *ctx, dial_scale scale,
                                        const dial_view *train, dial_tensors *learned);
 /* Writes the rows of a sparse view into x (view->n x n_inputs, dense),
  * unscaled: zeros, then each entry of a column that is a feature of the
- * model. Errors: DIAL_ERR_DATA for a categorical feature, DIAL_ERR_NOMEM. */
+ * model (a categorical feature's levels matched by name to the model's; an
+ * unseen level encodes as all zeros, said once with DIAL_LOG_WARN).
+ * Errors: DIAL_ERR_DATA for a categorical feature of the model that the
+ * data has as numbers (a LIBSVM file, or a numeric CSV column), or the
+ * other way round; DIAL_ERR_NOMEM. */
 dial_status dial_preprocess_expand_sparse(dial_ctx *ctx, const dial_feature *features,
                                           size_t n_features, const dial_view *view, double *x,
                                           size_t n_inputs);
-/* The rows of a sparse view in compressed rows of n_features columns (*out,
- * free with dial_csr_free): entries of columns the model does not know are
- * dropped, values divided by spread (NULL: none). center (NULL, or all
- * zeros: else DIAL_ERR_FORMAT) is checked. Errors: as expand, NOMEM. */
+/* The rows of a sparse view in compressed rows of n_inputs columns (*out,
+ * free with dial_csr_free; dial_preprocess_n_inputs): entries of columns
+ * the model does not know are dropped, and so are levels it never saw (as
+ * expand says), values divided by spread (NULL: none). center (NULL, or
+ * all zeros: else DIAL_ERR_FORMAT) is checked. Errors: as expand, NOMEM. */
 dial_status dial_preprocess_transform_sparse(dial_ctx *ctx, const dial_feature *features,
                                              size_t n_features, const double *center,
                                              const double *spread, const dial_view *rows,
                                              dial_csr **out);
 /* The learned scaling of a model (NULL, NULL when there is none), checked
  * as dial_preprocess_transform checks it. Errors: DIAL_ERR_FORMAT. */
+/* Whether features are those of a model fitted on a LIBSVM file: numeric
+ * "f1" .. "fN", which its model file lists by count alone. */
+bool dial_preprocess_indexed_features(const dial_feature *features, size_t n_features);
+/* Whether a model fitted on sparse data with these features binds the
+ * columns of table by index, as liblinear-predict reads a LIBSVM file
+ * (feature j is the file's index j + 1), rather than by name: for a
+ * LIBSVM table, and for a dense one when the model's features are
+ * indexed (its binding then says to give LIBSVM rows). A CSV table made
+ * sparse is bound by name. */
+bool dial_preprocess_bind_by_index(const dial_feature *features, size_t n_features,
+                                   const dial_table *table);
+
 dial_status dial_preprocess_scaling(dial_ctx *ctx, const dial_feature *features, size_t n_features,
                                     const dial_tensors *learned, const double **center,
                                     const double **spread);

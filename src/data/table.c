@@ -31,6 +31,7 @@ void dial_table_free(dial_table *table) {
     }
     free(table->cols);
     dial_csr_free(table->sparse);
+    free(table->sparse_first);
     free(table);
 }
 

@@ -17,11 +17,18 @@ static size_t sparse_column(const dial_dataset *data, size_t j) {
     return c >= 1 && c - 1 < data->sparse->n_cols ? c - 1 : SIZE_MAX;
 }
 
+/* Whether the features are read from compressed columns: a LIBSVM
+ * file's. A CSV table made sparse keeps its columns' values (dial/data.h),
+ * read as dense ones are. */
+static bool transposed(const dial_dataset *data) {
+    return data->sparse && !(data->table && data->table->sparse_first);
+}
+
 dial_status dial_drift_columns_open(dial_ctx *ctx, const dial_view *view, dial_drift_columns *out) {
     memset(out, 0, sizeof *out);
     out->view = view;
     const dial_csr *csr = view->data->sparse;
-    if (!csr) return DIAL_OK;
+    if (!transposed(view->data)) return DIAL_OK;
     size_t n_cols = csr->n_cols, nonzeros = 0;
     for (size_t i = 0; i < view->n; i++) {
         size_t r = dial_view_row(view, i);
@@ -69,7 +76,7 @@ void dial_drift_columns_close(dial_drift_columns *columns) {
 void dial_drift_column_values(const dial_drift_columns *columns, size_t j, double *values) {
     const dial_view *view = columns->view;
     const dial_dataset *data = view->data;
-    if (!data->sparse) {
+    if (!transposed(data)) {
         const double *column = data->features[j]->values;
         for (size_t i = 0; i < view->n; i++) values[i] = column[dial_view_row(view, i)];
         return;
@@ -84,7 +91,7 @@ void dial_drift_column_values(const dial_drift_columns *columns, size_t j, doubl
 size_t dial_drift_column_nonzeros(const dial_drift_columns *columns, size_t j) {
     const dial_view *view = columns->view;
     const dial_dataset *data = view->data;
-    if (data->sparse) {
+    if (transposed(data)) {
         size_t c = sparse_column(data, j);
         return c == SIZE_MAX ? 0 : columns->start[c + 1] - columns->start[c];
     }

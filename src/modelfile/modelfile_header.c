@@ -463,8 +463,9 @@ static dial_status decode_feature(const dial_modelfile_reader *r, const json_t *
     return check_unique(r, feature->levels, feature->n_levels, levels_path, "levels");
 }
 
-/* The schema of a model fitted on sparse data: "sparse": true and
- * "n_features": N stand for N numeric features "f1" .. "fN". */
+/* The schema of a model fitted on a LIBSVM file: "sparse": true and
+ * "n_features": N stand for N numeric features "f1" .. "fN". A model
+ * fitted on a CSV made sparse has "sparse": true and "features" listed. */
 /* As many features as a LIBSVM file may have (src/data/libsvm.c). */
 #define MODELFILE_MAX_SPARSE_FEATURES 1000000u
 
@@ -498,10 +499,13 @@ static dial_status decode_features(const dial_modelfile_reader *r, const json_t 
     if (status != DIAL_OK) return status;
     json_t *features = NULL;
     size_t n = 0;
-    if (sparse && json_is_true(sparse)) {
+    json_t *listed = json_object_get(header, "features");
+    if (sparse && json_is_true(sparse) && !listed) {
         status = decode_sparse_features(r, header, model);
         n = model->n_features;
     } else {
+        /* Listed one by one: dense data's, or a CSV table's made sparse. */
+        model->sparse = sparse && json_is_true(sparse);
         status = dial_modelfile_member(r, header, "", "features", DIAL_MODELFILE_ARRAY, false,
                                        &features);
         if (status != DIAL_OK) return status;

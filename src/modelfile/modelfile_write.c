@@ -147,13 +147,18 @@ static dial_status encode_knobs(dial_ctx *ctx, const dial_knobs *knobs, json_t *
 }
 
 static dial_status encode_features(dial_ctx *ctx, const dial_model *model, json_t *root) {
-    /* Sparse data's features are "f1" .. "fN", numeric, and may number a
-     * million: the schema says how many, not each one. */
+    /* A LIBSVM file's features are "f1" .. "fN", numeric, and may number a
+     * million: the schema says how many, not each one. A CSV made sparse
+     * has named columns and levels: they are listed as for dense data. */
     if (model->sparse) {
         dial_status status = json_put(ctx, root, "sparse", json_true());
-        if (status == DIAL_OK)
-            status = json_put(ctx, root, "n_features", json_integer((json_int_t)model->n_features));
-        return status;
+        if (dial_preprocess_indexed_features(model->features, model->n_features)) {
+            if (status == DIAL_OK)
+                status =
+                    json_put(ctx, root, "n_features", json_integer((json_int_t)model->n_features));
+            return status;
+        }
+        if (status != DIAL_OK) return status;
     }
     json_t *features = json_array();
     dial_status status = json_put(ctx, root, "features", features);

@@ -450,8 +450,10 @@ dial_status dial_model_bind(dial_ctx *ctx, const dial_model *model, const dial_t
     data->target_index = -1;
     data->task = DIAL_TASK_AUTO;
     data->sparse = table->sparse;
-    dial_status status = model->sparse ? bind_sparse(ctx, model, table, data->features)
-                                       : bind_columns(ctx, model, table, data->features);
+    dial_status status =
+        model->sparse && dial_preprocess_bind_by_index(model->features, model->n_features, table)
+            ? bind_sparse(ctx, model, table, data->features)
+            : bind_columns(ctx, model, table, data->features);
     if (status == DIAL_OK) status = check_bound_types(ctx, model, data);
     if (status != DIAL_OK) {
         dial_dataset_free(data);
@@ -468,6 +470,7 @@ const dial_knobs *dial_model_get_knobs(const dial_model *model) { return &model-
 const dial_tensors *dial_model_get_tensors(const dial_model *model) { return &model->tensors; }
 const dial_model_facts *dial_model_get_facts(const dial_model *model) { return &model->facts; }
 const char *dial_model_get_tuning(const dial_model *model) { return model->tuning_json; }
+bool dial_model_takes_sparse(const dial_model *model) { return model->sparse; }
 
 dial_status dial_model_set_tuning(dial_ctx *ctx, dial_model *model, const char *json_text) {
     char *copy = NULL;
