@@ -93,31 +93,86 @@ static void dbscan_number(dbscan_tree *t, size_t *position) {
     }
 }
 
+/* The searches that read the tree only, split over the context's threads:
+ * each row's answer is its own, so the result is the same on any number
+ * of threads. */
+typedef struct dbscan_pass {
+    dbscan_tree *tree;
+    double r;
+    size_t min_samples;
+    size_t *found;   /* per worker: core rows (find_core) or noise rows (count_noise) */
+    const double *x; /* predict: the rows */
+    double *value;   /* predict: their clusters */
+} dbscan_pass;
+
+static dial_status dbscan_find_core(void *arg, size_t begin, size_t end, int worker) {
+    dbscan_pass *pass = arg;
+    dbscan_tree *t = pass->tree;
+    for (size_t p = begin; p < end; p++) {
+        size_t count = dial_dbscan_tree_count(t, t->points + p * t->d, pass->r, pass->min_samples);
+        t->core[p] = count >= pass->min_samples;
+        pass->found[worker] += t->core[p];
+    }
+    return DIAL_OK;
+}
+
+/* A row that is not core is noise unless a core row is within eps. */
+static dial_status dbscan_count_noise(void *arg, size_t begin, size_t end, int worker) {
+    dbscan_pass *pass = arg;
+    const dbscan_tree *t = pass->tree;
+    for (size_t p = begin; p < end; p++)
+        if (!t->core[p])
+            pass->found[worker] +=
+                dial_dbscan_tree_lowest_label(t, t->points + p * t->d, pass->r) == DBSCAN_NO_LABEL;
+    return DIAL_OK;
+}
+
+static dial_status dbscan_assign(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    dbscan_pass *pass = arg;
+    const dbscan_tree *t = pass->tree;
+    for (size_t i = begin; i < end; i++) {
+        int64_t label = dial_dbscan_tree_lowest_label(t, pass->x + i * t->d, pass->r);
+        pass->value[i] = label == DBSCAN_NO_LABEL ? -1.0 : (double)label;
+    }
+    return DIAL_OK;
+}
+
+static size_t dbscan_sum(const size_t *found, int threads) {
+    size_t sum = 0;
+    for (int w = 0; w < threads; w++) sum += found[w];
+    return sum;
+}
+
 /* Finds the core rows and their clusters, and counts the noise: no
  * neighbour list is kept, each row is asked about at most three times
  * (how many neighbours; which core rows to join; whether any core row is
- * near), so memory is linear in the rows however dense the clusters. */
+ * near), so memory is linear in the rows however dense the clusters. The
+ * join is one thread's (a union-find); the other two passes use all. */
 static dial_status dbscan_cluster(dial_ctx *ctx, const dial_fit_input *in, double eps,
                                   size_t min_samples, bool manhattan, dbscan_tree *t,
                                   size_t *position, size_t *n_core, int64_t *n_noise) {
     size_t n = in->n_rows, d = in->n_features;
+    int threads = dial_ctx_threads(ctx);
+    size_t *found = dial_calloc(ctx, (size_t)threads, sizeof *found);
+    if (!found) return dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
     dial_status status = dial_dbscan_tree_build(ctx, in->x, n, d, manhattan, t);
-    if (status != DIAL_OK) return status;
-    double r = dbscan_radius(eps, manhattan);
-    for (size_t p = 0; p < n; p++) {
-        t->core[p] = dial_dbscan_tree_count(t, t->points + p * d, r, min_samples) >= min_samples;
-        *n_core += t->core[p];
+    dbscan_pass pass = {
+        .tree = t, .r = dbscan_radius(eps, manhattan), .min_samples = min_samples, .found = found};
+    if (status == DIAL_OK) status = dial_parallel_for(ctx, threads, n, dbscan_find_core, &pass);
+    if (status == DIAL_OK) {
+        *n_core = dbscan_sum(found, threads);
+        dial_dbscan_tree_sum_core(t);
+        for (size_t p = 0; p < n; p++)
+            if (t->core[p]) dial_dbscan_tree_join(t, p, pass.r);
+        dbscan_number(t, position);
+        dial_dbscan_tree_sum_labels(t);
+        memset(found, 0, (size_t)threads * sizeof *found);
+        status = dial_parallel_for(ctx, threads, n, dbscan_count_noise, &pass);
     }
-    dial_dbscan_tree_sum_core(t);
-    for (size_t p = 0; p < n; p++)
-        if (t->core[p]) dial_dbscan_tree_join(t, p, r);
-    dbscan_number(t, position);
-    dial_dbscan_tree_sum_labels(t);
-    /* a row that is not core is noise unless a core row is within eps */
-    for (size_t p = 0; p < n; p++)
-        if (!t->core[p])
-            *n_noise += dial_dbscan_tree_lowest_label(t, t->points + p * d, r) == DBSCAN_NO_LABEL;
-    return DIAL_OK;
+    if (status == DIAL_OK) *n_noise = (int64_t)dbscan_sum(found, threads);
+    free(found);
+    return status;
 }
 
 static dial_status dbscan_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
@@ -238,13 +293,11 @@ static dial_status dbscan_predict(dial_ctx *ctx, const dial_knobs *knobs,
         t.label[p] = labels[t.order[p]];
     }
     dial_dbscan_tree_sum_labels(&t);
-    double r = dbscan_radius(eps, manhattan);
-    for (size_t i = 0; i < in->n_rows; i++) {
-        int64_t label = dial_dbscan_tree_lowest_label(&t, in->x + i * d, r);
-        out->value[i] = label == DBSCAN_NO_LABEL ? -1.0 : (double)label;
-    }
+    dbscan_pass pass = {
+        .tree = &t, .r = dbscan_radius(eps, manhattan), .x = in->x, .value = out->value};
+    status = dial_parallel_for(ctx, dial_ctx_threads(ctx), in->n_rows, dbscan_assign, &pass);
     dial_dbscan_tree_free(&t);
-    return DIAL_OK;
+    return status;
 }
 
 const dial_model_family dial_model_dbscan = {

@@ -195,22 +195,31 @@ nomem:
                      n);
 }
 
+/* The node's box is within r of q (the caller checked). The nearer child
+ * is counted first, so that a row's count reaches enough soon. */
 static size_t dbscan_count(const dbscan_tree *t, size_t node, const double *q, double r,
                            size_t count, size_t enough) {
     const dbscan_node *nd = &t->nodes[node];
-    if (count >= enough || dbscan_box_near(t, node, q, r) > r) return count;
     if (dbscan_box_far(t, node, q, r) <= r) return count + (nd->end - nd->start);
-    if (nd->left) {
-        count = dbscan_count(t, nd->left, q, r, count, enough);
-        return dbscan_count(t, nd->right, q, r, count, enough);
+    if (!nd->left) {
+        for (size_t p = nd->start; p < nd->end && count < enough; p++)
+            count += dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) <= r;
+        return count;
     }
-    for (size_t p = nd->start; p < nd->end && count < enough; p++)
-        count += dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) <= r;
+    double near_left = dbscan_box_near(t, nd->left, q, r);
+    double near_right = dbscan_box_near(t, nd->right, q, r);
+    size_t first = near_left <= near_right ? nd->left : nd->right;
+    size_t second = first == nd->left ? nd->right : nd->left;
+    double near_second = first == nd->left ? near_right : near_left;
+    if ((first == nd->left ? near_left : near_right) <= r)
+        count = dbscan_count(t, first, q, r, count, enough);
+    if (count < enough && near_second <= r) count = dbscan_count(t, second, q, r, count, enough);
     return count;
 }
 
 size_t dial_dbscan_tree_count(const dbscan_tree *tree, const double *q, double r, size_t enough) {
-    return tree->n_nodes ? dbscan_count(tree, 0, q, r, 0, enough) : 0;
+    if (!tree->n_nodes || dbscan_box_near(tree, 0, q, r) > r) return 0;
+    return dbscan_count(tree, 0, q, r, 0, enough);
 }
 
 void dial_dbscan_tree_sum_core(dbscan_tree *tree) {
@@ -246,10 +255,44 @@ static void dbscan_union(dbscan_tree *t, size_t a, size_t b) {
         t->parent[a] = b;
 }
 
+/* Whether every core row under the node is already in at's set: then
+ * joining at with them changes nothing, and the node is skipped whole. */
+static bool dbscan_joined_with(dbscan_tree *t, size_t node, size_t at) {
+    return t->joined[node] != SIZE_MAX &&
+           dial_dbscan_tree_find(t, t->joined[node]) == dial_dbscan_tree_find(t, at);
+}
+
+/* After a visit: when the core rows under the node have come to share one
+ * set, remembers one of them (sets only ever merge, so it stays true). */
+static void dbscan_note_joined(dbscan_tree *t, size_t node) {
+    const dbscan_node *nd = &t->nodes[node];
+    size_t first = SIZE_MAX;
+    if (nd->left) {
+        size_t a = t->n_core[nd->left] ? t->joined[nd->left] : SIZE_MAX;
+        size_t b = t->n_core[nd->right] ? t->joined[nd->right] : SIZE_MAX;
+        if (!t->n_core[nd->left])
+            t->joined[node] = b;
+        else if (!t->n_core[nd->right])
+            t->joined[node] = a;
+        else if (a != SIZE_MAX && b != SIZE_MAX &&
+                 dial_dbscan_tree_find(t, a) == dial_dbscan_tree_find(t, b))
+            t->joined[node] = a;
+        return;
+    }
+    for (size_t p = nd->start; p < nd->end; p++) {
+        if (!t->core[p]) continue;
+        if (first == SIZE_MAX)
+            first = p;
+        else if (dial_dbscan_tree_find(t, p) != dial_dbscan_tree_find(t, first))
+            return;
+    }
+    t->joined[node] = first;
+}
+
 static void dbscan_join(dbscan_tree *t, size_t node, size_t at, double r) {
     const dbscan_node *nd = &t->nodes[node];
     /* A pair with both rows before at was joined by the lower row's call. */
-    if (t->n_core[node] == 0 || nd->end <= at) return;
+    if (t->n_core[node] == 0 || nd->end <= at || dbscan_joined_with(t, node, at)) return;
     const double *q = t->points + at * t->d;
     if (dbscan_box_near(t, node, q, r) > r) return;
     if (dbscan_box_far(t, node, q, r) <= r) {
@@ -267,11 +310,12 @@ static void dbscan_join(dbscan_tree *t, size_t node, size_t at, double r) {
     if (nd->left) {
         dbscan_join(t, nd->left, at, r);
         dbscan_join(t, nd->right, at, r);
-        return;
+    } else {
+        for (size_t p = nd->start > at ? nd->start : at + 1; p < nd->end; p++)
+            if (t->core[p] && dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) <= r)
+                dbscan_union(t, at, p);
     }
-    for (size_t p = nd->start > at ? nd->start : at + 1; p < nd->end; p++)
-        if (t->core[p] && dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) <= r)
-            dbscan_union(t, at, p);
+    if (t->joined[node] == SIZE_MAX) dbscan_note_joined(t, node);
 }
 
 void dial_dbscan_tree_join(dbscan_tree *tree, size_t at, double r) {
