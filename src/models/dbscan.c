@@ -101,29 +101,51 @@ typedef struct dbscan_pass {
     double r;
     size_t min_samples;
     size_t *found;   /* per worker: core rows (find_core) or noise rows (count_noise) */
+    size_t *near;    /* NULL, or min_samples - 1 slots per tree position: the rows */
+    size_t *n_near;  /* within r of a row that is not core, and how many */
     const double *x; /* predict: the rows */
     double *value;   /* predict: their clusters */
 } dbscan_pass;
 
+/* The neighbour lists of rows that are not core hold fewer than
+ * min_samples rows each, so they cost at most n x (min_samples - 1)
+ * indices; past this many bytes (a huge min_samples) the noise is found by
+ * a second search instead. */
+#define DBSCAN_NEAR_BYTES ((size_t)256 << 20)
+
 static dial_status dbscan_find_core(void *arg, size_t begin, size_t end, int worker) {
     dbscan_pass *pass = arg;
     dbscan_tree *t = pass->tree;
+    size_t slots = pass->min_samples - 1;
     for (size_t p = begin; p < end; p++) {
-        size_t count = dial_dbscan_tree_count(t, t->points + p * t->d, pass->r, pass->min_samples);
+        size_t *near = pass->near ? pass->near + p * slots : NULL;
+        size_t count =
+            dial_dbscan_tree_count(t, t->points + p * t->d, pass->r, pass->min_samples, near);
         t->core[p] = count >= pass->min_samples;
         pass->found[worker] += t->core[p];
+        if (pass->near) pass->n_near[p] = t->core[p] ? 0 : count;
     }
     return DIAL_OK;
 }
 
-/* A row that is not core is noise unless a core row is within eps. */
+/* A row that is not core is noise unless a core row is within eps: among
+ * the rows its count listed, or else by a search of the tree. */
 static dial_status dbscan_count_noise(void *arg, size_t begin, size_t end, int worker) {
     dbscan_pass *pass = arg;
     const dbscan_tree *t = pass->tree;
-    for (size_t p = begin; p < end; p++)
-        if (!t->core[p])
-            pass->found[worker] +=
+    size_t slots = pass->min_samples - 1;
+    for (size_t p = begin; p < end; p++) {
+        if (t->core[p]) continue;
+        bool noise = true;
+        if (pass->near) {
+            for (size_t i = 0; i < pass->n_near[p] && noise; i++)
+                noise = !t->core[pass->near[p * slots + i]];
+        } else {
+            noise =
                 dial_dbscan_tree_lowest_label(t, t->points + p * t->d, pass->r) == DBSCAN_NO_LABEL;
+        }
+        pass->found[worker] += noise;
+    }
     return DIAL_OK;
 }
 
@@ -159,6 +181,18 @@ static dial_status dbscan_cluster(dial_ctx *ctx, const dial_fit_input *in, doubl
     dial_status status = dial_dbscan_tree_build(ctx, in->x, n, d, manhattan, t);
     dbscan_pass pass = {
         .tree = t, .r = dbscan_radius(eps, manhattan), .min_samples = min_samples, .found = found};
+    /* Without room for the lists (or with min_samples 1: every row core)
+     * the noise pass searches the tree instead: the same answer. */
+    size_t slots = min_samples - 1;
+    if (slots > 0 && n > 0 && slots <= DBSCAN_NEAR_BYTES / sizeof(size_t) / n) {
+        pass.near = dial_malloc_array(ctx, n * slots, sizeof *pass.near);
+        pass.n_near = dial_malloc_array(ctx, n, sizeof *pass.n_near);
+        if (!pass.near || !pass.n_near) {
+            free(pass.near);
+            free(pass.n_near);
+            pass.near = pass.n_near = NULL;
+        }
+    }
     if (status == DIAL_OK) status = dial_parallel_for(ctx, threads, n, dbscan_find_core, &pass);
     if (status == DIAL_OK) {
         *n_core = dbscan_sum(found, threads);
@@ -171,6 +205,8 @@ static dial_status dbscan_cluster(dial_ctx *ctx, const dial_fit_input *in, doubl
         status = dial_parallel_for(ctx, threads, n, dbscan_count_noise, &pass);
     }
     if (status == DIAL_OK) *n_noise = (int64_t)dbscan_sum(found, threads);
+    free(pass.near);
+    free(pass.n_near);
     free(found);
     return status;
 }

@@ -196,14 +196,25 @@ nomem:
 }
 
 /* The node's box is within r of q (the caller checked). The nearer child
- * is counted first, so that a row's count reaches enough soon. */
+ * is counted first, so that a row's count reaches enough soon. While the
+ * count is under enough, found (when not NULL) receives the rows. */
 static size_t dbscan_count(const dbscan_tree *t, size_t node, const double *q, double r,
-                           size_t count, size_t enough) {
+                           size_t count, size_t enough, size_t *found) {
     const dbscan_node *nd = &t->nodes[node];
-    if (dbscan_box_far(t, node, q, r) <= r) return count + (nd->end - nd->start);
+    if (dbscan_box_far(t, node, q, r) <= r) {
+        size_t size = nd->end - nd->start;
+        if (found && count + size < enough)
+            for (size_t p = nd->start; p < nd->end; p++) found[count++] = p;
+        else
+            count += size;
+        return count;
+    }
     if (!nd->left) {
-        for (size_t p = nd->start; p < nd->end && count < enough; p++)
-            count += dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) <= r;
+        for (size_t p = nd->start; p < nd->end && count < enough; p++) {
+            if (dial_dbscan_reduced(q, t->points + p * t->d, t->d, t->manhattan) > r) continue;
+            if (found && count + 1 < enough) found[count] = p;
+            count++;
+        }
         return count;
     }
     double near_left = dbscan_box_near(t, nd->left, q, r);
@@ -212,14 +223,16 @@ static size_t dbscan_count(const dbscan_tree *t, size_t node, const double *q, d
     size_t second = first == nd->left ? nd->right : nd->left;
     double near_second = first == nd->left ? near_right : near_left;
     if ((first == nd->left ? near_left : near_right) <= r)
-        count = dbscan_count(t, first, q, r, count, enough);
-    if (count < enough && near_second <= r) count = dbscan_count(t, second, q, r, count, enough);
+        count = dbscan_count(t, first, q, r, count, enough, found);
+    if (count < enough && near_second <= r)
+        count = dbscan_count(t, second, q, r, count, enough, found);
     return count;
 }
 
-size_t dial_dbscan_tree_count(const dbscan_tree *tree, const double *q, double r, size_t enough) {
+size_t dial_dbscan_tree_count(const dbscan_tree *tree, const double *q, double r, size_t enough,
+                              size_t *found) {
     if (!tree->n_nodes || dbscan_box_near(tree, 0, q, r) > r) return 0;
-    return dbscan_count(tree, 0, q, r, 0, enough);
+    return dbscan_count(tree, 0, q, r, 0, enough, found);
 }
 
 void dial_dbscan_tree_sum_core(dbscan_tree *tree) {

@@ -59,8 +59,12 @@ void dial_dbscan_tree_free(dbscan_tree *tree);
 double dial_dbscan_reduced(const double *a, const double *b, size_t d, bool manhattan);
 
 /* How many rows lie within the reduced radius r of q, counting no further
- * than enough (a row is core once enough are found). */
-size_t dial_dbscan_tree_count(const dbscan_tree *tree, const double *q, double r, size_t enough);
+ * than enough (a row is core once enough are found). found (NULL: not
+ * wanted) has room for enough - 1 tree positions: when the count is under
+ * enough, it holds the positions of all those rows (a row that is not core
+ * has them listed without a second search). */
+size_t dial_dbscan_tree_count(const dbscan_tree *tree, const double *q, double r, size_t enough,
+                              size_t *found);
 
 /* Recounts n_core per node from core; call once core is final. */
 void dial_dbscan_tree_sum_core(dbscan_tree *tree);
