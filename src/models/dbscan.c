@@ -15,9 +15,12 @@
  * training rows gives scikit-learn's labels_ exactly, border rows between
  * two clusters included.
  *
- * The searches (dbscan_tree.c) use a kd-tree and keep no neighbour lists:
- * a count per row that stops at min_samples, a union-find join of the core
- * rows, a lowest-label search for the rest. The file map:
+ * The searches (dbscan_tree.c) use a kd-tree and keep no core row's list
+ * of neighbours (scikit-learn keeps every row's: gigabytes at 100,000 rows
+ * in tight blobs): a count per row that stops at min_samples (listing the
+ * fewer than min_samples rows near a row that is not core, which then
+ * tells noise from border), a union-find join of the core rows, and for
+ * predict a lowest-label search. The file map:
  *   dbscan.c       knobs, fit (core rows, cluster numbers), predict, checks
  *   dbscan_tree.c  the kd-tree and its three radius searches
  */

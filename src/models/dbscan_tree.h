@@ -1,8 +1,8 @@
 /*
  * The radius searches of DBSCAN (internal to src/models/dbscan*.c): a
  * kd-tree over the rows and the three questions DBSCAN asks of it, each
- * answered without listing a row's neighbours, so that memory stays linear
- * in the rows however dense they are (scikit-learn keeps every
+ * answered without listing a core row's neighbours, so that memory stays
+ * linear in the rows however dense they are (scikit-learn keeps every
  * neighbourhood; at 100,000 rows in tight blobs that is gigabytes).
  *
  * Radii are reduced distances: the squared distance for euclidean (as
