@@ -61,8 +61,21 @@ static const char *count_knob_name(const report_study *rs, const dial_model_fami
 
 static long find_knob(const report_study *rs, const char *name) {
     for (size_t k = 0; k < rs->n_knobs; k++)
-        if (strcmp(rs->knobs[k].name, name) == 0 && !rs->knobs[k].categorical) return (long)k;
+        if (strcmp(rs->knobs[k].name, name) == 0) return (long)k;
     return -1;
+}
+
+/* The trial's number of clusters: the knob's value, or when the study
+ * searched a list of values (--space k=2,4,7, a categorical) the number
+ * its choice reads as. */
+static bool trial_count(const report_study *rs, const dial_trial_record *trial, size_t k,
+                        double *count) {
+    if (!report_trial_knob(rs, trial, k, count)) return false;
+    if (!rs->knobs[k].categorical) return true;
+    char *end;
+    const char *text = rs->knobs[k].choices[(size_t)*count];
+    *count = strtod(text, &end);
+    return end != text && *end == '\0' && isfinite(*count);
 }
 
 /* The best complete trial of each (count, line), sorted by line then
@@ -75,7 +88,7 @@ static size_t curve_points(const report_study *rs, size_t x_knob, long line_knob
         const dial_trial_record *trial = &rs->trials.items[i];
         double count, line = 0;
         if (trial->state != DIAL_TRIAL_COMPLETE || !isfinite(trial->value) ||
-            !report_trial_knob(rs, trial, x_knob, &count) ||
+            !trial_count(rs, trial, x_knob, &count) ||
             (line_knob >= 0 && !report_trial_knob(rs, trial, (size_t)line_knob, &line)))
             continue;
         size_t at = 0;
@@ -144,7 +157,8 @@ void report_plot_cluster_curve(report_buf *buf, const report_study *rs) {
     }
     long line_knob = -1;
     for (size_t k = 0; k < rs->n_knobs && line_knob < 0; k++)
-        if (rs->knobs[k].categorical && rs->knobs[k].n_choices > 0) line_knob = (long)k;
+        if (rs->knobs[k].categorical && rs->knobs[k].n_choices > 0 && (long)k != x_knob)
+            line_knob = (long)k;
     curve_point *points;
     size_t n = curve_points(rs, (size_t)x_knob, line_knob, &points);
     if (n == 0) {

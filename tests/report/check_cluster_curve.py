@@ -54,7 +54,8 @@ def expected_points(trials, count_knob, line_knob, metric):
     for t in trials["trials"]:
         if t["state"] != "complete" or t["value"] is None:
             continue
-        key = (t["knobs"][count_knob], t["knobs"][line_knob] if line_knob else None)
+        # a count searched as a list of values (k=2,4,7) is listed as text
+        key = (int(t["knobs"][count_knob]), t["knobs"][line_knob] if line_knob else None)
         best, n = groups.get(key, (None, 0))
         if best is None or better(t["value"], best["value"]):
             best = t

@@ -5,7 +5,8 @@
 # n_components and covariance (one line per covariance). check_cluster_curve.py
 # reads each point's trial and value off the page and compares them with
 # `dial trials --json`; check_report.py renders the pages in headless
-# Chromium (the curve drawn, fitting the window at 1280 and 390 px). A dbscan
+# Chromium (the curve drawn, fitting the window at 1280 and 390 px). k
+# searched as a list (k=2,4,7) is drawn at its numbers too. A dbscan
 # study says why it has no curve; a classification study has none at all.
 # Exits 77 (skipped, with the reason) when chromium is not installed.
 source "$(dirname "$0")/../cli/lib.sh" "$@"
@@ -33,6 +34,14 @@ curve kmeans.html kmeans.json silhouette k
     "text:Elbow curve: the best silhouette of the complete trials at each k (the number of clusters); higher is better." \
     >"$TMP/check.out" || fail "$(cat "$TMP/check.out")"
 passed=$((passed + 1))
+
+# k searched as a list of values: a categorical whose choices are numbers
+"$DIAL" tune kmeans "$MEASURES" --sampler grid --space k=2,4,7 --study listed.db --quiet \
+    >/dev/null || fail "dial tune kmeans k=2,4,7 failed"
+check 0 "" report listed.db -o listed.html
+check 0 "" trials listed.db --json
+keep listed.json
+curve listed.html listed.json silhouette k
 
 "$DIAL" tune gmm "$MEASURES" --metric bic --sampler grid --space n_components=2..4 \
     --space covariance=full,tied,diag,spherical --study gmm.db --quiet >/dev/null ||
@@ -62,7 +71,7 @@ check 0 "" report knn.db -o knn.html
 passed=$((passed + 1))
 
 current="check_report.py"
-"$PYTHON" "$CHECK" kmeans.html:elbow gmm.html:elbow dbscan.html >"$TMP/check.out"
+"$PYTHON" "$CHECK" kmeans.html:elbow listed.html:elbow gmm.html:elbow dbscan.html >"$TMP/check.out"
 status=$?
 if [[ $status -eq 77 ]]; then
     cat "$TMP/check.out"
