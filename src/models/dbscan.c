@@ -169,11 +169,11 @@ static size_t dbscan_sum(const size_t *found, int threads) {
     return sum;
 }
 
-/* Finds the core rows and their clusters, and counts the noise: no
- * neighbour list is kept, each row is asked about at most three times
- * (how many neighbours; which core rows to join; whether any core row is
- * near), so memory is linear in the rows however dense the clusters. The
- * join is one thread's (a union-find); the other two passes use all. */
+/* Finds the core rows and their clusters, and counts the noise: no core
+ * row's neighbour list is kept, each row is asked about at most twice (how
+ * many neighbours; for a core row, which core rows to join), so memory is
+ * linear in the rows however dense the clusters. The join is one thread's
+ * (a union-find); the other two passes use all. */
 static dial_status dbscan_cluster(dial_ctx *ctx, const dial_fit_input *in, double eps,
                                   size_t min_samples, bool manhattan, dbscan_tree *t,
                                   size_t *position, size_t *n_core, int64_t *n_noise) {
