@@ -105,7 +105,10 @@ static void print_knobs_text(const dial_model_family *family, const dial_knobs *
                              const dial_space *space) {
     printf("%s: %s\n", family->name, family->summary);
     printf("tasks: %s%s\n", cli_tasks_text(family->tasks),
-           family->has_proba ? "; predicts class probabilities (--proba)" : "");
+           family->has_proba            ? "; predicts class probabilities (--proba)"
+           : family->cluster_proba_knob ? "; predicts each row's probability of every cluster, "
+                                          "its responsibilities (--proba)"
+                                        : "");
     printf("\nKnobs (set with -s NAME=VALUE)\n");
     cli_table table;
     cli_table_init(&table, 6);
@@ -238,11 +241,11 @@ static json_t *knobs_json(const dial_model_family *family, const dial_knobs *kno
     bool nonparametric = !family->params || !family->n_params;
     size_t n_pipeline;
     const dial_param_doc *pipeline = dial_pipeline_params(&n_pipeline);
-    json_t *object =
-        json_pack("{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:b}", "model", family->name, "summary",
-                  family->summary, "tasks", tasks, "proba", family->has_proba, "knobs", list,
-                  "parameters", params_json(family->params, family->n_params), "preprocess",
-                  params_json(pipeline, n_pipeline), "nonparametric", nonparametric);
+    json_t *object = json_pack(
+        "{s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:b}", "model", family->name, "summary",
+        family->summary, "tasks", tasks, "proba", family->has_proba || family->cluster_proba_knob,
+        "knobs", list, "parameters", params_json(family->params, family->n_params), "preprocess",
+        params_json(pipeline, n_pipeline), "nonparametric", nonparametric);
     if (object && nonparametric && family->nonparametric_doc)
         json_object_set_new(object, "nonparametric_doc", json_string(family->nonparametric_doc));
     return object;

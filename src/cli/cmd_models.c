@@ -31,8 +31,9 @@ static json_t *models_json(void) {
         if (family->tasks & DIAL_TASK_BIT(DIAL_TASK_CLUSTERING))
             json_array_append_new(tasks, json_string("clustering"));
         json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:s}", "name", family->name, "tasks",
-                                              tasks, "proba", family->has_proba, "summary",
-                                              family->summary));
+                                              tasks, "proba",
+                                              family->has_proba || family->cluster_proba_knob,
+                                              "summary", family->summary));
     }
     return list;
 }

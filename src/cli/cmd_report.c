@@ -364,6 +364,7 @@ static int study_page(dial_ctx *ctx, const cli_options *opts, const char *path) 
     settings_section(&page, &rs);
     report_puts(&page, "<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"plots\">\n");
     report_plot_history(&page, &rs);
+    report_plot_cluster_curve(&page, &rs);
     report_plot_intermediate(&page, &rs);
     report_plot_parallel(&page, &rs);
     report_plot_contour(&page, &rs);

@@ -297,8 +297,14 @@ static void print_text(const char *model_path, const char *data_path, const dial
     else
         printf("%s (%s) on %s: %zu rows, target %s\n", family->name, model_path, data_path,
                outcome->n_rows, data->target_name);
+    /* One column for the values, however long the longest name
+     * (normalized_mutual_info is 22 characters). */
+    int width = 18;
     for (size_t k = 0; k < n_metrics; k++)
-        printf("  %-18s %.4f\n", dial_metric_name(metrics[k]), outcome->values[k]);
+        if ((int)strlen(dial_metric_name(metrics[k])) > width)
+            width = (int)strlen(dial_metric_name(metrics[k]));
+    for (size_t k = 0; k < n_metrics; k++)
+        printf("  %-*s %.4f\n", width, dial_metric_name(metrics[k]), outcome->values[k]);
     if (opts->n_metrics == 0 && dial_model_get_task(model) == DIAL_TASK_CLASSIFICATION &&
         !model_gives_proba(model)) {
         if (family->has_proba && family->proba_knob)

@@ -3,8 +3,8 @@
  * once (a snapshot, also of a running study), the identity the study was
  * created with, the searched knobs with their scales and categories, the
  * knob importance (or why there is none), and the counts. Internal to
- * cmd_report.c, report_study.c, report_study_plots.c, report_contour.c and
- * report_model.c.
+ * cmd_report.c, report_study.c, report_study_plots.c, report_contour.c,
+ * report_cluster_curve.c and report_model.c.
  */
 #ifndef DIAL_CLI_REPORT_STUDY_H
 #define DIAL_CLI_REPORT_STUDY_H
@@ -100,6 +100,9 @@ void report_plot_slices(report_buf *buf, const report_study *rs);
 void report_plot_contour(report_buf *buf, const report_study *rs);
 void report_plot_importance(report_buf *buf, const report_study *rs);
 void report_plot_intermediate(report_buf *buf, const report_study *rs);
+/* A clustering study's elbow curve (report_cluster_curve.c): its metric
+ * against the number of clusters; nothing for a study of another kind. */
+void report_plot_cluster_curve(report_buf *buf, const report_study *rs);
 
 /* The model page (report_model.c): returns an exit status after writing
  * it to output or printing one error line. */

@@ -9,10 +9,20 @@
  * grown depth first.
  *
  * What it keeps: the core rows and their clusters (nothing else decides a
- * new row's cluster). predict gives a new row the cluster of the nearest
- * core row within eps, else -1 (noise). The neighbourhoods are found by
- * brute force, n^2 distances: fine for thousands of rows, slow for
- * hundreds of thousands.
+ * new row's cluster). predict gives a row the lowest cluster among the core
+ * rows within eps, else -1 (noise): the rule by which scikit-learn's fit
+ * labels a border row (the first cluster to reach it), so predicting the
+ * training rows gives scikit-learn's labels_ exactly, border rows between
+ * two clusters included.
+ *
+ * The searches (dbscan_tree.c) use a kd-tree and keep no core row's list
+ * of neighbours (scikit-learn keeps every row's: gigabytes at 100,000 rows
+ * in tight blobs): a count per row that stops at min_samples (listing the
+ * fewer than min_samples rows near a row that is not core, which then
+ * tells noise from border), a union-find join of the core rows, and for
+ * predict a lowest-label search. The file map:
+ *   dbscan.c       knobs, fit (core rows, cluster numbers), predict, checks
+ *   dbscan_tree.c  the kd-tree and its three radius searches
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "dial/model.h"
+#include "models/dbscan_tree.h"
 #include "models/learned_check.h"
 
 static const char *const dbscan_metric_choices[] = {"euclidean", "manhattan", NULL};
@@ -67,70 +78,140 @@ static const dial_param_doc dbscan_params[] = {
     {"n_noise", "1", "the training rows that were noise (-1)"},
 };
 
-static double dbscan_distance(const double *a, const double *b, size_t d, bool manhattan) {
-    double sum = 0;
-    if (manhattan) {
-        for (size_t j = 0; j < d; j++) sum += fabs(a[j] - b[j]);
-        return sum;
+/* The radius as the tree compares it (see dbscan_tree.h). */
+static double dbscan_radius(double eps, bool manhattan) { return manhattan ? eps : eps * eps; }
+
+/* Numbers the clusters as scikit-learn's dbscan_inner does, which starts a
+ * cluster at each core row not yet in one, in the rows' order: cluster c
+ * is the set of joined core rows whose first row comes c-th. */
+static void dbscan_number(dbscan_tree *t, size_t *position) {
+    for (size_t p = 0; p < t->n; p++) position[t->order[p]] = p;
+    int64_t clusters = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t p = position[i];
+        if (!t->core[p]) continue;
+        size_t root = dial_dbscan_tree_find(t, p);
+        if (t->label[root] == DBSCAN_NO_LABEL) t->label[root] = clusters++;
+        t->label[p] = t->label[root];
     }
-    for (size_t j = 0; j < d; j++) sum += (a[j] - b[j]) * (a[j] - b[j]);
-    return sqrt(sum);
 }
 
-/* Rows within eps of each row (CSR: offsets n + 1, neighbours). */
-typedef struct dbscan_graph {
-    size_t *offsets, *neighbours;
-} dbscan_graph;
+/* The searches that read the tree only, split over the context's threads:
+ * each row's answer is its own, so the result is the same on any number
+ * of threads. */
+typedef struct dbscan_pass {
+    dbscan_tree *tree;
+    double r;
+    size_t min_samples;
+    size_t *found;   /* per worker: core rows (find_core) or noise rows (count_noise) */
+    size_t *near;    /* NULL, or min_samples - 1 slots per tree position: the rows */
+    size_t *n_near;  /* within r of a row that is not core, and how many */
+    const double *x; /* predict: the rows */
+    double *value;   /* predict: their clusters */
+} dbscan_pass;
 
-static dial_status dbscan_neighbours(dial_ctx *ctx, const dial_fit_input *in, double eps,
-                                     bool manhattan, dbscan_graph *g) {
-    size_t n = in->n_rows, d = in->n_features, capacity = n ? n : 1, used = 0;
-    g->offsets = dial_malloc_array(ctx, n + 1, sizeof *g->offsets);
-    g->neighbours = dial_malloc_array(ctx, capacity, sizeof *g->neighbours);
-    if (!g->offsets || !g->neighbours)
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        g->offsets[i] = used;
-        for (size_t j = 0; j < n; j++) {
-            if (dbscan_distance(in->x + i * d, in->x + j * d, d, manhattan) > eps) continue;
-            if (used == capacity) {
-                size_t *more = dial_realloc_array(ctx, g->neighbours, capacity * 2, sizeof *more);
-                if (!more) return dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
-                g->neighbours = more;
-                capacity *= 2;
-            }
-            g->neighbours[used++] = j;
-        }
+/* The neighbour lists of rows that are not core hold fewer than
+ * min_samples rows each, so they cost at most n x (min_samples - 1)
+ * indices; past this many bytes (a huge min_samples) the noise is found by
+ * a second search instead. */
+#define DBSCAN_NEAR_BYTES ((size_t)256 << 20)
+
+static dial_status dbscan_find_core(void *arg, size_t begin, size_t end, int worker) {
+    dbscan_pass *pass = arg;
+    dbscan_tree *t = pass->tree;
+    size_t slots = pass->min_samples - 1;
+    for (size_t p = begin; p < end; p++) {
+        size_t *near = pass->near ? pass->near + p * slots : NULL;
+        size_t count =
+            dial_dbscan_tree_count(t, t->points + p * t->d, pass->r, pass->min_samples, near);
+        t->core[p] = count >= pass->min_samples;
+        pass->found[worker] += t->core[p];
+        if (pass->near) pass->n_near[p] = t->core[p] ? 0 : count;
     }
-    g->offsets[n] = used;
     return DIAL_OK;
 }
 
-/* scikit-learn's dbscan_inner: each unlabelled core row starts a cluster,
- * grown depth first through core rows. */
-static dial_status dbscan_label(dial_ctx *ctx, const dbscan_graph *g, const bool *core, size_t n,
-                                int64_t *labels) {
-    size_t *stack = dial_malloc_array(ctx, g->offsets[n] + 1, sizeof *stack);
-    if (!stack) return dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
-    for (size_t i = 0; i < n; i++) labels[i] = -1;
-    int64_t cluster = 0;
-    for (size_t start = 0; start < n; start++) {
-        if (labels[start] != -1 || !core[start]) continue;
-        size_t top = 0, i = start;
-        for (;;) {
-            if (labels[i] == -1) {
-                labels[i] = cluster;
-                if (core[i])
-                    for (size_t at = g->offsets[i]; at < g->offsets[i + 1]; at++)
-                        if (labels[g->neighbours[at]] == -1) stack[top++] = g->neighbours[at];
-            }
-            if (top == 0) break;
-            i = stack[--top];
+/* A row that is not core is noise unless a core row is within eps: among
+ * the rows its count listed, or else by a search of the tree. */
+static dial_status dbscan_count_noise(void *arg, size_t begin, size_t end, int worker) {
+    dbscan_pass *pass = arg;
+    const dbscan_tree *t = pass->tree;
+    size_t slots = pass->min_samples - 1;
+    for (size_t p = begin; p < end; p++) {
+        if (t->core[p]) continue;
+        bool noise = true;
+        if (pass->near) {
+            for (size_t i = 0; i < pass->n_near[p] && noise; i++)
+                noise = !t->core[pass->near[p * slots + i]];
+        } else {
+            noise =
+                dial_dbscan_tree_lowest_label(t, t->points + p * t->d, pass->r) == DBSCAN_NO_LABEL;
         }
-        cluster++;
+        pass->found[worker] += noise;
     }
-    free(stack);
     return DIAL_OK;
+}
+
+static dial_status dbscan_assign(void *arg, size_t begin, size_t end, int worker) {
+    (void)worker;
+    dbscan_pass *pass = arg;
+    const dbscan_tree *t = pass->tree;
+    for (size_t i = begin; i < end; i++) {
+        int64_t label = dial_dbscan_tree_lowest_label(t, pass->x + i * t->d, pass->r);
+        pass->value[i] = label == DBSCAN_NO_LABEL ? -1.0 : (double)label;
+    }
+    return DIAL_OK;
+}
+
+static size_t dbscan_sum(const size_t *found, int threads) {
+    size_t sum = 0;
+    for (int w = 0; w < threads; w++) sum += found[w];
+    return sum;
+}
+
+/* Finds the core rows and their clusters, and counts the noise: no core
+ * row's neighbour list is kept, each row is asked about at most twice (how
+ * many neighbours; for a core row, which core rows to join), so memory is
+ * linear in the rows however dense the clusters. The join is one thread's
+ * (a union-find); the other two passes use all. */
+static dial_status dbscan_cluster(dial_ctx *ctx, const dial_fit_input *in, double eps,
+                                  size_t min_samples, bool manhattan, dbscan_tree *t,
+                                  size_t *position, size_t *n_core, int64_t *n_noise) {
+    size_t n = in->n_rows, d = in->n_features;
+    int threads = dial_ctx_threads(ctx);
+    size_t *found = dial_calloc(ctx, (size_t)threads, sizeof *found);
+    if (!found) return dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
+    dial_status status = dial_dbscan_tree_build(ctx, in->x, n, d, manhattan, t);
+    dbscan_pass pass = {
+        .tree = t, .r = dbscan_radius(eps, manhattan), .min_samples = min_samples, .found = found};
+    /* Without room for the lists (or with min_samples 1: every row core)
+     * the noise pass searches the tree instead: the same answer. */
+    size_t slots = min_samples - 1;
+    if (slots > 0 && n > 0 && slots <= DBSCAN_NEAR_BYTES / sizeof(size_t) / n) {
+        pass.near = dial_malloc_array(ctx, n * slots, sizeof *pass.near);
+        pass.n_near = dial_malloc_array(ctx, n, sizeof *pass.n_near);
+        if (!pass.near || !pass.n_near) {
+            free(pass.near);
+            free(pass.n_near);
+            pass.near = pass.n_near = NULL;
+        }
+    }
+    if (status == DIAL_OK) status = dial_parallel_for(ctx, threads, n, dbscan_find_core, &pass);
+    if (status == DIAL_OK) {
+        *n_core = dbscan_sum(found, threads);
+        dial_dbscan_tree_sum_core(t);
+        for (size_t p = 0; p < n; p++)
+            if (t->core[p]) dial_dbscan_tree_join(t, p, pass.r);
+        dbscan_number(t, position);
+        dial_dbscan_tree_sum_labels(t);
+        memset(found, 0, (size_t)threads * sizeof *found);
+        status = dial_parallel_for(ctx, threads, n, dbscan_count_noise, &pass);
+    }
+    if (status == DIAL_OK) *n_noise = (int64_t)dbscan_sum(found, threads);
+    free(pass.near);
+    free(pass.n_near);
+    free(found);
+    return status;
 }
 
 static dial_status dbscan_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
@@ -148,17 +229,12 @@ static dial_status dbscan_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     double eps = dial_knobs_float(knobs, "eps");
     size_t min_samples = (size_t)dial_knobs_int(knobs, "min_samples");
     bool manhattan = strcmp(dial_knobs_choice(knobs, "metric"), "manhattan") == 0;
-    dbscan_graph g = {NULL, NULL};
-    bool *core = dial_calloc(ctx, n ? n : 1, sizeof *core);
-    int64_t *labels = dial_malloc_array(ctx, n ? n : 1, sizeof *labels);
-    dial_status status = core && labels ? dbscan_neighbours(ctx, in, eps, manhattan, &g)
-                                        : dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
-    size_t n_core = 0;
-    for (size_t i = 0; status == DIAL_OK && i < n; i++) {
-        core[i] = g.offsets[i + 1] - g.offsets[i] >= min_samples;
-        n_core += core[i];
-    }
-    if (status == DIAL_OK) status = dbscan_label(ctx, &g, core, n, labels);
+    dbscan_tree t = {0};
+    size_t *position = dial_malloc_array(ctx, n ? n : 1, sizeof *position), n_core = 0;
+    int64_t n_noise = 0;
+    dial_status status = position ? dbscan_cluster(ctx, in, eps, min_samples, manhattan, &t,
+                                                   position, &n_core, &n_noise)
+                                  : dial_fail(ctx, DIAL_ERR_NOMEM, "dbscan: out of memory");
     size_t shape[2] = {n_core, d}, one = 1;
     double *rows = NULL;
     int64_t *core_labels = NULL, *noise = NULL;
@@ -169,16 +245,16 @@ static dial_status dbscan_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                                   (void **)&core_labels);
     if (status == DIAL_OK)
         status = dial_tensors_add(ctx, learned, "n_noise", DIAL_I64, 1, &one, (void **)&noise);
+    if (status == DIAL_OK) *noise = n_noise;
+    /* the core rows in the order of the training rows */
     for (size_t i = 0, at = 0; status == DIAL_OK && i < n; i++) {
-        *noise += labels[i] == -1;
-        if (!core[i]) continue;
-        memcpy(rows + at * d, in->x + i * d, d * sizeof *rows);
-        core_labels[at++] = labels[i];
+        size_t p = position[i];
+        if (!t.core[p]) continue;
+        memcpy(rows + at * d, t.points + p * d, d * sizeof *rows);
+        core_labels[at++] = t.label[p];
     }
-    free(g.offsets);
-    free(g.neighbours);
-    free(core);
-    free(labels);
+    free(position);
+    dial_dbscan_tree_free(&t);
     return status;
 }
 
@@ -238,28 +314,29 @@ static dial_status dbscan_predict(dial_ctx *ctx, const dial_knobs *knobs,
     dial_status status = dbscan_core(ctx, learned, d, &rows, &labels, &n_core);
     if (status != DIAL_OK) return status;
     if (out->proba) return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "dbscan has no probabilities");
+    for (size_t i = 0; i < in->n_rows * d; i++)
+        if (!isfinite(in->x[i]))
+            return dial_fail(ctx, DIAL_ERR_DATA,
+                             "dbscan: input %zu of row %zu is %g; impute missing values first "
+                             "(the impute knob)",
+                             i % d, i / d, in->x[i]);
     double eps = dial_knobs_float(knobs, "eps");
     bool manhattan = strcmp(dial_knobs_choice(knobs, "metric"), "manhattan") == 0;
-    for (size_t i = 0; i < in->n_rows; i++) {
-        const double *row = in->x + i * d;
-        for (size_t j = 0; j < d; j++)
-            if (!isfinite(row[j]))
-                return dial_fail(ctx, DIAL_ERR_DATA,
-                                 "dbscan: input %zu of row %zu is %g; impute missing values first "
-                                 "(the impute knob)",
-                                 j, i, row[j]);
-        double best = INFINITY;
-        int64_t label = -1;
-        for (size_t c = 0; c < n_core; c++) {
-            double dist = dbscan_distance(row, rows + c * d, d, manhattan);
-            if (dist <= eps && dist < best) {
-                best = dist;
-                label = labels[c];
-            }
-        }
-        out->value[i] = (double)label;
+    /* The tree of the core rows is built here, from what the model keeps,
+     * so a loaded model predicts exactly as the fitted one. */
+    dbscan_tree t = {0};
+    status = dial_dbscan_tree_build(ctx, rows, n_core, d, manhattan, &t);
+    if (status != DIAL_OK) return status;
+    for (size_t p = 0; p < n_core; p++) {
+        t.core[p] = true;
+        t.label[p] = labels[t.order[p]];
     }
-    return DIAL_OK;
+    dial_dbscan_tree_sum_labels(&t);
+    dbscan_pass pass = {
+        .tree = &t, .r = dbscan_radius(eps, manhattan), .x = in->x, .value = out->value};
+    status = dial_parallel_for(ctx, dial_ctx_threads(ctx), in->n_rows, dbscan_assign, &pass);
+    dial_dbscan_tree_free(&t);
+    return status;
 }
 
 const dial_model_family dial_model_dbscan = {

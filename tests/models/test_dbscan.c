@@ -44,6 +44,20 @@ static const dbscan_case cases[] = {
      "201012-20-020-0120-0-011211-00221-10020-21-1000021021--00-0-1-1001-0000000210-201001-21--"
      "0-00000212210-020201--0--0102020200201-202002011-11201100--1211-21-0000202100020-01220000"
      "001-11000011--002-2-012-20000-00-"},
+    /* Border rows within eps of core rows of two clusters: scikit-learn
+     * gives them the first cluster to reach them (the lower number), not
+     * the cluster of their nearest core row. */
+    {"data/iris.csv", "species", "scale=none", "eps=0.3", "min_samples=10", "metric=euclidean", 8,
+     "01110--010-01----0-0-0---100011---00-0100-1--101-0-------------------------------------"
+     "---------------------------------------------------------------"},
+    {"data/iris.csv", "species", "scale=none", "eps=0.7", "min_samples=10", "metric=manhattan", 47,
+     "00000000000000--000000-000000000000000000-00000000222111--11-1-1-211-1-1-111221-111-112-"
+     "11111-1111-1--------------------------------------1-----------"},
+    {"data/wine.csv", "cultivar", "scale=standard", "eps=2.5", "min_samples=8", "metric=euclidean",
+     100,
+     "0000000000000-00000000000-000000000000000000000000-00000000--1000000----0-000---0000-"
+     "0000000000--00-000000000--0-00-00-00----00-00-111011111111111111111111111--11111111111111"
+     "1111"},
 };
 
 static char label_char(double label) {
@@ -54,9 +68,8 @@ static char label_char(double label) {
 /* Fitted through the pipeline (scaling included): as many core rows as
  * scikit-learn finds, and every training row, predicted, gets
  * scikit-learn's label: a core row its cluster, noise -1, and a border row
- * the cluster of its nearest core row (in these sets no border row is
- * within eps of two clusters, where DBSCAN's label would depend on the
- * order clusters grow in). */
+ * the lowest cluster among the core rows within eps (the first to reach it
+ * as scikit-learn grows the clusters in the order of their numbers). */
 static void test_dbscan_labels_equal_scikit_learns(void **state) {
     (void)state;
     for (size_t s = 0; s < sizeof cases / sizeof cases[0]; s++) {
@@ -92,6 +105,71 @@ static void test_dbscan_labels_equal_scikit_learns(void **state) {
         free(value);
         free(x);
         dial_tensors_clear(&learned);
+        dial_model_free(model);
+        dial_knobs_free(&knobs);
+        dial_dataset_free(data);
+        dial_table_free(table);
+        dial_ctx_free(ctx);
+    }
+}
+
+typedef struct dbscan_large_case {
+    const char *path, *target, *eps, *min_samples, *metric;
+    long n_core, n_clusters, n_noise;
+    long long checksum; /* sum over rows of (row + 1) * (label + 1) */
+} dbscan_large_case;
+
+/* From the second part of reference_dbscan.py: raw features, thousands of
+ * rows, tens of clusters, and (whole-number features) many distances
+ * exactly eps, where the kd-tree's shortcuts must decide as scikit-learn. */
+static const dbscan_large_case large_cases[] = {
+    {"data/letter_2000.csv", "lettr", "eps=4", "min_samples=5", "metric=euclidean", 1029, 43, 631,
+     10216162},
+    {"data/letter_2000.csv", "lettr", "eps=8", "min_samples=5", "metric=manhattan", 489, 53, 1231,
+     13184123},
+    {"data/shuttle_3classes.csv", "Class", "eps=6", "min_samples=5", "metric=euclidean", 1219, 33,
+     488, 5922457},
+    {"data/digits.csv", "digit", "eps=18.5", "min_samples=5", "metric=euclidean", 638, 25, 775,
+     6090704},
+    {"data/digits.csv", "digit", "eps=80", "min_samples=10", "metric=manhattan", 245, 16, 1149,
+     3082310},
+};
+
+/* Fitted and predicted through the pipeline on the training rows: the core
+ * rows, the clusters, the noise and every label are scikit-learn's. */
+static void test_dbscan_labels_equal_scikit_learns_on_larger_sets(void **state) {
+    (void)state;
+    for (size_t s = 0; s < sizeof large_cases / sizeof large_cases[0]; s++) {
+        const dbscan_large_case *c = &large_cases[s];
+        dial_ctx *ctx = test_ctx();
+        dial_table *table = NULL;
+        dial_dataset *data = test_load_dataset(ctx, c->path, c->target, &table);
+        dial_knobs knobs = test_knobs(
+            ctx, &dial_model_dbscan,
+            (const char *const[]){"scale=none", c->eps, c->min_samples, c->metric, NULL});
+        dial_view all = dial_view_all(data);
+        dial_model *model = NULL;
+        assert_dial_ok(ctx, dial_model_fit(ctx, &dial_model_dbscan, &knobs, &all, &model));
+        const dial_tensors *learned = dial_model_get_tensors(model);
+        const dial_tensor *core = dial_tensors_find(learned, "core_rows");
+        const int64_t *noise = dial_tensors_find(learned, "n_noise")->data;
+        double *value = malloc(data->n_rows * sizeof *value);
+        assert_dial_ok(ctx, dial_model_predict(ctx, model, &all, value, NULL));
+        long long checksum = 0;
+        long clusters = 0, n_noise = 0;
+        for (size_t i = 0; i < data->n_rows; i++) {
+            checksum += (long long)(i + 1) * ((long long)value[i] + 1);
+            if (value[i] + 1 > clusters) clusters = (long)value[i] + 1;
+            n_noise += value[i] < 0;
+        }
+        if ((long)core->shape[0] != c->n_core || clusters != c->n_clusters ||
+            n_noise != c->n_noise || *noise != c->n_noise || checksum != c->checksum)
+            fail_msg("%s %s %s: dial core %zu clusters %ld noise %ld (fit %lld) checksum %lld; "
+                     "sklearn core %ld clusters %ld noise %ld checksum %lld",
+                     c->path, c->eps, c->metric, core->shape[0], clusters, n_noise,
+                     (long long)*noise, checksum, c->n_core, c->n_clusters, c->n_noise,
+                     c->checksum);
+        free(value);
         dial_model_free(model);
         dial_knobs_free(&knobs);
         dial_dataset_free(data);
@@ -154,6 +232,7 @@ static void test_a_dbscan_model_survives_its_file(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dbscan_labels_equal_scikit_learns),
+        cmocka_unit_test(test_dbscan_labels_equal_scikit_learns_on_larger_sets),
         cmocka_unit_test(test_a_dbscan_model_survives_its_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
