@@ -181,10 +181,22 @@ void cli_format_double(double value, char *buf, size_t size) {
         snprintf(buf, size, value > 0 ? "inf" : "-inf");
         return;
     }
-    /* The fewest significant digits that read back as the same double. */
+    /* The fewest significant digits that read back as the same double;
+     * then, for a number of everyday size, the same without an exponent:
+     * the shortest form of 10 is 1e+01, which a reader of a prediction or
+     * a CSV column does not expect. */
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(buf, size, "%.*g", precision, value);
-        if (strtod(buf, NULL) == value) return;
+        if (strtod(buf, NULL) == value) break;
+    }
+    if (!strchr(buf, 'e') || fabs(value) < 1e-4 || fabs(value) >= 1e16) return;
+    char plain[64];
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(plain, sizeof plain, "%.*g", precision, value);
+        if (!strchr(plain, 'e') && strtod(plain, NULL) == value) {
+            snprintf(buf, size, "%s", plain);
+            return;
+        }
     }
 }
 
