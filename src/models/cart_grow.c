@@ -135,12 +135,12 @@ static int64_t cart_tree_add(const dial_ctx *ctx, dial_cart_tree *tree, size_t n
  * count of its side moves on, so no branch waits on a coin toss. */
 static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
                            const cart_split *split, size_t start, size_t end) {
-    const uint16_t *column = data->codes + split->feature * data->n_rows;
+    const uint16_t *column = dial_cart_column(data, split->feature);
     uint32_t *samples = ws->samples + start, *right = ws->order_tmp;
     size_t n_left = 0, n_right = 0;
     bool category = data->block[split->feature] >= 0;
     for (size_t i = 0; i < end - start; i++) {
-        uint32_t row = samples[i], code = column[row];
+        uint32_t row = samples[i], code = dial_cart_code(data, column, split->feature, row);
         size_t goes_left = category ? (size_t)(ws->split_bits[code / 64] >> (code % 64) & 1)
                                     : code <= split->code_left;
         samples[n_left] = row;

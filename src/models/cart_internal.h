@@ -112,6 +112,10 @@ typedef struct cart_split {
 
 static inline double cart_xlogx(double v) { return v > 0 ? v * log(v) : 0; }
 
+/* Checks the task, the rows' count and targets, and the values of dense
+ * rows (in->x; sparse rows are checked as they are binned). */
+dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in);
+
 /* Grows tree's arrays to hold capacity nodes; false when out of memory. */
 bool dial_cart_tree_reserve(const dial_ctx *ctx, dial_cart_tree *tree, size_t capacity);
 

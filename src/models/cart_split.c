@@ -102,12 +102,12 @@ void dial_cart_node_stats(dial_cart_workspace *ws, const dial_cart_data *data,
  * is constant in the node. */
 static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
                            size_t start, size_t n) {
-    const uint16_t *column = data->codes + f * data->n_rows;
+    const uint16_t *column = dial_cart_column(data, f);
     const uint32_t *samples = ws->samples + start;
     uint16_t *codes = ws->node_codes;
     unsigned lo = UINT16_MAX, hi = 0;
     for (size_t k = 0; k < n; k++) {
-        unsigned c = column[samples[k]];
+        unsigned c = dial_cart_code(data, column, f, samples[k]);
         codes[k] = (uint16_t)c;
         if (c < lo) lo = c;
         if (c > hi) hi = c;

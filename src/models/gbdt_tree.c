@@ -275,9 +275,32 @@ tree_partition_avx512(const uint8_t *codes, unsigned missing, unsigned bin, unsi
 
 /* Splits rows[0 .. m) stably by the node's split. Returns the number going
  * left, which come first. */
+/* The same on sparse rows: each row's code found among its entries. */
+static uint32_t tree_partition_sparse(const dial_gbdt_bins *bins, const dial_gbdt_sparse_rows *s,
+                                      const dial_gbdt_node *node, uint32_t *rows, uint32_t *tmp,
+                                      uint32_t m) {
+    uint32_t f = (uint32_t)node->feature;
+    unsigned missing = bins->n_values[f], zero = bins->zero_code[f];
+    uint32_t n_left = 0, n_right = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = rows[i];
+        unsigned code = dial_gbdt_sparse_code(s, bins->zero_code, r, f);
+        unsigned left = code == missing ? node->default_left
+                        : code == zero  ? node->zero_left
+                                        : code <= node->bin;
+        rows[n_left] = r;
+        tmp[n_right] = r;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + n_left, tmp, n_right * sizeof *rows);
+    return n_left;
+}
+
 static uint32_t tree_partition(const dial_gbdt_grower *g, const dial_gbdt_tree_input *in,
                                const dial_gbdt_node *node, uint32_t *rows, uint32_t *tmp,
                                uint32_t m) {
+    if (in->data.sparse) return tree_partition_sparse(g->bins, in->data.sparse, node, rows, tmp, m);
     const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
     unsigned missing = g->bins->n_values[node->feature];
     if (g->bins->levels && g->bins->levels[node->feature])
@@ -304,6 +327,15 @@ static dial_status tree_build_items(void *arg, size_t begin, size_t end, int wor
         /* rows 0 .. m-1 (ascending and distinct, they are exactly those
          * when the last is m-1) read codes and derivatives straight */
         if (m > 0 && rows[m - 1] == m - 1) rows = NULL;
+        if (in->data.sparse) {
+            /* an item is a whole node: its rows' entries are read once */
+            uint32_t *held = dial_malloc(g->ctx, (g->bins->n_features + 1) * sizeof *held);
+            if (!held) return DIAL_ERR_NOMEM;
+            dial_gbdt_hist_build_sparse(&in->data, in->features, in->n_features, rows, m, node->sum,
+                                        held, g->hist[item->node]);
+            free(held);
+            continue;
+        }
         dial_gbdt_hist_build(&in->data, in->features + item->first, item->count, rows, m,
                              g->hist[item->node]);
     }
@@ -348,6 +380,11 @@ static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g
     for (size_t c = 0; c < n; c++) {
         int32_t id = nodes[c];
         if (g->sibling[id]) continue;
+        if (in->data.sparse) {
+            g->items[g->n_items++] = (tree_item){id, 0, (uint32_t)in->n_features};
+            work += g->n_slots; /* at least: every slot is cleared */
+            continue;
+        }
         for (size_t q = 0; q < groups; q++) {
             uint32_t first = (uint32_t)(q * TREE_FEATURE_GROUP);
             uint32_t count =
@@ -405,6 +442,7 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
         node->feature = s->feature;
         node->bin = s->bin;
         node->default_left = s->default_left;
+        node->zero_left = s->zero_left;
         node->gain = s->gain;
         memcpy(node->bits, s->bits, sizeof node->bits);
         uint32_t n_left = tree_partition(g, g->in, node, g->rows + node->begin,
