@@ -58,13 +58,28 @@ typedef struct dial_gbdt_hist_input {
 void dial_gbdt_hist_build(const dial_gbdt_hist_input *in, const uint32_t *features,
                           size_t n_features, const uint32_t *rows, size_t m, dial_gbdt_sum *hist);
 
-/* The same on sparse rows (in->sparse): one pass over the entries of the
- * rows, then each feature's zero bin is the node's total (sum) minus its
- * other bins, set to exactly nothing when every row had an entry. Every
- * slot of hist is written; held is scratch for one count per feature. */
+/* What a sparse histogram's rows held, per feature: entries, and their
+ * smallest and largest codes (valid where held > 0). */
+typedef struct dial_gbdt_sparse_seen {
+    uint32_t *held;
+    uint8_t *lo, *hi;
+} dial_gbdt_sparse_seen;
+
+/* The same on sparse rows (in->sparse), into hist and seen, which are
+ * zero on entry: one pass over the entries of the rows, then the zero bin
+ * of each of features[0 .. n_features) with entries in the rows is the
+ * node's total (sum) minus its other bins, set to exactly nothing when
+ * every row had an entry. A feature without entries in the rows (held 0)
+ * has every row in its zero bin and its slots left empty: no split. Only
+ * the slots from lo to hi and the zero bin of a feature with entries are
+ * written, so dial_gbdt_hist_clear_sparse zeroes them again at a cost in
+ * those, not in every slot. */
 void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, const uint32_t *features,
                                  size_t n_features, const uint32_t *rows, size_t m,
-                                 dial_gbdt_sum sum, uint32_t *held, dial_gbdt_sum *hist);
+                                 dial_gbdt_sum sum, dial_gbdt_sparse_seen *seen,
+                                 dial_gbdt_sum *hist);
+void dial_gbdt_hist_clear_sparse(const dial_gbdt_bins *bins, dial_gbdt_sparse_seen *seen,
+                                 dial_gbdt_sum *hist);
 
 /* parent -= child over the slots of features[0 .. n_features): what is left
  * is the histogram of the parent's other child. */

@@ -162,7 +162,8 @@ static dial_gbdt_split split_category(const dial_gbdt_split_params *p, const dia
  * rows do not have go where their value would (z <= b), missing values to the heavier side, as
  * above. */
 static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
-                                    uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total) {
+                                    uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                    unsigned lo, unsigned hi) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
                                                                        : SPLIT_MIN_GAIN,
                             .feature = -1};
@@ -170,9 +171,10 @@ static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_
     unsigned n_values = bins->n_values[f], z = bins->zero_code[f];
     dial_gbdt_sum zero = h[z], missing = h[n_values];
     bool has_zero = zero.h > 0, has_missing = missing.h > 0;
-    unsigned first = 0, last = n_values;
-    while (first < n_values && (first == z || !(h[first].h > 0))) first++;
-    if (first == n_values) return best; /* no value but 0 (and missing): nothing to cut */
+    /* the bins outside lo .. hi hold no row: no need to look at them */
+    unsigned first = lo, last = hi < n_values ? hi + 1 : n_values;
+    while (first < last && (first == z || !(h[first].h > 0))) first++;
+    if (first == last) return best; /* no value but 0 (and missing): nothing to cut */
     while (last - 1 == z || !(h[last - 1].h > 0)) last--;
     last--;
     unsigned begin = first > 0 ? first - 1 : 0;
@@ -187,10 +189,13 @@ static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_
             if (ml) left.g += missing.g, left.h += missing.h;
             bool held_left = (zl && has_zero) || (ml && has_missing);
             bool held_right = (!zl && has_zero) || (!ml && has_missing);
-            for (unsigned b = 0; b < begin; b++)
+            for (unsigned b = lo; b < begin; b++)
                 if (b != z) left.g += h[b].g, left.h += h[b].h;
             for (unsigned b = begin; b <= last; b++) {
                 if (b != z) left.g += h[b].g, left.h += h[b].h;
+                /* a bin without rows (most of them, deep in a tree) moves
+                 * no row: its cut is the one before it */
+                if (b > begin && (b == z || !(h[b].h > 0))) continue;
                 if (!(held_left || b >= first) || !(held_right || b < last)) continue;
                 double right_g = total.g - left.g, right_h = total.h - left.h;
                 if (left.h < mcw || right_h < mcw) continue;
@@ -216,6 +221,15 @@ dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const d
                                         dial_gbdt_sum total) {
     if (bins->levels && bins->levels[f]) return split_category(p, bins, f, hist, total);
     if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
-        return split_sparse(p, bins, f, hist, total);
+        return split_sparse(p, bins, f, hist, total, 0, bins->n_values[f]);
     return split_feature(p, bins, f, hist, total);
+}
+
+dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
+                                             const dial_gbdt_bins *bins, uint32_t f,
+                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             unsigned lo, unsigned hi) {
+    if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
+        return split_sparse(p, bins, f, hist, total, lo, hi);
+    return dial_gbdt_split_feature(p, bins, f, hist, total);
 }

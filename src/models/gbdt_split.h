@@ -70,4 +70,11 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total);
 
+/* The same for a node of sparse rows whose entries of feature f have
+ * codes lo .. hi (dial_gbdt_sparse_seen): only those bins are read. */
+dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
+                                             const dial_gbdt_bins *bins, uint32_t f,
+                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             unsigned lo, unsigned hi);
+
 #endif
