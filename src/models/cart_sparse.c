@@ -174,3 +174,56 @@ done:
     }
     return DIAL_OK;
 }
+
+/* ---- a node's codes ---------------------------------------------------------------- */
+
+void dial_cart_sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,
+                            size_t n) {
+    if (++ws->node_stamp == 0) { /* wrapped: no stale stamp may match */
+        memset(ws->feature_stamp, 0, ws->n_features * sizeof *ws->feature_stamp);
+        ws->node_stamp = 1;
+    }
+    uint32_t stamp = ws->node_stamp, *count = ws->feature_count, *present = ws->node_features;
+    const uint32_t *samples = ws->samples + start;
+    const dial_csr *a = data->sparse;
+    /* the features the node's rows hold, and how many entries each: the
+     * others are 0 throughout, constant, known so at no cost (most of a
+     * wide vocabulary, deep in a tree) */
+    size_t n_present = 0;
+    for (size_t k = 0; k < n; k++)
+        for (size_t e = a->row_start[samples[k]]; e < a->row_start[samples[k] + 1]; e++) {
+            if (a->value[e] == 0) continue;
+            uint32_t f = a->col[e];
+            if (ws->feature_stamp[f] != stamp) {
+                ws->feature_stamp[f] = stamp;
+                count[f] = 0;
+                present[n_present++] = f;
+            }
+            count[f]++;
+        }
+    size_t at = 0;
+    for (size_t p = 0; p < n_present; p++) {
+        ws->feature_first[present[p]] = at;
+        at += count[present[p]];
+        count[present[p]] = 0;
+    }
+    /* the entries by feature, each with its row's place in the node */
+    for (size_t k = 0; k < n; k++)
+        for (size_t e = a->row_start[samples[k]]; e < a->row_start[samples[k] + 1]; e++) {
+            if (a->value[e] == 0) continue;
+            uint32_t f = a->col[e];
+            size_t j = ws->feature_first[f] + count[f]++;
+            ws->entry_place[j] = (uint32_t)k;
+            ws->entry_code[j] = data->entry_codes[e];
+        }
+}
+
+bool dial_cart_sparse_gather(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
+                             size_t n, uint16_t *codes) {
+    if (ws->feature_stamp[f] != ws->node_stamp) return false;
+    uint16_t zero = data->zero_code[f];
+    for (size_t k = 0; k < n; k++) codes[k] = zero;
+    size_t first = ws->feature_first[f], end = first + ws->feature_count[f];
+    for (size_t j = first; j < end; j++) codes[ws->entry_place[j]] = ws->entry_code[j];
+    return true;
+}
