@@ -321,32 +321,30 @@ static void gbdt_predict_rows(const gbdt_predictor *pr, int worker, const double
     /* the block's scores, class-major, then one row's scores side by side */
     double *score = pr->scratch + (size_t)worker * k_n * (GBDT_PREDICT_BLOCK + 1);
     double *row_score = score + k_n * GBDT_PREDICT_BLOCK;
-    {
-        for (size_t k = 0; k < k_n; k++)
-            for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
-        size_t nb = view->cats.n_blocks;
-        gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
-        if (pr->codes) {
-            uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
-            for (size_t i = 0; i < m; i++)
-                dial_cart_category_codes(&view->cats, x + i * pr->n_features, codes + i * nb);
-            cc.codes = codes;
-        }
-        size_t stage = 0, round = 0;
-        while (stage < pr->n_stages) {
-            size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
-            for (; round < target; round++)
-                for (size_t k = 0; k < k_n; k++) {
-                    size_t tree = round * k_n + k;
-                    gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree], x,
-                                   pr->n_features, m, &cc, score + k * GBDT_PREDICT_BLOCK);
-                }
-            for (size_t i = 0; i < m; i++) {
-                for (size_t k = 0; k < k_n; k++) row_score[k] = score[k * GBDT_PREDICT_BLOCK + i];
-                dial_gbdt_emit(view->loss, k_n, row_score, i0 + i, &pr->outs[stage]);
+    for (size_t k = 0; k < k_n; k++)
+        for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
+    size_t nb = view->cats.n_blocks;
+    gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
+    if (pr->codes) {
+        uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
+        for (size_t i = 0; i < m; i++)
+            dial_cart_category_codes(&view->cats, x + i * pr->n_features, codes + i * nb);
+        cc.codes = codes;
+    }
+    size_t stage = 0, round = 0;
+    while (stage < pr->n_stages) {
+        size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
+        for (; round < target; round++)
+            for (size_t k = 0; k < k_n; k++) {
+                size_t tree = round * k_n + k;
+                gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree], x,
+                               pr->n_features, m, &cc, score + k * GBDT_PREDICT_BLOCK);
             }
-            stage++;
+        for (size_t i = 0; i < m; i++) {
+            for (size_t k = 0; k < k_n; k++) row_score[k] = score[k * GBDT_PREDICT_BLOCK + i];
+            dial_gbdt_emit(view->loss, k_n, row_score, i0 + i, &pr->outs[stage]);
         }
+        stage++;
     }
 }
 
