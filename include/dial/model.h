@@ -102,6 +102,9 @@ typedef struct dial_tree {
     size_t n_category_words;
     /* NULL, or per node 1 when a missing value goes left (gbdt) */
     const int64_t *default_left;
+    /* NULL, or per node 1 when a zero goes left whatever the threshold
+     * (gbdt fitted on sparse rows: an absent entry's learned direction) */
+    const int64_t *zero_left;
     /* NULL when the family keeps no count (gbdt); else per node the
      * training rows that reached it (distinct bootstrap rows for forest) */
     const int64_t *n_samples;

@@ -20,10 +20,12 @@ void dial_cart_data_free(dial_cart_data *data) {
     free(data->bin_high);
     free(data->column);
     free(data->block);
+    free(data->entry_codes);
+    free(data->zero_code);
     *data = (dial_cart_data){0};
 }
 
-static dial_status cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in) {
+dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in) {
     if (in->task != DIAL_TASK_CLASSIFICATION && in->task != DIAL_TASK_REGRESSION)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "%s: the task must be classification or regression, got %s", family,
@@ -45,7 +47,7 @@ static dial_status cart_check_input(dial_ctx *ctx, const char *family, const dia
             return dial_fail(ctx, DIAL_ERR_DATA,
                              "%s: target of row %zu is %g, expected a finite number", family, i, y);
         }
-        for (size_t f = 0; f < in->n_features; f++)
+        for (size_t f = 0; in->x && f < in->n_features; f++)
             if (!isfinite(in->x[i * in->n_features + f]))
                 return dial_fail(ctx, DIAL_ERR_DATA,
                                  "%s: feature %zu of row %zu is %g; impute missing values first",
@@ -154,7 +156,8 @@ static dial_status cart_code_block(dial_ctx *ctx, const char *family, dial_cart_
 dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial_fit_input *in,
                                    bool native, dial_cart_data *out) {
     *out = (dial_cart_data){0};
-    dial_status status = cart_check_input(ctx, family, in);
+    if (in->sparse) return dial_cart_data_prepare_sparse(ctx, family, in, out);
+    dial_status status = dial_cart_check_input(ctx, family, in);
     if (status == DIAL_OK && native && in->onehot)
         status = dial_onehot_blocks_check(ctx, family, in);
     if (status != DIAL_OK) return status;

@@ -12,13 +12,14 @@
 void dial_cart_workspace_free(dial_cart_workspace *ws) {
     if (!ws) return;
     void *owned[] = {
-        ws->samples,    ws->order,       ws->order_tmp,    ws->node_codes,  ws->node_label,
-        ws->node_y,     ws->node_w,      ws->bucket,       ws->features,    ws->total,
-        ws->left,       ws->right,       ws->xlogx_left,   ws->xlogx_right, ws->rank,
-        ws->by_y,       ws->rank_y,      ws->rank_w,       ws->fen_all_w,   ws->fen_all_s,
-        ws->fen_left_w, ws->fen_left_s,  ws->stack,        ws->hist,        ws->constants,
-        ws->cat_count,  ws->cat_present, ws->cat_rank,     ws->cat_w,       ws->cat_stat,
-        ws->cat_order,  ws->split_bits,  ws->split_present};
+        ws->samples,     ws->feature_stamp, ws->feature_count, ws->node_features, ws->feature_first,
+        ws->entry_place, ws->entry_code,    ws->order,         ws->order_tmp,     ws->node_codes,
+        ws->node_label,  ws->node_y,        ws->node_w,        ws->bucket,        ws->features,
+        ws->total,       ws->left,          ws->right,         ws->xlogx_left,    ws->xlogx_right,
+        ws->rank,        ws->by_y,          ws->rank_y,        ws->rank_w,        ws->fen_all_w,
+        ws->fen_all_s,   ws->fen_left_w,    ws->fen_left_s,    ws->stack,         ws->hist,
+        ws->constants,   ws->cat_count,     ws->cat_present,   ws->cat_rank,      ws->cat_w,
+        ws->cat_stat,    ws->cat_order,     ws->split_bits,    ws->split_present};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     dial_cart_tree_free(&ws->tree);
     free(ws);
@@ -46,6 +47,15 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_ctx *ctx, const dial_car
               (ws->right = dial_malloc(ctx, k * sizeof *ws->right)) &&
               (ws->xlogx_left = dial_malloc(ctx, k * sizeof *ws->xlogx_left)) &&
               (ws->xlogx_right = dial_malloc(ctx, k * sizeof *ws->xlogx_right));
+    if (ok && data->sparse) {
+        size_t d = data->n_features + 1, nnz = data->sparse->row_start[n] + 1;
+        ok = (ws->feature_stamp = dial_calloc(ctx, d, sizeof *ws->feature_stamp)) &&
+             (ws->feature_count = dial_malloc(ctx, d * sizeof *ws->feature_count)) &&
+             (ws->node_features = dial_malloc(ctx, d * sizeof *ws->node_features)) &&
+             (ws->feature_first = dial_malloc(ctx, d * sizeof *ws->feature_first)) &&
+             (ws->entry_place = dial_malloc(ctx, nnz * sizeof *ws->entry_place)) &&
+             (ws->entry_code = dial_malloc(ctx, nnz * sizeof *ws->entry_code));
+    }
     if (ok && data->n_classes)
         ok = (ws->node_label = dial_malloc(ctx, n * sizeof *ws->node_label)) != NULL;
     if (ok && !data->n_classes)
@@ -135,12 +145,12 @@ static int64_t cart_tree_add(const dial_ctx *ctx, dial_cart_tree *tree, size_t n
  * count of its side moves on, so no branch waits on a coin toss. */
 static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
                            const cart_split *split, size_t start, size_t end) {
-    const uint16_t *column = data->codes + split->feature * data->n_rows;
+    const uint16_t *column = dial_cart_column(data, split->feature);
     uint32_t *samples = ws->samples + start, *right = ws->order_tmp;
     size_t n_left = 0, n_right = 0;
     bool category = data->block[split->feature] >= 0;
     for (size_t i = 0; i < end - start; i++) {
-        uint32_t row = samples[i], code = column[row];
+        uint32_t row = samples[i], code = dial_cart_code(data, column, split->feature, row);
         size_t goes_left = category ? (size_t)(ws->split_bits[code / 64] >> (code % 64) & 1)
                                     : code <= split->code_left;
         samples[n_left] = row;

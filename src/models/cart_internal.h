@@ -97,6 +97,14 @@ struct dial_cart_workspace {
     double *cat_w, *cat_stat;
     cart_pair *cat_order;
     uint64_t *split_bits, *split_present;
+    /* sparse rows: the node being split stamps the features its rows
+     * hold (feature_stamp = node_stamp), counts their entries
+     * (feature_count) and lists them (node_features); feature f's entries
+     * are then entry_place (the row's place in the node) and entry_code
+     * from feature_first[f] on */
+    uint32_t *feature_stamp, *feature_count, *node_features, *entry_place, node_stamp;
+    size_t *feature_first;
+    uint16_t *entry_code;
     double root_weight;
     double total_sq;     /* gini: sum of the squared class weights of the node */
     dial_cart_tree tree; /* the tree being grown */
@@ -111,6 +119,21 @@ typedef struct cart_split {
 } cart_split;
 
 static inline double cart_xlogx(double v) { return v > 0 ? v * log(v) : 0; }
+
+/* Checks the task, the rows' count and targets, and the values of dense
+ * rows (in->x; sparse rows are checked as they are binned). */
+dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in);
+
+/* Sparse rows: lists the entries of the node's rows (ws->samples +
+ * start, n of them) by feature, for dial_cart_sparse_gather. */
+void dial_cart_sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,
+                            size_t n);
+/* Sparse rows: the codes of feature f of the stamped node's n rows into
+ * codes (in the node's order), from the feature's entries; false, with
+ * codes unset, when no row of the node has an entry (every one is 0: the
+ * feature is constant in the node). */
+bool dial_cart_sparse_gather(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
+                             size_t n, uint16_t *codes);
 
 /* Grows tree's arrays to hold capacity nodes; false when out of memory. */
 bool dial_cart_tree_reserve(const dial_ctx *ctx, dial_cart_tree *tree, size_t capacity);

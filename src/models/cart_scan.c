@@ -195,23 +195,29 @@ void dial_cart_scan_absolute(dial_cart_workspace *ws, size_t f, size_t n, double
 bool dial_cart_scan_histogram(dial_cart_workspace *ws, const dial_cart_data *data,
                               const dial_cart_params *params, size_t f, size_t start, size_t n,
                               double w_node, double sum_node, cart_split *best) {
-    const uint16_t *column = data->codes + f * data->n_rows;
+    const uint16_t *column = dial_cart_column(data, f);
     const uint32_t *samples = ws->samples + start;
     size_t bins = data->bin_start[f + 1] - data->bin_start[f];
     size_t k = data->n_classes ? data->n_classes : 2, msl = params->min_samples_leaf;
     double *hist = ws->hist;
     uint32_t *count = ws->bucket;
+    /* sparse rows: the node's codes gathered from its rows' entries */
+    const uint16_t *gathered = NULL;
+    if (!column) {
+        if (!dial_cart_sparse_gather(ws, data, f, n, ws->node_codes)) return false;
+        gathered = ws->node_codes;
+    }
     memset(hist, 0, bins * k * sizeof *hist);
     memset(count, 0, bins * sizeof *count);
     if (data->n_classes) {
         for (size_t i = 0; i < n; i++) {
-            unsigned b = column[samples[i]];
+            unsigned b = gathered ? gathered[i] : column[samples[i]];
             count[b]++;
             hist[b * k + ws->node_label[i]] += ws->node_w[i];
         }
     } else {
         for (size_t i = 0; i < n; i++) {
-            unsigned b = column[samples[i]];
+            unsigned b = gathered ? gathered[i] : column[samples[i]];
             double w = ws->node_w[i];
             count[b]++;
             hist[2 * b] += w;

@@ -102,11 +102,18 @@ void dial_cart_node_stats(dial_cart_workspace *ws, const dial_cart_data *data,
  * is constant in the node. */
 static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
                            size_t start, size_t n) {
-    const uint16_t *column = data->codes + f * data->n_rows;
+    const uint16_t *column = dial_cart_column(data, f);
     const uint32_t *samples = ws->samples + start;
     uint16_t *codes = ws->node_codes;
     unsigned lo = UINT16_MAX, hi = 0;
-    for (size_t k = 0; k < n; k++) {
+    if (!column) {
+        if (!dial_cart_sparse_gather(ws, data, f, n, codes)) return false;
+        for (size_t k = 0; k < n; k++) {
+            if (codes[k] < lo) lo = codes[k];
+            if (codes[k] > hi) hi = codes[k];
+        }
+    }
+    for (size_t k = 0; column && k < n; k++) {
         unsigned c = column[samples[k]];
         codes[k] = (uint16_t)c;
         if (c < lo) lo = c;
@@ -175,6 +182,7 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
             dial_cart_fen_build(ws->fen_all_s, ws->fen_left_s, n);
         }
     }
+    if (data->sparse) dial_cart_sparse_stamp(ws, data, start, n);
     size_t *features = ws->features, n_features = data->n_features;
     size_t known = *n_constants, found_constants = 0, drawn_constants = 0;
     size_t f_i = n_features, total_constants = known, visited = 0;

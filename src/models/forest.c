@@ -229,22 +229,25 @@ typedef struct forest_summer {
     bool classification;
     const dial_cart_categories *cats; /* NULL when no tree splits a category */
     uint32_t *codes;                  /* threads x block x n_blocks scratch */
+    const dial_csr *sparse;           /* NULL, or the rows compressed (x is then NULL) */
+    double *dense;                    /* sparse: threads x dense_rows x n_features zeros */
+    size_t dense_rows;
 } forest_summer;
 
-static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int worker) {
-    const forest_summer *s = arg;
+/* Sums (or, predicting, averages) the trees over rows r0 .. r1 - 1 (at most
+ * a block), whose values are the rows of x from r0 on. */
+static void forest_sum_rows(const forest_summer *s, int worker, size_t r0, size_t r1,
+                            const double *x_r0) {
     const forest_packed *p = s->packed;
     size_t k = p->n_outputs, d = s->n_features;
-    for (size_t block = begin; block < end; block++) {
-        size_t r0 = block * FOREST_BLOCK;
-        size_t r1 = s->n_rows - r0 < FOREST_BLOCK ? s->n_rows : r0 + FOREST_BLOCK;
+    {
         double *sum = s->out ? s->sum + (size_t)worker * FOREST_BLOCK * k : s->sum + r0 * k;
         if (s->out) memset(sum, 0, (r1 - r0) * k * sizeof *sum);
         const dial_cart_categories *cats = s->cats;
         size_t n_blocks = cats ? cats->n_blocks : 0;
         uint32_t *codes = cats ? s->codes + (size_t)worker * FOREST_BLOCK * n_blocks : NULL;
         for (size_t r = r0; cats && r < r1; r++)
-            dial_cart_category_codes(cats, s->x + r * d, codes + (r - r0) * n_blocks);
+            dial_cart_category_codes(cats, x_r0 + (r - r0) * d, codes + (r - r0) * n_blocks);
         for (size_t t = 0; t < p->n_trees; t++) {
             const dial_cart_packed *nodes = p->nodes + p->start[t];
             const double *value = p->value[t];
@@ -258,7 +261,7 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
                 size_t lanes = m - g < FOREST_LANES ? m - g : FOREST_LANES;
                 uint32_t at[FOREST_LANES] = {0};
                 const double *xs[FOREST_LANES];
-                for (size_t l = 0; l < lanes; l++) xs[l] = s->x + rows[g + l] * d;
+                for (size_t l = 0; l < lanes; l++) xs[l] = x_r0 + (rows[g + l] - r0) * d;
                 for (bool moving = true; moving;) {
                     moving = false;
                     for (size_t l = 0; l < lanes; l++) {
@@ -281,7 +284,7 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
                 }
             }
         }
-        if (!s->out) continue;
+        if (!s->out) return;
         double trees = (double)p->n_trees;
         for (size_t r = r0; r < r1; r++) {
             const double *row = sum + (r - r0) * k;
@@ -297,7 +300,48 @@ static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int wo
                 for (size_t c = 0; c < k; c++) s->out->proba[r * k + c] = row[c] / trees;
         }
     }
+}
+
+static dial_status forest_sum_blocks(void *arg, size_t begin, size_t end, int worker) {
+    const forest_summer *s = arg;
+    size_t d = s->n_features;
+    for (size_t block = begin; block < end; block++) {
+        size_t r0 = block * FOREST_BLOCK;
+        size_t r1 = s->n_rows - r0 < FOREST_BLOCK ? s->n_rows : r0 + FOREST_BLOCK;
+        if (!s->sparse) {
+            forest_sum_rows(s, worker, r0, r1, s->x + r0 * d);
+            continue;
+        }
+        /* sparse rows: a few at a time written out into the worker's
+         * zeroed rows, then cleared */
+        const dial_csr *a = s->sparse;
+        double *rows = s->dense + (size_t)worker * s->dense_rows * d;
+        for (size_t q0 = r0; q0 < r1; q0 += s->dense_rows) {
+            size_t q1 = r1 - q0 < s->dense_rows ? r1 : q0 + s->dense_rows;
+            for (size_t r = q0; r < q1; r++)
+                for (size_t e = a->row_start[r]; e < a->row_start[r + 1]; e++)
+                    rows[(r - q0) * d + a->col[e]] = a->value[e];
+            forest_sum_rows(s, worker, q0, q1, rows);
+            for (size_t r = q0; r < q1; r++)
+                for (size_t e = a->row_start[r]; e < a->row_start[r + 1]; e++)
+                    rows[(r - q0) * d + a->col[e]] = 0;
+        }
+    }
     return DIAL_OK;
+}
+
+/* Sets up s for sparse rows (in->sparse): rows written out a few at a
+ * time, within 256 KiB per thread. False when out of memory. */
+static bool forest_sparse_rows(const dial_ctx *ctx, forest_summer *s, const dial_fit_input *in,
+                               int threads) {
+    if (!in->sparse) return true;
+    size_t width = in->n_features ? in->n_features : 1;
+    s->sparse = in->sparse;
+    s->dense_rows = ((size_t)1 << 15) / width;
+    if (s->dense_rows < 1) s->dense_rows = 1;
+    if (s->dense_rows > FOREST_BLOCK) s->dense_rows = FOREST_BLOCK;
+    s->dense = dial_calloc(ctx, (size_t)threads * s->dense_rows * width, sizeof *s->dense);
+    return s->dense != NULL;
 }
 
 /* ---- out-of-bag score ---------------------------------------------------------- */
@@ -325,7 +369,8 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
     s.votes = dial_calloc(ctx, n, sizeof *s.votes);
     if (n_blocks)
         s.codes = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
-    bool ok = views && s.sum && s.votes && (!n_blocks || s.codes);
+    bool ok = views && s.sum && s.votes && (!n_blocks || s.codes) &&
+              forest_sparse_rows(ctx, &s, in, threads);
     for (size_t t = 0; ok && t < b->n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
     if (ok) ok = forest_pack(ctx, &packed, views, b->n_trees, s.cats, in->n_features);
     if (!ok) {
@@ -368,6 +413,7 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
     free(s.sum);
     free(s.votes);
     free(s.codes);
+    free(s.dense);
     return status;
 }
 
@@ -490,7 +536,7 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     s.sum = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * forest.n_outputs * sizeof *s.sum);
     if (n_blocks)
         s.codes = dial_malloc(ctx, (size_t)threads * FOREST_BLOCK * n_blocks * sizeof *s.codes);
-    bool ok = views && s.sum && (!n_blocks || s.codes);
+    bool ok = views && s.sum && (!n_blocks || s.codes) && forest_sparse_rows(ctx, &s, in, threads);
     for (size_t t = 0; ok && t < forest.n_trees; t++) views[t] = dial_cart_forest_tree(&forest, t);
     if (ok) ok = forest_pack(ctx, &packed, views, forest.n_trees, s.cats, in->n_features);
     if (!ok)
@@ -501,6 +547,7 @@ static dial_status forest_predict(dial_ctx *ctx, const dial_knobs *knobs,
     free(views);
     free(s.sum);
     free(s.codes);
+    free(s.dense);
     return status;
 }
 
@@ -525,4 +572,5 @@ const dial_model_family dial_model_forest = {
     .predict = forest_predict,
     .validate = forest_validate,
     .trees = forest_trees,
+    .sparse_input = true,
 };

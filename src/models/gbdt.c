@@ -21,6 +21,12 @@
  *                 max_bins)
  * and this file: the knobs, fitting and the learned tensors it writes.
  *
+ *   gbdt_sparse_bins.c  sparse rows (a LIBSVM file): bins from the
+ *                 nonzero values and a bin of zeros, a code per entry;
+ *                 histograms over the entries (gbdt_hist.c), zeros sent
+ *                 to the side that gains most (gbdt_split.c, XGBoost's
+ *                 sparsity-aware search), kept in tensor zero_left
+ *
  * Missing values: with impute=none a missing value stays NaN, is binned on
  * its own and goes, at each split, to the side learned for it (or, when
  * the node's training rows had none, to the side with the larger hessian
@@ -214,6 +220,9 @@ static const dial_param_doc gbdt_params[] = {
     {"feature", "n_nodes", "the input a node splits on, -1 for a leaf"},
     {"threshold", "n_nodes", "a row goes left when its value <= threshold (a bin's upper edge)"},
     {"default_left", "n_nodes", "1 when a missing value goes left"},
+    {"zero_left", "n_nodes",
+     "fitted on sparse rows only: 1 when a zero (an absent entry) goes left, learned as "
+     "XGBoost's default direction rather than read off the threshold"},
     {"left", "n_nodes", "index of the left child within its tree, -1 for a leaf"},
     {"right", "n_nodes", "index of the right child within its tree, -1 for a leaf"},
     {"value", "n_nodes", "what a leaf adds to its class score (learning rate included)"},
@@ -387,7 +396,55 @@ static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *fores
     if (total_gain > 0)
         for (size_t f = 0; f < d; f++) importance[f] /= total_gain;
     memcpy(base, forest->base, forest->n_scores * sizeof *base);
+    if (bins->zero_code) {
+        /* sparse rows: where zeros go is learned, not read off the threshold */
+        int64_t *zero_left;
+        status = dial_tensors_add(ctx, learned, "zero_left", DIAL_I64, 1, shape_nodes,
+                                  (void **)&zero_left);
+        if (status != DIAL_OK) return status;
+        for (size_t i = 0; i < n_nodes; i++) {
+            const dial_gbdt_node *node = &forest->nodes[i];
+            if (node->feature < 0)
+                zero_left[i] = 0;
+            else if (bins->zero_code[node->feature] != DIAL_GBDT_NO_ZERO)
+                zero_left[i] = node->zero_left;
+            else
+                zero_left[i] = 0 <= threshold[i];
+        }
+    }
     return dial_gbdt_category_tensors_add(ctx, learned, units, forest);
+}
+
+/* Fits on sparse rows (in->sparse): bins from their values, codes beside
+ * their entries, nothing of size rows x features. */
+static dial_status gbdt_fit_sparse(dial_ctx *ctx, const dial_gbdt_params *params, int max_bins,
+                                   const dial_fit_input *in, const dial_gbdt_units *units,
+                                   dial_tensors *learned) {
+    const dial_csr *a = in->sparse;
+    if (a->n_rows != in->n_rows || a->n_cols != in->n_features)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                         "gbdt: sparse rows are %zu x %zu; the input says %zu x %zu", a->n_rows,
+                         a->n_cols, in->n_rows, in->n_features);
+    dial_gbdt_bins bins = {0};
+    dial_status status = dial_gbdt_bins_fit_sparse(ctx, a, max_bins, params->threads, &bins);
+    uint8_t *codes = NULL;
+    dial_gbdt_forest forest = {0};
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_code_sparse(ctx, &bins, a, params->threads, &codes);
+    if (status == DIAL_OK) {
+        dial_gbdt_sparse_rows rows = {.row_start = a->row_start, .col = a->col, .codes = codes};
+        dial_gbdt_boost_data data = {.bins = &bins,
+                                     .sparse = &rows,
+                                     .n_rows = in->n_rows,
+                                     .y = in->y,
+                                     .n_classes = in->n_classes};
+        status = dial_gbdt_boost(ctx, params, &data, &forest);
+    }
+    free(codes);
+    if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, units, learned);
+    dial_gbdt_forest_free(&forest);
+    dial_gbdt_bins_free(&bins);
+    return status;
 }
 
 static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
@@ -399,6 +456,12 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     dial_gbdt_units units;
     status = dial_gbdt_units_make(ctx, in, params.native, &units);
     if (status != DIAL_OK) return status;
+    if (in->sparse) {
+        status = gbdt_fit_sparse(ctx, &params, (int)dial_knobs_int(knobs, "max_bins"), in, &units,
+                                 learned);
+        dial_gbdt_units_free(&units);
+        return status;
+    }
     /* boosting sees the units: the inputs themselves without native blocks */
     double *x_units = NULL;
     const double *x = in->x;
@@ -458,4 +521,5 @@ const dial_model_family dial_model_gbdt = {
     .tuning = &gbdt_tuning,
     .validate = dial_gbdt_validate,
     .trees = dial_gbdt_trees,
+    .sparse_input = true,
 };

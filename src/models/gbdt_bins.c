@@ -19,14 +19,14 @@
 /* ---- sorting doubles by their bits --------------------------------------- */
 
 /* A key whose unsigned order is the order of the (non-NaN) doubles. */
-static inline uint64_t bins_key(double v) {
+uint64_t dial_gbdt_bins_key(double v) {
     uint64_t bits;
     if (v == 0) v = 0; /* -0 sorts with +0 */
     memcpy(&bits, &v, sizeof bits);
     return (bits >> 63) ? ~bits : bits | ((uint64_t)1 << 63);
 }
 
-static inline double bins_value(uint64_t key) {
+double dial_gbdt_bins_value(uint64_t key) {
     uint64_t bits = (key >> 63) ? key & ~((uint64_t)1 << 63) : ~key;
     double v;
     memcpy(&v, &bits, sizeof v);
@@ -36,7 +36,7 @@ static inline double bins_value(uint64_t key) {
 /* Sorts keys (n entries, tmp as large) by bytes, least significant first;
  * a byte that every key shares costs one counting pass and no move.
  * Returns the array that holds the sorted keys (keys or tmp). */
-static uint64_t *bins_radix_sort(uint64_t *keys, uint64_t *tmp, size_t n) {
+uint64_t *dial_gbdt_bins_sort(uint64_t *keys, uint64_t *tmp, size_t n) {
     size_t count[256];
     for (int shift = 0; shift < 64; shift += 8) {
         memset(count, 0, sizeof count);
@@ -61,14 +61,14 @@ static uint64_t *bins_radix_sort(uint64_t *keys, uint64_t *tmp, size_t n) {
 /* A point between a < b that "<= point" separates: their midpoint, or a
  * when the midpoint rounds onto b (adjacent doubles). Halves are added,
  * never the difference taken, so huge values do not overflow. */
-static double bins_between(double a, double b) {
+double dial_gbdt_bins_between(double a, double b) {
     double mid = a * 0.5 + b * 0.5;
     return (mid >= a && mid < b) ? mid : a;
 }
 
 /* Edges of one feature from its sorted keys; returns their number (at most
  * max_bins - 1). */
-static size_t bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, double *edges) {
+size_t dial_gbdt_bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, double *edges) {
     if (m == 0) return 0;
     size_t distinct = 1;
     for (size_t i = 1; i < m; i++) distinct += sorted[i] != sorted[i - 1];
@@ -76,7 +76,8 @@ static size_t bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, doub
     if (distinct <= max_bins) {
         for (size_t i = 1; i < m; i++)
             if (sorted[i] != sorted[i - 1])
-                edges[n_edges++] = bins_between(bins_value(sorted[i - 1]), bins_value(sorted[i]));
+                edges[n_edges++] = dial_gbdt_bins_between(dial_gbdt_bins_value(sorted[i - 1]),
+                                                          dial_gbdt_bins_value(sorted[i]));
         return n_edges;
     }
     /* Cut after the run of equal values in which the k-th target share is
@@ -86,7 +87,8 @@ static size_t bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, doub
         size_t j = i + 1;
         while (j < m && sorted[j] == sorted[i]) j++;
         if (j < m && (double)j >= (double)m * (double)k / (double)max_bins) {
-            edges[n_edges++] = bins_between(bins_value(sorted[j - 1]), bins_value(sorted[j]));
+            edges[n_edges++] = dial_gbdt_bins_between(dial_gbdt_bins_value(sorted[j - 1]),
+                                                      dial_gbdt_bins_value(sorted[j]));
             while (k < max_bins && (double)m * (double)k / (double)max_bins <= (double)j) k++;
         }
         i = j;
@@ -136,7 +138,7 @@ static dial_status bins_fit_features(void *arg, size_t begin, size_t end, int wo
                 }
                 if (isinf(v) && job->first_infinite[f0 + j] == SIZE_MAX)
                     job->first_infinite[f0 + j] = i;
-                keys[j * n + m[j]++] = bins_key(v);
+                keys[j * n + m[j]++] = dial_gbdt_bins_key(v);
             }
         }
         for (size_t j = 0; j < width; j++) {
@@ -150,8 +152,9 @@ static dial_status bins_fit_features(void *arg, size_t begin, size_t end, int wo
                 continue;
             }
             uint64_t *column = keys + j * n;
-            const uint64_t *sorted = m[j] ? bins_radix_sort(column, tmp, m[j]) : column;
-            job->n_values[f0 + j] = (uint16_t)(bins_edges(sorted, m[j], job->max_bins, edges) + 1);
+            const uint64_t *sorted = m[j] ? dial_gbdt_bins_sort(column, tmp, m[j]) : column;
+            job->n_values[f0 + j] =
+                (uint16_t)(dial_gbdt_bins_edges(sorted, m[j], job->max_bins, edges) + 1);
         }
     }
     return DIAL_OK;
@@ -164,6 +167,7 @@ void dial_gbdt_bins_free(dial_gbdt_bins *bins) {
     free(bins->edges);
     free(bins->any_missing);
     free(bins->levels);
+    free(bins->zero_code);
     memset(bins, 0, sizeof *bins);
 }
 
@@ -254,20 +258,6 @@ typedef struct code_job {
     uint8_t *codes;
 } code_job;
 
-/* The bin of v: the number of edges below it (so v <= edge[bin], or the
- * last bin), by a binary search whose steps do not branch on the data. */
-static inline unsigned bins_find(const double *edges, size_t n_edges, double v) {
-    if (n_edges == 0) return 0;
-    const double *base = edges;
-    size_t n = n_edges;
-    while (n > 1) {
-        size_t half = n / 2;
-        base = base[half - 1] < v ? base + half : base;
-        n -= half;
-    }
-    return (unsigned)(base - edges) + (*base < v);
-}
-
 static dial_status bins_code_rows(void *arg, size_t begin, size_t end, int worker) {
     (void)worker;
     const code_job *job = arg;
@@ -283,7 +273,7 @@ static dial_status bins_code_rows(void *arg, size_t begin, size_t end, int worke
             uint8_t *out = job->codes + f * n;
             for (size_t i = i0; i < i1; i++) {
                 double v = job->x[i * d + f];
-                out[i] = (uint8_t)(isnan(v) ? missing : bins_find(edges, n_edges, v));
+                out[i] = (uint8_t)(isnan(v) ? missing : dial_gbdt_bins_find(edges, n_edges, v));
             }
         }
     }

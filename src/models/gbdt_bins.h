@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "dial/core.h"
+#include "dial/data.h"
 
 /* Most value bins of a feature: code 255 must stay free for a missing value
  * of a feature with 255 value bins. */
@@ -39,7 +40,15 @@ typedef struct dial_gbdt_bins {
     double *edges;      /* upper edge of every bin but the last of each feature */
     bool *any_missing;  /* whether the rows the bins were fitted on had a missing value */
     uint16_t *levels;   /* per feature: levels of a categorical one, else 0; NULL: none */
+    /* NULL for bins of dense rows. For bins of sparse rows
+     * (gbdt_sparse_bins.c): per feature the code of the bin that holds
+     * exactly the value 0 (an absent entry), or DIAL_GBDT_NO_ZERO when
+     * every training row had another value there. */
+    uint16_t *zero_code;
 } dial_gbdt_bins;
+
+/* zero_code of a feature without a zero bin. */
+#define DIAL_GBDT_NO_ZERO 0xFFFFu
 
 /* Learns the edges of the n_features columns of x (n_rows x n_features,
  * row-major, NaN for missing), with at most max_bins value bins per feature
@@ -63,9 +72,56 @@ dial_status dial_gbdt_bins_fit_levels(dial_ctx *ctx, const double *x, size_t n_r
 dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const double *x,
                                 size_t n_rows, int threads, uint8_t **codes);
 
+/* Bins of sparse rows (gbdt_sparse_bins.c), from the values the rows hold
+ * and not their zeros, which would take every quantile of a text-like
+ * column: edges as dial_gbdt_bins_fit_levels gives them for the nonzero
+ * values, plus, for a feature some row has no value for (or a 0), a bin
+ * holding exactly 0 (zero_code). When a feature has at most max_bins
+ * distinct values, 0 counted, its edges are the dense ones, value for
+ * value; past that, the cuts take max_bins - 2 bins and the zero bin's
+ * two edges the rest. NaN entries are missing values. Fails with
+ * DIAL_ERR_DATA on an infinite value (naming its row and feature, as the
+ * dense binning does) or DIAL_ERR_NOMEM. */
+dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                      int threads, dial_gbdt_bins *bins);
+
+/* The code of every entry of rows (row_start[n_rows] of them, in entry
+ * order) into a malloc'ed *codes followed by DIAL_GBDT_CODES_PAD zeros;
+ * free it with free. Fails only with DIAL_ERR_NOMEM. */
+dial_status dial_gbdt_bins_code_sparse(dial_ctx *ctx, const dial_gbdt_bins *bins,
+                                       const dial_csr *rows, int threads, uint8_t **codes);
+
 /* The raw value a split "code <= bin" of feature f compares with: the
  * bin's upper edge, or +inf for the last bin. */
 double dial_gbdt_bins_threshold(const dial_gbdt_bins *bins, size_t f, unsigned bin);
+
+/* The bin of v among n_edges ascending edges: the number of edges below
+ * it (so v <= edge[bin], or the last bin), by a binary search whose steps
+ * do not branch on the data. */
+static inline unsigned dial_gbdt_bins_find(const double *edges, size_t n_edges, double v) {
+    if (n_edges == 0) return 0;
+    const double *base = edges;
+    size_t n = n_edges;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half - 1] < v ? base + half : base;
+        n -= half;
+    }
+    return (unsigned)(base - edges) + (*base < v);
+}
+
+/* Shared with gbdt_sparse_bins.c: a key whose unsigned order is the order
+ * of the (non-NaN) doubles, and back; keys sorted (n of them, tmp as
+ * large; returns the array that holds them sorted, keys or tmp); and the
+ * edges of one feature from its m sorted keys, at most max_bins - 1 of
+ * them (returns their number): a bin per distinct value when there are at
+ * most max_bins, else cuts at quantiles. */
+uint64_t dial_gbdt_bins_key(double v);
+double dial_gbdt_bins_value(uint64_t key);
+uint64_t *dial_gbdt_bins_sort(uint64_t *keys, uint64_t *tmp, size_t n);
+size_t dial_gbdt_bins_edges(const uint64_t *sorted, size_t m, size_t max_bins, double *edges);
+/* A point between a < b that "<= point" separates. */
+double dial_gbdt_bins_between(double a, double b);
 
 /* Frees the arrays; the struct is left zeroed. NULL arrays are harmless. */
 void dial_gbdt_bins_free(dial_gbdt_bins *bins);

@@ -41,6 +41,7 @@ typedef struct boost_state {
     const dial_gbdt_params *params;
     const dial_gbdt_bins *bins;
     const uint8_t *codes;
+    const dial_gbdt_sparse_rows *sparse;
     const double *y;
     size_t n, n_features, n_scores, n_classes;
     size_t n_extra, stride;   /* extra rows, and rows of codes (n + n_extra) */
@@ -288,7 +289,11 @@ static dial_status boost_grow_scores(void *arg, size_t begin, size_t end, int wo
         size_t m = boost_sample(s, &rng, w->sample, w->others, &n_passive);
         size_t n_features = boost_features(s, &rng, w);
         dial_gbdt_tree_input in = {
-            .data = {s->bins, s->codes, s->stride, s->pairs + k * s->n},
+            .data = {.bins = s->bins,
+                     .codes = s->codes,
+                     .sparse = s->sparse,
+                     .n_rows = s->stride,
+                     .pairs = s->pairs + k * s->n},
             .rows = w->sample,
             .n_rows = m,
             .features = w->features,
@@ -407,6 +412,7 @@ dial_status dial_gbdt_boost(dial_ctx *ctx, const dial_gbdt_params *params,
         .params = params,
         .bins = bins,
         .codes = data->codes,
+        .sparse = data->sparse,
         .y = y,
         .n = n,
         .n_extra = data->n_extra,

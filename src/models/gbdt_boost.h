@@ -86,8 +86,10 @@ struct dial_gbdt_forest {
 typedef struct dial_gbdt_boost_data {
     const dial_gbdt_bins *bins;
     const uint8_t *codes; /* column-major, n_rows + n_extra codes per feature */
-    size_t n_rows;        /* the fitted rows, first */
-    const double *y;      /* their targets: class indices for logistic and softmax */
+    /* NULL, or the rows compressed (codes is then NULL, and n_extra 0) */
+    const dial_gbdt_sparse_rows *sparse;
+    size_t n_rows;   /* the fitted rows, first */
+    const double *y; /* their targets: class indices for logistic and softmax */
     size_t n_classes;
     size_t n_extra;
     /* n_scores x n_extra, class-major: the extra rows' scores after the

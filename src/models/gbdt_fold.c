@@ -44,6 +44,10 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                                    const dial_fit_input *test, void **fold_state) {
     (void)knobs_max; /* the bins do not depend on how far the search goes */
     *fold_state = NULL;
+    /* Sparse rows: the tuner then fits each trial in full, on its own
+     * sparse bins (the prepared path keeps dense codes of every row). */
+    if (train->sparse || test->sparse)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no prepared folds of sparse rows");
     if (test->n_features != train->n_features)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "gbdt: the fold's test rows have %zu features, its training rows %zu",

@@ -124,3 +124,52 @@ void dial_gbdt_hist_subtract(const dial_gbdt_bins *bins, const uint32_t *feature
         }
     }
 }
+
+void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, const uint32_t *features,
+                                 size_t n_features, const uint32_t *rows, size_t m,
+                                 dial_gbdt_sum sum, dial_gbdt_sparse_seen *seen,
+                                 dial_gbdt_sum *hist) {
+    const dial_gbdt_bins *bins = in->bins;
+    const dial_gbdt_sparse_rows *s = in->sparse;
+    const size_t *slot = bins->slot;
+    uint32_t *held = seen->held;
+    uint8_t *lo = seen->lo, *hi = seen->hi;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t r = rows ? rows[i] : (uint32_t)i;
+        double g = in->pairs[r].g, h = in->pairs[r].h;
+        for (size_t e = s->row_start[r]; e < s->row_start[r + 1]; e++) {
+            uint32_t f = s->col[e];
+            uint8_t code = s->codes[e];
+            dial_gbdt_sum *to = hist + slot[f] + code;
+            to->g += g, to->h += h;
+            if (held[f]++ == 0) {
+                lo[f] = hi[f] = code;
+            } else {
+                lo[f] = code < lo[f] ? code : lo[f];
+                hi[f] = code > hi[f] ? code : hi[f];
+            }
+        }
+    }
+    for (size_t j = 0; j < n_features; j++) {
+        uint32_t f = features[j];
+        unsigned zero = bins->zero_code[f];
+        if (zero == DIAL_GBDT_NO_ZERO || held[f] == 0) continue;
+        dial_gbdt_sum *h = hist + slot[f], rest = {0, 0};
+        /* an explicit 0 is an entry coded as zero: the bin is recounted */
+        for (unsigned c = lo[f]; c <= hi[f]; c++)
+            if (c != zero) rest.g += h[c].g, rest.h += h[c].h;
+        bool none = held[f] == m && h[zero].h == 0;
+        h[zero] = none ? (dial_gbdt_sum){0, 0} : (dial_gbdt_sum){sum.g - rest.g, sum.h - rest.h};
+    }
+}
+
+void dial_gbdt_hist_clear_sparse(const dial_gbdt_bins *bins, dial_gbdt_sparse_seen *seen,
+                                 dial_gbdt_sum *hist) {
+    for (size_t f = 0; f < bins->n_features; f++) {
+        if (!seen->held[f]) continue;
+        dial_gbdt_sum *h = hist + bins->slot[f];
+        memset(h + seen->lo[f], 0, ((size_t)seen->hi[f] - seen->lo[f] + 1) * sizeof *h);
+        if (bins->zero_code[f] != DIAL_GBDT_NO_ZERO) h[bins->zero_code[f]] = (dial_gbdt_sum){0, 0};
+        seen->held[f] = 0;
+    }
+}

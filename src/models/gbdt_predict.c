@@ -24,6 +24,7 @@ typedef struct gbdt_walk_node {
     uint32_t feature;
     uint32_t left, right;
     uint32_t default_left;
+    uint32_t zero_left; /* where a 0 goes: learned on sparse rows, else 0 <= threshold */
     double threshold, value;
 } gbdt_walk_node;
 
@@ -89,6 +90,7 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     view->n_scores = k_n;
     const dial_tensor *offset = NULL, *feature = NULL, *threshold = NULL, *default_left = NULL;
     const dial_tensor *left = NULL, *right = NULL, *value = NULL, *base = NULL;
+    const dial_tensor *zero_left = NULL;
     status = gbdt_tensor(ctx, learned, "tree_offset", DIAL_I64, SIZE_MAX, &offset);
     if (status != DIAL_OK) return status;
     size_t n_trees = offset->shape[0] ? offset->shape[0] - 1 : 0;
@@ -119,6 +121,9 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "right", DIAL_I64, n_nodes, &right);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "value", DIAL_F64, n_nodes, &value);
     if (status == DIAL_OK) status = gbdt_tensor(ctx, learned, "base_score", DIAL_F64, k_n, &base);
+    /* only fits on sparse rows learn where zeros go; files before have none */
+    if (status == DIAL_OK && dial_tensors_find(learned, "zero_left"))
+        status = gbdt_tensor(ctx, learned, "zero_left", DIAL_I64, n_nodes, &zero_left);
     const int64_t *category = NULL;
     if (status == DIAL_OK)
         status =
@@ -143,6 +148,7 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
     const int64_t *fe = feature->data, *dl = default_left->data, *le = left->data,
                   *ri = right->data;
     const double *th = threshold->data, *va = value->data;
+    const int64_t *zl = zero_left ? zero_left->data : NULL;
     for (size_t t = 0; t < n_trees; t++) {
         int64_t start = off[t], size = off[t + 1] - off[t];
         for (int64_t j = 0; j < size; j++) {
@@ -179,6 +185,11 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                        (status = gbdt_check_category(ctx, &view->cats, category[i], fe[i], j, t)) !=
                            DIAL_OK) {
                 /* status holds the message */
+            } else if (zl && zl[i] != 0 && zl[i] != 1) {
+                status = dial_fail(ctx, DIAL_ERR_FORMAT,
+                                   "gbdt model: node %lld of tree %zu has zero_left %lld; expected "
+                                   "0 or 1",
+                                   (long long)j, t, (long long)zl[i]);
             } else if (isnan(th[i]) || (dl[i] != 0 && dl[i] != 1)) {
                 status = dial_fail(ctx, DIAL_ERR_FORMAT,
                                    "gbdt model: node %lld of tree %zu has threshold %g and "
@@ -189,6 +200,7 @@ static dial_status gbdt_view(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                                          .left = (uint32_t)(start + le[i]),
                                          .right = (uint32_t)(start + ri[i]),
                                          .default_left = (uint32_t)dl[i],
+                                         .zero_left = zl ? (uint32_t)zl[i] : 0 <= th[i],
                                          .threshold = th[i],
                                          .value = va[i]};
                 if (category && category[i] != -1) {
@@ -228,8 +240,11 @@ typedef struct gbdt_predictor {
     const size_t *rounds; /* stages, ascending */
     size_t n_stages;
     dial_predict_output *outs;
-    double *scratch; /* threads x n_scores x (block + 1) scores */
-    uint32_t *codes; /* threads x block x n_blocks category codes (NULL: none) */
+    double *scratch;        /* threads x n_scores x (block + 1) scores */
+    uint32_t *codes;        /* threads x block x n_blocks category codes (NULL: none) */
+    const dial_csr *sparse; /* NULL, or the rows compressed (x is then NULL) */
+    double *dense;          /* sparse: threads x dense_rows x n_features zeros */
+    size_t dense_rows;
 } gbdt_predictor;
 
 /* The rows' category codes, for a forest that splits categories. */
@@ -249,6 +264,7 @@ static inline uint32_t gbdt_step(const gbdt_walk_node *node, const double *row,
     double v = row[node->feature];
     /* NaN compares false: it goes left only by default */
     uint32_t left = (uint32_t)(v <= node->threshold) | ((uint32_t)(v != v) & node->default_left);
+    left = v == 0 ? node->zero_left : left;
     return left ? node->left : node->right;
 }
 
@@ -295,42 +311,65 @@ static void gbdt_walk_rows(const gbdt_walk_node *nodes, uint32_t root, uint32_t 
         gbdt_walk_rows_as(nodes, root, depth, x, stride, m, cc, score, false);
 }
 
-static dial_status gbdt_predict_blocks(void *arg, size_t begin, size_t end, int worker) {
-    const gbdt_predictor *pr = arg;
+/* Predicts rows i0 .. i0 + m - 1 (m <= GBDT_PREDICT_BLOCK), whose values
+ * are the m rows of x (row-major, n_features each), into every stage's
+ * output. */
+static void gbdt_predict_rows(const gbdt_predictor *pr, int worker, const double *x, size_t i0,
+                              size_t m) {
     const gbdt_forest_view *view = pr->view;
     size_t k_n = view->n_scores;
     /* the block's scores, class-major, then one row's scores side by side */
     double *score = pr->scratch + (size_t)worker * k_n * (GBDT_PREDICT_BLOCK + 1);
     double *row_score = score + k_n * GBDT_PREDICT_BLOCK;
+    for (size_t k = 0; k < k_n; k++)
+        for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
+    size_t nb = view->cats.n_blocks;
+    gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
+    if (pr->codes) {
+        uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
+        for (size_t i = 0; i < m; i++)
+            dial_cart_category_codes(&view->cats, x + i * pr->n_features, codes + i * nb);
+        cc.codes = codes;
+    }
+    size_t stage = 0, round = 0;
+    while (stage < pr->n_stages) {
+        size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
+        for (; round < target; round++)
+            for (size_t k = 0; k < k_n; k++) {
+                size_t tree = round * k_n + k;
+                gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree], x,
+                               pr->n_features, m, &cc, score + k * GBDT_PREDICT_BLOCK);
+            }
+        for (size_t i = 0; i < m; i++) {
+            for (size_t k = 0; k < k_n; k++) row_score[k] = score[k * GBDT_PREDICT_BLOCK + i];
+            dial_gbdt_emit(view->loss, k_n, row_score, i0 + i, &pr->outs[stage]);
+        }
+        stage++;
+    }
+}
+
+static dial_status gbdt_predict_blocks(void *arg, size_t begin, size_t end, int worker) {
+    const gbdt_predictor *pr = arg;
     for (size_t block = begin; block < end; block++) {
         size_t i0 = block * GBDT_PREDICT_BLOCK;
         size_t m = pr->n_rows - i0 < GBDT_PREDICT_BLOCK ? pr->n_rows - i0 : GBDT_PREDICT_BLOCK;
-        for (size_t k = 0; k < k_n; k++)
-            for (size_t i = 0; i < m; i++) score[k * GBDT_PREDICT_BLOCK + i] = view->base[k];
-        size_t nb = view->cats.n_blocks;
-        gbdt_codes cc = {.n_blocks = nb, .n_inputs = view->n_inputs, .bits = view->cats.bits};
-        if (pr->codes) {
-            uint32_t *codes = pr->codes + (size_t)worker * GBDT_PREDICT_BLOCK * nb;
-            for (size_t i = 0; i < m; i++)
-                dial_cart_category_codes(&view->cats, pr->x + (i0 + i) * pr->n_features,
-                                         codes + i * nb);
-            cc.codes = codes;
+        if (!pr->sparse) {
+            gbdt_predict_rows(pr, worker, pr->x + i0 * pr->n_features, i0, m);
+            continue;
         }
-        size_t stage = 0, round = 0;
-        while (stage < pr->n_stages) {
-            size_t target = pr->rounds[stage] < view->n_rounds ? pr->rounds[stage] : view->n_rounds;
-            for (; round < target; round++)
-                for (size_t k = 0; k < k_n; k++) {
-                    size_t tree = round * k_n + k;
-                    gbdt_walk_rows(view->nodes, (uint32_t)view->offset[tree], view->depth[tree],
-                                   pr->x + i0 * pr->n_features, pr->n_features, m, &cc,
-                                   score + k * GBDT_PREDICT_BLOCK);
-                }
-            for (size_t i = 0; i < m; i++) {
-                for (size_t k = 0; k < k_n; k++) row_score[k] = score[k * GBDT_PREDICT_BLOCK + i];
-                dial_gbdt_emit(view->loss, k_n, row_score, i0 + i, &pr->outs[stage]);
-            }
-            stage++;
+        /* sparse rows: a few at a time written out into the worker's
+         * zeroed rows, walked as dense ones, then zeroed again */
+        const dial_csr *a = pr->sparse;
+        double *rows = pr->dense + (size_t)worker * pr->dense_rows * pr->n_features;
+        for (size_t s0 = i0; s0 < i0 + m; s0 += pr->dense_rows) {
+            size_t sm = i0 + m - s0 < pr->dense_rows ? i0 + m - s0 : pr->dense_rows;
+            for (size_t i = 0; i < sm; i++)
+                for (size_t e = a->row_start[s0 + i]; e < a->row_start[s0 + i + 1]; e++)
+                    rows[i * pr->n_features + a->col[e]] = a->value[e];
+            gbdt_predict_rows(pr, worker, rows, s0, sm);
+            for (size_t i = 0; i < sm; i++)
+                for (size_t e = a->row_start[s0 + i]; e < a->row_start[s0 + i + 1]; e++)
+                    rows[i * pr->n_features + a->col[e]] = 0;
         }
     }
     return DIAL_OK;
@@ -373,13 +412,31 @@ static dial_status gbdt_predict_stages(dial_ctx *ctx, const dial_knobs *knobs,
     size_t nb = view.cats.n_blocks;
     if (nb)
         pr.codes = dial_malloc(ctx, (size_t)threads * GBDT_PREDICT_BLOCK * nb * sizeof *pr.codes);
-    if (!pr.scratch || (nb && !pr.codes))
+    if (in->sparse) {
+        if (in->sparse->n_rows != in->n_rows || in->sparse->n_cols != in->n_features) {
+            free(pr.scratch);
+            free(pr.codes);
+            gbdt_view_free(&view);
+            return dial_fail(ctx, DIAL_ERR_ARGUMENT,
+                             "gbdt: sparse rows are %zu x %zu; the input says %zu x %zu",
+                             in->sparse->n_rows, in->sparse->n_cols, in->n_rows, in->n_features);
+        }
+        /* rows written out at a time: up to a block, within 256 KiB */
+        size_t width = in->n_features ? in->n_features : 1;
+        pr.sparse = in->sparse;
+        pr.dense_rows = ((size_t)1 << 15) / width;
+        if (pr.dense_rows < 1) pr.dense_rows = 1;
+        if (pr.dense_rows > GBDT_PREDICT_BLOCK) pr.dense_rows = GBDT_PREDICT_BLOCK;
+        pr.dense = dial_calloc(ctx, (size_t)threads * pr.dense_rows * width, sizeof *pr.dense);
+    }
+    if (!pr.scratch || (nb && !pr.codes) || (in->sparse && !pr.dense))
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", in->n_rows);
     else
         status = dial_parallel_for(ctx, threads, n_blocks, gbdt_predict_blocks, &pr);
     free(pr.scratch);
     free(pr.codes);
+    free(pr.dense);
     gbdt_view_free(&view);
     return status;
 }
@@ -461,6 +518,9 @@ dial_status dial_gbdt_trees(dial_ctx *ctx, const dial_knobs *knobs, const dial_t
         .category_bits = categories ? view.cats.bits : NULL,
         .n_category_words = categories ? view.cats.n_words : 0,
         .default_left = (const int64_t *)dial_tensors_find(learned, "default_left")->data + start,
+        .zero_left = dial_tensors_find(learned, "zero_left")
+                         ? (const int64_t *)dial_tensors_find(learned, "zero_left")->data + start
+                         : NULL,
         .n_samples = NULL,
         .value = (const double *)dial_tensors_find(learned, "value")->data + start,
         .n_values = 1,

@@ -155,9 +155,81 @@ static dial_gbdt_split split_category(const dial_gbdt_split_params *p, const dia
     return best;
 }
 
+/* A feature of sparse rows with a zero bin z: zeros and missing values
+ * each tried on both sides, the value bins but z scanned in
+ * order. A cut b sends the value bins <= b left; b = z - 1 or z sends no
+ * value of its own. Zeros go left in the first pass, right in the second. Zeros that the node's
+ * rows do not have go where their value would (z <= b), missing values to the heavier side, as
+ * above. */
+static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
+                                    uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                    unsigned lo, unsigned hi) {
+    dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
+                                                                       : SPLIT_MIN_GAIN,
+                            .feature = -1};
+    const dial_gbdt_sum *h = hist + bins->slot[f];
+    unsigned n_values = bins->n_values[f], z = bins->zero_code[f];
+    dial_gbdt_sum zero = h[z], missing = h[n_values];
+    bool has_zero = zero.h > 0, has_missing = missing.h > 0;
+    /* the bins outside lo .. hi hold no row: no need to look at them */
+    unsigned first = lo, last = hi < n_values ? hi + 1 : n_values;
+    while (first < last && (first == z || !(h[first].h > 0))) first++;
+    if (first == last) return best; /* no value but 0 (and missing): nothing to cut */
+    while (last - 1 == z || !(h[last - 1].h > 0)) last--;
+    last--;
+    unsigned begin = first > 0 ? first - 1 : 0;
+    double parent = split_score(p, total.g, total.h), mcw = p->min_child_weight;
+    /* zeros left first: a tie between a split and its mirror image keeps
+     * the one whose zeros go where their value would (z <= b) */
+    for (int zpass = 0; zpass < (has_zero ? 2 : 1); zpass++)
+        for (int ml = 0; ml < (has_missing ? 2 : 1); ml++) {
+            int zl = has_zero ? 1 - zpass : 0;
+            dial_gbdt_sum left = {0, 0};
+            if (zl) left.g += zero.g, left.h += zero.h;
+            if (ml) left.g += missing.g, left.h += missing.h;
+            bool held_left = (zl && has_zero) || (ml && has_missing);
+            bool held_right = (!zl && has_zero) || (!ml && has_missing);
+            for (unsigned b = lo; b < begin; b++)
+                if (b != z) left.g += h[b].g, left.h += h[b].h;
+            for (unsigned b = begin; b <= last; b++) {
+                if (b != z) left.g += h[b].g, left.h += h[b].h;
+                /* a bin without rows (most of them, deep in a tree) moves
+                 * no row: its cut is the one before it */
+                if (b > begin && (b == z || !(h[b].h > 0))) continue;
+                if (!(held_left || b >= first) || !(held_right || b < last)) continue;
+                double right_g = total.g - left.g, right_h = total.h - left.h;
+                if (left.h < mcw || right_h < mcw) continue;
+                if (left.h + p->lambda <= 0 || right_h + p->lambda <= 0) continue;
+                double gain =
+                    split_score(p, left.g, left.h) + split_score(p, right_g, right_h) - parent;
+                if (gain > best.gain) {
+                    best.gain = gain;
+                    best.feature = (int32_t)f;
+                    best.bin = (uint8_t)b;
+                    best.zero_left = has_zero ? zl : z <= b;
+                    best.default_left = has_missing ? ml : left.h >= right_h;
+                    best.left = left;
+                    best.right = (dial_gbdt_sum){right_g, right_h};
+                }
+            }
+        }
+    return best;
+}
+
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist,
                                         dial_gbdt_sum total) {
     if (bins->levels && bins->levels[f]) return split_category(p, bins, f, hist, total);
+    if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
+        return split_sparse(p, bins, f, hist, total, 0, bins->n_values[f]);
     return split_feature(p, bins, f, hist, total);
+}
+
+dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
+                                             const dial_gbdt_bins *bins, uint32_t f,
+                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             unsigned lo, unsigned hi) {
+    if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
+        return split_sparse(p, bins, f, hist, total, lo, hi);
+    return dial_gbdt_split_feature(p, bins, f, hist, total);
 }

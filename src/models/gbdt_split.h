@@ -44,6 +44,9 @@ typedef struct dial_gbdt_split {
     int32_t feature;
     uint8_t bin;
     bool default_left;
+    /* bins of sparse rows, on a feature with a zero bin: whether the rows
+     * of value 0 (absent entries) go left, whatever the bin */
+    bool zero_left;
     dial_gbdt_sum left, right;
     uint64_t bits[DIAL_GBDT_CATEGORY_WORDS];
 } dial_gbdt_split;
@@ -58,7 +61,20 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
  * (missing included) ordered by sum g / (sum h + DIAL_GBDT_CATEGORY_SMOOTH),
  * ties to the smaller code, and every prefix of that order tried as the
  * left side; codes without rows go with the side of larger hessian sum. */
+/* On bins of sparse rows, a feature with a zero bin is split as XGBoost's
+ * sparsity-aware search does (Chen and Guestrin, 2016, Algorithm 3): the
+ * zero bin (the absent entries) is left out of the scan over the other
+ * bins and tried on each side, the better kept (ties: left). The bins
+ * are still in value order, so the zero bin's place among them costs
+ * nothing: a cut at it moves no value. */
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total);
+
+/* The same for a node of sparse rows whose entries of feature f have
+ * codes lo .. hi (dial_gbdt_sparse_seen): only those bins are read. */
+dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
+                                             const dial_gbdt_bins *bins, uint32_t f,
+                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             unsigned lo, unsigned hi);
 
 #endif

@@ -47,6 +47,11 @@ struct dial_gbdt_grower {
     size_t item_capacity;
     dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
     size_t feature_best_capacity;
+    /* sparse rows: per worker a histogram and a count per feature, zero
+     * between nodes (n_workers of each) */
+    dial_gbdt_sum **worker_hist;
+    dial_gbdt_sparse_seen *worker_seen;
+    int n_workers;
     /* what the current step's parallel bodies read */
     const dial_gbdt_tree_params *params;
     const dial_gbdt_tree_input *in;
@@ -89,6 +94,14 @@ void dial_gbdt_grower_free(dial_gbdt_grower *g) {
     free(g->children);
     free(g->items);
     free(g->feature_best);
+    for (int w = 0; w < g->n_workers; w++) {
+        free(g->worker_hist[w]);
+        free(g->worker_seen[w].held);
+        free(g->worker_seen[w].lo);
+        free(g->worker_seen[w].hi);
+    }
+    free(g->worker_hist);
+    free(g->worker_seen);
     free(g);
 }
 
@@ -275,9 +288,32 @@ tree_partition_avx512(const uint8_t *codes, unsigned missing, unsigned bin, unsi
 
 /* Splits rows[0 .. m) stably by the node's split. Returns the number going
  * left, which come first. */
+/* The same on sparse rows: each row's code found among its entries. */
+static uint32_t tree_partition_sparse(const dial_gbdt_bins *bins, const dial_gbdt_sparse_rows *s,
+                                      const dial_gbdt_node *node, uint32_t *rows, uint32_t *tmp,
+                                      uint32_t m) {
+    uint32_t f = (uint32_t)node->feature;
+    unsigned missing = bins->n_values[f], zero = bins->zero_code[f];
+    uint32_t n_left = 0, n_right = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = rows[i];
+        unsigned code = dial_gbdt_sparse_code(s, bins->zero_code, r, f);
+        unsigned left = code == missing ? node->default_left
+                        : code == zero  ? node->zero_left
+                                        : code <= node->bin;
+        rows[n_left] = r;
+        tmp[n_right] = r;
+        n_left += left;
+        n_right += 1 - left;
+    }
+    memcpy(rows + n_left, tmp, n_right * sizeof *rows);
+    return n_left;
+}
+
 static uint32_t tree_partition(const dial_gbdt_grower *g, const dial_gbdt_tree_input *in,
                                const dial_gbdt_node *node, uint32_t *rows, uint32_t *tmp,
                                uint32_t m) {
+    if (in->data.sparse) return tree_partition_sparse(g->bins, in->data.sparse, node, rows, tmp, m);
     const uint8_t *codes = in->data.codes + (size_t)node->feature * in->data.n_rows;
     unsigned missing = g->bins->n_values[node->feature];
     if (g->bins->levels && g->bins->levels[node->feature])
@@ -389,6 +425,86 @@ static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g
     return DIAL_OK;
 }
 
+/* ---- sparse rows ------------------------------------------------------------------ */
+
+/* On sparse rows a node's histogram is built from its rows, searched and
+ * cleared by one worker, in a buffer of that worker's: no histogram
+ * outlives its node, so memory holds one per thread rather than one per
+ * node of a level, and no parent is kept for a subtraction (which would
+ * cost every slot, where building costs the node's entries and the slots
+ * of the features they hold). */
+static dial_status tree_sparse_items(void *arg, size_t begin, size_t end, int worker) {
+    dial_gbdt_grower *g = arg;
+    const dial_gbdt_tree_input *in = g->in;
+    dial_gbdt_sum *hist = g->worker_hist[worker];
+    dial_gbdt_sparse_seen *seen = &g->worker_seen[worker];
+    for (size_t k = begin; k < end; k++) {
+        int32_t id = g->items[k].node;
+        const dial_gbdt_node *node = &g->nodes[id];
+        const uint32_t *rows = g->rows + node->begin;
+        size_t m = node->end - node->begin;
+        if (m > 0 && rows[m - 1] == m - 1) rows = NULL;
+        dial_gbdt_hist_build_sparse(&in->data, in->features, in->n_features, rows, m, node->sum,
+                                    seen, hist);
+        /* the best over the features, in feature order, as for dense rows */
+        dial_gbdt_split best = {.feature = -1};
+        for (size_t j = 0; j < in->n_features; j++) {
+            uint32_t f = in->features[j];
+            if (!seen->held[f]) continue;
+            dial_gbdt_split s = dial_gbdt_split_feature_seen(&g->params->split, g->bins, f, hist,
+                                                             node->sum, seen->lo[f], seen->hi[f]);
+            if (s.feature >= 0 && (best.feature < 0 || s.gain > best.gain)) best = s;
+        }
+        g->best[id] = best;
+        dial_gbdt_hist_clear_sparse(g->bins, seen, hist);
+    }
+    return DIAL_OK;
+}
+
+/* Every node of nodes[0 .. n) gets its best split, on sparse rows. */
+static dial_status tree_sparse_splits(dial_ctx *ctx, dial_gbdt_grower *g, const int32_t *nodes,
+                                      size_t n, int threads) {
+    if (threads < 1) threads = 1;
+    if ((size_t)threads > n) threads = n ? (int)n : 1;
+    if (threads > g->n_workers) {
+        size_t count = (size_t)threads;
+        dial_gbdt_sum **hist = dial_realloc(g->ctx, g->worker_hist, count * sizeof *hist);
+        if (hist) g->worker_hist = hist;
+        dial_gbdt_sparse_seen *seen =
+            dial_realloc(g->ctx, g->worker_seen, count * sizeof *g->worker_seen);
+        if (seen) g->worker_seen = seen;
+        if (!hist || !seen) return DIAL_ERR_NOMEM;
+        size_t d = g->bins->n_features ? g->bins->n_features : 1;
+        for (; g->n_workers < threads; g->n_workers++) {
+            int w = g->n_workers;
+            g->worker_hist[w] = dial_calloc(g->ctx, g->n_slots ? g->n_slots : 1, sizeof **hist);
+            g->worker_seen[w] = (dial_gbdt_sparse_seen){
+                .held = dial_calloc(g->ctx, d, sizeof(uint32_t)),
+                .lo = dial_malloc(g->ctx, d),
+                .hi = dial_malloc(g->ctx, d),
+            };
+            if (!g->worker_hist[w] || !g->worker_seen[w].held || !g->worker_seen[w].lo ||
+                !g->worker_seen[w].hi) {
+                free(g->worker_hist[w]);
+                free(g->worker_seen[w].held);
+                free(g->worker_seen[w].lo);
+                free(g->worker_seen[w].hi);
+                return DIAL_ERR_NOMEM;
+            }
+        }
+    }
+    dial_status status = tree_reserve_items(g, n, 0);
+    if (status != DIAL_OK) return status;
+    g->n_items = n;
+    size_t work = 0;
+    for (size_t c = 0; c < n; c++) {
+        g->items[c] = (tree_item){nodes[c], 0, 0};
+        work += (size_t)(g->nodes[nodes[c]].end - g->nodes[nodes[c]].begin) * 64;
+    }
+    if (threads <= 1 || work < TREE_PARALLEL_WORK) return tree_sparse_items(g, 0, n, 0);
+    return dial_parallel_for(ctx, threads, n, tree_sparse_items, g);
+}
+
 /* ---- growing --------------------------------------------------------------------- */
 
 /* Splits every node of the batch, then gives each child that may split a
@@ -405,6 +521,7 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
         node->feature = s->feature;
         node->bin = s->bin;
         node->default_left = s->default_left;
+        node->zero_left = s->zero_left;
         node->gain = s->gain;
         memcpy(node->bits, s->bits, sizeof node->bits);
         uint32_t n_left = tree_partition(g, g->in, node, g->rows + node->begin,
@@ -423,6 +540,20 @@ static dial_status tree_split_batch(dial_ctx *ctx, dial_gbdt_grower *g, size_t n
     }
     bool room = p->max_leaves <= 0 || *n_leaves < (size_t)p->max_leaves;
     size_t n_children = 0;
+    if (g->in->data.sparse) {
+        for (size_t b = 0; b < n_batch; b++) {
+            const dial_gbdt_node *node = &g->nodes[g->batch[b]];
+            if (room && tree_expandable(p, &g->nodes[node->left]))
+                g->children[n_children++] = node->left;
+            if (room && tree_expandable(p, &g->nodes[node->right]))
+                g->children[n_children++] = node->right;
+        }
+        status = tree_sparse_splits(ctx, g, g->children, n_children, threads);
+        if (status != DIAL_OK) return status;
+        for (size_t c = 0; c < n_children; c++)
+            if (g->best[g->children[c]].feature >= 0) g->pending[(*n_pending)++] = g->children[c];
+        return DIAL_OK;
+    }
     for (size_t b = 0; b < n_batch; b++) {
         int32_t id = g->batch[b];
         dial_gbdt_node *node = &g->nodes[id];
@@ -542,8 +673,14 @@ dial_status dial_gbdt_grow(dial_ctx *ctx, dial_gbdt_grower *g, const dial_gbdt_t
     g->n_nodes = 1;
     tree_make_node(g, params, 0, 0, (uint32_t)in->n_rows, 0, (uint32_t)in->n_passive, sum, 0);
     size_t n_pending = 0, n_leaves = 1;
-    if (tree_expandable(params, &g->nodes[0]) && in->n_features > 0 &&
-        (params->max_leaves <= 0 || params->max_leaves > 1)) {
+    bool splittable = tree_expandable(params, &g->nodes[0]) && in->n_features > 0 &&
+                      (params->max_leaves <= 0 || params->max_leaves > 1);
+    if (splittable && in->data.sparse) {
+        int32_t root = 0;
+        status = tree_sparse_splits(ctx, g, &root, 1, threads);
+        if (status != DIAL_OK) return status;
+        if (g->best[0].feature >= 0) g->pending[n_pending++] = 0;
+    } else if (splittable) {
         g->hist[0] = tree_take(g);
         if (!g->hist[0]) return DIAL_ERR_NOMEM;
         int32_t root = 0;

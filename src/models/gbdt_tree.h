@@ -42,6 +42,7 @@ typedef struct dial_gbdt_node {
     int32_t feature;      /* split feature, -1 for a leaf */
     uint8_t bin;          /* rows with code <= bin go left */
     uint8_t default_left; /* where missing values go */
+    uint8_t zero_left;    /* where zeros go, on a feature of sparse rows with a zero bin */
     uint16_t depth;
     int32_t left, right;   /* child node indices, -1 for a leaf */
     uint32_t begin, end;   /* the node's rows in the grower's row array */

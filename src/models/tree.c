@@ -166,16 +166,22 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     dial_cart_packed *packed = dial_malloc(ctx, tree.n_nodes * sizeof *packed);
     uint32_t *stack = dial_malloc(ctx, 2 * tree.n_nodes * sizeof *stack);
     uint32_t *codes = dial_malloc(ctx, (cats->n_blocks ? cats->n_blocks : 1) * sizeof *codes);
-    if (!packed || !stack || !codes) {
+    /* sparse rows: one at a time written out into zeros, then cleared */
+    const dial_csr *a = in->sparse;
+    double *row = a ? dial_calloc(ctx, in->n_features ? in->n_features : 1, sizeof *row) : NULL;
+    if (!packed || !stack || !codes || (a && !row)) {
         free(packed);
         free(stack);
         free(codes);
+        free(row);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory predicting");
     }
     size_t k = tree.n_outputs, d = in->n_features;
     dial_cart_pack(&tree, cats, d, packed, stack);
     for (size_t i = 0; i < in->n_rows; i++) {
-        const double *x = in->x + i * d;
+        const double *x = a ? row : in->x + i * d;
+        for (size_t e = a ? a->row_start[i] : 0; a && e < a->row_start[i + 1]; e++)
+            row[a->col[e]] = a->value[e];
         uint32_t leaf;
         if (cats->n_blocks) {
             dial_cart_category_codes(cats, x, codes);
@@ -183,6 +189,8 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
         } else {
             leaf = dial_cart_packed_leaf(packed, x);
         }
+        for (size_t e = a ? a->row_start[i] : 0; a && e < a->row_start[i + 1]; e++)
+            row[a->col[e]] = 0;
         const double *value = tree.value + packed[leaf].next * k;
         if (!classification) {
             out->value[i] = value[0];
@@ -197,6 +205,7 @@ static dial_status tree_predict(dial_ctx *ctx, const dial_knobs *knobs, const di
     free(packed);
     free(stack);
     free(codes);
+    free(row);
     return DIAL_OK;
 }
 
@@ -221,4 +230,5 @@ const dial_model_family dial_model_tree = {
     .predict = tree_predict,
     .validate = tree_validate,
     .trees = tree_trees,
+    .sparse_input = true,
 };
