@@ -30,6 +30,9 @@
  */
 #include <cblas.h>
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,31 +72,59 @@ static double squared_distance(const double *a, const double *b, size_t n_inputs
     return sum;
 }
 
+/* The distances of row i to columns from .. from+width-1, in place of
+ * their dot products with it. Three passes the compiler (or SSE2, for the
+ * square roots, which C's sqrt cannot vectorise while it may set errno)
+ * runs on pairs of numbers; the rare square that lost its digits is
+ * measured again between the first two. */
+static void silhouette_distances(const silhouette_job *job, size_t i, size_t from, size_t width,
+                                 double *restrict row) {
+    const double *norms = job->norms + from, own = job->norms[i];
+    for (size_t j = 0; j < width; j++) row[j] = own + norms[j] - 2 * row[j];
+    for (size_t j = 0; j < width; j++)
+        if (row[j] < SILHOUETTE_CANCELLATION * (own + norms[j]))
+            row[j] = squared_distance(job->x + i * job->n_inputs,
+                                      job->x + (from + j) * job->n_inputs, job->n_inputs);
+    size_t j = 0;
+#ifdef __SSE2__
+    for (; j + 2 <= width; j += 2) _mm_storeu_pd(row + j, _mm_sqrt_pd(_mm_loadu_pd(row + j)));
+#endif
+    for (; j < width; j++) row[j] = sqrt(row[j]);
+}
+
+/* The sum of n numbers in four running sums (every fourth number), so the
+ * additions do not wait on each other; a fixed order all the same. */
+static double silhouette_sum(const double *values, size_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += values[j];
+        s1 += values[j + 1];
+        s2 += values[j + 2];
+        s3 += values[j + 3];
+    }
+    for (; j < n; j++) s0 += values[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Adds the distances of rows begin .. begin+rows-1 to columns from .. to-1
- * (of the sample in cluster order) into sums (rows x k), each cluster's in
- * column order. */
+ * (of the sample in cluster order) into sums (rows x k): per cluster, the
+ * run of its columns in this block. */
 static void silhouette_block(const silhouette_job *job, size_t begin, size_t rows, size_t from,
                              size_t to, double *dots, double *sums) {
     size_t d = job->n_inputs, width = to - from;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)width, (int)d, 1.0,
                 job->x + begin * d, (int)d, job->x + from * d, (int)d, 0.0, dots, (int)width);
     for (size_t r = 0; r < rows; r++) {
-        size_t i = begin + r;
-        const double *dot = dots + r * width;
+        double *row = dots + r * width;
+        silhouette_distances(job, begin + r, from, width, row);
         double *row_sums = sums + r * job->k;
         size_t c = 0;
         while (job->starts[c + 1] <= from) c++;
-        for (size_t j = from; j < to;) {
+        for (size_t j = from; j < to; c++) {
             size_t end = job->starts[c + 1] < to ? job->starts[c + 1] : to;
-            double sum = row_sums[c];
-            for (; j < end; j++) {
-                double both = job->norms[i] + job->norms[j];
-                double square = both - 2 * dot[j - from];
-                if (square < SILHOUETTE_CANCELLATION * both)
-                    square = squared_distance(job->x + i * d, job->x + j * d, d);
-                sum += sqrt(square);
-            }
-            row_sums[c++] = sum;
+            row_sums[c] += silhouette_sum(row + (j - from), end - j);
+            j = end;
         }
     }
 }
