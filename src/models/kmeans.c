@@ -4,8 +4,18 @@
  * inertia) small. A clustering: it learns without a target. Follows
  * scikit-learn 1.2's KMeans, knob for knob: k-means++ seeding (the greedy
  * variant), n_init runs of which the lowest inertia is kept, Lloyd's or
- * Elkan's iterations, and tol relative to the mean variance of the
- * columns. The centroids are in the units the family sees (after
+ * Elkan's iterations (or Hamerly's), and tol relative to the mean
+ * variance of the columns.
+ *
+ * The default algorithm is lloyd, as scikit-learn's, by measurement (CPU
+ * seconds of a fit, one thread, n_init=3, the same clusters every time):
+ * letter 20,000 x 16, k=20: lloyd 0.28, hamerly 0.41, elkan 0.50; 1,000,000
+ * x 16 generated, k=10: lloyd and hamerly 1.58 (2 iterations: k-means++
+ * is most of it); Fashion-MNIST 60,000 x 784, k=10: lloyd 8.1, hamerly
+ * 6.6. Lloyd's distances come from blocked dot products (one dgemm per
+ * block of rows), Hamerly's one by one for the rows its bounds do not
+ * settle: on few inputs the dot products win whatever the bounds save,
+ * on many the bounds do. The centroids are in the units the family sees (after
  * imputation, one-hot encoding and scaling), so predict needs nothing
  * else.
  *
@@ -86,9 +96,9 @@ static const dial_knob_spec kmeans_knobs[] = {
      .choices = kmeans_algorithm_choices,
      .condition = "",
      .doc = "lloyd (every distance, every iteration) or elkan (skips distances the triangle "
-            "inequality rules out: faster for well separated clusters, n x k bounds in "
-            "memory) or hamerly (2 bounds a row, a coarser test than elkan's); all give the "
-            "same clusters"},
+            "inequality rules out, n x k bounds in memory) or hamerly (2 bounds a row); all "
+            "give the same clusters. lloyd, the default, takes its distances in blocks through "
+            "BLAS and is fastest on few inputs; hamerly on many (784 pixels)"},
 };
 
 static const dial_param_doc kmeans_params[] = {
