@@ -13,22 +13,26 @@ repository). The cases are the issue's (issue 18):
                                                           goal: <= 0.5x
   gmm       100,000 x 8 generated, full covariance, 5 components
                                                           goal: <= 0.5x
+  silhouette  of 20,000 x 16 generated rows (make_blobs, 8 centres,
+            seed 2) in the clusters of a k = 8 fit, every row (dial score
+            --silhouette-rows all) against silhouette_score  goal: <= 0.5x
   tune k    k = 2..20 by silhouette, 5-fold, 20,000 x 16: `dial tune`
             against a loop of scikit-learn fits scoring the same folds
                                                           goal: >= 5x faster
 
 What is timed. dial: the fit alone, as `dial fit --json` reports it
 (`fit_seconds`: the preprocessing and the family's fit, not reading the
-CSV), with scale=none so both sides cluster the same numbers; for the
-tuning case the whole `dial tune` command. scikit-learn: `.fit(X)` on the
+CSV), with scale=none so both sides cluster the same numbers and
+impute=none since scikit-learn imputes nothing (the default median
+imputation sorts every column, which a fit would pay for nothing here);
+for the silhouette the whole `dial score` command (reading the CSV and
+predicting the clusters too), for the tuning case the whole `dial tune`
+command. kmeans runs with its default algorithm (lloyd, as scikit-learn's),
+and Fashion-MNIST with algorithm=hamerly too (the same clusters, fewer
+distances on its 784 inputs). scikit-learn: `.fit(X)` on the
 array already in memory (the tuning loop: every fit, predict and
 silhouette_score of the folds). Both use --jobs threads (scikit-learn's
 OpenMP threads through OMP_NUM_THREADS, set before it is imported).
-
-Not measured here: the issue's silhouette of 20,000 rows. dial's
-silhouette scores a seeded sample of 4096 rows above that many (the
-metric's stated sample size), so an exact 20,000-row silhouette has no
-dial command to time yet.
 
 --quick runs every case on small sizes (to check the script, not to
 measure). Prints a table (dial seconds, scikit-learn seconds, the ratio
@@ -93,7 +97,8 @@ def fashion(rows):
 
 def dial_fit_seconds(model, csv, sets):
     command = [ARGS.dial, "fit", model, csv, "--json", "-j", str(ARGS.jobs), "-o",
-               csv + ".dial", "-s", "scale=none"] + [a for s in sets for a in ("-s", s)]
+               csv + ".dial", "-s", "scale=none", "-s", "impute=none"] + \
+        [a for s in sets for a in ("-s", s)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out)["fit_seconds"]
 
@@ -102,6 +107,30 @@ def sklearn_seconds(fit):
     start = time.perf_counter()
     fit()
     return time.perf_counter() - start
+
+
+def silhouette_case(folder, x):
+    """`dial score --silhouette-rows all` (the whole command) against
+    silhouette_score on the same rows and the same clusters (dial's)."""
+    csv = os.path.join(folder, "silhouette.csv")
+    write_csv(csv, x)
+    model = csv + ".dial"
+    subprocess.run([ARGS.dial, "fit", "kmeans", csv, "-s", "k=8", "-s", "scale=none", "-o", model,
+                    "-j", str(ARGS.jobs)], check=True, capture_output=True)
+    out = subprocess.run([ARGS.dial, "predict", model, csv], check=True, capture_output=True,
+                         text=True).stdout
+    labels = np.array([int(v) for v in out.split()[1:]])
+    command = [ARGS.dial, "score", model, csv, "-m", "silhouette", "--silhouette-rows", "all",
+               "--json", "-j", str(ARGS.jobs)]
+    start = time.perf_counter()
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    dial = time.perf_counter() - start
+    score = {}
+    sk = sklearn_seconds(lambda: score.update(value=silhouette_score(x, labels)))
+    mine = json.loads(out)["metrics"]["silhouette"]
+    if abs(mine - score["value"]) > 1e-9:
+        sys.exit("silhouette: dial %.17g, scikit-learn %.17g" % (mine, score["value"]))
+    return dial, sk
 
 
 def tune_case(folder, x, k_max):
@@ -150,6 +179,8 @@ def main():
             sk = sklearn_seconds(lambda: KMeans(10, n_init=3, random_state=0).fit(images))
             rows.append(("kmeans Fashion-MNIST %d x 784, k=10, n_init=3" % len(images), dial, sk,
                          "<= 0.5"))
+            dial = dial_fit_seconds("kmeans", csv, ["k=10", "n_init=3", "algorithm=hamerly"])
+            rows.append(("  the same, dial algorithm=hamerly", dial, sk, "<= 0.5"))
 
         n = 10000 if quick else 100000
         x, _ = make_blobs(n_samples=n, centers=5, n_features=8, random_state=1)
@@ -159,6 +190,11 @@ def main():
         sk = sklearn_seconds(
             lambda: GaussianMixture(5, covariance_type="full", random_state=0).fit(x))
         rows.append(("gmm full %d x 8, 5 components" % n, dial, sk, "<= 0.5"))
+
+        n = 5000 if quick else 20000
+        x, _ = make_blobs(n_samples=n, centers=8, n_features=16, random_state=2)
+        dial, sk = silhouette_case(folder, x)
+        rows.append(("silhouette of every row, %d x 16, 8 clusters" % n, dial, sk, "<= 0.5"))
 
         n, k_max = (2000, 6) if quick else (20000, 20)
         x, _ = make_blobs(n_samples=n, centers=8, n_features=16, random_state=2)

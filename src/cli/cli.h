@@ -116,6 +116,9 @@ int cli_cmd_retrain(int argc, char **argv);
 /* dial fit, cv and tune of a clustering: --labels COL, the known groups
  * its clusters are compared with (issue 18) */
 #define CLI_OPT_LABELS (UINT64_C(1) << 51)
+/* dial score --silhouette-rows N|all: the silhouette's sample size
+ * (issue 18) */
+#define CLI_OPT_SILHOUETTE_ROWS (UINT64_C(1) << 57)
 /* dial retrain --append OLD.csv (issue 19) */
 #define CLI_OPT_APPEND (UINT64_C(1) << 60)
 /* dial tune --warm-start STUDY [--warm-start-name NAME] (issue 19) */
@@ -136,7 +139,10 @@ int cli_cmd_retrain(int argc, char **argv);
 typedef struct cli_options {
     const char *target; /* NULL: the last column */
     const char *labels; /* --labels COL of a clustering; NULL: none */
-    const char **sets;  /* the -s NAME=VALUE assignments, in order; owned array */
+    /* --silhouette-rows: rows the silhouette scores before it samples (0:
+     * DIAL_SILHOUETTE_MAX_ROWS; SIZE_MAX, "all": every row) */
+    size_t silhouette_rows;
+    const char **sets; /* the -s NAME=VALUE assignments, in order; owned array */
     size_t n_sets;
     const char *output; /* NULL: the command's default */
     size_t folds;       /* 5 */

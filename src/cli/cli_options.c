@@ -74,6 +74,7 @@ static const cli_option_def option_defs[] = {
     {CLI_OPT_PRUNER, "pruner", 0, true},
     {CLI_OPT_MPI, "mpi", 0, false},
     {CLI_OPT_LABELS, "labels", 0, true},
+    {CLI_OPT_SILHOUETTE_ROWS, "silhouette-rows", 0, true},
     {CLI_OPT_APPEND, "append", 0, true},
     {CLI_OPT_WARM_START, "warm-start", 0, true},
     {CLI_OPT_WARM_START_NAME, "warm-start-name", 0, true},
@@ -385,6 +386,18 @@ static int set_option(const cli_option_def *def, const char *value, cli_options 
     switch (def->id) {
     case CLI_OPT_TARGET: opts->target = value; break;
     case CLI_OPT_LABELS: opts->labels = value; break;
+    case CLI_OPT_SILHOUETTE_ROWS:
+        if (strcmp(value, "all") == 0) {
+            opts->silhouette_rows = SIZE_MAX;
+            break;
+        }
+        if (!parse_count(value, 2, INT64_MAX, &number))
+            return cli_error(CLI_EXIT_USAGE,
+                             "--silhouette-rows expects 'all' or an integer >= 2 (the rows scored "
+                             "before a sample is drawn), got '%s'",
+                             value);
+        opts->silhouette_rows = (size_t)number;
+        break;
     case CLI_OPT_SET: opts->sets[opts->n_sets++] = value; break;
     case CLI_OPT_OUTPUT: opts->output = value; break;
     case CLI_OPT_METRIC:

@@ -14,7 +14,7 @@ static const cli_command score_command = {
     .positional = (const char *const[]){"MODEL.dial", "DATA"},
     .n_positional = 2,
     .options = CLI_OPT_TARGET | CLI_OPT_SEP | CLI_OPT_NO_HEADER | CLI_OPT_METRIC | CLI_OPT_JOBS |
-               CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_LABELS,
+               CLI_OPT_JSON | CLI_OPT_HELP | CLI_OPT_LABELS | CLI_OPT_SILHOUETTE_ROWS,
     .help =
         "Usage: dial score MODEL.dial DATA [options]\n"
         "\n"
@@ -38,6 +38,9 @@ static const cli_command score_command = {
         "                        roc_auc, f1 for classification; rmse, mae, r2 for\n"
         "                        regression (default: all of the model's task)\n"
         "  --labels COLUMN       a clustering's known groups, compared with its clusters\n"
+        "  --silhouette-rows N   the silhouette is exact up to N rows (default 4096) and\n"
+        "                        scores a seeded sample of N rows above; 'all': every\n"
+        "                        row, n^2 distances\n"
         "  -t, --target COLUMN   the true values: a name or a 1-based index (default: the\n"
         "                        column named like the model's target; in a file without\n"
         "                        a header, the target's column in training)\n"
@@ -180,7 +183,7 @@ typedef struct score_outcome {
  * sample, above its row cap, drawn from the run's seed). */
 static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const dial_dataset *data,
                                   const dial_metric *metrics, size_t n_metrics,
-                                  score_outcome *out) {
+                                  size_t silhouette_rows, score_outcome *out) {
     bool likelihood = false;
     for (size_t k = 0; k < n_metrics; k++) likelihood |= dial_metric_needs_likelihood(metrics[k]);
     size_t n = data->n_rows, n_parameters = 0;
@@ -198,6 +201,8 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
                              .x = x,
                              .n_inputs = dial_model_n_inputs(model),
                              .seed = dial_ctx_seed(ctx),
+                             /* SIZE_MAX ("all") is the row count: no sample */
+                             .max_rows = silhouette_rows < n ? silhouette_rows : n,
                              .log_likelihood = log_likelihood,
                              .n_parameters = n_parameters};
     for (size_t k = 0; status == DIAL_OK && k < n_metrics; k++)
@@ -229,9 +234,10 @@ static dial_status clustering_rows(dial_ctx *ctx, const cli_options *opts, const
 }
 
 static dial_status score_rows(dial_ctx *ctx, const dial_model *model, const dial_dataset *data,
-                              const dial_metric *metrics, size_t n_metrics, score_outcome *out) {
+                              const dial_metric *metrics, size_t n_metrics, size_t silhouette_rows,
+                              score_outcome *out) {
     if (dial_model_get_task(model) == DIAL_TASK_CLUSTERING)
-        return score_clusters(ctx, model, data, metrics, n_metrics, out);
+        return score_clusters(ctx, model, data, metrics, n_metrics, silhouette_rows, out);
     bool want_proba = false;
     for (size_t k = 0; k < n_metrics; k++) want_proba |= dial_metric_needs_proba(metrics[k]);
     size_t n = data->n_rows, n_classes = data->n_classes;
@@ -375,7 +381,8 @@ int cli_cmd_score(int argc, char **argv) {
         result = dial_model_get_task(model) == DIAL_TASK_CLUSTERING
                      ? clustering_rows(ctx, &opts, model, table, &data)
                      : cli_model_truth(ctx, &opts, model, table, data_path, &data);
-    if (result == DIAL_OK) result = score_rows(ctx, model, data, metrics, n_metrics, &outcome);
+    if (result == DIAL_OK)
+        result = score_rows(ctx, model, data, metrics, n_metrics, opts.silhouette_rows, &outcome);
     if (result != DIAL_OK) {
         status = cli_fail(ctx, result);
         goto done;

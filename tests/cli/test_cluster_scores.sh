@@ -88,6 +88,37 @@ check 2 "dial: metric 'adjusted_rand' compares the clusters with known labels: n
 check 2 "dial: metric 'bic' reads the rows' likelihood under the model, which kmeans does not have (a gmm has): score kmeans with silhouette" score "$TMP/labelled.dial" $IRIS -m bic
 check 2 "dial: metric 'accuracy' is for classification, but $TMP/labelled.dial is a clustering model, which has no target; its metrics are silhouette, davies_bouldin, calinski_harabasz, inertia, and with --labels adjusted_rand, normalized_mutual_info" score "$TMP/labelled.dial" $IRIS -m accuracy
 check 2 "dial: $TMP/labelled.dial is a clustering model, which has no target, but --target species names one: name known groups to compare the clusters with by --labels species" score "$TMP/labelled.dial" $IRIS --target species
+# --silhouette-rows: exact up to N rows, a seeded sample of N above (the
+# default N is 4096); 'all' scores every row. On 5,000 of letter's rows
+# (shared data; skipped without it) the default samples and 'all' is
+# scikit-learn's silhouette_score of the same clusters to 1e-9.
+check 0 "" score "$TMP/labelled.dial" $IRIS -m silhouette --silhouette-rows 100 --json
+keep sampled.json
+check 0 "" score "$TMP/labelled.dial" $IRIS -m silhouette --silhouette-rows all --json
+json_ok 'abs(j["metrics"]["silhouette"] - json.load(open(sys.argv[1][:-3] + "fit.json"))["training_score"]) < 1e-12 and j["metrics"]["silhouette"] != json.load(open(sys.argv[1][:-3] + "sampled.json"))["metrics"]["silhouette"]'
+check 2 "dial: --silhouette-rows expects 'all' or an integer >= 2 (the rows scored before a sample is drawn), got '1'" score "$TMP/labelled.dial" $IRIS --silhouette-rows 1
+if [[ -f ../shared/data/letter.csv ]]; then
+    head -5001 ../shared/data/letter.csv > "$TMP/letter.csv"
+    check 0 "" fit kmeans "$TMP/letter.csv" --ignore lettr -s k=6 -s scale=none -o "$TMP/letter.dial"
+    check 0 "" predict "$TMP/letter.dial" "$TMP/letter.csv"
+    cp "$TMP/out" "$TMP/letter_clusters.csv"
+    check 0 "" score "$TMP/letter.dial" "$TMP/letter.csv" -m silhouette --json
+    keep letter_sampled.json
+    check 0 "" score "$TMP/letter.dial" "$TMP/letter.csv" -m silhouette --silhouette-rows all --json
+    "$PYTHON" - "$TMP" <<'PY' || fail "the exact silhouette of 5,000 rows is not scikit-learn's"
+import json, sys
+import pandas as pd
+from sklearn.metrics import silhouette_score
+folder = sys.argv[1]
+rows = pd.read_csv(folder + "/letter.csv").drop(columns=["lettr"]).values.astype(float)
+clusters = pd.read_csv(folder + "/letter_clusters.csv")["cluster"].values
+want = silhouette_score(rows, clusters)
+exact = json.load(open(folder + "/out"))["metrics"]["silhouette"]
+sampled = json.load(open(folder + "/letter_sampled.json"))["metrics"]["silhouette"]
+assert abs(exact - want) < 1e-9, (exact, want)
+assert sampled != exact, sampled
+PY
+fi
 check 0 "" fit tree $IRIS --target species -o "$TMP/tree.dial"
 check 2 "dial: --labels names the known groups a clustering is compared with, but $TMP/tree.dial is a classification model: name its true values with --target species" score "$TMP/tree.dial" $IRIS --labels species
 finish

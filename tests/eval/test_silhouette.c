@@ -90,6 +90,60 @@ static void test_iris_by_species_matches_sklearn(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* A labelled set's inputs (row-major) and labels, the whole file scored
+ * (max_rows = its rows) on threads threads. */
+static double file_silhouette(const char *path, const char *target, int threads) {
+    dial_ctx *ctx = test_ctx();
+    dial_ctx_set_threads(ctx, threads);
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, path, target, &table);
+    size_t n = data->n_rows, d = data->n_features;
+    double *x = malloc(n * d * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) x[i * d + j] = data->features[j]->values[i];
+    dial_metric_rows rows = {.n = n, .y_pred = data->y, .x = x, .n_inputs = d, .max_rows = n};
+    double score = NAN;
+    assert_dial_ok(ctx, dial_metric_score_rows(ctx, DIAL_METRIC_SILHOUETTE, &rows, &score));
+    free(x);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+    return score;
+}
+
+/* The distances come from dot products in blocks (|x|^2 + |y|^2 - 2 x.y),
+ * with the near duplicates measured difference by difference: digits (1797
+ * rows of 64 pixels, many alike), by digit, is scikit-learn's figure to
+ * 1e-9:
+ *   /usr/bin/python3 -c "import pandas as pd; from sklearn.metrics import
+ *   silhouette_score; d = pd.read_csv('data/digits.csv'); print(repr(
+ *   silhouette_score(d.drop(columns=['digit']).values.astype(float), d.digit)))"
+ * 0.1629432052257522. */
+static void test_digits_by_digit_matches_sklearn_to_1e_9(void **state) {
+    (void)state;
+    assert_close(file_silhouette("data/digits.csv", "digit", 1), 0.1629432052257522, 1e-9);
+}
+
+/* Every one of letter's 20,000 rows (max_rows = 20,000: no sample; many
+ * blocks of rows and of columns, on 2 threads), by letter, is
+ * scikit-learn's silhouette_score to 1e-9 (as above, with
+ * /work/shared/data/letter.csv, the labels pd.factorize(d.lettr)[0]):
+ * 0.008646092723126967. Skipped without the shared data folder. */
+static void test_the_exact_silhouette_of_20000_rows_matches_sklearn(void **state) {
+    (void)state;
+    const char *path = "../shared/data/letter.csv";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        print_message("skipped: %s is not there (the shared data folder beside the "
+                      "repository)\n",
+                      path);
+        return;
+    }
+    fclose(f);
+    assert_close(file_silhouette(path, "lettr", 2), 0.008646092723126967, 1e-9);
+}
+
 /* ---- many rows: a seeded sample ------------------------------------------------- */
 
 static double iris_sampled(dial_ctx *ctx, const iris_rows *iris, size_t max_rows, uint64_t seed) {
@@ -264,6 +318,8 @@ int main(void) {
         cmocka_unit_test(test_a_row_alone_in_its_cluster_counts_zero),
         cmocka_unit_test(test_any_integer_labels_name_the_clusters),
         cmocka_unit_test(test_iris_by_species_matches_sklearn),
+        cmocka_unit_test(test_digits_by_digit_matches_sklearn_to_1e_9),
+        cmocka_unit_test(test_the_exact_silhouette_of_20000_rows_matches_sklearn),
         cmocka_unit_test(test_up_to_max_rows_every_row_is_scored),
         cmocka_unit_test(test_above_max_rows_a_sample_drawn_from_the_seed_is_scored),
         cmocka_unit_test(test_the_thread_count_does_not_change_the_score),

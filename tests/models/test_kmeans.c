@@ -117,18 +117,19 @@ static const parity_case parity_cases[] = {
     {"data/blobs.csv", "blob", "k=4", 4, 7311.9455770012555, 9, 0.9306748153297558},
 };
 
-/* Lloyd's and Elkan's iterations, with tol 1e-4 and 0, end where
- * scikit-learn's end from the same start: the same inertia (to far below
- * the issue's 0.1%), the same iteration count, and the same clusters. */
+/* Lloyd's, Elkan's and Hamerly's iterations, with tol 1e-4 and 0, end
+ * where scikit-learn's Lloyd and Elkan end from the same start: the same
+ * inertia (to far below the issue's 0.1%), the same iteration count, and
+ * the same clusters. */
 static void test_kmeans_matches_scikit_learn_from_the_same_start(void **state) {
     (void)state;
-    const char *algorithms[] = {"algorithm=lloyd", "algorithm=elkan"};
+    const char *algorithms[] = {"algorithm=lloyd", "algorithm=elkan", "algorithm=hamerly"};
     const char *tols[] = {"tol=1e-4", "tol=0"};
     for (size_t s = 0; s < sizeof parity_cases / sizeof parity_cases[0]; s++) {
         const parity_case *p = &parity_cases[s];
         labelled_rows rows = load_rows(p->path, p->target);
         double *start = reference_start(&rows, p->n_clusters);
-        for (size_t a = 0; a < 2; a++) {
+        for (size_t a = 0; a < 3; a++) {
             for (size_t t = 0; t < 2; t++) {
                 dial_ctx *ctx = test_ctx();
                 dial_knobs knobs = test_knobs(
@@ -229,6 +230,100 @@ static void test_kmeans_is_reproducible_and_its_algorithms_agree(void **state) {
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
     for (size_t r = 0; r < 3; r++) free(centroids[r]);
+    free_rows(&rows);
+}
+
+/* A fit's learned tensors and training clusters. */
+typedef struct fitted {
+    double *centroids, *labels, inertia;
+    long iterations;
+} fitted;
+
+static fitted fit_rows(const labelled_rows *rows, int threads, const char *const *settings) {
+    dial_ctx *ctx = test_ctx();
+    dial_ctx *threaded = dial_ctx_clone(ctx, threads);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_kmeans, settings);
+    dial_fit_input in = cluster_input(rows);
+    dial_tensors learned = {0};
+    assert_dial_ok(threaded, dial_model_kmeans.fit(threaded, &knobs, &in, &learned));
+    const dial_tensor *t = dial_tensors_find(&learned, "centroids");
+    fitted out = {malloc(t->shape[0] * t->shape[1] * sizeof(double)), NULL,
+                  scalar(&learned, "inertia"), (long)scalar(&learned, "n_iter")};
+    memcpy(out.centroids, t->data, t->shape[0] * t->shape[1] * sizeof(double));
+    out.labels = predict_rows(threaded, &knobs, &learned, rows);
+    dial_tensors_clear(&learned);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(threaded);
+    dial_ctx_free(ctx);
+    return out;
+}
+
+static void free_fitted(fitted *f) {
+    free(f->centroids);
+    free(f->labels);
+}
+
+/* Hamerly's bounds skip only distances that cannot change a row's
+ * cluster, and the centroids are the same sums of the same rows: from the
+ * same k-means++ starts, hamerly ends with Lloyd's model bit for bit (the
+ * centroids, the inertia, the iterations, the clusters of every row). */
+static void test_hamerly_finds_lloyds_clusters_bit_for_bit(void **state) {
+    (void)state;
+    static const struct {
+        const char *path, *target, *k;
+    } cases[] = {
+        {"data/iris.csv", "species", "k=3"},   {"data/wine.csv", "cultivar", "k=3"},
+        {"data/blobs.csv", "blob", "k=4"},     {"data/digits.csv", "digit", "k=10"},
+        {"data/wine.csv", "cultivar", "k=12"},
+    };
+    for (size_t s = 0; s < sizeof cases / sizeof cases[0]; s++) {
+        labelled_rows rows = load_rows(cases[s].path, cases[s].target);
+        fitted lloyd = fit_rows(
+            &rows, 1,
+            (const char *const[]){"scale=none", cases[s].k, "n_init=3", "algorithm=lloyd", NULL});
+        fitted hamerly = fit_rows(
+            &rows, 1,
+            (const char *const[]){"scale=none", cases[s].k, "n_init=3", "algorithm=hamerly", NULL});
+        size_t k = (size_t)atoi(cases[s].k + 2);
+        if (lloyd.inertia != hamerly.inertia)
+            fail_msg("%s %s: hamerly's inertia %.17g, lloyd's %.17g", cases[s].path, cases[s].k,
+                     hamerly.inertia, lloyd.inertia);
+        assert_int_equal(hamerly.iterations, lloyd.iterations);
+        assert_memory_equal(hamerly.centroids, lloyd.centroids, k * rows.d * sizeof(double));
+        assert_memory_equal(hamerly.labels, lloyd.labels, rows.n * sizeof(double));
+        free_fitted(&lloyd);
+        free_fitted(&hamerly);
+        free_rows(&rows);
+    }
+}
+
+/* On 20,000 rows (many blocks of rows, both threads busy), each algorithm
+ * gives the same model on 1 and 2 threads, bit for bit: the blocks'
+ * sums are added in block order whichever thread made them. Skipped
+ * without the shared data folder. */
+static void test_kmeans_is_the_same_on_one_and_two_threads(void **state) {
+    (void)state;
+    const char *path = "../shared/data/letter.csv";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        print_message("skipped: %s is not there (the shared data folder beside the "
+                      "repository)\n",
+                      path);
+        return;
+    }
+    fclose(f);
+    labelled_rows rows = load_rows(path, "lettr");
+    const char *algorithms[] = {"algorithm=lloyd", "algorithm=hamerly", "algorithm=elkan"};
+    for (size_t a = 0; a < 3; a++) {
+        const char *const settings[] = {"scale=none", "k=10", "n_init=2", algorithms[a], NULL};
+        fitted one = fit_rows(&rows, 1, settings), two = fit_rows(&rows, 2, settings);
+        assert_true(one.inertia == two.inertia);
+        assert_int_equal(one.iterations, two.iterations);
+        assert_memory_equal(one.centroids, two.centroids, 10 * rows.d * sizeof(double));
+        assert_memory_equal(one.labels, two.labels, rows.n * sizeof(double));
+        free_fitted(&one);
+        free_fitted(&two);
+    }
     free_rows(&rows);
 }
 
@@ -369,6 +464,8 @@ int main(void) {
         cmocka_unit_test(test_kmeans_matches_scikit_learn_from_the_same_start),
         cmocka_unit_test(test_kmeans_plusplus_runs_reach_scikit_learns_best_inertia),
         cmocka_unit_test(test_kmeans_is_reproducible_and_its_algorithms_agree),
+        cmocka_unit_test(test_hamerly_finds_lloyds_clusters_bit_for_bit),
+        cmocka_unit_test(test_kmeans_is_the_same_on_one_and_two_threads),
         cmocka_unit_test(test_a_kmeans_model_survives_its_file),
         cmocka_unit_test(test_kmeans_refuses_tensors_that_do_not_fit),
         cmocka_unit_test(test_kmeans_says_what_is_wrong_with_its_rows),
