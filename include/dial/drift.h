@@ -173,8 +173,9 @@ DIAL_API double dial_kolmogorov_sf(double x);
  * statistic of n values against a continuous CDF at finite n (scipy's
  * stats.kstwo(n).sf(d), by the same methods over the same ranges of n and
  * n d^2: src/eval/ks_distribution.c); 1 for d <= 0, 0 for d >= 1, NaN for
- * n = 0 or d NaN. */
-DIAL_API double dial_kstwo_sf(uint64_t n, double d);
+ * n = 0 or d NaN, and NaN with DIAL_ERR_NOMEM on ctx when out of memory
+ * (Durbin's matrix takes up to 440 KB). */
+DIAL_API double dial_kstwo_sf(dial_ctx *ctx, uint64_t n, double d);
 /* The regularised upper incomplete gamma function Q(a, x) = Gamma(a, x) /
  * Gamma(a), a > 0, x >= 0 (a series below x = a + 1, Lentz's continued
  * fraction above); the chi-squared survival function of df degrees is

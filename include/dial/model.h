@@ -196,6 +196,13 @@ typedef struct dial_model_family {
      * DIAL_DENSIFY_MAX_BYTES, and refused with one line otherwise. */
     bool sparse_input;
 
+    /* Splits on a categorical feature's levels natively (reading the
+     * one-hot blocks of dial_fit_input.onehot as category codes), so a
+     * CSV's many-level categorical never makes its input wide: the CLI's
+     * automatic switch to sparse rows for a mostly-zero one-hot design
+     * leaves such a family dense (--sparse still reads sparse). */
+    bool categories_natively;
+
     /* Optional (NULL: none): a clustering whose predict also fills proba
      * with each row's probability of belonging to every cluster, rows
      * summing to 1 (a mixture's responsibilities); names the int knob

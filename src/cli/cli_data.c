@@ -115,13 +115,15 @@ static void sparse_families(char *buf, size_t size) {
 
 /* Without --sparse or --dense, a CSV whose features one-hot encoded would
  * be mostly zeros (dial_dataset_prefers_sparse) is made sparse for a
- * family that takes sparse input, and that is said once. A value that
- * cannot be sparse (a missing one in an ignored column) keeps it dense. */
+ * family that takes sparse input, and that is said once; not for one that
+ * splits on categories natively (tree, forest, gbdt), whose input a
+ * many-level categorical does not widen. A value that cannot be sparse (a
+ * missing one in an ignored column) keeps it dense. */
 static void choose_sparse(dial_ctx *ctx, const cli_options *opts, const dial_model_family *family,
                           const char *path, dial_table *table, dial_dataset *data) {
     size_t n_inputs = 0;
     double zeros = 0;
-    if (opts->sparse || !family->sparse_input || table->sparse ||
+    if (opts->sparse || !family->sparse_input || family->categories_natively || table->sparse ||
         !dial_dataset_prefers_sparse(data, &n_inputs, &zeros) ||
         dial_dataset_make_sparse(ctx, table, data) != DIAL_OK)
         return;

@@ -51,7 +51,12 @@ static dial_status compare_numeric(dial_ctx *ctx, const dial_drift_column *refer
     double n_reference = (double)reference->count, n_new = (double)count;
     if (n_reference > 0 && n_new > 0) {
         double effective = fmax(1, floor(n_reference * n_new / (n_reference + n_new) + 0.5));
-        out->p_value = dial_kstwo_sf((uint64_t)effective, out->statistic);
+        out->p_value = dial_kstwo_sf(ctx, (uint64_t)effective, out->statistic);
+        if (isnan(out->p_value) && !isnan(out->statistic)) {
+            free(stored);
+            free(current);
+            return DIAL_ERR_NOMEM; /* the context says so */
+        }
     } else {
         out->p_value = 1;
     }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "dial/drift.h"
 
 #define KS_PI 3.14159265358979323846
@@ -99,13 +100,17 @@ static double smirnov_sf(uint64_t n, double x) {
 /* Durbin's matrix method for P(D_n < d), with n d = k - h (k an integer,
  * 0 <= h < 1): the (k, k) entry of H^n times n!/n^n, H the m x m matrix
  * (m = 2k - 1) of Durbin (1973), scaled as Marsaglia, Tsang and Wang do.
- * Costs m^3 log n; used only where m is small. NaN when out of memory. */
-static double durbin_cdf(uint64_t n, double d) {
+ * Costs m^3 log n; used only where m is small (at most 117). NaN when out
+ * of memory. */
+static double durbin_cdf(dial_ctx *ctx, uint64_t n, double d) {
     double nd = (double)n * d;
     size_t k = (size_t)ceil(nd), m = 2 * k - 1;
     double h = (double)k - nd;
-    double *all = calloc(4 * m * m + 2 * m, sizeof *all);
-    if (!all) return NAN;
+    double *all = dial_calloc(ctx, 4 * m * m + 2 * m, sizeof *all);
+    if (!all) {
+        dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the Kolmogorov-Smirnov tail");
+        return NAN;
+    }
     double *H = all, *power = H + m * m, *product = power + m * m, *square = product + m * m;
     double *v = square + m * m, *w = v + m;
     double factorial = 1;
@@ -192,14 +197,17 @@ static void pomeranz_span(size_t i, size_t n, size_t whole, int ceil_f, int roun
  * of the last with Poisson-like weights (g/n)^j / j!, (2g/n)^j / j! or
  * ((1 - 2g)/n)^j / j!; only a band of each row is nonzero. The answer is
  * n! times the last row's entry n. For n <= 140. NaN when out of memory. */
-static double pomeranz_cdf(uint64_t n, double d) {
+static double pomeranz_cdf(dial_ctx *ctx, uint64_t n, double d) {
     double t = (double)n * d;
     size_t whole = (size_t)floor(t);
     double f = t - (double)whole, g = fmin(f, 1 - f);
     int ceil_f = f > 0, round_f = f > 0.5;
     size_t width = 2 * (whole + 1);
-    double *all = calloc(5 * width, sizeof *all);
-    if (!all) return NAN;
+    double *all = dial_calloc(ctx, 5 * width, sizeof *all);
+    if (!all) {
+        dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the Kolmogorov-Smirnov tail");
+        return NAN;
+    }
     double *g_weight = all, *two_g_weight = g_weight + width, *rest_weight = two_g_weight + width;
     double *previous = rest_weight + width, *current = previous + width;
     g_weight[0] = two_g_weight[0] = rest_weight[0] = 1;
@@ -294,7 +302,7 @@ static double pelz_good_cdf(uint64_t n, double x) {
     return sum[0] + sum[1] / root_n + sum[2] / (double)n + sum[3] / ((double)n * root_n);
 }
 
-double dial_kstwo_sf(uint64_t n, double d) {
+double dial_kstwo_sf(dial_ctx *ctx, uint64_t n, double d) {
     if (isnan(d) || n == 0) return NAN;
     if (d >= 1) return 0;
     if (d <= 0) return 1;
@@ -314,12 +322,13 @@ double dial_kstwo_sf(uint64_t n, double d) {
     if (d >= 0.5) return clip_probability(2 * smirnov_sf(n, d));
     double nd2 = t * d;
     if (n <= 140) {
-        if (nd2 <= 0.754693) return clip_probability(1 - durbin_cdf(n, d));
-        if (nd2 <= 4) return clip_probability(1 - pomeranz_cdf(n, d));
+        if (nd2 <= 0.754693) return clip_probability(1 - durbin_cdf(ctx, n, d));
+        if (nd2 <= 4) return clip_probability(1 - pomeranz_cdf(ctx, n, d));
         return clip_probability(2 * smirnov_sf(n, d));
     }
     if (nd2 >= 370) return 0;
     if (nd2 >= 2.2) return clip_probability(2 * smirnov_sf(n, d));
-    double cdf = (n <= 100000 && nf * pow(d, 1.5) <= 1.4) ? durbin_cdf(n, d) : pelz_good_cdf(n, d);
+    double cdf =
+        (n <= 100000 && nf * pow(d, 1.5) <= 1.4) ? durbin_cdf(ctx, n, d) : pelz_good_cdf(n, d);
     return clip_probability(1 - cdf);
 }

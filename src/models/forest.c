@@ -573,4 +573,5 @@ const dial_model_family dial_model_forest = {
     .validate = forest_validate,
     .trees = forest_trees,
     .sparse_input = true,
+    .categories_natively = true,
 };

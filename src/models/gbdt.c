@@ -522,4 +522,5 @@ const dial_model_family dial_model_gbdt = {
     .validate = dial_gbdt_validate,
     .trees = dial_gbdt_trees,
     .sparse_input = true,
+    .categories_natively = true,
 };

@@ -231,4 +231,5 @@ const dial_model_family dial_model_tree = {
     .validate = tree_validate,
     .trees = tree_trees,
     .sparse_input = true,
+    .categories_natively = true,
 };

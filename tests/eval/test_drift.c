@@ -150,6 +150,8 @@ static void test_the_kolmogorov_tail_and_the_incomplete_gamma_equal_scipys(void 
  * methods dial_kstwo_sf chooses among (named beside each). */
 static void test_the_finite_sample_ks_tail_equals_scipys_kstwo(void **state) {
     (void)state;
+    dial_ctx *ctx = dial_ctx_new();
+    assert_non_null(ctx);
     static const struct {
         uint64_t n;
         double d, sf;
@@ -168,11 +170,12 @@ static void test_the_finite_sample_ks_tail_equals_scipys_kstwo(void **state) {
         {3000000, 0.001, 0.0049542003601089},    /* Smirnov's, its large-n form */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        double sf = dial_kstwo_sf(cases[i].n, cases[i].d);
+        double sf = dial_kstwo_sf(ctx, cases[i].n, cases[i].d);
         assert_true(fabs(sf - cases[i].sf) <= 1e-9 * cases[i].sf + 1e-15);
     }
-    assert_true(dial_kstwo_sf(10, 0) == 1 && dial_kstwo_sf(10, 1) == 0);
-    assert_true(isnan(dial_kstwo_sf(0, 0.5)) && isnan(dial_kstwo_sf(10, NAN)));
+    assert_true(dial_kstwo_sf(ctx, 10, 0) == 1 && dial_kstwo_sf(ctx, 10, 1) == 0);
+    assert_true(isnan(dial_kstwo_sf(ctx, 0, 0.5)) && isnan(dial_kstwo_sf(ctx, 10, NAN)));
+    dial_ctx_free(ctx);
 }
 
 static void test_psi_floors_empty_shares_and_skips_cells_empty_on_both_sides(void **state) {
