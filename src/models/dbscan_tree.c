@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "models/kd_select.h"
 
 /* Rows of a leaf at most (a node with rows of one value is a leaf too). */
 enum { DBSCAN_LEAF_SIZE = 16 };
@@ -77,44 +78,6 @@ static double dbscan_box_far(const dbscan_tree *t, size_t node, const double *q,
     return sum;
 }
 
-static inline int dbscan_less(const double *x, size_t d, size_t dim, size_t a, size_t b) {
-    double va = x[a * d + dim], vb = x[b * d + dim];
-    return va < vb || (va == vb && a < b);
-}
-
-/* Moves the row of rank nth (by coordinate dim, then index) to order[nth],
- * smaller ones before it and larger after (quickselect on distinct keys). */
-static void dbscan_select(const double *x, size_t d, size_t dim, size_t *order, size_t start,
-                          size_t end, size_t nth) {
-    ptrdiff_t lo = (ptrdiff_t)start, hi = (ptrdiff_t)end - 1, target = (ptrdiff_t)nth;
-    while (hi > lo) {
-        ptrdiff_t mid = lo + (hi - lo) / 2;
-        size_t a = order[lo], b = order[mid], c = order[hi], pivot;
-        if (dbscan_less(x, d, dim, a, b))
-            pivot = dbscan_less(x, d, dim, b, c) ? b : (dbscan_less(x, d, dim, a, c) ? c : a);
-        else
-            pivot = dbscan_less(x, d, dim, a, c) ? a : (dbscan_less(x, d, dim, b, c) ? c : b);
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (dbscan_less(x, d, dim, order[i], pivot)) i++;
-            while (dbscan_less(x, d, dim, pivot, order[j])) j--;
-            if (i <= j) {
-                size_t swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-                i++;
-                j--;
-            }
-        }
-        if (target <= j)
-            hi = j;
-        else if (target >= i)
-            lo = i;
-        else
-            return;
-    }
-}
-
 /* Adds the node of rows order[start .. end) and its subtree; returns its
  * index, or SIZE_MAX when out of memory. */
 static size_t dbscan_build(const dial_ctx *ctx, dbscan_tree *t, const double *x, size_t start,
@@ -148,7 +111,7 @@ static size_t dbscan_build(const dial_ctx *ctx, dbscan_tree *t, const double *x,
     t->nodes[node] = (dbscan_node){start, end, 0, 0};
     if (end - start <= DBSCAN_LEAF_SIZE || spread <= 0) return node;
     size_t mid = start + (end - start) / 2;
-    dbscan_select(x, d, dim, t->order, start, end, mid);
+    dial_kd_select(x, d, dim, t->order, start, end, mid);
     size_t left = dbscan_build(ctx, t, x, start, mid);
     if (left == SIZE_MAX) return left;
     size_t right = dbscan_build(ctx, t, x, mid, end);

@@ -9,6 +9,7 @@
  * pruning never loses a neighbour.
  */
 #include "core/alloc.h"
+#include "models/kd_select.h"
 #include "models/knn_kdtree.h"
 
 #include <stdlib.h>
@@ -20,46 +21,6 @@ void dial_knn_kdtree_free(knn_kdtree *tree) {
     free(tree->hi);
     free(tree->points);
     free(tree->order);
-}
-
-static inline int knn_kd_less(const double *x, size_t d, size_t dim, size_t a, size_t b) {
-    double va = x[a * d + dim], vb = x[b * d + dim];
-    return va < vb || (va == vb && a < b);
-}
-
-/* Moves the row of rank nth (by coordinate dim, then index) to order[nth],
- * smaller ones before it and larger after (quickselect; the keys are
- * distinct, so duplicates cost nothing). */
-static void knn_kd_select(const double *x, size_t d, size_t dim, size_t *order, size_t start,
-                          size_t end, size_t nth) {
-    ptrdiff_t lo = (ptrdiff_t)start, hi = (ptrdiff_t)end - 1, target = (ptrdiff_t)nth;
-    while (hi > lo) {
-        ptrdiff_t mid = lo + (hi - lo) / 2;
-        /* median of three as the pivot */
-        size_t a = order[lo], b = order[mid], c = order[hi], pivot;
-        if (knn_kd_less(x, d, dim, a, b))
-            pivot = knn_kd_less(x, d, dim, b, c) ? b : (knn_kd_less(x, d, dim, a, c) ? c : a);
-        else
-            pivot = knn_kd_less(x, d, dim, a, c) ? a : (knn_kd_less(x, d, dim, b, c) ? c : b);
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (knn_kd_less(x, d, dim, order[i], pivot)) i++;
-            while (knn_kd_less(x, d, dim, pivot, order[j])) j--;
-            if (i <= j) {
-                size_t t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-                i++;
-                j--;
-            }
-        }
-        if (target <= j)
-            hi = j;
-        else if (target >= i)
-            lo = i;
-        else
-            return;
-    }
 }
 
 /* Adds the node of rows order[start .. end) and its subtree; returns its
@@ -96,7 +57,7 @@ static size_t knn_kd_build(const dial_ctx *ctx, knn_kdtree *tree, const double *
     if (end - start <= KNN_LEAF_SIZE || spread <= 0) return node;
 
     size_t mid = start + (end - start) / 2;
-    knn_kd_select(x, d, dim, tree->order, start, end, mid);
+    dial_kd_select(x, d, dim, tree->order, start, end, mid);
     size_t left = knn_kd_build(ctx, tree, x, d, start, mid, depth + 1);
     if (left == (size_t)-1) return left;
     size_t right = knn_kd_build(ctx, tree, x, d, mid, end, depth + 1);
