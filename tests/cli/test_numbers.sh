@@ -100,4 +100,13 @@ echo '{"max_iter": 9007199254740993}' >"$TMP/space.json"
 check 2 "dial: knob 'max_iter' = 9007199254740993 is out of range: must be >= 1 and at most 2^53 in magnitude" \
     tune svm data/iris.csv --trials 1 --space-file "$TMP/space.json"
 
+# ---- predictions of everyday size are written in full: the shortest form
+# that reads back as 20 is 2e+01, which dial once wrote
+printf 'x,y\n1,10\n2,20\n3,30\n4,40\n' >"$TMP/line.csv"
+check 0 "" fit linear "$TMP/line.csv" --target y --task regression -o "$TMP/line.dial"
+check 0 "" predict "$TMP/line.dial" "$TMP/line.csv"
+[[ "$(sed -n 3,5p "$TMP/out" | tr '\n' ' ')" == "20 30 40 " ]] ||
+    fail "predictions of 20, 30, 40 written as: $(sed -n 3,5p "$TMP/out" | tr '\n' ' ')"
+passed=$((passed + 1))
+
 finish
