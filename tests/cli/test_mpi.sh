@@ -244,21 +244,36 @@ json_ok 'all(sum(u["state"] == "complete" and u["knobs"] == t["knobs"] for u in 
 # The same under dial tune, whose study may also be in memory: the line
 # then says that nothing was kept. (mlp: trials of milliseconds, so that
 # the job is still running when rank 2 is killed; rank 0 evaluates too,
-# and knn's trials would all be done first.)
-"${MPIRUN[@]}" "$DIAL" tune mlp "$DATA/iris.csv" --trials 100000 --seed 5 --sampler random \
-    --mpi >"$TMP/memory.out" 2>"$TMP/memory.err" &
-launcher=$!
-for _ in $(seq 600); do # until the search is under way: a trial's line on stderr
-    grep -q '^trial 3 ' "$TMP/memory.err" && break
-    sleep 0.1
-done
-victim=$(rank_pid 2 "--trials 100000")
-[[ -n "$victim" ]] || fail "rank 2 of the dial tune job was not found"
-kill -9 "$victim"
+# and knn's trials would all be done first.) Rank 0 writes the line from
+# its SIGTERM handler, but now and then (about one run in four on a busy
+# machine, once in CI) it does not come through: mpirun may kill rank 0,
+# or stop forwarding its stderr, before the line is through. So the job is
+# run up to three times, and the line must come through at least once.
+memory_job() { # runs the job once, kills rank 2; true when rank 0's line came through
+    "${MPIRUN[@]}" "$DIAL" tune mlp "$DATA/iris.csv" --trials 100000 --seed 5 --sampler random \
+        --mpi >"$TMP/memory.out" 2>"$TMP/memory.err" &
+    launcher=$!
+    for _ in $(seq 600); do # until the search is under way: a trial's line on stderr
+        grep -q '^trial 3 ' "$TMP/memory.err" && break
+        sleep 0.1
+    done
+    victim=$(rank_pid 2 "--trials 100000")
+    [[ -n "$victim" ]] || fail "rank 2 of the dial tune job was not found"
+    kill -9 "$victim"
+    wait "$launcher" && fail "mpirun went on after rank 2 was killed"
+    grep -qxF "dial: the MPI launcher ended the job (SIGTERM: a rank died, or the job was cancelled); the study was in memory, so nothing was kept" \
+        "$TMP/memory.err"
+}
 current="dial tune --mpi, study in memory, rank 2 killed"
-wait "$launcher" && fail "mpirun went on after rank 2 was killed"
-$OPEN_MPI && { grep -qxF "dial: the MPI launcher ended the job (SIGTERM: a rank died, or the job was cancelled); the study was in memory, so nothing was kept" \
-    "$TMP/memory.err" || fail "rank 0 did not say what was lost: $(cat "$TMP/memory.err")"; }
+if $OPEN_MPI; then
+    said=false
+    for _ in 1 2 3; do
+        memory_job && { said=true; break; }
+    done
+    $said || fail "rank 0 did not say what was lost, in three runs: $(cat "$TMP/memory.err")"
+else
+    memory_job || true # the line is Open MPI's case; MPICH's launcher ends the job its own way
+fi
 passed=$((passed + 1))
 
 # ---- a launcher that lets the job outlive a dead rank (Open MPI's
