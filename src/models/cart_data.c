@@ -56,6 +56,19 @@ dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_
     return DIAL_OK;
 }
 
+dial_status dial_cart_reserve_bins(const dial_ctx *ctx, dial_cart_data *data, size_t need,
+                                   size_t *bins_capacity) {
+    if (need <= *bins_capacity) return DIAL_OK;
+    size_t capacity = *bins_capacity * 2 > need ? *bins_capacity * 2 : need;
+    double *low = dial_realloc(ctx, data->bin_low, capacity * sizeof *low);
+    if (low) data->bin_low = low;
+    double *high = dial_realloc(ctx, data->bin_high, capacity * sizeof *high);
+    if (high) data->bin_high = high;
+    if (!low || !high) return DIAL_ERR_NOMEM;
+    *bins_capacity = capacity;
+    return DIAL_OK;
+}
+
 /* Gives the rows of one feature, sorted by value in pairs, their codes, and
  * appends the feature's bins. Distinct values are bins of their own while
  * they fit in 16 bits; beyond, runs of about n / 65535 rows share a bin
@@ -67,15 +80,8 @@ static dial_status cart_bin_feature(const dial_ctx *ctx, dial_cart_data *data, s
     for (size_t i = 1; i < n; i++) distinct += pairs[i].value != pairs[i - 1].value;
     size_t per_bin = distinct <= CART_MAX_BINS ? 1 : n / (CART_MAX_BINS - 1) + 1;
     size_t need = *bins_used + (distinct < CART_MAX_BINS ? distinct : CART_MAX_BINS);
-    if (need > *bins_capacity) {
-        size_t capacity = *bins_capacity * 2 > need ? *bins_capacity * 2 : need;
-        double *low = dial_realloc(ctx, data->bin_low, capacity * sizeof *low);
-        if (low) data->bin_low = low;
-        double *high = dial_realloc(ctx, data->bin_high, capacity * sizeof *high);
-        if (high) data->bin_high = high;
-        if (!low || !high) return DIAL_ERR_NOMEM;
-        *bins_capacity = capacity;
-    }
+    dial_status grown = dial_cart_reserve_bins(ctx, data, need, bins_capacity);
+    if (grown != DIAL_OK) return grown;
     uint16_t *codes = data->codes + f * n;
     size_t bin = *bins_used, in_bin = 0;
     data->bin_low[bin] = data->bin_high[bin] = pairs[0].value;

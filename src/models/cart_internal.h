@@ -123,6 +123,11 @@ static inline double cart_xlogx(double v) { return v > 0 ? v * log(v) : 0; }
 /* Checks the task, the rows' count and targets, and the values of dense
  * rows (in->x; sparse rows are checked as they are binned). */
 dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in);
+/* Grows data's bin_low and bin_high to hold at least need bins (doubling),
+ * *bins_capacity the bins they hold; DIAL_ERR_NOMEM, the arrays kept, when
+ * out of memory. Shared by the dense and the sparse binning. */
+dial_status dial_cart_reserve_bins(const dial_ctx *ctx, dial_cart_data *data, size_t need,
+                                   size_t *bins_capacity);
 
 /* Sparse rows: lists the entries of the node's rows (ws->samples +
  * start, n of them) by feature, for dial_cart_sparse_gather. */

@@ -69,15 +69,8 @@ static dial_status sparse_bin_feature(const dial_ctx *ctx, dial_cart_data *data,
     for (size_t i = 0; i < m; i++) distinct += i == 0 || sorted[i].value != sorted[i - 1].value;
     size_t n = data->n_rows;
     size_t need = *bins_used + (distinct < CART_MAX_BINS ? distinct : CART_MAX_BINS);
-    if (need > *bins_capacity) {
-        size_t capacity = *bins_capacity * 2 > need ? *bins_capacity * 2 : need;
-        double *low = dial_realloc(ctx, data->bin_low, capacity * sizeof *low);
-        if (low) data->bin_low = low;
-        double *high = dial_realloc(ctx, data->bin_high, capacity * sizeof *high);
-        if (high) data->bin_high = high;
-        if (!low || !high) return DIAL_ERR_NOMEM;
-        *bins_capacity = capacity;
-    }
+    dial_status grown = dial_cart_reserve_bins(ctx, data, need, bins_capacity);
+    if (grown != DIAL_OK) return grown;
     sparse_cut cut = {.data = data,
                       .first_bin = *bins_used,
                       .bin = *bins_used,
