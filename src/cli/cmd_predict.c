@@ -107,9 +107,6 @@ static void write_predictions(FILE *out, const dial_model *model, const kept_col
             double k = value[i];
             bool known = k >= 0 && k < (double)n_classes;
             cli_write_csv_field(out, known ? dial_model_class_name(model, (size_t)k) : "");
-        } else if (clustering) {
-            /* a cluster index in full: the shortest form of 10 is 1e+01 */
-            fprintf(out, "%lld", (long long)value[i]);
         } else {
             cli_format_double(value[i], number, sizeof number);
             fputs(number, out);
