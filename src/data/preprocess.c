@@ -115,58 +115,63 @@ static dial_status missing_error(dial_ctx *ctx, const dial_feature *feature, siz
                      feature->name, row + 1);
 }
 
-/* Writes the one-hot / numeric design matrix of the view into x (n x
- * n_inputs), filling missing values from fill (NULL: a missing value is an
- * error). Counts unseen levels into *unseen. */
-static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_features,
-                          const double *fill, bool keep_missing, const dial_view *view, double *x,
-                          size_t n_inputs, size_t *unseen) {
-    const dial_dataset *data = view->data;
-    if (data->sparse)
-        return dial_preprocess_expand_sparse(ctx, features, n_features, view, x, n_inputs);
+/* Checks every value of the view as expand will use it, a feature at a
+ * time and down its rows, so the error named is the first in that order:
+ * a missing value without a fill (unless kept), an infinite number. */
+static dial_status check_values(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                                bool have_fill, bool keep_missing, const dial_view *view) {
+    for (size_t j = 0; j < n_features; j++) {
+        const dial_feature *feature = &features[j];
+        const dial_column *col = view->data->features[j];
+        dial_status status = check_column(ctx, feature, col);
+        if (status != DIAL_OK) return status;
+        bool numeric = feature->type == DIAL_COLUMN_NUMERIC;
+        for (size_t i = 0; i < view->n; i++) {
+            size_t row = dial_view_row(view, i);
+            double v = col->values[row];
+            if (isnan(v) && !have_fill && !keep_missing) return missing_error(ctx, feature, row);
+            if (numeric && isinf(v))
+                return dial_fail(ctx, DIAL_ERR_DATA,
+                                 "feature '%s' has an infinite value on row %zu", feature->name,
+                                 row + 1);
+        }
+    }
+    return DIAL_OK;
+}
+
+/* The rows are written a block at a time: the dataset keeps each column
+ * whole and the design matrix keeps each row whole, so filling one column
+ * down millions of rows strides through all of memory once per column,
+ * where a block of rows stays in cache while every column fills it. */
+#define EXPAND_BLOCK_ROWS 256
+
+/* Writes one block of rows [begin, end) of the view into x. */
+static void expand_block(const dial_feature *features, size_t n_features, const double *fill,
+                         const level_map *maps, const dial_view *view, size_t begin, size_t end,
+                         double *x, size_t n_inputs, size_t *unseen) {
     size_t offset = 0;
     for (size_t j = 0; j < n_features; j++) {
         const dial_feature *feature = &features[j];
-        const dial_column *col = data->features[j];
-        dial_status status = check_column(ctx, feature, col);
-        if (status != DIAL_OK) return status;
+        const dial_column *col = view->data->features[j];
         if (feature->type == DIAL_COLUMN_NUMERIC) {
-            for (size_t i = 0; i < view->n; i++) {
-                size_t row = dial_view_row(view, i);
-                double v = col->values[row];
-                if (isnan(v)) {
-                    if (fill)
-                        v = fill[j];
-                    else if (!keep_missing)
-                        return missing_error(ctx, feature, row);
-                } else if (isinf(v)) {
-                    return dial_fail(ctx, DIAL_ERR_DATA,
-                                     "feature '%s' has an infinite value on row %zu", feature->name,
-                                     row + 1);
-                }
-                x[i * n_inputs + offset] = v;
+            for (size_t i = begin; i < end; i++) {
+                double v = col->values[dial_view_row(view, i)];
+                if (isnan(v) && fill) v = fill[j];
+                x[i * n_inputs + offset] = v; /* missing and kept: NaN */
             }
             offset++;
             continue;
         }
-        level_map map;
-        status = level_map_build(ctx, feature, col, &map);
-        if (status != DIAL_OK) return status;
-        for (size_t i = 0; i < view->n; i++) {
-            size_t row = dial_view_row(view, i);
-            double v = col->values[row];
+        for (size_t i = begin; i < end; i++) {
+            double v = col->values[dial_view_row(view, i)];
             double *out = &x[i * n_inputs + offset];
             memset(out, 0, feature->n_levels * sizeof *out);
             size_t level;
             if (isnan(v)) {
-                if (!fill && keep_missing) continue; /* all zeros */
-                if (!fill) {
-                    level_map_free(&map);
-                    return missing_error(ctx, feature, row);
-                }
+                if (!fill) continue; /* missing and kept: all zeros */
                 level = (size_t)fill[j];
             } else {
-                level = level_map_apply(&map, feature, col, v);
+                level = level_map_apply(&maps[j], feature, col, v);
             }
             if (level == SIZE_MAX) {
                 if (unseen) (*unseen)++;
@@ -174,10 +179,32 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
             }
             out[level] = 1;
         }
-        level_map_free(&map);
         offset += feature->n_levels;
     }
-    return DIAL_OK;
+}
+
+/* Writes the one-hot / numeric design matrix of the view into x (n x
+ * n_inputs), filling missing values from fill (NULL: a missing value is an
+ * error unless keep_missing). Counts unseen levels into *unseen. */
+static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_features,
+                          const double *fill, bool keep_missing, const dial_view *view, double *x,
+                          size_t n_inputs, size_t *unseen) {
+    if (view->data->sparse)
+        return dial_preprocess_expand_sparse(ctx, features, n_features, view, x, n_inputs);
+    dial_status status = check_values(ctx, features, n_features, fill, keep_missing, view);
+    if (status != DIAL_OK) return status;
+    level_map *maps = dial_calloc(ctx, n_features ? n_features : 1, sizeof *maps);
+    if (!maps) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory matching levels");
+    for (size_t j = 0; j < n_features && status == DIAL_OK; j++)
+        if (features[j].type == DIAL_COLUMN_CATEGORICAL)
+            status = level_map_build(ctx, &features[j], view->data->features[j], &maps[j]);
+    for (size_t begin = 0; status == DIAL_OK && begin < view->n; begin += EXPAND_BLOCK_ROWS) {
+        size_t end = view->n - begin < EXPAND_BLOCK_ROWS ? view->n : begin + EXPAND_BLOCK_ROWS;
+        expand_block(features, n_features, fill, maps, view, begin, end, x, n_inputs, unseen);
+    }
+    for (size_t j = 0; j < n_features; j++) level_map_free(&maps[j]);
+    free(maps);
+    return status;
 }
 
 /* ---- fitting -------------------------------------------------------------------- */
@@ -398,9 +425,13 @@ dial_status dial_preprocess_fit(dial_ctx *ctx, dial_impute impute, dial_scale sc
     double *fill = NULL;
     status = fit_fill(ctx, impute, features, n_features, train, learned, &fill);
     if (status != DIAL_OK) return status;
-    /* Without scaling nothing more is learned; with impute=none the rows are
-     * still walked so that a missing value fails at fit time, not later. */
-    if (scale == DIAL_SCALE_NONE && impute != DIAL_IMPUTE_NONE) return DIAL_OK;
+    /* Without scaling nothing more is learned; with impute=none the values
+     * are still checked so that a missing value fails at fit time, not later. */
+    if (scale == DIAL_SCALE_NONE) {
+        if (impute == DIAL_IMPUTE_NONE)
+            status = check_values(ctx, features, n_features, false, false, train);
+        return status;
+    }
     bool keep_missing = impute == DIAL_IMPUTE_KEEP;
     size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
     if (train->n && n_inputs > SIZE_MAX / sizeof(double) / train->n)

@@ -209,7 +209,7 @@ static dial_status gmm_start(dial_ctx *ctx, const dial_knobs *knobs, const dial_
         run.centroids = dial_malloc_array(ctx, k * d, sizeof *run.centroids);
         run.labels = dial_malloc_array(ctx, n, sizeof *run.labels);
         dial_status status = run.centroids && run.labels
-                                 ? dial_kmeans_plusplus(ctx, &run, rng, run.centroids)
+                                 ? dial_kmeans_plusplus(ctx, &run, rng, 1, run.centroids)
                                  : dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
         if (status == DIAL_OK) status = dial_kmeans_lloyd(ctx, &run);
         for (size_t i = 0; status == DIAL_OK && i < n; i++) w->resp[i * k + run.labels[i]] = 1;

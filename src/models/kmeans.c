@@ -209,6 +209,8 @@ static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const
     if (status == DIAL_OK) status = kmeans_team(ctx, n, k, d, &run.team, &run.threads);
     if (status != DIAL_OK) return status;
     kmeans_run best = run;
+    dial_rng *rngs = NULL;
+    double *seeded = NULL;
     run.centroids = dial_malloc_array(ctx, k * (d ? d : 1), sizeof *run.centroids);
     run.labels = dial_malloc_array(ctx, n, sizeof *run.labels);
     best.centroids = dial_malloc_array(ctx, k * (d ? d : 1), sizeof *best.centroids);
@@ -218,15 +220,28 @@ static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const
         goto done;
     }
     best.inertia = INFINITY;
+    /* Run r draws from stream KMEANS_STREAM + r alone; k-means++ seeds
+     * every run in one go, reading the rows once a step for all of them. */
+    rngs = dial_malloc_array(ctx, runs, sizeof *rngs);
+    if (!rngs) {
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory for %zu runs", runs);
+        goto done;
+    }
     uint64_t seed = dial_ctx_seed(ctx);
+    for (size_t r = 0; r < runs; r++) rngs[r] = dial_rng_stream(seed, KMEANS_STREAM + r);
+    if (plusplus && !init_centroids) {
+        seeded = dial_malloc_array(ctx, runs * k * (d ? d : 1), sizeof *seeded);
+        status = seeded
+                     ? dial_kmeans_plusplus(ctx, &run, rngs, runs, seeded)
+                     : dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory for %zu runs", runs);
+    }
     for (size_t r = 0; r < runs && status == DIAL_OK; r++) {
-        dial_rng rng = dial_rng_stream(seed, KMEANS_STREAM + r);
         if (init_centroids)
             memcpy(run.centroids, init_centroids, k * d * sizeof *run.centroids);
         else if (plusplus)
-            status = dial_kmeans_plusplus(ctx, &run, &rng, run.centroids);
+            memcpy(run.centroids, seeded + r * k * d, k * d * sizeof *run.centroids);
         else
-            status = dial_kmeans_random_rows(ctx, in->x, n, d, k, &rng, run.centroids);
+            status = dial_kmeans_random_rows(ctx, in->x, n, d, k, &rngs[r], run.centroids);
         if (status == DIAL_OK) status = iterate(ctx, &run);
         if (status == DIAL_OK && run.inertia < best.inertia) {
             double *centroids = best.centroids;
@@ -241,6 +256,8 @@ static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const
     if (status == DIAL_OK) status = kmeans_store(ctx, &best, learned);
 done:
     dial_team_stop(run.team);
+    free(rngs);
+    free(seeded);
     free(run.centroids);
     free(run.labels);
     free(best.centroids);

@@ -161,11 +161,12 @@ dial_status dial_kmeans_means_finish(dial_ctx *ctx, const kmeans_run *run, const
  * Vassilvitskii 2007, greedy): the first centroid a uniform row, each next
  * one the best (lowest potential) of 2 + floor(ln k) rows drawn with
  * probability proportional to the squared distance to the nearest
- * centroid so far, among run's rows on its team. Writes k rows of x into
- * centroids. Errors:
+ * centroid so far, among run's rows on its team. n_seeds seedings side by
+ * side, seeding s drawing from rngs[s] alone and writing k rows of x into
+ * centroids + s * k * d: each gets what it would get seeded alone. Errors:
  * DIAL_ERR_NOMEM. */
-dial_status dial_kmeans_plusplus(dial_ctx *ctx, const kmeans_run *run, dial_rng *rng,
-                                 double *centroids);
+dial_status dial_kmeans_plusplus(dial_ctx *ctx, const kmeans_run *run, dial_rng *rngs,
+                                 size_t n_seeds, double *centroids);
 
 /* k distinct rows of x drawn uniformly (scikit-learn's init='random'). */
 dial_status dial_kmeans_random_rows(dial_ctx *ctx, const double *x, size_t n, size_t d, size_t k,
