@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/sort.h"
 #include "data/preprocess.h"
 
 #define PREPROCESS_FILL "preprocess.fill"
@@ -209,22 +210,17 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
 
 /* ---- fitting -------------------------------------------------------------------- */
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The fill value of a numeric feature from its non-missing values (sorted
  * in place). A feature with no value at all in training gets 0: it is then
  * constant, and scaling leaves it alone. */
-static double numeric_fill(dial_impute impute, double *values, size_t n) {
+static double numeric_fill(const dial_ctx *ctx, dial_impute impute, double *values, size_t n) {
     if (n == 0) return 0;
     if (impute == DIAL_IMPUTE_MEAN) {
         double sum = 0;
         for (size_t i = 0; i < n; i++) sum += values[i];
         return sum / (double)n;
     }
-    qsort(values, n, sizeof *values, compare_doubles);
+    dial_sort_doubles(ctx, values, n);
     if (impute == DIAL_IMPUTE_MEDIAN)
         return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     /* Most frequent; a tie goes to the smallest value, as in scikit-learn. */
@@ -300,7 +296,7 @@ static dial_status fit_fill(dial_ctx *ctx, dial_impute impute, const dial_featur
             double v = col->values[dial_view_row(train, i)];
             if (!isnan(v)) values[n++] = v;
         }
-        fill[j] = numeric_fill(impute, values, n);
+        fill[j] = numeric_fill(ctx, impute, values, n);
     }
     free(values);
     *fill_out = fill;

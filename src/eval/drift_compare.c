@@ -7,12 +7,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/sort.h"
 #include "eval/drift_internal.h"
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* The numeric comparison; values (n entries, NaN missing) are reordered. */
 static dial_status compare_numeric(dial_ctx *ctx, const dial_drift_column *reference,
@@ -20,7 +16,7 @@ static dial_status compare_numeric(dial_ctx *ctx, const dial_drift_column *refer
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
         if (!isnan(values[i])) values[count++] = values[i];
-    qsort(values, count, sizeof *values, compare_doubles);
+    dial_sort_doubles(ctx, values, count);
     out->count = count;
     out->missing = n - count;
     size_t m = reference->n_cells;

@@ -12,13 +12,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/sort.h"
 #include "eval/drift_internal.h"
 #include "models/model_reference.h"
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void column_clear(dial_drift_column *column) {
     free(column->name);
@@ -49,7 +45,7 @@ static dial_status numeric_histogram(dial_ctx *ctx, double *values, size_t n,
     out->missing = n - count;
     out->mean = out->sd = out->min = out->max = NAN;
     if (count == 0) return DIAL_OK;
-    qsort(values, count, sizeof *values, compare_doubles);
+    dial_sort_doubles(ctx, values, count);
     double sum = 0;
     for (size_t i = 0; i < count; i++) sum += values[i];
     double mean = sum / (double)count, squares = 0;
