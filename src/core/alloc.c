@@ -17,7 +17,7 @@
  * a design matrix or a dataset of hundreds of megabytes then costs one
  * page fault per 4 KiB when first written: measured on 1,000,000 x 16
  * doubles, the faults were a third of a k-means fit. */
-#define HUGE_ADVICE_BYTES ((size_t)16 << 20)
+#define HUGE_ADVICE_BYTES ((size_t)4 << 20)
 #define HUGE_PAGE_BYTES ((uintptr_t)2 << 20)
 
 /* A hint only: its failure (no THP, another kernel) changes nothing. Only

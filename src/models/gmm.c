@@ -157,8 +157,8 @@ static void gmm_work_free(gmm_work *w) {
 
 /* EM from the mixture in w until the mean log-likelihood moves by less
  * than tol (scikit-learn's BaseMixture.fit_predict loop). */
-static dial_status gmm_em(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
-                          gmm_work *w) {
+static dial_status gmm_em(dial_ctx *ctx, dial_team *team, const dial_knobs *knobs,
+                          const dial_fit_input *in, gmm_work *w) {
     size_t n = in->n_rows, k = w->m.k, max_iter = (size_t)dial_knobs_int(knobs, "max_iter");
     double tol = dial_knobs_float(knobs, "tol"), reg = dial_knobs_float(knobs, "reg_covar");
     double lower_bound = -INFINITY;
@@ -166,10 +166,10 @@ static dial_status gmm_em(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit
     for (size_t it = 1; it <= max_iter && status == DIAL_OK; it++) {
         double previous = lower_bound;
         status = dial_gmm_weighted_log_prob(ctx, &w->m, in->x, n, w->log_resp);
+        if (status == DIAL_OK)
+            status = dial_gmm_expect(ctx, team, w->log_resp, w->resp, n, k, &lower_bound);
         if (status != DIAL_OK) break;
-        lower_bound = gmm_normalize(w->log_resp, n, k);
-        for (size_t i = 0; i < n * k; i++) w->resp[i] = exp(w->log_resp[i]);
-        status = dial_gmm_maximize(ctx, in->x, n, w->resp, reg, &w->m);
+        status = dial_gmm_maximize(ctx, team, in->x, n, w->resp, reg, &w->m);
         w->iterations = it;
         if (fabs(lower_bound - previous) < tol) break;
     }
@@ -178,8 +178,8 @@ static dial_status gmm_em(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit
 }
 
 /* The start of a run: responsibilities from one k-means run or random. */
-static dial_status gmm_start(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
-                             dial_rng *rng, gmm_work *w) {
+static dial_status gmm_start(dial_ctx *ctx, dial_team *team, int threads, const dial_knobs *knobs,
+                             const dial_fit_input *in, dial_rng *rng, gmm_work *w) {
     size_t n = in->n_rows, k = w->m.k, d = in->n_features;
     memset(w->resp, 0, n * k * sizeof *w->resp);
     if (strcmp(dial_knobs_choice(knobs, "init"), "random") == 0) {
@@ -205,7 +205,8 @@ static dial_status gmm_start(dial_ctx *ctx, const dial_knobs *knobs, const dial_
                           .k = k,
                           .max_iter = 300,
                           .tol = 1e-4 * mean_variance,
-                          .threads = 1};
+                          .threads = threads,
+                          .team = team};
         run.centroids = dial_malloc_array(ctx, k * d, sizeof *run.centroids);
         run.labels = dial_malloc_array(ctx, n, sizeof *run.labels);
         dial_status status = run.centroids && run.labels
@@ -217,7 +218,8 @@ static dial_status gmm_start(dial_ctx *ctx, const dial_knobs *knobs, const dial_
         free(run.labels);
         if (status != DIAL_OK) return status;
     }
-    return dial_gmm_maximize(ctx, in->x, n, w->resp, dial_knobs_float(knobs, "reg_covar"), &w->m);
+    return dial_gmm_maximize(ctx, team, in->x, n, w->resp, dial_knobs_float(knobs, "reg_covar"),
+                             &w->m);
 }
 
 static dial_status gmm_check_rows(dial_ctx *ctx, const dial_fit_input *in, size_t k) {
@@ -287,6 +289,11 @@ static dial_status gmm_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const di
         gmm_work_free(&run);
         return status;
     }
+    /* One team for the whole fit: the k-means start, the E step's
+     * normalisation and the M step's components. */
+    dial_team *team = NULL;
+    int threads = 1;
+    status = dial_kmeans_team(ctx, n, k, d * d, &team, &threads);
     bool have_best = false;
     uint64_t seed = dial_ctx_seed(ctx);
     for (size_t r = 0; r < runs && status == DIAL_OK; r++) {
@@ -297,9 +304,9 @@ static dial_status gmm_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const di
             memcpy(run.m.covariances, start[2], cov * sizeof *run.m.covariances);
             status = dial_gmm_precisions(ctx, &run.m);
         } else {
-            status = gmm_start(ctx, knobs, in, &rng, &run);
+            status = gmm_start(ctx, team, threads, knobs, in, &rng, &run);
         }
-        if (status == DIAL_OK) status = gmm_em(ctx, knobs, in, &run);
+        if (status == DIAL_OK) status = gmm_em(ctx, team, knobs, in, &run);
         if (status == DIAL_OK && (!have_best || run.lower_bound > best.lower_bound)) {
             memcpy(best.m.weights, run.m.weights, (k + k * d + 2 * cov) * sizeof(double));
             best.lower_bound = run.lower_bound;
@@ -308,6 +315,7 @@ static dial_status gmm_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const di
         }
     }
     if (status == DIAL_OK) status = gmm_store(ctx, &best, learned);
+    dial_team_stop(team);
     gmm_work_free(&run);
     gmm_work_free(&best);
     return status;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/team.h"
 #include "dial/model.h"
 
 typedef enum gmm_covariance {
@@ -44,9 +45,11 @@ dial_status dial_gmm_precisions(dial_ctx *ctx, gmm_mixture *m);
 /* Weights, means and covariances from responsibilities resp (n x k), with
  * reg_covar added to the variances (scikit-learn's
  * _estimate_gaussian_parameters; weights normalised to sum to 1), then the
- * precisions. Errors as dial_gmm_precisions, DIAL_ERR_NOMEM. */
-dial_status dial_gmm_maximize(dial_ctx *ctx, const double *x, size_t n, const double *resp,
-                              double reg_covar, gmm_mixture *m);
+ * precisions, the components on team's workers (NULL: the caller alone;
+ * the same result on any). Errors as dial_gmm_precisions,
+ * DIAL_ERR_NOMEM. */
+dial_status dial_gmm_maximize(dial_ctx *ctx, dial_team *team, const double *x, size_t n,
+                              const double *resp, double reg_covar, gmm_mixture *m);
 
 /* log(weight_c) + log N(x_i; mean_c, cov_c) of every row and component
  * into out (n x k), on the thread budget. */
@@ -57,6 +60,17 @@ dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, cons
  * place and returns the mean over rows of their log-sum-exp: the mean
  * log-likelihood. */
 double gmm_normalize(double *log_prob, size_t n, size_t k);
+
+/* Rows per item of the E step's work on a team: fixed, so that the sums
+ * kept per item and added in item order do not depend on the threads. */
+#define GMM_ITEM_ROWS 2048
+
+/* The E step's end: gmm_normalize on team's workers, with the
+ * responsibilities exp(log_resp) into resp (n x k) and the mean
+ * log-likelihood into *mean_log_likelihood (summed per item, then in item
+ * order). Errors: DIAL_ERR_NOMEM. */
+dial_status dial_gmm_expect(dial_ctx *ctx, dial_team *team, double *log_resp, double *resp,
+                            size_t n, size_t k, double *mean_log_likelihood);
 
 /* The fit of the gmm family from given weights (k), means (k x d) and
  * covariances (the covariance knob's shape), one run whatever n_init says:

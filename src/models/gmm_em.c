@@ -75,89 +75,122 @@ dial_status dial_gmm_precisions(dial_ctx *ctx, gmm_mixture *m) {
 
 /* ---- the M step ---------------------------------------------------------- */
 
-static void gmm_covariances(const double *x, size_t n, const double *resp, const double *nk,
-                            double reg_covar, gmm_mixture *m) {
+/* The M step's sums, one component at a time on the team: each
+ * component's sums run over the rows in order whichever worker takes it,
+ * so the estimates do not depend on the threads. */
+typedef struct gmm_maximize_job {
+    const double *x, *resp;
+    size_t n;
+    double reg_covar;
+    gmm_mixture *m;
+    double *nk; /* k */
+} gmm_maximize_job;
+
+/* The weight sum and mean of component c (scikit-learn's 10 * eps keeps
+ * an empty component's mean finite). */
+static void gmm_mean_of(void *arg, size_t c, int worker) {
+    (void)worker;
+    const gmm_maximize_job *job = arg;
+    size_t k = job->m->k, d = job->m->d;
+    double *mean = job->m->means + c * d, nk = 10 * DBL_EPSILON;
+    for (size_t j = 0; j < d; j++) mean[j] = 0;
+    for (size_t i = 0; i < job->n; i++) {
+        double r = job->resp[i * k + c];
+        nk += r;
+        const double *row = job->x + i * d;
+        for (size_t j = 0; j < d; j++) mean[j] += r * row[j];
+    }
+    for (size_t j = 0; j < d; j++) mean[j] /= nk;
+    job->nk[c] = nk;
+}
+
+/* Component c's full covariance matrix. */
+static void gmm_full_covariance_of(void *arg, size_t c, int worker) {
+    (void)worker;
+    const gmm_maximize_job *job = arg;
+    const gmm_mixture *m = job->m;
     size_t k = m->k, d = m->d;
-    double *cov = m->covariances;
-    memset(cov, 0, gmm_covariance_size(m->type, k, d) * sizeof *cov);
-    if (m->type == GMM_FULL) {
-        for (size_t c = 0; c < k; c++) {
-            double *matrix = cov + c * d * d;
-            const double *mean = m->means + c * d;
-            for (size_t i = 0; i < n; i++) {
-                double r = resp[i * k + c];
-                const double *row = x + i * d;
-                for (size_t a = 0; a < d; a++) {
-                    double ra = r * (row[a] - mean[a]);
-                    for (size_t b = 0; b <= a; b++) matrix[a * d + b] += ra * (row[b] - mean[b]);
-                }
-            }
-            for (size_t a = 0; a < d; a++) {
-                for (size_t b = 0; b <= a; b++)
-                    matrix[b * d + a] = matrix[a * d + b] = matrix[a * d + b] / nk[c];
-                matrix[a * d + a] += reg_covar;
-            }
-        }
-    } else if (m->type == GMM_TIED) {
-        double total = 0;
-        for (size_t i = 0; i < n; i++)
-            for (size_t a = 0; a < d; a++)
-                for (size_t b = 0; b <= a; b++) cov[a * d + b] += x[i * d + a] * x[i * d + b];
-        for (size_t c = 0; c < k; c++) {
-            total += nk[c];
-            const double *mean = m->means + c * d;
-            for (size_t a = 0; a < d; a++)
-                for (size_t b = 0; b <= a; b++) cov[a * d + b] -= nk[c] * mean[a] * mean[b];
-        }
+    double *matrix = m->covariances + c * d * d;
+    const double *mean = m->means + c * d;
+    memset(matrix, 0, d * d * sizeof *matrix);
+    for (size_t i = 0; i < job->n; i++) {
+        double r = job->resp[i * k + c];
+        const double *row = job->x + i * d;
         for (size_t a = 0; a < d; a++) {
-            for (size_t b = 0; b <= a; b++)
-                cov[b * d + a] = cov[a * d + b] = cov[a * d + b] / total;
-            cov[a * d + a] += reg_covar;
+            double ra = r * (row[a] - mean[a]);
+            for (size_t b = 0; b <= a; b++) matrix[a * d + b] += ra * (row[b] - mean[b]);
         }
-    } else {
-        /* avg_X2 - 2 avg_X_means + avg_means2 + reg_covar, per component
-         * and input, as scikit-learn writes it */
-        for (size_t c = 0; c < k; c++) {
-            const double *mean = m->means + c * d;
-            double spherical = 0;
-            for (size_t j = 0; j < d; j++) {
-                double squares = 0, sums = 0;
-                for (size_t i = 0; i < n; i++) {
-                    squares += resp[i * k + c] * x[i * d + j] * x[i * d + j];
-                    sums += resp[i * k + c] * x[i * d + j];
-                }
-                double variance =
-                    squares / nk[c] - 2 * (mean[j] * sums / nk[c]) + mean[j] * mean[j] + reg_covar;
-                if (m->type == GMM_DIAG)
-                    cov[c * d + j] = variance;
-                else
-                    spherical += variance;
-            }
-            if (m->type == GMM_SPHERICAL) cov[c] = spherical / (double)d;
-        }
+    }
+    for (size_t a = 0; a < d; a++) {
+        for (size_t b = 0; b <= a; b++)
+            matrix[b * d + a] = matrix[a * d + b] = matrix[a * d + b] / job->nk[c];
+        matrix[a * d + a] += job->reg_covar;
     }
 }
 
-dial_status dial_gmm_maximize(dial_ctx *ctx, const double *x, size_t n, const double *resp,
-                              double reg_covar, gmm_mixture *m) {
+/* Component c's variances, avg_X2 - 2 avg_X_means + avg_means2 +
+ * reg_covar per input, as scikit-learn writes it (diag), or their mean
+ * (spherical). */
+static void gmm_variances_of(void *arg, size_t c, int worker) {
+    (void)worker;
+    const gmm_maximize_job *job = arg;
+    const gmm_mixture *m = job->m;
     size_t k = m->k, d = m->d;
+    const double *mean = m->means + c * d;
+    double spherical = 0, nk = job->nk[c];
+    for (size_t j = 0; j < d; j++) {
+        double squares = 0, sums = 0;
+        for (size_t i = 0; i < job->n; i++) {
+            double r = job->resp[i * k + c], v = job->x[i * d + j];
+            squares += r * v * v;
+            sums += r * v;
+        }
+        double variance =
+            squares / nk - 2 * (mean[j] * sums / nk) + mean[j] * mean[j] + job->reg_covar;
+        if (m->type == GMM_DIAG)
+            m->covariances[c * d + j] = variance;
+        else
+            spherical += variance;
+    }
+    if (m->type == GMM_SPHERICAL) m->covariances[c] = spherical / (double)d;
+}
+
+/* The one covariance matrix shared by the components. */
+static void gmm_tied_covariance(const gmm_maximize_job *job) {
+    const gmm_mixture *m = job->m;
+    size_t k = m->k, d = m->d;
+    double *cov = m->covariances, total = 0;
+    memset(cov, 0, d * d * sizeof *cov);
+    for (size_t i = 0; i < job->n; i++)
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b <= a; b++) cov[a * d + b] += job->x[i * d + a] * job->x[i * d + b];
+    for (size_t c = 0; c < k; c++) {
+        total += job->nk[c];
+        const double *mean = m->means + c * d;
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b <= a; b++) cov[a * d + b] -= job->nk[c] * mean[a] * mean[b];
+    }
+    for (size_t a = 0; a < d; a++) {
+        for (size_t b = 0; b <= a; b++) cov[b * d + a] = cov[a * d + b] = cov[a * d + b] / total;
+        cov[a * d + a] += job->reg_covar;
+    }
+}
+
+dial_status dial_gmm_maximize(dial_ctx *ctx, dial_team *team, const double *x, size_t n,
+                              const double *resp, double reg_covar, gmm_mixture *m) {
+    size_t k = m->k;
     double *nk = dial_malloc_array(ctx, k, sizeof *nk);
     if (!nk) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
-    /* scikit-learn's 10 * eps keeps an empty component's mean finite */
-    for (size_t c = 0; c < k; c++) nk[c] = 10 * DBL_EPSILON;
-    memset(m->means, 0, k * d * sizeof *m->means);
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < k; c++) {
-            double r = resp[i * k + c];
-            nk[c] += r;
-            for (size_t j = 0; j < d; j++) m->means[c * d + j] += r * x[i * d + j];
-        }
+    gmm_maximize_job job = {.x = x, .resp = resp, .n = n, .reg_covar = reg_covar, .m = m, .nk = nk};
+    dial_team_run(team, gmm_mean_of, &job, k);
+    if (m->type == GMM_FULL)
+        dial_team_run(team, gmm_full_covariance_of, &job, k);
+    else if (m->type == GMM_TIED)
+        gmm_tied_covariance(&job);
+    else
+        dial_team_run(team, gmm_variances_of, &job, k);
     double total = 0;
-    for (size_t c = 0; c < k; c++) {
-        for (size_t j = 0; j < d; j++) m->means[c * d + j] /= nk[c];
-        total += nk[c];
-    }
-    gmm_covariances(x, n, resp, nk, reg_covar, m);
+    for (size_t c = 0; c < k; c++) total += nk[c];
     for (size_t c = 0; c < k; c++) m->weights[c] = nk[c] / total;
     free(nk);
     return dial_gmm_precisions(ctx, m);
@@ -228,17 +261,54 @@ dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, cons
     return status;
 }
 
+/* Row i's log responsibilities from its weighted log probabilities, in
+ * place; returns the row's log-sum-exp. */
+static double gmm_normalize_row(double *row, size_t k) {
+    double top = -INFINITY;
+    for (size_t c = 0; c < k; c++)
+        if (row[c] > top) top = row[c];
+    double sum = 0;
+    for (size_t c = 0; c < k; c++) sum += exp(row[c] - top);
+    double norm = top + log(sum);
+    for (size_t c = 0; c < k; c++) row[c] -= norm;
+    return norm;
+}
+
 double gmm_normalize(double *log_prob, size_t n, size_t k) {
     double total = 0;
-    for (size_t i = 0; i < n; i++) {
-        double *row = log_prob + i * k, top = -INFINITY;
-        for (size_t c = 0; c < k; c++)
-            if (row[c] > top) top = row[c];
-        double sum = 0;
-        for (size_t c = 0; c < k; c++) sum += exp(row[c] - top);
-        double norm = top + log(sum);
-        for (size_t c = 0; c < k; c++) row[c] -= norm;
-        total += norm;
-    }
+    for (size_t i = 0; i < n; i++) total += gmm_normalize_row(log_prob + i * k, k);
     return total / (double)n;
+}
+
+typedef struct gmm_expect_job {
+    double *log_resp, *resp; /* n x k */
+    size_t n, k;
+    double *partial; /* per item */
+} gmm_expect_job;
+
+static void gmm_expect_item(void *arg, size_t item, int worker) {
+    (void)worker;
+    const gmm_expect_job *job = arg;
+    size_t k = job->k, begin = item * GMM_ITEM_ROWS, end = begin + GMM_ITEM_ROWS;
+    if (end > job->n) end = job->n;
+    double total = 0;
+    for (size_t i = begin; i < end; i++) {
+        total += gmm_normalize_row(job->log_resp + i * k, k);
+        for (size_t c = 0; c < k; c++) job->resp[i * k + c] = exp(job->log_resp[i * k + c]);
+    }
+    job->partial[item] = total;
+}
+
+dial_status dial_gmm_expect(dial_ctx *ctx, dial_team *team, double *log_resp, double *resp,
+                            size_t n, size_t k, double *mean_log_likelihood) {
+    size_t items = (n + GMM_ITEM_ROWS - 1) / GMM_ITEM_ROWS;
+    double *partial = dial_malloc_array(ctx, items ? items : 1, sizeof *partial);
+    if (!partial) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
+    gmm_expect_job job = {log_resp, resp, n, k, partial};
+    dial_team_run(team, gmm_expect_item, &job, items);
+    double total = 0;
+    for (size_t item = 0; item < items; item++) total += partial[item];
+    free(partial);
+    *mean_log_likelihood = total / (double)n;
+    return DIAL_OK;
 }

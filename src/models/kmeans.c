@@ -140,8 +140,8 @@ static dial_status kmeans_tolerance(dial_ctx *ctx, const double *x, size_t n, si
 /* The team of a fit or a prediction: one thread for small work, where
  * waking a helper costs more than it saves (some thousands of distance
  * terms). */
-static dial_status kmeans_team(dial_ctx *ctx, size_t n, size_t k, size_t d, dial_team **team,
-                               int *threads) {
+dial_status dial_kmeans_team(dial_ctx *ctx, size_t n, size_t k, size_t d, dial_team **team,
+                             int *threads) {
     *threads = n * k * d < 100000 ? 1 : dial_ctx_threads(ctx);
     dial_status status = dial_team_start(ctx, *threads, team);
     if (!*team) *threads = 1;
@@ -206,7 +206,7 @@ static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const
     kmeans_run run = {
         .x = in->x, .n = n, .d = d, .k = k, .max_iter = (size_t)dial_knobs_int(knobs, "max_iter")};
     status = kmeans_tolerance(ctx, in->x, n, d, dial_knobs_float(knobs, "tol"), &run.tol);
-    if (status == DIAL_OK) status = kmeans_team(ctx, n, k, d, &run.team, &run.threads);
+    if (status == DIAL_OK) status = dial_kmeans_team(ctx, n, k, d, &run.team, &run.threads);
     if (status != DIAL_OK) return status;
     kmeans_run best = run;
     dial_rng *rngs = NULL;
@@ -359,7 +359,7 @@ static dial_status kmeans_predict(dial_ctx *ctx, const dial_knobs *knobs,
     kmeans_run run = {.x = in->x, .n = n, .d = d, .k = k, .centroids = (double *)centroids};
     kmeans_sweep sweep = {0};
     run.labels = dial_malloc_array(ctx, n ? n : 1, sizeof *run.labels);
-    status = run.labels ? kmeans_team(ctx, n, k, d, &run.team, &run.threads)
+    status = run.labels ? dial_kmeans_team(ctx, n, k, d, &run.team, &run.threads)
                         : dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory for %zu rows", n);
     if (status == DIAL_OK) status = dial_kmeans_sweep_alloc(ctx, &sweep, &run);
     if (status == DIAL_OK) {

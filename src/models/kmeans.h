@@ -77,6 +77,12 @@ typedef struct kmeans_sweep {
     double *norms;   /* k */
 } kmeans_sweep;
 
+/* A team for n rows of d inputs and k clusters: the context's threads,
+ * or none (NULL, *threads 1) when the work is too small to share. Errors
+ * as dial_team_start. */
+dial_status dial_kmeans_team(dial_ctx *ctx, size_t n, size_t k, size_t d, dial_team **team,
+                             int *threads);
+
 /* The items of n rows. */
 size_t dial_kmeans_items(size_t n);
 
