@@ -184,6 +184,35 @@ static void expand_block(const dial_feature *features, size_t n_features, const 
     }
 }
 
+/* From this many cells of the design matrix up, the rows are written on
+ * the context's threads: a fresh matrix of hundreds of megabytes costs
+ * more in first-touch page faults than in copying, and the faults of
+ * different threads are served side by side. */
+#define EXPAND_PARALLEL_CELLS ((size_t)1 << 22)
+
+typedef struct expand_job {
+    const dial_feature *features;
+    size_t n_features;
+    const double *fill;
+    const level_map *maps;
+    const dial_view *view;
+    double *x;
+    size_t n_inputs;
+    size_t *unseen_by; /* per worker */
+} expand_job;
+
+static dial_status expand_blocks(void *arg, size_t begin, size_t end, int worker) {
+    const expand_job *job = arg;
+    size_t n = job->view->n;
+    for (size_t block = begin; block < end; block++) {
+        size_t from = block * EXPAND_BLOCK_ROWS;
+        size_t to = n - from < EXPAND_BLOCK_ROWS ? n : from + EXPAND_BLOCK_ROWS;
+        expand_block(job->features, job->n_features, job->fill, job->maps, job->view, from, to,
+                     job->x, job->n_inputs, &job->unseen_by[worker]);
+    }
+    return DIAL_OK;
+}
+
 /* Writes the one-hot / numeric design matrix of the view into x (n x
  * n_inputs), filling missing values from fill (NULL: a missing value is an
  * error unless keep_missing). Counts unseen levels into *unseen. */
@@ -199,9 +228,18 @@ static dial_status expand(dial_ctx *ctx, const dial_feature *features, size_t n_
     for (size_t j = 0; j < n_features && status == DIAL_OK; j++)
         if (features[j].type == DIAL_COLUMN_CATEGORICAL)
             status = level_map_build(ctx, &features[j], view->data->features[j], &maps[j]);
-    for (size_t begin = 0; status == DIAL_OK && begin < view->n; begin += EXPAND_BLOCK_ROWS) {
-        size_t end = view->n - begin < EXPAND_BLOCK_ROWS ? view->n : begin + EXPAND_BLOCK_ROWS;
-        expand_block(features, n_features, fill, maps, view, begin, end, x, n_inputs, unseen);
+    if (status == DIAL_OK) {
+        size_t blocks = (view->n + EXPAND_BLOCK_ROWS - 1) / EXPAND_BLOCK_ROWS;
+        int threads = view->n * n_inputs < EXPAND_PARALLEL_CELLS ? 1 : dial_ctx_threads(ctx);
+        size_t *unseen_by =
+            dial_calloc(ctx, (size_t)(threads > 1 ? threads : 1), sizeof *unseen_by);
+        expand_job job = {features, n_features, fill, maps, view, x, n_inputs, unseen_by};
+        status = unseen_by
+                     ? dial_parallel_for(ctx, threads, blocks, expand_blocks, &job)
+                     : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory building the design matrix");
+        for (int t = 0; unseen && unseen_by && t < (threads > 1 ? threads : 1); t++)
+            *unseen += unseen_by[t];
+        free(unseen_by);
     }
     for (size_t j = 0; j < n_features; j++) level_map_free(&maps[j]);
     free(maps);
