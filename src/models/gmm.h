@@ -52,9 +52,10 @@ dial_status dial_gmm_maximize(dial_ctx *ctx, dial_team *team, const double *x, s
                               const double *resp, double reg_covar, gmm_mixture *m);
 
 /* log(weight_c) + log N(x_i; mean_c, cov_c) of every row and component
- * into out (n x k), on the thread budget. */
-dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, const double *x,
-                                       size_t n, double *out);
+ * into out (n x k), on team's workers (NULL: on the context's thread
+ * budget); each row's figures are the same on any. */
+dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, dial_team *team, const gmm_mixture *m,
+                                       const double *x, size_t n, double *out);
 
 /* Turns weighted log probabilities (n x k) into log responsibilities in
  * place and returns the mean over rows of their log-sum-exp: the mean

@@ -203,6 +203,7 @@ typedef struct gmm_log_job {
     const double *x;
     const double *log_norm; /* k: log weight + log det - d/2 log(2 pi) */
     double *out;
+    size_t n;
 } gmm_log_job;
 
 static double gmm_mahalanobis(const gmm_mixture *m, size_t c, const double *row) {
@@ -237,8 +238,14 @@ static dial_status gmm_log_rows(void *arg, size_t begin, size_t end, int worker)
     return DIAL_OK;
 }
 
-dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, const double *x,
-                                       size_t n, double *out) {
+static void gmm_log_item(void *arg, size_t item, int worker) {
+    const gmm_log_job *job = arg;
+    size_t n = job->n, begin = item * GMM_ITEM_ROWS;
+    gmm_log_rows(arg, begin, n - begin < GMM_ITEM_ROWS ? n : begin + GMM_ITEM_ROWS, worker);
+}
+
+dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, dial_team *team, const gmm_mixture *m,
+                                       const double *x, size_t n, double *out) {
     size_t k = m->k, d = m->d;
     double *log_norm = dial_malloc_array(ctx, k, sizeof *log_norm);
     if (!log_norm) return dial_fail(ctx, DIAL_ERR_NOMEM, "gmm: out of memory");
@@ -254,9 +261,14 @@ dial_status dial_gmm_weighted_log_prob(dial_ctx *ctx, const gmm_mixture *m, cons
         }
         log_norm[c] = log(m->weights[c]) + log_det - 0.5 * (double)d * GMM_LOG_2PI;
     }
-    gmm_log_job job = {m, x, log_norm, out};
-    int threads = n * k * d * d < 100000 ? 1 : dial_ctx_threads(ctx);
-    dial_status status = dial_parallel_for(ctx, threads, n, gmm_log_rows, &job);
+    gmm_log_job job = {m, x, log_norm, out, n};
+    dial_status status = DIAL_OK;
+    if (team) {
+        dial_team_run(team, gmm_log_item, &job, (n + GMM_ITEM_ROWS - 1) / GMM_ITEM_ROWS);
+    } else {
+        int threads = n * k * d * d < 100000 ? 1 : dial_ctx_threads(ctx);
+        status = dial_parallel_for(ctx, threads, n, gmm_log_rows, &job);
+    }
     free(log_norm);
     return status;
 }
