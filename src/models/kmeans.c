@@ -118,22 +118,70 @@ static const dial_param_doc kmeans_params[] = {
  * The rows are read in the order they lie in memory (a column at a time
  * would read all of x per column); each column's sums still run over the
  * rows in order. */
-static dial_status kmeans_tolerance(dial_ctx *ctx, const double *x, size_t n, size_t d, double tol,
-                                    double *out) {
+/* One pass over the rows on the team for the tolerance: per item, each
+ * column's sum and sum of squares taken about the first row (so that a
+ * column far from 0 loses no digits to the squares), and whether every
+ * value was finite; combined in item order. */
+typedef struct kmeans_spread_job {
+    const double *x;
+    size_t n, d;
+    double *sums; /* items x 2 d */
+    bool *finite; /* items */
+} kmeans_spread_job;
+
+static void kmeans_spread_item(void *arg, size_t item, int worker) {
+    (void)worker;
+    const kmeans_spread_job *job = arg;
+    size_t d = job->d, begin = item * KMEANS_ITEM_ROWS, end = begin + KMEANS_ITEM_ROWS;
+    if (end > job->n) end = job->n;
+    double *sum = job->sums + item * 2 * d, *squares = sum + d;
+    const double *shift = job->x;
+    for (size_t j = 0; j < 2 * d; j++) sum[j] = 0;
+    for (size_t i = begin; i < end; i++)
+        for (size_t j = 0; j < d; j++) {
+            double v = job->x[i * d + j] - shift[j];
+            sum[j] += v;
+            squares[j] += v * v;
+        }
+    /* A NaN or an infinity anywhere leaves a sum that is not finite. */
+    bool finite = true;
+    for (size_t j = 0; j < 2 * d; j++) finite = finite && isfinite(sum[j]);
+    job->finite[item] = finite;
+}
+
+/* scikit-learn's tolerance, tol times the mean variance of the columns,
+ * into *out; *finite tells that every value was finite (else, or when
+ * squares overflow, the caller looks for the value at fault). */
+static dial_status kmeans_tolerance(dial_ctx *ctx, const kmeans_run *run, double tol, double *out,
+                                    bool *finite) {
+    size_t n = run->n, d = run->d, items = dial_kmeans_items(n);
     *out = 0;
-    if (tol == 0 || n == 0 || d == 0) return DIAL_OK;
-    double *mean = dial_calloc(ctx, 2 * d, sizeof *mean), *squares = mean + d;
-    if (!mean) return dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory");
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++) mean[j] += x[i * d + j];
-    for (size_t j = 0; j < d; j++) mean[j] /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            squares[j] += (x[i * d + j] - mean[j]) * (x[i * d + j] - mean[j]);
-    double total = 0;
-    for (size_t j = 0; j < d; j++) total += squares[j] / (double)n;
-    free(mean);
-    *out = total / (double)d * tol;
+    *finite = true;
+    if (n == 0 || d == 0) return DIAL_OK;
+    double *sums = dial_malloc_array(ctx, items * 2 * d, sizeof *sums);
+    bool *finite_by = dial_malloc_array(ctx, items, sizeof *finite_by);
+    double *total = dial_calloc(ctx, 2 * d, sizeof *total);
+    if (!sums || !finite_by || !total) {
+        free(sums);
+        free(finite_by);
+        free(total);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "kmeans: out of memory");
+    }
+    kmeans_spread_job job = {run->x, n, d, sums, finite_by};
+    dial_team_run(run->team, kmeans_spread_item, &job, items);
+    for (size_t item = 0; item < items; item++) {
+        *finite = *finite && finite_by[item];
+        for (size_t j = 0; j < 2 * d; j++) total[j] += sums[item * 2 * d + j];
+    }
+    double variance = 0;
+    for (size_t j = 0; j < d; j++) {
+        double mean = total[j] / (double)n;
+        variance += total[d + j] / (double)n - mean * mean;
+    }
+    free(sums);
+    free(finite_by);
+    free(total);
+    *out = variance / (double)d * tol;
     return DIAL_OK;
 }
 
@@ -157,6 +205,11 @@ static dial_status kmeans_check_rows(dial_ctx *ctx, const dial_fit_input *in, si
                          "knob 'k' = %zu is more clusters than the %zu rows kmeans is fitted on: "
                          "lower k (-s k=%zu at most)",
                          k, in->n_rows, in->n_rows);
+    return DIAL_OK;
+}
+
+/* The first value that is not finite, as an error (DIAL_OK if none). */
+static dial_status kmeans_check_values(dial_ctx *ctx, const dial_fit_input *in) {
     size_t d = in->n_features;
     for (size_t i = 0; i < in->n_rows * d; i++)
         if (!isfinite(in->x[i]))
@@ -205,9 +258,15 @@ static dial_status kmeans_fit_runs(dial_ctx *ctx, const dial_knobs *knobs, const
                                             : dial_kmeans_lloyd;
     kmeans_run run = {
         .x = in->x, .n = n, .d = d, .k = k, .max_iter = (size_t)dial_knobs_int(knobs, "max_iter")};
-    status = kmeans_tolerance(ctx, in->x, n, d, dial_knobs_float(knobs, "tol"), &run.tol);
-    if (status == DIAL_OK) status = dial_kmeans_team(ctx, n, k, d, &run.team, &run.threads);
-    if (status != DIAL_OK) return status;
+    bool finite = true;
+    status = dial_kmeans_team(ctx, n, k, d, &run.team, &run.threads);
+    if (status == DIAL_OK)
+        status = kmeans_tolerance(ctx, &run, dial_knobs_float(knobs, "tol"), &run.tol, &finite);
+    if (status == DIAL_OK && !finite) status = kmeans_check_values(ctx, in);
+    if (status != DIAL_OK) {
+        dial_team_stop(run.team);
+        return status;
+    }
     kmeans_run best = run;
     dial_rng *rngs = NULL;
     double *seeded = NULL;
