@@ -418,7 +418,8 @@ int cli_cmd_drift(int argc, char **argv) {
                            "fit it again with dial fit or dial tune -o to compare new data "
                            "with its training rows",
                            model_path);
-    if (result == DIAL_OK) result = cli_read_table(ctx, &opts, opts.positional[1], &table);
+    if (result == DIAL_OK)
+        result = cli_read_table_for_model(ctx, &opts, model, opts.positional[1], &table);
     if (result == DIAL_OK) result = bind_new_rows(ctx, &opts, model, table, data_path, &data);
     if (result == DIAL_OK && dial_model_has_feature_importance(model)) {
         importance = cli_alloc(dial_model_n_features(model) + 1, sizeof *importance);

@@ -60,6 +60,18 @@ check 0 "dial: warning: 2 values of categorical features were levels unseen in t
 check 0 "" score "$TMP/sparse.dial" $SIZES
 has_line "^  accuracy +0.7196$"
 
+# dial drift reads the CSV as its model was fitted (sparse here, as
+# predict does, not a dense one-hot matrix): the same figures for the
+# features as for a model fitted on the rows read dense.
+check 0 "" fit naive_bayes $SIZES --dense -o "$TMP/dense.dial"
+check 0 "" drift "$TMP/dense.dial" $SIZES
+keep drift_dense.txt
+check 0 "" drift "$TMP/sparse.dial" $SIZES
+current="drift of the models fitted sparse and dense"
+[[ "$(sed -n 2,9p "$TMP/drift_dense.txt")" == "$(sed -n 2,9p "$TMP/out")" ]] || fail "the drift figures differ"
+passed=$((passed + 1))
+has_line "^  size +0\.0000 +chi2 +1 "
+
 # linsvm's solver is the same on dense and sparse rows: the same weights.
 check 0 "" fit linsvm data/diamonds_2000.csv --target cut --sparse -s scale=maxabs -o "$TMP/linsvm_sparse.dial"
 check 0 "" fit linsvm data/diamonds_2000.csv --target cut --dense -s scale=maxabs -o "$TMP/linsvm_dense.dial"
