@@ -114,14 +114,12 @@ static const dial_param_doc kmeans_params[] = {
 
 /* ---- fit ------------------------------------------------------------------ */
 
-/* scikit-learn's _tolerance: tol times the mean of the columns' variances.
- * The rows are read in the order they lie in memory (a column at a time
- * would read all of x per column); each column's sums still run over the
- * rows in order. */
-/* One pass over the rows on the team for the tolerance: per item, each
- * column's sum and sum of squares taken about the first row (so that a
- * column far from 0 loses no digits to the squares), and whether every
- * value was finite; combined in item order. */
+/* scikit-learn's _tolerance, tol times the mean of the columns' variances,
+ * from one pass over the rows on the team, in the order they lie in
+ * memory: per item, each column's sum and sum of squares taken about the
+ * first row (so that a column far from 0 loses no digits to the squares),
+ * and whether every value was finite; combined in item order, so the
+ * threads do not change them. */
 typedef struct kmeans_spread_job {
     const double *x;
     size_t n, d;
@@ -149,9 +147,9 @@ static void kmeans_spread_item(void *arg, size_t item, int worker) {
     job->finite[item] = finite;
 }
 
-/* scikit-learn's tolerance, tol times the mean variance of the columns,
- * into *out; *finite tells that every value was finite (else, or when
- * squares overflow, the caller looks for the value at fault). */
+/* The tolerance into *out; *finite tells that every value was finite
+ * (else, or when squares overflow, the caller looks for the value at
+ * fault). */
 static dial_status kmeans_tolerance(dial_ctx *ctx, const kmeans_run *run, double tol, double *out,
                                     bool *finite) {
     size_t n = run->n, d = run->d, items = dial_kmeans_items(n);
