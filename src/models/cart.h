@@ -200,29 +200,18 @@ typedef struct dial_cart_data {
     size_t *bin_start;               /* owned: n_features + 1 offsets into bin_low and bin_high */
     double *bin_low, *bin_high;      /* owned: smallest and largest training value of each bin */
     /* Sparse rows (cart_sparse.c; codes is then NULL): borrowed, the fit
-     * input's compressed rows; owned, the bin of each of their entries
-     * and, per feature, the bin of 0 (a row without an entry). */
+     * input's compressed rows; owned, the bin of each of their entries,
+     * per feature the bin of 0 (a row without an entry), and the nonzero
+     * entries again by feature (col_start: n_features + 1 offsets into
+     * col_row and col_code, rows ascending), so that a node finds its
+     * entries of a feature without a pass over its rows. */
     const dial_csr *sparse;
     uint16_t *entry_codes;
     uint16_t *zero_code;
+    size_t *col_start;
+    uint32_t *col_row;
+    uint16_t *col_code;
 } dial_cart_data;
-
-/* Row row's bin of feature f: column is data->codes + f * n_rows, or NULL
- * for sparse rows, whose entries are searched (features ascend). */
-static inline unsigned dial_cart_code(const dial_cart_data *data, const uint16_t *column, size_t f,
-                                      uint32_t row) {
-    if (column) return column[row];
-    const dial_csr *a = data->sparse;
-    size_t lo = a->row_start[row], hi = a->row_start[row + 1], end = hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->col[mid] < f)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < end && a->col[lo] == f ? data->entry_codes[lo] : data->zero_code[f];
-}
 
 /* The column of feature f's codes, NULL for sparse rows. */
 static inline const uint16_t *dial_cart_column(const dial_cart_data *data, size_t f) {

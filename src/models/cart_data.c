@@ -22,6 +22,9 @@ void dial_cart_data_free(dial_cart_data *data) {
     free(data->block);
     free(data->entry_codes);
     free(data->zero_code);
+    free(data->col_start);
+    free(data->col_row);
+    free(data->col_code);
     *data = (dial_cart_data){0};
 }
 
