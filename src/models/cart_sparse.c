@@ -125,6 +125,9 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
                 return dial_fail(ctx, DIAL_ERR_DATA,
                                  "%s: feature %u of row %zu is %g; impute missing values first",
                                  family, a->col[e], i, a->value[e]);
+    if (nnz >= UINT32_MAX) /* binning keeps an entry's index in 32 bits */
+        return dial_fail(ctx, DIAL_ERR_DATA, "%s: %zu sparse entries are more than the %u it takes",
+                         family, nnz, UINT32_MAX - 1);
     out->n_rows = n;
     out->n_inputs = d;
     out->n_features = d;
@@ -139,23 +142,29 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
     out->col_start = dial_calloc(ctx, dd + 1, sizeof *out->col_start);
     if (out->n_classes) out->label = dial_malloc(ctx, n * sizeof *out->label);
     size_t *fill = dial_malloc(ctx, dd * sizeof *fill);
-    double *values = NULL; /* the entries' values by feature, while they are binned */
     sparse_entry *sorted = NULL;
-    size_t *start = out->col_start, held = 0, longest = 0;
+    size_t *start = out->col_start, held = 0, longest = 0, bins_bound = 0;
     if (out->column && out->block && out->bin_start && out->zero_code && start &&
         (!out->n_classes || out->label) && fill) {
         for (size_t e = 0; e < nnz; e++) start[a->col[e] + 1] += a->value[e] != 0;
         for (size_t f = 0; f < d; f++) {
-            if (start[f + 1] > longest) longest = start[f + 1];
+            size_t m = start[f + 1];
+            if (m > longest) longest = m;
+            /* a bin per distinct value and one for the zeros, at most 2^16 */
+            bins_bound += m + 1 < CART_MAX_BINS ? m + 1 : CART_MAX_BINS;
             start[f + 1] += start[f];
         }
         held = start[d];
         out->col_row = dial_malloc(ctx, (held ? held : 1) * sizeof *out->col_row);
         out->col_code = dial_malloc(ctx, (held ? held : 1) * sizeof *out->col_code);
-        values = dial_malloc(ctx, (held ? held : 1) * sizeof *values);
+        out->entry_codes = dial_malloc(ctx, (nnz ? nnz : 1) * sizeof *out->entry_codes);
         sorted = dial_malloc(ctx, (longest ? longest : 1) * sizeof *sorted);
     }
-    if (!sorted || !values || !out->col_row || !out->col_code) {
+    size_t used = 0, capacity = 0;
+    /* the bins are reserved once at their bound: grown by doubling they
+     * would hold up to twice the entries' count in each of two arrays */
+    if (!sorted || !out->col_row || !out->col_code || !out->entry_codes ||
+        dial_cart_reserve_bins(ctx, out, bins_bound ? bins_bound : 1, &capacity) != DIAL_OK) {
         status = DIAL_ERR_NOMEM;
         goto done;
     }
@@ -165,26 +174,16 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
         fill[f] = start[f];
     }
     for (size_t i = 0; out->label && i < n; i++) out->label[i] = (uint32_t)in->y[i];
-    for (size_t i = 0; i < n; i++)
-        for (size_t e = a->row_start[i]; e < a->row_start[i + 1]; e++) {
-            if (a->value[e] == 0) continue;
-            size_t at = fill[a->col[e]]++;
-            out->col_row[at] = (uint32_t)i;
-            values[at] = a->value[e];
-        }
-    size_t used = 0, capacity = 0;
+    /* col_row holds each entry's index in the rows while the features are
+     * binned (their values read from the rows, not copied), its row after */
+    for (size_t e = 0; e < nnz; e++)
+        if (a->value[e] != 0) out->col_row[fill[a->col[e]]++] = (uint32_t)e;
     for (size_t f = 0; f < d && status == DIAL_OK; f++) {
         size_t m = start[f + 1] - start[f];
         for (size_t j = 0; j < m; j++)
-            sorted[j] = (sparse_entry){values[start[f] + j], start[f] + j};
+            sorted[j] = (sparse_entry){a->value[out->col_row[start[f] + j]], start[f] + j};
         qsort(sorted, m, sizeof *sorted, sparse_entry_compare);
         status = sparse_bin_feature(ctx, out, f, sorted, m, n - m, &used, &capacity);
-    }
-    free(values);
-    values = NULL;
-    if (status == DIAL_OK) {
-        out->entry_codes = dial_malloc(ctx, (nnz ? nnz : 1) * sizeof *out->entry_codes);
-        if (!out->entry_codes) status = DIAL_ERR_NOMEM;
     }
     /* the rows' entries take their codes from the columns, which hold each
      * feature's entries in row order; an explicit 0 codes as the zeros it
@@ -193,11 +192,24 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
     for (size_t i = 0; status == DIAL_OK && i < n; i++)
         for (size_t e = a->row_start[i]; e < a->row_start[i + 1]; e++) {
             uint32_t f = a->col[e];
-            out->entry_codes[e] = a->value[e] != 0 ? out->col_code[fill[f]++] : out->zero_code[f];
+            if (a->value[e] == 0) {
+                out->entry_codes[e] = out->zero_code[f];
+                continue;
+            }
+            size_t at = fill[f]++;
+            out->entry_codes[e] = out->col_code[at];
+            out->col_row[at] = (uint32_t)i;
         }
+    /* a bin per distinct value has one value: low and high can be one
+     * array (only a feature of more than 2^16 values merges them) */
+    bool one_value = status == DIAL_OK;
+    for (size_t b = 0; one_value && b < used; b++) one_value = out->bin_low[b] == out->bin_high[b];
+    if (one_value) {
+        free(out->bin_high);
+        out->bin_high = out->bin_low;
+    }
 done:
     free(fill);
-    free(values);
     free(sorted);
     if (status != DIAL_OK) {
         dial_cart_data_free(out);

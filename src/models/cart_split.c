@@ -206,10 +206,14 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         }
         f_j += found_constants;
         size_t f = features[f_j];
-        size_t bins = data->bin_start[f + 1] - data->bin_start[f];
-        bool category = data->block[f] >= 0;
-        bool histogram = !category && params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
-                         bins * (data->n_classes ? data->n_classes : 2) <= CART_HISTOGRAM_ROWS * n;
+        /* read only when needed: on a wide vocabulary each read of a
+         * feature's array is a cache miss */
+        bool category = data->n_blocks && data->block[f] >= 0;
+        bool histogram = !category && !sparse_gini &&
+                         params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
+                         (data->bin_start[f + 1] - data->bin_start[f]) *
+                                 (data->n_classes ? data->n_classes : 2) <=
+                             CART_HISTOGRAM_ROWS * n;
         size_t msl = params->min_samples_leaf;
         bool varies =
             category
