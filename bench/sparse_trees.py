@@ -157,6 +157,10 @@ def main():
             report("dial fit forest",
                    run_dial(a, "forest", [f"n_estimators={a.trees}"], train, test, work),
                    run_peer(a, "forest", train, test), "sklearn RandomForest")
+            model = os.path.getsize(os.path.join(work, "forest.dial")) / 2**20
+            print(f"dial's forest model file: {model:.1f} MB (the memory goal: "
+                  f"{2 * nnz * 12 / 2**20:.1f} MB + {model:.1f} MB = "
+                  f"{2 * nnz * 12 / 2**20 + model:.1f} MB)\n")
 
 
 if __name__ == "__main__":

@@ -198,31 +198,22 @@ typedef struct dial_cart_data {
     uint32_t *label;                 /* owned: the class of each row (classification) */
     uint16_t *codes;                 /* owned: n_features x n_rows, the bin of each value */
     size_t *bin_start;               /* owned: n_features + 1 offsets into bin_low and bin_high */
-    double *bin_low, *bin_high;      /* owned: smallest and largest training value of each bin */
+    /* owned: smallest and largest training value of each bin; one array
+     * for sparse rows when every bin holds one value */
+    double *bin_low, *bin_high;
     /* Sparse rows (cart_sparse.c; codes is then NULL): borrowed, the fit
-     * input's compressed rows; owned, the bin of each of their entries
-     * and, per feature, the bin of 0 (a row without an entry). */
+     * input's compressed rows; owned, the bin of each of their entries,
+     * per feature the bin of 0 (a row without an entry), and the nonzero
+     * entries again by feature (col_start: n_features + 1 offsets into
+     * col_row and col_code, rows ascending), so that a node finds its
+     * entries of a feature without a pass over its rows. */
     const dial_csr *sparse;
     uint16_t *entry_codes;
     uint16_t *zero_code;
+    size_t *col_start;
+    uint32_t *col_row;
+    uint16_t *col_code;
 } dial_cart_data;
-
-/* Row row's bin of feature f: column is data->codes + f * n_rows, or NULL
- * for sparse rows, whose entries are searched (features ascend). */
-static inline unsigned dial_cart_code(const dial_cart_data *data, const uint16_t *column, size_t f,
-                                      uint32_t row) {
-    if (column) return column[row];
-    const dial_csr *a = data->sparse;
-    size_t lo = a->row_start[row], hi = a->row_start[row + 1], end = hi;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->col[mid] < f)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < end && a->col[lo] == f ? data->entry_codes[lo] : data->zero_code[f];
-}
 
 /* The column of feature f's codes, NULL for sparse rows. */
 static inline const uint16_t *dial_cart_column(const dial_cart_data *data, size_t f) {
@@ -243,6 +234,10 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
 dial_status dial_cart_data_prepare(dial_ctx *ctx, const char *family, const dial_fit_input *in,
                                    bool native, dial_cart_data *out);
 void dial_cart_data_free(dial_cart_data *data);
+/* Frees the rows' codes, which only growing reads, and keeps what the
+ * tensors read (bins, blocks): called once the trees are grown, so that a
+ * fit's peak holds the codes or the model, not both. */
+void dial_cart_data_drop_codes(dial_cart_data *data);
 
 /* The per-class weights of class_weight=balanced (n_classes entries, to be
  * freed), or NULL when out of memory. */
@@ -397,9 +392,12 @@ static inline void dial_cart_packed_add(const dial_cart_packed *leaf, const doub
  * left, right, value, n_samples, impurity; with tree_offset, also
  * "tree_offset" [n_trees + 1], where tree t's nodes start (its child
  * indices count from there); and, when data split categories natively,
- * the category tensors (above). */
+ * the category tensors (above). With release, each tree is freed once
+ * copied (unless its category bitsets are still to be read), so that the
+ * trees and their tensors are not held whole at once. */
 dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
-                                  const dial_cart_tree *trees, size_t n_trees, bool tree_offset);
+                                  dial_cart_tree *trees, size_t n_trees, bool tree_offset,
+                                  bool release);
 
 /* The trees of a set of learned tensors, checked as coming from a hostile
  * file: every tensor present with its dtype and shape, and for every node

@@ -16,13 +16,27 @@ void dial_cart_data_free(dial_cart_data *data) {
     free(data->label);
     free(data->codes);
     free(data->bin_start);
+    if (data->bin_high != data->bin_low) free(data->bin_high); /* sparse rows may share them */
     free(data->bin_low);
-    free(data->bin_high);
     free(data->column);
     free(data->block);
     free(data->entry_codes);
     free(data->zero_code);
+    free(data->col_start);
+    free(data->col_row);
+    free(data->col_code);
     *data = (dial_cart_data){0};
+}
+
+void dial_cart_data_drop_codes(dial_cart_data *data) {
+    free(data->codes);
+    free(data->entry_codes);
+    free(data->col_start);
+    free(data->col_row);
+    free(data->col_code);
+    data->codes = data->entry_codes = data->col_code = NULL;
+    data->col_start = NULL;
+    data->col_row = NULL;
 }
 
 dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_fit_input *in) {

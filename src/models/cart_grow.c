@@ -19,7 +19,8 @@ void dial_cart_workspace_free(dial_cart_workspace *ws) {
         ws->rank,        ws->by_y,          ws->rank_y,        ws->rank_w,        ws->fen_all_w,
         ws->fen_all_s,   ws->fen_left_w,    ws->fen_left_s,    ws->stack,         ws->hist,
         ws->constants,   ws->cat_count,     ws->cat_present,   ws->cat_rank,      ws->cat_w,
-        ws->cat_stat,    ws->cat_order,     ws->split_bits,    ws->split_present};
+        ws->cat_stat,    ws->cat_order,     ws->split_bits,    ws->split_present, ws->where,
+        ws->entry_at,    ws->entry_bin};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     dial_cart_tree_free(&ws->tree);
     free(ws);
@@ -48,13 +49,20 @@ dial_cart_workspace *dial_cart_workspace_new(const dial_ctx *ctx, const dial_car
               (ws->xlogx_left = dial_malloc(ctx, k * sizeof *ws->xlogx_left)) &&
               (ws->xlogx_right = dial_malloc(ctx, k * sizeof *ws->xlogx_right));
     if (ok && data->sparse) {
-        size_t d = data->n_features + 1, nnz = data->sparse->row_start[n] + 1;
+        /* a node stamps only while its entries are few beside the file's
+         * (the large nodes scan columns), so each thread's lists stay an
+         * eighth of the entries */
+        size_t d = data->n_features + 1, nnz = data->sparse->row_start[n];
+        ws->stamp_capacity = nnz / 8 > 4096 ? nnz / 8 : 4096;
         ok = (ws->feature_stamp = dial_calloc(ctx, d, sizeof *ws->feature_stamp)) &&
              (ws->feature_count = dial_malloc(ctx, d * sizeof *ws->feature_count)) &&
              (ws->node_features = dial_malloc(ctx, d * sizeof *ws->node_features)) &&
              (ws->feature_first = dial_malloc(ctx, d * sizeof *ws->feature_first)) &&
-             (ws->entry_place = dial_malloc(ctx, nnz * sizeof *ws->entry_place)) &&
-             (ws->entry_code = dial_malloc(ctx, nnz * sizeof *ws->entry_code));
+             (ws->entry_place = dial_malloc(ctx, ws->stamp_capacity * sizeof *ws->entry_place)) &&
+             (ws->entry_code = dial_malloc(ctx, ws->stamp_capacity * sizeof *ws->entry_code)) &&
+             (ws->where = dial_malloc(ctx, n * sizeof *ws->where)) &&
+             (ws->entry_at = dial_malloc(ctx, (n + 1) * sizeof *ws->entry_at)) &&
+             (ws->entry_bin = dial_malloc(ctx, (n + 1) * sizeof *ws->entry_bin));
     }
     if (ok && data->n_classes)
         ok = (ws->node_label = dial_malloc(ctx, n * sizeof *ws->node_label)) != NULL;
@@ -142,15 +150,19 @@ static int64_t cart_tree_add(const dial_ctx *ctx, dial_cart_tree *tree, size_t n
 
 /* Moves the node's rows whose code is at most split->code_left first,
  * keeping their order: each row is written to both sides and only the
- * count of its side moves on, so no branch waits on a coin toss. */
+ * count of its side moves on, so no branch waits on a coin toss. Sparse
+ * rows read their codes from the node's entries (the rows without one
+ * hold the zero bin) and keep ws->where up to date. */
 static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
                            const cart_split *split, size_t start, size_t end) {
     const uint16_t *column = dial_cart_column(data, split->feature);
     uint32_t *samples = ws->samples + start, *right = ws->order_tmp;
-    size_t n_left = 0, n_right = 0;
+    size_t n_left = 0, n_right = 0, n = end - start;
     bool category = data->block[split->feature] >= 0;
-    for (size_t i = 0; i < end - start; i++) {
-        uint32_t row = samples[i], code = dial_cart_code(data, column, split->feature, row);
+    /* a split feature varies in the node, so some row has an entry */
+    if (!column) dial_cart_sparse_gather(ws, data, split->feature, start, n, ws->node_codes);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t row = samples[i], code = column ? column[row] : ws->node_codes[i];
         size_t goes_left = category ? (size_t)(ws->split_bits[code / 64] >> (code % 64) & 1)
                                     : code <= split->code_left;
         samples[n_left] = row;
@@ -159,6 +171,8 @@ static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
         n_right += 1 - goes_left;
     }
     memcpy(samples + n_left, right, n_right * sizeof *right);
+    if (!column)
+        for (size_t i = 0; i < n; i++) ws->where[samples[i]] = (uint32_t)(start + i);
 }
 
 /* The midpoint of the largest value on the left and the smallest on the
@@ -364,6 +378,19 @@ dial_status dial_cart_grow(dial_cart_workspace *ws, const dial_cart_data *data,
         if (weight[i] > 0) ws->samples[n++] = (uint32_t)i;
     if (n == 0) return DIAL_ERR_DATA;
     for (size_t f = 0; f < data->n_features; f++) ws->features[f] = f;
+    if (data->sparse) {
+        memset(ws->where, 0xff, data->n_rows * sizeof *ws->where);
+        for (size_t i = 0; i < n; i++) ws->where[ws->samples[i]] = (uint32_t)i;
+    }
+    /* 2^26: the total weight squared, the largest gini sum, stays below
+     * 2^53, where doubles hold every whole number */
+    double w_sum = 0;
+    ws->exact_sums = data->n_classes > 0;
+    for (size_t i = 0; i < data->n_rows && ws->exact_sums; i++) {
+        ws->exact_sums = weight[i] == floor(weight[i]);
+        w_sum += weight[i];
+    }
+    ws->exact_sums = ws->exact_sums && w_sum <= 67108864.0;
 
     size_t top = 0;
     cart_frame root = {.start = 0, .end = n, .depth = 0, .parent = -1, .n_constants = 0};

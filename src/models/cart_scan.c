@@ -185,6 +185,71 @@ void dial_cart_scan_absolute(dial_cart_workspace *ws, size_t f, size_t n, double
     }
 }
 
+/* ---- gini on sparse rows ------------------------------------------------------------ */
+
+/* Adds weight w of class c to the left child's running gini sums. */
+static inline void cart_gini_move(dial_cart_workspace *ws, uint32_t c, double w, double *sq_left,
+                                  double *sq_right, double *w_left) {
+    double l = ws->left[c], r = ws->total[c] - l;
+    *sq_left += w * (2 * l + w);
+    *sq_right -= w * (2 * r - w);
+    ws->left[c] = l + w;
+    *w_left += w;
+}
+
+/* The entries move left one at a time in code order, as dial_cart_scan_gini
+ * moves rows, and the zero bin's rows at once, as the histogram way moves
+ * a bin: with whole weights every sum is exact, so each boundary scores
+ * the same double as on the dense rows and the same split wins. */
+bool dial_cart_scan_sparse_gini(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
+                                size_t start, size_t n, double w_node, size_t msl,
+                                cart_split *best) {
+    size_t m = dial_cart_sparse_entries(ws, data, f, start, n);
+    if (m == 0) return false;
+    const uint16_t *bin = ws->entry_bin;
+    const uint32_t *at = ws->entry_at;
+    unsigned zero = data->zero_code[f], lo = UINT16_MAX, hi = 0;
+    size_t n_zero = n - m;
+    for (size_t j = 0; j < m; j++) {
+        if (bin[j] < lo) lo = bin[j];
+        if (bin[j] > hi) hi = bin[j];
+    }
+    unsigned lo_all = n_zero && zero < lo ? zero : lo, hi_all = n_zero && zero > hi ? zero : hi;
+    if (lo_all == hi_all) return false;
+    dial_cart_order_codes(ws, bin, m, lo, hi);
+    size_t k_classes = ws->n_classes;
+    double *zero_w = ws->right; /* the zero bin's class weights */
+    memcpy(zero_w, ws->total, k_classes * sizeof *zero_w);
+    for (size_t j = 0; j < m; j++) zero_w[ws->node_label[at[j]]] -= ws->node_w[at[j]];
+    memset(ws->left, 0, k_classes * sizeof *ws->left);
+    double sq_left = 0, sq_right = ws->total_sq, w_left = 0;
+    size_t n_left = 0, j = 0;
+    unsigned previous = lo_all;
+    bool zero_left = n_zero == 0;
+    while (j < m || !zero_left) {
+        bool zeros = !zero_left && (j == m || bin[ws->order[j]] >= zero);
+        unsigned code = zeros ? zero : bin[ws->order[j]];
+        if (code != previous && n_left >= msl) {
+            if (n - n_left < msl) break;
+            cart_consider(best, f, n_left, previous, code,
+                          sq_left / w_left + sq_right / (w_node - w_left));
+        }
+        if (zeros) {
+            for (size_t c = 0; c < k_classes; c++)
+                if (zero_w[c] != 0)
+                    cart_gini_move(ws, (uint32_t)c, zero_w[c], &sq_left, &sq_right, &w_left);
+            n_left += n_zero;
+            zero_left = true;
+        } else {
+            uint32_t p = at[ws->order[j++]];
+            cart_gini_move(ws, ws->node_label[p], ws->node_w[p], &sq_left, &sq_right, &w_left);
+            n_left++;
+        }
+        previous = code;
+    }
+    return true;
+}
+
 /* ---- histogram split finding ------------------------------------------------------ */
 
 /* For a node with many rows beside its feature's bins (times classes): one
@@ -204,7 +269,7 @@ bool dial_cart_scan_histogram(dial_cart_workspace *ws, const dial_cart_data *dat
     /* sparse rows: the node's codes gathered from its rows' entries */
     const uint16_t *gathered = NULL;
     if (!column) {
-        if (!dial_cart_sparse_gather(ws, data, f, n, ws->node_codes)) return false;
+        if (!dial_cart_sparse_gather(ws, data, f, start, n, ws->node_codes)) return false;
         gathered = ws->node_codes;
     }
     memset(hist, 0, bins * k * sizeof *hist);

@@ -1,17 +1,30 @@
 /*
- * CART's training data from sparse rows (issue 17): the bins
- * dial_cart_data_prepare gives the same rows made dense, with a 16-bit
- * code per entry of the rows instead of one per row and feature, so a
- * tree or forest on a wide text-like file costs 2 bytes per entry beside
- * the rows, not 2 bytes per cell.
+ * CART on sparse rows (issue 17): the training data and a node's entries.
  *
- * A feature's values are its entries' plus, when some row has no entry
- * (or a 0), a run of zeros as long as those rows. The runs are cut into
- * bins as cart_data.c cuts the sorted values (a bin per distinct value
- * while they fit in 16 bits, else runs of about n / 65535 rows), so the
- * codes, and the trees grown on them, are those of the dense rows. The
- * zeros' bin is kept per feature (zero_code); rows are searched for their
- * entry when a node reads a code (dial_cart_code).
+ * The data: the bins dial_cart_data_prepare gives the same rows made
+ * dense, with a 16-bit code per entry instead of one per row and feature,
+ * so a tree or forest on a wide text-like file costs bytes per entry beside
+ * the rows, not per cell. A feature's values are its entries' plus, when
+ * some row has no entry (or a 0), a run of zeros as long as those rows.
+ * The runs are cut into bins as cart_data.c cuts the sorted values (a bin
+ * per distinct value while they fit in 16 bits, else runs of about
+ * n / 65535 rows), so the codes, and the trees grown on them, are those of
+ * the dense rows. The zeros' bin is kept per feature (zero_code). The
+ * nonzero entries are kept twice: a code beside each entry of the rows
+ * (entry_codes), and by feature (col_start, col_row, col_code: 6 bytes an
+ * entry), which is what makes a node's search cheap.
+ *
+ * A node's entries of a feature (what split finding reads; the rows
+ * without one hold the zero bin) are found one of two ways, as
+ * scikit-learn's sparse splitter chooses between a search and an index
+ * map: scanning the feature's column, each row tested for membership in
+ * the node through its index in the tree's samples (ws->where), at the
+ * column's length; or, once those scans have cost as much as the node's
+ * entries, listing all the node's entries by feature in one pass over its
+ * rows (the stamp), after which each feature costs its entries in the node
+ * (small nodes, where the columns are long beside the node). Paying the
+ * stamp only after the scans have cost as much keeps the total within
+ * twice the cheaper of the two.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,7 +33,7 @@
 #include "core/alloc.h"
 #include "models/cart_internal.h"
 
-/* A nonzero value and the entry that holds it. */
+/* A nonzero value and its place among its feature's entries (col_row). */
 typedef struct sparse_entry {
     double value;
     size_t entry;
@@ -85,7 +98,7 @@ static dial_status sparse_bin_feature(const dial_ctx *ctx, dial_cart_data *data,
         size_t j = i + 1;
         while (j < m && sorted[j].value == sorted[i].value) j++;
         uint16_t code = sparse_cut_run(&cut, sorted[i].value, j - i);
-        for (size_t k = i; k < j; k++) data->entry_codes[sorted[k].entry] = code;
+        for (size_t k = i; k < j; k++) data->col_code[sorted[k].entry] = code;
         i = j;
     }
     if (!zeros_done) data->zero_code[f] = sparse_cut_run(&cut, 0, zeros);
@@ -112,6 +125,9 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
                 return dial_fail(ctx, DIAL_ERR_DATA,
                                  "%s: feature %u of row %zu is %g; impute missing values first",
                                  family, a->col[e], i, a->value[e]);
+    if (nnz >= UINT32_MAX) /* binning keeps an entry's index in 32 bits */
+        return dial_fail(ctx, DIAL_ERR_DATA, "%s: %zu sparse entries are more than the %u it takes",
+                         family, nnz, UINT32_MAX - 1);
     out->n_rows = n;
     out->n_inputs = d;
     out->n_features = d;
@@ -123,19 +139,32 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
     out->block = dial_malloc(ctx, dd * sizeof *out->block);
     out->bin_start = dial_calloc(ctx, dd + 1, sizeof *out->bin_start);
     out->zero_code = dial_malloc(ctx, dd * sizeof *out->zero_code);
-    out->entry_codes = dial_malloc(ctx, (nnz ? nnz : 1) * sizeof *out->entry_codes);
+    out->col_start = dial_calloc(ctx, dd + 1, sizeof *out->col_start);
     if (out->n_classes) out->label = dial_malloc(ctx, n * sizeof *out->label);
-    /* the nonzero entries grouped by feature: start[f] .. start[f + 1] */
-    size_t *start = dial_calloc(ctx, dd + 1, sizeof *start);
     size_t *fill = dial_malloc(ctx, dd * sizeof *fill);
-    sparse_entry *entries = NULL;
-    if (out->column && out->block && out->bin_start && out->zero_code && out->entry_codes &&
-        (!out->n_classes || out->label) && start && fill) {
+    sparse_entry *sorted = NULL;
+    size_t *start = out->col_start, held = 0, longest = 0, bins_bound = 0;
+    if (out->column && out->block && out->bin_start && out->zero_code && start &&
+        (!out->n_classes || out->label) && fill) {
         for (size_t e = 0; e < nnz; e++) start[a->col[e] + 1] += a->value[e] != 0;
-        for (size_t f = 0; f < d; f++) start[f + 1] += start[f];
-        entries = dial_malloc(ctx, (start[d] ? start[d] : 1) * sizeof *entries);
+        for (size_t f = 0; f < d; f++) {
+            size_t m = start[f + 1];
+            if (m > longest) longest = m;
+            /* a bin per distinct value and one for the zeros, at most 2^16 */
+            bins_bound += m + 1 < CART_MAX_BINS ? m + 1 : CART_MAX_BINS;
+            start[f + 1] += start[f];
+        }
+        held = start[d];
+        out->col_row = dial_malloc(ctx, (held ? held : 1) * sizeof *out->col_row);
+        out->col_code = dial_malloc(ctx, (held ? held : 1) * sizeof *out->col_code);
+        out->entry_codes = dial_malloc(ctx, (nnz ? nnz : 1) * sizeof *out->entry_codes);
+        sorted = dial_malloc(ctx, (longest ? longest : 1) * sizeof *sorted);
     }
-    if (!entries) {
+    size_t used = 0, capacity = 0;
+    /* the bins are reserved once at their bound: grown by doubling they
+     * would hold up to twice the entries' count in each of two arrays */
+    if (!sorted || !out->col_row || !out->col_code || !out->entry_codes ||
+        dial_cart_reserve_bins(ctx, out, bins_bound ? bins_bound : 1, &capacity) != DIAL_OK) {
         status = DIAL_ERR_NOMEM;
         goto done;
     }
@@ -145,21 +174,43 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
         fill[f] = start[f];
     }
     for (size_t i = 0; out->label && i < n; i++) out->label[i] = (uint32_t)in->y[i];
+    /* col_row holds each entry's index in the rows while the features are
+     * binned (their values read from the rows, not copied), its row after */
     for (size_t e = 0; e < nnz; e++)
-        if (a->value[e] != 0) entries[fill[a->col[e]]++] = (sparse_entry){a->value[e], e};
-    size_t used = 0, capacity = 0;
+        if (a->value[e] != 0) out->col_row[fill[a->col[e]]++] = (uint32_t)e;
     for (size_t f = 0; f < d && status == DIAL_OK; f++) {
         size_t m = start[f + 1] - start[f];
-        qsort(entries + start[f], m, sizeof *entries, sparse_entry_compare);
-        status = sparse_bin_feature(ctx, out, f, entries + start[f], m, n - m, &used, &capacity);
+        for (size_t j = 0; j < m; j++)
+            sorted[j] = (sparse_entry){a->value[out->col_row[start[f] + j]], start[f] + j};
+        qsort(sorted, m, sizeof *sorted, sparse_entry_compare);
+        status = sparse_bin_feature(ctx, out, f, sorted, m, n - m, &used, &capacity);
     }
-    /* an explicit 0 codes as the zeros it stands among */
-    for (size_t e = 0; status == DIAL_OK && e < nnz; e++)
-        if (a->value[e] == 0) out->entry_codes[e] = out->zero_code[a->col[e]];
+    /* the rows' entries take their codes from the columns, which hold each
+     * feature's entries in row order; an explicit 0 codes as the zeros it
+     * stands among */
+    for (size_t f = 0; status == DIAL_OK && f < d; f++) fill[f] = start[f];
+    for (size_t i = 0; status == DIAL_OK && i < n; i++)
+        for (size_t e = a->row_start[i]; e < a->row_start[i + 1]; e++) {
+            uint32_t f = a->col[e];
+            if (a->value[e] == 0) {
+                out->entry_codes[e] = out->zero_code[f];
+                continue;
+            }
+            size_t at = fill[f]++;
+            out->entry_codes[e] = out->col_code[at];
+            out->col_row[at] = (uint32_t)i;
+        }
+    /* a bin per distinct value has one value: low and high can be one
+     * array (only a feature of more than 2^16 values merges them) */
+    bool one_value = status == DIAL_OK;
+    for (size_t b = 0; one_value && b < used; b++) one_value = out->bin_low[b] == out->bin_high[b];
+    if (one_value) {
+        free(out->bin_high);
+        out->bin_high = out->bin_low;
+    }
 done:
-    free(start);
     free(fill);
-    free(entries);
+    free(sorted);
     if (status != DIAL_OK) {
         dial_cart_data_free(out);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "%s: out of memory binning %zu sparse rows of %zu",
@@ -168,10 +219,15 @@ done:
     return DIAL_OK;
 }
 
-/* ---- a node's codes ---------------------------------------------------------------- */
+/* ---- a node's entries -------------------------------------------------------------- */
 
-void dial_cart_sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,
-                            size_t n) {
+/* Lists the entries of the node's rows by feature (an explicit 0 too: it
+ * holds the zero bin's code, as the rows without an entry): stamps the
+ * features they hold (feature_stamp = node_stamp), counts their entries
+ * (feature_count) and puts each feature's from feature_first[f] on
+ * (entry_place, the row's place in the node, and entry_code). */
+static void sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,
+                         size_t n) {
     if (++ws->node_stamp == 0) { /* wrapped: no stale stamp may match */
         memset(ws->feature_stamp, 0, ws->n_features * sizeof *ws->feature_stamp);
         ws->node_stamp = 1;
@@ -179,13 +235,9 @@ void dial_cart_sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data,
     uint32_t stamp = ws->node_stamp, *count = ws->feature_count, *present = ws->node_features;
     const uint32_t *samples = ws->samples + start;
     const dial_csr *a = data->sparse;
-    /* the features the node's rows hold, and how many entries each: the
-     * others are 0 throughout, constant, known so at no cost (most of a
-     * wide vocabulary, deep in a tree) */
     size_t n_present = 0;
     for (size_t k = 0; k < n; k++)
         for (size_t e = a->row_start[samples[k]]; e < a->row_start[samples[k] + 1]; e++) {
-            if (a->value[e] == 0) continue;
             uint32_t f = a->col[e];
             if (ws->feature_stamp[f] != stamp) {
                 ws->feature_stamp[f] = stamp;
@@ -200,23 +252,64 @@ void dial_cart_sparse_stamp(dial_cart_workspace *ws, const dial_cart_data *data,
         at += count[present[p]];
         count[present[p]] = 0;
     }
-    /* the entries by feature, each with its row's place in the node */
     for (size_t k = 0; k < n; k++)
         for (size_t e = a->row_start[samples[k]]; e < a->row_start[samples[k] + 1]; e++) {
-            if (a->value[e] == 0) continue;
             uint32_t f = a->col[e];
             size_t j = ws->feature_first[f] + count[f]++;
             ws->entry_place[j] = (uint32_t)k;
             ws->entry_code[j] = data->entry_codes[e];
         }
+    ws->stamped = true;
+}
+
+void dial_cart_sparse_begin(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,
+                            size_t n) {
+    const dial_csr *a = data->sparse;
+    const uint32_t *samples = ws->samples + start;
+    size_t entries = 0;
+    for (size_t k = 0; k < n; k++)
+        entries += a->row_start[samples[k] + 1] - a->row_start[samples[k]];
+    ws->node_entries = entries;
+    ws->scanned = 0;
+    ws->stamped = false;
+}
+
+size_t dial_cart_sparse_entries(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
+                                size_t start, size_t n) {
+    size_t first = data->col_start[f], end = data->col_start[f + 1], m = 0;
+    if (!ws->stamped && ws->scanned + (end - first) > ws->node_entries &&
+        ws->node_entries <= ws->stamp_capacity)
+        sparse_stamp(ws, data, start, n);
+    if (ws->stamped) {
+        if (ws->feature_stamp[f] != ws->node_stamp) return 0;
+        m = ws->feature_count[f];
+        memcpy(ws->entry_at, ws->entry_place + ws->feature_first[f], m * sizeof *ws->entry_at);
+        memcpy(ws->entry_bin, ws->entry_code + ws->feature_first[f], m * sizeof *ws->entry_bin);
+        return m;
+    }
+    ws->scanned += end - first;
+    /* a row outside the tree's sample has where UINT32_MAX, outside every
+     * node; each entry is written and only a member's moves the count on
+     * (entry_at has room for one past the node's rows) */
+    const uint32_t *row = data->col_row, *where = ws->where;
+    const uint16_t *code = data->col_code;
+    uint32_t *at = ws->entry_at, first_place = (uint32_t)start, n_places = (uint32_t)n;
+    uint16_t *bin = ws->entry_bin;
+    for (size_t e = first; e < end; e++) {
+        uint32_t place = where[row[e]] - first_place;
+        at[m] = place;
+        bin[m] = code[e];
+        m += place < n_places;
+    }
+    return m;
 }
 
 bool dial_cart_sparse_gather(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
-                             size_t n, uint16_t *codes) {
-    if (ws->feature_stamp[f] != ws->node_stamp) return false;
+                             size_t start, size_t n, uint16_t *codes) {
+    size_t m = dial_cart_sparse_entries(ws, data, f, start, n);
+    if (m == 0) return false;
     uint16_t zero = data->zero_code[f];
     for (size_t k = 0; k < n; k++) codes[k] = zero;
-    size_t first = ws->feature_first[f], end = first + ws->feature_count[f];
-    for (size_t j = first; j < end; j++) codes[ws->entry_place[j]] = ws->entry_code[j];
+    for (size_t j = 0; j < m; j++) codes[ws->entry_at[j]] = ws->entry_bin[j];
     return true;
 }

@@ -98,28 +98,8 @@ void dial_cart_node_stats(dial_cart_workspace *ws, const dial_cart_data *data,
 
 /* ---- putting a node's rows in code order ---------------------------------------------- */
 
-/* Fills ws->node_codes and ws->order for feature f; false when the feature
- * is constant in the node. */
-static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
-                           size_t start, size_t n) {
-    const uint16_t *column = dial_cart_column(data, f);
-    const uint32_t *samples = ws->samples + start;
-    uint16_t *codes = ws->node_codes;
-    unsigned lo = UINT16_MAX, hi = 0;
-    if (!column) {
-        if (!dial_cart_sparse_gather(ws, data, f, n, codes)) return false;
-        for (size_t k = 0; k < n; k++) {
-            if (codes[k] < lo) lo = codes[k];
-            if (codes[k] > hi) hi = codes[k];
-        }
-    }
-    for (size_t k = 0; column && k < n; k++) {
-        unsigned c = column[samples[k]];
-        codes[k] = (uint16_t)c;
-        if (c < lo) lo = c;
-        if (c > hi) hi = c;
-    }
-    if (lo == hi) return false;
+void dial_cart_order_codes(dial_cart_workspace *ws, const uint16_t *codes, size_t n, unsigned lo,
+                           unsigned hi) {
     uint32_t *order = ws->order;
     size_t range = (size_t)(hi - lo) + 1;
     if (range <= 2 * n + 64) {
@@ -161,6 +141,31 @@ static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, 
             order[bucket[(codes[k] - lo) >> 8]++] = k;
         }
     }
+}
+
+/* Fills ws->node_codes and ws->order for feature f; false when the feature
+ * is constant in the node. */
+static bool cart_sort_node(dial_cart_workspace *ws, const dial_cart_data *data, size_t f,
+                           size_t start, size_t n) {
+    const uint16_t *column = dial_cart_column(data, f);
+    const uint32_t *samples = ws->samples + start;
+    uint16_t *codes = ws->node_codes;
+    unsigned lo = UINT16_MAX, hi = 0;
+    if (!column) {
+        if (!dial_cart_sparse_gather(ws, data, f, start, n, codes)) return false;
+        for (size_t k = 0; k < n; k++) {
+            if (codes[k] < lo) lo = codes[k];
+            if (codes[k] > hi) hi = codes[k];
+        }
+    }
+    for (size_t k = 0; column && k < n; k++) {
+        unsigned c = column[samples[k]];
+        codes[k] = (uint16_t)c;
+        if (c < lo) lo = c;
+        if (c > hi) hi = c;
+    }
+    if (lo == hi) return false;
+    dial_cart_order_codes(ws, codes, n, lo, hi);
     return true;
 }
 
@@ -182,7 +187,8 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
             dial_cart_fen_build(ws->fen_all_s, ws->fen_left_s, n);
         }
     }
-    if (data->sparse) dial_cart_sparse_stamp(ws, data, start, n);
+    if (data->sparse) dial_cart_sparse_begin(ws, data, start, n);
+    bool sparse_gini = data->sparse && ws->exact_sums && params->criterion == DIAL_CART_GINI;
     size_t *features = ws->features, n_features = data->n_features;
     size_t known = *n_constants, found_constants = 0, drawn_constants = 0;
     size_t f_i = n_features, total_constants = known, visited = 0;
@@ -200,13 +206,19 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         }
         f_j += found_constants;
         size_t f = features[f_j];
-        size_t bins = data->bin_start[f + 1] - data->bin_start[f];
-        bool category = data->block[f] >= 0;
-        bool histogram = !category && params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
-                         bins * (data->n_classes ? data->n_classes : 2) <= CART_HISTOGRAM_ROWS * n;
+        /* read only when needed: on a wide vocabulary each read of a
+         * feature's array is a cache miss */
+        bool category = data->n_blocks && data->block[f] >= 0;
+        bool histogram = !category && !sparse_gini &&
+                         params->criterion != DIAL_CART_ABSOLUTE_ERROR &&
+                         (data->bin_start[f + 1] - data->bin_start[f]) *
+                                 (data->n_classes ? data->n_classes : 2) <=
+                             CART_HISTOGRAM_ROWS * n;
+        size_t msl = params->min_samples_leaf;
         bool varies =
             category
                 ? dial_cart_scan_category(ws, data, params, f, start, n, w_node, sum_node, best)
+            : sparse_gini ? dial_cart_scan_sparse_gini(ws, data, f, start, n, w_node, msl, best)
             : histogram
                 ? dial_cart_scan_histogram(ws, data, params, f, start, n, w_node, sum_node, best)
                 : cart_sort_node(ws, data, f, start, n);
@@ -220,8 +232,7 @@ void dial_cart_best_split(dial_cart_workspace *ws, const dial_cart_data *data,
         f_i--;
         features[f_j] = features[f_i];
         features[f_i] = f;
-        size_t msl = params->min_samples_leaf;
-        if (histogram || category) continue;
+        if (histogram || category || sparse_gini) continue;
         switch (params->criterion) {
         case DIAL_CART_GINI: dial_cart_scan_gini(ws, f, n, w_node, msl, best); break;
         case DIAL_CART_ENTROPY: dial_cart_scan_entropy(ws, f, n, w_node, msl, best); break;

@@ -40,7 +40,10 @@ static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learne
 }
 
 dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
-                                  const dial_cart_tree *trees, size_t n_trees, bool tree_offset) {
+                                  dial_cart_tree *trees, size_t n_trees, bool tree_offset,
+                                  bool release) {
+    /* the category tensors read the trees' bitsets after the copy */
+    release = release && (!data || !data->n_blocks);
     size_t n_nodes = 0, n_outputs = n_trees ? trees[0].n_outputs : 1;
     for (size_t t = 0; t < n_trees; t++) n_nodes += trees[t].n_nodes;
     size_t shape[2] = {n_nodes, n_outputs};
@@ -81,6 +84,7 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
         memcpy(impurity + at, tree->impurity, m * sizeof *impurity);
         memcpy(value + at * n_outputs, tree->value, m * n_outputs * sizeof *value);
         at += m;
+        if (release) dial_cart_tree_free(&trees[t]);
     }
     if (offset) offset[n_trees] = (int64_t)at;
     return cart_category_tensors_add(ctx, learned, data, trees, n_trees, n_nodes);

@@ -354,7 +354,7 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
     dial_cart_forest forest;
     dial_status status = dial_cart_tensors_read(ctx, "forest", learned, in, true, &forest);
     if (status != DIAL_OK) return status;
-    size_t n = in->n_rows, k = b->trees[0].n_outputs, n_blocks = forest.categories.n_blocks;
+    size_t n = in->n_rows, k = forest.n_outputs, n_blocks = forest.categories.n_blocks;
     int threads = dial_ctx_threads(ctx);
     dial_cart_view *views = dial_malloc(ctx, b->n_trees * sizeof *views);
     forest_packed packed = {0};
@@ -419,29 +419,36 @@ static dial_status forest_oob_score(dial_ctx *ctx, const forest_build *b, const 
 
 /* ---- fit ---------------------------------------------------------------------------- */
 
-/* The learned tensors of the grown trees. */
-static dial_status forest_tensors(dial_ctx *ctx, const forest_build *b, const dial_fit_input *in,
+/* The learned tensors of the grown trees, which are freed as they are
+ * copied, so that the fit's peak holds the model about once. */
+static dial_status forest_tensors(dial_ctx *ctx, forest_build *b, const dial_fit_input *in,
                                   dial_tensors *learned) {
-    dial_status status = dial_cart_tensors_add(ctx, learned, b->data, b->trees, b->n_trees, true);
-    double *importance = NULL, *one = NULL;
     size_t d = in->n_features, shape[1] = {d}, used = 0;
+    double *sum = dial_calloc(ctx, d ? d : 1, sizeof *sum),
+           *one = dial_malloc(ctx, (d ? d : 1) * sizeof *one);
+    if (!sum || !one) {
+        free(sum);
+        free(one);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the importances");
+    }
+    /* as scikit-learn: the mean over the trees that split at all, renormalised */
+    for (size_t t = 0; t < b->n_trees; t++) {
+        if (b->trees[t].n_nodes < 2) continue;
+        dial_cart_importance(&b->trees[t], d, one);
+        for (size_t f = 0; f < d; f++) sum[f] += one[f];
+        used++;
+    }
+    free(one);
+    double total = 0, *importance = NULL;
+    for (size_t f = 0; f < d; f++) total += sum[f] /= (double)(used ? used : 1);
+    for (size_t f = 0; total > 0 && f < d; f++) sum[f] /= total;
+    dial_status status =
+        dial_cart_tensors_add(ctx, learned, b->data, b->trees, b->n_trees, true, true);
     if (status == DIAL_OK)
         status =
             dial_tensors_add(ctx, learned, "importance", DIAL_F64, 1, shape, (void **)&importance);
-    if (status == DIAL_OK && !(one = dial_malloc(ctx, (d ? d : 1) * sizeof *one)))
-        status = dial_fail(ctx, DIAL_ERR_NOMEM, "forest: out of memory for the importances");
-    /* as scikit-learn: the mean over the trees that split at all, renormalised */
-    for (size_t t = 0; status == DIAL_OK && t < b->n_trees; t++) {
-        if (b->trees[t].n_nodes < 2) continue;
-        dial_cart_importance(&b->trees[t], d, one);
-        for (size_t f = 0; f < d; f++) importance[f] += one[f];
-        used++;
-    }
-    double total = 0;
-    for (size_t f = 0; status == DIAL_OK && f < d; f++)
-        total += importance[f] /= (double)(used ? used : 1);
-    for (size_t f = 0; status == DIAL_OK && total > 0 && f < d; f++) importance[f] /= total;
-    free(one);
+    if (status == DIAL_OK) memcpy(importance, sum, d * sizeof *importance);
+    free(sum);
     if (status == DIAL_OK && b->bootstrap) {
         double score, *oob;
         size_t oob_shape[1] = {1};
@@ -491,6 +498,7 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                                "forest: out of memory growing %zu trees on %zu x %zu", n_trees, n,
                                in->n_features);
     }
+    dial_cart_data_drop_codes(&data);
     if (status == DIAL_OK) status = forest_tensors(ctx, &b, in, learned);
     for (size_t t = 0; b.trees && t < n_trees; t++) dial_cart_tree_free(&b.trees[t]);
     free(b.trees);

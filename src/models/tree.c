@@ -130,7 +130,7 @@ static dial_status tree_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "tree: out of memory growing a tree on %zu x %zu",
                            in->n_rows, in->n_features);
     } else {
-        status = dial_cart_tensors_add(ctx, learned, &data, &tree, 1, false);
+        status = dial_cart_tensors_add(ctx, learned, &data, &tree, 1, false, false);
     }
     if (status == DIAL_OK) {
         size_t shape[1] = {in->n_features};

@@ -29,8 +29,8 @@ static const char *const cart_tensors[] = {"tree_offset", "feature",   "threshol
 /* Fits the family on the file's rows compressed and dense: the same
  * tensors to the bit, and the same predictions (and probabilities) from
  * compressed rows as from dense ones. */
-static void sparse_fit_is_the_dense_fit(const char *family_name, const char *path,
-                                        const char *const *settings) {
+static void sparse_fit_matches(const char *family_name, const char *path,
+                               const char *const *settings, bool regression) {
     dial_ctx *ctx = test_ctx();
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, path, NULL, &table);
@@ -39,14 +39,14 @@ static void sparse_fit_is_the_dense_fit(const char *family_name, const char *pat
     const dial_model_family *family = dial_model_family_find(family_name);
     assert_true(family->sparse_input);
     dial_knobs knobs = test_knobs(ctx, family, settings);
-    size_t n = a->n_rows, d = a->n_cols, k = data->n_classes;
+    size_t n = a->n_rows, d = a->n_cols, k = regression ? 1 : data->n_classes;
     double *x = dense_rows(a);
     dial_fit_input in = {.sparse = a,
                          .n_rows = n,
                          .n_features = d,
                          .y = data->y,
-                         .task = DIAL_TASK_CLASSIFICATION,
-                         .n_classes = k};
+                         .task = regression ? DIAL_TASK_REGRESSION : DIAL_TASK_CLASSIFICATION,
+                         .n_classes = regression ? 0 : k};
     dial_fit_input dense = in;
     dense.sparse = NULL;
     dense.x = x;
@@ -69,14 +69,14 @@ static void sparse_fit_is_the_dense_fit(const char *family_name, const char *pat
     double *v_sparse = malloc(n * sizeof(double)), *v_dense = malloc(n * sizeof(double));
     double *p_sparse = malloc(n * k * sizeof(double)), *p_dense = malloc(n * k * sizeof(double));
     in.y = dense.y = NULL;
-    dial_predict_output out = {v_sparse, p_sparse};
+    dial_predict_output out = {v_sparse, regression ? NULL : p_sparse};
     assert_dial_ok(ctx, family->predict(ctx, &knobs, &from_sparse, &in, &out));
-    out = (dial_predict_output){v_dense, p_dense};
+    out = (dial_predict_output){v_dense, regression ? NULL : p_dense};
     assert_dial_ok(ctx, family->predict(ctx, &knobs, &from_dense, &dense, &out));
     assert_memory_equal(v_sparse, v_dense, n * sizeof(double));
-    assert_memory_equal(p_sparse, p_dense, n * k * sizeof(double));
+    if (!regression) assert_memory_equal(p_sparse, p_dense, n * k * sizeof(double));
     size_t right = 0;
-    for (size_t i = 0; i < n; i++) right += v_sparse[i] == data->y[i];
+    for (size_t i = 0; i < n; i++) right += fabs(v_sparse[i] - data->y[i]) < 0.5;
     print_message("%s on %s: %zu of %zu training rows right\n", family_name, path, right, n);
     assert_true(right > n * 8 / 10); /* no constant: the trees tell classes apart */
     free(v_sparse);
@@ -90,6 +90,11 @@ static void sparse_fit_is_the_dense_fit(const char *family_name, const char *pat
     dial_dataset_free(data);
     dial_table_free(table);
     dial_ctx_free(ctx);
+}
+
+static void sparse_fit_is_the_dense_fit(const char *family_name, const char *path,
+                                        const char *const *settings) {
+    sparse_fit_matches(family_name, path, settings, false);
 }
 
 /* heart_scale: 13 features in [-1, 1], zeros among the values */
@@ -107,6 +112,112 @@ static void a_forest_on_sparse_rows_is_the_forest_on_dense_rows(void **state) {
                                 (const char *const[]){"n_estimators=20", NULL});
     sparse_fit_is_the_dense_fit("forest", "data/heart_scale.libsvm",
                                 (const char *const[]){"n_estimators=10", NULL});
+}
+
+/* Gini with whole weights adds a sparse feature's zero bin at once; the
+ * other criteria, and fractional weights (class_weight=balanced), gather
+ * every row's code: each way gives the dense fit's trees. */
+static void every_criterion_and_weighting_on_sparse_rows_gives_the_dense_trees(void **state) {
+    (void)state;
+    sparse_fit_is_the_dense_fit("forest", "data/text_small.libsvm",
+                                (const char *const[]){"n_estimators=5", "criterion=entropy", NULL});
+    sparse_fit_is_the_dense_fit(
+        "forest", "data/text_small.libsvm",
+        (const char *const[]){"n_estimators=5", "class_weight=balanced", NULL});
+    sparse_fit_is_the_dense_fit("tree", "data/heart_scale.libsvm",
+                                (const char *const[]){"class_weight=balanced", NULL});
+    sparse_fit_is_the_dense_fit(
+        "forest", "data/text_small.libsvm",
+        (const char *const[]){"n_estimators=5", "min_samples_leaf=4", "max_features=all", NULL});
+    sparse_fit_is_the_dense_fit("tree", "data/text_small.libsvm",
+                                (const char *const[]){"min_samples_leaf=3", NULL});
+    /* the class index taken as a number to predict */
+    sparse_fit_matches("forest", "data/text_small.libsvm",
+                       (const char *const[]){"n_estimators=5", NULL}, true);
+    sparse_fit_matches("tree", "data/heart_scale.libsvm",
+                       (const char *const[]){"criterion=absolute_error", NULL}, true);
+}
+
+/* Rows with explicit zeros, negative values (the zero bin in the middle)
+ * and repeated values, from a fixed generator: the sparse fit equals the
+ * dense one, and 1 and 2 threads grow the same forest. */
+static void explicit_zeros_and_threads_give_the_dense_forest(void **state) {
+    (void)state;
+    enum { N = 400, D = 60, PER_ROW = 12 };
+    size_t *row_start = malloc((N + 1) * sizeof *row_start);
+    uint32_t *col = malloc(N * PER_ROW * sizeof *col);
+    double *value = malloc(N * PER_ROW * sizeof *value), y[N];
+    uint64_t state_rng = 12345;
+    size_t nnz = 0;
+    row_start[0] = 0;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t f = 0;
+        double score = 0;
+        for (size_t e = 0; e < PER_ROW; e++) {
+            state_rng = state_rng * 6364136223846793005ull + 1442695040888963407ull;
+            f += 1 + (uint32_t)(state_rng >> 59); /* gaps of 1 to 32: ascending, some past D */
+            if (f >= D) break;
+            /* values among -2, -1, 0 (explicit), 1, 2, 3, and a few fractions */
+            int pick = (int)(state_rng >> 40 & 7);
+            double v = pick < 6 ? pick - 2 : 0.25 * (double)(state_rng >> 50 & 15);
+            col[nnz] = f;
+            value[nnz++] = v;
+            score += f % 3 == 0 ? v : -0.5 * v;
+        }
+        row_start[i + 1] = nnz;
+        y[i] = score > 1 ? 2 : score > -1 ? 1 : 0;
+    }
+    dial_csr a = {.n_rows = N, .n_cols = D, .row_start = row_start, .col = col, .value = value};
+    double *x = dense_rows(&a);
+    dial_fit_input in = {.sparse = &a,
+                         .n_rows = N,
+                         .n_features = D,
+                         .y = y,
+                         .task = DIAL_TASK_CLASSIFICATION,
+                         .n_classes = 3};
+    dial_fit_input dense = in;
+    dense.sparse = NULL;
+    dense.x = x;
+    const dial_model_family *forest = dial_model_family_find("forest");
+    const char *const settings[][3] = {{"n_estimators=8", NULL},
+                                       {"n_estimators=8", "min_samples_leaf=3", NULL},
+                                       {"n_estimators=8", "criterion=entropy", NULL}};
+    for (size_t s = 0; s < sizeof settings / sizeof settings[0]; s++) {
+        dial_ctx *ctx = test_ctx();
+        dial_knobs knobs = test_knobs(ctx, forest, settings[s]);
+        dial_tensors one = {0}, two = {0}, from_dense = {0};
+        assert_dial_ok(ctx, forest->fit(ctx, &knobs, &in, &one));
+        dial_ctx_set_threads(ctx, 2);
+        assert_dial_ok(ctx, forest->fit(ctx, &knobs, &in, &two));
+        assert_dial_ok(ctx, forest->fit(ctx, &knobs, &dense, &from_dense));
+        assert_int_equal(one.count, from_dense.count);
+        for (size_t t = 0; t < from_dense.count; t++) {
+            const dial_tensor *q = &from_dense.items[t];
+            const dial_tensor *p = dial_tensors_find(&one, q->name);
+            const dial_tensor *r = dial_tensors_find(&two, q->name);
+            assert_non_null(p);
+            assert_non_null(r);
+            size_t bytes = dial_tensor_size(q) * dial_dtype_size(q->dtype);
+            assert_int_equal(dial_tensor_size(p), dial_tensor_size(q));
+            assert_int_equal(dial_tensor_size(r), dial_tensor_size(q));
+            assert_memory_equal(p->data, q->data, bytes);
+            assert_memory_equal(r->data, q->data, bytes);
+        }
+        const dial_tensor *features = dial_tensors_find(&one, "feature");
+        size_t splits = 0;
+        for (size_t i = 0; i < dial_tensor_size(features); i++)
+            splits += ((const int64_t *)features->data)[i] >= 0;
+        assert_true(splits > 8 * 10); /* the trees split, not one leaf each */
+        dial_tensors_clear(&one);
+        dial_tensors_clear(&two);
+        dial_tensors_clear(&from_dense);
+        dial_knobs_free(&knobs);
+        dial_ctx_free(ctx);
+    }
+    free(x);
+    free(row_start);
+    free(col);
+    free(value);
 }
 
 /* Fitted on a file's rows and read back from a model file, the model
@@ -192,6 +303,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_tree_on_sparse_rows_is_the_tree_on_dense_rows),
         cmocka_unit_test(a_forest_on_sparse_rows_is_the_forest_on_dense_rows),
+        cmocka_unit_test(every_criterion_and_weighting_on_sparse_rows_gives_the_dense_trees),
+        cmocka_unit_test(explicit_zeros_and_threads_give_the_dense_forest),
         cmocka_unit_test(sparse_fits_round_trip_through_a_model_file),
         cmocka_unit_test(a_nan_entry_is_named),
     };
