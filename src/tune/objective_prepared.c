@@ -239,6 +239,11 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
                                              data->n_features, &entry->preprocess, &fold->test,
                                              entry->train.in.task, entry->train.in.n_classes,
                                              &entry->test, NULL);
+    /* Row indices into a copy would read the wrong rows: such a fold is
+     * fitted in full rather. */
+    if (status == DIAL_OK && by_rows && !dial_model_inputs_in_place(&entry->test))
+        status =
+            dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "the test rows of fold %zu are a copy", f + 1);
     dial_knobs knobs_max = {0};
     if (status == DIAL_OK) status = make_knobs_max(ctx, objective, knobs, &knobs_max);
     if (status == DIAL_OK && by_rows)
