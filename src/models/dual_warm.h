@@ -26,6 +26,24 @@
 #include <stddef.h>
 
 #include "dial/core.h"
+#include "dial/data.h"
+
+/* The rows a dual solver reads: rows index[0 .. n - 1] of x, or rows
+ * 0 .. n - 1 when index is NULL. A tuner's fold is read so, in place in
+ * the data's compressed rows (family_tuning.h's prepare_fold_rows): a
+ * gathered copy per fold held the data about once more per fold cached,
+ * five times over in a 5-fold search. The solvers' arithmetic is the same
+ * either way, so are their weights. */
+typedef struct dial_dual_rows {
+    const dial_csr *x;
+    const size_t *index;
+    size_t n;
+} dial_dual_rows;
+
+/* Row i of rows, as a row of rows->x. */
+static inline size_t dial_dual_row(const dial_dual_rows *rows, size_t i) {
+    return rows->index ? rows->index[i] : i;
+}
 
 typedef struct dial_dual_warm {
     double c;          /* the knob C it was solved at */

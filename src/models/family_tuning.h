@@ -40,6 +40,21 @@ typedef struct dial_family_tuning {
                                 dial_predict_output *out);
     void (*free_fold)(void *fold_state);
 
+    /* Optional, with prepare_fold: the fold read in place. When the data
+     * is sparse and the fold's input would be its compressed rows as they
+     * are (no scaling; each feature its own column), the tuner calls this
+     * in place of prepare_fold, so the fold holds no copy of its rows:
+     * train->sparse and test->sparse are then the data's compressed rows,
+     * all of them, and the fold's are train_rows[0 .. train->n_rows - 1]
+     * and test_rows[0 .. test->n_rows - 1] of them (train->y, by fold row,
+     * is the fold's own). The tuner keeps both row lists alive until
+     * free_fold. The state answers the same hooks as prepare_fold's, with
+     * the same predictions. */
+    dial_status (*prepare_fold_rows)(dial_ctx *ctx, const dial_knobs *knobs,
+                                     const dial_knobs *knobs_max, const dial_fit_input *train,
+                                     const size_t *train_rows, const dial_fit_input *test,
+                                     const size_t *test_rows, void **fold_state);
+
     /* Optional, with prepare_fold: a path along one knob (gbdt's
      * n_estimators, mlp's epochs), where the model after m steps of a fit
      * with path_knob = N is, bit for bit, the model fitted with

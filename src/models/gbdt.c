@@ -340,11 +340,9 @@ dial_status dial_gbdt_check_train(dial_ctx *ctx, const dial_fit_input *in) {
 
 /* ---- fit ---------------------------------------------------------------------------- */
 
-/* The forest's tensors, its nodes naming inputs (units->column) rather
- * than the units boosting split. */
-static dial_status gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *forest,
-                                    const dial_gbdt_bins *bins, const dial_gbdt_units *units,
-                                    dial_tensors *learned) {
+dial_status dial_gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *forest,
+                                  const dial_gbdt_bins *bins, const dial_gbdt_units *units,
+                                  dial_tensors *learned) {
     size_t n_trees = forest->n_rounds * forest->n_scores, n_nodes = forest->n_nodes;
     size_t d = units->n_inputs;
     int64_t *offset, *feature, *default_left, *left, *right;
@@ -441,7 +439,7 @@ static dial_status gbdt_fit_sparse(dial_ctx *ctx, const dial_gbdt_params *params
         status = dial_gbdt_boost(ctx, params, &data, &forest);
     }
     free(codes);
-    if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, units, learned);
+    if (status == DIAL_OK) status = dial_gbdt_add_tensors(ctx, &forest, &bins, units, learned);
     dial_gbdt_forest_free(&forest);
     dial_gbdt_bins_free(&bins);
     return status;
@@ -488,7 +486,7 @@ static dial_status gbdt_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_f
     }
     free(codes);
     free(x_units);
-    if (status == DIAL_OK) status = gbdt_add_tensors(ctx, &forest, &bins, &units, learned);
+    if (status == DIAL_OK) status = dial_gbdt_add_tensors(ctx, &forest, &bins, &units, learned);
     dial_gbdt_forest_free(&forest);
     dial_gbdt_bins_free(&bins);
     dial_gbdt_units_free(&units);

@@ -11,6 +11,7 @@
 
 #include "dial/model.h"
 #include "models/gbdt_boost.h"
+#include "models/gbdt_category.h"
 #include "models/gbdt_loss.h"
 
 /* The loss the knob 'loss' names for this task (auto resolved), or
@@ -26,6 +27,14 @@ bool dial_gbdt_native(const dial_knobs *knobs);
 /* DIAL_ERR_DATA unless there are rows (fewer than UINT32_MAX) and every
  * target is a class index or a finite number. */
 dial_status dial_gbdt_check_train(dial_ctx *ctx, const dial_fit_input *in);
+
+/* Adds a fitted forest's tensors to learned (what the fit keeps), its
+ * nodes naming inputs (units->column) rather than the units boosting
+ * split; bins are those it was boosted on (gbdt.c; gbdt_fold.c makes the
+ * same model of a sparse fold). Errors: DIAL_ERR_NOMEM. */
+dial_status dial_gbdt_add_tensors(dial_ctx *ctx, const dial_gbdt_forest *forest,
+                                  const dial_gbdt_bins *bins, const dial_gbdt_units *units,
+                                  dial_tensors *learned);
 
 /* ---- turning scores into predictions ---------------------------------------------------- */
 

@@ -3,6 +3,14 @@
  * shared by every trial with the same max_bins; a trial boosts with the
  * fold's test rows routed through each tree as it grows, so their scores
  * come with the fit, and one fit answers every n_estimators on its path.
+ *
+ * Sparse rows (a LIBSVM file) are binned as a full fit bins them
+ * (gbdt_sparse_bins.c): the fold keeps the training rows' bins and their
+ * codes beside the entries, made once, not once per trial. Boosting on
+ * sparse rows routes no extra rows, so a trial's forest becomes the
+ * model's tensors and predicts the test rows as the fitted model would
+ * (for a path, staged: dial_gbdt_predict_staged), giving the full fit's
+ * predictions exactly.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +18,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "models/gbdt.h"
 #include "models/gbdt_bins.h"
 #include "models/gbdt_boost.h"
 #include "models/gbdt_category.h"
@@ -28,6 +37,13 @@ typedef struct gbdt_fold {
     dial_task task;
     long max_bins;
     bool native; /* categorical=native: the blocks are units of their own */
+    /* Sparse rows (codes NULL): the training rows, borrowed from the
+     * tuner, with a code beside each entry, their units (for the
+     * tensors), and the test rows, borrowed, predicted from the tensors. */
+    const dial_csr *train_rows;
+    uint8_t *sparse_codes;
+    dial_gbdt_units units;
+    dial_fit_input test;
 } gbdt_fold;
 
 void dial_gbdt_free_fold(void *state) {
@@ -35,8 +51,29 @@ void dial_gbdt_free_fold(void *state) {
     if (!fold) return;
     dial_gbdt_bins_free(&fold->bins);
     free(fold->codes);
+    free(fold->sparse_codes);
+    dial_gbdt_units_free(&fold->units);
     free(fold->y);
     free(fold);
+}
+
+/* The bins and codes of a fold of sparse rows, as gbdt_fit_sparse makes
+ * them for a full fit on its training rows. */
+static dial_status gbdt_prepare_sparse(dial_ctx *ctx, const dial_fit_input *train,
+                                       const dial_fit_input *test, int threads, gbdt_fold *fold) {
+    const dial_csr *a = train->sparse;
+    /* Rows the full fit refuses are left to it, for its message. */
+    if (!test->sparse || a->n_rows != train->n_rows || a->n_cols != train->n_features ||
+        test->sparse->n_rows != test->n_rows || test->sparse->n_cols != test->n_features)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: the fold's sparse rows do not match");
+    fold->train_rows = a;
+    fold->test = *test;
+    dial_status status = dial_gbdt_units_make(ctx, train, fold->native, &fold->units);
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_fit_sparse(ctx, a, (int)fold->max_bins, threads, &fold->bins);
+    if (status == DIAL_OK)
+        status = dial_gbdt_bins_code_sparse(ctx, &fold->bins, a, threads, &fold->sparse_codes);
+    return status;
 }
 
 dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
@@ -44,10 +81,8 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
                                    const dial_fit_input *test, void **fold_state) {
     (void)knobs_max; /* the bins do not depend on how far the search goes */
     *fold_state = NULL;
-    /* Sparse rows: the tuner then fits each trial in full, on its own
-     * sparse bins (the prepared path keeps dense codes of every row). */
-    if (train->sparse || test->sparse)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no prepared folds of sparse rows");
+    if (!train->sparse != !test->sparse)
+        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: a fold of sparse and dense rows");
     if (test->n_features != train->n_features)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,
                          "gbdt: the fold's test rows have %zu features, its training rows %zu",
@@ -72,12 +107,21 @@ dial_status dial_gbdt_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
         return dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory preparing a fold");
     }
     memcpy(fold->y, train->y, train->n_rows * sizeof *fold->y);
+    fold->native = dial_gbdt_native(knobs);
+    if (train->sparse) {
+        status = gbdt_prepare_sparse(ctx, train, test, threads, fold);
+        if (status != DIAL_OK) {
+            dial_gbdt_free_fold(fold);
+            return status;
+        }
+        *fold_state = fold;
+        return DIAL_OK;
+    }
     /* the units of the training rows' blocks (the test rows share them),
      * as a fit with these knobs makes them */
     dial_gbdt_units units = {0};
     double *train_units = NULL, *test_units = NULL;
     const double *train_x = train->x, *test_x = test->x;
-    fold->native = dial_gbdt_native(knobs);
     status = dial_gbdt_units_make(ctx, train, fold->native, &units);
     if (status == DIAL_OK && units.n_blocks) {
         status = dial_gbdt_units_reduce(ctx, &units, train->x, train->n_rows, &train_units);
@@ -164,12 +208,45 @@ static dial_status gbdt_fold_boost(dial_ctx *ctx, const dial_gbdt_params *params
     return dial_gbdt_boost(ctx, params, &data, forest);
 }
 
+/* A trial on a fold of sparse rows: boosts on the fold's codes, makes the
+ * forest the model's tensors and predicts the test rows from them, after
+ * each of rounds[0 .. n_stages) rounds into outs[s] (one stage of every
+ * round: the model's own prediction). */
+static dial_status gbdt_fold_sparse(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_gbdt_params *params, const gbdt_fold *fold,
+                                    const size_t *rounds, size_t n_stages,
+                                    dial_predict_output *outs) {
+    const dial_csr *a = fold->train_rows;
+    dial_gbdt_sparse_rows rows = {
+        .row_start = a->row_start, .col = a->col, .codes = fold->sparse_codes};
+    dial_gbdt_boost_data data = {.bins = &fold->bins,
+                                 .sparse = &rows,
+                                 .n_rows = fold->n_train,
+                                 .y = fold->y,
+                                 .n_classes = fold->n_classes};
+    dial_gbdt_forest forest = {0};
+    dial_tensors learned = {0};
+    dial_status status = dial_gbdt_boost(ctx, params, &data, &forest);
+    if (status == DIAL_OK)
+        status = dial_gbdt_add_tensors(ctx, &forest, &fold->bins, &fold->units, &learned);
+    dial_gbdt_forest_free(&forest);
+    if (status == DIAL_OK)
+        status =
+            dial_gbdt_predict_staged(ctx, knobs, &learned, &fold->test, rounds, n_stages, outs);
+    dial_tensors_clear(&learned);
+    return status;
+}
+
 dial_status dial_gbdt_predict_fold(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
                                    dial_predict_output *out) {
     const gbdt_fold *fold = fold_state;
     dial_gbdt_params params;
     dial_status status = gbdt_fold_params(ctx, knobs, fold, &params);
     if (status != DIAL_OK) return status;
+    if (fold->sparse_codes) {
+        size_t all = SIZE_MAX;
+        return gbdt_fold_sparse(ctx, knobs, &params, fold, &all, 1, out);
+    }
     if (out->proba && fold->task != DIAL_TASK_CLASSIFICATION)
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "gbdt: no class probabilities in regression");
     size_t k_n = dial_gbdt_loss_scores(params.loss, fold->n_classes), n = fold->n_test;
@@ -220,6 +297,31 @@ static dial_status gbdt_path_round(void *user, const dial_gbdt_forest *forest, s
     return path->on_step(path->user, path->next++, &path->out);
 }
 
+/* The path on a fold of sparse rows: one fit to the last step, whose
+ * staged predictions then go to on_step step by step. */
+static dial_status
+gbdt_fold_sparse_path(dial_ctx *ctx, const dial_knobs *knobs, const dial_gbdt_params *params,
+                      const gbdt_fold *fold, const size_t *steps, size_t n_steps, bool proba,
+                      dial_status (*on_step)(void *user, size_t s, const dial_predict_output *out),
+                      void *user) {
+    size_t n = fold->n_test ? fold->n_test : 1, k = proba ? fold->n_classes : 0;
+    dial_predict_output *outs = dial_calloc(ctx, n_steps, sizeof *outs);
+    double *value = dial_malloc_array(ctx, n_steps * n, sizeof *value);
+    double *probas = proba ? dial_malloc_array(ctx, n_steps * n * k, sizeof *probas) : NULL;
+    dial_status status = DIAL_OK;
+    if (!outs || !value || (proba && !probas))
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory predicting %zu rows", n);
+    for (size_t s = 0; status == DIAL_OK && s < n_steps; s++)
+        outs[s] = (dial_predict_output){value + s * n, proba ? probas + s * n * k : NULL};
+    if (status == DIAL_OK)
+        status = gbdt_fold_sparse(ctx, knobs, params, fold, steps, n_steps, outs);
+    for (size_t s = 0; status == DIAL_OK && s < n_steps; s++) status = on_step(user, s, &outs[s]);
+    free(outs);
+    free(value);
+    free(probas);
+    return status;
+}
+
 dial_status dial_gbdt_predict_fold_path(
     dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state, const size_t *steps,
     size_t n_steps, bool want_proba,
@@ -251,6 +353,9 @@ dial_status dial_gbdt_predict_fold_path(
                          params.early_stopping_rounds);
     size_t k_n = dial_gbdt_loss_scores(params.loss, fold->n_classes), n = fold->n_test;
     bool proba = want_proba && fold->task == DIAL_TASK_CLASSIFICATION;
+    if (fold->sparse_codes)
+        return gbdt_fold_sparse_path(ctx, knobs, &params, fold, steps, n_steps, proba, on_step,
+                                     user);
     gbdt_path path = {.fold = fold,
                       .loss = params.loss,
                       .steps = steps,

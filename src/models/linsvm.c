@@ -143,18 +143,19 @@ static double linsvm_score(const dial_fit_input *in, size_t i, const double *w, 
     return s;
 }
 
-void dial_linsvm_predict_rows(const dial_fit_input *in, const double *coef, const double *intercept,
-                              size_t rows, double *value) {
+void dial_linsvm_predict_rows(const dial_fit_input *in, const size_t *index, const double *coef,
+                              const double *intercept, size_t rows, double *value) {
     size_t p = in->n_features;
     for (size_t i = 0; i < in->n_rows; i++) {
+        size_t row = index ? index[i] : i;
         if (rows == 1) {
-            value[i] = linsvm_score(in, i, coef, intercept[0]) > 0 ? 1.0 : 0.0;
+            value[i] = linsvm_score(in, row, coef, intercept[0]) > 0 ? 1.0 : 0.0;
             continue;
         }
         size_t top = 0;
         double best = -INFINITY;
         for (size_t r = 0; r < rows; r++) {
-            double s = linsvm_score(in, i, coef + r * p, intercept[r]);
+            double s = linsvm_score(in, row, coef + r * p, intercept[r]);
             if (s > best) {
                 best = s;
                 top = r;
@@ -176,7 +177,7 @@ static dial_status linsvm_predict(dial_ctx *ctx, const dial_knobs *knobs,
         return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
                          "linsvm gives no class probabilities (its scores are margins); fit "
                          "logistic for them");
-    dial_linsvm_predict_rows(in, coef, intercept, rows, out->value);
+    dial_linsvm_predict_rows(in, NULL, coef, intercept, rows, out->value);
     return DIAL_OK;
 }
 

@@ -39,6 +39,13 @@ dial_status dial_linsvm_fit_dual(dial_ctx *ctx, const dial_csr *x, const double 
                                  size_t n_classes, const dial_linsvm_settings *settings,
                                  const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
                                  double *intercept);
+/* dial_linsvm_fit_dual on the rows x (dual_warm.h: x->n of them, of
+ * x->x->n_cols features; y by row of x), as a tuner's fold is read in
+ * place. */
+dial_status dial_linsvm_fit_dual_rows(dial_ctx *ctx, const dial_dual_rows *x, const double *y,
+                                      size_t n_classes, const dial_linsvm_settings *settings,
+                                      const dial_dual_warm *from, dial_dual_warm **keep,
+                                      double *coef, double *intercept);
 
 /* The nonzeros of a dense n_rows x n_features matrix as compressed rows,
  * so the dual solver reads dense input row by row as it reads sparse.
@@ -49,9 +56,10 @@ dial_status dial_linsvm_csr_from_dense(dial_ctx *ctx, const double *x, size_t n_
 /* The class of each row of in (value, n_rows entries) from the weights
  * (rows x in->n_features) and intercepts: the largest score, or for one
  * row of weights (two classes) the second class when the score is
- * positive. Reads sparse or dense rows. */
-void dial_linsvm_predict_rows(const dial_fit_input *in, const double *coef, const double *intercept,
-                              size_t rows, double *value);
+ * positive. Reads sparse or dense rows: row i is row index[i] of them
+ * (index NULL: row i), as a tuner's fold reads the data in place. */
+void dial_linsvm_predict_rows(const dial_fit_input *in, const size_t *index, const double *coef,
+                              const double *intercept, size_t rows, double *value);
 
 /* The family's tuning hooks (src/models/linsvm_tuning.c): prepared folds
  * and warm starts along C. */

@@ -32,7 +32,8 @@
 #define LINSVM_MIN_STEP 1.0e-12
 
 typedef struct linsvm_problem {
-    const dial_csr *x;
+    dial_dual_rows rows;  /* the training rows (dual_warm.h) */
+    size_t p;             /* weights: the columns of rows.x */
     const double *square; /* ||x_i||^2 plus the bias's 1 */
     double bias;          /* 1 with an intercept, else 0 */
     double diag;          /* D_ii */
@@ -41,14 +42,20 @@ typedef struct linsvm_problem {
     long max_iter;
 } linsvm_problem;
 
-static double linsvm_dot(const dial_csr *x, size_t i, const double *w, double bias, double wb) {
+static double linsvm_dot(const dial_dual_rows *rows, size_t i, const double *w, double bias,
+                         double wb) {
+    const dial_csr *x = rows->x;
+    size_t row = dial_dual_row(rows, i);
     double s = bias * wb;
-    for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++) s += w[x->col[k]] * x->value[k];
+    for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
+        s += w[x->col[k]] * x->value[k];
     return s;
 }
 
-static void linsvm_axpy(const dial_csr *x, size_t i, double step, double *w) {
-    for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
+static void linsvm_axpy(const dial_dual_rows *rows, size_t i, double step, double *w) {
+    const dial_csr *x = rows->x;
+    size_t row = dial_dual_row(rows, i);
+    for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
         w[x->col[k]] += step * x->value[k];
 }
 
@@ -57,9 +64,9 @@ static void linsvm_axpy(const dial_csr *x, size_t i, double step, double *w) {
  * Returns the passes made; *objective gets f(alpha). */
 static long linsvm_solve(const linsvm_problem *pr, const signed char *y, double *alpha, double *w,
                          double *wb, size_t *index, dial_rng *rng, double *objective) {
-    const dial_csr *x = pr->x;
-    size_t n = x->n_rows;
-    memset(w, 0, x->n_cols * sizeof *w);
+    const dial_dual_rows *x = &pr->rows;
+    size_t n = x->n;
+    memset(w, 0, pr->p * sizeof *w);
     *wb = 0;
     for (size_t i = 0; i < n; i++) {
         if (alpha[i] != 0) {
@@ -126,17 +133,17 @@ static long linsvm_solve(const linsvm_problem *pr, const signed char *y, double 
         pg_min_old = pg_min >= 0 ? -INFINITY : pg_min;
     }
     double v = *wb * *wb;
-    for (size_t j = 0; j < x->n_cols; j++) v += w[j] * w[j];
+    for (size_t j = 0; j < pr->p; j++) v += w[j] * w[j];
     for (size_t i = 0; i < n; i++) v += alpha[i] * (alpha[i] * pr->diag - 2);
     *objective = v / 2;
     return pass;
 }
 
-dial_status dial_linsvm_fit_dual(dial_ctx *ctx, const dial_csr *x, const double *y,
-                                 size_t n_classes, const dial_linsvm_settings *settings,
-                                 const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
-                                 double *intercept) {
-    size_t n = x->n_rows, p = x->n_cols;
+dial_status dial_linsvm_fit_dual_rows(dial_ctx *ctx, const dial_dual_rows *x, const double *y,
+                                      size_t n_classes, const dial_linsvm_settings *settings,
+                                      const dial_dual_warm *from, dial_dual_warm **keep,
+                                      double *coef, double *intercept) {
+    size_t n = x->n, p = x->x->n_cols;
     size_t rows = n_classes == 2 ? 1 : n_classes;
     double *square = dial_malloc_array(ctx, n ? n : 1, sizeof *square);
     size_t *index = dial_malloc_array(ctx, n ? n : 1, sizeof *index);
@@ -152,12 +159,15 @@ dial_status dial_linsvm_fit_dual(dial_ctx *ctx, const dial_csr *x, const double 
     double bias = settings->fit_intercept ? 1.0 : 0.0;
     for (size_t i = 0; i < n; i++) {
         double sq = bias * bias;
-        for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
-            sq += x->value[k] * x->value[k];
+        const dial_csr *m = x->x;
+        size_t row = dial_dual_row(x, i);
+        for (size_t k = m->row_start[row]; k < m->row_start[row + 1]; k++)
+            sq += m->value[k] * m->value[k];
         square[i] = sq;
     }
     bool hinge = settings->loss == DIAL_LINSVM_HINGE;
-    linsvm_problem pr = {.x = x,
+    linsvm_problem pr = {.rows = *x,
+                         .p = p,
                          .square = square,
                          .bias = bias,
                          .diag = hinge ? 0 : 0.5 / settings->c,
@@ -187,6 +197,15 @@ dial_status dial_linsvm_fit_dual(dial_ctx *ctx, const dial_csr *x, const double 
     else
         dial_dual_warm_free(solution);
     return DIAL_OK;
+}
+
+dial_status dial_linsvm_fit_dual(dial_ctx *ctx, const dial_csr *x, const double *y,
+                                 size_t n_classes, const dial_linsvm_settings *settings,
+                                 const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
+                                 double *intercept) {
+    dial_dual_rows rows = {x, NULL, x->n_rows};
+    return dial_linsvm_fit_dual_rows(ctx, &rows, y, n_classes, settings, from, keep, coef,
+                                     intercept);
 }
 
 dial_status dial_linsvm_csr_from_dense(dial_ctx *ctx, const double *x, size_t n_rows,

@@ -3,7 +3,9 @@
  * training rows as compressed rows (dense ones read into them once, not
  * per trial), and a trial along C starts the dual from the solution of the
  * grid's previous, smaller C on the same fold (dual_warm.h), which the
- * tuner chains (svm's warm starts, for the linear dual).
+ * tuner chains (svm's warm starts, for the linear dual). A fold of sparse
+ * rows as they are in the data is read in place (prepare_fold_rows): the
+ * fold keeps the row indices, not a copy of the rows.
  */
 #include <stdlib.h>
 
@@ -12,8 +14,9 @@
 #include "models/linsvm.h"
 
 typedef struct linsvm_fold {
-    dial_fit_input train, test; /* borrowed: the tuner keeps them */
-    dial_csr *dense_rows;       /* the training rows made compressed, when dense */
+    dial_fit_input train, test;           /* borrowed: the tuner keeps them */
+    const size_t *train_rows, *test_rows; /* rows of train.sparse, test's rows; NULL: all */
+    dial_csr *dense_rows;                 /* the training rows made compressed, when dense */
 } linsvm_fold;
 
 static void linsvm_free_fold(void *state) {
@@ -23,9 +26,11 @@ static void linsvm_free_fold(void *state) {
     free(fold);
 }
 
-static dial_status linsvm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
-                                       const dial_knobs *knobs_max, const dial_fit_input *train,
-                                       const dial_fit_input *test, void **fold_state) {
+static dial_status linsvm_prepare_fold_rows(dial_ctx *ctx, const dial_knobs *knobs,
+                                            const dial_knobs *knobs_max,
+                                            const dial_fit_input *train, const size_t *train_rows,
+                                            const dial_fit_input *test, const size_t *test_rows,
+                                            void **fold_state) {
     (void)knobs;
     (void)knobs_max;
     *fold_state = NULL;
@@ -36,6 +41,8 @@ static dial_status linsvm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory preparing a linsvm fold");
     fold->train = *train;
     fold->test = *test;
+    fold->train_rows = train_rows;
+    fold->test_rows = test_rows;
     if (!train->sparse) {
         dial_status status = dial_linsvm_csr_from_dense(ctx, train->x, train->n_rows,
                                                         train->n_features, &fold->dense_rows);
@@ -46,6 +53,12 @@ static dial_status linsvm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     }
     *fold_state = fold;
     return DIAL_OK;
+}
+
+static dial_status linsvm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                       const dial_knobs *knobs_max, const dial_fit_input *train,
+                                       const dial_fit_input *test, void **fold_state) {
+    return linsvm_prepare_fold_rows(ctx, knobs, knobs_max, train, NULL, test, NULL, fold_state);
 }
 
 static dial_status linsvm_predict_fold_warm(dial_ctx *ctx, const dial_knobs *knobs,
@@ -66,10 +79,12 @@ static dial_status linsvm_predict_fold_warm(dial_ctx *ctx, const dial_knobs *kno
     }
     dial_linsvm_settings settings = dial_linsvm_settings_of(knobs);
     dial_dual_warm *kept = NULL;
-    dial_status status = dial_linsvm_fit_dual(
-        ctx, fold->train.sparse ? fold->train.sparse : fold->dense_rows, fold->train.y, n_classes,
-        &settings, warm, solution ? &kept : NULL, coef, intercept);
-    if (status == DIAL_OK) dial_linsvm_predict_rows(&fold->test, coef, intercept, rows, out->value);
+    dial_dual_rows train = {fold->train.sparse ? fold->train.sparse : fold->dense_rows,
+                            fold->train_rows, fold->train.n_rows};
+    dial_status status = dial_linsvm_fit_dual_rows(ctx, &train, fold->train.y, n_classes, &settings,
+                                                   warm, solution ? &kept : NULL, coef, intercept);
+    if (status == DIAL_OK)
+        dial_linsvm_predict_rows(&fold->test, fold->test_rows, coef, intercept, rows, out->value);
     if (status == DIAL_OK && solution)
         *solution = kept;
     else
@@ -89,6 +104,7 @@ const dial_family_tuning dial_linsvm_tuning = {
     .prepare_fold = linsvm_prepare_fold,
     .predict_fold = linsvm_predict_fold,
     .free_fold = linsvm_free_fold,
+    .prepare_fold_rows = linsvm_prepare_fold_rows,
     .warm_knob = "C",
     .predict_fold_warm = linsvm_predict_fold_warm,
     .free_warm = dial_dual_warm_free,

@@ -801,9 +801,10 @@ static dial_status logistic_predict(dial_ctx *ctx, const dial_knobs *knobs,
         dial_linear_weights(ctx, "logistic", learned, in, &coef, &intercept, &rows);
     if (status != DIAL_OK) return status;
     if (in->n_rows == 0) return DIAL_OK;
-    if (in->sparse)
-        return dial_logistic_score_sparse(ctx, in->sparse, coef, intercept, in->n_features, rows,
-                                          out);
+    if (in->sparse) {
+        dial_dual_rows x = {in->sparse, NULL, in->n_rows};
+        return dial_logistic_score_sparse(ctx, &x, coef, intercept, in->n_features, rows, out);
+    }
     logistic_scorer sc = {.x = in->x,
                           .coef = coef,
                           .intercept = intercept,

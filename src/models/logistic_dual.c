@@ -32,17 +32,24 @@
 
 /* One binary problem: positive[i] says whether row i is of the class. */
 typedef struct dual_problem {
-    const dial_csr *x;
+    dial_dual_rows rows;  /* the training rows, row i of the problem being rows.x's dial_dual_row */
+    size_t p;             /* weights: the columns of rows.x */
     const double *cost;   /* C_i per row */
     const double *square; /* ||x_i||^2 plus the bias's 1 */
     double bias;          /* 1 with an intercept, else 0 */
     double eps;
 } dual_problem;
 
-static double dual_dot(const dial_csr *x, size_t i, const double *w, double bias, double wb) {
+static double dual_dot(const dial_csr *x, size_t row, const double *w, double bias, double wb) {
     double s = bias * wb;
-    for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++) s += w[x->col[k]] * x->value[k];
+    for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
+        s += w[x->col[k]] * x->value[k];
     return s;
+}
+
+static void dual_axpy(const dial_csr *x, size_t row, double step, double *w) {
+    for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
+        w[x->col[k]] += step * x->value[k];
 }
 
 /* Solves one problem into w (p weights) and *wb (the bias's weight),
@@ -52,9 +59,9 @@ static double dual_dot(const dial_csr *x, size_t i, const double *w, double bias
  * row's first variable is kept, its partner made up to the new cost. */
 static long dual_solve(const dual_problem *pr, const signed char *y, double *w, double *wb,
                        double *alpha, size_t *order, dial_rng *rng, const double *start) {
-    const dial_csr *x = pr->x;
-    size_t n = x->n_rows;
-    memset(w, 0, x->n_cols * sizeof *w);
+    const dial_csr *x = pr->rows.x;
+    size_t n = pr->rows.n;
+    memset(w, 0, pr->p * sizeof *w);
     *wb = 0;
     for (size_t i = 0; i < n; i++) {
         double c = pr->cost[i];
@@ -65,8 +72,7 @@ static long dual_solve(const dual_problem *pr, const signed char *y, double *w, 
             alpha[2 * i + 1] = c - alpha[2 * i];
         }
         double step = y[i] * alpha[2 * i];
-        for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
-            w[x->col[k]] += step * x->value[k];
+        dual_axpy(x, dial_dual_row(&pr->rows, i), step, w);
         *wb += step * pr->bias;
         order[i] = i;
     }
@@ -80,7 +86,8 @@ static long dual_solve(const dual_problem *pr, const signed char *y, double *w, 
         for (size_t s = 0; s < n; s++) {
             size_t i = order[s];
             double c = pr->cost[i], yi = y[i];
-            double a = pr->square[i], b = yi * dual_dot(x, i, w, pr->bias, *wb);
+            double a = pr->square[i],
+                   b = yi * dual_dot(x, dial_dual_row(&pr->rows, i), w, pr->bias, *wb);
             /* Of the pair (alpha_i, C - alpha_i), move the one whose
              * one-variable function is the better to minimise. */
             size_t first = 2 * i, second = 2 * i + 1;
@@ -107,8 +114,7 @@ static long dual_solve(const dual_problem *pr, const signed char *y, double *w, 
             alpha[first] = z;
             alpha[second] = c - z;
             double step = sign * (z - old) * yi;
-            for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
-                w[x->col[k]] += step * x->value[k];
+            dual_axpy(x, dial_dual_row(&pr->rows, i), step, w);
             *wb += step * pr->bias;
         }
         if (gmax < pr->eps) break;
@@ -123,21 +129,22 @@ static long dual_solve(const dual_problem *pr, const signed char *y, double *w, 
 static double dual_objective(const dual_problem *pr, const double *alpha, const double *w,
                              double wb) {
     double v = wb * wb;
-    for (size_t j = 0; j < pr->x->n_cols; j++) v += w[j] * w[j];
+    for (size_t j = 0; j < pr->p; j++) v += w[j] * w[j];
     v /= 2;
-    for (size_t i = 0; i < pr->x->n_rows; i++) {
+    for (size_t i = 0; i < pr->rows.n; i++) {
         double a = alpha[2 * i], b = alpha[2 * i + 1], c = pr->cost[i];
         v += a * log(a) + b * log(b) - c * log(c);
     }
     return v;
 }
 
-dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, double c,
-                                   const double *row_weight, bool fit_intercept,
+dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, const size_t *index,
+                                   double c, const double *row_weight, bool fit_intercept,
                                    const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
                                    double *intercept) {
     const dial_csr *x = in->sparse;
     size_t n = in->n_rows, p = in->n_features;
+    dial_dual_rows train = {x, index, n};
     size_t rows = in->n_classes == 2 ? 1 : in->n_classes;
     double *cost = dial_malloc_array(ctx, n ? n : 1, sizeof *cost);
     double *square = dial_malloc_array(ctx, n ? n : 1, sizeof *square);
@@ -159,12 +166,14 @@ dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, doub
     for (size_t i = 0; i < n; i++) {
         cost[i] = c * row_weight[i];
         double sq = bias * bias;
-        for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
+        size_t row = dial_dual_row(&train, i);
+        for (size_t k = x->row_start[row]; k < x->row_start[row + 1]; k++)
             sq += x->value[k] * x->value[k];
         square[i] = sq;
     }
     /* LIBLINEAR's default stopping tolerance for its -s 7. */
-    dual_problem pr = {.x = x, .cost = cost, .square = square, .bias = bias, .eps = 0.1};
+    dual_problem pr = {
+        .rows = train, .p = p, .cost = cost, .square = square, .bias = bias, .eps = 0.1};
     bool warm = dial_dual_warm_fits(from, rows, n, 2, c);
     if (solution) solution->c = c;
     for (size_t r = 0; r < rows; r++) {
@@ -215,27 +224,30 @@ dial_status dial_logistic_fit_sparse(dial_ctx *ctx, const dial_knobs *knobs,
     if (!weight)
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting logistic on %zu rows",
                          in->n_rows);
-    status = dial_logistic_fit_dual(ctx, in, c, weight, dial_knobs_bool(knobs, "fit_intercept"),
-                                    NULL, NULL, coef, intercept);
+    status =
+        dial_logistic_fit_dual(ctx, in, NULL, c, weight, dial_knobs_bool(knobs, "fit_intercept"),
+                               NULL, NULL, coef, intercept);
     free(weight);
     return status;
 }
 
-dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_csr *x, const double *coef,
+dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_dual_rows *x, const double *coef,
                                        const double *intercept, size_t p, size_t rows,
                                        dial_predict_output *out) {
     size_t classes = rows == 1 ? 2 : rows;
     double *z = dial_malloc_array(ctx, rows ? rows : 1, sizeof *z);
     if (!z) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory predicting logistic");
-    for (size_t i = 0; i < x->n_rows; i++) {
+    const dial_csr *m = x->x;
+    for (size_t i = 0; i < x->n; i++) {
+        size_t row = dial_dual_row(x, i);
         double *proba = out->proba ? out->proba + i * classes : NULL;
         double best = -INFINITY;
         size_t top = 0;
         for (size_t r = 0; r < rows; r++) {
             const double *w = coef + r * p;
             double s = intercept[r];
-            for (size_t k = x->row_start[i]; k < x->row_start[i + 1]; k++)
-                s += w[x->col[k]] * x->value[k];
+            for (size_t k = m->row_start[row]; k < m->row_start[row + 1]; k++)
+                s += w[m->col[k]] * m->value[k];
             z[r] = s;
             if (s > best) {
                 best = s;

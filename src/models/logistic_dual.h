@@ -10,8 +10,10 @@
 #include "dial/model.h"
 #include "models/dual_warm.h"
 
-/* Fits the L2-penalised weights on in->sparse (in->n_rows x n_features,
- * classes in in->y): coef gets rows x n_features weights and intercept
+/* Fits the L2-penalised weights on in->n_rows rows of in->sparse: rows
+ * index[0 .. in->n_rows - 1] of it, or its first in->n_rows when index is
+ * NULL (dual_warm.h's dial_dual_rows), classes in in->y, by row of the
+ * fit: coef gets rows x n_features weights and intercept
  * rows values, rows being 1 for two classes (the score of the second) and
  * n_classes otherwise (each class against the rest). c is the knob C,
  * row_weight each row's class weight; with fit_intercept the intercept is
@@ -20,8 +22,8 @@
  * C no larger, to start from (dual_warm.h); when keep is not NULL it
  * receives a new solution (freed with dial_dual_warm_free).
  * Errors: DIAL_ERR_NOMEM. */
-dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, double c,
-                                   const double *row_weight, bool fit_intercept,
+dial_status dial_logistic_fit_dual(dial_ctx *ctx, const dial_fit_input *in, const size_t *index,
+                                   double c, const double *row_weight, bool fit_intercept,
                                    const dial_dual_warm *from, dial_dual_warm **keep, double *coef,
                                    double *intercept);
 
@@ -36,10 +38,10 @@ dial_status dial_logistic_fit_sparse(dial_ctx *ctx, const dial_knobs *knobs,
  * balanced (src/models/logistic.c). malloc'ed; NULL when out of memory. */
 double *dial_logistic_row_weights(const dial_ctx *ctx, const dial_fit_input *in, bool balanced);
 
-/* Predicts the rows of x as logistic_predict does dense ones: the class of
+/* Predicts the rows of x (dual_warm.h) as logistic_predict does dense ones: the class of
  * the largest score, probabilities from the sigmoid (two classes) or the
  * softmax of the scores. Errors: DIAL_ERR_NOMEM. */
-dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_csr *x, const double *coef,
+dial_status dial_logistic_score_sparse(dial_ctx *ctx, const dial_dual_rows *x, const double *coef,
                                        const double *intercept, size_t p, size_t rows,
                                        dial_predict_output *out);
 

@@ -4,7 +4,9 @@
  * previous, smaller C on the same fold (dual_warm.h), as liblinear-train
  * -C does its search, and the tuner chains them (svm's warm starts, for
  * the linear dual). The dense solver (L-BFGS) has no such path: the tuner
- * fits dense data in full (sparse_only).
+ * fits dense data in full (sparse_only). A fold of the data's rows as
+ * they are is read in place (prepare_fold_rows): the fold keeps the row
+ * indices, not a copy of the rows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +16,17 @@
 #include "models/logistic_dual.h"
 
 typedef struct logistic_fold {
-    dial_fit_input train, test; /* borrowed: the tuner keeps them */
+    dial_fit_input train, test;           /* borrowed: the tuner keeps them */
+    const size_t *train_rows, *test_rows; /* rows of train.sparse, test.sparse; NULL: all */
 } logistic_fold;
 
 static void logistic_free_fold(void *state) { free(state); }
 
-static dial_status logistic_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
-                                         const dial_knobs *knobs_max, const dial_fit_input *train,
-                                         const dial_fit_input *test, void **fold_state) {
+static dial_status logistic_prepare_fold_rows(dial_ctx *ctx, const dial_knobs *knobs,
+                                              const dial_knobs *knobs_max,
+                                              const dial_fit_input *train, const size_t *train_rows,
+                                              const dial_fit_input *test, const size_t *test_rows,
+                                              void **fold_state) {
     (void)knobs;
     (void)knobs_max;
     *fold_state = NULL;
@@ -32,8 +37,16 @@ static dial_status logistic_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory preparing a logistic fold");
     fold->train = *train;
     fold->test = *test;
+    fold->train_rows = train_rows;
+    fold->test_rows = test_rows;
     *fold_state = fold;
     return DIAL_OK;
+}
+
+static dial_status logistic_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                         const dial_knobs *knobs_max, const dial_fit_input *train,
+                                         const dial_fit_input *test, void **fold_state) {
+    return logistic_prepare_fold_rows(ctx, knobs, knobs_max, train, NULL, test, NULL, fold_state);
 }
 
 static dial_status logistic_predict_fold_warm(dial_ctx *ctx, const dial_knobs *knobs,
@@ -54,11 +67,12 @@ static dial_status logistic_predict_fold_warm(dial_ctx *ctx, const dial_knobs *k
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting logistic on a fold");
     dial_dual_warm *kept = NULL;
     if (status == DIAL_OK)
-        status = dial_logistic_fit_dual(ctx, train, dial_knobs_float(knobs, "C"), weight,
-                                        dial_knobs_bool(knobs, "fit_intercept"), warm,
+        status = dial_logistic_fit_dual(ctx, train, fold->train_rows, dial_knobs_float(knobs, "C"),
+                                        weight, dial_knobs_bool(knobs, "fit_intercept"), warm,
                                         solution ? &kept : NULL, coef, intercept);
-    if (status == DIAL_OK && fold->test.n_rows > 0)
-        status = dial_logistic_score_sparse(ctx, fold->test.sparse, coef, intercept, p, rows, out);
+    dial_dual_rows test = {fold->test.sparse, fold->test_rows, fold->test.n_rows};
+    if (status == DIAL_OK && test.n > 0)
+        status = dial_logistic_score_sparse(ctx, &test, coef, intercept, p, rows, out);
     if (status == DIAL_OK && solution)
         *solution = kept;
     else
@@ -79,6 +93,7 @@ const dial_family_tuning dial_logistic_tuning = {
     .prepare_fold = logistic_prepare_fold,
     .predict_fold = logistic_predict_fold,
     .free_fold = logistic_free_fold,
+    .prepare_fold_rows = logistic_prepare_fold_rows,
     .warm_knob = "C",
     .predict_fold_warm = logistic_predict_fold_warm,
     .free_warm = dial_dual_warm_free,

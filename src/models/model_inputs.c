@@ -42,11 +42,13 @@ dial_scale dial_model_scale_for(const dial_knobs *knobs, const dial_dataset *dat
 }
 
 /* Whether the rows of view, unscaled, are the data's compressed rows as
- * they are: every row in order and feature j column j of n_features. */
-static bool sparse_as_is(const dial_view *view, size_t n_features) {
+ * they are: feature j column j of n_features, and every row in order
+ * unless any_rows (a tuner's fold, read by row index). */
+static bool sparse_as_is(const dial_view *view, size_t n_features, bool any_rows) {
     const dial_dataset *data = view->data;
-    if (view->n != data->sparse->n_rows || data->sparse->n_cols != n_features) return false;
-    for (size_t i = 0; view->rows && i < view->n; i++)
+    if (data->sparse->n_cols != n_features) return false;
+    if (!any_rows && view->n != data->sparse->n_rows) return false;
+    for (size_t i = 0; !any_rows && view->rows && i < view->n; i++)
         if (view->rows[i] != i) return false;
     for (size_t j = 0; j < n_features; j++)
         if (dial_csr_feature_column(data, j) != j) return false;
@@ -118,11 +120,13 @@ void dial_model_inputs_free(dial_model_inputs *inputs) {
     memset(inputs, 0, sizeof *inputs);
 }
 
-dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *family,
-                                        const dial_knobs *knobs, const dial_feature *features,
-                                        size_t n_features, const dial_tensors *learned,
-                                        const dial_view *rows, dial_task task, size_t n_classes,
-                                        dial_model_inputs *out, size_t *unseen) {
+/* dial_model_inputs_transform; any_rows: sparse rows as they are are
+ * borrowed whatever rows they are (dial_model_inputs_transform_in_place). */
+static dial_status inputs_transform(dial_ctx *ctx, const dial_model_family *family,
+                                    const dial_knobs *knobs, const dial_feature *features,
+                                    size_t n_features, const dial_tensors *learned,
+                                    const dial_view *rows, dial_task task, size_t n_classes,
+                                    dial_model_inputs *out, size_t *unseen, bool any_rows) {
     memset(out, 0, sizeof *out);
     size_t n_inputs = dial_preprocess_n_inputs(features, n_features);
     if (rows->data->sparse && family->sparse_input) {
@@ -132,7 +136,7 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
             dial_preprocess_scaling(ctx, features, n_features, learned, &center, &spread);
         /* Every row in order, unscaled, each feature its own column: the
          * data's rows are the input as they are, borrowed, not copied. */
-        bool borrow = status == DIAL_OK && !center && sparse_as_is(rows, n_features);
+        bool borrow = status == DIAL_OK && !center && sparse_as_is(rows, n_features, any_rows);
         if (status == DIAL_OK && !borrow)
             status = dial_preprocess_transform_sparse(ctx, features, n_features, center, spread,
                                                       rows, &out->sparse);
@@ -172,10 +176,34 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
     return DIAL_OK;
 }
 
-dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family,
-                                  const dial_knobs *knobs, const dial_feature *features,
-                                  size_t n_features, const dial_view *train, dial_tensors *learned,
-                                  dial_model_inputs *out) {
+dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *family,
+                                        const dial_knobs *knobs, const dial_feature *features,
+                                        size_t n_features, const dial_tensors *learned,
+                                        const dial_view *rows, dial_task task, size_t n_classes,
+                                        dial_model_inputs *out, size_t *unseen) {
+    return inputs_transform(ctx, family, knobs, features, n_features, learned, rows, task,
+                            n_classes, out, unseen, false);
+}
+
+dial_status dial_model_inputs_transform_in_place(dial_ctx *ctx, const dial_model_family *family,
+                                                 const dial_knobs *knobs,
+                                                 const dial_feature *features, size_t n_features,
+                                                 const dial_tensors *learned, const dial_view *rows,
+                                                 dial_task task, size_t n_classes,
+                                                 dial_model_inputs *out) {
+    return inputs_transform(ctx, family, knobs, features, n_features, learned, rows, task,
+                            n_classes, out, NULL, true);
+}
+
+bool dial_model_inputs_in_place(const dial_model_inputs *inputs) {
+    return inputs->in.sparse && !inputs->sparse;
+}
+
+/* dial_model_inputs_fit; any_rows as for inputs_transform. */
+static dial_status inputs_fit(dial_ctx *ctx, const dial_model_family *family,
+                              const dial_knobs *knobs, const dial_feature *features,
+                              size_t n_features, const dial_view *train, dial_tensors *learned,
+                              dial_model_inputs *out, bool any_rows) {
     memset(out, 0, sizeof *out);
     const dial_dataset *data = train->data;
     dial_status status = dial_preprocess_fit(ctx, dial_model_impute(family, knobs),
@@ -183,8 +211,8 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
                                              n_features, train, learned);
     if (status != DIAL_OK) return status;
     dial_task task = dial_model_fit_task(family, data);
-    status = dial_model_inputs_transform(ctx, family, knobs, features, n_features, learned, train,
-                                         task, dial_model_fit_n_classes(family, data), out, NULL);
+    status = inputs_transform(ctx, family, knobs, features, n_features, learned, train, task,
+                              dial_model_fit_n_classes(family, data), out, NULL, any_rows);
     /* An unsupervised family learns from x alone: it gets no target, even
      * from data that has one. */
     if (status != DIAL_OK || !dial_task_needs_target(task)) return status;
@@ -196,4 +224,18 @@ dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family
     for (size_t i = 0; i < train->n; i++) out->y[i] = data->y[dial_view_row(train, i)];
     out->in.y = out->y;
     return DIAL_OK;
+}
+
+dial_status dial_model_inputs_fit(dial_ctx *ctx, const dial_model_family *family,
+                                  const dial_knobs *knobs, const dial_feature *features,
+                                  size_t n_features, const dial_view *train, dial_tensors *learned,
+                                  dial_model_inputs *out) {
+    return inputs_fit(ctx, family, knobs, features, n_features, train, learned, out, false);
+}
+
+dial_status dial_model_inputs_fit_in_place(dial_ctx *ctx, const dial_model_family *family,
+                                           const dial_knobs *knobs, const dial_feature *features,
+                                           size_t n_features, const dial_view *train,
+                                           dial_tensors *learned, dial_model_inputs *out) {
+    return inputs_fit(ctx, family, knobs, features, n_features, train, learned, out, true);
 }

@@ -76,6 +76,31 @@ dial_status dial_model_inputs_transform(dial_ctx *ctx, const dial_model_family *
                                         const dial_view *rows, dial_task task, size_t n_classes,
                                         dial_model_inputs *out, size_t *unseen);
 
+/* dial_model_inputs_fit and dial_model_inputs_transform for a tuner's
+ * fold that the family reads by row index (family_tuning.h's
+ * prepare_fold_rows): when the family takes sparse input and the rows,
+ * preprocessed as learned says, are the data's compressed rows as they
+ * are (no scaling; each feature its own column), out->in.sparse is the
+ * data's compressed rows, all of them, borrowed, while in.n_rows is
+ * rows->n (train->n) and in.y the fold's targets by fold row: the fold's
+ * rows are the view's rows, read in place, not copied. Otherwise they
+ * give what dial_model_inputs_fit and _transform give.
+ * dial_model_inputs_in_place tells the two apart. Same ownership and
+ * errors. */
+dial_status dial_model_inputs_fit_in_place(dial_ctx *ctx, const dial_model_family *family,
+                                           const dial_knobs *knobs, const dial_feature *features,
+                                           size_t n_features, const dial_view *train,
+                                           dial_tensors *learned, dial_model_inputs *out);
+dial_status dial_model_inputs_transform_in_place(dial_ctx *ctx, const dial_model_family *family,
+                                                 const dial_knobs *knobs,
+                                                 const dial_feature *features, size_t n_features,
+                                                 const dial_tensors *learned, const dial_view *rows,
+                                                 dial_task task, size_t n_classes,
+                                                 dial_model_inputs *out);
+/* Whether inputs borrow the data's compressed rows rather than hold rows
+ * of their own (a copy, or a dense matrix). */
+bool dial_model_inputs_in_place(const dial_model_inputs *inputs);
+
 /* Frees the buffers of inputs and zeroes it; NULL and a zeroed struct are
  * harmless. */
 void dial_model_inputs_free(dial_model_inputs *inputs);
