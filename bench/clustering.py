@@ -99,37 +99,37 @@ def fashion(rows):
     return images[:rows].astype(float)
 
 
+def best_of(measure):
+    """The smallest of --repeat calls of measure(), which returns seconds."""
+    return min(measure() for _ in range(ARGS.repeat))
+
+
 def dial_fit_seconds(model, csv, sets):
     command = [ARGS.dial, "fit", model, csv, "--json", "-j", str(ARGS.jobs), "-o",
                csv + ".dial", "-s", "scale=none", "-s", "impute=none"] + \
         [a for s in sets for a in ("-s", s)]
-    best = None
-    for _ in range(ARGS.repeat):
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        seconds = json.loads(out)["fit_seconds"]
-        best = seconds if best is None else min(best, seconds)
-    return best
+    return best_of(lambda: json.loads(subprocess.run(
+        command, check=True, capture_output=True, text=True).stdout)["fit_seconds"])
 
 
 def sklearn_seconds(fit):
-    best = None
-    for _ in range(ARGS.repeat):
+    def once():
         start = time.perf_counter()
         fit()
-        seconds = time.perf_counter() - start
-        best = seconds if best is None else min(best, seconds)
-    return best
+        return time.perf_counter() - start
+    return best_of(once)
 
 
 def command_seconds(command):
-    """The best of --repeat runs of a whole dial command."""
-    best = None
-    for _ in range(ARGS.repeat):
+    """The best of --repeat runs of a whole dial command, and its output."""
+    out = {}
+
+    def once():
         start = time.perf_counter()
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        seconds = time.perf_counter() - start
-        best = seconds if best is None else min(best, seconds)
-    return best, out
+        out["text"] = subprocess.run(command, check=True, capture_output=True,
+                                     text=True).stdout
+        return time.perf_counter() - start
+    return best_of(once), out["text"]
 
 
 def silhouette_case(folder, x):
