@@ -43,6 +43,8 @@ import subprocess
 import sys
 import tempfile
 
+from measure import accuracy, labels, timed
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 SKLEARN_GRID = r"""
@@ -79,28 +81,6 @@ else:
 model.fit(x, y)
 print("accuracy", (model.predict(xt) == yt).mean())
 """
-
-
-def timed(command):
-    """Runs command under /usr/bin/time -v: (stdout, seconds, peak MB)."""
-    done = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    hours, minutes, seconds = wall.groups()
-    elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    return done.stdout, elapsed, rss / 1024.0
-
-
-def labels(path):
-    with open(path) as f:
-        return [line.split(None, 1)[0] for line in f if line.strip()]
-
-
-def accuracy(predicted, truth):
-    hits = sum(float(p) == float(t) for p, t in zip(predicted, truth))
-    return 100.0 * hits / len(truth)
 
 
 def run_dial(dial, train, test, work, family="logistic", settings=("C=1",)):

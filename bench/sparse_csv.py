@@ -27,9 +27,10 @@ ratios to scikit-learn's. The dense one-hot matrix would take 80 GB.
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
+
+from measure import run_timed as timed
 
 SKLEARN_FIT = r"""
 import sys
@@ -45,18 +46,6 @@ y = (frame["bought"] == "yes").to_numpy()
 model = LogisticRegression(solver="liblinear", C=1.0).fit(x, y)
 print("accuracy", (model.predict(x) == y).mean())
 """
-
-
-def timed(command):
-    """Runs command under /usr/bin/time -v: (stdout, stderr, seconds, peak MB)."""
-    done = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    hours, minutes, seconds = wall.groups()
-    elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    return done.stdout, done.stderr, elapsed, rss / 1024.0
 
 
 def write_data(path, rows, levels, seed):

@@ -35,10 +35,11 @@ moments, 8 bytes each).
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
+
+from measure import labels, timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -60,24 +61,6 @@ fit = time.perf_counter() - start
 print(json.dumps({"fit_seconds": fit, "accuracy": 100.0 * model.score(x_test, y_test),
                   "epochs": model.n_iter_}))
 """
-
-
-def timed(command, env=None):
-    """Runs command under /usr/bin/time -v: (stdout, seconds, peak MB)."""
-    done = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True,
-                          env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])} failed: {done.stderr.strip()[-600:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    hours, minutes, seconds = wall.groups()
-    elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    return done.stdout, elapsed, rss / 1024.0
-
-
-def labels(path):
-    with open(path) as f:
-        return [line.split(None, 1)[0] for line in f if line.strip()]
 
 
 def run_dial(dial, train, test, work, a):

@@ -36,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 
+from measure import labels, timed
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 PEER = r"""
@@ -64,30 +66,15 @@ print("fit", fit, "accuracy", float(np.mean(model.predict(xt) == yt)))
 """
 
 
-def timed(command):
-    """Runs command under /usr/bin/time -v: (stdout, seconds, peak MB)."""
-    done = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    hours, minutes, seconds = wall.groups()
-    elapsed = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    return done.stdout, elapsed, rss / 1024.0
-
-
-def labels(path):
-    with open(path) as f:
-        return [line.split(None, 1)[0] for line in f if line.strip()]
-
-
 def run_dial(a, family, knobs, train, test, work):
     """(seconds, fit seconds, peak MB, accuracy %) of dial fit + dial predict."""
     model, out = os.path.join(work, family + ".dial"), os.path.join(work, family + ".csv")
     sets = [arg for k in knobs for arg in ("-s", k)]
     stdout, fit_s, fit_mb = timed([a.dial, "fit", family, train, "--jobs", str(a.jobs),
                                    "-o", model] + sets)
-    inner = float(re.search(r"fit time\s+([\d.]+) s", stdout).group(1))
+    # dial writes a fit under a second in ms ("0.683 ms"), else in s
+    value, unit = re.search(r"fit time\s+([\d.]+) (ms|s)\b", stdout).groups()
+    inner = float(value) / (1000 if unit == "ms" else 1)
     _, pred_s, pred_mb = timed([a.dial, "predict", model, test, "--jobs", str(a.jobs),
                                 "-o", out])
     with open(out) as f:
