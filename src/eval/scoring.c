@@ -76,7 +76,7 @@ dial_status dial_metric_check(dial_ctx *ctx, dial_metric metric, dial_task task,
 
 /* A clustering metric: the test rows' design matrix and their clusters. */
 static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const dial_view *test,
-                                  dial_metric metric, double *score) {
+                                  dial_metric metric, dial_silhouette_memo *memo, double *score) {
     size_t n = test->n;
     double *x = NULL;
     /* The rows' known labels, when the data has them (a clustering
@@ -105,7 +105,9 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
                                  .seed = dial_ctx_seed(ctx),
                                  .log_likelihood = log_likelihood,
                                  .n_parameters = n_parameters};
-        status = dial_metric_score_rows(ctx, metric, &rows, score);
+        status = metric == DIAL_METRIC_SILHOUETTE && memo
+                     ? dial_eval_silhouette_memo(ctx, &rows, memo, score)
+                     : dial_metric_score_rows(ctx, metric, &rows, score);
     }
     free(log_likelihood);
     free(x);
@@ -116,8 +118,14 @@ static dial_status score_clusters(dial_ctx *ctx, const dial_model *model, const 
 
 dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const dial_view *test,
                                  dial_metric metric, double *score) {
+    return dial_eval_score_view_memo(ctx, model, test, metric, NULL, score);
+}
+
+dial_status dial_eval_score_view_memo(dial_ctx *ctx, const dial_model *model, const dial_view *test,
+                                      dial_metric metric, dial_silhouette_memo *memo,
+                                      double *score) {
     if (dial_metric_task(metric) == DIAL_TASK_CLUSTERING)
-        return score_clusters(ctx, model, test, metric, score);
+        return score_clusters(ctx, model, test, metric, memo, score);
     const dial_dataset *data = test->data;
     if (!data->y)
         return dial_fail(ctx, DIAL_ERR_ARGUMENT,

@@ -8,6 +8,7 @@
 #define DIAL_EVAL_SCORING_H
 
 #include "dial/eval.h"
+#include "eval/silhouette.h"
 
 /* The seed of split (or fold) `split`'s fit under a run seeded with seed:
  * each split draws from a stream of its own, offset so it does not
@@ -24,5 +25,12 @@ uint64_t dial_eval_split_seed(uint64_t seed, size_t split);
  * of dial_model_transform, dial_model_predict and dial_metric_score_rows. */
 dial_status dial_eval_score_view(dial_ctx *ctx, const dial_model *model, const dial_view *test,
                                  dial_metric metric, double *score);
+
+/* dial_eval_score_view, measuring silhouette through memo (NULL: none;
+ * eval/silhouette.h): the tuner's trials share one per fold. The same
+ * score either way. */
+dial_status dial_eval_score_view_memo(dial_ctx *ctx, const dial_model *model, const dial_view *test,
+                                      dial_metric metric, dial_silhouette_memo *memo,
+                                      double *score);
 
 #endif

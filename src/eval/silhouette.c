@@ -18,176 +18,94 @@
  * and the same seed gives the same score; a caller that wants every row
  * sets max_rows to the row count.
  *
- * How: the rows are put in cluster order and centred, and the distances
- * of a block of rows to a block of columns come from one cblas_dgemm
- * (|x|^2 + |y|^2 - 2 x.y, as scikit-learn's euclidean_distances), several
- * times faster than difference by difference; a square that lost too many
- * digits to the subtraction is measured again difference by difference.
- * In cluster order, a row's sum over a cluster is one run of columns.
- * Blocks of rows are the items of a thread team; each row's s(i) is
- * computed alone, its sums in column order, and the mean summed in one
- * order, so the score does not depend on the thread count.
+ * How: the sample is centred and cut into blocks, and the distances
+ * between two blocks make a tile (eval/silhouette_tiles.c: one
+ * cblas_dgemm each, |x|^2 + |y|^2 - 2 x.y). A score of up to some
+ * thousands of rows computes each tile once and keeps it for the run;
+ * beyond that, tiles are computed where they are needed (each twice). A
+ * search that scores the same rows under one clustering after another
+ * (the tuner's trials, on one fold) keeps the tiles in a memo and only
+ * sums them again. Each row's sums are added in a fixed order and the mean
+ * summed in one order, so the score does not depend on the thread count,
+ * nor on where its tiles came from.
  */
-#include <cblas.h>
 #include <math.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/team.h"
 #include "eval/silhouette.h"
+#include "eval/silhouette_tiles.h"
 
 /* The stream of the sample: "silh". */
 #define SILHOUETTE_SAMPLE_STREAM 0x73696c6800000000ULL
 
-/* Rows of the sample per item of the team's work, and sample rows per
- * cblas_dgemm against them: the dot products of a block (SILHOUETTE_ROWS x
- * SILHOUETTE_COLUMNS, 1 MiB) stay in cache while they are summed. */
-#define SILHOUETTE_ROWS 64
-#define SILHOUETTE_COLUMNS 2048
+/* A score from a memo's tiles reads each tile once when the partial sums
+ * that takes fit in this (21 MiB for 4096 rows in 20 clusters; glibc
+ * keeps such a block for the next score rather than unmapping it), else
+ * twice. */
+#define SILHOUETTE_PARTIALS_MAX ((size_t)128 << 20)
 
-/* A distance whose square from |x|^2 + |y|^2 - 2 x.y is below this share
- * of |x|^2 + |y|^2 has lost too many digits to the subtraction (near
- * duplicates; a row and itself): it is measured difference by
- * difference instead. Above it, the relative error of the square is at
- * most about 2e-16 / 1e-4. */
-#define SILHOUETTE_CANCELLATION 1e-4
+struct dial_silhouette_memo {
+    pthread_mutex_t lock;
+    pthread_cond_t built;
+    enum { MEMO_EMPTY, MEMO_BUILDING, MEMO_READY, MEMO_REFUSED } state;
+    size_t max_bytes;
+    size_t m, d;
+    double *x;     /* m x d: the centred sample the tiles measure */
+    double *tiles; /* dial_silhouette_tile_count(m) tiles */
+};
 
-typedef struct silhouette_job {
-    const double *x;     /* m x n_inputs: the sample in cluster order, centred */
-    const double *norms; /* m: their squared norms */
-    size_t n_inputs;
-    const size_t *starts; /* k + 1: where each cluster's rows begin in x */
-    size_t m, k;
-    double *scratch; /* workers x (SILHOUETTE_ROWS x SILHOUETTE_COLUMNS + SILHOUETTE_ROWS x k) */
-    double *s;       /* m silhouettes, in cluster order */
-} silhouette_job;
-
-static double squared_distance(const double *a, const double *b, size_t n_inputs) {
-    double sum = 0;
-    for (size_t j = 0; j < n_inputs; j++) sum += (a[j] - b[j]) * (a[j] - b[j]);
-    return sum;
-}
-
-/* The distances of row i to columns from .. from+width-1, in place of
- * their dot products with it. Three passes the compiler (or SSE2, for the
- * square roots, which C's sqrt cannot vectorise while it may set errno)
- * runs on pairs of numbers; the rare square that lost its digits is
- * measured again between the first two. */
-static void silhouette_distances(const silhouette_job *job, size_t i, size_t from, size_t width,
-                                 double *restrict row) {
-    const double *norms = job->norms + from, own = job->norms[i];
-    for (size_t j = 0; j < width; j++) row[j] = own + norms[j] - 2 * row[j];
-    for (size_t j = 0; j < width; j++)
-        if (row[j] < SILHOUETTE_CANCELLATION * (own + norms[j]))
-            row[j] = squared_distance(job->x + i * job->n_inputs,
-                                      job->x + (from + j) * job->n_inputs, job->n_inputs);
-    size_t j = 0;
-#ifdef __SSE2__
-    for (; j + 2 <= width; j += 2) _mm_storeu_pd(row + j, _mm_sqrt_pd(_mm_loadu_pd(row + j)));
-#endif
-    for (; j < width; j++) row[j] = sqrt(row[j]);
-}
-
-/* The sum of n numbers in four running sums (every fourth number), so the
- * additions do not wait on each other; a fixed order all the same. */
-static double silhouette_sum(const double *values, size_t n) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        s0 += values[j];
-        s1 += values[j + 1];
-        s2 += values[j + 2];
-        s3 += values[j + 3];
+dial_silhouette_memo *dial_silhouette_memo_create(dial_ctx *ctx, size_t max_bytes) {
+    dial_silhouette_memo *memo = dial_calloc(ctx, 1, sizeof *memo);
+    if (!memo) return NULL;
+    if (pthread_mutex_init(&memo->lock, NULL) != 0) {
+        free(memo);
+        return NULL;
     }
-    for (; j < n; j++) s0 += values[j];
-    return (s0 + s1) + (s2 + s3);
+    if (pthread_cond_init(&memo->built, NULL) != 0) {
+        pthread_mutex_destroy(&memo->lock);
+        free(memo);
+        return NULL;
+    }
+    memo->max_bytes = max_bytes;
+    return memo;
 }
 
-/* Adds the distances of rows begin .. begin+rows-1 to columns from .. to-1
- * (of the sample in cluster order) into sums (rows x k): per cluster, the
- * run of its columns in this block. */
-static void silhouette_block(const silhouette_job *job, size_t begin, size_t rows, size_t from,
-                             size_t to, double *dots, double *sums) {
-    size_t d = job->n_inputs, width = to - from;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)width, (int)d, 1.0,
-                job->x + begin * d, (int)d, job->x + from * d, (int)d, 0.0, dots, (int)width);
-    for (size_t r = 0; r < rows; r++) {
-        double *row = dots + r * width;
-        silhouette_distances(job, begin + r, from, width, row);
-        double *row_sums = sums + r * job->k;
-        size_t c = 0;
-        while (job->starts[c + 1] <= from) c++;
-        for (size_t j = from; j < to; c++) {
-            size_t end = job->starts[c + 1] < to ? job->starts[c + 1] : to;
-            row_sums[c] += silhouette_sum(row + (j - from), end - j);
-            j = end;
-        }
-    }
+void dial_silhouette_memo_free(dial_silhouette_memo *memo) {
+    if (!memo) return;
+    pthread_cond_destroy(&memo->built);
+    pthread_mutex_destroy(&memo->lock);
+    free(memo->x);
+    free(memo->tiles);
+    free(memo);
 }
 
-/* s(i) of the rows of item `item` (SILHOUETTE_ROWS of the sample). */
-static void silhouette_item(void *arg, size_t item, int worker) {
-    const silhouette_job *job = arg;
-    size_t k = job->k, begin = item * SILHOUETTE_ROWS, rows = SILHOUETTE_ROWS;
-    if (begin + rows > job->m) rows = job->m - begin;
-    double *dots = job->scratch +
-                   (size_t)worker * (SILHOUETTE_ROWS * SILHOUETTE_COLUMNS + SILHOUETTE_ROWS * k);
-    double *sums = dots + SILHOUETTE_ROWS * SILHOUETTE_COLUMNS;
-    memset(sums, 0, rows * k * sizeof *sums);
-    for (size_t from = 0; from < job->m; from += SILHOUETTE_COLUMNS) {
-        size_t to = from + SILHOUETTE_COLUMNS < job->m ? from + SILHOUETTE_COLUMNS : job->m;
-        silhouette_block(job, begin, rows, from, to, dots, sums);
-    }
-    for (size_t r = 0; r < rows; r++) {
-        size_t i = begin + r, own = 0;
-        while (job->starts[own + 1] <= i) own++;
-        const double *row_sums = sums + r * k;
-        size_t own_count = job->starts[own + 1] - job->starts[own];
-        if (own_count < 2) {
-            job->s[i] = 0;
-            continue;
-        }
-        double a = row_sums[own] / (double)(own_count - 1), b = INFINITY;
-        for (size_t c = 0; c < k; c++) {
-            double mean = row_sums[c] / (double)(job->starts[c + 1] - job->starts[c]);
-            if (c != own && mean < b) b = mean;
-        }
-        double larger = a > b ? a : b;
-        job->s[i] = larger > 0 ? (b - a) / larger : 0;
-    }
+/* The bytes of every tile of m rows. */
+static size_t tiles_bytes(size_t m) {
+    return dial_silhouette_tile_count(m) * SILHOUETTE_TILE * SILHOUETTE_TILE * sizeof(double);
 }
 
-/* The sample's rows in cluster order (each cluster's in sample order),
- * centred on their mean (distances do not change, and the norms that the
- * dot products subtract shrink, so fewer digits are lost), with their
- * squared norms and where each cluster starts. */
-static void silhouette_gather(const dial_metric_rows *rows, const size_t *sample,
-                              const size_t *cluster, size_t m, size_t k, const size_t *counts,
-                              double *x, double *norms, size_t *starts, double *mean) {
+/* The sample's rows in sample order, centred on their mean (distances do
+ * not change, and the norms that the dot products subtract shrink, so
+ * fewer digits are lost), with their squared norms. */
+static void silhouette_gather(const dial_metric_rows *rows, const size_t *sample, size_t m,
+                              double *x, double *norms, double *mean) {
     size_t d = rows->n_inputs;
-    starts[0] = 0;
-    for (size_t c = 0; c < k; c++) starts[c + 1] = starts[c] + counts[c];
     memset(mean, 0, d * sizeof *mean);
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < d; j++) mean[j] += rows->x[sample[i] * d + j];
     for (size_t j = 0; j < d; j++) mean[j] /= (double)m;
-    /* starts[c] .. moves along as cluster c's rows are placed */
-    size_t *next = starts + k + 1;
-    memcpy(next, starts, k * sizeof *next);
     for (size_t i = 0; i < m; i++) {
-        size_t at = next[cluster[i]]++;
         const double *from = rows->x + sample[i] * d;
         double norm = 0;
         for (size_t j = 0; j < d; j++) {
             double v = from[j] - mean[j];
-            x[at * d + j] = v;
+            x[i * d + j] = v;
             norm += v * v;
         }
-        norms[at] = norm;
+        norms[i] = norm;
     }
 }
 
@@ -280,38 +198,84 @@ static dial_status silhouette_clusters(dial_ctx *ctx, const dial_metric_rows *ro
     return DIAL_OK;
 }
 
-/* s(i) of the m sample rows into s, in cluster order, on the context's
- * threads. Errors: DIAL_ERR_NOMEM. */
+/* The memo's tiles when it holds those of these very rows (a search's
+ * trials score one fold's rows again and again under other clusters), or
+ * built into it when it is empty and they fit its bytes; NULL when it
+ * cannot serve these rows. A trial that finds another building them waits:
+ * the build is half the work of scoring without them. Tiles once ready are
+ * never changed nor freed before the memo, so they are read unlocked. */
+static const double *memo_tiles(dial_ctx *ctx, dial_silhouette_memo *memo,
+                                const silhouette_points *points) {
+    size_t m = points->m, d = points->d, bytes = tiles_bytes(m);
+    pthread_mutex_lock(&memo->lock);
+    while (memo->state == MEMO_BUILDING) pthread_cond_wait(&memo->built, &memo->lock);
+    if (memo->state == MEMO_READY) {
+        bool same = memo->m == m && memo->d == d &&
+                    memcmp(memo->x, points->x, m * d * sizeof *points->x) == 0;
+        pthread_mutex_unlock(&memo->lock);
+        return same ? memo->tiles : NULL;
+    }
+    if (memo->state == MEMO_REFUSED || bytes > memo->max_bytes) {
+        pthread_mutex_unlock(&memo->lock);
+        return NULL;
+    }
+    memo->state = MEMO_BUILDING;
+    pthread_mutex_unlock(&memo->lock);
+    double *x = dial_malloc_array(ctx, m * d, sizeof *x);
+    double *tiles = x ? dial_malloc(ctx, bytes) : NULL;
+    bool built = tiles && dial_silhouette_tiles_build(ctx, points, tiles) == DIAL_OK;
+    if (built) memcpy(x, points->x, m * d * sizeof *x);
+    pthread_mutex_lock(&memo->lock);
+    if (built) {
+        memo->x = x;
+        memo->tiles = tiles;
+        memo->m = m;
+        memo->d = d;
+        memo->state = MEMO_READY;
+    } else {
+        /* Not enough memory now: the trials score without it. */
+        free(x);
+        free(tiles);
+        memo->state = MEMO_REFUSED;
+    }
+    pthread_cond_broadcast(&memo->built);
+    pthread_mutex_unlock(&memo->lock);
+    dial_ctx_clear_error(ctx);
+    return built ? tiles : NULL;
+}
+
+/* s(i) of the m sample rows into s, in sample order, on the context's
+ * threads: from the memo's tiles, or from tiles made where they are
+ * needed, both with the same figures. Errors: DIAL_ERR_NOMEM. */
 static dial_status silhouette_run(dial_ctx *ctx, const dial_metric_rows *rows, const size_t *sample,
                                   const size_t *cluster, size_t m, size_t k, const size_t *counts,
-                                  double *s) {
-    size_t d = rows->n_inputs, items = (m + SILHOUETTE_ROWS - 1) / SILHOUETTE_ROWS;
-    int threads = dial_ctx_threads(ctx);
-    /* A thread pays off only for some thousands of distances. */
-    if (m * m * d < 1000000 || threads < 1) threads = 1;
-    size_t per_worker = SILHOUETTE_ROWS * SILHOUETTE_COLUMNS + SILHOUETTE_ROWS * k;
+                                  dial_silhouette_memo *memo, double *s) {
+    size_t d = rows->n_inputs;
     double *x = dial_malloc_array(ctx, m * d, sizeof *x);
     double *norms = dial_malloc_array(ctx, m + d, sizeof *norms);
-    size_t *starts = dial_malloc_array(ctx, 2 * k + 1, sizeof *starts);
-    double *scratch = dial_malloc_array(ctx, (size_t)threads * per_worker, sizeof *scratch);
-    dial_team *team = NULL;
-    dial_status status = x && norms && starts && scratch
-                             ? dial_team_start(ctx, threads, &team)
-                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", m);
-    if (status == DIAL_OK) {
-        silhouette_gather(rows, sample, cluster, m, k, counts, x, norms, starts, norms + m);
-        silhouette_job job = {x, norms, d, starts, m, k, scratch, s};
-        dial_team_run(team, silhouette_item, &job, items);
+    if (!x || !norms) {
+        free(x);
+        free(norms);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", m);
     }
-    dial_team_stop(team);
+    silhouette_gather(rows, sample, m, x, norms, norms + m);
+    silhouette_points points = {x, norms, m, d, cluster, counts, k};
+    const double *tiles = memo ? memo_tiles(ctx, memo, &points) : NULL;
+    /* Without the partial sums (too many clusters, or no memory) the
+     * tiles are read twice, with the same figures. */
+    size_t count = dial_silhouette_partials_count(m, k);
+    double *partials = tiles && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double)
+                           ? dial_malloc_array(ctx, count, sizeof *partials)
+                           : NULL;
+    dial_status status = dial_silhouette_tiles_score(ctx, &points, tiles, partials, s);
+    free(partials);
     free(x);
     free(norms);
-    free(starts);
-    free(scratch);
     return status;
 }
 
-dial_status dial_eval_silhouette(dial_ctx *ctx, const dial_metric_rows *rows, double *score) {
+dial_status dial_eval_silhouette_memo(dial_ctx *ctx, const dial_metric_rows *rows,
+                                      dial_silhouette_memo *memo, double *score) {
     dial_status status = silhouette_check(ctx, rows);
     if (status != DIAL_OK) return status;
     size_t m = 0, k = 0, *counts = NULL;
@@ -331,7 +295,7 @@ dial_status dial_eval_silhouette(dial_ctx *ctx, const dial_metric_rows *rows, do
                            m, k, k == 1 ? "" : "s");
         goto done;
     }
-    status = silhouette_run(ctx, rows, sample, cluster, m, k, counts, s);
+    status = silhouette_run(ctx, rows, sample, cluster, m, k, counts, memo, s);
     if (status != DIAL_OK) goto done;
     double sum = 0;
     for (size_t i = 0; i < m; i++) sum += s[i];
@@ -342,4 +306,8 @@ done:
     free(s);
     free(counts);
     return status;
+}
+
+dial_status dial_eval_silhouette(dial_ctx *ctx, const dial_metric_rows *rows, double *score) {
+    return dial_eval_silhouette_memo(ctx, rows, NULL, score);
 }

@@ -214,6 +214,14 @@ dial_status dial_model_objective_create(dial_ctx *ctx, const dial_tune_setup *se
         }
         dial_ctx_free(seeded);
     }
+    /* Trials cluster each fold's test rows anew, but the rows' distances
+     * stay: measured once per fold, they are summed again by each trial. */
+    for (size_t f = 0; status == DIAL_OK && objective->metric == DIAL_METRIC_SILHOUETTE &&
+                       f < objective->splits.count;
+         f++)
+        if (!(objective->folds[f].distances = dial_silhouette_memo_create(
+                  ctx, OBJECTIVE_SILHOUETTE_BYTES / objective->splits.count)))
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the objective");
     objective->chain_knob = -1;
     objective->pruning_resource = DIAL_RESOURCE_FOLDS;
     if (status == DIAL_OK) status = dial_objective_cache_create(ctx, objective);
@@ -241,8 +249,10 @@ void dial_model_objective_free(dial_model_objective *objective) {
     free(objective->memo_knobs);
     free(objective->path_steps);
     free(objective->ladder);
-    for (size_t f = 0; objective->folds && f < objective->splits.count; f++)
+    for (size_t f = 0; objective->folds && f < objective->splits.count; f++) {
         free(objective->folds[f].test_y);
+        dial_silhouette_memo_free(objective->folds[f].distances);
+    }
     dial_splits_free(&objective->splits);
     free(objective->folds);
     free(objective);
@@ -354,7 +364,8 @@ dial_status dial_objective_score_fold(dial_ctx *ctx, const dial_model_objective 
     dial_ctx_set_seed(ctx, fold->fit_seed);
     dial_status status = dial_model_fit(ctx, objective->family, knobs, &fold->train, &model);
     if (status == DIAL_OK)
-        status = dial_eval_score_view(ctx, model, &fold->test, objective->metric, score);
+        status = dial_eval_score_view_memo(ctx, model, &fold->test, objective->metric,
+                                           fold->distances, score);
     dial_model_free(model);
     return status;
 }

@@ -46,6 +46,21 @@ json_ok 'j["metric"] == "silhouette" and len(j["scores"]) == 5 and 0.3 < j["mean
 check 2 "dial: metric 'accuracy' is for classification, but model 'kmeans' does clustering, which has no target: use silhouette" cv kmeans $MEASURES --metric accuracy
 check 0 "" tune kmeans $MEASURES --trials 6 --sampler grid --quiet -o "$TMP/tuned.dial" --json
 json_ok 'j["metric"] == "silhouette" and j["target"] is None and 2 <= j["best_knobs"]["k"] <= 20'
+# A search's trials measure each fold's distances once and sum them again
+# (src/eval/silhouette.c's memo); `dial cv`, which measures them anew,
+# gives every trial's score (to the 15 digits cv's JSON prints; the memo
+# gives the same bits, tests/eval/test_silhouette.c). digits' folds hold
+# 359 or 360 rows: three blocks of distances, the last one short.
+check 0 "" tune kmeans data/digits.csv --ignore digit --sampler grid --space k=2..5 --quiet --json -j 2
+keep digits_tune
+for k in 2 3 4 5; do
+    check 0 "" cv kmeans data/digits.csv --ignore digit -s k=$k --json
+    "$PYTHON" -c 'import json, sys
+tune = json.load(open(sys.argv[1])); cv = json.load(open(sys.argv[2]))
+value = [float("%.15g" % t["value"]) for t in tune["leaderboard"] if t["knobs"]["k"] == int(sys.argv[3])]
+sys.exit(0 if value == [cv["mean"]] else "k=%s: tune %r, cv %r" % (sys.argv[3], value, cv["mean"]))' \
+        "$TMP/digits_tune" "$TMP/out" $k || fail "tune and cv differ at k=$k"
+done
 
 # Known groups (--labels) are no feature; the clusters are compared with
 # them. scikit-learn's ARI of its best KMeans(3) with species is

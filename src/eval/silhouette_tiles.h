@@ -1,0 +1,63 @@
+/*
+ * The distances the silhouette sums, in square tiles (internal to
+ * src/eval/silhouette*.c).
+ *
+ * The sample's m rows, in sample order, are cut into blocks of
+ * SILHOUETTE_TILE rows; the distances between block bi and block bj (bi <=
+ * bj) make tile (bi, bj), whose element (a, b) is the distance between row
+ * bi * SILHOUETTE_TILE + a and row bj * SILHOUETTE_TILE + b. A tile is
+ * always computed by the same call on the same rows, so its values do not
+ * depend on whether it is computed on the fly, once for a whole score, or
+ * once for every trial of a search that scores the same rows (a memo):
+ * the three give the same score to the last bit. The distance of a row of
+ * block bi to a row of an earlier block bj < bi is read from tile (bj, bi),
+ * transposed.
+ *
+ * Every row's sum over a cluster adds its distances in row order, in
+ * SILHOUETTE_LANES running sums (rows j with the same j % LANES in one),
+ * so the additions do not wait on each other and the order is fixed.
+ */
+#ifndef DIAL_EVAL_SILHOUETTE_TILES_H
+#define DIAL_EVAL_SILHOUETTE_TILES_H
+
+#include "dial/core.h"
+
+/* Rows of a block: a tile of 128 x 128 distances (128 KiB) stays in cache
+ * while it is summed. A multiple of SILHOUETTE_LANES. */
+#define SILHOUETTE_TILE 128
+#define SILHOUETTE_LANES 4
+
+/* The rows the silhouette is measured on, and their clusters. */
+typedef struct silhouette_points {
+    const double *x;     /* m x d, sample order, centred on their mean */
+    const double *norms; /* m: their squared norms */
+    size_t m, d;
+    const size_t *cluster; /* m: each row's cluster, 0 .. k - 1 */
+    const size_t *counts;  /* k: rows per cluster */
+    size_t k;
+} silhouette_points;
+
+/* Blocks of m rows, and tiles (bi <= bj) of those blocks. */
+size_t dial_silhouette_blocks(size_t m);
+size_t dial_silhouette_tile_count(size_t m);
+
+/* Computes every tile into tiles (dial_silhouette_tile_count(m) x
+ * SILHOUETTE_TILE^2 doubles) on the context's threads. Errors:
+ * DIAL_ERR_NOMEM. */
+dial_status dial_silhouette_tiles_build(dial_ctx *ctx, const silhouette_points *points,
+                                        double *tiles);
+
+/* The doubles of the partial sums that let dial_silhouette_tiles_score
+ * read each tile once (every pair of blocks' sums per cluster: 21 MiB for
+ * 4096 rows in 20 clusters); without them it reads each tile twice. */
+size_t dial_silhouette_partials_count(size_t m, size_t k);
+
+/* s(i) of every row into s (m, sample order), reading the distances from
+ * tiles when given (dial_silhouette_tiles_build's), each once when
+ * partials (dial_silhouette_partials_count doubles, scratch) is given too,
+ * else computing each tile where it is needed. The same figures every
+ * way. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *points,
+                                        const double *tiles, double *partials, double *s);
+
+#endif
