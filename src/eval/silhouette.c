@@ -41,12 +41,6 @@
 /* The stream of the sample: "silh". */
 #define SILHOUETTE_SAMPLE_STREAM 0x73696c6800000000ULL
 
-/* A score from a memo's tiles reads each tile once when the partial sums
- * that takes fit in this (21 MiB for 4096 rows in 20 clusters; glibc
- * keeps such a block for the next score rather than unmapping it), else
- * twice. */
-#define SILHOUETTE_PARTIALS_MAX ((size_t)128 << 20)
-
 struct dial_silhouette_memo {
     pthread_mutex_t lock;
     pthread_cond_t built;
@@ -261,14 +255,7 @@ static dial_status silhouette_run(dial_ctx *ctx, const dial_metric_rows *rows, c
     silhouette_gather(rows, sample, m, x, norms, norms + m);
     silhouette_points points = {x, norms, m, d, cluster, counts, k};
     const double *tiles = memo ? memo_tiles(ctx, memo, &points) : NULL;
-    /* Without the partial sums (too many clusters, or no memory) the
-     * tiles are read twice, with the same figures. */
-    size_t count = dial_silhouette_partials_count(m, k);
-    double *partials = tiles && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double)
-                           ? dial_malloc_array(ctx, count, sizeof *partials)
-                           : NULL;
-    dial_status status = dial_silhouette_tiles_score(ctx, &points, tiles, partials, s);
-    free(partials);
+    dial_status status = dial_silhouette_tiles_score(ctx, &points, tiles, true, s);
     free(x);
     free(norms);
     return status;

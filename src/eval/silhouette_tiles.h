@@ -20,6 +20,8 @@
 #ifndef DIAL_EVAL_SILHOUETTE_TILES_H
 #define DIAL_EVAL_SILHOUETTE_TILES_H
 
+#include <stdbool.h>
+
 #include "dial/core.h"
 
 /* Rows of a block: a tile of 128 x 128 distances (128 KiB) stays in cache
@@ -47,17 +49,12 @@ size_t dial_silhouette_tile_count(size_t m);
 dial_status dial_silhouette_tiles_build(dial_ctx *ctx, const silhouette_points *points,
                                         double *tiles);
 
-/* The doubles of the partial sums that let dial_silhouette_tiles_score
- * read each tile once (every pair of blocks' sums per cluster: 21 MiB for
- * 4096 rows in 20 clusters); without them it reads each tile twice. */
-size_t dial_silhouette_partials_count(size_t m, size_t k);
-
 /* s(i) of every row into s (m, sample order), reading the distances from
  * tiles when given (dial_silhouette_tiles_build's), each once when
- * partials (dial_silhouette_partials_count doubles, scratch) is given too,
- * else computing each tile where it is needed. The same figures every
- * way. Errors: DIAL_ERR_NOMEM. */
+ * read_once (keeping partial sums of every pair of blocks, when they fit
+ * 128 MiB) or else twice, and without tiles computing each where it is
+ * needed. The same figures every way. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *points,
-                                        const double *tiles, double *partials, double *s);
+                                        const double *tiles, bool read_once, double *s);
 
 #endif

@@ -101,34 +101,34 @@ static void test_a_memo_gives_the_scores_measured_anew(void **state) {
 
 /* The three ways of reading the distances, called directly: measured where
  * needed, read twice from the tiles (when the partial sums are not to be
- * had), read once through the partial sums. */
-static void test_every_way_of_reading_the_tiles_agrees(void **state) {
-    (void)state;
+ * had), read once through the partial sums; with k clusters: by digit
+ * (10, four running sums a cluster in each block) or row i in cluster i %
+ * k (40: more than 16 in a block, one running sum). */
+static void every_way_agrees(size_t k) {
     dial_ctx *ctx = test_ctx();
     digits set = digits_load(ctx);
-    size_t n = set.n, d = set.d, k = 10;
+    size_t n = set.n, d = set.d;
     double *norms = malloc(n * sizeof *norms);
-    size_t *cluster = malloc(n * sizeof *cluster), counts[10] = {0};
-    assert_true(norms && cluster);
+    size_t *cluster = malloc(n * sizeof *cluster), *counts = calloc(k, sizeof *counts);
+    assert_true(norms && cluster && counts);
     for (size_t i = 0; i < n; i++) {
         norms[i] = 0;
         for (size_t j = 0; j < d; j++) norms[i] += set.x[i * d + j] * set.x[i * d + j];
-        cluster[i] = (size_t)set.data->y[i];
+        cluster[i] = k == 10 ? (size_t)set.data->y[i] : i % k;
         counts[cluster[i]]++;
     }
     silhouette_points points = {set.x, norms, n, d, cluster, counts, k};
     double *tiles =
         malloc(dial_silhouette_tile_count(n) * SILHOUETTE_TILE * SILHOUETTE_TILE * sizeof *tiles);
-    double *partials = malloc(dial_silhouette_partials_count(n, k) * sizeof *partials);
     double *s[3];
     for (int w = 0; w < 3; w++) assert_non_null(s[w] = malloc(n * sizeof *s[w]));
-    assert_true(tiles && partials);
+    assert_non_null(tiles);
     assert_dial_ok(ctx, dial_silhouette_tiles_build(ctx, &points, tiles));
     for (int threads = 1; threads <= 2; threads++) {
         dial_ctx_set_threads(ctx, threads);
-        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, NULL, NULL, s[0]));
-        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, NULL, s[1]));
-        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, partials, s[2]));
+        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, NULL, false, s[0]));
+        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, false, s[1]));
+        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, true, s[2]));
         for (size_t i = 0; i < n; i++) {
             assert_same_bits(s[1][i], s[0][i]);
             assert_same_bits(s[2][i], s[0][i]);
@@ -137,11 +137,17 @@ static void test_every_way_of_reading_the_tiles_agrees(void **state) {
     }
     for (int w = 0; w < 3; w++) free(s[w]);
     free(tiles);
-    free(partials);
     free(norms);
     free(cluster);
+    free(counts);
     digits_free(&set);
     dial_ctx_free(ctx);
+}
+
+static void test_every_way_of_reading_the_tiles_agrees(void **state) {
+    (void)state;
+    every_way_agrees(10);
+    every_way_agrees(40);
 }
 
 int main(void) {
