@@ -275,15 +275,19 @@ static double *stored_partial(const tiles_job *job, size_t x, size_t y) {
     return job->partials + x * TILE * job->blocks.start[job->nb] + TILE * job->blocks.start[y];
 }
 
-/* From the memo's tiles, each read once, first pass: the partials of the
+/* Each tile read (or computed) once, first pass: the partials of the
  * tiles (bi, bj >= bi), both ways. */
 static void partials_item(void *arg, size_t item, int worker) {
     const tiles_job *job = arg;
     size_t bi = item, m = job->points->m, rows = block_rows(m, bi), ki = clusters_of(job, bi);
     double *lanes_i = job->scratch + (size_t)worker * job->per_worker;
-    double *lanes_j = lanes_i + SCRATCH_TILE;
+    double *lanes_j = lanes_i + SCRATCH_TILE, *computed = lanes_j + SCRATCH_TILE;
     for (size_t bj = bi; bj < job->nb; bj++) {
-        const double *tile = job->tiles + tile_index(job->nb, bi, bj) * TILE * TILE;
+        const double *tile = computed;
+        if (job->tiles)
+            tile = job->tiles + tile_index(job->nb, bi, bj) * TILE * TILE;
+        else
+            compute_tile(job->points, bi, bj, computed);
         size_t cols = block_rows(m, bj), kj = clusters_of(job, bj);
         memset(lanes_i, 0, rows * lanes_of(kj) * kj * sizeof *lanes_i);
         if (bj == bi) {
@@ -370,14 +374,14 @@ dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *
     tiles_job job = {.points = points, .nb = nb, .tiles = tiles, .s = s};
     dial_status status = list_clusters(ctx, points, nb, &job.blocks);
     if (status != DIAL_OK) return status;
-    /* Reading each tile once keeps every pair of blocks' partials (nb x
-     * TILE x the blocks' clusters: 21 MiB for 4096 rows in 20 clusters);
-     * without them (too many, or no memory) the tiles are read twice, with
-     * the same figures. */
+    /* Reading (or computing) each tile once keeps every pair of blocks'
+     * partials (nb x TILE x the blocks' clusters: 21 MiB for 4096 rows in
+     * 20 clusters); without them (too many, or no memory) each tile is
+     * read or computed twice, with the same figures. */
     size_t count = nb * TILE * job.blocks.start[nb];
-    if (tiles && read_once && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double))
+    if (read_once && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double))
         job.partials = dial_malloc_array(ctx, count, sizeof *job.partials);
-    job.per_worker = (job.partials ? 2 : 3) * SCRATCH_TILE + TILE * k;
+    job.per_worker = 3 * SCRATCH_TILE + TILE * k;
     job.scratch = dial_malloc_array(ctx, (size_t)threads * job.per_worker, sizeof *job.scratch);
     dial_team *team = NULL;
     status = job.scratch

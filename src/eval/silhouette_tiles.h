@@ -50,10 +50,10 @@ dial_status dial_silhouette_tiles_build(dial_ctx *ctx, const silhouette_points *
                                         double *tiles);
 
 /* s(i) of every row into s (m, sample order), reading the distances from
- * tiles when given (dial_silhouette_tiles_build's), each once when
- * read_once (keeping partial sums of every pair of blocks, when they fit
- * 128 MiB) or else twice, and without tiles computing each where it is
- * needed. The same figures every way. Errors: DIAL_ERR_NOMEM. */
+ * tiles when given (dial_silhouette_tiles_build's), else computing each
+ * tile where it is needed: each tile once when read_once (keeping partial
+ * sums of every pair of blocks, when they fit 128 MiB), else twice. The
+ * same figures every way. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *points,
                                         const double *tiles, bool read_once, double *s);
 

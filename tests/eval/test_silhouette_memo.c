@@ -99,9 +99,9 @@ static void test_a_memo_gives_the_scores_measured_anew(void **state) {
     dial_ctx_free(ctx);
 }
 
-/* The three ways of reading the distances, called directly: measured where
- * needed, read twice from the tiles (when the partial sums are not to be
- * had), read once through the partial sums; with k clusters: by digit
+/* The four ways of reading the distances, called directly: each tile
+ * computed twice where needed (when the partial sums are not to be had) or
+ * once, read twice or once from the kept tiles; with k clusters: by digit
  * (10, four running sums a cluster in each block) or row i in cluster i %
  * k (40: more than 16 in a block, one running sum). */
 static void every_way_agrees(size_t k) {
@@ -120,8 +120,8 @@ static void every_way_agrees(size_t k) {
     silhouette_points points = {set.x, norms, n, d, cluster, counts, k};
     double *tiles =
         malloc(dial_silhouette_tile_count(n) * SILHOUETTE_TILE * SILHOUETTE_TILE * sizeof *tiles);
-    double *s[3];
-    for (int w = 0; w < 3; w++) assert_non_null(s[w] = malloc(n * sizeof *s[w]));
+    double *s[4];
+    for (int w = 0; w < 4; w++) assert_non_null(s[w] = malloc(n * sizeof *s[w]));
     assert_non_null(tiles);
     assert_dial_ok(ctx, dial_silhouette_tiles_build(ctx, &points, tiles));
     for (int threads = 1; threads <= 2; threads++) {
@@ -129,13 +129,15 @@ static void every_way_agrees(size_t k) {
         assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, NULL, false, s[0]));
         assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, false, s[1]));
         assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, tiles, true, s[2]));
+        assert_dial_ok(ctx, dial_silhouette_tiles_score(ctx, &points, NULL, true, s[3]));
         for (size_t i = 0; i < n; i++) {
             assert_same_bits(s[1][i], s[0][i]);
             assert_same_bits(s[2][i], s[0][i]);
+            assert_same_bits(s[3][i], s[0][i]);
             assert_true(s[0][i] >= -1 && s[0][i] <= 1);
         }
     }
-    for (int w = 0; w < 3; w++) free(s[w]);
+    for (int w = 0; w < 4; w++) free(s[w]);
     free(tiles);
     free(norms);
     free(cluster);
