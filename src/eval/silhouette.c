@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/team.h"
 #include "eval/silhouette.h"
 #include "eval/silhouette_tiles.h"
 
@@ -48,7 +49,11 @@ struct dial_silhouette_memo {
     size_t max_bytes;
     size_t m, d;
     double *x;     /* m x d: the centred sample the tiles measure */
+    double *norms; /* m: its squared norms */
     double *tiles; /* dial_silhouette_tile_count(m) tiles */
+    /* building: tiles handed out, tiles done, of total; every score that
+     * finds it building these rows takes tiles too, rather than wait */
+    size_t next, done, total;
 };
 
 dial_silhouette_memo *dial_silhouette_memo_create(dial_ctx *ctx, size_t max_bytes) {
@@ -72,6 +77,7 @@ void dial_silhouette_memo_free(dial_silhouette_memo *memo) {
     pthread_cond_destroy(&memo->built);
     pthread_mutex_destroy(&memo->lock);
     free(memo->x);
+    free(memo->norms);
     free(memo->tiles);
     free(memo);
 }
@@ -192,50 +198,83 @@ static dial_status silhouette_clusters(dial_ctx *ctx, const dial_metric_rows *ro
     return DIAL_OK;
 }
 
-/* The memo's tiles when it holds those of these very rows (a search's
- * trials score one fold's rows again and again under other clusters), or
- * built into it when it is empty and they fit its bytes; NULL when it
- * cannot serve these rows. A trial that finds another building them waits:
- * the build is half the work of scoring without them. Tiles once ready are
- * never changed nor freed before the memo, so they are read unlocked. */
+/* A worker of a score that builds the memo's tiles: takes tiles one at a
+ * time until none is left; the one that finishes the last makes the memo
+ * ready. */
+static void build_share(void *arg, size_t item, int worker) {
+    (void)item;
+    (void)worker;
+    dial_silhouette_memo *memo = arg;
+    silhouette_points points = {.x = memo->x, .norms = memo->norms, .m = memo->m, .d = memo->d};
+    pthread_mutex_lock(&memo->lock);
+    while (memo->next < memo->total) {
+        size_t tile = memo->next++;
+        pthread_mutex_unlock(&memo->lock);
+        dial_silhouette_tile_compute(&points, tile, memo->tiles);
+        pthread_mutex_lock(&memo->lock);
+        if (++memo->done == memo->total) {
+            memo->state = MEMO_READY;
+            pthread_cond_broadcast(&memo->built);
+        }
+    }
+    pthread_mutex_unlock(&memo->lock);
+}
+
+/* Claims the empty memo for these rows: their copy, and room for their
+ * tiles. Called locked; false (and the memo refused) when out of memory. */
+static bool memo_claim(dial_ctx *ctx, dial_silhouette_memo *memo, const silhouette_points *points) {
+    size_t m = points->m, d = points->d;
+    memo->x = dial_malloc_array(ctx, m * d, sizeof *memo->x);
+    memo->norms = dial_malloc_array(ctx, m, sizeof *memo->norms);
+    memo->tiles = dial_malloc(ctx, tiles_bytes(m));
+    if (!memo->x || !memo->norms || !memo->tiles) {
+        /* Not enough memory now: the trials score without it. */
+        free(memo->x);
+        free(memo->norms);
+        free(memo->tiles);
+        memo->x = memo->norms = memo->tiles = NULL;
+        memo->state = MEMO_REFUSED;
+        return false;
+    }
+    memcpy(memo->x, points->x, m * d * sizeof *memo->x);
+    memcpy(memo->norms, points->norms, m * sizeof *memo->norms);
+    memo->m = m;
+    memo->d = d;
+    memo->next = memo->done = 0;
+    memo->total = dial_silhouette_tile_count(m);
+    memo->state = MEMO_BUILDING;
+    return true;
+}
+
+/* The memo's tiles when it holds (or is building) those of these very rows
+ * (a search's trials score one fold's rows again and again), building
+ * them into it when it is empty and they fit its bytes; NULL when it
+ * cannot serve these rows. A score that finds them being built helps
+ * build them on its threads. Tiles once ready are never changed nor freed
+ * before the memo, so they are read unlocked. */
 static const double *memo_tiles(dial_ctx *ctx, dial_silhouette_memo *memo,
                                 const silhouette_points *points) {
-    size_t m = points->m, d = points->d, bytes = tiles_bytes(m);
+    size_t m = points->m, d = points->d;
     pthread_mutex_lock(&memo->lock);
-    while (memo->state == MEMO_BUILDING) pthread_cond_wait(&memo->built, &memo->lock);
-    if (memo->state == MEMO_READY) {
-        bool same = memo->m == m && memo->d == d &&
-                    memcmp(memo->x, points->x, m * d * sizeof *points->x) == 0;
+    bool served = false;
+    if (memo->state == MEMO_EMPTY)
+        served = tiles_bytes(m) <= memo->max_bytes && memo_claim(ctx, memo, points);
+    else if (memo->state != MEMO_REFUSED)
+        served = memo->m == m && memo->d == d &&
+                 memcmp(memo->x, points->x, m * d * sizeof *points->x) == 0;
+    if (served && memo->state == MEMO_BUILDING) {
         pthread_mutex_unlock(&memo->lock);
-        return same ? memo->tiles : NULL;
+        dial_team *team = NULL;
+        if (dial_team_start(ctx, dial_ctx_threads(ctx), &team) != DIAL_OK) team = NULL;
+        dial_team_run(team, build_share, memo, team ? (size_t)dial_ctx_threads(ctx) : 1);
+        dial_team_stop(team);
+        pthread_mutex_lock(&memo->lock);
+        while (memo->state == MEMO_BUILDING) pthread_cond_wait(&memo->built, &memo->lock);
     }
-    if (memo->state == MEMO_REFUSED || bytes > memo->max_bytes) {
-        pthread_mutex_unlock(&memo->lock);
-        return NULL;
-    }
-    memo->state = MEMO_BUILDING;
-    pthread_mutex_unlock(&memo->lock);
-    double *x = dial_malloc_array(ctx, m * d, sizeof *x);
-    double *tiles = x ? dial_malloc(ctx, bytes) : NULL;
-    bool built = tiles && dial_silhouette_tiles_build(ctx, points, tiles) == DIAL_OK;
-    if (built) memcpy(x, points->x, m * d * sizeof *x);
-    pthread_mutex_lock(&memo->lock);
-    if (built) {
-        memo->x = x;
-        memo->tiles = tiles;
-        memo->m = m;
-        memo->d = d;
-        memo->state = MEMO_READY;
-    } else {
-        /* Not enough memory now: the trials score without it. */
-        free(x);
-        free(tiles);
-        memo->state = MEMO_REFUSED;
-    }
-    pthread_cond_broadcast(&memo->built);
+    const double *tiles = served ? memo->tiles : NULL;
     pthread_mutex_unlock(&memo->lock);
     dial_ctx_clear_error(ctx);
-    return built ? tiles : NULL;
+    return tiles;
 }
 
 /* s(i) of the m sample rows into s, in sample order, on the context's

@@ -109,13 +109,17 @@ typedef struct tiles_job {
     double *s;
 } tiles_job;
 
+void dial_silhouette_tile_compute(const silhouette_points *points, size_t item, double *tiles) {
+    size_t nb = dial_silhouette_blocks(points->m), bi = 0, left = item;
+    while (left >= nb - bi) left -= nb - bi++;
+    compute_tile(points, bi, bi + left, tiles + item * TILE * TILE);
+}
+
 /* Building: tile number `item` of the packed upper triangle. */
 static void build_item(void *arg, size_t item, int worker) {
     (void)worker;
     const tiles_job *job = arg;
-    size_t bi = 0, left = item;
-    while (left >= job->nb - bi) left -= job->nb - bi++;
-    compute_tile(job->points, bi, bi + left, job->out_tiles + item * TILE * TILE);
+    dial_silhouette_tile_compute(job->points, item, job->out_tiles);
 }
 
 /* What a row sums, per cluster, is defined block by block: the distances

@@ -43,6 +43,11 @@ typedef struct silhouette_points {
 size_t dial_silhouette_blocks(size_t m);
 size_t dial_silhouette_tile_count(size_t m);
 
+/* Computes tile number item (0 .. dial_silhouette_tile_count(m) - 1, the
+ * packed upper triangle of blocks row by row) into its place in tiles;
+ * reads only the points' x and norms. */
+void dial_silhouette_tile_compute(const silhouette_points *points, size_t item, double *tiles);
+
 /* Computes every tile into tiles (dial_silhouette_tile_count(m) x
  * SILHOUETTE_TILE^2 doubles) on the context's threads. Errors:
  * DIAL_ERR_NOMEM. */
