@@ -101,10 +101,12 @@ typedef struct tiles_job {
     const silhouette_points *points;
     block_clusters blocks;
     size_t nb;
-    const double *tiles; /* the memo's, or NULL: computed on the fly */
-    double *out_tiles;   /* building: where every tile goes */
-    double *partials;    /* read once: every pair of blocks' partial sums, or NULL */
-    double *scratch;     /* per worker */
+    const double *tiles;   /* the memo's, or NULL: computed on the fly */
+    double *out_tiles;     /* building: where every tile goes */
+    double *partials;      /* read once: the stored partials (stored_partial), or NULL */
+    size_t *stored_before; /* nb + 1: the clusters of earlier blocks, summed over blocks */
+    double *later;         /* read once: m x k, each row's later half */
+    double *scratch;       /* per worker */
     size_t per_worker;
     double *s;
 } tiles_job;
@@ -128,9 +130,12 @@ static void build_item(void *arg, size_t item, int worker) {
  * one; one sum when bj has more than LANES_MAX_CLUSTERS clusters, whose
  * rows rarely follow one another), folded into one sum per cluster (the
  * pair's partial: rows x bj's clusters); the row's sum over a cluster is
- * then its partials added for bj = 0, 1, ... in order (a block without
- * the cluster adds nothing). Every way of reading the tiles below keeps
- * that order. */
+ * then the sum of its partials for the blocks before its own (bj < bi, in
+ * order) plus the sum of those from its own block on (bj >= bi, in order;
+ * a block without the cluster adds nothing). Every way of reading the
+ * tiles below keeps that order. (The two halves let a pass that reads
+ * each tile once keep only the partials of the half it cannot add at
+ * once.) */
 #define LANES_MAX_CLUSTERS 16
 
 static size_t clusters_of(const tiles_job *job, size_t b) {
@@ -241,11 +246,17 @@ static void finish_block(const tiles_job *job, size_t bi, const double *sums) {
         job->s[bi * TILE + r] = row_silhouette(p, bi * TILE + r, sums + r * p->k);
 }
 
-/* Scratch a worker needs: a tile, lanes (rows x at most TILE: LANES x
- * LANES_MAX_CLUSTERS, or one lane of at most TILE clusters), a partial,
- * and its rows' sums. */
+/* Scratch a worker needs: a tile, two sets of lanes (rows x at most TILE:
+ * LANES x LANES_MAX_CLUSTERS, or one lane of at most TILE clusters), a
+ * partial, and its rows' two halves of sums. */
 _Static_assert(LANES *LANES_MAX_CLUSTERS <= TILE, "lanes fit a tile's width");
 #define SCRATCH_TILE (TILE * TILE)
+
+/* The rows' sums: the half before their block (in earlier) plus the half
+ * from it on (in later), into earlier. */
+static void join_halves(double *earlier, const double *later, size_t count) {
+    for (size_t c = 0; c < count; c++) earlier[c] += later[c];
+}
 
 /* Scoring, a block of rows at a time: s(i) of the rows of block `item`,
  * each tile computed where it is needed or read from the memo's. */
@@ -254,8 +265,8 @@ static void score_item(void *arg, size_t item, int worker) {
     size_t bi = item, rows = block_rows(job->points->m, bi), k = job->points->k;
     double *tile = job->scratch + (size_t)worker * job->per_worker;
     double *lanes = tile + SCRATCH_TILE, *partial = lanes + SCRATCH_TILE;
-    double *sums = partial + SCRATCH_TILE;
-    memset(sums, 0, rows * k * sizeof *sums);
+    double *earlier = partial + SCRATCH_TILE, *later = earlier + TILE * k;
+    memset(earlier, 0, 2 * TILE * k * sizeof *earlier);
     for (size_t bj = 0; bj < job->nb; bj++) {
         size_t low = bj < bi ? bj : bi, high = bj < bi ? bi : bj, kb = clusters_of(job, bj);
         const double *from = tile;
@@ -269,23 +280,30 @@ static void score_item(void *arg, size_t item, int worker) {
         else
             add_direct(job, bi, bj, from, lanes);
         fold_lanes(lanes, rows, kb, partial);
-        add_partial(job, rows, bj, partial, sums);
+        add_partial(job, rows, bj, partial, bj < bi ? earlier : later);
     }
-    finish_block(job, bi, sums);
+    join_halves(earlier, later, rows * k);
+    finish_block(job, bi, earlier);
 }
 
-/* Read once, the partial of rows of block x against block y. */
+/* Read once, the stored partial of rows of block x against an earlier
+ * block y < x (laid out block x after block x, each holding its rows
+ * against every earlier block's clusters). */
 static double *stored_partial(const tiles_job *job, size_t x, size_t y) {
-    return job->partials + x * TILE * job->blocks.start[job->nb] + TILE * job->blocks.start[y];
+    return job->partials + TILE * (job->stored_before[x] + job->blocks.start[y]);
 }
 
-/* Each tile read (or computed) once, first pass: the partials of the
- * tiles (bi, bj >= bi), both ways. */
+/* Each tile read (or computed) once, first pass: block bi's rows against
+ * bj >= bi, added at once into their later half; block bj's rows against
+ * bi, stored for the second pass. */
 static void partials_item(void *arg, size_t item, int worker) {
     const tiles_job *job = arg;
     size_t bi = item, m = job->points->m, rows = block_rows(m, bi), ki = clusters_of(job, bi);
     double *lanes_i = job->scratch + (size_t)worker * job->per_worker;
     double *lanes_j = lanes_i + SCRATCH_TILE, *computed = lanes_j + SCRATCH_TILE;
+    double *partial = computed + SCRATCH_TILE;
+    double *later = job->later + bi * TILE * job->points->k;
+    memset(later, 0, rows * job->points->k * sizeof *later);
     for (size_t bj = bi; bj < job->nb; bj++) {
         const double *tile = computed;
         if (job->tiles)
@@ -301,20 +319,22 @@ static void partials_item(void *arg, size_t item, int worker) {
             add_both(job, bi, bj, tile, lanes_i, lanes_j);
             fold_lanes(lanes_j, cols, ki, stored_partial(job, bj, bi));
         }
-        fold_lanes(lanes_i, rows, kj, stored_partial(job, bi, bj));
+        fold_lanes(lanes_i, rows, kj, partial);
+        add_partial(job, rows, bj, partial, later);
     }
 }
 
-/* Second pass: a block's rows' sums, their partials added in block order,
- * and their s(i). */
+/* Second pass: a block's rows' earlier half from the stored partials, in
+ * block order, joined with their later half; and their s(i). */
 static void partials_score_item(void *arg, size_t item, int worker) {
     const tiles_job *job = arg;
-    size_t bi = item, rows = block_rows(job->points->m, bi);
-    double *sums = job->scratch + (size_t)worker * job->per_worker;
-    memset(sums, 0, rows * job->points->k * sizeof *sums);
-    for (size_t bj = 0; bj < job->nb; bj++)
-        add_partial(job, rows, bj, stored_partial(job, bi, bj), sums);
-    finish_block(job, bi, sums);
+    size_t bi = item, rows = block_rows(job->points->m, bi), k = job->points->k;
+    double *earlier = job->scratch + (size_t)worker * job->per_worker;
+    memset(earlier, 0, rows * k * sizeof *earlier);
+    for (size_t bj = 0; bj < bi; bj++)
+        add_partial(job, rows, bj, stored_partial(job, bi, bj), earlier);
+    join_halves(earlier, job->later + bi * TILE * k, rows * k);
+    finish_block(job, bi, earlier);
 }
 
 /* A thread pays off only for some thousands of distances. */
@@ -378,14 +398,25 @@ dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *
     tiles_job job = {.points = points, .nb = nb, .tiles = tiles, .s = s};
     dial_status status = list_clusters(ctx, points, nb, &job.blocks);
     if (status != DIAL_OK) return status;
-    /* Reading (or computing) each tile once keeps every pair of blocks'
-     * partials (nb x TILE x the blocks' clusters: 21 MiB for 4096 rows in
-     * 20 clusters); without them (too many, or no memory) each tile is
-     * read or computed twice, with the same figures. */
-    size_t count = nb * TILE * job.blocks.start[nb];
-    if (read_once && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double))
-        job.partials = dial_malloc_array(ctx, count, sizeof *job.partials);
-    job.per_worker = 3 * SCRATCH_TILE + TILE * k;
+    /* Reading (or computing) each tile once stores the partials of every
+     * block against the blocks before it (TILE x the earlier blocks'
+     * clusters, per block: 10 MiB for 4096 rows in 20 clusters, 101 MiB
+     * for 20,000 in 8) and each row's later half; without them (too many,
+     * or no memory) each tile is read or computed twice, with the same
+     * figures. */
+    job.stored_before = dial_malloc_array(ctx, nb + 1, sizeof *job.stored_before);
+    if (!job.stored_before) {
+        free_clusters(&job.blocks);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory scoring %zu rows", points->m);
+    }
+    job.stored_before[0] = 0;
+    for (size_t b = 0; b < nb; b++)
+        job.stored_before[b + 1] = job.stored_before[b] + job.blocks.start[b];
+    size_t count = TILE * job.stored_before[nb] + nb * TILE * k;
+    if (read_once && count <= SILHOUETTE_PARTIALS_MAX / sizeof(double) &&
+        (job.partials = dial_malloc_array(ctx, count, sizeof *job.partials)))
+        job.later = job.partials + TILE * job.stored_before[nb];
+    job.per_worker = 4 * SCRATCH_TILE + 2 * TILE * k;
     job.scratch = dial_malloc_array(ctx, (size_t)threads * job.per_worker, sizeof *job.scratch);
     dial_team *team = NULL;
     status = job.scratch
@@ -399,6 +430,7 @@ dial_status dial_silhouette_tiles_score(dial_ctx *ctx, const silhouette_points *
     }
     dial_team_stop(team);
     free(job.partials);
+    free(job.stored_before);
     free(job.scratch);
     free_clusters(&job.blocks);
     return status;
