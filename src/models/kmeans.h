@@ -75,7 +75,19 @@ typedef struct kmeans_sweep {
     double *partial; /* items */
     double *scratch; /* workers x KMEANS_GEMM_ROWS x k */
     double *norms;   /* k */
+    /* Below KMEANS_ASSIGN_INERTIA_MAX_D inputs, an assignment also sums
+     * each item's squared distances to the centroids it assigned
+     * (partial), as dial_kmeans_inertia would; assigned (k x d) keeps those
+     * centroids, so that an inertia of the same labels and centroids is
+     * read from them instead of another pass over the rows. */
+    double *assigned;
+    bool assigned_inertia;
 } kmeans_sweep;
+
+/* Up to this many inputs a row's passes are bound by reading it, so its
+ * exact squared distance comes almost free with its assignment; above,
+ * it would add a tenth to every iteration to save one pass. */
+#define KMEANS_ASSIGN_INERTIA_MAX_D 64
 
 /* A team for n rows of d inputs and k clusters: the context's threads,
  * or none (NULL, *threads 1) when the work is too small to share. Errors
@@ -125,7 +137,8 @@ dial_status dial_kmeans_reduce(dial_ctx *ctx, const kmeans_run *run, const kmean
 
 /* The inertia of run's labels and centroids: squared distances measured
  * one by one (not by dot products, which lose digits), summed per item
- * and then in item order. */
+ * and then in item order; read from the last assignment's sums when it
+ * was to these very centroids (the labels are then its own). */
 double dial_kmeans_inertia(const kmeans_run *run, kmeans_sweep *sweep);
 
 /* Squared euclidean distance between two rows of d values. Four running

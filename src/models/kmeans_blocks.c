@@ -55,8 +55,9 @@ dial_status dial_kmeans_sweep_alloc(dial_ctx *ctx, kmeans_sweep *sweep, const km
     sweep->partial = dial_malloc_array(ctx, items, sizeof *sweep->partial);
     sweep->scratch = dial_malloc_array(ctx, workers * KMEANS_GEMM_ROWS * k, sizeof *sweep->scratch);
     sweep->norms = dial_malloc_array(ctx, k, sizeof *sweep->norms);
+    sweep->assigned = dial_malloc_array(ctx, k * d, sizeof *sweep->assigned);
     if (sweep->sums && sweep->counts && sweep->changed && sweep->partial && sweep->scratch &&
-        sweep->norms)
+        sweep->norms && sweep->assigned)
         return DIAL_OK;
     dial_kmeans_sweep_free(sweep);
     return dial_fail(ctx, DIAL_ERR_NOMEM,
@@ -71,6 +72,7 @@ void dial_kmeans_sweep_free(kmeans_sweep *sweep) {
     free(sweep->partial);
     free(sweep->scratch);
     free(sweep->norms);
+    free(sweep->assigned);
     memset(sweep, 0, sizeof *sweep);
 }
 
@@ -103,6 +105,8 @@ static void assign_item(void *arg, size_t item, int worker) {
     if (end > run->n) end = run->n;
     double *dots = sweep->scratch + (size_t)worker * KMEANS_GEMM_ROWS * k;
     size_t changed = 0;
+    bool inertia = d <= KMEANS_ASSIGN_INERTIA_MAX_D;
+    double distances = 0; /* rows in order, as inertia_item sums them */
     for (size_t block = begin; block < end; block += KMEANS_GEMM_ROWS) {
         size_t m = end - block < KMEANS_GEMM_ROWS ? end - block : KMEANS_GEMM_ROWS;
         dial_kmeans_dots(run->x + block * d, m, d, job->centroids, k, dots);
@@ -118,6 +122,8 @@ static void assign_item(void *arg, size_t item, int worker) {
                 }
             }
             size_t i = block + r;
+            if (inertia)
+                distances += kmeans_distance2(run->x + i * d, job->centroids + label * d, d);
             if (run->labels[i] == (int64_t)label) continue;
             dial_kmeans_item_move(run, sweep, item, i, run->labels[i], label);
             run->labels[i] = (int64_t)label;
@@ -125,6 +131,7 @@ static void assign_item(void *arg, size_t item, int worker) {
         }
     }
     sweep->changed[item] = changed;
+    if (inertia) sweep->partial[item] = distances;
 }
 
 size_t dial_kmeans_assign(const kmeans_run *run, kmeans_sweep *sweep, const double *centroids) {
@@ -132,6 +139,8 @@ size_t dial_kmeans_assign(const kmeans_run *run, kmeans_sweep *sweep, const doub
     dial_kmeans_norms(centroids, k, d, sweep->norms);
     assign_job job = {run, centroids, sweep};
     dial_team_run(run->team, assign_item, &job, sweep->items);
+    sweep->assigned_inertia = d <= KMEANS_ASSIGN_INERTIA_MAX_D;
+    if (sweep->assigned_inertia) memcpy(sweep->assigned, centroids, k * d * sizeof *centroids);
     size_t changed = 0;
     for (size_t item = 0; item < sweep->items; item++) changed += sweep->changed[item];
     return changed;
@@ -173,8 +182,11 @@ static void inertia_item(void *arg, size_t item, int worker) {
 }
 
 double dial_kmeans_inertia(const kmeans_run *run, kmeans_sweep *sweep) {
+    bool assigned =
+        sweep->assigned_inertia &&
+        memcmp(sweep->assigned, run->centroids, run->k * run->d * sizeof *run->centroids) == 0;
     inertia_job job = {run, sweep};
-    dial_team_run(run->team, inertia_item, &job, sweep->items);
+    if (!assigned) dial_team_run(run->team, inertia_item, &job, sweep->items);
     double inertia = 0;
     for (size_t item = 0; item < sweep->items; item++) inertia += sweep->partial[item];
     return inertia;
