@@ -20,14 +20,14 @@
  *
  * How: the sample is centred and cut into blocks, and the distances
  * between two blocks make a tile (eval/silhouette_tiles.c: one
- * cblas_dgemm each, |x|^2 + |y|^2 - 2 x.y). A score of up to some
- * thousands of rows computes each tile once and keeps it for the run;
- * beyond that, tiles are computed where they are needed (each twice). A
- * search that scores the same rows under one clustering after another
- * (the tuner's trials, on one fold) keeps the tiles in a memo and only
- * sums them again. Each row's sums are added in a fixed order and the mean
- * summed in one order, so the score does not depend on the thread count,
- * nor on where its tiles came from.
+ * cblas_dgemm each, |x|^2 + |y|^2 - 2 x.y). Each tile is computed once
+ * and added to the sums of both its blocks' rows, when the partial sums
+ * that takes fit 128 MiB (up to about 20,000 rows in a few clusters);
+ * beyond that, each is computed twice. A search that scores the same rows
+ * under one clustering after another (the tuner's trials, on one fold)
+ * keeps the tiles in a memo and only sums them again. Each row's sums are
+ * added in one fixed order and the mean summed in one order, so the score
+ * depends neither on the thread count nor on where its tiles came from.
  */
 #include <math.h>
 #include <pthread.h>
