@@ -35,7 +35,7 @@ _Static_assert(TILE % LANES == 0, "a row's lane is its index in its block, modul
  * most about 2e-16 / 1e-4. */
 #define SILHOUETTE_CANCELLATION 1e-4
 
-/* The most a score keeps to read each of a memo's tiles once. */
+/* The most a score keeps (partial sums) to read or compute each tile once. */
 #define SILHOUETTE_PARTIALS_MAX ((size_t)128 << 20)
 
 size_t dial_silhouette_blocks(size_t m) { return (m + TILE - 1) / TILE; }
@@ -45,8 +45,8 @@ size_t dial_silhouette_tile_count(size_t m) {
     return blocks * (blocks + 1) / 2;
 }
 
-/* Where tile (bi, bj), bi <= bj, sits among the nb blocks' tiles: row bi of the
- * upper triangle, packed. */
+/* Where tile (bi, bj), bi <= bj, sits among the nb blocks' tiles: row bi
+ * of the upper triangle, packed. */
 static size_t tile_index(size_t nb, size_t bi, size_t bj) {
     return bi * (2 * nb - bi + 1) / 2 + (bj - bi);
 }
