@@ -13,9 +13,10 @@
  * block bi to a row of an earlier block bj < bi is read from tile (bj, bi),
  * transposed.
  *
- * Every row's sum over a cluster adds its distances in row order, in
- * SILHOUETTE_LANES running sums (rows j with the same j % LANES in one),
- * so the additions do not wait on each other and the order is fixed.
+ * Every row's sum over a cluster is added in one fixed order, whichever
+ * way the tiles are read (silhouette_tiles.c says which): block by block,
+ * in SILHOUETTE_LANES running sums within a block (rows j with the same
+ * j % LANES in one), so the additions do not wait on each other.
  */
 #ifndef DIAL_EVAL_SILHOUETTE_TILES_H
 #define DIAL_EVAL_SILHOUETTE_TILES_H
