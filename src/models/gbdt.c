@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/family_tuning.h"
 #include "models/gbdt.h"
 #include "models/gbdt_bins.h"
