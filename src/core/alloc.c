@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 /* Blocks from this size up are asked to be backed by transparent huge
  * pages. Debian's kernels give them only on request (THP "madvise"), and
@@ -71,4 +74,10 @@ char *dial_strdup(const dial_ctx *ctx, const char *s) {
     char *copy = dial_malloc(ctx, n);
     if (copy) memcpy(copy, s, n);
     return copy;
+}
+
+void dial_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }

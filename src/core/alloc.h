@@ -45,4 +45,10 @@ void *dial_malloc_array(const dial_ctx *ctx, size_t count, size_t size);
 /* A copy of the string s; NULL on refusal or failure. */
 char *dial_strdup(const dial_ctx *ctx, const char *s);
 
+/* Hands the heap's free pages back to the system (glibc: malloc_trim,
+ * every arena's). A fit that grew its parts on worker threads calls it once
+ * they are freed: what a thread's arena freed otherwise stays resident
+ * beside what the program allocates next (the model, the predictions). */
+void dial_release_free_memory(void);
+
 #endif

@@ -198,8 +198,9 @@ typedef struct dial_cart_data {
     uint32_t *label;                 /* owned: the class of each row (classification) */
     uint16_t *codes;                 /* owned: n_features x n_rows, the bin of each value */
     size_t *bin_start;               /* owned: n_features + 1 offsets into bin_low and bin_high */
-    /* owned: smallest and largest training value of each bin; one array
-     * for sparse rows when every bin holds one value */
+    /* owned: smallest and largest training value of each bin; NULL for
+     * sparse rows when every bin holds one value (an entry's, found by
+     * dial_cart_sparse_bin_value) */
     double *bin_low, *bin_high;
     /* Sparse rows (cart_sparse.c; codes is then NULL): borrowed, the fit
      * input's compressed rows; owned, the bin of each of their entries,

@@ -16,7 +16,7 @@ void dial_cart_data_free(dial_cart_data *data) {
     free(data->label);
     free(data->codes);
     free(data->bin_start);
-    if (data->bin_high != data->bin_low) free(data->bin_high); /* sparse rows may share them */
+    free(data->bin_high);
     free(data->bin_low);
     free(data->column);
     free(data->block);

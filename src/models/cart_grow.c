@@ -180,7 +180,14 @@ static void cart_partition(dial_cart_workspace *ws, const dial_cart_data *data,
  * scikit-learn). */
 static double cart_threshold(const dial_cart_data *data, const cart_split *split) {
     size_t base = data->bin_start[split->feature];
-    double a = data->bin_high[base + split->code_left], b = data->bin_low[base + split->code_right];
+    double a, b;
+    if (data->bin_low) {
+        a = data->bin_high[base + split->code_left];
+        b = data->bin_low[base + split->code_right];
+    } else {
+        a = dial_cart_sparse_bin_value(data, split->feature, split->code_left);
+        b = dial_cart_sparse_bin_value(data, split->feature, split->code_right);
+    }
     double t = a / 2.0 + b / 2.0;
     if (t == b || isinf(t)) t = a;
     return t;

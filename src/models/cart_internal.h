@@ -141,6 +141,10 @@ dial_status dial_cart_check_input(dial_ctx *ctx, const char *family, const dial_
 dial_status dial_cart_reserve_bins(const dial_ctx *ctx, dial_cart_data *data, size_t need,
                                    size_t *bins_capacity);
 
+/* Sparse rows whose bins each hold one value (data->bin_low NULL): the
+ * value of bin code of feature f, read from an entry that holds it (or 0
+ * for the zeros' bin). */
+double dial_cart_sparse_bin_value(const dial_cart_data *data, size_t f, uint16_t code);
 /* Sparse rows: readies the search of the node's entries (the node's n
  * rows from ws->samples + start), before dial_cart_sparse_entries. */
 void dial_cart_sparse_begin(dial_cart_workspace *ws, const dial_cart_data *data, size_t start,

@@ -46,10 +46,11 @@ static int sparse_entry_compare(const void *a, const void *b) {
     return (p->entry > q->entry) - (p->entry < q->entry);
 }
 
-/* The running state of cutting one feature's sorted values into bins. */
+/* The running state of cutting one feature's sorted values into bins:
+ * only the codes, the bins' bounds are read back from the entries once
+ * every feature is cut and their count is known (sparse_bin_bounds). */
 typedef struct sparse_cut {
-    dial_cart_data *data;
-    size_t first_bin, bin, in_bin, per_bin;
+    size_t bin, in_bin, per_bin;
     bool started;
     double previous;
 } sparse_cut;
@@ -58,36 +59,27 @@ typedef struct sparse_cut {
  * current one is full (as cart_bin_feature, a value never straddles two
  * bins). Returns the run's code. */
 static uint16_t sparse_cut_run(sparse_cut *c, double value, size_t count) {
-    dial_cart_data *data = c->data;
     if (!c->started) {
-        data->bin_low[c->bin] = value;
         c->started = true;
     } else if (value != c->previous && c->in_bin >= c->per_bin) {
         c->bin++;
         c->in_bin = 0;
-        data->bin_low[c->bin] = value;
     }
-    data->bin_high[c->bin] = value;
     c->in_bin += count;
     c->previous = value;
-    return (uint16_t)(c->bin - c->first_bin);
+    return (uint16_t)c->bin;
 }
 
-/* Bins feature f from its sorted nonzero entries (m of them) and its
- * zeros (zeros rows), coding the entries. */
-static dial_status sparse_bin_feature(const dial_ctx *ctx, dial_cart_data *data, size_t f,
-                                      const sparse_entry *sorted, size_t m, size_t zeros,
-                                      size_t *bins_used, size_t *bins_capacity) {
+/* Codes feature f from its sorted nonzero entries (m of them) and its
+ * zeros (zeros rows); *merged is set when a bin holds more than one
+ * value. */
+static void sparse_bin_feature(dial_cart_data *data, size_t f, const sparse_entry *sorted, size_t m,
+                               size_t zeros, size_t *bins_used, bool *merged) {
     size_t distinct = zeros > 0;
     for (size_t i = 0; i < m; i++) distinct += i == 0 || sorted[i].value != sorted[i - 1].value;
     size_t n = data->n_rows;
-    size_t need = *bins_used + (distinct < CART_MAX_BINS ? distinct : CART_MAX_BINS);
-    dial_status grown = dial_cart_reserve_bins(ctx, data, need, bins_capacity);
-    if (grown != DIAL_OK) return grown;
-    sparse_cut cut = {.data = data,
-                      .first_bin = *bins_used,
-                      .bin = *bins_used,
-                      .per_bin = distinct <= CART_MAX_BINS ? 1 : n / (CART_MAX_BINS - 1) + 1};
+    sparse_cut cut = {.per_bin = distinct <= CART_MAX_BINS ? 1 : n / (CART_MAX_BINS - 1) + 1};
+    if (cut.per_bin > 1) *merged = true;
     data->zero_code[f] = 0;
     bool zeros_done = zeros == 0;
     for (size_t i = 0; i < m;) {
@@ -102,9 +94,67 @@ static dial_status sparse_bin_feature(const dial_ctx *ctx, dial_cart_data *data,
         i = j;
     }
     if (!zeros_done) data->zero_code[f] = sparse_cut_run(&cut, 0, zeros);
-    *bins_used = cut.bin + 1;
+    *bins_used += cut.bin + 1;
     data->bin_start[f + 1] = *bins_used;
+}
+
+/* The bins' bounds, when some bin holds a run of values (a feature of
+ * more than 2^16 distinct values), once every feature is coded: a bin's
+ * lowest value is its run's first and its highest its last, as cutting
+ * the sorted values would have written. Otherwise every bin holds one
+ * value, one of the feature's entries (or the zeros), which
+ * dial_cart_sparse_bin_value finds when a split needs it: on text each
+ * entry has a value of its own, and an array of them would take 8 bytes
+ * an entry (twice that reserved at its bound before the cut), more than
+ * the rest of the binned data. col_row still holds each entry's index in
+ * the rows. */
+static dial_status sparse_bin_bounds(const dial_ctx *ctx, dial_cart_data *data, bool merged) {
+    if (!merged) return DIAL_OK;
+    const dial_csr *a = data->sparse;
+    size_t d = data->n_features, bins = data->bin_start[d];
+    data->bin_low = dial_malloc_array(ctx, bins ? bins : 1, sizeof *data->bin_low);
+    data->bin_high = dial_malloc_array(ctx, bins ? bins : 1, sizeof *data->bin_high);
+    if (!data->bin_low || !data->bin_high) return DIAL_ERR_NOMEM;
+    for (size_t b = 0; b < bins; b++) {
+        data->bin_low[b] = INFINITY;
+        data->bin_high[b] = -INFINITY;
+    }
+    for (size_t f = 0; f < d; f++) {
+        double *low = data->bin_low + data->bin_start[f],
+               *high = data->bin_high + data->bin_start[f];
+        size_t held = data->col_start[f + 1] - data->col_start[f];
+        if (held < data->n_rows) { /* the zeros' run */
+            low[data->zero_code[f]] = fmin(low[data->zero_code[f]], 0);
+            high[data->zero_code[f]] = fmax(high[data->zero_code[f]], 0);
+        }
+        for (size_t e = data->col_start[f]; e < data->col_start[f + 1]; e++) {
+            double v = a->value[data->col_row[e]];
+            uint16_t code = data->col_code[e];
+            if (v < low[code]) low[code] = v;
+            if (v > high[code]) high[code] = v;
+        }
+    }
     return DIAL_OK;
+}
+
+double dial_cart_sparse_bin_value(const dial_cart_data *data, size_t f, uint16_t code) {
+    size_t first = data->col_start[f], end = data->col_start[f + 1];
+    if (end - first < data->n_rows && code == data->zero_code[f]) return 0;
+    const dial_csr *a = data->sparse;
+    for (size_t e = first; e < end; e++) {
+        if (data->col_code[e] != code) continue;
+        /* the row's entry of feature f: its entries ascend by feature */
+        size_t lo = a->row_start[data->col_row[e]], hi = a->row_start[data->col_row[e] + 1];
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (a->col[mid] <= f)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        return a->value[lo];
+    }
+    return 0; /* not reached: a split's codes are held by the node's rows */
 }
 
 dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
@@ -143,15 +193,13 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
     if (out->n_classes) out->label = dial_malloc(ctx, n * sizeof *out->label);
     size_t *fill = dial_malloc(ctx, dd * sizeof *fill);
     sparse_entry *sorted = NULL;
-    size_t *start = out->col_start, held = 0, longest = 0, bins_bound = 0;
+    size_t *start = out->col_start, held = 0, longest = 0;
     if (out->column && out->block && out->bin_start && out->zero_code && start &&
         (!out->n_classes || out->label) && fill) {
         for (size_t e = 0; e < nnz; e++) start[a->col[e] + 1] += a->value[e] != 0;
         for (size_t f = 0; f < d; f++) {
             size_t m = start[f + 1];
             if (m > longest) longest = m;
-            /* a bin per distinct value and one for the zeros, at most 2^16 */
-            bins_bound += m + 1 < CART_MAX_BINS ? m + 1 : CART_MAX_BINS;
             start[f + 1] += start[f];
         }
         held = start[d];
@@ -160,11 +208,9 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
         out->entry_codes = dial_malloc(ctx, (nnz ? nnz : 1) * sizeof *out->entry_codes);
         sorted = dial_malloc(ctx, (longest ? longest : 1) * sizeof *sorted);
     }
-    size_t used = 0, capacity = 0;
-    /* the bins are reserved once at their bound: grown by doubling they
-     * would hold up to twice the entries' count in each of two arrays */
-    if (!sorted || !out->col_row || !out->col_code || !out->entry_codes ||
-        dial_cart_reserve_bins(ctx, out, bins_bound ? bins_bound : 1, &capacity) != DIAL_OK) {
+    size_t used = 0;
+    bool merged = false;
+    if (!sorted || !out->col_row || !out->col_code || !out->entry_codes) {
         status = DIAL_ERR_NOMEM;
         goto done;
     }
@@ -178,13 +224,16 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
      * binned (their values read from the rows, not copied), its row after */
     for (size_t e = 0; e < nnz; e++)
         if (a->value[e] != 0) out->col_row[fill[a->col[e]]++] = (uint32_t)e;
-    for (size_t f = 0; f < d && status == DIAL_OK; f++) {
+    for (size_t f = 0; f < d; f++) {
         size_t m = start[f + 1] - start[f];
         for (size_t j = 0; j < m; j++)
             sorted[j] = (sparse_entry){a->value[out->col_row[start[f] + j]], start[f] + j};
         qsort(sorted, m, sizeof *sorted, sparse_entry_compare);
-        status = sparse_bin_feature(ctx, out, f, sorted, m, n - m, &used, &capacity);
+        sparse_bin_feature(out, f, sorted, m, n - m, &used, &merged);
     }
+    free(sorted);
+    sorted = NULL;
+    status = sparse_bin_bounds(ctx, out, merged);
     /* the rows' entries take their codes from the columns, which hold each
      * feature's entries in row order; an explicit 0 codes as the zeros it
      * stands among */
@@ -200,14 +249,6 @@ dial_status dial_cart_data_prepare_sparse(dial_ctx *ctx, const char *family,
             out->entry_codes[e] = out->col_code[at];
             out->col_row[at] = (uint32_t)i;
         }
-    /* a bin per distinct value has one value: low and high can be one
-     * array (only a feature of more than 2^16 values merges them) */
-    bool one_value = status == DIAL_OK;
-    for (size_t b = 0; one_value && b < used; b++) one_value = out->bin_low[b] == out->bin_high[b];
-    if (one_value) {
-        free(out->bin_high);
-        out->bin_high = out->bin_low;
-    }
 done:
     free(fill);
     free(sorted);

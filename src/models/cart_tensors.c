@@ -39,6 +39,47 @@ static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learne
     return DIAL_OK;
 }
 
+/* The node arrays of a tree that become tensors, in the tensors' order. */
+typedef enum cart_field {
+    CART_FEATURE,
+    CART_THRESHOLD,
+    CART_LEFT,
+    CART_RIGHT,
+    CART_VALUE,
+    CART_N_SAMPLES,
+    CART_IMPURITY,
+    CART_FIELDS
+} cart_field;
+
+static const char *const cart_field_names[CART_FIELDS] = {
+    "feature", "threshold", "left", "right", "value", "n_samples", "impurity"};
+
+/* The array of field in tree. */
+static const void *cart_field_array(const dial_cart_tree *tree, cart_field field) {
+    switch (field) {
+    case CART_FEATURE: return tree->feature;
+    case CART_THRESHOLD: return tree->threshold;
+    case CART_LEFT: return tree->left;
+    case CART_RIGHT: return tree->right;
+    case CART_VALUE: return tree->value;
+    case CART_N_SAMPLES: return tree->n_samples;
+    default: return tree->impurity;
+    }
+}
+
+/* Frees the array of field in tree (copied into its tensor). */
+static void cart_field_release(dial_cart_tree *tree, cart_field field) {
+    switch (field) {
+    case CART_FEATURE: free(tree->feature), tree->feature = NULL; break;
+    case CART_THRESHOLD: free(tree->threshold), tree->threshold = NULL; break;
+    case CART_LEFT: free(tree->left), tree->left = NULL; break;
+    case CART_RIGHT: free(tree->right), tree->right = NULL; break;
+    case CART_VALUE: free(tree->value), tree->value = NULL; break;
+    case CART_N_SAMPLES: free(tree->n_samples), tree->n_samples = NULL; break;
+    default: free(tree->impurity), tree->impurity = NULL; break;
+    }
+}
+
 dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
                                   dial_cart_tree *trees, size_t n_trees, bool tree_offset,
                                   bool release) {
@@ -47,46 +88,40 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
     size_t n_nodes = 0, n_outputs = n_trees ? trees[0].n_outputs : 1;
     for (size_t t = 0; t < n_trees; t++) n_nodes += trees[t].n_nodes;
     size_t shape[2] = {n_nodes, n_outputs};
-    int64_t *feature, *left, *right, *n_samples, *offset = NULL;
-    double *threshold, *value, *impurity;
-    dial_status status;
-    if ((status = dial_tensors_add(ctx, learned, "feature", DIAL_I64, 1, shape,
-                                   (void **)&feature)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "threshold", DIAL_F64, 1, shape,
-                                   (void **)&threshold)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "left", DIAL_I64, 1, shape, (void **)&left)) !=
-            DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "right", DIAL_I64, 1, shape, (void **)&right)) !=
-            DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "value", DIAL_F64, 2, shape, (void **)&value)) !=
-            DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "n_samples", DIAL_I64, 1, shape,
-                                   (void **)&n_samples)) != DIAL_OK ||
-        (status = dial_tensors_add(ctx, learned, "impurity", DIAL_F64, 1, shape,
-                                   (void **)&impurity)) != DIAL_OK)
-        return status;
-    if (tree_offset) {
-        size_t offset_shape[1] = {n_trees + 1};
-        status = dial_tensors_add(ctx, learned, "tree_offset", DIAL_I64, 1, offset_shape,
-                                  (void **)&offset);
+    /* A tensor at a time, each tree's array freed once copied: the trees
+     * and the model are held together at most one array of them apart
+     * (a forest of a few hundred thousand nodes is tens of megabytes). */
+    for (cart_field field = 0; field < CART_FIELDS; field++) {
+        bool wide = field == CART_VALUE;
+        dial_dtype dtype = field == CART_THRESHOLD || field == CART_VALUE || field == CART_IMPURITY
+                               ? DIAL_F64
+                               : DIAL_I64;
+        unsigned char *out;
+        dial_status status = dial_tensors_add(ctx, learned, cart_field_names[field], dtype,
+                                              wide ? 2 : 1, shape, (void **)&out);
         if (status != DIAL_OK) return status;
+        size_t width = (wide ? n_outputs : 1) * 8, at = 0;
+        for (size_t t = 0; t < n_trees; t++) {
+            if (trees[t].n_nodes)
+                memcpy(out + at, cart_field_array(&trees[t], field), trees[t].n_nodes * width);
+            at += trees[t].n_nodes * width;
+            if (release) cart_field_release(&trees[t], field);
+        }
     }
-    size_t at = 0;
-    for (size_t t = 0; t < n_trees; t++) {
-        const dial_cart_tree *tree = &trees[t];
-        size_t m = tree->n_nodes;
-        if (offset) offset[t] = (int64_t)at;
-        memcpy(feature + at, tree->feature, m * sizeof *feature);
-        memcpy(threshold + at, tree->threshold, m * sizeof *threshold);
-        memcpy(left + at, tree->left, m * sizeof *left);
-        memcpy(right + at, tree->right, m * sizeof *right);
-        memcpy(n_samples + at, tree->n_samples, m * sizeof *n_samples);
-        memcpy(impurity + at, tree->impurity, m * sizeof *impurity);
-        memcpy(value + at * n_outputs, tree->value, m * n_outputs * sizeof *value);
-        at += m;
-        if (release) dial_cart_tree_free(&trees[t]);
+    if (tree_offset) {
+        size_t offset_shape[1] = {n_trees + 1}, at = 0;
+        int64_t *offset;
+        dial_status status = dial_tensors_add(ctx, learned, "tree_offset", DIAL_I64, 1,
+                                              offset_shape, (void **)&offset);
+        if (status != DIAL_OK) return status;
+        for (size_t t = 0; t < n_trees; t++) {
+            offset[t] = (int64_t)at;
+            at += trees[t].n_nodes;
+        }
+        offset[n_trees] = (int64_t)at;
     }
-    if (offset) offset[n_trees] = (int64_t)at;
+    if (release)
+        for (size_t t = 0; t < n_trees; t++) dial_cart_tree_free(&trees[t]);
     return cart_category_tensors_add(ctx, learned, data, trees, n_trees, n_nodes);
 }
 

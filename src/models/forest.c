@@ -506,6 +506,9 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
     free(b.in_bag);
     free(class_weight);
     dial_cart_data_free(&data);
+    /* the trees grew in the workers' arenas, and were freed as the tensors
+     * took them: give those pages back before the caller predicts */
+    dial_release_free_memory();
     return status;
 }
 

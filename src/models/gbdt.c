@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "models/family_tuning.h"
 #include "models/gbdt.h"
 #include "models/gbdt_bins.h"
@@ -442,6 +443,9 @@ static dial_status gbdt_fit_sparse(dial_ctx *ctx, const dial_gbdt_params *params
     if (status == DIAL_OK) status = dial_gbdt_add_tensors(ctx, &forest, &bins, units, learned);
     dial_gbdt_forest_free(&forest);
     dial_gbdt_bins_free(&bins);
+    /* the workers' histograms (features x bins each) were freed in their
+     * arenas: give those pages back before the caller predicts */
+    dial_release_free_memory();
     return status;
 }
 

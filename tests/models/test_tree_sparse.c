@@ -220,6 +220,75 @@ static void explicit_zeros_and_threads_give_the_dense_forest(void **state) {
     free(value);
 }
 
+/* A feature of more distinct values than 16-bit codes hold (80,000 rows):
+ * runs of values share a bin, and a bin's bounds (its lowest and highest
+ * value, read back from the entries once the feature is cut) give the
+ * thresholds the dense rows give, the zeros' run among the negatives and
+ * the positives. */
+static void a_feature_of_more_values_than_codes_gives_the_dense_tree(void **state) {
+    (void)state;
+    enum { N = 80000, D = 2 };
+    size_t *row_start = malloc((N + 1) * sizeof *row_start);
+    uint32_t *col = malloc(N * D * sizeof *col);
+    double *value = malloc(N * D * sizeof *value), *y = malloc(N * sizeof *y);
+    uint64_t rng = 99;
+    size_t nnz = 0;
+    row_start[0] = 0;
+    for (size_t i = 0; i < N; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        double v = (double)(rng >> 11) / 9007199254740992.0 * 4 - 1; /* [-1, 3) */
+        if (i % 7 != 0) { /* every seventh row holds 0 in feature 0 */
+            col[nnz] = 0;
+            value[nnz++] = v;
+        }
+        if (i % 3 == 0) {
+            col[nnz] = 1;
+            value[nnz++] = (double)(i % 5);
+        }
+        row_start[i + 1] = nnz;
+        y[i] = (i % 7 != 0 && v > 1.3) ^ (i % 11 == 0);
+    }
+    dial_csr a = {.n_rows = N, .n_cols = D, .row_start = row_start, .col = col, .value = value};
+    double *x = dense_rows(&a);
+    dial_fit_input in = {.sparse = &a,
+                         .n_rows = N,
+                         .n_features = D,
+                         .y = y,
+                         .task = DIAL_TASK_CLASSIFICATION,
+                         .n_classes = 2};
+    dial_fit_input dense = in;
+    dense.sparse = NULL;
+    dense.x = x;
+    const dial_model_family *tree = dial_model_family_find("tree");
+    dial_ctx *ctx = test_ctx();
+    dial_knobs knobs = test_knobs(ctx, tree, (const char *const[]){"max_depth=6", NULL});
+    dial_tensors from_sparse = {0}, from_dense = {0};
+    assert_dial_ok(ctx, tree->fit(ctx, &knobs, &in, &from_sparse));
+    assert_dial_ok(ctx, tree->fit(ctx, &knobs, &dense, &from_dense));
+    assert_int_equal(from_sparse.count, from_dense.count);
+    for (size_t t = 0; t < from_dense.count; t++) {
+        const dial_tensor *q = &from_dense.items[t];
+        const dial_tensor *p = dial_tensors_find(&from_sparse, q->name);
+        assert_non_null(p);
+        assert_int_equal(dial_tensor_size(p), dial_tensor_size(q));
+        assert_memory_equal(p->data, q->data, dial_tensor_size(q) * dial_dtype_size(q->dtype));
+    }
+    /* the root splits feature 0 near 1.3, between two bins' bounds */
+    const dial_tensor *threshold = dial_tensors_find(&from_sparse, "threshold");
+    const dial_tensor *feature = dial_tensors_find(&from_sparse, "feature");
+    assert_int_equal(((const int64_t *)feature->data)[0], 0);
+    assert_true(fabs(((const double *)threshold->data)[0] - 1.3) < 1e-3);
+    dial_tensors_clear(&from_sparse);
+    dial_tensors_clear(&from_dense);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+    free(x);
+    free(y);
+    free(row_start);
+    free(col);
+    free(value);
+}
+
 /* Fitted on a file's rows and read back from a model file, the model
  * predicts the held-out rows (every fifth) as before. */
 static void round_trip(const char *family_name, const char *const *settings) {
@@ -305,6 +374,7 @@ int main(void) {
         cmocka_unit_test(a_forest_on_sparse_rows_is_the_forest_on_dense_rows),
         cmocka_unit_test(every_criterion_and_weighting_on_sparse_rows_gives_the_dense_trees),
         cmocka_unit_test(explicit_zeros_and_threads_give_the_dense_forest),
+        cmocka_unit_test(a_feature_of_more_values_than_codes_gives_the_dense_tree),
         cmocka_unit_test(sparse_fits_round_trip_through_a_model_file),
         cmocka_unit_test(a_nan_entry_is_named),
     };
