@@ -166,9 +166,14 @@ dial_status dial_drift_compare(dial_ctx *ctx, const dial_model *model,
         dial_calloc(ctx, n_features ? n_features : 1, sizeof *results);
     double *values = dial_malloc_array(ctx, n ? n : 1, sizeof *values);
     dial_drift_columns columns = {0};
-    dial_status status = results && values
+    size_t *kept = dial_malloc_array(ctx, n_features ? n_features : 1, sizeof *kept);
+    dial_status status = results && values && kept
                              ? dial_drift_columns_open(ctx, rows, &columns)
                              : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory comparing the drift");
+    for (size_t i = 0; status == DIAL_OK && i < n_features; i++)
+        kept[i] = reference->features[i].feature;
+    if (status == DIAL_OK) status = dial_drift_columns_gather(ctx, &columns, kept, n_features);
+    free(kept);
     for (size_t i = 0; i < n_features && status == DIAL_OK; i++) {
         const dial_drift_column *stored = &reference->features[i];
         dial_drift_column_values(&columns, stored->feature, values);

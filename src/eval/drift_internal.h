@@ -13,27 +13,42 @@
 #define DIAL_DRIFT_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "dial/drift.h"
 
-/* The values of a view's features, one feature at a time. Sparse data is
- * transposed once (12 bytes a nonzero) so a feature costs its rows. */
+/* The values of a view's features, one feature at a time. Of sparse data,
+ * only the features that will be read are transposed (12 bytes a nonzero
+ * of theirs), so a feature costs its rows, and a reference that keeps a
+ * thousand features of a text's fifty thousand copies only theirs. */
 typedef struct dial_drift_columns {
     const dial_view *view;
-    /* sparse data: the view's entries by feature column (CSC): column c
-     * holds rows row[k] (positions in the view), value[k] for k in
-     * [start[c], start[c + 1]) */
+    /* sparse data: count[c], the view's nonzeros in column c; and the
+     * gathered columns' entries by column (CSC): column c holds rows row[k]
+     * (positions in the view), value[k] for k in [start[c], start[c + 1]),
+     * empty unless gathered[c] */
     size_t n_sparse_cols;
+    size_t *count;
     size_t *start;
-    size_t *row;
+    bool *gathered;
+    uint32_t *row;
     double *value;
 } dial_drift_columns;
 
+/* Opens a view's features; of sparse data, counts each column's
+ * nonzeros. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_drift_columns_open(dial_ctx *ctx, const dial_view *view, dial_drift_columns *out);
+/* Transposes the entries of features[0 .. n - 1] (sparse data; nothing
+ * to do for dense), the features dial_drift_column_values will be asked
+ * for. Errors: DIAL_ERR_NOMEM, DIAL_ERR_DATA for a view of 2^32 rows or
+ * more. */
+dial_status dial_drift_columns_gather(dial_ctx *ctx, dial_drift_columns *columns,
+                                      const size_t *features, size_t n);
 void dial_drift_columns_close(dial_drift_columns *columns);
 /* Feature j's value on each of the view's rows into values (view->n
  * entries; NaN when missing; a categorical value is its level index in
- * the data's own column). */
+ * the data's own column). A sparse feature not gathered reads as 0. */
 void dial_drift_column_values(const dial_drift_columns *columns, size_t j, double *values);
 /* The nonzero count of feature j (for choosing among many sparse ones). */
 size_t dial_drift_column_nonzeros(const dial_drift_columns *columns, size_t j);

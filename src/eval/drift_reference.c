@@ -186,6 +186,13 @@ static dial_status build_features(dial_ctx *ctx, const dial_model *model, const 
     if (!ranked || !values || !reference->features)
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the drift reference");
     if (status == DIAL_OK) status = rank_features(ctx, model, &columns, ranked, &by_importance);
+    /* Of sparse data, only the features it may keep are transposed. */
+    size_t *kept = status == DIAL_OK ? dial_malloc_array(ctx, most ? most : 1, sizeof *kept) : NULL;
+    if (status == DIAL_OK && !kept)
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory for the drift reference");
+    for (size_t k = 0; status == DIAL_OK && k < most; k++) kept[k] = ranked[k].feature;
+    if (status == DIAL_OK) status = dial_drift_columns_gather(ctx, &columns, kept, most);
+    free(kept);
     size_t bytes = 0;
     bool over_bytes = false;
     for (size_t k = 0; k < most && status == DIAL_OK; k++) {
