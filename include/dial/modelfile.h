@@ -40,6 +40,14 @@ extern "C" {
  * DIAL_ERR_DATA (a name that is not UTF-8; a model over the file's size
  * limits), DIAL_ERR_NOMEM. */
 DIAL_API dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path);
+/* Writes the model file to an open output (dial/core.h) piece by piece,
+ * never holding the whole file in memory (a forest's file is as large as
+ * its trees); the same bytes as dial_model_save_buffer. The caller commits
+ * the output (where write errors are reported) or aborts it. Errors:
+ * DIAL_ERR_DATA (as dial_model_save), DIAL_ERR_NOMEM; nothing is written
+ * then. */
+DIAL_API dial_status dial_model_save_output(dial_ctx *ctx, const dial_model *model,
+                                            dial_output *output);
 /* Reads a model file ("-" for standard input; at most 4 GiB). The fixed
  * prefix is read first, so an input that is not a model file is refused
  * after 25 bytes, and no more than 4 GiB + 1 bytes are ever read or held.

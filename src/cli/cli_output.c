@@ -100,17 +100,17 @@ void cli_output_abort(dial_output *output) {
 }
 
 dial_status cli_save_model(dial_ctx *ctx, const dial_model *model, const char *path) {
-    unsigned char *bytes;
-    size_t length;
-    dial_status status = dial_model_save_buffer(ctx, model, &bytes, &length);
     dial_output *output = NULL;
-    if (status == DIAL_OK) status = cli_output_open(ctx, path, &output);
-    if (status == DIAL_OK) {
-        dial_output_write(output, bytes, length);
-        status = cli_output_commit(ctx, output);
+    dial_status status = cli_output_open(ctx, path, &output);
+    if (status != DIAL_OK) return status;
+    /* Written as it is made: the whole file held beside the model doubled
+     * the peak memory of fitting a forest. */
+    status = dial_model_save_output(ctx, model, output);
+    if (status != DIAL_OK) {
+        cli_output_abort(output);
+        return status;
     }
-    free(bytes);
-    return status;
+    return cli_output_commit(ctx, output);
 }
 
 /* ---- an output must not be an input ---------------------------------------- */

@@ -16,4 +16,16 @@
 /* The CRC-64/XZ of length bytes. */
 uint64_t dial_modelfile_checksum(const unsigned char *bytes, size_t length);
 
+/* The same over bytes that come piece by piece (a file written as it is
+ * made): start, add each piece in order, end. Any cut gives the CRC of
+ * the whole. 16 KiB of tables: keep it off small stacks. */
+typedef struct dial_checksum {
+    uint64_t table[8][256];
+    uint64_t crc;
+} dial_checksum;
+
+void dial_checksum_start(dial_checksum *checksum);
+void dial_checksum_add(dial_checksum *checksum, const unsigned char *bytes, size_t length);
+uint64_t dial_checksum_end(const dial_checksum *checksum);
+
 #endif

@@ -25,13 +25,15 @@ static const char *error_text(int error, char *buf, size_t size) {
 }
 
 dial_status dial_model_save(dial_ctx *ctx, const dial_model *model, const char *path) {
-    unsigned char *bytes;
-    size_t length;
-    dial_status status = dial_model_save_buffer(ctx, model, &bytes, &length);
+    dial_output *output = NULL;
+    dial_status status = dial_output_open(ctx, path, &output);
     if (status != DIAL_OK) return status;
-    status = dial_output_write_all(ctx, path, bytes, length);
-    free(bytes);
-    return status;
+    status = dial_model_save_output(ctx, model, output);
+    if (status != DIAL_OK) {
+        dial_output_abort(output);
+        return status;
+    }
+    return dial_output_commit(ctx, output);
 }
 
 /* Reads until size bytes are in or the input ends; returns how many came,

@@ -371,76 +371,171 @@ static dial_status encode_header(dial_ctx *ctx, const dial_model *model, const u
     return status;
 }
 
-/* Element i of a tensor as its exact 64-bit pattern, written little-endian:
- * a double's bits are copied, never converted, so a loaded model predicts
- * bit for bit what the saved one did. */
-static void encode_tensor_data(const dial_tensor *t, unsigned char *out) {
-    size_t n = dial_tensor_size(t);
-    for (size_t i = 0; i < n; i++) {
+/* Elements from .. from + count - 1 of a tensor as their exact 64-bit
+ * patterns, written little-endian: a double's bits are copied, never
+ * converted, so a loaded model predicts bit for bit what the saved one
+ * did. */
+static void encode_tensor_range(const dial_tensor *t, size_t from, size_t count,
+                                unsigned char *out) {
+    for (size_t i = 0; i < count; i++) {
         uint64_t bits;
         if (t->dtype == DIAL_I64)
-            bits = (uint64_t)((const int64_t *)t->data)[i];
+            bits = (uint64_t)((const int64_t *)t->data)[from + i];
         else
-            memcpy(&bits, &((const double *)t->data)[i], sizeof bits);
+            memcpy(&bits, &((const double *)t->data)[from + i], sizeof bits);
         dial_modelfile_put_u64(out + 8 * i, bits);
     }
+}
+
+/* What a model's file is made of, before any of it is written: the
+ * header's text, where each tensor's data goes, and the sizes. */
+typedef struct file_plan {
+    uint64_t *offsets; /* per tensor, from the data's start */
+    char *header;
+    size_t header_length;
+    uint64_t data_start, data_bytes, total;
+} file_plan;
+
+static void plan_free(file_plan *plan) {
+    free(plan->offsets);
+    free(plan->header);
+}
+
+static dial_status plan_file(dial_ctx *ctx, const dial_model *model, file_plan *plan) {
+    *plan = (file_plan){0};
+    if (!model || !model->family)
+        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cannot save the model: it has not been fitted");
+    plan->offsets =
+        dial_calloc(ctx, model->tensors.count ? model->tensors.count : 1, sizeof *plan->offsets);
+    json_t *root = json_object();
+    dial_status status = plan->offsets && root
+                             ? DIAL_OK
+                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
+    if (status == DIAL_OK)
+        status = layout_tensors(ctx, &model->tensors, plan->offsets, &plan->data_bytes);
+    if (status == DIAL_OK)
+        status = encode_header(ctx, model, plan->offsets, plan->data_bytes, root);
+    if (status == DIAL_OK) {
+        plan->header = dial_modelfile_json_dumps(ctx, root);
+        if (!plan->header)
+            status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
+    }
+    json_decref(root);
+    plan->header_length = plan->header ? strlen(plan->header) : 0;
+    if (status == DIAL_OK && plan->header_length > DIAL_MODELFILE_MAX_HEADER)
+        status = dial_fail(ctx, DIAL_ERR_DATA,
+                           "cannot save the model: its JSON header would be %zu bytes, over the "
+                           "%" PRIu64 " MiB limit (a categorical feature with very many levels?)",
+                           plan->header_length, DIAL_MODELFILE_MAX_HEADER >> 20);
+    plan->data_start =
+        dial_modelfile_align(DIAL_MODELFILE_PREFIX_SIZE + (uint64_t)plan->header_length);
+    plan->total = plan->data_start + plan->data_bytes + DIAL_MODELFILE_CHECKSUM_SIZE;
+    if (status != DIAL_OK) plan_free(plan);
+    return status;
+}
+
+/* The fixed prefix: magic, version, flags, the header's length. */
+static void encode_prefix(const file_plan *plan, unsigned char *prefix) {
+    memset(prefix, 0, DIAL_MODELFILE_PREFIX_SIZE);
+    memcpy(prefix, DIAL_MODELFILE_MAGIC, DIAL_MODELFILE_MAGIC_SIZE);
+    dial_modelfile_put_u32(prefix + DIAL_MODELFILE_VERSION_OFFSET, DIAL_MODELFILE_VERSION);
+    dial_modelfile_put_u32(prefix + DIAL_MODELFILE_FLAGS_OFFSET, 0);
+    dial_modelfile_put_u64(prefix + DIAL_MODELFILE_HEADER_LENGTH_OFFSET, plan->header_length);
 }
 
 dial_status dial_model_save_buffer(dial_ctx *ctx, const dial_model *model, unsigned char **bytes,
                                    size_t *length) {
     *bytes = NULL;
     *length = 0;
-    if (!model || !model->family)
-        return dial_fail(ctx, DIAL_ERR_ARGUMENT, "cannot save the model: it has not been fitted");
-    uint64_t *offsets =
-        dial_calloc(ctx, model->tensors.count ? model->tensors.count : 1, sizeof *offsets);
-    json_t *root = json_object();
-    char *header = NULL;
-    uint64_t data_bytes = 0;
-    dial_status status = offsets && root
-                             ? DIAL_OK
-                             : dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
-    if (status == DIAL_OK) status = layout_tensors(ctx, &model->tensors, offsets, &data_bytes);
-    if (status == DIAL_OK) status = encode_header(ctx, model, offsets, data_bytes, root);
-    if (status == DIAL_OK) {
-        header = dial_modelfile_json_dumps(ctx, root);
-        if (!header) status = dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
+    file_plan plan;
+    dial_status status = plan_file(ctx, model, &plan);
+    if (status != DIAL_OK) return status;
+    if (plan.total > SIZE_MAX) {
+        plan_free(&plan);
+        return dial_fail(ctx, DIAL_ERR_DATA,
+                         "cannot save the model: %" PRIu64 " bytes do not fit in memory",
+                         plan.total);
     }
-    size_t header_length = header ? strlen(header) : 0;
-    if (status == DIAL_OK && header_length > DIAL_MODELFILE_MAX_HEADER)
-        status = dial_fail(ctx, DIAL_ERR_DATA,
-                           "cannot save the model: its JSON header would be %zu bytes, over the "
-                           "%" PRIu64 " MiB limit (a categorical feature with very many levels?)",
-                           header_length, DIAL_MODELFILE_MAX_HEADER >> 20);
-    uint64_t data_start =
-        dial_modelfile_align(DIAL_MODELFILE_PREFIX_SIZE + (uint64_t)header_length);
-    uint64_t total = data_start + data_bytes + DIAL_MODELFILE_CHECKSUM_SIZE;
-    if (status == DIAL_OK && total > SIZE_MAX)
-        status = dial_fail(ctx, DIAL_ERR_DATA,
-                           "cannot save the model: %" PRIu64 " bytes do not fit in memory", total);
-    unsigned char *file = NULL;
-    if (status == DIAL_OK) {
-        /* calloc: the padding between the parts must be zeros. */
-        file = dial_calloc(ctx, (size_t)total, 1);
-        if (!file)
-            status = dial_fail(ctx, DIAL_ERR_NOMEM,
-                               "out of memory saving the model (%" PRIu64 " bytes)", total);
+    /* calloc: the padding between the parts must be zeros. */
+    unsigned char *file = dial_calloc(ctx, (size_t)plan.total, 1);
+    if (!file) {
+        plan_free(&plan);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model (%" PRIu64 " bytes)",
+                         plan.total);
     }
-    if (status == DIAL_OK) {
-        memcpy(file, DIAL_MODELFILE_MAGIC, DIAL_MODELFILE_MAGIC_SIZE);
-        dial_modelfile_put_u32(file + DIAL_MODELFILE_VERSION_OFFSET, DIAL_MODELFILE_VERSION);
-        dial_modelfile_put_u32(file + DIAL_MODELFILE_FLAGS_OFFSET, 0);
-        dial_modelfile_put_u64(file + DIAL_MODELFILE_HEADER_LENGTH_OFFSET, header_length);
-        memcpy(file + DIAL_MODELFILE_PREFIX_SIZE, header, header_length);
-        for (size_t i = 0; i < model->tensors.count; i++)
-            encode_tensor_data(&model->tensors.items[i], file + data_start + offsets[i]);
-        size_t body = (size_t)(total - DIAL_MODELFILE_CHECKSUM_SIZE);
-        dial_modelfile_put_u64(file + body, dial_modelfile_checksum(file, body));
-        *bytes = file;
-        *length = (size_t)total;
+    encode_prefix(&plan, file);
+    memcpy(file + DIAL_MODELFILE_PREFIX_SIZE, plan.header, plan.header_length);
+    for (size_t i = 0; i < model->tensors.count; i++) {
+        const dial_tensor *t = &model->tensors.items[i];
+        encode_tensor_range(t, 0, dial_tensor_size(t), file + plan.data_start + plan.offsets[i]);
     }
-    free(header);
-    json_decref(root);
-    free(offsets);
-    return status;
+    size_t body = (size_t)(plan.total - DIAL_MODELFILE_CHECKSUM_SIZE);
+    dial_modelfile_put_u64(file + body, dial_modelfile_checksum(file, body));
+    *bytes = file;
+    *length = (size_t)plan.total;
+    plan_free(&plan);
+    return DIAL_OK;
+}
+
+/* Elements a piece of a tensor's data holds when the file is written piece
+ * by piece (64 KiB). */
+#define SAVE_PIECE_ELEMENTS 8192
+
+/* Writes a file piece by piece, summing its checksum on the way. */
+typedef struct file_writer {
+    dial_output *output;
+    dial_checksum checksum;
+    uint64_t at; /* bytes written */
+    unsigned char piece[SAVE_PIECE_ELEMENTS * 8];
+} file_writer;
+
+static void writer_put(file_writer *w, const unsigned char *bytes, size_t length) {
+    dial_checksum_add(&w->checksum, bytes, length);
+    dial_output_write(w->output, bytes, length);
+    w->at += length;
+}
+
+/* Zeros up to offset `to` of the file. */
+static void writer_pad(file_writer *w, uint64_t to) {
+    memset(w->piece, 0, sizeof w->piece);
+    while (w->at < to) {
+        uint64_t gap = to - w->at;
+        writer_put(w, w->piece, gap < sizeof w->piece ? (size_t)gap : sizeof w->piece);
+    }
+}
+
+dial_status dial_model_save_output(dial_ctx *ctx, const dial_model *model, dial_output *output) {
+    file_plan plan;
+    dial_status status = plan_file(ctx, model, &plan);
+    if (status != DIAL_OK) return status;
+    /* Never the whole file in memory: a forest's file is as large as its
+     * trees, and held beside them it doubled the peak of `dial fit`. */
+    file_writer *w = dial_malloc(ctx, sizeof *w);
+    if (!w) {
+        plan_free(&plan);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory saving the model");
+    }
+    w->output = output;
+    w->at = 0;
+    dial_checksum_start(&w->checksum);
+    encode_prefix(&plan, w->piece);
+    writer_put(w, w->piece, DIAL_MODELFILE_PREFIX_SIZE);
+    writer_put(w, (const unsigned char *)plan.header, plan.header_length);
+    for (size_t i = 0; i < model->tensors.count; i++) {
+        const dial_tensor *t = &model->tensors.items[i];
+        writer_pad(w, plan.data_start + plan.offsets[i]);
+        size_t n = dial_tensor_size(t);
+        for (size_t from = 0; from < n; from += SAVE_PIECE_ELEMENTS) {
+            size_t count = n - from < SAVE_PIECE_ELEMENTS ? n - from : SAVE_PIECE_ELEMENTS;
+            encode_tensor_range(t, from, count, w->piece);
+            writer_put(w, w->piece, count * 8);
+        }
+    }
+    writer_pad(w, plan.data_start + plan.data_bytes);
+    unsigned char sum[DIAL_MODELFILE_CHECKSUM_SIZE];
+    dial_modelfile_put_u64(sum, dial_checksum_end(&w->checksum));
+    dial_output_write(output, sum, sizeof sum);
+    free(w);
+    plan_free(&plan);
+    return DIAL_OK;
 }

@@ -674,6 +674,31 @@ static void test_save_replaces_the_file_and_leaves_no_temporary(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* dial_model_save writes the file piece by piece (64 KiB of a tensor's
+ * data at a time, the checksum summed on the way): a knn on digits keeps
+ * 1797 x 64 values, fourteen pieces and a short one, and the file is the
+ * very bytes dial_model_save_buffer makes whole. */
+static void test_a_file_written_piece_by_piece_is_the_buffer_s_bytes(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    static const char *const settings[] = {"k=3", NULL};
+    dial_model *model = fit(ctx, "knn", "data/digits.csv", "digit", settings);
+    char *path = test_write_temp("", 0, ".dial");
+    assert_dial_ok(ctx, dial_model_save(ctx, model, path));
+    model_bytes expected = save(ctx, model);
+    assert_true(expected.length > 1797 * 64 * 8);
+    size_t length;
+    char *written = test_read_file(path, &length);
+    assert_int_equal(length, expected.length);
+    assert_memory_equal(written, expected.bytes, length);
+    free(written);
+    free(expected.bytes);
+    unlink(path);
+    free(path);
+    dial_model_free(model);
+    dial_ctx_free(ctx);
+}
+
 static void test_save_into_a_missing_directory_is_an_io_error(void **state) {
     (void)state;
     dial_ctx *ctx = test_ctx();
@@ -1196,6 +1221,7 @@ int main(void) {
         cmocka_unit_test(test_a_bad_list_knob_in_the_header_is_named),
         cmocka_unit_test(test_the_layout_is_little_endian_and_aligned),
         cmocka_unit_test(test_save_replaces_the_file_and_leaves_no_temporary),
+        cmocka_unit_test(test_a_file_written_piece_by_piece_is_the_buffer_s_bytes),
         cmocka_unit_test(test_save_into_a_missing_directory_is_an_io_error),
         cmocka_unit_test(test_loading_a_missing_file_is_an_io_error),
         cmocka_unit_test(test_save_to_dash_writes_standard_output),
