@@ -106,9 +106,12 @@ static void assert_values(const fold_run *got, const double *pinned) {
 
 static void logistic_reads_text_folds_in_place(void **state) {
     (void)state;
-    static const double pinned[POINTS] = {0.8879999999999999,  0.89400000000000013,
-                                          0.87799999999999989, 0.8620000000000001,
-                                          0.88200000000000001, 0.88800000000000012};
+    /* Re-pinned when logistic's five problems came to be swept together
+     * in one order (logistic_dual.c): the same values with the folds
+     * copied (the tuner run with logistic's prepare_fold_rows unset). */
+    static const double pinned[POINTS] = {0.8879999999999999,  0.89600000000000013,
+                                          0.88000000000000012, 0.8620000000000001,
+                                          0.88600000000000012, 0.88800000000000012};
     fold_run got = run("logistic", "data/text_small.libsvm", NULL, 2);
     assert_values(&got, pinned);
     assert_int_equal(got.viewed, FOLDS);
