@@ -60,6 +60,19 @@ static model_bytes save(dial_ctx *ctx, const dial_model *model) {
     return file;
 }
 
+/* The file at path holds exactly the bytes dial_model_save_buffer makes of
+ * model. */
+static void assert_file_is_the_saved_model(dial_ctx *ctx, const dial_model *model,
+                                           const char *path) {
+    model_bytes expected = save(ctx, model);
+    size_t length;
+    char *written = test_read_file(path, &length);
+    assert_int_equal(length, expected.length);
+    assert_memory_equal(written, expected.bytes, length);
+    free(written);
+    free(expected.bytes);
+}
+
 static model_bytes saved_iris_knn(dial_ctx *ctx) {
     dial_model *model = fit_iris_knn(ctx);
     model_bytes file = save(ctx, model);
@@ -661,13 +674,7 @@ static void test_save_replaces_the_file_and_leaves_no_temporary(void **state) {
         }
     closedir(dir);
     assert_int_equal(files, 1);
-    model_bytes expected = save(ctx, model);
-    size_t length;
-    char *written = test_read_file(path, &length);
-    assert_int_equal(length, expected.length);
-    assert_memory_equal(written, expected.bytes, length);
-    free(written);
-    free(expected.bytes);
+    assert_file_is_the_saved_model(ctx, model, path);
     unlink(path);
     rmdir(directory);
     dial_model_free(model);
@@ -685,14 +692,10 @@ static void test_a_file_written_piece_by_piece_is_the_buffer_s_bytes(void **stat
     dial_model *model = fit(ctx, "knn", "data/digits.csv", "digit", settings);
     char *path = test_write_temp("", 0, ".dial");
     assert_dial_ok(ctx, dial_model_save(ctx, model, path));
-    model_bytes expected = save(ctx, model);
-    assert_true(expected.length > 1797 * 64 * 8);
-    size_t length;
-    char *written = test_read_file(path, &length);
-    assert_int_equal(length, expected.length);
-    assert_memory_equal(written, expected.bytes, length);
-    free(written);
-    free(expected.bytes);
+    model_bytes whole = save(ctx, model);
+    assert_true(whole.length > 1797 * 64 * 8);
+    free(whole.bytes);
+    assert_file_is_the_saved_model(ctx, model, path);
     unlink(path);
     free(path);
     dial_model_free(model);
@@ -738,13 +741,7 @@ static void test_save_to_dash_writes_standard_output(void **state) {
     close(saved_stdout);
     fclose(out);
     assert_dial_ok(ctx, status);
-    model_bytes expected = save(ctx, model);
-    size_t length;
-    char *written = test_read_file(path, &length);
-    assert_int_equal(length, expected.length);
-    assert_memory_equal(written, expected.bytes, length);
-    free(written);
-    free(expected.bytes);
+    assert_file_is_the_saved_model(ctx, model, path);
     unlink(path);
     free(path);
     dial_model_free(model);
