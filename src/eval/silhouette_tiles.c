@@ -102,7 +102,6 @@ typedef struct tiles_job {
     block_clusters blocks;
     size_t nb;
     const double *tiles;   /* the memo's, or NULL: computed on the fly */
-    double *out_tiles;     /* building: where every tile goes */
     double *partials;      /* read once: the stored partials (stored_partial), or NULL */
     size_t *stored_before; /* nb + 1: the clusters of earlier blocks, summed over blocks */
     double *later;         /* read once: m x k, each row's later half */
@@ -115,13 +114,6 @@ void dial_silhouette_tile_compute(const silhouette_points *points, size_t item, 
     size_t nb = dial_silhouette_blocks(points->m), bi = 0, left = item;
     while (left >= nb - bi) left -= nb - bi++;
     compute_tile(points, bi, bi + left, tiles + item * TILE * TILE);
-}
-
-/* Building: tile number `item` of the packed upper triangle. */
-static void build_item(void *arg, size_t item, int worker) {
-    (void)worker;
-    const tiles_job *job = arg;
-    dial_silhouette_tile_compute(job->points, item, job->out_tiles);
 }
 
 /* What a row sums, per cluster, is defined block by block: the distances
@@ -341,17 +333,6 @@ static void partials_score_item(void *arg, size_t item, int worker) {
 static int team_threads(const dial_ctx *ctx, const silhouette_points *p) {
     int threads = dial_ctx_threads(ctx);
     return p->m * p->m * p->d < 1000000 || threads < 1 ? 1 : threads;
-}
-
-dial_status dial_silhouette_tiles_build(dial_ctx *ctx, const silhouette_points *points,
-                                        double *tiles) {
-    dial_team *team = NULL;
-    dial_status status = dial_team_start(ctx, team_threads(ctx, points), &team);
-    if (status != DIAL_OK) return status;
-    tiles_job job = {.points = points, .nb = dial_silhouette_blocks(points->m), .out_tiles = tiles};
-    dial_team_run(team, build_item, &job, dial_silhouette_tile_count(points->m));
-    dial_team_stop(team);
-    return DIAL_OK;
 }
 
 /* Each block's clusters. Errors: DIAL_ERR_NOMEM. */

@@ -49,14 +49,8 @@ size_t dial_silhouette_tile_count(size_t m);
  * reads only the points' x and norms. */
 void dial_silhouette_tile_compute(const silhouette_points *points, size_t item, double *tiles);
 
-/* Computes every tile into tiles (dial_silhouette_tile_count(m) x
- * SILHOUETTE_TILE^2 doubles) on the context's threads. Errors:
- * DIAL_ERR_NOMEM. */
-dial_status dial_silhouette_tiles_build(dial_ctx *ctx, const silhouette_points *points,
-                                        double *tiles);
-
 /* s(i) of every row into s (m, sample order), reading the distances from
- * tiles when given (dial_silhouette_tiles_build's), else computing each
+ * tiles when given (every tile, from dial_silhouette_tile_compute), else computing each
  * tile where it is needed: each tile once when read_once (keeping partial
  * sums of every pair of blocks, when they fit 128 MiB), else twice. The
  * same figures every way. Errors: DIAL_ERR_NOMEM. */
