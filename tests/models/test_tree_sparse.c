@@ -22,6 +22,15 @@ static double *dense_rows(const dial_csr *a) {
     return x;
 }
 
+/* The same fit input with its rows dense: x owned by the caller (free
+ * dense.x), sparse NULL. */
+static dial_fit_input dense_twin(const dial_fit_input *in) {
+    dial_fit_input dense = *in;
+    dense.sparse = NULL;
+    dense.x = dense_rows(in->sparse);
+    return dense;
+}
+
 static const char *const cart_tensors[] = {"tree_offset", "feature",   "threshold",
                                            "left",        "right",     "value",
                                            "impurity",    "n_samples", "oob_score"};
@@ -40,16 +49,13 @@ static void sparse_fit_matches(const char *family_name, const char *path,
     assert_true(family->sparse_input);
     dial_knobs knobs = test_knobs(ctx, family, settings);
     size_t n = a->n_rows, d = a->n_cols, k = regression ? 1 : data->n_classes;
-    double *x = dense_rows(a);
     dial_fit_input in = {.sparse = a,
                          .n_rows = n,
                          .n_features = d,
                          .y = data->y,
                          .task = regression ? DIAL_TASK_REGRESSION : DIAL_TASK_CLASSIFICATION,
                          .n_classes = regression ? 0 : k};
-    dial_fit_input dense = in;
-    dense.sparse = NULL;
-    dense.x = x;
+    dial_fit_input dense = dense_twin(&in);
     dial_tensors from_sparse = {0}, from_dense = {0};
     assert_dial_ok(ctx, family->fit(ctx, &knobs, &in, &from_sparse));
     assert_dial_ok(ctx, family->fit(ctx, &knobs, &dense, &from_dense));
@@ -83,7 +89,7 @@ static void sparse_fit_matches(const char *family_name, const char *path,
     free(v_dense);
     free(p_sparse);
     free(p_dense);
-    free(x);
+    free((double *)dense.x);
     dial_tensors_clear(&from_sparse);
     dial_tensors_clear(&from_dense);
     dial_knobs_free(&knobs);
@@ -168,16 +174,13 @@ static void explicit_zeros_and_threads_give_the_dense_forest(void **state) {
         y[i] = score > 1 ? 2 : score > -1 ? 1 : 0;
     }
     dial_csr a = {.n_rows = N, .n_cols = D, .row_start = row_start, .col = col, .value = value};
-    double *x = dense_rows(&a);
     dial_fit_input in = {.sparse = &a,
                          .n_rows = N,
                          .n_features = D,
                          .y = y,
                          .task = DIAL_TASK_CLASSIFICATION,
                          .n_classes = 3};
-    dial_fit_input dense = in;
-    dense.sparse = NULL;
-    dense.x = x;
+    dial_fit_input dense = dense_twin(&in);
     const dial_model_family *forest = dial_model_family_find("forest");
     const char *const settings[][3] = {{"n_estimators=8", NULL},
                                        {"n_estimators=8", "min_samples_leaf=3", NULL},
@@ -214,7 +217,7 @@ static void explicit_zeros_and_threads_give_the_dense_forest(void **state) {
         dial_knobs_free(&knobs);
         dial_ctx_free(ctx);
     }
-    free(x);
+    free((double *)dense.x);
     free(row_start);
     free(col);
     free(value);
@@ -249,16 +252,13 @@ static void a_feature_of_more_values_than_codes_gives_the_dense_tree(void **stat
         y[i] = (i % 7 != 0 && v > 1.3) ^ (i % 11 == 0);
     }
     dial_csr a = {.n_rows = N, .n_cols = D, .row_start = row_start, .col = col, .value = value};
-    double *x = dense_rows(&a);
     dial_fit_input in = {.sparse = &a,
                          .n_rows = N,
                          .n_features = D,
                          .y = y,
                          .task = DIAL_TASK_CLASSIFICATION,
                          .n_classes = 2};
-    dial_fit_input dense = in;
-    dense.sparse = NULL;
-    dense.x = x;
+    dial_fit_input dense = dense_twin(&in);
     const dial_model_family *tree = dial_model_family_find("tree");
     dial_ctx *ctx = test_ctx();
     dial_knobs knobs = test_knobs(ctx, tree, (const char *const[]){"max_depth=6", NULL});
@@ -282,7 +282,7 @@ static void a_feature_of_more_values_than_codes_gives_the_dense_tree(void **stat
     dial_tensors_clear(&from_dense);
     dial_knobs_free(&knobs);
     dial_ctx_free(ctx);
-    free(x);
+    free((double *)dense.x);
     free(y);
     free(row_start);
     free(col);
