@@ -18,6 +18,16 @@
  * to more EI per second while staying within the margin. The margin keeps
  * the model's first choice whenever it is clearly better: a cheaper point
  * never wins on cost alone.
+ *
+ * Prepared reuse needs no timings: a trial whose outer knobs (those a fold
+ * prepares once: svm's gamma and its kernel) take the values of a recent
+ * trial finds its folds prepared, and costs a fraction of one that must
+ * prepare anew. So besides the point of most log EI, the search looks for
+ * the best point at each recent trial's outer values (the other knobs
+ * free) and takes it when its log EI is within DIAL_GP_REUSE_LOG_MARGIN.
+ * Near the optimum this lets a study try several C for one gamma at the
+ * price of one new kernel, which is where a blind search of both knobs
+ * spends most of its time.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +43,10 @@
 #define CLIMB_EVALUATIONS 400
 #define CLIMB_FIRST_STEP 0.1
 #define CLIMB_LAST_STEP 1e-4
+/* Starts per prepared point; the reuse search draws from its own stream,
+ * so the search of most log EI is the same with or without it. */
+#define REUSE_STARTS 300
+#define REUSE_STREAM UINT64_C(0x00000000005e05e0)
 
 /* A coordinate as the model sees a value the knob can take. */
 static double snap(const dial_param *param, double u) {
@@ -67,6 +81,7 @@ static double per_second(const dial_gp_search *search, double log_ei, const doub
 typedef struct climb_goal {
     bool cost_aware;
     double threshold;
+    const bool *fixed; /* d: dimensions the climb must not move (NULL: none) */
 } climb_goal;
 
 static double rate(const dial_gp_search *search, const climb_goal *goal, const double *u,
@@ -90,6 +105,7 @@ static double climb(const dial_gp_search *search, const climb_goal *goal, double
     while (step >= CLIMB_LAST_STEP && evaluations < CLIMB_EVALUATIONS) {
         bool improved = false;
         for (size_t j = 0; j < d; j++) {
+            if (goal->fixed && goal->fixed[j]) continue;
             const dial_param *param = search->params[j];
             size_t choices = choices_of(param);
             size_t tries = choices ? choices : 2;
@@ -133,6 +149,31 @@ static void draw_start(const dial_gp_search *search, dial_rng *rng, bool near, d
     }
 }
 
+/* The point of most log EI among those at a prepared point's outer
+ * values, into u (its log EI returned): starts drawn as the main search
+ * draws them with the outer coordinates then set, and a climb of the best
+ * start along the free dimensions. point and trial have d entries. */
+static double best_reusing(const dial_gp_search *search, dial_rng *rng, double *u, double *point,
+                           double *trial, double *scratch) {
+    size_t d = search->gp->d;
+    const climb_goal free_only = {false, -INFINITY, search->outer};
+    double best = -INFINITY;
+    for (size_t p = 0; p < search->n_prepared; p++) {
+        const double *prepared = search->prepared + p * d;
+        double start_value = -INFINITY;
+        for (size_t i = 0; i < REUSE_STARTS; i++) {
+            draw_start(search, rng, i >= REUSE_STARTS / 2, trial);
+            for (size_t j = 0; j < d; j++)
+                if (search->outer[j]) trial[j] = prepared[j];
+            double value = score(search, trial, scratch);
+            if (value > start_value) start_value = value, memcpy(point, trial, d * sizeof *point);
+        }
+        double value = climb(search, &free_only, point, start_value, trial, scratch);
+        if (value > best) best = value, memcpy(u, point, d * sizeof *u);
+    }
+    return best;
+}
+
 dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, uint64_t seed,
                                  uint64_t stream, double *u) {
     size_t d = search->gp->d, n = search->gp->n;
@@ -140,13 +181,13 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
     size_t pool = starts + CLIMBS;
     double *points = dial_malloc_array(ctx, pool * d + 1, sizeof *points);
     double *values = dial_malloc_array(ctx, pool, sizeof *values);
-    double *scratch = dial_malloc_array(ctx, n + d + 1, sizeof *scratch);
+    double *scratch = dial_malloc_array(ctx, n + 2 * d + 1, sizeof *scratch);
     size_t *order = dial_malloc_array(ctx, pool, sizeof *order);
     if (!points || !values || !scratch || !order) {
         free(points), free(values), free(scratch), free(order);
         return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory choosing the gp sampler's point");
     }
-    double *trial = scratch + n;
+    double *trial = scratch + n; /* d entries, then d more for the reuse search */
     dial_rng rng = dial_rng_stream(seed, stream);
     for (size_t i = 0; i < starts; i++) {
         draw_start(search, &rng, i >= UNIFORM_STARTS, points + i * d);
@@ -163,7 +204,7 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
         }
         order[climbs] = pick;
     }
-    const climb_goal most_ei = {false, -INFINITY};
+    const climb_goal most_ei = {false, -INFINITY, NULL};
     for (size_t c = 0; c < climbs; c++) {
         double *top = points + (starts + c) * d;
         memcpy(top, points + order[c] * d, d * sizeof *top);
@@ -172,6 +213,14 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
     size_t total = starts + climbs, chosen = 0;
     for (size_t i = 1; i < total; i++)
         if (values[i] > values[chosen]) chosen = i;
+    if (search->n_prepared) {
+        dial_rng reuse_rng = dial_rng_stream(seed, stream ^ REUSE_STREAM);
+        double value = best_reusing(search, &reuse_rng, u, trial + d, trial, scratch);
+        if (value >= values[chosen] - DIAL_GP_REUSE_LOG_MARGIN) {
+            free(points), free(values), free(scratch), free(order);
+            return DIAL_OK;
+        }
+    }
     double threshold = values[chosen] - DIAL_GP_TIE_LOG_MARGIN;
     if (search->cost) {
         double best_rate = -INFINITY;
@@ -185,7 +234,7 @@ dial_status dial_gp_search_point(dial_ctx *ctx, const dial_gp_search *search, ui
     }
     memcpy(u, points + chosen * d, d * sizeof *u);
     if (search->cost) {
-        const climb_goal cheaper = {true, threshold};
+        const climb_goal cheaper = {true, threshold, NULL};
         climb(search, &cheaper, u, per_second(search, values[chosen], u), trial, scratch);
     }
     free(points), free(values), free(scratch), free(order);

@@ -49,6 +49,10 @@
 #define GP_FIT_RESTARTS 2
 /* The best trials the acquisition search starts near. */
 #define GP_INCUMBENTS 5
+/* The recent trials whose outer values count as prepared: the objective
+ * keeps the last few entries of each fold (OBJECTIVE_PREPARED_PER_FOLD,
+ * 4), and with several jobs the latest trials may all still be running. */
+#define GP_PREPARED_RECENT 3
 
 typedef struct gp_state {
     dial_sampler *tpe; /* proposes past DIAL_GP_MAX_TRIALS */
@@ -116,11 +120,16 @@ typedef struct gp_inputs {
     double *y;                 /* n_all: standardised losses, liars last */
     double *seconds;           /* n_fit: cost of COMPLETE rows, NaN for the others */
     bool *complete;            /* n_fit */
+    bool *outer;               /* d: values prepared once for the trials sharing them */
+    size_t n_prepared;         /* rows of prepared */
+    double *prepared;          /* GP_PREPARED_RECENT * d: recent trials' points */
+    const double *prepared_values[GP_PREPARED_RECENT]; /* their knobs, as the trials ran */
 } gp_inputs;
 
 static void inputs_free(gp_inputs *in) {
     free(in->dims), free(in->params), free(in->categorical), free(in->n_choices);
     free(in->x), free(in->y), free(in->seconds), free(in->complete);
+    free(in->outer), free(in->prepared);
 }
 
 /* Whether a trial's point is known: a trial that has not been given its
@@ -218,6 +227,44 @@ static dial_status build_inputs(dial_ctx *ctx, const dial_sampler *sampler,
     return DIAL_OK;
 }
 
+/* Prepared reuse (gp_acquisition.c): which modelled knobs are outer (the
+ * objective's order hints), and the points of the latest trials with
+ * distinct outer values, newest first. Left empty unless some knob is
+ * outer and some other is free to vary at a prepared value. */
+static dial_status find_prepared(dial_ctx *ctx, const dial_sampler *sampler,
+                                 const dial_sampler_history *history, gp_inputs *in) {
+    size_t d = in->d, n_outer = 0;
+    in->n_prepared = 0;
+    if (!sampler->roles) return DIAL_OK;
+    in->outer = dial_calloc(ctx, d + 1, sizeof *in->outer);
+    in->prepared = dial_malloc_array(ctx, GP_PREPARED_RECENT * d + 1, sizeof *in->prepared);
+    if (!in->outer || !in->prepared)
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory reading the gp sampler's history");
+    for (size_t j = 0; j < d; j++) {
+        in->outer[j] = sampler->roles[in->dims[j]] == DIAL_ORDER_OUTER;
+        n_outer += in->outer[j];
+    }
+    if (n_outer == 0 || n_outer == d) return DIAL_OK;
+    /* the history is in trial order, the latest last; a warm start's
+     * trials (numbered below 0, first) were prepared by another run */
+    for (size_t i = history->n; i-- > 0 && in->n_prepared < GP_PREPARED_RECENT;) {
+        const dial_sampler_observation *o = &history->trials[i];
+        if (o->number < 0) break;
+        if (!point_known(&sampler->space, o->x)) continue;
+        double *row = in->prepared + in->n_prepared * d;
+        encode(in, o->x, row);
+        bool seen = false;
+        for (size_t p = 0; p < in->n_prepared && !seen; p++) {
+            bool same = true;
+            for (size_t j = 0; j < d; j++)
+                same = same && (!in->outer[j] || in->prepared[p * d + j] == row[j]);
+            seen = same;
+        }
+        if (!seen) in->prepared_values[in->n_prepared++] = o->x;
+    }
+    return DIAL_OK;
+}
+
 /* The rows of the best complete trials, best first, into incumbents;
  * returns how many. */
 static size_t pick_incumbents(const gp_inputs *in, double *incumbents) {
@@ -271,7 +318,10 @@ static dial_status gp_propose_model(dial_ctx *ctx, const dial_sampler *sampler, 
                              .cost = cost_usable ? &cost : NULL,
                              .params = in->params,
                              .incumbents = incumbents,
-                             .n_incumbents = pick_incumbents(in, incumbents)};
+                             .n_incumbents = pick_incumbents(in, incumbents),
+                             .outer = in->outer,
+                             .prepared = in->prepared,
+                             .n_prepared = in->n_prepared};
     status =
         dial_gp_search_point(ctx, &search, sampler->seed, GP_SEARCH_STREAM + (uint64_t)number, u);
     if (status != DIAL_OK) goto done;
@@ -281,6 +331,18 @@ static dial_status gp_propose_model(dial_ctx *ctx, const dial_sampler *sampler, 
         const dial_param *param = in->params[j];
         point[in->dims[j]] =
             in->categorical[j] ? param->low + u[j] : dial_sampler_from_unit(param, u[j]);
+    }
+    /* A point at a prepared trial's outer coordinates takes that trial's
+     * values themselves: the unit cube and back may not give the same
+     * double, and the objective's prepared folds are found by the exact
+     * values. */
+    for (size_t p = 0; p < in->n_prepared; p++) {
+        bool same = true;
+        for (size_t j = 0; j < d && same; j++)
+            same = !in->outer[j] || u[j] == in->prepared[p * d + j];
+        for (size_t j = 0; j < d && same; j++)
+            if (in->outer[j]) point[in->dims[j]] = in->prepared_values[p][in->dims[j]];
+        if (same) break;
     }
     dial_sampler_point_settle(space, point);
 done:
@@ -297,6 +359,7 @@ static dial_status gp_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_
         return dial_sampler_propose(ctx, state->tpe, number, history, point);
     gp_inputs in = {0};
     dial_status status = build_inputs(ctx, sampler, history, &in);
+    if (status == DIAL_OK) status = find_prepared(ctx, sampler, history, &in);
     if (status == DIAL_OK && (in.n_fit == 0 || in.d == 0))
         fallback_point(sampler, number, point);
     else if (status == DIAL_OK)

@@ -507,6 +507,51 @@ static void test_cost_awareness_prefers_the_cheaper_of_near_ties(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* A history over g (an outer knob: a value the objective prepares once,
+ * as svm's gamma) and c, best at g = 0.1, c = 0.6: 20 trials across the
+ * square, then the latest at g_last and a poor c. */
+static void outer_history(history_book *book, double g_last) {
+    book->n = 0;
+    for (int i = 0; i <= 20; i++) {
+        double x[2] = {pow(10, -3 + 3 * (i + 0.5) / 20), fmod(0.618 * i, 1)};
+        if (i == 20) x[0] = g_last, x[1] = 0.2;
+        double loss = pow(log10(x[0]) + 1, 2) / 4 + pow(x[1] - 0.6, 2);
+        add_trial(book, DIAL_TRIAL_COMPLETE, x, 2, loss, 1);
+    }
+}
+
+/* The latest trial's g is near the best: the point at its g promises
+ * nearly as much as the best anywhere, so the gp takes that g, the
+ * trial's own double, and moves c alone; without order hints (or when
+ * that g is far from the best) it proposes a g of its own. */
+static void test_a_recent_outer_value_is_reused_when_nearly_as_good(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[2] = {test_float_param("g", 1e-3, 1, true),
+                            test_float_param("c", 0, 1, false)};
+    dial_space space = {2, params};
+    dial_order_role roles[2] = {DIAL_ORDER_OUTER, DIAL_ORDER_SPREAD};
+    dial_sampler_settings settings = {
+        .kind = DIAL_SAMPLER_GP, .seed = 5, .space = &space, .roles = roles, .cost_blind = true};
+    dial_sampler *hinted = NULL;
+    assert_dial_ok(ctx, dial_sampler_create_with(ctx, &settings, &hinted));
+    dial_sampler *plain = make(ctx, DIAL_SAMPLER_GP, 5, params, 2, true);
+    static history_book book;
+    double point[2];
+    outer_history(&book, 0.0937);
+    propose(ctx, hinted, 21, &book, point);
+    assert_true(point[0] == book.x[20][0]);
+    assert_true(fabs(point[1] - 0.6) < 0.2);
+    propose(ctx, plain, 21, &book, point);
+    assert_true(point[0] != book.x[20][0]);
+    outer_history(&book, 0.0011);
+    propose(ctx, hinted, 21, &book, point);
+    assert_true(point[0] != book.x[20][0]);
+    dial_sampler_free(hinted);
+    dial_sampler_free(plain);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_posterior_interpolates_the_data),
@@ -524,6 +569,7 @@ int main(void) {
         cmocka_unit_test(test_duplicates_and_a_flat_objective_give_valid_points),
         cmocka_unit_test(test_past_the_limit_tpe_proposes),
         cmocka_unit_test(test_cost_awareness_prefers_the_cheaper_of_near_ties),
+        cmocka_unit_test(test_a_recent_outer_value_is_reused_when_nearly_as_good),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
