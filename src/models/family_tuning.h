@@ -39,6 +39,16 @@ typedef struct dial_family_tuning {
     dial_status (*predict_fold)(dial_ctx *ctx, const dial_knobs *knobs, const void *fold_state,
                                 dial_predict_output *out);
     void (*free_fold)(void *fold_state);
+    /* Optional, with prepare_fold: the same, made in the memory of spare,
+     * a state of the same fold for other prepare_knobs that no trial needs
+     * any more (the least recently used of the tuner's). It takes spare
+     * over, whatever it returns: keeps what it can write anew, frees the
+     * rest. A fresh block of hundreds of MiB costs its page faults and
+     * their zeroing: a fifth of an svm trial on satimage that makes its
+     * kernels. */
+    dial_status (*prepare_fold_reusing)(dial_ctx *ctx, const dial_knobs *knobs,
+                                        const dial_knobs *knobs_max, const dial_fit_input *train,
+                                        const dial_fit_input *test, void *spare, void **fold_state);
 
     /* Optional, with prepare_fold: the fold read in place. When the data
      * is sparse and the fold's input would be its compressed rows as they

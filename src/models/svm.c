@@ -439,41 +439,68 @@ static size_t *svm_class_order(const dial_ctx *ctx, const dial_fit_input *train)
     return order;
 }
 
-static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
-                                    const dial_knobs *knobs_max, const dial_fit_input *train,
-                                    const dial_fit_input *test, void **fold_state) {
+/* The fold's state for the knobs' kernel, made in the memory of spare (a
+ * state of the same fold no trial needs any more, taken over; NULL: none)
+ * where it fits: the Gram matrix by dial_svm_gram_new's rule, the test
+ * kernel when it has as many values. */
+static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *knobs,
+                                            const dial_knobs *knobs_max,
+                                            const dial_fit_input *train, const dial_fit_input *test,
+                                            void *spare, void **fold_state) {
     (void)knobs_max; /* nothing prepared depends on C or the other free knobs */
     *fold_state = NULL;
-    if ((train->task != DIAL_TASK_CLASSIFICATION && train->task != DIAL_TASK_REGRESSION) ||
-        train->n_rows == 0)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for this fold");
-    /* compressed rows: every trial computes its kernel rows, as svm-train */
-    if (train->sparse)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for sparse rows");
+    svm_fold *old = spare;
+    dial_svm_gram *spare_gram = NULL;
+    double *spare_test_kernel = NULL;
+    if (old) {
+        spare_gram = old->gram;
+        if (old->test.n_rows * old->train.n_rows == test->n_rows * train->n_rows)
+            spare_test_kernel = old->test_kernel;
+        else
+            free(old->test_kernel);
+        free(old);
+    }
+    dial_status status = DIAL_OK;
     size_t n = train->n_rows, m = test->n_rows, d = train->n_features;
     double bytes = (double)n * (double)n * sizeof(float) + (double)m * (double)n * sizeof(double);
-    if (bytes > SVM_PREPARE_MAX_BYTES)
-        return dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
-                         "svm: the kernel of a fold of %zu training rows would take %.0f MiB, "
-                         "above %.0f MiB; trials fit it in full",
-                         n, bytes / 1048576.0, SVM_PREPARE_MAX_BYTES / 1048576.0);
+    svm_fold *fold = NULL;
+    if ((train->task != DIAL_TASK_CLASSIFICATION && train->task != DIAL_TASK_REGRESSION) ||
+        train->n_rows == 0)
+        status = dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for this fold");
+    /* compressed rows: every trial computes its kernel rows, as svm-train */
+    else if (train->sparse)
+        status = dial_fail(ctx, DIAL_ERR_UNSUPPORTED, "svm: no prepared path for sparse rows");
+    else if (bytes > SVM_PREPARE_MAX_BYTES)
+        status = dial_fail(ctx, DIAL_ERR_UNSUPPORTED,
+                           "svm: the kernel of a fold of %zu training rows would take %.0f MiB, "
+                           "above %.0f MiB; trials fit it in full",
+                           n, bytes / 1048576.0, SVM_PREPARE_MAX_BYTES / 1048576.0);
+    else if (!(fold = dial_calloc(ctx, 1, sizeof *fold)))
+        status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
+    if (status != DIAL_OK) {
+        dial_svm_gram_free(spare_gram);
+        free(spare_test_kernel);
+        return status;
+    }
     dial_svm_settings st = svm_settings_of(ctx, knobs, train);
-    svm_fold *fold = dial_calloc(ctx, 1, sizeof *fold);
-    if (!fold) return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
     fold->train = *train;
     fold->test = *test;
     /* the Gram matrix by class, so that a pair's rows are two blocks of it */
     size_t *order = svm_class_order(ctx, train);
     if (order || train->task != DIAL_TASK_CLASSIFICATION)
-        fold->gram =
-            dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d, order);
+        fold->gram = dial_svm_gram_new(ctx, dial_ctx_threads(ctx), &st.kernel, train->x, n, d,
+                                       order, spare_gram);
+    else
+        dial_svm_gram_free(spare_gram);
     free(order);
     size_t nn = n ? n : 1, width = d ? d : 1;
-    fold->test_kernel = dial_malloc(ctx, (m ? m : 1) * nn * sizeof *fold->test_kernel);
+    /* every value is written below */
+    fold->test_kernel = spare_test_kernel
+                            ? spare_test_kernel
+                            : dial_malloc(ctx, (m ? m : 1) * nn * sizeof *fold->test_kernel);
     double *xt = dial_malloc(ctx, nn * width * sizeof *xt),
            *norms = dial_malloc(ctx, nn * sizeof *norms);
     double *test_norms = dial_malloc(ctx, (m ? m : 1) * sizeof *test_norms);
-    dial_status status = DIAL_OK;
     if (!fold->gram || !fold->test_kernel || !xt || !norms || !test_norms) {
         status =
             dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows", n);
@@ -494,6 +521,12 @@ static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
     }
     *fold_state = fold;
     return DIAL_OK;
+}
+
+static dial_status svm_prepare_fold(dial_ctx *ctx, const dial_knobs *knobs,
+                                    const dial_knobs *knobs_max, const dial_fit_input *train,
+                                    const dial_fit_input *test, void **fold_state) {
+    return svm_prepare_fold_reusing(ctx, knobs, knobs_max, train, test, NULL, fold_state);
 }
 
 /* Whether every part of from is still optimal for the settings st (a C no
@@ -577,6 +610,7 @@ static dial_status svm_predict_fold_warm(dial_ctx *ctx, const dial_knobs *knobs,
 static const dial_family_tuning svm_tuning = {
     .prepare_knobs = svm_prepare_knobs,
     .prepare_fold = svm_prepare_fold,
+    .prepare_fold_reusing = svm_prepare_fold_reusing,
     .predict_fold = svm_predict_fold,
     .free_fold = svm_free_fold,
     .warm_knob = "C",

@@ -93,9 +93,12 @@ typedef struct dial_svm_gram {
 /* The Gram matrix of the n rows of x (n x d), computed on up to `threads`
  * threads of ctx (the values do not depend on their number). order (n,
  * may be NULL for the data's order) lists the data rows by position.
- * NULL when out of memory. */
+ * spare (may be NULL) is a Gram matrix no one needs any more, taken over:
+ * its memory is written anew when it has n rows, else freed. NULL when out
+ * of memory. */
 dial_svm_gram *dial_svm_gram_new(dial_ctx *ctx, int threads, const dial_svm_kernel *kernel,
-                                 const double *x, size_t n, size_t d, const size_t *order);
+                                 const double *x, size_t n, size_t d, const size_t *order,
+                                 dial_svm_gram *spare);
 void dial_svm_gram_free(dial_svm_gram *gram);
 
 /* ---- the matrices of the duals -------------------------------------------- */

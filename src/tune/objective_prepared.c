@@ -217,7 +217,7 @@ static dial_status make_knobs_max(dial_ctx *ctx, const dial_model_objective *obj
  * BUILDING, so no one else touches it. Returns whether it worked; a
  * failure is not an error (the fold is then fitted in full). */
 static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
-                           const dial_knobs *knobs, prepared *entry) {
+                           const dial_knobs *knobs, prepared *entry, void *spare) {
     const objective_fold *fold = &objective->folds[f];
     const dial_dataset *data = objective->data;
     const dial_family_tuning *tuning = objective->family->tuning;
@@ -250,9 +250,15 @@ static bool prepared_build(dial_ctx *ctx, const dial_model_objective *objective,
         status =
             tuning->prepare_fold_rows(ctx, knobs, &knobs_max, &entry->train.in, fold->train.rows,
                                       &entry->test.in, fold->test.rows, &entry->fold_state);
-    else if (status == DIAL_OK)
+    else if (status == DIAL_OK && spare) {
+        status = tuning->prepare_fold_reusing(ctx, knobs, &knobs_max, &entry->train.in,
+                                              &entry->test.in, spare, &entry->fold_state);
+        spare = NULL; /* taken over */
+    } else if (status == DIAL_OK) {
         status = tuning->prepare_fold(ctx, knobs, &knobs_max, &entry->train.in, &entry->test.in,
                                       &entry->fold_state);
+    }
+    if (spare) tuning->free_fold(spare);
     dial_knobs_free(&knobs_max);
     if (status == DIAL_OK) return true;
     if (entry->fold_state) tuning->free_fold(entry->fold_state);
@@ -324,14 +330,36 @@ static void cache_evict(const dial_model_family *family, prepared_cache *cache, 
     }
 }
 
-/* Builds a held BUILDING entry of fold f, publishes the outcome and wakes
- * the trials waiting for it. Called and returns with the lock held. */
+/* The fold state of fold f's least recently used entry that no trial
+ * holds, when the fold is full and its family can prepare in a spare's
+ * memory (prepare_fold_reusing): the entry leaves the cache, its state is
+ * returned for the entry about to be built, which would evict it anyway
+ * (NULL: none). Called with the lock held. */
+static void *cache_take_spare(const dial_model_family *family, prepared_cache *cache, size_t f) {
+    if (!family->tuning->prepare_fold_reusing || cache->counts[f] < OBJECTIVE_PREPARED_PER_FOLD)
+        return NULL;
+    prepared **victim = NULL;
+    for (prepared **link = &cache->lists[f]; *link; link = &(*link)->next)
+        if ((*link)->users == 0) victim = link;
+    if (!victim) return NULL;
+    prepared *entry = *victim;
+    *victim = entry->next;
+    cache->counts[f]--;
+    void *spare = entry->fold_state;
+    entry->fold_state = NULL;
+    prepared_free(family, entry);
+    return spare;
+}
+
+/* Builds a held BUILDING entry of fold f (in spare's memory: see
+ * cache_take_spare), publishes the outcome and wakes the trials waiting
+ * for it. Called and returns with the lock held. */
 static void cache_build(dial_ctx *ctx, const dial_model_objective *objective, size_t f,
-                        const dial_knobs *knobs, prepared *entry, double *paid) {
+                        const dial_knobs *knobs, prepared *entry, void *spare, double *paid) {
     prepared_cache *cache = objective->cache;
     pthread_mutex_unlock(&cache->lock);
     double start = dial_tune_now();
-    bool ready = prepared_build(ctx, objective, f, knobs, entry);
+    bool ready = prepared_build(ctx, objective, f, knobs, entry, spare);
     *paid += fmax(dial_tune_now() - start, 0);
     pthread_mutex_lock(&cache->lock);
     entry->state = ready ? PREPARED_READY : PREPARED_FULL;
@@ -357,22 +385,28 @@ static prepared *prepared_acquire(dial_ctx *ctx, const dial_model_objective *obj
             break;
         }
         if (!entry) {
+            void *spare = cache_take_spare(objective->family, cache, f);
             entry = cache_insert(ctx, cache, f, key, length);
             if (entry) {
-                cache_build(ctx, objective, f, knobs, entry, paid);
+                cache_build(ctx, objective, f, knobs, entry, spare, paid);
                 cache_evict(objective->family, cache, f);
+            } else if (spare) {
+                objective->family->tuning->free_fold(spare);
             }
             break;
         }
         prepared *other = NULL;
+        void *spare = NULL;
         size_t g = f;
         for (size_t step = 1; step < cache->n_folds && !other; step++) {
             g = (f + step) % cache->n_folds;
-            if (!cache_find(cache, g, key, length))
-                other = cache_insert(ctx, cache, g, key, length);
+            if (cache_find(cache, g, key, length)) continue;
+            spare = cache_take_spare(objective->family, cache, g);
+            other = cache_insert(ctx, cache, g, key, length);
+            if (!other && spare) objective->family->tuning->free_fold(spare);
         }
         if (other) {
-            cache_build(ctx, objective, g, knobs, other, paid);
+            cache_build(ctx, objective, g, knobs, other, spare, paid);
             other->users--;
             cache_evict(objective->family, cache, g);
             continue;

@@ -259,20 +259,23 @@ static dial_trial_list run_grid(dial_ctx *ctx, const dial_dataset *data, const d
     return trials;
 }
 
-static void test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once(void **state) {
-    (void)state;
+/* A grid of 6 trials over C_values x gamma_values with the prepared path
+ * and without: the same trials and scores to the bit; the prepared path
+ * builds builds entries. */
+static void assert_grid_scores_as_full_fits(const char *c_values, const char *gamma_values,
+                                            size_t builds) {
     dial_ctx *ctx = test_ctx();
     dial_ctx_set_threads(ctx, 2);
     dial_table *table = NULL;
     dial_dataset *data = test_load_dataset(ctx, "data/heart_scale.libsvm", "label", &table);
     dial_knobs knobs = test_knobs(ctx, &dial_model_svm, NULL);
     dial_space space = {0};
-    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "C=0.5,8,128"));
-    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, "gamma=0.5,0.03125"));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, c_values));
+    assert_dial_ok(ctx, dial_space_set(ctx, &space, &knobs, gamma_values));
     size_t builds_with = 0, builds_without = 0;
     dial_trial_list with = run_grid(ctx, data, &knobs, &space, true, &builds_with);
     dial_trial_list without = run_grid(ctx, data, &knobs, &space, false, &builds_without);
-    assert_int_equal(builds_with, 10); /* 5 folds x 2 gammas, whatever the C */
+    assert_int_equal(builds_with, builds);
     assert_int_equal(builds_without, 0);
     assert_int_equal(with.count, 6);
     assert_int_equal(without.count, 6);
@@ -296,6 +299,61 @@ static void test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once(
     dial_ctx_free(ctx);
 }
 
+static void test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once(void **state) {
+    (void)state;
+    /* 5 folds x 2 gammas, whatever the C */
+    assert_grid_scores_as_full_fits("C=0.5,8,128", "gamma=0.5,0.03125", 10);
+}
+
+/* Six gammas, more than a fold's cache keeps: from the fifth on, each fold
+ * is prepared in the memory of its least recently used entry. */
+static void test_folds_made_in_evicted_entries_memory_score_as_full_fits(void **state) {
+    (void)state;
+    assert_grid_scores_as_full_fits("C=8", "gamma=2,0.5,0.125,0.03125,0.0078125,0.001953125", 30);
+}
+
+/* prepare_fold_reusing with a spare of the same fold (another gamma's
+ * state) or of a fold of another size gives the fold a fresh prepare_fold
+ * gives: the same predictions, to the bit. */
+static void test_a_fold_made_in_a_spares_memory_predicts_as_a_fresh_one(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    test_fold f = test_load_fold("data/heart_scale.libsvm", "label", 5, true);
+    test_fold other = test_load_fold("data/heart_scale.libsvm", "label", 3, true);
+    static const char *const wide[] = {"gamma=2", NULL}, *const narrow[] = {"gamma=0.125", NULL};
+    dial_knobs knobs_wide = test_knobs(ctx, &dial_model_svm, wide);
+    dial_knobs knobs = test_knobs(ctx, &dial_model_svm, narrow);
+    const dial_family_tuning *tuning = dial_model_svm.tuning;
+    assert_non_null(tuning->prepare_fold_reusing);
+    void *fresh = prepare(ctx, &f, &knobs);
+    void *spares[2] = {prepare(ctx, &f, &knobs_wide), prepare(ctx, &other, &knobs_wide)};
+    size_t n = f.test.n_rows;
+    double *expected = malloc(n * sizeof(double)), *value = malloc(n * sizeof(double));
+    for (size_t s = 0; s < 2; s++) {
+        void *reused = NULL;
+        assert_dial_ok(ctx, tuning->prepare_fold_reusing(ctx, &knobs, &knobs, &f.train, &f.test,
+                                                         spares[s], &reused));
+        assert_non_null(reused);
+        for (const char *const *c = (const char *const[]){"C=0.5", "C=8", "C=128", NULL}; *c; c++) {
+            assert_dial_ok(ctx, dial_knobs_set_assignment(ctx, &knobs, *c));
+            dial_predict_output out_fresh = {expected, NULL}, out = {value, NULL};
+            assert_dial_ok(ctx, tuning->predict_fold(ctx, &knobs, fresh, &out_fresh));
+            memset(value, 0xff, n * sizeof(double));
+            assert_dial_ok(ctx, tuning->predict_fold(ctx, &knobs, reused, &out));
+            assert_memory_equal(expected, value, n * sizeof(double));
+        }
+        tuning->free_fold(reused);
+    }
+    free(expected);
+    free(value);
+    tuning->free_fold(fresh);
+    dial_knobs_free(&knobs);
+    dial_knobs_free(&knobs_wide);
+    test_fold_free(&f);
+    test_fold_free(&other);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heart_scale_rbf_matches_a_full_fit_for_every_c_and_gamma),
@@ -309,6 +367,8 @@ int main(void) {
         cmocka_unit_test(test_a_fold_beyond_the_memory_budget_is_unsupported),
         cmocka_unit_test(test_prepare_knobs_are_the_kernel_knobs),
         cmocka_unit_test(test_a_grid_search_scores_as_full_fits_and_prepares_each_gamma_once),
+        cmocka_unit_test(test_folds_made_in_evicted_entries_memory_score_as_full_fits),
+        cmocka_unit_test(test_a_fold_made_in_a_spares_memory_predicts_as_a_fresh_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
