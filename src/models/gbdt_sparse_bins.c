@@ -33,6 +33,11 @@
  * rows' 12: on a text file, the fit's peak. */
 #define SPARSE_BINS_KEYS ((size_t)1 << 18)
 
+dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                      int threads, dial_gbdt_bins *bins) {
+    return dial_gbdt_bins_fit_sparse_ranges(ctx, rows, max_bins, SPARSE_BINS_KEYS, threads, bins);
+}
+
 typedef struct sparse_bins_job {
     size_t n_rows, cap;
     size_t first, per_item;  /* the range's first feature; features per work item */
@@ -153,8 +158,9 @@ static dial_status sparse_bins_range(dial_ctx *ctx, const dial_csr *rows, size_t
     return dial_parallel_for(ctx, threads, n_items, sparse_bins_features, job);
 }
 
-dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
-                                      int threads, dial_gbdt_bins *bins) {
+dial_status dial_gbdt_bins_fit_sparse_ranges(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                             size_t most_values, int threads,
+                                             dial_gbdt_bins *bins) {
     memset(bins, 0, sizeof *bins);
     size_t n = rows->n_rows, d = rows->n_cols, cap = max_bins < 2 ? 2 : (size_t)max_bins;
     if (cap > DIAL_GBDT_MAX_VALUE_BINS) cap = DIAL_GBDT_MAX_VALUE_BINS;
@@ -206,7 +212,7 @@ dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int m
         size_t room = start[f + 1] - start[f] + 1;
         edge_room[f + 1] = edge_room[f] + (room < cap - 1 ? room : cap - 1);
     }
-    size_t key_room = largest > SPARSE_BINS_KEYS ? largest : SPARSE_BINS_KEYS;
+    size_t key_room = largest > most_values ? largest : most_values;
     if (key_room > start[d]) key_room = start[d];
     keys = dial_malloc(ctx, (key_room ? key_room : 1) * sizeof *keys);
     edges = dial_malloc(ctx, (edge_room[d] ? edge_room[d] : 1) * sizeof *edges);

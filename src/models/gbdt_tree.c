@@ -19,11 +19,6 @@
 #define TREE_PARALLEL_WORK ((size_t)1 << 17)
 /* Features per histogram work item: the kernel's group. */
 #define TREE_FEATURE_GROUP 4
-/* Most slots of a range of features of a sparse node's histogram (16
- * bytes each: 512 KiB, half a core's L2 here): the histogram of a range
- * is built, searched and cleared before the next, so memory holds one
- * range's slots per worker, not every feature's. */
-#define TREE_SPARSE_RANGE_SLOTS ((size_t)1 << 15)
 
 /* One histogram to build from rows, or one feature of a child to finish
  * (subtract, when its histogram is its parent's minus its sibling's, then
@@ -53,7 +48,7 @@ struct dial_gbdt_grower {
     dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
     size_t feature_best_capacity;
     /* sparse rows: the features cut into ranges of at most
-     * TREE_SPARSE_RANGE_SLOTS slots (range q is features ranges[q] ..
+     * params->range_slots slots (range q is features ranges[q] ..
      * ranges[q + 1] - 1), and per worker a histogram of a range's slots
      * and a count per feature, zero between nodes, and a cursor per row
      * (n_workers of each) */
@@ -490,18 +485,19 @@ static dial_status tree_sparse_items(void *arg, size_t begin, size_t end, int wo
     return DIAL_OK;
 }
 
-/* Cuts the features into ranges of at most TREE_SPARSE_RANGE_SLOTS slots
- * (a feature has at most 257, so each range has one at least). */
+/* Cuts the features into ranges of at most params->range_slots slots, or
+ * of one feature when it alone has more. */
 static dial_status tree_sparse_ranges(dial_gbdt_grower *g) {
     const dial_gbdt_bins *bins = g->bins;
     size_t d = bins->n_features, n = 0;
+    size_t most = g->params->range_slots ? g->params->range_slots : DIAL_GBDT_RANGE_SLOTS;
     g->ranges = dial_malloc(g->ctx, (d + 1) * sizeof *g->ranges);
     if (!g->ranges) return DIAL_ERR_NOMEM;
     g->ranges[0] = 0;
     g->range_slots = 1;
     for (size_t f = 0; f < d;) {
         size_t last = f + 1;
-        while (last < d && bins->slot[last + 1] - bins->slot[f] <= TREE_SPARSE_RANGE_SLOTS) last++;
+        while (last < d && bins->slot[last + 1] - bins->slot[f] <= most) last++;
         size_t slots = bins->slot[last] - bins->slot[f];
         if (slots > g->range_slots) g->range_slots = slots;
         g->ranges[++n] = (uint32_t)last;
