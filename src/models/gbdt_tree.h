@@ -43,8 +43,8 @@ typedef struct dial_gbdt_tree_params {
 } dial_gbdt_tree_params;
 
 /* 2^15 slots of 16 bytes, 512 KiB: half a core's L2 cache here. On the
- * 20,000-word text of bench/sparse_trees.py 2^16 was as fast, 2^12 a
- * third slower (a row's cursor is visited once a range). */
+ * 20,000-word text of bench/sparse_trees.py 2^16 was as fast, 2^12 took
+ * half as much CPU time again (a row's cursor is visited once a range). */
 #define DIAL_GBDT_RANGE_SLOTS ((size_t)1 << 15)
 
 /* One node. Children come after their parent. */
