@@ -84,6 +84,11 @@ dial_status dial_gbdt_bins_code(dial_ctx *ctx, const dial_gbdt_bins *bins, const
  * dense binning does) or DIAL_ERR_NOMEM. */
 dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
                                       int threads, dial_gbdt_bins *bins);
+/* The same, gathering the values of at most most_values entries at a time
+ * (or of one feature, when it alone has more); the bins do not depend on
+ * it. dial_gbdt_bins_fit_sparse takes 2^18 (2 MiB). */
+dial_status dial_gbdt_bins_fit_sparse_ranges(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                             size_t most_values, int threads, dial_gbdt_bins *bins);
 
 /* The code of every entry of rows (row_start[n_rows] of them, in entry
  * order) into a malloc'ed *codes followed by DIAL_GBDT_CODES_PAD zeros;

@@ -125,22 +125,28 @@ void dial_gbdt_hist_subtract(const dial_gbdt_bins *bins, const uint32_t *feature
     }
 }
 
-void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, const uint32_t *features,
-                                 size_t n_features, const uint32_t *rows, size_t m,
-                                 dial_gbdt_sum sum, dial_gbdt_sparse_seen *seen,
-                                 dial_gbdt_sum *hist) {
+void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, uint32_t first, uint32_t last,
+                                 const uint32_t *features, size_t n_features, const uint32_t *rows,
+                                 size_t m, size_t *cursor, dial_gbdt_sum sum,
+                                 dial_gbdt_sparse_seen *seen, dial_gbdt_sum *hist) {
     const dial_gbdt_bins *bins = in->bins;
     const dial_gbdt_sparse_rows *s = in->sparse;
-    const size_t *slot = bins->slot;
+    const size_t *slot = bins->slot, base = bins->slot[first];
+    const uint32_t *col = s->col;
+    const uint8_t *codes = s->codes;
     uint32_t *held = seen->held;
     uint8_t *lo = seen->lo, *hi = seen->hi;
     for (size_t i = 0; i < m; i++) {
         uint32_t r = rows ? rows[i] : (uint32_t)i;
+        size_t e = cursor[i], stop = s->row_start[r + 1];
+        /* features are ascending in a row: its entries of the range, if
+         * any, start at the cursor */
+        if (e == stop || col[e] >= last) continue;
         double g = in->pairs[r].g, h = in->pairs[r].h;
-        for (size_t e = s->row_start[r]; e < s->row_start[r + 1]; e++) {
-            uint32_t f = s->col[e];
-            uint8_t code = s->codes[e];
-            dial_gbdt_sum *to = hist + slot[f] + code;
+        do {
+            uint32_t f = col[e];
+            uint8_t code = codes[e];
+            dial_gbdt_sum *to = hist + (slot[f] - base) + code;
             to->g += g, to->h += h;
             if (held[f]++ == 0) {
                 lo[f] = hi[f] = code;
@@ -148,13 +154,14 @@ void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, const uint32_t 
                 lo[f] = code < lo[f] ? code : lo[f];
                 hi[f] = code > hi[f] ? code : hi[f];
             }
-        }
+        } while (++e < stop && col[e] < last);
+        cursor[i] = e;
     }
     for (size_t j = 0; j < n_features; j++) {
         uint32_t f = features[j];
         unsigned zero = bins->zero_code[f];
         if (zero == DIAL_GBDT_NO_ZERO || held[f] == 0) continue;
-        dial_gbdt_sum *h = hist + slot[f], rest = {0, 0};
+        dial_gbdt_sum *h = hist + (slot[f] - base), rest = {0, 0};
         /* an explicit 0 is an entry coded as zero: the bin is recounted */
         for (unsigned c = lo[f]; c <= hi[f]; c++)
             if (c != zero) rest.g += h[c].g, rest.h += h[c].h;
@@ -163,11 +170,12 @@ void dial_gbdt_hist_build_sparse(const dial_gbdt_hist_input *in, const uint32_t 
     }
 }
 
-void dial_gbdt_hist_clear_sparse(const dial_gbdt_bins *bins, dial_gbdt_sparse_seen *seen,
-                                 dial_gbdt_sum *hist) {
-    for (size_t f = 0; f < bins->n_features; f++) {
+void dial_gbdt_hist_clear_sparse(const dial_gbdt_bins *bins, uint32_t first, uint32_t last,
+                                 dial_gbdt_sparse_seen *seen, dial_gbdt_sum *hist) {
+    size_t base = bins->slot[first];
+    for (uint32_t f = first; f < last; f++) {
         if (!seen->held[f]) continue;
-        dial_gbdt_sum *h = hist + bins->slot[f];
+        dial_gbdt_sum *h = hist + (bins->slot[f] - base);
         memset(h + seen->lo[f], 0, ((size_t)seen->hi[f] - seen->lo[f] + 1) * sizeof *h);
         if (bins->zero_code[f] != DIAL_GBDT_NO_ZERO) h[bins->zero_code[f]] = (dial_gbdt_sum){0, 0};
         seen->held[f] = 0;

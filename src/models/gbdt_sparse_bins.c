@@ -24,13 +24,26 @@
 #include "core/alloc.h"
 #include "models/gbdt_bins.h"
 
-/* Features per work item of the parallel edge search. */
+/* Most features per work item of the parallel edge search. */
 #define SPARSE_BINS_FEATURES 64
+/* Values gathered at a time (8 bytes each: 2 MiB): the features are taken
+ * in ranges of at most this many values (or one feature, when it alone
+ * has more), whose values are gathered, sorted and cut before the next
+ * range's. Gathering every value at once took 8 bytes an entry beside the
+ * rows' 12: on a text file, the fit's peak. */
+#define SPARSE_BINS_KEYS ((size_t)1 << 18)
+
+dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                      int threads, dial_gbdt_bins *bins) {
+    return dial_gbdt_bins_fit_sparse_ranges(ctx, rows, max_bins, SPARSE_BINS_KEYS, threads, bins);
+}
 
 typedef struct sparse_bins_job {
-    size_t n_rows, n_features, cap;
-    const size_t *start;     /* feature f's keys at keys + start[f] .. start[f + 1] */
-    uint64_t *keys;          /* the nonzero values as keys, grouped by feature */
+    size_t n_rows, cap;
+    size_t first, per_item;  /* the range's first feature; features per work item */
+    size_t last;             /* one past the range's last feature */
+    const size_t *start;     /* feature f's keys at keys + start[f] - start[first] .. */
+    uint64_t *keys;          /* the range's nonzero values as keys, grouped by feature */
     uint64_t *scratch;       /* per worker: as many keys as the largest feature has */
     size_t scratch_size;     /* keys per worker */
     const size_t *held;      /* per feature: entries with a value other than 0 (NaN too) */
@@ -103,33 +116,60 @@ static size_t sparse_bins_edges(const uint64_t *sorted, size_t m, size_t cap, bo
 static dial_status sparse_bins_features(void *arg, size_t begin, size_t end, int worker) {
     sparse_bins_job *job = arg;
     uint64_t *tmp = job->scratch + (size_t)worker * job->scratch_size;
-    for (size_t block = begin; block < end; block++) {
-        size_t f1 = (block + 1) * SPARSE_BINS_FEATURES;
-        if (f1 > job->n_features) f1 = job->n_features;
-        for (size_t f = block * SPARSE_BINS_FEATURES; f < f1; f++) {
-            size_t m = job->start[f + 1] - job->start[f];
-            uint64_t *column = job->keys + job->start[f];
-            const uint64_t *sorted = m ? dial_gbdt_bins_sort(column, tmp, m) : column;
-            bool zero = job->held[f] < job->n_rows;
-            double *edges = job->edges + job->edge_room[f];
-            size_t n_edges = sparse_bins_edges(sorted, m, job->cap, zero, edges);
-            job->n_values[f] = (uint16_t)(n_edges + 1);
-            job->zero_code[f] =
-                zero ? (uint16_t)dial_gbdt_bins_find(edges, n_edges, 0) : DIAL_GBDT_NO_ZERO;
-        }
+    size_t f0 = job->first + begin * job->per_item, f1 = job->first + end * job->per_item;
+    if (f1 > job->last) f1 = job->last;
+    for (size_t f = f0; f < f1; f++) {
+        size_t m = job->start[f + 1] - job->start[f];
+        uint64_t *column = job->keys + (job->start[f] - job->start[job->first]);
+        const uint64_t *sorted = m ? dial_gbdt_bins_sort(column, tmp, m) : column;
+        bool zero = job->held[f] < job->n_rows;
+        double *edges = job->edges + job->edge_room[f];
+        size_t n_edges = sparse_bins_edges(sorted, m, job->cap, zero, edges);
+        job->n_values[f] = (uint16_t)(n_edges + 1);
+        job->zero_code[f] =
+            zero ? (uint16_t)dial_gbdt_bins_find(edges, n_edges, 0) : DIAL_GBDT_NO_ZERO;
     }
     return DIAL_OK;
 }
 
-dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int max_bins,
-                                      int threads, dial_gbdt_bins *bins) {
+/* The edges of features job->first .. job->last - 1: their values
+ * gathered into job->keys, row by row from each row's cursor (the rows'
+ * features ascend, so a row's entries of the range follow those of the
+ * ranges before), then sorted and cut on up to threads threads. */
+static dial_status sparse_bins_range(dial_ctx *ctx, const dial_csr *rows, size_t *cursor,
+                                     size_t *fill, int threads, sparse_bins_job *job) {
+    size_t first = job->first, last = job->last, base = job->start[first];
+    for (size_t f = first; f < last; f++) fill[f] = job->start[f] - base;
+    for (size_t r = 0; r < rows->n_rows; r++) {
+        size_t e = cursor[r], stop = rows->row_start[r + 1];
+        for (; e < stop && rows->col[e] < last; e++) {
+            double v = rows->value[e];
+            if (v != 0 && !isnan(v)) job->keys[fill[rows->col[e]]++] = dial_gbdt_bins_key(v);
+        }
+        cursor[r] = e;
+    }
+    size_t n_keys = job->start[last] - base, n_features = last - first;
+    if (threads < 1 || n_keys < ((size_t)1 << 16)) threads = 1;
+    /* a range of a few common features still spreads over the threads */
+    job->per_item = n_features / (4 * (size_t)threads);
+    if (job->per_item > SPARSE_BINS_FEATURES) job->per_item = SPARSE_BINS_FEATURES;
+    if (job->per_item < 1) job->per_item = 1;
+    size_t n_items = (n_features + job->per_item - 1) / job->per_item;
+    return dial_parallel_for(ctx, threads, n_items, sparse_bins_features, job);
+}
+
+dial_status dial_gbdt_bins_fit_sparse_ranges(dial_ctx *ctx, const dial_csr *rows, int max_bins,
+                                             size_t most_values, int threads,
+                                             dial_gbdt_bins *bins) {
     memset(bins, 0, sizeof *bins);
     size_t n = rows->n_rows, d = rows->n_cols, cap = max_bins < 2 ? 2 : (size_t)max_bins;
     if (cap > DIAL_GBDT_MAX_VALUE_BINS) cap = DIAL_GBDT_MAX_VALUE_BINS;
     size_t dd = d ? d : 1;
     size_t *start = dial_calloc(ctx, dd + 1, sizeof *start);
     size_t *held = dial_calloc(ctx, dd, sizeof *held);
+    size_t *fill = dial_malloc(ctx, dd * sizeof *fill);
     size_t *edge_room = dial_malloc(ctx, (dd + 1) * sizeof *edge_room);
+    size_t *cursor = dial_malloc(ctx, (n ? n : 1) * sizeof *cursor);
     uint64_t *keys = NULL, *scratch = NULL;
     double *edges = NULL;
     bins->n_features = d;
@@ -139,7 +179,7 @@ dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int m
     bins->slot = dial_malloc(ctx, (dd + 1) * sizeof *bins->slot);
     bins->edge_start = dial_malloc(ctx, (dd + 1) * sizeof *bins->edge_start);
     dial_status status = DIAL_OK;
-    if (!start || !held || !edge_room || !bins->n_values || !bins->zero_code ||
+    if (!start || !held || !fill || !edge_room || !cursor || !bins->n_values || !bins->zero_code ||
         !bins->any_missing || !bins->slot || !bins->edge_start)
         goto nomem;
     /* Count each feature's nonzero values; the first infinite one (in row
@@ -172,27 +212,19 @@ dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int m
         size_t room = start[f + 1] - start[f] + 1;
         edge_room[f + 1] = edge_room[f] + (room < cap - 1 ? room : cap - 1);
     }
-    size_t n_keys = start[d];
-    keys = dial_malloc(ctx, (n_keys ? n_keys : 1) * sizeof *keys);
+    size_t key_room = largest > most_values ? largest : most_values;
+    if (key_room > start[d]) key_room = start[d];
+    keys = dial_malloc(ctx, (key_room ? key_room : 1) * sizeof *keys);
     edges = dial_malloc(ctx, (edge_room[d] ? edge_room[d] : 1) * sizeof *edges);
+    /* threads for features of some keys only; a worker's scratch holds the
+     * largest feature's */
     size_t n_blocks = (d + SPARSE_BINS_FEATURES - 1) / SPARSE_BINS_FEATURES;
     if ((size_t)threads > n_blocks) threads = n_blocks ? (int)n_blocks : 1;
-    if (threads < 1 || n_keys < ((size_t)1 << 16)) threads = 1;
+    if (threads < 1 || start[d] < ((size_t)1 << 16)) threads = 1;
     scratch = dial_malloc(ctx, (size_t)threads * (largest ? largest : 1) * sizeof *scratch);
     if (!keys || !edges || !scratch) goto nomem;
-    {
-        size_t *fill = held; /* reused: each feature's next key */
-        for (size_t f = 0; f < d; f++) fill[f] = start[f];
-        for (size_t e = 0; e < rows->row_start[n]; e++) {
-            double v = rows->value[e];
-            if (v != 0 && !isnan(v)) keys[fill[rows->col[e]]++] = dial_gbdt_bins_key(v);
-        }
-        /* back to counts of held values: keys, and NaN entries */
-        for (size_t f = 0; f < d; f++) held[f] = 0;
-        for (size_t e = 0; e < rows->row_start[n]; e++) held[rows->col[e]] += rows->value[e] != 0;
-    }
+    for (size_t r = 0; r < n; r++) cursor[r] = rows->row_start[r];
     sparse_bins_job job = {.n_rows = n,
-                           .n_features = d,
                            .cap = cap,
                            .start = start,
                            .keys = keys,
@@ -203,29 +235,41 @@ dial_status dial_gbdt_bins_fit_sparse(dial_ctx *ctx, const dial_csr *rows, int m
                            .edge_room = edge_room,
                            .n_values = bins->n_values,
                            .zero_code = bins->zero_code};
-    status = dial_parallel_for(ctx, threads, n_blocks, sparse_bins_features, &job);
-    if (status != DIAL_OK) goto done;
+    for (size_t f = 0; f < d;) {
+        size_t last = f + 1;
+        while (last < d && start[last + 1] - start[f] <= key_room) last++;
+        job.first = f;
+        job.last = last;
+        status = sparse_bins_range(ctx, rows, cursor, fill, threads, &job);
+        if (status != DIAL_OK) goto done;
+        f = last;
+    }
+    /* Each feature's edges move down to their place among the others'
+     * (never past their room's start, so in order nothing is overwritten
+     * before it is moved), and the array shrinks to them. */
     size_t slots = 0, n_edges = 0;
     for (size_t f = 0; f < d; f++) {
         bins->slot[f] = slots;
         bins->edge_start[f] = n_edges;
+        memmove(edges + n_edges, edges + edge_room[f],
+                ((size_t)bins->n_values[f] - 1) * sizeof *edges);
         slots += (size_t)bins->n_values[f] + 1;
         n_edges += (size_t)bins->n_values[f] - 1;
     }
     bins->slot[d] = slots;
     bins->edge_start[d] = n_edges;
-    bins->edges = dial_malloc(ctx, (n_edges ? n_edges : 1) * sizeof *bins->edges);
-    if (!bins->edges) goto nomem;
-    for (size_t f = 0; f < d; f++)
-        memcpy(bins->edges + bins->edge_start[f], edges + edge_room[f],
-               ((size_t)bins->n_values[f] - 1) * sizeof *bins->edges);
+    double *shrunk = dial_realloc(ctx, edges, (n_edges ? n_edges : 1) * sizeof *edges);
+    bins->edges = shrunk ? shrunk : edges; /* a block that does not shrink still holds them */
+    edges = NULL;
     goto done;
 nomem:
     status = dial_fail(ctx, DIAL_ERR_NOMEM, "gbdt: out of memory binning %zu sparse rows", n);
 done:
     free(start);
     free(held);
+    free(fill);
     free(edge_room);
+    free(cursor);
     free(keys);
     free(scratch);
     free(edges);

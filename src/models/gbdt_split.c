@@ -47,11 +47,10 @@ double dial_gbdt_leaf_weight(const dial_gbdt_split_params *p, double g, double h
  * exported function only where every declaration names them. */
 SVM_VECTOR_CLONES
 static dial_gbdt_split split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
-                                     uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total) {
+                                     uint32_t f, const dial_gbdt_sum *h, dial_gbdt_sum total) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
                                                                        : SPLIT_MIN_GAIN,
                             .feature = -1};
-    const dial_gbdt_sum *h = hist + bins->slot[f];
     unsigned n_values = bins->n_values[f];
     dial_gbdt_sum missing = h[n_values];
     /* Every row has a positive hessian, so a zero sum means no row. */
@@ -105,11 +104,10 @@ static dial_gbdt_split split_feature(const dial_gbdt_split_params *p, const dial
 }
 
 static dial_gbdt_split split_category(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
-                                      uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total) {
+                                      uint32_t f, const dial_gbdt_sum *h, dial_gbdt_sum total) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
                                                                        : SPLIT_MIN_GAIN,
                             .feature = -1};
-    const dial_gbdt_sum *h = hist + bins->slot[f];
     unsigned n_codes = (unsigned)bins->n_values[f] + 1, order[DIAL_GBDT_MAX_VALUE_BINS + 1];
     double key[DIAL_GBDT_MAX_VALUE_BINS + 1];
     size_t m = 0;
@@ -162,12 +160,11 @@ static dial_gbdt_split split_category(const dial_gbdt_split_params *p, const dia
  * rows do not have go where their value would (z <= b), missing values to the heavier side, as
  * above. */
 static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
-                                    uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                    uint32_t f, const dial_gbdt_sum *h, dial_gbdt_sum total,
                                     unsigned lo, unsigned hi) {
     dial_gbdt_split best = {.gain = p->min_split_gain > SPLIT_MIN_GAIN ? p->min_split_gain
                                                                        : SPLIT_MIN_GAIN,
                             .feature = -1};
-    const dial_gbdt_sum *h = hist + bins->slot[f];
     unsigned n_values = bins->n_values[f], z = bins->zero_code[f];
     dial_gbdt_sum zero = h[z], missing = h[n_values];
     bool has_zero = zero.h > 0, has_missing = missing.h > 0;
@@ -219,17 +216,19 @@ static dial_gbdt_split split_sparse(const dial_gbdt_split_params *p, const dial_
 dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const dial_gbdt_bins *bins,
                                         uint32_t f, const dial_gbdt_sum *hist,
                                         dial_gbdt_sum total) {
-    if (bins->levels && bins->levels[f]) return split_category(p, bins, f, hist, total);
+    const dial_gbdt_sum *h = hist + bins->slot[f];
+    if (bins->levels && bins->levels[f]) return split_category(p, bins, f, h, total);
     if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
-        return split_sparse(p, bins, f, hist, total, 0, bins->n_values[f]);
-    return split_feature(p, bins, f, hist, total);
+        return split_sparse(p, bins, f, h, total, 0, bins->n_values[f]);
+    return split_feature(p, bins, f, h, total);
 }
 
 dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
                                              const dial_gbdt_bins *bins, uint32_t f,
-                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             const dial_gbdt_sum *h, dial_gbdt_sum total,
                                              unsigned lo, unsigned hi) {
     if (bins->zero_code && bins->zero_code[f] != DIAL_GBDT_NO_ZERO)
-        return split_sparse(p, bins, f, hist, total, lo, hi);
-    return dial_gbdt_split_feature(p, bins, f, hist, total);
+        return split_sparse(p, bins, f, h, total, lo, hi);
+    if (bins->levels && bins->levels[f]) return split_category(p, bins, f, h, total);
+    return split_feature(p, bins, f, h, total);
 }

@@ -71,10 +71,12 @@ dial_gbdt_split dial_gbdt_split_feature(const dial_gbdt_split_params *p, const d
                                         uint32_t f, const dial_gbdt_sum *hist, dial_gbdt_sum total);
 
 /* The same for a node of sparse rows whose entries of feature f have
- * codes lo .. hi (dial_gbdt_sparse_seen): only those bins are read. */
+ * codes lo .. hi (dial_gbdt_sparse_seen): only those bins are read. h is
+ * the feature's own slots (its n_values + 1), not a whole histogram: a
+ * sparse node's histogram holds one range of features at a time. */
 dial_gbdt_split dial_gbdt_split_feature_seen(const dial_gbdt_split_params *p,
                                              const dial_gbdt_bins *bins, uint32_t f,
-                                             const dial_gbdt_sum *hist, dial_gbdt_sum total,
+                                             const dial_gbdt_sum *h, dial_gbdt_sum total,
                                              unsigned lo, unsigned hi);
 
 #endif

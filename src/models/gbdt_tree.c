@@ -47,10 +47,16 @@ struct dial_gbdt_grower {
     size_t item_capacity;
     dial_gbdt_split *feature_best; /* per (child, feature) of a finishing step */
     size_t feature_best_capacity;
-    /* sparse rows: per worker a histogram and a count per feature, zero
-     * between nodes (n_workers of each) */
+    /* sparse rows: the features cut into ranges of at most
+     * params->range_slots slots (range q is features ranges[q] ..
+     * ranges[q + 1] - 1), and per worker a histogram of a range's slots
+     * and a count per feature, zero between nodes, and a cursor per row
+     * (n_workers of each) */
+    uint32_t *ranges;
+    size_t n_ranges, range_slots, n_rows;
     dial_gbdt_sum **worker_hist;
     dial_gbdt_sparse_seen *worker_seen;
+    size_t **worker_cursor;
     int n_workers;
     /* what the current step's parallel bodies read */
     const dial_gbdt_tree_params *params;
@@ -65,6 +71,7 @@ dial_gbdt_grower *dial_gbdt_grower_new(const dial_ctx *ctx, const dial_gbdt_bins
     g->ctx = ctx;
     g->bins = bins;
     g->n_slots = bins->slot[bins->n_features];
+    g->n_rows = n_rows;
     g->rows = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->rows);
     g->tmp = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->tmp);
     g->passive = dial_malloc(ctx, (n_rows ? n_rows : 1) * sizeof *g->passive);
@@ -99,9 +106,12 @@ void dial_gbdt_grower_free(dial_gbdt_grower *g) {
         free(g->worker_seen[w].held);
         free(g->worker_seen[w].lo);
         free(g->worker_seen[w].hi);
+        free(g->worker_cursor[w]);
     }
     free(g->worker_hist);
     free(g->worker_seen);
+    free(g->worker_cursor);
+    free(g->ranges);
     free(g);
 }
 
@@ -429,35 +439,71 @@ static dial_status tree_histograms_and_splits(dial_ctx *ctx, dial_gbdt_grower *g
 
 /* On sparse rows a node's histogram is built from its rows, searched and
  * cleared by one worker, in a buffer of that worker's: no histogram
- * outlives its node, so memory holds one per thread rather than one per
- * node of a level, and no parent is kept for a subtraction (which would
+ * outlives its node, and no parent is kept for a subtraction (which would
  * cost every slot, where building costs the node's entries and the slots
- * of the features they hold). */
+ * of the features they hold). It is made one range of features at a
+ * time (each row's entries of a range follow those of the range before,
+ * so a cursor per row reads every entry once), which keeps a worker's
+ * buffer at a range's slots and its updates within them. The best split
+ * is taken over the features in order, as for dense rows, so it is the
+ * same whatever the ranges. */
 static dial_status tree_sparse_items(void *arg, size_t begin, size_t end, int worker) {
     dial_gbdt_grower *g = arg;
     const dial_gbdt_tree_input *in = g->in;
+    const dial_gbdt_sparse_rows *sparse = in->data.sparse;
+    const size_t *slot = g->bins->slot;
     dial_gbdt_sum *hist = g->worker_hist[worker];
     dial_gbdt_sparse_seen *seen = &g->worker_seen[worker];
+    size_t *cursor = g->worker_cursor[worker];
     for (size_t k = begin; k < end; k++) {
         int32_t id = g->items[k].node;
         const dial_gbdt_node *node = &g->nodes[id];
         const uint32_t *rows = g->rows + node->begin;
         size_t m = node->end - node->begin;
         if (m > 0 && rows[m - 1] == m - 1) rows = NULL;
-        dial_gbdt_hist_build_sparse(&in->data, in->features, in->n_features, rows, m, node->sum,
-                                    seen, hist);
-        /* the best over the features, in feature order, as for dense rows */
+        for (size_t i = 0; i < m; i++) cursor[i] = sparse->row_start[rows ? rows[i] : i];
         dial_gbdt_split best = {.feature = -1};
-        for (size_t j = 0; j < in->n_features; j++) {
-            uint32_t f = in->features[j];
-            if (!seen->held[f]) continue;
-            dial_gbdt_split s = dial_gbdt_split_feature_seen(&g->params->split, g->bins, f, hist,
-                                                             node->sum, seen->lo[f], seen->hi[f]);
-            if (s.feature >= 0 && (best.feature < 0 || s.gain > best.gain)) best = s;
+        size_t j = 0;
+        for (size_t q = 0; q < g->n_ranges; q++) {
+            uint32_t first = g->ranges[q], last = g->ranges[q + 1];
+            size_t j0 = j;
+            while (j < in->n_features && in->features[j] < last) j++;
+            dial_gbdt_hist_build_sparse(&in->data, first, last, in->features + j0, j - j0, rows, m,
+                                        cursor, node->sum, seen, hist);
+            for (size_t t = j0; t < j; t++) {
+                uint32_t f = in->features[t];
+                if (!seen->held[f]) continue;
+                dial_gbdt_split s = dial_gbdt_split_feature_seen(
+                    &g->params->split, g->bins, f, hist + (slot[f] - slot[first]), node->sum,
+                    seen->lo[f], seen->hi[f]);
+                if (s.feature >= 0 && (best.feature < 0 || s.gain > best.gain)) best = s;
+            }
+            dial_gbdt_hist_clear_sparse(g->bins, first, last, seen, hist);
         }
         g->best[id] = best;
-        dial_gbdt_hist_clear_sparse(g->bins, seen, hist);
     }
+    return DIAL_OK;
+}
+
+/* Cuts the features into ranges of at most params->range_slots slots, or
+ * of one feature when it alone has more. */
+static dial_status tree_sparse_ranges(dial_gbdt_grower *g) {
+    const dial_gbdt_bins *bins = g->bins;
+    size_t d = bins->n_features, n = 0;
+    size_t most = g->params->range_slots ? g->params->range_slots : DIAL_GBDT_RANGE_SLOTS;
+    g->ranges = dial_malloc(g->ctx, (d + 1) * sizeof *g->ranges);
+    if (!g->ranges) return DIAL_ERR_NOMEM;
+    g->ranges[0] = 0;
+    g->range_slots = 1;
+    for (size_t f = 0; f < d;) {
+        size_t last = f + 1;
+        while (last < d && bins->slot[last + 1] - bins->slot[f] <= most) last++;
+        size_t slots = bins->slot[last] - bins->slot[f];
+        if (slots > g->range_slots) g->range_slots = slots;
+        g->ranges[++n] = (uint32_t)last;
+        f = last;
+    }
+    g->n_ranges = n;
     return DIAL_OK;
 }
 
@@ -466,6 +512,7 @@ static dial_status tree_sparse_splits(dial_ctx *ctx, dial_gbdt_grower *g, const 
                                       size_t n, int threads) {
     if (threads < 1) threads = 1;
     if ((size_t)threads > n) threads = n ? (int)n : 1;
+    if (!g->ranges && tree_sparse_ranges(g) != DIAL_OK) return DIAL_ERR_NOMEM;
     if (threads > g->n_workers) {
         size_t count = (size_t)threads;
         dial_gbdt_sum **hist = dial_realloc(g->ctx, g->worker_hist, count * sizeof *hist);
@@ -473,22 +520,27 @@ static dial_status tree_sparse_splits(dial_ctx *ctx, dial_gbdt_grower *g, const 
         dial_gbdt_sparse_seen *seen =
             dial_realloc(g->ctx, g->worker_seen, count * sizeof *g->worker_seen);
         if (seen) g->worker_seen = seen;
-        if (!hist || !seen) return DIAL_ERR_NOMEM;
+        size_t **cursor = dial_realloc(g->ctx, g->worker_cursor, count * sizeof *cursor);
+        if (cursor) g->worker_cursor = cursor;
+        if (!hist || !seen || !cursor) return DIAL_ERR_NOMEM;
         size_t d = g->bins->n_features ? g->bins->n_features : 1;
         for (; g->n_workers < threads; g->n_workers++) {
             int w = g->n_workers;
-            g->worker_hist[w] = dial_calloc(g->ctx, g->n_slots ? g->n_slots : 1, sizeof **hist);
+            g->worker_hist[w] = dial_calloc(g->ctx, g->range_slots, sizeof **hist);
             g->worker_seen[w] = (dial_gbdt_sparse_seen){
                 .held = dial_calloc(g->ctx, d, sizeof(uint32_t)),
                 .lo = dial_malloc(g->ctx, d),
                 .hi = dial_malloc(g->ctx, d),
             };
+            g->worker_cursor[w] =
+                dial_malloc(g->ctx, (g->n_rows ? g->n_rows : 1) * sizeof **cursor);
             if (!g->worker_hist[w] || !g->worker_seen[w].held || !g->worker_seen[w].lo ||
-                !g->worker_seen[w].hi) {
+                !g->worker_seen[w].hi || !g->worker_cursor[w]) {
                 free(g->worker_hist[w]);
                 free(g->worker_seen[w].held);
                 free(g->worker_seen[w].lo);
                 free(g->worker_seen[w].hi);
+                free(g->worker_cursor[w]);
                 return DIAL_ERR_NOMEM;
             }
         }
