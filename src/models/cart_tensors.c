@@ -99,12 +99,15 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
     size_t n_nodes = 0, n_outputs = n_trees ? trees[0].n_outputs : 1;
     for (size_t t = 0; t < n_trees; t++) n_nodes += trees[t].n_nodes;
     size_t shape[2] = {n_nodes, n_outputs};
-    /* A tensor at a time, each tree's array freed once copied and its
-     * pages given back before the next tensor is written: the trees and
-     * the model are held together at most about one array of them apart
-     * (a forest of a few hundred thousand nodes is tens of megabytes).
-     * The features mark the pure leaves (cart.h), so they are freed once
-     * the values are written. */
+    /* A tensor at a time, each tree's array freed once copied. Freed, the
+     * arrays stay resident until their pages are given back, which costs
+     * tens of milliseconds for a forest of 600,000 nodes (a madvise per
+     * freed array), so that is done twice: once the threshold, left and
+     * right tensors are written, and once the values are (the largest).
+     * The trees and the model are then held together at most about three
+     * arrays of them apart (a forest of a few hundred thousand nodes is
+     * tens of megabytes). The features mark the pure leaves (cart.h), so
+     * they are freed once the values are written. */
     for (cart_field field = 0; field < CART_FIELDS; field++) {
         bool wide = field == CART_VALUE;
         dial_dtype dtype = field == CART_THRESHOLD || field == CART_VALUE || field == CART_IMPURITY
@@ -126,7 +129,7 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
             free(trees[t].feature);
             trees[t].feature = NULL;
         }
-        if (release && field != CART_FEATURE) dial_release_free_memory();
+        if (release && (field == CART_RIGHT || field == CART_VALUE)) dial_release_free_memory();
     }
     if (tree_offset) {
         size_t offset_shape[1] = {n_trees + 1}, at = 0;
