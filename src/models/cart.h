@@ -246,6 +246,13 @@ double *dial_cart_balanced_weights(const dial_ctx *ctx, const dial_cart_data *da
 
 /* ---- growing a tree ------------------------------------------------------- */
 
+/* A tree's nodes. A grown tree (dial_cart_grow's out) is held compactly,
+ * as a forest holds all of its trees until the last is grown: a leaf
+ * whose value row is all 0 but a 1 in column c (a pure leaf of a
+ * classifier, most of the leaves of a full tree) has feature -2 - c and
+ * no row in value, which holds the rows of the other nodes in order; and
+ * category is NULL when the tree splits no category (every entry -1).
+ * dial_cart_tensors_add writes them out in full. */
 typedef struct dial_cart_tree {
     size_t n_nodes, capacity, n_outputs;
     int64_t *feature, *left, *right, *n_samples;
@@ -253,7 +260,7 @@ typedef struct dial_cart_tree {
     uint64_t *bits;
     size_t n_words, words_capacity;
     double *threshold, *impurity, *weighted_n;
-    double *value; /* n_nodes x n_outputs */
+    double *value; /* n_nodes x n_outputs (compact: fewer rows, as above) */
 } dial_cart_tree;
 
 void dial_cart_tree_free(dial_cart_tree *tree);

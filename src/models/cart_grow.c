@@ -339,16 +339,47 @@ done:
 
 /* ---- growing ---------------------------------------------------------------------- */
 
-/* A copy of the grown tree in arrays of its exact size; false when out of
- * memory. */
+/* Whether a value row is all 0 but a 1 in one column (a pure leaf of a
+ * classifier), bit for bit, so that writing it back out gives the same
+ * bytes; *column is then that column. */
+static bool cart_one_hot(const double *row, size_t n_outputs, size_t *column) {
+    size_t ones = 0;
+    for (size_t c = 0; c < n_outputs; c++) {
+        if (row[c] == 1.0) {
+            ones++;
+            *column = c;
+        } else if (row[c] != 0.0 || signbit(row[c])) {
+            return false;
+        }
+    }
+    return ones == 1;
+}
+
+/* A copy of the grown tree in arrays of its exact size, held compactly
+ * (cart.h): a forest keeps every tree so until all are grown, and on text
+ * more than half its nodes are pure leaves. False when out of memory. */
 static bool cart_tree_copy(const dial_ctx *ctx, const dial_cart_tree *from, dial_cart_tree *to) {
-    *to = (dial_cart_tree){.n_outputs = from->n_outputs};
-    if (!dial_cart_tree_reserve(ctx, to, from->n_nodes ? from->n_nodes : 1)) {
+    size_t m = from->n_nodes, k = from->n_outputs, rows = 0;
+    *to = (dial_cart_tree){.n_nodes = m, .capacity = m, .n_outputs = k};
+    size_t bytes = (m ? m : 1) * sizeof(int64_t);
+    bool ok = (to->feature = dial_malloc(ctx, bytes)) && (to->left = dial_malloc(ctx, bytes)) &&
+              (to->right = dial_malloc(ctx, bytes)) && (to->n_samples = dial_malloc(ctx, bytes)) &&
+              (to->threshold = dial_malloc(ctx, bytes)) &&
+              (to->impurity = dial_malloc(ctx, bytes)) &&
+              (to->weighted_n = dial_malloc(ctx, bytes));
+    if (ok && from->n_words) {
+        ok = (to->category = dial_malloc(ctx, bytes)) &&
+             (to->bits = dial_malloc(ctx, from->n_words * sizeof *to->bits));
+        if (ok) {
+            memcpy(to->category, from->category, m * sizeof *to->category);
+            memcpy(to->bits, from->bits, from->n_words * sizeof *to->bits);
+            to->n_words = to->words_capacity = from->n_words;
+        }
+    }
+    if (!ok) {
         dial_cart_tree_free(to);
         return false;
     }
-    size_t m = from->n_nodes;
-    to->n_nodes = m;
     memcpy(to->feature, from->feature, m * sizeof *to->feature);
     memcpy(to->left, from->left, m * sizeof *to->left);
     memcpy(to->right, from->right, m * sizeof *to->right);
@@ -356,16 +387,22 @@ static bool cart_tree_copy(const dial_ctx *ctx, const dial_cart_tree *from, dial
     memcpy(to->threshold, from->threshold, m * sizeof *to->threshold);
     memcpy(to->impurity, from->impurity, m * sizeof *to->impurity);
     memcpy(to->weighted_n, from->weighted_n, m * sizeof *to->weighted_n);
-    memcpy(to->value, from->value, m * from->n_outputs * sizeof *to->value);
-    memcpy(to->category, from->category, m * sizeof *to->category);
-    if (from->n_words) {
-        to->bits = dial_malloc(ctx, from->n_words * sizeof *to->bits);
-        if (!to->bits) {
-            dial_cart_tree_free(to);
-            return false;
-        }
-        memcpy(to->bits, from->bits, from->n_words * sizeof *to->bits);
-        to->n_words = to->words_capacity = from->n_words;
+    for (size_t i = 0; i < m; i++) {
+        size_t c;
+        if (from->left[i] < 0 && cart_one_hot(from->value + i * k, k, &c))
+            to->feature[i] = -2 - (int64_t)c;
+        else
+            rows++;
+    }
+    to->value = dial_malloc(ctx, (rows ? rows : 1) * k * sizeof *to->value);
+    if (!to->value) {
+        dial_cart_tree_free(to);
+        return false;
+    }
+    for (size_t i = 0, at = 0; i < m; i++) {
+        if (to->feature[i] < -1) continue;
+        memcpy(to->value + at * k, from->value + i * k, k * sizeof *to->value);
+        at++;
     }
     return true;
 }

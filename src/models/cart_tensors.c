@@ -29,9 +29,10 @@ static dial_status cart_category_tensors_add(dial_ctx *ctx, dial_tensors *learne
     size_t at = 0, word = 0;
     for (size_t t = 0; t < n_trees; t++) {
         const dial_cart_tree *tree = &trees[t];
+        /* a tree with no category split has neither (NULL): all -1 */
         for (size_t i = 0; i < tree->n_nodes; i++)
-            category[at + i] = tree->category[i] < 0 ? -1 : tree->category[i] + (int64_t)word;
-        /* a tree with no category split has no bits (NULL): nothing to copy */
+            category[at + i] =
+                !tree->category || tree->category[i] < 0 ? -1 : tree->category[i] + (int64_t)word;
         if (tree->n_words) memcpy(bits + word, tree->bits, tree->n_words * sizeof *bits);
         at += tree->n_nodes;
         word += tree->n_words;
@@ -55,42 +56,58 @@ static const char *const cart_field_names[CART_FIELDS] = {
     "feature", "threshold", "left", "right", "value", "n_samples", "impurity"};
 
 /* The array of field in tree. */
-static const void *cart_field_array(const dial_cart_tree *tree, cart_field field) {
+static void **cart_field_array(dial_cart_tree *tree, cart_field field) {
     switch (field) {
-    case CART_FEATURE: return tree->feature;
-    case CART_THRESHOLD: return tree->threshold;
-    case CART_LEFT: return tree->left;
-    case CART_RIGHT: return tree->right;
-    case CART_VALUE: return tree->value;
-    case CART_N_SAMPLES: return tree->n_samples;
-    default: return tree->impurity;
+    case CART_FEATURE: return (void **)&tree->feature;
+    case CART_THRESHOLD: return (void **)&tree->threshold;
+    case CART_LEFT: return (void **)&tree->left;
+    case CART_RIGHT: return (void **)&tree->right;
+    case CART_VALUE: return (void **)&tree->value;
+    case CART_N_SAMPLES: return (void **)&tree->n_samples;
+    default: return (void **)&tree->impurity;
     }
 }
 
-/* Frees the array of field in tree (copied into its tensor). */
-static void cart_field_release(dial_cart_tree *tree, cart_field field) {
-    switch (field) {
-    case CART_FEATURE: free(tree->feature), tree->feature = NULL; break;
-    case CART_THRESHOLD: free(tree->threshold), tree->threshold = NULL; break;
-    case CART_LEFT: free(tree->left), tree->left = NULL; break;
-    case CART_RIGHT: free(tree->right), tree->right = NULL; break;
-    case CART_VALUE: free(tree->value), tree->value = NULL; break;
-    case CART_N_SAMPLES: free(tree->n_samples), tree->n_samples = NULL; break;
-    default: free(tree->impurity), tree->impurity = NULL; break;
+/* Writes field of a compact tree (cart.h) out in full at out: a pure
+ * leaf's feature as -1 and its value row as the 0s and the 1 it stands
+ * for. */
+static void cart_field_write(const dial_cart_tree *tree, cart_field field, unsigned char *out) {
+    size_t m = tree->n_nodes, k = tree->n_outputs;
+    if (field == CART_FEATURE) {
+        int64_t *feature = (int64_t *)(void *)out;
+        for (size_t i = 0; i < m; i++) feature[i] = tree->feature[i] < -1 ? -1 : tree->feature[i];
+    } else if (field == CART_VALUE) {
+        double *value = (double *)(void *)out;
+        const double *row = tree->value;
+        for (size_t i = 0; i < m; i++, value += k) {
+            if (tree->feature[i] < -1) {
+                for (size_t c = 0; c < k; c++) value[c] = 0.0;
+                value[-2 - tree->feature[i]] = 1.0;
+            } else {
+                memcpy(value, row, k * sizeof *value);
+                row += k;
+            }
+        }
+    } else if (m) {
+        memcpy(out, *cart_field_array((dial_cart_tree *)tree, field), m * 8);
     }
 }
 
 dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const dial_cart_data *data,
                                   dial_cart_tree *trees, size_t n_trees, bool tree_offset,
                                   bool release) {
-    /* the category tensors read the trees' bitsets after the copy */
-    release = release && (!data || !data->n_blocks);
     size_t n_nodes = 0, n_outputs = n_trees ? trees[0].n_outputs : 1;
     for (size_t t = 0; t < n_trees; t++) n_nodes += trees[t].n_nodes;
     size_t shape[2] = {n_nodes, n_outputs};
-    /* A tensor at a time, each tree's array freed once copied: the trees
-     * and the model are held together at most one array of them apart
-     * (a forest of a few hundred thousand nodes is tens of megabytes). */
+    /* A tensor at a time, each tree's array freed once copied. Freed, the
+     * arrays stay resident until their pages are given back, which costs
+     * tens of milliseconds for a forest of 600,000 nodes (a madvise per
+     * freed array), so that is done twice: once the threshold, left and
+     * right tensors are written, and once the values are (the largest).
+     * The trees and the model are then held together at most about three
+     * arrays of them apart (a forest of a few hundred thousand nodes is
+     * tens of megabytes). The features mark the pure leaves (cart.h), so
+     * they are freed once the values are written. */
     for (cart_field field = 0; field < CART_FIELDS; field++) {
         bool wide = field == CART_VALUE;
         dial_dtype dtype = field == CART_THRESHOLD || field == CART_VALUE || field == CART_IMPURITY
@@ -102,11 +119,17 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
         if (status != DIAL_OK) return status;
         size_t width = (wide ? n_outputs : 1) * 8, at = 0;
         for (size_t t = 0; t < n_trees; t++) {
-            if (trees[t].n_nodes)
-                memcpy(out + at, cart_field_array(&trees[t], field), trees[t].n_nodes * width);
+            cart_field_write(&trees[t], field, out + at);
             at += trees[t].n_nodes * width;
-            if (release) cart_field_release(&trees[t], field);
+            if (!release || field == CART_FEATURE) continue;
+            void **array = cart_field_array(&trees[t], field);
+            free(*array);
+            *array = NULL;
+            if (field != CART_VALUE) continue;
+            free(trees[t].feature);
+            trees[t].feature = NULL;
         }
+        if (release && (field == CART_RIGHT || field == CART_VALUE)) dial_release_free_memory();
     }
     if (tree_offset) {
         size_t offset_shape[1] = {n_trees + 1}, at = 0;
@@ -120,9 +143,10 @@ dial_status dial_cart_tensors_add(dial_ctx *ctx, dial_tensors *learned, const di
         }
         offset[n_trees] = (int64_t)at;
     }
+    dial_status status = cart_category_tensors_add(ctx, learned, data, trees, n_trees, n_nodes);
     if (release)
         for (size_t t = 0; t < n_trees; t++) dial_cart_tree_free(&trees[t]);
-    return cart_category_tensors_add(ctx, learned, data, trees, n_trees, n_nodes);
+    return status;
 }
 
 static dial_status cart_tensor(dial_ctx *ctx, const char *family, const dial_tensors *learned,

@@ -439,6 +439,11 @@ static dial_status forest_tensors(dial_ctx *ctx, forest_build *b, const dial_fit
         used++;
     }
     free(one);
+    /* only the importances read the weights */
+    for (size_t t = 0; t < b->n_trees; t++) {
+        free(b->trees[t].weighted_n);
+        b->trees[t].weighted_n = NULL;
+    }
     double total = 0, *importance = NULL;
     for (size_t f = 0; f < d; f++) total += sum[f] /= (double)(used ? used : 1);
     for (size_t f = 0; total > 0 && f < d; f++) sum[f] /= total;
@@ -498,7 +503,10 @@ static dial_status forest_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                                "forest: out of memory growing %zu trees on %zu x %zu", n_trees, n,
                                in->n_features);
     }
+    /* the codes and the workers' scratch go back before the tensors are
+     * written beside the trees */
     dial_cart_data_drop_codes(&data);
+    dial_release_free_memory();
     if (status == DIAL_OK) status = forest_tensors(ctx, &b, in, learned);
     for (size_t t = 0; b.trees && t < n_trees; t++) dial_cart_tree_free(&b.trees[t]);
     free(b.trees);

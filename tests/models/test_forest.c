@@ -232,6 +232,49 @@ static void test_without_bootstrap_every_tree_sees_every_row(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* The grown trees are held with their pure leaves as a class alone until
+ * the tensors are written (cart.h): the tensors still hold every leaf as
+ * -1 with its whole value row, the pure one (class 0, the first column)
+ * as its 1 and 0s and the impure one as its class shares, in each tree. */
+static void test_pure_and_impure_leaves_are_written_out_whole_in_every_tree(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    double x[6] = {0, 0, 0, 1, 1, 1}, y[6] = {1, 1, 2, 0, 0, 0};
+    dial_fit_input in = {.x = x,
+                         .n_rows = 6,
+                         .n_features = 1,
+                         .y = y,
+                         .task = DIAL_TASK_CLASSIFICATION,
+                         .n_classes = 3};
+    dial_knobs knobs =
+        test_knobs(ctx, &dial_model_forest,
+                   (const char *const[]){"n_estimators=3", "bootstrap=false", "max_depth=1", NULL});
+    dial_tensors learned = {0};
+    assert_dial_ok(ctx, dial_model_forest.fit(ctx, &knobs, &in, &learned));
+    assert_int_equal(dial_tensors_find(&learned, "feature")->shape[0], 9);
+    const int64_t *feature = dial_tensors_find(&learned, "feature")->data;
+    const int64_t *left = dial_tensors_find(&learned, "left")->data;
+    const double *value = dial_tensors_find(&learned, "value")->data;
+    const double shares[3][3] = {{3.0 / 6.0, 2.0 / 6.0, 1.0 / 6.0}, /* the root */
+                                 {0.0, 2.0 / 3.0, 1.0 / 3.0},       /* x = 0: classes 1, 1, 2 */
+                                 {1.0, 0.0, 0.0}};                  /* x = 1: class 0 alone */
+    for (size_t t = 0; t < 3; t++) {
+        const int64_t *f = feature + 3 * t;
+        assert_int_equal(f[0], 0);
+        assert_int_equal(left[3 * t], 1);
+        assert_int_equal(f[1], -1);
+        assert_int_equal(f[2], -1);
+        for (size_t node = 0; node < 3; node++)
+            for (size_t c = 0; c < 3; c++) {
+                double v = value[(3 * t + node) * 3 + c];
+                assert_true(v == shares[node][c] && !signbit(v));
+            }
+    }
+    dial_tensors_clear(&learned);
+    dial_knobs_free(&knobs);
+    dial_ctx_free(ctx);
+}
+
 /* A bootstrap of 75 draws among 150 rows holds at most 75 distinct rows. */
 static void test_max_samples_shrinks_each_bootstrap(void **state) {
     (void)state;
@@ -393,6 +436,7 @@ int main(void) {
             test_satimage_accuracy_with_30_trees_is_within_half_a_point_of_scikit_learn),
         cmocka_unit_test(test_the_out_of_bag_score_matches_scikit_learns),
         cmocka_unit_test(test_without_bootstrap_every_tree_sees_every_row),
+        cmocka_unit_test(test_pure_and_impure_leaves_are_written_out_whole_in_every_tree),
         cmocka_unit_test(test_max_samples_shrinks_each_bootstrap),
         cmocka_unit_test(test_importances_are_averaged_over_the_trees_and_sum_to_one),
         cmocka_unit_test(test_mtry_knobs_are_checked_against_the_inputs),
