@@ -1,8 +1,27 @@
 """How the sparse-data benchmarks (issue 17) measure a program: one
 process under /usr/bin/time -v, its wall time and peak memory, and the
-accuracy of the labels it predicted against a LIBSVM file's."""
+accuracy of the labels it predicted against a LIBSVM file's; and the
+generated text they share."""
+import os
 import re
 import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def text_split(work, rows, vocabulary, seed):
+    """Writes bench/gen_text.py's text (rows x vocabulary, seed) into work
+    and holds out every fifth row: (train path, test path)."""
+    whole = os.path.join(work, "text.libsvm")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_text.py"), "--rows", str(rows),
+                    "--vocabulary", str(vocabulary), "--seed", str(seed), "-o", whole],
+                   check=True)
+    train, test = os.path.join(work, "train.libsvm"), os.path.join(work, "test.libsvm")
+    with open(whole) as f, open(train, "w") as tr, open(test, "w") as te:
+        for i, line in enumerate(f):
+            (te if i % 5 == 0 else tr).write(line)
+    return train, test
 
 
 def run_timed(command, env=None):

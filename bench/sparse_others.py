@@ -33,11 +33,10 @@ thread through numpy's BLAS).
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
-from measure import accuracy, labels, timed
+from measure import accuracy, labels, text_split, timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RIDGE_ALPHA = 0.001  # dial's alpha; scikit-learn's is this times the training rows
@@ -119,14 +118,7 @@ def main():
     if a.quick:
         a.rows, a.vocabulary = 2000, 5000
     with tempfile.TemporaryDirectory() as work:
-        whole = os.path.join(work, "text.libsvm")
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_text.py"), "--rows", str(a.rows),
-                        "--vocabulary", str(a.vocabulary), "--seed", str(a.seed), "-o", whole],
-                       check=True)
-        train, test = os.path.join(work, "train.libsvm"), os.path.join(work, "test.libsvm")
-        with open(whole) as f, open(train, "w") as tr, open(test, "w") as te:
-            for i, line in enumerate(f):
-                (te if i % 5 == 0 else tr).write(line)
+        train, test = text_split(work, a.rows, a.vocabulary, a.seed)
         print(f"{a.rows} rows x {a.vocabulary} words, 5 classes, tf-idf; test: every fifth "
               f"row; one thread each\n")
         for metric in ("euclidean", "cosine") if "knn" in models else ():

@@ -32,11 +32,10 @@ is printed beside them.
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-from measure import labels, timed
+from measure import labels, text_split, timed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -119,14 +118,7 @@ def main():
     if a.quick:
         a.rows, a.vocabulary, a.rounds, a.trees = 2000, 5000, 20, 20
     with tempfile.TemporaryDirectory() as work:
-        whole = os.path.join(work, "text.libsvm")
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_text.py"), "--rows", str(a.rows),
-                        "--vocabulary", str(a.vocabulary), "--seed", str(a.seed), "-o", whole],
-                       check=True)
-        train, test = os.path.join(work, "train.libsvm"), os.path.join(work, "test.libsvm")
-        with open(whole) as f, open(train, "w") as tr, open(test, "w") as te:
-            for i, line in enumerate(f):
-                (te if i % 5 == 0 else tr).write(line)
+        train, test = text_split(work, a.rows, a.vocabulary, a.seed)
         nnz = sum(len(line.split()) - 1 for line in open(train))
         print(f"{a.rows} rows x {a.vocabulary} words, 5 classes, tf-idf; training file {nnz} "
               f"nonzeros ({nnz * 12 / 2**20:.1f} MB as CSR; issue 17's memory goal about "
