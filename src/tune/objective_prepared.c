@@ -315,17 +315,25 @@ static prepared *cache_insert(const dial_ctx *ctx, prepared_cache *cache, size_t
     return entry;
 }
 
+/* Takes fold f's least recently used entry that no trial holds out of
+ * the cache (NULL: every entry is held). Called with the lock held. */
+static prepared *cache_detach_unused(prepared_cache *cache, size_t f) {
+    prepared **victim = NULL;
+    for (prepared **link = &cache->lists[f]; *link; link = &(*link)->next)
+        if ((*link)->users == 0) victim = link;
+    if (!victim) return NULL;
+    prepared *entry = *victim;
+    *victim = entry->next;
+    cache->counts[f]--;
+    return entry;
+}
+
 /* Drops the least recently used entries of fold f that no trial holds
  * while the fold has more than OBJECTIVE_PREPARED_PER_FOLD. */
 static void cache_evict(const dial_model_family *family, prepared_cache *cache, size_t f) {
     while (cache->counts[f] > OBJECTIVE_PREPARED_PER_FOLD) {
-        prepared **victim = NULL;
-        for (prepared **link = &cache->lists[f]; *link; link = &(*link)->next)
-            if ((*link)->users == 0) victim = link;
-        if (!victim) return;
-        prepared *entry = *victim;
-        *victim = entry->next;
-        cache->counts[f]--;
+        prepared *entry = cache_detach_unused(cache, f);
+        if (!entry) return;
         prepared_free(family, entry);
     }
 }
@@ -338,13 +346,8 @@ static void cache_evict(const dial_model_family *family, prepared_cache *cache, 
 static void *cache_take_spare(const dial_model_family *family, prepared_cache *cache, size_t f) {
     if (!family->tuning->prepare_fold_reusing || cache->counts[f] < OBJECTIVE_PREPARED_PER_FOLD)
         return NULL;
-    prepared **victim = NULL;
-    for (prepared **link = &cache->lists[f]; *link; link = &(*link)->next)
-        if ((*link)->users == 0) victim = link;
-    if (!victim) return NULL;
-    prepared *entry = *victim;
-    *victim = entry->next;
-    cache->counts[f]--;
+    prepared *entry = cache_detach_unused(cache, f);
+    if (!entry) return NULL;
     void *spare = entry->fold_state;
     entry->fold_state = NULL;
     prepared_free(family, entry);
