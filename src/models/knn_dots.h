@@ -4,8 +4,12 @@
  * compressed rows (sparse input), and for the cosine metric on any rows.
  * Each query row is made dense in a vector of the inputs (a sparse one
  * scattered there), each training row's dot product with it is a pass
- * over the training row's nonzeros (or its inputs, when dense), and the
- * squared norms are computed once:
+ * over the training row's nonzeros (or its inputs, when dense); sparse
+ * queries against sparse training rows are instead searched a block of
+ * queries at a time through the block's postings per input, which adds
+ * only the products of inputs both rows have, in the same order (the same
+ * distances to the bit, several times faster on text). The squared norms
+ * are computed once:
  *   euclidean  sqrt(max(0, |q|^2 + |x|^2 - 2 q.x))   (scikit-learn's
  *              euclidean_distances computes it so too)
  *   cosine     1 - q.x / (|q| |x|), in [0, 2]; 1 when either row is all

@@ -25,6 +25,7 @@
 
 #include "dial/modelfile.h"
 #include "models/family_tuning.h"
+#include "models/knn_dots.h"
 
 static const char euclidean_uniform[] = "3123231322443151551315231331122113125343114232321553223122"
                                         "521542555143352215331113131211121321524113";
@@ -265,6 +266,69 @@ static void a_sparse_prepared_fold_predicts_as_a_full_fit(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* Sparse queries against sparse training rows are searched inverted, a
+ * block of queries at a time (knn_dots.c); the same queries given dense
+ * go row by row. Both sum each dot product in the same order, so every
+ * query's whole ordered list (k = all training rows) is the same to the
+ * bit, for both metrics, over blocks that do not divide the queries. */
+static void the_inverted_search_finds_the_row_by_row_distances(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_table *table = NULL;
+    dial_dataset *data = test_load_dataset(ctx, "data/text_small.libsvm", NULL, &table);
+    const dial_csr *a = data->sparse;
+    size_t n = a->n_rows, d = a->n_cols, n_train = 0, n_test = 0;
+    size_t *train = calloc(n, sizeof *train), *test = calloc(n, sizeof *test);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 5 == 0)
+            test[n_test++] = i;
+        else
+            train[n_train++] = i;
+    }
+    dial_csr a_train = csr_rows(a, train, n_train), a_test = csr_rows(a, test, n_test);
+    double *dense = calloc(n_test * d, sizeof *dense);
+    for (size_t i = 0; i < n_test; i++)
+        for (size_t e = a_test.row_start[i]; e < a_test.row_start[i + 1]; e++)
+            dense[i * d + a_test.col[e]] = a_test.value[e];
+    size_t k = n_train, cells = n_test * k;
+    size_t *index[2] = {malloc(cells * sizeof(size_t)), malloc(cells * sizeof(size_t))};
+    double *dist[2] = {malloc(cells * sizeof(double)), malloc(cells * sizeof(double))};
+    size_t *count[2] = {malloc(n_test * sizeof(size_t)), malloc(n_test * sizeof(size_t))};
+    knn_dot_rows rows = {.csr = &a_train};
+    for (int metric = 0; metric < 2; metric++) {
+        for (int inverted = 0; inverted < 2; inverted++) {
+            knn_search s = {.metric = {.metric = metric ? KNN_COSINE : KNN_EUCLIDEAN},
+                            .k = k,
+                            .n_train = n_train,
+                            .d = d,
+                            .task = DIAL_TASK_CLASSIFICATION,
+                            .n_classes = data->n_classes,
+                            .n_queries = n_test,
+                            .keep_index = index[inverted],
+                            .keep_dist = dist[inverted],
+                            .keep_count = count[inverted]};
+            assert_dial_ok(ctx, dial_knn_dot_search(ctx, &rows, inverted ? NULL : dense,
+                                                    inverted ? &a_test : NULL, &s));
+        }
+        for (size_t i = 0; i < n_test; i++) assert_int_equal(count[0][i], k);
+        assert_memory_equal(index[0], index[1], cells * sizeof(size_t));
+        assert_memory_equal(dist[0], dist[1], cells * sizeof(double));
+    }
+    for (int m = 0; m < 2; m++) {
+        free(index[m]);
+        free(dist[m]);
+        free(count[m]);
+    }
+    free(dense);
+    csr_free(&a_train);
+    csr_free(&a_test);
+    free(train);
+    free(test);
+    dial_dataset_free(data);
+    dial_table_free(table);
+    dial_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sparse_euclidean_predicts_as_scikit_learn),
@@ -272,6 +336,7 @@ int main(void) {
         cmocka_unit_test(dense_cosine_predicts_as_scikit_learn),
         cmocka_unit_test(manhattan_on_sparse_input_is_refused),
         cmocka_unit_test(a_sparse_prepared_fold_predicts_as_a_full_fit),
+        cmocka_unit_test(the_inverted_search_finds_the_row_by_row_distances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
