@@ -15,7 +15,7 @@ typedef struct knn_dot_work {
     const knn_dot_rows *train;
     const double *queries_x;
     const dial_csr *queries;
-    const double *norms; /* |x|^2 of each training row */
+    const double *norms; /* each training row's, by knn_row_norm */
     char *scratch;       /* per worker: scratch_size bytes */
     size_t scratch_size;
 } knn_dot_work;
@@ -39,14 +39,23 @@ static double knn_dot_row(const knn_dot_rows *train, size_t d, size_t j, const d
     return sum;
 }
 
+/* The distance from q.x and the rows' norms as knn_row_norm gives them:
+ * squared for euclidean, plain for cosine (their square roots taken once
+ * per row rather than once per pair: the same values, a third of the
+ * cost of a pair). */
 static double knn_dot_distance(knn_metric metric, double qq, double xx, double qx) {
     if (metric == KNN_COSINE) {
         if (!(qq > 0) || !(xx > 0)) return 1;
-        double distance = 1 - qx / (sqrt(qq) * sqrt(xx));
+        double distance = 1 - qx / (qq * xx);
         return distance < 0 ? 0 : (distance > 2 ? 2 : distance);
     }
     double squared = qq + xx - 2 * qx;
     return squared > 0 ? sqrt(squared) : 0;
+}
+
+/* A row's norm as knn_dot_distance takes it, from its squared norm. */
+static double knn_row_norm(knn_metric metric, double squared) {
+    return metric == KNN_COSINE ? sqrt(squared) : squared;
 }
 
 static dial_status knn_dot_blocks(void *arg, size_t begin, size_t end, int worker) {
@@ -70,6 +79,7 @@ static dial_status knn_dot_blocks(void *arg, size_t begin, size_t end, int worke
             q = w->queries_x + i * d;
             for (size_t t = 0; t < d; t++) qq += q[t] * q[t];
         }
+        qq = knn_row_norm(s->metric.metric, qq);
         knn_heap h = {dist, index, 0, k};
         for (size_t j = 0; j < s->n_train; j++) {
             double distance =
@@ -206,7 +216,7 @@ static dial_status knn_inverted_blocks(void *arg, size_t begin, size_t end, int 
                 sc.postings[sc.start[q->col[e] + 1]++] = (knn_posting){(uint32_t)b, v};
                 qq += v * v;
             }
-            sc.qq[b] = qq;
+            sc.qq[b] = knn_row_norm(s->metric.metric, qq);
             sc.dots[b] = 0;
         }
         knn_heap heaps[KNN_INVERTED_BLOCK];
@@ -296,6 +306,7 @@ dial_status dial_knn_dot_search(dial_ctx *ctx, const knn_dot_rows *train, const 
     double *norms = dial_malloc(ctx, (n ? n : 1) * sizeof *norms);
     if (!norms) return dial_fail(ctx, DIAL_ERR_NOMEM, "knn: out of memory for %zu rows", n);
     knn_train_norms(train, n, d, norms);
+    for (size_t j = 0; j < n; j++) norms[j] = knn_row_norm(s->metric.metric, norms[j]);
     if (queries && !train->x) {
         size_t block = knn_inverted_block(k);
         size_t max_block_nnz = knn_inverted_max_nnz(queries, s->n_queries, block);
