@@ -74,7 +74,7 @@ static const dial_knob_spec linear_knobs[] = {
      .condition = "",
      .doc = "coordinate descent stops when the duality gap is below tol ||y||^2 (scikit-learn's "
             "ElasticNet default 1e-4); on sparse input without an L1 part, conjugate gradients "
-            "stop when the normal equations' residual is below tol x 1e-4 of X'y"},
+            "stop when the normal equations' residual is below tol x 1e-6 of X'y"},
     {.name = "max_iter",
      .type = DIAL_KNOB_INT,
      .default_text = "1000",
