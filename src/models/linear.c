@@ -17,6 +17,10 @@
  *    scikit-learn's: when the largest coordinate change is small relative to
  *    the largest coefficient and the duality gap is below tol ||y||^2.
  * The intercept is never penalised: X and y are centred first.
+ *
+ * Sparse rows (a LIBSVM file, a CSV read sparse) go to
+ * src/models/linear_sparse.c, which centres implicitly and forms neither a
+ * dense X nor G.
  */
 #include <cblas.h>
 #include <float.h>
@@ -29,6 +33,7 @@
 #include "core/alloc.h"
 #include "dial/model.h"
 #include "models/learned_check.h"
+#include "models/linear_sparse.h"
 
 static const dial_knob_spec linear_knobs[] = {
     DIAL_PREPROCESS_KNOBS("standard"),
@@ -68,7 +73,8 @@ static const dial_knob_spec linear_knobs[] = {
      .upper = INFINITY,
      .condition = "",
      .doc = "coordinate descent stops when the duality gap is below tol ||y||^2 (scikit-learn's "
-            "ElasticNet default 1e-4)"},
+            "ElasticNet default 1e-4); on sparse input without an L1 part, conjugate gradients "
+            "stop when the normal equations' residual is below tol x 1e-6 of X'y"},
     {.name = "max_iter",
      .type = DIAL_KNOB_INT,
      .default_text = "1000",
@@ -76,7 +82,7 @@ static const dial_knob_spec linear_knobs[] = {
      .upper = INFINITY,
      .condition = "",
      .doc = "most coordinate descent sweeps over the features (scikit-learn's ElasticNet default "
-            "1000)"},
+            "1000); on sparse input without an L1 part, most conjugate-gradient steps"},
 };
 
 static const dial_param_doc linear_params[] = {
@@ -288,6 +294,29 @@ static dial_status linear_coordinate_descent(dial_ctx *ctx, const linear_problem
     return DIAL_OK;
 }
 
+/* The dense fit: w and *intercept from the centred Gram matrix. */
+static dial_status linear_fit_dense(dial_ctx *ctx, const dial_fit_input *in,
+                                    const dial_linear_settings *settings, double *w,
+                                    double *intercept) {
+    linear_problem lp;
+    dial_status status = linear_problem_build(ctx, in, settings->fit_intercept, &lp);
+    if (status != DIAL_OK) return status;
+    size_t p = in->n_features, n = in->n_rows;
+    double alpha = settings->alpha, l1_ratio = settings->l1_ratio;
+    double l1 = (double)n * alpha * l1_ratio, l2 = (double)n * alpha * (1 - l1_ratio);
+    if (p == 0)
+        status = DIAL_OK;
+    else if (alpha == 0 || l1_ratio == 0)
+        status = linear_solve_closed_form(ctx, &lp, alpha == 0 ? 0.0 : l2, w);
+    else
+        status = linear_coordinate_descent(ctx, &lp, l1, l2, settings->tol, settings->max_iter, w);
+    if (status == DIAL_OK)
+        *intercept =
+            settings->fit_intercept ? lp.y_mean - cblas_ddot((int)p, lp.x_mean, 1, w, 1) : 0.0;
+    linear_problem_free(&lp);
+    return status;
+}
+
 static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fit_input *in,
                               dial_tensors *learned) {
     if (in->task != DIAL_TASK_REGRESSION)
@@ -296,30 +325,16 @@ static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                          "classification",
                          dial_task_name(in->task));
     if (in->n_rows == 0) return dial_fail(ctx, DIAL_ERR_DATA, "linear: no training rows to fit on");
-    double alpha = dial_knobs_float(knobs, "alpha");
-    double l1_ratio = dial_knobs_float(knobs, "l1_ratio");
-    bool fit_intercept = dial_knobs_bool(knobs, "fit_intercept");
-    double tol = dial_knobs_float(knobs, "tol");
-    long max_iter = dial_knobs_int(knobs, "max_iter");
-
-    linear_problem lp;
-    dial_status status = linear_problem_build(ctx, in, fit_intercept, &lp);
-    if (status != DIAL_OK) return status;
-
-    size_t p = in->n_features, n = in->n_rows;
-    double *w = dial_calloc(ctx, p + 1, sizeof *w);
-    if (!w) {
-        linear_problem_free(&lp);
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting linear");
-    }
-    double l1 = (double)n * alpha * l1_ratio, l2 = (double)n * alpha * (1 - l1_ratio);
-    if (p == 0)
-        status = DIAL_OK;
-    else if (alpha == 0 || l1_ratio == 0)
-        status = linear_solve_closed_form(ctx, &lp, alpha == 0 ? 0.0 : l2, w);
-    else
-        status = linear_coordinate_descent(ctx, &lp, l1, l2, tol, max_iter, w);
-
+    dial_linear_settings settings = {.alpha = dial_knobs_float(knobs, "alpha"),
+                                     .l1_ratio = dial_knobs_float(knobs, "l1_ratio"),
+                                     .fit_intercept = dial_knobs_bool(knobs, "fit_intercept"),
+                                     .tol = dial_knobs_float(knobs, "tol"),
+                                     .max_iter = dial_knobs_int(knobs, "max_iter")};
+    size_t p = in->n_features;
+    double *w = dial_calloc(ctx, p + 1, sizeof *w), b = 0;
+    if (!w) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory fitting linear");
+    dial_status status = in->sparse ? dial_linear_fit_sparse(ctx, in, &settings, w, &b)
+                                    : linear_fit_dense(ctx, in, &settings, w, &b);
     for (size_t j = 0; status == DIAL_OK && j < p; j++)
         if (!isfinite(w[j]))
             status = dial_fail(ctx, DIAL_ERR_NUMERIC,
@@ -335,10 +350,9 @@ static dial_status linear_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial
                                   (void **)&intercept);
     if (status == DIAL_OK) {
         if (p) memcpy(coef, w, p * sizeof *w);
-        intercept[0] = fit_intercept ? lp.y_mean - cblas_ddot((int)p, lp.x_mean, 1, w, 1) : 0.0;
+        intercept[0] = b;
     }
     free(w);
-    linear_problem_free(&lp);
     return status;
 }
 
@@ -378,6 +392,10 @@ static dial_status linear_predict(dial_ctx *ctx, const dial_knobs *knobs,
     if (status == DIAL_OK) status = linear_tensor(ctx, learned, "intercept", 1, &intercept);
     if (status != DIAL_OK) return status;
     size_t n = in->n_rows, p = in->n_features, block = linear_block_rows(p);
+    if (in->sparse) {
+        dial_linear_score_sparse(in->sparse, n, coef, p, intercept[0], out->value);
+        return DIAL_OK;
+    }
     for (size_t i = 0; i < n; i++) out->value[i] = intercept[0];
     for (size_t start = 0; p > 0 && start < n; start += block) {
         size_t rows = n - start < block ? n - start : block;
@@ -415,4 +433,5 @@ const dial_model_family dial_model_linear = {
     .predict = linear_predict,
     .validate = linear_validate,
     .coefficients = "coef",
+    .sparse_input = true,
 };

@@ -33,4 +33,18 @@ current="logistic predicts the rows it was fitted on"
 [[ "$(tail -n +2 "$TMP/out" | tr '\n' ' ')" == "$(head -2 $TEXT | cut -d' ' -f1 | tr '\n' ' ')" ]] || fail "predicted $(cat "$TMP/out")"
 passed=$((passed + 1))
 check 2 "dial: logistic on sparse input takes penalty=l2 only (LIBLINEAR's dual solver), not penalty=l1" fit logistic $TEXT -s penalty=l1
+
+# linear takes the rows sparse too (conjugate gradients, or coordinate
+# descent with an L1 part); an index it never saw adds nothing.
+check 0 "" fit linear $TEXT --task regression -s alpha=0.01 -o "$TMP/linear.dial"
+has "training r2  0.9772"
+head -2 $TEXT > "$TMP/two.libsvm"
+check 0 "" predict "$TMP/linear.dial" "$TMP/two.libsvm"
+cp "$TMP/out" "$TMP/two.out"
+check 0 "" predict "$TMP/linear.dial" "$TMP/new.libsvm"
+current="linear ignores an unseen index"
+cmp -s "$TMP/out" "$TMP/two.out" || fail "predicted $(cat "$TMP/out"), without the index $(cat "$TMP/two.out")"
+passed=$((passed + 1))
+check 0 "" tune linear $TEXT --task regression --trials 6 --folds 3 --quiet --json -s l1_ratio=0.5 --space alpha=0.01..1:log
+json_ok 'j["trials"] == 6 and j["best_value"] > 0.5'
 finish

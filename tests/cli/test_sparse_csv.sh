@@ -94,7 +94,7 @@ tensors "$TMP/retrained.dial" retrained.json
 same_tensors logistic_sparse.json retrained.json coef intercept preprocess.scale
 
 # What a sparse read cannot take.
-check 2 "dial: --sparse: model 'kmeans' does not take sparse input; models that do: logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt" fit kmeans $SIZES --sparse -s k=3
+check 2 "dial: --sparse: model 'kmeans' does not take sparse input; models that do: linear, logistic, linsvm, naive_bayes, knn, svm, mlp, tree, forest, gbdt" fit kmeans $SIZES --sparse -s k=3
 check 2 "dial: --sparse and --dense cannot be combined: a CSV is read one way" fit logistic $SIZES --sparse --dense
 check 1 "dial: column 'Home' is missing on row 30: sparse data has no missing values; fill them in, or read the file dense (--dense)" fit logistic data/credit_data.csv --sparse
 check 2 "dial: scale=standard centres the features, which would make sparse data dense; use scale=maxabs (each feature divided by its largest |value|) or scale=none, the default for sparse data" fit logistic data/diamonds_2000.csv --target cut --sparse -s scale=standard
