@@ -25,12 +25,16 @@ Each program runs as its own process under /usr/bin/time -v: its wall time
 (reading the file, fitting and predicting) and peak memory. dial's fit and
 predict are two processes (dial fit, dial predict), their seconds added and
 the larger peak kept; the peers fit and predict in one. Ratios are dial /
-peer: below 1, dial is faster or smaller. dial runs with --jobs 1;
+peer: below 1, dial is faster or smaller. dial fit also scores the
+training rows, which for knn is a search of every training row (four times
+the test rows), so knn's lines also give dial predict alone, the search of
+the same test rows as the peer's. dial runs with --jobs 1;
 scikit-learn as it comes (its brute-force neighbours use more than one
 thread through numpy's BLAS).
 
     /usr/bin/python3 bench/sparse_others.py --dial build/dial
     /usr/bin/python3 bench/sparse_others.py --dial build/dial --quick   # 2,000 x 5,000
+    /usr/bin/python3 bench/sparse_others.py --dial build/dial --models knn --knn-metrics cosine
 """
 import argparse
 import os
@@ -80,7 +84,8 @@ def r2(predicted, truth):
 
 
 def run_dial(a, family, knobs, train, test, work, regression=False):
-    """(seconds, peak MB, score) of dial fit + dial predict."""
+    """(seconds, peak MB, score) of dial fit + dial predict, and (seconds, peak
+    MB) of dial predict alone."""
     model, out = os.path.join(work, family + ".dial"), os.path.join(work, family + ".csv")
     sets = [arg for k in knobs for arg in ("-s", k)]
     task = ["--task", "regression"] if regression else []
@@ -91,7 +96,7 @@ def run_dial(a, family, knobs, train, test, work, regression=False):
         predicted = [line.split(",")[0].strip() for line in f][1:]
     truth = labels(test)
     score = r2(predicted, truth) if regression else accuracy(predicted, truth)
-    return fit_s + pred_s, max(fit_mb, pred_mb), score
+    return fit_s + pred_s, max(fit_mb, pred_mb), score, (pred_s, pred_mb)
 
 
 def run_peer(which, train, test):
@@ -100,12 +105,18 @@ def run_peer(which, train, test):
     return seconds, mb, float(stdout.split()[3])
 
 
-def report(name, dial, peer, peer_name, unit):
+def report(name, dial, peer, peer_name, unit, predict_alone=False):
+    """With predict_alone, also dial predict by itself (see the top)."""
     print(f"{'run':42} {'seconds':>8} {'peak MB':>8} {unit:>9}")
-    for who, (seconds, mb, score) in ((name, dial), (peer_name, peer)):
+    for who, (seconds, mb, score) in ((name, dial[:3]), (peer_name, peer)):
         print(f"{who:42} {seconds:8.2f} {mb:8.0f} {score:9.4f}")
     print(f"{'ratio dial / peer':42} {dial[0] / peer[0]:8.2f} {dial[1] / peer[1]:8.2f} "
-          f"{dial[2] - peer[2]:+9.4f}\n")
+          f"{dial[2] - peer[2]:+9.4f}")
+    if predict_alone:
+        seconds, mb = dial[3]
+        print(f"{'dial predict alone (the same test rows)':42} {seconds:8.2f} {mb:8.0f}")
+        print(f"{'ratio dial predict / peer':42} {seconds / peer[0]:8.2f} {mb / peer[1]:8.2f}")
+    print()
 
 
 def main():
@@ -118,6 +129,9 @@ def main():
     p.add_argument("--models", default="knn,tree,linear",
                    help="which of knn, tree, linear (default all; linear is a ridge and an "
                         "elastic net)")
+    p.add_argument("--knn-metrics", default="euclidean,cosine",
+                   help="knn's distances (scikit-learn's euclidean search on sparse rows takes "
+                        "about 11 minutes at the default size)")
     a = p.parse_args()
     models = a.models.split(",")
     if a.quick:
@@ -126,12 +140,12 @@ def main():
         train, test = text_split(work, a.rows, a.vocabulary, a.seed)
         print(f"{a.rows} rows x {a.vocabulary} words, 5 classes, tf-idf; test: every fifth "
               f"row; one thread each\n")
-        for metric in ("euclidean", "cosine") if "knn" in models else ():
+        for metric in a.knn_metrics.split(",") if "knn" in models else ():
             print(f"knn: k=5, {metric}")
             report(f"dial fit knn metric={metric}",
                    run_dial(a, "knn", ["k=5", f"metric={metric}"], train, test, work),
                    run_peer(f"knn-{metric}", train, test),
-                   f"KNeighborsClassifier brute {metric}", "accuracy")
+                   f"KNeighborsClassifier brute {metric}", "accuracy", predict_alone=True)
         if "tree" in models:
             print("tree: grown until pure, gini")
             report("dial fit tree", run_dial(a, "tree", [], train, test, work),
