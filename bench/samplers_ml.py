@@ -4,7 +4,7 @@ random, auto, tpe, gp and cmaes on dial's models and bundled datasets.
 
 usage: /usr/bin/python3 bench/samplers_ml.py DIAL [--trials 40] [--seeds 10]
            [--models svm,gbdt,...] [--datasets iris,...] [--samplers random,auto,...]
-           [--jobs 2] [--dir DIR] [--quick]
+           [--jobs 2] [--dir DIR] [--results FILE] [--quick]
 
 DIAL is the dial program (build/dial). For each model (svm, gbdt, mlp,
 forest, knn, logistic), dataset (data/iris.csv, wine, breast_cancer, digits:
@@ -35,6 +35,10 @@ every random run found the best value has no scale and is left out (said so). Pr
 mean normalised score per model (over the datasets) and overall. Goals:
 auto's overall mean below 0.5, and below random's (1) on every model.
 
+--results FILE keeps each finished tune as a JSON line and skips the tunes
+already there, so the full grid (hours on 2 cores) can run in pieces; the
+seconds printed are then this invocation's.
+
 --quick: 2 seeds, knn, logistic and svm on iris and wine (a smoke run:
 digits takes minutes per tune for svm, gbdt and mlp on a busy machine).
 """
@@ -49,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 FOLDS = 5
@@ -107,6 +112,20 @@ def tune(dial, model, data_path, target, sampler, seed, trials):
     return summary["best_value"], seconds, summary.get("sampler_plan")
 
 
+def read_results(path, trials):
+    """The tunes of --results with this many trials: {(model, dataset,
+    sampler, seed): (best, seconds, plan)}."""
+    results = {}
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                if r["trials"] == trials:
+                    results[(r["model"], r["dataset"], r["sampler"], r["seed"])] = (
+                        r["best"], r["seconds"], r["plan"])
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dial")
@@ -120,6 +139,10 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="tunes run at once (default 2)")
     parser.add_argument("--dir", default="/tmp")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--results", help="a file of finished tunes, one JSON line each: read "
+                        "first (tunes already in it are not run again) and added to as tunes "
+                        "finish, so a long grid can be stopped and resumed (one file per dial "
+                        "build)")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.models, args.datasets = 2, "knn,logistic,svm", "iris,wine"
@@ -146,10 +169,24 @@ def main():
         problems = [(m, d) for m in models for d in datasets
                     if not (m in CLASSIFICATION_ONLY and DATASETS[d][1] == "regression")]
         jobs = [(m, d, s, k) for (m, d) in problems for s in samplers for k in range(args.seeds)]
+        results = read_results(args.results, args.trials)
+        lock = threading.Lock()
+
+        def run(job):
+            result = tune(dial, job[0], paths[job[1]], DATASETS[job[1]][0], job[2], job[3],
+                          args.trials)
+            if args.results:
+                with lock, open(args.results, "a") as f:
+                    f.write(json.dumps({"model": job[0], "dataset": job[1], "sampler": job[2],
+                                        "seed": job[3], "trials": args.trials,
+                                        "best": result[0], "seconds": result[1],
+                                        "plan": result[2]}) + "\n")
+            return result
+
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            futures = {job: pool.submit(tune, dial, job[0], paths[job[1]], DATASETS[job[1]][0],
-                                        job[2], job[3], args.trials) for job in jobs}
-            results = {job: future.result() for job, future in futures.items()}
+            futures = {job: pool.submit(run, job) for job in jobs if job not in results}
+            results.update({job: future.result() for job, future in futures.items()})
+        results = {job: results[job] for job in jobs}
     finally:
         shutil.rmtree(folder)
     elapsed = time.time() - started
