@@ -34,7 +34,7 @@ struct dial_sampler {
     dial_order_role *roles; /* order hints, one per space parameter; NULL: all SPREAD */
     size_t grid_points;
     dial_grid *grid; /* GRID only */
-    /* RANDOM over a finite space of at most DIAL_DISTINCT_MAX_POINTS
+    /* RANDOM and TPE over a finite space of at most DIAL_DISTINCT_MAX_POINTS
      * points (sampler_distinct.c): its points, and the seeded order in
      * which sample i takes point distinct_order[i]; NULL otherwise. */
     dial_grid *distinct;
@@ -182,11 +182,19 @@ double *dial_grid_param_numbers(const dial_ctx *ctx, const dial_param *param, si
  * points (the issue's bound: beyond it a repeat is rare anyway). */
 #define DIAL_DISTINCT_MAX_POINTS 10000
 
-/* RANDOM: when every parameter of the sampler's space takes finitely many
+/* RANDOM and TPE: when every parameter of the sampler's space takes finitely many
  * values (ints, steps, choices) and they make at most
  * DIAL_DISTINCT_MAX_POINTS points, sets distinct and distinct_order; else
  * leaves them NULL. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler);
+/* For a model-based sampler given the deck by dial_distinct_init: when
+ * point (settled) repeats a trial of history, replaces it with the first
+ * point of the deck that no trial has and returns true; false when there
+ * is no deck, no repeat, or no point left. scratch: space.n doubles. */
+bool dial_distinct_replace_repeat(const dial_sampler *sampler, const dial_sampler_history *history,
+                                  double *point, double *scratch);
+/* Frees the deck (the free of a sampler that has one). */
+void dial_distinct_free(dial_sampler *sampler);
 /* The probability that a random draw of param gives value (one of the
  * values its grid lists). */
 double dial_sampler_value_probability(const dial_param *param, double value);

@@ -147,15 +147,10 @@ static bool random_suggest(const dial_sampler *sampler, int64_t number, long ind
     return true;
 }
 
-static void random_free(dial_sampler *sampler) {
-    dial_grid_free(sampler->distinct);
-    free(sampler->distinct_order);
-}
-
 const dial_sampler_ops dial_sampler_random_ops = {
     .kind = DIAL_SAMPLER_RANDOM,
     .name = "random",
     .create = dial_distinct_init,
     .suggest = random_suggest,
-    .free = random_free,
+    .free = dial_distinct_free,
 };

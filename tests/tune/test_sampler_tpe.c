@@ -210,6 +210,36 @@ static void test_tpe_values_are_always_valid_for_int_log_step_and_choice(void **
     dial_ctx_free(ctx);
 }
 
+/* A small finite space (knn's k and weighting, 2 x 12 points): tpe's best
+ * candidate is often a point already run, and is then replaced by an
+ * untried one, so the first 24 trials are the 24 points; past them the
+ * repeats stand. Without the replacement, 7 of the first 24 were repeats. */
+static char *weightings[] = {"uniform", "distance"};
+
+static void test_tpe_runs_every_point_of_a_small_space_before_repeating_one(void **s) {
+    (void)s;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[] = {test_int_param("k", 1, 12, 0, false),
+                           test_choice_param("weights", weightings, 2, "")};
+    dial_sampler *sampler = test_sampler_make(ctx, DIAL_SAMPLER_TPE, 5, params, 2);
+    history h = history_new(2, 30);
+    bool seen[2][13] = {{false}};
+    double point[2];
+    for (size_t number = 0; number < 30; number++) {
+        propose(ctx, sampler, (int64_t)number, &h, point);
+        assert_true(point[0] >= 1 && point[0] <= 12 && point[0] == round(point[0]));
+        assert_true(point[1] == 0 || point[1] == 1);
+        bool *slot = &seen[(int)point[1]][(int)point[0]];
+        if (number < 24) assert_false(*slot);
+        *slot = true;
+        /* one basin at k = 5, distance: tpe is drawn back to it */
+        add_complete(&h, fabs(point[0] - 5) + (point[1] == 1 ? 0 : 0.5), point);
+    }
+    history_free(&h);
+    dial_sampler_free(sampler);
+    dial_ctx_free(ctx);
+}
+
 /* ---- conditional spaces -------------------------------------------------------- */
 
 static char *svm_kernels[] = {"linear", "rbf"};
@@ -591,6 +621,7 @@ int main(void) {
         cmocka_unit_test(test_tpe_gets_within_0_2_of_branins_minimum_in_60_trials_and_beats_random),
         cmocka_unit_test(test_tpe_finds_a_log_knob_an_integer_and_the_best_choice_in_80_trials),
         cmocka_unit_test(test_tpe_values_are_always_valid_for_int_log_step_and_choice),
+        cmocka_unit_test(test_tpe_runs_every_point_of_a_small_space_before_repeating_one),
         cmocka_unit_test(test_tpe_never_proposes_an_inactive_knob_and_proposes_an_active_one),
         cmocka_unit_test(test_tpe_draws_a_group_with_fewer_than_startup_trials_from_the_prior),
         cmocka_unit_test(test_tpe_same_seed_and_history_give_the_same_point_another_number_another),
