@@ -166,9 +166,17 @@ static void test_auto_says_what_it_uses_and_why(void **state) {
     char plan[256];
     dial_study *study = open_study(f->ctx, NULL, DIAL_SAMPLER_AUTO, &continuous, 0);
     dial_study_sampler_plan(study, plan, sizeof plan);
-    assert_string_equal(plan, "auto: qmc for the first 10 trials, then gp (a continuous space of "
-                              "2 knobs) up to trial 100, then tpe");
+    assert_string_equal(plan, "auto: qmc for the first 10 trials, then gp and tpe in turn (a "
+                              "continuous space of 2 knobs) up to trial 100, then tpe");
     dial_study_free(study);
+    dial_space wide = typed_space(f->ctx, "{\"a\": \"float:0..1\", \"b\": \"float:0..1\", "
+                                          "\"c\": \"float:0..1\", \"d\": \"int:1..9\"}");
+    study = open_study(f->ctx, NULL, DIAL_SAMPLER_AUTO, &wide, 0);
+    dial_study_sampler_plan(study, plan, sizeof plan);
+    assert_string_equal(plan, "auto: qmc for the first 10 trials, then gp (a continuous space of "
+                              "4 knobs) up to trial 100, then tpe");
+    dial_study_free(study);
+    dial_space_free(&wide);
     study = open_study(f->ctx, NULL, DIAL_SAMPLER_AUTO, &mixed, 0);
     dial_study_sampler_plan(study, plan, sizeof plan);
     assert_string_equal(plan, "auto: qmc for the first 10 trials, then tpe (knob 'c' is "

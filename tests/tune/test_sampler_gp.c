@@ -474,6 +474,42 @@ static void test_past_the_limit_tpe_proposes(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* auto in a space of at most 3 knobs: gp proposes the even-numbered
+ * trials and tpe the odd ones, each what it proposes alone from the same
+ * history and seed; in a space of 4, gp proposes both. */
+static void test_auto_takes_turns_between_gp_and_tpe_in_a_small_space(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[4] = {test_float_param("x", 0, 1, false), test_float_param("y", 0, 1, false),
+                            test_float_param("z", 0, 1, false), test_float_param("w", 0, 1, false)};
+    static history_book book;
+    for (size_t d = 2; d <= 4; d += 2) {
+        dial_sampler *automatic = make(ctx, DIAL_SAMPLER_AUTO, 4, params, d, true);
+        dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 4, params, d, true);
+        dial_sampler *tpe = make(ctx, DIAL_SAMPLER_TPE, 4, params, d, true);
+        book.n = 0;
+        dial_rng rng = dial_rng_stream(4, 2);
+        for (int i = 0; i < 20; i++) {
+            double x[4];
+            for (size_t j = 0; j < d; j++) x[j] = dial_rng_uniform(&rng);
+            add_trial(&book, DIAL_TRIAL_COMPLETE, x, d, bowl(x), 1);
+        }
+        for (int64_t number = 20; number < 22; number++) {
+            double from_auto[4], from_gp[4], from_tpe[4];
+            propose(ctx, automatic, number, &book, from_auto);
+            propose(ctx, gp, number, &book, from_gp);
+            propose(ctx, tpe, number, &book, from_tpe);
+            assert_true(memcmp(from_gp, from_tpe, d * sizeof *from_gp) != 0);
+            const double *expected = d <= 3 && number % 2 == 1 ? from_tpe : from_gp;
+            assert_memory_equal(from_auto, expected, d * sizeof *from_auto);
+        }
+        dial_sampler_free(automatic);
+        dial_sampler_free(gp);
+        dial_sampler_free(tpe);
+    }
+    dial_ctx_free(ctx);
+}
+
 /* The loss depends on x alone, the cost grows with y, and the best
  * trials so far ran at a dear y: with the trials' costs the proposals
  * have as good an x as the cost-blind ones (which stay near the best
@@ -568,6 +604,7 @@ int main(void) {
         cmocka_unit_test(test_a_running_trial_pushes_the_next_proposal_away),
         cmocka_unit_test(test_duplicates_and_a_flat_objective_give_valid_points),
         cmocka_unit_test(test_past_the_limit_tpe_proposes),
+        cmocka_unit_test(test_auto_takes_turns_between_gp_and_tpe_in_a_small_space),
         cmocka_unit_test(test_cost_awareness_prefers_the_cheaper_of_near_ties),
         cmocka_unit_test(test_a_recent_outer_value_is_reused_when_nearly_as_good),
     };
