@@ -16,11 +16,11 @@
  * breast_cancer (seed 2), 24 of gp's 30 trials fell within a third of a
  * decade of C, 10 of them within 0.005 decades of one run before, and the
  * narrow better value a quarter of a decade below was never tried; tpe's
- * draws around the good trials spread wider. Taking turns kept the GP's precision on
- * smooth responses and found such values (bench/samplers_ml.py, RESULTS.md:
- * logistic's normalised score 0.41 -> 0.11, svm's 0.42 -> 0.38), but on
- * gbdt's 7 knobs, where the GP's model is what is scarce, it cost more
- * than it found, hence the limit.
+ * draws around the good trials spread wider. Taking turns keeps the GP's
+ * precision on smooth responses and finds such values
+ * (bench/samplers_ml.py, RESULTS.md: logistic's normalised score 0.41 ->
+ * 0.11, svm's 0.42 -> 0.38), but on gbdt's 7 knobs, where the GP's model
+ * is what is scarce, it cost more than it found, hence the limit.
  */
 #include <stdio.h>
 #include <stdlib.h>
