@@ -66,10 +66,12 @@ static dial_status gp_create(dial_ctx *ctx, dial_sampler *sampler) {
                                       .seed = sampler->seed,
                                       .space = sampler->space.n ? &sampler->space : NULL,
                                       .startup_trials = sampler->startup_trials};
-    return dial_sampler_create_with(ctx, &settings, &state->tpe);
+    dial_status status = dial_sampler_create_with(ctx, &settings, &state->tpe);
+    return status == DIAL_OK ? dial_distinct_init(ctx, sampler) : status;
 }
 
 static void gp_free(dial_sampler *sampler) {
+    dial_distinct_free(sampler);
     gp_state *state = sampler->state;
     if (!state) return;
     dial_sampler_free(state->tpe);
@@ -370,6 +372,17 @@ static dial_status gp_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_
     if (status == DIAL_ERR_NUMERIC) {
         fallback_point(sampler, number, point);
         status = DIAL_OK;
+    }
+    /* On a small finite space (every knob an int, a step or a choice) a
+     * repeat of a trial learns nothing from a deterministic objective,
+     * and the expected improvement of a point already run is often the
+     * largest left: an untried point of the deck replaces it, as in tpe
+     * (sampler_distinct.c). */
+    if (status == DIAL_OK && sampler->distinct) {
+        double *scratch = dial_malloc_array(ctx, sampler->space.n + 1, sizeof *scratch);
+        if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the gp sampler");
+        dial_distinct_replace_repeat(sampler, history, point, scratch);
+        free(scratch);
     }
     return status;
 }

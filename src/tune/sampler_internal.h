@@ -182,7 +182,7 @@ double *dial_grid_param_numbers(const dial_ctx *ctx, const dial_param *param, si
  * points (the issue's bound: beyond it a repeat is rare anyway). */
 #define DIAL_DISTINCT_MAX_POINTS 10000
 
-/* RANDOM and TPE: when every parameter of the sampler's space takes finitely many
+/* RANDOM, TPE and GP: when every parameter of the sampler's space takes finitely many
  * values (ints, steps, choices) and they make at most
  * DIAL_DISTINCT_MAX_POINTS points, sets distinct and distinct_order; else
  * leaves them NULL. Errors: DIAL_ERR_NOMEM. */

@@ -474,6 +474,36 @@ static void test_past_the_limit_tpe_proposes(void **state) {
     dial_ctx_free(ctx);
 }
 
+/* On a small finite space gp proposes no point already run while some
+ * point is untried: here 24 values of k, a bowl at k = 5, and 40 trials
+ * (the 10 qmc startup trials before the GP may repeat themselves).
+ * Without the replacement (sampler_distinct.c) the GP's second proposal
+ * is already a repeat. */
+static void test_gp_runs_every_point_of_a_small_space_before_repeating_one(void **state) {
+    (void)state;
+    dial_ctx *ctx = test_ctx();
+    dial_param params[1] = {test_int_param("k", 1, 24, 0, false)};
+    dial_sampler *gp = make(ctx, DIAL_SAMPLER_GP, 5, params, 1, true);
+    static history_book book;
+    book.n = 0;
+    bool seen[25] = {false};
+    size_t distinct = 0, repeats = 0;
+    for (int64_t number = 0; number < 40; number++) {
+        double k;
+        propose(ctx, gp, number, &book, &k);
+        assert_true(k >= 1 && k <= 24 && k == round(k));
+        if (number >= 10 && distinct < 24) assert_false(seen[(int)k]);
+        repeats += seen[(int)k];
+        distinct += !seen[(int)k];
+        seen[(int)k] = true;
+        add_trial(&book, DIAL_TRIAL_COMPLETE, &k, 1, (k - 5) * (k - 5), 1);
+    }
+    print_message("gp on 24 points, 40 trials: %zu distinct, %zu repeats\n", distinct, repeats);
+    assert_int_equal(distinct, 24);
+    dial_sampler_free(gp);
+    dial_ctx_free(ctx);
+}
+
 /* auto in a space of at most 3 knobs: gp proposes the even-numbered
  * trials and tpe the odd ones, each what it proposes alone from the same
  * history and seed; in a space of 4, gp proposes both. */
@@ -604,6 +634,7 @@ int main(void) {
         cmocka_unit_test(test_a_running_trial_pushes_the_next_proposal_away),
         cmocka_unit_test(test_duplicates_and_a_flat_objective_give_valid_points),
         cmocka_unit_test(test_past_the_limit_tpe_proposes),
+        cmocka_unit_test(test_gp_runs_every_point_of_a_small_space_before_repeating_one),
         cmocka_unit_test(test_auto_takes_turns_between_gp_and_tpe_in_a_small_space),
         cmocka_unit_test(test_cost_awareness_prefers_the_cheaper_of_near_ties),
         cmocka_unit_test(test_a_recent_outer_value_is_reused_when_nearly_as_good),
