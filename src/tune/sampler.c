@@ -242,7 +242,13 @@ dial_status dial_sampler_propose(dial_ctx *ctx, const dial_sampler *sampler, int
         return DIAL_OK;
     }
     static const dial_sampler_history empty = {0, NULL};
-    return sampler->ops->propose(ctx, sampler, number, history ? history : &empty, point);
+    if (!history) history = &empty;
+    dial_status status = sampler->ops->propose(ctx, sampler, number, history, point);
+    /* A model-based sampler with a deck (a small finite space) runs no
+     * point twice while one is untried (sampler_distinct.c). */
+    if (status == DIAL_OK && sampler->distinct)
+        status = dial_distinct_replace_repeat(ctx, sampler, history, point);
+    return status;
 }
 
 void dial_sampler_describe_after(const dial_sampler *sampler, size_t n_prior, char *buf,

@@ -108,12 +108,13 @@ dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler) {
 }
 
 /* ---- model-based samplers over a finite space ------------------------------
- * tpe draws its candidates from the good trials' estimator, and on a small
- * finite space the best candidate is often a point already run (40 tpe
- * trials of knn's k in 1..50 and two weightings tried 24 distinct points):
- * a repeat learns nothing. Such a proposal is replaced by the first point
- * of the seed's deck that no trial has, so the result stays a function of
- * the seed and the history. */
+ * On a small finite space a model's best point is often one already run
+ * (40 tpe trials of knn's k in 1..50 and two weightings tried 24 distinct
+ * points; the gp's second proposal on 24 integers was a repeat): a repeat
+ * learns nothing. dial_sampler_propose replaces such a proposal of any
+ * sampler that has a deck (tpe, gp) by the first point of the seed's deck
+ * that no trial has, so the result stays a function of the seed and the
+ * history. */
 
 /* Whether two points agree in every parameter (NaN, inactive, matches NaN). */
 static bool same_point(const double *a, const double *b, size_t d) {
@@ -128,11 +129,13 @@ static bool history_has(const dial_sampler_history *history, const double *point
     return false;
 }
 
-bool dial_distinct_replace_repeat(const dial_sampler *sampler, const dial_sampler_history *history,
-                                  double *point, double *scratch) {
+dial_status dial_distinct_replace_repeat(dial_ctx *ctx, const dial_sampler *sampler,
+                                         const dial_sampler_history *history, double *point) {
     const dial_space *space = &sampler->space;
     size_t d = space->n;
-    if (!sampler->distinct || !history_has(history, point, d)) return false;
+    if (!sampler->distinct || !history_has(history, point, d)) return DIAL_OK;
+    double *scratch = dial_malloc_array(ctx, d + 1, sizeof *scratch);
+    if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory proposing a trial");
     for (int64_t k = 0; k < sampler->n_distinct; k++) {
         int64_t p = sampler->distinct_order[k];
         for (size_t i = 0; i < d; i++)
@@ -141,10 +144,12 @@ bool dial_distinct_replace_repeat(const dial_sampler *sampler, const dial_sample
                              : NAN;
         if (!history_has(history, scratch, d)) {
             for (size_t i = 0; i < d; i++) point[i] = scratch[i];
-            return true;
+            break;
         }
     }
-    return false; /* every point has been run: the repeat stands */
+    /* when every point has been run, the repeat stands */
+    free(scratch);
+    return DIAL_OK;
 }
 
 void dial_distinct_free(dial_sampler *sampler) {

@@ -67,6 +67,7 @@ static dial_status gp_create(dial_ctx *ctx, dial_sampler *sampler) {
                                       .space = sampler->space.n ? &sampler->space : NULL,
                                       .startup_trials = sampler->startup_trials};
     dial_status status = dial_sampler_create_with(ctx, &settings, &state->tpe);
+    /* its deck: no repeats on a small finite space (sampler_distinct.c) */
     return status == DIAL_OK ? dial_distinct_init(ctx, sampler) : status;
 }
 
@@ -372,17 +373,6 @@ static dial_status gp_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_
     if (status == DIAL_ERR_NUMERIC) {
         fallback_point(sampler, number, point);
         status = DIAL_OK;
-    }
-    /* On a small finite space (every knob an int, a step or a choice) a
-     * repeat of a trial learns nothing from a deterministic objective,
-     * and the expected improvement of a point already run is often the
-     * largest left: an untried point of the deck replaces it, as in tpe
-     * (sampler_distinct.c). */
-    if (status == DIAL_OK && sampler->distinct) {
-        double *scratch = dial_malloc_array(ctx, sampler->space.n + 1, sizeof *scratch);
-        if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory in the gp sampler");
-        dial_distinct_replace_repeat(sampler, history, point, scratch);
-        free(scratch);
     }
     return status;
 }

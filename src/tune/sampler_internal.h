@@ -187,12 +187,13 @@ double *dial_grid_param_numbers(const dial_ctx *ctx, const dial_param *param, si
  * DIAL_DISTINCT_MAX_POINTS points, sets distinct and distinct_order; else
  * leaves them NULL. Errors: DIAL_ERR_NOMEM. */
 dial_status dial_distinct_init(dial_ctx *ctx, dial_sampler *sampler);
-/* For a model-based sampler given the deck by dial_distinct_init: when
- * point (settled) repeats a trial of history, replaces it with the first
- * point of the deck that no trial has and returns true; false when there
- * is no deck, no repeat, or no point left. scratch: space.n doubles. */
-bool dial_distinct_replace_repeat(const dial_sampler *sampler, const dial_sampler_history *history,
-                                  double *point, double *scratch);
+/* For a model-based sampler given the deck by dial_distinct_init (called
+ * by dial_sampler_propose after the sampler's propose): when point
+ * (settled) repeats a trial of history, replaces it with the first point
+ * of the deck that no trial has; leaves it when there is no deck, no
+ * repeat, or no point left. Errors: DIAL_ERR_NOMEM. */
+dial_status dial_distinct_replace_repeat(dial_ctx *ctx, const dial_sampler *sampler,
+                                         const dial_sampler_history *history, double *point);
 /* Frees the deck (the free of a sampler that has one). */
 void dial_distinct_free(dial_sampler *sampler);
 /* The probability that a random draw of param gives value (one of the

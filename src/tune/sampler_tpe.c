@@ -354,17 +354,9 @@ dial_status dial_tpe_propose_traced(dial_ctx *ctx, const dial_sampler *sampler, 
     return DIAL_OK;
 }
 
-/* On a small finite space a proposal that repeats a trial is replaced by
- * an untried point (sampler_distinct.c). */
 static dial_status tpe_propose(dial_ctx *ctx, const dial_sampler *sampler, int64_t number,
                                const dial_sampler_history *history, double *point) {
-    dial_status status = dial_tpe_propose_traced(ctx, sampler, number, history, point, NULL);
-    if (status != DIAL_OK || !sampler->distinct) return status;
-    double *scratch = dial_malloc_array(ctx, sampler->space.n + 1, sizeof *scratch);
-    if (!scratch) return dial_fail(ctx, DIAL_ERR_NOMEM, "out of memory proposing a tpe trial");
-    dial_distinct_replace_repeat(sampler, history, point, scratch);
-    free(scratch);
-    return DIAL_OK;
+    return dial_tpe_propose_traced(ctx, sampler, number, history, point, NULL);
 }
 
 static void tpe_describe(const dial_sampler *sampler, const char *startup, char *buf, size_t size) {
@@ -383,7 +375,7 @@ static bool tpe_suggest(const dial_sampler *sampler, int64_t number, long index,
 const dial_sampler_ops dial_sampler_tpe_ops = {
     .kind = DIAL_SAMPLER_TPE,
     .name = "tpe",
-    .create = dial_distinct_init,
+    .create = dial_distinct_init, /* its deck: no repeats on a small finite space */
     .free = dial_distinct_free,
     .suggest = tpe_suggest,
     .propose = tpe_propose,
