@@ -5,7 +5,7 @@ scikit-learn or XGBoost, on the same data, space and folds.
 
 usage: /usr/bin/python3 bench/time_to_quality.py DIAL [DATA_DIR]
            [--problems svm_satimage,mlp_digits,gbdt_letter] [--trials 100]
-           [--seed 0] [--jobs 2] [--dir DIR] [--quick]
+           [--seed 0] [--jobs 2] [--dir DIR] [--quick] [--optuna-cache FILE]
 
 DIAL is the dial program (build/dial); DATA_DIR holds satimage.csv,
 letter.csv and digits.csv (default: ../shared/data beside the repository,
@@ -61,6 +61,12 @@ score, the ratio dial / Optuna (goal: at most 1/20 = 0.05) and both trial
 counts.
 
 --quick: 15 Optuna trials, svm_satimage only (a smoke run).
+
+--optuna-cache FILE: Optuna's side is the slow one (an hour or more for
+gbdt_letter) and does not change with dial: its result for a problem, seed
+and trial count is read from FILE (JSON lines) when there, else measured
+and added to it, so that dial's side can be measured again alone. The
+table says which figures came from the file and when they were measured.
 """
 import argparse
 import csv
@@ -199,6 +205,18 @@ def run_optuna(problem, path, target, folds, trials, seed):
 # ---- dial's side -----------------------------------------------------------------------
 
 
+def cached_optuna(cache, problem, seed, trials):
+    """The line of the cache for these, or None."""
+    if not cache or not os.path.exists(cache):
+        return None
+    with open(cache) as f:
+        for line in f:
+            entry = json.loads(line)
+            if (entry["problem"], entry["seed"], entry["trials"]) == (problem, seed, trials):
+                return entry
+    return None
+
+
 def exact_value(dial, study, number):
     done = subprocess.run([dial, "trials", study, "--json"], stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True)
@@ -251,6 +269,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="dial's --jobs (default 2)")
     parser.add_argument("--dir", default="/tmp")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--optuna-cache", help="JSON lines of Optuna's results to reuse and add to")
     args = parser.parse_args()
     if args.quick:
         args.trials, args.problems = 15, "svm_satimage"
@@ -264,11 +283,25 @@ def main():
         try:
             path = os.path.join(folder, dataset + ".csv")
             folds = write_with_folds(os.path.join(args.data_dir, dataset + ".csv"), target, path)
-            best, optuna_seconds, optuna_trial, optuna_total = run_optuna(
-                problem, path, target, folds, args.trials, args.seed)
-            print("%s: Optuna TPE best %.6f at trial %d, %.1f s (%d trials in %.1f s)"
-                  % (problem, best, optuna_trial, optuna_seconds, args.trials, optuna_total),
-                  flush=True)
+            entry = cached_optuna(args.optuna_cache, problem, args.seed, args.trials)
+            if entry is None:
+                measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+                best, optuna_seconds, optuna_trial, optuna_total = run_optuna(
+                    problem, path, target, folds, args.trials, args.seed)
+                if args.optuna_cache:
+                    with open(args.optuna_cache, "a") as f:
+                        f.write(json.dumps({
+                            "problem": problem, "seed": args.seed, "trials": args.trials,
+                            "best": best, "seconds": optuna_seconds, "trial": optuna_trial,
+                            "total": optuna_total, "measured": measured}) + "\n")
+                source = "measured now"
+            else:
+                best, optuna_seconds = entry["best"], entry["seconds"]
+                optuna_trial, optuna_total = entry["trial"], entry["total"]
+                source = "from %s, measured %s" % (args.optuna_cache, entry["measured"])
+            print("%s: Optuna TPE best %.6f at trial %d, %.1f s (%d trials in %.1f s; %s)"
+                  % (problem, best, optuna_trial, optuna_seconds, args.trials, optuna_total,
+                     source), flush=True)
             reached, seen, best_printed, plan = run_dial(
                 dial, problem, path, target, args.seed, args.jobs, best, optuna_seconds,
                 os.path.join(folder, "dial.db"))

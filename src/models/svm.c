@@ -351,7 +351,7 @@ static dial_status svm_fit(dial_ctx *ctx, const dial_knobs *knobs, const dial_fi
 
 static dial_status svm_predict(dial_ctx *ctx, const dial_knobs *knobs, const dial_tensors *learned,
                                const dial_fit_input *in, dial_predict_output *out) {
-    return dial_svm_predict_with(ctx, knobs, learned, in, NULL, 0, out);
+    return dial_svm_predict_with(ctx, knobs, learned, in, out);
 }
 
 /* A model file's tensors: the shapes and counts predict checks, the
@@ -375,15 +375,19 @@ static dial_status svm_validate(dial_ctx *ctx, const dial_knobs *knobs, const di
 
 /* ---- prepare once, fit many ---------------------------------------------------
  * What a fold's trials share when they agree on the kernel: the Gram
- * matrix of the training rows and the kernel of every test row against
- * every training row. predict_fold then solves the trial's duals from the
- * Gram matrix (its C, class_weight, epsilon, tol, ... are free) and scores
- * the test rows from the test kernel: no kernel value is computed per
- * trial. Both hold each value as a full fit computes it, so the model and
- * its predictions are a full fit's to the bit. */
+ * matrix of the training rows, each value as a full fit computes it.
+ * predict_fold solves the trial's duals from it (its C, class_weight,
+ * epsilon, tol, ... are free) and scores the test rows as svm_predict
+ * does, against the support vectors only, so the model and its
+ * predictions are a full fit's to the bit. (The kernel of every test row
+ * against every training row was prepared too until session 17: on
+ * satimage it added half again to each entry's memory, and first touching
+ * that memory cost more than the support vectors' kernel values it saved;
+ * without it 80 trials of bench/time_to_quality.py's svm tune took 0.8 to
+ * 0.9 of the time, bench/RESULTS.md.) */
 
-/* Gram matrix and test kernel together; a fold needing more is fitted in
- * full (for digits' 5 folds, 12 MB each). */
+/* A fold whose Gram matrix needs more is fitted in full (for digits' 5
+ * folds, 8 MB each). */
 #define SVM_PREPARE_MAX_BYTES (512.0 * 1048576.0)
 
 static const char *const svm_prepare_knobs[] = {"kernel", "gamma", "degree", "coef0", NULL};
@@ -391,14 +395,12 @@ static const char *const svm_prepare_knobs[] = {"kernel", "gamma", "degree", "co
 typedef struct svm_fold {
     dial_fit_input train, test; /* borrowed: the tuner keeps them alive */
     dial_svm_gram *gram;
-    double *test_kernel; /* n_test x n_train */
 } svm_fold;
 
 static void svm_free_fold(void *state) {
     svm_fold *fold = state;
     if (!fold) return;
     dial_svm_gram_free(fold->gram);
-    free(fold->test_kernel);
     free(fold);
 }
 
@@ -441,8 +443,7 @@ static size_t *svm_class_order(const dial_ctx *ctx, const dial_fit_input *train)
 
 /* The fold's state for the knobs' kernel, made in the memory of spare (a
  * state of the same fold no trial needs any more, taken over; NULL: none)
- * where it fits: the Gram matrix by dial_svm_gram_new's rule, the test
- * kernel when it has as many values. */
+ * where it fits, by dial_svm_gram_new's rule. */
 static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *knobs,
                                             const dial_knobs *knobs_max,
                                             const dial_fit_input *train, const dial_fit_input *test,
@@ -451,18 +452,13 @@ static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *kno
     *fold_state = NULL;
     svm_fold *old = spare;
     dial_svm_gram *spare_gram = NULL;
-    double *spare_test_kernel = NULL;
     if (old) {
         spare_gram = old->gram;
-        if (old->test.n_rows * old->train.n_rows == test->n_rows * train->n_rows)
-            spare_test_kernel = old->test_kernel;
-        else
-            free(old->test_kernel);
         free(old);
     }
     dial_status status = DIAL_OK;
-    size_t n = train->n_rows, m = test->n_rows, d = train->n_features;
-    double bytes = (double)n * (double)n * sizeof(float) + (double)m * (double)n * sizeof(double);
+    size_t n = train->n_rows, d = train->n_features;
+    double bytes = (double)n * (double)n * sizeof(float);
     svm_fold *fold = NULL;
     if ((train->task != DIAL_TASK_CLASSIFICATION && train->task != DIAL_TASK_REGRESSION) ||
         train->n_rows == 0)
@@ -479,7 +475,6 @@ static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *kno
         status = dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold");
     if (status != DIAL_OK) {
         dial_svm_gram_free(spare_gram);
-        free(spare_test_kernel);
         return status;
     }
     dial_svm_settings st = svm_settings_of(ctx, knobs, train);
@@ -493,31 +488,10 @@ static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *kno
     else
         dial_svm_gram_free(spare_gram);
     free(order);
-    size_t nn = n ? n : 1, width = d ? d : 1;
-    /* every value is written below */
-    fold->test_kernel = spare_test_kernel
-                            ? spare_test_kernel
-                            : dial_malloc(ctx, (m ? m : 1) * nn * sizeof *fold->test_kernel);
-    double *xt = dial_malloc(ctx, nn * width * sizeof *xt),
-           *norms = dial_malloc(ctx, nn * sizeof *norms);
-    double *test_norms = dial_malloc(ctx, (m ? m : 1) * sizeof *test_norms);
-    if (!fold->gram || !fold->test_kernel || !xt || !norms || !test_norms) {
-        status =
-            dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows", n);
-    } else {
-        /* the values svm_predict computes, against every training row */
-        dial_svm_transpose(train->x, n, d, xt);
-        dial_svm_kernel_norms(train->x, n, d, norms);
-        dial_svm_kernel_norms(test->x, m, d, test_norms);
-        dial_svm_kernel_columns(&st.kernel, xt, norms, n, d, test->x, test_norms, m,
-                                fold->test_kernel);
-    }
-    free(xt);
-    free(norms);
-    free(test_norms);
-    if (status != DIAL_OK) {
+    if (!fold->gram) {
         svm_free_fold(fold);
-        return status;
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows",
+                         n);
     }
     *fold_state = fold;
     return DIAL_OK;
@@ -569,8 +543,7 @@ static dial_status svm_fold_trial(dial_ctx *ctx, const dial_knobs *knobs, const 
     dial_status status =
         svm_fit_with(ctx, knobs, &fold->train, fold->gram, from, to ? &kept : NULL, &learned);
     if (status == DIAL_OK)
-        status = dial_svm_predict_with(ctx, knobs, &learned, &fold->test, fold->test_kernel,
-                                       fold->train.n_rows, out);
+        status = dial_svm_predict_with(ctx, knobs, &learned, &fold->test, out);
     dial_tensors_clear(&learned);
     if (status == DIAL_OK && to && !st.probability) {
         kept->value = dial_malloc(ctx, (n_test ? n_test : 1) * sizeof *kept->value);

@@ -104,13 +104,11 @@ dial_status dial_svm_model_read(dial_ctx *ctx, const dial_knobs *knobs, const di
  * twice. */
 void dial_svm_model_free(dial_svm_model *m);
 
-/* Predicts the rows of in into out; with kernel (in's rows against the
- * n_train training rows, n_rows x n_train), from those values: a prepared
- * fold. Errors: those of dial_svm_model_read, DIAL_ERR_FORMAT (a support
- * vector naming no training row), DIAL_ERR_NOMEM. */
+/* Predicts the rows of in into out from the model's tensors (a prepared
+ * fold's trial too). Errors: those of dial_svm_model_read, DIAL_ERR_NOMEM. */
 dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
                                   const dial_tensors *learned, const dial_fit_input *in,
-                                  const double *kernel, size_t n_train, dial_predict_output *out);
+                                  dial_predict_output *out);
 
 /* ---- compressed rows (svm_sparse.c) ------------------------------------- */
 

@@ -146,22 +146,10 @@ typedef struct svm_scorer {
     const double *x;
     const dial_csr *sparse; /* the rows when x is NULL */
     size_t n;
-    /* prepared fold: the kernel of every row against every training row
-     * (n x n_train) and each support vector's training row, read instead
-     * of computing values from x */
-    const double *kernel;
-    size_t n_train;
-    const int64_t *support;
     dial_predict_output *out;
     double *scratch; /* per worker */
     size_t scratch_size;
 } svm_scorer;
-
-/* out[v] = from[index[v]], n entries (the compiler's vector gathers). */
-SVM_VECTOR_CLONES static void svm_gather(double *restrict out, const double *restrict from,
-                                         const int64_t *restrict index, size_t n) {
-    for (size_t v = 0; v < n; v++) out[v] = from[index[v]];
-}
 
 /* The decision value of every pair (dec, in pair order) from a row's
  * kernel values against every support vector: sum coef K + intercept over
@@ -258,12 +246,7 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     size_t last = end * SVM_PREDICT_BLOCK < sc->n ? end * SVM_PREDICT_BLOCK : sc->n;
     for (size_t i = first; i < last; i += SVM_QUERY_ROWS) {
         size_t count = last - i < SVM_QUERY_ROWS ? last - i : SVM_QUERY_ROWS;
-        if (sc->kernel) {
-            for (size_t r = 0; r < count; r++) {
-                const double *from = sc->kernel + (i + r) * sc->n_train;
-                svm_gather(values + r * n_sv, from, sc->support, n_sv);
-            }
-        } else if (sc->sparse || m->sv_start) {
+        if (sc->sparse || m->sv_start) {
             for (size_t r = 0; r < count; r++)
                 svm_sparse_values(sc, i + r, dense, values + r * n_sv);
         } else {
@@ -287,16 +270,12 @@ static dial_status svm_score_blocks(void *arg, size_t begin, size_t end, int wor
     return DIAL_OK;
 }
 
-/* Predicts the rows of in; with kernel (in's rows against the n_train
- * training rows), from those values: a prepared fold. */
 dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
                                   const dial_tensors *learned, const dial_fit_input *in,
-                                  const double *kernel, size_t n_train, dial_predict_output *out) {
+                                  dial_predict_output *out) {
     bool want_proba = out->proba != NULL && in->task == DIAL_TASK_CLASSIFICATION;
     dial_svm_model m;
-    /* a prepared fold reads kernel values: the vectors' layout is not needed */
-    dial_status status =
-        dial_svm_model_read(ctx, knobs, learned, in, want_proba, kernel == NULL, &m);
+    dial_status status = dial_svm_model_read(ctx, knobs, learned, in, want_proba, true, &m);
     if (status != DIAL_OK) return status;
     size_t blocks = (in->n_rows + SVM_PREDICT_BLOCK - 1) / SVM_PREDICT_BLOCK;
     int threads = dial_ctx_threads(ctx);
@@ -309,28 +288,12 @@ dial_status dial_svm_predict_with(dial_ctx *ctx, const dial_knobs *knobs,
                      .x = in->x,
                      .sparse = in->sparse,
                      .n = in->n_rows,
-                     .kernel = kernel,
-                     .n_train = n_train,
                      .out = out,
                      .scratch_size = scratch_size};
     if (in->sparse && in->sparse->n_cols > m.d) {
         dial_svm_model_free(&m);
         return dial_fail(ctx, DIAL_ERR_ARGUMENT, "svm: rows of %zu inputs for a model of %zu",
                          in->sparse->n_cols, m.d);
-    }
-    if (kernel) {
-        const void *support = NULL;
-        status = svm_tensor(ctx, learned, "support", DIAL_I64, 1, m.n_sv, 1, &support);
-        sc.support = support;
-        for (size_t v = 0; status == DIAL_OK && v < m.n_sv; v++)
-            if (sc.support[v] < 0 || (uint64_t)sc.support[v] >= n_train)
-                status = dial_fail(ctx, DIAL_ERR_FORMAT,
-                                   "svm model tensor 'support' names row %lld of %zu",
-                                   (long long)sc.support[v], n_train);
-        if (status != DIAL_OK) {
-            dial_svm_model_free(&m);
-            return status;
-        }
     }
     /* zeroed: the dense scatter of a query row starts all zeros */
     sc.scratch = dial_calloc(ctx, (size_t)threads * scratch_size, sizeof *sc.scratch);
