@@ -490,8 +490,7 @@ static dial_status svm_prepare_fold_reusing(dial_ctx *ctx, const dial_knobs *kno
     free(order);
     if (!fold->gram) {
         svm_free_fold(fold);
-        return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows",
-                         n);
+        return dial_fail(ctx, DIAL_ERR_NOMEM, "svm: out of memory preparing a fold of %zu rows", n);
     }
     *fold_state = fold;
     return DIAL_OK;
@@ -542,8 +541,7 @@ static dial_status svm_fold_trial(dial_ctx *ctx, const dial_knobs *knobs, const 
     dial_svm_warm *kept = NULL;
     dial_status status =
         svm_fit_with(ctx, knobs, &fold->train, fold->gram, from, to ? &kept : NULL, &learned);
-    if (status == DIAL_OK)
-        status = dial_svm_predict_with(ctx, knobs, &learned, &fold->test, out);
+    if (status == DIAL_OK) status = dial_svm_predict_with(ctx, knobs, &learned, &fold->test, out);
     dial_tensors_clear(&learned);
     if (status == DIAL_OK && to && !st.probability) {
         kept->value = dial_malloc(ctx, (n_test ? n_test : 1) * sizeof *kept->value);
