@@ -6,6 +6,7 @@ scikit-learn or XGBoost, on the same data, space and folds.
 usage: /usr/bin/python3 bench/time_to_quality.py DIAL [DATA_DIR]
            [--problems svm_satimage,mlp_digits,gbdt_letter] [--trials 100]
            [--seed 0] [--jobs 2] [--dir DIR] [--quick] [--optuna-cache FILE]
+           [--dial-limit F]
 
 DIAL is the dial program (build/dial); DATA_DIR holds satimage.csv,
 letter.csv and digits.csv (default: ../shared/data beside the repository,
@@ -54,7 +55,8 @@ printed score reaches Optuna's best it reads the trial's exact value with
 `dial trials F.db --json`; when it reaches it, the time of that line is
 dial's time to quality and the run is stopped (SIGINT, which dial handles
 cleanly). Without reaching it, dial runs until Optuna's own time to its best
-and reports what it reached.
+and reports what it reached; --dial-limit F stops it at F times that time
+instead (0.2, say: four times the goal, when Optuna's time is an hour).
 
 Prints per problem: Optuna's best, its time to it, dial's time to the same
 score, the ratio dial / Optuna (goal: at most 1/20 = 0.05) and both trial
@@ -270,6 +272,8 @@ def main():
     parser.add_argument("--dir", default="/tmp")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--optuna-cache", help="JSON lines of Optuna's results to reuse and add to")
+    parser.add_argument("--dial-limit", type=float, default=1.0,
+                        help="stop dial at this fraction of Optuna's time to its best (default 1)")
     args = parser.parse_args()
     if args.quick:
         args.trials, args.problems = 15, "svm_satimage"
@@ -302,8 +306,9 @@ def main():
             print("%s: Optuna TPE best %.6f at trial %d, %.1f s (%d trials in %.1f s; %s)"
                   % (problem, best, optuna_trial, optuna_seconds, args.trials, optuna_total,
                      source), flush=True)
+            limit = optuna_seconds * args.dial_limit
             reached, seen, best_printed, plan = run_dial(
-                dial, problem, path, target, args.seed, args.jobs, best, optuna_seconds,
+                dial, problem, path, target, args.seed, args.jobs, best, limit,
                 os.path.join(folder, "dial.db"))
         finally:
             shutil.rmtree(folder)
@@ -311,7 +316,7 @@ def main():
                                    "reached it in %.2f s after %d trials" % (reached, seen)
                                    if reached is not None else
                                    "did not reach it in %.1f s (%d trials, best %.4f)"
-                                   % (optuna_seconds, seen, best_printed)), flush=True)
+                                   % (limit, seen, best_printed)), flush=True)
         rows.append((problem, best, optuna_trial, optuna_seconds, reached, seen))
 
     print("\n| problem | Optuna best | Optuna trial | Optuna s | dial s | dial trials | "
