@@ -204,9 +204,6 @@ def run_optuna(problem, path, target, folds, trials, seed):
     return best, ends[first], first, ends[-1]
 
 
-# ---- dial's side -----------------------------------------------------------------------
-
-
 def cached_optuna(cache, problem, seed, trials):
     """The line of the cache for these, or None."""
     if not cache or not os.path.exists(cache):
@@ -217,6 +214,9 @@ def cached_optuna(cache, problem, seed, trials):
             if (entry["problem"], entry["seed"], entry["trials"]) == (problem, seed, trials):
                 return entry
     return None
+
+
+# ---- dial's side -----------------------------------------------------------------------
 
 
 def exact_value(dial, study, number):

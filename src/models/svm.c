@@ -379,12 +379,11 @@ static dial_status svm_validate(dial_ctx *ctx, const dial_knobs *knobs, const di
  * predict_fold solves the trial's duals from it (its C, class_weight,
  * epsilon, tol, ... are free) and scores the test rows as svm_predict
  * does, against the support vectors only, so the model and its
- * predictions are a full fit's to the bit. (The kernel of every test row
- * against every training row was prepared too until session 17: on
- * satimage it added half again to each entry's memory, and first touching
- * that memory cost more than the support vectors' kernel values it saved;
- * without it 80 trials of bench/time_to_quality.py's svm tune took 0.8 to
- * 0.9 of the time, bench/RESULTS.md.) */
+ * predictions are a full fit's to the bit. (Preparing the kernel of every
+ * test row against every training row too would add half again to each
+ * entry's memory on satimage, and first touching that memory costs more
+ * than the support vectors' kernel values it saves: without it 80 trials
+ * take 0.85 of the time, bench/RESULTS.md.) */
 
 /* A fold whose Gram matrix needs more is fitted in full (for digits' 5
  * folds, 8 MB each). */
